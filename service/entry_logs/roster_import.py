@@ -181,7 +181,7 @@ class Matched:
     ids: dict[Key, int]
     created: dict[Key, int]
     readings: dict[Key, str]
-    reread: dict[int, tuple[str, str]]
+    changed_readings: dict[int, tuple[str, str]]
 
 
 def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
@@ -222,13 +222,12 @@ def _find_or_create(
     found, stored = {}, {}
     for name, other, row_id, reading in db.execute(stmt.order_by(model.id)):
         found[(name, other)], stored[(name, other)] = row_id, reading
-    changed = [pair for pair, reading in readings.items() if stored.get(pair, reading) != reading]
-    reread = {found[pair]: (stored[pair], readings[pair]) for pair in changed}
-    if reread:
-        db.execute(update(model), [{"id": row_id, "name_kana": after} for row_id, (_, after) in reread.items()])
+    changed = _change_readings(
+        db, model, {found[pair]: (stored[pair], reading) for pair, reading in readings.items() if pair in found}
+    )
     missing = [pair for pair in unique if pair not in found]
     if not missing:
-        return Matched(found, {}, readings, reread)
+        return Matched(found, {}, readings, changed)
     rows = [
         {
             "nursery_id": nursery_id,
@@ -240,7 +239,15 @@ def _find_or_create(
     ]
     ids = db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
     created = dict(zip(missing, ids, strict=True))
-    return Matched(found | created, created, readings, reread)
+    return Matched(found | created, created, readings, changed)
+
+
+def _change_readings(db: Session, model: Any, readings: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """Store the readings the rows give (id: stored, given) where they differ; those changed (id: before, after)."""
+    changed = {row_id: pair for row_id, pair in readings.items() if pair[0] != pair[1]}
+    if changed:
+        db.execute(update(model), [{"id": row_id, "name_kana": after} for row_id, (_, after) in changed.items()])
+    return changed
 
 
 def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -298,7 +305,7 @@ def _audit_changes(
     entries += [
         ("update", target_type, row_id, {"name_kana": before}, {"name_kana": after})
         for target_type, matched in (("parent", parents), ("child", children))
-        for row_id, (before, after) in matched.reread.items()
+        for row_id, (before, after) in matched.changed_readings.items()
     ]
     for action, target_type, target_id, before, after in entries:
         audit.record(

@@ -15,10 +15,10 @@ IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this 
 POLLING_KEY = f"{PAGE}_import_polling"
 POLL_SECONDS = 1
 FINISHED = ("done", "failed")
-TEMPLATE = (
-    "保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス\n"
-    "山田花子,やまだ はなこ,090-1234-5678,山田太郎,やまだ たろう,きりん組\n"
-    "山田花子,やまだ はなこ,090-1234-5678,山田次郎,やまだ じろう,ひよこ組\n"
+HANAKO = {"parent_name": "山田花子", "parent_name_kana": "やまだ はなこ", "phone": "090-1234-5678"}
+TEMPLATE_ROWS = (  # by the roster's column keys (GET /entry-logs/vocabulary rosterColumns)
+    HANAKO | {"child_name": "山田太郎", "child_name_kana": "やまだ たろう", "class_name": "きりん組"},
+    HANAKO | {"child_name": "山田次郎", "child_name_kana": "やまだ じろう", "class_name": "ひよこ組"},
 )
 
 
@@ -331,8 +331,15 @@ def import_progress(nursery_id: int, import_id: int) -> None:
         st.rerun()
 
 
+def template(columns: dict[str, str]) -> bytes:
+    """The example CSV: the service's columns, in its order, and two rows."""
+    lines = [",".join(columns.values())] + [",".join(row[key] for key in columns) for row in TEMPLATE_ROWS]
+    return "".join(f"{line}\n" for line in lines).encode("utf-8-sig")
+
+
 def import_tab(nursery_id: int) -> None:
-    columns = "・".join(entry_logs_api.vocabulary()["rosterColumns"].values())
+    roster_columns = entry_logs_api.vocabulary()["rosterColumns"]
+    columns = "・".join(roster_columns.values())
     kana = common.field("parent", "name_kana")
     st.caption(
         f"列: {columns}（保護者名・園児名は必須）。1行に保護者と園児の組を1つ書きます。"
@@ -342,7 +349,7 @@ def import_tab(nursery_id: int) -> None:
     )
     st.download_button(
         "ひな形CSV",
-        TEMPLATE.encode("utf-8-sig"),
+        template(roster_columns),
         file_name="roster_template.csv",
         mime="text/csv",
         key=f"{PAGE}_template",
