@@ -570,7 +570,8 @@ async def test_a_signed_out_station_holds_scans_until_staff_log_in_again_from_th
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
         assert not relogin_banner_shown(app)
-        sign_out_stations(kiosk_world.nursery_id)
+        await eventually(lambda: app.station.online is True, "the heartbeat the scan screen sends as it opens")
+        sign_out_stations(kiosk_world.nursery_id)  # so it is the scan the service refuses, not that heartbeat
         await scan(pilot, *str(hanako.id))
         await eventually(lambda: relogin_banner_shown(app), "the banner after the refused scan")
         assert statuses(app) == ["保留"]
