@@ -161,7 +161,10 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
     "/api/crm/metrics/figures": (plain("/api/crm/metrics/figures"), lambda body: body),
     "/api/crm/metrics/agencies": (plain("/api/crm/metrics/agencies"), lambda body: body["figures"]),
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),
-    "/api/crm/ocr/acceptance": (plain("/api/crm/ocr/acceptance"), lambda body: [row["figure"] for row in body["rows"]]),
+    "/api/crm/ocr/acceptance": (
+        plain("/api/crm/ocr/acceptance"),
+        lambda body: [row["figure"] for row in [*body["rows"], body["total"]]],
+    ),
     "/api/loaners/views/summary": (plain("/api/loaners/views/summary"), lambda body: body["figures"]),
     "/api/entry-logs/figures": (per_nursery("/api/entry-logs/figures"), lambda body: body),
     "/api/attendance": (per_nursery("/api/attendance"), lambda body: body["figures"]),

@@ -5,7 +5,8 @@ list it opens and its CSV agree. 初回完了率 and 投入済までの日数（
 share of its CSV's 初回完了 column reading はい, and the lower median of its 投入済までの日数 column
 (metrics.first_time_right, metrics.median_days: the agency table's own figures). OCR採用率 is one figure per agency and
 field over a period of 確認日, taken over OCR確認履歴 of that agency and field: the share of its CSV's 提案のまま採用
-column reading はい (ocr/acceptance.py, GROUP BY agency, field)."""
+column reading はい (ocr/acceptance.py, GROUP BY agency, field); OCR採用率（合計） the same share over all those rows,
+taken over OCR確認履歴 of the whole filter (every agency the caller sees, or the one chosen)."""
 
 from dataclasses import replace
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, PARTLY_CANCELL
 from service.crm.ocr import acceptance
 from service.crm.ocr.acceptance import ReviewFilter
 from service.crm.requests import RequestFilter
-from service.crm.schemas import OcrAcceptanceRow
+from service.crm.schemas import OcrAcceptanceRead, OcrAcceptanceRow
 from service.crm.visibility import CaseView
 from service.figures import Figure, FigureRead, query_of, serve
 from service.tenancy import TenantScope
@@ -96,15 +97,22 @@ DAYS_TO_SUBMITTED = Figure(
     unit="days",
     median_of=labels.DAYS_TO_SUBMITTED_COLUMN,
 )
+OCR_ACCEPTED_COUNTS = "確認日がその期間のOCRの提案のうち、投入担当者が修正せずに提案のまま保存したものの割合"
 OCR_ACCEPTED = Figure(
     "crm.ocr_accepted",
     "OCR採用率",
-    "確認日がその期間のOCRの提案のうち、投入担当者が修正せずに提案のまま保存したものの割合（代理店・項目ごと）",
+    f"{OCR_ACCEPTED_COUNTS}（代理店・項目ごと）",
     "days",
     "crm",
     "/crm/ocr/reviews",
     unit="percent",
     share_of=labels.OCR_ACCEPTED_COLUMN,
+)
+OCR_ACCEPTED_TOTAL = replace(
+    OCR_ACCEPTED,
+    key="crm.ocr_accepted_total",
+    label=f"OCR採用率（{metrics.TOTAL}）",
+    counts=f"{OCR_ACCEPTED_COUNTS}（代理店・項目ごとの行の合計: 代理店・項目を選ばなければ全代理店・全項目）",
 )
 STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
@@ -204,29 +212,48 @@ def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRe
     ]
 
 
-def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> list[OcrAcceptanceRow]:
+def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> OcrAcceptanceRead:
     """OCR採用率 of each agency and field the filter's reviews hold, each a figure opening OCR確認履歴 of exactly its
-    rows (the filter narrowed to its agency and field)."""
-    rows = []
-    for group in acceptance.acceptance(db, scope=scope, flt=flt):
-        its_rows = replace(flt, agency_id=group.agency_id, field=group.field)
-        figure = serve(
+    rows (the filter narrowed to its agency and field), and their total: the same share over all the filter's
+    reviews (every agency the caller sees, or the one chosen; every field), opening OCR確認履歴 of the filter."""
+    groups = acceptance.acceptance(db, scope=scope, flt=flt)
+    rows = [
+        _acceptance_row(
             OCR_ACCEPTED,
-            metrics.share(group.accepted, group.reviewed),
+            replace(flt, agency_id=group.agency_id, field=group.field),
+            group,
             now=now,
-            flt=its_rows,
-            days=(flt.since, flt.until),
-            basis=group.reviewed,
         )
-        rows.append(
-            OcrAcceptanceRow(
-                agency_id=group.agency_id,
-                agency_name=group.agency_name,
-                field=group.field,
-                field_label=labels.SITE_AUDIT_FIELD_LABELS[group.field],
-                accepted=group.accepted,
-                reviewed=group.reviewed,
-                figure=figure,
-            )
-        )
-    return rows
+        for group in groups
+    ]
+    total = acceptance.Acceptance(
+        flt.agency_id,
+        metrics.TOTAL,
+        flt.field,
+        sum(group.accepted for group in groups),
+        sum(group.reviewed for group in groups),
+    )
+    everything = _acceptance_row(OCR_ACCEPTED_TOTAL, flt, total, now=now)
+    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows, total=everything)
+
+
+def _acceptance_row(
+    figure: Figure, its_rows: ReviewFilter, counted: acceptance.Acceptance, *, now: datetime
+) -> OcrAcceptanceRow:
+    served = serve(
+        figure,
+        metrics.share(counted.accepted, counted.reviewed),
+        now=now,
+        flt=its_rows,
+        days=(its_rows.since, its_rows.until),
+        basis=counted.reviewed,
+    )
+    return OcrAcceptanceRow(
+        agency_id=counted.agency_id,
+        agency_name=counted.agency_name,
+        field=counted.field,
+        field_label=labels.SITE_AUDIT_FIELD_LABELS[counted.field] if counted.field else labels.OCR_ALL_FIELDS,
+        accepted=counted.accepted,
+        reviewed=counted.reviewed,
+        figure=served,
+    )

@@ -174,6 +174,7 @@ OCR_NOT_READ = "この画像はOCRで読み取られていません（アップ�
 OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
 # OCR確認履歴 (service/crm/ocr/acceptance.py): the column whose share of rows reading はい is OCR採用率
 OCR_ACCEPTED_COLUMN = "提案のまま採用"
+OCR_ALL_FIELDS = "全項目"  # the 項目 of OCR採用率's total row
 
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(

@@ -888,9 +888,8 @@ def export_ocr_reviews(_: BackOffice, scope: Scope, flt: OcrReviewQuery) -> expo
 @router.get("/ocr/acceptance", response_model=OcrAcceptanceRead)
 def ocr_acceptance_figures(_: BackOffice, scope: Scope, db: DbSession, flt: OcrReviewQuery) -> OcrAcceptanceRead:
     """OCR採用率 per agency and field (crm/figures.py): the share of the proposals saved unchanged, each a named
-    figure opening OCR確認履歴 of its agency and field."""
-    rows = crm_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())
-    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows)
+    figure opening OCR確認履歴 of its agency and field; and their total (合計), opening OCR確認履歴 of the filter."""
+    return crm_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())
 
 
 # --- 代理店管理 -------------------------------------------------------------------------------------------------

@@ -392,11 +392,12 @@ class OcrReviewItem(BaseModel):
 
 class OcrAcceptanceRow(BaseModel):
     """One agency's and one field's OCR採用率: the proposals reviewed, those saved as proposed, and the named figure
-    (its list: OCR確認履歴 of that agency and field over the period)."""
+    (its list: OCR確認履歴 of that agency and field over the period); in the total, agency_id and field are those
+    of the filter (None: every agency, every field)."""
 
-    agency_id: int
+    agency_id: int | None
     agency_name: str
-    field: str
+    field: str | None
     field_label: str
     accepted: int
     reviewed: int
@@ -404,11 +405,13 @@ class OcrAcceptanceRow(BaseModel):
 
 
 class OcrAcceptanceRead(BaseModel):
-    """OCR採用率 per agency and field over a period of 確認日 (by agency code, then the form's field order)."""
+    """OCR採用率 per agency and field over a period of 確認日 (by agency code, then the form's field order), and
+    their total (合計: the same share over all the rows' reviews)."""
 
     since: date | None
     until: date | None
     rows: list[OcrAcceptanceRow]
+    total: OcrAcceptanceRow
 
 
 class CommentRead(BaseModel):

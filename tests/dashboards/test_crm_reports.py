@@ -114,12 +114,19 @@ def test_ocr_acceptance_is_shown_per_agency_and_field_and_a_row_opens_its_review
         ("株式会社AAA代理店", "名義", "33.3%", 1, 3),
         ("株式会社BBB代理店", "供給地点特定番号", "0.0%", 0, 1),
         ("株式会社BBB代理店", "名義", "100.0%", 1, 1),
+        ("合計", "全項目", "50.0%", 4, 8),
     ]
+    assert ("OCR採用率（合計）", "50.0%") in [(m.label, m.value) for m in at.metric]  # the card above the table
+    assert "期間: 全期間（今日まで）" in texts(at.caption)
     assert any(text.startswith("期間（確認日）: 全期間（今日まで）。") for text in texts(at.caption))
 
     tick_rows(at, [0], table=len(at.dataframe) - 1)
-    assert "**OCR確認履歴: 株式会社AAA代理店・供給地点特定番号**" in texts(at.markdown)
+    assert "**OCR確認履歴: 株式会社AAA代理店・供給地点特定番号（確認日: 全期間（今日まで））**" in texts(at.markdown)
     assert at.dataframe[-1].value["提案のまま採用"].tolist() == ["いいえ", "はい", "はい"]
+
+    tick_rows(at, [4], table=len(at.dataframe) - 2)  # 合計: every review of the period
+    assert "**OCR確認履歴: 合計・全項目（確認日: 全期間（今日まで））**" in texts(at.markdown)
+    assert len(at.dataframe[-1].value) == 8
 
 
 def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbers, open_app):  # noqa: F811

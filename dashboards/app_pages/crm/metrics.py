@@ -186,11 +186,12 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
     )
 
 
-def ocr_row(row: dict) -> dict:
+def ocr_row(row: dict, *, heading: str) -> dict:
+    """An OCR採用率 row; `heading` heads the figure's column (the per-row figure's label, the total's row too)."""
     return {
         "代理店": row["agency_name"],
         "項目": row["field_label"],
-        row["figure"]["label"]: components.figure_value(row["figure"]),
+        heading: components.figure_value(row["figure"]),
         row["figure"]["share_of"]: row["accepted"],
         "確認した提案": row["reviewed"],
     }
@@ -210,13 +211,19 @@ def ocr_review_row(item: dict, *, accepted: str) -> dict:
 
 
 def ocr_acceptance(period: dict[str, Any]) -> None:
-    """OCR採用率 (named figures): per agency and field, the share of OCR proposals the operators saved unchanged over
-    those saved in the period (確認日), with the period in words and the moment; a row opens the reviews it is taken
-    over (OCR確認履歴), whose file holds the period's reviews."""
-    rows = crm_api.ocr_acceptance(**period)["rows"]
-    if not rows:
+    """OCR採用率 (named figures): their total over every agency (or the one chosen) and field as a card, then per
+    agency and field the share of OCR proposals the operators saved unchanged over those saved in the period (確認日),
+    the total last, with the period in words and the moment; a row opens the reviews it is taken over (OCR確認履歴),
+    whose file holds the period's reviews."""
+    answer = crm_api.ocr_acceptance(**period)
+    total = answer["total"]
+    left, _ = st.columns([1, 2])
+    with left:
+        components.figure_card(total["figure"])
+    if not answer["rows"]:
         st.caption(NO_OCR_REVIEWS)
         return
+    rows = [*answer["rows"], total]
     chosen = {(row["agency_id"], row["field"]): row for row in rows}
     keys = list(chosen)
 
@@ -224,26 +231,28 @@ def ocr_acceptance(period: dict[str, Any]) -> None:
         clicked = st.session_state[f"{PAGE}_ocr_table"].selection.rows
         st.session_state[OCR_CHOSEN] = keys[clicked[0]] if clicked else None
 
+    first = answer["rows"][0]["figure"]
     st.dataframe(
-        pd.DataFrame([ocr_row(row) for row in rows]),
+        pd.DataFrame([ocr_row(row, heading=first["label"]) for row in rows]),
         hide_index=True,
         key=f"{PAGE}_ocr_table",
         on_select=open_clicked_row,
         selection_mode="single-row",
     )
-    first = rows[0]["figure"]
     st.caption(f"期間（確認日）: {first['period_label']}。{first['counts']}。行を選ぶと、その確認履歴を表示します。")
     components.figures_stamp([first])
+    everything = total["figure"]
     components.csv_link(
         f"{PAGE}_ocr_csv",
-        first["export_route"],
-        period,
-        help="この期間のOCR確認履歴（提案の値・保存した値・提案のまま採用か）をダウンロードします",
+        everything["export_route"],
+        everything["list_query"],
+        help=f"確認日が{everything['period_label']}のOCR確認履歴（提案の値・保存した値・提案のまま採用か）をダウンロードします",
     )
     row = chosen.get(st.session_state.get(OCR_CHOSEN, ()))
     if row is None:
         return
-    st.markdown(f"**OCR確認履歴: {row['agency_name']}・{row['field_label']}**")
+    heading = f"{row['agency_name']}・{row['field_label']}（確認日: {row['figure']['period_label']}）"
+    st.markdown(f"**OCR確認履歴: {heading}**")
     components.paginated_table(
         f"{PAGE}_ocr_reviews",
         crm_api.list_ocr_reviews,

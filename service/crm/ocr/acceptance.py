@@ -117,11 +117,12 @@ def review_export(*, scope: TenantScope, flt: ReviewFilter) -> ListExport:
 
 @dataclass(frozen=True)
 class Acceptance:
-    """One agency's and one field's reviews: how many, and how many saved as proposed."""
+    """One agency's and one field's reviews (None: every agency, every field, as in a total): how many, and how many
+    saved as proposed."""
 
-    agency_id: int
+    agency_id: int | None
     agency_name: str
-    field: str
+    field: str | None
     accepted: int
     reviewed: int
 

@@ -86,6 +86,31 @@ def test_the_share_accepted_per_agency_and_field_equals_its_list_and_its_export(
     assert [dict(zip(header, row, strict=True))[ACCEPTED] for row in cells] == ["いいえ", SHARE_YES, SHARE_YES]
 
 
+def test_the_total_over_every_agency_and_field_equals_its_list_and_its_export(client, world, db):
+    reviewed(client, world, db)
+
+    total = made(client.get(ACCEPTANCE, headers=world.operator))["total"]
+
+    assert (total["agency_id"], total["agency_name"], total["field"], total["field_label"]) == (
+        None,
+        "合計",
+        None,
+        "全項目",
+    )
+    assert (total["accepted"], total["reviewed"]) == (4, 8)
+    figure = total["figure"]
+    assert (figure["key"], figure["label"], figure["unit"]) == (
+        "crm.ocr_accepted_total",
+        "OCR採用率（合計）",
+        "percent",
+    )
+    assert (figure["value"], figure["basis"], figure["period_label"]) == (0.5, 8, "全期間（今日まで）")
+    assert (figure["list_route"], figure["list_query"], figure["share_of"]) == ("/crm/ocr/reviews", {}, ACCEPTED)
+    assert made(client.get(REVIEWS, headers=world.operator))["total"] == figure["basis"]
+    rows = csv_rows(client.get(EXPORT, headers=world.operator))
+    assert (len(rows), sum(row[ACCEPTED] == SHARE_YES for row in rows) / len(rows)) == (8, figure["value"])
+
+
 def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db):
     reviewed(client, world, db)
     newest = made(client.get(REVIEWS, headers=world.operator))["items"][0]["reviewed_at"]
@@ -94,7 +119,13 @@ def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db)
     def figures(**params) -> list[dict]:
         return [row["figure"] for row in made(client.get(ACCEPTANCE, params=params, headers=world.operator))["rows"]]
 
+    def total(**params) -> dict:
+        return made(client.get(ACCEPTANCE, params=params, headers=world.operator))["total"]["figure"]
+
     location, _ = figures(agency_id=world.agency_b)
+    theirs = total(agency_id=world.agency_b)
+    assert (theirs["value"], theirs["basis"], theirs["list_query"]) == (0.5, 2, {"agency_id": str(world.agency_b)})
+    assert (total(field=NAME)["value"], total(field=NAME)["basis"]) == (0.5, 4)
     assert location["list_query"] == {"agency_id": str(world.agency_b), "field": LOCATION} and location["value"] == 0.0
     ours, theirs = figures(field=NAME)
     assert [(f["value"], f["basis"], f["list_query"]["field"]) for f in (ours, theirs)] == [
@@ -109,6 +140,8 @@ def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db)
     assert listed["total"] == 3
     tomorrow = (day + timedelta(days=1)).isoformat()
     assert figures(since=tomorrow) == []
+    nothing = total(since=tomorrow)
+    assert (nothing["value"], nothing["basis"], nothing["list_query"]) == (0.0, 0, {"since": tomorrow})
     assert made(client.get(REVIEWS, params={"since": tomorrow}, headers=world.operator))["total"] == 0
 
 
