@@ -1,8 +1,9 @@
 """地点入力 with OCR on 案件詳細: a generated bill photo uploaded by the sales side is read by a real worker on the bulk
 queue (the module's one Tesseract run); the operator finds its proposals in the site's empty fields marked 「OCR」,
 sees where one was read, corrects one field and saves: the audit entry names the corrected field and the accepted
-ones. A reading that finishes after the form was drawn fills it on the next rerun. With the engine off the page says
-OCR is unavailable and the form is as before."""
+ones. A reading that finishes after the form was drawn fills it on the next rerun; what the operator typed is kept
+through every rerun, one that draws the form anew with other proposals too. With the engine off the page says OCR is
+unavailable and the form is as before."""
 
 import re
 
@@ -12,17 +13,18 @@ from sqlalchemy import select
 from bench import ocr_bills
 from service.audit.models import AuditEntry
 from service.config import get_settings
+from service.crm import storage
 from service.crm.models import Image
 from service.task_queues import BULK
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
-from tests.service.crm.conftest import made, submit
+from tests.service.crm.conftest import made, picture, submit
 from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 - the fixture
 
 CASE = "app_pages/crm/case.py"
 READ_TIMEOUT = 240  # a deadline against a hang only
-LOCATION = "power_customer_location_number"
+LOCATION, NAME = "power_customer_location_number", "power_customer_name"
 BILL = ocr_bills.demo_bills(3)[2]  # the 「slip」 layout: the amount in a shaded band, the rest in two columns
 
 
@@ -109,11 +111,58 @@ def test_a_reading_that_finishes_after_the_form_was_drawn_fills_it_on_the_next_r
     assert at.text_input(key=location.format(0)).value == ""
     assert any(text.startswith("この画像はOCRで読み取り中です") for text in texts(at.info))
 
-    proposal = {"value": BILL.truth["power_customer_location_number"], "confidence": 0.9, "box": [1, 2, 3, 4]}
-    done = {"status": "done", "engine": "tesseract", "version": "5.3.0", "fields": {LOCATION: proposal | {"chars": []}}}
-    db.get(Image, image_id).ocr_result = done  # the worker has read it meanwhile
-    db.commit()
+    name = f"crm_case_site_{site['id']}_{{}}_{NAME}"
+    at.text_input(key=name.format(0)).input("株式会社先に入力").run()  # the operator starts while it is read
+    at.text_area(key=f"crm_case_site_{site['id']}_0_note").input("明細は2枚").run()
+
+    read_as(db, image_id, **{LOCATION: BILL.truth[LOCATION], NAME: "株式会社読取"})  # the worker has read it meanwhile
     button(at, "読み取り結果を確認").click().run()
 
     filled = at.text_input(key=location.format(1))  # the form's next round: drawn with the proposals
-    assert (filled.label, filled.value) == ("供給地点特定番号（OCR 90%）", proposal["value"])
+    assert (filled.label, filled.value) == ("供給地点特定番号（OCR 90%）", BILL.truth[LOCATION])
+    assert at.text_input(key=name.format(1)).value == "株式会社先に入力"  # what was typed wins over the proposal
+    assert at.text_area(key=f"crm_case_site_{site['id']}_1_note").value == "明細は2枚"
+
+
+def read_as(db, image_id: int, **values: str) -> None:
+    """The image as the OCR job leaves it: each field proposed (90 %), the page it was read on stored."""
+    image = db.get(Image, image_id)
+    fields = {name: {"value": v, "confidence": 0.9, "box": [10, 10, 50, 30], "chars": []} for name, v in values.items()}
+    image.ocr_result = {"status": "done", "engine": "tesseract", "version": "5.3.0", "fields": fields}
+    image.ocr_page_path = storage.store_page(db, image, picture("JPEG", (120, 160), "white"))
+    db.commit()
+
+
+def test_what_the_operator_typed_over_a_proposal_is_kept_through_reruns_and_another_image(
+    db,
+    world,  # noqa: F811
+    client,
+    open_app,
+):
+    bills = [("images", (f"明細{n}.png", picture(), "image/png")) for n in (1, 2)]
+    created = made(submit(client, world.sales_a, files=bills))
+    first, second = (image["id"] for image in created["images"])
+    read_as(db, first, **{LOCATION: "0300111234567890123456", NAME: "株式会社一枚目"})
+    read_as(db, second, **{LOCATION: "0300111234567890129999", NAME: "株式会社二枚目"})
+    site = site_of(client, world, created["request"]["id"])
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(created["request"]["id"]))
+    key = f"crm_case_site_{site['id']}"
+    typed = "0300111234567890120000"
+
+    at.text_input(key=f"{key}_0_{LOCATION}").input(typed).run()  # typed over the proposal (not saved)
+    for _ in range(2):  # other widgets rerun the page
+        at.selectbox(key=f"{key}_ocr_field").select(NAME).run()
+        at.selectbox(key=f"{key}_ocr_field").select(LOCATION).run()
+    assert at.text_input(key=f"{key}_0_{LOCATION}").value == typed
+    at.selectbox(key=f"{key}_ocr_image").select(second).run()  # the form drawn anew with the other bill's proposals
+
+    assert at.text_input(key=f"{key}_1_{LOCATION}").value == typed
+    assert at.text_input(key=f"{key}_1_{NAME}").value == "株式会社二枚目"
+    button(at, "地点を保存").click().run()
+    assert not at.exception and not at.error
+    saved = made(client.get(f"/api/crm/sites/{site['id']}", headers=world.operator))
+    assert (saved[LOCATION], saved[NAME]) == (typed, "株式会社二枚目")
+    updates = select(AuditEntry).where(AuditEntry.target_type == "site", AuditEntry.action == "update")
+    assert db.scalars(updates).one().changes["ocr_review"]["after"] == {"accepted": [NAME], "corrected": [LOCATION]}
+    db.commit()
+    assert at.text_input(key=f"{key}_2_{LOCATION}").value == typed  # saved: the form starts afresh from the site

@@ -184,13 +184,17 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
 
 def site_editor(site: dict, images: list[dict], beside: DeltaGenerator) -> None:
     """明細入力: every field of the site under the version first read (a stale edit shows the conflict); the empty
-    fields filled with the OCR proposals of a statement image, marked, their reading shown `beside` the form."""
+    fields filled with the OCR proposals of a statement image, marked, their reading shown `beside` the form. No
+    st.form: each field's value reaches the page as it is typed, so what the operator typed over a proposal is kept
+    through every rerun, even one that draws the form anew with proposals arrived since (ocr.typed)."""
     key = site_key(site)
     base = common.editing_base(key, site)
     reading = ocr.reading_for(key, site, images)
-    with st.form(f"{key}_form"):
-        values = crm_forms.site_form(key, reading.filled(base), reading.marks(base))
-        submitted = st.form_submit_button("地点を保存", type="primary", icon=":material/save:")
+    proposed = reading.filled(base)
+    with st.container(border=True):
+        values = crm_forms.site_form(key, proposed | ocr.typed(key), reading.marks(base))
+        submitted = st.button("地点を保存", type="primary", icon=":material/save:", key=f"{key}_save")
+    ocr.keep_typed(key, common.changes_from(proposed, values))
     ocr.where_read(key, reading, beside)
     if not submitted:
         return

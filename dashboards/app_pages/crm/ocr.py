@@ -1,7 +1,8 @@
 """地点入力 with OCR (confirm, never trust): the proposals read from a statement image fill the site's empty fields,
 each marked 「OCR」 with its confidence; the characters read with little confidence are highlighted; choosing a field
-shows the page with the box where its value was read, beside the form. Nothing is saved until the operator saves; the
-save names the image (`ocr_image_id`) so the API records which proposals were kept and which corrected."""
+shows the page with the box where its value was read, beside the form. What the operator typed wins over any proposal,
+one arriving later too. Nothing is saved until the operator saves; the save names the image (`ocr_image_id`) so the
+API records which proposals were kept and which corrected."""
 
 from dataclasses import dataclass, field
 
@@ -43,9 +44,19 @@ def _candidates(site: dict, images: list[dict]) -> list[dict]:
     return sorted(asked, key=lambda image: (image["site_id"] != site["id"], image["id"]))
 
 
+def typed(key: str) -> dict:
+    """What the operator typed into the site's form (field -> value, where it differs from the site as proposed):
+    drawn over the proposals, so a form drawn anew keeps it."""
+    return st.session_state.get(f"{key}_typed", {})
+
+
+def keep_typed(key: str, edits: dict) -> None:
+    st.session_state[f"{key}_typed"] = edits
+
+
 def reading_for(key: str, site: dict, images: list[dict]) -> Reading:
     """The OCR to fill the site's form with (the form drawn anew when it differs from the one the form was drawn
-    with: a reading finished since, another image chosen)."""
+    with: a reading finished since, another image chosen; the fields the operator typed into keep what they typed)."""
     reading = _reading(key, site, images)
     drawn_from, source = f"{key}_ocr_source", reading.image_id if reading.proposals else None
     if drawn_from in st.session_state and source not in (None, st.session_state[drawn_from]):

@@ -1,0 +1,55 @@
+"""地点入力 with OCR in a real browser: what the operator types over a proposal stays in the field while other widgets
+rerun the page (the field whose reading is shown, the bill whose proposals fill the form) and is what the save keeps;
+the audit names the field as corrected."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from tests.browser.conftest import choose, drawn, settled, sign_in
+from tests.dashboards.test_crm_ocr import LOCATION, NAME, read_as, site_of
+from tests.factories import DEFAULT_PASSWORD
+from tests.service.crm.conftest import made, masters_and_storage, picture, submit, world  # noqa: F401 - fixtures
+
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+TYPED = "0300111234567890120000"
+
+
+def test_what_the_operator_typed_over_a_proposal_stays_through_reruns_and_is_saved(
+    client,
+    db,
+    world,  # noqa: F811
+    dashboards_url,
+    new_page,
+):
+    bills = [("images", (f"明細{n}.png", picture(), "image/png")) for n in (1, 2)]
+    created = made(submit(client, world.sales_a, files=bills))
+    first, second = (image["id"] for image in created["images"])
+    read_as(db, first, **{LOCATION: "0300111234567890123456", NAME: "株式会社一枚目"})
+    read_as(db, second, **{LOCATION: "0300111234567890129999", NAME: "株式会社二枚目"})
+    site = site_of(client, world, created["request"]["id"])
+    page = new_page(1400)
+    sign_in(page, dashboards_url, "op", DEFAULT_PASSWORD, "投入案件一覧")
+    page.goto(f"{dashboards_url}/crm-case?id={created['request']['id']}")
+    location = page.get_by_label("供給地点特定番号（OCR 90%）")
+    expect(location).to_have_value("0300111234567890123456")
+    drawn(page)
+
+    location.fill(TYPED)  # typed over the proposal, not saved
+    choose(page, "画像上の読み取り位置を表示する項目", "名義")  # another widget reruns the page
+    settled(page)
+    expect(location).to_have_value(TYPED)
+    choose(page, "OCRの読み取り結果を使う明細画像", "明細2.png")  # the form drawn anew with the other bill's proposals
+    drawn(page)  # the form of the last round only (the previous one's fields stay, stale, while the page redraws)
+    expect(page.get_by_label("名義（OCR 90%）")).to_have_value("株式会社二枚目")
+    expect(location).to_have_value(TYPED)
+    page.get_by_role("button", name="地点を保存").click()
+
+    expect(page.get_by_text("を保存しました。")).to_be_visible()
+    saved = made(client.get(f"/api/crm/sites/{site['id']}", headers=world.operator))
+    assert (saved[LOCATION], saved[NAME]) == (TYPED, "株式会社二枚目")
+    updates = select(AuditEntry).where(AuditEntry.target_type == "site", AuditEntry.action == "update")
+    assert db.scalars(updates).one().changes["ocr_review"]["after"] == {"accepted": [NAME], "corrected": [LOCATION]}
+    db.commit()
