@@ -2,11 +2,11 @@
 exactly right, proposed wrong, or not proposed; proposals that break the site's own rules (the API's SiteFields);
 the CPU seconds per image (this process and the engine's, from the file to the proposals, as the worker runs it).
 
-    .venv/bin/python bench/ocr.py [--bills 60]
+    .venv/bin/python bench/ocr.py [--bills 90]
 
-The bills are bench/ocr_bills.py's: the demo's sites in three layouts and six looks (flat, turned, slanted, blurred,
-noisy JPEG, HEIC; every seventh a PDF). Needs Tesseract (Debian's tesseract-ocr, tesseract-ocr-jpn).
-Prints a table, then ONE final JSON line.
+The bills are bench/ocr_bills.py's: the demo's sites in three layouts and nine looks (flat, turned, slanted, blurred,
+noisy JPEG, HEIC, sideways, upside down, on a desk at an angle; every seventh a PDF). Needs Tesseract (Debian's
+tesseract-ocr, tesseract-ocr-jpn). Prints a table, then ONE final JSON line (with 供給地点特定番号's share per look).
 Targets: 供給地点特定番号 exactly right on ≥ 90 % of the bills that carry one, no proposal that breaks its rule,
 ≤ 5 s of CPU per image (the median and the slowest).
 """
@@ -50,7 +50,7 @@ def breaks_its_rule(field: str, value: object) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bills", type=int, default=60)
+    parser.add_argument("--bills", type=int, default=90)
     args = parser.parse_args()
     os.environ.setdefault("APP_OCR_ENGINE", "tesseract")
     state = engine.state()
@@ -58,6 +58,7 @@ def main() -> None:
         raise SystemExit(state.message)
     companies = {code: name for code, name in POWER_COMPANIES if code != reading.OTHER_COMPANY}
     right, wrong, carried = Counter(), Counter(), Counter()
+    look_right, look_carried = Counter(), Counter()  # 供給地点特定番号 by look (a PDF's is "pdf")
     broken, seconds, walls = [], [], []
     for bill, data, extension in files(demo_bills(args.bills)):
         started, wall = cpu_seconds(), time.perf_counter()
@@ -74,6 +75,10 @@ def main() -> None:
             proposal = result["fields"].get(field)
             if proposal is not None:
                 (right if proposal["value"] == truth else wrong)[field] += 1
+            if field == LOCATION:
+                look = "pdf" if extension == "pdf" else bill.look
+                look_carried[look] += 1
+                look_right[look] += proposal is not None and proposal["value"] == truth
     print(f"{args.bills} bills; CPU per image median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s")
     print(f"{'field':<34}{'bills':>6}{'right':>8}{'wrong':>8}{'none':>8}")
     shares = {}
@@ -94,6 +99,7 @@ def main() -> None:
             "engine": f"{state.engine} {state.version}",
             "bills": args.bills,
             "exact_share": shares,
+            "location_exact_by_look": {look: round(look_right[look] / n, 3) for look, n in look_carried.items()},
             "wrong_proposals": sum(wrong.values()),
             "rule_breaking_proposals": len(broken),
             "cpu_s_per_image_median": round(statistics.median(seconds), 2),

@@ -2,8 +2,9 @@
 
 The demo's sites (service/demo/crm.py) rendered as 電気・ガスのご使用量のお知らせ in a few layouts (label and value on
 one line, a ruled table, a two-column slip; pillow, and fpdf2 for a PDF), then made to look photographed: turned a few
-degrees, seen at a slant (perspective), blurred, saved as a noisy JPEG or as an iPhone's HEIC. Used by bench/ocr.py and,
-one bill at a time, by the tests.
+degrees, seen at a slant (perspective), blurred, saved as a noisy JPEG or as an iPhone's HEIC, lying sideways or upside
+down (a quarter or half turn the file does not record: no EXIF orientation), or photographed on a desk at an angle (the
+sheet a quadrilateral on a darker background). Used by bench/ocr.py and, one bill at a time, by the tests.
 """
 
 import io
@@ -17,6 +18,7 @@ import pillow_heif
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from service.crm.ocr.pages import perspective
 from service.demo import crm as demo
 from service.documents import japanese_font_path
 
@@ -25,7 +27,8 @@ ISSUERS = {"03": "東京電力エナジーパートナー株式会社", "06": "�
            "09": "九州電力株式会社"}  # fmt: skip
 GAS_ISSUERS = ("東邦ガス株式会社", "大阪ガス株式会社")
 LAYOUTS = ("lines", "table", "slip")
-LOOKS = ("flat", "turned", "slanted", "blurred", "noisy", "heic")
+LOOKS = ("flat", "turned", "slanted", "blurred", "noisy", "heic", "sideways", "upside_down", "on_desk")
+DESK = (92, 78, 64)  # a wooden desk's brown
 
 
 @dataclass(frozen=True)
@@ -155,15 +158,45 @@ def _perspective(page: Image.Image, rng: random.Random) -> Image.Image:
     return page.transform(page.size, Image.Transform.QUAD, quad, Image.Resampling.BICUBIC, fillcolor="white")
 
 
+def _on_desk(page: Image.Image, rng: random.Random) -> Image.Image:
+    """The sheet photographed lying on a desk, the camera held at an angle: its corners drawn in towards the far edge
+    (a true perspective), a desk around it, the light falling off across the photo."""
+    width, height = page.size
+    photo = (round(width * 1.2), round(height * 1.15))
+    near, far = rng.uniform(0.02, 0.05), rng.uniform(0.08, 0.14)  # how far in the near and far corners are drawn
+    drop = rng.uniform(-0.02, 0.02)  # the far edge a little askew
+    left, top = photo[0] * 0.1, photo[1] * 0.06
+    corners = (
+        (left + far * width, top + drop * height),
+        (left + near * width, top + height),
+        (left + (1 - near) * width, top + height),
+        (left + (1 - far) * width, top - drop * height),
+    )
+    own = ((0, 0), (0, height), (width, height), (width, 0))
+    sheet = page.convert("RGBA").transform(
+        photo, Image.Transform.PERSPECTIVE, perspective(corners, own), Image.Resampling.BICUBIC
+    )
+    desk = Image.new("RGBA", photo, DESK)
+    light = Image.linear_gradient("L").resize(photo).point(lambda v: 255 - v // 4)
+    shot = Image.alpha_composite(desk, sheet).convert("RGB")
+    return Image.composite(shot, Image.new("RGB", photo, "black"), light)
+
+
 def photographed(bill: Bill, page: Image.Image) -> tuple[bytes, str]:
     """The page as its look makes it: (file bytes, extension)."""
     rng = random.Random(bill.name)
     out = io.BytesIO()
-    if bill.look in ("turned", "noisy", "heic"):
+    if bill.look in ("turned", "noisy", "heic", "sideways", "upside_down"):
         page = page.rotate(rng.choice((-1, 1)) * rng.uniform(1.5, 4.0), Image.Resampling.BICUBIC, expand=True,
                            fillcolor="white")  # fmt: skip
+    if bill.look == "sideways":
+        page = page.transpose(rng.choice((Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270)))
+    if bill.look == "upside_down":
+        page = page.transpose(Image.Transpose.ROTATE_180)
     if bill.look == "slanted":
         page = _perspective(page, rng)
+    if bill.look == "on_desk":
+        page = _on_desk(page, rng).filter(ImageFilter.GaussianBlur(0.7))
     if bill.look in ("blurred", "noisy"):
         page = page.filter(ImageFilter.GaussianBlur(1.2 if bill.look == "blurred" else 0.6))
     if bill.look == "heic":

@@ -1,8 +1,11 @@
 """The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`); another engine (a
-cloud one) is one more class with a `name`, a `version()` (None where it cannot run) and a `read()` of a page.
+cloud one) is one more class with a `name`, a `version()` (None where it cannot run), an `orientation()` of a page (the
+quarter turns that make its text upright) and a `read()` of a page.
 
 Tesseract 5 with its Japanese data (Debian's `tesseract-ocr`, `tesseract-ocr-jpn`) is driven through pytesseract; its
-hOCR answer, with a box and a confidence for every character, is read into lines of glyphs.
+hOCR answer, with a box and a confidence for every character, is read into lines of glyphs. Its orientation and script
+detection (OSD, `--psm 0`, with `osd.traineddata` from Debian's `tesseract-ocr-osd`, a dependency of `tesseract-ocr`)
+tells a page photographed sideways or upside down.
 """
 
 import os
@@ -43,6 +46,11 @@ class Line:
         return "".join(glyph.text for glyph in self.glyphs)
 
 
+# Tesseract's OSD looks at this many characters: a quick look, then a longer one (about 1 s of CPU) when it is unsure.
+ORIENTATION_LOOKS = (10, 50)
+ORIENTATION_TRUSTED = 0.5  # OSD's confidence from which its answer is taken (a page it read wrong scored 0.3 at most)
+
+
 class EngineUnavailable(RuntimeError):
     """The configured engine cannot run here (not installed, or OCR switched off)."""
 
@@ -52,6 +60,10 @@ class Engine(Protocol):
 
     def version(self) -> str | None:
         """The engine's version, or None when it cannot run here."""
+
+    def orientation(self, page: Image.Image) -> int:
+        """The degrees (0, 90, 180, 270) the page must be turned clockwise for its text to stand upright; 0 when
+        unsure."""
 
     def read(self, page: Image.Image) -> list[Line]:
         """The page's lines, top to bottom."""
@@ -73,6 +85,19 @@ class Tesseract:
             return None
         return found if self.language in languages else None
 
+    def orientation(self, page: Image.Image) -> int:
+        for characters in ORIENTATION_LOOKS:
+            config = f"--psm 0 -c min_characters_to_try={characters}"
+            try:
+                found = pytesseract.image_to_osd(page, config=config, output_type=pytesseract.Output.DICT)
+            except pytesseract.TesseractNotFoundError as exc:
+                raise EngineUnavailable(self.name) from exc
+            except pytesseract.TesseractError:  # too few characters to tell (or no osd.traineddata)
+                continue
+            if found["orientation_conf"] >= ORIENTATION_TRUSTED:
+                return int(found["rotate"])
+        return 0  # unsure: read as it lies
+
     def read(self, page: Image.Image) -> list[Line]:
         try:
             hocr = pytesseract.image_to_pdf_or_hocr(page, lang=self.language, extension="hocr", config=self.config)
@@ -88,6 +113,9 @@ class NoEngine:
 
     def version(self) -> str | None:
         return None
+
+    def orientation(self, page: Image.Image) -> int:
+        raise EngineUnavailable(self.name)
 
     def read(self, page: Image.Image) -> list[Line]:
         raise EngineUnavailable(self.name)

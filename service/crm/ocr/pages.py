@@ -1,16 +1,20 @@
 """The page an engine reads: a picture turned upright by its EXIF orientation, or a PDF's first page rendered
-(pypdfium2); then in grey, scaled to a reading size, straightened (deskew) and its contrast stretched (pillow).
+(pypdfium2); then in grey, the sheet of paper of a photo taken at an angle found and warped flat (perspective), scaled
+to a reading size, turned upright by quarter turns where the engine says the text lies sideways or upside down (a photo
+without EXIF orientation), straightened (deskew) and its contrast stretched (pillow).
 
 Boxes the engine reports are in the pixels of this page, which is stored beside the image (`storage.store_page`)
 so the operator is shown where each value was read.
 """
 
 import io
+import math
 import statistics
+from collections.abc import Callable, Sequence
 
 import pillow_heif
 import pypdfium2
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 PDF = "application/pdf"
 READING_SIDE = (1400, 2600)  # a page's longer side is brought within this (text about 30 px high on an A4 bill)
@@ -18,6 +22,15 @@ PDF_SCALE = 2.0  # 144 dpi
 SKEW_LIMIT, SKEW_STEP, SKEW_FINE = 8.0, 0.5, 0.1  # degrees tried either way, coarse then fine
 SKEW_PROBE = 600  # the width of the small copy the skew is measured on
 INK = 140  # grey levels below this are ink when measuring the skew
+SHEET_PROBE = 400  # the longer side of the small copy the sheet of paper is looked for on
+SHEET_SPECKS = 5  # bright or dark specks smaller than this (probe pixels) are ignored when finding the sheet
+SHEET_SMALLEST = 0.25  # a sheet covering less of the photo than this is not trusted to be the page
+SHEET_BACKGROUND = 0.6  # the desk around a sheet is at most this bright next to the paper (medians): not a shadow
+SHEET_FILLS = 0.02  # corners this close (a share of the side) to the photo's own: the page already fills the photo
+SHEET_INSET = 0.004  # the warped sheet's edge given up on each side (a share of the side): no strip of the desk
+WARP_SHARPENING = ImageFilter.UnsharpMask(radius=2, percent=80, threshold=2)  # what the warp's resampling softened
+Point = tuple[float, float]
+QUARTER_TURNS = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
 pillow_heif.register_heif_opener()
 
@@ -62,9 +75,135 @@ def skew_angle(grey: Image.Image) -> float:
     return max(fine, key=lambda a: _row_spread(ink, a))
 
 
-def normalised(picture: Image.Image) -> Image.Image:
-    """In grey at a reading size, straightened, its contrast stretched."""
-    grey = _reading_size(picture.convert("L"))
+def _threshold(grey: Image.Image) -> int:
+    """The grey level that best splits the picture in two (Otsu's method over its histogram)."""
+    counts = grey.histogram()
+    total, weighted = sum(counts), sum(level * n for level, n in enumerate(counts))
+    best, best_spread, below, below_weighted = 128, -1.0, 0, 0
+    for level, n in enumerate(counts):
+        below, below_weighted = below + n, below_weighted + level * n
+        above = total - below
+        if below == 0 or above == 0:
+            continue
+        gap = below_weighted / below - (weighted - below_weighted) / above
+        spread = below * above * gap * gap
+        if spread > best_spread:
+            best, best_spread = level, spread
+    return best
+
+
+def _row_ends(mask: Image.Image) -> list[tuple[int, int, int]]:
+    """Each row's leftmost and rightmost bright pixel: (y, left, right)."""
+    ends = []
+    for y in range(mask.height):
+        found = mask.crop((0, y, mask.width, y + 1)).getbbox()
+        if found:
+            ends.append((y, found[0], found[2] - 1))
+    return ends
+
+
+def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
+    """The corners of the sheet of paper in a photo (upper left, lower left, lower right, upper right, in the photo's
+    pixels): the bright region standing out from a darker background, its corners the points furthest along each
+    diagonal. None when the page already fills the photo or no sheet stands out clearly."""
+    scale = SHEET_PROBE / max(grey.size)
+    probe = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
+    level = _threshold(probe)
+    bright = probe.point(lambda v: 255 if v > level else 0)
+    bright = bright.filter(ImageFilter.MinFilter(SHEET_SPECKS)).filter(ImageFilter.MaxFilter(SHEET_SPECKS))
+    ends = _row_ends(bright)
+    if not ends:
+        return None
+    lefts = [(float(x), float(y)) for y, x, _ in ends]
+    rights = [(float(x), float(y)) for y, _, x in ends]
+    corners = (
+        min(lefts, key=lambda p: p[0] + p[1]),
+        min(lefts, key=lambda p: p[0] - p[1]),
+        max(rights, key=lambda p: p[0] + p[1]),
+        max(rights, key=lambda p: p[0] - p[1]),
+    )
+    width, height = probe.size
+    own = ((0, 0), (0, height - 1), (width - 1, height - 1), (width - 1, 0))
+    fills = all(
+        abs(x - ox) <= SHEET_FILLS * width and abs(y - oy) <= SHEET_FILLS * height
+        for (x, y), (ox, oy) in zip(corners, own, strict=True)
+    )
+    if fills or not _convex(corners) or _area(corners) < SHEET_SMALLEST * width * height:
+        return None
+    if not _stands_out(probe, corners):
+        return None
+    return tuple((x / scale, y / scale) for x, y in corners)
+
+
+def _stands_out(probe: Image.Image, corners: Sequence[Point]) -> bool:
+    """Whether what lies around the quadrilateral is much darker than the paper inside it (a desk), not the same
+    paper in less light (a page lit unevenly, its dim part taken for the background)."""
+    inside = Image.new("L", probe.size, 0)
+    ImageDraw.Draw(inside).polygon(list(corners), fill=255)
+    paper = ImageStat.Stat(probe, inside).median[0]
+    around = ImageStat.Stat(probe, ImageOps.invert(inside)).median[0]
+    return around <= SHEET_BACKGROUND * paper
+
+
+def _area(quad: Sequence[Point]) -> float:
+    """A polygon's area (the shoelace formula)."""
+    pairs = zip(quad, [*quad[1:], quad[0]], strict=True)
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairs)) / 2
+
+
+def _convex(quad: Sequence[Point]) -> bool:
+    """Whether the corners turn the same way all round (a quadrilateral, not a bow tie or a sliver)."""
+    turns = []
+    for i, (x0, y0) in enumerate(quad):
+        (x1, y1), (x2, y2) = quad[(i + 1) % 4], quad[(i + 2) % 4]
+        turns.append((x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1))
+    return all(t > 0 for t in turns) or all(t < 0 for t in turns)
+
+
+def perspective(target: Sequence[Point], source: Sequence[Point]) -> tuple[float, ...]:
+    """The eight coefficients of pillow's PERSPECTIVE transform that carry each `target` point (of the picture made)
+    to its `source` point (of the picture read): the homography through four pairs, by Gaussian elimination."""
+    rows = []
+    for (x, y), (u, v) in zip(target, source, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, u])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y, v])
+    for column in range(8):
+        pivot = max(range(column, 8), key=lambda r: abs(rows[r][column]))
+        rows[column], rows[pivot] = rows[pivot], rows[column]
+        for r in range(8):
+            if r != column:
+                factor = rows[r][column] / rows[column][column]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[column], strict=True)]
+    return tuple(rows[r][8] / rows[r][r] for r in range(8))
+
+
+def flattened(grey: Image.Image) -> Image.Image:
+    """The sheet of paper of a photo taken at an angle, warped flat to a rectangle of its longer sides' lengths and
+    sharpened again (the far part of the sheet is stretched, its text softened: a table's rows then run together for
+    the engine); the picture itself when the page fills it (a scan, a PDF, a photo cropped to the page)."""
+    corners = sheet_corners(grey)
+    if corners is None:
+        return grey
+    upper_left, lower_left, lower_right, upper_right = corners
+    width = round(max(math.dist(upper_left, upper_right), math.dist(lower_left, lower_right)))
+    height = round(max(math.dist(upper_left, lower_left), math.dist(upper_right, lower_right)))
+    out_x, out_y = width * SHEET_INSET, height * SHEET_INSET  # the sheet's edge falls just outside the page made
+    made = ((-out_x, -out_y), (-out_x, height + out_y), (width + out_x, height + out_y), (width + out_x, -out_y))
+    coefficients = perspective(made, corners)
+    warped = grey.transform((width, height), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC)
+    return warped.filter(WARP_SHARPENING)
+
+
+def upright(page: Image.Image, turn: int) -> Image.Image:
+    """The page turned clockwise by `turn` degrees (0, 90, 180 or 270)."""
+    return page.transpose(QUARTER_TURNS[turn]) if turn in QUARTER_TURNS else page
+
+
+def normalised(picture: Image.Image, orientation: Callable[[Image.Image], int]) -> Image.Image:
+    """In grey, flattened, at a reading size, turned upright (`orientation`: the engine's degrees clockwise that make
+    the page's text upright), straightened, its contrast stretched."""
+    grey = _reading_size(flattened(picture.convert("L")))
+    grey = upright(grey, orientation(grey))
     angle = skew_angle(grey)
     if abs(angle) >= SKEW_FINE:
         grey = grey.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)

@@ -65,7 +65,7 @@ def read(source: Source, *, now: datetime) -> Result:
     ocr, state = engine.configured(), engine.state()
     if state.version is None:
         raise ServiceUnavailable(state.message, code="ocr_unavailable")
-    page = pages.normalised(pages.first_page(source.data, source.content_type))
+    page = pages.normalised(pages.first_page(source.data, source.content_type), ocr.orientation)
     lines = ocr.read(page)
     found = extraction.extract(lines, companies=source.companies)
     result = {
