@@ -139,8 +139,8 @@ def address_refused(rule: str = "allowed_ips") -> JSONResponse:
 class AccessGuard:
     """ASGI wrapper refusing requests to a host not in ALLOWED_HOSTS (400) or from outside ALLOWED_IPS (403).
 
-    It sits right behind the forwarded-header handling, ahead of the fast lanes and the middleware stack, so every
-    route (API, fast lane, /metrics, /mcp) is covered. Lifespan events pass through.
+    It sits right behind the forwarded-header handling, ahead of the middleware stack, so every route (API, /metrics,
+    /mcp) is covered. Lifespan events pass through.
     """
 
     def __init__(self, app: ASGIApp, *, hosts: HostRule, networks: NetworkRule) -> None:

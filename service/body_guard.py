@@ -153,12 +153,9 @@ class BodyGuard:
         return self.max_body
 
     def _route_limit(self, scope: Scope) -> int:
-        """The limit the route matching the request declares (max_body_bytes for any other, the fast lane's too)."""
-        app = scope.get("app")  # the fast lane answers before the app sets it: none of its routes takes an upload
-        if app is None:
-            return self.max_body
+        """The limit the route matching the request declares (max_body_bytes for any other)."""
         if self.uploads is None:
-            self.uploads = upload_routes(app.routes, get_settings())
+            self.uploads = upload_routes(scope["app"].routes, get_settings())
         matched = (limit for route, limit in self.uploads if route.matches(scope)[0] is Match.FULL)
         return next(matched, self.max_body)
 

@@ -167,8 +167,7 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     """comma-separated host names the API answers to (`*.example.jp` for subdomains); others get 400; empty: any"""
     allowed_ips: str = ""
-    """comma-separated client networks (`203.0.113.0/24`) let into the API, fast lane included; others get 403; empty:
-    any"""
+    """comma-separated client networks (`203.0.113.0/24`) let into the API; others get 403; empty: any"""
     document_retention_hours: int = 24
     """how long a document made by a job (the barcode card PDF) can be downloaded after it was asked for;
     `platform.purge_documents` then deletes it"""
@@ -183,15 +182,12 @@ class Settings(BaseSettings):
     export_batch: int = 2000
     """rows a list's CSV download (`GET …/export`) reads per short session"""
     access_log: bool = True
-    """the API's access log (logger `daicho.access`: a line per request but the fast lanes' successes, its path without
-    the query string and a secret path parameter as `[REDACTED]`); `make run` turns it off unless this is set (`make run
-    ACCESS_LOG=1`)"""
+    """the API's access log (logger `daicho.access`: a line per request but the successes of heartbeats and scans, its
+    path without the query string and a secret path parameter as `[REDACTED]`); `make run` turns it off unless this is
+    set (`make run ACCESS_LOG=1`)"""
     demo_agents: bool = True
     """`0` starts `make run` without its five simulated store agents; the service then says on the 端末管理 pages
     that this is why no heartbeat arrives, instead of reporting a stalled intake"""
-
-    lane_connections: int = 4
-    """PostgreSQL connections per API worker for the fast lane (station scans and heartbeats; `service/lanes.py`)"""
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
     outbox_max_attempts: int = 8
@@ -289,12 +285,10 @@ class Settings(BaseSettings):
     """how long new alert news waits to gather what comes with it before it is mailed"""
     fleet_alert_group_interval_seconds: int = 300
     """least time between two alert emails"""
-    fleet_token_cache_seconds: float = 5.0
-    """how long an agent token check is cached"""
     fleet_enrollment_code_hours: int = 24
     """validity of an agent enrolment code"""
     fleet_batch_max: int = 500
-    """largest batch an agent may send"""
+    """most heartbeats written in one transaction (concurrent ones share it: `service/group_commit.py`)"""
     fleet_raw_metric_days: int = 7
     """days raw metrics are kept before roll-up"""
     fleet_history_days: int = 365

@@ -1,10 +1,11 @@
 """The SQLite/PostgreSQL differences in one place: one `Dialect` object per database, `SQLITE` and `POSTGRESQL`,
 carrying the few statements that differ (upserts, bulk writes, id lists, local time, notifications, transaction locks,
-and a lane's insert-unless-found and update-then-insert). `current()` is the service database's, from the settings;
-`of(bind)` a session's, engine's or connection's. The module-level functions are the same statements for a session.
+a scan's insert-unless-found and heartbeats' update-then-insert). `current()` is the service database's, from the
+settings; `of(bind)` a session's, engine's or connection's. The module-level functions are the same statements for a
+session.
 
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
-moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service/lanes.py) keeps its own driver SQL.
+moment (exact for zones without DST, such as Asia/Tokyo).
 """
 
 from abc import ABC, abstractmethod
@@ -49,7 +50,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine import Dialect as EngineDialect
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import JSON, TypeEngine
 
@@ -69,16 +70,16 @@ class InsertUnlessFound:
     """One row inserted from parameters unless `found` finds rows, and what goes with it (`also`, e.g. its count).
 
     A dialect answers the rows found (flag `written` false), else the row written (`written` true): `returning` is
-    `found`'s columns. The insert checks `condition` where a lane's work is one transaction (SQLite: the caller's own
-    check after the write refuses and rolls it back), and `committed_condition` (`condition` and what the caller
-    checks) where the statements commit on their own (PostgreSQL's pipelined batch).
+    `found`'s columns. The insert checks `condition` where nothing can change between the caller's own checks and the
+    write (SQLite: write transactions take turns), and `committed_condition` (`condition` and what the caller
+    checked) where the write's snapshot may be newer than the caller's reads (PostgreSQL's READ COMMITTED).
     """
 
     found: Select
     order_by: ColumnElement[Any]
     into: type[Any]  # the mapped class the row goes into
     values: dict[str, ColumnElement[Any]]  # each column's parameter, or an expression of parameters
-    returning: tuple[ColumnElement[Any], ...]
+    returning: tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]
     condition: ColumnElement[bool]
     committed_condition: ColumnElement[bool]
     also: Callable[["Dialect", FromClause], Insert]  # a statement for the rows of a source the insert writes
@@ -333,7 +334,7 @@ class PostgreSQL(Dialect):
 
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
         """One statement, one snapshot: the rows found, or the row inserted (a data-modifying CTE) and what goes
-        with it, so a pipelined batch needs no second round trip."""
+        with it, in one round trip."""
         found = write.found.cte("found")
         candidate = _candidate(write, found, write.committed_condition)
         inserted = plain_insert(write.into).from_select(list(write.values), candidate).returning(*write.returning)
@@ -441,7 +442,7 @@ class SQLite(Dialect):
         db.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])
 
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
-        """Three statements of the lane's one transaction (SQLite has no data-modifying CTE): the rows found, what
+        """Three statements of one transaction (SQLite has no data-modifying CTE): the rows found, what
         goes with the row (before it is there to be found), the row inserted."""
         candidate = _candidate(write, write.found.subquery(), write.condition)
         inserted = (

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -355,26 +354,20 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"{message}（使用できるメソッド: {allowed}）"
         return error_response(exc.status_code, code, message, headers=headers)
 
-    # SQLAlchemy's errors, and psycopg's own from the fast lanes' driver connections (service/lanes.py)
-    async def _integrity(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("integrity error: %s", getattr(exc, "orig", exc))
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
         return error_response(409, "conflict", "既に登録されているか、関連するデータと矛盾しています")
 
-    async def _data(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("data error: %s", getattr(exc, "orig", exc))
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        log.warning("data error: %s", exc.orig)
         return error_response(422, "validation_failed", "値がデータベースの制約を満たしません")
 
-    async def _operational(_: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", getattr(exc, "orig", exc))
+    @app.exception_handler(OperationalError)
+    async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
         return error_response(503, "unavailable", DATABASE_UNAVAILABLE)
-
-    for handler, errors in (
-        (_integrity, (IntegrityError, psycopg.IntegrityError)),
-        (_data, (DataError, psycopg.DataError)),
-        (_operational, (OperationalError, psycopg.OperationalError)),
-    ):
-        for error in errors:
-            app.add_exception_handler(error, handler)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:

@@ -14,11 +14,13 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 import psycopg
+from psycopg import AsyncConnection
 from psycopg.pq.abc import PGconn
+from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from service import dialect
-from service.lanes import connect_async
+from service.config import get_settings
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
@@ -86,7 +88,7 @@ class GroupedCache(Generic[Value]):
     async def _listen(self) -> None:
         while True:
             try:
-                async with await connect_async() as connection:
+                async with await _listening_connection() as connection:
                     await connection.execute(f"LISTEN {self.channel}")
                     with self.lock:
                         self.epoch += 1
@@ -115,3 +117,9 @@ class GroupedCache(Generic[Value]):
                     self._drop(notification.extra.decode())
         finally:
             loop.remove_reader(socket)
+
+
+async def _listening_connection() -> AsyncConnection:
+    """An autocommit async psycopg connection to the service's PostgreSQL database, for LISTEN."""
+    url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
+    return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)

@@ -19,13 +19,12 @@ from service.database import get_engine
 from service.errors import error_response, install_error_handlers
 from service.fleet import plugin as fleet
 from service.identity.login_guard import LoginGuard
-from service.lanes import Lanes
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, metrics_response
 from service.openapi import declares, install_openapi
 from service.outbox import plugin as outbox
 from service.reservations import plugin as reservations
-from service.routers import all_lane_routes, all_routers
+from service.routers import all_routers
 
 if TYPE_CHECKING:
     from uvicorn._types import ASGI3Application  # uvicorn's own ASGI types, for its middleware's signature
@@ -69,18 +68,16 @@ def _database_ok() -> bool:
 
 
 class DaichoAPI(FastAPI):
-    """FastAPI with the hot routes served before the middleware stack (see service/lanes.py), both behind the
-    forwarded-header handling that believes only the configured proxies (the socket peer otherwise)."""
+    """FastAPI behind the login throttle, the access rules and the forwarded-header handling that believes only the
+    configured proxies (the socket peer otherwise)."""
 
-    lane: Lanes | None = None
     entry: ASGIApp | None = None  # _serve behind the access rules and the proxy headers, where configured
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await (self.entry or self._serve)(scope, receive, send)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.lane is None or not await self.lane.serve(scope, receive, send):
-            await super().__call__(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def _behind_proxies(entry: ASGIApp, trusted_hosts: list[str]) -> ASGIApp:
@@ -108,7 +105,6 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     for plugin in PLUGINS:
         plugin.install(app)
-    app.lane = Lanes(app, prefix=API_PREFIX, routes=all_lane_routes())
     app.entry = LoginGuard(app._serve, API_PREFIX)  # logins from a throttled address, refused before the app
     app.entry = access_guard(app.entry, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
     app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards

@@ -5,8 +5,9 @@ import math
 import os
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -26,7 +27,7 @@ class RequestMetrics:
 
     The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Requests
     are recorded on the event loop into plain dicts, which Prometheus reads at scrape time (`collect`): a
-    prometheus_client series takes a lock and several calls per update, a twentieth of a fast-lane request's cost.
+    prometheus_client series takes a lock and several calls per update.
     A route's 5xx counter starts at 0 with its first request, so the error rate (QrvErrorRate) is defined, and counts
     the first 5xx, before any request failed.
     """
@@ -79,6 +80,14 @@ class RequestMetrics:
 
 request_metrics = RequestMetrics()
 REGISTRY.register(request_metrics)
+FAILURES_ONLY_MARK = "_daicho_logs_failures_only"
+
+
+def log_failures_only(*endpoints: Callable[..., Any]) -> None:
+    """Mark route endpoints whose successes the access log leaves out (still counted): the agents' and stations' hot
+    routes, hundreds a second. One declaration, service/routers.py's, marks them all."""
+    for endpoint in endpoints:
+        setattr(endpoint, FAILURES_ONLY_MARK, True)
 
 
 class MetricsMiddleware:
@@ -103,9 +112,13 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, observe)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = scope.get("route")
             elapsed = time.perf_counter() - started
-            request_metrics.record(scope["method"], route, loggable_path(scope), status, elapsed)
+            quiet = getattr(getattr(route, "endpoint", None), FAILURES_ONLY_MARK, False)
+            template = getattr(route, "path", "unmatched")
+            request_metrics.record(
+                scope["method"], template, loggable_path(scope), status, elapsed, log_success=not quiet
+            )
 
 
 class ScrapeTimeGauge:

@@ -1,4 +1,4 @@
-"""What every response carries, the fast lane's too: its request id and the security headers."""
+"""What every response carries: its request id and the security headers."""
 
 from starlette.types import Message, Send
 

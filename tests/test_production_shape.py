@@ -149,7 +149,7 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
 
     shape.stop()
     assert all(service.process.returncode is not None for service in shape.services.values())
-    # one access log, the service's own: uvicorn's is off, and the fast lane's successes are counted, not logged
+    # one access log, the service's own: uvicorn's is off, and the heartbeats' successes are counted, not logged
     assert "daicho.access: GET /api/auth/me 200" in api.log_path.read_text()
     assert '"GET /api/auth/me HTTP/1.1" 200' not in api.log_path.read_text()
     assert "/api/fleet/agent/heartbeat" not in api.log_path.read_text()

@@ -5,15 +5,17 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials
 
 from service.deps import DbSession
-from service.entry_logs import roster
+from service.entry_logs import roster, station
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import EntryType
+from service.entry_logs.station import StationClaims
 from service.errors import ValidationFailed
-from service.identity.dependencies import Caller, require
+from service.identity.dependencies import Caller, bearer, require
 from service.openapi import declares
 from service.schemas import SingleLine
 from service.tenancy import TenantScope, register_tenant_name
@@ -29,6 +31,20 @@ def staff_scope(caller: StaffCaller) -> TenantScope:
 
 StaffScope = Annotated[TenantScope, Depends(staff_scope)]
 register_tenant_name(DOMAIN, Nursery.id, Nursery.name)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def authorization(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The Authorization header's value as the station's functions read it ("" without one)."""
+    return f"Bearer {credentials.credentials}" if credentials else ""
+
+
+async def station_token(credentials: Credentials) -> StationClaims:
+    """The claims of the station token the request presents (401 when missing, invalid or expired)."""
+    return station.station_claims(authorization(credentials))
+
+
+StationToken = Annotated[StationClaims, Depends(station_token)]
 
 
 @declares(404)

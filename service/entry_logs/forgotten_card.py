@@ -28,8 +28,7 @@ from service.entry_logs.schemas import hiragana
 from service.entry_logs.station import DOMAIN, StationClaims, admitted_fingerprint, station_claims
 from service.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from service.identity import lockout
-from service.identity.security import INVALID_TOKEN, IssuedToken, issue_token, read_token, verify_password
-from service.lanes import run_on_connection
+from service.identity.security import INVALID_TOKEN, IssuedToken, decode_token, issue_token, verify_password
 from service.search import contains
 from service.tenancy import get_scoped, scoped
 
@@ -62,17 +61,17 @@ def unlocked(db: Session, authorization: str) -> Unlocked:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized(labels.UNLOCK_EXPIRED, code="not_authenticated")
     try:
-        claims = read_token(token.strip(), kind=UNLOCK_KIND, interpret=_unlocked_claims)
+        claims = _unlocked_claims(decode_token(token.strip(), kind=UNLOCK_KIND))
     except Unauthorized as refused:
         raise Unauthorized(labels.UNLOCK_EXPIRED, code=refused.code) from None
-    run_on_connection(db.connection(), admitted_fingerprint(claims.station))
+    admitted_fingerprint(db, claims.station)
     return claims
 
 
 def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor: Actor, now: datetime) -> IssuedToken:
     """Check the nursery's PIN for a station that is let in, under the lockout, and answer the unlock token."""
     claims = station_claims(authorization)
-    run_on_connection(db.connection(), admitted_fingerprint(claims))
+    admitted_fingerprint(db, claims)
     nursery = db.get(Nursery, claims.nursery_id)
     if nursery is None or not nursery.station_pin_hash:
         raise Conflict(labels.PIN_NOT_SET, code="pin_not_set")
@@ -105,7 +104,6 @@ def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor:
         kind=UNLOCK_KIND,
         now=now,
         minutes=UNLOCK_MINUTES,
-        interpret=_unlocked_claims,
         pwf=claims.pwf,
         sid=claims.session_id,
         staff=staff_name,

@@ -14,7 +14,6 @@ make the station's red warning and, when the scan wrote a log, a `PickupAlert` s
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -38,7 +37,6 @@ from service.entry_logs.models import (
     PickupRule,
 )
 from service.errors import NotFound, ValidationFailed
-from service.lanes import Query, Work, named_columns
 from service.pictures import decoding, headers
 from service.tenancy import TenantScope, get_scoped
 
@@ -62,17 +60,11 @@ def warning(children: tuple[str, ...]) -> str | None:
     return labels.PICKUP_WARNING.format(children="、".join(labels.CHILD_NAME.format(name=name) for name in children))
 
 
-# At the door (lane work) --------------------------------------------------------------------------------------------
+# At the door --------------------------------------------------------------------------------------------------------
 
-
-class RuleRow(NamedTuple):
-    child_name: str
-    kind: str
-    pass_date: date | None  # the adult's (a 「本日のみ」 person's day; None for a parent, or a pass revoked)
-
-
+# The adult's rules with its pass date (a 「本日のみ」 person's day; None for a parent, or a pass revoked)
 _RULES = (
-    select(*named_columns(RuleRow._fields, child_name=Child.name, kind=PickupRule.kind, pass_date=Parent.pass_date))
+    select(Child.name.label("child_name"), PickupRule.kind, Parent.pass_date)
     .join(Child, Child.id == PickupRule.child_id)
     .join(Parent, Parent.id == PickupRule.parent_id)
     .outerjoin(Attendance, absent_on_day(Child.id))
@@ -99,13 +91,11 @@ class DoorExit:
     now: datetime
 
 
-def refused_children(scan: DoorExit) -> Work[tuple[str, ...]]:
+def refused_children(db: Session, scan: DoorExit) -> tuple[str, ...]:
     """The children expected that day whom this adult may not collect (restricted, or a pass of another day); when the
     scan wrote its log, they are recorded as an alert for staff. One indexed lookup (and the alert's insert)."""
-    rows = yield Query(_RULES, {"parent_id": scan.parent_id, "day": scan.day})
-    refused = tuple(
-        row.child_name for row in map(RuleRow._make, rows) if row.kind == RESTRICTED or row.pass_date != scan.day
-    )
+    rows = db.execute(_RULES, {"parent_id": scan.parent_id, "day": scan.day})
+    refused = tuple(row.child_name for row in rows if row.kind == RESTRICTED or row.pass_date != scan.day)
     if refused and scan.log_id is not None:
         alert = {
             "nursery_id": scan.nursery_id,
@@ -114,7 +104,7 @@ def refused_children(scan: DoorExit) -> Work[tuple[str, ...]]:
             "child_names": "、".join(refused)[:500],
             "created_at": scan.now,
         }
-        yield Query(_ALERT, alert, fetch="none")
+        db.execute(_ALERT, alert)
     return refused
 
 

@@ -26,7 +26,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
-from fastapi.security import HTTPAuthorizationCredentials
+from starlette.concurrency import run_in_threadpool
 
 from service import documents, exports
 from service.database import utcnow
@@ -55,6 +55,7 @@ from service.entry_logs.care_figures import care_figures
 from service.entry_logs.dependencies import (
     DOMAIN,
     ChildNurseryParent,
+    Credentials,
     DomainAdmin,
     Filters,
     ListQuery,
@@ -66,6 +67,8 @@ from service.entry_logs.dependencies import (
     QueryNursery,
     StaffCaller,
     StaffScope,
+    StationToken,
+    authorization,
     list_query,
 )
 from service.entry_logs.extended_care import CareFilter
@@ -125,14 +128,11 @@ from service.entry_logs.schemas import (
     StationSessionRead,
     UnlockIn,
     UnlockOut,
-    utc_seconds,
 )
 from service.figures import FigureRead
 from service.identity import lockout
-from service.identity.dependencies import bearer
 from service.identity.login_guard import LoginForm, guard_login
 from service.identity.router import request_actor
-from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRouter, parse_body, run_on_connection
 from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
@@ -187,44 +187,31 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
     )
 
 
-station_lane = LaneDatabase("entry_logs")
-station_lanes = LaneRouter(station_router, security=bearer)
-HEARTBEAT_ANSWER = JsonAnswer(HeartbeatOut, utc_seconds)
-SCAN_ANSWER = JsonAnswer(ScanOut, utc_seconds)
-
-
-def _authorization(credentials: HTTPAuthorizationCredentials | None) -> str:
-    return f"Bearer {credentials.credentials}" if credentials else ""
-
-
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-
-
-@station_lanes.post("/auth/heartbeat", response_model=HeartbeatOut)
-async def heartbeat(request: LaneRequest) -> tuple[int, bytes]:
-    """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
-    claims = station.station_claims(request.head.authorization)
-    token = station.cached_heartbeat(claims, utcnow())
+@station_router.post("/auth/heartbeat", response_model=HeartbeatOut)
+async def heartbeat(claims: StationToken, db: DbSession) -> HeartbeatOut:
+    """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under
+    (answered from this process's admission cache while it holds the station's session)."""
+    now = utcnow()
+    token = station.cached_heartbeat(claims, now)
     if token is None:
-        token = await station_lane.run(station.heartbeat, claims, utcnow())
-    return 200, HEARTBEAT_ANSWER.render(token=token.token, expires_at=token.expires_at)
+        token = await run_in_threadpool(station.heartbeat, db, claims, now)
+    return HeartbeatOut(token=token.token, expires_at=token.expires_at)
 
 
-@station_lanes.post(
+@station_router.post(
     "/entry-exit-logs",
-    body=ScanIn,
     response_model=ScanOut,
     status_code=201,
     responses={200: {"model": ScanOut, "description": "a repeat of an earlier scan: nothing written"}},
 )
 @declares(404)  # a parent unknown to the station's nursery
-async def scan(request: LaneRequest) -> tuple[int, bytes]:
+def scan(body: ScanIn, claims: StationToken, db: DbSession, response: Response) -> ScanOut:
     """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
-    claims = station.station_claims(request.head.authorization)
-    body = parse_body(ScanIn, request.body)
-    result = await station_lane.run(scans.record_scan, claims, body, utcnow())
+    result = scans.record_scan(db, claims, body, utcnow())
+    if result.duplicate:
+        response.status_code = 200
     log, parent = result.log, result.parent
-    answer = SCAN_ANSWER.render(
+    return ScanOut(
         id=log.id,
         parent_id=log.parent_id,
         parent_name=parent.name,
@@ -239,15 +226,13 @@ async def scan(request: LaneRequest) -> tuple[int, bytes]:
         pickup_warning=pickup.warning(result.refused_children),
         photo_version=parent.photo_version or None,
     )
-    return (200 if result.duplicate else 201), answer
 
 
 @station_router.get("/entry-exit-logs/parents/{parent_id}/photo", **media("image/jpeg"))
 @declares(401, 404)
-def station_photo(parent_id: Annotated[int, Path(ge=1)], db: DbSession, credentials: Credentials = None) -> Response:
+def station_photo(parent_id: Annotated[int, Path(ge=1)], db: DbSession, claims: StationToken) -> Response:
     """The adult's photo for the station that scanned them (a station of their nursery, still let in)."""
-    claims = station.station_claims(_authorization(credentials))
-    run_on_connection(db.connection(), station.admitted_fingerprint(claims))
+    station.admitted_fingerprint(db, claims)
     return _photo(pickup.photo_of(db, scope=claims.scope, parent_id=parent_id))
 
 
@@ -258,7 +243,7 @@ def unlock_forgotten_card(body: UnlockIn, credentials: Credentials, db: DbSessio
     minutes, as a login); the answer's token is the lookup's and its records' for a few minutes."""
     token = forgotten_card.unlock(
         db,
-        authorization=_authorization(credentials),
+        authorization=authorization(credentials),
         pin=body.pin,
         staff_name=body.staff_name,
         actor=request_actor(request),
@@ -274,7 +259,7 @@ def forgotten_card_people(
 ) -> ForgottenCardPeople:
     """The nursery's parents and today's 「本日のみ」 people by ふりがな (hiragana or katakana) or name, or by the
     last 4 digits of their phone: at most 10 (the unlock token)."""
-    unlock = forgotten_card.unlocked(db, _authorization(credentials))
+    unlock = forgotten_card.unlocked(db, authorization(credentials))
     found, more = forgotten_card.people(db, unlock=unlock, q=q, now=utcnow())
     return ForgottenCardPeople(people=[ForgottenCardPerson.model_validate(person) for person in found], more=more)
 
@@ -283,7 +268,7 @@ def forgotten_card_people(
 @declares(401, 404)
 def record_forgotten_card(body: ForgottenCardIn, credentials: Credentials, db: DbSession, request: Request) -> LogRead:
     """The person's 入 or 出 now, recorded by the staff member who unlocked, with why (手入力, audited)."""
-    unlock = forgotten_card.unlocked(db, _authorization(credentials))
+    unlock = forgotten_card.unlocked(db, authorization(credentials))
     log = forgotten_card.record(
         db,
         unlock=unlock,

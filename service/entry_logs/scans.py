@@ -9,7 +9,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, literal_column, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
@@ -41,7 +41,6 @@ from service.entry_logs.station import (
     open_session_join,
 )
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.lanes import Batch, Query, Work, named_columns
 from service.tenancy import scoped_by_parameter, tenant_parameter
 
 PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
@@ -147,19 +146,16 @@ class LockedParent(NamedTuple):
 
 _LOCKED_PARENT = scoped_by_parameter(
     select(
-        *named_columns(
-            LockedParent._fields,
-            parent_id=Parent.id,
-            parent_name=Parent.name,
-            nursery_id=Parent.nursery_id,
-            child_name=Child.name,
-            child_absent=Attendance.id.is_not(None),
-            pickup_check=Parent.pickup_check,
-            photo_version=Parent.photo_version,
-            password_hash=Nursery.entry_exit_password_hash,
-            station_generation=Nursery.station_generation,
-            session_id=StationSession.id,
-        )
+        Parent.id.label("parent_id"),
+        Parent.name.label("parent_name"),
+        Parent.nursery_id.label("nursery_id"),
+        Child.name.label("child_name"),
+        Attendance.id.is_not(None).label("child_absent"),
+        Parent.pickup_check.label("pickup_check"),
+        Parent.photo_version.label("photo_version"),
+        Nursery.entry_exit_password_hash.label("password_hash"),
+        Nursery.station_generation.label("station_generation"),
+        StationSession.id.label("session_id"),
     )
     .join(Nursery, Nursery.id == Parent.nursery_id)
     .outerjoin(StationSession, open_session_join(Parent.nursery_id))
@@ -191,11 +187,11 @@ def _parent_parameters(claims: StationClaims, parent_id: int, day: date) -> dict
     }
 
 
-def _admitted_parent(claims: StationClaims, parent_id: int, rows: list[LockedParent]) -> Work[ScannedParent]:
+def _admitted_parent(db: Session, claims: StationClaims, parent_id: int, rows: list[LockedParent]) -> ScannedParent:
     """The station admitted, then the parent (with the children's names) its locked rows hold; when there are none
     the nursery alone is read, to tell a station that is not let in (401) from an unknown parent (404)."""
     if not rows:
-        yield from admitted_fingerprint(claims)
+        admitted_fingerprint(db, claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
     admit(claims, first)
@@ -234,15 +230,14 @@ class LogRow(NamedTuple):
         )
 
 
-_LOG_COLUMNS = named_columns(
-    LogRow._fields,
-    id=EntryLog.id,
-    parent_id=EntryLog.parent_id,
-    nursery_id=EntryLog.nursery_id,
-    entry_type=EntryLog.entry_type,
-    occurred_at=EntryLog.occurred_at,
-    client_scan_id=EntryLog.client_scan_id,
-    decided_by=EntryLog.decided_by,
+_LOG_COLUMNS = (
+    EntryLog.id,
+    EntryLog.parent_id,
+    EntryLog.nursery_id,
+    EntryLog.entry_type,
+    EntryLog.occurred_at,
+    EntryLog.client_scan_id,
+    EntryLog.decided_by,
 )
 # The parent's state today before the scan: the type of their latest live log of the scan's local day (NULL: none,
 # so out). One backward step on the parent's covering index.
@@ -330,7 +325,7 @@ _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     into=EntryLog,
     values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG}
     | {"entry_type": _DECISION.c.entry_type, "decided_by": _DECISION.c.decided_by},
-    returning=tuple(_LOG_COLUMNS),
+    returning=_LOG_COLUMNS,
     condition=_STATION_PARENT,
     committed_condition=_ADMITTED_PARENT,
     also=counts.counted_rows,
@@ -372,20 +367,21 @@ class NewScan:
 
 
 def _locked_and_written(
-    claims: StationClaims, scan: NewScan
-) -> Work[tuple[ScannedParent, list[ScannedLog], ScannedLog | None]]:
-    """One batch (on PostgreSQL one round trip and one transaction): the parent locked, then, seeing what committed
-    before the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and
-    counted) while the station is let in; then the station admitted by the locked rows (a refusal on SQLite rolls
-    the write back)."""
+    db: Session, claims: StationClaims, scan: NewScan
+) -> tuple[ScannedParent, list[ScannedLog], ScannedLog | None]:
+    """The parent locked and the station admitted by its rows; then, seeing what committed before the lock was
+    granted, the earlier logs this scan repeats, or none and the log written for it (and counted) while the station
+    is let in (on PostgreSQL checked again in the write's own snapshot, which may be newer than the lock's)."""
     day = local_today(scan.at)
     parent_parameters = _parent_parameters(claims, scan.parent_id, day)
-    lock = Query(_LOCKED_PARENT, parent_parameters)
+    connection = db.connection()
+    locked = [LockedParent(**row._mapping) for row in connection.execute(_LOCKED_PARENT, parent_parameters)]
+    parent = _admitted_parent(db, claims, scan.parent_id, locked)
     parameters = scan.parameters(day) | parent_parameters | {"pwf": claims.pwf}
-    writes = [Query(step.statement, parameters, "all" if step.answers else "none") for step in _write_steps(current())]
-    locked, *answers = yield Batch((lock, *writes))
-    parent = yield from _admitted_parent(claims, scan.parent_id, [LockedParent(*row) for row in locked])
-    logs = [LogRow(*row) for answer in answers if answer for row in answer]
+    logs: list[LogRow] = []
+    for step in _write_steps(current()):
+        result = connection.execute(step.statement, parameters)
+        logs += [LogRow(**row._mapping) for row in result] if step.answers else []
     if not logs:  # the station was let in when the parent was locked, no longer when the write looked
         admit_fingerprint(claims, "")
     if logs[0].written:  # then nothing was earlier
@@ -405,7 +401,7 @@ def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
     return resent or earlier[0]
 
 
-def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[ScanResult]:
+def record_scan(db: Session, claims: StationClaims, scan: ScanIn, now: datetime) -> ScanResult:
     """Write one entry/exit log, or return the earlier one when this scan repeats it; the station is checked first."""
     number = parse_parent_id(scan.parent_id)
     if scan.nursery_id is not None and scan.nursery_id != claims.nursery_id:
@@ -414,7 +410,7 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
     new = NewScan(
         number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, when.at, when.station_at, now
     )
-    parent, earlier, written = yield from _locked_and_written(claims, new)
+    parent, earlier, written = _locked_and_written(db, claims, new)
     log = written or _repeated(new, earlier)
     refused: tuple[str, ...] = ()
     if parent.pickup_check and log.entry_type == EXIT:  # the one extra lookup, for adults with pickup rules only
@@ -425,5 +421,5 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
             written.id if written else None,
             now,
         )
-        refused = yield from pickup.refused_children(door)
+        refused = pickup.refused_children(db, door)
     return ScanResult(log=log, parent=parent, duplicate=written is None, refused_children=refused)

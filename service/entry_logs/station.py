@@ -33,12 +33,11 @@ from service.identity.security import (
     INVALID_TOKEN,
     IssuedToken,
     burn_password_check,
+    decode_token,
     issue_token,
-    read_token,
     verify_password,
 )
 from service.invalidation import GroupedCache
-from service.lanes import Query, Work, named_columns
 from service.tenancy import TenantScope
 
 TOKEN_KIND = "station"
@@ -90,15 +89,7 @@ def fingerprint_in_sql(
 
 def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
     minutes = get_settings().entry_logs_token_hours * 60
-    return issue_token(
-        subject=str(nursery_id),
-        kind=TOKEN_KIND,
-        now=now,
-        minutes=minutes,
-        interpret=_station_claims,  # the station presents it next: read without PyJWT's decoding
-        pwf=admitted,
-        sid=session_id,
-    )
+    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=admitted, sid=session_id)
 
 
 def issue_station_token(
@@ -201,11 +192,11 @@ def station_claims(authorization: str) -> StationClaims:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
-    return read_token(token.strip(), kind=TOKEN_KIND, interpret=_station_claims)
+    return _station_claims(decode_token(token.strip(), kind=TOKEN_KIND))
 
 
 def _station_claims(claims: Mapping[str, Any]) -> StationClaims:
-    """A station token's checked claims, as the station routes use them (worked out once per token string)."""
+    """A station token's checked claims, as the station routes use them."""
     session_id = claims.get("sid")
     if not str(claims["sub"]).isdigit():
         raise Unauthorized(INVALID_TOKEN, code="invalid_token")
@@ -246,27 +237,31 @@ class AdmissionRow(NamedTuple):
 NO_ADMISSION = AdmissionRow(None, 0, None, None)  # no such nursery
 _STATION_ADMISSION = (
     select(
-        *named_columns(
-            AdmissionRow._fields,
-            password_hash=Nursery.entry_exit_password_hash,
-            station_generation=Nursery.station_generation,
-            session_id=StationSession.id,
-            last_seen_at=StationSession.last_seen_at,
-        )
+        Nursery.entry_exit_password_hash.label("password_hash"),
+        Nursery.station_generation,
+        StationSession.id.label("session_id"),
+        StationSession.last_seen_at,
     )
     .outerjoin(StationSession, open_session_join(Nursery.id))
     .where(Nursery.id == bindparam("nursery_id"))
 )
-_SEEN = update(StationSession).where(StationSession.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
+_SEEN = (
+    update(StationSession)
+    .where(StationSession.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def station_parameters(claims: StationClaims) -> dict[str, int]:
     return {"nursery_id": claims.nursery_id, "session_id": claims.session_id}
 
 
-def admission_row(rows: list[Any]) -> AdmissionRow:
-    """The admission query's row by name, or NO_ADMISSION when the nursery is not there."""
-    return AdmissionRow(*rows[0]) if rows else NO_ADMISSION
+def admission_row(db: Session, claims: StationClaims) -> AdmissionRow:
+    """The nursery's password hash and station generation with the token's open session (one query), or
+    NO_ADMISSION when the nursery is not there."""
+    row = db.execute(_STATION_ADMISSION, station_parameters(claims)).first()
+    return AdmissionRow(**row._mapping) if row else NO_ADMISSION
 
 
 def admit(claims: StationClaims, row: StationAdmission) -> Admitted:
@@ -292,10 +287,9 @@ def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:
     return fingerprint
 
 
-def admitted_fingerprint(claims: StationClaims) -> Work[Admitted]:
+def admitted_fingerprint(db: Session, claims: StationClaims) -> Admitted:
     """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
-    rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
-    return admit(claims, admission_row(rows))
+    return admit(claims, admission_row(db, claims))
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,14 +320,13 @@ def cached_heartbeat(claims: StationClaims, now: datetime) -> IssuedToken | None
     return _token(claims.nursery_id, claims.session_id, admit_fingerprint(claims, known.admitted), now)
 
 
-def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
+def heartbeat(db: Session, claims: StationClaims, now: datetime) -> IssuedToken:
     """A fresh 8-hour token for a station that is still allowed in; its session is marked seen now and then."""
     epoch = ADMISSIONS.epoch
-    rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
-    row = admission_row(rows)
+    row = admission_row(db, claims)
     admitted, last_seen_at = admit(claims, row), row.last_seen_at
     if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
-        yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
+        db.execute(_SEEN, {"session_id": claims.session_id, "now": now})
         last_seen_at = now
     ADMISSIONS.put(
         claims.session_id, str(claims.nursery_id), Admission(claims.nursery_id, admitted, last_seen_at), epoch=epoch

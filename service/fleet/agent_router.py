@@ -1,8 +1,4 @@
-"""The store agent's API: enrolment, heartbeats, command progress, firmware, diagnostics, token rotation.
-
-The two heartbeat routes are the hot path (every terminal, every few minutes): they read the raw body with pydantic's
-JSON parser and are served by the fast lane (service/lanes.py) before the request enters the middleware stack.
-"""
+"""The store agent's API: enrolment, heartbeats, command progress, firmware, diagnostics, token rotation."""
 
 from typing import Annotated
 
@@ -13,7 +9,7 @@ from service.audit.service import Actor
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
-from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
+from service.fleet.dependencies import AgentTerminal, TokenHash
 from service.fleet.schemas import (
     AgentTokenOut,
     DiagnosticsIn,
@@ -23,8 +19,6 @@ from service.fleet.schemas import (
     HeartbeatReply,
     ProgressIn,
 )
-from service.identity.dependencies import bearer
-from service.lanes import LaneRequest, LaneRouter, parse_body
 from service.openapi import declares, media
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
@@ -58,25 +52,16 @@ def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonym
     )
 
 
-lanes = LaneRouter(router, security=bearer)
-VALID = b'{"valid":true}'
-reply_json = HeartbeatReply.__pydantic_serializer__.to_json
-
-
-@lanes.post("/heartbeat", body=HeartbeatIn, response_model=HeartbeatReply)
-async def heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+@router.post("/heartbeat", response_model=HeartbeatReply)
+async def heartbeat(body: HeartbeatIn, token_hash: TokenHash) -> HeartbeatReply:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
-    token_hash = token_hash_of(request.head.authorization)
-    beat = heartbeats.Beat(token_hash, parse_body(HeartbeatIn, request.body))
-    return 200, reply_json(await heartbeats.record(beat))
+    return await heartbeats.record(heartbeats.Beat(token_hash, body))
 
 
-@lanes.post("/heartbeat/validate", body=HeartbeatIn)
-async def validate_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+@router.post("/heartbeat/validate")
+def validate_heartbeat(body: HeartbeatIn, terminal: AgentTerminal) -> dict:
     """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
-    await terminal_holding(token_hash_of(request.head.authorization))
-    parse_body(HeartbeatIn, request.body)
-    return 200, VALID
+    return {"valid": True}
 
 
 @router.post("/commands/{command_id}/progress", status_code=204)

@@ -1,25 +1,20 @@
-"""Terminal credentials: one-time enrolment codes, hashed terminal tokens, rotation, revocation, and the token cache."""
+"""Terminal credentials: one-time enrolment codes, hashed terminal tokens, rotation and revocation."""
 
 import hashlib
 import secrets
-import threading
-import time
 from datetime import datetime, timedelta
-from functools import cache
 from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.dialect import Dialect, current
 from service.errors import Conflict, Unauthorized
 from service.fleet import auditing
 from service.fleet.models import EnrollmentCode, Terminal
 from service.fleet.schemas import EnrollIn
-from service.lanes import Query, Work, named_columns
 
 TOKEN_PREFIX = "tct_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -34,59 +29,22 @@ def _new_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def invalid_token() -> Unauthorized:
+    """401: no terminal holds the token (unknown, revoked or rotated away)."""
+    return Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+
+
 class TerminalIdentity(NamedTuple):
     terminal_id: int
     customer_id: int
-    token_hash: str
 
 
-class TokenCache:
-    """Token hash → terminal, kept a few seconds: few database trips, and revocation still bites fast."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[TerminalIdentity, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token_hash: str) -> TerminalIdentity | None:
-        entry = self._entries.get(token_hash)
-        if entry is None or entry[1] < time.monotonic():
-            return None
-        return entry[0]
-
-    def put(self, identity: TerminalIdentity) -> None:
-        ttl = get_settings().fleet_token_cache_seconds
-        with self._lock:
-            if len(self._entries) > 100_000:
-                self._entries.clear()
-            self._entries[identity.token_hash] = (identity, time.monotonic() + ttl)
-
-    def forget(self, token_hash: str | None) -> None:
-        with self._lock:
-            self._entries.pop(token_hash or "", None)
-
-
-token_cache = TokenCache()
-
-
-@cache
-def _holders_query(dialect: Dialect) -> Select:
-    """Built once per dialect: the terminals holding a set of token hashes, as TerminalIdentity's fields."""
-    columns = named_columns(
-        TerminalIdentity._fields,
-        terminal_id=Terminal.id,
-        customer_id=Terminal.customer_id,
-        token_hash=Terminal.token_hash,
-    )
-    return select(*columns).where(dialect.member_of(Terminal.token_hash, "token_hashes"))
-
-
-def holders(token_hashes: list[str]) -> Work[list[TerminalIdentity | Exception]]:
-    """The terminals holding these token hashes (cached); a 401 for each unknown, revoked or rotated-away token."""
-    rows = yield Query(_holders_query(current()), {"token_hashes": sorted(set(token_hashes))})
-    found = {identity.token_hash: identity for identity in map(TerminalIdentity._make, rows)}
-    for identity in found.values():
-        token_cache.put(identity)
-    return [found.get(h) or Unauthorized("端末トークンが無効です", code="invalid_terminal_token") for h in token_hashes]
+def holder(db: Session, token_hash: str) -> TerminalIdentity:
+    """The terminal holding this token hash (else `invalid_token`)."""
+    row = db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.token_hash == token_hash)).first()
+    if row is None:
+        raise invalid_token()
+    return TerminalIdentity(*row)
 
 
 def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> tuple[str, datetime]:
@@ -113,7 +71,6 @@ def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now
 
 
 def _issue_token(terminal: Terminal, now: datetime) -> str:
-    token_cache.forget(terminal.token_hash)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     terminal.token_hash = hash_secret(token)
     terminal.token_issued_at = now
@@ -157,7 +114,7 @@ def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple
 def rotate_token(db: Session, *, terminal_id: int, actor: Actor, now: datetime) -> str:
     terminal = db.get(Terminal, terminal_id)
     if terminal is None or terminal.token_hash is None:
-        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+        raise invalid_token()
     token = _issue_token(terminal, now)
     db.flush()
     auditing.record(db, actor, "rotate_token", "terminal", terminal.id, at=now)
@@ -165,9 +122,8 @@ def rotate_token(db: Session, *, terminal_id: int, actor: Actor, now: datetime) 
 
 
 def revoke_token(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> None:
-    """Cut the terminal off: its token stops working here at once and in other processes within the cache TTL."""
+    """Cut the terminal off: its token stops working at once."""
     was_enrolled = terminal.token_hash is not None
-    token_cache.forget(terminal.token_hash)
     terminal.token_hash = None
     db.flush()
     auditing.record(

@@ -2,16 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials
 
-from service.config import get_settings
+from service.deps import DbSession
 from service.errors import Unauthorized
 from service.fleet import agents
 from service.fleet.agents import TerminalIdentity
-from service.fleet.heartbeats import lane
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
-from service.identity.dependencies import Caller, CurrentCaller, require
-from service.lanes import GroupCommit
+from service.identity.dependencies import Caller, CurrentCaller, bearer, require
 from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
@@ -61,35 +60,19 @@ ScopedIncident = Annotated[Incident, Depends(valid_incident)]
 ScopedWindow = Annotated[MaintenanceWindow, Depends(valid_window)]
 
 
-def token_hash_of(authorization: str) -> str:
-    """The sha256 of the terminal token in an Authorization header's value (else 401)."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
-        raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
-    return agents.hash_secret(token)
-
-
 @declares(401)
-async def bearer_token_hash(request: Request) -> str:
-    """The terminal token's sha256 from the request (async: no thread hop)."""
-    return token_hash_of(request.headers.get("authorization", ""))
+async def bearer_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    """The sha256 of the terminal token the request presents (else 401)."""
+    if credentials is None or not credentials.credentials.startswith(agents.TOKEN_PREFIX):
+        raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
+    return agents.hash_secret(credentials.credentials)
 
 
-async def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
-    return await lane.run(agents.holders, token_hashes)
+TokenHash = Annotated[str, Depends(bearer_token_hash)]
 
 
-lookups = GroupCommit(_lookup_many, get_settings().fleet_batch_max)
-
-
-async def terminal_holding(token_hash: str) -> TerminalIdentity:
-    """The terminal holding the token: from the short-lived cache, else one query shared with concurrent callers."""
-    cached = agents.token_cache.get(token_hash)
-    return cached if cached is not None else await lookups.submit(token_hash)
-
-
-async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:
-    return await terminal_holding(token_hash)
+def current_terminal(token_hash: TokenHash, db: DbSession) -> TerminalIdentity:
+    return agents.holder(db, token_hash)
 
 
 AgentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]

@@ -1,9 +1,10 @@
 """The heartbeat hot path: alert rules for one beat, and a group commit writing many beats per transaction.
 
 A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost.
-A plain batch (states and samples only, the usual case) is lane work (service/lanes.py): the locked snapshot, then
-the states and samples, in one transaction on the fleet's lane. Any other batch (events, alert changes, commands, an
-ingest mark) is written by the ORM session on a thread, with the same statements.
+Beats that arrive while a batch is written go together in the next (service/group_commit.py), one transaction of the
+ORM session on a thread: the batch's terminals locked and read in one statement, their new states and samples written
+in one more (`dialect.UpdateThenInsert`; on PostgreSQL over two JSON documents, no per-row parameter work in Python),
+then what only some beats bring (events, alert changes, commands, the ingest mark).
 """
 
 import asyncio
@@ -12,20 +13,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.dialect import insert_rows
-from service.errors import Unauthorized
-from service.fleet import heartbeat_store, labels, monitoring
+from service.dialect import Dialect, UpdateThenInsert, current, insert_rows
+from service.fleet import agents, labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
-from service.fleet.models import Alert, Command, TerminalEvent
+from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.lanes import GroupCommit, LaneDatabase, Work, run_on_connection
+from service.group_commit import GroupCommit
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -118,7 +119,7 @@ class Snapshot:
     last_ingest_at: datetime | None
 
     @classmethod
-    def of(cls, rows: Sequence[heartbeat_store.SnapshotRow]) -> "Snapshot":
+    def of(cls, rows: Sequence[Row]) -> "Snapshot":
         return cls(
             states={
                 r.token_hash: TerminalState(
@@ -132,9 +133,34 @@ class Snapshot:
         )
 
 
+@cache
+def _snapshot_select(dialect: Dialect) -> Select:
+    """The batch's terminals by token hash, locked in id order, with what the rules need to know."""
+    has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
+    has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
+    last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
+    return (
+        select(
+            Terminal.id,
+            Terminal.customer_id,
+            Terminal.status,
+            Terminal.high_cpu_streak,
+            Terminal.high_memory_streak,
+            Terminal.interval_seconds,
+            Terminal.token_hash,
+            has_commands.label("has_commands"),
+            has_alerts.label("has_alerts"),
+            last_ingest.label("last_ingest_at"),
+        )
+        .where(dialect.member_of(Terminal.token_hash, "token_hashes"))
+        .order_by(Terminal.id)
+        .with_for_update(of=Terminal)
+    )
+
+
 def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
     """Authenticate, lock and read the batch; open alert types are fetched only for terminals that have some."""
-    snapshot = Snapshot.of(run_on_connection(db.connection(), heartbeat_store.snapshot(token_hashes)))
+    snapshot = Snapshot.of(db.execute(_snapshot_select(current()), {"token_hashes": token_hashes}).all())
     if snapshot.with_alerts:
         by_id = {state.terminal_id: state for state in snapshot.states.values()}
         for terminal_id, kind in db.execute(
@@ -231,11 +257,42 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
     return BatchPlan(list(updates.values()), samples, events, changes)
 
 
+# A beat's new terminal state (rows of `id` and these) and its metric sample, written for a whole batch at once.
+_STORE = UpdateThenInsert(
+    updated=Terminal.__table__,
+    update_columns=(
+        "status",
+        "reported_status",
+        "firmware_version",
+        "agent_version",
+        "cpu_usage",
+        "memory_usage",
+        "disk_usage",
+        "high_cpu_streak",
+        "high_memory_streak",
+        "error_message",
+        "offline_deadline_at",
+    ),
+    update_nulls=("offline_since",),
+    update_constants=("last_heartbeat_at", "updated_at"),
+    inserted=MetricSample.__table__,
+    insert_columns=("terminal_id", "cpu", "memory", "disk"),
+    insert_constants=("recorded_at",),
+)
+
+
+def _store(db: Session, states: list[dict], samples: list[dict], now: datetime) -> None:
+    if states:
+        connection = db.connection()
+        for step in current().update_then_insert(_STORE, states, samples, now):
+            connection.execute(step.statement, step.params)
+
+
 def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
     """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
     snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     plan = plan_batch(snapshot, beats, now=now)
-    run_on_connection(db.connection(), heartbeat_store.store(plan.states, plan.samples, now))
+    _store(db, plan.states, plan.samples, now)
     insert_rows(db, TerminalEvent, plan.events, ignore_conflicts=True)
     resolve_alerts(db, plan.changes.resolving, now=now)
     open_alerts(db, plan.changes.opening.values(), now=now)
@@ -253,19 +310,8 @@ def _replies(
 
 def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -> HeartbeatReply | Exception:
     if state is None:
-        return Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+        return agents.invalid_token()
     return HeartbeatReply(interval_seconds=state.interval_seconds, commands=commands.get(state.terminal_id, []))
-
-
-def plain_batch(beats: list[Beat]) -> Work[list[HeartbeatReply | Exception] | None]:
-    """The batch as lane work when it is plain (its replies); else None, nothing written."""
-    now = utcnow()
-    snapshot = Snapshot.of((yield from heartbeat_store.snapshot(sorted({beat.token_hash for beat in beats}))))
-    plan = plan_batch(snapshot, beats, now=now)
-    if not plan.is_plain(snapshot, now):
-        return None
-    yield from heartbeat_store.store(plan.states, plan.samples, now)
-    return _replies(snapshot, beats, {})
 
 
 def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
@@ -281,13 +327,9 @@ def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
     raise AssertionError("unreachable")
 
 
-lane = LaneDatabase("fleet")
-
-
 async def write(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """A plain batch on the lane; any other through the ORM session, on a thread."""
-    written = await lane.run_together(plain_batch, beats)
-    return written if written is not None else await asyncio.to_thread(write_in_session, beats)
+    """The batch written on a thread, the event loop free meanwhile."""
+    return await asyncio.to_thread(write_in_session, beats)
 
 
 group_commit = GroupCommit(write, get_settings().fleet_batch_max)

@@ -3,24 +3,19 @@
 import os
 import secrets
 import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from types import MappingProxyType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import bcrypt
 import jwt
-import orjson
-from jwt.algorithms import HMACAlgorithm
 from prometheus_client import Counter
 
-from service.config import Settings, get_settings
+from service.config import get_settings
 from service.errors import ServiceUnavailable, TooManyAttempts, Unauthorized
 
 MAX_PASSWORD_BYTES = 72
@@ -28,7 +23,6 @@ TOKEN_EXPIRED = "トークンの有効期限が切れています。再度ログ
 INVALID_TOKEN = "認証トークンが不正です"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MINUTE_US = 60_000_000
-Claims = TypeVar("Claims")
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -153,37 +147,14 @@ def password_checks() -> PasswordChecks:
     return PasswordChecks(get_settings().login_checks_at_once)
 
 
-class _PreparedHMAC(HMACAlgorithm):
-    """HMAC whose secret is checked (not a PEM, SSH, DER or JWK key) once per secret instead of on every token:
-    those checks cost more than signing a token, and stations and agents present tokens many times a minute."""
-
-    @lru_cache(maxsize=8)  # noqa: B019 (the three registered instances live as long as the process)
-    def prepare_key(self, key: str | bytes) -> bytes:
-        return super().prepare_key(key)
-
-
-for _name, _hash in (("HS256", HMACAlgorithm.SHA256), ("HS384", HMACAlgorithm.SHA384), ("HS512", HMACAlgorithm.SHA512)):
-    jwt.unregister_algorithm(_name)
-    jwt.register_algorithm(_name, _PreparedHMAC(_hash))
-
-
 class IssuedToken(NamedTuple):
     token: str
     jti: str
     expires_at: datetime
 
 
-def issue_token(
-    *,
-    subject: str,
-    kind: str,
-    now: datetime,
-    minutes: int | None = None,
-    interpret: Callable[[Mapping[str, Any]], Any] | None = None,
-    **claims: Any,
-) -> IssuedToken:
-    """A signed token; with `interpret`, what `read_token(token, kind=kind, interpret=interpret)` will answer is
-    worked out now and kept, so the first read of a renewed token costs a lookup, not a verification."""
+def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None = None, **claims: Any) -> IssuedToken:
+    """A signed token of `kind` for `subject`, lasting `minutes` (APP_JWT_EXPIRY_MINUTES by default)."""
     settings = get_settings()
     lifetime = minutes or settings.jwt_expiry_minutes
     jti = secrets.token_hex(16)
@@ -197,22 +168,8 @@ def issue_token(
         "exp": (issued_us + lifetime * MINUTE_US) // 1_000_000,
         **claims,
     }
-    token = sign(payload, settings)
-    if interpret is not None:
-        CHECKED_TOKENS.put(_checked_key(token, settings, kind, interpret), interpret(payload), payload["exp"])
-    return IssuedToken(token, jti, now + _minutes(lifetime))
-
-
-def sign(payload: dict[str, Any], settings: Settings) -> str:
-    """The signed JWT of a payload: PyJWT's JWS signing over the payload's JSON (orjson writes it: PyJWT's own
-    json.dumps costs a third of a token's signing, and every station heartbeat renews its token)."""
-    return jwt.api_jws.encode(orjson.dumps(payload), settings.secret_key, algorithm=settings.jwt_algorithm)
-
-
-@lru_cache(maxsize=16)
-def _minutes(count: int) -> timedelta:
-    """A token lifetime, made once: timedelta's keyword parsing is one of the costlier steps of a renewal."""
-    return timedelta(minutes=count)
+    token = jwt.encode(payload, settings.secret_key, algorithm=settings.jwt_algorithm)
+    return IssuedToken(token, jti, now + timedelta(minutes=lifetime))
 
 
 def epoch_microseconds(moment: datetime) -> int:
@@ -226,54 +183,9 @@ def issued_before(claims: Mapping[str, Any], moment: datetime) -> bool:
     return claims.get("iat_us", claims["iat"] * 1_000_000) < epoch_microseconds(moment)
 
 
-def decode_token(token: str, *, kind: str) -> Mapping[str, Any]:
-    """The token's claims (read-only) once its signature, required claims, kind and expiry are checked (401
-    otherwise)."""
-    return read_token(token, kind=kind, interpret=MappingProxyType)
-
-
-def read_token(token: str, *, kind: str, interpret: Callable[[Mapping[str, Any]], Claims]) -> Claims:
-    """What `interpret` makes of a token's checked claims (it raises Unauthorized for claims it refuses), worked out
-    once per token string (or when it was issued): stations and agents present the same token many times, and PyJWT's
-    decoding costs a fifth of a station heartbeat. The expiry (plus the configured leeway) is checked on every use."""
-    settings = get_settings()
-    key = _checked_key(token, settings, kind, interpret)
-    known = CHECKED_TOKENS.entries.get(key)
-    if known is None:
-        claims = _checked_claims(token, settings, kind)
-        known = CHECKED_TOKENS.put(key, interpret(claims), claims["exp"])
-    interpreted, expires = known
-    if expires + settings.jwt_leeway_seconds <= time.time():
-        raise Unauthorized(TOKEN_EXPIRED, code="token_expired")
-    return interpreted
-
-
-class CheckedTokens:
-    """Tokens this process verified or issued, by (token, secret, algorithm, kind, interpret): what `interpret` made
-    of their claims and their expiry. The oldest entry goes first once `size` are held."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
-
-    def put(self, key: tuple[Any, ...], interpreted: Any, expires: int) -> tuple[Any, int]:
-        if len(self.entries) >= self.size:
-            self.entries.popitem(last=False)
-        entry = self.entries[key] = (interpreted, expires)
-        return entry
-
-
-CHECKED_TOKENS = CheckedTokens(8192)
-
-
-def _checked_key(
-    token: str, settings: Settings, kind: str, interpret: Callable[[Mapping[str, Any]], Any]
-) -> tuple[Any, ...]:
-    return (token, settings.secret_key, settings.jwt_algorithm, kind, interpret)
-
-
-def _checked_claims(token: str, settings: Settings, kind: str) -> dict[str, Any]:
+def decode_token(token: str, *, kind: str) -> dict[str, Any]:
     """The token's claims once PyJWT checked its signature, required claims and expiry, and its kind (else 401)."""
+    settings = get_settings()
     try:
         claims = jwt.decode(
             token,

@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
-
 from service.database import utcnow
 from service.fleet import agents
 from service.fleet.models import Customer, Terminal
@@ -61,9 +59,3 @@ def user_headers(db, login_id="operator1", role="operator", scope=None) -> dict[
 
 def ago(**kwargs):
     return utcnow() - timedelta(**kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fresh_token_cache():
-    agents.token_cache._entries.clear()
-    yield

@@ -1,4 +1,4 @@
-"""§5.1 ALLOWED_HOSTS / ALLOWED_IPS guard every route, the fast lane too; the reservations console answers only
+"""§5.1 ALLOWED_HOSTS / ALLOWED_IPS guard every route, the agents' heartbeat too; the reservations console answers only
 APP_RESERVATIONS_CONSOLE_IPS. The caller's address is the one the trusted-proxy rule settled on."""
 
 import pytest
@@ -44,7 +44,7 @@ def test_a_network_that_is_not_cidr_is_refused_at_start():
         Settings(_env_file=None, allowed_ips="10.0.0.0/8,10.0.0.0/33")
 
 
-def test_only_listed_hosts_and_networks_reach_the_api_and_the_fast_lane(restricted_app):
+def test_only_listed_hosts_and_networks_reach_the_api(restricted_app):
     layer = restricted_app.entry
     while not isinstance(layer, AccessGuard) and hasattr(layer, "app"):  # behind the proxy and the dashboards' hop
         layer = layer.app
@@ -62,7 +62,7 @@ def test_only_listed_hosts_and_networks_reach_the_api_and_the_fast_lane(restrict
         "message": "このネットワークからはアクセスできません",
         "details": {"rule": "allowed_ips"},
     }
-    # the agents' heartbeat lane is answered before the middleware stack: the guard stands in front of it too
+    # the agents' heartbeat, ahead of its authentication
     assert outside.post("/api/fleet/agent/heartbeat", json={}).status_code == 403
     assert office.post("/api/fleet/agent/heartbeat", json={}).status_code == 401
 

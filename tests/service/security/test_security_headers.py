@@ -1,4 +1,4 @@
-"""Every response carries the browser hardening headers: routes, the guard's refusals and the fast lane alike."""
+"""Every response carries the browser hardening headers: routes, the guard's refusals and the station's hot routes."""
 
 from tests.service.entry_logs.world import make_world
 
@@ -21,10 +21,10 @@ def test_routes_errors_and_the_public_cancel_page_cannot_be_framed_or_sniffed(cl
     assert_hardened(client.get("/api/health?x=%00"))  # 400 from the guard, before any route
 
 
-def test_the_fast_lane_answers_carry_them_too(client, db):
+def test_the_stations_heartbeat_answers_carry_them_too(client, db):
     world = make_world(db, "hardened")
     db.commit()
     renewed = client.post("/api/auth/heartbeat", json={}, headers=world.station_headers)
     assert renewed.status_code == 200
     assert_hardened(renewed)
-    assert_hardened(client.post("/api/auth/heartbeat", json={}))  # the lane's error answer
+    assert_hardened(client.post("/api/auth/heartbeat", json={}))  # its error answer
