@@ -381,7 +381,8 @@ def _locked_and_written(
     logs: list[LogRow] = []
     for step in _write_steps(current()):
         result = connection.execute(step.statement, parameters)
-        logs += [LogRow(**row._mapping) for row in result] if step.answers else []
+        if step.answers:
+            logs += [LogRow(**row._mapping) for row in result]
     if not logs:  # the station was let in when the parent was locked, no longer when the write looked
         admit_fingerprint(claims, "")
     if logs[0].written:  # then nothing was earlier

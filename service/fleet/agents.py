@@ -36,15 +36,14 @@ def invalid_token() -> Unauthorized:
 
 class TerminalIdentity(NamedTuple):
     terminal_id: int
-    customer_id: int
 
 
 def holder(db: Session, token_hash: str) -> TerminalIdentity:
     """The terminal holding this token hash (else `invalid_token`)."""
-    row = db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.token_hash == token_hash)).first()
-    if row is None:
+    terminal_id = db.scalar(select(Terminal.id).where(Terminal.token_hash == token_hash))
+    if terminal_id is None:
         raise invalid_token()
-    return TerminalIdentity(*row)
+    return TerminalIdentity(terminal_id)
 
 
 def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> tuple[str, datetime]:
