@@ -245,12 +245,7 @@ _STATION_ADMISSION = (
     .outerjoin(StationSession, open_session_join(Nursery.id))
     .where(Nursery.id == bindparam("nursery_id"))
 )
-_SEEN = (
-    update(StationSession)
-    .where(StationSession.id == bindparam("session_id"))
-    .values(last_seen_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
-)
+_SEEN = update(StationSession).where(StationSession.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
 
 
 def station_parameters(claims: StationClaims) -> dict[str, int]:
@@ -260,7 +255,7 @@ def station_parameters(claims: StationClaims) -> dict[str, int]:
 def admission_row(db: Session, claims: StationClaims) -> AdmissionRow:
     """The nursery's password hash and station generation with the token's open session (one query), or
     NO_ADMISSION when the nursery is not there."""
-    row = db.execute(_STATION_ADMISSION, station_parameters(claims)).first()
+    row = db.connection().execute(_STATION_ADMISSION, station_parameters(claims)).first()
     return AdmissionRow(**row._mapping) if row else NO_ADMISSION
 
 
@@ -326,7 +321,7 @@ def heartbeat(db: Session, claims: StationClaims, now: datetime) -> IssuedToken:
     row = admission_row(db, claims)
     admitted, last_seen_at = admit(claims, row), row.last_seen_at
     if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
-        db.execute(_SEEN, {"session_id": claims.session_id, "now": now})
+        db.connection().execute(_SEEN, {"session_id": claims.session_id, "now": now})
         last_seen_at = now
     ADMISSIONS.put(
         claims.session_id, str(claims.nursery_id), Admission(claims.nursery_id, admitted, last_seen_at), epoch=epoch

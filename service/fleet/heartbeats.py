@@ -160,7 +160,8 @@ def _snapshot_select(dialect: Dialect) -> Select:
 
 def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
     """Authenticate, lock and read the batch; open alert types are fetched only for terminals that have some."""
-    snapshot = Snapshot.of(db.execute(_snapshot_select(current()), {"token_hashes": token_hashes}).all())
+    rows = db.connection().execute(_snapshot_select(current()), {"token_hashes": token_hashes}).all()
+    snapshot = Snapshot.of(rows)
     if snapshot.with_alerts:
         by_id = {state.terminal_id: state for state in snapshot.states.values()}
         for terminal_id, kind in db.execute(
