@@ -10,6 +10,7 @@ from service.crm.router import router as crm_router
 from service.database import serve_from_read_replica
 from service.entry_logs import router as entry_logs_routes
 from service.entry_logs.figures_router import router as entry_logs_figures_router
+from service.entry_logs.router import door_router as entry_logs_door_router
 from service.entry_logs.router import router as entry_logs_router
 from service.fleet import agent_router as fleet_agent_routes
 from service.fleet import router as fleet_routes
@@ -29,7 +30,9 @@ from service.reservations.router import router as reservations_router
 
 def all_routers() -> list[APIRouter]:
     return [
-        fleet_agent_router,  # first: the agents' heartbeat is the hot path, and routes match in this order
+        # first, the hot paths: routes match in this order, and each router passed costs its routes' checks
+        fleet_agent_router,
+        entry_logs_door_router,
         auth_router,
         admin_router,
         audit_router,

@@ -137,6 +137,7 @@ from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
 
+door_router = APIRouter(tags=["entry_logs"])  # the stations' heartbeats and scans: matched early (service/routers.py)
 station_router = APIRouter(tags=["entry_logs"])
 
 
@@ -187,7 +188,7 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
     )
 
 
-@station_router.post("/auth/heartbeat", response_model=HeartbeatOut)
+@door_router.post("/auth/heartbeat", response_model=HeartbeatOut)
 async def heartbeat(claims: StationToken, db: DbSession) -> HeartbeatOut:
     """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under
     (answered from this process's admission cache while it holds the station's session)."""
@@ -198,7 +199,7 @@ async def heartbeat(claims: StationToken, db: DbSession) -> HeartbeatOut:
     return HeartbeatOut(token=token.token, expires_at=token.expires_at)
 
 
-@station_router.post(
+@door_router.post(
     "/entry-exit-logs",
     response_model=ScanOut,
     status_code=201,
