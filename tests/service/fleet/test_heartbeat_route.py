@@ -52,7 +52,10 @@ def test_heartbeat_carries_the_request_id_and_is_counted_under_its_route(client,
 def test_bad_bodies_get_the_common_error_shape_naming_the_rule(client, db, token, path):
     headers = agent_headers(token) | JSON
     assert error_of(client.post(path, content=b'{"cpu": ', headers=headers), 400)["code"] == "malformed_json"
-    assert error_of(client.post(path, content=b"[]", headers=headers), 422)["details"][0]["rule"] == "model_attributes_type"
+    assert (
+        error_of(client.post(path, content=b"[]", headers=headers), 422)["details"][0]["rule"]
+        == "model_attributes_type"
+    )
     wrong = error_of(client.post(path, json=beat(cpu="high", status="sleeping"), headers=agent_headers(token)), 422)
     assert wrong["code"] == "validation_failed"
     assert {(tuple(d["loc"]), d["rule"]) for d in wrong["details"]} == {
