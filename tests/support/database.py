@@ -10,8 +10,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, Select, Table, text
+from sqlalchemy import MetaData, Select, Table, create_engine, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from service import database
 from service.audit.service import GENESIS_HASH
@@ -249,8 +250,9 @@ def _has_sqlite_sequence(conn) -> bool:
 
 
 def drop_other_connections(engine: Engine) -> int:
-    """Terminate every other session on the PostgreSQL test database, as a restart would; how many were dropped."""
-    with engine.connect() as connection:
+    """Terminate every session on the PostgreSQL test database, the engine's pooled ones too, as a restart would; how
+    many were dropped (the connection asking is one of its own, outside the pool)."""
+    with create_engine(engine.url, poolclass=NullPool).connect() as connection:
         return connection.execute(
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

@@ -239,8 +239,8 @@ def test_concurrent_heartbeats_share_transactions_and_every_acknowledged_one_is_
 
 @pytest.mark.postgres_only
 def test_heartbeats_are_stored_after_the_database_dropped_every_connection(client, db):
-    """The event loop's connection for plain batches and the writer thread's connection both die; the next beats
-    are stored all the same (the first through the thread path, which reconnects)."""
+    """Every connection of the pool dies, as when PostgreSQL restarts; the next beats are stored all the same (the
+    pool throws the dead ones away and reconnects)."""
     _, token = make_terminal(db, make_customer(db))
     db.commit()
     assert send(client, token, cpu=11.0).status_code == 200
