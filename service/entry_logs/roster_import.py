@@ -271,9 +271,9 @@ def _audit_changes(
     parents_of: dict[int, list[int]] = {}
     for child, parent in sorted(links, key=lambda link: link[1]):  # the form's snapshot lists them by id
         parents_of.setdefault(child, []).append(parent)
-    entries: list[tuple[str, str, int, dict[str, Any], dict[str, Any]]] = [  # action, target, before, after
+    # target type, target id, before, after: a row without a before is created, one with a before updated
+    entries: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = [
         (
-            "create",
             "parent",
             parent_id,
             {},
@@ -288,7 +288,6 @@ def _audit_changes(
     ]
     entries += [  # a new child is linked to its rows' parents in the same batch
         (
-            "create",
             "child",
             child_id,
             {},
@@ -303,15 +302,15 @@ def _audit_changes(
         for (name, cls), child_id in children.created.items()
     ]
     entries += [
-        ("update", target_type, row_id, {"name_kana": before}, {"name_kana": after})
+        (target_type, row_id, {"name_kana": before}, {"name_kana": after})
         for target_type, matched in (("parent", parents), ("child", children))
         for row_id, (before, after) in matched.changed_readings.items()
     ]
-    for action, target_type, target_id, before, after in entries:
+    for target_type, target_id, before, after in entries:
         audit.record(
             db,
             actor=actor,
-            action=action,
+            action="update" if before else "create",
             domain=DOMAIN,
             target_type=target_type,
             target_id=target_id,
