@@ -140,7 +140,8 @@ def test_the_support_kpis_are_the_support_pages_cards_up_to_the_weeks_sunday_eac
     text = pdf_text(weekly.report_pdf(db, monday=MONDAY, now=AFTER))
     db.commit()
     with time_machine.travel(at(22, 23), tick=False):  # the week's last evening: the cards over the same days
-        cards = client.get("/api/reservations/inquiries/figures", headers=support).json()["figures"]
+        then = headers_for(db, "support", "resv-support-sunday")  # a token issued then (PyJWT refuses a future iat)
+        cards = client.get("/api/reservations/inquiries/figures", headers=then).json()["figures"]
 
     support_kpis = text.split("サポートKPI")[1].split("サービスタイプ別")[0]
     assert "初回応答時間 30.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # the lower median
