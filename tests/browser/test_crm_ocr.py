@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from tests.browser.conftest import choose, drawn, settled, sign_in
-from tests.dashboards.test_crm_ocr import LOCATION, NAME, read_as, site_of
+from tests.dashboards.test_crm_ocr import LOCATION, NAME, two_read_bills
 from tests.factories import DEFAULT_PASSWORD
-from tests.service.crm.conftest import made, masters_and_storage, picture, submit, world  # noqa: F401 - fixtures
+from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401 - fixtures
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
@@ -24,15 +24,10 @@ def test_what_the_operator_typed_over_a_proposal_stays_through_reruns_and_is_sav
     dashboards_url,
     new_page,
 ):
-    bills = [("images", (f"明細{n}.png", picture(), "image/png")) for n in (1, 2)]
-    created = made(submit(client, world.sales_a, files=bills))
-    first, second = (image["id"] for image in created["images"])
-    read_as(db, first, **{LOCATION: "0300111234567890123456", NAME: "株式会社一枚目"})
-    read_as(db, second, **{LOCATION: "0300111234567890129999", NAME: "株式会社二枚目"})
-    site = site_of(client, world, created["request"]["id"])
+    request_id, _, site = two_read_bills(db, client, world)
     page = new_page(1400)
     sign_in(page, dashboards_url, "op", DEFAULT_PASSWORD, "投入案件一覧")
-    page.goto(f"{dashboards_url}/crm-case?id={created['request']['id']}")
+    page.goto(f"{dashboards_url}/crm-case?id={request_id}")
     location = page.get_by_label("供給地点特定番号（OCR 90%）")
     expect(location).to_have_value("0300111234567890123456")
     drawn(page)

@@ -133,19 +133,25 @@ def read_as(db, image_id: int, **values: str) -> None:
     db.commit()
 
 
+def two_read_bills(db, client, world) -> tuple[int, int, dict]:
+    """A request with two bills, each read with its own 供給地点特定番号 and name: its id, the second bill's image id
+    and its site."""
+    bills = [("images", (f"明細{n}.png", picture(), "image/png")) for n in (1, 2)]
+    created = made(submit(client, world.sales_a, files=bills))
+    first, second = (image["id"] for image in created["images"])
+    read_as(db, first, **{LOCATION: "0300111234567890123456", NAME: "株式会社一枚目"})
+    read_as(db, second, **{LOCATION: "0300111234567890129999", NAME: "株式会社二枚目"})
+    return created["request"]["id"], second, site_of(client, world, created["request"]["id"])
+
+
 def test_what_the_operator_typed_over_a_proposal_is_kept_through_reruns_and_another_image(
     db,
     world,  # noqa: F811
     client,
     open_app,
 ):
-    bills = [("images", (f"明細{n}.png", picture(), "image/png")) for n in (1, 2)]
-    created = made(submit(client, world.sales_a, files=bills))
-    first, second = (image["id"] for image in created["images"])
-    read_as(db, first, **{LOCATION: "0300111234567890123456", NAME: "株式会社一枚目"})
-    read_as(db, second, **{LOCATION: "0300111234567890129999", NAME: "株式会社二枚目"})
-    site = site_of(client, world, created["request"]["id"])
-    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(created["request"]["id"]))
+    request_id, second, site = two_read_bills(db, client, world)
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
     key = f"crm_case_site_{site['id']}"
     typed = "0300111234567890120000"
 
