@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from service.config import get_settings
@@ -97,13 +97,18 @@ def fonts_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # Streamlit's pages hold still: no CSS animation or transition (its spinners, fades and skeletons' shimmer cost
 # Chromium a seventh of its CPU while tests wait), set as each document starts; the pages the service serves itself
-# (the station, the parents' barcode page: no #root) keep theirs.
+# (the station, the parents' barcode page: no #root) keep theirs. Each page counts the script runs it has seen start
+# (window.scriptRuns, for reran()).
 STILL_PAGES = """
 document.addEventListener("DOMContentLoaded", () => {
   if (!document.getElementById("root")) return;
   const style = document.createElement("style");
   style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
   document.head.appendChild(style);
+  window.scriptRuns = 0;
+  new MutationObserver(changes => {
+    window.scriptRuns += changes.filter(change => change.target.dataset.testScriptState === "running").length;
+  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
 });
 """
 
@@ -186,11 +191,14 @@ def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) ->
     )
 
 
-# The page's script run has finished, and with `drawn` every element is drawn: none left over from the previous run,
-# none still a placeholder while its code loads. Checked every POLL_MS, so a wait ends soon after the page is ready
-# (expect()'s polling backs off to a second between checks); not on every animation frame, which keeps Chromium
-# drawing frames for as long as a wait lasts (a quarter more of its CPU in the crawl).
-_SETTLED = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+# The page is connected to its Streamlit server (while it is not, Streamlit disables every widget: a click is lost
+# and the faded labels fail axe's contrast rule) and its script run has finished; with `drawn` every element is
+# drawn: none left over from the previous run, none still a placeholder while its code loads. Checked every POLL_MS,
+# so a wait ends soon after the page is ready (expect()'s polling backs off to a second between checks); not on every
+# animation frame, which keeps Chromium drawing frames for as long as a wait lasts (a quarter more of its CPU in the
+# crawl).
+_APP = "document.querySelector('[data-testid=\"stApp\"]')?.dataset"
+_SETTLED = f"{_APP}.testScriptState === 'notRunning' && {_APP}.testConnectionState === 'CONNECTED'"
 _DRAWN = (
     f'{_SETTLED} && !document.querySelector(\'[data-stale="true"], [data-testid="stSkeletonElement"], '
     '[data-testid="stSkeleton"]\')'
@@ -200,6 +208,24 @@ _DRAWN = (
 def settled(page: Page) -> None:
     """Wait until the page's script run has finished: a field filled while it still redraws can lose its text."""
     page.wait_for_function(f"() => {_SETTLED}", timeout=TIMEOUT_MS, polling=POLL_MS)
+
+
+@contextmanager
+def reran(page: Page) -> Iterator[None]:
+    """Wait, after what the block does, for the script run it starts to begin and end, every element drawn: an action
+    taken while the run it asked for has not yet started meets a page Streamlit is about to redraw (an interrupted run
+    can leave the previous run's elements on the page beside the new ones)."""
+    before = page.evaluate("() => window.scriptRuns")
+    yield
+    page.wait_for_function(f"() => window.scriptRuns > {before} && {_DRAWN}", timeout=TIMEOUT_MS, polling=POLL_MS)
+
+
+def entered(page: Page, field: Locator, text: str) -> None:
+    """Type `text` (a new value) into a Streamlit field and leave it as a person does (Tab): the field sends its text
+    as it is left, and the run that starts is waited for."""
+    field.fill(text)
+    with reran(page):
+        field.press("Tab")
 
 
 def drawn(page: Page) -> None:

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
-from tests.browser.conftest import choose, drawn, settled, sign_in
+from tests.browser.conftest import choose, drawn, entered, reran, sign_in
 from tests.dashboards.test_crm_ocr import LOCATION, NAME, two_read_bills
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401 - fixtures
@@ -32,12 +32,12 @@ def test_what_the_operator_typed_over_a_proposal_stays_through_reruns_and_is_sav
     expect(location).to_have_value("0300111234567890123456")
     drawn(page)
 
-    location.fill(TYPED)  # typed over the proposal, not saved
-    choose(page, "画像上の読み取り位置を表示する項目", "名義")  # another widget reruns the page
-    settled(page)
+    entered(page, location, TYPED)  # typed over the proposal, not saved
+    with reran(page):
+        choose(page, "画像上の読み取り位置を表示する項目", "名義")  # another widget reruns the page
     expect(location).to_have_value(TYPED)
-    choose(page, "OCRの読み取り結果を使う明細画像", "明細2.png")  # the form drawn anew with the other bill's proposals
-    drawn(page)  # the form of the last round only (the previous one's fields stay, stale, while the page redraws)
+    with reran(page):
+        choose(page, "OCRの読み取り結果を使う明細画像", "明細2.png")  # the form anew: bill 2's proposals
     expect(page.get_by_label("名義（OCR 90%）")).to_have_value("株式会社二枚目")
     expect(location).to_have_value(TYPED)
     page.get_by_role("button", name="地点を保存").click()

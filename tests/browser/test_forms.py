@@ -25,7 +25,7 @@ from service.config import get_settings
 from service.database import session_scope
 from service.entry_logs.models import Nursery, Parent
 from service.reservations.models import SupportInquiry
-from tests.browser.conftest import choose, drawn, open_from_sidebar, settled, sign_in, streamlit_process
+from tests.browser.conftest import choose, drawn, entered, open_from_sidebar, settled, sign_in, streamlit_process
 from tests.browser.test_crm_images import choose_files
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401  (fixtures)
@@ -52,12 +52,10 @@ def test_the_support_forms_second_inquiry_holds_only_what_was_typed(  # noqa: F8
     expect(page.get_by_role("heading", name="問い合わせ対応")).to_be_visible()
 
     settled(page)
-    page.get_by_label("問い合わせ者", exact=True).fill("山田太郎")
-    page.get_by_label("予約ID（任意）").fill(code)
-    settled(page)
-    page.get_by_label("問い合わせ内容").fill("日時を変えたい")
-    page.get_by_label("回答内容").first.fill("日時変更を承りました")
-    settled(page)
+    entered(page, page.get_by_label("問い合わせ者", exact=True), "山田太郎")
+    entered(page, page.get_by_label("予約ID（任意）"), code)
+    entered(page, page.get_by_label("問い合わせ内容"), "日時を変えたい")
+    entered(page, page.get_by_label("回答内容").first, "日時変更を承りました")
     page.get_by_role("button", name="記録する").click()
     expect(page.get_by_text("山田太郎 の問い合わせを記録しました。")).to_be_visible()
     settled(page)
@@ -66,12 +64,8 @@ def test_the_support_forms_second_inquiry_holds_only_what_was_typed(  # noqa: F8
     expect(page.get_by_label("回答内容").first).to_have_value("")
     expect(page.get_by_label("問い合わせ内容")).to_have_value("")
 
-    question = page.get_by_label("問い合わせ内容")
-    question.fill("領収書がほしい")
-    question.press("Tab")  # the area sends its text as it is left: the page runs again
-    settled(page)
-    page.get_by_label("問い合わせ者", exact=True).fill("佐藤花子")
-    settled(page)
+    entered(page, page.get_by_label("問い合わせ内容"), "領収書がほしい")
+    entered(page, page.get_by_label("問い合わせ者", exact=True), "佐藤花子")
     page.get_by_role("button", name="記録する").click()
     expect(page.get_by_text("佐藤花子 の問い合わせを記録しました。")).to_be_visible()
     with session_scope() as session:
