@@ -6,7 +6,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.networks import parse_networks, split_list
@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     login_address_window_minutes: PositiveInt = 10
     """the address throttle's window: one login id stops counting every window ÷ max failures, none older than the
     window counts"""
+    login_refusal_hold_seconds: NonNegativeFloat = 1.0
+    """how long a login from a throttled address is held before its 429: each connection of a flood gets one refusal
+    per hold, so a flood spends its own connections' time, not the API's CPU that everyone else's requests need"""
     login_spread_addresses: PositiveInt = 3
     """a login id failing from this many addresses waits after each failure (429 `key_delayed`), not locked"""
     login_delay_max_seconds: PositiveInt = 120

@@ -105,7 +105,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     for plugin in PLUGINS:
         plugin.install(app)
-    app.entry = LoginGuard(app._serve, API_PREFIX)  # logins from a throttled address, refused before the app
+    app.entry = LoginGuard(app._serve, API_PREFIX, settings.login_refusal_hold_seconds)  # a throttled address's logins
     app.entry = access_guard(app.entry, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
     app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards
     if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through

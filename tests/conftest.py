@@ -42,6 +42,7 @@ def configure_environment() -> run_resources.RunRedis | None:
     os.environ["APP_DASHBOARDS_KEY"] = "test-dashboards-key-that-is-long-enough"  # the API and the dashboards share it
     # bcrypt at the tests' cost: the real algorithm, 2^4 rounds instead of production's 2^12 (0.35 s per check here)
     os.environ["APP_BCRYPT_ROUNDS"] = str(TEST_BCRYPT_ROUNDS)
+    os.environ["APP_LOGIN_REFUSAL_HOLD_SECONDS"] = "0"  # the hold itself: tests/service/identity/test_login_guard.py
     # OCR (Tesseract: seconds of CPU an image) reads uploads only in the tests that switch it on (tests/service/crm/ocr)
     os.environ["APP_OCR_ENGINE"] = "none"
     if BACKEND == "postgres":

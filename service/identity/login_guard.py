@@ -5,9 +5,11 @@ The lockout (identity/lockout.py) keeps in `lockout.THROTTLED_ADDRESSES` every a
 until then this guard lets every login through. A login route registers where its body names the key and the device
 token (`guard_login`): a known device of a throttled address is let through to its sign-in, its body handed on
 unchanged. An answer here is the app's own 429 (lockout.throttled_error, the error handler's shape and Retry-After),
-with the request id and security headers every answer carries, counted on /metrics under its route.
+with the request id and security headers every answer carries, counted on /metrics under its route, after a hold
+(`APP_LOGIN_REFUSAL_HOLD_SECONDS`) that costs no CPU: a flood's connections wait out their refusals.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -58,9 +60,10 @@ class LoginGuard:
     """ASGI wrapper: a login route's POST from an address this process knows to be throttled is answered 429 here,
     unless its body carries a known device's token for its key."""
 
-    def __init__(self, app: ASGIApp, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, prefix: str, hold_seconds: float) -> None:
         self.app = app
         self.prefix = prefix
+        self.hold_seconds = hold_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
@@ -74,6 +77,7 @@ class LoginGuard:
         if not complete or _known_device(form, b"".join(chunks)):
             await self.app(scope, _replay(chunks, complete, receive), send)
             return
+        await asyncio.sleep(self.hold_seconds)
         await _refuse(scope, receive, send, refusal)
         route = scope["path"].removeprefix(self.prefix)
         request_metrics.record("POST", route, scope["path"], 429, time.perf_counter() - started)
