@@ -21,7 +21,8 @@ def serious_violations(page: Page, where: str) -> list[str]:
     if not page.evaluate("() => typeof axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_SCRIPT))
     return [
-        f"{where}: {found['id']} ({found['impact']}): {found['help']} — {', '.join(found['targets'])}; first: {found['first']}"
+        f"{where}: {found['id']} ({found['impact']}): {found['help']} — {', '.join(found['targets'])}"
+        f"; first: {found['first']}"
         for found in page.evaluate(RUN, WCAG_AA)
         if found["impact"] in FAILING_IMPACTS
     ]
