@@ -60,14 +60,11 @@ def configure_service_env(db_url: str, data_dir: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def prepare_database(env: dict[str, str]) -> None:
-    """Create the bench database when missing and migrate it to head."""
-    from tests.support.database import ensure_postgres_database
+def prepare_database() -> None:
+    """The bench database created when missing, emptied and migrated to head (bench/common.py)."""
+    from common import fresh_bench_database
 
-    ensure_postgres_database(env["APP_DATABASE_URL"])
-    subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "heads"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
+    fresh_bench_database()
 
 
 def enrolment_code() -> str:
@@ -198,7 +195,7 @@ def main() -> int:
     env = configure_service_env(os.environ.get("APP_BENCH_DATABASE_URL", DEFAULT_DB), work / "data")
     service = agent = None
     try:
-        prepare_database(env)
+        prepare_database()
         port = free_port()
         with (work / "service.log").open("wb") as service_log:
             service = start_service(env, port, service_log)
