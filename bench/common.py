@@ -272,6 +272,8 @@ class CpuMeter:
 
     server_pid: int
     start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    began_at: float | None = None  # perf_counter() at begin(): None until then
+    seconds: float = 0.0  # how long the measurement lasted, set by end()
 
     def _now(self) -> tuple[float, float, float]:
         from sqlalchemy.engine import make_url
@@ -280,10 +282,11 @@ class CpuMeter:
         return process_tree_cpu(self.server_pid), database_cpu(database), time.process_time()
 
     def begin(self) -> None:
-        self.start = self._now()
+        self.start, self.began_at = self._now(), time.perf_counter()
 
     def end(self) -> dict[str, float]:
         server, database, client = (now - before for now, before in zip(self._now(), self.start, strict=True))
+        self.seconds = time.perf_counter() - (self.began_at or time.perf_counter())
         return {"server": server, "database": database, "client": client}
 
 

@@ -65,8 +65,10 @@ def _alert_once(db: Session, client: McpClient, window: Window, now: datetime) -
 
 
 def require_room(db: Session, client: McpClient, now: datetime) -> None:
-    """Refuse the booking (429, the alert kept) when the client has used up a window's quota."""
-    db.execute(select(McpClient.id).where(McpClient.id == client.id).with_for_update())
+    """Refuse the booking (429, the alert kept) when the client has used up a window's quota. The client's bookings
+    count in turn under a lock that leaves references to the client free (PostgreSQL's FOR NO KEY UPDATE): every
+    booking's rows reference the client, and a plain FOR UPDATE waiting on another booking's reference deadlocked."""
+    db.execute(select(McpClient.id).where(McpClient.id == client.id).with_for_update(key_share=True))
     for window in windows(now):
         if _made_since(db, client.id, window.start) < window.limit:
             continue

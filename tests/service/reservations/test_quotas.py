@@ -6,13 +6,15 @@ API served by uvicorn; the outbox delivered in-process (the worker's path: tests
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from service.config import get_settings
-from service.database import session_scope, utcnow
+from service.database import get_sessionmaker, session_scope, utcnow
 from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
-from service.reservations.models import ManualOperation, Notification, Reservation
+from service.reservations import clients
+from service.reservations import quotas as booking_quotas
+from service.reservations.models import ManualOperation, McpRequest, Notification, Reservation
 from tests.service.reservations.conftest import book, count, deliver_due, make_mcp_client, messages
 from tests.service.reservations.test_mcp import booking_args, connect
 from tests.service.reservations.test_mcp import error_of as refusal
@@ -111,3 +113,32 @@ def test_sms_past_a_numbers_daily_cap_are_not_sent_and_operators_read_why(db, ca
     deliver_due(channel="sms", now=tomorrow)
     assert [m.status for m in sms_to(phone)][-1] == "sent"
     assert sandbox_sms_to(phone) - sent_before == 3
+
+
+def request_row(db, client_id: int, key: str) -> None:
+    """A booking's first write, as retries.once makes it: its row references the client (PostgreSQL then holds a
+    KEY SHARE lock on the client's row until the transaction ends)."""
+    now = utcnow()
+    db.add(McpRequest(mcp_client_id=client_id, request_key=key, tool="t", arguments_hash="h", expires_at=now))
+    db.flush()
+
+
+@pytest.mark.postgres_only
+def test_two_bookings_of_one_client_under_way_at_once_take_the_quota_lock_in_turn_without_a_deadlock():
+    """Both bookings have written their request row when the first checks its quota: the quota's lock must not wait
+    for the second's reference to the client (it did: FOR UPDATE against KEY SHARE, then PostgreSQL's deadlock
+    detector refused one booking as 503 「データベースに接続できません」)."""
+    client_id = make_mcp_client("busy-chat")[0]
+    first, second = get_sessionmaker()(), get_sessionmaker()()
+    try:
+        for n, db in enumerate((first, second)):
+            request_row(db, client_id, f"booking-{n}")
+        first.execute(text("SET LOCAL lock_timeout = '5s'"))  # the old lock waited here for the second's transaction
+        booking_quotas.require_room(first, clients.get_client(first, client_id), utcnow())
+        first.commit()
+        booking_quotas.require_room(second, clients.get_client(second, client_id), utcnow())
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    assert count(McpRequest) == 2
