@@ -3,10 +3,10 @@ chart axes) or in yen, dates as YYYY/MM/DD in every domain, so every page says t
 
 phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"; the rule is clientkit/phones.py, which the
 service's files follow too); a number abroad keeps its country code.
-Dates: DATE_TIME ("2026/11/24 07:04:56", the format of components.local_time: an API timestamp in Japan time, as the
-代替機 spec writes dates, loaners.md §7), day(value) -> "2026/11/24" for an API date or a timestamp's day in Japan,
-and DATE_INPUT, the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py holds
-every page to it).
+Dates: DATE_TIME ("2026/11/24 07:04:56", the format of components.timestamps.local_time: an API timestamp in Japan
+time, as the 代替機 spec writes dates, loaners.md §7), day(value) -> "2026/11/24" for an API date or a timestamp's day
+in Japan, and DATE_INPUT, the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py
+holds every page to it).
 man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
 title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
 the values to plot on it and money_hover(title) its hover text with the exact sum in yen.

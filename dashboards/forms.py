@@ -1,7 +1,7 @@
 """Create forms: a form that adds a record sends what the person typed once, then starts empty for the next record.
 
 Every widget of a create form is keyed key(form, name): `{form}_{round}_{name}`. After a successful save,
-components.act(..., form=form) calls clear(form), which starts the form's next round: its widgets are new ones (a
+components.writes.act(..., form=form) calls clear(form), which starts the form's next round: its widgets are new ones (a
 browser keeps a widget's value for as long as its key lives, whatever the session state says), shown with their
 defaults, so the next caller's inquiry never carries the previous one's 予約ID or 回答内容. A refused save clears
 nothing: the person corrects what they typed.

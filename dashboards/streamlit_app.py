@@ -17,7 +17,8 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from dashboards import api, auth, components, crm_api, sections  # noqa: E402
+from dashboards import api, auth, crm_api, sections  # noqa: E402
+from dashboards.components import kpi  # noqa: E402
 
 # Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
 FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
@@ -148,7 +149,7 @@ def main() -> None:
     st.html(JAPANESE_STYLE)
     with st.container(key=JAPANESE_SCRIPT_KEY):
         st.html(f"<script>{JAPANESE_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True)
-    components.kpi_style()
+    kpi.kpi_style()
     storage_banner()
     try:
         user = auth.current_user()

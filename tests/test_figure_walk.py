@@ -22,7 +22,7 @@ from typing import Any
 import time_machine
 from pypdf import PdfReader
 
-from dashboards.components import figure_value
+from dashboards.components.kpi import figure_value
 from service.figures import SHARE_YES
 from tests.factories import auth_headers
 from tests.support.clock import JAPAN

@@ -128,7 +128,7 @@ CHOICES_CUT = """() => [...document.querySelectorAll(
     .map(element => element.textContent.trim())"""
 # What a page shows when the API failed: its 500's message, or the dashboards' own for an answer it could not read
 SERVER_FAILURES = ("内部エラーが発生しました", "APIでエラーが発生しました")
-# A named figure's moment (components.figures_stamp), and the text drawn right after each card: its period
+# A named figure's moment (components.kpi.figures_stamp), and the text drawn right after each card: its period
 AS_OF = re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2} 時点")
 UNDER_CARDS = """cards => cards.map(card =>
     card.closest('[data-testid=stElementContainer]')?.nextElementSibling?.innerText ?? '')"""
@@ -215,7 +215,7 @@ def open_page(page: Page, spec: sections.PageSpec, first: bool) -> None:
 
 def open_expanders(page: Page) -> None:
     """Open every expander at once (one click each, in one round trip: a list of fifty costs no more than one), and
-    wait for what an expander draws only once open (components.shown_when_open: its click reruns the page)."""
+    wait for what an expander draws only once open (components.layout.shown_when_open: its click reruns the page)."""
     closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary:visible")
     closed.evaluate_all("summaries => summaries.forEach(summary => summary.click())")
     expect(closed).to_have_count(0)

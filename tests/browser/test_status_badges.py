@@ -9,7 +9,7 @@ Screenshots are saved under the test's tmp_path (run with --basetemp to keep the
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from dashboards.components import CELL_COLOURS
+from dashboards.components.badges import CELL_COLOURS
 from service.fleet.models import Alert
 from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user

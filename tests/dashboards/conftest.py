@@ -24,7 +24,8 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.element_tree import InitialValue, Selectbox
 
-from dashboards import api, components
+from dashboards import api
+from dashboards.components import badges, exports
 from tests.factories import token_for
 from tests.support import live_server
 from tests.support.downloads import csv_download
@@ -116,11 +117,11 @@ def texts(elements) -> list[str]:
 
 CSS_RULE = re.compile(r"([^{}]+)\{\s*background-color: (#[0-9a-f]{6});[^}]*\}")
 CELL_SELECTOR = re.compile(r"_row(\d+)_col(\d+)$")
-COLOUR_BY_BACKGROUND = {background: colour for colour, (background, _) in components.CELL_COLOURS.items()}
+COLOUR_BY_BACKGROUND = {background: colour for colour, (background, _) in badges.CELL_COLOURS.items()}
 
 
 def colours_in_css(css: str) -> dict[tuple[int, int], str]:
-    """(row, column) -> colour (components.CELL_COLOURS) of each cell a Styler's CSS colours, from rules naming every
+    """(row, column) -> colour (badges.CELL_COLOURS) of each cell a Styler's CSS colours, from rules naming every
     cell that shares a style: `#T_x_row0_col1, #T_x_row2_col1 { background-color: …; … }`."""
     return {
         tuple(map(int, CELL_SELECTOR.search(selector.strip()).groups())): COLOUR_BY_BACKGROUND.get(background)
@@ -186,7 +187,7 @@ def downloads(monkeypatch) -> dict[str, Any]:
 def csv_link_rows(at: AppTest, user, *, link: int = 0) -> list[list[str]]:
     """The records (header first) of the page's CSV download number `link`: its link followed with the user's session
     cookie, as a browser follows it."""
-    links = [button for button in at.get("link_button") if button.proto.label == components.CSV_LABEL]
+    links = [button for button in at.get("link_button") if button.proto.label == exports.CSV_LABEL]
     cookie = {"Cookie": f"{api.SESSION_COOKIE}={token_for(user)}"}
     return csv_download(httpx.get(links[link].proto.url, headers=cookie, timeout=RUN_TIMEOUT_SECONDS))
 

@@ -4,17 +4,17 @@ from datetime import UTC, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
-from dashboards.components import relative_time
+from dashboards.components.timestamps import relative_time
 
 
 def badges_and_cards() -> None:
-    from dashboards import components
+    from dashboards.components import badges, kpi, writes
 
-    components.kpi_card("未対応アラート", 12, help="重大度が高いもの")
-    components.status_badge("failed", "失敗")
-    components.status_badge("sent", "送信済み")
-    components.status_badge("something-new")
-    components.show_errors(["一つ目", "二つ目"])
+    kpi.kpi_card("未対応アラート", 12, help="重大度が高いもの")
+    badges.status_badge("failed", "失敗")
+    badges.status_badge("sent", "送信済み")
+    badges.status_badge("something-new")
+    writes.show_errors(["一つ目", "二つ目"])
 
 
 def test_kpi_card_and_status_badges_colour_by_status():
@@ -27,13 +27,14 @@ def test_kpi_card_and_status_badges_colour_by_status():
 
 
 def coloured_list() -> None:
-    from dashboards import api, components
+    from dashboards import api
+    from dashboards.components import tables, writes
 
     def fetch(page: int, page_size: int, **filters) -> dict:
         numbers = list(range(1, 8))
         return {"items": numbers[(page - 1) * page_size : page * page_size], "total": len(numbers)}
 
-    components.paginated_table(
+    tables.paginated_table(
         "numbers",
         fetch,
         lambda n: {"番号": n, "偶奇": "偶" if n % 2 == 0 else "奇"},
@@ -41,11 +42,11 @@ def coloured_list() -> None:
         style=lambda frame: frame.style.map(lambda v: "color: #f97316" if v == "偶" else "", subset=["偶奇"]),
         note="（偶数 = オレンジ）",
     )
-    components.api_error(
+    writes.api_error(
         api.ApiError(422, "missing_columns", "CSVの列が足りません", {"rule": "columns", "missing": ["氏名", "電話"]})
     )
     # a refusal whose message names its fields in words: never its fields' internal names beside them
-    components.api_error(
+    writes.api_error(
         api.ApiError(422, "site_incomplete", "必須項目を入力してください: 供給地点特定番号", {"missing": ["pps"]})
     )
     # a refused input: its fields named by the words the API sends (label), each once, never by their code names
@@ -54,7 +55,7 @@ def coloured_list() -> None:
         {"loc": ["body", "name"], "label": "氏名", "rule": "missing"},
         {"loc": ["body", "name"], "label": "氏名", "rule": "string_too_long"},
     ]
-    components.api_error(api.ApiError(422, "validation_failed", "入力内容に誤りがあります", refused))
+    writes.api_error(api.ApiError(422, "validation_failed", "入力内容に誤りがあります", refused))
 
 
 def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():

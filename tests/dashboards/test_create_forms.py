@@ -1,4 +1,4 @@
-"""Every create form keeps what was meant (dashboards/forms.py): a form whose save starts it again (components.act
+"""Every create form keeps what was meant (dashboards/forms.py): a form whose save starts it again (writes.act
 with form=, or forms.clear) keys its widgets by round (forms.key / forms.prefix), because a browser keeps a widget's
 value for as long as its key lives; and no form clears on submit (st.form(clear_on_submit=True)), which would empty
 it even when its save is refused, except a form where nothing is typed (a file and a choice of where it goes). What
@@ -121,7 +121,7 @@ def test_the_check_sees_a_plain_key_and_a_clearing_form():
 def create_form():
     with st.form("x", clear_on_submit=True):
         name = st.text_input("名前", key=f"{PAGE}_name")
-    components.act(PAGE, lambda: save(name), "保存しました。", form="x")
+    writes.act(PAGE, lambda: save(name), "保存しました。", form="x")
 """
     tree = ast.parse(source)
     function = next(node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef))

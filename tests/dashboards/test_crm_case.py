@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboards import clock, components
+from dashboards import clock
 from dashboards.app_pages.crm import labels as crm_labels
+from dashboards.components import timestamps
 from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
 from tests.dashboards.conftest import button, cell_colours, open_page, texts
@@ -267,7 +268,7 @@ def test_two_bills_of_one_file_name_are_told_apart_by_number_and_upload_time(db,
     ]
     created = made(submit(client, world.sales_a, files=same))
     at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(created["request"]["id"]))
-    uploaded = components.local_time(created["images"][0]["uploaded_at"])[:16]  # both in one request: one moment
+    uploaded = timestamps.local_time(created["images"][0]["uploaded_at"])[:16]  # both in one request: one moment
     options = at.selectbox(key="crm_case_image").options
     assert options == [f"No.1 明細.png {uploaded}", f"No.2 明細.png {uploaded}"]
     captions = [picture.caption for image in at.image for picture in image.proto.imgs]

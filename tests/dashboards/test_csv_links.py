@@ -50,9 +50,9 @@ def test_the_terminal_lists_link_carries_its_filters_and_downloads_them_all(db, 
 
 
 def a_list_without_rows() -> None:
-    from dashboards import components
+    from dashboards.components import tables
 
-    components.paginated_table(
+    tables.paginated_table(
         "nothing", lambda **_: {"items": [], "total": 0}, dict, filters={"q": "x"}, export="/fleet/terminals/export"
     )
 

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 import pytest
 import streamlit as st
 
-from dashboards import components, formats
+from dashboards import formats
+from dashboards.components import timestamps
 
 PAGES = Path(__file__).resolve().parents[2] / "dashboards"
 
@@ -67,7 +68,7 @@ def test_a_money_axis_plots_man_yen_with_the_exact_sum_on_hover():
     ],
 )
 def test_a_timestamp_is_written_yyyy_mm_dd_hh_mm_ss_in_japan(stored, shown):
-    assert components.local_time(stored) == shown
+    assert timestamps.local_time(stored) == shown
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """No emoji in the dashboards' text: where no emoji font is installed (office PCs, kiosks) one is an empty box, so a
-state told by one is not told at all. Colours are badges and coloured cells with their word (components.py);
+state told by one is not told at all. Colours are badges and coloured cells with their word (components/badges.py);
 `:material/…:` icons come with Streamlit's own font. Comments may say anything."""
 
 import tokenize

@@ -14,7 +14,7 @@ def clickable_list() -> None:
     write that moves rows would)."""
     import streamlit as st
 
-    from dashboards import components
+    from dashboards.components import pickers, tables
 
     records = [{"id": 10 * n, "name": f"記録{n}", "even": n % 2 == 0} for n in range(1, 8)]
     st.session_state.setdefault("opened", [])
@@ -26,7 +26,7 @@ def clickable_list() -> None:
         return {"items": found[(page - 1) * page_size : page * page_size], "total": len(found)}
 
     kind = st.selectbox("種類", ["すべて", "偶数"], key="kind")
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         "records",
         fetch,
         lambda record: {"名前": record["name"]},
@@ -36,7 +36,7 @@ def clickable_list() -> None:
         open_record=lambda record: st.session_state["opened"].append(record),
     )
     shown_as = {record["id"]: record["name"] for record in listed["items"]}
-    components.record_picker("開く記録", shown_as, "records_picker", placeholder="記録を選択")
+    pickers.record_picker("開く記録", shown_as, "records_picker", placeholder="記録を選択")
 
 
 def selected_rows(at: AppTest) -> list[int]:

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import components
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.loaners import common as loaners_common
 from dashboards.app_pages.reservations import common as reservations_common
+from dashboards.components import badges
 from tests.dashboards.conftest import cell_colours, colours_in_css
 
 ALERTS = pd.DataFrame({"ID": [1, 2, 3, 4], "状態": ["未対応", "対応中", "解決済み", "保留"]})
@@ -22,7 +22,7 @@ def colours(styler) -> dict[tuple[int, int], str]:
 
 
 def test_each_known_word_gets_its_colour_and_an_unknown_one_stays_plain():
-    styler = components.status_cells(ALERTS, "状態", STATES)
+    styler = badges.status_cells(ALERTS, "状態", STATES)
 
     assert colours(styler) == {(0, 1): "red", (1, 1): "blue", (2, 1): "green"}, "保留 and the ID column stay plain"
 
@@ -30,50 +30,50 @@ def test_each_known_word_gets_its_colour_and_an_unknown_one_stays_plain():
 def test_a_function_colours_by_the_leading_word_and_calls_chain_on_a_styler():
     frame = ALERTS.assign(SLA=["超過 初動確認（3分超過）", "間近 初動確認（残り2分）", "期限内に解決", "-"])
 
-    styler = components.status_cells(components.status_cells(frame, "状態", STATES), "SLA", fleet_common.sla_colour)
+    styler = badges.status_cells(badges.status_cells(frame, "状態", STATES), "SLA", fleet_common.sla_colour)
 
     assert [colours(styler).get((row, 2)) for row in range(4)] == ["red", "orange", "green", None]
     assert colours(styler)[(0, 1)] == "red", "the first call's colours stay"
 
 
 def test_a_missing_column_leaves_the_table_plain():
-    styler = components.status_cells(ALERTS, "SLA", fleet_common.sla_colour)
+    styler = badges.status_cells(ALERTS, "SLA", fleet_common.sla_colour)
     assert colours(styler) == {}
 
 
 @pytest.mark.parametrize(("colour", "background"), [("grey", "#e9ecef"), ("gray", "#e9ecef"), ("yellow", "#fff3bf")])
 def test_cell_style_knows_every_badge_spelling(colour, background):
-    assert components.cell_style(colour).startswith(f"background-color: {background}")
+    assert badges.cell_style(colour).startswith(f"background-color: {background}")
 
 
 def test_a_cell_is_bold_dark_text_on_a_light_background_of_one_hue():
-    assert components.cell_style("red") == "background-color: #ffd6d6; color: #8a1c1c; font-weight: 700"
+    assert badges.cell_style("red") == "background-color: #ffd6d6; color: #8a1c1c; font-weight: 700"
 
 
 def test_cell_style_of_no_colour_or_an_unknown_one_is_empty():
-    assert components.cell_style(None) == components.cell_style("violet-ish") == ""
+    assert badges.cell_style(None) == badges.cell_style("violet-ish") == ""
 
 
 def test_word_colours_maps_shown_words_and_skips_codes_without_a_colour():
     words = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み", "new_state": "新しい状態"}
 
-    assert components.word_colours(words, fleet_common.ALERT_STATUS_COLOURS) == STATES
+    assert badges.word_colours(words, fleet_common.ALERT_STATUS_COLOURS) == STATES
 
 
 def shown_table_and_badge() -> None:
     import pandas as pd
 
-    from dashboards import components
+    from dashboards.components import badges, tables
 
     frame = pd.DataFrame({"ID": [1, 2, 3], "状態": ["オンライン", "オフライン", "メンテナンス中"]})
     words = {"online": "オンライン", "offline": "オフライン", "maintenance": "メンテナンス中"}
     colours = {"online": "green", "offline": "red", "maintenance": "gray"}
-    components.status_badge("offline", "オフライン", colours=colours)
-    components.paginated_table(
+    badges.status_badge("offline", "オフライン", colours=colours)
+    tables.paginated_table(
         "terminals",
         lambda page, page_size: {"items": frame.to_dict("records"), "total": len(frame)},
         lambda row: row,
-        style=lambda shown: components.status_cells(shown, "状態", components.word_colours(words, colours)),
+        style=lambda shown: badges.status_cells(shown, "状態", badges.word_colours(words, colours)),
     )
 
 
@@ -90,7 +90,7 @@ def test_a_shown_table_carries_its_cell_colours_beside_the_words():
 
 COLOUR_MAPS = {
     name: value
-    for module in (components, fleet_common, reservations_common, loaners_common)
+    for module in (badges, fleet_common, reservations_common, loaners_common)
     for name, value in vars(module).items()
     if name.endswith("_COLOURS") and name != "CELL_COLOURS" and isinstance(value, dict)
 }
@@ -99,4 +99,4 @@ COLOUR_MAPS = {
 @pytest.mark.parametrize("name", sorted(COLOUR_MAPS))
 def test_every_colour_map_names_colours_a_badge_and_a_cell_both_have(name):
     colours = set(COLOUR_MAPS[name].values())
-    assert colours <= BADGE_COLOURS & (set(components.CELL_COLOURS) | {"grey"}), colours
+    assert colours <= BADGE_COLOURS & (set(badges.CELL_COLOURS) | {"grey"}), colours

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from dashboards import components
+from dashboards.components import uploaders
 from service.config import get_settings
 from tests.dashboards.conftest import DASHBOARDS, open_page
 from tests.factories import make_user
@@ -21,16 +21,16 @@ UPLOADERS = [
 
 def test_the_limits_are_the_services():
     settings = get_settings()
-    assert components.BODY_MB * MB == settings.max_body_bytes
-    assert components.FIRMWARE_MB * MB == settings.max_upload_bytes
-    assert components.ANSWER_SHEET_MB * MB == settings.loaners_max_sheet_bytes
-    assert components.CRM_IMAGE_MB * MB == settings.crm_max_image_bytes
-    assert components.CRM_IMAGES == settings.crm_max_images_per_upload
+    assert uploaders.BODY_MB * MB == settings.max_body_bytes
+    assert uploaders.FIRMWARE_MB * MB == settings.max_upload_bytes
+    assert uploaders.ANSWER_SHEET_MB * MB == settings.loaners_max_sheet_bytes
+    assert uploaders.CRM_IMAGE_MB * MB == settings.crm_max_image_bytes
+    assert uploaders.CRM_IMAGES == settings.crm_max_images_per_upload
 
 
 def test_streamlit_takes_the_largest_file_the_api_takes():
     config = tomllib.loads((DASHBOARDS.parent / ".streamlit" / "config.toml").read_text())
-    limits = (components.BODY_MB, components.FIRMWARE_MB, components.ANSWER_SHEET_MB, components.CRM_IMAGE_MB)
+    limits = (uploaders.BODY_MB, uploaders.FIRMWARE_MB, uploaders.ANSWER_SHEET_MB, uploaders.CRM_IMAGE_MB)
     assert config["server"]["maxUploadSize"] == max(limits)
 
 

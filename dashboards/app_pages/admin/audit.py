@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, auth, clock, components, labels
+from dashboards import api, auth, clock, labels
 from dashboards.app_pages.admin import audit_common
+from dashboards.components import pickers, tables
 
 PAGE = "admin_audit"
 
@@ -26,12 +27,12 @@ def filters() -> dict[str, Any]:
     with top[0]:
         actor_id = st.text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
     with top[1]:
-        action = components.code_select("操作", words["actions"], f"{PAGE}_action")
+        action = pickers.code_select("操作", words["actions"], f"{PAGE}_action")
     with top[2]:
-        domain = components.code_select("区分", words["domains"], f"{PAGE}_domain")
+        domain = pickers.code_select("区分", words["domains"], f"{PAGE}_domain")
     bottom = st.columns(4)
     with bottom[0]:
-        target_type = components.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
+        target_type = pickers.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
     with bottom[1]:
         target_id = st.text_input("対象ID", key=f"{PAGE}_target_id").strip()
     with bottom[2]:
@@ -71,7 +72,7 @@ def hashes(entry: dict) -> str:
 auth.require_page(__file__)
 st.title("監査ログ")
 chain_check()
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     api.list_audit,
     partial(audit_common.entry_row, with_domain=True),

@@ -6,7 +6,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, labels
+from dashboards import labels
+from dashboards.components import timestamps
 
 CHANGE_COLUMNS = ["項目", "変更前", "変更後"]
 
@@ -30,7 +31,7 @@ def entry_row(entry: dict, *, with_domain: bool) -> dict:
     """A list row: who did what to which record, when, and what changed (区分 on the platform's log)."""
     row = {
         "番号": entry["seq"],
-        "日時": components.local_time(entry["occurred_at"]),
+        "日時": timestamps.local_time(entry["occurred_at"]),
         "操作者": entry["actor_label"] or entry["actor_type_label"],
         "操作": entry["action_label"],
     }

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, components, labels, sections
+from dashboards import api, auth, labels, sections
+from dashboards.components import badges, pickers, tables, timestamps, writes
 
 PAGE = "admin_outbox"
 ATTEMPT_COLUMNS = {
@@ -20,7 +21,7 @@ ATTEMPT_COLUMNS = {
 def message_row(message: dict) -> dict:
     return {
         "ID": message["id"],
-        "作成日時": components.local_time(message["created_at"]),
+        "作成日時": timestamps.local_time(message["created_at"]),
         "チャネル": labels.label(labels.OUTBOX_CHANNEL_LABELS, message["channel"]),
         "宛先": message["recipient"],
         "件名": message["subject"],
@@ -28,8 +29,8 @@ def message_row(message: dict) -> dict:
         "試行回数": message["attempts"],
         "配信状況": message.get("delivery_status") or "",
         "最後のエラー": message.get("last_error") or "",
-        "送信日時": components.local_time(message.get("sent_at")),
-        "次回試行": components.local_time(message.get("next_attempt_at")) if message["status"] == "pending" else "",
+        "送信日時": timestamps.local_time(message.get("sent_at")),
+        "次回試行": timestamps.local_time(message.get("next_attempt_at")) if message["status"] == "pending" else "",
         "区分": labels.label(sections.DOMAIN_LABELS, message["domain"]),
         "関連": f"{message.get('ref_type') or ''} {message.get('ref_id') or ''}".strip(),
     }
@@ -37,14 +38,14 @@ def message_row(message: dict) -> dict:
 
 def status_style(frame: pd.DataFrame) -> Styler:
     """The 状態 cells in colour: 送信済み green, 失敗 red, 送信待ち and 送信中 as the status badge shows them."""
-    states = components.word_colours(labels.OUTBOX_STATUS_LABELS, components.STATUS_COLOURS)
-    return components.status_cells(frame, "状態", states)
+    states = badges.word_colours(labels.OUTBOX_STATUS_LABELS, badges.STATUS_COLOURS)
+    return badges.status_cells(frame, "状態", states)
 
 
 def attempt_row(attempt: dict) -> dict:
     row = {title: attempt.get(field) or "" for field, title in ATTEMPT_COLUMNS.items()}
-    row["開始"] = components.local_time(attempt.get("started_at"))
-    row["終了"] = components.local_time(attempt.get("finished_at"))
+    row["開始"] = timestamps.local_time(attempt.get("started_at"))
+    row["終了"] = timestamps.local_time(attempt.get("finished_at"))
     row["結果"] = labels.label(labels.ATTEMPT_OUTCOME_LABELS, attempt.get("outcome"))
     return row
 
@@ -52,16 +53,16 @@ def attempt_row(attempt: dict) -> dict:
 def filters() -> dict[str, str]:
     columns = st.columns(3)
     with columns[0]:
-        status = components.code_select("状態", labels.OUTBOX_STATUS_LABELS, f"{PAGE}_status")
+        status = pickers.code_select("状態", labels.OUTBOX_STATUS_LABELS, f"{PAGE}_status")
     with columns[1]:
-        channel = components.code_select("チャネル", labels.OUTBOX_CHANNEL_LABELS, f"{PAGE}_channel")
+        channel = pickers.code_select("チャネル", labels.OUTBOX_CHANNEL_LABELS, f"{PAGE}_channel")
     with columns[2]:
-        domain = components.code_select("区分", sections.DOMAIN_LABELS, f"{PAGE}_domain")
+        domain = pickers.code_select("区分", sections.DOMAIN_LABELS, f"{PAGE}_domain")
     return {"status": status, "channel": channel, "domain": domain}
 
 
 def retry(message: dict) -> None:
-    components.act(PAGE, lambda: api.retry_outbox(message["id"]), f"ID {message['id']} を再送の待ち行列に戻しました。")
+    writes.act(PAGE, lambda: api.retry_outbox(message["id"]), f"ID {message['id']} を再送の待ち行列に戻しました。")
 
 
 def message_detail(shown: list[dict]) -> None:
@@ -77,7 +78,7 @@ def message_detail(shown: list[dict]) -> None:
     if chosen is None:
         return
     message = api.get_outbox(chosen)
-    components.status_badge(message["status"], labels.label(labels.OUTBOX_STATUS_LABELS, message["status"]))
+    badges.status_badge(message["status"], labels.label(labels.OUTBOX_STATUS_LABELS, message["status"]))
     subject = labels.plain(message["subject"] or "（なし）")
     st.markdown(f"**宛先**: {labels.plain(message['recipient'])}　**件名**: {subject}")
     if message.get("last_error"):
@@ -98,8 +99,8 @@ def message_detail(shown: list[dict]) -> None:
 
 auth.require_page(__file__)
 st.title("送信履歴")
-components.show_flash(PAGE)
-listed = components.paginated_table(
+writes.show_flash(PAGE)
+listed = tables.paginated_table(
     PAGE, api.list_outbox, message_row, filters=filters(), export="/admin/outbox/export", style=status_style
 )
 if listed["items"]:

@@ -4,7 +4,8 @@ import contextlib
 
 import streamlit as st
 
-from dashboards import api, auth, components, fields, forms, labels
+from dashboards import api, auth, fields, forms, labels
+from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
@@ -25,7 +26,7 @@ def user_row(user: dict) -> dict:
         head["email"]: user["email"],
         "状態": account("is_active").word(user["is_active"]),
         "権限": "、".join(labels.grant_label(g) for g in user["grants"]) or labels.NONE_LABEL,
-        head["last_login_at"]: components.local_time(user.get("last_login_at")),
+        head["last_login_at"]: timestamps.local_time(user.get("last_login_at")),
     }
 
 
@@ -68,14 +69,14 @@ def create_form() -> None:
     if not submitted:
         return
     errors = validate(name=name, email=email, password=password, login_id=login_id, password_required=True)
-    if components.show_errors(errors):
+    if writes.show_errors(errors):
         return
     data = {"login_id": login_id, "name": name, "email": email or None, "password": password, "is_active": active}
 
     def create() -> None:
-        components.choose(PICKER, api.create_user(data)["id"])
+        pickers.choose(PICKER, api.create_user(data)["id"])
 
-    components.act(
+    writes.act(
         PAGE,
         create,
         f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。",
@@ -86,13 +87,13 @@ def create_form() -> None:
 def pick_user(shown: list[dict]) -> dict | None:
     """The user being edited: one of the shown rows, or the one just created even when it is on another page."""
     users = {user["id"]: user for user in shown}
-    selected = components.chosen(PICKER)
+    selected = pickers.chosen(PICKER)
     if selected is not None and selected not in users:
         with contextlib.suppress(api.ApiError):
             users = {selected: api.get_user(selected)} | users
     if not users:
         return None
-    choice = components.record_picker(
+    choice = pickers.record_picker(
         "編集するユーザー",
         {i: f"{user['login_id']}（{user['name']}）" for i, user in users.items()},
         PICKER,
@@ -121,11 +122,11 @@ def edit_form(user: dict) -> None:
     errors = validate(name=name, email=email, password=password)
     if "email" in changes and not email:
         errors.append("メールアドレスは空にできません。")
-    if components.show_errors(errors):
+    if writes.show_errors(errors):
         return
     if password:
         changes["password"] = password
-    components.act(
+    writes.act(
         PAGE,
         lambda: api.update_user(uid, changes),
         f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。",
@@ -170,7 +171,7 @@ def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, 
         for e in catalogue
         if wanted[e["domain"]][0] in e["scope_required_roles"] and not wanted[e["domain"]][1]
     ]
-    if components.show_errors(missing):
+    if writes.show_errors(missing):
         return
     saved, errors = [], []
     for entry in catalogue:
@@ -187,12 +188,12 @@ def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, 
         except api.ApiError as exc:
             errors.append(f"{entry['label']}: {exc.message}")
     if errors:
-        components.show_errors(errors)
+        writes.show_errors(errors)
         if saved:
             st.success(f"保存した権限: {'、'.join(saved)}")
     elif saved:
         login_id = labels.plain(user["login_id"])
-        components.flash(PAGE, f"ユーザー「{login_id}」の権限を保存しました（{'、'.join(saved)}）。")
+        writes.flash(PAGE, f"ユーザー「{login_id}」の権限を保存しました（{'、'.join(saved)}）。")
         st.rerun()
     else:
         st.info("変更はありません。")
@@ -209,9 +210,9 @@ def grants_editor(user: dict) -> None:
 
 auth.require_page(__file__)
 st.title("ユーザー管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
 )
 create_form()

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, fields, formats, labels
+from dashboards import crm_api, fields, formats, labels
 from dashboards.app_pages.crm import common
+from dashboards.components import exports, layout, tables
 
 PAGE = "crm_acquired"
 PAGE_SIZE = 20
@@ -50,7 +51,7 @@ def corporation_group(corporation: dict, back_office: bool) -> None:
     name = labels.plain(corporation["corporation_name"])
     title = f"{name}（{corporation['site_count']}地点） 最終投入日 {last}{agency}"
     key = f"{PAGE}_corporation_{corporation['corporation_id']}"
-    with components.shown_when_open(title, key=key, icon=":material/domain:") as shown:
+    with layout.shown_when_open(title, key=key, icon=":material/domain:") as shown:
         if shown:
             st.dataframe(site_rows(corporation), hide_index=True)
 
@@ -61,7 +62,7 @@ def groups(flt: dict[str, Any], back_office: bool) -> None:
     current = st.session_state.get(pager, 1)
     found = crm_api.list_acquired(page=current, page_size=PAGE_SIZE, **flt)
     if not found["items"]:
-        st.info(components.NO_ROWS)
+        st.info(tables.NO_ROWS)
         return
     st.caption(f"全{found['total']:,}法人（法人名をクリックすると地点を表示します）")
     for corporation in found["items"]:
@@ -74,7 +75,7 @@ def groups(flt: dict[str, Any], back_office: bool) -> None:
 profile = common.start(__file__)
 back_office = common.is_back_office(profile)
 applied = filters(back_office)
-components.csv_link(
+exports.csv_link(
     f"{PAGE}_csv",
     "/crm/acquired.csv",
     applied,

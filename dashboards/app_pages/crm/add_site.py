@@ -3,10 +3,11 @@
 
 import streamlit as st
 
-from dashboards import api, components, crm_api, fields, forms
+from dashboards import api, crm_api, fields, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_AGAIN
+from dashboards.components import writes
 
 PAGE = "crm_add_site"
 FORM = f"{PAGE}_form"
@@ -54,7 +55,7 @@ def security_code(corporation: dict) -> str:
 
 
 def send(corporation_id: int, request: crm_forms.RequestInput, code: str) -> None:
-    if components.show_errors(request.errors()):
+    if writes.show_errors(request.errors()):
         return
     extra = {"corporation_id": corporation_id} | ({"credit_card_security_code": code} if code else {})
     try:

@@ -5,9 +5,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api, formats, labels
+from dashboards import crm_api, formats, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import field_names
+from dashboards.components import kpi, pickers, tables, writes
 from dashboards.fields import search
 
 PAGE = "crm_agencies"
@@ -62,8 +63,8 @@ def create_form() -> None:
         with st.form(f"{PAGE}_create"):
             values = fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("登録", type="primary")
-    if submitted and not components.show_errors(common.schema_errors("agency", values)):
-        components.act(
+    if submitted and not writes.show_errors(common.schema_errors("agency", values)):
+        writes.act(
             PAGE,
             lambda: crm_api.create_agency(values),
             f"代理店「{labels.plain(values['name'])}」を登録しました。",
@@ -74,7 +75,7 @@ def create_form() -> None:
 def edit_form(shown: list[dict]) -> None:
     """編集 / 無効化 of one agency of the page, from the version first read."""
     by_id = {agency["id"]: agency for agency in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "編集する代理店",
         {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()},
         PICKER,
@@ -86,7 +87,7 @@ def edit_form(shown: list[dict]) -> None:
     with st.form(f"{EDIT}_form"):
         values = fields(EDIT, base)
         submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
-    if not submitted or components.show_errors(common.schema_errors("agency", values)):
+    if not submitted or writes.show_errors(common.schema_errors("agency", values)):
         return
     changes = common.changes_from(base, values)
     common.save(
@@ -102,13 +103,13 @@ def edit_form(shown: list[dict]) -> None:
 
 
 common.start(__file__)
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 columns = st.columns([2, 1])
 query = columns[0].text_input(**search("検索（代理店名・コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
-    components.linked_filters(PAGE, {"active": (f"{PAGE}_active", str)})  # 有効な代理店's card
-    active = components.code_select("ステータス", active_filter(), f"{PAGE}_active")
-listed = components.paginated_table(
+    kpi.linked_filters(PAGE, {"active": (f"{PAGE}_active", str)})  # 有効な代理店's card
+    active = pickers.code_select("ステータス", active_filter(), f"{PAGE}_active")
+listed = tables.paginated_table(
     PAGE,
     crm_api.list_agencies,
     agency_row,

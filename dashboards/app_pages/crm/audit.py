@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api
+from dashboards import crm_api
 from dashboards.app_pages.admin import audit_common
 from dashboards.app_pages.crm import common
+from dashboards.components import pickers, tables
 
 PAGE = "crm_audit"
 
@@ -18,9 +19,9 @@ def filters() -> dict[str, Any]:
     top = st.columns(4)
     actor_id = top[0].text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
     with top[1]:
-        action = components.code_select("操作", words["actions"], f"{PAGE}_action")
+        action = pickers.code_select("操作", words["actions"], f"{PAGE}_action")
     with top[2]:
-        target_type = components.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
+        target_type = pickers.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
     target_id = top[3].text_input("対象ID", key=f"{PAGE}_target_id").strip()
     since, until = common.period_inputs(PAGE)
     return {
@@ -34,7 +35,7 @@ def filters() -> dict[str, Any]:
 
 
 common.start(__file__)
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     crm_api.list_audit,
     partial(audit_common.entry_row, with_domain=False),

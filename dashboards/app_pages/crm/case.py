@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import api, components, crm_api, forms, labels
+from dashboards import api, crm_api, forms, labels
 from dashboards.app_pages.crm import common, ocr
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_NEEDED
+from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = common.CASE_PAGE_KEY
 SITE_PICKER = f"{PAGE}_site"
@@ -95,7 +96,7 @@ def link_tool(detail: dict):
             )
             linked = st.form_submit_button("紐づけを保存", icon=":material/link:")
         if linked:
-            components.act(
+            writes.act(
                 PAGE,
                 lambda: crm_api.link_image(image["id"], site_id),
                 f"{image['label']} の紐づけを保存しました。",
@@ -117,16 +118,16 @@ def site_table(sites: list[dict]) -> None:
             "ステータス": s["status_label"],
             head["service_type"]: services.get(s["service_type"], ""),
             "紐づけ画像": len(s["image_ids"]),
-            "投入完了日": components.local_time(s["submitted_at"]),
+            "投入完了日": timestamps.local_time(s["submitted_at"]),
         }
         for s in sites
     ]
-    components.record_table(f"{PAGE}_sites", common.status_style(pd.DataFrame(rows)), sites, picker=SITE_PICKER)
+    tables.record_table(f"{PAGE}_sites", common.status_style(pd.DataFrame(rows)), sites, picker=SITE_PICKER)
 
 
 def add_site(request_id: int) -> None:
     if st.button("＋地点を追加", key=f"{PAGE}_add_site", type="primary"):
-        components.act(
+        writes.act(
             PAGE,
             lambda: crm_api.create_site(request_id, {}),
             "地点を追加しました。明細画像を見ながら入力してください。",
@@ -143,7 +144,7 @@ def status_actions(site: dict) -> None:
             label, icon = STATUS_BUTTONS[after]
             if st.button(label, key=f"{site_key(site)}_{after}", icon=icon):
                 move = partial(crm_api.change_site_status, site["id"], after, site["version"])
-                components.act(
+                writes.act(
                     PAGE,
                     common.reloading(site_key(site), move),
                     f"{crm_detail.site_name(site)} を「{common.status_choices()[after]}」にしました。",
@@ -174,7 +175,7 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
             st.error("不備理由を入力してください。")
             return
         write = partial(call, reason)
-        components.act(
+        writes.act(
             PAGE,
             common.reloading(editing, write) if editing else write,
             "不備を登録し、営業担当者に通知しました。",
@@ -199,7 +200,7 @@ def site_editor(site: dict, images: list[dict], beside: DeltaGenerator) -> None:
     if not submitted:
         return
     changes = common.changes_from(base, values)
-    if components.show_errors(crm_forms.site_errors(changes, base["version"])):
+    if writes.show_errors(crm_forms.site_errors(changes, base["version"])):
         return
     common.save(
         PAGE,
@@ -226,7 +227,7 @@ def site_tools(site: dict) -> None:
             help="キャリア管理画面のフィールド名（元フィールド）の列で、この地点を出力します。",
         )
     if site["status"] == "in_progress":
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{site_key(site)}_delete",
             confirm="誤って追加した地点を削除します",
@@ -256,7 +257,7 @@ def sites(detail: dict, beside: DeltaGenerator) -> None:
     site_table(detail["sites"])
     by_id = {site["id"]: site for site in detail["sites"]}
     shown_as = {i: f"{crm_detail.site_name(site)}（{site['status_label']}）" for i, site in by_id.items()}
-    chosen = components.record_picker("入力する地点", shown_as, SITE_PICKER, default=next(iter(by_id)))
+    chosen = pickers.record_picker("入力する地点", shown_as, SITE_PICKER, default=next(iter(by_id)))
     site_panel(by_id[chosen], detail["images"], beside)
 
 
@@ -294,7 +295,7 @@ def back_office_names() -> dict[int, str]:
 def assignment(item: dict, profile: dict) -> None:
     """担当者: who of the input team has the request; an admin gives an open one to another, or back to the queue."""
     who = item["assigned_to_name"] or common.UNASSIGNED
-    since = f"（{components.local_time(item['assigned_at'])}から）" if item["assigned_at"] else ""
+    since = f"（{timestamps.local_time(item['assigned_at'])}から）" if item["assigned_at"] else ""
     st.markdown(f"**{common.ASSIGNEE_COLUMN}** {labels.plain(who)}{since}")
     if profile["role"] != common.ADMIN or item["status"] not in ("in_progress", "deficient"):
         return
@@ -311,7 +312,7 @@ def assignment(item: dict, profile: dict) -> None:
         )
         sent = st.form_submit_button("担当者を保存", icon=":material/assignment_ind:")
     if sent:
-        components.act(
+        writes.act(
             PAGE,
             lambda: crm_api.reassign(item["id"], chosen),
             f"担当者を「{names[chosen] if chosen else common.UNASSIGNED}」にしました。",

@@ -2,7 +2,7 @@
 checks before sending (the API's dry runs of its own schemas), and edits under optimistic locking (a 409 shows the
 current values).
 
-What any page could use (act, times, the paged table) is in dashboards/components.py.
+What any page could use (act, times, the paged table) is in dashboards/components/.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, components, crm_api, forms, labels, sections
+from dashboards import api, auth, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
+from dashboards.components import badges, kpi, pickers, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
 from dashboards.fields import headers as served_headers
@@ -130,11 +131,11 @@ def is_back_office(profile: dict) -> bool:
 def status_style(frame: pd.DataFrame) -> Styler:
     """§4.1's colours (赤/黄/緑/グレー) on a table's ステータス cells, by the status names shown, and its unread marks
     in red."""
-    states = components.word_colours(status_choices(), crm_api.vocabulary()["status_colours"])
-    styled = components.status_cells(frame, crm_labels.STATUS_COLUMN, states)
+    states = badges.word_colours(status_choices(), crm_api.vocabulary()["status_colours"])
+    styled = badges.status_cells(frame, crm_labels.STATUS_COLUMN, states)
     for column in crm_labels.UNREAD_COLUMNS:
-        styled = components.status_cells(styled, column, lambda mark: "red" if mark else None)
-    return components.status_cells(styled, crm_labels.RESUBMITTED_COLUMN, lambda mark: "orange" if mark else None)
+        styled = badges.status_cells(styled, column, lambda mark: "red" if mark else None)
+    return badges.status_cells(styled, crm_labels.RESUBMITTED_COLUMN, lambda mark: "orange" if mark else None)
 
 
 def status_table(rows: list[dict]) -> None:
@@ -142,7 +143,7 @@ def status_table(rows: list[dict]) -> None:
 
 
 def status_badge(status: str, label: str) -> None:
-    components.status_badge(status, label, colours=crm_api.vocabulary()["status_colours"])
+    badges.status_badge(status, label, colours=crm_api.vocabulary()["status_colours"])
 
 
 def status_markdown(status: str, label: str) -> str:
@@ -205,13 +206,13 @@ def request_row(*, back_office: bool) -> Callable[[dict], dict]:
             "地点数": item["sites_total"],
             site_count: item["site_count"],
         }
-        created = components.local_time(item["created_at"])
+        created = timestamps.local_time(item["created_at"])
         if back_office:  # 未読 first: it is what the input team looks for, and must not be off-screen
             resubmitted = item.get("resubmitted_at")
             return {
                 "未読通知": crm_labels.NEWS_MARK if item["unread"] else "",
                 "ステータス": status,
-                crm_labels.RESUBMITTED_COLUMN: components.local_time(resubmitted) if resubmitted else "",
+                crm_labels.RESUBMITTED_COLUMN: timestamps.local_time(resubmitted) if resubmitted else "",
                 **counts,
                 "営業担当者": item["requested_by_name"],
                 "代理店": item["agency_name"],
@@ -242,7 +243,7 @@ def team_row() -> Callable[[dict], dict]:
             "依頼ID": item["id"],
             "法人名": item["corporation_name"],
             **times_row(item["times"], TEAM_TIMES, words),
-            "投入依頼日": components.local_time(item["created_at"]),
+            "投入依頼日": timestamps.local_time(item["created_at"]),
         }
 
     return row
@@ -285,7 +286,7 @@ def open_request(items: list[dict], page_path: str, key: str, *, action: str) ->
     """Pick one of the shown requests and link to its page (?id=…): the keyboard's way to what a click on the list's
     row opens (the list's picker is `key`)."""
     shown_as = {item["id"]: request_label(item) for item in items}
-    chosen = components.record_picker(f"{action}依頼", shown_as, key, placeholder="依頼を選択")
+    chosen = pickers.record_picker(f"{action}依頼", shown_as, key, placeholder="依頼を選択")
     if chosen is not None:
         st.page_link(
             page_path,
@@ -327,7 +328,7 @@ def request_page(page_file: str, page: str, pick: Callable[[], int | None], show
         if detail["request"]["unread"]:
             st.rerun()
     with flash:
-        components.show_flash(page)
+        writes.show_flash(page)
     unread_badge(profile)
     if detail:
         show(detail)
@@ -336,8 +337,8 @@ def request_page(page_file: str, page: str, pick: Callable[[], int | None], show
 def linked_period(key: str, **more: tuple[str, Callable[[str], Any]]) -> bool:
     """Set a list's period (and `more`) filters from a figure card's link (?since=…&until=…); whether the page was
     opened by a link naming filters (these or the agency, `linked_agency`)."""
-    widgets = {"since": (f"{key}_since", components.day), "until": (f"{key}_until", components.day)} | more
-    components.linked_filters(key, widgets)
+    widgets = {"since": (f"{key}_since", kpi.day), "until": (f"{key}_until", kpi.day)} | more
+    kpi.linked_filters(key, widgets)
     return any(name in st.query_params for name in [*widgets, "agency_id"])
 
 
@@ -418,7 +419,7 @@ def show_api_error(exc: api.ApiError) -> None:
         names = details.get("missing") or [details["field"]]
         st.error(f"{exc.message}（{'、'.join(field_label(name) for name in names)}）")
     else:
-        components.api_error(exc)
+        writes.api_error(exc)
 
 
 # --- edits under optimistic locking ---------------------------------------------------------------------------
@@ -532,7 +533,7 @@ def submit(key: str, edit: Edit, version: int) -> None:
         st.session_state[f"{key}_conflict"] = stale
         st.rerun()
     reload(key)
-    components.flash(edit.page, edit.success)
+    writes.flash(edit.page, edit.success)
     st.rerun()
 
 
@@ -588,7 +589,7 @@ def save(
     refusals their fields. merge: the API compares a stale edit with `base` (the record's PATCH takes `base`); words:
     the names of coded values in the conflict lists."""
     if not changes:
-        st.info(components.NO_CHANGES)
+        st.info(writes.NO_CHANGES)
         return
     edit = Edit(page, changes, send, success, current, base if merge else None, words or {})
     submit(key, edit, base["version"])

@@ -5,8 +5,9 @@ list), and this month's agencies with the most requests."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api
+from dashboards import crm_api
 from dashboards.app_pages.crm import common
+from dashboards.components import kpi, tables
 
 
 def card_row(figures: list[dict], *, coloured: bool = False) -> None:
@@ -14,12 +15,12 @@ def card_row(figures: list[dict], *, coloured: bool = False) -> None:
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         with column:
             label = common.status_markdown(figure["list_query"]["status"], figure["label"]) if coloured else None
-            components.figure_card(figure, label=label)
+            kpi.figure_card(figure, label=label)
 
 
 common.start(__file__)
 board = crm_api.dashboard()
-components.figures_stamp(board["figures"])
+kpi.figures_stamp(board["figures"])
 st.markdown("**投入依頼（ステータス別）**")
 card_row(board["by_status"], coloured=True)
 st.markdown("**今日・今月**")
@@ -28,7 +29,7 @@ st.markdown("**今月の依頼が多い代理店**")
 if board["top_agencies"]:
     st.dataframe(pd.DataFrame([common.metrics_row(row) for row in board["top_agencies"]]), hide_index=True)
 else:
-    st.info(components.NO_ROWS)
+    st.info(tables.NO_ROWS)
 with st.container(horizontal=True):
     st.page_link(common.QUEUE_PAGE, label="投入案件一覧", icon=":material/list_alt:")
     st.page_link(common.METRICS_PAGE, label="代理店別数値", icon=":material/bar_chart:")

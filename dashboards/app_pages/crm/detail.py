@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, forms, labels
+from dashboards import crm_api, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
+from dashboards.components import timestamps, writes
 
 PDF = "application/pdf"
 THUMBNAILS_PER_ROW = 4
@@ -29,7 +30,7 @@ def header(detail: dict) -> None:
     st.markdown(" ".join(marks))
     st.caption(
         f"代理店: {item['agency_name']} ／ 営業担当者: {item['requested_by_name']} ／ "
-        f"投入依頼日: {components.local_time(item['created_at'])} ／ "
+        f"投入依頼日: {timestamps.local_time(item['created_at'])} ／ "
         f"地点数: {item['sites_total']}（申告 {item['site_count']}）"
     )
     times = common.times_row(item["times"], TIMES, common.time_words())
@@ -50,7 +51,7 @@ def labelled(images: list[dict]) -> list[dict]:
     """The request's images, each with the name that tells it from another of the same file name: its number in the
     request and when it was uploaded (No.2 明細.jpg 2026/01/05 09:30)."""
     return [
-        image | {"label": f"No.{number} {image['file_name']} {components.local_time(image['uploaded_at'])[:16]}"}
+        image | {"label": f"No.{number} {image['file_name']} {timestamps.local_time(image['uploaded_at'])[:16]}"}
         for number, image in enumerate(images, start=1)
     ]
 
@@ -142,7 +143,7 @@ def comment(entry: dict, sites: dict[int, dict]) -> None:
     with st.container(border=True):
         st.markdown(
             f":{colour}-badge[{entry['type_label']}] **{labels.plain(entry['author_name'] or '-')}** "
-            f"{components.local_time(entry['created_at'])} ／ {about}"
+            f"{timestamps.local_time(entry['created_at'])} ／ {about}"
         )
         st.markdown(labels.plain(entry["message"]))
         if entry["changes"] is not None:
@@ -182,4 +183,4 @@ def timeline(detail: dict, page: str) -> None:
         if not message:
             st.error("コメントを入力してください。")
             return
-        components.act(page, lambda: crm_api.post_comment(request_id, message), "コメントを送信しました。", form=form)
+        writes.act(page, lambda: crm_api.post_comment(request_id, message), "コメントを送信しました。", form=form)

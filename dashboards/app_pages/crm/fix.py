@@ -7,10 +7,11 @@ would leave it behind unsent."""
 
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import crm_api, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
+from dashboards.components import timestamps, writes
 
 PAGE = "crm_fix"
 CORPORATION = f"{PAGE}_corporation"
@@ -43,7 +44,7 @@ def sites(detail: dict, may_cancel: bool) -> None:
             head["power_branch_name"]: s["power_branch_name"],
             "ステータス": s["status_label"],
             head["power_customer_location_number"]: s["power_customer_location_number"],
-            "投入完了日": components.local_time(s["submitted_at"]),
+            "投入完了日": timestamps.local_time(s["submitted_at"]),
         }
         for s in detail["sites"]
     ]
@@ -58,7 +59,7 @@ def sites(detail: dict, may_cancel: bool) -> None:
             key=f"{PAGE}_cancel_site",
             format_func=lambda i: crm_detail.site_name(open_sites[i]),
         )
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_cancel_site_go",
             confirm="この地点の投入依頼を取り消します",
@@ -110,12 +111,12 @@ def request_editor(detail: dict, *, images: bool) -> None:
         files = new_images()
         added = st.form_submit_button("画像を追加", icon=":material/upload:")
     if added and files:
-        components.act(PAGE, lambda: crm_api.add_images(request_id, files), f"明細画像を{len(files)}枚追加しました。")
+        writes.act(PAGE, lambda: crm_api.add_images(request_id, files), f"明細画像を{len(files)}枚追加しました。")
 
 
 def remove_image(image: dict) -> None:
     """A wrong or unreadable statement image is removed while the request is open (then a better one added)."""
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_remove_{image['id']}",
         confirm=f"{image['file_name']} を削除します",
@@ -148,7 +149,7 @@ def resubmit(detail: dict) -> None:
         crm_api.resubmit(item["id"], message, item["version"])
 
     added = f"明細画像を{len(files)}枚追加し、" if files else ""
-    components.act(
+    writes.act(
         PAGE,
         common.reloading(REQUEST, send),
         f"{added}依頼 #{item['id']} を再提出しました。投入担当者に変更点が伝わります。",
@@ -157,7 +158,7 @@ def resubmit(detail: dict) -> None:
 
 def cancel(detail: dict) -> None:
     item = detail["request"]
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_cancel",
         confirm="この投入依頼を取り消します（投入済の地点はそのまま残ります）",

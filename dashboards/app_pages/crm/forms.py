@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, crm_api, formats, forms
+from dashboards import clock, crm_api, formats, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
+from dashboards.components import uploaders, writes
 from dashboards.fields import Field
 
 CREDIT_CARD = "1"
@@ -227,7 +228,7 @@ def corporation_editor(page: str, key: str, corporation: dict) -> None:
     with st.form(f"{key}_form"):
         values = corporation_form(key, base)
         submitted = st.form_submit_button("法人情報を保存", type="primary", icon=":material/save:")
-    if not submitted or components.show_errors(corporation_errors(values, base)):
+    if not submitted or writes.show_errors(corporation_errors(values, base)):
         return
     changes = common.changes_from(base, values)
     common.save(
@@ -380,7 +381,7 @@ def site_view(site: dict) -> dict[str, str]:
 def uploads(key: str, label: str = "明細画像（JPEG・PNG・HEIC・PDF、地点数分・複数可）") -> list[crm_api.Upload]:
     """The statement images chosen. No `type=` list: Streamlit would drop a file of another kind with only an English
     tooltip; every chosen file is sent, and the API refuses the whole upload naming a file of another kind."""
-    files = components.file_uploader(label, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES)
+    files = uploaders.file_uploader(label, key=key, limit_mb=uploaders.CRM_IMAGE_MB, files=uploaders.CRM_IMAGES)
     return [(f.name, f.getvalue(), f.type or "application/octet-stream") for f in files or []]
 
 
@@ -424,6 +425,6 @@ def after_sending(created: dict, form: str) -> None:
     """Back to マイ依頼一覧, where the new request is listed, with a message; the form sent starts empty next time."""
     request, images = created["request"], len(created["images"])
     message = f"投入依頼 #{request['id']}（{request['corporation_name']}）を送信しました（明細画像 {images}枚）。"
-    components.flash(common.MY_PAGE_KEY, message)
+    writes.flash(common.MY_PAGE_KEY, message)
     forms.clear(form)
     st.switch_page(common.MY_PAGE)

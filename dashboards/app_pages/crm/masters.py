@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, forms
+from dashboards import crm_api, forms
 from dashboards.app_pages.crm import common
+from dashboards.components import pickers, tables, writes
 
 PAGE = "crm_masters"
 IN_USE_HELP = "使用中のため削除できません。新しい入力で選べないようにするには「有効」を外してください。"
@@ -57,7 +58,7 @@ def table(master: Master) -> None:
         }
         for row in master.rows
     ]
-    components.record_table(
+    tables.record_table(
         f"{PAGE}_{master.key}", pd.DataFrame(shown), master.rows, picker=picker(master), id_field="code"
     )
 
@@ -98,16 +99,14 @@ def create_form(master: Master) -> None:
             values = fields(master, forms.prefix(key), None)
             submitted = st.form_submit_button(f"{master.noun}を追加", type="primary")
     if submitted:
-        components.act(
-            PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。", form=key
-        )
+        writes.act(PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。", form=key)
 
 
 def edit_form(master: Master) -> None:
     """編集 / 無効化 of one row from the version listed; 削除 only while nothing uses it."""
     by_code = {row["code"]: row for row in master.rows}
     key = f"{PAGE}_{master.key}_edit"
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "編集するコード",
         {code: f"{code}：{row[master.text_fields[0]]}" for code, row in by_code.items()},
         picker(master),
@@ -123,7 +122,7 @@ def edit_form(master: Master) -> None:
         submitted = st.form_submit_button(f"{master.noun}を保存", type="primary", icon=":material/save:")
     if submitted:
         changes = {field: value for field, value in values.items() if value != row[field]}
-        components.act(
+        writes.act(
             PAGE,
             lambda: master.update(chosen, changes | {"version": row["version"]}),
             f"コード {chosen} を保存しました。",
@@ -132,7 +131,7 @@ def edit_form(master: Master) -> None:
     if row["in_use"]:
         st.caption(f"使用件数 {row['in_use']} 件。{IN_USE_HELP}")
         return
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{form_key}_delete",
         confirm="このコードを削除する",
@@ -150,7 +149,7 @@ def section(master: Master) -> None:
 
 
 common.start(__file__)
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 data = crm_api.manage_masters()
 options_tab, choices_tab = st.tabs(["オプションサービスマスタ", "選択肢マスタ"])
 with options_tab:

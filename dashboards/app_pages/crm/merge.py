@@ -7,8 +7,9 @@ from functools import partial
 
 import streamlit as st
 
-from dashboards import components, crm_api, fields
+from dashboards import crm_api, fields
 from dashboards.app_pages.crm import common
+from dashboards.components import writes
 
 PAGE = "crm_merge"
 SHOWN = 50
@@ -45,7 +46,7 @@ def merge(kept: int, duplicate: int) -> None:
 
 
 common.start(__file__)
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 st.caption(
     "統合すると、統合する法人の投入依頼と地点は残す法人に移り、統合する法人は削除されます（監査ログに残ります）。"
     "統合できるのは同じ代理店の法人どうしです。"
@@ -59,7 +60,7 @@ if by_id:
         "統合する法人（削除されます）", others, index=None, key=f"{PAGE}_duplicate", format_func=label
     )
     if kept is not None and duplicate is not None:
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_run",
             confirm=f"#{duplicate} を #{kept} に統合することを確認しました",

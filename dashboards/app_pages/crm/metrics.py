@@ -11,8 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import api, components, crm_api
+from dashboards import api, crm_api
 from dashboards.app_pages.crm import common
+from dashboards.components import exports, kpi, tables, timestamps
 
 PAGE = "crm_metrics"
 GRANULARITIES = {"month": "月別", "day": "日別"}
@@ -53,8 +54,8 @@ def deficiency_rate(figures: dict[str, dict]) -> None:
     """不備率 = 不備 ÷ 投入依頼件数 of the same period (a rate has no list of its own)."""
     requests, deficient = figures["crm.requests"], figures["crm.deficient"]
     rate = deficient["value"] / requests["value"] if requests["value"] else 0.0
-    components.kpi_card("不備率", common.percent(rate), help=deficient["counts"])
-    components.period_caption(requests["period_label"])
+    kpi.kpi_card("不備率", common.percent(rate), help=deficient["counts"])
+    kpi.period_caption(requests["period_label"])
 
 
 def cards(metrics: dict) -> None:
@@ -64,13 +65,13 @@ def cards(metrics: dict) -> None:
     columns = st.columns(len(CARDS) + 1)
     for column, key in zip(columns, CARDS, strict=False):
         with column:
-            components.figure_card(figures[key])
+            kpi.figure_card(figures[key])
     with columns[-1]:
         deficiency_rate(figures)
     for column, key in zip(st.columns(len(MEASURES) + 2), MEASURES, strict=False):
         with column:
-            components.figure_card(figures[key])
-    components.figures_stamp(list(figures.values()))
+            kpi.figure_card(figures[key])
+    kpi.figures_stamp(list(figures.values()))
 
 
 def summary(metrics: dict) -> None:
@@ -98,7 +99,7 @@ def summary(metrics: dict) -> None:
 
 
 def table_csv(flt: dict[str, Any]) -> None:
-    components.csv_link(
+    exports.csv_link(
         f"{PAGE}_table_csv",
         "/crm/metrics/agencies/export",
         flt,
@@ -170,7 +171,7 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
     if agency_id is None:
         return
     period = {"since": flt["since"], "until": flt["until"]}
-    components.paginated_table(
+    tables.paginated_table(
         f"{PAGE}_requests",
         crm_api.list_requests,
         common.request_row(back_office=True),
@@ -191,7 +192,7 @@ def ocr_row(row: dict, *, heading: str) -> dict:
     return {
         "代理店": row["agency_name"],
         "項目": row["field_label"],
-        heading: components.figure_value(row["figure"]),
+        heading: kpi.figure_value(row["figure"]),
         row["figure"]["share_of"]: row["accepted"],
         "確認した提案": row["reviewed"],
     }
@@ -200,7 +201,7 @@ def ocr_row(row: dict, *, heading: str) -> dict:
 def ocr_review_row(item: dict, *, accepted: str) -> dict:
     """A review as OCR確認履歴 shows it; `accepted` heads its はい/いいえ (the figure's column, `share_of`)."""
     return {
-        "確認日時": components.local_time(item["reviewed_at"]),
+        "確認日時": timestamps.local_time(item["reviewed_at"]),
         "OCRの値": item["proposed"],
         "保存した値": item["saved"],
         accepted: item["accepted_label"],
@@ -219,7 +220,7 @@ def ocr_acceptance(period: dict[str, Any]) -> None:
     total = answer["total"]
     left, _ = st.columns([1, 2])
     with left:
-        components.figure_card(total["figure"])
+        kpi.figure_card(total["figure"])
     if not answer["rows"]:
         st.caption(NO_OCR_REVIEWS)
         return
@@ -240,9 +241,9 @@ def ocr_acceptance(period: dict[str, Any]) -> None:
         selection_mode="single-row",
     )
     st.caption(f"期間（確認日）: {first['period_label']}。{first['counts']}。行を選ぶと、その確認履歴を表示します。")
-    components.figures_stamp([first])
+    kpi.figures_stamp([first])
     everything = total["figure"]
-    components.csv_link(
+    exports.csv_link(
         f"{PAGE}_ocr_csv",
         everything["export_route"],
         everything["list_query"],
@@ -253,7 +254,7 @@ def ocr_acceptance(period: dict[str, Any]) -> None:
         return
     heading = f"{row['agency_name']}・{row['field_label']}（確認日: {row['figure']['period_label']}）"
     st.markdown(f"**OCR確認履歴: {heading}**")
-    components.paginated_table(
+    tables.paginated_table(
         f"{PAGE}_ocr_reviews",
         crm_api.list_ocr_reviews,
         partial(ocr_review_row, accepted=row["figure"]["share_of"]),

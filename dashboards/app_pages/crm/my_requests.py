@@ -8,8 +8,9 @@ A sales manager (営業マネージャー) also has 「チームの依頼」: th
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import crm_api, labels
 from dashboards.app_pages.crm import common
+from dashboards.components import kpi, pickers, tables, timestamps, writes
 
 PAGE = common.MY_PAGE_KEY
 PICKER = f"{PAGE}_open"
@@ -24,9 +25,9 @@ def summary() -> None:
     columns = st.columns(len(statuses) + 1)
     for column, (status, label) in zip(columns, statuses.items(), strict=False):
         with column:
-            components.kpi_card(common.status_markdown(status, label), counts.get(status, 0))
+            kpi.kpi_card(common.status_markdown(status, label), counts.get(status, 0))
     with columns[-1]:
-        components.kpi_card("未読の通知がある依頼", counts["unread"])
+        kpi.kpi_card("未読の通知がある依頼", counts["unread"])
 
 
 def notifications() -> None:
@@ -39,7 +40,7 @@ def notifications() -> None:
         for note in found["items"]:
             kind = labels.label(crm_api.vocabulary()["notification_kind_labels"], note["kind"])
             line, link = st.columns([4, 1], vertical_alignment="center")
-            line.markdown(f"**{kind}** {components.local_time(note['created_at'])} — {labels.plain(note['message'])}")
+            line.markdown(f"**{kind}** {timestamps.local_time(note['created_at'])} — {labels.plain(note['message'])}")
             with link:
                 st.page_link(
                     common.FIX_PAGE,
@@ -48,7 +49,7 @@ def notifications() -> None:
                     query_params={"id": str(note["request_id"])},
                 )
         if st.button("すべて既読にする", key=f"{PAGE}_read_all", icon=":material/done_all:"):
-            components.act(PAGE, crm_api.read_all_notifications, "通知をすべて既読にしました。")
+            writes.act(PAGE, crm_api.read_all_notifications, "通知をすべて既読にしました。")
 
 
 def shortcuts() -> None:
@@ -58,8 +59,8 @@ def shortcuts() -> None:
 
 
 def own_requests() -> None:
-    status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
-    listed = components.paginated_table(
+    status = pickers.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
+    listed = tables.paginated_table(
         PAGE,
         crm_api.list_requests,
         common.request_row(back_office=False),
@@ -67,7 +68,7 @@ def own_requests() -> None:
         filters={"status": status, "mine": True},
         export="/crm/requests/export",
         picker=PICKER,
-        open_record=components.on_page(common.FIX_PAGE),
+        open_record=tables.on_page(common.FIX_PAGE),
     )
     if listed["items"]:
         common.open_request(listed["items"], common.FIX_PAGE, PICKER, action="開く")
@@ -82,26 +83,26 @@ def team_counts(team: dict) -> int | None:
         | {statuses[status]: member["counts"][status] for status in statuses}
         | {
             "合計": member["total"],
-            OLDEST_OPEN: components.local_time(member["oldest_open_at"]) if member["oldest_open_at"] else "",
+            OLDEST_OPEN: timestamps.local_time(member["oldest_open_at"]) if member["oldest_open_at"] else "",
         }
         for member in team["members"]
     ]
     if not rows:
-        st.info(components.NO_ROWS)
+        st.info(tables.NO_ROWS)
         return None
     picker = f"{TEAM}_person"
-    components.record_table(f"{TEAM}_counts", pd.DataFrame(rows), team["members"], picker=picker, id_field="user_id")
+    tables.record_table(f"{TEAM}_counts", pd.DataFrame(rows), team["members"], picker=picker, id_field="user_id")
     totals = "、".join(f"{statuses[status]} {team['totals'][status]}" for status in statuses)
     st.caption(f"{TEAM_TOTAL} {team['total']}件（{totals}）")
     names = {member["user_id"]: member["name"] for member in team["members"]}
-    return components.record_picker("営業担当者", {None: labels.ALL_LABEL} | names, picker)
+    return pickers.record_picker("営業担当者", {None: labels.ALL_LABEL} | names, picker)
 
 
 def team_requests() -> None:
     """チームの依頼: the counts, then the requests of the person and status chosen, 不備 first and the oldest first."""
-    status = components.code_select("ステータス", common.status_choices(), f"{TEAM}_status")
+    status = pickers.code_select("ステータス", common.status_choices(), f"{TEAM}_status")
     person = team_counts(crm_api.team(status=status))
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         TEAM,
         crm_api.list_requests,
         common.team_row(),
@@ -110,14 +111,14 @@ def team_requests() -> None:
         export="/crm/requests/export",
         note="（不備が先頭、同じステータスの中は古い順）",
         picker=f"{TEAM}_open",
-        open_record=components.on_page(common.FIX_PAGE),
+        open_record=tables.on_page(common.FIX_PAGE),
     )
     if listed["items"]:
         common.open_request(listed["items"], common.FIX_PAGE, f"{TEAM}_open", action="開く")
 
 
 profile = common.start(__file__)
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 shortcuts()
 summary()
 notifications()

@@ -8,9 +8,10 @@ remarks to it; a name-and-phone match may also be sent as another company (ã€Œåˆ
 
 import streamlit as st
 
-from dashboards import api, components, crm_api, formats, labels
+from dashboards import api, crm_api, formats, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
+from dashboards.components import writes
 
 PAGE = "crm_new_request"
 FORM = f"{PAGE}_form"
@@ -48,7 +49,7 @@ def create(payload: dict, request: crm_forms.RequestInput) -> None:
 def send(values: dict, request: crm_forms.RequestInput, agency_id: int | None) -> None:
     st.session_state.pop(PENDING, None)
     errors = crm_forms.corporation_errors(values, None) + request.errors()
-    if components.show_errors(errors):
+    if writes.show_errors(errors):
         return
     create({"corporation": values, "agency_id": agency_id}, request)
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, components, crm_api, fields, labels
+from dashboards import api, crm_api, fields, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import labels as crm_labels
+from dashboards.components import kpi, pickers, tables, writes
 
 PAGE = "crm_queue"
 PICKER = f"{PAGE}_open"
@@ -59,21 +60,21 @@ def take_next() -> None:
     try:
         taken = crm_api.take_next()
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     if taken is None:
         st.info(NOTHING_WAITS)
         return
-    components.flash(common.CASE_PAGE_KEY, f"依頼 #{taken['id']}（{taken['corporation_name']}）を担当しました。")
-    components.on_page(common.CASE_PAGE)(taken)
+    writes.flash(common.CASE_PAGE_KEY, f"依頼 #{taken['id']}（{taken['corporation_name']}）を担当しました。")
+    tables.on_page(common.CASE_PAGE)(taken)
 
 
 def filters(profile: dict) -> dict[str, Any]:
-    linked = common.linked_period(PAGE, status=(f"{PAGE}_status", str), unread=(f"{PAGE}_unread", components.flag))
+    linked = common.linked_period(PAGE, status=(f"{PAGE}_status", str), unread=(f"{PAGE}_unread", kpi.flag))
     top = st.columns(4)
     with top[0]:
         opened_on = "" if linked else crm_labels.OPEN_WORK  # a link shows the statuses it names, or every one
-        status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status", default=opened_on)
+        status = pickers.code_select("ステータス", common.status_choices(), f"{PAGE}_status", default=opened_on)
     with top[1]:
         corporation = st.text_input(
             **fields.search("法人名"), key=f"{PAGE}_corporation", placeholder="法人名の一部"
@@ -102,7 +103,7 @@ def filters(profile: dict) -> dict[str, Any]:
 
 me = common.start(__file__)
 take_next()
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     crm_api.list_requests,
     common.request_row(back_office=True),
@@ -111,7 +112,7 @@ listed = components.paginated_table(
     export="/crm/requests/export",
     note="（未読 = 営業担当者からの新しいコメント・修正再提出で、あなたがまだ開いていないもの。未読の案件が先頭です）",
     picker=PICKER,
-    open_record=components.on_page(common.CASE_PAGE),
+    open_record=tables.on_page(common.CASE_PAGE),
 )
 if listed["items"]:
     common.open_request(listed["items"], common.CASE_PAGE, PICKER, action="開く")

@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api, fields, forms, labels
+from dashboards import crm_api, fields, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import ROLE_LABELS
+from dashboards.components import kpi, pickers, tables, timestamps, writes
 
 PAGE = "crm_users"
 PICKER = f"{PAGE}_chosen"
@@ -34,7 +35,7 @@ def user_row(user: dict) -> dict:
         profile("l_code"): user["l_code"],
         profile("is_sales_manager"): common.declared("profile", "is_sales_manager").word(user["is_sales_manager"]),
         "状態": common.declared("identity_user", "is_active").word(user["is_active"]),
-        "最終ログイン": components.local_time(user["last_login_at"]),
+        "最終ログイン": timestamps.local_time(user["last_login_at"]),
     }
 
 
@@ -110,8 +111,8 @@ def create_form() -> None:
             }
             values |= role_fields(NEW, None)
             submitted = st.form_submit_button("追加", type="primary")
-    if submitted and not components.show_errors(common.schema_errors("user_create", values) + role_errors(values)):
-        components.act(
+    if submitted and not writes.show_errors(common.schema_errors("user_create", values) + role_errors(values)):
+        writes.act(
             PAGE,
             lambda: crm_api.create_user(values),
             f"ユーザー「{labels.plain(values['name'])}」を追加しました。",
@@ -121,7 +122,7 @@ def create_form() -> None:
 
 def edit_form(shown: list[dict]) -> None:
     by_id = {user["user_id"]: user for user in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "編集するユーザー",
         {i: f"{user['name']}（{user['login_id']}）" for i, user in by_id.items()},
         PICKER,
@@ -147,7 +148,7 @@ def edit_form(shown: list[dict]) -> None:
 
 def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     changes = common.changes_from(base, values) | ({"password": password} if password else {})
-    if components.show_errors(common.schema_errors("user_update", changes) + role_errors(values)):
+    if writes.show_errors(common.schema_errors("user_update", changes) + role_errors(values)):
         return
     user_id = base["user_id"]
     common.save(
@@ -164,7 +165,7 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
 
 
 def remove(user: dict) -> None:
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_remove",
         confirm=f"{user['name']} の代理店CRMの役割を外します（ログインは残ります）",
@@ -176,15 +177,15 @@ def remove(user: dict) -> None:
 
 
 common.start(__file__)
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 columns = st.columns(3)
 query = columns[0].text_input(**fields.search("検索（ログインID・氏名・営業担当者コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
-    components.linked_filters(PAGE, {"role": (f"{PAGE}_role", str)})  # 営業担当者's card
-    role_filter = components.code_select("役割", ROLE_LABELS, f"{PAGE}_role")
+    kpi.linked_filters(PAGE, {"role": (f"{PAGE}_role", str)})  # 営業担当者's card
+    role_filter = pickers.code_select("役割", ROLE_LABELS, f"{PAGE}_role")
 with columns[2]:
     agency_filter = common.agency_select("代理店", f"{PAGE}_agency")
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     crm_api.list_users,
     user_row,

@@ -5,8 +5,9 @@ from html import escape
 
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, forms, labels
+from dashboards import auth, clock, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import kpi, timestamps, writes
 
 PAGE = "entry_logs_attendance"
 RECORD = f"{PAGE}_record"  # the form that records a child's day
@@ -46,7 +47,7 @@ def tooltip_lines(child: dict) -> list[str]:
         if log["parentName"] != parent:
             parent = log["parentName"]
             lines.append(f"保護者: {parent}")
-        at = components.local_datetime(log["timestamp"])
+        at = timestamps.local_datetime(log["timestamp"])
         manual = f" {common.manual_note(log)}" if log.get("recordedBy") else ""
         lines.append(f"{at:%H:%M:%S} {common.DIRECTIONS[log['entryType']]}{manual}")
     return lines
@@ -59,7 +60,7 @@ def times_cell(child: dict) -> str:
         return ""
     marks = "".join(
         f'<div class="el-mark" style="color: {common.COLOURS[log["entryType"]]}">'
-        f"{common.mark(log['entryType'], components.local_datetime(log['timestamp']).strftime('%H:%M'))}</div>"
+        f"{common.mark(log['entryType'], timestamps.local_datetime(log['timestamp']).strftime('%H:%M'))}</div>"
         for log in latest
     )
     title, *history = (escape(line) for line in tooltip_lines(child))
@@ -106,8 +107,8 @@ def attendance_cards(data: dict) -> None:
     shown = [figures[key] for key in CARDS]
     for column, figure in zip(st.columns(len(shown)), shown, strict=True):
         with column:
-            components.figure_card(figure)
-    components.figures_stamp(shown)
+            kpi.figure_card(figure)
+    kpi.figures_stamp(shown)
 
 
 def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
@@ -156,14 +157,14 @@ def record_form(day: date) -> None:
                 clear = st.form_submit_button("記録を消す")
     name = labels.plain(children[child_id]["childName"])
     if save:
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.set_attendance(child_id, day, status, note),
             f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。",
             form=RECORD,
         )
     elif clear:
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.clear_attendance(child_id, day),
             f"{name}の{day:%m/%d}の記録を消しました。",
@@ -186,7 +187,7 @@ def class_choice(nursery_id: int) -> str:
 
 user = auth.require_page(__file__)
 st.title("出欠表管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     picker = st.columns([1, 1, 2])

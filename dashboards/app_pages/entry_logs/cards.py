@@ -4,8 +4,9 @@ for here or in another session: the API keeps it), then offers its file."""
 
 import streamlit as st
 
-from dashboards import api, auth, components, entry_logs_api, labels
+from dashboards import api, auth, entry_logs_api, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import layout
 
 PAGE = "entry_logs_cards"
 POLLING_KEY = f"{PAGE}_polling"
@@ -37,7 +38,7 @@ def progress(nursery_id: int, job_id: int) -> None:
     elif job["status"] == "failed":
         st.error(f"カードのPDFを作成できませんでした: {labels.plain(job['error'])}")
     else:
-        components.job_progress(job["statusLabel"], job["pagesDone"], job["pagesTotal"], unit="ページ")
+        layout.job_progress(job["statusLabel"], job["pagesDone"], job["pagesTotal"], unit="ページ")
     if job["status"] in FINISHED and st.session_state.get(POLLING_KEY):
         st.session_state[POLLING_KEY] = False
         st.rerun()

@@ -1,6 +1,6 @@
 """What the 入退管理 pages share: which nursery a page works on, the ↓/↑ marks and their colours, validation.
 
-What any page could use (act, times, the paged table) is in dashboards/components.py.
+What any page could use (act, times, the paged table) is in dashboards/components/.
 """
 
 import re
@@ -9,7 +9,8 @@ from functools import partial
 
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, fields, labels, sections
+from dashboards import auth, entry_logs_api, fields, labels, sections
+from dashboards.components import timestamps, writes
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -98,7 +99,7 @@ def log_note(log: dict) -> str:
     if log.get("recordedBy"):
         return manual_note(log)
     if log.get("stationTime"):
-        return f"端末の時計: {components.local_time(log['stationTime'])}"
+        return f"端末の時計: {timestamps.local_time(log['stationTime'])}"
     return ""
 
 
@@ -137,14 +138,14 @@ def alert_panel(nursery_id: int, page_key: str) -> None:
     """Exits by someone who may not collect a child, in red, until staff acknowledge them (refreshed every few
     seconds, so staff are told at once)."""
     for alert in entry_logs_api.pickup_alerts(nursery_id):
-        at = components.local_datetime(alert["createdAt"])
+        at = timestamps.local_datetime(alert["createdAt"])
         text, action = st.columns([5, 1], vertical_alignment="center")
         text.error(
             f"**{at:%H:%M:%S} {labels.plain(alert['parentName'])}さんの退出**: {labels.plain(alert['warning'])}",
             icon=":material/warning:",
         )
         if action.button("確認しました", key=f"{page_key}_ack_{alert['id']}", type="primary"):
-            components.act(
+            writes.act(
                 page_key,
                 partial(entry_logs_api.acknowledge_pickup_alert, nursery_id, alert["id"]),
                 "お迎えの警告を確認済みにしました。",

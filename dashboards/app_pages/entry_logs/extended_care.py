@@ -7,8 +7,9 @@ from datetime import date, time
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, formats, forms, labels
+from dashboards import auth, clock, entry_logs_api, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import kpi, tables, timestamps, writes
 
 PAGE = "entry_logs_care"
 HOURS = f"{PAGE}_hours"  # the hours form
@@ -32,8 +33,8 @@ def day_row(day: dict) -> dict:
     return {
         "日付": date.fromisoformat(day["day"]).strftime("%Y/%m/%d"),
         common.headers("child")["name"]: day["childName"],
-        "入園": components.local_datetime(first).strftime("%H:%M") if first else "",
-        "退出": components.local_datetime(last).strftime("%H:%M") if last else "",
+        "入園": timestamps.local_datetime(first).strftime("%H:%M") if first else "",
+        "退出": timestamps.local_datetime(last).strftime("%H:%M") if last else "",
         "開園前（分）": day["minutesBefore"],
         "閉園後（分）": day["minutesAfter"],
         "延長保育時間（分）": day["minutes"],
@@ -45,8 +46,8 @@ def figures(nursery_id: int, month: str) -> None:
     shown = entry_logs_api.care_figures(nursery_id, month)
     for column, figure in zip(st.columns(len(shown)), shown, strict=True):
         with column:
-            components.figure_card(figure)
-    components.figures_stamp(shown)
+            kpi.figure_card(figure)
+    kpi.figures_stamp(shown)
 
 
 def per_day(nursery_id: int, month: str, children: list[dict]) -> None:
@@ -103,9 +104,9 @@ def hours_section(nursery_id: int) -> None:
     if not submitted:
         return
     if opening is None or closing is None:
-        components.show_errors([f"{hours('opening_time')}と{hours('closing_time')}を入力してください。"])
+        writes.show_errors([f"{hours('opening_time')}と{hours('closing_time')}を入力してください。"])
         return
-    if components.show_errors(hours_errors(opening, closing)):
+    if writes.show_errors(hours_errors(opening, closing)):
         return
     body = {
         "effectiveFrom": start.isoformat(),
@@ -114,12 +115,12 @@ def hours_section(nursery_id: int) -> None:
         "unitMinutes": unit,
     }
     done = f"{start:%Y/%m/%d}から保育時間を{body['openingTime']}〜{body['closingTime']}（{unit}分単位）にしました。"
-    components.act(PAGE, lambda: entry_logs_api.set_care_hours(nursery_id, body), done, form=HOURS)
+    writes.act(PAGE, lambda: entry_logs_api.set_care_hours(nursery_id, body), done, form=HOURS)
 
 
 user = auth.require_page(__file__)
 st.title("延長保育")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     chosen = st.columns([1, 3])[0].selectbox(
@@ -134,7 +135,7 @@ if nursery is not None:
     )
     figures(nursery["id"], chosen)
     st.subheader("園児ごと（月）")
-    page = components.paginated_table(
+    page = tables.paginated_table(
         PAGE,
         entry_logs_api.care_month,
         care_row,

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api
+from dashboards import auth, clock, entry_logs_api
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import kpi
 
 PAGE = "entry_logs_heatmap"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
@@ -78,9 +79,9 @@ def show(nursery_id: int, start: date, end: date) -> None:
     cards = st.columns(len(KINDS))
     for column, (kind, heat) in zip(cards, heats.items(), strict=True):
         with column:
-            components.figure_card(figures[FIGURES[kind]])
+            kpi.figure_card(figures[FIGURES[kind]])
             st.caption(f"ピーク: {peak(heat)}")
-    components.figures_stamp(list(figures.values()))
+    kpi.figures_stamp(list(figures.values()))
     hours = hours_shown([cell for heat in heats.values() for cell in heat["cells"]])
     for kind, heat in heats.items():
         st.plotly_chart(heat_figure(heat, kind, hours, words), key=f"{PAGE}_{kind}", config={"displayModeBar": False})

@@ -15,8 +15,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, clock, components, entry_logs_api, forms, labels
+from dashboards import auth, clock, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import badges, kpi, pickers, tables, timestamps, writes
 
 PAGE = "entry_logs_logs"
 PAGE_SIZE = 50
@@ -55,8 +56,8 @@ def nursery_filter() -> int | None:
 
 # a figure card's link (入 / 出 over the chosen days): query parameter -> (the filter card's widget, reading)
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "from": (f"{PAGE}_from", components.day),
-    "to": (f"{PAGE}_to", components.day),
+    "from": (f"{PAGE}_from", kpi.day),
+    "to": (f"{PAGE}_to", kpi.day),
     "entryType": (f"{PAGE}_type", str),
     "nurseryId": (f"{PAGE}_nursery", int),
 }
@@ -65,7 +66,7 @@ LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
 def apply_link() -> None:
     """A figure card's link (?from=…&to=…&entryType=…&nurseryId=…) fills the filter card and applies it at once, as
     if 検索 had been pressed: the list shows the card's rows and its total is the card's number."""
-    query = components.linked_filters(PAGE, LINKED)
+    query = kpi.linked_filters(PAGE, LINKED)
     if not query:
         return
     nursery = query.get("nurseryId", "")
@@ -92,7 +93,7 @@ def filter_card(user: dict) -> dict:
                 top[2].text_input(**common.search("parent", "name"), key=f"{PAGE}_parent", placeholder=PART).strip()
             )
             with top[3]:
-                entry_type = components.code_select("入/出", common.type_labels(), f"{PAGE}_type")
+                entry_type = pickers.code_select("入/出", common.type_labels(), f"{PAGE}_type")
             across = common.unrestricted(user)
             bottom = st.columns([2, 2, 1] if across else [4, 1], vertical_alignment="bottom")
             child = (
@@ -103,7 +104,7 @@ def filter_card(user: dict) -> dict:
                 with bottom[1]:
                     nursery_id = nursery_filter()
             submitted = bottom[-1].form_submit_button("検索", type="primary", icon=":material/search:")
-    if submitted and not components.show_errors(filter_errors(start, end)):
+    if submitted and not writes.show_errors(filter_errors(start, end)):
         st.session_state[APPLIED_KEY] = {
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,
@@ -123,7 +124,7 @@ def log_row() -> Callable[[dict], dict]:
 
     def row(log: dict) -> dict:
         return {
-            "日時": components.local_time(log["timestamp"]),
+            "日時": timestamps.local_time(log["timestamp"]),
             parent: log["parentName"],
             "入/出": marks[log["entryType"]],
             "関連園児": "、".join(log["childNames"]),
@@ -138,7 +139,7 @@ def log_row() -> Callable[[dict], dict]:
 def coloured(frame: pd.DataFrame) -> Styler:
     """The 入/出 column in green (↓ 入) or orange (↑ 出)."""
     colours = {common.mark(entry_type): colour for entry_type, colour in common.COLOURS.items()}
-    return components.styled(frame).map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
+    return badges.styled(frame).map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
 
 
 def table_key(ids: Sequence[int]) -> str:
@@ -169,7 +170,7 @@ def selectable_table(frame: pd.DataFrame | Styler, logs: list[dict]) -> None:
 
 def log_table(query: dict) -> list[dict]:
     """One page of 50 logs in the API's order (a new filter or order goes back to page 1); returns the logs shown."""
-    shown = components.paginated_table(
+    shown = tables.paginated_table(
         PAGE,
         entry_logs_api.list_logs,
         log_row(),
@@ -185,7 +186,7 @@ def log_table(query: dict) -> list[dict]:
 
 def log_text(log: dict, shown: Callable[[str], str] = str) -> str:
     """e.g. 2026-01-14 09:15:32 山田花子 ↓ 入; shown makes the name safe where it goes (labels.plain for Markdown)."""
-    return f"{components.local_time(log['timestamp'])} {shown(log['parentName'])} {common.mark(log['entryType'])}"
+    return f"{timestamps.local_time(log['timestamp'])} {shown(log['parentName'])} {common.mark(log['entryType'])}"
 
 
 def reason_errors(reason: str) -> list[str]:
@@ -222,9 +223,9 @@ def confirm_delete(log: dict, table: str, *, may_remove: bool) -> None:
         with st.container(horizontal=True):
             confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
             st.form_submit_button("キャンセル", on_click=cancel_delete, args=(table,))
-    if confirmed and not components.show_errors(reason_errors(reason)):
+    if confirmed and not writes.show_errors(reason_errors(reason)):
         done = "完全に削除しました" if physical else "削除しました"
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.delete_log(log["id"], reason, physical=physical),
             f"入退ログ（{log_text(log, labels.plain)}）を{done}。理由: {labels.plain(reason)}",
@@ -277,11 +278,11 @@ def manual_form(user: dict) -> None:
                 placeholder="例: スキャン忘れ（保護者から申告）",
             ).strip()
             submitted = st.form_submit_button("再登録する", type="primary", icon=":material/save:")
-    if submitted and not components.show_errors(manual_errors(parent_id, reason)):
+    if submitted and not writes.show_errors(manual_errors(parent_id, reason)):
         assert parent_id is not None
-        name, when = labels.plain(parents[parent_id]), components.local_time(at)[:16]
+        name, when = labels.plain(parents[parent_id]), timestamps.local_time(at)[:16]
         done = f"{name} さんの「{types[entry_type]}」を{when}で再登録しました（手入力）。"
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.record_log(nursery["id"], parent_id, entry_type, at, reason),
             done,
@@ -291,7 +292,7 @@ def manual_form(user: dict) -> None:
 
 user = auth.require_page(__file__)
 st.title("入退管理ログ")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 applied = filter_card(user)
 order = st.radio(
     "日時の並び順", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"{PAGE}_sort", help=SORT_HELP

@@ -8,8 +8,9 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, clock, components, entry_logs_api, forms, labels
+from dashboards import api, auth, clock, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import pickers, uploaders, writes
 
 PAGE = "entry_logs_pickup"
 NEW_PASS = f"{PAGE}_pass"  # the 「本日のみ」 form
@@ -56,9 +57,9 @@ def pass_form(nursery_id: int, children: dict[int, str]) -> None:
             )
             submitted = st.form_submit_button("登録する", type="primary")
     values = {"name": name, "nameKana": name_kana, "relation": relation, "date": day, "childIds": child_ids}
-    if submitted and not components.show_errors(pass_errors(values)):
+    if submitted and not writes.show_errors(pass_errors(values)):
         body = values | {"date": day.isoformat()}
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.create_pickup_pass(nursery_id, body),
             f"「本日のみ」のお迎え（{labels.plain(name)}さん、{day:%Y/%m/%d}）を登録しました。下の一覧からバーコードのPDFを"
@@ -93,7 +94,7 @@ def pass_list(nursery_id: int) -> None:
             )
             if person["url"]:
                 link.code(person["url"], language=None)
-            components.confirm_then_act(
+            writes.confirm_then_act(
                 PAGE,
                 f"{PAGE}_revoke_{person['parentId']}",
                 confirm="この「本日のみ」のお迎えを取り消す",
@@ -119,7 +120,7 @@ def child_collectors(children: dict[int, str]) -> None:
     """One child's collectors; a guardian made お迎え不可 (with the reason) or allowed again."""
     st.subheader("園児ごとのお迎え")
     options: dict[Hashable, str] = {child: name for child, name in children.items()}
-    child_id = components.record_picker("園児", options, f"{PAGE}_child", placeholder="園児を選択")
+    child_id = pickers.record_picker("園児", options, f"{PAGE}_child", placeholder="園児を選択")
     if child_id is None:
         return
     collectors = entry_logs_api.child_pickup(child_id)["collectors"]
@@ -144,13 +145,13 @@ def child_collectors(children: dict[int, str]) -> None:
             ).strip()
             submitted = st.form_submit_button("お迎え不可にする", type="primary")
         if submitted:
-            components.act(
+            writes.act(
                 PAGE,
                 lambda: entry_logs_api.restrict_pickup(child_id, parent_id, note),
                 f"{labels.plain(guardians[parent_id]['name'])}さんを{labels.plain(children[child_id])}のお迎え不可にしました。",
             )
     for parent_id, collector in restricted.items():
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_lift_{child_id}_{parent_id}",
             confirm=f"{collector['name']}さんのお迎え不可を解除する",
@@ -167,7 +168,7 @@ def photos(nursery_id: int) -> None:
     parents = common.all_parents(nursery_id) | {
         p["parentId"]: p["name"] for p in entry_logs_api.pickup_passes(nursery_id)
     }
-    parent_id = components.record_picker(
+    parent_id = pickers.record_picker(
         "保護者",
         {i: common.parent_option(parents, i) for i in parents},
         f"{PAGE}_photo_parent",
@@ -175,14 +176,14 @@ def photos(nursery_id: int) -> None:
     )
     if parent_id is None:
         return
-    upload = components.file_uploader(
+    upload = uploaders.file_uploader(
         "写真（JPEG・PNG・HEIC）",
         key=f"{PAGE}_photo_file",
-        limit_mb=components.PHOTO_MB,
+        limit_mb=uploaders.PHOTO_MB,
         type=["jpg", "jpeg", "png", "heic"],
     )
     if upload is not None and st.button("写真を登録", key=f"{PAGE}_photo_save", type="primary"):
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.set_parent_photo(parent_id, upload.name, upload.getvalue()),
             f"{labels.plain(parents[parent_id])}さんの写真を登録しました。",
@@ -192,7 +193,7 @@ def photos(nursery_id: int) -> None:
     except api.ApiError:
         st.caption("写真は登録されていません。")
         return
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_photo_remove_{parent_id}",
         confirm="この写真を削除する",
@@ -204,7 +205,7 @@ def photos(nursery_id: int) -> None:
 
 user = auth.require_page(__file__)
 st.title("お迎え管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     common.alerts(nursery["id"], PAGE)

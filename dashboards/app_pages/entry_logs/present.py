@@ -7,8 +7,9 @@ from datetime import datetime, time
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, labels
+from dashboards import auth, clock, entry_logs_api, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import kpi, timestamps, writes
 
 PAGE = "entry_logs_present"
 REFRESH_SECONDS = 15
@@ -25,7 +26,7 @@ def stay(entered: datetime, now: datetime) -> str:
 
 
 def present_row(parent: dict, now: datetime) -> dict:
-    entered = components.local_datetime(parent["enteredAt"])
+    entered = timestamps.local_datetime(parent["enteredAt"])
     return {
         common.headers("parent")["name"]: parent["parentName"],
         "状態": entry_logs_api.vocabulary()["missingExitMark"] if parent["missingExit"] else "",
@@ -55,7 +56,7 @@ def exit_button(parent: dict) -> None:
     """One parent's 「退出を記録」 (keyed by the parent's id, never by a label that a write changes): it opens the
     confirmation below the page's title, with the time the parent left set to now."""
     name = labels.plain(parent["parentName"])
-    entered = components.local_datetime(parent["enteredAt"])
+    entered = timestamps.local_datetime(parent["enteredAt"])
     text, action = st.columns([4, 1], vertical_alignment="center")
     text.markdown(f"{name}　入園 {entered:%H:%M}")
     if action.button("退出を記録", key=f"{PAGE}_exit_{parent['parentId']}", icon=":material/logout:"):
@@ -81,7 +82,7 @@ def exit_confirmation(nursery_id: int) -> None:
     if parent is None:
         return
     name = labels.plain(parent["parentName"])
-    entered = components.local_datetime(parent["enteredAt"])
+    entered = timestamps.local_datetime(parent["enteredAt"])
     with st.form(f"{PAGE}_exit_form", border=True):
         st.warning(f"**{name}** さん（入園 {entered:%H:%M}）の退出を記録します。退出した時刻を確かめてください。")
         left = st.time_input("退出時刻（今日）", st.session_state[EXIT_DEFAULT], key=EXIT_TIME, step=60)
@@ -90,7 +91,7 @@ def exit_confirmation(nursery_id: int) -> None:
             confirmed = st.form_submit_button("この時刻で退出を記録する", type="primary", icon=":material/logout:")
             st.form_submit_button("キャンセル", on_click=cancel_exit)
     if confirmed:
-        components.act(
+        writes.act(
             PAGE,
             lambda: record_exit(nursery_id, parent["parentId"], left),
             f"{name} さんの退出を{left:%H:%M}で記録しました。",
@@ -108,8 +109,8 @@ def present_panel(nursery_id: int) -> None:
     parents = present["parents"]
     now = clock.now()
     figure = entry_logs_api.figures(nursery_id)["present"]
-    components.figure_card(figure)
-    components.figures_stamp([figure])
+    kpi.figure_card(figure)
+    kpi.figures_stamp([figure])
     closing_note(present)
     if parents:
         st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")
@@ -124,7 +125,7 @@ def present_panel(nursery_id: int) -> None:
 
 user = auth.require_page(__file__)
 st.title("園内にいる保護者")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     common.alerts(nursery["id"], PAGE)

@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, entry_logs_api, fields, formats, forms, labels
+from dashboards import api, auth, entry_logs_api, fields, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import layout, pickers, tables, uploaders, writes
 
 PAGE = "entry_logs_roster"
 IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
@@ -131,9 +132,9 @@ def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict],
     with st.form(f"{prefix}_form"):
         values = kind.fields(forms.prefix(prefix), item)
         submitted = st.form_submit_button(verb, type="primary")
-    if submitted and not components.show_errors(kind.errors(values)):
+    if submitted and not writes.show_errors(kind.errors(values)):
         success = f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。"
-        components.act(PAGE, lambda: call(values), success, form=prefix)
+        writes.act(PAGE, lambda: call(values), success, form=prefix)
 
 
 def picker(kind_key: str) -> str:
@@ -152,7 +153,7 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
             "追加",
         )
     by_id = {item["id"]: item for item in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         f"編集する{kind.word}",
         {i: kind.option(item) for i, item in by_id.items()},
         picker(kind.key),
@@ -163,7 +164,7 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
     item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"
     save_form(kind, prefix, item, lambda values: kind.update(chosen, values), "保存")
     what = f"{kind.word}「{item['name']}」"
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{prefix}_delete",
         confirm=f"{what}を削除する",
@@ -189,7 +190,7 @@ def barcode_link(parent_id: int) -> None:
     prefix = f"{PAGE}_link_{parent_id}"
     with revoke:
         if link["active"]:
-            components.confirm_then_act(
+            writes.confirm_then_act(
                 PAGE,
                 f"{prefix}_revoke",
                 confirm="このリンクを無効化する",
@@ -199,7 +200,7 @@ def barcode_link(parent_id: int) -> None:
                 icon=":material/link_off:",
             )
     with reissue:
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{prefix}_reissue",
             confirm="新しいリンクを発行する（今のリンクは使えなくなります）",
@@ -216,7 +217,7 @@ def parents_tab(nursery_id: int) -> dict[int, str] | None:
     query = st.text_input(
         **fields.search("検索"), key=f"{PAGE}_parent_q", placeholder="保護者名・ふりがな・電話番号の一部"
     ).strip()
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         f"{PAGE}_parents",
         entry_logs_api.list_parents,
         parent_row,
@@ -260,7 +261,7 @@ def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
         .text_input(**fields.search("検索"), key=f"{PAGE}_child_q", placeholder="園児名・ふりがなの一部")
         .strip()
     )
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         f"{PAGE}_children",
         entry_logs_api.list_children,
         child_row,
@@ -291,7 +292,7 @@ def start_import(nursery_id: int, upload) -> None:
     try:
         job = entry_logs_api.import_roster(nursery_id, upload.name, content)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     st.session_state[IMPORT_KEY] = (nursery_id, job["id"])
 
@@ -314,7 +315,7 @@ def import_progress(nursery_id: int, import_id: int) -> None:
     job = entry_logs_api.roster_import(nursery_id, import_id)
     finished = job["status"] in FINISHED
     if not finished:
-        components.job_progress(job["statusLabel"], job["processedRows"], job["totalRows"])
+        layout.job_progress(job["statusLabel"], job["processedRows"], job["totalRows"])
     elif job["status"] == "failed":
         st.error(f"取込に失敗しました（{job['processedRows']:,}行まで処理済み）: {labels.plain(job['error'])}")
     else:
@@ -356,8 +357,8 @@ def import_tab(nursery_id: int) -> None:
         icon=":material/download:",
     )
     with st.form(f"{PAGE}_import", clear_on_submit=True):
-        upload = components.file_uploader(
-            "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=components.BODY_MB
+        upload = uploaders.file_uploader(
+            "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
         )
         submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")
     if submitted:
@@ -371,7 +372,7 @@ def import_tab(nursery_id: int) -> None:
 
 user = auth.require_page(__file__)
 st.title("保護者・園児管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     tabs = st.tabs(["保護者", "園児", "CSV取込"])

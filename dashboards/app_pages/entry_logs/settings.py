@@ -7,8 +7,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, forms, labels
+from dashboards import auth, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
+from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "entry_logs_settings"
 STATION_PICKER = f"{PAGE}_station"
@@ -47,9 +48,9 @@ def rename_form(nursery: dict) -> None:
             **common.field("nursery", "name").text(), value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}"
         ).strip()
         submitted = st.form_submit_button("保存")
-    if not submitted or components.show_errors(common.name_errors(name, common.field("nursery", "name").label)):
+    if not submitted or writes.show_errors(common.name_errors(name, common.field("nursery", "name").label)):
         return
-    components.act(
+    writes.act(
         PAGE,
         lambda: entry_logs_api.rename_nursery(nursery["id"], name),
         f"保育園名を「{labels.plain(name)}」にしました。",
@@ -79,9 +80,9 @@ def closing_time_form(nursery: dict) -> None:
             "空欄にすると設定を解除します。",
         ).strip()
         submitted = st.form_submit_button("閉園時刻を保存")
-    if not submitted or components.show_errors(closing_time_errors(value)):
+    if not submitted or writes.show_errors(closing_time_errors(value)):
         return
-    components.act(
+    writes.act(
         PAGE,
         lambda: entry_logs_api.set_closing_time(nursery["id"], value or None),
         f"閉園時刻を{value}にしました。" if value else "閉園時刻の設定を解除しました。",
@@ -104,7 +105,7 @@ def entry_mode_form(nursery: dict) -> None:
         )
         submitted = st.form_submit_button("入/出の判定を保存")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.set_entry_mode(nursery["id"], chosen),
             f"入/出の判定を「{mode.choices[chosen]}」にしました。",
@@ -140,15 +141,15 @@ def pin_form(nursery: dict) -> None:
             "新しい暗証番号（確認）", type="password", key=forms.key(form, "again"), max_chars=longest
         )
         submitted = st.form_submit_button(f"暗証番号を{verb}", icon=":material/pin:")
-    if submitted and not components.show_errors(pin_errors(pin, repeated)):
-        components.act(
+    if submitted and not writes.show_errors(pin_errors(pin, repeated)):
+        writes.act(
             PAGE,
             lambda: entry_logs_api.set_station_pin(nursery["id"], pin),
             f"「カードを忘れた方」の暗証番号を{verb}しました。",
             form=form,
         )
     if nursery["stationPinSet"]:
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_clear_pin",
             confirm="暗証番号を削除して「カードを忘れた方」を使えなくする",
@@ -173,8 +174,8 @@ def password_form(nursery: dict) -> None:
             "新しいパスワード（確認）", type="password", key=forms.key(form, "again"), max_chars=high
         )
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
-    if submitted and not components.show_errors(password_errors(password, repeated)):
-        components.act(
+    if submitted and not writes.show_errors(password_errors(password, repeated)):
+        writes.act(
             PAGE,
             lambda: entry_logs_api.set_password(nursery["id"], password),
             f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。",
@@ -187,7 +188,7 @@ def password_form(nursery: dict) -> None:
 def clear_panel(nursery: dict) -> None:
     if not nursery["entryExitEnabled"]:
         return
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_clear",
         confirm="パスワードを解除して入退登録を無効にする",
@@ -202,7 +203,7 @@ def clear_panel(nursery: dict) -> None:
 def station_label(station: dict) -> str:
     """A station as its sign-in shows it: its id, address and sign-in time (none of which a write changes)."""
     station_id = station["stationId"] or "（端末ID なし）"
-    return f"{station_id}　{station['clientAddress'] or '-'}　{components.local_time(station['signedInAt'])} ログイン"
+    return f"{station_id}　{station['clientAddress'] or '-'}　{timestamps.local_time(station['signedInAt'])} ログイン"
 
 
 def stations_panel(nursery: dict) -> None:
@@ -215,25 +216,25 @@ def stations_panel(nursery: dict) -> None:
         {
             "端末ID": station["stationId"] or "-",
             "IPアドレス": station["clientAddress"] or "-",
-            "ログイン日時": components.local_time(station["signedInAt"]),
-            "最終確認": components.relative_time(station["lastSeenAt"]),
+            "ログイン日時": timestamps.local_time(station["signedInAt"]),
+            "最終確認": timestamps.relative_time(station["lastSeenAt"]),
         }
         for station in stations
     ]
-    components.record_table(f"{PAGE}_stations", pd.DataFrame(rows), stations, picker=STATION_PICKER)
-    chosen = components.record_picker(
+    tables.record_table(f"{PAGE}_stations", pd.DataFrame(rows), stations, picker=STATION_PICKER)
+    chosen = pickers.record_picker(
         "ログアウトさせる端末",
         {station["id"]: station_label(station) for station in stations},
         STATION_PICKER,
         placeholder="端末を選択",
     )
     if st.button("選択した端末をログアウト", key=f"{PAGE}_sign_out_one", disabled=chosen is None):
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.sign_out_station(nursery["id"], chosen),
             "選択した入退登録端末をログアウトしました。その端末では再度ログインしてください。",
         )
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_sign_out_all",
         confirm="この園のすべての入退登録端末をログアウトさせる",
@@ -276,9 +277,9 @@ def create_form() -> None:
                 help="後から設定することもできます。",
             )
             submitted = st.form_submit_button("追加", type="primary")
-    if submitted and not components.show_errors(create_errors(code, name, password)):
+    if submitted and not writes.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}
-        components.act(
+        writes.act(
             PAGE,
             lambda: entry_logs_api.create_nursery(data),
             f"保育園「{labels.plain(name)}」を追加しました。",
@@ -288,7 +289,7 @@ def create_form() -> None:
 
 user = auth.require_page(__file__)
 st.title("園情報編集")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     overview(nursery)

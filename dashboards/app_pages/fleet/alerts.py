@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboards import api, auth, clock, components, fleet_api, forms, labels
+from dashboards import api, auth, clock, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import badges, kpi, pickers, tables, timestamps, writes
 
 PAGE = "fleet_alerts"
 PICKER = f"{PAGE}_selected"
@@ -17,26 +18,26 @@ def summary() -> None:
     """The named figures (service/fleet/figures.py), each the alert list's total under its filter, refreshed every
     minute."""
     figures = fleet_api.alert_figures()
-    components.figures_stamp(figures)
+    kpi.figures_stamp(figures)
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         with column:
-            components.figure_card(figure)
+            kpi.figure_card(figure)
 
 
 def filters() -> dict:
-    components.linked_filters(
+    kpi.linked_filters(
         PAGE,
         {
             "status": (f"{PAGE}_status", str),
-            "overdue": (f"{PAGE}_overdue", components.flag),
-            "open_only": (f"{PAGE}_open_only", components.flag),
+            "overdue": (f"{PAGE}_overdue", kpi.flag),
+            "open_only": (f"{PAGE}_open_only", kpi.flag),
         },
     )
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
-        status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
+        status = pickers.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
     with columns[1]:
-        alert_type = components.code_select("アラート種別", fleet_api.words("alert_types"), f"{PAGE}_type")
+        alert_type = pickers.code_select("アラート種別", fleet_api.words("alert_types"), f"{PAGE}_type")
     with columns[2]:
         customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[3]:
@@ -58,7 +59,7 @@ def pick_alert(shown: list[dict]) -> int | None:
         f"{alert['alert_type_label']}（{alert['status_label']}）"
         for alert in shown
     }
-    return components.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
+    return pickers.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
 
 
 def kept_alert(shown: list[dict]) -> list[dict]:
@@ -68,8 +69,8 @@ def kept_alert(shown: list[dict]) -> list[dict]:
     raw = st.query_params.get("id", "")
     if raw.isdigit() and st.session_state.get(f"{PAGE}_linked") != int(raw):
         st.session_state[f"{PAGE}_linked"] = int(raw)
-        components.choose(PICKER, int(raw))
-    alert_id = components.chosen(PICKER)
+        pickers.choose(PICKER, int(raw))
+    alert_id = pickers.chosen(PICKER)
     if alert_id is None or any(alert["id"] == alert_id for alert in shown):
         return []
     try:
@@ -86,8 +87,8 @@ def alert_panel(alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
     place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
     st.subheader(f"#{alert['id']} {place}: {alert['alert_type_label']}")
-    components.status_badge(alert["status"], alert["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
-    created = f"{components.local_time(alert['created_at'])}（{components.relative_time(alert['created_at'])}）"
+    badges.status_badge(alert["status"], alert["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
+    created = f"{timestamps.local_time(alert['created_at'])}（{timestamps.relative_time(alert['created_at'])}）"
     st.markdown(
         f"**発生**: {created}　**担当者**: {labels.plain(alert['assignee_name'] or '未割り当て')}"
         f"　**シリアル番号**: {labels.plain(alert['serial_number'])}"
@@ -118,7 +119,7 @@ def alert_panel(alert_id: int) -> None:
         st.markdown(f"**{fleet_common.field('alert_note', 'body').label}**")
     for note in notes:
         st.markdown(
-            f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
+            f"- {timestamps.local_time(note['created_at'])} {labels.plain(note['author'])}: "
             f"{labels.plain(note['body'])}"
         )
 
@@ -133,7 +134,7 @@ def note_form(alert: dict) -> None:
     if not body:
         st.error(note.required_message())
         return
-    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), f"{note.label}を追加しました。", form=form)
+    writes.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), f"{note.label}を追加しました。", form=form)
 
 
 def resolve_form(alert: dict) -> None:
@@ -147,7 +148,7 @@ def resolve_form(alert: dict) -> None:
         ).strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.resolve_alert(alert["id"], note),
             f"アラート #{alert['id']} を解決済みにしました。",
@@ -160,7 +161,7 @@ def work_on(user: dict, alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
     fleet_common.outage_warning(alert)
     if alert["status"] == "resolved":
-        st.caption(f"{components.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
+        st.caption(f"{timestamps.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
         fleet_common.step_buttons(WORK, user, alert, (fleet_common.REPORT_BUTTON,))
         return
     if alert["incident_id"] is not None:  # worked through its incident (steps, 担当者, 解決); a note stays its own
@@ -178,10 +179,10 @@ def work_on(user: dict, alert_id: int) -> None:
 
 user = auth.require_page(__file__)
 st.title("アラート一覧")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 summary()
 fleet_common.saved_views(PAGE, "alerts", FILTERS)
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     fleet_api.list_alerts,
     fleet_common.alert_row(),

@@ -1,6 +1,6 @@
 """What the 端末管理 pages share: who may do what (§5.1), the customer picker, status and SLA colours.
 
-What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
+What any page could use (act, times, badges, the paged table) is in dashboards/components/.
 """
 
 from collections.abc import Callable
@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, clock, components, fleet_api, formats, forms, labels, sections
+from dashboards import auth, clock, fleet_api, formats, forms, labels, sections
+from dashboards.components import badges, tables, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
 from dashboards.fields import headers as served_headers
@@ -29,20 +30,20 @@ TERMINAL_PAGE = "app_pages/fleet/terminal.py"
 ALERTS_PAGE = "app_pages/fleet/alerts.py"
 INCIDENTS_PAGE = "app_pages/fleet/incidents.py"
 
-STATUS_COLOURS: dict[str, components.BadgeColour] = {
+STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "online": "green",
     "offline": "red",
     "error": "red",
     "maintenance": "gray",
 }
-ALERT_STATUS_COLOURS: dict[str, components.BadgeColour] = {"open": "red", "acknowledged": "blue", "resolved": "green"}
-ROLLOUT_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+ALERT_STATUS_COLOURS: dict[str, badges.BadgeColour] = {"open": "red", "acknowledged": "blue", "resolved": "green"}
+ROLLOUT_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "running": "blue",
     "paused": "orange",
     "completed": "green",
     "cancelled": "gray",
 }
-TASK_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+TASK_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "queued": "gray",
     "pending": "gray",
     "in_progress": "blue",
@@ -52,7 +53,7 @@ TASK_STATUS_COLOURS: dict[str, components.BadgeColour] = {
     "timed_out": "red",
     "cancelled": "gray",
 }
-COMMAND_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+COMMAND_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "pending": "gray",
     "sent": "blue",
     "done": "green",
@@ -191,9 +192,9 @@ def outage_warning(record: dict) -> None:
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:
     """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
     done = step["done_at"]
-    colour: components.BadgeColour
+    colour: badges.BadgeColour
     if done:
-        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
+        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {timestamps.local_time(done)[11:16]}"
     elif not step["required"]:
         colour, words = "gray", "不要（自動復旧）"
     elif resolved and step["step"] != REPORT_STEP:
@@ -203,7 +204,7 @@ def step_badge(step: dict, resolved: bool, now: datetime) -> None:
     else:
         colour, words = "blue", f"残り{minutes_left(step['due_at'], now)}分"
     st.badge(f"{step['label']}: {words}", color=colour)
-    st.caption(f"期限 {components.local_time(step['due_at'])[11:16]}")
+    st.caption(f"期限 {timestamps.local_time(step['due_at'])[11:16]}")
 
 
 # §2.1: each customer has them; a customer registered before they were required may lack some.
@@ -258,16 +259,16 @@ def sla_colour(words: str) -> str | None:
 
 def alert_style(frame: pd.DataFrame, table: str = "alert") -> Styler:
     """An alert (or incident) table's 状態 and SLA cells in their colours."""
-    states = components.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
-    return components.status_cells(components.status_cells(frame, headers(table)["status"], states), "SLA", sla_colour)
+    states = badges.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
+    return badges.status_cells(badges.status_cells(frame, headers(table)["status"], states), "SLA", sla_colour)
 
 
 def terminal_style(frame: pd.DataFrame) -> Styler:
     """A terminal table's 状態 cells in their colours (オンライン green, オフライン/エラー red)."""
-    return components.status_cells(
+    return badges.status_cells(
         frame,
         headers("terminal")["status"],
-        components.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS),
+        badges.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS),
     )
 
 
@@ -279,7 +280,7 @@ def alert_row() -> Callable[[dict], dict]:
     def row(alert: dict) -> dict:
         return {
             "ID": alert["id"],
-            "発生日時": components.local_time(alert["created_at"]),
+            "発生日時": timestamps.local_time(alert["created_at"]),
             alert_head["status"]: alert["status_label"],
             "SLA": sla_text(alert),
             alert_head["assignee_id"]: alert["assignee_name"] or "",
@@ -334,7 +335,7 @@ def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS,
     for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
         with column:
             if st.button(label, key=f"{item.page}_{step}_{record['id']}", icon=":material/check:"):
-                components.act(
+                writes.act(
                     item.page,
                     partial(item.record_step, record["id"], step),
                     f"{item.noun} #{record['id']} に「{label}」を記録しました。",
@@ -357,7 +358,7 @@ def assign_form(item: WorkItem, user: dict, record: dict) -> None:
         )
         submitted = st.form_submit_button("担当者を設定")
     if submitted:
-        components.act(
+        writes.act(
             item.page,
             lambda: item.assign(record["id"], assignee),
             f"{item.noun} #{record['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
@@ -383,13 +384,13 @@ class BulkWork:
 
     @property
     def chosen(self) -> str:
-        """The session-state key of the chosen ids (components.record_table's rows_chosen)."""
+        """The session-state key of the chosen ids (tables.record_table's rows_chosen)."""
         return f"{self.page}_chosen"
 
 
 def bulk_form(work: BulkWork) -> None:
     """What to do with the chosen rows: one action (and for 担当者/解決 the person and the note all of them get)."""
-    ids = components.chosen_rows(work.chosen)
+    ids = tables.chosen_rows(work.chosen)
     most = fleet_api.vocabulary()["bulk_max"]  # the API's limit per request
     if not ids:
         st.caption(BULK_HINT.format(max=most))
@@ -402,16 +403,16 @@ def bulk_form(work: BulkWork) -> None:
         )
         options = bulk_options(work, ids[0])
         submitted = st.form_submit_button("選択した行に実行", type="primary", disabled=len(ids) > most)
-    st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=components.clear_chosen_rows, args=(work.chosen,))
+    st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=tables.clear_chosen_rows, args=(work.chosen,))
     if len(ids) > most:
         st.error(f"一度に操作できるのは{most}件までです。選択を減らしてください。")
     if submitted:
 
         def send() -> None:
             fleet_api.bulk(work.kind, ids, action, **options)
-            components.clear_chosen_rows(work.chosen)
+            tables.clear_chosen_rows(work.chosen)
 
-        components.act(work.page, send, f"{len(ids):,}件の{work.noun}に「{actions[action]}」を実行しました。")
+        writes.act(work.page, send, f"{len(ids):,}件の{work.noun}に「{actions[action]}」を実行しました。")
 
 
 def bulk_options(work: BulkWork, first_id: int) -> dict:
@@ -453,16 +454,16 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
             with columns[2]:
                 if st.button("削除", key=f"{page}_view_delete"):
                     name = labels.plain(views[view_id]["name"])
-                    components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
+                    writes.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
         named = field("saved_view", "name")
         with st.form(f"{page}_view_new"):
             name = st.text_input(
                 **named.text(), placeholder="例: 朝の未解決オフライン", key=forms.key(f"{page}_view_new", "name")
             ).strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
-    if submitted and not components.show_errors([] if name else [named.required_message()]):
+    if submitted and not writes.show_errors([] if name else [named.required_message()]):
         current = {field: st.session_state.get(key) for field, key in keys.items()}
-        components.act(
+        writes.act(
             page,
             lambda: fleet_api.save_view(view_page, name, current),
             f"ビュー「{labels.plain(name)}」を保存しました。",

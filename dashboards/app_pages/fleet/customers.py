@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, forms, labels
+from dashboards import api, auth, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet import quiet_times as fleet_quiet_times
 from dashboards.app_pages.fleet.common import field
+from dashboards.components import layout, pickers, tables, uploaders, writes
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
@@ -96,8 +97,8 @@ def create_form() -> None:
         with st.form(f"{PAGE}_create"):
             values = customer_fields(forms.prefix(NEW))
             submitted = st.form_submit_button("追加", type="primary")
-    if submitted and not components.show_errors(validate(values)):
-        components.act(
+    if submitted and not writes.show_errors(validate(values)):
+        writes.act(
             PAGE,
             lambda: fleet_api.create_customer(values),
             f"顧客「{labels.plain(values['company_name'])}」を追加しました。",
@@ -112,10 +113,10 @@ def edit_form(customer: dict) -> None:
     with st.form(f"{PAGE}_edit_{customer['id']}"):
         values = customer_fields(f"{PAGE}_edit_{customer['id']}", customer)
         submitted = st.form_submit_button("保存", type="primary")
-    if not submitted or components.show_errors(validate(values)):
+    if not submitted or writes.show_errors(validate(values)):
         return
     changes = {field: value for field, value in values.items() if value != customer[field]}
-    components.act(
+    writes.act(
         PAGE,
         lambda: fleet_api.update_customer(customer["id"], changes),
         f"顧客「{labels.plain(values['company_name'])}」を保存しました。",
@@ -135,7 +136,7 @@ def contact_card(customer: dict) -> None:
 
 def customer_detail(user: dict, shown: list[dict]) -> None:
     by_id = {customer["id"]: customer for customer in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "顧客を選択",
         {i: customer["company_name"] for i, customer in by_id.items()},
         PICKER,
@@ -160,7 +161,7 @@ def start_import(upload) -> None:
     try:
         job = fleet_api.start_import(upload.name, content)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     st.session_state[IMPORT_KEY] = job["id"]
     st.rerun()
@@ -193,7 +194,7 @@ def import_progress(import_id: int) -> None:
     finished = job["status"] in ("done", "failed")
     if not finished:
         status = labels.label(fleet_api.words("import_statuses"), job["status"])
-        components.job_progress(status, job["processed_rows"], job["total_rows"])
+        layout.job_progress(status, job["processed_rows"], job["total_rows"])
     elif job["status"] == "failed":
         st.error("取込に失敗しました。ファイルを確認して再度お試しください。")
     else:
@@ -222,8 +223,8 @@ def import_panel() -> None:
             icon=":material/download:",
         )
         with st.form(f"{PAGE}_import", clear_on_submit=True):
-            upload = components.file_uploader(
-                "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=components.BODY_MB
+            upload = uploaders.file_uploader(
+                "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
             )
             submitted = st.form_submit_button("取込を開始", type="primary")
         if submitted:
@@ -238,15 +239,15 @@ def import_panel() -> None:
 
 user = auth.require_page(__file__)
 st.title("顧客一覧")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="会社名の一部").strip()
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     fleet_api.list_customers,
     customer_row,
     filters={"q": query},
     export="/fleet/customers/export",
-    table=lambda frame, items: components.record_table(
+    table=lambda frame, items: tables.record_table(
         PAGE, frame, items, picker=PICKER, column_config=fleet_common.fitted_columns(column_widths())
     ),
 )

@@ -4,8 +4,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, fleet_api
+from dashboards import auth, fleet_api
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import badges, kpi, tables, timestamps
 
 PAGE = "fleet_dashboard"
 UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
@@ -23,10 +24,10 @@ CUSTOMER_WIDTHS = {
 
 def cards(data: dict) -> None:
     """The named figures (service/fleet/figures.py), each opening the list of its rows."""
-    components.figures_stamp(data["figures"])
+    kpi.figures_stamp(data["figures"])
     for column, figure in zip(st.columns(len(data["figures"])), data["figures"], strict=True):
         with column:
-            components.figure_card(figure)
+            kpi.figure_card(figure)
 
 
 def status_chart(data: dict) -> go.Figure:
@@ -72,14 +73,14 @@ def critical_row(alert: dict) -> dict:
         "重要アラート": what,
         "SLA": fleet_common.sla_text(alert),
         fleet_common.assignee_word(): alert["assignee_name"] or "未割り当て",
-        "発生": components.relative_time(alert["created_at"]),
+        "発生": timestamps.relative_time(alert["created_at"]),
     }
 
 
 def open_critical(item: dict) -> None:
     """A click on a row: an incident opens on インシデント, an alert on アラート一覧."""
     page = fleet_common.INCIDENTS_PAGE if item["kind"] == "incident" else fleet_common.ALERTS_PAGE
-    components.on_page(page)(item)
+    tables.on_page(page)(item)
 
 
 def critical_alerts(data: dict) -> None:
@@ -90,9 +91,9 @@ def critical_alerts(data: dict) -> None:
     else:
         st.markdown(f"{UNRESOLVED_BADGE} 重要度の高いものから、新しい順に表示しています。")
         frame = pd.DataFrame([critical_row(a) for a in alerts])
-        components.record_table(
+        tables.record_table(
             f"{PAGE}_critical",
-            components.status_cells(frame, "SLA", fleet_common.sla_colour),
+            badges.status_cells(frame, "SLA", fleet_common.sla_colour),
             alerts,
             open_record=open_critical,
             column_config=fleet_common.fitted_columns(

@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fleet_api, forms, labels
+from dashboards import auth, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import badges, pickers, tables, timestamps, uploaders, writes
 from dashboards.fields import Field
 
 PAGE = "fleet_firmware"
@@ -46,7 +47,7 @@ def release_row() -> Callable[[dict], dict]:
             head["sha256"]: release["sha256"],
             head["notes"]: release["notes"],
             "登録者": release["created_by"],
-            "登録日時": components.local_time(release["created_at"]),
+            "登録日時": timestamps.local_time(release["created_at"]),
         }
 
     return row
@@ -105,16 +106,16 @@ def rollout_row() -> Callable[[dict], dict]:
             "失敗": counts["failed"],
             "対象台数": counts["total"],
             "作成者": rollout["created_by"],
-            "作成日時": components.local_time(rollout["created_at"]),
-            "完了日時": components.local_time(rollout["finished_at"]),
+            "作成日時": timestamps.local_time(rollout["created_at"]),
+            "完了日時": timestamps.local_time(rollout["finished_at"]),
         }
 
     return row
 
 
 def rollout_style(frame: pd.DataFrame) -> Styler:
-    states = components.word_colours(fleet_api.words("rollout_statuses"), fleet_common.ROLLOUT_STATUS_COLOURS)
-    return components.status_cells(frame, fleet_common.headers("rollout")["status"], states)
+    states = badges.word_colours(fleet_api.words("rollout_statuses"), fleet_common.ROLLOUT_STATUS_COLOURS)
+    return badges.status_cells(frame, fleet_common.headers("rollout")["status"], states)
 
 
 def progress_chart(rollout: dict) -> go.Figure:
@@ -145,7 +146,7 @@ def progress_chart(rollout: dict) -> go.Figure:
 def rollout_panel(rollout_id: int) -> None:
     rollout = fleet_api.get_rollout(rollout_id)
     st.subheader(f"ロールアウト #{rollout['id']}: バージョン {rollout['version']}")
-    components.status_badge(rollout["status"], rollout["status_label"], colours=fleet_common.ROLLOUT_STATUS_COLOURS)
+    badges.status_badge(rollout["status"], rollout["status_label"], colours=fleet_common.ROLLOUT_STATUS_COLOURS)
     if rollout["status"] == "paused":
         st.warning(labels.label(fleet_api.words("pause_reasons"), rollout["paused_reason"]) or "一時停止中")
     counts = totals(rollout)
@@ -171,7 +172,7 @@ def rollout_actions(rollout: dict) -> None:
             if st.button(
                 ACTIONS[action], key=f"{PAGE}_{action}_{rollout['id']}", disabled=action == "cancel" and not confirm
             ):
-                components.act(
+                writes.act(
                     PAGE,
                     partial(fleet_api.change_rollout, rollout["id"], action),
                     f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。",
@@ -179,7 +180,7 @@ def rollout_actions(rollout: dict) -> None:
 
 
 def rollouts(user: dict) -> None:
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         f"{PAGE}_rollouts",
         fleet_api.list_rollouts,
         rollout_row(),
@@ -191,7 +192,7 @@ def rollouts(user: dict) -> None:
     if not by_id:
         return
     shown_as = {i: f"#{i} バージョン {rollout['version']}（{rollout['status_label']}）" for i, rollout in by_id.items()}
-    chosen = components.record_picker("進捗を表示するロールアウト", shown_as, ROLLOUT_PICKER, default=next(iter(by_id)))
+    chosen = pickers.record_picker("進捗を表示するロールアウト", shown_as, ROLLOUT_PICKER, default=next(iter(by_id)))
     rollout_panel(chosen)
     if fleet_common.may(user, fleet_common.OPERATOR):
         rollout_actions(by_id[chosen])
@@ -233,7 +234,7 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         return {"terminal_ids": ids}, []
     columns = st.columns(4)
     with columns[0]:
-        status = components.code_select(
+        status = pickers.code_select(
             "状態", fleet_api.words("terminal_statuses"), forms.key(NEW_ROLLOUT, "target_status")
         )
     with columns[1]:
@@ -306,7 +307,7 @@ def rollout_form() -> None:
     waves = parse_waves(waves_text)
     if waves is None:
         errors.append("波は0より大きく増えていく累積パーセントで、最後を100にしてください（例: 1, 10, 100）。")
-    if components.show_errors(errors):
+    if writes.show_errors(errors):
         return
     data = {
         "release_id": release_id,
@@ -317,9 +318,9 @@ def rollout_form() -> None:
     }
 
     def create() -> None:
-        components.choose(ROLLOUT_PICKER, fleet_api.create_rollout(data)["id"])  # shown at once, its progress below
+        pickers.choose(ROLLOUT_PICKER, fleet_api.create_rollout(data)["id"])  # shown at once, its progress below
 
-    components.act(
+    writes.act(
         PAGE, create, f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。", form=NEW_ROLLOUT
     )
 
@@ -363,8 +364,8 @@ def release_field(name: str) -> Field:
 
 def upload_form() -> None:
     with st.form(UPLOAD):
-        upload = components.file_uploader(
-            "ファームウェアのファイル", key=forms.key(UPLOAD, "file"), limit_mb=components.FIRMWARE_MB
+        upload = uploaders.file_uploader(
+            "ファームウェアのファイル", key=forms.key(UPLOAD, "file"), limit_mb=uploaders.FIRMWARE_MB
         )
         version = st.text_input(
             **release_field("version").text(), key=forms.key(UPLOAD, "version"), placeholder="例: 1.2.0"
@@ -379,9 +380,9 @@ def upload_form() -> None:
     if not submitted:
         return
     content = upload.getvalue() if upload else b""
-    if components.show_errors(validate_release(content, version, sha256, notes)):
+    if writes.show_errors(validate_release(content, version, sha256, notes)):
         return
-    components.act(
+    writes.act(
         PAGE,
         lambda: fleet_api.upload_release(
             file_name=upload.name, content=content, version=version, sha256=sha256, notes=notes
@@ -392,7 +393,7 @@ def upload_form() -> None:
 
 
 def releases(user: dict) -> None:
-    components.paginated_table(
+    tables.paginated_table(
         f"{PAGE}_releases", fleet_api.list_releases, release_row(), export="/fleet/firmware/releases/export"
     )
     if fleet_common.may(user, fleet_common.ADMIN):
@@ -402,7 +403,7 @@ def releases(user: dict) -> None:
 
 user = auth.require_page(__file__)
 st.title("ファームウェア管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 rollout_tab, release_tab = st.tabs(["ロールアウト", "リリース"])
 with rollout_tab:
     rollouts(user)

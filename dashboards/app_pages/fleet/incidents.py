@@ -7,8 +7,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, clock, components, fleet_api, forms, labels
+from dashboards import api, auth, clock, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import badges, pickers, tables, timestamps, writes
 
 PAGE = "fleet_incidents"
 PICKER = f"{PAGE}_selected"
@@ -29,7 +30,7 @@ def headline(incident: dict) -> str:
 def filters() -> dict:
     columns = st.columns([1, 2, 1, 1])
     with columns[0]:
-        status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
+        status = pickers.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
     with columns[1]:
         customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[2]:
@@ -51,7 +52,7 @@ def incident_row() -> Callable[[dict], dict]:
     def row(incident: dict) -> dict:
         return {
             "ID": incident["id"],
-            "発生日時": components.local_time(incident["created_at"]),
+            "発生日時": timestamps.local_time(incident["created_at"]),
             customer: incident["company_name"],
             "種別": incident["alert_type_label"],
             "店舗数": incident["store_count"],
@@ -74,9 +75,9 @@ def opened_incident(shown: list[dict]) -> int | None:
     raw = st.query_params.get("id", "")
     if raw.isdigit() and st.session_state.get(f"{PAGE}_address") != raw:
         st.session_state[f"{PAGE}_address"] = raw
-        components.choose(PICKER, int(raw))
+        pickers.choose(PICKER, int(raw))
     shown_as = {i["id"]: f"#{i['id']} {headline(i)}（{i['state_label']}）" for i in shown}
-    picked = components.record_picker("対応するインシデント", shown_as, PICKER, placeholder="インシデントを選択")
+    picked = pickers.record_picker("対応するインシデント", shown_as, PICKER, placeholder="インシデントを選択")
     if picked is not None and str(picked) != raw:
         st.query_params["id"] = st.session_state[f"{PAGE}_address"] = str(picked)
         return picked
@@ -87,9 +88,9 @@ def opened_incident(shown: list[dict]) -> int | None:
 def incident_panel(incident_id: int) -> None:
     incident = fleet_api.get_incident(incident_id)
     st.subheader(f"#{incident['id']} {labels.plain(headline(incident))}")
-    components.status_badge(incident["status"], incident["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
+    badges.status_badge(incident["status"], incident["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
     seen = [
-        f"**{label}**: {components.local_time(incident[key])}（{components.relative_time(incident[key])}）"
+        f"**{label}**: {timestamps.local_time(incident[key])}（{timestamps.relative_time(incident[key])}）"
         for key, label in (("first_seen", "最初の検知"), ("last_seen", "最後の検知"))
         if incident[key]
     ]
@@ -108,7 +109,7 @@ def incident_panel(incident_id: int) -> None:
         with column:
             fleet_common.step_badge(step, incident["status"] == "resolved", now)
     if incident["status"] == "resolved":
-        resolved = f"{components.local_time(incident['resolved_at'])} に {labels.plain(incident['resolved_by'])}"
+        resolved = f"{timestamps.local_time(incident['resolved_at'])} に {labels.plain(incident['resolved_by'])}"
         st.markdown(f"**対応実施**: {resolved} が解決済みにしました。")
         st.markdown(f"**対応内容**: {labels.plain(incident['resolution']) or '（記載なし）'}")
     timeline(incident_id)
@@ -121,7 +122,7 @@ def timeline(incident_id: int) -> None:
         st.markdown("**対応の記録**")
     for note in notes:
         st.markdown(
-            f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}"
+            f"- {timestamps.local_time(note['created_at'])} {labels.plain(note['author'])}"
             f"【{note['kind_label']}】 {labels.plain(note['body'])}"
         )
 
@@ -137,7 +138,7 @@ def missing(*texts: tuple[str, str]) -> bool:
     """Say which of these (kind, text) are blank, before anything is sent; True when one is."""
     kinds = fleet_common.field("incident_note", "kind").choices
     blank = [f"{kinds[kind]}を入力してください。" for kind, text in texts if not text]
-    return components.show_errors(blank)
+    return writes.show_errors(blank)
 
 
 def contact_form(incident: dict) -> None:
@@ -147,7 +148,7 @@ def contact_form(incident: dict) -> None:
         message = said(form, "customer_contact")
         submitted = st.form_submit_button("顧客連絡を記録", icon=":material/call:")
     if submitted and not missing(("customer_contact", message)):
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.contact_customer(incident["id"], message),
             f"インシデント #{incident['id']} に顧客連絡を記録しました。",
@@ -163,7 +164,7 @@ def report_form(incident: dict) -> None:
         cause, report = said(form, "cause"), said(form, "report")
         submitted = st.form_submit_button("完了報告を記録", type="primary")
     if submitted and not missing(("cause", cause), ("report", report)):
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.report_incident(incident["id"], cause, report),
             f"インシデント #{incident['id']} の完了報告を記録しました。",
@@ -177,7 +178,7 @@ def note_form(incident: dict) -> None:
         body = said(form, "note")
         submitted = st.form_submit_button("メモを追加")
     if submitted and not missing(("note", body)):
-        components.act(
+        writes.act(
             PAGE, lambda: fleet_api.add_incident_note(incident["id"], body), "対応メモを追加しました。", form=form
         )
 
@@ -185,14 +186,14 @@ def note_form(incident: dict) -> None:
 def member_alerts(incident_id: int) -> None:
     """The incident's terminals, one alert each; a click opens the alert."""
     st.markdown("**対象の端末とアラート**")
-    components.paginated_table(
+    tables.paginated_table(
         f"{PAGE}_alerts",
         fleet_api.list_alerts,
         fleet_common.alert_row(),
         filters={"incident_id": incident_id},
         export="/fleet/alerts/export",
         style=fleet_common.alert_style,
-        open_record=components.on_page(fleet_common.ALERTS_PAGE),
+        open_record=tables.on_page(fleet_common.ALERTS_PAGE),
     )
 
 
@@ -215,7 +216,7 @@ def resolve_form(incident: dict) -> None:
         ).strip()
         submitted = st.form_submit_button("インシデントを解決済みにする", type="primary")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.resolve_incident(incident["id"], resolution),
             f"インシデント #{incident['id']} とそのアラートを解決済みにしました。",
@@ -255,9 +256,9 @@ def work_on(user: dict, incident_id: int) -> None:
 user = auth.require_page(__file__)
 st.title("インシデント")
 st.caption("同じ顧客の多数の端末が同時に停止した障害です。初動確認から解決までをインシデント単位で記録します。")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 fleet_common.saved_views(PAGE, "incidents", FILTERS)
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     fleet_api.list_incidents,
     incident_row(),

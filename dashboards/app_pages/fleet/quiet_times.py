@@ -6,9 +6,10 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, fleet_api, formats, forms, labels
+from dashboards import clock, fleet_api, formats, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet.common import field
+from dashboards.components import writes
 
 PAGE = "fleet_customers"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
@@ -57,7 +58,7 @@ def business_hours_form(customer: dict) -> None:
         "closes_at": None if all_day else f"{closes:%H:%M}",
         "closed_weekdays": sorted(closed),
     }
-    components.act(
+    writes.act(
         PAGE,
         lambda: fleet_api.set_business_hours(customer["id"], hours),
         f"顧客「{labels.plain(customer['company_name'])}」の営業時間を保存しました。",
@@ -111,9 +112,7 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
             "削除する定期メンテナンス", list(by_id), format_func=lambda i: f"ID {i}", key=f"{key}_delete_pick"
         )
         if st.button("削除", key=f"{key}_delete"):
-            components.act(
-                PAGE, lambda: fleet_api.delete_maintenance_window(chosen), "定期メンテナンスを削除しました。"
-            )
+            writes.act(PAGE, lambda: fleet_api.delete_maintenance_window(chosen), "定期メンテナンスを削除しました。")
     new = f"{key}_new"
     with st.form(new):
         store_name = field("maintenance_window", "store_name")
@@ -162,6 +161,4 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
         "until": until.isoformat(),
         "reason": reason,
     }
-    components.act(
-        PAGE, lambda: fleet_api.create_maintenance_window(window), "定期メンテナンスを追加しました。", form=new
-    )
+    writes.act(PAGE, lambda: fleet_api.create_maintenance_window(window), "定期メンテナンスを追加しました。", form=new)

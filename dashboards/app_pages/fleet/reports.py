@@ -5,8 +5,9 @@ page and the files agree to the last decimal."""
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, clock, components, fleet_api
+from dashboards import auth, clock, fleet_api
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import kpi, pickers
 from dashboards.formats import month_label, recent_months
 
 PAGE = "fleet_reports"
@@ -27,7 +28,7 @@ def report_customer(user: dict) -> int | None:
     scope = auth.tenant_scope(user, fleet_common.DOMAIN)
     if scope is None:
         names = {customer["id"]: customer["company_name"] for customer in fleet_api.report_customers()}
-        return components.record_picker(
+        return pickers.record_picker(
             "顧客", names, f"{PAGE}_customer", default=next(iter(names), None), placeholder="顧客がありません"
         )
     return int(scope) if scope.isdigit() else None
@@ -67,10 +68,10 @@ def card(report: dict, line: dict) -> None:
     """A line of the report as a card over the report's month; 端末数 is a named figure, opening its terminals."""
     figure = next((figure for figure in report["figures"] if figure["label"] == line["label"]), None)
     if figure is None:
-        components.kpi_card(line["label"], line["value"])
-        components.period_caption(report["period_label"])
+        kpi.kpi_card(line["label"], line["value"])
+        kpi.period_caption(report["period_label"])
     else:
-        components.figure_card(figure)
+        kpi.figure_card(figure)
 
 
 def show(report: dict) -> None:

@@ -4,8 +4,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, formats, labels
+from dashboards import api, auth, fleet_api, formats, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.components import badges, kpi, pickers, tables, timestamps, writes
 
 PAGE = "fleet_terminal"
 RANGES = {"24h": "24時間", "7d": "7日間", "30d": "30日間"}
@@ -56,15 +57,15 @@ def state(terminal: dict) -> None:
     columns = st.columns(4)
     last = terminal["last_heartbeat_at"]
     with columns[0]:
-        components.kpi_card("最終通信", components.relative_time(last) or "未通信", help=components.local_time(last))
+        kpi.kpi_card("最終通信", timestamps.relative_time(last) or "未通信", help=timestamps.local_time(last))
     for column, (key, label) in zip(columns[1:], METRICS.items(), strict=True):
         with column:
-            components.kpi_card(label, fleet_common.usage(terminal, key))
+            kpi.kpi_card(label, fleet_common.usage(terminal, key))
     installed = formats.day(terminal["installed_date"]) or "-"
     st.caption(
         f"ファームウェア {terminal['firmware_version']} ／ エージェント {terminal['agent_version'] or '-'} ／ "
         f"通信間隔 {terminal['interval_seconds']}秒 ／ 設置日 {installed} ／ "
-        f"最終通信 {components.local_time(last) or '-'}"
+        f"最終通信 {timestamps.local_time(last) or '-'}"
     )
     st.caption(PC_LOAD_NOTE)
     if terminal["error_message"]:
@@ -73,7 +74,7 @@ def state(terminal: dict) -> None:
 
 def metric_figure(points: list[dict], key: str, hourly: bool) -> go.Figure:
     """One metric over time in Japan time; hourly series also show each hour's maximum."""
-    times = [components.local_datetime(p["at"]) for p in points]
+    times = [timestamps.local_datetime(p["at"]) for p in points]
     figure = go.Figure()
     colour = METRIC_COLOURS[key]
     figure.add_scatter(
@@ -123,17 +124,17 @@ def live_panel(terminal_id: int) -> None:
 
 def event_row(event: dict) -> dict:
     return {
-        "発生日時": components.local_time(event["occurred_at"]),
+        "発生日時": timestamps.local_time(event["occurred_at"]),
         "レベル": labels.label(fleet_api.words("event_levels"), event["level"]),
         "種類": labels.label(fleet_api.words("event_kinds"), event["kind"]),
         "メッセージ": event["message"],
-        "受信日時": components.local_time(event["received_at"]),
+        "受信日時": timestamps.local_time(event["received_at"]),
     }
 
 
 def events(terminal_id: int) -> None:
-    level = components.code_select("レベル", fleet_api.words("event_levels"), f"{PAGE}_event_level")
-    components.paginated_table(
+    level = pickers.code_select("レベル", fleet_api.words("event_levels"), f"{PAGE}_event_level")
+    tables.paginated_table(
         f"{PAGE}_events",
         fleet_api.list_events,
         event_row,
@@ -156,14 +157,14 @@ def update_tasks(terminal_id: int) -> None:
             "状態": t["status_label"],
             "進捗": f"{t['progress']}%",
             "メッセージ": t["message"],
-            "開始": components.local_time(t["started_at"]),
-            "期限": components.local_time(t["deadline_at"]),
-            "完了": components.local_time(t["finished_at"]),
+            "開始": timestamps.local_time(t["started_at"]),
+            "期限": timestamps.local_time(t["deadline_at"]),
+            "完了": timestamps.local_time(t["finished_at"]),
         }
         for t in tasks
     ]
-    states = components.word_colours(fleet_api.words("task_statuses"), fleet_common.TASK_STATUS_COLOURS)
-    st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
+    states = badges.word_colours(fleet_api.words("task_statuses"), fleet_common.TASK_STATUS_COLOURS)
+    st.dataframe(badges.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
 
 
 def commands(terminal_id: int) -> None:
@@ -175,19 +176,19 @@ def commands(terminal_id: int) -> None:
             "状態": labels.label(statuses, c["status"]),
             "進捗": f"{c['progress']}%",
             "メッセージ": c["message"],
-            "依頼日時": components.local_time(c["created_at"]),
-            "配信日時": components.local_time(c["sent_at"]),
-            "完了日時": components.local_time(c["finished_at"]),
+            "依頼日時": timestamps.local_time(c["created_at"]),
+            "配信日時": timestamps.local_time(c["sent_at"]),
+            "完了日時": timestamps.local_time(c["finished_at"]),
         }
         for c in fleet_api.list_commands(terminal_id)
     ]
     if rows:
-        states = components.word_colours(statuses, fleet_common.COMMAND_STATUS_COLOURS)
-        st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
+        states = badges.word_colours(statuses, fleet_common.COMMAND_STATUS_COLOURS)
+        st.dataframe(badges.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
     else:
         st.caption("端末へのコマンドはまだありません。")
     for diagnostic in fleet_api.list_diagnostics(terminal_id):
-        title = f"診断ログ {components.local_time(diagnostic['collected_at'])}（{len(diagnostic['lines'])}行）"
+        title = f"診断ログ {timestamps.local_time(diagnostic['collected_at'])}（{len(diagnostic['lines'])}行）"
         with st.expander(title, icon=":material/description:"):
             st.code("\n".join(diagnostic["lines"]), language=None)
 
@@ -197,7 +198,7 @@ def history(terminal_id: int) -> None:
     with tabs[0]:
         events(terminal_id)
     with tabs[1]:
-        components.paginated_table(
+        tables.paginated_table(
             f"{PAGE}_alerts",
             fleet_api.list_alerts,
             fleet_common.alert_row(),
@@ -227,7 +228,7 @@ def diagnostics_form(terminal: dict) -> None:
         )
         submitted = st.form_submit_button("診断ログを取得", icon=":material/troubleshoot:")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.request_diagnostics(terminal["id"], int(lines)),
             "診断ログの取得を依頼しました。端末の次回の通信で送られます。",
@@ -249,7 +250,7 @@ def interval_form(terminal: dict) -> None:
         )
         submitted = st.form_submit_button("通信間隔を変更", icon=":material/timer:")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: fleet_api.set_interval(terminal["id"], int(seconds)),
             f"通信間隔を{int(seconds)}秒に変更しました。端末の次回の通信で反映されます。",
@@ -262,13 +263,13 @@ def maintenance(terminal: dict) -> None:
     label = "メンテナンスを開始" if entering else "メンテナンスを終了"
     st.caption("メンテナンス中は監視の対象外となり、未解決のアラートは解決済みになります。")
     if st.button(label, key=f"{PAGE}_maintenance", icon=":material/build:"):
-        components.act(PAGE, lambda: fleet_api.set_maintenance(terminal["id"], entering), f"{label}しました。")
+        writes.act(PAGE, lambda: fleet_api.set_maintenance(terminal["id"], entering), f"{label}しました。")
 
 
 def enrollment(terminal: dict) -> None:
     issued = st.session_state.get(f"{PAGE}_code")
     if issued and issued["terminal_id"] == terminal["id"]:
-        expires = components.local_time(issued["expires_at"])
+        expires = timestamps.local_time(issued["expires_at"])
         st.success(f"登録コード（有効期限 {expires}）。この画面でのみ表示されます。店舗PCで次のコマンドを実行します。")
         st.code(ENROLL_COMMAND.format(code=issued["code"]), language="bash")
     if st.button(
@@ -280,13 +281,13 @@ def enrollment(terminal: dict) -> None:
         try:
             result = fleet_api.issue_enrollment_code(terminal["id"])
         except api.ApiError as exc:
-            components.api_error(exc)
+            writes.api_error(exc)
             return
         st.session_state[f"{PAGE}_code"] = result | {"terminal_id": terminal["id"]}
         st.rerun()
     if not terminal["enrolled"]:
         return
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_revoke",
         confirm="トークンの失効を確認",
@@ -327,7 +328,7 @@ def load(terminal_id: int) -> dict | None:
 user = auth.require_page(__file__)
 st.title("端末詳細")
 fleet_common.ingest_banner()
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 chosen = chosen_terminal_id()
 terminal = load(chosen) if chosen is not None else None
 if chosen is None:

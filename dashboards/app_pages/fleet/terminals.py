@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, forms, labels
+from dashboards import auth, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet.common import field
+from dashboards.components import kpi, pickers, tables, timestamps, writes
 
 PAGE = "fleet_terminals"
 DETAIL = f"{PAGE}_detail"
@@ -40,7 +41,7 @@ def terminal_row() -> Callable[[dict], dict]:
             head["store_name"]: terminal["store_name"],
             head["status"]: terminal["status_label"],
             head["firmware_version"]: terminal["firmware_version"],
-            "最終通信": components.local_time(terminal["last_heartbeat_at"]),
+            "最終通信": timestamps.local_time(terminal["last_heartbeat_at"]),
             "店舗PC CPU": fleet_common.usage(terminal, "cpu"),
             "店舗PCメモリ": fleet_common.usage(terminal, "memory"),
             "店舗PCディスク": fleet_common.usage(terminal, "disk"),
@@ -51,18 +52,18 @@ def terminal_row() -> Callable[[dict], dict]:
 
 
 def filters() -> dict[str, Any]:
-    components.linked_filters(
+    kpi.linked_filters(
         PAGE,
         {
             "status": (f"{PAGE}_status", str),
             "customer_id": (f"{PAGE}_customer", int),
-            "registered_to": (f"{PAGE}_registered_to", components.day),
+            "registered_to": (f"{PAGE}_registered_to", kpi.day),
         },
     )
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
     columns = st.columns(5)
     with columns[0]:
-        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
+        status = pickers.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
     with columns[1]:
         customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[2]:
@@ -87,7 +88,7 @@ def open_detail(shown: list[dict]) -> None:
     """The keyboard's way to 端末詳細: pick a shown terminal, then follow its link."""
     by_id = {terminal["id"]: terminal for terminal in shown}
     shown_as = {i: fleet_common.terminal_label(terminal) for i, terminal in by_id.items()}
-    chosen = components.record_picker("詳細を表示する端末", shown_as, DETAIL, placeholder="端末を選択")
+    chosen = pickers.record_picker("詳細を表示する端末", shown_as, DETAIL, placeholder="端末を選択")
     if chosen is not None:
         st.page_link(
             fleet_common.TERMINAL_PAGE,
@@ -123,7 +124,7 @@ def create_form() -> None:
                 f"{field('terminal', 'installed_date').label}（任意）", value=None, key=forms.key(NEW, "installed")
             )
             submitted = st.form_submit_button("登録", type="primary")
-    if not submitted or components.show_errors(validate_new(serial, customer_id, store, version)):
+    if not submitted or writes.show_errors(validate_new(serial, customer_id, store, version)):
         return
     data = {
         "serial_number": serial,
@@ -132,7 +133,7 @@ def create_form() -> None:
         "firmware_version": version,
         "installed_date": installed.isoformat() if installed else None,
     }
-    components.act(
+    writes.act(
         PAGE,
         lambda: fleet_api.create_terminal(data),
         f"端末「{labels.plain(serial)}」を登録しました。",
@@ -143,10 +144,10 @@ def create_form() -> None:
 user = auth.require_page(__file__)
 st.title("端末一覧")
 fleet_common.ingest_banner()
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 fleet_common.saved_views(PAGE, "terminals", FILTERS)
 operator = fleet_common.may(user, fleet_common.OPERATOR)  # メンテナンス and 診断ログ取得 are operations (§5.1)
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     fleet_api.list_terminals,
     terminal_row(),
@@ -154,7 +155,7 @@ listed = components.paginated_table(
     export="/fleet/terminals/export",
     style=fleet_common.terminal_style,
     picker=DETAIL,
-    open_record=components.on_page(fleet_common.TERMINAL_PAGE),
+    open_record=tables.on_page(fleet_common.TERMINAL_PAGE),
     rows_chosen=BULK.chosen if operator else None,
 )
 if operator:

@@ -10,8 +10,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, components, labels, loaners_api
+from dashboards import api, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import writes
 
 
 def widget_key(prefix: str, question: dict) -> str:
@@ -107,7 +108,7 @@ def send_checked(page: str, form: dict, answers: dict[str, str], submit: Callabl
         st.session_state[errors_key(page)] = errors
         st.rerun()
     st.session_state.pop(errors_key(page), None)
-    components.flash(page, done)
+    writes.flash(page, done)
     st.rerun()
 
 

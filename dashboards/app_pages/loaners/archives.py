@@ -9,8 +9,9 @@ stream, showing the first matches), and the whole archive downloads as its gzip 
 
 import streamlit as st
 
-from dashboards import api, auth, components, fields, labels, loaners_api
+from dashboards import api, auth, fields, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import kpi, tables, timestamps, writes
 
 PAGE = "loaners_archives"
 LIMIT = 100
@@ -23,10 +24,10 @@ def latest_run() -> None:
     if run is None:
         st.caption("ローテーションはまだ実行されていません。")
         return
-    finished = components.local_time(run["finished_at"]) if run["finished_at"] else "-"
+    finished = timestamps.local_time(run["finished_at"]) if run["finished_at"] else "-"
     st.caption(
         f"前回のローテーション #{run['id']}: {run['status_label']}・{run['archived_rows']:,}件をアーカイブ"
-        f"（開始 {components.local_time(run['started_at'])}・{labels.plain(run['started_by'])}、終了 {finished}）"
+        f"（開始 {timestamps.local_time(run['started_at'])}・{labels.plain(run['started_by'])}、終了 {finished}）"
     )
     if run["error"]:
         st.error(labels.plain(run["error"]))
@@ -37,12 +38,12 @@ def rotation() -> None:
     preview = loaners_api.rotation_preview()
     columns = st.columns(3)
     with columns[0]:
-        components.kpi_card("アーカイブ対象の回答", f"{preview['rows']:,}件")
+        kpi.kpi_card("アーカイブ対象の回答", f"{preview['rows']:,}件")
     with columns[1]:
-        components.kpi_card("基準日時（これより前）", components.local_time(preview["cutoff"]))
+        kpi.kpi_card("基準日時（これより前）", timestamps.local_time(preview["cutoff"]))
     with columns[2]:
-        oldest = components.local_time(preview["oldest_at"]) if preview["oldest_at"] else "-"
-        components.kpi_card("最も古い回答", oldest)
+        oldest = timestamps.local_time(preview["oldest_at"]) if preview["oldest_at"] else "-"
+        kpi.kpi_card("最も古い回答", oldest)
     st.caption(
         "3年を過ぎた回答をアーカイブに移します（各機器の最新の回答は残ります）。4週間ごとに自動で実行されます"
         + ("（次回の自動実行の時期です）。" if preview["due"] else "。")
@@ -51,7 +52,7 @@ def rotation() -> None:
     if preview["running"]:
         st.info("ローテーションを実行中です。")
         return
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_rotate",
         confirm=f"{preview['rows']:,}件の回答をアーカイブに移します",
@@ -64,13 +65,13 @@ def rotation() -> None:
 
 def archive_label(archive: dict) -> str:
     size = f"{archive['size_bytes'] / MEGABYTE:.1f} MB"
-    return f"ローテーション #{archive['run_id']}（{components.local_time(archive['written_at'])}・{size}）"
+    return f"ローテーション #{archive['run_id']}（{timestamps.local_time(archive['written_at'])}・{size}）"
 
 
 def result_row(row: dict) -> dict:
     head = loaners_common.headers("device")
     return {
-        "タイムスタンプ": components.local_time(row["submitted_at"]),
+        "タイムスタンプ": timestamps.local_time(row["submitted_at"]),
         head["management_number"]: row["management_number"],
         head["status"]: row["status"] or "",
         head["held_status"]: row["held_status"] or "",
@@ -94,20 +95,20 @@ def show_results(name: str, params: dict) -> None:
     try:
         found = loaners_api.search_archive(name, **params)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     st.caption(f"{len(found['items'])}件（{found['scanned_rows']:,}行を読みました）")
     if not found["complete"]:
         st.warning(f"先頭の{LIMIT}件を表示しています。条件を絞って検索してください。")
     if not found["items"]:
-        st.info(components.NO_ROWS)
+        st.info(tables.NO_ROWS)
         return
     st.dataframe([result_row(row) for row in found["items"]], hide_index=True)
 
 
 auth.require_page(__file__)
 st.title("アーカイブ")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 st.subheader("ローテーション")
 running = loaners_api.rotation_preview()["running"]
 st.fragment(rotation, run_every=POLL_SECONDS if running else None)()

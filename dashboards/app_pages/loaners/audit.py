@@ -6,8 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, labels, loaners_api
+from dashboards import auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import tables
 
 PAGE = "loaners_audit"
 MORE = "（{total:,}件を超える分は、期間などで絞り込むかCSVでご覧ください）"
@@ -73,14 +74,14 @@ if chosen_filters["from"] and chosen_filters["to"] and chosen_filters["from"] > 
     st.error("期間の開始日は終了日以前にしてください")
     st.stop()
 table = AuditTable()
-result = components.paginated_table(
+result = tables.paginated_table(
     PAGE,
     table.fetch,
     table.row,
     filters=chosen_filters,
     export="/loaners/views/audit/export",
     style=loaners_common.status_style,
-    open_record=components.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
+    open_record=tables.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
     id_field="device_id",
 )
 if table.more:

@@ -14,9 +14,10 @@ from collections import Counter
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import answers as loaners_answers
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import writes
 
 PAGE = "loaners_bulk"
 SCAN = f"{PAGE}_scan"
@@ -176,7 +177,7 @@ def send(form: dict, answers: dict[str, str], picks: dict[int, dict]) -> None:
 
 user = auth.require_page(__file__)
 st.title("一括ステータス変更")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 st.caption("選んだ機器それぞれに同じ回答を記録します。1台でも記録できない機器があると、どの機器も変更しません。")
 scan_field()
 search()

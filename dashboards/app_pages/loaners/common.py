@@ -1,6 +1,6 @@
 """What the 代替機 pages share: roles, the 管轄 and location pickers, the form's visibility rules (§2.3.4).
 
-What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
+What any page could use (act, times, badges, the paged table) is in dashboards/components/.
 """
 
 import re
@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fields, labels, loaners_api
+from dashboards import auth, fields, labels, loaners_api
+from dashboards.components import badges
 
 DOMAIN = "loaners"
 DEVICE_PAGE = "app_pages/loaners/device.py"
@@ -135,8 +136,8 @@ def status_style(frame: pd.DataFrame) -> Styler:
     vocabulary = loaners_api.vocabulary()
     styled = frame.style
     for column in (vocabulary["status_key"], AUDIT_STATUS_COLUMN):
-        styled = components.status_cells(styled, column, colour_by_prefix(DEVICE_STATUS_COLOURS))
-    return components.status_cells(styled, vocabulary["held_key"], colour_by_prefix(HELD_STATUS_COLOURS))
+        styled = badges.status_cells(styled, column, colour_by_prefix(DEVICE_STATUS_COLOURS))
+    return badges.status_cells(styled, vocabulary["held_key"], colour_by_prefix(HELD_STATUS_COLOURS))
 
 
 def held_label(held_status: str | None) -> str:

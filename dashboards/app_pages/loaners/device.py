@@ -3,8 +3,9 @@ rotation's archived answers included (marked アーカイブ, the oldest, last).
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import kpi, tables, timestamps, writes
 
 PAGE = "loaners_device"
 
@@ -12,7 +13,7 @@ PAGE = "loaners_device"
 def timeline_row(submission: dict) -> dict:
     vocabulary, head = loaners_api.vocabulary(), loaners_common.headers("device")
     return {
-        "タイムスタンプ": components.local_time(submission["submitted_at"]),
+        "タイムスタンプ": timestamps.local_time(submission["submitted_at"]),
         "メールアドレス": submission["submitter_email"],
         head["status"]: submission["status"] or "",
         head["held_status"]: submission["held_status"] or "",
@@ -26,15 +27,15 @@ def summary(device: dict) -> None:
     # 預かり機のステータス is words (up to 「商談や金額の問題で返却不可」): its card gets room to read them
     columns, head = st.columns([1, 2, 1, 1]), loaners_common.headers("device")
     with columns[0]:
-        components.kpi_card(head["status"], device["status"] or "未回答")
+        kpi.kpi_card(head["status"], device["status"] or "未回答")
     with columns[1]:
-        components.kpi_card(head["held_status"], loaners_common.held_label(device["held_status"]) or "-")
+        kpi.kpi_card(head["held_status"], loaners_common.held_label(device["held_status"]) or "-")
     with columns[2]:
-        components.kpi_card("保有日数", "-" if device["held_days"] is None else f"{device['held_days']}日")
+        kpi.kpi_card("保有日数", "-" if device["held_days"] is None else f"{device['held_days']}日")
     with columns[3]:
-        components.kpi_card("最終回答", components.relative_time(device["last_submitted_at"]) or "-")
+        kpi.kpi_card("最終回答", timestamps.relative_time(device["last_submitted_at"]) or "-")
     if device["held_status_days"] is not None:
-        since = components.local_time(device["held_status_since"])
+        since = timestamps.local_time(device["held_status_since"])
         st.caption(
             f"「{labels.plain(device['held_status'])}」になってから {device['held_status_days']}日（{since} から）"
         )
@@ -54,7 +55,7 @@ def current_answers(device: dict) -> None:
     if current is None:
         st.info("まだステータスの回答がありません。")
         return
-    at, email = components.local_time(current["submitted_at"]), labels.plain(current["submitter_email"])
+    at, email = timestamps.local_time(current["submitted_at"]), labels.plain(current["submitter_email"])
     st.caption(f"最新の回答: {at}（{email}）")
     st.table({"質問": list(current["answers"]), "回答": list(current["answers"].values())})
 
@@ -66,7 +67,7 @@ def device_id_from_address() -> int | None:
 
 auth.require_page(__file__)
 st.title("機器詳細")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 device_id = device_id_from_address()
 if device_id is None:
     st.info("通常データの一覧から機器を選んでください。")
@@ -74,7 +75,7 @@ if device_id is None:
 try:
     device = loaners_api.get_device(device_id)
 except api.ApiError as exc:
-    components.api_error(exc)
+    writes.api_error(exc)
     st.stop()
 summary(device)
 loaners_common.form_link(device["id"], device["management_number"])
@@ -86,7 +87,7 @@ with qr:
     st.image(loaners_api.qr_png(device["id"]), caption="ステータス送信フォームのQRコード", width=160)
 st.subheader("送信履歴")
 st.caption("3年を過ぎてアーカイブに移された回答も、保存先「アーカイブ」として古い順の最後に表示します。")
-components.paginated_table(
+tables.paginated_table(
     f"{PAGE}_timeline",
     lambda **p: loaners_api.timeline(device["id"], **p),
     timeline_row,

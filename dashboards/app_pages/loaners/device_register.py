@@ -7,8 +7,9 @@ A model's 製造番号 already registered is said first (the API's 409 duplicate
 
 import streamlit as st
 
-from dashboards import api, auth, components, fields, forms, labels, loaners_api
+from dashboards import api, auth, fields, forms, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import writes
 
 PAGE = "loaners_device_register"
 NEW = f"{PAGE}_new"  # the registration form's widgets
@@ -90,12 +91,12 @@ def first_try(values: dict) -> None:
         register(values)
     except api.ApiError as exc:
         if exc.code != DUPLICATE_SERIAL:
-            components.api_error(exc)
+            writes.api_error(exc)
             return
         st.session_state[PENDING] = {"values": values, "message": exc.message, "devices": exc.details["devices"]}
         return
     forms.clear(NEW)
-    components.flash(PAGE, REGISTERED)
+    writes.flash(PAGE, REGISTERED)
     st.rerun()
 
 
@@ -109,7 +110,7 @@ def show_duplicate() -> None:
         loaners_common.device_link(device["id"], device["management_number"])
     confirm, cancel = st.columns(2)
     if confirm.button("確認して登録", key=f"{PAGE}_confirm", type="primary"):
-        components.act(PAGE, lambda: register(pending["values"], confirm=True), REGISTERED, form=NEW)
+        writes.act(PAGE, lambda: register(pending["values"], confirm=True), REGISTERED, form=NEW)
     if cancel.button("登録しない", key=f"{PAGE}_cancel"):
         st.session_state.pop(PENDING, None)
         st.rerun()
@@ -127,11 +128,11 @@ def show_created() -> None:
 auth.require_page(__file__)
 st.title("機器登録")
 st.caption("拠点管理番号は 拠点コード_カテゴリ_モデル_製造番号_連番 の形で自動採番されます。")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 show_created()
 with st.form(f"{PAGE}_form"):
     entered = register_fields()
     submitted = st.form_submit_button("機器を登録", type="primary")
-if submitted and not components.show_errors(register_errors(entered)):
+if submitted and not writes.show_errors(register_errors(entered)):
     first_try(entered)
 show_duplicate()

@@ -4,8 +4,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, labels, loaners_api
+from dashboards import auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import pickers, tables, writes
 
 PAGE = "loaners_devices"
 PICKER = f"{PAGE}_chosen"
@@ -19,7 +20,7 @@ def filters(user: dict) -> dict[str, Any]:
     with columns[1]:
         location_id = loaners_common.location_select("拠点", f"{PAGE}_location", jurisdiction=jurisdiction)
     with columns[2]:
-        kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_kind")
+        kind = pickers.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_kind")
     with columns[3]:
         status = st.selectbox(
             "0-4.ステータス",
@@ -52,7 +53,7 @@ class NormalTable:
 def open_device(items: list[dict]) -> None:
     """The keyboard's way to what a click on a row opens: pick a shown device, then follow its links."""
     by_id = {item["device_id"]: item["values"][loaners_api.vocabulary()["number_column"]] for item in items}
-    chosen = components.record_picker("機器を選択", by_id, PICKER, placeholder="機器を選択")
+    chosen = pickers.record_picker("機器を選択", by_id, PICKER, placeholder="機器を選択")
     if chosen is not None:
         loaners_common.device_link(chosen, by_id[chosen])
         loaners_common.form_link(chosen, by_id[chosen])
@@ -66,7 +67,7 @@ def label_sheets(jurisdiction: str) -> None:
                 "拠点", f"{PAGE}_labels_location", jurisdiction=jurisdiction, include_all=False
             )
         with columns[1]:
-            kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_labels_kind")
+            kind = pickers.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_labels_kind")
         if location_id:
             st.download_button(
                 "ラベルPDFをダウンロード",
@@ -83,10 +84,10 @@ loaners_common.view_header("NORMAL")
 st.caption(
     "基本列と、各機器の「0-4.ステータス」の番号に合う列だけを表示します（3.社内にて保管中は3-0.社内ステータスの番号で3-X-*列）。"
 )
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 chosen_filters = filters(user)
 table = NormalTable()
-components.paginated_table(
+tables.paginated_table(
     PAGE,
     table.fetch,
     table.row,
@@ -94,7 +95,7 @@ components.paginated_table(
     export="/loaners/views/normal/export",
     style=loaners_common.status_style,
     picker=PICKER,
-    open_record=components.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
+    open_record=tables.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
     id_field="device_id",
 )
 if table.items:

@@ -10,8 +10,9 @@ the open one (?import=<id>), so leaving the page forgets nothing.
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import layout, tables, timestamps, uploaders, writes
 
 PAGE = "loaners_import"
 POLL_SECONDS = 1
@@ -33,7 +34,7 @@ def check(form_kind: str, upload) -> None:
     try:
         job = loaners_api.check_import(form_kind, upload.name, content)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     choose(job["id"])
     st.rerun()
@@ -56,7 +57,7 @@ def chosen() -> int | None:
 def listed_row(job: dict) -> dict:
     return {
         "ID": job["id"],
-        "取込日時": components.local_time(job["created_at"]),
+        "取込日時": timestamps.local_time(job["created_at"]),
         "取込者": job["created_by"],
         "ファイル名": job["filename"],
         "取込先のフォーム": job["form_label"],
@@ -71,7 +72,7 @@ def listed_row(job: dict) -> dict:
 def history() -> None:
     st.subheader("取込の履歴")
     st.caption("行をクリックすると、その取込を開きます（確認済みの取込はここから「取り込む」を押せます）。")
-    components.paginated_table(
+    tables.paginated_table(
         f"{PAGE}_list",
         loaners_api.imports,
         listed_row,
@@ -84,7 +85,7 @@ def run(import_id: int) -> None:
     try:
         loaners_api.run_import(import_id)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     st.session_state[f"{PAGE}_polling"] = True
     st.rerun()
@@ -159,9 +160,9 @@ def progress(import_id: int) -> None:
     """The job's progress bar while it runs, then the dry run's table or what was stored."""
     job = loaners_api.import_progress(import_id)
     if job["status"] == "checking":
-        components.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
+        layout.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
     elif job["status"] in RUNNING:
-        components.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
+        layout.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
     elif job["status"] == "checked":
         dry_run(job)
     else:
@@ -188,8 +189,8 @@ if own:
 with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
     kind = st.selectbox("取込先のフォーム", list(named), format_func=named.__getitem__, key=f"{PAGE}_kind")
-    upload = components.file_uploader(
-        "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=components.ANSWER_SHEET_MB
+    upload = uploaders.file_uploader(
+        "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=uploaders.ANSWER_SHEET_MB
     )
     submitted = st.form_submit_button("取込前に確認", type="primary")
 if submitted:
@@ -199,7 +200,7 @@ if import_id is not None:
     try:
         opened = loaners_api.import_progress(import_id)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
     else:
         st.subheader(f"{labels.plain(opened['filename'])}（#{opened['id']}）")
         running = opened["status"] in RUNNING

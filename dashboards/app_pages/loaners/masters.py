@@ -6,8 +6,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, fields, forms, labels, loaners_api
+from dashboards import auth, fields, forms, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
@@ -95,27 +96,27 @@ def location_row(location: dict) -> dict:
         head["group_email"]: location["group_email"],
         head["notify_status_change"]: field("location", "notify_status_change").word(location["notify_status_change"]),
         head["status"]: labels.label(location_statuses(), location["status"]),
-        "更新日": components.local_time(location["updated_at"]),
+        "更新日": timestamps.local_time(location["updated_at"]),
     }
 
 
 def locations_tab() -> None:
     places = loaners_api.locations()
     frame = pd.DataFrame([location_row(p) for p in places])
-    components.record_table(f"{PAGE}_locations", frame, places, picker=LOCATION_PICKER)
+    tables.record_table(f"{PAGE}_locations", frame, places, picker=LOCATION_PICKER)
     with st.expander("拠点を追加", icon=":material/add_location_alt:"):
         with st.form(NEW_LOCATION):
             values = location_fields(forms.prefix(NEW_LOCATION))
             submitted = st.form_submit_button("拠点を追加", type="primary")
-    if submitted and not components.show_errors(location_errors(values)):
-        components.act(
+    if submitted and not writes.show_errors(location_errors(values)):
+        writes.act(
             PAGE,
             lambda: loaners_api.create_location(values),
             f"拠点「{labels.plain(values['name'])}」を追加しました。",
             form=NEW_LOCATION,
         )
     by_id = {p["id"]: p for p in places}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "編集する拠点", {i: p["name"] for i, p in by_id.items()}, LOCATION_PICKER, placeholder="拠点を選択"
     )
     if chosen is None:
@@ -123,9 +124,9 @@ def locations_tab() -> None:
     with st.form(f"{PAGE}_location_edit_{chosen}"):
         values = location_fields(f"{PAGE}_location_edit_{chosen}", by_id[chosen])
         submitted = st.form_submit_button("保存", type="primary")
-    if submitted and not components.show_errors(location_errors(values)):
+    if submitted and not writes.show_errors(location_errors(values)):
         changes = {k: v for k, v in values.items() if v != by_id[chosen][k]}
-        components.act(
+        writes.act(
             PAGE,
             lambda: loaners_api.update_location(chosen, changes),
             f"拠点「{labels.plain(values['name'])}」を保存しました。",
@@ -143,7 +144,7 @@ def model_row(model: dict) -> dict:
         loaners_common.headers("device")["kind"]: kinds().get(model["kind"], ""),
         head["number_section"]: model["number_section"],
         head["note"]: model["note"],
-        "更新日": components.local_time(model["updated_at"]),
+        "更新日": timestamps.local_time(model["updated_at"]),
     }
 
 
@@ -182,15 +183,15 @@ def edit_model(model: dict, categories: dict[str, str]) -> None:
     with st.form(prefix):
         values = model_fields(prefix, categories, model)
         submitted = st.form_submit_button("保存", type="primary")
-    if submitted and not components.show_errors(model_errors(values)):
+    if submitted and not writes.show_errors(model_errors(values)):
         changes = {k: v for k, v in values.items() if v != model[k]}
-        components.act(
+        writes.act(
             PAGE,
             lambda: loaners_api.update_model(model["id"], changes),
             f"機種「{labels.plain(values['name'])}」を保存しました。",
             changed=bool(changes),
         )
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_model_delete_{model['id']}",
         confirm="この機種を削除する（元に戻せません）",
@@ -204,21 +205,21 @@ def edit_model(model: dict, categories: dict[str, str]) -> None:
 
 def models_tab() -> None:
     models = loaners_api.models()
-    components.record_table(f"{PAGE}_models", pd.DataFrame([model_row(m) for m in models]), models, picker=MODEL_PICKER)
+    tables.record_table(f"{PAGE}_models", pd.DataFrame([model_row(m) for m in models]), models, picker=MODEL_PICKER)
     categories = {c["category"]: f"{c['category']}（{c['label']}）" for c in loaners_api.categories()}
     with st.expander("機種を追加", icon=":material/add:"):
         with st.form(NEW_MODEL):
             values = model_fields(forms.prefix(NEW_MODEL), categories)
             submitted = st.form_submit_button("機種を追加", type="primary")
-    if submitted and not components.show_errors(model_errors(values)):
-        components.act(
+    if submitted and not writes.show_errors(model_errors(values)):
+        writes.act(
             PAGE,
             lambda: loaners_api.create_model(values),
             f"機種「{labels.plain(values['name'])}」を追加しました。",
             form=NEW_MODEL,
         )
     by_id = {m["id"]: m for m in models}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "編集・削除する機種",
         {i: f"{m['name']}（{i}）" for i, m in by_id.items()},
         MODEL_PICKER,
@@ -288,8 +289,8 @@ def questions_tab() -> None:
         "status_prefix": prefix or None,
         "required": required,
     }
-    if submitted and not components.show_errors(question_errors(values)):
-        components.act(
+    if submitted and not writes.show_errors(question_errors(values)):
+        writes.act(
             PAGE,
             lambda: loaners_api.add_question(kind, values),
             f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。",
@@ -311,7 +312,7 @@ def data_type_line(data_type: dict) -> None:
     with columns[1]:
         if st.button("無効にする" if active else "有効にする", key=f"{PAGE}_dt_{data_type['id']}"):
             success = f"データタイプ「{data_type['name']}」を{location_statuses()[status]}にしました。"
-            components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}), success)
+            writes.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}), success)
 
 
 def json_errors(texts: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
@@ -356,12 +357,12 @@ def data_type_form(data_type: dict) -> None:
         if not st.form_submit_button("表示設定を保存"):
             return
     parsed, errors = json_errors(texts)
-    if components.show_errors(errors):
+    if writes.show_errors(errors):
         return
     values = {"display_order": int(order), "filter_condition": condition.strip(), **parsed}
     changes = {name: value for name, value in values.items() if value != data_type[name]}
     success = f"データタイプ「{data_type['name']}」の表示設定を保存しました。"
-    components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], changes), success, changed=bool(changes))
+    writes.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], changes), success, changed=bool(changes))
 
 
 def data_types_tab() -> None:
@@ -372,7 +373,7 @@ def data_types_tab() -> None:
 
 auth.require_page(__file__)
 st.title("マスタ管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 locations, models, data_types, questions = st.tabs(["拠点マスタ", "機種マスタ", "データタイプマスタ", "フォームの質問"])
 with locations:
     locations_tab()

@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, loaners_api
+from dashboards import auth, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import kpi, pickers, tables, timestamps
 
 PAGE = "loaners_returns"
 LINKED = {
@@ -21,7 +22,7 @@ LINKED = {
 
 
 def filters(user: dict) -> dict[str, Any]:
-    components.linked_filters(PAGE, LINKED)
+    kpi.linked_filters(PAGE, LINKED)
     vocabulary = loaners_api.vocabulary()
     columns = st.columns([1, 1, 2, 1, 1])
     with columns[0]:
@@ -30,7 +31,7 @@ def filters(user: dict) -> dict[str, Any]:
         location_id = loaners_common.location_select("拠点", f"{PAGE}_location", jurisdiction=jurisdiction)
     with columns[2]:
         followed = {status: status for status in vocabulary["return_statuses"]}
-        held_status = components.code_select(vocabulary["held_key"], followed, f"{PAGE}_held_status")
+        held_status = pickers.code_select(vocabulary["held_key"], followed, f"{PAGE}_held_status")
     with columns[3]:
         min_days = st.number_input("日数（以上）", min_value=0, value=None, step=1, key=f"{PAGE}_min_days")
     with columns[4]:
@@ -55,7 +56,7 @@ def device_row() -> Callable[[dict], dict]:
             model: device["model_name"],
             head["held_status"]: device["held_status"],
             "日数": device["status_days"],
-            head["held_status_since"]: components.local_time(device["status_since"]),
+            head["held_status_since"]: timestamps.local_time(device["status_since"]),
             "貸出先": device["customer"],
             "担当者": device["person"],
         }
@@ -72,14 +73,14 @@ st.caption(
     f"{due_days}日以上の機器は毎週、拠点のグループメールアドレスと管理者にメールでお知らせします。"
 )
 chosen = filters(user)
-components.paginated_table(
+tables.paginated_table(
     PAGE,
     loaners_api.returns,
     device_row(),
     filters={name: value for name, value in chosen.items() if value not in ("", None)},
     export="/loaners/views/returns/export",
     style=loaners_common.status_style,
-    open_record=components.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
+    open_record=tables.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
     id_field="device_id",
     note="（行をクリックすると機器詳細を開きます）",
 )

@@ -9,9 +9,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import answers as loaners_answers
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import timestamps, writes
 
 PAGE = "loaners_status_form"
 ERRORS_KEY = loaners_answers.errors_key(PAGE)
@@ -102,14 +103,14 @@ def device_from_address() -> int | None:
 
 user = auth.require_page(__file__)
 st.title("ステータス送信")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 device_id = device_from_address() or choose_device()
 if device_id is None:
     st.stop()
 try:
     loaded = loaners_api.device_form(device_id)
 except api.ApiError as exc:
-    components.api_error(exc)
+    writes.api_error(exc)
     st.stop()
 chosen = loaded["device"]
 st.markdown(
@@ -117,7 +118,7 @@ st.markdown(
     f"{chosen['kind_label']}・{labels.plain(chosen['model_name'])}・{labels.plain(chosen['location_name'])}"
 )
 if loaded["current"]:
-    st.caption(f"現在: {chosen['status'] or '-'}（{components.local_time(loaded['current']['submitted_at'])}）")
+    st.caption(f"現在: {chosen['status'] or '-'}（{timestamps.local_time(loaded['current']['submitted_at'])}）")
 prefill(device_id, loaded["form"], loaded["prefill"], user["name"])
 form_body(chosen, loaded["form"])
 bulk_pick(chosen)

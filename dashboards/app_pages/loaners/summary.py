@@ -4,11 +4,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, labels, loaners_api
+from dashboards import auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.components import badges, exports, kpi
 
 PAGE = "loaners_summary"
-COLOURS: dict[str, components.BadgeColour] = {"success": "green", "warning": "orange", "danger": "red", "info": "blue"}
+COLOURS: dict[str, badges.BadgeColour] = {"success": "green", "warning": "orange", "danger": "red", "info": "blue"}
 TOTAL = "合計"
 LONGEST = "最長保有日数"
 
@@ -44,7 +45,7 @@ def longest_held(card: dict) -> None:
 def show_card(card: dict, device_types: list[str]) -> None:
     with st.container(border=True):
         st.subheader(card["category"])
-        components.status_badge(card["color"], f"{card['total']}台", colours=COLOURS)
+        badges.status_badge(card["color"], f"{card['total']}台", colours=COLOURS)
         st.caption(card["held_status"])
         st.dataframe(card_frame(card, device_types), hide_index=True)
         longest_held(card)
@@ -59,13 +60,13 @@ jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
 for column, figure in zip(st.columns(len(summary["figures"])), summary["figures"], strict=True):
     with column:
-        components.figure_card(figure)  # 預かり機の合計, then 返却可能 by days (each opens its list)
-components.figures_stamp(summary["figures"])
-components.csv_link(
+        kpi.figure_card(figure)  # 預かり機の合計, then 返却可能 by days (each opens its list)
+kpi.figures_stamp(summary["figures"])
+exports.csv_link(
     f"{PAGE}_csv",
     "/loaners/views/summary/export",
     {"jurisdiction": jurisdiction, "classified": "true"},
-    help=components.CSV_HELP.format(total=summary["total"]),
+    help=exports.CSV_HELP.format(total=summary["total"]),
 )
 grid = st.columns(2)
 for index, card in enumerate(summary["cards"]):

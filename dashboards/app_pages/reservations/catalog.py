@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, formats, forms, labels, reservations_api
+from dashboards import api, auth, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import pickers, tables, uploaders, writes
 
 PAGE = "reservations_catalog"
 PICKER_SIZE = 100
@@ -176,9 +177,9 @@ def editor(kind: Kind, items: list[dict]) -> None:
     with st.expander(f"{kind.name}を追加"), st.form(new):
         body = kind.fields(forms.prefix(new))
         if st.form_submit_button(f"{kind.name}を追加", type="primary"):
-            components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。", form=new)
+            writes.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。", form=new)
     by_id = {item["id"]: item for item in items}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         f"編集する{kind.name}",
         {i: item["name"] for i, item in by_id.items()},
         picker(kind.key),
@@ -192,10 +193,10 @@ def editor(kind: Kind, items: list[dict]) -> None:
         submitted = st.form_submit_button("変更を保存")
     if submitted:
         changes = changed_fields(body, kind.stored(item))
-        components.act(
+        writes.act(
             PAGE, lambda: kind.update(chosen, changes), f"「{item['name']}」を更新しました。", changed=bool(changes)
         )
-    components.confirm_then_act(
+    writes.confirm_then_act(
         PAGE,
         f"{PAGE}_delete_{kind.key}_{chosen}",
         confirm=f"この{kind.name}を削除します",
@@ -208,27 +209,27 @@ def editor(kind: Kind, items: list[dict]) -> None:
 
 def import_form() -> None:
     with st.form(f"{PAGE}_import", clear_on_submit=True):
-        upload = components.file_uploader(
+        upload = uploaders.file_uploader(
             "CSVインポート（CSVダウンロードと同じ列。店舗名が同じ行は更新）",
             type=["csv"],
             key=f"{PAGE}_import_file",
-            limit_mb=components.BODY_MB,
+            limit_mb=uploaders.BODY_MB,
         )
         submitted = st.form_submit_button("取り込む")
     if submitted and upload is not None:
         try:
             result = reservations_api.import_shops(upload.name, upload.getvalue())
         except api.ApiError as exc:
-            components.api_error(exc)
+            writes.api_error(exc)
             return
-        components.flash(PAGE, f"CSVを取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
+        writes.flash(PAGE, f"CSVを取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
         st.rerun()
 
 
 def shops_tab(operator: bool, services: dict[int, str]) -> None:
     if operator:
         import_form()
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         f"{PAGE}_shops",
         reservations_api.list_shops,
         shop_row(),
@@ -293,9 +294,9 @@ def services_tab(operator: bool, services: list[dict]) -> None:
         for s in services
     ]
     if not rows:
-        st.info(components.NO_ROWS)
+        st.info(tables.NO_ROWS)
     elif operator:
-        components.record_table(f"{PAGE}_services", pd.DataFrame(rows), services, picker=picker("service"))
+        tables.record_table(f"{PAGE}_services", pd.DataFrame(rows), services, picker=picker("service"))
     else:
         st.dataframe(rows, hide_index=True)
     if not operator:
@@ -315,7 +316,7 @@ def services_tab(operator: bool, services: list[dict]) -> None:
 
 user = auth.require_page(__file__)
 st.title("提携店舗・サービス管理")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 operator = common.may_operate(user)
 all_services = reservations_api.list_services()
 shops, service_types = st.tabs(["提携店舗", "サービス"])

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboards import api, auth, components, forms, labels, reservations_api
+from dashboards import api, auth, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import timestamps, writes
 
 PAGE = "reservations_clients"
 NEW_KEY = f"{PAGE}_new_key"
@@ -18,9 +19,9 @@ def client_row(client: dict) -> dict:
         "キー（先頭）": f"{client['key_prefix']}…",
         "状態": common.field("mcp_client", "active").word(client["active"]),
         head["created_by"]: client["created_by"],
-        "作成日時": components.local_time(client["created_at"])[:16],
-        head["last_used_at"]: components.local_time(client["last_used_at"])[:16] or "未使用",
-        head["revoked_at"]: components.local_time(client["revoked_at"])[:16],
+        "作成日時": timestamps.local_time(client["created_at"])[:16],
+        head["last_used_at"]: timestamps.local_time(client["last_used_at"])[:16] or "未使用",
+        head["revoked_at"]: timestamps.local_time(client["revoked_at"])[:16],
     }
 
 
@@ -40,7 +41,7 @@ def create_form() -> None:
     try:
         created = reservations_api.create_mcp_client(name)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)
         return
     forms.clear(CREATE)
     st.session_state[NEW_KEY] = created
@@ -67,7 +68,7 @@ def revoke(clients: list[dict]) -> None:
         placeholder="クライアントを選択",
     )
     if chosen is not None:
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_revoke",
             confirm="このクライアントのAPIキーを無効にします（元に戻せません）",
@@ -83,7 +84,7 @@ st.title("MCPクライアント")
 st.caption(
     "AIチャット（MCPクライアント）ごとにAPIキーを発行します。MCPエンドポイント: /mcp（Authorization: Bearer <APIキー>）"
 )
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 show_new_key()
 create_form()
 clients = reservations_api.list_mcp_clients()

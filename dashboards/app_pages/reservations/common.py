@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import clock, components, formats, forms, reservations_api, sections
+from dashboards import clock, formats, forms, reservations_api, sections
+from dashboards.components import badges, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
 from dashboards.fields import headers as served_headers
@@ -22,7 +23,7 @@ REFRESH_SECONDS = 300  # the 運営コンソール (§4.2.1 5分間隔)
 QUEUE_REFRESH_SECONDS = 30  # the 手動対応キュー: a 緊急 operation's 30 minutes start when it opens
 DETAIL_PAGE = "app_pages/reservations/detail.py"
 
-STATUS_COLOURS: dict[str, components.BadgeColour] = {
+STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "received": "blue",
     "calling": "blue",
     "calling_success": "blue",
@@ -35,18 +36,18 @@ STATUS_COLOURS: dict[str, components.BadgeColour] = {
     "completed": "green",
     "cancelled": "gray",
 }
-PRIORITY_COLOURS: dict[str, components.BadgeColour] = {
+PRIORITY_COLOURS: dict[str, badges.BadgeColour] = {
     "urgent": "red",
     "high": "orange",
     "medium": "yellow",
     "low": "gray",
 }
-OPERATION_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+OPERATION_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "open": "red",
     "in_progress": "blue",
     "resolved": "green",
 }
-PAYMENT_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+PAYMENT_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
     "creating": "blue",
     "open": "orange",
     "expiring": "orange",
@@ -116,9 +117,9 @@ def reservation_row() -> Callable[[dict], dict]:
             head["requester_phone"]: formats.phone(item["requester_phone"]),
             "サービス": item["service_name"],
             "提携店": item["shop_name"] or "",
-            head["desired_at"]: components.local_time(item["desired_at"])[:16],
+            head["desired_at"]: timestamps.local_time(item["desired_at"])[:16],
             "金額": yen(item["amount"]),
-            "受付日時": components.local_time(item["created_at"])[:16],
+            "受付日時": timestamps.local_time(item["created_at"])[:16],
         }
 
     return row
@@ -163,7 +164,7 @@ def accept_form(page: str, reservation: dict) -> None:
         )
         submitted = st.form_submit_button("予約OKにして決済リンクを送信", type="primary")
     if submitted:
-        components.act(
+        writes.act(
             page,
             lambda: reservations_api.accept(reservation["code"], {"shop_id": shop_id}),
             f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。",
@@ -195,7 +196,7 @@ def one_off_form(page: str, reservation: dict) -> None:
         st.error("\n".join(f"- {problem}" for problem in problems))
         return
     shop = {"one_off_shop": {"name": name, "phone": phone, "notes": notes}, "add_to_call_list": listed}
-    components.act(
+    writes.act(
         page,
         lambda: reservations_api.accept(code, shop),
         f"{code} を「予約OK」（{name}）にし、決済リンクを送信しました。",
@@ -211,7 +212,7 @@ def shop_problems(name: str, phone: str) -> list[str]:
 
 def resume_button(page: str, reservation: dict) -> None:
     if st.button("次の提携店に電話代行を再開", key=f"{page}_resume_{reservation['code']}", icon=":material/call:"):
-        components.act(
+        writes.act(
             page,
             lambda: reservations_api.resume_calling(reservation["code"]),
             f"{reservation['code']} の電話代行を次の提携店から再開しました。",
@@ -236,7 +237,7 @@ def resend_form(page: str, reservation: dict) -> None:
         )
         submitted = st.form_submit_button("決済リンクを再送", icon=":material/link:")
     if submitted:
-        components.act(
+        writes.act(
             page,
             lambda: reservations_api.resend_payment_link(code, channel),
             f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。",
@@ -268,7 +269,7 @@ def edit_form(page: str, reservation: dict) -> None:
     """§2.2.5: change what was agreed with the requester (the amount too, until it is paid: the payment link follows
     it); only the changed fields are sent, after the form's own checks."""
     code = reservation["code"]
-    desired = components.local_datetime(reservation["desired_at"])
+    desired = timestamps.local_datetime(reservation["desired_at"])
     repriceable = reservation["status"] not in PAID_OR_CLOSED
     with st.form(f"{page}_edit_{code}"):
         st.markdown("**予約内容の変更**")
@@ -325,7 +326,7 @@ def edit_form(page: str, reservation: dict) -> None:
     if problems:
         st.error("\n".join(f"- {problem}" for problem in problems))
         return
-    components.act(
+    writes.act(
         page,
         lambda: reservations_api.update_reservation(code, changes),
         f"{code} の予約内容を変更しました。",
@@ -347,7 +348,7 @@ def cancel_form(page: str, reservation: dict) -> None:
     if not reason or not confirmed:
         st.error("キャンセル理由を入力し、確認のチェックを入れてください。")
         return
-    components.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
+    writes.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
 
 
 def text_form(
@@ -362,7 +363,7 @@ def text_form(
     if not body:
         st.error(text.required_message())
         return
-    components.act(page, lambda: call(body), success, form=key)
+    writes.act(page, lambda: call(body), success, form=key)
 
 
 def note_form(page: str, reservation: dict) -> None:
@@ -401,27 +402,27 @@ def reservation_actions(page: str, user: dict, reservation: dict) -> None:
 
 
 def status_badge(reservation: dict) -> None:
-    components.status_badge(reservation["status"], reservation["status_label"], colours=STATUS_COLOURS)
+    badges.status_badge(reservation["status"], reservation["status_label"], colours=STATUS_COLOURS)
 
 
 def priority_badge(operation: dict) -> None:
     """e.g. 優先度: 緊急 in red."""
-    components.status_badge(operation["priority"], f"優先度: {operation['priority_label']}", colours=PRIORITY_COLOURS)
+    badges.status_badge(operation["priority"], f"優先度: {operation['priority_label']}", colours=PRIORITY_COLOURS)
 
 
 def reservation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
     """A reservation table's status cells in their colours."""
-    return components.status_cells(frame, status_column, components.word_colours(vocab()["statuses"], STATUS_COLOURS))
+    return badges.status_cells(frame, status_column, badges.word_colours(vocab()["statuses"], STATUS_COLOURS))
 
 
 def operation_style(frame: pd.DataFrame, status_column: str = "") -> Styler:
     """A manual-operation table's 優先度, status (its column's label unless named) and 超過 cells in their colours."""
     head = headers("manual_operation")
-    priorities = components.word_colours(vocab()["priorities"], PRIORITY_COLOURS)
-    states = components.word_colours(vocab()["operation_statuses"], OPERATION_STATUS_COLOURS)
-    styled = components.status_cells(frame, head["priority"], priorities)
-    styled = components.status_cells(styled, status_column or head["status"], states)
-    return components.status_cells(styled, OVERDUE, {OVERDUE: "red"})
+    priorities = badges.word_colours(vocab()["priorities"], PRIORITY_COLOURS)
+    states = badges.word_colours(vocab()["operation_statuses"], OPERATION_STATUS_COLOURS)
+    styled = badges.status_cells(frame, head["priority"], priorities)
+    styled = badges.status_cells(styled, status_column or head["status"], states)
+    return badges.status_cells(styled, OVERDUE, {OVERDUE: "red"})
 
 
 def operation_label(operation: dict) -> str:
@@ -456,13 +457,13 @@ def paging_panel(page_key: str, record_id: int, paging: dict | None, acknowledge
     if paging is None:
         return
     if paging["acknowledged_at"]:
-        when = components.local_time(paging["acknowledged_at"])[:16]
+        when = timestamps.local_time(paging["acknowledged_at"])[:16]
         st.caption(f"当番呼び出し: {when} に {paging['acknowledged_by']} が応答しました。")
         return
     if paging["paged_name"] is None:
         st.caption("当番呼び出し: まもなく当番を呼び出します。")
     else:
-        due = components.local_time(paging["acknowledge_by"])[:16]
+        due = timestamps.local_time(paging["acknowledge_by"])[:16]
         st.caption(
             f"当番呼び出し: {paging['paged_name']} を呼び出し中（{due} までに応答がなければ次の人を呼び出します）"
         )
@@ -471,4 +472,4 @@ def paging_panel(page_key: str, record_id: int, paging: dict | None, acknowledge
         key=f"{page_key}_acknowledge_{record_id}",
         icon=":material/notifications_off:",
     ):
-        components.act(page_key, acknowledge, f"{what}の当番呼び出しに応答しました。")
+        writes.act(page_key, acknowledge, f"{what}の当番呼び出しに応答しました。")

@@ -6,8 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, labels, reservations_api
+from dashboards import auth, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import kpi, timestamps
 
 PAGE = "reservations_console"
 RATE_CHARTS = (
@@ -27,7 +28,7 @@ def today_cards(today: dict) -> None:
     )
     for column, (label, value, help_text) in zip(columns, cards, strict=True):
         with column:
-            components.kpi_card(label, f"{value:,}", help=help_text)
+            kpi.kpi_card(label, f"{value:,}", help=help_text)
 
 
 def status_table(today: dict) -> None:
@@ -126,7 +127,7 @@ def notification_list() -> None:
     if not posts:
         st.caption("通知はまだありません。")
     for post in posts:
-        when = f"{components.local_time(post['created_at'])[5:16]}（{components.relative_time(post['created_at'])}）"
+        when = f"{timestamps.local_time(post['created_at'])[5:16]}（{timestamps.relative_time(post['created_at'])}）"
         st.markdown(f"- **{post['kind_label']}** {labels.plain(post['message'])}　:gray[{when}]")
 
 

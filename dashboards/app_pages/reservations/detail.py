@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, formats, forms, labels, reservations_api
+from dashboards import api, auth, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import badges, kpi, pickers, tables, timestamps, writes
 
 PAGE = "reservations_detail"
 PICKER = f"{PAGE}_code"
@@ -19,7 +20,7 @@ OPERATION = f"{PAGE}_op"  # the 手動対応を登録 form
 # The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "status": (f"{PAGE}_status", str),
-    "confirmed_only": (f"{PAGE}_confirmed_only", components.flag),
+    "confirmed_only": (f"{PAGE}_confirmed_only", kpi.flag),
     "created_from": (f"{PAGE}_created_from", date.fromisoformat),
     "created_to": (f"{PAGE}_created_to", date.fromisoformat),
     "paid_from": (f"{PAGE}_paid_from", date.fromisoformat),
@@ -36,12 +37,12 @@ def day_range(label: str, name: str) -> dict[str, date | None]:
 
 
 def filters() -> dict:
-    components.linked_filters(PAGE, LINKED)
+    kpi.linked_filters(PAGE, LINKED)
     columns = st.columns([2, 1])
     with columns[0]:
         q = st.text_input("検索", key=f"{PAGE}_q", placeholder="予約ID（QRV-XXXXXX）、電話番号、氏名の先頭").strip()
     with columns[1]:
-        status = components.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
+        status = pickers.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
     columns = st.columns([2, 2, 1], vertical_alignment="bottom")
     with columns[0]:
         created = day_range("受付日", "created")
@@ -61,7 +62,7 @@ def pick(shown: list[dict]) -> str | None:
     shown_as = {
         c: f"{c} {by_code[c]['requester_name']}（{by_code[c]['status_label']}）" if c in by_code else c for c in codes
     }
-    return components.record_picker("予約", shown_as, PICKER, default=wanted, placeholder="予約を選択")
+    return pickers.record_picker("予約", shown_as, PICKER, default=wanted, placeholder="予約を選択")
 
 
 def header(reservation: dict) -> None:
@@ -70,16 +71,16 @@ def header(reservation: dict) -> None:
     head = common.headers("reservation")
     facts = {
         "サービス": reservation["service_name"],
-        head["desired_at"]: components.local_time(reservation["desired_at"])[:16],
+        head["desired_at"]: timestamps.local_time(reservation["desired_at"])[:16],
         "金額": common.yen(reservation["amount"]),
         "提携店": reservation["shop_name"] or "未定",
         head["requester_phone"]: formats.phone(reservation["requester_phone"]),
         head["requester_email"]: reservation["requester_email"] or "なし",
-        head["cancel_deadline_at"]: components.local_time(reservation["cancel_deadline_at"])[:16],
-        "受付日時": components.local_time(reservation["created_at"])[:16],
+        head["cancel_deadline_at"]: timestamps.local_time(reservation["cancel_deadline_at"])[:16],
+        "受付日時": timestamps.local_time(reservation["created_at"])[:16],
     }
     if reservation["next_call_at"] and reservation["status"] == "calling":
-        facts["次の電話（第2周）"] = components.local_time(reservation["next_call_at"])[:16]
+        facts["次の電話（第2周）"] = timestamps.local_time(reservation["next_call_at"])[:16]
     st.markdown("　".join(f"**{name}**: {labels.plain(value)}" for name, value in facts.items()))
     if reservation["one_off_shop_name"]:
         one_off = f"{formats.phone(reservation['one_off_shop_phone'])} {reservation['one_off_shop_notes'] or ''}"
@@ -98,7 +99,7 @@ def timeline(reservation: dict) -> None:
     st.markdown("**イベント履歴**")
     rows = [
         {
-            "日時": components.local_time(event["occurred_at"]),
+            "日時": timestamps.local_time(event["occurred_at"]),
             "変更前": common.vocab()["statuses"].get(event["from_status"] or "", ""),
             "変更後": event["to_label"],
             "実行者": actor(event),
@@ -127,7 +128,7 @@ def call_title(call: dict) -> str:
     result = call["outcome_label"] or call["status_label"]
     if call["status"] == "withdrawn" and call["outcome_label"]:
         result = f"{result}（{call['status_label']}）"
-    return f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: {result}"
+    return f"{timestamps.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: {result}"
 
 
 def payments(reservation: dict) -> None:
@@ -136,18 +137,18 @@ def payments(reservation: dict) -> None:
     st.markdown("**決済**")
     rows = [
         {
-            "作成日時": components.local_time(p["created_at"])[:16],
+            "作成日時": timestamps.local_time(p["created_at"])[:16],
             "金額": common.yen(p["amount"]),
             "状態": p["status_label"],
-            "期限": components.local_time(p["expires_at"])[:16],
-            "支払日時": components.local_time(p["paid_at"])[:16],
-            "返金日時": components.local_time(p["refunded_at"])[:16],
+            "期限": timestamps.local_time(p["expires_at"])[:16],
+            "支払日時": timestamps.local_time(p["paid_at"])[:16],
+            "返金日時": timestamps.local_time(p["refunded_at"])[:16],
         }
         for p in reservation["payments"]
     ]
     words = {p["status"]: p["status_label"] for p in reservation["payments"]}
-    states = components.word_colours(words, common.PAYMENT_STATUS_COLOURS)
-    st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
+    states = badges.word_colours(words, common.PAYMENT_STATUS_COLOURS)
+    st.dataframe(badges.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
 
 
 def operations_and_notes(reservation: dict) -> None:
@@ -156,7 +157,7 @@ def operations_and_notes(reservation: dict) -> None:
         head = common.headers("manual_operation")
         rows = [
             {
-                "発生日時": components.local_time(o["created_at"])[:16],
+                "発生日時": timestamps.local_time(o["created_at"])[:16],
                 head["priority"]: o["priority_label"],
                 head["op_type"]: o["type_label"],
                 "状況": o["status_label"],
@@ -171,7 +172,7 @@ def operations_and_notes(reservation: dict) -> None:
         st.caption("メモはありません。")
     for note in reservation["notes"]:
         st.markdown(
-            f"- {components.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
+            f"- {timestamps.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
             f"{labels.plain(note['body'])}"
         )
 
@@ -198,7 +199,7 @@ def open_operation_form(reservation: dict) -> None:
     if not reason:
         st.error(reason_field.required_message())
         return
-    components.act(
+    writes.act(
         PAGE,
         lambda: reservations_api.create_operation(code, op_type, reason),
         f"{code} の手動対応（{types[op_type]}）を登録しました。",
@@ -223,8 +224,8 @@ def show(user: dict, code: str) -> None:
 
 user = auth.require_page(__file__)
 st.title("予約詳細")
-components.show_flash(PAGE)
-listed = components.paginated_table(
+writes.show_flash(PAGE)
+listed = tables.paginated_table(
     PAGE,
     reservations_api.list_reservations,
     common.reservation_row(),
@@ -239,4 +240,4 @@ if chosen:
     try:
         show(user, chosen)
     except api.ApiError as exc:
-        components.api_error(exc)
+        writes.api_error(exc)

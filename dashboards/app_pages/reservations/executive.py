@@ -7,8 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, clock, components, formats, reservations_api
+from dashboards import auth, clock, formats, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import kpi
 
 PAGE = "reservations_executive"
 MONTH_CHOICES = (6, 12, 24, 36)
@@ -39,20 +40,20 @@ def cards(so_far: dict) -> None:
     days of the previous month, and the cancellation rate they make."""
     compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
     shown = so_far["figures"]
-    components.figures_stamp(shown)
+    kpi.figures_stamp(shown)
     columns = st.columns(len(shown) + 1)
     for column, figure in zip(columns, shown, strict=False):
         before = so_far["previous"][figure["key"]]
         change = money_change if figure["unit"] == "yen" else count_change
         with column:
-            components.figure_card(
+            kpi.figure_card(
                 figure,
                 delta=f"{change(figure['value'], before)}（前月同期比）",
                 delta_color="inverse" if figure["key"] in FALL_IS_GOOD else "normal",
                 help=compared,
             )
     with columns[-1]:
-        components.kpi_card(
+        kpi.kpi_card(
             "キャンセル率",
             common.percent(so_far["cancel_pct"]),
             delta=f"{rate_change(so_far['cancel_pct'], so_far['previous_cancel_pct'])}（前月同期比）",
@@ -194,7 +195,7 @@ if not months:
 cards(summary["month_to_date"])
 st.divider()
 period = summary["months_label"]
-components.computed_stamp(summary["computed_at"])
+kpi.computed_stamp(summary["computed_at"])
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader(f"月間予約件数推移（{period}）")

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, forms, reservations_api, sections
+from dashboards import auth, forms, reservations_api, sections
 from dashboards.app_pages.reservations import common
+from dashboards.components import badges, pickers, tables, timestamps, writes
 from dashboards.fields import Field
 
 PAGE = "reservations_incidents"
@@ -38,11 +39,11 @@ def response_flag(incident: dict) -> str:
 def escalation_text(incident: dict) -> str:
     """When the executives were told, or when they are owed the report (Low: the weekly report)."""
     if incident["escalated_at"]:
-        return f"{REPORTED} {components.local_time(incident['escalated_at'])[:16]}"
+        return f"{REPORTED} {timestamps.local_time(incident['escalated_at'])[:16]}"
     if incident["escalation_due_at"] is None:
         return incident["escalation_label"]
     state = UNREPORTED_LATE if incident["escalation_overdue"] else UNREPORTED
-    return f"{state}（期限 {components.local_time(incident['escalation_due_at'])[:16]}）"
+    return f"{state}（期限 {timestamps.local_time(incident['escalation_due_at'])[:16]}）"
 
 
 def flag_colour(words: str) -> str | None:
@@ -52,8 +53,8 @@ def flag_colour(words: str) -> str | None:
 
 def incident_style(frame: pd.DataFrame) -> Styler:
     """The 期限超過 and 経営陣への報告 cells in colour: red overdue, orange late or still owed, green reported."""
-    flagged = components.status_cells(frame, "期限超過", FLAG_COLOURS)
-    return components.status_cells(flagged, "経営陣への報告", flag_colour)
+    flagged = badges.status_cells(frame, "期限超過", FLAG_COLOURS)
+    return badges.status_cells(flagged, "経営陣への報告", flag_colour)
 
 
 def incident_row() -> Callable[[dict], dict]:
@@ -63,18 +64,18 @@ def incident_row() -> Callable[[dict], dict]:
     def row(incident: dict) -> dict:
         return {
             "ID": incident["id"],
-            head["occurred_at"]: components.local_time(incident["occurred_at"])[:16],
+            head["occurred_at"]: timestamps.local_time(incident["occurred_at"])[:16],
             head["level"]: incident["level_label"],
             head["title"]: incident["title"],
             "対応時間目標": incident["target_label"],
-            "対応期限": components.local_time(incident["response_due_at"])[:16],
-            head["responded_at"]: components.local_time(incident["responded_at"])[:16],
+            "対応期限": timestamps.local_time(incident["response_due_at"])[:16],
+            head["responded_at"]: timestamps.local_time(incident["responded_at"])[:16],
             "期限超過": response_flag(incident),
             "経営陣への報告": escalation_text(incident),
             head["impact"]: incident["impact"],
             head["cause"]: incident["cause"],
             head["response"]: incident["response"],
-            head["recovered_at"]: components.local_time(incident["recovered_at"])[:16],
+            head["recovered_at"]: timestamps.local_time(incident["recovered_at"])[:16],
             head["prevention"]: incident["prevention"],
             head["created_by"]: incident["created_by"],
         }
@@ -119,7 +120,7 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
         ),
     }
     stored = {
-        field: incident[field] and components.local_datetime(incident[field])
+        field: incident[field] and timestamps.local_datetime(incident[field])
         for field in ("occurred_at", "responded_at", "recovered_at")
     }
     occurred = incident_field("occurred_at").label
@@ -147,7 +148,7 @@ def new_incident() -> None:
                 st.error(incident_field("title").required_message())
                 return
             body["occurred_at"] = forms.saved_at(body["occurred_at"])
-            components.act(
+            writes.act(
                 PAGE,
                 lambda: reservations_api.create_incident(body),
                 f"インシデント「{body['title']}」を記録しました。",
@@ -160,7 +161,7 @@ def escalate_button(incident: dict) -> None:
     if incident["escalated_at"] or incident["escalation_due_at"] is None:
         return
     if st.button("経営陣に報告", key=f"{PAGE}_escalate_{incident['id']}", icon=":material/campaign:"):
-        components.act(
+        writes.act(
             PAGE,
             lambda: reservations_api.escalate_incident(incident["id"]),
             f"インシデント #{incident['id']} を経営陣に報告しました。",
@@ -169,7 +170,7 @@ def escalate_button(incident: dict) -> None:
 
 def edit_incident(shown: list[dict]) -> None:
     by_id = {incident["id"]: incident for incident in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "更新するインシデント",
         {i: f"#{i} {incident['title']}" for i, incident in by_id.items()},
         PICKER,
@@ -189,7 +190,7 @@ def edit_incident(shown: list[dict]) -> None:
     body = incident_fields(f"{PAGE}_edit_{chosen}", incident)
     if st.button("更新する", key=f"{PAGE}_update_{chosen}"):
         changes = {name: value for name, value in body.items() if not common.same(name, value, incident[name])}
-        components.act(
+        writes.act(
             PAGE,
             lambda: reservations_api.update_incident(chosen, changes),
             f"インシデント #{chosen} を更新しました。",
@@ -199,16 +200,16 @@ def edit_incident(shown: list[dict]) -> None:
 
 user = auth.require_page(__file__)
 st.title("インシデント")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 writer = may_record(user)
 if writer:
     new_incident()
 else:
     st.caption("インシデント記録の閲覧のみ（記録・更新は運営担当者とサポート担当）")
-level = components.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
+level = pickers.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
 open_only = st.checkbox("未復旧のみ", key=f"{PAGE}_open_only")
 overdue_only = st.checkbox("対応期限超過のみ", key=f"{PAGE}_overdue")
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     reservations_api.list_incidents,
     incident_row(),

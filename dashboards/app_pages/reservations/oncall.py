@@ -7,8 +7,9 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards import auth, clock, components, formats, forms, labels, reservations_api
+from dashboards import auth, clock, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import exports, writes
 
 PAGE = "reservations_oncall"
 ROTATION = f"{PAGE}_rotation"
@@ -95,7 +96,7 @@ def rotation_form(schedule: dict) -> None:
             return
         sent = [{name: m[name] for name in ("user_id", "phone", "slack_user_id")} for m in members]
         body = {"period": period, "starts_on": starts_on.isoformat(), "members": sent}
-        components.act(PAGE, lambda: reservations_api.set_rotation(body), "当番表を保存しました。")
+        writes.act(PAGE, lambda: reservations_api.set_rotation(body), "当番表を保存しました。")
 
 
 def member_inputs(user_id: int, name: str, member: dict) -> dict:
@@ -173,7 +174,7 @@ def override_form(schedule: dict) -> None:
         return
     body = {"user_id": user_id, "start_date": start.isoformat(), "end_date": end.isoformat(), "note": note.strip()}
     success = f"{members[user_id]}さんの代番（{formats.day(start)}〜{formats.day(end)}）を登録しました。"
-    components.act(PAGE, lambda: reservations_api.create_override(body), success, form=OVERRIDE)
+    writes.act(PAGE, lambda: reservations_api.create_override(body), success, form=OVERRIDE)
 
 
 def delete_override(overrides: list[dict]) -> None:
@@ -187,7 +188,7 @@ def delete_override(overrides: list[dict]) -> None:
         placeholder="代番を選択",
     )
     if chosen is not None:
-        components.confirm_then_act(
+        writes.confirm_then_act(
             PAGE,
             f"{PAGE}_delete",
             confirm="この代番を削除します（その期間は当番表のとおりになります）",
@@ -207,13 +208,13 @@ st.caption(
     "緊急・高の手動対応とCritical・Highのインシデントは当番をSMS・電話・Slackですぐに呼び出し（電話では1を押すと応答）、"
     "対応時間目標までに応答がなければ次の人を呼び出します。"
 )
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 on_duty_now(schedule)
 if schedule["upcoming"]:
     st.subheader("今後の当番（14日間）")
     st.dataframe([shift_row(shift) for shift in schedule["upcoming"]], hide_index=True)
-    components.csv_link(
-        f"{PAGE}_shifts_csv", SHIFTS_EXPORT, {}, help=components.CSV_HELP.format(total=len(schedule["upcoming"]))
+    exports.csv_link(
+        f"{PAGE}_shifts_csv", SHIFTS_EXPORT, {}, help=exports.CSV_HELP.format(total=len(schedule["upcoming"]))
     )
 if schedule["holidays"]:
     st.subheader("祝日の当番（今後3か月）")
@@ -221,11 +222,11 @@ if schedule["holidays"]:
 st.subheader("代番")
 if schedule["overrides"]:
     st.dataframe([override_row(o) for o in schedule["overrides"]], hide_index=True)
-    components.csv_link(
+    exports.csv_link(
         f"{PAGE}_overrides_csv",
         OVERRIDES_EXPORT,
         {},
-        help=components.CSV_HELP.format(total=len(schedule["overrides"])),
+        help=exports.CSV_HELP.format(total=len(schedule["overrides"])),
     )
 else:
     st.caption("登録された代番はありません。")

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboards import auth, clock, components, formats, labels, reservations_api
+from dashboards import auth, clock, formats, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "reservations_queue"
 PICKER = f"{PAGE}_selected"
@@ -28,14 +29,14 @@ def operation_row() -> Callable[[dict], dict]:
         return {
             "ID": operation["id"],
             head["priority"]: operation["priority_label"],
-            head["due_at"]: components.local_time(operation["due_at"])[5:16],
+            head["due_at"]: timestamps.local_time(operation["due_at"])[5:16],
             common.OVERDUE: common.OVERDUE if operation["overdue"] else "",
             head["op_type"]: operation["type_label"],
             "予約ID": operation["reservation_code"],
             requester: operation["requester_name"],
             head["status"]: operation["status_label"],
             head["assignee_id"]: operation["assignee_name"] or "",
-            "発生日時": components.local_time(operation["created_at"])[5:16],
+            "発生日時": timestamps.local_time(operation["created_at"])[5:16],
             head["reason"]: operation["reason"],
         }
 
@@ -45,11 +46,11 @@ def operation_row() -> Callable[[dict], dict]:
 def filters() -> dict:
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
-        priority = components.code_select("優先度", common.vocab()["priorities"], f"{PAGE}_priority")
+        priority = pickers.code_select("優先度", common.vocab()["priorities"], f"{PAGE}_priority")
     with columns[1]:
-        status = components.code_select("対応状況", common.vocab()["operation_statuses"], f"{PAGE}_status")
+        status = pickers.code_select("対応状況", common.vocab()["operation_statuses"], f"{PAGE}_status")
     with columns[2]:
-        op_type = components.code_select("種別", common.vocab()["operation_types"], f"{PAGE}_type")
+        op_type = pickers.code_select("種別", common.vocab()["operation_types"], f"{PAGE}_type")
     with columns[3]:
         history = st.checkbox("対応済みも表示（新しい順）", key=f"{PAGE}_history")
     return {"priority": priority, "status": status, "op_type": op_type, "include_resolved": history or None}
@@ -58,7 +59,7 @@ def filters() -> dict:
 URGENT_SHOWN = 20  # the 緊急 operations the announcement looks at (the queue's most urgent first)
 KNOWN = f"{PAGE}_urgent_known"  # the 緊急 operations the person has seen announced or were there when they came
 TOASTED = f"{PAGE}_urgent_toasted"
-CLICKS_SEEN = f"{PAGE}_clicks_seen"  # the list's row clicks (components.record_table) the whole page has opened
+CLICKS_SEEN = f"{PAGE}_clicks_seen"  # the list's row clicks (tables.record_table) the whole page has opened
 ALERT_ICON = ":material/notification_important:"
 
 
@@ -96,7 +97,7 @@ def live_queue(filters: dict) -> dict:
     if st.session_state.get(f"{PAGE}_clicks", 0) != st.session_state.get(CLICKS_SEEN, 0):
         st.rerun()
     announce_urgent()
-    listed = components.paginated_table(
+    listed = tables.paginated_table(
         PAGE,
         reservations_api.live_operations,
         operation_row(),
@@ -112,7 +113,7 @@ def live_queue(filters: dict) -> dict:
 def pick_operation(shown: list[dict]) -> dict | None:
     by_id = {operation["id"]: operation for operation in shown}
     shown_as = {i: common.operation_label(operation) for i, operation in by_id.items()}
-    chosen = components.record_picker("対応する手動対応", shown_as, PICKER, placeholder="手動対応を選択")
+    chosen = pickers.record_picker("対応する手動対応", shown_as, PICKER, placeholder="手動対応を選択")
     return by_id.get(chosen)
 
 
@@ -130,7 +131,7 @@ def assign_form(user: dict, operation: dict) -> None:
         )
         submitted = st.form_submit_button("担当者を設定")
     if submitted:
-        components.act(
+        writes.act(
             PAGE,
             lambda: reservations_api.assign_operation(operation["id"], assignee),
             f"担当者を「{labels.plain(people[assignee])}」にしました。",
@@ -160,7 +161,7 @@ def notice_form(operation: dict, reservation: dict) -> None:
         ).strip()
         submitted = st.form_submit_button("メールで送信")
     if submitted:  # sent, the operation is settled and the form gone
-        components.act(
+        writes.act(
             PAGE,
             lambda: reservations_api.send_notice_by_email(operation["id"], email),
             f"{operation['reservation_code']} の届かなかったお知らせをメールで送信しました。",
@@ -171,8 +172,8 @@ def summary(operation: dict, reservation: dict) -> None:
     st.subheader(common.operation_label(operation))
     common.priority_badge(operation)
     common.status_badge(reservation)
-    due = components.local_time(operation["due_at"])[:16]
-    desired = components.local_time(reservation["desired_at"])[:16]
+    due = timestamps.local_time(operation["due_at"])[:16]
+    desired = timestamps.local_time(reservation["desired_at"])[:16]
     late = "（超過）" if operation["overdue"] else f"（{remaining(operation['due_at'])}）"
     lines = [
         f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}",
@@ -197,7 +198,7 @@ def work_on(user: dict, operation: dict) -> None:
     reservation = reservations_api.get_reservation(operation["reservation_code"])
     summary(operation, reservation)
     if operation["status"] == "resolved":
-        when = components.local_time(operation["resolved_at"])
+        when = timestamps.local_time(operation["resolved_at"])
         st.caption(f"{when} に {operation['resolved_by']} が対応済みにしました: {operation['resolution']}")
     elif common.may_operate(user):
         common.paging_panel(
@@ -221,7 +222,7 @@ def work_on(user: dict, operation: dict) -> None:
 
 user = auth.require_page(__file__)
 st.title("手動対応キュー")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 st.session_state[CLICKS_SEEN] = st.session_state.get(f"{PAGE}_clicks", 0)
 listed = live_queue(filters())
 chosen = pick_operation(listed["items"]) if listed["items"] else None

@@ -10,8 +10,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, forms, labels, reservations_api
+from dashboards import auth, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.components import kpi, pickers, tables, timestamps, writes
 from dashboards.fields import Field
 
 PAGE = "reservations_support"
@@ -23,8 +24,8 @@ LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "status": (f"{PAGE}_status", str),
     "received_from": (f"{PAGE}_received_from", date.fromisoformat),
     "received_to": (f"{PAGE}_received_to", date.fromisoformat),
-    "responded": (f"{PAGE}_responded", components.flag),
-    "rated": (f"{PAGE}_rated", components.flag),
+    "responded": (f"{PAGE}_responded", kpi.flag),
+    "rated": (f"{PAGE}_rated", kpi.flag),
 }
 
 
@@ -36,7 +37,7 @@ def inquiry_row() -> Callable[[dict], dict]:
         minutes = inquiry["first_response_minutes"]
         return {
             "ID": inquiry["id"],
-            head["received_at"]: components.local_time(inquiry["received_at"])[:16],
+            head["received_at"]: timestamps.local_time(inquiry["received_at"])[:16],
             head["channel"]: inquiry["channel_label"],
             head["requester_type"]: inquiry["requester_type_label"],
             head["requester"]: inquiry["requester"],
@@ -44,7 +45,7 @@ def inquiry_row() -> Callable[[dict], dict]:
             head["question"]: inquiry["question"],
             head["status"]: inquiry["status_label"],
             "初回応答時間（分）": "" if minutes is None else f"{minutes:g}",
-            head["resolved_at"]: components.local_time(inquiry["resolved_at"])[:16],
+            head["resolved_at"]: timestamps.local_time(inquiry["resolved_at"])[:16],
             head["satisfaction"]: "" if inquiry["satisfaction"] is None else str(inquiry["satisfaction"]),
             head["answer"]: inquiry["answer"],
             head["created_by"]: inquiry["created_by"],
@@ -141,7 +142,7 @@ def new_inquiry() -> None:
             for problem in found:
                 st.error(problem)
             if not found:
-                components.act(
+                writes.act(
                     PAGE,
                     lambda: reservations_api.create_inquiry(body),
                     f"{body['requester']} の問い合わせを記録しました。",
@@ -152,22 +153,22 @@ def new_inquiry() -> None:
 def figures() -> None:
     """§7.3.1's figures: each card opens this list on the rows it is taken over."""
     shown = reservations_api.support_figures()
-    components.figures_stamp(shown)
+    kpi.figures_stamp(shown)
     for column, figure in zip(st.columns(len(shown)), shown, strict=True):
         with column:
-            components.figure_card(figure)
+            kpi.figure_card(figure)
 
 
 def filters() -> dict[str, Any]:
-    components.linked_filters(PAGE, LINKED)
+    kpi.linked_filters(PAGE, LINKED)
     vocabulary = common.vocab()
     columns = st.columns(3)
     with columns[0]:
-        channel = components.code_select("チャネル", vocabulary["inquiry_channels"], f"{PAGE}_channel")
+        channel = pickers.code_select("チャネル", vocabulary["inquiry_channels"], f"{PAGE}_channel")
     with columns[1]:
-        kind = components.code_select("問い合わせ元", vocabulary["inquiry_requester_types"], f"{PAGE}_kind")
+        kind = pickers.code_select("問い合わせ元", vocabulary["inquiry_requester_types"], f"{PAGE}_kind")
     with columns[2]:
-        status = components.code_select("対応状況", vocabulary["inquiry_statuses"], f"{PAGE}_status")
+        status = pickers.code_select("対応状況", vocabulary["inquiry_statuses"], f"{PAGE}_status")
     days = st.columns([1, 1, 2], vertical_alignment="bottom")
     received_from = days[0].date_input("受付日（から）", value=None, key=f"{PAGE}_received_from")
     received_to = days[1].date_input("受付日（まで）", value=None, key=f"{PAGE}_received_to")
@@ -203,7 +204,7 @@ def satisfaction(key: str, current: int | None) -> int | None:
 
 def stored_moment(inquiry: dict, name: str, key: str) -> str | None:
     """An optional moment of the inquiry, on the one it has."""
-    stored = inquiry[name] and components.local_datetime(inquiry[name])
+    stored = inquiry[name] and timestamps.local_datetime(inquiry[name])
     return common.moment(key, inquiry_field(name).label, stored or None, optional=True)
 
 
@@ -225,7 +226,7 @@ def work_form(inquiry: dict) -> None:
         for problem in found:
             st.error(problem)
         if not found:
-            components.act(
+            writes.act(
                 PAGE,
                 lambda: reservations_api.update_inquiry(inquiry["id"], changes),
                 f"問い合わせ #{inquiry['id']} を更新しました。",
@@ -240,11 +241,11 @@ def survey_form(inquiry: dict) -> None:
     key = f"{PAGE}_survey_{inquiry['id']}"
     channels = common.vocab()["survey_channels"]
     if inquiry["survey_sent_at"]:
-        st.caption(f"アンケートを {components.local_time(inquiry['survey_sent_at'])[:16]} に送信済みです（回答待ち）。")
+        st.caption(f"アンケートを {timestamps.local_time(inquiry['survey_sent_at'])[:16]} に送信済みです（回答待ち）。")
     columns = st.columns([1, 2], vertical_alignment="bottom")
     channel = columns[0].selectbox("送信方法", list(channels), format_func=channels.__getitem__, key=f"{key}_channel")
     if columns[1].button("満足度アンケートを送信", key=f"{key}_send"):
-        components.act(
+        writes.act(
             PAGE,
             lambda: reservations_api.send_survey(inquiry["id"], channel),
             f"問い合わせ #{inquiry['id']} の満足度アンケートを{channels[channel]}で送信しました。",
@@ -253,7 +254,7 @@ def survey_form(inquiry: dict) -> None:
 
 def work_on(shown: list[dict]) -> None:
     by_id = {inquiry["id"]: inquiry for inquiry in shown}
-    chosen = components.record_picker(
+    chosen = pickers.record_picker(
         "対応する問い合わせ",
         {i: f"#{i} {inquiry['requester']}" for i, inquiry in by_id.items()},
         PICKER,
@@ -270,10 +271,10 @@ def work_on(shown: list[dict]) -> None:
 
 auth.require_page(__file__)
 st.title("問い合わせ対応")
-components.show_flash(PAGE)
+writes.show_flash(PAGE)
 figures()
 new_inquiry()
-listed = components.paginated_table(
+listed = tables.paginated_table(
     PAGE,
     reservations_api.list_inquiries,
     inquiry_row(),

@@ -1,0 +1,40 @@
+"""A page's frame: section_home is a section's 概要 page. shown_when_open(label, key=...) is an expander whose content
+is built only while it is open (a list of twenty groups each with its table costs nothing for the groups left shut).
+job_progress is a running job's progress bar.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from dashboards import auth, labels, sections
+
+
+@contextmanager
+def shown_when_open(label: str, *, key: str, icon: str | None = None) -> Iterator[bool]:
+    """An expander that says whether it is open: its content is for the page to build only then, so the rows of a
+    shut one are neither read nor sent. Opening or shutting it reruns the page (Streamlit keeps its state under
+    `key`)."""
+    section = st.expander(label, icon=icon, key=key, on_change="rerun")
+    with section:
+        yield bool(section.open)
+
+
+def section_home(page_file: str) -> None:
+    """A section's 概要 page: what the section is for and the role the signed-in user has in it."""
+    user = auth.require_page(page_file)
+    section, _ = sections.find_page(page_file)
+    st.title(section.label)
+    st.write(section.summary)
+    grant = sections.grants_by_domain(user).get(section.domain)
+    if grant:
+        st.info(f"この区分でのあなたの役割: **{labels.role_text(grant)}**")
+    else:
+        st.info("プラットフォーム管理者として、この区分のすべての画面を表示できます。")
+    st.caption(f"{section.label}の各画面は、{section.label}の機能の開発とともにこの区分に追加されます。")
+
+
+def job_progress(status: str, done: int, total: int, unit: str = "行") -> None:
+    """A running job's progress bar, e.g. 取込中: 1,200 / 5,000行."""
+    st.progress(done / total if total else 0.0, text=f"{status}: {done:,} / {total:,}{unit}")

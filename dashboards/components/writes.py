@@ -1,0 +1,82 @@
+"""Writes: act(page_key, call, success, changed=..., form=...) runs one write and reruns with the success message
+(show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
+nothing changed; a create form named by `form` starts empty again after its save (forms.py); confirm_then_act is
+the same behind a tick box, for what cannot be undone. show_errors shows a form's own validation errors first;
+api_error shows an ApiError (with the fields or CSV columns it names).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from dashboards import api, forms
+
+NO_CHANGES = "変更はありません。"
+
+
+def flash(page_key: str, message: str) -> None:
+    """Keep a success message to show after the rerun that follows a write."""
+    st.session_state[f"{page_key}_flash"] = message
+
+
+def show_flash(page_key: str) -> None:
+    message = st.session_state.pop(f"{page_key}_flash", None)
+    if message:
+        st.success(message)
+
+
+def show_errors(errors: list[str]) -> bool:
+    """Show validation errors; True when there were any."""
+    for error in errors:
+        st.error(error)
+    return bool(errors)
+
+
+def api_error(exc: api.ApiError) -> None:
+    """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing (a CSV's
+    refusal, rule "columns", names them as the file's header does; a refused input's details name each field in
+    words, `label`)."""
+    if isinstance(exc.details, dict) and exc.details.get("rule") == "columns" and exc.details.get("missing"):
+        st.error(f"{exc.message}（不足している列: {'、'.join(map(str, exc.details['missing']))}）")
+        return
+    details = exc.details if isinstance(exc.details, list) else []
+    fields = dict.fromkeys(d["label"] for d in details if isinstance(d, dict) and d.get("label"))
+    st.error(f"{exc.message}（{'、'.join(fields)}）" if fields else exc.message)
+
+
+def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:
+    """Run one write; on success keep the message for after the rerun and rerun, else show the API's refusal.
+
+    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the create
+    form that sent it, which starts empty again once the write succeeded (forms.clear).
+    """
+    if not changed:
+        st.info(NO_CHANGES)
+        return
+    try:
+        call()
+    except api.ApiError as exc:
+        api_error(exc)
+        return
+    if form is not None:
+        forms.clear(form)
+    flash(page_key, success)
+    st.rerun()
+
+
+def confirm_then_act(
+    page_key: str,
+    key: str,
+    *,
+    confirm: str,
+    label: str,
+    call: Callable[[], Any],
+    success: str,
+    icon: str | None = None,
+    help: str | None = None,
+) -> None:
+    """A button that stays disabled until its tick box (key `{key}_ok`) is ticked, then runs the write like act()."""
+    confirmed = st.checkbox(confirm, key=f"{key}_ok", help=help)
+    if st.button(label, key=key, disabled=not confirmed, icon=icon):
+        act(page_key, call, success)
