@@ -1,13 +1,16 @@
 """The API server: uvicorn with the service's fixed options, so what the benches and tests measure is what runs in
 production.
 
-- No proxy headers: forwarded headers are believed only from APP_TRUSTED_PROXIES (service/main.py). - No uvicorn access
-log: the service writes its own (`metrics.log_failures_only`). - No Server header: the software and its version are not
-advertised. - `gc.freeze` after start-up: each full collection would otherwise walk half a million long-lived objects, a
-pause of a tenth of a second or more. - KEEP_ALIVE_SECONDS is longer than clients keep theirs (httpx: 5 s): with equal
-times a client could send on a connection the server was closing ("cannot connect").
+- No proxy headers: forwarded headers are believed only from APP_TRUSTED_PROXIES (service/main.py).
+- No uvicorn access log: the service writes its own (`metrics.log_failures_only`).
+- No Server header: the software and its version are not advertised.
+- `gc.freeze` after start-up: each full collection would otherwise walk half a million long-lived objects, a pause of a
+  tenth of a second or more.
+- KEEP_ALIVE_SECONDS is longer than clients keep theirs (httpx: 5 s): with equal times a client could send on a
+  connection the server was closing ("cannot connect").
 
-python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]"""
+python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]
+"""
 
 import argparse
 import gc

@@ -1,13 +1,16 @@
 """入退管理 API: the spec's appendix A paths for stations and staff, and /entry-logs/* for the admin pages.
 
-Scan (POST /entry-exit-logs) beyond appendix A: - `nurseryId` is optional; when sent it must be the station token's
-nursery (else 422 nursery_mismatch). - `clientScanId` makes a scan idempotent: sent again, the first result comes back
-(200, duplicate=true). The answer's `clientScanId` is that of the log it returns, so a station tells its own replayed
-request from a double scan. - `scannedAt` and `sentAt`: see scans.scan_time; the station's reading is kept
-(`stationTime`) where it is off by more than a minute. - The same parent and type within 10 seconds is a double scan:
-200 with the earlier log and duplicate=true. DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body
-guard does not read DELETE bodies); `physical=true` is for the 入退管理 管理者 role (and platform admins) only
-(SEC-006)."""
+Scan (POST /entry-exit-logs) beyond appendix A:
+- `nurseryId` is optional; when sent it must be the station token's nursery (else 422 nursery_mismatch).
+- `clientScanId` makes a scan idempotent: sent again, the first result comes back (200, duplicate=true). The answer's
+  `clientScanId` is that of the log it returns, so a station tells its own replayed request from a double scan.
+- `scannedAt` and `sentAt`: see scans.scan_time; the station's reading is kept (`stationTime`) where it is off by more
+  than a minute.
+- The same parent and type within 10 seconds is a double scan: 200 with the earlier log and duplicate=true.
+
+DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard does not read DELETE bodies);
+`physical=true` is for the 入退管理 管理者 role (and platform admins) only (SEC-006).
+"""
 
 from datetime import date
 from typing import Annotated

@@ -1,16 +1,19 @@
 """Failed-attempt counting for any login (an account, a nursery code).
 
 - A known device (a valid device token for its key, OWASP's device cookies) is held to its own lock only, so failures
-from anywhere else cannot lock a person's own browser or station out. - An unknown device's key locks after
-`login_max_failures` failures in a row, for `login_lockout_minutes`. Every change is one atomic upsert or conditional
-update, so parallel attempts can neither lose a failure nor slip a success past a lock just set. - A key failing from
-`login_spread_addresses` distinct addresses is not locked, which would refuse its owner: its unknown devices wait
-instead (429 with Retry-After), a second after its first failure, doubling up to `login_delay_max_seconds`. - A client
-address spraying one password over many keys is throttled by a leaky bucket of distinct keys (up to
-`login_address_max_failures`); a success does not empty it (one good account cannot reset it). Its row is updated under
-a row lock, so parallel failures count exactly. - Refusals before the password check write nothing; the failure that
-sets a lock, throttle or wait says so in its audit record. The beat purges counters untouched for `FORGET_AFTER` holding
-no lock or wait."""
+  from anywhere else cannot lock a person's own browser or station out.
+- An unknown device's key locks after `login_max_failures` failures in a row, for `login_lockout_minutes`. Every change
+  is one atomic upsert or conditional update, so parallel attempts can neither lose a failure nor slip a success past a
+  lock just set.
+- A key failing from `login_spread_addresses` distinct addresses is not locked, which would refuse its owner: its
+  unknown devices wait instead (429 with Retry-After), a second after its first failure, doubling up to
+  `login_delay_max_seconds`.
+- A client address spraying one password over many keys is throttled by a leaky bucket of distinct keys (up to
+  `login_address_max_failures`); a success does not empty it (one good account cannot reset it). Its row is updated
+  under a row lock, so parallel failures count exactly.
+- Refusals before the password check write nothing; the failure that sets a lock, throttle or wait says so in its audit
+  record. The beat purges counters untouched for `FORGET_AFTER` holding no lock or wait.
+"""
 
 import math
 import secrets

@@ -1,10 +1,12 @@
 """What an e-mail or a Slack post says, built once as a `Document` and written for each reader's program: `text`
 (text/plain, the row's body), `html` (text/html) and `slack` (mrkdwn).
 
-- `text`: a link is its address, never run into the words after it (a space comes between). - `html`: every value
-escaped with `html.escape`. - `slack`: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a
-person typed becomes a mention or a link; a link's address escaped the same way and a `|` in it percent-encoded. A
-`Mention` is the one mention a post makes: `<@U…>` there, `@name` in every other form."""
+- `text`: a link is its address, never run into the words after it (a space comes between).
+- `html`: every value escaped with `html.escape`.
+- `slack`: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed becomes a mention or
+  a link; a link's address escaped the same way and a `|` in it percent-encoded. A `Mention` is the one mention a post
+  makes: `<@U…>` there, `@name` in every other form.
+"""
 
 import html as html_escaping
 from collections.abc import Iterable, Mapping

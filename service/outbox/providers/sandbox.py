@@ -1,14 +1,16 @@
 """Sandbox providers: record every message under APP_DATA_DIR/sandbox/<channel>.jsonl and simulate the outcome offline.
 
-Outcomes are deterministic by recipient: - Twilio's magic test numbers (+15005550001, ...02, ...03, ...04, ...09) on the
-channels that reach a phone, and any recipient containing "invalid", fail permanently; - "flakyN" in a recipient
-(flaky2@example.jp) or +1500555080N fails transiently on its first N attempts; - a voice call's answer is
-payload["sandbox_outcome"], else drawn from APP_SANDBOX_VOICE_ODDS seeded by the outbox id; "machine" answers with a
-greeting that reads as a yes ("お待ちしております") to a reader of the words alone; a call asking for a key is answered
-by a person, its TwiML logged for a test to press the key.
+Outcomes are deterministic by recipient:
+- Twilio's magic test numbers (+15005550001, ...02, ...03, ...04, ...09) on the channels that reach a phone, and any
+  recipient containing "invalid", fail permanently;
+- "flakyN" in a recipient (flaky2@example.jp) or +1500555080N fails transiently on its first N attempts;
+- a voice call's answer is payload["sandbox_outcome"], else drawn from APP_SANDBOX_VOICE_ODDS seeded by the outbox
+  id; "machine" answers with a greeting that reads as a yes ("お待ちしております") to a reader of the words alone; a
+  call asking for a key is answered by a person, its TwiML logged for a test to press the key.
 
 Like the real providers, the email, payment and voice sandboxes dedupe by idempotency key: a resend gets the first
-answer back, logged as "replayed", so one payment never has two checkout sessions. SMS and Slack take no key."""
+answer back, logged as "replayed", so one payment never has two checkout sessions. SMS and Slack take no key.
+"""
 
 import hashlib
 import json
