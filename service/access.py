@@ -1,11 +1,5 @@
 """Who the caller is by address: the dashboards' hop, and the network access rules (fleet §5.1 ALLOWED_HOSTS /
-ALLOWED_IPS, the reservations console's internal networks).
-
-The caller's address is the one `service.main` settled on: the socket peer, or what a trusted proxy forwarded
-(APP_TRUSTED_PROXIES), or, on a request from the dashboards (DashboardsHop: it carries APP_DASHBOARDS_KEY), the
-browser's address they forward. Networks and host names are parsed once, when the rule is built; a check is a few
-comparisons. An empty rule lets everyone in.
-"""
+ALLOWED_IPS, the reservations console's internal networks). Networks are parsed once; an empty rule lets everyone in."""
 
 import hmac
 from collections.abc import Callable
@@ -24,8 +18,6 @@ from service.networks import parse_networks, split_list
 
 @dataclass(frozen=True, slots=True)
 class NetworkRule:
-    """Client networks allowed in; no networks means no restriction."""
-
     networks: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @classmethod
@@ -44,7 +36,7 @@ class NetworkRule:
 
 @dataclass(frozen=True, slots=True)
 class HostRule:
-    """Host names the service answers to (`*.example.jp` matches its subdomains); none means any."""
+    """`*.example.jp` matches its subdomains."""
 
     names: frozenset[str] = frozenset()
     suffixes: tuple[str, ...] = ()
@@ -65,7 +57,7 @@ class HostRule:
 
 
 def _host_name(header: str) -> str:
-    """The Host header without its port ("[::1]:8000" → "[::1]", "tms.example.jp:443" → "tms.example.jp")."""
+    """ "[::1]:8000" → "[::1]", "tms.example.jp:443" → "tms.example.jp"."""
     header = header.lower()
     if header.startswith("["):
         return header.split("]", 1)[0] + "]"
@@ -82,7 +74,6 @@ def scope_client(scope: Scope) -> str | None:
 
 
 def scope_header(scope: Scope, wanted: bytes) -> str | None:
-    """A request header's value (its first one), by its lower-case name."""
     for name, value in scope.get("headers", ()):
         if name == wanted:
             return value.decode("latin-1")
@@ -90,17 +81,13 @@ def scope_header(scope: Scope, wanted: bytes) -> str | None:
 
 
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # APP_DASHBOARDS_KEY: the request comes from the dashboards
-DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"  # the address of the browser the dashboards call for
+DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"
 
 
 class DashboardsHop:
-    """ASGI wrapper: a request carrying the dashboards' key is known by the browser address they forward.
-
-    Every person's calls reach the API from the dashboards' server; with the key (compared in constant time) the
-    forwarded address becomes the request's client, so the login throttle, the access rules and the audit log see the
-    person's address. Without the key, with a wrong one or with a forwarded value that is not an IP address, the
-    forwarded header is ignored and the request keeps its own address.
-    """
+    """With the key (compared in constant time) the browser address the dashboards forward becomes the request's client,
+    so the login throttle, the access rules and the audit log see the person's address. Without it, with a wrong one or
+    a value that is no IP address, the header is ignored."""
 
     def __init__(self, app: ASGIApp, *, key: str) -> None:
         self.app, self.key = app, key.encode()
@@ -123,7 +110,6 @@ class DashboardsHop:
 
 
 def dashboards_hop(app: ASGIApp, settings) -> ASGIApp:
-    """`app` believing the browser address the dashboards forward, or `app` itself without APP_DASHBOARDS_KEY."""
     return DashboardsHop(app, key=settings.dashboards_key) if settings.dashboards_key else app
 
 
@@ -132,16 +118,12 @@ ADDRESS_MESSAGE = "このネットワークからはアクセスできません"
 
 
 def address_refused(rule: str = "allowed_ips") -> JSONResponse:
-    """403 in the common error shape, naming the setting whose networks the caller is outside of."""
     return error_response(403, "address_not_allowed", ADDRESS_MESSAGE, {"rule": rule})
 
 
 class AccessGuard:
-    """ASGI wrapper refusing requests to a host not in ALLOWED_HOSTS (400) or from outside ALLOWED_IPS (403).
-
-    It sits right behind the forwarded-header handling, ahead of the middleware stack, so every route (API, /metrics,
-    /mcp) is covered. Lifespan events pass through.
-    """
+    """Refuses a host not in ALLOWED_HOSTS (400) or a caller outside ALLOWED_IPS (403). Ahead of the middleware stack,
+    so every route (API, /metrics, /mcp) is covered."""
 
     def __init__(self, app: ASGIApp, *, hosts: HostRule, networks: NetworkRule) -> None:
         self.app, self.hosts, self.networks = app, hosts, networks
@@ -161,7 +143,6 @@ class AccessGuard:
 
 
 def access_guard(app: ASGIApp, settings) -> ASGIApp:
-    """`app` behind APP_ALLOWED_HOSTS / APP_ALLOWED_IPS, or `app` itself when neither is set (the default)."""
     if not (settings.allowed_hosts or settings.allowed_ips):
         return app
     return AccessGuard(app, hosts=HostRule.of(settings.allowed_hosts), networks=NetworkRule.of(settings.allowed_ips))
@@ -173,8 +154,6 @@ def _rule_of(setting: str) -> NetworkRule:
 
 
 def require_network(setting: str) -> Callable[[Request], None]:
-    """A route dependency admitting only callers from the networks in the named setting (empty: everyone)."""
-
     def check(request: Request) -> None:
         if not _rule_of(getattr(get_settings(), setting)).admits(request.client.host if request.client else None):
             raise Forbidden(ADDRESS_MESSAGE, code="address_not_allowed", details={"rule": setting})

@@ -1,6 +1,5 @@
-"""The API's documentation page: Swagger UI at /api/docs, its script, styles and icon served by the service itself
-(the copies in the pinned fastapi-offline package), so it loads on a network without internet and behind a proxy
-that forwards only /api/ and /mcp. No ReDoc: its bundle fetches its logo from cdn.redoc.ly."""
+"""Swagger UI at /api/docs with its assets served by the service (fastapi-offline), so it loads without internet and
+behind a proxy forwarding only /api/ and /mcp. No ReDoc: its bundle fetches its logo from cdn.redoc.ly."""
 
 from pathlib import Path
 
@@ -16,12 +15,11 @@ ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve Swagger UI and its assets; FastAPI's own /docs and /redoc, which load theirs from a CDN, stay off."""
     app.mount(ASSETS_PATH, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")  # a prefix a proxy strips, if any
+        root = request.scope.get("root_path", "")
         assets = f"{root}{ASSETS_PATH}"
         return get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}",

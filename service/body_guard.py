@@ -1,5 +1,5 @@
-"""The body guard, as pure ASGI middleware: a request's head read once (its request id), its body read within its
-limit (upload endpoints' larger ones for a signed-in caller), NUL bytes refused before any handler sees them."""
+"""The body guard, as pure ASGI middleware: a body read within its limit, NUL bytes refused before any handler sees
+them."""
 
 import json
 from collections.abc import Callable
@@ -25,7 +25,7 @@ from service.response_headers import with_response_headers
 
 TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
 NUL_BYTE = "NUL文字は使用できません"
-# Paths whose protocol answers bad input in its own shape (the MCP endpoint: tool errors); they refuse NUL themselves.
+# Paths whose protocol answers bad input in its own shape (MCP tool errors); they refuse NUL themselves.
 OWN_NUL_CHECK: set[str] = set()
 TOO_LARGE = "リクエストが大きすぎます"
 BODILESS = ("GET", "HEAD", "DELETE", "OPTIONS")
@@ -35,13 +35,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _new_request_id() -> str:
-    """32 hex digits; unique, not secret (the random module reseeds itself in a forked worker)."""
+    """Unique, not secret (the random module reseeds itself in a forked worker)."""
     return getrandbits(128).to_bytes(16).hex()
 
 
 @dataclass(slots=True)
 class RequestHead:
-    """What the guard reads from a request's headers, in one pass over them (this runs on every request)."""
+    """In one pass over the headers: this runs on every request."""
 
     request_id: str
     content_type: bytes
@@ -69,7 +69,7 @@ class RequestHead:
 
 
 def upload_limit(setting: str) -> Callable[[F], F]:
-    """Mark an upload endpoint: a signed-in caller may send it a body up to the named setting (bytes)."""
+    """A signed-in caller may send it a body up to the named setting (bytes)."""
 
     def mark(endpoint: F) -> F:
         setattr(endpoint, UPLOAD_LIMIT, setting)
@@ -79,7 +79,6 @@ def upload_limit(setting: str) -> Callable[[F], F]:
 
 
 def upload_routes(routes: list[Any], settings: Settings) -> tuple[tuple[RouteContext, int], ...]:
-    """The routes (included routers' too) marked with `upload_limit`, each with its limit in bytes."""
     marked = (
         route
         for route in iter_route_contexts(routes)
@@ -89,7 +88,6 @@ def upload_routes(routes: list[Any], settings: Settings) -> tuple[tuple[RouteCon
 
 
 def signed_in(scope: Scope, authorization: str) -> bool:
-    """Whether the Authorization header carries a token the routes' own authentication accepts."""
     scheme, token = get_authorization_scheme_param(authorization)
     if scheme.lower() != "bearer" or not token:
         return False
@@ -102,12 +100,9 @@ def signed_in(scope: Scope, authorization: str) -> bool:
 
 
 class BodyGuard:
-    """Reads a request's body within its limit and refuses NUL bytes (400 nul_byte, 413 payload_too_large).
-
-    The limit is decided before anything is read, whatever the content type says: max_body_bytes, unless the route
-    is an upload endpoint (`upload_limit`) and the caller is signed in. Only a body that may exceed max_body_bytes (a
-    larger declared length, or none) from a caller with an Authorization header is looked at further, so an ordinary
-    request costs what it did and an anonymous one never gets more than max_body_bytes read.
+    """The limit is decided before anything is read: max_body_bytes, unless the route is an upload endpoint and the
+    caller is signed in. Only a body that may exceed max_body_bytes from a caller with an Authorization header is looked
+    at further, so an ordinary request costs nothing more and an anonymous one never gets more than max_body_bytes read.
     """
 
     def __init__(self) -> None:
@@ -115,7 +110,7 @@ class BodyGuard:
         self.uploads: tuple[tuple[RouteContext, int], ...] | None = None  # read from the app at the first large upload
 
     async def read(self, scope: Scope, receive: Receive, head: RequestHead) -> bytes | None:
-        """The whole body, or None when the client went away; a DomainError when the request breaks a limit."""
+        """None when the client went away."""
         # bytes.find, not `in`: `in` first tries its needle as an integer, raising and clearing a TypeError each time
         if scope.get("query_string", b"").find(b"%00") >= 0 or "\x00" in scope["path"]:
             raise DomainError(NUL_BYTE, code="nul_byte")
@@ -146,14 +141,12 @@ class BodyGuard:
         return body
 
     async def _limit_for(self, scope: Scope, authorization: str) -> int:
-        """The matched upload route's limit when the caller is signed in; max_body_bytes otherwise."""
         limit = self._route_limit(scope)
         if limit > self.max_body and await run_in_threadpool(signed_in, scope, authorization):
             return limit
         return self.max_body
 
     def _route_limit(self, scope: Scope) -> int:
-        """The limit the route matching the request declares (max_body_bytes for any other)."""
         if self.uploads is None:
             self.uploads = upload_routes(scope["app"].routes, get_settings())
         matched = (limit for route, limit in self.uploads if route.matches(scope)[0] is Match.FULL)
@@ -161,8 +154,6 @@ class BodyGuard:
 
 
 class GuardMiddleware:
-    """Rejects oversized bodies and NUL bytes before any handler sees them; tags every response with a request id."""
-
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.guard = BodyGuard()
@@ -206,7 +197,6 @@ async def _send_error(send: Send, status: int, code: str, message: str, request_
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
-    """Hand the already-read body to the app once, then pass through to the real channel (e.g. for disconnects)."""
     sent = False
 
     async def replayed() -> Message:

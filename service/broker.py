@@ -1,16 +1,10 @@
-"""The service's one door to the Celery broker: tasks sent by name after a commit, the queue's length, reachability.
+"""The service's one door to the Celery broker; the service never imports jobs/, it sends tasks by name.
 
-The service never imports jobs/: it sends tasks by name through a bare Celery client configured as the worker is.
-`queue_task` records the work as a PendingTask row in the caller's transaction and sends the task once that commits.
-The row is the task's ledger until the task has run: its message carries the row's id (in its Celery task id,
-`task_id_of`), the worker marks the row started with a lease when it begins the task and deletes it when the task
-ended (jobs/pending_tasks.py: a success, or a failure the task recorded). platform.send_pending_tasks sends again
-every row never sent (the broker was down at the commit, the process died in between), sent but not started after
-APP_PENDING_TASK_GRACE_SECONDS while its message waits in no queue (it was lost: a Redis flush or restart) or whose
-lease (APP_PENDING_TASK_LEASE_SECONDS) ran out (the worker died mid-task). Tasks sent this way must tolerate running
-twice.
-`send_after_commit` is for callers whose own rows already record the work and have their own sweep (the outbox).
-"""
+`queue_task` records a PendingTask row in the caller's transaction and sends the task once that commits; the row is the
+task's ledger until it has run (jobs/pending_tasks.py). platform.send_pending_tasks resends a row never sent, one sent
+but not started after APP_PENDING_TASK_GRACE_SECONDS whose message waits in no queue (a Redis flush or restart), or one
+whose lease ran out (the worker died). Tasks sent this way must tolerate running twice. `send_after_commit` is for
+callers whose own rows already record the work and have their own sweep (the outbox)."""
 
 import json
 import logging
@@ -42,38 +36,35 @@ TASK_ID_PREFIX = "pending-"
 
 
 class PendingTask(Base):
-    """A task a committed transaction asked for that has not run yet: when it was last sent, and while a worker runs
-    it, until when that worker is believed to be at it."""
-
     __tablename__ = "platform_pending_task"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task: Mapped[str] = mapped_column(String(100))
     args: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]  # None: never sent (its send failed, or it was not confirmed)
-    lease_until: Mapped[datetime | None]  # set when a worker started it: past this, the worker is taken for lost
+    sent_at: Mapped[datetime | None]  # its send failed, or it was not confirmed
+    lease_until: Mapped[datetime | None]  # past this, the worker is taken for lost
 
 
 def task_id_of(pending_id: int) -> str:
-    """The Celery task id a pending task's message carries: the row's id and a part unique to this send."""
+    """The row's id and a part unique to this send."""
     return f"{TASK_ID_PREFIX}{pending_id}-{uuid.uuid4().hex[:12]}"
 
 
 def pending_id_of(task_id: str | None) -> int | None:
-    """The pending task a message was sent for (None: a task sent otherwise, by the beat or send_after_commit)."""
+    """None: a task sent otherwise, by the beat or send_after_commit."""
     if not task_id or not task_id.startswith(TASK_ID_PREFIX):
         return None
     number = task_id[len(TASK_ID_PREFIX) :].split("-", 1)[0]
     return int(number) if number.isdigit() else None
 
 
-# How often a worker looks into the queue folder: kombu's 1 s made every task of a chain wait up to a second
+# kombu's 1 s made every task of a chain wait up to a second
 FILESYSTEM_POLLING_SECONDS = 0.1
 
 
 def broker_options(settings: Settings) -> dict:
-    """Redis when configured, else the filesystem transport under the data dir (shared with jobs/celery_app)."""
+    """Shared with jobs/celery_app."""
     if settings.redis_url:
         return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
     folder = settings.broker_dir
@@ -94,7 +85,6 @@ def broker_options(settings: Settings) -> dict:
 
 
 def make_sender(settings: Settings) -> Celery:
-    """A Celery client that only sends tasks by name, each to its class's queue (service/task_queues.py)."""
     sender = Celery("daicho-sender", set_as_current=False)
     sender.conf.update(**broker_options(settings), **celery_routing(), task_serializer="json", accept_content=["json"])
     return sender
@@ -105,11 +95,11 @@ def sender() -> Celery:
     return make_sender(get_settings())
 
 
-Send = tuple[str, list[Any], int | None]  # a task, its arguments, and the pending task it is sent for (or None)
+Send = tuple[str, list[Any], int | None]
 
 
 def send_tasks(tasks: list[Send]) -> None:
-    """Send each (task, args, pending id) over one fail-fast connection; raises when the broker does not take them."""
+    """Raises when the broker does not take them."""
     client = sender()
     with client.connection_for_write(transport_options=FAIL_FAST) as connection:
         for task, args, pending_id in tasks:
@@ -118,12 +108,11 @@ def send_tasks(tasks: list[Send]) -> None:
 
 
 def send_after_commit(db: Session, task: str, *args: Any) -> None:
-    """Send the task once this session commits (best effort: the caller's own rows and sweep cover a lost send)."""
+    """Best effort: the caller's own rows and sweep cover a lost send."""
     db.info.setdefault(AFTER_COMMIT_KEY, {})[(task, args)] = None
 
 
 def queue_task(db: Session, task: str, *args: Any) -> PendingTask:
-    """Record the task in this transaction and send it once the transaction commits; a sweep resends a lost send."""
     pending = PendingTask(task=task, args=list(args))
     db.add(pending)
     db.flush()
@@ -132,8 +121,7 @@ def queue_task(db: Session, task: str, *args: Any) -> PendingTask:
 
 
 def resend_after_commit(db: Session, task: str, *args: Any) -> None:
-    """Send the pending task recorded for (task, args) once this transaction commits: the send its own transaction
-    would have made was lost (its COMMIT went through while its connection dropped)."""
+    """Its own transaction's send was lost: its COMMIT went through while its connection dropped."""
     for row in db.scalars(select(PendingTask).where(PendingTask.task == task)):
         if row.args == list(args):
             db.info.setdefault(AFTER_COMMIT_KEY, {})[(task, args)] = row.id
@@ -165,8 +153,6 @@ def _forget_after_rollback(session: Session) -> None:
 
 
 def send_pending(db: Session, *, now: datetime) -> int:
-    """Send again the pending tasks never sent, sent but not started within the grace, or whose lease ran out;
-    returns how many were sent."""
     grace = timedelta(seconds=get_settings().pending_task_grace_seconds)
     due = or_(
         PendingTask.sent_at.is_(None),
@@ -183,20 +169,18 @@ def send_pending(db: Session, *, now: datetime) -> int:
 
 
 def _lost(rows: Sequence[PendingTask]) -> list[PendingTask]:
-    """The rows to send again: a row sent but not started is lost only when its message waits in no queue (a long
-    backlog of bulk work is not a lost message, and sending it again would only lengthen the backlog)."""
+    """A row sent but not started is lost only when its message waits in no queue: resending a long backlog would
+    lengthen it."""
     unstarted = any(row.sent_at is not None and row.lease_until is None for row in rows)
     waiting = queued_pending_ids() if unstarted else set()
     return [row for row in rows if row.id not in waiting]
 
 
 def queued_pending_ids() -> set[int]:
-    """The pending tasks whose message waits in one of the queues now."""
     return {pending_id for pending_id in map(pending_id_of, _queued_task_ids()) if pending_id is not None}
 
 
 def _queued_task_ids() -> list[str | None]:
-    """The Celery task id of every message waiting in the queues (Redis lists, or the filesystem transport's files)."""
     settings = get_settings()
     if settings.redis_url:
         with _redis(settings) as client:
@@ -208,7 +192,7 @@ def _queued_task_ids() -> list[str | None]:
 
 
 def _read(path: Path) -> bytes:
-    """A message file's bytes (b"" when a worker took it meanwhile)."""
+    """b"" when a worker took it meanwhile."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -216,7 +200,7 @@ def _read(path: Path) -> bytes:
 
 
 def _task_id(payload: bytes | str) -> str | None:
-    """The task id in a kombu message's headers (Celery's message protocol 2)."""
+    """Celery's message protocol 2."""
     try:
         return json.loads(payload).get("headers", {}).get("id")
     except (ValueError, AttributeError):
@@ -224,18 +208,16 @@ def _task_id(payload: bytes | str) -> str | None:
 
 
 def start_pending(db: Session, pending_id: int, *, now: datetime) -> None:
-    """A worker begins the pending task: it holds it for the lease (a copy sent again later takes it over)."""
+    """A copy sent again later takes it over."""
     lease = timedelta(seconds=get_settings().pending_task_lease_seconds)
     db.execute(update(PendingTask).where(PendingTask.id == pending_id).values(lease_until=now + lease))
 
 
 def finish_pending(db: Session, pending_id: int) -> None:
-    """The pending task ran (or failed and recorded why): nothing is left to send again."""
     db.execute(delete(PendingTask).where(PendingTask.id == pending_id))
 
 
 def queue_length(queue: str | None = None) -> int:
-    """Messages waiting in one queue (service/task_queues.py), or in all of them."""
     names = QUEUES if queue is None else (queue,)
     settings = get_settings()
     if settings.redis_url:
@@ -246,7 +228,6 @@ def queue_length(queue: str | None = None) -> int:
 
 
 def broker_reachable() -> bool:
-    """Whether the broker answers (Redis replies to a ping; the filesystem transport's folder exists)."""
     settings = get_settings()
     if settings.redis_url:
         import redis
@@ -263,7 +244,6 @@ def broker_reachable() -> bool:
 
 @contextmanager
 def _redis(settings: Settings) -> Iterator[Any]:
-    """A short-lived Redis client with the probes' timeouts."""
     import redis
 
     client = redis.Redis.from_url(

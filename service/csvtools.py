@@ -1,14 +1,10 @@
-"""CSV in and out: one decoder and one record reader for every import of files from Japanese tools, and one writer
-for every CSV the service writes, which keeps any cell from running as a spreadsheet formula.
+"""CSV in and out for files from and to Japanese tools; no written cell runs as a spreadsheet formula.
 
 The writer quotes every text cell and leaves numbers, dates and times bare (RFC 4180 allows quotes on any field): a
-CSV reader reads the same values either way, and a spreadsheet import that takes a quoted field as text (LibreOffice
-Calc's 「引用符で囲まれたフィールドをテキストとして扱う」) keeps every code whole (a 22-digit 供給地点特定番号, the
-postcode part 0001) while it still reads the bare numbers as numbers and the bare times as dates. No CSV keeps a code
-through a spreadsheet's default import (Excel's double-click reads 0001 as 1 and 22 digits as 3.3E+21) without
-changing what the file says (="0001" is a formula, an apostrophe is shown as written): the lists' Excel download
-(service/exports.py) is the file for spreadsheets.
-"""
+spreadsheet import that takes a quoted field as text (LibreOffice Calc's
+「引用符で囲まれたフィールドをテキストとして扱う」) keeps every code whole (a 22-digit 供給地点特定番号, the postcode
+part 0001). No CSV survives Excel's double-click import (0001 becomes 1) without changing what the file says: the lists'
+Excel download (service/exports.py) is the file for spreadsheets."""
 
 import csv
 import io
@@ -32,16 +28,16 @@ CONTROL_STARTS = frozenset("\t\r")  # a cell starting with one is guarded whatev
 FORMAT = "Cf"  # Unicode format characters (zero-width, bidi controls): invisible, skipped like blanks
 GUARD = "'"
 CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
-UTF8, SHIFT_JIS = "utf-8", "shift_jis"  # the encodings a CSV download is written in
+UTF8, SHIFT_JIS = "utf-8", "shift_jis"
 ENCODER = {UTF8: "utf-8", SHIFT_JIS: "cp932"}  # Shift_JIS as Windows and Excel write it (NEC and IBM extensions)
 CSV_MEDIA_TYPES = {UTF8: "text/csv; charset=utf-8", SHIFT_JIS: "text/csv; charset=Shift_JIS"}
 NOT_SHIFT_JIS = "「{character}」はShift_JISで書けません（UTF-8のCSVかExcel形式でダウンロードしてください）"
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell, in the service's zone
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # in the service's zone
 YES_NO_CELL = "a yes-or-no cell is written in its column's words (exports.declared, exports.yes_no), never True/False"
 
 
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or Shift_JIS (cp932), as exports from Japanese spreadsheets come."""
+    """As exports from Japanese spreadsheets come."""
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
@@ -55,7 +51,7 @@ def decode_csv(data: bytes) -> str:
 
 
 def csv_rows(text: str) -> Iterator[list[str]]:
-    """The records of a decoded CSV; one the csv module cannot read is a 422 naming its row (line) and column."""
+    """One the csv module cannot read is a 422 naming its row (line) and column."""
     lines = text.split("\n")
     reader = csv.reader(io.StringIO(text))
     while True:
@@ -70,7 +66,7 @@ def csv_rows(text: str) -> Iterator[list[str]]:
 
 
 def _unreadable(lines: list[str], first_line: int, line: int, exc: csv.Error) -> ValidationFailed:
-    """The 422 for a record the csv module refused: a lone carriage return, a cell over the size limit."""
+    """A lone carriage return, a cell over the size limit."""
     record = "\n".join(lines[first_line - 1 : line])
     column, reason = _problem(record)
     return ValidationFailed(
@@ -81,7 +77,7 @@ def _unreadable(lines: list[str], first_line: int, line: int, exc: csv.Error) ->
 
 
 def _problem(record: str) -> tuple[int, str]:
-    """The 1-based column of the first unquoted lone CR or over-long cell in one record's text, and what it is."""
+    """1-based."""
     column, length, quoted, limit = 1, 0, False, csv.field_size_limit()
     for index, char in enumerate(record):
         if char == '"':
@@ -110,21 +106,18 @@ def runs_as_formula(text: str) -> bool:
 
 
 def spreadsheet_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text and never runs as a formula: one that could (`runs_as_formula`) gets an
-    apostrophe in front; None is an empty cell."""
+    """One that could (`runs_as_formula`) gets an apostrophe in front; None is an empty cell."""
     text = "" if value is None else str(value)
     return GUARD + text if runs_as_formula(text) else text
 
 
 def spreadsheet_text(cell: str) -> str:
-    """A cell `spreadsheet_safe` wrote, read back as the value it was given: its guarding apostrophe dropped."""
     return cell[1:] if cell[:1] == GUARD and runs_as_formula(cell[1:]) else cell
 
 
 class _Bare(str):
-    """A date's or time's text, written unquoted like a number (a spreadsheet reads a date only from a bare field):
-    the csv module's QUOTE_NONNUMERIC leaves bare whatever counts as a number, which this `__float__` makes it (Python
-    3.12's QUOTE_STRINGS, which quotes only text, says the same directly). Never converted."""
+    """A spreadsheet reads a date only from a bare field: QUOTE_NONNUMERIC leaves bare whatever has `__float__` (Python
+    3.12's QUOTE_STRINGS says the same directly). Never converted."""
 
     def __float__(self) -> float:
         raise TypeError("a date's text is no number")
@@ -134,9 +127,8 @@ EMPTY = _Bare("")
 
 
 def csv_cell(value: Any) -> Any:
-    """A value as the CSV writes it: text guarded (`spreadsheet_safe`) and quoted, a number bare, a date as
-    2026-11-24 and a time as 2026-11-24 07:04:56 bare (in the service's zone), None an empty bare field; True/False
-    refused (a code's mistake: its column's words belong there)."""
+    """A date as 2026-11-24, a time as 2026-11-24 07:04:56 in the service's zone; True/False is refused (its column's
+    words belong there)."""
     if isinstance(value, str):
         return GUARD + value if runs_as_formula(value) else value
     if value is None:
@@ -153,26 +145,23 @@ def csv_cell(value: Any) -> Any:
 
 
 def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:
-    """Write records with CRLF line ends, every cell through `csv_cell`."""
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
 
 
 def csv_lines(rows: Iterable[Iterable[Any]]) -> str:
-    """Records as `write_rows` writes them: the piece a streamed export yields per batch."""
+    """The piece a streamed export yields per batch."""
     out = io.StringIO()
     write_rows(out, rows)
     return out.getvalue()
 
 
 def csv_line(cells: Iterable[Any]) -> str:
-    """One record as `write_rows` writes it."""
     return csv_lines([cells])
 
 
 def encoded(text: str, encoding: str) -> bytes:
-    """A CSV's text in one of ENCODER's encodings; a character Shift_JIS has not is refused by name (422), never
-    replaced."""
+    """A character Shift_JIS has not is refused by name (422), never replaced."""
     try:
         return text.encode(ENCODER[encoding])
     except UnicodeEncodeError as exc:
@@ -185,14 +174,11 @@ def encoded(text: str, encoding: str) -> bytes:
 
 
 def file_start(encoding: str) -> str:
-    """What a CSV file starts with in this encoding: the BOM in UTF-8 (Excel reads UTF-8 only with it), nothing in
-    Shift_JIS."""
+    """Excel reads UTF-8 only with the BOM."""
     return CSV_BOM if encoding == UTF8 else ""
 
 
 def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], encoding: str = UTF8) -> bytes:
-    """A whole CSV file as the service writes every one: UTF-8 with a BOM (or Shift_JIS), CRLF line ends, every cell
-    formula-safe."""
     out = io.StringIO()
     out.write(file_start(encoding))
     write_rows(out, chain([header], rows))

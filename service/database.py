@@ -33,7 +33,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator):
-    """Stores timestamps in UTC and always hands back timezone-aware UTC datetimes."""
+    """Always hands back timezone-aware UTC datetimes."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -53,14 +53,11 @@ class UTCDateTime(TypeDecorator):
 
 
 def to_json(value: Any) -> Any:
-    """The plain JSON form of a value (dates and datetimes as ISO 8601, decimals as exact strings, enums as their
-    values): what every JSON column stores, so what is compared with a stored value is encoded the same way."""
+    """Every JSON column stores this, so what is compared with a stored value is encoded the same way."""
     return to_jsonable_python(value)
 
 
 class JSONType(TypeDecorator):
-    """JSON (JSONB on PostgreSQL) whose values all pass through `to_json` on the way in."""
-
     impl = JSON
     cache_ok = True
     should_evaluate_none = True  # None is stored as JSON null, as plain JSON columns do
@@ -80,8 +77,8 @@ class Base(DeclarativeBase):
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
-    """WAL, foreign keys, a busy timeout, and write-intent transactions: concurrent writers queue instead of failing.
-    A read-only engine refuses every write (query_only) and starts plain transactions that take no write lock."""
+    """Write-intent transactions: concurrent writers queue instead of failing. A read-only engine (query_only) starts
+    plain transactions that take no write lock."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -101,7 +98,6 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
 
 
 def build_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
-    """An engine for the URL; a read-only one refuses every write (PostgreSQL: default_transaction_read_only)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _configure_sqlite(engine, read_only=read_only)
@@ -129,7 +125,7 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 @lru_cache
 def get_read_engine() -> Engine:
-    """The read-only engine of the dashboards' reads on APP_DATABASE_READ_URL (a replica); the primary's when unset."""
+    """The replica on APP_DATABASE_READ_URL; the primary when unset."""
     url = get_settings().database_read_url
     return build_engine(url, read_only=True) if url else get_engine()
 
@@ -143,19 +139,17 @@ READ_REPLICA_MARK = "_daicho_reads_from_replica"
 
 
 def serve_from_read_replica(*endpoints: Callable[..., Any]) -> None:
-    """Mark route endpoints whose requests only read (the dashboards' aggregates and lists): `get_db` gives them a
-    session on the read engine. One declaration, service/routers.py's DASHBOARD_READS, marks them all."""
+    """Their requests only read; service/routers.py's DASHBOARD_READS marks them all."""
     for endpoint in endpoints:
         setattr(endpoint, READ_REPLICA_MARK, True)
 
 
 def reads_from_replica(scope: Mapping[str, Any]) -> bool:
-    """Whether the request's matched route was marked by `serve_from_read_replica`."""
     return getattr(getattr(scope.get("route"), "endpoint", None), READ_REPLICA_MARK, False)
 
 
 def _finish(db: Session, exc: BaseException | None) -> None:
-    """Commit, or roll back on error (an error marked keep_changes still commits, e.g. a counted failed login)."""
+    """An error marked keep_changes still commits (a counted failed login)."""
     try:
         if exc is None or getattr(exc, "keep_changes", False):
             db.commit()
@@ -181,11 +175,8 @@ _request_gates: dict[int, asyncio.Semaphore] = {}
 
 
 def _request_gate() -> asyncio.Semaphore:
-    """Per event loop: how many requests may hold a session at once (one writer on SQLite, the pool size on PostgreSQL).
-
-    Requests wait here, in the event loop, instead of in worker threads: a thread blocked on the SQLite write lock or
-    on an empty pool would otherwise starve the request that holds the lock of the thread it needs to finish.
-    """
+    """Requests wait here, in the event loop, instead of in worker threads: a thread blocked on the SQLite write lock or
+    on an empty pool would otherwise starve the request holding the lock of the thread it needs to finish."""
     loop = asyncio.get_running_loop()
     gate = _request_gates.get(id(loop))
     if gate is None:
@@ -194,7 +185,7 @@ def _request_gate() -> asyncio.Semaphore:
 
 
 def _request_capacity(engine: Engine) -> int:
-    """One on SQLite (one writer); on PostgreSQL the pool's size plus its overflow, less five."""
+    """On PostgreSQL the pool's size plus its overflow, less five."""
     pool = engine.pool
     if engine.dialect.name == "sqlite" or not isinstance(pool, QueuePool):
         return 1
@@ -202,8 +193,7 @@ def _request_capacity(engine: Engine) -> int:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """FastAPI dependency: one session per request, committed at the end of the endpoint, rolled back on error; on
-    the read engine for the routes marked read-only (the caller's identity and tenancy are read there too)."""
+    """On the read engine for routes marked read-only (the caller's identity and tenancy are read there too)."""
     async with _request_gate():
         db = (get_read_sessionmaker() if reads_from_replica(request.scope) else get_sessionmaker())()
         try:
@@ -215,8 +205,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 
 
 def affected_rows(result: Result[Any]) -> int:
-    """How many rows an UPDATE or DELETE matched: Session.execute is typed as returning a Result, and runs such a
-    statement into a CursorResult."""
+    """Session.execute is typed as returning a Result, but runs such a statement into a CursorResult."""
     if not isinstance(result, CursorResult):
         raise TypeError(f"{type(result).__name__} is not the result of an UPDATE or DELETE")
     return result.rowcount

@@ -1,12 +1,8 @@
-"""The SQLite/PostgreSQL differences in one place: one `Dialect` object per database, `SQLITE` and `POSTGRESQL`,
-carrying the few statements that differ (upserts, bulk writes, id lists, local time, notifications, transaction locks,
-a scan's insert-unless-found and heartbeats' update-then-insert). `current()` is the service database's, from the
-settings; `of(bind)` a session's, engine's or connection's. The module-level functions are the same statements for a
-session.
+"""SQLite/PostgreSQL differences in one place: `SQLITE` and `POSTGRESQL` carry the few statements that differ.
+`current()` is the service database's dialect, `of(bind)` a session's, engine's or connection's.
 
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
-moment (exact for zones without DST, such as Asia/Tokyo).
-"""
+moment (exact for zones without DST, such as Asia/Tokyo)."""
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -67,18 +63,14 @@ POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-M
 
 @dataclass(frozen=True, eq=False)
 class InsertUnlessFound:
-    """One row inserted from parameters unless `found` finds rows, and what goes with it (`also`, e.g. its count).
-
-    A dialect answers the rows found (flag `written` false), else the row written (`written` true): `returning` is
-    `found`'s columns. The insert checks `condition` where nothing can change between the caller's own checks and the
-    write (SQLite: write transactions take turns), and `committed_condition` (`condition` and what the caller
-    checked) where the write's snapshot may be newer than the caller's reads (PostgreSQL's READ COMMITTED).
-    """
+    """The rows `found` answer (`written` false), else the row written (`written` true). `committed_condition` is
+    `condition` and what the caller checked, for where the write's snapshot may be newer than the caller's reads
+    (PostgreSQL's READ COMMITTED); on SQLite write transactions take turns, so `condition` suffices."""
 
     found: Select
     order_by: ColumnElement[Any]
-    into: type[Any]  # the mapped class the row goes into
-    values: dict[str, ColumnElement[Any]]  # each column's parameter, or an expression of parameters
+    into: type[Any]
+    values: dict[str, ColumnElement[Any]]
     returning: tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]
     condition: ColumnElement[bool]
     committed_condition: ColumnElement[bool]
@@ -86,18 +78,14 @@ class InsertUnlessFound:
 
 
 class Step(NamedTuple):
-    """One statement of a dialect's write, and whether it answers rows."""
-
     statement: Executable
     answers: bool
 
 
 @dataclass(frozen=True, eq=False)
 class UpdateThenInsert:
-    """Rows of `updated` changed by id, then rows inserted into `inserted`: one write of many rows each (a heartbeat
-    batch's terminal states and their samples). `*_columns` are the rows' keys (an updated row's `id` besides);
-    `*_constants` are columns set to the parameter `now` on every row. An inserted row names every column that has
-    no server default: PostgreSQL's statement applies no Python-side default."""
+    """Rows of `updated` changed by id, then rows inserted into `inserted`, in one write (a heartbeat batch). An
+    inserted row names every column without a server default: PostgreSQL's statement applies no Python-side default."""
 
     updated: Table
     update_columns: tuple[str, ...]
@@ -109,42 +97,39 @@ class UpdateThenInsert:
 
 
 class Bulk(NamedTuple):
-    """A statement with its parameters (a list of them: run once per item)."""
+    """`parameters` may be a list: run once per item."""
 
     statement: Executable
     params: dict[str, Any] | list[dict[str, Any]]
 
 
 class Dialect(ABC):
-    """What one database does its own way; `SQLITE` and `POSTGRESQL` are the two."""
-
     name: ClassVar[str]
     notifies: ClassVar[bool]  # whether LISTEN/NOTIFY reaches the other processes
 
     @abstractmethod
     def insert(self, table: Any) -> Upsert:
-        """The INSERT with on_conflict_do_update / on_conflict_do_nothing (an upsert)."""
+        """Upsert."""
 
     @abstractmethod
     def json_type(self, dialect: EngineDialect) -> TypeEngine:
-        """The type of a JSON column."""
+        """JSON column type."""
 
     @abstractmethod
     def notify(self, db: Session, channel: str, payload: str) -> None:
-        """NOTIFY the channel when the transaction commits."""
+        """NOTIFY on commit."""
 
     @abstractmethod
     def try_lock(self, db: Session, key: int) -> bool:
-        """Take the transaction's lock named by `key` unless another transaction holds it."""
+        """Non-blocking transaction lock."""
 
     @abstractmethod
     def lock(self, db: Session, key: int) -> None:
-        """Take the transaction's lock named by `key`, waiting while another transaction holds it."""
+        """Blocking transaction lock."""
 
     @abstractmethod
     def claimable(self, stmt: Select) -> Select:
-        """A SELECT of rows to claim (a queue's next item) that two transactions at once never both read: each gets
-        rows the other has not claimed."""
+        """Queue rows two concurrent claimers never both read."""
 
     @abstractmethod
     def id_in(self, column: Any, ids: list[int]) -> Any:
@@ -152,71 +137,66 @@ class Dialect(ABC):
 
     @abstractmethod
     def utc_hour(self, column: Any) -> Any:
-        """A UTC timestamp truncated to its hour."""
+        """UTC hour."""
 
     @abstractmethod
     def local_time(self, column: Any, *, at: datetime) -> Any:
-        """A UTC timestamp column as local wall-clock time."""
+        """Local wall-clock time."""
 
     @abstractmethod
     def local_text(self, column: Any, pattern: str, *, at: datetime) -> Any:
-        """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
+        """Local time as text (pattern from POSTGRES_PATTERNS)."""
 
     @abstractmethod
     def local_weekday_hour(self, column: Any, *, at: datetime) -> tuple[Any, Any]:
-        """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
+        """(weekday 0=Monday, hour) in local time."""
 
     @abstractmethod
     def bucket(
         self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
     ) -> tuple[Any, Callable[[Any], str]]:
-        """A UTC timestamp's bucket among consecutive local periods starting at `starts` and labelled `labels` (local
-        dates as `pattern`), as an SQL expression and the function turning its value into the label."""
+        """Bucket among local periods, and the function turning its value into the label."""
 
     @abstractmethod
     def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """Per `key`, the lower median (the middle one; of an even number, the earlier of the middle two) of the
-        spans from `start` to `end` of `rows` (a SELECT of the columns key, start, end and id), as a statement and the
-        function reading a result row's span (exact, as the two timestamps' difference)."""
+        """Per key, the lower median span (the earlier of the middle two), exact, and the function reading it."""
 
     @abstractmethod
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
-        """Insert many rows (a row breaking a unique rule skipped with ignore_conflicts)."""
+        """Bulk insert."""
 
     @abstractmethod
     def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
-        """Update many rows by id, setting `constants` on each too."""
+        """Bulk update by id."""
 
     @abstractmethod
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
-        """The statements doing `write`, run in order in one batch; their answers together are its rows."""
+        """Statements run in order in one batch."""
 
     @abstractmethod
     def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
-        """column among the list given as the statement's parameter `name` (a statement built once, run often)."""
+        """Membership in a list parameter (a statement built once, run often)."""
 
     @abstractmethod
     def update_then_insert(
         self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
     ) -> tuple[Bulk, ...]:
-        """The statements doing `write` for these rows, run in order in one transaction, answering nothing."""
+        """Statements run in order in one transaction."""
 
 
 def _candidate(write: InsertUnlessFound, found: FromClause, condition: ColumnElement[bool]) -> Select:
-    """The row to insert, when `found` (a CTE or a subquery) has no row and the condition holds."""
     values = (value.label(name) for name, value in write.values.items())
     return select(*values).where(~exists().select_from(found), condition)
 
 
 def _record(table: Table, names: Sequence[str]) -> str:
-    """A json_to_recordset column list: `name type, …` of the table's columns."""
     dialect = postgresql.psycopg.dialect()
     return ", ".join(f"{n} {table.c[n].type.compile(dialect)}" for n in names)
 
 
 @cache
 def _json_update_then_insert(write: UpdateThenInsert) -> TextClause:
-    """UPDATE from one JSON document and INSERT from another, in one statement: no per-row parameter work."""
+    """One statement: no per-row parameter work."""
     updated, inserted = write.updated, write.inserted
     assignments = ", ".join(
         [f"{n} = v.{n}" for n in write.update_columns]
@@ -236,7 +216,6 @@ def _json_update_then_insert(write: UpdateThenInsert) -> TextClause:
 
 @cache
 def _each_update(write: UpdateThenInsert) -> Update:
-    """One row's update, run once per row."""
     table = write.updated
     now: BindParameter[datetime] = bindparam("_now")  # typed as each column it is assigned to
     values: dict[str, Any] = {name: bindparam(f"_{name}") for name in write.update_columns}
@@ -249,7 +228,7 @@ def _zone() -> ZoneInfo:
 
 
 def _arrays(dialect: EngineDialect, table: Table, names: list[str]) -> str:
-    """unnest(CAST(:a AS type[]), …): a whole batch of rows as a handful of array parameters."""
+    """A whole batch of rows as a handful of array parameters."""
     return "unnest(" + ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in names) + ")"
 
 
@@ -282,7 +261,7 @@ class PostgreSQL(Dialect):
         return stmt.with_for_update(skip_locked=True)
 
     def id_in(self, column: Any, ids: list[int]) -> Any:
-        """One array parameter: a 10,000-item IN list costs more to plan than to run."""
+        """A 10,000-item IN list costs more to plan than to run."""
         return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
 
     def utc_hour(self, column: Any) -> Any:
@@ -301,19 +280,17 @@ class PostgreSQL(Dialect):
     def bucket(
         self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
     ) -> tuple[Any, Callable[[Any], str]]:
-        """width_bucket over the periods' UTC starts: exact across DST changes, cheap per row."""
+        """Exact across DST changes, cheap per row."""
         bounds = bindparam("bucket_starts", starts, type_=ARRAY(DateTime(timezone=True)))
         return func.width_bucket(column, bounds), lambda index: labels[index - 1]
 
     def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """percentile_disc(0.5), an ordered-set aggregate: one sort per key, no window to run (the interval it answers
-        is one of the spans, exactly)."""
+        """An ordered-set aggregate: one sort per key, no window to run."""
         spans = rows.subquery()
         median = func.percentile_disc(0.5).within_group(spans.c.end - spans.c.start).label("span")
         return select(spans.c.key, median).group_by(spans.c.key), lambda row: row.span
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
-        """INSERT … SELECT FROM unnest(arrays): one statement."""
         names = list(rows[0])
         conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         arrays = _arrays(db.get_bind().dialect, table, names)
@@ -323,7 +300,6 @@ class PostgreSQL(Dialect):
         )
 
     def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
-        """UPDATE … FROM unnest(arrays): one statement."""
         names = [name for name in rows[0] if name != "id"]
         assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])
         arrays = _arrays(db.get_bind().dialect, table, ["id", *names])
@@ -333,8 +309,7 @@ class PostgreSQL(Dialect):
         db.execute(stmt, _columns(rows, ["id", *names]) | {f"const_{n}": v for n, v in constants.items()})
 
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
-        """One statement, one snapshot: the rows found, or the row inserted (a data-modifying CTE) and what goes
-        with it, in one round trip."""
+        """One statement, one snapshot, one round trip (a data-modifying CTE)."""
         found = write.found.cte("found")
         candidate = _candidate(write, found, write.committed_condition)
         inserted = plain_insert(write.into).from_select(list(write.values), candidate).returning(*write.returning)
@@ -348,52 +323,48 @@ class PostgreSQL(Dialect):
         return (Step(statement, answers=True),)
 
     def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
-        """One array parameter."""
         return column == any_(bindparam(name))
 
     def update_then_insert(
         self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
     ) -> tuple[Bulk, ...]:
-        """One statement; the rows travel as two JSON documents (pydantic-core encodes datetimes natively, in a third
-        of the json module's time with a `default` hook)."""
+        """The rows travel as two JSON documents: pydantic-core encodes them 3x faster than json."""
         params = {"now": now, "updates": to_json(updates).decode(), "inserts": to_json(inserts).decode()}
         return (Bulk(_json_update_then_insert(write), params),)
 
 
 class SQLite(Dialect):
     name = "sqlite"
-    notifies = False  # no other process to tell
+    notifies = False
 
     def insert(self, table: Any) -> Upsert:
         return sqlite.insert(table)
 
     def notify(self, db: Session, channel: str, payload: str) -> None:
-        """Nothing: no other process to tell."""
+        """No other process to tell."""
 
     def try_lock(self, db: Session, key: int) -> bool:
-        """Always taken: writers already take turns."""
+        """Writers already take turns."""
         return True
 
     def lock(self, db: Session, key: int) -> None:
-        """Nothing to take: writers already take turns."""
+        """Writers already take turns."""
 
     def claimable(self, stmt: Select) -> Select:
-        """The statement as it is: every write transaction starts with the database's write lock (BEGIN IMMEDIATE,
-        service/database.py), so a second claimer reads only once the first has committed its claim."""
+        """Every write transaction starts with the database's write lock (BEGIN IMMEDIATE, service/database.py), so a
+        second claimer reads only once the first has committed its claim."""
         return stmt
 
     def id_in(self, column: Any, ids: list[int]) -> Any:
         return column.in_(ids)
 
     def json_type(self, dialect: EngineDialect) -> TypeEngine:
-        """JSON text."""
         return dialect.type_descriptor(JSON())
 
     def utc_hour(self, column: Any) -> Any:
         return cast(func.strftime("%Y-%m-%d %H:00:00.000000", column), String)
 
     def local_time(self, column: Any, *, at: datetime) -> Any:
-        """With the zone's offset at `at`."""
         offset = at.astimezone(_zone()).utcoffset()
         return func.datetime(column, f"{int(offset.total_seconds()) if offset else 0:+d} seconds")
 
@@ -407,12 +378,10 @@ class SQLite(Dialect):
     def bucket(
         self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
     ) -> tuple[Any, Callable[[Any], str]]:
-        """The local date as text, with the zone's offset at `at`."""
         return self.local_text(column, pattern, at=at), str
 
     def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """The rows ranked by their span in a window (SQLite has no percentile function): the middle one's
-        timestamps."""
+        """SQLite has no percentile function: the rows ranked by their span in a window."""
         spans = rows.subquery()
         ranked = select(
             spans.c.key,
@@ -427,12 +396,10 @@ class SQLite(Dialect):
         return middle, lambda row: row.end - row.start
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
-        """An executemany."""
         stmt = sqlite.insert(table)
         db.execute(stmt.on_conflict_do_nothing() if ignore_conflicts else stmt, rows)
 
     def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
-        """An executemany."""
         names = [name for name in rows[0] if name != "id"]
         stmt = (
             update(table)
@@ -442,8 +409,7 @@ class SQLite(Dialect):
         db.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])
 
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
-        """Three statements of one transaction (SQLite has no data-modifying CTE): the rows found, what
-        goes with the row (before it is there to be found), the row inserted."""
+        """SQLite has no data-modifying CTE: three statements of one transaction."""
         candidate = _candidate(write, write.found.subquery(), write.condition)
         inserted = (
             plain_insert(write.into)
@@ -457,13 +423,11 @@ class SQLite(Dialect):
         )
 
     def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
-        """An IN list expanded when the statement runs."""
         return column.in_(bindparam(name, expanding=True))
 
     def update_then_insert(
         self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
     ) -> tuple[Bulk, ...]:
-        """An UPDATE per row, then an INSERT per row (executemany each)."""
         each = [{f"_{name}": value for name, value in row.items()} | {"_now": now} for row in updates]
         constants = dict.fromkeys(write.insert_constants, now)
         return (
@@ -478,81 +442,64 @@ _BY_NAME: dict[str, Dialect] = {SQLITE.name: SQLITE, POSTGRESQL.name: POSTGRESQL
 
 
 def current() -> Dialect:
-    """The dialect of the service's database (APP_DATABASE_URL)."""
     return SQLITE if get_settings().is_sqlite else POSTGRESQL
 
 
 def of(bind: Session | Engine | Connection) -> Dialect:
-    """The dialect a session, engine or connection talks."""
     return _BY_NAME[(bind.get_bind() if isinstance(bind, Session) else bind).dialect.name]
 
 
 def is_postgres(bind: Session | Engine | Connection) -> bool:
-    """Whether a session, engine or connection talks to PostgreSQL (else SQLite)."""
     return of(bind) is POSTGRESQL
 
 
 def json_impl(dialect: EngineDialect) -> TypeEngine:
-    """JSONB on PostgreSQL (indexable, compared by value), JSON text on SQLite."""
     return _BY_NAME[dialect.name].json_type(dialect)
 
 
 def notify(db: Session, channel: str, payload: str) -> None:
-    """NOTIFY the channel when the transaction commits (PostgreSQL; SQLite has no other process to tell)."""
     of(db).notify(db, channel, payload)
 
 
 def insert(db: Session, table: Any) -> Any:
-    """The session's dialect's INSERT with its upsert clauses."""
     return of(db).insert(table)
 
 
 def claimable(db: Session, stmt: Select) -> Select:
-    """A SELECT of a queue's next rows that concurrent claimers never both get (FOR UPDATE SKIP LOCKED on
-    PostgreSQL; SQLite's write transactions take turns)."""
     return of(db).claimable(stmt)
 
 
 def id_in(db: Session, column: Any, ids: list[int]) -> Any:
-    """column IN ids: one array parameter on PostgreSQL (a 10,000-item IN list costs more to plan than to run)."""
     return of(db).id_in(column, ids)
 
 
 def utc_hour(db: Session, column: Any) -> Any:
-    """A UTC timestamp truncated to its hour."""
     return of(db).utc_hour(column)
 
 
 def local_time(db: Session, column: Any, *, at: datetime) -> Any:
-    """A UTC timestamp column as local wall-clock time (SQLite: with the zone's offset at `at`)."""
     return of(db).local_time(column, at=at)
 
 
 def local_text(db: Session, column: Any, pattern: str, *, at: datetime) -> Any:
-    """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
     return of(db).local_text(column, pattern, at=at)
 
 
 def local_weekday_hour(db: Session, column: Any, *, at: datetime) -> tuple[Any, Any]:
-    """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
     return of(db).local_weekday_hour(column, at=at)
 
 
 def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False) -> None:
-    """Insert many rows in one statement (INSERT … SELECT FROM unnest on PostgreSQL, an executemany on SQLite);
-    with ignore_conflicts a row that would break a unique rule (a second open alert, a repeated event id) is skipped."""
+    """`ignore_conflicts` skips a row that would break a unique rule (a second open alert, a repeated event id)."""
     if rows:
         of(db).insert_rows(db, model.__table__, rows, ignore_conflicts=ignore_conflicts)  # type: ignore[attr-defined]
 
 
 def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
-    """Update many rows by id: one UPDATE … FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
     of(db).update_rows(db, table, rows, constants)
 
 
 class epoch(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """Seconds since 1970 of a timestamp column, as a float."""
-
     type = Float()
     inherit_cache = True
     name = "epoch"
@@ -569,8 +516,7 @@ def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
 
 
 class seconds_between(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """Seconds from one timestamp column to another (end - start), as a float: cheap to sort by (on PostgreSQL a
-    double precision, where EXTRACT answers a numeric)."""
+    """On PostgreSQL a double precision (EXTRACT answers a numeric): cheap to sort by."""
 
     type = Float()
     inherit_cache = True
@@ -590,7 +536,7 @@ def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) 
 
 
 class json_record(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
-    """A row as JSON text, built by the database from alternating key literals and values (JSON values embedded)."""
+    """Built by the database from alternating key literals and values."""
 
     type = Text()
     inherit_cache = True
@@ -603,7 +549,7 @@ def _json_record_pg(element: json_record, compiler: Any, **kw: Any) -> str:
 
 
 def _is_json(type_: TypeEngine) -> bool:
-    """A JSON column, also behind a TypeDecorator such as database.JSONType."""
+    """Also behind a TypeDecorator such as database.JSONType."""
     return isinstance(getattr(type_, "impl_instance", type_), JSON)
 
 

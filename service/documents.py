@@ -1,19 +1,12 @@
-"""Shared pieces for generated documents: the Japanese font, a PDF already set up to use it, and document jobs.
+"""Shared pieces for generated documents: the Japanese font, a PDF set up to use it, and document jobs.
 
-A document too long to make within a request is made by a job: the request records a DocumentJob (queued) and queues
-its domain's task after the commit (`broker.queue_task`). The task draws the document in chunks of at most
-APP_DOCUMENT_CHUNK_PAGES pages, each chunk one delivery of the task (the job, the chunk's number): it claims the
-chunk (`claim_chunk`: a copy of a chunk already committed finds nothing to do), reads its rows in batches of short
-transactions, draws them outside any, writes them as a part file under APP_DATA_DIR/documents and commits the part
-with the job's progress (`commit_chunk`: the parts, pages done, the last row drawn), which queues the next chunk
-behind whatever else is waiting. Once every row is drawn the next delivery merges the parts into the file
-(`merge_parts`) and marks the job ready. A worker lost mid-chunk loses that chunk only: the sweep sends its pending
-task again and drawing resumes after the last committed part.
+A document too long for a request is made by a job, in chunks of at most APP_DOCUMENT_CHUNK_PAGES pages, each chunk one
+delivery of the domain's task: it claims the chunk (a copy of a chunk already committed finds nothing to do), draws it
+outside any transaction, writes a part file and commits it with the progress, which queues the next chunk behind
+whatever else waits. A worker lost mid-chunk loses that chunk only: the sweep resends its pending task.
 
-One job at a time per tenant, kind and parameters: while a job is queued or running its `active_key` holds them
-(unique), so a repeat request answers that job (`create_job`), also when two requests race. A job is kept
-APP_DOCUMENT_RETENTION_HOURS after it was asked for; `platform.purge_documents` then deletes it and its files.
-"""
+One job at a time per tenant, kind and parameters: `active_key` is unique while a job is queued or running, so a repeat
+request (also a racing one) answers that job. A job is kept APP_DOCUMENT_RETENTION_HOURS."""
 
 import hashlib
 import importlib.util
@@ -47,7 +40,7 @@ ERROR_MAX = 500
 
 @lru_cache
 def japanese_font_path() -> Path:
-    """IPAex Gothic shipped by matplotlib-fontja, found without importing that package (it would pull in matplotlib)."""
+    """Found without importing matplotlib-fontja (it would pull in matplotlib)."""
     spec = importlib.util.find_spec("matplotlib_fontja")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = Path(folder) / "fonts" / "ipaexg.ttf"
@@ -57,8 +50,7 @@ def japanese_font_path() -> Path:
 
 
 def japanese_pdf(**options: Any) -> "FPDF":
-    """An FPDF document with the Japanese font registered as FONT and selected. fpdf (and pypdf, in merge_parts) is
-    imported when a document is drawn: a worker or the API starts without it (half of a worker's imports)."""
+    """fpdf (and pypdf) is imported only when a document is drawn: half of a worker's imports."""
     from fpdf import FPDF
 
     pdf = FPDF(**options)
@@ -68,24 +60,22 @@ def japanese_pdf(**options: Any) -> "FPDF":
 
 
 class DocumentJob(Base):
-    """A document asked for and made by a job: what to draw (kind, params) for whom (tenant), and how far it got."""
-
     __tablename__ = "platform_document_job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(50))  # the domain's document, e.g. "entry_logs.cards"
-    tenant: Mapped[str] = mapped_column(String(64))  # the tenant it was made for (a nursery id): its reads are scoped
+    kind: Mapped[str] = mapped_column(String(50))  # e.g. "entry_logs.cards"
+    tenant: Mapped[str] = mapped_column(String(64))  # a nursery id: its reads are scoped
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     file_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
-    pages_done: Mapped[int] = mapped_column(default=0)  # the pages of the committed parts
+    pages_done: Mapped[int] = mapped_column(default=0)
     pages_total: Mapped[int]
-    parts: Mapped[list[Any]] = mapped_column(default=list)  # the part files committed, in order: one per chunk
-    drawn_through: Mapped[int] = mapped_column(default=0)  # the domain's key of the last row drawn (a parent id)
-    last_key: Mapped[int | None]  # the key of the last row the job draws, fixed when it starts
-    # kind, tenant and params while the job is queued or running (unique: one such job), None once it ended
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # one per chunk, in order
+    drawn_through: Mapped[int] = mapped_column(default=0)  # a parent id
+    last_key: Mapped[int | None]  # fixed when the job starts
+    # Unique while the job is queued or running, None once it ended
     active_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
-    stored_name: Mapped[str | None] = mapped_column(String(64))  # the file under documents_folder() once ready
+    stored_name: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
@@ -101,7 +91,7 @@ def retention() -> timedelta:
 
 
 def active_key(kind: str, tenant: str, params: dict[str, Any]) -> str:
-    """What makes two jobs the same document: their kind, tenant and parameters, hashed to a fixed length."""
+    """Hashed to a fixed length."""
     what = json.dumps([kind, tenant, params], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(what.encode()).hexdigest()
 
@@ -109,9 +99,8 @@ def active_key(kind: str, tenant: str, params: dict[str, Any]) -> str:
 def create_job(
     db: Session, *, kind: str, tenant: str, params: dict[str, Any], file_name: str, pages_total: int, now: datetime
 ) -> tuple[DocumentJob, bool]:
-    """Record a queued job, or find the same document's job still queued or running; returns it and whether it is
-    new (the caller queues a new job's task in the same transaction). A request racing another for the same
-    document waits for the other's commit on the unique active key, then answers its job."""
+    """The caller queues a new job's task in the same transaction. A request racing another for the same document waits
+    for the other's commit on the unique active key, then answers its job."""
     key = active_key(kind, tenant, params)
     running = db.scalar(select(DocumentJob).where(DocumentJob.active_key == key))
     if running is not None:
@@ -135,7 +124,7 @@ def create_job(
 
 
 def job_of(db: Session, job_id: int, *, kind: str, tenant: str) -> DocumentJob:
-    """The job of this kind made for this tenant; another tenant's job is a 404, as one that is not there."""
+    """Another tenant's job is a 404, as one that is not there."""
     job = db.get(DocumentJob, job_id)
     if job is None or (job.kind, job.tenant) != (kind, tenant):
         raise NotFound("文書が見つかりません", details={"resource": "document_job", "id": job_id})
@@ -143,8 +132,7 @@ def job_of(db: Session, job_id: int, *, kind: str, tenant: str) -> DocumentJob:
 
 
 def claim_chunk(db: Session, job_id: int, chunk: int) -> DocumentJob | None:
-    """Lock the job to draw its chunk `chunk` (0 starts it); None when it ended, is gone, or the chunk was committed
-    already (a copy delivered again)."""
+    """None when the job ended, is gone, or the chunk was committed already (a copy delivered again)."""
     job = db.scalar(select(DocumentJob).where(DocumentJob.id == job_id).with_for_update())
     if job is None or job.status in (READY, FAILED) or len(job.parts) != chunk:
         return None
@@ -154,8 +142,7 @@ def claim_chunk(db: Session, job_id: int, chunk: int) -> DocumentJob | None:
 
 
 def _stored(write: Callable[[BinaryIO], object], name: str) -> str:
-    """Write a file whole (`write` fills it, then it is renamed into place) under the documents folder, outside any
-    transaction; returns its name."""
+    """Written whole, then renamed into place, outside any transaction."""
     folder = documents_folder()
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{name}.part"
@@ -166,14 +153,13 @@ def _stored(write: Callable[[BinaryIO], object], name: str) -> str:
 
 
 def write_part(job_id: int, chunk: int, content: bytes) -> str:
-    """Write one chunk's pages as a part file; returns its stored name (unique: a copy of the chunk writes its own)."""
+    """The name is unique: a copy of the chunk writes its own."""
     return _stored(lambda handle: handle.write(content), f"job{job_id}-part{chunk}-{uuid.uuid4().hex[:8]}.pdf")
 
 
 def commit_chunk(db: Session, task: str, job_id: int, *, chunk: int, part: str, pages: int, drawn_through: int) -> None:
-    """Record the chunk's part and the progress it made, and queue the job's next step (`task` with the job and the
-    next chunk) behind the work already waiting; when a copy committed the chunk first or the job ended meanwhile,
-    the part is removed instead."""
+    """The next step waits behind the work already queued; when a copy committed the chunk first or the job ended, the
+    part is removed instead."""
     job = claim_chunk(db, job_id, chunk)
     if job is None:
         if part not in _parts_of(db, job_id):  # a retry whose first COMMIT went through keeps the part it recorded
@@ -190,7 +176,7 @@ def _parts_of(db: Session, job_id: int) -> list[str]:
 
 
 def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
-    """One PDF of the parts' pages in order (the first part's title kept), written whole; returns its stored name."""
+    """The first part's title is kept."""
     from pypdf import PdfReader, PdfWriter
 
     folder, writer = documents_folder(), PdfWriter()
@@ -203,16 +189,14 @@ def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
 
 
 def remove_files(names: list[str]) -> None:
-    """Delete files of the documents folder (parts merged, or not committed); one already gone is no matter."""
     for name in names:
         with suppress(FileNotFoundError):
             (documents_folder() / name).unlink()
 
 
 def finish(db: Session, job_id: int, *, stored_name: str, now: datetime) -> bool:
-    """The file is written: the job is ready for download, and a new request for the same document makes a new one.
-    False when the job was not running any more (a copy finished it first): the caller removes its file. True again
-    for a retry whose first COMMIT went through: the job is ready with this very file."""
+    """False when the job was not running any more (a copy finished it first): the caller removes its file. True again
+    for a retry whose first COMMIT went through."""
     ready = (
         update(DocumentJob)
         .where(DocumentJob.id == job_id, DocumentJob.status == RUNNING)
@@ -225,7 +209,7 @@ def finish(db: Session, job_id: int, *, stored_name: str, now: datetime) -> bool
 
 
 def fail(db: Session, job_id: int, *, error: str, now: datetime) -> None:
-    """The job cannot be made: a job still queued or running ends failed (a ready one stays ready)."""
+    """A ready job stays ready."""
     db.execute(
         update(DocumentJob)
         .where(DocumentJob.id == job_id, DocumentJob.status.in_((QUEUED, RUNNING)))
@@ -234,7 +218,7 @@ def fail(db: Session, job_id: int, *, error: str, now: datetime) -> None:
 
 
 def file_of(job: DocumentJob) -> Path:
-    """The ready job's file; 409 while it is still being made (or failed), 404 once its file is gone."""
+    """409 while it is still being made (or failed), 404 once its file is gone."""
     if job.status != READY:
         message = "文書を作成できませんでした" if job.status == FAILED else "文書はまだできていません"
         raise Conflict(message, code="document_not_ready", details={"status": job.status})
@@ -245,8 +229,7 @@ def file_of(job: DocumentJob) -> Path:
 
 
 def purge_expired(db: Session, *, now: datetime) -> int:
-    """Delete the jobs past their retention, and every file older than the retention (theirs, a part of a job that
-    never finished, or a lost job's)."""
+    """Also every file older than the retention: a part of a job that never finished, or a lost job's."""
     removed = affected_rows(db.execute(delete(DocumentJob).where(DocumentJob.expires_at <= now)))
     folder, cutoff = documents_folder(), (now - retention()).timestamp()
     for path in folder.iterdir() if folder.is_dir() else ():

@@ -26,8 +26,6 @@ DATABASE_BUSY = "混み合っています。しばらくしてから再度お試
 
 
 class DomainError(Exception):
-    """Base for every error a service function raises on purpose."""
-
     status_code = 400
     code = "bad_request"
     keep_changes = False
@@ -42,7 +40,7 @@ class DomainError(Exception):
         keep_changes: bool = False,
         retry_after: int | None = None,
     ) -> None:
-        """retry_after: in how many seconds the caller may try again (the answer's Retry-After)."""
+        """retry_after: seconds until the caller may try again (Retry-After)."""
         super().__init__(message)
         self.message = message
         self.details = details
@@ -79,8 +77,7 @@ class ValidationFailed(DomainError):
 
 
 def unknown_reference(message: str, field: str) -> ValidationFailed:
-    """A body names a record that does not exist or lies outside the caller's tenant: 422 on that field, not 404
-    (the route's own resource is there; its input is wrong)."""
+    """422 on that field, not 404: the route's own resource is there; its input is wrong."""
     return ValidationFailed(message, details={"field": field, "rule": "exists"})
 
 
@@ -90,8 +87,6 @@ class Locked(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """429: come back later (say when with retry_after)."""
-
     status_code = 429
     code = "too_many_requests"
 
@@ -137,7 +132,7 @@ HTTP_MESSAGES = {
 }
 HTTP_FALLBACK = "リクエストを処理できませんでした"
 
-# pydantic's error types in Japanese; {name} is filled from the error's ctx (a limit, the allowed choices)
+# {name} is filled from the error's ctx (a limit, the allowed choices)
 RULE_MESSAGES = {
     "missing": "必須項目です",
     "extra_forbidden": "この項目は指定できません",
@@ -218,7 +213,7 @@ RULE_MESSAGES = {
 RULE_FALLBACK = "値が正しくありません"
 PATTERN_FALLBACK = "形式が正しくありません"  # a pattern without words: never show the expression
 EMAIL_MESSAGE = pattern_refusal(EMAIL_WORDS)  # email-validator's refusal
-LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
+LOCATIONS = {"body", "query", "path", "header", "cookie"}
 FIELD_FALLBACK = "入力項目"  # a field without words in the vocabulary: never its name in the code
 # pydantic's names of a union's member in a location (('body', 'limit', 'int')), which name no field
 CAMEL_HUMPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -239,21 +234,19 @@ def error_response(
 
 @dataclass(frozen=True)
 class Fields:
-    """Whose words name a request's fields: its domain's vocabulary, and the kind of record its body is (target)."""
-
     domain: str = PLATFORM
     target: str = ""
 
     def words(self, name: str) -> str | None:
-        """The field's words; a camelCase name (the stations' and the nursery pages' bodies) as its snake_case one."""
+        """A camelCase name (the stations' and the nursery pages' bodies) as its snake_case one."""
         return field_words(self.domain, name, self.target) or field_words(
             self.domain, CAMEL_HUMPS.sub("_", name).lower(), self.target
         )
 
     @classmethod
     def of(cls, route: Any) -> "Fields":
-        """A route's: the domain whose router serves it (its endpoint's package; the platform's for the others) and
-        the record its body model is (ChildCreate: child)."""
+        """The domain whose router serves the route (the platform's for the others) and the record its body model is
+        (ChildCreate: child)."""
         package = getattr(getattr(route, "endpoint", None), "__module__", "").split(".")
         domain = package[1] if len(package) > 2 and package[1] in DOMAINS else PLATFORM
         body = getattr(route, "body_field", None)
@@ -262,10 +255,8 @@ class Fields:
 
 
 def field_label(loc: Iterable[int | str], fields: Fields | None = None) -> str:
-    """Where an error is, in words, as the vocabulary names the fields of the record it was about (Fields; the
-    platform's without one; service/audit/vocabulary.py): ("body", "sites", 0, "power_branch_name") ->
-    地点（1件目）の店舗名. A part already Japanese (a status form's question) reads as it is; one without words reads
-    入力項目, never its name in the code."""
+    """("body", "sites", 0, "power_branch_name") -> 地点（1件目）の店舗名. A part already Japanese reads as it is; one
+    without words reads 入力項目, never its name in the code."""
     where = fields or Fields()
     words: list[str] = []
     for part in (str(part) for part in loc):
@@ -280,12 +271,12 @@ def field_label(loc: Iterable[int | str], fields: Fields | None = None) -> str:
 
 
 def _choices(expected: str) -> str:
-    """pydantic's "'a', 'b' or 'c'" as a Japanese list: 'a'、'b'、'c'."""
+    """'a'、'b'、'c'."""
     return "、".join(part.strip() for part in re.split(r", | or ", expected))
 
 
 def rule_message(error: ErrorDetails) -> str:
-    """One pydantic error in Japanese, without the field: our validators' own (Japanese) message, else the rule's."""
+    """Our validators' own (Japanese) message, else the rule's."""
     kind, ctx = error["type"], error.get("ctx") or {}
     own = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind not in RULE_MESSAGES and HAS_JAPANESE.search(own):
@@ -304,15 +295,12 @@ def rule_message(error: ErrorDetails) -> str:
 
 
 def validation_message(error: ErrorDetails, fields: Fields | None = None) -> str:
-    """One pydantic error in Japanese, led by the field it names in words (地点（1件目）の店舗名: 必須項目です);
-    malformed JSON names none (its location is a character position)."""
+    """地点（1件目）の店舗名: 必須項目です; malformed JSON names none (its location is a character position)."""
     field = field_label(error["loc"], fields) if error["type"] != "json_invalid" else ""
     return f"{field}: {rule_message(error)}" if field else rule_message(error)
 
 
 def validation_details(errors: Iterable[ErrorDetails], fields: Fields | None = None) -> list[dict[str, Any]]:
-    """pydantic's errors as the error shape's details: where (loc, and in words: label), the rule (pydantic's type)
-    and a Japanese message; fields: whose words name the fields (a route's: Fields.of)."""
     return [
         {
             "loc": [str(p) for p in err.get("loc", ())],
@@ -325,7 +313,6 @@ def validation_details(errors: Iterable[ErrorDetails], fields: Fields | None = N
 
 
 def _http_message(status: int, detail: Any) -> str:
-    """A refusal's message: its own when it is Japanese, else the status's Japanese one."""
     if isinstance(detail, str) and HAS_JAPANESE.search(detail):
         return detail
     return HTTP_MESSAGES.get(status, HTTP_FALLBACK)

@@ -1,29 +1,13 @@
-"""A list's whole file: every list a dashboards page shows answers `GET <list>/export` with all the rows its filters
-select within the caller's tenant, as one streamed download, in the file the caller asks for: `?format=csv` (the
-default; `&encoding=shift_jis` for old Excel and 基幹 systems, UTF-8 with a BOM otherwise) or `?format=xlsx` (Excel).
+"""List downloads: `GET <list>/export` streams every row the list's filters select within the caller's tenant, as CSV
+(`?format=csv`: UTF-8 with a BOM, or `&encoding=shift_jis` for old Excel and 基幹 systems) or Excel (`?format=xlsx`).
 
-A `ListExport` names the list's query (filtered and scoped by the list's own functions), its order and the columns
-people see on the list (Japanese headers). The order is a keyset: its terms are never NULL, all run the same way and
-the last one is unique. `batches` reads the query `export_batch` rows at a time, each batch in its own short session
-on the read engine (the replica when there is one) and starting after the previous batch's last keys, so memory stays
-flat however long the list. A batch carries values, not text (a time as stored, which each writer shows in Japan
-time; an id or code as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py; a yes-or-no in its
-column's words, 有効 / 無効, never True/False, which both writers refuse), and each writer writes them its way:
+The order is a keyset (terms never NULL, all one direction, the last unique): `batches` reads `export_batch` rows per
+short session on the read engine, each after the previous batch's last keys, so memory stays flat however long the list.
+A batch carries values, not text; a yes-or-no is in its column's words (有効 / 無効), never True/False, which both
+writers refuse. An Excel text cell is text whatever it starts with: nothing runs as a formula.
 
-- CSV (csvtools): UTF-8 with a BOM or Shift_JIS (a character it has not is refused by name), CRLF, text quoted and
-  formula-safe, numbers and times bare; streamed a batch at a time;
-- Excel (openpyxl's write-only workbook, written to a spooled temporary file, then streamed): one sheet titled with
-  the list's Japanese name, its header frozen, its columns as wide as the header and first rows need; text, codes,
-  ids, phones and postcodes are text cells (`@`), dates and times date cells in Japan time, money numbers in yen
-  (`#,##0"円"`, a column whose facts say `money`), other numbers numbers. A text cell is text whatever it starts with:
-  nothing runs as a formula.
-
-A route: `@router.get("<list>/export", **DOWNLOAD)` (or `**download_route(<its other dependencies>)`) returning
-`download(export, "<file name>", "<the list's Japanese name>")`. Its options declare the `format` and `encoding`
-query parameters (`file_choice`, which records the choice for the response) and the media types, and mark the route
-as a download link, which a browser may fetch with the dashboards' session cookie (identity's `download_link`): only
-these routes (and `FILE_DOWNLOAD`'s, a file of another kind) accept the cookie.
-"""
+Only download routes (`download_route`, `file_download`) accept the dashboards' session cookie (identity's
+`download_link`)."""
 
 import unicodedata
 from collections import namedtuple
@@ -63,7 +47,7 @@ from service.openapi import file_response
 
 CSV, XLSX = "csv", "xlsx"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHOICE = "export_file"  # the request state's key holding the caller's (format, encoding)
+CHOICE = "export_file"
 KEY_LABEL = "export_key_{}"
 XLSX_CHUNK = 1 << 16  # bytes of the finished workbook per streamed piece
 SPOOL_BYTES = 8 << 20  # a workbook up to this size stays in memory; a larger one goes to a temporary file
@@ -91,7 +75,6 @@ def file_choice(
     ] = "csv",
     encoding: CsvEncoding = "utf-8",
 ) -> None:
-    """Record the file the caller asks for; the response (`Download`) writes that one."""
     setattr(request.state, CHOICE, (file_format, encoding))
 
 
@@ -141,29 +124,26 @@ TEXT_KINDS = frozenset({CODE, PHONE})  # written as text cells formatted as text
 class Column:
     header: str
     value: Callable[[Any], Any]  # a record -> its cell's value
-    # GENERAL: the value as it is (text, number, date or time); CODE: an id or code, always text (an id 42 is "42");
-    # PHONE: a phone number, written as dialled (090-1234-5678); MONEY: yen
+    # CODE: an id or code, always text (an id 42 is "42"); PHONE: written as dialled (090-1234-5678); MONEY: yen
     kind: str = GENERAL
 
 
 def id_kind(name: str) -> str:
-    """What a column reading this attribute or key holds: an id (`id`, `…_id`, `user.id`) is a code."""
+    """An id (`id`, `…_id`, `user.id`) is a code."""
     last = name.rsplit(".", 1)[-1]
     return CODE if last == "id" or last.endswith("_id") else GENERAL
 
 
 def field(header: str, name: str) -> Column:
-    """A column showing one attribute of each record (dotted names reach further: "user.name")."""
+    """Dotted names reach further: "user.name"."""
     return Column(header, attrgetter(name), id_kind(name))
 
 
 def phone(header: str, name: str) -> Column:
-    """A column showing a phone number attribute as dialled."""
     return Column(header, attrgetter(name), PHONE)
 
 
 def declared_kind(attribute: InstrumentedAttribute | SqlColumn) -> str:
-    """What the column holds, from its facts (money, a phone) or its keys (an id)."""
     found, column = fields.facts(attribute), fields.column_of(attribute)
     if found.money:
         return MONEY
@@ -173,8 +153,8 @@ def declared_kind(attribute: InstrumentedAttribute | SqlColumn) -> str:
 
 
 def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
-    """A column showing one attribute, headed by the words its column declares, a code in its choices' words, a
-    yes-or-no in its two words (service/fields.py)."""
+    """Headed by the words its column declares; a code in its choices' words, a yes-or-no in its two words
+    (service/fields.py)."""
     found, name = fields.facts(attribute), attribute.key
     if found.choices:
         return labelled(found.label, name, found.choices)
@@ -186,26 +166,21 @@ def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
 def yes_no(
     header: str, attribute: InstrumentedAttribute | SqlColumn, value: Callable[[Any], Any] | None = None
 ) -> Column:
-    """A column showing a yes-or-no attribute of each record (or `value`, a record -> the attribute's value or None)
-    in its column's two words: yes_no("状態", User.is_active, attrgetter("user.is_active")) -> 有効 / 無効."""
+    """yes_no("状態", User.is_active, attrgetter("user.is_active")) -> 有効 / 無効."""
     return Column(header, in_words(attribute, value or attrgetter(attribute.key)))
 
 
 def in_words(attribute: InstrumentedAttribute | SqlColumn, value: Callable[[Any], Any]) -> Callable[[Any], str]:
-    """A record -> the yes-or-no attribute's value (`value`) in its column's words, "" for none."""
     found = fields.facts(attribute)
     return lambda record: fields.word(found, value(record))
 
 
 def item(header: str, key: str) -> Column:
-    """A column showing one key of each record (a dict, e.g. a read the list builds)."""
     return Column(header, itemgetter(key), id_kind(key))
 
 
 def declared_item(attribute: InstrumentedAttribute | SqlColumn, key: str = "") -> Column:
-    """A column showing one key of each record (a dict; by default the attribute's name), headed by the words its
-    column declares (service/fields.py): the attribute's own value is of its kind, another key (its words, a
-    name for an id) plain, a yes-or-no in its two words."""
+    """By default the key is the attribute's name; the attribute's own value is of its kind, another key plain."""
     own, label, value = key in ("", attribute.key), fields.facts(attribute).label, itemgetter(key or attribute.key)
     if own and fields.is_yes_no(attribute):
         return Column(label, in_words(attribute, value))
@@ -213,20 +188,18 @@ def declared_item(attribute: InstrumentedAttribute | SqlColumn, key: str = "") -
 
 
 def labelled(header: str, name: str, words: Mapping[str, str]) -> Column:
-    """A column showing a code attribute in words (a code without words as it is)."""
     code = attrgetter(name)
     return Column(header, lambda record: words.get(code(record), code(record)))
 
 
 @cache
 def _record_maker(names: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, ...]]:
-    """Builds a record from a row's values, its fields named after the row's columns."""
     record = namedtuple("Record", names, rename=True)  # type: ignore[misc]  # fields known at run time: the columns
     return record._make
 
 
 def _fetched(_db: Session, rows: Sequence[Row]) -> Sequence[Any]:
-    """The rows as records with their columns' names: reading a field of one costs a tenth of reading a Row's."""
+    """Reading a field of a record costs a tenth of reading a Row's."""
     if not rows:
         return rows
     make_record = _record_maker(rows[0]._fields)
@@ -234,14 +207,13 @@ def _fetched(_db: Session, rows: Sequence[Row]) -> Sequence[Any]:
 
 
 def entities(_db: Session, rows: Sequence[Row]) -> list[Any]:
-    """`records` of a query selecting one entity (or one read): the first element of each row."""
     return [row[0] for row in rows]
 
 
 @dataclass(frozen=True)
 class ListExport:
-    """One list's CSV: `records(db, rows)` turns a batch's rows (each followed by its keys) into what the columns read,
-    inside the batch's session (e.g. the list's own read models, or names looked up for the whole batch)."""
+    """`records(db, rows)` turns a batch's rows (each followed by its keys) into what the columns read, inside the
+    batch's session."""
 
     query: Select
     order: Sequence[Any]
@@ -254,14 +226,12 @@ class ListExport:
 
 
 def _key(term: Any) -> tuple[ColumnElement, bool]:
-    """An order term as (expression, descending)."""
     if isinstance(term, UnaryExpression) and term.modifier in (operators.asc_op, operators.desc_op):
         return term.element, term.modifier is operators.desc_op
     return term, False
 
 
 def _after(keys: Sequence[tuple[ColumnElement, bool]], values: Sequence[Any]) -> ColumnElement[bool]:
-    """The rows that come after the row with these key values in the keys' order."""
     row = tuple_(*(expression for expression, _ in keys))
     return row < tuple(values) if keys[0][1] else row > tuple(values)
 
@@ -283,13 +253,12 @@ CELL_OF_KIND: dict[str, Callable[[Any], Any]] = {CODE: _as_code, PHONE: as_diall
 
 
 def _getter(column: Column) -> Callable[[Any], Any]:
-    """A record -> the column's value as the writers take it (each writes a time in the service's zone)."""
+    """Each writer writes a time in the service's zone."""
     get, shown = column.value, CELL_OF_KIND.get(column.kind)
     return get if shown is None else lambda record: shown(get(record))
 
 
 def batches(export: ListExport) -> Iterator[list[list[Any]]]:
-    """The export's records as rows of values, `export_batch` rows per short session, in the export's order."""
     size = get_settings().export_batch
     keys = [_key(term) for term in export.order]
     key_columns = [expression.label(KEY_LABEL.format(i)) for i, (expression, _) in enumerate(keys)]
@@ -308,27 +277,24 @@ def batches(export: ListExport) -> Iterator[list[list[Any]]]:
 
 
 def row_getters(columns: Sequence[Column]) -> list[Callable[[Any], Any]]:
-    """A record -> each column's value, as `batches` reads them (for rows a list adds from another source)."""
+    """For rows a list adds from another source."""
     return [_getter(column) for column in columns]
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """What every writer reads: the columns, and the rows' values a batch at a time (read as the file is written)."""
-
     columns: Sequence[Column]
     batches: Iterable[list[list[Any]]]
 
 
 def csv_pieces(sheet: Sheet, encoding: str) -> Iterator[bytes]:
-    """The whole CSV, piece by piece: the BOM (in UTF-8) and header, then one piece per batch."""
     yield encoded(file_start(encoding) + csv_line(column.header for column in sheet.columns), encoding)
     for rows in sheet.batches:
         yield encoded(csv_lines(rows), encoding)
 
 
 def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    """A text cell, text whatever it starts with (openpyxl would take "=…" for a formula, "#N/A" for an error)."""
+    """openpyxl would take "=…" for a formula, "#N/A" for an error."""
     cell = WriteOnlyCell(worksheet, text)
     cell.data_type = "s"
     cell.number_format = TEXT_FORMAT
@@ -336,14 +302,12 @@ def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
 
 
 def _local(value: datetime, zone: tzinfo) -> datetime:
-    """A time as a workbook holds it: in the service's zone, to the second, without the zone (a spreadsheet's time
-    has none)."""
+    """To the second, without the zone: a spreadsheet's time has none."""
     return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
 
 
 def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str, zone: tzinfo) -> Any:
-    """A value as the workbook holds it: a styled cell where its kind or type needs one, else the value itself
-    (openpyxl's own cell, the cheaper by far)."""
+    """A styled cell only where its kind or type needs one: openpyxl's own cell is the cheaper by far."""
     if isinstance(value, str):
         return _text_cell(worksheet, value) if kind in TEXT_KINDS or value.startswith(NOT_PLAIN) else value
     if isinstance(value, datetime):
@@ -364,7 +328,7 @@ def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str, zone: tzinf
 
 
 def _shown_width(value: Any) -> int:
-    """How many characters wide a cell shows (a wide character counts two)."""
+    """A wide character counts two."""
     if isinstance(value, datetime | date):
         return len(TIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT)
     text = "" if value is None else str(value)
@@ -372,7 +336,6 @@ def _shown_width(value: Any) -> int:
 
 
 def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]]) -> None:
-    """The header frozen, each column as wide as its header and the first batch's cells need (within WIDTH)."""
     worksheet.freeze_panes = "A2"
     for index, column in enumerate(columns):
         widest = max([_shown_width(column.header), *(_shown_width(row[index]) for row in first)])
@@ -381,7 +344,7 @@ def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: li
 
 
 def _append_rows(worksheet: WriteOnlyWorksheet, kinds: list[str], batches: Iterable[list[list[Any]]]) -> None:
-    """The rows below the header, each cell as the workbook holds it; more than a sheet holds is a 422."""
+    """More rows than a sheet holds is a 422."""
     written, zone = 0, ZoneInfo(get_settings().timezone)
     for rows in batches:
         written += len(rows)
@@ -394,8 +357,7 @@ def _append_rows(worksheet: WriteOnlyWorksheet, kinds: list[str], batches: Itera
 
 
 def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
-    """The whole workbook, one sheet titled `title`: written row by row to a spooled temporary file (openpyxl's
-    write-only mode keeps no row in memory), then streamed."""
+    """openpyxl's write-only mode keeps no row in memory; the file is spooled, then streamed."""
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title[:SHEET_TITLE_LENGTH])
     rest = iter(sheet.batches)
@@ -414,8 +376,6 @@ def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
 
 
 class Download(FileStream):
-    """A list's file, written when the response is sent in the format the caller chose (`file_choice`)."""
-
     def __init__(self, sheet: Sheet, name: str, title: str) -> None:
         super().__init__(iter(()))
         self.sheet, self.name, self.title = sheet, name, title
@@ -430,22 +390,19 @@ class Download(FileStream):
 
 
 def sheet(export: ListExport) -> Sheet:
-    """The list's columns and its rows, read as the file is written."""
     return Sheet(export.columns, batches(export))
 
 
 def download(export: ListExport | Sheet, name: str, title: str) -> Download:
-    """A route's answer: the export streamed as the attachment `<name>_<local date>.csv` or `.xlsx` (name in ASCII),
-    its sheet titled `title` (the list's Japanese name); `export` may also be a Sheet of rows already gathered (a
-    list's batches followed by rows of another source)."""
+    """Streamed as `<name>_<local date>.csv` or `.xlsx` (name in ASCII); `export` may be a Sheet of rows already
+    gathered."""
     local_date = utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
     return Download(sheet(export) if isinstance(export, ListExport) else export, f"{name}_{local_date:%Y%m%d}", title)
 
 
 def download_route(*dependencies: Any) -> dict[str, Any]:
-    """A list download route's options: its media types and its `format` and `encoding` parameters, and
-    `download_link` before the route's other `dependencies` (e.g. a network check), so the session cookie is taken
-    before anything asks who is calling."""
+    """`download_link` comes before the route's other `dependencies`, so the session cookie is taken before anything
+    asks who is calling."""
     return {
         "response_class": Download,
         "status_code": 200,  # said here: FastAPI would look for it among Download's own arguments
@@ -458,7 +415,6 @@ DOWNLOAD = download_route()
 
 
 def file_download(media_type: str) -> dict[str, Any]:
-    """A download link's options for a file that is no list (an archive): its media type, the session cookie."""
     return {
         "response_class": FileStream,
         "responses": {200: file_response(media_type)},

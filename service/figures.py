@@ -1,20 +1,8 @@
 """Named figures: every number a dashboard card, a list filter, a CSV and a report show, defined once.
 
-A `Figure` says what a number counts (its label and its explanation, in Japanese), over which period (now, a month,
-the last months, the days from one date to another), in which tenant's scope (the domain whose grant scope bounds it),
-and which list shows its rows: the list route and its filter (a domain's filter dataclass; the query the list is
-opened with is read from it). The domain computes the value by counting (or summing) that same filter's query, its
-list and CSV select the same rows, and its report prints the same figure, so a card, the list it opens, the CSV and
-the report cannot disagree.
-
-A figure says the word its count is read with (`counter`: 件, 台, 人, 地点, 社), so its card and its report write
-「1,234台」 alike; a sum of money (unit "yen") is read in 円 (万円 on cards).
-
-`serve` turns a figure and its value into what the API answers (`FigureRead`): the period in words
-(「2026年11月（25日まで）」, 「過去12か月」, 「現在」, 「2026/11/25（今日）」), whether it is partial, the moment the
-figures are as of, when a job computed them, and the list's route (its path parameters filled in) and query.
-`money_man_yen` is the one way the service writes a sum in 万円.
-"""
+The domain computes a figure by counting (or summing) its list's own filter query, so a card, the list it opens, the CSV
+and the report cannot disagree. A count is read with its `counter` (件, 台, 人, 地点, 社), so a card and a report write
+「1,234台」 alike; a sum of money is read in 円 (万円 on cards, `money_man_yen`)."""
 
 import dataclasses
 from collections.abc import Mapping
@@ -39,7 +27,7 @@ DAYS_LABEL = "{since}〜{until}"
 ALL_DAYS_LABEL = "全期間"
 TODAY_LABEL = "（今日まで）"
 ONE_TODAY_LABEL = "（今日）"
-COUNTER = "件"  # the counter word of a figure that says none
+COUNTER = "件"
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
 SHARE_YES = YES_NO[0]  # a row counted in a share (Figure.share_of)
@@ -47,14 +35,10 @@ SHARE_YES = YES_NO[0]  # a row counted in a share (Figure.share_of)
 
 @dataclass(frozen=True)
 class Figure:
-    """One number's definition. `route` and `filter` name the list that shows its rows (the API path under /api and
-    the filter its query is read from; None: the figure has no list; `{name}` parts are filled in by `serve`'s
-    `path`); `exported`: the list has a CSV download (`export`, else the route's `/export`); `sum_of` is the CSV column
-    summed for a sum of money, `share_of` the CSV column whose share of rows reading `SHARE_YES` a ratio is (unit
-    "percent"), `median_of` the CSV column whose lower median a figure is (unit "days" or "minutes"), `mean_of` the
-    CSV column whose mean, to two decimals, a figure is (unit "rating": a 1–5 score) — for these four the list holds
-    the rows the figure is taken over (its `basis`); none of them: the figure is the list's total. `tenant` is
-    the domain whose grant scope bounds it; `counter` the word a count is read with (「台」 of 「1,234台」)."""
+    """`route` and `filter` name the list showing its rows (None: no list; `{name}` parts are filled from `serve`'s
+    `path`). `sum_of`, `share_of` (rows reading `SHARE_YES`), `median_of` (lower median) and `mean_of` (to two decimals)
+    name the CSV column the figure is taken over, and the list holds its `basis` rows; without them the figure is the
+    list's total."""
 
     key: str
     label: str
@@ -97,8 +81,8 @@ class FigureRead(BaseModel):
 
 
 def query_of(flt: Any) -> dict[str, str]:
-    """A filter (a dataclass or a pydantic model) as the list's query: its fields that differ from their defaults,
-    written as the list reads them; or a mapping of the list's parameters, those given."""
+    """Its fields that differ from their defaults, as the list reads them; a mapping gives the list's parameters as they
+    are."""
     if flt is None:
         return {}
     if isinstance(flt, Mapping):
@@ -119,12 +103,12 @@ def _query_value(value: Any) -> str:
 
 
 def local(moment: datetime) -> datetime:
-    """A moment in the service's time zone (Japan time)."""
+    """Japan time."""
     return moment.astimezone(ZoneInfo(get_settings().timezone))
 
 
 def day_start(day: date) -> datetime:
-    """The first moment of a day in the service's time zone (Japan time)."""
+    """Japan time."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(get_settings().timezone))
 
 
@@ -134,7 +118,7 @@ def as_of_label(moment: datetime) -> str:
 
 
 def month_label(month: date, now: datetime) -> tuple[str, bool]:
-    """「2026年11月」, or 「2026年11月（25日まで）」 and partial while the month is still running at `now`."""
+    """「2026年11月」, or 「2026年11月（25日まで）」 and partial while the month runs at `now`."""
     today = local(now).date()
     words = MONTH_LABEL.format(month=month)
     if (month.year, month.month) == (today.year, today.month):
@@ -143,7 +127,7 @@ def month_label(month: date, now: datetime) -> tuple[str, bool]:
 
 
 def days_label(since: date | None, until: date | None, now: datetime) -> tuple[str, bool]:
-    """「2026/11/01〜2026/11/20」; a period running to today (or open-ended) is partial and says so:
+    """「2026/11/01〜2026/11/20」; one running to today (or open-ended) is partial:
     「2026/11/01〜2026/11/25（今日まで）」, 「全期間（今日まで）」; one day is 「2026/11/20」, today
     「2026/11/25（今日）」."""
     today = local(now).date()
@@ -166,8 +150,7 @@ def period_label(
     months: int | None = None,
     days: tuple[date | None, date | None] = (None, None),
 ):
-    """The period in words and whether it is partial: 「現在」, a month, 「過去12か月」 (partial: the current month
-    is in it), or the days from since to until."""
+    """「現在」, a month, 「過去12か月」 (partial: the current month is in it), or the days from since to until."""
     if period == "month":
         assert month is not None
         return month_label(month, now)
@@ -192,9 +175,7 @@ def serve(
     path: Mapping[str, Any] | None = None,
     basis: int | None = None,
 ) -> FigureRead:
-    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's route
-    (its `{name}` parts from `path`) and query (read from `flt`, or `query` where the list's parameters are not its
-    filter's fields)."""
+    """`query` stands in where the list's parameters are not its filter's fields."""
     words, partial = period_label(figure.period, now=now, month=month, months=months, days=days)
     route = figure.route and figure.route.format(**(path or {}))
     return FigureRead(
@@ -222,5 +203,5 @@ def serve(
 
 
 def money_man_yen(amount: float) -> str:
-    """A sum in 万円 to one decimal, e.g. 899,000 -> 89.9万円 (the dashboards' formats.man_yen, for documents)."""
+    """899,000 -> 89.9万円 (the dashboards' formats.man_yen, for documents)."""
     return f"{amount / MAN:,.1f}万円"

@@ -1,11 +1,8 @@
 """Group commit: concurrent requests share one write (one transaction), each answered once it committed.
 
-`GroupCommit.submit(item)` hands an item to the writer of the caller's event loop: what arrives while a batch is being
-written goes together in the next one, up to `max_batch`. Under load many requests share one transaction; alone, a
-request waits for nobody. One write runs at a time per event loop, so the next batch grows while the database works on
-the current one. `write` answers each item its result, or the exception for that item's request alone; when `write`
-raises, every request of its batch gets the error.
-"""
+What arrives while a batch is being written goes into the next one (up to `max_batch`): under load many requests share a
+transaction; alone, a request waits for nobody. `write` answers each item its result, or an exception for that item
+alone; when `write` raises, every request of its batch gets the error."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -17,15 +14,12 @@ Write = Callable[[list[Item]], Awaitable[list[Result | Exception]]]
 
 
 class GroupCommit(Generic[Item, Result]):
-    """Items written together by `write`, a batch at a time per event loop."""
-
     def __init__(self, write: Write[Item, Result], max_batch: int) -> None:
         self.write = write
         self.max_batch = max_batch
         self.groups: dict[int, _Group[Item, Result]] = {}
 
     async def submit(self, item: Item) -> Result:
-        """The item's result once the batch holding it was written."""
         loop = asyncio.get_running_loop()
         group = self.groups.get(id(loop))
         if group is None or group.loop is not loop or group.task.done():
@@ -34,8 +28,6 @@ class GroupCommit(Generic[Item, Result]):
 
 
 class _Group(Generic[Item, Result]):
-    """A group commit's queue and writing task on one event loop."""
-
     def __init__(self, loop: asyncio.AbstractEventLoop, write: Write[Item, Result], max_batch: int) -> None:
         self.loop = loop
         self.write = write

@@ -1,11 +1,7 @@
 """Process-local caches kept true across API processes by PostgreSQL LISTEN/NOTIFY.
 
-A write that makes cached entries wrong calls `GroupedCache.invalidate(db, group)` in its transaction: the entries of
-that group are dropped in this process at once, and a NOTIFY (sent when the transaction commits) drops them in every
-other process, whose listener (one async psycopg connection per event loop, started on first use) receives it within
-milliseconds. A cache answers only while its listener is connected: never on SQLite, not while starting, and not
-after the connection is lost (everything is dropped then and loaded again once it is back).
-"""
+`invalidate` drops a group here at once and, by a NOTIFY sent on commit, in every other process. A cache answers only
+while its listener is connected: never on SQLite, not while starting, and not after the connection is lost."""
 
 import asyncio
 import logging
@@ -28,8 +24,6 @@ RECONNECT_SECONDS = 1.0
 
 
 class GroupedCache(Generic[Value]):
-    """Entries by key, each in a group (e.g. a nursery's id) that one notification drops as a whole."""
-
     def __init__(self, channel: str, *, max_entries: int = 100_000) -> None:
         self.channel = channel
         self.max_entries = max_entries
@@ -41,7 +35,7 @@ class GroupedCache(Generic[Value]):
         self.listening = False
 
     def usable(self) -> bool:
-        """Whether the cache may answer on this event loop (its listener is started here on first use)."""
+        """Its listener is started on this event loop on first use."""
         loop = asyncio.get_running_loop()
         listener = self.listener
         if listener is not None and listener.get_loop() is loop and not listener.done():
@@ -57,7 +51,7 @@ class GroupedCache(Generic[Value]):
         return None if entry is None else entry[1]
 
     def put(self, key: Hashable, group: str, value: Value, *, epoch: int) -> None:
-        """Keep a value read from the database while the cache was at `epoch` (nothing was dropped since)."""
+        """`epoch`: nothing was dropped since the value was read."""
         with self.lock:
             if not self.listening or epoch != self.epoch:
                 return
@@ -68,7 +62,6 @@ class GroupedCache(Generic[Value]):
             self.groups.setdefault(group, set()).add(key)
 
     def invalidate(self, db: Session, group: str) -> None:
-        """Drop the group here now and, once `db` commits, in every other process."""
         self._drop(group)
         dialect.notify(db, self.channel, group)
 
@@ -101,9 +94,8 @@ class GroupedCache(Generic[Value]):
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _receive(self, pgconn: PGconn) -> None:
-        """Drop the groups that notifications name, woken only when the connection's socket has data. (psycopg's
-        `notifies()` also wakes every 0.1 s to look for an interrupt: ten wake-ups a second in every API process,
-        which cost an idle worker as much CPU as its uvicorn server does.)"""
+        """Woken only when the socket has data: psycopg's `notifies()` wakes every 0.1 s, costing an idle worker as much
+        CPU as its uvicorn server."""
         loop = asyncio.get_running_loop()
         readable = asyncio.Event()
         socket = pgconn.socket  # read once: a lost connection no longer tells its socket
@@ -120,6 +112,5 @@ class GroupedCache(Generic[Value]):
 
 
 async def _listening_connection() -> AsyncConnection:
-    """An autocommit async psycopg connection to the service's PostgreSQL database, for LISTEN."""
     url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
     return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)

@@ -1,18 +1,9 @@
 """How a job meets a fault: a transient database fault retried with backoff, any other recorded in Japanese words.
 
-A job works in units (a batch in its own short transaction that commits the job's progress with it), so a unit can
-run again: it re-reads where the job stands, and a unit whose COMMIT reached the database although its connection
-dropped before the answer finds its work done. `retrying` runs a unit and runs it again after a transient fault
-(`is_transient`: the connection was lost or refused, the server is shutting down or starting, a serialization failure
-or deadlock, SQLite's write lock held past the busy timeout), waiting an exponential backoff with jitter between
-attempts (tenacity), at most RETRIES times; anything else, or the fault of the last
-attempt, is raised. The wait happens in the worker between two transactions (no broker countdown, no transaction
-open). `run_in_batches` is the loop of a job whose batches say whether more remain.
-
-`job_failed` is what a job does with the fault that ends it: the whole exception goes to the log with the job and what
-it worked on, and the message for people (`failure_message`) goes to the job's row: Japanese, never SQL, a class name
-or a pattern.
-"""
+A job works in units (a batch in its own short transaction that commits the job's progress with it), so a unit can run
+again: it re-reads where the job stands, and a unit whose COMMIT went through although its connection dropped finds its
+work done. The backoff waits in the worker between two transactions (no broker countdown, no transaction open). The
+message for people goes to the job's row: Japanese, never SQL, a class name or a pattern."""
 
 import logging
 import sqlite3
@@ -37,8 +28,8 @@ RETRIES = 8  # with the backoff below, a unit keeps trying for 45-90 s: a databa
 BACKOFF_BASE = 0.5  # seconds: the n-th wait is between half and all of min(BACKOFF_CAP, BACKOFF_BASE * 2**n)
 BACKOFF_CAP = 30.0
 
-# PostgreSQL's SQLSTATEs of faults that pass: serialization failure, deadlock, the server shutting down (by an admin,
-# after a crash) or not accepting connections yet; and the whole connection exception class 08.
+# PostgreSQL's SQLSTATEs that pass: serialization failure, deadlock, the server shutting down or not accepting
+# connections yet; and the whole connection exception class 08.
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 CONNECTION_EXCEPTION_CLASS = "08"
 SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})  # primary codes: "database is locked"
@@ -49,7 +40,6 @@ UNEXPECTED_FAULT = "内部エラーが発生したため処理を完了できま
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception, the driver's error SQLAlchemy wrapped in it, and what each was raised from."""
     found: list[BaseException] = []
     current: BaseException | None = exc
     while current is not None and current not in found:
@@ -74,7 +64,6 @@ def _transient_one(exc: BaseException) -> bool:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether the fault passes by itself, so the same unit of work run again a moment later may succeed."""
     return any(_transient_one(cause) for cause in _causes(exc))
 
 
@@ -83,8 +72,8 @@ def _is_database_fault(exc: BaseException) -> bool:
 
 
 def failure_message(exc: BaseException) -> str:
-    """What a person reads about a job that ended on this fault: a service error's own Japanese message, else a
-    Japanese sentence saying whether the database could not be reached, failed otherwise, or something else broke."""
+    """A service error's own Japanese message, else whether the database could not be reached, failed otherwise, or
+    something else broke."""
     if isinstance(exc, DomainError) and HAS_JAPANESE.search(exc.message):
         return exc.message
     if is_transient(exc):
@@ -95,15 +84,13 @@ def failure_message(exc: BaseException) -> str:
 
 
 def job_failed(exc: BaseException, job: str) -> str:
-    """Log the whole exception with the job (its task and what it worked on, e.g. "entry_logs.import_roster
-    import_id=3 start=7400"); returns the message to record for people."""
+    """`job` names the task and what it worked on, e.g. "entry_logs.import_roster import_id=3 start=7400"."""
     log.error("%s failed", job, exc_info=exc)
     return failure_message(exc)
 
 
 def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
-    """Run the unit of work, again after each transient fault with a growing, jittered wait, at most `retries` times;
-    returns its result or raises its last fault. `job` names the job in the log, as for `job_failed`."""
+    """`job` names the job in the log, as for `job_failed`."""
 
     def note(state: RetryCallState) -> None:
         fault = state.outcome.exception() if state.outcome else None
@@ -121,8 +108,8 @@ def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
 
 
 def run_in_batches(step: Callable[[Session], bool], fail: Callable[[Session, str], object], job: str) -> None:
-    """Run `step` in one short transaction after another while it says there is more, each retried on a transient
-    fault; a fault that ends the job is logged and its message recorded with `fail` in a transaction of its own."""
+    """Each step is retried on a transient fault; a fault ending the job is recorded with `fail` in a transaction of its
+    own."""
 
     def one_batch() -> bool:
         with session_scope() as db:

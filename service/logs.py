@@ -1,5 +1,4 @@
-"""Log lines: every record carries the id of the request that wrote it; the API's access log (`ACCESS_LOG`), whose
-paths carry no secret (`loggable_path`)."""
+"""Log lines carry the request id; the access log's paths carry no secret."""
 
 import logging
 from collections.abc import Mapping
@@ -9,7 +8,7 @@ from service.request_context import request_id_var
 
 ACCESS_LOG = logging.getLogger("daicho.access")
 # A path parameter by one of these names carries a secret (the parents' barcode link's signed token): the access log
-# writes [REDACTED] in its place. A route taking a secret in its path names the parameter so.
+# writes [REDACTED] in its place.
 SECRET_PATH_PARAMETERS = frozenset({"token"})
 REDACTED = "[REDACTED]"
 
@@ -23,8 +22,7 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
 
 
 def configure_logging(level: int = logging.INFO, *, access_log: bool = True) -> None:
-    """Every log record carries the id of the request that wrote it, whichever logger and handler; without the access
-    log, a request's line is left out."""
+    """Without the access log, a request's line is left out."""
     if logging.getLogRecordFactory() is not _record_with_request_id:
         logging.setLogRecordFactory(_record_with_request_id)
     root = logging.getLogger()
@@ -38,8 +36,7 @@ def configure_logging(level: int = logging.INFO, *, access_log: bool = True) -> 
 
 
 def loggable_path(scope: Mapping[str, Any]) -> str:
-    """A request's path as the access log writes it: its secret path parameters as [REDACTED]. The query string, where
-    the other secrets of a link travel (a cancellation link's token), is never written."""
+    """The query string, where a link's other secrets travel (a cancellation link's token), is never written."""
     path: str = scope["path"]
     params: Mapping[str, Any] = scope.get("path_params") or {}
     secrets = {str(value) for name, value in params.items() if name in SECRET_PATH_PARAMETERS}

@@ -27,10 +27,10 @@ from service.reservations import plugin as reservations
 from service.routers import all_routers
 
 if TYPE_CHECKING:
-    from uvicorn._types import ASGI3Application  # uvicorn's own ASGI types, for its middleware's signature
+    from uvicorn._types import ASGI3Application
 
-API_PREFIX = "/api"  # every route of the service
-# What each package adds beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
+API_PREFIX = "/api"
+# Beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
 PLUGINS = (storage.PLUGIN, outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
 NOT_CONNECTED = "データベースまたはブローカーに接続できません"
 
@@ -68,8 +68,7 @@ def _database_ok() -> bool:
 
 
 class DaichoAPI(FastAPI):
-    """FastAPI behind the login throttle, the access rules and the forwarded-header handling that believes only the
-    configured proxies (the socket peer otherwise)."""
+    """The forwarded-header handling believes only the configured proxies (the socket peer otherwise)."""
 
     entry: ASGIApp | None = None  # _serve behind the access rules and the proxy headers, where configured
 
@@ -81,7 +80,6 @@ class DaichoAPI(FastAPI):
 
 
 def _behind_proxies(entry: ASGIApp, trusted_hosts: list[str]) -> ASGIApp:
-    """The entry seeing a trusted proxy's forwarded client address and scheme (uvicorn's middleware, typed by it)."""
     proxied = ProxyHeadersMiddleware(cast("ASGI3Application", entry), trusted_hosts=trusted_hosts)
     return cast(ASGIApp, proxied)
 
@@ -98,17 +96,17 @@ def create_app() -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for router in (_system_router(), *all_routers()):  # straight into the app: a router between has each route built
+    for router in (_system_router(), *all_routers()):  # a router between has each route built
         app.include_router(router, prefix=API_PREFIX)  # again as it is included (a second of every API process's start)
-    install_openapi(app)  # every operation declares the common error model (service/openapi.py)
+    install_openapi(app)
     install_docs(app)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     for plugin in PLUGINS:
         plugin.install(app)
-    app.entry = LoginGuard(app._serve, API_PREFIX, settings.login_refusal_hold_seconds)  # a throttled address's logins
-    app.entry = access_guard(app.entry, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
-    app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards
-    if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
+    app.entry = LoginGuard(app._serve, API_PREFIX, settings.login_refusal_hold_seconds)
+    app.entry = access_guard(app.entry, settings)  # after the forwarded address
+    app.entry = dashboards_hop(app.entry, settings)
+    if settings.trusted_proxy_hosts:  # no layer to pass through
         app.entry = _behind_proxies(app.entry, settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)

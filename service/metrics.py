@@ -1,5 +1,4 @@
-"""Prometheus on /metrics: requests counted and timed per route (`MetricsMiddleware`, pure ASGI), the scrape-time
-gauge the packages' collectors are built on, and their registration once per process."""
+"""Prometheus on /metrics: requests counted and timed per route, and the scrape-time gauge."""
 
 import math
 import os
@@ -23,14 +22,9 @@ BUCKET_BOUNDS = (*LATENCY_BUCKETS, math.inf)
 
 
 class RequestMetrics:
-    """Counts requests and observes latency per route template (never per raw path), and writes the access log.
-
-    The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Requests
-    are recorded on the event loop into plain dicts, which Prometheus reads at scrape time (`collect`): a
-    prometheus_client series takes a lock and several calls per update.
-    A route's 5xx counter starts at 0 with its first request, so the error rate (QrvErrorRate) is defined, and counts
-    the first 5xx, before any request failed.
-    """
+    """Labelled by route template, never raw path. Recorded into plain dicts read at scrape time: a prometheus_client
+    series takes a lock and several calls per update. A route's 5xx counter starts at 0 with its first request, so the
+    error rate (QrvErrorRate) is defined before any request failed."""
 
     def __init__(self) -> None:
         self.requests: dict[tuple[str, str, int], int] = {}
@@ -54,9 +48,8 @@ class RequestMetrics:
             self.errors[(method, route)] = self.errors.get((method, route), 0) + 1
 
     def collect(self) -> Iterator[Metric]:
-        """The figures of this process, labelled with its `pid`: the API's uvicorn processes answer one port, so each
-        scrape reads one of them, and each process's counters must be series of their own (rising, never seen to
-        reset by the next process's smaller figure) for Prometheus's `increase` and `rate` to hold."""
+        """Labelled with the `pid`: uvicorn's processes share one port, so each scrape reads one of them, and each
+        process's counters must be series of their own for Prometheus's `increase` and `rate` to hold."""
         pid = str(os.getpid())
         requests = CounterMetricFamily(
             "daicho_http_requests", "HTTP requests", labels=["method", "route", "status", "pid"]
@@ -84,15 +77,12 @@ FAILURES_ONLY_MARK = "_daicho_logs_failures_only"
 
 
 def log_failures_only(*endpoints: Callable[..., Any]) -> None:
-    """Mark route endpoints whose successes the access log leaves out (still counted): the agents' and stations' hot
-    routes, hundreds a second. One declaration, service/routers.py's, marks them all."""
+    """Still counted: the agents' and stations' hot routes, hundreds a second."""
     for endpoint in endpoints:
         setattr(endpoint, FAILURES_ONLY_MARK, True)
 
 
 class MetricsMiddleware:
-    """Feeds every HTTP request to `request_metrics`, labelled with the route FastAPI matched."""
-
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -122,9 +112,7 @@ class MetricsMiddleware:
 
 
 class ScrapeTimeGauge:
-    """A gauge whose figures are read at scrape time by `fill`. `describe` names it without reading anything, so
-    registering it at start-up touches neither the broker nor the database (prometheus_client would otherwise
-    collect once to learn the names)."""
+    """`describe` names it without reading anything, so registering it touches neither the broker nor the database."""
 
     name: str
     documentation: str
@@ -149,7 +137,7 @@ _registered: set[Collector] = set()
 
 
 def register_once(collectors: Iterable[Collector]) -> None:
-    """Add the collectors to /metrics, each once per process however many apps it builds (the tests build many)."""
+    """Once per process however many apps it builds (the tests build many)."""
     for collector in collectors:
         if collector not in _registered:
             REGISTRY.register(collector)

@@ -1,18 +1,9 @@
-"""What the OpenAPI says an operation answers: the common error model, declared once and derived for every route.
+"""The common error model in the OpenAPI, derived for every route from its shape and dependencies:
 
-An operation's error statuses come from its shape and from the dependencies it uses, so a new route gets them right
-without hand work:
+- every operation: 400; parameters or a body: 422; a body: 413; a path parameter: 404; a write: 409; - whatever a
+function in its dependency tree declares with `declares` (401, 403, 404, 423, 429, 503).
 
-- every operation: 400 (malformed JSON, a NUL byte in the path or query);
-- parameters or a body: 422 (validation); a body: 413 (the body limit, service.body_guard.BodyGuard);
-- a path parameter: 404 (it may name nothing in the caller's scope); a write: 409 (a unique key, a stale version,
-  a state that no longer allows it);
-- and whatever a function in its dependency tree (the endpoint included) declares with `declares`: authentication
-  401, a role 403, a scoped lookup 404 (a path, a query filter or an id in the body), a login lockout 423, a
-  throttled address 429, a setting the operation needs (a webhook secret) or too many sign-ins at once 503.
-
-A status the route declares itself (its `responses`, e.g. an HTML page answering 409) is left as it is.
-"""
+A status the route declares itself (its `responses`) is left as it is."""
 
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -57,8 +48,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def declares(*statuses: int) -> Callable[[F], F]:
-    """Mark a dependency (or an endpoint) as answering these error statuses; every route using it declares them."""
-
     def mark(function: F) -> F:
         setattr(function, MARK, frozenset(statuses) | getattr(function, MARK, frozenset()))
         return function
@@ -73,12 +62,10 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def dependency_errors(route: RouteContext) -> set[int]:
-    """The statuses declared by the functions in the route's dependency tree."""
     return {status for call in _calls(route.dependant) for status in getattr(call, MARK, ())}
 
 
 def shape_errors(method: str, operation: dict[str, Any]) -> set[int]:
-    """The statuses the operation's parameters, body and method imply."""
     statuses = {400}
     parameters = operation.get("parameters", [])
     if parameters or "requestBody" in operation:
@@ -102,7 +89,6 @@ def _declare(operation: dict[str, Any], statuses: set[int]) -> None:
 
 
 def declare_errors(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
-    """Give every operation of the schema its error responses, all in the one common error model."""
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for generated in ("HTTPValidationError", "ValidationError"):
@@ -123,7 +109,6 @@ def declare_errors(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Make the app's /openapi.json declare the common error model on every operation."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -136,18 +121,17 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def file_response(*media_types: str) -> dict[str, Any]:
-    """An OpenAPI 200 response carrying a file in one of these media types."""
     content = {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in media_types}
     return {"description": "The file", "content": content}
 
 
 def media(*media_types: str) -> dict[str, Any]:
-    """Route arguments for a response that is not JSON: `@router.get(..., **media("text/csv"))`."""
+    """`@router.get(..., **media("text/csv"))`."""
     return {"response_class": Response, "responses": {200: file_response(*media_types)}}
 
 
 def allowed_methods(routes: list[Any], path: str) -> str:
-    """The Allow header of a 405: every method some route answers at this path, not only the first route's."""
+    """Every method some route answers at this path, not only the first route's."""
     methods = {
         method
         for route in iter_route_contexts(routes)

@@ -1,5 +1,5 @@
-"""Every router the API serves, one line each, in the order they appear in /api/docs; the hot routes whose successes
-the access log leaves out; and the dashboards' reads served from the read replica (APP_DATABASE_READ_URL)."""
+"""Every router the API serves, in /api/docs order; the hot routes the access log leaves out; the reads served from the
+replica."""
 
 from fastapi import APIRouter
 
@@ -49,14 +49,12 @@ def all_routers() -> list[APIRouter]:
     ]
 
 
-# Agents' heartbeats, stations' scans and heartbeats: hundreds a second, counted in the metrics, their successes not
-# written to the access log (its refusals are).
+# Hundreds a second: counted in the metrics, only their refusals written to the access log.
 log_failures_only(fleet_agent_routes.heartbeat, entry_logs_routes.heartbeat, entry_logs_routes.scan)
 
 
-# The dashboards' aggregates and lists: GET routes that only read, so a replica a little behind the primary serves
-# them (service/database.py's read engine; the primary when APP_DATABASE_READ_URL is unset). Work queues, single
-# records opened to be edited, exports and anything audited or written stay on the primary.
+# GET routes that only read, so a replica a little behind the primary serves them. Work queues, records opened to be
+# edited, exports and anything audited or written stay on the primary.
 DASHBOARD_READS = (
     fleet_routes.dashboard,
     fleet_routes.list_customers,

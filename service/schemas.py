@@ -1,6 +1,4 @@
-"""Schema helpers shared by the domains: text without control or invisible format characters, search boxes and
-codes read NFKC (full-width input as meant), pattern rules with Japanese words, strict booleans, ISO-only dates and
-times, bounded client timestamps, and an all-optional PATCH model derived from a create model."""
+"""Schema helpers shared by the domains."""
 
 import re
 import unicodedata
@@ -26,11 +24,9 @@ FORMAT = "Cf"  # Unicode's format characters: invisible, they change how the tex
 
 
 def format_character(value: str) -> str | None:
-    """The first Unicode format character (category Cf) in `value`, if any: the bidi controls (U+202A-U+202E,
-    U+2066-U+2069, U+200E/F), the zero-width ones (U+200B-U+200D, U+2060, U+FEFF), the soft hyphen (U+00AD), tag
-    characters. Each shows as nothing or turns the text around it, so 山田<U+200B>太郎 passes for another parent's
-    山田太郎 and a name can read backwards. Names are what this guards, so the zero-width joiner is refused too: an
-    emoji ZWJ sequence (man, ZWJ, woman, ZWJ, girl: one family emoji) is refused, each emoji alone passes."""
+    """Bidi controls, zero-width characters, the soft hyphen, tag characters: each shows as nothing or turns the text
+    around it, so 山田<U+200B>太郎 passes for another parent's 山田太郎 and a name can read backwards. Names are what
+    this guards, so the zero-width joiner is refused too (an emoji ZWJ sequence; each emoji alone passes)."""
     if value.isascii():
         return None
     return next((char for char in value if unicodedata.category(char) == FORMAT), None)
@@ -55,18 +51,15 @@ def _refuse(value: str, rule: re.Pattern[str], multiline: bool) -> str:
 
 
 def single_line(value: str) -> str:
-    """No control character at all (U+0000-U+001F, U+007F-U+009F), no format character (`format_character`)."""
     return _refuse(value, CONTROL_CHARACTERS, False)
 
 
 def multi_line(value: str) -> str:
-    """No control character but tab and newline, no format character (`format_character`)."""
     return _refuse(value, CONTROL_CHARACTERS_BUT_LINES, True)
 
 
-# Every text field of a request schema ends with one of these, after its length and pattern constraints (so those
-# keep pydantic's own rules): Annotated[str, StringConstraints(max_length=100), SingleLine]. A control character is
-# refused as rule control_character, a format character as format_character. Text and MultilineText are the bare types.
+# Every text field of a request schema ends with one of these, after its length and pattern constraints (so those keep
+# pydantic's own rules): Annotated[str, StringConstraints(max_length=100), SingleLine].
 SingleLine = AfterValidator(single_line)
 MultiLine = AfterValidator(multi_line)
 Text = Annotated[str, SingleLine]
@@ -74,24 +67,22 @@ MultilineText = Annotated[str, MultiLine]
 
 
 def nfkc(value: Any) -> Any:
-    """Text in Unicode's NFKC form: full-width letters, digits and signs (ＯＰＴ２７０５６４, ０９０－１２３４) as the
-    ASCII a person meant with the IME left on, half-width katakana as full-width. Other values pass unchanged."""
+    """Full-width letters, digits and signs (ＯＰＴ２７０５６４, ０９０－１２３４) as the ASCII a person meant with the
+    IME left on, half-width katakana as full-width."""
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
-# Before everything else of a search box, code, number or phone field: Annotated[str, ..., Normalised, SingleLine].
+# First of a search box, code, number or phone field: Annotated[str, ..., Normalised, SingleLine].
 Normalised = BeforeValidator(nfkc)
 
-# Each pattern constraint's rule in Japanese words, by its regular expression: errors.py says a pattern mismatch with
-# these words, never the expression. Every pattern of a schema is registered through `matching`;
-# tests/service/test_pattern_words.py fails on one without Japanese words.
+# Each pattern's rule in Japanese words: errors.py says a pattern mismatch with these words, never the expression.
+# tests/service/test_pattern_words.py fails on a pattern without them.
 PATTERN_WORDS: dict[str, str] = {}
-PATTERN_REFUSAL = "形式が正しくありません（{words}で入力してください）"  # a value not following them (pattern_refusal)
+PATTERN_REFUSAL = "形式が正しくありません（{words}で入力してください）"
 
 
 def matching(pattern: str, words: str) -> str:
-    """`pattern`, registered with the words that say its rule to a person (「半角英数字と「-」の1〜20文字」): they end
-    「…で入力してください」 in a refusal."""
+    """The words end 「…で入力してください」 in a refusal: 「半角英数字と「-」の1〜20文字」."""
     known = PATTERN_WORDS.setdefault(pattern, words)
     if known != words:
         raise ValueError(f"pattern {pattern!r} is already worded {known!r}")
@@ -99,35 +90,29 @@ def matching(pattern: str, words: str) -> str:
 
 
 def pattern_refusal(words: str) -> str:
-    """A value not following a pattern, refused in its words: the API's message and a form's (the vocabulary serves
-    it with the field, service/fields.py)."""
+    """The vocabulary serves it with the field (service/fields.py)."""
     return PATTERN_REFUSAL.format(words=words)
 
 
 def coded(pattern: str, words: str, **constraints: Any) -> "Rules":
-    """A code, number or phone field's rules, Annotated[str, coded(r"^[0-9-]*$", "半角数字と「-」", max_length=20)]:
-    read NFKC, then its constraints and pattern (refused in `words`), then SingleLine."""
+    """Read NFKC, then its constraints and pattern (refused in `words`), then SingleLine."""
     return Rules((StringConstraints(pattern=matching(pattern, words), **constraints), Normalised, SingleLine))
 
 
 MONTH_PATTERN = matching(r"^\d{4}-\d{2}$", "年月（YYYY-MM）")
 
-# An e-mail address's shape, stated once for every e-mail column (field_info("メールアドレス", **EMAIL_SHAPE)): the
-# schema checks it after email-validator's rule (Annotated[EmailStr, rules(User.email)]) and a form checks it before
-# sending, both saying it in these words.
+# Checked after email-validator's rule and by a form before sending, both in these words.
 EMAIL_WORDS = "「名前@ドメイン」の形（例: name@example.com）"
 EMAIL_SHAPE = {"pattern": matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", EMAIL_WORDS), "pattern_words": EMAIL_WORDS}
 
-# A text query parameter (a search box, a filter) follows the same rules, after its Query constraints:
-# Annotated[str | None, Query(max_length=50), Normalised, SingleLine]. QueryText is the common one, at most 100
-# characters.
+# A text query parameter follows the same rules, after its Query constraints.
 QueryText = Annotated[str | None, Query(max_length=100), Normalised, SingleLine]
 
 
 @dataclass(frozen=True)
 class Rules(GroupedMetadata):
-    """A field's rules as one Annotated item, in order (StringConstraints unpacked): a helper can build them and the
-    annotation stays a type, Annotated[str, Rules((StringConstraints(max_length=50), SingleLine))]."""
+    """A field's rules as one Annotated item (StringConstraints unpacked): a helper builds them and the annotation stays
+    a type."""
 
     rules: tuple[Any, ...]
 
@@ -140,7 +125,7 @@ class Rules(GroupedMetadata):
 
 
 def _iso_date(value: Any) -> Any:
-    """Only a date or an ISO 8601 date string (2024-07-01): not a number, a timestamp or another format."""
+    """Not a number, a timestamp or another format."""
     if (isinstance(value, date) and not isinstance(value, datetime)) or (
         isinstance(value, str) and ISO_DATE.fullmatch(value)
     ):
@@ -149,20 +134,19 @@ def _iso_date(value: Any) -> Any:
 
 
 def _iso_datetime(value: Any) -> Any:
-    """Only a datetime or an ISO 8601 string (2024-07-01T09:00:00+09:00): not a number of seconds since 1970."""
+    """Not a number of seconds since 1970."""
     if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATETIME.fullmatch(value)):
         return value
     raise PydanticCustomError("iso_datetime", "日時はISO 8601形式の文字列で指定してください")
 
 
 def plausible_client_time(value: datetime, now: datetime) -> bool:
-    """Not before 2000-01-01, not more than a day ahead of now (a naive time is read as UTC)."""
+    """A naive time is read as UTC."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return EARLIEST_CLIENT_TIME <= aware <= now + CLIENT_CLOCK_AHEAD
 
 
 def _client_time(value: datetime) -> datetime:
-    """A time a person or client gave, within plausible_client_time's range (else 422 client_time_range)."""
     if not plausible_client_time(value, datetime.now(UTC)):
         raise PydanticCustomError(
             "client_time_range",
@@ -178,7 +162,7 @@ def _local_time(value: time) -> time:
     return value
 
 
-# Japan time with no offset: RFC 3339's partial-time, not its "time" (which carries one), as the OpenAPI says.
+# RFC 3339's partial-time (no offset), not its "time", as the OpenAPI says.
 JapanTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
 LocalTime = Annotated[JapanTime, AfterValidator(_local_time)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
@@ -187,15 +171,13 @@ ClientTimestamp = Annotated[IsoDatetime, AfterValidator(_client_time)]
 
 
 class VersionedPatch(BaseModel):
-    """What mypy sees of a PATCH model that optional_fields builds with a required version (it cannot read a model
-    built at run time): the version and model_dump(), all the code reads of it."""
+    """What mypy sees of a PATCH model optional_fields builds at run time."""
 
     version: int
 
 
 def optional_fields(model: type[BaseModel], name: str, *, exclude: Iterable[str] = (), **extra: Any) -> type[BaseModel]:
-    """A copy of `model` (its config and field constraints) whose fields are all optional (None = leave unchanged),
-    less `exclude`, plus `extra` fields."""
+    """None = leave unchanged."""
     left_out = set(exclude)
     unknown = left_out - set(model.model_fields)
     if unknown:

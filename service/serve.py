@@ -1,23 +1,15 @@
-"""The API server: uvicorn with the service's fixed options. `make run`, the image, docker compose, the benches and
-the tests' live server all start the API through these, so what is measured is what runs in production.
+"""The API server: uvicorn with the service's fixed options, so what the benches and tests measure is what runs in
+production.
 
-- No proxy headers: the app believes forwarded headers only from APP_TRUSTED_PROXIES (service/main.py), never
-  uvicorn's default trust of 127.0.0.1.
-- No uvicorn access log: the service writes its own (request id, route template, time) and leaves out the successes
-  of the agents' and stations' hot routes, hundreds a second (`metrics.log_failures_only`); they are counted in the
-  metrics.
+- No proxy headers: forwarded headers are believed only from APP_TRUSTED_PROXIES (service/main.py).
+- No uvicorn access log: the service writes its own (`metrics.log_failures_only`).
 - No Server header: the software and its version are not advertised.
-- What the app built to start (half a million objects living as long as the process) is frozen out of the garbage
-  collector's walks (`gc.freeze`): each full collection would otherwise walk it all again, a pause of a tenth of a
-  second or more on whichever requests were under way.
-- Idle keep-alive connections stay open for KEEP_ALIVE_SECONDS, longer than clients keep theirs (httpx: 5 s, the
-  uvicorn default too). With equal times, a client could send on a connection the server was closing, and the request
-  failed as "cannot connect" (seen as a dashboard login refused in a browser test).
+- `gc.freeze` after start-up: each full collection would otherwise walk half a million long-lived objects, a pause of a
+  tenth of a second or more.
+- KEEP_ALIVE_SECONDS is longer than clients keep theirs (httpx: 5 s): with equal times a client could send on a
+  connection the server was closing ("cannot connect").
 
-    python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]
-
-`--app` serves another ASGI app with the same options: `bench/scans.py` measures a bare one to show what the server
-itself costs per request.
+python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]
 """
 
 import argparse
@@ -38,8 +30,7 @@ OPTIONS: dict[str, Any] = {
 
 
 def served_app() -> FastAPI:
-    """The service's app, what it built frozen out of the collector's walks (imported here: each worker builds
-    its own)."""
+    """Imported here: each worker builds its own."""
     from service.main import create_app
 
     app = create_app()

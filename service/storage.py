@@ -1,12 +1,8 @@
-"""Free space where the service keeps what it writes: the data folder (documents, uploads, backups, the embedded
-broker's messages, the sandbox providers' logs) and, on the embedded default, the SQLite database's folder.
+"""Free space in the data folder and, on the embedded default, the SQLite database's folder.
 
-Below APP_STORAGE_MIN_FREE_MB on either, work stalls without a word (SQLite refuses writes, "database or disk is
-full"; a job cannot write its file; the embedded broker cannot queue a task), so it is said aloud: `/api/ready`
-answers 503 with `storage: false` and 「保存領域がいっぱいです」, which the dashboards' pages show as a banner;
-`/metrics` carries each volume's free bytes and the threshold (Prometheus's DaichoStorageLow); the QRV watchdog posts
-to #qrv-alerts.
-"""
+Below APP_STORAGE_MIN_FREE_MB work stalls without a word (SQLite refuses writes, a job cannot write its file, the
+embedded broker cannot queue), so it is said aloud: `/api/ready` answers 503 with 「保存領域がいっぱいです」, `/metrics`
+carries the free bytes (Prometheus's DaichoStorageLow), and the QRV watchdog posts to #qrv-alerts."""
 
 import shutil
 from collections.abc import Iterator
@@ -30,14 +26,12 @@ VOLUME_WORDS = {"data_dir": "データフォルダ", "database": "データベ�
 
 @dataclass(frozen=True)
 class Volume:
-    """A folder the service writes to (by name: data_dir, database) and the free bytes of its file system."""
-
     name: str
     free_bytes: int
 
 
 def _nearest_existing(path: Path) -> Path:
-    """The folder itself, or its nearest parent that exists yet (a data folder not made so far)."""
+    """A data folder not made so far."""
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
@@ -59,7 +53,6 @@ def min_free_bytes() -> int:
 
 
 def low_volumes() -> list[Volume]:
-    """The volumes with less free space than APP_STORAGE_MIN_FREE_MB."""
     floor = min_free_bytes()
     return [volume for volume in volumes() if volume.free_bytes < floor]
 
@@ -71,7 +64,7 @@ def full_message(low: list[Volume]) -> str:
 
 
 class FreeSpaceCollector(ScrapeTimeGauge):
-    """Each volume's free bytes, which ops/prometheus/rules.yml's DaichoStorageLow compares to the threshold."""
+    """ops/prometheus/rules.yml's DaichoStorageLow compares them to the threshold."""
 
     name = "daicho_storage_free_bytes"
     documentation = "Free bytes of the file system of each folder the service writes to (data_dir, the SQLite database)"

@@ -1,15 +1,9 @@
-"""Which class of work each Celery task is, and so which queue it travels on: the one routing table.
+"""Which queue each Celery task travels on: the one routing table.
 
-Two classes, each a queue with workers of its own, so bulk work can never occupy what time-critical work needs:
-- `critical`: what someone waits for by the minute: outbox delivery and its dispatch, alerting (digests,
-  escalations, closing-time notices, paging the person on duty), deadline sweeps, offline marking and the
-  pending-task sweep. Short tasks.
-- `bulk`: what may take minutes: documents, imports, rotation, archives, reports, backups, roll-ups and purges.
-
-The worker app (jobs/celery_app.py) and the service's sender (service/broker.py), which sends tasks by name without
-importing jobs/, both take `celery_routing()`. Every task the worker registers has a class here
-(tests/jobs/test_task_queues.py); an unknown name would go to the bulk queue, never ahead of an alert.
-"""
+Two queues with workers of their own, so bulk work can never occupy what time-critical work needs: `critical` (what
+someone waits for by the minute: deliveries, alerting, deadline sweeps) and `bulk` (what may take minutes). Every task
+the worker registers has a class here (tests/jobs/test_task_queues.py); an unknown name goes to bulk, never ahead of an
+alert."""
 
 from kombu import Exchange, Queue
 
@@ -18,7 +12,6 @@ BULK = "bulk"
 QUEUES = (CRITICAL, BULK)
 
 TASK_CLASSES: dict[str, str] = {
-    # time-critical: deliveries, alerts, deadlines
     "platform.deliver_message": CRITICAL,
     "platform.dispatch_outbox": CRITICAL,
     "platform.send_pending_tasks": CRITICAL,
@@ -31,7 +24,6 @@ TASK_CLASSES: dict[str, str] = {
     "reservations.check_operations": CRITICAL,
     "entry_logs.notify_closing_time": CRITICAL,
     "loaners.send_return_digest": CRITICAL,
-    # bulk: documents, imports, rotation, archives, reports, backups, roll-ups, purges
     "entry_logs.render_cards": BULK,
     "entry_logs.import_roster": BULK,
     "entry_logs.archive_old_logs": BULK,
@@ -55,7 +47,7 @@ TASK_CLASSES: dict[str, str] = {
 
 
 def celery_routing() -> dict:
-    """Celery settings: both queues declared (a worker without -Q takes both), each task routed to its class's."""
+    """A worker without -Q takes both queues."""
     return {
         "task_queues": [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         "task_default_queue": BULK,

@@ -1,9 +1,5 @@
-"""The one mechanism that limits every tenant-data query to the caller's tenant.
-
-A grant may name a tenant (customer, jurisdiction, agency, nursery). Every list, detail, export and
-aggregate query passes its statement through `scoped()`; detail lookups use `get_scoped()`, so
-another tenant's id is indistinguishable from an unknown one: 404.
-"""
+"""The one mechanism that limits every tenant-data query to the caller's tenant: `scoped()` for statements,
+`get_scoped()` for details, so another tenant's id is indistinguishable from an unknown one (404)."""
 
 import importlib
 import inspect
@@ -44,16 +40,12 @@ _tenant_names: dict[str, tuple[InstrumentedAttribute, InstrumentedAttribute | No
 def register_tenant_name(
     domain: str, id_column: InstrumentedAttribute, name_column: InstrumentedAttribute | None
 ) -> None:
-    """Where a domain's tenants live: the column a grant's scope holds and the tenant's name (None: the scope is one).
-
-    Each scoped domain registers in its `service.<domain>.dependencies`; grants check their scope against it and show
-    the tenant's name (`scope_name`).
-    """
+    """None: the scope is the name. Each scoped domain registers in its `service.<domain>.dependencies`."""
     _tenant_names[domain] = (id_column, name_column)
 
 
 def _tenant_columns(domain: str) -> tuple[InstrumentedAttribute, InstrumentedAttribute | None] | None:
-    """The domain's registration, loading its dependencies module first when nothing imported it yet (the CLI)."""
+    """Loads the dependencies module first when nothing imported it yet (the CLI)."""
     if domain not in _tenant_names:
         with suppress(ModuleNotFoundError):
             importlib.import_module(f"service.{domain}.dependencies")
@@ -61,7 +53,6 @@ def _tenant_columns(domain: str) -> tuple[InstrumentedAttribute, InstrumentedAtt
 
 
 def tenant_exists(db: Session, domain: str, scope: str) -> bool:
-    """Whether the scope names one of the domain's tenants (a domain without tenants has none)."""
     columns = _tenant_columns(domain)
     if columns is None:
         return False
@@ -73,7 +64,7 @@ def tenant_exists(db: Session, domain: str, scope: str) -> bool:
 
 
 def scope_names(db: Session, grants: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str], str]:
-    """The tenants' names for (domain, scope) pairs, one query per domain; a scope that is a name already has none."""
+    """One query per domain; a scope that is a name already has none."""
     wanted: dict[str, set[str]] = {}
     for domain, scope in grants:
         if scope is not None:
@@ -93,8 +84,7 @@ def scope_names(db: Session, grants: Iterable[tuple[str, str | None]]) -> dict[t
 
 
 def tenants(db: Session, domain: str) -> list[tuple[str, str]]:
-    """Every tenant of the domain as (scope, name), by name: what a grant's scope is picked from (none without
-    tenants; a scope that is a name is its own name)."""
+    """What a grant's scope is picked from."""
     columns = _tenant_columns(domain)
     if columns is None:
         return []
@@ -119,8 +109,8 @@ def _coerced(column: ColumnElement[Any] | InstrumentedAttribute[Any], value: str
 
 @cache
 def _python_type(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> type | None:
-    """The column's Python type (None when its type has none), looked up once: an attribute's `type` is found through
-    SQLAlchemy's proxy fallbacks, which raise and format several AttributeErrors on every access (a scan paid six)."""
+    """Looked up once: an attribute's `type` goes through SQLAlchemy's proxy fallbacks, which raise and format several
+    AttributeErrors per access (a scan paid six)."""
     try:
         return column.type.python_type
     except NotImplementedError:
@@ -128,8 +118,7 @@ def _python_type(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> typ
 
 
 def scoped(stmt: Select, scope: TenantScope, column: InstrumentedAttribute) -> Select:
-    """Limit a statement to the scope's tenant; an unrestricted scope leaves it as it is."""
-    if scope.value is None:  # unrestricted
+    if scope.value is None:
         return stmt
     try:
         return stmt.where(column == _coerced(column, scope.value))
@@ -141,23 +130,18 @@ TENANT_PARAMETER = "tenant"
 
 
 def scoped_by_parameter(stmt: Select, column: InstrumentedAttribute) -> Select:
-    """A statement built once and limited at each execution to the tenant passed as `tenant_parameter(scope)`.
-
-    For hot paths whose callers always hold a tenant (a station token names its nursery): the statement, its
-    compilation and its cache key are made once instead of per request.
-    """
+    """For hot paths whose callers always hold a tenant (a station token names its nursery): the statement, its
+    compilation and its cache key are made once instead of per request."""
     return stmt.where(column == bindparam(TENANT_PARAMETER))
 
 
 def tenant_parameter(scope: TenantScope, column: InstrumentedAttribute) -> dict[str, Any]:
-    """The execution parameter for `scoped_by_parameter`: the scope's tenant (a restricted scope is required)."""
     if scope.value is None:
         raise ValueError("a statement scoped by parameter needs a restricted scope")
     return {TENANT_PARAMETER: _coerced(column, scope.value)}
 
 
 def get_scoped(db: Session, model: type[M], object_id: Any, scope: TenantScope, column: InstrumentedAttribute) -> M:
-    """Fetch one row by primary key within the scope, or raise NotFound."""
     pk = model.__mapper__.primary_key[0]
     try:
         object_id = _coerced(pk, str(object_id))
@@ -172,9 +156,8 @@ def get_scoped(db: Session, model: type[M], object_id: Any, scope: TenantScope, 
 def get_all_scoped(
     db: Session, model: type[M], object_ids: Iterable[int], scope: TenantScope, column: InstrumentedAttribute
 ) -> list[M]:
-    """Fetch rows by primary key within the scope, in id order and locked for update (two bulk changes never wait on
-    each other crosswise), or raise NotFound naming the first id that is not there: a bulk change of many records
-    refuses the whole request for one of another tenant, as that record's own route would."""
+    """In id order and locked for update (two bulk changes never wait on each other crosswise); one id of another tenant
+    refuses the whole request, as that record's own route would."""
     pk = model.__mapper__.primary_key[0]
     wanted = sorted(set(object_ids))
     stmt = scoped(select(model).where(pk.in_(wanted)), scope, column).order_by(pk).with_for_update()
@@ -189,11 +172,8 @@ def get_all_scoped(
 def scoped_lookup(
     model: type[M], tenant_column: InstrumentedAttribute, scope_dependency: Any, *, path_param: str, id_type: type = int
 ) -> Callable[..., M]:
-    """A FastAPI dependency: the `model` row named by the path parameter `path_param`, in the caller's scope, else 404.
-
-    Its signature is `(<path_param>: id_type, scope: scope_dependency, db: DbSession)`, so FastAPI reads the same
-    path parameter (name, type) as a hand-written `def valid_x(x_id: int, scope: Scope, db: DbSession)`.
-    """
+    """Its signature is `(<path_param>: id_type, scope: scope_dependency, db: DbSession)`, so FastAPI reads the path
+    parameter as for a hand-written lookup."""
 
     @declares(404)
     def lookup(**arguments: Any) -> M:
@@ -215,10 +195,8 @@ def scoped_lookup(
 def scoped_filter(
     model: type[M], tenant_column: InstrumentedAttribute, scope_dependency: Any, *, query_param: str, annotation: Any
 ) -> Callable[..., Any]:
-    """A FastAPI dependency: a list's (and its export's) optional ?<query_param>= filter naming a `model` row, which
-    must be in the caller's scope, else 404 as any lookup of another tenant's id; the value (None when not given).
-
-    Its signature is `(<query_param>: annotation = None, scope: scope_dependency, db: DbSession)`."""
+    """An optional ?<query_param>= filter of a list (and its export) naming a `model` row in the caller's scope, else
+    404."""
 
     @declares(404)
     def check(**arguments: Any) -> Any:

@@ -1,16 +1,10 @@
-"""Signed checkpoints: the audit chain's head (sequence number and hash) in a form to keep outside the database.
+"""Signed checkpoints: the audit chain's head in a form to keep outside the database, so a log emptied or cut off at the
+end no longer passes `audit verify --against` or `backup restore`.
 
-`audit checkpoint` exports one on demand and every backup carries one; `audit verify --against` and `backup restore`
-check the chain against it, so a log emptied or cut off at the end (the head moved back with it) no longer passes.
-
-A checkpoint is a JWT (PyJWT) signed with HMAC-SHA256 under a key derived (HKDF) from APP_AUDIT_KEY for this use
-alone. The audit key rather than APP_SECRET_KEY: a checkpoint is good exactly as long as the chain's hashes are
-(`audit rekey` rehashes the chain, after which older heads no longer match anyway), and rotating the login secret
-must not make every backup unrestorable. An HMAC rather than an Ed25519 pair: whoever holds APP_AUDIT_KEY can rewrite
-the chain itself, so a second key would protect nothing more; the signature stops anyone without the key (write
-access to the database or the backup folder only) from forging a checkpoint, and a checkpoint kept elsewhere catches
-a rewrite by anyone with it.
-"""
+A JWT signed with HMAC-SHA256 under a key derived (HKDF) from APP_AUDIT_KEY. The audit key, not APP_SECRET_KEY: a
+checkpoint is good exactly as long as the chain's hashes are, and rotating the login secret must not make every backup
+unrestorable. An HMAC, not an Ed25519 pair: whoever holds APP_AUDIT_KEY can rewrite the chain itself, so a second key
+would protect nothing more."""
 
 import jwt
 from cryptography.hazmat.primitives import hashes
@@ -26,8 +20,6 @@ PURPOSE = b"daicho audit checkpoint"
 
 
 class InvalidCheckpoint(DomainError):
-    """Text that is not a checkpoint signed under this installation's APP_AUDIT_KEY."""
-
     code = "invalid_checkpoint"
 
 
@@ -41,12 +33,11 @@ def sign(head: ChainHead) -> str:
 
 
 def take(db: Session) -> str:
-    """The signed checkpoint of the head as committed now (a database without a head row: the genesis)."""
+    """A database without a head row: the genesis."""
     return sign(chain_head(db) or ChainHead(0, GENESIS_HASH))
 
 
 def read(token: str) -> ChainHead:
-    """The head a checkpoint names, once its signature is checked."""
     try:
         claims = jwt.decode(token.strip(), _key(), algorithms=[ALGORITHM], options={"require": ["seq", "hash"]})
     except jwt.InvalidTokenError as exc:

@@ -1,5 +1,4 @@
-"""The audit log lists (platform 監査ログ, CRM 監査ログ) as CSV downloads (service/exports.py), newest first, in the
-words the pages show (vocabulary.py): 操作, 対象 and 変更内容 in Japanese."""
+"""The audit log lists as CSV downloads (service/exports.py), in the words the pages show (vocabulary.py)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ class WordedEntry:
 
 
 def worded(db: Session, rows: Sequence[Row]) -> list[WordedEntry]:
-    """A batch's entries with their words (target names read for the whole batch)."""
     entries = [row[0] for row in rows]
     return [WordedEntry(e, w) for e, w in zip(entries, vocabulary.entry_words(db, entries), strict=True)]
 
@@ -44,6 +42,6 @@ TRAILING = (
 
 
 def audit_export(flt: audit.AuditFilter, *, with_domain: bool) -> ListExport:
-    """The entries the filters select; with_domain adds the 区分 (the domain's name) the platform log shows."""
+    """with_domain adds the 区分 the platform log shows."""
     columns = (*LEADING, field("区分", "words.domain_label"), *TRAILING) if with_domain else (*LEADING, *TRAILING)
     return ListExport(audit.entry_query(flt), audit.LIST_ORDER, columns, worded)

@@ -36,7 +36,7 @@ OUTBOX_STATUSES = {
 
 
 def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
-    """A grant ("user id:domain") as its holder's name and the domain, e.g. 山田 太郎（端末管理）."""
+    """山田 太郎（端末管理）."""
     users = {target_id: target_id.partition(":")[0] for target_id in ids}
     wanted = [int(user) for user in users.values() if user.isdigit()]
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted))).tuples().all()) if wanted else {}
@@ -48,7 +48,6 @@ def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
 
 
 def grant_roles(target_id: str) -> Mapping[str, Words]:
-    """A grant's roles read as its domain names them."""
     found = DOMAINS.get(target_id.partition(":")[2])
     return {"role": found.roles} if found else {}
 
@@ -71,7 +70,7 @@ PLATFORM_VOCABULARY = register(
             "database": Target("データベース"),
             "audit_chain": Target("監査ログ"),
         },
-        tables=("identity_user", "identity_grant"),  # their fields name themselves (service/identity/models.py)
+        tables=("identity_user", "identity_grant"),
         fields={
             "password": "パスワード",
             "reason": "理由",

@@ -27,8 +27,6 @@ log = logging.getLogger("daicho.audit")
 
 @dataclass(frozen=True)
 class Actor:
-    """Who did something: a person, the system, a terminal, a scan station or a webhook."""
-
     type: str
     id: str | None = None
     label: str = ""
@@ -45,12 +43,12 @@ def is_secret_field(name: str) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """The JSON form of a value, exactly as it will be stored and hashed."""
+    """Exactly as it will be stored and hashed."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Field-by-field {"field": {"before": x, "after": y}} for the fields that changed; secrets redacted."""
+    """{"field": {"before": x, "after": y}} for the fields that changed; secrets redacted."""
     before = before or {}
     after = after or {}
     changes: dict[str, Any] = {}
@@ -91,19 +89,19 @@ Hasher = Callable[[Any], str]
 
 
 def _canonical(entry: Any) -> bytes:
-    """The hashed form of an entry (a model or a row): its fields as sorted, compact JSON."""
+    """Sorted, compact JSON."""
     material = {name: getattr(entry, name) for name in CANONICAL_FIELDS}
     material["occurred_at"] = entry.occurred_at.isoformat()
     return json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def keyed(key: str) -> Hasher:
-    """HMAC-SHA256 under `key`: without the key no one can recompute the chain after changing a row."""
+    """Without the key no one can recompute the chain after changing a row."""
     return lambda entry: hmac.new(key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
 
 
 def unkeyed(entry: Any) -> str:
-    """Plain SHA-256, the chain's hash before it was keyed; only read, to upgrade such a chain."""
+    """The chain's hash before it was keyed; only read, to upgrade such a chain."""
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
@@ -128,8 +126,8 @@ def record(
     changes: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Prepare one entry in the caller's transaction; it is chained and stored when that transaction commits (the
-    entry returned then carries its seq and hashes; it is stored by a plain INSERT, not through the session)."""
+    """Chained and stored by a plain INSERT when the caller's transaction commits; the entry then carries its seq and
+    hashes."""
     entry = AuditEntry(
         occurred_at=(at or utcnow()).astimezone(UTC),
         actor_type=actor.type,
@@ -144,19 +142,17 @@ def record(
         changes=_plain(dict(changes or {})),
     )
     if not db.in_transaction():
-        db.begin()  # what autobegin does on the next statement: a rollback or close before it drops the entry too
+        db.begin()  # a rollback or close before it drops the entry too
     db.info.setdefault(PENDING, []).append((entry, db.get_nested_transaction()))
     return entry
 
 
 def pending_entries(db: Session) -> list[AuditEntry]:
-    """The entries this session recorded that its commit has yet to chain, in the order they were recorded."""
     return [entry for entry, _ in db.info.get(PENDING, ())]
 
 
 def _take_seqs(db: Session, count: int) -> tuple[int, str]:
-    """Reserve `count` sequence numbers: the first one and the hash before it. The row lock taken here on the head
-    orders concurrent writers and is held to COMMIT."""
+    """The row lock taken on the head orders concurrent writers and is held to COMMIT."""
     row = db.execute(
         update(CHAIN_HEAD)
         .where(CHAIN_HEAD.c.id == 1)
@@ -170,9 +166,8 @@ def _take_seqs(db: Session, count: int) -> tuple[int, str]:
 
 
 def link_pending(db: Session) -> None:
-    """Chain and store this session's pending entries now: one head update takes their sequence numbers, the rows
-    go in with one plain INSERT and the head moves to the last one. Runs just before COMMIT, after the session's
-    other changes are flushed, so the head is locked only from here on."""
+    """Runs just before COMMIT, after the session's other changes are flushed, so the head is locked only from here
+    on."""
     pending = pending_entries(db)
     db.info.pop(PENDING, None)
     if not pending:
@@ -190,13 +185,12 @@ def link_pending(db: Session) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _link_on_commit(session: Session) -> None:
-    """Every session's outermost commit chains its pending entries (a savepoint's release leaves them pending)."""
+    """A savepoint's release leaves them pending."""
     if session.get_nested_transaction() is None:
         link_pending(session)
 
 
 def _recorded_within(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    """Whether an entry recorded in `savepoint` (None: outside any) was recorded within the transaction `ended`."""
     while savepoint is not None and savepoint is not ended:
         savepoint = savepoint.parent
     return savepoint is ended
@@ -204,7 +198,6 @@ def _recorded_within(savepoint: SessionTransaction | None, ended: SessionTransac
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    """A savepoint rolled back takes the entries recorded within it along."""
     pending = session.info.get(PENDING)
     if pending and previous_transaction.nested:
         session.info[PENDING] = [item for item in pending if not _recorded_within(item[1], previous_transaction)]
@@ -212,34 +205,32 @@ def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without committing (rolled back or closed): its entries never happened."""
+    """Rolled back or closed: its entries never happened."""
     if transaction.parent is None:
         session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)
 class ChainHead:
-    """The newest entry's sequence number and hash: once published, no rewrite up to it can match it again."""
+    """Once published, no rewrite up to it can match it again."""
 
     seq: int
     hash: str
 
 
 def _link_own_entries(db: Db) -> None:
-    """A session reading the chain it wrote to sees its own entries: they are linked first (and the head locked)."""
     if isinstance(db, Session) and db.info.get(PENDING):
         link_pending(db)
 
 
 def chain_head(db: Session) -> ChainHead | None:
-    """The head as committed, or as this session's own pending entries move it."""
     _link_own_entries(db)
     head = db.get(AuditChainHead, 1, populate_existing=True)
     return None if head is None else ChainHead(head.last_seq, head.last_hash)
 
 
 def publish_head(db: Session) -> ChainHead | None:
-    """Write the head to the log, outside the database (beat does it every 15 minutes; backups carry it too)."""
+    """Outside the database: beat does it every 15 minutes; backups carry it too."""
     head = chain_head(db)
     if head is not None:
         log.info("audit chain head seq=%d hash=%s", head.seq, head.hash)
@@ -258,8 +249,7 @@ CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ("id", *STORED)]
 
 
 def _entries(db: Db, batch: int, up_to: int) -> Iterator[Row]:
-    """The entries up to seq `up_to` in sequence order, read `batch` rows at a time (only the chained columns, so
-    migrations can too)."""
+    """Only the chained columns, so migrations can too."""
     last_seq = 0
     while rows := db.execute(
         select(*CHAIN_COLUMNS)
@@ -272,12 +262,12 @@ def _entries(db: Db, batch: int, up_to: int) -> Iterator[Row]:
 
 
 def _scheme(entry: Row, hashers: Sequence[Hasher], start: int) -> int | None:
-    """Index of the first hasher from `start` on that reproduces the entry's hash: a chain moves to later ones only."""
+    """A chain moves to later hashers only."""
     return next((i for i in range(start, len(hashers)) if hashers[i](entry) == entry.entry_hash), None)
 
 
 def _head_row(db: Db) -> Row | None:
-    """The head as committed, with the highest sequence number stored, read in one statement (one snapshot)."""
+    """One statement, one snapshot."""
     newest = select(func.max(AuditEntry.seq)).scalar_subquery()
     return db.execute(
         select(CHAIN_HEAD.c.last_seq, CHAIN_HEAD.c.last_hash, newest.label("newest")).where(CHAIN_HEAD.c.id == 1)
@@ -285,8 +275,7 @@ def _head_row(db: Db) -> Row | None:
 
 
 def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch: int) -> ChainReport:
-    """Walk the chain up to the head read first (entries written meanwhile are left for the next check), then hold
-    the log against that head and the published one: an emptied or cut-off log no longer matches them."""
+    """Entries written meanwhile are left for the next check; an emptied or cut-off log no longer matches the heads."""
     _link_own_entries(db)
     head = _head_row(db)
     if head is None:
@@ -316,19 +305,16 @@ def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch
 
 
 def verify_chain(db: Db, *, published: ChainHead | None = None, batch: int = 5000) -> ChainReport:
-    """Recompute every HMAC in sequence order; report the first entry that does not match, or that differs from a
-    head published earlier (what catches a rewrite by someone holding the key)."""
+    """A head published earlier is what catches a rewrite by someone holding the key."""
     return _check(db, (_entry_hash,), published, batch)
 
 
 class ChainBroken(Exception):
-    """The chain does not verify under the hashes it was said to be written with; nothing was rewritten."""
+    """Nothing was rewritten."""
 
 
 def rehash_chain(db: Db, *, written_with: Sequence[Hasher], new: Hasher, batch: int = 5000) -> ChainHead | None:
-    """Verify the chain under the hashers it was written with (in the order it switched between them), then rewrite
-    every entry's hash under `new` in sequence order, `batch` rows at a time, and move the head to the new tip.
-    Heads published before no longer match: the new head is logged like a published one."""
+    """Heads published before no longer match: the new head is logged like a published one."""
     report = _check(db, written_with, None, batch)
     if not report.ok:
         raise ChainBroken(
@@ -356,7 +342,7 @@ def rehash_chain(db: Db, *, written_with: Sequence[Hasher], new: Hasher, batch: 
 
 
 def operator_actor() -> Actor:
-    """The person at the machine's shell (the CLI and the demo history's drills with it): their OS user name."""
+    """The OS user name of the person at the shell (the CLI, the demo history's drills)."""
     try:
         label = getpass.getuser()
     except (KeyError, OSError):
@@ -365,8 +351,7 @@ def operator_actor() -> Actor:
 
 
 def rekey(db: Session, *, old_key: str, new_key: str, actor: Actor) -> ChainHead:
-    """The chain written under `old_key` rehashed under `new_key`, audited, and its new head published (raises
-    ChainBroken, rewriting nothing, when it does not verify under the old key)."""
+    """Raises ChainBroken, rewriting nothing, when it does not verify under the old key."""
     rehashed = rehash_chain(db, written_with=(keyed(old_key),), new=keyed(new_key))
     entries = rehashed.seq if rehashed else 0
     record(
@@ -378,7 +363,7 @@ def rekey(db: Session, *, old_key: str, new_key: str, actor: Actor) -> ChainHead
         changes=diff(None, {"entries": entries}),
     )
     head = publish_head(db)
-    assert head is not None  # the rekey's own audit entry heads the chain
+    assert head is not None
     return head
 
 
@@ -391,7 +376,7 @@ class AuditFilter:
     target_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    where: Any = None  # one more SQL condition, e.g. a domain's own view of which entries are its
+    where: Any = None
 
 
 def _filtered(stmt: Select, flt: AuditFilter) -> Select:
@@ -417,7 +402,6 @@ LIST_ORDER = (AuditEntry.seq.desc(),)
 
 
 def entry_query(flt: AuditFilter) -> Select:
-    """The entries the filters select, listed newest first (`LIST_ORDER`)."""
     return _filtered(select(AuditEntry), flt)
 
 

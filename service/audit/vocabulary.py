@@ -1,12 +1,9 @@
 """The audit log in words: each domain registers the Japanese of its actions, targets, fields and values (from its
-labels.py), and the log's reads carry those labels beside the codes, which stay for filtering and programs.
+labels.py); the codes stay beside them for filtering and programs.
 
-A target is shown as its kind and a readable name (提携店 渋谷クリーン), read for a page of entries in one query per
-kind, or taken from the entry's own changes once the record is gone; without a name, its number (アラート #12). A
-changed field holding another record's id (an agency, an assignee) reads as that record's name, the same way. The
-same field words name a field in a refusal of bad input (field_words; service/errors.py), so a request body's every
-field has words here (tests/service/test_field_words.py).
-"""
+A target reads as its kind and name (提携店 渋谷クリーン), taken from the entry's own changes once the record is gone; a
+field holding another record's id reads as that record's name. Refusals of bad input name fields with the same words, so
+every request body field has words here (tests/service/test_field_words.py)."""
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -47,8 +44,6 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def by_column(table: str, name: str, key: str = "id") -> Names:
-    """Names read from one column of the target's table, for the ids given, in one query."""
-
     def names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
         columns = Base.metadata.tables[table].c
         numeric = isinstance(columns[key].type, Integer)
@@ -63,24 +58,21 @@ def by_column(table: str, name: str, key: str = "id") -> Names:
 
 @dataclass(frozen=True)
 class Target:
-    """One kind of record an entry is about: its name in Japanese and where its readable name is."""
-
     label: str
     names: Names | None = None
-    name_field: str | None = None  # the field of an entry's changes that names it (for a record deleted since)
-    fields: Words = field(default_factory=dict)  # field names only this kind has, or says differently
-    values: Mapping[str, Words] = field(default_factory=dict)  # this kind's own value words, by field
-    values_for: Callable[[str], Mapping[str, Words]] | None = None  # value words that depend on the target id
-    table: str = ""  # its table: the words and choices its columns declare (service/fields.py) are its own too
+    name_field: str | None = None  # for a record deleted since
+    fields: Words = field(default_factory=dict)
+    values: Mapping[str, Words] = field(default_factory=dict)
+    values_for: Callable[[str], Mapping[str, Words]] | None = None
+    table: str = ""  # the words and choices its columns declare (service/fields.py) are its own too
 
     @classmethod
     def named_by(cls, label: str, table: str, column: str) -> "Target":
-        """A kind named by one column of its own table (read by id, or from a deleted record's last changes)."""
+        """Read by id, or from a deleted record's last changes."""
         return cls(label, by_column(table, column), name_field=column, table=table)
 
-    @cached_property  # read for every field of every entry shown: merged once
+    @cached_property  # read for every field of every entry shown
     def words(self) -> Words:
-        """Its fields' words: those its table's columns declare, and its own."""
         return {**table_words(self.table), **self.fields} if self.table else self.fields
 
     @cached_property
@@ -94,18 +86,16 @@ class Target:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """A domain's audit wording: what its actions, targets, fields and coded values are called."""
-
     domain: str
     actions: Words
     targets: Mapping[str, Target]
     fields: Words = field(default_factory=dict)
-    values: Mapping[str, Words] = field(default_factory=dict)  # field -> code -> words, for every target
-    statuses: Mapping[str, Words] = field(default_factory=dict)  # table -> what its status column holds, in words
-    references: Mapping[str, Names] = field(default_factory=dict)  # field holding other records' ids -> their names
-    tables: Sequence[str] = ()  # the domain's tables: their columns' declared words are the domain's too
-    # action -> the table whose record it changes, where the entry names another kind (its parent): the changes read
-    # that table's words first (a nursery's care hours: their closing_time is 保育終了時刻, not the nursery's 閉園時刻)
+    values: Mapping[str, Words] = field(default_factory=dict)
+    statuses: Mapping[str, Words] = field(default_factory=dict)
+    references: Mapping[str, Names] = field(default_factory=dict)
+    tables: Sequence[str] = ()
+    # action -> the table whose record it changes, where the entry names its parent: that table's words come first (a
+    # nursery's care hours: their closing_time is 保育終了時刻, not the nursery's 閉園時刻)
     action_tables: Mapping[str, str] = field(default_factory=dict)
 
     def action(self, code: str) -> str | None:
@@ -113,18 +103,17 @@ class Vocabulary:
 
     @cached_property
     def words(self) -> Words:
-        """Its fields' words: its own, then those its tables' columns declare (the first table naming one)."""
+        """The first table naming a field wins."""
         return {**table_words(*self.tables), **self.fields}
 
     @cached_property
     def yes_no(self) -> Mapping[str, tuple[str, str]]:
-        """Its yes-or-no fields' two words, as its tables' columns declare them."""
         return table_yes_no(*self.tables)
 
 
 @cache
 def table_words(*tables: str) -> Words:
-    """The words the tables' columns declare (service/fields.py), read once the models are all imported."""
+    """Read once the models are all imported."""
     return fields.labels(*(Base.metadata.tables[name] for name in tables))
 
 
@@ -154,9 +143,7 @@ def vocabulary_of(domain: str) -> Vocabulary:
 
 
 def field_words(domain: str, name: str, target: str = "") -> str | None:
-    """A field's name in words, as its domain's vocabulary says it: the kind of record's own (target), the
-    domain's, its other kinds', else the platform's; None when none has words for it. Refusals of bad input name
-    fields by it (service/errors.py field_label)."""
+    """The target kind's own, the domain's, its other kinds', else the platform's; None when none has words for it."""
     own = vocabulary_of(domain).targets.get(target)
     for vocabulary in (vocabulary_of(domain), vocabulary_of(PLATFORM)):
         for words in (
@@ -188,12 +175,10 @@ def domain_label(domain: str) -> str:
 
 @dataclass(frozen=True)
 class Wording:
-    """How one entry's fields and values read: its target kind's words first, then its domain's."""
-
     vocabulary: Vocabulary
     target: Target | None
     target_id: str | None
-    named: Mapping[str, Words] = field(default_factory=dict)  # field -> id -> name of the record it refers to
+    named: Mapping[str, Words] = field(default_factory=dict)
     action: str = ""
 
     def field(self, name: str) -> str:
@@ -203,7 +188,7 @@ class Wording:
         return changed.get(name) or own.get(name) or self.vocabulary.words.get(name) or name
 
     def yes_no(self, name: str) -> tuple[str, str]:
-        """A yes-or-no field's two words: its column's, else the common はい / いいえ."""
+        """Its column's, else the common はい / いいえ."""
         table = self.vocabulary.action_tables.get(self.action)
         changed = table_yes_no(table) if table else {}
         own = self.target.yes_no if self.target else {}
@@ -218,8 +203,8 @@ class Wording:
         return by_id.get(name) or self.target.value_words.get(name) or self.vocabulary.values.get(name, {})
 
     def value(self, name: str, value: Any) -> str:
-        """e.g. True -> 有効 (its column's words), "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list ->
-        joined with 、."""
+        """True -> 有効 (its column's words), "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list -> joined
+        with 、."""
         if value is None or value == "":
             return NO_VALUE
         if value == REDACTED:
@@ -236,7 +221,7 @@ class Wording:
         return local_timestamp(value) if isinstance(value, str) else str(value)
 
     def changes(self, changes: Mapping[str, Any]) -> list["ChangeWords"]:
-        """Each field in name order (as every backend stores it); a fact recorded without a before has none."""
+        """In name order, as every backend stores it; a fact recorded without a before has none."""
         return [self.change(name, value) for name, value in sorted(changes.items())]
 
     def change(self, name: str, value: Any) -> "ChangeWords":
@@ -246,12 +231,12 @@ class Wording:
         return ChangeWords(name, self.field(name), None, value, None, self.value(name, value))
 
     def changes_text(self, changes: Mapping[str, Any]) -> str:
-        """e.g. 有効: 有効 → 無効 / 理由: 重複."""
+        """有効: 有効 → 無効 / 理由: 重複."""
         return CHANGE_SEPARATOR.join(change.text for change in self.changes(changes))
 
 
 def local_timestamp(text: str) -> str:
-    """An ISO timestamp with its zone as Japan time (2026-01-05 09:30); any other text as it is."""
+    """2026-01-05 09:30; any other text as it is."""
     if not TIMESTAMP.match(text):
         return text
     try:
@@ -269,7 +254,7 @@ class ChangeWords:
     field_label: str
     before: Any
     after: Any
-    before_label: str | None  # None: the entry records a fact, with no before
+    before_label: str | None
     after_label: str
 
     @property
@@ -284,8 +269,6 @@ class ChangeWords:
 
 @dataclass(frozen=True)
 class EntryWords:
-    """One entry's labels: what was done, to what, by whom, and each change."""
-
     action_label: str
     domain_label: str
     actor_type_label: str
@@ -302,7 +285,7 @@ def _target(entry: Any) -> Target | None:
 
 
 def _names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[str, str]]:
-    """The readable names of the entries' targets: one query per kind of target that has names."""
+    """One query per kind of target that has names."""
     wanted: dict[tuple[str, str], set[str]] = {}
     namers: dict[tuple[str, str], Names] = {}
     for entry in entries:
@@ -315,7 +298,7 @@ def _names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[st
 
 
 def _referred(changes: Mapping[str, Any], fields: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(field, id) of every record the entry's changes refer to by one of these fields (before, after, in lists)."""
+    """Before, after and in lists."""
     for name in fields:
         value = changes.get(name)
         values = [value.get("before"), value.get("after")] if isinstance(value, dict) else [value]
@@ -326,7 +309,7 @@ def _referred(changes: Mapping[str, Any], fields: Iterable[str]) -> Iterator[tup
 
 
 def _reference_names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[str, str]]:
-    """The names of the records the entries' changes refer to by id (an agency, an assignee): one query per field."""
+    """One query per field."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for entry in entries:
         references = vocabulary_of(entry.domain).references
@@ -339,7 +322,7 @@ def _reference_names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str
 
 
 def _named_in_changes(target: Target | None, changes: Mapping[str, Any]) -> str | None:
-    """The target's name as the entry's own changes give it (after, else before: a deleted record's last name)."""
+    """After, else before: a deleted record's last name."""
     if target is None or target.name_field is None:
         return None
     value = changes.get(target.name_field)
@@ -349,7 +332,7 @@ def _named_in_changes(target: Target | None, changes: Mapping[str, Any]) -> str 
 
 
 def target_label(kind: str, target_id: str | None, name: str | None) -> str:
-    """e.g. 提携店 渋谷クリーン, アラート #12, 予約 QRV-7K2M9X; the kind alone when the entry names no record."""
+    """提携店 渋谷クリーン, アラート #12, 予約 QRV-7K2M9X; the kind alone when the entry names no record."""
     if name:
         return f"{kind} {name}"
     if not target_id:
@@ -358,7 +341,7 @@ def target_label(kind: str, target_id: str | None, name: str | None) -> str:
 
 
 def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
-    """The labels of these entries (models or rows with the entry's columns), target names read in one go."""
+    """Target names read in one go."""
     names, references = _names(db, entries), _reference_names(db, entries)
     shown = []
     for entry in entries:
@@ -383,15 +366,13 @@ def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
 
 @dataclass(frozen=True)
 class FilterWords:
-    """The codes a log's filters offer, in words: domains, actions and kinds of target."""
-
     domains: dict[str, str]
     actions: dict[str, str]
     target_types: dict[str, str]
 
 
 def filter_words(domains: Iterable[str]) -> FilterWords:
-    """The filters' words over these domains' vocabularies (an action code reads the same in every domain)."""
+    """An action code reads the same in every domain."""
     chosen = [vocabulary_of(domain) for domain in domains]
     actions: dict[str, str] = dict(COMMON_ACTIONS)
     target_types: dict[str, str] = {}
@@ -408,7 +389,6 @@ def filter_words(domains: Iterable[str]) -> FilterWords:
 
 
 def entry_reads(db: Session, entries: Sequence[Any]) -> list[AuditEntryRead]:
-    """The entries as the logs' API answers them: their codes and their words."""
     return [
         AuditEntryRead.model_validate(
             {name: getattr(entry, name) for name in AuditEntryRead.model_fields if hasattr(entry, name)}

@@ -1,8 +1,5 @@
-"""The two database backends of a backup: PostgreSQL through its client tools, SQLite through its backup API.
-
-Each one dumps a consistent snapshot to a file and counts the rows of every table in that same snapshot, and restores
-all or nothing; `check_dump` reads a dumped file without any database.
-"""
+"""The two database backends of a backup: each dumps a consistent snapshot and counts every table's rows in that same
+snapshot, and restores all or nothing."""
 
 import os
 import re
@@ -21,23 +18,22 @@ from service.config import get_settings
 from service.errors import DomainError
 from service.identity.models import User
 
-PG_BIN_ROOT = Path("/usr/lib/postgresql")  # Debian's postgresql-client-NN lays out one folder per major version
+PG_BIN_ROOT = Path("/usr/lib/postgresql")
 
 
 class BackupFailed(DomainError):
-    """A backup, check or restore that cannot go on; the message says why and what to do."""
+    """The message says why and what to do."""
 
     code = "backup_failed"
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
-    """Rows of every table the database holds, by table name."""
     names = sorted(inspect(conn).get_table_names())
     return {name: conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}
 
 
 def holds_data(conn: Connection) -> bool:
-    """Whether the database holds anything a person made: users or audit entries (the migrations install neither)."""
+    """Users or audit entries: the migrations install neither."""
     present = set(inspect(conn).get_table_names())
     return any(
         conn.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first() is not None
@@ -60,8 +56,7 @@ def _tool_major(path: str) -> int | None:
 
 
 def pg_tool(name: str, major: int) -> str:
-    """The client tool `name` of PostgreSQL `major`: from APP_BACKUP_PG_BIN_DIR, Debian's folder for that version or
-    PATH, whichever has that major version first."""
+    """From APP_BACKUP_PG_BIN_DIR, Debian's folder for that version or PATH, whichever has that major version first."""
     configured = get_settings().backup_pg_bin_dir
     folders = [configured] if configured else [PG_BIN_ROOT / str(major) / "bin"]
     candidates = [str(folder / name) for folder in folders if (folder / name).is_file()]
@@ -85,14 +80,14 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 
 @dataclass
 class Postgres:
-    """pg_dump -Fc of the snapshot the row counts were taken in; restore replaces schema public in one transaction."""
+    """Restore replaces schema public in one transaction."""
 
     engine: Engine
     name: str = "postgresql"
     dump_name: str = "database.pgdump"
 
     def _libpq(self) -> tuple[str, dict[str, str]]:
-        """A libpq URI without the password, and an environment carrying it (never on a command line)."""
+        """The password travels in the environment, never on a command line."""
         url = self.engine.url
         plain = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
         env = dict(os.environ)
@@ -150,7 +145,7 @@ class Postgres:
 
 @dataclass
 class Sqlite:
-    """SQLite's online backup API, both ways: readers and writers may stay connected while it copies."""
+    """Readers and writers may stay connected while it copies."""
 
     engine: Engine
     name: str = "sqlite"
@@ -184,7 +179,6 @@ def backend_for(engine: Engine) -> Postgres | Sqlite:
 
 
 def check_dump(backend: str, dump: Path, server_version: str) -> None:
-    """Read a dumped database through: pg_restore --list of its server's major version, or SQLite's integrity check."""
     if backend == "postgresql":
         _run([pg_tool("pg_restore", major_of(server_version)), "--list", str(dump)], dict(os.environ))
         return

@@ -1,5 +1,3 @@
-"""The backups' scrape-time gauge on /metrics: the age of the newest complete backup."""
-
 import math
 
 from prometheus_client.core import GaugeMetricFamily
@@ -10,7 +8,7 @@ from service.metrics import ScrapeTimeGauge
 
 
 class BackupAgeCollector(ScrapeTimeGauge):
-    """Reports the age of the newest complete backup at scrape time (+Inf when there is none)."""
+    """+Inf when there is none."""
 
     name = "daicho_backup_last_success_age_seconds"
     documentation = "Seconds since the newest complete backup in APP_BACKUP_DIR was made"

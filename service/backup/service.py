@@ -1,12 +1,9 @@
 """Create, list, check, restore and prune backups.
 
-A backup is one tar file, `daicho-backup-<UTC time>.tar`: the database dump, the uploaded files (CRM statement
-images, firmware, the entry-log and loaner archives) under `files/<root>/`, and `manifest.json` with the SHA-256 and
-size of every member, the row count of every table and a signed checkpoint of the audit chain's head taken before
-the dump (service/audit/checkpoint.py): a restore checks that the restored log reaches it. It is written under a hidden
-name and renamed when complete, so every file with the final name is a good backup. It holds personal data and the
-encrypted card data, so only its owner may read it: the file is created 0600 and a folder the backup creates 0700.
-"""
+A backup is one tar file: the database dump, the uploaded files, and `manifest.json` with every member's SHA-256 and
+size, every table's row count and a signed checkpoint of the audit chain's head taken before the dump (a restore checks
+the restored log reaches it). It is renamed into place when complete, so every file with the final name is good. It
+holds personal and encrypted card data: created 0600, a folder it creates 0700."""
 
 import hashlib
 import io
@@ -36,8 +33,8 @@ PREFIX = "daicho-backup-"
 SUFFIX = ".tar"
 STAMP = "%Y%m%dT%H%M%SZ"
 CHUNK = 1024 * 1024
-PRIVATE_FILE = 0o600  # a backup, readable by its owner only
-PRIVATE_FOLDER = 0o700  # a backup folder created here
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class BackupFile:
 
 
 def file_roots(settings: Settings) -> dict[str, Path]:
-    """The folders of uploaded and archived files a backup carries, by the name they have inside it."""
+    """By the name they have inside the backup."""
     return {
         "crm": settings.crm_storage_root,
         "fleet": settings.data_dir / "fleet",
@@ -87,7 +84,7 @@ def _add_manifest(tar: tarfile.TarFile, manifest: dict) -> None:
 
 
 def _private_file(path: Path) -> IO[bytes]:
-    """`path` opened for writing, its mode 0600 from the moment it exists (whatever the umask, a leftover too)."""
+    """Mode 0600 from the moment it exists, whatever the umask."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
     os.fchmod(descriptor, PRIVATE_FILE)
     return os.fdopen(descriptor, "wb")
@@ -98,7 +95,7 @@ def backup_name(at: datetime) -> str:
 
 
 def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) -> Path:
-    """Write a complete backup into `folder` (default APP_BACKUP_DIR) and return its path."""
+    """Default APP_BACKUP_DIR."""
     settings = get_settings()
     folder = folder or settings.backup_root
     folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
@@ -108,7 +105,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
     backend = backend_for(engine)
     partial = folder / f".{final.name}.partial"
     with Session(engine) as db:
-        audit_checkpoint = checkpoint.take(db)  # taken before the dump, which therefore holds the entry it names
+        audit_checkpoint = checkpoint.take(db)  # the dump therefore holds the entry it names
     try:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".dump-") as scratch:
             dump = Path(scratch) / backend.dump_name
@@ -150,20 +147,18 @@ def parse_backup_name(path: Path) -> datetime | None:
 
 
 def list_backups(folder: Path | None = None) -> list[BackupFile]:
-    """The complete backups in `folder` (default APP_BACKUP_DIR), newest first."""
     folder = folder or get_settings().backup_root
     found = [BackupFile(path, at) for path in folder.glob(f"{PREFIX}*{SUFFIX}") if (at := parse_backup_name(path))]
     return sorted(found, key=lambda backup: backup.created_at, reverse=True)
 
 
 def last_good_backup_age(now: datetime, folder: Path | None = None) -> float | None:
-    """Seconds since the newest complete backup was made; None when there is none."""
     backups = list_backups(folder)
     return (now - backups[0].created_at).total_seconds() if backups else None
 
 
 def kept(backups: list[BackupFile], *, daily: int, weekly: int, tz: ZoneInfo) -> set[Path]:
-    """The newest backup of each of the last `daily` days and of each of the last `weekly` ISO weeks (local time)."""
+    """Local time."""
     periods: list[tuple[Callable[[datetime], Hashable], int]] = [
         (lambda at: at.astimezone(tz).date(), daily),
         (lambda at: at.astimezone(tz).isocalendar()[:2], weekly),
@@ -180,7 +175,6 @@ def kept(backups: list[BackupFile], *, daily: int, weekly: int, tz: ZoneInfo) ->
 
 
 def prune_backups(folder: Path | None = None) -> list[Path]:
-    """Delete the backups retention does not keep (APP_BACKUP_KEEP_DAILY, APP_BACKUP_KEEP_WEEKLY); the deleted paths."""
     settings = get_settings()
     backups = list_backups(folder)
     keep = kept(
@@ -228,8 +222,6 @@ class CheckedBackup:
 
 
 def verify_backup(path: Path) -> CheckedBackup:
-    """Check every member's SHA-256 and size against the manifest, the audit checkpoint's signature, and that the
-    database dump can be read."""
     with _open(path) as tar:
         manifest = read_manifest(tar)
         head = _checkpoint_of(manifest, path)
@@ -277,9 +269,8 @@ class Restored:
 
 
 def restore_backup(path: Path, engine: Engine, *, force: bool) -> Restored:
-    """Replace the database and the file folders with the backup's, after checking it; refuses a database that holds
-    data unless `force`. The database is replaced all or nothing; the row counts must then match the manifest and the
-    restored audit log reach the backup's checkpoint."""
+    """Refuses a database that holds data unless `force`. Afterwards the row counts must match the manifest and the
+    restored audit log reach the checkpoint."""
     checked = verify_backup(path)
     manifest = checked.manifest
     backend = backend_for(engine)
@@ -313,7 +304,6 @@ def restore_backup(path: Path, engine: Engine, *, force: bool) -> Restored:
 
 
 def restore_audited(path: Path, engine: Engine, db: Session, *, actor: audit.Actor, force: bool) -> Restored:
-    """`restore_backup`, then the restore recorded in the restored audit log by `actor`."""
     restored = restore_backup(path, engine, force=force)
     facts = {"file": path.name, "created_at": restored.manifest["created_at"], "rows": sum(restored.rows.values())}
     audit.record(
@@ -334,7 +324,7 @@ def _check_audit_log(engine: Engine, head: audit.ChainHead) -> None:
 
 
 def _replace_folder(source: Path, target: Path) -> None:
-    """Put `source` (possibly absent: an empty folder) where `target` is, moving the old content out first."""
+    """`source` may be absent: an empty folder."""
     target.parent.mkdir(parents=True, exist_ok=True)
     old = target.with_name(f".{target.name}.replaced")
     shutil.rmtree(old, ignore_errors=True)

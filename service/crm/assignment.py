@@ -1,12 +1,6 @@
-"""The input team's queue without collisions (§3.2): 「次の依頼を担当」 and the assignee of a request.
-
-「次の依頼を担当」 takes the oldest unassigned request waiting for the input team (対応中) — those back from the
-agency (修正再提出) first — and makes the caller its assignee, atomically: two people pressing at once get two
-different requests (`dialect.claimable`: FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite write transactions take
-turns). A resubmission puts its request back in the queue, unassigned (workflow.resubmit), so whoever is free
-takes it first. An admin
-may give an open request to another member of the back office, or to nobody. Every assignment is audited.
-"""
+"""The input team's queue without collisions (§3.2): 「次の依頼を担当」 takes the oldest unassigned 対応中 request
+(resubmitted ones first) atomically, so two people pressing at once get two different requests (`dialect.claimable`).
+Every assignment is audited."""
 
 from datetime import datetime
 
@@ -24,18 +18,15 @@ from service.identity.models import Grant, User
 from service.identity.roles import PLATFORM
 
 RESUBMITTED = exists().where(Comment.request_id == Request.id, Comment.type == RESUBMISSION)
-# The queue's order: the resubmitted first, then every unassigned one; the oldest first in each.
 POOLS: tuple[ColumnElement[bool], ...] = (RESUBMITTED, true())
 
 
 def unassigned(stmt: Select) -> Select:
-    """The requests waiting for the input team that nobody has taken."""
     return stmt.where(Request.status == IN_PROGRESS, Request.assigned_to.is_(None))
 
 
 def take_next(db: Session, *, view: CaseView, by: Actorship, now: datetime) -> Request | None:
-    """「次の依頼を担当」: the oldest unassigned request (resubmitted ones first), now the caller's; None when the
-    queue is empty."""
+    """None when the queue is empty."""
     for pool in POOLS:
         stmt = unassigned(view.requests(select(Request))).where(pool).order_by(Request.created_at, Request.id)
         request = db.scalar(claimable(db, stmt.limit(1)).execution_options(populate_existing=True))
@@ -46,7 +37,6 @@ def take_next(db: Session, *, view: CaseView, by: Actorship, now: datetime) -> R
 
 
 def _is_back_office(db: Session, user_id: int) -> bool:
-    """An active user who works the queue: a CRM operator or admin, or a platform admin."""
     role = or_(
         (Grant.domain == DOMAIN) & Grant.role.in_((OPERATOR, ADMIN)), (Grant.domain == PLATFORM) & (Grant.role == ADMIN)
     )
@@ -62,7 +52,6 @@ def _is_back_office(db: Session, user_id: int) -> bool:
 
 
 def reassign(db: Session, *, request: Request, assignee: int | None, by: Actorship, now: datetime) -> Request:
-    """An admin gives an open request to a member of the back office (or to nobody: back in the queue)."""
     request = locking.lock(db, request)
     if request.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_REQUEST, code="request_closed", details={"status": request.status})

@@ -1,10 +1,5 @@
-"""不備・コメント (§2.7) and in-app notifications (the badge): who a comment is for, and what each side has read.
-
-A comment is addressed to one side: deficiencies and back-office comments to the sales side (and the request's
-sales person gets a notification row), sales comments and resubmissions to the back office (an unread mark in
-投入案件一覧). What is read is each person's own (`ReadMark`): opening a request marks its comments read for the
-caller alone, so a colleague or a manager opening a case leaves its owner's 未読 as it was.
-"""
+"""不備・コメント (§2.7) and in-app notifications. What is read is each person's own (`ReadMark`), so a colleague
+opening a case leaves its owner's 未読 as it was."""
 
 from datetime import datetime
 
@@ -58,7 +53,6 @@ def add_comment(
 def notify_requester(
     db: Session, *, request: Request, kind: str, message: str, comment: Comment | None = None, now: datetime
 ) -> None:
-    """An in-app notification (the badge) for the request's sales person."""
     db.add(
         Notification(
             user_id=request.requested_by,
@@ -75,7 +69,7 @@ def notify_requester(
 def post_comment(
     db: Session, *, request: Request, author_id: int, role: str, message: str, site_id: int | None, now: datetime
 ) -> Comment:
-    """A general comment to the other side; the back office's reach the request's sales person as a notification."""
+    """The back office's reach the request's sales person as a notification."""
     audience = BACK_OFFICE if side_of(role) == SALES_SIDE else SALES_SIDE
     comment = add_comment(
         db,
@@ -100,8 +94,7 @@ def post_comment(
 
 
 def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> None:
-    """The caller has seen the request's comments as they are now (and their notifications on it are read); nobody
-    else's marks move."""
+    """Nobody else's marks move."""
     latest = db.scalar(select(func.max(Comment.id)).where(Comment.request_id == request.id))
     if latest is not None:
         stmt = insert(db, ReadMark).values(user_id=user_id, request_id=request.id, read_through=latest, read_at=now)
@@ -120,9 +113,7 @@ def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> 
 
 
 def unread(user_id: int, side: str, *kinds: str) -> Select:
-    """The comments addressed to the person's side (of these kinds, or any) that they have not read: those after
-    their read mark on the request: the ids of their requests. Uncorrelated, so a list or a count reads them once (a
-    hashed IN, `CaseView.unread`), not per row."""
+    """Uncorrelated, so a list or a count reads them once (a hashed IN, `CaseView.unread`), not per row."""
     seen = and_(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
     stmt = (
         select(Comment.request_id)
@@ -133,7 +124,6 @@ def unread(user_id: int, side: str, *kinds: str) -> Select:
 
 
 def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRead]:
-    """The request's comments in order; `is_read`: whether this person has seen each (theirs, or read since)."""
     rows = list(
         db.scalars(select(Comment).where(Comment.request_id == request_id).order_by(Comment.created_at, Comment.id))
     )
@@ -172,7 +162,6 @@ def notifications(
 
 
 def unread_comments(db: Session, *, user_id: int, side: str) -> int:
-    """The comments addressed to the person's side that they have not read, on every request."""
     return db.scalar(select(func.count()).select_from(unread(user_id, side).subquery())) or 0
 
 

@@ -1,13 +1,9 @@
-"""法人 (§2.4): create and edit the 1page/2page information, search for 既存法人に地点追加, and card data handling.
+"""法人 (§2.4): the 1page/2page information, search for 既存法人に地点追加, and card data handling.
 
-One company is one corporation (decision 1, §3.1b): a new corporation that an agency already has — the same 法人番号,
-or without one the same name and 電話番号1 — is answered with the corporation it has (409 duplicate_corporation), so
-the sales person adds the sites to it; only a name-and-phone match may be registered all the same when confirmed.
-Duplicates that exist are merged by an admin (`merge`).
-
-Card number and security code are encrypted at rest and never read back except through `reveal_card`, an audited
-back-office action. Audit entries carry them only as [REDACTED] markers of change.
-"""
+One company is one corporation (decision 1, §3.1b): a new one matching the agency's existing one (same 法人番号, or
+without one same name and 電話番号1) is a 409 duplicate_corporation naming it; only a name-and-phone match may be
+registered when confirmed. Card data is encrypted at rest and read back only through the audited `reveal_card`; audit
+entries carry it only as [REDACTED] markers of change."""
 
 import hashlib
 from typing import Any
@@ -38,7 +34,7 @@ DUPLICATES_NAMED = 10
 
 
 def state(corporation: Corporation) -> dict[str, Any]:
-    """The corporation as audit and resubmission diffs see it: plain fields, card data only as change markers."""
+    """Card data only as change markers."""
     plain = auditing.snapshot(corporation, PLAIN_FIELDS)
     return plain | {
         CARD_NUMBER: corporation.card_revision if corporation.card_number_encrypted else None,
@@ -57,7 +53,7 @@ def read(corporation: Corporation) -> CorporationRead:
 
 
 def _set_card(corporation: Corporation, number: str | None, code: str | None) -> None:
-    """Store what was sent (None leaves it, "" clears it); any change counts a new card revision."""
+    """None leaves it, "" clears it; any change counts a new card revision."""
     if number is not None and (number or corporation.card_number_encrypted):
         corporation.card_number_encrypted = crypto.encrypt(number) if number else None
         corporation.card_last4 = number[-4:]
@@ -68,7 +64,7 @@ def _set_card(corporation: Corporation, number: str | None, code: str | None) ->
 
 
 def _apply(corporation: Corporation, fields: dict[str, Any]) -> None:
-    """Set what was sent: None leaves a field as it is (a date: clears it); "" clears text."""
+    """None leaves a field as it is (a date: clears it); "" clears text."""
     for name, value in fields.items():
         if name not in SECRET_FIELDS and (value is not None or name in NULLABLE_FIELDS):
             setattr(corporation, name, value)
@@ -84,7 +80,6 @@ def _apply(corporation: Corporation, fields: dict[str, Any]) -> None:
 
 
 def display_name(last_name: str, first_name: str) -> str:
-    """契約者名 as lists show it: 姓 and 名 with a space between."""
     return " ".join(filter(None, (last_name, first_name)))[:101]
 
 
@@ -93,7 +88,6 @@ def _phone_digits(column: Any) -> Any:
 
 
 def _same(agency_id: int, number: str, name: str, phone: str) -> tuple[str, Any] | None:
-    """How a corporation would be the agency's existing one: its 法人番号, or without one its name and 電話番号1."""
     stmt = select(Corporation).where(Corporation.agency_id == agency_id)
     if number:
         return SAME_NUMBER, stmt.where(Corporation.corporation_number == number)
@@ -106,7 +100,6 @@ def _same(agency_id: int, number: str, name: str, phone: str) -> tuple[str, Any]
 
 
 def _named(db: Session, corporation: Corporation) -> dict[str, Any]:
-    """A corporation as a duplicate's answer names it: enough to tell it and to add sites to it."""
     requests = db.scalar(select(func.count()).where(Request.corporation_id == corporation.id)) or 0
     return {
         "id": corporation.id,
@@ -128,8 +121,7 @@ def _lock_agency(db: Session, agency_id: int) -> None:
 def ensure_one_corporation(
     db: Session, *, agency_id: int, number: str, name: str, phone: str, confirmed: bool, except_id: int | None = None
 ) -> None:
-    """Refuse a second corporation of a company the agency has (409 duplicate_corporation naming it): always for the
-    same 法人番号, for the same name and 電話番号1 unless `confirmed` (a different company of that name)."""
+    """`confirmed`: a different company of the same name and phone."""
     _lock_agency(db, agency_id)
     same = _same(agency_id, number, name, phone)
     if same is None:
@@ -162,8 +154,6 @@ def _required(corporation: Corporation, names: tuple[str, ...], rule: str, messa
 
 
 def _check(db: Session, corporation: Corporation, stored: dict[str, Any] | None = None) -> None:
-    """Rules across fields: masters' codes (new ones active), card data for card payment, a billing address when it
-    differs."""
     values = {field: (kind, getattr(corporation, field)) for field, kind in CHOICE_FIELDS.items()}
     masters.check_choices(db, values, stored=stored)
     _required(corporation, ("last_name",), "required", "契約者名（姓）を入力してください")
@@ -193,7 +183,6 @@ def _rename_missing(exc: ValidationFailed) -> ValidationFailed:
 def create_corporation(
     db: Session, *, agency_id: int, data: CorporationFields, actor: Actor, confirmed: bool = False
 ) -> Corporation:
-    """A new corporation of the agency, unless the agency has it already (ensure_one_corporation)."""
     corporation = Corporation(agency_id=agency_id, card_revision=0, billing_address_same=True)
     _apply(corporation, data.model_dump())
     try:
@@ -215,7 +204,7 @@ def create_corporation(
 
 
 def update_corporation(db: Session, *, corporation: Corporation, data: Any, actor: Actor) -> Corporation:
-    """法人情報編集 (sales and back office alike) under the version the editor read."""
+    """Sales and back office alike, under the version the editor read."""
     corporation, changes = locking.lock_edit(db, corporation, data)
     before = state(corporation)
     _apply(corporation, changes)
@@ -241,7 +230,6 @@ def update_corporation(db: Session, *, corporation: Corporation, data: Any, acto
 def search(
     db: Session, *, scope: TenantScope, q: str | None, agency_id: int | None, offset: int, limit: int
 ) -> tuple[list[Corporation], int]:
-    """By name (契約者名・カナ) or 法人番号, within the caller's agency."""
     stmt = scoped(select(Corporation), scope, Corporation.agency_id)
     if agency_id is not None:
         stmt = stmt.where(Corporation.agency_id == agency_id)
@@ -260,7 +248,7 @@ def search(
 
 
 def reveal_card(db: Session, *, corporation: Corporation, actor: Actor) -> CardReveal:
-    """The full card number and security code for the carrier entry: a back-office action that is itself audited."""
+    """A back-office action that is itself audited."""
     if corporation.card_number_encrypted is None:
         raise ValidationFailed(
             "この法人にはカード情報が登録されていません", details={"field": CARD_NUMBER, "rule": "not_set"}
@@ -284,14 +272,11 @@ def reveal_card(db: Session, *, corporation: Corporation, actor: Actor) -> CardR
 
 
 def security_code_needed(corporation: Corporation) -> bool:
-    """Card payment with no security code held: the carrier entry needs it from the sales person again."""
     return corporation.payment_type == CREDIT_CARD and corporation.card_security_code_encrypted is None
 
 
 def supply_security_code(db: Session, *, corporation: Corporation, code: str, actor: Actor) -> None:
-    """既存法人に地点追加: the security code asked again when the last request's completion purged it.
-
-    Required while it is needed, accepted only for card payment; audited as a change marker, never the digits."""
+    """Asked again when the last request's completion purged it; audited as a change marker, never the digits."""
     if code and corporation.payment_type != CREDIT_CARD:
         raise ValidationFailed(
             labels.SECURITY_CODE_NOT_CARD, details={"field": SECURITY_CODE, "rule": "credit_card_only"}
@@ -311,7 +296,6 @@ def supply_security_code(db: Session, *, corporation: Corporation, code: str, ac
 
 
 def purge_security_code(db: Session, *, corporation: Corporation, request_id: int, actor: Actor) -> None:
-    """Delete the security code once a request of the corporation is 投入済 or キャンセル."""
     if corporation.card_security_code_encrypted is None:
         return
     before = state(corporation)
@@ -323,8 +307,7 @@ def purge_security_code(db: Session, *, corporation: Corporation, request_id: in
 
 
 def merge(db: Session, *, kept: Corporation, duplicate_id: int, scope: TenantScope, actor: Actor) -> Corporation:
-    """An admin merges a duplicate into the corporation kept (one agency's): the duplicate's requests and sites move
-    to it and the duplicate is deleted, all audited (the merge on the kept one, with what moved; the deletion)."""
+    """The duplicate's requests and sites move to the kept one and the duplicate is deleted, all audited."""
     named = select(Corporation).where(Corporation.id == duplicate_id)
     duplicate = db.scalar(scoped(named, scope, Corporation.agency_id))
     if duplicate is None:

@@ -1,10 +1,6 @@
-"""Card data at rest: Fernet (AES-128-CBC + HMAC-SHA256) with the key from APP_CRM_CARD_KEY.
-
-APP_CRM_CARD_KEY holds one or more comma-separated Fernet keys: the first encrypts, all decrypt (key rotation).
-Outside production an empty setting falls back to a key derived from a fixed, public string: it protects nothing and
-exists only so development and tests run without configuration. Production refuses to start without a real key.
-`reencrypt_cards` moves every stored card field under the first key (`python -m service.cli crm reencrypt-cards`).
-"""
+"""Card data at rest: Fernet (AES-128-CBC + HMAC-SHA256) under APP_CRM_CARD_KEY's keys: the first encrypts, all decrypt.
+Outside production an empty setting falls back to a key derived from a public string: it protects nothing and exists
+only so development and tests run without configuration; production refuses to start without a real key."""
 
 import base64
 import hashlib
@@ -29,7 +25,6 @@ def dev_only_key() -> bytes:
 
 
 def configured_keys() -> list[bytes]:
-    """APP_CRM_CARD_KEY's keys, the first encrypting (the development-only key when empty outside production)."""
     settings = get_settings()
     keys = parse_fernet_keys(settings.crm_card_key)
     if not keys and settings.env == "production":
@@ -58,18 +53,18 @@ def mask(last4: str) -> str:
 
 
 class CardKeyMissing(Exception):
-    """Stored card data that none of the keys given decrypts; nothing was changed."""
+    """Nothing was changed."""
 
 
 @dataclass(frozen=True)
 class Reencrypted:
-    corporations: int  # rows whose card data moved to the current key
-    fields: int  # card numbers and security codes re-encrypted
-    current: int  # fields already under the current key, left as they were
+    corporations: int
+    fields: int
+    current: int
 
 
 class _Rotation:
-    """Re-encrypts a token under the first configured key unless it already is (so a re-run changes nothing)."""
+    """So a re-run changes nothing."""
 
     def __init__(self, old_keys: list[bytes]) -> None:
         keys = configured_keys()
@@ -94,10 +89,8 @@ class _Rotation:
 
 
 def reencrypt_cards(db: Session, *, old_keys: list[bytes], actor: Actor, batch_size: int = 500) -> Reencrypted:
-    """Move every stored card number and security code under APP_CRM_CARD_KEY's first key, in id-ordered batches of
-    locked rows inside the caller's one transaction; audited with counts only (never card data). A field already under
-    the first key is left alone, so a re-run changes and audits nothing. Corporation versions and times are kept:
-    the card data itself does not change."""
+    """In id-ordered batches inside the caller's one transaction; audited with counts only, never card data. Versions
+    and times are kept: the card data itself does not change."""
     rotation = _Rotation(old_keys)
     moved = fields = current = 0
     last_id = 0
@@ -131,7 +124,7 @@ def reencrypt_cards(db: Session, *, old_keys: list[bytes], actor: Actor, batch_s
 
 
 def _locked_batch(db: Session, *, after_id: int, size: int) -> list[tuple]:
-    """The next rows holding card data, locked against a concurrent edit until the transaction ends."""
+    """Locked against a concurrent edit until the transaction ends."""
     query = (
         select(Corporation.id, *CARD_COLUMNS)
         .where(Corporation.id > after_id, or_(*(column.is_not(None) for column in CARD_COLUMNS)))

@@ -1,5 +1,4 @@
-"""The CRM lists as CSV downloads (service/exports.py): the rows each list's filters select among the cases the
-caller sees, with the columns the list shows (獲得案件一覧's download is acquired.acquired_export)."""
+"""The CRM lists as CSV downloads (service/exports.py) among the cases the caller sees."""
 
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -34,7 +33,6 @@ REQUESTED_ON = field("投入依頼日", "created_at")
 
 
 def days_of(name: str) -> Column:
-    """A time of the request's (timing.py) in days to one decimal."""
     return Column(f"{labels.TIME_LABELS[name]}（日）", lambda request: timing.days(getattr(request.times, name)))
 
 
@@ -61,7 +59,6 @@ MINE_COLUMNS = (
 
 
 def percent(name: str) -> Callable[[Any], float]:
-    """A ratio of the row's as a percentage to one decimal, as the page shows it."""
     return lambda row: round(getattr(row, name) * 100, 1)
 
 
@@ -93,7 +90,7 @@ AGENCY_COLUMNS = (
 
 
 def profile_code(attribute: InstrumentedAttribute) -> Column:
-    """A code of the user's CRM profile, headed by its column's label ("" for a user without a profile)."""
+    """ "" for a user without a profile."""
     name = attribute.key
     return Column(fields.facts(attribute).label, lambda row: getattr(row.profile, name) if row.profile else "")
 
@@ -117,7 +114,6 @@ USER_COLUMNS = (
 
 
 def request_export(*, view: CaseView, flt: requests.RequestFilter, mine: bool) -> ListExport:
-    """Newest first, as the list: マイ依頼一覧's columns for one's own requests (mine), else 投入案件一覧's."""
     now = utcnow()
     return ListExport(
         requests.item_query(view=view, flt=flt),
@@ -128,7 +124,7 @@ def request_export(*, view: CaseView, flt: requests.RequestFilter, mine: bool) -
 
 
 def metrics_export(*, view: CaseView, agency_id: int | None, since: date | None, until: date | None) -> ListExport:
-    """代理店別サマリ by agency code, as the table: each batch's rows computed for its agencies."""
+    """Each batch's rows computed for its agencies."""
 
     def rows_of(db: Session, rows: Sequence[Row]) -> list[AgencyMetrics]:
         names = [(row.id, row.name) for row in rows]
@@ -141,7 +137,7 @@ def metrics_export(*, view: CaseView, agency_id: int | None, since: date | None,
 
 
 def _agencies(db: Session, rows: Sequence[Row]) -> list[AgencyRead]:
-    """The agencies as the list reads them, with how many sales people each has (one count query per batch)."""
+    """One count query per batch."""
     found = entities(db, rows)
     counts = agencies.sales_counts(db, [agency.id for agency in found])
     return [
@@ -151,14 +147,12 @@ def _agencies(db: Session, rows: Sequence[Row]) -> list[AgencyRead]:
 
 
 def agency_export(*, scope: TenantScope, q: str | None, active: bool | None) -> ListExport:
-    """By agency code, as the list."""
     return ListExport(
         agencies.agency_query(scope=scope, q=q, active=active), agencies.AGENCY_ORDER, AGENCY_COLUMNS, _agencies
     )
 
 
 def user_export(*, role: str | None, agency_id: int | None, q: str | None) -> ListExport:
-    """By login id, as the list."""
     return ListExport(
         users.user_query(role=role, agency_id=agency_id, q=q), users.USER_ORDER, USER_COLUMNS, users.crm_users
     )

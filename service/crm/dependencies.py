@@ -1,8 +1,4 @@
-"""Who may do what in the CRM (spec §5), and path lookups that turn another agency's id into a 404.
-
-A sales grant is scoped to one agency (identity roles: scope_required_roles); operators, admins and platform
-admins see every agency. Every lookup goes through service.tenancy.get_scoped on the row's agency_id.
-"""
+"""Who may do what in the CRM (spec §5), and path lookups that turn another agency's id into a 404."""
 
 from typing import Annotated
 
@@ -28,7 +24,7 @@ Admin = Annotated[Caller, Depends(require(DOMAIN, ADMIN))]
 
 
 def crm_role(caller: Caller) -> str:
-    """The caller's CRM role; a platform admin acts as a CRM admin."""
+    """A platform admin acts as a CRM admin."""
     return ADMIN if caller.is_platform_admin else caller.role(DOMAIN) or ""
 
 
@@ -48,7 +44,7 @@ valid_agency = scoped_lookup(Agency, Agency.id, Scope, path_param="agency_id")
 
 
 def own_notification(notification_id: int, caller: AnyRole, db: DbSession) -> Notification:
-    """A notification is its recipient's alone: anyone else's id is a 404."""
+    """Anyone else's id is a 404."""
     notification = db.get(Notification, notification_id)
     if notification is None or notification.user_id != caller.user_id:
         raise NotFound("通知が見つかりません", details={"resource": "crm_notification", "id": notification_id})
@@ -57,7 +53,6 @@ def own_notification(notification_id: int, caller: AnyRole, db: DbSession) -> No
 
 @declares(404)
 def agency_filter(scope: Scope, db: DbSession, agency_id: int | None = None) -> int | None:
-    """An ?agency_id= filter: it must be an agency the caller may see (else 404)."""
     if agency_id is not None:
         get_scoped(db, Agency, agency_id, scope, Agency.id)
     return agency_id
@@ -73,20 +68,18 @@ AgencyFilter = Annotated[int | None, Depends(agency_filter)]
 
 
 def scoped_site_or_none(db: Session, scope: TenantScope, site_id: int | None) -> Site | None:
-    """A site named in a body (site_id), within the caller's scope; None when none is named."""
     return None if site_id is None else get_scoped(db, Site, site_id, scope, Site.agency_id)
 
 
 @declares(404)
 def scoped_corporation_id(scope: Scope, db: DbSession, corporation_id: int | None = None) -> int | None:
-    """A ?corporation_id= filter within the caller's scope (else 404)."""
     if corporation_id is not None:
         get_scoped(db, Corporation, corporation_id, scope, Corporation.agency_id)
     return corporation_id
 
 
 def sales_person_filter(scope: Scope, db: DbSession, requested_by: int | None = None) -> int | None:
-    """A ?requested_by= filter: for a sales caller, someone of their own agency (else 404)."""
+    """For a sales caller, someone of their own agency."""
     if requested_by is None or scope.unrestricted:
         return requested_by
     member = db.scalar(

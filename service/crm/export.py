@@ -1,13 +1,8 @@
-"""CSV out: the carrier export (キャリア管理画面のフィールド名, §2.4/§2.5's 元フィールド), written by csvtools.
+"""The carrier export (キャリア管理画面のフィールド名, §2.4/§2.5's 元フィールド), written by csvtools.
 
-Where the spec's 元フィールド is a family (`zip_code1`+`zip_code2`, `phone1`〜`phone3`, `birthday_*`, `street_number_*`)
-the value is split into its parts: postal codes 3+4 digits, phone numbers at their hyphens, dates into
-_year/_month/_day, street numbers at their hyphens (丁目・番地・号). Fields without a 元フィールド keep the
-spec's column name (referral_shop_code, referral_shop_name, l_code, sales_staff_code). Card data never leaves
-masked: the card number column holds the masked number and the security code is not exported. The first column,
-`status`, is the site's status in the spec's words (対応中, 不備 …); a request's export lists only the sites still to be
-entered (対応中 and 不備), one site's export is that site whatever its status.
-"""
+Where a 元フィールド is a family (`zip_code1`+`zip_code2`, `phone1`〜`phone3`, `birthday_*`, `street_number_*`) the
+value is split into its parts. Card data never leaves masked: the number column holds the masked number and the security
+code is not exported. A request's export lists only the sites still to be entered (対応中 and 不備)."""
 
 from collections.abc import Callable
 from datetime import date
@@ -24,8 +19,6 @@ Getter = Callable[["Context"], Any]
 
 
 class Context:
-    """One site with the corporation, agency and sales person it is entered for."""
-
     def __init__(self, site: Site, corporation: Corporation, agency: Agency, profile: Profile | None) -> None:
         self.site, self.corporation, self.agency, self.profile = site, corporation, agency, profile
 
@@ -142,9 +135,7 @@ def _contexts(db: Session, sites: list[Site]) -> list[Context]:
 
 
 def carrier_csv(db: Session, *, request_id: int, site_id: int | None = None, encoding: str = UTF8) -> bytes:
-    """One row per site in the carrier screen's field names: the one site, or the request's sites still to be entered
-    (対応中 and 不備; 投入済 ones are in the carrier system already, キャンセル ones never go there); in UTF-8 with
-    a BOM or in Shift_JIS, as the system reading it wants."""
+    """投入済 sites are in the carrier system already, キャンセル ones never go there."""
     stmt = select(Site).where(Site.request_id == request_id).order_by(Site.id)
     stmt = stmt.where(Site.id == site_id) if site_id is not None else stmt.where(Site.status.in_(statuses.OPEN))
     contexts = _contexts(db, list(db.scalars(stmt)))

@@ -1,12 +1,6 @@
-"""代理店別数値's and the admin home's named figures (service/figures.py): over a period of 依頼日 (or, for sites,
-投入完了日) and for one agency or all, each defined once by the list filter that shows its rows (投入案件一覧,
-獲得案件一覧, 代理店管理, ユーザー管理), its value that filter's count as the caller sees the list, so the card, the
-list it opens and its CSV agree. 初回完了率 and 投入済までの日数（中央値） are taken over the 投入済 requests' list: the
-share of its CSV's 初回完了 column reading はい, and the lower median of its 投入済までの日数 column
-(metrics.first_time_right, metrics.median_days: the agency table's own figures). OCR採用率 is one figure per agency and
-field over a period of 確認日, taken over OCR確認履歴 of that agency and field: the share of its CSV's 提案のまま採用
-column reading はい (ocr/acceptance.py, GROUP BY agency, field); OCR採用率（合計） the same share over all those rows,
-taken over OCR確認履歴 of the whole filter (every agency the caller sees, or the one chosen)."""
+"""代理店別数値's and the admin home's named figures (service/figures.py), each defined once by the list filter that
+shows its rows, so the card, the list it opens and its CSV agree. 初回完了率 and 投入済までの日数（中央値） are taken
+over the 投入済 requests' list; OCR採用率 over OCR確認履歴 per agency and field (ocr/acceptance.py)."""
 
 from dataclasses import replace
 from datetime import date, datetime
@@ -45,7 +39,7 @@ WORDS = labels.STATUS_LABELS
 
 
 def status_count(status: str, *, note: str = "", rate: str = "") -> Figure:
-    """The period's requests now in one status (§4.2), named by the status's word: the request list filtered by it."""
+    """§4.2."""
     word = WORDS[status]
     return Figure(
         f"crm.{status}", word, STATUS_COUNT.format(word=word, note=note, rate=rate), "days", "crm", REQUESTS_ROUTE
@@ -124,7 +118,7 @@ STATUS_OF = {
     DAYS_TO_SUBMITTED: SUBMITTED,
 }
 METRICS = (REQUESTS, ACQUIRED_SITES, SUBMITTED_REQUESTS, DEFICIENT_REQUESTS, FIRST_TIME_RIGHT, DAYS_TO_SUBMITTED)
-BY_STATUS = (  # §4.1's order
+BY_STATUS = (
     DEFICIENT_REQUESTS,
     IN_PROGRESS_REQUESTS,
     SUBMITTED_REQUESTS,
@@ -134,7 +128,6 @@ BY_STATUS = (  # §4.1's order
 
 
 def request_query(flt: RequestFilter) -> dict[str, str]:
-    """The request list's query for a filter (its statuses are the list's `status`, unread_only its `unread`)."""
     query = query_of(replace(flt, statuses=(), unread_only=False))
     return (
         query | ({"status": flt.statuses[0]} if flt.statuses else {}) | ({"unread": "true"} if flt.unread_only else {})
@@ -177,21 +170,18 @@ def metrics_figures(
     until: date | None,
     now: datetime,
 ) -> list[FigureRead]:
-    """代理店別数値's cards over the period, for one agency or all the caller sees."""
     return [
         figure_of(db, figure, view=view, agency_id=agency_id, since=since, until=until, now=now) for figure in METRICS
     ]
 
 
 def status_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRead]:
-    """The admin home's requests by status over every 依頼日 (全期間)."""
+    """全期間."""
     over = partial(figure_of, db, view=view, agency_id=None, since=None, until=None, now=now)
     return [over(figure) for figure in BY_STATUS]
 
 
 def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRead]:
-    """The admin home's today and this month: the requests made today and this month, this month's acquired sites,
-    the requests with unread news for the back office, the active agencies and the sales staff."""
     today = periods.local_today(now)
     month = today.replace(day=1)
     over = partial(figure_of, db, view=view, agency_id=None, now=now)
@@ -213,9 +203,7 @@ def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRe
 
 
 def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> OcrAcceptanceRead:
-    """OCR採用率 of each agency and field the filter's reviews hold, each a figure opening OCR確認履歴 of exactly its
-    rows (the filter narrowed to its agency and field), and their total: the same share over all the filter's
-    reviews (every agency the caller sees, or the one chosen; every field), opening OCR確認履歴 of the filter."""
+    """Each opens OCR確認履歴 of exactly its rows; the total is the same share over all the filter's reviews."""
     groups = acceptance.acceptance(db, scope=scope, flt=flt)
     rows = [
         _acceptance_row(

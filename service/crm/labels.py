@@ -45,9 +45,8 @@ CHOICE_KIND_LABELS = {
     "job_type": "業種",
 }
 
-# 投入案件一覧's CSV columns that 代理店別数値's 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
+# The CSV columns 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
 FIRST_TIME_RIGHT_COLUMN = "初回完了"
-# A request's times (service/crm/timing.py, RequestTimes) as the lists and their CSV name them
 TIME_LABELS = {
     "in_status_seconds": "ステータス経過",
     "total_seconds": "合計",
@@ -120,8 +119,7 @@ MERGE_OTHER_AGENCY = "統合できるのは同じ代理店の法人どうしだ�
 REASON_REQUIRED = "不備理由を入力してください"
 NOT_BACK_OFFICE = "担当者に選べるのは投入担当者か管理者だけです"
 
-# §2.4 法人, §2.5 / §3.2 地点 and 代理店: every field's name as its column states it (models.py), as the forms show
-# it and the audit log names a change to it (served by GET /api/crm/vocabulary).
+# Every field's name as its column states it (models.py), served by GET /api/crm/vocabulary.
 CORPORATION_FIELD_LABELS = fields.labels(Corporation) | {
     # write-only: stored encrypted (card_number_encrypted, card_security_code_encrypted), never read back
     "credit_card_number": "クレジットカード番号",
@@ -131,7 +129,6 @@ SITE_AUDIT_FIELD_LABELS = fields.labels(Site)
 SITE_FIELD_LABELS = {name: SITE_AUDIT_FIELD_LABELS[name] for name in SITE_FIELD_NAMES}
 AGENCY_FIELD_LABELS = fields.labels(Agency)
 
-# The other fields the API's messages and the audit log name (served with the forms' by the vocabulary too).
 OTHER_FIELD_LABELS = {
     "version": "版",
     "base": "編集を始めた時点の内容",
@@ -167,16 +164,14 @@ OTHER_FIELD_LABELS = {
     "moved_sites": "移した地点",
 }
 
-# OCR of a statement image (service/crm/ocr): its reading's status ("": never read, OCR being unavailable then)
+# "": never read, OCR being unavailable then
 OCR_READING_LABELS = {"pending": "読み取り中", "done": "読み取り済み", "failed": "読み取り失敗"}
 OCR_STATUS_LABELS = {"": "未読み取り", **OCR_READING_LABELS}
 OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
 OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
-# OCR確認履歴 (service/crm/ocr/acceptance.py): the column whose share of rows reading はい is OCR採用率
 OCR_ACCEPTED_COLUMN = "提案のまま採用"
 OCR_ALL_FIELDS = "全項目"  # the 項目 of OCR採用率's total row
 
-# The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
         "crm",

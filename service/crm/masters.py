@@ -1,10 +1,6 @@
-"""The option services master (§8) and the choice masters (§9): loaded on a fresh install, then kept by admins.
-
-The migration inserts these rows; `ensure_masters` puts back any that are missing (demo loader, tests). Admins add,
-edit, deactivate and delete options and the choices of the kinds a form field takes from the master (`EDITABLE_KINDS`;
-請求書・支払証明書・サービス種別 are fixed by the carrier's format). A code in use is never deleted, only
-deactivated: an inactive code is no longer offered for new entries and stays valid where it is already stored.
-"""
+"""The option services master (§8) and the choice masters (§9): loaded by the migration (`ensure_masters` puts back
+missing rows for the demo and tests), then kept by admins. A code in use is never deleted, only deactivated: it stays
+valid where it is already stored."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -36,9 +32,9 @@ FIXED_KINDS = ("invoice", "payment_certificate", "service_type")  # the carrier'
 EDITABLE_KINDS = tuple(
     kind for kind in (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values()) if kind not in FIXED_KINDS
 )
-# What an edit of a master's entry changes and its entries record: its audited fields but its code (its key).
-OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")  # name, …, is_active
-CHOICE_FIELDS = tuple(name for name in audited(Choice) if name != "code")  # label, sort_order, is_active
+# An edit of a master's entry changes its audited fields but its code (its key).
+OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")
+CHOICE_FIELDS = tuple(name for name in audited(Choice) if name != "code")
 IN_USE = "使用中の{what}は削除できません（{count}件で使用中）。無効にしてください"
 
 OPTION_SERVICES: tuple[tuple[str, str, str, bool], ...] = (
@@ -69,8 +65,8 @@ POWER_COMPANIES = (
     ("99", "その他"),
 )
 
-# 建物区分 (§3.2 セレクトボックス): the spec names no codes; admins keep the list. Free text stored before the field
-# took its code from the master stays as stored.
+# 建物区分 (§3.2 セレクトボックス): the spec names no codes. Free text stored before the field took its code from the
+# master stays as stored.
 BUILDING_TYPES = (("1", "戸建"), ("2", "集合住宅"), ("3", "ビル・テナント"), ("4", "工場・倉庫"), ("9", "その他"))
 
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -175,7 +171,6 @@ def choice_rows() -> list[dict]:
 
 
 def ensure_masters(db: Session) -> int:
-    """Insert the master rows that are missing; returns how many were added."""
     have_options = set(db.scalars(select(OptionService.code)))
     have_choices = set(db.execute(select(Choice.kind, Choice.code)).tuples().all())
     added: list[OptionService | Choice] = []
@@ -198,8 +193,7 @@ def options(db: Session) -> list[OptionService]:
 
 
 def check_choices(db: Session, values: dict[str, tuple[str, str]], *, stored: Mapping[str, Any] | None = None) -> None:
-    """values: field -> (master kind, code); empty codes and codes already stored in the field (`stored`) pass.
-    A code not in the master, or deactivated, is a 422 naming the field."""
+    """Empty codes and codes already stored in the field pass; another not in the master, or deactivated, is a 422."""
     stored = stored or {}
     wanted = {(kind, code) for field, (kind, code) in values.items() if code and code != stored.get(field)}
     if not wanted:
@@ -219,7 +213,7 @@ def check_choices(db: Session, values: dict[str, tuple[str, str]], *, stored: Ma
 def check_options(
     db: Session, codes: list[str], *, stored: list[str] | None = None, field: str = "option_plans"
 ) -> None:
-    """Codes new to the field must be active options; codes already stored (`stored`) stay valid."""
+    """Codes already stored stay valid."""
     new = [code for code in codes if code not in (stored or [])]
     if not new:
         return
@@ -236,13 +230,11 @@ def check_options(
 
 
 def option_use_count(db: Session, code: str) -> int:
-    """How many sites list the option."""
     listed = cast(Site.option_plans, String).contains(f'"{code}"', autoescape=True)
     return db.scalar(select(func.count()).select_from(Site).where(listed)) or 0
 
 
 def choice_use_counts(db: Session) -> dict[tuple[str, str], int]:
-    """(kind, code) -> how many corporations and sites store it, over every editable kind."""
     counts: dict[tuple[str, str], int] = {}
     for model, fields in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS)):
         for field, kind in fields.items():
@@ -279,7 +271,7 @@ def _editable_kind(kind: str) -> None:
 
 
 def _fits(kind: str, code: str) -> None:
-    """A new choice's code fits every field that stores its kind's codes (契約者区分's 2 characters, 業種's 3)."""
+    """契約者区分's 2 characters, 業種's 3."""
     most = min(
         length(getattr(model, field))
         for model, stored in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS))
@@ -299,7 +291,7 @@ def _unique(exists: bool, what: str) -> None:
 
 
 def _apply(db: Session, row: Any, fields: Mapping[str, Any], version: int, names: tuple[str, ...]) -> dict:
-    """Lock under the version read, set what was sent (None leaves a field), return the before snapshot."""
+    """None leaves a field."""
     row = locking.lock_version(db, row, version)
     before = auditing.snapshot(row, names)
     for name, value in fields.items():
@@ -326,7 +318,6 @@ def create_option(db: Session, *, fields: Mapping[str, Any], actor: Actor) -> Op
 
 
 def update_option(db: Session, *, code: str, fields: Mapping[str, Any], version: int, actor: Actor) -> OptionService:
-    """Edit or deactivate (is_active=false) an option."""
     option = _option(db, code)
     before = _apply(db, option, fields, version, OPTION_FIELDS)
     auditing.record_change(
@@ -336,7 +327,7 @@ def update_option(db: Session, *, code: str, fields: Mapping[str, Any], version:
 
 
 def delete_option(db: Session, *, code: str, version: int, actor: Actor) -> None:
-    """Delete an option no site lists (409 `in_use` otherwise: deactivate it instead)."""
+    """409 `in_use` while a site lists it: deactivate it instead."""
     option = locking.lock(db, _option(db, code))
     locking.check_version(option, version)
     _in_use(option_use_count(db, code), "オプション")
@@ -363,7 +354,6 @@ def create_choice(db: Session, *, kind: str, fields: Mapping[str, Any], actor: A
 def update_choice(
     db: Session, *, kind: str, code: str, fields: Mapping[str, Any], version: int, actor: Actor
 ) -> Choice:
-    """Edit or deactivate (is_active=false) a choice."""
     choice = _choice(db, kind, code)
     before = _apply(db, choice, fields, version, CHOICE_FIELDS)
     auditing.record_change(
@@ -373,7 +363,7 @@ def update_choice(
 
 
 def delete_choice(db: Session, *, kind: str, code: str, version: int, actor: Actor) -> None:
-    """Delete a choice nothing stores (409 `in_use` otherwise: deactivate it instead)."""
+    """409 `in_use` while something stores it: deactivate it instead."""
     choice = locking.lock(db, _choice(db, kind, code))
     locking.check_version(choice, version)
     _in_use(choice_use_counts(db).get((kind, code), 0), "選択肢")

@@ -1,9 +1,7 @@
-"""代理店別数値 (§3.6) and the admin dashboard's busiest agencies: every number is one GROUP BY in SQL (the cards'
-named figures are crm/figures.py's).
+"""代理店別数値 (§3.6) and the admin dashboard's busiest agencies: every number is one GROUP BY in SQL.
 
-Requests count by the day they were made (依頼日); acquired sites by the day they became 投入済 (投入完了日).
-不備率 is §3.6's: requests now 不備 / all requests; ever_deficient counts requests sent back at least once.
-"""
+Requests count by 依頼日; acquired sites by 投入完了日. 不備率 is §3.6's: requests now 不備 / all requests;
+ever_deficient counts requests sent back at least once."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -34,14 +32,14 @@ from service.tenancy import TenantScope, scoped
 
 COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, PARTLY_CANCELLED, CANCELLED)
 MAX_DAYS = 366
-MONTHS_SHOWN = 12  # the month series by default: this month and the eleven before it
+MONTHS_SHOWN = 12
 TOTAL = "合計"
 
 
 FIRST_TIME_RIGHT = and_(Request.status == SUBMITTED, Request.ever_deficient.is_(False))
 TOP_REASONS = 3  # the most frequent 不備 reasons shown per agency
 REASONS_LISTED = 10  # the most frequent 不備 reasons listed over the period
-AgencyIds = Sequence[int] | None  # some agencies, or all the caller sees
+AgencyIds = Sequence[int] | None
 
 
 def _status_counts() -> list:
@@ -62,14 +60,13 @@ def _in_period(stmt: Select, column, since: date | None, until: date | None) -> 
 
 
 def share(part: int, whole: int) -> float:
-    """A part of a whole as a ratio to four decimals (0 of nothing)."""
+    """0 of nothing."""
     return round(part / whole, 4) if whole else 0.0
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The requests a figure of the table is over: those the caller sees, made (依頼日) in the period, of some
-    agencies (None: all the caller sees); counted per agency or over them all."""
+    """None: all agencies the caller sees."""
 
     view: CaseView
     agency_ids: AgencyIds
@@ -78,26 +75,21 @@ class Selection:
     by_agency: bool = True
 
     def requests(self, stmt: Select) -> Select:
-        """Limit a statement over crm_request to the selection."""
         stmt = _in_period(self.view.requests(stmt), Request.created_at, self.since, self.until)
         return stmt if self.agency_ids is None else stmt.where(Request.agency_id.in_(self.agency_ids))
 
     def key(self, row: Any) -> int | None:
-        """A result row's agency (None over all)."""
         return row.agency_id if self.by_agency else None
 
 
 def first_time_right(db: Session, selection: Selection) -> tuple[int, int]:
-    """初回完了: of the selection's 投入済 requests (the second number), those never sent back (the first), over all."""
     counted = select(func.count().filter(FIRST_TIME_RIGHT), func.count()).where(Request.status == SUBMITTED)
     first_time, submitted = db.execute(selection.requests(counted)).one()
     return first_time, submitted
 
 
 def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
-    """投入済までの日数（中央値）: of the selection's 投入済 requests, the lower median (the middle one; of an even
-    number, the earlier of the middle two) of their spans from 依頼日 to 投入済, per agency or over them all (key
-    None), in SQL (`dialect.lower_median_span`); the span is counted in days as its list row counts it
+    """The lower median span from 依頼日 to 投入済 (dialect.lower_median_span), in days as its list row counts it
     (timing.span_days)."""
     key = Request.agency_id if selection.by_agency else literal(0)
     spans = selection.requests(
@@ -113,9 +105,7 @@ def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
 
 
 def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | None, list[ReasonCount]]:
-    """The most frequent 不備 reasons (the deficiencies' words as written) of the deficiencies raised in the
-    selection's period on its agencies' cases the caller sees: counted and ranked in SQL, the most frequent first (ties
-    by the words)."""
+    """Ranked in SQL, ties by the words."""
     grouping = [Comment.agency_id] if selection.by_agency else []
     counted = _in_period(
         selection.view.comments(
@@ -146,8 +136,6 @@ def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | 
 
 @dataclass(frozen=True)
 class Extras:
-    """What a row of the table has beyond its counts: acquired sites, the median days, the top reasons."""
-
     acquired: int = 0
     median_days: float | None = None
     reasons: tuple[ReasonCount, ...] = ()
@@ -176,9 +164,7 @@ def _row(agency_id: int, name: str, counts: tuple, extras: Extras) -> AgencyMetr
 
 
 def agency_rows(db: Session, selection: Selection, names: Sequence[tuple[int, str]]) -> list[AgencyMetrics]:
-    """代理店別サマリ's rows of the selection's agencies (`names`: id, name) over its period: counts by status,
-    first-time-right, acquired sites (by 投入完了日), the median days to 投入済 and the top 不備 reasons, each a GROUP
-    BY or a window in SQL."""
+    """Each a GROUP BY or a window in SQL."""
     first_time = func.sum(case((FIRST_TIME_RIGHT, 1), else_=0))
     counted = selection.requests(select(Request.agency_id, *_status_counts(), first_time)).group_by(Request.agency_id)
     acquired = _in_period(
@@ -218,7 +204,7 @@ SUMMED = (
 
 
 def total_row(db: Session, selection: Selection, rows: Sequence[AgencyMetrics]) -> AgencyMetrics:
-    """The table's 合計: the agencies' counts summed; the median days and the top reasons taken over them all."""
+    """The median days and the top reasons are taken over them all, not summed."""
     over_all = replace(selection, by_agency=False)
     counts = tuple(sum(getattr(row, name) for row in rows) for name in SUMMED)
     extras = Extras(
@@ -240,7 +226,6 @@ def period_reasons(
 def agency_metrics(
     db: Session, *, view: CaseView, agency_id: int | None, since: date | None, until: date | None
 ) -> MetricsRead:
-    """One row per agency (all agencies the caller may see, or the one chosen) and the total."""
     names = list(db.execute(agency_query(view=view, agency_id=agency_id).order_by(*AGENCY_ORDER)).tuples())
     selection = Selection(view, [agency_id for agency_id, _ in names], since, until)
     rows = agency_rows(db, selection, names)
@@ -251,7 +236,6 @@ AGENCY_ORDER = (Agency.code, Agency.id)
 
 
 def agency_query(*, view: CaseView, agency_id: int | None) -> Select:
-    """The agencies of the table (id, name): those the caller may see, or the one chosen; by code (`AGENCY_ORDER`)."""
     stmt = scoped(select(Agency.id, Agency.name), view.scope, Agency.id)
     return stmt if agency_id is None else stmt.where(Agency.id == agency_id)
 
@@ -272,7 +256,6 @@ def _default_range(granularity: str, since: date | None, until: date | None, tod
 
 
 def _months_before(first: date, months: int) -> date:
-    """The first day of the month `months` months before the month of `first`."""
     index = first.year * 12 + first.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -287,7 +270,6 @@ def series(
     until: date | None,
     now: datetime,
 ) -> SeriesRead:
-    """Requests by status and acquired sites per local month or day (for the chart)."""
     since, until = _default_range(granularity, since, until, periods.local_today(now))
     grid = periods.buckets(since, until, granularity)
     req_bucket, req_label = periods.bucket_of(db, Request.created_at, grid)
@@ -327,7 +309,6 @@ def series(
 
 
 def top_agencies(db: Session, *, view: CaseView, now: datetime, limit: int = 5) -> list[AgencyMetrics]:
-    """管理者ダッシュボード's 今月の依頼が多い代理店: this month's numbers of the agencies with the most requests."""
     month_start = periods.local_today(now).replace(day=1)
     metrics = agency_metrics(db, view=view, agency_id=None, since=month_start, until=None)
     return sorted(metrics.agencies, key=lambda r: (-r.requests, r.agency_id))[:limit]

@@ -1,8 +1,5 @@
-"""代理店CRM tables: agencies, the CRM profile of users, requests, corporations, sites, images, comments, notifications
-and the option/choice masters (spec §2, §8, §9).
-
-Every row that belongs to an agency carries `agency_id`, the column tenant scoping filters on.
-"""
+"""代理店CRM tables (spec §2, §8, §9). Every row that belongs to an agency carries `agency_id`, the column tenant
+scoping filters on."""
 
 from datetime import date, datetime
 from typing import Any
@@ -29,26 +26,23 @@ COMMENT_TYPES = (DEFICIENCY, COMMENT, RESUBMISSION)
 SALES_SIDE = "sales"
 BACK_OFFICE = "back_office"
 
-TEXT_MAX = 2000  # a long text's limit (a Text column: a request's 備考, a site's メモ, a comment): the API's and forms'
+TEXT_MAX = 2000  # a Text column: the API's and forms'
 OPTION_CODE_MAX, CHOICE_CODE_MAX = 20, 10  # the masters' codes (OPT001002; a choice's 1, 01, 10)
 STAFF_CODE_MAX = 20  # 営業担当者コード, Lコード (LCK0A0AY)
 
 
 def staff_code(label: str) -> dict[str, Any]:
-    """A person's code for the carrier's screens, kept by the CRM admin: letters and digits."""
+    """For the carrier's screens."""
     pattern, words = rf"^[A-Za-z0-9]{{0,{STAFF_CODE_MAX}}}$", f"英数字{STAFF_CODE_MAX}文字以内"
     return field_info(label, exported=True, pattern=pattern, pattern_words=words)
 
 
 def master_code(length: int) -> dict[str, Any]:
-    """A master's code, typed by an admin: letters, digits, _ and -, up to its column's length."""
     pattern, words = rf"^[A-Za-z0-9_-]{{1,{length}}}$", f"英数字と「_」「-」の1〜{length}文字"
     return field_info("コード", pattern=pattern, pattern_words=words)
 
 
 class Agency(Base):
-    """代理店 (§2.1)."""
-
     __tablename__ = "crm_agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +62,7 @@ class Agency(Base):
 
 
 class Profile(Base):
-    """The CRM side of a platform user (§2.2): agency, 営業担当者コード, Lコード. The role is the crm grant."""
+    """§2.2. The role is the crm grant."""
 
     __tablename__ = "crm_profile"
 
@@ -91,7 +85,7 @@ class Profile(Base):
 
 
 class Corporation(Base):
-    """法人 (§2.4): the carrier screen's 1page (契約者情報) and 2page (支払方法). Card data is stored encrypted."""
+    """§2.4. Card data is stored encrypted."""
 
     __tablename__ = "crm_corporation"
     __table_args__ = (
@@ -168,12 +162,8 @@ class Corporation(Base):
 
 
 class Request(Base):
-    """投入依頼 (§2.3): one corporation plus statement images; its status is recomputed from its sites (§4.2).
-
-    The input team's assignee (`assigned_to`, taken with 「次の依頼を担当」 or set by an admin), and the times its
-    status has taken: since when it is in its status, when it closed (投入済/キャンセル), and the seconds it spent in
-    不備 before its current status (waiting on the agency).
-    """
+    """§2.3: its status is recomputed from its sites (§4.2). The seconds it spent in 不備 are time waiting on the
+    agency."""
 
     __tablename__ = "crm_request"
     __table_args__ = (
@@ -213,7 +203,7 @@ class Request(Base):
         Text, default="", info=field_info("備考", multi_line=True, max_length=TEXT_MAX)
     )
     site_count: Mapped[int] = mapped_column(default=1, info=field_info("申告地点数", exported=True))
-    # no ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
+    # No ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     assigned_at: Mapped[datetime | None]
     status_since: Mapped[datetime] = mapped_column(default=utcnow)
@@ -225,7 +215,7 @@ class Request(Base):
 
 
 class Site(Base):
-    """地点 (§2.5): the carrier screen's 5page, entered by the back office from the statement images."""
+    """§2.5."""
 
     __tablename__ = "crm_site"
     __table_args__ = (
@@ -283,7 +273,7 @@ class Site(Base):
 
 
 class Image(Base):
-    """明細画像 (§2.6): the file lives under the storage root; the row holds where and what it is."""
+    """§2.6: the file lives under the storage root."""
 
     __tablename__ = "crm_image"
     __table_args__ = (Index("ix_crm_image_request_id", "request_id"), Index("ix_crm_image_site_id", "site_id"))
@@ -300,15 +290,15 @@ class Image(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     sha256: Mapped[str] = mapped_column(String(64))
-    ocr_result: Mapped[dict[str, Any] | None]  # service/crm/ocr/reading.py: its status, text, proposals, engine
+    ocr_result: Mapped[dict[str, Any] | None]  # service/crm/ocr/reading.py
     ocr_page_path: Mapped[str | None] = mapped_column(String(200))  # the page as read; the proposals' boxes are on it
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class OcrReview(Base):
-    """What the operator did with one OCR proposal on saving a site: kept it as proposed (accepted) or saved another
-    value (corrected). The share accepted, per agency and field, is a named figure (service/crm/ocr/acceptance.py)."""
+    """Kept as proposed (accepted) or corrected; the share accepted is a named figure
+    (service/crm/ocr/acceptance.py)."""
 
     __tablename__ = "crm_ocr_review"
     __table_args__ = (Index("ix_crm_ocr_review_agency_reviewed", "agency_id", "reviewed_at"),)
@@ -327,11 +317,7 @@ class OcrReview(Base):
 
 
 class Comment(Base):
-    """不備・コメント (§2.7): a deficiency, a comment or a resubmission note, on one site or the whole request.
-
-    `audience` is the side it is addressed to; who of that side has read it is each person's `ReadMark` (§2.7's
-    `is_read`, kept per person).
-    """
+    """§2.7. Who of the `audience` side has read it is each person's `ReadMark` (§2.7's `is_read`, kept per person)."""
 
     __tablename__ = "crm_comment"
     __table_args__ = (
@@ -346,7 +332,7 @@ class Comment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     type: Mapped[str] = mapped_column(String(20))
     audience: Mapped[str] = mapped_column(String(20))
-    # written once by its author (either side), never changed: the comment is its own record, with its author and time
+    # Written once by its author, never changed
     message: Mapped[str] = mapped_column(
         Text, info=field_info("内容", audited=False, multi_line=True, min_length=1, max_length=TEXT_MAX)
     )
@@ -356,8 +342,7 @@ class Comment(Base):
 
 
 class ReadMark(Base):
-    """What one person has read of one request's comments: every comment up to `read_through` (a comment id), as of
-    the last time they opened it. A comment addressed to their side beyond it is unread (未読) for them alone."""
+    """A comment addressed to their side beyond `read_through` is unread (未読) for them alone."""
 
     __tablename__ = "crm_read_mark"
 
@@ -368,8 +353,6 @@ class ReadMark(Base):
 
 
 class Notification(Base):
-    """An in-app notification for one user (the badge in the menu): a deficiency or a comment on their request."""
-
     __tablename__ = "crm_notification"
     __table_args__ = (
         Index("ix_crm_notification_user_unread", "user_id", "read_at", "created_at"),
@@ -387,8 +370,6 @@ class Notification(Base):
 
 
 class OptionService(Base):
-    """オプションサービスマスタ (§8)."""
-
     __tablename__ = "crm_option_service"
 
     code: Mapped[str] = mapped_column(String(OPTION_CODE_MAX), primary_key=True, info=master_code(OPTION_CODE_MAX))
@@ -401,8 +382,6 @@ class OptionService(Base):
 
 
 class Choice(Base):
-    """選択肢マスタ (§9): one code of one kind (sales_channel, customer_type, payment_type, ...)."""
-
     __tablename__ = "crm_choice"
 
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)

@@ -1,8 +1,5 @@
-"""What an uploaded PDF carries besides pages: JavaScript, an opening action, Launch actions and embedded files.
-
-pypdf reads the file (names decoded, object streams and encryption handled); every object reachable from the
-trailer is looked at once, without decoding any content stream.
-"""
+"""What an uploaded PDF carries besides pages: JavaScript, an opening action, Launch actions and embedded files. Every
+object reachable from the trailer is looked at once, without decoding any content stream."""
 
 import io
 
@@ -29,12 +26,12 @@ class UnreadablePdf(Exception):
 
 
 def active_content(data: bytes) -> list[str]:
-    """The kinds of active content the PDF carries (empty for a plain document), in LABELS' order."""
+    """In LABELS' order."""
     try:
         reader = PdfReader(io.BytesIO(data))
         found = _walk(reader.trailer)
         if isinstance(_resolved(_catalog(reader), "/OpenAction"), DictionaryObject):
-            found.add(OPEN_ACTION)  # an action run on opening; a plain destination (the page to show) is fine
+            found.add(OPEN_ACTION)  # a plain destination (the page to show) is fine
     except FileNotDecryptedError as exc:
         raise EncryptedPdf from exc
     except UNREADABLE as exc:
@@ -43,7 +40,6 @@ def active_content(data: bytes) -> list[str]:
 
 
 def _catalog(reader: PdfReader) -> DictionaryObject:
-    """The document catalog (/Root), which a PDF has as a dictionary."""
     root = reader.trailer["/Root"]
     if not isinstance(root, DictionaryObject):
         raise UnreadablePdf
@@ -51,12 +47,12 @@ def _catalog(reader: PdfReader) -> DictionaryObject:
 
 
 def _resolved(node: DictionaryObject, key: str) -> PdfObject | None:
-    """The entry with any reference followed (pypdf's item access resolves; `get` would not)."""
+    """pypdf's item access resolves references; `get` would not."""
     return node[key] if key in node else None
 
 
 def _walk(start: PdfObject) -> set[str]:
-    """Visit every object reachable from `start` (each indirect object once) and collect what it carries."""
+    """Each indirect object once."""
     found: set[str] = set()
     seen: set[tuple[int, int]] = set()
     stack = [start]
@@ -76,7 +72,6 @@ def _walk(start: PdfObject) -> set[str]:
 
 
 def _kinds(node: DictionaryObject) -> set[str]:
-    """What one dictionary is: a JavaScript or Launch action, a JavaScript name tree, or an embedded file."""
     action = _resolved(node, "/S")
     kinds = set()
     if action == "/JavaScript" or "/JS" in node or "/JavaScript" in node:

@@ -1,4 +1,4 @@
-"""投入依頼 (§2.3, §3.1, §3.2, §3.4): create (new or existing corporation, with images), list, detail, edit."""
+"""投入依頼 (§2.3, §3.1, §3.2, §3.4)."""
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -69,10 +69,10 @@ class RequestFilter:
     since: date | None = None
     until: date | None = None
     unread_only: bool = False
-    unread_first: bool = False  # 投入案件一覧: the requests with news for the caller on top
+    unread_first: bool = False
     assigned_to: int | None = None
     unassigned: bool = False
-    order: str = NEWEST  # or ATTENTION: チームの依頼's order, 不備 first, then the oldest first
+    order: str = NEWEST  # チームの依頼's order
 
 
 def _agency_for_new_corporation(db: Session, *, scope: TenantScope, data: RequestCreate) -> Agency:
@@ -87,7 +87,7 @@ def _agency_for_new_corporation(db: Session, *, scope: TenantScope, data: Reques
 def create_request(
     db: Session, *, data: RequestCreate, uploads: list[CheckedUpload], scope: TenantScope, by: Actorship, now: datetime
 ) -> Request:
-    """新規投入依頼 (corporation) or 既存法人に地点追加 (corporation_id), with the statement images, all or nothing."""
+    """All or nothing."""
     if (data.corporation is None) == (data.corporation_id is None):
         raise ValidationFailed(
             "新規法人の情報か既存法人のIDのどちらか一方を指定してください",
@@ -132,7 +132,7 @@ def create_request(
 
 
 def update_request(db: Session, *, request: Request, data: RequestUpdate, by: Actorship) -> Request:
-    """備考・地点数: the sales side while the request is open, the back office at any time."""
+    """The sales side while the request is open, the back office at any time."""
     if by.role == SALES and request.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_REQUEST, code="request_closed", details={"status": request.status})
     request, changes = locking.lock_edit(db, request, data)
@@ -177,7 +177,6 @@ LIST_ORDER = (Request.created_at.desc(), Request.id.desc())
 
 
 def _listed(stmt: Select, view: CaseView, flt: RequestFilter) -> Select:
-    """The requests the caller sees that match the filters (unread: with a comment the caller has not read)."""
     stmt = _filtered(view.requests(stmt), flt)
     return stmt.where(view.unread()) if flt.unread_only else stmt
 
@@ -191,15 +190,12 @@ ATTENTION_ORDER = (
 
 
 def _order(flt: RequestFilter, view: CaseView) -> tuple:
-    """Newest first (or, for チームの依頼, 不備 first and the oldest first); with unread_first, the requests with news
-    for the caller before the others."""
     order = ATTENTION_ORDER if flt.order == ATTENTION else LIST_ORDER
     return (case((view.unread(), 0), else_=1), *order) if flt.unread_first else order
 
 
 def _resubmitted_at() -> Any:
-    """When the request came back from the sales side, while it waits for the back office (対応中): its latest
-    修正再提出; None otherwise."""
+    """Its latest 修正再提出 while it waits for the back office (対応中); None otherwise."""
     latest = (
         select(func.max(Comment.created_at))
         .where(Comment.request_id == Request.id, Comment.type == RESUBMISSION)
@@ -209,8 +205,6 @@ def _resubmitted_at() -> Any:
 
 
 def _item_select(view: CaseView) -> Select:
-    """Requests with what `list_item` reads: names (the assignee's too), the sites counted, the caller's unread mark,
-    the resubmission they wait with."""
     sites_total = select(func.count(Site.id)).where(Site.request_id == Request.id).scalar_subquery()
     return (
         select(
@@ -231,25 +225,21 @@ def _item_select(view: CaseView) -> Select:
 
 
 def item_query(*, view: CaseView, flt: RequestFilter) -> Select:
-    """The listed requests as rows of `list_item`, shown newest first (`LIST_ORDER`)."""
     return _listed(_item_select(view), view, flt)
 
 
 def list_item(row: Any, *, now: datetime) -> RequestItem:
-    """A row of `item_query` as the list shows it, its times as of `now`."""
     request, corporation, agency, user, count, unread, resubmitted_at, assignee = row[:8]
     names = Names(corporation, agency, user, assignee or "")
     return _item(request, names, count, bool(unread), now=now, resubmitted_at=resubmitted_at)
 
 
 def read_item(db: Session, *, view: CaseView, request_id: int, now: datetime) -> RequestItem:
-    """One request the caller sees as its list's row shows it."""
     row = db.execute(item_query(view=view, flt=RequestFilter()).where(Request.id == request_id)).one()
     return list_item(row, now=now)
 
 
 def count_requests(db: Session, *, view: CaseView, flt: RequestFilter) -> int:
-    """The list's total: the requests the caller sees that its filters select."""
     base = _listed(select(Request.id), view, flt)
     return db.scalar(select(func.count()).select_from(base.subquery())) or 0
 
@@ -257,7 +247,6 @@ def count_requests(db: Session, *, view: CaseView, flt: RequestFilter) -> int:
 def list_requests(
     db: Session, *, view: CaseView, flt: RequestFilter, offset: int, limit: int, now: datetime
 ) -> tuple[list[RequestItem], int]:
-    """マイ依頼一覧 and 投入案件一覧: newest first (or unread first), with the caller's unread mark."""
     base = _listed(select(Request.id), view, flt)
     total = count_requests(db, view=view, flt=flt)
     order = _order(flt, view)
@@ -267,8 +256,7 @@ def list_requests(
 
 
 def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
-    """The back office's to-do counts (the menu's badge): open requests (対応中), those with news the caller has not
-    read, and those sent back by sales (修正再提出) the caller has not opened since."""
+    """The menu's badge."""
     unread_resubmission = Request.id.in_(view.comments(comments.unread(view.reader_id, BACK_OFFICE, RESUBMISSION)))
     counted = view.requests(
         select(
@@ -283,9 +271,7 @@ def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
 
 
 def team(db: Session, *, view: CaseView, flt: RequestFilter) -> TeamRead:
-    """チームの依頼: the requests the caller sees that the filters select, counted by sales person and status in one
-    GROUP BY, so each count is the request list's total under that person and status; the people with the most 不備
-    first."""
+    """One GROUP BY, so each count is the request list's total under that person and status."""
     oldest_open = func.min(case((Request.status.in_(statuses.OPEN), Request.created_at)))
     grouped = _listed(select(Request.requested_by, Request.status, func.count(), oldest_open), view, flt)
     counts: dict[int, dict[str, int]] = {}
@@ -311,7 +297,7 @@ def team(db: Session, *, view: CaseView, flt: RequestFilter) -> TeamRead:
 
 
 class Names(NamedTuple):
-    """The names a request's row shows: its corporation, agency, sales person and assignee ("" for none)."""
+    """ "" for none."""
 
     corporation: str
     agency: str
@@ -378,7 +364,7 @@ def _site_views(db: Session, request: Request, *, back_office: bool) -> list[dic
 
 
 def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> RequestDetail:
-    """案件詳細: the request, its corporation (card masked), images, sites and the comment timeline."""
+    """Card masked."""
     corporation = db.get_one(Corporation, request.corporation_id)
     side = comments.side_of(by.role)
     unread = db.scalar(select(comments.unread(by.user_id, side).where(Comment.request_id == request.id).exists()))
@@ -406,7 +392,6 @@ def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> Re
 
 
 def my_summary(db: Session, *, scope: TenantScope, user_id: int) -> dict[str, int]:
-    """The sales person's own requests by status, and how many have unread news for the sales side."""
     counts = dict(
         db.execute(
             scoped(select(Request.status, func.count()), scope, Request.agency_id)

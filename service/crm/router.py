@@ -1,13 +1,7 @@
 """代理店CRM API (/api/crm): thin handlers; roles per spec §5, every query scoped to a sales caller's agency.
 
-Roles: sales (営業担当者, one agency), operator (投入担当者, all agencies), admin (管理者; platform admins too).
-- New requests come as multipart/form-data: `payload` (JSON of RequestCreate) and `images` (0..n JPEG/PNG/HEIC/PDF
-  files; HEIC/HEIF stored as JPEG), all or nothing: a bad field or file is a 422 naming it (details.field,
-  details.rule), and nothing (no row, no file) is stored.
-- Edits carry the `version` they read; a stale one is 409 `stale_version` with details.current_version.
-- DELETE endpoints take `version` as a query parameter (the body guard does not read DELETE bodies).
-- Another agency's id is a 404 for a sales caller, on every path and every filter.
-"""
+- New requests are multipart/form-data (`payload` JSON and `images`), all or nothing: nothing is stored on a 422. -
+DELETE endpoints take `version` as a query parameter (the body guard does not read DELETE bodies)."""
 
 from typing import Annotated, Any, Literal
 
@@ -180,7 +174,6 @@ def _csv(body: bytes, filename: str, encoding: str) -> Response:
 
 
 def _checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:
-    """Read and check every file before anything is stored (a 422 names the first bad one)."""
     settings = get_settings()
     files = [f for f in files or [] if f.filename or f.size]
     images.check_count(len(files), limit=settings.crm_max_images_per_upload)
@@ -188,7 +181,6 @@ def _checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:
 
 
 def _refusal(exc: ValidationError) -> ValidationFailed:
-    """pydantic's errors as one 422 naming each field and rule (ctx: the rule's numbers, e.g. max_length)."""
     errors = [
         {
             "field": ".".join(str(p) for p in e["loc"]) or "payload",
@@ -202,7 +194,6 @@ def _refusal(exc: ValidationError) -> ValidationFailed:
 
 
 def _parse_payload(payload: str) -> RequestCreate:
-    """The JSON form field, checked by its schema."""
     try:
         return RequestCreate.model_validate_json(payload)
     except ValidationError as exc:
@@ -485,9 +476,6 @@ def request_filter(
     unassigned: bool = False,
     order: Literal["newest", "attention"] = "newest",
 ) -> requests.RequestFilter:
-    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread,
-    assignee (unassigned: nobody's yet); its order: newest first (unread_first: news for the caller on top, as
-    投入案件一覧 shows), or `attention`, チームの依頼's: 不備 first, then the oldest first."""
     return requests.RequestFilter(
         statuses=tuple(status or ()),
         agency_id=agency_id,
@@ -865,7 +853,6 @@ def ocr_review_filter(
     since: Period = None,
     until: Period = None,
 ) -> ocr_acceptance.ReviewFilter:
-    """The reviews of an agency, of a field, saved (確認日) from since to until."""
     return ocr_acceptance.ReviewFilter(agency_id=agency_id, field=field, since=since, until=until)
 
 
@@ -1027,7 +1014,6 @@ def audit_filter(
     since: Period = None,
     until: Period = None,
 ) -> audit.AuditFilter:
-    """The CRM 監査ログ's filters, within the crm domain's entries and crm users' logins and logouts."""
     start, end = periods.bounds(since, until)
     return audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
 

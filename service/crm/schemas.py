@@ -1,8 +1,4 @@
-"""Request and response bodies of the 代理店CRM API.
-
-Field names are the spec's (§2). Free text is trimmed and length-limited; rule-bearing fields (法人番号, カナ, 郵便番号,
-電話番号, カード) use the checks in validation.py, so a 422 names the field and the rule.
-"""
+"""Request and response bodies of the 代理店CRM API; field names are the spec's (§2)."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -46,24 +42,22 @@ Role = Literal["sales", "operator", "admin"]
 
 
 def text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Rules:
-    """Free text's rules, Annotated[str, text(50)]: trimmed, length-limited, no control character."""
+    """Annotated[str, text(50)]."""
     constraints = StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length)
     return Rules((constraints, MultiLine if multiline else SingleLine))
 
 
 def checked(max_length: int | None, check: Callable[[str], str]) -> Rules:
-    """A rule-bearing field's rules: its length (surrounding spaces aside), then `check`, which normalises it."""
+    """Its length (surrounding spaces aside), then `check`, which normalises it."""
     return Rules((StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(check), SingleLine))
 
 
 def ruled(attribute: Any, check: Callable[[str], str]) -> Rules:
-    """A rule-bearing column's rules, Annotated[str, ruled(Corporation.zip_code, validation.postal_code)]: the column's
-    length (so a form never takes what the column cannot hold), then `check`."""
+    """The column's length, so a form never takes what the column cannot hold."""
     return checked(length(attribute), check)
 
 
 def kana(attribute: Any) -> Rules:
-    """A カナ column's rules: its length, then full-width katakana (half-width kana and hiragana converted)."""
     return ruled(attribute, validation.katakana)
 
 
@@ -76,21 +70,18 @@ WRITE_ONLY = ("credit_card_number", "credit_card_security_code")  # never read b
 
 
 def opened(fields: type[BaseModel]) -> type[BaseModel]:
-    """A PATCH's `base`: the values the editor opened of the fields it changes (all optional, the write-only ones
-    left out), for the three-way merge of a stale edit (locking.lock_edit)."""
+    """All optional, the write-only ones left out, for the three-way merge of a stale edit (locking.lock_edit)."""
     secret = [name for name in WRITE_ONLY if name in fields.model_fields]
     return optional_fields(fields, fields.__name__.replace("Fields", "Base"), exclude=secret)
 
 
 def _required(spec: Any) -> tuple[Any, Any]:
-    """A create_model field: (type, default) as given, or a bare type made required."""
     return spec if isinstance(spec, tuple) else (spec, ...)
 
 
 def read_model(
     model: type[BaseModel], name: str, *, exclude: tuple[str, ...] = (), first: dict[str, Any], last: dict[str, Any]
 ) -> type[BaseModel]:
-    """A response model read from rows: `first`, the input model's fields as plain required types, then `last`."""
     fields: dict[str, Any] = {key: _required(spec) for key, spec in first.items()}
     fields |= {field: (info.annotation, ...) for field, info in model.model_fields.items() if field not in exclude}
     fields |= {key: _required(spec) for key, spec in last.items()}
@@ -662,7 +653,6 @@ class ChoiceFields(BaseModel):
 
 
 def master_update(fields: type[BaseModel], name: str) -> type[BaseModel]:
-    """A master entry's PATCH: its fields but the code, each optional, 有効 too, and the version it was read at."""
     return optional_fields(fields, name, exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...))
 
 

@@ -38,8 +38,7 @@ def image_ids_by_site(db: Session, site_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _apply(db: Session, site: Site, fields: dict[str, Any]) -> None:
-    """Set what was sent after checking codes (new ones active); None leaves a field (but clears the numbers and the
-    date)."""
+    """None leaves a field (but clears the numbers and the date)."""
     stored = {f: getattr(site, f) for f in CHOICE_FIELDS}
     masters.check_choices(
         db, {f: (kind, fields[f]) for f, kind in CHOICE_FIELDS.items() if fields.get(f)}, stored=stored
@@ -53,8 +52,8 @@ def _apply(db: Session, site: Site, fields: dict[str, Any]) -> None:
 
 
 def _service_type_from_pps(site: Site, sent: str | None) -> None:
-    """サービス種別 is decided by the PPS chosen (§2.5 「PPS選択から判定」): 電気 or ガス. A PPS番号 stored as free text
-    before it was a choice keeps the service type given with it."""
+    """§2.5 「PPS選択から判定」. A PPS番号 stored as free text before it was a choice keeps the service type given with
+    it."""
     if site.pps_business_number not in SERVICE_TYPES:
         return
     if sent is not None and sent != site.pps_business_number:
@@ -65,7 +64,7 @@ def _service_type_from_pps(site: Site, sent: str | None) -> None:
 
 
 def create_site(db: Session, *, request: Request, data: SiteFields, by: Actorship, now: datetime) -> Site:
-    """＋地点を追加: a new site starts 対応中; a cancelled request takes no more sites."""
+    """A cancelled request takes no more sites."""
     request = lock_request(db, request)
     if request.cancelled_at is not None or request.status == statuses.CANCELLED:
         raise Conflict(labels.CLOSED_REQUEST, code="request_closed", details={"status": request.status})
@@ -83,8 +82,8 @@ def create_site(db: Session, *, request: Request, data: SiteFields, by: Actorshi
 
 
 def update_site(db: Session, *, site: Site, data: Any, by: Actorship, now: datetime) -> Site:
-    """明細入力 under the version the operator read; 投入済 and キャンセル sites are closed. With `ocr_image_id`, the
-    image whose OCR proposals the form was filled in with: what the save did with each is recorded and audited."""
+    """投入済 and キャンセル sites are closed. With `ocr_image_id`, what the save did with each OCR proposal is
+    recorded."""
     site, changes = locking.lock_edit(db, site, data)
     ocr_image_id = changes.pop("ocr_image_id", None)
     if site.status in statuses.CLOSED:
@@ -103,7 +102,7 @@ def update_site(db: Session, *, site: Site, data: Any, by: Actorship, now: datet
 
 
 def delete_site(db: Session, *, site: Site, version: int, by: Actorship, now: datetime) -> None:
-    """Remove a site added by mistake (only while 対応中); its images stay with the request, unlinked."""
+    """Only while 対応中; its images stay with the request, unlinked."""
     request = lock_request(db, db.get_one(Request, site.request_id))
     site = locking.lock_version(db, site, version)
     if site.status != statuses.IN_PROGRESS:

@@ -43,7 +43,7 @@ def aggregate(site_statuses: Iterable[str], *, whole_deficiency: bool, cancelled
 
 
 def check_transition(before: str, after: str) -> None:
-    """A back-office status change must be one of §4.1's arrows (cancelling has its own rule and endpoint)."""
+    """Cancelling has its own rule and endpoint."""
     if (before, after) not in BACK_OFFICE_TRANSITIONS:
         raise Conflict(
             labels.TRANSITION_NOT_ALLOWED.format(

@@ -1,11 +1,8 @@
-"""Statement images as files under APP_CRM_STORAGE_DIR: checking, storing, thumbnails, and no orphans.
+"""Statement images as files under APP_CRM_STORAGE_DIR.
 
-An upload's files are checked from their headers first (size, type, pixels, and the pixels of all its pictures
-together); only then are the pictures decoded whole, in a child process (decoding.py, thumbnails.py), which makes
-their thumbnails and converts an iPhone's HEIC/HEIF picture to the JPEG that is stored in its place (named .jpg).
-A file is written when its row is added, but it only survives if the transaction commits: files written in a
-transaction that rolls back are removed, and files of deleted rows are removed only once the deletion commits.
-"""
+An upload's files are checked from their headers first (size, type, pixels, all its pictures' pixels together); only
+then are the pictures decoded whole, in a child process. A file written in a transaction survives only if it commits;
+files of deleted rows are removed only once the deletion commits."""
 
 import hashlib
 import io
@@ -39,19 +36,17 @@ UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    """An upload that passed every check, ready to store."""
-
     file_name: str
     data: bytes
     content_type: str
     extension: str
     width: int | None
     height: int | None
-    thumbnail: bytes | None = None  # a picture's, made as it was decoded; a PDF's placeholder is drawn on storing
+    thumbnail: bytes | None = None  # a PDF's placeholder is drawn on storing
 
     @property
     def pixels(self) -> int:
-        """A picture's width times height; 0 for a PDF, which has no size."""
+        """0 for a PDF."""
         return (self.width or 0) * (self.height or 0)
 
     @property
@@ -64,7 +59,7 @@ def _reject(field: str, rule: str, message: str) -> ValidationFailed:
 
 
 def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
-    """Check every (file name, content) of an upload before anything is stored; a 422 names the first bad one."""
+    """Before anything is stored; a 422 names the first bad one."""
     settings = get_settings()
     uploads = [_check_file(name, data, field=f"images[{i}]") for i, (name, data) in enumerate(files)]
     pictures = [(i, upload) for i, upload in enumerate(uploads) if upload.width is not None]
@@ -91,8 +86,7 @@ def _check_pixels(total: int, limit: int) -> None:
 
 
 def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
-    """Size limit, type by magic bytes (JPEG, PNG, HEIC/HEIF or PDF), a PDF's content, and a picture's size from its
-    header."""
+    """Type by magic bytes (JPEG, PNG, HEIC/HEIF or PDF)."""
     settings = get_settings()
     name = UNSAFE_NAME.sub("_", os.path.basename(file_name or "")).strip()[:200] or "image"
     if not data:
@@ -112,13 +106,12 @@ def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpl
 
 
 def _kind(data: bytes) -> tuple[str, str, str | None] | None:
-    """A file's content type, extension and Pillow format (None for a PDF), from its first bytes; None for any other
-    kind."""
+    """None for a PDF's format; None for any other kind."""
     return (PDF, "pdf", None) if data.startswith(PDF_MAGIC) else headers.picture_kind(data)
 
 
 def _check_pdf(data: bytes, *, name: str, field: str) -> None:
-    """Whole, readable without a password, and free of JavaScript, OpenAction, Launch and embedded files."""
+    """Whole, readable without a password, free of JavaScript, OpenAction, Launch and embedded files."""
     corrupt = _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
     if b"%%EOF" not in data[-2048:]:
         raise corrupt
@@ -137,13 +130,13 @@ def _check_pdf(data: bytes, *, name: str, field: str) -> None:
 
 
 def content_disposition(content_type: str, file_name: str) -> str:
-    """Pictures are shown inline; anything else (a PDF) is only ever downloaded, never opened in the API's origin."""
+    """A PDF is only ever downloaded, never opened in the API's origin."""
     kind = "inline" if content_type in INLINE else "attachment"
     return f"{kind}; filename*=UTF-8''{quote(file_name)}"
 
 
 def _picture_size(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:
-    """Width and height from the header, nothing decoded."""
+    """Nothing decoded."""
     try:
         width, height = headers.picture_size(data, pil_format)
     except headers.NotItsFormat as exc:
@@ -160,7 +153,7 @@ def root() -> Path:
 
 
 def path_of(relative: str) -> Path:
-    """The absolute path of a stored file; never outside the storage root."""
+    """Never outside the storage root."""
     base = root().resolve()
     target = (base / relative).resolve()
     if base not in target.parents or not target.is_file():
@@ -180,7 +173,7 @@ def _write(db: Session, relative: str, data: bytes) -> None:
 def store(
     db: Session, upload: CheckedUpload, *, agency_id: int, request_id: int, thumbnail: bytes | None = None
 ) -> tuple[str, str]:
-    """Write the file and its thumbnail (made here unless given); returns their paths relative to the storage root."""
+    """Paths relative to the storage root."""
     stem = f"{agency_id}/{request_id}/{uuid.uuid4().hex}"
     original, thumbnail_path = f"{stem}.{upload.extension}", f"{stem}.thumb.jpg"
     _write(db, original, upload.data)
@@ -189,14 +182,13 @@ def store(
 
 
 def store_page(db: Session, image: Image, data: bytes) -> str:
-    """Write the page OCR read (a JPEG) beside the image's file; returns its path relative to the storage root."""
     relative = f"{os.path.splitext(image.stored_path)[0]}.ocr.jpg"
     _write(db, relative, data)
     return relative
 
 
 def make_thumbnail(upload: CheckedUpload) -> bytes:
-    """A JPEG whose longest side is APP_CRM_THUMBNAIL_PX (decoded in this process); a labelled placeholder for a PDF."""
+    """Decoded in this process; a labelled placeholder for a PDF."""
     size = get_settings().crm_thumbnail_px
     if upload.content_type != PDF:
         with PilImage.open(io.BytesIO(upload.data)) as opened:
@@ -211,7 +203,6 @@ def make_thumbnail(upload: CheckedUpload) -> bytes:
 
 
 def remove_after_commit(db: Session, *relatives: str) -> None:
-    """Delete these files once (and only if) the current transaction commits."""
     db.info.setdefault(DOOMED, []).extend(root() / r for r in relatives)
 
 
@@ -228,17 +219,13 @@ def _committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
-    """The outermost transaction ended without a commit: the files it wrote belong to nothing."""
     if transaction.parent is None:
         _unlink(session.info.pop(PENDING, []))
         session.info.pop(DOOMED, None)
 
 
 def sweep_orphans(db: Session, *, older_than: datetime) -> int:
-    """Remove files (older than the cutoff) that no image row names: leftovers of a process that died mid-upload.
-
-    Walks one request folder at a time and asks for that request's paths, so memory stays small at any size.
-    """
+    """Leftovers of a process that died mid-upload. One request folder at a time, so memory stays small at any size."""
     base = root()
     removed = 0
     if not base.is_dir():

@@ -1,11 +1,5 @@
-"""The time a request's statuses take (§4): how long it has been in its status, its whole time from 依頼日 to its
-close (投入済/キャンセル, or now while open), and that time split between waiting on the agency (in 不備, from the
-deficiency to the resubmission) and the input team's (the rest: 対応中).
-
-A request keeps since when it is in its status, when it closed and the seconds of its earlier 不備 periods
-(workflow.enter_status); everything else follows from those and the moment asked about. Days are shown to one
-decimal (`days`): a figure's median and the CSV's column round alike, so they agree.
-"""
+"""The time a request's statuses take (§4), split between waiting on the agency (in 不備) and the input team's. Days are
+shown to one decimal (`days`): a figure's median and the CSV's column round alike, so they agree."""
 
 from datetime import datetime, timedelta
 
@@ -16,12 +10,11 @@ DAY_SECONDS = 86_400
 
 
 def days(seconds: float) -> float:
-    """Seconds as days to one decimal."""
     return round(seconds / DAY_SECONDS, 1)
 
 
 def seconds_between(start: datetime, end: datetime) -> int:
-    """Whole seconds from start to end (none before the start)."""
+    """None before the start."""
     return whole_seconds(end - start)
 
 
@@ -30,12 +23,10 @@ def whole_seconds(span: timedelta) -> int:
 
 
 def span_days(span: timedelta) -> float:
-    """A span in days to one decimal, as a request's times count it."""
     return days(whole_seconds(span))
 
 
 def times_of(request: Request, *, now: datetime) -> RequestTimes:
-    """The request's times as of `now`."""
     end = request.closed_at or now
     total = seconds_between(request.created_at, end)
     waiting = request.deficient_seconds + (

@@ -1,10 +1,5 @@
-"""ユーザー管理: the CRM profile of users (agency, 営業担当者コード, Lコード, the sales-manager flag), kept in step
-with their crm grant.
-
-The role is the user's crm grant (sales grants are scoped to the agency id); the profile holds the codes the
-carrier screens need. A CRM admin manages crm grants and profiles only: passwords and the active flag are set
-here only for users whose sole grant is crm, so a CRM admin cannot take over (or lock out) another domain's account.
-"""
+"""ユーザー管理: the CRM profile of users, kept in step with their crm grant. Passwords and the active flag are set here
+only for users whose sole grant is crm, so a CRM admin cannot take over (or lock out) another domain's account."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +20,7 @@ from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
 from service.search import contains
 
-PROFILE_FIELDS = fields.audited(Profile)  # agency_id, sales_staff_code, l_code, is_sales_manager
+PROFILE_FIELDS = fields.audited(Profile)
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class CrmUser:
 
 
 def editable_values(row: CrmUser) -> dict[str, Any]:
-    """The user's fields as ユーザー管理 shows and edits them (CrmUserFields), wherever each is kept."""
+    """Wherever each is kept."""
     return {
         "name": row.user.name,
         "is_active": row.user.is_active,
@@ -65,7 +60,6 @@ USER_ORDER = (User.login_id,)
 
 
 def user_query(*, role: str | None, agency_id: int | None, q: str | None) -> Select:
-    """Users holding a crm grant, with their profiles (rows for `crm_users`), listed by login id (`USER_ORDER`)."""
     stmt = (
         select(User, Profile)
         .join(Grant, (Grant.user_id == User.id) & (Grant.domain == DOMAIN))
@@ -85,7 +79,6 @@ def crm_users(db: Session, rows: Sequence[Row]) -> list[CrmUser]:
 
 
 def count_users(db: Session, *, role: str | None, agency_id: int | None, q: str | None) -> int:
-    """The list's total: the users its filters select."""
     stmt = user_query(role=role, agency_id=agency_id, q=q)
     return db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
@@ -93,14 +86,13 @@ def count_users(db: Session, *, role: str | None, agency_id: int | None, q: str 
 def list_users(
     db: Session, *, role: str | None, agency_id: int | None, q: str | None, offset: int, limit: int
 ) -> tuple[list[CrmUser], int]:
-    """Users holding a crm grant, with their profiles."""
     stmt = user_query(role=role, agency_id=agency_id, q=q)
     total = count_users(db, role=role, agency_id=agency_id, q=q)
     return crm_users(db, db.execute(stmt.order_by(*USER_ORDER).offset(offset).limit(limit)).all()), total
 
 
 def get_user(db: Session, user_id: int) -> CrmUser:
-    """A user with a crm grant or profile; anyone else is not the CRM's to show (404)."""
+    """Anyone else is not the CRM's to show (404)."""
     user = db.get(User, user_id)
     profile = db.get(Profile, user_id)
     if user is None or (_grant(user) is None and profile is None):
@@ -109,7 +101,6 @@ def get_user(db: Session, user_id: int) -> CrmUser:
 
 
 def _check_manager(role: str | None, is_sales_manager: bool) -> None:
-    """The sales-manager flag (the whole agency's cases, visibility.py) is a sales person's only."""
     if is_sales_manager and role != SALES:
         raise ValidationFailed(
             "営業マネージャーは営業担当者にのみ設定できます",
@@ -163,7 +154,6 @@ def ensure_profile(
     actor: Actor,
     is_sales_manager: bool = False,
 ) -> Profile:
-    """The user's profile, created (audited) when missing."""
     profile = db.get(Profile, user.id)
     if profile is None:
         profile = Profile(
@@ -180,9 +170,7 @@ def ensure_profile(
 
 
 def _locked_for_edit(db: Session, crm_user: CrmUser, data: CrmUserUpdate, actor: Actor) -> tuple[Profile, bool]:
-    """The user's profile (its version counts the user's edits) locked for this edit, a stale one refused (merged
-    three ways with its base: the fields compared wherever they are kept); and whether the edit takes the agency
-    away (clear_agency, or agency_id sent empty)."""
+    """Merged three ways with its base; also whether the edit takes the agency away."""
     profile = crm_user.profile or ensure_profile(
         db, user=crm_user.user, agency_id=None, sales_staff_code="", l_code="", actor=actor
     )
@@ -199,7 +187,7 @@ def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: A
     user, grant = crm_user.user, crm_user.grant
     profile, clears_agency = _locked_for_edit(db, crm_user, data, actor)
     role = data.role or (grant.role if grant else None)
-    current_agency = crm_user.agency.id if crm_user.agency else None  # the profile's, else the sales grant's
+    current_agency = crm_user.agency.id if crm_user.agency else None
     agency_id = None if clears_agency else (data.agency_id or current_agency)
     is_sales_manager = profile.is_sales_manager if data.is_sales_manager is None else data.is_sales_manager
     _check_agency(db, role, agency_id)
@@ -225,7 +213,7 @@ def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: A
 
 
 def remove_user(db: Session, *, crm_user: CrmUser, actor: Actor) -> None:
-    """Take the crm grant and profile away; the platform account stays."""
+    """The platform account stays."""
     if crm_user.grant is not None:
         identity.remove_grant(db, user=crm_user.user, domain=DOMAIN, actor=actor)
     if crm_user.profile is not None:

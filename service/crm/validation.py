@@ -1,8 +1,5 @@
-"""Field rules of the carrier screens: 法人番号 check digit, katakana, postal code, phone number, card number.
-
-Each check normalises what it accepts (full-width digits, half-width kana, hiragana) and raises a PydanticCustomError
-whose type names the rule, so a 422 says which field broke which rule.
-"""
+"""Field rules of the carrier screens. Each check normalises what it accepts and raises a PydanticCustomError whose type
+names the rule, so a 422 says which field broke which rule."""
 
 import re
 import unicodedata
@@ -26,13 +23,12 @@ def _nfkc(value: str) -> str:
 
 
 def check_digit(base: str) -> int:
-    """The 法人番号 check digit of its 12-digit base number (国税庁の定める計算式)."""
+    """国税庁の定める計算式."""
     total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), start=1))
     return 9 - total % 9
 
 
 def corporation_number(value: str) -> str:
-    """13 digits whose first digit is the check digit of the other twelve."""
     digits = _nfkc(value).replace("-", "")
     if not digits:
         return ""
@@ -44,7 +40,7 @@ def corporation_number(value: str) -> str:
 
 
 def katakana(value: str) -> str:
-    """Full-width katakana (half-width kana and hiragana are converted); spaces, ー and ・ allowed."""
+    """Half-width kana and hiragana are converted; spaces, ー and ・ allowed."""
     text = _nfkc(value).replace("\u3000", " ").translate(HIRAGANA_TO_KATAKANA)
     if text and not KATAKANA.match(text):
         raise PydanticCustomError("katakana", "カナ項目は全角カタカナで入力してください")
@@ -52,7 +48,7 @@ def katakana(value: str) -> str:
 
 
 def postal_code(value: str) -> str:
-    """Seven digits, stored as 123-4567."""
+    """Stored as 123-4567."""
     text = _nfkc(value)
     if not text:
         return ""
@@ -63,7 +59,7 @@ def postal_code(value: str) -> str:
 
 
 def phone_number(value: str) -> str:
-    """A Japanese number of 10 or 11 digits starting with 0, hyphens optional (kept as written)."""
+    """Hyphens kept as written."""
     text = _nfkc(value).replace(" ", "")
     if not text:
         return ""
@@ -83,7 +79,7 @@ def prefecture(value: str) -> str:
 
 
 def card_number(value: str) -> str:
-    """12-19 digits passing the Luhn check; spaces and hyphens dropped."""
+    """Luhn check; spaces and hyphens dropped."""
     digits = _nfkc(value).replace(" ", "").replace("-", "")
     if not digits:
         return ""
@@ -115,7 +111,7 @@ def expire_month(value: str) -> str:
 
 
 def expire_year(value: str) -> str:
-    """Two or four digits, stored as four."""
+    """Stored as four digits."""
     text = _nfkc(value)
     if not text:
         return ""
@@ -125,7 +121,7 @@ def expire_year(value: str) -> str:
 
 
 def year_month(value: str) -> str:
-    """YYYY-MM (also accepts YYYY/MM and YYYYMM)."""
+    """Also YYYY/MM and YYYYMM."""
     text = _nfkc(value).replace("/", "-")
     if not text:
         return ""
@@ -137,7 +133,7 @@ def year_month(value: str) -> str:
 
 
 def location_number(value: str) -> str:
-    """供給地点特定番号: 22 digits (spaces and hyphens dropped)."""
+    """供給地点特定番号: 22 digits."""
     digits = _nfkc(value).replace(" ", "").replace("-", "")
     if digits and not (digits.isascii() and digits.isdigit() and len(digits) == 22):
         raise PydanticCustomError("location_number", "供給地点特定番号は22桁の数字で入力してください")
@@ -145,8 +141,7 @@ def location_number(value: str) -> str:
 
 
 def past_date(value: date | None) -> date | None:
-    """A date from 1900 up to today in APP_TIMEZONE (not the machine's date: a server's UTC date is a day behind
-    Japan's from 00:00 to 09:00)."""
+    """In APP_TIMEZONE, not the machine's date: a server's UTC date is a day behind Japan's from 00:00 to 09:00."""
     if value is not None and (value.year < 1900 or value > local_today(utcnow())):
         raise PydanticCustomError("past_date", "生年月日は1900年以降の過去の日付で入力してください")
     return value

@@ -1,10 +1,5 @@
 """Which cases a CRM list shows a caller: the one place that decides (§3 獲得案件一覧「自分のみ」, §5 「自代理店のみ」).
-
-Every list is scoped to the caller's tenant first (tenancy.scoped: a sales person's agency, so another agency's
-cases never appear). A sales person then sees only the cases they requested, unless their CRM profile carries the
-sales-manager flag (営業マネージャー): then the whole agency's. Operators and admins see every agency's.
-
-The view also knows who is reading, so a list's 未読 marks are the caller's own (comments.unread_clause).
+Within the tenant scope, a sales person sees only their own cases, unless flagged 営業マネージャー (the whole agency's).
 """
 
 from dataclasses import dataclass
@@ -23,41 +18,33 @@ from service.tenancy import TenantScope, scoped
 
 @dataclass(frozen=True)
 class CaseView:
-    """The caller's tenant scope, who they are and their side (for their 未読), and, for a sales person who is no
-    manager, their user id: only their cases."""
-
     scope: TenantScope
     reader_id: int
     side: str
     owner_id: int | None = None
 
     def requests(self, stmt: Select) -> Select:
-        """Limit a statement over crm_request to the cases the caller sees."""
         stmt = scoped(stmt, self.scope, Request.agency_id)
         return stmt if self.owner_id is None else stmt.where(Request.requested_by == self.owner_id)
 
     def sites(self, stmt: Select) -> Select:
-        """Limit a statement over crm_site to the sites of the cases the caller sees."""
         stmt = scoped(stmt, self.scope, Site.agency_id)
         if self.owner_id is None:
             return stmt
         return stmt.where(Site.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
 
     def comments(self, stmt: Select) -> Select:
-        """Limit a statement over crm_comment to the comments of the cases the caller sees."""
         stmt = scoped(stmt, self.scope, Comment.agency_id)
         if self.owner_id is None:
             return stmt
         return stmt.where(Comment.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
 
     def unread(self) -> ColumnElement[bool]:
-        """Whether the request row of the query has a comment for the caller's side that the caller has not read
-        (the unread comments sought among the caller's cases only: a sales person's agency's, not every agency's)."""
+        """Sought among the caller's cases only, not every agency's."""
         return Request.id.in_(self.comments(comments.unread(self.reader_id, self.side)))
 
 
 def view_for(db: Session, *, scope: TenantScope, role: str, user_id: int) -> CaseView:
-    """A sales person sees their own cases, a sales manager their agency's; other roles all of their scope."""
     side = comments.side_of(role)
     if role != SALES:
         return CaseView(scope, user_id, side)

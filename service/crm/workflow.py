@@ -1,8 +1,5 @@
-"""Status changes of sites and requests (§4): deficiencies, resubmission, completion and cancellation.
-
-Every change locks the request row first, so concurrent changes to sites of one request apply one after another
-and the request's status, recomputed from its sites in the same transaction, is always that of the committed sites.
-"""
+"""Status changes of sites and requests (§4). Every change locks the request row first, so the request's status,
+recomputed from its sites in the same transaction, is always that of the committed sites."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,13 +31,11 @@ from service.database import to_json
 from service.errors import Conflict, Forbidden, ValidationFailed
 
 ADMIN = "admin"
-REQUEST_EDIT_FIELDS = fields.audited(Request)  # remarks, site_count
+REQUEST_EDIT_FIELDS = fields.audited(Request)
 
 
 @dataclass(frozen=True)
 class Actorship:
-    """Who acts: their audit identity, user id and CRM role."""
-
     actor: Actor
     user_id: int
     role: str
@@ -51,7 +46,6 @@ def lock_request(db: Session, request: Request) -> Request:
 
 
 def assign(db: Session, request: Request, assignee: int | None, *, action: str, by: Actorship, now: datetime) -> None:
-    """The request's assignee (the input team's, or none), audited with before/after."""
     before = request.assigned_to
     request.assigned_to = assignee
     request.assigned_at = now if assignee is not None else None
@@ -62,8 +56,7 @@ def assign(db: Session, request: Request, assignee: int | None, *, action: str, 
 
 
 def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetime) -> str:
-    """Recompute the request's status from its sites (§4.2); on a change audit it, and on 投入済/キャンセル purge the
-    corporation's security code (and tell the sales person when it is 投入済)."""
+    """§4.2; on 投入済/キャンセル the corporation's security code is purged."""
     site_statuses = db.scalars(select(Site.status).where(Site.request_id == request.id)).all()
     after = statuses.aggregate(
         site_statuses, whole_deficiency=request.whole_deficiency, cancelled=request.cancelled_at is not None
@@ -88,8 +81,7 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
 
 
 def enter_status(request: Request, status: str, *, now: datetime) -> None:
-    """The request moves to `status` at `now`: the time it spent in 不備 is added to its wait on the agency, its
-    status starts now, and it is closed from now on when the status is 投入済 or キャンセル."""
+    """The time it spent in 不備 is added to its wait on the agency."""
     if request.status == DEFICIENT:
         request.deficient_seconds += max(0, round((now - request.status_since).total_seconds()))
     request.status = status
@@ -107,8 +99,7 @@ def _set_site_status(db: Session, site: Site, after: str, *, by: Actorship, now:
 
 
 def resubmission_state(db: Session, request: Request) -> dict[str, Any]:
-    """What a resubmission is compared with: the corporation, the request's own fields and its images, in their JSON
-    form (as the deficiency's snapshot stores them)."""
+    """In their JSON form, as the deficiency's snapshot stores them."""
     corporation = db.get_one(Corporation, request.corporation_id)
     images = dict(db.execute(select(Image.id, Image.file_name).where(Image.request_id == request.id)).tuples().all())
     return to_json(
@@ -123,7 +114,6 @@ def resubmission_state(db: Session, request: Request) -> dict[str, Any]:
 def raise_deficiency(
     db: Session, *, request: Request, site: Site | None, message: str, version: int, by: Actorship, now: datetime
 ) -> Comment:
-    """不備あり: a reason is required; the site (or the whole request) becomes 不備 and the sales person is notified."""
     if not message.strip():
         raise ValidationFailed(labels.REASON_REQUIRED, details={"field": "message", "rule": "required"})
     request = lock_request(db, request)
@@ -178,7 +168,6 @@ def raise_deficiency(
 
 
 def _baseline(db: Session, request: Request) -> dict[str, Any] | None:
-    """The state when the request was first sent back since its last resubmission."""
     last_resubmission = db.scalar(
         select(Comment.id)
         .where(Comment.request_id == request.id, Comment.type == RESUBMISSION)
@@ -192,7 +181,7 @@ def _baseline(db: Session, request: Request) -> dict[str, Any] | None:
 
 
 def what_changed(baseline: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:
-    """Fields changed since the deficiency (card data redacted), and images added or removed."""
+    """Card data redacted."""
     if baseline is None:
         return {"corporation": {}, "request": {}, "images_added": [], "images_removed": []}
     before_images, after_images = baseline["images"], current["images"]
@@ -205,8 +194,7 @@ def what_changed(baseline: dict[str, Any] | None, current: dict[str, Any]) -> di
 
 
 def resubmit(db: Session, *, request: Request, message: str, version: int, by: Actorship, now: datetime) -> Comment:
-    """修正再提出: every 不備 site returns to 対応中, with a note of what changed since the deficiency; the request goes
-    back to the input team's queue unassigned (「次の依頼を担当」 takes resubmissions first)."""
+    """Back in the input team's queue unassigned (「次の依頼を担当」 takes resubmissions first)."""
     request = lock_request(db, request)
     locking.check_version(request, version)
     if request.status != DEFICIENT:
@@ -220,7 +208,7 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
     request.whole_deficiency = False
     request.version += 1
     released = audit.diff({"assigned_to": request.assigned_to}, {"assigned_to": None})
-    request.assigned_to, request.assigned_at = None, None  # back in the input team's queue, resubmissions first
+    request.assigned_to, request.assigned_at = None, None
     comments.mark_read(db, request=request, user_id=by.user_id, now=now)
     comment = comments.add_comment(
         db,
@@ -242,8 +230,7 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
 def change_site_status(
     db: Session, *, site: Site, status: str, version: int, reason: str, by: Actorship, now: datetime
 ) -> Site:
-    """The back office's ステータス変更: 対応中 → 投入済 (once the carrier's required fields are filled), 対応中 ⇄ 不備
-    (不備 needs a reason and notifies)."""
+    """対応中 → 投入済 (once the carrier's required fields are filled), 対応中 ⇄ 不備 (needs a reason and notifies)."""
     request = db.get_one(Request, site.request_id)
     if status == CANCELLED:
         return cancel_site(db, site=site, version=version, by=by, now=now)
@@ -293,7 +280,7 @@ def cancel_site(db: Session, *, site: Site, version: int, by: Actorship, now: da
 def cancel_request(
     db: Session, *, request: Request, version: int, reason: str, by: Actorship, now: datetime
 ) -> Request:
-    """投入依頼キャンセル: its 対応中/不備 sites become キャンセル; 投入済 sites stay as they are."""
+    """投入済 sites stay as they are."""
     _check_canceller(request, by)
     request = lock_request(db, request)
     locking.check_version(request, version)

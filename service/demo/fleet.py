@@ -1,20 +1,8 @@
 """Demo data for 端末管理: nine customers, about 2,850 TC-200 terminals at their stores, and their last month.
 
-What a full load holds, dated back from the moment it runs:
-- customers of every contract type with contacts; terminals named by store and till (「新宿店 レジ1番」), mostly
-  online, some offline (one customer-wide incident among them), in error, busy, or in maintenance; eight terminals of a
-  new store wait for their agents (the ones `make run` simulates enrol there);
-- firmware 1.1.0, 1.2.0 and 1.3.0 as real files: 1.2.0 rolled out to the whole fleet 18 days ago (a few timed out),
-  1.3.0 paused itself two days ago after too many failures in its first wave at one customer;
-- a month of hourly metrics and three days of five-minute samples for a hundred terminals (every troubled one and a
-  spread of healthy ones), their daily agent start-ups, and every terminal's firmware events;
-- alerts open, being worked and resolved, with assignees, notes and the §4.2 steps, and a digest already mailed.
-
-The service's own functions make whatever has rules (customers, releases, rollouts and their waves, the offline sweep
-and its incident, alert work, maintenance, the hourly roll-up, the digest); bulk inserts make the volume.
-Demo terminals have no agents: the ones shown online get an offline deadline a year ahead, so the offline sweep leaves
-the picture as it was loaded.
-"""
+The service's own functions make whatever has rules (customers, rollouts, the offline sweep and its incident, alert
+work, maintenance, the roll-up, the digest); bulk inserts make the volume. Terminals shown online get an offline
+deadline a year ahead, so the offline sweep leaves the picture as it was loaded."""
 
 import hashlib
 import math
@@ -54,7 +42,7 @@ from service.identity.roles import DOMAINS
 from service.tenancy import TenantScope
 
 SEED = 20260301
-AGENT_VERSION = "0.1.0"  # what agent/ reports today
+AGENT_VERSION = "0.1.0"
 FACTORY_FIRMWARE = "1.0.0"
 SAMPLE_MINUTES = 5
 HOURLY_DAYS = 30
@@ -64,12 +52,12 @@ EVERYONE = TenantScope("fleet", DOMAINS["fleet"].scope_kind, None)
 
 @dataclass(frozen=True)
 class Size:
-    """How much to load: FULL for `make run`; tests may load less."""
+    """FULL for `make run`; tests may load less."""
 
     share: float = 1.0  # of each customer's terminal count
-    history_terminals: int = 100  # terminals with a month of metrics and events
+    history_terminals: int = 100
     raw_days: int = 3  # of five-minute samples (older hours exist only as roll-ups)
-    past_alerts: int = 160  # resolved alerts over the month
+    past_alerts: int = 160
 
 
 FULL = Size()
@@ -83,7 +71,7 @@ class CustomerSpec:
     phone: str
     contract: str
     terminals: int
-    till: str  # what a till is called at this customer's stores
+    till: str
 
 
 CUSTOMERS = (
@@ -196,7 +184,7 @@ ERROR_DETAILS = (
 
 @dataclass(frozen=True)
 class Work:
-    """How people have worked an alert so far: minutes after it opened for each §4.2 step (None: not yet)."""
+    """Minutes after it opened for each §4.2 step (None: not yet)."""
 
     who: str
     acknowledged: int | None = None
@@ -206,7 +194,7 @@ class Work:
     note: str = ""
 
 
-# Problems at load time: (minutes since they began, how they have been worked).
+# (minutes since they began, how they have been worked)
 OFFLINE_NOW = (
     (3, None),
     (9, None),
@@ -243,7 +231,6 @@ UPDATE_FAILED_WORK = Work(
 TIMED_OUT_WORK = Work("fleet-support", 15, 40, 90, 240, note="店舗が休業日で電源断。次回の配信で対応")
 MAINTENANCE_TERMINALS = 40
 
-# Past problems: type, how often, and what whoever worked them wrote.
 PAST_KINDS = (
     (
         "offline",
@@ -275,7 +262,7 @@ STAFF = ("fleet-support", "fleet-operator", "fleet-admin")
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # offline, error, high_cpu, high_memory
+    kind: str
     since: datetime
     work: Work | None
     detail: str = ""
@@ -283,8 +270,6 @@ class Problem:
 
 @dataclass
 class DemoTerminal:
-    """One terminal as the loader plans it: its load profile, when it was last heard, its problem if any."""
-
     id: int
     customer: int
     enrolled: bool
@@ -300,14 +285,12 @@ class DemoTerminal:
 
     @property
     def heard_at(self) -> datetime:
-        """The last heartbeat, which every enrolled terminal has once the problems are placed."""
         if self.last_seen is None:
             raise ValueError(f"demo terminal {self.id} has sent no heartbeat")
         return self.last_seen
 
     @property
     def streak(self) -> int:
-        """Consecutive high readings behind a high-usage problem."""
         if self.problem is None or not self.problem.kind.startswith("high_"):
             return 0
         return 2 + int((self.heard_at - self.problem.since).total_seconds() // (SAMPLE_MINUTES * 60))
@@ -315,8 +298,6 @@ class DemoTerminal:
 
 @dataclass
 class Fleet:
-    """What the loader builds up: the clock, the terminals, who works the alerts, the problems it has placed."""
-
     now: datetime
     size: Size
     rng: random.Random
@@ -325,9 +306,9 @@ class Fleet:
     staff: dict[str, tuple[Actor, int | None]]
     customer_ids: list[int] = field(default_factory=list)
     terminals: list[DemoTerminal] = field(default_factory=list)
-    taken: set[int] = field(default_factory=set)  # terminals given a part already (a problem, history, maintenance)
+    taken: set[int] = field(default_factory=set)  # a problem, history, maintenance
     events: list[dict] = field(default_factory=list)
-    utc_offset: timedelta = field(init=False)  # the zone's offset today: cheaper than converting every sample
+    utc_offset: timedelta = field(init=False)  # cheaper than converting every sample
 
     def __post_init__(self) -> None:
         offset = self.now.astimezone(self.zone).utcoffset()
@@ -336,14 +317,13 @@ class Fleet:
         self.utc_offset = offset
 
     def pick(self, count: int) -> list[DemoTerminal]:
-        """Enrolled terminals with no part yet, chosen at random."""
         free = [t for t in self.terminals if t.enrolled and t.id not in self.taken]
         chosen = self.rng.sample(free, max(0, min(count, len(free))))
         self.taken |= {t.id for t in chosen}
         return chosen
 
     def worker(self, login: str) -> tuple[Actor, int | None]:
-        """A demo staff member's actor and user id; the loader itself when the account is missing."""
+        """The loader itself when the account is missing."""
         return self.staff.get(login, (self.actor, None))
 
     def local(self, at: datetime) -> datetime:
@@ -356,7 +336,7 @@ def load_fleet(db: Session, progress: DemoProgress) -> None:
 
 
 def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
-    """Load the fleet demo unless its first customer exists already (then nothing is added)."""
+    """Nothing is added when its first customer exists already."""
     steps = len(CUSTOMERS) + size.history_terminals + 8
     progress.start("端末管理", total=steps)
     if db.scalar(select(Customer.id).where(Customer.company_name == CUSTOMERS[0].name)):
@@ -373,8 +353,8 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
     update_failed = _paused_rollout(db, fleet, releases[2])
     progress.advance()
     _past_alerts(db, fleet)
-    monitoring.record_as_mailed(db, at=now - timedelta(hours=1))  # the past's emails went out at the time
-    escalations.record_as_escalated(db, at=now)  # and so did its escalations
+    monitoring.record_as_mailed(db, at=now - timedelta(hours=1))
+    escalations.record_as_escalated(db, at=now)
     progress.advance()
     history = _problems(fleet) + [t for t in fleet.terminals if t.id in {a.terminal_id for a in update_failed}]
     history += fleet.pick(size.history_terminals - len(history))
@@ -396,7 +376,6 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
 
 
 def _staff(db: Session) -> dict[str, tuple[Actor, int | None]]:
-    """The demo accounts that work alerts (made by the platform hook), as actors with their user ids."""
     found: dict[str, tuple[Actor, int | None]] = {}
     for login in STAFF:
         user = identity.find_user_by_login(db, login)
@@ -422,7 +401,7 @@ def _customers(db: Session, fleet: Fleet, progress: DemoProgress) -> None:
 
 
 def _stores(spec: CustomerSpec, count: int, rng: random.Random, offset: int) -> Iterator[str]:
-    """「新宿店 レジ1番」: stores across the country, two to six tills each, until `count` tills are named."""
+    """「新宿店 レジ1番」: two to six tills a store."""
     named = 0
     for number in range(len(AREAS) * len(BRANCHES)):
         area = AREAS[(offset + number * 7) % len(AREAS)]
@@ -435,7 +414,6 @@ def _stores(spec: CustomerSpec, count: int, rng: random.Random, offset: int) -> 
 
 
 def _terminals(db: Session, fleet: Fleet) -> None:
-    """Every customer's terminals (bulk), on 1.1.0 with an agent, plus the new store's, still on factory firmware."""
     rows: list[dict] = []
     owners: list[int] = []
     for index, spec in enumerate(CUSTOMERS):
@@ -493,7 +471,7 @@ def _terminal_row(fleet: Fleet, customer: int, serial: int, store: str, installe
 
 
 def firmware_image(version: str) -> bytes:
-    """A small stand-in firmware file: a header and 64 KiB of seeded noise, the same bytes on every load."""
+    """The same bytes on every load."""
     return f"TC-200 FIRMWARE {version}\n".encode() + random.Random(f"firmware-{version}").randbytes(64 * 1024)
 
 
@@ -520,7 +498,6 @@ def _wave_tasks(rollout: Rollout):
 
 
 def _deliver(db: Session, rollout: Rollout, at: datetime) -> None:
-    """The current wave's commands reach their terminals."""
     commands = select(_wave_tasks(rollout).subquery().c.command_id)
     db.execute(
         update(Command)
@@ -531,7 +508,6 @@ def _deliver(db: Session, rollout: Rollout, at: datetime) -> None:
 
 
 def _come_back(db: Session, terminal_ids: list[int], version: str, at: datetime) -> None:
-    """Terminals heartbeat again after installing: online, on the new version."""
     db.execute(
         update(Terminal)
         .where(Terminal.id.in_(terminal_ids))
@@ -541,9 +517,7 @@ def _come_back(db: Session, terminal_ids: list[int], version: str, at: datetime)
 
 
 def _full_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> None:
-    """1.2.0 to every terminal in three waves; a few stores were closed and timed out in the last one.
-
-    Terminals come back a few hundred a minute, and the rollout job verifies them as they do."""
+    """Terminals come back a few hundred a minute, and the rollout job verifies them as they do."""
     at = fleet.now - timedelta(days=FULL_ROLLOUT_DAYS_AGO)
     target = RolloutTarget(filter=TerminalFilter())
     rollout = firmware.create_rollout(
@@ -573,7 +547,6 @@ def _full_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> None:
 
 
 def _paused_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> list[Alert]:
-    """1.3.0 at one customer: installs failed on a sixth of the first wave, so the rollout paused itself."""
     at = fleet.now - timedelta(days=PAUSED_ROLLOUT_DAYS_AGO)
     target = RolloutTarget(customer_id=fleet.customer_ids[PAUSED_CUSTOMER])
     rollout = firmware.create_rollout(
@@ -609,14 +582,12 @@ def _open(db: Session, fleet: Fleet, terminal: DemoTerminal, kind: str, message:
 
 
 def _open_alert(db: Session, terminal: DemoTerminal, kind: str) -> Alert:
-    """The terminal's open alert of that kind (there is one at most)."""
     return db.scalars(
         select(Alert).where(Alert.terminal_id == terminal.id, Alert.alert_type == kind, Alert.status != alerts.RESOLVED)
     ).one()
 
 
 def _work(db: Session, fleet: Fleet, alert: Alert, work: Work) -> None:
-    """Take an alert through the §4.2 steps as the demo staff member would have, at the times the work gives."""
     actor, user_id = fleet.worker(work.who)
 
     def at(minutes: int) -> datetime:
@@ -637,7 +608,6 @@ def _work(db: Session, fleet: Fleet, alert: Alert, work: Work) -> None:
 
 
 def _message(fleet: Fleet, kind: str, detail: str, at: datetime) -> str:
-    """The alert text the service itself writes for this kind of problem."""
     if kind == "offline":
         last = fleet.local(at - monitoring.offline_threshold()).strftime("%Y-%m-%d %H:%M")
         return labels.OFFLINE_MESSAGE.format(last=last)
@@ -653,7 +623,6 @@ def _message(fleet: Fleet, kind: str, detail: str, at: datetime) -> str:
 
 
 def _past_work(fleet: Fleet, notes: tuple[str, ...]) -> Work | None:
-    """Most past alerts were worked to the end, a few late; the rest cleared by themselves (None)."""
     rng = fleet.rng
     if rng.random() < 0.35:
         return None
@@ -665,7 +634,6 @@ def _past_work(fleet: Fleet, notes: tuple[str, ...]) -> Work | None:
 
 
 def _past_alerts(db: Session, fleet: Fleet) -> None:
-    """A month of problems on healthy terminals, each resolved: by people, or by the terminal recovering."""
     rng = fleet.rng
     kinds = rng.choices(PAST_KINDS, weights=[k[1] for k in PAST_KINDS], k=fleet.size.past_alerts)
     healthy = [t for t in fleet.terminals if t.enrolled]
@@ -684,8 +652,7 @@ def _past_alerts(db: Session, fleet: Fleet) -> None:
 
 
 def _problems(fleet: Fleet) -> list[DemoTerminal]:
-    """Give terminals today's problems (one customer's stores cut off together, others offline, failing or busy)
-    and everyone a last heartbeat; returns the troubled terminals."""
+    """Returns the troubled terminals."""
     settings = get_settings()
     group = [t for t in fleet.terminals if t.customer == INCIDENT_CUSTOMER and t.enrolled]
     needed = max(settings.fleet_incident_min_terminals, math.ceil(settings.fleet_incident_ratio * len(group))) + 1
@@ -717,14 +684,11 @@ def _problems(fleet: Fleet) -> list[DemoTerminal]:
 
 
 def _place(terminal: DemoTerminal, problem: Problem) -> tuple[DemoTerminal, Problem]:
-    """Give the terminal its problem; returns both, for the heartbeats that follow from it."""
     terminal.problem = problem
     return terminal, problem
 
 
 def _current_alerts(db: Session, fleet: Fleet, update_failed: list[Alert]) -> None:
-    """Today's alerts: offline ones from the service's own sweep (the incident among them), the others opened as
-    heartbeats would have opened them; then the work done on them so far."""
     placed = [(terminal, terminal.problem) for terminal in fleet.terminals if terminal.problem is not None]
     troubled = sorted(placed, key=lambda pair: pair[1].since)
     for since in sorted({problem.since for _, problem in troubled if problem.kind == "offline"}):
@@ -752,7 +716,6 @@ def _current_alerts(db: Session, fleet: Fleet, update_failed: list[Alert]) -> No
 
 
 def _maintenance(db: Session, fleet: Fleet) -> None:
-    """Terminals taken out of monitoring by an operator over the past ten days (store refits, repairs)."""
     actor = fleet.worker("fleet-operator")[0]
     count = max(1, round(MAINTENANCE_TERMINALS * fleet.size.share))
     starts = sorted(fleet.now - timedelta(minutes=fleet.rng.randint(60, 10 * 24 * 60)) for _ in range(count))
@@ -764,7 +727,7 @@ def _maintenance(db: Session, fleet: Fleet) -> None:
 
 
 def _busy(fleet: Fleet, at: datetime) -> float:
-    """How busy a store is at that moment of its day: idle at night, peaks at lunch and in the evening."""
+    """Idle at night, peaks at lunch and in the evening."""
     local = at + fleet.utc_offset
     hour = local.hour + local.minute / 60
     if hour < 9 or hour >= 22:
@@ -782,7 +745,7 @@ def _reading(fleet: Fleet, terminal: DemoTerminal, at: datetime, noise: float = 
 
 
 def _percent(value: float) -> float:
-    """A reading as the agent reports it: within 0.5-99.5, to one decimal."""
+    """Within 0.5-99.5, to one decimal."""
     return round(min(max(value, 0.5), 99.5), 1)
 
 
@@ -806,7 +769,6 @@ def _hourly(fleet: Fleet, terminal: DemoTerminal, hour: datetime) -> dict:
 
 
 def _series(db: Session, fleet: Fleet, terminal: DemoTerminal) -> None:
-    """Hourly roll-ups for the month before the raw window, then five-minute samples up to the last heartbeat."""
     raw_start = fleet.now - timedelta(days=fleet.size.raw_days)
     hour = _floor_hour(fleet.now - timedelta(days=HOURLY_DAYS))
     hourly = []
@@ -835,7 +797,6 @@ def _floor_hour(at: datetime) -> datetime:
 
 
 def _snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
-    """Every enrolled terminal's state as its last heartbeat left it (the offline ones' deadlines already past)."""
     rows = []
     for terminal in (t for t in fleet.terminals if t.enrolled):
         if terminal.id not in history:
@@ -866,7 +827,7 @@ def _snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
 
 
 def _metrics(db: Session, fleet: Fleet) -> None:
-    """Roll the raw window up with the service's own job, leaving its watermark where the job will carry on."""
+    """With the service's own job, leaving its watermark where the job will carry on."""
     state = monitoring.fleet_state(db)
     state.rolled_until = _floor_hour(fleet.now - timedelta(days=fleet.size.raw_days))
     db.flush()
@@ -887,7 +848,6 @@ def _event(fleet: Fleet, terminal_id: int, at: datetime, level: str, kind: str, 
 
 
 def _events(db: Session, fleet: Fleet, history: list[DemoTerminal]) -> None:
-    """Each history terminal's morning start-ups, every install the rollouts saw, and the errors placed before."""
     today = fleet.local(fleet.now).date()
     started = f"エージェント {AGENT_VERSION} が起動しました"
     for terminal in history:

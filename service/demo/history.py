@@ -1,19 +1,9 @@
 """`demo load --history DAYS`: the demo as people have used it, so every list, filter, page and export has something in
 it and every kind of audit entry exists.
 
-After the demo itself is committed, the demo's people work through the service's own API, in process (the routes,
-their checks and their audit entries are the real ones): admins create, grant, deactivate and fail to log in;
-fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
-accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
-resubmit after two 不備, operators send back, cancel and save a site from a bill's OCR proposals; nursery staff scan,
-delete scans, record exits, import a roster; jobs escalate overdue alerts, complete a rollout and fail a message that
-an admin retries; the keys are rotated and a backup restored with the CLI. Dated volume that the API cannot backdate
-is inserted in bulk, `days` back from now: each history terminal's daily start-up and summary events, both
-nurseries' weekday scans before the demo's weeks; an old loaner answer sheet reaches three years and `days` back. The
-bill's OCR reading is recorded as the job records one, without running an engine.
-
-Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
-"""
+After the demo is committed, its people work through the service's own API, in process (the routes, checks and audit
+entries are the real ones). Dated volume the API cannot backdate is inserted in bulk, `days` back from now. Seeded (the
+same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded."""
 
 import base64
 import hashlib
@@ -61,20 +51,19 @@ from service.reservations import surveys
 SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
-STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
+STEP_DONE = (200, 409)  # a report only for some
 MISTYPED_EMAIL = "invalid-yamada@example.jp"  # a requester's address typed wrong: the sandbox refuses it for good
 NO_SMS_PHONE = "+15005550009"  # a requester's number that takes no SMS (the sandbox, as Twilio's test number)
-REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")  # the access log and the test client's own
+REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")
 SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
 ROTATION_BATCH = 1000
-# an old Google Forms answer sheet of the terminal form, as the loaners' import takes it
 SHEET_HEADER = (
     "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,"
     "1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"
 )
-SHEET_EVERY_DAYS = 30  # the old sheet has each device's status once a month, over three years and the history's days
+SHEET_EVERY_DAYS = 30  # over three years and the history's days
 SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
-# the CRM history's companies, each its own 法人番号 (passing the check digit): one company is one corporation
+# Each its own 法人番号 (passing the check digit): one company is one corporation
 HISTORY_COMPANIES = tuple(
     (name, f"{check_digit(base)}{base}")
     for name, base in (("株式会社履歴商事", "900000000001"), ("株式会社取消商事", "900000000002"))
@@ -82,12 +71,12 @@ HISTORY_COMPANIES = tuple(
 
 
 class HistoryCallFailed(RuntimeError):
-    """A call the history makes was refused: the demo or the API changed under it."""
+    """The demo or the API changed under it."""
 
 
 @dataclass
 class Office:
-    """The demo's people at work: calls to the API in process, each as the demo login that would make it."""
+    """Calls to the API in process, each as the demo login that would make it."""
 
     client: TestClient
     days: int
@@ -113,8 +102,7 @@ class Office:
         bearer: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        """The call's JSON answer, as the login (or with the `bearer` token: a station's); a refusal (or a status not
-        in `expect`) stops the history loudly."""
+        """A refusal (or a status not in `expect`) stops the history loudly."""
         headers = self.headers(login) if login else {"Authorization": f"Bearer {bearer}"} if bearer else {}
         response = self.client.request(method, path, headers=headers, **kwargs)
         if not (response.status_code in expect if expect else response.is_success):
@@ -138,7 +126,7 @@ def history_loaded(db: Session) -> bool:
 
 
 def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
-    """Add `days` of history to a committed demo; False when it was there already (nothing added)."""
+    """False when it was there already (nothing added)."""
     with session_scope() as db:
         if history_loaded(db):
             return False
@@ -165,7 +153,7 @@ def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
 
 @contextmanager
 def _quiet(names: tuple[str, ...]) -> Iterator[None]:
-    """The history's hundreds of requests stay out of the log (and off the progress bars); warnings still show."""
+    """Warnings still show."""
     loggers = [logging.getLogger(name) for name in names]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -199,9 +187,8 @@ def platform_history(office: Office) -> None:
 
 
 def closing_history(office: Office) -> None:
-    """The message to the mistyped address fails and is sent again; the keys are rotated and a backup restored (the
-    yearly drills, with the CLI); the clerk leaves: the account is deactivated (it stays, marking the history as
-    loaded)."""
+    """The failed message sent again, the keys rotated and a backup restored (the yearly drills); the clerk account is
+    deactivated, marking the history as loaded."""
     _failed_message_retried(office)
     _keys_rotated()
     _backup_restored()
@@ -210,7 +197,6 @@ def closing_history(office: Office) -> None:
 
 
 def _failed_message_retried(office: Office) -> None:
-    """The outbox's worker tries the message to the mistyped address (refused for good); an admin sends it again."""
     with session_scope() as db:
         message_ids = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == MISTYPED_EMAIL)))
     for message_id in message_ids:
@@ -220,8 +206,7 @@ def _failed_message_retried(office: Office) -> None:
 
 
 def _keys_rotated() -> None:
-    """The keys' drill with the CLI: the audit chain rehashed and the card data re-encrypted under new keys, then back
-    under the configured ones (which this process, and every other, keeps using)."""
+    """Rotated and then back under the configured keys, which every process keeps using."""
     settings = get_settings()
     audit_key, card_key = settings.audit_key, settings.crm_card_key
     drill_audit = f"history-drill-audit-key-{SEED}-not-secret"
@@ -245,7 +230,6 @@ def _keys_rotated() -> None:
 
 
 def _backup_restored() -> None:
-    """The restore drill with the CLI: a backup written and restored over the database (which it holds already)."""
     with tempfile.TemporaryDirectory(prefix="daicho-history-") as folder:
         path = backups.create_backup(get_engine(), folder=Path(folder), now=utcnow())
         with session_scope() as db:
@@ -256,8 +240,6 @@ def _backup_restored() -> None:
 
 
 def fleet_history(office: Office) -> None:
-    """Alerts and incidents worked to the end, terminals' commands, an import, maintenance, a rollout cancelled;
-    daily summaries of a dozen terminals over the history's days."""
     admin, operator = "fleet-admin", "fleet-operator"
     customers = office.get(admin, "/api/fleet/customers", page_size=100)["items"]
     customer = customers[0]
@@ -284,7 +266,7 @@ def fleet_history(office: Office) -> None:
     rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
     csv = ("serial_number,customer,store_name\n" + rows).encode()
     office.post(admin, "/api/fleet/imports", files={"file": ("terminals.csv", csv, "text/csv")})
-    with session_scope() as db:  # the escalation job's run: open work past its §4.2 step told to the admins
+    with session_scope() as db:  # the escalation job's run
         escalations.escalate_due(db, now=utcnow())
     _work_alerts(office, operator)
     _work_incidents(office, operator)
@@ -295,7 +277,6 @@ def fleet_history(office: Office) -> None:
 
 
 def _agent_installed(office: Office, terminal: dict, code: str) -> str:
-    """A store's agent enrolls with the code it was given and later rotates its token (its token now)."""
     enrolled = {
         "enrollment_code": code,
         "serial_number": terminal["serial_number"],
@@ -319,7 +300,6 @@ def _work_alerts(office: Office, operator: str) -> None:
 
 
 def _views_saved(office: Office, operator: str) -> None:
-    """An operator keeps the alert list's morning filter by name, and drops a view no longer used."""
     office.post(operator, "/api/fleet/views", {"page": "alerts", "name": "朝の未解決", "filters": {"open_only": True}})
     old = office.post(operator, "/api/fleet/views", {"page": "terminals", "name": "旧ビュー", "filters": {"q": "TC"}})
     office.call(operator, "DELETE", f"/api/fleet/views/{old['id']}")
@@ -338,8 +318,7 @@ def _work_incidents(office: Office, operator: str) -> None:
 
 
 def _steps(office: Office, operator: str, path: str, *, contacted: dict | None = None) -> None:
-    """The §4.2 steps before the fix, each recorded as done (or already done: 409); 顧客連絡 with what an incident's
-    customer was told."""
+    """Or already done: 409."""
     for step, body in (("acknowledge", {}), ("diagnosed", {}), ("customer-contacted", contacted or {})):
         office.call(operator, "POST", f"{path}/{step}", json=body, expect=STEP_DONE)
 
@@ -350,8 +329,6 @@ def _newest_release(office: Office, admin: str) -> dict:
 
 
 def _rollout_completed(office: Office, admin: str, terminal: dict) -> None:
-    """A one-terminal rollout to the end: the agent takes the update, installs it, comes back on the new version, and
-    the rollouts job completes it."""
     path = f"/api/fleet/terminals/{terminal['id']}"
     token = _agent_installed(office, terminal, office.post(admin, f"{path}/enrollment-code")["code"])
     release = _newest_release(office, admin)
@@ -362,7 +339,7 @@ def _rollout_completed(office: Office, admin: str, terminal: dict) -> None:
     progress = f"/api/fleet/agent/commands/{command['id']}/progress"
     office.client.post(progress, json={"state": "succeeded", "progress": 100}, headers=agent).raise_for_status()
     _heartbeat(office, token, release["version"])
-    with session_scope() as db:  # the rollouts job: the terminal is back on the new version, the rollout is done
+    with session_scope() as db:  # the rollouts job
         firmware.advance_all(db, now=utcnow())
 
 
@@ -384,7 +361,6 @@ def _rollout_cancelled(office: Office, admin: str, terminals: list[dict]) -> Non
 
 
 def _daily_summaries(office: Office) -> None:
-    """A daily summary event per history terminal per day, `days` back: the long tail of each terminal's log."""
     now = utcnow()
     with session_scope() as db:
         terminal_ids = list(db.scalars(select(TerminalEvent.terminal_id).distinct().limit(SUMMARY_TERMINALS)))
@@ -408,8 +384,6 @@ def _daily_summaries(office: Office) -> None:
 
 
 def reservations_history(office: Office) -> None:
-    """Operations opened, assigned and resolved; reservations noted and cancelled; shops and services changed and
-    removed; incidents and inquiries; an MCP key issued and revoked; the 当番表."""
     operator, support = "resv-operator", "resv-support"
     listed = office.get(operator, "/api/reservations/reservations", page_size=100)["items"]
     by_status: dict[str, list[str]] = {}
@@ -451,8 +425,6 @@ def reservations_history(office: Office) -> None:
 
 
 def _on_call(office: Office, operator: str, support: str) -> None:
-    """The 当番表 set up with the operators by week, an override added and one taken back, and a Critical incident's
-    page acknowledged."""
     people = [p["id"] for p in office.get(operator, "/api/reservations/assignees") if p["role"] == "operator"]
     members = [{"user_id": user_id, "phone": f"090-0000-{index:04d}"} for index, user_id in enumerate(people, 1)]
     monday = utcnow().date() - timedelta(days=utcnow().weekday() + 7)
@@ -462,7 +434,7 @@ def _on_call(office: Office, operator: str, support: str) -> None:
         "/api/reservations/on-call/rotation",
         json={"period": "week", "starts_on": monday.isoformat(), "members": members},
     )
-    taken = office.get(operator, "/api/reservations/on-call")["overrides"]  # the demo's holiday override
+    taken = office.get(operator, "/api/reservations/on-call")["overrides"]
     today = utcnow().date()
     windows = [
         {"start_date": str(today + timedelta(days=first)), "end_date": str(today + timedelta(days=last))}
@@ -481,13 +453,13 @@ def _on_call(office: Office, operator: str, support: str) -> None:
 
 
 def _ago(delta: timedelta) -> str:
-    """A moment that long ago, as a form sends it (Japan time, to the second)."""
+    """Japan time, to the second, as a form sends it."""
     japan = ZoneInfo(get_settings().timezone)
     return (utcnow() - delta).astimezone(japan).replace(microsecond=0, tzinfo=None).isoformat()
 
 
-# (days ago, minutes to the first response, hours to the resolution, support's rating): a support desk's weeks, this
-# one's last within the hour (so this week and this quarter always hold some)
+# (days ago, minutes to the first response, hours to the resolution, rating): the last within the hour, so this week and
+# this quarter always hold some
 INQUIRIES = (
     (40, 30, 20, 4),
     (10, 15, 30, 3),
@@ -499,8 +471,7 @@ INQUIRIES = (
 
 
 def _support_inquiries(office: Office, support: str) -> None:
-    """Support's inquiries (§7): logged, answered, resolved (most within 24 hours) and rated by support; one left
-    waiting; the newest one's satisfaction asked by SMS and answered by the requester on the survey page."""
+    """§7."""
     path = "/api/reservations/inquiries"
     made: list[dict] = []
     for days, answered, resolved, rating in INQUIRIES:
@@ -522,15 +493,14 @@ def _support_inquiries(office: Office, support: str) -> None:
             )
             office.call(support, "PATCH", f"{path}/{asked['id']}", json=done)
     newest = made[-2]["id"]
-    office.call(support, "PATCH", f"{path}/{newest}", json={"satisfaction": None})  # support asks the requester
+    office.call(support, "PATCH", f"{path}/{newest}", json={"satisfaction": None})
     office.post(support, f"{path}/{newest}/survey", {"channel": "sms"})
     answered_on_page = {"token": surveys.survey_token(newest), "rating": "5"}
     office.client.post(f"/api/reservations/survey/{newest}", data=answered_on_page)
 
 
 def _notice_sent_by_email(office: Office, operator: str, code: str) -> None:
-    """The cancellation SMS reaches nobody (a number that takes no SMS): the reservation is over, so the operation
-    is not urgent; the operator adds the requester's e-mail and sends it that way."""
+    """The reservation is over, so the operation is not urgent."""
     with session_scope() as db:
         waiting = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == NO_SMS_PHONE)))
     for message_id in waiting:
@@ -542,16 +512,13 @@ def _notice_sent_by_email(office: Office, operator: str, code: str) -> None:
 
 
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
-    """An operator's day at the console: a reservation edited and accepted for a listed shop, one after 全店NG booked
-    at a shop found by phone (kept on that reservation only), calling resumed after a change request, a payment link
-    sent again (to an address typed wrong) and reissued for a new amount, a confirmed one cancelled."""
     path = "/api/reservations/reservations"
     for code in by_status.get("pending_shop_response", [])[:1]:
         detail = office.get(operator, f"{path}/{code}")
         office.call(operator, "PATCH", f"{path}/{code}", json={"details": "3LDK 水回り 追記あり"})
         shops = office.get(operator, "/api/reservations/shops", page_size=1, service_type_id=detail["service_type_id"])
         office.post(operator, f"{path}/{code}/accept", {"shop_id": shops["items"][0]["id"]})
-    for code in by_status.get("all_declined", [])[:1]:  # 全店NG: a shop found by phone, kept on this booking only
+    for code in by_status.get("all_declined", [])[:1]:
         found = {"name": "電話で見つけた店", "phone": "03-1234-5678", "notes": "担当 佐藤様"}
         office.post(operator, f"{path}/{code}/accept", {"one_off_shop": found})
     for code in by_status.get("change_requested", [])[:1]:
@@ -560,7 +527,7 @@ def _work_reservation(office: Office, operator: str, by_status: dict[str, list[s
         amount = office.get(operator, f"{path}/{code}")["amount"]
         office.call(operator, "PATCH", f"{path}/{code}", json={"requester_email": MISTYPED_EMAIL})
         office.post(operator, f"{path}/{code}/payment-link", {"channel": "email"})
-        office.call(operator, "PATCH", f"{path}/{code}", json={"amount": amount + 1000})  # the link is reissued
+        office.call(operator, "PATCH", f"{path}/{code}", json={"amount": amount + 1000})
     for code in by_status.get("confirmed", [])[:1]:
         office.call(operator, "PATCH", f"{path}/{code}", json={"requester_phone": NO_SMS_PHONE})
         office.post(operator, f"{path}/{code}/cancel", {"reason": "依頼者の都合"})
@@ -578,11 +545,10 @@ LENT = {
 
 
 def loaners_history(office: Office) -> None:
-    """A data type added, a question added and retired, devices lent one by one and in bulk, a rotation run."""
     admin = "loaners-admin"
     office.post(admin, "/api/loaners/data-types", {"id": "HISTORY", "name": "履歴確認", "display_order": 99})
     question = office.post(admin, "/api/loaners/forms/terminal/questions", {"key": "1-9.履歴", "type": "text"})
-    retired = {"active": False}  # tried out and retired: no status form asks it
+    retired = {"active": False}
     office.call(admin, "PATCH", f"/api/loaners/forms/terminal/questions/{question['id']}", json=retired)
     devices = office.get(admin, "/api/loaners/devices", page_size=10, kind="terminal")["items"]
     lent = LENT | {"1-2.貸出日": date.today().isoformat()}
@@ -597,8 +563,7 @@ def loaners_history(office: Office) -> None:
 
 
 def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
-    """An old answer sheet imported as history: a month apart from three years and `days` back (the rotation archives
-    the part older than three years); checked first (a dry run), then imported, as its job does it."""
+    """A month apart from three years and `days` back (the rotation archives the part older than three years)."""
     start = date.today() - timedelta(days=3 * 365 + office.days)
     rows = [
         SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
@@ -616,7 +581,6 @@ def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
 
 
 def _import(import_id: int) -> None:
-    """The import's job: chunk after chunk until the sheet is done."""
     while True:
         with session_scope() as db:
             if not imports.process_chunk(db, import_id=import_id, now=utcnow()):
@@ -624,7 +588,6 @@ def _import(import_id: int) -> None:
 
 
 def _rotate(run_id: int) -> None:
-    """The rotation's archiving, as its job does it: submissions older than 3 years go to an archive file."""
     while True:
         with session_scope() as db:
             if rotation.archive_batch(db, run_id=run_id, limit=ROTATION_BATCH) < ROTATION_BATCH:
@@ -637,11 +600,6 @@ def _rotate(run_id: int) -> None:
 
 
 def crm_history(office: Office) -> None:
-    """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
-    entered, the image linked to it and the site submitted; the card read for the carrier; a second site's request,
-    its bill read by OCR and its site saved from the proposals; another request cancelled; the first company typed
-    again without its 法人番号, confirmed as another and merged back by the admin; masters added; the operator takes
-    the next request of the queue (「次の依頼を担当」) and the admin gives it to the other operator."""
     sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
     me = office.get(sales, "/api/crm/me")
     bill = sample_bills()[0][0]
@@ -684,7 +642,6 @@ def _sent_back_twice(office: Office, path: str, sales: str, operator: str) -> No
 
 
 def _entered(office: Office, created: dict, operator: str) -> None:
-    """The operator enters the request's site, links the bill to it, reads the card and submits the site (投入済)."""
     site = office.post(operator, f"/api/crm/requests/{created['request']['id']}/sites", SITE)
     office.call(operator, "PATCH", f"/api/crm/images/{created['images'][0]['id']}", json={"site_id": site["id"]})
     office.post(operator, f"/api/crm/corporations/{created['corporation']['id']}/card/reveal")
@@ -693,8 +650,7 @@ def _entered(office: Office, created: dict, operator: str) -> None:
 
 
 def _another_site(office: Office, sales: str, corporation_id: int, bill: Any) -> dict:
-    """既存法人に地点追加: the corporation's security code was deleted with its entry, so the sales person gives it
-    again."""
+    """The corporation's security code was deleted with its entry, so the sales person gives it again."""
     payload = {"corporation_id": corporation_id, "credit_card_security_code": "123", "remarks": "履歴: 2地点目"}
     return office.call(
         sales,
@@ -706,9 +662,7 @@ def _another_site(office: Office, sales: str, corporation_id: int, bill: Any) ->
 
 
 def _confirmed_from_ocr(office: Office, created: dict, operator: str, bill: Any) -> None:
-    """The request's bill read by OCR, its reading recorded as the job records one (the bill itself its page: the
-    history runs no engine); the operator's site saved from its proposals, four kept and お客様番号 corrected
-    (OCR確認履歴, OCR採用率)."""
+    """Its reading recorded as the job records one: the history runs no engine."""
     image_id = created["images"][0]["id"]
     read = bill_reading(0, now=utcnow())
     with session_scope() as db:
@@ -725,8 +679,6 @@ def _without(fields: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merged_duplicate(office: Office, sales: str, admin: str, kept: int, bill: Any) -> None:
-    """The first company typed again without its 法人番号: the same name and phone is answered with it (409), the
-    sales person says it is another company, and the admin, finding it is not, merges it into the first."""
     typed = _corporation(office.rng, HISTORY_COMPANIES[0][0], "") | {"payment_type": "2"}
     typed = {key: value for key, value in typed.items() if not key.startswith("credit_card")}
     files = [("images", (bill.file_name, bill.data, bill.content_type))]
@@ -769,7 +721,7 @@ def _corporation(rng: random.Random, name: str, number: str) -> dict[str, str]:
     }
 
 
-OCR_CORRECTED_CUSTOMER_NUMBER = "1000-2001"  # the operator's correction of the bill's お客様番号 as OCR read it
+OCR_CORRECTED_CUSTOMER_NUMBER = "1000-2001"
 SITE = {
     "power_branch_name": "渋谷店",
     "pps_business_number": "electric",
@@ -795,8 +747,6 @@ SITE = {
 
 
 def _earlier_scans(office: Office) -> None:
-    """Both nurseries' weekday scans before the demo's weeks, `days` back from now: each parent a drop-off and a
-    pick-up, as the demo makes them."""
     today = local_today(utcnow())
     with session_scope() as db:
         for nursery in db.scalars(select(Nursery).order_by(Nursery.id).limit(2)):
@@ -817,9 +767,6 @@ def _portrait() -> bytes:
 
 
 def _pickup_history(office: Office, nid: int, token: str) -> None:
-    """A guardian made お迎え不可 for a child exits (the station warns, staff acknowledge the alert), the restriction is
-    lifted; 「本日のみ」 people registered, one revoked; a guardian's photo replaced, then removed, the first
-    parent's kept."""
     admin = "nursery-admin"
     child = office.get(admin, "/api/entry-logs/children", nurseryId=nid, page_size=1)["items"][0]
     guardian = child["parents"][0]["id"]
@@ -843,8 +790,6 @@ def _pickup_history(office: Office, nid: int, token: str) -> None:
 
 
 def _forgotten_card(office: Office, code: str, token: str, parent: dict) -> None:
-    """「カードを忘れた方」 at the station: a wrong PIN, then staff unlock it, find the parent by reading and record
-    their entry by hand (so they are inside, whatever the day's scans)."""
     url = "/api/entry-exit-logs/forgotten-card"
     pin = next(spec.pin for spec in demo_entry_logs.NURSERIES if spec.code == code)
     wrong = {"pin": "0000", "staffName": "履歴 保育士"}
@@ -857,10 +802,6 @@ def _forgotten_card(office: Office, code: str, token: str, parent: dict) -> None
 
 
 def entry_logs_history(office: Office) -> None:
-    """At both nurseries: a station signs in (once refused), scans, a forgotten card's entry recorded by hand at the
-    station, a scan deleted, an exit recorded, a missed entry recorded again (再登録), stations signed out, the
-    stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked; one
-    nursery's PIN cleared and set again."""
     admin = "nursery-admin"
     for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
         nid, code = nursery["id"], nursery["code"]
@@ -888,7 +829,7 @@ def entry_logs_history(office: Office) -> None:
             office.post(admin, f"{stations}/{session['id']}/sign-out")
         roster = {"file": ("roster.csv", "保護者名,園児名\n履歴花子,履歴太郎\n".encode(), "text/csv")}
         imported = office.call(admin, "POST", f"/api/entry-logs/nurseries/{nid}/roster-import", files=roster)
-        with session_scope() as db:  # its job: one batch, then the import is finished
+        with session_scope() as db:
             roster_import.import_batch(db, import_id=imported["id"], start=0, now=utcnow(), retry=False)
         password = f"/api/entry-logs/nurseries/{nid}/entry-exit-password"
         office.call(admin, "PUT", password, json={"password": code + "-demo"})

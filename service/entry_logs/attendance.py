@@ -16,7 +16,7 @@ from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Nurse
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
 UNRECORDED = "unrecorded"  # the attendance list's status filter for a day with no 出席/欠席 recorded
-ATTENDANCE_FIELDS = fields.audited(Attendance)  # status, note
+ATTENDANCE_FIELDS = fields.audited(Attendance)
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,12 @@ class ChildDay:
 
     @property
     def absent_with_logs(self) -> bool:
-        """欠席 is registered, yet a parent of the child came or went that day: the times are another child's."""
+        """The times are another child's."""
         return self.attendance is not None and self.attendance.status == ABSENT and self.log_count > 0
 
 
 def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
-    """Per child: the latest entry, the latest exit, the latest five logs and the count, ranked in SQL."""
+    """Ranked in SQL."""
     start, end = day_bounds(day)
     collector = collectors(nursery_id)
     newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
@@ -112,8 +112,6 @@ def _child_day(child: Child, attendance: Attendance | None, rows: list) -> Child
 
 
 def children_of_day(*, nursery: Nursery, day: date, class_name: str | None, status: str | None) -> Select:
-    """The attendance list's children: the nursery's (optionally one class's), and with a status, those whose day is
-    recorded so (出席, 欠席) or not recorded at all (未記録, `UNRECORDED`)."""
     stmt = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
@@ -126,7 +124,6 @@ def children_of_day(*, nursery: Nursery, day: date, class_name: str | None, stat
 
 
 def count_children(db: Session, *, nursery: Nursery, day: date, class_name: str | None, status: str | None) -> int:
-    """The attendance list's length under its filters."""
     children = children_of_day(nursery=nursery, day=day, class_name=class_name, status=status)
     return db.scalar(select(func.count()).select_from(children.subquery())) or 0
 
@@ -134,8 +131,6 @@ def count_children(db: Session, *, nursery: Nursery, day: date, class_name: str 
 def attendance_day(
     db: Session, *, nursery: Nursery, day: date, class_name: str | None, status: str | None = None
 ) -> list[ChildDay]:
-    """Every child of the nursery (optionally one class, or one status of the day) with that day's attendance and
-    logs."""
     stmt = children_of_day(nursery=nursery, day=day, class_name=class_name, status=status)
     children = list(db.scalars(stmt.order_by(Child.class_name, Child.id)))
     records = {
@@ -157,7 +152,7 @@ def _record(db: Session, child: Child, day: date) -> Attendance | None:
 
 
 def set_attendance(db: Session, *, child: Child, day: date, status: str, note: str, actor: Actor) -> Attendance:
-    """Record 出席/欠席 and a note for one child on one day (replacing what was there)."""
+    """Replacing what was there."""
     record = _record(db, child, day)
     before = _snapshot(record)
     if record is None:

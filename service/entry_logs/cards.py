@@ -1,13 +1,7 @@
-"""Printable barcode cards: one per parent, Code128 of the parent id, the name above and the id below, and a QR code
-of the parent's phone barcode link (parent_links.py) beside it. The phone page's SVG barcode is drawn here too.
+"""Printable barcode cards: Code128 of the parent id and a QR code of the parent's phone barcode link.
 
-A card PDF is a document job (service/documents.py), however few the parents: drawing costs 10-40 ms a parent, and
-a request holding the SQLite session that long holds every other request. `request_cards` only counts the parents in
-the request's transaction (or answers the same selection's job still being made); each delivery of the
-`entry_logs.render_cards` task (the job, the chunk) claims its chunk (`start_chunk`: the first fixes the parents, up
-to the highest id selected), reads the parents after the last one drawn a batch at a time in short transactions
-(`card_faces`) and draws up to APP_DOCUMENT_CHUNK_PAGES pages outside any (`CardSheet`), a part file committed with
-the job's progress; the step after the last chunk merges the parts.
+A card PDF is always a document job (service/documents.py): drawing costs 10-40 ms a parent, and a request holding the
+SQLite session that long holds every other request. The first chunk fixes the parents (up to the highest id selected).
 """
 
 import io
@@ -39,7 +33,7 @@ TASK = "entry_logs.render_cards"
 CARD_W, CARD_H = 91.0, 55.0
 COLUMNS, ROWS = 2, 5
 PER_PAGE = COLUMNS * ROWS
-RECENT_JOBS = 100  # the newest card jobs a nursery's list reads (a day's, kept APP_DOCUMENT_RETENTION_HOURS)
+RECENT_JOBS = 100  # a day's, kept APP_DOCUMENT_RETENTION_HOURS
 MARGIN_X, MARGIN_Y = 12.0, 10.0
 QR_SIZE = 20.0
 BARCODE_OPTIONS = {
@@ -55,7 +49,7 @@ SVG_SIZE = re.compile(r'width="([\d.]+)mm" height="([\d.]+)mm"')
 
 
 def barcode_png(parent_id: int) -> io.BytesIO:
-    """Code128 of the parent id, black on white, without the human-readable line (the card prints it)."""
+    """Without the human-readable line: the card prints it."""
     buffer = io.BytesIO()
     Code128(str(parent_id), writer=ImageWriter()).write(buffer, options=BARCODE_OPTIONS)
     buffer.seek(0)
@@ -63,9 +57,8 @@ def barcode_png(parent_id: int) -> io.BytesIO:
 
 
 def barcode_svg(parent_id: int) -> str:
-    """The same barcode as an inline <svg> that fills its box (a viewBox in millimetres instead of a fixed size), its
-    bars edge to edge: the phone page's white margins around it are its quiet zone, so the bars are the 80 % of the
-    screen's width UI-PA-003 asks for."""
+    """A viewBox in millimetres, bars edge to edge: the page's white margins are its quiet zone, so the bars are the 80
+    % of the screen's width UI-PA-003 asks for."""
     buffer = io.BytesIO()
     Code128(str(parent_id), writer=SVGWriter()).write(buffer, options=BARCODE_OPTIONS | {"quiet_zone": 0.0})
     svg = buffer.getvalue().decode()
@@ -87,7 +80,7 @@ def qr_png(text: str) -> io.BytesIO:
 
 @dataclass(frozen=True)
 class CardFace:
-    """What one card shows: read in a short transaction, drawn after it."""
+    """Read in a short transaction, drawn after it."""
 
     parent_id: int
     name: str
@@ -96,8 +89,7 @@ class CardFace:
 
 @dataclass(frozen=True)
 class CardPlan:
-    """What one step of a claimed job does: draw the parents after `drawn_through` up to `last_parent_id` (the
-    highest id selected when the job started) into chunk `chunk`, or merge the `parts` once every one is drawn."""
+    """`last_parent_id` is the highest id selected when the job started."""
 
     job_id: int
     chunk: int
@@ -118,7 +110,7 @@ def pages_for(cards: int) -> int:
 
 
 def _selected(nursery_id: int, class_name: str | None) -> list[ColumnElement[bool]]:
-    """Parents of the nursery, or of the children in one class (「本日のみ」 people have a card of their own)."""
+    """「本日のみ」 people have a card of their own."""
     conditions = [Parent.nursery_id == nursery_id, Parent.is_pass.is_(False)]
     if class_name:
         in_class = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
@@ -127,8 +119,7 @@ def _selected(nursery_id: int, class_name: str | None) -> list[ColumnElement[boo
 
 
 def request_cards(db: Session, *, nursery: Nursery, class_name: str | None, now: datetime) -> DocumentJob:
-    """Record the job and queue its first chunk, or answer the same selection's job while it is queued or running;
-    404 no_parents when the selection is empty."""
+    """404 no_parents when the selection is empty."""
     count = db.scalar(select(func.count()).select_from(Parent).where(*_selected(nursery.id, class_name)))
     if not count:
         raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
@@ -147,20 +138,19 @@ def request_cards(db: Session, *, nursery: Nursery, class_name: str | None, now:
 
 
 def job_of(db: Session, *, nursery: Nursery, job_id: int) -> DocumentJob:
-    """A card job of this nursery; another nursery's is a 404."""
+    """Another nursery's is a 404."""
     return documents.job_of(db, job_id, kind=KIND, tenant=str(nursery.id))
 
 
 def recent_jobs(db: Session, *, nursery: Nursery, class_name: str | None) -> list[DocumentJob]:
-    """The nursery's card jobs still kept, of one class or of the whole nursery (None), newest first."""
     stmt = select(DocumentJob).where(DocumentJob.kind == KIND).order_by(DocumentJob.id.desc()).limit(RECENT_JOBS)
     stmt = scoped(stmt, TenantScope(DOMAIN, "nursery", str(nursery.id)), DocumentJob.tenant)
     return [job for job in db.scalars(stmt) if job.params["class_name"] == class_name]
 
 
 def start_chunk(db: Session, *, job_id: int, chunk: int, now: datetime) -> CardPlan | None:
-    """Claim the job's chunk; the first fixes its parents and page count. None when there is nothing to do (the job
-    ended, the chunk was committed already, or no parents are left: the job fails saying so)."""
+    """None when there is nothing to do (the job ended, the chunk was committed already, or no parents are left: the job
+    fails saying so)."""
     job = documents.claim_chunk(db, job_id, chunk)
     if job is None:
         return None
@@ -179,7 +169,6 @@ def start_chunk(db: Session, *, job_id: int, chunk: int, now: datetime) -> CardP
 
 
 def card_faces(db: Session, plan: CardPlan, *, after_id: int, limit: int) -> list[CardFace]:
-    """The next `limit` cards of the plan after parent `after_id`, in id order."""
     parents = db.scalars(
         select(Parent)
         .options(lazyload(Parent.children))
@@ -215,7 +204,7 @@ def _draw_card(pdf: "FPDF", x: float, y: float, face: CardFace, nursery_name: st
 
 
 class CardSheet:
-    """The A4 pages a chunk draws: ten cards to a page in the order they are added, ready to print and cut."""
+    """Ten cards to a page, ready to print and cut."""
 
     def __init__(self, plan: CardPlan) -> None:
         self.pdf = japanese_pdf(format="A4")
@@ -245,7 +234,7 @@ class CardSheet:
 
 
 def pass_card(person: Parent, *, nursery_name: str, child_names: list[str]) -> bytes:
-    """A 「本日のみ」 person's one-page PDF (A5): who, the one date, the children, and their own Code128 barcode."""
+    """A5."""
     pdf = japanese_pdf(format="A5")
     pdf.set_auto_page_break(False)
     pdf.set_title(f"{nursery_name} {labels.PASS_CARD_TITLE} {person.name}")

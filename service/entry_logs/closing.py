@@ -1,5 +1,5 @@
-"""Closing time: staff recording by hand the exit of a parent still inside, and the once-a-day e-mail that tells the
-nursery's admins which parents are still inside after the closing time."""
+"""Closing time: staff recording a forgotten exit by hand, and the once-a-day e-mail telling the admins who is still
+inside."""
 
 from datetime import date, datetime
 
@@ -19,7 +19,7 @@ from service.outbox.service import enqueue
 
 DOMAIN = "entry_logs"
 ADMIN_ROLE = "admin"
-PRESENT_PAGE = "entry-logs-present"  # the 園内にいる保護者 page's address in the dashboards (dashboards/sections.py)
+PRESENT_PAGE = "entry-logs-present"
 NOTICE_REF = "entry_logs_closing_notice"
 
 
@@ -33,8 +33,7 @@ def record_exit(
     at: datetime | None = None,
     reason: str | None = None,
 ) -> EntryLog:
-    """Write an Exit for a parent who is inside (a forgotten scan) at `at` (default now: today, not before their
-    entry), counted as a scan is, and audited."""
+    """Default now (today, not before their entry); counted as a scan is, and audited."""
     at = now if at is None else corrections.checked_time(at, now)
     if local_today(at) != local_today(now):
         raise ValidationFailed(labels.EXIT_NOT_TODAY, details={"field": "occurredAt", "rule": "today"})
@@ -59,8 +58,6 @@ def record_exit(
 
 
 def admins(db: Session, *, nursery: Nursery) -> list[User]:
-    """The nursery's 入退管理 admins who have an e-mail: active users granted the admin role for it or for every
-    nursery."""
     return list(
         db.scalars(
             select(User)
@@ -82,7 +79,6 @@ def _not_told(today: date) -> ColumnElement[bool]:
 
 
 def _due(db: Session, *, now: datetime) -> list[Nursery]:
-    """Nurseries whose closing time has passed today and whose notice for today has not been sent."""
     candidates = db.scalars(
         select(Nursery).where(Nursery.closing_time.is_not(None), _not_told(local_today(now))).order_by(Nursery.id)
     )
@@ -90,10 +86,8 @@ def _due(db: Session, *, now: datetime) -> list[Nursery]:
 
 
 def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
-    """Mark today's notice of the nursery as sent unless another run already did: one run wins each day.
-
-    A concurrent run's UPDATE waits for the row and then finds today's date there (PostgreSQL re-checks the WHERE on
-    the committed row; SQLite has one writer at a time)."""
+    """One run wins each day: a concurrent UPDATE waits for the row and then finds today's date there (PostgreSQL
+    re-checks the WHERE on the committed row; SQLite has one writer at a time)."""
     claimed = db.execute(
         update(Nursery)
         .where(Nursery.id == nursery.id, _not_told(today))
@@ -104,8 +98,7 @@ def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
 
 
 def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, content.Document]:
-    """The e-mail's subject and content: the parents still inside with their entry time and children."""
-    assert nursery.closing_time is not None  # only nurseries past their closing time are told
+    assert nursery.closing_time is not None
     closing = nursery.closing_time.strftime("%H:%M")
     rows = tuple(
         (
@@ -125,7 +118,6 @@ def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[st
 
 
 def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -> int:
-    """Queue one e-mail to each of the nursery's admins listing the parents still inside; returns how many."""
     parents = insights.present_parents(db, nursery=nursery, now=now)
     if not parents:
         return 0
@@ -147,8 +139,7 @@ def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -
 
 
 def send_closing_notices(db: Session, *, now: datetime) -> int:
-    """For each nursery past today's closing time and not yet told today: claim the day and, when parents are still
-    inside, e-mail its admins the list. Returns the e-mails queued."""
+    """Returns the e-mails queued."""
     today = local_today(now)
     queued = 0
     for nursery in _due(db, now=now):

@@ -1,7 +1,5 @@
-"""再登録 (entry-logs.md CON-B-002: a wrong scan is deleted, the right one recorded again): staff record by hand the
-entry or exit a scan missed, at its real time (today or an earlier day within the retention) and with their reason.
-The log names them (手入力: `recorded_by`, `manual_reason`), is counted in its hour as a scan is, queues behind the
-parent's scans on the parent's row lock, and is audited; the list, the CSV and attendance read it as any log."""
+"""再登録 (entry-logs.md CON-B-002): staff record by hand the entry or exit a scan missed, at its real time and with
+their reason. It is counted as a scan is, queues behind the parent's scans on their row lock, and is audited."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +19,7 @@ FIELD = "occurredAt"
 
 
 def checked_time(at: datetime, now: datetime) -> datetime:
-    """A time staff give for a log (in UTC): with its zone, not ahead of now, and within the retention period."""
+    """With its zone, not ahead of now, and within the retention period."""
     if at.tzinfo is None:
         raise ValidationFailed(labels.MANUAL_NEEDS_ZONE, details={"field": FIELD, "rule": "timezone_required"})
     if at > now:
@@ -34,7 +32,7 @@ def checked_time(at: datetime, now: datetime) -> datetime:
 
 
 def lock_parent(db: Session, parent: Parent) -> None:
-    """Queue behind the parent's scans (they hold the parent's row while they write)."""
+    """Scans hold the parent's row while they write."""
     db.execute(select(Parent.id).where(Parent.id == parent.id).with_for_update())
 
 
@@ -51,8 +49,6 @@ def write_by_hand(
     now: datetime,
     station_id: str | None = None,
 ) -> EntryLog:
-    """The log, naming the staff member and their reason (and the station they recorded it at); counted as a scan
-    is, and audited."""
     log = EntryLog(
         parent_id=parent.id,
         nursery_id=nursery.id,
@@ -91,7 +87,6 @@ def record_log(
     actor: Actor,
     now: datetime,
 ) -> EntryLog:
-    """再登録: the entry or exit a scan missed, at the time staff give, with their reason."""
     at = checked_time(at, now)
     lock_parent(db, parent)
     return write_by_hand(

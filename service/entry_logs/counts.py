@@ -1,8 +1,5 @@
 """Live-log counts per nursery, UTC hour and type, kept up to date by every write: totalCount stays cheap at 1M logs.
-
-Counting a year of one nursery's logs scans hundreds of thousands of index entries; summing its hourly counts reads at
-most 2 x 8,760 small rows. Only the partial hours at the edges of a time range are counted from the logs themselves.
-"""
+Summing a year's hourly counts reads at most 2 x 8,760 small rows; only the partial edge hours are counted from logs."""
 
 from collections import Counter
 from collections.abc import Iterable
@@ -35,7 +32,6 @@ HOUR_START = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.t
 
 
 def _raised(stmt: Upsert) -> Upsert:
-    """The count insert made an upsert: a row already there has the new count added."""
     return stmt.on_conflict_do_update(
         index_elements=list(COUNT_KEY),
         set_={"live_count": LogHourCount.__table__.c.live_count + stmt.excluded.live_count},
@@ -44,7 +40,7 @@ def _raised(stmt: Upsert) -> Upsert:
 
 @cache
 def _count_upsert(dialect: Dialect) -> Upsert:
-    """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
+    """Built once per dialect."""
     table = LogHourCount.__table__
     return _raised(
         dialect.insert(table).values(
@@ -57,14 +53,13 @@ def _count_upsert(dialect: Dialect) -> Upsert:
 
 
 def counted_rows(dialect: Dialect, written: FromClause) -> Upsert:
-    """The upsert adding one to the hour `hour_start` (a parameter) for each row of `written` (its nursery_id and
-    entry_type). Its SELECT has a WHERE: SQLite would read the ON CONFLICT after a bare FROM as a join's ON."""
+    """Its SELECT has a WHERE: SQLite would read the ON CONFLICT after a bare FROM as a join's ON."""
     rows = select(written.c.nursery_id, HOUR_START, written.c.entry_type, literal(1)).where(true())
     return _raised(dialect.insert(LogHourCount.__table__).from_select([*COUNT_KEY, "live_count"], rows))
 
 
 def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -> None:
-    """Add `by` (+1 written, -1 deleted) to each (nursery_id, occurred_at, entry_type)'s count, one upsert per hour."""
+    """One upsert per hour."""
     grouped = Counter((nursery_id, hour_of(at), entry_type) for nursery_id, at, entry_type in changes)
     upsert = _count_upsert(of(db))
     for (nursery_id, hour, entry_type), times in sorted(grouped.items()):
@@ -72,7 +67,7 @@ def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -
 
 
 def rebuild(db: Session, *, nursery_id: int) -> None:
-    """Recount one nursery's hours from its logs (after bulk loads that bypass add())."""
+    """After bulk loads that bypass add()."""
     db.execute(delete(LogHourCount).where(LogHourCount.nursery_id == nursery_id))
     hour = utc_hour(db, EntryLog.occurred_at)
     grouped = (
@@ -101,7 +96,6 @@ def _exact(db: Session, flt: LogFilter, scope: TenantScope) -> int:
 
 
 def count_logs(db: Session, *, flt: LogFilter, scope: TenantScope) -> int:
-    """How many live logs match: whole hours from the counts, partial edge hours and name filters from the logs."""
     if flt.parent_name or flt.child_name:
         return _exact(db, flt, scope)
     first_hour = _next_hour(flt.start) if flt.start else None

@@ -1,4 +1,4 @@
-"""Who may call, and the objects a path names, resolved within the caller's nursery (another nursery's id is a 404)."""
+"""Who may call, and the objects a path names within the caller's nursery (another nursery's id is a 404)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -35,12 +35,10 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def authorization(credentials: HTTPAuthorizationCredentials | None) -> str:
-    """The Authorization header's value as the station's functions read it ("" without one)."""
     return f"Bearer {credentials.credentials}" if credentials else ""
 
 
 async def station_token(credentials: Credentials) -> StationClaims:
-    """The claims of the station token the request presents (401 when missing, invalid or expired)."""
     return station.station_claims(authorization(credentials))
 
 
@@ -51,7 +49,7 @@ StationToken = Annotated[StationClaims, Depends(station_token)]
 def nursery_param(
     db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None
 ) -> Nursery:
-    """?nurseryId=, defaulting to a scoped caller's own nursery."""
+    """Defaults to a scoped caller's own nursery."""
     return roster.nursery_in_scope(db, scope=scope, nursery_id=nursery_id)
 
 
@@ -74,7 +72,7 @@ PathChild = Annotated[Child, Depends(valid_child)]
 
 
 def nursery_parent(db: DbSession, nursery: PathNursery, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
-    """A parent of the path's nursery: another nursery's parent is a 404, for callers who may see both too."""
+    """For callers who may see both nurseries too."""
     scope = TenantScope(DOMAIN, "nursery", str(nursery.id))
     return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
 
@@ -83,7 +81,7 @@ NurseryParent = Annotated[Parent, Depends(nursery_parent)]
 
 
 def child_nursery_parent(db: DbSession, child: PathChild, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
-    """A parent of the path's child's nursery: another nursery's parent is a 404, for callers who may see both too."""
+    """For callers who may see both nurseries too."""
     scope = TenantScope(DOMAIN, "nursery", str(child.nursery_id))
     return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
 
@@ -92,7 +90,7 @@ ChildNurseryParent = Annotated[Parent, Depends(child_nursery_parent)]
 
 
 def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:
-    """A range bound: a date is a whole local day (`to` includes it); a datetime without a zone is local time."""
+    """A date is a whole local day (`to` includes it); a datetime without a zone is local time."""
     if not value:
         return None
     try:
@@ -139,7 +137,6 @@ def log_filter(
     child_name: Annotated[str | None, Query(alias="childName", max_length=100), SingleLine] = None,
     only_nursery: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None,
 ) -> LogFilter:
-    """The list/export filters; a named nursery must be within the caller's scope."""
     if only_nursery is not None:
         roster.nursery_by_id(db, scope=scope, nursery_id=only_nursery)
     return LogFilter(

@@ -1,10 +1,7 @@
-"""延長保育 from the scans (entry-logs.md FE-LT-002): per child and day, the minutes before the nursery's opening (the
-day's first entry) and after its closing (the day's last exit) by the child's guardians' logs, rounded up to the
-nursery's unit per day; per child and month their sums. Computed in SQL over the month's live logs (so a 再登録 or a
-deleted scan corrects it), with the hours in effect on each day: a nursery's hours (`CareHours`) apply from their
-start date, and a change is never made for a past month, so a month keeps the figures it had. A day with 欠席
-registered for the child counts nothing (the times are a sibling's).
-"""
+"""延長保育 from the scans (entry-logs.md FE-LT-002): per child and day, the minutes before opening and after closing by
+the child's guardians' logs, rounded up to the nursery's unit. Computed in SQL over the month's live logs (so a 再登録
+or a deleted scan corrects it); hours apply from their start date and never change for a past month. A day with 欠席
+registered counts nothing (the times are a sibling's)."""
 
 import calendar
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ from service.errors import ValidationFailed
 from service.exports import ListExport, field
 
 DOMAIN = "entry_logs"
-HOURS_FIELDS = fields.audited(CareHours)  # effective_from, opening_time, closing_time, unit_minutes
+HOURS_FIELDS = fields.audited(CareHours)
 
 
 def month_start(day: date) -> date:
@@ -33,7 +30,7 @@ def month_start(day: date) -> date:
 
 
 def parse_month(text: str | None, now: datetime) -> date:
-    """YYYY-MM as the month's first day (default: this month, Japan time)."""
+    """Default: this month, Japan time."""
     if not text:
         return month_start(local_today(now))
     try:
@@ -46,11 +43,7 @@ def month_days(month: date) -> list[date]:
     return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
 
 
-# The hours --------------------------------------------------------------------------------------------------------
-
-
 def hours_of(db: Session, *, nursery: Nursery) -> list[CareHours]:
-    """The nursery's hours, latest start first."""
     return list(
         db.scalars(
             select(CareHours).where(CareHours.nursery_id == nursery.id).order_by(CareHours.effective_from.desc())
@@ -69,8 +62,7 @@ def set_hours(
     actor: Actor,
     now: datetime,
 ) -> CareHours:
-    """The hours and unit from a date of this month or later on (a past month is never recomputed); the same date's
-    hours are replaced. Audited."""
+    """A past month is never recomputed; the same date's hours are replaced. Audited."""
     if effective_from < month_start(local_today(now)):
         raise ValidationFailed(labels.HOURS_IN_PAST_MONTH, details={"field": "effectiveFrom", "rule": "not_past_month"})
     if opening >= closing:
@@ -101,13 +93,13 @@ def set_hours(
 @dataclass(frozen=True)
 class DayHours:
     day: date
-    opens: datetime  # UTC instants of that day's opening and closing
+    opens: datetime
     closes: datetime
     unit_minutes: int
 
 
 def day_hours(db: Session, *, nursery: Nursery, month: date) -> list[DayHours]:
-    """Each day of the month with the hours in effect that day (days before the first hours have none)."""
+    """Days before the first hours have none."""
     hours = sorted(hours_of(db, nursery=nursery), key=lambda h: h.effective_from)
     zone, found = local_zone(), []
     for day in month_days(month):
@@ -119,19 +111,14 @@ def day_hours(db: Session, *, nursery: Nursery, month: date) -> list[DayHours]:
     return found
 
 
-# Extended care in SQL ----------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class CareFilter:
-    """The list's filter (as its query: nurseryId, month)."""
-
     nursery_id: int
     month: date
 
 
 def _days_table(days: list[DayHours]) -> Any:
-    """The month's days and their hours as a small table of literals (one SELECT per day)."""
+    """One SELECT per day."""
     rows = [
         select(
             literal(d.day.isoformat()).label("day"),
@@ -146,14 +133,12 @@ def _days_table(days: list[DayHours]) -> Any:
 
 
 def _minutes(seconds: Any) -> Any:
-    """Whole minutes, rounded up, in integer arithmetic on both databases (PostgreSQL rounds a float it casts,
-    SQLite truncates; SQLite's epoch is a float to the microsecond)."""
+    """In integer arithmetic on both databases: PostgreSQL rounds a float it casts, SQLite truncates."""
     return (cast(func.round(seconds), Integer) + 59) // 60
 
 
 def day_select(db: Session, flt: CareFilter, days: list[DayHours]) -> Select:
-    """Per child and day: the first entry, the last exit, the minutes before opening and after closing, and the units
-    (the day's minutes rounded up to the unit). Only days with extended care."""
+    """Only days with extended care."""
     start, end = day_bounds(flt.month, month_days(flt.month)[-1])
     day_text = local_text(db, EntryLog.occurred_at, "%Y-%m-%d", at=start)
     moment = epoch(EntryLog.occurred_at)
@@ -221,7 +206,6 @@ def day_select(db: Session, flt: CareFilter, days: list[DayHours]) -> Select:
 
 
 def month_rows(db: Session, flt: CareFilter, days: list[DayHours]) -> Any:
-    """Per child of the month (one row each, children with extended care only): days, minutes and units."""
     daily = day_select(db, flt, days).subquery("daily")
     return (
         select(
@@ -248,7 +232,6 @@ class CareMonth:
 
 
 def care_month(db: Session, flt: CareFilter, *, offset: int, limit: int) -> CareMonth:
-    """One page of the month's children (by id), how many there are, and the month's minutes and units in all."""
     days = day_hours(db, nursery=db.get_one(Nursery, flt.nursery_id), month=flt.month)
     if not days:
         return CareMonth([], 0, 0, 0, False)
@@ -261,7 +244,6 @@ def care_month(db: Session, flt: CareFilter, *, offset: int, limit: int) -> Care
 
 
 def care_days(db: Session, flt: CareFilter, *, child_id: int | None) -> list[Any]:
-    """The month's days with extended care, by day and child (one child's when given)."""
     days = day_hours(db, nursery=db.get_one(Nursery, flt.nursery_id), month=flt.month)
     if not days:
         return []
@@ -273,7 +255,7 @@ def care_days(db: Session, flt: CareFilter, *, child_id: int | None) -> list[Any
 
 
 def moment_of(epoch_seconds: float | None) -> datetime | None:
-    """A moment the query read as seconds since 1970 (to the second: SQLite's are floats)."""
+    """To the second: SQLite's are floats."""
     return None if epoch_seconds is None else datetime.fromtimestamp(round(float(epoch_seconds)), UTC)
 
 
@@ -289,9 +271,9 @@ CSV_COLUMNS = (
 
 
 def care_export(db: Session, flt: CareFilter) -> ListExport:
-    """The month's CSV for accounting: one row per child with extended care, by child id."""
+    """For accounting."""
     days = day_hours(db, nursery=db.get_one(Nursery, flt.nursery_id), month=flt.month)
-    if not days:  # no hours: no child has extended care (the header alone)
+    if not days:
         days = [DayHours(flt.month, datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC), 1)]
     monthly = month_rows(db, flt, days)
     return ListExport(select(monthly), (monthly.c.child_id,), CSV_COLUMNS)

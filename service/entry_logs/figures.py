@@ -1,7 +1,5 @@
-"""入退管理's named figures (service/figures.py), each defined once by the list that shows its rows: the log list's
-入 and 出 over days (混雑時間帯's cards; its CSV too), 園内にいる保護者 now, and a day's children by 出席状態 (出欠表
-管理's cards). A figure's value is that list's total under its filter, so the card and the list it summarises (and the
-log list's CSV) cannot disagree."""
+"""入退管理's named figures (service/figures.py), each defined once by the list that shows its rows, so a card and its
+list (and the log list's CSV) cannot disagree."""
 
 from datetime import date, datetime
 from typing import Any
@@ -84,7 +82,6 @@ STATUS_OF = {ATTENDED: "present", ABSENT: "absent", UNRECORDED: attendance.UNREC
 def log_figure(
     db: Session, figure: Figure, *, nursery: Nursery, scope: TenantScope, since: date, until: date, now: datetime
 ) -> FigureRead:
-    """入 or 出 over the days [since, until]: the log list's total under the same filter."""
     start, end = day_bounds(since, until)
     flt = LogFilter(start=start, end=end, entry_type=ENTRY_TYPE_OF[figure], nursery_id=nursery.id)
     query = {"from": since, "to": until, "entryType": flt.entry_type, "nurseryId": nursery.id}
@@ -95,7 +92,6 @@ def log_figure(
 def attendance_figure(
     db: Session, figure: Figure, *, nursery: Nursery, day: date, class_name: str | None, now: datetime
 ) -> FigureRead:
-    """A day's children of one 出席状態 (or none recorded): the attendance list's length under the same filter."""
     status = STATUS_OF[figure]
     value = attendance.count_children(db, nursery=nursery, day=day, class_name=class_name, status=status)
     query: dict[str, Any] = {"nurseryId": nursery.id, "date": day, "className": class_name or None, "status": status}
@@ -105,14 +101,12 @@ def attendance_figure(
 def attendance_figures(
     db: Session, *, nursery: Nursery, day: date, class_name: str | None, now: datetime
 ) -> list[FigureRead]:
-    """The day's children by 出席状態, and those with none recorded."""
     return [
         attendance_figure(db, figure, nursery=nursery, day=day, class_name=class_name, now=now) for figure in STATUS_OF
     ]
 
 
 def present_figure(db: Session, *, nursery: Nursery, now: datetime) -> FigureRead:
-    """園内にいる保護者: the length of that list."""
     value = len(insights.present_parents(db, nursery=nursery, now=now))
     return serve(PRESENT, value, now=now, path={"nursery_id": nursery.id})
 
@@ -128,7 +122,6 @@ def nursery_figures(
     class_name: str | None,
     now: datetime,
 ) -> list[FigureRead]:
-    """The nursery's figures: 入 and 出 over [since, until], 園内にいる保護者 now, the day's children by 出席状態."""
     return [
         *(
             log_figure(db, figure, nursery=nursery, scope=scope, since=since, until=until, now=now)

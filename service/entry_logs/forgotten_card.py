@@ -1,14 +1,8 @@
-"""「カードを忘れた方」 at the station: a parent (or a 「本日のみ」 person) without their card is found and recorded by
-staff at the door, not in the office.
+"""「カードを忘れた方」 at the station: a person without their card is found and recorded by staff at the door.
 
-Staff unlock it with the nursery's PIN (set in 園情報編集; bcrypt) and their name. The PIN is checked under the
-sign-in lockout (`identity/lockout.py`, key: the nursery): 5 failures lock it for 10 minutes, each failure and unlock
-audited. An unlock answers a short token (UNLOCK_MINUTES) naming the station's session and the staff member; the
-lookup and the records take it instead of the station's token, and check the station's admission as a scan does.
-Without it nothing of the roster is answered. The lookup finds the nursery's parents and today's 「本日のみ」 people
-by their reading (ふりがな, typed in hiragana or katakana) or name, or by the last 4 digits of their phone: at most
-MATCHES_SHOWN. A record is a 手入力 log at the moment it is made (`corrections.write_by_hand`: who, why, audited).
-"""
+Staff unlock it with the nursery's PIN under the sign-in lockout (`identity/lockout.py`, key: the nursery), each failure
+and unlock audited. An unlock answers a short token (UNLOCK_MINUTES) the lookup and the records take instead of the
+station's token; without it nothing of the roster is answered. A record is a 手入力 log (who, why, audited)."""
 
 import re
 from collections.abc import Mapping
@@ -32,18 +26,16 @@ from service.identity.security import INVALID_TOKEN, IssuedToken, decode_token, 
 from service.search import contains
 from service.tenancy import get_scoped, scoped
 
-UNLOCK_KIND = "station_unlock"  # the unlock token's kind
-PIN_KIND = "station_pin"  # the lockout's key kind: a nursery's PIN, by the nursery's id
+UNLOCK_KIND = "station_unlock"
+PIN_KIND = "station_pin"  # by the nursery's id
 PIN_ADDRESS_KIND = "station_pin_address"  # the lockout's address throttle for PIN attempts
 UNLOCK_MINUTES = 5
 MATCHES_SHOWN = 10
 PHONE_DIGITS = re.compile(r"[0-9]{4}")
-PHONE_SIGNS = ("-", " ", "(", ")", "+")  # what a phone number holds besides its digits (Parent.phone's pattern)
+PHONE_SIGNS = ("-", " ", "(", ")", "+")
 
 
 class Unlocked(NamedTuple):
-    """What an unlock token says: the station (its nursery, session and password fingerprint) and who unlocked."""
-
     station: StationClaims
     staff_name: str
 
@@ -56,7 +48,7 @@ def _unlocked_claims(claims: Mapping[str, Any]) -> Unlocked:
 
 
 def unlocked(db: Session, authorization: str) -> Unlocked:
-    """The unlock token of an Authorization header, its station still let in (401 otherwise: unlock again)."""
+    """401 otherwise: unlock again."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized(labels.UNLOCK_EXPIRED, code="not_authenticated")
@@ -69,7 +61,6 @@ def unlocked(db: Session, authorization: str) -> Unlocked:
 
 
 def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor: Actor, now: datetime) -> IssuedToken:
-    """Check the nursery's PIN for a station that is let in, under the lockout, and answer the unlock token."""
     claims = station_claims(authorization)
     admitted_fingerprint(db, claims)
     nursery = db.get(Nursery, claims.nursery_id)
@@ -111,7 +102,6 @@ def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor:
 
 
 def _station_actor(claims: StationClaims, staff_name: str, actor: Actor) -> Actor:
-    """The staff member at the station, as the audit log and the log's 手入力者 name them."""
     return Actor(
         type="station",
         id=str(claims.nursery_id),
@@ -127,7 +117,7 @@ class Person:
     name: str
     name_kana: str
     kind: str  # parent or pass
-    kind_label: str  # labels.PERSON_KINDS
+    kind_label: str
     relation: str
     phone_last4: str
     child_names: list[str]
@@ -156,7 +146,7 @@ def _phone_digits(column: Any) -> ColumnElement[str]:
 
 
 def _matching(text: str) -> ColumnElement[bool]:
-    """The last 4 digits of the phone, or the reading (spaces ignored) or the name holding the text."""
+    """Spaces in the reading ignored."""
     if PHONE_DIGITS.fullmatch(text):
         return _phone_digits(Parent.phone).endswith(text, autoescape=True)
     reading = text.replace(" ", "")
@@ -164,7 +154,6 @@ def _matching(text: str) -> ColumnElement[bool]:
 
 
 def _inside(db: Session, parent_ids: list[int], now: datetime) -> set[int]:
-    """Those whose latest live log today is an entry."""
     start, end = day_bounds(local_today(now))
     latest: dict[int, str] = {}
     rows = db.execute(
@@ -183,8 +172,7 @@ def _inside(db: Session, parent_ids: list[int], now: datetime) -> set[int]:
 
 
 def people(db: Session, *, unlock: Unlocked, q: str, now: datetime) -> tuple[list[Person], bool]:
-    """The nursery's parents and today's 「本日のみ」 people the search finds (at most MATCHES_SHOWN, by reading), and
-    whether there are more."""
+    """At most MATCHES_SHOWN, by reading; and whether there are more."""
     text = hiragana(q)
     if not text:
         return [], False
@@ -205,7 +193,6 @@ def people(db: Session, *, unlock: Unlocked, q: str, now: datetime) -> tuple[lis
 def record(
     db: Session, *, unlock: Unlocked, parent_id: int, entry_type: str, reason: str, actor: Actor, now: datetime
 ) -> EntryLog:
-    """The person's entry or exit now, recorded by the staff member who unlocked (手入力: who and why), audited."""
     station = unlock.station
     try:
         person = get_scoped(db, Parent, parent_id, station.scope, Parent.nursery_id)

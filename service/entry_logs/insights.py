@@ -1,5 +1,3 @@
-"""Live and aggregate views: parents inside the nursery now, and scans by weekday and hour."""
-
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,11 +17,11 @@ class PresentParent:
     parent_name: str
     entered_at: datetime
     child_names: list[str]
-    missing_exit: bool  # still inside after today's closing time (退出記録なし)
+    missing_exit: bool
 
 
 def _latest_today(nursery_id: int, now: datetime, parent_id: int | None = None) -> Subquery:
-    """Each parent's live logs of today so far, ranked newest first (rank 1: the latest)."""
+    """Rank 1: the latest."""
     start, _ = day_bounds(local_today(now))
     stmt = select(
         EntryLog.parent_id,
@@ -44,8 +42,7 @@ def _latest_today(nursery_id: int, now: datetime, parent_id: int | None = None) 
 
 
 def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[PresentParent]:
-    """Parents whose latest log today is an entry: they came in and have not left (園内にいる保護者); after the
-    nursery's closing time every one of them is missing an exit."""
+    """After the nursery's closing time every one of them is missing an exit."""
     latest = _latest_today(nursery.id, now)
     rows = db.execute(
         select(latest.c.parent_id, Parent.name, latest.c.occurred_at)
@@ -59,7 +56,7 @@ def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[Pre
 
 
 def entered_at(db: Session, *, nursery: Nursery, parent_id: int, now: datetime) -> datetime | None:
-    """When the parent came in, while inside (their latest log today is an entry); None when they are not."""
+    """None when they are not inside."""
     latest = _latest_today(nursery.id, now, parent_id)
     row = db.execute(select(latest.c.entry_type, latest.c.occurred_at).where(latest.c.rank == 1)).first()
     return row.occurred_at if row is not None and row.entry_type == ENTRY else None
@@ -68,7 +65,7 @@ def entered_at(db: Session, *, nursery: Nursery, parent_id: int, now: datetime) 
 def heatmap(
     db: Session, *, nursery: Nursery, flt: LogFilter, scope: TenantScope, now: datetime
 ) -> list[tuple[int, int, int]]:
-    """(weekday, hour, scans) for every cell with scans, counted in SQL."""
+    """Counted in SQL."""
     weekday, hour = local_weekday_hour(db, EntryLog.occurred_at, at=flt.start or now)
     cells = (
         filtered(select(weekday.label("weekday"), hour.label("hour")), flt, scope)

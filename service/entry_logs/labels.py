@@ -125,7 +125,6 @@ ROSTER_COLUMNS = {
     "class_name": "クラス",
 }
 
-# The audit log's words for what people and stations do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
         "entry_logs",
@@ -171,10 +170,8 @@ AUDIT = register(
             "station_session": Target("入退登録端末", by_column("entry_logs_station_session", "station_id")),
             "pickup_alert": Target("お迎え警告", by_column("entry_logs_pickup_alert", "child_names")),
         },
-        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
-        # The first table naming a field words it where an entry's own kind does not: the hours' closing_time and a
-        # restriction's note come first (a nursery's and an attendance's entries read their own tables' words, and
-        # the care hours' entries, about their nursery, their own table's: action_tables).
+        # The fields of its tables name themselves (service/fields.py); the first table naming a field words it where an
+        # entry's own kind does not (action_tables).
         tables=(
             "entry_logs_care_hours",
             "entry_logs_pickup_rule",

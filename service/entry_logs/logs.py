@@ -52,11 +52,11 @@ class LogRow:
     station_time: datetime | None
     recorded_by: str | None
     manual_reason: str | None
-    child_names: list[str] = field(kw_only=True)  # keyword-only: a row's columns fill the positions
+    child_names: list[str] = field(kw_only=True)  # a row's columns fill the positions
 
     @property
     def late(self) -> bool:
-        """Stored well after it happened: a scan queued by a station while it was offline."""
+        """A scan queued by a station while it was offline."""
         return self.received_at - self.timestamp > timedelta(minutes=get_settings().entry_logs_late_minutes)
 
 
@@ -89,27 +89,24 @@ def _rows(db: Session, stmt: Select) -> list[LogRow]:
 
 
 def _log_rows(db: Session, fetched: Sequence[Row]) -> list[LogRow]:
-    """The selected rows (and whatever follows their columns, e.g. an export's keys) with the parents' children."""
     names = child_names_for(db, (r[1] for r in fetched))
     return [LogRow(*r[:ROW_WIDTH], child_names=names.get(r[1], [])) for r in fetched]
 
 
 def _order(oldest_first: bool) -> tuple:
-    """Time order (ties by id): newest first unless asked for the oldest first."""
+    """Ties by id."""
     if oldest_first:
         return EntryLog.occurred_at.asc(), EntryLog.id.asc()
     return EntryLog.occurred_at.desc(), EntryLog.id.desc()
 
 
 def log_row(db: Session, log_id: int) -> LogRow:
-    """One log as the list shows it."""
     return _rows(db, _row_select().where(EntryLog.id == log_id))[0]
 
 
 def list_logs(
     db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int, oldest_first: bool = False
 ) -> tuple[list[LogRow], int]:
-    """One page of logs, newest first (or oldest first), and how many match in all."""
     order = _order(oldest_first)
     total = counts.count_logs(db, flt=flt, scope=scope)
     # Page through ids on the covering index first, then join the names for just those rows.
@@ -135,7 +132,6 @@ CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.CSV_HE
 
 
 def log_export(*, flt: LogFilter, scope: TenantScope, oldest_first: bool = False) -> ListExport:
-    """The matching logs as the CSV download, newest (or oldest) first."""
     return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _log_rows)
 
 
@@ -150,7 +146,7 @@ def delete_log(
     actor: Actor,
     now: datetime,
 ) -> None:
-    """Soft-delete a mistaken scan with who/when/why; only 入退管理 admins may remove a log for good (SEC-006)."""
+    """Only 入退管理 admins may remove a log for good (SEC-006)."""
     if physical and not domain_admin:
         raise Forbidden(labels.PHYSICAL_DELETE_FORBIDDEN, code="physical_delete_forbidden")
     log = get_scoped(db, EntryLog, log_id, scope, EntryLog.nursery_id)
@@ -203,7 +199,7 @@ def _archive_record(log: EntryLog, parent_name: str, nursery_code: str) -> dict:
 
 
 def _write_gzip_lines(path: Path, records: list[dict]) -> None:
-    """Write the file completely and durably before anything is deleted: temp file, fsync, rename."""
+    """Complete and durable before anything is deleted: temp file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     with open(partial, "wb") as raw:
@@ -216,7 +212,7 @@ def _write_gzip_lines(path: Path, records: list[dict]) -> None:
 
 
 def _claim_archivable(db: Session, *, cutoff: datetime, limit: int) -> list[EntryLog]:
-    """Delete and return up to `limit` logs older than `cutoff`; a concurrent run skips rows claimed here."""
+    """A concurrent run skips rows claimed here."""
     due = (
         select(EntryLog.id)
         .where(EntryLog.occurred_at < cutoff)
@@ -234,10 +230,8 @@ def _claim_archivable(db: Session, *, cutoff: datetime, limit: int) -> list[Entr
 
 
 def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Path, limit: int) -> ArchiveBatch:
-    """Move up to `limit` logs older than the retention into one gzip JSON-lines file (all undone if it is not written).
-
-    The rows are claimed by the delete itself, so overlapping runs never write a row twice nor uncount it twice.
-    """
+    """All undone if the file is not written. The delete claims the rows, so overlapping runs never write a row twice
+    nor uncount it twice."""
     claimed = _claim_archivable(db, cutoff=now - timedelta(days=retention_days), limit=limit)
     if not claimed:
         return ArchiveBatch(0, None)

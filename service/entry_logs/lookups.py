@@ -1,5 +1,3 @@
-"""Small queries and time helpers shared by the domain's service modules."""
-
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -21,7 +19,7 @@ def local_today(now: datetime) -> date:
 
 
 def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
-    """UTC instants from the start of `first` to the end of `last` (inclusive), both local days."""
+    """Both local days, `last` inclusive."""
     zone = local_zone()
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine((last or first) + timedelta(days=1), time.min, tzinfo=zone)
@@ -29,14 +27,13 @@ def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetim
 
 
 def closing_passed(closing_time: time | None, now: datetime) -> bool:
-    """Whether today's (local) closing time has come (never, for a nursery without one)."""
+    """Never, for a nursery without one."""
     return closing_time is not None and now >= datetime.combine(local_today(now), closing_time, tzinfo=local_zone())
 
 
 def collectors(nursery_id: int) -> Subquery:
-    """(child_id, parent_id, pass_date): the adults whose scans are a child's. Its guardians (pass_date NULL: every
-    day), and its 「本日のみ」 people (a pickup rule of kind one_day, never a guardian) on their pass's date only: a
-    query joining a log to it keeps a row whose pass_date is NULL or the log's day."""
+    """(child_id, parent_id, pass_date): guardians (pass_date NULL: every day) and 「本日のみ」 people on their pass's
+    date only."""
     guardians = select(Guardian.child_id, Guardian.parent_id, literal(None, Date).label("pass_date"))
     one_day = (
         select(PickupRule.child_id, PickupRule.parent_id, Parent.pass_date)
@@ -47,14 +44,12 @@ def collectors(nursery_id: int) -> Subquery:
 
 
 def children_of() -> Subquery:
-    """(parent_id, child_id): the children an adult's logs are about, their 関連園児: a parent's (guardians) and a
-    「本日のみ」 person's (their pass's, kind one_day)."""
     one_day = select(PickupRule.parent_id, PickupRule.child_id).where(PickupRule.kind == ONE_DAY)
     return union_all(select(Guardian.parent_id, Guardian.child_id), one_day).subquery("children_of")
 
 
 def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Each adult's children's names (children_of), in the order the children were registered."""
+    """In the order the children were registered."""
     ids = sorted(set(parent_ids))
     names: dict[int, list[str]] = defaultdict(list)
     if not ids:

@@ -16,8 +16,8 @@ from service.fields import field_info
 ENTRY = "Entry"
 EXIT = "Exit"
 ENTRY_TYPES = (ENTRY, EXIT)
-AUTO = "auto"  # a nursery's stations record the opposite of the person's state today (ENTRY_MODES)
-MANUAL = "manual"  # they record the 入/出 the station's button says
+AUTO = "auto"  # a nursery's stations record the opposite of the person's state today
+MANUAL = "manual"
 PRESENCE, TOGGLE, STAFF = "presence", "toggle", "staff"  # what decided a log's 入/出 (labels.DECIDED_BY)
 PRESENT = "present"
 ABSENT = "absent"
@@ -28,8 +28,8 @@ PICKUP_KINDS = (RESTRICTED, ONE_DAY)
 
 
 def reading_info() -> dict[str, Any]:
-    """A name's reading (ふりがな) as a roster column: typed in hiragana or katakana, half-width too, stored in hiragana
-    (schemas.hiragana turns the katakana before the rule is checked, and a form may check it as typed)."""
+    """Typed in hiragana or katakana, half-width too, stored in hiragana (schemas.hiragana turns the katakana before the
+    rule is checked, so a form may check it as typed)."""
     return field_info(
         "ふりがな",
         searched=True,
@@ -40,7 +40,7 @@ def reading_info() -> dict[str, Any]:
 
 
 class Nursery(Base):
-    """A nursery; without an entry-exit password its scan stations cannot log in."""
+    """Without an entry-exit password its scan stations cannot log in."""
 
     __tablename__ = "entry_logs_nursery"
 
@@ -57,22 +57,22 @@ class Nursery(Base):
     )
     name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", min_length=1))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
-    # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
+    # Raised to sign out every station of the nursery; part of the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
-    # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
+    # Local time: parents still inside then are listed and the admins told once a day
     closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻"))
-    closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
+    closing_notice_date: Mapped[date | None]
     entry_mode: Mapped[str] = mapped_column(
         String(10), default=AUTO, server_default=AUTO, info=field_info("入/出の判定", choices=ENTRY_MODES)
     )
-    # the PIN staff unlock the station's 「カードを忘れた方」 with (bcrypt); None: the lookup is off
+    # bcrypt; None: the lookup is off
     station_pin_hash: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class StationSession(Base):
-    """A scan station's sign-in: its token carries this id, so one station can be signed out alone."""
+    """Its token carries this id, so one station can be signed out alone."""
 
     __tablename__ = "entry_logs_station_session"
 
@@ -81,14 +81,12 @@ class StationSession(Base):
     station_id: Mapped[str] = mapped_column(String(64), default="")
     client_address: Mapped[str] = mapped_column(String(64), default="")
     signed_in_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # renewed by the station's heartbeats, at most every STATION_SEEN_EVERY (so a heartbeat rarely writes)
+    # At most every STATION_SEEN_EVERY, so a heartbeat rarely writes
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     signed_out_at: Mapped[datetime | None]
 
 
 class Guardian(Base):
-    """Links a child to one of its parents."""
-
     __tablename__ = "entry_logs_guardian"
 
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"), primary_key=True)
@@ -107,7 +105,6 @@ class Parent(Base):
     name: Mapped[str] = mapped_column(
         String(100), info=field_info("保護者名", searched=True, exported=True, min_length=1)
     )
-    # found by it at the station's 「カードを忘れた方」
     name_kana: Mapped[str] = mapped_column(String(100), default="", server_default="", info=reading_info())
     phone: Mapped[str] = mapped_column(
         String(20),
@@ -123,14 +120,13 @@ class Parent(Base):
     # The phone barcode link (parent_links.py): only a link of the current version works, and none while revoked
     link_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     link_revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # A 「本日のみ」 person (pickup.py): who they are to the child, and the one local day they may collect (None for
-    # parents, and for a pass revoked); their children are their pickup rules' (kind one_day), never guardians.
+    # A 「本日のみ」 person (pickup.py): their children are their pickup rules' (kind one_day), never guardians.
     relation: Mapped[str] = mapped_column(
         String(50), default="", server_default="", info=field_info("続柄", group="pass")
     )
     pass_date: Mapped[date | None] = mapped_column(info=field_info("有効日", group="pass"))
     is_pass: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # True while the adult has pickup rules (a restriction, or a pass): only then does an exit scan look them up
+    # Only while the adult has pickup rules does an exit scan look them up
     pickup_check: Mapped[bool] = mapped_column(default=False, server_default=false())
     photo_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # 0: no photo (ParentPhoto)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -164,8 +160,6 @@ class Child(Base):
 
 
 class Attendance(Base):
-    """One child's attendance (出席/欠席) on one day."""
-
     __tablename__ = "entry_logs_attendance"
     __table_args__ = (
         UniqueConstraint("child_id", "attendance_date"),
@@ -183,7 +177,7 @@ class Attendance(Base):
 
 
 class EntryLog(Base):
-    """One scan: a parent entering or leaving; never edited, soft-deleted with who/when/why."""
+    """Never edited; soft-deleted with who/when/why."""
 
     __tablename__ = "entry_logs_log"
     __table_args__ = (
@@ -221,18 +215,18 @@ class EntryLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     station_id: Mapped[str | None] = mapped_column(String(64))
     client_scan_id: Mapped[str | None] = mapped_column(String(64))
-    # the station's own clock reading of the scan, kept where it differs from occurred_at (a tablet whose clock drifts)
+    # Kept where it differs from occurred_at (a tablet whose clock drifts)
     station_scanned_at: Mapped[datetime | None]
-    recorded_by: Mapped[str | None] = mapped_column(String(100))  # staff who recorded the log by hand (no station)
-    manual_reason: Mapped[str | None] = mapped_column(String(200))  # why staff recorded it by hand (再登録)
-    decided_by: Mapped[str] = mapped_column(String(10), default=TOGGLE, server_default=TOGGLE)  # PRESENCE/TOGGLE/STAFF
+    recorded_by: Mapped[str | None] = mapped_column(String(100))  # no station
+    manual_reason: Mapped[str | None] = mapped_column(String(200))  # 再登録
+    decided_by: Mapped[str] = mapped_column(String(10), default=TOGGLE, server_default=TOGGLE)
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class LogHourCount(Base):
-    """How many live (not deleted) logs a nursery has per UTC hour and type: totalCount without a year's scan."""
+    """Per UTC hour and type: totalCount without a year's scan."""
 
     __tablename__ = "entry_logs_hour_count"
 
@@ -243,8 +237,6 @@ class LogHourCount(Base):
 
 
 class RosterImport(Base):
-    """A roster CSV imported by a job in batches (roster_import.py): its progress, what it added, the rejected rows."""
-
     __tablename__ = "entry_logs_roster_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,22 +245,20 @@ class RosterImport(Base):
     content: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     total_rows: Mapped[int] = mapped_column(default=0)
-    # rows done, blank ones not counted: also the index of the row the next batch starts at
+    # Blank rows not counted: also the index of the row the next batch starts at
     processed_rows: Mapped[int] = mapped_column(default=0)
     parents_created: Mapped[int] = mapped_column(default=0)
     children_created: Mapped[int] = mapped_column(default=0)
     links_created: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)  # the first MAX_REPORTED: row, reason, values
-    actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # who uploaded it: the actor of its audit entries
+    actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the actor of its audit entries
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
 
 class PickupRule(Base):
-    """Who may not, or only on one day, collect a child: a restricted guardian, or a 「本日のみ」 person's child."""
-
     __tablename__ = "entry_logs_pickup_rule"
     __table_args__ = (CheckConstraint("kind IN ('restricted', 'one_day')", name="kind"),)
 
@@ -283,8 +273,7 @@ class PickupRule(Base):
 
 
 class ParentPhoto(Base):
-    """An adult's photo (uploaded by staff, decoded and made small in a child process), shown at the station on their
-    scans; never in a CSV or a log line."""
+    """Never in a CSV or a log line."""
 
     __tablename__ = "entry_logs_parent_photo"
 
@@ -298,8 +287,7 @@ class ParentPhoto(Base):
 
 
 class PickupAlert(Base):
-    """An exit scanned by someone who may not collect one of the children: stored, shown at the station in red, and
-    listed for staff until one of them acknowledges it."""
+    """Listed for staff until one of them acknowledges it."""
 
     __tablename__ = "entry_logs_pickup_alert"
     __table_args__ = (Index("ix_entry_logs_pickup_alert_nursery_open", "nursery_id", "acknowledged_at", "id"),)
@@ -315,8 +303,7 @@ class PickupAlert(Base):
 
 
 class CareHours(Base):
-    """A nursery's standard hours and extended-care unit (延長保育) from a date on: a change applies from its date, so
-    an earlier month keeps the hours it was computed with."""
+    """A change applies from its date, so an earlier month keeps the hours it was computed with."""
 
     __tablename__ = "entry_logs_care_hours"
     __table_args__ = (

@@ -1,11 +1,5 @@
-"""Pages the service serves to browsers, as plain HTML, CSS and JavaScript files (no build step, nothing from a CDN).
-
-- /station/: the browser scan station for tablets, with the Textual kiosk's wording and queue rules as JSON, a web
-  app manifest and a service worker so the page opens offline.
-- /parent-barcode/{token}: a parent's phone barcode page (§6.1) behind a signed, revocable link; its service worker
-  keeps it working offline after the first visit.
-- /entry-logs/parents/{id}/barcode-link: staff read, revoke (DELETE) and reissue (POST) a parent's link.
-"""
+"""Pages the service serves to browsers as plain files (no build step, nothing from a CDN): the browser scan station and
+the parent's phone barcode page, each with a service worker so it opens offline."""
 
 import html
 from dataclasses import asdict

@@ -1,8 +1,5 @@
-"""The parent's personal barcode link (§3.1, §6.1): a signed token naming the parent and the link's version.
-
-The token is `<parent id>.<version>.<signature>`, the signature an HMAC of both under the service's secret key.
-Revoking or reissuing bumps the version, so every earlier link stops working; a revoked parent has no link at all.
-"""
+"""The parent's barcode link (§3.1, §6.1): `<parent id>.<version>.<HMAC of both>` under the service's secret key.
+Revoking or reissuing bumps the version, so every earlier link stops working."""
 
 import base64
 import hashlib
@@ -32,14 +29,13 @@ def _signature(parent_id: int, version: int) -> str:
 
 
 def link_token(parent: Parent) -> str | None:
-    """The parent's current token, or None while the link is revoked."""
+    """None while the link is revoked."""
     if parent.link_revoked:
         return None
     return f"{parent.id}.{parent.link_version}.{_signature(parent.id, parent.link_version)}"
 
 
 def link_url(parent: Parent) -> str | None:
-    """The public address of the parent's barcode page, which their phone opens."""
     token = link_token(parent)
     return None if token is None else api_page(PAGE_PATH + token)
 
@@ -55,7 +51,7 @@ def _claims(token: str) -> tuple[int, int] | None:
 
 
 def parent_for_token(db: Session, token: str) -> tuple[Parent, Nursery]:
-    """The parent a token names, with their nursery; 404 link_invalid when it is forged, outdated or revoked."""
+    """404 link_invalid when it is forged, outdated or revoked."""
     claims = _claims(token)
     row = None
     if claims is not None:
@@ -68,7 +64,6 @@ def parent_for_token(db: Session, token: str) -> tuple[Parent, Nursery]:
 
 
 def set_link(db: Session, *, parent: Parent, active: bool, actor: Actor, now: datetime) -> Parent:
-    """Revoke (active=False) or reissue (active=True) the link: either way every earlier link stops working."""
     before = {"link_version": parent.link_version, "link_revoked": parent.link_revoked}
     parent.link_version += 1
     parent.link_revoked = not active

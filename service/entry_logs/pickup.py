@@ -1,15 +1,11 @@
 """Pick-up safety: who may collect each child, the adults' photos, and the alerts of an exit by someone who may not.
 
-Who may collect a child: its linked guardians (entry_logs_guardian), less those restricted for it (a guardian who
-must not collect, by court order or the family's request), plus 「本日のみ」 people (a grandparent, a sitter) on their
-pass's one date. A 「本日のみ」 person is a Parent row of its own (`is_pass`, `relation`, `pass_date`), so their
-barcode, their phone page and the logs of their scans work as a parent's do; their children are their pickup rules'
-(kind one_day), never guardians. Every change to who may collect is audited.
+Who may collect: the child's guardians, less those restricted (a court order, the family's request), plus 「本日のみ」
+people on their pass's one date. A 「本日のみ」 person is a Parent row of its own, so their barcode, phone page and logs
+work as a parent's do. Every change is audited.
 
-At the door an exit is never refused: `refused_children` is the scan's one extra lookup, made only when the scanning
-adult has rules (`Parent.pickup_check`); the children among them who are expected today and may not go with this adult
-make the station's red warning and, when the scan wrote a log, a `PickupAlert` staff see on the dashboard at once.
-"""
+At the door an exit is never refused: `refused_children` is the scan's one extra lookup, made only for adults with
+rules; it makes the station's red warning and a `PickupAlert` staff see at once."""
 
 import hashlib
 from dataclasses import dataclass
@@ -45,7 +41,7 @@ ALERTS_SHOWN = 50
 
 
 def absent_on_day(child_id: QueryableAttribute[int]) -> ColumnElement[bool]:
-    """The join condition to the child's 欠席 on the day given as the parameter `day` (a scan's local day)."""
+    """`day`: a scan's local day."""
     return and_(
         Attendance.child_id == child_id,
         Attendance.attendance_date == bindparam("day", type_=Attendance.__table__.c.attendance_date.type),
@@ -54,7 +50,7 @@ def absent_on_day(child_id: QueryableAttribute[int]) -> ColumnElement[bool]:
 
 
 def warning(children: tuple[str, ...]) -> str | None:
-    """「結衣ちゃん、陽太ちゃんのお迎えは登録されていません — 職員が確認してください」, or None for nobody."""
+    """None for nobody."""
     if not children:
         return None
     return labels.PICKUP_WARNING.format(children="、".join(labels.CHILD_NAME.format(name=name) for name in children))
@@ -62,7 +58,7 @@ def warning(children: tuple[str, ...]) -> str | None:
 
 # At the door --------------------------------------------------------------------------------------------------------
 
-# The adult's rules with its pass date (a 「本日のみ」 person's day; None for a parent, or a pass revoked)
+# None for a parent, or a pass revoked
 _RULES = (
     select(Child.name.label("child_name"), PickupRule.kind, Parent.pass_date)
     .join(Child, Child.id == PickupRule.child_id)
@@ -82,7 +78,7 @@ _ALERT = insert(PickupAlert).values(
 
 @dataclass(frozen=True)
 class DoorExit:
-    """An exit scan of an adult with pickup rules: who, on which local day, and the log it wrote (None: a repeat)."""
+    """None: a repeat."""
 
     parent_id: int
     nursery_id: int
@@ -92,8 +88,7 @@ class DoorExit:
 
 
 def refused_children(db: Session, scan: DoorExit) -> tuple[str, ...]:
-    """The children expected that day whom this adult may not collect (restricted, or a pass of another day); when the
-    scan wrote its log, they are recorded as an alert for staff. One indexed lookup (and the alert's insert)."""
+    """Restricted, or a pass of another day. One indexed lookup (and the alert's insert)."""
     rows = db.execute(_RULES, {"parent_id": scan.parent_id, "day": scan.day})
     refused = tuple(row.child_name for row in rows if row.kind == RESTRICTED or row.pass_date != scan.day)
     if refused and scan.log_id is not None:
@@ -116,20 +111,19 @@ class Collector:
     parent_id: int
     name: str
     relation: str
-    kind: str  # guardian, restricted or one_day
+    kind: str
     pass_date: date | None
     note: str
     has_photo: bool
 
 
 def _refresh_check(db: Session, parent: Parent) -> None:
-    """Whether the adult's exit scans look up their pickup rules: while they have any."""
     db.flush()
     parent.pickup_check = bool(db.scalar(select(exists().where(PickupRule.parent_id == parent.id))))
 
 
 def collectors(db: Session, *, child: Child) -> list[Collector]:
-    """The child's guardians (restricted or not) and its 「本日のみ」 people, guardians first."""
+    """Guardians first."""
     rules = {rule.parent_id: rule for rule in db.scalars(select(PickupRule).where(PickupRule.child_id == child.id))}
     found = [
         Collector(
@@ -162,7 +156,7 @@ def _audit(db: Session, *, actor: Actor, action: str, target_type: str, target_i
 
 
 def restrict(db: Session, *, child: Child, parent: Parent, note: str, actor: Actor) -> None:
-    """A guardian (a parent of the child's nursery) who must not collect the child; their exit scans are warned."""
+    """Their exit scans are warned."""
     if parent.is_pass:
         raise ValidationFailed(labels.NOT_A_GUARDIAN, details={"field": "parentId", "rule": "guardian"})
     rule = db.get(PickupRule, (child.id, parent.id))
@@ -201,7 +195,7 @@ def _children_of_nursery(db: Session, nursery: Nursery, child_ids: list[int]) ->
     return sorted(found, key=lambda child: child.id)
 
 
-PASS_FIELDS = ("name", "name_kana", *fields.audited(Parent, "pass"))  # name, name_kana, relation, pass_date
+PASS_FIELDS = ("name", "name_kana", *fields.audited(Parent, "pass"))
 
 
 def create_pass(
@@ -216,7 +210,7 @@ def create_pass(
     now: datetime,
     name_kana: str = "",
 ) -> Parent:
-    """A 「本日のみ」 person who may collect these children on `day` (today or later) with their own barcode."""
+    """Today or later."""
     children = _children_of_nursery(db, nursery, child_ids)
     if day < local_today(now):
         raise ValidationFailed(labels.PASS_DATE_PAST, details={"field": "date", "rule": "today_or_later"})
@@ -243,7 +237,7 @@ def create_pass(
 
 
 def pass_of(db: Session, *, nursery: Nursery, parent_id: int) -> Parent:
-    """A 「本日のみ」 person of the nursery (another nursery's, or a parent, is a 404)."""
+    """Another nursery's, or a parent, is a 404."""
     person = db.get(Parent, parent_id)
     if person is None or person.nursery_id != nursery.id or not person.is_pass:
         raise NotFound(labels.PASS_NOT_FOUND, code="pass_not_found", details={"parentId": parent_id})
@@ -251,7 +245,7 @@ def pass_of(db: Session, *, nursery: Nursery, parent_id: int) -> Parent:
 
 
 def revoke_pass(db: Session, *, person: Parent, actor: Actor) -> None:
-    """The pass no longer lets its person collect anyone (their exit scans are warned; their logs stay)."""
+    """Their exit scans are warned; their logs stay."""
     if person.pass_date is None:
         return
     before = {"pass_date": person.pass_date.isoformat()}
@@ -262,7 +256,7 @@ def revoke_pass(db: Session, *, person: Parent, actor: Actor) -> None:
 
 
 def passes(db: Session, *, nursery: Nursery, since: date) -> list[tuple[Parent, list[str]]]:
-    """The nursery's passes valid on `since` or later, soonest first, each with its children's names."""
+    """Soonest first."""
     people = list(
         db.scalars(
             select(Parent)
@@ -292,8 +286,7 @@ def _reject(rule: str, message: str) -> ValidationFailed:
 
 
 def checked_photo(data: bytes) -> bytes:
-    """The photo as kept: bounded in bytes and in pixels from its header, then decoded whole in a child process
-    (service/pictures) into a JPEG whose longest side is APP_ENTRY_LOGS_PHOTO_PX."""
+    """Bounded in bytes and in pixels from its header, then decoded whole in a child process (service/pictures)."""
     settings = get_settings()
     if not data:
         raise _reject("image_empty", "ファイルが空です")
@@ -317,7 +310,7 @@ def checked_photo(data: bytes) -> bytes:
 
 
 def set_photo(db: Session, *, parent: Parent, data: bytes, actor: Actor, now: datetime) -> Parent:
-    """Keep the adult's photo (replacing one there); audited without the picture."""
+    """Audited without the picture."""
     image = checked_photo(data)
     photo = db.get(ParentPhoto, parent.id)
     before = {"photo": "set" if photo else None, "photo_version": parent.photo_version}
@@ -344,7 +337,7 @@ def remove_photo(db: Session, *, parent: Parent, actor: Actor) -> None:
 
 
 def photo_of(db: Session, *, scope: TenantScope, parent_id: int) -> bytes:
-    """The adult's photo within the scope (another nursery's adult, or one without a photo, is a 404)."""
+    """Another nursery's adult, or one without a photo, is a 404."""
     try:
         photo = get_scoped(db, ParentPhoto, parent_id, scope, ParentPhoto.nursery_id)
     except NotFound as exc:
@@ -356,7 +349,6 @@ def photo_of(db: Session, *, scope: TenantScope, parent_id: int) -> bytes:
 
 
 def open_alerts(db: Session, *, nursery: Nursery) -> list[tuple[PickupAlert, str]]:
-    """The nursery's alerts no one has acknowledged, newest first, each with the adult's name."""
     rows = db.execute(
         select(PickupAlert, Parent.name)
         .join(Parent, Parent.id == PickupAlert.parent_id)
@@ -375,7 +367,6 @@ def alert_of(db: Session, *, nursery: Nursery, alert_id: int) -> PickupAlert:
 
 
 def acknowledge(db: Session, *, alert: PickupAlert, actor: Actor, now: datetime) -> PickupAlert:
-    """Staff checked the hand-over: the alert leaves the list, with who and when."""
     if alert.acknowledged_at is not None:
         return alert
     alert.acknowledged_at, alert.acknowledged_by = now, actor.label[:100]

@@ -1,4 +1,4 @@
-"""Nurseries (with their entry-exit password), parents and children (the roster CSV import: roster_import.py)."""
+"""Nurseries (with their entry-exit password), parents and children."""
 
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -30,10 +30,10 @@ from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
 M = TypeVar("M", bound=Base)
-NURSERY_FIELDS = fields.audited(Nursery)  # code, name, closing_time
-PARENT_FIELDS = fields.audited(Parent)  # nursery_id, name, name_kana, phone
-CHILD_COLUMNS = fields.audited(Child)  # nursery_id, name, name_kana, class_name
-CHILD_FIELDS = (*CHILD_COLUMNS, "parent_ids")  # and the child's parents
+NURSERY_FIELDS = fields.audited(Nursery)
+PARENT_FIELDS = fields.audited(Parent)
+CHILD_COLUMNS = fields.audited(Child)
+CHILD_FIELDS = (*CHILD_COLUMNS, "parent_ids")
 
 
 def _audit(
@@ -55,7 +55,6 @@ def _in_scope(
     message: str,
     code: str,
 ) -> M:
-    """get_scoped with the domain's own wording for the 404."""
     try:
         return get_scoped(db, model, object_id, scope, column)
     except NotFound as exc:
@@ -67,9 +66,9 @@ def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nurser
 
 
 def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
-    """The nursery asked for (a scoped caller's own when none is named); another nursery's id is a 404."""
+    """A scoped caller's own when none is named."""
     if nursery_id is None:
-        if scope.value is None:  # unrestricted
+        if scope.value is None:
             raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
         nursery_id = int(scope.value)
     return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
@@ -98,8 +97,7 @@ def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery
 
 
 def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor: Actor) -> Nursery:
-    """Rename the nursery, set or clear its closing time (an explicit null clears it), choose its stations' 入/出
-    mode; audited."""
+    """An explicit null clears the closing time."""
     before = audit.snapshot(nursery, NURSERY_FIELDS)
     if data.name is not None:
         nursery.name = data.name
@@ -123,9 +121,7 @@ def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor:
 def set_entry_exit_password(
     db: Session, *, nursery: Nursery, password: str | None, actor: Actor, now: datetime
 ) -> None:
-    """Set (bcrypt, cost from settings: 12) or clear the password; clearing disables scanning.
-
-    Either ends older station tokens."""
+    """Cost from settings (12); clearing disables scanning. Either ends older station tokens."""
     before = {"entry_exit_password": "set" if nursery.entry_exit_password_hash else None}
     nursery.entry_exit_password_hash = hash_password(password) if password else None
     _close_station_sessions(db, nursery, now)
@@ -147,8 +143,7 @@ def set_entry_exit_password(
 
 
 def set_station_pin(db: Session, *, nursery: Nursery, pin: str | None, actor: Actor) -> None:
-    """Set (bcrypt) or clear the PIN that unlocks the stations' 「カードを忘れた方」 (forgotten_card.py); audited
-    without it."""
+    """Audited without it."""
     before = {"station_pin": "set" if nursery.station_pin_hash else None}
     nursery.station_pin_hash = hash_password(pin) if pin else None
     after = {"station_pin": ("changed" if before["station_pin"] else "set") if pin else None}
@@ -174,7 +169,7 @@ def _close_station_sessions(db: Session, nursery: Nursery, now: datetime) -> Non
 
 
 def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor, now: datetime) -> None:
-    """End every station token of the nursery (its password stays): the stations log in again."""
+    """The password stays."""
     before = nursery.station_generation
     nursery.station_generation = before + 1
     _close_station_sessions(db, nursery, now)
@@ -191,7 +186,6 @@ def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor, now: datet
 
 
 def signed_in_stations(db: Session, *, nursery: Nursery, now: datetime) -> list[StationSession]:
-    """The nursery's stations whose session is open and whose token may still be valid, latest sign-in first."""
     live_since = now - timedelta(hours=get_settings().entry_logs_token_hours) - STATION_SEEN_EVERY
     return list(
         db.scalars(
@@ -207,7 +201,6 @@ def signed_in_stations(db: Session, *, nursery: Nursery, now: datetime) -> list[
 
 
 def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: Actor, now: datetime) -> None:
-    """End one station's session (the others and the password stay): that station logs in again."""
     session = db.scalar(
         select(StationSession).where(StationSession.id == session_id, StationSession.nursery_id == nursery.id)
     )
@@ -219,7 +212,7 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
     forget_admissions(db, nursery.id)
     db.flush()
     signed_out = audit.diff({"signed_out_at": None}, {"signed_out_at": now.isoformat()})
-    station = {"nursery_id": nursery.id, "station_id": session.station_id}  # which station, for the reader
+    station = {"nursery_id": nursery.id, "station_id": session.station_id}
     audit.record(
         db,
         actor=actor,
@@ -232,7 +225,7 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
 
 
 def prune_station_sessions(db: Session, *, before: datetime) -> int:
-    """Forget sessions signed out, or last seen, before the cut-off (they can no longer renew a token)."""
+    """They can no longer renew a token."""
     ended = or_(StationSession.signed_out_at < before, StationSession.last_seen_at < before)
     return affected_rows(db.execute(delete(StationSession).where(ended)))
 
@@ -251,13 +244,12 @@ CHILD_ORDER = (Child.class_name, Child.id)
 def _named(
     q: str, name: InstrumentedAttribute[str], reading: InstrumentedAttribute[str], *others: InstrumentedAttribute[str]
 ) -> ColumnElement[bool]:
-    """The name or another column holds q, or the reading holds it as stored (katakana typed finds the hiragana)."""
+    """Katakana typed finds the stored hiragana."""
     return or_(contains(q, name, *others), contains(hiragana(q), reading))
 
 
 def parent_query(*, nursery: Nursery, q: str | None) -> Select:
-    """The nursery's parents (「本日のみ」 people are not) whose name, reading or phone contains q, listed by id
-    (`PARENT_ORDER`)."""
+    """「本日のみ」 people are not listed."""
     stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id, Parent.is_pass.is_(False))
     return stmt.where(_named(q, Parent.name, Parent.name_kana, Parent.phone)) if q else stmt
 
@@ -303,7 +295,7 @@ def update_parent(db: Session, *, parent: Parent, data: ParentUpdate, actor: Act
 
 
 def delete_parent(db: Session, *, parent: Parent, actor: Actor) -> None:
-    """Remove a parent who never scanned; logs are evidence and are never removed with their parent."""
+    """Logs are evidence and are never removed with their parent."""
     if db.scalar(select(exists().where(EntryLog.parent_id == parent.id))):
         raise Conflict(labels.PARENT_HAS_LOGS, code="parent_has_logs")
     before, parent_id = audit.snapshot(parent, PARENT_FIELDS), parent.id
@@ -337,7 +329,6 @@ def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> 
 
 
 def child_query(*, nursery: Nursery, class_name: str | None, q: str | None) -> Select:
-    """The nursery's children of a class whose name or reading contains q, listed by class (`CHILD_ORDER`)."""
     stmt: Select = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)

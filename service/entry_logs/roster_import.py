@@ -1,20 +1,12 @@
-"""The roster CSV import (保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス: one parent-child pair per row)
-as a job in short batches.
+"""The roster CSV import (保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス) as a job in short batches.
 
-The request checks the file (encoding, CSV format, header, at most MAX_ROWS rows) and stores it; the job imports
-BATCH rows per transaction, so another nursery's scans and logins wait for one batch at most. Parents match on name
-+ phone and children on name + class; what is missing is created (each audited), parent and child linked, and a row
-that breaks a rule is rejected with its reason. A reading (ふりがな) is no part of the match: a row's fills in or
-replaces the stored one (audited as the form's edit), so importing the roster again with readings adds them.
+The request checks the whole file; the job imports BATCH rows per transaction, so another nursery's scans and logins
+wait for one batch at most. Parents match on name + phone, children on name + class; a reading (ふりがな) is no part of
+the match: a row's fills in or replaces the stored one, so importing again with readings adds them.
 
-Each batch is one delivery of `entry_logs.import_roster` (the import, the row the batch starts at), queued by the
-transaction that commits the batch before it (`broker.queue_task`): its pending task stays until the batch's task
-has run, so should its send or its task be lost (the broker was down or flushed, the worker was killed mid-batch),
-the beat's pending-task sweep sends it again. A copy of a batch that already committed finds the import past its row
-and does nothing, so no batch is applied twice. The task runs a batch again after a transient database fault
-(`service.job_failures.retrying`: the connections were dropped, a deadlock); another fault marks the import failed
-with a Japanese message (`mark_failed`), the rows done so far kept.
-"""
+Each batch is one delivery of `entry_logs.import_roster`, queued by the transaction committing the batch before it
+(`broker.queue_task`), so a lost send or task is sent again by the pending-task sweep. A copy of a committed batch finds
+the import past its row and does nothing."""
 
 import dataclasses
 from collections.abc import Iterator
@@ -57,7 +49,7 @@ Key = tuple[str, str]
 
 
 def _column_map(header: list[str]) -> dict[str, int]:
-    """Where each roster column is; headers may be the Japanese labels or the field names."""
+    """Headers may be the Japanese labels or the field names."""
     positions = {name.strip(): i for i, name in enumerate(header)}
     found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
     missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
@@ -71,7 +63,7 @@ def _column_map(header: list[str]) -> dict[str, int]:
 
 
 def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
-    """The row's cleaned values, or ValueError naming the first column that breaks a rule."""
+    """ValueError names the first column that breaks a rule."""
     values = {}
     for key, pos in columns.items():
         raw = row[pos] if pos < len(row) else ""
@@ -83,7 +75,7 @@ def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
 
 
 def _rows(content: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header, and the rows after it with their record number (the header is 1), blank rows left out."""
+    """Record numbers count the header as 1; blank rows are left out."""
     reader = csv_rows(content)
     header = next(reader, [])
     rows = ((number, row) for number, row in enumerate(reader, start=2) if any(cell.strip() for cell in row))
@@ -93,7 +85,6 @@ def _rows(content: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 def create_import(
     db: Session, *, nursery: Nursery, filename: str, data: bytes, actor: Actor, now: datetime
 ) -> RosterImport:
-    """Check the whole file now (encoding, CSV format, header, row limit), store it and queue its first batch."""
     content = decode_csv(data)
     header, rows = _rows(content)
     _column_map(header)
@@ -129,7 +120,7 @@ def create_import(
 
 
 def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport:
-    """One of the nursery's imports; another nursery's id is a 404."""
+    """Another nursery's id is a 404."""
     scope = TenantScope(DOMAIN, "nursery", str(nursery.id))
     try:
         return get_scoped(db, RosterImport, import_id, scope, RosterImport.nursery_id)
@@ -140,12 +131,9 @@ def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport
 def import_batch(
     db: Session, *, import_id: int, start: int, now: datetime, size: int = BATCH, retry: bool = False
 ) -> None:
-    """Import the `size` rows from row `start` and queue the next batch, or finish; a copy for a batch done is a no-op.
-
-    The import's row is locked for the batch: a copy delivered at the same time waits, then finds the batch done.
-    A `retry` after a transient fault that finds its batch done is the batch whose COMMIT went through while its
-    connection dropped: the send that commit would have made never happened, so it sends the next batch now.
-    """
+    """The import's row is locked for the batch: a copy delivered at the same time waits, then finds the batch done. A
+    `retry` finding its batch done is one whose COMMIT went through while its connection dropped: the next batch was
+    never sent, so it is sent now."""
     job = db.scalar(select(RosterImport).where(RosterImport.id == import_id).with_for_update())
     if job is None or job.status in FINISHED:
         return
@@ -175,9 +163,6 @@ def import_batch(
 
 @dataclasses.dataclass(frozen=True)
 class Matched:
-    """The rows' parents (or children) by key: their ids, those inserted, the readings the rows give, and the stored
-    readings they changed (id: before, after)."""
-
     ids: dict[Key, int]
     created: dict[Key, int]
     readings: dict[Key, str]
@@ -185,8 +170,6 @@ class Matched:
 
 
 def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
-    """Create the rows' missing parents and children and change the readings they bring (each audited), and link
-    each pair not linked yet."""
     parent_keys = [(row["parent_name"], row["phone"]) for row in rows]
     child_keys = [(row["child_name"], row["class_name"]) for row in rows]
     parent_readings = _readings(parent_keys, [row["parent_name_kana"] for row in rows])
@@ -202,7 +185,7 @@ def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
 
 
 def _readings(keys: list[Key], readings: list[str]) -> dict[Key, str]:
-    """Each key's reading as the rows give it (the last row's with one)."""
+    """The last row's with one."""
     return {key: reading for key, reading in zip(keys, readings, strict=True) if reading}
 
 
@@ -213,8 +196,7 @@ def _find_or_create(
     wanted: list[Key],
     readings: dict[Key, str],
 ) -> Matched:
-    """The nursery's parents (or children) by key (name + phone, or name + class), the missing ones inserted in one
-    statement with their readings, the found ones' readings the rows change updated in another."""
+    """Missing ones inserted in one statement, changed readings updated in another."""
     model, unique = key[0].class_, list(dict.fromkeys(wanted))
     stmt = select(*key, model.id, model.name_kana).where(
         model.nursery_id == nursery_id, key[0].in_({name for name, _ in unique})
@@ -243,7 +225,6 @@ def _find_or_create(
 
 
 def _change_readings(db: Session, model: Any, readings: dict[int, tuple[str, str]]) -> dict[int, tuple[str, str]]:
-    """Store the readings the rows give (id: stored, given) where they differ; those changed (id: before, after)."""
     changed = {row_id: pair for row_id, pair in readings.items() if pair[0] != pair[1]}
     if changed:
         db.execute(update(model), [{"id": row_id, "name_kana": after} for row_id, (_, after) in changed.items()])
@@ -251,7 +232,6 @@ def _change_readings(db: Session, model: Any, readings: dict[int, tuple[str, str
 
 
 def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Link each (child, parent) pair not linked yet; returns the new links."""
     unique = list(dict.fromkeys(pairs))
     children = {child for child, _ in unique}
     stmt = select(Guardian.child_id, Guardian.parent_id).where(Guardian.child_id.in_(children))
@@ -265,13 +245,12 @@ def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _audit_changes(
     db: Session, job: RosterImport, parents: Matched, children: Matched, links: list[tuple[int, int]]
 ) -> None:
-    """The entries the forms write, as the person who uploaded the file: a create per new parent and child, an edit
-    per reading changed."""
+    """As the person who uploaded the file."""
     actor, nursery_id = Actor(**job.actor), job.nursery_id
     parents_of: dict[int, list[int]] = {}
     for child, parent in sorted(links, key=lambda link: link[1]):  # the form's snapshot lists them by id
         parents_of.setdefault(child, []).append(parent)
-    # target type, target id, before, after: a row without a before is created, one with a before updated
+    # A row without a before is created, one with a before updated
     entries: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = [
         (
             "parent",
@@ -319,7 +298,6 @@ def _audit_changes(
 
 
 def _finish(db: Session, job: RosterImport, now: datetime) -> None:
-    """Done: audit what the import added."""
     job.status, job.finished_at = "done", now
     counts = {"parents_created", "children_created", "links_created", "rejected_rows"}
     audit.record(
@@ -335,7 +313,7 @@ def _finish(db: Session, job: RosterImport, now: datetime) -> None:
 
 
 def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
-    """The job broke off (a bad row is rejected, not this): the page shows 失敗, why, and the rows done so far."""
+    """A bad row is rejected, not this; the rows done so far are kept."""
     job = db.get(RosterImport, import_id)
     if job is not None and job.status not in FINISHED:
         job.status, job.finished_at, job.error = "failed", now, error[:500]

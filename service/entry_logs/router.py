@@ -1,22 +1,13 @@
 """入退管理 API: the spec's appendix A paths for stations and staff, and /entry-logs/* for the admin pages.
 
 Scan (POST /entry-exit-logs) beyond appendix A:
-- `parentId` is the scanned text or a number; either way it must be 1-10 ASCII digits (else 422 invalid_parent_id).
-- `nurseryId` is optional; when sent it must be the station token's nursery (else 422 nursery_mismatch, nothing stored).
-- `clientScanId` (≤ 64 printable ASCII) makes a scan idempotent: sent again, the first result comes back (200,
-  duplicate=true) and nothing is written. `stationId` is stored with the log.
-- `scannedAt` (optional, with a time zone) is when the scan happened by the station's clock, `sentAt` the station's
-  clock when it sent the request: the log is recorded at the service's now less (sentAt - scannedAt), so a tablet
-  whose clock is off misfiles nothing; without `sentAt` a time ahead of now is taken as now. Only a scan older than
-  the retention period is refused (422 within_retention_period). The station's reading is kept beside the log
-  (`stationTime`) where it is off by more than a minute.
-- `parentId` text is read as a scanner sends it: NFKC (full-width digits) and without spaces, CR, LF or Tab around it.
+- `nurseryId` is optional; when sent it must be the station token's nursery (else 422 nursery_mismatch).
+- `clientScanId` makes a scan idempotent: sent again, the first result comes back (200, duplicate=true). The answer's
+  `clientScanId` is that of the log it returns, so a station tells its own replayed request from a double scan.
+- `scannedAt` and `sentAt`: see scans.scan_time; the station's reading is kept (`stationTime`) where it is off by more
+  than a minute.
 - The same parent and type within 10 seconds is a double scan: 200 with the earlier log and duplicate=true.
-- 201 when a log was written.
-- The answer's `clientScanId` is that of the log it returns: the request's own when this request (or an earlier try of
-  it) wrote the log, null when it had none; an earlier scan's (or null) for a double scan. A station compares it with
-  the id it sent to tell its own replayed request from a double scan.
-GET /entry-exit-logs and /entry-exit-logs/export take `sort`: -timestamp (newest first, the default) or timestamp.
+
 DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard does not read DELETE bodies);
 `physical=true` is for the 入退管理 管理者 role (and platform admins) only (SEC-006).
 """
@@ -137,7 +128,7 @@ from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
 
-door_router = APIRouter(tags=["entry_logs"])  # the stations' heartbeats and scans: matched early (service/routers.py)
+door_router = APIRouter(tags=["entry_logs"])  # matched early (service/routers.py)
 station_router = APIRouter(tags=["entry_logs"])
 
 

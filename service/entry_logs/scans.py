@@ -53,7 +53,7 @@ class ScannedParent:
     id: int
     name: str
     nursery_id: int
-    child_names: list[str]  # the children expected on the scan's day (欠席 left out)
+    child_names: list[str]  # 欠席 left out
     pickup_check: bool = False
     photo_version: int = 0
 
@@ -66,7 +66,7 @@ class ScannedLog:
     entry_type: str
     occurred_at: datetime
     client_scan_id: str | None
-    decided_by: str  # models.PRESENCE, TOGGLE or STAFF
+    decided_by: str
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,8 @@ class ScanResult:
 
 
 def parse_parent_id(raw: int | str) -> int:
-    """The scanned parent id: 1-10 ASCII digits, as text or as a non-negative number.
-
-    Text is read as a scanner sends it: NFKC-normalised (full-width digits typed with the IME on) and without the
-    spaces and CR, LF or Tab a scanner adds as its suffix.
-    """
+    """1-10 ASCII digits. Text is read as a scanner sends it: NFKC (full-width digits typed with the IME on), without
+    the spaces, CR, LF or Tab a scanner adds as its suffix."""
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
     if isinstance(text, str):
         text = unicodedata.normalize("NFKC", text).strip(SCANNER_SUFFIXES)
@@ -95,8 +92,6 @@ def parse_parent_id(raw: int | str) -> int:
 
 @dataclass(frozen=True)
 class ScanTime:
-    """When a scan is recorded, and the station's own reading of it where the two differ (its clock is off)."""
-
     at: datetime
     station_at: datetime | None
 
@@ -108,14 +103,9 @@ def _with_zone(moment: datetime, field: str) -> datetime:
 
 
 def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: datetime) -> ScanTime:
-    """When the scan happened, by the service's clock: now, less the time the station held it.
-
-    A station's clock can be off by minutes: with `sentAt` (its clock when it sent the scan) only the difference
-    between its two readings counts, so a scan is never refused or misfiled for the tablet's clock. Without it, a
-    scan time ahead of now is taken as now. A scan is a fact: a station that was offline over a weekend sends
-    Friday's scans on Monday, and they are kept (flagged as late in the list and the CSV); only one older than the
-    retention period is refused.
-    """
+    """With `sentAt` only the difference between the station's two readings counts, so a scan is never refused or
+    misfiled for the tablet's clock; without it, a time ahead of now is taken as now. A scan is a fact: one sent late (a
+    station offline over a weekend) is kept; only one older than the retention period is refused."""
     if scanned_at is None:
         return ScanTime(now, None)
     scanned_at = _with_zone(scanned_at, "scannedAt")
@@ -130,7 +120,7 @@ def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: dateti
 
 
 class LockedParent(NamedTuple):
-    """A row of the parent locked for a scan: one per child (none when the parent has none)."""
+    """One per child (none when the parent has none)."""
 
     parent_id: int
     parent_name: str
@@ -188,8 +178,8 @@ def _parent_parameters(claims: StationClaims, parent_id: int, day: date) -> dict
 
 
 def _admitted_parent(db: Session, claims: StationClaims, parent_id: int, rows: list[LockedParent]) -> ScannedParent:
-    """The station admitted, then the parent (with the children's names) its locked rows hold; when there are none
-    the nursery alone is read, to tell a station that is not let in (401) from an unknown parent (404)."""
+    """When there are none the nursery alone is read, to tell a station not let in (401) from an unknown parent
+    (404)."""
     if not rows:
         admitted_fingerprint(db, claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
@@ -207,8 +197,6 @@ def _admitted_parent(db: Session, claims: StationClaims, parent_id: int, rows: l
 
 
 class LogRow(NamedTuple):
-    """A log a scan repeats (`written` false) or the one written for it (true)."""
-
     id: int
     parent_id: int
     nursery_id: int
@@ -239,10 +227,9 @@ _LOG_COLUMNS = (
     EntryLog.client_scan_id,
     EntryLog.decided_by,
 )
-# The parent's state today before the scan: the type of their latest live log of the scan's local day (NULL: none,
-# so out). One backward step on the parent's covering index.
-# Short aliases and codes written into the SQL (not parameters) keep the write's statement under psycopg's query cache
-# limit (MAX_CACHED_STATEMENT_LENGTH, 4 KB): a longer one is parsed again on every scan (test_scans.py holds it).
+# The parent's state today before the scan (NULL: none, so out): one backward step on the parent's covering index. Short
+# aliases and codes inlined into the SQL keep the statement under psycopg's query cache limit (4 KB): a longer one is
+# parsed again on every scan (test_scans.py holds it).
 _EARLIER = aliased(EntryLog, name="e")
 _NURSERY = aliased(Nursery, name="n")
 _STATE_BEFORE = (
@@ -264,8 +251,7 @@ def _constant(text: str) -> ColumnElement[str]:
 
 
 _AUTO = _NURSERY.entry_mode == _constant(AUTO)
-# The log's 入/出 and why, from the nursery's row: 自動, the opposite of the state (inside: 出, else 入); 手動, the
-# station's button.
+# 自動: the opposite of the state; 手動: the station's button.
 _DECISION = (
     select(
         case(
@@ -294,7 +280,6 @@ _EARLIER_SCANS = select(*_LOG_COLUMNS).where(
         ),
     )
 )
-# The parent is the station's nursery's, and the station's session is open.
 _STATION_PARENT = scoped_by_parameter(
     select(Parent.id)
     .join(StationSession, open_session_join(Parent.nursery_id))
@@ -318,7 +303,6 @@ _NEW_LOG = (
     "client_scan_id",
     "station_scanned_at",
 )
-# The log written unless the scan repeats an earlier one, and counted in its hour.
 _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     found=_EARLIER_SCANS,
     order_by=EntryLog.occurred_at.desc(),
@@ -369,9 +353,8 @@ class NewScan:
 def _locked_and_written(
     db: Session, claims: StationClaims, scan: NewScan
 ) -> tuple[ScannedParent, list[ScannedLog], ScannedLog | None]:
-    """The parent locked and the station admitted by its rows; then, seeing what committed before the lock was
-    granted, the earlier logs this scan repeats, or none and the log written for it (and counted) while the station
-    is let in (on PostgreSQL checked again in the write's own snapshot, which may be newer than the lock's)."""
+    """Seeing what committed before the lock was granted; on PostgreSQL the station is checked again in the write's own
+    snapshot, which may be newer than the lock's."""
     day = local_today(scan.at)
     parent_parameters = _parent_parameters(claims, scan.parent_id, day)
     connection = db.connection()
@@ -385,14 +368,13 @@ def _locked_and_written(
             logs += [LogRow(**row._mapping) for row in result]
     if not logs:  # the station was let in when the parent was locked, no longer when the write looked
         admit_fingerprint(claims, "")
-    if logs[0].written:  # then nothing was earlier
+    if logs[0].written:
         return parent, [], logs[0].log()
     return parent, [row.log() for row in logs], None
 
 
 def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
-    """The log this scan repeats: the same client scan id, or the same parent within the double-scan window (of the
-    same type, unless the type was not the button's: 自動)."""
+    """The same client scan id, or the same parent within the double-scan window (of the same type, unless 自動)."""
     client_scan_id = scan.client_scan_id
     resent = next((log for log in earlier if client_scan_id and log.client_scan_id == client_scan_id), None)
     if resent is not None and (
@@ -403,7 +385,6 @@ def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
 
 
 def record_scan(db: Session, claims: StationClaims, scan: ScanIn, now: datetime) -> ScanResult:
-    """Write one entry/exit log, or return the earlier one when this scan repeats it; the station is checked first."""
     number = parse_parent_id(scan.parent_id)
     if scan.nursery_id is not None and scan.nursery_id != claims.nursery_id:
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})

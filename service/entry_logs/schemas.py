@@ -45,28 +45,26 @@ from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
-EntryMode = Literal["auto", "manual"]  # models.AUTO, MANUAL (labels.ENTRY_MODES)
-DecidedBy = Literal["presence", "toggle", "staff"]  # models.PRESENCE, TOGGLE, STAFF (labels.DECIDED_BY)
+EntryMode = Literal["auto", "manual"]
+DecidedBy = Literal["presence", "toggle", "staff"]
 AttendanceStatus = Literal["present", "absent"]
 AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
 
 
 def utc_seconds(moment: datetime) -> str:
-    """A moment as the station API writes it: UTC, whole seconds, "Z"."""
+    """UTC, whole seconds, "Z"."""
     return _utc_seconds_text(math.floor(moment.timestamp()))
 
 
 @lru_cache(maxsize=256)
 def _utc_seconds_text(epoch_seconds: int) -> str:
-    """Written once per second: the answers given within a second share it (formatting a moment costs more than the
-    rest of a heartbeat's answer)."""
+    """Formatted once per second: formatting costs more than the rest of a heartbeat's answer."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
 UtcSeconds = Annotated[datetime, PlainSerializer(utc_seconds, return_type=str)]
 
-# The form rules, also served to the dashboards by GET /entry-logs/vocabulary (EntryLogsVocabulary.rules).
-# The lengths and patterns are the columns' (models.py, service/fields.py).
+# Also served to the dashboards by GET /entry-logs/vocabulary; lengths and patterns are the columns'.
 NAME_MAX = length(Parent.name)
 PHONE_MAX = length(Parent.phone)
 CLASS_NAME_MAX = length(Child.class_name)
@@ -99,7 +97,7 @@ KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ
 
 
 def hiragana(text: str) -> str:
-    """A name's reading as stored and searched: NFKC (half-width kana), katakana as hiragana, blanks as one space."""
+    """NFKC (half-width kana), katakana as hiragana, blanks as one space."""
     return " ".join(unicodedata.normalize("NFKC", text).translate(KATAKANA_TO_HIRAGANA).split())
 
 
@@ -109,7 +107,7 @@ ChildKana = Annotated[NameKana, rules(Child.name_kana)]
 
 
 def _hour_minute(value: Any) -> Any:
-    """Only a wall-clock time as HH:MM text (18:30) or a time: no seconds, no zone, no number."""
+    """HH:MM: no seconds, no zone, no number."""
     if isinstance(value, clock_time) or (isinstance(value, str) and re.fullmatch(HOUR_MINUTE_PATTERN, value)):
         return value
     raise PydanticCustomError("hour_minute", BAD_HOUR_MINUTE)
@@ -556,7 +554,7 @@ class ChildRead(CamelModel):
 class RejectedRow(CamelModel):
     row: int
     reason: str
-    # the row's cells by column, in the file's order (kept as [column, cell] pairs: JSONB does not keep key order)
+    # Kept as [column, cell] pairs: JSONB does not keep key order
     values: Annotated[dict[str, str], BeforeValidator(dict)]
 
 

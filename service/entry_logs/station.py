@@ -43,13 +43,12 @@ from service.tenancy import TenantScope
 TOKEN_KIND = "station"
 CODE_KIND = "entry_exit_code"
 DOMAIN = "entry_logs"
-Admitted = str  # the fingerprint of the password and station generation a station's tokens are issued under
+Admitted = str
 STATION_SEEN_EVERY = timedelta(minutes=10)  # a heartbeat renews its session's last_seen_at at most this often
 
 
 class StationClaims(NamedTuple):
-    """What a station token says: its nursery, its session, and the fingerprint of the password it was issued
-    under (a tuple: made for every token a heartbeat renews)."""
+    """A tuple: made for every token a heartbeat renews."""
 
     nursery_id: int
     pwf: str
@@ -64,7 +63,7 @@ class StationClaims(NamedTuple):
 class StationLogin:
     nursery: Nursery
     token: IssuedToken
-    device_token: str  # kept by the station for its next login (lockout.py: a known station signs in past a lock)
+    device_token: str  # lockout.py: a known station signs in past a lock
 
 
 def station_scope(nursery_id: int) -> TenantScope:
@@ -72,8 +71,8 @@ def station_scope(nursery_id: int) -> TenantScope:
 
 
 def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
-    """Changes whenever the password is set again or cleared, or the stations are signed out (a new generation), so
-    older station tokens stop working."""
+    """Changes whenever the password is set again or cleared, or the stations are signed out, so older tokens stop
+    working."""
     seed = (password_hash or "") + (f":{generation}" if generation else "")
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
@@ -81,7 +80,7 @@ def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
 def fingerprint_in_sql(
     password_hash: SQLColumnExpression[str | None], generation: SQLColumnExpression[int]
 ) -> ColumnElement[str]:
-    """`password_fingerprint` computed by PostgreSQL (a test holds the two equal)."""
+    """A test holds the two equal."""
     suffix = case((generation != 0, literal(":") + cast(generation, String)), else_=literal(""))
     seed = func.coalesce(password_hash, "") + suffix
     return func.left(func.encode(func.sha256(func.convert_to(seed, "UTF8")), "hex"), 16)
@@ -95,7 +94,6 @@ def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) 
 def issue_station_token(
     db: Session, nursery: Nursery, *, now: datetime, station_id: str | None = None, client_address: str | None = None
 ) -> IssuedToken:
-    """Open a station session at the nursery and the 8-hour token that carries it."""
     session = StationSession(
         nursery_id=nursery.id,
         station_id=station_id or "",
@@ -112,7 +110,6 @@ def issue_station_token(
 def _audit_login(
     db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, now: datetime, **outcome: str | None
 ) -> None:
-    """A station's sign-in or failed one; `outcome`: why it failed and the lock it set, or its device."""
     changes = {"nursery_code": code} | {name: value for name, value in outcome.items() if value}
     audit.record(
         db,
@@ -143,10 +140,8 @@ def login(
     now: datetime,
     device_token: str | None = None,
 ) -> StationLogin:
-    """Check the entry-exit password under the lockout rules (lockout.attempt: 5 failures lock the code for 10 minutes
-    for unknown stations; a station holding the device token of an earlier login is a known one, held to its own
-    lock; nurseries of one operator often share one NAT address, and a station known there keeps signing in while
-    the address is throttled), open the station's session and issue its token."""
+    """Under lockout.attempt: a station holding the device token of an earlier login is held to its own lock only, so
+    nurseries of one operator sharing one NAT address keep signing in while the address is throttled."""
     code = nursery_code.strip().lower()
     nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
     failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
@@ -188,7 +183,7 @@ def login(
 
 
 def station_claims(authorization: str) -> StationClaims:
-    """The claims of the station token in an Authorization header's value (401 when missing, invalid or expired)."""
+    """401 when missing, invalid or expired."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
@@ -196,7 +191,6 @@ def station_claims(authorization: str) -> StationClaims:
 
 
 def _station_claims(claims: Mapping[str, Any]) -> StationClaims:
-    """A station token's checked claims, as the station routes use them."""
     session_id = claims.get("sid")
     if not str(claims["sub"]).isdigit():
         raise Unauthorized(INVALID_TOKEN, code="invalid_token")
@@ -207,7 +201,6 @@ def _station_claims(claims: Mapping[str, Any]) -> StationClaims:
 
 
 def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool]:
-    """The join condition to the token's station session, when it is the nursery's and not signed out."""
     return and_(
         StationSession.id == bindparam("session_id"),
         StationSession.nursery_id == nursery_id,
@@ -216,8 +209,7 @@ def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool
 
 
 class StationAdmission(Protocol):
-    """What admits a station: the nursery's password hash and station generation, and the token's session while it
-    is open (a row of the admission query, or of the parent locked for a scan)."""
+    """A row of the admission query, or of the parent locked for a scan."""
 
     @property
     def password_hash(self) -> str | None: ...
@@ -234,7 +226,7 @@ class AdmissionRow(NamedTuple):
     last_seen_at: datetime | None
 
 
-NO_ADMISSION = AdmissionRow(None, 0, None, None)  # no such nursery
+NO_ADMISSION = AdmissionRow(None, 0, None, None)
 _STATION_ADMISSION = (
     select(
         Nursery.entry_exit_password_hash.label("password_hash"),
@@ -253,44 +245,38 @@ def station_parameters(claims: StationClaims) -> dict[str, int]:
 
 
 def admission_row(db: Session, claims: StationClaims) -> AdmissionRow:
-    """The nursery's password hash and station generation with the token's open session (one query), or
-    NO_ADMISSION when the nursery is not there."""
     row = db.connection().execute(_STATION_ADMISSION, station_parameters(claims)).first()
     return AdmissionRow(**row._mapping) if row else NO_ADMISSION
 
 
 def admit(claims: StationClaims, row: StationAdmission) -> Admitted:
-    """The fingerprint of the nursery's password hash and station generation, as long as the token was issued under
-    both and its session is open (else 401 station_disabled: the password was changed or cleared, or the station was
-    signed out)."""
+    """Else 401 station_disabled: the password was changed or cleared, or the station was signed out."""
     password_hash, open_session = row.password_hash, row.session_id is not None
     fingerprint = password_fingerprint(password_hash, row.station_generation) if password_hash and open_session else ""
     return admit_fingerprint(claims, fingerprint)
 
 
 def admitted_in_sql() -> ColumnElement[bool]:
-    """`admit` as a PostgreSQL condition on the nursery joined to the open session (`open_session_join`): its
-    password set and fingerprinted as the token's (parameter `pwf`)."""
     fingerprint = fingerprint_in_sql(Nursery.entry_exit_password_hash, Nursery.station_generation)
     return and_(Nursery.entry_exit_password_hash != "", fingerprint == bindparam("pwf"))
 
 
 def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:
-    """The fingerprint when the token carries it (an empty one admits nobody); else 401 station_disabled."""
+    """An empty fingerprint admits nobody."""
     if not fingerprint or claims.pwf != fingerprint:
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
     return fingerprint
 
 
 def admitted_fingerprint(db: Session, claims: StationClaims) -> Admitted:
-    """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
+    """One query."""
     return admit(claims, admission_row(db, claims))
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """What a heartbeat read of its station: kept in the process's admission cache until the nursery's stations
-    change (a password set or cleared, a sign-out) or the session is due to be marked seen again."""
+    """Kept in the process's admission cache until the nursery's stations change or the session is due to be marked
+    seen."""
 
     nursery_id: int
     admitted: Admitted
@@ -301,12 +287,11 @@ ADMISSIONS: GroupedCache[Admission] = GroupedCache("daicho_station_admission")
 
 
 def forget_admissions(db: Session, nursery_id: int) -> None:
-    """The nursery's stations changed: no process answers a heartbeat from what it cached before."""
     ADMISSIONS.invalidate(db, str(nursery_id))
 
 
 def cached_heartbeat(claims: StationClaims, now: datetime) -> IssuedToken | None:
-    """The renewal answered from this process's admission cache without a query, when it holds the session."""
+    """Without a query, when this process's admission cache holds the session."""
     if not ADMISSIONS.usable():
         return None
     known = ADMISSIONS.get(claims.session_id)
@@ -316,7 +301,6 @@ def cached_heartbeat(claims: StationClaims, now: datetime) -> IssuedToken | None
 
 
 def heartbeat(db: Session, claims: StationClaims, now: datetime) -> IssuedToken:
-    """A fresh 8-hour token for a station that is still allowed in; its session is marked seen now and then."""
     epoch = ADMISSIONS.epoch
     row = admission_row(db, claims)
     admitted, last_seen_at = admit(claims, row), row.last_seen_at

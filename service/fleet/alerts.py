@@ -24,7 +24,7 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 SYSTEM_LABEL = "system"
 WORKER_ROLES = ("admin", "operator", "support")
-WORKFLOW_FIELDS = audited(Alert)  # status, assignee_id and the §4.2 steps' times (models.py)
+WORKFLOW_FIELDS = audited(Alert)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class NewAlert:
 
 
 def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> None:
-    """Insert alerts; one that is already open for the same terminal and type is left as it is."""
+    """One already open for the same terminal and type is left as it is."""
     rows = [
         {
             "terminal_id": a.terminal_id,
@@ -57,7 +57,7 @@ def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> No
 
 
 def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: datetime, by: str = SYSTEM_LABEL) -> int:
-    """Resolve the open alerts of these (terminal, type) pairs; incidents with no open alert left close too."""
+    """Incidents with no open alert left close too."""
     pairs = list(pairs)
     if not pairs:
         return 0
@@ -97,8 +97,8 @@ def resolve_all_for_terminal(db: Session, *, terminal_id: int, now: datetime, by
 
 
 def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
-    """§4.2 steps 2–6: the first four due from detection, 完了報告 from the resolution (or its deadline); an
-    incident's steps are its alerts' steps, worked once."""
+    """The first four due from detection, 完了報告 from the resolution; an incident's steps are worked once for its
+    alerts."""
     steps = []
     for step, label, minutes in labels.SLA_STEPS:
         due = alert.created_at + timedelta(minutes=minutes)
@@ -115,21 +115,20 @@ def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
 
 
 def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:
-    """Whether a step still owed is past due: steps 2–5 while open, 完了報告 once resolved."""
+    """Steps 2–5 while open, 完了報告 once resolved."""
     owed = steps if alert.status != RESOLVED else steps[-1:]
     return any(s.overdue and s.done_at is None for s in owed)
 
 
 def _report_needed(alert: Alert | Incident) -> bool:
-    """完了報告 is owed unless the system resolved the alert (the terminal recovered) before the customer was told; an
-    incident's always is: a customer's outage is reported with its cause even when its terminals came back alone."""
+    """Unless the system resolved the alert (the terminal recovered) before the customer was told; an incident's always
+    is: a customer's outage is reported with its cause even when its terminals came back alone."""
     if isinstance(alert, Incident):
         return True
     return alert.status != RESOLVED or alert.resolved_by != SYSTEM_LABEL or alert.customer_contacted_at is not None
 
 
 def open_overdue_condition(now: datetime):
-    """SQL for "an unresolved alert with one of §4.2 steps 2–5 past due and not done": the open work behind time."""
     late = [
         and_(getattr(Alert, f"{step}_at").is_(None), Alert.created_at < now - timedelta(minutes=minutes))
         for step, _, minutes in labels.SLA_STEPS
@@ -138,7 +137,6 @@ def open_overdue_condition(now: datetime):
 
 
 def overdue_condition(now: datetime):
-    """SQL for "some §4.2 step is past due and not done": steps 2–5 of an open alert, 完了報告 of a resolved one."""
     report_late = and_(
         Alert.status == RESOLVED,
         Alert.reported_at.is_(None),
@@ -152,7 +150,6 @@ def overdue_condition(now: datetime):
 
 
 def with_places(*columns) -> Select:
-    """Select columns of alerts joined to their terminal (serial, store) and customer (company name)."""
     return (
         select(*columns)
         .select_from(Alert)
@@ -173,8 +170,7 @@ PLACE_COLUMNS = (
 
 
 def _offline_now():
-    """SQL: the terminals an outage alert speaks for that are offline now: its own terminal (an offline alert), every
-    terminal of its store (a store alert); 0 for any other kind."""
+    """Its own terminal for an offline alert, every terminal of its store for a store alert; 0 for any other kind."""
     member = aliased(Terminal)
     store_down = (
         select(func.count(member.id))
@@ -197,8 +193,6 @@ def _alert_rows(scope: TenantScope) -> Select:
 
 
 def work_read(record: Alert | Incident, details: dict, now: datetime) -> dict:
-    """The read model's fields of an alert or incident row: its columns, its joined details, its SLA steps, and the
-    warning while its terminals are still offline."""
     steps = sla_steps(record, now)
     return (
         columns_of(record)
@@ -212,7 +206,6 @@ def work_read(record: Alert | Incident, details: dict, now: datetime) -> dict:
 
 
 def to_read(row, now: datetime) -> AlertRead:
-    """(alert, its place and customer contact, assignee name, terminals offline) → the read model."""
     details = {key: value for key, value in row._asdict().items() if key != "Alert"}
     return AlertRead.model_validate(work_read(row.Alert, details, now))
 
@@ -246,7 +239,6 @@ def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
 
 
 def alert_query(scope: TenantScope, flt: AlertFilter, now: datetime) -> Select:
-    """The alerts of the list with their place and assignee (rows for `to_read`), newest first by `LIST_ORDER`."""
     return _filtered(_alert_rows(scope), flt, now)
 
 
@@ -254,7 +246,6 @@ LIST_ORDER = (Alert.created_at.desc(), Alert.id.desc())
 
 
 def count_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, now: datetime) -> int:
-    """The list's total: the alerts in scope its filters select."""
     base = _filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now)
     return db.scalar(select(func.count()).select_from(base.subquery())) or 0
 
@@ -295,8 +286,7 @@ def audited_work(
     after_fix: bool = False,
     said: dict[str, str] | None = None,
 ) -> None:
-    """Apply a workflow change to an alert or an incident and audit it, with what the person wrote (`said`, e.g. what
-    the customer was told); only 完了報告 (after_fix) comes after the resolution."""
+    """Only 完了報告 (after_fix) comes after the resolution."""
     if record.status == RESOLVED and not after_fix:
         raise Conflict(f"解決済みの{WORK_NOUNS[kind]}は変更できません", code=f"{kind}_resolved")
     if record.status != RESOLVED and after_fix:
@@ -310,7 +300,7 @@ def audited_work(
 
 
 def step_done(record: Alert | Incident, step: str, actor: Actor, now: datetime) -> None:
-    """A §4.2 step's time and who, the first time it is recorded."""
+    """The first time it is recorded."""
     if getattr(record, f"{step}_at") is None:
         setattr(record, f"{step}_at", now)
         setattr(record, f"{step}_by", actor.label)
@@ -322,8 +312,7 @@ def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime
 
 
 def taken_by(db: Session, record: Alert | Incident, actor: Actor) -> int | None:
-    """Who becomes the 担当者 of a record nobody works yet when they press 初動確認: the person pressing it, when they
-    may be assigned it (a platform admin without a fleet grant may not); else it keeps the one it has."""
+    """The person pressing 初動確認 when they may be assigned it (a platform admin without a fleet grant may not)."""
     if record.assignee_id is not None or actor.type != "user" or actor.id is None:
         return record.assignee_id
     person = int(actor.id)
@@ -331,7 +320,7 @@ def taken_by(db: Session, record: Alert | Incident, actor: Actor) -> int | None:
 
 
 def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
-    """初動確認: someone looked at it, and works it unless someone else already does."""
+    """Works it unless someone else already does."""
     assignee_id = taken_by(db, alert, actor)
 
     def change() -> None:
@@ -343,7 +332,7 @@ def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Al
 
 
 def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: datetime) -> Alert:
-    """Record a §4.2 step (diagnosed, customer_contacted) as done; it also acknowledges the alert."""
+    """It also acknowledges the alert."""
 
     def change() -> None:
         step_done(alert, step, actor, now)
@@ -354,7 +343,7 @@ def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: dateti
 
 
 def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
-    """完了報告 (§4.2 step 6): support told the customer the fix is done; recorded once, after the resolution."""
+    """§4.2 step 6, recorded once, after the resolution."""
 
     def change() -> None:
         step_done(alert, "reported", actor, now)
@@ -363,8 +352,7 @@ def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
 
 
 def assignees(db: Session, *, alert: Alert | Incident) -> list[tuple[int, str]]:
-    """People the alert can be handed to: active fleet admins, operators and support staff who can see its customer
-    (those of every customer and those limited to this one; never viewers, never another customer's people)."""
+    """Those of every customer and those limited to this one; never viewers."""
     stmt = (
         select(User.id, User.name)
         .join(Grant, Grant.user_id == User.id)

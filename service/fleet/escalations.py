@@ -55,8 +55,6 @@ class Due:
 
 @dataclass(frozen=True)
 class Person:
-    """A fleet worker with an e-mail address: who may be told."""
-
     id: int
     name: str
     email: str
@@ -68,7 +66,6 @@ class Person:
 
 
 def _held_work(kind: str, held: ColumnElement[bool]) -> ColumnElement[bool]:
-    """An alert whose terminal is held, or an incident whose terminals all are."""
     if kind == "alert":
         return select(Terminal.id).where(Terminal.id == Alert.terminal_id, held).exists()
     at_work = select(Alert.id).join(Terminal, Terminal.id == Alert.terminal_id).where(Alert.incident_id == Incident.id)
@@ -76,8 +73,7 @@ def _held_work(kind: str, held: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def _late(kind: str, step: str, minutes: int, now: datetime, held: ColumnElement[bool]) -> Select:
-    """The open alerts (outside an incident) or incidents whose step is past due, undone, not yet escalated and not
-    held; with whether the record was escalated before (for another step)."""
+    """Not yet escalated and not held; with whether the record was escalated before (for another step)."""
     model = KINDS[kind]
     escalations = select(Escalation.id).where(getattr(Escalation, f"{kind}_id") == model.id)
     stmt = select(
@@ -98,8 +94,8 @@ def _late(kind: str, step: str, minutes: int, now: datetime, held: ColumnElement
 
 
 def due_escalations(db: Session, *, now: datetime, limit: int | None = BATCH, hold: bool = True) -> list[Due]:
-    """Every (alert or incident, step) owed an escalation, in one query, each record's steps in §4.2 order; with
-    `hold`, none whose store is closed or in a maintenance window now."""
+    """One query, each record's steps in §4.2 order; with `hold`, none whose store is closed or in a maintenance
+    window."""
     held = schedules.held_condition(db, now=now) if hold else false()
     late = [_late(kind, step, minutes, now, held) for kind in KINDS for step, _, minutes in labels.SLA_STEPS]
     found = union_all(*late).subquery()
@@ -112,7 +108,6 @@ def due_escalations(db: Session, *, now: datetime, limit: int | None = BATCH, ho
 
 
 def people(db: Session) -> list[Person]:
-    """The fleet's active workers with an e-mail address, their role and the customer each is limited to (if any)."""
     rows = db.execute(
         select(User.id, User.name, User.email, Grant.role, Grant.scope)
         .join(Grant, Grant.user_id == User.id)
@@ -124,8 +119,6 @@ def people(db: Session) -> list[Person]:
 
 @dataclass(frozen=True)
 class Subject:
-    """What the messages say about the alert or incident."""
-
     title: str
     company: str
     place: str
@@ -136,7 +129,7 @@ class Subject:
 
 
 def _subjects(db: Session, due: list[Due]) -> dict[tuple[str, int], Subject]:
-    """The alerts and incidents named in `due`, one query each."""
+    """One query each."""
     ids = {kind: {d.id for d in due if d.kind == kind} for kind in KINDS}
     found: dict[tuple[str, int], Subject] = {}
     alerts = with_places(
@@ -163,8 +156,8 @@ def _subject(kind: str, record: Alert | Incident, company: str, place: str, assi
 
 
 def told(due: Due, subject: Subject, everyone: list[Person]) -> list[Person]:
-    """The ladder: the first escalation of a record to its assignee, or the step's team when it has none; any later
-    one (or a first with nobody on that rung) to the lead. Only people who can see the customer."""
+    """The ladder: a record's first escalation to its assignee, or the step's team when it has none; any later one to
+    the lead. Only people who can see the customer."""
     seeing = [p for p in everyone if p.sees(due.customer_id)]
     if due.first:
         assignee = [p for p in seeing if p.id == subject.assignee_id]
@@ -197,7 +190,6 @@ class Escalated:
         }
 
     def row(self) -> tuple[content.Inline, ...]:
-        """Its row in a digest's table (labels.ESCALATION_COLUMNS)."""
         words = self.words()
         due = labels.ESCALATION_DUE.format(**words)
         record = content.Link(url=self.subject.url, label=words["subject"])
@@ -205,7 +197,7 @@ class Escalated:
 
 
 def _claim(db: Session, due: Due, now: datetime) -> int | None:
-    """The escalation's row, or None when another run wrote it first."""
+    """None when another run wrote it first."""
     return db.scalar(
         insert(db, Escalation)
         .values({f"{due.kind}_id": due.id, "customer_id": due.customer_id, "step": due.step, "created_at": now})
@@ -215,7 +207,7 @@ def _claim(db: Session, due: Due, now: datetime) -> int | None:
 
 
 def _escalate(db: Session, due: Due, subject: Subject, people_told: list[Person], now: datetime) -> Escalated | None:
-    """Record one escalation (its row and its audit entry), or None when another run did."""
+    """None when another run did."""
     escalation_id = _claim(db, due, now)
     if escalation_id is None:
         return None
@@ -226,7 +218,6 @@ def _escalate(db: Session, due: Due, subject: Subject, people_told: list[Person]
 
 
 def _digest(items: list[Escalated]) -> content.Document:
-    """One person's digest: a table per customer, each row a record's step past due with its page's link."""
     blocks: list[content.Block] = [content.Paragraph(parts=(labels.ESCALATION_INTRO,))]
     ordered = sorted(items, key=lambda e: (e.subject.company, e.due.kind != "incident", e.due.id))
     for company, group in groupby(ordered, key=lambda e: e.subject.company):
@@ -236,14 +227,12 @@ def _digest(items: list[Escalated]) -> content.Document:
 
 
 def _slack_post(sent: list[Escalated]) -> content.Document:
-    """The run's Slack post: a line per escalation, naming whom it told, its record's page a link."""
     head = labels.ESCALATION_SLACK.format(count=len(sent))
     lines = [content.fill(labels.ESCALATION_SLACK_LINE, **item.words()) for item in sent]
     return (content.Paragraph(parts=content.lines((head,), *lines)),)
 
 
 def _send(db: Session, sent: list[Escalated]) -> None:
-    """One e-mail per person told (all their lines of this run) and one Slack post naming whom each line told."""
     first = sent[0].id  # names the run: its escalations are this run's alone
     by_person: dict[str, list[Escalated]] = defaultdict(list)
     for item in sent:
@@ -274,13 +263,11 @@ def _send(db: Session, sent: list[Escalated]) -> None:
 
 
 def escalate_due(db: Session, *, now: datetime) -> int:
-    """Escalate every step owed one (up to a batch); returns how many were escalated."""
     return escalate(db, due_escalations(db, now=now), now=now)
 
 
 def escalate(db: Session, due: list[Due], *, now: datetime) -> int:
-    """Tell whom the ladder names of each step in `due`, one digest each; a step another run escalated first is
-    skipped. Returns how many were escalated."""
+    """A step another run escalated first is skipped."""
     if not due:
         return 0
     subjects = _subjects(db, due)
@@ -297,8 +284,7 @@ def escalate(db: Session, due: list[Due], *, now: datetime) -> int:
 
 
 def record_as_escalated(db: Session, *, at: datetime) -> None:
-    """Count every step owed an escalation at `at` as escalated then (history loaded from elsewhere, like the demo's
-    past): only what goes past due later is sent."""
+    """History loaded from elsewhere: only what goes past due later is sent."""
     rows = [
         {"alert_id": None, "incident_id": None, f"{d.kind}_id": d.id, "customer_id": d.customer_id, "step": d.step}
         | {"recipient_count": 0, "created_at": at}

@@ -27,9 +27,8 @@ ACTIVE = ("pending", "in_progress", "installed")
 FAILED = ("failed", "timed_out")
 FINISHED = ("completed", "cancelled")  # a rollout in either is over
 FINAL_STATES = {"succeeded": "done", "failed": "failed"}
-RELEASE_FIELDS = fields.audited(FirmwareRelease)  # version, sha256, size, filename, notes
-# A new rollout's entry: its release (by version), its terminals, and the settings chosen for it (models.py); its
-# status and pause reason are its actions' entries.
+RELEASE_FIELDS = fields.audited(FirmwareRelease)
+# A new rollout's entry: its release, its terminals, and its settings; its status and pause reason are its actions'.
 SETTINGS = tuple(name for name in fields.audited(Rollout) if name not in ("release_id", "status", "paused_reason"))
 FinishedTasks: TypeAlias = Sequence[Row[int, int, int | None]]  # (id, terminal_id, command_id) of finished tasks
 
@@ -41,7 +40,6 @@ def firmware_path(release: FirmwareRelease) -> Path:
 def create_release(
     db: Session, *, version: str, sha256: str, notes: str, filename: str, data: bytes, actor: Actor, now: datetime
 ) -> FirmwareRelease:
-    """Store a firmware file after checking it against the sha256 the uploader declared."""
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.strip().lower():
         raise ValidationFailed(
@@ -87,7 +85,7 @@ def get_release(db: Session, release_id: int) -> FirmwareRelease:
 
 
 def _wave_sizes(total: int, waves: list[float]) -> list[int]:
-    """Cumulative percentages → terminals per wave; every wave gets at least one while terminals remain."""
+    """Every wave gets at least one terminal while terminals remain."""
     sizes, done = [], 0
     for pct in waves:
         upto = min(total, max(math.ceil(total * pct / 100), done + 1))
@@ -111,7 +109,6 @@ def _target_ids(db: Session, data: RolloutCreate, scope: TenantScope, version: s
 
 
 def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, actor: Actor, now: datetime) -> Rollout:
-    """Split the target terminals into waves and start the first one."""
     settings = get_settings()
     try:
         release = get_release(db, data.release_id)
@@ -162,7 +159,6 @@ def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, acto
 
 
 def _start_wave(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
-    """Give every queued task of the current wave a firmware_update command and a deadline."""
     tasks = db.scalars(
         select(UpdateTask).where(
             UpdateTask.rollout_id == rollout.id, UpdateTask.wave == rollout.current_wave, UpdateTask.status == "queued"
@@ -194,7 +190,7 @@ def _start_wave(db: Session, rollout: Rollout, release: FirmwareRelease, now: da
 
 
 def _withhold_undelivered(db: Session, rollout: Rollout, now: datetime, task_status: str) -> None:
-    """Take back commands not yet delivered; their tasks go back to the queue (pause) or are cancelled."""
+    """Their tasks go back to the queue (pause) or are cancelled."""
     undelivered = select(Command.id).where(Command.status == "pending")
     db.execute(
         update(UpdateTask)
@@ -246,7 +242,7 @@ def pause(db: Session, *, rollout: Rollout, actor: Actor, now: datetime, reason:
 
 
 def resume(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rollout:
-    """Continue; the failures seen so far in this wave are accepted by whoever resumed."""
+    """The failures seen so far in this wave are accepted by whoever resumed."""
     if rollout.status != "paused":
         raise Conflict("一時停止中のロールアウトのみ再開できます", code="rollout_not_paused")
     rollout.accepted_failures = _wave_counts(db, rollout).get("failed", 0)
@@ -274,7 +270,6 @@ def _wave_counts(db: Session, rollout: Rollout, wave: int | None = None) -> dict
 
 
 def _back_on(release: FirmwareRelease, reported_status: str):
-    """The task's terminal heartbeated since its update started, on the new version, reporting this status."""
     return (
         select(Terminal.id)
         .where(
@@ -289,7 +284,6 @@ def _back_on(release: FirmwareRelease, reported_status: str):
 
 
 def _finish_tasks(db: Session, rollout: Rollout, judged, values: dict, now: datetime) -> FinishedTasks:
-    """Finish the rollout's active tasks whose terminal meets `judged`; (id, terminal_id, command_id) of each."""
     return db.execute(
         update(UpdateTask)
         .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), judged)
@@ -300,11 +294,8 @@ def _finish_tasks(db: Session, rollout: Rollout, judged, values: dict, now: date
 
 
 def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
-    """Judge each updated terminal by what it reports: back online on the new version succeeds, an error fails.
-
-    The cpu and memory in a heartbeat are the store PC's, not the terminal's: a busy PC is noted on the task, never
-    taken for a failed update.
-    """
+    """Back online on the new version succeeds, an error fails. The cpu and memory in a heartbeat are the store PC's: a
+    busy PC is noted on the task, never taken for a failed update."""
     done = _finish_tasks(db, rollout, _back_on(release, "online"), {"status": "succeeded", "progress": 100}, now)
     if done:
         _finish_commands(db, [d.command_id for d in done], "done", now)
@@ -319,13 +310,12 @@ def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now
 
 
 def _error_details(db: Session, terminal_ids: list[int]) -> dict[int, str]:
-    """Why each terminal's update failed: the error it reported on the new version."""
     rows = db.execute(select(Terminal.id, Terminal.error_message).where(Terminal.id.in_(terminal_ids)))
     return {t: labels.TERMINAL_ERROR_DETAIL.format(detail=message or "-") for t, message in rows}
 
 
 def busy_pc_note(*, cpu: float, memory: float) -> str:
-    """「店舗PCの負荷が高い状態です（CPU 97.7%）」 when the store PC's cpu or memory is at the threshold, else ""."""
+    """「店舗PCの負荷が高い状態です（CPU 97.7%）」, else ""."""
     limit = get_settings().fleet_high_usage_percent
     figures = [
         labels.PC_LOAD_FIGURES[kind].format(value=value)
@@ -336,7 +326,6 @@ def busy_pc_note(*, cpu: float, memory: float) -> str:
 
 
 def _note_busy_pcs(db: Session, finished: FinishedTasks) -> None:
-    """Note on each task whose terminal's store PC is under load what that load is."""
     task_of = {f.terminal_id: f.id for f in finished}
     loads = db.execute(
         select(Terminal.id, Terminal.cpu_usage, Terminal.memory_usage).where(Terminal.id.in_(list(task_of)))
@@ -378,7 +367,7 @@ def _finish_commands(db: Session, command_ids: list[int | None], status: str, no
 
 
 def _update_failed_alerts(db: Session, details: dict[int, str], version: str, now: datetime) -> None:
-    """An update_failed alert for each terminal (not in maintenance), with why its update failed."""
+    """Not for a terminal in maintenance."""
     customers = dict(
         db.execute(
             select(Terminal.id, Terminal.customer_id).where(
@@ -398,7 +387,6 @@ def _update_failed_alerts(db: Session, details: dict[int, str], version: str, no
 
 
 def advance(db: Session, *, rollout: Rollout, now: datetime) -> Rollout:
-    """Verify, time out, then pause on too many failures, start the next wave, or complete."""
     if rollout.status != "running":
         return rollout
     release = get_release(db, rollout.release_id)
@@ -429,7 +417,6 @@ def advance_all(db: Session, *, now: datetime) -> int:
 
 
 def report_progress(db: Session, *, terminal_id: int, command_id: int, body: ProgressIn, now: datetime) -> Command:
-    """An agent's progress on one of its commands; for a firmware update it moves the update task along."""
     command = db.get(Command, command_id)
     if command is None or command.terminal_id != terminal_id:
         raise NotFound("指定されたコマンドは見つかりません", details={"resource": "fleet_command", "id": command_id})
@@ -457,7 +444,7 @@ def _move_task(db: Session, task: UpdateTask, command: Command, body: ProgressIn
 
 
 def firmware_for_terminal(db: Session, *, terminal_id: int, release_id: int) -> FirmwareRelease:
-    """The release file, only for a terminal with an update to it under way."""
+    """Only for a terminal with an update to it under way."""
     pending = db.scalar(
         select(UpdateTask.id)
         .join(Rollout, Rollout.id == UpdateTask.rollout_id)

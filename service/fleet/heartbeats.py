@@ -1,11 +1,8 @@
 """The heartbeat hot path: alert rules for one beat, and a group commit writing many beats per transaction.
 
-A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost.
-Beats that arrive while a batch is written go together in the next (service/group_commit.py), one transaction of the
-ORM session on a thread: the batch's terminals locked and read in one statement, their new states and samples written
-in one more (`dialect.UpdateThenInsert`; on PostgreSQL over two JSON documents, no per-row parameter work in Python),
-then what only some beats bring (events, alert changes, commands, the ingest mark).
-"""
+A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost. A
+batch's terminals are locked and read in one statement and their states and samples written in one more
+(`dialect.UpdateThenInsert`), then what only some beats bring."""
 
 import asyncio
 import logging
@@ -34,8 +31,6 @@ CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
 
 @dataclass
 class TerminalState:
-    """What the rules need to know about a terminal before a beat."""
-
     terminal_id: int
     customer_id: int
     status: str
@@ -55,7 +50,7 @@ class Verdict:
 
 
 def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
-    """Apply the alert rules to one beat: error status, cpu/memory at the threshold on N consecutive beats, recovery."""
+    """Error status, cpu/memory at the threshold on N consecutive beats, recovery."""
     settings = get_settings()
     threshold, needed = settings.fleet_high_usage_percent, settings.fleet_high_usage_consecutive
     cpu_streak = _streak(state.high_cpu_streak, beat.cpu >= threshold, "high_cpu" in state.open_types)
@@ -82,7 +77,7 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
 
 
 def _streak(previous: int, high: bool, alert_open: bool) -> int:
-    """Beats in a row at the threshold (positive), or below it while its alert is open (negative)."""
+    """Positive at the threshold, negative below it while its alert is open."""
     if high:
         return max(previous, 0) + 1
     return min(previous, 0) - 1 if alert_open else 0
@@ -90,7 +85,7 @@ def _streak(previous: int, high: bool, alert_open: bool) -> int:
 
 @dataclass
 class AlertChanges:
-    """A batch's alert changes in order: an alert opened and cleared again within the batch is never written."""
+    """An alert opened and cleared again within the batch is never written."""
 
     opening: dict[tuple[int, str], NewAlert] = field(default_factory=dict)
     resolving: set[tuple[int, str]] = field(default_factory=set)
@@ -111,8 +106,6 @@ class Beat:
 
 @dataclass
 class Snapshot:
-    """What one query tells about a batch: the terminals (by token hash), who has commands waiting, the last ingest."""
-
     states: dict[str, TerminalState]
     with_commands: set[int]
     with_alerts: list[int]
@@ -135,7 +128,7 @@ class Snapshot:
 
 @cache
 def _snapshot_select(dialect: Dialect) -> Select:
-    """The batch's terminals by token hash, locked in id order, with what the rules need to know."""
+    """Locked in id order."""
     has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
     has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
     last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
@@ -159,7 +152,7 @@ def _snapshot_select(dialect: Dialect) -> Select:
 
 
 def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
-    """Authenticate, lock and read the batch; open alert types are fetched only for terminals that have some."""
+    """Open alert types are fetched only for terminals that have some."""
     rows = db.connection().execute(_snapshot_select(current()), {"token_hashes": token_hashes}).all()
     snapshot = Snapshot.of(rows)
     if snapshot.with_alerts:
@@ -174,7 +167,6 @@ def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
 
 
 def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
-    """Hand out the commands waiting for these terminals and mark them sent."""
     rows = db.execute(
         update(Command)
         .where(Command.terminal_id.in_(terminal_ids), Command.status == "pending")
@@ -190,15 +182,12 @@ def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> di
 
 @dataclass
 class BatchPlan:
-    """What the rules decided a batch writes: terminal states, samples, events and alert changes."""
-
     states: list[dict]
     samples: list[dict]
     events: list[dict]
     changes: AlertChanges
 
     def is_plain(self, snapshot: Snapshot, now: datetime) -> bool:
-        """Nothing to write but states and samples: no events, alerts, commands, nor a due ingest mark."""
         return not (
             self.events
             or self.changes.opening
@@ -210,7 +199,7 @@ class BatchPlan:
 
 
 def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> BatchPlan:
-    """Apply the rules to each beat in order, as if they had arrived one by one."""
+    """As if the beats had arrived one by one."""
     settings = get_settings()
     states = snapshot.states
     updates: dict[int, dict] = {}
@@ -258,7 +247,6 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
     return BatchPlan(list(updates.values()), samples, events, changes)
 
 
-# A beat's new terminal state (rows of `id` and these) and its metric sample, written for a whole batch at once.
 _STORE = UpdateThenInsert(
     updated=Terminal.__table__,
     update_columns=(
@@ -290,7 +278,6 @@ def _store(db: Session, states: list[dict], samples: list[dict], now: datetime) 
 
 
 def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
-    """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
     snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     plan = plan_batch(snapshot, beats, now=now)
     _store(db, plan.states, plan.samples, now)
@@ -316,7 +303,7 @@ def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -
 
 
 def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """The batch in one transaction of the ORM session; a deadlock or a dropped connection is retried once."""
+    """A deadlock or a dropped connection is retried once."""
     for attempt in (1, 2):
         try:
             with session_scope() as db:
@@ -329,7 +316,6 @@ def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
 
 
 async def write(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """The batch written on a thread, the event loop free meanwhile."""
     return await asyncio.to_thread(write_in_session, beats)
 
 
@@ -337,5 +323,4 @@ group_commit = GroupCommit(write, get_settings().fleet_batch_max)
 
 
 async def record(beat: Beat) -> HeartbeatReply:
-    """Store one heartbeat durably, sharing a transaction with whatever else arrived meanwhile."""
     return await group_commit.submit(beat)

@@ -1,5 +1,4 @@
-"""Customer incidents worked as one (§4.2): the list, one incident with its alerts' span, and the workflow whose steps
-apply to every alert of the incident (one 初動確認 acknowledges them all; resolving it resolves them)."""
+"""Customer incidents worked as one (§4.2): one 初動確認 acknowledges all its alerts; resolving it resolves them."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,7 @@ from service.fleet.schemas import FleetIncidentRead, IncidentStore
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
-WORKFLOW_FIELDS = audited(Incident)  # an alert's, and the resolution
+WORKFLOW_FIELDS = audited(Incident)
 
 
 @dataclass(frozen=True)
@@ -29,13 +28,11 @@ class IncidentFilter:
 
 
 def _member(column):
-    """A correlated figure over the incident's alerts."""
     return select(column).where(Alert.incident_id == Incident.id).correlate(Incident).scalar_subquery()
 
 
 def incident_stores(db: Session, incident_id: int) -> list[tuple[str, int]]:
-    """The stores of an incident's terminals with how many of each store's terminals it holds, by name (sorted here:
-    the databases' collations differ)."""
+    """Sorted here: the databases' collations differ."""
     rows = db.execute(
         select(Terminal.store, func.count())
         .join(Alert, Alert.terminal_id == Terminal.id)
@@ -46,7 +43,6 @@ def incident_stores(db: Session, incident_id: int) -> list[tuple[str, int]]:
 
 
 def offline_members():
-    """SQL: how many of the incident's terminals are offline now."""
     terminal_down = select(func.count(Alert.id)).join(Terminal, Terminal.id == Alert.terminal_id)
     return (
         terminal_down.where(Alert.incident_id == Incident.id, Terminal.status == "offline")
@@ -56,12 +52,10 @@ def offline_members():
 
 
 def open_members():
-    """SQL: how many of the incident's alerts are still unresolved."""
     return _member(func.count(Alert.id).filter(Alert.status != RESOLVED))
 
 
 def open_member_stores():
-    """SQL: how many stores the incident's unresolved alerts are in."""
     stores = (
         select(func.count(distinct(Terminal.store))).select_from(Alert).join(Terminal, Terminal.id == Alert.terminal_id)
     )
@@ -103,7 +97,6 @@ def _filtered(stmt: Select, flt: IncidentFilter) -> Select:
 
 
 def incident_query(scope: TenantScope, flt: IncidentFilter) -> Select:
-    """The incidents the filters select with their customer, assignee and alerts' span (rows for `to_read`)."""
     return _filtered(_incident_rows(scope), flt)
 
 
@@ -142,7 +135,6 @@ def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: dat
 
 
 def list_notes(db: Session, *, incident: Incident) -> list[IncidentNote]:
-    """The incident's timeline, oldest first."""
     stmt = select(IncidentNote).where(IncidentNote.incident_id == incident.id)
     return list(db.scalars(stmt.order_by(IncidentNote.created_at, IncidentNote.id)))
 
@@ -151,7 +143,7 @@ def list_notes(db: Session, *, incident: Incident) -> list[IncidentNote]:
 
 
 def _members(db: Session, incident: Incident, *, resolved: bool = False) -> list[Alert]:
-    """The incident's alerts still to be worked (resolved=True: those already resolved, for 完了報告)."""
+    """resolved=True: those already resolved, for 完了報告."""
     state = Alert.status == RESOLVED if resolved else Alert.status != RESOLVED
     return list(db.scalars(select(Alert).where(Alert.incident_id == incident.id, state).order_by(Alert.id)))
 
@@ -179,8 +171,7 @@ def _note(db: Session, incident: Incident, kind: str, body: str, actor: Actor, n
 
 
 def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
-    """初動確認 once for the incident: every alert of it is acknowledged; the person pressing it works it unless
-    someone else already does."""
+    """The person pressing it works it unless someone else already does."""
     assignee_id = alerts.taken_by(db, incident, actor)
 
     def change() -> None:
@@ -197,8 +188,6 @@ def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime)
 def mark_step(
     db: Session, *, incident: Incident, step: str, actor: Actor, now: datetime, said: dict[str, str] | None = None
 ) -> None:
-    """A §4.2 step (diagnosed, customer_contacted) done for the incident and its alerts; it acknowledges them too."""
-
     def change() -> None:
         step_done(incident, step, actor, now)
         step_done(incident, "acknowledged", actor, now)
@@ -211,8 +200,7 @@ def mark_step(
 
 
 def contact_customer(db: Session, *, incident: Incident, message: str, actor: Actor, now: datetime) -> None:
-    """顧客連絡 with what the customer was told, kept on the timeline; a later contact adds to it (the step keeps the
-    time of the first)."""
+    """A later contact adds to the timeline; the step keeps the time of the first."""
     _note(db, incident, "customer_contact", message, actor, now)
     mark_step(
         db, incident=incident, step="customer_contacted", actor=actor, now=now, said={"customer_message": message}
@@ -220,7 +208,6 @@ def contact_customer(db: Session, *, incident: Incident, message: str, actor: Ac
 
 
 def add_note(db: Session, *, incident: Incident, body: str, actor: Actor, now: datetime) -> IncidentNote:
-    """対応メモ on the incident's timeline, open or resolved."""
     note = _note(db, incident, "note", body, actor, now)
     db.flush()
     auditing.record(db, actor, "add_note", "incident", incident.id, {"note": {"before": None, "after": body}}, at=now)
@@ -228,7 +215,6 @@ def add_note(db: Session, *, incident: Incident, body: str, actor: Actor, now: d
 
 
 def assign(db: Session, *, incident: Incident, assignee_id: int | None, actor: Actor, now: datetime) -> None:
-    """Who works the incident: also the assignee of each of its open alerts (the same people may take them)."""
     alerts.check_assignee(db, alert=incident, assignee_id=assignee_id)
 
     def change() -> None:
@@ -241,8 +227,6 @@ def assign(db: Session, *, incident: Incident, assignee_id: int | None, actor: A
 
 
 def resolve(db: Session, *, incident: Incident, resolution: str, actor: Actor, now: datetime) -> None:
-    """対応実施: the incident is resolved with what was done, and so is each of its open alerts."""
-
     def change() -> None:
         incident.status, incident.resolved_at, incident.resolved_by = RESOLVED, now, actor.label
         incident.resolution = resolution
@@ -253,8 +237,7 @@ def resolve(db: Session, *, incident: Incident, resolution: str, actor: Actor, n
 
 
 def report(db: Session, *, incident: Incident, cause: str, report: str, actor: Actor, now: datetime) -> None:
-    """完了報告 (§4.2 step 6) once for the incident, after its resolution (a system-resolved one too), with the cause
-    and the report given to the customer on its timeline: recorded on its alerts still owing one."""
+    """§4.2 step 6, also for a system-resolved incident; recorded on its alerts still owing one."""
     if incident.reported_at is not None:
         raise Conflict("このインシデントの完了報告は記録済みです", code="incident_reported")
 

@@ -1,4 +1,4 @@
-"""Fleet (端末管理) tables: customers, terminals, their telemetry, alerts and firmware rollouts."""
+"""Fleet (端末管理) tables."""
 
 from datetime import date, datetime, time
 from typing import Any
@@ -31,7 +31,7 @@ SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
 VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"
 VERSION_WORDS = "英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字"
 SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
-NOTE_MAX = 2000  # an alert's note and an incident's resolution (Text): what a person writes of the work done
+NOTE_MAX = 2000
 PHONE_PATTERN = r"^[+() -]*[0-9][0-9+() -]*$"
 
 OPEN_ALERT = text("status <> 'resolved'")
@@ -40,8 +40,6 @@ ACTIVE_TASK = text("status IN ('pending', 'in_progress', 'installed')")
 
 
 class Customer(Base):
-    """顧客企業: a company that bought TC-200 terminals."""
-
     __tablename__ = "fleet_customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +67,7 @@ class Customer(Base):
         default="basic",
         info=field_info("契約種別", exported=True, choices=labels.CONTRACT_TYPES),
     )
-    # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
+    # Local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
     opens_at: Mapped[time | None] = mapped_column(Time, info=field_info("開店時刻", group="hours", exported=True))
     closes_at: Mapped[time | None] = mapped_column(Time, info=field_info("閉店時刻", group="hours", exported=True))
     closed_weekdays: Mapped[list[Any]] = mapped_column(  # 0 = Monday … 6 = Sunday
@@ -84,11 +82,8 @@ OFFLINE = text("status = 'offline'")
 
 
 class Terminal(Base):
-    """端末: one TC-200 with the state its agent last reported.
-
-    Every heartbeat rewrites this row, so the columns a beat changes each time stay unindexed and pages keep room
-    (fillfactor 70): PostgreSQL then updates the row in place (HOT), without touching any index.
-    """
+    """Every heartbeat rewrites this row, so the columns a beat changes stay unindexed and pages keep room (fillfactor
+    70): PostgreSQL then updates the row in place (HOT), without touching any index."""
 
     __tablename__ = "fleet_terminal"
     __table_args__ = (
@@ -96,7 +91,7 @@ class Terminal(Base):
         Index("ix_fleet_terminal_customer_store", "customer_id", "store"),
         Index("ix_fleet_terminal_alert_held", "customer_id", postgresql_where=ALERT_HELD, sqlite_where=ALERT_HELD),
         Index("ix_fleet_terminal_offline_alert_at", "offline_alert_at"),  # the sweep's due terminals (never a beat's)
-        # the terminals offline now: the few the sweep checks for an outage left without an alert
+        # The few the sweep checks for an outage left without an alert
         Index("ix_fleet_terminal_offline", "offline_alert_at", postgresql_where=OFFLINE, sqlite_where=OFFLINE),
         {"postgresql_with": {"fillfactor": 70}},
     )
@@ -120,7 +115,7 @@ class Terminal(Base):
     store_name: Mapped[str] = mapped_column(
         String(100), info=field_info("設置店舗名", searched=True, exported=True, min_length=1)
     )
-    # the store its tills share, from 設置店舗名 (stores.py): set with it, in a bulk insert by its default
+    # From 設置店舗名 (stores.py)
     store: Mapped[str] = mapped_column(
         String(100),
         default=lambda context: store_of(context.get_current_parameters()["store_name"]),
@@ -144,9 +139,9 @@ class Terminal(Base):
     last_heartbeat_at: Mapped[datetime | None]
     offline_deadline_at: Mapped[datetime | None]
     offline_since: Mapped[datetime | None]
-    # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
+    # Offline while its store was closed or in a maintenance window: the alert waits for opening.
     offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
-    offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
+    offline_alert_at: Mapped[datetime | None]  # raised or folded into a store alert
     installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", exported=True))
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
@@ -167,7 +162,7 @@ class Terminal(Base):
 
 
 class EnrollmentCode(Base):
-    """A one-time, expiring code an agent trades for its terminal token; only its hash is kept."""
+    """Only its hash is kept."""
 
     __tablename__ = "fleet_enrollment_code"
 
@@ -180,20 +175,19 @@ class EnrollmentCode(Base):
 
 
 def step_time(step: str) -> Any:
-    """When a §4.2 step was recorded: set by its action (the step's button), audited under the step's word."""
+    """Set by its action, audited under the step's word."""
     return mapped_column(nullable=True, info=field_info(labels.STEP_LABELS[step]))
 
 
-# An alert's or incident's state: moved by its §4.2 actions (初動確認, 解決), in the list and its CSV.
 WORK_STATUS = field_info("状態", exported=True, choices=labels.ALERT_STATUSES)
 
 
 class SlaWork:
-    """The §4.2 steps of an alert or an incident (worked as one, its steps applied to its alerts): who and when."""
+    """An incident is worked as one, its steps applied to its alerts."""
 
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("identity_user.id", ondelete="SET NULL"),
-        info=field_info("担当者", exported=True),  # its list and CSV show the person's name
+        info=field_info("担当者", exported=True),
     )
     acknowledged_at: Mapped[datetime | None] = step_time("acknowledged")
     acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
@@ -207,7 +201,7 @@ class SlaWork:
 
 
 class Incident(SlaWork, Base):
-    """A customer-level incident: many of one customer's terminals went offline together."""
+    """Many of one customer's terminals went offline together."""
 
     __tablename__ = "fleet_incident"
     __table_args__ = (
@@ -232,7 +226,7 @@ class Incident(SlaWork, Base):
     alert_type: Mapped[str] = mapped_column(String(20), default="offline")
     status: Mapped[str] = mapped_column(String(20), default="open", info=WORK_STATUS)
     terminal_count: Mapped[int] = mapped_column(default=0)
-    store_count: Mapped[int] = mapped_column(default=0)  # the stores of those terminals
+    store_count: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"), index=True)
     resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
@@ -246,7 +240,7 @@ class Incident(SlaWork, Base):
 
 
 class Digest(Base):
-    """One batch of alert emails: new and resolved alerts grouped as in Alertmanager (group wait, group interval)."""
+    """Grouped as in Alertmanager (group wait, group interval)."""
 
     __tablename__ = "fleet_digest"
 
@@ -257,7 +251,7 @@ class Digest(Base):
 
 
 class Alert(SlaWork, Base):
-    """アラート: one problem on one terminal, worked open → acknowledged → resolved."""
+    """open → acknowledged → resolved."""
 
     __tablename__ = "fleet_alert"
     __table_args__ = (
@@ -294,8 +288,6 @@ class Alert(SlaWork, Base):
 
 
 class AlertNote(Base):
-    """対応メモ: what someone noted while working an alert (and the note given when resolving it)."""
-
     __tablename__ = "fleet_alert_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -308,9 +300,6 @@ class AlertNote(Base):
 
 
 class IncidentNote(Base):
-    """An incident's timeline: what support told the customer (顧客連絡), the cause and the report (完了報告), and
-    notes on the way (対応メモ), each with who and when."""
-
     __tablename__ = "fleet_incident_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -324,7 +313,7 @@ class IncidentNote(Base):
 
 
 class TerminalEvent(Base):
-    """TerminalLog: an event an agent reported (deduplicated by its client id) or the service recorded."""
+    """Deduplicated by its client id."""
 
     __tablename__ = "fleet_terminal_event"
     __table_args__ = (
@@ -344,8 +333,6 @@ class TerminalEvent(Base):
 
 
 class MetricSample(Base):
-    """One heartbeat's cpu/memory/disk, kept fleet_raw_metric_days."""
-
     __tablename__ = "fleet_metric_sample"
     __table_args__ = (
         Index("ix_fleet_metric_sample_terminal_recorded", "terminal_id", "recorded_at"),
@@ -361,8 +348,6 @@ class MetricSample(Base):
 
 
 class MetricHourly(Base):
-    """Hourly min/avg/max of one terminal's samples, kept fleet_history_days."""
-
     __tablename__ = "fleet_metric_hourly"
     __table_args__ = (
         UniqueConstraint("terminal_id", "hour"),
@@ -385,10 +370,7 @@ class MetricHourly(Base):
 
 
 class FleetState(Base):
-    """Single-row bookkeeping: the last ingest, the ingest-gap grace period, the stall alert and the rollup watermark.
-
-    `ingest_stalled_since` is the last heartbeat before an intake stall that was alerted (mailed), until the recovery.
-    """
+    """`ingest_stalled_since` is the last heartbeat before an alerted intake stall, until the recovery."""
 
     __tablename__ = "fleet_state"
 
@@ -400,8 +382,7 @@ class FleetState(Base):
 
 
 class MaintenanceWindow(Base):
-    """A recurring maintenance window of a customer's stores (or one store): daily or weekly, in local time, until a
-    date. The offline alerts it holds back are mailed as a digest when each occurrence ends."""
+    """Local time. The offline alerts it holds back are mailed as a digest when each occurrence ends."""
 
     __tablename__ = "fleet_maintenance_window"
 
@@ -418,13 +399,13 @@ class MaintenanceWindow(Base):
     duration_minutes: Mapped[int] = mapped_column(info=field_info("時間（分）", minimum=1, maximum=24 * 60))
     until: Mapped[date] = mapped_column(Date, info=field_info("終了日"))
     reason: Mapped[str] = mapped_column(String(200), info=field_info("理由"))
-    digested_until: Mapped[datetime | None]  # the end of the last occurrence whose digest was sent
+    digested_until: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FirmwareRelease(Base):
-    """A firmware file uploaded by an admin, checked against the SHA-256 its vendor published."""
+    """Checked against the SHA-256 its vendor published."""
 
     __tablename__ = "fleet_firmware_release"
 
@@ -438,8 +419,8 @@ class FirmwareRelease(Base):
         String(64),
         info=field_info("SHA-256", exported=True, pattern=SHA256_PATTERN, pattern_words="16進数（0〜9・a〜f）64文字"),
     )
-    size: Mapped[int] = mapped_column(BigInteger, info=field_info("サイズ（バイト）", exported=True))  # the file's
-    filename: Mapped[str] = mapped_column(String(200), info=field_info("ファイル名", exported=True))  # the file's
+    size: Mapped[int] = mapped_column(BigInteger, info=field_info("サイズ（バイト）", exported=True))
+    filename: Mapped[str] = mapped_column(String(200), info=field_info("ファイル名", exported=True))
     notes: Mapped[str] = mapped_column(
         Text,
         default="",
@@ -450,7 +431,7 @@ class FirmwareRelease(Base):
 
 
 class Rollout(Base):
-    """A firmware rollout in waves of cumulative percentages, e.g. [1, 10, 100]."""
+    """Waves of cumulative percentages, e.g. [1, 10, 100]."""
 
     __tablename__ = "fleet_rollout"
 

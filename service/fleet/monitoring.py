@@ -1,5 +1,5 @@
-"""Fleet-wide monitoring: ingest-gap detection and the stall alert, the offline sweep, customer incidents and the
-alert email digest."""
+"""Fleet-wide monitoring: ingest-gap detection and the stall alert, the offline sweep, customer incidents and the alert
+email digest."""
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -59,22 +59,20 @@ def fleet_state(db: Session) -> FleetState:
 
 
 def offline_threshold(settings=None) -> timedelta:
-    """The offline threshold of a terminal at the configured heartbeat interval."""
     settings = settings or get_settings()
     return terminal_offline_threshold(settings.fleet_heartbeat_interval_seconds, settings)
 
 
 def terminal_offline_threshold(interval_seconds: int, settings=None) -> timedelta:
-    """How long a terminal beating every `interval_seconds` may be silent before it is offline: its own interval plus
-    the grace, missed `fleet_offline_missed_intervals` times (twice). The settings refuse a grace so short that the
-    shortest interval's threshold is within the ingest-gap window, so a stalled intake pauses the sweep first."""
+    """Its own interval plus the grace, missed `fleet_offline_missed_intervals` times. The settings refuse a grace so
+    short that the shortest threshold is within the ingest-gap window, so a stalled intake pauses the sweep first."""
     settings = settings or get_settings()
     missed = settings.fleet_offline_missed_intervals
     return timedelta(seconds=missed * (interval_seconds + settings.fleet_offline_grace_seconds))
 
 
 def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime) -> bool:
-    """True when the silence since the last heartbeat is ours: so many live terminals cannot all be quiet."""
+    """True when the silence is ours: so many live terminals cannot all be quiet."""
     settings = get_settings()
     if last_ingest_at is None:
         return False
@@ -87,12 +85,11 @@ def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime
 
 
 def ingest_mark_due(*, now: datetime, last_ingest_at: datetime | None) -> bool:
-    """Whether the ingest mark is stale enough to be written again (every few seconds at most)."""
     return last_ingest_at is None or now - last_ingest_at >= timedelta(seconds=INGEST_MARK_SECONDS)
 
 
 def mark_ingest(db: Session, *, now: datetime, last_ingest_at: datetime | None) -> None:
-    """Note that heartbeats are arriving (every few seconds at most); the first after a gap starts a grace period."""
+    """The first after a gap starts a grace period."""
     if not ingest_mark_due(now=now, last_ingest_at=last_ingest_at):
         return
     fresh = timedelta(seconds=INGEST_MARK_SECONDS)
@@ -119,10 +116,8 @@ class SweepResult:
 
 
 def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
-    """Mark terminals that missed their intervals offline, with alerts, unless the service itself was deaf.
-
-    A terminal whose stores are closed (or in a maintenance window) goes offline with its alert held; the alert comes
-    at opening if it is still silent. A store whose terminals all went silent together gets one store alert."""
+    """Unless the service itself was deaf. A terminal whose stores are closed (or in a maintenance window) goes offline
+    with its alert held until opening; a store whose terminals all went silent together gets one store alert."""
     state = fleet_state(db)
     stalled = is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now)
     note_ingest_stall(db, state, stalled=stalled, now=now)
@@ -168,9 +163,8 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
 
 
 def _unattended_outages():
-    """The terminals still offline whose alert was resolved while they were (by a person, or with their incident) and
-    that no open store alert speaks for: the sweep makes their alert due again, so an outage never leaves the list.
-    Held terminals (a closed store, a maintenance window) are not among them. Built once, as STORE_ALERTS_BACK."""
+    """Terminals still offline whose alert was resolved meanwhile and no open store alert speaks for: their alert is due
+    again, so an outage never leaves the list. Built once, as STORE_ALERTS_BACK."""
     own_alert = (
         select(Alert.id)
         .where(Alert.terminal_id == Terminal.id, Alert.alert_type == "offline", Alert.status != RESOLVED)
@@ -216,8 +210,7 @@ class IngestStatus:
 
 
 def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
-    """Seconds since the last heartbeat of any terminal (to the ingest mark's few seconds), and whether that silence
-    is an intake stall (offline detection paused)."""
+    """To the ingest mark's few seconds."""
     last = db.scalar(select(FleetState.last_ingest_at).where(FleetState.id == 1))
     silence = None if last is None else max((now - last).total_seconds(), 0.0)
     stalled = is_ingest_gap(db, last_ingest_at=last, now=now)
@@ -225,8 +218,7 @@ def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
 
 
 def stall_banner(status: IngestStatus) -> str:
-    """The dashboards' banner while the intake is stalled ("" otherwise); with the demo agents off, it says that is
-    why nothing arrives."""
+    """ "" otherwise."""
     if not status.stalled or status.silence_seconds is None:
         return ""
     template = labels.STALL_BANNER if status.heartbeats_expected else labels.NO_DEMO_AGENTS_BANNER
@@ -234,11 +226,11 @@ def stall_banner(status: IngestStatus) -> str:
 
 
 def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:
-    """Mail the support team once when a stall begins, and once when heartbeats resume (not when the stall merely
-    stops counting as one, e.g. every terminal put into maintenance)."""
+    """Once when a stall begins and once when heartbeats resume (not when the stall merely stops counting as one, e.g.
+    every terminal put into maintenance)."""
     since, last = state.ingest_stalled_since, state.last_ingest_at
     if last is None:
-        return  # no heartbeat yet: nothing to stall or resume
+        return
     if stalled and since is None:
         state.ingest_stalled_since = last
         minutes = int((now - last).total_seconds() // 60)
@@ -253,7 +245,7 @@ def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: dat
 
 
 def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: datetime) -> None:
-    """One email per recipient, at most once per stall (its last heartbeat names it) and kind, linking the overview."""
+    """At most once per stall (its last heartbeat names it) and kind."""
     overview = content.Link(url=links.overview_url())
     for person in recipients(db):
         enqueue(
@@ -269,10 +261,8 @@ def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: dateti
 
 
 def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[int, str]]) -> None:
-    """One INSERT … SELECT over the terminals whose alert is due now (they stay locked until commit): no row goes
-    through Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept;
-    a flapping terminal's alert is reopened (`_reopen_flapping`); the terminals of stores given a store alert get none
-    of their own."""
+    """One INSERT … SELECT: no row goes through Python, which at 10,000 terminals costs more than the database's own
+    work. Terminals of stores given a store alert get none of their own."""
     before, _, after = labels.OFFLINE_MESSAGE.partition("{last}")
     message = (
         literal(before)
@@ -289,11 +279,9 @@ def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[in
 
 
 def _reopen_flapping(db: Session, due: ColumnElement[bool], message: ColumnElement[str]) -> None:
-    """Hysteresis: a terminal that was back for fewer than `fleet_offline_flap_intervals` of its own intervals before
-    it fell silent again reopens the offline alert its return resolved, instead of opening a new one, so a flapping
-    connection is one alert: its §4.2 clock keeps running from the first detection, its steps done stay done, its
-    message names the new last heartbeat and the digest mails it again. Only an alert the system resolved (a person's
-    resolution stands) outside an incident, and only the terminal's latest offline alert."""
+    """Hysteresis: a terminal back for fewer than `fleet_offline_flap_intervals` intervals reopens the alert its return
+    resolved, so a flapping connection is one alert and its §4.2 clock keeps running. Only an alert the system resolved
+    (a person's resolution stands) outside an incident."""
     flap = get_settings().fleet_offline_flap_intervals
     back_briefly = epoch(Terminal.last_heartbeat_at) < epoch(Alert.resolved_at) + Terminal.interval_seconds * flap
     later = aliased(Alert)
@@ -324,14 +312,13 @@ def _reopen_flapping(db: Session, due: ColumnElement[bool], message: ColumnEleme
 
 
 def _open_store_alerts(db: Session, *, now: datetime, excluding: Collection[int]) -> list[tuple[int, str]]:
-    """Stores (of ≥ 2 terminals) whose every monitored terminal went silent within the incident window, one being due
-    now, of customers not in an outage (`excluding`: their incident speaks for their stores): one store_offline alert
-    each, on its first terminal; the store's open offline alerts of the window fold into it. Returns the stores."""
+    """Stores (of ≥ 2 terminals) whose every monitored terminal went silent within the incident window, of customers not
+    in an outage; the store's open offline alerts of the window fold into it."""
     window = get_settings().fleet_incident_window_minutes
     since = now - timedelta(minutes=window)
     store = tuple_(Terminal.customer_id, Terminal.store)
     silent_now = and_(Terminal.status == "offline", Terminal.offline_alert_at >= since)
-    candidates = (  # read through the offline_alert_at index: only the terminals silent within the window
+    candidates = (  # only the terminals silent within the window
         select(Terminal.customer_id, Terminal.store)
         .where(silent_now, Terminal.customer_id.not_in(excluding))
         .group_by(Terminal.customer_id, Terminal.store)
@@ -366,7 +353,6 @@ def _open_store_alerts(db: Session, *, now: datetime, excluding: Collection[int]
 
 
 def _worked_stores(db: Session) -> list[tuple[int, str]]:
-    """The stores whose store alert someone works (acknowledged, not resolved): it stays on its own."""
     return [
         (r[0], r[1])
         for r in db.execute(
@@ -378,8 +364,7 @@ def _worked_stores(db: Session) -> list[tuple[int, str]]:
 
 
 def _store_alerts_back() -> Select:
-    """The terminals holding an open store alert whose store has no terminal offline any more (built once: aliases
-    made per call would miss the statement cache)."""
+    """Built once: aliases made per call would miss the statement cache."""
     anchor, member = aliased(Terminal), aliased(Terminal)
     down = (
         select(member.id)
@@ -401,7 +386,6 @@ STORE_ALERTS_BACK = _store_alerts_back()
 
 
 def _resolve_store_alerts(db: Session, *, now: datetime) -> None:
-    """A store alert resolves once none of the store's terminals is offline any more."""
     back = db.scalars(STORE_ALERTS_BACK).all()
     resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in back], now=now)
 
@@ -411,16 +395,15 @@ def _window_start(now: datetime) -> datetime:
 
 
 def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> dict[int, int]:
-    """The customers among these whose outage is an incident: ≥ ratio (and ≥ N) of their monitored terminals went
-    offline within the window, in more than one store (one store silent as a whole is a store alert). A store whose
-    store alert someone works already stays on its own and counts out. Each one's monitored terminals, by customer."""
+    """An outage: ≥ ratio (and ≥ N) of a customer's monitored terminals went offline within the window, in more than one
+    store (one store silent as a whole is a store alert)."""
     settings = get_settings()
     monitored = and_(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
     recent = and_(monitored, Terminal.offline_alert_at >= _window_start(now))
     worked = _worked_stores(db)
     if worked:
         recent = and_(recent, tuple_(Terminal.customer_id, Terminal.store).not_in(worked))
-    went = {  # through the offline_alert_at index: the few terminals that went silent within the window
+    went = {
         customer_id: count
         for customer_id, count, stores in db.execute(
             select(Terminal.customer_id, func.count(), func.count(distinct(Terminal.store)))
@@ -444,8 +427,8 @@ def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> d
 
 
 def _fold_store_alerts(db: Session, *, customer_ids: Collection[int], now: datetime) -> None:
-    """An outage's incident speaks for its stores: a store alert of the customer opened within the window that nobody
-    works yet is resolved, and its store's offline terminals are due their alert now, to be gathered in the incident."""
+    """An outage's incident speaks for its stores: an unworked store alert of the window is resolved, its terminals due
+    their alert now, to be gathered in the incident."""
     if not customer_ids:
         return
     anchors = db.scalars(
@@ -470,8 +453,7 @@ def _fold_store_alerts(db: Session, *, customer_ids: Collection[int], now: datet
 
 
 def _work_done(incident: Incident) -> dict:
-    """What an alert joining an incident takes over from it: the §4.2 steps already done on the incident (who, when)
-    and its assignee, so a terminal that joins after the 初動確認 is not left unacknowledged."""
+    """So a terminal joining after the 初動確認 is not left unacknowledged."""
     done: dict = {"assignee_id": incident.assignee_id} if incident.assignee_id is not None else {}
     for step in ("acknowledged", "diagnosed", "customer_contacted"):
         if getattr(incident, f"{step}_at") is not None:
@@ -482,8 +464,7 @@ def _work_done(incident: Incident) -> dict:
 
 
 def _gather_incident(db: Session, *, customer_id: int, total: int, now: datetime) -> int:
-    """The customer's open offline alerts of terminals silent within the window, gathered in its open incident (a new
-    one when it has none); the incident counts its stores and terminals and names the stores. 1 when it is new."""
+    """1 when the incident is new."""
     incident = db.scalar(
         select(Incident).where(
             Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED
@@ -534,7 +515,7 @@ class Recipient:
 
 
 def recipients(db: Session) -> list[Recipient]:
-    """The support team: the configured addresses plus every active fleet admin/operator/support with an email."""
+    """The configured addresses plus every active fleet admin/operator/support with an email."""
     found: dict[str, Recipient] = {}
     for email in get_settings().fleet_alert_recipients.split(","):
         if email.strip():
@@ -550,7 +531,7 @@ def recipients(db: Session) -> list[Recipient]:
 
 
 def _mail_due(db: Session, *, now: datetime) -> bool:
-    """Alertmanager's grouping: news waits group_wait (to gather what comes with it), mails group_interval apart."""
+    """Alertmanager's grouping: news waits group_wait, mails go group_interval apart."""
     settings = get_settings()
     last = db.scalar(select(func.max(Digest.sent_at)))
     if last is not None and now - last < timedelta(seconds=settings.fleet_alert_group_interval_seconds):
@@ -569,12 +550,10 @@ def _unmailed_resolution(model):
 
 
 def _news(model):
-    """Rows of alerts or incidents never mailed, or resolved since they were."""
     return or_(model.digest_id.is_(None), _unmailed_resolution(model))
 
 
 def _news_rows(db: Session) -> tuple[Rows, Rows]:
-    """The alerts and incidents a digest would carry, with what their lines show."""
     alerts = db.execute(
         with_places(
             Alert.id,
@@ -612,7 +591,6 @@ def _news_rows(db: Session) -> tuple[Rows, Rows]:
 
 
 def _new_digest(db: Session, *, at: datetime, alerts: Rows, incidents: Rows) -> Digest:
-    """A digest that carries these rows: each row's news is marked mailed by it."""
     digest = Digest(sent_at=at, alert_count=len(alerts) + len(incidents))
     db.add(digest)
     db.flush()
@@ -623,13 +601,13 @@ def _new_digest(db: Session, *, at: datetime, alerts: Rows, incidents: Rows) -> 
 
 
 def record_as_mailed(db: Session, *, at: datetime) -> None:
-    """Count every alert and incident as mailed at `at` (history loaded from elsewhere, like the demo's past)."""
+    """History loaded from elsewhere, like the demo's past."""
     alerts, incidents = _news_rows(db)
     _new_digest(db, at=at, alerts=alerts, incidents=incidents)
 
 
 def send_digest(db: Session, *, now: datetime) -> int:
-    """Email new alerts and incidents and those resolved since the last email, grouped; returns emails enqueued."""
+    """Returns emails enqueued."""
     if not _mail_due(db, now=now):
         return 0
     alerts, incidents = _news_rows(db)
@@ -667,8 +645,7 @@ def _mark_mailed(db: Session, model, ids: list[int], *, digest_id: int, resoluti
 
 
 def _digest_rows(person: Recipient, alerts, incidents) -> list[tuple[content.Inline, ...]]:
-    """A row per incident and per alert outside an incident the person may see (labels.DIGEST_COLUMNS), each with its
-    page's link; resolved ones say when."""
+    """Only what the person may see; resolved ones say when."""
 
     def visible(customer_id: int) -> bool:
         return person.customer_scope is None or person.customer_scope == str(customer_id)

@@ -1,5 +1,4 @@
-"""The dashboard's numbers and the monthly report, of one customer or of every customer in the caller's scope (JSON,
-CSV, PDF), every aggregate computed in SQL."""
+"""The dashboard's numbers and the monthly report (JSON, CSV, PDF), every aggregate computed in SQL."""
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -60,8 +59,7 @@ CRITICAL_WORK = (
     "reported_at",
 )
 TENTH = Decimal("0.1")
-# A figure the month has none of (no alert: no resolution time, no SLA share); not "-", which a CSV cell would
-# have to keep from reading as a formula («'-»).
+# Not "-", which a CSV cell would have to keep from reading as a formula («'-»).
 NONE_SHOWN = "なし"
 # A step recorded at its due time meets it: SQLite's epoch (julianday) is exact to some 50 µs only.
 SAME_MOMENT = 0.001
@@ -128,19 +126,16 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> FleetDashboa
 
 
 def _importance(alert_type):
-    """§3.2's order: a terminal (or a store) that cannot take payments first (down, in error, a failed update), then
-    the store PC's load."""
+    """§3.2: a terminal (or store) that cannot take payments first, then the store PC's load."""
     return case((alert_type.in_(("high_cpu", "high_memory")), 1), else_=0)
 
 
 def _work_columns(model: type[Alert] | type[Incident]) -> tuple:
-    """What 重要アラート shows of the work on a row: its status, §4.2 steps (its SLA state) and 担当者."""
     return (*(getattr(model, name) for name in CRITICAL_WORK), User.name.label("assignee_name"))
 
 
 def _critical(scope: TenantScope):
-    """重要アラート: open alerts outside an incident, and each open incident as one row standing for its alerts;
-    by importance, then the newest first."""
+    """Each open incident is one row standing for its alerts."""
     single = (
         with_places(
             literal_column("'alert'").label("kind"),
@@ -187,8 +182,7 @@ def _critical(scope: TenantScope):
 
 
 def _summary(alert) -> str:
-    """The row as §3.2 shows it: «店舗PC CPU使用率95%» for a resource alert, «5店舗・13台オフライン» for an incident,
-    else its type."""
+    """«店舗PC CPU使用率95%», «5店舗・13台オフライン», else its type."""
     kind = labels.ALERT_TYPES.get(alert["alert_type"], alert["alert_type"])
     if alert["kind"] == "incident":
         places = labels.incident_places(alert["store_count"], alert["terminal_count"])
@@ -203,7 +197,7 @@ def _summary(alert) -> str:
 
 
 def month_bounds(month: str, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in the service's time zone, as UTC; a current month ends now."""
+    """A current month ends now."""
     try:
         year, number = (int(p) for p in month.split("-"))
         start = datetime(year, number, 1, tzinfo=ZoneInfo(get_settings().timezone))
@@ -218,27 +212,23 @@ def month_bounds(month: str, now: datetime) -> tuple[datetime, datetime]:
 
 
 def _clipped(column, lower: float, upper: float):
-    """epoch(column) clipped into [lower, upper]; NULL counts as upper (still open)."""
+    """NULL counts as upper (still open)."""
     value = epoch(column)
     return case((column.is_(None), upper), (value > upper, upper), (value < lower, lower), else_=value)
 
 
 def customer_report(db: Session, *, customer: Customer, month: str, now: datetime) -> MonthlyReport:
-    """One customer's month: the fleet-wide report of a fleet of one."""
     scope = TenantScope("fleet", DOMAINS["fleet"].scope_kind, str(customer.id))
     return monthly_report(db, scope=scope, month=month, now=now, customer=customer)
 
 
 def one_decimal(value: float) -> float:
-    """A figure rounded half up to one decimal (99.95 → 100.0): the report's rounding, in JSON as on paper."""
+    """99.95 → 100.0: the report's rounding, in JSON as on paper."""
     return float(Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP))
 
 
 def sla_missed_condition(now: datetime):
-    """SQL for "one of the alert's §4.2 steps missed its target", judged at `now` (see alerts.sla_steps): a step 2–5
-    neither recorded nor made moot by the resolution by its due time, or a 完了報告 owed (not a system resolution
-    before any 顧客連絡) and not made within its minutes of the resolution. An alert still within every target
-    counts as met so far."""
+    """Judged at `now` (see alerts.sla_steps); an alert still within every target counts as met so far."""
     at = literal(now.timestamp())
     detected = epoch(Alert.created_at)
     late = [
@@ -259,8 +249,6 @@ def sla_missed_condition(now: datetime):
 def monthly_report(
     db: Session, *, scope: TenantScope, month: str, now: datetime, customer: Customer | None = None
 ) -> MonthlyReport:
-    """The month's figures over every customer in `scope`, named after the customer when it is one customer's (given,
-    or the one a customer-scoped caller's fleet is), else 全顧客."""
     customer = customer or _scope_customer(db, scope)
     start, end = month_bounds(month, now)
     s, e = start.timestamp(), end.timestamp()
@@ -332,18 +320,15 @@ def monthly_report(
 
 
 def _last_day(end: datetime, partial: bool) -> date:
-    """The month's last day counted: today while it runs (`end` is now), else the day before the next month's first."""
     day = local(end).date()
     return day if partial else day - timedelta(days=1)
 
 
 def _scope_customer(db: Session, scope: TenantScope) -> Customer | None:
-    """The one customer a customer-scoped caller sees; None for an unrestricted caller."""
     return None if scope.unrestricted else db.scalar(scoped(select(Customer), scope, Customer.id))
 
 
 def _in_month(stmt: Select, scope: TenantScope, start: datetime, end: datetime) -> Select:
-    """The alerts detected in [start, end) of the customers in scope."""
     return scoped(stmt, scope, Alert.customer_id).where(Alert.created_at >= start, Alert.created_at < end)
 
 
@@ -356,7 +341,7 @@ def _percent(value: float | None) -> str:
 
 
 def report_lines(report: MonthlyReport) -> list[ReportLine]:
-    """The report's figures as text: the one formatting the page, the CSV and the PDF share."""
+    """The one formatting the page, the CSV and the PDF share."""
     names = labels.REPORT_LABELS
     mttr = report.mean_time_to_resolve_minutes
     lines = [

@@ -54,7 +54,7 @@ ContractType = Literal["basic", "standard", "premium"]
 
 
 def required(label: str) -> BeforeValidator:
-    """A text that must be given: blank or only spaces is a 422 naming it (rule `required`)."""
+    """Blank or only spaces is a 422 naming it (rule `required`)."""
 
     def refuse_blank(value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -73,8 +73,6 @@ AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_faile
 
 
 class Labelled(BaseModel):
-    """A read model whose `<field>_label` fields are filled from the wording tables in labels.py."""
-
     model_config = ConfigDict(from_attributes=True)
     LABELS: ClassVar[dict[str, dict[str, str]]] = {}
 
@@ -92,14 +90,12 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-# An agent's clock may be wrong (a store PC's battery, a manual setting): its times are taken whatever they say and
-# those outside the plausible range are stored at the moment the service received them (`device_time`), so a wrong
-# clock never has a terminal's heartbeats refused.
+# An agent's clock may be wrong (a store PC's battery): times outside the plausible range are stored as the moment the
+# service received them (`device_time`), so a wrong clock never has heartbeats refused.
 AgentTimestamp = Annotated[IsoDatetime, AfterValidator(_aware)]
 
 
 def device_time(at: datetime, now: datetime) -> datetime:
-    """An agent's time as stored: as it said, or `now` (when the service received it) when its clock cannot be right."""
     return at if plausible_client_time(at, now) else now
 
 
@@ -128,8 +124,7 @@ class EventIn(BaseModel):
     message: Annotated[str, StringConstraints(max_length=2000), MultiLine] = ""
 
     def stored(self, now: datetime) -> dict[str, Any]:
-        """The event's time and message as stored: a time the agent's clock cannot have right is replaced by `now`,
-        and the device's time is kept in the message."""
+        """The device's time is kept in the message."""
         if plausible_client_time(self.occurred_at, now):
             return {"occurred_at": self.occurred_at, "message": self.message}
         note = labels.DEVICE_CLOCK_NOTE.format(device_time=self.occurred_at.isoformat())
@@ -786,7 +781,6 @@ class TerminalImportRead(Labelled):
 
 
 def columns_of(row: Any) -> dict[str, Any]:
-    """An ORM object's column values, to combine with computed fields when building a read model."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
@@ -818,6 +812,6 @@ class FleetVocabulary(BaseModel):
 
     @classmethod
     def current(cls) -> "FleetVocabulary":
-        """Each field is the labels.py constant of the same name in capitals; the fields, what the columns state."""
+        """Each field is the labels.py constant of the same name in capitals."""
         words = {name: getattr(labels, name.upper()) for name in cls.model_fields if name != "fields"}
         return cls(**words, fields=fields.vocabulary(labels.AUDIT.tables))

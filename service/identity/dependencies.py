@@ -21,14 +21,13 @@ from service.tenancy import TenantScope
 
 bearer = declares(401)(HTTPBearer(auto_error=False))
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
-# The dashboards' sign-in, kept by the browser across reloads and tabs (set by POST /auth/session); the API reads it
-# only on download links (`download_link`)
+# The dashboards' sign-in cookie (POST /auth/session); the API reads it only on download links (`download_link`)
 SESSION_COOKIE = "daicho_session"
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 session_cookie = APIKeyCookie(
     name=SESSION_COOKIE, auto_error=False, description="the dashboards' session: download links only"
 )
-COOKIE_TOKEN = "download_link_token"  # request.state attribute: the cookie's token, once download_link accepted it
+COOKIE_TOKEN = "download_link_token"  # request.state attribute
 CROSS_SITE_DOWNLOAD = "他のサイトからのリンクではダウンロードできません"
 
 
@@ -40,8 +39,6 @@ class GrantInfo:
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated person with their grants, ready to authorise and to scope queries."""
-
     user_id: int
     login_id: str
     name: str
@@ -65,7 +62,7 @@ class Caller:
         return grant is not None and (not roles or grant.role in roles)
 
     def scope(self, domain: str) -> TenantScope:
-        """The tenant this caller is limited to in the domain; platform admins and unscoped grants see all."""
+        """Platform admins and unscoped grants see all."""
         kind = DOMAINS[domain].scope_kind
         grant = self.grants.get(domain)
         if self.is_platform_admin or grant is None:
@@ -93,10 +90,9 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
 
 @declares(403)
 def download_link(request: Request, cookie: Annotated[str | None, Depends(session_cookie)]) -> None:
-    """Mark a route as one a plain browser link may fetch (the CSV exports): without an Authorization header, the
-    dashboards' session cookie signs the caller in; a request another site started (Sec-Fetch-Site: cross-site) is
-    refused with its cookie. A route's own dependencies run before its parameters', so current_caller sees the token.
-    """
+    """A route a plain browser link may fetch: without an Authorization header the session cookie signs the caller in; a
+    cross-site request (Sec-Fetch-Site) is refused with its cookie. A route's own dependencies run before its
+    parameters', so current_caller sees the token."""
     if cookie is None or request.headers.get("authorization"):
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
@@ -105,7 +101,6 @@ def download_link(request: Request, cookie: Annotated[str | None, Depends(sessio
 
 
 def _credentials(request: Request, sent: HTTPAuthorizationCredentials | None) -> HTTPAuthorizationCredentials | None:
-    """The Authorization header's token, else the session cookie's where `download_link` accepted it."""
     if sent is not None:
         return sent
     token = getattr(request.state, COOKIE_TOKEN, None)
@@ -143,13 +138,13 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
 def renew_own_session(response: Response, caller: Caller, user: User, *, password_changed: bool) -> None:
-    """Callers who changed their own password ended the session they did it from too: hand back a fresh token."""
+    """Callers who changed their own password ended the session they did it from too."""
     if password_changed and user.id == caller.user_id and user.is_active:
         response.headers[RENEWED_TOKEN_HEADER] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
 
 
 def require(domain: str, *roles: str) -> Callable[[Caller], Caller]:
-    """A dependency that admits callers holding one of these roles in the domain (any role when none are named)."""
+    """Any role when none are named."""
 
     @declares(403)
     def dependency(caller: CurrentCaller) -> Caller:

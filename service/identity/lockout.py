@@ -1,28 +1,18 @@
-"""Failed-attempt counting for any login (an account, a nursery code): a lockout per key for unknown devices (a wait
-instead for a key failing from many addresses), a lockout per known device, and a throttle per client address.
+"""Failed-attempt counting for any login (an account, a nursery code).
 
-- A device that signed in keeps a device token (OWASP's device cookies): a signed token naming the key it signed in
-  to and the device's id. An attempt with a valid one for its key is a known device's: the key's lock and the
-  address's throttle do not apply to it, its failures count against the device alone, and the device locks after as
-  many failures as a key, for as long. Failures from anywhere else cannot lock a person's own browser or station out.
-- An attempt without one is an unknown device's: the key locks after `login_max_failures` failures in a row (each
-  within `login_address_window_minutes` of the last), for `login_lockout_minutes` (a success clears it). Every change
-  is one atomic upsert or conditional update, so parallel attempts can neither lose a failure nor slip a success past
-  a lock that another attempt has just set.
-- A key whose failures come from many addresses (`login_spread_addresses` distinct ones, in a run of failures each
-  within `login_address_window_minutes` of the last) is not locked, which would refuse its owner: each failure makes
-  the key's unknown devices wait before the next try (429 with Retry-After, before any password is checked), a
-  second after its first failure in a row and doubling with each, up to `login_delay_max_seconds`.
-- A client address is throttled by the distinct keys it failed on (spraying one password over many accounts): a
-  leaky bucket holding up to `login_address_max_failures`, one leaking out every `login_address_window_minutes` /
-  `login_address_max_failures`, a key counted once per window. While the bucket is full the address's unknown
-  devices are refused (429 with Retry-After) before any password is checked. A success does not empty the bucket (one
-  good account cannot reset it). The bucket's row is updated under a row lock (SELECT … FOR UPDATE; SQLite's writers
-  queue anyway), so parallel failures count exactly.
-- Refusals before the password check (a lock, a throttle, a wait) write nothing; the failure that sets a lock, fills an
-  address's bucket or makes a key wait says so in its audit record.
-- A counter untouched for `FORGET_AFTER` (longer than any window) and holding no lock or wait is deleted by the beat
-  (`purge`): a failure that old no longer counts.
+- A known device (a valid device token for its key, OWASP's device cookies) is held to its own lock only, so failures
+  from anywhere else cannot lock a person's own browser or station out.
+- An unknown device's key locks after `login_max_failures` failures in a row, for `login_lockout_minutes`. Every change
+  is one atomic upsert or conditional update, so parallel attempts can neither lose a failure nor slip a success past a
+  lock just set.
+- A key failing from `login_spread_addresses` distinct addresses is not locked, which would refuse its owner: its
+  unknown devices wait instead (429 with Retry-After), a second after its first failure, doubling up to
+  `login_delay_max_seconds`.
+- A client address spraying one password over many keys is throttled by a leaky bucket of distinct keys (up to
+  `login_address_max_failures`); a success does not empty it (one good account cannot reset it). Its row is updated
+  under a row lock, so parallel failures count exactly.
+- Refusals before the password check write nothing; the failure that sets a lock, throttle or wait says so in its audit
+  record. The beat purges counters untouched for `FORGET_AFTER` holding no lock or wait.
 """
 
 import math
@@ -54,31 +44,29 @@ class FailureOutcome:
 
 @dataclass(frozen=True)
 class Bucket:
-    """An address's failures that still count, as of `since` (earlier ones have leaked out)."""
+    """Earlier failures have leaked out."""
 
     failures: int
     since: datetime
 
 
-ADDRESS_KIND = "login_address"  # a client address of /auth/login
-STATION_ADDRESS_KIND = "entry_exit_address"  # a client address of the scan stations' login
-KEY_OF_ADDRESS = "{}_key"  # an address's failure on one key (kind: the address's), counted once per window
-ADDRESSES_OF_KEY = "{}_addresses"  # a key's distinct failing addresses (kind: the key's), and its wait (locked_until)
-DEVICE_KIND = "login_device"  # a known device's failures and lock (key: the device's id); its tokens' kind too
+ADDRESS_KIND = "login_address"
+STATION_ADDRESS_KIND = "entry_exit_address"
+KEY_OF_ADDRESS = "{}_key"  # counted once per window
+ADDRESSES_OF_KEY = "{}_addresses"  # and its wait (locked_until)
+DEVICE_KIND = "login_device"  # key: the device's id; its tokens' kind too
 LOCKED = "account_locked"
 DEVICE_LOCKED = "device_locked"
 THROTTLED = "address_throttled"
 DELAYED = "key_delayed"
-FIRST_DELAY = timedelta(seconds=1)  # a spread key's wait after its first failure in a row; doubled with each failure
-FORGET_AFTER = timedelta(days=1)  # a counter untouched this long is purged (and any window, if longer)
-TRUSTED, KNOWN = "trusted", "known"  # a sign-in's device: given its device token now, or known by it
-MAX_THROTTLED = 50_000  # throttled addresses a process keeps in mind (identity/login_guard.py answers them)
+FIRST_DELAY = timedelta(seconds=1)  # doubled with each failure
+FORGET_AFTER = timedelta(days=1)  # and any window, if longer
+TRUSTED, KNOWN = "trusted", "known"  # given its device token now, or known by it
+MAX_THROTTLED = 50_000  # identity/login_guard.py answers them
 
 
 @dataclass(frozen=True)
 class Login:
-    """Who tries to sign in: the key (an account, a nursery code), the client address, the device token it holds."""
-
     kind: str
     key: str
     address_kind: str
@@ -88,9 +76,6 @@ class Login:
 
 @dataclass(frozen=True)
 class Admitted:
-    """A sign-in let in: the device token to keep for the next one, and whether the device was known (KNOWN) or
-    is trusted from now on (TRUSTED)."""
-
     device_token: str
     device: str
 
@@ -102,9 +87,8 @@ class DeviceClaims(NamedTuple):
 
 
 class ThrottledAddresses:
-    """Addresses this process knows to be throttled, by (address kind, address): until when. A throttle ends only with
-    time (a success does not empty an address's bucket), so what is known here stays true until then; the oldest
-    entry goes first once MAX_THROTTLED are held."""
+    """A throttle ends only with time (a success does not empty a bucket), so what is known here stays true until
+    then."""
 
     def __init__(self) -> None:
         self.until: OrderedDict[tuple[str, str], datetime] = OrderedDict()
@@ -129,28 +113,23 @@ THROTTLED_ADDRESSES = ThrottledAddresses()
 
 
 def _lockout() -> tuple[int, timedelta]:
-    """A key locks after login_max_failures failures, for login_lockout_minutes."""
     settings = get_settings()
     return settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
 
 
 def _throttle() -> tuple[int, timedelta]:
-    """An address's bucket: how many failures it holds, and how often one leaks out."""
     settings = get_settings()
     capacity = settings.login_address_max_failures
     return capacity, timedelta(minutes=settings.login_address_window_minutes) / capacity
 
 
 def _spread() -> tuple[int, timedelta, timedelta]:
-    """A key's failures spread over this many addresses make it wait, not lock; the window they are counted in; the
-    longest wait."""
     settings = get_settings()
     window = timedelta(minutes=settings.login_address_window_minutes)
     return settings.login_spread_addresses, window, timedelta(seconds=settings.login_delay_max_seconds)
 
 
 def delay_after(failures: int) -> timedelta:
-    """How long a spread key waits after its `failures`-th failure in a row: a second, doubling, up to the longest."""
     _, _, longest = _spread()
     return min(longest, FIRST_DELAY * 2 ** min(failures - 1, 30))
 
@@ -165,7 +144,6 @@ def locked_message(locked_until: datetime, now: datetime) -> str:
 
 
 def locked_error(locked_until: datetime, now: datetime, *, kind: str = "") -> Locked:
-    """The key (or, for DEVICE_KIND, the device) is locked: until when."""
     return Locked(
         locked_message(locked_until, now),
         details={"locked_until": locked_until, "minutes_left": minutes_left(locked_until, now)},
@@ -174,7 +152,7 @@ def locked_error(locked_until: datetime, now: datetime, *, kind: str = "") -> Lo
 
 
 def throttled_error(until: datetime, now: datetime) -> TooManyAttempts:
-    """The address, not the account, is refused: it says so, and when it may try again (also in Retry-After)."""
+    """The address, not the account, is refused, and it says so."""
     minutes = minutes_left(until, now)
     return TooManyAttempts(
         f"この接続元からの試行が多すぎます。あと{minutes}分後に再度お試しください",
@@ -185,7 +163,7 @@ def throttled_error(until: datetime, now: datetime) -> TooManyAttempts:
 
 
 def delayed_error(until: datetime, now: datetime) -> TooManyAttempts:
-    """The key's unknown devices wait (failures from many addresses): not a lock, and it says how long (Retry-After)."""
+    """Not a lock: failures from many addresses."""
     seconds = max(1, math.ceil((until - now).total_seconds()))
     return TooManyAttempts(
         f"複数の接続元からログインの失敗が続いているため、あと{seconds}秒待ってから再度お試しください",
@@ -196,8 +174,7 @@ def delayed_error(until: datetime, now: datetime) -> TooManyAttempts:
 
 
 def known_device(token: str | None, *, kind: str, key: str) -> str | None:
-    """The device's id when the token is a valid device token for the key; None for an unknown device (no token, or
-    one expired, forged or for another key)."""
+    """None for no token, or one expired, forged or for another key."""
     if not token:
         return None
     try:
@@ -212,7 +189,7 @@ def _device_claims(claims: Mapping[str, Any]) -> DeviceClaims:
 
 
 def device_token(login: Login, device_id: str | None, now: datetime) -> str:
-    """A device token for the key (the same device's id renewed, else a new device's) for login_device_days."""
+    """The same device's id renewed, else a new device's."""
     return issue_token(
         subject=login.key,
         kind=DEVICE_KIND,
@@ -224,7 +201,6 @@ def device_token(login: Login, device_id: str | None, now: datetime) -> str:
 
 
 def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> None:
-    """Raise Locked with the time left when the key is locked now."""
     locked_until = db.scalar(
         select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
     )
@@ -233,8 +209,7 @@ def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> Non
 
 
 def ensure_may_try(db: Session, *, kind: str, key: str, now: datetime) -> None:
-    """Raise Locked with the time left when the key is locked now, or TooManyAttempts (key_delayed) while its failures
-    from many addresses make it wait (one query for both)."""
+    """One query for both the lock and the wait."""
     spread_kind = ADDRESSES_OF_KEY.format(kind)
     found = select(LoginThrottle.kind, LoginThrottle.locked_until).where(
         LoginThrottle.kind.in_((kind, spread_kind)), LoginThrottle.key == key
@@ -248,8 +223,7 @@ def ensure_may_try(db: Session, *, kind: str, key: str, now: datetime) -> None:
 
 
 def register_failure(db: Session, *, kind: str, key: str, now: datetime, may_lock: bool = True) -> FailureOutcome:
-    """Count one failure of a key atomically; the failure that reaches the limit sets the lock (unless it may not). A
-    run of failures ends with its lock, or after a window without one (failures many addresses made without locking
+    """A run of failures ends with its lock, or after a window without one (failures many addresses made without locking
     the key lock it no later)."""
     max_failures, lock_for = _lockout()
     table = LoginThrottle.__table__
@@ -272,7 +246,7 @@ def register_failure(db: Session, *, kind: str, key: str, now: datetime, may_loc
 
 
 def register_success(db: Session, *, kind: str, key: str, now: datetime) -> None:
-    """Reset the key's counter, unless a concurrent failure locked it meanwhile (then raise Locked)."""
+    """Unless a concurrent failure locked it meanwhile (then raise Locked)."""
     table = LoginThrottle.__table__
     not_locked = table.c.locked_until.is_(None) | (table.c.locked_until <= now)
     db.execute(
@@ -284,7 +258,6 @@ def register_success(db: Session, *, kind: str, key: str, now: datetime) -> None
 
 
 def leaked(bucket: Bucket, now: datetime) -> Bucket:
-    """The bucket at `now`: one failure gone per leak interval since it was counted."""
     _, interval = _throttle()
     gone = max(0, (now - bucket.since) // interval)
     if gone >= bucket.failures:
@@ -293,7 +266,7 @@ def leaked(bucket: Bucket, now: datetime) -> Bucket:
 
 
 def throttled_until(bucket: Bucket) -> datetime | None:
-    """When a full bucket has room again (None: it has room now)."""
+    """None: it has room now."""
     capacity, interval = _throttle()
     if bucket.failures < capacity:
         return None
@@ -301,8 +274,6 @@ def throttled_until(bucket: Bucket) -> datetime | None:
 
 
 def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> int:
-    """Raise TooManyAttempts (address_throttled) with the time left while the address's bucket is full; else how
-    many failures it holds."""
     row = db.execute(
         select(LoginThrottle.failed_count, LoginThrottle.updated_at).where(
             LoginThrottle.kind == kind, LoginThrottle.key == key
@@ -317,7 +288,7 @@ def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> 
 
 
 def first_failure_on_key(db: Session, *, kind: str, address: str, key: str, now: datetime) -> bool:
-    """Record the address's failure on the key; True when it is the first within the address window."""
+    """True when it is the first within the address window."""
     table = LoginThrottle.__table__
     recent = table.c.updated_at > now - timedelta(minutes=get_settings().login_address_window_minutes)
     stmt = insert(db, table).values(
@@ -331,8 +302,7 @@ def first_failure_on_key(db: Session, *, kind: str, address: str, key: str, now:
 
 
 def spread_addresses(db: Session, *, kind: str, key: str, new_address: bool, now: datetime) -> int:
-    """How many distinct addresses the key's run of failures came from, this one's counted if it is `new_address` (its
-    first failure on the key within the window); the run ends after a window without failures."""
+    """The run ends after a window without failures."""
     _, window, _ = _spread()
     table = LoginThrottle.__table__
     recent = table.c.updated_at > now - window
@@ -347,7 +317,6 @@ def spread_addresses(db: Session, *, kind: str, key: str, new_address: bool, now
 
 
 def delay_key(db: Session, *, kind: str, key: str, failures: int, now: datetime) -> datetime:
-    """Make the spread key's unknown devices wait after its `failures`-th failure in a row: until when."""
     until = now + delay_after(failures)
     table = LoginThrottle.__table__
     db.execute(
@@ -359,7 +328,7 @@ def delay_key(db: Session, *, kind: str, key: str, failures: int, now: datetime)
 
 
 def register_address_failure(db: Session, *, kind: str, key: str, now: datetime) -> datetime | None:
-    """Count one failure of an address in its bucket (a full bucket stays full); when it is full now, until when."""
+    """A full bucket stays full."""
     capacity, _ = _throttle()
     table = LoginThrottle.__table__
     db.execute(
@@ -389,15 +358,11 @@ def attempt(
     refuse: Callable[[str, str | None], None],
     bad_credentials: str,
 ) -> Admitted:
-    """One login attempt: verify() returns None when the credentials are good, else the reason they are not.
+    """verify() returns None when the credentials are good, else the reason they are not.
 
-    A known device is held to its own lock; an unknown one to its address's throttle (429 with Retry-After), its
-    key's lock (423) and its key's wait (429), all before any password is checked, and then only a bounded number of
-    checks run at once (security.PasswordChecks; one at a time for an address with failures counting: many people
-    signing in behind one office address are not held up, a guesser is). A failure is counted, recorded with
-    refuse(reason, lock: the lock, throttle or wait it set, if any) and raised as Locked, TooManyAttempts or
-    Unauthorized (with the attempts left), the counters and the record kept (keep_changes). A success answers the
-    device token to keep."""
+    All refusals come before any password is checked; then only a bounded number of checks run at once
+    (security.PasswordChecks; one at a time for an address with failures counting: many people behind one office address
+    are not held up, a guesser is). A failure's counters and record are kept (keep_changes)."""
     device = known_device(login.device_token, kind=login.kind, key=login.key)
     counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
     failing = device is None and ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now) > 0
@@ -412,16 +377,13 @@ def attempt(
 
 @dataclass(frozen=True)
 class Counted:
-    """What a failed attempt set: its key's (or device's) count and lock, its address's throttle, its key's wait."""
-
     outcome: FailureOutcome
     throttled_until: datetime | None = None
     delayed_until: datetime | None = None
 
 
 def _count_unknown_device(db: Session, login: Login, now: datetime) -> Counted:
-    """An unknown device's failure: counted for its key, its address (once per key and window) and the addresses the
-    key's failures come from; a key whose failures come from many waits instead of locking."""
+    """A key whose failures come from many addresses waits instead of locking."""
     new_address = first_failure_on_key(db, kind=login.address_kind, address=login.address, key=login.key, now=now)
     full = register_address_failure(db, kind=login.address_kind, key=login.address, now=now) if new_address else None
     spread = spread_addresses(db, kind=login.kind, key=login.key, new_address=new_address, now=now)
@@ -441,7 +403,7 @@ def _failed(
     refuse: Callable[[str, str | None], None],
     bad_credentials: str,
 ) -> Locked | TooManyAttempts | Unauthorized:
-    """Count a failed attempt (a known device's against it alone) and the refusal to raise."""
+    """A known device's failure counts against it alone."""
     if device is None:
         counted = _count_unknown_device(db, login, now)
     else:
@@ -468,7 +430,6 @@ def _failed(
 
 
 def purge(db: Session, *, now: datetime) -> int:
-    """Delete the counters untouched for FORGET_AFTER (or a window, if longer) that hold no lock or wait now."""
     _, window, _ = _spread()
     table = LoginThrottle.__table__
     idle = table.c.updated_at < now - max(FORGET_AFTER, window, _lockout()[1])

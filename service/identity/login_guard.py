@@ -1,13 +1,9 @@
-"""Logins from a throttled address (or one whose password checks are all taken) refused ahead of the app: a flood of
-them costs a dictionary lookup and a small answer each, not the routing, a database session and its queries.
+"""Logins from a throttled address (or one whose password checks are all taken) refused ahead of the app: a flood costs
+a dictionary lookup and a small answer each, not the routing, a database session and its queries.
 
-The lockout (identity/lockout.py) keeps in `lockout.THROTTLED_ADDRESSES` every address it finds or makes throttled;
-until then this guard lets every login through. A login route registers where its body names the key and the device
-token (`guard_login`): a known device of a throttled address is let through to its sign-in, its body handed on
-unchanged. An answer here is the app's own 429 (lockout.throttled_error, the error handler's shape and Retry-After),
-with the request id and security headers every answer carries, counted on /metrics under its route, after a hold
-(`APP_LOGIN_REFUSAL_HOLD_SECONDS`) that costs no CPU: a flood's connections wait out their refusals.
-"""
+A known device of a throttled address is let through, its body handed on unchanged. The answer is the app's own 429
+(shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS`) that costs
+no CPU: a flood's connections wait out their refusals."""
 
 import asyncio
 import time
@@ -26,13 +22,11 @@ from service.identity.security import address_busy, password_checks
 from service.metrics import request_metrics
 from service.response_headers import SECURITY_HEADERS
 
-MAX_BODY = 16 * 1024  # a login body is a few hundred bytes; a longer one goes on to the app (and its body guard)
+MAX_BODY = 16 * 1024  # a longer one goes on to the app (and its body guard)
 
 
 @dataclass(frozen=True, slots=True)
 class LoginForm:
-    """Where a login route's JSON body names its key and the device token, and the kinds they are counted under."""
-
     key_kind: str
     address_kind: str
     key_field: str
@@ -40,7 +34,6 @@ class LoginForm:
 
     @classmethod
     def of(cls, body: type[BaseModel], *, key_kind: str, address_kind: str, key: str, device: str) -> "LoginForm":
-        """The form of a login body model: its key and device token fields as the JSON names them."""
         return cls(key_kind, address_kind, _json_name(body, key), _json_name(body, device))
 
 
@@ -48,17 +41,15 @@ def _json_name(body: type[BaseModel], field: str) -> str:
     return body.model_fields[field].alias or field
 
 
-GUARDED: dict[str, LoginForm] = {}  # a login route's path under the API prefix → its form
+GUARDED: dict[str, LoginForm] = {}
 
 
 def guard_login(path: str, form: LoginForm) -> None:
-    """Have the guard answer this login route (its path under the API prefix) for a throttled address."""
     GUARDED[path] = form
 
 
 class LoginGuard:
-    """ASGI wrapper: a login route's POST from an address this process knows to be throttled is answered 429 here,
-    unless its body carries a known device's token for its key."""
+    """Unless its body carries a known device's token for its key."""
 
     def __init__(self, app: ASGIApp, prefix: str, hold_seconds: float) -> None:
         self.app = app
@@ -89,7 +80,7 @@ class LoginGuard:
 
 
 async def _read(receive: Receive) -> tuple[list[bytes], bool]:
-    """The body's chunks up to MAX_BODY, and whether that was all of it (False: too long, or the client went away)."""
+    """False: too long, or the client went away."""
     chunks: list[bytes] = []
     size = 0
     while size <= MAX_BODY:
@@ -104,7 +95,6 @@ async def _read(receive: Receive) -> tuple[list[bytes], bool]:
 
 
 def _replay(chunks: list[bytes], complete: bool, receive: Receive) -> Receive:
-    """A receive that hands on the chunks read, then (when there is more) the rest of the request as it comes."""
     pending = list(chunks)
 
     async def replayed() -> Message:
@@ -117,7 +107,6 @@ def _replay(chunks: list[bytes], complete: bool, receive: Receive) -> Receive:
 
 
 def _known_device(form: LoginForm, body: bytes) -> bool:
-    """Whether the body is a login carrying a known device's token for the key it names (anything else: no)."""
     try:
         login: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -131,8 +120,7 @@ def _known_device(form: LoginForm, body: bytes) -> bool:
 
 
 def _refusal(form: LoginForm, address: str) -> TooManyAttempts | None:
-    """What the app would answer an unknown device of this address before any password check: its throttle, or its
-    checks' queue being full (security.PasswordChecks); None when this process knows of neither."""
+    """None when this process knows of neither."""
     now = utcnow()
     until = THROTTLED_ADDRESSES.known(form.address_kind, address, now)
     if until is not None:

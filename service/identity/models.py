@@ -38,8 +38,8 @@ class User(Base):
             **EMAIL_SHAPE,
         ),
     )
-    # Written from the body's password (audited as changed, never its value: the body's field has its own words); its
-    # lengths are the password's as typed (bcrypt reads no more than 72 bytes), not the hash's.
+    # Audited as changed, never its value. Its lengths are the password's as typed (bcrypt reads no more than 72 bytes),
+    # not the hash's.
     password_hash: Mapped[str] = mapped_column(
         String(100), info=field_info("パスワード", audited=False, min_length=8, max_length=72)
     )
@@ -56,8 +56,6 @@ class User(Base):
 
 
 class Grant(Base):
-    """One role in one domain, optionally limited to one tenant (customer, jurisdiction, agency, nursery)."""
-
     __tablename__ = "identity_grant"
     __table_args__ = (UniqueConstraint("user_id", "domain"),)
 
@@ -72,10 +70,8 @@ class Grant(Base):
 
 
 class LoginThrottle(Base):
-    """Failed-login counter for one key (a login id, a nursery code) or client address (service/identity/lockout.py).
-
-    A key's row counts its failures in a row and its lock; an address's row holds the failures still counting as of
-    updated_at (earlier ones have leaked out: lockout.leaked) and no lock."""
+    """A key's row counts its failures in a row and its lock; an address's row holds the failures still counting as of
+    updated_at (lockout.leaked) and no lock."""
 
     __tablename__ = "identity_login_throttle"
     __table_args__ = (UniqueConstraint("kind", "key"),)

@@ -51,7 +51,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
-    """Users as the API returns them: each scoped grant with its tenant's name (`scope_name`)."""
     reads = [UserRead.model_validate(u) for u in users]
     names = scope_names(db, ((g.domain, g.scope) for u in reads for g in u.grants))
     return [u.model_copy(update={"grants": [with_name(g, names) for g in u.grants]}) for u in reads]
@@ -96,7 +95,7 @@ def logout(caller: CurrentCaller, db: DbSession) -> None:
 
 
 def origin_of(url: str) -> str | None:
-    """A URL's origin as a browser writes it (scheme://host[:port], no default port); None when it names none."""
+    """No default port; None when it names none."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -110,8 +109,8 @@ def origin_of(url: str) -> str | None:
 
 
 def dashboard_origins(dashboard_url: str) -> frozenset[str]:
-    """The origins of the dashboards' pages: APP_DASHBOARD_URL's; on a loopback address, its scheme and port under
-    each loopback name (localhost, 127.0.0.1, [::1]), as the browser shows the one it was given."""
+    """On a loopback address, its scheme and port under each loopback name, as the browser shows the one it was
+    given."""
     origin = origin_of(dashboard_url)
     if origin is None:
         return frozenset()
@@ -125,13 +124,9 @@ def dashboard_origins(dashboard_url: str) -> frozenset[str]:
 def refuse_cross_site(request: Request) -> None:
     """Only the dashboards' own pages may set or clear the session cookie: no login CSRF.
 
-    Refused: Fetch Metadata saying cross-site, and an Origin (else a Referer) other than the dashboards' origin
-    (APP_DASHBOARD_URL, under any loopback name when it is a loopback address), which also covers browsers without
-    Fetch Metadata and same-site pages that are not the dashboards' ("null", a privacy-hidden origin, is refused
-    too). Browsers send Origin with every POST, cross-origin ones included, so a request with neither header is no
-    page of another site but a program (curl, a test client), which can set a cookie only in its own jar: it is let
-    through.
-    """
+    Refused: Fetch Metadata saying cross-site, and an Origin (else a Referer) other than the dashboards' ("null" too). A
+    request with neither header is no page (browsers send Origin with every POST) but a program, which can set a cookie
+    only in its own jar: it is let through."""
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden(CROSS_SITE, code="cross_site")
     claimed = request.headers.get("origin") or request.headers.get("referer")
@@ -217,7 +212,6 @@ def list_users(
 
 
 def grant_text(grant: GrantRead) -> str:
-    """e.g. 端末管理: 閲覧のみ（範囲: A社）."""
     scope = grant.scope_name or grant.scope
     role = f"{grant.role_label or grant.role}（範囲: {scope}）" if scope else grant.role_label or grant.role
     return f"{grant.domain_label or grant.domain}: {role}"

@@ -30,12 +30,12 @@ def hash_password(password: str, rounds: int | None = None) -> str:
     return bcrypt.hashpw(secret, bcrypt.gensalt(rounds or get_settings().bcrypt_rounds)).decode()
 
 
-# Every bcrypt check of a sign-in (on /metrics): what a flood of logins costs, and what a refusal saved
+# What a flood of logins costs, and what a refusal saved
 PASSWORD_CHECKS = Counter("daicho_password_checks", "bcrypt password checks of sign-ins")
 CHECKS_BUSY = "ログインの確認が混み合っています。あと{seconds}秒ほどしてから再度お試しください"
 ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{seconds}秒ほどしてから再度お試しください"
-CHECK_WAIT_SECONDS = 2  # how long a sign-in waits for a free check before it is refused
-ADDRESS_QUEUE = 4  # one address's sign-ins holding or waiting for its turn at once
+CHECK_WAIT_SECONDS = 2
+ADDRESS_QUEUE = 4
 CHECK_NICENESS = 10  # the check threads' priority below the requests' (nice 0)
 
 
@@ -47,27 +47,26 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def _checkpw(password: str, password_hash: bytes) -> bool:
-    """bcrypt's check on one of the process's check threads, which run below the requests' priority: when the CPU is
-    short, a flood's checks wait, not everyone else's requests (bcrypt lets go of the GIL while it works)."""
+    """The check threads run below the requests' priority: when the CPU is short, a flood's checks wait, not everyone
+    else's requests (bcrypt lets go of the GIL)."""
     PASSWORD_CHECKS.inc()
     return _check_threads().submit(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash).result()
 
 
 @lru_cache
 def _check_threads() -> ThreadPoolExecutor:
-    """As many threads as checks run at once (PasswordChecks admits no more), each at CHECK_NICENESS."""
     workers = get_settings().login_checks_at_once
     return ThreadPoolExecutor(workers, thread_name_prefix="password-check", initializer=_lower_priority)
 
 
 def _lower_priority() -> None:
-    """This thread's niceness raised (Linux keeps one per thread; raising it needs no privilege)."""
+    """Linux keeps one per thread; raising it needs no privilege."""
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
 
 
 @lru_cache
 def _dummy_hash() -> bytes:
-    """Checked when the login id is unknown, so a miss costs as much time as a hit."""
+    """So a miss costs as much time as a hit."""
     return bcrypt.hashpw(b"dummy-password", bcrypt.gensalt(get_settings().bcrypt_rounds))
 
 
@@ -77,17 +76,14 @@ def burn_password_check(password: str) -> None:
 
 @dataclass
 class AddressTurn:
-    """One address's checks: its turn (one at a time) and how many of its sign-ins hold or wait for it."""
-
     lock: threading.Lock = field(default_factory=threading.Lock)
     queued: int = 0
 
 
 class PasswordChecks:
-    """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all, and one at a time for an
-    address given; a sign-in waits up to `wait_seconds` for its turn (then 503 in all, 429 for its address), and no
-    more than ADDRESS_QUEUE of one address's hold or wait for one (another: 429 at once). A flood of logins takes at
-    most that much CPU and that many threads, one address never more than one check's worth."""
+    """At most `at_once` in all and one at a time per address; a sign-in waits up to `wait_seconds` (then 503 in all,
+    429 for its address), and no more than ADDRESS_QUEUE of one address wait (another: 429 at once). A flood takes at
+    most that much CPU, one address never more than one check's worth."""
 
     def __init__(self, at_once: int, wait_seconds: float = CHECK_WAIT_SECONDS) -> None:
         self.slots = threading.BoundedSemaphore(at_once)
@@ -97,7 +93,7 @@ class PasswordChecks:
 
     @contextmanager
     def slot(self, address: str | None) -> Iterator[None]:
-        """A check's turn; `address`: one to hold to one check at a time (None: the bound in all only)."""
+        """`address` None: the bound in all only."""
         with self._address_turn(address):
             if not self.slots.acquire(timeout=self.wait_seconds):
                 message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
@@ -108,7 +104,6 @@ class PasswordChecks:
                 self.slots.release()
 
     def full(self, address: str) -> bool:
-        """Whether the address's sign-ins already hold or wait for all the turns it gets (another is refused)."""
         turn = self.addresses.get(address)
         return turn is not None and turn.queued >= ADDRESS_QUEUE
 
@@ -137,13 +132,11 @@ class PasswordChecks:
 
 
 def address_busy() -> TooManyAttempts:
-    """429: this address's sign-ins already hold or wait for all the turns it gets."""
     return TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
 
 
 @lru_cache
 def password_checks() -> PasswordChecks:
-    """This process's bound on sign-ins' bcrypt checks (APP_LOGIN_CHECKS_AT_ONCE)."""
     return PasswordChecks(get_settings().login_checks_at_once)
 
 
@@ -154,7 +147,6 @@ class IssuedToken(NamedTuple):
 
 
 def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None = None, **claims: Any) -> IssuedToken:
-    """A signed token of `kind` for `subject`, lasting `minutes` (APP_JWT_EXPIRY_MINUTES by default)."""
     settings = get_settings()
     lifetime = minutes or settings.jwt_expiry_minutes
     jti = secrets.token_hex(16)
@@ -179,12 +171,11 @@ def epoch_microseconds(moment: datetime) -> int:
 
 
 def issued_before(claims: Mapping[str, Any], moment: datetime) -> bool:
-    """Whether the token was issued before this moment (to the microsecond; to the second for older tokens)."""
+    """To the microsecond; to the second for older tokens."""
     return claims.get("iat_us", claims["iat"] * 1_000_000) < epoch_microseconds(moment)
 
 
 def decode_token(token: str, *, kind: str) -> dict[str, Any]:
-    """The token's claims once PyJWT checked its signature, required claims and expiry, and its kind (else 401)."""
     settings = get_settings()
     try:
         claims = jwt.decode(

@@ -21,7 +21,7 @@ from service.search import contains
 from service.tenancy import tenant_exists
 
 USER_KIND = "user"
-USER_FIELDS = fields.audited(User)  # login_id, name, email, is_active
+USER_FIELDS = fields.audited(User)
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
@@ -30,13 +30,13 @@ LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・
 class LoginResult:
     user: User
     token: IssuedToken
-    device_token: str  # for the browser to keep (lockout.py: a known device signs in past its account's lock)
+    device_token: str  # lockout.py: a known device signs in past its account's lock
 
 
 def _audit_login(
     db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, now: datetime, **outcome: str | None
 ) -> None:
-    """A sign-in or a failed one; `outcome`: why it failed and the lock it set, or its device (never a secret)."""
+    """Never a secret."""
     changes = {"login_id": login_id} | {name: value for name, value in outcome.items() if value}
     audit.record(
         db,
@@ -53,8 +53,8 @@ def _audit_login(
 def authenticate(
     db: Session, *, login_id: str, password: str, actor: Actor, now: datetime, device_token: str | None = None
 ) -> LoginResult:
-    """Check the password under the lockout rules (the browser's device token, when it holds one, makes it a known
-    device) and issue a token; failures are counted and audited, then raised."""
+    """The browser's device token, when it holds one, makes it a known device; failures are counted and audited, then
+    raised."""
     key = login_id.strip().lower()
     user = find_user_by_login(db, key)
     failed = Actor(
@@ -89,7 +89,6 @@ def authenticate(
 
 
 def is_users_device(user: User, device_token: str) -> bool:
-    """Whether the device token is one a sign-in of this user answered (and still valid)."""
     return lockout.known_device(device_token, kind=USER_KIND, key=user.login_id.lower()) is not None
 
 
@@ -135,7 +134,6 @@ USER_ORDER = (User.login_id,)
 
 
 def user_query(q: str | None) -> Select:
-    """The users of the list: login id, name or e-mail containing q; listed by login id (`USER_ORDER`)."""
     stmt = select(User)
     return stmt.where(contains(q, *fields.searched(User))) if q else stmt
 
@@ -153,7 +151,7 @@ def find_user_by_login(db: Session, login_id: str) -> User | None:
 
 
 def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
-    """Create and audit a user; a caller creating many users with one password may pass its hash, computed once."""
+    """A caller creating many users with one password may pass its hash, computed once."""
     if find_user_by_login(db, data.login_id) is not None:
         raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
@@ -225,7 +223,6 @@ def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> N
 
 
 def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | None, actor: Actor) -> Grant:
-    """Give the user this role in the domain, replacing any role they had there."""
     _validate_grant(db, domain, role, scope)
     grant = next((g for g in user.grants if g.domain == domain), None)
     before = {"role": grant.role, "scope": grant.scope} if grant else {}
@@ -270,7 +267,7 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
 
 
 def ensure_not_last_admin(db: Session, user: User) -> None:
-    """Refuse (409) taking away the last active platform admin; the other admins' rows are locked meanwhile."""
+    """The other admins' rows are locked meanwhile."""
     if not user.is_active or all(g.domain != PLATFORM for g in user.grants):
         return
     others = db.scalars(

@@ -1,9 +1,5 @@
-"""A device's archived submissions, read back for its history: the rotation recorded which blocks of its batch files
-hold which devices' rows (`ArchiveBlock`), so only the few blocks that may hold the device's rows are read, each one
-gzip member read at its offset, never a whole archive.
-
-An archive folder or file that is gone (removed by hand) is skipped with a warning: the history shows what is there.
-"""
+"""A device's archived submissions: only the few blocks (`ArchiveBlock`) that may hold its rows are read, each one gzip
+member at its offset. An archive gone (removed by hand) is skipped with a warning."""
 
 import gzip
 import json
@@ -24,8 +20,6 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ArchivedRow:
-    """An archived submission as the history shows it (the fields of a submission, marked archived)."""
-
     id: int
     device_id: int
     form_id: int
@@ -60,14 +54,14 @@ def _row(record: dict[str, Any]) -> ArchivedRow:
 
 
 def archived_rows(db: Session, device: Device) -> list[ArchivedRow]:
-    """Every archived submission of the device, newest first (by time, then id, as the history orders)."""
+    """By time, then id, as the history orders."""
     blocks = db.execute(
         select(ArchiveBlock.file_name, ArchiveBlock.byte_offset, ArchiveBlock.byte_length, Rotation.archive_folder)
         .join(Rotation, Rotation.id == ArchiveBlock.rotation_id)
         .where(ArchiveBlock.first_device_id <= device.id, ArchiveBlock.last_device_id >= device.id)
         .order_by(ArchiveBlock.id)
     ).all()
-    needle = json.dumps(device.management_number)  # the number, quoted: skips other devices' lines undecoded
+    needle = json.dumps(device.management_number)  # quoted: skips other devices' lines undecoded
     found: list[ArchivedRow] = []
     for block in blocks:
         path = archive_root() / Path(block.archive_folder).name / block.file_name

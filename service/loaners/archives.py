@@ -1,11 +1,8 @@
-"""The rotation's archives (§8.2) kept readable: listed, searched and downloaded from the archive directory itself.
+"""The rotation's archives (§8.2) kept readable: listed, searched and downloaded from the archive directory.
 
-An archive is one rotation run's folder of `submissions_*.jsonl.gz` batches (rotation.py writes them). A request names
-an archive by its folder's name, which is looked up in the directory's listing and never joined to a path as given, so
-nothing outside the directory can be reached. A search streams the batches line by line and stops at its limit of
-matches; a download streams the rows again as one gzip file. Both read only the rows of the caller's 管轄 (the
-location code that starts each 拠点管理番号: a location's code never changes once numbers use it).
-"""
+A request's archive name is looked up in the directory's listing, never joined to a path as given, so nothing outside it
+can be reached. Only rows of the caller's 管轄 are read (by the location code starting each 拠点管理番号, which never
+changes once numbers use it)."""
 
 import gzip
 import json
@@ -45,8 +42,6 @@ class Archive:
 
 @dataclass(frozen=True)
 class ArchiveQuery:
-    """What a search looks for; every part given must match (none: every row)."""
-
     device_id: int | None = None
     number: str | None = None  # part of the 拠点管理番号
     text: str | None = None  # part of any answer, the submitter's address or a status
@@ -79,12 +74,11 @@ def _archive(name: str, folder: Path) -> Archive:
 
 
 def list_archives() -> list[Archive]:
-    """Every archive in the directory, newest run first."""
     return sorted((_archive(n, f) for n, f in _folders().items()), key=lambda a: (a.run_id, a.name), reverse=True)
 
 
 def find_archive(name: str) -> Path:
-    """The folder of the archive by this name, as the directory lists it; 404 for any other name."""
+    """404 for any other name."""
     folder = _folders().get(name)
     if folder is None:
         raise NotFound(labels.ARCHIVE_NOT_FOUND, code="not_found")
@@ -92,14 +86,14 @@ def find_archive(name: str) -> Path:
 
 
 def location_codes(db: Session, scope: TenantScope) -> frozenset[str] | None:
-    """The location codes of the caller's 管轄 (None: every location)."""
+    """None: every location."""
     if scope.unrestricted:
         return None
     return frozenset(db.scalars(scoped(select(Location.code), scope, Location.jurisdiction)))
 
 
 def device_number(db: Session, device_id: int, scope: TenantScope) -> str:
-    """The 拠点管理番号 of a device of the caller's 管轄 (its archived rows carry it), else 422 on device_id."""
+    """Else 422 on device_id."""
     stmt = scoped(
         select(Device.management_number)
         .join(Location, Location.id == Device.location_id)
@@ -139,8 +133,8 @@ def _matches(record: dict[str, Any], query: ArchiveQuery) -> bool:
 
 
 def _needles(query: ArchiveQuery, number: str | None) -> list[str]:
-    """Texts every matching line holds (folded, as escaped inside a JSON string), to skip the others before decoding
-    them. Only ASCII texts: the database may have written other characters escaped (\\uXXXX) or not."""
+    """Folded, as escaped inside a JSON string, to skip other lines before decoding. Only ASCII: the database may have
+    written other characters escaped (\\uXXXX) or not."""
     texts = (number, query.number, query.text)
     return [json.dumps(text.casefold())[1:-1] for text in texts if text and text.isascii()]
 
@@ -155,7 +149,6 @@ def _record(line: str) -> dict[str, Any]:
 def search(
     folder: Path, *, query: ArchiveQuery, number: str | None, codes: frozenset[str] | None, limit: int
 ) -> tuple[list[dict[str, Any]], int, bool]:
-    """The first `limit` matching rows in file order, the rows read, and whether the whole archive was read."""
     needles = _needles(query, number)
     found: list[dict[str, Any]] = []
     scanned = 0
@@ -173,7 +166,7 @@ def search(
 
 
 def download(folder: Path, *, codes: frozenset[str] | None) -> Iterator[bytes]:
-    """The archive's rows of the caller's 管轄 as one gzip JSON-lines file, compressed as it is sent."""
+    """Compressed as it is sent."""
     compressor = zlib.compressobj(DOWNLOAD_LEVEL, zlib.DEFLATED, GZIP_WINDOW)
     pending: list[bytes] = []
     size = 0

@@ -1,13 +1,8 @@
-"""一括ステータス変更: one set of answers for many devices at once, each device its own submission, all or none.
+"""一括ステータス変更: one set of answers for many devices, each device its own submission, all or none.
 
-The devices are read within the caller's 管轄 and every device's answers are checked against its own form before
-anything is written: one device that is missing, another 管轄's, or whose form refuses the answers is a 422 naming
-it, and nothing is stored. Then each device gets its submission (locked in id order, so two bulk changes never
-wait on each other crosswise), audited per device, in the request's one transaction.
-
-Each person's chosen devices are kept on the server (`BulkPick`): a phone's camera opens every scanned QR code as a
-page of its own, so the choice must outlive the page. Sending the answers takes the sent devices off the list.
-"""
+Every device's answers are checked against its own form before anything is written; devices are locked in id order, so
+two bulk changes never wait on each other crosswise. The chosen devices are kept on the server (`BulkPick`): a phone's
+camera opens every scanned QR code as a page of its own, so the choice must outlive the page."""
 
 from datetime import datetime
 from typing import Any
@@ -24,7 +19,6 @@ from service.tenancy import TenantScope, scoped
 
 
 def _devices(db: Session, ids: list[int], scope: TenantScope) -> list[Device]:
-    """The chosen devices in id order; a 422 naming the ids that are not there in the caller's 管轄."""
     stmt = select(Device).join(Location, Location.id == Device.location_id).where(Device.id.in_(ids))
     found = {d.id: d for d in db.scalars(scoped(stmt, scope, Location.jurisdiction).order_by(Device.id))}
     missing = [i for i in ids if i not in found]
@@ -37,7 +31,6 @@ def _devices(db: Session, ids: list[int], scope: TenantScope) -> list[Device]:
 
 
 def _refusals(db: Session, devices: list[Device], raw_answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each device whose own form refuses the answers, with every rule they break."""
     question_sets = forms.question_sets(db)
     refused = []
     for device in devices:
@@ -58,7 +51,6 @@ def bulk_submit(
     user_id: int,
     now: datetime,
 ) -> list[Submission]:
-    """Append the answers to every chosen device, or nothing when any device cannot take them."""
     devices = _devices(db, sorted(set(device_ids)), scope)
     refused = _refusals(db, devices, raw_answers)
     if refused:
@@ -76,7 +68,6 @@ def bulk_submit(
 
 
 def picked(db: Session, *, user_id: int, scope: TenantScope) -> list[tuple[Device, Location, Model]]:
-    """The person's chosen devices still in their 管轄, in the order they were chosen."""
     stmt = (
         select(Device, Location, Model)
         .join(BulkPick, BulkPick.device_id == Device.id)
@@ -88,12 +79,11 @@ def picked(db: Session, *, user_id: int, scope: TenantScope) -> list[tuple[Devic
 
 
 def pick(db: Session, *, user_id: int, device: Device, now: datetime) -> None:
-    """Put a device (already looked up in the caller's 管轄) on the person's list; choosing it again changes nothing."""
+    """Choosing it again changes nothing."""
     insert_rows(db, BulkPick, [{"user_id": user_id, "device_id": device.id, "added_at": now}], ignore_conflicts=True)
 
 
 def unpick(db: Session, *, user_id: int, device_ids: list[int] | None = None) -> None:
-    """Take devices (or, without ids, every device) off the person's list."""
     stmt = delete(BulkPick).where(BulkPick.user_id == user_id)
     if device_ids is not None:
         stmt = stmt.where(BulkPick.device_id.in_(device_ids))

@@ -40,7 +40,6 @@ ScopedLocation = Annotated[Location, Depends(valid_location)]
 # A list's filter naming another 管轄 or its location is a 404, as the location's own routes answer.
 @declares(404)
 def jurisdiction_filter(scope: Scope, jurisdiction: Text50 = None) -> str | None:
-    """A ?jurisdiction= filter: a 管轄 the caller's grant covers."""
     if jurisdiction and not scope.allows(jurisdiction):
         raise NotFound(JURISDICTION_NOT_FOUND, details={"resource": "jurisdiction", "id": jurisdiction})
     return jurisdiction

@@ -1,4 +1,4 @@
-"""The device register (端末/プリンタ/その他マスタ): creating devices with their management number, and reading them."""
+"""The device register (端末/プリンタ/その他マスタ)."""
 
 from datetime import datetime
 
@@ -15,7 +15,7 @@ from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.tenancy import TenantScope, scoped
 
-DEVICE_FIELDS = fields.audited(Device)  # id, management_number, location_id, …, os
+DEVICE_FIELDS = fields.audited(Device)
 DAY_SECONDS = 86_400
 DUPLICATES_NAMED = 10
 
@@ -29,7 +29,6 @@ def device_type_of(category: str) -> str:
 
 
 def form_url(device_id: int) -> str:
-    """Where the device's QR code leads: the dashboards' status-form page with the device chosen."""
     return dashboard_page("loaners_status_form", device=device_id)
 
 
@@ -38,7 +37,6 @@ def held_days(held_since: datetime | None, now: datetime) -> int | None:
 
 
 def with_places(stmt: Select, scope: TenantScope) -> Select:
-    """Join a device statement to its location and model, limited to the caller's 管轄."""
     stmt = stmt.join(Location, Location.id == Device.location_id).join(Model, Model.id == Device.model_id)
     return scoped(stmt, scope, Location.jurisdiction)
 
@@ -84,7 +82,7 @@ def current_state(submission: Submission | None) -> CurrentState | None:
 
 
 def device_detail(db: Session, *, device: Device, now: datetime) -> DeviceDetail:
-    """The device with its location, model and current state (its latest submission), in one query."""
+    """One query."""
     row = db.execute(
         select(Device, Location, Model, Submission)
         .join(Location, Location.id == Device.location_id)
@@ -103,7 +101,7 @@ def device_detail(db: Session, *, device: Device, now: datetime) -> DeviceDetail
 
 
 def usable_location(db: Session, location_id: str, scope: TenantScope) -> Location:
-    """The location a device is registered at: known, within the caller's 管轄 and active, else 422."""
+    """Known, within the caller's 管轄 and active, else 422."""
     location = db.scalar(scoped(select(Location).where(Location.id == location_id), scope, Location.jurisdiction))
     if location is None:
         raise ValidationFailed(labels.UNKNOWN_LOCATION, details={"field": "location_id", "rule": "unknown_location"})
@@ -120,7 +118,7 @@ def known_model(db: Session, model_id: str) -> Model:
 
 
 def assign_number(db: Session, *, location: Location, model: Model, serial_number: str, given: str | None) -> str:
-    """A generated number, or the given one once it passes §4 and names this device's sections."""
+    """A given number must pass §4 and name this device's sections."""
     if not given:
         return numbering.generate_number(db, location=location, model=model, serial_number=serial_number)
     parsed = numbering.parse(given)
@@ -131,7 +129,7 @@ def assign_number(db: Session, *, location: Location, model: Model, serial_numbe
 
 
 def ensure_asset_number(kind: str, asset_number: str | None) -> None:
-    """§2.4: a terminal (端末マスタ) has a 資産管理番号."""
+    """§2.4."""
     if kind == "terminal" and not asset_number:
         raise ValidationFailed(
             labels.ASSET_NUMBER_REQUIRED, details={"field": "asset_number", "rule": "asset_number_required"}
@@ -139,7 +137,6 @@ def ensure_asset_number(kind: str, asset_number: str | None) -> None:
 
 
 def same_serial(db: Session, model: Model, serial_number: str, scope: TenantScope) -> list[dict[str, object]]:
-    """The registered devices (within the caller's 管轄) of this model with this 製造番号, oldest first."""
     rows = db.execute(
         with_places(select(Device.id, Device.management_number, Location.name), scope)
         .where(Device.serial_number == serial_number, Device.model_id == model.id)
@@ -150,7 +147,7 @@ def same_serial(db: Session, model: Model, serial_number: str, scope: TenantScop
 
 
 def ensure_new_serial(db: Session, model: Model, serial_number: str, scope: TenantScope) -> None:
-    """A model's 製造番号 already registered is said before a second device (…_002) is made: 409 unless confirmed."""
+    """409 unless confirmed: a second device of the model's 製造番号 (…_002) is said before it is made."""
     existing = same_serial(db, model, serial_number, scope)
     if existing:
         numbers = "、".join(str(device["management_number"]) for device in existing)
@@ -181,7 +178,7 @@ def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor:
 
 
 def update_device(db: Session, *, device: Device, data: DeviceUpdate, actor: Actor) -> Device:
-    """Asset number, software and OS; the sections of the management number never change."""
+    """The sections of the management number never change."""
     values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     ensure_asset_number(device.kind, values.get("asset_number", device.asset_number))
     updated(db, device, values, DEVICE_FIELDS, actor)

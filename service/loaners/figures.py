@@ -1,11 +1,5 @@
 """SUMMARY's named figures (service/figures.py), each defined once by the list filter that shows its rows:
-
-- 預かり機の合計: the held devices' list's total under 管轄 of those with a held status (HeldFilter classified:
-  §3.1.1 counts only a held status with a value; 未分類 is shown apart), also the rows of SUMMARY's CSV and the sum of
-  its four cards;
-- 返却可能の日数 〜7日 / 〜30日 / 30日超: the 返却待ち list's total of 返却可能 devices by the days since they became
-  返却可能 (ReturnFilter with min_days / max_days), also the rows of that list's CSV.
-"""
+預かり機の合計 (§3.1.1 counts only a held status with a value; 未分類 is shown apart) and 返却可能の日数 by age."""
 
 from datetime import datetime
 

@@ -1,9 +1,6 @@
-"""Status forms as data: which questions a form has, which of them a status shows, and checking an answer set.
-
-Visibility (§2.3.4): a question keyed "N-…" is shown when 0-4.ステータス starts with "N."; "0-…" questions always.
-A question keyed "N-X-…" is shown, besides, only when the answer to the form's "N-0.…" question starts with "X."
-(the 3-X-* rule of 3.社内にて保管中, found from the keys present, so any status can gain such a level).
-"""
+"""Status forms as data. Visibility (§2.3.4): a question keyed "N-…" is shown when 0-4.ステータス starts with "N.",
+"0-…" always; "N-X-…" only when the answer to "N-0.…" starts with "X." (found from the keys, so any status can gain a
+level)."""
 
 import math
 import re
@@ -25,12 +22,12 @@ KEY = re.compile(r"^(\d{1,3})-(\d{1,3})(?:-(\d{1,3}))?\.\S")
 VALUE_PREFIX = re.compile(r"^(\d{1,3})\.")
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
-QUESTION_FIELDS = fields.audited(Question)  # key, type, choices, …, active (the form named by its kind)
+QUESTION_FIELDS = fields.audited(Question)
 ALIASES = {alias: labels.HELD_KEY for alias in labels.HELD_KEY_ALIASES}
 
 
 def key_prefixes(key: str) -> tuple[str | None, str | None]:
-    """(status prefix, nested prefix) of a numbered key: "1-4.x" -> ("1", None), "3-2-1.x" -> ("3", "2")."""
+    """ "1-4.x" -> ("1", None), "3-2-1.x" -> ("3", "2")."""
     match = KEY.match(key)
     if match is None or match.group(1) == "0":
         return None, None
@@ -38,15 +35,12 @@ def key_prefixes(key: str) -> tuple[str | None, str | None]:
 
 
 def value_prefix(value: str | None) -> str | None:
-    """ "1.貸出中" -> "1"."""
     match = VALUE_PREFIX.match(value or "")
     return match.group(1) if match else None
 
 
 @dataclass
 class QuestionSet:
-    """The active questions of one form and the visibility rules applied to answers."""
-
     questions: list[Question]
     by_key: dict[str, Question] = field(init=False)
     nested_keys: dict[str, str] = field(init=False)
@@ -88,7 +82,6 @@ def _error(question_key: str, rule: str, message: str, **extra: Any) -> dict[str
 
 
 def _checked_value(question: Question, text: str) -> tuple[str, dict | None]:
-    """The stored form of one answer, or the rule it breaks."""
     key = question.key
     if question.type == "choice":
         if text not in question.choices:
@@ -116,12 +109,8 @@ def _checked_value(question: Question, text: str) -> tuple[str, dict | None]:
 
 
 def answer_errors(questions: QuestionSet, raw: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """The answers to store (the visible ones, normalised) and every rule the answer set breaks.
-
-    An empty answer counts as unanswered. Answers to questions the chosen status hides are dropped (as a form
-    skips a section), and so is an answer whose condition no longer holds: §2.6.2 clears 預かり機のステータス when
-    0-4 leaves 1.貸出中 or 1-4 becomes 無し.
-    """
+    """Answers to questions the chosen status hides are dropped (as a form skips a section), and so is an answer whose
+    condition no longer holds (§2.6.2)."""
     values: dict[str, str] = {}
     errors: list[dict[str, Any]] = []
     for raw_key, raw_value in raw.items():
@@ -147,7 +136,7 @@ def answer_errors(questions: QuestionSet, raw: dict[str, Any]) -> tuple[dict[str
 
 
 def clean_answers(questions: QuestionSet, raw: dict[str, Any]) -> dict[str, str]:
-    """The answers to store, or a 422 naming the first broken rule (all of them in details.errors)."""
+    """A 422 names the first broken rule (all of them in details.errors)."""
     kept, errors = answer_errors(questions, raw)
     if errors:
         first = errors[0]
@@ -175,13 +164,12 @@ def form_questions(db: Session, form: Form, *, include_inactive: bool = False) -
 
 
 def question_set(db: Session, kind: str) -> QuestionSet:
-    """The active questions of one kind's form, in form order."""
     stmt = select(Question).join(Form).where(Question.active.is_(True), Form.kind == kind)
     return QuestionSet(list(db.scalars(stmt.order_by(Question.position, Question.id))))
 
 
 def question_sets(db: Session) -> dict[str, QuestionSet]:
-    """Each kind's form's active questions (one query): a device's answers are read against its own form."""
+    """One query."""
     rows = db.execute(
         select(Form.kind, Question).join(Form).where(Question.active.is_(True)).order_by(Question.position, Question.id)
     ).all()
@@ -192,12 +180,11 @@ def question_sets(db: Session) -> dict[str, QuestionSet]:
 
 
 def _question_prefixes(key: str, status_prefix: str | None) -> tuple[str | None, str | None]:
-    """Numbered keys carry their prefixes; an un-numbered key is shown with the status it names (or always)."""
+    """An un-numbered key is shown with the status it names (or always)."""
     return key_prefixes(key) if KEY.match(key) else (status_prefix, None)
 
 
 def _check_question(db: Session, question: Question) -> None:
-    """A choice question has choices; a condition names the form's choice questions and one of their choices."""
     if question.type == "choice" and not question.choices:
         raise ValidationFailed(labels.CHOICES_NEEDED, details={"field": "choices", "rule": "choices_required"})
     others = {q.key: q for q in db.scalars(select(Question).where(Question.form_id == question.form_id))}
@@ -211,7 +198,6 @@ def _check_question(db: Session, question: Question) -> None:
 
 
 def add_question(db: Session, *, form: Form, data: dict[str, Any], actor: Actor) -> Question:
-    """A form gains a question: it shows, validates and appears as a view column from the next request on."""
     if db.scalar(select(Question.id).where(Question.form_id == form.id, Question.key == data["key"])):
         raise ValidationFailed(labels.QUESTION_KEY_TAKEN, details={"field": "key", "rule": "unique"})
     status_prefix, nested_prefix = _question_prefixes(data["key"], data.pop("status_prefix", None))
@@ -234,7 +220,7 @@ def add_question(db: Session, *, form: Form, data: dict[str, Any], actor: Actor)
 
 
 def update_question(db: Session, *, question: Question, data: dict[str, Any], actor: Actor) -> Question:
-    """Change a question's wording aids, choices, order or whether it is asked; its key (the column) stays."""
+    """Its key (the column) stays."""
     before = audit.snapshot(question, QUESTION_FIELDS)
     for name, value in data.items():
         setattr(question, name, value)

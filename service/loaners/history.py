@@ -1,12 +1,5 @@
-"""AUDIT (監査データ) as §2.3.4 sources it: the ステータス収集 sheets, i.e. every submission (who reported what, when),
-newest first, in the caller's 管轄.
-
-Filters: period (from/to, whole days in Japan time), 0-4 status of the answer, 管轄, location and the one search box
-(search_text.py: the device's identifying and free-text answers). The AUDIT data type chooses the columns (its
-表示列設定, read from the answer set and the device register), its sheets the device kinds and its フィルタ条件 adds
-conditions (status / held status on the answer). The page's total is counted up to `COUNT_LIMIT` rows (`more` says
-there are more): counting a million rows at every page would cost more than the page; the CSV has them all.
-"""
+"""AUDIT (監査データ, §2.3.4): every submission, newest first, in the caller's 管轄. The page's total is counted up to
+`COUNT_LIMIT` rows (`more` says there are more): counting a million rows per page would cost more than the page."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,12 +30,12 @@ class HistoryFilter:
     location_id: str | None = None
     status: str | None = None
     q: str | None = None
-    since: datetime | None = None  # from this instant
-    until: datetime | None = None  # before this instant
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def period(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """Whole days in the service's time zone, both ends included; 422 `period_order` when from is after to."""
+    """Japan time, both ends included; 422 `period_order` when from is after to."""
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(labels.PERIOD_ORDER, details={"field": "from", "rule": "period_order"})
     zone = ZoneInfo(get_settings().timezone)
@@ -54,7 +47,7 @@ def period(date_from: date | None, date_to: date | None) -> tuple[datetime | Non
 
 
 def _selected(stmt: Select, scope: TenantScope, flt: HistoryFilter, settings: ViewSettings) -> Select:
-    """The submissions the filters choose within the caller's 管轄; locations are joined only when a 管轄 limits."""
+    """Locations are joined only when a 管轄 limits."""
     condition = settings.condition
     stmt = stmt.join(Device, Device.id == Submission.device_id)
     if not scope.unrestricted or flt.jurisdiction or condition.get("jurisdiction"):
@@ -83,25 +76,22 @@ def _selected(stmt: Select, scope: TenantScope, flt: HistoryFilter, settings: Vi
 
 
 def _sorted_after_filtering() -> tuple:
-    """Newest first by an expression no index holds: with few rows chosen, the planner then reaches them the way the
-    filters point (e.g. a location's devices, then each one's history) and sorts them, instead of walking the time
-    index backwards past every other row until the page is full."""
+    """Newest first by an expression no index holds: with few rows chosen the planner follows the filters and sorts,
+    instead of walking the time index backwards past every other row until the page is full."""
     return func.coalesce(Submission.submitted_at, Submission.submitted_at).desc(), Submission.id.desc()
 
 
 def _header(settings: ViewSettings) -> list[str]:
-    """When and who, then 表示列設定's columns (§2.3.4's 13)."""
+    """§2.3.4's 13."""
     return list(dict.fromkeys([labels.COL_TIMESTAMP, labels.COL_EMAIL, *settings.columns]))
 
 
 def _values(header: list[str], device: Device, model: Model, submission: Submission) -> dict[str, Any]:
-    """A history row: the answer set's own values (the register's for its columns), its time and who sent it."""
     values = {column: column_value(column, device, model, submission) for column in header}
     return values | {labels.COL_EMAIL: submission.submitter_email}
 
 
 def history_page(db: Session, *, scope: TenantScope, flt: HistoryFilter, offset: int, limit: int) -> dict[str, Any]:
-    """One page of the history, newest first, with the count (up to COUNT_LIMIT) of what the filters choose."""
     settings = view_settings_of(db, "AUDIT")
     chosen = _selected(select(Submission.id), scope, flt, settings)
     counted = db.scalar(select(func.count()).select_from(chosen.limit(COUNT_LIMIT + 1).subquery())) or 0
@@ -133,7 +123,6 @@ def history_page(db: Session, *, scope: TenantScope, flt: HistoryFilter, offset:
 
 
 def history_export(db: Session, *, scope: TenantScope, flt: HistoryFilter) -> ListExport:
-    """The same history as the CSV download: every submission the filters choose, newest first."""
     settings = view_settings_of(db, "AUDIT")
     header = _header(settings)
 

@@ -1,14 +1,9 @@
 """Import of the three Google Forms response sheets (CSV exports), keeping their timestamps, as a job in chunks.
 
-Each row is one submission: タイムスタンプ, メールアドレス, 0-2.拠点管理番号 and the answers, in columns named by the
-form's question keys. A row is history: it is stored as it was answered (today's required questions and choices
-apply to new answers, not to the past; where a row differs from them is reported), unless it names no device that
-is or can be registered (from a number that passes §4 and names a known location and model of the sheet's kind),
-has no readable timestamp, or repeats a device and timestamp already stored. A dry run reports what each row will
-do before anything is stored; the import appends submissions and moves a device's current state only to a newer one.
-A clerk's import is limited to their 管轄 (the grant's scope, kept on the import): a row of another 管轄's location is
-refused naming that location.
-"""
+A row is history: it is stored as it was answered (today's required questions and choices apply to new answers, not to
+the past; differences are reported), unless it names no device that is or can be registered, has no readable timestamp,
+or repeats a device and timestamp already stored. A device's current state moves only to a newer one. A clerk's import
+is limited to their 管轄: a row of another 管轄's location is refused naming it."""
 
 import functools
 import itertools
@@ -46,12 +41,12 @@ def _header(content: str) -> list[str]:
 
 
 def _cell(column: str, value: str) -> str:
-    """A cell without the blanks around it; the 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
+    """The 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
     return nfkc(value.strip()) if column == labels.IMPORT_NUMBER else value.strip()
 
 
 def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
-    """Rows start .. start+size (0 = the first after the header) as {column: value}; blank rows are skipped."""
+    """0 = the first after the header; blank rows are skipped."""
     reader = csv_rows(content)
     header = _header(content)
     next(reader, None)
@@ -77,8 +72,7 @@ def create_import(
     now: datetime,
     dry_run: bool = False,
 ) -> SubmissionImport:
-    """Check the file's shape now (encoding, required columns, size); the rows are checked by the job, within the
-    caller's 管轄: with dry_run, only to say what each row will do, and 取り込む (start_checked_import) imports them."""
+    """The rows are checked by the job, within the caller's 管轄."""
     content = decode_csv(data)
     header, total = _header(content), _row_count(content)
     missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
@@ -123,7 +117,7 @@ def create_import(
 
 
 def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
-    """An import of the caller's 管轄 (a clerk's own 管轄's; an admin's, any): another's is a 404."""
+    """Another 管轄's is a 404."""
     return get_scoped(db, SubmissionImport, import_id, scope, SubmissionImport.jurisdiction)
 
 
@@ -145,8 +139,6 @@ LISTED = (
 
 
 def import_entry(row: Any) -> dict[str, Any]:
-    """A row of the import list: who, when, which file, the rows taken (planned while checked), duplicate and
-    unreadable, its state."""
     checking = row.status in ("checking", "checked")
     return {
         "id": row.id,
@@ -166,13 +158,11 @@ def import_entry(row: Any) -> dict[str, Any]:
 
 
 def _listed(scope: TenantScope) -> Select:
-    """The imports the caller sees: those of their 管轄 (an admin's scope: all)."""
     return scoped(select(*LISTED), scope, SubmissionImport.jurisdiction)
 
 
 def import_page(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """Every import the caller sees, newest first (the columns the list shows, never the stored file or its
-    reports)."""
+    """Never the stored file or its reports."""
     total = db.scalar(select(func.count()).select_from(_listed(scope).subquery())) or 0
     rows = db.execute(_listed(scope).order_by(*NEWEST_FIRST).offset(offset).limit(limit)).all()
     return [import_entry(row) for row in rows], total
@@ -196,8 +186,6 @@ def parse_timestamp(text: str) -> datetime:
 
 @dataclass
 class Chunk:
-    """What checking one chunk needs: its form, the devices it names, and the (number, time) pairs already taken."""
-
     job: SubmissionImport
     form: Form
     questions: forms.QuestionSet
@@ -205,21 +193,18 @@ class Chunk:
     taken: set[tuple[str, datetime]]
     write: bool
     created: int = 0
-    planned: set[str] = field(default_factory=set)  # numbers the dry run will register (the chunk's first)
+    planned: set[str] = field(default_factory=set)  # the chunk's first
     seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
     places: dict[str, Location] = field(default_factory=dict)  # by code
     models: dict[str, Model] = field(default_factory=dict)
 
     @functools.cached_property
     def locations(self) -> dict[str, Location]:
-        """The locations by id."""
         return {place.id: place for place in self.places.values()}
 
 
 @dataclass
 class Verdict:
-    """What one row does: imported (its submission row), a duplicate, or unreadable, with the reasons."""
-
     outcome: str
     reasons: list[str]
     row: dict[str, Any] | None = None
@@ -227,8 +212,7 @@ class Verdict:
 
 
 def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list[str]:
-    """The row's stored cells (the fixed columns and the form's answers) holding a control or format character,
-    refused as a request's text is (service/schemas.py); an answer may hold tab and newline, as in the form."""
+    """Refused as a request's text is (service/schemas.py); an answer may hold tab and newline, as in the form."""
     problems = []
     for column, value in record.items():
         guard = single_line if column in FIXED_COLUMNS else multi_line if column in questions.by_key else None
@@ -244,8 +228,7 @@ def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list
 def _earlier_keys(
     content: str, start: int, numbers: set[str], questions: forms.QuestionSet
 ) -> set[tuple[str, datetime]]:
-    """(number, time) of the file's rows before `start` naming these numbers (rows it can import): a later repeat is
-    a duplicate. The dry run stores nothing, so it reads them here; the import finds them stored."""
+    """The dry run stores nothing, so it reads them here; the import finds them stored."""
     header = _header(content)
     number_at, time_at = header.index(labels.IMPORT_NUMBER), header.index(labels.IMPORT_TIMESTAMP)
     rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
@@ -289,7 +272,6 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]
 
 
 def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Location, Model]:
-    """The location and model a number not yet in the register names, or the reason it cannot be registered."""
     parsed = numbering.parse(number)
     location, model = chunk.places.get(parsed.location_code), chunk.models.get(parsed.model_section)
     if location is None:
@@ -303,7 +285,6 @@ def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Lo
 
 
 def _check_scope(job: SubmissionImport, location: Location) -> None:
-    """A clerk's import takes only devices of their 管轄's locations; another's is refused naming the location."""
     if job.jurisdiction is not None and location.jurisdiction != job.jurisdiction:
         raise ValidationFailed(
             labels.IMPORT_OUTSIDE_JURISDICTION.format(
@@ -322,7 +303,7 @@ def _registrable(chunk: Chunk, number: str) -> bool:
 
 
 def _register_device(db: Session, chunk: Chunk, number: str) -> Device | None:
-    """Register a device a row names (the dry run only notes it will be): from its number's sections."""
+    """The dry run only notes it will be."""
     parsed, location, model = _registration(chunk, number)
     if not chunk.write:
         chunk.planned.add(number)
@@ -342,8 +323,7 @@ def _register_device(db: Session, chunk: Chunk, number: str) -> Device | None:
 
 
 def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
-    """The row's device (registered now if need be; None in the dry run when it would be), or ValueError with the
-    reason it cannot be."""
+    """None in the dry run when it would be registered; ValueError with the reason it cannot be."""
     if not number:
         raise ValueError(labels.IMPORT_NO_NUMBER)
     device = chunk.devices.get(number)
@@ -364,9 +344,6 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
 
 
 def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
-    """What the row does. A row is history: it is imported as it was, whatever today's form requires (what differs
-    from today's rules is given as its reasons); only a row without a device or a readable time, or with a control or
-    format character in a cell it stores, is not."""
     number = record.get(labels.IMPORT_NUMBER, "")
     if problems := _text_problems(chunk.questions, record):
         return Verdict("unreadable", problems)
@@ -409,7 +386,6 @@ def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[s
 
 
 def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
-    """Say what each row of the next chunk will do, storing nothing but the report."""
     records = _records(job.content, job.checked_rows, size)
     chunk = _load_chunk(db, job, records, start=job.checked_rows, write=False)
     counts = {"import": 0, "duplicate": 0, "unreadable": 0}
@@ -434,7 +410,6 @@ def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
 
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
-    """Insert the next chunk's rows as history, then move each device's current state to its newest submission."""
     start = job.processed_rows
     records = _records(job.content, start, size)
     chunk = _load_chunk(db, job, records, start=start, write=True)
@@ -466,11 +441,8 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
 
 
 def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """The next chunk of the dry run (status checking) or of the import (queued, running); returns whether rows
-    remain. A checked import waits for 取り込む (start_checked_import).
-
-    The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
-    """
+    """Returns whether rows remain; a checked import waits for 取り込む. The job's row is locked for the chunk: a task
+    delivered twice waits, then continues after the rows already done."""
     job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
     if job is None or job.status not in ("checking", "queued", "running"):
         return False
@@ -483,11 +455,11 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
 
 
 def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, now: datetime) -> SubmissionImport:
-    """取り込む after the dry run: the same stored file is imported (each row checked again as it is stored)."""
+    """Each row is checked again as it is stored."""
     if job.status != "checked":
         raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
     job.status = "queued"
-    job.duplicate_rows = job.unreadable_rows = 0  # from now on, what the import itself finds (rows change meanwhile)
+    job.duplicate_rows = job.unreadable_rows = 0  # rows change meanwhile
     db.flush()
     audit.record(
         db,
@@ -503,7 +475,7 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
 
 
 def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
-    """The job broke off (a bad row is rejected, not this): the page shows 失敗, why, and the rows done so far."""
+    """A bad row is rejected, not this; the rows done so far are kept."""
     job = db.get(SubmissionImport, import_id)
     if job is not None and job.status != "done":
         job.status, job.finished_at, job.error = "failed", now, error[:500]

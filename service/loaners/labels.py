@@ -27,7 +27,6 @@ IMPORT_STATUSES = {
     "done": "完了",
     "failed": "失敗",
 }
-# The import list (回答シート取込) and its CSV.
 IMPORT_LIST_COLUMNS = {
     "id": "ID",
     "created_at": "取込日時",
@@ -41,7 +40,6 @@ IMPORT_LIST_COLUMNS = {
     "status_label": "状態",
     "finished_at": "完了日時",
 }
-# What the dry run says each row of an answer sheet will do.
 IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
 ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
@@ -87,7 +85,6 @@ RETURN_EXPORT_COLUMNS = {
     "held_since": "預かり開始",
 }
 
-# The columns of the views (§2.3.4), which the page shows as headers.
 COL_NUMBER = "拠点管理番号"
 COL_KIND = "機器種別"
 COL_MODEL = "機種名"
@@ -111,7 +108,6 @@ AUDIT_COLUMNS = (
     "お預かり証No.",
     "備考",
 )
-# SUMMARY's CSV: every device its cards count.
 SUMMARY_EXPORT_COLUMNS = {
     "category": "カテゴリ",
     "held_status": "預かり機のステータス",
@@ -122,7 +118,6 @@ SUMMARY_EXPORT_COLUMNS = {
     "held_since": "保有開始",
     "held_days": "保有日数",
 }
-# A device's history: a row the rotation moved to an archive (送信履歴, its CSV).
 ARCHIVED = "アーカイブ"
 ARCHIVED_COLUMN = "保存先"
 VIEW_COLUMNS = (*NORMAL_BASE_COLUMNS, *AUDIT_COLUMNS)  # any view may show these, and any question's key
@@ -148,7 +143,6 @@ IMPORT_OUTSIDE_JURISDICTION = (
 BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
 BULK_DEVICE_INVALID = "{number}: {message}"
 
-# Messages.
 NOT_FOUND = "指定されたデータは見つかりません"
 INVALID_NUMBER = "拠点管理番号が規則に合いません: {reason}"
 NUMBER_FORMAT = "英数字とハイフンの5つのセクションを「_」でつないだ形（拠点コード_カテゴリ_モデル_製造番号_連番）"
@@ -233,7 +227,6 @@ DIGEST_LINK = """一覧: {url}
 
 このメールは代替機管理システムから毎週自動送信されています。"""
 
-# The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
         DOMAIN,
@@ -253,7 +246,6 @@ AUDIT = register(
             "import": Target("回答CSV取込", by_column("loaners_import", "filename"), name_field="filename"),
             "rotation": Target("ローテーション"),
         },
-        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
         tables=("loaners_location", "loaners_model", "loaners_data_type", "loaners_question", "loaners_device"),
         fields={
             "id": "ID",

@@ -1,4 +1,4 @@
-"""Masters: 拠点 (locations), 機種 (models) and データタイプ (view modes); every change audited with before/after."""
+"""Masters: 拠点, 機種 and データタイプ; every change audited with before/after."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -71,7 +71,6 @@ def deleted(db: Session, obj: Any, fields: Iterable[str], actor: Actor) -> None:
 
 
 def ensure_free(db: Session, column: Any, value: Any, *, field: str, keep: Any = None) -> None:
-    """409 when another row already holds this unique value."""
     stmt = select(column).where(column == value)
     pk = column.class_.__mapper__.primary_key[0]
     if keep is not None:
@@ -144,7 +143,7 @@ def get_model(db: Session, model_id: str) -> Model:
 
 
 def _number_section(db: Session, name: str, *, keep: str | None = None) -> str:
-    """The model's section of management numbers: not empty and no other model's (imports must tell them apart)."""
+    """Imports must tell models apart."""
     section = numbering.model_section(name)
     if not section:
         raise ValidationFailed(labels.MODEL_SECTION_EMPTY, details={"field": "name", "rule": "model_section_empty"})
@@ -201,7 +200,7 @@ def get_data_type(db: Session, data_type_id: str) -> DataType:
 
 
 def active_data_type(db: Session, data_type_id: str) -> DataType:
-    """A view is served only while its data type is active (§2.3.3 ステータス)."""
+    """§2.3.3 ステータス."""
     data_type = get_data_type(db, data_type_id)
     if data_type.status != "active":
         raise NotFound(labels.DATA_TYPE_INACTIVE, code="data_type_inactive", details={"id": data_type_id})

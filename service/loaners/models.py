@@ -1,4 +1,4 @@
-"""Loaners (代替機) tables: masters, status forms as data, append-only submissions, imports and rotations."""
+"""Loaners (代替機) tables."""
 
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +17,7 @@ AGED = text("held_status_since IS NOT NULL")  # in custody with a held status: s
 
 
 class Location(Base):
-    """拠点マスタ §3.1: 拠点ID is the key; 拠点コード is the first section of every management number."""
+    """拠点マスタ §3.1: 拠点コード is the first section of every management number."""
 
     __tablename__ = "loaners_location"
 
@@ -51,7 +51,7 @@ class Location(Base):
 
 
 class Model(Base):
-    """機種マスタ §2.2: MODEL_NNN; number_section is the name as it appears in management numbers (unique)."""
+    """機種マスタ §2.2: number_section is the name as it appears in management numbers."""
 
     __tablename__ = "loaners_model"
 
@@ -74,7 +74,7 @@ class Model(Base):
 
 
 class DataType(Base):
-    """データタイプマスタ §2.3: the view modes (NORMAL / AUDIT / SUMMARY) with their settings as JSON."""
+    """データタイプマスタ §2.3."""
 
     __tablename__ = "loaners_data_type"
 
@@ -101,8 +101,6 @@ class DataType(Base):
 
 
 class Form(Base):
-    """One status form per device kind (terminal / printer / other)."""
-
     __tablename__ = "loaners_form"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,11 +112,10 @@ class Form(Base):
 
 
 class Question(Base):
-    """A form question keyed like the spec ("1-4.ユーザー機の預り有無"); its key gives the status prefix showing it.
+    """A form question keyed like the spec ("1-4.ユーザー機の預り有無").
 
     status_prefix None: always shown. nested_prefix X (keys N-X-*): shown when the answer to N-0.* starts with "X.".
-    condition {key: value, ...}: may be answered only when those answers hold (預かり機のステータス, §2.6.2).
-    """
+    condition: may be answered only when those answers hold (預かり機のステータス, §2.6.2)."""
 
     __tablename__ = "loaners_question"
     __table_args__ = (UniqueConstraint("form_id", "key"),)
@@ -147,18 +144,14 @@ class Question(Base):
 
 
 class Device(Base):
-    """端末/プリンタ/その他マスタ: one loaner device; its current state is its latest submission.
-
-    current_submission_id points at that submission and status/held_status/held_since copy the fields the
-    list filters and the summary count, all written in the same transaction as the submission. (No foreign
-    key on current_submission_id: the two tables would reference each other; rotation never removes it.)
-    """
+    """Its current state is its latest submission, copied here in the same transaction for the list filters. (No foreign
+    key on current_submission_id: the two tables would reference each other.)"""
 
     __tablename__ = "loaners_device"
     __table_args__ = (
         # Counts and page ids of a 管轄 / location / kind / status read this index only.
         Index("ix_loaners_device_place", "location_id", "kind", "status", "management_number", "id"),
-        # Part-of-number search (ILIKE '%…%') reads trigrams on PostgreSQL; on SQLite the index is empty (WHERE 0).
+        # On SQLite the index is empty (WHERE 0).
         Index(
             "ix_loaners_device_number_trgm",
             "management_number",
@@ -166,7 +159,7 @@ class Device(Base):
             postgresql_ops={"management_number": "gin_trgm_ops"},
             sqlite_where=text("0"),
         ),
-        # Covers the summary (counts, longest held) so it reads the index only, never the scattered device rows.
+        # Covers the summary, so it never reads the scattered device rows.
         Index(
             "ix_loaners_device_held",
             "held_status",
@@ -190,7 +183,7 @@ class Device(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=field_info("ID"))
-    # Generated (§4), or an existing label's number kept: given once, when the device is registered.
+    # Given once, when the device is registered.
     management_number: Mapped[str] = mapped_column(
         String(100),
         unique=True,
@@ -228,7 +221,7 @@ class Device(Base):
     asset_number: Mapped[str] = mapped_column(String(50), default="", info=field_info("資産管理番号", searched=True))
     software: Mapped[str] = mapped_column(String(100), default="", info=field_info("ソフトウェア"))
     os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS"))
-    # The rest is the current state, written with each submission: the submission's entry records it (group "state").
+    # The current state, written with each submission (audited as group "state").
     current_submission_id: Mapped[int | None] = mapped_column(
         BigId, unique=True, info=field_info("最新の回答", group="state")
     )
@@ -239,13 +232,13 @@ class Device(Base):
         String(100), info=field_info(labels.HELD_KEY, group="state", exported=True)
     )
     held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", group="state"))
-    # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
+    # status_age.py: computed in SQL from the submissions as they are written.
     held_status_since: Mapped[datetime | None] = mapped_column(info=field_info("この状態になった日時", audited=False))
     last_submitted_at: Mapped[datetime | None] = mapped_column(info=field_info("最終送信日時", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    # The device's 管轄 (its location's), the column tenancy.get_scoped filters on.
+    # The column tenancy.get_scoped filters on.
     jurisdiction: Mapped[str] = column_property(
         select(Location.jurisdiction).where(Location.id == location_id).correlate_except(Location).scalar_subquery(),
         deferred=True,
@@ -253,12 +246,11 @@ class Device(Base):
 
 
 class DeviceSearch(Base):
-    """A device's identifying and current free-text answers, one per line, for the lists' one search box
-    (search_text.py writes it). A table of its own keeps the device rows narrow for the lists' scans and sorts."""
+    """A table of its own keeps the device rows narrow for the lists' scans and sorts (search_text.py writes it)."""
 
     __tablename__ = "loaners_device_search"
     __table_args__ = (
-        # Part-of-text search (ILIKE '%…%') reads trigrams on PostgreSQL; SQLite reads the column (WHERE 0).
+        # On SQLite the index is empty (WHERE 0).
         Index(
             "ix_loaners_device_search_trgm",
             "search_text",
@@ -273,9 +265,8 @@ class DeviceSearch(Base):
 
 
 class BulkPick(Base):
-    """A device a person put aside for 一括ステータス変更 (one list per person, kept on the server so that QR codes
-    scanned one after another with a phone's camera, each opening its own page, add up). A working list, not register
-    data: neither audited nor exported."""
+    """Kept on the server so QR codes scanned one after another with a phone's camera add up. Neither audited nor
+    exported."""
 
     __tablename__ = "loaners_bulk_pick"
 
@@ -285,7 +276,7 @@ class BulkPick(Base):
 
 
 class Submission(Base):
-    """ステータス収集: one form answer set, appended and never edited (only rotated away after 3 years)."""
+    """Appended, never edited; rotated away after 3 years."""
 
     __tablename__ = "loaners_submission"
     __table_args__ = (Index("ix_loaners_submission_device_time", "device_id", "submitted_at", "id"),)
@@ -305,8 +296,6 @@ class Submission(Base):
 
 
 class Counter(Base):
-    """The last number given out per prefix: NNN per LOC_CAT_MODEL_SERIAL, and MODEL for 機種ID."""
-
     __tablename__ = "loaners_counter"
 
     prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -314,8 +303,6 @@ class Counter(Base):
 
 
 class SubmissionImport(Base):
-    """A Google Forms response sheet (CSV export) being imported by a job; rejected rows are reported."""
-
     __tablename__ = "loaners_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -329,7 +316,6 @@ class SubmissionImport(Base):
     rejected_rows: Mapped[int] = mapped_column(default=0)
     created_devices: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)
-    # The dry run: what each row will do (imported / duplicate / unreadable), counted, the first rows of each listed.
     checked_rows: Mapped[int] = mapped_column(default=0)
     planned_rows: Mapped[int] = mapped_column(default=0)
     duplicate_rows: Mapped[int] = mapped_column(default=0)
@@ -338,7 +324,7 @@ class SubmissionImport(Base):
     plan: Mapped[list[Any]] = mapped_column(default=list)
     ignored_columns: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str] = mapped_column(String(500), default="")
-    # the importer's 管轄 (a clerk's grant scope): rows of other 管轄's locations are refused; None: every 管轄
+    # None: every 管轄
     jurisdiction: Mapped[str | None] = mapped_column(String(50), index=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -346,7 +332,7 @@ class SubmissionImport(Base):
 
 
 class Rotation(Base):
-    """One run of the 3-year rotation (§8.2); `running` is 1 only while it runs, so two runs never overlap."""
+    """§8.2. `running` is 1 only while it runs, so two runs never overlap."""
 
     __tablename__ = "loaners_rotation"
 
@@ -364,9 +350,7 @@ class Rotation(Base):
 
 
 class ArchiveBlock(Base):
-    """Where a rotation put archived rows: one gzip member of a batch file (`byte_offset`, `byte_length`), holding
-    the rows of devices `first_device_id`..`last_device_id` of that batch (a batch is written device by device), so
-    a device's history reads the few blocks that may hold its rows, never a whole archive."""
+    """A batch is written device by device, so a device's history reads the few blocks that may hold its rows."""
 
     __tablename__ = "loaners_archive_block"
     __table_args__ = (Index("ix_loaners_archive_block_devices", "first_device_id", "last_device_id"),)
@@ -382,8 +366,7 @@ class ArchiveBlock(Base):
 
 
 class ReturnDigest(Base):
-    """A location's weekly 返却待ち digest: claimed (one row per location and week) in the transaction that queues
-    its e-mails, so runs that overlap or repeat within the week send it once."""
+    """Claimed in the transaction that queues its e-mails, so overlapping or repeated runs send it once a week."""
 
     __tablename__ = "loaners_return_digest"
 

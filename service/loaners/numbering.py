@@ -1,8 +1,5 @@
-"""拠点管理番号 (§4) and 機種ID: the section rules, parsing, and counters that are safe under concurrent requests.
-
-A management number is LOC_CAT_MODEL_SERIAL_NNN: the location code, the category's section, the model name
-without symbols, the serial number and a three-digit sequence counted per LOC_CAT_MODEL_SERIAL prefix.
-"""
+"""拠点管理番号 (§4) and 機種ID: LOC_CAT_MODEL_SERIAL_NNN, NNN counted per prefix by counters safe under concurrent
+requests."""
 
 import re
 from dataclasses import dataclass
@@ -49,7 +46,7 @@ def invalid(reason: str, rule: str, field: str = "management_number") -> Validat
 
 
 def model_section(name: str) -> str:
-    """§4 3.2.3: the model name with hyphens kept and everything else that is not an ASCII letter or digit removed."""
+    """§4 3.2.3: hyphens kept, everything else that is not an ASCII letter or digit removed."""
     return re.sub(r"[^A-Za-z0-9-]", "", name)
 
 
@@ -75,7 +72,7 @@ SECTION_RULES = (
 
 
 def parse(number: str) -> ParsedNumber:
-    """Check a management number against §4 3.4 (length, characters, five sections, each section's form)."""
+    """§4 3.4."""
     if len(number) > MAX_LENGTH:
         raise invalid(f"{MAX_LENGTH}文字以内です", "number_too_long")
     if not NUMBER.fullmatch(number):
@@ -90,14 +87,13 @@ def parse(number: str) -> ParsedNumber:
 
 
 def check_matches(parsed: ParsedNumber, *, location: Location, model: Model, serial_number: str) -> None:
-    """A given number must name the device's own location, category, model and serial number."""
     expected = number_prefix(location, model, serial_number)
     if parsed.prefix != expected:
         raise invalid(f"拠点・カテゴリ・機種・製造番号から作られる「{expected}_NNN」と一致しません", "number_mismatch")
 
 
 def _upsert(db: Session, prefix: str, value: int, *, increment: bool) -> int:
-    """One statement that creates or advances the counter row and returns its value; the row lock orders writers."""
+    """The row lock orders writers."""
     stmt = insert(db, Counter).values(prefix=prefix, last_value=value)
     table = Counter.__table__
     current, proposed = table.c.last_value, stmt.excluded.last_value
@@ -107,12 +103,11 @@ def _upsert(db: Session, prefix: str, value: int, *, increment: bool) -> int:
 
 
 def next_sequence(db: Session, prefix: str) -> int:
-    """The next number for a prefix (1 for a new one)."""
     return _upsert(db, prefix, 1, increment=True)
 
 
 def claim_sequence(db: Session, prefix: str, sequence: int) -> None:
-    """Record that a number was used as given, so generated ones continue after it."""
+    """So generated ones continue after it."""
     _upsert(db, prefix, sequence, increment=False)
 
 

@@ -1,11 +1,6 @@
-"""The weekly 返却待ち digest: once a week, each location with devices past the threshold in their followed held status
-(返却可能 first, then 商談中 and 返却拒否, each with its age) is told by e-mail, to its staff (the location's group
-address, §3.1 グループメールアドレス) and to the loaners admins whose grant covers its 管轄.
-
-A location's week is claimed (`ReturnDigest`, one row per location and week) in the transaction that queues its
-e-mails (the outbox), so runs that overlap or repeat within the week queue them once; the beat's task is single-flight
-too. A location with nothing past the threshold is not told, and may be later in the week once something is.
-"""
+"""The weekly 返却待ち digest: each location with devices past the threshold in a followed held status is told by e-mail
+(its group address and the loaners admins of its 管轄). A location's week is claimed (`ReturnDigest`) in the transaction
+queuing its e-mails, so overlapping or repeated runs queue them once."""
 
 from datetime import date, datetime, timedelta
 
@@ -26,18 +21,17 @@ from service.tenancy import TenantScope
 
 RETURNS_PAGE = "loaners-returns"  # the 返却待ち page's address in the dashboards (dashboards/sections.py)
 DIGEST_REF = "loaners_return_digest"
-LISTED_PER_STATUS = 100  # a longer list says how many more, and the page has them all
+LISTED_PER_STATUS = 100  # a longer list says how many more
 EVERYWHERE = TenantScope(labels.DOMAIN, "jurisdiction", None)
 
 
 def week_start(now: datetime) -> date:
-    """The Monday of `now`'s week in Japan time."""
+    """Japan time."""
     today = local(now).date()
     return today - timedelta(days=today.weekday())
 
 
 def admin_emails(db: Session, location: Location) -> list[str]:
-    """The active loaners admins with an e-mail whose grant covers the location's 管轄."""
     return list(
         db.scalars(
             select(User.email)
@@ -55,8 +49,7 @@ def admin_emails(db: Session, location: Location) -> list[str]:
 
 
 def _claim(db: Session, location: Location, week: date, devices: int, now: datetime) -> bool:
-    """Mark the location's digest of the week as sent unless another run did: one run wins each week (a concurrent
-    insert waits for the other's commit, then finds the row)."""
+    """One run wins each week: a concurrent insert waits for the other's commit, then finds the row."""
     claimed = db.scalar(
         insert(db, ReturnDigest.__table__)
         .values(location_id=location.id, week_start=week, devices=devices, sent_at=now)
@@ -67,7 +60,6 @@ def _claim(db: Session, location: Location, week: date, devices: int, now: datet
 
 
 def _section(entries: list[dict], total: int, held_status: str) -> list[content.Block]:
-    """A held status's heading and table of devices, and how many more when the list was cut."""
     title = labels.DIGEST_SECTION.format(category=labels.HELD_STATUSES[held_status], count=total)
     rows = tuple(
         (
@@ -85,7 +77,6 @@ def _section(entries: list[dict], total: int, held_status: str) -> list[content.
 
 
 def _sections(db: Session, location: Location, threshold: int, now: datetime) -> tuple[int, list[content.Block]]:
-    """How many devices the location's digest lists, and its sections (返却可能, 商談中, 返却拒否)."""
     listed, blocks = 0, []
     for held_status in labels.RETURN_STATUSES:
         flt = ReturnFilter(location_id=location.id, held_status=held_status, min_days=threshold)
@@ -97,7 +88,6 @@ def _sections(db: Session, location: Location, threshold: int, now: datetime) ->
 
 
 def _tell(db: Session, location: Location, week: date, threshold: int, now: datetime) -> int:
-    """Claim the location's week and queue its digest to its staff and admins; returns the e-mails queued."""
     listed, sections = _sections(db, location, threshold, now)
     if not listed or not _claim(db, location, week, listed, now):
         return 0
@@ -125,8 +115,6 @@ def _tell(db: Session, location: Location, week: date, threshold: int, now: date
 
 
 def send_digests(db: Session, *, now: datetime) -> int:
-    """This week's digest for every location with devices past the threshold not yet told this week; returns the
-    e-mails queued."""
     threshold, week = get_settings().loaners_return_due_days, week_start(now)
     told = set(db.scalars(select(ReturnDigest.location_id).where(ReturnDigest.week_start == week)))
     queued = 0

@@ -1,12 +1,5 @@
-"""Following each loaner home (返却待ち): how long a device in custody has had its 預かり機のステータス, and the list of
-devices waiting to come back, per location, longest first.
-
-A device lent while the customer's own device is repaired should come back once that one is repaired (預かり機の
-ステータス 「1.返却可能」); 商談中 and 返却拒否 devices are followed with their age too. A device's status age is
-computed in SQL from its submissions as they are written (status_age.py). The
-list's filter (`ReturnFilter`) is the one definition the list, its count, its CSV, SUMMARY's age figures and the
-weekly digest read.
-"""
+"""返却待ち: how long a device in custody has had its 預かり機のステータス, and the devices waiting to come back.
+`ReturnFilter` is the one definition the list, its count, its CSV, SUMMARY's age figures and the weekly digest read."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +20,7 @@ DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class ReturnFilter:
-    """The 返却待ち list's filters: 管轄, location, one of the followed held statuses (none: all three), and the
-    status age in whole days (min_days and max_days both included)."""
+    """min_days and max_days both included."""
 
     jurisdiction: str | None = None
     location_id: str | None = None
@@ -38,7 +30,6 @@ class ReturnFilter:
 
 
 def _candidates(scope: TenantScope, flt: ReturnFilter) -> Select:
-    """The followed devices of the filters' places with their status age, as a subquery's select."""
     statuses = [flt.held_status] if flt.held_status else list(labels.RETURN_STATUSES)
     stmt = with_places(
         select(
@@ -63,7 +54,7 @@ def _candidates(scope: TenantScope, flt: ReturnFilter) -> Select:
 
 
 def _aged(scope: TenantScope, flt: ReturnFilter, now: datetime) -> Select:
-    """The list's rows: its candidates within the filter's ages (days = whole days since the status began)."""
+    """days = whole days since the status began."""
     rows = _candidates(scope, flt).subquery("followed")
     stmt = select(rows)
     if flt.min_days is not None:
@@ -74,13 +65,11 @@ def _aged(scope: TenantScope, flt: ReturnFilter, now: datetime) -> Select:
 
 
 def count_returns(db: Session, *, scope: TenantScope, flt: ReturnFilter, now: datetime) -> int:
-    """The list's total: the devices its filters select (SUMMARY's age figures are such totals)."""
     aged = _aged(scope, flt, now).subquery()
     return db.scalar(select(func.count()).select_from(aged)) or 0
 
 
 def _rows(stmt: Select) -> Select:
-    """The list's rows with their current answers (who has the device, who answered), longest first."""
     aged = stmt.subquery("aged")
     return (
         select(aged, Submission.answers)
@@ -112,13 +101,11 @@ def return_entry(row: Any, now: datetime) -> dict[str, Any]:
 def returns_page(
     db: Session, *, scope: TenantScope, flt: ReturnFilter, offset: int, limit: int, now: datetime
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the 返却待ち list, longest in its status first, and its total."""
     rows = db.execute(_rows(_aged(scope, flt, now)).offset(offset).limit(limit)).all()
     return [return_entry(row, now) for row in rows], count_returns(db, scope=scope, flt=flt, now=now)
 
 
 def returns_export(*, scope: TenantScope, flt: ReturnFilter, now: datetime) -> ListExport:
-    """The 返却待ち list as the CSV download: every device its filters select, longest first."""
     aged = _aged(scope, flt, now).subquery("aged")
     stmt = select(aged, Submission.answers).outerjoin(Submission, Submission.id == aged.c.current_submission_id)
 
@@ -130,6 +117,5 @@ def returns_export(*, scope: TenantScope, flt: ReturnFilter, now: datetime) -> L
 
 
 def due_locations(db: Session, *, scope: TenantScope, min_days: int, now: datetime) -> list[str]:
-    """The locations with a followed device past `min_days` in its status."""
     aged = _aged(scope, ReturnFilter(min_days=min_days), now).subquery()
     return list(db.scalars(select(aged.c.location_id).distinct().order_by(aged.c.location_id)))

@@ -1,14 +1,8 @@
 """§8.2 rotation: every 4 weeks, submissions older than 3 years go to gzip JSON-lines archives and are deleted.
 
-Every device's latest submission (its current state) is always kept, so a device with one submission is never
-touched. Work goes in batches, one short transaction each: the archive file of a batch is written and synced
-before its rows are deleted (a crash in between archives those rows again next time, never loses them).
-
-A batch's file is written device by device in blocks of about `BLOCK_BYTES`, each block a gzip member of its own
-(the file stays one gzip stream to any reader), and each block is recorded with the devices it holds
-(`ArchiveBlock`), in the transaction that deletes the rows: a device's history reads back its archived rows from
-those few blocks (archive_index.py).
-"""
+Every device's latest submission (its current state) is always kept. A batch's archive is written and synced before its
+rows are deleted: a crash in between archives those rows again, never loses them. Each block of about `BLOCK_BYTES` is a
+gzip member of its own, recorded with its devices (`ArchiveBlock`), so a device's history reads back a few blocks."""
 
 import gzip
 import os
@@ -49,7 +43,7 @@ def archive_root() -> Path:
 
 
 def cutoff_for(now: datetime) -> datetime:
-    """The same calendar day `loaners_rotation_years` ago (28 Feb for a 29 Feb)."""
+    """28 Feb for a 29 Feb."""
     years = get_settings().loaners_rotation_years
     try:
         return now.replace(year=now.year - years)
@@ -58,7 +52,7 @@ def cutoff_for(now: datetime) -> datetime:
 
 
 def is_due(db: Session, *, now: datetime) -> bool:
-    """Due when no run finished within the interval (4 weeks by default)."""
+    """4 weeks by default."""
     interval = timedelta(days=get_settings().loaners_rotation_interval_days)
     finished = Rotation.status.in_(("done", "skipped"))
     last = db.scalar(select(Rotation.started_at).where(finished).order_by(Rotation.started_at.desc()))
@@ -66,7 +60,7 @@ def is_due(db: Session, *, now: datetime) -> bool:
 
 
 def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
-    """Open a run (audited), or None while another runs (the unique `running` flag settles a race of two starts)."""
+    """None while another runs (the unique `running` flag settles a race of two starts)."""
     db.execute(
         update(Rotation)
         .where(Rotation.running == 1, Rotation.started_at < now - STALE_AFTER)
@@ -101,8 +95,6 @@ def _archive_record() -> json_record:
 
 
 def _blocks(rows: Sequence[Row]) -> list[tuple[int, int, int, bytes]]:
-    """The batch's lines device by device, cut into blocks of about BLOCK_BYTES: (first device, last device, rows,
-    text) each."""
     blocks: list[tuple[int, int, int, bytes]] = []
     pending: list[bytes] = []
     first = size = 0
@@ -119,8 +111,7 @@ def _blocks(rows: Sequence[Row]) -> list[tuple[int, int, int, bytes]]:
 
 
 def _write(path: Path, blocks: list[tuple[int, int, int, bytes]]) -> list[tuple[int, int]]:
-    """The whole file, one gzip member per block, synced, under its final name only when complete; returns each
-    block's (offset, length) in it."""
+    """Under its final name only when complete; returns each block's (offset, length)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     places = []
@@ -152,10 +143,8 @@ def _record_blocks(db: Session, run: Rotation, path: Path, blocks: list, places:
 
 
 def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
-    """Archive and delete the next `limit` old submissions that are not a device's latest; returns how many.
-
-    The run's row is locked for the batch and holds the cursor, so a task delivered twice never archives a row twice.
-    """
+    """The run's row is locked for the batch and holds the cursor, so a task delivered twice never archives a row
+    twice."""
     run = db.scalars(select(Rotation).where(Rotation.id == run_id).with_for_update()).one()
     if run.running is None:
         return 0
@@ -196,8 +185,6 @@ def finish(db: Session, *, run_id: int, now: datetime, error: str = "") -> Rotat
 
 
 def preview(db: Session, *, now: datetime) -> dict[str, Any]:
-    """What a run started now would archive: the submissions older than its cutoff less the devices' current ones
-    among them (each device keeps its latest), the oldest of them, and whether the 4-weekly run is due."""
     cutoff = cutoff_for(now)
     old = select(func.count(), func.min(Submission.submitted_at)).where(Submission.submitted_at < cutoff)
     count, oldest = db.execute(old).one()

@@ -1,4 +1,4 @@
-"""The loaners (代替機) API the dashboards use: thin handlers, every query limited to the caller's 管轄."""
+"""The loaners (代替機) API: thin handlers, every query limited to the caller's 管轄."""
 
 from datetime import date
 from typing import Annotated, Literal
@@ -83,7 +83,7 @@ from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
-router.include_router(archive_router.router)  # /archives: the rotation's archives, for admins
+router.include_router(archive_router.router)
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
@@ -95,7 +95,6 @@ def view_filter(
     held_status: QueryText = None,
     q: QueryText = None,
 ) -> views.ViewFilter:
-    """The list filters: 管轄, location, kind, 0-4 status, 預かり機のステータス, and the search box (search_text.py)."""
     return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
 
 
@@ -107,7 +106,6 @@ def audit_view_filter(
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
 ) -> history.HistoryFilter:
-    """AUDIT's filters: 管轄, location, the answer's 0-4 status, the search box and the period (from/to, both days)."""
     since, until = history.period(date_from, date_to)
     return history.HistoryFilter(jurisdiction, location_id, status, q, since, until)
 
@@ -123,7 +121,6 @@ def return_filter(
     min_days: Days = None,
     max_days: Days = None,
 ) -> returns.ReturnFilter:
-    """返却待ち's filters: 管轄, location, one followed held status (none: all three) and the age in days."""
     return returns.ReturnFilter(jurisdiction, location_id, held_status, min_days, max_days)
 
 

@@ -1,12 +1,6 @@
-"""The one search box of the lists (NORMAL, AUDIT): a device is found by any of its identifying or free-text answers.
-
-`loaners_device_search.search_text` holds the device's 拠点管理番号, 資産管理番号, 製造番号 and 機種名 and its current
-answers to the free-text questions (担当者, 貸出先, ユーザー情報, お預かり証No., 備考, …), one per line, NFKC as the
-search box reads what is typed. It is written whenever what it holds changes: a device registered or edited, its
-current answer moved (a submission, an import's recomputed states). A GIN trigram index serves the part-of-text
-search on PostgreSQL (ILIKE '%…%'); SQLite reads the column with LIKE. (The text is put together here rather than in
-SQL: SQLite's JSON paths do not find the keys the JSON columns store with escaped Japanese.)
-"""
+"""The one search box of the lists: `loaners_device_search.search_text` holds a device's identifying and current
+free-text answers, one per line, NFKC. It is put together here rather than in SQL: SQLite's JSON paths do not find the
+keys the JSON columns store with escaped Japanese."""
 
 from collections.abc import Iterable, Iterator
 
@@ -18,18 +12,16 @@ from service.schemas import nfkc
 from service.search import contains
 
 FREE_TEXT = ("text", "textarea")
-SEPARATOR = "\n"  # a search term is one line, so it never matches across two values
+SEPARATOR = "\n"  # so a term never matches across two values
 BATCH = 5_000
 
 
 def free_text_keys(db: Session) -> list[str]:
-    """The keys of every form's free-text questions (the answers a person writes, not picks)."""
     return list(db.scalars(select(Question.key).where(Question.type.in_(FREE_TEXT)).distinct().order_by(Question.key)))
 
 
 def _text(row: Row, keys: list[str]) -> str:
-    """What the device is found by, NFKC as the search box reads what is typed (schemas.nfkc): an answer written
-    full-width (ＡＢＣ商事１号店) is found by ABC商事1."""
+    """ＡＢＣ商事１号店 is found by ABC商事1."""
     answers = row.answers or {}
     values = [row.management_number, row.asset_number, row.serial_number, row.model_name]
     return nfkc(SEPARATOR.join(str(value) for value in [*values, *(answers.get(key) for key in keys)] if value))
@@ -48,7 +40,7 @@ def _batches(db: Session, device_ids: Iterable[int] | None) -> Iterator[list[int
 
 
 def refresh(db: Session, device_ids: Iterable[int] | None) -> None:
-    """Rewrite the search text of these devices (None: of every device) from what they hold now."""
+    """None: every device."""
     keys = free_text_keys(db)
     for ids in _batches(db, device_ids):
         rows = db.execute(
@@ -70,5 +62,4 @@ def refresh(db: Session, device_ids: Iterable[int] | None) -> None:
 
 
 def matches(term: str) -> ColumnElement[bool]:
-    """The devices whose search text holds the term (literally, ignoring case)."""
     return Device.id.in_(select(DeviceSearch.device_id).where(contains(term, DeviceSearch.search_text)))

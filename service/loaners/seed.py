@@ -1,8 +1,5 @@
-"""The initial data of a fresh install (§8.1 locations, models and data types; the three status forms).
-
-initial_data.json holds it. The migration inserts `initial_rows()`; `ensure_initial_data()` adds whatever of it
-is missing (tests empty every table between tests; the demo loader calls it too).
-"""
+"""The initial data of a fresh install (§8.1), from initial_data.json: the migration inserts `initial_rows()`;
+`ensure_initial_data()` adds whatever is missing (tests, the demo loader)."""
 
 import json
 from datetime import datetime
@@ -40,7 +37,7 @@ def _question_row(index: int, question: dict[str, Any]) -> dict[str, Any]:
 
 
 def initial_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Rows per table; question rows carry their form's `kind` instead of a form id."""
+    """Question rows carry their form's `kind` instead of a form id."""
     data = initial_data()
     stamps = {"created_at": now, "updated_at": now}
     models = [m | {"number_section": model_section(m["name"]), "note": ""} | stamps for m in data["models"]]
@@ -59,14 +56,13 @@ def initial_rows(now: datetime) -> dict[str, list[dict[str, Any]]]:
 
 
 def _add_missing(db: Session, model: type, rows: list[dict[str, Any]], *keys: str) -> None:
-    """Add the rows none of whose unique keys is taken yet."""
     taken = {(key, value) for key in keys for value in db.scalars(select(getattr(model, key)))}
     db.add_all(model(**row) for row in rows if not any((key, row[key]) in taken for key in keys))
     db.flush()
 
 
 def ensure_initial_data(db: Session, *, now: datetime) -> None:
-    """Insert every initial row that is not there yet (by its natural key); existing rows are left as they are."""
+    """Existing rows are left as they are."""
     rows = initial_rows(now)
     _add_missing(db, Location, rows["loaners_location"], "id", "code")
     _add_missing(db, Model, rows["loaners_model"], "id", "name", "number_section")

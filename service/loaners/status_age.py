@@ -1,9 +1,6 @@
-"""Since when a device in custody has its 預かり機のステータス (`held_status_since`): computed in SQL from its
-submissions, the start of the unbroken run, up to its current submission, of answers in custody with the same held
-status, whatever wrote them (a form, a bulk change, an import). It is written on the device in the transaction that
-moves the device's current state (submissions.py), so lists, counts and their order by age read an index, and a
-rotation that archives the run's first answers leaves it as it was. Read by the register's views, a device's page and
-返却待ち (returns.py)."""
+"""Since when a device in custody has its 預かり機のステータス (`held_status_since`): the start of the unbroken run of
+answers with that held status, whatever wrote them, computed in SQL. Stored on the device with its current state, so
+lists and their order by age read an index, and a rotation archiving the run's first answers leaves it as it was."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -15,8 +12,7 @@ from service.loaners.models import Device, Submission
 
 
 def status_since() -> ColumnElement[datetime]:
-    """When the device's current held status began: the first submission after the last one that was not in custody
-    with that held status (each of the two an indexed read of the device's newest submissions)."""
+    """Each of the two an indexed read of the device's newest submissions."""
     broke, run = aliased(Submission), aliased(Submission)
     last_break = (
         select(func.max(broke.submitted_at))
@@ -36,8 +32,7 @@ def status_since() -> ColumnElement[datetime]:
 
 
 def refresh(db: Session, device_ids: Iterable[int] | None) -> None:
-    """Write these devices' `held_status_since` from their submissions (None unless in custody with a held status),
-    after their current state moved; None: every device in custody (a register loaded in bulk)."""
+    """None: every device in custody (a register loaded in bulk)."""
     aged = and_(Device.held_since.is_not(None), Device.held_status.is_not(None))
     if device_ids is None:
         chosen, value = aged, status_since()

@@ -1,9 +1,5 @@
-"""Status submissions (ステータス収集): appended, never edited; the latest one is the device's current state.
-
-The device row carries a pointer to its latest submission (and copies of the fields lists filter and the summary
-counts), written in the transaction that appends the submission, under a lock on the device row: the current
-state of any page of devices is then one join, however long the history.
-"""
+"""Status submissions (ステータス収集): appended, never edited. The device row points at its latest one, written in the
+same transaction under a lock on the device row, so the current state of a page of devices is one join."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,18 +17,17 @@ from service.loaners import forms, labels, search_text, status_age
 from service.loaners.models import Device, Location, Model, Submission
 from service.outbox.service import enqueue
 
-STATE_FIELDS = fields.audited(Device, "state")  # current_submission_id, status, held_status, held_since
+STATE_FIELDS = fields.audited(Device, "state")
 
 
 def in_custody(answers: dict[str, str]) -> bool:
-    """§2.6.2: lent out (0-4 = 1.貸出中) with the user's own device in our keeping (1-4 = 有り)."""
+    """§2.6.2: 0-4 = 1.貸出中 and 1-4 = 有り."""
     return answers.get(labels.STATUS_KEY) == labels.LENT and answers.get(labels.CUSTODY_KEY) == labels.CUSTODY_YES
 
 
 def submission_row(
     *, device_id: int, form_id: int, answers: dict[str, str], submitted_at: datetime, email: str, **extra: Any
 ) -> dict[str, Any]:
-    """The columns of one submission; status and held status are copied out of the answers for filtering."""
     return {
         "device_id": device_id,
         "form_id": form_id,
@@ -47,7 +42,7 @@ def submission_row(
 
 
 def lock_device(db: Session, device_id: int) -> Device:
-    """Re-read the device under a row lock: concurrent answers for one device are applied one after the other."""
+    """Concurrent answers for one device are applied one after the other."""
     stmt = select(Device).where(Device.id == device_id).with_for_update().execution_options(populate_existing=True)
     return db.scalars(stmt).one()
 
@@ -59,7 +54,7 @@ def _is_latest(device: Device, submission: Submission) -> bool:
 
 
 def _advance(device: Device, submission: Submission) -> None:
-    """Make a newer submission the current state; a custody run that continues keeps its start."""
+    """A custody run that continues keeps its start."""
     still_held = submission.in_custody and device.held_since is not None
     device.held_since = (
         device.held_since if still_held else (submission.submitted_at if submission.in_custody else None)
@@ -71,7 +66,7 @@ def _advance(device: Device, submission: Submission) -> None:
 
 
 def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
-    """Set each device's current state from its whole history (after an import added rows in any order)."""
+    """After an import added rows in any order."""
     ids = sorted(set(device_ids))
     if not ids:
         return
@@ -120,8 +115,7 @@ def submit(
     now: datetime,
     in_bulk: bool = False,
 ) -> Submission:
-    """Check the answers against the device's form, append them, move the current state, mail a status change;
-    `in_bulk`: one of a bulk status change (audited as such)."""
+    """`in_bulk`: one of a bulk status change (audited as such)."""
     device = lock_device(db, device.id)
     form = forms.get_form(db, device.kind)
     answers = forms.clean_answers(forms.question_set(db, device.kind), raw_answers)
@@ -155,7 +149,6 @@ def submit(
 
 
 def status_changed(db: Session, submission: Submission) -> bool:
-    """Whether the submission's 0-4.ステータス differs from that of the one before it in the device's history."""
     earlier = db.execute(
         select(Submission.status)
         .where(
@@ -169,7 +162,7 @@ def status_changed(db: Session, submission: Submission) -> bool:
 
 
 def notify_status_change(db: Session, *, device: Device, before: str | None, submission: Submission) -> None:
-    """Mail the location's group address through the outbox when the location opted in (§3.1 ステータス変更通知)."""
+    """§3.1 ステータス変更通知."""
     location, model = db.get(Location, device.location_id), db.get(Model, device.model_id)
     if location is None or model is None or not location.notify_status_change:
         return

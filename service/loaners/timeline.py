@@ -1,10 +1,7 @@
-"""A device's history (送信履歴): its submissions and, once a rotation moved some out, its archived ones too, newest
-first (so the archived, oldest ones last), each marked when its 0-4.ステータス differs from the one before it.
+"""A device's history (送信履歴), its archived submissions included, newest first.
 
-Archived rows are all older than the newest archived one, `boundary`; the stored rows newer than it come first, read
-page by page in SQL, then the stored rows at or before it merged with the archived ones by time. The device is the
-caller's to see (the route's scoped dependency), so are its archived rows.
-"""
+Archived rows are all older than `boundary`, the newest archived one: the stored rows newer than it are read page by
+page in SQL, then the older stored rows are merged with the archived ones by time."""
 
 import dataclasses
 import heapq
@@ -31,7 +28,6 @@ def _key(row: Entry) -> tuple[datetime, int]:
 
 
 def _newer(device: Device, boundary: tuple[datetime, int] | None) -> list[ColumnElement[bool]]:
-    """The device's stored submissions newer than `boundary` (every one when None)."""
     if boundary is None:
         return [Submission.device_id == device.id]
     return [Submission.device_id == device.id, tuple_(Submission.submitted_at, Submission.id) > boundary]
@@ -55,7 +51,6 @@ def _merged(older: Sequence[Submission], archived: Sequence[ArchivedRow]) -> Ite
 
 
 def _slice(db: Session, device: Device, archived: list[ArchivedRow], start: int, count: int) -> list[Entry]:
-    """Rows start .. start+count of the whole history, newest first."""
     if not archived:
         return _read(db, _newer(device, None), start, count)
     boundary = _key(archived[0])
@@ -77,7 +72,6 @@ def _item(row: Entry, before: Entry | None) -> dict[str, Any]:
 
 
 def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of the device's whole history, newest first, and how many rows it has (archived ones included)."""
     archived = archived_rows(db, device)
     rows = _slice(db, device, archived, offset, limit + 1)
     items = [_item(row, rows[index + 1] if index + 1 < len(rows) else None) for index, row in enumerate(rows[:limit])]
@@ -85,9 +79,7 @@ def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[l
 
 
 def timeline_export(db: Session, device: Device) -> Sheet:
-    """The whole history as the download, in the page's order: the stored rows newer than every archived one read in
-    batches as the file is written (service/exports.py), then the older stored rows and the archived ones merged by
-    time (read now, while the request's session is open)."""
+    """The older rows are read now, while the request's session is open."""
     archived = archived_rows(db, device)
     boundary = _key(archived[0]) if archived else None
     newer = ListExport(select(Submission).where(*_newer(device, boundary)), NEWEST_FIRST, TIMELINE_COLUMNS, entities)

@@ -1,10 +1,6 @@
-"""What a data type's settings (§2.3.2) choose for its view: source sheets, filter condition and columns.
-
-データソース設定 `sourceSheets` names sheets of the spec; each stands for one device kind (the 端末 sheets for
-terminals, and so on); none means every kind. フィルタ条件 is a JSON object or `key=value` pairs joined by `&`,
-over the view's filters (`kind`, `status`, `held_status`, `location_id`, `jurisdiction`). 表示列設定 names the
-columns: `baseColumns` for NORMAL (each row adds the answers its status shows), `columns` for the others.
-"""
+"""What a data type's settings (§2.3.2) choose for its view. `sourceSheets` each stand for one device kind (none: every
+kind); フィルタ条件 is a JSON object or `key=value` pairs joined by `&`; 表示列設定's `baseColumns` are NORMAL's (each
+row adds the answers its status shows), `columns` the others'."""
 
 import json
 from dataclasses import dataclass, field
@@ -42,7 +38,7 @@ def _invalid(message: str, field_name: str, rule: str) -> ValidationFailed:
 
 
 def source_kinds(source_settings: dict[str, Any]) -> tuple[str, ...] | None:
-    """The device kinds of the named sheets, in kind order; None when the settings name none (every kind)."""
+    """None when the settings name none (every kind)."""
     sheets = source_settings.get("sourceSheets")
     if sheets is None:
         return None
@@ -53,7 +49,7 @@ def source_kinds(source_settings: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 def parse_condition(text: str) -> dict[str, str]:
-    """フィルタ条件 as filter values: `{"kind": "terminal"}` or `kind=terminal&status=1.貸出中`."""
+    """`{"kind": "terminal"}` or `kind=terminal&status=1.貸出中`."""
     text = (text or "").strip()
     if not text:
         return {}
@@ -73,7 +69,7 @@ def parse_condition(text: str) -> dict[str, str]:
 
 
 def columns_of(data_type: DataType) -> tuple[str, ...]:
-    """The columns 表示列設定 names (the built-in ones when it names none)."""
+    """The built-in ones when it names none."""
     chosen = data_type.display_settings.get(COLUMN_KEYS.get(data_type.id, "columns"))
     if chosen is None:
         return tuple(DEFAULT_COLUMNS.get(data_type.id, ()))
@@ -91,7 +87,7 @@ def settings_of(data_type: DataType) -> ViewSettings:
 
 
 def check(db: Session, data_type: DataType) -> None:
-    """Refuse settings a view could not follow: unknown sheets, filters or columns (422 naming the rule)."""
+    """422 naming the rule."""
     settings = settings_of(data_type)
     known = set(labels.VIEW_COLUMNS) | set(db.scalars(select(Question.key).distinct()))
     for column in settings.columns:

@@ -1,7 +1,4 @@
-"""The views of §2.3.4 NORMAL and SUMMARY (AUDIT, a history, is history.py), in SQL, limited to the caller's 管轄.
-
-Every row's current state is its device's latest submission, joined through the device's pointer to it.
-"""
+"""The views of §2.3.4 NORMAL and SUMMARY in SQL, limited to the caller's 管轄 (AUDIT is history.py)."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,7 +48,6 @@ def _filtered(stmt: Select, flt: ViewFilter) -> Select:
 
 
 def _chosen(stmt: Select, flt: ViewFilter, settings: ViewSettings | None) -> Select:
-    """The caller's filters, then the data type's: its source kinds and its フィルタ条件."""
     stmt = _filtered(stmt, flt)
     if settings is None:
         return stmt
@@ -72,13 +68,12 @@ def _as_text(value: Any) -> str | None:
 
 
 def as_text(values: dict[str, Any]) -> dict[str, str | None]:
-    """A view row's values as the API answers them: a time in §7's text, a number of days in digits. The files
-    (exports.py) take the values themselves, so a spreadsheet reads a time as a date cell and days as a number."""
+    """The files take the values themselves, so a spreadsheet reads a time as a date cell and days as a number."""
     return {column: _as_text(value) for column, value in values.items()}
 
 
 def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, settings: ViewSettings | None) -> Select:
-    """Devices matching the filters within the caller's 管轄; the location is joined only when a 管轄 limits them."""
+    """The location is joined only when a 管轄 limits them."""
     by_jurisdiction = flt.jurisdiction or (settings and settings.condition.get("jurisdiction"))
     if not scope.unrestricted or by_jurisdiction:
         stmt = scoped(stmt.join(Location, Location.id == Device.location_id), scope, Location.jurisdiction)
@@ -94,10 +89,7 @@ def device_page(
     limit: int,
     settings: ViewSettings | None = None,
 ) -> tuple[list[Any], int]:
-    """One page of devices with location, model and current submission (its latest), and how many match.
-
-    The page's ids are found on the device table alone (a deferred join), then only those rows are joined.
-    """
+    """The page's ids are found on the device table alone (a deferred join), then only those rows are joined."""
     total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, settings)) or 0
     ids = (
         _matching(select(Device.id, Device.management_number), scope, flt, settings)
@@ -152,14 +144,12 @@ COLUMN_SOURCES: dict[str, ColumnSource] = {
 
 
 def column_value(column: str, device: Device, model: Model, submission: Submission | None) -> Any:
-    """A view column's value: a named column of the register (タイムスタンプ a time), else the answer to the question
-    of that key (text)."""
     source = COLUMN_SOURCES.get(column) or _answer(column)
     return source(device, model, submission)
 
 
 def view_settings_of(db: Session, data_type_id: str) -> ViewSettings:
-    """The settings of an active data type (a view is served only while its type is active)."""
+    """A view is served only while its type is active."""
     return view_settings.settings_of(active_data_type(db, data_type_id))
 
 
@@ -171,8 +161,6 @@ def _normal_values(
     forms_by_kind: dict,
     now: datetime,
 ) -> dict[str, Any]:
-    """A NORMAL row: its base columns, the days in its held status (when it has one: 返却可能 for how long) and
-    the answers its status shows on its own kind's form, in that order."""
     answers = submission.answers if submission else {}
     own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
     values = {column: column_value(column, device, model, submission) for column in base}
@@ -182,8 +170,6 @@ def _normal_values(
 
 
 def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter) -> list[str]:
-    """Every column NORMAL can show for the filtered kinds: the base ones, the days in the held status, then each
-    form's questions."""
     base = [*settings.columns, labels.COL_STATUS_DAYS]
     kinds = [k for k in (settings.kinds or labels.KINDS) if not flt.kind or k == flt.kind]
     return [*base, *dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)]
@@ -192,8 +178,6 @@ def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter)
 def normal_view(
     db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int, now: datetime
 ) -> dict[str, Any]:
-    """NORMAL: 表示列設定's base columns plus, per row, the days in its held status and the answers its status shows
-    on its own kind's form."""
     settings = view_settings_of(db, "NORMAL")
     forms_by_kind = forms.question_sets(db)
     rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
@@ -215,8 +199,6 @@ def normal_view(
 
 
 def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header: list[str], values: Any) -> ListExport:
-    """A view's download: every matching device by 拠点管理番号 (the views' order), `values(db, rows)` giving each
-    device's {column: value} from its (device, model, current submission)."""
     stmt = (
         select(Device, Model, Submission)
         .join(Model, Model.id == Device.model_id)
@@ -227,7 +209,6 @@ def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header:
 
 
 def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: datetime) -> ListExport:
-    """NORMAL as the CSV download: under every column the view can show, each device's own (the others empty)."""
     settings = view_settings_of(db, "NORMAL")
     base = list(settings.columns)
 
@@ -245,16 +226,12 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: date
 
 
 def _held(stmt: Select, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings) -> Select:
-    """§3.1.1: lent out with the user's device in our keeping (held since), its held status set or blank (未分類).
-
-    The SUMMARY data type's sheets and フィルタ条件 limit the devices counted.
-    """
+    """§3.1.1: lent out with the user's device in our keeping, its held status set or blank (未分類)."""
     stmt = with_places(stmt, scope).where(Device.held_since.is_not(None))
     return _chosen(stmt, ViewFilter(jurisdiction=jurisdiction), settings)
 
 
 def _held_status_is(held_status: str) -> Any:
-    """A held status, or none yet ("" or its card's name 未分類)."""
     if held_status in ("", labels.UNCLASSIFIED):
         return Device.held_status.is_(None)
     return Device.held_status == held_status
@@ -266,13 +243,11 @@ def _categories_of(device_type: str) -> list[str]:
 
 @dataclass(frozen=True)
 class HeldFilter:
-    """The held devices' list's filters (a summary card, a location's row, a device type's column)."""
-
     jurisdiction: str | None = None
     held_status: str | None = None
     location_id: str | None = None
     device_type: str | None = None
-    classified: bool = False  # only the devices with a held status (§3.1.1: 預かり機の合計 leaves 未分類 out)
+    classified: bool = False  # §3.1.1: 預かり機の合計 leaves 未分類 out
 
 
 def _held_filtered(db: Session, scope: TenantScope, flt: HeldFilter) -> Select:
@@ -289,7 +264,6 @@ def _held_filtered(db: Session, scope: TenantScope, flt: HeldFilter) -> Select:
 
 
 def count_held(db: Session, *, scope: TenantScope, flt: HeldFilter) -> int:
-    """The list's total: the held devices its filters select."""
     stmt = _held_filtered(db, scope, flt)
     return db.scalar(select(func.count()).select_from(stmt.with_only_columns(Device.id).subquery())) or 0
 
@@ -297,7 +271,6 @@ def count_held(db: Session, *, scope: TenantScope, flt: HeldFilter) -> int:
 def held_devices(
     db: Session, *, scope: TenantScope, flt: HeldFilter, offset: int, limit: int, now: datetime
 ) -> tuple[list[dict[str, Any]], int]:
-    """The devices a summary card counts, longest held first, with how many days each has been held."""
     stmt = _held_filtered(db, scope, flt)
     total = count_held(db, scope=scope, flt=flt)
     rows = db.execute(stmt.order_by(Device.held_since, Device.id).offset(offset).limit(limit)).all()
@@ -320,8 +293,6 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
 
 
 def summary_export(db: Session, *, scope: TenantScope, flt: HeldFilter, now: datetime) -> ListExport:
-    """SUMMARY as the CSV download: every device its filters select (the cards' with `classified`, 未分類 too
-    without), longest held first."""
     stmt = _held_filtered(db, scope, flt)
 
     def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
@@ -334,7 +305,7 @@ def summary_export(db: Session, *, scope: TenantScope, flt: HeldFilter, now: dat
 def _longest(
     db: Session, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings, now: datetime
 ) -> dict[str, list[dict]]:
-    """The few longest-held devices of every held status (each an ordered scan of the held-devices index)."""
+    """Each an ordered scan of the held-devices index."""
     longest: dict[str, list[dict]] = {}
     for held_status in labels.SUMMARY_CATEGORIES:
         stmt = _held(select(Device, Location, Model), scope, jurisdiction, settings)
@@ -345,7 +316,6 @@ def _longest(
 
 
 def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> dict[str, Any]:
-    """SUMMARY: a card per held status with counts per location x SV/CL/プリンタ/その他 and totals, within 管轄."""
     data_type = active_data_type(db, "SUMMARY")
     chosen = view_settings.settings_of(data_type)
     settings = data_type.display_settings.get("categories", {})

@@ -1,5 +1,5 @@
-"""E-mail attachments kept with the outbox row: the bytes in outbox_file (one row per distinct content), the row's
-payload["attachments"] naming them, so every attempt, also after a restart, sends the very same file."""
+"""E-mail attachments kept with the outbox row (one outbox_file row per distinct content), so every attempt, also after
+a restart, sends the very same file."""
 
 import hashlib
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ def _reject(rule: str, message: str, **details: Any) -> ValidationFailed:
 
 
 def check(channel: str, attachments: Sequence[Attachment]) -> None:
-    """Only e-mail carries files; names and types must be usable in MIME headers; the total stays under the limit."""
+    """Names and types must be usable in MIME headers."""
     if channel != "email":
         raise _reject("email_only", "添付ファイルはメールにのみ付けられます", channel=channel)
     for attachment in attachments:
@@ -34,7 +34,7 @@ def check(channel: str, attachments: Sequence[Attachment]) -> None:
 
 
 def store(db: Session, attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
-    """Keep each file's bytes once (a concurrent writer of the same content is no conflict); the payload's refs."""
+    """A concurrent writer of the same content is no conflict."""
     refs = []
     for attachment in attachments:
         digest = hashlib.sha256(attachment.data).hexdigest()
@@ -55,7 +55,7 @@ def store(db: Session, attachments: Sequence[Attachment]) -> list[dict[str, Any]
 
 
 def load(db: Session, payload: dict[str, Any]) -> tuple[Attachment, ...] | None:
-    """The files a row's payload names, in order; None when one is missing (a database restored without it)."""
+    """None when one is missing (a database restored without it)."""
     refs = payload.get("attachments") or []
     if not refs:
         return ()

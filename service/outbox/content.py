@@ -1,19 +1,11 @@
-"""What an e-mail or a Slack post says, built once and written for each reader's program.
+"""What an e-mail or a Slack post says, built once as a `Document` and written for each reader's program: `text`
+(text/plain, the row's body), `html` (text/html) and `slack` (mrkdwn).
 
-A message is a `Document`: paragraphs of text and links, headings, tables. The outbox row keeps it (payload
-"content") beside its body, the `text` form; at sending, the e-mail provider writes the `text` form as the text/plain
-part and the `html` form as the text/html part beside it, the Slack provider the `slack` form. A row queued with a body
-only is read as paragraphs of that text.
-
-- `fill(template, **values)`: a label's `str.format` template filled in as a run of text and links: a `Link` value
-  (built by `service.links` from the public addresses) stays a link in every form.
-- `text`: a link is its address, never run into the words after it (a space comes between); a table is a header line
-  and a `・` line per row, each link of a row (its label in the row) on its own line under it.
-- `html`: every value escaped with `html.escape`; a link an `<a href>`; a table a `<table>`; a heading an `<h3>`.
-- `slack`: Slack's mrkdwn: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed
-  becomes a mention or a link; a link written in Slack's own syntax `<url|label>` or `<url>`, its address escaped
-  the same way and a `|` in it percent-encoded, so Slack never runs it into the text after it. A `Mention` (a
-  person paged, by their Slack member ID) is the one mention a post makes: `<@U…>` there, `@name` in every other form.
+- `text`: a link is its address, never run into the words after it (a space comes between).
+- `html`: every value escaped with `html.escape`.
+- `slack`: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed becomes a mention or
+  a link; a link's address escaped the same way and a `|` in it percent-encoded. A `Mention` is the one mention a post
+  makes: `<@U…>` there, `@name` in every other form.
 """
 
 import html as html_escaping
@@ -33,8 +25,6 @@ CELL_STYLE = "border:1px solid #999;padding:4px 8px;text-align:left;vertical-ali
 
 
 class Link(BaseModel):
-    """An address to follow (from `service.links`), shown as its label where a form has room for one."""
-
     model_config = ConfigDict(frozen=True)
 
     url: str
@@ -48,12 +38,10 @@ class Link(BaseModel):
         return url
 
 
-SLACK_MEMBER_ID = r"^(?:[UW][A-Z0-9]{2,20})?$"  # a Slack member ID (U012AB3CD), or none
+SLACK_MEMBER_ID = r"^(?:[UW][A-Z0-9]{2,20})?$"
 
 
 class Mention(BaseModel):
-    """A person a Slack post notifies (their member ID, checked), shown by name elsewhere (or without an ID)."""
-
     model_config = ConfigDict(frozen=True)
 
     name: str
@@ -82,8 +70,6 @@ class Heading(BaseModel):
 
 
 class Table(BaseModel):
-    """A digest's rows: a header and cells of text or a link each."""
-
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["table"] = "table"
@@ -97,7 +83,7 @@ DOCUMENT = TypeAdapter(Document)
 
 
 def fill(template: str, **values: Any) -> Run:
-    """`template.format(**values)` as a run: a `Link` value (or a run) stays itself, any other is formatted."""
+    """A `Link` value (or a run) stays itself, any other is formatted."""
     formatter = Formatter()
     parts: list[Inline] = []
     for literal, field, spec, conversion in formatter.parse(template):
@@ -115,7 +101,6 @@ def fill(template: str, **values: Any) -> Run:
 
 
 def lines(*runs: Run) -> Run:
-    """Runs one under the other, as one run."""
     joined: list[Inline] = []
     for index, run in enumerate(runs):
         joined += ["\n", *run] if index else list(run)
@@ -123,7 +108,6 @@ def lines(*runs: Run) -> Run:
 
 
 def _merged(parts: Iterable[Inline]) -> Run:
-    """Adjacent texts as one, empty ones dropped."""
     merged: list[Inline] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
@@ -134,7 +118,7 @@ def _merged(parts: Iterable[Inline]) -> Run:
 
 
 def paragraphs(template: str, **values: Any) -> tuple[Paragraph, ...]:
-    """A filled template as paragraphs, one per block of lines between blank lines."""
+    """One per block of lines between blank lines."""
     found: list[Paragraph] = []
     current: list[Inline] = []
     for part in fill(template, **values):
@@ -148,7 +132,6 @@ def paragraphs(template: str, **values: Any) -> tuple[Paragraph, ...]:
 
 
 def _paragraph(parts: list[Inline]) -> list[Paragraph]:
-    """A paragraph of the parts, without the line breaks it starts or ends with; none when nothing is left."""
     run = list(_merged(parts))
     if run and isinstance(run[0], str):
         run[0] = run[0].lstrip("\n")
@@ -159,26 +142,21 @@ def _paragraph(parts: list[Inline]) -> list[Paragraph]:
 
 
 def from_text(body: str) -> Document:
-    """A body written as text alone, as paragraphs."""
     return paragraphs("{body}", body=body)
 
 
 def dump(document: Document) -> list[dict[str, Any]]:
-    """The document as the outbox row's payload keeps it (JSON)."""
     return DOCUMENT.dump_python(document, mode="json")
 
 
 def of_message(body: str, payload: Mapping[str, Any]) -> Document:
-    """What a queued message says: its payload's document, else its body as paragraphs."""
+    """Its payload's document, else its body as paragraphs."""
     kept = payload.get("content")
     return DOCUMENT.validate_python(kept) if kept else from_text(body)
 
 
-# The plain-text form: the text/plain part, the row's body, an SMS.
-
-
 def plain(run: Run) -> str:
-    """A run as text: a link's address (after its label, when it has one), a space between it and the words after."""
+    """A link's address after its label, a space between it and the words after."""
     out = ""
     for index, part in enumerate(run):
         if isinstance(part, str):
@@ -212,7 +190,6 @@ def _text_table(table: Table) -> str:
 
 
 def text(document: Document) -> str:
-    """The document as plain text, blocks apart by a blank line."""
     blocks = []
     for block in document:
         if isinstance(block, Paragraph):
@@ -222,9 +199,6 @@ def text(document: Document) -> str:
         else:
             blocks.append(_text_table(block))
     return "\n\n".join(blocks)
-
-
-# The HTML form: the text/html part.
 
 
 def _escaped(value: str) -> str:
@@ -258,7 +232,6 @@ def _html_block(block: Paragraph | Heading | Table) -> str:
 
 
 def html(document: Document, *, title: str) -> str:
-    """The document as an HTML page in Japanese, UTF-8."""
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -273,11 +246,7 @@ def html(document: Document, *, title: str) -> str:
     )
 
 
-# The Slack form: a post's mrkdwn.
-
-
 def slack_text(value: str) -> str:
-    """`value` as Slack shows it literally: its control characters `&`, `<` and `>` escaped."""
     return value.translate(SLACK_ESCAPES)
 
 
@@ -291,7 +260,6 @@ def _slack_inline(part: Inline) -> str:
 
 
 def slack(document: Document) -> str:
-    """The document as a Slack post's text; a table's rows as lines, their links in Slack's link syntax."""
     blocks = []
     for block in document:
         if isinstance(block, Paragraph):

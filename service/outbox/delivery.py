@@ -1,13 +1,8 @@
 """Delivering outbox rows exactly once: an atomic claim, the provider call outside any transaction, then the outcome.
 
-1. One conditional UPDATE claims a row that is due (pending and due, or sending with an expired lease) and
-   commits it with an OutboxAttempt before anything is sent; a concurrent claimer updates no row and stops. An SMS
-   to a number that had its day's share already (APP_SMS_PER_PHONE_PER_DAY) is failed there instead, never sent.
-2. The provider is called with no transaction open.
-3. A new transaction records the outcome, guarded by the claim token: sent, a retry with capped exponential
-   backoff, or failed; a transient database fault while recording is retried (job_failures.retrying), since a lost
-   answer would mean sending again. Domain hooks registered with on_sent/on_failed run in that same transaction.
-"""
+One conditional UPDATE claims a due row and commits it with an OutboxAttempt before anything is sent; a concurrent
+claimer updates no row and stops. The outcome is recorded in a new transaction guarded by the claim token, retried on a
+transient database fault (a lost answer would mean sending again); on_sent/on_failed hooks run in it."""
 
 import hashlib
 import logging
@@ -47,7 +42,7 @@ Hook = Callable[[Session, OutboxMessage], None]
 DbFactory = Callable[[], AbstractContextManager[Session]]
 JITTER_SHARE = 0.1
 UNKNOWN_OUTCOME = "outcome unknown, provider may have accepted"  # the worker stopped between the call and its record
-PROVIDER_ID_MAX, DELIVERY_STATUS_MAX = 200, 40  # column sizes: an overlong answer must not fail the outcome's commit
+PROVIDER_ID_MAX, DELIVERY_STATUS_MAX = 200, 40  # an overlong answer must not fail the outcome's commit
 
 _sent_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
 _failed_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
@@ -65,12 +60,11 @@ def _registrar(
 
 
 def on_sent(domain: str, ref_type: str | None = None) -> Callable[[Hook], Hook]:
-    """Register fn(db, message), run in the transaction that marks such a message sent (ref_type None: any)."""
+    """ref_type None: any."""
     return _registrar(_sent_hooks, domain, ref_type)
 
 
 def on_failed(domain: str, ref_type: str | None = None) -> Callable[[Hook], Hook]:
-    """Register fn(db, message), run in the transaction that gives up on a message of this domain/ref_type."""
     return _registrar(_failed_hooks, domain, ref_type)
 
 
@@ -81,7 +75,7 @@ def _hooks_for(table: dict[tuple[str, str | None], list[Hook]], message: OutboxM
 
 
 def _run_hooks(table: dict[tuple[str, str | None], list[Hook]], db: Session, message: OutboxMessage) -> None:
-    """Each hook in a savepoint: a failing hook is logged on the row but never undoes the delivery outcome."""
+    """A failing hook is logged on the row but never undoes the delivery outcome."""
     for hook in _hooks_for(table, message):
         try:
             with db.begin_nested():
@@ -94,8 +88,6 @@ def _run_hooks(table: dict[tuple[str, str | None], list[Hook]], db: Session, mes
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    """What one deliver() call did: sent, retry, failed, skipped (not claimable) or claim_lost."""
-
     message_id: int
     outcome: str
     attempt: int | None = None
@@ -122,7 +114,6 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 def dispatch_due(db: Session, *, now: datetime, limit: int) -> list[int]:
-    """Ids of the messages a deliver call would claim now, oldest due first."""
     stmt = (
         select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     )
@@ -146,7 +137,6 @@ def _snapshot(message: OutboxMessage, attachments: tuple[Attachment, ...]) -> Ou
 
 
 def _abandon_unfinished(db: Session, message_id: int, now: datetime) -> None:
-    """Attempts left 'started' by a worker that died before recording an outcome."""
     db.execute(
         update(OutboxAttempt)
         .where(OutboxAttempt.message_id == message_id, OutboxAttempt.outcome == "started")
@@ -193,14 +183,13 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
 
 
 def _phone_lock_key(recipient: str) -> int:
-    """The transaction lock naming one phone number: a signed 64-bit key, as PostgreSQL's advisory locks take."""
+    """A signed 64-bit key, as PostgreSQL's advisory locks take."""
     return int.from_bytes(hashlib.sha256(f"sms-cap:{recipient}".encode()).digest()[:8], "big", signed=True)
 
 
 def _over_daily_cap(db: Session, message: OutboxMessage, now: datetime, settings: Settings) -> bool:
-    """An SMS to a number that already had its day's share (APP_SMS_PER_PHONE_PER_DAY, Japan time: sent today, or
-    being sent) is not sent, against SMS pumping. Counted under the number's lock, taken after the claim: two workers
-    sending to one number at once count each other's claim, and never both send the last one."""
+    """Against SMS pumping: a number past its day's share (APP_SMS_PER_PHONE_PER_DAY, Japan time) is not sent. Counted
+    under the number's lock, taken after the claim: two workers sending to one number count each other's claim."""
     if message.channel != "sms":
         return False
     dialect.of(db).lock(db, _phone_lock_key(message.recipient))
@@ -234,7 +223,7 @@ def _release(message: OutboxMessage) -> None:
 
 
 def _give_up(db: Session, message: OutboxMessage, error: str, failure: str) -> None:
-    """Mark the message failed: error is the provider's own text, failure the kind (labels.FAILURES) people read."""
+    """error is the provider's own text, failure the kind (labels.FAILURES) people read."""
     message.status = "failed"
     message.last_error = error
     message.payload = {**(message.payload or {}), "failure": failure}
@@ -271,12 +260,12 @@ def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime,
 
 
 def failure_text(message: OutboxMessage) -> str:
-    """Why a failed message was not sent, in Japanese (never the provider's own text)."""
+    """Never the provider's own text."""
     return labels.FAILURES.get(str((message.payload or {}).get("failure")), labels.FAILED)
 
 
 def attempt_outcome(result: SendResult | DeliveryError) -> str:
-    """How an attempt ended; an invalid recipient is told apart from our own failures (the error rate skips it)."""
+    """An invalid recipient is told apart from our own failures (the error rate skips it)."""
     if isinstance(result, SendResult):
         return "sent"
     if isinstance(result, InvalidRecipientError):
@@ -319,7 +308,7 @@ def _record_outcome(
 def deliver(
     db_factory: DbFactory, message_id: int, *, now: datetime, settings: Settings | None = None
 ) -> DeliveryOutcome:
-    """Claim, send and record one message; safe to call any number of times, concurrently, for the same id."""
+    """Safe to call any number of times, concurrently, for the same id."""
     settings = settings or get_settings()
     with db_factory() as db:
         claim = _claim(db, message_id, now, settings)
@@ -333,6 +322,5 @@ def deliver(
         with db_factory() as db:
             return _record_outcome(db, claim, result, finished_at, settings)
 
-    # the provider has answered: losing its answer to a database blip would send the message again once the lease
-    # expires (an SMS twice), so recording it is retried like a job's unit of work
+    # Losing the provider's answer to a database blip would send the message again once the lease expires (an SMS twice)
     return retrying(record, f"outbox.deliver message_id={message_id}")

@@ -1,7 +1,6 @@
 """Inbound webhook events: stored once per provider and event id, then handed to the handlers registered for them.
 
-Domains register `register_inbound_handler(provider, event_type)` (event_type "*" for every event of a provider);
-handlers run in the transaction that stores the event, so an event is processed together with its record or not at all.
+Handlers run in the transaction that stores the event, so an event is processed together with its record or not at all.
 """
 
 from collections import defaultdict
@@ -34,7 +33,7 @@ def register_inbound_handler(provider: str, event_type: str) -> Callable[[Inboun
 
 
 def receive(db: Session, *, provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Store the event and run its handlers; an event id seen before changes nothing and answers duplicate."""
+    """An event id seen before changes nothing and answers duplicate."""
     if not event_id or len(event_id) > MAX_EVENT_ID or len(event_type) > MAX_EVENT_TYPE:
         raise DomainError(
             "イベントIDまたは種別が不正です",
@@ -75,7 +74,7 @@ def _set_delivery_status(db: Session, channel: str, provider_message_id: str | N
 
 @register_inbound_handler("twilio", ANY_EVENT)
 def _twilio_status(db: Session, event: InboundEvent) -> None:
-    """Twilio's status callback: queued → sent → delivered / undelivered / failed."""
+    """queued → sent → delivered / undelivered / failed."""
     status = event.payload.get("MessageStatus")
     if status:
         _set_delivery_status(db, "sms", event.payload.get("MessageSid"), status)
@@ -91,7 +90,6 @@ STRIPE_SESSION_STATUS = {
 
 @register_inbound_handler("stripe", ANY_EVENT)
 def _stripe_session_status(db: Session, event: InboundEvent) -> None:
-    """A payment link's Checkout Session completed, got paid, failed or expired."""
     status = STRIPE_SESSION_STATUS.get(event.event_type)
     session = (event.payload.get("data") or {}).get("object") or {}
     if status == "completed" and session.get("payment_status") == "paid":
@@ -101,5 +99,4 @@ def _stripe_session_status(db: Session, event: InboundEvent) -> None:
 
 @register_inbound_handler("voice", ANY_EVENT)
 def _voice_status(db: Session, event: InboundEvent) -> None:
-    """The voice API's call status (ringing, completed, no_answer, failed)."""
     _set_delivery_status(db, "voice", event.payload.get("call_id"), event.payload.get("status"))

@@ -1,5 +1,5 @@
-"""Why a message was not sent, in the words people read (an operator's to-do, a call's summary); the provider's own
-text (English, e.g. 「sandbox: invalid number」) stays in the message's last_error for the platform admin."""
+"""Why a message was not sent, in the words people read; the provider's own text (English) stays in last_error for the
+platform admin."""
 
 # By how its last attempt ended (delivery.attempt_outcome), or why it was never attempted
 FAILURES = {

@@ -1,6 +1,4 @@
-"""The outbox's scrape-time gauges on /metrics: each Celery queue's length (its messages travel on `critical`), and
-the delivery attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts
-too)."""
+"""The outbox's scrape-time gauges: queue lengths and the delivery attempts in the error-rate window."""
 
 import logging
 from datetime import datetime, timedelta
@@ -20,7 +18,6 @@ FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
 
 
 def delivery_attempts(db: Session, *, since: datetime, domain: str | None = None) -> tuple[int, int]:
-    """(failed, finished) outbox delivery attempts since `since`, of one domain or of all."""
     conditions = [OutboxAttempt.finished_at >= since]
     if domain is not None:
         conditions.append(OutboxMessage.domain == domain)
@@ -39,8 +36,6 @@ def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
 
 
 class QueueLengthCollector(ScrapeTimeGauge):
-    """Reports each Celery queue's length at scrape time."""
-
     name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in each Celery queue", ("queue",)
 
     def fill(self, gauge: GaugeMetricFamily) -> None:
@@ -52,10 +47,7 @@ class QueueLengthCollector(ScrapeTimeGauge):
 
 
 class DeliveryAttemptsCollector(ScrapeTimeGauge):
-    """Reports the outbox delivery attempts finished in the error-rate window, all and failed, at scrape time.
-
-    With the API's 5xx counters they make §4.3's error rate (ops/prometheus/rules.yml, QrvErrorRate).
-    """
+    """With the API's 5xx counters they make §4.3's error rate (ops/prometheus/rules.yml, QrvErrorRate)."""
 
     name = "daicho_delivery_attempts_recent"
     documentation = "Outbox delivery attempts finished in the last APP_RESERVATIONS_ERROR_RATE_WINDOW_MINUTES"

@@ -1,5 +1,3 @@
-"""Outgoing messages written in the caller's transaction, their delivery attempts, and processed inbound events."""
-
 from datetime import datetime
 from typing import Any
 
@@ -61,11 +59,8 @@ class OutboxAttempt(Base):
 
 
 class OutboxFile(Base):
-    """An e-mail attachment's bytes, stored once by content and named from the rows' payload["attachments"].
-
-    Written in the transaction that enqueues the message, so a retry after a restart sends the very same file; one
-    monthly report sent to five executives is one row.
-    """
+    """Stored once by content, in the transaction that enqueues the message, so a retry after a restart sends the very
+    same file; one monthly report sent to five executives is one row."""
 
     __tablename__ = "outbox_file"
 
@@ -76,7 +71,7 @@ class OutboxFile(Base):
 
 
 class InboundEvent(Base):
-    """A webhook event already processed; a second delivery of the same id is ignored."""
+    """A second delivery of the same id is ignored."""
 
     __tablename__ = "outbox_inbound_event"
     __table_args__ = (UniqueConstraint("provider", "event_id"),)

@@ -32,7 +32,6 @@ PHONE_CHANNELS = frozenset({"sms", "voice"})  # channels whose recipient is a ph
 
 
 def _recipient(message: OutboxMessage) -> str:
-    """The recipient as people write it: a phone number as dialled, an address or channel as it is."""
     return as_dialled(message.recipient) if message.channel in PHONE_CHANNELS else message.recipient
 
 

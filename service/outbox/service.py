@@ -1,4 +1,4 @@
-"""Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
+"""Writing outgoing messages in the caller's transaction, and the operator's view of them."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,13 +35,9 @@ def enqueue(
     attachments: Sequence[Attachment] = (),
     content: contents.Document | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; it is sent only if the surrounding transaction commits.
-
-    With a dedupe_key, enqueuing the same logical message twice returns the first row. An e-mail's attachments are
-    stored with the row (payload["attachments"] names them), so each attempt sends the same files. An e-mail's or a
-    Slack post's `content` (content.py: paragraphs, links, tables) is kept as payload["content"], its text form as the
-    body; each provider writes it for its reader's program.
-    """
+    """Sent only if the surrounding transaction commits. With a dedupe_key, enqueuing the same logical message twice
+    returns the first row. An e-mail's or Slack post's `content` is kept as payload["content"], its text form as the
+    body."""
     if channel not in CHANNELS:
         raise ValidationFailed("未対応の送信チャネルです", details={"field": "channel", "allowed": list(CHANNELS)})
     if attachments:
@@ -71,8 +67,7 @@ def enqueue(
 
 
 def withdraw(db: Session, message_ids: Iterable[int | None]) -> list[int]:
-    """Take back messages no provider has been handed yet: pending ones become withdrawn and are never sent (one
-    being sent, or sent, is past taking back); returns the ids withdrawn. In the caller's transaction."""
+    """Pending ones become withdrawn, never sent (one being sent is past taking back). In the caller's transaction."""
     wanted = sorted({message_id for message_id in message_ids if message_id is not None})
     if not wanted:
         return []
@@ -95,12 +90,10 @@ LIST_ORDER = (OutboxMessage.id.desc(),)
 
 
 def message_query(flt: OutboxFilter) -> Select:
-    """The messages the filters select, listed newest first (`LIST_ORDER`)."""
     return _filtered(select(OutboxMessage), flt)
 
 
 def list_messages(db: Session, *, flt: OutboxFilter, offset: int, limit: int) -> tuple[list[OutboxMessage], int]:
-    """Newest first."""
     total = db.scalar(_filtered(select(func.count()).select_from(OutboxMessage), flt)) or 0
     rows = db.scalars(message_query(flt).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return list(rows), total
@@ -118,7 +111,6 @@ def get_message(db: Session, message_id: int) -> OutboxMessage:
 
 
 def retry_failed(db: Session, *, message_id: int, actor: Actor, now: datetime) -> OutboxMessage:
-    """Put a failed message back to pending, due now, with a fresh series of attempts; audited."""
     message = get_message(db, message_id)
     if message.status != "failed":
         raise Conflict(

@@ -1,7 +1,5 @@
-"""Webhook signatures: checking what arrives, and producing what each provider would send (sandbox and tests).
-
-Stripe and Twilio use their SDK helpers on both sides; the voice API signs the raw body with HMAC-SHA256.
-"""
+"""Webhook signatures, checked and produced (for the sandbox and tests). Stripe and Twilio use their SDK helpers; the
+voice API signs the raw body with HMAC-SHA256."""
 
 import hashlib
 import hmac
@@ -22,15 +20,14 @@ def voice_signature(body: bytes, secret: str) -> str:
 
 
 def voice_signature_valid(body: bytes, signature: str | None, secret: str) -> bool:
-    """Constant-time comparison of the hex HMAC-SHA256 of the raw body."""
+    """Constant-time."""
     if not signature:
         return False
     return hmac.compare_digest(voice_signature(body, secret), signature.strip().lower())
 
 
 def stripe_event_verified(body: bytes, signature: str | None, secret: str) -> bool:
-    """Stripe's own check of the Stripe-Signature header (and its 5-minute tolerance) on the raw body; what the body
-    holds is checked by the caller."""
+    """Stripe's own check, with its 5-minute tolerance; what the body holds is checked by the caller."""
     try:
         stripe.WebhookSignature.verify_header(body, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
     except (stripe.SignatureVerificationError, ValueError):
@@ -45,7 +42,6 @@ def twilio_request_valid(url: str, params: Mapping[str, Any], signature: str | N
 def signed_stripe_event(
     event_type: str, data_object: dict[str, Any], *, secret: str, event_id: str | None = None
 ) -> tuple[bytes, dict[str, str]]:
-    """A Stripe event body and its headers, signed the way Stripe signs them."""
     event = {
         "id": event_id or f"evt_sandbox_{uuid.uuid4().hex}",
         "object": "event",
@@ -60,7 +56,6 @@ def signed_stripe_event(
 
 
 def signed_twilio_callback(url: str, params: Mapping[str, str], *, auth_token: str) -> dict[str, str]:
-    """Headers for a form POST of params to url, signed the way Twilio signs them."""
     signature = RequestValidator(auth_token).compute_signature(url, dict(params))
     return {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
 

@@ -44,7 +44,7 @@ def _malformed(message: str) -> DomainError:
 
 
 def _json_event(body: bytes) -> dict[str, Any]:
-    """A verified body as a JSON object with an id and a type, or a 400 malformed_event."""
+    """A 400 malformed_event otherwise."""
     try:
         event = json.loads(body)
         if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
@@ -55,7 +55,6 @@ def _json_event(body: bytes) -> dict[str, Any]:
 
 
 def _receive_json_event(db: Session, provider: str, event: dict[str, Any]) -> dict[str, Any]:
-    """A verified JSON event, stored and handled once."""
     return inbound.receive(
         db, provider=provider, event_id=str(event["id"]), event_type=str(event["type"]), payload=event
     )
@@ -76,8 +75,7 @@ def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str
 def twilio_form(
     request: Request, body: RawBody, x_twilio_signature: Annotated[str | None, Header()] = None
 ) -> ImmutableMultiDict:
-    """A form Twilio posted (a delivery receipt, a <Gather>'s key), its X-Twilio-Signature checked by the Twilio
-    SDK's RequestValidator against the public address it was posted to (links.api_page) and the account's token."""
+    """Checked by the Twilio SDK's RequestValidator against the public address it was posted to (links.api_page)."""
     token = _secret(get_settings().twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
     params = ImmutableMultiDict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     url = api_page(request.url.path) + (f"?{request.url.query}" if request.url.query else "")

@@ -1,3 +1,2 @@
-"""Uploaded pictures, for every domain that takes them (CRM statements, nursery adults' photos): what a picture is and
-how big from its header alone (`headers.py`), then its full decode and thumbnail in a child process (`decoding.py`,
-`thumbnails.py`), whose memory goes with it."""
+"""Uploaded pictures: kind and size from the header alone (`headers.py`), the full decode in a child process whose
+memory goes with it (`decoding.py`, `thumbnails.py`)."""

@@ -1,9 +1,5 @@
-"""Decoding uploaded pictures in a child process, so that the memory a decode takes is given back when it exits.
-
-The API process only reads a picture's header (Pillow's open decodes nothing); the full decode that proves a picture
-whole, and the thumbnail made from it, run in a fresh child per upload (`thumbnails.py`). At most DECODERS children
-run at once per API process, so concurrent uploads queue for them instead of adding up their memory.
-"""
+"""Decoding uploaded pictures in a child process, so the memory a decode takes is given back when it exits. At most
+DECODERS children run at once per API process: concurrent uploads queue instead of adding up their memory."""
 
 import io
 import logging
@@ -21,14 +17,13 @@ log = logging.getLogger("daicho.pictures.decoding")
 DECODERS = 2
 DECODER_FAILED = "画像を処理できませんでした。しばらくしてから再度お試しください"
 SERVICE_ROOT = Path(__file__).resolve().parents[2]  # where `python -m service.pictures.thumbnails` finds the package
-CHILD = (sys.executable, "-m", thumbnails.__name__)  # then the thumbnails' size
+CHILD = (sys.executable, "-m", thumbnails.__name__)
 _decoders = threading.BoundedSemaphore(DECODERS)
 
 
 def decode_in_child(pictures: list[bytes], *, size: int) -> list[tuple[bytes | None, bytes | None]]:
-    """Each picture's thumbnail (None where it is corrupt) and its JPEG conversion (None unless its format is one
-    browsers do not show: HEIC/HEIF), decoded in a child process that exits afterwards; 503 when the child fails
-    (killed for its memory, say)."""
+    """None for a corrupt picture's thumbnail; a JPEG conversion only for HEIC/HEIF; 503 when the child fails (killed
+    for its memory, say)."""
     with _decoders:
         child = subprocess.Popen(
             [*CHILD, str(size)],

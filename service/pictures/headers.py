@@ -1,5 +1,5 @@
-"""What an uploaded picture is and how big, from its first bytes and its header alone: nothing is decoded here (Pillow's
-open reads the header), so a picture's pixels are bounded before a child process decodes it whole (`decoding.py`)."""
+"""A picture's kind and size from its header alone (Pillow's open decodes nothing), so its pixels are bounded before a
+child process decodes it whole."""
 
 import io
 
@@ -18,23 +18,22 @@ HEADER_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image
 
 
 class UnreadableHeader(ValueError):
-    """The picture's header cannot be read (corrupt or cut short)."""
+    """Corrupt or cut short."""
 
 
 class NotItsFormat(ValueError):
-    """The header is another format's than the picture's first bytes say."""
+    """The header is another format's than the first bytes say."""
 
 
 def picture_kind(data: bytes) -> tuple[str, str, str] | None:
-    """A picture's content type, extension and Pillow format from its first bytes (JPEG, PNG, HEIC/HEIF); None for
-    anything else."""
+    """None for anything but JPEG, PNG, HEIC/HEIF."""
     if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
         return HEIF_KIND
     return next((entry[1:] for entry in PICTURES if data.startswith(entry[0])), None)
 
 
 def picture_size(data: bytes, pil_format: str) -> tuple[int, int]:
-    """Width and height from the header, nothing decoded (UnreadableHeader, NotItsFormat)."""
+    """Nothing decoded."""
     try:
         with Image.open(io.BytesIO(data)) as picture:
             if picture.format != pil_format:

@@ -1,8 +1,5 @@
-"""The picture decoder's child process: `python -m service.pictures.thumbnails SIZE` reads pictures from its standard
-input and writes, for each, its thumbnail and the picture as a JPEG when browsers cannot show its own format (an
-iPhone's HEIC/HEIF), each framed by its length (no pickle: the child handles untrusted pictures, so its answer is read
-as plain bytes). It imports Pillow (with pillow-heif's opener) and nothing of the service's.
-"""
+"""The picture decoder's child process: `python -m service.pictures.thumbnails SIZE`. Answers are framed by length, no
+pickle: the child handles untrusted pictures. It imports Pillow (with pillow-heif) and nothing of the service's."""
 
 import io
 import struct
@@ -23,7 +20,6 @@ pillow_heif.register_heif_opener()
 
 
 def _upright(picture: Image.Image) -> Image.Image:
-    """The picture turned as its EXIF says, in RGB."""
     return ImageOps.exif_transpose(picture).convert("RGB")
 
 
@@ -34,15 +30,12 @@ def _jpeg(picture: Image.Image, quality: int) -> bytes:
 
 
 def thumbnail_of(picture: Image.Image, size: int) -> bytes:
-    """A JPEG of the picture, turned as its EXIF says, whose longest side is `size`."""
     thumbnail = _upright(picture)
     thumbnail.thumbnail((size, size))
     return _jpeg(thumbnail, 80)
 
 
 def decode_whole(data: bytes, size: int) -> tuple[bytes | None, bytes | None]:
-    """Decode every pixel: the picture's thumbnail (None when it is corrupt or cut short), and the whole picture as a
-    JPEG, turned as its EXIF says, when its own format is not one browsers show (else None)."""
     try:
         with Image.open(io.BytesIO(data)) as picture:
             picture.load()
@@ -53,7 +46,6 @@ def decode_whole(data: bytes, size: int) -> tuple[bytes | None, bytes | None]:
 
 
 def framed(items: list[bytes | None]) -> bytes:
-    """Each item behind its length (CORRUPT for None), after their count."""
     parts = [FRAME.pack(len(items))]
     for item in items:
         parts.append(FRAME.pack(CORRUPT if item is None else len(item)) + (item or b""))
@@ -61,7 +53,7 @@ def framed(items: list[bytes | None]) -> bytes:
 
 
 def unframed(stream: BinaryIO) -> Iterator[bytes | None]:
-    """The items `framed` wrote, read back from a stream; ValueError when it is cut short."""
+    """ValueError when it is cut short."""
     (count,) = FRAME.unpack(_exactly(stream, FRAME.size))
     for _ in range(count):
         (length,) = FRAME.unpack(_exactly(stream, FRAME.size))
@@ -76,7 +68,6 @@ def _exactly(stream: BinaryIO, size: int) -> bytes:
 
 
 def main() -> None:
-    """Pictures in on standard input; out on standard output, for each, its thumbnail and its conversion."""
     size = int(sys.argv[1])
     pictures = list(unframed(sys.stdin.buffer))
     decoded = [(None, None) if data is None else decode_whole(data, size) for data in pictures]

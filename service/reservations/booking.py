@@ -1,4 +1,4 @@
-"""Taking a reservation, cancelling it (by the requester's signed link or an operator), and the operators' actions."""
+"""Taking a reservation, cancelling it, and the operators' actions."""
 
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -27,9 +27,9 @@ from service.reservations.state_machine import EventActor, locked, record_event,
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
-EDIT_FIELDS = fields.audited(Reservation)  # requester_name, …, amount, cancel_deadline_at
-ONE_OFF_FIELDS = fields.audited(Reservation, "one_off")  # one_off_shop_name, one_off_shop_phone, one_off_shop_notes
-# Until it is paid (or its link timed out) a reservation's amount may change; the payment link follows it.
+EDIT_FIELDS = fields.audited(Reservation)
+ONE_OFF_FIELDS = fields.audited(Reservation, "one_off")
+# Until it is paid (or its link timed out) the amount may change; the payment link follows it.
 REPRICEABLE = (
     "received",
     "calling",
@@ -42,7 +42,7 @@ REPRICEABLE = (
 
 
 def new_code(db: Session) -> str:
-    """QRV-XXXXXX, six characters that cannot be misread (no 0/O, 1/I); unused so far."""
+    """No 0/O, 1/I: six characters that cannot be misread."""
     while True:
         code = "QRV-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         if db.scalar(select(Reservation.id).where(Reservation.code == code)) is None:
@@ -57,8 +57,8 @@ def get_by_code(db: Session, code: str) -> Reservation:
 
 
 def bookable_time(db: Session, service: ServiceType, desired_at: datetime, now: datetime) -> datetime:
-    """The one check of a reservation's time, whether it is taken or moved: in the future, and some listed shop
-    offering the service is open for it (hours.require_open); else 422 with the reason. Returns it in UTC."""
+    """The one check of a reservation's time, taken or moved: in the future, and some listed shop offering the service
+    is open for it; else 422 with the reason."""
     desired_at = desired_at.astimezone(UTC)
     if desired_at <= now:
         raise ValidationFailed(
@@ -72,8 +72,7 @@ def bookable_time(db: Session, service: ServiceType, desired_at: datetime, now: 
 def create_reservation(
     db: Session, *, data: ReservationCreate, client: McpClient | None, actor: EventActor, now: datetime
 ) -> Reservation:
-    """Take a request for a future time some shop offering the service is open for: the id at once, a confirmation
-    SMS, and the first call to a shop (all sent by jobs)."""
+    """The id at once; the confirmation SMS and the first call to a shop are sent by jobs."""
     service = db.get(ServiceType, data.service_type_id)
     if service is None or not service.active:
         raise ValidationFailed(
@@ -122,8 +121,7 @@ def create_reservation(
 def cancel(
     db: Session, reservation: Reservation, *, actor: EventActor, reason: str, refund: bool, now: datetime
 ) -> None:
-    """Cancel: the hold is released (holds.py: no call, reminder or link still waiting goes out), open links expire,
-    payments are refunded when asked, the requester and an engaged shop are told."""
+    """The hold is released (holds.py), open links expire, payments are refunded when asked."""
     engaged = reservation.status in SHOP_ENGAGED
     transition(db, reservation, "cancelled", actor=actor, now=now, reason=reason)
     holds.release(db, reservation, resolution=reason, by=actor.label, now=now)
@@ -138,7 +136,7 @@ def cancel(
 
 
 def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
-    """The reservation the signed cancellation token opens; a wrong token is 403."""
+    """A wrong token is 403."""
     reservation = get_by_code(db, code)
     if not messages.cancel_token_valid(reservation.code, token):
         raise Forbidden(
@@ -152,8 +150,7 @@ def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
 def cancel_by_requester(
     db: Session, *, code: str, token: str | None, actor: EventActor, reason: str, now: datetime
 ) -> Reservation:
-    """The requester's cancellation (link or MCP tool): before the deadline it cancels (with a refund);
-    after it, the requester is sent to support and a late-cancellation operation is opened."""
+    """After the deadline the requester is sent to support and a late-cancellation operation is opened."""
     reservation = locked(db, for_requester(db, code=code, token=token).id)
     if reservation.status == "cancelled":
         raise Conflict(labels.ALREADY_CANCELLED, code="already_cancelled", details={"reservation": reservation.code})
@@ -183,8 +180,7 @@ def _audit_status(db: Session, reservation: Reservation, actor: Actor, action: s
 
 
 def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Shop:
-    """The listed shop that said yes: the one named (any active shop, also one offering other services), else the
-    last one called."""
+    """Any active shop may be named, also one offering other services; else the last one called."""
     if shop_id is None:
         shop_id = db.scalar(
             select(CallAttempt.shop_id)
@@ -201,8 +197,7 @@ def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Sho
 
 
 def _listed_shop(db: Session, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> Shop:
-    """The listed shop of the choice: named, the last one called, or the one found by phone registered now in the
-    call list of the reservation's service (audited as create_shop)."""
+    """One found by phone may be registered now in the call list (audited as create_shop)."""
     found = choice.one_off_shop
     if found is None:
         return _shop_for(db, reservation, choice.shop_id)
@@ -213,7 +208,6 @@ def _listed_shop(db: Session, reservation: Reservation, choice: AcceptIn, actor:
 
 
 def _booked_at(db: Session, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> dict:
-    """Book the reservation at the chosen shop; what the audit entry records of it."""
     found = choice.one_off_shop
     if found is not None and choice.shop_id is not None:
         raise ValidationFailed(labels.ONE_OFF_OR_LISTED, details={"field": "one_off_shop", "rule": "one_shop"})
@@ -229,14 +223,13 @@ def _booked_at(db: Session, reservation: Reservation, choice: AcceptIn, actor: A
 
 
 def accept(db: Session, *, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> None:
-    """§2.2.1/2.2.4/2.2.5: a person got a yes from a shop: calling_success, and the payment link goes out. The shop is
-    a listed one, or (after 全店NG) one found by phone: a one-off shop kept on this reservation only, never in the call
-    list, unless the operator registers it there (add_to_call_list)."""
+    """§2.2.1/2.2.4/2.2.5. A shop found by phone (after 全店NG) is kept on this reservation only unless the operator
+    registers it (add_to_call_list)."""
     reservation = locked(db, reservation.id)
     require_transition(reservation, "calling_success")
     before = reservation.status
     booked = _booked_at(db, reservation, choice, actor, now)
-    holds.withdraw_calls(db, reservation)  # a yes by phone: the calls still out are not needed
+    holds.withdraw_calls(db, reservation)
     db.flush()
     db.refresh(reservation, ["shop"])
     name = reservation.shop_name
@@ -264,7 +257,6 @@ def accept(db: Session, *, reservation: Reservation, choice: AcceptIn, actor: Ac
 
 
 def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
-    """A shop said no after all (or the change was refused, or the date changed): call the next shop."""
     reservation = locked(db, reservation.id)
     require_transition(reservation, "calling")
     if reservation.status == "all_declined" and calls.next_shop(db, reservation) is None:
@@ -288,8 +280,7 @@ def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: 
 
 
 def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, actor: Actor, now: datetime) -> None:
-    """Send the open link again by SMS or email (e.g. after its SMS failed), or ask for a new one after the provider
-    refused the last (e.g. after correcting the email)."""
+    """Or ask for a new one after the provider refused the last (e.g. after correcting the email)."""
     reservation = locked(db, reservation.id)
     if channel == "email" and not reservation.requester_email:
         raise ValidationFailed(
@@ -321,7 +312,6 @@ def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, 
 
 
 def _reissue_failed(db: Session, reservation: Reservation) -> bool:
-    """Awaiting payment, but the provider refused the link re-issued for a changed amount."""
     latest = db.scalar(
         select(Payment.status).where(Payment.reservation_id == reservation.id).order_by(Payment.id.desc()).limit(1)
     )
@@ -329,7 +319,6 @@ def _reissue_failed(db: Session, reservation: Reservation) -> bool:
 
 
 def _require_fresh(reservation: Reservation, payment: Payment, now: datetime) -> None:
-    """A link re-sent now must stay payable for the whole window after it arrives."""
     if now + payments.window() > payment.created_at + timedelta(minutes=payments.LINK_MINUTES):
         raise Conflict(
             "決済リンクの有効期限が近いため再送できません。予約をキャンセルし、再度の予約をご案内ください",
@@ -341,7 +330,7 @@ def _require_fresh(reservation: Reservation, payment: Payment, now: datetime) ->
 def operator_cancel(
     db: Session, *, reservation: Reservation, reason: str, refund: bool, actor: Actor, now: datetime
 ) -> None:
-    """An operator cancels (also after the deadline, §2.2.6), refunding or not as agreed with the shop."""
+    """Also after the deadline (§2.2.6)."""
     reservation = locked(db, reservation.id)
     before = reservation.status
     cancel(db, reservation, actor=operator_actor(actor), reason=reason, refund=refund, now=now)
@@ -349,8 +338,7 @@ def operator_cancel(
 
 
 def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, actor: Actor, now: datetime) -> None:
-    """§2.2.5: change what was agreed with the requester; a new date moves the cancellation deadline (and the
-    reminder) with it, a new amount the payment link, and the requester is told by SMS."""
+    """§2.2.5: a new date moves the cancellation deadline and the reminder, a new amount the payment link."""
     reservation = locked(db, reservation.id)
     if reservation.status in ("cancelled", "completed"):
         raise Conflict(
@@ -360,7 +348,7 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
         )
     changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
     moved = "desired_at" in changes and changes["desired_at"] != reservation.desired_at
-    if moved:  # checked as when it was taken; the time it already has is not checked again
+    if moved:  # the time it already has is not checked again
         changes["desired_at"] = bookable_time(db, reservation.service_type, changes["desired_at"], now)
     if moved:
         changes["cancel_deadline_at"] = messages.cancel_deadline(changes["desired_at"])
@@ -389,7 +377,6 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
 
 
 def _amount_changed(db: Session, reservation: Reservation, before: int, actor: Actor, now: datetime) -> None:
-    """A link already out is replaced by one for the new amount (audited); the requester gets the new amount."""
     reissued = payments.reissue_link(db, reservation, now=now)
     text = labels.SMS_AMOUNT_CHANGED.format(
         before=before, after=reservation.amount, code=reservation.code, link=labels.NEW_LINK_NOTE if reissued else ""
@@ -409,15 +396,13 @@ def _amount_changed(db: Session, reservation: Reservation, before: int, actor: A
 
 
 def _date_changed(db: Session, reservation: Reservation, now: datetime) -> None:
-    """The reminder follows the new date (one queued for the old date is withdrawn); while calling, the calls about
-    the old date are withdrawn and shops are asked about the new one; the requester gets the new date and what it
-    means for cancelling."""
+    """While calling, shops are asked about the new date."""
     if reservation.reminder_due_at is not None:
         holds.withdraw_reminder(db, reservation)
         reservation.reminder_due_at = payments.reminder_due(reservation.desired_at)
         reservation.reminder_sent_at = None
     if reservation.status == "calling":
-        waiting = reservation.next_call_at is not None  # round 2's wait: the new date is asked about at once
+        waiting = reservation.next_call_at is not None
         if holds.withdraw_calls(db, reservation) or waiting:
             calls.place_next_call(db, reservation, now=now)
     text = labels.SMS_DATE_CHANGED.format(

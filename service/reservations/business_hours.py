@@ -1,8 +1,5 @@
-"""The QRV team's hours (§2.3.1 運営体制): 運営担当者 work weekdays 9:00–18:00 Japan time, not on Japan's public
-holidays (the `holidays` library's calendar, in Japanese); outside them オンコール対応 (土日祝、夜間) is on duty.
-
-An operation's SLA clock counts these hours only (Zendesk's business-hours SLA), but 緊急's, which runs always
-(`operations.due_time`).
+"""The QRV team's hours (§2.3.1 運営体制): weekdays 9:00–18:00 Japan time, not on Japan's public holidays; outside them
+オンコール対応 is on duty. An operation's SLA clock counts these hours only (Zendesk's business-hours SLA), but 緊急's.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,12 +13,12 @@ from service.reservations import labels
 
 OPENS = time(9)  # and the on-call shift turns over (oncall.py)
 CLOSES = time(18)
-SEARCH_DAYS = 400  # a year's holidays and weekends at most between two working minutes
+SEARCH_DAYS = 400
 
 
 @cache
 def _calendar() -> holidays.HolidayBase:
-    """Japan's public holidays (振替休日 and 国民の休日 included), named in Japanese, years filled in as asked."""
+    """振替休日 and 国民の休日 included, named in Japanese."""
     return holidays.country_holidays("JP", language="ja")
 
 
@@ -30,7 +27,7 @@ def zone() -> ZoneInfo:
 
 
 def holiday_name(day: date) -> str | None:
-    """The public holiday's name (「勤労感謝の日」), None on any other day."""
+    """None on any other day."""
     return _calendar().get(day)
 
 
@@ -39,14 +36,12 @@ def is_working_day(day: date) -> bool:
 
 
 def in_hours(at: datetime) -> bool:
-    """Whether the team works at this moment."""
     local = at.astimezone(zone())
     return is_working_day(local.date()) and OPENS <= local.time() < CLOSES
 
 
 def add_working_minutes(start: datetime, minutes: int) -> datetime:
-    """`start` plus `minutes` counted in the team's hours only: 60 minutes from Friday 17:30 end on Monday 9:30 (on
-    Tuesday when Monday is a holiday); from a night or a holiday they start at the next opening."""
+    """60 minutes from Friday 17:30 end on Monday 9:30 (Tuesday when Monday is a holiday)."""
     local_zone = zone()
     left = timedelta(minutes=minutes)
     cursor = start.astimezone(local_zone)

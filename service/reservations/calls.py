@@ -1,21 +1,12 @@
 """Automated calls to partner shops: who is called next (in call order, up to 2 rounds), and what an answer means.
 
-Round 1 calls every active shop offering the service and open at the reservation's time (hours.py), in call order;
-round 2 calls again, in the same order, only the shops that could not be reached in round 1 (no answer, an answering
-machine, or the call could not be placed), each no sooner than APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES after its first
-call ended (the reservation's next_call_at; the sweeper places it then): a shop that answered about this date
-(declined it, or answered in a way a person followed up) is not asked the same date again. Shops added later are
-called when their turn comes. Each call asks about one date: only the calls about the reservation's current date
-count, so a changed date starts a new calling round over all shops.
+Round 1 calls every active shop offering the service and open at the reservation's time; round 2 calls again only the
+shops not reached (no answer, a machine, not placed), each no sooner than APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES after
+its first call. Only calls about the current date count, so a changed date starts over.
 
-When both rounds are done without a yes it is 全店NG (§2.2.1), told apart by whether any call connected: shops that
-said no, or not one call that reached a shop's line (no answer, or not placed at all), which is the §5.2.2 「電話発信が
-全く動作しない」 case: the operation says so and, over two shops or more, a High incident is recorded (incidents.py).
- The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or
-by the voice webhook (a real provider); either way `apply_outcome` classifies it and moves the reservation on. A
-machine on the line is never an answer, whatever its greeting says: the provider's answering-machine detection
-(Twilio's AnsweredBy) decides before any reading of the words.
-"""
+Both rounds without a yes is 全店NG (§2.2.1); when not one call reached a shop's line it is §5.2.2's
+「電話発信が全く動作 しない」 and, over two shops or more, a High incident. A machine on the line is never an answer,
+whatever its greeting says: the provider's answering-machine detection decides before any reading of the words."""
 
 import re
 from collections import Counter
@@ -37,10 +28,10 @@ from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked,
 AI_ACTOR = EventActor("ai", "voice-ai")
 OUTCOMES = tuple(labels.CALL_OUTCOMES)
 UNREACHED = ("no_answer", "machine", "failed")
-NOT_CONNECTED = ("no_answer", "failed")  # the call never reached a shop's line (a machine on it did)
+NOT_CONNECTED = ("no_answer", "failed")  # a machine on it did
 CALLS_DOWN_MIN_SHOPS = 2  # one shop not answering is that shop (§5.2.4 Low); more, the phone side (§5.2.2 High)
 ALIASES = {"change": "change_request", "busy": "no_answer", "no-answer": "no_answer", "canceled": "failed"}
-# A transcript without a structured outcome, read the way the spec describes the answers (§2.2.4, §2.2.5).
+# A transcript without a structured outcome, read as the spec describes the answers (§2.2.4, §2.2.5).
 KEYWORDS = (
     ("change_request", re.compile(r"ずらし|変更|変えて|時間を.*(早|遅)|サイズ")),
     ("ambiguous", re.compile(r"検討|後で|のちほど|折り返し|確認して|わかりません|分かりません")),
@@ -51,13 +42,11 @@ BATCH = 200
 
 
 def is_machine(answered_by: str | None) -> bool:
-    """Twilio's AnsweredBy for an answering machine (machine_start, machine_end_beep, ...) or a fax."""
     return (answered_by or "").lower().startswith(("machine", "fax"))
 
 
 def classify(outcome: str | None, transcript: str = "", answered_by: str | None = None) -> str:
-    """A machine on the line is never an answer ("machine": no answer for the round, whatever its greeting says);
-    else the provider's outcome when it gives a known one, else read from the transcript; unclear means ambiguous."""
+    """Unclear means ambiguous."""
     if is_machine(answered_by):
         return "machine"
     name = ALIASES.get((outcome or "").lower(), (outcome or "").lower())
@@ -72,7 +61,6 @@ def classify(outcome: str | None, transcript: str = "", answered_by: str | None 
 
 
 def eligible_shops(db: Session, reservation: Reservation) -> list[Shop]:
-    """The call list of the reservation's service, less the shops closed at its time."""
     shops = catalog.call_list(db, reservation.service_type_id)
     return hours.open_shops(shops, reservation.desired_at, reservation.service_type.duration_minutes)
 
@@ -81,7 +69,7 @@ def eligible_shops(db: Session, reservation: Reservation) -> list[Shop]:
 class NextCall:
     shop: Shop
     round: int
-    not_before: datetime | None = None  # round 2: when the shop's first call ended plus the wait
+    not_before: datetime | None = None
 
 
 def round_two_wait() -> timedelta:
@@ -89,7 +77,7 @@ def round_two_wait() -> timedelta:
 
 
 def next_shop(db: Session, reservation: Reservation) -> NextCall | None:
-    """The next shop to call about the reservation's date (and its round), or None when both rounds are exhausted."""
+    """None when both rounds are exhausted."""
     attempts = db.execute(
         select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome, CallAttempt.answered_at).where(
             CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
@@ -111,8 +99,7 @@ def next_shop(db: Session, reservation: Reservation) -> NextCall | None:
 
 
 def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> CallAttempt | None:
-    """Call the next shop, or, in round 2 before its wait is over, set when to (the sweeper calls then); when there
-    is none left the reservation is all-declined (a manual operation)."""
+    """In round 2 before its wait is over, sets when to call (the sweeper calls then)."""
     found = next_shop(db, reservation)
     if found is None:
         reservation.next_call_at = None
@@ -154,7 +141,6 @@ def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> 
 
 
 def place_due_calls(db: Session, *, now: datetime) -> int:
-    """Sweeper: round 2's calls whose wait is over (next_call_at) are placed; returns how many reservations."""
     due = list(
         db.scalars(
             select(Reservation.id)
@@ -176,8 +162,7 @@ def start_calling(db: Session, reservation: Reservation, *, actor: EventActor, r
 
 
 def declined(db: Session, reservation: Reservation, *, now: datetime) -> None:
-    """§2.2.1: no shop said yes over both rounds; SMS to the requester and an operation for a person, which says
-    whether the shops said no or no call connected at all (then §5.2.2's incident over two shops or more)."""
+    """§2.2.1: no shop said yes over both rounds."""
     outcomes = Counter(
         db.scalars(
             select(CallAttempt.outcome).where(
@@ -216,8 +201,8 @@ def apply_outcome(
     answered_by: str | None = None,
     actor: EventActor = AI_ACTOR,
 ) -> None:
-    """Record a call's answer and move the reservation on; an answer already recorded changes nothing, and one to a
-    withdrawn call (holds.withdraw_calls) or while the reservation no longer waits for calls is only recorded."""
+    """An answer already recorded changes nothing; one to a withdrawn call or while the reservation no longer waits is
+    only recorded."""
     reservation = locked(db, attempt.reservation_id)
     db.refresh(attempt)
     if attempt.status not in ("calling", holds.WITHDRAWN) or attempt.answered_at is not None:
@@ -251,13 +236,13 @@ def apply_outcome(
         operation = operations.open_operation(
             db, reservation, "change_request", reason=f"{reason} {summary}".strip(), now=now
         )
-        operation.call_attempt_id = attempt.id  # what the shop asked: its transcript (operations.shop_said)
+        operation.call_attempt_id = attempt.id
     else:
         place_next_call(db, reservation, now=now)
 
 
 def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """on_sent of a call: keep the provider's call id; the sandbox's simulated outcome is applied at once."""
+    """The sandbox's simulated outcome is applied at once."""
     attempt = db.get(CallAttempt, messages.referenced_id(message))
     if attempt is None:
         return
@@ -276,15 +261,13 @@ def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """on_failed of a call: it could not be placed after every retry; the next shop is called."""
     attempt = db.get(CallAttempt, messages.referenced_id(message))
     if attempt is not None:
         apply_outcome(db, attempt, outcome="failed", now=now, summary=failure_text(message), actor=SYSTEM_ACTOR)
 
 
 def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
-    """A real voice provider's result webhook: {"call_id", "status", "outcome"?, "answered_by"?, "summary"?,
-    "transcript"?}; answered_by is the answering-machine detection's verdict, in Twilio's AnsweredBy words."""
+    """{"call_id", "status", "outcome"?, "answered_by"?, "summary"?, "transcript"?}."""
     payload = event.payload
     call_id = payload.get("call_id")
     attempt = db.scalar(select(CallAttempt).where(CallAttempt.provider_call_id == str(call_id))) if call_id else None
@@ -312,9 +295,8 @@ def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
 
 
 def time_out_calls(db: Session, *, now: datetime) -> int:
-    """Sweeper: a call with no answer after APP_RESERVATIONS_CALL_TIMEOUT_MINUTES counts as no answer; if it was
-    never placed (still queued in the outbox: the provider unreachable), it is withdrawn so that it does not ring
-    after the next shop's, and counts as a call that could not be placed."""
+    """A call never placed (still queued: the provider unreachable) is withdrawn so it does not ring after the next
+    shop's."""
     limit = now - timedelta(minutes=get_settings().reservations_call_timeout_minutes)
     stale = list(
         db.scalars(

@@ -20,8 +20,8 @@ from service.reservations.models import CallAttempt, Reservation, ServiceType, S
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
 
-SERVICE_FIELDS = fields.audited(ServiceType)  # name, description, price, duration_minutes, active
-SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")  # name, phone, …, closes_at and the services it offers
+SERVICE_FIELDS = fields.audited(ServiceType)
+SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 
@@ -71,7 +71,7 @@ def update_service(db: Session, *, service: ServiceType, data: ServiceTypeUpdate
 
 
 def _changes(data) -> dict[str, Any]:
-    """The fields a PATCH body sets (an explicit null leaves a field as it is)."""
+    """An explicit null leaves a field as it is."""
     return {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
 
 
@@ -115,7 +115,6 @@ def list_shops(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[Shop], int]:
-    """Shops in call order."""
     stmt = shop_query(q=q, service_type_id=service_type_id, active=active)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(*SHOP_ORDER).offset(offset).limit(limit))
@@ -126,7 +125,6 @@ SHOP_ORDER = (Shop.call_order, Shop.id)
 
 
 def shop_query(*, q: str | None, service_type_id: int | None, active: bool | None) -> Select:
-    """The shops of the list: name or phone containing q, offering a service, active or not."""
     stmt = select(Shop)
     if q:
         stmt = stmt.where(contains(q, Shop.name, Shop.phone))
@@ -138,7 +136,6 @@ def shop_query(*, q: str | None, service_type_id: int | None, active: bool | Non
 
 
 def call_list(db: Session, service_type_id: int) -> list[Shop]:
-    """The automatic call list of a service: the active listed shops offering it, in call order."""
     return list(
         db.scalars(
             select(Shop)
@@ -182,7 +179,7 @@ def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now:
 
 
 def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
-    """Only a shop never called can go; otherwise deactivate it (its call history stays readable)."""
+    """Only a shop never called can go; its call history stays readable."""
     used = db.scalar(select(exists().where(CallAttempt.shop_id == shop.id))) or db.scalar(
         select(exists().where(Reservation.shop_id == shop.id))
     )
@@ -198,7 +195,7 @@ def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None
 
 
 def _cell(text: str) -> str:
-    """A cell as written by shop_export: the apostrophe that kept it from running as a formula is dropped."""
+    """The apostrophe that kept it from running as a formula is dropped."""
     return spreadsheet_text(text.strip()).strip()
 
 
@@ -219,7 +216,6 @@ SHOP_CSV_COLUMNS = tuple(
 
 
 def shop_export(*, q: str | None, service_type_id: int | None, active: bool | None) -> ListExport:
-    """The listed shops in call order, in the columns the import reads."""
     stmt = shop_query(q=q, service_type_id=service_type_id, active=active)
     return ListExport(stmt, SHOP_ORDER, SHOP_CSV_COLUMNS, entities)
 
@@ -243,7 +239,6 @@ def _rows(data: bytes) -> list[dict[str, str]]:
 
 
 def _flag(text: str) -> bool:
-    """有効's cell: its words (有効 / 無効), はい / いいえ, or 1 / 0 and the like."""
     lowered, found = text.strip().lower(), fields.facts(Shop.active)
     if lowered in labels.CSV_TRUE or lowered in (found.words[0], fields.YES_NO[0]):
         return True
@@ -286,7 +281,7 @@ def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
 
 
 def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> dict[str, int]:
-    """Create or update shops by name; every row is checked first and one bad row imports nothing."""
+    """Every row is checked first: one bad row imports nothing."""
     rows = _rows(data)
     services = {s.name: s.id for s in db.scalars(select(ServiceType))}
     parsed: list[ShopCreate] = []

@@ -1,6 +1,4 @@
-"""The operator console's reads (§4.2.1), each one or two SQL aggregates: today by status, today's manual operations,
-the week's booking and payment success rates (from the event log), latest Slack notifications, reservation lists and
-a reservation's detail with its timeline."""
+"""The operator console's reads (§4.2.1), each one or two SQL aggregates."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -48,7 +46,6 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def console_today(db: Session, *, now: datetime) -> dict:
-    """今日の予約件数（ステータス別）and 今日のマニュアルオペレーション件数."""
     day = today(now)
     start, end = day_start(day), day_start(day + timedelta(days=1))
     by_status = dict(
@@ -86,9 +83,8 @@ def console_today(db: Session, *, now: datetime) -> dict:
 
 
 def weekly_kpis(db: Session, *, now: datetime) -> dict:
-    """Per day of this calendar week (Monday to Sunday in APP_TIMEZONE, by the day each request arrived): how many found
-    a shop (予約成功率), how many payment links were paid (決済成功率) and how many were cancelled (キャンセル率);
-    computed from the event log in two index range scans joined by id."""
+    """Per day of this calendar week (APP_TIMEZONE, by the day each request arrived), from the event log in two index
+    range scans joined by id."""
     monday = today(now) - timedelta(days=today(now).weekday())
     days = [monday + timedelta(days=offset) for offset in range(WEEK_DAYS)]
     last = days[-1]
@@ -232,7 +228,7 @@ def _filtered(stmt: Select, flt: ReservationFilter) -> Select:
 
 
 def _paid_between(low: date | None, high: date | None):
-    """The reservation has a payment paid within [low, high] (days in Japan time; either end open)."""
+    """Days in Japan time; either end open."""
     paid = [Payment.reservation_id == Reservation.id, Payment.status == "paid"]
     if low:
         paid.append(Payment.paid_at >= day_start(low))
@@ -245,12 +241,10 @@ LIST_ORDER = (Reservation.created_at.desc(), Reservation.id.desc())
 
 
 def reservation_query(flt: ReservationFilter) -> Select:
-    """The reservations of the list, shown newest first (`LIST_ORDER`)."""
     return _filtered(select(Reservation), flt)
 
 
 def list_reservations(db: Session, *, flt: ReservationFilter, offset: int, limit: int) -> tuple[list[dict], int]:
-    """Newest first."""
     total = db.scalar(_filtered(select(func.count()).select_from(Reservation), flt)) or 0
     rows = db.scalars(reservation_query(flt).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return [reservation_read(r) for r in rows], total
@@ -266,7 +260,6 @@ def reservation_read(reservation: Reservation) -> dict:
 
 
 def reservation_detail(db: Session, *, reservation: Reservation, now: datetime) -> dict:
-    """Everything about one reservation: its event timeline, calls, payments, operations and notes."""
     rid = reservation.id
     events = db.scalars(
         select(ReservationEvent)

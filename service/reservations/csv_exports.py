@@ -1,5 +1,4 @@
-"""The reservations lists as CSV downloads (service/exports.py): the rows each list's filters select, with the columns
-the list shows (the partner shops' download is the import's format: catalog.shop_export)."""
+"""The reservations lists as CSV downloads (service/exports.py); the shops' download is the import's format."""
 
 from datetime import datetime
 from typing import Any
@@ -27,7 +26,7 @@ def _response_flag(incident: dict) -> str:
 
 
 def _escalation(incident: dict) -> Any:
-    """When the executives were told, else what is owed them (Low: the weekly report)."""
+    """Low: the weekly report."""
     if incident["escalated_at"]:
         return incident["escalated_at"]
     if incident["escalation_due_at"] is None:
@@ -126,15 +125,13 @@ OVERRIDE_COLUMNS = (
 
 
 def shift_sheet(db: Session, now: datetime, days: int) -> Sheet:
-    """当番表: who is on duty each day from the current shift on, with the day's hours and the phone the page rings
-    (computed from the rotation and its overrides, not stored: read now, while the request's session is open)."""
+    """Computed from the rotation and its overrides, not stored: read now, while the request's session is open."""
     getters = row_getters(SHIFT_COLUMNS)
     rows = [[get(oncall.shift_read(duty)) for get in getters] for duty in oncall.upcoming(db, now, days)]
     return Sheet(SHIFT_COLUMNS, [rows] if rows else [])
 
 
 def override_export(now: datetime) -> ListExport:
-    """The overrides not over yet, soonest first, as the 当番表 page lists them."""
     return ListExport(
         oncall.override_query(now),
         oncall.OVERRIDE_ORDER,
@@ -144,7 +141,6 @@ def override_export(now: datetime) -> ListExport:
 
 
 def incident_export(flt: incidents.IncidentFilter, now: datetime) -> ListExport:
-    """Newest first, as the list, with each level's targets and whether they were kept."""
     return ListExport(
         incidents.incident_query(flt, now),
         incidents.LIST_ORDER,
@@ -154,7 +150,6 @@ def incident_export(flt: incidents.IncidentFilter, now: datetime) -> ListExport:
 
 
 def reservation_export(flt: console.ReservationFilter) -> ListExport:
-    """Newest first, as the list."""
     return ListExport(
         console.reservation_query(flt),
         console.LIST_ORDER,
@@ -164,7 +159,6 @@ def reservation_export(flt: console.ReservationFilter) -> ListExport:
 
 
 def operation_export(flt: operations.OperationFilter, now: datetime) -> ListExport:
-    """In the queue's order: waiting ones by priority and target time, with resolved ones newest first."""
     return ListExport(
         operations.queue_query(flt),
         operations.queue_order(flt),
@@ -174,7 +168,6 @@ def operation_export(flt: operations.OperationFilter, now: datetime) -> ListExpo
 
 
 def inquiry_export(flt: support.InquiryFilter) -> ListExport:
-    """Newest first, as the list."""
     return ListExport(
         support.inquiry_query(flt),
         support.LIST_ORDER,

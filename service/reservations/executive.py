@@ -1,6 +1,5 @@
-"""The executive view (§4.2.2): monthly reservations, revenue, service-type share and the shop ranking, computed by
-a nightly job into reservations_monthly_stat, the month so far against the same days of the previous month, and the
-monthly PDF report, e-mailed to every executive on the 1st."""
+"""The executive view (§4.2.2): monthly figures computed nightly into reservations_monthly_stat, the month so far
+against the same days of the previous month, and the monthly PDF report e-mailed to every executive on the 1st."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +24,7 @@ from service.reservations.models import MonthlyStat, Payment, Reservation, Servi
 
 RECOMPUTE_MONTHS = 13  # a reservation's status can change until its date; a year back covers it
 RANKING = 10
-TREND_MONTHS = 12  # the report's trend table: the month and the 11 before it
+TREND_MONTHS = 12
 DOMAIN = "reservations"
 REPORT_REF = "executive_report"
 
@@ -47,7 +46,7 @@ def _bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def tallies():
-    """Reservations, and the confirmed and the cancelled among them (the same as figures.py's filters, by group)."""
+    """The same as figures.py's filters, by group."""
     return (
         func.count(),
         func.coalesce(func.sum(case((Reservation.status.in_(CONFIRMED), 1), else_=0)), 0),
@@ -60,7 +59,6 @@ def _paid(start: datetime, end: datetime) -> tuple:
 
 
 def _totals(db: Session, first: date, last: date) -> dict:
-    """The month's figures (figures.py) over the days [first, last], by field."""
     found = figures.values(db, first, last)
     return {figure.key.split(".")[1]: found[figure.key] for figure in figures.MONTH}
 
@@ -115,7 +113,7 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
 
 
 def recompute(db: Session, *, now: datetime, months: list[date] | None = None) -> int:
-    """Rewrite the summary for the given months (default: the last 13, or every month on the first run)."""
+    """Default: the last 13, or every month on the first run."""
     if months is None:
         months = months_to_recompute(db, now)
     for month in months:
@@ -140,8 +138,6 @@ def months_to_recompute(db: Session, now: datetime) -> list[date]:
 
 
 def summary(db: Session, *, now: datetime, months: int) -> dict:
-    """The last `months` months from the nightly summary table: totals per month, service share and shop ranking;
-    and this month so far, live, against the same days of the previous month."""
     current = month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date())
     return summary_between(db, first=add_months(current, 1 - months), last=current) | {
         "months_label": figures_core.MONTHS_LABEL.format(months=months),
@@ -150,8 +146,8 @@ def summary(db: Session, *, now: datetime, months: int) -> dict:
 
 
 def month_to_date(db: Session, *, now: datetime) -> dict:
-    """This month's figures up to today and the same days of the previous month (as many from its first day, never
-    past its end), so a month in progress is never compared with a whole month."""
+    """As many days from the previous month's first, never past its end: a month in progress is never compared with a
+    whole month."""
     today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
     this_month = month_start(today)
     previous = add_months(this_month, -1)
@@ -170,7 +166,6 @@ def month_to_date(db: Session, *, now: datetime) -> dict:
 
 
 def summary_between(db: Session, *, first: date, last: date) -> dict:
-    """Totals per month from `first` to `last`, and the service share and shop ranking over those months."""
     period = (MonthlyStat.month >= first, MonthlyStat.month <= last)
     return {
         "months": monthly_totals(db, first=first, last=last),
@@ -181,7 +176,7 @@ def summary_between(db: Session, *, first: date, last: date) -> dict:
 
 
 def monthly_totals(db: Session, *, first: date, last: date) -> list[dict]:
-    """One row per month from `first` to `last` (zeros for a month without reservations)."""
+    """Zeros for a month without reservations."""
     period = (MonthlyStat.month >= first, MonthlyStat.month <= last)
     totals = {
         row.month: row for row in db.scalars(select(MonthlyStat).where(*period, MonthlyStat.dimension == "total"))
@@ -243,8 +238,7 @@ def parse_month(text: str, now: datetime) -> date:
 
 @dataclass(frozen=True)
 class Table:
-    """One table of a report: its heading ("" right under the title), its header row and its rows; its columns share
-    the page's width in the proportions of `widths` (equally when not given)."""
+    """Its columns share the page's width in the proportions of `widths` (equally when not given)."""
 
     heading: str
     header: list[str]
@@ -253,9 +247,7 @@ class Table:
 
 
 def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
-    """The month's figures (figures.py, as the dashboard's cards and the reservation list count them; money in 万円
-    with the exact sum beside it; a month still running marked partial), its service share and shop ranking, and the
-    trend of the 12 months up to it (the last two from the nightly summary, when it was computed said), as a PDF."""
+    """Money in 万円 with the exact sum beside it; a month still running marked partial."""
     shown = figures.month_figures(db, month=month, now=now)
     data = summary_between(db, first=month, last=month)
     trend = monthly_totals(db, first=add_months(month, 1 - TREND_MONTHS), last=month)
@@ -287,8 +279,6 @@ def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
 
 
 def report_document(title: str, shown: list[FigureRead], tables: list[Table], *, partial: str) -> bytes:
-    """A QRV report as a PDF (the monthly and the weekly one): its title with its figures' period, when they are as
-    of, `partial` said while the period is still running, then its tables."""
     names = labels.REPORT_LABELS
     period = shown[0].period_label
     pdf = japanese_pdf()
@@ -307,8 +297,7 @@ def report_document(title: str, shown: list[FigureRead], tables: list[Table], *,
 
 
 def summary_figure(figure: FigureRead) -> str:
-    """A figure as the reports write it, as its card does: 103件, 89.9万円（899,000円）, a share 85.0%, a time 12.5分,
-    a rating 4.20 (a share, a median or a mean of no rows: —)."""
+    """As its card does: 103件, 89.9万円（899,000円）, 85.0%, 12.5分, 4.20 (of no rows: —)."""
     names = labels.REPORT_LABELS
     if figure.basis == 0:
         return names["no_basis"]
@@ -340,7 +329,7 @@ def _table(pdf, table: Table) -> None:
 
 
 def report_recipients(db: Session, *, roles: tuple[str, ...] = ("executive",)) -> list[User]:
-    """Active users with one of these reservations roles (the executives) and an e-mail address, each once."""
+    """Each once."""
     stmt = (
         select(User)
         .where(User.is_active, User.email != "")
@@ -351,8 +340,7 @@ def report_recipients(db: Session, *, roles: tuple[str, ...] = ("executive",)) -
 
 
 def send_monthly_report(db: Session, *, now: datetime) -> int:
-    """Queue the previous month's PDF report to every executive, once per month: a month whose report was queued
-    already sends nothing more (executives added since included). Returns how many e-mails were queued."""
+    """Once per month: a month whose report was queued sends nothing more (executives added since included)."""
     month = add_months(month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date()), -1)
     ref = (OutboxMessage.domain == DOMAIN, OutboxMessage.ref_type == REPORT_REF, OutboxMessage.ref_id == f"{month}")
     if db.scalar(select(OutboxMessage.id).where(*ref).limit(1)) is not None:
@@ -360,7 +348,7 @@ def send_monthly_report(db: Session, *, now: datetime) -> int:
     recipients = report_recipients(db)
     if not recipients:
         return 0
-    recompute(db, now=now, months=[month])  # its last days, even when last night's batch did not run
+    recompute(db, now=now, months=[month])  # even when last night's batch did not run
     pdf = Attachment(f"qrv-report-{month:%Y-%m}.pdf", "application/pdf", report_pdf(db, month=month, now=now))
     for user in recipients:
         enqueue(

@@ -1,12 +1,5 @@
-"""The QRV's named figures (service/figures.py).
-
-A month's 予約件数, 確定件数, キャンセル件数 and 売上, each defined once by the reservation list's filter that shows its
-rows: the executive dashboard's cards, the nightly summary, the reservation list (and its CSV) and the monthly and
-weekly PDF reports all count (or sum) that filter's query.
-
-The support KPIs of §7.3.1, each over the inquiry list's filter that holds the rows it is taken over (its basis):
-初回応答時間 (the lower median of the answered inquiries' 初回応答時間（分）, this week), 解決時間 (the share of the
-resolved ones settled within 24 hours, this week) and 顧客満足度 (the mean of the ratings, this quarter)."""
+"""The QRV's named figures (service/figures.py): a month's reservation counts and revenue, each defined once by the
+reservation list's filter that shows its rows, and the support KPIs of §7.3.1 over the inquiry list's filter."""
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -23,7 +16,7 @@ from service.reservations.models import Reservation, SupportInquiry
 from service.reservations.support import InquiryFilter
 
 ROUTE = "/reservations/reservations"
-AMOUNT_COLUMN = fields.facts(Reservation.amount).label  # the reservation CSV's column a sum of money adds up
+AMOUNT_COLUMN = fields.facts(Reservation.amount).label
 
 RESERVATIONS = Figure("reservations.reservations", "予約件数", "受付日時がその月の予約の件数", "month", route=ROUTE)
 CONFIRMED = Figure(
@@ -53,7 +46,6 @@ MONTH = (RESERVATIONS, CONFIRMED, CANCELLED, REVENUE)
 
 
 def filter_of(figure: Figure, first: date, last: date) -> ReservationFilter:
-    """The reservation list's filter that selects the figure's rows over the days [first, last]."""
     if figure is REVENUE:
         return ReservationFilter(paid_from=first, paid_to=last)
     made = ReservationFilter(created_from=first, created_to=last)
@@ -65,14 +57,12 @@ def filter_of(figure: Figure, first: date, last: date) -> ReservationFilter:
 
 
 def value_of(db: Session, figure: Figure, flt: ReservationFilter) -> int:
-    """The list's total under the filter, or for money the sum of its rows' 金額."""
     rows = console.reservation_query(flt).subquery()
     measure = func.coalesce(func.sum(rows.c.amount), 0) if figure.unit == "yen" else func.count()
     return db.scalar(select(measure).select_from(rows)) or 0
 
 
 def values(db: Session, first: date, last: date) -> dict[str, int]:
-    """Each figure over the days [first, last], by key."""
     return {figure.key: value_of(db, figure, filter_of(figure, first, last)) for figure in MONTH}
 
 
@@ -82,7 +72,7 @@ def last_day(month: date) -> date:
 
 
 def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead]:
-    """The month's figures up to today (a month still running is partial and says so)."""
+    """A month still running is partial and says so."""
     last = min(last_day(month), console.today(now))
     return [
         serve(figure, value_of(db, figure, flt), now=now, flt=flt, month=month)
@@ -92,8 +82,6 @@ def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead
 
 
 def days_figures(db: Session, *, first: date, last: date, now: datetime) -> list[FigureRead]:
-    """The same figures over the days [first, last] (the weekly report's week): each its list's total (or sum) under
-    the same filter, its period those days."""
     return [
         serve(replace(figure, period="days"), value_of(db, figure, flt), now=now, flt=flt, days=(first, last))
         for figure in MONTH
@@ -102,7 +90,7 @@ def days_figures(db: Session, *, first: date, last: date, now: datetime) -> list
 
 
 def cancel_pct(cancelled: float, reservations: float) -> float | None:
-    """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
+    """§4.1.2."""
     return round(100 * cancelled / reservations, 1) if reservations else None
 
 
@@ -147,16 +135,13 @@ SUPPORT = (FIRST_RESPONSE, RESOLVED_IN_TIME, SATISFACTION)
 
 
 def support_period(figure: Figure, last: date) -> tuple[date, date]:
-    """The days a support figure is taken over, up to `last` (today on the support page's cards, the week's Sunday in
-    the weekly report): its calendar week (週次) for the response and resolution times, its quarter (四半期: from
-    January, April, July, October) for the satisfaction."""
+    """Its calendar week (週次) for the response and resolution times, its quarter (四半期) for the satisfaction."""
     if figure is SATISFACTION:
         return last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1), last
     return last - timedelta(days=last.weekday()), last
 
 
 def support_filter(figure: Figure, first: date, last: date) -> InquiryFilter:
-    """The inquiry list's filter holding the figure's rows over the days [first, last]."""
     made = InquiryFilter(received_from=first, received_to=last)
     if figure is FIRST_RESPONSE:
         return replace(made, responded=True)
@@ -166,7 +151,7 @@ def support_filter(figure: Figure, first: date, last: date) -> InquiryFilter:
 
 
 def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[float, int]:
-    """(value, basis): the figure over the filter's rows and how many rows it is taken over (no rows: 0)."""
+    """No rows: basis 0."""
     basis = support.count_inquiries(db, flt)
     if not basis:
         return 0.0, 0
@@ -183,7 +168,6 @@ def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[floa
 
 
 def _median_minutes(db: Session, flt: InquiryFilter) -> float:
-    """The lower median first-response time, in SQL (dialect.lower_median_span), in minutes as the list shows it."""
     spans = select(
         literal(0).label("key"),
         SupportInquiry.received_at.label("start"),
@@ -196,8 +180,7 @@ def _median_minutes(db: Session, flt: InquiryFilter) -> float:
 
 
 def support_figures(db: Session, *, now: datetime, until: date | None = None) -> list[FigureRead]:
-    """初回応答時間, 解決時間 and 顧客満足度 over their periods up to `until` (today when not given), each with its
-    list's filter and basis."""
+    """`until`: today when not given."""
     served = []
     for figure in SUPPORT:
         first, last = support_period(figure, until or console.today(now))

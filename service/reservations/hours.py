@@ -1,6 +1,5 @@
-"""Shops' opening hours, in the service's time zone: a shop without hours is called at any time; a desired time that
-no listed shop offering the service is open for (from its start to its end, the service's duration later) is refused
-with the hours in words, and only the shops open then are called."""
+"""Shops' opening hours, in the service's time zone: a shop without hours is called at any time; a desired time no
+listed shop is open for (to the service's end) is refused with the hours in words."""
 
 import re
 from datetime import datetime, time, timedelta
@@ -13,7 +12,7 @@ HOURS_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-〜~]\s*(\d{1,2}):(\d{2})\s*
 
 
 def check_hours(opens_at: time | None, closes_at: time | None) -> None:
-    """Both or neither, opening before closing (on one day); else 422 naming the rule."""
+    """On one day; else 422 naming the rule."""
     if (opens_at is None) != (closes_at is None):
         raise ValidationFailed(labels.HOURS_BOTH, details={"field": "closes_at", "rule": "hours_both"})
     if opens_at is not None and closes_at is not None and opens_at >= closes_at:
@@ -21,14 +20,13 @@ def check_hours(opens_at: time | None, closes_at: time | None) -> None:
 
 
 def hours_text(shop: Shop) -> str:
-    """「10:00〜19:00」, or 「終日」 for a shop without hours."""
     if shop.opens_at is None or shop.closes_at is None:
         return labels.HOURS_ANY
     return f"{shop.opens_at:%H:%M}〜{shop.closes_at:%H:%M}"
 
 
 def parse_hours(text: str) -> tuple[time | None, time | None]:
-    """「10:00-19:00」 (or 〜) as (opens, closes); empty is no hours. A ValueError says what is wrong."""
+    """A ValueError says what is wrong."""
     if not text.strip():
         return None, None
     found = HOURS_TEXT.match(text)
@@ -42,7 +40,7 @@ def parse_hours(text: str) -> tuple[time | None, time | None]:
 
 
 def is_open(shop: Shop, desired_at: datetime, duration_minutes: int) -> bool:
-    """Whether the shop is open from the desired time until the service's end, on the same local day."""
+    """On the same local day."""
     if shop.opens_at is None or shop.closes_at is None:
         return True
     start = messages.local(desired_at)
@@ -56,13 +54,10 @@ def open_shops(shops: list[Shop], desired_at: datetime, duration_minutes: int) -
 
 
 def distinct_hours(shops: list[Shop]) -> list[str]:
-    """The shops' hours in words, each once (「終日」 for a shop without hours)."""
     return sorted({hours_text(shop) for shop in shops})
 
 
 def require_open(shops: list[Shop], duration_minutes: int, desired_at: datetime) -> None:
-    """422 `shop_hours` when there are shops (the service's call list) but none is open for the desired time, saying
-    their hours."""
     if not shops or open_shops(shops, desired_at, duration_minutes):
         return
     start = messages.local(desired_at)

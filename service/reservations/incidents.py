@@ -1,12 +1,8 @@
-"""Incident records (§5.3.1) with each level's target response time and escalation (§5.1): created and updated by
-operators and support, read by executives too; audited.
+"""Incident records (§5.3.1) with each level's target response time and escalation (§5.1); audited.
 
-A level's target runs from occurred_at: an incident neither responded to (responded_at, 応急処置・対応) nor recovered
-within it is overdue, computed in SQL on read. Escalation tells the executives by e-mail (every active reservations
-executive) and #qrv-alerts through the outbox: a Critical incident at once when it is recorded (or raised to
-Critical); High and Medium when a person reports it, or by the sweeper when the level's deadline (2 hours, 24 hours)
-arrives unreported; Low is not sent on its own (shared in the weekly report, from the incident list).
-"""
+An incident neither responded to nor recovered within its level's target (from occurred_at) is overdue, computed in SQL
+on read. Escalation e-mails the executives and posts to #qrv-alerts: Critical at once, High and Medium when a person
+reports it or by the sweeper at the level's deadline (2 hours, 24 hours); Low goes only in the weekly report."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,14 +21,14 @@ from service.reservations.messages import DOMAIN
 from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
-FIELDS = fields.audited(Incident)  # the record of §5.3.1: title, level, occurred_at, ..., prevention
+FIELDS = fields.audited(Incident)
 SYSTEM_LABEL = "system"
 BATCH = 200
 
 
 @dataclass(frozen=True)
 class LevelPolicy:
-    """§5.1: minutes from occurrence to the target response, and to the executives' report (None: weekly report)."""
+    """§5.1; None: weekly report."""
 
     response_minutes: int
     escalation_minutes: int | None
@@ -58,7 +54,6 @@ def _check_times(incident: Incident) -> None:
 
 
 def overdue_condition(now: datetime):
-    """SQL for "not responded to nor recovered within its level's target"."""
     past_target = [
         and_(Incident.level == level, Incident.occurred_at < now - timedelta(minutes=policy.response_minutes))
         for level, policy in POLICIES.items()
@@ -67,7 +62,6 @@ def overdue_condition(now: datetime):
 
 
 def escalation_due_condition(now: datetime):
-    """SQL for "the executives are owed a report now": not escalated and the level's escalation deadline arrived."""
     due = [
         and_(Incident.level == level, Incident.occurred_at <= now - timedelta(minutes=policy.escalation_minutes))
         for level, policy in POLICIES.items()
@@ -77,7 +71,6 @@ def escalation_due_condition(now: datetime):
 
 
 def incident_read(incident: Incident, now: datetime, paging: dict | None = None) -> dict:
-    """The record with its level's targets, deadlines and flags (and its page, page_state.paging)."""
     policy = POLICIES[incident.level]
     response_due = incident.occurred_at + timedelta(minutes=policy.response_minutes)
     escalation_due = (
@@ -103,7 +96,7 @@ def incident_read(incident: Incident, now: datetime, paging: dict | None = None)
 @dataclass(frozen=True)
 class IncidentFilter:
     level: str | None = None
-    open_only: bool = False  # not recovered yet
+    open_only: bool = False
     overdue: bool | None = None  # as overdue_condition
 
 
@@ -122,19 +115,16 @@ def _conditions(flt: IncidentFilter, now: datetime) -> list:
 
 
 def incident_query(flt: IncidentFilter, now: datetime) -> Select:
-    """The incidents of the list with their pages, shown newest first (`LIST_ORDER`)."""
     return page_state.joined(select(Incident), Page.incident_id == Incident.id).where(*_conditions(flt, now))
 
 
 def list_incidents(db: Session, *, flt: IncidentFilter, now: datetime, offset: int, limit: int) -> tuple[list, int]:
-    """One page of the list, each incident as `incident_read` shows it, and how many the filters select."""
     total = db.scalar(select(func.count()).select_from(Incident).where(*_conditions(flt, now))) or 0
     rows = db.execute(incident_query(flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return [incident_read(row[0], now, page_state.paging(row)) for row in rows], total
 
 
 def incident_of(db: Session, incident_id: int, now: datetime) -> dict:
-    """One incident as the list shows it, its page with it."""
     row = db.execute(incident_query(IncidentFilter(), now).where(Incident.id == incident_id)).one()
     return incident_read(row[0], now, page_state.paging(row))
 
@@ -144,8 +134,7 @@ def get_incident(db: Session, incident_id: int) -> Incident:
 
 
 def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: datetime) -> Incident:
-    """Record an incident; a Critical one is reported to the executives at once, a Critical or High one pages the
-    person on duty at once."""
+    """A Critical one is reported to the executives at once; a Critical or High one pages the person on duty at once."""
     incident = Incident(**data.model_dump(), created_by=actor.label, created_at=now, updated_at=now)
     _check_times(incident)
     db.add(incident)
@@ -159,8 +148,8 @@ def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: dat
 
 
 def update_incident(db: Session, *, incident: Incident, data: IncidentUpdate, actor: Actor, now: datetime) -> None:
-    """Set the fields given; responded_at and recovered_at may be set back to null. Raised to Critical, an incident
-    not yet reported is reported at once."""
+    """responded_at and recovered_at may be set back to null. Raised to Critical, one not yet reported is reported at
+    once."""
     clearable = ("responded_at", "recovered_at")
     changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in clearable}
     auditing.update(
@@ -173,8 +162,7 @@ def update_incident(db: Session, *, incident: Incident, data: IncidentUpdate, ac
 
 
 def _page_if_paged(db: Session, incident: Incident) -> None:
-    """A Critical or High incident has the person on duty paged at once (paging.page_subject does nothing for one
-    responded to, recovered or paged already)."""
+    """paging.page_subject does nothing for one responded to, recovered or paged already."""
     if incident.level in page_state.PAGED_LEVELS:
         page_state.page_soon(db, "incident_id", incident.id)
 
@@ -185,7 +173,6 @@ def _escalate_if_immediate(db: Session, incident: Incident, now: datetime) -> No
 
 
 def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
-    """A person reports the incident to the executives (経営陣に報告) before its level's deadline."""
     if incident.escalated_at is not None:
         raise Conflict(
             "このインシデントは経営陣に報告済みです",
@@ -198,7 +185,6 @@ def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> N
 
 
 def escalate(db: Session, incident: Incident, *, by: str, now: datetime) -> None:
-    """E-mail every active reservations executive and post to #qrv-alerts (both through the outbox)."""
     level = labels.INCIDENT_LEVELS[incident.level]
     escalation = labels.INCIDENT_ESCALATIONS[incident.level]
     subject = labels.EMAIL_INCIDENT_SUBJECT.format(level=level, title=incident.title)
@@ -233,7 +219,6 @@ def escalate(db: Session, incident: Incident, *, by: str, now: datetime) -> None
 
 
 def executives(db: Session) -> list[tuple[int, str]]:
-    """(user id, e-mail) of the active people holding the reservations executive role."""
     rows = db.execute(
         select(User.id, User.email)
         .join(Grant, Grant.user_id == User.id)
@@ -244,7 +229,6 @@ def executives(db: Session) -> list[tuple[int, str]]:
 
 
 def escalate_due(db: Session, *, now: datetime) -> int:
-    """Sweeper: incidents whose level's report deadline arrived unreported are reported by the system."""
     due = list(db.scalars(select(Incident).where(escalation_due_condition(now)).order_by(Incident.id).limit(BATCH)))
     for incident in due:
         escalate(db, incident, by=SYSTEM_LABEL, now=now)
@@ -252,9 +236,8 @@ def escalate_due(db: Session, *, now: datetime) -> int:
 
 
 def calls_down(db: Session, *, reservation: Reservation, shops: int, outcomes: str, now: datetime) -> Incident:
-    """§5.2.2 High 「電話発信が全く動作しない」: a 全店NG in which not one call reached a shop's line. One open
-    incident (not recovered) gathers the reservations it hit in its 影響範囲; the first one is recorded by the system
-    (audited) and posted to #qrv-alerts."""
+    """§5.2.2 High 「電話発信が全く動作しない」: a 全店NG in which not one call reached a shop's line. One open incident
+    gathers the reservations it hit in its 影響範囲."""
     found = db.scalar(
         select(Incident)
         .where(Incident.title == labels.CALLS_DOWN_INCIDENT, Incident.recovered_at.is_(None))

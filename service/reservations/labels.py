@@ -134,8 +134,7 @@ SLACK_CLIENT_QUOTA = (
 )
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
-# What each template field of the messages stands for, as the manuals show it (〈予約ID〉): a reader of the FAQ page,
-# a manual's PDF or the dashboards' help reads words, never a {code} (training.fields_in_words).
+# As the manuals show each template field (〈予約ID〉): a reader never sees a {code} (training.fields_in_words).
 TEMPLATE_FIELDS = {
     "code": "予約ID",
     "service": "サービス",
@@ -182,15 +181,14 @@ TEMPLATE_FIELDS = {
     "mention": "当番へのメンション",
     "step": "呼び出しの順番",
 }
-# A quoted template's own words for a field its template means otherwise (TEMPLATE_FIELDS' {minutes} is the payment
-# window; in these it is how long something has waited).
+# A template's own words for a field it means otherwise (here {minutes} is how long something waited).
 TEMPLATE_FIELDS_OF = {
     "SLACK_BEAT_DOWN": {"minutes": "経過時間（分）"},
     "SLACK_OUTBOX_BACKLOG": {"minutes": "経過時間（分）"},
     "SLACK_ERROR_RATE": {"minutes": "集計時間（分）"},
 }
 
-# The example booking the requester FAQ shows its messages with (training.examples adds the times and links).
+# training.examples adds the times and links
 TEMPLATE_EXAMPLES = {
     "code": "QRV-7KX2M9",
     "service": "ハウスクリーニング",
@@ -200,7 +198,6 @@ TEMPLATE_EXAMPLES = {
     "url": "https://checkout.stripe.com/c/pay/cs_…",
 }
 
-# SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
     "提携店に確認のうえ、改めてご連絡します。{cancel} よくある質問: {faq}"
@@ -246,7 +243,6 @@ CALL_SCRIPT = (
     "{shop}様、こちらはQRV予約代行です。{when}に「{service}」のご予約をお願いできますでしょうか。ご依頼内容: {details}"
 )
 
-# Transition reasons written into the event log.
 REASONS = {
     "created": "MCPクライアントから予約リクエストを受付",
     "calling": "提携店への電話代行を開始",
@@ -304,8 +300,7 @@ LINK_REACHED_NOBODY = (
 CANCEL_DONE = "ご予約をキャンセルしました。"
 # An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
 MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"
-# The same booking sent again without the idempotency_key: only the key proves the caller is the first one, so the
-# answer carries no cancellation token; the requester has the link by SMS.
+# Without the idempotency_key only the key proves the caller is the first one, so no cancellation token is answered.
 MCP_IDENTICAL = "キャンセル用のリンクは、最初のご依頼の際に依頼者へSMSでお送りしています。"
 # A client past its booking quota (quotas.py): when it may book again.
 CLIENT_QUOTA = (
@@ -322,7 +317,6 @@ SANDBOX_PAY_BUTTON = "支払う"
 SANDBOX_PAID = "お支払いが完了しました。"
 SANDBOX_EXPIRED = "この決済リンクは有効期限が切れています。"
 
-# Shop CSV (import and export use the same Japanese columns).
 SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考", "営業時間")
 SHOP_CSV_FIELDS = dict(
     zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes", "hours"), strict=True)
@@ -332,7 +326,6 @@ CSV_TRUE = {"1", "true", "yes", "○"}
 CSV_FALSE = {"0", "false", "no", "×", ""}
 CSV_FLAG = "{label}は {true}/{false}（1/0）で指定してください"
 
-# Whom each §3 manual is for (§3.1 依頼者, §3.2 提携店, §3.3 運営担当者), as the 運用マニュアル page groups them.
 MANUAL_AUDIENCES = {"requester": "ご依頼者向け", "shop": "提携店向け", "operator": "運営担当者向け"}
 
 REPORT_TITLE = "QRV 月次レポート"
@@ -354,7 +347,7 @@ REPORT_LABELS = {
     "nightly": "毎晩の集計による（{at}）",
     "no_basis": "—",  # a share, a median or a mean of no rows
 }
-REPORT_UNITS = {"days": "日", "minutes": "分"}  # the word a time figure is read with (12.5分)
+REPORT_UNITS = {"days": "日", "minutes": "分"}
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
 WEEKLY_REPORT_TITLE = "QRV 週次レポート"
 WEEKLY_REPORT_LABELS = {
@@ -432,7 +425,6 @@ SURVEY_ANSWERED = "このアンケートにはすでにご回答いただいて�
 SURVEY_EXPIRED = "このアンケートの回答期限（送信から{days}日）を過ぎています。"
 SURVEY_ACTOR = "依頼者（アンケート）"
 
-# The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
         "reservations",
@@ -480,7 +472,7 @@ AUDIT = register(
             "oncall_rotation": Target("当番表", table="reservations_oncall_rotation"),
             "oncall_override": Target("代番", table="reservations_oncall_override"),
         },
-        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
+        # The fields of its tables name themselves (service/fields.py); these are the requests' others.
         tables=(
             "reservations_service_type",
             "reservations_shop",

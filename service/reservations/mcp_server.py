@@ -1,11 +1,6 @@
 """The MCP server AI-chat clients book through: streamable HTTP at /mcp (official MCP SDK), stateless JSON answers so
-any API worker can serve any request. Every request carries its client's API key as a Bearer token (the SDK's
-token-verifier hook checks it against reservations_mcp_client); a client sees only the reservations it created.
-
-Tools: list_services, create_reservation (answers the QRV id at once; SMS, calls and payment continue in jobs),
-get_reservation_status, cancel_reservation (with the requester's cancellation token), each with the MCP hints and a
-typed answer. Every refusal, down to a missing argument or a wrong key, is in the API's error shape, in Japanese.
-"""
+any API worker can serve any request. A client's API key is its Bearer token; a client sees only the reservations it
+created. Every refusal, down to a missing argument or a wrong key, is in the API's error shape, in Japanese."""
 
 import functools
 import json
@@ -115,15 +110,13 @@ class ToolFailure(ToolError):
 
 
 def _invalid(exc: ValidationError) -> ToolFailure:
-    """Arguments pydantic refused (the SDK's checks against the input schema, or the request schema's), each error
-    in Japanese naming the argument and its rule, as the API's 422 words them."""
+    """In Japanese naming the argument and its rule, as the API's 422 words them."""
     return ToolFailure("validation_failed", "入力内容に誤りがあります", validation_details(exc.errors(), FIELDS))
 
 
 @contextmanager
 def _as_tool_errors() -> Iterator[None]:
-    """Domain, validation and database errors reach the model as the API's error shape {"error": {code, message,
-    details}}; a lost or busy database is "unavailable", as the API's 503."""
+    """{"error": {code, message, details}}; a lost or busy database is "unavailable", as the API's 503."""
     try:
         yield
     except DomainError as exc:
@@ -139,8 +132,7 @@ def _as_tool_errors() -> Iterator[None]:
 
 
 def _check_argument(name: str, value: Any) -> None:
-    """The rules the REST API enforces on every request: no NUL byte nor other control character in text (the
-    shared multi-line rule here; each field's own rule in the request schema after), integers within 64 bits."""
+    """The rules the REST API enforces on every request: no control character in text, integers within 64 bits."""
     if isinstance(value, str) and "\x00" in value:
         raise ValidationFailed(NUL_BYTE, details={"field": name, "rule": "nul_byte"})
     if isinstance(value, str):
@@ -153,8 +145,7 @@ def _check_argument(name: str, value: Any) -> None:
 
 
 def _checked(tool: Callable[..., Any]) -> Callable[..., Any]:
-    """The tool, answering a tool error that names the argument and the rule it broke before anything runs; every
-    refusal is an error result in the API's error shape, structured (ToolFailure)."""
+    """Refuses a broken argument before anything runs, as a structured error result (ToolFailure)."""
 
     @functools.wraps(tool)
     def run(**arguments: Any) -> Any:
@@ -178,8 +169,7 @@ class Refusal(TypedDict):
 
 
 def _or_refused(schema: dict[str, Any]) -> None:
-    """An answer's output schema admitting, instead of the answer, the structured content of an error result,
-    {"error": Refusal}: the MCP Inspector checks an error result's structured content against the schema too."""
+    """The MCP Inspector checks an error result's structured content against the output schema too."""
     schema["properties"]["error"] = TypeAdapter(Refusal).json_schema()
     schema["anyOf"] = [{"required": schema.pop("required")}, {"required": ["error"]}]
 
@@ -233,7 +223,7 @@ class Booking(Answer):
 
 
 def _own(db, client_id: int, reservation_id: str) -> Reservation:
-    """One of this client's reservations; another client's id is not found."""
+    """Another client's id is not found."""
     reservation = booking.get_by_code(db, reservation_id)
     if reservation.mcp_client_id != client_id:
         raise NotFound("指定された予約は見つかりません", details={"resource": "reservation", "id": reservation_id})
@@ -241,8 +231,7 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
 
 
 def _status(reservation: Reservation) -> ReservationStatus:
-    """Where it stands, with whether it can still be cancelled free (the deadline follows a date change). Each time
-    is given twice, so it cannot be misread: ISO 8601 with the service's offset (+09:00) and in words."""
+    """Each time is given twice, so it cannot be misread: ISO 8601 with the offset (+09:00) and in words."""
     return {
         "reservation_id": reservation.code,
         "status": reservation.status,
@@ -278,7 +267,7 @@ def list_services() -> Services:
 
 
 def _time_zone() -> str:
-    """e.g. 「Asia/Tokyo (UTC+09:00)」: the zone's name and its offset now."""
+    """「Asia/Tokyo (UTC+09:00)」."""
     offset = messages.iso_local(utcnow())[-6:]
     return f"{get_settings().timezone} (UTC{offset})"
 
@@ -345,7 +334,6 @@ def create_reservation(
 
 
 def _repeated(answer: dict[str, Any], repeat: bool) -> Any:
-    """An answer says whether it answers a request made before (nothing was done again)."""
     if repeat:
         return answer | {"repeat": True, "message": labels.MCP_REPEATED + answer["message"]}
     return answer | {"repeat": False}
@@ -359,8 +347,7 @@ def _created(reservation: Reservation) -> dict[str, Any]:
 
 
 def _identical(reservation: Reservation) -> dict[str, Any]:
-    """The answer to the same booking sent again without the client's key: its state, and nothing only the first
-    caller was given (no cancellation token, no link)."""
+    """Nothing only the first caller was given (no cancellation token, no link)."""
     answer = dict(_status(reservation))
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_IDENTICAL}
@@ -462,7 +449,7 @@ def build_server() -> MCPServer:
 
 
 def _transport_security() -> TransportSecuritySettings:
-    """DNS-rebinding protection for the hosts this service answers as: localhost and the configured URLs."""
+    """DNS-rebinding protection: localhost and the configured URLs."""
     settings = get_settings()
     hosts = {"127.0.0.1", "localhost", "[::1]"}
     hosts |= {urlsplit(url).hostname or "" for url in (settings.public_base_url, settings.api_url)} - {""}
@@ -490,9 +477,8 @@ class RequireClientKey:
 
 
 def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
-    """The SDK's app without the error middleware Starlette wraps around every app, which answers a plain 500 before
-    the service sees the error: an error in it (the database lost while the API key is checked, a missing key)
-    reaches the service's handlers instead, and is answered in the one error shape (a lost database: 503)."""
+    """Without the error middleware Starlette wraps around every app (a plain 500): an error in it reaches the service's
+    handlers and is answered in the one error shape (a lost database: 503)."""
     stack: ASGIApp = RequireClientKey(sdk_app.router)
     for cls, args, kwargs in reversed(sdk_app.user_middleware):
         stack = cls(stack, *args, **kwargs)
@@ -500,7 +486,6 @@ def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
 
 
 def mount_mcp(app: FastAPI) -> None:
-    """Serve the MCP endpoint at /mcp and run its session manager within the app's lifespan."""
     server = build_server()
     endpoint = server.streamable_http_app(
         streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()

@@ -1,8 +1,5 @@
-"""What the domain sends: SMS and email to requesters and shops, Slack posts to #qrv-alerts, the cancellation link.
-
-Every message goes through the outbox in the caller's transaction, with a dedupe key naming the logical message,
-so a hook or a sweeper that runs twice never sends the same SMS twice.
-"""
+"""What the domain sends. Every message goes through the outbox in the caller's transaction with a dedupe key, so a hook
+or sweeper that runs twice never sends the same SMS twice."""
 
 import base64
 import hashlib
@@ -29,18 +26,18 @@ def local(at: datetime) -> datetime:
 
 
 def when_text(at: datetime) -> str:
-    """The time in words, in the service's time zone: 「2026年12月3日（木）14:00」 (no date format to misread)."""
+    """「2026年12月3日（木）14:00」: no date format to misread."""
     moment = local(at)
     return f"{moment.year}年{moment.month}月{moment.day}日（{WEEKDAYS[moment.weekday()]}）{moment:%H:%M}"
 
 
 def iso_local(at: datetime) -> str:
-    """The time as ISO 8601 with the service's offset: 2026-12-03T14:00:00+09:00."""
+    """2026-12-03T14:00:00+09:00."""
     return local(at).isoformat(timespec="seconds")
 
 
 def cancel_token(code: str) -> str:
-    """The requester's cancellation token: an HMAC of the reservation id under the service's secret key."""
+    """An HMAC of the reservation id under the service's secret key."""
     digest = hmac.new(get_settings().secret_key.encode(), f"qrv-cancel:{code}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
@@ -53,7 +50,6 @@ def cancel_token_valid(code: str, token: str | None) -> bool:
 
 
 def referenced_id(message: OutboxMessage) -> int:
-    """The id of the row a message of this domain is about (each one is enqueued naming it)."""
     if message.ref_id is None:
         raise ValueError(f"outbox message {message.id} names no row")
     return int(message.ref_id)
@@ -64,12 +60,11 @@ def cancel_path(code: str) -> str:
 
 
 def cancel_url(code: str) -> str:
-    """The requester's cancellation link (its token in the query)."""
     return api_page(cancel_path(code), token=cancel_token(code))
 
 
 def cancel_deadline(desired_at: datetime) -> datetime:
-    """Free cancellation ends this many hours (48) before the reservation; it follows the date when that changes."""
+    """48 hours before the reservation; it follows the date when that changes."""
     return desired_at - timedelta(hours=get_settings().reservations_cancel_deadline_hours)
 
 
@@ -82,13 +77,11 @@ def no_free_cancellation() -> str:
 
 
 def cancel_part(reservation: Reservation, now: datetime) -> str:
-    """What a message to the requester says about cancelling: the link and its deadline while free cancellation is
-    open, else that it is not (never a link that would only say the deadline has passed)."""
+    """Never a link that would only say the deadline has passed."""
     return content.plain(cancel_run(reservation, now))
 
 
 def cancel_run(reservation: Reservation, now: datetime) -> content.Run:
-    """`cancel_part` with its cancellation link a link, for a mail."""
     if not free_cancellation(reservation, now):
         return (no_free_cancellation(),)
     deadline = when_text(reservation.cancel_deadline_at)
@@ -108,7 +101,7 @@ def summary(reservation: Reservation) -> str:
 def sms_to_requester(
     db: Session, reservation: Reservation, key: str, body: str, *, payload: dict | None = None
 ) -> OutboxMessage:
-    """An SMS to the requester; ref_type "sms" so that giving up on it opens the SMS-failure operation."""
+    """ref_type "sms" so that giving up on it opens the SMS-failure operation."""
     return enqueue(
         db,
         channel="sms",
@@ -148,8 +141,7 @@ def email(
 
 
 def shop_cancellation(db: Session, reservation: Reservation, shop: Shop, reason: str) -> None:
-    """E-mail the shop that held the reservation that it is cancelled (payment timeout, the requester's or an
-    operator's cancel), saying which (holds.tell_shop: a shop without an address is phoned)."""
+    """A shop without an address is phoned (holds.tell_shop)."""
     email(
         db,
         reservation,
@@ -175,9 +167,7 @@ def notify_slack(
     dedupe_key: str | None = None,
     document: content.Document | None = None,
 ) -> Notification:
-    """Post to #qrv-alerts through the outbox and keep what was posted for the console; dedupe_key names the logical
-    post when one may come about twice (else the notification is the post); a document (a mention in it) is what
-    the post says when given, the message its text."""
+    """dedupe_key names the logical post when one may come about twice (else the notification is the post)."""
     notification = Notification(
         kind=kind, reservation_id=reservation.id if reservation else None, message=message, created_at=now
     )

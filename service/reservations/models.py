@@ -1,6 +1,4 @@
-"""Reservations (予約 QRV) tables: the catalogue, reservations and their event log, calls, payments, manual operations,
-notifications, incidents, support inquiries, MCP clients, the executive monthly summary, and the on-call rotation
-with its overrides and pages."""
+"""Reservations (予約 QRV) tables."""
 
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -18,16 +16,14 @@ from service.reservations import labels
 from service.reservations.phones import PHONE_SHAPE
 from service.schemas import EMAIL_SHAPE, matching
 
-TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
+TEXT_MAX = 2000  # a Text column: the API's and the forms'
 PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
-AMOUNT_MAX = 10_000_000  # the most a service's price or a reservation's amount is, in yen (the API's and the forms')
+AMOUNT_MAX = 10_000_000  # in yen
 
 B = TypeVar("B", bound=Base)
 
 
 class ServiceType(Base):
-    """サービスタイプ: what a requester can book (name, price in yen, duration)."""
-
     __tablename__ = "reservations_service_type"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +49,7 @@ shop_service = Table(
 
 
 class Shop(Base):
-    """提携店: a partner shop the service calls, in call_order, for the services it offers."""
+    """Called in call_order for the services it offers."""
 
     __tablename__ = "reservations_shop"
 
@@ -70,7 +66,7 @@ class Shop(Base):
     notes: Mapped[str] = mapped_column(
         Text, default="", info=field_info("備考", exported=True, multi_line=True, max_length=TEXT_MAX)
     )
-    # Opening hours in the service's time zone (hours.py); none: called at any time.
+    # In the service's time zone (hours.py); none: called at any time.
     opens_at: Mapped[time | None] = mapped_column(info=field_info("営業開始", exported=True))
     closes_at: Mapped[time | None] = mapped_column(info=field_info("営業終了", exported=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,7 +76,7 @@ class Shop(Base):
 
 
 class McpClient(Base):
-    """An integrating AI-chat client of the MCP endpoint; only the sha256 of its API key is kept."""
+    """Only the sha256 of its API key is kept."""
 
     __tablename__ = "reservations_mcp_client"
 
@@ -88,7 +84,6 @@ class McpClient(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("クライアント名", min_length=1))
     key_prefix: Mapped[str] = mapped_column(String(16), info=field_info("キーの先頭"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # revoked by its own action
     active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("作成者", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -97,16 +92,15 @@ class McpClient(Base):
 
 
 class Reservation(Base):
-    """予約: one request, QRV-XXXXXX, moved by the state machine; the cancellation deadline follows its date."""
+    """Moved by the state machine; the cancellation deadline follows its date."""
 
     __tablename__ = "reservations_reservation"
     __table_args__ = (
         Index("ix_reservations_reservation_status_created", "status", "created_at"),
         Index("ix_reservations_reservation_status_desired", "status", "desired_at"),
         Index("ix_reservations_reservation_status_reminder", "status", "reminder_due_at"),
-        # reservations made in a period by status (executive summary, month to date) read from the index alone
+        # Read from the index alone by the executive summary
         Index("ix_reservations_reservation_created_status", "created_at", "status"),
-        # one MCP client's bookings in a window (quotas.py)
         Index("ix_reservations_reservation_client_created", "mcp_client_id", "created_at"),
         Index(  # name-prefix search (LIKE 'name%') by support when a requester calls
             "ix_reservations_reservation_requester_name",
@@ -130,7 +124,7 @@ class Reservation(Base):
     )
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
-    # A shop the operator found by phone and booked for this reservation only (never in the call list).
+    # Found by phone and booked for this reservation only (never in the call list).
     one_off_shop_name: Mapped[str | None] = mapped_column(
         String(100), info=field_info("リスト外の店舗名", group="one_off", min_length=1)
     )
@@ -153,7 +147,7 @@ class Reservation(Base):
     reminder_due_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # While calling: round 2 waits before calling a shop again (calls.next_call); the sweeper places it at this time.
+    # Round 2 waits before calling a shop again (calls.next_call); the sweeper places it at this time.
     next_call_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -163,13 +157,11 @@ class Reservation(Base):
 
     @property
     def shop_name(self) -> str | None:
-        """Where it is booked: the listed shop, or the one-off shop an operator found by phone."""
         return self.shop.name if self.shop is not None else self.one_off_shop_name
 
 
 class McpRequest(Base):
-    """One write an MCP client asked for, under its key (its idempotency_key, or what makes a booking the same one),
-    until it expires: a retry of it answers the same reservation (reservations/retries.py)."""
+    """Until it expires, a retry answers the same reservation (reservations/retries.py)."""
 
     __tablename__ = "reservations_mcp_request"
     __table_args__ = (
@@ -190,7 +182,7 @@ class McpRequest(Base):
 
 
 class ReservationEvent(Base):
-    """One status change (from → to) with who caused it, why, and the provider ids involved; every KPI reads these."""
+    """Every KPI reads these."""
 
     __tablename__ = "reservations_event"
     __table_args__ = (
@@ -210,8 +202,6 @@ class ReservationEvent(Base):
 
 
 class CallAttempt(Base):
-    """One automated call to one shop (round 1 or 2) about one date (desired_at) and its classified outcome."""
-
     __tablename__ = "reservations_call_attempt"
     __table_args__ = (
         Index("ix_reservations_call_attempt_reservation", "reservation_id", "id"),
@@ -225,8 +215,7 @@ class CallAttempt(Base):
     desired_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="calling")
     outcome: Mapped[str | None] = mapped_column(String(20))
-    # Who picked up, as the provider's answering-machine detection says (Twilio's AnsweredBy: human, machine_start,
-    # machine_end_beep, ..., fax, unknown); a machine is no answer for the round (calls.classify).
+    # Twilio's AnsweredBy (human, machine_end_beep, ..., fax); a machine is no answer for the round (calls.classify).
     answered_by: Mapped[str | None] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text, default="")
     transcript: Mapped[str] = mapped_column(Text, default="")
@@ -237,12 +226,12 @@ class CallAttempt(Base):
 
 
 class Payment(Base):
-    """A payment link (Checkout Session) for a reservation: amount, status and the service's own 10-minute expiry."""
+    """The service's own 10-minute expiry."""
 
     __tablename__ = "reservations_payment"
     __table_args__ = (
         Index("ix_reservations_payment_status_expires", "status", "expires_at"),
-        # the revenue paid in a period (executive summary, month to date) read from the index alone
+        # Read from the index alone by the executive summary
         Index("ix_reservations_payment_status_paid", "status", "paid_at", "amount"),
     )
 
@@ -264,7 +253,7 @@ class Payment(Base):
 
 
 class ManualOperation(Base):
-    """マニュアルオペレーション: one of the spec's six cases with its priority, target time, assignee, resolution."""
+    """The spec's six cases."""
 
     __tablename__ = "reservations_manual_operation"
     __table_args__ = (Index("ix_reservations_manual_operation_status_due", "status", "due_at"),)
@@ -276,7 +265,7 @@ class ManualOperation(Base):
     op_type: Mapped[str] = mapped_column(
         String(30), info=field_info("種別", exported=True, choices=labels.OPERATION_TYPES)
     )
-    # Set by the service: the type's priority (§2.3.2) and its target time.
+    # The type's priority (§2.3.2) and its target time.
     priority: Mapped[str] = mapped_column(
         String(10), info=field_info("優先度", audited=False, exported=True, choices=labels.PRIORITIES)
     )
@@ -302,15 +291,12 @@ class ManualOperation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(info=field_info("対応日時", audited=False))
-    # What the operation is about, set by the service: the shop call whose answer opened it (a change request: the
-    # shop's words), the requester's message that reached nobody (sent again by e-mail from here).
+    # Set by the service: the shop call whose answer opened it, or the requester's message that reached nobody.
     call_attempt_id: Mapped[int | None] = mapped_column(BigId)
     outbox_message_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Note(Base):
-    """An operator's or support person's note on a reservation (shown in its timeline)."""
-
     __tablename__ = "reservations_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -325,8 +311,6 @@ class Note(Base):
 
 
 class Notification(Base):
-    """What went to Slack #qrv-alerts: manual operations and monitoring alerts."""
-
     __tablename__ = "reservations_notification"
     __table_args__ = (Index("ix_reservations_notification_kind_created", "kind", "created_at"),)
 
@@ -341,13 +325,12 @@ class Notification(Base):
 
 
 def _incident_text(label: str) -> dict[str, Any]:
-    """An incident's free text (§5.3.1): edited by operators and support, in its list's CSV."""
+    """§5.3.1: edited by operators and support, in its list's CSV."""
     return field_info(label, exported=True, multi_line=True, max_length=TEXT_MAX)
 
 
 class Incident(Base):
-    """インシデント記録 (§5.3.1): when, level, impact, cause, response, recovery and prevention; when it was responded
-    to and when executives were told (§5.1: each level's target response time and escalation)."""
+    """§5.3.1; §5.1: each level's target response time and escalation."""
 
     __tablename__ = "reservations_incident"
 
@@ -363,9 +346,9 @@ class Incident(Base):
     recovered_at: Mapped[datetime | None] = mapped_column(info=field_info("復旧日時", exported=True))
     prevention: Mapped[str] = mapped_column(Text, default="", info=_incident_text("再発防止策"))
     responded_at: Mapped[datetime | None] = mapped_column(
-        info=field_info("対応日時", exported=True)  # the 応急処置 or 対応 of §5.2
+        info=field_info("対応日時", exported=True)  # §5.2's 応急処置 or 対応
     )
-    # Set by 経営陣に報告 (or the sweeper), audited as that action; the CSV's 経営陣への報告 says it or what is owed.
+    # Set by 経営陣に報告 (or the sweeper), audited as that action.
     escalated_at: Mapped[datetime | None] = mapped_column(info=field_info("経営陣への報告日時", group="escalation"))
     escalated_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("報告者", group="escalation"))
     created_by: Mapped[str] = mapped_column(
@@ -375,15 +358,14 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# A reservation's code as a person types it, case aside: a path's, and an inquiry's reservation (empty for none)
+# A reservation's code as a person types it, case aside
 CODE = r"[Qq][Rr][Vv]-[A-Za-z0-9]{6}"
 CODE_WORDS = "「QRV-」と英数字6文字（例: QRV-7KX2M9）"
 CODE_PATTERN = matching(rf"^{CODE}$", CODE_WORDS)
 
 
 class SupportInquiry(Base):
-    """問い合わせ (§7): one inquiry from a requester or a shop by e-mail or phone, with or without a reservation,
-    when it arrived, when it was first answered (the 初回応答時間 KPI) and the answer."""
+    """§7. first_answered_at feeds the 初回応答時間 KPI."""
 
     __tablename__ = "reservations_support_inquiry"
 
@@ -401,7 +383,7 @@ class SupportInquiry(Base):
         info=field_info("問い合わせ元", exported=True, choices=labels.INQUIRY_REQUESTER_TYPES),
     )
     requester: Mapped[str] = mapped_column(String(100), info=field_info("問い合わせ者", exported=True, min_length=1))
-    # Named by its code (reservation_code) in the body and the CSV; the audit names it by its code too.
+    # Named by its code in the body, the CSV and the audit.
     reservation_id: Mapped[int | None] = mapped_column(
         BigId,
         ForeignKey("reservations_reservation.id", ondelete="SET NULL"),
@@ -413,7 +395,7 @@ class SupportInquiry(Base):
             pattern_words=CODE_WORDS,
         ),
     )
-    # Whom a survey goes to when no reservation names them (an inquiry about one falls back to its requester's).
+    # When no reservation names them (an inquiry about one falls back to its requester's).
     contact_phone: Mapped[str] = mapped_column(
         String(20),
         default="",
@@ -450,7 +432,7 @@ class SupportInquiry(Base):
 
 
 class MonthlyStat(Base):
-    """The executive summary, recomputed nightly: per month the totals, and per service type and per shop."""
+    """Recomputed nightly."""
 
     __tablename__ = "reservations_monthly_stat"
 
@@ -470,8 +452,7 @@ SLACK_MEMBER_PATTERN = matching(SLACK_MEMBER_ID, SLACK_MEMBER_WORDS)  # "": ment
 
 
 class OnCallRotation(Base):
-    """当番表 (§2.3.1 オンコール対応 1名（輪番）): the on-call duty turns by week or by day from its first day, through
-    its members in order; one row (oncall.py)."""
+    """§2.3.1 オンコール対応 1名（輪番）: turns by week or by day through its members in order; one row (oncall.py)."""
 
     __tablename__ = "reservations_oncall_rotation"
 
@@ -486,8 +467,6 @@ class OnCallRotation(Base):
 
 
 class OnCallMember(Base):
-    """One person of the rotation, in its order, with the phone the page rings and their Slack member ID."""
-
     __tablename__ = "reservations_oncall_member"
     __table_args__ = (UniqueConstraint("rotation_id", "user_id"), UniqueConstraint("rotation_id", "position"))
 
@@ -495,7 +474,7 @@ class OnCallMember(Base):
     rotation_id: Mapped[int] = mapped_column(
         ForeignKey("reservations_oncall_rotation.id", ondelete="CASCADE"), info=field_info("当番表", audited=False)
     )
-    position: Mapped[int] = mapped_column(info=field_info("順番", audited=False))  # the body's order of members
+    position: Mapped[int] = mapped_column(info=field_info("順番", audited=False))
     user_id: Mapped[int] = mapped_column(
         ForeignKey("identity_user.id", ondelete="CASCADE"), index=True, info=field_info("担当者")
     )
@@ -513,7 +492,7 @@ class OnCallMember(Base):
 
 
 class OnCallOverride(Base):
-    """代番: a member covers the shifts of a range of days (each shift from 9:00 to the next day's 9:00)."""
+    """Each shift from 9:00 to the next day's 9:00."""
 
     __tablename__ = "reservations_oncall_override"
     __table_args__ = (Index("ix_reservations_oncall_override_days", "end_date", "start_date"),)
@@ -532,8 +511,7 @@ class OnCallOverride(Base):
 
 
 class Page(Base):
-    """当番呼び出し: a 緊急/高 operation or a Critical/High incident paging the person on duty, then the next of the
-    chain while nobody acknowledges it (paging.py); one per operation or incident."""
+    """One per operation or incident (paging.py)."""
 
     __tablename__ = "reservations_page"
 
@@ -545,15 +523,13 @@ class Page(Base):
         ForeignKey("reservations_incident.id", ondelete="CASCADE"), unique=True
     )
     next_step: Mapped[int] = mapped_column(default=0)
-    next_step_at: Mapped[datetime | None] = mapped_column(index=True)  # none: nobody more to page
+    next_step_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PageStep(Base):
-    """One step of a page: who was paged, when, and by when they were to acknowledge before the next is paged."""
-
     __tablename__ = "reservations_page_step"
     __table_args__ = (UniqueConstraint("page_id", "step"),)
 
@@ -566,12 +542,10 @@ class PageStep(Base):
 
 
 def as_dict(row: Base) -> dict[str, Any]:
-    """The row's columns by name, to which an API answer adds a few computed fields."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
 def get_or_404(db: Session, model: type[B], object_id: Any, what: str) -> B:
-    """The row with this primary key, else 404 naming what was looked for."""
     row = db.get(model, object_id)
     if row is None:
         raise NotFound(f"指定された{what}は見つかりません", details={"resource": model.__tablename__, "id": object_id})

@@ -1,10 +1,8 @@
-"""§4.3 alerts to Slack #qrv-alerts: the Celery queue longer than 100, and an error rate above 5%.
+"""§4.3 alerts to #qrv-alerts: the Celery queue longer than 100, and an error rate above 5%.
 
-The error rate here is what the worker can measure itself: the share of failed delivery attempts (SMS, calls, payment
-links, emails) of this domain in the last few minutes, counted once enough attempts were made to mean something.
-Prometheus's QrvErrorRate (ops/prometheus/rules.yml) adds the API's 5xx, which only the API processes count.
-An alert of one kind is repeated at most every APP_RESERVATIONS_ALERT_REPEAT_MINUTES while the condition lasts.
-"""
+The error rate here is what the worker can measure: failed delivery attempts of this domain in the last few minutes,
+once enough were made to mean something. Prometheus's QrvErrorRate adds the API's 5xx. An alert is repeated at most
+every APP_RESERVATIONS_ALERT_REPEAT_MINUTES."""
 
 from datetime import datetime, timedelta
 
@@ -19,7 +17,6 @@ from service.reservations.models import Notification
 
 
 def error_rate(db: Session, *, now: datetime) -> tuple[int, int]:
-    """(failed, finished) delivery attempts of this domain within the window."""
     since = now - timedelta(minutes=get_settings().reservations_error_rate_window_minutes)
     return delivery_attempts(db, since=since, domain=DOMAIN)
 
@@ -33,14 +30,12 @@ def _recently_alerted(db: Session, kind: str, now: datetime) -> bool:
 
 
 def alert(db: Session, kind: str, message: str, now: datetime) -> Notification | None:
-    """Post to #qrv-alerts unless an alert of this kind went out within the repeat window."""
     if _recently_alerted(db, kind, now):
         return None
     return notify_slack(db, kind=kind, message=message, reservation=None, now=now)
 
 
 def check(db: Session, *, queue_length: int, now: datetime) -> list[str]:
-    """Post the alerts whose condition holds (and was not posted recently); returns their kinds."""
     settings = get_settings()
     posted = []
     if queue_length > settings.reservations_queue_alert_threshold and alert(

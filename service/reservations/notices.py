@@ -1,13 +1,6 @@
-"""A notice to the requester that reached nobody (§2.2.2: its SMS failed on every retry; or the e-mail an operator
-sent it again by failed too): never dropped unsaid, it opens an operation that keeps which message it was.
-
-While the reservation still waits on the requester it is the urgent SMS-failure operation. About a reservation that is
-already over (timed out, cancelled, used, or its time has passed) nothing waits on it: the operation is low priority
-and says so, and the operator either sends the notice by e-mail to the address they added to the reservation
-(`send_by_email`, which settles the operation) or resolves it with the reason it need not be sent.
-
-A payment link's copies are holds.link_reached_nobody's, which runs first.
-"""
+"""A notice to the requester that reached nobody (§2.2.2) is never dropped unsaid: it opens an operation keeping which
+message it was. Urgent while the reservation waits on the requester; low priority once it is over. A payment link's
+copies are holds.link_reached_nobody's, which runs first."""
 
 from datetime import datetime
 
@@ -23,21 +16,19 @@ from service.reservations.models import ManualOperation, Reservation
 
 OVER = ("payment_timeout", "cancelled", "completed")
 NOTICE_MARK = "notice_of"  # an e-mail's payload key: the id of the SMS whose notice it carries
-EXCERPT = 80  # how much of the notice an operation's reason quotes
+EXCERPT = 80
 
 
 def is_over(reservation: Reservation, now: datetime) -> bool:
-    """The reservation ended (timed out, cancelled, used) or its time has passed: nothing waits on a notice."""
     return reservation.status in OVER or reservation.desired_at <= now
 
 
 def is_notice(message: OutboxMessage) -> bool:
-    """An SMS to the requester, or an operator's e-mail copy of one."""
     return message.ref_type == "sms" or NOTICE_MARK in (message.payload or {})
 
 
 def undelivered(db: Session, message: OutboxMessage, now: datetime) -> ManualOperation | None:
-    """The operation for a notice that reached nobody (None: not a requester's notice, or no reservation)."""
+    """None: not a requester's notice, or no reservation."""
     reservation = db.get(Reservation, messages.referenced_id(message)) if is_notice(message) else None
     if reservation is None:
         return None
@@ -55,14 +46,12 @@ def undelivered(db: Session, message: OutboxMessage, now: datetime) -> ManualOpe
 
 
 def _notice_id(message: OutboxMessage) -> int:
-    """The SMS whose words the operation would send again (an e-mail copy's own SMS)."""
     return int((message.payload or {}).get(NOTICE_MARK) or message.id)
 
 
 def send_by_email(db: Session, *, operation: ManualOperation, email: str | None, actor: Actor, now: datetime) -> None:
-    """Send the notice that reached nobody by e-mail to the requester's address, the one the operator adds here
-    (kept on the reservation, audited as its edit, whatever its status: a contact, not what was agreed) or the one it
-    has, and settle the operation; 409 while it is settled, names no notice, or there is no address."""
+    """An address the operator adds here is kept on the reservation (a contact, not what was agreed). 409 while it is
+    settled, names no notice, or there is no address."""
     if operation.status == "resolved":
         raise Conflict("対応済みのオペレーションです", code="operation_resolved", details={"id": operation.id})
     notice = db.get(OutboxMessage, operation.outbox_message_id) if operation.outbox_message_id else None
@@ -87,7 +76,7 @@ def send_by_email(db: Session, *, operation: ManualOperation, email: str | None,
         db,
         reservation,
         reservation.requester_email,
-        f"notice:{notice.id}:{now.isoformat()}",  # a second try (another address, or after a failure) is sent
+        f"notice:{notice.id}:{now.isoformat()}",  # a second try is sent
         labels.EMAIL_NOTICE_SUBJECT.format(code=reservation.code),
         content.from_text(notice.body),
         payload={NOTICE_MARK: notice.id},

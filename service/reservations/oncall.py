@@ -1,11 +1,8 @@
-"""On call (§2.3.1 オンコール対応 1名（輪番）): the rotation of reservations operators by week or by day, the overrides
-(代番) of a range of days, and who is on duty at a moment.
+"""On call (§2.3.1 オンコール対応 1名（輪番）): the rotation by week or by day, the overrides (代番), and who is on
+duty.
 
-A shift is a day from 9:00 (the team's opening, business_hours.OPENS) to the next day's 9:00, so a night belongs to
-the day before it. The rotation hands over every 7 shifts or every shift from its first day, through its members in
-order; an override names the member who covers its days instead. The on-duty person is paged first (paging.py) and
-the chain goes on through the rotation's order from them. Changes are audited.
-"""
+A shift is a day from 9:00 (business_hours.OPENS) to the next day's 9:00, so a night belongs to the day before it. An
+override names the member who covers its days instead. Changes are audited."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,13 +21,11 @@ from service.reservations.schemas import OnCallOverrideCreate, OnCallRotationIn
 PERIOD_DAYS = {"week": 7, "day": 1}
 ON_CALL_ROLE = "operator"  # 運営担当者
 UPCOMING_DAYS = 14
-AHEAD_DAYS = 92  # how far ahead the holidays' duties are listed, and the 当番表 download may reach (a quarter)
+AHEAD_DAYS = 92
 
 
 @dataclass(frozen=True)
 class Duty:
-    """Who is on duty for a shift, and why (the rotation or an override)."""
-
     shift_day: date
     member: OnCallMember
     override: OnCallOverride | None
@@ -45,13 +40,12 @@ def rotation(db: Session) -> OnCallRotation | None:
 
 
 def shift_day(at: datetime) -> date:
-    """The day whose shift `at` falls in: before 9:00 it is still the day before's."""
+    """Before 9:00 it is still the day before's."""
     local = at.astimezone(business_hours.zone())
     return local.date() if local.time() >= business_hours.OPENS else local.date() - timedelta(days=1)
 
 
 def _overrides(db: Session, first: date, last: date) -> list[OnCallOverride]:
-    """The overrides touching the days first..last, oldest first."""
     stmt = select(OnCallOverride).where(OnCallOverride.end_date >= first, OnCallOverride.start_date <= last)
     return list(db.scalars(stmt.order_by(OnCallOverride.start_date, OnCallOverride.id)))
 
@@ -70,7 +64,7 @@ def _duty(team: OnCallRotation, day: date, overrides: list[OnCallOverride]) -> D
 
 
 def on_duty(db: Session, at: datetime) -> Duty | None:
-    """Who is on duty at `at`: the override covering its shift, else the rotation's turn; None without a rotation."""
+    """None without a rotation."""
     team = rotation(db)
     if team is None or not team.members:
         return None
@@ -79,7 +73,6 @@ def on_duty(db: Session, at: datetime) -> Duty | None:
 
 
 def upcoming(db: Session, now: datetime, days: int = UPCOMING_DAYS) -> list[Duty]:
-    """The shifts from the current one on, one per day."""
     team = rotation(db)
     if team is None or not team.members:
         return []
@@ -89,8 +82,7 @@ def upcoming(db: Session, now: datetime, days: int = UPCOMING_DAYS) -> list[Duty
 
 
 def chain(db: Session, first_user_id: int) -> list[OnCallMember]:
-    """The escalation chain of a page whose first step went to this person: them, then the rest of the rotation in
-    its order from them (Grafana OnCall's escalation chain through the schedule)."""
+    """Them, then the rest of the rotation in its order (Grafana OnCall's escalation chain through the schedule)."""
     team = rotation(db)
     if team is None:
         return []
@@ -102,7 +94,7 @@ def chain(db: Session, first_user_id: int) -> list[OnCallMember]:
 
 
 def holidays_ahead(db: Session, now: datetime) -> list[Duty]:
-    """The public holidays' shifts of the next AHEAD_DAYS days (the team is on call all day then)."""
+    """The team is on call all day then."""
     return [duty for duty in upcoming(db, now, AHEAD_DAYS) if business_hours.holiday_name(duty.shift_day)]
 
 
@@ -110,17 +102,15 @@ OVERRIDE_ORDER = (OnCallOverride.start_date, OnCallOverride.id)
 
 
 def override_query(now: datetime) -> Select:
-    """The overrides whose days are not over yet (the list and its download), to be read in OVERRIDE_ORDER."""
     return select(OnCallOverride).where(OnCallOverride.end_date >= shift_day(now))
 
 
 def current_overrides(db: Session, now: datetime) -> list[OnCallOverride]:
-    """The overrides whose days are not over yet, soonest first."""
     return list(db.scalars(override_query(now).order_by(*OVERRIDE_ORDER)))
 
 
 def operators(db: Session, user_ids: list[int]) -> dict[int, User]:
-    """Those of the ids that are active reservations operators (another domain's or tenant's users are not)."""
+    """Another domain's or tenant's users are not."""
     rows = db.scalars(
         select(User)
         .join(Grant, Grant.user_id == User.id)
@@ -142,7 +132,6 @@ def _rotation_snapshot(team: OnCallRotation | None) -> dict | None:
 
 
 def set_rotation(db: Session, *, data: OnCallRotationIn, actor: Actor, now: datetime) -> OnCallRotation:
-    """Replace the rotation (its unit, first day and members in order); audited with before and after."""
     user_ids = [member.user_id for member in data.members]
     if len(set(user_ids)) != len(user_ids):
         raise ValidationFailed(labels.ONCALL_DUPLICATE, details={"field": "members", "rule": "unique_member"})
@@ -161,7 +150,7 @@ def set_rotation(db: Session, *, data: OnCallRotationIn, actor: Actor, now: date
         db.add(team)
     team.period, team.starts_on, team.updated_at = data.period, data.starts_on, now
     team.members.clear()
-    db.flush()  # the old members' unique (rotation, position) and (rotation, user) are free again
+    db.flush()
     team.members.extend(
         OnCallMember(
             position=index, user_id=m.user_id, phone=m.phone, slack_user_id=m.slack_user_id, user=known[m.user_id]
@@ -176,7 +165,7 @@ def set_rotation(db: Session, *, data: OnCallRotationIn, actor: Actor, now: date
 
 
 def _check_overrides_kept(db: Session, kept: set[int], now: datetime) -> None:
-    """A member with an override still to come stays in the rotation until it is deleted (it names them)."""
+    """It names them."""
     for override in current_overrides(db, now):
         if override.user_id not in kept:
             raise Conflict(
@@ -193,7 +182,7 @@ def _day(day: date) -> str:
 
 
 def add_override(db: Session, *, data: OnCallOverrideCreate, actor: Actor, now: datetime) -> OnCallOverride:
-    """A member covers the shifts of start_date..end_date; refused when it overlaps another override."""
+    """Refused when it overlaps another override."""
     if data.end_date < data.start_date:
         raise ValidationFailed(labels.OVERRIDE_ORDER, details={"field": "end_date", "rule": "after_start_date"})
     team = rotation(db)
@@ -239,7 +228,6 @@ def delete_override(db: Session, *, override: OnCallOverride, actor: Actor, now:
 
 
 def duty_read(duty: Duty | None, at: datetime) -> dict:
-    """Who is on duty at `at` as the API answers it, with whether the team works then (営業時間内 / オンコール)."""
     working = business_hours.in_hours(at)
     local_day = at.astimezone(business_hours.zone()).date()
     shown = {
@@ -266,7 +254,6 @@ def _duty_fields(duty: Duty) -> dict:
 
 
 def schedule_read(db: Session, now: datetime) -> dict:
-    """The rotation, the overrides to come, who is on duty now and the next shifts, and the team's hours in words."""
     team = rotation(db)
     return {
         "rotation": None if team is None else rotation_read(team),

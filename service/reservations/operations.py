@@ -1,4 +1,4 @@
-"""Manual operations (the spec's six cases, §2.2.1–2.2.6) with the priorities and target times of §2.3.2, and notes."""
+"""Manual operations (§2.2.1–2.2.6) with the priorities and target times of §2.3.2, and notes."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,15 +29,14 @@ ROUND_THE_CLOCK = ("urgent",)  # 緊急's clock runs always; the others' in the 
 PRIORITY_ORDER = case({name: rank for rank, name in enumerate(TARGET_MINUTES)}, value=ManualOperation.priority)
 OPEN_STATUSES = ("open", "in_progress")
 SHOP_ANSWER_TYPES = ("all_shops_declined", "ambiguous_answer", "change_request")
-AUDIT_FIELDS = fields.audited(ManualOperation, "work")  # status, assignee_id, resolution, resolved_by
+AUDIT_FIELDS = fields.audited(ManualOperation, "work")
 WORKER_ROLES = ("operator", "support")
 
 
 def open_operation(
     db: Session, reservation: Reservation, op_type: str, *, reason: str, now: datetime, priority: str | None = None
 ) -> ManualOperation:
-    """Open the operation (unless one of this type is already open for the reservation), post it to Slack and, 緊急
-    or 高, have the person on duty paged at once."""
+    """Unless one of this type is already open; 緊急 or 高 pages the person on duty at once."""
     existing = db.scalar(
         select(ManualOperation).where(
             ManualOperation.reservation_id == reservation.id,
@@ -68,9 +67,8 @@ def open_operation(
 
 
 def due_time(priority: str, start: datetime) -> datetime:
-    """When a target (§2.3.2) started at `start` falls due: 緊急 30 minutes later whatever the hour, the others their
-    minutes counted in the team's hours (business_hours.py). The one rule of the queue's 対応時間目標, its overdue flag
-    and the pages' escalation."""
+    """緊急 30 minutes later whatever the hour, the others counted in the team's hours (business_hours.py). The one rule
+    of the 対応時間目標, its overdue flag and the pages' escalation."""
     minutes = TARGET_MINUTES[priority]
     if priority in ROUND_THE_CLOCK:
         return start + timedelta(minutes=minutes)
@@ -78,7 +76,7 @@ def due_time(priority: str, start: datetime) -> datetime:
 
 
 def slack_message(reservation: Reservation, op_type: str) -> str:
-    """The spec's Slack wording for the case (§2.2), else the generic one of §4.3.1."""
+    """§2.2, else the generic one of §4.3.1."""
     template = labels.SLACK_MESSAGES.get(op_type)
     if template:
         return template.format(code=reservation.code)
@@ -94,7 +92,6 @@ def resolve_open(
     now: datetime,
     types: Iterable[str] | None = None,
 ) -> int:
-    """Close the reservation's open operations (of these types) with a resolution; returns how many."""
     stmt = select(ManualOperation).where(
         ManualOperation.reservation_id == reservation.id, ManualOperation.status.in_(OPEN_STATUSES)
     )
@@ -108,7 +105,6 @@ def resolve_open(
 
 
 def _closed(resolution: str, by: str, now: datetime) -> dict:
-    """The fields of a resolved operation."""
     return {
         "status": "resolved",
         "resolution": resolution,
@@ -124,7 +120,7 @@ def get_operation(db: Session, operation_id: int) -> ManualOperation:
 def create_operation(
     db: Session, *, reservation: Reservation, op_type: str, reason: str, actor: Actor, now: datetime
 ) -> ManualOperation:
-    """A person opens an operation, e.g. support after a requester's call about an expired payment link."""
+    """E.g. support after a requester's call about an expired payment link."""
     operation = open_operation(db, reservation, op_type, reason=reason, now=now)
     created = {"reservation": reservation.code, "op_type": op_type, "reason": reason}
     auditing.record(db, actor, "create_manual_operation", ("manual_operation", operation.id), None, created, now)
@@ -167,7 +163,6 @@ def resolve(db: Session, *, operation: ManualOperation, resolution: str, actor: 
 
 
 def assignees(db: Session) -> list[dict]:
-    """Active people who work manual operations: reservations operators and support."""
     rows = db.execute(
         select(User.id, User.name, Grant.role)
         .join(Grant, Grant.user_id == User.id)
@@ -197,8 +192,6 @@ OPERATION_COLUMNS = (
 
 
 def operation_rows() -> Select:
-    """Operations with their reservation, assignee, page and the shop call that opened them, as operation_read()
-    reads them."""
     rows = (
         select(*OPERATION_COLUMNS)
         .join(Reservation, Reservation.id == ManualOperation.reservation_id)
@@ -222,27 +215,23 @@ def _conditions(flt: OperationFilter) -> list:
 
 
 def queue_order(flt: OperationFilter) -> tuple:
-    """Waiting operations: most urgent priority first, then the earliest target time; with resolved ones (all, or
-    status=resolved), newest first."""
+    """Most urgent first, then the earliest target time; resolved ones newest first."""
     if flt.open_only and flt.status in (None, *OPEN_STATUSES):
         return PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id
     return ManualOperation.created_at.desc(), ManualOperation.id.desc()
 
 
 def queue_query(flt: OperationFilter) -> Select:
-    """The operations of the queue, as operation_read() reads them."""
     return operation_rows().where(*_conditions(flt))
 
 
 def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[Sequence[Row], int]:
-    """One page of the queue (in `queue_order`) and how many operations it has."""
     total = db.scalar(select(func.count()).select_from(ManualOperation).where(*_conditions(flt))) or 0
     rows = db.execute(queue_query(flt).order_by(*queue_order(flt)).offset(offset).limit(limit)).all()
     return rows, total
 
 
 def operation_read(row, now: datetime) -> dict:
-    """One queue row as the API shows it, with Japanese labels and whether its target time has passed."""
     operation: ManualOperation = row[0]
     return {
         **as_dict(operation),
@@ -261,14 +250,13 @@ def operation_read(row, now: datetime) -> dict:
 
 
 def operation_of(db: Session, operation_id: int, now: datetime) -> dict:
-    """One operation as the queue shows it."""
     row = db.execute(operation_rows().where(ManualOperation.id == operation_id)).one()
     return operation_read(row, now)
 
 
 def shop_said(operation: ManualOperation, transcript: str | None, summary: str | None) -> str:
-    """What the shop asked, for a person to act on (§2.2.4, §2.2.5): the transcript of the call that opened the
-    operation (else the provider's summary of it); a change request an operator recorded is their note (its reason)."""
+    """§2.2.4, §2.2.5: the call's transcript (else the provider's summary); a change request an operator recorded is
+    their note."""
     if operation.call_attempt_id is not None:
         return transcript or summary or ""
     return operation.reason if operation.op_type == "change_request" else ""

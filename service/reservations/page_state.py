@@ -1,7 +1,5 @@
-"""Pages (paging.py) as the rest of the domain sees them: which operations and incidents page the person on duty,
-the worker asked to page a new one at once (`page_soon`), and what a page shows beside its operation or incident: who
-its last step paged, by when they were to acknowledge, and the acknowledgement; outer-joined to a list's rows, so a
-list reads them in its one statement."""
+"""Pages (paging.py) as the rest of the domain sees them, outer-joined to a list's rows so a list reads them in its one
+statement."""
 
 from typing import Any
 
@@ -14,7 +12,7 @@ from service.reservations.models import Page, PageStep
 
 PAGED_PRIORITIES = ("urgent", "high")  # 緊急, 高
 PAGED_LEVELS = ("critical", "high")
-TASK = "reservations.page_on_call"  # jobs/reservations.py: paging.page_subject, on the critical queue as alerts
+TASK = "reservations.page_on_call"  # on the critical queue as alerts
 
 LAST_STEP = aliased(PageStep, name="last_page_step")
 PAGED = aliased(User, name="paged_user")
@@ -30,7 +28,6 @@ COLUMNS = (
 
 
 def joined(stmt: Select, subject: ColumnElement[bool]) -> Select:
-    """The statement with its rows' page columns; `subject` joins the page to the row (Page.operation_id == …)."""
     return (
         stmt.add_columns(*COLUMNS)
         .outerjoin(Page, subject)
@@ -40,7 +37,7 @@ def joined(stmt: Select, subject: ColumnElement[bool]) -> Select:
 
 
 def paging(row: Any) -> dict | None:
-    """A joined row's page as the API answers it (PagingRead); None when it pages nobody."""
+    """None when it pages nobody."""
     if row.page_id is None:
         return None
     return {
@@ -54,7 +51,6 @@ def paging(row: Any) -> dict | None:
 
 
 def page_soon(db: Session, subject: str, subject_id: int) -> None:
-    """Ask the worker to page for a new operation or incident (`subject`: the Page column naming it, operation_id or
-    incident_id) once this transaction commits, instead of at the next sweep; a lost send leaves it to the sweep, and
-    the two never page anyone twice (paging.py)."""
+    """Once this transaction commits, instead of at the next sweep; a lost send leaves it to the sweep, and the two
+    never page anyone twice (paging.py)."""
     broker.send_after_commit(db, TASK, subject, subject_id)

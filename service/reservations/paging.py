@@ -1,25 +1,14 @@
-"""Paging the person on duty (§2.3.2, §5.2.1; Grafana OnCall's escalation chains): a new 緊急 or 高 manual operation
-and a Critical or High incident page the person on duty (oncall.py) by SMS, by a voice call and by a mention in
-#qrv-alerts, all through the outbox; while nobody acknowledges it, the next person of the chain is paged when the
-step's target passes.
+"""Paging the person on duty (§2.3.2, §5.2.1; Grafana OnCall's escalation chains): a new 緊急 or 高 manual operation or
+a Critical or High incident pages them by SMS, voice call and a #qrv-alerts mention; while nobody acknowledges, the next
+person of the chain is paged when the step's target passes.
 
-A step's target is the operation's own: the first step's is the operation's 対応時間目標 (`due_at`), each next one's
-the same rule from the moment it pages (`operations.due_time`: 緊急 30 minutes round the clock, 高 an hour of the
-team's hours, so a 高 raised at night pages the person on call and escalates in the morning); an incident's is its
-level's response time (§5.1), round the clock. Paging stops when the page is acknowledged (the button on the queue
-or the incident page), when the operation is taken (対応中, 対応済み), when the incident is responded to or
-recovered, or when the chain has paged everyone.
+A step's target follows `operations.due_time` (緊急 30 minutes round the clock, 高 an hour of the team's hours, so a 高
+raised at night escalates in the morning); an incident's is its level's response time (§5.1). Paging stops on
+acknowledgement (the button, or ACKNOWLEDGE_KEY pressed during the call), when the subject is taken or responded to, or
+when the chain has paged everyone.
 
-The person paged acknowledges on the queue or incident page, or by pressing ACKNOWLEDGE_KEY during the call (Twilio's
-<Gather>: the key comes back signed to the route of the call's page step, `acknowledge_by_key`); either stops the
-chain.
-
-All of it runs in the worker, never in a request: a new subject's creation asks for `page_subject` at once (the
-critical queue, as alerts: page_state.page_soon), and the sweep (`sweeper.STEPS`) is the safety net: `open_pages`
-gives each new subject its page (one per operation or incident, inserted unless there), `take_steps` takes each due
-page's next step under a claim, its step row unique per page and number and its messages keyed by it, so a run
-repeated or overlapping, or the task beside the sweep, pages nobody twice.
-"""
+It runs in the worker only. Step rows are unique per page and number and their messages keyed by it, so a repeated or
+overlapping run pages nobody twice."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,18 +32,16 @@ from service.reservations.models import Incident, ManualOperation, OnCallMember,
 from service.reservations.page_state import PAGED_LEVELS, PAGED_PRIORITIES
 
 QUEUE_PAGE = "reservations-queue"
-KEY_PATH = "/api/reservations/pages/{page_id}/steps/{step}/keypress"  # oncall_router.page_keypress
-ACKNOWLEDGE_KEY = "1"  # the key that acknowledges a page during its call (labels.VOICE_PAGE says it)
+KEY_PATH = "/api/reservations/pages/{page_id}/steps/{step}/keypress"
+ACKNOWLEDGE_KEY = "1"  # labels.VOICE_PAGE says it
 INCIDENT_PAGE = "reservations-incidents"
 BATCH = 100
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What a page is about, as its steps say it."""
-
-    waiting: bool  # nobody has taken it yet
-    urgency: str  # 緊急, 高, Critical, High
+    waiting: bool
+    urgency: str
     text: str
     first_due: datetime
     due_from: Callable[[datetime], datetime]
@@ -62,7 +49,7 @@ class Subject:
     reservation: Reservation | None
 
 
-# the subjects waiting for a person that have no page yet, by the Page column naming them
+# Subjects waiting for a person without a page yet
 UNPAGED = {
     "operation_id": select(ManualOperation.id).where(
         ManualOperation.priority.in_(PAGED_PRIORITIES),
@@ -80,7 +67,6 @@ SUBJECT_IDS = {"operation_id": ManualOperation.id, "incident_id": Incident.id}
 
 
 def open_pages(db: Session, *, now: datetime) -> int:
-    """Give every new 緊急/高 operation and Critical/High incident waiting for a person its page, due now."""
     opened = 0
     for column, unpaged in UNPAGED.items():
         for subject_id in db.scalars(unpaged.limit(BATCH)).all():
@@ -90,9 +76,8 @@ def open_pages(db: Session, *, now: datetime) -> int:
 
 
 def page_subject(db: Session, *, subject: str, subject_id: int, now: datetime) -> int:
-    """The worker's task asked for when an operation or incident is created (page_state.page_soon): the sweep's work
-    for this one subject, at once: its page if it waits for a person and has none, then its step if due. Returns how
-    many people were paged (0 when the sweep or an earlier run got there first)."""
+    """Asked for at an operation's or incident's creation (page_state.page_soon): the sweep's work for this subject at
+    once. Returns how many people were paged (0 when the sweep got there first)."""
     if db.scalar(UNPAGED[subject].where(SUBJECT_IDS[subject] == subject_id)) is not None:
         _insert_page(db, {subject: subject_id}, next_step_at=now, now=now)
         db.flush()
@@ -100,19 +85,17 @@ def page_subject(db: Session, *, subject: str, subject_id: int, now: datetime) -
 
 
 def _insert_page(db: Session, subject: dict[str, int], *, next_step_at: datetime | None, now: datetime) -> None:
-    """The subject's page unless it has one (a sweep and an acknowledgement may come at once)."""
+    """A sweep and an acknowledgement may come at once."""
     row = {**subject, "next_step": 0, "next_step_at": next_step_at, "acknowledged_by": "", "created_at": now}
     db.execute(dialect.insert(db, Page.__table__).values(**row).on_conflict_do_nothing())
 
 
 def take_steps(db: Session, *, now: datetime) -> int:
-    """Page the next person of every page whose step is due; returns how many people were paged."""
     return _take_due(db, true(), now)
 
 
 def _take_due(db: Session, which: ColumnElement[bool], now: datetime) -> int:
-    """Take the due step of each of `which` pages under a claim (a page another transaction is claiming is passed
-    over: it pages them)."""
+    """A page another transaction is claiming is passed over."""
     due = dialect.claimable(
         db,
         select(Page)
@@ -124,7 +107,6 @@ def _take_due(db: Session, which: ColumnElement[bool], now: datetime) -> int:
 
 
 def sweep(db: Session, *, now: datetime) -> int:
-    """The sweeper's step: new pages, then every due step."""
     open_pages(db, now=now)
     db.flush()
     return take_steps(db, now=now)
@@ -154,7 +136,7 @@ def _take_step(db: Session, page: Page, now: datetime) -> int:
 
 
 def _chain(db: Session, page: Page, now: datetime) -> list[OnCallMember]:
-    """The people this page goes through: from the person its first step paged (the person on duty then)."""
+    """From the person its first step paged (the person on duty then)."""
     first = db.scalar(select(PageStep.user_id).where(PageStep.page_id == page.id, PageStep.step == 0))
     if first is None:
         duty = oncall.on_duty(db, now)
@@ -197,7 +179,7 @@ def _incident_subject(incident: Incident) -> Subject:
 
 
 def key_url(page_id: int, step: int) -> str:
-    """Where the call of a page's step posts the key its person presses (Twilio's <Gather> action)."""
+    """Twilio's <Gather> action."""
     return api_page(KEY_PATH.format(page_id=page_id, step=step))
 
 
@@ -208,7 +190,7 @@ def step_label(step: int) -> str:
 def _send(
     db: Session, page: Page, step: int, member: OnCallMember, subject: Subject, due: datetime, now: datetime
 ) -> None:
-    """SMS, a voice call and a Slack mention to the member; each keyed by the page and step."""
+    """Each keyed by the page and step."""
     key = f"qrv:page:{page.id}:{step}"
     words = {"priority": subject.urgency, "subject": subject.text, "due": messages.when_text(due)}
     for channel, body, payload in (
@@ -241,7 +223,7 @@ def _send(
 
 
 def _nobody_to_page(db: Session, page: Page, subject: Subject, now: datetime) -> None:
-    """No rotation: #qrv-alerts hears that nobody could be paged, once, and the page ends."""
+    """#qrv-alerts hears that nobody could be paged, once, and the page ends."""
     text = labels.SLACK_PAGE_NOBODY.format(subject=subject.text, priority=subject.urgency)
     messages.notify_slack(
         db,
@@ -276,7 +258,6 @@ def acknowledge_incident(db: Session, *, incident: Incident, actor: Actor, now: 
 
 
 def paged_step(db: Session, page_id: int, step: int) -> PageStep:
-    """A step of a page whose person is still a user; else 404."""
     found = db.scalar(
         select(PageStep).where(PageStep.page_id == page_id, PageStep.step == step, PageStep.user_id.is_not(None))
     )
@@ -286,9 +267,8 @@ def paged_step(db: Session, page_id: int, step: int) -> PageStep:
 
 
 def acknowledge_by_key(db: Session, *, paged: PageStep, origin: Actor, now: datetime) -> str:
-    """The person of the step pressed the key during its call: the page is acknowledged in their name, exactly as by
-    the button (nobody else is paged; audited). Returns what the call says back: that it was taken, or that it was
-    before (a second press, Twilio's retry, the button)."""
+    """Acknowledged in their name, exactly as by the button. Returns what the call says back: taken now, or before (a
+    second press, Twilio's retry, the button)."""
     page = db.get_one(Page, paged.page_id, with_for_update=True)
     if page.acknowledged_at is not None:
         return labels.VOICE_ACKNOWLEDGED_BEFORE
@@ -297,7 +277,6 @@ def acknowledge_by_key(db: Session, *, paged: PageStep, origin: Actor, now: date
 
 
 def _target(page: Page) -> tuple[str, int]:
-    """What the page is about, as the audit names it."""
     if page.operation_id is not None:
         return "manual_operation", page.operation_id
     assert page.incident_id is not None  # a page is an operation's or an incident's
@@ -305,7 +284,7 @@ def _target(page: Page) -> tuple[str, int]:
 
 
 def _unopened(db: Session, pageable: bool, *, now: datetime, **subject: int) -> Page | None:
-    """The page a subject the sweep has not reached yet would get (acknowledged at once, it pages nobody)."""
+    """Acknowledged at once, it pages nobody."""
     if not pageable:
         return None
     _insert_page(db, subject, next_step_at=None, now=now)
@@ -313,8 +292,7 @@ def _unopened(db: Session, pageable: bool, *, now: datetime, **subject: int) -> 
 
 
 def _acknowledge(db: Session, page: Page | None, target: tuple[str, int], actor: Actor, now: datetime) -> None:
-    """The person paged (or anyone of the team) has it: no one else is paged; audited. 409 when it pages nobody
-    (not 緊急/高, not Critical/High) or was acknowledged already."""
+    """409 when it pages nobody (not 緊急/高, not Critical/High) or was acknowledged already."""
     if page is None:
         raise Conflict(labels.NOT_PAGED, code="not_paged", details={"target": target[0], "id": target[1]})
     if page.acknowledged_at is not None:

@@ -1,21 +1,13 @@
 """Payment links, the service's own 10-minute expiry, payments from the Stripe webhook, and refunds.
 
-The service's window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS, 10 minutes) starts when the link reaches the requester
-(the first SMS or email carrying it is delivered), so a link whose SMS failed waits for an operator to send it again by
-SMS or email; one that reached nobody waits on the operator's clock, expiring at the operation's target time unless
-it is sent again (holds.link_reached_nobody). The Checkout Session is created for Stripe's longest expiry and the
-sweeper expires it itself when the window has passed: the payment goes to `expiring` and an outbox message asks the
-provider to expire the session. A
-payment that completes while expiring (the webhook arrives first, or the provider answers that the session is already
-complete) counts as paid; a payment completed after the window is refunded. Expiry and refunds are outbox messages of
-channel payment_link with payload["action"] "expire" / "refund", so they are retried, deduplicated and never done
-twice.
+The window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS) starts when the link reaches the requester, so a link whose SMS
+failed waits for an operator (holds.link_reached_nobody). The Checkout Session is created for Stripe's longest expiry
+and the sweeper expires it itself when the window passes. A payment completing while expiring counts as paid; one
+completed after the window is refunded. Expiry and refunds are outbox messages (payload["action"] "expire" / "refund"),
+so they are retried, deduplicated and never done twice.
 
-When an operator changes the amount (booking.edit), the link follows it (`reissue_link`): the link out (open, or still
-being made) is replaced by a new payment for the new amount. A replaced link is expired like a timed-out one but never
-times the reservation out, is expired as soon as it exists when it was still being made, and a payment completed on
-it is refunded; the new link is sent the way the first one was and its window starts when it arrives.
-"""
+An amount change (booking.edit) replaces the link out with a new one (`reissue_link`): the replaced link is expired but
+never times the reservation out, and a payment on it is refunded."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +26,7 @@ from service.reservations.messages import DOMAIN
 from service.reservations.models import Payment, Reservation
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
-LINK_MINUTES = 24 * 60  # Stripe's longest Checkout Session expiry; the service's window starts on delivery
+LINK_MINUTES = 24 * 60  # the service's window starts on delivery
 LINK_CHANNELS = ("sms", "email")
 STRIPE_ACTOR = EventActor("webhook", "stripe")
 SETTLED = ("paid", "refund_requested", "refunded", "refund_failed")
@@ -46,7 +38,7 @@ def window() -> timedelta:
 
 
 def window_minutes() -> int:
-    """The window as the requester is told it: whole minutes, at least one."""
+    """Whole minutes, at least one, as the requester is told it."""
     return max(1, round(window().total_seconds() / 60))
 
 
@@ -67,7 +59,6 @@ def _payment_message(db: Session, payment: Payment, reservation: Reservation, *,
 def request_link(
     db: Session, reservation: Reservation, *, now: datetime, channels: tuple[str, ...] = LINK_CHANNELS
 ) -> Payment:
-    """Ask the payment provider for a Checkout link for the reservation's amount, to be sent on these channels."""
     payment = Payment(reservation_id=reservation.id, amount=reservation.amount, status="creating", created_at=now)
     db.add(payment)
     db.flush()
@@ -77,14 +68,13 @@ def request_link(
 
 
 def replaced(db: Session, payment: Payment) -> bool:
-    """A newer link was asked for the same reservation (the amount changed): this one may not be paid."""
+    """The amount changed: this one may not be paid."""
     newer = select(Payment.id).where(Payment.reservation_id == payment.reservation_id, Payment.id > payment.id)
     return bool(db.scalar(select(exists(newer))))
 
 
 def reissue_link(db: Session, reservation: Reservation, *, now: datetime) -> tuple[Payment, Payment] | None:
-    """The amount changed while a link is out (open, or being made): it can no longer be paid and a new link for the
-    new amount is asked for; returns (old, new), or None when no link is out."""
+    """None when no link is out."""
     if reservation.status not in ("calling_success", "awaiting_payment"):
         return None
     current = db.scalar(
@@ -97,7 +87,7 @@ def reissue_link(db: Session, reservation: Reservation, *, now: datetime) -> tup
         return None
     if current.status == "open":
         start_expiry(db, current, reservation)
-    return current, request_link(db, reservation, now=now)  # one still being made is expired when it arrives
+    return current, request_link(db, reservation, now=now)
 
 
 def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payment, Reservation] | None:
@@ -108,7 +98,7 @@ def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payme
 
 
 def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The link exists: send it to the requester (SMS, and email when known); its delivery starts the window."""
+    """Its delivery starts the window."""
     found = _payment_and_reservation(db, message)
     if found is None:
         return
@@ -119,7 +109,7 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
     payment.checkout_url = str(result.get("url") or "")[:1000]
     payment.status = "open"
     if reservation.status not in ("calling_success", "awaiting_payment") or replaced(db, payment):
-        start_expiry(db, payment, reservation)  # cancelled, or the amount changed, while the link was being made
+        start_expiry(db, payment, reservation)
         return
     if reservation.status == "calling_success":
         transition(
@@ -135,7 +125,7 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def send_link(db: Session, payment: Payment, reservation: Reservation, *, channels: tuple[str, ...], key: str) -> None:
-    """The link to the requester by SMS and/or email (when known); key tells a re-sent link from the first one."""
+    """`key` tells a re-sent link from the first one."""
     if not payment.checkout_url:
         raise Conflict(
             "決済リンクのURLがまだありません（リンクの作成が終わってから送り直してください）",
@@ -161,16 +151,14 @@ def send_link(db: Session, payment: Payment, reservation: Reservation, *, channe
 
 
 def _validity(payment: Payment) -> dict[str, Any]:
-    """How long a link's SMS may wait at the provider: the whole window for the first (it starts when the SMS is
-    handed over), what is left of it for one sent again."""
+    """The whole window for the first SMS (it starts when it is handed over), what is left of it for one sent again."""
     if payment.expires_at is None:
         return {"valid_for_seconds": int(window().total_seconds())}
     return {"valid_until": payment.expires_at.isoformat()}
 
 
 def link_delivered(db: Session, message: OutboxMessage) -> None:
-    """An SMS or email carrying a payment link was delivered: the first delivery starts the service's window (also
-    for a link that had reached nobody and waited on the operator's clock, holds.link_reached_nobody)."""
+    """The first delivery starts the window (also for a link that waited on the operator's clock)."""
     payment_id = (message.payload or {}).get("payment_id")
     payment = db.get(Payment, int(payment_id)) if payment_id else None
     if payment is None:
@@ -185,12 +173,11 @@ def link_delivered(db: Session, message: OutboxMessage) -> None:
 
 
 def link_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The provider would not make a link."""
     _payment_problem(db, message, "failed", "決済リンクを作成できませんでした", now)
 
 
 def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str, now: datetime) -> None:
-    """A payment-system failure is a manual operation for a person, urgently (§2.3.2)."""
+    """Urgently (§2.3.2)."""
     found = _payment_and_reservation(db, message)
     if found is None:
         return
@@ -201,8 +188,7 @@ def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str
 
 
 def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> None:
-    """The link may no longer be paid: its SMS and e-mails still waiting are withdrawn, and the provider is asked to
-    expire the session."""
+    """Its waiting SMS and e-mails are withdrawn, and the provider is asked to expire the session."""
     payment.status = "expiring"
     holds.withdraw_messages(db, reservation, payment_id=payment.id)
     _payment_message(
@@ -215,7 +201,6 @@ def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> Non
 
 
 def expire_due(db: Session, *, now: datetime) -> int:
-    """Sweeper: open payments past the service's window start expiring; returns how many."""
     due = list(
         db.scalars(
             select(Payment.id)
@@ -234,7 +219,7 @@ def expire_due(db: Session, *, now: datetime) -> int:
 
 
 def expiry_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The provider expired the session, or says it was completed first (then it counts as paid)."""
+    """A session completed first counts as paid."""
     found = _payment_and_reservation(db, message)
     if found is None:
         return
@@ -257,9 +242,8 @@ def expiry_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: datetime) -> None:
-    """The session is expired: the reservation times out, releasing its hold (holds.release: what it still has
-    waiting is withdrawn, the operator's open operations, a late-cancellation request too, are closed as no longer
-    needed); the requester gets an SMS and the shop a cancellation."""
+    """The reservation times out, releasing its hold (holds.release); the requester gets an SMS and the shop a
+    cancellation."""
     if payment.status != "expiring":
         return
     payment.status = "expired"
@@ -285,7 +269,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
 
 
 def expiry_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The provider could not expire the session: expired on our side all the same; a later payment is refunded."""
+    """Expired on our side all the same; a later payment is refunded."""
     found = _payment_and_reservation(db, message)
     if found is not None:
         finish_expiry(db, *found, now)
@@ -303,8 +287,7 @@ def record_paid(
     provider_ids: dict[str, Any],
     now: datetime,
 ) -> None:
-    """A completed payment: confirms the reservation when it was made within the window on the reservation's current
-    link, else it is refunded."""
+    """Confirms the reservation when made within the window on its current link, else it is refunded."""
     if payment.status in SETTLED:
         return
     superseded = replaced(db, payment)
@@ -320,7 +303,7 @@ def record_paid(
         confirmed(db, reservation, now)
         return
     request_refund(db, payment, reservation)
-    if superseded:  # paid on a link the amount change replaced: refunded; the new link stays payable
+    if superseded:  # the new link stays payable
         text = labels.SMS_REPLACED_LINK_REFUND.format(amount=payment.amount, code=reservation.code)
         messages.sms_to_requester(db, reservation, f"replaced-refund:{payment.id}", text)
         return
@@ -336,7 +319,6 @@ def record_paid(
 
 
 def confirmed(db: Session, reservation: Reservation, now: datetime) -> None:
-    """After confirmation: the day-before reminder is scheduled; requester and shop get an email."""
     reservation.reminder_due_at = reminder_due(reservation.desired_at)
     summary = messages.summary(reservation)
     cancel = messages.cancel_run(reservation, now)
@@ -360,7 +342,7 @@ def confirmed(db: Session, reservation: Reservation, now: datetime) -> None:
 
 
 def reminder_due(desired_at: datetime) -> datetime:
-    """The day before the reservation, at APP_RESERVATIONS_REMINDER_HOUR local time."""
+    """At APP_RESERVATIONS_REMINDER_HOUR local time."""
     day_before = messages.local(desired_at) - timedelta(days=1)
     hour = get_settings().reservations_reminder_hour
     return day_before.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(UTC)
@@ -397,7 +379,7 @@ def refund_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def settle_on_cancel(db: Session, reservation: Reservation, *, refund: bool) -> bool:
-    """A cancelled reservation: open links are expired, payments refunded when asked; True when a refund goes out."""
+    """True when a refund goes out."""
     refunding = False
     for payment in db.scalars(select(Payment).where(Payment.reservation_id == reservation.id)):
         if payment.status == "open":
@@ -409,7 +391,6 @@ def settle_on_cancel(db: Session, reservation: Reservation, *, refund: bool) -> 
 
 
 def checkout_expired(payment: Payment, now: datetime) -> bool:
-    """The provider's session no longer takes a payment: its window passed, or it is being (or was) expired."""
     if payment.paid_at is not None:
         return False
     return payment.status in ("expiring", "expired") or (payment.expires_at is not None and now >= payment.expires_at)
@@ -432,7 +413,7 @@ def paid(
     provider_ids: dict[str, Any],
     now: datetime,
 ) -> Payment | None:
-    """A Checkout Session of ours was paid (None when the session is not ours)."""
+    """None when the session is not ours."""
     payment = db.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
     if payment is None:
         return None
@@ -453,7 +434,6 @@ def paid(
 
 
 def session_completed(db: Session, event: InboundEvent, now: datetime) -> None:
-    """Stripe checkout.session.completed / async_payment_succeeded: paid at the event's time."""
     session = (event.payload.get("data") or {}).get("object") or {}
     if session.get("payment_status") not in ("paid", "no_payment_required") or not session.get("id"):
         return

@@ -1,8 +1,5 @@
-"""Phone numbers: E.164 (+81…) and Japanese domestic formats (090-1234-5678, 03-1234-5678) accepted, E.164 stored.
-
-The rule is one regular expression over the number as typed (read NFKC), separators allowed between its digits:
-PHONE_SHAPE is stated on every phone column, so the vocabulary serves it and a form checks it before sending.
-"""
+"""Phone numbers: E.164 and Japanese domestic formats accepted, E.164 stored. PHONE_SHAPE is stated on every phone
+column, so the vocabulary serves it and a form checks it before sending."""
 
 import re
 import unicodedata
@@ -32,7 +29,7 @@ class PhoneFormatError(ValueError):
 
 
 def normalise_phone(raw: str) -> str:
-    """'090-1234-5678', '(03) 1234 5678', '＋81 90 1234 5678' → '+819012345678'; anything else raises."""
+    """'090-1234-5678', '(03) 1234 5678', '＋81 90 1234 5678' → '+819012345678'."""
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not RULE.match(text):
         raise PhoneFormatError(f"expected {PHONE_WORDS}")

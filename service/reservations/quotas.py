@@ -1,12 +1,9 @@
-"""Booking quotas of the MCP clients, against SMS pumping: a client's key (stolen, or an AI chat gone astray) booking
-for arbitrary numbers would send each of them SMS and payment links at our cost.
+"""Booking quotas of the MCP clients, against SMS pumping: a stolen key booking for arbitrary numbers would send each
+SMS and payment links at our cost.
 
-A client may make APP_RESERVATIONS_CLIENT_BOOKINGS_PER_MINUTE bookings per clock minute and
-APP_RESERVATIONS_CLIENT_BOOKINGS_PER_DAY per day (Japan time). One more is refused with 429 `booking_quota_exceeded`,
-saying in Japanese how long to wait (`retry_after_seconds`: until its window ends), and #qrv-alerts is told once per
-client and window, however many calls the window refuses. A client's bookings are counted under a lock of its row, so
-two at once never both take the last one. A repeat of a booking already made (retries.py) is answered, never counted.
-"""
+Per clock minute and per day (Japan time); one more is refused with 429 `booking_quota_exceeded` and #qrv-alerts is told
+once per client and window. Counted under a lock of the client's row, so two at once never both take the last one. A
+repeat of a booking (retries.py) is answered, never counted."""
 
 import math
 from dataclasses import dataclass
@@ -25,8 +22,6 @@ from service.reservations.models import McpClient, Reservation
 
 @dataclass(frozen=True)
 class Window:
-    """One quota: its name (the error's details), its words, how many bookings it allows and when it runs."""
-
     name: str
     words: str
     limit: int
@@ -38,7 +33,6 @@ class Window:
 
 
 def windows(now: datetime) -> tuple[Window, Window]:
-    """The clock minute and the day (Japan time) that `now` falls in, each with its quota."""
     settings = get_settings()
     minute = now.replace(second=0, microsecond=0)
     day = figures.day_start(figures.local(now).date())
@@ -56,7 +50,7 @@ def _made_since(db: Session, client_id: int, start: datetime) -> int:
 
 
 def _alert_once(db: Session, client: McpClient, window: Window, now: datetime) -> None:
-    """#qrv-alerts hears of a client at its quota once per window (the post's outbox key names the window)."""
+    """The post's outbox key names the window."""
     key = f"qrv:slack:quota:{client.id}:{window.name}:{window.start.isoformat()}"
     if db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
         return
@@ -65,9 +59,8 @@ def _alert_once(db: Session, client: McpClient, window: Window, now: datetime) -
 
 
 def require_room(db: Session, client: McpClient, now: datetime) -> None:
-    """Refuse the booking (429, the alert kept) when the client has used up a window's quota. The client's bookings
-    count in turn under a lock that leaves references to the client free (PostgreSQL's FOR NO KEY UPDATE): every
-    booking's rows reference the client, and a plain FOR UPDATE waiting on another booking's reference deadlocked."""
+    """The lock leaves references to the client free (FOR NO KEY UPDATE): every booking's rows reference the client, and
+    a plain FOR UPDATE waiting on another booking's reference deadlocked."""
     db.execute(select(McpClient.id).where(McpClient.id == client.id).with_for_update(key_share=True))
     for window in windows(now):
         if _made_since(db, client.id, window.start) < window.limit:

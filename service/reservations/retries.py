@@ -1,17 +1,12 @@
 """Retry-safe MCP writes: a request an AI client sends again answers what the first one did.
 
-An AI client that timed out sends its request again. create_reservation and cancel_reservation take an optional
-idempotency_key (each client's own): within KEY_KEPT, the same key with the same arguments answers the first request's
-reservation, marked as a repeat, and the same key with other arguments is refused. A booking without a key is keyed by
-what makes it the same booking (the requester's name and phone, the service and the desired time): within
-IDENTICAL_KEPT an identical booking answers the existing reservation instead of making another (a second SMS, a second
-round of shop calls). Only the client's own key proves the caller is the first one: an identical booking is answered
-what its caller sent and the reservation's state, never what only the first caller was given (the cancellation token).
+Within KEY_KEPT, the same idempotency_key with the same arguments answers the first request's reservation as a repeat;
+with other arguments it is refused. A booking without a key is keyed by the booking's identity: within IDENTICAL_KEPT an
+identical booking answers the existing reservation (no second SMS or call round), but never what only the first caller
+was given (the cancellation token): only the key proves the caller is the first.
 
-Each write is a row of reservations_mcp_request, unique per (client, key), inserted before the work and committed with
-it: a retry that arrives while the first still runs waits for it on the unique index (PostgreSQL) or the write lock
-(SQLite), then finds its row.
-"""
+Each write is a row unique per (client, key), inserted before the work and committed with it: a retry arriving while the
+first runs waits on the unique index (PostgreSQL) or the write lock (SQLite), then finds its row."""
 
 import hashlib
 import json
@@ -39,23 +34,18 @@ def _digest(value: Any) -> str:
 
 @dataclass(frozen=True)
 class RequestKey:
-    """A write's key, how long it is kept, and the arguments a repeat must match."""
-
     name: str
     kept: timedelta
     arguments: dict[str, Any]
-    own: bool  # the client's own idempotency key: a repeat may be given the first answer whole
+    own: bool  # a repeat may be given the first answer whole
 
 
 def keyed(idempotency_key: str, arguments: dict[str, Any]) -> RequestKey:
-    """The client's own key: a repeat within KEY_KEPT must send the same arguments."""
     return RequestKey(f"key:{idempotency_key}", KEY_KEPT, arguments, own=True)
 
 
 def booking_request(idempotency_key: str, data: ReservationCreate) -> RequestKey:
-    """A booking's key: the client's own, or else the booking's identity (the requester's name and phone, the service,
-    the desired time), which is all an identical booking must match: another requester of the same phone is another
-    booking."""
+    """Another requester of the same phone is another booking."""
     if idempotency_key:
         return keyed(idempotency_key, data.model_dump(mode="json"))
     same_booking = {
@@ -83,7 +73,7 @@ def _answered(earlier: McpRequest, tool: str, arguments_hash: str, db: Session) 
             details={"field": "idempotency_key", "rule": "same_arguments"},
         )
     reservation = db.get(Reservation, earlier.reservation_id)
-    assert reservation is not None  # the request row goes with its reservation (ON DELETE CASCADE)
+    assert reservation is not None  # ON DELETE CASCADE
     return reservation
 
 
@@ -96,7 +86,7 @@ def once(
     now: datetime,
     write: Callable[[], Reservation],
 ) -> tuple[Reservation, bool]:
-    """Run write once per (client, key) while the key is kept: answers (its reservation, whether it is a repeat)."""
+    """Answers (its reservation, whether it is a repeat)."""
     request_key, arguments_hash = key.name, _digest(key.arguments)
     earlier = _earlier(db, client_id, request_key, now)
     if earlier is not None and earlier.reservation_id is not None:

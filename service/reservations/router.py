@@ -1,5 +1,4 @@
-"""The reservations API: the operator console, executive numbers, the catalogue, incidents, MCP client keys,
-and the requester's cancellation link. Thin handlers; the rules live in the service modules."""
+"""The reservations API. Thin handlers; the rules live in the service modules."""
 
 from datetime import datetime
 from typing import Annotated, Any
@@ -155,7 +154,6 @@ def reservation_filter(
 
 
 def shop_filter(q: QueryText = None, service_type_id: int | None = None, active: bool | None = None) -> dict[str, Any]:
-    """The partner shop list's filters, as catalog.shop_query's arguments."""
     return {"q": q, "service_type_id": service_type_id, "active": active}
 
 

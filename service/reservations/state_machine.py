@@ -1,8 +1,5 @@
-"""The reservation state machine: which status may follow which, and the one function that changes a status.
-
-Every change writes a ReservationEvent (who: system / ai / operator / webhook / requester; why; provider ids); an
-illegal change is refused with 409 and the from/to in the details, and nothing is written.
-"""
+"""The reservation state machine. Every change writes a ReservationEvent; an illegal one is refused with 409 and nothing
+is written."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,8 +33,6 @@ ACTOR_TYPES = ("system", "ai", "operator", "webhook", "requester")
 
 @dataclass(frozen=True)
 class EventActor:
-    """Who caused a status change, as the event log records it."""
-
     type: str
     label: str = ""
 
@@ -50,7 +45,6 @@ def can_transition(current: str | None, target: str) -> bool:
 
 
 def require_transition(reservation: Reservation, target: str) -> None:
-    """Raise 409 when the reservation may not move to target from where it is."""
     if not can_transition(reservation.status, target):
         raise Conflict(
             "この操作は現在の予約状態では行えません",
@@ -93,7 +87,6 @@ def transition(
     reason: str = "",
     provider_ids: dict[str, Any] | None = None,
 ) -> ReservationEvent:
-    """Move the reservation to target and log the event, or refuse with 409."""
     require_transition(reservation, target)
     before = reservation.status
     reservation.status = target
@@ -104,8 +97,7 @@ def transition(
 
 
 def locked(db: Session, reservation_id: int) -> Reservation:
-    """The reservation (reservations are never deleted), row-locked for the rest of the transaction (PostgreSQL;
-    SQLite serialises writers anyway)."""
+    """Reservations are never deleted. SQLite serialises writers anyway."""
     return db.scalars(
         select(Reservation)
         .where(Reservation.id == reservation_id)

@@ -1,9 +1,5 @@
-"""Support inquiries (§7 サポート体制): support logs every inquiry from a requester or a shop, by e-mail or phone,
-whether or not it names a reservation: what was asked (問い合わせ内容), when it arrived, when it was first answered,
-the answer, its status (未対応 → 対応中 → 解決済, with when it was resolved) and the asker's satisfaction (1–5, entered
-by support or answered on the survey page, surveys.py); audited. The §7.3.1 KPIs read them: per calendar week in SQL
-(how many arrived, how many were answered, the median 初回応答時間) for the console's chart, and as named figures
-(figures.py: 初回応答時間, 解決時間, 顧客満足度) over this list's filters."""
+"""Support inquiries (§7 サポート体制), audited. The §7.3.1 KPIs read them: per calendar week in SQL for the console's
+chart, and as named figures (初回応答時間, 解決時間, 顧客満足度) over this list's filters."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,10 +16,10 @@ from service.reservations import auditing, console, labels
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
 from service.reservations.schemas import InquiryCreate, InquiryUpdate
 
-FIELDS = fields.audited(SupportInquiry)  # channel, status, requester_type, ..., answer, resolved_at, satisfaction
+FIELDS = fields.audited(SupportInquiry)
 KPI_WEEKS = 8
 RESOLUTION_TARGET_HOURS = 24  # §7.3.1 解決時間: 24時間以内
-RESOLUTION_TARGET_SECONDS = RESOLUTION_TARGET_HOURS * 3600  # a span to the second (figures.py counts alike in SQL)
+RESOLUTION_TARGET_SECONDS = RESOLUTION_TARGET_HOURS * 3600  # to the second (figures.py counts alike in SQL)
 LIST_ORDER = (SupportInquiry.received_at.desc(), SupportInquiry.id.desc())
 
 
@@ -32,7 +28,7 @@ def get_inquiry(db: Session, inquiry_id: int) -> SupportInquiry:
 
 
 def _reservation_id(db: Session, code: str | None) -> int | None:
-    """The named reservation's id (none named: None); an id that names no reservation is a 422 on the field."""
+    """A code naming no reservation is a 422 on the field."""
     if not code:
         return None
     found = db.scalar(select(Reservation.id).where(Reservation.code == code.upper()))
@@ -42,7 +38,6 @@ def _reservation_id(db: Session, code: str | None) -> int | None:
 
 
 def _after(inquiry: SupportInquiry, later: str, earlier: str, rule: str) -> None:
-    """A moment of the inquiry that may not come before another (both given)."""
     first, then = getattr(inquiry, earlier), getattr(inquiry, later)
     if first is not None and then is not None and then < first:
         words = [fields.facts(getattr(SupportInquiry, name)).label for name in (later, earlier)]
@@ -50,8 +45,8 @@ def _after(inquiry: SupportInquiry, later: str, earlier: str, rule: str) -> None
 
 
 def _settle_status(inquiry: SupportInquiry, now: datetime) -> None:
-    """The status agrees with the times: answered is at least 対応中; 解決済 has its resolution time (now unless
-    given) and a first response before it; leaving 解決済 clears it. Times never run backwards."""
+    """Answered is at least 対応中; 解決済 has its resolution time (now unless given) and a first response before it;
+    leaving 解決済 clears it. Times never run backwards."""
     if inquiry.status == "open" and inquiry.first_responded_at is not None:
         inquiry.status = "in_progress"
     if inquiry.status != "resolved":
@@ -69,7 +64,6 @@ def _settle_status(inquiry: SupportInquiry, now: datetime) -> None:
 
 
 def _resolved_when_timed(changes: dict) -> dict:
-    """A resolution time given without a status means 解決済."""
     if changes.get("resolved_at") is not None and "status" not in changes:
         return changes | {"status": "resolved"}
     return changes
@@ -99,8 +93,7 @@ CLEARABLE = ("first_responded_at", "resolved_at", "satisfaction")  # a PATCH's n
 
 
 def update_inquiry(db: Session, *, inquiry: SupportInquiry, data: InquiryUpdate, actor: Actor, now: datetime) -> None:
-    """Set the fields given (the first response, the resolution time and the rating may be set back to null); a
-    rating given here is support's."""
+    """A rating given here is support's."""
     given = data.model_dump(exclude_unset=True)
     changes = {k: v for k, v in given.items() if k != "reservation_code" and (v is not None or k in CLEARABLE)}
     changes = _resolved_when_timed(changes)
@@ -121,16 +114,15 @@ def update_inquiry(db: Session, *, inquiry: SupportInquiry, data: InquiryUpdate,
 class InquiryFilter:
     channel: str | None = None
     requester_type: str | None = None
-    unanswered: bool = False  # no first response yet
+    unanswered: bool = False
     status: str | None = None
-    received_from: date | None = None  # received on or after this day (Japan time)
-    received_to: date | None = None  # received on or before this day
+    received_from: date | None = None  # Japan time
+    received_to: date | None = None
     responded: bool = False  # answered (初回応答時間's rows)
     rated: bool = False  # with a satisfaction rating (顧客満足度's rows)
 
 
 def conditions(flt: InquiryFilter) -> list:
-    """The list's filter as SQL conditions on the inquiries."""
     found = [
         column == value
         for column, value in (
@@ -154,7 +146,6 @@ def conditions(flt: InquiryFilter) -> list:
 
 
 def inquiry_query(flt: InquiryFilter) -> Select:
-    """The inquiries of the list with their reservation's id, shown newest first (`LIST_ORDER`)."""
     return (
         select(SupportInquiry, Reservation.code)
         .outerjoin(Reservation, Reservation.id == SupportInquiry.reservation_id)
@@ -163,7 +154,7 @@ def inquiry_query(flt: InquiryFilter) -> Select:
 
 
 def filtered(flt: InquiryFilter) -> Select:
-    """The list's rows as a plain selection of inquiries, for counting and aggregating them (figures.py)."""
+    """For counting and aggregating them (figures.py)."""
     return select(SupportInquiry).where(*conditions(flt))
 
 
@@ -198,7 +189,7 @@ def inquiry_read(inquiry: SupportInquiry, reservation_code: str | None) -> dict:
 
 
 def minutes_between(start: datetime, end: datetime | None) -> float | None:
-    """初回応答時間 in minutes to one decimal (the list, its CSV and the figure's median read it alike)."""
+    """To one decimal: the list, its CSV and the figure's median read it alike."""
     return round((end - start).total_seconds() / 60, 1) if end else None
 
 
@@ -207,8 +198,7 @@ def hours_between(start: datetime, end: datetime | None) -> float | None:
 
 
 def in_time(inquiry: SupportInquiry) -> str:
-    """はい / いいえ: resolved within the target, to the second (empty while not resolved) — the 解決時間 figure's
-    share."""
+    """はい / いいえ, to the second (empty while not resolved): the 解決時間 figure's share."""
     if inquiry.resolved_at is None:
         return ""
     span = round((inquiry.resolved_at - inquiry.received_at).total_seconds())
@@ -216,8 +206,7 @@ def in_time(inquiry: SupportInquiry) -> str:
 
 
 def weekly_kpis(db: Session, *, now: datetime, weeks: int = KPI_WEEKS) -> dict:
-    """The last `weeks` calendar weeks (this one last), by the week each inquiry arrived: how many arrived, how many
-    were answered, and the median first-response time in minutes of those answered (one grouped query each)."""
+    """By the week each inquiry arrived; one grouped query each."""
     this_monday = console.today(now) - timedelta(days=console.today(now).weekday())
     mondays = [this_monday - timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
     bounds = [console.day_start(monday) for monday in [*mondays, this_monday + timedelta(weeks=1)]]
@@ -251,7 +240,7 @@ def _week(monday: date, counts, median: float | None) -> dict:
 
 
 def _median_minutes(db: Session, week, in_range: tuple) -> dict[int, float]:
-    """Per week, the middle first-response time (the mean of the two middle ones for an even count), in SQL."""
+    """The mean of the two middle ones for an even count."""
     minutes = (epoch(SupportInquiry.first_responded_at) - epoch(SupportInquiry.received_at)) / 60.0
     ranked = (
         select(

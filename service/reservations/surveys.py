@@ -1,11 +1,6 @@
-"""The one-question satisfaction survey (§7.3.1 顧客満足度, 5段階評価).
-
-Support sends it once an inquiry is resolved, by SMS or e-mail, to the person who asked: the inquiry's contact, else
-the requester of the reservation it names. Its link (links.api_page, signed like the cancellation link: an HMAC of the
-inquiry's id under the service's secret) opens a plain page the service serves (pages.survey_form: a form, no script)
-where the person answers 1–5, once, within SURVEY_DAYS of the latest send. The answer becomes the inquiry's
-satisfaction (依頼者が回答), audited as the requester's, and counts in the 顧客満足度 figure like support's entry.
-"""
+"""The one-question satisfaction survey (§7.3.1 顧客満足度, 5段階評価), sent once an inquiry is resolved. Its link is
+signed like the cancellation link and opens a plain page (no script) taking one answer within SURVEY_DAYS; audited as
+the requester's."""
 
 import base64
 import hashlib
@@ -25,7 +20,7 @@ from service.reservations.messages import DOMAIN
 from service.reservations.models import Reservation, SupportInquiry
 
 SURVEY_DAYS = 14
-REF_TYPE = "survey"  # the outbox rows' kind: a failed survey opens no operation of a reservation
+REF_TYPE = "survey"  # a failed survey opens no operation of a reservation
 
 
 def survey_token(inquiry_id: int) -> str:
@@ -38,7 +33,7 @@ def survey_url(inquiry_id: int) -> str:
 
 
 def check_token(inquiry_id: int, token: str | None) -> None:
-    """The link's token is this inquiry's (another inquiry's, or none, is a 403: compared as bytes)."""
+    """Another inquiry's token, or none, is a 403: compared as bytes."""
     expected = survey_token(inquiry_id).encode()
     if not token or not hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass")):
         raise Forbidden(
@@ -49,13 +44,12 @@ def check_token(inquiry_id: int, token: str | None) -> None:
 
 
 def open_until(inquiry: SupportInquiry) -> datetime | None:
-    """When the survey stops taking an answer (None: never sent)."""
+    """None: never sent."""
     return inquiry.survey_sent_at + timedelta(days=SURVEY_DAYS) if inquiry.survey_sent_at else None
 
 
 def recipient(db: Session, inquiry: SupportInquiry, channel: str) -> str:
-    """The phone (sms) or e-mail address the survey goes to: the inquiry's contact, else its reservation's
-    requester's (an inquiry from a shop has only its own)."""
+    """The inquiry's contact, else its reservation's requester's."""
     own = inquiry.contact_phone if channel == "sms" else inquiry.contact_email
     if own or inquiry.reservation_id is None or inquiry.requester_type != "requester":
         return own
@@ -64,7 +58,7 @@ def recipient(db: Session, inquiry: SupportInquiry, channel: str) -> str:
 
 
 def send(db: Session, *, inquiry: SupportInquiry, channel: str, actor: Actor, now: datetime) -> None:
-    """Send the survey (again: a new link window from now) by SMS or e-mail; audited."""
+    """Again: a new link window from now."""
     if inquiry.status != "resolved":
         raise Conflict(
             f"アンケートは{labels.INQUIRY_STATUSES['resolved']}の問い合わせにだけ送れます",
@@ -115,7 +109,6 @@ def send(db: Session, *, inquiry: SupportInquiry, channel: str, actor: Actor, no
 
 
 def answer_refusal(inquiry: SupportInquiry, now: datetime) -> str | None:
-    """Why the page takes no answer (already answered, never sent or past its days), else None."""
     until = open_until(inquiry)
     if inquiry.satisfaction is not None:
         return labels.SURVEY_ANSWERED
@@ -125,8 +118,7 @@ def answer_refusal(inquiry: SupportInquiry, now: datetime) -> str | None:
 
 
 def answer(db: Session, *, inquiry: SupportInquiry, rating: int, actor: Actor, now: datetime) -> None:
-    """The person's answer (1–5) is the inquiry's satisfaction; a second answer, or one past the link's days, is a
-    409 with the page's words."""
+    """A second answer, or one past the link's days, is a 409."""
     refusal = answer_refusal(inquiry, now)
     if refusal is not None:
         raise Conflict(refusal, code="survey_closed", details={"id": inquiry.id})

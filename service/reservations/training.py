@@ -1,14 +1,9 @@
-"""The training material of the QRV document (§3): its twelve items, each kept as Markdown in `manuals/`, read on the
-dashboards' 運用マニュアル page and drawn as a PDF; the requester FAQ is also a public web page. For requesters (§3.1.2)
-the quick start, the FAQ, sample dialogues and the cancellation steps; for shops (§3.2.2) the manual, the phone
-script, the FAQ and troubleshooting; for operators (§3.3.2) the manual, the incident procedures, the log-search guide
-and the Slack notifications.
+"""The training material of the QRV document (§3): twelve items kept as Markdown in `manuals/`, read on the dashboards'
+運用マニュアル page and drawn as PDF; the requester FAQ is also a public page.
 
-A message the system sends is quoted in a fenced block whose info string names its template in `labels`
-(```` ```template SMS_PAYMENT_LINK ````, or `SLACK_MESSAGES.sms_failed` for one entry of a mapping), so
-tests/service/reservations/test_manuals.py can hold every quote to the text the code sends; the phone script's example
-answers (```` ```answer accept ````, one a line) are held to how a call's answer is read (calls.classify).
-"""
+A quoted message's fence names its template in `labels` (```` ```template SMS_PAYMENT_LINK ````), so
+tests/service/reservations/test_manuals.py holds every quote to the text the code sends; the phone script's example
+answers (```` ```answer accept ````) are held to calls.classify."""
 
 import re
 from dataclasses import dataclass
@@ -32,8 +27,8 @@ from service.reservations import labels, messages, payments
 FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
 REQUESTER_FAQ = "requester-faq"
-FAQ_PATH = "/api/reservations/faq"  # where the requester FAQ is served (router.py)
-EXAMPLE_DAY = date(2026, 12, 3)  # the example booking's date: a Thursday, 14:00
+FAQ_PATH = "/api/reservations/faq"
+EXAMPLE_DAY = date(2026, 12, 3)  # a Thursday, 14:00
 ManualName = Literal[
     "requester-quickstart",
     "requester-faq",
@@ -58,7 +53,7 @@ FAQ_PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title><style>{style}</style></head><body>{body}</body></html>"""
 TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
-QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)  # a quoted message
+QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)
 HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
 TEXT_SIZE = 10.5
 LINE_MM = 6.5
@@ -66,8 +61,7 @@ LINE_MM = 6.5
 
 @dataclass(frozen=True)
 class Manual:
-    """One item of §3: its name in the API (and its file's), its title, and whom it is for (a requester's quotes show an
-    example booking's values; the others' fields in words)."""
+    """A requester's quotes show an example booking's values; the others' fields in words."""
 
     name: str
     title: str
@@ -100,27 +94,24 @@ ANSWER_FENCE = "answer"
 
 
 def summary(manual: Manual) -> dict[str, str]:
-    """What the manuals' list says of one: its name, title and audience."""
     audience = {"audience": manual.audience, "audience_label": labels.MANUAL_AUDIENCES[manual.audience]}
     return {"name": manual.name, "title": manual.title} | audience
 
 
 def source(name: str) -> str:
-    """The manual's Markdown, its quoted messages as the code writes them ({code})."""
     return (FOLDER / MANUALS[name].file).read_text(encoding="utf-8")
 
 
 def readable(name: str) -> str:
-    """The manual's Markdown as people read it: a requester's manual's quoted messages as a requester receives them,
-    with an example booking's values (「予約ID: QRV-7KX2M9」); the other manuals' fields in words (〈予約ID〉)."""
+    """A requester's manual's quotes with an example booking's values (「予約ID: QRV-7KX2M9」); the others' fields in
+    words (〈予約ID〉)."""
     if MANUALS[name].audience == "requester":
         return with_examples(source(name))
     return fields_in_words(source(name))
 
 
 def examples() -> dict[str, dict[str, Any]]:
-    """An example booking's values for each template field, as the messages would show them: "" for every template,
-    and a template's own where a field means something else there (CANCEL_PART's url is the cancellation link)."""
+    """A template's own value where a field means something else there (CANCEL_PART's url is the cancellation link)."""
     at = datetime.combine(EXAMPLE_DAY, time(14), tzinfo=ZoneInfo(get_settings().timezone))
     deadline = messages.when_text(messages.cancel_deadline(at))
     cancel_url = api_page(messages.cancel_path(labels.TEMPLATE_EXAMPLES["code"])) + "?token=…"
@@ -133,8 +124,7 @@ def examples() -> dict[str, dict[str, Any]]:
 
 
 def with_examples(text: str) -> str:
-    """The text with each quoted message's fields as the example booking's values ({code} -> QRV-7KX2M9); a field
-    outside a quote, or without an example, in words."""
+    """A field outside a quote, or without an example, in words."""
     values = examples()
 
     def quote(fence: re.Match[str]) -> str:
@@ -146,17 +136,14 @@ def with_examples(text: str) -> str:
 
 
 def quoted_templates(name: str) -> list[tuple[str, str]]:
-    """(template name, quoted text) of every template fence in the manual, in order."""
     return _fenced(name, TEMPLATE_FENCE)
 
 
 def example_answers(name: str) -> list[tuple[str, str]]:
-    """(outcome, example answer) of every answer fence's lines in the manual (the phone script's)."""
     return [(outcome, line) for outcome, text in _fenced(name, ANSWER_FENCE) for line in text.splitlines() if line]
 
 
 def _fenced(name: str, kind: str) -> list[tuple[str, str]]:
-    """(what the info string names, text) of every fence of this kind: ```` ```template SMS_PAYMENT_LINK ````."""
     fences = [token for token in _tokens(source(name)) if token.type == "fence"]
     return [
         (token.info.split()[1], token.content)
@@ -166,14 +153,14 @@ def _fenced(name: str, kind: str) -> list[tuple[str, str]]:
 
 
 def template_text(reference: str) -> str:
-    """The text of a labels template named as in a fence: `SMS_PAYMENT_LINK` or `SLACK_MESSAGES.sms_failed`."""
+    """`SMS_PAYMENT_LINK` or `SLACK_MESSAGES.sms_failed`."""
     constant, _, key = reference.partition(".")
     value = getattr(labels, constant)
     return value[key] if key else value
 
 
 def drifted_quotes(name: str) -> list[str]:
-    """The templates the manual quotes in words other than the code's (a trailing line break aside)."""
+    """A trailing line break aside."""
     return [
         reference
         for reference, quoted in quoted_templates(name)
@@ -182,20 +169,18 @@ def drifted_quotes(name: str) -> list[str]:
 
 
 def faq_url() -> str:
-    """Where the requester FAQ is served (the booking SMS links to it)."""
     return api_page(FAQ_PATH)
 
 
 def faq_page() -> str:
-    """The requester FAQ as a page of its own, as people read it (readable): no script, no outside resource."""
+    """No script, no outside resource."""
     manual = MANUALS[REQUESTER_FAQ]
     body = _renderer().render(readable(manual.name))
     return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=body)
 
 
 def fields_in_words(text: str) -> str:
-    """The text with each template field as what it stands for: {code} -> 〈予約ID〉 (labels.TEMPLATE_FIELDS; a quoted
-    template's own words first, labels.TEMPLATE_FIELDS_OF: its {minutes} may be a delay, not the payment window)."""
+    """{code} -> 〈予約ID〉; a quoted template's own words first (labels.TEMPLATE_FIELDS_OF)."""
 
     def quote(fence: re.Match[str]) -> str:
         own = labels.TEMPLATE_FIELDS_OF.get(fence["name"], {})
@@ -214,7 +199,6 @@ def manual_pdf(name: str) -> bytes:
 
 
 def draw(name: str) -> FPDF:
-    """The manual drawn as an A4 PDF in the Japanese font: headings, paragraphs, lists, quoted messages, tables."""
     pdf = japanese_pdf()
     pdf.set_title(MANUALS[name].title)
     pdf.add_page()
@@ -226,7 +210,7 @@ def draw(name: str) -> FPDF:
 
 
 def _draw_block(pdf: FPDF, tokens: list[Token], index: int) -> int:
-    """Draw the block starting at tokens[index]; the index of the next block."""
+    """Returns the index of the next block."""
     token = tokens[index]
     if token.type == "heading_open":
         _paragraph(pdf, _inline_text(tokens[index + 1]), size=HEADING_SIZES.get(token.tag, TEXT_SIZE), before=3)
@@ -256,7 +240,6 @@ def _quote(pdf: FPDF, text: str) -> None:
 
 
 def _table(pdf: FPDF, tokens: list[Token], index: int) -> int:
-    """Draw the table opening at tokens[index]; the index after its end."""
     rows: list[list[str]] = []
     while tokens[index].type != "table_close":
         token = tokens[index]
@@ -276,7 +259,6 @@ def _table(pdf: FPDF, tokens: list[Token], index: int) -> int:
 
 
 def _list_prefix(tokens: list[Token], index: int) -> str:
-    """ "・" or "N. " when the paragraph at tokens[index] opens a list item, else nothing."""
     if index == 0 or tokens[index - 1].type != "list_item_open":
         return ""
     item = tokens[index - 1]
@@ -284,7 +266,6 @@ def _list_prefix(tokens: list[Token], index: int) -> str:
 
 
 def _inline_text(token: Token) -> str:
-    """An inline token's words without their Markdown marks (a line break kept)."""
     parts = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):

@@ -1,16 +1,9 @@
 """The in-app watchdog (§4.3): what the service sees itself when the background side stops, posted to #qrv-alerts.
 
-It runs in the API process (a daemon thread per process, outside tests), not as a Celery task: a task would stop
-with the worker or the beat it is meant to watch. For the same reason its Slack post is delivered at once from here,
-not left to the worker. It looks for
-- no Celery worker of the critical queue answering (brokers that broadcast: Redis; the embedded one starts the
-  workers and the API together),
-- payment windows closed BACKLOG_MINUTES ago and never expired: the periodic sweep (beat) is not running,
-- outbox messages due BACKLOG_MINUTES ago and still unsent: nothing dispatches or delivers them.
-- the storage running out (service/storage.py): the data folder's or the SQLite database's file system below
-  APP_STORAGE_MIN_FREE_MB, where writes stall.
-Each kind is posted at most once per APP_RESERVATIONS_ALERT_REPEAT_MINUTES, like the other §4.3 alerts.
-"""
+It runs as a daemon thread in the API process, not as a Celery task, which would stop with the worker or beat it
+watches; for the same reason its Slack post is delivered from here. It looks for no critical-queue worker answering,
+payment windows never expired (the beat is down), outbox messages still unsent, and storage running out. Each kind is
+posted at most once per APP_RESERVATIONS_ALERT_REPEAT_MINUTES."""
 
 import logging
 import threading
@@ -37,7 +30,6 @@ LOCK_KEY = 0x5152_5657  # "QRVW": one API process at a time runs a check (Postgr
 
 
 def outbox_backlog(db: Session, *, now: datetime) -> int:
-    """Messages due for more than BACKLOG_MINUTES and still waiting to be sent."""
     cutoff = now - timedelta(minutes=BACKLOG_MINUTES)
     return db.scalars(
         select(func.count())
@@ -47,7 +39,7 @@ def outbox_backlog(db: Session, *, now: datetime) -> int:
 
 
 def unswept_payments(db: Session, *, now: datetime) -> int:
-    """Open payment links whose window closed more than BACKLOG_MINUTES ago (the sweep runs every 15 seconds)."""
+    """The sweep runs every 15 seconds."""
     cutoff = now - timedelta(minutes=BACKLOG_MINUTES)
     return db.scalars(
         select(func.count()).select_from(Payment).where(Payment.status == "open", Payment.expires_at <= cutoff)
@@ -55,13 +47,12 @@ def unswept_payments(db: Session, *, now: datetime) -> int:
 
 
 def answering_workers() -> dict[str, list[dict]]:
-    """The workers that answer a broadcast within PING_TIMEOUT, by node name, with the queues each takes."""
     return broker.sender().control.inspect(timeout=PING_TIMEOUT).active_queues() or {}
 
 
 def workers_answering() -> bool | None:
-    """Whether a Celery worker taking the critical queue (where deliveries travel) answers; None where the broker
-    cannot broadcast (the embedded one). A bulk worker alone does not count: it never takes a delivery."""
+    """None where the broker cannot broadcast (the embedded one). A bulk worker alone does not count: it never takes a
+    delivery."""
     if not get_settings().redis_url:
         return None
     try:
@@ -72,7 +63,6 @@ def workers_answering() -> bool | None:
 
 
 def findings(db: Session, *, now: datetime, workers: bool | None) -> list[tuple[str, str]]:
-    """(kind, message) for each condition that holds now."""
     found = []
     if workers is False:
         found.append(("worker_down", labels.SLACK_WORKER_DOWN))
@@ -86,12 +76,11 @@ def findings(db: Session, *, now: datetime, workers: bool | None) -> list[tuple[
 
 
 def _exclusive(db: Session) -> bool:
-    """Hold the transaction's lock so two API processes never post the same alert twice (SQLite: writers take turns)."""
+    """So two API processes never post the same alert twice (SQLite: writers take turns)."""
     return dialect.of(db).try_lock(db, LOCK_KEY)
 
 
 def run_once(*, now: datetime, workers: bool | None) -> list[str]:
-    """Record the alerts due (not repeated within the window), commit, then deliver them here; returns their kinds."""
     with session_scope() as db:
         if not _exclusive(db):
             return []
@@ -115,7 +104,7 @@ def _loop(stop: threading.Event) -> None:
 
 
 def start() -> threading.Event | None:
-    """Start the watchdog thread of this API process (not under tests); set the returned event to stop it."""
+    """Not under tests; set the returned event to stop it."""
     if get_settings().env == "test":
         return None
     stop = threading.Event()

@@ -1,9 +1,5 @@
-"""The weekly report (§6.2 週次レポート): a week's reservation figures (the monthly report's, over Monday to Sunday)
-beside the week before's with its cancel rate (§4.1.2 キャンセル率, 週次), the support KPIs of §7.3.1 as the support
-page's cards take them, up to the week's Sunday (初回応答時間 and 解決時間 over the week, 顧客満足度 over its quarter,
-each with its period and the rows it is taken over), the week's service share and shop ranking, and the incidents that
-occurred in it (§5.1: a Low one is shared here). A PDF built as the monthly one (`executive.report_document`),
-e-mailed to the operators and executives on Monday by the beat."""
+"""The weekly report (§6.2 週次レポート): a week's figures beside the week before's, the support KPIs of §7.3.1, service
+share, shop ranking and the week's incidents (§5.1: a Low one is shared here); e-mailed on Monday by the beat."""
 
 from datetime import date, datetime, timedelta
 
@@ -23,22 +19,21 @@ from service.reservations.models import Incident, Reservation, ServiceType, Shop
 WEEK = timedelta(days=7)
 DOMAIN = "reservations"
 REPORT_REF = "weekly_report"
-SUPPORT_WIDTHS = (4, 4, 5)  # a running period's words (「…（今日まで）」) are the widest
+SUPPORT_WIDTHS = (4, 4, 5)
 RECIPIENT_ROLES = ("operator", "executive")  # 運営担当者 make it (§6.2); 経営陣 read its Low incidents (§5.1)
 
 
 def week_start(day: date) -> date:
-    """The Monday of the day's week."""
     return day - timedelta(days=day.weekday())
 
 
 def last_week(now: datetime) -> date:
-    """The Monday of the week before the one running at `now` (Japan time)."""
+    """Japan time."""
     return week_start(local(now).date()) - WEEK
 
 
 def parse_week(text: str, now: datetime) -> date:
-    """A week named by any of its days (YYYY-MM-DD): its Monday; a week not yet begun is refused."""
+    """A week not yet begun is refused."""
     try:
         day = date.fromisoformat(text)
     except ValueError as exc:
@@ -51,7 +46,6 @@ def parse_week(text: str, now: datetime) -> date:
 
 
 def report_pdf(db: Session, *, monday: date, now: datetime) -> bytes:
-    """The week's report as a PDF; a week still running says it is partial."""
     sunday = monday + timedelta(days=6)
     shown = figures.days_figures(db, first=monday, last=sunday, now=now)
     before = figures.values(db, monday - WEEK, sunday - WEEK)
@@ -95,8 +89,6 @@ def report_pdf(db: Session, *, monday: date, now: datetime) -> bytes:
 
 
 def _support(db: Session, sunday: date, now: datetime) -> list[list]:
-    """The support KPIs up to the week's Sunday (today, while the week runs), as their cards write them, each with
-    the rows it is taken over and its period."""
     until = min(sunday, local(now).date())
     return [
         [
@@ -109,12 +101,11 @@ def _support(db: Session, sunday: date, now: datetime) -> list[list]:
 
 
 def _made_in(start: datetime, end: datetime) -> tuple:
-    """Reservations received in the week: the same as the figures' list filter (created_from/created_to)."""
+    """The same as the figures' list filter."""
     return Reservation.created_at >= start, Reservation.created_at < end
 
 
 def _by(db: Session, column: InstrumentedAttribute, model, start: datetime, end: datetime) -> list:
-    """(name, reservations, confirmed) per service type or shop of the week's reservations, the most first."""
     reservations, confirmed, _ = executive.tallies()
     stmt = (
         select(model.name, reservations, confirmed)
@@ -154,8 +145,7 @@ def _incidents(db: Session, start: datetime, end: datetime) -> list[list]:
 
 
 def send_weekly_report(db: Session, *, now: datetime) -> int:
-    """Queue last week's PDF report to every operator and executive, once per week: a week whose report was queued
-    already sends nothing more. Returns how many e-mails were queued."""
+    """Once per week: a week whose report was queued sends nothing more."""
     monday = last_week(now)
     ref = (OutboxMessage.domain == DOMAIN, OutboxMessage.ref_type == REPORT_REF, OutboxMessage.ref_id == f"{monday}")
     if db.scalar(select(OutboxMessage.id).where(*ref).limit(1)) is not None:

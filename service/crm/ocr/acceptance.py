@@ -1,7 +1,5 @@
-"""Where OCR helps: the operators' reviews of OCR proposals (crm_ocr_review, written by reviews.record_reviews) as a
-list, OCR確認履歴 (`GET /ocr/reviews`, its download), and, per agency and per field, the share of proposals saved
-unchanged (OCR採用率, crm/figures.py), counted in SQL (GROUP BY agency, field). One filter selects the rows of all
-three: an agency, a field, a period of 確認日 (the local day the site was saved), within the caller's tenant scope."""
+"""OCR確認履歴 (`GET /ocr/reviews`, its download) and OCR採用率 per agency and field (crm/figures.py), counted in SQL;
+one filter selects the rows of all three, within the caller's tenant scope."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +17,7 @@ from service.exports import Column, ListExport, field
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
-REVIEW_ORDER = (OcrReview.reviewed_at.desc(), OcrReview.id.desc())  # the newest first
+REVIEW_ORDER = (OcrReview.reviewed_at.desc(), OcrReview.id.desc())
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,6 @@ class ReviewFilter:
 
 
 def _reviews(stmt: Select, scope: TenantScope, flt: ReviewFilter) -> Select:
-    """Limit a statement over crm_ocr_review to the caller's tenant and the filter's rows."""
     stmt = scoped(stmt, scope, OcrReview.agency_id)
     if flt.agency_id is not None:
         stmt = stmt.where(OcrReview.agency_id == flt.agency_id)
@@ -46,7 +43,6 @@ def _reviews(stmt: Select, scope: TenantScope, flt: ReviewFilter) -> Select:
 
 
 def review_query(*, scope: TenantScope, flt: ReviewFilter) -> Select:
-    """The filter's reviews with what their list shows beside them: the agency, the site's request, who saved it."""
     stmt = (
         select(
             OcrReview.id,
@@ -81,7 +77,6 @@ def review_item(row: Any) -> OcrReviewItem:
 def list_reviews(
     db: Session, *, scope: TenantScope, flt: ReviewFilter, offset: int, limit: int
 ) -> tuple[list[OcrReviewItem], int]:
-    """A page of OCR確認履歴, the newest first, and the filter's total."""
     total = db.scalar(_reviews(select(func.count()).select_from(OcrReview), scope, flt)) or 0
     rows = db.execute(review_query(scope=scope, flt=flt).order_by(*REVIEW_ORDER).offset(offset).limit(limit))
     return [review_item(row) for row in rows], total
@@ -106,7 +101,6 @@ REVIEW_COLUMNS = (
 
 
 def review_export(*, scope: TenantScope, flt: ReviewFilter) -> ListExport:
-    """OCR確認履歴's file: the list's rows and columns, the newest first."""
     return ListExport(
         review_query(scope=scope, flt=flt),
         REVIEW_ORDER,
@@ -117,8 +111,7 @@ def review_export(*, scope: TenantScope, flt: ReviewFilter) -> ListExport:
 
 @dataclass(frozen=True)
 class Acceptance:
-    """One agency's and one field's reviews (None: every agency, every field, as in a total): how many, and how many
-    saved as proposed."""
+    """None: every agency, every field, as in a total."""
 
     agency_id: int | None
     agency_name: str
@@ -128,7 +121,6 @@ class Acceptance:
 
 
 def acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter) -> list[Acceptance]:
-    """The filter's reviews counted per agency and field in SQL, by agency code, then the form's field order."""
     counted = _reviews(
         select(
             OcrReview.agency_id,

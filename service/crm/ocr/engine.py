@@ -1,12 +1,8 @@
-"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`); another engine (a
-cloud one) is one more class with a `name`, a `version()` (None where it cannot run), an `orientation()` of a page (the
-quarter turns that make its text upright) and a `read()` of a page.
+"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`).
 
-Tesseract 5 with its Japanese data (Debian's `tesseract-ocr`, `tesseract-ocr-jpn`) is driven through pytesseract; its
-hOCR answer, with a box and a confidence for every character, is read into lines of glyphs. Its orientation and script
-detection (OSD, `--psm 0`, with `osd.traineddata` from Debian's `tesseract-ocr-osd`, a dependency of `tesseract-ocr`)
-tells a page photographed sideways or upside down.
-"""
+Tesseract 5 with its Japanese data, through pytesseract; its hOCR answer gives a box and a confidence for every
+character. Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's `tesseract-ocr-osd`) tells a page
+photographed sideways or upside down."""
 
 import os
 from dataclasses import dataclass
@@ -22,14 +18,12 @@ from service.config import get_settings
 Box = tuple[int, int, int, int]  # left, top, right, bottom, in the page's pixels
 UNAVAILABLE = "OCRは利用できません（OCRエンジン {engine} がこのサーバーにありません）。明細画像を見て入力してください"
 DISABLED = "OCRは利用できません（設定で無効になっています）。明細画像を見て入力してください"
-# The worker's single bulk slot gets one core: Tesseract's OpenMP threads would only add overhead on a shared machine.
+# The worker's single bulk slot gets one core: OpenMP threads would only add overhead on a shared machine.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 @dataclass(frozen=True)
 class Glyph:
-    """One character as read: its text, the engine's confidence in it (0–1) and where it stands on the page."""
-
     text: str
     confidence: float
     box: Box
@@ -37,8 +31,6 @@ class Glyph:
 
 @dataclass(frozen=True)
 class Line:
-    """A line of text as the engine found it; words are separated by a space glyph."""
-
     glyphs: tuple[Glyph, ...]
 
     @property
@@ -46,32 +38,30 @@ class Line:
         return "".join(glyph.text for glyph in self.glyphs)
 
 
-# Tesseract's OSD looks at this many characters: a quick look, then a longer one (about 1 s of CPU) when it is unsure.
+# A quick look, then a longer one (about 1 s of CPU) when it is unsure.
 ORIENTATION_LOOKS = (10, 50)
 ORIENTATION_TRUSTED = 0.5  # OSD's confidence from which its answer is taken (a page it read wrong scored 0.3 at most)
 
 
 class EngineUnavailable(RuntimeError):
-    """The configured engine cannot run here (not installed, or OCR switched off)."""
+    """Not installed, or OCR switched off."""
 
 
 class Engine(Protocol):
     name: str
 
     def version(self) -> str | None:
-        """The engine's version, or None when it cannot run here."""
+        """None when it cannot run here."""
 
     def orientation(self, page: Image.Image) -> int:
-        """The degrees (0, 90, 180, 270) the page must be turned clockwise for its text to stand upright; 0 when
-        unsure."""
+        """Degrees clockwise to make the text upright; 0 when unsure."""
 
     def read(self, page: Image.Image) -> list[Line]:
-        """The page's lines, top to bottom."""
+        """Top to bottom."""
 
 
 class Tesseract:
-    """Tesseract 5, Japanese (its digits and Latin letters too), the page read as one column of lines of varying
-    sizes (psm 4: a bill's label and its value, even across a ruled table, stay on one line)."""
+    """psm 4: a bill's label and its value, even across a ruled table, stay on one line."""
 
     name = "tesseract"
     language = "jpn"
@@ -107,8 +97,6 @@ class Tesseract:
 
 
 class NoEngine:
-    """OCR switched off (`APP_OCR_ENGINE=none`)."""
-
     name = "none"
 
     def version(self) -> str | None:
@@ -126,8 +114,6 @@ ENGINES: dict[str, type[Tesseract] | type[NoEngine]] = {"tesseract": Tesseract, 
 
 @dataclass(frozen=True)
 class EngineState:
-    """What the API says of OCR: the engine configured, its version, and whether uploads are read."""
-
     engine: str
     version: str | None
     available: bool
@@ -159,8 +145,7 @@ def state() -> EngineState:
 
 
 class _HocrReader(HTMLParser):
-    """hOCR's lines (`ocr_line`), words (`ocrx_word`, with `x_wconf`) and characters (`ocrx_cinfo`, with their
-    `x_bboxes` and `x_conf`); a character's confidence is the lower of its own and its word's."""
+    """A character's confidence is the lower of its own and its word's."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -194,7 +179,7 @@ class _HocrReader(HTMLParser):
 
 
 def _title(title: str) -> dict[str, str]:
-    """hOCR's `title` properties: 'bbox 1 2 3 4; x_wconf 93' -> {'bbox': '1 2 3 4', 'x_wconf': '93'}."""
+    """'bbox 1 2 3 4; x_wconf 93' -> {'bbox': '1 2 3 4', 'x_wconf': '93'}."""
     parts = (part.strip().split(" ", 1) for part in title.split(";") if part.strip())
     return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
 

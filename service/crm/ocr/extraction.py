@@ -1,12 +1,8 @@
 """A statement's site fields found in what the engine read, each by its label and its rule.
 
-Every line is read NFKC (full-width digits, letters and colons as ASCII, ㎾h as kWh, ㎥ as m3), dashes of every
-kind as "-". A field is looked for after its label (on the same line, else on the next); its value must keep the
-field's rule (the digit count of 供給地点特定番号, a known prefecture, kWh or m3 after a usage, 円 after an amount …):
-a value that breaks it is withheld, never proposed, and recorded with the rule it broke. 電力会社 is found by the
-issuer's words (a 電力会社 choice's name on the bill). Gas bills carry the gas equivalents: ガスご使用量 in m3 for
-the usage, and no 契約容量 or 電力会社.
-"""
+Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". A field is looked for after its label (same
+line, else the next); a value breaking the field's rule is withheld, never proposed. Gas bills carry ガスご使用量 in m3
+and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
@@ -42,7 +38,7 @@ LABELS = {
     "latest_power_usage": ("ガスご使用量", "ご使用量", "使用量", "電力量"),
     "latest_charges": ("ご請求金額", "請求金額", "ご請求予定金額", "ご請求額", "料金合計"),
 }
-# the fields proposed, in the 地点入力 form's order (the type names them for the API's filters)
+# In the 地点入力 form's order
 OcrField = Literal[
     "power_supplier_type",
     "power_customer_number",
@@ -63,13 +59,12 @@ FIELDS: tuple[str, ...] = get_args(OcrField)
 
 
 class Broken(ValueError):
-    """A value that breaks its field's rule; its message says the rule in Japanese."""
+    """Its message says the rule in Japanese."""
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """A value proposed for a site field: as the field holds it, the engine's confidence (the mean of its
-    characters'), where it stands on the page, and each character read with its confidence."""
+    """Confidence is the mean of its characters'."""
 
     field: str
     value: str | int
@@ -80,8 +75,6 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Withheld:
-    """A value found after its label that broke the field's rule: not proposed."""
-
     field: str
     read: str
     rule: str
@@ -94,8 +87,6 @@ class Extraction:
 
 
 class Text:
-    """A line read NFKC, each of its characters still knowing the glyph (box, confidence) it came from."""
-
     def __init__(self, line: Line) -> None:
         self.glyphs: tuple[Glyph, ...] = line.glyphs
         chars: list[str] = []
@@ -110,7 +101,6 @@ class Text:
         self.folded = self.text.translate(LOOKALIKES)  # for finding labels and names, never for a value
 
     def span(self, start: int, end: int) -> tuple[Box, float, tuple[tuple[str, float], ...]]:
-        """The box around the characters from start to end, their mean confidence and each character's."""
         glyphs = [self.glyphs[n] for n in dict.fromkeys(self.origin[start:end])]
         inked = [glyph for glyph in glyphs if not glyph.text.isspace()] or glyphs
         box = (
@@ -140,7 +130,7 @@ PATTERNS = {field: _label_pattern(words) for field, words in LABELS.items()}
 
 @dataclass(frozen=True)
 class Found:
-    """The value part of a line after a label (or the next line when the label stands alone)."""
+    """Or the next line when the label stands alone."""
 
     text: Text
     start: int
@@ -152,7 +142,6 @@ class Found:
 
 
 def _after_label(texts: list[Text], field: str) -> list[Found]:
-    """Every place the field's label stands, with what follows it."""
     found = []
     for n, text in enumerate(texts):
         for match in PATTERNS[field].finditer(text.folded):
@@ -192,7 +181,7 @@ def customer_number(value: str) -> tuple[str, int, int]:
 
 
 def _text(field: str) -> Rule:
-    """A name or a plan: some letters, no more than the column holds, 様・御中 dropped."""
+    """様・御中 dropped."""
 
     def rule(value: str) -> tuple[str, int, int]:
         kept = HONORIFICS.sub("", value).strip()
@@ -226,13 +215,11 @@ def year_month(value: str) -> tuple[str, int, int]:
 
 
 def _whole_number(digits: str) -> int:
-    """A count written with thousands separators (「1,234」; the engine may read the comma as a point)."""
+    """「1,234」; the engine may read the comma as a point."""
     return int(re.sub(r"[,.]", "", digits))
 
 
 def _usage(unit: str) -> Rule:
-    """A whole number of the bill's unit: kWh for electricity, m3 for gas."""
-
     def rule(value: str) -> tuple[int, int, int]:
         match = re.match(rf"{AMOUNT.pattern}\s*{unit}\b", value, re.IGNORECASE)
         if not match:
@@ -270,7 +257,7 @@ def _propose(found: Found, field: str, value: str | int, start: int, end: int) -
 
 
 def _labelled(texts: list[Text], field: str, rule: Rule, into: Extraction) -> None:
-    """The first value after the field's label that keeps its rule; the first that broke it is withheld."""
+    """The first that broke it is withheld."""
     broken: Withheld | None = None
     for found in _after_label(texts, field):
         try:
@@ -285,8 +272,8 @@ def _labelled(texts: list[Text], field: str, rule: Rule, into: Extraction) -> No
 
 
 def _address(texts: list[Text], into: Extraction) -> None:
-    """使用場所: 〒 and its seven digits, then a known prefecture, a city (…市…区, …郡…町, …市), the town (up to the
-    first digit) and the street (from there)."""
+    """〒 and seven digits, a known prefecture, a city (…市…区, …郡…町, …市), the town (up to the first digit), the
+    street."""
     for found in _after_label(texts, "address"):
         value, offset = found.value, 0
         postal = POSTAL.match(value)
@@ -304,7 +291,7 @@ def _address(texts: list[Text], into: Extraction) -> None:
 
 
 def _address_parts(found: Found, offset: int, prefecture: str, into: Extraction) -> None:
-    """Prefecture, city, town and street, each with its own characters' box (spaces the engine put in are skipped)."""
+    """Spaces the engine put in are skipped."""
     kept = [i for i in range(offset, len(found.value)) if found.value[i] != " "]
     joined = "".join(found.value[i] for i in kept)
     city = CITY.match(joined, len(prefecture))
@@ -327,7 +314,7 @@ def _address_parts(found: Found, offset: int, prefecture: str, into: Extraction)
 
 
 def _issuer(texts: list[Text], companies: dict[str, str], into: Extraction) -> None:
-    """電力会社: a choice's name (東京電力, 関西電力 …) in the bill's words, the topmost first."""
+    """The topmost first."""
     for text in texts:
         squeezed = [i for i, char in enumerate(text.folded) if char != " "]
         joined = "".join(text.folded[i] for i in squeezed)
@@ -340,7 +327,7 @@ def _issuer(texts: list[Text], companies: dict[str, str], into: Extraction) -> N
 
 
 def is_gas(texts: list[Text]) -> bool:
-    """A gas bill: the topmost line naming ガス, 電気 or 電力 names ガス."""
+    """The topmost line naming ガス, 電気 or 電力 names ガス."""
     for text in texts:
         match = SERVICE_WORDS.search(text.folded)
         if match:
@@ -349,8 +336,7 @@ def is_gas(texts: list[Text]) -> bool:
 
 
 def extract(lines: list[Line], *, companies: dict[str, str]) -> Extraction:
-    """Every field the bill shows that keeps its rule; `companies` are the 電力会社 choices (code -> name) whose
-    names are looked for (その他 is never proposed)."""
+    """その他 is never proposed."""
     texts = [Text(line) for line in lines]
     found = Extraction({}, [])
     gas = is_gas(texts)

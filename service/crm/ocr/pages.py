@@ -1,11 +1,7 @@
-"""The page an engine reads: a picture turned upright by its EXIF orientation, or a PDF's first page rendered
-(pypdfium2); then in grey, the sheet of paper of a photo taken at an angle found and warped flat (perspective), scaled
-to a reading size, turned upright by quarter turns where the engine says the text lies sideways or upside down (a photo
-without EXIF orientation), straightened (deskew) and its contrast stretched (pillow).
-
-Boxes the engine reports are in the pixels of this page, which is stored beside the image (`storage.store_page`)
-so the operator is shown where each value was read.
-"""
+"""The page an engine reads: upright by EXIF (or a PDF's first page), in grey, the sheet of a photo taken at an angle
+warped flat, scaled to a reading size, turned upright by quarter turns, deskewed and its contrast stretched. The
+engine's boxes are in this page's pixels, so it is stored beside the image to show the operator where each value was
+read."""
 
 import io
 import math
@@ -18,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 PDF = "application/pdf"
 READING_SIDE = (1400, 2600)  # a page's longer side is brought within this (text about 30 px high on an A4 bill)
-PDF_SCALE = 2.0  # 144 dpi
+PDF_SCALE = 2.0
 SKEW_LIMIT, SKEW_STEP, SKEW_FINE = 8.0, 0.5, 0.1  # degrees tried either way, coarse then fine
 SKEW_PROBE = 600  # the width of the small copy the skew is measured on
 INK = 140  # grey levels below this are ink when measuring the skew
@@ -36,7 +32,6 @@ pillow_heif.register_heif_opener()
 
 
 def first_page(data: bytes, content_type: str) -> Image.Image:
-    """The picture upright (EXIF), or the PDF's first page, in RGB."""
     if content_type == PDF:
         document = pypdfium2.PdfDocument(data)
         try:
@@ -58,15 +53,14 @@ def _reading_size(picture: Image.Image) -> Image.Image:
 
 
 def _row_spread(ink: Image.Image, angle: float) -> float:
-    """How sharply rows of ink alternate with blank rows once turned by `angle`: text lines lined up with the rows
-    make the spread of the row sums largest (the projection-profile method)."""
+    """The projection-profile method: text lines lined up with the rows make the spread of the row sums largest."""
     turned = ink.rotate(angle, Image.Resampling.BILINEAR, fillcolor=0)
     rows = list(turned.resize((1, turned.height), Image.Resampling.BOX).getdata())
     return statistics.pvariance(rows)
 
 
 def skew_angle(grey: Image.Image) -> float:
-    """The angle (degrees, counter-clockwise) that straightens the page's text lines."""
+    """Degrees, counter-clockwise."""
     probe = grey.resize((SKEW_PROBE, max(1, round(grey.height * SKEW_PROBE / grey.width))), Image.Resampling.BOX)
     ink = probe.point(lambda level: 255 if level < INK else 0)
     steps = int(SKEW_LIMIT / SKEW_STEP)
@@ -76,7 +70,7 @@ def skew_angle(grey: Image.Image) -> float:
 
 
 def _threshold(grey: Image.Image) -> int:
-    """The grey level that best splits the picture in two (Otsu's method over its histogram)."""
+    """Otsu's method over the histogram."""
     counts = grey.histogram()
     total, weighted = sum(counts), sum(level * n for level, n in enumerate(counts))
     best, best_spread, below, below_weighted = 128, -1.0, 0, 0
@@ -93,7 +87,6 @@ def _threshold(grey: Image.Image) -> int:
 
 
 def _row_ends(mask: Image.Image) -> list[tuple[int, int, int]]:
-    """Each row's leftmost and rightmost bright pixel: (y, left, right)."""
     ends = []
     for y in range(mask.height):
         found = mask.crop((0, y, mask.width, y + 1)).getbbox()
@@ -103,9 +96,8 @@ def _row_ends(mask: Image.Image) -> list[tuple[int, int, int]]:
 
 
 def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
-    """The corners of the sheet of paper in a photo (upper left, lower left, lower right, upper right, in the photo's
-    pixels): the bright region standing out from a darker background, its corners the points furthest along each
-    diagonal. None when the page already fills the photo or no sheet stands out clearly."""
+    """Upper left, lower left, lower right, upper right: the points furthest along each diagonal of the bright region.
+    None when the page already fills the photo or no sheet stands out clearly."""
     scale = SHEET_PROBE / max(grey.size)
     probe = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
     level = _threshold(probe)
@@ -136,8 +128,7 @@ def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
 
 
 def _stands_out(probe: Image.Image, corners: Sequence[Point]) -> bool:
-    """Whether what lies around the quadrilateral is much darker than the paper inside it (a desk), not the same
-    paper in less light (a page lit unevenly, its dim part taken for the background)."""
+    """Not the same paper in less light (a page lit unevenly, its dim part taken for the background)."""
     inside = Image.new("L", probe.size, 0)
     ImageDraw.Draw(inside).polygon(list(corners), fill=255)
     paper = ImageStat.Stat(probe, inside).median[0]
@@ -146,13 +137,13 @@ def _stands_out(probe: Image.Image, corners: Sequence[Point]) -> bool:
 
 
 def _area(quad: Sequence[Point]) -> float:
-    """A polygon's area (the shoelace formula)."""
+    """The shoelace formula."""
     pairs = zip(quad, [*quad[1:], quad[0]], strict=True)
     return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairs)) / 2
 
 
 def _convex(quad: Sequence[Point]) -> bool:
-    """Whether the corners turn the same way all round (a quadrilateral, not a bow tie or a sliver)."""
+    """Not a bow tie or a sliver."""
     turns = []
     for i, (x0, y0) in enumerate(quad):
         (x1, y1), (x2, y2) = quad[(i + 1) % 4], quad[(i + 2) % 4]
@@ -161,8 +152,8 @@ def _convex(quad: Sequence[Point]) -> bool:
 
 
 def perspective(target: Sequence[Point], source: Sequence[Point]) -> tuple[float, ...]:
-    """The eight coefficients of pillow's PERSPECTIVE transform that carry each `target` point (of the picture made)
-    to its `source` point (of the picture read): the homography through four pairs, by Gaussian elimination."""
+    """pillow's PERSPECTIVE coefficients carrying each `target` point to its `source` point: the homography through four
+    pairs, by Gaussian elimination."""
     rows = []
     for (x, y), (u, v) in zip(target, source, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y, u])
@@ -178,9 +169,8 @@ def perspective(target: Sequence[Point], source: Sequence[Point]) -> tuple[float
 
 
 def flattened(grey: Image.Image) -> Image.Image:
-    """The sheet of paper of a photo taken at an angle, warped flat to a rectangle of its longer sides' lengths and
-    sharpened again (the far part of the sheet is stretched, its text softened: a table's rows then run together for
-    the engine); the picture itself when the page fills it (a scan, a PDF, a photo cropped to the page)."""
+    """Sharpened again: the far part of the sheet is stretched and softened, and a table's rows would run together for
+    the engine. The picture itself when the page fills it (a scan, a PDF)."""
     corners = sheet_corners(grey)
     if corners is None:
         return grey
@@ -195,13 +185,11 @@ def flattened(grey: Image.Image) -> Image.Image:
 
 
 def upright(page: Image.Image, turn: int) -> Image.Image:
-    """The page turned clockwise by `turn` degrees (0, 90, 180 or 270)."""
     return page.transpose(QUARTER_TURNS[turn]) if turn in QUARTER_TURNS else page
 
 
 def normalised(picture: Image.Image, orientation: Callable[[Image.Image], int]) -> Image.Image:
-    """In grey, flattened, at a reading size, turned upright (`orientation`: the engine's degrees clockwise that make
-    the page's text upright), straightened, its contrast stretched."""
+    """`orientation`: the engine's degrees clockwise that make the text upright."""
     grey = _reading_size(flattened(picture.convert("L")))
     grey = upright(grey, orientation(grey))
     angle = skew_angle(grey)

@@ -1,12 +1,6 @@
-"""Reading an uploaded statement image on the bulk queue (`crm.read_image`), never on the request.
-
-An upload (a new request's images, or those added before a 修正再提出) queues the task in its transaction when the
-engine can run (`engine.state()`), and marks the image's `ocr_result` pending. The task reads the file in one short
-transaction, makes the page and runs the engine outside any, and records in another: `ocr_result` holds the status,
-the text, each proposed field (value, confidence, box on the stored page, each character with its confidence), the
-withheld ones with the rule they broke, the engine and its version, and when; the page read is stored beside the
-image (`ocr_page_path`), so the operator is shown where each value stands.
-"""
+"""Reading an uploaded statement image on the bulk queue (`crm.read_image`), never on the request: the file is read in
+one short transaction, the engine runs outside any, and the result is recorded in another. The page read is stored
+beside the image so the operator is shown where each value stands."""
 
 import time
 from dataclasses import asdict, dataclass
@@ -28,7 +22,7 @@ OTHER_COMPANY = "99"  # その他: never proposed
 
 
 def queue(db: Session, image: Image, *, now: datetime) -> bool:
-    """Queue the image's reading once this transaction commits; False (and nothing queued) when OCR is off."""
+    """False (and nothing queued) when OCR is off."""
     if not engine.state().available:
         return False
     image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
@@ -44,7 +38,7 @@ class Source:
 
 
 def source_of(db: Session, image_id: int) -> Source | None:
-    """The image's file and the 電力会社 choices to look for; None when the image is gone or already read."""
+    """None when the image is gone or already read."""
     image = db.get(Image, image_id)
     if image is None or (image.ocr_result or {}).get("status") == DONE:
         return None
@@ -60,7 +54,7 @@ class Result:
 
 
 def read(source: Source, *, now: datetime) -> Result:
-    """Make the page, run the engine, find the fields (CPU work: no transaction is open)."""
+    """CPU work: no transaction is open."""
     started = time.process_time()
     ocr, state = engine.configured(), engine.state()
     if state.version is None:
@@ -92,7 +86,7 @@ def _proposal(proposal: extraction.Proposal) -> dict[str, Any]:
 
 
 def record(db: Session, image_id: int, result: Result) -> None:
-    """Keep what was read and the page it was read on (the image may have been removed meanwhile: nothing then)."""
+    """The image may have been removed meanwhile: nothing then."""
     image = db.get(Image, image_id)
     if image is None:
         return

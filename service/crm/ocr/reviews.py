@@ -1,11 +1,5 @@
-"""Confirm, never trust: OCR proposals reach a site only through the operator's save on 地点入力. The page fills an
-empty field with its proposal (marked 「OCR」) and sends the image it used (`ocr_image_id`) with the save; each of
-those fields is then recorded as accepted (saved as proposed) or corrected (saved otherwise, or left empty), in
-`crm_ocr_review` and in the site's audit entry (`ocr_review`: the fields accepted and corrected).
-
-What the figure counts (OCR採用率, acceptance.py): per agency and per field, the share of proposals saved unchanged,
-over the reviews of a period (their day of saving), in SQL.
-"""
+"""Confirm, never trust: OCR proposals reach a site only through the operator's save on 地点入力. Each field the form
+filled is recorded as accepted or corrected in `crm_ocr_review` and the site's audit entry."""
 
 from datetime import datetime
 from typing import Any
@@ -27,8 +21,6 @@ def _text(value: Any) -> str:
 def record_reviews(
     db: Session, *, site: Site, image_id: int, before: dict[str, Any], user_id: int | None, now: datetime
 ) -> dict[str, list[str]]:
-    """Record what the save did with each proposal the form filled in (the fields empty before it); returns the
-    fields accepted and corrected (nothing when the form filled none)."""
     image = db.get(Image, image_id)
     if image is None or image.request_id != site.request_id:
         raise ValidationFailed(

@@ -1,5 +1,3 @@
-"""One provider per channel, chosen by environment variables; the sandbox is the default everywhere."""
-
 from importlib import import_module
 
 from service.config import Settings
@@ -44,7 +42,7 @@ REAL_PROVIDERS = {
 
 
 def provider_for(channel: str, settings: Settings) -> Provider:
-    """The configured provider for a channel; an SDK is imported only when its provider is chosen."""
+    """An SDK is imported only when its provider is chosen."""
     choice = getattr(settings, CHOICE_FIELD[channel])
     if choice == "sandbox":
         return SandboxProvider(channel, settings)

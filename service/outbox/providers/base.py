@@ -1,5 +1,3 @@
-"""What every channel's provider takes, returns and raises."""
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
@@ -11,25 +9,23 @@ VALIDITY_SECONDS = (1, 36_000)  # Twilio's ValidityPeriod: at least a second, at
 
 
 class DeliveryError(Exception):
-    """A send that did not go through; the message says why, without secrets."""
+    """The message says why, without secrets."""
 
 
 class TransientDeliveryError(DeliveryError):
-    """Worth another attempt later: timeouts, rate limits, 5xx answers, a refused connection."""
+    """Timeouts, rate limits, 5xx answers, a refused connection."""
 
 
 class PermanentDeliveryError(DeliveryError):
-    """Will fail the same way every time: an invalid recipient, a rejected request, bad credentials."""
+    """An invalid recipient, a rejected request, bad credentials."""
 
 
 class InvalidRecipientError(PermanentDeliveryError):
-    """The recipient's number or address is not valid: what the requester gave, not a failure of ours."""
+    """What the requester gave, not a failure of ours."""
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with an e-mail."""
-
     filename: str
     content_type: str
     data: bytes
@@ -37,7 +33,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A snapshot of one outbox row, handed to a provider outside any transaction."""
+    """Handed to a provider outside any transaction."""
 
     id: int
     channel: str
@@ -52,19 +48,17 @@ class Outgoing:
     attachments: tuple[Attachment, ...] = ()
 
     def document(self) -> content.Document:
-        """What the message says (content.py): its payload's document, else its body (or subject) as paragraphs."""
         return content.of_message(self.body or self.subject, self.payload)
 
 
 def idempotency_key(message: Outgoing) -> str:
-    """The key every attempt at one outbox row carries, so a provider that dedupes recognises a resend."""
+    """So a provider that dedupes recognises a resend."""
     return f"outbox-{message.id}"
 
 
 def validity_seconds(message: Outgoing, now: datetime) -> int | None:
-    """How long the provider may keep the message queued before it must not be delivered at all: payload
-    "valid_until" (an ISO time: what is left of it now) or "valid_for_seconds", within VALIDITY_SECONDS; None when the
-    message names no limit."""
+    """Payload "valid_until" (what is left of it now) or "valid_for_seconds", within VALIDITY_SECONDS; None for no
+    limit."""
     if "valid_until" in message.payload:
         left = ceil((datetime.fromisoformat(message.payload["valid_until"]) - now).total_seconds())
     elif "valid_for_seconds" in message.payload:
@@ -82,13 +76,10 @@ class SendResult:
 
 
 class Provider(Protocol):
-    def send(self, message: Outgoing) -> SendResult:
-        """Hand the message to the provider; raise TransientDeliveryError or PermanentDeliveryError when it fails."""
-        ...
+    def send(self, message: Outgoing) -> SendResult: ...
 
 
 def classify_http_status(status: int, what: str) -> DeliveryError:
-    """429 and 5xx are worth retrying; any other refusal is permanent."""
     if status == 429 or status >= 500:
         return TransientDeliveryError(f"{what} answered HTTP {status}")
     return PermanentDeliveryError(f"{what} refused the message with HTTP {status}")

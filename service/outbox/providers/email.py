@@ -1,6 +1,4 @@
-"""Email over SMTP with the standard library: optional STARTTLS and login, a Message-ID derived from the outbox id,
-the message as a text/plain part and a text/html part beside it (multipart/alternative, both written from the row's
-content by content.py), the outbox row's attachments as MIME parts."""
+"""Email over SMTP with the standard library: text/plain and text/html parts (content.py), attachments as MIME parts."""
 
 import smtplib
 import ssl
@@ -13,7 +11,7 @@ from service.outbox.providers.base import Outgoing, PermanentDeliveryError, Send
 
 
 def message_id_for(outbox_id: int, sender: str) -> str:
-    """The same Message-ID on every attempt, so a receiver can recognise a resend of one message."""
+    """So a receiver can recognise a resend of one message."""
     domain = sender.rpartition("@")[2] or "daicho.local"
     return f"<outbox-{outbox_id}@{domain}>"
 
@@ -38,7 +36,6 @@ def build_email(message: Outgoing, sender: str) -> EmailMessage:
 
 
 def _smtp_error(exc: smtplib.SMTPException) -> Exception:
-    """5xx replies are permanent, 4xx replies and dropped connections transient."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         code = min(codes) if codes else 550

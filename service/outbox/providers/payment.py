@@ -1,9 +1,5 @@
 """Payment links as Stripe Checkout Sessions, created once per outbox row thanks to Stripe's idempotency key.
-
-payload["action"] chooses what the row asks of Stripe: "create" (the default) a Checkout Session, "expire" the
-session payload["session_id"] (a session that is no longer open answers its status instead, e.g. "complete"), or
-"refund" the payment payload["payment_intent"] (payload["amount"] when partial).
-"""
+payload["action"]: "create" (default), "expire" (a session no longer open answers its status), or "refund"."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,26 +1,15 @@
 """Sandbox providers: record every message under APP_DATA_DIR/sandbox/<channel>.jsonl and simulate the outcome offline.
 
 Outcomes are deterministic by recipient:
-- Twilio's magic test numbers (+15005550001 invalid, ...02 cannot route, ...03 no permission, ...04 blocked,
-  ...09 not SMS-capable) on the channels that reach a phone (SMS, calls; a payment link made for a requester known
-  by phone only is not sent to it) and any recipient containing "invalid" fail permanently;
-- a recipient containing "flakyN" (e.g. flaky2@example.jp, #flaky1) or a number +1500555080N fails
-  transiently on its first N attempts, then goes through;
-- a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
-  with the outbox id as seed, so a message always gets the same answer; like Twilio's answering-machine detection it
-  says who picked up (answered_by): a person for an answer, nobody for no answer, and for "machine" an answering
-  machine whose greeting would read as a yes ("お待ちしております") to a reader of the words alone; a call asking
-  for a key (payload "gather_action": a page) is answered by a person, its TwiML logged (`twiml`) for a test to
-  press the key as Twilio would post it;
-- a payment link's "expire" action answers status payload["sandbox_outcome"] (default "expired"), a "refund"
-  action succeeds.
+- Twilio's magic test numbers (+15005550001, ...02, ...03, ...04, ...09) on the channels that reach a phone, and any
+  recipient containing "invalid", fail permanently;
+- "flakyN" in a recipient (flaky2@example.jp) or +1500555080N fails transiently on its first N attempts;
+- a voice call's answer is payload["sandbox_outcome"], else drawn from APP_SANDBOX_VOICE_ODDS seeded by the outbox
+  id; "machine" answers with a greeting that reads as a yes ("お待ちしております") to a reader of the words alone; a
+  call asking for a key is answered by a person, its TwiML logged for a test to press the key.
 
-An SMS's validity (payload "valid_until" or "valid_for_seconds") is recorded as the validity_period Twilio would be
-given; a Slack post's text as the webhook would post it (`posted`, content.py's Slack form).
-
-Like the real providers, the email, payment and voice sandboxes dedupe by the outbox row's idempotency key: a resend
-(a worker killed after the provider accepted, before the outcome was recorded) gets the first answer back, logged as
-"replayed", so one payment never has two checkout sessions. SMS and Slack, like Twilio and Slack, take no key.
+Like the real providers, the email, payment and voice sandboxes dedupe by idempotency key: a resend gets the first
+answer back, logged as "replayed", so one payment never has two checkout sessions. SMS and Slack take no key.
 """
 
 import hashlib
@@ -59,7 +48,7 @@ MAGIC_NUMBERS = {
 }
 INVALID_NUMBERS = frozenset({"+15005550001", "+15005550009"})  # the recipient's number, as Twilio's 21211 and 21614
 PHONE_CHANNELS = ("sms", "voice")
-SANDBOX_CHECKOUT_PATH = "/api/reservations/sandbox/checkout"  # the page a sandbox payment link opens (QRV's router)
+SANDBOX_CHECKOUT_PATH = "/api/reservations/sandbox/checkout"  # QRV's router
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
 DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
@@ -75,7 +64,6 @@ def sandbox_dir(settings: Settings) -> Path:
 
 
 def read_sandbox_log(settings: Settings, channel: str) -> list[dict[str, Any]]:
-    """Every line the sandbox wrote for a channel, oldest first."""
     path = sandbox_dir(settings) / f"{channel}.jsonl"
     if not path.exists():
         return []
@@ -83,7 +71,6 @@ def read_sandbox_log(settings: Settings, channel: str) -> list[dict[str, Any]]:
 
 
 def flaky_failures(recipient: str) -> int:
-    """How many first attempts to this recipient fail transiently."""
     if recipient.startswith(FLAKY_PHONE_PREFIX) and len(recipient) == len(FLAKY_PHONE_PREFIX) + 1:
         return int(recipient[-1])
     match = FLAKY_MARKER.search(recipient)
@@ -102,13 +89,12 @@ def simulated_failure(message: Outgoing) -> Exception | None:
 
 
 def request_fingerprint(message: Outgoing) -> str:
-    """What makes two sends the same request, as a provider compares a reused idempotency key's parameters."""
+    """As a provider compares a reused idempotency key's parameters."""
     request = [message.channel, message.recipient, message.subject, message.body, message.payload]
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def stored_answer(path: Path, message: Outgoing) -> SendResult | None:
-    """The answer kept at `path`, when it was kept for this same request."""
     kept = json.loads(path.read_text(encoding="utf-8"))
     return SendResult(**kept["answer"]) if kept["request"] == request_fingerprint(message) else None
 
@@ -122,14 +108,14 @@ def voice_outcome(message: Outgoing, odds: dict[str, int]) -> str:
 
 
 def _gathering(message: Outgoing) -> str | None:
-    """A call waiting for a key: its TwiML (as the voice provider sends it); None for any other message."""
+    """None for any other message."""
     if message.channel != "voice" or GATHER_ACTION not in message.payload:
         return None
     return gather_twiml(message.body, message.payload[GATHER_ACTION])
 
 
 class SandboxProvider:
-    """One per channel; what a successful send returns mirrors the real provider's shape."""
+    """What a successful send returns mirrors the real provider's shape."""
 
     def __init__(self, channel: str, settings: Settings) -> None:
         self.channel = channel
@@ -167,15 +153,12 @@ class SandboxProvider:
         return sandbox_dir(self.settings) / "idempotency" / self.channel / f"{idempotency_key(message)}.json"
 
     def _answered(self, message: Outgoing) -> SendResult | None:
-        """The answer an earlier send of the same request with the same idempotency key got, if any."""
         path = self._answer_path(message)
         return stored_answer(path, message) if path is not None and path.exists() else None
 
     def _keep_first(self, message: Outgoing, result: SendResult) -> SendResult:
-        """Keep the answer under the idempotency key; when a concurrent send kept one first, that one stands.
-
-        A kept answer for another request (an outbox id reused after the database was reset) is replaced.
-        """
+        """When a concurrent send kept one first, that one stands; one kept for another request (an outbox id reused
+        after a reset) is replaced."""
         path = self._answer_path(message)
         if path is None:
             return result
@@ -214,7 +197,6 @@ class SandboxProvider:
         return SendResult(sandbox_id)
 
     def _call(self, message: Outgoing, sandbox_id: str) -> dict[str, Any]:
-        """A call's result as the voice webhook carries it: outcome, answered_by and, for a machine, its greeting."""
         if _gathering(message):
             return {"call_id": sandbox_id, "outcome": "completed", "answered_by": "human"}
         outcome = voice_outcome(message, parse_odds(self.settings.sandbox_voice_odds))

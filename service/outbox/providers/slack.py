@@ -1,10 +1,5 @@
-"""Slack through an incoming webhook with the official slack_sdk client.
-
-Every post is the row's content in Slack's mrkdwn (content.py `slack`): its text escaped (`&`, `<` and `>`, as Slack's
-formatting rules ask in "Escaping text"), so a name, a title or a note cannot mention everyone (`<!channel>`) or put
-a link under a label; its links, built by service.links, in Slack's link syntax `<url|label>` or `<url>`, so a link
-never runs into the text after it. slack_sdk has no helper for either.
-"""
+"""Slack through an incoming webhook with slack_sdk. Posts are content.py's `slack` form: escaped, so a name or a note
+cannot mention everyone (`<!channel>`) or put a link under a label (slack_sdk has no helper for either)."""
 
 from slack_sdk.webhook import WebhookClient
 

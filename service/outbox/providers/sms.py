@@ -1,6 +1,5 @@
-"""SMS through Twilio's official client; delivery receipts come back to /api/webhooks/twilio. A message with a time
-limit (a payment link good for its window) carries it as the ValidityPeriod: Twilio drops it rather than deliver it
-late."""
+"""SMS through Twilio's client. A message with a time limit carries it as the ValidityPeriod: Twilio drops it rather
+than deliver it late."""
 
 from requests import RequestException
 from twilio.base import values

@@ -1,12 +1,8 @@
-"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come by webhook.
+"""Voice calls through a documented HTTP API (POST {voice_api_url}/calls with a bearer key); results come by webhook.
 
-Every call asks for answering-machine detection (Twilio's MachineDetection, waiting for the greeting's end): its
-result comes back as the webhook's answered_by, in Twilio's AnsweredBy words (human, machine_end_beep, ...).
-
-A call that asks its listener for a key (payload `gather_action`: a page of the person on duty) is sent as TwiML too
-(`gather_twiml`, built by the Twilio SDK): its script read inside a <Gather> of one key, twice; the key pressed is
-posted, as Twilio posts a <Gather>'s result (form Digits and CallSid, signed with X-Twilio-Signature under the
-account's auth token), to that address, which answers TwiML again."""
+Every call asks for answering-machine detection (Twilio's MachineDetection); a call asking for a key (payload
+`gather_action`) is sent as TwiML, its key posted as Twilio posts a <Gather>'s result (signed with X-Twilio-Signature).
+"""
 
 import httpx
 from twilio.twiml.voice_response import VoiceResponse
@@ -23,15 +19,14 @@ from service.outbox.providers.base import (
 )
 
 VOICE_CALLBACK_PATH = "/api/webhooks/voice"
-MACHINE_DETECTION = "DetectMessageEnd"  # who picked up, a person or a machine, told by the result's answered_by
-GATHER_ACTION = "gather_action"  # payload: where a key pressed during the call is posted
+MACHINE_DETECTION = "DetectMessageEnd"
+GATHER_ACTION = "gather_action"
 LANGUAGE = "ja-JP"
 GATHER_ROUNDS = 2  # the script is read this many times while the call waits for a key
 GATHER_TIMEOUT_SECONDS = 5  # the wait for a key after each reading
 
 
 def gather_twiml(script: str, action: str) -> str:
-    """The call as Twilio runs it: the script read, then a key waited for, twice; the key posted to `action`."""
     response = VoiceResponse()
     for _ in range(GATHER_ROUNDS):
         gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT_SECONDS)
@@ -40,7 +35,6 @@ def gather_twiml(script: str, action: str) -> str:
 
 
 def say_twiml(words: str) -> str:
-    """TwiML that says the words and hangs up."""
     response = VoiceResponse()
     response.say(words, language=LANGUAGE)
     return str(response)
