@@ -1,7 +1,7 @@
 """A login flood from one address against another user's requests: what the flood costs the API, and whether anyone
 else notices.
 
-    .venv/bin/python bench/login_flood.py [--seconds 30] [--quiet-seconds 10] [--flood-connections 8]
+    .venv/bin/python bench/login_flood.py [--seconds 30] [--quiet-seconds 30] [--flood-connections 8]
                                           [--me-interval 0.05] [--workers 2]
 
 Migrates a fresh `bench` database on PostgreSQL (APP_BENCH_DATABASE_URL overrides), makes one user, starts the API
@@ -11,15 +11,16 @@ keep-alive connections from the same address post logins as fast as the API answ
 with a wrong password (spraying). Reads the API's CPU (its process tree, psutil) and its database backends' over each
 phase, stops the server, drops nothing but its own database's schema and prints ONE final JSON line.
 Targets: the user's p99 during the flood ≤ 2× its quiet p99; the API's CPU per refused attempt ≤ 5 ms: the API's CPU
-from the flood's first refusal (429 or 503) to its end, less what the user's reads cost at the quiet rate over that
-time, over the attempts refused in it. What the address cost before it was throttled (its wrong passwords checked and
-answered 401) is reported apart, as is the whole phase's CPU per refusal.
+from the moment every flooding connection has been refused (429 or 503) once to the flood's end, less what the user's
+reads cost at the quiet rate over that time, over the attempts refused in it. What the address cost before (its wrong
+passwords checked and answered 401) is reported apart, as is the whole phase's CPU per refusal.
 """
 
 import argparse
 import asyncio
 import json
 import time
+from dataclasses import dataclass, field
 
 from common import (
     CpuMeter,
@@ -84,26 +85,44 @@ async def read_me(port: int, token: str, interval: float, seconds: float) -> Loa
     return result
 
 
-async def flood(port: int, connections: int, seconds: float, throttled: CpuMeter) -> dict[int, int]:
-    """Logins of made-up ids with wrong passwords, back to back on each connection: the count of each status.
-    `throttled` begins at the first refusal (its `started` is then set)."""
-    statuses: dict[int, int] = {}
+@dataclass
+class Flood:
+    """The flood's answers by status; `throttled` measures from the moment every connection has been refused once
+    (then no password check of the address is still running), `refused_throttled` counts the refusals after it."""
+
+    throttled: CpuMeter
+    statuses: dict[int, int] = field(default_factory=dict)
+    refused_connections: int = 0
+    refused_throttled: int = 0
+
+    def answered(self, status: int, first_refusal_here: bool, connections: int) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status not in REFUSED:
+            return
+        if self.throttled.began_at is not None:
+            self.refused_throttled += 1
+        elif first_refusal_here:
+            self.refused_connections += 1
+            if self.refused_connections == connections:
+                self.throttled.begin()
+
+
+async def flood(port: int, connections: int, seconds: float, answers: Flood) -> None:
+    """Logins of made-up ids with wrong passwords, back to back on each connection."""
     stop_at = time.perf_counter() + seconds
     sent = 0
 
     async def sender() -> None:
         nonlocal sent
-        connection = HttpConnection(port)
+        connection, refused_here = HttpConnection(port), False
         while time.perf_counter() < stop_at:
             sent += 1
             status, _ = await connection.request(login_request(f"spray-{sent}", "wrong-password-1"))
-            statuses[status] = statuses.get(status, 0) + 1
-            if status in REFUSED and throttled.began_at is None:
-                throttled.begin()
+            answers.answered(status, status in REFUSED and not refused_here, connections)
+            refused_here = refused_here or status in REFUSED
         connection.close()
 
     await asyncio.gather(*(sender() for _ in range(connections)))
-    return statuses
 
 
 async def measure(server, args) -> dict:
@@ -113,13 +132,14 @@ async def measure(server, args) -> dict:
     quiet = await read_me(server.port, token, args.me_interval, args.quiet_seconds)
     quiet_cpu = meter.end()
     meter.begin()
-    throttled = CpuMeter(server.process.pid)
-    during, statuses = await asyncio.gather(
+    answers = Flood(CpuMeter(server.process.pid))
+    during, _ = await asyncio.gather(
         read_me(server.port, token, args.me_interval, args.seconds),
-        flood(server.port, args.flood_connections, args.seconds, throttled),
+        flood(server.port, args.flood_connections, args.seconds, answers),
     )
+    throttled, statuses = answers.throttled, answers.statuses
     if throttled.began_at is None:
-        raise SystemExit(f"the flooding address was never refused: {statuses}")
+        raise SystemExit(f"not every flooding connection was refused: {statuses}")
     flood_cpu, throttled_cpu = meter.end(), throttled.end()
     reads_per_second = quiet_cpu["server"] / args.quiet_seconds  # the user's reads at the quiet rate
     refused = sum(statuses.get(status, 0) for status in REFUSED)
@@ -136,7 +156,12 @@ async def measure(server, args) -> dict:
         "database_cpu_s": round(flood_cpu["database"], 2),
         "api_cpu_s_before_throttle": round(before_throttle, 2),
         "throttled_s": round(throttled.seconds, 1),
-        "api_cpu_ms_per_refused": per_refusal(throttled_cpu["server"], throttled.seconds, reads_per_second, refused),
+        "api_cpu_s_throttled": round(throttled_cpu["server"], 2),
+        "reads_cpu_s_throttled": round(reads_per_second * throttled.seconds, 2),  # estimated at the quiet rate
+        "refused_throttled": answers.refused_throttled,
+        "api_cpu_ms_per_refused": per_refusal(
+            throttled_cpu["server"], throttled.seconds, reads_per_second, answers.refused_throttled
+        ),
         "api_cpu_ms_per_refused_whole_phase": per_refusal(flood_cpu["server"], args.seconds, reads_per_second, refused),
     }
 
@@ -149,7 +174,7 @@ def per_refusal(api_cpu: float, seconds: float, reads_per_second: float, refused
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--quiet-seconds", type=float, default=10)
+    parser.add_argument("--quiet-seconds", type=float, default=30, help="as long as the flood: p99s of as many reads")
     parser.add_argument("--flood-connections", type=int, default=8)
     parser.add_argument("--me-interval", type=float, default=0.05, help="seconds between the user's reads")
     parser.add_argument("--workers", type=int, default=2)
