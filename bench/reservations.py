@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -357,6 +358,7 @@ async def book_each_twice(port: int, count: int, service_id: int, concurrency: i
     from mcp.client.streamable_http import streamable_http_client
 
     answers: list[dict] = []
+    refusals: Counter[str] = Counter()
     queue = asyncio.Queue()
     for n in range(count):
         queue.put_nowait(n)
@@ -372,16 +374,24 @@ async def book_each_twice(port: int, count: int, service_id: int, concurrency: i
                 args = booking(n, f"080-{n // 10000:04d}-{n % 10000:04d}", service_id) | {"idempotency_key": f"r{n}"}
                 results = await asyncio.gather(*(mcp.call_tool("create_reservation", args) for mcp in (first, retry)))
                 answers.extend(result.structured_content for result in results if not result.is_error)
+                refusals.update(refusal_code(result) for result in results if result.is_error)
 
     await asyncio.gather(*(pair() for _ in range(concurrency)))
     codes = {answer["reservation_id"] for answer in answers}
     return {
         "retried_bookings": count,
         "answers": len(answers),
+        "refused_by_code": dict(refusals),
         "reservations_made": len(codes),
         "repeats_answered": sum(answer["repeat"] for answer in answers),
         "confirmation_sms_queued": confirmations(codes),
     }
+
+
+def refusal_code(result) -> str:
+    """A tool error's code (the API's error shape, as its structured content), else its text's start."""
+    error = (result.structured_content or {}).get("error") or {}
+    return str(error.get("code") or (result.content[0].text[:80] if result.content else "?"))
 
 
 def confirmations(codes: set[str]) -> int:

@@ -30,7 +30,12 @@ RETRY_LATER_STATUSES = {408, 429}
 
 
 class ServiceUnreachable(Exception):
-    """The service did not give a definitive answer; the request may be repeated."""
+    """The service did not give a definitive answer; the request may be repeated. `said` is the service's own words
+    when it answered asking for that (429: too many attempts), for staff waiting on the screen."""
+
+    def __init__(self, reason: str, said: str = "") -> None:
+        super().__init__(reason)
+        self.said = said
 
 
 class ApiError(Exception):
@@ -67,13 +72,15 @@ class StationClient:
             response = await self.http.request(method, path, json=body, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 500 or response.status_code in RETRY_LATER_STATUSES:
+        if response.status_code >= 500:
             raise ServiceUnreachable(f"HTTP {response.status_code}")
         payload = _json(response)
+        error = payload.get("error") if response.status_code >= 400 else None
+        if not isinstance(error, dict):
+            error = {}
+        if response.status_code in RETRY_LATER_STATUSES:
+            raise ServiceUnreachable(f"HTTP {response.status_code}", str(error.get("message", "")))
         if response.status_code >= 400:
-            error = payload.get("error")
-            if not isinstance(error, dict):
-                error = {}
             raise ApiError(
                 response.status_code,
                 str(error.get("code", "error")),

@@ -75,9 +75,8 @@ class ForgottenCardDesk:
         unlocked = self.unlocked
         try:
             answer = await request()
-        except ServiceUnreachable:
-            self.station.set_online(False)
-            raise DeskRefused(labels.SERVER_UNREACHABLE) from None
+        except ServiceUnreachable as failure:
+            raise DeskRefused(self.station.unreachable_message(failure)) from None
         except ApiError as refused:
             self.station.set_online(True)
             if refused.status == 401 and unlocked:

@@ -150,6 +150,12 @@ class Station:
         """A nursery is known but its token has ended: scans are held until staff log in again."""
         return self.session is not None and self.live_session() is None
 
+    def unreachable_message(self, failure: ServiceUnreachable) -> str:
+        """What staff waiting on a request of theirs are told when it got no definitive answer: the service's words
+        when it asked to be asked later, else that it cannot be reached (and the station shows itself offline)."""
+        self.set_online(bool(failure.said))
+        return failure.said or labels.SERVER_UNREACHABLE
+
     async def login(self, nursery_code: str, password: str) -> Session:
         code = nursery_code.strip()
         if not code or not password:
@@ -157,9 +163,8 @@ class Station:
         try:
             answer = await self.client.login(code, password, self.config.station_id, self.settings.device_token())
         except ServiceUnreachable as exc:
-            log.warning("login: service unreachable (%s)", exc)
-            self.set_online(False)
-            raise LoginRefused(labels.SERVER_UNREACHABLE) from None
+            log.warning("login: no definitive answer (%s)", exc)
+            raise LoginRefused(self.unreachable_message(exc)) from None
         except ApiError as exc:
             raise LoginRefused(exc.message) from None
         self.set_online(True)

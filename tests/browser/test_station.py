@@ -6,10 +6,12 @@ in again while its nursery code is locked.
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from service.config import get_settings
 from service.database import session_scope
 from service.entry_logs.models import MANUAL, EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, lock_code_from_elsewhere, make_world
@@ -131,6 +133,18 @@ def test_wrong_password_five_times_locks_with_minutes_left(nursery: World, stati
     expect(error).to_have_text("ログイン試行回数の上限に達したため、ロックされています。あと10分後に再度お試しください")
     log_in(page, "sakura", STATION_PASSWORD)
     expect(error).to_contain_text("ロックされています")
+
+
+def test_a_throttled_address_is_told_so_in_the_services_words_not_as_a_lost_connection(
+    nursery: World, station, live_api: str
+):
+    for n in range(get_settings().login_address_max_failures):  # this address fails on as many codes
+        body = {"nurseryCode": f"unknown{n}", "password": "wrong", "stationId": "gate-9"}
+        assert httpx.post(f"{live_api}/api/auth/entry-exit-login", json=body).status_code in (401, 429)
+    page = station()
+    log_in(page, "sakura", STATION_PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("この接続元からの試行が多すぎます")
+    expect(page.locator("body")).not_to_contain_text("サーバーに接続できません")
 
 
 def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue_and_the_device(nursery: World, station):

@@ -10,6 +10,7 @@ from clientkit import station_labels as labels
 from scanner_station.queue import QueueFull, ScanQueue, open_database
 from scanner_station.session import SessionStore
 from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, parse_barcode
+from service.config import get_settings
 from tests.scanner_station.conftest import (
     STATION_PASSWORD,
     recorded_logs,
@@ -198,6 +199,19 @@ async def test_login_refusals_carry_the_services_reason(station_config, kiosk_wo
     station.client.point_at(dead_url)
     with pytest.raises(LoginRefused, match=labels.SERVER_UNREACHABLE):
         await station.login(kiosk_world.code, STATION_PASSWORD)
+    await station.close()
+
+
+async def test_a_throttled_address_is_told_so_in_the_services_words_not_as_a_lost_connection(
+    station_config, kiosk_world
+):
+    station = Station(station_config())
+    for n in range(get_settings().login_address_max_failures):
+        with pytest.raises(LoginRefused):
+            await station.login(f"unknown{n}", "wrong")
+    with pytest.raises(LoginRefused, match="^この接続元からの試行が多すぎます"):  # 429: asked to try later
+        await station.login(kiosk_world.code, STATION_PASSWORD)
+    assert station.online is True  # the service answered
     await station.close()
 
 

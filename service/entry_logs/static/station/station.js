@@ -57,7 +57,14 @@ const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(v
 const wait = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 const serverNow = () => new Date(Date.now() + clockOffset);
 
-class Unreachable extends Error {}
+/** No definitive answer: tried again later. `said` is the service's own words when it answered asking for that (429:
+ * too many attempts), for a person who is waiting on the screen. */
+class Unreachable extends Error {
+  constructor(reason, said = "") {
+    super(reason);
+    this.said = said;
+  }
+}
 
 // Storage -----------------------------------------------------------------------------------------------------------
 
@@ -192,22 +199,33 @@ async function send(method, path, body, token) {
     throw new Unreachable(String(error));
   }
   learnClock(response, sentMs);
-  if (response.status >= 500 || RETRY_LATER.has(response.status)) throw new Unreachable(`HTTP ${response.status}`);
+  if (response.status >= 500) throw new Unreachable(`HTTP ${response.status}`);
   let data = {};
   try {
     data = await response.json();
   } catch (e) {
     if (response.ok) throw new Unreachable("unexpected answer");
   }
+  const answer = { status: response.status, data };
+  if (RETRY_LATER.has(response.status)) throw new Unreachable(`HTTP ${response.status}`, errorMessage(answer, ""));
   setOnline(true);
-  return { status: response.status, data };
+  return answer;
 }
 
 const post = (path, body, token) => send("POST", path, body, token);
 
-function errorMessage(answer) {
+/** The service's words for a refusal (`otherwise` when its answer has none). */
+function errorMessage(answer, otherwise = `HTTP ${answer.status}`) {
   const error = answer.data && answer.data.error;
-  return (error && error.message) || `HTTP ${answer.status}`;
+  return (error && error.message) || otherwise;
+}
+
+/** What staff waiting on a request of theirs are told when it got no definitive answer: the service's words when it
+ * asked to be asked later, else that it cannot be reached (and the station shows itself offline). */
+function unreachableMessage(failure) {
+  if (failure.said) return failure.said;
+  setOnline(false);
+  return L.SERVER_UNREACHABLE;
 }
 
 /** One request with the current token, tried once and up to R.retries more with a doubling backoff (none while the
@@ -273,8 +291,7 @@ async function login(event) {
     deliver();
   } catch (failure) {
     if (!(failure instanceof Unreachable)) throw failure;
-    setOnline(false);
-    error.textContent = L.SERVER_UNREACHABLE;
+    error.textContent = unreachableMessage(failure);
   } finally {
     button.disabled = false;
     button.textContent = L.LOGIN;
@@ -541,8 +558,7 @@ async function unlockedCall(method, path, body) {
     answer = await send(method, path, body, unlockToken);
   } catch (failure) {
     if (!(failure instanceof Unreachable)) throw failure;
-    setOnline(false);
-    forgottenMessage(L.SERVER_UNREACHABLE);
+    forgottenMessage(unreachableMessage(failure));
     return null;
   }
   if (answer.status === 401) {
@@ -570,8 +586,7 @@ async function unlockForgotten(event) {
     answer = await post("/entry-exit-logs/forgotten-card/unlock", { pin, staffName }, current.token);
   } catch (failure) {
     if (!(failure instanceof Unreachable)) throw failure;
-    setOnline(false);
-    forgottenMessage(L.SERVER_UNREACHABLE);
+    forgottenMessage(unreachableMessage(failure));
     return;
   } finally {
     $("pin").value = "";
