@@ -1,7 +1,5 @@
-"""Status colours: a badge for one value (status_badge(status, label, colours=...)), status_cells(table, column,
-colours) for a table's status column (the word on a coloured cell), so a state reads the same in any font; never an
-emoji, which shows as an empty box where no emoji font is installed.
-"""
+"""Status colours, so a state reads the same in any font; never an emoji, which shows as an empty box where no emoji
+font is installed."""
 
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
@@ -29,8 +27,7 @@ STATUS_COLOURS: dict[str, BadgeColour] = {
 
 
 def status_badge(status: str, label: str | None = None, *, colours: Mapping[str, BadgeColour] = STATUS_COLOURS) -> None:
-    """A badge coloured by status (by default green for done, blue/orange for in progress, red for failed); grey
-    for a status the colours do not name."""
+    """Grey for a status the colours do not name."""
     st.badge(label or status, color=colours.get(status, "gray"))
 
 
@@ -65,9 +62,8 @@ def styled(frame: pd.DataFrame) -> Styler:
 
 
 def status_cells(table: pd.DataFrame | Styler, column: str, colours: CellColours) -> Styler:
-    """The table with each cell of `column` coloured as its word says: colours maps a shown word to a colour (see
-    word_colours), or is a function of the word; a word without a colour stays plain, a missing column is skipped.
-    Chain calls for more columns; hand the result to paginated_table's style or st.dataframe."""
+    """`colours` maps a shown word to a colour (see word_colours), or is a function of the word; a word without a colour
+    stays plain, a missing column is skipped. Chain calls for more columns."""
     styler = table if isinstance(table, Styler) else styled(table)
     if column not in styler.data.columns:
         return styler

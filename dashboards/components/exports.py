@@ -1,6 +1,4 @@
-"""A list's whole file: csv_link links to the list's export route as CSV, Excel and Shift_JIS CSV (DOWNLOADS), for
-paginated_table's lists and a page's own.
-"""
+"""A list's whole file, for paginated_table's lists and a page's own."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -29,8 +27,8 @@ DOWNLOADS: tuple[tuple[str, dict[str, str], str], ...] = (
 
 
 def csv_link(key: str, export: str, filters: Mapping[str, Any], *, help: str) -> None:  # noqa: A002 - Streamlit's word
-    """Links to a list's whole file, as CSV, Excel and Shift_JIS CSV (DOWNLOADS): the service streams every row the
-    filters select (the browser signs the download in with its session cookie), however many pages the list has."""
+    """The service streams every row the filters select (the browser signs the download in with its session cookie),
+    however many pages the list has."""
     for index, (label, choice, note) in enumerate(DOWNLOADS):
         st.link_button(
             label,

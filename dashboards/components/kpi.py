@@ -1,7 +1,4 @@
-"""Number cards: kpi_card (its text wraps: kpi_style, called once per page run by streamlit_app.py) and a named
-figure's card (figure_card) with its period and the moment its figures are as of; linked_filters sets a list's filters
-from a card's link.
-"""
+"""Number cards and named figures' cards; linked_filters sets a list's filters from a card's link."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -24,8 +21,8 @@ def kpi_card(
     delta: Any = None,
     delta_color: Literal["normal", "inverse", "off"] = "normal",
 ) -> None:
-    """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower).
-    Its label, value and delta wrap rather than being cut short (kpi_style)."""
+    """delta_color="inverse" shows a fall in green and a rise in red (for what is better lower); the text wraps rather
+    than being cut short (kpi_style)."""
     st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
 
 
@@ -74,10 +71,9 @@ def figure_card(
     help: str = "",  # noqa: A002 - Streamlit's word
     label: str | None = None,
 ) -> None:
-    """A named figure's card (service/figures.py): its label (or the same words dressed, e.g. a status badge), value
-    with its counter word and what it counts (money's exact yen too), its period in words under it, and, where its
-    rows are a list this user may open, a link to that list filtered to exactly them (its total is the card's
-    number)."""
+    """A named figure's card (service/figures.py): its value with its counter word (money's exact yen too), its period
+    in words, and, where its rows are a list this user may open, a link to that list filtered to exactly them (its total
+    is the card's number)."""
     exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
     basis = f"（対象 {figure['basis']:,}件）" if figure.get("basis") is not None else ""
     explained = figure["counts"] + exact + basis + help
@@ -110,9 +106,8 @@ def computed_stamp(computed_at: str | None, job: str = "毎晩の集計") -> Non
 
 
 def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str], Any]]]) -> dict[str, str]:
-    """Set a list's filter widgets from the page's query (a figure card's link: ?overdue=true&open_only=true): each
-    query parameter named in `widgets` (parameter -> (widget key, reading)) is set once per distinct query, so the
-    person can change the filters afterwards. Returns the query just applied ({} when there is none, or it was)."""
+    """Each query parameter named in `widgets` (parameter -> (widget key, reading)) is set once per distinct query, so
+    the person can change the filters afterwards. Returns the query just applied ({} when there is none, or it was)."""
     query = {name: st.query_params[name] for name in widgets if name in st.query_params}
     if not query or st.session_state.get(f"{page_key}_linked_query") == query:
         return {}
@@ -137,6 +132,5 @@ def flag(text: str) -> bool:
 
 
 def kpi_style() -> None:
-    """The KPI cards' page-wide CSS (assets/kpi.css): their text wraps instead of ending in an ellipsis. Called once
-    per page run by streamlit_app.py."""
+    """Their text wraps instead of ending in an ellipsis (assets/kpi.css)."""
     st.html(KPI_STYLE)

@@ -1,7 +1,4 @@
-"""A page's frame: section_home is a section's 概要 page. shown_when_open(label, key=...) is an expander whose content
-is built only while it is open (a list of twenty groups each with its table costs nothing for the groups left shut).
-job_progress is a running job's progress bar.
-"""
+"""A page's frame: a section's 概要 page, an expander built only while open, a job's progress bar."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,6 +1,4 @@
-"""Selects: code_select (a filter over known codes, すべて first), record_picker (choose one record by id, whatever
-its shown label becomes after a write; choose / chosen set and read that id from code).
-"""
+"""Selects over known codes and over records (kept by id)."""
 
 from collections.abc import Hashable, Mapping
 from typing import Any
@@ -11,8 +9,7 @@ from dashboards import labels
 
 
 def code_select(label: str, mapping: dict[str, str], key: str, *, default: str = "") -> str:
-    """A filter select over known codes shown by their labels, すべて first; returns the code or '' (default: the
-    code chosen when the page opens)."""
+    """すべて first; returns the code or '' (default: the code chosen when the page opens)."""
     options = ["", *mapping]
     return st.selectbox(
         label,
@@ -31,13 +28,10 @@ def record_picker(
     default: Hashable | None = None,
     placeholder: str | None = None,
 ) -> Any:
-    """A select of records shown by their labels; returns the chosen record's id (or None).
-
-    Streamlit sends a choice back as the label it showed, so a write that changes a label (a status, a name) would
+    """Streamlit sends a choice back as the label it showed, so a write that changes a label (a status, a name) would
     drop the choice and the next form on that record would silently do nothing. The choice is kept by id under
-    `{key}_id` (choose() chooses a record from code, chosen() reads it) and handed to the widget (key `key`) on every
-    run, so labels may change freely; `default` is chosen while nothing shown is.
-    """
+    `{key}_id` and handed to the widget (key `key`) on every run, so labels may change freely; `default` is chosen while
+    nothing shown is."""
     memory = f"{key}_id"
     chosen = st.session_state.get(memory)
     if chosen not in options:
@@ -68,5 +62,5 @@ def chosen(key: str) -> Any:
 
 
 def choose(key: str, record_id: Hashable) -> None:
-    """Choose a record in the record_picker keyed `key` from code, e.g. from a clicked row (record_table)."""
+    """E.g. from a clicked row (record_table)."""
     st.session_state[f"{key}_id"] = record_id

@@ -1,10 +1,5 @@
-"""Lists: paginated_table(key, fetch, to_row, filters=..., export=...) pages any list endpoint that answers {items,
-total} on the server, with a link to the whole filtered list's CSV (export: the list's GET …/export route; see
-exports.py); `style` colours the table (a pandas Styler), `page_size` fixes the size.
-A list whose record opens below it or on its own page opens it on a click on its row: paginated_table(...,
-picker=<the record_picker's key>, open_record=on_page("app_pages/x.py")), or record_table for a list of one call;
-the picker stays the keyboard's way in, and both agree on the open record (kept by id: pickers.choose / chosen).
-"""
+"""Lists: paginated_table pages any list endpoint that answers {items, total} on the server; record_table opens a record
+on a click on its row."""
 
 import hashlib
 import math
@@ -142,8 +137,7 @@ def _pager_key(key: str, signature: Hashable, *, restart: bool = False) -> str:
 
 
 def table_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """A table's rows (one row maker's dicts) as a DataFrame built column by column, the columns in the order the
-    rows name them: the same frame as pandas makes from the rows as records, in less of the page's time."""
+    """Built column by column: the same frame as pandas makes from the rows as records, in less of the page's time."""
     columns = dict.fromkeys(chain.from_iterable(rows))
     return pd.DataFrame({column: [row.get(column) for row in rows] for column in columns})
 
@@ -166,18 +160,15 @@ def paginated_table(
     column_config: Mapping[str, Any] | None = None,
     tall: bool = False,
 ) -> dict:
-    """Show one page of a list endpoint with page controls and a link to the whole list's CSV; returns the Page dict.
+    """fetch(page=, page_size=, **filters) returns {items, total, ...}: the total comes from the API, so nothing
+    downloads a whole table to count it; a change of filters goes back to page 1. Session-state keys start with `key`.
 
-    fetch(page=, page_size=, **filters) returns {items, total, ...}: the total comes from the API, so nothing
-    downloads a whole table to count it; a change of filters goes back to page 1. Session-state keys start with
-    `key`. page_size fixes the size (else the person picks 25/50/100); export is the API path of the list's CSV
-    download (its GET …/export route, given the same filters; None: no CSV); style turns the shown frame into a
-    Styler (colours); note follows the count;
-    table draws the frame, given the page's items, instead of a plain st.dataframe (e.g. with rows to select).
-    picker and/or open_record make a click on a row open its record, rows_chosen makes the rows' boxes a
-    selection for bulk work, column_config sets the columns (see record_table); tall shows up to TALL_ROWS rows
-    without the table's own scrolling (a work list), where the default shows about ten.
-    """
+    - page_size fixes the size (else the person picks 25/50/100).
+    - export: the list's GET …/export route, given the same filters (None: no CSV).
+    - style turns the shown frame into a Styler; note follows the count.
+    - table draws the frame instead of a plain st.dataframe (e.g. with rows to select).
+    - picker, open_record, rows_chosen, column_config: see record_table.
+    - tall shows up to TALL_ROWS rows without the table's own scrolling (a work list)."""
     filters = filters or {}
     size = page_size or st.session_state.setdefault(f"{key}_page_size", DEFAULT_PAGE_SIZE)
     signature = (tuple(sorted(filters.items())), size)

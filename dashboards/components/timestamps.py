@@ -1,7 +1,4 @@
-"""Times (the API speaks UTC, people read Japan time; the clock and the zone are clock.py's): local_time ->
-"2026/01/05 09:30:00" (formats.DATE_TIME, as every date is written), local_datetime (for chart axes),
-relative_time -> "10分前".
-"""
+"""Times: the API speaks UTC, people read Japan time (the clock and the zone are clock.py's)."""
 
 from datetime import datetime
 
@@ -9,12 +6,12 @@ from dashboards import clock, formats
 
 
 def local_datetime(value: str) -> datetime:
-    """An API timestamp (UTC) as a datetime in Japan time, e.g. for chart axes or a custom format."""
+    """E.g. for chart axes or a custom format."""
     return datetime.fromisoformat(value).astimezone(clock.JAPAN_TIME)
 
 
 def local_time(value: str | None) -> str:
-    """An ISO timestamp from the API shown in Japan time, e.g. 2026/01/05 09:30:00 ([:16] without its seconds)."""
+    """E.g. 2026/01/05 09:30:00 ([:16] without its seconds)."""
     return local_datetime(value).strftime(formats.DATE_TIME) if value else ""
 
 

@@ -1,4 +1,4 @@
-"""File uploads: file_uploader refuses a file over its limit itself, and the limits the API takes in one upload."""
+"""File uploads within what the API takes in one upload."""
 
 import re
 from typing import Any

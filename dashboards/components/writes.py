@@ -1,9 +1,5 @@
-"""Writes: act(page_key, call, success, changed=..., form=...) runs one write and reruns with the success message
-(show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
-nothing changed; a create form named by `form` starts empty again after its save (forms.py); confirm_then_act is
-the same behind a tick box, for what cannot be undone. show_errors shows a form's own validation errors first;
-api_error shows an ApiError (with the fields or CSV columns it names).
-"""
+"""Writes: act runs one write and reruns with the success message (show_flash shows it at the top of the page), or shows
+the API's refusal; confirm_then_act is the same behind a tick box, for what cannot be undone."""
 
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +23,7 @@ def show_flash(page_key: str) -> None:
 
 
 def show_errors(errors: list[str]) -> bool:
-    """Show validation errors; True when there were any."""
+    """True when there were any."""
     for error in errors:
         st.error(error)
     return bool(errors)
@@ -46,11 +42,8 @@ def api_error(exc: api.ApiError) -> None:
 
 
 def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:
-    """Run one write; on success keep the message for after the rerun and rerun, else show the API's refusal.
-
-    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the create
-    form that sent it, which starts empty again once the write succeeded (forms.clear).
-    """
+    """changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the
+    create form that sent it, which starts empty again once the write succeeded (forms.clear)."""
     if not changed:
         st.info(NO_CHANGES)
         return
