@@ -2,35 +2,28 @@
 
 A domain's own module (fleet_api.py, ...) is built on the public calls below and never on anything private here:
 
-- read(path, **params): a cached GET (params left empty are left out), e.g. read("/fleet/customers", q=q).
-- count(path, **params): a to-do count shown on every page (the menu's, the sidebar's), cached per person for a
-  minute rather than read on every run.
-- own(path, **params): the signed-in person's own record (who they are, their grants, their saved views), which
-  changes only through writes: cached per person for STEADY_TTL_SECONDS.
-- reference(path, **params): a cached GET of reference data (vocabularies, masters, the tenants and people a filter
-  offers) that every user with the same grants in its domain reads alike: cached once per role and scope (never
-  across scopes) for STEADY_TTL_SECONDS.
-- fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a record being edited).
-- download(path, **params): a callable returning the file's bytes, for st.download_button's deferred data.
-- export_url(path, **filters): a list's CSV download link (its export route with the filters), for st.link_button.
-- write(method, path, json=None, *, params=None, files=None, data=None, changes=SCOPE): POST/PUT/PATCH/DELETE with a
-  JSON body, query parameters and/or a multipart upload; it clears the cached reads of what it changed.
+- read: a cached GET (params left empty are left out).
+- count: a to-do count shown on every page, cached per person for a minute.
+- own: the signed-in person's own record, which changes only through writes: cached per person.
+- reference: reference data every user with the same grants in its domain reads alike: cached once per role and
+  scope (never across scopes).
+- fetch: an uncached GET, for what must be current (a job's progress, a record being edited).
+- download: the file's bytes on demand, for st.download_button's deferred data.
+- export_url: a list's CSV download link, for st.link_button.
+- write: POST/PUT/PATCH/DELETE; it clears the cached reads of what it changed.
 
 What a write clears: every path is in an area (a domain, or the platform's accounts and activity: AREAS) and a
-collection (its first two segments: crm/masters), and every cached read's key holds the number of writes so far to
-what it reads (`Writes`), in the reader's scope: a read or count its area (a domain's lists and figures are made from
-all its records), a steady read (own, reference) its collection and those it is made from, and the accounts (a
-grant's change); and the reader's own part of its area. A write counts one more in its area and collection (and the
-activity every write leaves), in the writer's scope (a tenant's data; every scope's for an unscoped writer), or only
-the writer's own part (PERSON: one's notifications read, one's saved views), or nothing (NOTHING: a dry run); the
-reads it changed miss, the others keep their entries. So one person's save leaves other domains' reads, other
-tenants', and the reference data it did not touch cached. The TTLs bound what this server cannot see: a change made
+collection (its first two segments), and every cached read's key holds the number of writes so far to what it reads
+(`Writes`), in the reader's scope: a read or count its area (a domain's lists and figures are made from all its
+records), a steady read (own, reference) its collection and those it is made from, and the accounts (a grant's change);
+and the reader's own part of its area. A write counts one more in its area and collection (and the activity), in the
+writer's scope (every scope's for an unscoped writer), or only the writer's own part (PERSON), or nothing (NOTHING); the
+reads it changed miss, the others keep their entries. The TTLs bound what this server cannot see: a change made
 elsewhere (another dashboards server, a job, a station) shows within them.
 
 Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
-address of the browser it calls for (browser_address) with the dashboards' key (APP_DASHBOARDS_KEY, which the API
-holds too), so the API throttles logins and audits by the person's address rather than the dashboards' server's.
-"""
+browser's address with the dashboards' key (APP_DASHBOARDS_KEY, which the API holds too), so the API throttles logins
+and audits by the person's address rather than the dashboards' server's."""
 
 import os
 import threading
@@ -44,10 +37,10 @@ import httpx
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"  # the service's own default for both its addresses (service/config.py)
+DEFAULT_API_URL = "http://127.0.0.1:8000"  # service/config.py's default for both its addresses
 TOKEN_KEY = "auth_token"
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
-SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
+SESSION_COOKIE = "daicho_session"  # set and cleared by POST /api/auth/session(/end)
 # The browser's device token (set with the session cookie, kept after a logout): sent with the browser's sign-ins, it
 # makes the browser a known device, which signs in while its account is locked by failures from elsewhere
 DEVICE_COOKIE = "daicho_device"
@@ -55,13 +48,12 @@ COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 COUNT_TTL_SECONDS = 60
 STEADY_TTL_SECONDS = 300  # what changes only through a write, which clears it: own() and reference()
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # the API believes the forwarded address only with its key
 DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"
-# A multipart upload as httpx takes it: files by field name, or (field name, file) pairs that may repeat a name.
 Files: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
-PLATFORM = "platform"  # the platform's grant (identity's PLATFORM): its admins see every domain unscoped
+PLATFORM = "platform"  # identity's PLATFORM: its admins see every domain unscoped
 ACCOUNTS, ACTIVITY = "accounts", "activity"  # the platform's areas: users and grants; the audit log and messages
 # Each path's area, by its first segment (the platform's by its first two); an area is named by the grant domain its
 # readers' scope comes from, the platform's by what they hold.
@@ -128,13 +120,9 @@ def keep_in_browser(bearer: str | None, device: str | None = None) -> None:
 
 
 def browser_url(path: str) -> str:
-    """An API route's address as the browser reaches it, on the host name the browser shows the dashboards under.
-
-    The session cookie belongs to the host the browser posts to, and only the dashboards' own host's cookies reach
-    them: the public address (APP_PUBLIC_BASE_URL) when set, else the service's default one's scheme and port under
-    the page's host name; a loopback public address (`make run`) follows the loopback name the page was opened under.
-    Never APP_API_URL: that is where this server reaches the API (`http://api:8000`), which no browser resolves.
-    """
+    """The session cookie belongs to the host the browser posts to, and only the dashboards' own host's cookies reach
+    them: APP_PUBLIC_BASE_URL when set, else the service's default scheme and port under the page's host name. Never
+    APP_API_URL (`http://api:8000`), which no browser resolves."""
     public = os.environ.get("APP_PUBLIC_BASE_URL")
     address = urlsplit((public or DEFAULT_API_URL).rstrip("/"))
     shown = page_host()
@@ -154,10 +142,8 @@ def page_host() -> str | None:
 
 
 def browser_address() -> str | None:
-    """The address of the browser this session serves: Streamlit's server reads the connection's peer, or the
-    X-Forwarded-For of a reverse proxy it trusts (FORWARDED_ALLOW_IPS: APP_TRUSTED_PROXIES, none by default, and in
-    compose the dashboards' own proxy); None over loopback or outside a browser session (an AppTest session has no
-    connection: its stand-in's answer is no address)."""
+    """Streamlit reads the connection's peer, or the X-Forwarded-For of a proxy it trusts (APP_TRUSTED_PROXIES); None
+    over loopback or outside a browser session (an AppTest session has no connection)."""
     address = st.context.ip_address
     return address if isinstance(address, str) else None
 
@@ -169,8 +155,7 @@ def forwarding_headers(browser: str | None) -> dict[str, str]:
 
 
 def export_url(path: str, **filters: Any) -> str:
-    """A list's CSV download link: its export route as the browser reaches it, with the filters not left empty, sent
-    as every read sends them (the browser signs the download in with its session cookie)."""
+    """The browser signs the download in with its session cookie."""
     query = str(httpx.QueryParams(_clean(filters)))
     return f"{browser_url(path)}?{query}" if query else browser_url(path)
 
@@ -206,8 +191,7 @@ def _send(
     data: Mapping[str, Any] | None = None,
     raw: bool = False,
 ) -> Any:
-    """One call to the API for the browser at `browser`: the parsed JSON answer (or the body's bytes when raw), or an
-    ApiError."""
+    """The parsed JSON answer (or the body's bytes when raw), or an ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     headers |= forwarding_headers(browser)
     try:
@@ -243,7 +227,7 @@ class Writes:
     def __init__(self) -> None:
         self._counts: Counter[tuple] = Counter()
         self._lock = threading.Lock()
-        self.sent = 0  # writes sent in all
+        self.sent = 0
 
     def of(self, parts: Iterable[tuple]) -> tuple[int, ...]:
         with self._lock:
@@ -255,11 +239,10 @@ class Writes:
             self.sent += 1
 
 
-WRITES = Writes()  # the server's one count of writes, shared by every session (a module's state: one per process)
+WRITES = Writes()  # shared by every session: one per process
 
 
 def area_of(path: str) -> str:
-    """The area a path reads or writes (AREAS)."""
     return AREAS[_prefix(path, AREAS)]
 
 
@@ -269,7 +252,6 @@ def collection_of(path: str) -> str:
 
 
 def _prefix(path: str, table: Mapping[str, Any]) -> str:
-    """The path's first two segments when the table names them, else its first."""
     two = collection_of(path)
     return two if two in table else two.split("/")[0]
 
@@ -289,7 +271,6 @@ def _scope(area: str) -> str | None:
 
 
 def _scope_in(area: str, grants: Iterable[tuple[str, str, str | None]]) -> str | None:
-    """The scope these grants (_grants) give in the area."""
     scopes = {domain: scope for domain, _, scope in grants}
     return None if PLATFORM in scopes else scopes.get(area)
 
@@ -314,8 +295,7 @@ def _own_part(area: str, bearer: str) -> tuple:
 
 
 def _written_parts(path: str, changes: Changes) -> list[tuple]:
-    """What a write by the signed-in user to the path changes (Changes): its area and collection in the writer's
-    scope, with the activity every write leaves and what else it changes (ALSO_CHANGED)."""
+    """Its area and collection in the writer's scope, the activity every write leaves, and ALSO_CHANGED."""
     area = area_of(path)
     if changes is NOTHING:
         return []
@@ -335,65 +315,57 @@ def _get(url: str, path: str, params: tuple[tuple[str, Any], ...], bearer: str) 
 # element and looks a positional argument's name up in the function's signature, on every call.
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _cached_read(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
-    """One cached read under its key (_cached's); the bearer it is read with is not part of it."""
+    """The bearer it is read with is not part of the key."""
     return _get(_url, _path, _params, _bearer)
 
 
 @st.cache_data(ttl=COUNT_TTL_SECONDS, show_spinner=False)
 def _cached_count(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
-    """A to-do count, cached as _cached_read for COUNT_TTL_SECONDS."""
     return _get(_url, _path, _params, _bearer)
 
 
 @st.cache_data(ttl=STEADY_TTL_SECONDS, show_spinner=False)
 def _cached_steady(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
-    """What changes only through writes (own records, reference data), cached as _cached_read for
-    STEADY_TTL_SECONDS."""
     return _get(_url, _path, _params, _bearer)
 
 
 def _cached(cache: Callable[..., Any], holder: Hashable, path: str, params: Mapping[str, Any], written: tuple) -> Any:
-    """A GET through one of the caches, keyed by whose answer it is (a token, or the grants reference data is shared
-    by), the API's address, the path and its parameters, and the write counts of what it reads."""
+    """Keyed by whose answer it is (a token, or the grants reference data is shared by), the API's address, the path and
+    its parameters, and the write counts of what it reads."""
     url, query = base_url(), tuple(sorted(_clean(params).items()))
     key = repr((holder, url, path, query, written))
     return cache(key=key, _url=url, _path=path, _params=query, _bearer=token() or "")
 
 
 def _personal(cache: Callable[..., Any], path: str, params: Mapping[str, Any], keys: Sequence[str]) -> Any:
-    """A cached GET of the signed-in user's own answer: under their token, cleared by writes to `keys` (areas or
-    collections) in their scope and by their own writes to its area."""
+    """Under the user's token, cleared by writes to `keys` in their scope and by their own writes to its area."""
     area, bearer = area_of(path), token() or ""
     return _cached(cache, bearer, path, params, WRITES.of([*_read(keys, _scope(area)), _own_part(area, bearer)]))
 
 
 def read(path: str, **params: Any) -> Any:
-    """A cached GET as the signed-in user, cleared by any write to its area (its domain) in their scope."""
+    """Cleared by any write to its area in the user's scope."""
     return _personal(_cached_read, path, params, [area_of(path)])
 
 
 def count(path: str, **params: Any) -> Any:
-    """A to-do count as the signed-in user, cached for a minute (COUNT_TTL_SECONDS) and cleared as a read is."""
+    """Cleared as a read is."""
     return _personal(_cached_count, path, params, [area_of(path)])
 
 
 def _steady(path: str, also: Sequence[str]) -> list[str]:
-    """What a steady read (own, reference) depends on: its collection, the collections it is made from (`also`), and
-    the accounts (a grant's change)."""
+    """Its collection, the collections it is made from (`also`), and the accounts (a grant's change)."""
     return [collection_of(path), *also, ACCOUNTS]
 
 
 def own(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
-    """The signed-in user's own record (GET /auth/me, their CRM profile, their saved views), cleared by writes to
-    its collection and to those it is made from (`also`, e.g. "crm/agencies"), by a change of grants and by the
-    user's own writes to its area; else kept for STEADY_TTL_SECONDS."""
+    """E.g. GET /auth/me, the CRM profile, saved views; `also` names collections it is made from (e.g.
+    "crm/agencies")."""
     return _personal(_cached_steady, path, params, _steady(path, also))
 
 
 def reference(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
-    """A cached GET of reference data (vocabularies, masters), the same for every user holding the same grants in
-    its domain: read once per role and scope (never served to another scope), cleared by writes to its collection
-    and to those it is made from (`also`), and by a change of grants; else kept for STEADY_TTL_SECONDS."""
+    """Never served to another scope; `also` names collections it is made from."""
     area = area_of(path)
     grants = _grants(area)
     written = WRITES.of(_read(_steady(path, also), _scope_in(area, grants)))
@@ -401,12 +373,10 @@ def reference(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
 
 
 def fetch(path: str, **params: Any) -> Any:
-    """An uncached GET as the signed-in user, for what must be current (a job's progress, a check)."""
     return _send(base_url(), "GET", path, bearer=token(), browser=browser_address(), params=params)
 
 
 def download(path: str, **params: Any) -> Callable[[], bytes]:
-    """A file from the API fetched only when the person clicks st.download_button (its deferred data)."""
     url, bearer, browser = base_url(), token(), browser_address()
     return lambda: _send(url, "GET", path, bearer=bearer, browser=browser, params=params, raw=True)
 
@@ -421,11 +391,8 @@ def write(
     data: Mapping[str, Any] | None = None,
     changes: Changes = SCOPE,
 ) -> Any:
-    """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON, query parameters or a multipart upload.
-
-    The cached reads of what it changes (`changes`) are cleared whatever the answer (a refusal may say that the
-    cached copy is stale), so the next read sees what the write did.
-    """
+    """The cached reads of what it changes are cleared whatever the answer (a refusal may say that the cached copy is
+    stale)."""
     written = _written_parts(path, changes)
     try:
         return _send(
@@ -463,8 +430,7 @@ def storage_full() -> str | None:
 
 
 def login(login_id: str, password: str, device_token: str | None = None) -> dict:
-    """A login token for the browser this session serves, with the device token it holds (if any), and the device
-    token it is to keep."""
+    """With the device token the browser holds (if any); the answer carries the device token it is to keep."""
     credentials = {"login_id": login_id, "password": password}
     if device_token:
         credentials["device_token"] = device_token
@@ -504,7 +470,6 @@ def me(*, fresh: bool = False) -> dict:
     return user
 
 
-# Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.
 # Platform administration
 
 
