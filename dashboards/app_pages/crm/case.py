@@ -43,7 +43,7 @@ def site_key(site: dict) -> str:
     return f"{PAGE}_site_{site['id']}"
 
 
-# --- the corporation and the card -----------------------------------------------------------------------------
+# --- the corporation and the card
 
 
 def card(corporation: dict) -> None:
@@ -77,7 +77,7 @@ def corporation(detail: dict) -> None:
         crm_forms.corporation_editor(PAGE, CORPORATION, detail["corporation"])
 
 
-# --- images and their sites -----------------------------------------------------------------------------------
+# --- images and their sites
 
 
 def link_tool(detail: dict):
@@ -106,7 +106,7 @@ def link_tool(detail: dict):
     return tool
 
 
-# --- sites ----------------------------------------------------------------------------------------------------
+# --- sites
 
 
 def site_table(sites: list[dict]) -> None:

@@ -1,9 +1,5 @@
-"""What the 代理店CRM pages share: the page start (guard, title, unread badge), status marks, request rows and links,
-checks before sending (the API's dry runs of its own schemas), and edits under optimistic locking (a 409 shows the
-current values).
-
-What any page could use (act, times, the paged table) is in dashboards/components/.
-"""
+"""What the 代理店CRM pages share. Checks before sending are the API's dry runs of its own schemas; edits are under
+optimistic locking (a 409 shows the current values). What any page could use is in dashboards/components/."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -60,17 +56,15 @@ def corporation_label(corporation: dict) -> str:
     return f"{corporation['display_name']}（{shown}）" if shown else corporation["display_name"]
 
 
-# --- the fields as the vocabulary states them ------------------------------------------------------------------
+# --- the fields as the vocabulary states them
 
 
 def declared(table: str, column: str) -> Field:
-    """A CRM column (or its accounts', identity_user / identity_grant) as GET /crm/vocabulary states it:
-    declared("agency", "name"), declared("identity_user", "login_id")."""
+    """A CRM column (or its accounts', identity_user / identity_grant) as GET /crm/vocabulary states it."""
     return served_field("crm", table if table.startswith("identity_") else f"crm_{table}", column)
 
 
 def headers(table: str) -> dict[str, str]:
-    """A CRM table's columns' labels as a list heads them, by column: headers("site")."""
     return served_headers("crm", f"crm_{table}")
 
 
@@ -89,14 +83,12 @@ def card_number_max() -> int:
     return crm_api.vocabulary()["limits"]["card_number"]
 
 
-# --- the page start and the caller ----------------------------------------------------------------------------
+# --- the page start and the caller
 
 
 def start(page_file: str, *, badge: bool = True) -> dict:
-    """The page guard and title; returns the caller's CRM profile (/crm/me: role, agency, codes).
-
-    badge=False leaves the unread badge to the page (a detail page marks its request read first).
-    """
+    """Returns the caller's CRM profile (/crm/me). badge=False leaves the unread badge to the page (a detail page marks
+    its request read first)."""
     auth.require_page(page_file)
     _, page = sections.find_page(page_file)
     st.title(page.title)
@@ -125,7 +117,7 @@ def is_back_office(profile: dict) -> bool:
     return profile["role"] in (OPERATOR, ADMIN)
 
 
-# --- statuses, choices, rows ----------------------------------------------------------------------------------
+# --- statuses, choices, rows
 
 
 def status_style(frame: pd.DataFrame) -> Styler:
@@ -147,17 +139,16 @@ def status_badge(status: str, label: str) -> None:
 
 
 def status_markdown(status: str, label: str) -> str:
-    """A status badge inside a line of Markdown."""
     return f":{crm_api.vocabulary()['status_colours'].get(status, 'gray')}-badge[{label}]"
 
 
 def choices(kind: str) -> dict[str, str]:
-    """A choice master (§9) as code -> label, e.g. choices("payment_type")."""
+    """A choice master (§9) as code -> label."""
     return {row["code"]: row["label"] for row in crm_api.masters()["choices"].get(kind, [])}
 
 
 def choice_label(kind: str, code: str | None) -> str | None:
-    """A choice's label by its code (an unknown code as it is, None for none)."""
+    """An unknown code as it is, None for none."""
     return None if code is None else choices(kind).get(code, code)
 
 
@@ -183,19 +174,16 @@ def duration(seconds: int) -> str:
 
 
 def time_words() -> Mapping[str, str]:
-    """The words of a request's times (the API's RequestTimes), by their names."""
     return crm_api.vocabulary()["time_labels"]
 
 
 def times_row(times: dict, names: Iterable[str], words: Mapping[str, str]) -> dict:
-    """A request's times by their names, in words (time_words, read once for a table)."""
     return {words[name]: duration(times[name]) for name in names}
 
 
 def request_row(*, back_office: bool) -> Callable[[dict], dict]:
-    """A table's row maker for requests, its labels read once: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the
-    agency, the assignee and how long it has been in its status, in all and waiting on the agency), in the spec's
-    column order."""
+    """マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency, the assignee and how long it has waited, in all and
+    on the agency), in the spec's column order."""
     site_count, words = declared("request", "site_count").label, time_words()
 
     def row(item: dict) -> dict:
@@ -231,8 +219,7 @@ def request_row(*, back_office: bool) -> Callable[[dict], dict]:
 
 
 def team_row() -> Callable[[dict], dict]:
-    """A table's row maker for チームの依頼, its labels read once: whose request it is, its status and how long it has
-    waited in it."""
+    """チームの依頼: whose request it is, its status and how long it has waited in it."""
     words = time_words()
 
     def row(item: dict) -> dict:
@@ -283,8 +270,7 @@ def request_label(item: dict) -> str:
 
 
 def open_request(items: list[dict], page_path: str, key: str, *, action: str) -> None:
-    """Pick one of the shown requests and link to its page (?id=…): the keyboard's way to what a click on the list's
-    row opens (the list's picker is `key`)."""
+    """The keyboard's way to what a click on the list's row opens (the list's picker is `key`)."""
     shown_as = {item["id"]: request_label(item) for item in items}
     chosen = pickers.record_picker(f"{action}依頼", shown_as, key, placeholder="依頼を選択")
     if chosen is not None:
@@ -297,7 +283,6 @@ def open_request(items: list[dict], page_path: str, key: str, *, action: str) ->
 
 
 def chosen_id() -> int | None:
-    """The record in the address (?id=…)."""
     raw = st.query_params.get("id", "")
     return int(raw) if raw.isdigit() else None
 
@@ -314,11 +299,8 @@ def load_request(request_id: int) -> dict | None:
 
 
 def request_page(page_file: str, page: str, pick: Callable[[], int | None], show: Callable[[dict], None]) -> None:
-    """A page about one request (不備確認・修正, 案件詳細): the request picked, read by the caller, then shown.
-
-    Opening it marks what was addressed to the caller's side as read before the unread badge is drawn; when that
-    was news for the caller's side, the page runs again so that the menu's count (drawn before the page) drops too.
-    """
+    """Opening it marks what was addressed to the caller's side as read before the unread badge is drawn; when that was
+    news for the caller's side, the page runs again so that the menu's count (drawn before the page) drops too."""
     profile = start(page_file, badge=False)
     flash = st.container()
     request_id = pick()
@@ -364,7 +346,7 @@ def iso(day: date | None) -> str | None:
 
 
 def agency_names() -> dict[int, str]:
-    """The agencies the caller may see (a sales person: their own), by id."""
+    """A sales person sees only their own."""
     return {a["id"]: a["name"] for a in crm_api.list_agencies()["items"]}
 
 
@@ -384,7 +366,7 @@ def agency_select(label: str, key: str, *, include_all: bool = True, preset: int
     )
 
 
-# --- checks before sending, and the API's refusals ------------------------------------------------------------
+# --- checks before sending, and the API's refusals
 
 
 def field_label(location: Any) -> str:
@@ -397,8 +379,8 @@ def field_label(location: Any) -> str:
 
 
 def schema_errors(kind: str, data: Mapping[str, Any]) -> list[str]:
-    """The API's own field rules for a form (its dry run: nothing stored), checked before sending: one message per
-    field. kind: corporation, site, request, agency, user_create or user_update."""
+    """Checked before sending (the API's dry run: nothing stored); kind: corporation, site, request, agency, user_create
+    or user_update."""
     try:
         crm_api.validate(kind, dict(data))
     except api.ApiError as exc:
@@ -422,7 +404,7 @@ def show_api_error(exc: api.ApiError) -> None:
         writes.api_error(exc)
 
 
-# --- edits under optimistic locking ---------------------------------------------------------------------------
+# --- edits under optimistic locking
 
 
 def editing_base(key: str, current: dict) -> dict:
@@ -445,7 +427,6 @@ def widget_key(key: str, field: str) -> str:
 
 
 def reload(key: str) -> None:
-    """The record read afresh: the edit's base and conflict forgotten, the form's widgets new (forms.clear)."""
     forms.clear(key)
 
 
@@ -487,9 +468,8 @@ def shown_value(field: str, value: Any, words: Mapping[str, Mapping[Any, str]] |
 
 @dataclass(frozen=True)
 class Edit:
-    """A save of an edit made from editing_base: the changes, how they are sent (send(body): the PATCH), the message
-    once saved, how to read the record as it is now, to merge a stale edit the values the person opened, and the
-    names of coded values (field -> code -> name) the conflict lists show."""
+    """`send(body)` makes the PATCH; `opened`: the values the person opened, to merge a stale edit; `words`: the names
+    of coded values (field -> code -> name) the conflict lists show."""
 
     page: str
     changes: dict
@@ -500,7 +480,7 @@ class Edit:
     words: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
     def body(self, version: int) -> dict:
-        """The changes, the version read and, for a merge, the opened values of the fields changed."""
+        """For a merge, the opened values of the fields changed go with them."""
         merge = {} if self.opened is None else {"base": {f: self.opened[f] for f in self.changes if f in self.opened}}
         return self.changes | {"version": version} | merge
 
@@ -521,7 +501,7 @@ class Stale:
 
 
 def submit(key: str, edit: Edit, version: int) -> None:
-    """Send the edit as of `version`; a stale version is kept for the next run, which shows it above the form."""
+    """A stale version is kept for the next run, which shows it above the form."""
     try:
         edit.send(edit.body(version))
     except api.ApiError as exc:
@@ -585,9 +565,7 @@ def save(
     merge: bool = False,
     words: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> None:
-    """Send an edit made from editing_base (send(body) makes the PATCH); a stale version shows the conflict, other
-    refusals their fields. merge: the API compares a stale edit with `base` (the record's PATCH takes `base`); words:
-    the names of coded values in the conflict lists."""
+    """merge: the API compares a stale edit with `base`; words: the names of coded values in the conflict lists."""
     if not changes:
         st.info(writes.NO_CHANGES)
         return

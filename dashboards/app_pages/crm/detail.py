@@ -39,7 +39,7 @@ def header(detail: dict) -> None:
         st.markdown(f"**営業担当者の備考**  \n{labels.plain(detail['remarks'])}")
 
 
-# --- statement images -----------------------------------------------------------------------------------------
+# --- statement images
 
 
 def site_name(site: dict) -> str:
@@ -108,7 +108,7 @@ def images(detail: dict, key: str, *, tools: Callable[[dict], None] | None = Non
         tools(image)
 
 
-# --- the comment timeline -------------------------------------------------------------------------------------
+# --- the comment timeline
 
 
 def _shown(field: str, value) -> str:

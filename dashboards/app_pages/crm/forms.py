@@ -113,7 +113,7 @@ def _fields(key: str, base: dict | None, names: str, **options: Any) -> dict[str
     return values
 
 
-# --- the corporation (§2.4, §3.1) -----------------------------------------------------------------------------
+# --- the corporation (§2.4, §3.1)
 
 
 def corporation_form(key: str, base: dict | None) -> dict[str, Any]:
@@ -265,7 +265,7 @@ def corporation_view(corporation: dict) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-# --- a site (§2.5, §3.2) --------------------------------------------------------------------------------------
+# --- a site (§2.5, §3.2)
 
 
 def _months(current: str) -> list[str]:
@@ -375,7 +375,7 @@ def site_view(site: dict) -> dict[str, str]:
     return shown
 
 
-# --- statement images -----------------------------------------------------------------------------------------
+# --- statement images
 
 
 def uploads(key: str, label: str = "明細画像（JPEG・PNG・HEIC・PDF、地点数分・複数可）") -> list[crm_api.Upload]:
