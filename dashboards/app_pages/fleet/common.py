@@ -1,7 +1,4 @@
-"""What the 端末管理 pages share: who may do what (§5.1), the customer picker, status and SLA colours.
-
-What any page could use (act, times, badges, the paged table) is in dashboards/components/.
-"""
+"""What the 端末管理 pages share; what any page could use is in dashboards/components/."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,7 +60,7 @@ COMMAND_STATUS_COLOURS: dict[str, badges.BadgeColour] = {
 
 
 def may(user: dict, roles: tuple[str, ...]) -> bool:
-    """Whether the user's fleet role is one of these (platform admins may do everything)."""
+    """Platform admins may do everything."""
     return sections.can_view(user, DOMAIN, roles)
 
 
@@ -78,13 +75,11 @@ TABLE_WIDTH_PX = 940
 
 
 def fitted_columns(widths: dict[str, int]) -> dict:
-    """A table's column_config giving its columns these widths (summing within TABLE_WIDTH_PX); long text ends in an
-    ellipsis."""
+    """Long text ends in an ellipsis."""
     return {name: st.column_config.Column(width=px) for name, px in widths.items()}
 
 
 def fitted_table(frame, widths: dict[str, int]) -> None:
-    """A table whose columns have these widths (see fitted_columns)."""
     st.dataframe(frame, hide_index=True, column_config=fitted_columns(widths))
 
 
@@ -117,8 +112,8 @@ def customer_word() -> str:
 
 
 def customer_select(key: str, *, label: str = "", include_all: bool = True) -> int | None:
-    """A customer picker (the first 100 by name, narrowed by a search box when there are more), labelled with the
-    customer's word unless told otherwise; returns the id."""
+    """The first 100 by name, narrowed by a search box when there are more; labelled with the customer's word by
+    default."""
     label = label or customer_word()
     query = st.session_state.get(f"{key}_q", "")
     found = fleet_api.list_customers(page_size=PICKER_SIZE, q=query)
@@ -153,7 +148,7 @@ SLA_COLOURS = {
 
 
 def minutes_left(due_at: str, now: datetime) -> int:
-    """Whole minutes until a due time; negative once it has passed (-3: three minutes late)."""
+    """Negative once it has passed."""
     seconds = (datetime.fromisoformat(due_at) - now).total_seconds()
     return int(seconds // 60) if seconds >= 0 else -int(-seconds // 60)
 
@@ -162,7 +157,7 @@ def sla_text(alert: dict, now: datetime | None = None) -> str:
     """Where the alert stands against §4.2, state word first: the next step's time left, or how the work went."""
     now = now or clock.now()
     steps = alert["sla"]
-    report = steps[-1]  # 完了報告, owed after the resolution
+    report = steps[-1]
     if alert["status"] == "resolved" and not (report["required"] and report["done_at"] is None):
         late = any(step["done_at"] and step["overdue"] for step in steps)
         return RESOLVED_LATE if late else RESOLVED_IN_TIME
@@ -213,12 +208,10 @@ MISSING = "未入力"
 
 
 def field(table: str, column: str) -> Field:
-    """A fleet column as the vocabulary states it (label, length, choices): field("customer", "company_name")."""
     return served_field(DOMAIN, f"fleet_{table}", column)
 
 
 def headers(table: str) -> dict[str, str]:
-    """A fleet table's columns' labels as a list heads them, by column: headers("terminal")."""
     return served_headers(DOMAIN, f"fleet_{table}")
 
 
@@ -233,7 +226,6 @@ def resolution() -> Field:
 
 
 def contact_labels() -> dict[str, str]:
-    """The customer's contacts' labels, by field."""
     return {name: field("customer", name).label for name in CONTACTS}
 
 
@@ -253,12 +245,10 @@ def customer_contact(record: dict) -> None:
 
 
 def sla_colour(words: str) -> str | None:
-    """An SLA cell's colour, from the state word it starts with."""
     return SLA_COLOURS.get(words.split(" ", 1)[0])
 
 
 def alert_style(frame: pd.DataFrame, table: str = "alert") -> Styler:
-    """An alert (or incident) table's 状態 and SLA cells in their colours."""
     states = badges.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
     return badges.status_cells(badges.status_cells(frame, headers(table)["status"], states), "SLA", sla_colour)
 
@@ -320,7 +310,7 @@ REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", READER)
 
 @dataclass(frozen=True)
 class WorkItem:
-    """What the alert and incident pages work through the §4.2 steps: its page, its name, its API calls."""
+    """What the alert and incident pages work through the §4.2 steps."""
 
     page: str
     noun: str
@@ -343,7 +333,6 @@ def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS,
 
 
 def assign_form(item: WorkItem, user: dict, record: dict) -> None:
-    """The 担当者 picker (by user id) of an alert or incident."""
     staff = {person["id"]: person["name"] for person in item.assignees(record["id"])}
     choices = {None: "未割り当て"} | {i: f"{name}（自分）" if i == user["id"] else name for i, name in staff.items()}
     if record["assignee_id"] is not None:
@@ -384,7 +373,7 @@ class BulkWork:
 
     @property
     def chosen(self) -> str:
-        """The session-state key of the chosen ids (tables.record_table's rows_chosen)."""
+        """tables.record_table's rows_chosen."""
         return f"{self.page}_chosen"
 
 
