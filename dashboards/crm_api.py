@@ -192,7 +192,7 @@ def delete_site(site_id: int, version: int) -> None:
 
 
 def site_carrier_csv(site_id: int) -> Callable[[], bytes]:
-    """The site in the carrier entry screen's field names, fetched when the button is clicked."""
+    """The site in the carrier entry screen's field names."""
     return download(f"/crm/sites/{site_id}/carrier.csv")
 
 

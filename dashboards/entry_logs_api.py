@@ -40,7 +40,7 @@ def rename_nursery(nursery_id: int, name: str) -> dict:
 
 
 def set_closing_time(nursery_id: int, closing_time: str | None) -> dict:
-    """Set the nursery's closing time (HH:MM, local) or clear it (None)."""
+    """HH:MM, local; None clears it."""
     return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"closingTime": closing_time})
 
 
@@ -86,10 +86,8 @@ def classes(nursery_id: int) -> list[str]:
 
 
 def list_logs(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    """One page of logs as {items, total, page, page_size} (the API's logs, totalCount, pageSize), for paginated_table.
-
-    Filters: from, to, parentName, entryType, childName, nurseryId, and sort (-timestamp or timestamp).
-    """
+    """{items, total, page, page_size} from the API's logs, totalCount, pageSize. Filters: from, to, parentName,
+    entryType, childName, nurseryId, and sort (-timestamp or timestamp)."""
     answer = read("/entry-exit-logs", page=page, pageSize=page_size, **filters)
     return {
         "items": answer["logs"],
@@ -128,7 +126,7 @@ def figures(nursery_id: int, **period: Any) -> dict[str, dict]:
 
 
 def by_key(figures: list[dict]) -> dict[str, dict]:
-    """Named figures by their key without the domain's prefix: attended, absent, ..."""
+    """Keys without the domain's prefix: attended, absent, ..."""
     return {figure["key"].removeprefix("entry_logs."): figure for figure in figures}
 
 
@@ -173,7 +171,6 @@ def card_job(nursery_id: int, job_id: int) -> dict:
 
 
 def card_file(nursery_id: int, job_id: int) -> Callable[[], bytes]:
-    """The ready job's PDF, fetched when the download button is clicked."""
     return download(f"/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file")
 
 
@@ -255,7 +252,6 @@ def revoke_pickup_pass(nursery_id: int, parent_id: int) -> None:
 
 
 def pickup_pass_card(nursery_id: int, parent_id: int) -> Callable[[], bytes]:
-    """The pass's one-page PDF, fetched when the download button is clicked."""
     return download(f"/entry-logs/nurseries/{nursery_id}/pickup-passes/{parent_id}/card")
 
 
@@ -284,9 +280,7 @@ def acknowledge_pickup_alert(nursery_id: int, alert_id: int) -> None:
 
 
 def care_month(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    """The month's children with extended care as {items, total, page, page_size, hasHours}, for paginated_table.
-
-    Filters: nurseryId, month (YYYY-MM)."""
+    """{items, total, page, page_size, hasHours}; filters: nurseryId, month (YYYY-MM)."""
     answer = fetch("/entry-logs/extended-care", page=page, page_size=page_size, **filters)
     return answer | {"page_size": answer["pageSize"]}
 

@@ -1,17 +1,9 @@
-"""A form field's facts as the service states them: its label, length and choices, read from its register's
-vocabulary (GET …/vocabulary `fields`, by table and column; service/fields.py declares them on the columns). A page
-keeps only layout: where the widget goes, its key, its value and its placeholder.
-
-    st.text_input(**fields.text("loaners", "loaners_device", "asset_number"), key=...)   # label and max_chars
-    st.checkbox(fields.field("crm", "crm_agency", "is_active").label, key=...)
-    head = fields.headers("loaners", "loaners_location"); {head["name"]: location["name"], ...}   # a list's row
-    field.required_message(), field.pattern_problems(value)                               # a form's messages
-    fields.field("loaners", "loaners_model", "category").choices                          # code -> words, in order
-    fields.field("crm", "crm_agency", "is_active").word(agency["is_active"])              # 有効 / 無効 in a table
+"""A form field's facts as the service states them: its label, length and choices, read from its register's vocabulary
+(GET …/vocabulary `fields`, by table and column; service/fields.py declares them on the columns). A page keeps only
+layout: where the widget goes, its key, its value and its placeholder.
 
 The vocabulary is reference data (api.reference): a page asking for ten fields calls the API once, and every user with
-the same grants in the domain reads the same cached copy.
-"""
+the same grants in the domain reads the same cached copy."""
 
 import re
 import unicodedata
@@ -54,12 +46,11 @@ class Field:
         return "" if value is None else self.words[0 if value else 1]
 
     def text(self) -> dict[str, Any]:
-        """A text widget's label and length: st.text_input(**field.text(), key=...)."""
         return {"label": self.label, "max_chars": self.max_chars}
 
     def number(self) -> dict[str, Any]:
-        """A number widget's label and range: st.number_input(**field.number(), key=...) (a whole number's bounds are
-        served as integers, a fraction's as floats, as Streamlit wants them to match the value's type)."""
+        """A whole number's bounds are served as integers, a fraction's as floats, as Streamlit wants them to match the
+        value's type."""
         return {"label": self.label, "min_value": self.min_value, "max_value": self.max_value}
 
     def matches(self, value: str) -> bool:
@@ -110,10 +101,9 @@ def headers(register: str, table: str) -> dict[str, str]:
 
 
 def text(register: str, table: str, column: str) -> dict[str, Any]:
-    """A text widget's label and max_chars for the column: st.text_input(**fields.text(...), key=...)."""
     return field(register, table, column).text()
 
 
 def search(label: str) -> dict[str, Any]:
-    """A list's search box (the API's search text, not a column): st.text_input(**fields.search("検索"), key=...)."""
+    """The API's search text, not a column."""
     return {"label": label, "max_chars": SEARCH_MAX_CHARS}

@@ -9,12 +9,12 @@ from dashboards.api import PERSON, download, fetch, own, read, reference, write
 
 
 def vocabulary() -> dict:
-    """The fleet wording tables (code -> Japanese label, in display order) from GET /fleet/vocabulary."""
+    """Code -> Japanese label, in display order."""
     return reference("/fleet/vocabulary")
 
 
 def words(table: str) -> dict[str, str]:
-    """One wording table of the vocabulary, e.g. words("terminal_statuses")["online"] == "オンライン"."""
+    """E.g. words("terminal_statuses")["online"] == "オンライン"."""
     return vocabulary()[table]
 
 
@@ -254,7 +254,6 @@ def monthly_report(customer_id: int | None, month: str) -> dict:
 
 
 def report_file(customer_id: int | None, month: str, file_format: str) -> Callable[[], bytes]:
-    """The report as CSV or PDF, fetched when the download button is clicked."""
     return download(_report_path(customer_id), month=month, format=file_format)
 
 

@@ -1,18 +1,9 @@
-"""How the dashboards write numbers and dates people read: phone numbers in national format, money in 万円 (cards and
-chart axes) or in yen, dates as YYYY/MM/DD in every domain, so every page says them the same way.
+"""How the dashboards write numbers and dates people read, so every page says them the same way: phone numbers in
+national format (the API stores E.164; a number abroad keeps its country code), money in 万円 (cards and chart axes) or
+in yen, dates as YYYY/MM/DD in every domain (as the 代替機 spec writes them, loaners.md §7), in Japan time.
 
-phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"; the rule is clientkit/phones.py, which the
-service's files follow too); a number abroad keeps its country code.
-Dates: DATE_TIME ("2026/11/24 07:04:56", the format of components.timestamps.local_time: an API timestamp in Japan
-time, as the 代替機 spec writes dates, loaners.md §7), day(value) -> "2026/11/24" for an API date or a timestamp's day
-in Japan, and DATE_INPUT, the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py
-holds every page to it).
-man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
-title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
-the values to plot on it and money_hover(title) its hover text with the exact sum in yen.
-nfkc(text) -> "OPT270564" for "ＯＰＴ２７０５６４": a code or phone as the API reads it (service/schemas.py), for a
-page's own check before sending.
-"""
+DATE_INPUT is the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py holds every
+page to it)."""
 
 import unicodedata
 from collections.abc import Iterable
@@ -59,7 +50,6 @@ def man_yen_change(change: int | float | None) -> str:
 
 
 def in_man_yen(amounts: Iterable[int | float | None]) -> list[float | None]:
-    """Amounts in yen as the values a 万円 axis plots."""
     return [None if amount is None else amount / MAN for amount in amounts]
 
 
@@ -75,7 +65,7 @@ def money_hover(title: str) -> str:
 
 
 def nfkc(text: str) -> str:
-    """Full-width letters, digits and signs as the ASCII meant (the API reads codes and phones so, before its rules)."""
+    """As the API reads codes and phones before its rules (service/schemas.py)."""
     return unicodedata.normalize("NFKC", text)
 
 

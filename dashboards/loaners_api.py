@@ -65,7 +65,7 @@ def update_data_type(data_type_id: str, changes: dict) -> dict:
 
 
 def label_sheet(location_id: str, kind: str = "") -> Callable[[], bytes]:
-    """The location's QR label sheet (PDF), fetched when the download button is clicked."""
+    """The location's QR label sheet (PDF)."""
     return download(f"/loaners/locations/{location_id}/labels.pdf", kind=kind or None)
 
 

@@ -241,12 +241,12 @@ def executive_summary(months: int = 12) -> dict:
 
 
 def executive_report(month: str) -> Callable[[], bytes]:
-    """The monthly PDF (YYYY-MM), fetched when the person clicks the download button."""
+    """The monthly PDF (YYYY-MM)."""
     return download(f"{ROOT}/executive/report", month=month)
 
 
 def weekly_report(week: str) -> Callable[[], bytes]:
-    """The weekly PDF of the week holding that day (YYYY-MM-DD), fetched when the person clicks the download button."""
+    """The weekly PDF of the week holding that day (YYYY-MM-DD)."""
     return download(f"{ROOT}/executive/weekly-report", week=week)
 
 
@@ -263,5 +263,4 @@ def manual(name: str) -> dict:
 
 
 def manual_pdf(name: str) -> Callable[[], bytes]:
-    """The manual as a PDF, fetched when the person clicks the download button."""
     return download(f"{ROOT}/manuals/{name}/pdf")

@@ -312,7 +312,6 @@ def home_instead(user: dict, section: Section, page: PageSpec) -> PageSpec | Non
 
 
 def refusal(section: Section, page: PageSpec) -> str:
-    """What a page says to a user who may not open it."""
     return (
         f"「{section.label} › {page.title}」を表示する権限がありません。"
         "必要な場合は管理者に権限の付与を依頼してください。"
