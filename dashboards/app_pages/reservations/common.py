@@ -62,17 +62,14 @@ OVERDUE = "超過"
 
 
 def vocab() -> dict:
-    """The domain's labels, transitions and limits as the API serves them (cached per user)."""
     return reservations_api.vocabulary()
 
 
 def field(table: str, column: str) -> Field:
-    """A reservations column as the vocabulary states it (label, length, choices): field("shop", "name")."""
     return served_field(DOMAIN, f"reservations_{table}", column)
 
 
 def headers(table: str) -> dict[str, str]:
-    """A reservations table's columns' labels as a list heads them, by column: headers("support_inquiry")."""
     return served_headers(DOMAIN, f"reservations_{table}")
 
 
@@ -106,7 +103,6 @@ def percent(value: float | None) -> str:
 
 
 def reservation_row() -> Callable[[dict], dict]:
-    """A table's row maker for reservations, its column labels read once."""
     head = headers("reservation")
 
     def row(item: dict) -> dict:
@@ -129,7 +125,7 @@ def detail_link(code: str) -> None:
     st.page_link(DETAIL_PAGE, label=f"{code} の詳細を開く", icon=":material/open_in_new:", query_params={"code": code})
 
 
-# Forms acting on one reservation -------------------------------------------------------------------
+# Forms acting on one reservation
 
 
 def can_move(reservation: dict, target: str) -> bool:
@@ -411,7 +407,6 @@ def priority_badge(operation: dict) -> None:
 
 
 def reservation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
-    """A reservation table's status cells in their colours."""
     return badges.status_cells(frame, status_column, badges.word_colours(vocab()["statuses"], STATUS_COLOURS))
 
 

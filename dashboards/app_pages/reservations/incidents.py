@@ -58,7 +58,6 @@ def incident_style(frame: pd.DataFrame) -> Styler:
 
 
 def incident_row() -> Callable[[dict], dict]:
-    """The list's row maker, its headers read once."""
     head = common.headers("incident")
 
     def row(incident: dict) -> dict:
@@ -89,7 +88,6 @@ def may_record(user: dict) -> bool:
 
 
 def incident_field(column: str) -> Field:
-    """An incident's column as the vocabulary states it (label, length, choices)."""
     return common.field("incident", column)
 
 

@@ -22,7 +22,6 @@ PICKER = f"{PAGE}_selected"
 
 
 def operation_row() -> Callable[[dict], dict]:
-    """The queue's row maker, its headers read once."""
     head, requester = common.headers("manual_operation"), common.headers("reservation")["requester_name"]
 
     def row(operation: dict) -> dict:

@@ -30,7 +30,6 @@ LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 
 def inquiry_row() -> Callable[[dict], dict]:
-    """The list's row maker, its headers read once."""
     head = common.headers("support_inquiry")
 
     def row(inquiry: dict) -> dict:
@@ -71,7 +70,6 @@ def in_order(body: dict, earlier: str, later: str) -> list[str]:
 
 
 def inquiry_field(column: str) -> Field:
-    """An inquiry's column as the vocabulary states it (label, length, choices)."""
     return common.field("support_inquiry", column)
 
 
