@@ -121,7 +121,7 @@ def all_parents(nursery_id: int) -> dict[int, str]:
 
 
 def all_children(nursery_id: int) -> dict[int, str]:
-    """Every child of the nursery by id, for a picker of children: name and class."""
+    """Name and class, for a picker of children."""
     return _every(
         entry_logs_api.list_children,
         nursery_id,
@@ -157,12 +157,10 @@ def alerts(nursery_id: int, page_key: str) -> None:
 
 
 def field(table: str, column: str) -> fields.Field:
-    """An 入退管理 column as GET /entry-logs/vocabulary states it (label, length, choices): field("child", "name")."""
     return fields.field(DOMAIN, f"entry_logs_{table}", column)
 
 
 def headers(table: str) -> dict[str, str]:
-    """An 入退管理 table's columns' labels as a list heads them, by column: headers("child")."""
     return fields.headers(DOMAIN, f"entry_logs_{table}")
 
 
