@@ -34,7 +34,6 @@ SEARCH_PLACEHOLDER = "拠点管理番号・資産管理番号・製造番号・�
 
 
 def headers(table: str) -> dict[str, str]:
-    """A loaners table's columns' labels as a list heads them, by column: headers("device")."""
     return fields.headers(DOMAIN, f"loaners_{table}")
 
 

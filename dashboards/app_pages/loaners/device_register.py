@@ -34,7 +34,6 @@ def register_errors(values: dict) -> list[str]:
 
 
 def device(column: str) -> fields.Field:
-    """A device's column as the vocabulary states it (label, length)."""
     return fields.field("loaners", "loaners_device", column)
 
 

@@ -19,7 +19,6 @@ FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status�
 
 
 def field(table: str, column: str) -> fields.Field:
-    """A column of the loaners' masters as the vocabulary states it (label, length, choices)."""
     return fields.field("loaners", f"loaners_{table}", column)
 
 

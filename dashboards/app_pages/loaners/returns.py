@@ -46,7 +46,6 @@ def filters(user: dict) -> dict[str, Any]:
 
 
 def device_row() -> Callable[[dict], dict]:
-    """A table's row maker for the devices due back, its headers read once."""
     head, model = loaners_common.headers("device"), loaners_common.headers("model")["name"]
 
     def row(device: dict) -> dict:
