@@ -46,7 +46,6 @@ def filters() -> dict:
 
 
 def incident_row() -> Callable[[dict], dict]:
-    """The list's row maker, its headers read once."""
     head, customer = fleet_common.headers("incident"), fleet_common.customer_word()
 
     def row(incident: dict) -> dict:

@@ -30,7 +30,6 @@ SORTS = {
 
 
 def terminal_row() -> Callable[[dict], dict]:
-    """The list's row maker, its headers read once."""
     head = fleet_common.headers("terminal")
 
     def row(terminal: dict) -> dict:
