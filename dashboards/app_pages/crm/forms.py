@@ -48,7 +48,6 @@ def _value(base: dict | None, field: str, default: Any = "") -> Any:
 
 
 def _served(field: str) -> Field:
-    """A corporation's or site's column as the vocabulary states it: its label and length."""
     return common.declared("site" if field in field_names("site") else "corporation", field)
 
 
