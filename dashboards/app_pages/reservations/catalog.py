@@ -20,7 +20,6 @@ PICKER_SIZE = 100
 
 
 def shop_row() -> Callable[[dict], dict]:
-    """The shops' row maker, its headers read once."""
     head = common.headers("shop")
 
     def row(shop: dict) -> dict:
