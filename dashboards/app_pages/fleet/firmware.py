@@ -35,7 +35,6 @@ SEVERAL_CUSTOMERS = "複数の顧客"
 
 
 def release_row() -> Callable[[dict], dict]:
-    """The releases' row maker, its headers read once."""
     head = fleet_common.headers("firmware_release")
 
     def row(release: dict) -> dict:
@@ -86,7 +85,6 @@ def totals(rollout: dict) -> dict[str, int]:
 
 
 def rollout_row() -> Callable[[dict], dict]:
-    """The rollouts' row maker, its headers read once."""
     head, version, customer = (
         fleet_common.headers("rollout"),
         fleet_common.headers("firmware_release")["version"],
