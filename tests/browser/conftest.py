@@ -222,7 +222,9 @@ def reran(page: Page) -> Iterator[None]:
 
 def entered(page: Page, field: Locator, text: str) -> None:
     """Type `text` (a new value) into a Streamlit field and leave it as a person does (Tab): the field sends its text
-    as it is left, and the run that starts is waited for."""
+    as it is left, and the run that starts is waited for. Typed once the page is drawn: text typed into an element a
+    run is about to replace is lost, and leaving it then starts no run."""
+    drawn(page)
     field.fill(text)
     with reran(page):
         field.press("Tab")
