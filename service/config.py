@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     ([service/identity/README.md](service/identity/README.md))"""
     login_lockout_minutes: int = 10
     """how long a lock lasts"""
-    login_address_max_failures: PositiveInt = 10
+    login_address_max_failures: PositiveInt = 20
     """login ids (or nursery codes) one client address failed on (each counted once; a success does not clear them)
     within `APP_LOGIN_ADDRESS_WINDOW_MINUTES` before that address is throttled: its logins are then refused before any
     password is checked (429 `address_throttled` with `Retry-After`, 「この接続元からの試行が多すぎます」),
