@@ -90,39 +90,39 @@ class Flood:
     """The flood's answers by status; `throttled` measures from the moment every connection has been refused once
     (then no password check of the address is still running), `refused_throttled` counts the refusals after it."""
 
+    connections: int
     throttled: CpuMeter
     statuses: dict[int, int] = field(default_factory=dict)
-    refused_connections: int = 0
+    refused_senders: set[int] = field(default_factory=set)
     refused_throttled: int = 0
 
-    def answered(self, status: int, first_refusal_here: bool, connections: int) -> None:
+    def answered(self, sender: int, status: int) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
         if status not in REFUSED:
             return
         if self.throttled.began_at is not None:
             self.refused_throttled += 1
-        elif first_refusal_here:
-            self.refused_connections += 1
-            if self.refused_connections == connections:
-                self.throttled.begin()
+            return
+        self.refused_senders.add(sender)
+        if len(self.refused_senders) == self.connections:
+            self.throttled.begin()
 
 
-async def flood(port: int, connections: int, seconds: float, answers: Flood) -> None:
+async def flood(port: int, seconds: float, answers: Flood) -> None:
     """Logins of made-up ids with wrong passwords, back to back on each connection."""
     stop_at = time.perf_counter() + seconds
     sent = 0
 
-    async def sender() -> None:
+    async def sender(number: int) -> None:
         nonlocal sent
-        connection, refused_here = HttpConnection(port), False
+        connection = HttpConnection(port)
         while time.perf_counter() < stop_at:
             sent += 1
             status, _ = await connection.request(login_request(f"spray-{sent}", "wrong-password-1"))
-            answers.answered(status, status in REFUSED and not refused_here, connections)
-            refused_here = refused_here or status in REFUSED
+            answers.answered(number, status)
         connection.close()
 
-    await asyncio.gather(*(sender() for _ in range(connections)))
+    await asyncio.gather(*(sender(number) for number in range(answers.connections)))
 
 
 async def measure(server, args) -> dict:
@@ -132,10 +132,10 @@ async def measure(server, args) -> dict:
     quiet = await read_me(server.port, token, args.me_interval, args.quiet_seconds)
     quiet_cpu = meter.end()
     meter.begin()
-    answers = Flood(CpuMeter(server.process.pid))
+    answers = Flood(args.flood_connections, CpuMeter(server.process.pid))
     during, _ = await asyncio.gather(
         read_me(server.port, token, args.me_interval, args.seconds),
-        flood(server.port, args.flood_connections, args.seconds, answers),
+        flood(server.port, args.seconds, answers),
     )
     throttled, statuses = answers.throttled, answers.statuses
     if throttled.began_at is None:
