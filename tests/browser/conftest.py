@@ -42,6 +42,7 @@ TIMEOUT_MS = 30_000
 POLL_MS = 50  # how often settled() and drawn() look
 PAGE_WIDTH = 1400
 CHOOSE_ATTEMPTS = 3
+ENTRY_ATTEMPTS = 2  # entered(): a field typed and left again when leaving it started no run
 FONTS_CONF = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
 <fontconfig>
@@ -223,11 +224,27 @@ def reran(page: Page) -> Iterator[None]:
 def entered(page: Page, field: Locator, text: str) -> None:
     """Type `text` (a new value) into a Streamlit field and leave it as a person does (Tab): the field sends its text
     as it is left, and the run that starts is waited for. Typed once the page is drawn: text typed into an element a
-    run is about to replace is lost, and leaving it then starts no run."""
-    drawn(page)
-    field.fill(text)
-    with reran(page):
+    run is about to replace is lost, and leaving it then starts no run. Where leaving it started none all the same
+    (seen once in a few full runs under load, not reproduced), it is typed and left again, as a person would."""
+    before = page.evaluate("() => window.scriptRuns")
+    for attempt in range(ENTRY_ATTEMPTS):
+        drawn(page)
+        if attempt:
+            field.fill("")  # the same text typed over itself would change nothing the field notices
+        field.fill(text)
         field.press("Tab")
+        try:
+            page.wait_for_function(
+                f"() => window.scriptRuns > {before}", timeout=TIMEOUT_MS / ENTRY_ATTEMPTS, polling=POLL_MS
+            )
+        except PlaywrightTimeoutError:
+            continue
+        drawn(page)
+        return
+    raise AssertionError(
+        f"leaving the field with {text!r} started no script run in {ENTRY_ATTEMPTS} tries; it holds "
+        f"{field.input_value()!r}, the focus is on {page.evaluate('() => document.activeElement?.outerHTML')!r:.300}"
+    )
 
 
 def drawn(page: Page) -> None:
