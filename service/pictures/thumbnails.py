@@ -1,10 +1,10 @@
-"""What the picture decoder's child process runs (decoding.py). Answers are framed by length, no pickle: the child
-handles untrusted pictures. It imports Pillow (with pillow-heif) and nothing of the service's."""
+"""The picture decoder's child process: `python -m service.pictures.thumbnails SIZE`. Answers are framed by length, no
+pickle: the child handles untrusted pictures. It imports Pillow (with pillow-heif) and nothing of the service's."""
 
 import io
 import struct
+import sys
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from typing import BinaryIO
 
 import pillow_heif
@@ -17,7 +17,6 @@ SHOWN = {"JPEG", "PNG"}  # the formats a browser shows as they are; any other pi
 CONVERTED_QUALITY = 90
 
 pillow_heif.register_heif_opener()
-Image.init()  # every format's plugin imported now, in the fork server, not by each child's first open
 
 
 def _upright(picture: Image.Image) -> Image.Image:
@@ -68,9 +67,12 @@ def _exactly(stream: BinaryIO, size: int) -> bytes:
     return data
 
 
-def answer(connection: Connection, size: int) -> None:
-    """Reads the framed pictures; writes back each one's thumbnail and conversion, framed."""
-    with connection:
-        pictures = list(unframed(io.BytesIO(connection.recv_bytes())))
-        decoded = [(None, None) if data is None else decode_whole(data, size) for data in pictures]
-        connection.send_bytes(framed([part for pair in decoded for part in pair]))
+def main() -> None:
+    size = int(sys.argv[1])
+    pictures = list(unframed(sys.stdin.buffer))
+    decoded = [(None, None) if data is None else decode_whole(data, size) for data in pictures]
+    sys.stdout.buffer.write(framed([part for pair in decoded for part in pair]))
+
+
+if __name__ == "__main__":
+    main()

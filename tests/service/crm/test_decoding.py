@@ -4,8 +4,8 @@ runs in a child process, a fresh one per upload, whose thumbnails are those this
 import io
 import logging
 import os
-import signal
 import struct
+import sys
 import zlib
 
 import pytest
@@ -85,21 +85,15 @@ def test_each_upload_is_decoded_in_a_fresh_child_into_the_thumbnails_this_proces
     assert (uploads[0]["images"][0]["width"], uploads[0]["images"][0]["height"]) == (640, 480)
 
 
-def killed(*_: object) -> None:
-    """A decoder child killed for its memory."""
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 def test_a_decoder_killed_midway_is_a_503_and_nothing_is_stored(client, db, world, storage_root, monkeypatch):
-    """A child killed for its memory (SIGKILL) leaves the upload refused as unavailable, never a 500; the next
-    upload's child decodes."""
-    monkeypatch.setattr(decoding, "CHILD_MAIN", killed)
+    """A child killed for its memory (SIGKILL) leaves the upload refused as unavailable, never a 500."""
+    monkeypatch.setattr(
+        decoding, "CHILD", (sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    )
     before = counts(db)
     response = submit(client, world.sales_a, files=[("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg"))])
     assert response.status_code == 503 and response.json()["error"]["code"] == "decoder_failed"
     assert counts(db) == before and stored_files(storage_root) == []
-    monkeypatch.undo()
-    made(submit(client, world.sales_a, files=[("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg"))]))
 
 
 def test_the_childs_frames_carry_every_thumbnail_and_each_corrupt_one():
