@@ -226,10 +226,11 @@ def entered(page: Page, field: Locator, text: str) -> None:
     as it is left, and the run that starts is waited for. Typed once the page is drawn: text typed into an element a
     run is about to replace is lost, and leaving it then starts no run. Where leaving it started none all the same
     (seen once in a few full runs under load, not reproduced), it is typed and left again, as a person would."""
+    drawn(page)
     before = page.evaluate("() => window.scriptRuns")
     for attempt in range(ENTRY_ATTEMPTS):
-        drawn(page)
         if attempt:
+            drawn(page)
             field.fill("")  # the same text typed over itself would change nothing the field notices
         field.fill(text)
         field.press("Tab")
