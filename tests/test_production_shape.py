@@ -1,8 +1,8 @@
 """The production shape without Docker: docker-compose.yml's own commands and environments, started natively with
 APP_ENV=production against the test PostgreSQL and Redis (api with two uvicorn workers, a worker per class of work,
 beat, dashboards),
-driven through a login, an agent heartbeat, a scan, an MCP booking up to its SMS in the sandbox outbox and a dashboard
-page, then stopped. Every kind of link it hands out points at its public names (APP_PUBLIC_BASE_URL,
+driven through a login, an agent heartbeat, a scan, a photo, an MCP booking up to its SMS in the sandbox outbox and a
+dashboard page, then stopped. Every kind of link it hands out points at its public names (APP_PUBLIC_BASE_URL,
 APP_DASHBOARD_URL), not at the address the test reaches it at (tests/support/public_links.py). Start-up refuses
 placeholder secrets; the compose file's structure is checked against this run."""
 
@@ -24,6 +24,7 @@ from service.database import session_scope, utcnow
 from service.fleet.models import Terminal
 from service.outbox.models import OutboxMessage
 from service.task_queues import QUEUES
+from tests.service.crm.conftest import picture
 from tests.service.entry_logs.world import make_world, scan
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop
@@ -124,13 +125,18 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
         credentials = {"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]}
         login = http.post("/api/auth/login", json=credentials, headers=through_dashboards)
         assert login.status_code == 200, login.text  # bootstrap-admin made `admin` from APP_ADMIN_PASSWORD
-        me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        me = http.get("/api/auth/me", headers=admin)
         assert me.status_code == 200 and me.json()["login_id"] == "admin"
         assert "server" not in me.headers  # service.serve: the software is not advertised
         heartbeat = send(http, seeded["agent"])
         assert heartbeat.status_code == 200
         scanned = scan(http, seeded["world"], str(seeded["parent"]))
         assert scanned.status_code == 201 and scanned.json()["duplicate"] is False
+        photo = {"file": ("me.png", picture(), "image/png")}
+        for _ in range(2):  # decoded by a child of the decoder its worker started (service/pictures)
+            put = http.put(f"/api/entry-logs/parents/{seeded['parent']}/photo", files=photo, headers=admin)
+            assert put.status_code == 200, put.text
 
     with session_scope() as db:
         assert db.get(Terminal, seeded["terminal"]).last_heartbeat_at is not None

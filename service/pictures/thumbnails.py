@@ -1,11 +1,10 @@
-"""The picture decoder's child process: `python -m service.pictures.thumbnails SIZE`. Answers are framed by length, no
-pickle: the child handles untrusted pictures. It imports Pillow (with pillow-heif) and nothing of the service's."""
+"""What the picture decoder (decoder.py) makes of a picture, and the frames pictures and answers travel in between it
+and the API: bytes framed by length, no pickle, as the decoder handles untrusted pictures. It imports Pillow (with
+pillow-heif) and nothing of the service's."""
 
 import io
 import struct
-import sys
 from collections.abc import Iterator
-from typing import BinaryIO
 
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -52,27 +51,21 @@ def framed(items: list[bytes | None]) -> bytes:
     return b"".join(parts)
 
 
-def unframed(stream: BinaryIO) -> Iterator[bytes | None]:
+def unframed(stream: io.BufferedIOBase) -> Iterator[bytes | None]:
     """ValueError when it is cut short."""
-    (count,) = FRAME.unpack(_exactly(stream, FRAME.size))
-    for _ in range(count):
-        (length,) = FRAME.unpack(_exactly(stream, FRAME.size))
+    for _ in range(read_number(stream)):
+        length = read_number(stream)
         yield None if length == CORRUPT else _exactly(stream, length)
 
 
-def _exactly(stream: BinaryIO, size: int) -> bytes:
+def read_number(stream: io.BufferedIOBase) -> int:
+    """One written as `FRAME.pack(number)`; ValueError when it is cut short."""
+    (number,) = FRAME.unpack(_exactly(stream, FRAME.size))
+    return int(number)
+
+
+def _exactly(stream: io.BufferedIOBase, size: int) -> bytes:
     data = stream.read(size)
     if len(data) != size:
-        raise ValueError("the decoder's answer is cut short")
+        raise ValueError("the frames are cut short")
     return data
-
-
-def main() -> None:
-    size = int(sys.argv[1])
-    pictures = list(unframed(sys.stdin.buffer))
-    decoded = [(None, None) if data is None else decode_whole(data, size) for data in pictures]
-    sys.stdout.buffer.write(framed([part for pair in decoded for part in pair]))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,23 +1,31 @@
 """Statement pictures: an upload's pixels are bounded from the headers before anything is decoded, and the decoding
-runs in a child process, a fresh one per upload, whose thumbnails are those this process would make."""
+runs in a child process, a fresh one per upload forked by the API process's decoder, whose thumbnails are those this
+process would make."""
 
 import io
 import logging
 import os
 import struct
+import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from service.crm import storage
 from service.crm.storage import CheckedUpload
-from service.pictures import decoding, thumbnails
+from service.pictures import decoder, decoding, thumbnails
 from tests.service.crm.conftest import blank_pdf, made, picture, submit
 from tests.service.crm.test_requests import counts, stored_files
+from tests.support.waiting import wait_until
 
 DECODER_LOG = "daicho.pictures.decoding"
+KILLED_MIDWAY = (  # a decoder whose children are killed (SIGKILL, as for their memory) once they have read the pictures
+    "import os, signal; from service.pictures import decoder; "
+    "decoder.decode_whole = lambda *_: os.kill(os.getpid(), signal.SIGKILL); decoder.main()"
+)
 
 
 def png_claiming(width: int, height: int) -> bytes:
@@ -30,13 +38,32 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 def decoder_pids(caplog) -> list[int]:
-    return [record.args[1] for record in caplog.records if record.name == DECODER_LOG]
+    """Those of the children that decoded."""
+    decoded = [record for record in caplog.records if record.name == DECODER_LOG and record.msg.startswith("decoded")]
+    return [record.args[1] for record in decoded]
+
+
+def bill() -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg"))]
 
 
 @pytest.fixture
 def decoder_log(caplog):
     with caplog.at_level(logging.INFO, logger=DECODER_LOG):
         yield caplog
+
+
+@pytest.fixture
+def own_decoder(monkeypatch):
+    """The test's own decoder for this process, stopped after it."""
+    started = decoding.DecoderProcess()
+    monkeypatch.setattr(decoding, "decoder_process", started)
+    yield started
+    if started.popen is not None:
+        socket_path = started.socket_path()
+        started.popen.kill()
+        started.popen.wait()
+        decoder.remove(socket_path)
 
 
 def test_an_upload_over_its_pixel_limit_is_refused_from_the_headers_before_any_decoding(
@@ -85,15 +112,53 @@ def test_each_upload_is_decoded_in_a_fresh_child_into_the_thumbnails_this_proces
     assert (uploads[0]["images"][0]["width"], uploads[0]["images"][0]["height"]) == (640, 480)
 
 
-def test_a_decoder_killed_midway_is_a_503_and_nothing_is_stored(client, db, world, storage_root, monkeypatch):
-    """A child killed for its memory (SIGKILL) leaves the upload refused as unavailable, never a 500."""
-    monkeypatch.setattr(
-        decoding, "CHILD", (sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
-    )
+def test_a_decoder_killed_midway_is_a_503_and_nothing_is_stored(
+    client, db, world, storage_root, monkeypatch, own_decoder, decoder_log
+):
+    """A child killed for its memory (SIGKILL) leaves the upload refused as unavailable, never a 500; the decoder that
+    forked it serves on."""
+    monkeypatch.setattr(decoding, "SERVER", (sys.executable, "-c", KILLED_MIDWAY))
     before = counts(db)
-    response = submit(client, world.sales_a, files=[("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg"))])
+    response = submit(client, world.sales_a, files=bill())
     assert response.status_code == 503 and response.json()["error"]["code"] == "decoder_failed"
     assert counts(db) == before and stored_files(storage_root) == []
+    assert decoder_pids(decoder_log) == [] and own_decoder.popen.poll() is None
+
+
+def test_a_decoder_that_died_is_started_again_by_the_next_upload(client, world, own_decoder, decoder_log):
+    made(submit(client, world.sales_a, files=bill()))
+    died, its_socket = own_decoder.popen, own_decoder.socket_path()
+    died.kill()
+    died.wait()
+
+    made(submit(client, world.sales_a, files=bill()))
+    assert own_decoder.popen.pid != died.pid and own_decoder.popen.poll() is None
+    assert not Path(its_socket).parent.exists()  # what the killed decoder left behind is removed
+    assert len(decoder_pids(decoder_log)) == 2
+
+
+def gone(pid: int) -> bool:
+    """Exited (a zombie only waits for whoever adopted it to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_the_decoder_and_its_socket_are_gone_soon_after_the_api_process():
+    started = "d = decoding.decoder_process; print(d.socket_path(), d.popen.pid, flush=True); time.sleep(60)"
+    api = subprocess.Popen(
+        [sys.executable, "-c", f"import time; from service.pictures import decoding; {started}"],
+        cwd=decoding.SERVICE_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with api.stdout:
+        socket_path, pid = api.stdout.readline().split()
+    api.kill()
+    api.wait()
+    wait_until(lambda: gone(int(pid)), timeout=5, message="the decoder to exit")
+    assert not Path(socket_path).parent.exists()
 
 
 def test_the_childs_frames_carry_every_thumbnail_and_each_corrupt_one():
