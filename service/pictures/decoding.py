@@ -10,11 +10,13 @@ uploads in flight; it exits once the API process is gone."""
 
 import logging
 import os
+import signal
 import socket
 import struct
 import subprocess
 import sys
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 from service.errors import ServiceUnavailable
@@ -23,6 +25,7 @@ from service.pictures import decoder, thumbnails
 log = logging.getLogger("daicho.pictures.decoding")
 
 DECODERS = 2
+STALLED_SECONDS = 60  # a child that sends nothing for this long is killed and its upload answered 503
 DECODER_FAILED = "画像を処理できませんでした。しばらくしてから再度お試しください"
 SERVICE_ROOT = Path(__file__).resolve().parents[2]  # where `python -m service.pictures.decoder` finds the package
 SERVER = (sys.executable, "-m", decoder.__name__)
@@ -87,9 +90,17 @@ def decode_in_child(pictures: list[bytes], *, size: int) -> list[tuple[bytes | N
 
 
 def _exchange(request: bytes) -> tuple[int, list[bytes | None]]:
-    """The pid of the child that answered, and its answer's parts."""
+    """The pid of the child that answered, and its answer's parts; TimeoutError (the child killed) when it is silent
+    for STALLED_SECONDS, so a picture that keeps a child busy never holds a decoding slot for good."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(STALLED_SECONDS)
         connection.connect(decoder_process.socket_path())
-        connection.sendall(request)
         with connection.makefile("rb") as answer:
-            return thumbnails.read_number(answer), list(thumbnails.unframed(answer))
+            child = thumbnails.read_number(answer)
+            try:
+                connection.sendall(request)
+                return child, list(thumbnails.unframed(answer))
+            except TimeoutError:
+                with suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+                raise

@@ -27,6 +27,12 @@ KILLED_MIDWAY = (  # a decoder whose children are killed (SIGKILL, as for their 
     "decoder.decode_whole = lambda *_: os.kill(os.getpid(), signal.SIGKILL); decoder.main()"
 )
 
+STALLED = (  # a decoder whose children write their pid into the file named {} and never answer
+    "import os, pathlib, time; from service.pictures import decoder; "
+    "decoder.decode_whole = lambda *_: pathlib.Path({!r}).write_text(str(os.getpid())) and time.sleep(3600); "
+    "decoder.main()"
+)
+
 
 def png_claiming(width: int, height: int) -> bytes:
     """A PNG whose header says width × height over a single pixel's data: only decoding it would tell."""
@@ -123,6 +129,20 @@ def test_a_decoder_killed_midway_is_a_503_and_nothing_is_stored(
     assert response.status_code == 503 and response.json()["error"]["code"] == "decoder_failed"
     assert counts(db) == before and stored_files(storage_root) == []
     assert decoder_pids(decoder_log) == [] and own_decoder.popen.poll() is None
+
+
+def test_a_child_silent_for_too_long_is_killed_and_its_upload_is_a_503(
+    client, db, world, storage_root, monkeypatch, own_decoder, tmp_path
+):
+    child_pid = tmp_path / "child.pid"
+    monkeypatch.setattr(decoding, "SERVER", (sys.executable, "-c", STALLED.format(str(child_pid))))
+    monkeypatch.setattr(decoding, "STALLED_SECONDS", 1)
+    before = counts(db)
+    response = submit(client, world.sales_a, files=bill())
+    assert response.status_code == 503 and response.json()["error"]["code"] == "decoder_failed"
+    assert counts(db) == before and stored_files(storage_root) == []
+    wait_until(lambda: gone(int(child_pid.read_text())), timeout=5, message="the silent child to be killed")
+    assert own_decoder.popen.poll() is None
 
 
 def test_a_decoder_that_died_is_started_again_by_the_next_upload(client, world, own_decoder, decoder_log):
