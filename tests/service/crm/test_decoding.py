@@ -27,9 +27,9 @@ KILLED_MIDWAY = (  # a decoder whose children are killed (SIGKILL, as for their 
     "decoder.decode_whole = lambda *_: os.kill(os.getpid(), signal.SIGKILL); decoder.main()"
 )
 
-STALLED = (  # a decoder whose children write their pid into the file named {} and never answer
-    "import os, pathlib, time; from service.pictures import decoder; "
-    "decoder.decode_whole = lambda *_: pathlib.Path({!r}).write_text(str(os.getpid())) and time.sleep(3600); "
+STALLED = (  # a decoder whose children write their pid into the file named {} and wait for a signal, never answering
+    "import os, pathlib, signal; from service.pictures import decoder; "
+    "decoder.decode_whole = lambda *_: pathlib.Path({!r}).write_text(str(os.getpid())) and signal.pause(); "
     "decoder.main()"
 )
 
@@ -166,10 +166,11 @@ def gone(pid: int) -> bool:
 
 
 def test_the_decoder_and_its_socket_are_gone_soon_after_the_api_process():
-    started = "d = decoding.decoder_process; print(d.socket_path(), d.popen.pid, flush=True); time.sleep(60)"
-    api = subprocess.Popen(
-        [sys.executable, "-c", f"import time; from service.pictures import decoding; {started}"],
+    started = "d = decoding.decoder_process; print(d.socket_path(), d.popen.pid, flush=True); sys.stdin.read()"
+    api = subprocess.Popen(  # an API process that has started its decoder and waits on its input until it is killed
+        [sys.executable, "-c", f"import sys; from service.pictures import decoding; {started}"],
         cwd=decoding.SERVICE_ROOT,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -177,6 +178,7 @@ def test_the_decoder_and_its_socket_are_gone_soon_after_the_api_process():
         socket_path, pid = api.stdout.readline().split()
     api.kill()
     api.wait()
+    api.stdin.close()
     wait_until(lambda: gone(int(pid)), timeout=5, message="the decoder to exit")
     assert not Path(socket_path).parent.exists()
 
