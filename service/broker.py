@@ -66,7 +66,11 @@ FILESYSTEM_POLLING_SECONDS = 0.1
 def broker_options(settings: Settings) -> dict:
     """Shared with jobs/celery_app."""
     if settings.redis_url:
-        return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
+        return {
+            "broker_url": settings.redis_url,
+            "broker_transport": "service.redis_broker:Transport",  # a worker survives a Redis restart (see there)
+            "broker_transport_options": {"visibility_timeout": 3600},
+        }
     folder = settings.broker_dir
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)

@@ -76,8 +76,9 @@ class RunRedis:
         self.process.wait()
 
 
-def start_redis(folder: Path) -> RunRedis:
-    """Start the run's Redis (no snapshots, no append-only file; its log in `folder`) and return once it answers."""
+def start_redis(folder: Path, port: int | None = None) -> RunRedis:
+    """Start the run's Redis (no snapshots, no append-only file; its log in `folder`) on `port` (a free one when None)
+    and return once it answers."""
     binary = shutil.which(REDIS_SERVER)
     if binary is None:
         raise SystemExit(
@@ -85,7 +86,7 @@ def start_redis(folder: Path) -> RunRedis:
             f" {REDIS_SERVER} (`make test` does where apt-get can be used)."
         )
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log = folder / "redis.log"
     command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder), "--logfile", str(log)]
     process = subprocess.Popen([*command, "--save", "", "--appendonly", "no"], stdin=subprocess.DEVNULL)
