@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -38,7 +37,6 @@ ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{
 CHECK_WAIT_SECONDS = 2
 ADDRESS_QUEUE = 4
 CHECK_NICENESS = 10  # the check threads' priority below the requests' (nice 0)
-_SUSPECT_CHECK: ContextVar[bool] = ContextVar("suspect_check", default=False)  # set by PasswordChecks.slot
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -49,30 +47,21 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def _checkpw(password: str, password_hash: bytes) -> bool:
-    """The check threads run below the requests' priority (bcrypt lets go of the GIL): an address with failures
-    counting has its checks run only on CPU no other thread of the machine wants (SCHED_IDLE), so a flood's checks wait,
-    not everyone else's requests; the others' at niceness 10, so a busy machine still signs people in."""
+    """The check threads run below the requests' priority: when the CPU is short, a flood's checks wait, not everyone
+    else's requests (bcrypt lets go of the GIL)."""
     PASSWORD_CHECKS.inc()
-    threads = _check_threads(idle_cpu_only=_SUSPECT_CHECK.get())
-    return threads.submit(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash).result()
+    return _check_threads().submit(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash).result()
 
 
 @lru_cache
-def _check_threads(*, idle_cpu_only: bool) -> ThreadPoolExecutor:
+def _check_threads() -> ThreadPoolExecutor:
     workers = get_settings().login_checks_at_once
-    if idle_cpu_only:
-        return ThreadPoolExecutor(workers, thread_name_prefix="password-check-idle", initializer=_idle_cpu_only)
     return ThreadPoolExecutor(workers, thread_name_prefix="password-check", initializer=_lower_priority)
 
 
 def _lower_priority() -> None:
     """Linux keeps one per thread; raising it needs no privilege."""
     os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
-
-
-def _idle_cpu_only() -> None:
-    """Per thread too; taking it needs no privilege."""
-    os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
 
 
 @lru_cache
@@ -104,16 +93,14 @@ class PasswordChecks:
 
     @contextmanager
     def slot(self, address: str | None) -> Iterator[None]:
-        """`address` None: the bound in all only; else the address's checks also run on idle CPU only."""
+        """`address` None: the bound in all only."""
         with self._address_turn(address):
             if not self.slots.acquire(timeout=self.wait_seconds):
                 message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
                 raise ServiceUnavailable(message, code="sign_ins_busy", retry_after=CHECK_WAIT_SECONDS)
-            suspect = _SUSPECT_CHECK.set(address is not None)
             try:
                 yield
             finally:
-                _SUSPECT_CHECK.reset(suspect)
                 self.slots.release()
 
     def full(self, address: str) -> bool:

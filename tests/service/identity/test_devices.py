@@ -1,10 +1,6 @@
 """Device tokens (OWASP's device cookies): a browser that signed in before keeps signing in while its account is locked
 by failures from elsewhere, or its address throttled; its own failures lock it alone; an unknown device keeps the
-specification's lockout (5 failures, 10 minutes). And the bound on bcrypt checks running at once,
-and their priority."""
-
-import os
-import threading
+specification's lockout (5 failures, 10 minutes). And the bound on bcrypt checks running at once."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +9,7 @@ from sqlalchemy import select
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.errors import ServiceUnavailable, TooManyAttempts
-from service.identity.security import CHECK_NICENESS, PasswordChecks, hash_password, verify_password
+from service.identity.security import PasswordChecks
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 HOME = "198.51.100.7"
@@ -122,20 +118,3 @@ def test_password_checks_run_one_per_address_and_a_few_in_all():
     assert "混み合っています" in busy.value.message
     with checks.slot("203.0.113.2"):  # both free again
         pass
-
-
-def check_threads(prefix: str) -> set[tuple[int, int]]:
-    """The scheduling policy and niceness of the process's password-check threads named `prefix`."""
-    named = [thread.native_id for thread in threading.enumerate() if thread.name.startswith(f"{prefix}_")]
-    return {(os.sched_getscheduler(tid), os.getpriority(os.PRIO_PROCESS, tid)) for tid in named if tid is not None}
-
-
-def test_an_address_with_failures_has_its_passwords_checked_on_idle_cpu_only():
-    """An address's slot is taken once it has failures counting: its flood's bcrypt runs on CPU nobody else wants."""
-    checks, hashed = PasswordChecks(1, wait_seconds=0), hash_password("owner-password-1", rounds=4)
-    with checks.slot("203.0.113.1"):
-        assert verify_password("owner-password-1", hashed)
-    with checks.slot(None):
-        assert not verify_password("wrong-password", hashed)
-    assert check_threads("password-check-idle") == {(os.SCHED_IDLE, 0)}
-    assert check_threads("password-check") == {(os.SCHED_OTHER, CHECK_NICENESS)}
