@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from service.config import get_settings
 from service.documents import japanese_font_path
@@ -99,19 +100,60 @@ def fonts_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # Streamlit's pages hold still: no CSS animation or transition (its spinners, fades and skeletons' shimmer cost
 # Chromium a seventh of its CPU while tests wait), set as each document starts; the pages the service serves itself
 # (the station, the parents' barcode page: no #root) keep theirs. Each page counts the script runs it has seen start
-# (window.scriptRuns, for reran()).
-STILL_PAGES = """
+# and end (window.scriptRunsStarted, window.scriptRunsEnded, for reran() and entered()) from the messages the server
+# sends, by their type (a ForwardMsg's top-level protobuf field: new_session starts a run, script_finished ends it),
+# not from the page's drawn state: on a loaded machine React draws a run's start and end as one change, or none.
+_MESSAGE_TYPES = (
+    f"const NEW_SESSION = {ForwardMsg.NEW_SESSION_FIELD_NUMBER}, "
+    f"SCRIPT_FINISHED = {ForwardMsg.SCRIPT_FINISHED_FIELD_NUMBER};"
+)
+STILL_PAGES = (
+    _MESSAGE_TYPES
+    + """
+window.scriptRunsStarted = 0;
+window.scriptRunsEnded = 0;
+
+function fieldNumbers(buffer) {
+  const bytes = new Uint8Array(buffer), numbers = [];
+  let at = 0;
+  const varint = () => {
+    let value = 0, scale = 1, byte;
+    do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80 && at < bytes.length);
+    return value;
+  };
+  while (at < bytes.length) {
+    const tag = varint(), wire = tag % 8;
+    numbers.push(Math.floor(tag / 8));
+    if (wire === 0) varint();
+    else if (wire === 1) at += 8;
+    else if (wire === 2) { const length = varint(); at += length; }
+    else if (wire === 5) at += 4;
+    else break;
+  }
+  return numbers;
+}
+
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...options) {
+    super(...options);
+    this.addEventListener("message", event => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      const numbers = fieldNumbers(event.data);
+      if (numbers.includes(NEW_SESSION)) window.scriptRunsStarted += 1;
+      if (numbers.includes(SCRIPT_FINISHED)) window.scriptRunsEnded += 1;
+    });
+  }
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   if (!document.getElementById("root")) return;
   const style = document.createElement("style");
   style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
   document.head.appendChild(style);
-  window.scriptRuns = 0;
-  new MutationObserver(changes => {
-    window.scriptRuns += changes.filter(change => change.target.dataset.testScriptState === "running").length;
-  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
 });
 """
+)
 
 
 def still_pages(chromium: Browser) -> Browser:
@@ -204,6 +246,8 @@ _DRAWN = (
     f'{_SETTLED} && !document.querySelector(\'[data-stale="true"], [data-testid="stSkeletonElement"], '
     '[data-testid="stSkeleton"]\')'
 )
+_RUNS_ENDED = "window.scriptRunsEnded"
+SCRIPT_RUNS = "() => [window.scriptRunsStarted, window.scriptRunsEnded]"  # the runs a page has seen start and end
 
 
 def settled(page: Page) -> None:
@@ -216,18 +260,18 @@ def reran(page: Page) -> Iterator[None]:
     """Wait, after what the block does, for the script run it starts to begin and end, every element drawn: an action
     taken while the run it asked for has not yet started meets a page Streamlit is about to redraw (an interrupted run
     can leave the previous run's elements on the page beside the new ones)."""
-    before = page.evaluate("() => window.scriptRuns")
+    before = page.evaluate(f"() => {_RUNS_ENDED}")
     yield
-    page.wait_for_function(f"() => window.scriptRuns > {before} && {_DRAWN}", timeout=TIMEOUT_MS, polling=POLL_MS)
+    page.wait_for_function(f"() => {_RUNS_ENDED} > {before} && {_DRAWN}", timeout=TIMEOUT_MS, polling=POLL_MS)
 
 
 def entered(page: Page, field: Locator, text: str) -> None:
     """Type `text` (a new value) into a Streamlit field and leave it as a person does (Tab): the field sends its text
     as it is left, and the run that starts is waited for. Typed once the page is drawn: text typed into an element a
-    run is about to replace is lost, and leaving it then starts no run. Where leaving it started none all the same
-    (seen once in a few full runs under load, not reproduced), it is typed and left again, as a person would."""
+    run is about to replace is lost, and leaving it then starts no run. Where no run has ended within half the wait, it
+    is typed and left again, as a person would."""
     drawn(page)
-    before = page.evaluate("() => window.scriptRuns")
+    before = page.evaluate(f"() => {_RUNS_ENDED}")
     for attempt in range(ENTRY_ATTEMPTS):
         if attempt:
             drawn(page)
@@ -236,7 +280,7 @@ def entered(page: Page, field: Locator, text: str) -> None:
         field.press("Tab")
         try:
             page.wait_for_function(
-                f"() => window.scriptRuns > {before}", timeout=TIMEOUT_MS / ENTRY_ATTEMPTS, polling=POLL_MS
+                f"() => {_RUNS_ENDED} > {before}", timeout=TIMEOUT_MS / ENTRY_ATTEMPTS, polling=POLL_MS
             )
         except PlaywrightTimeoutError:
             continue

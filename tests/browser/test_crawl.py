@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 
 from dashboards import sections
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, screenshot, sign_in, submit_login
+from tests.browser.conftest import PAGE_WIDTH, SCRIPT_RUNS, TIMEOUT_MS, drawn, screenshot, sign_in, submit_login
 from tests.conftest import HALVES
 from tests.dashboards.test_figure_cards import FIGURE_PAGES
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -360,9 +360,9 @@ def audited(page: Page, where: str) -> list[str]:
     axe reads as text of too little contrast; such an audit is done again once that run has drawn the page."""
     for _ in range(AUDIT_ATTEMPTS):
         drawn(page)
-        runs = page.evaluate("() => window.scriptRuns")
+        runs = page.evaluate(SCRIPT_RUNS)
         violations = serious_violations(page, where)
-        if page.evaluate("() => window.scriptRuns") == runs:
+        if page.evaluate(SCRIPT_RUNS) == runs:
             return violations
     return [f"{where}: the page kept rerunning through {AUDIT_ATTEMPTS} audits"]
 
