@@ -6,10 +6,12 @@ else notices.
 
 Migrates a fresh `bench` database on PostgreSQL (APP_BENCH_DATABASE_URL overrides), makes one user, starts the API
 (bcrypt at the service's cost), signs the user in and has them read GET /api/auth/me every --me-interval seconds (open
-loop, one keep-alive connection): first for --quiet-seconds alone, then for --seconds while --flood-connections
-keep-alive connections from the same address post logins as fast as the API answers them, each a new made-up login id
-with a wrong password (spraying). Reads the API's CPU (its process tree, psutil) and its database backends' over each
-phase, stops the server, drops nothing but its own database's schema and prints ONE final JSON line.
+loop, one keep-alive connection, from a process of its own: the flood's client, handling hundreds of answers at once,
+would delay a reader in its own event loop): first for --quiet-seconds alone, then for --seconds while
+--flood-connections keep-alive connections from the same address post logins as fast as the API answers them, each a
+new made-up login id with a wrong password (spraying). Reads the API's CPU (its process tree, psutil) and its database
+backends' over each phase, stops the server, drops nothing but its own database's schema and prints ONE final JSON
+line.
 Targets: the user's p99 during the flood ≤ 2× its quiet p99; the API's CPU per refused attempt ≤ 5 ms: the API's CPU
 from the moment every flooding connection has been refused (429 or 503) once to the flood's end, less what the user's
 reads cost at the quiet rate over that time, over the attempts refused in it. What the address cost before (its wrong
@@ -19,7 +21,9 @@ passwords checked and answered 401) is reported apart, as is the whole phase's C
 import argparse
 import asyncio
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from common import (
@@ -85,6 +89,10 @@ async def read_me(port: int, token: str, interval: float, seconds: float) -> Loa
     return result
 
 
+def reads_of_me(port: int, token: str, interval: float, seconds: float) -> LoadResult:
+    return asyncio.run(read_me(port, token, interval, seconds))
+
+
 @dataclass
 class Flood:
     """The flood's answers by status; `throttled` measures from the moment every connection has been refused once
@@ -125,16 +133,18 @@ async def flood(port: int, seconds: float, answers: Flood) -> None:
     await asyncio.gather(*(sender(number) for number in range(answers.connections)))
 
 
-async def measure(server, args) -> dict:
+async def measure(server, args, reader: ProcessPoolExecutor) -> dict:
     token = await sign_in(server.port)
+    loop = asyncio.get_running_loop()
+    reader.submit(int, 0).result()  # the reader's process started before anything is measured
     meter = CpuMeter(server.process.pid)
     meter.begin()
-    quiet = await read_me(server.port, token, args.me_interval, args.quiet_seconds)
+    quiet = await loop.run_in_executor(reader, reads_of_me, server.port, token, args.me_interval, args.quiet_seconds)
     quiet_cpu = meter.end()
     meter.begin()
     answers = Flood(args.flood_connections, CpuMeter(server.process.pid))
     during, _ = await asyncio.gather(
-        read_me(server.port, token, args.me_interval, args.seconds),
+        loop.run_in_executor(reader, reads_of_me, server.port, token, args.me_interval, args.seconds),
         flood(server.port, args.seconds, answers),
     )
     throttled, statuses = answers.throttled, answers.statuses
@@ -187,7 +197,8 @@ def main() -> None:
         fresh_bench_database()
         seed()
         server = start_server(data_dir, workers=args.workers, start_seconds=240)
-        figures = asyncio.run(measure(server, args))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as reader:
+            figures = asyncio.run(measure(server, args, reader))
     finally:
         if server is not None:
             server.stop()

@@ -125,16 +125,14 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 10
     """how long a lock lasts"""
     login_address_max_failures: PositiveInt = 20
-    """login ids (or nursery codes) one client address failed on (each counted once; a success does not clear them)
-    within `APP_LOGIN_ADDRESS_WINDOW_MINUTES` before that address is throttled: its logins are then refused before any
-    password is checked (429 `address_throttled` with `Retry-After`, 「この接続元からの試行が多すぎます」),
-    but for a known device's"""
+    """distinct login ids (or nursery codes) a client address fails on within `APP_LOGIN_ADDRESS_WINDOW_MINUTES`
+    before its unknown devices' logins are refused unchecked (429 `address_throttled`; the identity README's rules)"""
     login_address_window_minutes: PositiveInt = 10
     """the address throttle's window: one login id stops counting every window ÷ max failures, none older than the
     window counts"""
     login_refusal_hold_seconds: NonNegativeFloat = 1.0
-    """how long a login from a throttled address is held before its 429: each connection of a flood gets one refusal
-    per hold, so a flood spends its own connections' time, not the API's CPU that everyone else's requests need"""
+    """how long a login refused ahead of the app is held before its 429 (no CPU): a flood's connection gets one refusal
+    per hold"""
     login_spread_addresses: PositiveInt = 3
     """a login id failing from this many addresses waits after each failure (429 `key_delayed`), not locked"""
     login_delay_max_seconds: PositiveInt = 120
@@ -143,7 +141,7 @@ class Settings(BaseSettings):
     """how long a browser's or station's device token lasts (renewed at each sign-in)"""
     login_checks_at_once: PositiveInt = 2
     """passwords an API process checks (bcrypt) at once; a sign-in waits up to 2 s for its turn, else 503 with
-    `Retry-After`; an address with failures counting checks one at a time, up to 4 of its sign-ins waiting (else 429)"""
+    `Retry-After`"""
     admin_password: str = ""
     """password of the first platform admin created by `bootstrap-admin`"""
     max_body_bytes: int = 10 * 1024 * 1024

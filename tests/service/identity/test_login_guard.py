@@ -1,6 +1,6 @@
 """A login from a throttled address is held before its 429 (APP_LOGIN_REFUSAL_HOLD_SECONDS), and the hold takes
 nothing from anyone else: the app answers other requests while refusals wait. The shared app of the other tests holds
-them for no time (tests/conftest.py)."""
+them for no time (tests/conftest.py). One address has at most LOGINS_IN_FLIGHT logins in the app at once."""
 
 import asyncio
 import time
@@ -12,7 +12,8 @@ from starlette.responses import PlainTextResponse
 from service.database import utcnow
 from service.identity import lockout
 from service.identity.lockout import THROTTLED_ADDRESSES
-from service.identity.login_guard import LoginGuard
+from service.identity.login_guard import LOGINS_IN_FLIGHT, LoginGuard
+from service.identity.service import USER_KIND
 from service.main import API_PREFIX
 
 FLOODER = "203.0.113.77"
@@ -23,13 +24,17 @@ async def answered_by_the_app(scope, receive, send) -> None:
 
 
 def guarded_client(hold_seconds: float) -> httpx.AsyncClient:
-    guard = LoginGuard(answered_by_the_app, API_PREFIX, hold_seconds)
-    transport = httpx.ASGITransport(app=guard, client=(FLOODER, 40000))
+    return client_of(LoginGuard(answered_by_the_app, API_PREFIX, hold_seconds), FLOODER)
+
+
+def client_of(guard: LoginGuard, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=guard, client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://api")
 
 
-def a_login(client: httpx.AsyncClient):
-    return client.post(f"{API_PREFIX}/auth/login", json={"loginId": "spray1", "password": "wrong"})
+def a_login(client: httpx.AsyncClient, login_id: str = "spray1", device: str | None = None):
+    body = {"login_id": login_id, "password": "wrong"} | ({"device_token": device} if device else {})
+    return client.post(f"{API_PREFIX}/auth/login", json=body)
 
 
 def test_a_throttled_addresss_login_is_refused_after_the_hold():
@@ -58,3 +63,48 @@ def test_other_requests_are_answered_while_a_refusal_is_held():
             return other.text, still_held
 
     assert asyncio.run(meanwhile()) == ("app", True)
+
+
+class HeldApp:
+    """The app, answering each request once released; `entered` counts the requests it has been given."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+        self.changed = asyncio.Condition()
+        self.released = asyncio.Event()
+
+    async def __call__(self, scope, receive, send) -> None:
+        async with self.changed:
+            self.entered += 1
+            self.changed.notify_all()
+        await self.released.wait()
+        await answered_by_the_app(scope, receive, send)
+
+    async def given(self, count: int) -> None:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: self.entered >= count), timeout=10)
+
+
+def test_one_addresss_logins_beyond_those_in_flight_are_refused_all_but_a_known_devices():
+    device = lockout.device_token(lockout.Login(USER_KIND, "owner", lockout.ADDRESS_KIND, FLOODER), None, utcnow())
+
+    async def burst() -> tuple[list[int], int, int, str, str]:
+        app = HeldApp()
+        guard = LoginGuard(app, API_PREFIX, 0)
+        async with client_of(guard, FLOODER) as flooder, client_of(guard, "198.51.100.9") as elsewhere:
+            in_the_app = [asyncio.create_task(a_login(flooder, f"spray{n}")) for n in range(LOGINS_IN_FLIGHT)]
+            await app.given(LOGINS_IN_FLIGHT)
+            beyond = await a_login(flooder, "spray-beyond")
+            owner = asyncio.create_task(a_login(flooder, "owner", device))
+            other = asyncio.create_task(a_login(elsewhere))
+            await app.given(LOGINS_IN_FLIGHT + 2)
+            app.released.set()
+            answered = [(await login).status_code for login in [*in_the_app, owner, other]]
+            after = await a_login(flooder, "spray-after")  # the address's turns are given back
+            code = beyond.json()["error"]["code"]
+            return answered, beyond.status_code, after.status_code, code, beyond.headers["Retry-After"]
+
+    answered, beyond, after, code, retry_after = asyncio.run(burst())
+    assert answered == [200] * (LOGINS_IN_FLIGHT + 2)
+    assert (beyond, code, retry_after) == (429, "address_busy", "1")
+    assert after == 200
