@@ -8,6 +8,7 @@ A known device of a throttled address is let through, its body handed on unchang
 no CPU: a flood's connections wait out their refusals."""
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class LoginGuard:
         self.prefix = prefix
         self.hold_seconds = hold_seconds
         self.in_flight: Counter[str] = Counter()  # by address
+        self.counting = threading.Lock()  # one event loop per process serves, but a test's threads share the app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
@@ -98,13 +100,15 @@ class LoginGuard:
         return None
 
     async def _admit(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
-        self.in_flight[address] += 1
+        with self.counting:
+            self.in_flight[address] += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight[address] -= 1
-            if not self.in_flight[address]:
-                del self.in_flight[address]
+            with self.counting:
+                self.in_flight[address] -= 1
+                if not self.in_flight[address]:
+                    del self.in_flight[address]
 
 
 async def _read(receive: Receive) -> tuple[list[bytes], bool]:
