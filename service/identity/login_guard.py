@@ -1,7 +1,7 @@
 """Logins from a throttled address (or one whose password checks are all taken, or with LOGINS_IN_FLIGHT of its logins
 already in this process's app) refused ahead of the app: a flood costs a dictionary lookup and a small answer each, not
-the routing, a database session and its queries; a burst of one address's connections never queues its checks ahead
-of everyone else's sign-ins.
+the routing, a database session and its queries; a burst of one address's connections queues no more than that many
+checks ahead of everyone else's sign-ins.
 
 A known device of a throttled address is let through, its body handed on unchanged. The answer is the app's own 429
 (shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS`) that costs
