@@ -131,8 +131,8 @@ class Settings(BaseSettings):
     """the address throttle's window: one login id stops counting every window ÷ max failures, none older than the
     window counts"""
     login_refusal_hold_seconds: NonNegativeFloat = 1.0
-    """how long a login refused ahead of the app is held before its 429 (no CPU): a flood's connection gets one refusal
-    per hold"""
+    """how long, on average, a login refused ahead of the app is held before its 429 (no CPU): a flood's connection gets
+    one refusal per hold"""
     login_spread_addresses: PositiveInt = 3
     """a login id failing from this many addresses waits after each failure (429 `key_delayed`), not locked"""
     login_delay_max_seconds: PositiveInt = 120

@@ -4,10 +4,11 @@ the routing, a database session and its queries; a burst of one address's connec
 checks ahead of everyone else's sign-ins.
 
 A known device of a throttled address is let through, its body handed on unchanged. The answer is the app's own 429
-(shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS`) that costs
-no CPU: a flood's connections wait out their refusals."""
+(shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS` on average)
+that costs no CPU: a flood's connections wait out their refusals."""
 
 import asyncio
+import random
 import threading
 import time
 from collections import Counter
@@ -28,6 +29,7 @@ from service.response_headers import SECURITY_HEADERS
 
 MAX_BODY = 16 * 1024  # a longer one goes on to the app (and its body guard)
 LOGINS_IN_FLIGHT = 8  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
+HOLD_SPREAD = 0.5  # a hold lasts the setting ± this share of it, at random: a flood's refusals do not come back at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ class LoginGuard:
         if not complete or _known_device(form, b"".join(chunks)):
             await self._admit(address, scope, _replay(chunks, complete, receive), send)
             return
-        await asyncio.sleep(self.hold_seconds)
+        await asyncio.sleep(self.hold_seconds * random.uniform(1 - HOLD_SPREAD, 1 + HOLD_SPREAD))
         await _refuse(scope, receive, send, refusal)
         route = scope["path"].removeprefix(self.prefix)
         request_metrics.record("POST", route, scope["path"], 429, time.perf_counter() - started)

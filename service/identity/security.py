@@ -66,8 +66,10 @@ def _lower_priority() -> None:
 
 @lru_cache
 def _dummy_hash() -> bytes:
-    """So a miss costs as much time as a hit."""
-    return bcrypt.hashpw(b"dummy-password", bcrypt.gensalt(get_settings().bcrypt_rounds))
+    """So a miss costs one check, as a hit does: a well-formed hash at the service's cost whose digest is all zero bits
+    (bcrypt's base64 of 23 zero bytes), which no password gives. Made without hashing: concurrent first misses would
+    each hash at the requests' priority."""
+    return bcrypt.gensalt(get_settings().bcrypt_rounds) + b"." * 31
 
 
 def burn_password_check(password: str) -> None:

@@ -1,10 +1,13 @@
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import bcrypt
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
 from service.config import get_settings
+from service.identity import security
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
 
@@ -65,6 +68,27 @@ def test_unknown_login_id_gets_the_same_answer_as_a_wrong_password(client):
     response = login(client, login_id="nobody")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_credentials"
+
+
+def test_unknown_login_ids_bcrypt_work_runs_in_the_check_threads_alone(client, monkeypatch):
+    """The check threads run below the requests' priority: the first misses of a process, at once, hash nothing in
+    the requests' threads."""
+    security._dummy_hash.cache_clear()
+    threads: list[str] = []
+    for name in ("hashpw", "checkpw"):
+        monkeypatch.setattr(bcrypt, name, _recording_thread(getattr(bcrypt, name), threads))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda number: login(client, login_id=f"nobody{number}").status_code, range(4)))
+    assert statuses == [401] * 4
+    assert len(threads) == 4 and all(thread.startswith("password-check") for thread in threads)
+
+
+def _recording_thread(work, threads: list[str]):
+    def recorded(*args):
+        threads.append(threading.current_thread().name)
+        return work(*args)
+
+    return recorded
 
 
 def test_inactive_user_cannot_log_in(client, db):
