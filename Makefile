@@ -1,4 +1,5 @@
-# Daichō: `make run` starts everything locally, `make test` runs the suite on SQLite and PostgreSQL.
+# Daichō: `make run` starts everything locally, `make test` runs the fast tier of the suite on SQLite and PostgreSQL,
+# `make check` all of it (docs/testing.md).
 # A fresh machine needs only Python 3.11+ and make; everything else goes into .venv.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
@@ -20,7 +21,7 @@ UV := $(shell grep '^uv==' requirements-dev.txt)
 export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test bench migrate demo clean venv
+.PHONY: run test check bench migrate demo clean venv
 
 venv: $(DEV_STAMP)
 
@@ -57,7 +58,10 @@ run: migrate
 	$(if $(ACCESS_LOG),APP_ACCESS_LOG=$(ACCESS_LOG) )$(if $(LOG_LEVEL),APP_RUN_LOG_LEVEL=$(LOG_LEVEL) )$(PY) -m tools.run
 
 test: $(DEV_STAMP)
-	$(PY) -m tools.test $(ARGS)
+	$(PY) -m tools.test test $(ARGS)
+
+check: $(DEV_STAMP)
+	$(PY) -m tools.test check $(ARGS)
 
 # Every bench/*.py with a main block; the others (common.py, floor_app.py) are the benches' helpers.
 bench: $(DEV_STAMP)

@@ -14,15 +14,17 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celery import Celery
 from sqlalchemy import String, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.config import Settings, get_settings
 from service.database import Base, utcnow
 from service.task_queues import QUEUES, celery_routing
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger("daicho.broker")
 
@@ -88,15 +90,26 @@ def broker_options(settings: Settings) -> dict:
     }
 
 
-def make_sender(settings: Settings) -> Celery:
+def make_sender(settings: Settings) -> "Celery":
+    """Celery is imported by the first task sent, not with the app."""
+    from celery import Celery
+
     sender = Celery("daicho-sender", set_as_current=False)
     sender.conf.update(**broker_options(settings), **celery_routing(), task_serializer="json", accept_content=["json"])
     return sender
 
 
-@lru_cache
-def sender() -> Celery:
-    return make_sender(get_settings())
+def sender() -> "Celery":
+    """For the broker the settings name now, the one queue_length() and the sweep read: settings changed after the first
+    send (a data folder of a test's own) never leave tasks going to the broker before."""
+    settings = get_settings()
+    return _sender(settings.redis_url, settings.data_dir)
+
+
+@lru_cache(maxsize=8)
+def _sender(redis_url: str, data_dir: Path) -> "Celery":
+    """By what broker_options() reads of the settings."""
+    return make_sender(get_settings().model_copy(update={"redis_url": redis_url, "data_dir": data_dir}))
 
 
 Send = tuple[str, list[Any], int | None]

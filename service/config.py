@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     """Redis URL for the Celery broker; empty: filesystem broker"""
     worker_metrics_address: str = ""
-    """`host:port` a Celery worker serves its own `/metrics` on for Prometheus (tasks executing, reserved and accepted;
-    `jobs/worker_metrics.py`); docker-compose.yml: `0.0.0.0:9808`; empty: none"""
+    """`host:port` a Celery worker serves `/metrics` (Prometheus: tasks executing, reserved, accepted) and `/health` on
+    (`jobs/worker_metrics.py`); docker-compose.yml: `0.0.0.0:9808`; empty: none"""
     secret_key: str = DEV_SECRET
     """signs the login tokens; 32+ characters in production"""
     audit_key: str = DEV_AUDIT_KEY

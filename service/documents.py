@@ -8,6 +8,7 @@ whatever else waits. A worker lost mid-chunk loses that chunk only: the sweep re
 One job at a time per tenant, kind and parameters: `active_key` is unique while a job is queued or running, so a repeat
 request (also a racing one) answers that job. A job is kept APP_DOCUMENT_RETENTION_HOURS."""
 
+import copy
 import hashlib
 import importlib.util
 import json
@@ -16,9 +17,9 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +32,7 @@ from service.errors import Conflict, NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
 FONT = "ipaexg"
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
@@ -49,12 +51,38 @@ def japanese_font_path() -> Path:
     raise ServiceUnavailable("PDF用の日本語フォントが見つかりません（matplotlib-fontja）", code="font_missing")
 
 
+@cache
+def _parsed_font() -> "TTFFont":
+    """fpdf2's reading of the font (its metrics, character map and widths), done once per process."""
+    from fpdf import FPDF
+
+    reader = FPDF()
+    reader.add_font(FONT, fname=str(japanese_font_path()))
+    return cast("TTFFont", reader.fonts[FONT])  # add_font makes a TTFFont
+
+
+def _document_font() -> "TTFFont":
+    """One document's copy of the parsed font, split as fpdf2's own TTFFont.__deepcopy__ splits it: the widths and
+    glyph ids (dicts of ints, so a copy is a deep one) and the glyphs used are the document's, the rest is shared. Its
+    fontTools font is opened anew, as add_font opens it: fpdf2 subsets that one in place when it writes the PDF."""
+    from fontTools.ttLib import TTFont
+    from fpdf.fonts import SubsetMap
+
+    parsed = _parsed_font()
+    font = copy.copy(parsed)
+    font.cw, font.glyph_ids, font.missing_glyphs = parsed.cw.copy(), parsed.glyph_ids.copy(), []
+    font.ttfont = TTFont(parsed.ttffile, recalcTimestamp=False, fontNumber=parsed.collection_font_number, lazy=True)
+    font.subset = SubsetMap(font)
+    return font
+
+
 def japanese_pdf(**options: Any) -> "FPDF":
-    """fpdf (and pypdf) is imported only when a document is drawn: half of a worker's imports."""
+    """fpdf (and pypdf) is imported only when a document is drawn: half of a worker's imports. The font is the one
+    add_font would add, parsed once per process."""
     from fpdf import FPDF
 
     pdf = FPDF(**options)
-    pdf.add_font(FONT, fname=str(japanese_font_path()))
+    pdf.fonts[FONT] = _document_font()
     pdf.set_font(FONT, size=11)
     return pdf
 

@@ -7,16 +7,17 @@ import asyncio
 import logging
 import threading
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import psycopg
-from psycopg import AsyncConnection
-from psycopg.pq.abc import PGconn
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
 from service import dialect
 from service.config import get_settings
+
+if TYPE_CHECKING:  # psycopg is imported by the listener, on PostgreSQL only
+    from psycopg import AsyncConnection
+    from psycopg.pq.abc import PGconn
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
@@ -79,6 +80,8 @@ class GroupedCache(Generic[Value]):
             self.groups.clear()
 
     async def _listen(self) -> None:
+        import psycopg
+
         while True:
             try:
                 async with await _listening_connection() as connection:
@@ -93,7 +96,7 @@ class GroupedCache(Generic[Value]):
                 self._drop_all()
             await asyncio.sleep(RECONNECT_SECONDS)
 
-    async def _receive(self, pgconn: PGconn) -> None:
+    async def _receive(self, pgconn: "PGconn") -> None:
         """Woken only when the socket has data: psycopg's `notifies()` wakes every 0.1 s, costing an idle worker as much
         CPU as its uvicorn server."""
         loop = asyncio.get_running_loop()
@@ -111,6 +114,8 @@ class GroupedCache(Generic[Value]):
             loop.remove_reader(socket)
 
 
-async def _listening_connection() -> AsyncConnection:
+async def _listening_connection() -> "AsyncConnection":
+    from psycopg import AsyncConnection
+
     url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
     return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)

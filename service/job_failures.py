@@ -8,17 +8,17 @@ message for people goes to the job's row: Japanese, never SQL, a class name or a
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-from tenacity import wait_random_exponential as jitter
 
 from service.database import session_scope
 from service.errors import HAS_JAPANESE, DomainError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 log = logging.getLogger("daicho.jobs")
 
@@ -49,6 +49,8 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _transient_one(exc: BaseException) -> bool:
+    import psycopg  # here, not with the app: a fault is rare, and SQLite never needs it
+
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, PoolTimeout):  # every pooled connection busy for the pool's timeout
@@ -68,6 +70,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _is_database_fault(exc: BaseException) -> bool:
+    import psycopg
+
     return any(isinstance(cause, DBAPIError | psycopg.Error | sqlite3.Error) for cause in _causes(exc))
 
 
@@ -91,8 +95,10 @@ def job_failed(exc: BaseException, job: str) -> str:
 
 def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
     """`job` names the job in the log, as for `job_failed`."""
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+    from tenacity import wait_random_exponential as jitter
 
-    def note(state: RetryCallState) -> None:
+    def note(state: "RetryCallState") -> None:
         fault = state.outcome.exception() if state.outcome else None
         log.warning("%s: transient database fault (%d of %d): %s", job, state.attempt_number, retries, fault)
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service import VERSION, storage
 from service.access import access_guard, dashboards_hop
@@ -80,6 +79,8 @@ class DaichoAPI(FastAPI):
 
 
 def _behind_proxies(entry: ASGIApp, trusted_hosts: list[str]) -> ASGIApp:
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware  # the whole of uvicorn, which serves the app
+
     proxied = ProxyHeadersMiddleware(cast("ASGI3Application", entry), trusted_hosts=trusted_hosts)
     return cast(ASGIApp, proxied)
 

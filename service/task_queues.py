@@ -5,8 +5,6 @@ someone waits for by the minute: deliveries, alerting, deadline sweeps) and `bul
 the worker registers has a class here (tests/jobs/test_task_queues.py); an unknown name goes to bulk, never ahead of an
 alert."""
 
-from kombu import Exchange, Queue
-
 CRITICAL = "critical"
 BULK = "bulk"
 QUEUES = (CRITICAL, BULK)
@@ -47,7 +45,9 @@ TASK_CLASSES: dict[str, str] = {
 
 
 def celery_routing() -> dict:
-    """A worker without -Q takes both queues."""
+    """A worker without -Q takes both queues. kombu is Celery's: imported with it, not with the app."""
+    from kombu import Exchange, Queue
+
     return {
         "task_queues": [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         "task_default_queue": BULK,

@@ -1,6 +1,7 @@
 """Test harness: one real database per run (SQLite file or PostgreSQL), migrated with Alembic, emptied after each test.
 
-The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres); `make test` runs the suite once per backend.
+The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres), the tier from DAICHO_TEST_TIER (test | check): `make
+test` and `make check` run the suite once per backend, side by side (tools/test.py).
 """
 
 import copy
@@ -17,10 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import run_resources, sqlite_locks
-from tools.test import OTHER_PASS
+from tests.support import dialect_guard, run_resources, sqlite_locks, test_costs
+from tools.test import GUARD_REPORT_ENV, OTHER_PASS, POSTGRES_IN_CHECK, SYSTEM_MARKERS, SYSTEM_TIER, TIER_ENV
+
+pytest_plugins = ["pytester"]  # tests/test_dialect_guard.py runs a small suite of its own
 
 BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
+# "test" (`make test`: the fast tier) or "check" (`make check`, and a run by hand: every test of the backend)
+TIER = os.environ.get(TIER_ENV, "check")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 # the PostgreSQL server a PostgreSQL run uses: it makes its own databases beside the configured one (and starts its own
 # Redis: tests/support/run_resources.py)
 CONFIGURED_DATABASE_URL = os.environ.get("APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -236,20 +242,75 @@ ONE_PASS_SUITES = (
     "tests/test_js_check.py",
     "tests/test_readme.py",
 )
+# The jobs on Redis, the PostgreSQL pass's broker (the SQLite pass runs them on the filesystem broker)
+POSTGRES_FAST_SUITES = ("tests/jobs/",)
+
+
+def relative_path(item: pytest.Item) -> str:
+    return Path(item.path).resolve().relative_to(REPO_ROOT).as_posix()
 
 
 def one_pass_marker(item: pytest.Item) -> str | None:
     """The pass a page or client module runs in: "embedded_only" (SQLite) or "postgres_only"; None elsewhere."""
-    path = Path(item.path).resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    path = relative_path(item)
     if not path.startswith(ONE_PASS_SUITES):
         return None
     return "postgres_only" if zlib.crc32(path.encode()) % 2 == 0 else "embedded_only"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests bound to one backend run in that backend's pass; the other pass deselects them, saying so."""
+def marker_names(item: pytest.Item) -> set[str]:
+    return {marker.name for marker in item.iter_markers()}
+
+
+def in_system_tier(item: pytest.Item) -> bool:
+    """Needs an outside program, walks a lived-in database, or starts a stack: `make check` runs it."""
+    return not SYSTEM_MARKERS.isdisjoint(marker_names(item))
+
+
+def tier_name(item: pytest.Item) -> str:
+    return "system" if in_system_tier(item) else "fast"
+
+
+def in_postgres_fast_set(item: pytest.Item) -> bool:
+    """Run on PostgreSQL by `make test`: it reaches dialect-specific SQL (the guard in tests/support/dialect_guard.py
+    keeps the marker true), only PostgreSQL has it, it is a job on Redis, or its one pass is PostgreSQL's."""
+    path = relative_path(item)
+    return (
+        not {"dialect", "postgres_only"}.isdisjoint(marker_names(item))
+        or path.startswith(POSTGRES_FAST_SUITES)
+        or one_pass_marker(item) == "postgres_only"
+    )
+
+
+def left_to_check_on_postgres(item: pytest.Item) -> bool:
+    """`make test` runs it, but on SQLite only."""
+    return not in_system_tier(item) and not in_postgres_fast_set(item)
+
+
+def skip_reason(item: pytest.Item) -> str | None:
+    """Why this pass of this tier does not run the test, or None when it does."""
+    if TIER == "test" and in_system_tier(item):
+        return SYSTEM_TIER
     elsewhere = "embedded_only" if BACKEND == "postgres" else "postgres_only"
+    bound = {"embedded_only", "postgres_only"} & marker_names(item)
+    if elsewhere in (bound or {one_pass_marker(item)}):
+        return f"{elsewhere}: {OTHER_PASS}"
+    if TIER == "test" and BACKEND == "postgres" and not in_postgres_fast_set(item):
+        return POSTGRES_IN_CHECK
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests bound to one backend run in that backend's pass, and the fast tier leaves the system tier and the
+    PostgreSQL run of what is the same on both backends to `make check`; each skip says so."""
     for item in items:
-        bound = {"embedded_only", "postgres_only"} & set(item.keywords)
-        if elsewhere in (bound or {one_pass_marker(item)}):
-            item.add_marker(pytest.mark.skip(reason=f"{elsewhere}: {OTHER_PASS}"))
+        reason = skip_reason(item)
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(test_costs.TestCosts(tier_name), "test-costs")
+    if BACKEND == "postgres" and os.environ.get(GUARD_REPORT_ENV):
+        report = Path(os.environ[GUARD_REPORT_ENV])
+        config.pluginmanager.register(dialect_guard.DialectGuard(left_to_check_on_postgres, report), "dialect-guard")

@@ -86,6 +86,7 @@ def test_cli_changes_are_audited_as_the_os_user(password_on_stdin):
     assert labels == {getpass.getuser()}
 
 
+@pytest.mark.dialect
 def test_deactivate_activate_and_set_password(client, password_on_stdin):
     create_alice(password_on_stdin)
     assert main(["users", "deactivate", "alice"]) == 0
@@ -323,6 +324,7 @@ def reencrypt_audits() -> list[AuditEntry]:
         ).all()
 
 
+@pytest.mark.dialect
 def test_reencrypt_cards_moves_card_data_to_the_new_key_once_audited_without_card_data(card_key, capsys):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     card_key(old)
@@ -357,6 +359,7 @@ def test_reencrypt_cards_moves_card_data_to_the_new_key_once_audited_without_car
     assert main(["audit", "verify"]) == 0
 
 
+@pytest.mark.dialect
 def test_reencrypt_cards_without_the_old_key_changes_nothing(card_key, capsys):
     card_key(Fernet.generate_key().decode())
     make_card_holders()
@@ -369,6 +372,7 @@ def test_reencrypt_cards_without_the_old_key_changes_nothing(card_key, capsys):
     assert stored_cards() == before and reencrypt_audits() == []
 
 
+@pytest.mark.dialect
 def test_reencrypt_cards_with_both_keys_in_the_setting_keeps_the_api_reading_throughout(card_key, capsys):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     card_key(old)

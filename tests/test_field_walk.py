@@ -44,6 +44,8 @@ from service.entry_logs.models import Nursery
 from service.identity.roles import PLATFORM
 from tests.factories import auth_headers, make_user
 
+pytestmark = pytest.mark.walk
+
 ROOT = Path(__file__).resolve().parent.parent
 REGISTERS = (PLATFORM, "fleet", "reservations", "loaners", "crm", "entry_logs")
 PREFIXES = {PLATFORM: ("identity_",), "entry_logs": ("entry_logs_",)}

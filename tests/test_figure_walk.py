@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import time_machine
 from pypdf import PdfReader
 
@@ -29,6 +30,8 @@ from tests.support.clock import JAPAN
 from tests.support.downloads import workbook_rows
 from tests.support.history import restore_history
 from tests.test_route_walk import demo_roles, items_of, total_of
+
+pytestmark = pytest.mark.walk
 
 Get = Callable[..., Any]  # the test client's get
 XLSX = {"format": "xlsx"}

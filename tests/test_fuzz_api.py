@@ -7,7 +7,7 @@ nobody. Operations that can end their caller's session (logout, a user changing 
 for every example instead. A failure names the operation, the caller and a curl to repeat it.
 The operations run on the lived-in database (tests/support/history.py), put back once for the module and not between
 operations: the fuzzed ids and pages meet real rows, and each operation meets what the ones before it wrote.
-Run it alone with `make test ARGS="-k fuzz"` (docs/testing.md, "The fuzzer stage").
+Run it alone with `make check ARGS="-k fuzz"` (docs/testing.md).
 """
 
 import itertools
@@ -35,6 +35,8 @@ from tests.conftest import openapi_spec, reset_database
 from tests.factories import make_user, token_for
 from tests.support.history import restore_history
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.walk
 
 SEED = 20261121
 MAX_EXAMPLES = int(os.environ.get("DAICHO_FUZZ_EXAMPLES", "4"))

@@ -39,6 +39,8 @@ from tests.support.history import restore_history
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 from tests.test_fuzz_api import CALLERS, CHECKS, SEED
 
+pytestmark = pytest.mark.walk
+
 SCENARIOS = 8
 MAX_STEPS = 8
 SCAN = ("POST", "/api/entry-exit-logs")

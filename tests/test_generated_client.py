@@ -22,7 +22,10 @@ from tests.conftest import openapi_spec
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.live_server import live_api  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.embedded_only  # one pass generates and uses it: the OpenAPI is the same on both backends
+pytestmark = [
+    pytest.mark.embedded_only,
+    pytest.mark.outside,
+]  # one pass generates and uses it: the OpenAPI is the same on both backends
 
 PACKAGE = "daicho_client"
 CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/gzip", "application/xml")

@@ -2,12 +2,15 @@
 every kind of target the audit vocabulary knows (service/audit/labels.py and each domain's labels.py): a new kind
 fails here, by name, until the history makes it the way a person would."""
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.audit.vocabulary import COMMON_ACTIONS, VOCABULARIES
 from service.main import create_app  # noqa: F401 - its routers register every domain's vocabulary
 from tests.support.history import restore_history
+
+pytestmark = pytest.mark.walk
 
 
 def missing_kinds(found_actions: set[tuple[str, str]], found_targets: set[tuple[str, str]]) -> list[str]:

@@ -9,9 +9,12 @@ import pytest
 from tools import js_check
 from tools import test as make_test
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None, reason="node is not installed (Debian package nodejs): the JS check cannot run"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("node") is None, reason="node is not installed (Debian package nodejs): the JS check cannot run"
+    ),
+    pytest.mark.outside,
+]
 ES2018 = """\
 "use strict";
 const merged = { ...defaults, ...options };

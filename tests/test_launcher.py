@@ -1,5 +1,6 @@
 """tools/run.py: starts the API, a worker per class of work, the dashboards and the demo agents, and leaves no
-process behind (what a child's death does is checked on stand-ins: tests/support/stand_in_run.py)."""
+process behind (what a child's death does is checked on stand-ins: tests/support/stand_in_run.py). It starts on a copy
+of the run's database, which the run migrated once (Alembic's `upgrade heads`, as `make run` migrates)."""
 
 import os
 import queue
@@ -18,14 +19,17 @@ import psutil
 import pytest
 
 from service.config import REPO_ROOT
+from service.database import get_engine
 from service.demo.framework import demo_logins
 from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from service.task_queues import BULK, CRITICAL, QUEUES
 from tests.support import stand_in_run
+from tests.support.database import copy_sqlite_database
 from tests.support.waiting import wait_until
 from tools import run
 
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]  # tools.run always starts the embedded defaults
+# embedded_only: tools.run always starts the embedded defaults
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.stack]
 
 START_TIMEOUT = 120
 STOP_TIMEOUT = 60
@@ -52,6 +56,7 @@ class Launcher:
         self.output: list[str] = []
         self.process: subprocess.Popen | None = None
         self.admin_token: str | None = None
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}")  # one client for every poll
 
     def environment(self) -> dict[str, str]:
         return os.environ | {
@@ -66,8 +71,9 @@ class Launcher:
         subprocess.run([sys.executable, *argv], cwd=REPO_ROOT, env=self.environment(), check=True, capture_output=True)
 
     def start(self) -> None:
-        """Migrate, load the demo accounts and a small fleet demo (tests/support/small_demo.py), start tools.run."""
-        self.prepare("-m", "alembic", "upgrade", "heads")
+        """Copy the run's migrated database, load the demo accounts and a small fleet demo into the copy
+        (tests/support/small_demo.py), start tools.run."""
+        copy_sqlite_database(get_engine(), self.data_dir / "daicho.db")
         self.prepare("-m", "tests.support.small_demo")
         self.launch("tools.run")
 
@@ -115,12 +121,11 @@ class Launcher:
 
     def api(self, path: str, **params) -> dict:
         """GET as the demo admin (signed in once: a bcrypt check per poll would load the machine under test)."""
-        base = f"http://127.0.0.1:{self.api_port}"
         if self.admin_token is None:
-            login = httpx.post(f"{base}/api/auth/login", json={"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+            login = self.http.post("/api/auth/login", json={"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
             self.admin_token = login.json()["access_token"]
         headers = {"Authorization": f"Bearer {self.admin_token}"}
-        return httpx.get(f"{base}{path}", params=params, headers=headers).json()
+        return self.http.get(path, params=params, headers=headers).json()
 
     def stop(self) -> int:
         """Ctrl-C, then the exit code; the output up to the end is kept."""
@@ -146,6 +151,7 @@ def processes_of(data_dir: Path) -> list[psutil.Process]:
 def launcher(tmp_path: Path) -> Iterator[Launcher]:
     launched = Launcher(tmp_path)
     yield launched
+    launched.http.close()
     if launched.process and launched.process.poll() is None:
         os.killpg(launched.process.pid, signal.SIGKILL)
         launched.process.wait()

@@ -154,3 +154,33 @@ def test_the_summary_names_the_tests_each_pass_left_to_the_other_and_every_other
         "run only in the postgres pass (2): tests.service.test_pg (2)",
         "postgres pass SKIPPED 1 (Chromium is not installed): tests.browser.test_b (1)",
     ]
+
+
+def test_the_summary_counts_what_the_fast_tier_left_to_make_check_and_what_the_system_tier_cost(
+    tmp_path: Path,
+) -> None:
+    system, fast = make_test.SYSTEM_TIER, make_test.POSTGRES_IN_CHECK
+    report = junit_with_skips(
+        tmp_path / "postgres.xml",
+        [("tests.test_route_walk::test_walk[0]", system), ("tests.service.test_a::test_b", fast)]
+        + [("tests.service.test_c::test_d", fast)],
+    )
+    walked = (
+        '<testcase classname="tests.test_figure_walk" name="test_figures" time="30.5"><properties>'
+        f'<property name="{make_test.CPU_PROPERTY}" value="12.25"/><property name="{make_test.TIER_PROPERTY}" '
+        'value="system"/></properties></testcase>'
+    )
+    report.write_text(
+        report.read_text().replace("</testsuite>", f"{walked}</testsuite>").replace('tests="4"', 'tests="5"')
+    )
+    postgres = make_test.PassResult("postgres")
+    make_test.count_results(report, postgres)
+
+    assert make_test.skip_lines([postgres]) == [
+        f"postgres pass SKIPPED 1 ({system}): 1 modules",
+        f"postgres pass SKIPPED 2 ({fast}): 2 modules",
+    ]
+    assert (postgres.passed, postgres.system.tests) == (2, 1)
+    assert make_test.system_tier_line([postgres]) == (
+        "system tier (outside, walk, stack): postgres 1 tests, 30s, 12 CPU-s"
+    )

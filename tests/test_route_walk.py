@@ -9,7 +9,7 @@ walked with one value of each filter (all of them where that value is not refuse
 Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
 `/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE).
 
-The walk is split between the two passes of `make test` (HALVES): each role walks every route in one of them, the
+The walk is split between the two passes of `make check` (HALVES): each role walks every route in one of them, the
 roles dealt out in turn, and in each pass a route none of its roles could read is walked by the other pass's roles
 too, until one reads it. So a whole run walks every route as every role, and each pass reads every route over the
 history: every route's queries run on both backends.
@@ -36,6 +36,8 @@ from tests.conftest import HALVES
 from tests.factories import auth_headers
 from tests.support.downloads import workbook_rows
 from tests.support.history import HISTORY_DAYS, restore_history
+
+pytestmark = pytest.mark.walk
 
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 SMALL_PAGE = 7  # the last page is read at this size too: a list of a few rows has a page 2 (an offset) then

@@ -1,9 +1,10 @@
 """Scale-out (docs/operations.md, Scaling out): two API processes and two critical-queue Celery workers, with the bulk
 worker and the one beat, on one PostgreSQL and Redis, each started from docker-compose.yml's own command as `docker
-compose up --scale api=2 --scale worker=2` would. Agents' heartbeats are taken by both APIs, every periodic job that
-beat sends runs once per tick and a run already going holds the others off across processes (jobs/single_flight.py),
-and each outbox e-mail reaches the SMTP server exactly once while the two workers' deliveries and sweeps race for the
-same rows."""
+compose up --scale api=2 --scale worker=2` would (the apis from its server step: the run migrated its database once,
+and the api's whole entrypoint runs in test_production_shape). Agents' heartbeats are taken by both APIs, every periodic
+job that beat sends runs once per tick and a run already going holds the others off across processes
+(jobs/single_flight.py), and each outbox e-mail reaches the SMTP server exactly once while the two workers' deliveries
+and sweeps race for the same rows."""
 
 import re
 from collections import Counter
@@ -20,15 +21,13 @@ from service.database import session_scope
 from service.fleet.models import Terminal
 from service.outbox.models import OutboxMessage
 from service.outbox.service import enqueue
-from tests.factories import make_user
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.support.compose import Shape, secret_values
-from tests.support.live_server import answers
 from tests.support.smtp import smtp_sink  # noqa: F401  (fixture)
 from tests.support.waiting import wait_until
 from tests.support.worker import purge_queue
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.stack]
 
 START_TIMEOUT = 90
 MAILS = 12
@@ -65,9 +64,8 @@ def periodic_counts(shape: Shape) -> tuple[Counter, Counter, Counter]:
 
 
 def seed_terminals() -> list[str]:
-    """Two enrolled terminals' agent tokens; and the platform admin, so neither api's bootstrap-admin creates one."""
+    """Two enrolled terminals' agent tokens."""
     with session_scope() as db:
-        make_user(db, "admin", grants={"platform": "admin"})
         customer = make_customer(db)
         return [make_terminal(db, customer, f"TC200-SCALE{n}")[1] for n in (1, 2)]
 
@@ -84,9 +82,11 @@ def test_two_apis_and_two_workers_share_the_work_each_job_once_each_mail_once(cl
     tokens = seed_terminals()
     with single_flight(HELD_JOB) as taken:  # taken before beat starts: its first ticks of the job find it held
         assert taken
-        for name, replica in (("api", 1), ("api", 2), ("worker", 1), ("worker", 2), ("worker-bulk", 1), ("beat", 1)):
-            shape.start(name, replica)  # all at once: the schema is current and an admin exists, so no api migrates
-        wait_until(lambda: api_ready(shape, "api") and api_ready(shape, "api-2"), START_TIMEOUT, 0.5, "both apis")
+        for replica in (1, 2):  # all at once
+            shape.start("api", replica, server_only=True)
+        for name, replica in (("worker", 1), ("worker", 2), ("worker-bulk", 1), ("beat", 1)):
+            shape.start(name, replica)
+        wait_until(lambda: shape.answering("api") and shape.answering("api-2"), START_TIMEOUT, 0.5, "both apis")
         for first, second in (("api", "api-2"), ("api-2", "api")):  # each terminal beats through both APIs
             for token, api in zip(tokens, (first, second), strict=True):
                 with httpx.Client(base_url=shape.url(api), timeout=30) as http:
@@ -109,10 +109,6 @@ def test_two_apis_and_two_workers_share_the_work_each_job_once_each_mail_once(cl
     delivered = Counter(message["Subject"] for message in sink.messages)
     assert delivered == Counter({f"scale-out {n}": 1 for n in range(MAILS)})
     assert all(log_matches(shape, RAN, name) for name in ("worker", "worker-2"))  # both critical workers took tasks
-
-
-def api_ready(shape: Shape, key: str) -> bool:
-    return shape.services[key].running() and answers(f"{shape.url(key)}/api/ready")
 
 
 def all_sent() -> bool:

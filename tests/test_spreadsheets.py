@@ -39,6 +39,7 @@ SOFFICE = shutil.which("soffice")
 pytestmark = [
     pytest.mark.embedded_only,
     pytest.mark.skipif(SOFFICE is None, reason="soffice is missing (Debian's libreoffice-calc; make test installs it)"),
+    pytest.mark.outside,
 ]
 # LibreOffice's CSV import: comma, double quote, UTF-8 (76), from line 1, no column types, Japanese (1041), quoted
 # fields as text, special numbers (dates and times) detected

@@ -1,18 +1,25 @@
-"""`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis, with the lint stage beside them.
+"""`make test` (the fast tier) and `make check` (everything): the suite on SQLite and, at the same time, on
+PostgreSQL + Redis, with the lint stage beside them. `python -m tools.test test|check [pytest arguments]`.
 
+The fast tier runs on SQLite every test that checks behaviour in process, and on PostgreSQL the tests that reach
+dialect-specific SQL (marked `dialect`), PostgreSQL's own tests, the jobs on Redis and its share of the page and
+client suites. `make check` adds the system tier (tests marked `outside`, `walk` or `stack`) and every test on
+PostgreSQL, with the dialect guard watching that pass (tests/support/dialect_guard.py): a test that reaches
+dialect-specific SQL outside the fast PostgreSQL set fails the run, named. Markers and tiers: tests/conftest.py.
 The lint stage runs once while the passes run, at the lowest CPU priority (nice 19), so that it takes only what the
 passes leave idle: `ruff check .`, `ruff format --check .`, `lint-imports` (the import contracts in pyproject.toml),
 `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their JavaScript and CSS checked against
 Safari 12) and `mypy` (configured in pyproject.toml); a failure there fails the run once the passes have ended, so
 one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
-on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
+on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name. The
+project's bytecode is compiled once before them, so the two do not compile the same modules at once.
 Installs the Debian packages the suite runs (DEBIAN_PACKAGES, each with the tests that need it) when they are missing
 and apt-get can be used (one apt-get run, without recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
-ends with each pass's slowest test modules (each pass's whole JUnit report is kept in var/test-reports/), what each
-pass skipped and why (the tests it left to the other pass by module, every other skip by reason with its tests:
-nothing is skipped silently), one line per pass, each failed test with its message's first line, and a total line.
+ends with each pass's slowest test modules and CPU time (each pass's whole JUnit report is kept in
+var/test-reports/), the system tier's time, what each pass skipped and why (nothing is skipped silently), one line per
+pass, each failed test with its message's first line, a total line and the run's wall time.
 """
 
 import os
@@ -50,7 +57,16 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTEST_NO_TESTS = 5
 SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 10 minutes
 REPORTS = REPO_ROOT / "var" / "test-reports"  # each pass's last JUnit report, kept: every test's time, to weigh
-OTHER_PASS = "runs in the other pass of `make test`"  # the skip reason of a test bound to one pass (tests/conftest.py)
+OTHER_PASS = "runs in the other pass"  # the skip reason of a test bound to one pass (tests/conftest.py)
+TIER_ENV = "DAICHO_TEST_TIER"  # "test" (the fast tier) or "check" (everything), read by tests/conftest.py
+# The system tier, each marker for what its tests need; `make check` runs it, `make test` skips it saying so
+SYSTEM_MARKERS = frozenset({"outside", "walk", "stack"})
+SYSTEM_TIER = "system tier (outside programs, walks, stacks): runs in `make check`"
+POSTGRES_IN_CHECK = "the same SQL on both backends: its PostgreSQL run is in `make check`"
+GUARD_REPORT_ENV = "DAICHO_DIALECT_GUARD_REPORT"  # the file the dialect guard names the misplaced tests in
+CPU_PROPERTY, TIER_PROPERTY = "cpu_seconds", "tier"  # what tests/support/test_costs.py writes for each test
+TIERS = ("test", "check")
+LEFT_TO_CHECK = (SYSTEM_TIER, POSTGRES_IN_CHECK)  # the fast tier's skips, counted rather than listed
 LOWEST_PRIORITY = ["nice", "-n", "19"]  # coreutils' nice: the lint steps take only the CPU the passes leave idle
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
 LINT_STEPS = (
@@ -63,6 +79,18 @@ LINT_STEPS = (
 
 
 @dataclass
+class TierCost:
+    tests: int = 0
+    seconds: float = 0.0  # the tests' own times (set-up and teardown included), from the JUnit report
+    cpu_seconds: float = 0.0  # their CPU, as tests/support/test_costs.py measured it
+
+    def add(self, seconds: float, cpu_seconds: float) -> None:
+        self.tests += 1
+        self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
+
+
+@dataclass
 class PassResult:
     name: str
     exit_code: int | None = None
@@ -70,10 +98,13 @@ class PassResult:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the pytest process and every child it waited for
+    system: "TierCost" = field(default_factory=lambda: TierCost())  # what the system tier's tests took of the pass
     skip_reason: str = ""
     slowest: list[tuple[str, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "test id: first line of its message", for the summary
     skips: dict[str, str] = field(default_factory=dict)  # skipped test id -> its reason
+    misplaced: list[str] = field(default_factory=list)  # what the dialect guard found outside the fast PostgreSQL set
 
     @property
     def ok(self) -> bool:
@@ -88,10 +119,13 @@ class PassResult:
             else f"FAILED (pytest exit {self.exit_code}{', no tests ran' if self.exit_code == PYTEST_NO_TESTS else ''})"
         )
         counts = f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
-        return f"{self.name} pass: {counts} in {self.seconds:.0f}s: {verdict}"
+        return f"{self.name} pass: {counts} in {self.seconds:.0f}s, {self.cpu_seconds:.0f} CPU-s: {verdict}"
 
     def failure_lines(self) -> list[str]:
-        return [f"{self.name} pass FAILED {failure}" for failure in self.failures]
+        misplaced = [
+            f"dialect guard: {test} reaches dialect-specific SQL; mark it `dialect`" for test in self.misplaced
+        ]
+        return [f"{self.name} pass FAILED {failure}" for failure in self.failures + misplaced]
 
     def slowest_line(self) -> str:
         modules = ", ".join(f"{module} {seconds:.0f}s" for module, seconds in self.slowest)
@@ -127,6 +161,7 @@ def count_results(report: Path, result: PassResult) -> None:
     result.slowest = slowest_modules(root)
     result.failures = failed_tests(root)
     result.skips = skipped_tests(root)
+    result.system = system_tier_cost(root)
     suites = [root] if root.tag == "testsuite" else list(root)
     for suite in suites:
         tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
@@ -136,13 +171,30 @@ def count_results(report: Path, result: PassResult) -> None:
         result.passed += tests - failed - skipped
 
 
+def test_properties(case: ElementTree.Element) -> dict[str, str]:
+    return {prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")}
+
+
+def system_tier_cost(root: ElementTree.Element) -> TierCost:
+    """What the system tier's tests took, by the tier and CPU tests/support/test_costs.py wrote for each test."""
+    cost = TierCost()
+    for case in root.iter("testcase"):
+        properties = test_properties(case)
+        if properties.get(TIER_PROPERTY) == "system" and case.find("skipped") is None:
+            cost.add(float(case.get("time", 0)), float(properties.get(CPU_PROPERTY, 0)))
+    return cost
+
+
 class RunningPass:
     """One pytest run in a subprocess whose output lines are printed with the pass's name in front."""
 
-    def __init__(self, name: str, env: dict[str, str], pytest_args: list[str]) -> None:
+    def __init__(self, name: str, env: dict[str, str], pytest_args: list[str], *, guarded: bool = False) -> None:
         self.result = PassResult(name)
         self.folder = tempfile.TemporaryDirectory(prefix=f"daicho-{name}-")
         self.report = Path(self.folder.name) / "junit.xml"
+        self.guard_report = Path(self.folder.name) / "dialect-guard.txt"
+        if guarded:
+            env = env | {GUARD_REPORT_ENV: str(self.guard_report)}
         print(f"===== {name} pass started =====", flush=True)
         self.started = self.finished = time.monotonic()
         self.process = subprocess.Popen(
@@ -165,10 +217,14 @@ class RunningPass:
         self.finished = time.monotonic()  # the pass's own end: the other pass may still be running when it is waited on
 
     def wait(self) -> PassResult:
-        self.result.exit_code = self.process.wait()
+        _, status, usage = os.wait4(self.process.pid, 0)  # its usage counts every child it waited for
+        self.process.returncode = self.result.exit_code = os.waitstatus_to_exitcode(status)
         self.printer.join()
         self.result.seconds = self.finished - self.started
+        self.result.cpu_seconds = usage.ru_utime + usage.ru_stime
         count_results(self.report, self.result)
+        if self.guard_report.exists():
+            self.result.misplaced = self.guard_report.read_text(encoding="utf-8").split()
         if self.report.exists():
             REPORTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.report, REPORTS / f"{self.result.name}.xml")
@@ -244,17 +300,17 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
-    """The PostgreSQL + Redis pass under way, or a skipped result saying plainly what it lacks: the PostgreSQL server,
-    or the redis-server binary it starts its own Redis with."""
+def postgres_pass(tier: str, pytest_args: list[str]) -> RunningPass | PassResult:
+    """The PostgreSQL + Redis pass under way (watched by the dialect guard in `make check`), or a skipped result saying
+    plainly what it lacks: the PostgreSQL server, or the redis-server binary it starts its own Redis with."""
     database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
     problems = [p for p in (postgres_problem(database_url), redis_server_problem()) if p]
     if problems:
         reason = "; ".join(problems)
         print(f"\n{reason}: the PostgreSQL pass was SKIPPED", flush=True)
         return PassResult("postgres", skip_reason=reason)
-    env = os.environ | {"DAICHO_TEST_BACKEND": "postgres", "APP_TEST_DATABASE_URL": database_url}
-    return RunningPass("postgres", env, pytest_args)
+    env = os.environ | {"DAICHO_TEST_BACKEND": "postgres", "APP_TEST_DATABASE_URL": database_url, TIER_ENV: tier}
+    return RunningPass("postgres", env, pytest_args, guarded=tier == "check")
 
 
 def slowest_modules(root: ElementTree.Element) -> list[tuple[str, float]]:
@@ -302,9 +358,14 @@ def by_module(test_ids: list[str]) -> str:
     return ", ".join(f"{module} ({count})" for module, count in sorted(counts.items()))
 
 
+def module_count(test_ids: list[str]) -> int:
+    return len({test_id.split("::")[0].split(".Test")[0] for test_id in test_ids})
+
+
 def skip_lines(results: list[PassResult]) -> list[str]:
     """What each pass skipped and why: the tests that run in the other pass by module (so the tests that run only on
-    PostgreSQL are named), and every other reason with its tests, which ran nowhere in this run."""
+    PostgreSQL are named), what the fast tier leaves to `make check` counted, and every other reason with its tests,
+    which ran nowhere in this run."""
     lines = []
     for result in results:
         elsewhere = sorted(test for test, reason in result.skips.items() if OTHER_PASS in reason)
@@ -316,19 +377,46 @@ def skip_lines(results: list[PassResult]) -> list[str]:
             if OTHER_PASS not in reason:
                 reasons.setdefault(reason, []).append(test)
         for reason, tests in sorted(reasons.items()):
-            lines.append(f"{result.name} pass SKIPPED {len(tests)} ({reason}): {by_module(tests)}")
+            which = f"{module_count(tests)} modules" if reason in LEFT_TO_CHECK else by_module(tests)
+            lines.append(f"{result.name} pass SKIPPED {len(tests)} ({reason}): {which}")
     return lines
 
 
+def system_tier_line(results: list[PassResult]) -> str:
+    """What the system tier took: its tests' own times and CPU, per pass."""
+    parts = [
+        f"{r.name} {r.system.tests} tests, {r.system.seconds:.0f}s, {r.system.cpu_seconds:.0f} CPU-s" for r in results
+    ]
+    return f"system tier (outside, walk, stack): {'; '.join(parts)}"
+
+
+def compile_bytecode() -> None:
+    """The project's modules and what the service imports, compiled once into the venv's bytecode folder
+    (PYTHONPYCACHEPREFIX), so the two passes do not both compile them as they start."""
+    print("===== compiling bytecode =====", flush=True)
+    folders = ["service", "jobs", "dashboards", "agent", "scanner_station", "clientkit", "tools", "tests", "bench"]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *folders], cwd=REPO_ROOT, check=False)
+    subprocess.run([sys.executable, "-c", "import service.main"], cwd=REPO_ROOT, check=False)
+
+
 def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in TIERS:
+        print(f"usage: python -m tools.test {{{'|'.join(TIERS)}}} [pytest arguments]", file=sys.stderr)
+        return 2
+    tier, pytest_args = argv[0], argv[1:]
+    started = time.monotonic()
     ensure_debian_packages(DEBIAN_PACKAGES)
-    passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
+    compile_bytecode()
+    sqlite_env = os.environ | {"DAICHO_TEST_BACKEND": "sqlite", TIER_ENV: tier}
+    passes = [RunningPass("sqlite", sqlite_env, pytest_args), postgres_pass(tier, pytest_args)]
     linted = lint()
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
     for result in results:
         if result.slowest:
             print(result.slowest_line())
+    if tier == "check":
+        print(system_tier_line(results))
     print(linted.summary())
     for line in skip_lines(results):
         print(line)
@@ -337,6 +425,7 @@ def main(argv: list[str]) -> int:
         for line in result.failure_lines():
             print(line)
     ran = [r for r in results if not r.skip_reason]
+    print(f"`make {tier}` took {(time.monotonic() - started) / 60:.1f} min wall")
     print(
         f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, "
         f"{sum(r.skipped for r in ran)} skipped"

@@ -6,9 +6,6 @@ checkpoint is good exactly as long as the chain's hashes are, and rotating the l
 unrestorable. An HMAC, not an Ed25519 pair: whoever holds APP_AUDIT_KEY can rewrite the chain itself, so a second key
 would protect nothing more."""
 
-import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
 from service.audit.service import GENESIS_HASH, ChainHead, chain_head
@@ -24,11 +21,16 @@ class InvalidCheckpoint(DomainError):
 
 
 def _key() -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE)
     return hkdf.derive(get_settings().audit_key.encode())
 
 
 def sign(head: ChainHead) -> str:
+    import jwt  # PyJWT with cryptography: imported by the commands that sign or read, not with the app
+
     return jwt.encode({"seq": head.seq, "hash": head.hash}, _key(), algorithm=ALGORITHM)
 
 
@@ -38,6 +40,8 @@ def take(db: Session) -> str:
 
 
 def read(token: str) -> ChainHead:
+    import jwt
+
     try:
         claims = jwt.decode(token.strip(), _key(), algorithms=[ALGORITHM], options={"require": ["seq", "hash"]})
     except jwt.InvalidTokenError as exc:

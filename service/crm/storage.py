@@ -14,16 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from PIL import Image as PilImage
-from PIL import ImageDraw
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
-from service.crm import pdf_content
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
-from service.pictures import decoding, headers, thumbnails
+from service.pictures import headers
 
 JPEG, PNG, PDF = headers.JPEG, headers.PNG, "application/pdf"
 PDF_MAGIC = b"%PDF-"
@@ -66,6 +63,8 @@ def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
     if not pictures:
         return uploads
     _check_pixels(sum(upload.pixels for _, upload in pictures), settings.crm_max_pixels_per_upload)
+    from service.pictures import decoding  # with Pillow: imported by the first upload, not with the app
+
     decoded = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
     for (i, upload), (thumbnail, converted) in zip(pictures, decoded, strict=True):
         if thumbnail is None:
@@ -111,7 +110,10 @@ def _kind(data: bytes) -> tuple[str, str, str | None] | None:
 
 
 def _check_pdf(data: bytes, *, name: str, field: str) -> None:
-    """Whole, readable without a password, free of JavaScript, OpenAction, Launch and embedded files."""
+    """Whole, readable without a password, free of JavaScript, OpenAction, Launch and embedded files. pypdf is imported
+    by the first PDF uploaded."""
+    from service.crm import pdf_content
+
     corrupt = _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
     if b"%%EOF" not in data[-2048:]:
         raise corrupt
@@ -189,6 +191,11 @@ def store_page(db: Session, image: Image, data: bytes) -> str:
 
 def make_thumbnail(upload: CheckedUpload) -> bytes:
     """Decoded in this process; a labelled placeholder for a PDF."""
+    from PIL import Image as PilImage
+    from PIL import ImageDraw
+
+    from service.pictures import thumbnails
+
     size = get_settings().crm_thumbnail_px
     if upload.content_type != PDF:
         with PilImage.open(io.BytesIO(upload.data)) as opened:

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import qrcode
-from barcode import Code128
-from barcode.writer import ImageWriter, SVGWriter
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
@@ -25,7 +22,7 @@ from service.entry_logs.roster import DOMAIN
 from service.errors import NotFound
 from service.tenancy import TenantScope, scoped
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # fpdf, and Pillow under the barcode and QR writers, are imported where a card is drawn
     from fpdf import FPDF
 
 KIND = "entry_logs.cards"
@@ -50,6 +47,9 @@ SVG_SIZE = re.compile(r'width="([\d.]+)mm" height="([\d.]+)mm"')
 
 def barcode_png(parent_id: int) -> io.BytesIO:
     """Without the human-readable line: the card prints it."""
+    from barcode import Code128
+    from barcode.writer import ImageWriter
+
     buffer = io.BytesIO()
     Code128(str(parent_id), writer=ImageWriter()).write(buffer, options=BARCODE_OPTIONS)
     buffer.seek(0)
@@ -59,6 +59,9 @@ def barcode_png(parent_id: int) -> io.BytesIO:
 def barcode_svg(parent_id: int) -> str:
     """A viewBox in millimetres, bars edge to edge: the page's white margins are its quiet zone, so the bars are the 80
     % of the screen's width UI-PA-003 asks for."""
+    from barcode import Code128
+    from barcode.writer import SVGWriter
+
     buffer = io.BytesIO()
     Code128(str(parent_id), writer=SVGWriter()).write(buffer, options=BARCODE_OPTIONS | {"quiet_zone": 0.0})
     svg = buffer.getvalue().decode()
@@ -72,6 +75,8 @@ def barcode_svg(parent_id: int) -> str:
 
 
 def qr_png(text: str) -> io.BytesIO:
+    import qrcode
+
     buffer = io.BytesIO()
     qrcode.make(text, border=1).save(buffer, format="PNG")
     buffer.seek(0)

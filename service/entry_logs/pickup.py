@@ -33,7 +33,7 @@ from service.entry_logs.models import (
     PickupRule,
 )
 from service.errors import NotFound, ValidationFailed
-from service.pictures import decoding, headers
+from service.pictures import headers
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
@@ -303,6 +303,8 @@ def checked_photo(data: bytes) -> bytes:
         raise _reject("image_corrupt", "画像が壊れているか読み取れません") from exc
     if width * height > settings.entry_logs_photo_max_pixels:
         raise _reject("image_max_pixels", "画像の画素数が大きすぎます")
+    from service.pictures import decoding  # with Pillow: imported by the first upload, not with the app
+
     [(thumbnail, _)] = decoding.decode_in_child([data], size=settings.entry_logs_photo_px)
     if thumbnail is None:
         raise _reject("image_corrupt", "画像が壊れているか読み取れません")

@@ -3,7 +3,6 @@
 import io
 from typing import TYPE_CHECKING
 
-import qrcode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,10 @@ QR_SIZE = 31.0
 
 
 def qr_png(url: str) -> bytes:
-    """A QR code of the URL as a PNG (medium error correction survives a scratched label)."""
+    """A QR code of the URL as a PNG (medium error correction survives a scratched label); qrcode (and Pillow) is
+    imported here, not with the app."""
+    import qrcode
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
     code.add_data(url)
     code.make(fit=True)

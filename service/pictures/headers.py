@@ -3,8 +3,6 @@ child process decodes it whole."""
 
 import io
 
-from PIL import Image, UnidentifiedImageError
-
 JPEG, PNG, HEIF = "image/jpeg", "image/png", "image/heif"
 # (first bytes, content type, extension, Pillow's format)
 PICTURES = (
@@ -14,7 +12,6 @@ PICTURES = (
 # HEIC/HEIF: an ISO base media file whose first box (its length, then "ftyp") names a HEIF brand
 HEIF_KIND = (HEIF, "heic", "HEIF")
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
-HEADER_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
 class UnreadableHeader(ValueError):
@@ -33,13 +30,17 @@ def picture_kind(data: bytes) -> tuple[str, str, str] | None:
 
 
 def picture_size(data: bytes, pil_format: str) -> tuple[int, int]:
-    """Nothing decoded."""
+    """Nothing decoded. Pillow, with the HEIF opener thumbnails.py registers, is imported by the first upload."""
+    from PIL import Image
+
+    from service.pictures.thumbnails import DECODE_ERRORS
+
     try:
         with Image.open(io.BytesIO(data)) as picture:
             if picture.format != pil_format:
                 raise NotItsFormat(picture.format)
             return picture.size
-    except HEADER_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         if isinstance(exc, NotItsFormat):
             raise
         raise UnreadableHeader(str(exc)) from exc

@@ -4,12 +4,14 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from service.config import get_settings
 from service.reservations import labels
+
+if TYPE_CHECKING:
+    import holidays
 
 OPENS = time(9)  # and the on-call shift turns over (oncall.py)
 CLOSES = time(18)
@@ -17,8 +19,10 @@ SEARCH_DAYS = 400
 
 
 @cache
-def _calendar() -> holidays.HolidayBase:
-    """振替休日 and 国民の休日 included, named in Japanese."""
+def _calendar() -> "holidays.HolidayBase":
+    """振替休日 and 国民の休日 included, named in Japanese; holidays (every country's calendar) is imported here."""
+    import holidays
+
     return holidays.country_holidays("JP", language="ja")
 
 

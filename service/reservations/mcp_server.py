@@ -6,12 +6,11 @@ import functools
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from typing import Annotated, Any, NotRequired
 from urllib.parse import urlsplit
 
 import anyio.to_thread
-from fastapi import FastAPI
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
@@ -19,6 +18,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
@@ -26,12 +26,11 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
-from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from typing_extensions import TypedDict
 
 from service import VERSION
-from service.body_guard import NUL_BYTE, OWN_NUL_CHECK
+from service.body_guard import NUL_BYTE
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.errors import (
@@ -46,12 +45,12 @@ from service.errors import (
     validation_details,
 )
 from service.reservations import booking, catalog, clients, hours, labels, messages, quotas, retries
+from service.reservations.mcp_mount import PATH
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line
 
-PATH = "/mcp"
 log = logging.getLogger("daicho.reservations.mcp")
 FIELDS = Fields("reservations")
 WRONG_KEY = "APIキーが正しくないか、無効になっています。Authorization: Bearer でクライアントのAPIキーを送ってください"
@@ -485,18 +484,11 @@ def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
     return stack
 
 
-def mount_mcp(app: FastAPI) -> None:
+def streamable_app() -> tuple[ASGIApp, StreamableHTTPSessionManager]:
+    """The server's streamable HTTP app at PATH, stateless with JSON answers, behind the service's errors, and its
+    session manager, which the app's lifespan runs (mcp_mount.py)."""
     server = build_server()
     endpoint = server.streamable_http_app(
         streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()
     )
-    app.router.routes.append(Route(PATH, endpoint=_errors_to_the_service(endpoint)))
-    OWN_NUL_CHECK.add(PATH)  # NUL bytes in arguments are tool errors naming the argument, not an HTTP 400
-    outer = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(application: FastAPI):
-        async with server.session_manager.run(), outer(application) as state:
-            yield state
-
-    app.router.lifespan_context = lifespan
+    return _errors_to_the_service(endpoint), server.session_manager

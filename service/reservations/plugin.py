@@ -3,7 +3,7 @@
 
 from service.plugin import Plugin
 from service.reservations import watchdog
-from service.reservations.mcp_server import mount_mcp
+from service.reservations.mcp_mount import mount_mcp
 from service.reservations.metrics import MemoryThresholdCollector
 
 PLUGIN = Plugin(collectors=(MemoryThresholdCollector(),), mount=mount_mcp, start=watchdog.start)

@@ -11,18 +11,18 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
-
-from fpdf import FPDF
-from fpdf.enums import WrapMode
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
 from service.reservations import labels, messages, payments
+
+if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
+    from fpdf import FPDF
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
@@ -198,7 +198,7 @@ def manual_pdf(name: str) -> bytes:
     return bytes(draw(name).output())
 
 
-def draw(name: str) -> FPDF:
+def draw(name: str) -> "FPDF":
     pdf = japanese_pdf()
     pdf.set_title(MANUALS[name].title)
     pdf.add_page()
@@ -209,7 +209,7 @@ def draw(name: str) -> FPDF:
     return pdf
 
 
-def _draw_block(pdf: FPDF, tokens: list[Token], index: int) -> int:
+def _draw_block(pdf: "FPDF", tokens: list["Token"], index: int) -> int:
     """Returns the index of the next block."""
     token = tokens[index]
     if token.type == "heading_open":
@@ -226,20 +226,26 @@ def _draw_block(pdf: FPDF, tokens: list[Token], index: int) -> int:
     return index + 1
 
 
-def _paragraph(pdf: FPDF, text: str, *, size: float = TEXT_SIZE, before: float = 1) -> None:
+def _paragraph(pdf: "FPDF", text: str, *, size: float = TEXT_SIZE, before: float = 1) -> None:
+    from fpdf.enums import WrapMode
+
     pdf.ln(before)
     pdf.set_font(FONT, size=size)
     pdf.multi_cell(0, LINE_MM * size / TEXT_SIZE, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
 
 
-def _quote(pdf: FPDF, text: str) -> None:
+def _quote(pdf: "FPDF", text: str) -> None:
+    from fpdf.enums import WrapMode
+
     pdf.ln(1)
     pdf.set_font(FONT, size=TEXT_SIZE - 1)
     pdf.set_fill_color(240, 240, 240)
     pdf.multi_cell(0, LINE_MM, text, fill=True, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
 
 
-def _table(pdf: FPDF, tokens: list[Token], index: int) -> int:
+def _table(pdf: "FPDF", tokens: list["Token"], index: int) -> int:
+    from fpdf.enums import WrapMode
+
     rows: list[list[str]] = []
     while tokens[index].type != "table_close":
         token = tokens[index]
@@ -258,14 +264,14 @@ def _table(pdf: FPDF, tokens: list[Token], index: int) -> int:
     return index + 1
 
 
-def _list_prefix(tokens: list[Token], index: int) -> str:
+def _list_prefix(tokens: list["Token"], index: int) -> str:
     if index == 0 or tokens[index - 1].type != "list_item_open":
         return ""
     item = tokens[index - 1]
     return f"{item.info}. " if item.info else "・"
 
 
-def _inline_text(token: Token) -> str:
+def _inline_text(token: "Token") -> str:
     parts = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
@@ -276,9 +282,11 @@ def _inline_text(token: Token) -> str:
 
 
 @lru_cache
-def _renderer() -> MarkdownIt:
+def _renderer() -> "MarkdownIt":
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def _tokens(text: str) -> list[Token]:
+def _tokens(text: str) -> list["Token"]:
     return _renderer().parse(text)

@@ -7,9 +7,11 @@ import pytest
 from tests.agent.conftest import Fleet, LiveService
 from tests.support.client_wheels import install_client, run
 
+pytestmark = pytest.mark.stack
+
 
 @pytest.mark.slow
-@pytest.mark.embedded_only  # packaging does not depend on the backend: built and installed once per `make test`
+@pytest.mark.embedded_only  # packaging does not depend on the backend: built and installed once per `make check`
 def test_the_wheel_installs_alone_and_enrols(fleet: Fleet, service: LiveService, tmp_path):
     bin_dir = install_client("agent", tmp_path)
     helped = run([bin_dir / "daicho-agent", "--help"], tmp_path)

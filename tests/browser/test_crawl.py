@@ -4,32 +4,51 @@ multiselect's list, a number field's range error), no template field ({code}) or
 section number (§), no exception and no server error on any of them; and every address answers in Japanese (a page
 the role may not open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog.
 
-Each page is opened once per role that sees it: a page the platform admin shares with a domain's own admin is opened
-as that admin; the platform admin opens the rest (its own pages, and the domains whose roles have no admin). A page
-with named figures (tests/dashboards/test_figure_cards.py's FIGURE_PAGES) is also held, on that same visit, to saying
-each card's period right under it (「期間: …」) and the moment its figures are as of (「YYYY/MM/DD HH:mm 時点」), and
-is saved as a screenshot under the test's tmp_path (run with --basetemp to keep them)."""
+Each distinct view of a page is opened, checked and audited by axe once. What a page shows a person depends on who
+they are only through what the page's code and the service ask about them (tests/browser/questions.py: may they act as
+these roles in this domain, which tenant is their grant limited to, are they a platform admin, what is their grant or
+CRM role); the questions a view was asked are recorded as it is drawn for one account, and another account that would
+answer every one of them alike sees that same view, so it is not opened again on that page. Accounts are taken in the
+registry's order of domains and roles, the platform admin last; the domains are dealt to the two passes. A page with
+named figures (tests/dashboards/test_figure_cards.py's FIGURE_PAGES) is also held, on that same visit, to saying each
+card's period right under it (「期間: …」) and the moment its figures are as of (「YYYY/MM/DD HH:mm 時点」), and is
+saved as a screenshot under the test's tmp_path (run with --basetemp to keep them)."""
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from dashboards import sections
+from service.config import get_settings
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
-from tests.browser.conftest import PAGE_WIDTH, SCRIPT_RUNS, TIMEOUT_MS, drawn, screenshot, sign_in, submit_login
+from tests.browser import questions
+from tests.browser.conftest import (
+    PAGE_WIDTH,
+    SCRIPT_RUNS,
+    TIMEOUT_MS,
+    drawn,
+    screenshot,
+    scrolled_to,
+    sign_in,
+    streamlit_process,
+    submit_login,
+)
 from tests.conftest import HALVES
 from tests.dashboards.test_figure_cards import FIGURE_PAGES
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.axe import serious_violations
 from tests.support.small_demo import load_small_demo
 
-# browser tests check pages, not the backend: each runs in one pass of `make test` (docs/testing.md); the crawl's
+# browser tests check pages, not the backend: each runs in one pass of `make check` (docs/testing.md); the crawl's
 # visits are split between the two passes, so neither pass waits for the whole crawl
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.outside, pytest.mark.walk]
 
 # What Streamlit's frontend says by itself, in English: its dialogs, the file uploader's drop zone, a select box's
 # placeholder, a data editor's and a search box's hints, the status widget, an exception's box; the main menu, a
@@ -174,7 +193,7 @@ class Crawl:
 
     def check_opened(self, page: Page, opener: Locator, shown: Locator, where: str) -> None:
         """Open what Streamlit draws only on a click (a menu, a list), check its words and attributes, close it."""
-        opener.click()
+        scrolled_to(opener).click()
         expect(shown.first).to_be_visible()
         self.check_text(" ".join(shown.all_inner_texts()), where)
         self.check(page, where)
@@ -205,11 +224,11 @@ def signed_in_user(live_api: str, login_id: str, password: str) -> dict:
     return answer.json()["user"]
 
 
-def open_page(page: Page, spec: sections.PageSpec, first: bool) -> None:
-    """Open a page from the sidebar (the first page is where signing in lands) and wait until it is drawn."""
-    if not first:
-        page.get_by_test_id("stSidebar").locator(f"a[href$='/{spec.url_path}']").click()
-        page.wait_for_url(f"**/{spec.url_path}")
+def open_page(page: Page, spec: sections.PageSpec) -> None:
+    """Open a page from the sidebar and wait until it is drawn."""
+    page.get_by_test_id("stSidebar").locator(f"a[href$='/{spec.url_path}']").click()
+    page.wait_for_url(f"**/{spec.url_path}")
+    expect(page.get_by_role("heading", name=spec.title)).to_be_visible()
     drawn(page)
 
 
@@ -269,89 +288,143 @@ def demo(db) -> None:
     db.commit()
 
 
+@pytest.fixture
+def crawl_server(live_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
+    """A dashboards server of the crawl's own, as `make run` starts it but recording what the pages ask about the
+    person signed in (questions.py) to a file; yields its address and the file. The service knows it as the
+    dashboards' address (APP_DASHBOARD_URL), as dashboards_url does."""
+    asked = tmp_path / "asked.jsonl"
+    log = tmp_path / "streamlit.log"
+    with streamlit_process(live_api, log, module=questions.__name__, **{questions.QUESTIONS_ENV: str(asked)}) as url:
+        monkeypatch.setattr(get_settings(), "dashboard_url", url)
+        yield url, asked
+
+
 @dataclass(frozen=True)
 class Visit:
-    """One demo account and the pages it opens in the crawl."""
+    """One demo account, signed in, and the pages of its pass it may open (with their domains), in the registry's
+    order."""
 
     account: DemoAccount
-    landing: sections.PageSpec  # where signing in lands: the first page the account may open
-    specs: list[sections.PageSpec]
+    user: dict
+    specs: list[tuple[str, sections.PageSpec]]
 
 
-def role_in(user: dict, domain: str) -> str:
-    """The role a page is drawn for: the user's grant in its domain, a platform admin's being admin."""
-    if sections.is_platform_admin(user):
-        return "admin"
-    return sections.grants_by_domain(user)[domain]["role"]
+@dataclass(frozen=True)
+class View:
+    """A page as drawn for one account, and what it asked about them on the way: the pages' questions on this visit,
+    the service's about them in the page's domain so far."""
+
+    login: str
+    asked: dict[questions.Question, Any]
 
 
-def crawl_plan(live_api: str) -> list[Visit]:
-    """Every demo account with the pages it opens: each (page, role) once, the platform admin's last."""
-    accounts = sorted(demo_accounts(), key=lambda account: account.login_id == ADMIN_LOGIN)
-    seen, plan = set(), []
-    for account in accounts:
-        user = signed_in_user(live_api, account.login_id, account.password)
-        pages = [
-            (spec, role_in(user, section.domain))
-            for section in sections.SECTIONS
-            for spec in sections.visible_pages(user).get(section.label, [])
-        ]
-        specs = [spec for spec, role in pages if (spec.url_path, role) not in seen]
-        seen.update((spec.url_path, role) for spec, role in pages)
-        if specs:
-            plan.append(Visit(account, pages[0][0], specs))
-    return plan
+ACCOUNTS = demo_accounts()
 
 
-def half_of(plan: list[Visit], half: int) -> list[Visit]:
-    """The visits of one pass: the accounts dealt out, busiest first, to whichever half has fewer pages so far."""
-    halves: list[list[Visit]] = [[], []]
-    for visit in sorted(plan, key=lambda visit: -len(visit.specs)):
-        min(halves, key=lambda visits: sum(len(v.specs) for v in visits)).append(visit)
+def demo_user(account: DemoAccount) -> dict:
+    """An account's grant as the registry reads it (a scope does not change which pages it may open)."""
+    return {"grants": [{"domain": account.domain, "role": account.role, "scope": None}]}
+
+
+def domains_of(half: int) -> set[str]:
+    """The domains one pass crawls: dealt out, busiest first (by the pages times the accounts that may open each), to
+    whichever pass has fewer so far."""
+    users = [demo_user(account) for account in ACCOUNTS]
+    load = {
+        section.domain: sum(sections.can_view(u, section.domain, page.roles) for page in section.pages for u in users)
+        for section in sections.SECTIONS
+    }
+    halves: list[set[str]] = [set(), set()]
+    for domain in sorted(load, key=lambda domain: -load[domain]):
+        min(halves, key=lambda domains: sum(load[d] for d in domains)).add(domain)
     return halves[half]
 
 
-def audited_in(plan: list[Visit], half: int) -> set[str]:
-    """The pages axe audits in this half (it takes a second a page): each page once in the whole crawl, on its first
-    visit, the first half's visits before the second's."""
-    seen: set[str] = set()
-    mine: set[str] = set()
-    for which in (0, 1):
-        for visit in half_of(plan, which):
-            new = {spec.url_path for spec in visit.specs} - seen
-            seen |= new
-            if which == half:
-                mine |= new
-    return mine
+def visits_of(half: int, users: dict[str, dict]) -> list[Visit]:
+    """Every demo account with the pages of this pass's domains it may open, the platform admin's last."""
+    mine = domains_of(half)
+    visits = []
+    for account in sorted(ACCOUNTS, key=lambda account: account.login_id == ADMIN_LOGIN):
+        user = users[account.login_id]
+        visible = sections.visible_pages(user)
+        specs = [
+            (section.domain, spec)
+            for section in sections.SECTIONS
+            if section.domain in mine
+            for spec in visible.get(section.label, [])
+        ]
+        if specs:
+            visits.append(Visit(account, user, specs))
+    return visits
+
+
+def answers_alike(view: View, user: dict, service: questions.ServiceQuestions) -> bool:
+    """Whether `user` would be answered every question `view` was asked as its account was: then the page's code
+    takes the same branches for them and the service answers them alike, and they see that view."""
+    return all(
+        (questions.page_answer(user, asked) if asked[0] == "pages" else service.answer(user, asked)) == answer
+        for asked, answer in view.asked.items()
+    )
 
 
 @pytest.mark.parametrize("half", HALVES)
-def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, dashboards_url, browser, tmp_path):
-    crawl, opened = Crawl(), set()
-    plan = crawl_plan(live_api)
-    to_audit = audited_in(plan, half)
-    assert set(FIGURE_PAGES) <= {spec.path for visit in plan for spec in visit.specs}, "figures no demo role sees"
-    for visit in half_of(plan, half):
-        account = visit.account
-        context = window(browser)
-        page = context.new_page()
-        page.on("response", crawl.server_errors(account.login_id))
-        sign_in(page, dashboards_url, account.login_id, account.password, visit.landing.title)
-        check_main_menu(page, crawl, account.login_id)
-        for spec in visit.specs:
-            open_page(page, spec, first=spec == visit.landing)
-            where = f"{account.login_id} /{spec.url_path}"
+def test_every_page_of_every_demo_role_speaks_japanese(
+    half, demo, live_api, crawl_server, browser, tmp_path, monkeypatch
+):
+    url, asked_file = crawl_server
+    service = questions.ServiceQuestions()
+    service.patch(monkeypatch)
+    crawl, views = Crawl(), {}
+    users = {account.login_id: signed_in_user(live_api, account.login_id, account.password) for account in ACCOUNTS}
+    seen = {spec.path for user in users.values() for specs in sections.visible_pages(user).values() for spec in specs}
+    assert set(FIGURE_PAGES) <= seen, "figures no demo role sees"
+    read_to, opened, alike, navigation_only = 0, 0, [], []
+    for visit in visits_of(half, users):
+        login, page = visit.account.login_id, None
+        for domain, spec in visit.specs:
+            drawn_as = views.setdefault(spec.url_path, [])
+            seen_as = next((view.login for view in drawn_as if answers_alike(view, visit.user, service)), None)
+            if seen_as is not None:
+                alike.append(f"/{spec.url_path}: {login} as {seen_as}")
+                continue
+            if page is None:  # signed in at the first page to open: where signing in lands
+                page = signed_in(browser, crawl, visit.account, f"{url}/{spec.url_path}", spec.title)
+            else:
+                open_page(page, spec)
+            where = f"{login} /{spec.url_path}"
             if spec.path in FIGURE_PAGES:
                 crawl.check_figures(page, where)
-                screenshot(page, tmp_path / f"{account.login_id}-{spec.url_path}.png")
+                screenshot(page, tmp_path / f"{login}-{spec.url_path}.png")
             check_all_of(page, crawl, where)
-            if spec.url_path in to_audit:
-                crawl.problems += audited(page, where)
-                to_audit.discard(spec.url_path)
-            opened.add(spec.url_path)
-        context.close()
+            crawl.problems += audited(page, where)
+            asked, read_to = questions.pages_asked(asked_file, read_to, login)
+            if ("pages", "can_view", domain, spec.roles) not in asked:  # require_page's: every page asks it
+                crawl.problems.append(f"{where}: what the page asked was not recorded (tests/browser/questions.py)")
+            drawn_as.append(View(login, asked | service.asked_about(login, domain)))
+            opened += 1
+        if page is None and visit.account.domain in domains_of(half):
+            # every view it may open is another account's: signed in still, for its own navigation and menu
+            page = signed_in(browser, crawl, visit.account, url, visit.specs[0][1].title)
+            crawl.check(page, f"{login} (navigation)")
+            navigation_only.append(login)
+        if page is not None:
+            page.context.close()
+    print(f"crawl half {half}: {opened} views opened and audited; signed in for the navigation only: {navigation_only}")
+    print(f"{len(alike)} pages seen alike:", *alike, sep="\n  ")
+    kept = {path: {v.login: [[*q, a] for q, a in v.asked.items()] for v in seen} for path, seen in views.items()}
+    (tmp_path / "views.json").write_text(json.dumps(kept, ensure_ascii=False, indent=1))  # what each view asked
     assert not crawl.problems, "\n".join(crawl.problems)
     assert opened, "no page was opened"
+
+
+def signed_in(browser: Browser, crawl: Crawl, account: DemoAccount, address: str, heading: str) -> Page:
+    """A window of the account's own, signed in at `address` (the page of that heading), its main menu checked."""
+    page = window(browser).new_page()
+    page.on("response", crawl.server_errors(account.login_id))
+    sign_in(page, address, account.login_id, account.password, heading)
+    check_main_menu(page, crawl, account.login_id)
+    return page
 
 
 def audited(page: Page, where: str) -> list[str]:

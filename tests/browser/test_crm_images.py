@@ -11,18 +11,25 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import masters_and_storage, picture, set_status, world  # noqa: F401 - fixtures
 from tests.service.crm.test_workflow import detail, request_with_sites
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
+# An image's width once it has loaded: an <img> is visible (it has its box) before its picture has arrived, and its
+# naturalWidth is 0 until then
+LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth)"
 
 
 def choose_files(page: Page, label: str, files: dict[str, bytes]) -> None:
-    """Choose files in the uploader of that label, as a person picks them in the file dialog."""
+    """Choose files in the uploader of that label, as a person picks them in the file dialog, and wait until they are
+    uploaded: the uploader lists a file as soon as it is chosen, with a spinner until its upload has ended, and gives
+    the page the files (a run, outside a form) only then; a form sent before that is sent without them."""
     uploader = page.get_by_test_id("stFileUploader").filter(has_text=label)
     uploader.locator("input[type=file]").set_input_files(
         [{"name": name, "mimeType": "application/octet-stream", "buffer": data} for name, data in files.items()]
     )
     for name in files:
         expect(uploader.get_by_text(name)).to_be_visible()
+    expect(uploader.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)
+    drawn(page)
 
 
 def fix_page(client, world, dashboards_url, new_page) -> tuple[Page, int]:  # noqa: F811
@@ -57,7 +64,7 @@ def test_a_heic_photo_chosen_on_the_fix_page_arrives_with_the_resubmission_and_i
     choose(page, "拡大表示する画像", "IMG_0001.jpg")
     shown = page.get_by_role("img", name="IMG_0001.jpg")
     expect(shown).to_be_visible()
-    assert shown.evaluate("img => img.naturalWidth") == 320
+    assert shown.evaluate(LOADED_WIDTH) == 320
 
 
 def test_a_file_of_another_kind_refuses_the_whole_resubmission_by_its_name(

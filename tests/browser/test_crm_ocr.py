@@ -12,8 +12,8 @@ from tests.dashboards.test_crm_ocr import LOCATION, NAME, two_read_bills
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401 - fixtures
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 TYPED = "0300111234567890120000"
 
 

@@ -11,8 +11,8 @@ from tests.browser.test_crm_images import choose_files
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import FIRST_NUMBER, made, masters_and_storage, picture, submit, world  # noqa: F401
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 
 
 def test_a_new_request_for_a_corporation_the_agency_has_is_sent_to_it_after_the_confirm_step(

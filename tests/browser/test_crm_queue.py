@@ -11,8 +11,8 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, submit, world  # noqa: F401 - fixtures
 from tests.service.crm.test_queue import resubmitted
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 
 
 def test_the_operator_sees_the_resubmission_in_the_menu_and_opens_the_case_from_it(

@@ -22,8 +22,8 @@ from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 TOKYO = ZoneInfo("Asia/Tokyo")
 SELECTION_BOX_X = 18  # a row's selection box, in the table's first column
 FAMILIES = (

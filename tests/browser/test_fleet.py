@@ -14,12 +14,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from service.fleet.models import Alert, MetricSample
-from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_in
+from tests.browser.conftest import choose, drawn, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 TOKYO = ZoneInfo("Asia/Tokyo")
 STORES = ("新宿店", "渋谷店", "池袋店", "上野店", "品川店", "横浜店")
 
@@ -133,7 +133,7 @@ def test_the_alert_list_at_1440_opens_on_open_alerts_with_sla_and_assignee(
     open_from_sidebar(page, "アラート一覧")
     grid = page.get_by_test_id("stDataFrame")
     expect(grid.locator("table[role=grid] td").first).to_be_attached()
-    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    drawn(page)
     shown = page.evaluate(ALERT_GRID)
     screenshot(page, tmp_path / "fleet_alerts_1440.png")
 

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from service.database import session_scope, utcnow
 from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import drawn, sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.fleet.test_incidents import OUTAGE, STORES, an_outage
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 
 
 def test_the_dashboard_row_opens_the_incident_and_resolving_it_resolves_its_alerts(db, dashboards_url, new_page):
@@ -35,6 +35,7 @@ def test_the_dashboard_row_opens_the_incident_and_resolving_it_resolves_its_aler
     heading = f"#{incident_id} 東和モータース {STORES}店舗・{OUTAGE}台オフライン"
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert page.url.endswith(f"?id={incident_id}")
+    drawn(page)  # the note typed into the field this run draws, not into one it replaces
     page.get_by_label("対応内容（任意）").fill("回線事業者の障害復旧を確認")
     page.get_by_role("button", name="インシデントを解決済みにする").click()
 

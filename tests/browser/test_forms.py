@@ -36,8 +36,8 @@ from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: 
 from tests.support.clock import JAPAN, clock_at, japan_time, moved_clock_env
 from tests.support.worker import start_worker  # noqa: F401  (fixture)
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 
 
 def test_the_support_forms_second_inquiry_holds_only_what_was_typed(  # noqa: F811

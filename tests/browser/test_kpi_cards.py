@@ -7,12 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.cli import main
-from tests.browser.conftest import TIMEOUT_MS, screenshot, sign_in
-from tests.browser.test_crawl import drawn
+from tests.browser.conftest import TIMEOUT_MS, drawn, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 VIEWPORT = {"width": 1440, "height": 900}
 # The pages with rows of KPI cards: (address, heading).
 KPI_PAGES = (

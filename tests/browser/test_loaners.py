@@ -10,13 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import drawn, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
 from tests.support.axe import serious_violations
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 PHONE = {"width": 390, "height": 844}
 
 
@@ -65,6 +65,7 @@ def test_normal_finds_a_device_by_part_of_its_borrower(dashboards_url, new_page,
     search.fill("XYZ9")
     search.press("Enter")
     expect(page.get_by_text("全1件中 1〜1件目")).to_be_visible()
+    drawn(page)  # the search's run has ended: the next words go into the box it left
     search.fill("見つからない語")
     search.press("Enter")
     expect(page.get_by_text("該当するデータはありません。")).to_be_visible()

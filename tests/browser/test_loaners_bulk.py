@@ -16,8 +16,8 @@ from tests.browser.conftest import choose, screenshot, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import LENT, answer, initial_data, make_device  # noqa: F401
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 PHONE = {"width": 390, "height": 844}
 SCAN = "QRコードを読み取る・拠点管理番号を入力"
 

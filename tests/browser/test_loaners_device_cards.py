@@ -8,14 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope
-from tests.browser.conftest import TIMEOUT_MS, screenshot, sign_in
-from tests.browser.test_crawl import drawn
+from tests.browser.conftest import TIMEOUT_MS, drawn, screenshot, sign_in
 from tests.browser.test_kpi_cards import CUT_SHORT, KPI_PARTS
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import LENT, answer, initial_data, make_device  # noqa: F401
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 LONGEST_HELD = "2.商談や金額の問題で返却不可"
 
 

@@ -17,8 +17,8 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 from tests.support.axe import serious_violations
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
 # the drawn bars' width on screen: from the left edge of the first to the right edge of the last

@@ -10,8 +10,8 @@ from tests.browser.conftest import choose, open_from_sidebar, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 
 
 def test_a_note_after_the_first_look_lands_on_the_same_alert(db, live_api, dashboards_url, new_page):

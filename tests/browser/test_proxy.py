@@ -23,16 +23,16 @@ from service.config import REPO_ROOT, get_settings
 from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.live_server import free_port, server_process
-from tests.support.waiting import wait_until
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 
 CADDY = shutil.which("caddy")
 CADDYFILE = REPO_ROOT / "ops" / "caddy" / "Caddyfile"
 AFFINITY_COOKIE = "daicho_dashboards"  # the Caddyfile's lb_policy cookie
 FORGED = "203.0.113.66"  # an address the browser claims in X-Forwarded-For
 LOOPBACK = "127.0.0.1"  # the dashboards' own address, where the API sees a loopback browser's calls come from
+AFFINITY_TRIES = 64  # new browsers the proxy is asked to place before it must have named the other server (2**-64)
 needs_caddy = pytest.mark.skipif(CADDY is None, reason="caddy is missing (Debian's caddy; make test installs it)")
 
 
@@ -79,15 +79,15 @@ def affinity(context: BrowserContext) -> str:
 
 
 def other_server(url: str, taken: str) -> str:
-    """The affinity cookie of the server `taken` does not name: the proxy gives a new browser a server at random."""
-    with httpx.Client(timeout=5.0) as http:
-
-        def named() -> str | None:
+    """The affinity cookie of the server `taken` does not name: the proxy gives a new browser a server at random, so
+    it is asked as a new browser until it names the other one (however long each answer takes)."""
+    with httpx.Client(timeout=TIMEOUT_MS / 1000) as http:
+        for _ in range(AFFINITY_TRIES):
             value = http.get(f"{url}/_stcore/health").cookies.get(AFFINITY_COOKIE)
             http.cookies.clear()
-            return value if value and value != taken else None
-
-        return wait_until(named, message="the proxy to name the other server")
+            if value and value != taken:
+                return value
+    raise AssertionError(f"the proxy named the server of {taken!r} for {AFFINITY_TRIES} new browsers in a row")
 
 
 def expect_security_headers(headers: dict[str, str]) -> None:
@@ -106,10 +106,14 @@ def upload_firmware(page: Page, content: bytes, version: str) -> None:
     session, then the form sends it to the API."""
     page.get_by_role("tab", name="リリース").click()
     page.get_by_text("ファームウェアを登録", exact=True).click()
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+    drawn(page)  # what the expander draws once open
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.locator("input[type=file]").set_input_files(
         {"name": "tc200.bin", "mimeType": "application/octet-stream", "buffer": content}
     )
-    expect(page.get_by_test_id("stFileUploader").get_by_text("tc200.bin")).to_be_visible()
+    expect(uploader.get_by_text("tc200.bin")).to_be_visible()
+    expect(uploader.get_by_test_id("stFileChipIconSpinner")).to_have_count(0)  # uploaded: the form will carry it
+    drawn(page)
     page.get_by_label("バージョン").fill(version)
     page.get_by_label("SHA-256").fill(hashlib.sha256(content).hexdigest())
     page.get_by_role("button", name="登録", exact=True).click()

@@ -24,8 +24,8 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     state,
 )
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 
 
 def test_the_console_in_a_browser_and_a_one_off_shop_found_by_phone_booked(  # noqa: F811

@@ -16,8 +16,8 @@ from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screen
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (catalog, sandbox: fixtures)
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 QUEUE_REFRESH_MS = 30_000  # dashboards/app_pages/reservations/common.py QUEUE_REFRESH_SECONDS
 HALF_TYPED = "店舗に電話し、折り返し待ち"
 

@@ -12,7 +12,7 @@ from service.database import session_scope, utcnow
 from service.fleet.models import Alert
 from service.loaners.models import Device
 from service.reservations import booking, operations
-from tests.browser.conftest import open_from_sidebar, settled, sign_in
+from tests.browser.conftest import drawn, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.crm.conftest import corporation, made, masters_and_storage, submit, world  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import make_world
@@ -20,8 +20,8 @@ from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401 - fixtures
 from tests.service.reservations.conftest import TESTER, book, catalog, sandbox  # noqa: F401 - fixtures
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 ROW_PX = 35  # Streamlit's table: the header, then each row
 CELL_X = 100  # inside the first column after the row's selection box (30 px)
 
@@ -29,10 +29,10 @@ CELL_X = 100  # inside the first column after the row's selection box (30 px)
 def click_row(page: Page, row: int, *, x: int = CELL_X) -> None:
     """Click a cell of row `row` (0 = the first) of the page's first table (x: where in the row, e.g. its selection
     box): the table is a canvas (glide-data-grid) with no element per cell, so the click goes to the row's position,
-    once nothing above the table moves any more: the run has finished, every widget has replaced its placeholder (a
-    skeleton lower than the widget, drawn while the widget's code loads) and the web fonts have loaded."""
-    settled(page)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    once nothing above the table moves any more: the page is drawn (every run it asked for has ended, every widget has
+    replaced its placeholder, a skeleton lower than the widget drawn while the widget's code loads, and no element is
+    left over from the previous run) and the web fonts have loaded."""
+    drawn(page)
     page.evaluate("document.fonts.ready.then(() => true)")
     table = page.get_by_test_id("stDataFrame").first
     expect(table.locator("canvas").first).to_be_visible()

@@ -12,8 +12,8 @@ from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, si
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.support.waiting import wait_until
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = pytest.mark.embedded_only
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.embedded_only, pytest.mark.outside]
 
 
 def session_cookie(context: BrowserContext) -> dict | None:
@@ -22,7 +22,11 @@ def session_cookie(context: BrowserContext) -> dict | None:
 
 def wait_for_cookie(context: BrowserContext, present: bool) -> dict | None:
     """The browser stores (or drops) the cookie when the service's answer arrives, just after the page changed."""
-    wait_until(lambda: (session_cookie(context) is not None) == present, message=f"the session cookie {present=}")
+    wait_until(
+        lambda: (session_cookie(context) is not None) == present,
+        timeout=TIMEOUT_MS / 1000,
+        message=f"the session cookie {present=}",
+    )
     return session_cookie(context)
 
 

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import open_from_sidebar, screenshot, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = pytest.mark.embedded_only
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.embedded_only, pytest.mark.outside]
 
 
 @pytest.mark.slow

@@ -17,8 +17,8 @@ from service.entry_logs.models import MANUAL, EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, lock_code_from_elsewhere, make_world
 from tests.support.axe import serious_violations
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 SESSION = "JSON.parse(localStorage.getItem('daicho.station.session'))"
 
 

@@ -22,8 +22,8 @@ from service.entry_logs.models import EntryLog, Parent
 from tests.browser.test_station import SESSION, log_count, log_in, nursery, scan, station  # noqa: F401  (fixtures)
 from tests.service.entry_logs.world import STATION_PASSWORD, World, staff_headers
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 IPAD = {"width": 1024, "height": 768}
 # Every class the flash and the message take and every text the message shows, in order: window.__shown
 SCREEN_LOG = """

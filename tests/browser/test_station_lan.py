@@ -12,8 +12,8 @@ from tests.browser.conftest import open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.entry_logs.world import make_world
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 LAN_NAME = "daicho.lan"  # the service's name on the office's network: served by this machine
 LOCAL = {"127.0.0.1", "localhost", LAN_NAME}
 
@@ -37,6 +37,13 @@ def lan_only(page: Page) -> list[str]:
     return seen
 
 
+def everything_loaded(page: Page) -> None:
+    """Wait until the page has fetched what it loads by itself: the document's resources (its load event), and the
+    fonts its text is drawn in (fetched as text needs them)."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
 def outside(requested: list[str]) -> list[str]:
     return [url for url in requested if urlsplit(url).hostname not in LOCAL and not url.startswith("data:")]
 
@@ -56,7 +63,8 @@ def test_nothing_is_fetched_from_the_internet(db, dashboards_url: str, live_api:
     expect(page.get_by_role("heading", name="入退登録システム")).to_be_visible()
     page.goto(f"{live_api}/api/parent-barcode/{token}")
     expect(page.get_by_role("img", name=str(world.parents[0].id))).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    everything_loaded(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed: what it keeps for offline, fetched
 
     assert requested, "the request log recorded nothing"
     assert outside(requested) == []
@@ -69,7 +77,7 @@ def test_the_api_docs_render_from_the_service_alone(live_api: str, new_page):
     page.goto(f"http://{LAN_NAME}:{urlsplit(live_api).port}/api/docs")  # Swagger UI treats loopback specially
     login = page.locator(".opblock", has=page.locator("[data-path='/api/auth/login']"))
     expect(login.locator(".opblock-summary-description")).to_have_text("Login")
-    page.wait_for_load_state("networkidle")
+    everything_loaded(page)
 
     assert f"http://{LAN_NAME}:{urlsplit(live_api).port}/api/openapi.json" in requested
     assert outside(requested) == []

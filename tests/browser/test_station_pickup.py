@@ -14,11 +14,12 @@ from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
 from service.entry_logs import pickup
 from service.entry_logs.models import Child, EntryLog, Parent, PickupAlert
+from tests.browser.test_crm_images import LOADED_WIDTH
 from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F401  (fixtures)
 from tests.service.entry_logs.world import STATION_PASSWORD, World
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 WARNING = "sakura園児7ちゃんのお迎えは登録されていません — 職員が確認してください"
 ALARM_RED = "rgb(185, 28, 28)"
 
@@ -64,7 +65,7 @@ def test_a_restricted_exit_shows_a_red_warning_with_the_childs_name_and_the_guar
     assert message.evaluate("(m) => getComputedStyle(m).backgroundColor") == ALARM_RED
     photo = page.get_by_role("img", name=f"{parent.name}さんの写真")
     expect(photo).to_be_visible()
-    assert photo.evaluate("(img) => img.naturalWidth") == 360  # the kept photo: 480 px on its longest side
+    assert photo.evaluate(LOADED_WIDTH) == 360  # the kept photo: 480 px on its longest side
     box = message.bounding_box()
     assert box is not None and box["width"] >= 0.75 * 1024 and box["height"] >= 0.65 * 768
     page.screenshot(path=tmp_path / "station_pickup_warning.png")

@@ -21,8 +21,8 @@ from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F
 from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world, staff_headers
 from tests.support.axe import serious_violations
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]
 PARENTS = 40
 LEAVES_AFTER = 3  # each parent leaves this many arrivals after coming in; the last ones are still inside
 PIN = "2468"
@@ -148,7 +148,7 @@ def test_staff_unlock_the_forgotten_card_with_the_pin_and_record_an_entry(locked
     expect(people.first).to_contain_text(taro.name)
     panel.get_by_role("button", name=words.CLOSE).click()
     expect(panel).to_be_hidden()
-    assert page.locator("#people li").count() == 0
+    expect(page.locator("#people li")).to_have_count(0)
     page.get_by_role("button", name=words.FORGOTTEN_CARD).click()
     expect(panel.get_by_label(words.PIN)).to_be_visible()
     expect(search).to_be_hidden()  # closing forgot the unlock

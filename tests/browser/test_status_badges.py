@@ -11,12 +11,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from dashboards.components.badges import CELL_COLOURS
 from service.fleet.models import Alert
-from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screenshot, sign_in
+from tests.browser.conftest import TIMEOUT_MS, choose, drawn, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+# browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
 # The shown data grid (a canvas) as rows: each cell's text from the grid's accessible table, and how many pixels of
 # each colour cross the middle of the row as drawn (every row fits the grid: no scrolling).
 SHOWN_ROWS = """() => {
@@ -96,11 +96,11 @@ def fleet(db):
 
 
 def shown_rows(page: Page) -> list[dict]:
-    """The page's data grid as drawn, once its run has finished and the grid has its rows."""
+    """The page's data grid as drawn, once every run has ended and the grid has its rows."""
     grid = page.get_by_test_id("stDataFrame")
     expect(grid.locator("canvas[data-testid=data-grid-canvas]")).to_be_visible()
     expect(grid.locator("table[role=grid] td").first).to_be_attached()
-    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    drawn(page)
     return page.evaluate(SHOWN_ROWS)
 
 

@@ -49,7 +49,7 @@ from tests.dashboards.test_create_forms import forms_that_start_again
 from tests.support.history import restore_history
 
 # a page suite runs in one pass (tests/conftest.py): this one in the SQLite pass, which ends sooner without it
-pytestmark = pytest.mark.embedded_only
+pytestmark = [pytest.mark.embedded_only, pytest.mark.walk]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from tests.support.worker import WorkerProcess, purge_queue
 pytestmark = [
     pytest.mark.embedded_only,
     pytest.mark.skipif(bool(MISSING), reason=f"{', '.join(MISSING)} missing (Debian's prometheus packages)"),
+    pytest.mark.outside,
 ]
 
 RULE_FILES = read_yaml(PROMETHEUS_DIR / "prometheus.yml")["rule_files"]

@@ -8,9 +8,11 @@ from scanner_station.config import PASSWORD_ENV
 from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs
 from tests.support.client_wheels import install_client, run
 
+pytestmark = pytest.mark.stack
+
 
 @pytest.mark.slow
-@pytest.mark.embedded_only  # packaging does not depend on the backend: built and installed once per `make test`
+@pytest.mark.embedded_only  # packaging does not depend on the backend: built and installed once per `make check`
 def test_the_wheel_installs_alone_logs_in_and_scans(kiosk_world, live_api, tmp_path):
     bin_dir = install_client("scanner_station", tmp_path)
     helped = run([bin_dir / "daicho-station", "--help"], tmp_path)

@@ -95,6 +95,7 @@ def make_backup(capsys) -> Path:
     return backups.list_backups()[0].path
 
 
+@pytest.mark.dialect
 def test_a_backup_restored_into_a_wiped_database_brings_back_every_row_and_file(data_folder, capsys):
     create_user("alice", capsys)
     create_user("bob", capsys)
@@ -120,6 +121,7 @@ def test_a_backup_restored_into_a_wiped_database_brings_back_every_row_and_file(
         assert last.changes["file"]["after"] == backup.name
 
 
+@pytest.mark.dialect
 def test_restore_refuses_a_database_holding_data_unless_forced(data_folder, capsys):
     create_user("alice", capsys)
     write_uploads()
@@ -148,6 +150,7 @@ def rewrite(backup: Path, change: dict[str, bytes]) -> None:
             tar.addfile(member, io.BytesIO(data))
 
 
+@pytest.mark.dialect
 def test_verify_names_a_damaged_file_and_restore_refuses_it_touching_nothing(data_folder, capsys):
     create_user("alice", capsys)
     write_uploads()
@@ -172,6 +175,7 @@ def replace_checkpoint(backup: Path, token: str | None) -> None:
     rewrite(backup, {backups.MANIFEST: json.dumps(manifest | {"audit_checkpoint": token}).encode()})
 
 
+@pytest.mark.dialect
 def test_restore_reports_a_backup_whose_audit_log_does_not_reach_its_checkpoint(data_folder, capsys):
     create_user("alice", capsys)
     create_user("bob", capsys)
@@ -193,6 +197,7 @@ def test_restore_reports_a_backup_whose_audit_log_does_not_reach_its_checkpoint(
     assert "restore another one" in error
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("forged", [True, False], ids=["signed_with_another_key", "missing"])
 def test_a_backup_without_a_valid_audit_checkpoint_is_refused_touching_nothing(data_folder, capsys, forged):
     create_user("alice", capsys)
@@ -215,6 +220,7 @@ def test_verify_refuses_what_is_not_a_backup(data_folder, tmp_path, capsys):
     assert "cannot read backup" in capsys.readouterr().err
 
 
+@pytest.mark.dialect
 def test_create_to_a_folder_and_list_newest_first(data_folder, tmp_path, capsys):
     elsewhere = tmp_path / "offsite"
     assert main(["backup", "create", "--to", str(elsewhere)]) == 0
@@ -243,6 +249,7 @@ def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.dialect
 def test_a_backup_is_readable_by_its_owner_only_in_a_folder_it_creates_private(
     data_folder, tmp_path, capsys, usual_umask
 ):
@@ -278,6 +285,7 @@ def test_retention_keeps_the_newest_of_each_of_7_days_and_4_weeks(data_folder):
     assert len(removed) == 80 - len(kept)
 
 
+@pytest.mark.dialect
 def test_metrics_report_the_age_of_the_last_good_backup(data_folder, client, capsys):
     def age() -> float:
         line = next(

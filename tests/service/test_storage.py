@@ -2,6 +2,7 @@
 /api/ready answers 503 in Japanese, /metrics carries what DaichoStorageLow compares (the rule fires under promtool in
 tests/ops/test_monitoring.py), the watchdog posts to #qrv-alerts; and once room is made, the service is ready again."""
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ def storage_gauges(client) -> tuple[dict[str, float], float]:
     return free, floor.value
 
 
+@pytest.mark.dialect
 def test_a_full_data_folder_is_reported_until_room_is_made(client, db, small_disk, backend):
     assert client.get("/api/ready").json()["checks"]["storage"] is True
     small_disk.fill()

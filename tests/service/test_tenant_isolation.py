@@ -423,6 +423,7 @@ def walk_for(domain: str, client, db, request) -> Walk:
     return WALKS[domain](client, db)
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_every_route_refuses_another_tenants_ids(app, client, db, domain, request):
     walk = walk_for(domain, client, db, request)

@@ -1,6 +1,9 @@
 """docker-compose.yml's services run natively: their environment and commands as compose would resolve them, and
 `Shape`, a set of them started with one .env's values against the test run's PostgreSQL and Redis (the production
-shape and scale-out tests).
+shape and scale-out tests). The run's database is migrated once, by the run: only the api's own entrypoint migrates it
+again (a no-op at head), and a test that is not about that entrypoint starts the api's server step alone
+(`server_step`). A service is waited for on its own health page, asked from the test's process (`answering`); its
+compose health check then runs once, natively (`healthy`).
 
 Only what the test run needs of compose's rules: `${NAME}`, `${NAME:-default}`, `${NAME:?message}` and `$$`.
 """
@@ -20,11 +23,13 @@ from cryptography.fernet import Fernet
 
 from service.config import REPO_ROOT
 from tests.factories import PUBLIC_ADDRESSES
-from tests.support.live_server import free_port
+from tests.support.live_server import answers, free_port
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:-|:\?)(?P<arg>[^}]*))?\}")
 STOP_TIMEOUT = 20
+SERVER_STEP = " && exec "  # the api's entrypoint: `sh -c "<set-up steps> && exec <server>"`
+HEALTH_URL = re.compile(r"urlopen\('(?P<url>http://[^']+)'")  # a health check that is an HTTP GET
 
 
 def load_compose() -> dict[str, Any]:
@@ -32,6 +37,9 @@ def load_compose() -> dict[str, Any]:
 
 
 COMPOSE = load_compose()
+# a worker's own /metrics and /health (APP_WORKER_METRICS_ADDRESS, 9808): moved, as the api's and the dashboards' ports
+# are, to a free one for each service started
+WORKER_PAGE_PORT = int(COMPOSE["services"]["worker"]["environment"]["APP_WORKER_METRICS_ADDRESS"].rsplit(":", 1)[1])
 
 
 def interpolate(value: Any, values: dict[str, str]) -> Any:
@@ -125,12 +133,21 @@ def secret_values() -> dict[str, str]:
     }
 
 
+def server_step(command: list[str]) -> list[str]:
+    """An entrypoint `sh -c "<set-up steps> && exec <server>"` reduced to its server: for a replica started on the run's
+    database, which the run migrated and which holds what the set-up steps make (the api's: migrate, bootstrap-admin,
+    run in full by test_production_shape)."""
+    shell, flag, script = command
+    if (shell, flag) != ("sh", "-c") or SERVER_STEP not in script:
+        raise ValueError(f"not an entrypoint with set-up steps before its server: {command}")
+    return [shell, flag, "exec " + script.rsplit(SERVER_STEP, 1)[1]]
+
+
 def native(text: str, ports: dict[int, int]) -> str:
     """A compose command or health check as run on this machine: loopback only, each port moved to a free one."""
     text = text.replace("0.0.0.0", "127.0.0.1")
-    for compose_port, port in ports.items():
-        text = text.replace(str(compose_port), str(port))
-    return text
+    compose_ports = re.compile(rf"(?<!\d)({'|'.join(map(str, ports))})(?!\d)")  # in one pass: a moved one stays
+    return compose_ports.sub(lambda found: str(ports[int(found[1])]), text) if ports else text
 
 
 class Shape:
@@ -145,15 +162,16 @@ class Shape:
         self.log_dir = log_dir
         self.services: dict[str, NativeService] = {}
         self.published: dict[str, dict[int, int]] = {}  # each started service's ports, by its name
+        self.compose_name: dict[str, str] = {}  # each started service's compose service (`api` of `api-2`)
 
-    def environment(self, name: str) -> dict[str, str]:
+    def environment(self, name: str, ports: dict[int, int]) -> dict[str, str]:
         """The service's compose environment; what points at a container points here (same keys, nothing added)."""
         env = service_environment(COMPOSE["services"][name], self.values)
         local = {
             "APP_DATABASE_URL": os.environ["APP_DATABASE_URL"],
             "APP_REDIS_URL": os.environ["APP_REDIS_URL"],
             "APP_API_URL": self.api_url,
-            "APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",  # each worker replica its own
+            "APP_WORKER_METRICS_ADDRESS": native(env.get("APP_WORKER_METRICS_ADDRESS", ""), ports),
         }
         env |= {key: value for key, value in local.items() if key in env}
         return env | {"APP_DATA_DIR": str(self.data_dir)}
@@ -161,16 +179,20 @@ class Shape:
     def command(self, name: str, ports: dict[int, int]) -> list[str]:
         return [native(part, ports) for part in interpolate(COMPOSE["services"][name]["command"], self.values)]
 
-    def start(self, name: str, replica: int = 1) -> NativeService:
+    def start(self, name: str, replica: int = 1, *, server_only: bool = False) -> NativeService:
         """Start the service, or its n-th replica as `docker compose up --scale` would: a container (host name, and
-        so Celery node name, `<queue>@%h`) and ports of its own, started as `<name>-<n>`."""
+        so Celery node name, `<queue>@%h`) and ports of its own, started as `<name>-<n>`. With `server_only`, the
+        server step of its entrypoint alone (`server_step`)."""
         key = name if replica == 1 else f"{name}-{replica}"
         ports = self.ports if replica == 1 else {port: free_port() for port in self.ports}
+        ports = ports | {WORKER_PAGE_PORT: free_port()}
         host = socket.gethostname() if replica == 1 else f"{key}.{socket.gethostname()}"
-        command = [part.replace("%h", host) for part in self.command(name, ports)]
-        env = self.environment(name) | {"HOSTNAME": host}
+        command = self.command(name, ports)
+        command = [part.replace("%h", host) for part in (server_step(command) if server_only else command)]
+        env = self.environment(name, ports) | {"HOSTNAME": host}
         self.services[key] = NativeService(key, command, env, self.log_dir).start()
         self.published[key] = ports
+        self.compose_name[key] = name
         return self.services[key]
 
     def url(self, key: str) -> str:
@@ -180,11 +202,22 @@ class Shape:
     def healthy(self, name: str) -> bool:
         """The service's own compose health check, run natively, passes (and the service still runs)."""
         self.services[name].running()
-        test = COMPOSE["services"][name]["healthcheck"]["test"]
+        test = COMPOSE["services"][self.compose_name[name]]["healthcheck"]["test"]
         command = ["sh", "-c", test[1]] if test[0] == "CMD-SHELL" else test[1:]
-        command = [native(part.replace("$$", "$"), self.ports) for part in command]
+        command = [native(part.replace("$$", "$"), self.published[name]) for part in command]
         env = self.services[name].env
         return subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
+
+    def answering(self, name: str) -> bool:
+        """The service answers the URL its compose health check asks for, asked from this process (a check per poll
+        without a process per poll: the check itself is `healthy`, run once it answers); a health check that is no
+        HTTP request (beat's file age) is run as it is. Fails with the service's log when it has exited."""
+        test = " ".join(COMPOSE["services"][self.compose_name[name]]["healthcheck"]["test"])
+        asked = HEALTH_URL.search(test)
+        if asked is None:
+            return self.healthy(name)
+        self.services[name].running()
+        return answers(native(asked["url"], self.published[name]))
 
     def stop(self) -> None:
         """Stop every service at once, as `docker compose stop` does, and wait for them all."""

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -123,6 +124,18 @@ def keep_pristine_copy(engine: Engine, metadata: MetaData, snapshot: Snapshot) -
 _SQLITE_COPIES: dict[str, sqlite3.Connection] = {}  # the engine's URL -> its database as keep_pristine_copy found it
 _SEQUENCES_COPY = "_sequences"  # PostgreSQL: the snapshot's sequences beside the copied tables in PRISTINE_SCHEMA
 RESTORE_FUNCTION = f"{PRISTINE_SCHEMA}.restore_fresh_install"
+
+
+def copy_sqlite_database(engine: Engine, path: Path) -> None:
+    """The engine's SQLite database as it stands (between tests: the fresh install, schema at head), copied into a new
+    file by SQLite's online backup: a stack started on the copy finds it migrated without running Alembic again."""
+    copy = sqlite3.connect(path)
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.backup(copy)
+    finally:
+        raw.close()
+        copy.close()
 
 
 def _sqlite_copy(engine: Engine) -> sqlite3.Connection:

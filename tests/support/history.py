@@ -1,11 +1,11 @@
 """The lived-in database for tests: the small demo with HISTORY_DAYS of history (`demo load --history`,
 service/demo/history.py), loaded once per run and put back by `restore_history()` for each test that wants it: its
 rows, and the files beside them (uploaded pictures, firmware, archives: the folders a backup carries), which tests in
-between may have emptied."""
+between may have emptied. The copy of those files is removed with the process, however it ends
+(tests/support/temporary.py)."""
 
 import functools
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +17,10 @@ from service.demo.history import load_history
 from service.models import metadata
 from tests.support.database import Snapshot, restore_snapshot, take_snapshot
 from tests.support.small_demo import load_small_demo
+from tests.support.temporary import process_folder
 
 HISTORY_DAYS = 30  # every list runs past its first page and every kind the history makes exists; no more
+FILES_PREFIX = "daicho-history-files-"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,15 @@ def history_snapshot() -> History:
         load_small_demo(db)
     with pristine_copy_aside():  # the history's restore drill dumps and restores the whole database
         assert load_history(HISTORY_DAYS)
-    files = Path(tempfile.mkdtemp(prefix="daicho-history-files-"))
-    for name, root in file_roots(get_settings()).items():
-        if root.exists():
-            shutil.copytree(root, files / name)
-    return History(take_snapshot(get_engine(), metadata), files, datetime.now(UTC))
+    files = process_folder(FILES_PREFIX)
+    try:
+        for name, root in file_roots(get_settings()).items():
+            if root.exists():
+                shutil.copytree(root, files / name)
+        return History(take_snapshot(get_engine(), metadata), files, datetime.now(UTC))
+    except BaseException:  # nothing is cached: the next call copies again
+        shutil.rmtree(files, ignore_errors=True)
+        raise
 
 
 def restore_history() -> datetime:

@@ -8,12 +8,12 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
-from typing import Protocol
-
-import pytesseract
-from PIL import Image
+from typing import TYPE_CHECKING, Protocol
 
 from service.config import get_settings
+
+if TYPE_CHECKING:  # pytesseract (which pulls in pandas) is imported where the engine runs, not with the app
+    from PIL import Image
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom, in the page's pixels
 UNAVAILABLE = "OCRは利用できません（OCRエンジン {engine} がこのサーバーにありません）。明細画像を見て入力してください"
@@ -53,10 +53,10 @@ class Engine(Protocol):
     def version(self) -> str | None:
         """None when it cannot run here."""
 
-    def orientation(self, page: Image.Image) -> int:
+    def orientation(self, page: "Image.Image") -> int:
         """Degrees clockwise to make the text upright; 0 when unsure."""
 
-    def read(self, page: Image.Image) -> list[Line]:
+    def read(self, page: "Image.Image") -> list[Line]:
         """Top to bottom."""
 
 
@@ -68,6 +68,8 @@ class Tesseract:
     config = "--psm 4 -c hocr_char_boxes=1"
 
     def version(self) -> str | None:
+        import pytesseract
+
         try:
             found = str(pytesseract.get_tesseract_version())
             languages = pytesseract.get_languages()
@@ -75,7 +77,9 @@ class Tesseract:
             return None
         return found if self.language in languages else None
 
-    def orientation(self, page: Image.Image) -> int:
+    def orientation(self, page: "Image.Image") -> int:
+        import pytesseract
+
         for characters in ORIENTATION_LOOKS:
             config = f"--psm 0 -c min_characters_to_try={characters}"
             try:
@@ -88,7 +92,9 @@ class Tesseract:
                 return int(found["rotate"])
         return 0  # unsure: read as it lies
 
-    def read(self, page: Image.Image) -> list[Line]:
+    def read(self, page: "Image.Image") -> list[Line]:
+        import pytesseract
+
         try:
             hocr = pytesseract.image_to_pdf_or_hocr(page, lang=self.language, extension="hocr", config=self.config)
         except pytesseract.TesseractNotFoundError as exc:
@@ -102,10 +108,10 @@ class NoEngine:
     def version(self) -> str | None:
         return None
 
-    def orientation(self, page: Image.Image) -> int:
+    def orientation(self, page: "Image.Image") -> int:
         raise EngineUnavailable(self.name)
 
-    def read(self, page: Image.Image) -> list[Line]:
+    def read(self, page: "Image.Image") -> list[Line]:
         raise EngineUnavailable(self.name)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service import broker
 from service.crm import storage
 from service.crm.models import Choice, Image
-from service.crm.ocr import engine, extraction, pages
+from service.crm.ocr import engine, extraction
 from service.errors import ServiceUnavailable
 
 TASK = "crm.read_image"
@@ -54,7 +54,9 @@ class Result:
 
 
 def read(source: Source, *, now: datetime) -> Result:
-    """CPU work: no transaction is open."""
+    """CPU work: no transaction is open. The page's image work (Pillow, pypdfium2) is imported here, on the worker."""
+    from service.crm.ocr import pages
+
     started = time.process_time()
     ocr, state = engine.configured(), engine.state()
     if state.version is None:

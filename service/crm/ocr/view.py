@@ -4,9 +4,6 @@ withheld, and the page read with one proposal's box drawn on it (where the value
 import io
 from datetime import datetime
 
-from PIL import Image as PilImage
-from PIL import ImageDraw
-
 from service.crm import labels, storage
 from service.crm.models import Image
 from service.crm.ocr import extraction
@@ -54,6 +51,9 @@ def page_with_box(image: Image, field: str | None) -> bytes:
     proposal = ((image.ocr_result or {}).get("fields") or {}).get(field or "")
     if proposal is None:
         return data
+    from PIL import Image as PilImage
+    from PIL import ImageDraw
+
     with PilImage.open(io.BytesIO(data)) as opened:
         page = opened.convert("RGB")
     left, top, right, bottom = proposal["box"]

@@ -4,7 +4,6 @@ Every call asks for answering-machine detection (Twilio's MachineDetection); a c
 `gather_action`) is sent as TwiML, its key posted as Twilio posts a <Gather>'s result (signed with X-Twilio-Signature).
 """
 
-import httpx
 from twilio.twiml.voice_response import VoiceResponse
 
 from service.config import Settings
@@ -56,6 +55,8 @@ class HttpVoiceProvider:
         if GATHER_ACTION in message.payload:
             request["twiml"] = gather_twiml(message.body, message.payload[GATHER_ACTION])
         headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": idempotency_key(message)}
+        import httpx  # the real provider's only: not with the app, which the sandbox serves by default
+
         try:
             response = httpx.post(
                 s.voice_api_url.rstrip("/") + "/calls",

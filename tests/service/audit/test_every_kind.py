@@ -8,6 +8,7 @@ every domain's code calls, `audit.record`, naming record 1 of its kind, so each 
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 import service.main  # noqa: F401 - every router, so every domain's labels, as the running service has them
@@ -28,6 +29,8 @@ from tests.service.loaners.conftest import LENT
 from tests.service.reservations.conftest import book
 from tests.support.downloads import csv_download
 from tests.support.small_demo import load_small_demo
+
+pytestmark = pytest.mark.walk
 
 AUDIT = "/api/admin/audit"
 PAGE = 50  # the demo's 300 devices make a kind several pages long

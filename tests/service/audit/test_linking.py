@@ -136,6 +136,7 @@ def test_a_session_reading_the_chain_it_wrote_sees_its_own_entries():
     verified(3)
 
 
+@pytest.mark.dialect
 def test_a_failed_login_kept_by_its_error_is_chained(client):
     with session_scope() as db:
         make_user(db, "user1")

@@ -1,5 +1,6 @@
 """代理店管理, ユーザー管理 (the CRM profile beside the platform user and its crm grant) and 監査ログ."""
 
+import pytest
 from sqlalchemy import select
 
 from service.identity.models import Grant
@@ -7,6 +8,7 @@ from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.crm.conftest import made, submit
 
 
+@pytest.mark.dialect
 def test_agencies_are_registered_edited_and_deactivated_with_versions(client, world):
     created = made(
         client.post(
@@ -32,6 +34,7 @@ def test_agencies_are_registered_edited_and_deactivated_with_versions(client, wo
     assert [(a["code"], a["sales_count"]) for a in listed["items"]] == [("AAA", 2), ("BBB", 1)]
 
 
+@pytest.mark.dialect
 def test_a_crm_user_is_a_platform_user_with_a_scoped_grant_and_a_profile(client, db, world):
     body = {
         "login_id": "new-sales",
@@ -71,6 +74,7 @@ def test_a_crm_user_is_a_platform_user_with_a_scoped_grant_and_a_profile(client,
     assert client.get(f"/api/crm/users/{created['user_id']}", headers=world.admin).status_code == 404
 
 
+@pytest.mark.dialect
 def test_user_rules(client, db, world):
     no_agency = client.post(
         "/api/crm/users",
@@ -91,6 +95,7 @@ def test_user_rules(client, db, world):
     assert sorted(u["login_id"] for u in staff["items"]) == ["sales-a", "sales-a2"]
 
 
+@pytest.mark.dialect
 def test_the_audit_log_shows_the_crm_domain_only(client, db, world):
     made(submit(client, world.sales_a))
     platform_admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))

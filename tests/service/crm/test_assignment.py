@@ -30,6 +30,7 @@ def filed(client, world, count: int) -> list[int]:
     return [made(submit(client, world.sales_a))["request"]["id"] for _ in range(count)]
 
 
+@pytest.mark.dialect
 def test_the_next_request_is_the_oldest_unassigned_resubmissions_first_and_shows_on_the_list(client, world):
     older, newer = filed(client, world, 2)
     back = resubmitted(client, world)  # the newest, but back from the agency
@@ -53,6 +54,7 @@ def test_the_next_request_is_the_oldest_unassigned_resubmissions_first_and_shows
     assert client.post("/api/crm/requests/next", headers=world.sales_a).status_code == 403
 
 
+@pytest.mark.dialect
 def test_a_resubmission_puts_the_request_back_in_the_queue(client, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
     assert take(client, world.operator)["id"] == request_id
@@ -65,6 +67,7 @@ def test_a_resubmission_puts_the_request_back_in_the_queue(client, world):
     assert take(client, world.admin)["id"] == request_id
 
 
+@pytest.mark.dialect
 def test_an_admin_reassigns_an_open_request_to_the_back_office_only_and_it_is_audited(client, db, world):
     other = make_user(db, "op2", name="投入担当2", grants={"crm": "operator"})
     db.commit()
@@ -90,6 +93,7 @@ def test_an_admin_reassigns_an_open_request_to_the_back_office_only_and_it_is_au
     assert closed.status_code == 409 and closed.json()["error"]["code"] == "request_closed"
 
 
+@pytest.mark.dialect
 def test_two_operators_pressing_at_once_get_two_different_requests(client, db, world):
     other = auth_headers(make_user(db, "op2", name="投入担当2", grants={"crm": "operator"}))
     db.commit()

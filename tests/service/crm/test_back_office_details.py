@@ -2,6 +2,7 @@
 figure; a request worked to 投入済 without 「次の依頼を担当」 gets the worker as its 担当者; PPS番号 is §3.2's 電気/ガス
 choice and decides the サービス種別."""
 
+import pytest
 from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
@@ -9,6 +10,8 @@ from service.crm.models import Request, Site
 from tests.service.crm.conftest import add_site, made, set_status, submit
 from tests.service.crm.test_workflow import detail, request_with_sites
 from tests.service.loaners.test_search_and_history import run_migration_step
+
+pytestmark = pytest.mark.dialect
 
 PARTLY = "partly_cancelled"
 

@@ -1,11 +1,13 @@
 """建物区分 (§3.2 セレクトボックス) takes its code from the choice master; free text stored earlier stays readable."""
 
+import pytest
 from sqlalchemy import update
 
 from service.crm.models import Site
 from tests.service.crm.conftest import add_site, made, submit
 
 
+@pytest.mark.dialect
 def test_building_type_takes_a_code_of_the_master(client, world):
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     rejected = client.post(
@@ -20,6 +22,7 @@ def test_building_type_takes_a_code_of_the_master(client, world):
     assert [c["label"] for c in choices] == ["戸建", "集合住宅", "ビル・テナント", "工場・倉庫", "その他"]
 
 
+@pytest.mark.dialect
 def test_free_text_stored_earlier_stays_readable_and_resendable(client, world, db):
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     site = add_site(client, world, request_id)

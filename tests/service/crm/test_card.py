@@ -18,6 +18,7 @@ from tests.service.crm.conftest import add_site, corporation, made, set_status, 
 NUMBER, CODE = "4111111111111111", "123"
 
 
+@pytest.mark.dialect
 def test_card_data_is_encrypted_at_rest_and_read_back_masked(client, db, world):
     detail = made(submit(client, world.sales_a))
     corporation_id = detail["corporation"]["id"]
@@ -31,6 +32,7 @@ def test_card_data_is_encrypted_at_rest_and_read_back_masked(client, db, world):
     assert NUMBER not in str(read) and "credit_card_security_code" not in read
 
 
+@pytest.mark.dialect
 def test_revealing_is_a_back_office_action_that_is_itself_audited(client, db, world):
     corporation_id = made(submit(client, world.sales_a))["corporation"]["id"]
     assert client.post(f"/api/crm/corporations/{corporation_id}/card/reveal", headers=world.sales_a).status_code == 403
@@ -41,6 +43,7 @@ def test_revealing_is_a_back_office_action_that_is_itself_audited(client, db, wo
     assert NUMBER not in str(entry.changes) and entry.changes["last4"] == "1111"
 
 
+@pytest.mark.dialect
 def test_card_data_never_reaches_audit_entries_logs_or_exports(client, db, world, caplog):
     caplog.set_level(logging.DEBUG)
     detail = made(submit(client, world.sales_a))
@@ -73,6 +76,7 @@ def test_card_data_never_reaches_audit_entries_logs_or_exports(client, db, world
     assert changed.changes["credit_card_number"] == {"before": "[REDACTED]", "after": "[REDACTED]"}
 
 
+@pytest.mark.dialect
 def test_switching_away_from_card_payment_drops_the_card_data(client, db, world):
     corporation = made(submit(client, world.sales_a))["corporation"]
     made(
@@ -116,6 +120,7 @@ def test_a_rotated_key_still_reads_data_written_with_the_old_one(monkeypatch):
         crypto._cipher.cache_clear()
 
 
+@pytest.mark.dialect
 def test_a_later_add_site_request_asks_for_the_security_code_again(client, db, world):
     first = made(submit(client, world.sales_a))
     corporation_id = first["corporation"]["id"]
@@ -145,6 +150,7 @@ def test_a_later_add_site_request_asks_for_the_security_code_again(client, db, w
     assert "4321" not in str(supplied.changes)
 
 
+@pytest.mark.dialect
 def test_the_back_office_sees_that_the_security_code_is_needed(client, db, world):
     first = made(submit(client, world.sales_a))
     second = made(submit(client, world.sales_a, corporation_id=first["corporation"]["id"]))  # code still held
@@ -155,6 +161,7 @@ def test_the_back_office_sees_that_the_security_code_is_needed(client, db, world
     assert done["security_code_needed"] is False
 
 
+@pytest.mark.dialect
 def test_the_security_code_goes_with_an_existing_card_corporation_only(client, world):
     new = submit(client, world.sales_a, credit_card_security_code="123")
     assert new.status_code == 422 and new.json()["error"]["details"]["rule"] == "only_with_corporation_id"

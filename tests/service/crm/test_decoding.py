@@ -106,6 +106,7 @@ def test_a_picture_whose_pixels_are_not_there_is_found_corrupt_by_the_child(clie
     assert len(decoder_pids(decoder_log)) == 1
 
 
+@pytest.mark.dialect
 def test_each_upload_is_decoded_in_a_fresh_child_into_the_thumbnails_this_process_makes(client, world, decoder_log):
     jpeg = picture("JPEG", (640, 480))
     uploads = [made(submit(client, world.sales_a, files=[("images", ("bill.jpg", jpeg, "image/jpeg"))])) for _ in "ab"]
@@ -145,6 +146,7 @@ def test_a_child_silent_for_too_long_is_killed_and_its_upload_is_a_503(
     assert own_decoder.popen.poll() is None
 
 
+@pytest.mark.dialect
 def test_a_decoder_that_died_is_started_again_by_the_next_upload(client, world, own_decoder, decoder_log):
     made(submit(client, world.sales_a, files=bill()))
     died, its_socket = own_decoder.popen, own_decoder.socket_path()
@@ -195,6 +197,7 @@ def heic(size: tuple[int, int] = (640, 480)) -> bytes:
     return picture("HEIF", size)
 
 
+@pytest.mark.dialect
 def test_an_iphone_heic_photo_is_stored_and_shown_as_a_jpeg_beside_the_others(client, world, decoder_log):
     files = [
         ("images", ("IMG_0001.HEIC", heic(), "image/heif")),

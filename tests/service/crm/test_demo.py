@@ -1,5 +1,6 @@
 """The CRM demo: three agencies, sales staff scoped to their agency, requests in every status, bill images."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -73,6 +74,8 @@ def numbers_by_agency(db) -> list[tuple[int, str]]:
     return [(agency, corporation_number(number)) for agency, number in rows if number]
 
 
+@pytest.mark.dialect
+@pytest.mark.walk  # loads the lived-in history
 def test_the_demo_and_its_history_give_each_company_its_own_valid_corporation_number(db):
     restore_history()
     numbered = numbers_by_agency(db)

@@ -4,6 +4,8 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
+
 from service.crm.export import HEADER
 from service.crm.periods import local_today
 from service.database import utcnow
@@ -43,6 +45,7 @@ SITE = {
 }
 
 
+@pytest.mark.dialect
 def test_a_site_exports_in_the_carrier_screens_field_names(client, world):
     request = made(submit(client, world.sales_a, corporation=corporation(birthday="1980-04-05", street="1-2-3")))
     site = add_site(client, world, request["request"]["id"], **SITE)
@@ -112,6 +115,7 @@ def test_a_site_exports_in_the_carrier_screens_field_names(client, world):
     assert [r["power_branch_name"] for r in both] == ["'=渋谷店"]
 
 
+@pytest.mark.dialect
 def test_site_fields_use_the_masters(client, world):
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     for body, field, rule in (
@@ -154,6 +158,7 @@ def acquired_world(client, world):
     return first, second
 
 
+@pytest.mark.dialect
 def test_acquired_sites_are_grouped_by_corporation(client, world):
     first, second = acquired_world(client, world)
     page = client.get("/api/crm/acquired", headers=world.sales_a).json()
@@ -187,6 +192,7 @@ def test_a_period_with_the_end_before_the_start_is_422(client, world):
     assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "since_before_until"
 
 
+@pytest.mark.dialect
 def test_the_request_export_lists_only_the_sites_still_to_be_entered_with_their_status(client, world):
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     open_site = add_site(client, world, request_id, power_branch_name="対応中店")
@@ -206,6 +212,7 @@ def test_the_request_export_lists_only_the_sites_still_to_be_entered_with_their_
     assert (one["status"], one["power_branch_name"]) == ("投入済", "投入済店")
 
 
+@pytest.mark.dialect
 def test_the_carrier_csv_comes_in_shift_jis_for_the_system_reading_it(client, world):
     request = made(submit(client, world.sales_a))
     site = add_site(client, world, request["request"]["id"], **SITE)

@@ -5,6 +5,7 @@ The walk below names every route under /api/crm; a test fails when a route is ad
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -241,6 +242,7 @@ def test_every_crm_route_is_walked(app):
     assert (walked | OWN_DATA_ONLY) - routes == set()
 
 
+@pytest.mark.dialect
 def test_a_sales_user_gets_404_for_every_id_of_another_agency(client, db, world):
     b = agency_b_world(client, world)
     b["notification"] = db.scalar(select(Notification.id).where(Notification.user_id == world.ids["sales_b"]))
@@ -254,6 +256,7 @@ def test_a_sales_user_gets_404_for_every_id_of_another_agency(client, db, world)
     assert state_of_b(db, b) == before
 
 
+@pytest.mark.dialect
 def test_lists_exports_and_counters_show_only_the_callers_agency(client, world):
     b = agency_b_world(client, world)
     for headers, own in ((world.sales_a, [b["my_request"]]), (world.sales_a2, [])):  # sales see their own cases
@@ -276,6 +279,7 @@ def test_lists_exports_and_counters_show_only_the_callers_agency(client, world):
     assert client.get("/api/crm/me", headers=world.sales_a).json()["agency_id"] == world.agency_a
 
 
+@pytest.mark.dialect
 def test_the_role_matrix_hides_back_office_and_admin_pages_from_sales(client, world):
     """§3/§5: sales never reach 代理店別数値, ダッシュボード, 代理店管理 or ユーザー管理; operators no admin pages."""
     for path in (

@@ -1,6 +1,8 @@
 """マスタ管理 (§8-9): admins add, edit, deactivate and delete options and choices, audited; a code in use is never
 deleted, and a deactivated one is refused for new entries but stays valid where it is stored."""
 
+import pytest
+
 from tests.service.crm.conftest import add_site, corporation, made, submit
 
 
@@ -25,6 +27,7 @@ def test_only_admins_keep_the_masters(client, world):
     assert [o["code"] for o in manage["options"]][:2] == ["OPT001002", "OPT004126"]
 
 
+@pytest.mark.dialect
 def test_an_option_is_added_edited_and_deleted_with_audit(client, world):
     body = {"code": "OPT099000", "name": "新オプション", "price_label": "100円/月(税込)", "sort_order": 50}
     created = made(client.post("/api/crm/masters/options", json=body, headers=world.admin))
@@ -53,6 +56,7 @@ def test_an_option_is_added_edited_and_deleted_with_audit(client, world):
     assert entries[0][2]["name"]["before"] == "改名オプション"
 
 
+@pytest.mark.dialect
 def test_an_option_in_use_is_deactivated_not_deleted(client, world):
     _, site = _request_with_site(client, world, option_plans=["OPT013234"])
     refused = client.delete("/api/crm/masters/options/OPT013234?version=1", headers=world.admin)
@@ -81,6 +85,7 @@ def test_an_option_in_use_is_deactivated_not_deleted(client, world):
     assert new.status_code == 422 and new.json()["error"]["details"]["rule"] == "option_code"
 
 
+@pytest.mark.dialect
 def test_a_choice_is_added_and_deleted_while_unused(client, world):
     created = made(
         client.post(
@@ -101,6 +106,7 @@ def test_a_choice_is_added_and_deleted_while_unused(client, world):
     assert actions == [("delete", "job_type:13"), ("create", "job_type:13"), ("create", "job_type:12")]
 
 
+@pytest.mark.dialect
 def test_a_choice_in_use_is_deactivated_not_deleted(client, world):
     request = made(submit(client, world.sales_a, corporation=corporation(sales_channel_id="6")))
     corporation_id = request["corporation"]["id"]

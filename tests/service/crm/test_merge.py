@@ -1,7 +1,11 @@
 """A stale edit merged three ways (locking.lock_edit): with `base`, the 409 names only the fields both people changed,
 and the fields only the late editor changed are saved under the current version without typing them again."""
 
+import pytest
+
 from tests.service.crm.conftest import add_site, made, submit
+
+pytestmark = pytest.mark.dialect
 
 
 def patch(client, site_id, body, headers):

@@ -3,11 +3,15 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from service.crm import metrics
 from service.crm.periods import local_today
 from service.database import utcnow
 from service.tenancy import TenantScope
 from tests.service.crm.conftest import add_site, made, set_status, submit
+
+pytestmark = pytest.mark.dialect
 
 
 def file_requests(client, world):

@@ -20,6 +20,8 @@ from tests.service.crm.conftest import add_site, made, submit
 from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 (the fixture)
 
+pytestmark = pytest.mark.outside
+
 READ_TIMEOUT = 240  # a deadline against a hang only
 BILL = ocr_bills.demo_bills(1)[0]  # 「lines」 layout, flat: the demo's first site as a bill
 

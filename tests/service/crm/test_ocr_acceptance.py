@@ -6,11 +6,15 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import pytest
+
 from service.crm.models import Image
 from service.figures import SHARE_YES
 from tests.service.crm.conftest import made, submit
 from tests.support.clock import JAPAN
 from tests.support.downloads import workbook_rows
+
+pytestmark = pytest.mark.dialect
 
 LOCATION, NAME = "power_customer_location_number", "power_customer_name"
 READ = {LOCATION: "0300111234567890123456", NAME: "株式会社テスト商事"}

@@ -11,6 +11,8 @@ from service.config import get_settings
 from service.crm.ocr import engine, pages, reading
 from service.database import utcnow
 
+pytestmark = pytest.mark.outside
+
 LOCATION = "power_customer_location_number"
 BILL = ocr_bills.demo_bills(1)[0]  # 「lines」 layout, electricity: it carries a 供給地点特定番号
 COMPANIES = {"03": "東京電力エナジーパートナー", "06": "関西電力", "04": "中部電力ミライズ", "09": "九州電力"}

@@ -3,6 +3,7 @@
 nothing is stored; a name-and-phone match may be confirmed as another company; duplicates that exist are merged by an
 admin, their requests and sites moving with an audit entry."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -16,6 +17,7 @@ def counts(db) -> tuple[int, ...]:
     return found
 
 
+@pytest.mark.dialect
 def test_the_same_corporation_number_is_answered_with_the_corporation_the_agency_has(client, db, world):
     first = made(submit(client, world.sales_a))
     before = counts(db)
@@ -42,6 +44,7 @@ def test_the_same_corporation_number_is_answered_with_the_corporation_the_agency
     assert other_agency.status_code == 201  # another agency's customers are its own
 
 
+@pytest.mark.dialect
 def test_without_a_number_the_same_name_and_phone_is_asked_to_be_confirmed(client, db, world):
     unnumbered = corporation(corporation_number="", phone1="03-1234-5678")
     first = made(submit(client, world.sales_a, corporation=unnumbered))
@@ -67,6 +70,7 @@ def test_the_check_digit_is_checked_in_japanese(client, world):
     assert "法人番号のチェックデジットが一致しません" in error["message"]
 
 
+@pytest.mark.dialect
 def test_an_edit_cannot_give_a_corporation_another_ones_number(client, world):
     first = made(submit(client, world.sales_a))
     second = made(submit(client, world.sales_a))
@@ -79,6 +83,7 @@ def test_an_edit_cannot_give_a_corporation_another_ones_number(client, world):
     assert kept.status_code == 200  # its own number again
 
 
+@pytest.mark.dialect
 def test_an_admin_merges_a_duplicate_and_its_requests_and_sites_move(client, db, world):
     unnumbered = corporation(corporation_number="")
     kept = made(submit(client, world.sales_a, corporation=unnumbered))

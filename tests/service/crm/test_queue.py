@@ -1,9 +1,13 @@
 """投入案件一覧 for the input team: the menu's counts (open work, news, unopened resubmissions), the list opening on
 open work with unread cases first, and resubmitted cases marked as such."""
 
+import pytest
+
 from service.crm.models import DEFICIENT, IN_PROGRESS
 from tests.service.crm.conftest import made, set_status
 from tests.service.crm.test_workflow import detail, request_with_sites
+
+pytestmark = pytest.mark.dialect
 
 
 def summary(client, headers) -> dict:

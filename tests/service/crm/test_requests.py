@@ -18,6 +18,7 @@ def stored_files(root) -> list:
     return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+@pytest.mark.dialect
 def test_a_new_request_stores_the_corporation_and_its_images_as_files(client, db, world, storage_root):
     files = [
         ("images", ("電気代.png", picture(), "image/png")),
@@ -43,6 +44,7 @@ def test_a_new_request_stores_the_corporation_and_its_images_as_files(client, db
     assert thumbnail.headers["content-type"] == "image/jpeg" and thumbnail.content[:3] == b"\xff\xd8\xff"
 
 
+@pytest.mark.dialect
 def test_existing_corporation_is_found_by_name_or_number_and_takes_another_request(client, world):
     first = made(submit(client, world.sales_a))
     corporation_id = first["corporation"]["id"]
@@ -60,6 +62,7 @@ def test_exactly_one_of_a_new_corporation_or_an_existing_one(client, world):
     assert neither.json()["error"]["details"]["rule"] == "exactly_one_of_corporation_or_corporation_id"
 
 
+@pytest.mark.dialect
 def test_an_admin_names_the_agency_of_a_new_corporation(client, world):
     missing = submit(client, world.admin)
     assert missing.status_code == 422 and missing.json()["error"]["details"]["field"] == "agency_id"
@@ -141,6 +144,7 @@ def test_too_many_images_in_one_upload_is_422(client, world, monkeypatch):
     assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "max_count"
 
 
+@pytest.mark.dialect
 def test_a_failure_after_the_files_were_written_leaves_no_file(client, db, world, storage_root):
     """The agency is deactivated: the request is refused after validation; no row and no file stays."""
     client.patch(f"/api/crm/agencies/{world.agency_a}", json={"is_active": False, "version": 1}, headers=world.admin)
@@ -150,11 +154,13 @@ def test_a_failure_after_the_files_were_written_leaves_no_file(client, db, world
     assert counts(db) == before and stored_files(storage_root) == []
 
 
+@pytest.mark.dialect
 def test_kana_fields_accept_half_width_and_hiragana_and_store_full_width(client, world):
     detail = made(submit(client, world.sales_a, corporation=corporation(last_name_kana="ｶﾌﾞｼｷｶﾞｲｼｬ てすと")))
     assert detail["corporation"]["last_name_kana"] == "カブシキガイシャ テスト"
 
 
+@pytest.mark.dialect
 def test_more_images_while_open_and_not_once_closed_for_sales(client, world):
     request_id = made(submit(client, world.sales_a, files=[]))["request"]["id"]
     added = client.post(
@@ -179,6 +185,7 @@ def test_more_images_while_open_and_not_once_closed_for_sales(client, world):
     assert again.status_code == 409 and again.json()["error"]["code"] == "request_closed"
 
 
+@pytest.mark.dialect
 def test_deleting_an_image_removes_its_files_after_commit(client, world, storage_root):
     detail = made(submit(client, world.sales_a))
     image_id = detail["images"][0]["id"]

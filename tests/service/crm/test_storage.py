@@ -15,6 +15,7 @@ from service.errors import NotFound
 from tests.service.crm.conftest import made, submit
 
 
+@pytest.mark.dialect
 def test_the_sweep_removes_old_files_no_row_names_and_keeps_the_rest(client, db, world, storage_root):
     detail = made(submit(client, world.sales_a))
     folder = next(p.parent for p in storage_root.rglob("*.png"))

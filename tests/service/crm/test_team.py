@@ -2,8 +2,12 @@
 request list's total under that person and status, 不備 comes first and the oldest first, and another agency's
 requests never count."""
 
+import pytest
+
 from tests.service.crm.conftest import add_site, made, set_status, submit
 from tests.service.crm.test_visibility import make_manager
+
+pytestmark = pytest.mark.dialect
 
 
 def team(client, headers, **params) -> dict:

@@ -7,6 +7,7 @@ CSV say the same."""
 import statistics
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from service.database import utcnow
@@ -14,6 +15,8 @@ from service.identity.security import issue_token
 from tests.service.crm.conftest import COMPLETE_SITE, made, set_status, submit
 from tests.support.clock import JAPAN
 from tests.support.downloads import csv_download
+
+pytestmark = pytest.mark.dialect
 
 DAY = timedelta(days=1)
 BLURRED, WRONG_NUMBER = "明細画像が不鮮明です", "お客様番号が違います"

@@ -1,11 +1,15 @@
 """未読 is each person's own: a colleague, the sales manager or another operator opening a case clears nothing for
 its owner or for the rest of the back office; each one's lists, counters and timeline say what they have read."""
 
+import pytest
+
 from tests.factories import auth_headers, make_user
 from tests.service.crm.conftest import made
 from tests.service.crm.test_queue import resubmitted, summary
 from tests.service.crm.test_visibility import make_manager
 from tests.service.crm.test_workflow import detail, request_with_sites
+
+pytestmark = pytest.mark.dialect
 
 
 def unread_ids(client, headers, **params) -> list[int]:

@@ -5,6 +5,7 @@ in 不備 is read from its comments, sites and cancellation."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic import command
 from sqlalchemy import Engine, MetaData, insert, select
 
@@ -86,6 +87,7 @@ def old_database(engine: Engine) -> MetaData:
     return meta
 
 
+@pytest.mark.dialect
 def test_the_read_state_and_the_status_times_survive_the_upgrade(scratch_engine):
     old_database(scratch_engine)
     migrate(scratch_engine, "heads")

@@ -1,7 +1,11 @@
 """Which cases a sales person's lists show (§3 獲得案件一覧「自分のみ」, §5「自代理店のみ」): their own, or the whole
 agency's when their profile carries the sales-manager flag; another agency's cases never, its ids still 404."""
 
+import pytest
+
 from tests.service.crm.conftest import add_site, made, set_status, submit
+
+pytestmark = pytest.mark.dialect
 
 
 def acquired_by(client, world, sales: str) -> dict:

@@ -48,6 +48,7 @@ def detail(client, world, request_id, headers=None):
     return made(client.get(f"/api/crm/requests/{request_id}", headers=headers or world.operator))
 
 
+@pytest.mark.dialect
 def test_only_the_spec_transitions_are_allowed(client, world):
     request_id, (site, _) = request_with_sites(client, world)
     done = set_status(client, world, site, S)
@@ -63,6 +64,7 @@ def test_only_the_spec_transitions_are_allowed(client, world):
     assert operator_cancel.status_code == 403
 
 
+@pytest.mark.dialect
 def test_the_request_status_follows_its_sites_in_the_same_transaction(client, world):
     request_id, (one, two) = request_with_sites(client, world)
     one = set_status(client, world, one, D, reason="お客様番号が読めません")
@@ -75,6 +77,7 @@ def test_the_request_status_follows_its_sites_in_the_same_transaction(client, wo
     assert detail(client, world, request_id)["request"]["status"] == S
 
 
+@pytest.mark.dialect
 def test_a_deficiency_needs_a_reason(client, world):
     request_id, (site, _) = request_with_sites(client, world)
     no_reason = client.post(
@@ -91,6 +94,7 @@ def test_a_deficiency_needs_a_reason(client, world):
     assert detail(client, world, request_id)["request"]["status"] == P
 
 
+@pytest.mark.dialect
 def test_a_deficiency_notifies_the_sales_person_and_the_badge_clears_when_read(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
     version = detail(client, world, request_id)["request"]["version"]
@@ -118,6 +122,7 @@ def test_a_deficiency_notifies_the_sales_person_and_the_badge_clears_when_read(c
     )
 
 
+@pytest.mark.dialect
 def test_a_resubmission_returns_the_sites_to_work_and_shows_what_changed(client, world):
     request_id, (site, other) = request_with_sites(client, world)
     set_status(client, world, site, D, reason="電話番号と画像を確認してください")
@@ -160,6 +165,7 @@ def test_a_resubmission_returns_the_sites_to_work_and_shows_what_changed(client,
     assert "5555555555554444" not in str(after) and "4444" in after["corporation"]["credit_card_number_masked"]
 
 
+@pytest.mark.dialect
 def test_only_a_deficient_request_can_be_resubmitted(client, world):
     request_id, _ = request_with_sites(client, world, count=1)
     version = detail(client, world, request_id)["request"]["version"]
@@ -167,6 +173,7 @@ def test_only_a_deficient_request_can_be_resubmitted(client, world):
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_deficient"
 
 
+@pytest.mark.dialect
 def test_cancel_only_by_the_requester_or_an_admin_and_only_while_open(client, world):
     request_id, (site, other) = request_with_sites(client, world)
     set_status(client, world, other, S)
@@ -185,6 +192,7 @@ def test_cancel_only_by_the_requester_or_an_admin_and_only_while_open(client, wo
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"
 
 
+@pytest.mark.dialect
 def test_an_admin_cancels_a_request_without_sites(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
     version = detail(client, world, request_id)["request"]["version"]
@@ -196,6 +204,7 @@ def test_an_admin_cancels_a_request_without_sites(client, world):
     assert refused.status_code == 409
 
 
+@pytest.mark.dialect
 def test_a_single_site_is_cancelled_by_its_requester(client, world):
     request_id, (site, other) = request_with_sites(client, world)
     cancelled = made(
@@ -206,6 +215,7 @@ def test_a_single_site_is_cancelled_by_its_requester(client, world):
     assert detail(client, world, request_id)["request"]["status"] == SC
 
 
+@pytest.mark.dialect
 def test_the_security_code_is_deleted_when_the_request_is_done(client, db, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
     corporation_id = detail(client, world, request_id)["corporation"]["id"]
@@ -218,6 +228,7 @@ def test_the_security_code_is_deleted_when_the_request_is_done(client, db, world
     assert purge.changes["credit_card_security_code"]["after"] is None and purge.changes["request_id"] == request_id
 
 
+@pytest.mark.dialect
 def test_a_stale_edit_is_409_with_the_current_version(client, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
     first = made(
@@ -234,6 +245,7 @@ def test_a_stale_edit_is_409_with_the_current_version(client, world):
     assert made(client.get(f"/api/crm/sites/{site['id']}", headers=world.operator))["note"] == "一回目"
 
 
+@pytest.mark.dialect
 def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(client, world):
     corporation_id = made(submit(client, world.sales_a))["corporation"]["id"]
     barrier, outcomes = threading.Barrier(2), []
@@ -258,6 +270,7 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(client, world):
     assert sorted(outcomes, key=str) == [2, "ok"]
 
 
+@pytest.mark.dialect
 def test_every_change_is_audited_with_before_and_after(client, db, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
     made(
@@ -275,6 +288,7 @@ def test_every_change_is_audited_with_before_and_after(client, db, world):
     assert update.changes == {"power_customer_number": {"before": "12-3456-7890", "after": "9876-5432"}}
 
 
+@pytest.mark.dialect
 def test_sales_comments_show_as_unread_for_the_back_office(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
     made(
@@ -294,6 +308,7 @@ def test_sales_comments_show_as_unread_for_the_back_office(client, world):
     assert client.get("/api/crm/notifications/unread-count", headers=world.sales_a).json() == {"unread": 1}
 
 
+@pytest.mark.dialect
 def test_a_deficiency_and_resubmission_with_every_field_type_filled(client, world):
     """Dates (生年月日), booleans, codes and text in the snapshot; the diff names only what changed."""
     filled = corporation_fields(
@@ -339,6 +354,7 @@ def test_a_deficiency_and_resubmission_with_every_field_type_filled(client, worl
     assert "representative_birthday" not in changed and "invoice" not in changed
 
 
+@pytest.mark.dialect
 def test_a_site_is_marked_submitted_only_with_the_carriers_required_fields(client, world):
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     empty = made(client.post(f"/api/crm/requests/{request_id}/sites", json={}, headers=world.operator))

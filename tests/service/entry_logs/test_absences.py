@@ -3,11 +3,15 @@ day), and attendance marks the contradiction when the parent came or went anyway
 
 from datetime import timedelta
 
+import pytest
+
 from service.audit.service import SYSTEM
 from service.database import utcnow
 from service.entry_logs import attendance
 from service.entry_logs.lookups import local_today
 from tests.service.entry_logs.world import scan
+
+pytestmark = pytest.mark.dialect
 
 
 def test_an_absent_child_is_not_greeted_and_attendance_flags_the_parents_scan(client, db, staff, sakura):

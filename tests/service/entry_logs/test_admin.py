@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -38,6 +39,7 @@ def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "bad code!"}, headers=admin).status_code == 422
 
 
+@pytest.mark.dialect
 def test_setting_and_clearing_the_password_is_audited_without_it(client, db, staff, sakura):
     url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
     assert client.put(url, json={"password": "short"}, headers=staff).status_code == 422
@@ -103,6 +105,7 @@ def test_parents_and_children_crud(client, db, staff, sakura):
     assert [e.target_type for e in audit_rows(db, "delete")] == ["child", "parent"]
 
 
+@pytest.mark.dialect
 def test_a_parent_with_logs_cannot_be_deleted(client, db, staff, sakura):
     add_log(db, sakura, sakura.parents[0], "Entry", utcnow())
     db.commit()
@@ -110,6 +113,7 @@ def test_a_parent_with_logs_cannot_be_deleted(client, db, staff, sakura):
     assert response.status_code == 409 and response.json()["error"]["code"] == "parent_has_logs"
 
 
+@pytest.mark.dialect
 def test_present_parents_are_those_who_entered_today_and_did_not_leave(client, db, staff, sakura):
     noon = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
     p0, p1, p2 = sakura.parents
@@ -130,6 +134,7 @@ def test_present_parents_are_those_who_entered_today_and_did_not_leave(client, d
     assert response.json() == {"closingTime": None, "closingTimePassed": False, "parents": []}
 
 
+@pytest.mark.dialect
 def test_heatmap_counts_scans_per_local_weekday_and_hour(client, db, staff, sakura):
     wednesday_9 = datetime(2026, 1, 14, 0, 10, tzinfo=UTC)  # Wed 09:10 in Tokyo
     for minutes in (0, 20, 40):

@@ -14,6 +14,8 @@ from service.entry_logs.models import EntryLog
 from service.tenancy import TenantScope
 from tests.service.entry_logs.world import add_log, make_world
 
+pytestmark = pytest.mark.dialect
+
 
 def remaining(db) -> list[int]:
     ids = list(db.scalars(select(EntryLog.id).order_by(EntryLog.id)))

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -9,6 +10,7 @@ from tests.service.entry_logs.world import add_log
 DAY_START = datetime(2026, 1, 13, 22, 0, tzinfo=UTC)
 
 
+@pytest.mark.dialect
 def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db, staff, sakura):
     p0, p1, _ = sakura.parents
     for i in range(7):

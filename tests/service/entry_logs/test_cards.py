@@ -157,6 +157,7 @@ def test_the_request_only_counts_the_parents_and_answers_202_with_a_queued_job(c
     assert len(touching_parents) == 1 and touching_parents[0].lstrip().upper().startswith("SELECT COUNT(*)")
 
 
+@pytest.mark.dialect
 def test_the_job_is_drawn_a_chunk_per_step_reading_a_batch_per_transaction_then_merged(client, db, big, batch_of_50):
     headers = staff_headers(db, big)
     job = ask_for_cards(client, headers, big.nursery.id)
@@ -190,6 +191,7 @@ def test_the_job_is_drawn_a_chunk_per_step_reading_a_batch_per_transaction_then_
     assert _next_step(job["id"]) is None  # every step's pending task went once it ran
 
 
+@pytest.mark.dialect
 def test_a_class_s_cards_are_its_parents_and_an_empty_class_is_404(client, db, sakura, staff):
     pdf = made_cards(client, staff, sakura.nursery.id, "ひよこ組")
     assert page_count(pdf) == 1 and pdf.count(b"/Subtype /Image") == 2 * 2  # two parents: barcode and QR each
@@ -199,6 +201,7 @@ def test_a_class_s_cards_are_its_parents_and_an_empty_class_is_404(client, db, s
     assert response.status_code == 404 and response.json()["error"]["code"] == "no_parents"
 
 
+@pytest.mark.dialect
 def test_the_file_is_409_until_ready_and_a_job_left_without_parents_fails_saying_so(client, db, sakura, staff):
     job = ask_for_cards(client, staff, sakura.nursery.id, "うさぎ組")
     not_ready = client.get(cards_url(sakura.nursery.id, job["id"], "file"), headers=staff)
@@ -212,6 +215,7 @@ def test_the_file_is_409_until_ready_and_a_job_left_without_parents_fails_saying
     assert client.get(cards_url(sakura.nursery.id, job["id"], "file"), headers=staff).status_code == 409
 
 
+@pytest.mark.dialect
 def test_a_finished_job_run_again_is_left_as_it_is(client, db, sakura, staff):
     job = ask_for_cards(client, staff, sakura.nursery.id)
     render(job["id"])
@@ -220,6 +224,7 @@ def test_a_finished_job_run_again_is_left_as_it_is(client, db, sakura, staff):
     assert client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).json() == first
 
 
+@pytest.mark.dialect
 def test_another_nurserys_job_is_404_through_either_nursery(client, db, sakura, himawari, staff):
     their_staff = staff_headers(db, himawari, login_id="staff-b")
     theirs = ask_for_cards(client, their_staff, himawari.nursery.id)
@@ -232,6 +237,7 @@ def test_another_nurserys_job_is_404_through_either_nursery(client, db, sakura, 
         assert (response.status_code, response.json()["error"]["code"]) == (404, "nursery_not_found")
 
 
+@pytest.mark.dialect
 def test_jobs_and_files_go_after_the_retention(client, db, sakura, staff):
     job = ask_for_cards(client, staff, sakura.nursery.id)
     render(job["id"])
@@ -254,6 +260,7 @@ def test_jobs_and_files_go_after_the_retention(client, db, sakura, staff):
     assert client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).status_code == 404
 
 
+@pytest.mark.dialect
 def test_a_repeat_request_answers_the_job_being_made_and_a_new_one_follows_a_finished_job(client, db, sakura, staff):
     first = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
     again = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
@@ -302,6 +309,7 @@ def waiting_on_a_lock(db) -> bool:
     )
 
 
+@pytest.mark.dialect
 def test_the_nurserys_card_jobs_are_listed_newest_first_by_class(client, db, sakura, himawari, staff):
     whole = ask_for_cards(client, staff, sakura.nursery.id)
     render(whole["id"])

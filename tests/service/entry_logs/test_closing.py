@@ -106,6 +106,7 @@ def test_a_closing_time_that_is_not_hh_mm_is_a_422(client, db, staff, sakura, va
 # The present list ------------------------------------------------------------------------------------
 
 
+@pytest.mark.dialect
 def test_parents_inside_after_the_closing_time_are_listed_as_missing_their_exit(client, db, staff, sakura):
     two_inside_one_left(db, sakura)
     set_closing(db, sakura, time(0, 0))  # today's closing time has always passed
@@ -119,6 +120,7 @@ def test_parents_inside_after_the_closing_time_are_listed_as_missing_their_exit(
     ]
 
 
+@pytest.mark.dialect
 def test_before_the_closing_time_or_without_one_nobody_is_missing_an_exit(db, sakura):
     two_inside_one_left(db, sakura, moment=lambda f: tokyo("08:00") + timedelta(hours=f))
     set_closing(db, sakura, CLOSING)
@@ -135,6 +137,7 @@ def test_before_the_closing_time_or_without_one_nobody_is_missing_an_exit(db, sa
 # Recording an exit -------------------------------------------------------------------------------------
 
 
+@pytest.mark.dialect
 def test_recording_an_exit_writes_an_audited_counted_exit_and_the_parent_leaves_the_list(client, db, staff, sakura):
     two_inside_one_left(db, sakura)
     parent = sakura.parents[0]
@@ -167,6 +170,7 @@ def test_recording_an_exit_writes_an_audited_counted_exit_and_the_parent_leaves_
     assert logs["logs"][0]["recordedBy"] == "staff-a"
 
 
+@pytest.mark.dialect
 def test_an_exit_for_a_parent_who_is_not_inside_is_a_409(client, db, staff, sakura):
     two_inside_one_left(db, sakura)
     left, never_came = sakura.parents[1], make_parent(db, sakura)
@@ -187,6 +191,7 @@ def make_parent(db, world: World) -> int:
     return parent.id
 
 
+@pytest.mark.dialect
 def test_another_nurserys_parent_or_nursery_is_a_404_for_staff_and_admins(client, db, staff, sakura, himawari):
     add_log(db, himawari, himawari.parents[0], "Entry", today_at(0.5))
     db.commit()
@@ -226,6 +231,7 @@ def admins(db, sakura):
     db.commit()
 
 
+@pytest.mark.dialect
 def test_at_closing_each_admin_gets_one_email_listing_the_parents_still_inside(db, sakura, himawari, admins):
     two_inside_one_left(db, sakura, moment=lambda f: tokyo("08:00") + timedelta(hours=f))
     set_closing(db, sakura, CLOSING)
@@ -248,6 +254,7 @@ def test_at_closing_each_admin_gets_one_email_listing_the_parents_still_inside(d
     assert told == {"sakura": AT_CLOSING.date(), "himawari": AT_CLOSING.date()}
 
 
+@pytest.mark.dialect
 def test_the_notice_is_sent_again_the_next_day_and_not_for_a_nursery_without_a_closing_time(
     db, sakura, admins, smtp_sink
 ):
@@ -270,6 +277,7 @@ def test_the_notice_is_sent_again_the_next_day_and_not_for_a_nursery_without_a_c
     assert first.links == second.links == [(page, page)]
 
 
+@pytest.mark.dialect
 def test_running_the_notice_three_times_sends_one_email_per_admin(db, sakura, admins):
     """Sequential reruns (the beat's next ticks) find the day claimed."""
     two_inside_one_left(db, sakura, moment=lambda f: tokyo("08:00") + timedelta(hours=f))

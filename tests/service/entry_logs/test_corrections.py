@@ -34,6 +34,7 @@ def log_count(db) -> int:
     return total
 
 
+@pytest.mark.dialect
 def test_a_re_registration_at_a_past_time_is_manual_with_its_reason_everywhere(client, db, staff, sakura):
     parent = sakura.parents[0]
     add_log(db, sakura, parent, "Exit", yesterday_at("17:30"))
@@ -100,6 +101,7 @@ def test_a_re_registration_in_the_future_too_old_without_zone_or_reason_is_a_422
     assert log_count(db) == 0
 
 
+@pytest.mark.dialect
 def test_staff_record_an_exit_at_the_time_the_parent_left_not_before_their_entry(client, db, staff, sakura):
     parent = sakura.parents[0]
     add_log(db, sakura, parent, "Entry", today_at(0.4))

@@ -64,6 +64,7 @@ def test_counts_agree_with_counting_the_logs(db, sakura, spread, bounds, entry_t
     db.commit()
 
 
+@pytest.mark.dialect
 def test_rebuild_matches_the_counts_kept_by_every_write(db, sakura, himawari, spread):
     kept = table(db)
     for world in (sakura, himawari):

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.service import SYSTEM
@@ -6,6 +7,8 @@ from service.demo.framework import DemoProgress
 from service.demo.platform import load_accounts
 from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent
 from service.identity.models import Grant
+
+pytestmark = pytest.mark.dialect
 
 COUNTED = (Parent, Child, EntryLog, Attendance)
 

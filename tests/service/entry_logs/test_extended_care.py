@@ -4,6 +4,7 @@ for accounting and the month's named figures agree; a past month's hours cannot 
 
 from datetime import date, datetime, time
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -63,6 +64,7 @@ def january(db, world: World) -> None:
     db.commit()
 
 
+@pytest.mark.dialect
 def test_a_month_with_a_mid_month_change_of_hours_per_child_per_day_csv_and_figures(client, db, staff, sakura):
     january(db, sakura)
     p0 = sakura.parents[0]
@@ -137,6 +139,7 @@ def test_hours_are_set_from_this_month_on_replaced_for_a_date_and_never_for_a_pa
     assert bad.status_code == 422 and bad.json()["error"]["details"]["rule"] == "year_month"
 
 
+@pytest.mark.dialect
 def test_a_one_day_persons_late_pick_up_counts_for_the_child_on_the_pass_s_date_only(client, db, staff, sakura):
     january(db, sakura)
     granny = Parent(nursery_id=sakura.nursery.id, name="山田 祖母", is_pass=True, pass_date=date(2026, 1, 21))

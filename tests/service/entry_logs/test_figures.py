@@ -4,6 +4,8 @@ lists when their rows change."""
 
 from datetime import timedelta
 
+import pytest
+
 from tests.service.entry_logs.world import add_log, staff_headers
 from tests.support.clock import clock_at, japan_time
 
@@ -32,6 +34,7 @@ def values(shown: dict[str, dict]) -> dict[str, int]:
     return {key.removeprefix("entry_logs."): figure["value"] for key, figure in shown.items()}
 
 
+@pytest.mark.dialect
 def test_each_figure_is_the_total_of_the_list_it_opens_and_follows_it(client, db, sakura):
     p0, p1, p2 = sakura.parents
     with clock_at(NOON):

@@ -87,6 +87,7 @@ def test_staff_set_and_clear_the_pin_audited_without_it(client, db, door):
     assert (cleared["status"], cleared["error"]["code"]) == (409, "pin_not_set")
 
 
+@pytest.mark.dialect
 def test_nothing_of_the_roster_answers_without_the_unlock(client, door):
     world, staff = door
     for headers in ({}, world.station_headers, staff, bearer("not-a-token")):
@@ -100,6 +101,7 @@ def test_nothing_of_the_roster_answers_without_the_unlock(client, door):
     assert "token" not in wrong
 
 
+@pytest.mark.dialect
 def test_staff_find_a_person_and_record_their_entry_by_hand_audited(client, db, door):
     world, staff = door
     token = unlock(client, world)["token"]
@@ -193,6 +195,7 @@ def test_another_nurserys_person_and_station_see_nothing(client, db, door):
     assert unlock(client, other)["error"]["code"] == "pin_not_set"  # its own nursery's PIN, which it has not
 
 
+@pytest.mark.dialect
 def test_five_wrong_pins_lock_the_pin_as_a_login_and_are_audited(client, db, door):
     world, _ = door
     answers = [unlock(client, world, pin="1111") for _ in range(5)]
@@ -203,6 +206,7 @@ def test_five_wrong_pins_lock_the_pin_as_a_login_and_are_audited(client, db, doo
     assert {entry.changes["reason"] for entry in failures} == {"bad_pin"}
 
 
+@pytest.mark.dialect
 def test_the_unlock_ends_after_a_few_minutes_and_with_the_station(client, db, door):
     world, staff = door
     token = unlock(client, world)["token"]
@@ -216,6 +220,7 @@ def test_the_unlock_ends_after_a_few_minutes_and_with_the_station(client, db, do
         assert client.get(PEOPLE, params={"q": "やまだ"}, headers=bearer(token)).status_code == 401
 
 
+@pytest.mark.dialect
 def test_a_scan_after_a_hand_recorded_entry_is_the_exit(client, db, door):
     """The record is the person's state: in 自動 mode their next scan (the card found) records them leaving."""
     world, _ = door

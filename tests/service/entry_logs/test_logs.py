@@ -99,6 +99,7 @@ def test_bad_list_parameters_are_422(client, staff, params):
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.dialect
 def test_soft_delete_keeps_the_row_with_who_when_why(client, db, staff, history):
     target = history[0]
     response = client.delete(f"/api/entry-exit-logs/{target.id}", params={"reason": "誤スキャン"}, headers=staff)
@@ -115,6 +116,7 @@ def test_soft_delete_keeps_the_row_with_who_when_why(client, db, staff, history)
     )
 
 
+@pytest.mark.dialect
 def test_delete_needs_a_reason_and_physical_delete_needs_an_entry_logs_admin(client, db, staff, history):
     target = history[0].id
     assert client.delete(f"/api/entry-exit-logs/{target}", headers=staff).status_code == 422
@@ -153,6 +155,7 @@ def test_csv_export_streams_the_filtered_logs_in_local_time(client, staff, histo
     assert rows[2][7:] == ["", "", "", "2026-01-15 09:15:32", ""]
 
 
+@pytest.mark.dialect
 def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):
     from service.config import get_settings
 
@@ -181,6 +184,7 @@ def test_staff_without_grant_and_anonymous_callers_are_refused(client, db, histo
     assert client.get("/api/entry-exit-logs").status_code == 401
 
 
+@pytest.mark.dialect
 def test_csv_export_never_writes_a_formula(client, db, staff, sakura):
     parent = sakura.parents[0]
     parent.name = '=HYPERLINK("http://x")'

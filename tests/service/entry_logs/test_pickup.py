@@ -63,6 +63,7 @@ def picture(size=(640, 480), kind: str = "PNG") -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.dialect
 def test_a_restricted_guardians_exit_is_stored_warned_and_alerted_and_staff_acknowledge_it(client, db, staff, sakura):
     buttons_decide(client, staff, sakura)
     parent = sakura.parents[0]  # guardian of 園児0 and 園児3
@@ -112,6 +113,7 @@ def test_a_restricted_guardians_exit_is_stored_warned_and_alerted_and_staff_ackn
     db.commit()
 
 
+@pytest.mark.dialect
 def test_a_restricted_child_who_is_absent_today_is_no_warning(client, db, staff, sakura):
     buttons_decide(client, staff, sakura)
     parent = sakura.parents[0]
@@ -125,6 +127,7 @@ def test_a_restricted_child_who_is_absent_today_is_no_warning(client, db, staff,
     assert alerts(client, staff, sakura) == []
 
 
+@pytest.mark.dialect
 def test_a_one_day_person_collects_on_their_date_only_with_their_own_barcode(client, db, staff, sakura):
     buttons_decide(client, staff, sakura)
     today = local_today(utcnow())
@@ -190,6 +193,7 @@ def test_a_pass_in_the_past_without_children_or_name_is_refused(client, db, staf
     db.commit()
 
 
+@pytest.mark.dialect
 def test_a_photo_is_kept_small_shown_to_the_nurserys_station_and_audited_without_the_picture(
     client, db, staff, sakura, himawari
 ):
@@ -236,6 +240,7 @@ def test_a_photo_that_is_not_one_or_too_large_is_a_422_and_nothing_is_kept(clien
     db.commit()
 
 
+@pytest.mark.dialect
 def test_a_one_day_persons_exit_is_their_childrens_pick_up_in_attendance_on_that_date_only(client, staff, sakura):
     buttons_decide(client, staff, sakura)
     today = local_today(utcnow())
@@ -253,6 +258,7 @@ def test_a_one_day_persons_exit_is_their_childrens_pick_up_in_attendance_on_that
     assert rows["sakura園児0"]["entryExitLogCount"] == 0
 
 
+@pytest.mark.dialect
 def test_a_one_day_persons_scans_name_the_children_of_their_pass(client, staff, sakura):
     """DI-AL-001: 関連園児 of a 「本日のみ」 person's log are the pass's children, in the scan's answer (greeted on
     the pass's date), the log list and its 園児名 filter, the CSV, 園内にいる保護者 and attendance."""

@@ -14,6 +14,8 @@ from service.entry_logs.models import EntryLog, LogHourCount
 from tests.service.entry_logs.world import add_log, make_world, scan, staff_headers
 from tests.support.clock import clock_at, japan_time
 
+pytestmark = pytest.mark.dialect
+
 MORNING = japan_time(2026, 6, 1, 9, 0)
 
 

@@ -84,6 +84,7 @@ def stored(db, nursery_id: int) -> tuple[list, list, int]:
     return sorted(parents), sorted(children), links
 
 
+@pytest.mark.dialect
 def test_the_file_is_stored_and_imported_in_batches_adding_what_is_new_and_reporting_rejected_rows(
     client, db, staff, sakura
 ):
@@ -118,6 +119,7 @@ def test_the_file_is_stored_and_imported_in_batches_adding_what_is_new_and_repor
     assert stored(db, sakura.nursery.id) == (parents, children, links)
 
 
+@pytest.mark.dialect
 def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_rule(client, db, staff, sakura):
     roster = "保護者名,電話番号,園児名,クラス\n山田\u200b花子,,山田太郎,ひよこ組\n山田花子,,山田\u202e郎次,ひよこ組\n"
     job = upload(client, staff, sakura.nursery.id, roster.encode()).json()
@@ -132,6 +134,7 @@ def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_
     assert "U+200B" in reasons[0][1] and "U+202E" in reasons[1][1]
 
 
+@pytest.mark.dialect
 def test_a_full_width_phone_is_read_as_meant_and_a_refused_one_says_its_rule_in_words(client, db, staff, sakura):
     roster = (
         "保護者名,電話番号,園児名,クラス\n"
@@ -148,6 +151,7 @@ def test_a_full_width_phone_is_read_as_meant_and_a_refused_one_says_its_rule_in_
     ]
 
 
+@pytest.mark.dialect
 def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the_uploader(client, db, staff, sakura):
     job = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
     run(job["id"], size=2)
@@ -171,6 +175,7 @@ def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the
     assert entries[-1].changes["links_created"] == {"before": None, "after": 3}
 
 
+@pytest.mark.dialect
 def test_a_batch_delivered_again_or_rolled_back_midway_is_applied_once(client, db, staff, sakura):
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     assert pending() == [(roster_import.TASK, [import_id, 0])]
@@ -191,6 +196,7 @@ def test_a_batch_delivered_again_or_rolled_back_midway_is_applied_once(client, d
     assert pending() == []
 
 
+@pytest.mark.dialect
 def test_a_batch_run_again_after_its_commit_went_through_unseen_sends_the_next_batch(
     client, db, staff, sakura, monkeypatch
 ):
@@ -212,6 +218,7 @@ def test_a_batch_run_again_after_its_commit_went_through_unseen_sends_the_next_b
     assert pending() == [(roster_import.TASK, [import_id, 2])]
 
 
+@pytest.mark.dialect
 def test_a_lost_batch_is_sent_again_by_the_pending_task_sweep(client, db, staff, sakura, monkeypatch):
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)
@@ -227,6 +234,7 @@ def test_a_lost_batch_is_sent_again_by_the_pending_task_sweep(client, db, staff,
     assert pending() == [(roster_import.TASK, [import_id, 4])]
 
 
+@pytest.mark.dialect
 def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(client, db, staff, sakura):
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)

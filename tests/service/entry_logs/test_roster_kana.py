@@ -3,6 +3,7 @@ in hiragana, refused in the rule's words otherwise, found by the lists' search e
 downloads, and carried by the roster CSV import (保護者ふりがな, 園児ふりがな), which fills in or replaces a stored
 reading as the form's edit would, audited."""
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -83,6 +84,7 @@ ROSTER = (
 )
 
 
+@pytest.mark.dialect
 def test_the_import_stores_readings_and_refuses_a_row_whose_reading_breaks_the_rule(client, db, staff, sakura):
     job = upload(client, staff, sakura.nursery.id, ROSTER.encode("cp932")).json()
     run(job["id"])
@@ -96,6 +98,7 @@ def test_the_import_stores_readings_and_refuses_a_row_whose_reading_breaks_the_r
     assert audited(db, "create", "parent")[-1]["name_kana"] == {"before": None, "after": "やまだ はなこ"}
 
 
+@pytest.mark.dialect
 def test_importing_the_roster_again_with_readings_fills_them_in_as_the_forms_edit_would(client, db, staff, sakura):
     without = "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n"
     run(upload(client, staff, sakura.nursery.id, without.encode()).json()["id"])

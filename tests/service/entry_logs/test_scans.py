@@ -24,6 +24,7 @@ def log_count(db) -> int:
     return count
 
 
+@pytest.mark.dialect
 def test_scan_records_the_log_and_greets_with_names(client, db, sakura):
     parent = sakura.parents[0]
     response = scan(client, sakura, str(parent.id), clientScanId="scan-1", stationId="gate-1")
@@ -37,6 +38,7 @@ def test_scan_records_the_log_and_greets_with_names(client, db, sakura):
     assert (log.station_id, log.client_scan_id, log.occurred_at.tzinfo is not None) == ("gate-1", "scan-1", True)
 
 
+@pytest.mark.dialect
 def test_parent_id_may_be_a_number(client, sakura):
     assert scan(client, sakura, sakura.parents[1].id, "Exit").status_code == 201
 
@@ -54,6 +56,7 @@ def test_bad_parent_ids_are_422_and_nothing_is_stored(client, db, sakura, bad):
     assert log_count(db) == 0
 
 
+@pytest.mark.dialect
 def test_unknown_parent_and_another_nurserys_parent_are_the_same_not_found(client, db, sakura, himawari):
     for parent_id in ("9999999999", str(himawari.parents[0].id)):
         response = scan(client, sakura, parent_id)
@@ -69,6 +72,7 @@ def test_body_nursery_must_be_the_stations_nursery(client, db, sakura, himawari)
     assert log_count(db) == 0
 
 
+@pytest.mark.dialect
 def test_resent_client_scan_id_returns_the_first_result_and_writes_nothing(client, db, sakura):
     first = scan(client, sakura, sakura.parents[0].id, clientScanId="abc-1")
     again = scan(client, sakura, sakura.parents[0].id, clientScanId="abc-1")
@@ -77,6 +81,7 @@ def test_resent_client_scan_id_returns_the_first_result_and_writes_nothing(clien
     assert log_count(db) == 1
 
 
+@pytest.mark.dialect
 def test_client_scan_id_used_for_another_parent_is_a_conflict(client, db, sakura):
     scan(client, sakura, sakura.parents[0].id, clientScanId="abc-2")
     response = scan(client, sakura, sakura.parents[1].id, clientScanId="abc-2")
@@ -94,6 +99,7 @@ def hour_counts(db, nursery_id: int) -> list[tuple]:
     return [tuple(row) for row in rows]
 
 
+@pytest.mark.dialect
 def test_the_hourly_counts_hold_the_written_scans_only(client, db, sakura):
     first, second = sakura.parents[0].id, sakura.parents[1].id
     statuses = [
@@ -112,6 +118,7 @@ def test_the_hourly_counts_hold_the_written_scans_only(client, db, sakura):
     assert hour_counts(db, sakura.nursery.id) == kept
 
 
+@pytest.mark.dialect
 def test_concurrent_duplicate_posts_store_one_row(client, db, sakura):
     parent_id = sakura.parents[0].id
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -121,6 +128,7 @@ def test_concurrent_duplicate_posts_store_one_row(client, db, sakura):
     assert log_count(db) == 1
 
 
+@pytest.mark.dialect
 def test_concurrent_double_scans_with_fresh_ids_store_one_row(client, db, sakura):
     parent_id = sakura.parents[0].id
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -129,6 +137,7 @@ def test_concurrent_double_scans_with_fresh_ids_store_one_row(client, db, sakura
     assert log_count(db) == 1
 
 
+@pytest.mark.dialect
 def test_double_scan_window_is_per_parent_and_type_in_manual_mode(client, db):
     sakura = make_world(db, "sakura", entry_mode=MANUAL)
     db.commit()
@@ -148,6 +157,7 @@ def test_double_scan_window_is_per_parent_and_type_in_manual_mode(client, db):
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize(
     "as_sent",
     [
@@ -179,6 +189,7 @@ def stored_times(db, response) -> tuple:
     return log.occurred_at, log.station_scanned_at
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("clock", [timedelta(minutes=5), timedelta(minutes=-5), timedelta(days=-400)])
 def test_a_station_clock_that_is_off_records_the_scan_at_the_services_time(client, db, sakura, clock):
     """A live scan: the station sends its clock's reading twice (scannedAt, sentAt); the service's now decides."""
@@ -193,6 +204,7 @@ def test_a_station_clock_that_is_off_records_the_scan_at_the_services_time(clien
     assert station_scanned_at == station_now
 
 
+@pytest.mark.dialect
 def test_a_queued_scan_keeps_its_age_by_the_stations_clock(client, db, sakura):
     """Held 40 minutes by a station whose clock runs 5 minutes fast: recorded 40 minutes before the service's now."""
     station_now = utcnow() + timedelta(minutes=5)
@@ -204,6 +216,7 @@ def test_a_queued_scan_keeps_its_age_by_the_stations_clock(client, db, sakura):
     assert station_scanned_at == scanned
 
 
+@pytest.mark.dialect
 def test_a_scan_time_ahead_of_now_without_sent_at_is_taken_as_now(client, db, sakura):
     ahead = utcnow() + timedelta(minutes=5)
     before = utcnow()
@@ -213,12 +226,14 @@ def test_a_scan_time_ahead_of_now_without_sent_at_is_taken_as_now(client, db, sa
     assert before <= occurred_at <= utcnow() and station_scanned_at == ahead
 
 
+@pytest.mark.dialect
 def test_a_station_clock_within_a_minute_is_not_kept(client, db, sakura):
     scanned = utcnow() - timedelta(seconds=20)
     response = scan(client, sakura, sakura.parents[0].id, scannedAt=scanned.isoformat())
     assert stored_times(db, response) == (scanned, None)
 
 
+@pytest.mark.dialect
 def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(client, db, sakura, staff):
     """A station offline from Friday evening sends its queue on Monday: every scan is stored as it happened."""
     friday = utcnow() - timedelta(days=3)
@@ -250,6 +265,7 @@ def test_scanned_at_needs_a_time_zone(client, db, sakura):
     assert log_count(db) == 0
 
 
+@pytest.mark.dialect
 def test_the_answer_carries_the_client_scan_id_of_the_log_it_returns(client, sakura):
     parent_id = sakura.parents[0].id
     written = scan(client, sakura, parent_id, clientScanId="kiosk-1")

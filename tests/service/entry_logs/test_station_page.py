@@ -100,6 +100,7 @@ def test_staff_revoke_and_reissue_a_link_audited_and_only_in_their_nursery(clien
     ]
 
 
+@pytest.mark.dialect
 def test_printed_cards_carry_the_links_qr_code_unless_revoked(client, db):
     world = make_world(db, "sakura", parents=2)
     headers = staff_headers(db, world)

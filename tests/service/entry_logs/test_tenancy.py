@@ -167,6 +167,7 @@ def b_state(db, b):
     return state
 
 
+@pytest.mark.dialect
 def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakura, himawari, staff):
     b_log = add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC)).id
     db.commit()
@@ -189,6 +190,7 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
     assert b_state(db, himawari) == before
 
 
+@pytest.mark.dialect
 def test_lists_only_show_the_callers_nursery(client, db, sakura, himawari, staff):
     add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC))
     add_log(db, sakura, sakura.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC))

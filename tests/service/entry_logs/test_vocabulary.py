@@ -2,11 +2,14 @@
 
 import re
 
+import pytest
+
 from tests.factories import auth_headers, make_user
 
 URL = "/api/entry-logs/vocabulary"
 
 
+@pytest.mark.dialect
 def test_staff_get_the_labels_and_the_rules_the_api_checks(client, db, staff, sakura):
     answer = client.get(URL, headers=staff)
     assert answer.status_code == 200

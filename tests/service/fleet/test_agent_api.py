@@ -16,6 +16,7 @@ def enroll_body(code, serial="TC200-0001"):
     return {"enrollment_code": code, "serial_number": serial, "firmware_version": "1.2.0", "agent_version": "0.3.0"}
 
 
+@pytest.mark.dialect
 def test_enrolment_gives_a_token_that_heartbeats(client, db):
     customer = make_customer(db)
     terminal, _ = make_terminal(db, customer, enrolled=False)
@@ -49,6 +50,7 @@ def test_wrong_expired_or_foreign_codes_are_refused(client, db):
     assert client.post(ENROLL, json=enroll_body(newer)).status_code == 201
 
 
+@pytest.mark.dialect
 def test_heartbeat_updates_state_and_stores_metrics_and_events_once(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
@@ -71,6 +73,7 @@ def test_heartbeat_updates_state_and_stores_metrics_and_events_once(client, db):
     assert db.scalar(select(func.count()).select_from(TerminalEvent)) == 1
 
 
+@pytest.mark.dialect
 def test_bad_tokens_are_401(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     user = make_user(db, "op", grants={"fleet": "admin"})
@@ -81,6 +84,7 @@ def test_bad_tokens_are_401(client, db):
         assert response.json()["error"]["code"] == "invalid_terminal_token"
 
 
+@pytest.mark.dialect
 def test_revoked_and_rotated_tokens_stop_working(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)
@@ -138,6 +142,7 @@ def test_agent_times_that_are_not_iso_with_a_zone_are_422(client, db, sent):
 WRONG_CLOCKS = ["0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-09:00", "1999-12-31T23:59:59Z"]
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("device_time", WRONG_CLOCKS)
 def test_a_wrong_device_clock_never_has_a_heartbeat_refused(client, db, device_time):
     terminal, token = make_terminal(db, make_customer(db))
@@ -155,6 +160,7 @@ def test_a_wrong_device_clock_never_has_a_heartbeat_refused(client, db, device_t
     assert stored["message"] == f"停止（端末の時計では {datetime.fromisoformat(device_time).isoformat()}）"
 
 
+@pytest.mark.dialect
 def test_event_times_from_2000_on_are_kept_as_sent(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     reader = user_headers(db)
@@ -181,6 +187,7 @@ def test_validate_endpoint_checks_but_stores_nothing(client, db):
     assert db.scalar(select(func.count()).select_from(MetricSample)) == 0
 
 
+@pytest.mark.dialect
 def test_commands_arrive_once_and_diagnostics_come_back(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)
@@ -224,6 +231,7 @@ def test_another_terminals_command_is_404(client, db):
     assert db.scalar(select(func.count()).select_from(Alert)) == 0
 
 
+@pytest.mark.dialect
 def test_concurrent_heartbeats_share_transactions_and_every_acknowledged_one_is_stored(client, db):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -46,6 +46,7 @@ def test_evaluate_in_maintenance_opens_nothing():
     assert verdict.status == "maintenance" and verdict.to_open == {}
 
 
+@pytest.mark.dialect
 def test_error_status_opens_one_error_alert_and_recovery_resolves_it(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
@@ -56,6 +57,7 @@ def test_error_status_opens_one_error_alert_and_recovery_resolves_it(client, db)
     assert alerts_of(db, terminal.id) == [("error", "resolved", "system")]
 
 
+@pytest.mark.dialect
 def test_one_high_sample_opens_nothing_and_a_sustained_load_opens_exactly_one_alert(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
@@ -76,6 +78,7 @@ def test_one_high_sample_opens_nothing_and_a_sustained_load_opens_exactly_one_al
     assert all(status == "resolved" for _, status, _ in alerts_of(db, terminal.id))
 
 
+@pytest.mark.dialect
 def test_a_load_hovering_at_the_threshold_keeps_one_alert_open(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
@@ -87,6 +90,7 @@ def test_a_load_hovering_at_the_threshold_keeps_one_alert_open(client, db):
     assert alerts_of(db, terminal.id) == [("high_cpu", "resolved", "system")]
 
 
+@pytest.mark.dialect
 def test_a_sample_below_the_threshold_starts_the_count_again(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
@@ -95,6 +99,7 @@ def test_a_sample_below_the_threshold_starts_the_count_again(client, db):
     assert alerts_of(db, terminal.id) == []
 
 
+@pytest.mark.dialect
 def test_two_agents_on_one_busy_pc_raise_one_alert_each_in_25_minutes(client, db):
     """Five beats each at the 5-minute interval, the PC at 91–99 % throughout: each terminal alerts once."""
     customer = make_customer(db)
@@ -109,6 +114,7 @@ def test_two_agents_on_one_busy_pc_raise_one_alert_each_in_25_minutes(client, db
     )
 
 
+@pytest.mark.dialect
 def test_maintenance_resolves_open_alerts_and_opens_none(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)
@@ -125,6 +131,7 @@ def test_maintenance_resolves_open_alerts_and_opens_none(client, db):
     assert alerts_of(db, terminal.id)[-1] == ("error", "open", "")
 
 
+@pytest.mark.dialect
 def test_one_batch_with_an_error_and_its_recovery_leaves_no_open_alert(db):
     terminal, token = make_terminal(db, make_customer(db))
     beats = [Beat(hash_secret(token), HeartbeatIn(**beat(status=status))) for status in ("error", "online")]
@@ -134,6 +141,7 @@ def test_one_batch_with_an_error_and_its_recovery_leaves_no_open_alert(db):
     assert alerts_of(db, terminal.id) == []
 
 
+@pytest.mark.dialect
 def test_resolving_alerts_of_thousands_of_terminals_at_once(db):
     from sqlalchemy import insert
 

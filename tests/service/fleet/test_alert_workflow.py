@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
@@ -9,6 +10,8 @@ from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Customer
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
+
+pytestmark = pytest.mark.dialect
 
 
 def an_alert(db, *, age=timedelta(0), kind="error"):

@@ -1,6 +1,7 @@
 """Bulk work on the fleet lists (一括操作): one request, all or nothing, one audit entry per record; 初動確認 takes the
 alert; saved views per person."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -25,6 +26,7 @@ def morning_alerts(db, customer, count: int, store: str = "朝") -> list[int]:
     return list(db.scalars(select(Alert.id).where(Alert.customer_id == customer.id).order_by(Alert.id)))
 
 
+@pytest.mark.dialect
 def test_a_stores_eight_terminals_go_into_maintenance_in_one_request(client, db):
     customer = make_customer(db)
     store = a_store(db, customer, 8)
@@ -50,6 +52,7 @@ def test_a_stores_eight_terminals_go_into_maintenance_in_one_request(client, db)
     assert len(audited(db, "maintenance", "terminal")) == 16
 
 
+@pytest.mark.dialect
 def test_bulk_diagnostics_queue_a_command_per_terminal(client, db):
     customer = make_customer(db)
     ids = [t.id for t in a_store(db, customer, 3)]
@@ -67,6 +70,7 @@ def test_bulk_diagnostics_queue_a_command_per_terminal(client, db):
     assert audited(db, "command_collect_diagnostics", "terminal") == [str(i) for i in ids]
 
 
+@pytest.mark.dialect
 def test_a_terminal_that_refuses_the_action_refuses_the_whole_request(client, db):
     customer = make_customer(db)
     enrolled = a_store(db, customer, 2)
@@ -85,6 +89,7 @@ def test_a_terminal_that_refuses_the_action_refuses_the_whole_request(client, db
     assert audited(db, "command_collect_diagnostics", "terminal") == []
 
 
+@pytest.mark.dialect
 def test_38_morning_alerts_acknowledged_at_once_and_taken_by_who_pressed(client, db):
     customer = make_customer(db)
     ids = morning_alerts(db, customer, 38)
@@ -106,6 +111,7 @@ def test_38_morning_alerts_acknowledged_at_once_and_taken_by_who_pressed(client,
     assert audited(db, "acknowledge", "alert") == [str(i) for i in ids]
 
 
+@pytest.mark.dialect
 def test_another_customers_id_refuses_the_whole_bulk_request(client, db):
     mine, theirs = make_customer(db), make_customer(db, "XYZ商店")
     ids = morning_alerts(db, mine, 5)
@@ -133,6 +139,7 @@ def test_another_customers_id_refuses_the_whole_bulk_request(client, db):
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.domain == "fleet")) == 0
 
 
+@pytest.mark.dialect
 def test_a_resolved_alert_in_the_selection_refuses_all_and_is_named(client, db):
     ids = morning_alerts(db, make_customer(db), 4)
     support = make_user(db, "support1", grants={"fleet": "support"})
@@ -151,6 +158,7 @@ def test_a_resolved_alert_in_the_selection_refuses_all_and_is_named(client, db):
     assert [a.status for a in db.scalars(select(Alert).order_by(Alert.id))] == ["open", "open", "resolved", "open"]
 
 
+@pytest.mark.dialect
 def test_bulk_resolve_and_assign_apply_the_same_note_and_person(client, db):
     ids = morning_alerts(db, make_customer(db), 3)
     support = make_user(db, "support1", grants={"fleet": "support"})
@@ -169,6 +177,7 @@ def test_bulk_resolve_and_assign_apply_the_same_note_and_person(client, db):
     assert audited(db, "assign", "alert") == audited(db, "resolve", "alert") == [str(i) for i in ids]
 
 
+@pytest.mark.dialect
 def test_bulk_incidents_are_acknowledged_with_their_alerts(client, db):
     customer = make_customer(db)
     ids = morning_alerts(db, customer, 4)
@@ -213,6 +222,7 @@ def test_a_bulk_request_has_a_limit_and_needs_a_selection(client, db):
     assert empty.status_code == 422
 
 
+@pytest.mark.dialect
 def test_a_platform_admin_without_a_fleet_grant_acknowledges_without_taking(client, db):
     alert_id = morning_alerts(db, make_customer(db), 1)[0]
     admin = make_user(db, "root", grants={"platform": "admin"})

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -24,6 +25,8 @@ from service.fleet.models import (
 )
 from service.outbox.models import OutboxMessage
 from tests.support.small_demo import PROGRESS, load_small_fleet
+
+pytestmark = [pytest.mark.dialect, pytest.mark.walk]  # the full demo: its volumes and a month of history
 
 COUNTED = (
     Customer,

@@ -78,6 +78,7 @@ def mails(db) -> dict[str, tuple[str, str]]:
     return found
 
 
+@pytest.mark.dialect
 def test_an_overdue_first_check_is_escalated_once_by_mail_and_slack_however_often_the_job_runs(
     db, people, smtp_sink, slack
 ):
@@ -136,6 +137,7 @@ def test_an_overdue_first_check_is_escalated_once_by_mail_and_slack_however_ofte
     assert entry.changes["step"]["after"] == "acknowledged" and entry.changes["alert_id"]["after"] == late.id
 
 
+@pytest.mark.dialect
 def test_a_run_mails_each_recipient_one_digest_the_assignee_first_and_the_lead_after(db, people):
     abc, xyz = people
     sato = db.scalar(select(User.id).where(User.login_id == "support1"))
@@ -171,6 +173,7 @@ def test_a_run_mails_each_recipient_one_digest_the_assignee_first_and_the_lead_a
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "escalate")) == 10
 
 
+@pytest.mark.dialect
 def test_a_first_escalation_found_with_later_steps_goes_to_both_rungs_at_once(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)
@@ -188,6 +191,7 @@ def in_japan(at):
     return at.astimezone(ZoneInfo("Asia/Tokyo"))
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("quiet", ["business_hours", "maintenance_window"])
 def test_nothing_is_escalated_while_the_store_is_closed_or_in_a_window_and_it_is_at_opening(db, people, quiet):
     abc, _ = people
@@ -223,6 +227,7 @@ def test_nothing_is_escalated_while_the_store_is_closed_or_in_a_window_and_it_is
     assert "新宿店（TC-0001）" in mails(db)["lead@example.jp"][1]
 
 
+@pytest.mark.dialect
 def test_resolved_and_timely_work_is_not_escalated(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)
@@ -235,6 +240,7 @@ def test_resolved_and_timely_work_is_not_escalated(db, people):
     assert outbox(db, "email") == [] and outbox(db, "slack") == []
 
 
+@pytest.mark.dialect
 def test_each_step_is_escalated_as_it_goes_past_due(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)
@@ -250,6 +256,7 @@ def test_each_step_is_escalated_as_it_goes_past_due(db, people):
     assert len(outbox(db, "slack")) == 2  # one post per run
 
 
+@pytest.mark.dialect
 def test_a_step_escalated_by_another_run_meanwhile_is_not_sent_again(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)
@@ -264,6 +271,7 @@ def test_a_step_escalated_by_another_run_meanwhile_is_not_sent_again(db, people)
     assert len(outbox(db, "email")) == 1 and len(outbox(db, "slack")) == 1
 
 
+@pytest.mark.dialect
 def test_an_incident_is_escalated_once_for_all_its_alerts(db, people):
     abc, _ = people
     incident = Incident(
@@ -284,6 +292,7 @@ def test_an_incident_is_escalated_once_for_all_its_alerts(db, people):
     assert db.scalar(select(Escalation.incident_id)) == incident.id
 
 
+@pytest.mark.dialect
 def test_escalations_are_pruned_with_their_alert(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)
@@ -322,6 +331,7 @@ def test_the_linked_pages_are_those_the_dashboards_register():
     assert links.alert_url(7) == f"{get_settings().dashboard_url.rstrip('/')}/fleet-alerts?id=7"
 
 
+@pytest.mark.dialect
 def test_history_loaded_as_escalated_sends_only_what_goes_past_due_later(db, people):
     abc, _ = people
     terminal, _ = make_terminal(db, abc)

@@ -3,6 +3,7 @@
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.service import SYSTEM
@@ -55,6 +56,7 @@ def test_upload_rejects_a_wrong_sha256_and_duplicate_versions(client, db):
     assert client.get("/api/fleet/firmware/releases", headers=headers).json()["total"] == 1
 
 
+@pytest.mark.dialect
 def test_waves_advance_only_when_terminals_come_back_on_the_new_version(client, db):
     customer, terminals = setup_fleet(db, 10)
     headers = user_headers(db, "admin1", "admin")
@@ -99,6 +101,7 @@ def test_waves_advance_only_when_terminals_come_back_on_the_new_version(client, 
     assert tasks[0]["status"] == "succeeded"
 
 
+@pytest.mark.dialect
 def test_failures_past_the_threshold_pause_the_rollout_and_alert(client, db):
     customer, terminals = setup_fleet(db, 10)
     headers = user_headers(db, "admin1", "admin")
@@ -124,6 +127,7 @@ def test_failures_past_the_threshold_pause_the_rollout_and_alert(client, db):
     assert send(client, terminals[1][1]).json()["commands"][0]["type"] == "firmware_update"
 
 
+@pytest.mark.dialect
 def test_a_terminal_that_never_comes_back_times_out(client, db):
     customer, terminals = setup_fleet(db, 2)
     headers = user_headers(db, "admin1", "admin")
@@ -144,6 +148,7 @@ def tasks_of(client, headers, terminal):
     ]
 
 
+@pytest.mark.dialect
 def test_the_update_is_judged_by_the_terminal_not_by_the_store_pcs_load(client, db):
     """On the new version with the PC at 98 % succeeds; never on it times out; an error on it fails."""
     customer, [(busy, busy_token), (stuck, stuck_token), (broken, broken_token)] = setup_fleet(db, 3)
@@ -178,6 +183,7 @@ def test_a_busy_pc_is_noted_only_where_it_is_at_the_threshold():
     assert firmware.busy_pc_note(cpu=89.9, memory=89.9) == ""
 
 
+@pytest.mark.dialect
 def test_operators_pause_resume_and_cancel(client, db):
     customer, terminals = setup_fleet(db, 3)
     admin = user_headers(db, "admin1", "admin")

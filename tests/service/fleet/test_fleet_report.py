@@ -12,6 +12,8 @@ from service.fleet import labels
 from service.fleet.models import Alert
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 
+pytestmark = pytest.mark.dialect
+
 NOV = datetime(2025, 10, 31, 15, 0, tzinfo=UTC)  # 2025-11-01 00:00 JST, a month long past
 DEC = NOV + timedelta(days=30)
 MONTH = "2025-11"

@@ -38,6 +38,7 @@ def served(route: str, status: str) -> float:
     return REGISTRY.get_sample_value("daicho_http_requests_total", labels) or 0.0
 
 
+@pytest.mark.dialect
 def test_heartbeat_carries_the_request_id_and_is_counted_under_its_route(client, token):
     counted = {key: served(*key) for key in (ROUTE_OK, ROUTE_422, VALIDATE_OK)}
     response = client.post(HEARTBEAT, json=beat(), headers=agent_headers(token) | {"X-Request-ID": "beat-42"})
@@ -85,6 +86,7 @@ def test_the_routes_stay_documented_with_their_body(client):
     assert reply == {"$ref": "#/components/schemas/HeartbeatReply"}
 
 
+@pytest.mark.dialect
 def test_a_success_is_counted_but_not_logged_and_a_refusal_is_logged(client, token, caplog):
     with caplog.at_level(logging.INFO, logger="daicho.access"):
         assert client.post(HEARTBEAT, json=beat(), headers=agent_headers(token)).status_code == 200

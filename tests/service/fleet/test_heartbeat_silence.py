@@ -2,11 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.fleet import monitoring
 from service.fleet.models import Alert, Terminal
 from tests.service.fleet.conftest import make_customer, make_terminal
+
+pytestmark = pytest.mark.dialect
 
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 

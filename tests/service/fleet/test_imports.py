@@ -1,5 +1,6 @@
 """CSV import of terminals: shape checked on upload, rows checked by the job, rejected rows reported."""
 
+import pytest
 from sqlalchemy import select
 
 from service.database import utcnow
@@ -24,6 +25,7 @@ def run_import(db, import_id):
         pass
 
 
+@pytest.mark.dialect
 def test_import_reports_rejected_rows_and_progress(client, db):
     customer = make_customer(db, "ABC商事")
     make_terminal(db, customer, serial="TC-001")
@@ -66,6 +68,7 @@ def test_import_rejects_a_file_without_the_columns(client, db):
     assert response.json()["error"]["details"]["missing"] == ["シリアル番号", "顧客企業", "設置店舗名"]  # headers
 
 
+@pytest.mark.dialect
 def test_a_scoped_importer_only_imports_into_their_customer(client, db):
     mine, theirs = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
     scoped = user_headers(db, "admin1", "admin", scope=str(mine.id))
@@ -80,6 +83,7 @@ def test_a_scoped_importer_only_imports_into_their_customer(client, db):
     assert client.get(f"/api/fleet/imports/{job['id']}", headers=other).status_code == 404
 
 
+@pytest.mark.dialect
 def test_a_broken_off_import_is_marked_failed(client, db):
     admin = user_headers(db, "admin1", "admin")
     db.commit()

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -11,6 +12,8 @@ from service.fleet.models import Alert, Incident
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 from tests.support.downloads import csv_download
+
+pytestmark = pytest.mark.dialect
 
 OUTAGE = 13
 

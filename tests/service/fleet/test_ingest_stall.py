@@ -31,6 +31,7 @@ def mails(db) -> list[tuple[str, str]]:
     return db.execute(select(OutboxMessage.recipient, OutboxMessage.subject).order_by(OutboxMessage.id)).all()
 
 
+@pytest.mark.dialect
 def test_a_stall_is_mailed_once_and_its_recovery_once(client, db, smtp_sink):
     make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
     terminals = stalled_fleet(db)

@@ -18,6 +18,8 @@ from tests.support.clock import clock_at, japan_time
 from tests.support.mail import sent_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
 
+pytestmark = pytest.mark.dialect
+
 GROUP_WAIT = timedelta(seconds=30)
 
 

@@ -3,6 +3,7 @@ recurring maintenance windows hold alerts back and mail a digest when they end."
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
@@ -41,6 +42,7 @@ def sweep(db, at):
     return result
 
 
+@pytest.mark.dialect
 def test_silence_after_closing_waits_for_opening_and_raises_one_alert(db):
     customer = make_customer(db, opens_at=time(9), closes_at=time(21))
     ((terminal, _),) = silent(db, customer, 1, at=NIGHT)
@@ -55,6 +57,7 @@ def test_silence_after_closing_waits_for_opening_and_raises_one_alert(db):
     assert alerts(db) == [(terminal.id, "offline", "open")]
 
 
+@pytest.mark.dialect
 def test_a_terminal_back_before_opening_raises_nothing(client, db):
     customer = make_customer(db, opens_at=time(9), closes_at=time(21))
     ((terminal, token),) = silent(db, customer, 1, at=NIGHT)
@@ -67,6 +70,7 @@ def test_a_terminal_back_before_opening_raises_nothing(client, db):
     assert alerts(db) == []
 
 
+@pytest.mark.dialect
 def test_a_closed_weekday_holds_alerts_all_day(db):
     noon_wednesday = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
     customer = make_customer(db, closed_weekdays=[2])
@@ -78,6 +82,7 @@ def test_a_closed_weekday_holds_alerts_all_day(db):
     assert [a.alert_type for a in alerts(db)] == ["offline"]
 
 
+@pytest.mark.dialect
 def test_a_store_silent_together_raises_one_store_alert(client, db):
     customer = make_customer(db)
     store = silent(db, customer, 8, at=NIGHT)
@@ -100,6 +105,7 @@ def test_a_store_silent_together_raises_one_store_alert(client, db):
     assert statuses == {"store_offline": "resolved"}
 
 
+@pytest.mark.dialect
 def test_a_store_going_silent_over_two_sweeps_folds_its_first_alerts(db):
     customer = make_customer(db)
     later = NIGHT + timedelta(minutes=2)
@@ -115,6 +121,7 @@ def test_a_store_going_silent_over_two_sweeps_folds_its_first_alerts(db):
     assert len(first) + len(rest) == 8
 
 
+@pytest.mark.dialect
 def test_a_store_of_one_terminal_gets_a_terminal_alert(db):
     silent(db, make_customer(db), 1, at=NIGHT)
     db.commit()
@@ -196,6 +203,7 @@ def test_maintenance_window_api_is_audited_validated_and_scoped(client, db):
     assert sorted(actions) == ["create_maintenance_window", "delete_maintenance_window"]
 
 
+@pytest.mark.dialect
 def test_a_recurring_window_holds_alerts_back_and_mails_a_digest_at_its_end(db, smtp_sink):
     customer = make_customer(db)
     make_customer(db, name="XYZ物産")

@@ -29,6 +29,7 @@ def alert(db, terminal, kind, created, resolved=None):
     )
 
 
+@pytest.mark.dialect
 def test_monthly_report_numbers(client, db):
     customer = make_customer(db)
     other = make_customer(db, "XYZ商店")
@@ -58,6 +59,7 @@ def test_monthly_report_numbers(client, db):
     assert body["mean_time_to_resolve_minutes"] == round((9 * 60 + 30) / 2, 1)
 
 
+@pytest.mark.dialect
 def test_the_reports_terminal_count_is_the_terminal_lists_total_as_of_the_months_end(client, db):
     customer = make_customer(db)
     other = make_customer(db, "XYZ商店")
@@ -82,6 +84,7 @@ def test_the_reports_terminal_count_is_the_terminal_lists_total_as_of_the_months
     assert figure["list_query"] == {"registered_to": "2025-11-30"}
 
 
+@pytest.mark.dialect
 def test_report_as_csv_and_pdf(client, db):
     customer = make_customer(db)
     headers = user_headers(db, "viewer1", "viewer")
@@ -98,6 +101,7 @@ def test_report_as_csv_and_pdf(client, db):
     assert client.get(url, params={"month": "latest"}, headers=headers).status_code == 422
 
 
+@pytest.mark.dialect
 def test_the_report_csv_shows_a_customer_name_that_looks_like_a_formula_as_text(client, db):
     name = '=HYPERLINK("https://evil.example/","請求書")'
     customer = make_customer(db, name)

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from service.fleet import retention
@@ -18,6 +19,8 @@ from service.fleet.models import (
     UpdateTask,
 )
 from tests.service.fleet.conftest import make_customer, make_terminal
+
+pytestmark = pytest.mark.dialect
 
 NOW = datetime(2026, 11, 21, 12, 30, tzinfo=UTC)
 

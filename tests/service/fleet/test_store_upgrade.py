@@ -3,6 +3,7 @@ incident already open counts the stores of its terminals."""
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import MetaData, select
 
 from tests.service import test_migrations
@@ -14,6 +15,7 @@ scratch_engine = test_migrations.scratch_engine
 LOAD = {"cpu_usage": 0.0, "memory_usage": 0.0, "disk_usage": 0.0}
 
 
+@pytest.mark.dialect
 def test_the_upgrade_names_each_terminals_store_by_its_name(scratch_engine):
     migrate(scratch_engine, BEFORE)
     meta = MetaData()

@@ -1,5 +1,6 @@
 """A customer-scoped user sees only their customer; another customer's ids are 404. Roles per §5.1."""
 
+import pytest
 from sqlalchemy import select
 
 from service.database import utcnow
@@ -7,6 +8,8 @@ from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
+
+pytestmark = pytest.mark.dialect
 
 
 def two_customers(db):

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -72,6 +73,7 @@ def test_terminal_list_filters_searches_and_pages(client, db):
     assert client.get("/api/fleet/terminals", params={"status": "broken"}, headers=headers).status_code == 422
 
 
+@pytest.mark.dialect
 def test_detail_series_and_events(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)

@@ -19,6 +19,8 @@ from service.identity import service as identity
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.identity.devices import password_checks
 
+pytestmark = pytest.mark.dialect
+
 SETTINGS = get_settings()
 LIMIT = SETTINGS.login_address_max_failures
 WINDOW = timedelta(minutes=SETTINGS.login_address_window_minutes)

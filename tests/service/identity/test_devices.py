@@ -44,6 +44,7 @@ def device_audit(db, action: str) -> list[tuple[str | None, str | None]]:
     return [(changes.get("device"), changes.get("lock")) for changes in rows]
 
 
+@pytest.mark.dialect
 def test_a_known_browser_signs_in_while_its_account_is_locked_from_elsewhere(app, db):
     make_user(db, "owner")
     db.commit()
@@ -66,6 +67,7 @@ def test_a_known_browser_signs_in_while_its_account_is_locked_from_elsewhere(app
     assert login(from_address(app, "198.51.100.8"), "owner", DEFAULT_PASSWORD).status_code == 423  # still locked
 
 
+@pytest.mark.dialect
 def test_a_known_device_is_locked_by_its_own_failures_alone(app, db):
     make_user(db, "owner")
     db.commit()
@@ -81,6 +83,7 @@ def test_a_known_device_is_locked_by_its_own_failures_alone(app, db):
     assert login(from_address(app, "198.51.100.9"), "owner", DEFAULT_PASSWORD).status_code == 200
 
 
+@pytest.mark.dialect
 def test_a_device_token_of_another_account_or_forged_makes_no_device_known(app, db):
     make_user(db, "owner")
     make_user(db, "colleague")
@@ -93,6 +96,7 @@ def test_a_device_token_of_another_account_or_forged_makes_no_device_known(app, 
         assert refused.status_code == 423 and refused.json()["error"]["code"] == "account_locked"
 
 
+@pytest.mark.dialect
 def test_a_known_browser_signs_in_from_a_throttled_address(app, db):
     make_user(db, "owner")
     db.commit()

@@ -2,6 +2,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -27,6 +28,7 @@ def test_login_returns_token_that_authenticates_me(client, db):
     assert me.json()["grants"][0]["role_label"] == "運用オペレーター"
 
 
+@pytest.mark.dialect
 def test_wrong_password_says_attempts_left_and_is_audited(client, db):
     make_user(db, "user1")
     db.commit()
@@ -38,6 +40,7 @@ def test_wrong_password_says_attempts_left_and_is_audited(client, db):
     assert with_failed == 1
 
 
+@pytest.mark.dialect
 def test_five_failures_lock_even_the_right_password(client, db):
     make_user(db, "user1")
     db.commit()
@@ -49,6 +52,7 @@ def test_five_failures_lock_even_the_right_password(client, db):
     assert "10分後" in locked.json()["error"]["message"]
 
 
+@pytest.mark.dialect
 def test_lockout_holds_under_concurrent_attempts(app, client, db, monkeypatch):
     monkeypatch.setattr(get_settings(), "login_spread_addresses", 100)  # the lock alone, from an address each
     make_user(db, "user1")
@@ -64,12 +68,14 @@ def test_lockout_holds_under_concurrent_attempts(app, client, db, monkeypatch):
     assert login(client).status_code == 423
 
 
+@pytest.mark.dialect
 def test_unknown_login_id_gets_the_same_answer_as_a_wrong_password(client):
     response = login(client, login_id="nobody")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "bad_credentials"
 
 
+@pytest.mark.dialect
 def test_unknown_login_ids_bcrypt_work_runs_in_the_check_threads_alone(client, monkeypatch):
     """The check threads run below the requests' priority: the first misses of a process, at once, hash nothing in
     the requests' threads."""
@@ -91,6 +97,7 @@ def _recording_thread(work, threads: list[str]):
     return recorded
 
 
+@pytest.mark.dialect
 def test_inactive_user_cannot_log_in(client, db):
     make_user(db, "user1", is_active=False)
     db.commit()
@@ -123,6 +130,7 @@ def test_garbage_and_expired_tokens_are_401(client, db):
     assert expired.json()["error"]["code"] == "token_expired"
 
 
+@pytest.mark.dialect
 def test_password_is_never_in_the_audit_log(client, db):
     admin = make_user(db, "admin", grants={"platform": "admin"})
     db.commit()

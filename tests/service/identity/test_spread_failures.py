@@ -23,6 +23,8 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.identity.devices import password_checks
 from tests.service.identity.test_devices import HOME, from_address, login, signed_in_device
 
+pytestmark = pytest.mark.dialect
+
 SPREAD = get_settings().login_spread_addresses
 LONGEST = timedelta(seconds=get_settings().login_delay_max_seconds)
 WAITING = "複数の接続元からログインの失敗が続いているため"

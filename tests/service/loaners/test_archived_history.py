@@ -59,6 +59,7 @@ def test_a_scoped_staff_member_sees_the_archived_rows_of_a_rotated_device(client
     ]
 
 
+@pytest.mark.dialect
 def test_pages_run_across_the_archive_and_an_older_stored_row_comes_last(client, db, rotated):
     answer(db, rotated, IN_HOUSE | {"0-1.担当者": "取込"}, at=utcnow() - 6 * YEAR)  # an old sheet imported later
     staff = headers(db, "staff1")

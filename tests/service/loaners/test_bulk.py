@@ -1,10 +1,13 @@
 """一括ステータス変更: the same answers for many devices, each its own submission, in one transaction or none."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import LENT, add_location, answer, headers, make_device
+
+pytestmark = pytest.mark.dialect
 
 RETURNED = {
     "0-1.担当者": "山田太郎",

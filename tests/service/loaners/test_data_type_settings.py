@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 
 AT = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
@@ -14,6 +16,7 @@ RETURNED = {
 }
 
 
+@pytest.mark.dialect
 def test_normal_rows_show_the_columns_of_their_own_form_not_of_every_form(client, db):
     laptop, printer = make_device(db, serial="A1"), make_device(db, model_id="MODEL_003", serial="P1")
     answer(db, laptop, RETURNED | {"2-3.データ消去": "済み"})
@@ -30,6 +33,7 @@ def test_normal_rows_show_the_columns_of_their_own_form_not_of_every_form(client
     assert "2-3.印刷カウンター" in printers["columns"] and "2-3.データ消去" not in printers["columns"]
 
 
+@pytest.mark.dialect
 def test_an_admins_columns_sources_and_filter_change_the_views_at_once(client, db):
     laptop = make_device(db, serial="A1", asset_number="ASSET-1")
     printer = make_device(db, model_id="MODEL_003", serial="P1", asset_number="ASSET-2")
@@ -110,6 +114,7 @@ def test_the_display_order_s_range_is_the_one_the_vocabulary_serves(client, db):
     assert client.patch(url, json={"display_order": served["maximum"]}, headers=admin).status_code == 200
 
 
+@pytest.mark.dialect
 def test_a_terminal_needs_its_asset_number_and_dates_are_stored_as_yyyy_mm_dd(client, db):
     staff = headers(db, "staff1")
     db.commit()

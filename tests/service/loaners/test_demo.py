@@ -1,6 +1,7 @@
 """The demo data: the §8.1 masters, a few hundred devices in every status with history, in two 管轄, and a staff
 account scoped to one of them; loading twice adds nothing."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.service import Actor
@@ -47,6 +48,7 @@ def assert_staff_sees_kansai_only(client, db) -> None:
     assert listed(client, admin)[0] == len(by_jurisdiction["関西"]) + len(by_jurisdiction["関東"])
 
 
+@pytest.mark.dialect
 def test_demo_has_every_status_with_history_two_jurisdictions_and_loads_once(client, db):
     with session_scope() as session:
         load_demo(session, actor=DEMO, only=["platform", "loaners"])

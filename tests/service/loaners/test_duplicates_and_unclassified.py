@@ -1,11 +1,14 @@
 """A model's repeated 製造番号 is said before a second device (…_002) is registered; SUMMARY shows 未分類 (in
 custody, no held status yet) apart from its four categories and outside 預かり機の合計."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.loaners.models import Device
 from tests.service.loaners.conftest import LENT, add_location, answer, headers, make_device
 from tests.support.downloads import csv_download
+
+pytestmark = pytest.mark.dialect
 
 BODY = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123", "asset_number": "A-1"}
 

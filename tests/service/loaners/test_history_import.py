@@ -3,6 +3,7 @@ as they were answered (today's required questions do not apply to the past), app
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -71,6 +72,7 @@ def outcomes(job: dict) -> list[tuple[int, str, list[str]]]:
     return [(row["row"], row["outcome"], row["reasons"]) for row in job["plan"]]
 
 
+@pytest.mark.dialect
 def test_rows_that_predate_the_required_questions_are_imported_as_history_after_a_dry_run(client, db):
     admin = headers(db, "admin1", "admin")
     db.commit()
@@ -124,6 +126,7 @@ def test_rows_that_predate_the_required_questions_are_imported_as_history_after_
     assert actions == ["check_submissions", "import_submissions"]
 
 
+@pytest.mark.dialect
 def test_the_dry_run_reports_duplicates_and_unreadable_rows_and_the_current_state_moves_only_forward(client, db):
     kept = make_device(db, "osaka", serial="KEEP")
     moved = make_device(db, "osaka", serial="MOVE")
@@ -183,6 +186,7 @@ def test_an_import_not_checked_yet_cannot_be_run_and_another_admins_job_is_a_404
     assert client.post("/api/loaners/imports/999999/run", headers=admin).status_code == 404
 
 
+@pytest.mark.dialect
 def test_a_management_number_typed_full_width_names_the_device_it_means(client, db):
     device = make_device(db, "osaka", serial="WIDE")
     admin = headers(db, "admin1", "admin")

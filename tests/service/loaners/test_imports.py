@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from service.database import utcnow
@@ -38,6 +39,7 @@ def upload(client, admin, content: str, kind: str = "terminal", encoding: str = 
     return client.post("/api/loaners/imports", data={"form_kind": kind}, files=files, headers=admin)
 
 
+@pytest.mark.dialect
 def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     existing = make_device(db, "osaka", serial="ABC123")
     admin = headers(db, "admin1", "admin")
@@ -89,6 +91,7 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     assert db.scalar(select(func.count()).select_from(Device)) == 3
 
 
+@pytest.mark.dialect
 def test_a_row_with_a_control_or_format_character_in_a_stored_cell_is_unreadable_in_the_check_and_the_import(
     client, db
 ):
@@ -164,6 +167,7 @@ def test_a_file_without_the_key_columns_or_in_an_unknown_encoding_is_refused(cli
     )
 
 
+@pytest.mark.dialect
 def test_importing_the_same_sheet_twice_adds_nothing_the_second_time(client, db):
     admin = headers(db, "admin1", "admin")
     db.commit()
@@ -195,6 +199,7 @@ def test_an_import_that_breaks_off_is_marked_failed_with_a_sentence_for_people(c
     assert (failed["status"], failed["status_label"], failed["error"]) == ("failed", "失敗", UNEXPECTED_FAULT)
 
 
+@pytest.mark.dialect
 def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refused_by_location(client, db):
     add_location(db, "tokyo", "関東", name="東京")
     theirs = make_device(db, "tokyo", serial="T1")

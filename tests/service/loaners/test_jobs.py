@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from service.database import utcnow
@@ -16,6 +17,7 @@ def finished(job: dict) -> dict | None:
     return job if job["status"] not in ("queued", "running") else None
 
 
+@pytest.mark.dialect
 def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  # noqa: F811
     device = make_device(db, serial="OLD")
     answer(db, device, IN_HOUSE, at=utcnow() - timedelta(days=4 * 365))

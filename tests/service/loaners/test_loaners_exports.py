@@ -52,6 +52,7 @@ def test_a_staff_member_downloads_only_the_devices_of_their_jurisdiction(client,
     assert another.status_code == 404 and another.json()["error"]["details"]["resource"] == "loaners_location"
 
 
+@pytest.mark.dialect
 def test_the_timeline_export_is_every_submission_newest_first(client, db, devices):
     staff = headers(db, "staff")
     device = devices[0]
@@ -85,6 +86,7 @@ def column(rows: list[list], header: str) -> list:
     return [row[at] for row in rows[1:]]
 
 
+@pytest.mark.dialect
 def test_every_loaners_download_writes_times_as_times_in_excel_and_both_csvs(client, db, devices):
     device = devices[0]
     answer(db, device, LENT | {"預かり機のステータス": "1.返却可能"}, at=AT + timedelta(hours=1))

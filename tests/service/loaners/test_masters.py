@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
@@ -89,6 +90,7 @@ def test_location_rules_are_checked_and_changes_audited(client, db):
     assert (device.status_code, device.json()["error"]["details"]["rule"]) == (422, "inactive_location")
 
 
+@pytest.mark.dialect
 def test_a_location_holding_devices_keeps_its_code_and_cannot_be_deleted(client, db):
     make_device(db, "osaka")
     admin = headers(db, "admin1", "admin")
@@ -102,6 +104,7 @@ def test_a_location_holding_devices_keeps_its_code_and_cannot_be_deleted(client,
     assert client.delete("/api/loaners/locations/himeji", headers=admin).status_code == 204
 
 
+@pytest.mark.dialect
 def test_model_name_rules_category_and_number_section(client, db):
     admin = headers(db, "admin1", "admin")
     db.commit()
@@ -133,6 +136,7 @@ def test_model_name_rules_category_and_number_section(client, db):
     ]
 
 
+@pytest.mark.dialect
 def test_a_model_in_use_keeps_its_name_and_category(client, db):
     device = make_device(db, model_id="MODEL_002")
     answer(db, device, LENT)

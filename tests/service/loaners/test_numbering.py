@@ -12,6 +12,7 @@ from service.loaners.models import Device
 from tests.service.loaners.conftest import headers, make_device
 
 
+@pytest.mark.dialect
 def test_numbers_count_per_prefix_and_follow_the_sections(db):
     first = make_device(db, "osaka", "MODEL_001", "ABC123")
     second = make_device(db, "osaka", "MODEL_001", "ABC123")
@@ -63,6 +64,7 @@ def test_parse_reads_the_five_sections():
     )
 
 
+@pytest.mark.dialect
 def test_a_given_number_is_checked_kept_and_counted_after(client, db):
     staff = headers(db, "staff1")
     db.commit()
@@ -110,6 +112,7 @@ def test_unknown_model_or_location_and_a_bad_serial_are_422_and_store_nothing(cl
     assert db.scalar(select(func.count()).select_from(Device)) == 0
 
 
+@pytest.mark.dialect
 def test_model_ids_are_generated_after_the_initial_models(client, db):
     admin = headers(db, "admin1", "admin")
     db.commit()
@@ -119,6 +122,7 @@ def test_model_ids_are_generated_after_the_initial_models(client, db):
     assert (created.status_code, created.json()["id"]) == (201, "MODEL_007")
 
 
+@pytest.mark.dialect
 def test_concurrent_registrations_of_one_prefix_get_distinct_numbers():
     def register(_: int) -> str:
         with session_scope() as db:

@@ -3,10 +3,13 @@
 import io
 import re
 
+import pytest
 import qrcode
 from PIL import Image
 
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
+
+pytestmark = pytest.mark.dialect
 
 
 def qr_matrix_of(png: bytes, box: int = 8) -> list[list[bool]]:

@@ -106,6 +106,7 @@ def test_the_list_per_location_by_status_and_age_pages_and_downloads_the_same_ro
     assert refused.status_code == 422
 
 
+@pytest.mark.dialect
 def test_a_new_answer_moves_the_age(client, db, followed):
     answer(db, followed["A"], TALKS)  # 商談中 from now on
     staff = headers(db, "staff1")
@@ -144,6 +145,7 @@ def last_minute_of_the_week(now: datetime) -> datetime:
     return following_monday - timedelta(minutes=1)
 
 
+@pytest.mark.dialect
 def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(db, followed, smtp_sink):
     make_user(db, "boss", email="boss@example.jp", grants={"loaners": "admin"})
     make_user(db, "kanto-boss", email="kanto-boss@example.jp", grants={"loaners": ("admin", "関東")})

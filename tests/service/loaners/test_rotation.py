@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from jobs.loaners import rotate_submissions
@@ -41,6 +42,7 @@ def archived_records(folder: str) -> list[dict]:
     return records
 
 
+@pytest.mark.dialect
 def test_old_submissions_are_archived_and_removed_keeping_each_devices_latest(db):
     removed, kept = history(db)
     run = rotation.start(db, now=utcnow(), actor=ACTOR)
@@ -66,6 +68,7 @@ def test_old_submissions_are_archived_and_removed_keeping_each_devices_latest(db
     )
 
 
+@pytest.mark.dialect
 def test_the_job_runs_once_per_interval_and_two_runs_never_overlap(db):
     history(db)
     db.commit()
@@ -100,6 +103,7 @@ def test_admins_start_a_rotation_and_see_its_runs(client, db):
     )
 
 
+@pytest.mark.dialect
 def test_the_preview_says_what_a_run_started_now_would_archive(client, db, tmp_path, monkeypatch):
     monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
     history(db)

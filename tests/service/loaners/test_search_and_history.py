@@ -75,6 +75,7 @@ def test_full_width_letters_and_digits_find_what_they_mean(client, db, fleet, pa
         assert full_width(term) != term and lent.id in found(client, admin, full_width(term), path), term
 
 
+@pytest.mark.dialect
 def test_an_answer_written_full_width_is_found_by_what_it_means(client, db, fleet):
     """貸出先 written with the IME on (ＡＢＣ商事１号店) is stored as written; the search text reads it NFKC."""
     admin = headers(db, "admin1", "admin")
@@ -84,6 +85,7 @@ def test_an_answer_written_full_width_is_found_by_what_it_means(client, db, flee
         assert found(client, admin, term) == [fleet["printer"].id], term
 
 
+@pytest.mark.dialect
 def test_the_search_follows_the_current_answers_and_the_register(client, db, fleet):
     staff = headers(db, "staff1")
     db.commit()
@@ -142,6 +144,7 @@ def test_audit_filters_the_history_by_period_status_location_and_search(client, 
     assert client.get(AUDIT, params={"from": "2026/13/01"}, headers=admin).status_code == 422
 
 
+@pytest.mark.dialect
 def test_every_export_is_the_lists_filtered_total_with_the_times_it_shows(client, db, fleet):
     answer(
         db, fleet["lent"], LENT | {"1-1.貸出先": "株式会社サンプル物流", "預かり機のステータス": "1.返却可能"}, at=AT
@@ -193,6 +196,7 @@ def run_migration_step(db, revision: str, step: str) -> None:
         getattr(script.module, step)()
 
 
+@pytest.mark.dialect
 def test_the_migrations_backfill_writes_the_search_text_the_live_rule_writes(db, fleet):
     """Devices of a database migrated before the search text existed are found as the register's own: the backfill
     of 0031 then 0050's NFKC write, for every device, what search_text.py writes today."""

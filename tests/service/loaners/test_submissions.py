@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from service.database import utcnow
@@ -11,6 +12,8 @@ from service.outbox.models import OutboxMessage
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 from tests.support.mail import sent_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
+
+pytestmark = pytest.mark.dialect
 
 HELD = "1.返却可能"
 

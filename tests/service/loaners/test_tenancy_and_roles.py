@@ -1,7 +1,11 @@
 """A staff user scoped to one 管轄 sees only its locations and devices; another 管轄's ids are 404. Roles."""
 
+import pytest
+
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import LENT, add_location, answer, headers, make_device
+
+pytestmark = pytest.mark.dialect
 
 
 def two_jurisdictions(db):

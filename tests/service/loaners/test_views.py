@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from service.database import utcnow
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
 
@@ -13,6 +15,7 @@ def rows_by_number(page):
     return {row["values"]["拠点管理番号"]: row for row in page["items"]}
 
 
+@pytest.mark.dialect
 def test_normal_view_shows_base_columns_and_only_the_status_prefix_columns(client, db):
     lent, stored, repair, fresh = (make_device(db, serial=s) for s in ("A1", "A2", "A3", "A4"))
     answer(db, lent, LENT | {"1-3.ユーザー情報": "田中花子", "預かり機のステータス": "1.返却可能"})
@@ -67,6 +70,7 @@ def test_normal_view_shows_base_columns_and_only_the_status_prefix_columns(clien
     assert client.get("/api/loaners/views/normal", params={"q": "a3_"}, headers=staff).json()["total"] == 1
 
 
+@pytest.mark.dialect
 def test_a_question_added_to_a_form_shows_validates_and_becomes_a_column_without_code(client, db):
     device = make_device(db)
     staff, admin = headers(db, "staff1"), headers(db, "admin1", "admin")
@@ -105,6 +109,7 @@ def test_a_question_added_to_a_form_shows_validates_and_becomes_a_column_without
         assert (refused.status_code, refused.json()["error"]["details"]["rule"]) == (422, rule)
 
 
+@pytest.mark.dialect
 def test_audit_lists_the_submissions_of_terminals_and_printers_newest_first_by_jurisdiction(client, db):
     add_location(db, "tokyo", "関東", name="東京")
     laptop = make_device(db, serial="A1", asset_number="ASSET-1", software="Office 2021", os="Windows 11")
@@ -150,6 +155,7 @@ def test_audit_lists_the_submissions_of_terminals_and_printers_newest_first_by_j
     assert client.get("/api/loaners/views/audit", params={"jurisdiction": "関東"}, headers=staff).json()["total"] == 1
 
 
+@pytest.mark.dialect
 def test_summary_counts_held_devices_per_location_and_device_type_with_days_held(client, db):
     add_location(db, "tokyo", "関東", name="東京")
     now = utcnow()

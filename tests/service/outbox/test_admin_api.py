@@ -1,5 +1,6 @@
 """The 送信履歴 API: list with filters and pages, detail with attempts, audited retry; admins only."""
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -39,6 +40,7 @@ def failed_sms(settings) -> int:
     return message_id
 
 
+@pytest.mark.dialect
 def test_list_filters_by_status_channel_and_domain_and_pages_newest_first(client, db, settings):
     headers = admin_headers(db)
     ids = [enqueue_committed(recipient=f"p{n}@example.jp", domain="entry_logs") for n in range(3)]
@@ -65,6 +67,7 @@ def test_an_unknown_filter_value_is_a_clear_422(client, db):
     assert response.json()["error"]["details"][0]["loc"] == ["query", "status"]
 
 
+@pytest.mark.dialect
 def test_detail_shows_the_body_and_every_attempt(client, db, settings):
     headers = admin_headers(db)
     message_id = failed_sms(settings)
@@ -77,6 +80,7 @@ def test_detail_shows_the_body_and_every_attempt(client, db, settings):
     assert set(attempt) == {"number", "started_at", "finished_at", "outcome", "error", "provider_message_id"}
 
 
+@pytest.mark.dialect
 def test_retry_puts_a_failed_message_back_due_now_and_is_audited(client, db, settings):
     headers = admin_headers(db)
     message_id = failed_sms(settings)

@@ -32,6 +32,20 @@ def test_rollback_queues_nothing():
     assert queue_length() == 0
 
 
+def test_tasks_go_to_the_broker_the_settings_name_at_each_commit(tmp_path, monkeypatch):
+    """Whichever was sent to first: a test's own data folder (a small disk, unmounted after it) takes the tasks
+    committed meanwhile, and the commits after it go to the run's broker again."""
+    with monkeypatch.context() as own:
+        own.setattr(get_settings(), "redis_url", "")
+        own.setattr(get_settings(), "data_dir", tmp_path)
+        with session_scope() as db:
+            enqueue(db, channel="email", recipient="a@example.jp")
+        assert queue_length() == 1  # in the test's own folder
+    with session_scope() as db:
+        enqueue(db, channel="email", recipient="b@example.jp")
+    assert queue_length() == 1  # in the run's broker
+
+
 def test_an_unreachable_broker_is_logged_and_the_dispatch_job_still_finds_the_message(monkeypatch, caplog):
     dead = get_settings().model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
     monkeypatch.setattr(broker, "sender", lambda: broker.make_sender(dead))

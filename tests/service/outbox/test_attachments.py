@@ -29,6 +29,7 @@ def test_an_attachment_the_outbox_cannot_send_is_refused_when_queued(db, channel
     assert refused.value.details["rule"] == rule
 
 
+@pytest.mark.dialect
 def test_a_message_whose_file_is_missing_fails_instead_of_going_out_without_it(settings):
     message_id = enqueue_committed(attachments=[PDF])
     assert read(message_id).payload["attachments"][0]["size"] == len(PDF.data)

@@ -61,6 +61,7 @@ def test_backoff_doubles_from_the_base_stretches_by_at_most_a_tenth_and_stops_at
     assert backoff_seconds(30, base=30, cap=3600, jitter=1) == 3600
 
 
+@pytest.mark.dialect
 def test_transient_failures_back_off_exponentially_then_fail_after_the_last_attempt(settings):
     settings.outbox_max_attempts = 3
     message_id = enqueue_committed(recipient="flaky9@example.jp", domain=HOOK_DOMAIN)
@@ -84,6 +85,7 @@ def test_transient_failures_back_off_exponentially_then_fail_after_the_last_atte
     assert calls == [("failed", message_id, "failed")]
 
 
+@pytest.mark.dialect
 def test_the_backoff_cap_bounds_the_wait(settings):
     settings.outbox_backoff_cap_seconds = 40
     message_id = enqueue_committed(recipient="flaky9@example.jp")
@@ -94,6 +96,7 @@ def test_the_backoff_cap_bounds_the_wait(settings):
     assert timedelta(seconds=40) <= gap < timedelta(seconds=41)
 
 
+@pytest.mark.dialect
 def test_a_flaky_recipient_is_sent_once_its_failures_are_used_up_and_the_provider_id_is_kept(settings):
     message_id = enqueue_committed(channel="sms", recipient="+15005550801", body="予約を承りました")
     now = utcnow()
@@ -108,6 +111,7 @@ def test_a_flaky_recipient_is_sent_once_its_failures_are_used_up_and_the_provide
     assert [line["outcome"] for line in logged] == ["TransientDeliveryError", "sent"]
 
 
+@pytest.mark.dialect
 def test_a_permanent_error_fails_at_once_and_runs_the_failed_hooks(settings):
     message_id = enqueue_committed(channel="sms", recipient="+15005550001", domain=HOOK_DOMAIN, ref_type="anything")
     assert run(message_id, settings).outcome == "failed"
@@ -117,6 +121,7 @@ def test_a_permanent_error_fails_at_once_and_runs_the_failed_hooks(settings):
     assert calls == [("failed", message_id, "failed")]
 
 
+@pytest.mark.dialect
 def test_of_many_concurrent_deliveries_of_one_message_exactly_one_sends(settings):
     message_id = enqueue_committed(channel="slack", recipient="#ops", body="閾値超過")
     start = threading.Barrier(6)
@@ -134,6 +139,7 @@ def test_of_many_concurrent_deliveries_of_one_message_exactly_one_sends(settings
     assert read(message_id).attempts == 1
 
 
+@pytest.mark.dialect
 def test_a_message_in_the_middle_of_its_smtp_session_is_not_claimed_again(settings, smtp_sink):
     sink, port = smtp_sink
     settings.email_provider, settings.smtp_port = "smtp", port
@@ -158,6 +164,7 @@ def _leave_as_a_dead_worker_would(message_id, *, lease_expires_at, attempts=1):
         db.add(OutboxAttempt(message_id=message_id, number=attempts, outcome="started"))
 
 
+@pytest.mark.dialect
 def test_an_expired_lease_is_claimed_again_and_the_dead_attempt_is_marked_abandoned(settings):
     message_id = enqueue_committed(channel="sms", recipient="+819000000001")
     now = utcnow()
@@ -189,6 +196,7 @@ def _sent_by_the_dead_worker(message_id, settings):
     return provider_for(row.channel, settings).send(outgoing)
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize(("channel", "payload"), [("payment_link", {"amount": 5000}), ("voice", {}), ("email", {})])
 def test_a_resend_after_a_worker_died_gets_what_the_provider_answered_the_first_time(settings, channel, payload):
     message_id = enqueue_committed(channel=channel, payload=payload)
@@ -223,6 +231,7 @@ def test_dispatch_lists_due_and_lease_expired_messages_only(settings):
         assert len(dispatch_due(db, now=now, limit=1)) == 1
 
 
+@pytest.mark.dialect
 def test_a_sent_hook_acts_in_the_delivery_transaction_with_the_providers_result(settings):
     message_id = enqueue_committed(
         channel="payment_link",
@@ -242,6 +251,7 @@ def test_a_sent_hook_acts_in_the_delivery_transaction_with_the_providers_result(
         assert sms.body == f"お支払い: {result['url']}" and sms.ref_id == str(message_id)
 
 
+@pytest.mark.dialect
 def test_a_failing_hook_is_noted_but_does_not_undo_the_delivery(settings):
     message_id = enqueue_committed(channel="slack", recipient="#ops", domain=HOOK_DOMAIN, ref_type="broken")
     assert run(message_id, settings).outcome == "sent"
@@ -275,6 +285,7 @@ def connection_dropped_once_while_recording(backend):
         conn.execute(text("DROP SEQUENCE drop_once"))
 
 
+@pytest.mark.dialect
 def test_an_answer_recorded_during_a_database_blip_is_recorded_again_not_sent_again(
     settings, connection_dropped_once_while_recording
 ):

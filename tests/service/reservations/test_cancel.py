@@ -5,6 +5,7 @@ change; messages carry the link only while free cancellation is open."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -37,6 +38,7 @@ def test_the_link_shows_the_reservation_and_a_cancel_button(client, catalog):
     assert state(code) == "calling"  # opening the link changes nothing
 
 
+@pytest.mark.dialect
 def test_cancelling_before_the_deadline_refunds_a_payment_and_tells_the_shop(client, catalog):
     code = book(catalog["service_id"])
     deliver_due()
@@ -53,6 +55,7 @@ def test_cancelling_before_the_deadline_refunds_a_payment_and_tells_the_shop(cli
     assert any("返金" in m.body for m in messages("sms", code))
 
 
+@pytest.mark.dialect
 def test_cancelling_an_unpaid_link_expires_it(client, catalog):
     code = book(catalog["service_id"])
     deliver_due()
@@ -62,6 +65,7 @@ def test_cancelling_an_unpaid_link_expires_it(client, catalog):
     assert payment_of(code).status == "expired" and state(code) == "cancelled"
 
 
+@pytest.mark.dialect
 def test_after_the_deadline_the_requester_is_sent_to_support_and_an_operation_opens(client, catalog):
     code = book(catalog["service_id"], days=1.5)  # inside the 48 hours from the start
     page = client.get(link(code))
@@ -96,6 +100,7 @@ def test_a_booking_less_than_48_hours_ahead_says_at_once_it_cannot_be_cancelled_
     assert "/cancel/" not in confirmation
 
 
+@pytest.mark.dialect
 def test_an_operator_date_change_moves_the_deadline_and_the_sms_says_so(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"], days=5)
@@ -123,6 +128,7 @@ def test_an_operator_date_change_moves_the_deadline_and_the_sms_says_so(client, 
     assert len(sms_bodies(code)) == 3  # confirmation and two date changes: other edits send nothing
 
 
+@pytest.mark.dialect
 def test_a_wrong_token_an_unknown_id_and_a_second_cancel_are_refused_in_the_error_shape(client, catalog):
     code = book(catalog["service_id"])
     wrong = client.post(f"/api/reservations/cancel/{code}", data={"token": "forged"})
@@ -148,6 +154,7 @@ def test_a_non_ascii_token_is_a_wrong_token_not_an_error(client, catalog):
     assert state(code) == "calling"
 
 
+@pytest.mark.dialect
 def test_a_late_shop_answer_after_cancelling_changes_nothing(client, catalog):
     code = book(catalog["service_id"])
     client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})

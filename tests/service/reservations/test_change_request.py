@@ -3,6 +3,7 @@ with the payment link following it (the old link unpayable, a new one for the ne
 
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -20,6 +21,8 @@ from tests.service.reservations.conftest import (
     state,
 )
 from tests.service.reservations.test_workflow import calls
+
+pytestmark = pytest.mark.dialect
 
 
 def test_round_two_calls_again_only_the_shops_round_one_did_not_reach(client, monkeypatch, catalog):

@@ -4,6 +4,8 @@ Slack posts), reservation lists and detail, incidents, MCP client keys, and the 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.reservations import executive
@@ -30,6 +32,7 @@ def three_outcomes(client, monkeypatch, service_id) -> dict[str, str]:
     return {"confirmed": paid, "awaiting_payment": waiting, "all_declined": declined}
 
 
+@pytest.mark.dialect
 def test_today_and_the_week_from_the_event_log(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     three_outcomes(client, monkeypatch, catalog["service_id"])
@@ -49,6 +52,7 @@ def test_today_and_the_week_from_the_event_log(client, db, catalog, monkeypatch)
     assert [row["booking_success_pct"] for row in week["days"] if row["day"] != today["day"]] == [None] * 6
 
 
+@pytest.mark.dialect
 def test_the_week_counts_cancellations_as_the_cancel_rate(client, db, catalog):
     operator = headers_for(db, "operator")
     book(catalog["service_id"])
@@ -59,6 +63,7 @@ def test_the_week_counts_cancellations_as_the_cancel_rate(client, db, catalog):
     assert week["cancel_pct"] == 50.0 and sum(row["cancelled"] for row in week["days"]) == 1
 
 
+@pytest.mark.dialect
 def test_latest_notifications_name_the_reservation(client, db, catalog, monkeypatch):
     support = headers_for(db, "support")
     declined = three_outcomes(client, monkeypatch, catalog["service_id"])["all_declined"]
@@ -67,6 +72,7 @@ def test_latest_notifications_name_the_reservation(client, db, catalog, monkeypa
     assert latest["kind_label"] == "マニュアルオペ"
 
 
+@pytest.mark.dialect
 def test_lists_filter_by_status_phone_name_and_dates_and_detail_has_the_timeline(client, db, catalog, monkeypatch):
     support = headers_for(db, "support")
     codes = three_outcomes(client, monkeypatch, catalog["service_id"])
@@ -148,6 +154,7 @@ def test_mcp_client_keys_are_shown_once_and_stored_hashed(client, db):
     assert client.get("/api/reservations/mcp-clients", headers=support).status_code == 403
 
 
+@pytest.mark.dialect
 def test_the_executive_summary_and_the_monthly_pdf(client, db, catalog, monkeypatch):
     executive_headers = headers_for(db, "executive")
     three_outcomes(client, monkeypatch, catalog["service_id"])

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
+import pytest
 from celery.schedules import crontab
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -148,6 +149,7 @@ def report_mails(month: str) -> tuple[list[OutboxMessage], int]:
         return list(db.scalars(stmt)), db.scalar(select(func.count()).select_from(OutboxFile))
 
 
+@pytest.mark.dialect
 def test_the_monthly_report_reaches_each_executive_once_a_month_as_a_pdf_over_smtp(db, smtp_sink):
     sink, port = smtp_sink
     made_at(db, make_service(db), datetime(2026, 2, 10, tzinfo=TOKYO), "confirmed", paid=8000)
@@ -187,6 +189,7 @@ def test_the_monthly_report_reaches_each_executive_once_a_month_as_a_pdf_over_sm
     assert executive.send_monthly_report(db, now=datetime(2026, 4, 1, 6, tzinfo=TOKYO)) == 3  # March's, to all three
 
 
+@pytest.mark.dialect
 def test_the_beat_runs_the_report_task_on_the_first_and_a_second_run_sends_nothing(db):
     make_user(db, "exec-a", grants={"reservations": "executive"})
     db.commit()
@@ -197,6 +200,7 @@ def test_the_beat_runs_the_report_task_on_the_first_and_a_second_run_sends_nothi
     assert reservation_jobs.send_monthly_report() == 0
 
 
+@pytest.mark.dialect
 def test_three_report_runs_at_once_queue_one_mail_per_executive(db):
     make_user(db, "exec-a", grants={"reservations": "executive"})
     db.commit()

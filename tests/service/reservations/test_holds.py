@@ -30,6 +30,8 @@ from tests.service.reservations.conftest import (
 )
 from tests.service.reservations.test_workflow import calls, checkout, sweep
 
+pytestmark = pytest.mark.dialect
+
 FLAKY_SHOP = "+15005550809"  # the sandbox fails its first 9 attempts: a provider that cannot place the call yet
 
 

@@ -4,6 +4,7 @@ executives told through the outbox (e-mail and #qrv-alerts), and executives read
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.config import get_settings
@@ -53,6 +54,7 @@ def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db, s
         assert session.scalar(select(Notification.kind)) == "incident"
 
 
+@pytest.mark.dialect
 def test_an_incident_title_reaches_slack_as_written_never_as_a_mention_or_a_link(client, db):
     support = headers_for(db, "support")
     title = "<!channel> 決済停止 <https://evil.example/|復旧手順> & 対応中"

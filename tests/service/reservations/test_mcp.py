@@ -139,6 +139,7 @@ async def test_missing_or_mistyped_arguments_and_an_unknown_tool_are_japanese_to
     assert stored_reservations() == []
 
 
+@pytest.mark.dialect
 async def test_book_follow_and_cancel_through_the_sdk(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         tools = {tool.name for tool in (await mcp.list_tools()).tools}
@@ -168,6 +169,7 @@ async def test_book_follow_and_cancel_through_the_sdk(live_api, key, catalog):
         assert reservation.requester_phone == "+819012345678" and reservation.mcp_client_id is not None
 
 
+@pytest.mark.dialect
 async def test_a_booking_less_than_48_hours_ahead_answers_that_it_cannot_be_cancelled_free(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         ahead = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
@@ -178,6 +180,7 @@ async def test_a_booking_less_than_48_hours_ahead_answers_that_it_cannot_be_canc
     assert "48時間前を過ぎているため、無料キャンセルはできません" in booked["message"]
 
 
+@pytest.mark.dialect
 async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         bad_phone = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_phone="12")))
@@ -192,6 +195,7 @@ async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api
         assert db.scalar(select(Reservation.id)) is None
 
 
+@pytest.mark.dialect
 async def test_answers_give_each_time_with_its_offset_and_in_words_and_refuse_a_time_with_the_reason(
     live_api, key, catalog
 ):
@@ -236,6 +240,7 @@ async def test_a_huge_number_or_a_nul_byte_is_a_tool_error_naming_the_argument(l
         assert db.scalar(select(Reservation.id)) is None
 
 
+@pytest.mark.dialect
 async def test_a_non_ascii_cancel_token_is_refused_as_a_wrong_token(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
@@ -246,6 +251,7 @@ async def test_a_non_ascii_cancel_token_is_refused_as_a_wrong_token(live_api, ke
     assert state(booked["reservation_id"]) == "calling"
 
 
+@pytest.mark.dialect
 async def test_a_client_cannot_see_or_cancel_another_clients_reservation(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
@@ -324,6 +330,7 @@ def sent_once(code: str) -> bool:
     return len(messages("sms", code)) == 1 and count(CallAttempt, CallAttempt.reservation_id == reservation_id) == 1
 
 
+@pytest.mark.dialect
 async def test_a_booking_sent_again_with_its_key_answers_the_first_and_does_nothing_twice(live_api, key, catalog):
     arguments = booking_args(catalog, idempotency_key="chat-42-booking-1")
     async with connect(live_api, key) as mcp:
@@ -338,6 +345,7 @@ async def test_a_booking_sent_again_with_its_key_answers_the_first_and_does_noth
     assert stored_reservations() == [first["reservation_id"]] and sent_once(first["reservation_id"])
 
 
+@pytest.mark.dialect
 async def test_retries_racing_with_one_key_make_one_reservation(live_api, key, catalog):
     arguments = booking_args(catalog, idempotency_key="chat-42-booking-2")
     async with connect(live_api, key) as one, connect(live_api, key) as two:
@@ -347,6 +355,7 @@ async def test_retries_racing_with_one_key_make_one_reservation(live_api, key, c
     assert stored_reservations() == list(booked) and sent_once(booked.pop())
 
 
+@pytest.mark.dialect
 async def test_an_identical_booking_without_a_key_within_minutes_answers_the_existing_one(live_api, key, catalog):
     arguments = booking_args(catalog)
     same = arguments | {"requester_phone": "+819012345678", "details": "3LDK（再送）"}
@@ -363,6 +372,7 @@ async def test_an_identical_booking_without_a_key_within_minutes_answers_the_exi
     assert sent_once(first["reservation_id"])
 
 
+@pytest.mark.dialect
 async def test_two_requesters_of_one_phone_each_get_their_own_booking_and_nothing_of_the_other(live_api, key, catalog):
     """A family's shared phone: the second requester (another name, the same phone, service and time, no key) is a
     booking of its own, and the first requester's reservation, name and cancellation token stay the first's."""
@@ -391,6 +401,7 @@ async def test_two_requesters_of_one_phone_each_get_their_own_booking_and_nothin
     )
 
 
+@pytest.mark.dialect
 async def test_a_cancellation_sent_again_with_its_key_answers_the_first(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content

@@ -13,7 +13,10 @@ import pytest
 from tests.service.reservations.conftest import make_mcp_client
 from tools.js_check import JSCHECK, ensure_node_packages
 
-pytestmark = pytest.mark.embedded_only  # the client's view depends on no backend: one pass checks it
+pytestmark = [
+    pytest.mark.embedded_only,
+    pytest.mark.outside,
+]  # the client's view depends on no backend: one pass checks it
 
 INSPECTOR = JSCHECK / "node_modules" / ".bin" / "mcp-inspector"
 HINTS = {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 
+import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
@@ -248,6 +249,7 @@ def paged(letter: str) -> list[str]:
     ]
 
 
+@pytest.mark.dialect
 def test_an_urgent_operation_pages_the_person_on_duty_then_the_next_until_acknowledged_and_nobody_twice(
     client, db, catalog
 ):
@@ -293,6 +295,7 @@ def test_an_urgent_operation_pages_the_person_on_duty_then_the_next_until_acknow
         assert second.acknowledge_by == second.paged_at + timedelta(minutes=30)
 
 
+@pytest.mark.dialect
 def test_a_high_operation_at_night_pages_on_call_and_escalates_only_when_its_working_hour_has_passed(
     client, db, catalog
 ):
@@ -309,6 +312,7 @@ def test_a_high_operation_at_night_pages_on_call_and_escalates_only_when_its_wor
     assert sweep(japan_time(2026, 11, 24, 9, 31)) == 1 and paged("b") == ["sms", "voice"]
 
 
+@pytest.mark.dialect
 def test_a_critical_incident_pages_until_it_is_responded_to_and_without_a_rotation_slack_hears_once(client, db):
     operator = headers_for(db, "operator")
     occurred = utcnow() - timedelta(minutes=5)
@@ -357,6 +361,7 @@ def said(answer) -> list[str]:
     return [say.text for say in ElementTree.fromstring(answer.content).iter("Say")]
 
 
+@pytest.mark.dialect
 def test_the_person_paged_acknowledges_by_pressing_1_in_the_call_and_nobody_else_is_paged(
     client, db, catalog, monkeypatch
 ):
@@ -398,6 +403,7 @@ def test_the_person_paged_acknowledges_by_pressing_1_in_the_call_and_nobody_else
         assert (entry.actor_type, entry.actor_id, entry.target_id) == ("user", str(ids["a"]), str(urgent["id"]))
 
 
+@pytest.mark.dialect
 def test_a_new_operation_is_paged_by_its_own_task_at_once_and_the_sweep_pages_nobody_twice(client, db, catalog):
     ids = operators(db)
     with clock_at(FRIDAY_EVENING):

@@ -3,6 +3,7 @@ action does to the reservation, its operations and the audit log, and what is re
 
 from datetime import datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -30,6 +31,7 @@ def queue(client, headers, **params) -> list[dict]:
     return answer.json()["items"]
 
 
+@pytest.mark.dialect
 def test_the_queue_is_ordered_by_priority_then_target_time(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "change_request")
@@ -51,6 +53,7 @@ def test_the_queue_is_ordered_by_priority_then_target_time(client, db, catalog, 
     assert [i["op_type"] for i in queue(client, operator, priority="medium")] == ["change_request"]
 
 
+@pytest.mark.dialect
 def test_an_operator_accepts_an_ambiguous_answer_and_the_payment_link_goes_out(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "ambiguous")
@@ -70,6 +73,7 @@ def test_an_operator_accepts_an_ambiguous_answer_and_the_payment_link_goes_out(c
         assert entry.target_id == code and entry.changes["status"]["after"] == "calling_success"
 
 
+@pytest.mark.dialect
 def test_after_all_declined_a_shop_found_by_phone_is_booked_directly(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "decline")
@@ -96,6 +100,7 @@ def test_after_all_declined_a_shop_found_by_phone_is_booked_directly(client, db,
         assert entry.changes["shop"]["after"] == "電話で見つけた店"
 
 
+@pytest.mark.dialect
 def test_a_one_off_shop_is_booked_for_that_reservation_only_or_added_to_the_list_deliberately(
     client, db, catalog, monkeypatch
 ):
@@ -138,6 +143,7 @@ def test_a_one_off_shop_is_booked_for_that_reservation_only_or_added_to_the_list
         assert db2.scalar(select(AuditEntry.action).where(AuditEntry.action == "create_shop")) == "create_shop"
 
 
+@pytest.mark.dialect
 def test_an_inactive_or_unknown_shop_cannot_be_booked(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "decline")
@@ -153,6 +159,7 @@ def test_an_inactive_or_unknown_shop_cannot_be_booked(client, db, catalog, monke
     assert state(code) == "all_declined"
 
 
+@pytest.mark.dialect
 def test_resuming_calls_the_next_shop(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "change_request")
@@ -169,6 +176,7 @@ def test_resuming_calls_the_next_shop(client, db, catalog, monkeypatch):
     assert detail["status"] == "awaiting_payment"
 
 
+@pytest.mark.dialect
 def test_an_illegal_action_is_409_with_from_and_to_and_changes_nothing(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"])
@@ -182,6 +190,7 @@ def test_an_illegal_action_is_409_with_from_and_to_and_changes_nothing(client, d
     assert state(code) == "confirmed" and count(AuditEntry) == before
 
 
+@pytest.mark.dialect
 def test_operator_cancel_after_the_deadline_without_refund(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"], days=1)
@@ -199,6 +208,7 @@ def test_operator_cancel_after_the_deadline_without_refund(client, db, catalog):
     assert "理由: QRV運営担当者によるキャンセル" in shop_mail
 
 
+@pytest.mark.dialect
 def test_editing_a_reservation_is_audited_and_a_past_date_is_refused(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "change_request")
@@ -220,6 +230,7 @@ def test_editing_a_reservation_is_audited_and_a_past_date_is_refused(client, db,
         assert set(entry.changes) == {"details", "requester_phone"}
 
 
+@pytest.mark.dialect
 def test_a_moved_time_is_checked_as_a_new_booking_is_and_a_refusal_changes_nothing(client, db, catalog):
     """Item 2 for edits: the operator's new time passes the same check as a booking (booking.bookable_time)."""
     operator = headers_for(db, "operator")
@@ -278,6 +289,7 @@ def test_support_notes_and_opens_an_operation_but_cannot_act(client, db, catalog
     assert count(Note) == 1
 
 
+@pytest.mark.dialect
 def test_assign_and_resolve(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     headers_for(db, "support")
@@ -319,6 +331,7 @@ def test_executives_read_numbers_but_not_reservations(client, db, catalog):
     assert client.get("/api/reservations/console/today").status_code == 401
 
 
+@pytest.mark.dialect
 def test_a_refused_payment_link_is_sent_again_after_the_email_is_corrected(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"], email="invalid@example.jp")  # the sandbox refuses this recipient
@@ -338,6 +351,7 @@ def test_a_refused_payment_link_is_sent_again_after_the_email_is_corrected(clien
     assert queue(client, operator) == []
 
 
+@pytest.mark.dialect
 def test_a_changed_date_calls_every_shop_again_and_all_declined_is_told_once(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "decline")
@@ -370,6 +384,7 @@ def sweep(now) -> None:
             step(db, now=now)
 
 
+@pytest.mark.dialect
 def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(client, catalog):
     code = book(catalog["service_id"], days=1.5)  # past the free-cancellation deadline from the start
     deliver_due()
@@ -383,6 +398,7 @@ def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(c
         assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.HOLD_TIMED_OUT, "system")
 
 
+@pytest.mark.dialect
 def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"], phone="+15005550801", email="")  # the sandbox fails its first attempt
@@ -406,6 +422,7 @@ def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalo
     assert payment_of(code).status == "expiring"
 
 
+@pytest.mark.dialect
 def test_a_link_whose_sms_failed_is_sent_again_by_email_or_sms(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"], phone="+15005550001")  # Twilio's magic invalid number
@@ -433,6 +450,7 @@ def test_a_link_whose_sms_failed_is_sent_again_by_email_or_sms(client, db, catal
         assert [e.changes["payment_link"]["after"] for e in entries] == ["email", "sms"]
 
 
+@pytest.mark.dialect
 def test_a_link_without_its_address_is_refused_in_words_not_sent_without_it(client, db, catalog):
     operator = headers_for(db, "operator")
     code = book(catalog["service_id"])

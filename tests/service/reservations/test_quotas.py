@@ -42,6 +42,7 @@ def quota_alerts() -> list[str]:
         return list(db.scalars(select(Notification.message).where(Notification.kind == "client_quota")))
 
 
+@pytest.mark.dialect
 async def test_a_client_past_its_minute_quota_is_told_how_long_to_wait_and_operators_hear_once(
     live_api, catalog, quotas
 ):
@@ -89,6 +90,7 @@ def sandbox_sms_to(phone: str) -> int:
     return len([line for line in read_sandbox_log(get_settings(), "sms") if line["recipient"] == phone])
 
 
+@pytest.mark.dialect
 def test_sms_past_a_numbers_daily_cap_are_not_sent_and_operators_read_why(db, catalog, monkeypatch):
     monkeypatch.setattr(get_settings(), "sms_per_phone_per_day", 2)
     phone = "+819011112222"

@@ -5,6 +5,7 @@ operator adds or closed with the reason; 全店NG because no call connected is t
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -21,6 +22,8 @@ from tests.service.reservations.conftest import (
     state,
 )
 from tests.service.reservations.test_workflow import calls, operations, past_the_payment_window, slack, sweep
+
+pytestmark = pytest.mark.dialect
 
 NO_SMS = "+15005550009"  # the sandbox's number that takes no SMS (as Twilio's test number)
 ONE_OFF = {"name": "電話で見つけた店", "phone": "03-1234-5678", "notes": "担当 佐藤様"}

@@ -117,6 +117,7 @@ def test_a_long_queue_is_posted_once_while_it_lasts():
     assert [m.body for m in messages("slack")][0] == "予約キューが溜まっています（101件）"
 
 
+@pytest.mark.dialect
 def test_requesters_invalid_numbers_do_not_count_as_errors():
     failing_deliveries(20, INVALID_NUMBER)
     failing_deliveries(1)
@@ -125,6 +126,7 @@ def test_requesters_invalid_numbers_do_not_count_as_errors():
     assert alert() == ["error_rate"]
 
 
+@pytest.mark.dialect
 def test_an_error_rate_over_five_percent_is_posted_when_enough_was_sent():
     failing_deliveries(19)
     assert alert() == []  # 19 attempts: too few to mean anything

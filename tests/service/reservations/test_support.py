@@ -6,6 +6,7 @@ import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -37,6 +38,7 @@ def last_week_kpi(client, headers) -> dict:
     return weeks[-2]
 
 
+@pytest.mark.dialect
 def test_an_inquiry_without_a_reservation_is_logged_audited_and_counted_in_the_weekly_median(client, db, catalog):
     support = headers_for(db, "support")
     code = book(catalog["service_id"])

@@ -112,6 +112,7 @@ def counted_rows(client, headers, figure: dict) -> tuple[int, list[dict]]:
     return total, list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
 
 
+@pytest.mark.dialect
 def test_the_three_kpis_agree_with_their_lists_and_csv_and_follow_a_change(client, db):
     with time_machine.travel(WEDNESDAY, tick=False):
         support = headers_for(db, "support")  # signed in at the tests' Wednesday

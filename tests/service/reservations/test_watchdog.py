@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
@@ -10,6 +11,8 @@ from service.outbox.models import OutboxMessage
 from service.reservations import watchdog
 from service.reservations.models import Notification
 from tests.service.reservations.conftest import book, deliver_due, payment_of
+
+pytestmark = pytest.mark.dialect
 
 
 def slack_posts() -> list[tuple[str, str, str]]:

@@ -5,6 +5,7 @@ executives."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import time_machine
 from celery.schedules import crontab
 from sqlalchemy import select
@@ -92,6 +93,7 @@ def test_a_week_still_running_says_so_and_the_api_names_a_week_by_any_of_its_day
     ).status_code == 403
 
 
+@pytest.mark.dialect
 def test_last_weeks_report_is_mailed_on_monday_once_to_operators_and_executives(db):
     a_week_of_bookings(db)
     make_user(db, "resv-operator", grants={"reservations": "operator"})
@@ -112,6 +114,7 @@ def test_last_weeks_report_is_mailed_on_monday_once_to_operators_and_executives(
     assert "経営 一郎 様" in next(m.body for m in mails if m.recipient.startswith("resv-executive"))
 
 
+@pytest.mark.dialect
 def test_the_beat_sends_it_on_mondays_and_a_second_run_sends_nothing(db):
     make_user(db, "resv-operator", grants={"reservations": "operator"})
     db.commit()
@@ -122,6 +125,7 @@ def test_the_beat_sends_it_on_mondays_and_a_second_run_sends_nothing(db):
     assert reservation_jobs.send_weekly_report() == 0
 
 
+@pytest.mark.dialect
 def test_the_support_kpis_are_the_support_pages_cards_up_to_the_weeks_sunday_each_with_its_period(client, db):
     support = headers_for(db, "support")
 

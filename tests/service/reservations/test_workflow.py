@@ -42,6 +42,8 @@ from tests.support.clock import clock_at, japan_time
 from tests.support.mail import bare_urls, copies_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
 
+pytestmark = pytest.mark.dialect
+
 VOICE_SECRET = "voice-secret-for-tests"
 
 

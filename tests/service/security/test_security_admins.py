@@ -1,10 +1,13 @@
 """The last active platform admin cannot be deactivated or lose the platform grant (API and CLI): 409."""
 
+import pytest
 from sqlalchemy import select
 
 from service.cli import main
 from service.identity.models import Grant, User
 from tests.factories import auth_headers, make_user
+
+pytestmark = pytest.mark.dialect
 
 
 def admin_state(db, login_id: str) -> tuple[bool, list[str]]:

@@ -72,6 +72,7 @@ def contents(engine: Engine) -> list:
         return conn.execute(select(AuditEntry.seq, AuditEntry.occurred_at, AuditEntry.changes).order_by("seq")).all()
 
 
+@pytest.mark.dialect
 def test_an_unkeyed_chain_is_rehashed_by_the_upgrade_and_verifies(scratch_engine):
     old_chain(scratch_engine, *[audit.unkeyed] * 5)
     assert verify(scratch_engine).first_bad_seq == 1  # what every existing database saw with the keyed code
@@ -83,6 +84,7 @@ def test_an_unkeyed_chain_is_rehashed_by_the_upgrade_and_verifies(scratch_engine
     assert contents(scratch_engine) == before
 
 
+@pytest.mark.dialect
 def test_a_chain_the_keyed_code_already_extended_is_rehashed_too(scratch_engine):
     key = audit.keyed(get_settings().audit_key)
     old_chain(scratch_engine, audit.unkeyed, audit.unkeyed, key, key)
@@ -90,6 +92,7 @@ def test_a_chain_the_keyed_code_already_extended_is_rehashed_too(scratch_engine)
     assert verify(scratch_engine) == audit.ChainReport(True, 4)
 
 
+@pytest.mark.dialect
 def test_a_broken_unkeyed_chain_refuses_the_upgrade_and_is_left_as_it_was(scratch_engine):
     old_chain(scratch_engine, *[audit.unkeyed] * 4)
     with scratch_engine.begin() as conn:

@@ -34,6 +34,7 @@ def test_fleet_terminal_search_takes_wildcards_literally(client, db, wildcard):
     assert total(client, "/api/fleet/customers", wildcard, headers) == 0
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("wildcard", ["%", "_"])
 def test_crm_request_search_takes_wildcards_literally(client, world, wildcard):  # noqa: F811
     made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社アオバ食品")))

@@ -1,6 +1,7 @@
 """Whoever may set a nursery's station password can sign out all its stations, or one, password
 kept."""
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -32,6 +33,7 @@ def signed_in(client, nursery_id: int, headers: dict[str, str]) -> dict[str, int
     return {station["stationId"]: station["id"] for station in listed.json()}
 
 
+@pytest.mark.dialect
 def test_signing_out_the_stations_ends_their_tokens_but_not_the_password(client, db, sakura, himawari, staff):  # noqa: F811
     assert scan(client, sakura, sakura.parents[0].id).status_code == 201
     assert sign_out(client, sakura.nursery.id, staff).status_code == 204
@@ -55,6 +57,7 @@ def test_signing_out_the_stations_ends_their_tokens_but_not_the_password(client,
     assert entry.changes == {"station_generation": {"before": 0, "after": 1}}
 
 
+@pytest.mark.dialect
 def test_only_the_roles_that_set_the_station_password_may_sign_stations_out(client, db, sakura, himawari):  # noqa: F811
     other_nursery = staff_headers(db, himawari, "staff-h")
     assert sign_out(client, sakura.nursery.id, other_nursery).status_code == 404
@@ -67,6 +70,7 @@ def test_only_the_roles_that_set_the_station_password_may_sign_stations_out(clie
     assert heartbeat(client, sakura.station_headers).status_code == 401
 
 
+@pytest.mark.dialect
 def test_one_station_can_be_signed_out_while_the_others_stay_in(client, db, sakura, himawari, staff):  # noqa: F811
     gate, hall = station_login(client, "gate-tablet"), station_login(client, "hall-tablet")
     stations = signed_in(client, sakura.nursery.id, staff)

@@ -120,6 +120,7 @@ def test_a_pdf_carrying_active_content_is_refused_naming_what_it_carries(client,
     assert stored_files(storage_root) == []
 
 
+@pytest.mark.dialect
 def test_adding_an_active_pdf_to_an_existing_request_is_refused_too(client, world, storage_root):  # noqa: F811
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     before = stored_files(storage_root)
@@ -132,6 +133,7 @@ def test_adding_an_active_pdf_to_an_existing_request_is_refused_too(client, worl
     assert stored_files(storage_root) == before
 
 
+@pytest.mark.dialect
 def test_a_password_protected_pdf_is_refused_but_one_that_opens_without_a_password_is_checked(client, world):  # noqa: F811
     locked = submit(client, world.sales_a, files=files(encrypted("user-secret")))
     assert locked.status_code == 422
@@ -141,6 +143,7 @@ def test_a_password_protected_pdf_is_refused_but_one_that_opens_without_a_passwo
     )
 
 
+@pytest.mark.dialect
 @pytest.mark.parametrize("pdf", [PDF, opening_on_a_page()], ids=["plain", "opening destination"])
 def test_a_plain_pdf_is_accepted(client, world, pdf):  # noqa: F811
     assert [i["file_name"] for i in made(submit(client, world.sales_a, files=files(pdf)))["images"]] == [
@@ -149,6 +152,7 @@ def test_a_plain_pdf_is_accepted(client, world, pdf):  # noqa: F811
     ]
 
 
+@pytest.mark.dialect
 def test_pictures_are_shown_inline_and_anything_else_is_only_downloaded(client, world):  # noqa: F811
     uploads = [
         ("images", ("電気.png", picture(), "image/png")),
