@@ -78,7 +78,7 @@ class DialectGuard:
 
 def summary_lines(misplaced: list[str], reached: int) -> list[str]:
     if not misplaced:
-        return [f"dialect guard: OK ({reached} tests reach dialect-specific SQL, all in `make test`'s PostgreSQL pass)"]
+        return [f"dialect guard: OK ({reached} tests reach dialect-specific SQL, none on SQLite only in `make test`)"]
     return [
         f"dialect guard: FAILED: {len(misplaced)} tests reach dialect-specific SQL but `make test` runs them on SQLite "
         f"only; mark each `@pytest.mark.{MARKER}`:",
