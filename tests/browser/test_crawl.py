@@ -405,14 +405,15 @@ def test_every_page_of_every_demo_role_speaks_japanese(
             opened += 1
         if page is None and visit.account.domain in domains_of(half):
             # every view it may open is another account's: signed in still, for its own navigation and menu
-            page = signed_in(browser, crawl, visit.account, url, visit.specs[0][1].title)
+            _, first = visit.specs[0]
+            page = signed_in(browser, crawl, visit.account, f"{url}/{first.url_path}", first.title)
             crawl.check(page, f"{login} (navigation)")
             navigation_only.append(login)
         if page is not None:
             page.context.close()
     print(f"crawl half {half}: {opened} views opened and audited; signed in for the navigation only: {navigation_only}")
     print(f"{len(alike)} pages seen alike:", *alike, sep="\n  ")
-    kept = {path: {v.login: [[*q, a] for q, a in v.asked.items()] for v in seen} for path, seen in views.items()}
+    kept = {path: {v.login: [[*q, a] for q, a in v.asked.items()] for v in of} for path, of in views.items()}
     (tmp_path / "views.json").write_text(json.dumps(kept, ensure_ascii=False, indent=1))  # what each view asked
     assert not crawl.problems, "\n".join(crawl.problems)
     assert opened, "no page was opened"
