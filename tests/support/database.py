@@ -4,7 +4,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,18 +128,17 @@ RESTORE_FUNCTION = f"{PRISTINE_SCHEMA}.restore_fresh_install"
 
 def copy_sqlite_database(engine: Engine, path: Path) -> None:
     """The engine's SQLite database as it stands (between tests: the fresh install, schema at head), copied into a new
-    file by SQLite's online backup: a stack started on the copy finds it migrated without running Alembic again."""
-    copy = sqlite3.connect(path)
-    raw = engine.raw_connection()
-    try:
-        raw.driver_connection.backup(copy)
-    finally:
-        raw.close()
-        copy.close()
+    file: a stack started on the copy finds it migrated without running Alembic again."""
+    with closing(sqlite3.connect(path)) as copy:
+        _backed_up_into(engine, copy)
 
 
 def _sqlite_copy(engine: Engine) -> sqlite3.Connection:
-    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    return _backed_up_into(engine, sqlite3.connect(":memory:", check_same_thread=False))
+
+
+def _backed_up_into(engine: Engine, copy: sqlite3.Connection) -> sqlite3.Connection:
+    """The engine's database copied into `copy` by SQLite's online backup."""
     raw = engine.raw_connection()
     try:
         raw.driver_connection.backup(copy)
