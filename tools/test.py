@@ -14,7 +14,7 @@ one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name. The
 project's bytecode is compiled once before them, so the two do not compile the same modules at once.
-Installs the Debian packages the suite runs (DEBIAN_PACKAGES, each with the tests that need it) when they are missing
+Installs the Debian packages the tier runs (DEBIAN_PACKAGES, each with the tests that need it) when they are missing
 and apt-get can be used (one apt-get run, without recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules and CPU time (each pass's whole JUnit report is kept in
@@ -37,21 +37,48 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The browser tests' Chromium: Debian's headless shell (package chromium-headless-shell, built from its chromium), the
 # renderer without the browser's own UI, whose WebUI renderers full Chromium runs even when headless.
 CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")
-# What the suite runs that Debian packages: (binary, package, the tests that need it).
+# What the suite runs that Debian packages: (binary, package, the tests that need it, the first tier that runs them).
+# `make test` installs only what the fast tier runs, so a fresh machine's first run does not wait for a browser, an
+# office suite and a Java runtime that only `make check` starts.
 DEBIAN_PACKAGES = [
-    (CHROMIUM, "chromium-headless-shell", "the browser tests"),
-    (Path("/usr/bin/promtool"), "prometheus", "the monitoring tests (tests/ops: Prometheus, promtool)"),
-    (Path("/usr/bin/amtool"), "prometheus-alertmanager", "the monitoring tests (tests/ops: Alertmanager, amtool)"),
-    (Path("/usr/bin/prometheus-node-exporter"), "prometheus-node-exporter", "the monitoring tests (tests/ops)"),
-    (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)"),
-    (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)"),
-    (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),
-    (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
-    (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)"),
-    (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages"),
-    (Path("/usr/bin/tesseract"), "tesseract-ocr", "the CRM's OCR tests and bench/ocr.py (Tesseract 5)"),
-    (Path("/usr/share/tesseract-ocr/5/tessdata/jpn.traineddata"), "tesseract-ocr-jpn", "the CRM's OCR of Japanese"),
-    (Path("/usr/bin/soffice"), "libreoffice-calc", "the downloads opened in Calc (tests/test_spreadsheets.py)"),
+    (CHROMIUM, "chromium-headless-shell", "the browser tests", "check"),
+    (Path("/usr/bin/promtool"), "prometheus", "the monitoring tests (tests/ops: Prometheus, promtool)", "check"),
+    (
+        Path("/usr/bin/amtool"),
+        "prometheus-alertmanager",
+        "the monitoring tests (tests/ops: Alertmanager, amtool)",
+        "check",
+    ),
+    (
+        Path("/usr/bin/prometheus-node-exporter"),
+        "prometheus-node-exporter",
+        "the monitoring tests (tests/ops)",
+        "check",
+    ),
+    (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)", "test"),
+    (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)", "test"),
+    (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)", "test"),
+    (
+        Path("/usr/bin/caddy"),
+        "caddy",
+        "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)",
+        "check",
+    ),
+    (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)", "test"),
+    (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages", "check"),
+    (Path("/usr/bin/tesseract"), "tesseract-ocr", "the CRM's OCR tests and bench/ocr.py (Tesseract 5)", "check"),
+    (
+        Path("/usr/share/tesseract-ocr/5/tessdata/jpn.traineddata"),
+        "tesseract-ocr-jpn",
+        "the CRM's OCR of Japanese",
+        "check",
+    ),
+    (
+        Path("/usr/bin/soffice"),
+        "libreoffice-calc",
+        "the downloads opened in Calc (tests/test_spreadsheets.py)",
+        "check",
+    ),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTEST_NO_TESTS = 5
@@ -132,10 +159,15 @@ class PassResult:
         return f"{self.name} pass, slowest test modules: {modules}"
 
 
-def ensure_debian_packages(needed: list[tuple[Path, str, str]]) -> None:
-    """Install the Debian packages whose binaries are missing (each entry: binary, package, what needs it), in one
-    apt-get run without their recommended packages; say plainly when that is impossible and what will not run."""
-    missing = [(binary, package, needed_by) for binary, package, needed_by in needed if not binary.exists()]
+def ensure_debian_packages(tier: str) -> None:
+    """Install the Debian packages the tier runs whose binaries are missing, in one apt-get run without their
+    recommended packages; say plainly when that is impossible and what will not run."""
+    runs = TIERS[: TIERS.index(tier) + 1]
+    missing = [
+        (binary, package, needed_by)
+        for binary, package, needed_by, first_tier in DEBIAN_PACKAGES
+        if first_tier in runs and not binary.exists()
+    ]
     if not missing:
         return
     for binary, package, _ in missing:
@@ -405,7 +437,7 @@ def main(argv: list[str]) -> int:
         return 2
     tier, pytest_args = argv[0], argv[1:]
     started = time.monotonic()
-    ensure_debian_packages(DEBIAN_PACKAGES)
+    ensure_debian_packages(tier)
     compile_bytecode()
     sqlite_env = os.environ | {"DAICHO_TEST_BACKEND": "sqlite", TIER_ENV: tier}
     passes = [RunningPass("sqlite", sqlite_env, pytest_args), postgres_pass(tier, pytest_args)]

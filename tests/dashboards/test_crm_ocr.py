@@ -46,6 +46,7 @@ def site_of(client, world, request_id: int) -> dict:
     return made(client.post(f"/api/crm/requests/{request_id}/sites", json={}, headers=world.operator))
 
 
+@pytest.mark.outside  # Tesseract reads the photo
 def test_the_operator_confirms_the_ocr_proposals_corrects_one_and_the_audit_names_it(
     db,
     world,  # noqa: F811
