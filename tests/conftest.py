@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from httpx import _config as httpx_config
 
 from tests.support import dialect_guard, run_resources, sqlite_locks, test_costs
 from tools.test import GUARD_REPORT_ENV, OTHER_PASS, POSTGRES_IN_CHECK, SYSTEM_MARKERS, SYSTEM_TIER, TIER_ENV
@@ -51,6 +52,7 @@ def configure_environment() -> run_resources.RunRedis | None:
     os.environ["APP_LOGIN_REFUSAL_HOLD_SECONDS"] = "0"  # the hold itself: tests/service/identity/test_login_guard.py
     # OCR (Tesseract: seconds of CPU an image) reads uploads only in the tests that switch it on (tests/service/crm/ocr)
     os.environ["APP_OCR_ENGINE"] = "none"
+    run_resources.claim_xdist_worker()
     if BACKEND == "postgres":
         if run_resources.started_by_a_run():
             return None  # a process the run started: its database and broker are the run's, already in the environment
@@ -64,6 +66,12 @@ def configure_environment() -> run_resources.RunRedis | None:
 
 
 RUN_REDIS = configure_environment()
+# A request a test sends to a server it started has a deadline against a hang only. httpx's default of 5 s, which the
+# tests' own calls (httpx.get(...), clients made without a timeout) take, is less than a loaded machine can take to
+# answer a server's first /mcp request (it builds the MCP server) or a failing download: httpx binds that default
+# object into its signatures, so it is changed in place.
+HTTP_DEADLINE_SECONDS = 120
+httpx_config.DEFAULT_TIMEOUT_CONFIG.__init__(HTTP_DEADLINE_SECONDS)  # type: ignore[misc]
 if BACKEND == "sqlite":
     sqlite_locks.watch()
 

@@ -128,3 +128,16 @@ def test_a_forked_worker_whose_settings_would_configure_another_broker_is_told(t
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_an_xdist_worker_is_a_run_of_its_own_and_what_it_starts_belongs_to_it(monkeypatch):
+    monkeypatch.setenv(run_resources.RUN_ID_VARIABLE, str(dead_pid()))  # the pytest that started the worker
+    monkeypatch.setenv(run_resources.XDIST_WORKER_VARIABLE, "gw1")
+    monkeypatch.delenv(run_resources.RUN_WORKER_VARIABLE, raising=False)
+
+    run_resources.claim_xdist_worker()
+
+    assert run_resources.run_id() == str(os.getpid()) and not run_resources.started_by_a_run()
+    monkeypatch.setenv(run_resources.RUN_ID_VARIABLE, str(dead_pid()))  # as a server the worker started sees it
+    run_resources.claim_xdist_worker()
+    assert run_resources.started_by_a_run()

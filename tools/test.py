@@ -93,6 +93,9 @@ POSTGRES_IN_CHECK = "the same SQL on both backends: its PostgreSQL run is in `ma
 GUARD_REPORT_ENV = "DAICHO_DIALECT_GUARD_REPORT"  # the file the dialect guard names the misplaced tests in
 CPU_PROPERTY, TIER_PROPERTY = "cpu_seconds", "tier"  # what tests/support/test_costs.py writes for each test
 TIERS = ("test", "check")
+# The fast tier runs each pass's modules on two pytest-xdist workers (a module stays on one, with its fixtures): a pass
+# alone keeps a core only half busy, waiting on the workers, servers and clients its tests start.
+FAST_TIER_WORKERS = ["-n", "2", "--dist", "loadfile"]
 LEFT_TO_CHECK = (SYSTEM_TIER, POSTGRES_IN_CHECK)  # the fast tier's skips, counted rather than listed
 LOWEST_PRIORITY = ["nice", "-n", "19"]  # coreutils' nice: the lint steps take only the CPU the passes leave idle
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
@@ -435,7 +438,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in TIERS:
         print(f"usage: python -m tools.test {{{'|'.join(TIERS)}}} [pytest arguments]", file=sys.stderr)
         return 2
-    tier, pytest_args = argv[0], argv[1:]
+    tier, pytest_args = argv[0], (FAST_TIER_WORKERS if argv[0] == "test" else []) + argv[1:]
     started = time.monotonic()
     ensure_debian_packages(tier)
     compile_bytecode()

@@ -34,6 +34,8 @@ from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
 RUN_ID_VARIABLE = "DAICHO_TEST_RUN_ID"
+XDIST_WORKER_VARIABLE = "PYTEST_XDIST_WORKER"  # set by pytest-xdist in each worker it starts, and inherited
+RUN_WORKER_VARIABLE = "DAICHO_TEST_RUN_WORKER"  # the xdist worker that made itself a run
 REDIS_SERVER = "redis-server"  # Debian's package redis-server, which `make test` installs (tools/test.py)
 REDIS_START_SECONDS = 30.0  # a deadline, not a wait: it answers within milliseconds
 MARK = "daicho test run"  # the key of a run's mark, the JSON comment on each database it creates
@@ -44,6 +46,15 @@ PID_NAMESPACE = Path("/proc/self/ns/pid")
 def started_by_a_run() -> bool:
     """Whether this process was started by a test run (a worker, a server): the run's URLs are in its environment."""
     return os.environ.get(RUN_ID_VARIABLE, str(os.getpid())) != str(os.getpid())
+
+
+def claim_xdist_worker() -> None:
+    """An xdist worker is a run of its own (its own databases and Redis, as a pass of its own), though it inherited the
+    environment of the pytest that started it: it takes the run id, and what it starts inherits both."""
+    worker = os.environ.get(XDIST_WORKER_VARIABLE)
+    if worker is not None and os.environ.get(RUN_WORKER_VARIABLE) != worker:
+        os.environ[RUN_WORKER_VARIABLE] = worker
+        os.environ[RUN_ID_VARIABLE] = str(os.getpid())
 
 
 def run_id() -> str:
