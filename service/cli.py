@@ -46,8 +46,8 @@ from service.demo.platform import ADMIN_LOGIN
 from service.errors import DomainError, NotFound
 from service.identity import service as identity
 from service.identity.models import Grant, User
-from service.identity.roles import PLATFORM
 from service.identity.schemas import UserCreate, UserUpdate
+from service.roles import PLATFORM
 
 LIST_PAGE = 500
 

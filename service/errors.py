@@ -15,10 +15,10 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.audit.vocabulary import field_words
-from service.identity.roles import DOMAINS, PLATFORM
 from service.openapi import allowed_methods
+from service.roles import DOMAINS, PLATFORM
 from service.schemas import EMAIL_WORDS, PATTERN_REFUSAL, PATTERN_WORDS, pattern_refusal
+from service.words import field_words
 
 log = logging.getLogger("daicho.errors")
 DATABASE_UNAVAILABLE = "データベースに接続できません。しばらくしてから再度お試しください"

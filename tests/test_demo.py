@@ -12,7 +12,7 @@ from service.database import session_scope
 from service.demo.framework import demo_logins, discover_hooks, grant_demo_user, load_demo
 from service.demo.platform import ADMIN_PASSWORD, DEMO_PASSWORD, demo_accounts
 from service.identity.models import Grant, User
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import DOMAINS, PLATFORM
 
 DEMO_ACTOR = Actor(type="cli", label="test")
 

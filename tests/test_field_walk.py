@@ -38,10 +38,10 @@ from sqlalchemy import Boolean, Column, MetaData, String, Table
 
 import service.routers  # noqa: F401 (every register's models and labels.py, as the app has them)
 from service import exports, fields
-from service.audit.vocabulary import field_words, vocabulary_of
 from service.database import Base
 from service.entry_logs.models import Nursery
-from service.identity.roles import PLATFORM
+from service.roles import PLATFORM
+from service.words import field_words, vocabulary_of
 from tests.factories import auth_headers, make_user
 
 pytestmark = pytest.mark.walk

@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from service.config import get_settings
 from service.database import session_scope
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import DOMAINS, PLATFORM
 from tests.conftest import openapi_spec, reset_database
 from tests.factories import make_user, token_for
 from tests.support.history import restore_history

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
-from service.audit.vocabulary import COMMON_ACTIONS, VOCABULARIES
 from service.main import create_app  # noqa: F401 - its routers register every domain's vocabulary
+from service.words import COMMON_ACTIONS, VOCABULARIES
 from tests.support.history import restore_history
 
 pytestmark = pytest.mark.walk

@@ -320,7 +320,7 @@ def login_lines() -> list[str]:
     one follows its login."""
     from service.demo.framework import demo_logins
     from service.demo.platform import DEMO_PASSWORD
-    from service.identity.roles import DOMAINS
+    from service.roles import DOMAINS
 
     by_domain: dict[str, list[str]] = {}
     for login in demo_logins():

@@ -2,13 +2,11 @@
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import documents
-from service.audit.vocabulary import Target, Vocabulary, Words, by_column, domain_label, register
-from service.identity.models import User
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import DOMAINS, PLATFORM, domain_label
+from service.words import Target, Vocabulary, Words, by_column, register
 
 LOGIN_FAILURES = {
     "bad_credentials": "ログインIDまたはパスワードの誤り",
@@ -35,15 +33,17 @@ OUTBOX_STATUSES = {
 }
 
 
+user_names = by_column("identity_user", "name")
+
+
 def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
-    """山田 太郎（端末管理）."""
+    """山田 太郎（端末管理）: a grant's id is `<user id>:<domain>`."""
     users = {target_id: target_id.partition(":")[0] for target_id in ids}
-    wanted = [int(user) for user in users.values() if user.isdigit()]
-    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted))).tuples().all()) if wanted else {}
+    names = user_names(db, sorted(set(users.values())))
     return {
-        target_id: f"{names[int(user)]}（{domain_label(target_id.partition(':')[2])}）"
+        target_id: f"{names[user]}（{domain_label(target_id.partition(':')[2])}）"
         for target_id, user in users.items()
-        if user.isdigit() and int(user) in names
+        if user in names
     }
 
 

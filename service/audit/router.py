@@ -9,8 +9,8 @@ from service.audit import service as audit
 from service.audit.schemas import AuditEntryRead, AuditVocabularyRead, ChainReportRead
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
-from service.identity.roles import DOMAINS
 from service.pagination import Page, PageParams, page_params
+from service.roles import DOMAINS
 from service.schemas import IsoDatetime, QueryText
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])

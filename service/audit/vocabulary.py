@@ -1,30 +1,32 @@
-"""The audit log in words: each domain registers the Japanese of its actions, targets, fields and values (from its
-labels.py); the codes stay beside them for filtering and programs.
+"""The audit log in words, read with the words each domain registers (service/words.py); the codes stay beside them
+for filtering and programs.
 
 A target reads as its kind and name (提携店 渋谷クリーン), taken from the entry's own changes once the record is gone; a
-field holding another record's id reads as that record's name. Refusals of bad input name fields with the same words, so
-every request body field has words here (tests/service/test_field_words.py)."""
+field holding another record's id reads as that record's name."""
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, select
 from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit.schemas import AuditEntryRead
-from service.database import Base
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import domain_label
+from service.words import (
+    COMMON_ACTIONS,
+    Names,
+    Target,
+    Vocabulary,
+    Words,
+    table_words,
+    table_yes_no,
+    vocabulary_of,
+)
 
-Words = Mapping[str, str]
-Names = Callable[[Session, Sequence[str]], Mapping[str, str]]  # target ids -> readable names
-
-COMMON_ACTIONS: Words = {"create": "作成", "update": "更新", "delete": "削除", "demo_load": "デモデータ投入"}
 ACTOR_TYPES: Words = {
     "user": "ユーザー",
     "anonymous": "未ログイン",
@@ -43,119 +45,6 @@ LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
-def by_column(table: str, name: str, key: str = "id") -> Names:
-    def names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
-        columns = Base.metadata.tables[table].c
-        numeric = isinstance(columns[key].type, Integer)
-        keys = [int(i) for i in ids if i.isdigit()] if numeric else list(ids)
-        if not keys:
-            return {}
-        rows = db.execute(select(columns[key], columns[name]).where(columns[key].in_(keys)))
-        return {str(k): str(v) for k, v in rows if v}
-
-    return names
-
-
-@dataclass(frozen=True)
-class Target:
-    label: str
-    names: Names | None = None
-    name_field: str | None = None  # for a record deleted since
-    fields: Words = field(default_factory=dict)
-    values: Mapping[str, Words] = field(default_factory=dict)
-    values_for: Callable[[str], Mapping[str, Words]] | None = None
-    table: str = ""  # the words and choices its columns declare (service/fields.py) are its own too
-
-    @classmethod
-    def named_by(cls, label: str, table: str, column: str) -> "Target":
-        """Read by id, or from a deleted record's last changes."""
-        return cls(label, by_column(table, column), name_field=column, table=table)
-
-    @cached_property  # read for every field of every entry shown
-    def words(self) -> Words:
-        return {**table_words(self.table), **self.fields} if self.table else self.fields
-
-    @cached_property
-    def value_words(self) -> Mapping[str, Words]:
-        return {**table_choices(self.table), **self.values} if self.table else self.values
-
-    @cached_property
-    def yes_no(self) -> Mapping[str, tuple[str, str]]:
-        return table_yes_no(self.table) if self.table else {}
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    domain: str
-    actions: Words
-    targets: Mapping[str, Target]
-    fields: Words = field(default_factory=dict)
-    values: Mapping[str, Words] = field(default_factory=dict)
-    statuses: Mapping[str, Words] = field(default_factory=dict)
-    references: Mapping[str, Names] = field(default_factory=dict)
-    tables: Sequence[str] = ()
-    # action -> the table whose record it changes, where the entry names its parent: that table's words come first (a
-    # nursery's care hours: their closing_time is 保育終了時刻, not the nursery's 閉園時刻)
-    action_tables: Mapping[str, str] = field(default_factory=dict)
-
-    def action(self, code: str) -> str | None:
-        return self.actions.get(code) or COMMON_ACTIONS.get(code)
-
-    @cached_property
-    def words(self) -> Words:
-        """The first table naming a field wins."""
-        return {**table_words(*self.tables), **self.fields}
-
-    @cached_property
-    def yes_no(self) -> Mapping[str, tuple[str, str]]:
-        return table_yes_no(*self.tables)
-
-
-@cache
-def table_words(*tables: str) -> Words:
-    """Read once the models are all imported."""
-    return fields.labels(*(Base.metadata.tables[name] for name in tables))
-
-
-@cache
-def table_choices(table: str) -> Mapping[str, Words]:
-    return fields.choices(Base.metadata.tables[table])
-
-
-@cache
-def table_yes_no(*tables: str) -> Mapping[str, tuple[str, str]]:
-    return fields.yes_no_words(*(Base.metadata.tables[name] for name in tables))
-
-
-VOCABULARIES: dict[str, Vocabulary] = {}
-
-
-def register(vocabulary: Vocabulary) -> Vocabulary:
-    VOCABULARIES[vocabulary.domain] = vocabulary
-    return vocabulary
-
-
-EMPTY = Vocabulary("", {}, {})
-
-
-def vocabulary_of(domain: str) -> Vocabulary:
-    return VOCABULARIES.get(domain, EMPTY)
-
-
-def field_words(domain: str, name: str, target: str = "") -> str | None:
-    """The target kind's own, the domain's, its other kinds', else the platform's; None when none has words for it."""
-    own = vocabulary_of(domain).targets.get(target)
-    for vocabulary in (vocabulary_of(domain), vocabulary_of(PLATFORM)):
-        for words in (
-            own.words if own else {},
-            vocabulary.words,
-            *(kind.words for kind in vocabulary.targets.values()),
-        ):
-            if name in words:
-                return words[name]
-    return None
-
-
 def action_label(domain: str, action: str) -> str:
     return vocabulary_of(domain).action(action) or action
 
@@ -163,11 +52,6 @@ def action_label(domain: str, action: str) -> str:
 def target_kind(domain: str, target_type: str) -> str:
     target = vocabulary_of(domain).targets.get(target_type)
     return target.label if target else target_type
-
-
-def domain_label(domain: str) -> str:
-    found = DOMAINS.get(domain)
-    return found.label if found else domain
 
 
 # --- values and changes in words ---------------------------------------------------------------------------------

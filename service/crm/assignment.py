@@ -15,7 +15,7 @@ from service.crm.workflow import Actorship, assign
 from service.dialect import claimable
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
-from service.identity.roles import PLATFORM
+from service.roles import PLATFORM
 
 RESUBMITTED = exists().where(Comment.request_id == Request.id, Comment.type == RESUBMISSION)
 POOLS: tuple[ColumnElement[bool], ...] = (RESUBMITTED, true())

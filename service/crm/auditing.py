@@ -16,7 +16,7 @@ from service.audit import vocabulary
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
 from service.identity.models import Grant
-from service.identity.roles import PLATFORM
+from service.roles import PLATFORM
 
 DOMAIN = "crm"
 SESSION_ACTIONS = ("login", "logout")

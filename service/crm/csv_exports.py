@@ -17,7 +17,7 @@ from service.crm.visibility import CaseView
 from service.database import utcnow
 from service.exports import Column, ListExport, declared, entities, field, yes_no
 from service.identity.models import User
-from service.identity.roles import role_label
+from service.roles import role_label
 from service.tenancy import TenantScope
 
 NEWS_MARK, UNREAD_MARK = "未読", "未読あり"

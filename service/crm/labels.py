@@ -1,7 +1,6 @@
 """代理店CRM wording: status names, comment types and the messages people read (spec's Japanese)."""
 
 from service import fields
-from service.audit.vocabulary import Target, Vocabulary, by_column, register
 from service.crm.models import (
     CANCELLED,
     COMMENT,
@@ -15,6 +14,7 @@ from service.crm.models import (
     Corporation,
     Site,
 )
+from service.words import Target, Vocabulary, by_column, register
 
 STATUS_LABELS = {  # a request's (§4.2, and 一部キャンセル: its sites 投入済 and キャンセル)
     DEFICIENT: "不備",

@@ -145,9 +145,9 @@ from service.errors import ValidationFailed, rule_message
 from service.fields import vocabulary as field_vocabulary
 from service.figures import FigureRead
 from service.identity.dependencies import Caller, renew_own_session
-from service.identity.roles import role_label
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
+from service.roles import role_label
 from service.schemas import IsoDate, MultiLine, QueryText
 
 router = APIRouter(prefix="/crm", tags=["crm"])

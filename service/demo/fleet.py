@@ -38,7 +38,7 @@ from service.fleet.models import (
 from service.fleet.schemas import CustomerCreate, ProgressIn, RolloutCreate, RolloutTarget, TerminalFilter
 from service.fleet.terminals import set_maintenance
 from service.identity import service as identity
-from service.identity.roles import DOMAINS
+from service.roles import DOMAINS
 from service.tenancy import TenantScope
 
 SEED = 20260301

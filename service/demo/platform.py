@@ -12,7 +12,7 @@ from service.demo.framework import (
     ensure_demo_user,
     grant_demo_user,
 )
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import DOMAINS, PLATFORM
 
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "daicho-admin"

@@ -1,7 +1,7 @@
 """Every Japanese word and message of the 入退管理 domain, in one place."""
 
 from service.audit.labels import LOGIN_VALUES
-from service.audit.vocabulary import Target, Vocabulary, by_column, register
+from service.words import Target, Vocabulary, by_column, register
 
 ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
 # How a station's scan gets its 入/出 (the nursery's setting): 自動 records the opposite of the person's state today

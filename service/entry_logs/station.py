@@ -28,7 +28,6 @@ from service.entry_logs import labels
 from service.entry_logs.models import Nursery, StationSession
 from service.errors import Unauthorized
 from service.identity import lockout
-from service.identity.roles import DOMAINS
 from service.identity.security import (
     INVALID_TOKEN,
     IssuedToken,
@@ -38,6 +37,7 @@ from service.identity.security import (
     verify_password,
 )
 from service.invalidation import GroupedCache
+from service.roles import DOMAINS
 from service.tenancy import TenantScope
 
 TOKEN_KIND = "station"

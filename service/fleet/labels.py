@@ -1,7 +1,7 @@
 """Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
 
-from service.audit.vocabulary import Target, Vocabulary, by_column, register
 from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
+from service.words import Target, Vocabulary, by_column, register
 
 CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
 TERMINAL_STATUSES = {

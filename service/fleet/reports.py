@@ -43,7 +43,7 @@ from service.fleet.schemas import (
 )
 from service.fleet.terminals import filtered_terminals
 from service.identity.models import User
-from service.identity.roles import DOMAINS
+from service.roles import DOMAINS
 from service.tenancy import TenantScope, scoped
 
 STATUSES = ("online", "offline", "error", "maintenance")

@@ -14,9 +14,9 @@ from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
 from service.identity import service as identity
 from service.identity.models import User
-from service.identity.roles import DOMAINS, PLATFORM
 from service.identity.security import decode_token, issue_token, issued_before
 from service.openapi import declares
+from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
 bearer = declares(401)(HTTPBearer(auto_error=False))

@@ -24,7 +24,6 @@ from service.identity.dependencies import (
 )
 from service.identity.login_guard import LoginForm, guard_login
 from service.identity.models import User
-from service.identity.roles import DOMAINS
 from service.identity.schemas import (
     GrantIn,
     GrantRead,
@@ -40,6 +39,7 @@ from service.identity.schemas import (
 from service.identity.security import INVALID_TOKEN
 from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
+from service.roles import DOMAINS
 from service.schemas import QueryText, SingleLine
 from service.tenancy import scope_names, tenants
 

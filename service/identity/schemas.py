@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringC
 
 from service.fields import FieldWords, rules
 from service.identity.models import Grant, User
-from service.identity.roles import DOMAINS
+from service.roles import DOMAINS
 from service.schemas import SingleLine, Text
 
 LoginId = Annotated[str, rules(User.login_id, strip=False)]

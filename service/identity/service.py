@@ -14,9 +14,9 @@ from service.database import affected_rows, utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity import lockout
 from service.identity.models import Grant, RevokedToken, User
-from service.identity.roles import DOMAINS, PLATFORM
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
+from service.roles import DOMAINS, PLATFORM
 from service.search import contains
 from service.tenancy import tenant_exists
 

@@ -1,6 +1,6 @@
 """Every Japanese word the loaners (代替機) domain shows and every fixed key of the spec, in one place."""
 
-from service.audit.vocabulary import Target, Vocabulary, by_column, register
+from service.words import Target, Vocabulary, by_column, register
 
 DOMAIN = "loaners"
 

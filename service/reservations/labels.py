@@ -1,6 +1,6 @@
 """Every Japanese word the reservations domain shows or sends, in one place (the spec's wording)."""
 
-from service.audit.vocabulary import Target, Vocabulary, by_column, register
+from service.words import Target, Vocabulary, by_column, register
 
 STATUSES = {
     "received": "受付済み",

@@ -1,5 +1,5 @@
 """A refusal of bad input names its fields in Japanese (issue 46): the error's details and messages name each field as
-its domain's vocabulary does (service/errors.py field_label, service/audit/vocabulary.py field_words), never by its
+its domain's vocabulary does (service/errors.py field_label, service/words.py field_words), never by its
 name in the code. The walk reads every body every POST, PATCH and PUT of the API takes, at every depth, and fails on a
 field the vocabulary has no words for (its refusal would read 入力項目)."""
 

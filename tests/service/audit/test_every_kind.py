@@ -1,5 +1,5 @@
 """The platform audit log over a database holding entries of every kind its vocabulary knows: every kind of target
-and every action of every domain (service/audit/vocabulary.py, filled by each domain's labels.py). Every filter the
+and every action of every domain (service/words.py, filled by each domain's labels.py). Every filter the
 page offers answers 200 on every page, each entry in words, and its CSV has as many rows as the list's total.
 
 The entries come from the domains' own code: the demo as `demo load` writes it, then people's requests through the
@@ -19,9 +19,10 @@ from service.audit.service import SYSTEM
 from service.entry_logs.models import Child, Nursery, Parent
 from service.fleet.models import Customer, Terminal
 from service.identity.models import User
-from service.identity.roles import DOMAINS
 from service.loaners.models import Device
 from service.reservations.models import ServiceType, Shop
+from service.roles import DOMAINS
+from service.words import COMMON_ACTIONS, VOCABULARIES
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.crm.conftest import world  # noqa: F401 - fixture
 from tests.service.crm.test_isolation import agency_b_world
@@ -194,13 +195,13 @@ def written_by_the_writer_for_the_rest(db) -> None:
     kinds = set(db.execute(select(AuditEntry.domain, AuditEntry.target_type).distinct()).tuples())
     actions = set(db.execute(select(AuditEntry.domain, AuditEntry.action).distinct()).tuples())
     at = datetime(2026, 1, 14, tzinfo=UTC)
-    for domain, words in vocabulary.VOCABULARIES.items():
+    for domain, words in VOCABULARIES.items():
         for target_type in words.targets:
             if (domain, target_type) not in kinds:
                 audit.record(
                     db, actor=SYSTEM, action="update", domain=domain, target_type=target_type, target_id=1, at=at
                 )
-        for action in [*words.actions, *vocabulary.COMMON_ACTIONS]:
+        for action in [*words.actions, *COMMON_ACTIONS]:
             if (domain, action) not in actions:
                 target_type = next(iter(words.targets))
                 audit.record(
@@ -236,7 +237,7 @@ def in_words(entry: dict) -> bool:
 
 
 def every_kind_and_action_is_in_the_log(client, every_kind):
-    for domain, words in vocabulary.VOCABULARIES.items():
+    for domain, words in VOCABULARIES.items():
         for target_type in words.targets:
             params = {"domain": domain, "target_type": target_type, "page_size": 1}
             assert client.get(AUDIT, params=params, headers=every_kind).json()["total"] > 0, (domain, target_type)
@@ -247,7 +248,7 @@ def every_kind_and_action_is_in_the_log(client, every_kind):
 
 def every_target_filter_reads_in_words_on_every_page_and_its_csv_is_its_total(client, every_kind):
     offered = client.get(f"{AUDIT}/vocabulary", headers=every_kind).json()
-    assert set(offered["target_types"]) == {t for v in vocabulary.VOCABULARIES.values() for t in v.targets}
+    assert set(offered["target_types"]) == {t for v in VOCABULARIES.values() for t in v.targets}
     assert set(offered["domains"]) == set(DOMAINS)
     longest = 0
     for target_type in offered["target_types"]:

@@ -12,7 +12,8 @@ from service.audit import service as audit
 from service.audit import vocabulary
 from service.audit.service import Actor
 from service.database import Base, session_scope
-from service.identity.roles import DOMAINS, PLATFORM
+from service.roles import DOMAINS, PLATFORM
+from service.words import COMMON_ACTIONS, VOCABULARIES, vocabulary_of
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import catalog, headers_for  # noqa: F401 - fixture
 
@@ -161,10 +162,10 @@ def test_every_action_the_code_writes_has_words():
         if found is None:
             unreadable.append(f"{where} {ast.unparse(item.expression)}")
             continue
-        known = vocabulary.vocabulary_of(area_of(item.path))
+        known = vocabulary_of(area_of(item.path))
         for code in found:
             if isinstance(code, re.Pattern):
-                labelled = [action for action in (*known.actions, *vocabulary.COMMON_ACTIONS) if code.fullmatch(action)]
+                labelled = [action for action in (*known.actions, *COMMON_ACTIONS) if code.fullmatch(action)]
                 if not labelled:
                     missing.append(f"{where} {code.pattern}")
                 seen.update(labelled)
@@ -178,11 +179,11 @@ def test_every_action_the_code_writes_has_words():
 
 
 def test_every_domain_registers_its_audit_words():
-    assert set(vocabulary.VOCABULARIES) == set(DOMAINS)
+    assert set(VOCABULARIES) == set(DOMAINS)
 
 
 def test_an_action_worded_by_another_table_names_a_known_action_and_table():
-    for domain, words in vocabulary.VOCABULARIES.items():
+    for domain, words in VOCABULARIES.items():
         for action, table in words.action_tables.items():
             assert words.action(action), f"{domain}: {action} has no words"
             assert table in Base.metadata.tables, f"{domain}: {action} names no table ({table})"
@@ -193,7 +194,7 @@ def test_an_action_worded_by_another_table_names_a_known_action_and_table():
 
 def test_every_status_column_has_words_for_each_value_and_its_default():
     """Every table with a status column names its words in its domain's vocabulary, its default among them."""
-    statuses = {table: words for v in vocabulary.VOCABULARIES.values() for table, words in v.statuses.items()}
+    statuses = {table: words for v in VOCABULARIES.values() for table, words in v.statuses.items()}
     for table in Base.metadata.sorted_tables:
         column = table.c.get("status")
         if column is None or table.name in ANSWERED_STATUSES:
@@ -276,9 +277,7 @@ def test_every_status_the_code_stores_has_words():
             by_area.setdefault(area, []).append(path)
     missing = []
     for area, paths in by_area.items():
-        words = {
-            code for v in (area, PLATFORM) for table in vocabulary.vocabulary_of(v).statuses.values() for code in table
-        }
+        words = {code for v in (area, PLATFORM) for table in vocabulary_of(v).statuses.values() for code in table}
         trees = {path: ast.parse(path.read_text(), str(path)) for path in paths}
         known = constants(list(trees.values()))
         for path, tree in trees.items():
@@ -292,7 +291,7 @@ def test_every_status_the_code_stores_has_words():
 
 
 def wording(domain: str, target_type: str) -> vocabulary.Wording:
-    known = vocabulary.vocabulary_of(domain)
+    known = vocabulary_of(domain)
     return vocabulary.Wording(known, known.targets.get(target_type), None)
 
 
@@ -316,9 +315,7 @@ def test_values_read_as_words():
     assert key.after_label == "2026-01-05 09:30"
     resubmitted = wording("crm", "request").change("changed", {"remarks": {"before": "a", "after": "b"}})
     assert resubmitted.text == "変更内容: 備考: a → b"
-    grant = vocabulary.Wording(
-        vocabulary.vocabulary_of(PLATFORM), vocabulary.vocabulary_of(PLATFORM).targets["grant"], "3:fleet"
-    )
+    grant = vocabulary.Wording(vocabulary_of(PLATFORM), vocabulary_of(PLATFORM).targets["grant"], "3:fleet")
     assert grant.change("role", {"before": None, "after": "viewer"}).after_label == "閲覧のみ"
 
 

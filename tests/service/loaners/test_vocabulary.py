@@ -2,8 +2,8 @@
 
 import re
 
-from service.identity.roles import PLATFORM
 from service.loaners import labels
+from service.roles import PLATFORM
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import headers
 

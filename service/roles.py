@@ -1,4 +1,4 @@
-"""The role catalogue: which roles each domain has and what tenant a grant's scope names."""
+"""The role catalogue: each domain in words, the roles it has, and what tenant a grant's scope names."""
 
 from dataclasses import dataclass
 
@@ -66,6 +66,11 @@ DOMAINS: dict[str, DomainRoles] = {
         DomainRoles(PLATFORM, "管理", {"admin": "プラットフォーム管理者"}),
     )
 }
+
+
+def domain_label(domain: str) -> str:
+    found = DOMAINS.get(domain)
+    return found.label if found else domain
 
 
 def role_label(domain: str, role: str) -> str:
