@@ -90,8 +90,8 @@ class Person:
     """One person's browser tab, signed in with their own session cookie, going through their pages in turn."""
 
     def __init__(self, browser, client, dashboards_url: str, login: str, pages: tuple[str, ...]) -> None:
+        from service.credentials import SESSION_COOKIE
         from service.demo.platform import DEMO_PASSWORD
-        from service.identity.dependencies import SESSION_COOKIE
 
         self.login, self.pages, self.url, self.at = login, pages, dashboards_url, 0
         self.context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")

@@ -333,7 +333,7 @@ class Browsing:
         self.context.close()
 
     def sign_in(self) -> None:
-        from service.identity.dependencies import SESSION_COOKIE
+        from service.credentials import SESSION_COOKIE
 
         self.context.clear_cookies()
         self.context.add_cookies([{"name": SESSION_COOKIE, "value": login(self.client), "url": self.url}])

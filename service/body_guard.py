@@ -8,18 +8,13 @@ from random import getrandbits
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
-from fastapi.security import HTTPAuthorizationCredentials
-from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clientkit.security_headers import SECURITY_HEADERS
 from service.config import Settings, get_settings
-from service.database import session_scope
-from service.errors import DomainError, TooLarge, Unauthorized, error_body
-from service.identity.dependencies import current_caller
+from service.errors import DomainError, TooLarge, error_body
 from service.request_context import request_id_var
 from service.response_headers import with_response_headers
 
@@ -32,6 +27,7 @@ BODILESS = ("GET", "HEAD", "DELETE", "OPTIONS")
 UPLOAD_LIMIT = "upload_limit"
 
 F = TypeVar("F", bound=Callable[..., Any])
+SignedIn = Callable[[Scope, str], bool]  # (request, Authorization header) -> a signed-in caller's? Run in a thread
 
 
 def _new_request_id() -> str:
@@ -87,25 +83,14 @@ def upload_routes(routes: list[Any], settings: Settings) -> tuple[tuple[RouteCon
     return tuple((route, getattr(settings, getattr(route.endpoint, UPLOAD_LIMIT))) for route in marked)
 
 
-def signed_in(scope: Scope, authorization: str) -> bool:
-    scheme, token = get_authorization_scheme_param(authorization)
-    if scheme.lower() != "bearer" or not token:
-        return False
-    try:
-        with session_scope() as db:
-            current_caller(Request(scope), db, HTTPAuthorizationCredentials(scheme=scheme, credentials=token))
-    except Unauthorized:
-        return False
-    return True
-
-
 class BodyGuard:
     """The limit is decided before anything is read: max_body_bytes, unless the route is an upload endpoint and the
-    caller is signed in. Only a body that may exceed max_body_bytes from a caller with an Authorization header is looked
-    at further, so an ordinary request costs nothing more and an anonymous one never gets more than max_body_bytes read.
-    """
+    caller is signed in (`signed_in`: identity's check, which the app hands in). Only a body that may exceed
+    max_body_bytes from a caller with an Authorization header is looked at further, so an ordinary request costs
+    nothing more and an anonymous one never gets more than max_body_bytes read."""
 
-    def __init__(self) -> None:
+    def __init__(self, signed_in: SignedIn) -> None:
+        self.signed_in = signed_in
         self.max_body = get_settings().max_body_bytes
         self.uploads: tuple[tuple[RouteContext, int], ...] | None = None  # read from the app at the first large upload
 
@@ -142,7 +127,7 @@ class BodyGuard:
 
     async def _limit_for(self, scope: Scope, authorization: str) -> int:
         limit = self._route_limit(scope)
-        if limit > self.max_body and await run_in_threadpool(signed_in, scope, authorization):
+        if limit > self.max_body and await run_in_threadpool(self.signed_in, scope, authorization):
             return limit
         return self.max_body
 
@@ -154,9 +139,9 @@ class BodyGuard:
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, signed_in: SignedIn) -> None:
         self.app = app
-        self.guard = BodyGuard()
+        self.guard = BodyGuard(signed_in)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -6,8 +6,8 @@ short session on the read engine, each after the previous batch's last keys, so 
 A batch carries values, not text; a yes-or-no is in its column's words (有効 / 無効), never True/False, which both
 writers refuse. An Excel text cell is text whatever it starts with: nothing runs as a formula.
 
-Only download routes (`download_route`, `file_download`) accept the dashboards' session cookie (identity's
-`download_link`)."""
+Only download routes (`download_route`, `file_download`) accept the dashboards' session cookie
+(`credentials.download_link`)."""
 
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,9 +31,9 @@ from starlette.types import Receive, Scope, Send
 from clientkit.phones import as_dialled
 from service import fields
 from service.config import get_settings
+from service.credentials import download_link
 from service.csvtools import CSV_MEDIA_TYPES, UTF8, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
-from service.identity.dependencies import download_link
 from service.openapi import file_response
 
 CSV, XLSX = "csv", "xlsx"

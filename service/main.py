@@ -17,6 +17,7 @@ from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
 from service.fleet import plugin as fleet
+from service.identity.dependencies import signed_in
 from service.identity.login_guard import LoginGuard
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, metrics_response
@@ -110,7 +111,7 @@ def create_app() -> FastAPI:
     if settings.trusted_proxy_hosts:  # no layer to pass through
         app.entry = _behind_proxies(app.entry, settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(GuardMiddleware)
+    app.add_middleware(GuardMiddleware, signed_in=signed_in)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.types import Scope
 
 from service.audit.service import Actor
-from service.database import utcnow
+from service.credentials import bearer, presented
+from service.database import session_scope, utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
 from service.identity import service as identity
@@ -19,16 +22,8 @@ from service.openapi import declares
 from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
-bearer = declares(401)(HTTPBearer(auto_error=False))
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
-# The dashboards' sign-in cookie (POST /auth/session); the API reads it only on download links (`download_link`)
-SESSION_COOKIE = "daicho_session"
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
-session_cookie = APIKeyCookie(
-    name=SESSION_COOKIE, auto_error=False, description="the dashboards' session: download links only"
-)
-COOKIE_TOKEN = "download_link_token"  # request.state attribute
-CROSS_SITE_DOWNLOAD = "他のサイトからのリンクではダウンロードできません"
 
 
 @dataclass(frozen=True)
@@ -88,32 +83,13 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
     )
 
 
-@declares(403)
-def download_link(request: Request, cookie: Annotated[str | None, Depends(session_cookie)]) -> None:
-    """A route a plain browser link may fetch: without an Authorization header the session cookie signs the caller in; a
-    cross-site request (Sec-Fetch-Site) is refused with its cookie. A route's own dependencies run before its
-    parameters', so current_caller sees the token."""
-    if cookie is None or request.headers.get("authorization"):
-        return
-    if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden(CROSS_SITE_DOWNLOAD, code="cross_site")
-    setattr(request.state, COOKIE_TOKEN, cookie)
-
-
-def _credentials(request: Request, sent: HTTPAuthorizationCredentials | None) -> HTTPAuthorizationCredentials | None:
-    if sent is not None:
-        return sent
-    token = getattr(request.state, COOKIE_TOKEN, None)
-    return None if token is None else HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-
-
 @declares(401)
 def current_caller(
     request: Request,
     db: DbSession,
     sent: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    credentials = _credentials(request, sent)
+    credentials = presented(request, sent)
     if credentials is None:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
     claims = decode_token(credentials.credentials, kind="user")
@@ -135,6 +111,20 @@ def current_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def signed_in(scope: Scope, authorization: str) -> bool:
+    """Whether an Authorization header is a signed-in caller's, for the body guard (service/body_guard.py), which asks
+    before the request reaches a route."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not token:
+        return False
+    try:
+        with session_scope() as db:
+            current_caller(Request(scope), db, HTTPAuthorizationCredentials(scheme=scheme, credentials=token))
+    except Unauthorized:
+        return False
+    return True
 
 
 def renew_own_session(response: Response, caller: Caller, user: User, *, password_changed: bool) -> None:

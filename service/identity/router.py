@@ -9,6 +9,7 @@ from service import exports, fields
 from service.audit.labels import PLATFORM_VOCABULARY
 from service.audit.service import Actor
 from service.config import LOOPBACK_NAMES, Settings, get_settings
+from service.credentials import SESSION_COOKIE
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
@@ -16,7 +17,6 @@ from service.identity import lockout
 from service.identity import service as identity
 from service.identity.dependencies import (
     DEVICE_COOKIE,
-    SESSION_COOKIE,
     CurrentCaller,
     PlatformAdmin,
     current_caller,

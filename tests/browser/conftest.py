@@ -30,8 +30,8 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from service.config import get_settings
+from service.credentials import SESSION_COOKIE
 from service.documents import japanese_font_path
-from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
 from tests.support.live_server import free_port, server_process
 from tests.support.waiting import wait_until

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from service.config import get_settings
+from service.credentials import SESSION_COOKIE, download_link
 from service.exports import Download, FileStream, ListExport, download, entities, field, file_choice
-from service.identity.dependencies import SESSION_COOKIE, download_link
 from service.identity.models import User
 from service.main import create_app
 from tests.factories import auth_headers, make_user, token_for
