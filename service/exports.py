@@ -35,6 +35,7 @@ from service.credentials import download_link
 from service.csvtools import CSV_MEDIA_TYPES, UTF8, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
 from service.openapi import file_response
+from service.sheets import CODE, GENERAL, MONEY, PHONE, Column, Sheet
 
 CSV, XLSX = "csv", "xlsx"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,18 +95,6 @@ async def _chained(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[
         yield piece
     async for piece in rest:
         yield piece
-
-
-GENERAL, CODE, PHONE, MONEY = "general", "code", "phone", "money"  # what a column holds (Column.kind)
-TEXT_KINDS = frozenset({CODE, PHONE})  # written as text cells formatted as text (@), so an edit keeps them text
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[Any], Any]  # a record -> its cell's value
-    # CODE: an id or code, always text (an id 42 is "42"); PHONE: written as dialled (090-1234-5678); MONEY: yen
-    kind: str = GENERAL
 
 
 def id_kind(name: str) -> str:
@@ -259,12 +248,6 @@ def batches(export: ListExport) -> Iterator[list[list[Any]]]:
 def row_getters(columns: Sequence[Column]) -> list[Callable[[Any], Any]]:
     """For rows a list adds from another source."""
     return [_getter(column) for column in columns]
-
-
-@dataclass(frozen=True)
-class Sheet:
-    columns: Sequence[Column]
-    batches: Iterable[list[list[Any]]]
 
 
 def csv_pieces(sheet: Sheet, encoding: str) -> Iterator[bytes]:

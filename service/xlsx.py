@@ -17,7 +17,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from service.config import get_settings
 from service.csvtools import YES_NO_CELL
 from service.errors import ValidationFailed
-from service.exports import MONEY, TEXT_KINDS, Column, Sheet
+from service.sheets import MONEY, TEXT_KINDS, Column, Sheet
 
 XLSX_CHUNK = 1 << 16  # bytes of the finished workbook per streamed piece
 SPOOL_BYTES = 8 << 20  # a workbook up to this size stays in memory; a larger one goes to a temporary file

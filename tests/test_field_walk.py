@@ -41,6 +41,7 @@ from service import exports, fields
 from service.database import Base
 from service.entry_logs.models import Nursery
 from service.roles import PLATFORM
+from service.sheets import Sheet
 from service.words import field_words, vocabulary_of
 from tests.factories import auth_headers, make_user
 
@@ -722,7 +723,7 @@ def test_a_yes_no_column_is_written_in_its_words_and_a_bare_truth_in_no_file():
     assert exports.declared(device.c.needs_repair).value(SimpleNamespace(needs_repair=False)) == "いいえ"
     where = "service/loaners/models.py: loaners_device.repair_note"
     assert f"{where} states yes-or-no words but is no yes-or-no (Boolean) column" in problems
-    bare = exports.Sheet([exports.field("要修理", "needs_repair")], [[[True]]])
+    bare = Sheet([exports.field("要修理", "needs_repair")], [[[True]]])
     for pieces in (exports.csv_pieces(bare, "utf-8"), exports.xlsx_pieces(bare, "代替機")):
         with pytest.raises(TypeError, match="never True/False"):
             list(pieces)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit import vocabulary
 from service.audit.models import AuditEntry
-from service.exports import Column, ListExport, field
+from service.exports import ListExport, field
+from service.sheets import Column
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from service.crm import labels, masters, periods
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.visibility import CaseView
-from service.exports import CODE, GENERAL, Column, ListExport
+from service.exports import ListExport
 from service.search import contains
+from service.sheets import CODE, GENERAL, Column
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
 

@@ -15,9 +15,10 @@ from service.crm.models import Agency, Profile, Request
 from service.crm.schemas import AgencyMetrics, AgencyRead
 from service.crm.visibility import CaseView
 from service.database import utcnow
-from service.exports import Column, ListExport, declared, entities, field, yes_no
+from service.exports import ListExport, declared, entities, field, yes_no
 from service.identity.models import User
 from service.roles import role_label
+from service.sheets import Column
 from service.tenancy import TenantScope
 
 NEWS_MARK, UNREAD_MARK = "未読", "未読あり"

@@ -4,7 +4,8 @@ from sqlalchemy.orm import selectinload
 
 from service.entry_logs import roster
 from service.entry_logs.models import Child, Nursery, Parent
-from service.exports import Column, ListExport, declared, entities, field, phone
+from service.exports import ListExport, declared, entities, field, phone
+from service.sheets import Column
 
 NAME_SEPARATOR = "、"
 

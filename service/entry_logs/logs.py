@@ -21,7 +21,8 @@ from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.lookups import child_names_for
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.errors import Forbidden, NotFound
-from service.exports import Column, ListExport
+from service.exports import ListExport
+from service.sheets import Column
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"

@@ -10,11 +10,12 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from service import fields
-from service.exports import Column, ListExport, declared, entities, field, labelled
+from service.exports import ListExport, declared, entities, field, labelled
 from service.fleet import alerts, customers, firmware, incidents, labels, terminals
 from service.fleet.models import Alert, Customer, FirmwareRelease, Incident, Rollout, Terminal
 from service.fleet.schedules import HOURS_FIELDS
 from service.fleet.schemas import RolloutRead, TerminalFilter
+from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 SEVERAL_CUSTOMERS = "複数の顧客"

@@ -41,6 +41,7 @@ from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
 from service.roles import DOMAINS
 from service.schemas import QueryText, SingleLine
+from service.sheets import Column
 from service.tenancy import scope_names, tenants
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -223,7 +224,7 @@ USER_COLUMNS = (
     exports.declared(User.name),
     exports.declared(User.email),
     exports.yes_no("状態", User.is_active),
-    exports.Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
+    Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
     exports.declared(User.last_login_at),
 )
 

@@ -1,8 +1,9 @@
 """The loaners lists' CSV columns beside the views' own (views.normal_export, audit_export): a device's timeline
 (timeline.timeline_export streams it, archived rows included)."""
 
-from service.exports import Column, field
+from service.exports import field
 from service.loaners import labels
+from service.sheets import Column
 
 SOURCES = {"import": "取込", "form": "フォーム"}
 ANSWER_SEPARATOR = "／"

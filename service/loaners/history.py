@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.errors import ValidationFailed
-from service.exports import Column, ListExport
+from service.exports import ListExport
 from service.loaners import labels, search_text
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.view_settings import ViewSettings
 from service.loaners.views import as_text, column_value, view_settings_of
+from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 COUNT_LIMIT = 10_000

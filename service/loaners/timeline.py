@@ -14,10 +14,11 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from service import exports
-from service.exports import ListExport, Sheet, entities
+from service.exports import ListExport, entities
 from service.loaners.archived_history import ArchivedRow, archived_rows
 from service.loaners.csv_exports import TIMELINE_COLUMNS
 from service.loaners.models import Device, Submission
+from service.sheets import Sheet
 
 NEWEST_FIRST = (Submission.submitted_at.desc(), Submission.id.desc())
 Entry = Submission | ArchivedRow

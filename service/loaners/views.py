@@ -11,12 +11,13 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.exports import Column, ListExport, item
+from service.exports import ListExport, item
 from service.loaners import forms, labels, search_text, view_settings
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.view_settings import ViewSettings
+from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 LONGEST_PER_CARD = 5

@@ -12,6 +12,7 @@ from service.outbox.models import OutboxMessage
 from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead
 from service.pagination import Page, PageParams, page_params
 from service.schemas import SingleLine
+from service.sheets import CODE, Column
 
 router = APIRouter(prefix="/admin/outbox", tags=["admin"])
 
@@ -39,16 +40,16 @@ MESSAGE_COLUMNS = (
     exports.field("ID", "id"),
     exports.field("作成日時", "created_at"),
     exports.field("チャネル", "channel"),
-    exports.Column("宛先", _recipient, exports.CODE),
+    Column("宛先", _recipient, CODE),
     exports.field("件名", "subject"),
     exports.field("状態", "status"),
     exports.field("試行回数", "attempts"),
     exports.field("配信状況", "delivery_status"),
     exports.field("最後のエラー", "last_error"),
     exports.field("送信日時", "sent_at"),
-    exports.Column("次回試行", lambda message: message.next_attempt_at if message.status == "pending" else ""),
+    Column("次回試行", lambda message: message.next_attempt_at if message.status == "pending" else ""),
     exports.field("区分", "domain"),
-    exports.Column("関連", lambda message: f"{message.ref_type or ''} {message.ref_id or ''}".strip()),
+    Column("関連", lambda message: f"{message.ref_type or ''} {message.ref_id or ''}".strip()),
 )
 
 

@@ -14,11 +14,12 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, Fields, ValidationFailed, validation_details
-from service.exports import GENERAL, PHONE, Column, ListExport, entities, in_words
+from service.exports import ListExport, entities, in_words
 from service.reservations import auditing, hours, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
+from service.sheets import GENERAL, PHONE, Column
 
 SERVICE_FIELDS = fields.audited(ServiceType)
 SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.exports import Column, ListExport, Sheet, declared_item, entities, item, row_getters
+from service.exports import ListExport, declared_item, entities, item, row_getters
 from service.reservations import console, figures, incidents, messages, oncall, operations, support
 from service.reservations.models import (
     Incident,
@@ -15,6 +15,7 @@ from service.reservations.models import (
     Reservation,
     SupportInquiry,
 )
+from service.sheets import Column, Sheet
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"
 UNREPORTED, UNREPORTED_LATE = "未報告", "未報告・期限超過"

@@ -13,8 +13,9 @@ from service.crm import labels, periods
 from service.crm.models import Agency, OcrReview, Site
 from service.crm.ocr import extraction
 from service.crm.schemas import OcrReviewItem
-from service.exports import Column, ListExport, field
+from service.exports import ListExport, field
 from service.identity.models import User
+from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 REVIEW_ORDER = (OcrReview.reviewed_at.desc(), OcrReview.id.desc())
