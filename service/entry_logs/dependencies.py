@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials
 
+from service.credentials import bearer
 from service.deps import DbSession
 from service.entry_logs import roster, station
 from service.entry_logs.filters import LogFilter
@@ -15,7 +16,7 @@ from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import EntryType
 from service.entry_logs.station import StationClaims
 from service.errors import ValidationFailed
-from service.identity.dependencies import Caller, bearer, require
+from service.identity.dependencies import Caller, require
 from service.openapi import declares
 from service.schemas import SingleLine
 from service.tenancy import TenantScope, register_tenant_name

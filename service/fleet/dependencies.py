@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials
 
+from service.credentials import bearer
 from service.deps import DbSession
 from service.errors import Unauthorized
 from service.fleet import agents
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
-from service.identity.dependencies import Caller, CurrentCaller, bearer, require
+from service.identity.dependencies import Caller, CurrentCaller, require
 from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 

@@ -7,7 +7,8 @@ import pytest
 
 from service.config import get_settings
 from service.credentials import SESSION_COOKIE
-from service.identity.router import DEVICE_COOKIE, session_cookie_options
+from service.identity.dependencies import DEVICE_COOKIE
+from service.identity.router import session_cookie_options
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 
 SAME_SITE = {"Sec-Fetch-Site": "same-site"}
