@@ -1,2 +1,3 @@
-"""Pieces shared by the thin clients: config (stdlib only), station_api (the station's wire models, pydantic) and
-phones (phone numbers as dialled, the rule the dashboards and the service's files follow)."""
+"""Pieces shared by the thin clients: config (stdlib only), station_api (the station's wire models, pydantic), backoff
+(how long to wait before trying again, tenacity; the jobs wait so too) and phones (phone numbers as dialled, the rule
+the dashboards and the service's files follow)."""

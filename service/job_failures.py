@@ -25,7 +25,7 @@ log = logging.getLogger("daicho.jobs")
 T = TypeVar("T")
 
 RETRIES = 8  # with the backoff below, a unit keeps trying for 45-90 s: a database restart or failover
-BACKOFF_BASE = 0.5  # seconds: the n-th wait is between half and all of min(BACKOFF_CAP, BACKOFF_BASE * 2**n)
+BACKOFF_BASE = 0.5  # seconds: the n-th wait is between half and all of min(BACKOFF_CAP, BACKOFF_BASE * 2**(n-1))
 BACKOFF_CAP = 30.0
 
 # PostgreSQL's SQLSTATEs that pass: serialization failure, deadlock, the server shutting down or not accepting
@@ -95,18 +95,18 @@ def job_failed(exc: BaseException, job: str) -> str:
 
 def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
     """`job` names the job in the log, as for `job_failed`."""
-    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
-    from tenacity import wait_random_exponential as jitter
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
+    from clientkit.backoff import jittered
 
     def note(state: "RetryCallState") -> None:
         fault = state.outcome.exception() if state.outcome else None
         log.warning("%s: transient database fault (%d of %d): %s", job, state.attempt_number, retries, fault)
 
-    half_base, half_cap = BACKOFF_BASE / 2, BACKOFF_CAP / 2  # half of each wait is fixed, the other half random
     policy = Retrying(
         retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(retries + 1),
-        wait=wait_exponential(multiplier=half_base, max=half_cap) + jitter(multiplier=half_base, max=half_cap),
+        wait=jittered(BACKOFF_BASE, BACKOFF_CAP),
         before_sleep=note,
         reraise=True,
     )
