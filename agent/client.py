@@ -19,6 +19,7 @@ from agent import AGENT_VERSION
 from agent.buffer import Event
 from agent.config import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, AgentConfig
 from agent.device import DeviceStatus, HostLoad
+from clientkit.backoff import RetryLater, retry_after_seconds
 
 log = logging.getLogger("agent.client")
 
@@ -37,8 +38,8 @@ class AgentError(Exception):
     """Base for what can go wrong talking to the server."""
 
 
-class ServerUnreachable(AgentError):
-    """No answer, a timeout or a 5xx: try again later with backoff."""
+class ServerUnreachable(AgentError, RetryLater):
+    """No answer, a timeout, a 429 or a 5xx: try again later with backoff (not before its Retry-After)."""
 
 
 class Rejected(AgentError):
@@ -129,7 +130,10 @@ def progress_body(*, state: str, progress: int, message: str) -> dict[str, Any]:
 def check_response(response: httpx.Response) -> Any:
     """The JSON body of a 2xx; otherwise the matching AgentError."""
     if response.status_code >= 500 or response.status_code == 429:
-        raise ServerUnreachable(f"server answered HTTP {response.status_code}")
+        raise ServerUnreachable(
+            f"server answered HTTP {response.status_code}",
+            retry_after=retry_after_seconds(response.headers),
+        )
     if response.status_code >= 300:
         code, message = _error_fields(response)
         kind = TokenRejected if response.status_code == 401 else Rejected

@@ -2,7 +2,9 @@
 
 One heartbeat cycle (Agent.run_once): read the terminal, send status, load and buffered events, acknowledge the
 events the server took, follow its interval, run its commands. Between cycles the loop waits on an Event, so a
-stop request ends the wait at once.
+stop request ends the wait at once. While the server cannot be reached, answers "later" or talks nonsense, the next
+cycle comes after clientkit's backoff: between half and all of a wait doubling from `backoff_initial_seconds` up to
+`backoff_max_seconds`, and not before the Retry-After the server asked for (up to the same maximum).
 """
 
 import argparse
@@ -38,6 +40,7 @@ from agent.commands import CommandRunner
 from agent.config import AgentConfig, ConfigError, load_config
 from agent.device import DeviceError, DeviceStatus, HostLoad, TC200Device, open_device
 from agent.state import StateStore
+from clientkit.backoff import FailureStreak, backoff
 
 log = logging.getLogger("agent")
 
@@ -106,7 +109,7 @@ class Agent:
             record_event=self.buffer.append,
         )
         self._rng = rng or random.Random()
-        self._failures = 0
+        self._failures = FailureStreak(backoff(config.backoff_initial_seconds, config.backoff_max_seconds))
         self._device_state: str | None = None
         self._firmware = "unknown"
         self._told_waiting = False
@@ -166,7 +169,7 @@ class Agent:
         except Rejected as exc:
             log.error("server refused the heartbeat: %s", exc)
             return self._next_delay()
-        self._failures = 0
+        self._failures.succeeded()
         self.buffer.acknowledge(events)
         self._follow_interval(reply.interval_seconds)
         self.commands.resend_unreported()
@@ -182,9 +185,9 @@ class Agent:
         while not stop.wait(delay):
             try:
                 delay = self.run_once()
-            except Exception:  # noqa: BLE001 - the loop must survive anything a cycle throws
+            except Exception as exc:  # noqa: BLE001 - the loop must survive anything a cycle throws
                 log.exception("heartbeat cycle failed")
-                delay = self._backoff(None)
+                delay = self._failures.failed(exc)
         log.info("agent stopped")
 
     def close(self) -> None:
@@ -235,19 +238,16 @@ class Agent:
         self._told_waiting = True
         return ENROLMENT_POLL_SECONDS
 
-    def _backoff(self, exc: Exception | None) -> float:
-        """Exponential backoff with jitter while the server can't be reached or talks nonsense."""
-        self._failures += 1
-        base = min(self.config.backoff_max_seconds, self.config.backoff_initial_seconds * 2 ** (self._failures - 1))
-        delay = base * self._rng.uniform(0.5, 1.0)
-        if exc is not None:
-            log.warning(
-                "heartbeat failed (%s, attempt %d); next try in %.0f s; %d events buffered",
-                exc,
-                self._failures,
-                delay,
-                len(self.buffer),
-            )
+    def _backoff(self, exc: AgentError) -> float:
+        """The wait before the next cycle while the server can't be reached, answers "later" or talks nonsense."""
+        delay = self._failures.failed(exc)
+        log.warning(
+            "heartbeat failed (%s, attempt %d); next try in %.0f s; %d events buffered",
+            exc,
+            self._failures.failures,
+            delay,
+            len(self.buffer),
+        )
         return delay
 
     def _next_delay(self) -> float:

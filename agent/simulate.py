@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from agent.buffer import Event, new_event
 from agent.client import (
@@ -37,6 +38,7 @@ from agent.client import (
     MAX_EVENTS_PER_HEARTBEAT,
     AgentClient,
     AgentError,
+    Enrollment,
     ServerUnreachable,
     TokenRejected,
     bearer,
@@ -50,6 +52,7 @@ from agent.commands import CommandRunner
 from agent.device import SimulatedBehaviour, SimulatedTC200
 from agent.main import status_events
 from agent.state import StateStore, write_private
+from clientkit.backoff import backoff
 
 log = logging.getLogger("agent.simulate")
 
@@ -60,8 +63,11 @@ T = TypeVar("T")
 PAGE_SIZE = 100  # the API's largest page
 # Enrolment and operator calls are audited writes the service serialises; more of them at once only queue up.
 SETUP_CONCURRENCY = 8
-ENROLL_ATTEMPTS = 4  # a busy (5xx) or unreachable server is asked again, after 2, 4, then 6 seconds
-ENROLL_RETRY_SECONDS = 2.0
+# A busy (429, 5xx) or unreachable server is asked again three times, after half to all of 4, 8, then 16 seconds, and
+# not before its Retry-After (clientkit's backoff).
+ENROLL_ATTEMPTS = 4
+ENROLL_RETRY_SECONDS = 4.0
+ENROLL_RETRY_MAX_SECONDS = 16.0
 
 
 @dataclass
@@ -129,6 +135,10 @@ class Stats:
         }
 
 
+class SimulationStopping(Exception):
+    """The simulation stopped while a terminal waited to ask again."""
+
+
 class Simulation:
     """The fleet of simulated terminals and what they share: HTTP clients, randomness, counters."""
 
@@ -161,22 +171,24 @@ class Simulation:
         """Trade the code for a token; a busy or unreachable server is asked again, a refusal is final."""
         device = self.new_device(serial)
         body = enroll_body(code=code, serial_number=serial, firmware_version=device.firmware_version())
-        for attempt in range(1, ENROLL_ATTEMPTS + 1):
-            try:
-                async with self.setup_gate:
-                    enrollment = parse_enrollment(check_response(await self.http.post(ENROLL_PATH, json=body)))
-                break
-            except (ServerUnreachable, httpx.TransportError) as exc:
-                if attempt == ENROLL_ATTEMPTS:
-                    self._enrol_failed(serial, exc)
-                    return None
-                log.warning("enrolment of %s: %s; asking again in %.0f s", serial, exc, ENROLL_RETRY_SECONDS * attempt)
-                if await self._pause(ENROLL_RETRY_SECONDS * attempt):
-                    self._enrol_failed(serial, exc)
-                    return None
-            except AgentError as exc:
-                self._enrol_failed(serial, exc)
-                return None
+
+        def asking_again(state: RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            log.warning("enrolment of %s: %s; asking again in %.0f s", serial, failure, state.upcoming_sleep)
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((ServerUnreachable, httpx.TransportError)),
+            stop=stop_after_attempt(ENROLL_ATTEMPTS),
+            wait=backoff(ENROLL_RETRY_SECONDS, ENROLL_RETRY_MAX_SECONDS),
+            sleep=self._sleep_unless_stopping,
+            before_sleep=asking_again,
+            reraise=True,
+        )
+        try:
+            enrollment: Enrollment = await retrying(self._post_enrolment, body)
+        except (AgentError, httpx.TransportError, SimulationStopping) as exc:
+            self._enrol_failed(serial, exc)
+            return None
         self.stats.enrolled += 1
         return SimTerminal(
             serial,
@@ -186,6 +198,10 @@ class Simulation:
             self.interval_for(enrollment.interval_seconds),
             enrolled_now=True,
         )
+
+    async def _post_enrolment(self, body: dict[str, str]) -> Enrollment:
+        async with self.setup_gate:
+            return parse_enrollment(check_response(await self.http.post(ENROLL_PATH, json=body)))
 
     def _enrol_failed(self, serial: str, exc: Exception) -> None:
         log.error("enrolment of %s failed: %s", serial, exc)
@@ -284,6 +300,11 @@ class Simulation:
             return True
         except TimeoutError:
             return False
+
+    async def _sleep_unless_stopping(self, seconds: float) -> None:
+        """Wait, or raise SimulationStopping as soon as the simulation is stopping."""
+        if await self._pause(seconds):
+            raise SimulationStopping("the simulation is stopping")
 
     def close(self) -> None:
         if self._sync_http is not None:

@@ -32,6 +32,7 @@ class BrokenServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), BrokenHandler)
         self.script: list[tuple[int, bytes]] = []
         self.fallback: tuple[int, bytes] = (200, json.dumps(GOOD_REPLY).encode())
+        self.headers: dict[str, str] = {}  # sent with every answer
         self.received: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
 
@@ -58,6 +59,8 @@ class BrokenHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        for name, value in self.server.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -75,19 +78,23 @@ def broken() -> Iterator[BrokenServer]:
     server.server_close()
 
 
-@pytest.fixture
-def agent(broken: BrokenServer, tmp_path: Path) -> Iterator[Agent]:
+def enrolled_agent(broken: BrokenServer, tmp_path: Path, **settings) -> Agent:
     config = AgentConfig(
         server_url=broken.url,
         state_dir=tmp_path / "state",
         device="simulated",
         splay_seconds=0,
-        backoff_initial_seconds=0.01,
-        backoff_max_seconds=0.05,
         token_rotate_days=0,
+        **{"backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05} | settings,
     )
     agent = Agent(config, device=SimulatedTC200("TC200-0001"), rng=random.Random(7))
     agent.store.store_token("tct_garbage-test")
+    return agent
+
+
+@pytest.fixture
+def agent(broken: BrokenServer, tmp_path: Path) -> Iterator[Agent]:
+    agent = enrolled_agent(broken, tmp_path)
     yield agent
     agent.close()
 
@@ -172,3 +179,32 @@ def test_running_loop_survives_a_stream_of_garbage(agent: Agent, broken: BrokenS
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert agent.buffer.peek(1)[0].kind == "agent_started"
+
+
+BUSY = json.dumps({"error": {"code": "unavailable", "message": "混み合っています", "details": None}}).encode()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_server_is_asked_again_no_sooner_than_its_retry_after(
+    broken: BrokenServer, tmp_path: Path, status: int, caplog
+) -> None:
+    agent = enrolled_agent(broken, tmp_path, backoff_initial_seconds=10, backoff_max_seconds=300)
+    caplog.set_level(logging.WARNING, logger="agent")
+    agent.buffer.append(new_event("info", "probe", "kept until acknowledged"))
+    broken.headers = {"Retry-After": "120"}
+    broken.script += [(status, BUSY), (status, BUSY)]
+    assert [agent.run_once(), agent.run_once()] == [120, 120]  # not 5-10 s, then 10-20 s
+    assert f"(server answered HTTP {status}, attempt 2); next try in 120 s; 1 events buffered" in caplog.text
+
+    broken.headers = {"Retry-After": "3600"}
+    broken.script.append((status, BUSY))
+    assert agent.run_once() == 300  # never beyond backoff_max_seconds
+
+    broken.headers = {}
+    broken.script.append((status, BUSY))
+    assert 40 <= agent.run_once() <= 80  # the fourth wait of the backoff's own, without Retry-After
+    assert agent.run_once() >= 60  # answered: the server's interval
+    assert len(agent.buffer) == 0
+    broken.script.append((502, b"<html>Bad Gateway</html>"))
+    assert 5 <= agent.run_once() <= 10  # a new streak starts from the first wait
+    agent.close()
