@@ -2,8 +2,8 @@
 
 The client only speaks HTTP: a definitive answer is returned or raised as ApiError (any 4xx, with the service's
 {"error": {code, message, details}} body); anything that means "try again later" (no connection, a timeout, a 5xx,
-408, 429, or a 2xx body that is not the expected one) is ServiceUnreachable. What to do about either is the
-station's business.
+408, 429, or a 2xx body that is not the expected one) is ServiceUnreachable, carrying the answer's Retry-After. What
+to do about either is the station's business.
 """
 
 from collections.abc import Iterator
@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from clientkit.backoff import RetryLater, retry_after_seconds
 from clientkit.station_api import (
     EntryExitLoginIn,
     EntryExitLoginOut,
@@ -29,12 +30,13 @@ from clientkit.station_api import (
 RETRY_LATER_STATUSES = {408, 429}
 
 
-class ServiceUnreachable(Exception):
-    """The service did not give a definitive answer; the request may be repeated. `said` is the service's own words
-    when it answered asking for that (429: too many attempts), for staff waiting on the screen."""
+class ServiceUnreachable(RetryLater):
+    """The service did not give a definitive answer; the request may be repeated, not before its Retry-After when it
+    sent one. `said` is the service's own words when it answered asking for that (429: too many attempts), for staff
+    waiting on the screen."""
 
-    def __init__(self, reason: str, said: str = "") -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, said: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(reason, retry_after=retry_after)
         self.said = said
 
 
@@ -73,13 +75,17 @@ class StationClient:
         except httpx.HTTPError as exc:
             raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
-            raise ServiceUnreachable(f"HTTP {response.status_code}")
+            raise ServiceUnreachable(f"HTTP {response.status_code}", retry_after=retry_after_seconds(response.headers))
         payload = _json(response)
         error = payload.get("error") if response.status_code >= 400 else None
         if not isinstance(error, dict):
             error = {}
         if response.status_code in RETRY_LATER_STATUSES:
-            raise ServiceUnreachable(f"HTTP {response.status_code}", str(error.get("message", "")))
+            raise ServiceUnreachable(
+                f"HTTP {response.status_code}",
+                str(error.get("message", "")),
+                retry_after=retry_after_seconds(response.headers),
+            )
         if response.status_code >= 400:
             raise ApiError(
                 response.status_code,

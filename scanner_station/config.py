@@ -100,10 +100,6 @@ class StationConfig:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def retry_delay(self, retry: int) -> float:
-        """Seconds to wait before retry number `retry` (1, 2, 3 ...): doubling from the base."""
-        return self.retry_backoff_seconds * 2 ** (retry - 1)
-
 
 FIELD_TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(StationConfig)}  # type: ignore[misc]
 

@@ -2,12 +2,13 @@
 
 A scan is checked locally (digits only, 1 to 10 of them), stored in the durable queue with its client scan id, and
 then delivered: pending scans of the logged-in nursery go out oldest first, each tried once and retried up to
-`retries` times with a doubling backoff. A definitive answer (recorded, double scan, not found, refused) finishes
-the scan; when every try fails the scan stays pending and delivery stops until the next reconnect (a heartbeat
-that gets through, a new scan, a new login). The service deduplicates by client scan id, so resending after a
-lost answer writes nothing twice; its answer carries the client scan id of the record it returns, which tells the
-scan's own record (success) from an earlier scan's (a double scan). Each try carries the station's clock at the
-scan and at the send, so the service files the scan by its own clock however far the station's is off.
+`retries` times after clientkit's backoff (half to all of a wait doubling from `retry_backoff_seconds`, and not
+before the Retry-After the service asked for, up to `heartbeat_seconds`). A definitive answer (recorded, double scan,
+not found, refused) finishes the scan; when every try fails the scan stays pending and delivery stops until the next
+reconnect (a heartbeat that gets through, a new scan, a new login). The service deduplicates by client scan id, so
+resending after a lost answer writes nothing twice; its answer carries the client scan id of the record it returns,
+which tells the scan's own record (success) from an earlier scan's (a double scan). Each try carries the station's
+clock at the scan and at the send, so the service files the scan by its own clock however far the station's is off.
 
 When the token ends (the service refuses it, or it expires) the nursery stays known: scans are still taken and held
 until staff log in again. Only an explicit logout forgets the nursery.
@@ -22,7 +23,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
 from clientkit import station_labels as labels
+from clientkit.backoff import backoff
 from clientkit.station_api import ScanOut
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
@@ -111,10 +115,16 @@ class Station:
     """One station: its queue, its session and its connection to the service."""
 
     def __init__(
-        self, config: StationConfig, *, client: StationClient | None = None, now: Callable[[], datetime] = utc_now
+        self,
+        config: StationConfig,
+        *,
+        client: StationClient | None = None,
+        now: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config
         self.now = now
+        self.sleep = sleep  # between two tries of a request
         self.client = client or StationClient(config.server_url, config.request_timeout_seconds)
         self.db = open_database(config.database_path)
         self.queue = ScanQueue(self.db, max_pending=config.queue_max, keep_finished=config.history_size)
@@ -320,26 +330,42 @@ class Station:
         None when no try got through, the token has ended (401 now or before) or the session changed nursery
         meanwhile; ApiError for any other refusal.
         """
-        for attempt in range(self.config.retries + 1):
-            if attempt:
-                await asyncio.sleep(self.config.retry_delay(attempt))
-            session = self.live_session()
-            if session is None or (nursery_id is not None and session.nursery_id != nursery_id):
-                return None
-            try:
-                result = await request(session)
-            except ServiceUnreachable as exc:
-                log.info("try %d of %d failed: %s", attempt + 1, self.config.retries + 1, exc)
-                if on_unreachable:
-                    on_unreachable()
-                self.set_online(False)
-                continue
-            except ApiError as exc:
-                if exc.status == 401:
-                    self._end_session(session)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(ServiceUnreachable),
+            stop=stop_after_attempt(self.config.retries + 1),
+            wait=backoff(self.config.retry_backoff_seconds, self.config.heartbeat_seconds),
+            sleep=self.sleep,
+            retry_error_callback=lambda _: None,
+        )
+        async for attempt in retrying:
+            with attempt:
+                session = self.live_session()
+                if session is None or (nursery_id is not None and session.nursery_id != nursery_id):
                     return None
-                self.set_online(True)
-                raise
-            self.set_online(True)
-            return result
+                return await self._try(request, session, attempt.retry_state.attempt_number, on_unreachable)
         return None
+
+    async def _try(
+        self,
+        request: Callable[[Session], Awaitable[T]],
+        session: Session,
+        number: int,
+        on_unreachable: Callable[[], None] | None,
+    ) -> T | None:
+        """One try of `_call`'s: ServiceUnreachable when it may be repeated."""
+        try:
+            result = await request(session)
+        except ServiceUnreachable as exc:
+            log.info("try %d of %d failed: %s", number, self.config.retries + 1, exc)
+            if on_unreachable:
+                on_unreachable()
+            self.set_online(False)
+            raise
+        except ApiError as exc:
+            if exc.status == 401:
+                self._end_session(session)
+                return None
+            self.set_online(True)
+            raise
+        self.set_online(True)
+        return result

@@ -18,6 +18,7 @@ from tests.scanner_station.conftest import (
     signed_in_station_ids,
 )
 from tests.service.entry_logs.world import lock_code_from_elsewhere
+from tests.service.outbox.fake_api import serve
 from tests.support.clock import clock_at, japan_time
 
 
@@ -150,6 +151,39 @@ async def test_an_unreachable_service_is_tried_once_and_retried_three_times_then
     assert station.online is True
     await station.close()
     assert [log.client_scan_id for log in recorded_logs(kiosk_world.nursery_id)] == [scan.client_scan_id]
+
+
+async def test_a_busy_service_is_asked_again_no_sooner_than_its_retry_after(station_config, kiosk_world, live_api):
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # what the station would sleep, recorded instead
+        waits.append(seconds)
+
+    station = Station(station_config(retry_backoff_seconds=1.0, heartbeat_seconds=60), sleep=sleep)
+    await station.login(kiosk_world.code, STATION_PASSWORD)
+    scan = station.accept(str(kiosk_world.parents[0].id), "Entry")
+    busy = {"error": {"code": "unavailable", "message": "混み合っています", "details": None}}
+    with serve() as proxy:
+        station.client.point_at(proxy.url)
+        for retry_after, expected in (("5", [5.0] * 3), ("600", [60.0] * 3)):
+            proxy.answer(503, busy, {"Retry-After": retry_after})
+            waits.clear()
+            await station.deliver_pending()
+            assert waits == expected  # at least what the service asked, never beyond the next heartbeat
+        proxy.answer(502, b"Bad Gateway")
+        waits.clear()
+        await station.deliver_pending()
+        assert len(waits) == 3
+        for n, waited in enumerate(waits, start=1):  # no Retry-After: half to all of 1, 2, 4 s
+            assert 2 ** (n - 1) / 2 <= waited <= 2 ** (n - 1)
+        assert len(proxy.requests) == 12
+    waiting = station.queue.get(scan.client_scan_id)
+    assert (waiting.status, waiting.attempts) == ("pending", 12)
+
+    station.client.point_at(live_api)
+    await station.beat()
+    assert station.queue.get(scan.client_scan_id).status == "success"
+    await station.close()
 
 
 async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double_scan(station_config, kiosk_world):

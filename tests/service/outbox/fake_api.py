@@ -23,9 +23,10 @@ class FakeApi:
     requests: list[Recorded] = field(default_factory=list)
     status: int = 200
     reply: Any = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the answer (Retry-After)
 
-    def answer(self, status: int, reply: Any) -> None:
-        self.status, self.reply = status, reply
+    def answer(self, status: int, reply: Any, headers: dict[str, str] | None = None) -> None:
+        self.status, self.reply, self.headers = status, reply, headers or {}
 
 
 def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
@@ -37,6 +38,8 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             self.send_response(api.status)
             self.send_header("Content-Type", "text/plain" if isinstance(api.reply, bytes) else "application/json")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in api.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 
