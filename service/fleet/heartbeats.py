@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, Select, select, update
 from sqlalchemy.exc import OperationalError
@@ -24,6 +25,9 @@ from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
 from service.group_commit import GroupCommit
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState, Retrying
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -303,16 +307,32 @@ def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -
 
 
 def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """A deadlock or a dropped connection is retried once."""
-    for attempt in (1, 2):
-        try:
-            with session_scope() as db:
-                return write_batch(db, beats, now=utcnow())
-        except OperationalError:
-            if attempt == 2:
-                raise
-            log.warning("heartbeat batch of %d retried after a database error", len(beats), exc_info=True)
-    raise AssertionError("unreachable")
+    """A deadlock or a dropped connection is retried once, at once."""
+    return retrying_once()(_write_in_new_session, beats)
+
+
+def _write_in_new_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+    with session_scope() as db:
+        return write_batch(db, beats, now=utcnow())
+
+
+@cache
+def retrying_once() -> "Retrying":
+    """Built on the first write: importing tenacity is left out of the API's start."""
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+    return Retrying(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_attempt(2),
+        before_sleep=_note_retry,
+        reraise=True,
+    )
+
+
+def _note_retry(state: "RetryCallState") -> None:
+    (beats,) = state.args
+    fault = state.outcome.exception() if state.outcome else None
+    log.warning("heartbeat batch of %d retried after a database error", len(beats), exc_info=fault)
 
 
 async def write(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
