@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from service import dialect
 from service.config import get_settings
 
-if TYPE_CHECKING:  # psycopg is imported by the listener, on PostgreSQL only
+if TYPE_CHECKING:  # psycopg and tenacity are imported by the listener, on PostgreSQL only
     from psycopg import AsyncConnection
     from psycopg.pq.abc import PGconn
+    from tenacity import RetryCallState
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
@@ -80,21 +81,30 @@ class GroupedCache(Generic[Value]):
             self.groups.clear()
 
     async def _listen(self) -> None:
+        """Listen for as long as the process runs: a lost connection is opened again after RECONNECT_SECONDS."""
         import psycopg
+        from tenacity import AsyncRetrying, retry_if_exception_type, wait_fixed
 
-        while True:
-            try:
-                async with await _listening_connection() as connection:
-                    await connection.execute(f"LISTEN {self.channel}")
-                    with self.lock:
-                        self.epoch += 1
-                        self.listening = True
-                    await self._receive(connection.pgconn)
-            except psycopg.Error as exc:
-                log.warning("cache listener on %s lost its connection: %s", self.channel, exc)
-            finally:
-                self._drop_all()
-            await asyncio.sleep(RECONNECT_SECONDS)
+        def lost(state: "RetryCallState") -> None:
+            fault = state.outcome.exception() if state.outcome else None
+            log.warning("cache listener on %s lost its connection: %s", self.channel, fault)
+
+        reconnecting = AsyncRetrying(
+            retry=retry_if_exception_type(psycopg.Error), wait=wait_fixed(RECONNECT_SECONDS), before_sleep=lost
+        )
+        await reconnecting(self._listen_once)
+
+    async def _listen_once(self) -> None:
+        """Until the connection is lost; caches answer only meanwhile."""
+        try:
+            async with await _listening_connection() as connection:
+                await connection.execute(f"LISTEN {self.channel}")
+                with self.lock:
+                    self.epoch += 1
+                    self.listening = True
+                await self._receive(connection.pgconn)
+        finally:
+            self._drop_all()
 
     async def _receive(self, pgconn: "PGconn") -> None:
         """Woken only when the socket has data: psycopg's `notifies()` wakes every 0.1 s, costing an idle worker as much
