@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
-from markupsafe import Markup
 
 from clientkit import station_labels as kiosk_labels
 from service import templates
@@ -90,7 +89,7 @@ def parent_barcode(token: str, db: DbSession) -> HTMLResponse:
         parent, nursery = parent_links.parent_for_token(db, token)
     except NotFound as refused:
         return parent_page(refused.status_code, refusal=refused.message)
-    return parent_page(parent=parent, nursery=nursery, barcode=Markup(cards.barcode_svg(parent.id)))
+    return parent_page(parent=parent, nursery=nursery, barcode=templates.made_here(cards.barcode_svg(parent.id)))
 
 
 def _link(parent: Parent) -> BarcodeLink:

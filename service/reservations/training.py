@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
-
 from service import templates
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
@@ -169,7 +167,7 @@ def faq_url() -> str:
 def faq_page() -> str:
     """No script, no outside resource; the Markdown's own HTML is escaped (markdown-it without `html`)."""
     manual = MANUALS[REQUESTER_FAQ]
-    body = Markup(_renderer().render(readable(manual.name)))
+    body = templates.made_here(_renderer().render(readable(manual.name)))
     return templates.render(__name__, "faq.html", title=manual.title, manual=body)
 
 
