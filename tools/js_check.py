@@ -1,7 +1,7 @@
 """`python -m tools.js_check [paths]`: the pages' JavaScript and CSS must run on Safari 12 (iOS 12).
 
 Checks every *.js and *.css under service/**/static/ and every inline <script> (without src) and <style> of the HTML
-there, or the files and folders named. JavaScript is parsed as an ES2018 script by acorn (pinned in
+there and of the HTML templates (service/**/templates/), or the files and folders named. JavaScript is parsed as an ES2018 script by acorn (pinned in
 tools/jscheck/package.json, installed with `npm ci` when missing or stale) and must not use the APIs in
 FORBIDDEN_APIS; CSS must not use the features in FORBIDDEN_CSS. A feature test such as `"wakeLock" in navigator` or
 `typeof X` stays allowed.
@@ -22,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 JSCHECK = REPO_ROOT / "tools" / "jscheck"
 INSTALL_LOCK = Path(tempfile.gettempdir()) / "daicho-jscheck.lock"
 SUFFIXES = (".js", ".css", ".html")
+PAGE_FILES = ("service/**/static/**/*", "service/**/templates/**/*.html")
 # Global names, `Receiver.name`, `.name` on any object, `.name(` only when called: each with the first Safari having it
 FORBIDDEN_APIS = {
     "AbortController": "12.1",
@@ -131,9 +132,11 @@ def shown(path: Path) -> str:
 
 
 def page_files(paths: list[Path]) -> list[Path]:
-    """The files to check: those named, those in the folders named, or by default the service's static files."""
+    """The files to check: those named, those in the folders named, or by default the service's static files and HTML
+    templates."""
     if not paths:
-        return sorted(p for p in REPO_ROOT.glob("service/**/static/**/*") if p.suffix in SUFFIXES and p.is_file())
+        found = {p for pattern in PAGE_FILES for p in REPO_ROOT.glob(pattern) if p.suffix in SUFFIXES and p.is_file()}
+        return sorted(found)
     files = []
     for path in paths:
         if not path.exists():

@@ -1,16 +1,16 @@
-"""Pages the service serves to browsers as plain files (no build step, nothing from a CDN): the browser scan station and
-the parent's phone barcode page, each with a service worker so it opens offline."""
+"""Pages the service serves to browsers (no build step, nothing from a CDN): the browser scan station (plain files in
+`static/station/`) and the parent's phone barcode page (`templates/parent_barcode.html`), each with a service worker so
+it opens offline."""
 
-import html
 from dataclasses import asdict
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from clientkit import station_labels as kiosk_labels
+from service import templates
 from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import cards, labels, parent_links
@@ -29,8 +29,6 @@ STATION_FILES = {
     "manifest.webmanifest": "application/manifest+json",
     "icon.svg": "image/svg+xml",
 }
-PARENT_PAGE = Template((STATIC / "parent" / "barcode.html").read_text(encoding="utf-8"))
-PARENT_CARD = Template((STATIC / "parent" / "card.html").read_text(encoding="utf-8"))
 
 pages_router = APIRouter(include_in_schema=False)
 links_router = APIRouter(prefix="/entry-logs/parents/{parent_id}/barcode-link", tags=["entry_logs"])
@@ -73,8 +71,9 @@ def station_file(name: str) -> FileResponse:
 # The parent's phone barcode ----------------------------------------------------------------------
 
 
-def parent_page(body: str, status_code: int = 200) -> HTMLResponse:
-    page = PARENT_PAGE.substitute(title=html.escape(labels.PARENT_PAGE_TITLE), body=body)
+def parent_page(status_code: int = 200, *, refusal: str | None = None, **card: Any) -> HTMLResponse:
+    """The parent's card (`parent`, `nursery`, `barcode`), or why the link is refused."""
+    page = templates.render(__name__, "parent_barcode.html", labels=labels, refusal=refusal, **card)
     return HTMLResponse(page, status_code=status_code, headers=PRIVATE)
 
 
@@ -89,17 +88,8 @@ def parent_barcode(token: str, db: DbSession) -> HTMLResponse:
     try:
         parent, nursery = parent_links.parent_for_token(db, token)
     except NotFound as refused:
-        return parent_page(f'<p class="invalid" role="alert">{html.escape(refused.message)}</p>', refused.status_code)
-    card = PARENT_CARD.substitute(
-        nursery=html.escape(nursery.name),
-        name=html.escape(labels.PARENT_PAGE_NAME.format(name=parent.name)),
-        barcode=cards.barcode_svg(parent.id),
-        parent_id=parent.id,
-        brightness=html.escape(labels.PARENT_PAGE_BRIGHTNESS),
-        usage_title=html.escape(labels.PARENT_PAGE_USAGE_TITLE),
-        usage=html.escape(labels.CARD_USAGE),
-    )
-    return parent_page(card)
+        return parent_page(refused.status_code, refusal=refused.message)
+    return parent_page(parent=parent, nursery=nursery, barcode=templates.made_here(cards.barcode_svg(parent.id)))
 
 
 def _link(parent: Parent) -> BarcodeLink:

@@ -1,31 +1,32 @@
-"""What an e-mail or a Slack post says, built once as a `Document` and written for each reader's program: `text`
-(text/plain, the row's body), `html` (text/html) and `slack` (mrkdwn).
+"""What an e-mail or a Slack post says, built once as a `Document` and written for each reader's program by a
+template in `templates/` (service/templates.py escapes each value as the template's suffix says): `mail.txt`
+(text/plain; the row's body), `mail.html` (text/html) and `post.mrkdwn` (Slack).
 
-- `text`: a link is its address, never run into the words after it (a space comes between).
-- `html`: every value escaped with `html.escape`.
-- `slack`: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed becomes a mention or
-  a link; a link's address escaped the same way and a `|` in it percent-encoded. A `Mention` is the one mention a post
+- `mail.txt`: a link is its address, never run into the words after it (a space comes between).
+- `mail.html`: every value escaped as HTML; a link is an `<a href>`.
+- `post.mrkdwn`: every value escaped as Slack asks (`&`, `<`, `>`), so nothing a person typed becomes a mention or a
+  link; a link's address escaped the same way and a `|` in it percent-encoded. A `Mention` is the one mention a post
   makes: `<@U…>` there, `@name` in every other form.
+
+A block and an inline part say what they are by `kind` (a plain string is text), which the templates read.
 """
 
-import html as html_escaping
 from collections.abc import Iterable, Mapping
 from string import Formatter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from service import templates
+
 LINK_SCHEMES = ("https://", "http://")
-SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-HEADING_MARK = "■ "
-ROW_MARK = "・"
-CELL_SEPARATOR = " / "
-ROW_LINK_INDENT = "  "
-CELL_STYLE = "border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top"
+# The text forms' marks: a heading's, a table row's, between cells, before a row's link addresses (mail text only).
+MARKS = {"heading": "■ ", "row": "・", "cell": " / ", "row_link": "  "}
 
 
 class Link(BaseModel):
     model_config = ConfigDict(frozen=True)
+    kind: ClassVar[str] = "link"
 
     url: str
     label: str = ""
@@ -43,6 +44,7 @@ SLACK_MEMBER_ID = r"^(?:[UW][A-Z0-9]{2,20})?$"
 
 class Mention(BaseModel):
     model_config = ConfigDict(frozen=True)
+    kind: ClassVar[str] = "mention"
 
     name: str
     member_id: str = Field(default="", pattern=SLACK_MEMBER_ID)
@@ -175,98 +177,13 @@ def _starts_with_space(part: Inline) -> bool:
     return isinstance(part, str) and part[:1].isspace()
 
 
-def _cell_text(cell: Inline) -> str:
-    if isinstance(cell, Mention):
-        return cell.text()
-    return (cell.label or cell.url) if isinstance(cell, Link) else cell
-
-
-def _text_table(table: Table) -> str:
-    lines = [CELL_SEPARATOR.join(table.header)]
-    for row in table.rows:
-        lines.append(ROW_MARK + CELL_SEPARATOR.join(_cell_text(cell) for cell in row))
-        lines += [ROW_LINK_INDENT + cell.url for cell in row if isinstance(cell, Link)]
-    return "\n".join(lines)
-
-
 def text(document: Document) -> str:
-    blocks = []
-    for block in document:
-        if isinstance(block, Paragraph):
-            blocks.append(plain(block.parts))
-        elif isinstance(block, Heading):
-            blocks.append(HEADING_MARK + block.text)
-        else:
-            blocks.append(_text_table(block))
-    return "\n\n".join(blocks)
-
-
-def _escaped(value: str) -> str:
-    return html_escaping.escape(value).replace("\n", "<br>\n")
-
-
-def _html_inline(part: Inline) -> str:
-    if isinstance(part, Link):
-        return f'<a href="{html_escaping.escape(part.url)}">{_escaped(part.label or part.url)}</a>'
-    return _escaped(part.text() if isinstance(part, Mention) else part)
-
-
-def _html_table(table: Table) -> str:
-    head = "".join(f'<th style="{CELL_STYLE}">{_escaped(name)}</th>' for name in table.header)
-    rows = [
-        "<tr>" + "".join(f'<td style="{CELL_STYLE}">{_html_inline(cell)}</td>' for cell in row) + "</tr>"
-        for row in table.rows
-    ]
-    return "\n".join(
-        ['<table style="border-collapse:collapse">', f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>"]
-        + ["</table>"]
-    )
-
-
-def _html_block(block: Paragraph | Heading | Table) -> str:
-    if isinstance(block, Paragraph):
-        return "<p>" + "".join(_html_inline(part) for part in block.parts) + "</p>"
-    if isinstance(block, Heading):
-        return f"<h3>{_escaped(block.text)}</h3>"
-    return _html_table(block)
+    return templates.render(__name__, "mail.txt", document=document, plain=plain, marks=MARKS)
 
 
 def html(document: Document, *, title: str) -> str:
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="ja">',
-            f'<head><meta charset="utf-8"><title>{_escaped(title)}</title></head>',
-            '<body style="font-family:sans-serif">',
-            *(_html_block(block) for block in document),
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
-
-
-def slack_text(value: str) -> str:
-    return value.translate(SLACK_ESCAPES)
-
-
-def _slack_inline(part: Inline) -> str:
-    if isinstance(part, Mention):
-        return f"<@{part.member_id}>" if part.member_id else slack_text(part.text())
-    if isinstance(part, Link):
-        url = slack_text(part.url.replace("|", "%7C"))
-        return f"<{url}|{slack_text(part.label)}>" if part.label else f"<{url}>"
-    return slack_text(part)
+    return templates.render(__name__, "mail.html", document=document, title=title)
 
 
 def slack(document: Document) -> str:
-    blocks = []
-    for block in document:
-        if isinstance(block, Paragraph):
-            blocks.append("".join(_slack_inline(part) for part in block.parts))
-        elif isinstance(block, Heading):
-            blocks.append(slack_text(HEADING_MARK + block.text))
-        else:
-            rows = [ROW_MARK + CELL_SEPARATOR.join(_slack_inline(cell) for cell in row) for row in block.rows]
-            blocks.append("\n".join([slack_text(CELL_SEPARATOR.join(block.header)), *rows]))
-    return "\n\n".join(blocks)
+    return templates.render(__name__, "post.mrkdwn", document=document, marks=MARKS)

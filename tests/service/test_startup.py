@@ -1,5 +1,5 @@
 """What an API process imports to start: not the libraries only some requests use (documents, spreadsheets, pictures,
-OCR, the MCP SDK); each is imported where it is used."""
+OCR, the MCP SDK, Jinja2); each is imported where it is used."""
 
 import json
 import subprocess
@@ -11,7 +11,7 @@ from service.config import REPO_ROOT
 
 pytestmark = pytest.mark.embedded_only  # imports only: the same on either backend
 
-HEAVY = ("pandas", "numpy", "pyarrow", "PIL", "fpdf", "fontTools", "openpyxl", "pypdf", "mcp", "pytesseract")
+HEAVY = ("pandas", "numpy", "pyarrow", "PIL", "fpdf", "fontTools", "openpyxl", "pypdf", "mcp", "pytesseract", "jinja2")
 PROBE = f"""
 import json, sys
 heavy = {HEAVY!r}
