@@ -20,6 +20,7 @@ import pytest
 from httpx import _config as httpx_config
 
 from tests.support import dialect_guard, run_resources, sqlite_locks, test_costs
+from tests.support.waiting import HTTP_DEADLINE_SECONDS
 from tools.test import GUARD_REPORT_ENV, OTHER_PASS, POSTGRES_IN_CHECK, SYSTEM_MARKERS, SYSTEM_TIER, TIER_ENV
 
 pytest_plugins = ["pytester"]  # tests/test_dialect_guard.py runs a small suite of its own
@@ -66,11 +67,9 @@ def configure_environment() -> run_resources.RunRedis | None:
 
 
 RUN_REDIS = configure_environment()
-# A request a test sends to a server it started has a deadline against a hang only. httpx's default of 5 s, which the
-# tests' own calls (httpx.get(...), clients made without a timeout) take, is less than a loaded machine can take to
-# answer a server's first /mcp request (it builds the MCP server) or a failing download: httpx binds that default
-# object into its signatures, so it is changed in place.
-HTTP_DEADLINE_SECONDS = 120
+# httpx's default deadline of 5 s, which the tests' own calls take (httpx.get(...), clients made without a timeout), is
+# less than a loaded machine can take to answer a server's first /mcp request (it builds the MCP server) or a failing
+# download: httpx binds that default object into its signatures, so it is changed in place.
 httpx_config.DEFAULT_TIMEOUT_CONFIG.__init__(HTTP_DEADLINE_SECONDS)  # type: ignore[misc]
 if BACKEND == "sqlite":
     sqlite_locks.watch()

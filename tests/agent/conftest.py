@@ -17,7 +17,7 @@ from agent.main import Agent
 from service.database import session_scope
 from tests.factories import auth_headers, make_user
 from tests.support.live_server import answers, free_port
-from tests.support.waiting import wait_until
+from tests.support.waiting import HTTP_DEADLINE_SECONDS, wait_until
 
 
 class LiveService:
@@ -141,6 +141,7 @@ def make_agent(service: LiveService, tmp_path: Path) -> Iterator[AgentFactory]:
             "backoff_initial_seconds": 0.01,
             "backoff_max_seconds": 0.05,
             "token_rotate_days": 0,
+            "request_timeout_seconds": HTTP_DEADLINE_SECONDS,  # a loaded machine may take longer than an agent waits
             **overrides,
         }
         agent = Agent(AgentConfig(**settings), device=device or SimulatedTC200(serial), rng=random.Random(3))

@@ -26,6 +26,7 @@ from service.entry_logs.schemas import ChildCreate, NurseryCreate, NurseryUpdate
 from service.entry_logs.station import issue_station_token
 from tests.factories import cached_hash
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
+from tests.support.waiting import HTTP_DEADLINE_SECONDS
 
 STATION_PASSWORD = "sakura-station-1"
 WAIT_SECONDS = 15.0
@@ -134,6 +135,7 @@ def station_config(tmp_path: Path, live_api: str) -> Callable[..., StationConfig
         station_id="gate-1",
         heartbeat_seconds=3600,
         retry_backoff_seconds=0.01,
+        request_timeout_seconds=HTTP_DEADLINE_SECONDS,  # a loaded machine may take longer than a station waits
         flash_seconds=60,
         greeting_seconds=60,
     )

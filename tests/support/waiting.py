@@ -9,6 +9,9 @@ T = TypeVar("T")
 # the longest pause of a wait on a worker's job (seconds of work): its check (a request, a query, a page's rerun) then
 # takes a few percent of a core instead of half of one, beside the worker it waits for
 WORKER_POLL = 0.3
+# A request a test sends to a server it started, as the tests' own calls or as a client under test (the agent, the
+# station) sends it: a deadline against a hang only, since a loaded machine can take longer than a client's own timeout
+HTTP_DEADLINE_SECONDS = 120
 
 
 def wait_until(
