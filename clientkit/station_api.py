@@ -1,7 +1,8 @@
 """The scan-station API's wire models (entry-logs.md appendix A, §3.6.3) as the station sends and reads them.
 
-They mirror service.entry_logs.schemas for the station's bodies (its scans, and staff's 「カードを忘れた方」), so a
-tablet needs pydantic, not the service; tests/scanner_station/test_wire_models.py keeps the two in step.
+They mirror service.entry_logs.door.schemas for the station's bodies (its scans, and staff's 「カードを忘れた方」, whose
+record answers with service.entry_logs.logs.schemas.LogRead), so a tablet needs pydantic, not the service;
+tests/scanner_station/test_wire_models.py keeps the two in step.
 """
 
 from datetime import datetime

@@ -11,7 +11,11 @@ from jobs.single_flight import periodic
 from service import documents
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import cards, closing, labels, logs, roster, roster_import
+from service.entry_logs import cards, labels
+from service.entry_logs.attendance import closing
+from service.entry_logs.logs import service as logs
+from service.entry_logs.roster import roster_import
+from service.entry_logs.roster import service as roster
 from service.job_failures import job_failed, retrying
 
 ENDED_SESSIONS_KEPT = timedelta(days=30)

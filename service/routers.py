@@ -8,9 +8,11 @@ from service.audit.router import router as audit_router
 from service.crm import router as crm_routes
 from service.crm.router import router as crm_router
 from service.database import serve_from_read_replica
-from service.entry_logs import router as entry_logs_routes
-from service.entry_logs.figures_router import router as entry_logs_figures_router
-from service.entry_logs.router import door_router as entry_logs_door_router
+from service.entry_logs.attendance import router as entry_logs_attendance_routes
+from service.entry_logs.door import router as entry_logs_door_routes
+from service.entry_logs.door.router import door_router as entry_logs_door_router
+from service.entry_logs.logs import router as entry_logs_logs_routes
+from service.entry_logs.roster import router as entry_logs_roster_routes
 from service.entry_logs.router import router as entry_logs_router
 from service.fleet import agent_router as fleet_agent_routes
 from service.fleet import router as fleet_routes
@@ -38,7 +40,6 @@ def all_routers() -> list[APIRouter]:
         audit_router,
         crm_router,
         entry_logs_router,
-        entry_logs_figures_router,
         fleet_router,
         fleet_schedule_router,
         loaners_router,
@@ -50,7 +51,7 @@ def all_routers() -> list[APIRouter]:
 
 
 # Hundreds a second: counted in the metrics, only their refusals written to the access log.
-log_failures_only(fleet_agent_routes.heartbeat, entry_logs_routes.heartbeat, entry_logs_routes.scan)
+log_failures_only(fleet_agent_routes.heartbeat, entry_logs_door_routes.heartbeat, entry_logs_door_routes.scan)
 
 
 # GET routes that only read, so a replica a little behind the primary serves them. Work queues, records opened to be
@@ -83,10 +84,10 @@ DASHBOARD_READS = (
     crm_routes.metrics_series,
     crm_routes.list_agencies,
     crm_routes.list_audit,
-    entry_logs_routes.list_logs,
-    entry_logs_routes.attendance_page,
-    entry_logs_routes.list_parents,
-    entry_logs_routes.list_children,
+    entry_logs_logs_routes.list_logs,
+    entry_logs_attendance_routes.attendance_page,
+    entry_logs_roster_routes.list_parents,
+    entry_logs_roster_routes.list_children,
     audit_routes.list_audit,
 )
 serve_from_read_replica(*DASHBOARD_READS)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service.database import utcnow
 from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
 from service.demo.platform import DEMO_PASSWORD
-from service.entry_logs import counts, roster
+from service.entry_logs import counts
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import (
     ABSENT,
@@ -27,7 +27,8 @@ from service.entry_logs.models import (
     Nursery,
     Parent,
 )
-from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
+from service.entry_logs.roster import service as roster
+from service.entry_logs.roster.schemas import ChildCreate, NurseryCreate, ParentCreate
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,10 @@ from service.demo import entry_logs as demo_entry_logs
 from service.demo.crm import bill_reading, sample_bills
 from service.demo.framework import ProgressSink, SilentSink
 from service.dialect import insert_rows
-from service.entry_logs import counts, roster_import
+from service.entry_logs import counts
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.entry_logs.roster import roster_import
 from service.fleet import escalations, firmware
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity

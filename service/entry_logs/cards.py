@@ -18,7 +18,7 @@ from service import broker, documents
 from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
-from service.entry_logs.roster import DOMAIN
+from service.entry_logs.roster.service import DOMAIN
 from service.errors import NotFound
 from service.tenancy import TenantScope, scoped
 

@@ -9,15 +9,17 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from service.credentials import bearer
 from service.deps import DbSession
-from service.entry_logs import roster, station
+from service.entry_logs.door import station
+from service.entry_logs.door.station import StationClaims
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
+from service.entry_logs.roster import service as roster
 from service.entry_logs.schemas import EntryType
-from service.entry_logs.station import StationClaims
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, require
 from service.openapi import declares
+from service.pagination import PageParams, page_params
 from service.schemas import SingleLine
 from service.tenancy import TenantScope, register_tenant_name
 
@@ -88,6 +90,7 @@ def child_nursery_parent(db: DbSession, child: PathChild, parent_id: Annotated[i
 
 
 ChildNurseryParent = Annotated[Parent, Depends(child_nursery_parent)]
+Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:

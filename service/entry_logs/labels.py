@@ -49,21 +49,21 @@ EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後�
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
-# 「カードを忘れた方」 at the station (forgotten_card.py): staff unlock it with the nursery's PIN
+# 「カードを忘れた方」 at the station (door/forgotten_card.py): staff unlock it with the nursery's PIN
 BAD_PIN = "暗証番号が正しくありません"
 PIN_NOT_SET = "暗証番号が設定されていません。管理画面の「園情報編集」で設定してください"
 PIN_RULE = "数字{least}〜{most}桁"
 UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過ぎました。もう一度暗証番号を入力してください"
 PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
 FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"
-# 延長保育 (extended_care.py)
+# 延長保育 (extended_care/)
 BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
 HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
 HOURS_REVERSED = "終了時刻は開始時刻より後にしてください"
 NO_CARE_HOURS = "保育時間が設定されていません"
 CARE_MINUTES_COLUMN = "延長保育時間（分）"
 CARE_UNITS_COLUMN = "延長保育単位数"
-# Pick-up safety (pickup.py)
+# Pick-up safety (pickup/)
 PICKUP_WARNING = "{children}のお迎えは登録されていません — 職員が確認してください"
 CHILD_NAME = "{name}ちゃん"
 PICKUP_KINDS = {"guardian": "保護者", "restricted": "お迎え不可", "one_day": "本日のみ"}

@@ -120,7 +120,7 @@ class Parent(Base):
     # The phone barcode link (parent_links.py): only a link of the current version works, and none while revoked
     link_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     link_revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # A 「本日のみ」 person (pickup.py): their children are their pickup rules' (kind one_day), never guardians.
+    # A 「本日のみ」 person (pickup/service.py): their children are their pickup rules' (kind one_day), never guardians.
     relation: Mapped[str] = mapped_column(
         String(50), default="", server_default="", info=field_info("続柄", group="pass")
     )

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.audit.service import SYSTEM
-from service.entry_logs import attendance
+from service.entry_logs.attendance import service as attendance
 from service.entry_logs.models import Child, Nursery, Parent
 from tests.browser.conftest import open_from_sidebar, screenshot, sign_in
 from tests.browser.test_row_click import click_row

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
-from service.entry_logs import pickup
 from service.entry_logs.models import Child, EntryLog, Parent, PickupAlert
+from service.entry_logs.pickup import service as pickup
 from tests.browser.test_crm_images import LOADED_WIDTH
 from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F401  (fixtures)
 from tests.service.entry_logs.world import STATION_PASSWORD, World

@@ -15,8 +15,8 @@ from clientkit import station_labels as words
 from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope
-from service.entry_logs import roster
 from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.entry_logs.roster import service as roster
 from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F401  (fixtures)
 from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world, staff_headers
 from tests.support.axe import serious_violations

@@ -7,7 +7,7 @@ import pytest
 
 from dashboards import sections
 from service.audit.service import SYSTEM
-from service.entry_logs import attendance
+from service.entry_logs.attendance import service as attendance
 from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.dashboards.test_entry_logs_logs import himawari, sakura, staff_of  # noqa: F401 - fixtures
 from tests.factories import make_user

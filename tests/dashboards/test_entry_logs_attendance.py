@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.audit.service import SYSTEM
-from service.entry_logs import attendance
+from service.entry_logs.attendance import service as attendance
 from service.entry_logs.models import Parent
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import himawari, sakura, staff_of  # noqa: F401 - fixtures

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from service.entry_logs.models import CareHours
 from tests.dashboards.conftest import button, csv_link_rows, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.service.entry_logs.test_extended_care import HEADER, january
+from tests.service.entry_logs.extended_care.test_extended_care import HEADER, january
 
 CARE = "app_pages/entry_logs/extended_care.py"
 

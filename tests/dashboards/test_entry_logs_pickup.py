@@ -4,11 +4,11 @@ person registered with their barcode PDF, and a guardian made お迎え不可 fo
 from sqlalchemy import select
 
 from service.audit.service import SYSTEM
-from service.entry_logs import pickup
 from service.entry_logs.models import Parent, PickupAlert, PickupRule
+from service.entry_logs.pickup import service as pickup
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.service.entry_logs.test_closing import today_at
+from tests.service.entry_logs.attendance.test_closing import today_at
 from tests.service.entry_logs.world import World, add_log
 
 PICKUP = "app_pages/entry_logs/pickup.py"

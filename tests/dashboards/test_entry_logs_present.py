@@ -8,7 +8,7 @@ from sqlalchemy import select
 from service.entry_logs.models import EntryLog
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.service.entry_logs.test_closing import TOKYO, today_at, two_inside_one_left
+from tests.service.entry_logs.attendance.test_closing import TOKYO, today_at, two_inside_one_left
 from tests.service.entry_logs.world import add_log
 
 PRESENT = "app_pages/entry_logs/present.py"

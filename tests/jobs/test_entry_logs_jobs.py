@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from jobs.entry_logs import notify_closing_time
 from service.database import session_scope, utcnow
-from service.entry_logs import closing
+from service.entry_logs.attendance import closing
 from service.entry_logs.models import Nursery
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.jobs.test_single_flight import Overlap, only_one_ran
-from tests.service.entry_logs.test_closing import two_inside_one_left
+from tests.service.entry_logs.attendance.test_closing import two_inside_one_left
 from tests.service.entry_logs.world import make_world
 from tests.support.waiting import wait_for_job
 

@@ -13,12 +13,12 @@ from service import broker
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import get_engine, session_scope, utcnow
-from service.entry_logs import roster_import
 from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterImport
+from service.entry_logs.roster import roster_import
 from service.job_failures import DATABASE_FAULT
 from tests.factories import auth_headers, make_user
-from tests.service.entry_logs.test_roster_import import pending, progress, upload
-from tests.service.entry_logs.test_scans import blocked_by
+from tests.service.entry_logs.door.test_scans import blocked_by
+from tests.service.entry_logs.roster.test_roster_import import pending, progress, upload
 from tests.support.database import drop_other_connections
 from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import purge_queue

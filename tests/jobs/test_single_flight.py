@@ -20,8 +20,9 @@ from jobs.schedule import BEAT_SCHEDULE
 from jobs.single_flight import SingleFlightTask, flight_name, single_flight
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import counts, logs
+from service.entry_logs import counts
 from service.entry_logs.filters import LogFilter
+from service.entry_logs.logs import service as logs
 from service.entry_logs.models import EntryLog
 from service.fleet import monitoring as fleet_monitoring
 from service.outbox.models import OutboxMessage

@@ -9,8 +9,8 @@ from clientkit import station_labels as labels
 from scanner_station.app import ForgottenCardScreen, MainScreen, StationApp
 from service.audit.service import SYSTEM
 from service.database import session_scope
-from service.entry_logs import roster
 from service.entry_logs.models import Nursery, Parent
+from service.entry_logs.roster import service as roster
 from tests.scanner_station.conftest import KioskWorld, eventually, recorded_logs, sign_out_stations, store_session
 from tests.scanner_station.test_app import SIZE, burst, history, scan, showing, statuses
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from service.audit.service import SYSTEM
 from service.crm.models import Notification
 from service.database import utcnow
-from service.entry_logs import roster
+from service.entry_logs.roster import service as roster
 from service.fleet import imports
 from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Incident

@@ -5,9 +5,11 @@ from sqlalchemy import func, select
 
 from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
-from service.entry_logs import cards, pickup, roster_import
+from service.entry_logs import cards
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent, PickupAlert
+from service.entry_logs.pickup import service as pickup
+from service.entry_logs.roster import roster_import
 from service.identity.security import decode_token
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import add_log

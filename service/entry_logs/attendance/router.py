@@ -1,0 +1,138 @@
+"""Attendance (§3.5): the day's children with their 出席状態 and their parents' times; 園内にいる保護者 and the
+staff's 退出を記録 after the closing time."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.database import utcnow
+from service.deps import DbSession
+from service.entry_logs import labels
+from service.entry_logs.attendance import closing
+from service.entry_logs.attendance import service as attendance
+from service.entry_logs.attendance.schemas import (
+    AttendanceDay,
+    AttendanceRecord,
+    AttendanceShown,
+    AttendanceUpdate,
+    ChildAttendance,
+    DayLog,
+    ExitIn,
+    PresentParent,
+    PresentParents,
+)
+from service.entry_logs.dependencies import NurseryParent, PathChild, PathNursery, QueryNursery, StaffCaller
+from service.entry_logs.figures import insights
+from service.entry_logs.figures.service import attendance_figures
+from service.entry_logs.lookups import closing_passed, local_today
+from service.openapi import declares
+from service.schemas import IsoDate, SingleLine
+
+router = APIRouter(tags=["entry_logs"])
+
+
+def _day_log(log: attendance.DayLog | None) -> DayLog | None:
+    return None if log is None else DayLog.model_validate(log)
+
+
+def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
+    record = day.attendance
+    records = (
+        []
+        if record is None
+        else [
+            AttendanceRecord(
+                date=record.attendance_date,
+                status=record.status,
+                status_label=labels.ATTENDANCE_LABELS[record.status],
+                note=record.note,
+            )
+        ]
+    )
+    return ChildAttendance(
+        child_id=day.child.id,
+        child_name=day.child.name,
+        class_name=day.child.class_name,
+        attendances=records,
+        entry_exit_logs=[DayLog.model_validate(log) for log in day.logs],
+        entry_exit_log_count=day.log_count,
+        latest_entry=_day_log(day.latest_entry),
+        latest_exit=_day_log(day.latest_exit),
+        absent_with_logs=day.absent_with_logs,
+    )
+
+
+@router.get("/attendance", response_model=AttendanceDay)
+def attendance_page(
+    nursery: QueryNursery,
+    db: DbSession,
+    day: Annotated[IsoDate | None, Query(alias="date")] = None,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
+    status: Annotated[AttendanceShown | None, Query(description="the day's 出席, 欠席 or 未記録 only")] = None,
+) -> AttendanceDay:
+    """Children with their attendance and the day's entry/exit logs (spec §3.5.3), and the day's figures by 出席状態
+    (the cards over the table)."""
+    now = utcnow()
+    day = day or local_today(now)
+    rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name, status=status)
+    return AttendanceDay(
+        date=day,
+        nursery_id=nursery.id,
+        nursery_name=nursery.name,
+        children=[_child_attendance(r) for r in rows],
+        figures=attendance_figures(db, nursery=nursery, day=day, class_name=class_name or None, now=now),
+    )
+
+
+@router.put("/attendance/{child_id}/{day}", response_model=AttendanceRecord)
+def set_attendance(
+    child: PathChild, day: IsoDate, body: AttendanceUpdate, caller: StaffCaller, db: DbSession
+) -> AttendanceRecord:
+    record = attendance.set_attendance(db, child=child, day=day, status=body.status, note=body.note, actor=caller.actor)
+    return AttendanceRecord(
+        date=day, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note
+    )
+
+
+@router.delete("/attendance/{child_id}/{day}", status_code=204)
+def clear_attendance(child: PathChild, day: IsoDate, caller: StaffCaller, db: DbSession) -> None:
+    attendance.clear_attendance(db, child=child, day=day, actor=caller.actor)
+
+
+@router.get("/entry-logs/nurseries/{nursery_id}/present-parents", response_model=PresentParents)
+def present_parents(nursery: PathNursery, db: DbSession) -> PresentParents:
+    """園内にいる保護者: entered today and not left yet; after the closing time each is missingExit (退出記録なし)."""
+    now = utcnow()
+    return PresentParents(
+        closing_time=nursery.closing_time,
+        closing_time_passed=closing_passed(nursery.closing_time, now),
+        parents=[PresentParent.model_validate(p) for p in insights.present_parents(db, nursery=nursery, now=now)],
+    )
+
+
+@router.post("/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit", response_model=DayLog, status_code=201)
+@declares(409)  # the parent is not inside
+def record_exit(
+    nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession, body: ExitIn | None = None
+) -> DayLog:
+    """Record by hand that a parent inside left (a forgotten scan), now or at `occurredAt` earlier today (not before
+    their entry): an Exit log naming the staff member."""
+    given = body or ExitIn()
+    log = closing.record_exit(
+        db,
+        nursery=nursery,
+        parent=parent,
+        actor=caller.actor,
+        now=utcnow(),
+        at=given.occurred_at,
+        reason=given.reason,
+    )
+    return DayLog(
+        log_id=log.id,
+        entry_type=log.entry_type,
+        timestamp=log.occurred_at,
+        parent_id=parent.id,
+        parent_name=parent.name,
+        recorded_by=log.recorded_by,
+        manual_reason=log.manual_reason,
+    )

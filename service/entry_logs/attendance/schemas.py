@@ -1,0 +1,84 @@
+"""The attendance page's bodies, 園内にいる保護者 and 退出を記録."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from service.entry_logs.models import Attendance
+from service.entry_logs.schemas import NOTE_MAX, CamelModel, EntryType, HourMinute, OccurredAt, UtcSeconds
+from service.fields import rules
+from service.figures import FigureRead
+from service.schemas import SingleLine
+
+AttendanceStatus = Literal["present", "absent"]
+AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
+
+
+class AttendanceRecord(CamelModel):
+    date: date
+    status: AttendanceStatus
+    status_label: str
+    note: str
+
+
+class DayLog(CamelModel):
+    log_id: int
+    entry_type: EntryType
+    timestamp: UtcSeconds
+    parent_id: int
+    parent_name: str
+    recorded_by: str | None = Field(default=None, description="the staff member who recorded it by hand (手入力)")
+    manual_reason: str | None = Field(default=None, description="why it was recorded by hand")
+
+
+class ChildAttendance(CamelModel):
+    child_id: int
+    child_name: str
+    class_name: str
+    attendances: list[AttendanceRecord]
+    entry_exit_logs: list[DayLog] = Field(description="up to 5 of the day's records, oldest first")
+    entry_exit_log_count: int
+    latest_entry: DayLog | None
+    latest_exit: DayLog | None
+    absent_with_logs: bool = Field(
+        description="欠席 is registered, yet a parent of the child came or went that day (欠席登録あり by the times)"
+    )
+
+
+class AttendanceDay(CamelModel):
+    date: date
+    nursery_id: int
+    nursery_name: str
+    children: list[ChildAttendance]
+    figures: list[FigureRead] = Field(
+        description="the day's children by 出席状態 and those with none recorded (as GET /entry-logs/figures)"
+    )
+
+
+class AttendanceUpdate(CamelModel):
+    status: AttendanceStatus
+    note: Annotated[str, rules(Attendance.note)] = ""
+
+
+class ExitIn(CamelModel):
+    """退出を記録: when the parent left (today, not before their entry; default now) and, optionally, why."""
+
+    occurred_at: OccurredAt | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = ""
+
+
+class PresentParent(CamelModel):
+    parent_id: int
+    parent_name: str
+    entered_at: UtcSeconds
+    child_names: list[str]
+    missing_exit: bool = Field(description="still inside after today's closing time (退出記録なし)")
+
+
+class PresentParents(CamelModel):
+    """園内にいる保護者, and the nursery's closing time for the page to say whether it has passed."""
+
+    closing_time: HourMinute | None = Field(description="the nursery's closing time (local HH:MM), or null")
+    closing_time_passed: bool = Field(description="today's closing time has passed (false without one)")
+    parents: list[PresentParent]

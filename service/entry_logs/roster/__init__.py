@@ -1,0 +1,1 @@
+"""The roster: nurseries and their stations' settings, parents, children, the roster CSV import."""
