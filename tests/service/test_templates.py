@@ -15,7 +15,8 @@ from sqlalchemy import select
 from service import templates
 from service.config import REPO_ROOT, get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import closing, parent_links
+from service.entry_logs import parent_links
+from service.entry_logs.attendance import closing
 from service.outbox import content
 from service.outbox.delivery import deliver
 from service.outbox.models import OutboxMessage
