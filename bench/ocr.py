@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from service.crm.labels import SITE_AUDIT_FIELD_LABELS
 from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr import engine, extraction, reading
-from service.crm.schemas import SiteFields
+from service.crm.sites.schemas import SiteFields
 from service.database import utcnow
 
 LOCATION = "power_customer_location_number"

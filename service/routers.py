@@ -5,7 +5,12 @@ from fastapi import APIRouter
 
 from service.audit import router as audit_routes
 from service.audit.router import router as audit_router
-from service.crm import router as crm_routes
+from service.crm.acquired import router as crm_acquired_routes
+from service.crm.agencies import router as crm_agencies_routes
+from service.crm.audit_log import router as crm_audit_log_routes
+from service.crm.corporations import router as crm_corporations_routes
+from service.crm.metrics import router as crm_metrics_routes
+from service.crm.requests import router as crm_requests_routes
 from service.crm.router import router as crm_router
 from service.database import serve_from_read_replica
 from service.entry_logs.attendance import router as entry_logs_attendance_routes
@@ -73,17 +78,17 @@ DASHBOARD_READS = (
     loaners_routes.audit_view,
     loaners_routes.summary_view,
     loaners_routes.summary_devices,
-    crm_routes.dashboard,
-    crm_routes.my_summary,
-    crm_routes.search_corporations,
-    crm_routes.list_requests,
-    crm_routes.team_requests,
-    crm_routes.list_acquired,
-    crm_routes.agency_metrics,
-    crm_routes.deficiency_reasons,
-    crm_routes.metrics_series,
-    crm_routes.list_agencies,
-    crm_routes.list_audit,
+    crm_metrics_routes.dashboard,
+    crm_requests_routes.my_summary,
+    crm_corporations_routes.search_corporations,
+    crm_requests_routes.list_requests,
+    crm_requests_routes.team_requests,
+    crm_acquired_routes.list_acquired,
+    crm_metrics_routes.agency_metrics,
+    crm_metrics_routes.deficiency_reasons,
+    crm_metrics_routes.metrics_series,
+    crm_agencies_routes.list_agencies,
+    crm_audit_log_routes.list_audit,
     entry_logs_logs_routes.list_logs,
     entry_logs_attendance_routes.attendance_page,
     entry_logs_roster_routes.list_parents,

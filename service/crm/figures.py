@@ -8,14 +8,19 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from service.crm import acquired, agencies, labels, metrics, periods, requests, users
-from service.crm.acquired import AcquiredFilter
+from service.crm import labels, periods
+from service.crm.acquired import service as acquired
+from service.crm.acquired.service import AcquiredFilter
+from service.crm.agencies import service as agencies
 from service.crm.dependencies import SALES
+from service.crm.metrics import service as metrics
 from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, PARTLY_CANCELLED, SUBMITTED
 from service.crm.ocr import acceptance
 from service.crm.ocr.acceptance import ReviewFilter
-from service.crm.requests import RequestFilter
-from service.crm.schemas import OcrAcceptanceRead, OcrAcceptanceRow
+from service.crm.ocr.schemas import OcrAcceptanceRead, OcrAcceptanceRow
+from service.crm.requests import service as requests
+from service.crm.requests.service import RequestFilter
+from service.crm.users import service as users
 from service.crm.visibility import CaseView
 from service.figures import Figure, FigureRead, query_of, serve
 from service.tenancy import TenantScope

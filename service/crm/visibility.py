@@ -9,7 +9,7 @@ from fastapi import Depends
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from service.crm import comments
+from service.crm.comments import service as comments
 from service.crm.dependencies import SALES, AnyRole, Scope, crm_role
 from service.crm.models import Comment, Profile, Request, Site
 from service.deps import DbSession

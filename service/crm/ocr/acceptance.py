@@ -12,7 +12,7 @@ from service import fields
 from service.crm import labels, periods
 from service.crm.models import Agency, OcrReview, Site
 from service.crm.ocr import extraction
-from service.crm.schemas import OcrReviewItem
+from service.crm.ocr.schemas import OcrReviewItem
 from service.exports import ListExport, field
 from service.identity.models import User
 from service.sheets import Column

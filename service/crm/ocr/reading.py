@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import broker
-from service.crm import storage
+from service.crm.images import storage
 from service.crm.models import Choice, Image
 from service.crm.ocr import engine, extraction
 from service.errors import ServiceUnavailable

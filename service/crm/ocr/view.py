@@ -4,10 +4,11 @@ withheld, and the page read with one proposal's box drawn on it (where the value
 import io
 from datetime import datetime
 
-from service.crm import labels, storage
+from service.crm import labels
+from service.crm.images import storage
 from service.crm.models import Image
 from service.crm.ocr import extraction
-from service.crm.schemas import OcrProposal, OcrRead, OcrWithheld
+from service.crm.ocr.schemas import OcrProposal, OcrRead, OcrWithheld
 from service.errors import NotFound
 
 LOW_CONFIDENCE = 0.8  # a character read with less is highlighted for the operator to look at

@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
-from service.crm import assignment
 from service.crm.models import Request
+from service.crm.requests import assignment
+from service.crm.requests.workflow import Actorship
 from service.crm.visibility import CaseView
-from service.crm.workflow import Actorship
 from service.database import session_scope, utcnow
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user

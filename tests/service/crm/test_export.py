@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from service.crm.export import HEADER
 from service.crm.periods import local_today
+from service.crm.sites.export import HEADER
 from service.database import utcnow
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
 

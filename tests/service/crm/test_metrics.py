@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.crm import metrics
+from service.crm.metrics import service as metrics
 from service.crm.periods import local_today
 from service.database import utcnow
 from service.tenancy import TenantScope

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
-from service.crm import corporations
+from service.crm.corporations import service as corporations
+from service.crm.corporations.schemas import CorporationUpdate
 from service.crm.models import Corporation
-from service.crm.schemas import CorporationUpdate
 from service.crm.statuses import aggregate
 from service.database import session_scope
 from service.errors import Conflict

@@ -7,19 +7,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from service.crm import (
-    agencies,
-    auditing,
-    comments,
-    corporations,
-    images,
-    labels,
-    locking,
-    periods,
-    sites,
-    statuses,
-    timing,
-)
+from service import fields
+from service.crm import auditing, labels, locking, periods, statuses, timing
+from service.crm.agencies import service as agencies
+from service.crm.comments import service as comments
+from service.crm.corporations import service as corporations
+from service.crm.images import service as images
+from service.crm.images.schemas import ImageRead
+from service.crm.images.storage import CheckedUpload
 from service.crm.models import (
     BACK_OFFICE,
     DEFICIENT,
@@ -33,8 +28,7 @@ from service.crm.models import (
     Request,
     Site,
 )
-from service.crm.schemas import (
-    ImageRead,
+from service.crm.requests.schemas import (
     QueueSummary,
     RequestActions,
     RequestCreate,
@@ -45,13 +39,16 @@ from service.crm.schemas import (
     TeamMember,
     TeamRead,
 )
-from service.crm.storage import CheckedUpload
-from service.crm.users import user_names
+from service.crm.requests.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
+from service.crm.sites import service as sites
+from service.crm.users.service import user_names
 from service.crm.visibility import CaseView
-from service.crm.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
+from service.database import utcnow
 from service.errors import Conflict, ValidationFailed
+from service.exports import ListExport, field
 from service.identity.models import User
 from service.search import contains
+from service.sheets import Column
 from service.tenancy import TenantScope, get_scoped, scoped
 
 SALES = "sales"
@@ -413,3 +410,53 @@ def my_summary(db: Session, *, scope: TenantScope, user_id: int) -> dict[str, in
         or 0
     )
     return {status: counts.get(status, 0) for status in statuses.STATUS_ORDER} | {"unread": unread}
+
+
+# --- 投入案件一覧 and マイ依頼一覧 as CSV downloads (service/exports.py) ---
+
+NEWS_MARK, UNREAD_MARK = "未読", "未読あり"
+
+COUNTS = (
+    field("依頼ID", "id"),
+    field("法人名", "corporation_name"),
+    field("地点数", "sites_total"),
+    field(fields.facts(Request.site_count).label, "site_count"),
+)
+STATUS = field("ステータス", "status_label")
+REQUESTED_ON = field("投入依頼日", "created_at")
+
+
+def days_of(name: str) -> Column:
+    return Column(f"{labels.TIME_LABELS[name]}（日）", lambda request: timing.days(getattr(request.times, name)))
+
+
+# 投入案件一覧 (§3.2, the back office's, with the assignee and the times its statuses took) and マイ依頼一覧 (§3.4,
+# the sales person's own)
+QUEUE_COLUMNS = (
+    STATUS,
+    *COUNTS,
+    field("営業担当者", "requested_by_name"),
+    field("代理店", "agency_name"),
+    REQUESTED_ON,
+    Column("未読通知", lambda request: NEWS_MARK if request.unread else ""),
+    field("担当者", "assigned_to_name"),
+    *(days_of(name) for name in labels.TIME_LABELS),
+    Column(labels.FIRST_TIME_RIGHT_COLUMN, lambda request: fields.said(fields.YES_NO, request.times.first_time_right)),
+    Column(labels.DAYS_TO_SUBMITTED_COLUMN, lambda request: request.times.days_to_submitted),
+)
+MINE_COLUMNS = (
+    *COUNTS,
+    STATUS,
+    Column("不備通知", lambda request: UNREAD_MARK if request.unread else ""),
+    REQUESTED_ON,
+)
+
+
+def request_export(*, view: CaseView, flt: RequestFilter, mine: bool) -> ListExport:
+    now = utcnow()
+    return ListExport(
+        item_query(view=view, flt=flt),
+        LIST_ORDER,
+        MINE_COLUMNS if mine else QUEUE_COLUMNS,
+        lambda _db, rows: [list_item(row, now=now) for row in rows],
+    )

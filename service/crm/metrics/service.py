@@ -3,15 +3,16 @@
 Requests count by 依頼日; acquired sites by 投入完了日. 不備率 is §3.6's: requests now 不備 / all requests;
 ever_deficient counts requests sent back at least once."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Row, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from service.crm import periods, timing
+from service.crm import labels, periods, timing
+from service.crm.metrics.schemas import AgencyMetrics, MetricsRead, ReasonCount, SeriesPoint, SeriesRead
 from service.crm.models import (
     CANCELLED,
     DEFICIENCY,
@@ -24,10 +25,11 @@ from service.crm.models import (
     Request,
     Site,
 )
-from service.crm.schemas import AgencyMetrics, MetricsRead, ReasonCount, SeriesPoint, SeriesRead
 from service.crm.visibility import CaseView
 from service.dialect import of
 from service.errors import ValidationFailed
+from service.exports import ListExport, field
+from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, PARTLY_CANCELLED, CANCELLED)
@@ -312,3 +314,33 @@ def top_agencies(db: Session, *, view: CaseView, now: datetime, limit: int = 5) 
     month_start = periods.local_today(now).replace(day=1)
     metrics = agency_metrics(db, view=view, agency_id=None, since=month_start, until=None)
     return sorted(metrics.agencies, key=lambda r: (-r.requests, r.agency_id))[:limit]
+
+
+def percent(name: str) -> Callable[[Any], float]:
+    return lambda row: round(getattr(row, name) * 100, 1)
+
+
+# 代理店別サマリ (§3.6) with first-time-right, the median days to 投入済 and the top 不備 reasons
+METRICS_COLUMNS = (
+    field("代理店名", "agency_name"),
+    field("依頼件数", "requests"),
+    *(field(word, status) for status, word in labels.STATUS_LABELS.items()),  # each status's count, §4.1's order
+    field("獲得地点", "acquired_sites"),
+    Column("不備率（%）", percent("deficiency_rate")),
+    Column("差し戻し率（%）", percent("ever_deficient_rate")),
+    field("初回完了件数", "first_time_right"),
+    Column("初回完了率（%）", percent("first_time_right_rate")),
+    field("投入済までの日数（中央値）", "median_days_to_submitted"),
+    Column("主な不備理由", lambda row: "／".join(f"{r.reason}（{r.count}件）" for r in row.top_reasons)),
+)
+
+
+def metrics_export(*, view: CaseView, agency_id: int | None, since: date | None, until: date | None) -> ListExport:
+    """Each batch's rows computed for its agencies."""
+
+    def rows_of(db: Session, rows: Sequence[Row]) -> list[AgencyMetrics]:
+        names = [(row.id, row.name) for row in rows]
+        selection = Selection(view, [agency_id for agency_id, _ in names], since, until)
+        return agency_rows(db, selection, names)
+
+    return ListExport(agency_query(view=view, agency_id=agency_id), AGENCY_ORDER, METRICS_COLUMNS, rows_of)

@@ -15,8 +15,8 @@ from service import dialect
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.crm import auditing, crypto, labels, locking, masters
+from service.crm.corporations.schemas import CardReveal, CorporationFields, CorporationRead
 from service.crm.models import Corporation, Request, Site
-from service.crm.schemas import CardReveal, CorporationFields, CorporationRead
 from service.errors import Conflict, ValidationFailed, unknown_reference
 from service.search import contains
 from service.tenancy import TenantScope, scoped

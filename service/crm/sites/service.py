@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from service.crm import auditing, labels, locking, masters, statuses
 from service.crm.models import Image, Request, Site
 from service.crm.ocr import reviews
-from service.crm.schemas import SiteFields, SiteRead
-from service.crm.workflow import Actorship, lock_request, refresh_status
+from service.crm.requests.workflow import Actorship, lock_request, refresh_status
+from service.crm.sites.schemas import SiteFields, SiteRead
 from service.errors import Conflict, ValidationFailed
 
 SITE_FIELDS = tuple(SiteFields.model_fields)

@@ -1,13 +1,16 @@
 """代理店管理 (§3.5): register, edit and deactivate agencies; the agency list with its sales staff count."""
 
-from sqlalchemy import Select, func, select
+from collections.abc import Sequence
+
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.crm import auditing, locking
+from service.crm.agencies.schemas import AgencyFields, AgencyRead
 from service.crm.models import Agency
-from service.crm.schemas import AgencyFields
 from service.errors import Conflict
+from service.exports import ListExport, declared, entities, field, yes_no
 from service.identity.models import Grant
 from service.search import contains
 from service.tenancy import TenantScope, scoped
@@ -88,3 +91,31 @@ def agency_names(db: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).tuples().all())
+
+
+AGENCY_COLUMNS = (
+    field("ID", "id"),
+    declared(Agency.name),
+    declared(Agency.code),
+    declared(Agency.contact_name),
+    field("所属営業担当数", "sales_count"),
+    yes_no("ステータス", Agency.is_active),
+    declared(Agency.referral_shop_code),
+    declared(Agency.referral_shop_name),
+    declared(Agency.phone),
+    declared(Agency.mail_address),
+)
+
+
+def _agencies(db: Session, rows: Sequence[Row]) -> list[AgencyRead]:
+    """One count query per batch."""
+    found = entities(db, rows)
+    counts = sales_counts(db, [agency.id for agency in found])
+    return [
+        AgencyRead.model_validate(agency).model_copy(update={"sales_count": counts.get(agency.id, 0)})
+        for agency in found
+    ]
+
+
+def agency_export(*, scope: TenantScope, q: str | None, active: bool | None) -> ListExport:
+    return ListExport(agency_query(scope=scope, q=q, active=active), AGENCY_ORDER, AGENCY_COLUMNS, _agencies)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from service.crm import labels, locking, statuses
 from service.crm.dependencies import ADMIN, DOMAIN, OPERATOR
 from service.crm.models import IN_PROGRESS, RESUBMISSION, Comment, Request
+from service.crm.requests.workflow import Actorship, assign
 from service.crm.visibility import CaseView
-from service.crm.workflow import Actorship, assign
 from service.dialect import claimable
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User

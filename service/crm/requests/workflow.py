@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.crm import auditing, comments, completeness, corporations, labels, locking, statuses
+from service.crm import auditing, labels, locking, statuses
+from service.crm.comments import service as comments
+from service.crm.corporations import service as corporations
 from service.crm.models import (
     BACK_OFFICE,
     CANCELLED,
@@ -27,6 +29,7 @@ from service.crm.models import (
     Request,
     Site,
 )
+from service.crm.sites import completeness
 from service.database import to_json
 from service.errors import Conflict, Forbidden, ValidationFailed
 

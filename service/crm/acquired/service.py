@@ -11,8 +11,8 @@ from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.crm import labels, masters, periods
+from service.crm.acquired.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
-from service.crm.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.visibility import CaseView
 from service.exports import ListExport
 from service.search import contains

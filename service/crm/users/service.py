@@ -3,22 +3,26 @@ only for users whose sole grant is crm, so a CRM admin cannot take over (or lock
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import fields
 from service.audit.service import Actor
 from service.crm import auditing, locking
 from service.crm.dependencies import DOMAIN, SALES
 from service.crm.models import Agency, Profile
-from service.crm.schemas import CrmUserCreate, CrmUserUpdate
+from service.crm.users.schemas import CrmUserCreate, CrmUserUpdate
 from service.errors import Forbidden, NotFound, ValidationFailed, unknown_reference
+from service.exports import ListExport, field, yes_no
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
+from service.roles import role_label
 from service.search import contains
+from service.sheets import Column
 
 PROFILE_FIELDS = fields.audited(Profile)
 
@@ -227,3 +231,31 @@ def user_names(db: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+
+
+def profile_code(attribute: InstrumentedAttribute) -> Column:
+    """ "" for a user without a profile."""
+    name = attribute.key
+    return Column(fields.facts(attribute).label, lambda row: getattr(row.profile, name) if row.profile else "")
+
+
+USER_COLUMNS = (
+    field("ID", "user.id"),
+    field("ログインID", "user.login_id"),
+    field("氏名", "user.name"),
+    Column("役割", lambda row: role_label(DOMAIN, row.grant.role) if row.grant else ""),
+    Column(fields.facts(Profile.agency_id).label, lambda row: row.agency.name if row.agency else ""),
+    profile_code(Profile.sales_staff_code),
+    profile_code(Profile.l_code),
+    yes_no(
+        fields.facts(Profile.is_sales_manager).label,
+        Profile.is_sales_manager,
+        lambda row: row.profile.is_sales_manager if row.profile else None,
+    ),
+    yes_no("状態", User.is_active, attrgetter("user.is_active")),
+    field("最終ログイン", "user.last_login_at"),
+)
+
+
+def user_export(*, role: str | None, agency_id: int | None, q: str | None) -> ListExport:
+    return ListExport(user_query(role=role, agency_id=agency_id, q=q), USER_ORDER, USER_COLUMNS, crm_users)

@@ -7,9 +7,9 @@ from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from service.crm import labels
+from service.crm.comments.schemas import CommentRead
 from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, ReadMark, Request
-from service.crm.schemas import CommentRead
-from service.crm.users import user_names
+from service.crm.users.service import user_names
 from service.database import affected_rows
 from service.dialect import insert
 
@@ -148,6 +148,11 @@ def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRe
         )
         for c in rows
     ]
+
+
+def comment_read(db: Session, request_id: int, comment_id: int, *, user_id: int) -> CommentRead:
+    """One comment of the request as `user_id` reads it in the timeline."""
+    return next(c for c in comments_of(db, request_id, user_id=user_id) if c.id == comment_id)
 
 
 def notifications(

@@ -1,0 +1,1 @@
+"""What every CRM form reads: masters, vocabulary, dry runs."""

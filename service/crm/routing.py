@@ -1,0 +1,39 @@
+"""What the CRM's feature routers share: the list parameters (a page, a period of local dates), a page of rows, a
+body refused field by field, and the caller acting in their CRM role."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import ValidationError
+
+from service.crm.dependencies import crm_role
+from service.crm.requests.workflow import Actorship
+from service.errors import ValidationFailed, rule_message
+from service.identity.dependencies import Caller
+from service.pagination import Page, PageParams, page_params
+from service.schemas import IsoDate
+
+Paging = Annotated[PageParams, Depends(page_params)]
+Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
+
+
+def acting(caller: Caller) -> Actorship:
+    return Actorship(actor=caller.actor, user_id=caller.user_id, role=crm_role(caller))
+
+
+def page_of(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+def refusal(exc: ValidationError) -> ValidationFailed:
+    """The 422 naming each field the body broke and its rule (a form's dry run, a multipart request's JSON part)."""
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"]) or "payload",
+            "rule": e["type"],
+            "message": rule_message(e),
+            "ctx": {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, int | float | str)},
+        }
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+    return ValidationFailed(f"{errors[0]['field']}: {errors[0]['message']}", details={**errors[0], "errors": errors})

@@ -1,0 +1,1 @@
+"""ユーザー管理 and the caller's own CRM profile."""
