@@ -9,7 +9,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, submit, world  # noqa: F401 - fixtures
-from tests.service.crm.test_queue import resubmitted
+from tests.service.crm.requests.test_queue import resubmitted
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

@@ -29,7 +29,7 @@ from tests.browser.conftest import choose, drawn, entered, open_from_sidebar, se
 from tests.browser.test_crm_images import choose_files
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401  (fixtures)
-from tests.service.crm.test_workflow import request_with_sites
+from tests.service.crm.requests.test_workflow import request_with_sites
 from tests.service.fleet.conftest import make_customer
 from tests.service.loaners.conftest import IN_HOUSE, answer, initial_data, make_device  # noqa: F401  (fixtures)
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (fixtures)

@@ -9,7 +9,7 @@ from dashboards import clock
 from tests.dashboards.conftest import csv_link_rows, open_page, texts, tick_rows
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
-from tests.service.crm.test_ocr_acceptance import reviewed
+from tests.service.crm.ocr.test_ocr_acceptance import reviewed
 
 ACQUIRED = "app_pages/crm/acquired.py"
 METRICS = "app_pages/crm/metrics.py"

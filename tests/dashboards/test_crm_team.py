@@ -5,7 +5,7 @@ request taken, its assignee on the list and an admin's reassignment, and 代理�
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import made, submit
-from tests.service.crm.test_team import a_world
+from tests.service.crm.requests.test_team import a_world
 from tests.service.crm.test_visibility import make_manager
 
 MINE = "app_pages/crm/my_requests.py"

@@ -52,9 +52,8 @@ _issued: dict[str, int] = {}  # test -> the 法人番号 it was given so far
 
 
 def next_corporation_number() -> str:
-    """The running test's next 法人番号: 7000012050002 first, then others that pass the check digit (a test file's
-    own modules and the conftest pytest loads are two modules, so the count is kept per test, not reset by a
-    fixture)."""
+    """The running test's next 法人番号: 7000012050002 first, then others that pass the check digit (the count is kept
+    per test, so a test's numbers do not depend on the tests that ran before it)."""
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
     n = _issued[test] = _issued.get(test, -1) + 1
     if n == 0:

@@ -18,8 +18,8 @@ from service.database import session_scope, utcnow
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user
 from tests.service.crm.conftest import made, set_status, submit
-from tests.service.crm.test_queue import resubmitted
-from tests.service.crm.test_workflow import detail, request_with_sites
+from tests.service.crm.requests.test_queue import resubmitted
+from tests.service.crm.requests.test_workflow import detail, request_with_sites
 
 
 def take(client, headers) -> dict | None:

@@ -18,7 +18,7 @@ from service.crm.images import storage
 from service.crm.images.storage import CheckedUpload
 from service.pictures import decoder, decoding, thumbnails
 from tests.service.crm.conftest import blank_pdf, made, picture, submit
-from tests.service.crm.test_requests import counts, stored_files
+from tests.service.crm.requests.test_requests import counts, stored_files
 from tests.support.waiting import wait_until
 
 DECODER_LOG = "daicho.pictures.decoding"

@@ -5,9 +5,9 @@ import pytest
 
 from tests.factories import auth_headers, make_user
 from tests.service.crm.conftest import made
-from tests.service.crm.test_queue import resubmitted, summary
+from tests.service.crm.requests.test_queue import resubmitted, summary
+from tests.service.crm.requests.test_workflow import detail, request_with_sites
 from tests.service.crm.test_visibility import make_manager
-from tests.service.crm.test_workflow import detail, request_with_sites
 
 pytestmark = pytest.mark.dialect
 

@@ -5,7 +5,7 @@ import pytest
 
 from service.crm.models import DEFICIENT, IN_PROGRESS
 from tests.service.crm.conftest import made, set_status
-from tests.service.crm.test_workflow import detail, request_with_sites
+from tests.service.crm.requests.test_workflow import detail, request_with_sites
 
 pytestmark = pytest.mark.dialect
 
