@@ -11,7 +11,7 @@ from service.crm.audit_log import router as crm_audit_log_routes
 from service.crm.corporations import router as crm_corporations_routes
 from service.crm.metrics import router as crm_metrics_routes
 from service.crm.requests import router as crm_requests_routes
-from service.crm.router import router as crm_router
+from service.crm.router import ROUTERS as crm_routers
 from service.database import serve_from_read_replica
 from service.entry_logs.attendance import router as entry_logs_attendance_routes
 from service.entry_logs.door import router as entry_logs_door_routes
@@ -43,7 +43,7 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         admin_router,
         audit_router,
-        crm_router,
+        *crm_routers,
         entry_logs_router,
         fleet_router,
         fleet_schedule_router,

@@ -1,8 +1,7 @@
-"""代理店CRM API (/api/crm): the features' routers, in /api/docs order. Handlers are thin; roles per spec §5, every
-query scoped to a sales caller's agency. DELETE endpoints take `version` as a query parameter (the body guard does
-not read DELETE bodies)."""
-
-from fastapi import APIRouter
+"""代理店CRM API (/api/crm): the features' routers, in /api/docs order, each included in the app as it is (one router
+inside another would have each route built and matched again). Handlers are thin; roles per spec §5, every query
+scoped to a sales caller's agency. DELETE endpoints take `version` as a query parameter (the body guard does not read
+DELETE bodies)."""
 
 from service.crm.acquired import router as acquired
 from service.crm.agencies import router as agencies
@@ -33,7 +32,4 @@ FEATURES = (
     agencies,
     audit_log,
 )
-
-router = APIRouter(prefix="/crm", tags=["crm"])
-for feature in FEATURES:
-    router.include_router(feature.router)
+ROUTERS = tuple(feature.router for feature in FEATURES)

@@ -1,12 +1,12 @@
-"""What the CRM's feature routers share: the list parameters (a page, a period of local dates), a page of rows, a
-body refused field by field, and the caller acting in their CRM role."""
+"""What the CRM's feature routers share: their prefix and tag, the list parameters (a page, a period of local dates),
+a page of rows, a body refused field by field, and the caller acting in their CRM role."""
 
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import ValidationError
 
-from service.crm.dependencies import crm_role
+from service.crm.dependencies import DOMAIN, crm_role
 from service.crm.requests.workflow import Actorship
 from service.errors import ValidationFailed, rule_message
 from service.identity.dependencies import Caller
@@ -15,6 +15,12 @@ from service.schemas import IsoDate
 
 Paging = Annotated[PageParams, Depends(page_params)]
 Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
+
+
+def feature_router() -> APIRouter:
+    """A feature's routes under /crm, tagged crm. Each route's own path is then the one the metrics and the access log
+    name (`/crm/requests`), as a router included in another would not have it."""
+    return APIRouter(prefix=f"/{DOMAIN}", tags=[DOMAIN])
 
 
 def acting(caller: Caller) -> Actorship:

@@ -2,19 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from service import exports
 from service.crm.acquired import service as acquired
 from service.crm.acquired.schemas import AcquiredCorporation
 from service.crm.dependencies import AgencyFilter, AnyRole
-from service.crm.routing import Paging, Period, page_of
+from service.crm.routing import Paging, Period, feature_router, page_of
 from service.crm.visibility import Cases
 from service.deps import DbSession
 from service.pagination import Page
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 
 
 def acquired_filter(

@@ -1,18 +1,16 @@
 """代理店管理 (§3.5): the agencies the caller sees, with their sales staff count, and the download; admins register and
 edit (or deactivate) them."""
 
-from fastapi import APIRouter
-
 from service import exports
 from service.crm.agencies import service as agencies
 from service.crm.agencies.schemas import AgencyFields, AgencyRead, AgencyUpdate
 from service.crm.dependencies import Admin, AnyRole, Scope, ScopedAgency
-from service.crm.routing import Paging, page_of
+from service.crm.routing import Paging, feature_router, page_of
 from service.deps import DbSession
 from service.pagination import Page
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 
 
 def _agency(db: DbSession, agency) -> AgencyRead:

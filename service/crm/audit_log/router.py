@@ -3,7 +3,7 @@ filters' codes in words, and the download."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from service import exports
 from service.audit import csv_exports as audit_exports
@@ -12,12 +12,12 @@ from service.audit import vocabulary as audit_words
 from service.audit.schemas import AuditEntryRead, AuditVocabularyRead
 from service.crm import auditing, periods
 from service.crm.dependencies import Admin
-from service.crm.routing import Paging, Period, page_of
+from service.crm.routing import Paging, Period, feature_router, page_of
 from service.deps import DbSession
 from service.pagination import Page
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 
 
 def audit_filter(

@@ -1,18 +1,16 @@
 """不備・コメント (§2.7) and notifications: a comment on a request, the request marked read by the caller, and the
 caller's notifications (each person's own)."""
 
-from fastapi import APIRouter
-
 from service.crm.comments import service as comments
 from service.crm.comments.schemas import CommentIn, CommentRead, CrmNotificationRead, UnreadCount
 from service.crm.dependencies import AnyRole, OwnNotification, Scope, ScopedRequest, crm_role, scoped_site_or_none
-from service.crm.routing import Paging, page_of
+from service.crm.routing import Paging, feature_router, page_of
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed
 from service.pagination import Page
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/notifications", response_model=Page[CrmNotificationRead])

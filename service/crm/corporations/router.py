@@ -1,8 +1,6 @@
 """法人 (§2.4): search for 既存法人に地点追加, the corporation read (card masked) and edited, 法人の統合 (admin),
 and the card revealed to the back office (audited)."""
 
-from fastapi import APIRouter
-
 from service.crm.corporations import service as corporations
 from service.crm.corporations.schemas import (
     CardReveal,
@@ -12,12 +10,12 @@ from service.crm.corporations.schemas import (
     CorporationUpdate,
 )
 from service.crm.dependencies import Admin, AgencyFilter, AnyRole, BackOffice, Scope, ScopedCorporation
-from service.crm.routing import Paging, page_of
+from service.crm.routing import Paging, feature_router, page_of
 from service.deps import DbSession
 from service.pagination import Page
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/corporations", response_model=Page[CorporationSummary])

@@ -3,7 +3,7 @@ rules, limits and field facts, as the pages show and mirror them) and a dry run 
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -25,12 +25,12 @@ from service.crm.labels import (
 )
 from service.crm.master_upkeep.schemas import SORT_ORDER_MAX
 from service.crm.requests.schemas import SITE_COUNT_MAX
-from service.crm.routing import refusal
+from service.crm.routing import feature_router, refusal
 from service.crm.sites import completeness
 from service.deps import DbSession
 from service.fields import vocabulary as field_vocabulary
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/masters", response_model=MastersRead)

@@ -3,7 +3,7 @@ removed. An upload's files are checked from their headers before anything is sto
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import File, UploadFile
 from fastapi.responses import Response
 
 from service.body_guard import upload_limit
@@ -13,12 +13,12 @@ from service.crm.images import service as images
 from service.crm.images import storage
 from service.crm.images.schemas import ImageLink, ImageRead
 from service.crm.images.storage import CheckedUpload
-from service.crm.routing import acting
+from service.crm.routing import acting, feature_router
 from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import media
 
-router = APIRouter()
+router = feature_router()
 
 
 def checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from service.crm import masters
 from service.crm.dependencies import Admin
@@ -17,9 +17,10 @@ from service.crm.master_upkeep.schemas import (
     OptionFields,
     OptionUpdate,
 )
+from service.crm.routing import feature_router
 from service.deps import DbSession
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/masters/manage", response_model=MastersManageRead)

@@ -3,20 +3,20 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from service import exports
 from service.crm import figures as crm_figures
 from service.crm.dependencies import Admin, AgencyFilter, BackOffice, Scope
 from service.crm.metrics import service as metrics
 from service.crm.metrics.schemas import CrmDashboardRead, MetricsPageRead, ReasonCount, SeriesRead
-from service.crm.routing import Period
+from service.crm.routing import Period, feature_router
 from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
 from service.figures import FigureRead
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/metrics/agencies", response_model=MetricsPageRead)

@@ -4,7 +4,7 @@ read, and where OCR helps: OCR確認履歴 (each proposal saved as proposed or c
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from service import exports
@@ -15,14 +15,14 @@ from service.crm.ocr import engine as ocr_engine
 from service.crm.ocr import view as ocr_view
 from service.crm.ocr.extraction import OcrField
 from service.crm.ocr.schemas import OcrAcceptanceRead, OcrEngineRead, OcrRead, OcrReviewItem
-from service.crm.routing import Paging, Period, page_of
+from service.crm.routing import Paging, Period, feature_router, page_of
 from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import media
 from service.pagination import Page
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 
 
 @router.get("/ocr/engine", response_model=OcrEngineRead)

@@ -5,7 +5,7 @@ A new request is multipart/form-data (`payload` JSON and `images`), all or nothi
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import Depends, File, Form, Query, UploadFile
 from pydantic import ValidationError
 
 from service import exports
@@ -42,7 +42,7 @@ from service.crm.requests.schemas import (
     TakenRequest,
     TeamRead,
 )
-from service.crm.routing import Paging, Period, acting, page_of, refusal
+from service.crm.routing import Paging, Period, acting, feature_router, page_of, refusal
 from service.crm.schemas import VersionIn
 from service.crm.visibility import Cases
 from service.database import utcnow
@@ -50,7 +50,7 @@ from service.deps import DbSession
 from service.pagination import Page
 from service.schemas import MultiLine, QueryText
 
-router = APIRouter()
+router = feature_router()
 Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG, HEIC/HEIF or PDF")]
 
 

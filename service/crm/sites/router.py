@@ -3,13 +3,13 @@ sales side may cancel it; the carrier CSV (元フィールド) of a site or of a
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from service import exports
 from service.crm.dependencies import BackOffice, SalesSide, ScopedRequest, ScopedSite
 from service.crm.requests import workflow
-from service.crm.routing import acting
+from service.crm.routing import acting, feature_router
 from service.crm.schemas import VersionIn
 from service.crm.sites import export
 from service.crm.sites import service as sites
@@ -19,7 +19,7 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import media
 
-router = APIRouter()
+router = feature_router()
 
 
 def _csv(body: bytes, filename: str, encoding: str) -> Response:

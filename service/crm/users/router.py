@@ -3,7 +3,6 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from service import exports
@@ -11,7 +10,7 @@ from service.crm.agencies import service as agencies
 from service.crm.comments import service as comments
 from service.crm.dependencies import DOMAIN, Admin, AgencyFilter, AnyRole, BackOffice, crm_role
 from service.crm.models import Profile
-from service.crm.routing import Paging, page_of
+from service.crm.routing import Paging, feature_router, page_of
 from service.crm.users import service as users
 from service.crm.users.schemas import CrmUserCreate, CrmUserRead, CrmUserUpdate, MeRead
 from service.deps import DbSession
@@ -20,7 +19,7 @@ from service.pagination import Page
 from service.roles import role_label
 from service.schemas import QueryText
 
-router = APIRouter()
+router = feature_router()
 HOME = {"sales": "マイ依頼一覧", "operator": "投入案件一覧", "admin": "ダッシュボード"}
 
 
