@@ -1,10 +1,10 @@
 """`python -m tools.js_check [paths]`: the pages' JavaScript and CSS must run on Safari 12 (iOS 12).
 
 Checks every *.js and *.css under service/**/static/ and every inline <script> (without src) and <style> of the HTML
-there and of the HTML templates (service/**/templates/), or the files and folders named. JavaScript is parsed as an ES2018 script by acorn (pinned in
-tools/jscheck/package.json, installed with `npm ci` when missing or stale) and must not use the APIs in
-FORBIDDEN_APIS; CSS must not use the features in FORBIDDEN_CSS. A feature test such as `"wakeLock" in navigator` or
-`typeof X` stays allowed.
+there and of the HTML templates (service/**/templates/), or the files and folders named. JavaScript is parsed as an
+ES2018 script by acorn (pinned in tools/jscheck/package.json, installed with `npm ci` when missing or stale) and must
+not use the APIs in FORBIDDEN_APIS; CSS must not use the features in FORBIDDEN_CSS. A feature test such as
+`"wakeLock" in navigator` or `typeof X` stays allowed.
 Prints `path:line: message (Safari N)` per finding and exits 1, or prints "N files ok" and exits 0.
 """
 
