@@ -21,8 +21,10 @@ from service.config import get_settings
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook
 from service.dialect import insert_rows, update_rows
-from service.fleet import alerts, auditing, customers, escalations, firmware, labels, monitoring, retention
-from service.fleet.agents import hash_secret
+from service.fleet import auditing, labels, retention
+from service.fleet.agent.credentials import hash_secret
+from service.fleet.agent.schemas import ProgressIn
+from service.fleet.alerting import alerts, escalations, monitoring
 from service.fleet.models import (
     Alert,
     Command,
@@ -35,8 +37,11 @@ from service.fleet.models import (
     TerminalEvent,
     UpdateTask,
 )
-from service.fleet.schemas import CustomerCreate, ProgressIn, RolloutCreate, RolloutTarget, TerminalFilter
-from service.fleet.terminals import set_maintenance
+from service.fleet.registry import customers
+from service.fleet.registry.schemas import CustomerCreate, TerminalFilter
+from service.fleet.registry.terminals import set_maintenance
+from service.fleet.rollouts import firmware
+from service.fleet.rollouts.schemas import RolloutCreate, RolloutTarget
 from service.identity import service as identity
 from service.roles import DOMAINS
 from service.tenancy import TenantScope

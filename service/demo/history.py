@@ -40,8 +40,9 @@ from service.entry_logs import counts
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.entry_logs.roster import roster_import
-from service.fleet import escalations, firmware
+from service.fleet.alerting import escalations
 from service.fleet.models import TerminalEvent
+from service.fleet.rollouts import firmware
 from service.identity import service as identity
 from service.identity.security import issue_token
 from service.loaners import imports, rotation

@@ -10,7 +10,8 @@ from service.audit.service import verify_chain
 from service.database import utcnow
 from service.demo.fleet import CUSTOMERS, load_fleet
 from service.demo.platform import DEMO_PASSWORD, load_accounts
-from service.fleet import firmware, monitoring, retention
+from service.fleet import retention
+from service.fleet.alerting import monitoring
 from service.fleet.models import (
     Alert,
     AlertNote,
@@ -23,6 +24,7 @@ from service.fleet.models import (
     Terminal,
     TerminalEvent,
 )
+from service.fleet.rollouts import firmware
 from service.outbox.models import OutboxMessage
 from tests.support.small_demo import PROGRESS, load_small_fleet
 
