@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.audit.service import verify_chain
 from service.database import utcnow
-from service.demo.fleet import CUSTOMERS, load_fleet
+from service.demo.fleet import load_fleet
+from service.demo.fleet.plan import CUSTOMERS
 from service.demo.platform import DEMO_PASSWORD, load_accounts
 from service.fleet import retention
 from service.fleet.alerting import monitoring
