@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from service.database import get_engine
-from service.fleet import agents
-from service.fleet.heartbeats import Beat, write_in_session
+from service.fleet.agent import credentials
+from service.fleet.agent.heartbeats import Beat, write_in_session
+from service.fleet.agent.schemas import HeartbeatIn, HeartbeatReply
 from service.fleet.models import MetricSample, Terminal
-from service.fleet.schemas import HeartbeatIn, HeartbeatReply
 from tests.service.fleet.conftest import beat, make_customer, make_terminal
 from tests.support.waiting import wait_until
 
@@ -31,7 +31,7 @@ DROP = text("SELECT pg_terminate_backend(:pid)")
 def terminal(db) -> tuple[int, Beat]:
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
-    return terminal.id, Beat(agents.hash_secret(token), HeartbeatIn(**beat()))
+    return terminal.id, Beat(credentials.hash_secret(token), HeartbeatIn(**beat()))
 
 
 @contextmanager
