@@ -73,9 +73,10 @@ def enrolment_code() -> str:
 
     from service.audit.service import Actor
     from service.database import session_scope, utcnow
-    from service.fleet import agents, customers, terminals
+    from service.fleet.agent import credentials
     from service.fleet.models import Customer, Terminal
-    from service.fleet.schemas import CustomerCreate, TerminalCreate
+    from service.fleet.registry import customers, terminals
+    from service.fleet.registry.schemas import CustomerCreate, TerminalCreate
     from service.tenancy import TenantScope
 
     actor = Actor(type="cli", label="bench")
@@ -91,7 +92,7 @@ def enrolment_code() -> str:
                 scope=TenantScope("fleet", "customer", None),
                 actor=actor,
             )
-        code, _ = agents.create_enrollment_code(db, terminal=terminal, actor=actor, now=utcnow())
+        code, _ = credentials.create_enrollment_code(db, terminal=terminal, actor=actor, now=utcnow())
     return code
 
 

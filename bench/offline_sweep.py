@@ -95,7 +95,7 @@ def set_business_hours(*, half_closed: bool) -> None:
 
 def timed_sweep() -> tuple[float, object]:
     from service.database import session_scope, utcnow
-    from service.fleet import monitoring
+    from service.fleet.alerting import monitoring
 
     started = time.perf_counter()
     with session_scope() as db:

@@ -4,7 +4,11 @@ history pruning and CSV imports."""
 from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.database import session_scope, utcnow
-from service.fleet import escalations, firmware, imports, maintenance_windows, monitoring, retention
+from service.fleet import retention
+from service.fleet.alerting import escalations, monitoring
+from service.fleet.quiet_times import maintenance_windows
+from service.fleet.registry import imports
+from service.fleet.rollouts import firmware
 from service.job_failures import run_in_batches
 
 

@@ -19,11 +19,19 @@ from service.entry_logs.door.router import door_router as entry_logs_door_router
 from service.entry_logs.logs import router as entry_logs_logs_routes
 from service.entry_logs.roster import router as entry_logs_roster_routes
 from service.entry_logs.router import router as entry_logs_router
-from service.fleet import agent_router as fleet_agent_routes
-from service.fleet import router as fleet_routes
-from service.fleet.agent_router import router as fleet_agent_router
+from service.fleet.agent import router as fleet_agent_routes
+from service.fleet.agent.router import router as fleet_agent_router
+from service.fleet.alerting import router as fleet_alerting_routes
+from service.fleet.alerting.router import router as fleet_alerting_router
+from service.fleet.lists.router import router as fleet_lists_router
+from service.fleet.quiet_times.router import router as fleet_quiet_times_router
+from service.fleet.registry import router as fleet_registry_routes
+from service.fleet.registry.router import router as fleet_registry_router
+from service.fleet.reporting import router as fleet_reporting_routes
+from service.fleet.reporting.router import router as fleet_reporting_router
+from service.fleet.rollouts import router as fleet_rollouts_routes
+from service.fleet.rollouts.router import router as fleet_rollouts_router
 from service.fleet.router import router as fleet_router
-from service.fleet.schedule_router import router as fleet_schedule_router
 from service.identity.router import admin_router, auth_router
 from service.loaners import router as loaners_routes
 from service.loaners.router import router as loaners_router
@@ -46,7 +54,12 @@ def all_routers() -> list[APIRouter]:
         *crm_routers,
         entry_logs_router,
         fleet_router,
-        fleet_schedule_router,
+        fleet_reporting_router,
+        fleet_registry_router,
+        fleet_alerting_router,
+        fleet_rollouts_router,
+        fleet_lists_router,
+        fleet_quiet_times_router,
         loaners_router,
         outbox_admin_router,
         reservations_router,
@@ -62,12 +75,12 @@ log_failures_only(fleet_agent_routes.heartbeat, entry_logs_door_routes.heartbeat
 # GET routes that only read, so a replica a little behind the primary serves them. Work queues, records opened to be
 # edited, exports and anything audited or written stay on the primary.
 DASHBOARD_READS = (
-    fleet_routes.dashboard,
-    fleet_routes.list_customers,
-    fleet_routes.list_terminals,
-    fleet_routes.list_alerts,
-    fleet_routes.list_incidents,
-    fleet_routes.list_rollouts,
+    fleet_reporting_routes.dashboard,
+    fleet_registry_routes.list_customers,
+    fleet_registry_routes.list_terminals,
+    fleet_alerting_routes.list_alerts,
+    fleet_alerting_routes.list_incidents,
+    fleet_rollouts_routes.list_rollouts,
     reservations_routes.console_today,
     reservations_routes.weekly_kpis,
     reservations_routes.list_reservations,

@@ -1,4 +1,4 @@
-"""The lived-in database (`demo load --history`, service/demo/history.py) holds an audit entry of every action and
+"""The lived-in database (`demo load --history`, service/demo/history/) holds an audit entry of every action and
 every kind of target the audit vocabulary knows (service/audit/labels.py and each domain's labels.py): a new kind
 fails here, by name, until the history makes it the way a person would."""
 

@@ -1,5 +1,5 @@
 """Every GET route of /api/openapi.json walked as every demo role, on a database with history in it (`demo load
---history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
+--history`, service/demo/history/, loaded by tests/support/history.py): every page of each list up to the last,
 every filter value the OpenAPI and the domains' vocabularies know (and, for a filter whose values are data, those its
 list's rows hold), every filtered list's last page too, every export. Nothing answers 5xx, every last page holds the
 rows its total leaves for it, and every export has as many rows as its list's total under the same filters (its Excel

@@ -1,9 +1,10 @@
 """The demo-data framework: a registry of hooks, a progress reporter and helpers for demo accounts.
 
-Each domain adds `service/demo/<domain>.py` with one function registered by `@demo_hook("<domain>")`.
-The function receives the session and a DemoProgress and must be idempotent: running the loader
-again creates nothing new (look a record up by its natural key before creating it). A hook that makes logins
-declares them (`logins=`): `make run`'s banner lists them, and tests/test_demo.py holds them against a full load.
+Each domain adds `service/demo/<domain>.py` (or a package of that name, its hook in `__init__.py`) with one function
+registered by `@demo_hook("<domain>")`. The function receives the session and a DemoProgress and must be idempotent:
+running the loader again creates nothing new (look a record up by its natural key before creating it). A hook that
+makes logins declares them (`logins=`): `make run`'s banner lists them, and tests/test_demo.py holds them against a
+full load.
 
     @demo_hook("crm", logins=crm_logins())
     def load_crm(db: Session, progress: DemoProgress) -> None:

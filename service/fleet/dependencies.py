@@ -1,18 +1,14 @@
-"""Who may do what in the fleet domain, and lookups that turn another customer's id into a 404."""
+"""Who may do what in the fleet domain, lookups that turn another customer's id into a 404, and a list's page.
+
+The agent's own credentials are in agent/dependencies.py."""
 
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials
 
-from service.credentials import bearer
-from service.deps import DbSession
-from service.errors import Unauthorized
-from service.fleet import agents
-from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
-from service.openapi import declares
+from service.pagination import Page, PageParams, page_params
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
 DOMAIN = "fleet"
@@ -61,19 +57,8 @@ ScopedIncident = Annotated[Incident, Depends(valid_incident)]
 ScopedWindow = Annotated[MaintenanceWindow, Depends(valid_window)]
 
 
-@declares(401)
-async def bearer_token_hash(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
-    """The sha256 of the terminal token the request presents (else 401)."""
-    if credentials is None or not credentials.credentials.startswith(agents.TOKEN_PREFIX):
-        raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
-    return agents.hash_secret(credentials.credentials)
+Paging = Annotated[PageParams, Depends(page_params)]
 
 
-TokenHash = Annotated[str, Depends(bearer_token_hash)]
-
-
-def current_terminal(token_hash: TokenHash, db: DbSession) -> TerminalIdentity:
-    return agents.holder(db, token_hash)
-
-
-AgentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]
+def page_of(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

@@ -1,7 +1,7 @@
 """The dashboards' addresses of fleet records, for the mails and posts that ask someone to act on them.
 
-The page addresses are those dashboards/sections.py registers (tests/service/fleet/test_escalations.py holds them to
-it); a record's page opens it from `?id=`.
+The page addresses are those dashboards/sections.py registers (tests/service/fleet/alerting/test_escalations.py holds
+them to it); a record's page opens it from `?id=`.
 """
 
 from service.links import dashboard_page

@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
 from service.dialect import insert_rows
+from service.fleet.alerting.monitoring import fleet_state
 from service.fleet.models import (
     Alert,
     AlertNote,
@@ -23,7 +24,6 @@ from service.fleet.models import (
     TerminalEvent,
     UpdateTask,
 )
-from service.fleet.monitoring import fleet_state
 
 ROLLUP_LAG = timedelta(minutes=5)
 MAX_HOURS_PER_RUN = 24

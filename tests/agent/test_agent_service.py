@@ -11,8 +11,8 @@ from agent.buffer import new_event
 from agent.client import Rejected
 from agent.device import SimulatedBehaviour, SimulatedTC200
 from agent.main import ENROLMENT_POLL_SECONDS
-from service.fleet.firmware import firmware_path
 from service.fleet.models import FirmwareRelease
+from service.fleet.rollouts.firmware import firmware_path
 from tests.agent.conftest import AgentFactory, Fleet, LiveService
 
 

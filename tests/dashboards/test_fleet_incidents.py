@@ -5,13 +5,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
-from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.alerting.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import make_user
+from tests.service.fleet.alerting.test_incidents import an_outage
 from tests.service.fleet.conftest import make_customer, make_terminal
-from tests.service.fleet.test_incidents import an_outage
 
 DASHBOARD = "app_pages/fleet/dashboard.py"
 PAGE = "app_pages/fleet/incidents.py"

@@ -8,12 +8,12 @@ from sqlalchemy import func, select, update
 
 from jobs.fleet import escalate_overdue, mark_offline_terminals, prune_history, send_alert_digest
 from service.database import session_scope, utcnow
-from service.fleet import monitoring
+from service.fleet.alerting import monitoring
 from service.fleet.models import Alert, Customer, Escalation, MetricSample, Terminal, TerminalImport
 from service.outbox.models import OutboxMessage
 from tests.factories import auth_headers, make_user
+from tests.service.fleet.alerting.test_escalations import add_alert
 from tests.service.fleet.conftest import make_customer, make_terminal
-from tests.service.fleet.test_escalations import add_alert
 from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ from jobs.fleet import advance_rollouts
 from service.database import session_scope
 from service.fleet.models import Alert, Rollout, UpdateTask
 from tests.service.fleet.conftest import make_customer, make_terminal, send, user_headers
-from tests.service.fleet.test_firmware import rollout_of, upload
+from tests.service.fleet.rollouts.test_firmware import rollout_of, upload
 from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ from service.entry_logs import counts
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.logs import service as logs
 from service.entry_logs.models import EntryLog
-from service.fleet import monitoring as fleet_monitoring
+from service.fleet.alerting import monitoring as fleet_monitoring
 from service.outbox.models import OutboxMessage
 from service.reservations import executive
 from service.reservations import monitoring as reservation_monitoring
@@ -32,8 +32,8 @@ from service.reservations.models import MonthlyStat, Notification
 from service.tenancy import TenantScope
 from tests.factories import make_user
 from tests.service.entry_logs.world import add_log, make_world
+from tests.service.fleet.alerting.test_monitoring import fleet
 from tests.service.fleet.conftest import make_customer
-from tests.service.fleet.test_monitoring import fleet
 
 RUNS = 3
 RENDEZVOUS_LIMIT = 60  # seconds: only reached when a run is stuck, never on the way to a pass

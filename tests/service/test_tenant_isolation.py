@@ -22,9 +22,9 @@ from service.audit.service import SYSTEM
 from service.crm.models import Notification
 from service.database import utcnow
 from service.entry_logs.roster import service as roster
-from service.fleet import imports
-from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.alerting.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Incident
+from service.fleet.registry import imports
 from service.loaners import forms as loaners_forms
 from service.loaners import imports as loaners_imports
 from service.models import metadata
@@ -217,17 +217,18 @@ def fleet_walk(client, db) -> Walk:
         ),
     ]
     own = "names no tenant: the caller's own customer or terminal is implied"
+    views = "a person's own saved views (tests/service/fleet/lists/test_bulk_work.py)"
     exempt = {
         ("GET", "/api/fleet/vocabulary"): "labels only",
         ("GET", "/api/fleet/ingest"): "the platform's heartbeat intake, no customer's data",
-        ("GET", "/api/fleet/views"): "a person's own saved views (tests/service/fleet/test_bulk_work.py)",
-        ("POST", "/api/fleet/views"): "a person's own saved views (tests/service/fleet/test_bulk_work.py)",
-        ("DELETE", "/api/fleet/views/{view_id}"): "a person's own saved views (tests/service/fleet/test_bulk_work.py)",
+        ("GET", "/api/fleet/views"): views,
+        ("POST", "/api/fleet/views"): views,
+        ("DELETE", "/api/fleet/views/{view_id}"): views,
         ("POST", "/api/fleet/customers"): own,
         ("GET", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
         ("GET", "/api/fleet/firmware/releases/export"): "firmware is shared by every customer",
         ("POST", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
-        ("POST", "/api/fleet/imports"): own + " (tests/service/fleet/test_imports.py)",
+        ("POST", "/api/fleet/imports"): own + " (tests/service/fleet/registry/test_imports.py)",
         ("POST", "/api/fleet/agent/enroll"): "an enrolment code names one terminal",
         ("POST", "/api/fleet/agent/heartbeat"): own,
         ("POST", "/api/fleet/agent/heartbeat/validate"): own,

@@ -1,5 +1,5 @@
 """The lived-in database for tests: the small demo with HISTORY_DAYS of history (`demo load --history`,
-service/demo/history.py), loaded once per run and put back by `restore_history()` for each test that wants it: its
+service/demo/history/), loaded once per run and put back by `restore_history()` for each test that wants it: its
 rows, and the files beside them (uploaded pictures, firmware, archives: the folders a backup carries), which tests in
 between may have emptied. The copy of those files is removed with the process, however it ends
 (tests/support/temporary.py)."""

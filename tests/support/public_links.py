@@ -26,8 +26,8 @@ from service.loaners.seed import ensure_initial_data
 from service.outbox.models import OutboxMessage
 from tests.factories import PUBLIC_ADDRESSES, auth_headers, make_user
 from tests.service.entry_logs.world import make_world
+from tests.service.fleet.alerting.test_escalations import add_alert
 from tests.service.fleet.conftest import make_customer, make_terminal
-from tests.service.fleet.test_escalations import add_alert
 from tests.service.loaners.conftest import make_device
 from tests.support.barcodes import barcodes_in_pdf
 from tests.support.waiting import wait_for_job

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import SYSTEM
 from service.database import session_scope
-from service.demo.fleet import Size, build_fleet
+from service.demo.fleet import build_fleet
+from service.demo.fleet.plan import Size
 from service.demo.framework import DemoProgress, discover_hooks, load_demo
 from service.demo.platform import load_accounts
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from service.database import utcnow
-from service.fleet import agents
+from service.fleet.agent import credentials
 from service.fleet.models import Customer, Terminal
 from tests.factories import auth_headers, make_user
 
@@ -25,7 +25,7 @@ def make_terminal(db, customer, serial="TC200-0001", *, enrolled=True, **fields)
     )
     db.add(terminal)
     db.flush()
-    token = agents._issue_token(terminal, utcnow()) if enrolled else None
+    token = credentials._issue_token(terminal, utcnow()) if enrolled else None
     db.flush()
     return terminal, token
 

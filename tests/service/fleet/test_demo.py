@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.audit.service import verify_chain
 from service.database import utcnow
-from service.demo.fleet import CUSTOMERS, load_fleet
+from service.demo.fleet import load_fleet
+from service.demo.fleet.plan import CUSTOMERS
 from service.demo.platform import DEMO_PASSWORD, load_accounts
-from service.fleet import firmware, monitoring, retention
+from service.fleet import retention
+from service.fleet.alerting import monitoring
 from service.fleet.models import (
     Alert,
     AlertNote,
@@ -23,6 +25,7 @@ from service.fleet.models import (
     Terminal,
     TerminalEvent,
 )
+from service.fleet.rollouts import firmware
 from service.outbox.models import OutboxMessage
 from tests.support.small_demo import PROGRESS, load_small_fleet
 

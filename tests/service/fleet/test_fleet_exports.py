@@ -6,7 +6,7 @@ import pytest
 
 from service.config import get_settings
 from service.database import utcnow
-from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.alerting.alerts import NewAlert, open_alerts
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 from tests.support.downloads import csv_download
 

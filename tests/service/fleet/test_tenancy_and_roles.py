@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from service.database import utcnow
-from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.alerting.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal

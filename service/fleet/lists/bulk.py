@@ -1,0 +1,85 @@
+"""Bulk work (一括操作): one action on many terminals, alerts or incidents chosen in a list, in one request.
+
+The records are read within the caller's customer, locked in id order (`tenancy.get_all_scoped`): one that is not
+there, or another customer's, is a 404 and nothing is written. Each record then goes through the same rule as its
+own route (so each is audited as one record, in the request's one transaction); when a rule refuses one (an alert
+already resolved, a terminal without an agent) the whole request is refused with that record named, and nothing
+stays written (`get_db` rolls back).
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor
+from service.errors import DomainError
+from service.fleet import labels
+from service.fleet.alerting import alerts, incidents
+from service.fleet.lists.schemas import AlertBulkIn, BulkResult, IncidentBulkIn, TerminalBulkIn
+from service.fleet.models import Alert, Incident, Terminal
+from service.fleet.registry import terminals
+from service.tenancy import TenantScope, get_all_scoped
+
+R = TypeVar("R", Terminal, Alert, Incident)
+W = TypeVar("W", Alert, Incident)
+
+
+def _each(records: Sequence[R], name: Callable[[R], str], work: Callable[[R], object]) -> list[int]:
+    """Apply the work to every record; the first refusal names its record and refuses them all."""
+    for record in records:
+        try:
+            work(record)
+        except DomainError as exc:
+            exc.message = labels.BULK_REFUSED.format(record=name(record), message=exc.message)
+            exc.details = {**(exc.details or {}), "id": record.id}
+            raise
+    return [record.id for record in records]
+
+
+def terminals_bulk(db: Session, *, body: TerminalBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
+    """メンテナンス on/off or 診断ログ取得 for every chosen terminal."""
+    chosen = get_all_scoped(db, Terminal, body.ids, scope, Terminal.customer_id)
+
+    def work(terminal: Terminal) -> object:
+        if body.action == "diagnostics":
+            params = {"max_lines": body.max_lines}
+            return terminals.queue_command(
+                db, terminal=terminal, type="collect_diagnostics", params=params, actor=actor, now=now
+            )
+        enabled = body.action == "maintenance_on"
+        return terminals.set_maintenance(db, terminal=terminal, enabled=enabled, actor=actor, now=now)
+
+    done = _each(chosen, lambda t: t.serial_number, work)
+    return BulkResult(action=body.action, count=len(done), ids=done)
+
+
+def _work_bulk(
+    db: Session, model: type[W], body: AlertBulkIn, scope: TenantScope, work: Callable[[W], object]
+) -> BulkResult:
+    """An alert's or an incident's step for every chosen one (model: Alert or Incident)."""
+    chosen = get_all_scoped(db, model, body.ids, scope, model.customer_id)
+    record = labels.BULK_RECORD[model.__tablename__.removeprefix("fleet_")]
+    done = _each(chosen, lambda r: record.format(id=r.id), work)
+    return BulkResult(action=body.action, count=len(done), ids=done)
+
+
+def alerts_bulk(db: Session, *, body: AlertBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
+    """初動確認, 担当者 or 解決 (with the same note) for every chosen alert."""
+    actions: dict[str, Callable[[Alert], object]] = {
+        "acknowledge": lambda a: alerts.acknowledge(db, alert=a, actor=actor, now=now),
+        "assign": lambda a: alerts.assign(db, alert=a, assignee_id=body.assignee_id, actor=actor, now=now),
+        "resolve": lambda a: alerts.resolve(db, alert=a, note=body.note, actor=actor, now=now),
+    }
+    return _work_bulk(db, Alert, body, scope, actions[body.action])
+
+
+def incidents_bulk(db: Session, *, body: IncidentBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
+    """初動確認, 担当者 or 解決 (the note as the resolution) for every chosen incident and its open alerts."""
+    actions: dict[str, Callable[[Incident], object]] = {
+        "acknowledge": lambda i: incidents.acknowledge(db, incident=i, actor=actor, now=now),
+        "assign": lambda i: incidents.assign(db, incident=i, assignee_id=body.assignee_id, actor=actor, now=now),
+        "resolve": lambda i: incidents.resolve(db, incident=i, resolution=body.note, actor=actor, now=now),
+    }
+    return _work_bulk(db, Incident, body, scope, actions[body.action])

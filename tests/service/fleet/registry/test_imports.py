@@ -1,0 +1,106 @@
+"""CSV import of terminals: shape checked on upload, rows checked by the job, rejected rows reported."""
+
+import pytest
+from sqlalchemy import select
+
+from service.database import utcnow
+from service.fleet.models import Terminal
+from service.fleet.registry import imports
+from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
+
+CSV = """シリアル番号,会社名,設置店舗名,設置日,ファームウェア
+TC-100,ABC商事,新宿店 レジ1番,2025/04/01,1.2.0
+TC-101,ABC商事,新宿店 レジ2番,,
+TC-100,ABC商事,重複,,
+TC-102,不明商事,渋谷店,,
+TC-103,ABC商事,,,
+TC 104,ABC商事,池袋店,,
+TC-105,ABC商事,上野店,2025-13-01,
+TC-001,ABC商事,既存,,
+"""
+
+
+def run_import(db, import_id):
+    while imports.process_chunk(db, import_id=import_id, now=utcnow(), size=3):
+        pass
+
+
+@pytest.mark.dialect
+def test_import_reports_rejected_rows_and_progress(client, db):
+    customer = make_customer(db, "ABC商事")
+    make_terminal(db, customer, serial="TC-001")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    response = client.post(
+        "/api/fleet/imports", files={"file": ("vendor.csv", CSV.encode("cp932"), "text/csv")}, headers=admin
+    )
+    assert response.status_code == 202
+    job = response.json()
+    assert (job["status"], job["total_rows"]) == ("queued", 8)
+    run_import(db, job["id"])
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 2)
+    assert [(r["row"], r["serial_number"]) for r in done["rejected"]] == [
+        (4, "TC-100"),
+        (5, "TC-102"),
+        (6, "TC-103"),
+        (7, "TC 104"),
+        (8, "TC-105"),
+        (9, "TC-001"),
+    ]
+    assert "既に登録" in done["rejected"][0]["errors"][0] and "顧客" in done["rejected"][1]["errors"][0]
+    stored = db.scalars(select(Terminal).where(Terminal.serial_number == "TC-100")).one()
+    assert (stored.store_name, str(stored.installed_date), stored.firmware_version) == (
+        "新宿店 レジ1番",
+        "2025-04-01",
+        "1.2.0",
+    )
+    stores = db.execute(select(Terminal.store_name, Terminal.store).where(Terminal.serial_number.like("TC-10%")))
+    assert sorted(stores) == [("新宿店 レジ1番", "新宿店"), ("新宿店 レジ2番", "新宿店")]  # two tills, one store
+
+
+def test_import_rejects_a_file_without_the_columns(client, db):
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    response = client.post("/api/fleet/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, headers=admin)
+    assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "columns"
+    assert response.json()["error"]["details"]["missing"] == ["シリアル番号", "顧客企業", "設置店舗名"]  # headers
+
+
+@pytest.mark.dialect
+def test_a_scoped_importer_only_imports_into_their_customer(client, db):
+    mine, theirs = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
+    scoped = user_headers(db, "admin1", "admin", scope=str(mine.id))
+    other = user_headers(db, "admin2", "admin", scope=str(theirs.id))
+    db.commit()
+    csv = "serial_number,customer,store_name\nS-1,ABC商事,店\nS-2,XYZ商店,店\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=scoped).json()
+    run_import(db, job["id"])
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{job['id']}", headers=scoped).json()
+    assert done["accepted_rows"] == 1 and done["rejected"][0]["serial_number"] == "S-2"
+    assert client.get(f"/api/fleet/imports/{job['id']}", headers=other).status_code == 404
+
+
+@pytest.mark.dialect
+def test_a_broken_off_import_is_marked_failed(client, db):
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    csv = "serial_number,customer,store_name\nS-1,ABC商事,店\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    imports.mark_failed(db, import_id=job["id"], now=utcnow())
+    db.commit()
+    assert client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()["status_label"] == "失敗"
+    assert imports.process_chunk(db, import_id=job["id"], now=utcnow()) is False
+
+
+def test_a_lone_carriage_return_is_a_422_naming_its_row_and_column(client, db):
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    content = "シリアル番号,会社名,設置店舗名\nTC-100,ABC商事,新宿店\rレジ1番\n".encode()
+    response = client.post("/api/fleet/imports", files={"file": ("x.csv", content, "text/csv")}, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 2, "column": 3}
+    assert "2行目・3列目" in response.json()["error"]["message"]
