@@ -26,7 +26,7 @@ from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
 from service.reservations import router as reservations_routes
-from service.reservations.oncall_router import router as reservations_oncall_router
+from service.reservations.oncall.router import router as reservations_oncall_router
 from service.reservations.router import router as reservations_router
 
 

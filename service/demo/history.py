@@ -44,10 +44,11 @@ from service.fleet import escalations, firmware
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity
 from service.identity.security import issue_token
-from service.loaners import imports, rotation
+from service.loaners.archives import rotation
+from service.loaners.imports import imports
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
-from service.reservations import surveys
+from service.reservations.support import surveys
 
 SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded

@@ -15,23 +15,9 @@ from service.deps import DbSession
 from service.errors import Conflict
 from service.identity.dependencies import Caller
 from service.identity.models import User
-from service.loaners import (
-    archive_router,
-    bulk,
-    devices,
-    forms,
-    history,
-    imports,
-    labels,
-    labels_pdf,
-    masters,
-    returns,
-    rotation,
-    submissions,
-    timeline,
-    views,
-)
-from service.loaners import figures as loaners_figures
+from service.loaners import labels
+from service.loaners.archives import rotation
+from service.loaners.archives import router as archive_router
 from service.loaners.dependencies import (
     Admin,
     Jurisdiction,
@@ -42,7 +28,11 @@ from service.loaners.dependencies import (
     Staff,
     Text50,
 )
+from service.loaners.devices import devices, labels_pdf, timeline
+from service.loaners.imports import imports
+from service.loaners.masters import masters
 from service.loaners.models import Form as StatusForm
+from service.loaners.returns import returns
 from service.loaners.schemas import (
     AuditPage,
     BulkSubmissionIn,
@@ -78,6 +68,9 @@ from service.loaners.schemas import (
     SubmissionRead,
     SummaryRead,
 )
+from service.loaners.submissions import bulk, forms, submissions
+from service.loaners.views import figures as loaners_figures
+from service.loaners.views import history, views
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText

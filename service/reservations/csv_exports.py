@@ -6,7 +6,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.exports import ListExport, declared_item, entities, item, row_getters
-from service.reservations import console, figures, incidents, messages, oncall, operations, support
+from service.reservations import messages
+from service.reservations.console import console
+from service.reservations.incidents import incidents
 from service.reservations.models import (
     Incident,
     ManualOperation,
@@ -15,6 +17,10 @@ from service.reservations.models import (
     Reservation,
     SupportInquiry,
 )
+from service.reservations.oncall import oncall
+from service.reservations.operations import operations
+from service.reservations.reports import figures
+from service.reservations.support import support
 from service.sheets import Column, Sheet
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"

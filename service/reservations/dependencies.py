@@ -12,7 +12,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations import booking, catalog, clients, incidents, oncall, operations, paging, support
+from service.reservations.booking import booking, clients
+from service.reservations.incidents import incidents
 from service.reservations.models import (
     CODE_PATTERN,
     Incident,
@@ -25,6 +26,10 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
+from service.reservations.oncall import oncall, paging
+from service.reservations.operations import operations
+from service.reservations.shops import catalog
+from service.reservations.support import support
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]

@@ -15,25 +15,13 @@ from service.errors import Conflict, NotFound
 from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.reservations import (
-    booking,
-    catalog,
-    clients,
-    console,
     csv_exports,
-    executive,
-    figures,
     hooks,  # noqa: F401  (registers the outbox and webhook handlers in the API process)
-    incidents,
     labels,
-    notices,
-    operations,
-    pages,
     payments,
-    support,
-    surveys,
-    training,
-    weekly,
 )
+from service.reservations.booking import booking, clients
+from service.reservations.console import console
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
     Operator,
@@ -48,7 +36,11 @@ from service.reservations.dependencies import (
     ReportReader,
     Worker,
 )
+from service.reservations.incidents import incidents
 from service.reservations.models import AMOUNT_MAX, Payment
+from service.reservations.operations import notices, operations
+from service.reservations.pages import pages
+from service.reservations.reports import executive, figures, weekly
 from service.reservations.schemas import (
     CALL_ORDER_MAX,
     CODE_MAX,
@@ -104,7 +96,10 @@ from service.reservations.schemas import (
     SurveySend,
     WeeklyKpis,
 )
+from service.reservations.shops import catalog
 from service.reservations.state_machine import TRANSITIONS, EventActor
+from service.reservations.support import support, surveys
+from service.reservations.training import training
 from service.schemas import MONTH_PATTERN, IsoDate, Normalised, QueryText, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])

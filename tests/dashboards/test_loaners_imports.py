@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from service.database import session_scope, utcnow
-from service.loaners import imports
+from service.loaners.imports import imports
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
 from tests.factories import auth_headers

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from jobs.loaners import send_return_digest
 from service.database import session_scope, utcnow
-from service.loaners import return_digest
+from service.loaners.returns import return_digest
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.jobs.test_single_flight import Overlap, only_one_ran

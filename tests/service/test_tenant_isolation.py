@@ -25,8 +25,8 @@ from service.entry_logs.roster import service as roster
 from service.fleet import imports
 from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Incident
-from service.loaners import forms as loaners_forms
-from service.loaners import imports as loaners_imports
+from service.loaners.imports import imports as loaners_imports
+from service.loaners.submissions import forms as loaners_forms
 from service.models import metadata
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
-from service.loaners import imports
+from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import IN_HOUSE, answer, headers, make_device
 from tests.service.loaners.test_search_and_history import full_width

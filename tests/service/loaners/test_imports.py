@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from service.database import utcnow
 from service.job_failures import UNEXPECTED_FAULT, run_in_batches
-from service.loaners import imports
+from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import add_location, headers, make_device
 

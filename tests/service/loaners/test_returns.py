@@ -11,8 +11,9 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.figures import local
 from service.links import dashboard_page
-from service.loaners import labels, return_digest
+from service.loaners import labels
 from service.loaners.models import Device
+from service.loaners.returns import return_digest
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device

@@ -12,7 +12,7 @@ from jobs.loaners import rotate_submissions
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.loaners import rotation
+from service.loaners.archives import rotation
 from service.loaners.models import Rotation, Submission
 from tests.service.loaners.conftest import ACTOR, IN_HOUSE, LENT, answer, headers, make_device
 

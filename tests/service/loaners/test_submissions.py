@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.database import utcnow
-from service.loaners import submissions
 from service.loaners.models import Submission
+from service.loaners.submissions import submissions
 from service.outbox.models import OutboxMessage
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 from tests.support.mail import sent_by_smtp

@@ -8,8 +8,8 @@ import pytest
 
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.reservations import executive
 from service.reservations.messages import cancel_token
+from service.reservations.reports import executive
 from tests.service.reservations.conftest import (
     answer_calls,
     book,

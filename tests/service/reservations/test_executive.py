@@ -19,8 +19,8 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.delivery import deliver
 from service.outbox.models import OutboxFile, OutboxMessage
-from service.reservations import executive
 from service.reservations.models import Payment, Reservation, ReservationEvent
+from service.reservations.reports import executive
 from tests.factories import make_user
 from tests.service.reservations.conftest import make_service, make_shop
 from tests.support.mail import received

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from service.reservations import calls, labels, training
+from service.reservations import labels
+from service.reservations.shops import calls
+from service.reservations.training import training
 from tests.service.reservations.conftest import book, headers_for, messages
 
 MANUALS = list(training.MANUALS)

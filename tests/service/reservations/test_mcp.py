@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from service import VERSION
 from service.database import get_engine, session_scope, utcnow
-from service.reservations import clients
+from service.reservations.booking import clients
 from service.reservations.models import CallAttempt, Reservation, Shop
 from tests.service.reservations.conftest import TESTER, count, japan_day, make_mcp_client, messages, state
 from tests.support.database import unreachable_database

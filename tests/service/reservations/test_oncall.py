@@ -18,8 +18,8 @@ from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox import content
-from service.reservations import paging
 from service.reservations.models import PageStep
+from service.reservations.oncall import paging
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import book, headers_for, messages
 from tests.support.clock import clock_at, japan_time

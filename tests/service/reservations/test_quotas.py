@@ -12,8 +12,8 @@ from service.config import get_settings
 from service.database import get_sessionmaker, session_scope, utcnow
 from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
-from service.reservations import clients
-from service.reservations import quotas as booking_quotas
+from service.reservations.booking import clients
+from service.reservations.booking import quotas as booking_quotas
 from service.reservations.models import ManualOperation, McpRequest, Notification, Reservation
 from tests.service.reservations.conftest import book, count, deliver_due, make_mcp_client, messages
 from tests.service.reservations.test_mcp import booking_args, connect

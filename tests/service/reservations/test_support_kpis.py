@@ -15,8 +15,9 @@ from sqlalchemy import select
 from service.audit.models import AuditEntry
 from service.database import session_scope
 from service.outbox.models import OutboxMessage
-from service.reservations import labels, surveys
+from service.reservations import labels
 from service.reservations.models import SupportInquiry
+from service.reservations.support import surveys
 from tests.service.reservations.conftest import book, headers_for
 
 INQUIRIES = "/api/reservations/inquiries"

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.reservations import watchdog
 from service.reservations.models import Notification
+from service.reservations.monitoring import watchdog
 from tests.service.reservations.conftest import book, deliver_due, payment_of
 
 pytestmark = pytest.mark.dialect

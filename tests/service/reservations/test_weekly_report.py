@@ -13,8 +13,8 @@ from sqlalchemy import select
 from jobs import reservations as reservation_jobs
 from jobs.schedule import BEAT_SCHEDULE
 from service.outbox.models import OutboxMessage
-from service.reservations import weekly
 from service.reservations.models import Incident
+from service.reservations.reports import weekly
 from tests.factories import make_user
 from tests.service.reservations.conftest import headers_for, make_service, make_shop
 from tests.service.reservations.test_executive import TOKYO, made_at, pdf_text
