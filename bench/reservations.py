@@ -88,8 +88,8 @@ def seed(count: int) -> dict:
     from service.audit.service import SYSTEM
     from service.database import get_engine, session_scope, utcnow
     from service.reservations.booking import clients
-    from service.reservations.schemas import ServiceTypeCreate, ShopCreate
     from service.reservations.shops import catalog
+    from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
 
     now = utcnow()
     started = time.perf_counter()

@@ -25,6 +25,7 @@ from service.links import api_page
 from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
 from service.reservations import labels, payments
 from service.reservations.booking import clients
+from service.reservations.incidents.schemas import IncidentCreate
 from service.reservations.models import (
     CallAttempt,
     Incident,
@@ -38,17 +39,11 @@ from service.reservations.models import (
     Shop,
 )
 from service.reservations.oncall import oncall
+from service.reservations.oncall.schemas import OnCallMemberIn, OnCallOverrideCreate, OnCallRotationIn
 from service.reservations.operations import operations
 from service.reservations.reports import executive
-from service.reservations.schemas import (
-    IncidentCreate,
-    OnCallMemberIn,
-    OnCallOverrideCreate,
-    OnCallRotationIn,
-    ServiceTypeCreate,
-    ShopCreate,
-)
 from service.reservations.shops import catalog
+from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
 
 MCP_CLIENT = "デモAIチャット"
 MCP_KEY = "qrv_demo-local-mcp-key"

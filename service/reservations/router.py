@@ -21,7 +21,23 @@ from service.reservations import (
     payments,
 )
 from service.reservations.booking import booking, clients
+from service.reservations.booking.schemas import (
+    AcceptIn,
+    CancelIn,
+    McpClientCreate,
+    McpClientCreated,
+    McpClientRead,
+    PaymentLinkIn,
+    ReservationUpdate,
+)
 from service.reservations.console import console
+from service.reservations.console.schemas import (
+    ConsoleToday,
+    NotificationRead,
+    ReservationDetail,
+    ReservationRead,
+    WeeklyKpis,
+)
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
     Operator,
@@ -37,53 +53,36 @@ from service.reservations.dependencies import (
     Worker,
 )
 from service.reservations.incidents import incidents
+from service.reservations.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
 from service.reservations.models import AMOUNT_MAX, Payment
 from service.reservations.operations import notices, operations
-from service.reservations.pages import pages
-from service.reservations.reports import executive, figures, weekly
-from service.reservations.schemas import (
-    CALL_ORDER_MAX,
-    CODE_MAX,
-    DURATION_MAX,
-    REASON_MAX,
-    AcceptIn,
+from service.reservations.operations.schemas import (
     AssigneeOption,
-    CancelIn,
-    ConsoleToday,
-    ExecutiveSummary,
-    IncidentCreate,
-    IncidentLevel,
-    IncidentRead,
-    IncidentUpdate,
-    InquiryChannel,
-    InquiryCreate,
-    InquiryRead,
-    InquiryRequesterType,
-    InquiryStatus,
-    InquiryUpdate,
-    ManualRead,
-    ManualSummary,
-    McpClientCreate,
-    McpClientCreated,
-    McpClientRead,
     NoteIn,
     NoteRead,
     NoticeByEmail,
-    NotificationRead,
     OperationAssign,
     OperationCreate,
     OperationRead,
     OperationResolve,
+)
+from service.reservations.pages import pages
+from service.reservations.reports import executive, figures, weekly
+from service.reservations.reports.schemas import ExecutiveSummary
+from service.reservations.schemas import (
+    CODE_MAX,
+    REASON_MAX,
+    IncidentLevel,
     OperationStatus,
     OperationType,
-    PaymentLinkIn,
     Priority,
-    ReservationDetail,
-    ReservationRead,
     ReservationStatus,
     ReservationsVocabulary,
-    ReservationUpdate,
-    Satisfaction,
+)
+from service.reservations.shops import catalog
+from service.reservations.shops.schemas import (
+    CALL_ORDER_MAX,
+    DURATION_MAX,
     ServiceTypeCreate,
     ServiceTypeRead,
     ServiceTypeUpdate,
@@ -91,15 +90,23 @@ from service.reservations.schemas import (
     ShopImportResult,
     ShopRead,
     ShopUpdate,
+)
+from service.reservations.state_machine import TRANSITIONS, EventActor
+from service.reservations.support import support, surveys
+from service.reservations.support.schemas import (
+    InquiryChannel,
+    InquiryCreate,
+    InquiryRead,
+    InquiryRequesterType,
+    InquiryStatus,
+    InquiryUpdate,
+    Satisfaction,
     SupportFigures,
     SupportKpis,
     SurveySend,
-    WeeklyKpis,
 )
-from service.reservations.shops import catalog
-from service.reservations.state_machine import TRANSITIONS, EventActor
-from service.reservations.support import support, surveys
 from service.reservations.training import training
+from service.reservations.training.schemas import ManualRead, ManualSummary
 from service.schemas import MONTH_PATTERN, IsoDate, Normalised, QueryText, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])

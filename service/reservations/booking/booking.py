@@ -10,10 +10,11 @@ from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.reservations import auditing, holds, labels, messages, payments
+from service.reservations.booking.schemas import AcceptIn, ReservationCreate, ReservationUpdate
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.operations import operations
-from service.reservations.schemas import AcceptIn, ReservationCreate, ReservationUpdate, ShopCreate
 from service.reservations.shops import calls, catalog, hours
+from service.reservations.shops.schemas import ShopCreate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
 from service.reservations.training import training
 

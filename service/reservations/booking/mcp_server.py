@@ -47,8 +47,8 @@ from service.errors import (
 from service.reservations import labels, messages
 from service.reservations.booking import booking, clients, quotas, retries
 from service.reservations.booking.mcp_mount import PATH
+from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation
-from service.reservations.schemas import ReservationCreate
 from service.reservations.shops import catalog, hours
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line

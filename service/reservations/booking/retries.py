@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from service.errors import Conflict
 from service.reservations import labels
+from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import McpRequest, Reservation
-from service.reservations.schemas import ReservationCreate
 
 KEY_KEPT = timedelta(hours=24)
 IDENTICAL_KEPT = timedelta(minutes=10)

@@ -17,10 +17,10 @@ from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 from service.reservations import auditing, labels, messages
+from service.reservations.incidents.schemas import IncidentCreate, IncidentUpdate
 from service.reservations.messages import DOMAIN
 from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict, get_or_404
 from service.reservations.oncall import page_state
-from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
 FIELDS = fields.audited(Incident)
 SYSTEM_LABEL = "system"

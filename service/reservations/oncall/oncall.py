@@ -17,7 +17,7 @@ from service.reservations import auditing, labels
 from service.reservations.messages import DOMAIN
 from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation, get_or_404
 from service.reservations.oncall import business_hours
-from service.reservations.schemas import OnCallOverrideCreate, OnCallRotationIn
+from service.reservations.oncall.schemas import OnCallOverrideCreate, OnCallRotationIn
 
 PERIOD_DAYS = {"week": 7, "day": 1}
 ON_CALL_ROLE = "operator"  # 運営担当者

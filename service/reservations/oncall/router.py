@@ -25,19 +25,19 @@ from service.reservations.dependencies import (
     Worker,
 )
 from service.reservations.incidents import incidents
+from service.reservations.incidents.schemas import IncidentRead
 from service.reservations.oncall import oncall, paging
-from service.reservations.operations import operations
-from service.reservations.schemas import (
-    IncidentRead,
-    LocalDateTime,
+from service.reservations.oncall.schemas import (
     OnCallOverrideCreate,
     OnCallOverrideRead,
     OnCallRotationIn,
     OnCallRotationRead,
     OnCallSchedule,
     OnDutyRead,
-    OperationRead,
 )
+from service.reservations.operations import operations
+from service.reservations.operations.schemas import OperationRead
+from service.reservations.schemas import LocalDateTime
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 TWIML = "application/xml"

@@ -17,8 +17,8 @@ from service.errors import Conflict, Fields, ValidationFailed, validation_detail
 from service.exports import ListExport, entities, in_words
 from service.reservations import auditing, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
-from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.reservations.shops import hours
+from service.reservations.shops.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
 from service.sheets import GENERAL, PHONE, Column
 

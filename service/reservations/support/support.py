@@ -15,7 +15,7 @@ from service.errors import ValidationFailed, unknown_reference
 from service.reservations import auditing, labels
 from service.reservations.console import console
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
-from service.reservations.schemas import InquiryCreate, InquiryUpdate
+from service.reservations.support.schemas import InquiryCreate, InquiryUpdate
 
 FIELDS = fields.audited(SupportInquiry)
 KPI_WEEKS = 8
