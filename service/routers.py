@@ -25,9 +25,10 @@ from service.loaners.router import router as loaners_router
 from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
-from service.reservations import router as reservations_routes
-from service.reservations.oncall.router import router as reservations_oncall_router
-from service.reservations.router import router as reservations_router
+from service.reservations import router as reservations
+from service.reservations.console import router as reservations_console_routes
+from service.reservations.incidents import router as reservations_incidents_routes
+from service.reservations.reports import router as reservations_reports_routes
 
 
 def all_routers() -> list[APIRouter]:
@@ -44,8 +45,7 @@ def all_routers() -> list[APIRouter]:
         fleet_schedule_router,
         loaners_router,
         outbox_admin_router,
-        reservations_router,
-        reservations_oncall_router,
+        *reservations.ROUTERS,
         webhooks_router,
     ]
 
@@ -63,11 +63,11 @@ DASHBOARD_READS = (
     fleet_routes.list_alerts,
     fleet_routes.list_incidents,
     fleet_routes.list_rollouts,
-    reservations_routes.console_today,
-    reservations_routes.weekly_kpis,
-    reservations_routes.list_reservations,
-    reservations_routes.list_incidents,
-    reservations_routes.executive_summary,
+    reservations_console_routes.console_today,
+    reservations_console_routes.weekly_kpis,
+    reservations_console_routes.list_reservations,
+    reservations_incidents_routes.list_incidents,
+    reservations_reports_routes.executive_summary,
     loaners_routes.list_devices,
     loaners_routes.normal_view,
     loaners_routes.audit_view,

@@ -14,7 +14,7 @@ from service.deps import DbSession, client_address, current_request_id
 from service.openapi import media
 from service.outbox.providers.voice import gather_twiml, say_twiml
 from service.outbox.webhooks import TwilioForm
-from service.reservations import csv_exports, labels
+from service.reservations import labels
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
     Operator,
@@ -26,7 +26,7 @@ from service.reservations.dependencies import (
 )
 from service.reservations.incidents import incidents
 from service.reservations.incidents.schemas import IncidentRead
-from service.reservations.oncall import oncall, paging
+from service.reservations.oncall import csv_exports, oncall, paging
 from service.reservations.oncall.schemas import (
     OnCallOverrideCreate,
     OnCallOverrideRead,
