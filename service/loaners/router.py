@@ -18,6 +18,7 @@ from service.identity.models import User
 from service.loaners import labels
 from service.loaners.archives import rotation
 from service.loaners.archives import router as archive_router
+from service.loaners.archives.schemas import RotationPreview, RotationRead
 from service.loaners.dependencies import (
     Admin,
     Jurisdiction,
@@ -29,48 +30,40 @@ from service.loaners.dependencies import (
     Text50,
 )
 from service.loaners.devices import devices, labels_pdf, timeline
+from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.loaners.imports import imports
+from service.loaners.imports.schemas import ImportListed, LoanerImportRead
 from service.loaners.masters import masters
-from service.loaners.models import Form as StatusForm
-from service.loaners.returns import returns
-from service.loaners.schemas import (
-    AuditPage,
-    BulkSubmissionIn,
+from service.loaners.masters.schemas import (
     CategoryRead,
     DataTypeCreate,
     DataTypeRead,
     DataTypeUpdate,
-    DeviceCreate,
-    DeviceDetail,
-    DeviceForm,
-    DeviceRead,
-    DeviceUpdate,
-    FormRead,
-    HeldDevice,
-    ImportListed,
-    Kind,
-    LoanerImportRead,
-    LoanerVocabulary,
     LocationCreate,
     LocationRead,
     LocationUpdate,
     ModelCreate,
     ModelRead,
     ModelUpdate,
-    NormalPage,
+)
+from service.loaners.models import Form as StatusForm
+from service.loaners.returns import returns
+from service.loaners.returns.schemas import ReturnDevice
+from service.loaners.schemas import Kind, LoanerVocabulary
+from service.loaners.submissions import bulk, forms, submissions
+from service.loaners.submissions.schemas import (
+    BulkSubmissionIn,
+    DeviceForm,
+    FormRead,
     QuestionCreate,
     QuestionRead,
     QuestionUpdate,
-    ReturnDevice,
-    RotationPreview,
-    RotationRead,
     SubmissionIn,
     SubmissionRead,
-    SummaryRead,
 )
-from service.loaners.submissions import bulk, forms, submissions
 from service.loaners.views import figures as loaners_figures
 from service.loaners.views import history, views
+from service.loaners.views.schemas import AuditPage, HeldDevice, NormalPage, SummaryRead
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from service import exports
 from service.deps import DbSession
 from service.loaners.archives import archives
+from service.loaners.archives.schemas import ArchivedSubmission, ArchiveRead, ArchiveSearchRead
 from service.loaners.dependencies import Admin, Scope
-from service.loaners.schemas import ArchivedSubmission, ArchiveRead, ArchiveSearchRead
 from service.schemas import QueryText
 
 router = APIRouter(prefix="/archives")

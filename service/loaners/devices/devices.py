@@ -11,9 +11,9 @@ from service.errors import Conflict, ValidationFailed
 from service.links import dashboard_page
 from service.loaners import labels, search_text
 from service.loaners.devices import numbering
+from service.loaners.devices.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.loaners.masters.masters import created, deleted, updated
 from service.loaners.models import Device, Location, Model, Submission
-from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.tenancy import TenantScope, scoped
 
 DEVICE_FIELDS = fields.audited(Device)

@@ -12,8 +12,7 @@ from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.loaners import labels
 from service.loaners.devices import numbering
-from service.loaners.models import DataType, Device, Location, Model
-from service.loaners.schemas import (
+from service.loaners.masters.schemas import (
     DataTypeCreate,
     DataTypeUpdate,
     LocationCreate,
@@ -21,6 +20,7 @@ from service.loaners.schemas import (
     ModelCreate,
     ModelUpdate,
 )
+from service.loaners.models import DataType, Device, Location, Model
 from service.loaners.views import view_settings
 from service.tenancy import TenantScope, scoped
 
