@@ -20,8 +20,9 @@ from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.fleet.schedule_router import router as fleet_schedule_router
 from service.identity.router import admin_router, auth_router
-from service.loaners import router as loaners_routes
-from service.loaners.router import router as loaners_router
+from service.loaners import router as loaners
+from service.loaners.devices import router as loaners_devices_routes
+from service.loaners.views import router as loaners_views_routes
 from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
@@ -43,7 +44,7 @@ def all_routers() -> list[APIRouter]:
         entry_logs_router,
         fleet_router,
         fleet_schedule_router,
-        loaners_router,
+        *loaners.ROUTERS,
         outbox_admin_router,
         *reservations.ROUTERS,
         webhooks_router,
@@ -68,11 +69,11 @@ DASHBOARD_READS = (
     reservations_console_routes.list_reservations,
     reservations_incidents_routes.list_incidents,
     reservations_reports_routes.executive_summary,
-    loaners_routes.list_devices,
-    loaners_routes.normal_view,
-    loaners_routes.audit_view,
-    loaners_routes.summary_view,
-    loaners_routes.summary_devices,
+    loaners_devices_routes.list_devices,
+    loaners_views_routes.normal_view,
+    loaners_views_routes.audit_view,
+    loaners_views_routes.summary_view,
+    loaners_views_routes.summary_devices,
     crm_routes.dashboard,
     crm_routes.my_summary,
     crm_routes.search_corporations,

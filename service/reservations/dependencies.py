@@ -1,4 +1,5 @@
-"""Who may do what in the reservations domain (no tenant scope here), and path lookups that 404 cleanly.
+"""Who may do what in the reservations domain (no tenant scope here), path lookups that 404 cleanly, and the page
+every list shares.
 
 Operators act on manual operations and reservations and keep the catalogue; support reads everything operational,
 answers requesters (notes, new operations) and records incidents; executives read KPIs, incidents and reports.
