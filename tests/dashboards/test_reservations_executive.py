@@ -13,7 +13,7 @@ from service.reservations.reports import executive
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_reservations_console import outcomes, person  # noqa: F401  (outcomes: a fixture)
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
-from tests.service.reservations.test_executive import made_at
+from tests.service.reservations.reports.test_executive import made_at
 
 EXECUTIVE = "app_pages/reservations/executive.py"
 

@@ -11,7 +11,7 @@ from service.database import utcnow
 from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import IN_HOUSE, answer, headers, make_device
-from tests.service.loaners.test_search_and_history import full_width
+from tests.service.loaners.views.test_search_and_history import full_width
 from tests.support.downloads import csv_download
 
 LAPTOP = "OSAKA_Laptop_ThinkPad-X1-Carbon"

@@ -17,8 +17,8 @@ from service.reservations.models import Incident
 from service.reservations.reports import weekly
 from tests.factories import make_user
 from tests.service.reservations.conftest import headers_for, make_service, make_shop
-from tests.service.reservations.test_executive import TOKYO, made_at, pdf_text
-from tests.service.reservations.test_support_kpis import change, log
+from tests.service.reservations.reports.test_executive import TOKYO, made_at, pdf_text
+from tests.service.reservations.support.test_support_kpis import change, log
 
 MONDAY = date(2026, 11, 16)
 AFTER = datetime(2026, 11, 23, 8, tzinfo=TOKYO)  # the Monday after the week, 08:00

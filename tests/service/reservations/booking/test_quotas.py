@@ -15,9 +15,9 @@ from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.booking import clients
 from service.reservations.booking import quotas as booking_quotas
 from service.reservations.models import ManualOperation, McpRequest, Notification, Reservation
+from tests.service.reservations.booking.test_mcp import booking_args, connect
+from tests.service.reservations.booking.test_mcp import error_of as refusal
 from tests.service.reservations.conftest import book, count, deliver_due, make_mcp_client, messages
-from tests.service.reservations.test_mcp import booking_args, connect
-from tests.service.reservations.test_mcp import error_of as refusal
 from tests.support.clock import clock_at, japan_time
 
 TEN_AM = japan_time(2027, 3, 1, 10, 0)  # a minute's first second: the test's calls all fall in it

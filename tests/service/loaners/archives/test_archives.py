@@ -9,8 +9,8 @@ import pytest
 from jobs.loaners import rotate_submissions
 from service.config import get_settings
 from service.database import utcnow
+from tests.service.loaners.archives.test_rotation import YEAR, history
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
-from tests.service.loaners.test_rotation import YEAR, history
 
 ARCHIVES = "/api/loaners/archives"
 

@@ -11,8 +11,8 @@ from service.config import get_settings
 from service.csvtools import csv_cell
 from service.database import utcnow
 from service.loaners.archives import rotation
+from tests.service.loaners.archives.test_rotation import YEAR
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
-from tests.service.loaners.test_rotation import YEAR
 from tests.support.downloads import csv_download
 
 
