@@ -1,5 +1,6 @@
-"""The small pages a requester opens from an SMS or a mail: the cancellation link, the satisfaction survey and
-(sandbox only) the test checkout, each a template in `templates/`. Plain HTML forms: no script, nothing from outside."""
+"""The small pages a requester opens from an SMS or a mail: the cancellation link, the satisfaction survey,
+(sandbox only) the test checkout and the FAQ (training.py's), each a template in `templates/`. Plain HTML forms: no
+script, nothing from outside."""
 
 from typing import Any
 
@@ -51,3 +52,8 @@ def survey_form(token: str, refusal: str | None) -> str:
 
 def survey_result(message: str) -> str:
     return page("notice.html", labels.SURVEY_TITLE, message=message, facts=())
+
+
+def faq(title: str, manual: "templates.Markup") -> str:
+    """The requester FAQ: its manual drawn as HTML (training.faq_page), in the requester's pages' layout."""
+    return page("faq.html", title, manual=manual)

@@ -18,6 +18,7 @@ from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
 from service.reservations import labels, messages, payments
+from service.reservations.pages import pages
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
     from fpdf import FPDF
@@ -167,8 +168,7 @@ def faq_url() -> str:
 def faq_page() -> str:
     """No script, no outside resource; the Markdown's own HTML is escaped (markdown-it without `html`)."""
     manual = MANUALS[REQUESTER_FAQ]
-    body = templates.made_here(_renderer().render(readable(manual.name)))
-    return templates.render(__name__, "faq.html", title=manual.title, manual=body)
+    return pages.faq(manual.title, templates.made_here(_renderer().render(readable(manual.name))))
 
 
 def fields_in_words(text: str) -> str:
