@@ -20,16 +20,16 @@ from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.fleet.schedule_router import router as fleet_schedule_router
 from service.identity.router import admin_router, auth_router
-from service.loaners import router as loaners
 from service.loaners.devices import router as loaners_devices_routes
+from service.loaners.router import router as loaners_router
 from service.loaners.views import router as loaners_views_routes
 from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
-from service.reservations import router as reservations
 from service.reservations.console import router as reservations_console_routes
 from service.reservations.incidents import router as reservations_incidents_routes
 from service.reservations.reports import router as reservations_reports_routes
+from service.reservations.router import router as reservations_router
 
 
 def all_routers() -> list[APIRouter]:
@@ -44,9 +44,9 @@ def all_routers() -> list[APIRouter]:
         entry_logs_router,
         fleet_router,
         fleet_schedule_router,
-        *loaners.ROUTERS,
+        loaners_router,
         outbox_admin_router,
-        *reservations.ROUTERS,
+        reservations_router,
         webhooks_router,
     ]
 

@@ -1,6 +1,5 @@
-"""The loaners (代替機) API: the domain's vocabulary here, and each feature's routes in its own router (masters,
-devices, submissions, views, returns, imports, archives), every query limited to the caller's 管轄. ROUTERS is their
-sum, in /api/docs order, which service/routers.py serves."""
+"""The loaners (代替機) API: the domain's vocabulary, and every feature's router (archives, masters, submissions,
+devices, views, returns, imports) in /api/docs order; every query is limited to the caller's 管轄."""
 
 from fastapi import APIRouter
 
@@ -17,10 +16,10 @@ from service.loaners.schemas import LoanerVocabulary
 from service.loaners.submissions import router as submissions
 from service.loaners.views import router as views
 
-router = APIRouter(prefix="/loaners", tags=["loaners"])
+router = APIRouter()
 
 
-@router.get("/vocabulary", response_model=LoanerVocabulary)
+@router.get("/loaners/vocabulary", response_model=LoanerVocabulary, tags=["loaners"])
 def vocabulary(_: Staff) -> LoanerVocabulary:
     """The labels, form keys and check messages the pages show, from labels.py (the one source)."""
     return LoanerVocabulary(
@@ -46,13 +45,5 @@ def vocabulary(_: Staff) -> LoanerVocabulary:
     )
 
 
-ROUTERS = (
-    archives.router,
-    router,
-    masters.router,
-    submissions.router,
-    devices.router,
-    views.router,
-    returns.router,
-    imports.router,
-)
+for feature in (archives, masters, submissions, devices, views, returns, imports):
+    router.include_router(feature.router)

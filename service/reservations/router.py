@@ -1,6 +1,5 @@
-"""The reservations API: the domain's vocabulary here, and each feature's routes in its own router (booking, console,
-operations, on call, shops, incidents, support, reports, training, the requester's pages). ROUTERS is their sum, in
-/api/docs order, which service/routers.py serves."""
+"""The reservations API: the domain's vocabulary, and every feature's router (console, operations, booking, the
+requester's pages, training, shops, incidents, support, reports, on call) in /api/docs order."""
 
 from fastapi import APIRouter
 
@@ -25,10 +24,10 @@ from service.reservations.state_machine import TRANSITIONS
 from service.reservations.support import router as support
 from service.reservations.training import router as training
 
-router = APIRouter(prefix="/reservations", tags=["reservations"])
+router = APIRouter()
 
 
-@router.get("/vocabulary", response_model=ReservationsVocabulary)
+@router.get("/reservations/vocabulary", response_model=ReservationsVocabulary, tags=["reservations"])
 def vocabulary(_: Reader) -> dict:
     """The labels, status transitions and form limits the dashboards mirror, from the service's own modules."""
     return {
@@ -69,16 +68,5 @@ def vocabulary(_: Reader) -> dict:
     }
 
 
-ROUTERS = (
-    router,
-    console.router,
-    operations.router,
-    booking.router,
-    pages.router,
-    training.router,
-    shops.router,
-    incidents.router,
-    support.router,
-    reports.router,
-    oncall.router,
-)
+for feature in (console, operations, booking, pages, training, shops, incidents, support, reports, oncall):
+    router.include_router(feature.router)
