@@ -2,8 +2,8 @@
 運用マニュアル page and drawn as PDF; the requester FAQ is also a public page.
 
 A quoted message's fence names its template in `labels` (```` ```template SMS_PAYMENT_LINK ````), so
-tests/service/reservations/test_manuals.py holds every quote to the text the code sends; the phone script's example
-answers (```` ```answer accept ````) are held to calls.classify."""
+tests/service/reservations/training/test_manuals.py holds every quote to the text the code sends; the phone script's
+example answers (```` ```answer accept ````) are held to calls.classify."""
 
 import re
 from dataclasses import dataclass
