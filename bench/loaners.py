@@ -133,7 +133,7 @@ USERS = (("bench-admin", "admin", None), ("bench-kansai", "staff", "関西"))
 def fill_status_age() -> float:
     """Since when every device in custody has its held status, written by the service's own SQL (as an answer does)."""
     from service.database import session_scope
-    from service.loaners import status_age
+    from service.loaners.submissions import status_age
 
     started = time.perf_counter()
     with session_scope() as db:
@@ -290,7 +290,7 @@ def archived_histories(data_dir, runs: int) -> dict:
 def measure_digest() -> dict:
     """The weekly 返却待ち digest's work in-process: every location's lists past the threshold, its e-mails queued."""
     from service.database import session_scope, utcnow
-    from service.loaners import return_digest
+    from service.loaners.returns import return_digest
 
     started = time.perf_counter()
     with session_scope() as db:
@@ -304,7 +304,7 @@ def measure_rotation() -> dict:
     from jobs.loaners import run_rotation
     from service.audit.service import SYSTEM
     from service.database import session_scope, utcnow
-    from service.loaners import rotation
+    from service.loaners.archives import rotation
     from service.loaners.models import Device, Submission
 
     with session_scope() as db:

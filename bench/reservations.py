@@ -87,8 +87,9 @@ def seed(count: int) -> dict:
 
     from service.audit.service import SYSTEM
     from service.database import get_engine, session_scope, utcnow
-    from service.reservations import catalog, clients
-    from service.reservations.schemas import ServiceTypeCreate, ShopCreate
+    from service.reservations.booking import clients
+    from service.reservations.shops import catalog
+    from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
 
     now = utcnow()
     started = time.perf_counter()
@@ -204,7 +205,7 @@ def _seed_statements() -> list[str]:
 
 def _first_service_id() -> int:
     from service.database import session_scope
-    from service.reservations.catalog import list_services
+    from service.reservations.shops.catalog import list_services
 
     with session_scope() as db:
         return list_services(db)[0].id
@@ -458,7 +459,7 @@ def progress(codes: list[str]) -> tuple[dict[str, int], int, list[str]]:
 def run_workflow(port: int, data_dir: Path, count: int, timeout: float) -> dict:
     from jobs.celery_app import app
     from service.database import session_scope
-    from service.reservations.catalog import list_services
+    from service.reservations.shops.catalog import list_services
 
     with session_scope() as db:
         service_ids = [s.id for s in list_services(db)]
@@ -523,7 +524,7 @@ def main() -> None:
     fresh_bench_database()
     result: dict = {"bench": "reservations", "reservations": args.reservations, **seed(args.reservations)}
     from service.database import session_scope, utcnow
-    from service.reservations import executive
+    from service.reservations.reports import executive
 
     started = time.perf_counter()
     with session_scope() as db:

@@ -618,8 +618,8 @@ def seed(args: argparse.Namespace) -> dict:
     from service.entry_logs.models import Guardian, Nursery, Parent
     from service.fleet.models import Customer, Terminal
     from service.identity.models import User
-    from service.reservations import clients
-    from service.reservations.catalog import list_services
+    from service.reservations.booking import clients
+    from service.reservations.shops.catalog import list_services
     from tests.factories import make_user
 
     actor = Actor(type="cli", label="working-day")

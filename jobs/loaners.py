@@ -7,7 +7,9 @@ from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.job_failures import run_in_batches
-from service.loaners import imports, return_digest, rotation
+from service.loaners.archives import rotation
+from service.loaners.imports import imports
+from service.loaners.returns import return_digest
 
 
 @periodic("loaners.rotate_submissions", acks_late=True)

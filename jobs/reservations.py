@@ -11,15 +11,11 @@ from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
-from service.reservations import (
-    executive,
-    hooks,  # noqa: F401  (registers the outbox hooks in the worker)
-    monitoring,
-    page_state,
-    paging,
-    sweeper,
-    weekly,
-)
+from service.reservations import hooks  # noqa: F401  (registers the outbox hooks in the worker)
+from service.reservations.monitoring import monitoring
+from service.reservations.oncall import page_state, paging
+from service.reservations.operations import sweeper
+from service.reservations.reports import executive, weekly
 from service.task_queues import CRITICAL
 
 

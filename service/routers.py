@@ -33,13 +33,15 @@ from service.fleet.rollouts import router as fleet_rollouts_routes
 from service.fleet.rollouts.router import router as fleet_rollouts_router
 from service.fleet.router import router as fleet_router
 from service.identity.router import admin_router, auth_router
-from service.loaners import router as loaners_routes
+from service.loaners.devices import router as loaners_devices_routes
 from service.loaners.router import router as loaners_router
+from service.loaners.views import router as loaners_views_routes
 from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
-from service.reservations import router as reservations_routes
-from service.reservations.oncall_router import router as reservations_oncall_router
+from service.reservations.console import router as reservations_console_routes
+from service.reservations.incidents import router as reservations_incidents_routes
+from service.reservations.reports import router as reservations_reports_routes
 from service.reservations.router import router as reservations_router
 
 
@@ -63,7 +65,6 @@ def all_routers() -> list[APIRouter]:
         loaners_router,
         outbox_admin_router,
         reservations_router,
-        reservations_oncall_router,
         webhooks_router,
     ]
 
@@ -81,16 +82,16 @@ DASHBOARD_READS = (
     fleet_alerting_routes.list_alerts,
     fleet_alerting_routes.list_incidents,
     fleet_rollouts_routes.list_rollouts,
-    reservations_routes.console_today,
-    reservations_routes.weekly_kpis,
-    reservations_routes.list_reservations,
-    reservations_routes.list_incidents,
-    reservations_routes.executive_summary,
-    loaners_routes.list_devices,
-    loaners_routes.normal_view,
-    loaners_routes.audit_view,
-    loaners_routes.summary_view,
-    loaners_routes.summary_devices,
+    reservations_console_routes.console_today,
+    reservations_console_routes.weekly_kpis,
+    reservations_console_routes.list_reservations,
+    reservations_incidents_routes.list_incidents,
+    reservations_reports_routes.executive_summary,
+    loaners_devices_routes.list_devices,
+    loaners_views_routes.normal_view,
+    loaners_views_routes.audit_view,
+    loaners_views_routes.summary_view,
+    loaners_views_routes.summary_devices,
     crm_metrics_routes.dashboard,
     crm_requests_routes.my_summary,
     crm_corporations_routes.search_corporations,

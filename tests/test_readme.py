@@ -15,7 +15,7 @@ KB = 1000
 MARKDOWN_BUDGET_BYTES = {"README.md": 8 * KB, "ARCHITECTURE.md": 12 * KB}
 ALL_MARKDOWN_BUDGET_BYTES = 150 * KB
 # The manuals the service serves to operators, shops and requesters are the product's content, not the developers' docs
-PRODUCT_CONTENT = ("service/reservations/manuals/",)
+PRODUCT_CONTENT = ("service/reservations/training/manuals/",)
 
 
 def sections(text: str) -> list[tuple[str, str]]:

@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session
 
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook, grant_demo_user
-from service.loaners import devices, forms, masters, submissions
+from service.loaners.devices import devices
+from service.loaners.devices.schemas import DeviceCreate
+from service.loaners.masters import masters
+from service.loaners.masters.schemas import LocationCreate, ModelCreate
 from service.loaners.models import Device, Form, Location, Model, Submission
-from service.loaners.schemas import DeviceCreate, LocationCreate, ModelCreate
 from service.loaners.seed import ensure_initial_data
+from service.loaners.submissions import forms, submissions
 from service.tenancy import TenantScope
 
 SEED = 20240702

@@ -23,7 +23,9 @@ from service.demo.platform import DEMO_PASSWORD
 from service.identity import service as identity
 from service.links import api_page
 from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
-from service.reservations import catalog, clients, executive, labels, oncall, operations, payments
+from service.reservations import labels, payments
+from service.reservations.booking import clients
+from service.reservations.incidents.schemas import IncidentCreate
 from service.reservations.models import (
     CallAttempt,
     Incident,
@@ -36,14 +38,12 @@ from service.reservations.models import (
     ServiceType,
     Shop,
 )
-from service.reservations.schemas import (
-    IncidentCreate,
-    OnCallMemberIn,
-    OnCallOverrideCreate,
-    OnCallRotationIn,
-    ServiceTypeCreate,
-    ShopCreate,
-)
+from service.reservations.oncall import oncall
+from service.reservations.oncall.schemas import OnCallMemberIn, OnCallOverrideCreate, OnCallRotationIn
+from service.reservations.operations import operations
+from service.reservations.reports import executive
+from service.reservations.shops import catalog
+from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
 
 MCP_CLIENT = "デモAIチャット"
 MCP_KEY = "qrv_demo-local-mcp-key"

@@ -1,4 +1,5 @@
-"""Who may do what in the loaners domain, and lookups that turn another 管轄's ids into a 404."""
+"""Who may do what in the loaners domain, lookups that turn another 管轄's ids into a 404, and what the features'
+lists share: their filters by 管轄 and location, the views' device filter, and the page."""
 
 from typing import Annotated
 
@@ -8,8 +9,11 @@ from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
+from service.loaners.schemas import Kind
+from service.loaners.views import views
 from service.openapi import declares
-from service.schemas import SingleLine
+from service.pagination import Page, PageParams, page_params
+from service.schemas import QueryText, SingleLine
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
 Text50 = Annotated[str | None, Query(max_length=50), SingleLine]
@@ -50,3 +54,25 @@ LocationId = Annotated[
     str | None,
     Depends(scoped_filter(Location, Location.jurisdiction, Scope, query_param="location_id", annotation=Text50)),
 ]
+
+
+# A list of devices filtered as the views filter them (the register, NORMAL and its CSV).
+def view_filter(
+    jurisdiction: Jurisdiction,
+    location_id: LocationId,
+    kind: Kind | None = None,
+    status: QueryText = None,
+    held_status: QueryText = None,
+    q: QueryText = None,
+) -> views.ViewFilter:
+    return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
+
+
+Filters = Annotated[views.ViewFilter, Depends(view_filter)]
+
+# A list's page: the page asked for, and the answer made of its rows and their total.
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

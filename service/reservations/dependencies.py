@@ -1,4 +1,5 @@
-"""Who may do what in the reservations domain (no tenant scope here), and path lookups that 404 cleanly.
+"""Who may do what in the reservations domain (no tenant scope here), path lookups that 404 cleanly, and the page
+every list shares.
 
 Operators act on manual operations and reservations and keep the catalogue; support reads everything operational,
 answers requesters (notes, new operations) and records incidents; executives read KPIs, incidents and reports.
@@ -12,7 +13,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations import booking, catalog, clients, incidents, oncall, operations, paging, support
+from service.pagination import Page, PageParams, page_params
+from service.reservations.booking import booking, clients
+from service.reservations.incidents import incidents
 from service.reservations.models import (
     CODE_PATTERN,
     Incident,
@@ -25,6 +28,10 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
+from service.reservations.oncall import oncall, paging
+from service.reservations.operations import operations
+from service.reservations.shops import catalog
+from service.reservations.support import support
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
@@ -96,3 +103,10 @@ PathClient = Annotated[McpClient, Depends(valid_client)]
 PathInquiry = Annotated[SupportInquiry, Depends(valid_inquiry)]
 PathOverride = Annotated[OnCallOverride, Depends(valid_override)]
 PathPageStep = Annotated[PageStep, Depends(valid_page_step)]
+
+# A list's page: the page asked for, and the answer made of its rows and their total.
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

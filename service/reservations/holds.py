@@ -19,9 +19,10 @@ from clientkit.phones import as_dialled
 from service.outbox.delivery import failure_text
 from service.outbox.models import OutboxMessage
 from service.outbox.service import withdraw
-from service.reservations import labels, messages, operations
+from service.reservations import labels, messages
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Payment, Reservation
+from service.reservations.operations import operations
 from service.reservations.state_machine import locked
 
 WITHDRAWN = "withdrawn"

@@ -9,8 +9,10 @@ from service.database import utcnow
 from service.outbox.delivery import on_failed, on_sent
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
-from service.reservations import calls, holds, notices, payments
+from service.reservations import holds, payments
 from service.reservations.messages import DOMAIN
+from service.reservations.operations import notices
+from service.reservations.shops import calls
 
 
 @on_sent(DOMAIN, "call")

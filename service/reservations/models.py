@@ -161,7 +161,7 @@ class Reservation(Base):
 
 
 class McpRequest(Base):
-    """Until it expires, a retry answers the same reservation (reservations/retries.py)."""
+    """Until it expires, a retry answers the same reservation (booking/retries.py)."""
 
     __tablename__ = "reservations_mcp_request"
     __table_args__ = (

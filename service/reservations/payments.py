@@ -21,9 +21,10 @@ from service.outbox import content
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
-from service.reservations import holds, labels, messages, operations
+from service.reservations import holds, labels, messages
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Payment, Reservation
+from service.reservations.operations import operations
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
 LINK_MINUTES = 24 * 60  # the service's window starts on delivery

@@ -2,8 +2,8 @@
 (not under tests)."""
 
 from service.plugin import Plugin
-from service.reservations import watchdog
-from service.reservations.mcp_mount import mount_mcp
-from service.reservations.metrics import MemoryThresholdCollector
+from service.reservations.booking.mcp_mount import mount_mcp
+from service.reservations.monitoring import watchdog
+from service.reservations.monitoring.metrics import MemoryThresholdCollector
 
 PLUGIN = Plugin(collectors=(MemoryThresholdCollector(),), mount=mount_mcp, start=watchdog.start)

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope, utcnow
-from service.reservations import booking, operations
+from service.reservations.booking import booking
+from service.reservations.operations import operations
 from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screenshot, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (catalog, sandbox: fixtures)

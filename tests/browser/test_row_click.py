@@ -11,7 +11,8 @@ from sqlalchemy import select
 from service.database import session_scope, utcnow
 from service.fleet.models import Alert
 from service.loaners.models import Device
-from service.reservations import booking, operations
+from service.reservations.booking import booking
+from service.reservations.operations import operations
 from tests.browser.conftest import drawn, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.crm.conftest import corporation, made, masters_and_storage, submit, world  # noqa: F401 - fixtures

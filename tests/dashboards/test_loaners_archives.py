@@ -5,10 +5,10 @@ from service.config import get_settings
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_loaners_admin import admin  # noqa: F401
 from tests.factories import make_user
+from tests.service.loaners.archives.test_archived_history import rotated  # noqa: F401
+from tests.service.loaners.archives.test_archives import archive  # noqa: F401
+from tests.service.loaners.archives.test_rotation import history
 from tests.service.loaners.conftest import initial_data  # noqa: F401
-from tests.service.loaners.test_archived_history import rotated  # noqa: F401
-from tests.service.loaners.test_archives import archive  # noqa: F401
-from tests.service.loaners.test_rotation import history
 
 PAGE = "app_pages/loaners/archives.py"
 

@@ -5,12 +5,12 @@ import httpx
 import pytest
 
 from service.database import session_scope, utcnow
-from service.loaners import imports
+from service.loaners.imports import imports
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
 from tests.factories import auth_headers
 from tests.service.loaners.conftest import initial_data  # noqa: F401
-from tests.service.loaners.test_history_import import HEADER, OLD_ROWS
+from tests.service.loaners.imports.test_history_import import HEADER, OLD_ROWS
 
 
 def work(import_id: int) -> None:

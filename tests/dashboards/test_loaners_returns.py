@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 from tests.dashboards.conftest import click_row, csv_link_rows, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import initial_data  # noqa: F401
-from tests.service.loaners.test_returns import followed  # noqa: F401 - the devices' histories
+from tests.service.loaners.returns.test_returns import followed  # noqa: F401 - the devices' histories
 
 RETURNS = "app_pages/loaners/returns.py"
 SUMMARY = "app_pages/loaners/summary.py"

@@ -7,7 +7,7 @@ from dashboards import labels, sections
 from tests.dashboards.conftest import open_page, texts
 from tests.factories import make_user
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
-from tests.service.reservations.test_console_api import three_outcomes
+from tests.service.reservations.console.test_console_api import three_outcomes
 
 CONSOLE = "app_pages/reservations/console.py"
 RESERVATION_PAGES = [

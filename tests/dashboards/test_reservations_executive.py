@@ -8,12 +8,12 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
 from dashboards import clock
 from service.database import session_scope, utcnow
-from service.reservations import executive
 from service.reservations.models import ServiceType
+from service.reservations.reports import executive
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_reservations_console import outcomes, person  # noqa: F401  (outcomes: a fixture)
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
-from tests.service.reservations.test_executive import made_at
+from tests.service.reservations.reports.test_executive import made_at
 
 EXECUTIVE = "app_pages/reservations/executive.py"
 

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
-from service.reservations import paging
 from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation
+from service.reservations.oncall import paging
 from tests.dashboards.conftest import button, csv_link_rows, open_page, texts
 from tests.dashboards.test_reservations_queue import QUEUE, open_operation, select_first
 from tests.factories import make_user

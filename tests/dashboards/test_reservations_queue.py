@@ -8,8 +8,9 @@ import pytest
 
 from dashboards.labels import plain
 from service.database import session_scope, utcnow
-from service.reservations import booking, operations
+from service.reservations.booking import booking
 from service.reservations.models import ManualOperation, Note
+from service.reservations.operations import operations
 from service.reservations.state_machine import EventActor
 from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.dashboards.test_reservations_console import person

@@ -9,8 +9,8 @@ from service.config import get_settings
 from service.database import session_scope
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.models import ManualOperation, Reservation
+from tests.service.reservations.booking.test_mcp import booking_args, connect
 from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop, messages
-from tests.service.reservations.test_mcp import booking_args, connect
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 from tests.support.waiting import wait_for_job
 

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 from jobs.loaners import send_return_digest
 from service.database import session_scope, utcnow
-from service.loaners import return_digest
+from service.loaners.returns import return_digest
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.jobs.test_single_flight import Overlap, only_one_ran
 from tests.service.loaners.conftest import initial_data  # noqa: F401 - the §8.1 locations in every test here
-from tests.service.loaners.test_returns import digests, followed  # noqa: F401 - followed is the fixture
+from tests.service.loaners.returns.test_returns import digests, followed  # noqa: F401 - followed is the fixture
 from tests.support.waiting import wait_for_job
 
 # Osaka and Kobe (関西) share the §8.1 group address; Tokyo (関東) has its own; the unscoped admin is told of each.

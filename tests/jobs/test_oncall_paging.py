@@ -12,7 +12,7 @@ from service.config import get_settings
 from service.database import utcnow
 from service.outbox.providers.sandbox import read_sandbox_log
 from tests.service.reservations.conftest import headers_for
-from tests.service.reservations.test_oncall import PHONES, on_duty, operators, rotation
+from tests.service.reservations.oncall.test_oncall import PHONES, on_duty, operators, rotation
 from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from service.database import session_scope, utcnow
 from service.fleet.models import Customer, TerminalImport
 from service.loaners.seed import ensure_initial_data
 from tests.factories import auth_headers, make_user
-from tests.service.loaners.test_imports import HEADER, ROWS, upload
+from tests.service.loaners.imports.test_imports import HEADER, ROWS, upload
 from tests.support.waiting import wait_for_job
 from tests.support.worker import purge_queue
 

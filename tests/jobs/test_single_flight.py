@@ -26,9 +26,9 @@ from service.entry_logs.logs import service as logs
 from service.entry_logs.models import EntryLog
 from service.fleet.alerting import monitoring as fleet_monitoring
 from service.outbox.models import OutboxMessage
-from service.reservations import executive
-from service.reservations import monitoring as reservation_monitoring
 from service.reservations.models import MonthlyStat, Notification
+from service.reservations.monitoring import monitoring as reservation_monitoring
+from service.reservations.reports import executive
 from service.tenancy import TenantScope
 from tests.factories import make_user
 from tests.service.entry_logs.world import add_log, make_world

@@ -7,7 +7,7 @@ from jobs.celery_app import app
 from jobs.schedule import BEAT_SCHEDULE
 from service import broker
 from service.config import get_settings
-from service.reservations import watchdog
+from service.reservations.monitoring import watchdog
 from service.task_queues import BULK, CRITICAL, QUEUES, TASK_CLASSES
 from tests.support.waiting import wait_until
 from tests.support.worker import START_TIMEOUT, purge_queue

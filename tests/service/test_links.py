@@ -19,7 +19,7 @@ LINK_SETTINGS = {"public_base_url", "dashboard_url", "api_url"}  # the Settings 
 LINK_VARIABLES = ("APP_API_URL", "APP_PUBLIC_BASE_URL", "APP_DASHBOARD_URL")  # and their environment variables
 # Modules that read an address for what is no link: where it is defined, the origins whose requests may carry the
 # session cookie, the MCP server's OAuth issuer and the host names it answers as.
-NOT_LINKS = {"service/config.py", "service/identity/router.py", "service/reservations/mcp_server.py"}
+NOT_LINKS = {"service/config.py", "service/identity/router.py", "service/reservations/booking/mcp_server.py"}
 PRODUCTION = {"env": "production", "secret_key": "s" * 40, "audit_key": "a" * 40, "database_url": "postgresql://db/d"}
 
 

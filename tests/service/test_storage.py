@@ -7,8 +7,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
-from service.reservations import watchdog
 from service.reservations.models import Notification
+from service.reservations.monitoring import watchdog
 from tests.support.small_disk import small_disk  # noqa: F401  (the fixture)
 
 

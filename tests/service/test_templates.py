@@ -153,7 +153,7 @@ def test_a_slack_post_shows_every_hostile_part_of_a_document_as_text_and_links_o
 
 def test_a_template_refuses_a_value_it_was_not_given():
     with pytest.raises(UndefinedError, match="'message' is undefined"):
-        templates.render("service.reservations.pages", "notice.html", title="題", facts=())
+        templates.render("service.reservations.pages.pages", "notice.html", title="題", facts=())
 
 
 def test_a_templates_suffix_says_how_it_escapes_and_there_is_no_other_way():

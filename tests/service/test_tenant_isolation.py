@@ -25,8 +25,8 @@ from service.entry_logs.roster import service as roster
 from service.fleet.alerting.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Incident
 from service.fleet.registry import imports
-from service.loaners import forms as loaners_forms
-from service.loaners import imports as loaners_imports
+from service.loaners.imports import imports as loaners_imports
+from service.loaners.submissions import forms as loaners_forms
 from service.models import metadata
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user
@@ -302,7 +302,7 @@ def loaners_walk(client, db) -> Walk:
         ("GET", "/api/loaners/imports.csv", {}, HIDDEN),
         ("GET", f"/api/loaners/imports/{their_sheet.id}", {}, NOT_FOUND),
         ("POST", f"/api/loaners/imports/{their_sheet.id}/run", {}, NOT_FOUND),
-        # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/test_archives.py)
+        # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/archives/test_archives.py)
         ("GET", "/api/loaners/archives", {}, FORBIDDEN),
         ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/search", {"params": {"device_id": d}}, FORBIDDEN),
         ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/download", {}, FORBIDDEN),
@@ -336,7 +336,7 @@ def loaners_walk(client, db) -> Walk:
     exempt[("DELETE", "/api/loaners/bulk-picks")] = "empties the caller's own selection: it takes no id"
     exempt[("POST", "/api/loaners/imports")] = (
         "names no tenant: the caller's own 管轄 is implied, its rows of another refused "
-        "(tests/service/loaners/test_imports.py)"
+        "(tests/service/loaners/imports/test_imports.py)"
     )
     return Walk(kansai, calls, ("THEIRS1", "東京"), exempt)
 

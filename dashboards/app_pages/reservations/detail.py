@@ -17,7 +17,8 @@ PICKER = f"{PAGE}_code"
 OPERATION = f"{PAGE}_op"  # the 手動対応を登録 form
 
 
-# The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
+# The filters a figure card's link sets (service/reservations/reports/figures.py): query parameter -> (widget key,
+# reading).
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "status": (f"{PAGE}_status", str),
     "confirmed_only": (f"{PAGE}_confirmed_only", kpi.flag),

@@ -36,8 +36,8 @@ FALL_IS_GOOD = {"reservations.cancelled"}
 
 
 def cards(so_far: dict) -> None:
-    """This month so far (the named figures, service/reservations/figures.py), each with its change against the same
-    days of the previous month, and the cancellation rate they make."""
+    """This month so far (the named figures, service/reservations/reports/figures.py), each with its change against the
+    same days of the previous month, and the cancellation rate they make."""
     compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
     shown = so_far["figures"]
     kpi.figures_stamp(shown)

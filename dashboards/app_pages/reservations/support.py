@@ -19,7 +19,8 @@ PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"
 UNRATED = 0  # the satisfaction select's 「未記録」
-# The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
+# The filters a figure card's link sets (service/reservations/reports/figures.py): query parameter -> (widget key,
+# reading).
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "status": (f"{PAGE}_status", str),
     "received_from": (f"{PAGE}_received_from", date.fromisoformat),

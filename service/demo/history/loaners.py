@@ -4,7 +4,8 @@ from datetime import date, timedelta
 
 from service.database import session_scope, utcnow
 from service.demo.history.office import Office
-from service.loaners import imports, rotation
+from service.loaners.archives import rotation
+from service.loaners.imports import imports
 
 ROTATION_BATCH = 1000
 SHEET_HEADER = (

@@ -12,7 +12,7 @@ from service.database import session_scope, utcnow
 from service.demo.history.office import MISTYPED_EMAIL, Office
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
-from service.reservations import surveys
+from service.reservations.support import surveys
 
 NO_SMS_PHONE = "+15005550009"  # a requester's number that takes no SMS (the sandbox, as Twilio's test number)
 

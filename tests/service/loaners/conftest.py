@@ -6,10 +6,11 @@ import pytest
 
 from service.audit.service import Actor
 from service.database import session_scope, utcnow
-from service.loaners import devices, submissions
+from service.loaners.devices import devices
+from service.loaners.devices.schemas import DeviceCreate
 from service.loaners.models import Device, Location
-from service.loaners.schemas import DeviceCreate
 from service.loaners.seed import ensure_initial_data
+from service.loaners.submissions import submissions
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from service.database import utcnow
 from service.loaners.models import Submission
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
-from tests.service.loaners.test_imports import HEADER, ROWS, upload
+from tests.service.loaners.imports.test_imports import HEADER, ROWS, upload
 from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401
 

@@ -19,9 +19,9 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
-from service.reservations import booking, clients
+from service.reservations.booking import booking, clients
+from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Payment, Reservation, ServiceType, Shop
-from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
 from tests.factories import auth_headers, make_user
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)

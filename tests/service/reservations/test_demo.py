@@ -9,7 +9,8 @@ from service.audit.service import Actor
 from service.database import session_scope, utcnow
 from service.demo.framework import load_demo
 from service.demo.reservations import MCP_KEY
-from service.reservations import clients, labels
+from service.reservations import labels
+from service.reservations.booking import clients
 from service.reservations.models import ManualOperation, MonthlyStat, Reservation, ReservationEvent
 
 DEMO = Actor(type="cli", label="demo-test")

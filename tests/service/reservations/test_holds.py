@@ -13,10 +13,10 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
-from service.reservations import calls as calling
 from service.reservations import labels
 from service.reservations.messages import when_text
 from service.reservations.models import CallAttempt, ManualOperation, Reservation, ReservationEvent, Shop
+from service.reservations.shops import calls as calling
 from tests.service.reservations.conftest import (
     answer_calls,
     book,

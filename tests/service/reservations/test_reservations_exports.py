@@ -6,7 +6,7 @@ import pytest
 
 from service.config import get_settings
 from tests.service.reservations.conftest import book, headers_for
-from tests.service.reservations.test_incidents import record
+from tests.service.reservations.incidents.test_incidents import record
 from tests.support.downloads import csv_download
 
 ROOT = "/api/reservations"

@@ -11,10 +11,10 @@ from service.database import session_scope, utcnow
 from service.errors import Conflict
 from service.fields import facts
 from service.outbox.service import enqueue
-from service.reservations import monitoring
-from service.reservations.calls import classify
 from service.reservations.models import Notification, Reservation, ReservationEvent, Shop
+from service.reservations.monitoring import monitoring
 from service.reservations.phones import PhoneFormatError, normalise_phone
+from service.reservations.shops.calls import classify
 from service.reservations.state_machine import FINAL, MANUAL, SYSTEM_ACTOR, TRANSITIONS, can_transition, transition
 from tests.service.reservations.conftest import book, deliver_due, messages
 

@@ -7,6 +7,7 @@ import pytest
 
 from service.reservations import labels, schemas
 from service.reservations.state_machine import TRANSITIONS
+from service.reservations.support import schemas as support_schemas
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import headers_for
 
@@ -21,10 +22,10 @@ URL = "/api/reservations/vocabulary"
         (schemas.OperationStatus, labels.OPERATION_STATUSES),
         (schemas.Priority, labels.PRIORITIES),
         (schemas.IncidentLevel, labels.INCIDENT_LEVELS),
-        (schemas.InquiryChannel, labels.INQUIRY_CHANNELS),
-        (schemas.InquiryRequesterType, labels.INQUIRY_REQUESTER_TYPES),
-        (schemas.InquiryStatus, labels.INQUIRY_STATUSES),
-        (schemas.SurveyChannel, labels.SURVEY_CHANNELS),
+        (support_schemas.InquiryChannel, labels.INQUIRY_CHANNELS),
+        (support_schemas.InquiryRequesterType, labels.INQUIRY_REQUESTER_TYPES),
+        (support_schemas.InquiryStatus, labels.INQUIRY_STATUSES),
+        (support_schemas.SurveyChannel, labels.SURVEY_CHANNELS),
     ],
 )
 def test_the_schemas_accept_the_labelled_words_in_their_order(words, vocabulary):

@@ -15,7 +15,7 @@ from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.signatures import signed_voice_event
-from service.reservations import labels, payments, sweeper
+from service.reservations import labels, payments
 from service.reservations.models import (
     CallAttempt,
     ManualOperation,
@@ -24,6 +24,7 @@ from service.reservations.models import (
     ReservationEvent,
     Shop,
 )
+from service.reservations.operations import sweeper
 from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
     STRIPE_SECRET,

@@ -18,8 +18,8 @@ from service.reservations.models import Reservation, ServiceType
 from service.routers import all_routers
 from service.schemas import MultilineText, Text, format_character, multi_line, single_line
 from tests.factories import auth_headers, make_user
+from tests.service.reservations.booking.test_mcp import booking_args, connect, error_of
 from tests.service.reservations.conftest import catalog, make_mcp_client  # noqa: F401 - fixtures
-from tests.service.reservations.test_mcp import booking_args, connect, error_of
 from tests.support.live_server import live_api  # noqa: F401 - fixture
 
 GUARDS = {single_line, multi_line}

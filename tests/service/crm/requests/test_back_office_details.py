@@ -9,7 +9,7 @@ from service.audit.models import AuditEntry
 from service.crm.models import Request, Site
 from tests.service.crm.conftest import add_site, made, set_status, submit
 from tests.service.crm.requests.test_workflow import detail, request_with_sites
-from tests.service.loaners.test_search_and_history import run_migration_step
+from tests.service.loaners.views.test_search_and_history import run_migration_step
 
 pytestmark = pytest.mark.dialect
 

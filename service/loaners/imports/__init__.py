@@ -1,0 +1,1 @@
+"""Imports: Google Forms response sheets (CSV) stored as history, dry run first."""

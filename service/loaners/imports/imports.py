@@ -1,0 +1,483 @@
+"""Import of the three Google Forms response sheets (CSV exports), keeping their timestamps, as a job in chunks.
+
+A row is history: it is stored as it was answered (today's required questions and choices apply to new answers, not to
+the past; differences are reported), unless it names no device that is or can be registered, has no readable timestamp,
+or repeats a device and timestamp already stored. A device's current state moves only to a newer one. A clerk's import
+is limited to their 管轄: a row of another 管轄's location is refused naming it."""
+
+import functools
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic_core import PydanticCustomError
+from sqlalchemy import Select, func, insert, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.csvtools import csv_rows, decode_csv
+from service.errors import Conflict, DomainError, ValidationFailed
+from service.exports import ListExport, item
+from service.loaners import labels
+from service.loaners.devices import numbering
+from service.loaners.devices.devices import kind_of
+from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
+from service.loaners.submissions import forms
+from service.loaners.submissions.submissions import recompute_states, submission_row
+from service.schemas import multi_line, nfkc, single_line
+from service.tenancy import TenantScope, get_scoped, scoped
+
+MAX_ROWS = 100_000
+CHUNK = 1000
+MAX_REPORTED = 1000
+TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
+FIXED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_EMAIL, labels.IMPORT_NUMBER, labels.IMPORT_MODEL)
+
+
+def _header(content: str) -> list[str]:
+    return [forms.ALIASES.get(name.strip(), name.strip()) for name in next(csv_rows(content), [])]
+
+
+def _cell(column: str, value: str) -> str:
+    """The 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
+    return nfkc(value.strip()) if column == labels.IMPORT_NUMBER else value.strip()
+
+
+def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
+    """0 = the first after the header; blank rows are skipped."""
+    reader = csv_rows(content)
+    header = _header(content)
+    next(reader, None)
+    rows = (row for row in reader if any(cell.strip() for cell in row))
+    return [
+        {column: _cell(column, value) for column, value in zip(header, row, strict=False)}
+        for row in itertools.islice(rows, start, start + size)
+    ]
+
+
+def _row_count(content: str) -> int:
+    return sum(1 for row in itertools.islice(csv_rows(content), 1, None) if any(c.strip() for c in row))
+
+
+def create_import(
+    db: Session,
+    *,
+    form: Form,
+    filename: str,
+    data: bytes,
+    scope: TenantScope,
+    actor: Actor,
+    now: datetime,
+    dry_run: bool = False,
+) -> SubmissionImport:
+    """The rows are checked by the job, within the caller's 管轄."""
+    content = decode_csv(data)
+    header, total = _header(content), _row_count(content)
+    missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
+    if missing:
+        raise ValidationFailed(
+            labels.IMPORT_REQUIRED_COLUMN, details={"field": "file", "rule": "columns", "missing": missing}
+        )
+    if total > MAX_ROWS:
+        raise ValidationFailed(
+            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
+        )
+    known = set(forms.question_set(db, form.kind).keys) | set(FIXED_COLUMNS)
+    job = SubmissionImport(
+        form_kind=form.kind,
+        filename=filename[:200],
+        content=content,
+        total_rows=total,
+        created_by=actor.label,
+        ignored_columns=[name for name in header if name and name not in known],
+        jurisdiction=scope.value,
+        status="checking" if dry_run else "queued",
+        created_at=now,
+    )
+    db.add(job)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="check_submissions" if dry_run else "import_submissions",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={
+            "filename": {"before": None, "after": filename},
+            "rows": {"before": None, "after": total},
+            "form": {"before": None, "after": form.kind},
+            "jurisdiction": {"before": None, "after": scope.value},
+        },
+        at=now,
+    )
+    return job
+
+
+def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
+    """Another 管轄's is a 404."""
+    return get_scoped(db, SubmissionImport, import_id, scope, SubmissionImport.jurisdiction)
+
+
+NEWEST_FIRST = (SubmissionImport.id.desc(),)
+LISTED = (
+    SubmissionImport.id,
+    SubmissionImport.form_kind,
+    SubmissionImport.filename,
+    SubmissionImport.status,
+    SubmissionImport.total_rows,
+    SubmissionImport.planned_rows,
+    SubmissionImport.accepted_rows,
+    SubmissionImport.duplicate_rows,
+    SubmissionImport.unreadable_rows,
+    SubmissionImport.created_by,
+    SubmissionImport.created_at,
+    SubmissionImport.finished_at,
+)
+
+
+def import_entry(row: Any) -> dict[str, Any]:
+    checking = row.status in ("checking", "checked")
+    return {
+        "id": row.id,
+        "form_kind": row.form_kind,
+        "form_label": labels.KINDS[row.form_kind],
+        "filename": row.filename,
+        "status": row.status,
+        "status_label": labels.IMPORT_STATUSES[row.status],
+        "total_rows": row.total_rows,
+        "taken_rows": row.planned_rows if checking else row.accepted_rows,
+        "duplicate_rows": row.duplicate_rows,
+        "unreadable_rows": row.unreadable_rows,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "finished_at": row.finished_at,
+    }
+
+
+def _listed(scope: TenantScope) -> Select:
+    return scoped(select(*LISTED), scope, SubmissionImport.jurisdiction)
+
+
+def import_page(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Never the stored file or its reports."""
+    total = db.scalar(select(func.count()).select_from(_listed(scope).subquery())) or 0
+    rows = db.execute(_listed(scope).order_by(*NEWEST_FIRST).offset(offset).limit(limit)).all()
+    return [import_entry(row) for row in rows], total
+
+
+def import_export(scope: TenantScope) -> ListExport:
+    """The import list as the CSV download."""
+    columns = [item(header, key) for key, header in labels.IMPORT_LIST_COLUMNS.items()]
+    return ListExport(_listed(scope), NEWEST_FIRST, columns, lambda _db, rows: [import_entry(row) for row in rows])
+
+
+def parse_timestamp(text: str) -> datetime:
+    zone = ZoneInfo(get_settings().timezone)
+    for pattern in TIMESTAMP_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    raise ValueError(labels.IMPORT_BAD_TIMESTAMP)
+
+
+@dataclass
+class Chunk:
+    job: SubmissionImport
+    form: Form
+    questions: forms.QuestionSet
+    devices: dict[str, Device]
+    taken: set[tuple[str, datetime]]
+    write: bool
+    created: int = 0
+    planned: set[str] = field(default_factory=set)  # the chunk's first
+    seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
+    places: dict[str, Location] = field(default_factory=dict)  # by code
+    models: dict[str, Model] = field(default_factory=dict)
+
+    @functools.cached_property
+    def locations(self) -> dict[str, Location]:
+        return {place.id: place for place in self.places.values()}
+
+
+@dataclass
+class Verdict:
+    outcome: str
+    reasons: list[str]
+    row: dict[str, Any] | None = None
+    new_device: bool = False
+
+
+def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list[str]:
+    """Refused as a request's text is (service/schemas.py); an answer may hold tab and newline, as in the form."""
+    problems = []
+    for column, value in record.items():
+        guard = single_line if column in FIXED_COLUMNS else multi_line if column in questions.by_key else None
+        if guard is None:
+            continue
+        try:
+            guard(value)
+        except PydanticCustomError as refused:
+            problems.append(labels.IMPORT_BAD_TEXT.format(column=column, reason=refused.message()))
+    return problems
+
+
+def _earlier_keys(
+    content: str, start: int, numbers: set[str], questions: forms.QuestionSet
+) -> set[tuple[str, datetime]]:
+    """The dry run stores nothing, so it reads them here; the import finds them stored."""
+    header = _header(content)
+    number_at, time_at = header.index(labels.IMPORT_NUMBER), header.index(labels.IMPORT_TIMESTAMP)
+    rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
+    keys = set()
+    for row in itertools.islice(rows, start):
+        number = _cell(labels.IMPORT_NUMBER, row[number_at]) if number_at < len(row) else ""
+        if number not in numbers or time_at >= len(row):
+            continue
+        if _text_problems(questions, dict(zip(header, (cell.strip() for cell in row), strict=False))):
+            continue
+        try:
+            keys.add((number, parse_timestamp(row[time_at].strip())))
+        except ValueError:
+            continue
+    return keys
+
+
+def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]], *, start: int, write: bool) -> Chunk:
+    form = forms.get_form(db, job.form_kind)
+    numbers = {r.get(labels.IMPORT_NUMBER, "") for r in records} - {""}
+    devices = {d.management_number: d for d in db.scalars(select(Device).where(Device.management_number.in_(numbers)))}
+    stored = db.execute(
+        select(Device.management_number, Submission.submitted_at)
+        .join(Submission, Submission.device_id == Device.id)
+        .where(Device.management_number.in_(numbers))
+    ).tuples()
+    questions = forms.question_set(db, form.kind)
+    earlier = set() if write else _earlier_keys(job.content, start, numbers, questions)
+    chunk = Chunk(
+        job=job,
+        form=form,
+        questions=questions,
+        devices=devices,
+        taken=set(stored) | earlier,
+        write=write,
+        places={p.code: p for p in db.scalars(select(Location))},
+        models={m.number_section: m for m in db.scalars(select(Model))},
+    )
+    chunk.seen = {number for number in {n for n, _ in earlier} - set(devices) if _registrable(chunk, number)}
+    return chunk
+
+
+def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Location, Model]:
+    parsed = numbering.parse(number)
+    location, model = chunk.places.get(parsed.location_code), chunk.models.get(parsed.model_section)
+    if location is None:
+        raise ValidationFailed(labels.UNKNOWN_LOCATION, details={"rule": "unknown_location"})
+    _check_scope(chunk.job, location)
+    if model is None or numbering.category_section(model.category) != parsed.category_section:
+        raise ValidationFailed(labels.UNKNOWN_MODEL, details={"rule": "unknown_model"})
+    if kind_of(model.category) != chunk.form.kind:
+        raise ValidationFailed(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[kind_of(model.category)]))
+    return parsed, location, model
+
+
+def _check_scope(job: SubmissionImport, location: Location) -> None:
+    if job.jurisdiction is not None and location.jurisdiction != job.jurisdiction:
+        raise ValidationFailed(
+            labels.IMPORT_OUTSIDE_JURISDICTION.format(
+                location=location.name, jurisdiction=location.jurisdiction, own=job.jurisdiction
+            ),
+            details={"rule": "outside_jurisdiction"},
+        )
+
+
+def _registrable(chunk: Chunk, number: str) -> bool:
+    try:
+        _registration(chunk, number)
+    except DomainError:
+        return False
+    return True
+
+
+def _register_device(db: Session, chunk: Chunk, number: str) -> Device | None:
+    """The dry run only notes it will be."""
+    parsed, location, model = _registration(chunk, number)
+    if not chunk.write:
+        chunk.planned.add(number)
+        return None
+    numbering.claim_sequence(db, parsed.prefix, parsed.sequence)
+    device = Device(
+        management_number=number,
+        location_id=location.id,
+        model_id=model.id,
+        kind=kind_of(model.category),
+        serial_number=parsed.serial_number,
+    )
+    db.add(device)
+    db.flush()
+    chunk.devices[number], chunk.created = device, chunk.created + 1
+    return device
+
+
+def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
+    """None in the dry run when it would be registered; ValueError with the reason it cannot be."""
+    if not number:
+        raise ValueError(labels.IMPORT_NO_NUMBER)
+    device = chunk.devices.get(number)
+    if device is None:
+        if number in chunk.planned or number in chunk.seen:
+            return None
+        try:
+            return _register_device(db, chunk, number)
+        except DomainError as exc:
+            raise ValueError(labels.IMPORT_UNKNOWN_DEVICE.format(reason=exc.message)) from exc
+    try:
+        _check_scope(chunk.job, chunk.locations[device.location_id])
+    except DomainError as exc:
+        raise ValueError(exc.message) from exc
+    if device.kind != chunk.form.kind:
+        raise ValueError(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[device.kind]))
+    return device
+
+
+def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
+    number = record.get(labels.IMPORT_NUMBER, "")
+    if problems := _text_problems(chunk.questions, record):
+        return Verdict("unreadable", problems)
+    try:
+        submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
+        new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
+        device = _device(db, chunk, number)
+    except ValueError as exc:
+        return Verdict("unreadable", [str(exc)])
+    if (number, submitted_at) in chunk.taken:
+        return Verdict("duplicate", [labels.IMPORT_DUPLICATE])
+    chunk.taken.add((number, submitted_at))
+    answers, differences = forms.answer_errors(
+        chunk.questions, {k: v for k, v in record.items() if k in chunk.questions.by_key}
+    )
+    row = None
+    if device is not None:
+        row = submission_row(
+            device_id=device.id,
+            form_id=chunk.form.id,
+            answers=answers,
+            submitted_at=submitted_at,
+            email=record.get(labels.IMPORT_EMAIL, "")[:254],
+            source="import",
+            import_id=chunk.job.id,
+        )
+    return Verdict("import", [d["message"] for d in differences], row, new_device)
+
+
+def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[str, Any]:
+    return {
+        "row": number,
+        "management_number": record.get(labels.IMPORT_NUMBER, ""),
+        "timestamp": record.get(labels.IMPORT_TIMESTAMP, ""),
+        "outcome": verdict.outcome,
+        "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
+        "new_device": verdict.new_device,
+        "reasons": verdict.reasons,
+    }
+
+
+def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
+    records = _records(job.content, job.checked_rows, size)
+    chunk = _load_chunk(db, job, records, start=job.checked_rows, write=False)
+    counts = {"import": 0, "duplicate": 0, "unreadable": 0}
+    shown = {outcome: 0 for outcome in counts}
+    for entry in job.plan:
+        shown[entry["outcome"]] += 1
+    plan = list(job.plan)
+    for number, record in enumerate(records, start=job.checked_rows + 2):
+        verdict = _check_row(db, chunk, record)
+        counts[verdict.outcome] += 1
+        if shown[verdict.outcome] < MAX_REPORTED:
+            shown[verdict.outcome] += 1
+            plan.append(_plan_entry(number, record, verdict))
+    job.plan = plan
+    job.planned_rows += counts["import"]
+    job.duplicate_rows += counts["duplicate"]
+    job.unreadable_rows += counts["unreadable"]
+    job.planned_devices += len(chunk.planned)
+    job.checked_rows += len(records)
+    if len(records) < size or job.checked_rows >= job.total_rows:
+        job.status = "checked"
+
+
+def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
+    start = job.processed_rows
+    records = _records(job.content, start, size)
+    chunk = _load_chunk(db, job, records, start=start, write=True)
+    accepted, rejected = [], list(job.rejected)
+    for number, record in enumerate(records, start=start + 2):
+        verdict = _check_row(db, chunk, record)
+        if verdict.row is not None:
+            accepted.append(verdict.row | {"created_at": now})
+            continue
+        job.rejected_rows += 1
+        if verdict.outcome == "duplicate":
+            job.duplicate_rows += 1
+        else:
+            job.unreadable_rows += 1
+        if len(rejected) < MAX_REPORTED:
+            rejected.append(
+                {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": verdict.reasons}
+            )
+    if accepted:
+        db.execute(insert(Submission), accepted)
+        recompute_states(db, (row["device_id"] for row in accepted))
+    job.status = "running"
+    job.processed_rows = start + len(records)
+    job.accepted_rows += len(accepted)
+    job.created_devices += chunk.created
+    job.rejected = rejected
+    if len(records) < size or job.processed_rows >= job.total_rows:
+        job.status, job.finished_at = "done", now
+
+
+def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
+    """Returns whether rows remain; a checked import waits for 取り込む. The job's row is locked for the chunk: a task
+    delivered twice waits, then continues after the rows already done."""
+    job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
+    if job is None or job.status not in ("checking", "queued", "running"):
+        return False
+    if job.status == "checking":
+        _dry_run_chunk(db, job, size)
+    else:
+        _import_chunk(db, job, size, now)
+    db.flush()
+    return job.status in ("checking", "running")
+
+
+def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, now: datetime) -> SubmissionImport:
+    """Each row is checked again as it is stored."""
+    if job.status != "checked":
+        raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
+    job.status = "queued"
+    job.duplicate_rows = job.unreadable_rows = 0  # rows change meanwhile
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="import_submissions",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={"rows": {"before": None, "after": job.planned_rows}},
+        at=now,
+    )
+    return job
+
+
+def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
+    """A bad row is rejected, not this; the rows done so far are kept."""
+    job = db.get(SubmissionImport, import_id)
+    if job is not None and job.status != "done":
+        job.status, job.finished_at, job.error = "failed", now, error[:500]

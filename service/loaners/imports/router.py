@@ -1,0 +1,81 @@
+"""The imports' API: a Google Forms response sheet accepted for a job (dry run, then 取り込む), the import list and
+its CSV. Staff import their 管轄's locations' devices, admins all; the rules live in imports.py."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from service import exports
+from service.body_guard import upload_limit
+from service.broker import queue_task
+from service.database import utcnow
+from service.deps import DbSession
+from service.loaners import labels
+from service.loaners.dependencies import Paging, Scope, Staff, page_of
+from service.loaners.imports import imports
+from service.loaners.imports.schemas import ImportListed, LoanerImportRead
+from service.loaners.schemas import Kind
+from service.loaners.submissions import forms
+from service.pagination import Page
+
+router = APIRouter(prefix="/loaners", tags=["loaners"])
+
+
+def _import_read(job) -> LoanerImportRead:
+    return LoanerImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
+
+
+@router.post("/imports", response_model=LoanerImportRead, status_code=202)
+@upload_limit("loaners_max_sheet_bytes")
+def import_sheet(
+    caller: Staff,
+    scope: Scope,
+    db: DbSession,
+    form_kind: Annotated[Kind, Form()],
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+) -> LoanerImportRead:
+    """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows as history (poll
+    GET /imports/{id}). With dry_run, the job only says what each row will do (`plan`); POST /imports/{id}/run
+    then imports them. A clerk of one 管轄 imports its locations' devices: another 管轄's rows are refused by
+    name."""
+    job = imports.create_import(
+        db,
+        form=forms.get_form(db, form_kind),
+        filename=file.filename or "responses.csv",
+        data=file.file.read(),
+        scope=scope,
+        actor=caller.actor,
+        now=utcnow(),
+        dry_run=dry_run,
+    )
+    queue_task(db, "loaners.import_submissions", job.id)
+    return _import_read(job)
+
+
+@router.post("/imports/{import_id}/run", response_model=LoanerImportRead, status_code=202)
+def run_checked_import(import_id: int, caller: Staff, scope: Scope, db: DbSession) -> LoanerImportRead:
+    """取り込む: import a sheet whose dry run has finished (409 before that, or once it was started)."""
+    job = imports.get_import(db, import_id, scope)
+    job = imports.start_checked_import(db, job=job, actor=caller.actor, now=utcnow())
+    queue_task(db, "loaners.import_submissions", job.id)
+    return _import_read(job)
+
+
+@router.get("/imports", response_model=Page[ImportListed])
+def list_imports(_: Staff, scope: Scope, db: DbSession, paging: Paging) -> Page:
+    """Every import of the caller's 管轄, newest first: who, when, the file, its rows taken / duplicate / unreadable,
+    its state."""
+    rows, total = imports.import_page(db, scope=scope, offset=paging.offset, limit=paging.page_size)
+    return page_of(rows, total, paging)
+
+
+@router.get("/imports.csv", **exports.DOWNLOAD)
+def export_imports(_: Staff, scope: Scope) -> exports.Download:
+    """The import list as the CSV download."""
+    return exports.download(imports.import_export(scope), "loaners_imports", "取込の履歴")
+
+
+@router.get("/imports/{import_id}", response_model=LoanerImportRead)
+def get_import(import_id: int, _: Staff, scope: Scope, db: DbSession) -> LoanerImportRead:
+    return _import_read(imports.get_import(db, import_id, scope))

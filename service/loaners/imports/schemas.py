@@ -1,0 +1,58 @@
+"""Response bodies of the imports."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from service.loaners.schemas import ORM
+
+
+class LoanerImportRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    form_kind: str
+    filename: str
+    status: str
+    status_label: str = ""
+    total_rows: int
+    processed_rows: int
+    accepted_rows: int
+    rejected_rows: int
+    created_devices: int
+    rejected: list[dict[str, Any]]
+    ignored_columns: list[str]
+    checked_rows: int = 0
+    planned_rows: int = 0
+    duplicate_rows: int = 0
+    unreadable_rows: int = 0
+    planned_devices: int = 0
+    plan: list[dict[str, Any]] = Field(
+        default=[],
+        description="the dry run's rows: row, management_number, timestamp, outcome (+ label), new_device, reasons",
+    )
+    error: str
+    jurisdiction: str | None = Field(description="the 管轄 whose locations' devices it imports (None: every 管轄)")
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ImportListed(BaseModel):
+    """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate and
+    unreadable, its state."""
+
+    id: int
+    form_kind: str
+    form_label: str
+    filename: str
+    status: str
+    status_label: str
+    total_rows: int
+    taken_rows: int
+    duplicate_rows: int
+    unreadable_rows: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None

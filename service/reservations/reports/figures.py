@@ -1,0 +1,191 @@
+"""The QRV's named figures (service/figures.py): a month's reservation counts and revenue, each defined once by the
+reservation list's filter that shows its rows, and the support KPIs of §7.3.1 over the inquiry list's filter."""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from service import fields
+from service.dialect import of, seconds_between
+from service.figures import Figure, FigureRead, serve
+from service.reservations.console import console
+from service.reservations.console.console import ReservationFilter
+from service.reservations.models import Reservation, SupportInquiry
+from service.reservations.support import support
+from service.reservations.support.support import InquiryFilter
+
+ROUTE = "/reservations/reservations"
+AMOUNT_COLUMN = fields.facts(Reservation.amount).label
+
+RESERVATIONS = Figure("reservations.reservations", "予約件数", "受付日時がその月の予約の件数", "month", route=ROUTE)
+CONFIRMED = Figure(
+    "reservations.confirmed",
+    "確定件数",
+    "受付日時がその月の予約のうち、確定または完了したものの件数",
+    "month",
+    route=ROUTE,
+)
+CANCELLED = Figure(
+    "reservations.cancelled",
+    "キャンセル件数",
+    "受付日時がその月の予約のうち、キャンセルされたものの件数",
+    "month",
+    route=ROUTE,
+)
+REVENUE = Figure(
+    "reservations.revenue",
+    "売上",
+    "その月に支払いが済んだ予約の金額の合計",
+    "month",
+    route=ROUTE,
+    unit="yen",
+    sum_of=AMOUNT_COLUMN,
+)
+MONTH = (RESERVATIONS, CONFIRMED, CANCELLED, REVENUE)
+
+
+def filter_of(figure: Figure, first: date, last: date) -> ReservationFilter:
+    if figure is REVENUE:
+        return ReservationFilter(paid_from=first, paid_to=last)
+    made = ReservationFilter(created_from=first, created_to=last)
+    if figure is CONFIRMED:
+        return replace(made, confirmed_only=True)
+    if figure is CANCELLED:
+        return replace(made, status="cancelled")
+    return made
+
+
+def value_of(db: Session, figure: Figure, flt: ReservationFilter) -> int:
+    rows = console.reservation_query(flt).subquery()
+    measure = func.coalesce(func.sum(rows.c.amount), 0) if figure.unit == "yen" else func.count()
+    return db.scalar(select(measure).select_from(rows)) or 0
+
+
+def values(db: Session, first: date, last: date) -> dict[str, int]:
+    return {figure.key: value_of(db, figure, filter_of(figure, first, last)) for figure in MONTH}
+
+
+def last_day(month: date) -> date:
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead]:
+    """A month still running is partial and says so."""
+    last = min(last_day(month), console.today(now))
+    return [
+        serve(figure, value_of(db, figure, flt), now=now, flt=flt, month=month)
+        for figure in MONTH
+        for flt in (filter_of(figure, month, last),)
+    ]
+
+
+def days_figures(db: Session, *, first: date, last: date, now: datetime) -> list[FigureRead]:
+    return [
+        serve(replace(figure, period="days"), value_of(db, figure, flt), now=now, flt=flt, days=(first, last))
+        for figure in MONTH
+        for flt in (filter_of(figure, first, last),)
+    ]
+
+
+def cancel_pct(cancelled: float, reservations: float) -> float | None:
+    """§4.1.2."""
+    return round(100 * cancelled / reservations, 1) if reservations else None
+
+
+# --- support (§7.3.1) ---------------------------------------------------------------------------------------------
+
+INQUIRIES_ROUTE = "/reservations/inquiries"
+FIRST_RESPONSE_COLUMN = "初回応答時間（分）"
+IN_TIME_COLUMN = f"{support.RESOLUTION_TARGET_HOURS}時間以内に解決"
+SATISFACTION_COLUMN = fields.facts(SupportInquiry.satisfaction).label
+SATISFACTION_TARGET = 4.0  # §7.3.1 顧客満足度 4.0以上（5段階評価）
+
+FIRST_RESPONSE = Figure(
+    "reservations.first_response",
+    "初回応答時間",
+    "受付日がその期間の問い合わせのうち初回応答したものの、受付から初回応答までの時間（分）の中央値"
+    "（件数が偶数のときは中央の2件の短い方）。目標: Email 2時間以内、電話 即時",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="minutes",
+    median_of=FIRST_RESPONSE_COLUMN,
+)
+RESOLVED_IN_TIME = Figure(
+    "reservations.resolved_in_time",
+    f"解決時間（{support.RESOLUTION_TARGET_HOURS}時間以内）",
+    f"受付日がその期間の解決済の問い合わせのうち、受付から{support.RESOLUTION_TARGET_HOURS}時間以内に解決したものの割合"
+    f"（目標: {support.RESOLUTION_TARGET_HOURS}時間以内）",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="percent",
+    share_of=IN_TIME_COLUMN,
+)
+SATISFACTION = Figure(
+    "reservations.satisfaction",
+    "顧客満足度",
+    f"受付日がその期間の問い合わせのうち満足度（5段階評価）が記録されたものの平均（目標: {SATISFACTION_TARGET}以上）",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="rating",
+    mean_of=SATISFACTION_COLUMN,
+)
+SUPPORT = (FIRST_RESPONSE, RESOLVED_IN_TIME, SATISFACTION)
+
+
+def support_period(figure: Figure, last: date) -> tuple[date, date]:
+    """Its calendar week (週次) for the response and resolution times, its quarter (四半期) for the satisfaction."""
+    if figure is SATISFACTION:
+        return last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1), last
+    return last - timedelta(days=last.weekday()), last
+
+
+def support_filter(figure: Figure, first: date, last: date) -> InquiryFilter:
+    made = InquiryFilter(received_from=first, received_to=last)
+    if figure is FIRST_RESPONSE:
+        return replace(made, responded=True)
+    if figure is RESOLVED_IN_TIME:
+        return replace(made, status="resolved")
+    return replace(made, rated=True)
+
+
+def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[float, int]:
+    """No rows: basis 0."""
+    basis = support.count_inquiries(db, flt)
+    if not basis:
+        return 0.0, 0
+    if figure is FIRST_RESPONSE:
+        return _median_minutes(db, flt), basis
+    rows = support.filtered(flt).subquery()
+    if figure is RESOLVED_IN_TIME:
+        span = func.round(seconds_between(rows.c.received_at, rows.c.resolved_at))
+        in_time = db.scalar(select(func.count()).select_from(rows).where(span <= support.RESOLUTION_TARGET_SECONDS))
+        in_time = in_time or 0
+        return round(in_time / basis, 4), basis
+    total = db.scalar(select(func.sum(rows.c.satisfaction)).select_from(rows)) or 0
+    return round(total / basis, 2), basis
+
+
+def _median_minutes(db: Session, flt: InquiryFilter) -> float:
+    spans = select(
+        literal(0).label("key"),
+        SupportInquiry.received_at.label("start"),
+        SupportInquiry.first_responded_at.label("end"),
+        SupportInquiry.id.label("id"),
+    ).where(*support.conditions(flt))
+    middle, span_of = of(db).lower_median_span(spans)
+    row = db.execute(middle).one()
+    return round(span_of(row).total_seconds() / 60, 1)
+
+
+def support_figures(db: Session, *, now: datetime, until: date | None = None) -> list[FigureRead]:
+    """`until`: today when not given."""
+    served = []
+    for figure in SUPPORT:
+        first, last = support_period(figure, until or console.today(now))
+        flt = support_filter(figure, first, last)
+        value, basis = support_value(db, figure, flt)
+        served.append(serve(figure, value, now=now, flt=flt, days=(first, last), basis=basis))
+    return served

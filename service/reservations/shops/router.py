@@ -1,0 +1,92 @@
+"""The catalogue's API: service types and partner shops, the shops' CSV and its import. Thin handlers; the rules live
+in catalog.py."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, UploadFile
+
+from service import exports
+from service.database import utcnow
+from service.deps import DbSession
+from service.pagination import Page
+from service.reservations.dependencies import Operator, Paging, PathService, PathShop, Reader, Worker, page_of
+from service.reservations.shops import catalog
+from service.reservations.shops.schemas import (
+    ServiceTypeCreate,
+    ServiceTypeRead,
+    ServiceTypeUpdate,
+    ShopCreate,
+    ShopImportResult,
+    ShopRead,
+    ShopUpdate,
+)
+from service.schemas import QueryText
+
+router = APIRouter(prefix="/reservations", tags=["reservations"])
+
+
+def shop_filter(q: QueryText = None, service_type_id: int | None = None, active: bool | None = None) -> dict[str, Any]:
+    return {"q": q, "service_type_id": service_type_id, "active": active}
+
+
+ShopFilters = Annotated[dict[str, Any], Depends(shop_filter)]
+
+
+@router.get("/services", response_model=list[ServiceTypeRead])
+def list_services(_: Reader, db: DbSession, active_only: bool = False) -> list:
+    return catalog.list_services(db, active_only=active_only)
+
+
+@router.post("/services", response_model=ServiceTypeRead, status_code=201)
+def create_service(body: ServiceTypeCreate, caller: Operator, db: DbSession):
+    return catalog.create_service(db, data=body, actor=caller.actor, now=utcnow())
+
+
+@router.patch("/services/{service_id}", response_model=ServiceTypeRead)
+def update_service(body: ServiceTypeUpdate, caller: Operator, service: PathService, db: DbSession):
+    catalog.update_service(db, service=service, data=body, actor=caller.actor, now=utcnow())
+    return service
+
+
+@router.delete("/services/{service_id}", status_code=204)
+def delete_service(caller: Operator, service: PathService, db: DbSession) -> None:
+    catalog.delete_service(db, service=service, actor=caller.actor, now=utcnow())
+
+
+@router.get("/shops", response_model=Page[ShopRead])
+def list_shops(_: Worker, db: DbSession, paging: Paging, flt: ShopFilters) -> Page:
+    rows, total = catalog.list_shops(db, **flt, offset=paging.offset, limit=paging.page_size)
+    return page_of([ShopRead.model_validate(s) for s in rows], total, paging)
+
+
+@router.get("/shops/export", **exports.DOWNLOAD)
+def export_shops(_: Worker, flt: ShopFilters) -> exports.Download:
+    """The listed shops in call order, in the columns POST /shops/import reads."""
+    return exports.download(catalog.shop_export(**flt), "qrv_shops", "提携店一覧")
+
+
+@router.post("/shops/import", response_model=ShopImportResult)
+def import_shops(caller: Operator, db: DbSession, file: Annotated[UploadFile, File()]) -> dict:
+    """Create or update shops by name from the same CSV the export writes; one bad row imports nothing."""
+    return catalog.import_shops(db, data=file.file.read(), actor=caller.actor, now=utcnow())
+
+
+@router.post("/shops", response_model=ShopRead, status_code=201)
+def create_shop(body: ShopCreate, caller: Operator, db: DbSession):
+    return catalog.create_shop(db, data=body, actor=caller.actor, now=utcnow())
+
+
+@router.get("/shops/{shop_id:int}", response_model=ShopRead)
+def get_shop(_: Worker, shop: PathShop):
+    return shop
+
+
+@router.patch("/shops/{shop_id:int}", response_model=ShopRead)
+def update_shop(body: ShopUpdate, caller: Operator, shop: PathShop, db: DbSession):
+    catalog.update_shop(db, shop=shop, data=body, actor=caller.actor, now=utcnow())
+    return shop
+
+
+@router.delete("/shops/{shop_id:int}", status_code=204)
+def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
+    catalog.delete_shop(db, shop=shop, actor=caller.actor, now=utcnow())

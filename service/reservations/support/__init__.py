@@ -1,0 +1,1 @@
+"""Support (§7): inquiries, their KPIs and the satisfaction survey."""
