@@ -256,6 +256,14 @@ def database_cpu(database: str) -> float:
     return total
 
 
+def streamlit_cpu_seconds() -> float:
+    """The user and system CPU seconds so far of the Streamlit server this process started."""
+    import psutil
+
+    (server,) = [child for child in psutil.Process().children() if "streamlit" in " ".join(child.cmdline())]
+    return _cpu(server)
+
+
 def _cpu(process) -> float:
     import psutil
 

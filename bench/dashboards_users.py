@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/dashboards_users.py [--rounds 6] [--round-seconds 30] [--dashboards PATH]
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads the demo (every demo
-login and tenant: service/demo), then starts the API (`service.serve`, one worker, so its /metrics counts every
-request), the dashboards as production starts them (`streamlit run … --server.fileWatcherType none`:
-tests/browser/conftest.streamlit_process) from this checkout or from --dashboards (another checkout's root, e.g.
-main's: `git archive main | tar -x -C /tmp/main`, to compare the two against the same API), and the browser tests'
+Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads the demo (every demo login
+and tenant: service/demo), then starts the API (`service.serve`, one worker, so its /metrics counts every request), the
+dashboards as production starts them (`streamlit run … --server.fileWatcherType none`:
+tests/support/streamlit_browser.streamlit_process) from this checkout or from --dashboards (another checkout's root,
+e.g. main's: `git archive main | tar -x -C /tmp/main`, to compare the two against the same API), and the browser tests'
 Chromium (Debian's headless shell) with a browser context per person (PEOPLE: CRM operators and sales people of two
 agencies, the staff of both demo nurseries, two loaner clerks, a fleet operator, a QRV operator).
 
@@ -42,6 +42,7 @@ from common import (
     print_result,
     remove,
     start_server,
+    streamlit_cpu_seconds,
     temp_dir,
     use_bench_database,
 )
@@ -122,7 +123,7 @@ class Person:
         """Wait until the page's title shows and its run has ended with every element drawn."""
         from playwright.sync_api import expect
 
-        from tests.browser.conftest import drawn
+        from tests.support.streamlit_browser import drawn
 
         expect(self.page.get_by_role("heading", name=title).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
         drawn(self.page)
@@ -147,23 +148,14 @@ def api_requests(client) -> Counter:
     return counts
 
 
-def streamlit_cpu_seconds() -> float:
-    """The user and system CPU seconds so far of the Streamlit server this process started."""
-    import psutil
-
-    (server,) = [child for child in psutil.Process().children() if "streamlit" in " ".join(child.cmdline())]
-    times = server.cpu_times()
-    return times.user + times.system
-
-
 def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.streamlit_browser import launched
 
     titles = page_titles()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launched(playwright)
         try:
             people = [Person(browser, client, dashboards_url, login, pages) for login, pages in PEOPLE]
             for person in people:
@@ -188,7 +180,7 @@ def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
 def measure(data_dir: Path, args: argparse.Namespace) -> dict:
     import httpx
 
-    from tests.browser.conftest import streamlit_process
+    from tests.support.streamlit_browser import streamlit_process
 
     server = start_server(data_dir, workers=1, extra_env=CHEAP_PASSWORDS)
     try:

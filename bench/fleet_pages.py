@@ -13,14 +13,14 @@ dashboards against it, and the browser tests' Chromium (Debian's headless shell,
 
 Each page is opened two ways, each time from a fresh sign-in (POST /api/auth/login, the token put in the dashboards'
 session cookie), so the dashboards' read cache (30 s per token) is cold as on a person's first visit, in one browser
-context whose HTTP cache keeps Streamlit's scripts as a person's browser does: `load`, by its address (a mail's link,
-a reload: a new Streamlit session), and `navigate`, by a click in the app (the sidebar's link from 端末詳細 without a
+context whose HTTP cache keeps Streamlit's scripts as a person's browser does: `load`, by its address (a mail's link, a
+reload: a new Streamlit session), and `navigate`, by a click in the app (the sidebar's link from 端末詳細 without a
 terminal, which reads nothing the others read; 端末詳細 itself from an open alert's 「端末詳細を開く」 on アラート一覧).
 A page counts as opened once its data element (its main table or chart) is visible and its script run has ended with
-every element drawn (Streamlit's running indicator gone: `tests/browser/conftest.drawn`), timed from the navigation's
-start or the click. One round opens every page both ways, in turn; a first round warms the servers up, uncounted.
-The bulk action is POST /api/fleet/terminals/bulk `maintenance_on` on `--bulk` terminals not in maintenance (another
-set each run; after one uncounted run).
+every element drawn (`tests/support/streamlit_browser.drawn`), timed from the navigation's start or the click. One round
+opens every page both ways, in turn; a first round warms the servers up, uncounted. The bulk action is POST
+/api/fleet/terminals/bulk `maintenance_on` on `--bulk` terminals not in maintenance (another set each run; after one
+uncounted run).
 
 Prints ONE final JSON line: each page's median and p95 in ms (both ways), the bulk action's, the fixture's sizes and
 the load average (the machine is shared: its neighbours' load is in the wall times). Targets: each page p95 ≤ 2 s and
@@ -340,7 +340,7 @@ class Browsing:
 
     def opened(self, address: str, selector: str | None) -> None:
         """Wait for the page's data element and for its run to have ended with everything drawn."""
-        from tests.browser.conftest import drawn
+        from tests.support.streamlit_browser import drawn
 
         if selector:
             self.page.locator(f"[data-testid='stMain'] {selector}").first.wait_for(state="visible")
@@ -443,7 +443,7 @@ def run_browser(data_dir: Path, args: argparse.Namespace, detail: list[tuple[int
     import httpx
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, streamlit_process
+    from tests.support.streamlit_browser import launched, streamlit_process
 
     server = start_server(data_dir, workers=args.workers, extra_env=CHEAP_PASSWORDS)
     try:
@@ -453,7 +453,7 @@ def run_browser(data_dir: Path, args: argparse.Namespace, detail: list[tuple[int
             streamlit_process(api_url, data_dir / "streamlit.log") as dashboards_url,
             sync_playwright() as playwright,
         ):
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = launched(playwright)
             try:
                 browsing = Browsing(browser, client, dashboards_url)
                 pages = measure_pages(browsing, args.runs, detail)

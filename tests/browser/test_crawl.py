@@ -29,7 +29,12 @@ from dashboards import sections
 from service.config import get_settings
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
 from tests.browser import questions
-from tests.browser.conftest import (
+from tests.conftest import HALVES
+from tests.dashboards.test_figure_cards import FIGURE_PAGES
+from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.support.axe import serious_violations
+from tests.support.small_demo import load_small_demo
+from tests.support.streamlit_browser import (
     PAGE_WIDTH,
     SCRIPT_RUNS,
     TIMEOUT_MS,
@@ -40,11 +45,6 @@ from tests.browser.conftest import (
     streamlit_process,
     submit_login,
 )
-from tests.conftest import HALVES
-from tests.dashboards.test_figure_cards import FIGURE_PAGES
-from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.support.axe import serious_violations
-from tests.support.small_demo import load_small_demo
 
 # browser tests check pages, not the backend: each runs in one pass of `make check` (docs/testing.md); the crawl's
 # visits are split between the two passes, so neither pass waits for the whole crawl

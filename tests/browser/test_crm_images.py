@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.crm.models import DEFICIENT, IN_PROGRESS
-from tests.browser.conftest import choose, drawn, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import masters_and_storage, picture, set_status, world  # noqa: F401 - fixtures
 from tests.service.crm.requests.test_workflow import detail, request_with_sites
+from tests.support.streamlit_browser import choose, drawn, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

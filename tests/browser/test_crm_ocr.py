@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
-from tests.browser.conftest import choose, drawn, entered, reran, sign_in
 from tests.dashboards.test_crm_ocr import LOCATION, NAME, two_read_bills
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401 - fixtures
+from tests.support.streamlit_browser import choose, drawn, entered, reran, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

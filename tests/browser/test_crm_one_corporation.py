@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from service.crm.models import Corporation, Request
-from tests.browser.conftest import choose, drawn, sign_in
 from tests.browser.test_crm_images import choose_files
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import FIRST_NUMBER, made, masters_and_storage, picture, submit, world  # noqa: F401
+from tests.support.streamlit_browser import choose, drawn, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

@@ -5,11 +5,11 @@ menu (投入案件一覧（未読 1）: what the count counts is said), the list
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import made, masters_and_storage, submit, world  # noqa: F401 - fixtures
 from tests.service.crm.requests.test_queue import resubmitted
+from tests.support.streamlit_browser import sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

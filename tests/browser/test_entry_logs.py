@@ -17,10 +17,10 @@ from playwright.sync_api import Page, expect
 from service.audit.service import SYSTEM
 from service.entry_logs.attendance import service as attendance
 from service.entry_logs.models import Child, Nursery, Parent
-from tests.browser.conftest import open_from_sidebar, screenshot, sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
+from tests.support.streamlit_browser import open_from_sidebar, screenshot, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

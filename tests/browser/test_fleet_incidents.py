@@ -10,11 +10,11 @@ from sqlalchemy import select
 from service.database import session_scope, utcnow
 from service.fleet.alerting.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert
-from tests.browser.conftest import drawn, sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.alerting.test_incidents import OUTAGE, STORES, an_outage
 from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.support.streamlit_browser import drawn, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

@@ -25,7 +25,6 @@ from service.config import get_settings
 from service.database import session_scope
 from service.entry_logs.models import Nursery, Parent
 from service.reservations.models import SupportInquiry
-from tests.browser.conftest import choose, drawn, entered, open_from_sidebar, settled, sign_in, streamlit_process
 from tests.browser.test_crm_images import choose_files
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.crm.conftest import made, masters_and_storage, world  # noqa: F401  (fixtures)
@@ -34,6 +33,15 @@ from tests.service.fleet.conftest import make_customer
 from tests.service.loaners.conftest import IN_HOUSE, answer, initial_data, make_device  # noqa: F401  (fixtures)
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (fixtures)
 from tests.support.clock import JAPAN, clock_at, japan_time, moved_clock_env
+from tests.support.streamlit_browser import (
+    choose,
+    drawn,
+    entered,
+    open_from_sidebar,
+    settled,
+    sign_in,
+    streamlit_process,
+)
 from tests.support.worker import start_worker  # noqa: F401  (fixture)
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)

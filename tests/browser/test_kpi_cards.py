@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.cli import main
-from tests.browser.conftest import TIMEOUT_MS, drawn, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.support.streamlit_browser import TIMEOUT_MS, drawn, screenshot, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

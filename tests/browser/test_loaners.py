@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope
-from tests.browser.conftest import drawn, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
 from tests.support.axe import serious_violations
+from tests.support.streamlit_browser import drawn, screenshot, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from service.database import session_scope
 from service.loaners.models import Device, Submission
-from tests.browser.conftest import choose, screenshot, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import LENT, answer, initial_data, make_device  # noqa: F401
+from tests.support.streamlit_browser import choose, screenshot, settled, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

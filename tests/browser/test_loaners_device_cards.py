@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope
-from tests.browser.conftest import TIMEOUT_MS, drawn, screenshot, sign_in
 from tests.browser.test_kpi_cards import CUT_SHORT, KPI_PARTS
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import LENT, answer, initial_data, make_device  # noqa: F401
+from tests.support.streamlit_browser import TIMEOUT_MS, drawn, screenshot, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

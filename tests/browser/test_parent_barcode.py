@@ -12,10 +12,10 @@ from playwright.sync_api import Page, expect
 from service.database import session_scope
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
-from tests.browser.conftest import TIMEOUT_MS, choose, confirm_then_click, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 from tests.support.axe import serious_violations
+from tests.support.streamlit_browser import TIMEOUT_MS, choose, confirm_then_click, open_from_sidebar, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from service.fleet.models import Alert
-from tests.browser.conftest import choose, open_from_sidebar, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
+from tests.support.streamlit_browser import choose, open_from_sidebar, settled, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from clientkit.security_headers import SECURITY_HEADERS
 from service.audit.models import AuditEntry
 from service.config import REPO_ROOT, get_settings
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.live_server import free_port, server_process
+from tests.support.streamlit_browser import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

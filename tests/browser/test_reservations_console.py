@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from service.database import session_scope
 from service.reservations.models import Shop
-from tests.browser.conftest import screenshot, settled, sign_in
 from tests.dashboards.test_reservations_console import outcomes  # noqa: F401  (a fixture)
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
@@ -23,6 +22,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     sandbox,
     state,
 )
+from tests.support.streamlit_browser import screenshot, settled, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from service.database import session_scope, utcnow
 from service.reservations.booking import booking
 from service.reservations.operations import operations
-from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screenshot, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (catalog, sandbox: fixtures)
+from tests.support.streamlit_browser import TIMEOUT_MS, choose, open_from_sidebar, screenshot, settled, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

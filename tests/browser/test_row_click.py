@@ -13,13 +13,13 @@ from service.fleet.models import Alert
 from service.loaners.models import Device
 from service.reservations.booking import booking
 from service.reservations.operations import operations
-from tests.browser.conftest import drawn, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.crm.conftest import corporation, made, masters_and_storage, submit, world  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import make_world
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401 - fixtures
 from tests.service.reservations.conftest import TESTER, book, catalog, sandbox  # noqa: F401 - fixtures
+from tests.support.streamlit_browser import drawn, open_from_sidebar, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only, pytest.mark.outside]

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from dashboards import api
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
+from tests.support.streamlit_browser import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, sign_in
 from tests.support.waiting import wait_until
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)

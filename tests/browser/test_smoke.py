@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_from_sidebar, screenshot, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.support.streamlit_browser import open_from_sidebar, screenshot, submit_login
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.embedded_only, pytest.mark.outside]

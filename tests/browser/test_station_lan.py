@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from service.entry_logs import parent_links
-from tests.browser.conftest import open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.entry_logs.world import make_world
+from tests.support.streamlit_browser import open_from_sidebar, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]

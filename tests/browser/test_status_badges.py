@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from dashboards.components.badges import CELL_COLOURS
 from service.fleet.models import Alert
-from tests.browser.conftest import TIMEOUT_MS, choose, drawn, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
+from tests.support.streamlit_browser import TIMEOUT_MS, choose, drawn, open_from_sidebar, screenshot, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
