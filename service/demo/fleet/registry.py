@@ -1,5 +1,6 @@
 """The demo's customers and their terminals, inserted in bulk, and the terminals in maintenance."""
 
+import itertools
 import random
 import secrets
 from collections.abc import Iterator
@@ -45,11 +46,13 @@ def add_customers(db: Session, fleet: Fleet, progress: DemoProgress) -> None:
 
 
 def _stores(spec: CustomerSpec, count: int, rng: random.Random, offset: int) -> Iterator[str]:
-    """「新宿店 レジ1番」: two to six tills a store."""
-    named = 0
-    for number in range(len(AREAS) * len(BRANCHES)):
-        area = AREAS[(offset + number * 7) % len(AREAS)]
-        store = area + BRANCHES[number // len(AREAS)]
+    """「新宿店 レジ1番」: two to six tills a store; past every area's every branch (a fleet larger than the demo's, as
+    a bench loads), the second store of each (「新宿第2駅前店」), and so on."""
+    named, places = 0, len(AREAS) * len(BRANCHES)
+    for number in itertools.count():
+        round_number, place = divmod(number, places)
+        area = AREAS[(offset + place * 7) % len(AREAS)]
+        store = area + (f"第{round_number + 1}" if round_number else "") + BRANCHES[place // len(AREAS)]
         for till in range(1, rng.randint(2, 6) + 1):
             if named == count:
                 return
