@@ -1,7 +1,8 @@
 """端末管理 › ダッシュボード: the spec's §3.2 screen (totals, availability, alerts, customers), refreshed often."""
 
+import html
+
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import auth, fleet_api
@@ -30,29 +31,32 @@ def cards(data: dict) -> None:
             kpi.figure_card(figure)
 
 
-def status_chart(data: dict) -> go.Figure:
+def status_bar(data: dict) -> str:
     """One stacked bar: how many terminals are in each state, each state named with its count in the legend under
-    the bar (a few terminals offline among thousands are a sliver of the bar, too narrow for words)."""
-    figure = go.Figure()
-    for status, label in fleet_api.words("terminal_statuses").items():
-        figure.add_bar(
-            y=["端末"],
-            x=[data[status]],
-            name=f"{label} {data[status]:,}台",
-            orientation="h",
-            marker_color=STATUS_BAR_COLOURS[status],
-            hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
-        )
-    figure.update_layout(
-        barmode="stack",
-        height=90,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        showlegend=True,
-        legend={"orientation": "h", "traceorder": "normal", "x": 0, "y": -0.15, "yanchor": "top", "font": {"size": 14}},
-        xaxis={"visible": False, "range": [0, data["total"]]},
-        yaxis={"visible": False},
+    the bar (a few terminals offline among thousands are a sliver of the bar, too narrow for words). Drawn in HTML:
+    a chart library loaded for one bar cost the browser more than the rest of the page, on every sign-in of the
+    fleet's staff, whose first page this is."""
+    states = [
+        (label, data[status], STATUS_BAR_COLOURS[status])
+        for status, label in fleet_api.words("terminal_statuses").items()
+    ]
+    parts = "".join(
+        f'<div title="{html.escape(label)}: {count:,}台" '
+        f'style="flex:{count} 0 0;min-width:2px;background:{colour}"></div>'
+        for label, count, colour in states
+        if count
     )
-    return figure
+    legend = "".join(
+        f'<span style="white-space:nowrap"><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+        f'vertical-align:-1px;background:{colour}"></span>{html.escape(label)} {count:,}台</span>'
+        for label, count, colour in states
+    )
+    said = "、".join(f"{html.escape(label)} {count:,}台" for label, count, _ in states)
+    return (
+        f'<div role="img" aria-label="端末の状態: {said}" style="display:flex;gap:1px;height:28px;border-radius:4px;'
+        f'overflow:hidden">{parts}</div>'
+        f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px;margin-top:8px;font-size:14px">{legend}</div>'
+    )
 
 
 def availability(data: dict) -> None:
@@ -60,7 +64,7 @@ def availability(data: dict) -> None:
     st.progress(min(max(pct, 0.0), 100.0) / 100, text=f"稼働率: {pct:.1f}%")
     st.caption("稼働率 = オンラインの端末 ÷ 監視対象の端末（メンテナンス中を除く）")
     if data["total"]:
-        st.plotly_chart(status_chart(data), key=f"{PAGE}_status_chart", config={"displayModeBar": False})
+        st.html(status_bar(data))
 
 
 def critical_row(alert: dict) -> dict:
