@@ -135,7 +135,9 @@ def update_request(request_id: int, changes: dict) -> dict:
 
 
 def mark_read(request_id: int) -> dict:
-    return write("POST", f"/crm/requests/{request_id}/read")
+    """The caller's own marks and notifications only (every person has their own): nobody else's reads are cleared,
+    though 案件詳細 marks on every open while its reader has anything unread."""
+    return write("POST", f"/crm/requests/{request_id}/read", changes=PERSON)
 
 
 def add_images(request_id: int, uploads: Sequence[Upload]) -> list[dict]:

@@ -23,6 +23,12 @@ CASE = "app_pages/crm/case.py"
 LOCATION = "0300111122223333444455"
 
 
+def opened(at, key: str, value: object = True):
+    """Open what the page builds only while open (an expander of components.layout.shown_when_open, a tab)."""
+    at.session_state[key] = value
+    return at.run()
+
+
 def rows(at) -> list[dict]:
     return at.dataframe[0].value.to_dict("records") if at.dataframe else []
 
@@ -146,6 +152,7 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     button(at, "投入済にする").click().run()
     assert texts(at.success) == [f"地点 #{first} 渋谷店 を「投入済」にしました。"]
     at.selectbox(key="crm_case_site").select(second).run()
+    opened(at, f"crm_case_site_{second}_deficiency_open")
     at.text_area(key=f"crm_case_site_{second}_deficiency_0_reason").input("2枚目の明細が読めません")
     at.button(key=f"crm_case_site_{second}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
@@ -174,7 +181,9 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
 def test_a_whole_request_deficiency_needs_a_reason(db, world, client, open_app):  # noqa: F811
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
+    assert not [b for b in at.button if b.key == "crm_case_whole_deficiency_send"], "built only once opened"
 
+    opened(at, "crm_case_whole_deficiency_open")
     at.button(key="crm_case_whole_deficiency_send").click().run()
     assert texts(at.error) == ["不備理由を入力してください。"]
     at.text_area(key="crm_case_whole_deficiency_0_reason").input("法人番号が登記と異なります")
@@ -215,6 +224,10 @@ def test_a_stale_site_edit_shows_the_current_values_and_reloads_them(db, world, 
 def test_the_full_card_number_is_shown_only_on_request_and_the_reveal_is_audited(db, world, client, open_app):  # noqa: F811
     request_id = made(submit(client, world.sales_a))["request"]["id"]
     at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
+    assert "**クレジットカード番号** **** **** **** 1111" not in texts(at.markdown), (
+        "the 法人情報 tab is built when chosen"
+    )
+    opened(at, "crm_case_tabs", "法人情報")
     assert "**クレジットカード番号** **** **** **** 1111" in texts(at.markdown)
     assert not at.code
 

@@ -138,6 +138,8 @@ def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open
     first, second = (add_site(client, world, request_id, power_branch_name=name) for name in ("渋谷店", "新宿店"))
     at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/case.py", id=str(request_id))
     at.selectbox(key="crm_case_site").select(second["id"]).run()
+    at.session_state[f"crm_case_site_{second['id']}_deficiency_open"] = True  # its expander opened
+    at.run()
     at.text_area(key=f"crm_case_site_{second['id']}_deficiency_0_reason").input("明細が読めません")
     at = at.button(key=f"crm_case_site_{second['id']}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]

@@ -147,6 +147,21 @@ def test_a_persons_own_change_clears_only_their_reads_and_a_dry_run_nothing(db, 
     assert sent == Counter({("GET", "/crm/my/summary"): 1}), "only the reader of their own notifications reads again"
 
 
+def test_opening_a_case_marks_it_read_for_its_reader_and_keeps_the_others_reads(db, world, client, live):  # noqa: F811
+    request = made(submit(client, world.sales_a))["request"]
+    operator, admin = person(as_user(db, world, "operator")), person(as_user(db, world, "admin"))
+    queue = call("crm_api.list_requests")
+    for someone in (operator, admin):
+        someone.calls(queue)
+
+    operator.calls(call("crm_api.mark_read", request["id"]))
+    operator.calls(call("crm_api.mark_read", request["id"]))
+    with counted() as sent:
+        operator.calls(queue)
+        admin.calls(queue)
+    assert sent == Counter({("GET", "/crm/requests"): 1}), "only the reader's own list is read again"
+
+
 def test_a_masters_change_clears_the_masters_of_every_role_and_scope(db, world, live):  # noqa: F811
     sales_a, sales_b, admin = (person(as_user(db, world, name)) for name in ("sales_a", "sales_b", "admin"))
     for someone in (sales_a, sales_b, admin):

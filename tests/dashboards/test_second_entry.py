@@ -377,6 +377,7 @@ def crm_deficiency(db: Session) -> Entry:
         "不備を送信",
         first={"reason": "最初の不備理由"},
         second={"reason": "二番目の不備理由"},
+        state={"crm_case_whole_deficiency_open": True},  # its expander built open (layout.shown_when_open)
         query={"id": str(crm_request(db).id)},
         rows=(crm.Comment,),
     )

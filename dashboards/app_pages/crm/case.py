@@ -15,11 +15,13 @@ from dashboards.app_pages.crm import common, ocr
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_NEEDED
-from dashboards.components import pickers, tables, timestamps, writes
+from dashboards.components import layout, pickers, tables, timestamps, writes
 
 PAGE = common.CASE_PAGE_KEY
 SITE_PICKER = f"{PAGE}_site"
 CORPORATION = f"{PAGE}_corporation"
+# Only the open tab's content is built (each holds forms: an opened case draws less, sooner)
+TABS, TABS_KEY = ("不備・コメント", "法人情報"), f"{PAGE}_tabs"
 # The back office's status buttons (§4.1); 不備 goes through the reason form.
 STATUS_BUTTONS = {
     "submitted": ("投入済にする", ":material/task_alt:"),
@@ -73,8 +75,9 @@ def card(corporation: dict) -> None:
 def corporation(detail: dict) -> None:
     crm_forms.corporation_view(detail["corporation"])
     card(detail["corporation"])
-    with st.expander("法人情報を編集", icon=":material/edit:"):
-        crm_forms.corporation_editor(PAGE, CORPORATION, detail["corporation"])
+    with layout.shown_when_open("法人情報を編集", key=f"{CORPORATION}_open", icon=":material/edit:") as shown:
+        if shown:
+            crm_forms.corporation_editor(PAGE, CORPORATION, detail["corporation"])
 
 
 # --- images and their sites
@@ -161,8 +164,11 @@ def status_actions(site: dict) -> None:
 def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing: str | None = None) -> None:
     """不備あり: a reason is required; it is sent to the sales person (badge) and kept in the timeline.
 
-    editing names the form of the record whose version the deficiency moves (read afresh after it)."""
-    with st.expander(title, icon=":material/report:"):
+    editing names the form of the record whose version the deficiency moves (read afresh after it); the form is built
+    only while its expander is open."""
+    with layout.shown_when_open(title, key=f"{key}_open", icon=":material/report:") as shown:
+        if not shown:
+            return
         with st.form(key):
             reason = st.text_area(
                 "不備理由（必須）",
@@ -333,11 +339,13 @@ def show(detail: dict) -> None:
         crm_detail.images(detail, PAGE, tools=link_tool(detail))
     with right:
         sites(detail, beside=left)
-    tabs = st.tabs(["不備・コメント", "法人情報"])
-    with tabs[0]:
-        crm_detail.timeline(detail, PAGE)
-    with tabs[1]:
-        corporation(detail)
+    comments, corporation_tab = st.tabs(list(TABS), key=TABS_KEY, on_change="rerun")
+    with comments:
+        if comments.open:
+            crm_detail.timeline(detail, PAGE)
+    with corporation_tab:
+        if corporation_tab.open:
+            corporation(detail)
 
 
 common.request_page(__file__, PAGE, pick, show)
