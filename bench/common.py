@@ -195,6 +195,11 @@ def remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def say(message: str) -> None:
+    """A bench's progress, on stderr: stdout ends with the one JSON line."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def print_result(result: dict) -> None:
     """The bench's one final line: JSON, so scripts can read it."""
     print(json.dumps(result, ensure_ascii=False), flush=True)

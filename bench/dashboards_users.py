@@ -26,7 +26,6 @@ the database and stops what it started at the end.
 
 import argparse
 import os
-import sys
 import threading
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ from common import (
     load_average,
     print_result,
     remove,
+    say,
     start_server,
     streamlit_cpu_seconds,
     temp_dir,
@@ -65,10 +65,6 @@ TAKER, TAKE_ON, TAKE_NEXT, TAKEN_PAGE = "crm-operator", "crm-queue", "次の依�
 BENCH_ROUTES = ("/metrics",)  # the API's requests the bench makes itself, over the rounds
 TARGET_REQUESTS_PER_VIEW, TARGET_CPU_SECONDS_PER_VIEW = 2.0, 0.05
 BUSIEST_ROUTES = 8
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def load_demo() -> None:

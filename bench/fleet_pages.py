@@ -30,7 +30,6 @@ median ≤ 1 s; the bulk action on 500 terminals ≤ 2 s. Drops the database and
 import argparse
 import os
 import statistics
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +43,7 @@ from common import (
     load_average,
     print_result,
     remove,
+    say,
     start_server,
     temp_dir,
     use_bench_database,
@@ -245,10 +245,6 @@ SIZES = {
     "rollouts": "fleet_rollout",
     "update_tasks": "fleet_update_task",
 }
-
-
-def say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def bench_user() -> int:
