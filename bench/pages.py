@@ -61,7 +61,8 @@ SLOWEST = 5
 RECORDS = {
     "crm-case": (
         "id",
-        "SELECT request_id FROM crm_site GROUP BY request_id ORDER BY count(*) DESC, request_id LIMIT 1",
+        """SELECT s.request_id FROM crm_site s JOIN crm_request r ON r.id = s.request_id WHERE r.status = 'in_progress'
+           GROUP BY s.request_id ORDER BY count(*) DESC, s.request_id LIMIT 1""",
     ),
     "crm-fix": ("id", "SELECT id FROM crm_request WHERE status = 'deficient' ORDER BY id DESC LIMIT 1"),
     "fleet-terminal": ("id", "SELECT terminal_id FROM fleet_metric_sample ORDER BY recorded_at DESC LIMIT 1"),
