@@ -108,7 +108,9 @@ def test_a_notice_about_a_reservation_already_over_is_not_urgent_and_goes_by_the
     assert "ご予約をキャンセルしました" in mail.body
     assert client.get(path, headers=operator).json()["requester_email"] == "yamada@example.jp"
     with session_scope() as session:
-        actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == code)))
+        actions = list(
+            session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == code).order_by(AuditEntry.id))
+        )
     assert actions[-2:] == ["update_reservation", "send_notice_by_email"]
     again = client.post(send, json={"email": "yamada@example.jp"}, headers=operator)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "operation_resolved")
