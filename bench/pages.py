@@ -5,8 +5,8 @@ and every role's sign-in to its first page.
 
 Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads what
 `python -m service.cli demo load --history 365` loads (every demo login and tenant, then a year of people's work
-through the API: service/demo/history.py), the fleet's demo grown to --terminals terminals (the demo's Size share,
-service/demo/fleet.py; the CLI loads its 2,850), the passwords hashed at the service's bcrypt cost, as signing in is
+through the API: service/demo/history/), the fleet's demo grown to --terminals terminals (the demo's Size share,
+service/demo/fleet/; the CLI loads its 2,850), the passwords hashed at the service's bcrypt cost, as signing in is
 measured. Then starts the API (`service.serve`, --workers), the dashboards as production starts them and Debian's
 Chromium headless shell (tools/test.CHROMIUM), its Streamlit pages held still and followed by their script runs
 (tests/support/streamlit_browser.py).

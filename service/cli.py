@@ -375,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="DAYS",
-        help="then add DAYS of people's work (service/demo/history.py)",
+        help="then add DAYS of people's work (service/demo/history/)",
     )
     load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
     load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")
