@@ -18,17 +18,10 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
 from dashboards import api, auth, crm_api, sections  # noqa: E402
-from dashboards.components import kpi  # noqa: E402
+from dashboards.components import japanese, kpi  # noqa: E402
 
 # Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
 FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
-# Japanese in place of the English words of Streamlit's own frontend: the style for what it shows (the file
-# uploader's, the status widget's, the tables' toolbars), the script for what only a script can change (the words it
-# writes into attributes: aria-label, title, placeholder; a number field's range error), in a container kept off the
-# page (streamlit_ja.css)
-JAPANESE_STYLE = ROOT / "dashboards" / "assets" / "streamlit_ja.css"
-JAPANESE_SCRIPT = ROOT / "dashboards" / "assets" / "streamlit_ja.js"
-JAPANESE_SCRIPT_KEY = "streamlit_ja"
 NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
@@ -146,9 +139,7 @@ def storage_banner() -> None:
 def main() -> None:
     api.start_run()
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
-    st.html(JAPANESE_STYLE)
-    with st.container(key=JAPANESE_SCRIPT_KEY):
-        st.html(f"<script>{JAPANESE_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True)
+    japanese.streamlit_in_japanese()
     kpi.kpi_style()
     storage_banner()
     try:
