@@ -1,6 +1,7 @@
-"""Every page every demo role can open, in a real browser: no English word of Streamlit's own (in its text, or in the
-attributes a screen reader reads out or a pointer shows: aria-label, title, placeholder; in the main menu, a
-multiselect's list, a number field's range error), no template field ({code}) or regular expression shown, no spec
+"""Every page every demo role can open, in a real browser: no English word of Streamlit's own (in its text, in the
+attributes a screen reader reads out or a pointer shows: aria-label, title, placeholder, aria-valuetext; in the words
+CSS draws; in an empty date or time field's parts; in the main menu, a multiselect's list, a number field's range error,
+the hint a field shows while it holds what was typed), no template field ({code}) or regular expression shown, no spec
 section number (§), no exception and no server error on any of them; and every address answers in Japanese (a page
 the role may not open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog.
 
@@ -51,9 +52,15 @@ from tests.support.streamlit_browser import (
 pytestmark = [pytest.mark.slow, pytest.mark.outside, pytest.mark.walk]
 
 # What Streamlit's frontend says by itself, in English: its dialogs, the file uploader's drop zone, a select box's
-# placeholder, a data editor's and a search box's hints, the status widget, an exception's box; the main menu, a
-# multiselect's list, a number field's range error; the tables' toolbars and search, the pager, the date fields, the
-# sidebar and the charts' buttons, as their aria-labels and tooltips name them.
+# placeholder, a data editor's and a search box's hints, a field's 「Press Enter to apply」 (「Press Ctrl+Enter to
+# apply」, 「Press Enter to submit form」), the status widget, an exception's box; the main menu, a multiselect's
+# list, a number field's range error; the tables' toolbars and search, the pager, the date fields and their calendar
+# (its months, as a screen reader hears a date's), the sidebar and the charts' buttons, as their aria-labels and
+# tooltips name them.
+MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
 STREAMLIT_ENGLISH = (
     "Page not found",
     "Running the app's main page",
@@ -63,7 +70,7 @@ STREAMLIT_ENGLISH = (
     "Upload",
     "Limit",
     "No results",
-    "Press Enter to apply",
+    "Enter to",
     "Something went wrong",
     "Error",
     "Traceback",
@@ -74,6 +81,8 @@ STREAMLIT_ENGLISH = (
     "Choose an option",
     "Choose options",
     "No options to select",
+    "an option",
+    "Add options",
     "Connecting",
     "Please wait",
     "Running…",
@@ -110,6 +119,12 @@ STREAMLIT_ENGLISH = (
     "Next",
     "Previous",
     "Choose date",
+    "Date range",
+    "Quick select",
+    "Use arrow keys",
+    "Select...",
+    "Empty",
+    *MONTHS,
     "year, ",
     "month, ",
     "day, ",
@@ -128,14 +143,26 @@ STREAMLIT_ENGLISH = (
 ENGLISH = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(phrase)}(?![a-z])" for phrase in STREAMLIT_ENGLISH))
 # What a person reads that is code: a template's field ({code}, {amount:,}) or a regular expression (^[0-9]*$, \d)
 CODE = re.compile(r"\{\w+(?::[^{}]*)?\}|\^\[|\]\*\$|\]\+\$|\]\{\d|\\[dDwWsS]|\(\?[:=!]")
-# The attributes a screen reader reads out or a pointer shows as a tooltip, of every element drawn on the page (one
-# taken off the page, display: none, is neither)
-ATTRIBUTES_SHOWN = """() => [...document.querySelectorAll('[aria-label], [title], [placeholder], [data-title]')]
-    .filter(element => element.checkVisibility())
-    .flatMap(element => ['aria-label', 'title', 'placeholder', 'data-title']
-        .map(name => [name, element.getAttribute(name)])
-        .filter(([, value]) => value))
-    .map(([name, value]) => `${name}="${value}"`)"""
+# The attributes a screen reader reads out or a pointer shows as a tooltip (a field's placeholder too), of every
+# element drawn on the page (one taken off the page, display: none, is neither)
+ATTRIBUTES_SHOWN = """() => {
+    const names = ['aria-label', 'title', 'placeholder', 'aria-valuetext', 'data-title'];
+    return [...document.querySelectorAll(names.map(name => `[${name}]`).join(', '))]
+        .filter(element => element.checkVisibility())
+        .flatMap(element => names.map(name => [name, element.getAttribute(name)]).filter(([, value]) => value))
+        .map(([name, value]) => `${name}="${value}"`);
+}"""
+# The words CSS draws before or after an element drawn on the page (streamlit_ja.css's, in place of Streamlit's)
+DRAWN_BY_CSS = """() => [...document.querySelectorAll('body *')]
+    .flatMap(element => ['::before', '::after']
+        .map(part => getComputedStyle(element, part).content)
+        .filter(content => content.startsWith('"') && element.checkVisibility()))"""
+# What each date or time field drawn on the page shows of its parts, its separators too (an empty one: Streamlit's
+# 「yyyy/mm/dd」, 「HH:mm」), without the marks that keep a time's digits left to right
+FIELD_PARTS = """() => [...document.querySelectorAll('[role=group]:has(> [role=spinbutton])')]
+    .filter(field => field.checkVisibility())
+    .map(field => field.textContent.replace(/[\\u2066-\\u2069]/g, ''))"""
+LATIN = re.compile("[A-Za-z]")
 # The texts of choices (a check box's or radio button's label, a select's chosen or listed option, a multiselect's tags)
 # cut short on screen: ending in an ellipsis, or tags in a row that scrolls (their box is narrower than their text)
 CHOICES_CUT = """() => [...document.querySelectorAll(
@@ -165,6 +192,12 @@ class Crawl:
         for attribute in sorted(set(page.evaluate(ATTRIBUTES_SHOWN))):
             if ENGLISH.search(attribute):
                 self.problems.append(f"{where}: Streamlit's English in an attribute: {attribute}")
+        for drawn_words in sorted(set(page.evaluate(DRAWN_BY_CSS))):
+            if ENGLISH.search(drawn_words):
+                self.problems.append(f"{where}: Streamlit's English drawn by CSS: {drawn_words}")
+        for parts in sorted(set(page.evaluate(FIELD_PARTS))):
+            if LATIN.search(parts):
+                self.problems.append(f"{where}: a date or time field reads {parts!r}")
         for choice in sorted(set(page.evaluate(CHOICES_CUT))):
             self.problems.append(f"{where}: a choice cut short on screen: {choice!r}")
         for found in sorted(set(CODE.findall(text))):
@@ -246,6 +279,12 @@ AUDIT_ATTEMPTS = 3  # audited(): audits of a page that a run redrew as axe read 
 BOUNDED_NUMBER = "[data-testid='stNumberInput'] input[type='number'][max]:visible"
 # A number this large is an id's bound (JavaScript's largest safe integer), not a range a person types against
 LARGEST_TYPED = 10**9
+# A field of the page a person types into: a text field, a text area, a number field
+TYPED_FIELD = (
+    "[data-testid='stTextInput'] input:visible:enabled, [data-testid='stTextArea'] textarea:visible:enabled, "
+    "[data-testid='stNumberInput'] input:visible:enabled"
+)
+TYPED = "1"  # what the crawl types: a number field takes it too
 
 
 def check_all_of(page: Page, crawl: Crawl, where: str) -> None:
@@ -265,8 +304,10 @@ def check_all_of(page: Page, crawl: Crawl, where: str) -> None:
 
 
 def check_drawn_on_use(page: Page, crawl: Crawl, where: str) -> None:
-    """What Streamlit draws only when a field is used: a multiselect's list (「Select all」) and a number field's range
-    error (「Number is outside the allowed range」). The number typed is refused by the field itself: none is sent."""
+    """What Streamlit draws only when a field is used: the hint of a field holding what was typed (「Press Enter to
+    apply」), a multiselect's list (「Select all」) and a number field's range error (「Number is outside the allowed
+    range」). The number typed is refused by the field itself: none is sent."""
+    check_typing_hint(page, crawl, where)
     multiselect = page.locator("[data-testid='stMultiSelect']:visible [data-baseweb='select']")
     if multiselect.count():
         crawl.check_opened(page, multiselect.first, page.get_by_role("option"), f"{where} (a multiselect's list)")
@@ -279,6 +320,22 @@ def check_drawn_on_use(page: Page, crawl: Crawl, where: str) -> None:
         field.press("Tab")
         expect(page.locator("[data-testid='stNumberInput'] [role='alert']")).to_have_count(1)
         crawl.check(page, f"{where} (a number past its maximum)")
+
+
+def check_typing_hint(page: Page, crawl: Crawl, where: str) -> None:
+    """The hint the page's first field shows while it holds what was typed and not yet sent (「Press Enter to apply」, a
+    text area's 「Press Ctrl+Enter to apply」, a form's field's 「Press Enter to submit form」); then the field is given
+    back what it held and left, and any run leaving it asks for is waited for."""
+    fields = page.locator(TYPED_FIELD)
+    if not fields.count():
+        return
+    field = scrolled_to(fields.first)
+    held = field.input_value()
+    field.fill(TYPED if held != TYPED else TYPED * 2)
+    crawl.check(page, f"{where} (a field typed into)")
+    field.fill(held)
+    field.blur()
+    drawn(page)
 
 
 @pytest.fixture
