@@ -91,9 +91,10 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
     ]
 
 
-def dashboards_argv(port: int, level: str) -> list[str]:
-    """The dashboards' server on loopback (dashboards/serve.py), as `make run` and the browser tests start it, without
-    the file watcher, which walks every loaded module for each new session (docs/operations.md, Scaling out)."""
+def dashboards_argv(port: int, level: str, script: str = "dashboards/serve.py") -> list[str]:
+    """The dashboards' server on loopback (dashboards/serve.py, or another Streamlit script: a test's page), as `make
+    run` and the browser tests start it, without the file watcher, which walks every loaded module for each new session
+    (docs/operations.md, Scaling out)."""
     options = {
         "server.port": str(port),
         "server.address": HOST,
@@ -104,7 +105,7 @@ def dashboards_argv(port: int, level: str) -> list[str]:
         "logger.hideWelcomeMessage": "true",
     }
     flags = [part for name, value in options.items() for part in (f"--{name}", value)]
-    return [sys.executable, "-m", "streamlit", "run", "dashboards/serve.py", *flags]
+    return [sys.executable, "-m", "streamlit", "run", script, *flags]
 
 
 def dashboards_environment() -> dict[str, str]:

@@ -1,9 +1,9 @@
 """Streamlit pages in headless Chromium, for the browser tests (tests/browser/) and the benches that open pages
 (bench/pages.py, fleet_pages.py, dashboards_users.py): the dashboards' server as `make run` starts it
 (streamlit_process), Chromium's options (CHROMIUM_ARGS; the browser is tools.test.CHROMIUM), the pages held still and
-following their script runs (still_pages), and the waits and actions on them. Helpers: sign_in, submit_login, choose
-(a selectbox option), open_from_sidebar, screenshot, confirm_then_click, scrolled_to (an element in view before a click
-opens a list).
+following their script runs (still_pages), and the waits and actions on them. Helpers: sign_in, submit_login, landed
+(the first page after signing in), choose (a selectbox option), open_from_sidebar, screenshot, confirm_then_click,
+scrolled_to (an element in view before a click opens a list).
 
 Waits end on what the page and its server say, never after a set time (TIMEOUT_MS only caps them, for a machine
 however loaded): settled() and drawn() wait until a script run has started since the page last asked the server for
@@ -50,16 +50,22 @@ ENTRY_ATTEMPTS = 2  # entered(): a field typed again when a run replaced it and 
 
 @contextmanager
 def streamlit_process(
-    live_api: str, log_path: Path, *, root: Path = REPO_ROOT, module: str = "streamlit", **env: str
+    live_api: str,
+    log_path: Path,
+    *,
+    root: Path = REPO_ROOT,
+    module: str = "streamlit",
+    script: str = "dashboards/serve.py",
+    **env: str,
 ) -> Iterator[str]:
     """The dashboards' server (of the checkout at `root`) as `make run` starts it (tools/run.py) on a free port, with
-    extra environment variables (`module`: run with `python -m` in streamlit's place, taking streamlit's arguments);
-    yields its address."""
+    extra environment variables (`module`: run with `python -m` in streamlit's place, taking streamlit's arguments;
+    `script`: a test's own page in the dashboards' place, run as it runs them); yields its address."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = os.environ | {"APP_API_URL": live_api, "APP_PUBLIC_BASE_URL": live_api}
     environment |= run.dashboards_environment() | env
-    command = run.dashboards_argv(port, "warning")
+    command = run.dashboards_argv(port, "warning", script)
     command[command.index("streamlit")] = module
     with server_process(command, f"{url}/_stcore/health", log_path, cwd=root, env=environment):
         yield url
@@ -180,10 +186,15 @@ def submit_login(page: Page, login_id: str, password: str) -> None:
 
 
 def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) -> None:
-    """Open the dashboards, sign in, and wait for the first page's heading and for the session cookie the page sets
-    after it (POST /api/auth/session): a page opened by its address before the cookie is there is the login page."""
+    """Open the dashboards, sign in, and wait until the first page has landed (landed)."""
     page.goto(url)
     submit_login(page, login_id, password)
+    landed(page, heading)
+
+
+def landed(page: Page, heading: str) -> None:
+    """Wait, once the login form was sent, for the first page's heading and for the session cookie the page sets after
+    it (POST /api/auth/session): a page opened by its address before the cookie is there is the login page."""
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
     wait_until(
         lambda: any(cookie["name"] == SESSION_COOKIE for cookie in page.context.cookies()),
