@@ -1,9 +1,11 @@
 // Streamlit's own English that CSS cannot replace, in Japanese: the words its frontend writes into attributes
-// (aria-label, title, placeholder, Plotly's data-title: read out by screen readers, shown as tooltips and hints) and
-// the few texts it writes where a person reads them (a number field's range error, a multiselect's 「Select all」,
-// the keyboard's 「Skip to main content」, a table's search). A button's words never repeat its field's label (a
-// password field's 「入力を表示」, a help icon's 「ヘルプ」), so the label names the field alone. Injected into every
-// page by streamlit_app.py; it runs once per browser page and keeps translating what Streamlit draws afterwards.
+// (aria-label, title, placeholder, aria-valuetext, Plotly's data-title: read out by screen readers, shown as tooltips
+// and hints) and the texts it writes where a person reads them: a field's 「Press Enter to apply」 (CSS cannot tell it
+// from the count of characters beside it, which stays), an empty date or time field's 「yyyy / mm / dd」 and 「HH :
+// mm」, a number field's range error, a multiselect's 「Select all」, the keyboard's 「Skip to main content」, a
+// table's search, a calendar's words for screen readers. A button's words never repeat its field's label (a password
+// field's 「入力を表示」, a help icon's 「ヘルプ」), so the label names the field alone. Injected into every page by
+// components.japanese; it runs once per browser page and keeps translating what Streamlit draws afterwards.
 // tests/browser/test_crawl.py fails on any of Streamlit's English left on a page, in its text or in these attributes.
 // It also mends the markup of Streamlit's that an accessibility rule refuses (MENDS; axe-core, tests/support/axe.py).
 // No HTML tag may appear in this file, even in a comment: st.html then drops the whole script.
@@ -12,25 +14,32 @@
   window.daichoJapanese = true;
 
   const WORDS = {
+    "Add an option": "入力してください",
+    "Add options": "入力してください",
     "App pages": "画面一覧",
     "Autoscale": "自動調整",
     "Choose an option": "選択してください",
     "Choose options": "選択してください",
     "Choose date": "日付を選択",
     "Choose date range": "期間を選択",
+    "Choose or add an option": "選択または入力してください",
+    "Choose or add options": "選択または入力してください",
     "Clear all": "すべて解除",
     "Clear date": "日付を消去",
     "Clear dates": "日付を消去",
     "Clear selection": "選択を解除",
+    "Clear time": "時刻を消去",
     "Clear value": "選択を解除",
     "Close": "閉じる",
     "Close fullscreen": "全画面表示を終了",
     "Close Search": "検索を閉じる",
     "Collapse sidebar": "サイドバーを閉じる",
     "Copy to clipboard": "クリップボードにコピー",
+    "Date range": "期間",
     "Decrement": "減らす",
     "Download as CSV": "表示中の行をCSVでダウンロード",
     "Download plot as a PNG": "グラフをPNGでダウンロード",
+    "Empty": "空", // an empty date part, as React Aria says it of a time's in Japanese
     "Error": "エラー",
     "Expand sidebar": "サイドバーを開く",
     "file upload": "ファイルのアップロード",
@@ -43,6 +52,8 @@
     "Next month": "翌月",
     "Next page": "次のページ",
     "Next Result": "次の結果",
+    "No options to select": "選択できる項目がありません",
+    "No options to select.": "選択できる項目がありません",
     "Open": "開く",
     "Pagination": "ページ送り",
     "Pan": "移動",
@@ -50,17 +61,21 @@
     "Previous page": "前のページ",
     "Previous Result": "前の結果",
     "progress": "進捗",
+    "Quick select a date range": "期間をまとめて選択",
     "Reset axes": "軸をリセット",
     "Running...": "実行中",
     "Stop script": "停止",
     "Search": "表示中の行を検索",
     "Select all": "すべて選択",
+    "Select...": "選択してください",
     "Selected values": "選択中の項目",
     "Show password": "入力を表示",
     "Show/hide columns": "列の表示・非表示",
     "Sidebar": "サイドバー",
     "Skip to main content": "本文へ移動",
     "Type to search": "入力して検索",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+      "矢印キーで日付を移動し、Enterキーで選択、Escキーで閉じます。",
     "Zoom": "拡大",
     "Zoom in": "ズームイン",
     "Zoom out": "ズームアウト",
@@ -70,22 +85,43 @@
     "warning icon": "警告",
   };
   // Of these, the words Streamlit writes as text (elsewhere a page's own text may be an English word, left alone)
-  const TEXTS = new Set(["Error", "Select all", "Skip to main content", "Type to search"]);
-  const PARTS = { year: "年", month: "月", day: "日", hour: "時", minute: "分" };
+  const TEXTS = new Set([
+    "Date range",
+    "Error",
+    "No options to select.", // a radio without options
+    "Select all",
+    "Select...",
+    "Skip to main content",
+    "Type to search",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.",
+  ]);
+  // A date or time field's parts, by their data-type: named in an aria-label, and shown while empty
+  const PARTS = { year: "年", month: "月", day: "日", hour: "時", minute: "分", second: "秒" };
   const RULES = [
     [/^Help for (.+)$/s, () => WORDS.Help], // beside its field's label (which names the field alone, for its readers)
     [/^Page (\d+)$/, (_, page) => `${page}ページ目`],
     [/^(year|month|day|hour|minute), (.+)$/, (_, part, label) => `${label}（${PARTS[part]}）`],
+    [/^(.+) (start|end) date$/s, (_, label, end) => `${label}（${end === "start" ? "開始日" : "終了日"}）`],
     [/^Remove (.+)$/s, (_, option) => `${option}を外す`],
     [/^[a-z_]+ icon$/, () => "アイコン"], // a Material icon named by its English name (「notifications icon」)
+    [/^(\d+) – [A-Z][a-z]+$/, (_, month) => `${Number(month)}月`], // a date's month as a screen reader hears it
   ];
-  // The texts Streamlit writes with a value in them: a multiselect's options, a table's search, a number's range
+  // The texts Streamlit writes with a value in them: a field's keyboard hint, a multiselect's options, a table's
+  // search, a number's range, a calendar's month
   const TEXT_RULES = [
+    [/^Press (?:(.+)\+)?Enter to (apply|submit form)$/, keyHint],
     [/^Select (\d+) matches$/, (_, count) => `一致する${count}件を選択`],
     [/^Add: (.+)$/s, (_, option) => `追加: ${option}`],
     [/^(\d[\d,]*\+?) results?$/, (_, count) => `${count}件`],
     [/^(Error)?(: )?Number is (outside|below|above) the allowed range\.(?: Please enter a value (.+)\.)?$/s, numberRange],
+    [/^(Choose date(?: range)?), (.+)$/s, (_, choose, month) => `${WORDS[choose]}、${month}`],
   ];
+
+  // A field's hint while it holds text not yet sent: 「Press Enter to apply」 (a text area's 「Press Ctrl+Enter to
+  // apply」, a form's field's 「Press Enter to submit form」), beside its count of characters
+  function keyHint(_, modifier, action) {
+    return `${modifier ? `${modifier}+` : ""}Enterキーで${action === "apply" ? "確定" : "送信"}`;
+  }
 
   // A number field's range error: 「Error: Number is outside the allowed range. Please enter a value between 1 and 9.」
   function numberRange(_, error, colon, side, wanted) {
@@ -124,7 +160,7 @@
     return TEXTS.has(text) ? WORDS[text] : byRule(text, TEXT_RULES);
   }
 
-  const ATTRIBUTES = ["aria-label", "title", "placeholder", "data-title"];
+  const ATTRIBUTES = ["aria-label", "title", "placeholder", "aria-valuetext", "data-title"];
   const SELECTOR = ATTRIBUTES.map((name) => `[${name}]`).join(",");
 
   function translateAttributes(element) {
@@ -135,8 +171,16 @@
     }
   }
 
+  // An empty date or time field's part, in place of Streamlit's 「yyyy」, 「mm」, 「dd」, 「HH」: 「年」, 「月」…
+  // (null for any other text, and for a part already in Japanese)
+  function emptyPart(node) {
+    const part = node.parentElement;
+    const empty = part && part.matches('[role="spinbutton"][data-placeholder]');
+    return empty && /[A-Za-z]/.test(node.nodeValue) ? PARTS[part.getAttribute("data-type")] || null : null;
+  }
+
   function translateText(node) {
-    const words = japaneseText(node.nodeValue);
+    const words = emptyPart(node) || japaneseText(node.nodeValue);
     if (words) node.nodeValue = node.nodeValue.replace(node.nodeValue.trim(), words);
   }
 
