@@ -2,8 +2,9 @@
 national format (the API stores E.164; a number abroad keeps its country code), money in 万円 (cards and chart axes) or
 in yen, dates as YYYY/MM/DD in every domain (as the 代替機 spec writes them, loaners.md §7), in Japan time.
 
-DATE_INPUT is the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py holds every
-page to it)."""
+DATE_INPUT is the format of every st.date_input and TIME_INPUT of every st.time_input (Streamlit's own defaults: the
+date's year, month and day in that order, drawn 年/月/日 while empty by assets/streamlit_ja.js; the time 24-hour,
+with no AM/PM); tests/dashboards/test_formats.py holds every page to them."""
 
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ NO_AMOUNT = "-"
 DATE = "%Y/%m/%d"
 DATE_TIME = f"{DATE} %H:%M:%S"  # 代替機 (loaners.md §7): yyyy/MM/dd HH:mm:ss
 DATE_INPUT = "YYYY/MM/DD"
+TIME_INPUT = "24h"
 
 
 def phone(value: str | None) -> str:

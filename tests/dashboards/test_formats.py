@@ -1,5 +1,6 @@
 """Numbers and times as people read them: phone numbers as dialled in Japan, money in 万円 on cards and chart axes,
-every date as YYYY/MM/DD (times as loaners.md §7 writes them), in tables and in every date field."""
+every date as YYYY/MM/DD (times as loaners.md §7 writes them), in tables and in every date field; every time field
+24-hour."""
 
 import ast
 import inspect
@@ -85,19 +86,27 @@ def test_a_date_is_written_yyyy_mm_dd(stored, shown):
     assert formats.day(stored) == shown
 
 
-def date_input_formats() -> list[tuple[str, str]]:
-    """Every st.date_input's format on the pages: (where, its source), Streamlit's default written as 'default'."""
+def formats_given(widget: str) -> list[tuple[str, str]]:
+    """Every st.<widget>'s format on the pages (st.date_input, st.time_input): (where, its source), Streamlit's
+    default written as 'default'."""
     found = []
     for path in PAGES.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "date_input":
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == widget:
                 given = [ast.unparse(k.value) for k in node.keywords if k.arg == "format"]
                 found.append((f"{path.name}:{node.lineno}", given[0] if given else "default"))
     return found
 
 
-def test_every_date_field_reads_yyyy_mm_dd():
-    assert inspect.signature(st.date_input).parameters["format"].default == formats.DATE_INPUT
-    fields = date_input_formats()
-    assert fields, "no st.date_input found"
-    assert [field for field in fields if field[1] not in ("default", "formats.DATE_INPUT")] == []
+@pytest.mark.parametrize(
+    ("widget", "fixed", "named"),
+    [
+        ("date_input", formats.DATE_INPUT, "formats.DATE_INPUT"),  # drawn 年/月/日 while empty (assets/streamlit_ja.js)
+        ("time_input", formats.TIME_INPUT, "formats.TIME_INPUT"),  # 24-hour: no AM/PM
+    ],
+)
+def test_every_date_field_reads_yyyy_mm_dd_and_every_time_field_24_hours(widget, fixed, named):
+    assert inspect.signature(getattr(st, widget)).parameters["format"].default == fixed
+    fields = formats_given(widget)
+    assert fields, f"no st.{widget} found"
+    assert [field for field in fields if field[1] not in ("default", named)] == []
