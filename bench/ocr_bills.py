@@ -1,16 +1,21 @@
-"""A generated test set of statement images for the CRM's OCR, with the values each one carries.
+"""A generated test set of electricity bills for the CRM's OCR, with the values each one carries.
 
-The demo's sites (service/demo/crm.py) rendered as 電気・ガスのご使用量のお知らせ in a few layouts (label and value on
-one line, a ruled table, a two-column slip; pillow, and fpdf2 for a PDF), then made to look photographed: turned a few
-degrees, seen at a slant (perspective), blurred, saved as a noisy JPEG or as an iPhone's HEIC, lying sideways or upside
-down (a quarter or half turn the file does not record: no EXIF orientation), or photographed on a desk at an angle (the
-sheet a quadrilateral on a darker background). Used by bench/ocr.py and, one bill at a time, by the tests.
+Each of the ten major power companies' usual layout (service/crm/ocr/companies.py): its header (the issuer's name, on
+a coloured band for some), its title, its own words for each field (ご契約, 契約電流, 契約容量, ご契約種別, ご使用量,
+使用電力量, 請求予定金額 …), its お客様番号's groups, an address in its area with 丁目 written as its bills write it,
+and around the fields what real bills carry too: the meter readings, the tiers of the energy charge (「1段料金
+120kWh」), the breakdown of the amount, its consumption tax, the period of use and the grid operator's number. Some
+amounts carry a stray point (「13,.586 円」). Four arrangements: label and value on one line, a ruled table, boxes with
+the label above the value, and two columns side by side (pillow; fpdf2 for a PDF). Then the page is made to look
+photographed: turned a few degrees, seen at a slant, blurred, a noisy JPEG, an iPhone's HEIC, lying sideways or upside
+down (no EXIF orientation), or on a desk at an angle. The sites' names come from the demo (service/demo/crm.py).
+Used by bench/ocr.py and, one bill at a time, by the tests.
 """
 
 import io
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,136 +23,305 @@ import pillow_heif
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from service.crm.ocr.companies import AMPERES, COMPANIES
 from service.crm.ocr.pages import perspective
 from service.demo import crm as demo
 from service.documents import japanese_font_path
 
 PAGE = (1240, 1754)  # A4 at 150 dpi
-ISSUERS = {"03": "東京電力エナジーパートナー株式会社", "06": "関西電力株式会社", "04": "中部電力ミライズ株式会社",
-           "09": "九州電力株式会社"}  # fmt: skip
-GAS_ISSUERS = ("東邦ガス株式会社", "大阪ガス株式会社")
-LAYOUTS = ("lines", "table", "slip")
 LOOKS = ("flat", "turned", "slanted", "blurred", "noisy", "heic", "sideways", "upside_down", "on_desk")
+CLEAR = ("flat", "turned", "slanted")  # a photograph a person would call clear
 DESK = (92, 78, 64)  # a wooden desk's brown
+KANJI_DIGITS = "〇一二三四五六七八九"
+TIERS = (120, 180)  # kWh of the first and second tier; the rest is the third
+RATES = (29.80, 36.40, 40.49)  # 円/kWh by tier
+RENEWABLE = 3.49  # 再エネ発電賦課金, 円/kWh
+TAX = 10  # %
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one company's bill is laid out and worded. `words` maps a kind of line to its label."""
+
+    area: str
+    title: str
+    arrangement: str  # lines, table, boxes, columns
+    words: dict[str, str]
+    band: str | None = None  # the header band's colour (the issuer in white on it), or none
+    grid: str = ""  # the grid operator named at the foot (停電のお問い合わせ)
+    readings: bool = False  # the meter readings printed
+    grouping: str = " "  # how the 供給地点特定番号's fours are separated
+
+
+BASE = {
+    "date": "ご使用年月",
+    "customer": "お客さま番号",
+    "name": "ご契約名義",
+    "place": "ご使用場所",
+    "plan": "ご契約種別",
+    "location": "供給地点特定番号",
+    "A": "ご契約",
+    "kVA": "契約容量",
+    "kW": "契約電力",
+    "usage": "ご使用量",
+    "amount": "ご請求金額",
+}
+STYLES = {
+    style.area: style
+    for style in (
+        Style("01", "電気ご使用量のお知らせ", "table", BASE | {"date": "ご使用月", "amount": "請求予定金額"},
+              grid="北海道電力ネットワーク"),
+        Style("02", "電気料金のお知らせ", "lines",
+              BASE | {"name": "お客さま名", "place": "供給場所", "plan": "契約種別", "A": "契約電流",
+                      "usage": "使用電力量"},
+              band="#0b7a48", grid="東北電力ネットワーク", grouping="-"),
+        Style("03", "電気料金のお知らせ", "boxes", BASE | {"amount": "請求予定金額"}, band="#d7000f",
+              grid="東京電力パワーグリッド", readings=True),
+        Style("04", "電気料金のお知らせ", "table",
+              BASE | {"date": "ご請求年月", "name": "ご契約者名", "plan": "ご契約メニュー", "A": "契約電流",
+                      "usage": "ご使用電力量"},
+              band="#c8006e", grid="中部電力パワーグリッド"),
+        Style("05", "電気ご使用量のお知らせ", "lines",
+              BASE | {"date": "検針年月", "plan": "契約種別", "A": "契約電流", "amount": "ご請求予定金額"},
+              grid="北陸電力送配電", readings=True),
+        Style("06", "電気料金等のお知らせ", "columns",
+              BASE | {"name": "お客さま名", "kVA": "ご契約容量", "amount": "今月のご請求額"}, band="#005bac",
+              grid="関西電力送配電"),
+        Style("07", "電気ご使用量のお知らせ", "table", BASE | {"date": "ご使用月", "usage": "使用電力量"},
+              grid="中国電力ネットワーク", grouping="-"),
+        Style("08", "電気料金のお知らせ", "lines",
+              BASE | {"place": "需要場所", "plan": "料金プラン", "kVA": "ご契約容量"}, band="#e95513",
+              grid="四国電力送配電"),
+        Style("09", "電気ご使用量のお知らせ", "boxes",
+              BASE | {"name": "お客さま名", "A": "契約電流", "amount": "ご請求予定金額"}, band="#ee7800",
+              grid="九州電力送配電", readings=True),
+        Style("10", "電気料金のお知らせ", "columns", BASE | {"kVA": "ご契約容量", "usage": "使用電力量"},
+              grid="沖縄電力"),
+    )
+}  # fmt: skip
+PLACES = {  # prefecture, city, town, postal code: in each company's area
+    "01": (("北海道", "札幌市中央区", "北一条西", "060-0001"), ("北海道", "函館市", "本町", "040-0011")),
+    "02": (("宮城県", "仙台市青葉区", "一番町", "980-0811"), ("新潟県", "新潟市中央区", "万代", "950-0088")),
+    "03": (("東京都", "渋谷区", "神宮前", "150-0001"), ("神奈川県", "横浜市西区", "みなとみらい", "220-0012")),
+    "04": (("愛知県", "名古屋市中区", "栄", "460-0008"), ("静岡県", "静岡市葵区", "追手町", "420-0853")),
+    "05": (("石川県", "金沢市", "広坂", "920-0962"), ("富山県", "富山市", "新総曲輪", "930-0006")),
+    "06": (("大阪府", "大阪市北区", "梅田", "530-0001"), ("兵庫県", "神戸市中央区", "三宮町", "650-0021")),
+    "07": (("広島県", "広島市中区", "基町", "730-0011"), ("岡山県", "岡山市北区", "駅前町", "700-0023")),
+    "08": (("香川県", "高松市", "番町", "760-0017"), ("愛媛県", "松山市", "一番町", "790-0001")),
+    "09": (("福岡県", "福岡市博多区", "博多駅前", "812-0011"), ("熊本県", "熊本市中央区", "水前寺", "862-0950")),
+    "10": (("沖縄県", "那覇市", "泉崎", "900-0021"), ("沖縄県", "那覇市", "久茂地", "900-0015")),
+}
+BUILDINGS = ("", "", "サクラビル3F", "第二ハイツ101")
 
 
 @dataclass(frozen=True)
 class Bill:
-    """One statement: its site's true values (the site's field names) and how it is drawn."""
+    """One bill: its site's true values (the site's field names), what else it prints and how it is drawn."""
 
     name: str
     truth: dict[str, Any]
-    gas: bool
-    issuer: str
-    layout: str
+    style: Style
+    printed: dict[str, str]  # kind of line -> its value as the bill prints it
+    extra: list[tuple[str, str]] = field(default_factory=list)  # the lines around the fields
     look: str = "flat"
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        return COMPANIES[self.style.area].name
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(japanese_font_path()), size)
 
 
-def grouped(number: str) -> str:
-    """A 22-digit 供給地点特定番号 as bills print it: in fours."""
-    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+def _kanji(number: int) -> str:
+    """1-99 in kanji numerals: 十, 十二, 二十三."""
+    tens, ones = divmod(number, 10)
+    return (("" if tens == 1 else KANJI_DIGITS[tens]) + "十" if tens else "") + (KANJI_DIGITS[ones] if ones else "")
 
 
-def demo_bills(count: int, *, seed: int = 69) -> list[Bill]:
-    """`count` bills of the demo's sites, electricity and gas, in turn through the layouts and looks."""
+def _street(rng: random.Random, n: int) -> tuple[str, str]:
+    """(as printed, as the sales form and the carrier CSV keep it: 丁目-番地-号)."""
+    chome, ban, go = rng.randrange(1, 6), rng.randrange(1, 30), rng.randrange(1, 20)
+    printed = (
+        f"{chome}丁目{ban}番{go}号",
+        f"{_kanji(chome)}丁目{ban}-{go}",
+        f"{chome}-{ban}-{go}",
+        f"{chome}丁目{ban}番地",
+    )[n % 4]
+    return printed, (f"{chome}-{ban}" if n % 4 == 3 else f"{chome}-{ban}-{go}")
+
+
+def _yen(amount: int, stray: bool = False) -> str:
+    """「13,586」, or with a stray point after the comma as some print runs leave it: 「13,.586」."""
+    written = f"{amount:,}"
+    return written.replace(",", ",.", 1) if stray and "," in written else written
+
+
+def _charges(rng: random.Random, usage: int, tiered: bool) -> tuple[int, list[tuple[str, str]]]:
+    """The amount and its breakdown lines (energy by tier when `tiered`)."""
+    base = rng.choice((885, 1180, 1475, 1770))
+    lines = [("基本料金", f"{base:,}円")]
+    if tiered:
+        tiers = [min(usage, TIERS[0]), min(max(usage - TIERS[0], 0), TIERS[1]), max(usage - sum(TIERS), 0)]
+    else:
+        tiers = [usage]
+    energy = 0
+    for n, (kwh, rate) in enumerate(zip(tiers, RATES, strict=False), start=1):
+        if kwh:
+            cost = int(kwh * rate)
+            energy += cost
+            lines.append(
+                (f"{n}段料金" if tiered else "電力量料金", f"{kwh}kWh {rate:.2f}円 {cost:,}円")
+            )  # fmt: skip
+    adjustment = -int(usage * rng.uniform(0.5, 2.5))
+    renewable = int(usage * RENEWABLE)
+    lines += [("燃料費調整額", f"△{-adjustment:,}円"), ("再エネ発電賦課金", f"{renewable:,}円")]
+    total = base + energy + adjustment + renewable
+    return total, [*lines, ("うち消費税等相当額", f"{total * TAX // (100 + TAX):,}円")]
+
+
+def bills(count: int, *, seed: int = 81) -> list[Bill]:
+    """`count` bills, in turn through the ten companies and, every ten, through the looks."""
     rng = random.Random(seed)
     now = datetime(2026, 2, 1, tzinfo=UTC)
-    bills = []
+    made = []
     for i in range(count):
+        area = f"{i % 10 + 1:02d}"
+        style, company = STYLES[area], COMPANIES[area]
         corporation = demo._corporation(rng, 1, now, False)
-        site = demo._site(rng, demo.IN_PROGRESS, corporation, now, now)
-        gas = site["service_type"] == "gas"
+        prefecture, city, town, postal = PLACES[area][i // 10 % 2]
+        street, kept_street = _street(rng, i // 10 + i)
+        plan = rng.choice(list(company.plans))
+        unit = company.plans[plan]
+        amount = rng.choice(AMPERES[2:]) if unit == "A" else rng.randrange(6, 30)
+        usage = rng.randrange(150, 1800)
+        charges, breakdown = _charges(rng, usage, tiered=plan.startswith(("従量", "スタンダード")))
+        month = rng.randrange(1, 13)
+        digits = "".join(str(rng.randrange(10)) for _ in range(company.customer_number.count("#")))
+        location = area + "".join(str(rng.randrange(10)) for _ in range(20))
         truth = {
-            name: site[name]
-            for name in (
-                "power_customer_number",
-                "power_zip_code",
-                "power_prefecture",
-                "power_city",
-                "power_town",
-                "power_street",
-                "power_customer_name",
-                "power_plan_name",
-                "latest_charges",
-                "latest_power_usage",
-                "latest_date",
-                "service_type",
-            )
+            "power_supplier_type": area,
+            "power_customer_number": company.customer_number_of(digits),
+            "power_customer_location_number": location,
+            "power_customer_name": corporation["display_name"],
+            "power_zip_code": postal,
+            "power_prefecture": prefecture,
+            "power_city": city,
+            "power_town": town,
+            "power_street": kept_street,
+            "power_plan_name": plan,
+            "contract_capacity": f"{amount}{unit}",
+            "latest_date": f"2026-{month:02d}",
+            "latest_power_usage": usage,
+            "latest_charges": charges,
         }
-        truth["latest_date"] = f"2026-{rng.randrange(1, 13):02d}"
-        if gas:
-            issuer = GAS_ISSUERS[i % len(GAS_ISSUERS)]
-            truth["latest_power_usage"] = rng.randrange(10, 900)
-        else:
-            issuer = ISSUERS[site["power_supplier_type"]]
-            truth |= {
-                "power_customer_location_number": site["power_customer_location_number"],
-                "power_supplier_type": site["power_supplier_type"],
-                "contract_capacity": site["contract_capacity"],
-            }
-        layout, look = LAYOUTS[i % len(LAYOUTS)], LOOKS[i // len(LAYOUTS) % len(LOOKS)]
-        bills.append(Bill(f"bill_{i + 1:03d}", truth, gas, issuer, layout, look))
-    return bills
+        building = BUILDINGS[i % len(BUILDINGS)]
+        printed = {
+            "date": (f"2026年{month}月分", f"令和8年{month}月分", f"2026年{month:02d}月")[i % 3],
+            "customer": truth["power_customer_number"],
+            "name": f"{corporation['display_name']} 様",
+            "place": f"〒{postal} {prefecture}{city}{town}{street}" + (f" {building}" if building else ""),
+            "plan": plan,
+            "location": style.grouping.join(location[n : n + 4] for n in range(0, 22, 4)),
+            unit: f"{amount}{unit}",
+            "usage": f"{usage:,}kWh",
+            "amount": f"{_yen(charges, stray=i % 4 == 1)} 円",
+        }
+        extra = [("ご使用期間", f"{month}月6日～{month % 12 + 1}月4日（30日間）"), *breakdown]
+        if style.readings:
+            previous = rng.randrange(1000, 60000)
+            extra[1:1] = [("今回指示数", f"{previous + usage:05d}"), ("前回指示数", f"{previous:05d}"),
+                          ("差引", f"{usage:,}"), ("乗率", "1")]  # fmt: skip
+        look = LOOKS[i // 10 % len(LOOKS)]
+        made.append(Bill(f"bill_{i + 1:03d}_{area}", truth, style, printed, extra, look))
+    return made
 
 
 def _rows(bill: Bill) -> list[tuple[str, str]]:
-    """(label, value) as the bill prints them; full-width digits on some, as real bills do."""
-    t = bill.truth
-    year, month = t["latest_date"].split("-")
-    rows = [
-        ("ご使用年月", f"{year}年{int(month)}月分"),
-        ("お客様番号", t["power_customer_number"]),
-        ("ご契約名義", f"{t['power_customer_name']} 様"),
-        ("ご使用場所", f"〒{t['power_zip_code']} {t['power_prefecture']}{t['power_city']}{t['power_town']}"
-                       f"{t['power_street']}"),
-        ("ご契約種別", t["power_plan_name"]),
-    ]  # fmt: skip
-    if bill.gas:
-        rows += [("ガスご使用量", f"{t['latest_power_usage']:,} m3")]
+    """The fields' (label, value) in the company's words, in the order bills print them."""
+    words, printed = bill.style.words, bill.printed
+    unit = next(unit for unit in ("A", "kVA", "kW") if unit in printed)
+    kinds = ("date", "customer", "name", "place", "plan", "location", unit, "usage", "amount")
+    return [(words[kind], printed[kind]) for kind in kinds]
+
+
+def _header(pen: ImageDraw.ImageDraw, bill: Bill) -> int:
+    """The issuer and the title; the top of what follows."""
+    if bill.style.band:
+        pen.rectangle((0, 0, PAGE[0], 150), fill=bill.style.band)
+        pen.text((80, 45), bill.issuer, fill="white", font=_font(44))
     else:
-        rows += [
-            ("供給地点特定番号", grouped(t["power_customer_location_number"])),
-            ("ご契約容量", t["contract_capacity"]),
-            ("ご使用量", f"{t['latest_power_usage']:,} kWh"),
-        ]
-    rows += [("ご請求金額", f"{t['latest_charges']:,} 円")]
-    return rows
+        pen.text((80, 60), bill.issuer, fill="black", font=_font(40))
+    pen.text((80, 190), bill.style.title, fill="#1f4e79", font=_font(48))
+    return 290
 
 
-def _title(bill: Bill) -> str:
-    return "ガスご使用量のお知らせ" if bill.gas else "電気ご使用量のお知らせ"
+def _lines(pen: ImageDraw.ImageDraw, rows: list[tuple[str, str]], top: int, size: int = 30) -> int:
+    for label, value in rows:
+        pen.text((80, top), f"{label}：{value}", fill="black", font=_font(size))
+        top += round(size * 1.9)
+    return top
+
+
+def _table(pen: ImageDraw.ImageDraw, rows: list[tuple[str, str]], top: int) -> int:
+    for label, value in rows:
+        pen.rectangle((70, top, 1170, top + 76), outline="#555555", width=2)
+        pen.line((400, top, 400, top + 76), fill="#555555", width=2)
+        pen.text((90, top + 20), label, fill="black", font=_font(30))
+        pen.text((420, top + 20), value, fill="black", font=_font(30))
+        top += 76
+    return top + 30
+
+
+def _boxes(pen: ImageDraw.ImageDraw, rows: list[tuple[str, str]], top: int) -> int:
+    """Boxes with the label above the value, as a meter reader's slip: a row of two or three, the address and the
+    供給地点特定番号 each across a wider box."""
+    date, customer, name, place, plan, location, capacity, usage, amount = rows
+    for row in ([date, customer], [name], [place], [plan, capacity, usage], [location, amount]):
+        widths = [1100 // len(row)] * len(row) if row[0] is not location else [680, 420]
+        left = 70
+        for (label, value), width in zip(row, widths, strict=True):
+            pen.rectangle((left, top, left + width, top + 120), outline="#555555", width=2)
+            pen.text((left + 16, top + 12), label, fill="#333333", font=_font(26))
+            pen.text((left + 16, top + 62), value, fill="black", font=_font(30))
+            left += width
+        top += 120
+    return top + 30
+
+
+def _columns(pen: ImageDraw.ImageDraw, rows: list[tuple[str, str]], top: int) -> int:
+    """Two columns: who and where on the left, the contract and the figures on the right; the address below."""
+    place = next(row for row in rows if row[1].startswith("〒"))
+    ordered = [row for row in rows if row is not place]
+    half = (len(ordered) + 1) // 2
+    for n, (label, value) in enumerate(ordered):
+        left, row = (80, n) if n < half else (660, n - half)
+        pen.text((left, top + row * 100), label, fill="#333333", font=_font(24))
+        pen.text((left, top + row * 100 + 36), value, fill="black", font=_font(30))
+    top += half * 100 + 20
+    pen.text((80, top), place[0], fill="#333333", font=_font(24))
+    pen.text((80, top + 36), place[1], fill="black", font=_font(30))
+    return top + 110
+
+
+ARRANGEMENTS = {"lines": _lines, "table": _table, "boxes": _boxes, "columns": _columns}
 
 
 def draw(bill: Bill) -> Image.Image:
     """The bill as a clean page."""
     page = Image.new("RGB", PAGE, "white")
     pen = ImageDraw.Draw(page)
-    pen.text((90, 90), _title(bill), fill="#1f4e79", font=_font(52))
-    pen.text((90, 180), bill.issuer, fill="black", font=_font(30))
-    rows, text = _rows(bill), _font(32)
-    if bill.layout == "lines":
-        for n, (label, value) in enumerate(rows):
-            pen.text((90, 300 + n * 80), f"{label}：{value}", fill="black", font=text)
-    elif bill.layout == "table":
-        for n, (label, value) in enumerate(rows):
-            top = 300 + n * 90
-            pen.rectangle((80, top, 1160, top + 90), outline="#555555", width=2)
-            pen.line((420, top, 420, top + 90), fill="#555555", width=2)
-            pen.text((100, top + 25), label, fill="black", font=text)
-            pen.text((440, top + 25), value, fill="black", font=text)
-    else:  # slip: a shaded band of the amount first, the rest below in a smaller face
-        label, value = rows[-1]
-        pen.rectangle((80, 280, 1160, 400), fill="#e8eef5")
-        pen.text((100, 310), f"{label}  {value}", fill="black", font=_font(48))
-        for n, (label, value) in enumerate(rows[:-1]):
-            pen.text((90, 460 + n * 70), label, fill="#333333", font=_font(28))
-            pen.text((420, 460 + n * 70), value, fill="black", font=_font(30))
+    top = ARRANGEMENTS[bill.style.arrangement](pen, _rows(bill), _header(pen, bill))
+    top = _lines(pen, bill.extra, top + 20, size=24)
+    if bill.style.grid:
+        pen.text((80, min(top + 30, PAGE[1] - 80)), f"停電・電柱のお問い合わせ：{bill.style.grid}", fill="#333333",
+                 font=_font(22))  # fmt: skip
     return page
+
+
+def looking(bill: Bill, look: str) -> Bill:
+    return replace(bill, look=look)
 
 
 def _perspective(page: Image.Image, rng: random.Random) -> Image.Image:
@@ -214,19 +388,20 @@ def as_pdf(bill: Bill) -> bytes:
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.add_font("ipaexg", fname=str(japanese_font_path()))
-    pdf.set_font("ipaexg", size=20)
-    pdf.cell(0, 14, _title(bill), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("ipaexg", size=12)
+    pdf.set_font("ipaexg", size=14)
     pdf.cell(0, 10, bill.issuer, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("ipaexg", size=20)
+    pdf.cell(0, 14, bill.style.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("ipaexg", size=12)
     pdf.ln(6)
-    for label, value in _rows(bill):
-        pdf.cell(0, 11, f"{label}：{value}", new_x="LMARGIN", new_y="NEXT")
+    for label, value in [*_rows(bill), *bill.extra]:
+        pdf.cell(0, 9, f"{label}：{value}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
-def files(bills: list[Bill]) -> Iterator[tuple[Bill, bytes, str]]:
+def files(made: list[Bill]) -> Iterator[tuple[Bill, bytes, str]]:
     """Each bill's file (every seventh one a PDF) and its extension."""
-    for n, bill in enumerate(bills):
+    for n, bill in enumerate(made):
         if n % 7 == 6:
             yield bill, as_pdf(bill), "pdf"
         else:

@@ -248,14 +248,19 @@ def metrics_series(granularity: str, **filters: Any) -> dict:
 
 
 def ocr_acceptance(**filters: Any) -> dict:
-    """OCR採用率 per agency and field (filters since, until, agency_id, field): {since, until, rows}, each row its
-    counts and its named figure."""
+    """OCR採用率 per agency and field (filters since, until, agency_id, field): {since, until, rows, total,
+    hands_free}, each row its counts and its named figure; hands_free 手入力なしの請求書's."""
     return read("/crm/ocr/acceptance", **filters)
 
 
 def list_ocr_reviews(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict:
     """OCR確認履歴, the newest first; filters agency_id, field, since, until."""
     return read("/crm/ocr/reviews", page=page, page_size=page_size, **filters)
+
+
+def list_ocr_bills(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict:
+    """OCR確認履歴（請求書ごと）, the newest first; filters agency_id, since, until."""
+    return read("/crm/ocr/bills", page=page, page_size=page_size, **filters)
 
 
 def dashboard() -> dict:

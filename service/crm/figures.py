@@ -96,7 +96,10 @@ DAYS_TO_SUBMITTED = Figure(
     unit="days",
     median_of=labels.DAYS_TO_SUBMITTED_COLUMN,
 )
-OCR_ACCEPTED_COUNTS = "確認日がその期間のOCRの提案のうち、投入担当者が修正せずに提案のまま保存したものの割合"
+OCR_ACCEPTED_COUNTS = (
+    "確認日がその期間に、OCRが読み取った明細画像から保存した地点の項目（OCRの提案があった項目と、提案がなく手入力した"
+    "項目）のうち、投入担当者が修正せずに提案のまま保存したものの割合（手入力した項目は採用されなかったものに数えます）"
+)
 OCR_ACCEPTED = Figure(
     "crm.ocr_accepted",
     "OCR採用率",
@@ -112,6 +115,18 @@ OCR_ACCEPTED_TOTAL = replace(
     key="crm.ocr_accepted_total",
     label=f"OCR採用率（{metrics.TOTAL}）",
     counts=f"{OCR_ACCEPTED_COUNTS}（代理店・項目ごとの行の合計: 代理店・項目を選ばなければ全代理店・全項目）",
+)
+OCR_HANDS_FREE = Figure(
+    "crm.ocr_hands_free",
+    "手入力なしの請求書",
+    "確認日がその期間に、OCRが読み取った明細画像から保存した地点（請求書）のうち、どの項目も修正・手入力せずに"
+    "OCRの提案のまま保存したものの割合",
+    "days",
+    "crm",
+    "/crm/ocr/bills",
+    unit="percent",
+    share_of=labels.OCR_HANDS_FREE_COLUMN,
+    counter="枚",
 )
 STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
@@ -208,7 +223,8 @@ def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRe
 
 
 def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> OcrAcceptanceRead:
-    """Each opens OCR確認履歴 of exactly its rows; the total is the same share over all the filter's reviews."""
+    """Each opens OCR確認履歴 of exactly its rows; the total is the same share over all the filter's reviews;
+    手入力なしの請求書 opens the bills of those reviews (every field's: the field filter is not a bill's)."""
     groups = acceptance.acceptance(db, scope=scope, flt=flt)
     rows = [
         _acceptance_row(
@@ -227,7 +243,12 @@ def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: d
         sum(group.reviewed for group in groups),
     )
     everything = _acceptance_row(OCR_ACCEPTED_TOTAL, flt, total, now=now)
-    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows, total=everything)
+    bills = replace(flt, field=None)
+    kept, saved = acceptance.hands_free(db, scope=scope, flt=bills)
+    hands_free = serve(
+        OCR_HANDS_FREE, metrics.share(kept, saved), now=now, flt=bills, days=(flt.since, flt.until), basis=saved
+    )
+    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows, total=everything, hands_free=hands_free)
 
 
 def _acceptance_row(

@@ -142,7 +142,7 @@ OTHER_FIELD_LABELS = {
     "comment_id": "コメント",
     "changed": "変更内容",
     "ocr_image_id": "OCRで読み取った明細画像",
-    "ocr_review": "OCR提案の確認（採用・修正した項目）",
+    "ocr_review": "OCR提案の確認（採用・修正・手入力した項目）",
     "corporation_id": "法人",
     "requested_by": "依頼者",
     "assigned_to": "担当者",
@@ -170,6 +170,9 @@ OCR_STATUS_LABELS = {"": "未読み取り", **OCR_READING_LABELS}
 OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
 OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
 OCR_ACCEPTED_COLUMN = "提案のまま採用"
+OCR_OUTCOME_COLUMN = "結果"
+OCR_OUTCOME_LABELS = {"accepted": OCR_ACCEPTED_COLUMN, "corrected": "修正", "typed": "手入力"}
+OCR_HANDS_FREE_COLUMN = "手入力なし"  # a bill whose every field was saved as OCR proposed it
 OCR_ALL_FIELDS = "全項目"  # the 項目 of OCR採用率's total row
 
 AUDIT = register(

@@ -297,7 +297,8 @@ class Image(Base):
 
 
 class OcrReview(Base):
-    """Kept as proposed (accepted) or corrected; the share accepted is a named figure
+    """A field of a site saved from a bill OCR read: kept as proposed (accepted), corrected, or typed where nothing
+    was proposed (`proposed` and `confidence` None); the share accepted is a named figure
     (service/crm/ocr/acceptance.py)."""
 
     __tablename__ = "crm_ocr_review"
@@ -308,10 +309,10 @@ class OcrReview(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("crm_site.id", ondelete="SET NULL"))
     image_id: Mapped[int | None] = mapped_column(ForeignKey("crm_image.id", ondelete="SET NULL"))
     field: Mapped[str] = mapped_column(String(40))
-    proposed: Mapped[str] = mapped_column(String(200))
+    proposed: Mapped[str | None] = mapped_column(String(200))
     saved: Mapped[str] = mapped_column(String(200))
     accepted: Mapped[bool]
-    confidence: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

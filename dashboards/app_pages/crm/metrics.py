@@ -1,8 +1,9 @@
 """代理店CRM › 代理店別数値 (§3.6): per agency the requests, counts by status, acquired sites and 不備率 over a period,
 and what an agency is measured by: the share entered without any 不備 (初回完了率), the median days to 投入済 and the
 most frequent 不備 reasons, with the table's CSV; by month or by day as a chart, and the drill-down to one agency's
-requests; where OCR helps: per agency and field the share of OCR proposals saved unchanged (OCR採用率), opening the
-reviews it is taken over. Every number comes from the API."""
+requests; where OCR helps: per agency and field the share of the fields saved as OCR proposed them (OCR採用率), opening
+the reviews it is taken over, and the share of bills saved without a keystroke (手入力なしの請求書). Every number comes
+from the API."""
 
 from functools import partial
 from typing import Any
@@ -194,7 +195,7 @@ def ocr_row(row: dict, *, heading: str) -> dict:
         "項目": row["field_label"],
         heading: kpi.figure_value(row["figure"]),
         row["figure"]["share_of"]: row["accepted"],
-        "確認した提案": row["reviewed"],
+        "確認した項目": row["reviewed"],
     }
 
 
@@ -202,28 +203,61 @@ def ocr_review_row(item: dict, *, accepted: str) -> dict:
     """A review as OCR確認履歴 shows it; `accepted` heads its はい/いいえ (the figure's column, `share_of`)."""
     return {
         "確認日時": timestamps.local_time(item["reviewed_at"]),
-        "OCRの値": item["proposed"],
+        "項目": item["field_label"],
+        "OCRの値": item["proposed"] or "",
         "保存した値": item["saved"],
+        "結果": item["outcome_label"],
         accepted: item["accepted_label"],
-        "信頼度": f"{item['confidence']:.0%}",
+        "信頼度": "" if item["confidence"] is None else f"{item['confidence']:.0%}",
         "依頼ID": item["request_id"],
         "確認者": item["reviewed_by_name"] or "",
     }
 
 
+def ocr_bill_row(item: dict, *, hands_free: str) -> dict:
+    """A bill as OCR確認履歴（請求書ごと） shows it; `hands_free` heads its はい/いいえ (the figure's `share_of`)."""
+    return {
+        "確認日時": timestamps.local_time(item["reviewed_at"]),
+        "代理店": item["agency_name"],
+        "依頼ID": item["request_id"],
+        "確認した項目": item["reviewed"],
+        "提案のまま採用": item["accepted"],
+        "修正": item["corrected"],
+        "手入力": item["typed"],
+        hands_free: item["hands_free_label"],
+        "確認者": item["reviewed_by_name"] or "",
+    }
+
+
+def ocr_bills(figure: dict) -> None:
+    """The bills 手入力なしの請求書 is taken over (OCR確認履歴（請求書ごと）), behind an expander."""
+    with st.expander(f"OCR確認履歴（請求書ごと、確認日: {figure['period_label']}）"):
+        tables.paginated_table(
+            f"{PAGE}_ocr_bills",
+            crm_api.list_ocr_bills,
+            partial(ocr_bill_row, hands_free=figure["share_of"]),
+            filters=figure["list_query"],
+            export=figure["export_route"],
+        )
+
+
 def ocr_acceptance(period: dict[str, Any]) -> None:
-    """OCR採用率 (named figures): their total over every agency (or the one chosen) and field as a card, then per
-    agency and field the share of OCR proposals the operators saved unchanged over those saved in the period (確認日),
-    the total last, with the period in words and the moment; a row opens the reviews it is taken over (OCR確認履歴),
-    whose file holds the period's reviews."""
+    """OCR採用率 (named figures): their total over every agency (or the one chosen) and field as a card beside
+    手入力なしの請求書 (its bills behind an expander), then per agency and field the share of the fields the
+    operators saved as OCR proposed them over those saved in the period (確認日: a field typed where nothing was
+    proposed counts as not adopted), the total last, with the period in words and the moment; a row opens the
+    reviews it is taken over (OCR確認履歴), whose file holds the period's reviews."""
     answer = crm_api.ocr_acceptance(**period)
     total = answer["total"]
-    left, _ = st.columns([1, 2])
+    left, middle, _ = st.columns([1, 1, 1])
     with left:
         kpi.figure_card(total["figure"])
+    with middle:
+        kpi.figure_card(answer["hands_free"])
     if not answer["rows"]:
         st.caption(NO_OCR_REVIEWS)
         return
+    ocr_bills(answer["hands_free"])
     rows = [*answer["rows"], total]
     chosen = {(row["agency_id"], row["field"]): row for row in rows}
     keys = list(chosen)

@@ -1,8 +1,9 @@
 """地点入力 with OCR (confirm, never trust): the proposals read from a statement image fill the site's empty fields,
-each marked 「OCR」 with its confidence; the characters read with little confidence are highlighted; choosing a field
-shows the page with the box where its value was read, beside the form. What the operator typed wins over any proposal,
-one arriving later too. Nothing is saved until the operator saves; the save names the image (`ocr_image_id`) so the
-API records which proposals were kept and which corrected."""
+each marked 「OCR」 with its confidence; the characters read with little confidence are highlighted; what was read but
+withheld is listed with the rule or check it broke; choosing a field shows the page with the box where its value was
+read, beside the form. What the operator typed wins over any proposal,
+one arriving later too. Nothing is saved until the operator saves; the save names the image read (`ocr_image_id`) so the
+API records which proposals were kept, which corrected and which fields were typed."""
 
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ EMPTY = ("", None)
 PENDING = "この画像はOCRで読み取り中です。しばらくしてから「読み取り結果を確認」を押してください。"
 FAILED = "この画像はOCRで読み取れませんでした: {message}"
 NONE_READ = "この依頼の明細画像にはOCRの読み取り結果がありません。"
+WITHHELD = "読み取ったが、決まりや他の項目と合わないため提案しなかった項目（画像を見て入力してください）:"
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Reading:
     image_id: int | None = None
     proposals: dict[str, dict] = field(default_factory=dict)
     low_confidence: float = 1.0
+    withheld: list[dict] = field(default_factory=list)
 
     def filled(self, base: dict) -> dict:
         """The site as the form opens it: each empty field holding its proposal."""
@@ -34,8 +37,9 @@ class Reading:
         return {name: f"（OCR {p['confidence']:.0%}）" for name, p in self.proposals.items() if base.get(name) in EMPTY}
 
     def body(self) -> dict:
-        """What the save sends beside the changes: the image the proposals came from."""
-        return {"ocr_image_id": self.image_id} if self.image_id and self.proposals else {}
+        """What the save sends beside the changes: the image read (its proposals, or the fields typed where it
+        proposed nothing, are what OCR採用率 counts)."""
+        return {"ocr_image_id": self.image_id} if self.image_id else {}
 
 
 def _candidates(site: dict, images: list[dict]) -> list[dict]:
@@ -96,7 +100,7 @@ def _reading(key: str, site: dict, images: list[dict]) -> Reading:
         f"OCR（{ocr['engine']} {ocr['version']}）が読み取った値を「OCR」の印の付いた項目に入れています。"
         "画像と見比べて確認・修正してから保存してください。保存するまで何も記録されません。"
     )
-    return Reading(image_id, proposals, ocr["low_confidence"])
+    return Reading(image_id, proposals, ocr["low_confidence"], ocr["withheld"])
 
 
 def highlighted(proposal: dict, threshold: float) -> str:
@@ -108,10 +112,19 @@ def highlighted(proposal: dict, threshold: float) -> str:
     return "".join(parts)
 
 
+def withheld_reasons(reading: Reading) -> None:
+    """What OCR read but did not propose, each with the rule or the check it broke: those fields are the operator's."""
+    if reading.withheld:
+        st.caption(WITHHELD)
+        for item in reading.withheld:
+            st.markdown(f"- **{item['label']}** :gray[{labels.plain(item['read'])}] — {labels.plain(item['rule'])}")
+
+
 def where_read(key: str, reading: Reading, beside: DeltaGenerator) -> None:
-    """Each proposal as read (low-confidence characters highlighted); the chosen one's box on the page, shown in
-    `beside` (the image column next to the form)."""
+    """Each proposal as read (low-confidence characters highlighted) and what was withheld, and why; the chosen
+    proposal's box on the page, shown in `beside` (the image column next to the form)."""
     if not reading.proposals:
+        withheld_reasons(reading)
         return
     with st.expander("OCRの読み取り結果（信頼度の低い文字を赤で表示）", expanded=True):
         for proposal in reading.proposals.values():
@@ -119,6 +132,7 @@ def where_read(key: str, reading: Reading, beside: DeltaGenerator) -> None:
                 f"**{proposal['label']}** {highlighted(proposal, reading.low_confidence)}"
                 f"　:gray[信頼度 {proposal['confidence']:.0%}]"
             )
+        withheld_reasons(reading)
         chosen = st.selectbox(
             "画像上の読み取り位置を表示する項目",
             list(reading.proposals),

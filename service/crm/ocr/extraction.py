@@ -1,16 +1,20 @@
-"""A statement's site fields found in what the engine read, each by its label and its rule.
+"""A statement's site fields found in what the engine read, each by its label and its rule, then checked against each
+other (`checks.py`).
 
-Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". A field is looked for after its label (same
-line, else the next); a value breaking the field's rule is withheld, never proposed. Gas bills carry ガスご使用量 in m3
-and no 契約容量 or 電力会社."""
+Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Every line's labels are found, the longest
+first, one of five characters or more also with one character misread (ご使用年朋); a field's value is what follows
+its label up to the next label or a wide gap, or, when nothing does (a label above its value, in a box or a column),
+what stands under the label on the next line. A value breaking its field's rule is withheld, never proposed. Lines that
+are no field's are read too: they end a value (基本料金, 1段料金 …), and the checks use some (the tiers, the meter
+readings, the consumption tax). Gas bills carry ガスご使用量 in m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from service.crm.masters import PREFECTURES
+from service.crm.ocr import addresses, checks, companies
 from service.crm.ocr.engine import Box, Glyph, Line
 
 DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ｰ－"), "-")
@@ -18,25 +22,39 @@ LOCATION_DIGITS = 22
 MAX_LENGTH = {"power_customer_number": 30, "power_customer_name": 100, "power_plan_name": 100,
               "power_city": 50, "power_town": 50, "power_street": 100, "contract_capacity": 20}  # fmt: skip
 REIWA = 2018  # 令和元年 = 2019
+PHRASE = "の"  # a label's words followed by の are a phrase (電気ご使用量のお知らせ), not the label
+FUZZY_FROM = 5  # a label this long is also found with one of its characters misread
+ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
+WIDE_GAP = 2.5  # a gap this many times the line's height ends a value (the next column's text)
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
 # katakana read for the kanji they look like (電カ for 電力): folded alike when a known word is looked for
 LOOKALIKES = str.maketrans("カロエニハタト", "力口工二八夕卜")
-POSTAL = re.compile(r"〒?\s*(\d{3})\s*-\s*(\d{4})|〒\s*(\d{3})(\d{4})")
-CITY = re.compile(r"(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
 AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,2}\d{3})+|\d+)")  # 「1,234」; the comma may be read as a point, or both
-# a label's characters may come apart (the engine splits Japanese into words): 「ご 契約 種別」
+SEPARATORS = " :;|_-ー\"'"  # and what is left of a table's rules before a value
 LABELS = {
     "power_customer_location_number": ("供給地点特定番号", "供給地点番号"),
     "power_customer_number": ("お客様番号", "お客さま番号", "お客様No"),
-    "power_customer_name": ("ご契約名義", "契約名義", "ご契約者名", "お客様名"),
+    "power_customer_name": ("ご契約名義", "契約名義", "ご契約者名", "お客様名", "お客さま名"),
     "address": ("ご使用場所", "使用場所", "供給場所", "需要場所"),
-    "power_plan_name": ("ご契約種別", "契約種別", "料金プラン", "ご契約プラン", "契約メニュー"),
-    "contract_capacity": ("ご契約容量", "契約容量", "ご契約電流", "契約電流", "ご契約電力", "契約電力"),
+    "power_plan_name": ("ご契約種別", "契約種別", "料金プラン", "ご契約プラン", "契約メニュー", "ご契約メニュー"),
+    "contract_capacity": ("ご契約容量", "契約容量", "ご契約電流", "契約電流", "ご契約電力", "契約電力", "ご契約"),
     "latest_date": ("ご使用年月", "使用年月", "ご請求年月", "ご使用月", "検針年月"),
-    "latest_power_usage": ("ガスご使用量", "ご使用量", "使用量", "電力量"),
-    "latest_charges": ("ご請求金額", "請求金額", "ご請求予定金額", "ご請求額", "料金合計"),
+    "latest_power_usage": ("ガスご使用量", "ご使用量", "使用量", "使用電力量", "ご使用電力量", "今回ご使用量",
+                           "電力量"),
+    "latest_charges": ("ご請求金額", "請求金額", "ご請求予定金額", "請求予定金額", "ご請求額", "今月のご請求額",
+                       "料金合計"),
+}  # fmt: skip
+# Lines that are no field's: what the checks read from them, or only where they end a value.
+CONTEXT = {
+    "tier": ("1段料金", "2段料金", "3段料金", "第1段", "第2段", "第3段"),
+    "reading_now": ("今回指示数", "当月指示数"),
+    "reading_before": ("前回指示数", "前月指示数"),
+    "reading_difference": ("差引",),
+    "multiplier": ("乗率",),
+    "tax": ("うち消費税等相当額", "消費税等相当額", "うち消費税等", "消費税等"),
+    "other": ("基本料金", "電力量料金", "燃料費調整額", "再エネ発電賦課金", "ご使用期間", "検針日", "停電"),
 }
 # In the 地点入力 form's order
 OcrField = Literal[
@@ -80,10 +98,19 @@ class Withheld:
     rule: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Extraction:
+    """`context`: what the lines that are no field's read (a tier's kWh each, the meter readings, the tax)."""
+
     proposals: dict[str, Proposal]
     withheld: list[Withheld]
+    context: dict[str, list[str]] = field(default_factory=dict)
+
+    def withhold(self, name: str, rule: str) -> None:
+        """A proposal found to break a check: not proposed, and why."""
+        proposal = self.proposals.pop(name, None)
+        if proposal is not None:
+            self.withheld.append(Withheld(name, str(proposal.value), rule))
 
 
 class Text:
@@ -99,6 +126,11 @@ class Text:
                 origin.append(n)
         self.text, self.origin = "".join(chars), origin
         self.folded = self.text.translate(LOOKALIKES)  # for finding labels and names, never for a value
+        heights = sorted(glyph.box[3] - glyph.box[1] for glyph in line.glyphs if not glyph.text.isspace())
+        self.height = heights[len(heights) // 2] if heights else 1
+
+    def glyph(self, index: int) -> Glyph:
+        return self.glyphs[self.origin[index]]
 
     def span(self, start: int, end: int) -> tuple[Box, float, tuple[tuple[str, float], ...]]:
         glyphs = [self.glyphs[n] for n in dict.fromkeys(self.origin[start:end])]
@@ -109,9 +141,21 @@ class Text:
             max(g.box[2] for g in inked),
             max(g.box[3] for g in inked),
         )
-        chars = tuple((self.text[i], self.glyphs[self.origin[i]].confidence) for i in range(start, end))
+        chars = tuple((self.text[i], self.glyph(i).confidence) for i in range(start, end))
         read = [confidence for char, confidence in chars if not char.isspace()]
         return box, round(sum(read) / len(read), 3) if read else 0.0, chars
+
+    def trimmed(self, start: int, end: int) -> tuple[int, int]:
+        """Without the separators before and the spaces after; cut at the first wide gap (the next column)."""
+        while start < end and self.text[start] in SEPARATORS:
+            start += 1
+        for i in range(start, end - 1):
+            if self.glyph(i + 1).box[0] - self.glyph(i).box[2] > WIDE_GAP * self.height:
+                end = i + 1
+                break
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return start, end
 
 
 def _next_ascii(glyphs: tuple[Glyph, ...], n: int) -> bool:
@@ -119,18 +163,60 @@ def _next_ascii(glyphs: tuple[Glyph, ...], n: int) -> bool:
     return following[:1].isascii()
 
 
-def _label_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    folded = (word.translate(LOOKALIKES) for word in sorted(words, key=len, reverse=True))
-    spaced = ("\\s*".join(map(re.escape, word)) for word in folded)
-    return re.compile(rf"(?:^|(?<=[\s|]))(?:{'|'.join(spaced)})\s*[:;]?\s*")
+def _label_pattern(words: Iterable[str], *, fuzzy: bool) -> re.Pattern[str] | None:
+    """A label's characters may come apart (the engine splits Japanese into words): 「ご 契約 種別」."""
+    variants = []
+    for word in sorted(words, key=len, reverse=True):
+        chars = [re.escape(char) for char in word.translate(LOOKALIKES)]
+        if not fuzzy:
+            variants.append(chars)
+            continue
+        if len(chars) >= FUZZY_FROM:
+            variants += [[*chars[:n], r"[^\s]", *chars[n + 1 :]] for n in range(len(chars))]
+        if word.endswith(companies.LOST_AT_END):
+            variants.append(chars[:-1])
+    return re.compile("|".join("\\s*".join(chars) for chars in variants)) if variants else None
 
 
-PATTERNS = {field: _label_pattern(words) for field, words in LABELS.items()}
+PATTERNS = {
+    name: (_label_pattern(words, fuzzy=False), _label_pattern(words, fuzzy=True))
+    for name, words in (LABELS | CONTEXT).items()
+}
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label found on a line: the field (or context) it names, its characters on that line."""
+
+    name: str
+    line: int
+    start: int
+    end: int
+    fuzzy: bool
+
+
+def _labels(n: int, text: Text) -> list[Label]:
+    """A line's labels, left to right, none overlapping: where two start together the longer (then the exact) wins."""
+    found = []
+    for name, patterns in PATTERNS.items():
+        for pattern, fuzzy in zip(patterns, (False, True), strict=True):
+            if pattern is not None:
+                found += [
+                    Label(name, n, m.start(), m.end(), fuzzy)
+                    for m in pattern.finditer(text.folded)
+                    if not text.folded.startswith(PHRASE, m.end())
+                ]
+    found.sort(key=lambda label: (label.start, label.start - label.end, label.fuzzy))
+    chosen: list[Label] = []
+    for label in found:
+        if not chosen or label.start >= chosen[-1].end:
+            chosen.append(label)
+    return chosen
 
 
 @dataclass(frozen=True)
 class Found:
-    """Or the next line when the label stands alone."""
+    """A value's characters on its line (the label's, or the next)."""
 
     text: Text
     start: int
@@ -141,19 +227,77 @@ class Found:
         return self.text.text[self.start : self.end]
 
 
-def _after_label(texts: list[Text], field: str) -> list[Found]:
-    found = []
-    for n, text in enumerate(texts):
-        for match in PATTERNS[field].finditer(text.folded):
-            start, end = match.end(), len(text.text.rstrip())
-            if start < end:
-                found.append(Found(text, start, end))
-            elif n + 1 < len(texts) and texts[n + 1].text.strip():
-                following = texts[n + 1]
-                found.append(
-                    Found(following, len(following.text) - len(following.text.lstrip()), len(following.text.rstrip()))
-                )
-    return found
+def rows(line: Line) -> list[Line]:
+    """A line the engine read across two rows of text (a box's label and its value below) as one line per row, top
+    to bottom: its characters grouped by their height on the page, a space going with the character before it."""
+    inked = [glyph for glyph in line.glyphs if not glyph.text.isspace()]
+    if not inked:
+        return [line]
+    heights = sorted(glyph.box[3] - glyph.box[1] for glyph in inked)
+    apart = ROW_APART * heights[len(heights) // 2]
+    centres = sorted((glyph.box[1] + glyph.box[3]) / 2 for glyph in inked)
+    tops = [centres[0]] + [
+        later for earlier, later in zip(centres, centres[1:], strict=False) if later - earlier > apart
+    ]
+    if len(tops) == 1:
+        return [line]
+    grouped: list[list[Glyph]] = [[] for _ in tops]
+    row = 0
+    for glyph in line.glyphs:
+        if not glyph.text.isspace():
+            row = max(n for n, top in enumerate(tops) if (glyph.box[1] + glyph.box[3]) / 2 >= top)
+            grouped[row].append(glyph)
+        elif grouped[row]:
+            grouped[row].append(glyph)
+    return [Line(tuple(glyphs)) for glyphs in grouped if glyphs]
+
+
+class Page:
+    """The lines read (a row each) and the labels on each."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.texts = [Text(row) for line in lines for row in rows(line)]
+        self.labels = [_labels(n, text) for n, text in enumerate(self.texts)]
+
+    def values(self, name: str) -> list[Found]:
+        """Each of the label's values, top to bottom."""
+        found = []
+        for on_line in self.labels:
+            for k, label in enumerate(on_line):
+                if label.name == name:
+                    value = self._beside(label, on_line[k + 1] if k + 1 < len(on_line) else None)
+                    value = value or self._below(label, on_line[k + 1] if k + 1 < len(on_line) else None)
+                    if value is not None:
+                        found.append(value)
+        return found
+
+    def _beside(self, label: Label, following: Label | None) -> Found | None:
+        text = self.texts[label.line]
+        start, end = text.trimmed(label.end, following.start if following else len(text.text))
+        return Found(text, start, end) if start < end else None
+
+    def _below(self, label: Label, following: Label | None) -> Found | None:
+        """What the next line holds under the label: from the label's left to the next label's."""
+        if label.line + 1 >= len(self.texts):
+            return None
+        text, below = self.texts[label.line], self.texts[label.line + 1]
+        left = text.glyph(label.start).box[0] - text.height
+        right = text.glyph(following.start).box[0] - text.height if following else None
+        inside = [
+            i
+            for i in range(len(below.text))
+            if not below.text[i].isspace()
+            and left <= (below.glyph(i).box[0] + below.glyph(i).box[2]) / 2
+            and (right is None or (below.glyph(i).box[0] + below.glyph(i).box[2]) / 2 < right)
+        ]
+        if not inside:
+            return None
+        end = inside[-1] + 1
+        for other in self.labels[label.line + 1]:
+            if inside[0] <= other.start < end:
+                end = other.start  # the next line's own label: not this one's value
+        start, end = below.trimmed(inside[0], end)
+        return Found(below, start, end) if start < end else None
 
 
 # --- the rules: each takes the value part and answers (value, the part of it used), or raises Broken -------------
@@ -171,24 +315,25 @@ def location_number(value: str) -> tuple[str, int, int]:
 
 
 def customer_number(value: str) -> tuple[str, int, int]:
-    match = re.match(r"[0-9][0-9-]*[0-9]", value)
+    """Spaces between the groups go, hyphens stay."""
+    match = re.match(r"[0-9](?:[0-9-]| (?=[0-9]))*[0-9]", value)
     if not match or sum(c.isdigit() for c in match.group(0)) < 5:
         raise Broken("5桁以上の数字（「-」区切り可）ではありません")
-    number = match.group(0)
+    number = match.group(0).replace(" ", "")
     if len(number) > MAX_LENGTH["power_customer_number"]:
         raise Broken("30文字を超えています")
     return number, 0, match.end()
 
 
-def _text(field: str) -> Rule:
+def _text(name: str) -> Rule:
     """様・御中 dropped."""
 
     def rule(value: str) -> tuple[str, int, int]:
         kept = HONORIFICS.sub("", value).strip()
         if not any(c.isalpha() for c in kept):
             raise Broken("文字が読み取れません")
-        if len(kept) > MAX_LENGTH[field]:
-            raise Broken(f"{MAX_LENGTH[field]}文字を超えています")
+        if len(kept) > MAX_LENGTH[name]:
+            raise Broken(f"{MAX_LENGTH[name]}文字を超えています")
         return kept, 0, len(kept)
 
     return rule
@@ -214,7 +359,7 @@ def year_month(value: str) -> tuple[str, int, int]:
     return f"{year}-{number:02d}", 0, match.end()
 
 
-def _whole_number(digits: str) -> int:
+def whole_number(digits: str) -> int:
     """「1,234」; the engine may read the comma as a point."""
     return int(re.sub(r"[,.]", "", digits))
 
@@ -224,16 +369,17 @@ def _usage(unit: str) -> Rule:
         match = re.match(rf"{AMOUNT.pattern}\s*{unit}\b", value, re.IGNORECASE)
         if not match:
             raise Broken(f"数値と単位（{unit}）ではありません")
-        return _whole_number(match.group(1)), 0, match.end()
+        return whole_number(match.group(1)), 0, match.end()
 
     return rule
 
 
 def charges(value: str) -> tuple[int, int, int]:
-    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*(円)?", value)
+    """円 may be read as F."""
+    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*([円F])?", value)
     if not match or not (match.group(2) or value.lstrip().startswith(("¥", "\\"))):
         raise Broken("金額（円）ではありません")
-    return _whole_number(match.group(1)), 0, match.end()
+    return whole_number(match.group(1)), 0, match.end()
 
 
 RULES: dict[str, Rule] = {
@@ -246,71 +392,40 @@ RULES: dict[str, Rule] = {
     "latest_power_usage": _usage("kWh"),
     "latest_charges": charges,
 }
-GAS_RULES = {field: rule for field, rule in RULES.items() if field != "contract_capacity"} | {
+GAS_RULES = {name: rule for name, rule in RULES.items() if name != "contract_capacity"} | {
     "latest_power_usage": _usage("m3")
 }
 
 
-def _propose(found: Found, field: str, value: str | int, start: int, end: int) -> Proposal:
+def propose(found: Found, name: str, value: str | int, start: int, end: int) -> Proposal:
     box, confidence, chars = found.text.span(found.start + start, found.start + end)
-    return Proposal(field, value, confidence, box, chars)
+    return Proposal(name, value, confidence, box, chars)
 
 
-def _labelled(texts: list[Text], field: str, rule: Rule, into: Extraction) -> None:
-    """The first that broke it is withheld."""
+def _labelled(page: Page, name: str, rule: Rule, into: Extraction) -> None:
+    """The first that keeps the rule; when none does, the first that broke it is withheld."""
     broken: Withheld | None = None
-    for found in _after_label(texts, field):
+    for found in page.values(name):
         try:
             value, start, end = rule(found.value)
         except Broken as exc:
-            broken = broken or Withheld(field, found.value, str(exc))
+            broken = broken or Withheld(name, found.value, str(exc))
             continue
-        into.proposals[field] = _propose(found, field, value, start, end)
+        into.proposals[name] = propose(found, name, value, start, end)
         return
     if broken is not None:
         into.withheld.append(broken)
 
 
-def _address(texts: list[Text], into: Extraction) -> None:
-    """〒 and seven digits, a known prefecture, a city (…市…区, …郡…町, …市), the town (up to the first digit), the
-    street."""
-    for found in _after_label(texts, "address"):
-        value, offset = found.value, 0
-        postal = POSTAL.match(value)
-        if postal:
-            first, last = (postal.group(1), postal.group(2)) if postal.group(1) else (postal.group(3), postal.group(4))
-            into.proposals["power_zip_code"] = _propose(found, "power_zip_code", f"{first}-{last}", 0, postal.end())
-            offset = postal.end() + len(value[postal.end() :]) - len(value[postal.end() :].lstrip())
-        rest = value[offset:].replace(" ", "")
-        prefecture = next((p for p in PREFECTURES if rest.startswith(p)), None)
-        if prefecture is None:
-            into.withheld.append(Withheld("power_prefecture", value[offset:], "都道府県名から始まっていません"))
-            return
-        _address_parts(found, offset, prefecture, into)
+def _address(page: Page, into: Extraction) -> None:
+    """The first address found."""
+    for place in page.values("address"):
+        split = addresses.split(place.value)
+        for part in split.parts:
+            if len(part.value) <= MAX_LENGTH.get(part.field, LOCATION_DIGITS):
+                into.proposals[part.field] = propose(place, part.field, part.value, part.start, part.end)
+        into.withheld += [Withheld(*problem) for problem in split.problems]
         return
-
-
-def _address_parts(found: Found, offset: int, prefecture: str, into: Extraction) -> None:
-    """Spaces the engine put in are skipped."""
-    kept = [i for i in range(offset, len(found.value)) if found.value[i] != " "]
-    joined = "".join(found.value[i] for i in kept)
-    city = CITY.match(joined, len(prefecture))
-    town_end = len(joined)
-    digit = re.search(r"\d", joined[city.end() :]) if city else None
-    if city and digit:
-        town_end = city.end() + digit.start()
-    parts = [("power_prefecture", 0, len(prefecture))]
-    if city:
-        parts += [("power_city", len(prefecture), city.end()), ("power_town", city.end(), town_end)]
-        if town_end < len(joined):
-            parts.append(("power_street", town_end, len(joined)))
-    else:
-        into.withheld.append(Withheld("power_city", joined[len(prefecture) :], "市区町村が読み取れません"))
-    for field, start, end in parts:
-        part = joined[start:end]
-        if not part or len(part) > MAX_LENGTH.get(field, 50):
-            continue
-        into.proposals[field] = _propose(found, field, part, kept[start], kept[end - 1] + 1)
 
 
 def _issuer(texts: list[Text], companies: dict[str, str], into: Extraction) -> None:
@@ -336,14 +451,15 @@ def is_gas(texts: list[Text]) -> bool:
 
 
 def extract(lines: list[Line], *, companies: dict[str, str]) -> Extraction:
-    """その他 is never proposed."""
-    texts = [Text(line) for line in lines]
-    found = Extraction({}, [])
-    gas = is_gas(texts)
+    """その他 is never proposed. Every proposal has passed its rule and the checks between the fields."""
+    page = Page(lines)
+    found = Extraction({}, [], {name: [f.value for f in page.values(name)] for name in CONTEXT if name != "other"})
+    gas = is_gas(page.texts)
     if not gas:
-        _issuer(texts, companies, found)
-    for field, rule in (GAS_RULES if gas else RULES).items():
-        _labelled(texts, field, rule, found)
-    _address(texts, found)
-    proposals = {field: found.proposals[field] for field in FIELDS if field in found.proposals}
-    return Extraction(proposals, found.withheld)
+        _issuer(page.texts, companies, found)
+    for name, rule in (GAS_RULES if gas else RULES).items():
+        _labelled(page, name, rule, found)
+    _address(page, found)
+    checks.check(found)
+    found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}
+    return found

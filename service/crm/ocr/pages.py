@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import pillow_heif
 import pypdfium2
-from PIL import Image, ImageDraw, ImageFilter, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 PDF = "application/pdf"
 READING_SIDE = (1400, 2600)  # a page's longer side is brought within this (text about 30 px high on an A4 bill)
@@ -20,10 +20,20 @@ SKEW_PROBE = 600  # the width of the small copy the skew is measured on
 INK = 140  # grey levels below this are ink when measuring the skew
 SHEET_PROBE = 400  # the longer side of the small copy the sheet of paper is looked for on
 SHEET_SPECKS = 5  # bright or dark specks smaller than this (probe pixels) are ignored when finding the sheet
+SHEET_RING = 0.02  # the photo's outermost strip (a share of its longer side) tells the desk's colour
+SHEET_DESK_DISTANCE = 60  # how far from the desk's colour (in its most different channel) a pixel is the sheet
+PAPER_SHARE = 0.1  # the brightest tenth of a photo is paper
 SHEET_SMALLEST = 0.25  # a sheet covering less of the photo than this is not trusted to be the page
 SHEET_BACKGROUND = 0.6  # the desk around a sheet is at most this bright next to the paper (medians): not a shadow
 SHEET_FILLS = 0.02  # corners this close (a share of the side) to the photo's own: the page already fills the photo
 SHEET_INSET = 0.004  # the warped sheet's edge given up on each side (a share of the side): no strip of the desk
+BAND_PROBE = 200  # the width of the small copy dark bands are looked for on
+BAND_DARK = 0.6  # a row (and a column of it) whose median is darker than this share of the paper's is a band
+BAND_SHORTEST = 0.01  # a band is at least this share of the page high (a table's rule is not one)
+RULE_ACROSS, RULE_DOWN = 200, 100  # a run of ink this long (pixels of the reading size) is a rule, not a stroke
+RULE_SOLID = 230  # the share of ink (of 255) in a stretch half that long that makes it solid
+RULE_INK = 200  # grey levels below this are a rule's ink (a blurred rule is grey, not black)
+RULE_FRINGE = 5  # the pixels whitened round a rule found (odd: a square this wide)
 WARP_SHARPENING = ImageFilter.UnsharpMask(radius=2, percent=80, threshold=2)  # what the warp's resampling softened
 Point = tuple[float, float]
 QUARTER_TURNS = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
@@ -95,15 +105,43 @@ def _row_ends(mask: Image.Image) -> list[tuple[int, int, int]]:
     return ends
 
 
-def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
-    """Upper left, lower left, lower right, upper right: the points furthest along each diagonal of the bright region.
-    None when the page already fills the photo or no sheet stands out clearly."""
-    scale = SHEET_PROBE / max(grey.size)
-    probe = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
-    level = _threshold(probe)
-    bright = probe.point(lambda v: 255 if v > level else 0)
-    bright = bright.filter(ImageFilter.MinFilter(SHEET_SPECKS)).filter(ImageFilter.MaxFilter(SHEET_SPECKS))
-    ends = _row_ends(bright)
+def _brightest(grey: Image.Image, share: float) -> int:
+    """The grey level that `share` of the pixels reach."""
+    counts, wanted, seen = grey.histogram(), share * grey.width * grey.height, 0
+    for level in range(255, -1, -1):
+        seen += counts[level]
+        if seen >= wanted:
+            return level
+    return 0
+
+
+def _ring(size: tuple[int, int]) -> Image.Image:
+    """The mask of a picture's outermost strip, where the desk shows round a sheet lying on it."""
+    width, height = size
+    inset = max(1, round(SHEET_RING * max(size)))
+    ring = Image.new("L", size, 255)
+    ImageDraw.Draw(ring).rectangle((inset, inset, width - 1 - inset, height - 1 - inset), fill=0)
+    return ring
+
+
+def sheet_corners(picture: Image.Image) -> tuple[Point, ...] | None:
+    """Upper left, lower left, lower right, upper right: the points furthest along each diagonal of what is not the
+    desk (the colour round the photo's edge), so a coloured band printed across the top of the sheet stays on it.
+    None when no desk shows round the page (its edge is as bright as paper), or no sheet stands out clearly."""
+    scale = SHEET_PROBE / max(picture.size)
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    probe = picture.convert("RGB").resize(size, Image.Resampling.BOX)
+    grey = probe.convert("L")
+    ring = _ring(size)
+    desk = tuple(round(level) for level in ImageStat.Stat(probe, ring).median)
+    paper = _brightest(grey, PAPER_SHARE)
+    if ImageStat.Stat(grey, ring).median[0] > SHEET_BACKGROUND * paper:
+        return None  # paper to the edge: a scan, a PDF, a page photographed close
+    red, green, blue = ImageChops.difference(probe, Image.new("RGB", size, desk)).split()
+    distance = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    sheet = distance.point(lambda v: 255 if v > SHEET_DESK_DISTANCE else 0)
+    sheet = sheet.filter(ImageFilter.MinFilter(SHEET_SPECKS)).filter(ImageFilter.MaxFilter(SHEET_SPECKS))
+    ends = _row_ends(sheet)
     if not ends:
         return None
     lefts = [(float(x), float(y)) for y, x, _ in ends]
@@ -114,7 +152,7 @@ def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
         max(rights, key=lambda p: p[0] + p[1]),
         max(rights, key=lambda p: p[0] - p[1]),
     )
-    width, height = probe.size
+    width, height = size
     own = ((0, 0), (0, height - 1), (width - 1, height - 1), (width - 1, 0))
     fills = all(
         abs(x - ox) <= SHEET_FILLS * width and abs(y - oy) <= SHEET_FILLS * height
@@ -122,7 +160,7 @@ def sheet_corners(grey: Image.Image) -> tuple[Point, ...] | None:
     )
     if fills or not _convex(corners) or _area(corners) < SHEET_SMALLEST * width * height:
         return None
-    if not _stands_out(probe, corners):
+    if not _stands_out(grey, corners):
         return None
     return tuple((x / scale, y / scale) for x, y in corners)
 
@@ -168,10 +206,11 @@ def perspective(target: Sequence[Point], source: Sequence[Point]) -> tuple[float
     return tuple(rows[r][8] / rows[r][r] for r in range(8))
 
 
-def flattened(grey: Image.Image) -> Image.Image:
-    """Sharpened again: the far part of the sheet is stretched and softened, and a table's rows would run together for
-    the engine. The picture itself when the page fills it (a scan, a PDF)."""
-    corners = sheet_corners(grey)
+def flattened(picture: Image.Image) -> Image.Image:
+    """In grey, sharpened again: the far part of the sheet is stretched and softened, and a table's rows would run
+    together for the engine. The picture itself when the page fills it (a scan, a PDF)."""
+    corners = sheet_corners(picture)
+    grey = picture.convert("L")
     if corners is None:
         return grey
     upper_left, lower_left, lower_right, upper_right = corners
@@ -188,14 +227,82 @@ def upright(page: Image.Image, turn: int) -> Image.Image:
     return page.transpose(QUARTER_TURNS[turn]) if turn in QUARTER_TURNS else page
 
 
+def _runs(flags: Sequence[bool], shortest: int) -> list[tuple[int, int]]:
+    """(first, past the last) of each run of at least `shortest` true flags."""
+    runs, start = [], None
+    for n, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = n
+        elif not flag and start is not None:
+            if n - start >= shortest:
+                runs.append((start, n))
+            start = None
+    return runs
+
+
+def _medians(probe: Image.Image, *, rows: bool) -> list[int]:
+    """The median grey of each row (or column) of a small copy."""
+    data = list(probe.getdata())
+    width, height = probe.size
+    lines = (
+        [data[y * width : (y + 1) * width] for y in range(height)] if rows else [data[x::width] for x in range(width)]
+    )
+    return [sorted(line)[len(line) // 2] for line in lines]
+
+
+def light_on_dark(grey: Image.Image) -> Image.Image:
+    """Light text on a dark band (an issuer's name in white on its colour, as headers print it) made dark on white,
+    as the engine reads it: within each band, what is lighter than the band's Otsu threshold is ink."""
+    scale = BAND_PROBE / grey.width
+    probe = grey.resize((BAND_PROBE, max(1, round(grey.height * scale))), Image.Resampling.BOX)
+    paper = ImageStat.Stat(probe).median[0]
+    dark = [median < BAND_DARK * paper for median in _medians(probe, rows=True)]
+    page = grey
+    for top, bottom in _runs(dark, max(1, round(BAND_SHORTEST * probe.height))):
+        band = probe.crop((0, top, probe.width, bottom))
+        columns = _runs([median < BAND_DARK * paper for median in _medians(band, rows=False)], 1)
+        left, right = columns[0][0], columns[-1][1]
+        box = (round(left / scale), round(top / scale), round(right / scale), round(bottom / scale))
+        region = grey.crop(box)
+        level = _threshold(region)
+        page = page.copy() if page is grey else page
+        page.paste(region.point(lambda v, level=level: 0 if v > level else 255), box[:2])
+    return page
+
+
+def _rules(ink: Image.Image, *, across: bool) -> Image.Image:
+    """Where `ink` runs unbroken along rows (`across`) or columns for a rule's length (a table's rules): each such run
+    whole, to its ends."""
+    picture = ink if across else ink.transpose(Image.Transpose.TRANSPOSE)
+    step = (RULE_ACROSS if across else RULE_DOWN) // 2
+    solid = picture.resize((max(1, picture.width // step), picture.height), Image.Resampling.BOX)
+    found = Image.new("L", picture.size, 0)
+    for y in range(picture.height):
+        blocks = solid.crop((0, y, solid.width, y + 1)).tobytes()
+        if max(blocks) < RULE_SOLID:
+            continue
+        row = picture.crop((0, y, picture.width, y + 1)).tobytes()
+        for start, end in _runs([level > 0 for level in row], 2 * step):
+            found.paste(255, (start, y, end, y + 1))
+    return found if across else found.transpose(Image.Transpose.TRANSPOSE)
+
+
+def without_rules(grey: Image.Image) -> Image.Image:
+    """A table's ruled lines whitened, a blurred one's fringe too: the engine takes a box's sides for text, or drops
+    the text beside them."""
+    ink = grey.point(lambda level: 255 if level < RULE_INK else 0)
+    rules = ImageChops.lighter(_rules(ink, across=True), _rules(ink, across=False))
+    return Image.composite(Image.new("L", grey.size, 255), grey, rules.filter(ImageFilter.MaxFilter(RULE_FRINGE)))
+
+
 def normalised(picture: Image.Image, orientation: Callable[[Image.Image], int]) -> Image.Image:
     """`orientation`: the engine's degrees clockwise that make the text upright."""
-    grey = _reading_size(flattened(picture.convert("L")))
+    grey = _reading_size(flattened(picture))
     grey = upright(grey, orientation(grey))
     angle = skew_angle(grey)
     if abs(angle) >= SKEW_FINE:
         grey = grey.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return ImageOps.autocontrast(grey, cutoff=1)
+    return ImageOps.autocontrast(without_rules(light_on_dark(grey)), cutoff=1)
 
 
 def jpeg(page: Image.Image) -> bytes:

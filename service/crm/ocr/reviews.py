@@ -1,5 +1,7 @@
-"""Confirm, never trust: OCR proposals reach a site only through the operator's save on 地点入力. Each field the form
-filled is recorded as accepted or corrected in `crm_ocr_review` and the site's audit entry."""
+"""Confirm, never trust: OCR proposals reach a site only through the operator's save on 地点入力. Each field of the form
+OCR reads that the save fills (it was empty) is recorded in `crm_ocr_review` and the site's audit entry: kept as
+proposed (accepted), corrected, or typed where nothing was proposed; the last two count as not adopted in OCR採用率, and
+a bill saved with neither is 手入力なし (acceptance.py)."""
 
 from datetime import datetime
 from typing import Any
@@ -12,41 +14,57 @@ from service.errors import ValidationFailed
 
 EMPTY = ("", None)
 TEXT_MAX = 200
+READ = "done"
+ACCEPTED, CORRECTED, TYPED = "accepted", "corrected", "typed"
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def outcome(proposal: Any, saved: Any) -> str | None:
+    """What a save did with a field the form filled from nothing: ACCEPTED, CORRECTED or TYPED; None when it stays
+    empty with nothing proposed (not a field of this bill). bench/ocr.py counts its bills with it too."""
+    if proposal is None:
+        return None if saved in EMPTY else TYPED
+    return ACCEPTED if _text(proposal) == _text(saved) else CORRECTED
+
+
 def record_reviews(
     db: Session, *, site: Site, image_id: int, before: dict[str, Any], user_id: int | None, now: datetime
 ) -> dict[str, list[str]]:
+    """Nothing when the image was never read (OCR off, still reading, failed)."""
     image = db.get(Image, image_id)
     if image is None or image.request_id != site.request_id:
         raise ValidationFailed(
             "地点と同じ依頼の明細画像を選んでください", details={"field": "ocr_image_id", "rule": "same_request"}
         )
-    proposals = (image.ocr_result or {}).get("fields") or {}
-    outcome: dict[str, list[str]] = {"accepted": [], "corrected": []}
-    for field in (name for name in extraction.FIELDS if name in proposals):  # the form's order (JSONB keeps none)
-        proposal = proposals[field]
+    result = image.ocr_result or {}
+    if result.get("status") != READ:
+        return {}
+    proposals = result.get("fields") or {}
+    done: dict[str, list[str]] = {}
+    for field in extraction.FIELDS:  # the form's order (JSONB keeps none)
         if before.get(field) not in EMPTY:
             continue
-        proposed, saved = _text(proposal["value"]), _text(getattr(site, field))
-        accepted = proposed == saved
+        proposal = proposals.get(field)
+        saved = getattr(site, field)
+        what = outcome(proposal and proposal["value"], saved)
+        if what is None:
+            continue
         db.add(
             OcrReview(
                 agency_id=site.agency_id,
                 site_id=site.id,
                 image_id=image.id,
                 field=field,
-                proposed=proposed[:TEXT_MAX],
-                saved=saved[:TEXT_MAX],
-                accepted=accepted,
-                confidence=proposal["confidence"],
+                proposed=_text(proposal["value"])[:TEXT_MAX] if proposal else None,
+                saved=_text(saved)[:TEXT_MAX],
+                accepted=what == ACCEPTED,
+                confidence=proposal["confidence"] if proposal else None,
                 reviewed_by=user_id,
                 reviewed_at=now,
             )
         )
-        outcome["accepted" if accepted else "corrected"].append(field)
-    return outcome if any(outcome.values()) else {}
+        done.setdefault(what, []).append(field)
+    return done

@@ -14,7 +14,7 @@ from service.crm.ocr import acceptance as ocr_acceptance
 from service.crm.ocr import engine as ocr_engine
 from service.crm.ocr import view as ocr_view
 from service.crm.ocr.extraction import OcrField
-from service.crm.ocr.schemas import OcrAcceptanceRead, OcrEngineRead, OcrRead, OcrReviewItem
+from service.crm.ocr.schemas import OcrAcceptanceRead, OcrBillItem, OcrEngineRead, OcrRead, OcrReviewItem
 from service.crm.routing import Paging, Period, feature_router, page_of
 from service.database import utcnow
 from service.deps import DbSession
@@ -60,7 +60,8 @@ OcrReviewQuery = Annotated[ocr_acceptance.ReviewFilter, Depends(ocr_review_filte
 
 @router.get("/ocr/reviews", response_model=Page[OcrReviewItem])
 def list_ocr_reviews(_: BackOffice, scope: Scope, db: DbSession, paging: Paging, flt: OcrReviewQuery) -> Page:
-    """OCR確認履歴: what each save did with each OCR proposal (saved as proposed or corrected), the newest first."""
+    """OCR確認履歴: what each save did with each field of the form OCR reads (saved as proposed, corrected, or typed
+    where nothing was proposed), the newest first."""
     rows, total = ocr_acceptance.list_reviews(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     return page_of(rows, total, paging)
 
@@ -71,8 +72,27 @@ def export_ocr_reviews(_: BackOffice, scope: Scope, flt: OcrReviewQuery) -> expo
     return exports.download(ocr_acceptance.review_export(scope=scope, flt=flt), "crm_ocr_reviews", "OCR確認履歴")
 
 
+@router.get("/ocr/bills", response_model=Page[OcrBillItem])
+def list_ocr_bills(_: BackOffice, scope: Scope, db: DbSession, paging: Paging, flt: OcrReviewQuery) -> Page:
+    """OCR確認履歴（請求書ごと）: each site saved from a bill OCR read, its fields' reviews together, and whether it was
+    saved without a keystroke (手入力なし), the newest first; `field` does not narrow a bill."""
+    rows, total = ocr_acceptance.list_bills(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return page_of(rows, total, paging)
+
+
+@router.get("/ocr/bills/export", **exports.DOWNLOAD)
+def export_ocr_bills(_: BackOffice, scope: Scope, flt: OcrReviewQuery) -> exports.Download:
+    """OCR確認履歴（請求書ごと）'s rows as the download; 手入力なしの請求書 is the share of its 手入力なし column
+    reading はい."""
+    return exports.download(
+        ocr_acceptance.bill_export(scope=scope, flt=flt), "crm_ocr_bills", "OCR確認履歴（請求書ごと）"
+    )
+
+
 @router.get("/ocr/acceptance", response_model=OcrAcceptanceRead)
 def ocr_acceptance_figures(_: BackOffice, scope: Scope, db: DbSession, flt: OcrReviewQuery) -> OcrAcceptanceRead:
-    """OCR採用率 per agency and field (crm/figures.py): the share of the proposals saved unchanged, each a named
-    figure opening OCR確認履歴 of its agency and field; and their total (合計), opening OCR確認履歴 of the filter."""
+    """OCR採用率 per agency and field (crm/figures.py): the share of the fields saved as OCR proposed them (a field
+    typed where nothing was proposed counts as not adopted), each a named figure opening OCR確認履歴 of its agency and
+    field; their total (合計), opening OCR確認履歴 of the filter; and 手入力なしの請求書, the share of bills saved
+    without a keystroke, opening OCR確認履歴（請求書ごと）."""
     return crm_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())

@@ -56,7 +56,8 @@ class OcrRead(BaseModel):
 
 
 class OcrReviewItem(BaseModel):
-    """A row of OCR確認履歴: what one save did with one OCR proposal (crm_ocr_review)."""
+    """A row of OCR確認履歴: what one save did with one field of the form OCR reads (crm_ocr_review): kept as
+    proposed, corrected, or typed where nothing was proposed (`proposed` and `confidence` None)."""
 
     id: int
     reviewed_at: datetime
@@ -64,19 +65,41 @@ class OcrReviewItem(BaseModel):
     agency_name: str
     field: str
     field_label: str
-    proposed: str
+    proposed: str | None
     saved: str
+    outcome: str  # accepted, corrected or typed
+    outcome_label: str  # the list's 結果
     accepted: bool
-    accepted_label: str  # はい (saved as proposed) or いいえ (corrected): the list's 提案のまま採用
-    confidence: float
+    accepted_label: str  # はい (saved as proposed) or いいえ (corrected, typed): the list's 提案のまま採用
+    confidence: float | None
     request_id: int | None
     site_id: int | None
     image_id: int | None
     reviewed_by_name: str | None
 
 
+class OcrBillItem(BaseModel):
+    """A row of OCR確認履歴（請求書ごと）: a site saved from a bill OCR read, its fields' reviews together: how many,
+    kept, corrected and typed, and whether it was saved without a keystroke (手入力なし)."""
+
+    reviewed_at: datetime
+    agency_id: int
+    agency_name: str
+    request_id: int | None
+    site_id: int | None
+    image_id: int | None
+    reviewed: int
+    accepted: int
+    corrected: int
+    typed: int
+    hands_free: bool
+    hands_free_label: str  # はい or いいえ: the list's 手入力なし
+    reviewed_by_name: str | None
+
+
 class OcrAcceptanceRow(BaseModel):
-    """One agency's and one field's OCR採用率: the proposals reviewed, those saved as proposed, and the named figure
+    """One agency's and one field's OCR採用率: the fields reviewed (proposed, or typed where nothing was), those saved
+    as proposed, and the named figure
     (its list: OCR確認履歴 of that agency and field over the period); in the total, agency_id and field are those
     of the filter (None: every agency, every field)."""
 
@@ -90,10 +113,11 @@ class OcrAcceptanceRow(BaseModel):
 
 
 class OcrAcceptanceRead(BaseModel):
-    """OCR採用率 per agency and field over a period of 確認日 (by agency code, then the form's field order), and
-    their total (合計: the same share over all the rows' reviews)."""
+    """OCR採用率 per agency and field over a period of 確認日 (by agency code, then the form's field order), their
+    total (合計: the same share over all the rows' reviews), and 手入力なしの請求書 over the same reviews' bills."""
 
     since: date | None
     until: date | None
     rows: list[OcrAcceptanceRow]
     total: OcrAcceptanceRow
+    hands_free: FigureRead

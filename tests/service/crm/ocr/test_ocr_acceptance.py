@@ -1,6 +1,8 @@
-"""OCR採用率 through the API: per agency and field, the share of OCR proposals the operator saved unchanged is a named
-figure whose value is the share of its list's CSV rows reading はい under the figure's own query, over the list's rows;
-the list and the figure are the back office's (as 代理店別数値 is), filtered by agency, field and 確認日."""
+"""OCR採用率 through the API: per agency and field, the share of the fields the operator saved as OCR proposed them (a
+field typed where nothing was proposed counts as not adopted) is a named figure whose value is the share of its list's
+CSV rows reading はい under the figure's own query, over the list's rows; 手入力なしの請求書, the share of bills saved
+without a keystroke, likewise over OCR確認履歴（請求書ごと）; the lists and the figures are the back office's (as
+代理店別数値 is), filtered by agency, field and 確認日."""
 
 import csv
 import io
@@ -14,12 +16,16 @@ from tests.service.crm.conftest import made, submit
 from tests.support.clock import JAPAN
 from tests.support.downloads import workbook_rows
 
+XLSX = {"format": "xlsx"}
+
 pytestmark = pytest.mark.dialect
 
-LOCATION, NAME = "power_customer_location_number", "power_customer_name"
+LOCATION, NAME, PLAN = "power_customer_location_number", "power_customer_name", "power_plan_name"
 READ = {LOCATION: "0300111234567890123456", NAME: "株式会社テスト商事"}
 ACCEPTED = "提案のまま採用"
+HANDS_FREE = "手入力なし"
 ACCEPTANCE, REVIEWS, EXPORT = "/api/crm/ocr/acceptance", "/api/crm/ocr/reviews", "/api/crm/ocr/reviews/export"
+BILLS, BILLS_EXPORT = "/api/crm/ocr/bills", "/api/crm/ocr/bills/export"
 
 
 def bill_read(client, db, sales: dict) -> tuple[int, int]:
@@ -42,11 +48,15 @@ def saved_from_ocr(client, world, request_id: int, image_id: int, **saved) -> No
 
 
 def reviewed(client, world, db) -> None:
-    """Each save reviews both proposals (the form fills every empty field). Agency A: 供給地点特定番号 kept twice,
-    corrected once; 名義 kept once, corrected twice. B: 供給地点特定番号 corrected, 名義 kept."""
+    """Each save reviews both proposals (the form fills every empty field) and what was typed. Agency A:
+    供給地点特定番号 kept twice, corrected once; 名義 kept once, corrected twice; 契約プラン typed once (nothing
+    proposed). B: 供給地点特定番号 corrected, 名義 kept. Of the four bills only A's first was saved without a
+    keystroke."""
     request_a, image_a = bill_read(client, db, world.sales_a)
     saved_from_ocr(client, world, request_a, image_a, **READ)
-    saved_from_ocr(client, world, request_a, image_a, **{LOCATION: READ[LOCATION], NAME: "株式会社テスト商亊"})
+    saved_from_ocr(
+        client, world, request_a, image_a, **{LOCATION: READ[LOCATION], NAME: "株式会社テスト商亊", PLAN: "従量電灯B"}
+    )
     saved_from_ocr(client, world, request_a, image_a, **{LOCATION: "0300111234567890123457"})  # 名義 left empty
     request_b, image_b = bill_read(client, db, world.sales_b)
     saved_from_ocr(client, world, request_b, image_b, **{LOCATION: "0300111234567890123499", NAME: READ[NAME]})
@@ -66,6 +76,7 @@ def test_the_share_accepted_per_agency_and_field_equals_its_list_and_its_export(
     assert shares == [
         (world.agency_a, "供給地点特定番号", 2, 3),
         (world.agency_a, "名義", 1, 3),
+        (world.agency_a, "契約プラン", 0, 1),  # typed by hand: not adopted
         (world.agency_b, "供給地点特定番号", 0, 1),
         (world.agency_b, "名義", 1, 1),
     ]
@@ -101,18 +112,57 @@ def test_the_total_over_every_agency_and_field_equals_its_list_and_its_export(cl
         None,
         "全項目",
     )
-    assert (total["accepted"], total["reviewed"]) == (4, 8)
+    assert (total["accepted"], total["reviewed"]) == (4, 9)
     figure = total["figure"]
     assert (figure["key"], figure["label"], figure["unit"]) == (
         "crm.ocr_accepted_total",
         "OCR採用率（合計）",
         "percent",
     )
-    assert (figure["value"], figure["basis"], figure["period_label"]) == (0.5, 8, "全期間（今日まで）")
+    assert (figure["value"], figure["basis"], figure["period_label"]) == (0.4444, 9, "全期間（今日まで）")
     assert (figure["list_route"], figure["list_query"], figure["share_of"]) == ("/crm/ocr/reviews", {}, ACCEPTED)
     assert made(client.get(REVIEWS, headers=world.operator))["total"] == figure["basis"]
     rows = csv_rows(client.get(EXPORT, headers=world.operator))
-    assert (len(rows), sum(row[ACCEPTED] == SHARE_YES for row in rows) / len(rows)) == (8, figure["value"])
+    assert (len(rows), round(sum(row[ACCEPTED] == SHARE_YES for row in rows) / len(rows), 4)) == (9, figure["value"])
+    typed = next(row for row in rows if row["項目"] == "契約プラン")
+    assert (typed["OCRの値"], typed["保存した値"], typed["結果"], typed[ACCEPTED]) == (
+        "",
+        "従量電灯B",
+        "手入力",
+        "いいえ",
+    )
+
+
+def test_bills_saved_without_a_keystroke_equal_their_list_and_its_export(client, world, db):
+    reviewed(client, world, db)
+
+    figure = made(client.get(ACCEPTANCE, headers=world.operator))["hands_free"]
+
+    described = (figure["key"], figure["label"], figure["unit"], figure["counter"], figure["share_of"])
+    assert described == ("crm.ocr_hands_free", "手入力なしの請求書", "percent", "枚", HANDS_FREE)
+    assert (figure["value"], figure["basis"], figure["period_label"]) == (0.25, 4, "全期間（今日まで）")
+    assert (figure["list_route"], figure["list_query"], figure["export_route"]) == (
+        "/crm/ocr/bills",
+        {},
+        "/crm/ocr/bills/export",
+    )
+    listed = made(client.get(BILLS, headers=world.operator))
+    assert listed["total"] == figure["basis"]
+    counts = [(item["reviewed"], item["accepted"], item["corrected"], item["typed"]) for item in listed["items"]]
+    assert counts == [(2, 1, 1, 0), (2, 0, 2, 0), (3, 1, 1, 1), (2, 2, 0, 0)]  # the newest first: B's, then A's
+    assert [item["hands_free_label"] for item in listed["items"]] == ["いいえ", "いいえ", "いいえ", SHARE_YES]
+    assert listed["items"][-1]["reviewed_by_name"] and listed["items"][-1]["request_id"]
+    rows = csv_rows(client.get(BILLS_EXPORT, headers=world.operator))
+    assert (len(rows), sum(row[HANDS_FREE] == SHARE_YES for row in rows) / len(rows)) == (4, figure["value"])
+    workbook = client.get(BILLS_EXPORT, params=XLSX, headers=world.operator)
+    header, *cells = workbook_rows(workbook.content)
+    assert [dict(zip(header, row, strict=True))[HANDS_FREE] for row in cells] == ["いいえ", "いいえ", "いいえ", "はい"]
+
+    theirs = made(client.get(ACCEPTANCE, params={"agency_id": world.agency_b}, headers=world.operator))
+    assert (theirs["hands_free"]["value"], theirs["hands_free"]["basis"]) == (0.0, 1)
+    by_field = made(client.get(ACCEPTANCE, params={"field": NAME}, headers=world.operator))["hands_free"]
+    assert (by_field["basis"], by_field["list_query"]) == (4, {})  # a bill is every field's
+    assert made(client.get(BILLS, params={"agency_id": world.agency_b}, headers=world.operator))["total"] == 1
 
 
 def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db):
@@ -137,7 +187,7 @@ def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db)
         (1.0, 1, NAME),
     ]
     on_the_day = figures(since=day.isoformat(), until=day.isoformat())
-    assert [figure["basis"] for figure in on_the_day] == [3, 3, 1, 1]
+    assert [figure["basis"] for figure in on_the_day] == [3, 3, 1, 1, 1]
     assert on_the_day[0]["period_label"].startswith(f"{day:%Y/%m/%d}")
     assert on_the_day[0]["list_query"]["since"] == on_the_day[0]["list_query"]["until"] == day.isoformat()
     listed = made(client.get(REVIEWS, params=on_the_day[0]["list_query"], headers=world.operator))
@@ -151,7 +201,7 @@ def test_the_figures_follow_the_filters_agency_field_and_days(client, world, db)
 
 def test_sales_are_refused_and_an_unknown_agency_is_not_found(client, world, db):
     reviewed(client, world, db)
-    for path in (REVIEWS, EXPORT, ACCEPTANCE):
+    for path in (REVIEWS, EXPORT, ACCEPTANCE, BILLS, BILLS_EXPORT):
         for params in ({}, {"agency_id": world.agency_b}, {"agency_id": world.agency_a}):
             assert client.get(path, params=params, headers=world.sales_a).status_code == 403, (path, params)
         missing = client.get(path, params={"agency_id": 999_999}, headers=world.operator)
@@ -160,4 +210,4 @@ def test_sales_are_refused_and_an_unknown_agency_is_not_found(client, world, db)
     assert bad_field.status_code == 422
     backwards = {"since": "2026-02-01", "until": "2026-01-01"}
     assert client.get(ACCEPTANCE, params=backwards, headers=world.operator).status_code == 422
-    assert len(made(client.get(ACCEPTANCE, headers=world.admin))["rows"]) == 4
+    assert len(made(client.get(ACCEPTANCE, headers=world.admin))["rows"]) == 5

@@ -1,30 +1,55 @@
 """The OCR field rules (service/crm/ocr/extraction.py) on lines as an engine reads them: labels whose characters come
-apart, full-width digits and dashes, a value on the line below its label; a value that breaks its rule is withheld,
-never proposed."""
+apart or are misread, full-width digits and dashes, a value beside its label, on the line below it, or under it in a
+box or a column; a value that breaks its rule is withheld, never proposed. Then the checks between the fields
+(checks.py): the area the 供給地点特定番号, the 電力会社 and the prefecture name, the company's お客様番号 and plans,
+the plan's unit of 契約容量, the postal code's prefecture, 使用量 against the tiers and the meter, 請求金額 against
+its tax; and the address split as the sales form and the carrier CSV keep it (addresses.py)."""
 
 import pytest
 
-from service.crm.ocr import extraction
+from service.crm.masters import POWER_COMPANIES
+from service.crm.ocr import addresses, extraction
 from service.crm.ocr.engine import Glyph, Line, hocr_lines
 
-COMPANIES = {"03": "東京電力", "06": "関西電力"}
+COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
+WIDTH = 20  # each character's width on the page
+
+
+def glyphs(text: str, *, x: int = 0, y: int = 0, confidence: float = 0.99) -> list[Glyph]:
+    """Each character 20 px wide from `x`; `_` is a character read with 0.3."""
+    made = []
+    for n, char in enumerate(text):
+        low = char == "_"
+        left = x + n * WIDTH
+        made.append(Glyph("8" if low else char, 0.3 if low else confidence, (left, y, left + WIDTH - 2, y + 30)))
+    return made
 
 
 def line(text: str, confidence: float = 0.99, y: int = 0) -> Line:
-    """A line read with one confidence, each character 20 px wide; `_` is a character read with 0.3."""
-    glyphs = []
-    for n, char in enumerate(text):
-        low = char == "_"
-        glyphs.append(Glyph("8" if low else char, 0.3 if low else confidence, (n * 20, y, n * 20 + 18, y + 30)))
-    return Line(tuple(glyphs))
+    return Line(tuple(glyphs(text, y=y, confidence=confidence)))
 
 
-def extract(*texts: str) -> extraction.Extraction:
-    return extraction.extract([line(t, y=n * 40) for n, t in enumerate(texts)], companies=COMPANIES)
+def row(y: int, *parts: tuple[int, str]) -> Line:
+    """Texts standing at their x on one line, a word space between them."""
+    made: list[Glyph] = []
+    for x, text in parts:
+        if made:
+            made.append(Glyph(" ", 1.0, (made[-1].box[2], y, x, y + 30)))
+        made += glyphs(text, x=x, y=y)
+    return Line(tuple(made))
 
 
-def proposed(*texts: str) -> dict:
+def extract(*texts: str | Line) -> extraction.Extraction:
+    lines = [line(t, y=n * 40) if isinstance(t, str) else t for n, t in enumerate(texts)]
+    return extraction.extract(lines, companies=COMPANIES)
+
+
+def proposed(*texts: str | Line) -> dict:
     return {name: p.value for name, p in extract(*texts).proposals.items()}
+
+
+def withheld(*texts: str | Line) -> dict[str, str]:
+    return {item.field: item.rule for item in extract(*texts).withheld}
 
 
 def test_an_electricity_bill_in_full_width_and_spaced_words():
@@ -37,7 +62,7 @@ def test_an_electricity_bill_in_full_width_and_spaced_words():
         "ご使用場所：〒１５０－０００１ 東京都 渋谷区 神宮前 １－２－３",
         "ご契約種別 従量 電灯 B",
         "供給地点特定番号 0300 1112 2233 3444 5556 66",
-        "ご契約容量 ３０ｋＶＡ",
+        "ご契約 ３０Ａ",
         "ご使用量 1,520 ｋＷｈ",
         "ご請求金額 ４８，２１０円",
     )
@@ -52,7 +77,7 @@ def test_an_electricity_bill_in_full_width_and_spaced_words():
         "power_town": "神宮前",
         "power_street": "1-2-3",
         "power_plan_name": "従量電灯B",
-        "contract_capacity": "30kVA",
+        "contract_capacity": "30A",
         "latest_date": "2026-01",
         "latest_power_usage": 1520,
         "latest_charges": 48210,
@@ -125,3 +150,140 @@ def test_the_engine_answer_is_read_with_a_box_and_the_lower_of_word_and_characte
         (" ", 1.0, (40, 0, 60, 30)),
         ("1", 0.95, (60, 0, 90, 30)),
     ]
+
+
+def test_labels_above_their_values_in_boxes_or_columns_are_read_by_where_they_stand():
+    values = proposed(
+        "東京電力エナジーパートナー株式会社",
+        row(40, (0, "ご使用年月"), (400, "お客さま番号")),
+        row(80, (0, "2026年5月分"), (400, "71-6112-5348")),
+        row(120, (0, "ご契約種別"), (300, "ご契約"), (600, "ご使用量")),
+        row(160, (0, "従量電灯B"), (300, "40A"), (600, "412kWh")),
+        row(200, (0, "お客さま名"), (600, "請求予定金額")),
+        row(240, (0, "株式会社テスト商事 様"), (600, "13,.586 円")),
+    )
+    assert values == {
+        "power_supplier_type": "03",
+        "power_customer_number": "71-6112-5348",
+        "power_customer_name": "株式会社テスト商事",
+        "power_plan_name": "従量電灯B",
+        "contract_capacity": "40A",
+        "latest_date": "2026-05",
+        "latest_power_usage": 412,
+        "latest_charges": 13586,  # a stray point after the comma
+    }
+
+
+def test_a_line_the_engine_read_across_a_boxs_label_and_its_value_is_taken_as_two_rows():
+    labels_then_values = Line(
+        tuple(glyphs("ご使用年月", y=0) + glyphs("ご使用量", x=400, y=0))
+        + tuple(glyphs("2026年5月", y=50) + glyphs("412kWh", x=400, y=50))
+    )
+    assert proposed(labels_then_values) == {"latest_date": "2026-05", "latest_power_usage": 412}
+
+
+def test_a_label_read_with_one_character_wrong_or_its_trailing_power_lost_is_still_found():
+    values = proposed(
+        "関西電力株式会社",
+        "ご使用年朋 2026年7月分",  # 月 read as 朋
+        "今月のご請求客 74,931 円",  # 額 read as 客
+        "ご契約種別 低圧電",  # 低圧電力's 力 lost at the line's end
+        "契約電 22kW",  # 契約電力's too
+    )
+    assert values == {
+        "power_supplier_type": "06",
+        "latest_date": "2026-07",
+        "latest_charges": 74931,
+        "power_plan_name": "低圧電力",
+        "contract_capacity": "22kW",
+    }
+
+
+def test_the_usage_is_the_total_not_a_tier_and_must_be_what_the_tiers_and_the_meter_make_it():
+    lines = ("ご使用量 412kWh", "1段料金: 120kWh 29.80円 3,576円", "2段料金: 180kWh", "3段料金: 112kWh")
+    assert proposed(*lines)["latest_power_usage"] == 412
+    assert proposed("今回指示数 5678", "前回指示数 5266", "ご使用量 412kWh")["latest_power_usage"] == 412
+    misread = ("ご使用量 413kWh", "1段料金: 120kWh", "2段料金: 180kWh", "3段料金: 112kWh")
+    assert "latest_power_usage" not in proposed(*misread)
+    assert withheld(*misread)["latest_power_usage"] == "使用量（413kWh）が段料金の使用量の合計（412kWh）と合いません"
+    meter = withheld("今回指示数 5678", "前回指示数 5266", "差引 412", "ご使用量 421kWh")
+    assert meter["latest_power_usage"] == "使用量（421kWh）が今回と前回の指示数の差（412kWh）と合いません"
+
+
+def test_the_amount_must_carry_its_consumption_tax():
+    assert proposed("ご請求金額 13,586円", "うち消費税等相当額 1,235円")["latest_charges"] == 13586
+    rule = withheld("ご請求金額 18,586円", "うち消費税等相当額 1,235円")["latest_charges"]
+    assert rule == "請求金額（18,586円）とその消費税等相当額（1,235円）が合いません"
+
+
+AREA_LINES = ("ご使用場所 〒150-0001 東京都渋谷区神宮前1-2-3",)
+
+
+@pytest.mark.parametrize(
+    ("lines", "kept", "rule"),
+    [
+        (  # the 供給地点特定番号 names 中部; 電力会社 and the prefecture 東京: the number is withheld
+            ("東京電力エナジーパートナー株式会社", "供給地点特定番号 0400 1112 2233 3444 5556 66", *AREA_LINES),
+            {"power_supplier_type": "03", "power_prefecture": "東京都"},
+            (
+                "power_customer_location_number",
+                "供給地点特定番号の先頭2桁（04）と電力会社（東京電力）のエリアが合いません",
+            ),
+        ),
+        (  # the header names 関西; the number and the prefecture 東京: the 電力会社 is withheld
+            ("関西電力株式会社", "供給地点特定番号 0300 1112 2233 3444 5556 66", *AREA_LINES),
+            {"power_customer_location_number": "0300111222333444555666", "power_prefecture": "東京都"},
+            ("power_supplier_type", "供給地点特定番号の先頭2桁（03）と電力会社（関西電力）のエリアが合いません"),
+        ),
+        (  # no area 13
+            ("供給地点特定番号 1300 1112 2233 3444 5556 66",),
+            {},
+            ("power_customer_location_number", "先頭2桁（13）がエリアの番号（01〜10）ではありません"),
+        ),
+        (  # the number and the 電力会社 say 関西, the address 東京: the prefecture is withheld
+            ("関西電力株式会社", "供給地点特定番号 0600 1112 2233 3444 5556 66", *AREA_LINES),
+            {"power_supplier_type": "06", "power_customer_location_number": "0600111222333444555666"},
+            ("power_prefecture", "東京都は供給地点特定番号・電力会社のエリア（06）にありません"),
+        ),
+    ],
+)
+def test_the_area_of_the_location_number_the_company_and_the_prefecture_agree(lines, kept, rule):
+    found = extract(*lines)
+    values = {name: p.value for name, p in found.proposals.items()}
+    assert values.items() >= kept.items()
+    assert rule[0] not in values
+    assert (rule[0], rule[1]) in [(item.field, item.rule) for item in found.withheld]
+
+
+def test_the_customer_number_plan_and_capacity_are_the_companys():
+    values = proposed("九州電力株式会社", "お客さま番号 328 1839 6571", "ご契約種別 従量 電灯 B", "契約電流 40A")
+    assert values["power_customer_number"] == "328-1839-6571"  # in 九州電力's groups
+    assert (values["power_plan_name"], values["contract_capacity"]) == ("従量電灯B", "40A")
+    broken = withheld("九州電力株式会社", "お客さま番号 328-1839-657", "ご契約種別 スタンダードS", "契約電流 40A")
+    assert broken["power_customer_number"] == "九州電力株式会社のお客様番号は11桁です（10桁）"
+    assert broken["power_plan_name"].startswith("九州電力株式会社の契約種別（従量電灯B・")
+    kansai = withheld("関西電力株式会社", "ご契約種別 従量電灯B", "ご契約容量 30A")
+    assert kansai["contract_capacity"] == "契約種別（従量電灯B）の契約容量はkVAで表します"
+    assert "契約容量は10・15・20" in withheld("ご契約 35A")["contract_capacity"]
+
+
+def test_the_postal_code_is_the_prefectures():
+    assert "power_zip_code" in proposed("ご使用場所 〒530-0001 大阪府大阪市北区梅田4-18-9")
+    rule = withheld("ご使用場所 〒150-0001 大阪府大阪市北区梅田4-18-9")["power_zip_code"]
+    assert rule == "郵便番号（150-0001）は大阪府の番号ではありません"
+
+
+@pytest.mark.parametrize(
+    ("printed", "town", "street"),
+    [
+        ("神宮前1丁目2番3号", "神宮前", "1-2-3"),
+        ("神宮前一丁目2-3", "神宮前", "1-2-3"),
+        ("神宮前1-2-3 サクラビル3F", "神宮前", "1-2-3"),
+        ("一番町二十三丁目12番地", "一番町", "23-12"),  # a town's own kanji numeral stays the town's
+        ("北一条西2丁目20番3号", "北一条西", "2-20-3"),
+    ],
+)
+def test_the_town_and_the_street_split_as_the_sales_form_and_the_carrier_csv_keep_them(printed, town, street):
+    """町域 without its 丁目; 番地 is 丁目-番地-号, the carrier CSV's power_street_1〜3."""
+    parts = {part.field: part.value for part in addresses.split(f"〒980-0811 宮城県仙台市青葉区{printed}").parts}
+    assert (parts["power_city"], parts["power_town"], parts["power_street"]) == ("仙台市青葉区", town, street)

@@ -1,0 +1,97 @@
+"""The address a bill prints after ご使用場所, split as the sales form and the carrier CSV keep it: 〒 and seven digits,
+the prefecture, the city (…市…区, …郡…町, …市), the town (町域: up to its 丁目's number or the first digit), and the
+street (番地: 丁目, 番地 and 号 as 「1-2-3」, the carrier CSV's power_street_1〜3; kanji numerals as digits). What
+follows the numbers (a building) is not the street's."""
+
+import re
+from dataclasses import dataclass, field
+
+from service.crm.masters import PREFECTURES
+
+POSTAL = re.compile(r"(?:〒|[^\d\s](?=\s*\d{3}\s*-))?\s*(\d{3})\s*-\s*(\d{4})|〒\s*(\d{3})(\d{4})")  # 〒 misread too
+CITY = re.compile(r"(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
+KANJI_NUMBER = "[一二三四五六七八九十]+"
+CHOME = re.compile(rf"(\d+|{KANJI_NUMBER})丁目")
+STREET_NUMBER = re.compile(rf"\d+|{KANJI_NUMBER}(?=丁目)")
+STREET_SEPARATOR = re.compile(r"丁目|番地|番|号|の|-|ー")
+ENDS_A_NUMBER = ("丁目", "番地", "番", "号")  # written after a number, part of the street as printed
+STREET_PARTS = 3  # 丁目, 番地, 号
+KANJI_DIGITS = "〇一二三四五六七八九"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A field's value and where it stands in the address as read."""
+
+    field: str
+    value: str
+    start: int
+    end: int
+
+
+@dataclass
+class Split:
+    parts: list[Part] = field(default_factory=list)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # field, what was read, the rule
+
+
+def kanji_number(written: str) -> int:
+    """一 … 九十九: 十, 十二, 二十, 二十三."""
+    if "十" not in written:
+        return int("".join(str(KANJI_DIGITS.index(char)) for char in written))
+    tens, _, ones = written.partition("十")
+    return (KANJI_DIGITS.index(tens) if tens else 1) * 10 + (KANJI_DIGITS.index(ones) if ones else 0)
+
+
+def split(value: str) -> Split:
+    """Spaces the engine put in are skipped; a part's start and end are in `value`."""
+    found = Split()
+    offset = 0
+    postal = POSTAL.match(value)
+    if postal:
+        first, last = (postal.group(1), postal.group(2)) if postal.group(1) else (postal.group(3), postal.group(4))
+        found.parts.append(Part("power_zip_code", f"{first}-{last}", 0, postal.end()))
+        offset = postal.end()
+    kept = [i for i in range(offset, len(value)) if value[i] != " "]
+    joined = "".join(value[i] for i in kept)
+    prefecture = next((p for p in PREFECTURES if joined.startswith(p)), None)
+    if prefecture is None:
+        found.problems.append(("power_prefecture", value[offset:].strip(), "都道府県名から始まっていません"))
+        return found
+    pieces = [("power_prefecture", prefecture, 0, len(prefecture))]
+    city = CITY.match(joined, len(prefecture))
+    if city is None:
+        found.problems.append(("power_city", joined[len(prefecture) :], "市区町村が読み取れません"))
+    else:
+        pieces.append(("power_city", joined[len(prefecture) : city.end()], len(prefecture), city.end()))
+        pieces += _town_and_street(joined, city.end(), found)
+    for name, part, start, end in pieces:
+        found.parts.append(Part(name, part, kept[start], kept[end - 1] + 1))
+    return found
+
+
+def _town_and_street(joined: str, start: int, found: Split) -> list[tuple[str, str, int, int]]:
+    """The town up to its 丁目's number (or the first digit); the street's numbers joined by 「-」."""
+    marks = [match.start() for match in (CHOME.search(joined, start), re.compile(r"\d").search(joined, start)) if match]
+    town_end = min(marks, default=len(joined))
+    pieces = []
+    if town_end > start:
+        pieces.append(("power_town", joined[start:town_end], start, town_end))
+    numbers, at, end = [], town_end, town_end
+    while len(numbers) < STREET_PARTS:
+        number = STREET_NUMBER.match(joined, at)
+        if number is None:
+            break
+        written = number.group(0)
+        numbers.append(str(int(written) if written.isdigit() else kanji_number(written)))
+        at = end = number.end()
+        separator = STREET_SEPARATOR.match(joined, at)
+        if separator is None:
+            break
+        at = separator.end()
+        end = at if separator.group(0) in ENDS_A_NUMBER else end
+    if numbers:
+        pieces.append(("power_street", "-".join(numbers), town_end, end))
+    elif town_end < len(joined):
+        found.problems.append(("power_street", joined[town_end:], "番地（丁目・番地・号の数字）が読み取れません"))
+    return pieces

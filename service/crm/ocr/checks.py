@@ -1,0 +1,161 @@
+"""The structural checks between an extraction's proposals: what one field says of another (companies.py). A proposal
+that fails one is withheld with the reason the operator is shown; where two disagree and a third sides with one, only
+the other is withheld.
+
+- 供給地点特定番号: its first two digits are an area (01 北海道 … 10 沖縄), the 電力会社's, and one of the
+  prefecture's.
+- お客様番号 has the 電力会社's number of digits and is proposed in its groups; 契約プラン is one of its plans, proposed
+  as it spells it; 契約容量 is in the plan's unit, a size such a contract has.
+- 郵便番号's first two digits are the prefecture's.
+- 使用量 is what the bill's own figures make it when it prints them: the sum of the tiers' kWh (1段料金 …), or the meter
+  readings' difference times the multiplier. 請求金額's consumption tax, when printed, is its 10/110 (rounded down, or
+  one yen off).
+"""
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from service.crm.masters import POWER_COMPANIES
+from service.crm.ocr.companies import (
+    AMPERES,
+    COMPANIES,
+    LARGEST,
+    POSTAL_PREFECTURES,
+    PREFECTURE_AREAS,
+    Company,
+    capacity_allowed,
+    plan_named,
+)
+
+if TYPE_CHECKING:
+    from service.crm.ocr.extraction import Extraction
+
+LOCATION, SUPPLIER, PREFECTURE = "power_customer_location_number", "power_supplier_type", "power_prefecture"
+TAX_RATE = 10  # %
+NUMBER = re.compile(r"\d{1,3}(?:[,.]{1,2}\d{3})+|\d+")
+COMPANY_NAMES = dict(POWER_COMPANIES)
+
+
+def check(found: "Extraction") -> None:
+    company = _area(found)
+    if company is not None:
+        _customer_number(found, company)
+        _plan(found, company)
+    _capacity(found, company)
+    _postal(found)
+    _usage(found)
+    _charges(found)
+
+
+def _value(found: "Extraction", name: str) -> str | None:
+    proposal = found.proposals.get(name)
+    return None if proposal is None else str(proposal.value)
+
+
+def _area(found: "Extraction") -> Company | None:
+    """The 電力会社 the proposals agree on (None: none proposed, or withheld)."""
+    location, supplier, prefecture = (_value(found, name) for name in (LOCATION, SUPPLIER, PREFECTURE))
+    located = location[:2] if location else None
+    if located is not None and located not in COMPANIES:
+        found.withhold(LOCATION, f"先頭2桁（{located}）がエリアの番号（01〜10）ではありません")
+        located = None
+    areas = PREFECTURE_AREAS.get(prefecture or "", frozenset())
+    if located and supplier and located != supplier:
+        if areas and (located in areas) != (supplier in areas):
+            loser = SUPPLIER if located in areas else LOCATION
+        else:
+            loser = None
+        rule = f"供給地点特定番号の先頭2桁（{located}）と電力会社（{COMPANY_NAMES[supplier]}）のエリアが合いません"
+        for name in (SUPPLIER, LOCATION) if loser is None else (loser,):
+            found.withhold(name, rule)
+        located = None if loser in (None, LOCATION) else located
+        supplier = None if loser in (None, SUPPLIER) else supplier
+    area = located or supplier
+    if area and prefecture and areas and area not in areas:
+        found.withhold(PREFECTURE, f"{prefecture}は供給地点特定番号・電力会社のエリア（{area}）にありません")
+    return COMPANIES.get(supplier) if supplier else None
+
+
+def _customer_number(found: "Extraction", company: Company) -> None:
+    read = _value(found, "power_customer_number")
+    if read is None:
+        return
+    digits = re.sub(r"\D", "", read)
+    grouped = company.customer_number_of(digits)
+    if grouped is None:
+        wanted = company.customer_number.count("#")
+        found.withhold("power_customer_number", f"{company.name}のお客様番号は{wanted}桁です（{len(digits)}桁）")
+    else:
+        found.proposals["power_customer_number"] = replace(found.proposals["power_customer_number"], value=grouped)
+
+
+def _plan(found: "Extraction", company: Company) -> None:
+    read = _value(found, "power_plan_name")
+    if read is None:
+        return
+    named = plan_named(read, company.area)
+    if named is None:
+        found.withhold("power_plan_name", f"{company.name}の契約種別（{'・'.join(company.plans)}）にありません")
+    else:
+        found.proposals["power_plan_name"] = replace(found.proposals["power_plan_name"], value=named[0])
+
+
+def _capacity(found: "Extraction", company: Company | None) -> None:
+    """In the plan's unit when the 電力会社 and its plan are known."""
+    read = _value(found, "contract_capacity")
+    if read is None:
+        return
+    amount, unit = re.fullmatch(r"([\d.]+)(kVA|kW|A)", read).groups()  # type: ignore[union-attr]
+    plan = _value(found, "power_plan_name")
+    wanted = company.plans.get(plan) if company and plan else None
+    if wanted is not None and wanted != unit:
+        found.withhold("contract_capacity", f"契約種別（{plan}）の契約容量は{wanted}で表します")
+    elif not capacity_allowed(float(amount), unit):
+        sizes = "・".join(map(str, AMPERES))
+        found.withhold("contract_capacity", f"契約容量は{sizes}A、または{LARGEST}kVA・kW以下の整数です")
+
+
+def _postal(found: "Extraction") -> None:
+    postal, prefecture = _value(found, "power_zip_code"), _value(found, PREFECTURE)
+    if postal and prefecture and prefecture not in POSTAL_PREFECTURES.get(postal[:2], frozenset()):
+        found.withhold("power_zip_code", f"郵便番号（{postal}）は{prefecture}の番号ではありません")
+
+
+def _numbers(found: "Extraction", name: str, unit: str = "") -> list[int]:
+    """The first figure (with its unit) of each line of that kind."""
+    read = []
+    for text in found.context.get(name, []):
+        match = re.search(rf"({NUMBER.pattern})\s*{unit}", text)
+        if match:
+            read.append(int(re.sub(r"[,.]", "", match.group(1))))
+    return read
+
+
+def _usage(found: "Extraction") -> None:
+    usage = found.proposals.get("latest_power_usage")
+    if usage is None:
+        return
+    made = []
+    tiers = _numbers(found, "tier", "kWh")
+    if tiers:
+        made.append(("段料金の使用量の合計", sum(tiers)))
+    now, before = _numbers(found, "reading_now"), _numbers(found, "reading_before")
+    multiplier = (_numbers(found, "multiplier") or [1])[0]
+    if now and before:
+        made.append(("今回と前回の指示数の差", (now[0] - before[0]) * multiplier))
+    if made and usage.value not in [figure for _, figure in made]:
+        words, figure = made[0]
+        found.withhold("latest_power_usage", f"使用量（{usage.value:,}kWh）が{words}（{figure:,}kWh）と合いません")
+
+
+def _charges(found: "Extraction") -> None:
+    charges = found.proposals.get("latest_charges")
+    taxes = _numbers(found, "tax")
+    if charges is None or not taxes:
+        return
+    included = int(charges.value) * TAX_RATE // (100 + TAX_RATE)
+    if abs(taxes[0] - included) > 1:
+        found.withhold(
+            "latest_charges", f"請求金額（{charges.value:,}円）とその消費税等相当額（{taxes[0]:,}円）が合いません"
+        )
