@@ -2,7 +2,8 @@
 queue (the module's one Tesseract run); the operator finds its proposals in the site's empty fields marked 「OCR」,
 sees where one was read, corrects one field and saves: the audit entry names the corrected field and the accepted
 ones. A reading that finishes after the form was drawn fills it on the next rerun; what the operator typed is kept
-through every rerun, one that draws the form anew with other proposals too. With the engine off the page says OCR is
+through every rerun, one that draws the form anew with other proposals too. What OCR withheld is listed with its
+reason; a field typed where OCR proposed nothing is recorded as typed. With the engine off the page says OCR is
 unavailable and the form is as before."""
 
 import re
@@ -25,12 +26,12 @@ from tests.support.worker import start_worker  # noqa: F401 - the fixture
 CASE = "app_pages/crm/case.py"
 READ_TIMEOUT = 240  # a deadline against a hang only
 LOCATION, NAME = "power_customer_location_number", "power_customer_name"
-BILL = ocr_bills.demo_bills(3)[2]  # the 「slip」 layout: the amount in a shaded band, the rest in two columns
+BILL = ocr_bills.bills(3)[2]  # 東京電力EP's: boxes, the label above the value, under its red header band
 
 
 def bill_photo() -> bytes:
     """The bill photographed: turned a little, saved as a JPEG."""
-    data, _ = ocr_bills.photographed(ocr_bills.Bill(**{**BILL.__dict__, "look": "turned"}), ocr_bills.draw(BILL))
+    data, _ = ocr_bills.photographed(ocr_bills.looking(BILL, "turned"), ocr_bills.draw(BILL))
     return data
 
 
@@ -125,11 +126,18 @@ def test_a_reading_that_finishes_after_the_form_was_drawn_fills_it_on_the_next_r
     assert at.text_area(key=f"crm_case_site_{site['id']}_1_note").value == "明細は2枚"
 
 
-def read_as(db, image_id: int, **values: str) -> None:
-    """The image as the OCR job leaves it: each field proposed (90 %), the page it was read on stored."""
+def read_as(db, image_id: int, withheld: tuple[dict, ...] = (), **values: str) -> None:
+    """The image as the OCR job leaves it: each field proposed (90 %), what was withheld, the page it was read on
+    stored."""
     image = db.get(Image, image_id)
     fields = {name: {"value": v, "confidence": 0.9, "box": [10, 10, 50, 30], "chars": []} for name, v in values.items()}
-    image.ocr_result = {"status": "done", "engine": "tesseract", "version": "5.3.0", "fields": fields}
+    image.ocr_result = {
+        "status": "done",
+        "engine": "tesseract",
+        "version": "5.3.0",
+        "fields": fields,
+        "withheld": list(withheld),
+    }
     image.ocr_page_path = storage.store_page(db, image, picture("JPEG", (120, 160), "white"))
     db.commit()
 
@@ -173,3 +181,43 @@ def test_what_the_operator_typed_over_a_proposal_is_kept_through_reruns_and_anot
     assert db.scalars(updates).one().changes["ocr_review"]["after"] == {"accepted": [NAME], "corrected": [LOCATION]}
     db.commit()
     assert at.text_input(key=f"{key}_2_{LOCATION}").value == typed  # saved: the form starts afresh from the site
+
+
+def test_what_ocr_withheld_is_listed_with_its_reason_and_a_field_typed_instead_is_recorded_as_typed(
+    db,
+    world,  # noqa: F811
+    client,
+    open_app,
+):
+    created = made(submit(client, world.sales_a))
+    request_id, image_id = created["request"]["id"], created["images"][0]["id"]
+    rule = "供給地点特定番号の先頭2桁（04）と電力会社（東京電力）のエリアが合いません"
+    read_as(
+        db, image_id, ({"field": LOCATION, "read": "0400111222333444555666", "rule": rule},), **{NAME: "株式会社読取"}
+    )
+    site = site_of(client, world, request_id)
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
+    assert f"- **供給地点特定番号** :gray[0400111222333444555666] — {rule}" in texts(at.markdown)
+    key = f"crm_case_site_{site['id']}_0"
+    assert at.text_input(key=f"{key}_{LOCATION}").value == ""  # withheld: never filled in
+
+    at.text_input(key=f"{key}_{LOCATION}").input("0300111222333444555666")
+    button(at, "地点を保存").click().run()
+    assert not at.exception and not at.error
+    updates = select(AuditEntry).where(AuditEntry.target_type == "site", AuditEntry.action == "update")
+    assert db.scalars(updates).one().changes["ocr_review"]["after"] == {"accepted": [NAME], "typed": [LOCATION]}
+    db.commit()
+
+
+def test_a_bill_ocr_proposed_nothing_on_still_counts_what_was_typed(db, world, client, open_app):  # noqa: F811
+    created = made(submit(client, world.sales_a))
+    request_id, image_id = created["request"]["id"], created["images"][0]["id"]
+    read_as(db, image_id)  # read, nothing found
+    site = site_of(client, world, request_id)
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
+    at.text_input(key=f"crm_case_site_{site['id']}_0_{NAME}").input("株式会社手入力")
+    button(at, "地点を保存").click().run()
+    assert not at.exception and not at.error
+    updates = select(AuditEntry).where(AuditEntry.target_type == "site", AuditEntry.action == "update")
+    assert db.scalars(updates).one().changes["ocr_review"]["after"] == {"typed": [NAME]}
+    db.commit()

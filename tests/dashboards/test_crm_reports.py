@@ -107,16 +107,20 @@ def test_ocr_acceptance_is_shown_per_agency_and_field_and_a_row_opens_its_review
 
     table = at.dataframe[-1].value.to_dict("records")
     shown = [
-        (row["代理店"], row["項目"], row["OCR採用率"], row["提案のまま採用"], row["確認した提案"]) for row in table
+        (row["代理店"], row["項目"], row["OCR採用率"], row["提案のまま採用"], row["確認した項目"]) for row in table
     ]
     assert shown == [
         ("株式会社AAA代理店", "供給地点特定番号", "66.7%", 2, 3),
         ("株式会社AAA代理店", "名義", "33.3%", 1, 3),
+        ("株式会社AAA代理店", "契約プラン", "0.0%", 0, 1),  # typed by hand
         ("株式会社BBB代理店", "供給地点特定番号", "0.0%", 0, 1),
         ("株式会社BBB代理店", "名義", "100.0%", 1, 1),
-        ("合計", "全項目", "50.0%", 4, 8),
+        ("合計", "全項目", "44.4%", 4, 9),
     ]
-    assert ("OCR採用率（合計）", "50.0%") in [(m.label, m.value) for m in at.metric]  # the card above the table
+    cards = [(m.label, m.value) for m in at.metric]
+    assert ("OCR採用率（合計）", "44.4%") in cards and ("手入力なしの請求書", "25.0%") in cards  # above the table
+    bills = at.dataframe[-2].value  # the bills behind their expander, before the table
+    assert bills["手入力なし"].tolist() == ["いいえ", "いいえ", "いいえ", "はい"]
     assert "期間: 全期間（今日まで）" in texts(at.caption)
     assert any(text.startswith("期間（確認日）: 全期間（今日まで）。") for text in texts(at.caption))
 
@@ -124,9 +128,10 @@ def test_ocr_acceptance_is_shown_per_agency_and_field_and_a_row_opens_its_review
     assert "**OCR確認履歴: 株式会社AAA代理店・供給地点特定番号（確認日: 全期間（今日まで））**" in texts(at.markdown)
     assert at.dataframe[-1].value["提案のまま採用"].tolist() == ["いいえ", "はい", "はい"]
 
-    tick_rows(at, [4], table=len(at.dataframe) - 2)  # 合計: every review of the period
+    tick_rows(at, [5], table=len(at.dataframe) - 2)  # 合計: every review of the period
     assert "**OCR確認履歴: 合計・全項目（確認日: 全期間（今日まで））**" in texts(at.markdown)
-    assert len(at.dataframe[-1].value) == 8
+    assert len(at.dataframe[-1].value) == 9
+    assert at.dataframe[-1].value["結果"].tolist().count("手入力") == 1
 
 
 def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbers, open_app):  # noqa: F811

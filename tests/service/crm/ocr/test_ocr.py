@@ -1,8 +1,8 @@
 """OCR of statement images through the API: an upload is read by a real worker on the bulk queue and its proposals
 come back with their confidence and box (one Tesseract run for the module); with the engine off the API says OCR is
-unavailable and an upload works as before; the operator's save records which proposals were accepted and which
-corrected (audit entry, review rows); an image of another request (another agency's) is refused as the form's
-source."""
+unavailable and an upload works as before; the operator's save records which proposals were accepted, which
+corrected and which fields were typed where nothing was proposed (audit entry, review rows), and nothing for an image
+never read; an image of another request (another agency's) is refused as the form's source."""
 
 import io
 
@@ -23,7 +23,7 @@ from tests.support.worker import start_worker  # noqa: F401 (the fixture)
 pytestmark = pytest.mark.outside
 
 READ_TIMEOUT = 240  # a deadline against a hang only
-BILL = ocr_bills.demo_bills(1)[0]  # 「lines」 layout, flat: the demo's first site as a bill
+BILL = ocr_bills.bills(1)[0]  # 北海道電力's ruled table
 
 
 def bill_jpeg() -> bytes:
@@ -127,6 +127,7 @@ def test_the_save_records_which_proposals_were_accepted_and_which_corrected(clie
         "ocr_image_id": image_id,
         "power_customer_location_number": PROPOSED["power_customer_location_number"]["value"],
         "power_customer_name": "株式会社テスト商亊",  # the operator corrected one character
+        "power_plan_name": "従量電灯B",  # typed: OCR proposed nothing
         "latest_charges": 12000,
     }
     saved = made(client.patch(f"/api/crm/sites/{site['id']}", json=body, headers=world.operator))
@@ -135,14 +136,33 @@ def test_the_save_records_which_proposals_were_accepted_and_which_corrected(clie
     assert entry.changes["ocr_review"]["after"] == {
         "accepted": ["power_customer_location_number", "latest_charges"],
         "corrected": ["power_customer_name"],
+        "typed": ["power_plan_name"],
     }
-    reviews = {r.field: r.accepted for r in db.scalars(select(OcrReview).where(OcrReview.site_id == site["id"]))}
-    assert reviews == {"power_customer_location_number": True, "power_customer_name": False, "latest_charges": True}
+    rows = db.scalars(select(OcrReview).where(OcrReview.site_id == site["id"]))
+    reviews = {r.field: (r.accepted, r.proposed, r.confidence) for r in rows}
+    assert reviews == {
+        "power_customer_location_number": (True, "0300111234567890123456", 0.97),
+        "power_customer_name": (False, "株式会社テスト商事", 0.61),
+        "power_plan_name": (False, None, None),  # typed by hand: not adopted, nothing proposed
+        "latest_charges": (True, "12000", 0.95),
+    }
     db.commit()
 
-    again = {"version": saved["version"], "ocr_image_id": image_id, "note": "確認済み"}
+    again = {"version": saved["version"], "ocr_image_id": image_id, "note": "確認済み", "contract_capacity": "30A"}
     made(client.patch(f"/api/crm/sites/{site['id']}", json=again, headers=world.operator))
-    assert len(db.scalars(select(OcrReview)).all()) == 3  # a second save reviews nothing already filled in
+    typed_later = db.scalars(select(OcrReview).where(OcrReview.field == "contract_capacity")).one()
+    assert (typed_later.proposed, typed_later.accepted) == (None, False)
+    assert len(db.scalars(select(OcrReview)).all()) == 5  # a second save reviews only what it filled in
+
+
+def test_a_save_naming_an_image_never_read_records_nothing(client, world, db):
+    created = upload_bill(client, world, bill_jpeg())
+    site = made(client.post(f"/api/crm/requests/{created['request']['id']}/sites", json={}, headers=world.operator))
+    body = {"version": site["version"], "ocr_image_id": created["images"][0]["id"], "power_plan_name": "従量電灯B"}
+    made(client.patch(f"/api/crm/sites/{site['id']}", json=body, headers=world.operator))
+    assert db.scalars(select(OcrReview)).all() == []
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.target_type == "site", AuditEntry.action == "update")).one()
+    assert "ocr_review" not in entry.changes
 
 
 def test_an_image_of_another_request_or_agency_is_refused_as_the_forms_source(client, world, db):

@@ -1,29 +1,27 @@
 """The page OCR reads (service/crm/ocr/pages.py) from generated bills: a sheet photographed on a desk at an angle is
-found and warped flat, a page that fills its picture is left as it is; a bill photographed sideways or upside down
-(no EXIF orientation) is turned upright by Tesseract's orientation detection and read (the engine's runs: about a
-second of CPU each)."""
+found and warped flat, its coloured header band kept on it, a page that fills its picture is left as it is; light
+text on a dark band is made dark on white and a table's rules are whitened; a bill photographed sideways or upside
+down (no EXIF orientation) is turned upright by Tesseract's orientation detection and read, and a header printed white
+on a band names the 電力会社 (the engine's runs: about a second of CPU each)."""
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 
 from bench import ocr_bills
 from service.config import get_settings
+from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr import engine, pages, reading
 from service.database import utcnow
 
 pytestmark = pytest.mark.outside
 
 LOCATION = "power_customer_location_number"
-BILL = ocr_bills.demo_bills(1)[0]  # 「lines」 layout, electricity: it carries a 供給地点特定番号
-COMPANIES = {"03": "東京電力エナジーパートナー", "06": "関西電力", "04": "中部電力ミライズ", "09": "九州電力"}
+BILL, _, BANDED = ocr_bills.bills(3)  # 北海道電力's ruled table; 東京電力EP's boxes under its red header band
+COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
 
 
-def looking(look: str, bill: ocr_bills.Bill = BILL) -> ocr_bills.Bill:
-    return ocr_bills.Bill(**{**bill.__dict__, "look": look})
-
-
-def photo(look: str) -> bytes:
-    data, _ = ocr_bills.photographed(looking(look), ocr_bills.draw(BILL))
+def photo(look: str, bill: ocr_bills.Bill = BILL) -> bytes:
+    data, _ = ocr_bills.photographed(ocr_bills.looking(bill, look), ocr_bills.draw(bill))
     return data
 
 
@@ -37,7 +35,7 @@ def test_the_perspective_carries_each_corner_to_its_pair():
 
 
 def test_a_sheet_photographed_on_a_desk_at_an_angle_is_warped_flat():
-    picture = pages.first_page(photo("on_desk"), "image/jpeg").convert("L")
+    picture = pages.first_page(photo("on_desk"), "image/jpeg")
     corners = pages.sheet_corners(picture)
     assert corners is not None
     (upper_left, lower_left, lower_right, upper_right) = corners
@@ -49,14 +47,56 @@ def test_a_sheet_photographed_on_a_desk_at_an_angle_is_warped_flat():
     assert abs(flat.height / flat.width - height / width) < 0.15  # about A4's (the near edge is drawn in a little)
     edges = [flat.getpixel(point) for point in ((3, 3), (flat.width - 4, 3), (3, flat.height - 4))]
     assert min(edges) > 150  # paper to the very edge: no desk left
-    assert pages.flattened(flat).size == flat.size  # the sheet now fills the picture: nothing more to warp
+    assert pages.sheet_corners(flat) is None  # the sheet now fills the picture: nothing more to warp
 
 
+def test_a_sheet_on_a_desk_keeps_the_coloured_band_across_its_top():
+    """The band is not the desk: the sheet's upper corners are the paper's, above the band (the photo's sheet starts
+    6 % down; the band is about 8 % of the sheet high)."""
+    picture = pages.first_page(photo("on_desk", BANDED), "image/jpeg")
+    upper_left, _, _, upper_right = pages.sheet_corners(picture)
+    assert max(upper_left[1], upper_right[1]) < 0.09 * picture.height
+
+
+@pytest.mark.parametrize("bill", [BILL, BANDED], ids=["plain", "banded"])
 @pytest.mark.parametrize("look", ["flat", "turned", "slanted"])
-def test_a_page_that_fills_its_picture_is_left_as_it_is(look):
-    picture = pages.first_page(photo(look), "image/jpeg" if look != "flat" else "image/png").convert("L")
-    assert pages.sheet_corners(picture) is None
-    assert pages.flattened(picture) is picture
+def test_a_page_that_fills_its_picture_is_left_as_it_is(look, bill):
+    picture = pages.first_page(photo(look, bill), "image/jpeg" if look != "flat" else "image/png")
+    assert pages.sheet_corners(picture) is None  # a band across the top is not a desk round the page
+    assert pages.flattened(picture).tobytes() == picture.convert("L").tobytes()
+
+
+def test_light_text_on_a_dark_band_is_made_dark_on_white():
+    page = ocr_bills.draw(BANDED).convert("L")
+    band = (0, 0, page.width, 150)
+    assert ImageStat.Stat(page.crop(band)).median[0] < 100  # red: dark in grey, the issuer in white
+
+    made = pages.light_on_dark(page)
+
+    white, ink = made.crop(band).histogram()[255], made.crop(band).histogram()[0]
+    assert white > 0.8 * page.width * 150 and ink > 0  # white paper, the name in black
+    assert (
+        made.crop((0, 160, page.width, page.height)).tobytes() == page.crop((0, 160, page.width, page.height)).tobytes()
+    )
+
+
+def test_a_tables_rules_are_whitened_and_its_text_kept():
+    page = ocr_bills.draw(BILL).convert("L")
+
+    made = pages.without_rules(page)
+
+    def longest_run(picture) -> int:
+        longest = 0
+        for y in range(picture.height):
+            run = 0
+            for level in picture.crop((0, y, picture.width, y + 1)).tobytes():
+                run = run + 1 if level < pages.RULE_INK else 0
+                longest = max(longest, run)
+        return longest
+
+    assert longest_run(page) > 1000 and longest_run(made) < 100  # the rules across the page are gone
+    text = (90, 320, 380, 360)  # the first row's label
+    assert made.crop(text).tobytes() == page.crop(text).tobytes()
 
 
 @pytest.mark.parametrize(
@@ -82,6 +122,13 @@ def test_the_engine_tells_how_far_a_page_lies_turned(tesseract):
     for turn in (0, 90, 180, 270):
         lying = page.rotate(turn, expand=True)  # counter-clockwise: turning it back is `turn` clockwise
         assert tesseract.orientation(lying) == turn
+
+
+def test_a_header_printed_white_on_a_band_names_the_power_company(tesseract):
+    source = reading.Source(photo("on_desk", BANDED), "image/jpeg", COMPANIES)
+    read = reading.read(source, now=utcnow()).result
+    assert "東京電力エナジーパートナー" in read["text"].replace(" ", "")
+    assert read["fields"]["power_supplier_type"]["value"] == "03"
 
 
 @pytest.mark.parametrize("look", ["sideways", "upside_down", "on_desk"])
