@@ -7,9 +7,9 @@ the other is withheld.
 - お客様番号 has the 電力会社's number of digits and is proposed in its groups; 契約プラン is one of its plans, proposed
   as it spells it; 契約容量 is in the plan's unit, a size such a contract has.
 - 郵便番号's first two digits are the prefecture's.
-- 使用量 is what the bill's own figures make it when it prints them: the sum of the tiers' kWh (1段料金 …), or the meter
-  readings' difference times the multiplier. 請求金額's consumption tax, when printed, is its 10/110 (rounded down, or
-  one yen off).
+- 使用量 is what the bill's own figures make it when it prints them: the sum of the tiers' kWh (1段料金 …; at least
+  that of those read when fewer than three were), or the meter readings' difference times the multiplier.
+- 請求金額's consumption tax, when printed, is its 10/110 (rounded down, or one yen off).
 """
 
 import re
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 LOCATION, SUPPLIER, PREFECTURE = "power_customer_location_number", "power_supplier_type", "power_prefecture"
 TAX_RATE = 10  # %
+TIERS_READ = range(3)  # a bill prints up to three tiers: with all three read, 使用量 is their sum
 NUMBER = re.compile(r"\d{1,3}(?:[,.]{1,2}\d{3})+|\d+")
 COMPANY_NAMES = dict(POWER_COMPANIES)
 
@@ -138,8 +139,10 @@ def _usage(found: "Extraction") -> None:
         return
     made = []
     tiers = _numbers(found, "tier", "kWh")
-    if tiers:
+    if len(tiers) == len(TIERS_READ):
         made.append(("段料金の使用量の合計", sum(tiers)))
+    elif tiers and usage.value < sum(tiers):
+        made.append(("読み取れた段料金の使用量の合計", sum(tiers)))  # a tier unread: the total is at least theirs
     now, before = _numbers(found, "reading_now"), _numbers(found, "reading_before")
     multiplier = (_numbers(found, "multiplier") or [1])[0]
     if now and before:

@@ -128,18 +128,22 @@ POSTAL_PREFECTURES: dict[str, frozenset[str]] = {
 }
 
 SPACES = re.compile(r"\s+")
-LOST_AT_END = "力"  # the engine loses 電力's 力 at the end of a line (低圧電力 read 低圧電, 契約電力 契約電)
+# How the engine misreads what bills print: katakana for the kanji they look like (電カ for 電力), folded alike when a
+# known word is looked for (a label, a company, a plan; never a value kept as read); 電力's 力 lost at a line's end
+# (低圧電力 read 低圧電, 契約電力 契約電).
+LOOKALIKES = str.maketrans("カロエニハタト", "力口工二八夕卜")
+LOST_AT_END = "力"
 
 
 def plan_named(read: str, area: str | None) -> tuple[str, Unit] | None:
-    """The plan (as its company spells it) and its unit that `read` names, spaces aside (a 力 lost at its end too); of
-    the area's company, or of any when the area is not known."""
-    wanted = SPACES.sub("", read)
+    """The plan (as its company spells it) and its unit that `read` names, spaces and lookalikes aside (a 力 lost at
+    its end too); of the area's company, or of any when the area is not known."""
+    wanted = SPACES.sub("", read).translate(LOOKALIKES)
     companies = [COMPANIES[area]] if area in COMPANIES else list(COMPANIES.values())
     for company in companies:
-        for name in (wanted, wanted + LOST_AT_END):
-            if name in company.plans:
-                return name, company.plans[name]
+        for name, unit in company.plans.items():
+            if name.translate(LOOKALIKES) in (wanted, wanted + LOST_AT_END):
+                return name, unit
     return None
 
 

@@ -1,8 +1,9 @@
 """The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`).
 
-Tesseract 5 with its Japanese data, through pytesseract; its hOCR answer gives a box and a confidence for every
-character. Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's `tesseract-ocr-osd`) tells a page
-photographed sideways or upside down."""
+Tesseract 5 with its Japanese script model (`Japanese`, Debian's tesseract-ocr-script-jpan: it reads the kanji of
+names that the language model `jpn` misreads, 翼 and 覇 among them), through pytesseract; its hOCR answer gives a box
+and a confidence for every character. Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's
+`tesseract-ocr-osd`) tells a page photographed sideways or upside down."""
 
 import os
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class Tesseract:
     """psm 4: a bill's label and its value, even across a ruled table, stay on one line."""
 
     name = "tesseract"
-    language = "jpn"
+    language = "Japanese"
     config = "--psm 4 -c hocr_char_boxes=1"
 
     def version(self) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from service.crm.ocr import addresses, checks, companies
+from service.crm.ocr.companies import LOOKALIKES
 from service.crm.ocr.engine import Box, Glyph, Line
 
 DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ｰ－"), "-")
@@ -28,8 +29,6 @@ ROW_APART = 1.2  # characters whose middles are this many times the line's heigh
 WIDE_GAP = 2.5  # a gap this many times the line's height ends a value (the next column's text)
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
-# katakana read for the kanji they look like (電カ for 電力): folded alike when a known word is looked for
-LOOKALIKES = str.maketrans("カロエニハタト", "力口工二八夕卜")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
 AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,2}\d{3})+|\d+)")  # 「1,234」; the comma may be read as a point, or both
 SEPARATORS = " :;|_-ー\"'"  # and what is left of a table's rules before a value

@@ -206,6 +206,9 @@ def test_the_usage_is_the_total_not_a_tier_and_must_be_what_the_tiers_and_the_me
     misread = ("ご使用量 413kWh", "1段料金: 120kWh", "2段料金: 180kWh", "3段料金: 112kWh")
     assert "latest_power_usage" not in proposed(*misread)
     assert withheld(*misread)["latest_power_usage"] == "使用量（413kWh）が段料金の使用量の合計（412kWh）と合いません"
+    two_read = ("1段料金: 120kWh", "2段料金: 180kWh")  # the third tier's line unread
+    assert proposed("ご使用量 552kWh", *two_read)["latest_power_usage"] == 552
+    assert "latest_power_usage" not in proposed("ご使用量 120kWh", *two_read)  # a tier taken for the total
     meter = withheld("今回指示数 5678", "前回指示数 5266", "差引 412", "ご使用量 421kWh")
     assert meter["latest_power_usage"] == "使用量（421kWh）が今回と前回の指示数の差（412kWh）と合いません"
 
