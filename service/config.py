@@ -407,7 +407,7 @@ class Settings(BaseSettings):
     """longest side of a statement thumbnail"""
     ocr_engine: Literal["tesseract", "none"] = "tesseract"
     """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `tesseract` (Debian's tesseract-ocr
-    and tesseract-ocr-jpn; without them the pages say OCR is unavailable) or `none`"""
+    and tesseract-ocr-script-jpan; without them the pages say OCR is unavailable) or `none`"""
     crm_card_key: str = ""
     """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
     a public development-only key"""

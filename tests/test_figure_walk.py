@@ -166,7 +166,7 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),
     "/api/crm/ocr/acceptance": (
         plain("/api/crm/ocr/acceptance"),
-        lambda body: [row["figure"] for row in [*body["rows"], body["total"]]],
+        lambda body: [row["figure"] for row in [*body["rows"], body["total"]]] + [body["hands_free"]],
     ),
     "/api/loaners/views/summary": (plain("/api/loaners/views/summary"), lambda body: body["figures"]),
     "/api/entry-logs/figures": (per_nursery("/api/entry-logs/figures"), lambda body: body),

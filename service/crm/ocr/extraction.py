@@ -2,7 +2,7 @@
 other (`checks.py`).
 
 Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Every line's labels are found, the longest
-first, one of five characters or more also with one character misread (ご使用年朋); a field's value is what follows
+first, one of four characters or more also with one character misread (ご使用年朋); a field's value is what follows
 its label up to the next label or a wide gap, or, when nothing does (a label above its value, in a box or a column),
 what stands under the label on the next line. A value breaking its field's rule is withheld, never proposed. Lines that
 are no field's are read too: they end a value (基本料金, 1段料金 …), and the checks use some (the tiers, the meter
@@ -24,7 +24,8 @@ MAX_LENGTH = {"power_customer_number": 30, "power_customer_name": 100, "power_pl
               "power_city": 50, "power_town": 50, "power_street": 100, "contract_capacity": 20}  # fmt: skip
 REIWA = 2018  # 令和元年 = 2019
 PHRASE = "の"  # a label's words followed by の are a phrase (電気ご使用量のお知らせ), not the label
-FUZZY_FROM = 5  # a label this long is also found with one of its characters misread
+FUZZY_FROM = 4  # a label this long is also found with one of its characters misread
+MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another character, never a digit or a letter
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 2.5  # a gap this many times the line's height ends a value (the next column's text)
 # 様 is often read as one of the characters it looks like; a name never ends with them
@@ -171,7 +172,7 @@ def _label_pattern(words: Iterable[str], *, fuzzy: bool) -> re.Pattern[str] | No
             variants.append(chars)
             continue
         if len(chars) >= FUZZY_FROM:
-            variants += [[*chars[:n], r"[^\s]", *chars[n + 1 :]] for n in range(len(chars))]
+            variants += [[*chars[:n], MISREAD, *chars[n + 1 :]] for n in range(len(chars))]
         if word.endswith(companies.LOST_AT_END):
             variants.append(chars[:-1])
     return re.compile("|".join("\\s*".join(chars) for chars in variants)) if variants else None
