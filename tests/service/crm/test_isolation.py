@@ -141,6 +141,8 @@ def walk(b: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("GET", "/crm/ocr/reviews", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
         ("GET", "/crm/ocr/reviews/export", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
         ("GET", "/crm/ocr/acceptance", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
+        ("GET", "/crm/ocr/bills", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
+        ("GET", "/crm/ocr/bills/export", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
         ("GET", "/crm/agencies/{agency_id}", {"agency_id": a}, {}, SALES_MAY_USE),
         (
             "PATCH",
