@@ -6,6 +6,7 @@ and a confidence for every character. Its orientation detection (OSD, `--psm 0`,
 `tesseract-ocr-osd`) tells a page photographed sideways or upside down."""
 
 import os
+import subprocess
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -69,14 +70,18 @@ class Tesseract:
     config = "--psm 4 -c hocr_char_boxes=1"
 
     def version(self) -> str | None:
+        """Its languages listed as the engine names them: pytesseract's own list leaves out a script model's
+        capitalised name."""
         import pytesseract
 
         try:
             found = str(pytesseract.get_tesseract_version())
-            languages = pytesseract.get_languages()
-        except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
+            listed = subprocess.run(
+                [pytesseract.pytesseract.tesseract_cmd, "--list-langs"], capture_output=True, text=True, check=True
+            )
+        except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError, subprocess.CalledProcessError):
             return None
-        return found if self.language in languages else None
+        return found if self.language in listed.stdout.split() else None
 
     def orientation(self, page: "Image.Image") -> int:
         import pytesseract
