@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Tesseract 5 with its Japanese script model: the CRM's OCR of statement images (APP_OCR_ENGINE=tesseract).
+# Tesseract 5 with its two Japanese models (script and language): the CRM's OCR of statement images (APP_OCR_ENGINE=tesseract).
 # pg_dump / pg_restore / psql for `backup create|restore`: the client tools of docker-compose.yml's PostgreSQL major
 # version (PGDG's packages; Debian's own are of its release's one version), found under /usr/lib/postgresql/16/bin.
 ARG PG_MAJOR=16
@@ -22,7 +22,7 @@ RUN apt-get update \
     && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] \
         https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
     && apt-get update \
-    && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" tesseract-ocr tesseract-ocr-script-jpan \
+    && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan \
     && apt-get purge -y curl && apt-get autoremove -y \
     && rm -rf /var/lib/apt/lists/*
 

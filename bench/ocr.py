@@ -10,10 +10,10 @@ seconds per image (this process and the engine's, from the file to the proposals
 
 The bills are bench/ocr_bills.py's: the ten major power companies' usual layouts in turn, through nine looks (flat,
 turned, slanted — the clear ones —, blurred, noisy JPEG, HEIC, sideways, upside down, on a desk at an angle; every
-seventh a PDF). Needs Tesseract with its Japanese script model (Debian's tesseract-ocr, tesseract-ocr-script-jpan).
-Prints a table, then ONE final JSON line. Targets: every field exactly right on ≥ 95 % of the bills, 供給地点特定番号
-on ≥ 99 %, no proposal that breaks a structural check, 手入力なしの請求書 ≥ 80 % of the clear bills, ≤ 5 s of CPU per
-image (the median and the slowest).
+seventh a PDF). Needs Tesseract with its two Japanese models (Debian's tesseract-ocr, tesseract-ocr-jpn,
+tesseract-ocr-script-jpan). Prints a table, then ONE final JSON line. Targets: every field exactly right on ≥ 95 %
+of the bills, 供給地点特定番号 on ≥ 99 %, no proposal that breaks a structural check, 手入力なしの請求書 ≥ 80 % of
+the clear bills, ≤ 5 s of CPU per image (the median and the slowest).
 """
 
 import argparse

@@ -406,8 +406,8 @@ class Settings(BaseSettings):
     crm_thumbnail_px: int = 320
     """longest side of a statement thumbnail"""
     ocr_engine: Literal["tesseract", "none"] = "tesseract"
-    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `tesseract` (Debian's tesseract-ocr
-    and tesseract-ocr-script-jpan; without them the pages say OCR is unavailable) or `none`"""
+    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `tesseract` (Debian's tesseract-ocr,
+    tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say OCR is unavailable) or `none`"""
     crm_card_key: str = ""
     """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
     a public development-only key"""

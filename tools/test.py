@@ -68,9 +68,15 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages", "check"),
     (Path("/usr/bin/tesseract"), "tesseract-ocr", "the CRM's OCR tests and bench/ocr.py (Tesseract 5)", "check"),
     (
+        Path("/usr/share/tesseract-ocr/5/tessdata/jpn.traineddata"),
+        "tesseract-ocr-jpn",
+        "the CRM's OCR of Japanese",
+        "check",
+    ),
+    (
         Path("/usr/share/tesseract-ocr/5/tessdata/Japanese.traineddata"),
         "tesseract-ocr-script-jpan",
-        "the CRM's OCR of Japanese (Tesseract's Japanese script model)",
+        "the CRM's OCR of Japanese (Tesseract's Japanese script model, beside the language model)",
         "check",
     ),
     (

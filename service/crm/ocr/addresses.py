@@ -1,7 +1,7 @@
 """The address a bill prints after ご使用場所, split as the sales form and the carrier CSV keep it: 〒 and seven digits,
-the prefecture, the city (…市…区, …郡…町, …市), the town (町域: up to its 丁目's number or the first digit), and the
-street (番地: 丁目, 番地 and 号 as 「1-2-3」, the carrier CSV's power_street_1〜3; kanji numerals as digits). What
-follows the numbers (a building) is not the street's."""
+the prefecture, the city (…市…区, …郡…町, …市; a 区 alone only in 東京都), the town (町域: up to its 丁目's number or
+the first digit), and the street (番地: 丁目, 番地 and 号 as 「1-2-3」, the carrier CSV's power_street_1〜3; kanji
+numerals as digits). What follows the numbers (a building) is not the street's."""
 
 import re
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ STREET_NUMBER = re.compile(rf"\d+|{KANJI_NUMBER}(?=丁目)")
 STREET_SEPARATOR = re.compile(r"丁目|番地|番|号|の|-|ー")
 ENDS_A_NUMBER = ("丁目", "番地", "番", "号")  # written after a number, part of the street as printed
 STREET_PARTS = 3  # 丁目, 番地, 号
+SPECIAL_WARDS = "東京都"  # the one prefecture with wards (特別区) that are in no city
 KANJI_DIGITS = "〇一二三四五六七八九"
 
 
@@ -62,9 +63,20 @@ def split(value: str) -> Split:
     city = CITY.match(joined, len(prefecture))
     if city is None:
         found.problems.append(("power_city", joined[len(prefecture) :], "市区町村が読み取れません"))
+        return _placed(found, pieces, kept)
+    name = joined[len(prefecture) : city.end()]
+    if name.endswith("区") and "市" not in name and prefecture != SPECIAL_WARDS:
+        found.problems.append(
+            ("power_city", name, f"{SPECIAL_WARDS}のほかに市のない区はありません（市の名前が読み取れません）")
+        )
     else:
-        pieces.append(("power_city", joined[len(prefecture) : city.end()], len(prefecture), city.end()))
-        pieces += _town_and_street(joined, city.end(), found)
+        pieces.append(("power_city", name, len(prefecture), city.end()))
+    pieces += _town_and_street(joined, city.end(), found)
+    return _placed(found, pieces, kept)
+
+
+def _placed(found: Split, pieces: list[tuple[str, str, int, int]], kept: list[int]) -> Split:
+    """The pieces' places in the address as read (`kept`: where each character of the joined text stood)."""
     for name, part, start, end in pieces:
         found.parts.append(Part(name, part, kept[start], kept[end - 1] + 1))
     return found

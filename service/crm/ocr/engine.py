@@ -1,9 +1,10 @@
 """The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`).
 
-Tesseract 5 with its Japanese script model (`Japanese`, Debian's tesseract-ocr-script-jpan: it reads the kanji of
-names that the language model `jpn` misreads, 翼 and 覇 among them), through pytesseract; its hOCR answer gives a box
-and a confidence for every character. Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's
-`tesseract-ocr-osd`) tells a page photographed sideways or upside down."""
+Tesseract 5 with two Japanese models, each word taken from the surer (`Japanese+jpn`: the script model of Debian's
+tesseract-ocr-script-jpan reads kanji of names the language model of tesseract-ocr-jpn misreads, 翼 and 覇 among them,
+and the other way round), through pytesseract; its hOCR answer gives a box and a confidence for every character.
+Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's `tesseract-ocr-osd`) tells a page
+photographed sideways or upside down."""
 
 import os
 import subprocess
@@ -66,7 +67,7 @@ class Tesseract:
     """psm 4: a bill's label and its value, even across a ruled table, stay on one line."""
 
     name = "tesseract"
-    language = "Japanese"
+    language = "Japanese+jpn"
     config = "--psm 4 -c hocr_char_boxes=1"
 
     def version(self) -> str | None:
@@ -81,7 +82,7 @@ class Tesseract:
             )
         except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError, subprocess.CalledProcessError):
             return None
-        return found if self.language in listed.stdout.split() else None
+        return found if set(self.language.split("+")) <= set(listed.stdout.split()) else None
 
     def orientation(self, page: "Image.Image") -> int:
         import pytesseract

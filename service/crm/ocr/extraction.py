@@ -27,7 +27,7 @@ PHRASE = "の"  # a label's words followed by の are a phrase (電気ご使用�
 FUZZY_FROM = 4  # a label this long is also found with one of its characters misread
 MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another character, never a digit or a letter
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
-WIDE_GAP = 2.5  # a gap this many times the line's height ends a value (the next column's text)
+WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
@@ -340,10 +340,11 @@ def _text(name: str) -> Rule:
 
 
 def capacity(value: str) -> tuple[str, int, int]:
-    match = re.match(r"(\d+(?:\.\d+)?)\s*(kVA|kW|A)\b", value, re.IGNORECASE)
+    """kVA's k may be read twice (kKVA)."""
+    match = re.match(r"(\d+(?:\.\d+)?)\s*(k?kVA|kW|A)\b", value, re.IGNORECASE)
     if not match:
         raise Broken("数値と単位（A・kVA・kW）ではありません")
-    unit = {"kva": "kVA", "kw": "kW", "a": "A"}[match.group(2).lower()]
+    unit = {"kkva": "kVA", "kva": "kVA", "kw": "kW", "a": "A"}[match.group(2).lower()]
     return f"{match.group(1)}{unit}", 0, match.end()
 
 

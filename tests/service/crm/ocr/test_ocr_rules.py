@@ -268,6 +268,20 @@ def test_the_customer_number_plan_and_capacity_are_the_companys():
     kansai = withheld("関西電力株式会社", "ご契約種別 従量電灯B", "ご契約容量 30A")
     assert kansai["contract_capacity"] == "契約種別（従量電灯B）の契約容量はkVAで表します"
     assert "契約容量は10・15・20" in withheld("ご契約 35A")["contract_capacity"]
+    assert proposed("契約容量 17kKVA")["contract_capacity"] == "17kVA"  # kVA's k read twice
+
+
+def test_a_ward_with_no_city_is_only_tokyos():
+    """札幌市 lost: 北海道中央区 is no municipality, so the city is withheld; the town and the street stand."""
+    found = addresses.split("〒060-0001 北海道中央区北一条西2丁目20番3号")
+    parts = {part.field: part.value for part in found.parts}
+    assert "power_city" not in parts and (parts["power_town"], parts["power_street"]) == ("北一条西", "2-20-3")
+    assert found.problems == [
+        ("power_city", "中央区", "東京都のほかに市のない区はありません（市の名前が読み取れません）")
+    ]
+    assert {part.field: part.value for part in addresses.split("〒150-0001 東京都渋谷区神宮前1-2-3").parts}[
+        "power_city"
+    ] == "渋谷区"
 
 
 def test_the_postal_code_is_the_prefectures():
