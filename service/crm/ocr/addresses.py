@@ -89,7 +89,8 @@ def _town_and_street(joined: str, start: int, found: Split) -> list[tuple[str, s
     pieces = []
     if town_end > start:
         pieces.append(("power_town", joined[start:town_end], start, town_end))
-    numbers, at, end = [], town_end, town_end
+    numbers: list[str] = []
+    at = end = town_end
     while len(numbers) < STREET_PARTS:
         number = STREET_NUMBER.match(joined, at)
         if number is None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 LOCATION, SUPPLIER, PREFECTURE = "power_customer_location_number", "power_supplier_type", "power_prefecture"
 TAX_RATE = 10  # %
-TIERS_READ = range(3)  # a bill prints up to three tiers: with all three read, 使用量 is their sum
+TIERS = 3  # a bill prints up to three tiers: with all three read, 使用量 is their sum
 NUMBER = re.compile(r"\d{1,3}(?:[,.]{1,2}\d{3})+|\d+")
 COMPANY_NAMES = dict(POWER_COMPANIES)
 
@@ -139,9 +139,9 @@ def _usage(found: "Extraction") -> None:
         return
     made = []
     tiers = _numbers(found, "tier", "kWh")
-    if len(tiers) == len(TIERS_READ):
+    if len(tiers) == TIERS:
         made.append(("段料金の使用量の合計", sum(tiers)))
-    elif tiers and usage.value < sum(tiers):
+    elif tiers and int(usage.value) < sum(tiers):
         made.append(("読み取れた段料金の使用量の合計", sum(tiers)))  # a tier unread: the total is at least theirs
     now, before = _numbers(found, "reading_now"), _numbers(found, "reading_before")
     multiplier = (_numbers(found, "multiplier") or [1])[0]
