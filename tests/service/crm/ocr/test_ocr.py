@@ -2,8 +2,10 @@
 come back with their confidence and box (one Tesseract run for the module); with the engine off the API says OCR is
 unavailable and an upload works as before; the operator's save records which proposals were accepted, which
 corrected and which fields were typed where nothing was proposed (audit entry, review rows), and nothing for an image
-never read; an image of another request (another agency's) is refused as the form's source."""
+never read; an address read with its 丁目 lands in the carrier CSV as the sales form keeps it; an image of another
+request (another agency's) is refused as the form's source."""
 
+import csv
 import io
 
 import pytest
@@ -15,6 +17,8 @@ from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.crm.models import Image as ImageRow
 from service.crm.models import OcrReview
+from service.crm.ocr import extraction
+from service.crm.ocr.engine import Glyph, Line
 from service.task_queues import BULK
 from tests.service.crm.conftest import add_site, made, submit
 from tests.support.waiting import wait_for_job
@@ -172,3 +176,37 @@ def test_an_image_of_another_request_or_agency_is_refused_as_the_forms_source(cl
     body = {"version": site["version"], "ocr_image_id": theirs["images"][0]["id"], "note": "x"}
     refused = client.patch(f"/api/crm/sites/{site['id']}", json=body, headers=world.operator)
     assert refused.status_code == 422 and refused.json()["error"]["details"]["rule"] == "same_request"
+
+
+def test_an_address_read_with_its_chome_lands_in_the_carrier_csv_as_the_sales_form_keeps_it(client, world, db):
+    """Read 「神宮前一丁目2番3号」: saved as proposed, 町域 is 神宮前 and the carrier CSV's power_street_1〜3 are 1, 2
+    and 3, as a corporation's street typed on the sales form (「1-2-3」) is split."""
+    created = upload_bill(client, world, bill_jpeg())
+    request_id, image_id = created["request"]["id"], created["images"][0]["id"]
+    printed = "ご使用場所 〒150-0001 東京都渋谷区神宮前一丁目2番3号 サクラビル3F"
+    read = extraction.extract([Line(tuple(Glyph(c, 0.95, (0, 0, 1, 1)) for c in printed))], companies={})
+    fields = {name: {"value": p.value, "confidence": p.confidence, "box": list(p.box), "chars": []}
+              for name, p in read.proposals.items()}  # fmt: skip
+    db.get(ImageRow, image_id).ocr_result = {
+        "status": "done",
+        "engine": "tesseract",
+        "version": "5.3.0",
+        "fields": fields,
+    }
+    db.commit()
+    site = made(client.post(f"/api/crm/requests/{request_id}/sites", json={}, headers=world.operator))
+    proposed = {name: field["value"] for name, field in fields.items()}
+    body = {"version": site["version"], "ocr_image_id": image_id} | proposed
+    made(client.patch(f"/api/crm/sites/{site['id']}", json=body, headers=world.operator))
+
+    response = client.get(f"/api/crm/sites/{site['id']}/carrier.csv", headers=world.operator)
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["power_town"], row["power_street_1"], row["power_street_2"], row["power_street_3"]) == (
+        "神宮前",
+        "1",
+        "2",
+        "3",
+    )
+    assert [row["street_number_1"], row["street_number_2"], row["street_number_3"]] == ["1", "2", "3"]  # the form's
+    reviews = db.scalars(select(OcrReview).where(OcrReview.site_id == site["id"])).all()
+    assert {review.field for review in reviews} == set(proposed) and all(review.accepted for review in reviews)
