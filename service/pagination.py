@@ -1,8 +1,8 @@
-"""One page shape for every list endpoint."""
+"""One page shape for every list endpoint: a route takes `paging: Paging` and answers `page_of(rows, total, paging)`."""
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 T = TypeVar("T")
@@ -30,3 +30,10 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

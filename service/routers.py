@@ -18,23 +18,17 @@ from service.entry_logs.door import router as entry_logs_door_routes
 from service.entry_logs.door.router import door_router as entry_logs_door_router
 from service.entry_logs.logs import router as entry_logs_logs_routes
 from service.entry_logs.roster import router as entry_logs_roster_routes
-from service.entry_logs.router import router as entry_logs_router
+from service.entry_logs.router import ROUTERS as entry_logs_routers
 from service.fleet.agent import router as fleet_agent_routes
 from service.fleet.agent.router import router as fleet_agent_router
 from service.fleet.alerting import router as fleet_alerting_routes
-from service.fleet.alerting.router import router as fleet_alerting_router
-from service.fleet.lists.router import router as fleet_lists_router
-from service.fleet.quiet_times.router import router as fleet_quiet_times_router
 from service.fleet.registry import router as fleet_registry_routes
-from service.fleet.registry.router import router as fleet_registry_router
 from service.fleet.reporting import router as fleet_reporting_routes
-from service.fleet.reporting.router import router as fleet_reporting_router
 from service.fleet.rollouts import router as fleet_rollouts_routes
-from service.fleet.rollouts.router import router as fleet_rollouts_router
-from service.fleet.router import router as fleet_router
+from service.fleet.router import ROUTERS as fleet_routers
 from service.identity.router import admin_router, auth_router
 from service.loaners.devices import router as loaners_devices_routes
-from service.loaners.router import router as loaners_router
+from service.loaners.router import ROUTERS as loaners_routers
 from service.loaners.views import router as loaners_views_routes
 from service.metrics import log_failures_only
 from service.outbox.router import router as outbox_admin_router
@@ -42,7 +36,7 @@ from service.outbox.webhooks import router as webhooks_router
 from service.reservations.console import router as reservations_console_routes
 from service.reservations.incidents import router as reservations_incidents_routes
 from service.reservations.reports import router as reservations_reports_routes
-from service.reservations.router import router as reservations_router
+from service.reservations.router import ROUTERS as reservations_routers
 
 
 def all_routers() -> list[APIRouter]:
@@ -54,17 +48,11 @@ def all_routers() -> list[APIRouter]:
         admin_router,
         audit_router,
         *crm_routers,
-        entry_logs_router,
-        fleet_router,
-        fleet_reporting_router,
-        fleet_registry_router,
-        fleet_alerting_router,
-        fleet_rollouts_router,
-        fleet_lists_router,
-        fleet_quiet_times_router,
-        loaners_router,
+        *entry_logs_routers,
+        *fleet_routers,
+        *loaners_routers,
         outbox_admin_router,
-        reservations_router,
+        *reservations_routers,
         webhooks_router,
     ]
 

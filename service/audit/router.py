@@ -9,7 +9,7 @@ from service.audit import service as audit
 from service.audit.schemas import AuditEntryRead, AuditVocabularyRead, ChainReportRead
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
-from service.pagination import Page, PageParams, page_params
+from service.pagination import Page, Paging
 from service.roles import DOMAINS
 from service.schemas import IsoDatetime, QueryText
 
@@ -32,9 +32,7 @@ Filters = Annotated[audit.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("", response_model=Page[AuditEntryRead])
-def list_audit(
-    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)], flt: Filters
-) -> Page[AuditEntryRead]:
+def list_audit(_: PlatformAdmin, db: DbSession, paging: Paging, flt: Filters) -> Page[AuditEntryRead]:
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     return Page(
         items=vocabulary.entry_reads(db, rows),

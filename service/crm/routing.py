@@ -3,17 +3,15 @@ a page of rows, a body refused field by field, and the caller acting in their CR
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
 from service.crm.dependencies import DOMAIN, crm_role
 from service.crm.requests.workflow import Actorship
 from service.errors import ValidationFailed, rule_message
 from service.identity.dependencies import Caller
-from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate
 
-Paging = Annotated[PageParams, Depends(page_params)]
 Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
 
 
@@ -25,10 +23,6 @@ def feature_router() -> APIRouter:
 
 def acting(caller: Caller) -> Actorship:
     return Actorship(actor=caller.actor, user_id=caller.user_id, role=crm_role(caller))
-
-
-def page_of(items: list, total: int, paging: PageParams) -> Page:
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
 def refusal(exc: ValidationError) -> ValidationFailed:

@@ -19,7 +19,6 @@ from service.entry_logs.schemas import EntryType
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, require
 from service.openapi import declares
-from service.pagination import PageParams, page_params
 from service.schemas import SingleLine
 from service.tenancy import TenantScope, register_tenant_name
 
@@ -90,7 +89,6 @@ def child_nursery_parent(db: DbSession, child: PathChild, parent_id: Annotated[i
 
 
 ChildNurseryParent = Annotated[Parent, Depends(child_nursery_parent)]
-Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:

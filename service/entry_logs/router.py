@@ -23,11 +23,6 @@ def vocabulary(_: StaffCaller) -> EntryLogsVocabulary:
     return EntryLogsVocabulary()
 
 
-router.include_router(door.router)
-router.include_router(logs.router)
-router.include_router(attendance.router)
-router.include_router(roster.router)
-router.include_router(pickup.router)
-router.include_router(extended_care.router)
-router.include_router(pages.router)
-router.include_router(figures.router)
+# each included in the app as it is: a router inside another would have each route built and matched again
+FEATURES = (door, logs, attendance, roster, pickup, extended_care, pages, figures)
+ROUTERS = (router, *(feature.router for feature in FEATURES))

@@ -8,7 +8,6 @@ from fastapi import Depends
 
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
-from service.pagination import Page, PageParams, page_params
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
 DOMAIN = "fleet"
@@ -55,10 +54,3 @@ ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 ScopedIncident = Annotated[Incident, Depends(valid_incident)]
 ScopedWindow = Annotated[MaintenanceWindow, Depends(valid_window)]
-
-
-Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def page_of(items: list, total: int, paging: PageParams) -> Page:
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

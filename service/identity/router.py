@@ -38,7 +38,7 @@ from service.identity.schemas import (
 )
 from service.identity.security import INVALID_TOKEN
 from service.openapi import declares
-from service.pagination import Page, PageParams, page_params
+from service.pagination import Page, Paging, page_of
 from service.roles import DOMAINS
 from service.schemas import QueryText, SingleLine
 from service.sheets import Column
@@ -205,11 +205,11 @@ def vocabulary(_: PlatformAdmin) -> PlatformVocabularyRead:
 def list_users(
     _: PlatformAdmin,
     db: DbSession,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
     q: QueryText = None,
 ) -> Page[UserRead]:
     rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=named(db, rows), total=total, page=paging.page, page_size=paging.page_size)
+    return page_of(named(db, rows), total, paging)
 
 
 def grant_text(grant: GrantRead) -> str:

@@ -12,7 +12,6 @@ from service.loaners.models import Device, Location
 from service.loaners.schemas import Kind
 from service.loaners.views import views
 from service.openapi import declares
-from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
@@ -69,10 +68,3 @@ def view_filter(
 
 
 Filters = Annotated[views.ViewFilter, Depends(view_filter)]
-
-# A list's page: the page asked for, and the answer made of its rows and their total.
-Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def page_of(items: list, total: int, paging: PageParams) -> Page:
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

@@ -45,5 +45,5 @@ def vocabulary(_: Staff) -> LoanerVocabulary:
     )
 
 
-for feature in (archives, masters, submissions, devices, views, returns, imports):
-    router.include_router(feature.router)
+# each included in the app as it is: a router inside another would have each route built and matched again
+ROUTERS = (router, *(feature.router for feature in (archives, masters, submissions, devices, views, returns, imports)))

@@ -10,7 +10,7 @@ from service.identity.dependencies import PlatformAdmin
 from service.outbox import service as outbox
 from service.outbox.models import OutboxMessage
 from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead
-from service.pagination import Page, PageParams, page_params
+from service.pagination import Page, Paging, page_of
 from service.schemas import SingleLine
 from service.sheets import CODE, Column
 
@@ -54,12 +54,10 @@ MESSAGE_COLUMNS = (
 
 
 @router.get("", response_model=Page[OutboxMessageRead])
-def list_outbox(
-    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)], flt: Filters
-) -> Page[OutboxMessageRead]:
+def list_outbox(_: PlatformAdmin, db: DbSession, paging: Paging, flt: Filters) -> Page[OutboxMessageRead]:
     rows, total = outbox.list_messages(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     items = [OutboxMessageRead.model_validate(r) for r in rows]
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+    return page_of(items, total, paging)
 
 
 @router.get("/export", **exports.DOWNLOAD)

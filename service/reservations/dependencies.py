@@ -13,7 +13,6 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.pagination import Page, PageParams, page_params
 from service.reservations.booking import booking, clients
 from service.reservations.incidents import incidents
 from service.reservations.models import (
@@ -103,10 +102,3 @@ PathClient = Annotated[McpClient, Depends(valid_client)]
 PathInquiry = Annotated[SupportInquiry, Depends(valid_inquiry)]
 PathOverride = Annotated[OnCallOverride, Depends(valid_override)]
 PathPageStep = Annotated[PageStep, Depends(valid_page_step)]
-
-# A list's page: the page asked for, and the answer made of its rows and their total.
-Paging = Annotated[PageParams, Depends(page_params)]
-
-
-def page_of(items: list, total: int, paging: PageParams) -> Page:
-    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)

@@ -68,5 +68,6 @@ def vocabulary(_: Reader) -> dict:
     }
 
 
-for feature in (console, operations, booking, pages, training, shops, incidents, support, reports, oncall):
-    router.include_router(feature.router)
+# each included in the app as it is: a router inside another would have each route built and matched again
+FEATURES = (console, operations, booking, pages, training, shops, incidents, support, reports, oncall)
+ROUTERS = (router, *(feature.router for feature in FEATURES))

@@ -8,10 +8,10 @@ from service import exports
 from service.crm.acquired import service as acquired
 from service.crm.acquired.schemas import AcquiredCorporation
 from service.crm.dependencies import AgencyFilter, AnyRole
-from service.crm.routing import Paging, Period, feature_router, page_of
+from service.crm.routing import Period, feature_router
 from service.crm.visibility import Cases
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = feature_router()

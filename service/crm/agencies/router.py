@@ -5,9 +5,9 @@ from service import exports
 from service.crm.agencies import service as agencies
 from service.crm.agencies.schemas import AgencyFields, AgencyRead, AgencyUpdate
 from service.crm.dependencies import Admin, AnyRole, Scope, ScopedAgency
-from service.crm.routing import Paging, feature_router, page_of
+from service.crm.routing import feature_router
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = feature_router()

@@ -12,9 +12,9 @@ from service.audit import vocabulary as audit_words
 from service.audit.schemas import AuditEntryRead, AuditVocabularyRead
 from service.crm import auditing, periods
 from service.crm.dependencies import Admin
-from service.crm.routing import Paging, Period, feature_router, page_of
+from service.crm.routing import Period, feature_router
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = feature_router()

@@ -4,11 +4,11 @@ caller's notifications (each person's own)."""
 from service.crm.comments import service as comments
 from service.crm.comments.schemas import CommentIn, CommentRead, CrmNotificationRead, UnreadCount
 from service.crm.dependencies import AnyRole, OwnNotification, Scope, ScopedRequest, crm_role, scoped_site_or_none
-from service.crm.routing import Paging, feature_router, page_of
+from service.crm.routing import feature_router
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = feature_router()
 

@@ -10,9 +10,9 @@ from service.crm.corporations.schemas import (
     CorporationUpdate,
 )
 from service.crm.dependencies import Admin, AgencyFilter, AnyRole, BackOffice, Scope, ScopedCorporation
-from service.crm.routing import Paging, feature_router, page_of
+from service.crm.routing import feature_router
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = feature_router()

@@ -15,11 +15,11 @@ from service.crm.ocr import engine as ocr_engine
 from service.crm.ocr import view as ocr_view
 from service.crm.ocr.extraction import OcrField
 from service.crm.ocr.schemas import OcrAcceptanceRead, OcrBillItem, OcrEngineRead, OcrRead, OcrReviewItem
-from service.crm.routing import Paging, Period, feature_router, page_of
+from service.crm.routing import Period, feature_router
 from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import media
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = feature_router()

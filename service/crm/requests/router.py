@@ -42,12 +42,12 @@ from service.crm.requests.schemas import (
     TakenRequest,
     TeamRead,
 )
-from service.crm.routing import Paging, Period, acting, feature_router, page_of, refusal
+from service.crm.routing import Period, acting, feature_router, refusal
 from service.crm.schemas import VersionIn
 from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import MultiLine, QueryText
 
 router = feature_router()

@@ -10,12 +10,12 @@ from service.crm.agencies import service as agencies
 from service.crm.comments import service as comments
 from service.crm.dependencies import DOMAIN, Admin, AgencyFilter, AnyRole, BackOffice, crm_role
 from service.crm.models import Profile
-from service.crm.routing import Paging, feature_router, page_of
+from service.crm.routing import feature_router
 from service.crm.users import service as users
 from service.crm.users.schemas import CrmUserCreate, CrmUserRead, CrmUserUpdate, MeRead
 from service.deps import DbSession
 from service.identity.dependencies import renew_own_session
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.roles import role_label
 from service.schemas import QueryText
 

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs.dependencies import Paging, PathNursery, QueryNursery, StaffCaller
+from service.entry_logs.dependencies import PathNursery, QueryNursery, StaffCaller
 from service.entry_logs.extended_care import service as extended_care
 from service.entry_logs.extended_care.figures import care_figures
 from service.entry_logs.extended_care.schemas import CareChild, CareDay, CareHoursIn, CareHoursRead, CarePage
 from service.entry_logs.extended_care.service import CareFilter
 from service.entry_logs.models import CareHours
 from service.figures import FigureRead
+from service.pagination import Paging
 from service.schemas import SingleLine
 
 router = APIRouter(tags=["entry_logs"])

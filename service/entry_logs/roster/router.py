@@ -13,7 +13,6 @@ from service.documents import DocumentJob
 from service.entry_logs import cards, labels
 from service.entry_logs.dependencies import (
     DomainAdmin,
-    Paging,
     PathChild,
     PathNursery,
     PathParent,
@@ -42,7 +41,7 @@ from service.entry_logs.roster.schemas import (
     StationSessionRead,
 )
 from service.openapi import declares, media
-from service.pagination import Page
+from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
 
 router = APIRouter(tags=["entry_logs"])

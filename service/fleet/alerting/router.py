@@ -28,16 +28,14 @@ from service.fleet.dependencies import (
     CustomerId,
     IncidentId,
     Operator,
-    Paging,
     Reader,
     Scope,
     ScopedAlert,
     ScopedIncident,
     TerminalId,
-    page_of,
 )
 from service.fleet.models import Incident
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
 

@@ -11,17 +11,7 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
 from service.fleet.agent import credentials
-from service.fleet.dependencies import (
-    Admin,
-    CustomerId,
-    Operator,
-    Paging,
-    Reader,
-    Scope,
-    ScopedCustomer,
-    ScopedTerminal,
-    page_of,
-)
+from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedTerminal
 from service.fleet.registry import csv_exports, customers, imports, terminals
 from service.fleet.registry.schemas import (
     CommandRead,
@@ -42,7 +32,7 @@ from service.fleet.registry.schemas import (
     TerminalStatus,
     TerminalUpdate,
 )
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, Normalised, QueryText, SingleLine
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])

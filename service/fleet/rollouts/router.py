@@ -9,7 +9,7 @@ from service import exports
 from service.body_guard import upload_limit
 from service.database import utcnow
 from service.deps import DbSession
-from service.fleet.dependencies import Admin, Operator, Paging, Reader, Scope, ScopedRollout, ScopedTerminal, page_of
+from service.fleet.dependencies import Admin, Operator, Reader, Scope, ScopedRollout, ScopedTerminal
 from service.fleet.models import FirmwareRelease
 from service.fleet.rollouts import csv_exports, firmware
 from service.fleet.rollouts.schemas import (
@@ -21,7 +21,7 @@ from service.fleet.rollouts.schemas import (
     Sha256,
     UpdateTaskRead,
 )
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
 

@@ -8,14 +8,14 @@ from fastapi.responses import Response
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.loaners.dependencies import Admin, Filters, Paging, Scope, ScopedDevice, ScopedLocation, Staff, page_of
+from service.loaners.dependencies import Admin, Filters, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.devices import devices, labels_pdf, timeline
 from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.loaners.schemas import Kind
 from service.loaners.submissions.schemas import SubmissionRead
 from service.loaners.views import views
 from service.openapi import media
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 

@@ -11,12 +11,12 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.loaners import labels
-from service.loaners.dependencies import Paging, Scope, Staff, page_of
+from service.loaners.dependencies import Scope, Staff
 from service.loaners.imports import imports
 from service.loaners.imports.schemas import ImportListed, LoanerImportRead
 from service.loaners.schemas import Kind
 from service.loaners.submissions import forms
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.loaners.dependencies import Jurisdiction, LocationId, Paging, Scope, Staff, page_of
+from service.loaners.dependencies import Jurisdiction, LocationId, Scope, Staff
 from service.loaners.returns import returns
 from service.loaners.returns.schemas import ReturnDevice
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 ReturnStatus = Literal["1.返却可能", "2.商談や金額の問題で返却不可", "3.お客様による返却拒否"]  # labels.RETURN_STATUSES

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.loaners.dependencies import Filters, Jurisdiction, LocationId, Paging, Scope, Staff, page_of
+from service.loaners.dependencies import Filters, Jurisdiction, LocationId, Scope, Staff
 from service.loaners.views import figures as loaners_figures
 from service.loaners.views import history, views
 from service.loaners.views.schemas import AuditPage, HeldDevice, NormalPage, SummaryRead
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.schemas import QueryText
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])

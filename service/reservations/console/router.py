@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.reservations.console import console, csv_exports
 from service.reservations.console.schemas import (
     ConsoleToday,
@@ -17,7 +17,7 @@ from service.reservations.console.schemas import (
     ReservationRead,
     WeeklyKpis,
 )
-from service.reservations.dependencies import CONSOLE_ONLY, Paging, PathReservation, Reader, Worker, page_of
+from service.reservations.dependencies import CONSOLE_ONLY, PathReservation, Reader, Worker
 from service.reservations.schemas import ReservationStatus
 from service.schemas import IsoDate, Normalised, SingleLine
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.pagination import Page
-from service.reservations.dependencies import Paging, PathIncident, Reader, Worker, page_of
+from service.pagination import Page, Paging, page_of
+from service.reservations.dependencies import PathIncident, Reader, Worker
 from service.reservations.incidents import csv_exports, incidents
 from service.reservations.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
 from service.reservations.schemas import IncidentLevel

@@ -9,17 +9,9 @@ from service import exports
 from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import declares
-from service.pagination import Page
+from service.pagination import Page, Paging, page_of
 from service.reservations.booking import booking
-from service.reservations.dependencies import (
-    CONSOLE_ONLY,
-    Operator,
-    Paging,
-    PathOperation,
-    PathReservation,
-    Worker,
-    page_of,
-)
+from service.reservations.dependencies import CONSOLE_ONLY, Operator, PathOperation, PathReservation, Worker
 from service.reservations.operations import csv_exports, notices, operations
 from service.reservations.operations.schemas import (
     AssigneeOption,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.pagination import Page
-from service.reservations.dependencies import Operator, Paging, PathService, PathShop, Reader, Worker, page_of
+from service.pagination import Page, Paging, page_of
+from service.reservations.dependencies import Operator, PathService, PathShop, Reader, Worker
 from service.reservations.shops import catalog
 from service.reservations.shops.schemas import (
     ServiceTypeCreate,

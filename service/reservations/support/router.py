@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
-from service.pagination import Page
-from service.reservations.dependencies import CONSOLE_ONLY, Paging, PathInquiry, Reader, Worker, page_of
+from service.pagination import Page, Paging, page_of
+from service.reservations.dependencies import CONSOLE_ONLY, PathInquiry, Reader, Worker
 from service.reservations.reports import figures
 from service.reservations.support import csv_exports, support, surveys
 from service.reservations.support.schemas import (
