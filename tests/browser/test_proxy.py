@@ -33,7 +33,7 @@ AFFINITY_COOKIE = "daicho_dashboards"  # the Caddyfile's lb_policy cookie
 FORGED = "203.0.113.66"  # an address the browser claims in X-Forwarded-For
 LOOPBACK = "127.0.0.1"  # the dashboards' own address, where the API sees a loopback browser's calls come from
 AFFINITY_TRIES = 64  # new browsers the proxy is asked to place before it must have named the other server (2**-64)
-needs_caddy = pytest.mark.skipif(CADDY is None, reason="caddy is missing (Debian's caddy; make test installs it)")
+needs_caddy = pytest.mark.skipif(CADDY is None, reason="caddy is missing (Debian's caddy; make check installs it)")
 
 
 @contextmanager
