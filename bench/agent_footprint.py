@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/agent_footprint.py [--seconds 120] [--interval 5]
 
-Starts what it needs: PostgreSQL database `bench` (created and migrated when missing; APP_BENCH_DATABASE_URL
-overrides), the API under uvicorn, and `python -m agent run` with a simulated TC-200 and a pinned short interval
+Starts what it needs: its own PostgreSQL bench database (created and migrated; APP_BENCH_DATABASE_URL
+overrides), the API under uvicorn, and `python -m agent run` installed from its wheel into a fresh venv (as a store
+PC runs it: only its own dependencies, none of the repository's), with a simulated TC-200 and a pinned short interval
 (far busier than the 5-minute production interval, so the CPU figure is an upper bound). Samples the agent with
 psutil once a second, stops everything, removes its temporary files and prints ONE final JSON line, e.g.
 {"agent_rss_mb": 31.2, "agent_cpu_percent_avg": 0.4, ...}. Targets: ≤ 40 MB RSS, < 1 % CPU on average.
@@ -25,9 +26,11 @@ from pathlib import Path
 
 import httpx
 import psutil
+from common import BENCH_DB
+
+from tests.support.client_wheels import install_client
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 SERIAL = "BENCH-AGENT-0001"
 BENCH_CUSTOMER = {
     "company_name": "ベンチ顧客",
@@ -130,10 +133,9 @@ def start_service(env: dict[str, str], port: int, log_file) -> subprocess.Popen:
 
 
 def agent_env(state_dir: Path, port: int, interval: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DAICHO_AGENT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DAICHO_AGENT_")) and k != "PYTHONPATH"}
     return {
         **env,
-        "PYTHONPATH": str(ROOT),
         "DAICHO_AGENT_SERVER_URL": f"http://127.0.0.1:{port}",
         "DAICHO_AGENT_STATE_DIR": str(state_dir),
         "DAICHO_AGENT_DEVICE": "simulated",
@@ -193,7 +195,7 @@ def main() -> int:
     parser.add_argument("--interval", type=int, default=5, help="heartbeat interval pinned on the agent")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="daicho-agent-bench-"))
-    env = configure_service_env(os.environ.get("APP_BENCH_DATABASE_URL", DEFAULT_DB), work / "data")
+    env = configure_service_env(BENCH_DB, work / "data")
     service = agent = None
     try:
         prepare_database()
@@ -202,9 +204,10 @@ def main() -> int:
             service = start_service(env, port, service_log)
             state_dir = work / "agent"
             a_env = agent_env(state_dir, port, args.interval)
+            agent_python = install_client("agent", work) / "python"
             subprocess.run(
-                [sys.executable, "-m", "agent", "enroll", "--code", enrolment_code()],
-                cwd=ROOT,
+                [agent_python, "-m", "agent", "enroll", "--code", enrolment_code()],
+                cwd=work,
                 env=a_env,
                 check=True,
                 stdout=subprocess.DEVNULL,
@@ -212,8 +215,8 @@ def main() -> int:
             )
             started = datetime.now(UTC)
             agent = subprocess.Popen(
-                [sys.executable, "-m", "agent", "run"],
-                cwd=ROOT,
+                [agent_python, "-m", "agent", "run"],
+                cwd=work,
                 env=a_env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

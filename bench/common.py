@@ -1,10 +1,11 @@
-"""Shared bench helpers: the `bench` PostgreSQL database, a uvicorn server with N workers, a lean HTTP load client,
-and the one final JSON line every bench prints.
+"""Shared bench helpers: the bench's own PostgreSQL database, a uvicorn server with N workers, a lean HTTP load
+client, and the one final JSON line every bench prints.
 
 Benches are run by hand (not in `make test`), only against 127.0.0.1.
 """
 
 import asyncio
+import atexit
 import json
 import os
 import shutil
@@ -24,7 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BENCH_DB = os.environ.get("APP_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+# Each bench run has a database of its own (`bench_<pid>`, passed on to the processes it starts), so two benches at
+# once never share one; APP_BENCH_DATABASE_URL names another. `fresh_bench_database` drops it when the bench ends.
+BENCH_DB = os.environ.setdefault(
+    "APP_BENCH_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/bench_{os.getpid()}"
+)
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 # The browser benches' people: their passwords hashed and checked at bcrypt's cheapest cost (here and in the API), as
 # signing in is not what is measured, and the window their pages are drawn in.
@@ -52,7 +57,7 @@ def use_bench_database(data_dir: Path) -> None:
 
 
 def fresh_bench_database() -> None:
-    """Create `bench` when missing, empty it, and migrate it to head."""
+    """Create the bench database when missing, empty it, and migrate it to head; it is dropped when the bench ends."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
@@ -62,6 +67,7 @@ def fresh_bench_database() -> None:
     with _server_connection() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
             conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+            atexit.register(drop_bench_database)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -73,16 +79,21 @@ def fresh_bench_database() -> None:
     command.upgrade(config, "heads")
 
 
+def bench_database_name() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(BENCH_DB).database or ""
+
+
 def drop_bench_database() -> None:
     """Drop the bench database, ending any connection still open to it (stop the servers using it first)."""
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
     from service.database import get_engine
 
     get_engine().dispose()
     with _server_connection() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(BENCH_DB).database}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{bench_database_name()}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -289,10 +300,7 @@ class CpuMeter:
     seconds: float = 0.0  # how long the measurement lasted, set by end()
 
     def _now(self) -> tuple[float, float, float]:
-        from sqlalchemy.engine import make_url
-
-        database = make_url(BENCH_DB).database or ""
-        return process_tree_cpu(self.server_pid), database_cpu(database), time.process_time()
+        return process_tree_cpu(self.server_pid), database_cpu(bench_database_name()), time.process_time()
 
     def begin(self) -> None:
         self.start, self.began_at = self._now(), time.perf_counter()

@@ -3,7 +3,7 @@ back office's team, queue and first-time-right views.
 
     .venv/bin/python bench/crm.py [--agencies 100] [--requests 100000] [--sites-per-request 3] [--runs 15] [--workers 2]
 
-Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), fills it in SQL (generate_series:
+Creates and migrates its own bench database (`common.BENCH_DB`), fills it in SQL (generate_series:
 corporations, requests over the last year in every status with their status times and assignees, their sites,
 deficiency comments with four reasons, resubmissions, unread sales comments, each person's read marks, notifications),
 runs VACUUM ANALYZE, starts uvicorn and times each query shape over HTTP (--runs calls each after one warm-up):

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dashboards_users.py [--rounds 6] [--round-seconds 30] [--dashboards PATH]
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads the demo (every demo login
+Creates and migrates its own bench database (`common.BENCH_DB`) and loads the demo (every demo login
 and tenant: service/demo), then starts the API (`service.serve`, one worker, so its /metrics counts every request), the
 dashboards as production starts them (`streamlit run … --server.fileWatcherType none`:
 tests/support/streamlit_browser.streamlit_process) from this checkout or from --dashboards (another checkout's root,

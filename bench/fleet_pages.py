@@ -3,7 +3,7 @@
     .venv/bin/python bench/fleet_pages.py [--runs 7] [--terminals 20000] [--customers 200] [--alerts 50000] \
         [--days 365] [--bulk 500] [--workers 2]
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and seeds a full-size fleet with
+Creates and migrates its own bench database (`common.BENCH_DB`) and seeds a full-size fleet with
 set-based SQL: the customers, their terminals (a few stores of each; some offline, in error or in maintenance as their
 open alerts say), a year of daily summaries of every terminal (`fleet_metric_hourly`, one row per terminal and day,
 what 端末詳細's 7/30-day charts read), the alerts of a year (one in 500 starts an incident of ten terminals; the newest

@@ -4,7 +4,7 @@ its Excel workbook (`--format xlsx`, at a size of its own: openpyxl writes a cel
     .venv/bin/python bench/full_export.py [--rows 1000000] [--customers 10] [--sample-seconds 0.05] [--format csv]
     .venv/bin/python bench/full_export.py --format xlsx --rows 100000
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`), seeds the customers and the
+Creates and migrates its own bench database (`common.BENCH_DB`), seeds the customers and the
 terminals with set-based SQL (every 7th one with a last heartbeat, so times are written in Japan time), starts the API
 (uvicorn, one worker) and signs in a fleet admin. After one small download warms the worker up, its RSS is the
 baseline; then the whole list's GET /api/fleet/terminals/export is read through, counting its rows, while a thread
@@ -20,6 +20,7 @@ import threading
 import time
 
 from common import (
+    bench_database_name,
     database_cpu,
     fresh_bench_database,
     load_average,
@@ -157,11 +158,12 @@ def measure(data_dir, token: str, expected: int, every: float, file_format: str)
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=600) as client:
             choice = {"format": file_format}
             download(client, token, choice | {"q": "TC200-00001"})  # warms the worker up: imports, pools, caches
-            api_cpu, db_cpu = process_tree_cpu(server.process.pid), database_cpu("bench")
+            database = bench_database_name()
+            api_cpu, db_cpu = process_tree_cpu(server.process.pid), database_cpu(database)
             with RssSampler(server.process.pid, every) as sampler:
                 baseline = sampler.rss()
                 rows, seconds = download(client, token, choice)
-            api_cpu, db_cpu = process_tree_cpu(server.process.pid) - api_cpu, database_cpu("bench") - db_cpu
+            api_cpu, db_cpu = process_tree_cpu(server.process.pid) - api_cpu, database_cpu(database) - db_cpu
     finally:
         server.stop()
     if rows != expected:

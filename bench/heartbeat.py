@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/heartbeat.py [--terminals 20000] [--concurrency 64] [--seconds 15] [--workers 2] [--rounds 3]
 
-Creates and migrates the `bench` database, seeds enrolled terminals, starts uvicorn with N workers, measures the
+Creates and migrates its own bench database, seeds enrolled terminals, starts uvicorn with N workers, measures the
 validation-only endpoint and the real heartbeat endpoint in the same run (alternating rounds), probes how soon a
 heartbeat's state is visible through the API, stops the server and prints ONE final JSON line. Next to the rates it
 reports the CPU milliseconds per request spent by the server's processes, by the PostgreSQL backends serving the bench

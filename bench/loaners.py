@@ -3,7 +3,7 @@ answers over 100,000 devices and 1,000,000 answers.
 
     .venv/bin/python bench/loaners.py [--devices 100000] [--per-device 10] [--years 5] [--runs 30]
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`), seeds 50 locations in 5 管轄,
+Creates and migrates its own bench database (`common.BENCH_DB`), seeds 50 locations in 5 管轄,
 the devices and their answers (timestamps spread over `--years`, so about 40 % are older than 3 years) with
 set-based SQL, sets every device's current state from its latest answer, then times over HTTP (uvicorn, one worker):
 the NORMAL list page (first page, a filtered page, a deep page, a 管轄-scoped user's page), the AUDIT page, SUMMARY

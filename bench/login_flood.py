@@ -4,7 +4,7 @@ else notices.
     .venv/bin/python bench/login_flood.py [--seconds 30] [--quiet-seconds 30] [--flood-connections 8]
                                           [--me-interval 0.05] [--workers 2]
 
-Migrates a fresh `bench` database on PostgreSQL (APP_BENCH_DATABASE_URL overrides), makes one user, starts the API
+Migrates its own bench database on PostgreSQL (`common.BENCH_DB`), makes one user, starts the API
 (bcrypt at the service's cost), signs the user in and has them read GET /api/auth/me every --me-interval seconds (open
 loop, one keep-alive connection, from a process of its own: the flood's client, handling hundreds of answers at once,
 would delay a reader in its own event loop): first for --quiet-seconds alone, then for --seconds while

@@ -3,7 +3,7 @@
     .venv/bin/python bench/offline_sweep.py [--terminals 100000] [--overdue 1000] [--cluster 300] [--customers 100] \
         [--repeat 3]
 
-Creates and migrates the `bench` database, seeds terminals (all online; `--overdue` of them spread over every customer
+Creates and migrates its own bench database, seeds terminals (all online; `--overdue` of them spread over every customer
 missed their intervals, plus `--cluster` more in one customer so a customer incident opens), then times:
 a sweep that finds them (set-based UPDATE … RETURNING, one INSERT … SELECT of alerts, incident grouping), one that finds
 nothing; then, on another fresh database with business hours on every customer (half of them closed now), the sweep

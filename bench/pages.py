@@ -3,7 +3,7 @@ and every role's sign-in to its first page.
 
     .venv/bin/python bench/pages.py [--runs 5] [--terminals 20000] [--history 365] [--workers 2]
 
-Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads what
+Creates and migrates its own bench database (`common.BENCH_DB`) and loads what
 `python -m service.cli demo load --history 365` loads (every demo login and tenant, then a year of people's work
 through the API: service/demo/history/), the fleet's demo grown to --terminals terminals (the demo's Size share,
 service/demo/fleet/; the CLI loads its 2,850), the passwords hashed at the service's bcrypt cost, as signing in is
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import (
-    BENCH_DB,
     VIEWPORT,
     LoadResult,
+    bench_database_name,
     database_cpu,
     drop_bench_database,
     fresh_bench_database,
@@ -256,12 +256,11 @@ def sign_in_round(browsing: Browsing, people: list[Login], times: Times | None) 
 
 def measure(data_dir: Path, args: argparse.Namespace, records: dict[str, str]) -> tuple[Times, dict[str, float]]:
     from playwright.sync_api import sync_playwright
-    from sqlalchemy.engine import make_url
 
     from tests.support.streamlit_browser import launched, streamlit_process
 
     people = logins()
-    database = make_url(BENCH_DB).database or ""
+    database = bench_database_name()
     server = start_server(data_dir, workers=args.workers)
     try:
         api_url = f"http://127.0.0.1:{server.port}"

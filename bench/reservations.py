@@ -3,7 +3,7 @@ the sandbox workflow.
 
     .venv/bin/python bench/reservations.py [--reservations 1000000] [--workflow 1000] [--samples 40]
 
-1. Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and seeds it with set-based SQL:
+1. Creates and migrates its own bench database (`common.BENCH_DB`) and seeds it with set-based SQL:
    a year of reservations in every state with their event logs (~5 per reservation), calls, payments, manual
    operations and Slack notifications; runs the nightly executive summary (timed).
 2. Starts uvicorn (2 workers) and times every console and executive query through the API (p50/p95/max of

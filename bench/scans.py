@@ -3,7 +3,7 @@
     .venv/bin/python bench/scans.py [--stations 50] [--scan-interval 0.5] [--heartbeat-rate 100] [--seconds 20]
                                     [--workers 2] [--logs 1000000] [--rounds 3]
 
-Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), seeds one nursery per station with
+Creates and migrates its own bench database (`common.BENCH_DB`), seeds one nursery per station with
 500 parents each, starts uvicorn, then:
   1. every station scans a random parent of its nursery every --scan-interval seconds (open loop) while station
      heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second (latency, the target). As a kiosk,

@@ -4,7 +4,7 @@
 
 CPU time per request swings by up to 30 % on this shared machine from one minute to the next; the number of
 instructions a request executes does not (±0.3 % between runs), so this bench tells whether a change to the hot path
-made it cheaper. Seeds stations in the `bench` database, then for the API and for the bare ASGI app
+made it cheaper. Seeds stations in its own bench database, then for the API and for the bare ASGI app
 (`bench/floor_app.py`: the server's own cost per request) starts one worker under callgrind with collection off,
 warms it with 200 requests of each kind, counts the instructions of --requests station heartbeats, then (API only) of
 --requests scans of distinct parents, and stops it. Each request presents its station's token as a station does: the

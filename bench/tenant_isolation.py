@@ -4,7 +4,7 @@ stations scan and one of its staff logs in every 0.5 s.
     .venv/bin/python bench/tenant_isolation.py [--backend postgres|sqlite] [--rows 5000] [--stations 10]
                                                [--scan-interval 0.5] [--login-interval 0.5] [--workers 2]
 
-postgres (the default): the `bench` database (APP_BENCH_DATABASE_URL overrides) with Redis as the broker
+postgres (the default): its own bench database (`common.BENCH_DB`) with Redis as the broker
 (APP_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, its queue purged first), as in production; sqlite: the
 embedded default, a SQLite file and the filesystem broker in a temp folder. Migrates, seeds two nurseries of 500
 parents (bench/scans.py's seed), one station session per station of the second, and a staff member of the second

@@ -3,7 +3,7 @@
     .venv/bin/python bench/worker_fairness.py [--backend postgres|sqlite] [--workers split|shared] [--parents 3000]
                                               [--import-rows 10000] [--messages 60] [--interval 1.0]
 
-postgres (the default): the `bench` database (APP_BENCH_DATABASE_URL overrides) with Redis as the broker
+postgres (the default): its own bench database (`common.BENCH_DB`) with Redis as the broker
 (APP_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, its queues purged first and last), as in production;
 sqlite: the embedded default, a SQLite file and the filesystem broker in a temp folder. Migrates, seeds one nursery of
 --parents parents in two classes and a staff member, and starts the API and the workers: `split` (the default) as

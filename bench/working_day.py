@@ -5,7 +5,7 @@
                                           [--mistyped 20]
                                           [--fault-grace 10] [--drain-seconds 180]
 
-The production shape: the `bench` database (APP_BENCH_DATABASE_URL overrides) with the demo loaded (`demo load`:
+The production shape: its own bench database (`common.BENCH_DB`) with the demo loaded (`demo load`:
 every demo login and tenant), a Redis of the bench's own (the `redis-server` binary on a free port, append-only as in
 the compose file, so it can be restarted without touching the machine's), the API (`service.serve`, 2 workers) and
 the Celery workers as `make run` starts them (tools/run.py: the critical queue's worker with beat, the bulk queue's
