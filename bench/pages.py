@@ -84,17 +84,15 @@ SIZES = {
 
 
 def load_lived_in(terminals: int, days: int) -> None:
-    """What `demo load --history DAYS` loads, the fleet's demo at `terminals` terminals."""
+    """What `demo load --terminals N --history DAYS` loads."""
     from service.audit.service import Actor
     from service.database import session_scope
-    from service.demo.fleet import CUSTOMERS, Size, build_fleet
-    from service.demo.framework import DemoProgress, discover_hooks, load_demo
+    from service.demo.fleet import load_demo_sized
+    from service.demo.fleet.plan import Size
     from service.demo.history import load_history
 
-    actor = Actor(type="cli", label="bench-pages")
     with session_scope() as db:
-        load_demo(db, actor=actor, only=[hook.name for hook in discover_hooks() if hook.name != "fleet"])
-        build_fleet(db, DemoProgress(actor=actor), Size(share=terminals / sum(c.terminals for c in CUSTOMERS)))
+        load_demo_sized(db, actor=Actor(type="cli", label="bench-pages"), size=Size.of_terminals(terminals))
     load_history(days)
 
 

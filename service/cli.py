@@ -11,7 +11,8 @@
     python -m service.cli audit rekey --old-key-env VAR
     python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
     python -m service.cli crm reencrypt-cards [--old-key-env VAR] [--batch-size N]
-    python -m service.cli demo load [--only platform,crm] [--history DAYS] [--first-run] [--allow-production]
+    python -m service.cli demo load [--only platform,crm] [--terminals N] [--history DAYS] [--first-run]
+                                    [--allow-production]
     python -m service.cli bootstrap-admin
 
 Every change is audited with a "cli" actor named after the OS user. Exit codes: 0 done, 1 refused or broken, 2 usage.
@@ -240,13 +241,23 @@ def demo_load(db: Session, args: argparse.Namespace) -> str:
     from service.demo.progress import RichSink
 
     with RichSink() as sink:
-        names = load_demo(db, actor=operator_actor(), sink=sink, only=args.only)
+        names = _load_demo(db, args, sink)
         if not args.history:
             return "demo data loaded: " + ", ".join(names)
         db.commit()  # the history's people work through the API, on the committed demo
         added = load_history(args.history, sink=sink)
     history = f"{args.history} days of history added" if added else "its history was there already"
     return "demo data loaded: " + ", ".join(names) + f"; {history}"
+
+
+def _load_demo(db: Session, args: argparse.Namespace, sink) -> list[str]:
+    if args.terminals is None:
+        return load_demo(db, actor=operator_actor(), sink=sink, only=args.only)
+    from service.demo.fleet import load_demo_sized
+    from service.demo.fleet.plan import Size
+
+    size = Size.of_terminals(args.terminals)
+    return load_demo_sized(db, actor=operator_actor(), size=size, sink=sink, only=args.only)
 
 
 def hook_names(text: str) -> list[str]:
@@ -370,6 +381,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")
+    load.add_argument(
+        "--terminals",
+        type=positive_int,
+        metavar="N",
+        help="the fleet's demo with about N terminals (default: its own ~2,850; a sizing test might take 20000)",
+    )
     load.add_argument(
         "--history",
         type=int,

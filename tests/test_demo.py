@@ -9,8 +9,10 @@ from service.cli import main
 from service.config import REPO_ROOT
 from service.crm.models import Agency
 from service.database import session_scope
+from service.demo.fleet.plan import CUSTOMERS
 from service.demo.framework import demo_logins, discover_hooks, grant_demo_user, load_demo
 from service.demo.platform import ADMIN_PASSWORD, DEMO_PASSWORD, demo_accounts
+from service.fleet.models import Terminal
 from service.identity.models import Grant, User
 from service.roles import DOMAINS, PLATFORM
 
@@ -119,3 +121,22 @@ def test_readme_lists_every_demo_login_and_password():
     for account in demo_accounts():
         assert f"`{account.login_id}`" in readme, account.login_id
     assert ADMIN_PASSWORD in readme and DEMO_PASSWORD in readme
+
+
+def test_the_fleet_demo_loads_at_the_size_asked_for_once():
+    def terminals() -> int:
+        with session_scope() as db:
+            return db.scalar(select(func.count()).select_from(Terminal))
+
+    assert main(["demo", "load", "--only", "platform,fleet", "--terminals", "60"]) == 0
+    loaded = terminals()
+    assert abs(loaded - 60) <= len(CUSTOMERS)  # each customer's count is rounded, at least one each
+    assert main(["demo", "load", "--only", "platform,fleet", "--terminals", "60"]) == 0
+    assert terminals() == loaded
+
+
+def test_a_fleet_size_below_one_is_refused(capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["demo", "load", "--terminals", "0"])
+    assert refused.value.code == 2
+    assert counts() == (0, 0, 0)

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import SYSTEM
 from service.database import session_scope
-from service.demo.fleet import build_fleet
+from service.demo.fleet import build_fleet, load_demo_sized
 from service.demo.fleet.plan import Size
-from service.demo.framework import DemoProgress, discover_hooks, load_demo
+from service.demo.framework import DemoProgress
 from service.demo.platform import load_accounts
 
 SMALL = Size(share=0.1, history_terminals=45, raw_days=1, past_alerts=20)
@@ -24,8 +24,7 @@ def load_small_fleet(db: Session) -> None:
 
 def load_small_demo(db: Session) -> None:
     """Every domain's demo as `demo load` makes it, but the fleet's at the small size."""
-    load_demo(db, actor=SYSTEM, only=[hook.name for hook in discover_hooks() if hook.name != "fleet"])
-    build_fleet(db, PROGRESS, SMALL)
+    load_demo_sized(db, actor=SYSTEM, size=SMALL)
 
 
 if __name__ == "__main__":

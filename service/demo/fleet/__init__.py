@@ -19,7 +19,7 @@ from service.demo.fleet.plan import CUSTOMERS, FULL, RELEASES, SEED, STAFF, Flee
 from service.demo.fleet.readings import add_events, add_series, roll_up_metrics, snapshot
 from service.demo.fleet.registry import add_customers, add_terminals, put_in_maintenance
 from service.demo.fleet.rollouts import add_release, full_rollout, paused_rollout
-from service.demo.framework import DemoProgress, demo_hook
+from service.demo.framework import DemoProgress, ProgressSink, SilentSink, demo_hook, discover_hooks, load_demo
 from service.fleet.alerting import escalations, monitoring
 from service.fleet.models import Customer
 from service.identity import service as identity
@@ -28,6 +28,19 @@ from service.identity import service as identity
 @demo_hook("fleet")
 def load_fleet(db: Session, progress: DemoProgress) -> None:
     build_fleet(db, progress, FULL)
+
+
+def load_demo_sized(
+    db: Session, *, actor: Actor, size: Size, sink: ProgressSink | None = None, only: list[str] | None = None
+) -> list[str]:
+    """`load_demo` with the fleet's demo at `size` (`demo load --terminals`, the page benches, the tests' small
+    fleet); the other hooks as they are."""
+    chosen = only or [hook.name for hook in discover_hooks()]
+    names = load_demo(db, actor=actor, sink=sink, only=[name for name in chosen if name != "fleet"])
+    if "fleet" not in chosen:
+        return names
+    build_fleet(db, DemoProgress(actor=actor, sink=sink or SilentSink()), size)
+    return [*names, "fleet"]
 
 
 def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:

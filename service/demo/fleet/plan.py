@@ -28,6 +28,11 @@ class Size:
     raw_days: int = 3  # of five-minute samples (older hours exist only as roll-ups)
     past_alerts: int = 160
 
+    @classmethod
+    def of_terminals(cls, terminals: int) -> "Size":
+        """The demo with about this many terminals in all (each customer's count scaled alike)."""
+        return cls(share=terminals / sum(customer.terminals for customer in CUSTOMERS))
+
 
 FULL = Size()
 
