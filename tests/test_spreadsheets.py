@@ -38,7 +38,9 @@ from tests.test_route_walk import RESOLVED_FROM_DATABASE, Walk, demo_roles, ids_
 SOFFICE = shutil.which("soffice")
 pytestmark = [
     pytest.mark.embedded_only,
-    pytest.mark.skipif(SOFFICE is None, reason="soffice is missing (Debian's libreoffice-calc; make check installs it)"),
+    pytest.mark.skipif(
+        SOFFICE is None, reason="soffice is missing (Debian's libreoffice-calc; make check installs it)"
+    ),
     pytest.mark.outside,
 ]
 # LibreOffice's CSV import: comma, double quote, UTF-8 (76), from line 1, no column types, Japanese (1041), quoted
