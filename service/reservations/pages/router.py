@@ -51,9 +51,10 @@ def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), Single
     return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
 
 
-@router.get("/status/{token}", response_class=HTMLResponse)
+@router.get("/status/{token}", response_class=HTMLResponse, include_in_schema=False)
 def status_page(token: str, db: DbSession) -> HTMLResponse:
-    """The requester's status page, no sign-in: the token is the credential. A refused link is a 404 page."""
+    """The requester's status page, no sign-in: the token is the credential. A refused link is a 404 page (HTML, as
+    the parent's barcode page: a page for a phone's browser, out of the API's schema)."""
     try:
         reservation = status_links.reservation_for(db, token, utcnow())
     except NotFound as refused:
