@@ -337,9 +337,9 @@ def create_reservation(
     less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given.
     Safe to retry: with an idempotency_key, a request sent again within 24 hours answers the first reservation (repeat:
     true, its token and URL again, the reservation as it stands now) and books, texts and calls nothing twice, and
-    the same key with other arguments is refused (idempotency_key_reused); without one, the same requester (name and phone), service and desired time booked again within 10 minutes
-    answers the reservation already made instead of making another, without its cancellation token (the requester
-    has the link by SMS)."""
+    the same key with other arguments is refused (idempotency_key_reused); without one, the same requester (name and
+    phone), service and desired time booked again within 10 minutes answers the reservation already made instead of
+    making another, without its cancellation token (the requester has the link by SMS)."""
     with _as_tool_errors():
         client_id, name = _caller()
         data = ReservationCreate(
