@@ -180,6 +180,7 @@ TEMPLATE_FIELDS = {
     "hours": "無料キャンセルの期限（時間前）",
     "mention": "当番へのメンション",
     "step": "呼び出しの順番",
+    "status": "ご予約の状況のリンク",
 }
 # A template's own words for a field it means otherwise (here {minutes} is how long something waited).
 TEMPLATE_FIELDS_OF = {
@@ -200,7 +201,7 @@ TEMPLATE_EXAMPLES = {
 
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
-    "提携店に確認のうえ、改めてご連絡します。{cancel} よくある質問: {faq}"
+    "提携店に確認のうえ、改めてご連絡します。ご予約の状況: {status} {cancel} よくある質問: {faq}"
 )
 CANCEL_PART = "無料キャンセルは{deadline}まで: {url}"
 NO_FREE_CANCEL = (
@@ -312,6 +313,38 @@ CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"
 ALREADY_CANCELLED = "このご予約はすでにキャンセルされています。"
 CANCEL_PAGE_TITLE = "ご予約のキャンセル"
+# The requester's status page (pages/status_links.py), also the MCP answers' escalation.
+STATUS_PAGE_TITLE = "ご予約の状況"
+STATUS_LINK_INVALID = (
+    "このリンクは無効か、有効期限が切れています。ご予約の状況はカスタマーサポートまでお問い合わせください"
+)
+STATUS_NEXT_HEADING = "今後の流れ"
+STATUS_NEXT = {
+    "received": "提携店に順に電話で確認します。予約できましたら、決済リンクをSMSでお送りします。",
+    "calling": "提携店に順に電話で確認しています。予約できましたら、決済リンクをSMSでお送りします。",
+    "pending_shop_response": "提携店の回答を担当者が確認しています。結果はSMSでお知らせします。",
+    "change_requested": "提携店から予約内容の変更の相談がありました。担当者が確認のうえ、ご連絡します。",
+    "all_declined": ALL_DECLINED + "。",
+    "calling_success": "提携店で予約を確保しました。決済リンクをSMSでお送りします。",
+    "awaiting_payment": "SMSでお送りした決済リンクから、期限までにお支払いを完了してください。",
+    "payment_timeout": "決済期限が切れたため、ご予約は成立していません。再度ご予約をお願いします。",
+    "confirmed": "ご予約は確定しています。前日にSMSでお知らせします。",
+    "completed": "ご利用ありがとうございました。",
+    "cancelled": "このご予約はキャンセルされています。",
+}
+ESCALATION_HEADING = "担当者が対応しています"
+# What the requester is told while a manual operation of each type is open on the booking (OPERATION_TYPES' keys).
+ESCALATIONS = {
+    "all_shops_declined": (
+        "ご希望の日時で予約できる提携店が見つからなかったため、担当者が確認しています。担当者からご連絡します。"
+    ),
+    "sms_failed": "SMSをお届けできなかったため、担当者が確認しています。担当者からご連絡します。",
+    "payment_timeout": "お支払いについて担当者が確認しています。担当者からご連絡します。",
+    "ambiguous_answer": "提携店の回答を担当者が確認しています。結果はSMSでお知らせします。",
+    "change_request": "提携店から予約内容の変更の相談があり、担当者が確認しています。担当者からご連絡します。",
+    "late_cancellation": "キャンセル期限を過ぎたキャンセルのご依頼を担当者が確認しています。担当者からご連絡します。",
+    "shop_cancel_call": "提携店へのキャンセルのご連絡を担当者が行っています。ご依頼者の操作は不要です。",
+}
 SANDBOX_CHECKOUT_TITLE = "テスト決済（サンドボックス）"
 SANDBOX_PAY_BUTTON = "支払う"
 SANDBOX_PAID = "お支払いが完了しました。"

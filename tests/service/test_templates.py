@@ -6,6 +6,7 @@ showing nothing, no page or mail part is written by hand, and markup is trusted 
 import re
 from datetime import UTC, datetime, time
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +24,8 @@ from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.service import enqueue
 from service.reservations.messages import cancel_token
-from service.reservations.models import ServiceType
+from service.reservations.models import Reservation, ServiceType
+from service.reservations.pages import status_links
 from tests.factories import make_user
 from tests.service.entry_logs.world import add_log, make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)
@@ -98,6 +100,21 @@ def test_the_cancellation_pages_show_a_hostile_service_name_as_text(client, db, 
     for answer in (form, done, again):
         assert shown(answer.text).text.count(NAME) == 1
     assert ("input", {"type": "hidden", "name": "token", "value": token}) in Reading(form.text).elements
+
+
+def test_the_requesters_status_page_shows_a_hostile_service_and_shop_name_as_text(client, db, catalog):  # noqa: F811
+    db.get(ServiceType, catalog["service_id"]).name = NAME
+    db.commit()
+    code = book(catalog["service_id"])
+    with session_scope() as session:
+        reservation = session.scalar(select(Reservation).where(Reservation.code == code))
+        reservation.one_off_shop_name = NAME  # a shop found by phone, its name as the operator typed it
+        url = urlsplit(status_links.issue(session, reservation, utcnow())).path
+    first, again = client.get(url), client.get(url)
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert shown(first.text).text.count(NAME) == 2  # the service and the shop
+    refused = client.get(url + "x")
+    assert refused.status_code == 404 and NAME not in shown(refused.text).text
 
 
 def test_a_domains_mail_shows_hostile_names_escaped_in_html_and_as_typed_in_text(db, smtp_sink):  # noqa: F811

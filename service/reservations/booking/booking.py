@@ -13,6 +13,7 @@ from service.reservations import auditing, holds, labels, messages, payments
 from service.reservations.booking.schemas import AcceptIn, ReservationCreate, ReservationUpdate
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.operations import operations
+from service.reservations.pages import status_links
 from service.reservations.shops import calls, catalog, hours
 from service.reservations.shops.schemas import ShopCreate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
@@ -103,6 +104,7 @@ def create_reservation(
         code=reservation.code,
         service=service.name,
         when=messages.when_text(desired_at),
+        status=status_links.issue(db, reservation, now),
         cancel=messages.cancel_part(reservation, now),
         faq=training.faq_url(),
     )

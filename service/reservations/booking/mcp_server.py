@@ -25,6 +25,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_confi
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 from typing_extensions import TypedDict
@@ -36,6 +37,7 @@ from service.database import session_scope, utcnow
 from service.errors import (
     DATABASE_BUSY,
     DATABASE_UNAVAILABLE,
+    Conflict,
     DomainError,
     Fields,
     NotFound,
@@ -49,6 +51,8 @@ from service.reservations.booking import booking, clients, quotas, retries
 from service.reservations.booking.mcp_mount import PATH
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation
+from service.reservations.operations import operations
+from service.reservations.pages import status_links
 from service.reservations.shops import catalog, hours
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line
@@ -67,6 +71,8 @@ INSTRUCTIONS = (
     "and the cancellation URL, or, when free_cancellation is false (booked less than 48 hours ahead), that it cannot "
     "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token. Both "
     "writes are safe to retry: pass an idempotency_key, and a request sent again answers the first (repeat: true). "
+    "When an answer has requires_escalation: true, a person is handling the booking: tell the requester "
+    "escalation.message and give them escalation.continue_url, a page they can open without signing in to follow it. "
     "A refusal is an error result whose structured content is {error: {code, message, details}}; a booking refused "
     "with booking_quota_exceeded may be sent again after details.retry_after_seconds."
 )
@@ -193,9 +199,20 @@ class Services(TypedDict):
     result: list[Service]
 
 
+class Escalation(TypedDict):
+    """A person has the booking (a manual operation is open on it), as Google's UCP answers requires_escalation: why
+    (reason: the operation's type), what to tell the requester (message, Japanese) and the requester's status page
+    (continue_url: no sign-in; a new link in each answer, every one valid until 30 days after the booking's date)."""
+
+    reason: str
+    message: str
+    continue_url: str
+
+
 @with_config(ANSWER)
 class ReservationStatus(TypedDict):
-    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words."""
+    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words. While a person has it,
+    requires_escalation is true and escalation says why and where the requester can follow it."""
 
     reservation_id: str
     status: str
@@ -207,6 +224,8 @@ class ReservationStatus(TypedDict):
     cancel_deadline_text: str
     time_zone: str
     free_cancellation: bool
+    requires_escalation: bool
+    escalation: NotRequired[Escalation]
 
 
 class Answer(ReservationStatus):
@@ -231,9 +250,9 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
     return reservation
 
 
-def _status(reservation: Reservation) -> ReservationStatus:
+def _status(db: Session, reservation: Reservation) -> ReservationStatus:
     """Each time is given twice, so it cannot be misread: ISO 8601 with the offset (+09:00) and in words."""
-    return {
+    answer: ReservationStatus = {
         "reservation_id": reservation.code,
         "status": reservation.status,
         "status_label": labels.STATUSES[reservation.status],
@@ -244,7 +263,17 @@ def _status(reservation: Reservation) -> ReservationStatus:
         "cancel_deadline_text": messages.when_text(reservation.cancel_deadline_at),
         "time_zone": _time_zone(),
         "free_cancellation": messages.free_cancellation(reservation, utcnow()),
+        "requires_escalation": False,
     }
+    operation = operations.needing_a_person(db, reservation)
+    if operation is None:
+        return answer
+    return answer | {"requires_escalation": True, "escalation": _escalation(db, reservation, operation.op_type)}
+
+
+def _escalation(db: Session, reservation: Reservation, op_type: str) -> Escalation:
+    url = status_links.issue(db, reservation, utcnow())
+    return {"reason": op_type, "message": labels.ESCALATIONS[op_type], "continue_url": url}
 
 
 def list_services() -> Services:
@@ -278,9 +307,10 @@ IdempotencyKey = Annotated[
     Field(
         max_length=200,
         description=(
-            "optional; any text of yours naming this request (a UUID, say). Sending the same key with the same "
-            "arguments again within 24 hours answers the first result with repeat: true and does nothing twice; the "
-            "same key with other arguments is refused (idempotency_key_reused)"
+            "optional; any text of yours naming this request (a UUID, say), kept per client (another client's same "
+            "key is another request). Sending the same key with the same arguments again within 24 hours answers the "
+            "first result with repeat: true and does nothing twice; the same key with other arguments is refused "
+            "(idempotency_key_reused)"
         ),
     ),
 ]
@@ -305,10 +335,11 @@ def create_reservation(
 ) -> Booking:
     """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation token and URL; booked
     less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given.
-    Safe to retry: with an idempotency_key, a request sent again answers the first reservation (repeat: true);
-    without one, the same requester (name and phone), service and desired time booked again within 10 minutes
-    answers the reservation already made instead of making another, without its cancellation token (the requester
-    has the link by SMS)."""
+    Safe to retry: with an idempotency_key, a request sent again within 24 hours answers the first reservation (repeat:
+    true, its token and URL again, the reservation as it stands now) and books, texts and calls nothing twice, and
+    the same key with other arguments is refused (idempotency_key_reused); without one, the same requester (name and
+    phone), service and desired time booked again within 10 minutes answers the reservation already made instead of
+    making another, without its cancellation token (the requester has the link by SMS)."""
     with _as_tool_errors():
         client_id, name = _caller()
         data = ReservationCreate(
@@ -331,7 +362,8 @@ def create_reservation(
             reservation, repeat = retries.once(
                 db, client_id=client_id, key=key, tool="create_reservation", now=now, write=book
             )
-            return _repeated(_created(reservation) if key.own or not repeat else _identical(reservation), repeat)
+            answer = _created(db, reservation) if key.own or not repeat else _identical(db, reservation)
+            return _repeated(answer, repeat)
 
 
 def _repeated(answer: dict[str, Any], repeat: bool) -> Any:
@@ -340,16 +372,16 @@ def _repeated(answer: dict[str, Any], repeat: bool) -> Any:
     return answer | {"repeat": False}
 
 
-def _created(reservation: Reservation) -> dict[str, Any]:
-    answer = {**_status(reservation), "cancel_token": messages.cancel_token(reservation.code)}
+def _created(db: Session, reservation: Reservation) -> dict[str, Any]:
+    answer = {**_status(db, reservation), "cancel_token": messages.cancel_token(reservation.code)}
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_CREATED, "cancel_url": messages.cancel_url(reservation.code)}
     return answer | {"message": labels.MCP_CREATED + messages.no_free_cancellation()}
 
 
-def _identical(reservation: Reservation) -> dict[str, Any]:
+def _identical(db: Session, reservation: Reservation) -> dict[str, Any]:
     """Nothing only the first caller was given (no cancellation token, no link)."""
-    answer = dict(_status(reservation))
+    answer = dict(_status(db, reservation))
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_IDENTICAL}
     return answer | {"message": messages.no_free_cancellation()}
@@ -358,11 +390,12 @@ def _identical(reservation: Reservation) -> dict[str, Any]:
 def get_reservation_status(
     reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
 ) -> ReservationStatus:
-    """Where a reservation this client made stands now."""
+    """Where a reservation this client made stands now; while a person has it, requires_escalation is true and
+    escalation gives the reason, the words for the requester and the requester's status page (continue_url)."""
     with _as_tool_errors():
         client_id, _ = _caller()
         with session_scope() as db:
-            return _status(_own(db, client_id, reservation_id))
+            return _status(db, _own(db, client_id, reservation_id))
 
 
 def cancel_reservation(
@@ -371,8 +404,10 @@ def cancel_reservation(
     idempotency_key: IdempotencyKey = "",
 ) -> Answer:
     """Cancel before the deadline (48 hours before the reservation; paid amounts are refunded). After it the
-    answer is an error saying to contact customer support. Safe to retry with an idempotency_key: the same request
-    sent again answers the first cancellation (repeat: true)."""
+    answer is an error saying to contact customer support (cancel_deadline_passed), a person takes the request over and
+    the error's details.escalation gives the requester's status page. Safe to retry with an idempotency_key: the same
+    request sent again within 24 hours answers the first cancellation (repeat: true, the reservation as it stands now)
+    and cancels nothing twice; the same key with other arguments is refused (idempotency_key_reused)."""
     with _as_tool_errors():
         client_id, name = _caller()
         with session_scope() as db:
@@ -389,17 +424,31 @@ def cancel_reservation(
                     now=now,
                 )
 
-            if not idempotency_key:
-                return _repeated({**_status(cancel()), "message": labels.CANCEL_DONE}, False)
-            reservation, repeat = retries.once(
-                db,
-                client_id=client_id,
-                key=retries.keyed(idempotency_key, {"reservation_id": code, "cancel_token": cancel_token}),
-                tool="cancel_reservation",
-                now=now,
-                write=cancel,
-            )
-            return _repeated({**_status(reservation), "message": labels.CANCEL_DONE}, repeat)
+            with _late_to_a_person(db, code):
+                if not idempotency_key:
+                    return _repeated({**_status(db, cancel()), "message": labels.CANCEL_DONE}, False)
+                reservation, repeat = retries.once(
+                    db,
+                    client_id=client_id,
+                    key=retries.keyed(idempotency_key, {"reservation_id": code, "cancel_token": cancel_token}),
+                    tool="cancel_reservation",
+                    now=now,
+                    write=cancel,
+                )
+            return _repeated({**_status(db, reservation), "message": labels.CANCEL_DONE}, repeat)
+
+
+@contextmanager
+def _late_to_a_person(db: Session, code: str) -> Iterator[None]:
+    """A cancellation past the deadline goes to a person (late_cancellation): the refusal's details carry the
+    escalation, as a status answer would."""
+    try:
+        yield
+    except Conflict as refused:
+        if refused.code == "cancel_deadline_passed":
+            escalation = _escalation(db, booking.get_by_code(db, code), "late_cancellation")
+            refused.details = {**refused.details, "escalation": escalation}
+        raise
 
 
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)

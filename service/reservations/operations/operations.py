@@ -114,6 +114,17 @@ def _closed(resolution: str, by: str, now: datetime) -> dict:
     }
 
 
+def needing_a_person(db: Session, reservation: Reservation) -> ManualOperation | None:
+    """The open operation the requester is told about (their status page, an MCP answer): the most urgent, then the
+    oldest."""
+    return db.scalar(
+        select(ManualOperation)
+        .where(ManualOperation.reservation_id == reservation.id, ManualOperation.status.in_(OPEN_STATUSES))
+        .order_by(PRIORITY_ORDER, ManualOperation.created_at, ManualOperation.id)
+        .limit(1)
+    )
+
+
 def get_operation(db: Session, operation_id: int) -> ManualOperation:
     return get_or_404(db, ManualOperation, operation_id, "マニュアルオペレーション")
 

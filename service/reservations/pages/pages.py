@@ -37,6 +37,20 @@ def cancel_result(reservation: Reservation, message: str) -> str:
     return page("notice.html", labels.CANCEL_PAGE_TITLE, message=message, facts=_facts(reservation))
 
 
+def status_page(reservation: Reservation, op_type: str | None) -> str:
+    """Where the booking stands, what happens next, and that a person is on it while a manual operation is open."""
+    facts = _facts(reservation)
+    if reservation.shop_name is not None:  # the shop that took it
+        facts += (("提携店", reservation.shop_name),)
+    escalation = labels.ESCALATIONS[op_type] if op_type else None
+    next_step = labels.STATUS_NEXT[reservation.status]
+    return page("status.html", labels.STATUS_PAGE_TITLE, facts=facts, escalation=escalation, next_step=next_step)
+
+
+def status_refused(message: str) -> str:
+    return page("notice.html", labels.STATUS_PAGE_TITLE, message=message, facts=())
+
+
 def sandbox_checkout(session_id: str, amount: int, *, paid: bool, expired: bool) -> str:
     """The test checkout: a pay button, or that it was paid, or (as Stripe's page says) that the link expired."""
     outcome = labels.SANDBOX_PAID if paid else labels.SANDBOX_EXPIRED if expired else None

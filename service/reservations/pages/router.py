@@ -18,7 +18,8 @@ from service.reservations import labels, payments
 from service.reservations.booking import booking
 from service.reservations.dependencies import PathInquiry
 from service.reservations.models import Payment
-from service.reservations.pages import pages
+from service.reservations.operations import operations
+from service.reservations.pages import pages, status_links
 from service.reservations.state_machine import EventActor
 from service.reservations.support import surveys
 from service.reservations.support.schemas import Satisfaction
@@ -26,6 +27,7 @@ from service.schemas import SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 REQUESTER = EventActor("requester", "cancel-url")
+PRIVATE = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}  # a page only its link's holder sees
 
 
 @router.get("/cancel/{code}", response_class=HTMLResponse)
@@ -47,6 +49,18 @@ def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), Single
             raise
         return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=409)
     return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
+
+
+@router.get("/status/{token}", response_class=HTMLResponse, include_in_schema=False)
+def status_page(token: str, db: DbSession) -> HTMLResponse:
+    """The requester's status page, no sign-in: the token is the credential. A refused link is a 404 page (HTML, as
+    the parent's barcode page: a page for a phone's browser, out of the API's schema)."""
+    try:
+        reservation = status_links.reservation_for(db, token, utcnow())
+    except NotFound as refused:
+        return HTMLResponse(pages.status_refused(refused.message), status_code=404, headers=PRIVATE)
+    op = operations.needing_a_person(db, reservation)
+    return HTMLResponse(pages.status_page(reservation, op.op_type if op else None), headers=PRIVATE)
 
 
 def _sandbox_only() -> None:

@@ -18,7 +18,7 @@ from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
 from service.reservations import labels, messages, payments
-from service.reservations.pages import pages
+from service.reservations.pages import pages, status_links
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
     from fpdf import FPDF
@@ -110,6 +110,7 @@ def examples() -> dict[str, dict[str, Any]]:
     cancel_url = api_page(messages.cancel_path(labels.TEMPLATE_EXAMPLES["code"])) + "?token=…"
     values: dict[str, Any] = {**labels.TEMPLATE_EXAMPLES, "when": messages.when_text(at), "deadline": deadline}
     values["faq"] = faq_url()
+    values["status"] = api_page(status_links.PATH + "…")
     values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
     values |= {"minutes": payments.window_minutes(), "summary": labels.SUMMARY_LINES.format(**values)}
     values["hours"] = get_settings().reservations_cancel_deadline_hours

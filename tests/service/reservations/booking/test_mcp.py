@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 from datetime import UTC, time, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import httpx2
@@ -16,10 +17,21 @@ from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select, text
 
 from service import VERSION
+from service.config import get_settings
 from service.database import get_engine, session_scope, utcnow
+from service.reservations import labels
 from service.reservations.booking import clients
 from service.reservations.models import CallAttempt, Reservation, Shop
-from tests.service.reservations.conftest import TESTER, count, japan_day, make_mcp_client, messages, state
+from tests.service.reservations.conftest import (
+    TESTER,
+    answer_calls,
+    count,
+    deliver_due,
+    japan_day,
+    make_mcp_client,
+    messages,
+    state,
+)
 from tests.support.database import unreachable_database
 
 JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
@@ -417,3 +429,96 @@ async def test_a_cancellation_sent_again_with_its_key_answers_the_first(live_api
     assert (again["status"], again["repeat"]) == ("cancelled", True)
     assert error_of(unkeyed)["code"] == "already_cancelled"
     assert len(messages("sms", booked["reservation_id"])) == 2  # the confirmation and one cancellation
+
+
+async def test_every_write_tool_takes_an_idempotency_key_and_says_what_a_retry_answers(live_api, key):
+    async with connect(live_api, key) as mcp:
+        tools = (await mcp.list_tools()).tools
+    writes = [tool for tool in tools if not tool.annotations.read_only_hint]
+    assert {tool.name for tool in writes} == {"create_reservation", "cancel_reservation"}
+    for tool in writes:
+        assert "idempotency_key" in tool.input_schema["properties"], tool.name
+        assert "idempotency_key" not in tool.input_schema.get("required", []), tool.name
+        assert "per client" in tool.input_schema["properties"]["idempotency_key"]["description"], tool.name
+        assert tool.annotations.idempotent_hint is True, tool.name
+        for words in ("idempotency_key", "repeat: true", "nothing twice", "idempotency_key_reused"):
+            assert words in " ".join(tool.description.split()), (tool.name, words)
+
+
+@pytest.mark.dialect
+async def test_an_idempotency_key_is_each_clients_own(live_api, key, catalog):
+    other_key = make_mcp_client("other-chat")[1]
+    arguments = booking_args(catalog, idempotency_key="shared-key-1")
+    async with connect(live_api, key) as mine, connect(live_api, other_key) as theirs:
+        first = (await mine.call_tool("create_reservation", arguments)).structured_content
+        other = (await theirs.call_tool("create_reservation", arguments)).structured_content
+        again = (await theirs.call_tool("create_reservation", arguments)).structured_content
+        cancels = [
+            (
+                await mcp.call_tool("cancel_reservation", {**cancel, "idempotency_key": "shared-key-2"})
+            ).structured_content
+            for mcp, cancel in (
+                (mine, {"reservation_id": first["reservation_id"], "cancel_token": first["cancel_token"]}),
+                (theirs, {"reservation_id": other["reservation_id"], "cancel_token": other["cancel_token"]}),
+            )
+        ]
+    assert other["reservation_id"] != first["reservation_id"] and (first["repeat"], other["repeat"]) == (False, False)
+    assert again["reservation_id"] == other["reservation_id"] and again["repeat"] is True
+    assert [(c["status"], c["repeat"]) for c in cancels] == [("cancelled", False), ("cancelled", False)]
+    assert sorted(stored_reservations()) == sorted([first["reservation_id"], other["reservation_id"]])
+
+
+def opened(live_api: str, url: str) -> httpx.Response:
+    """The requester's page, as a phone opens it: no key, no sign-in."""
+    assert url.startswith(get_settings().public_base_url + "/api/reservations/status/")
+    return httpx.get(live_api + urlsplit(url).path)
+
+
+@pytest.mark.dialect
+async def test_a_booking_a_person_has_answers_requires_escalation_with_a_page_the_requester_can_open(
+    live_api, key, catalog, monkeypatch
+):
+    answer_calls(monkeypatch, "decline")
+    arguments = booking_args(catalog, idempotency_key="chat-7-escalated")
+    async with connect(live_api, key) as mcp:
+        schema = {tool.name: tool.output_schema for tool in (await mcp.list_tools()).tools}
+        created = (await mcp.call_tool("create_reservation", arguments)).structured_content
+        deliver_due()  # every shop declines: 全店NG, a manual operation
+        code = created["reservation_id"]
+        first = (await mcp.call_tool("get_reservation_status", {"reservation_id": code})).structured_content
+        second = (await mcp.call_tool("get_reservation_status", {"reservation_id": code})).structured_content
+        repeated = (await mcp.call_tool("create_reservation", arguments)).structured_content
+    assert created["requires_escalation"] is False and "escalation" not in created
+    for answer, tool in ((first, "get_reservation_status"), (repeated, "create_reservation")):
+        Draft202012Validator(schema[tool]).validate(answer)
+        assert answer["requires_escalation"] is True and answer["status"] == "all_declined"
+        assert answer["escalation"]["reason"] == "all_shops_declined"
+        assert answer["escalation"]["message"] == labels.ESCALATIONS["all_shops_declined"]
+    assert repeated["repeat"] is True and repeated["reservation_id"] == code
+    links = {answer["escalation"]["continue_url"] for answer in (first, second, repeated)}
+    assert len(links) == 3  # only hashes are kept: each answer issues its own link
+    for url in links:
+        page = opened(live_api, url)
+        assert page.status_code == 200 and code in page.text
+        assert labels.ESCALATIONS["all_shops_declined"] in page.text and "山田太郎" not in page.text
+
+
+@pytest.mark.dialect
+async def test_a_cancellation_past_the_deadline_goes_to_a_person_and_says_where_to_follow_it(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        booked = (
+            await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=when(1.5)))
+        ).structured_content
+        cancel = {"reservation_id": booked["reservation_id"], "cancel_token": booked["cancel_token"]}
+        refused = error_of(await mcp.call_tool("cancel_reservation", cancel | {"idempotency_key": "late-1"}))
+        status = (
+            await mcp.call_tool("get_reservation_status", {"reservation_id": booked["reservation_id"]})
+        ).structured_content
+    assert refused["code"] == "cancel_deadline_passed"
+    escalation = refused["details"]["escalation"]
+    assert escalation["reason"] == "late_cancellation"
+    assert escalation["message"] == labels.ESCALATIONS["late_cancellation"]
+    page = opened(live_api, escalation["continue_url"])
+    assert page.status_code == 200 and labels.ESCALATIONS["late_cancellation"] in page.text
+    assert status["requires_escalation"] is True and status["escalation"]["reason"] == "late_cancellation"
+    assert state(booked["reservation_id"]) == "calling"
