@@ -182,8 +182,8 @@ class McpRequest(Base):
 
 
 class StatusLink(Base):
-    """A requester's status page link (pages/status_links.py): only the sha256 of its token is kept, so each link is
-    issued once; a reservation has one for its SMS and one per MCP answer that sent the requester to it."""
+    """A requester's status page link (pages/status_links.py): the sha256 of its token, written once per booking
+    (and again after APP_SECRET_KEY changes)."""
 
     __tablename__ = "reservations_status_link"
 

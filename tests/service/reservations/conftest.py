@@ -5,9 +5,11 @@ the worker does, so the workflow is exercised end to end without a worker proces
 """
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -139,6 +141,17 @@ def messages(channel: str, code: str | None = None) -> list[OutboxMessage]:
             db.scalars(select(OutboxMessage).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id))
         )
     return [m for m in rows if code is None or code in (m.body or "") or (m.payload or {}).get("reservation") == code]
+
+
+STATUS_LINK = re.compile(r"https?://\S+/api/reservations/status/(\S+)")
+
+
+def sms_link(code: str) -> tuple[str, str]:
+    """The path of the status link in the booking's SMS, and its token."""
+    [confirmation] = [m for m in messages("sms", code) if "受け付けました" in m.body]
+    found = STATUS_LINK.search(confirmation.body)
+    assert found, confirmation.body
+    return urlsplit(found.group(0)).path, found.group(1)
 
 
 def count(model, *conditions) -> int:

@@ -5,7 +5,6 @@ while a manual operation is open, and is a 404 page 30 days after the booking's 
 import hashlib
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -14,17 +13,7 @@ from service.database import session_scope, utcnow
 from service.reservations import labels
 from service.reservations.models import Reservation, StatusLink
 from service.reservations.pages import status_links
-from tests.service.reservations.conftest import answer_calls, book, deliver_due, messages
-
-LINK = re.compile(r"https?://\S+/api/reservations/status/(\S+)")
-
-
-def sms_link(code: str) -> tuple[str, str]:
-    """The path of the status link in the booking's SMS, and its token."""
-    [confirmation] = [m for m in messages("sms", code) if "受け付けました" in m.body]
-    found = LINK.search(confirmation.body)
-    assert found, confirmation.body
-    return urlsplit(found.group(0)).path, found.group(1)
+from tests.service.reservations.conftest import answer_calls, book, deliver_due, sms_link
 
 
 def move_date(code: str, days: float) -> None:
@@ -51,11 +40,11 @@ def test_the_sms_link_shows_the_booking_and_what_happens_next_without_signing_in
 
 
 @pytest.mark.dialect
-def test_a_token_is_random_each_time_and_a_guess_or_a_changed_one_is_a_404_page(client, catalog):
+def test_each_booking_has_its_own_unguessable_token_and_a_guess_or_a_changed_one_is_a_404_page(client, catalog):
     first = book(catalog["service_id"])
     second = book(catalog["service_id"], days=6, name="佐藤花子", phone="08011112222")
     (path, token), (other_path, other_token) = sms_link(first), sms_link(second)
-    assert len(token) >= 43 and token != other_token  # 256 random bits each
+    assert len(token) >= 43 and token != other_token  # 256 bits each, made with the secret key
     assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
     mine, theirs = client.get(path).text, client.get(other_path).text
     assert first in mine and second not in mine and "佐藤花子" not in mine
