@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -11,7 +10,6 @@ from service.audit import service as audit
 from service.audit import vocabulary
 from service.audit.models import AuditEntry
 from service.exports import ListExport, field
-from service.sheets import Column
 
 
 @dataclass(frozen=True)
@@ -25,14 +23,10 @@ def worded(db: Session, rows: Sequence[Row]) -> list[WordedEntry]:
     return [WordedEntry(e, w) for e, w in zip(entries, vocabulary.entry_words(db, entries), strict=True)]
 
 
-def _actor(record: WordedEntry) -> Any:
-    return record.entry.actor_label or record.words.actor_type_label
-
-
 LEADING = (
     field("番号", "entry.seq"),
     field("日時", "entry.occurred_at"),
-    Column("操作者", _actor),
+    field("操作者", "words.actor_name"),
     field("操作", "words.action_label"),
 )
 TRAILING = (

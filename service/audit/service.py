@@ -34,7 +34,7 @@ class Actor:
     request_id: str | None = None
 
 
-SYSTEM = Actor(type="system", label="system")
+SYSTEM = Actor(type="system", label="システム")  # the name the records give work no person did
 
 
 def is_secret_field(name: str) -> bool:

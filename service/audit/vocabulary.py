@@ -2,7 +2,9 @@
 for filtering and programs.
 
 A target reads as its kind and name (提携店 渋谷クリーン), taken from the entry's own changes once the record is gone; a
-field holding another record's id reads as that record's name."""
+field holding another record's id reads as that record's name. Who acted reads as the person's name with the login id
+an admin looks for (山田 太郎（yamada）), whatever the entry recorded then; other actors as their kind and label
+(管理コマンド（root）), the system as システム."""
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -11,10 +13,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit.schemas import AuditEntryRead
+from service.database import Base
 from service.roles import domain_label
 from service.words import (
     COMMON_ACTIONS,
@@ -156,6 +160,7 @@ class EntryWords:
     action_label: str
     domain_label: str
     actor_type_label: str
+    actor_name: str
     target_label: str
     changes: list[ChangeWords]
 
@@ -224,9 +229,35 @@ def target_label(kind: str, target_id: str | None, name: str | None) -> str:
     return f"{kind} #{target_id}" if target_id.isdigit() else f"{kind} {target_id}"
 
 
+def person_with_login(name: str, login_id: str) -> str:
+    """山田 太郎（yamada）: a person as the admins' places show them."""
+    return f"{name}（{login_id}）"
+
+
+def _people(db: Session, entries: Sequence[Any]) -> dict[str, str]:
+    """The acting users as they are called now, in one query; the accounts table read by name, as the words are."""
+    ids = {int(e.actor_id) for e in entries if e.actor_type == "user" and e.actor_id and e.actor_id.isdigit()}
+    if not ids:
+        return {}
+    users = Base.metadata.tables["identity_user"].c
+    rows = db.execute(select(users.id, users.name, users.login_id).where(users.id.in_(sorted(ids))))
+    return {str(row.id): person_with_login(row.name, row.login_id) for row in rows}
+
+
+def actor_name(entry: Any, people: Mapping[str, str]) -> str:
+    """A user's name and login id (the label recorded, once the account is gone); another actor's kind and label."""
+    kind = ACTOR_TYPES.get(entry.actor_type, entry.actor_type)
+    label = entry.actor_label
+    if entry.actor_type == "user":
+        return people.get(entry.actor_id or "") or label or kind
+    if entry.actor_type == "system" or not label or label == kind:
+        return kind
+    return f"{kind}（{label}）"
+
+
 def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
-    """Target names read in one go."""
-    names, references = _names(db, entries), _reference_names(db, entries)
+    """Target names and the people who acted read in one go."""
+    names, references, people = _names(db, entries), _reference_names(db, entries), _people(db, entries)
     shown = []
     for entry in entries:
         vocabulary, target = vocabulary_of(entry.domain), _target(entry)
@@ -238,6 +269,7 @@ def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
                 action_label=vocabulary.action(entry.action) or entry.action,
                 domain_label=domain_label(entry.domain),
                 actor_type_label=ACTOR_TYPES.get(entry.actor_type, entry.actor_type),
+                actor_name=actor_name(entry, people),
                 target_label=target_label(target.label if target else entry.target_type, entry.target_id, name),
                 changes=Wording(vocabulary, target, entry.target_id, named, entry.action).changes(entry.changes),
             )
@@ -280,6 +312,7 @@ def entry_reads(db: Session, entries: Sequence[Any]) -> list[AuditEntryRead]:
                 "action_label": words.action_label,
                 "domain_label": words.domain_label,
                 "actor_type_label": words.actor_type_label,
+                "actor_name": words.actor_name,
                 "target_label": words.target_label,
                 "changed_fields": [vars(change) for change in words.changes],
             }

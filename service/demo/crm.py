@@ -47,7 +47,7 @@ from service.crm.users import service as users
 from service.crm.validation import check_digit
 from service.database import utcnow
 from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
-from service.demo.platform import DEMO_PASSWORD
+from service.demo.platform import DEMO_PASSWORD, PEOPLE
 from service.documents import japanese_font_path
 
 SEED = 20260212
@@ -62,7 +62,10 @@ AGENCIES = (
 SALES_PER_AGENCY = 2
 SALES_MANAGER = "crm-sales-manager"  # sees the whole agency's cases (visibility.py)
 OPERATOR = "crm-operator"
-OPERATORS = (("crm-operator-2", "デモ 投入担当者 2"),)
+OPERATORS = (("crm-operator-2", "清水 香織"),)
+# the sales people's names: family names in turn, the given name moving on once they have gone round
+FAMILY_NAMES = ("青木", "石井", "上田", "岡田", "斎藤", "近藤", "坂本", "前田", "藤田", "村上", "西村", "福田")
+GIVEN_NAMES = ("健一", "明美", "悠斗", "彩", "剛", "千尋", "和也", "真央", "修", "愛")
 # status of the request -> weight
 MIX = ((IN_PROGRESS, 35), (DEFICIENT, 20), (SUBMITTED, 35), (CANCELLED, 10))
 COMPANIES = (
@@ -490,13 +493,17 @@ def crm_logins() -> list[DemoLogin]:
     return [DemoLogin(login, "crm", DEMO_PASSWORD) for login in operators + sales]
 
 
+def sales_name(agency_number: int, index: int) -> str:
+    """A made-up person's name, no two the same among the demo's sales people."""
+    k = (agency_number - 1) * (SALES_PER_AGENCY + 2) + index
+    return f"{FAMILY_NAMES[k % len(FAMILY_NAMES)]} {GIVEN_NAMES[k // len(FAMILY_NAMES) % len(GIVEN_NAMES)]}"
+
+
 def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgress) -> list[int]:
     """The agency's sales people, with their CRM profiles."""
     ids = []
     for i, login in enumerate(sales_logins(number)):
-        user = ensure_demo_user(
-            db, login, name=f"{agency.name} 営業{i + 1}", password=DEMO_PASSWORD, actor=progress.actor
-        )
+        user = ensure_demo_user(db, login, name=sales_name(number, i), password=DEMO_PASSWORD, actor=progress.actor)
         grant_demo_user(db, login, "crm", "sales", scope=str(agency.id), actor=progress.actor)
         code = f"LCK{number}{i:02d}DM"
         users.ensure_profile(
@@ -517,9 +524,7 @@ def load_crm(db: Session, progress: DemoProgress) -> None:
     progress.start("代理店CRM", total=len(AGENCIES))
     ensure_masters(db)
     fresh = db.scalar(select(Agency.id).where(Agency.code == AGENCIES[0][0])) is None
-    operator = ensure_demo_user(
-        db, OPERATOR, name="デモ 代理店CRM 投入担当者", password=DEMO_PASSWORD, actor=progress.actor
-    )
+    operator = ensure_demo_user(db, OPERATOR, name=PEOPLE[OPERATOR], password=DEMO_PASSWORD, actor=progress.actor)
     back_office = []
     for login, name in ((OPERATOR, operator.name), *OPERATORS):
         back_office.append(ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor).id)

@@ -45,12 +45,8 @@ class DemoNursery:
 
 
 NURSERIES = (
-    DemoNursery(
-        "sakura", "さくら保育園", "sakura-demo", "nursery-staff", "デモ さくら保育園 スタッフ", 40, 0, AUTO, "1234"
-    ),
-    DemoNursery(
-        "momiji", "もみじ保育園", "momiji-demo", "nursery-staff-2", "デモ もみじ保育園 スタッフ", 12, 40, MANUAL, "5678"
-    ),
+    DemoNursery("sakura", "さくら保育園", "sakura-demo", "nursery-staff", "山口 真由美", 40, 0, AUTO, "1234"),
+    DemoNursery("momiji", "もみじ保育園", "momiji-demo", "nursery-staff-2", "井上 陽子", 12, 40, MANUAL, "5678"),
 )
 TWO_PARENT_FAMILIES = 5
 SIBLING_FAMILIES = 15

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.errors import ValidationFailed
+from service.identity import people
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate
@@ -151,6 +152,12 @@ def ensure_demo_user(db: Session, login_id: str, *, name: str, password: str, ac
         return user
     data = UserCreate(login_id=login_id, name=name, email=f"{login_id}@example.jp", password=password)
     return identity.create_user(db, data=data, actor=actor, password_hash=demo_password_hash(password))
+
+
+def demo_person(db: Session, login_id: str, *, otherwise: Actor) -> Actor:
+    """The demo account acting, named as the records name people; `otherwise` once the account was deleted."""
+    user = identity.find_user_by_login(db, login_id)
+    return people.actor(user) if user is not None else otherwise
 
 
 def grant_demo_user(

@@ -18,6 +18,24 @@ ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "daicho-admin"
 DEMO_PASSWORD = "daicho-demo"
 LOGIN_PREFIX = {"fleet": "fleet", "reservations": "resv", "loaners": "loaners", "crm": "crm", "entry_logs": "nursery"}
+# Each demo account is a person with a name, as the records show people (service/identity/people.py).
+PEOPLE = {
+    ADMIN_LOGIN: "佐藤 一郎",
+    "fleet-admin": "鈴木 健太",
+    "fleet-operator": "高橋 美咲",
+    "fleet-support": "田中 翔太",
+    "fleet-viewer": "伊藤 さくら",
+    "resv-operator": "渡辺 大輔",
+    "resv-support": "山本 由美",
+    "resv-executive": "中村 誠",
+    "loaners-staff": "小林 亜希子",
+    "loaners-admin": "加藤 浩二",
+    "crm-sales": "吉田 拓也",
+    "crm-operator": "山田 花子",
+    "crm-admin": "佐々木 隆",
+    "nursery-staff": "山口 真由美",
+    "nursery-admin": "松本 直樹",
+}
 # Roles that may go unscoped but whose demo account shows one tenant's view (its domain's hook gives the grant).
 SCOPED_DEMO_ROLES = frozenset({("loaners", "staff")})
 
@@ -41,11 +59,11 @@ class DemoAccount:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    admin = DemoAccount(ADMIN_LOGIN, "プラットフォーム管理者", ADMIN_PASSWORD, PLATFORM, "admin")
+    admin = DemoAccount(ADMIN_LOGIN, PEOPLE[ADMIN_LOGIN], ADMIN_PASSWORD, PLATFORM, "admin")
     return [admin] + [
-        DemoAccount(f"{prefix}-{role}", f"デモ {DOMAINS[domain].label} {label}", DEMO_PASSWORD, domain, role)
+        DemoAccount(f"{prefix}-{role}", PEOPLE[f"{prefix}-{role}"], DEMO_PASSWORD, domain, role)
         for domain, prefix in LOGIN_PREFIX.items()
-        for role, label in DOMAINS[domain].roles.items()
+        for role in DOMAINS[domain].roles
     ]
 
 

@@ -16,9 +16,17 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from service.audit.service import Actor
 from service.config import get_settings
 from service.database import utcnow
-from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.framework import (
+    DemoLogin,
+    DemoProgress,
+    demo_hook,
+    demo_person,
+    ensure_demo_user,
+    grant_demo_user,
+)
 from service.demo.platform import DEMO_PASSWORD
 from service.identity import service as identity
 from service.links import api_page
@@ -154,10 +162,11 @@ INCIDENTS = (
 )
 
 # the 当番表's members in order: the platform's operator account and two more operators (login, name)
+OPERATOR = "resv-operator"  # the platform's operator account
 ON_CALL = (
-    ("resv-operator", None),
-    ("resv-operator-2", "デモ 予約 運営担当者 2"),
-    ("resv-operator-3", "デモ 予約 運営担当者 3"),
+    (OPERATOR, None),
+    ("resv-operator-2", "木村 恵"),
+    ("resv-operator-3", "林 俊介"),
 )
 DEMO_OVERRIDE_NOTE = "祝日の代番（デモ）"
 
@@ -174,19 +183,19 @@ class Plan:
 
 @demo_hook("reservations", logins=(DemoLogin(login, "reservations", DEMO_PASSWORD) for login, name in ON_CALL if name))
 def load_reservations(db: Session, progress: DemoProgress) -> None:
-    now = utcnow()
-    _on_call(db, progress, now)
+    now, operator = utcnow(), demo_person(db, OPERATOR, otherwise=progress.actor)
+    _on_call(db, progress, operator, now)
     services = _services(db, progress, now)
     shops = _shops(db, progress, services, now)
     client = db.scalar(select(McpClient).where(McpClient.name == MCP_CLIENT))
     if client is None:
-        client, _ = clients.create_client(db, name=MCP_CLIENT, actor=progress.actor, now=now, key=MCP_KEY)
+        client, _ = clients.create_client(db, name=MCP_CLIENT, actor=operator, now=now, key=MCP_KEY)
     if db.scalar(select(Reservation.id).where(Reservation.code.startswith("QRV-D")).limit(1)) is None:
-        _history(db, progress, services, shops, client, now)
+        _history(db, progress, operator.label, services, shops, client, now)
         executive.recompute(db, now=now)
 
 
-def _on_call(db: Session, progress: DemoProgress, now: datetime) -> None:
+def _on_call(db: Session, progress: DemoProgress, operator: Actor, now: datetime) -> None:
     """The operators on call by week from this Monday, and the next public holiday's shift handed to the member after
     the one whose week it falls in (代番); left as it is once a rotation exists."""
     for login, name in ON_CALL:
@@ -205,7 +214,7 @@ def _on_call(db: Session, progress: DemoProgress, now: datetime) -> None:
         return
     monday = oncall.shift_day(now) - timedelta(days=oncall.shift_day(now).weekday())
     team = oncall.set_rotation(
-        db, data=OnCallRotationIn(period="week", starts_on=monday, members=members), actor=progress.actor, now=now
+        db, data=OnCallRotationIn(period="week", starts_on=monday, members=members), actor=operator, now=now
     )
     holiday = next(iter(oncall.holidays_ahead(db, now)), None)
     if holiday is None or len(team.members) < 2:
@@ -213,7 +222,7 @@ def _on_call(db: Session, progress: DemoProgress, now: datetime) -> None:
     covering = team.members[(team.members.index(holiday.member) + 1) % len(team.members)]
     day = holiday.shift_day
     override = OnCallOverrideCreate(user_id=covering.user_id, start_date=day, end_date=day, note=DEMO_OVERRIDE_NOTE)
-    oncall.add_override(db, data=override, actor=progress.actor, now=now)
+    oncall.add_override(db, data=override, actor=operator, now=now)
 
 
 def _services(db: Session, progress: DemoProgress, now: datetime) -> list[ServiceType]:
@@ -241,8 +250,11 @@ def _shops(db: Session, progress: DemoProgress, services: list[ServiceType], now
     return [existing[name] for name, _ in SHOPS]
 
 
-def _history(db: Session, progress: DemoProgress, services, shops, client: McpClient, now: datetime) -> None:
-    """Four months of bookings (a few a day) and the six newest still under way."""
+def _history(
+    db: Session, progress: DemoProgress, operator: str, services, shops, client: McpClient, now: datetime
+) -> None:
+    """Four months of bookings (a few a day) and the six newest still under way, the people's part done by the
+    operator (named)."""
     rng = random.Random(SEED)
     offering = {
         s.id: sorted((shop for shop in shops if s in shop.services), key=lambda shop: shop.call_order) for s in services
@@ -264,7 +276,7 @@ def _history(db: Session, progress: DemoProgress, services, shops, client: McpCl
         progress.advance()
     db.add_all([plan.reservation for plan in plans])
     db.flush()
-    _write(db, plans)
+    _write(db, plans, operator)
     for title, level, days_ago, impact, cause, response in INCIDENTS:
         occurred = now - timedelta(days=days_ago)
         data = IncidentCreate(
@@ -278,7 +290,7 @@ def _history(db: Session, progress: DemoProgress, services, shops, client: McpCl
             recovered_at=occurred + timedelta(hours=1),
             prevention="監視とアラートの見直し",
         )
-        db.add(_past_incident(data, progress.actor.label))
+        db.add(_past_incident(data, operator))
 
 
 def _past_incident(data: IncidentCreate, by: str) -> Incident:
@@ -340,13 +352,13 @@ def _calls(rng: random.Random, reservation: Reservation, scenario: str, chain, s
     return calls
 
 
-def _write(db: Session, plans: list[Plan]) -> None:
+def _write(db: Session, plans: list[Plan], operator: str) -> None:
     events, attempts, payment_rows, operation_rows, notifications = [], [], [], [], []
     for plan in plans:
         reservation = plan.reservation
         previous = None
         for status, actor, at in plan.steps:
-            events.append(_event(reservation.id, previous, status, actor, at))
+            events.append(_event(reservation.id, previous, status, actor, at, operator))
             previous = status
         attempts += [_attempt(reservation, *call) for call in plan.calls]
         statuses = [status for status, _, _ in plan.steps]
@@ -354,7 +366,8 @@ def _write(db: Session, plans: list[Plan]) -> None:
             payment_rows.append(_payment(reservation, PAYMENT_BY_END.get(statuses[-1], "open"), plan.steps))
         if plan.scenario in OPERATION_OF:
             op_type = OPERATION_OF[plan.scenario]
-            operation_rows.append(_operation(reservation, op_type, resolved=plan.scenario not in IN_PROGRESS))
+            resolved_by = "" if plan.scenario in IN_PROGRESS else operator
+            operation_rows.append(_operation(reservation, op_type, resolved_by=resolved_by))
             notifications.append(_notification(reservation, op_type))
     for model, rows in (
         (ReservationEvent, events),
@@ -367,13 +380,15 @@ def _write(db: Session, plans: list[Plan]) -> None:
             db.execute(insert(model), rows)
 
 
-def _event(reservation_id: int, previous: str | None, status: str, actor: str, at: datetime) -> dict[str, Any]:
+def _event(
+    reservation_id: int, previous: str | None, status: str, actor: str, at: datetime, operator: str
+) -> dict[str, Any]:
     return {
         "reservation_id": reservation_id,
         "from_status": previous,
         "to_status": status,
         "actor_type": actor,
-        "actor_label": {"ai": MCP_CLIENT, "operator": "resv-operator"}.get(actor, actor),
+        "actor_label": {"ai": MCP_CLIENT, "operator": operator}.get(actor, ""),
         "reason": REASONS.get(status, labels.STATUSES[status]),
         "provider_ids": {},
         "occurred_at": at,
@@ -413,8 +428,9 @@ def _payment(reservation: Reservation, status: str, steps) -> dict[str, Any]:
     }
 
 
-def _operation(reservation: Reservation, op_type: str, *, resolved: bool) -> dict[str, Any]:
-    priority = operations.PRIORITY_BY_TYPE[op_type]
+def _operation(reservation: Reservation, op_type: str, *, resolved_by: str) -> dict[str, Any]:
+    """Resolved by the named person, else open."""
+    resolved, priority = bool(resolved_by), operations.PRIORITY_BY_TYPE[op_type]
     opened = reservation.created_at + timedelta(minutes=3)
     return {
         "reservation_id": reservation.id,
@@ -426,7 +442,7 @@ def _operation(reservation: Reservation, op_type: str, *, resolved: bool) -> dic
         "created_at": opened,
         "updated_at": opened,
         "resolution": "対応済み（デモ）" if resolved else "",
-        "resolved_by": "resv-operator" if resolved else "",
+        "resolved_by": resolved_by,
         "resolved_at": opened + timedelta(minutes=25) if resolved else None,
     }
 

@@ -15,6 +15,7 @@ from service.credentials import bearer, presented
 from service.database import session_scope, utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
+from service.identity import people
 from service.identity import service as identity
 from service.identity.models import User
 from service.identity.security import decode_token, issue_token, issued_before
@@ -71,13 +72,7 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
         login_id=user.login_id,
         name=user.name,
         grants={g.domain: GrantInfo(g.role, g.scope) for g in user.grants},
-        actor=Actor(
-            type="user",
-            id=str(user.id),
-            label=user.login_id,
-            client_address=client_address(request),
-            request_id=current_request_id(),
-        ),
+        actor=people.actor(user, client_address=client_address(request), request_id=current_request_id()),
         token_jti=claims["jti"],
         token_expires_at=datetime.fromtimestamp(claims["exp"], UTC),
     )

@@ -12,7 +12,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.database import affected_rows, utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.identity import lockout
+from service.identity import lockout, people
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
@@ -100,13 +100,7 @@ def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
 
 
 def actor_for(user: User, origin: Actor) -> Actor:
-    return Actor(
-        type="user",
-        id=str(user.id),
-        label=user.login_id,
-        client_address=origin.client_address,
-        request_id=origin.request_id,
-    )
+    return people.actor(user, client_address=origin.client_address, request_id=origin.request_id)
 
 
 def logout(db: Session, *, jti: str, expires_at: datetime, actor: Actor, now: datetime) -> None:

@@ -344,7 +344,7 @@ class Rotation(Base):
     last_id: Mapped[int] = mapped_column(BigId, default=0)
     archive_folder: Mapped[str] = mapped_column(String(500), default="")
     error: Mapped[str] = mapped_column(String(500), default="")
-    started_by: Mapped[str] = mapped_column(String(100), default="system")
+    started_by: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

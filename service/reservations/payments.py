@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.errors import Conflict, NotFound
 from service.outbox import content
@@ -253,7 +254,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
         return
     reached = holds.link_copies(db, reservation, payment.id, ("sent",))
     reason = labels.REASONS["payment_expired"].format(minutes=window_minutes())
-    holds.release(db, reservation, resolution=labels.HOLD_TIMED_OUT, by=SYSTEM_ACTOR.label, now=now)
+    holds.release(db, reservation, resolution=labels.HOLD_TIMED_OUT, by=SYSTEM.label, now=now)
     transition(
         db,
         reservation,

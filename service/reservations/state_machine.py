@@ -37,7 +37,7 @@ class EventActor:
     label: str = ""
 
 
-SYSTEM_ACTOR = EventActor("system", "system")
+SYSTEM_ACTOR = EventActor("system")  # its kind says it all: システム
 
 
 def can_transition(current: str | None, target: str) -> bool:

@@ -650,7 +650,7 @@ def unreport(incident_id: int) -> Callable[[Session], None]:
 
     def again(db: Session) -> None:
         record = db.get(fleet.Incident, incident_id)
-        record.status, record.resolved_at, record.resolved_by = "resolved", clock.now(), "system"
+        record.status, record.resolved_at, record.resolved_by = "resolved", clock.now(), "システム"
         record.reported_at, record.reported_by = None, ""
 
     return again

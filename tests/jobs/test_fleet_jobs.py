@@ -136,7 +136,7 @@ def test_the_sweep_in_the_worker_reopens_a_flapping_terminals_alert(db, start_wo
     for terminal, back_since in ((flapping, last - timedelta(minutes=2)), (stable, last - timedelta(hours=2))):
         terminal.status, terminal.last_heartbeat_at = "online", last
         terminal.offline_deadline_at = last + monitoring.terminal_offline_threshold(terminal.interval_seconds)
-        add_alert(db, terminal, minutes=200, status="resolved", resolved_at=back_since, resolved_by="system")
+        add_alert(db, terminal, minutes=200, status="resolved", resolved_at=back_since, resolved_by="システム")
     db.commit()
     first = {flapping.id: alert_of(flapping), stable.id: alert_of(stable)}
     start_worker()

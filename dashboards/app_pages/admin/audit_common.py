@@ -32,7 +32,7 @@ def entry_row(entry: dict, *, with_domain: bool) -> dict:
     row = {
         "番号": entry["seq"],
         "日時": timestamps.local_time(entry["occurred_at"]),
-        "操作者": entry["actor_label"] or entry["actor_type_label"],
+        "操作者": entry["actor_name"],
         "操作": entry["action_label"],
     }
     if with_domain:

@@ -22,6 +22,7 @@ from service.demo.fleet.rollouts import add_release, full_rollout, paused_rollou
 from service.demo.framework import DemoProgress, ProgressSink, SilentSink, demo_hook, discover_hooks, load_demo
 from service.fleet.alerting import escalations, monitoring
 from service.fleet.models import Customer
+from service.identity import people
 from service.identity import service as identity
 
 
@@ -88,5 +89,5 @@ def _staff(db: Session) -> dict[str, tuple[Actor, int | None]]:
     for login in STAFF:
         user = identity.find_user_by_login(db, login)
         if user is not None:
-            found[login] = (Actor(type="user", id=str(user.id), label=user.login_id), user.id)
+            found[login] = (people.actor(user), user.id)
     return found

@@ -23,7 +23,7 @@ from service.tenancy import TenantScope, scoped
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
-SYSTEM_LABEL = "system"
+SYSTEM_LABEL = audit.SYSTEM.label
 WORKER_ROLES = ("admin", "operator", "support")
 WORKFLOW_FIELDS = audited(Alert)
 

@@ -23,7 +23,7 @@ from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, a
 from service.reservations.oncall import page_state
 
 FIELDS = fields.audited(Incident)
-SYSTEM_LABEL = "system"
+SYSTEM_LABEL = SYSTEM.label
 BATCH = 200
 
 

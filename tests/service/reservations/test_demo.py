@@ -65,7 +65,7 @@ def test_the_first_run_has_the_demo_operators_on_call_by_week_and_a_holiday_cove
 
     names = [member["name"] for member in rotation["members"]]
     assert rotation["period_label"] == "週ごと" and date.fromisoformat(rotation["starts_on"]).weekday() == 0
-    assert names == ["デモ 予約 運営担当者", "デモ 予約 運営担当者 2", "デモ 予約 運営担当者 3"]
+    assert names == ["渡辺 大輔", "木村 恵", "林 俊介"]
     assert schedule.json()["now"]["name"] in names and len(schedule.json()["upcoming"]) == 14
     [override] = overrides
     assert override["note"] == "祝日の代番（デモ）" and override["start_date"] == override["end_date"]

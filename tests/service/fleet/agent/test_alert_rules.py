@@ -54,7 +54,7 @@ def test_error_status_opens_one_error_alert_and_recovery_resolves_it(client, db)
     send(client, token, status="error", error_message="プリンタ異常")
     assert alerts_of(db, terminal.id) == [("error", "open", "")]
     send(client, token)
-    assert alerts_of(db, terminal.id) == [("error", "resolved", "system")]
+    assert alerts_of(db, terminal.id) == [("error", "resolved", "システム")]
 
 
 @pytest.mark.dialect
@@ -73,7 +73,7 @@ def test_one_high_sample_opens_nothing_and_a_sustained_load_opens_exactly_one_al
     send(client, token, cpu=10, memory=10)
     assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "open", "")]
     send(client, token, cpu=10, memory=10)  # the third beat below for memory, the second for cpu
-    assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "resolved", "system")]
+    assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "resolved", "システム")]
     send(client, token, cpu=10, memory=10)
     assert all(status == "resolved" for _, status, _ in alerts_of(db, terminal.id))
 
@@ -87,7 +87,7 @@ def test_a_load_hovering_at_the_threshold_keeps_one_alert_open(client, db):
     assert alerts_of(db, terminal.id) == [("high_cpu", "open", "")]
     for _ in range(2):
         send(client, token, cpu=50)
-    assert alerts_of(db, terminal.id) == [("high_cpu", "resolved", "system")]
+    assert alerts_of(db, terminal.id) == [("high_cpu", "resolved", "システム")]
 
 
 @pytest.mark.dialect

@@ -159,7 +159,7 @@ def test_an_unreported_fix_goes_overdue_but_a_terminal_that_recovered_by_itself_
     open_alerts(db, [NewAlert(terminal.id, customer, "offline", "")], now=ago(minutes=30))
     recovered = db.scalar(select(Alert.id).where(Alert.terminal_id == terminal.id))
     fixed_at = ago(minutes=16)
-    db.execute(update(Alert).values(status="resolved", resolved_at=fixed_at, resolved_by="system"))
+    db.execute(update(Alert).values(status="resolved", resolved_at=fixed_at, resolved_by="システム"))
     db.execute(update(Alert).where(Alert.id == worked).values(resolved_by="support1"))
     operator = make_user(db, "op1", grants={"fleet": "operator"})
     db.commit()

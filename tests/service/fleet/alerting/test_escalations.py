@@ -88,7 +88,7 @@ def test_an_overdue_first_check_is_escalated_once_by_mail_and_slack_however_ofte
     shinjuku, _ = make_terminal(db, abc, "TC-0001", store_name="新宿店")
     shibuya, _ = make_terminal(db, abc, "TC-0002", store_name="渋谷店")
     late = add_alert(db, shinjuku, minutes=10)  # 初動確認 (5 minutes) missed; リモート診断 (15) not yet due
-    add_alert(db, shibuya, minutes=10, status="resolved", resolved_at=ago(minutes=1), resolved_by="system")
+    add_alert(db, shibuya, minutes=10, status="resolved", resolved_at=ago(minutes=1), resolved_by="システム")
     db.commit()
 
     assert escalate_overdue() == 1

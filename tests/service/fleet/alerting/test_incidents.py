@@ -253,7 +253,7 @@ def test_an_incident_its_terminals_ended_awaits_its_report(client, db):
     resolve_alerts(db, [(t, "offline") for t in terminals], now=utcnow())  # they came back: resolved by the system
     db.commit()
     read = client.get(f"/api/fleet/incidents/{incident.id}", headers=headers).json()
-    assert (read["status"], read["resolved_by"], read["awaiting_report"]) == ("resolved", "system", True)
+    assert (read["status"], read["resolved_by"], read["awaiting_report"]) == ("resolved", "システム", True)
     assert read["state_label"] == "完了報告待ち"
     assert read["sla"][-1]["required"] is True
     waiting = client.get("/api/fleet/incidents", params={"awaiting_report": True}, headers=headers).json()

@@ -455,7 +455,7 @@ def test_a_store_alert_of_the_window_joins_the_incident_when_the_outage_grows(db
     open_ = db.execute(select(Alert.alert_type, Alert.incident_id).where(Alert.status == "open")).all()
     assert sorted(set(open_)) == [("offline", incident.id)] and len(open_) == 9
     store_alert = db.scalar(select(Alert).where(Alert.alert_type == "store_offline"))
-    assert (store_alert.status, store_alert.resolved_by) == ("resolved", "system")
+    assert (store_alert.status, store_alert.resolved_by) == ("resolved", "システム")
     assert {t.id for t, _ in first} <= set(
         db.scalars(select(Alert.terminal_id).where(Alert.incident_id == incident.id))
     )

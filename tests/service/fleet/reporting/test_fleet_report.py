@@ -48,7 +48,7 @@ def met_targets(alert: Alert, now: datetime) -> bool:
             return False
     if alert.resolved_at is None:
         return True
-    owed = alert.resolved_by != "system" or alert.customer_contacted_at is not None
+    owed = alert.resolved_by != "システム" or alert.customer_contacted_at is not None
     return not owed or (alert.reported_at or now) <= alert.resolved_at + timedelta(minutes=labels.REPORT_STEP[2])
 
 
@@ -85,8 +85,8 @@ def month_of_alerts(db):
     day = timedelta(days=1)
     on_time = {"acknowledged": 3, "diagnosed": 10, "customer_contacted": 20, "resolved": 50, "reported": 55}
     alert(db, first, "error", NOV + day, **on_time)  # every step in time
-    alert(db, first, "offline", NOV + 2 * day, acknowledged=5, resolved=8, resolved_by="system")  # at the due minute
-    alert(db, first, "high_cpu", NOV + 3 * day, acknowledged=7, resolved=9, resolved_by="system")  # 初動確認 late
+    alert(db, first, "offline", NOV + 2 * day, acknowledged=5, resolved=8, resolved_by="システム")  # at the due minute
+    alert(db, first, "high_cpu", NOV + 3 * day, acknowledged=7, resolved=9, resolved_by="システム")  # 初動確認 late
     alert(db, second, "error", NOV + 4 * day, acknowledged=2, resolved=40, reported=41)  # no リモート診断 by 15
     unreported = {step: minutes for step, minutes in on_time.items() if step != "reported"}
     alert(db, second, "update_failed", NOV + 5 * day, **unreported)  # 完了報告 never made

@@ -41,7 +41,7 @@ def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db, s
     headers_for(db, "executive", "resv-ceo")
     headers_for(db, "operator")  # not an executive: not mailed
     incident = record(client, support, "critical", ago(minutes=1), impact="決済不可")
-    assert incident["escalated_at"] is not None and incident["escalated_by"] == "system"
+    assert incident["escalated_at"] is not None and incident["escalated_by"] == "システム"
     assert incident["target_label"] == "30分以内" and incident["escalation_label"] == "即座に経営陣に報告"
     assert executive_mail(incident["id"]) == ["resv-ceo@example.jp"]
     mail = [m for m in messages("email") if m.ref_type == "incident"][0]
@@ -88,7 +88,7 @@ def test_high_and_medium_are_reported_by_a_person_or_by_the_sweeper_at_their_dea
         assert sweeper.STEPS["escalated_incidents"](session, now=utcnow() + timedelta(hours=2)) == 2
     assert executive_mail(high["id"]) == executive_mail(medium["id"]) == ["resv-ceo@example.jp"]
     reported = client.get(f"{ROOT}/{high['id']}", headers=support).json()
-    assert reported["escalated_by"] == "system"
+    assert reported["escalated_by"] == "システム"
     again = client.post(f"{ROOT}/{high['id']}/escalate", headers=support)
     assert again.status_code == 409 and again.json()["error"]["code"] == "incident_escalated"
     by_hand = record(client, support, "high", ago(minutes=5))

@@ -396,7 +396,7 @@ def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(c
     assert state(code) == "payment_timeout"
     with session_scope() as db2:
         late = db2.scalar(select(ManualOperation).where(ManualOperation.op_type == "late_cancellation"))
-        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.HOLD_TIMED_OUT, "system")
+        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.HOLD_TIMED_OUT, "システム")
 
 
 @pytest.mark.dialect

@@ -130,7 +130,7 @@ def test_all_declined_because_no_call_connected_says_so_and_records_one_incident
     with session_scope() as db:
         [incident] = db.scalars(select(Incident)).all()
         last_event = db.scalars(select(ReservationEvent.reason).order_by(ReservationEvent.id.desc())).first()
-    assert (incident.title, incident.level, incident.created_by) == ("電話発信が全く動作しない", "high", "system")
+    assert (incident.title, incident.level, incident.created_by) == ("電話発信が全く動作しない", "high", "システム")
     assert incident.impact == f"全店NGになった予約: {first}、{second}"
     assert last_event.startswith("提携店リスト全店舗（2周）への電話が1件もつながりませんでした")
     [post] = [m.body for m in messages("slack") if m.body.startswith("電話発信の障害の可能性")]
