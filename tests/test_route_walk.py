@@ -13,6 +13,9 @@ The walk is split between the two passes of `make check` (HALVES): each role wal
 roles dealt out in turn, and in each pass a route none of its roles could read is walked by the other pass's roles
 too, until one reads it. So a whole run walks every route as every role, and each pass reads every route over the
 history: every route's queries run on both backends.
+
+Every answer names people by name (service/identity/people.py): no field that names a person (`…_by`, `author`,
+`actor_…`, `…name`) nor any CSV cell outside a ログインID column holds a login id.
 """
 
 import csv
@@ -70,6 +73,8 @@ VOCABULARY_FILTERS = {
     "/api/loaners/views/summary/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
 }
 PAGING = {"page_size", "pageSize"}
+PERSON_FIELD = re.compile(r"(_by|author|actor_label|actor_name|name)$")  # a field that names who, if anyone
+LOGIN_COLUMN = "ログインID"
 # the query parameters some routes need, by name
 REQUIRED = {"month": date.today().strftime("%Y-%m"), "week": date.today().isoformat()}
 # a list whose export has a row per part of an item: the CSV has the items' parts (獲得案件: a corporation's sites)
@@ -92,6 +97,7 @@ class Walk:
     headers: dict[str, str]
     role: str
     database_ids: dict[str, list[str]]
+    logins: frozenset[str] = frozenset()  # every account's login id: never shown where a person's name is
     failures: list[str] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # route templates that answered 200
     calls: int = 0
@@ -113,7 +119,37 @@ class Walk:
             )
         elif response.status_code == 200:
             self.answered.add(template)
+            self.failures += [
+                f"{self.role}: GET {path} {params or ''} names {shown}" for shown in self.logins_in(response)
+            ]
         return response
+
+    def logins_in(self, response) -> list[str]:
+        """Where the answer shows a login id as a person: `field: login` (JSON) or `column: login` (CSV)."""
+        kind = response.headers.get("content-type", "")
+        if kind.startswith("application/json"):
+            return [f"{key}: {value}" for key, value in person_fields(response.json()) if value in self.logins]
+        if kind == "text/csv; charset=utf-8":
+            head, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")))) or [[]]
+            return [
+                f"{column}: {cell}"
+                for row in rows
+                for column, cell in zip(head, row, strict=False)
+                if cell in self.logins and column != LOGIN_COLUMN
+            ]
+        return []
+
+
+def person_fields(body: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) in the body whose key names a person, at any depth."""
+    if isinstance(body, list):
+        for item in body:
+            yield from person_fields(item)
+    elif isinstance(body, dict):
+        for key, value in body.items():
+            if PERSON_FIELD.search(key) and isinstance(value, str):
+                yield key, value
+            yield from person_fields(value)
 
 
 def get_routes(spec: dict) -> dict[str, list[dict]]:
@@ -358,6 +394,7 @@ def test_every_get_route_answers_every_demo_role_on_a_database_with_history(half
         template: [str(i) for i in db.scalars(ids_of(source))][:3]
         for template, source in RESOLVED_FROM_DATABASE.items()
     }
+    logins = frozenset(db.scalars(select(User.login_id)))
     db.commit()  # the test holds no transaction while the walk reads
 
     walked_beside = {export for export, _ in exports.values()}  # an export: beside its list, with its filters
@@ -366,7 +403,7 @@ def test_every_get_route_answers_every_demo_role_on_a_database_with_history(half
     workbooks: set[str] = set()
 
     def walk_as(login: str, user: User, templates: dict[str, list[dict]]) -> Walk:
-        walk = Walk(client, auth_headers(user), login, database_ids, workbooks=workbooks)
+        walk = Walk(client, auth_headers(user), login, database_ids, logins, workbooks=workbooks)
         for template, parameters in templates.items():
             walk_route(walk, template, parameters, exports)
         return walk
