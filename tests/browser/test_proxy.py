@@ -20,6 +20,7 @@ from sqlalchemy import select
 from clientkit.security_headers import SECURITY_HEADERS
 from service.audit.models import AuditEntry
 from service.config import REPO_ROOT, get_settings
+from service.identity.models import User
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.live_server import free_port, server_process
 from tests.support.streamlit_browser import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
@@ -95,7 +96,8 @@ def expect_security_headers(headers: dict[str, str]) -> None:
 
 
 def signed_in_addresses(db, login_id: str) -> list[str]:
-    logins = select(AuditEntry.client_address).where(AuditEntry.action == "login", AuditEntry.actor_label == login_id)
+    user_id = db.scalar(select(User.id).where(User.login_id == login_id))
+    logins = select(AuditEntry.client_address).where(AuditEntry.action == "login", AuditEntry.actor_id == str(user_id))
     addresses = list(db.scalars(logins))
     db.commit()
     return addresses

@@ -111,7 +111,7 @@ def test_the_audit_log_lists_the_crms_changes_in_japanese(db, world, client, ope
 
     rows = at.dataframe[0].value.to_dict("records")
     assert [(r["操作者"], r["操作"], r["対象"]) for r in rows] == [
-        ("op", "カード番号の全桁表示", f"法人 {request['corporation']['display_name']}")
+        ("投入担当（op）", "カード番号の全桁表示", f"法人 {request['corporation']['display_name']}")
     ]
     assert "4111111111111111" not in rows[0]["変更内容"] and "1111" in rows[0]["変更内容"]
     assert "表示した項目: クレジットカード番号" in rows[0]["変更内容"]

@@ -235,7 +235,9 @@ def test_the_full_card_number_is_shown_only_on_request_and_the_reveal_is_audited
 
     assert texts(at.code) == ["4111111111111111", "セキュリティコード 123"]
     reveals = db.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_card").order_by(AuditEntry.seq)).all()
-    assert [(r.actor_label, r.target_type, r.changes["last4"]) for r in reveals] == [("op", "corporation", "1111")]
+    assert [(r.actor_label, r.target_type, r.changes["last4"]) for r in reveals] == [
+        ("投入担当", "corporation", "1111")
+    ]
     db.commit()
     at.run()
     assert not at.code

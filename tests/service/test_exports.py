@@ -106,7 +106,7 @@ def test_the_user_export_is_every_user_the_search_finds(client, db, small_batche
 
 
 def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_batches):
-    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    admin = auth_headers(make_user(db, "root", name="管理者 太郎", grants={"platform": "admin"}))
     db.commit()
     for n in range(3):
         enqueue_committed(recipient=f"p{n}@example.jp", domain="entry_logs")
@@ -122,7 +122,7 @@ def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_bat
     audit = csv_download(client.get("/api/admin/audit/export", params={"action": "create"}, headers=admin))
     assert audit[0] == ["番号", "日時", "操作者", "操作", "区分", "対象", "変更内容", "接続元"]
     assert [int(row[0]) for row in audit[1:]] == [entry["seq"] for entry in entries["items"]]
-    assert entries["total"] >= 3 and audit[1][2:5] == ["root", "作成", "管理"]
+    assert entries["total"] >= 3 and audit[1][2:5] == ["管理者 太郎（root）", "作成", "管理"]
     assert audit[1][5] == entries["items"][0]["target_label"] == "ユーザー x"
 
 

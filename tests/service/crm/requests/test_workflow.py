@@ -284,7 +284,7 @@ def test_every_change_is_audited_with_before_and_after(client, db, world):
     actions = [(e.action, e.target_type) for e in entries]
     assert actions[:4] == [("create", "corporation"), ("create", "request"), ("create", "image"), ("create", "site")]
     update = entries[-1]
-    assert (update.action, update.target_type, update.actor_label) == ("update", "site", "op")
+    assert (update.action, update.target_type, update.actor_label) == ("update", "site", "投入担当")
     assert update.changes == {"power_customer_number": {"before": "12-3456-7890", "after": "9876-5432"}}
 
 

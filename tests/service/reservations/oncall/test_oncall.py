@@ -395,7 +395,7 @@ def test_the_person_paged_acknowledges_by_pressing_1_in_the_call_and_nobody_else
     assert said(pressed) == ["応答を受け付けました。ほかの担当者は呼び出されません。"]
     assert said(again) == ["この呼び出しには応答済みです。"]
     [shown] = [op["paging"] for op in queue if op["id"] == urgent["id"]]
-    assert shown["acknowledged_by"] == "oncall-a" and minute(shown["acknowledged_at"]) == minute(
+    assert shown["acknowledged_by"] == "当番A" and minute(shown["acknowledged_at"]) == minute(
         (FRIDAY_EVENING + timedelta(minutes=5)).isoformat()
     )
     with session_scope() as session:
