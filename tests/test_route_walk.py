@@ -15,7 +15,7 @@ too, until one reads it. So a whole run walks every route as every role, and eac
 history: every route's queries run on both backends.
 
 Every answer names people by name (service/identity/people.py): no field that names a person (`…_by`, `author`,
-`actor_…`, `…name`) nor any CSV cell outside a ログインID column holds a login id.
+`actor_name`, `…name`) nor any CSV cell outside a ログインID column holds a login id.
 """
 
 import csv
@@ -73,7 +73,8 @@ VOCABULARY_FILTERS = {
     "/api/loaners/views/summary/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
 }
 PAGING = {"page_size", "pageSize"}
-PERSON_FIELD = re.compile(r"(_by|author|actor_label|actor_name|name)$")  # a field that names who, if anyone
+# a field that names who, if anyone (not the audit's actor_label: as recorded, a failed sign-in's typed login id)
+PERSON_FIELD = re.compile(r"(_by|author|actor_name|name)$")
 LOGIN_COLUMN = "ログインID"
 # the query parameters some routes need, by name
 REQUIRED = {"month": date.today().strftime("%Y-%m"), "week": date.today().isoformat()}
