@@ -23,7 +23,7 @@ class AuditEntryRead(BaseModel):
     actor_type: str
     actor_type_label: str
     actor_id: str | None
-    actor_label: str = Field(description="who acted, as the entry recorded it: a person's name (older entries: a login id)")
+    actor_label: str = Field(description="who acted, as recorded: a person's name (older entries: a login id)")
     actor_name: str = Field(description="who acted in words: 山田 太郎（yamada）, 管理コマンド（root）, システム")
     client_address: str | None
     request_id: str | None
