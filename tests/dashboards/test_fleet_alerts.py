@@ -41,9 +41,9 @@ def alerts(db):
         status="resolved",
         acknowledged_at=ago(minutes=298),
         resolved_at=ago(minutes=270),
-        resolved_by="op1",
+        resolved_by="運用 一郎",
         reported_at=ago(minutes=268),
-        reported_by="support1",
+        reported_by="佐藤",
     )
     support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
     db.commit()
@@ -104,7 +104,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     at = button(at, "初動確認").click().run()
     assert f"アラート #{late.id} に「初動確認」を記録しました。" in texts(at.success)
     acknowledged = api_alert(live_api, support, late.id)
-    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "support1")
+    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "佐藤")
 
     at.selectbox(key=f"fleet_alerts_assignee_{late.id}").select(support.id)
     at = button(at, "担当者を設定").click().run()
@@ -121,7 +121,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
 
     assert f"アラート #{late.id} を解決済みにしました。" in texts(at.success)
     resolved = api_alert(live_api, support, late.id)
-    assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "support1")
+    assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "佐藤")
     notes = httpx.get(f"{live_api}/api/fleet/alerts/{late.id}/notes", headers=auth_headers(support)).json()
     assert [n["body"] for n in notes] == ["店舗に電話、電源が抜けていた", "電源を接続し復旧を確認"]
     assert "解決済みにする" not in [b.label for b in at.button]
@@ -130,7 +130,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     at = button(at, "完了報告済み").click().run()
 
     assert f"アラート #{late.id} に「完了報告済み」を記録しました。" in texts(at.success)
-    assert api_alert(live_api, support, late.id)["reported_by"] == "support1"
+    assert api_alert(live_api, support, late.id)["reported_by"] == "佐藤"
     assert "完了報告済み" not in [b.label for b in at.button]
 
 
