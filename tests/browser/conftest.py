@@ -93,6 +93,18 @@ def closed_after_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
             context.close()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser) -> Iterator[Page]:
+    """A page in Japanese on a phone-sized touch screen (the parent's barcode page, the requester's status page)."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(locale="ja-JP", **PHONE)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture
 def new_page(browser) -> Callable[..., Page]:
     """new_page(height, width=1400, **options): a page in Japanese; options go to browser.new_page."""

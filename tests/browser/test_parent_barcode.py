@@ -12,14 +12,14 @@ from playwright.sync_api import Page, expect
 from service.database import session_scope
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
+from tests.browser.conftest import PHONE
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 from tests.support.axe import serious_violations
-from tests.support.streamlit_browser import TIMEOUT_MS, choose, confirm_then_click, open_from_sidebar, sign_in
+from tests.support.streamlit_browser import choose, confirm_then_click, open_from_sidebar, sign_in
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
 # the drawn bars' width on screen: from the left edge of the first to the right edge of the last
 BARS_WIDTH = """(svg) => {
@@ -34,14 +34,6 @@ def family(db) -> tuple[World, dict[str, str]]:
     headers = staff_headers(db, world)
     db.commit()
     return world, headers
-
-
-@pytest.fixture
-def phone(browser) -> Page:
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(locale="ja-JP", **PHONE)
-    yield context.new_page()
-    context.close()
 
 
 def page_url(live_api: str, parent_id: int) -> str:

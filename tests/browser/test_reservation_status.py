@@ -2,50 +2,30 @@
 what happens next and, once every shop declined, that a person has it; an unknown link is a page saying so. axe finds
 nothing serious on either."""
 
-import re
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from service.reservations import labels
+from tests.browser.conftest import PHONE
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
     answer_calls,
     book,
     catalog,
     deliver_due,
-    messages,
     sandbox,
+    sms_link,
 )
 from tests.support.axe import serious_violations
-from tests.support.streamlit_browser import TIMEOUT_MS
 
 # browser tests check pages, not the backend: each module runs in one pass of `make check` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only, pytest.mark.outside]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
-LINK = re.compile(r"https?://\S+/api/reservations/status/\S+")
-
-
-@pytest.fixture
-def phone(browser) -> Page:
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(locale="ja-JP", **PHONE)
-    yield context.new_page()
-    context.close()
-
-
-def sms_link(live_api: str, code: str) -> str:
-    [confirmation] = [m for m in messages("sms", code) if "受け付けました" in m.body]
-    found = LINK.search(confirmation.body)
-    assert found, confirmation.body
-    return live_api + urlsplit(found.group(0)).path
 
 
 def test_the_status_page_on_a_phone_before_and_after_a_person_takes_the_booking(  # noqa: F811 (fixtures)
     catalog, phone: Page, live_api: str, monkeypatch
 ):
     code = book(catalog["service_id"])
-    url = sms_link(live_api, code)
+    url = live_api + sms_link(code)[0]
     phone.goto(url)
     expect(phone.get_by_role("heading", name=labels.STATUS_PAGE_TITLE)).to_be_visible()
     expect(phone.get_by_text(code, exact=True)).to_be_visible()
@@ -57,7 +37,7 @@ def test_the_status_page_on_a_phone_before_and_after_a_person_takes_the_booking(
     answer_calls(monkeypatch, "decline")
     other = book(catalog["service_id"], days=6)
     deliver_due()  # every shop declines the second booking: a person has it
-    phone.goto(sms_link(live_api, other))
+    phone.goto(live_api + sms_link(other)[0])
     expect(phone.get_by_role("heading", name=labels.ESCALATION_HEADING)).to_be_visible()
     expect(phone.get_by_text(labels.ESCALATIONS["all_shops_declined"])).to_be_visible()
     expect(phone.get_by_text(labels.STATUSES["all_declined"], exact=True)).to_be_visible()
