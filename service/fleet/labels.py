@@ -121,7 +121,10 @@ NO_DEMO_AGENTS_BANNER = (
     "（最終受信 {since}、{minutes}分前）。オフライン検知は停止しており、端末の状態は最終受信時点のものです。"
 )
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
-INCIDENT_MESSAGE = "{company}: {places}が{minutes}分以内にオフラインになりました（全{total}台）。店舗: {stores}"
+INCIDENT_MESSAGE = "{company}: {places}が{minutes}分以内にオフラインになりました（{fleet}）。店舗: {stores}"
+# A customer's terminals as the dashboard's 総端末数 counts them, and those an outage is measured against.
+FLEET_SIZE = "全{registered}台"
+FLEET_SIZE_MONITORED = "全{registered}台（{maintenance}{count}台を除く{monitored}台）"
 INCIDENT_PLACES = "{stores}店舗・{count}台"  # an incident's reach, in its message, list, page and 重要アラート
 STORES_NAMED = 10  # an incident's message names this many of its stores, then says how many more
 MORE_STORES = "ほか{count}店舗"
@@ -140,6 +143,16 @@ def outage_warning(offline_now: int) -> str:
 def incident_places(stores: int, count: int) -> str:
     """「12店舗・24台」."""
     return INCIDENT_PLACES.format(stores=stores, count=count)
+
+
+def fleet_size(registered: int, in_maintenance: int) -> str:
+    """「全60台（メンテナンス中1台を除く59台）」, or 「全60台」 with none in maintenance."""
+    if not in_maintenance:
+        return FLEET_SIZE.format(registered=registered)
+    maintenance, monitored = TERMINAL_STATUSES["maintenance"], registered - in_maintenance
+    return FLEET_SIZE_MONITORED.format(
+        registered=registered, maintenance=maintenance, count=in_maintenance, monitored=monitored
+    )
 
 
 def store_names(names: list[str]) -> str:

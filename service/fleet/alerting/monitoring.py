@@ -158,7 +158,7 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
     _fold_store_alerts(db, customer_ids=outages, now=now)
     stores = _open_store_alerts(db, now=now, excluding=outages)
     _open_offline_alerts(db, now=now, excluding=stores)
-    incidents = sum(_gather_incident(db, customer_id=c, total=total, now=now) for c, total in outages.items())
+    incidents = sum(_gather_incident(db, customer_id=c, size=size, now=now) for c, size in outages.items())
     return SweepResult(len(gone), incidents, realerted=len(unattended))
 
 
@@ -394,7 +394,20 @@ def _window_start(now: datetime) -> datetime:
     return now - timedelta(minutes=get_settings().fleet_incident_window_minutes)
 
 
-def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> dict[int, int]:
+@dataclass(frozen=True)
+class FleetSize:
+    """A customer's terminals as the dashboard's 総端末数 counts them (every registered one) and how many of them are in
+    maintenance; an outage is measured against the others, the monitored ones."""
+
+    registered: int
+    in_maintenance: int
+
+    @property
+    def monitored(self) -> int:
+        return self.registered - self.in_maintenance
+
+
+def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> dict[int, FleetSize]:
     """An outage: ≥ ratio (and ≥ N) of a customer's monitored terminals went offline within the window, in more than one
     store (one store silent as a whole is a store alert)."""
     settings = get_settings()
@@ -414,15 +427,16 @@ def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> d
     }
     if not went:
         return {}
-    totals = db.execute(
-        select(Terminal.customer_id, func.count())
-        .where(Terminal.customer_id.in_(went), Terminal.status != "maintenance")
+    in_maintenance = func.count().filter(Terminal.status == "maintenance")
+    sizes = db.execute(
+        select(Terminal.customer_id, func.count(), in_maintenance)
+        .where(Terminal.customer_id.in_(went))
         .group_by(Terminal.customer_id)
     ).all()
     return {
-        customer_id: total
-        for customer_id, total in totals
-        if went[customer_id] >= settings.fleet_incident_ratio * total
+        customer_id: size
+        for customer_id, size in ((row[0], FleetSize(row[1], row[2])) for row in sizes)
+        if went[customer_id] >= settings.fleet_incident_ratio * size.monitored
     }
 
 
@@ -463,7 +477,7 @@ def _work_done(incident: Incident) -> dict:
     return done
 
 
-def _gather_incident(db: Session, *, customer_id: int, total: int, now: datetime) -> int:
+def _gather_incident(db: Session, *, customer_id: int, size: FleetSize, now: datetime) -> int:
     """1 when the incident is new."""
     incident = db.scalar(
         select(Incident).where(
@@ -498,7 +512,7 @@ def _gather_incident(db: Session, *, customer_id: int, total: int, now: datetime
         company=company,
         places=labels.incident_places(len(stores), incident.terminal_count),
         minutes=get_settings().fleet_incident_window_minutes,
-        total=total,
+        fleet=labels.fleet_size(size.registered, size.in_maintenance),
         stores=labels.store_names([name for name, _ in stores]),
     )
     db.flush()

@@ -402,6 +402,23 @@ def test_the_tills_of_a_store_named_as_the_spec_names_them_raise_one_store_alert
     assert [a["store_name"] for a in dashboard["critical_alerts"]] == ["新宿店"]
 
 
+def test_an_incident_counts_the_customer_s_terminals_as_the_dashboard_does_and_says_which_it_left_out(client, db):
+    customer = make_customer(db, "東和モータース")
+    for store in ("名古屋店", "栄店", "金山店", "大須店"):
+        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
+    ((resting, _),) = tills(db, customer, "岡崎店", 1)
+    resting.status = "maintenance"
+    tills(db, customer, "豊田店", 4)
+    headers = user_headers(db, scope=str(customer.id))
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()) == monitoring.SweepResult(12, 1)
+    db.commit()
+    assert "（全17台（メンテナンス中1台を除く16台））" in db.scalar(select(Incident.message))
+    db.commit()
+    dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
+    assert {f["key"]: f["value"] for f in dashboard["figures"]}["fleet.terminals"] == 17
+
+
 def test_an_outage_across_stores_is_one_incident_that_names_its_stores(client, db):
     customer = make_customer(db, "東和モータース")
     for store in ("名古屋店", "栄店", "金山店", "大須店"):
