@@ -28,6 +28,8 @@ INCIDENT_NOTE_KINDS = {
     "report": "報告内容",
     "note": "対応メモ",
 }
+# An alert's record (fleet_alert_note): what 顧客連絡 told the customer, and the notes (a resolution's note among them).
+ALERT_NOTE_KINDS = {kind: INCIDENT_NOTE_KINDS[kind] for kind in ("customer_contact", "note")}
 AWAITING_REPORT = "完了報告待ち"  # a resolved incident whose 完了報告 is still to be written
 ROLLOUT_STATUSES = {
     "running": "実行中",
@@ -153,6 +155,11 @@ def fleet_size(registered: int, in_maintenance: int) -> str:
     return FLEET_SIZE_MONITORED.format(
         registered=registered, maintenance=maintenance, count=in_maintenance, monitored=monitored
     )
+
+
+def alert_place(alert_type: str, place: str, serial_number: str) -> str:
+    """Where an alert is, in a message: 「新宿店 レジ1番（TC200-0001）」; a store alert's store alone: 「新宿店」."""
+    return place if alert_type == "store_offline" else f"{place}（{serial_number}）"
 
 
 def store_names(names: list[str]) -> str:

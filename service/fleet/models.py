@@ -292,6 +292,12 @@ class AlertNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("fleet_alert.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20),
+        default="note",
+        server_default="note",
+        info=field_info("記録の種類", choices=labels.ALERT_NOTE_KINDS, audited=False),
+    )
     author: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(
         Text, info=field_info("対応メモ", multi_line=True, min_length=1, max_length=NOTE_MAX)

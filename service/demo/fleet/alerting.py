@@ -53,9 +53,10 @@ def work_on(db: Session, fleet: Fleet, alert: Alert, work: Work) -> None:
         if user_id is not None:
             alerts.assign(db, alert=alert, assignee_id=user_id, actor=actor, now=at(work.acknowledged))
         alerts.acknowledge(db, alert=alert, actor=actor, now=at(work.acknowledged))
-    for step, minutes in (("diagnosed", work.diagnosed), ("customer_contacted", work.contacted)):
-        if minutes is not None:
-            alerts.mark_step(db, alert=alert, step=step, actor=actor, now=at(minutes))
+    if work.diagnosed is not None:
+        alerts.mark_step(db, alert=alert, step="diagnosed", actor=actor, now=at(work.diagnosed))
+    if work.contacted is not None:
+        alerts.contact_customer(db, alert=alert, message=work.told, actor=actor, now=at(work.contacted))
     if work.resolved is not None:
         alerts.resolve(db, alert=alert, note=work.note, actor=actor, now=at(work.resolved))
     elif work.note:

@@ -163,6 +163,7 @@ class Work:
     contacted: int | None = None
     resolved: int | None = None
     note: str = ""
+    told: str = "端末の通信が途絶えていることをお伝えし、復旧の見込みを追ってご連絡すると案内"  # at 顧客連絡
 
 
 # (minutes since they began, how they have been worked)

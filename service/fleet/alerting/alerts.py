@@ -14,7 +14,7 @@ from service.dialect import insert_rows
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited
 from service.fleet import auditing, labels
-from service.fleet.alerting.schemas import AlertRead, SlaStep
+from service.fleet.alerting.schemas import AlertRead, SlaStep, SlaWorkRead, StoreTerminal
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import columns_of
 from service.identity.models import Grant, User
@@ -108,11 +108,30 @@ def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
             done = alert.resolved_at
         steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, overdue=(done or now) > due))
     step, label, minutes = labels.REPORT_STEP
-    due = (alert.resolved_at or steps[-1].due_at) + timedelta(minutes=minutes)
+    due = alert.resolved_at + timedelta(minutes=minutes) if alert.resolved_at else None
     needed = _report_needed(alert)
-    late = needed and (alert.reported_at or now) > due
+    late = needed and due is not None and (alert.reported_at or now) > due
     steps.append(SlaStep(step=step, label=label, due_at=due, done_at=alert.reported_at, overdue=late, required=needed))
     return steps
+
+
+SYSTEM_NAME = "システム"  # who recorded what the service did by itself (a recovery's resolution)
+
+
+def name_the_people(db: Session, reads: Iterable[SlaWorkRead]) -> None:
+    """Each step's done_by: the name of the person who recorded it, read in one query for a page of records (a login id
+    no account has any more stays as it is)."""
+    reads = list(reads)
+    logins = {getattr(read, f"{step.step}_by") for read in reads for step in read.sla} - {"", SYSTEM_LABEL}
+    found = (
+        db.execute(select(User.login_id, User.name).where(User.login_id.in_(logins))).tuples().all() if logins else []
+    )
+    names = dict(found)
+    names[SYSTEM_LABEL] = SYSTEM_NAME
+    for read in reads:
+        for step in read.sla:
+            login = getattr(read, f"{step.step}_by")
+            step.done_by = names.get(login, login)
 
 
 def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:
@@ -188,8 +207,18 @@ def _offline_now():
     )
 
 
+# What an alert is about: its terminal's 設置店舗名, or for a store alert the store its terminal stands for.
+ALERT_PLACE = case((Alert.alert_type == "store_offline", Terminal.store), else_=Terminal.store_name)
+
+
 def _alert_rows(scope: TenantScope) -> Select:
-    stmt = with_places(Alert, *PLACE_COLUMNS, User.name.label("assignee_name"), _offline_now().label("offline_now"))
+    stmt = with_places(
+        Alert,
+        *PLACE_COLUMNS,
+        ALERT_PLACE.label("place"),
+        User.name.label("assignee_name"),
+        _offline_now().label("offline_now"),
+    )
     return scoped(stmt.outerjoin(User, User.id == Alert.assignee_id), scope, Alert.customer_id)
 
 
@@ -254,17 +283,32 @@ def count_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, now: date
 def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
     total = count_alerts(db, scope=scope, flt=flt, now=now)
     rows = db.execute(alert_query(scope, flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
-    return [to_read(r, now) for r in rows], total
+    reads = [to_read(r, now) for r in rows]
+    name_the_people(db, reads)
+    return reads, total
 
 
 def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime) -> AlertRead:
+    """A store alert's with its store's terminals."""
     row = db.execute(_alert_rows(scope).where(Alert.id == alert_id)).first()
     if row is None:
         raise NotFound("指定されたアラートは見つかりません", details={"resource": "fleet_alert", "id": alert_id})
-    return to_read(row, now)
+    read = to_read(row, now)
+    name_the_people(db, [read])
+    if read.alert_type == "store_offline":
+        read.terminals = store_terminals(db, customer_id=read.customer_id, store=read.store)
+    return read
+
+
+def store_terminals(db: Session, *, customer_id: int, store: str) -> list[StoreTerminal]:
+    """Sorted here by 設置店舗名 (the databases' collations differ), then serial number."""
+    found = db.scalars(select(Terminal).where(Terminal.customer_id == customer_id, Terminal.store == store))
+    terminals = [StoreTerminal.model_validate(t) for t in found]
+    return sorted(terminals, key=lambda t: (t.store_name, t.serial_number))
 
 
 def list_notes(db: Session, *, alert: Alert) -> list[AlertNote]:
+    """Its record: what the customer was told at 顧客連絡 and the notes, oldest first."""
     return list(db.scalars(select(AlertNote).where(AlertNote.alert_id == alert.id).order_by(AlertNote.id)).all())
 
 
@@ -332,15 +376,28 @@ def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Al
     return _audited(db, alert, actor, "acknowledge", now, change)
 
 
+def _step_marked(alert: Alert, step: str, actor: Actor, now: datetime) -> None:
+    """A step recorded also acknowledges the alert."""
+    step_done(alert, step, actor, now)
+    step_done(alert, "acknowledged", actor, now)
+    alert.status = ACKNOWLEDGED
+
+
 def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: datetime) -> Alert:
-    """It also acknowledges the alert."""
+    return _audited(db, alert, actor, f"mark_{step}", now, lambda: _step_marked(alert, step, actor, now))
+
+
+def contact_customer(db: Session, *, alert: Alert, message: str, actor: Actor, now: datetime) -> Alert:
+    """顧客連絡 with what the customer was told, kept on the alert's record; a later contact adds to it, the step keeps
+    the time of the first."""
 
     def change() -> None:
-        step_done(alert, step, actor, now)
-        step_done(alert, "acknowledged", actor, now)
-        alert.status = ACKNOWLEDGED
+        db.add(AlertNote(alert_id=alert.id, kind="customer_contact", author=actor.label, body=message, created_at=now))
+        _step_marked(alert, "customer_contacted", actor, now)
 
-    return _audited(db, alert, actor, f"mark_{step}", now, change)
+    said = {"customer_message": message}
+    audited_work(db, alert, "alert", actor, "mark_customer_contacted", now, change, said=said)
+    return alert
 
 
 def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:

@@ -29,7 +29,7 @@ from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.dialect import insert, insert_rows
 from service.fleet import auditing, labels, links, schedules
-from service.fleet.alerting.alerts import RESOLVED, WORKER_ROLES, with_places
+from service.fleet.alerting.alerts import ALERT_PLACE, RESOLVED, WORKER_ROLES, with_places
 from service.fleet.models import Alert, Customer, Escalation, Incident, Terminal
 from service.fleet.schedules import local_minute
 from service.identity.models import Grant, User
@@ -133,11 +133,11 @@ def _subjects(db: Session, due: list[Due]) -> dict[tuple[str, int], Subject]:
     ids = {kind: {d.id for d in due if d.kind == kind} for kind in KINDS}
     found: dict[tuple[str, int], Subject] = {}
     alerts = with_places(
-        Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name.label("assignee")
+        Alert, Terminal.serial_number, ALERT_PLACE.label("place"), Customer.company_name, User.name.label("assignee")
     ).outerjoin(User, User.id == Alert.assignee_id)
     for row in db.execute(alerts.where(Alert.id.in_(ids["alert"]))):
         kind = labels.ALERT_TYPES.get(row.Alert.alert_type, row.Alert.alert_type)
-        place = f"{row.store_name}（{row.serial_number}）: {kind} {row.Alert.message}"
+        place = f"{labels.alert_place(row.Alert.alert_type, row.place, row.serial_number)}: {kind} {row.Alert.message}"
         found["alert", row.Alert.id] = _subject("alert", row.Alert, row.company_name, place, row.assignee)
     incidents = (
         select(Incident, Customer.company_name, User.name)

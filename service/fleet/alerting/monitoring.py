@@ -28,6 +28,7 @@ from service.dialect import epoch, insert, insert_rows, local_text
 from service.fleet import labels, links, schedules
 from service.fleet.alerting.alerts import (
     ACKNOWLEDGED,
+    ALERT_PLACE,
     OPEN,
     RESOLVED,
     SYSTEM_LABEL,
@@ -580,7 +581,7 @@ def _news_rows(db: Session) -> tuple[Rows, Rows]:
             Alert.created_at,
             Alert.resolved_at,
             Terminal.serial_number,
-            Terminal.store_name,
+            ALERT_PLACE.label("place"),
             Customer.company_name,
         )
         .where(_news(Alert))
@@ -681,7 +682,7 @@ def _digest_rows(person: Recipient, alerts, incidents) -> list[tuple[content.Inl
             a,
             "alert",
             labels.ALERT_TYPES.get(a.alert_type, a.alert_type),
-            f"{a.company_name} - {a.store_name}（{a.serial_number}）",
+            f"{a.company_name} - {labels.alert_place(a.alert_type, a.place, a.serial_number)}",
             links.alert_url(a.id),
         )
         for a in alerts

@@ -10,6 +10,7 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.fleet.alerting import alerts, csv_exports, incidents, monitoring
 from service.fleet.alerting.schemas import (
+    AlertContactIn,
     AlertRead,
     AlertType,
     AssignIn,
@@ -113,8 +114,11 @@ def mark_diagnosed(caller: Operator, alert: ScopedAlert, scope: Scope, db: DbSes
 
 
 @router.post("/alerts/{alert_id}/customer-contacted", response_model=AlertRead)
-def mark_customer_contacted(caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
-    alerts.mark_step(db, alert=alert, step="customer_contacted", actor=caller.actor, now=utcnow())
+def mark_customer_contacted(
+    body: AlertContactIn, caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession
+) -> AlertRead:
+    """顧客連絡 with what the customer was told (on the alert's record, `GET …/notes`); a later contact adds to it."""
+    alerts.contact_customer(db, alert=alert, message=body.customer_message, actor=caller.actor, now=utcnow())
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
 
 

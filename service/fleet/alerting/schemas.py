@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from service.fields import rules
 from service.fleet import labels
@@ -16,10 +16,11 @@ AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_faile
 class SlaStep(BaseModel):
     step: str
     label: str
-    due_at: datetime
+    due_at: datetime | None  # 完了報告's is known once resolved (due then 「対応後即時」); None before
     done_at: datetime | None
     overdue: bool
     required: bool = True
+    done_by: str = ""  # who recorded it, by name (one record's read and the lists; not 重要アラート)
 
 
 class SlaWorkRead(Labelled):
@@ -47,14 +48,29 @@ class SlaWorkRead(Labelled):
     outage_warning: str = ""  # what resolving it now means while they are
 
 
+class StoreTerminal(Labelled):
+    """A terminal of a store alert's store, as it is now."""
+
+    LABELS = {"status": labels.TERMINAL_STATUSES}
+
+    id: int
+    serial_number: str
+    store_name: str
+    status: str
+    status_label: str = ""
+    last_heartbeat_at: datetime | None
+
+
 class AlertRead(SlaWorkRead):
     LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
 
     id: int
-    terminal_id: int
+    terminal_id: int  # a store alert's: the first of its store's, which stands for the store
     serial_number: str
     store_name: str
     store: str
+    place: str  # what the alert is about: its terminal's 設置店舗名, or a store alert's store (「新宿店」)
+    terminals: list[StoreTerminal] = []  # a store alert's store's terminals (GET /alerts/{id}); otherwise none
     customer_id: int
     incident_id: int | None
     alert_type: str
@@ -74,10 +90,16 @@ class FleetNoteIn(BaseModel):
     body: Note
 
 
-class NoteRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class AlertContactIn(BaseModel):
+    customer_message: Note  # what the customer was told
+
+
+class NoteRead(Labelled):
+    LABELS = {"kind": labels.ALERT_NOTE_KINDS}
 
     id: int
+    kind: str
+    kind_label: str = ""
     author: str
     body: str
     created_at: datetime

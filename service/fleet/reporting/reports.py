@@ -29,7 +29,7 @@ from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.figures import as_of_label, local, month_label
 from service.fleet import labels
-from service.fleet.alerting.alerts import RESOLVED, SYSTEM_LABEL, sla_steps, with_places
+from service.fleet.alerting.alerts import ALERT_PLACE, RESOLVED, SYSTEM_LABEL, sla_steps, with_places
 from service.fleet.alerting.incidents import open_member_stores, open_members
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.registry.terminals import filtered_terminals
@@ -144,7 +144,7 @@ def _critical(scope: TenantScope):
             cast(null(), Integer).label("terminal_count"),
             cast(null(), Integer).label("store_count"),
             Customer.company_name,
-            case((Alert.alert_type == "store_offline", Terminal.store), else_=Terminal.store_name).label("store_name"),
+            ALERT_PLACE.label("store_name"),
             Terminal.serial_number,
             Alert.alert_type,
             Alert.created_at,

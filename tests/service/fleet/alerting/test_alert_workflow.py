@@ -31,7 +31,8 @@ def test_workflow_records_who_and_when_and_is_audited(client, db):
     assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "op1")
     assert client.post(f"{base}/diagnosed", headers=auth_headers(support)).status_code == 403
     assert client.post(f"{base}/diagnosed", headers=auth_headers(operator)).json()["diagnosed_by"] == "op1"
-    contacted = client.post(f"{base}/customer-contacted", headers=auth_headers(support)).json()
+    told = {"customer_message": "店舗の回線を確認中とお伝えした"}
+    contacted = client.post(f"{base}/customer-contacted", json=told, headers=auth_headers(support)).json()
     assert contacted["customer_contacted_by"] == "support1"
     options = client.get(f"{base}/assignees", headers=auth_headers(operator)).json()
     assert [o["name"] for o in options] == ["op1", "support1"]
@@ -43,7 +44,7 @@ def test_workflow_records_who_and_when_and_is_audited(client, db):
     resolved = client.post(f"{base}/resolve", json={"note": "ケーブル交換"}, headers=auth_headers(support)).json()
     assert (resolved["status"], resolved["resolved_by"], resolved["overdue"]) == ("resolved", "support1", False)
     notes = client.get(f"{base}/notes", headers=auth_headers(support)).json()
-    assert [n["body"] for n in notes] == ["店舗に電話済み", "ケーブル交換"]
+    assert [n["body"] for n in notes] == ["店舗の回線を確認中とお伝えした", "店舗に電話済み", "ケーブル交換"]
     again = client.post(f"{base}/acknowledge", headers=auth_headers(operator))
     assert again.status_code == 409 and again.json()["error"]["code"] == "alert_resolved"
     actions = db.scalars(
@@ -170,3 +171,66 @@ def test_an_unreported_fix_goes_overdue_but_a_terminal_that_recovered_by_itself_
     assert [a["id"] for a in overdue["items"]] == [worked]
     client.post(f"/api/fleet/alerts/{worked}/reported", headers=headers)
     assert client.get("/api/fleet/alerts", params={"overdue": True}, headers=headers).json()["total"] == 0
+
+
+def test_customer_contact_takes_what_the_customer_was_told_and_keeps_it_on_the_alert_s_record(client, db):
+    alert_id = an_alert(db)
+    support = make_user(db, "support1", name="佐藤 花子", grants={"fleet": "support"})
+    db.commit()
+    base, headers = f"/api/fleet/alerts/{alert_id}", auth_headers(support)
+    for refused in ({}, {"customer_message": ""}, {"customer_message": "制御\u0007文字"}):
+        answer = client.post(f"{base}/customer-contacted", json=refused, headers=headers)
+        assert answer.status_code == 422, refused
+        detail = answer.json()["error"]["details"][0]
+        assert (detail["loc"][-1], detail["label"]) == ("customer_message", "顧客への連絡内容")
+    assert client.get(base, headers=headers).json()["customer_contacted_at"] is None  # nothing half-written
+
+    first = client.post(
+        f"{base}/customer-contacted", json={"customer_message": "復旧見込みは30分後\nと案内"}, headers=headers
+    ).json()
+    again = client.post(
+        f"{base}/customer-contacted", json={"customer_message": "復旧を確認しましたと連絡"}, headers=headers
+    ).json()
+
+    assert again["customer_contacted_at"] == first["customer_contacted_at"]  # the step keeps the first contact
+    assert first["sla"][2]["done_by"] == "佐藤 花子"
+    notes = client.get(f"{base}/notes", headers=headers).json()
+    assert [(n["kind_label"], n["author"], n["body"]) for n in notes] == [
+        ("顧客への連絡内容", "support1", "復旧見込みは30分後\nと案内"),
+        ("顧客への連絡内容", "support1", "復旧を確認しましたと連絡"),
+    ]
+    said = db.scalars(
+        select(AuditEntry.changes).where(AuditEntry.action == "mark_customer_contacted").order_by(AuditEntry.seq)
+    ).all()
+    assert [c["customer_message"] for c in said] == [
+        {"before": None, "after": "復旧見込みは30分後\nと案内"},
+        {"before": None, "after": "復旧を確認しましたと連絡"},
+    ]
+    db.commit()
+    client.post(f"{base}/resolve", json={"note": ""}, headers=headers)
+    late = client.post(f"{base}/customer-contacted", json={"customer_message": "追加の連絡"}, headers=headers)
+    assert late.status_code == 409 and len(client.get(f"{base}/notes", headers=headers).json()) == 2
+
+
+def test_each_step_says_who_recorded_it_by_name_and_the_report_has_no_time_before_the_fix(client, db):
+    alert_id = an_alert(db, age=timedelta(minutes=8))
+    operator = make_user(db, "op1", name="運用 一郎", grants={"fleet": "operator"})
+    db.commit()
+    base, headers = f"/api/fleet/alerts/{alert_id}", auth_headers(operator)
+    acknowledged = client.post(f"{base}/acknowledge", headers=headers).json()
+    first = acknowledged["sla"][0]
+    assert (first["label"], first["done_by"], first["overdue"]) == ("初動確認", "運用 一郎", True)
+    listed = client.get("/api/fleet/alerts", headers=headers).json()["items"][0]
+    assert listed["sla"][0]["done_by"] == "運用 一郎"
+    report = acknowledged["sla"][-1]
+    assert (report["label"], report["due_at"], report["overdue"]) == ("完了報告", None, False)
+
+    resolved = client.post(f"{base}/resolve", json={"note": ""}, headers=headers).json()
+
+    report = resolved["sla"][-1]
+    assert report["due_at"] is not None and report["overdue"] is False
+    assert resolved["sla"][3]["done_by"] == "運用 一郎"
+    # the service's own work is the system's
+    db.execute(update(Alert).where(Alert.id == alert_id).values(resolved_by="system"))
+    db.commit()
+    assert client.get(base, headers=headers).json()["sla"][3]["done_by"] == "システム"

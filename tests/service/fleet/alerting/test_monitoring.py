@@ -16,6 +16,7 @@ from tests.factories import make_user
 from tests.service.fleet.alerting.test_escalations import add_alert
 from tests.service.fleet.conftest import ago, make_customer, make_terminal, send, user_headers
 from tests.support.clock import clock_at, japan_time
+from tests.support.downloads import csv_download
 from tests.support.mail import sent_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
 
@@ -397,9 +398,39 @@ def test_the_tills_of_a_store_named_as_the_spec_names_them_raise_one_store_alert
     assert kind == "store_offline" and message.startswith("新宿店の端末3台がすべて")
     db.commit()
     read = client.get(f"/api/fleet/alerts/{alert_id}", headers=headers).json()
-    assert (read["store"], read["store_name"], read["offline_now"]) == ("新宿店", "新宿店 レジ1番", 3)
+    assert (read["place"], read["store"], read["offline_now"]) == ("新宿店", "新宿店", 3)
+    assert [(t["store_name"], t["status_label"]) for t in read["terminals"]] == [
+        ("新宿店 レジ1番", "オフライン"),
+        ("新宿店 レジ2番", "オフライン"),
+        ("新宿店 レジ3番", "オフライン"),
+    ]
+    listed = client.get("/api/fleet/alerts", headers=headers).json()["items"]
+    assert [(a["place"], a["terminals"]) for a in listed] == [("新宿店", [])]
+    header, row = csv_download(client.get("/api/fleet/alerts/export", headers=headers))
+    assert [row[header.index(name)] for name in ("設置店舗名", "シリアル番号")] == ["新宿店", ""]
     dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
     assert [a["store_name"] for a in dashboard["critical_alerts"]] == ["新宿店"]
+
+
+def test_a_store_alert_lists_each_terminal_of_its_store_as_it_is_now(client, db):
+    customer = make_customer(db)
+    made = tills(db, customer, "新宿店", 2, silent_for=timedelta(minutes=20))
+    tills(db, customer, "渋谷店", 4)
+    headers = user_headers(db)
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    alert_id = db.scalar(select(Alert.id).where(Alert.alert_type == "store_offline"))
+    db.execute(update(Terminal).where(Terminal.id == made[1][0].id).values(status="online"))
+    db.commit()
+
+    read = client.get(f"/api/fleet/alerts/{alert_id}", headers=headers).json()
+
+    assert [(t["store_name"], t["status_label"]) for t in read["terminals"]] == [
+        ("新宿店 レジ1番", "オフライン"),
+        ("新宿店 レジ2番", "オンライン"),
+    ]
+    assert read["offline_now"] == 1
 
 
 def test_an_incident_counts_the_customer_s_terminals_as_the_dashboard_does_and_says_which_it_left_out(client, db):
