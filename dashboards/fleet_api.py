@@ -144,8 +144,13 @@ def alert_assignees(alert_id: int) -> list[dict]:
 
 
 def alert_step(alert_id: int, step: str) -> dict:
-    """Record a workflow step: acknowledge, diagnosed or customer-contacted."""
+    """Record a workflow step: acknowledge, diagnosed or reported."""
     return write("POST", f"/fleet/alerts/{alert_id}/{step}")
+
+
+def contact_alert_customer(alert_id: int, message: str) -> dict:
+    """顧客連絡 with what the customer was told, kept on the alert's record."""
+    return write("POST", f"/fleet/alerts/{alert_id}/customer-contacted", {"customer_message": message})
 
 
 def assign_alert(alert_id: int, assignee_id: int | None) -> dict:

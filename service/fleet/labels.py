@@ -100,6 +100,7 @@ MARKED = ("diagnosed", "customer_contacted", "reported")
 BY_HAND = ("collect_diagnostics", "set_interval")
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
+REPORT_DUE = f"解決後{REPORT_STEP[2]}分以内"  # 完了報告's target, shown until the resolution starts its clock
 STEP_LABELS = {step: label for step, label, _ in (*SLA_STEPS, REPORT_STEP)}  # the words of each step's time
 
 # A stalled heartbeat intake (no heartbeat from any terminal for longer than the gap window): a platform alert.

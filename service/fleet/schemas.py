@@ -67,6 +67,7 @@ class FleetVocabulary(BaseModel):
     diagnostic_lines: dict[str, int]
     interval_seconds: dict[str, int]
     report_title: str
+    report_due: str  # 完了報告's target before the resolution: 「解決後15分以内」
     report_labels: dict[str, str]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
 

@@ -1,5 +1,6 @@
 """端末管理 › インシデント: the dashboard's row for an outage opens it; its steps and resolution reach its alerts."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -73,8 +74,8 @@ def timeline(at) -> list[str]:
 
 
 def test_what_the_customer_was_told_and_the_report_are_written_on_the_page(db, open_app):
-    incident_id = an_outage(db, make_customer(db, "東和モータース"), terminals=6).id
-    support = make_user(db, "support1", grants={"fleet": "support"})
+    incident_id = an_outage(db, make_customer(db, "東和モータース"), terminals=6, minutes_ago=20).id
+    support = make_user(db, "support1", name="佐藤 花子", grants={"fleet": "support"})
     db.commit()
     at = open_page(open_app, support, PAGE, id=str(incident_id))
     assert "**対象店舗**: 店舗1（3台）、店舗2（3台）" in texts(at.markdown)
@@ -89,10 +90,16 @@ def test_what_the_customer_was_told_and_the_report_are_written_on_the_page(db, o
     at.text_area(key=f"{contact}_1_customer_contact").input("復旧見込み15時とお伝えした")
     button(at, "顧客連絡を記録").click().run()
 
-    assert timeline(at) == [
+    recorded = timeline(at)
+    assert re.fullmatch(r"初動確認】 期限 \d\d\\?:\d\d を1\d分超過", recorded[0])  # late, said in words
+    assert re.fullmatch(r"顧客連絡】 期限 \d\d\\?:\d\d 内", recorded[1])
+    assert recorded[2:] == [
         "顧客への連絡内容】 回線障害の可能性。30分後に再度ご連絡",
         "顧客への連絡内容】 復旧見込み15時とお伝えした",
     ]
+    assert all(" 佐藤 花子【" in line for line in texts(at.markdown) if line.startswith("- ") and "【初動確認】" in line)
+    badges = [line for line in texts(at.markdown) if "-badge[" in line]
+    assert any(re.fullmatch(r":orange-badge\[初動確認: 完了 \d\d\\?:\d\d（佐藤 花子・1\d分超過）\]", b) for b in badges)
     assert alert_states(incident_id) == {"acknowledged"}, "顧客連絡 reaches every alert of it"
     at.text_area(key=f"fleet_incidents_resolve_{incident_id}_0_resolution").input("回線復旧を確認")
     button(at, "インシデントを解決済みにする").click().run()

@@ -1,5 +1,6 @@
 """端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import api, auth, clock, fleet_api, forms, labels
@@ -8,7 +9,15 @@ from dashboards.components import badges, kpi, pickers, tables, timestamps, writ
 
 PAGE = "fleet_alerts"
 PICKER = f"{PAGE}_selected"
-WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_api.alert_assignees, fleet_api.assign_alert)
+WORK = fleet_common.WorkItem(
+    PAGE,
+    "アラート",
+    fleet_api.alert_step,
+    fleet_api.alert_assignees,
+    fleet_api.assign_alert,
+    fleet_api.contact_alert_customer,
+    "alert_note",
+)
 BULK = fleet_common.BulkWork(PAGE, "alerts", "アラート", "alert_bulk_actions", fleet_api.alert_assignees)
 FILTERS = ("status", "type", "customer", "overdue", "open_only")
 
@@ -55,7 +64,7 @@ def filters() -> dict:
 
 def pick_alert(shown: list[dict]) -> int | None:
     shown_as = {
-        alert["id"]: f"#{alert['id']} {alert['company_name']} - {alert['store_name']}: "
+        alert["id"]: f"#{alert['id']} {alert['company_name']} - {alert['place']}: "
         f"{alert['alert_type_label']}（{alert['status_label']}）"
         for alert in shown
     }
@@ -85,23 +94,24 @@ def kept_alert(shown: list[dict]) -> list[dict]:
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
 def alert_panel(alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
-    place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
+    place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['place'])}"
     st.subheader(f"#{alert['id']} {place}: {alert['alert_type_label']}")
     badges.status_badge(alert["status"], alert["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
     created = f"{timestamps.local_time(alert['created_at'])}（{timestamps.relative_time(alert['created_at'])}）"
-    st.markdown(
-        f"**発生**: {created}　**担当者**: {labels.plain(alert['assignee_name'] or '未割り当て')}"
-        f"　**シリアル番号**: {labels.plain(alert['serial_number'])}"
-    )
+    serial = "" if alert["terminals"] else f"　**シリアル番号**: {labels.plain(alert['serial_number'])}"
+    st.markdown(f"**発生**: {created}　**担当者**: {labels.plain(alert['assignee_name'] or '未割り当て')}{serial}")
     if alert["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(alert['message'])}")
     fleet_common.customer_contact(alert)
-    st.page_link(
-        fleet_common.TERMINAL_PAGE,
-        label="端末詳細を開く",
-        icon=":material/open_in_new:",
-        query_params={"id": str(alert["terminal_id"])},
-    )
+    if alert["terminals"]:
+        store_terminals(alert["terminals"])
+    else:
+        st.page_link(
+            fleet_common.TERMINAL_PAGE,
+            label="端末詳細を開く",
+            icon=":material/open_in_new:",
+            query_params={"id": str(alert["terminal_id"])},
+        )
     if alert["incident_id"] is not None:
         st.page_link(
             fleet_common.INCIDENTS_PAGE,
@@ -114,13 +124,29 @@ def alert_panel(alert_id: int) -> None:
     for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
         with column:
             fleet_common.step_badge(step, alert["status"] == "resolved", now)
-    notes = fleet_api.list_notes(alert_id)
-    if notes:
-        st.markdown(f"**{fleet_common.field('alert_note', 'body').label}**")
-    for note in notes:
-        st.markdown(
-            f"- {timestamps.local_time(note['created_at'])} {labels.plain(note['author'])}: "
-            f"{labels.plain(note['body'])}"
+    fleet_common.work_record(alert, fleet_api.list_notes(alert_id))
+
+
+def store_terminals(terminals: list[dict]) -> None:
+    """A store alert's store: each of its terminals as it is now; a click opens the terminal."""
+    head = fleet_common.headers("terminal")
+    st.markdown(f"**この店舗の端末（{len(terminals)}台）**")
+    rows = [
+        {
+            head["serial_number"]: terminal["serial_number"],
+            head["store_name"]: terminal["store_name"],
+            head["status"]: terminal["status_label"],
+            head["last_heartbeat_at"]: timestamps.local_time(terminal["last_heartbeat_at"]) or "-",
+        }
+        for terminal in terminals
+    ]
+    st.dataframe(fleet_common.terminal_style(pd.DataFrame(rows)), hide_index=True)
+    for terminal in terminals:
+        st.page_link(
+            fleet_common.TERMINAL_PAGE,
+            label=f"{terminal['store_name']}（{terminal['serial_number']}）の端末詳細を開く",
+            icon=":material/open_in_new:",
+            query_params={"id": str(terminal["id"])},
         )
 
 
@@ -170,6 +196,7 @@ def work_on(user: dict, alert_id: int) -> None:
     fleet_common.step_buttons(WORK, user, alert)
     columns = st.columns(3, gap="large")
     with columns[0]:
+        fleet_common.contact_form(WORK, alert)
         fleet_common.assign_form(WORK, user, alert)
     with columns[1]:
         note_form(alert)

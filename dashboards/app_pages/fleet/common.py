@@ -184,22 +184,63 @@ def outage_warning(record: dict) -> None:
         st.warning(record["outage_warning"])
 
 
+def clock_time(value: str) -> str:
+    """10:08."""
+    return timestamps.local_time(value)[11:16]
+
+
+def minutes_late(step: dict) -> int:
+    """How long after its time a step was recorded (0 when in time)."""
+    return max(-minutes_left(step["due_at"], datetime.fromisoformat(step["done_at"])), 0)
+
+
+def done_words(step: dict) -> str:
+    """A recorded step, with who recorded it and, when late, by how much: 完了 10:08（佐藤・3分超過）."""
+    said = [step["done_by"]] if step["done_by"] else []
+    if step["overdue"]:
+        said.append(f"{minutes_late(step)}分{OVERDUE}")
+    return f"完了 {clock_time(step['done_at'])}" + (f"（{'・'.join(said)}）" if said else "")
+
+
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:
-    """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
-    done = step["done_at"]
+    """One §4.2 step: done in time (green), done late (orange, and said), overdue (red), still in time (blue); 完了報告
+    waits for the resolution (no time before it)."""
     colour: badges.BadgeColour
-    if done:
-        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {timestamps.local_time(done)[11:16]}"
+    if step["done_at"]:
+        colour, words = ("orange" if step["overdue"] else "green"), done_words(step)
     elif not step["required"]:
         colour, words = "gray", "不要（自動復旧）"
+    elif step["due_at"] is None:
+        colour, words = "gray", "解決後に記録"
     elif resolved and step["step"] != REPORT_STEP:
         colour, words = "gray", "記録なし"
     elif step["overdue"]:
         colour, words = "red", "期限超過"
     else:
         colour, words = "blue", f"残り{minutes_left(step['due_at'], now)}分"
-    st.badge(f"{step['label']}: {words}", color=colour)
-    st.caption(f"期限 {timestamps.local_time(step['due_at'])[11:16]}")
+    st.badge(f"{step['label']}: {labels.plain(words)}", color=colour)
+    due = clock_time(step["due_at"]) if step["due_at"] else fleet_api.vocabulary()["report_due"]
+    st.caption(f"期限 {due}")
+
+
+def step_entry(step: dict) -> str:
+    """A recorded step in 「対応の記録」: against its time, in words."""
+    due = clock_time(step["due_at"])
+    return f"期限 {due} を{minutes_late(step)}分{OVERDUE}" if step["overdue"] else f"期限 {due} 内"
+
+
+def work_record(record: dict, notes: list[dict]) -> None:
+    """「対応の記録」: each §4.2 step recorded (when, who, and when late by how much) and the record's own entries (what
+    the customer was told, the notes), oldest first."""
+    entries = [
+        (step["done_at"], step["done_by"], step["label"], step_entry(step)) for step in record["sla"] if step["done_at"]
+    ]
+    entries += [(note["created_at"], note["author"], note["kind_label"], note["body"]) for note in notes]
+    if not entries:
+        return
+    st.markdown("**対応の記録**")
+    for at, who, kind, words in sorted(entries, key=lambda entry: datetime.fromisoformat(entry[0])):
+        st.markdown(f"- {timestamps.local_time(at)} {labels.plain(who)}【{kind}】 {labels.plain(words)}")
 
 
 # §2.1: each customer has them; a customer registered before they were required may lack some.
@@ -275,9 +316,9 @@ def alert_row() -> Callable[[dict], dict]:
             "SLA": sla_text(alert),
             alert_head["assignee_id"]: alert["assignee_name"] or "",
             terminal["customer_id"]: alert["company_name"],
-            terminal["store_name"]: alert["store_name"],
+            terminal["store_name"]: alert["place"],
             "種別": alert["alert_type_label"],
-            terminal["serial_number"]: alert["serial_number"],
+            terminal["serial_number"]: "" if alert["alert_type"] == "store_offline" else alert["serial_number"],
         }
 
     return row
@@ -299,11 +340,11 @@ def alert_widths() -> dict[str, int]:
     }
 
 
-# The buttons for §4.2 steps: API step, the field that records it, button label, who may press it.
+# The buttons for §4.2 steps: API step, the field that records it, button label, who may press it. 顧客連絡 is a form
+# (contact_form): it says what the customer was told.
 STEP_BUTTONS = (
     ("acknowledge", "acknowledged_at", "初動確認", READER),
     ("diagnosed", "diagnosed_at", "リモート診断済み", OPERATOR),
-    ("customer-contacted", "customer_contacted_at", "顧客連絡済み", READER),
 )
 REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", READER)
 
@@ -317,6 +358,8 @@ class WorkItem:
     record_step: Callable[[int, str], object]
     assignees: Callable[[int], list[dict]]
     assign: Callable[[int, int | None], object]
+    contact: Callable[[int, str], object]  # 顧客連絡 with what the customer was told
+    notes: str  # the table of its record's entries: alert_note, incident_note
 
 
 def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS, also: tuple = ()) -> None:
@@ -330,6 +373,24 @@ def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS,
                     partial(item.record_step, record["id"], step),
                     f"{item.noun} #{record['id']} に「{label}」を記録しました。",
                 )
+
+
+def contact_form(item: WorkItem, record: dict) -> None:
+    """顧客連絡: what the customer was told, kept on the record; a later call adds to it."""
+    form = f"{item.page}_contact_{record['id']}"
+    said = field(item.notes, "kind").choices["customer_contact"]
+    with st.form(form):
+        message = st.text_area(
+            said, key=forms.key(form, "customer_contact"), max_chars=field(item.notes, "body").max_chars
+        ).strip()
+        submitted = st.form_submit_button("顧客連絡を記録", icon=":material/call:")
+    if submitted and not writes.show_errors([] if message else [f"{said}を入力してください。"]):
+        writes.act(
+            item.page,
+            lambda: item.contact(record["id"], message),
+            f"{item.noun} #{record['id']} に顧客連絡を記録しました。",
+            form=form,
+        )
 
 
 def assign_form(item: WorkItem, user: dict, record: dict) -> None:

@@ -14,12 +14,16 @@ from dashboards.components import badges, pickers, tables, timestamps, writes
 PAGE = "fleet_incidents"
 PICKER = f"{PAGE}_selected"
 WORK = fleet_common.WorkItem(
-    PAGE, "インシデント", fleet_api.incident_step, fleet_api.incident_assignees, fleet_api.assign_incident
+    PAGE,
+    "インシデント",
+    fleet_api.incident_step,
+    fleet_api.incident_assignees,
+    fleet_api.assign_incident,
+    fleet_api.contact_customer,
+    "incident_note",
 )
 BULK = fleet_common.BulkWork(PAGE, "incidents", "インシデント", "incident_bulk_actions", fleet_api.incident_assignees)
 FILTERS = ("status", "customer", "open_only", "awaiting_report")
-# 顧客連絡 and 完了報告 are forms here: they say what the customer was told
-STEPS = tuple(step for step in fleet_common.STEP_BUTTONS if step[0] != "customer-contacted")
 
 
 def headline(incident: dict) -> str:
@@ -111,19 +115,8 @@ def incident_panel(incident_id: int) -> None:
         resolved = f"{timestamps.local_time(incident['resolved_at'])} に {labels.plain(incident['resolved_by'])}"
         st.markdown(f"**対応実施**: {resolved} が解決済みにしました。")
         st.markdown(f"**対応内容**: {labels.plain(incident['resolution']) or '（記載なし）'}")
-    timeline(incident_id)
-
-
-def timeline(incident_id: int) -> None:
-    """What was told, found and noted on the way (顧客連絡, 原因, 完了報告, 対応メモ), oldest first."""
-    notes = fleet_api.incident_notes(incident_id)
-    if notes:
-        st.markdown("**対応の記録**")
-    for note in notes:
-        st.markdown(
-            f"- {timestamps.local_time(note['created_at'])} {labels.plain(note['author'])}"
-            f"【{note['kind_label']}】 {labels.plain(note['body'])}"
-        )
+    # the steps, and what was told, found and noted on the way (顧客連絡, 原因, 完了報告, 対応メモ)
+    fleet_common.work_record(incident, fleet_api.incident_notes(incident_id))
 
 
 def said(form: str, kind: str) -> str:
@@ -138,21 +131,6 @@ def missing(*texts: tuple[str, str]) -> bool:
     kinds = fleet_common.field("incident_note", "kind").choices
     blank = [f"{kinds[kind]}を入力してください。" for kind, text in texts if not text]
     return writes.show_errors(blank)
-
-
-def contact_form(incident: dict) -> None:
-    """顧客連絡: what the customer was told; a later call adds to the record."""
-    form = f"{PAGE}_contact_{incident['id']}"
-    with st.form(form):
-        message = said(form, "customer_contact")
-        submitted = st.form_submit_button("顧客連絡を記録", icon=":material/call:")
-    if submitted and not missing(("customer_contact", message)):
-        writes.act(
-            PAGE,
-            lambda: fleet_api.contact_customer(incident["id"], message),
-            f"インシデント #{incident['id']} に顧客連絡を記録しました。",
-            form=form,
-        )
 
 
 def report_form(incident: dict) -> None:
@@ -241,10 +219,10 @@ def work_on(user: dict, incident_id: int) -> None:
         with columns[1]:
             note_form(incident)
     else:
-        fleet_common.step_buttons(WORK, user, incident, STEPS, also=take_button(user, incident))
+        fleet_common.step_buttons(WORK, user, incident, also=take_button(user, incident))
         columns = st.columns(2, gap="large")
         with columns[0]:
-            contact_form(incident)
+            fleet_common.contact_form(WORK, incident)
             fleet_common.assign_form(WORK, user, incident)
         with columns[1]:
             note_form(incident)
