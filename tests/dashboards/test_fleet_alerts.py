@@ -1,5 +1,7 @@
 """端末管理 › アラート一覧: SLA colours, the counts panel, acknowledge / assign / note / resolve through the forms."""
 
+import re
+
 import httpx
 import pytest
 
@@ -196,3 +198,67 @@ def test_a_saved_view_brings_its_filters_back(alerts, open_app):
 
     assert at.checkbox(key="fleet_alerts_overdue").value is True
     assert at.dataframe[0].value["ID"].tolist() == [late.id]
+
+
+def test_customer_contact_on_an_alert_says_what_the_customer_was_told_and_keeps_it_on_its_record(
+    alerts, open_app, live_api
+):
+    late, _, support = alerts
+    at = open_page(open_app, support, ALERTS)
+    at.selectbox(key="fleet_alerts_selected").select(late.id).run()
+    assert "顧客連絡済み" not in [b.label for b in at.button]  # a form, not a bare button
+    contact = f"fleet_alerts_contact_{late.id}"
+
+    at = button(at, "顧客連絡を記録").click().run()
+    assert texts(at.error) == ["顧客への連絡内容を入力してください。"]
+    assert api_alert(live_api, support, late.id)["customer_contacted_at"] is None
+    at.text_area(key=f"{contact}_0_customer_contact").input("停電のため復旧待ちとお伝えした")
+    at = button(at, "顧客連絡を記録").click().run()
+
+    assert f"アラート #{late.id} に顧客連絡を記録しました。" in texts(at.success)
+    assert at.text_area(key=f"{contact}_1_customer_contact").value == ""  # empty again for the next call
+    contacted = api_alert(live_api, support, late.id)
+    assert (contacted["status"], contacted["customer_contacted_by"]) == ("acknowledged", "support1")
+    record = [line for line in texts(at.markdown) if line.startswith("- ") and "【" in line]
+    assert [line.split(" 佐藤【", 1)[1] for line in record][-1] == "顧客への連絡内容】 停電のため復旧待ちとお伝えした"
+    assert "**対応の記録**" in texts(at.markdown)
+    badges = [line for line in texts(at.markdown) if "-badge[" in line]
+    assert any(re.fullmatch(r":orange-badge\[初動確認: 完了 \d\d\\?:\d\d（佐藤・1\d分超過）\]", b) for b in badges)
+    assert any(re.fullmatch(r":green-badge\[顧客連絡: 完了 \d\d\\?:\d\d（佐藤）\]", b) for b in badges)
+
+
+def test_the_completion_report_has_no_countdown_before_the_fix(alerts, open_app):
+    _, fresh, support = alerts
+    at = open_page(open_app, support, ALERTS)
+    at.selectbox(key="fleet_alerts_selected").select(fresh.id).run()
+
+    badges = [line for line in texts(at.markdown) if "-badge[" in line]
+
+    assert ":gray-badge[完了報告: 解決後に記録]" in badges
+    assert not any(b.startswith(":blue-badge[完了報告") for b in badges)
+    assert "期限 解決後15分以内" in texts(at.caption)
+
+
+def test_a_store_alert_names_its_store_and_lists_its_terminals_with_their_states(db, open_app):
+    customer = make_customer(db, "ABC商事")
+    first, _ = make_terminal(db, customer, "TC-0101", store_name="新宿店 レジ1番", status="offline")
+    make_terminal(db, customer, "TC-0102", store_name="新宿店 レジ2番", status="offline")
+    make_terminal(db, customer, "TC-0103", store_name="新宿店 レジ3番", status="online")
+    store_alert = add_alert(db, first, "store_offline", minutes=3, message="新宿店の端末3台がすべてオフライン")
+    support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
+    db.commit()
+    at = open_page(open_app, support, ALERTS)
+    row = at.dataframe[0].value.to_dict("records")[0]
+    assert (row["設置店舗名"], row["シリアル番号"], row["種別"]) == ("新宿店", "", "店舗オフライン")
+
+    at.selectbox(key="fleet_alerts_selected").select(store_alert.id).run()
+
+    assert at.subheader[0].value == f"#{store_alert.id} ABC商事 - 新宿店: 店舗オフライン"
+    assert not any("シリアル番号" in line for line in texts(at.markdown))
+    assert "**この店舗の端末（3台）**" in texts(at.markdown)
+    terminals = at.dataframe[1].value
+    assert terminals[["シリアル番号", "設置店舗名", "状態"]].values.tolist() == [
+        ["TC-0101", "新宿店 レジ1番", "オフライン"],
+        ["TC-0102", "新宿店 レジ2番", "オフライン"],
+        ["TC-0103", "新宿店 レジ3番", "オンライン"],
+    ]

@@ -97,7 +97,8 @@ def test_what_the_customer_was_told_and_the_report_are_written_on_the_page(db, o
         "顧客への連絡内容】 回線障害の可能性。30分後に再度ご連絡",
         "顧客への連絡内容】 復旧見込み15時とお伝えした",
     ]
-    assert all(" 佐藤 花子【" in line for line in texts(at.markdown) if line.startswith("- ") and "【初動確認】" in line)
+    record = [line for line in texts(at.markdown) if line.startswith("- ") and "【" in line]
+    assert all(" 佐藤 花子【" in line for line in record) and len(record) == 4
     badges = [line for line in texts(at.markdown) if "-badge[" in line]
     assert any(re.fullmatch(r":orange-badge\[初動確認: 完了 \d\d\\?:\d\d（佐藤 花子・1\d分超過）\]", b) for b in badges)
     assert alert_states(incident_id) == {"acknowledged"}, "顧客連絡 reaches every alert of it"

@@ -136,7 +136,7 @@ def store_terminals(terminals: list[dict]) -> None:
             head["serial_number"]: terminal["serial_number"],
             head["store_name"]: terminal["store_name"],
             head["status"]: terminal["status_label"],
-            head["last_heartbeat_at"]: timestamps.local_time(terminal["last_heartbeat_at"]) or "-",
+            "最終通信": timestamps.local_time(terminal["last_heartbeat_at"]) or "-",
         }
         for terminal in terminals
     ]

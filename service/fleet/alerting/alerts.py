@@ -14,8 +14,8 @@ from service.dialect import insert_rows
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited
 from service.fleet import auditing, labels
-from service.fleet.alerting.schemas import AlertRead, SlaStep, SlaWorkRead, StoreTerminal
-from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
+from service.fleet.alerting.schemas import AlertRead, NoteT, SlaStep, SlaWorkRead, StoreTerminal
+from service.fleet.models import Alert, AlertNote, Customer, Incident, IncidentNote, Terminal
 from service.fleet.schemas import columns_of
 from service.identity.models import Grant, User
 from service.tenancy import TenantScope, scoped
@@ -118,20 +118,33 @@ def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
 SYSTEM_NAME = "システム"  # who recorded what the service did by itself (a recovery's resolution)
 
 
-def name_the_people(db: Session, reads: Iterable[SlaWorkRead]) -> None:
-    """Each step's done_by: the name of the person who recorded it, read in one query for a page of records (a login id
-    no account has any more stays as it is)."""
-    reads = list(reads)
-    logins = {getattr(read, f"{step.step}_by") for read in reads for step in read.sla} - {"", SYSTEM_LABEL}
+def people_names(db: Session, logins: set[str]) -> dict[str, str]:
+    """Each login id's person by name, the system's work as the system's (a login id no account has any more stays as it
+    is)."""
+    logins = logins - {"", SYSTEM_LABEL}
     found = (
         db.execute(select(User.login_id, User.name).where(User.login_id.in_(logins))).tuples().all() if logins else []
     )
-    names = dict(found)
-    names[SYSTEM_LABEL] = SYSTEM_NAME
+    return dict(found) | {SYSTEM_LABEL: SYSTEM_NAME}
+
+
+def name_the_people(db: Session, reads: Iterable[SlaWorkRead]) -> None:
+    """Each step's done_by: who recorded it, by name, read in one query for a page of records."""
+    reads = list(reads)
+    names = people_names(db, {getattr(read, f"{step.step}_by") for read in reads for step in read.sla})
     for read in reads:
         for step in read.sla:
             login = getattr(read, f"{step.step}_by")
             step.done_by = names.get(login, login)
+
+
+def named_notes(db: Session, notes: list[AlertNote] | list[IncidentNote], read: type[NoteT]) -> list[NoteT]:
+    """A record's entries, each with its author's name."""
+    names = people_names(db, {note.author for note in notes})
+    return [
+        read.model_validate(note).model_copy(update={"author_name": names.get(note.author, note.author)})
+        for note in notes
+    ]
 
 
 def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:

@@ -1,7 +1,7 @@
 """Bodies of alerts and incidents and their §4.2 work, and of the heartbeat intake's state."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -101,6 +101,7 @@ class NoteRead(Labelled):
     kind: str
     kind_label: str = ""
     author: str
+    author_name: str = ""  # the author's name (GET …/notes)
     body: str
     created_at: datetime
 
@@ -168,8 +169,13 @@ class IncidentNoteRead(Labelled):
     kind: str
     kind_label: str = ""
     author: str
+    author_name: str = ""  # the author's name (GET …/notes)
     body: str
     created_at: datetime
+
+
+# An alert's or an incident's record entry.
+NoteT = TypeVar("NoteT", NoteRead, IncidentNoteRead)
 
 
 class IncidentResolveIn(BaseModel):
