@@ -162,7 +162,7 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/alerts/{a}/notes", {"json": {"body": "x"}}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/acknowledge", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/diagnosed", {}, NOT_FOUND),
-        ("POST", f"/api/fleet/alerts/{a}/customer-contacted", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/customer-contacted", {"json": {"customer_message": "x"}}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/reported", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/assign", {"json": {"assignee_id": None}}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/resolve", {"json": {}}, NOT_FOUND),
