@@ -70,7 +70,7 @@ def _work_alerts(office: Office, operator: str) -> None:
     open_alerts = office.get(operator, "/api/fleet/alerts", open_only=True, page_size=100)["items"]
     for alert in open_alerts[:3]:
         path = f"/api/fleet/alerts/{alert['id']}"
-        _steps(office, operator, path)
+        _steps(office, operator, path, told="履歴: 端末の通信途絶と再起動での復旧手順をお伝えした")
         office.post(operator, f"{path}/notes", {"body": "履歴: 店舗に連絡済み"})
         office.post(operator, f"{path}/resolve", {"resolution": "再起動で復旧"})
         office.post(operator, f"{path}/reported")
@@ -86,17 +86,16 @@ def _work_incidents(office: Office, operator: str) -> None:
     for incident in office.get(operator, "/api/fleet/incidents", open_only=True, page_size=100)["items"][:1]:
         path = f"/api/fleet/incidents/{incident['id']}"
         office.post(operator, f"{path}/take")
-        told = {"customer_message": "履歴: 回線障害の可能性と復旧見込みをお伝えした"}
-        _steps(office, operator, path, contacted=told)
+        _steps(office, operator, path, told="履歴: 回線障害の可能性と復旧見込みをお伝えした")
         office.post(operator, f"{path}/notes", {"body": "履歴: 回線業者に問い合わせ中"})
         office.post(operator, f"{path}/resolve", {"resolution": "回線業者の障害復旧"})
         report = {"cause": "回線業者の設備障害", "report": "履歴: 全店舗の復旧を担当者様にご報告"}
         office.post(operator, f"{path}/reported", report)
 
 
-def _steps(office: Office, operator: str, path: str, *, contacted: dict | None = None) -> None:
-    """Or already done: 409."""
-    for step, body in (("acknowledge", {}), ("diagnosed", {}), ("customer-contacted", contacted or {})):
+def _steps(office: Office, operator: str, path: str, *, told: str) -> None:
+    """Or already done: 409. 顧客連絡 says what the customer was `told`."""
+    for step, body in (("acknowledge", {}), ("diagnosed", {}), ("customer-contacted", {"customer_message": told})):
         office.call(operator, "POST", f"{path}/{step}", json=body, expect=STEP_DONE)
 
 

@@ -108,10 +108,12 @@ def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
             done = alert.resolved_at
         steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, overdue=(done or now) > due))
     step, label, minutes = labels.REPORT_STEP
-    due = alert.resolved_at + timedelta(minutes=minutes) if alert.resolved_at else None
+    report_due = alert.resolved_at + timedelta(minutes=minutes) if alert.resolved_at else None
     needed = _report_needed(alert)
-    late = needed and due is not None and (alert.reported_at or now) > due
-    steps.append(SlaStep(step=step, label=label, due_at=due, done_at=alert.reported_at, overdue=late, required=needed))
+    late = needed and report_due is not None and (alert.reported_at or now) > report_due
+    steps.append(
+        SlaStep(step=step, label=label, due_at=report_due, done_at=alert.reported_at, overdue=late, required=needed)
+    )
     return steps
 
 
