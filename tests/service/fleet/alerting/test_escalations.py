@@ -345,3 +345,17 @@ def test_history_loaded_as_escalated_sends_only_what_goes_past_due_later(db, peo
     db.commit()
     [mail] = outbox(db, "email")
     assert f"・アラート #{alert.id} / 顧客連絡 / " in mail.body and mail.recipient == "lead@example.jp"
+
+
+def test_a_store_alert_is_escalated_as_its_store_not_as_the_till_that_carries_it(db, people):
+    abc, _ = people
+    till, _ = make_terminal(db, abc, "TC-0101", store_name="新宿店 レジ1番")
+    make_terminal(db, abc, "TC-0102", store_name="新宿店 レジ2番")
+    add_alert(db, till, minutes=10, alert_type="store_offline")
+    db.commit()
+
+    assert escalate_overdue() == 1
+
+    [mail] = outbox(db, "email")
+    assert "新宿店: 店舗オフライン" in mail.body
+    assert "TC-0101" not in mail.body and "レジ1番" not in mail.body
