@@ -167,7 +167,10 @@ def sla_text(alert: dict, now: datetime | None = None) -> str:
 
 
 def step_text(step: dict, now: datetime) -> str:
-    """A step still to be done: overdue, due soon, or in time, e.g. 超過 初動確認（3分超過）."""
+    """A step still to be done: overdue, due soon, or in time, e.g. 超過 初動確認（3分超過）; 完了報告 with no time (its
+    resolution's unknown) by its target."""
+    if step["due_at"] is None:
+        return f"{IN_TIME} {step['label']}（{fleet_api.vocabulary()['report_due']}）"
     left = minutes_left(step["due_at"], now)
     if step["overdue"] or left < 0:
         word, detail = OVERDUE, f"{max(-left, 0)}分超過"
