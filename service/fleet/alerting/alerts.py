@@ -130,13 +130,18 @@ def people_names(db: Session, logins: set[str]) -> dict[str, str]:
     return dict(found) | {SYSTEM_LABEL: SYSTEM_NAME}
 
 
+def _recorder(read: SlaWorkRead, step: SlaStep) -> str:
+    """Whoever resolved a record nobody acknowledged did its 初動確認 (sla_steps)."""
+    return getattr(read, f"{step.step}_by") or (read.resolved_by if step.done_at else "")
+
+
 def name_the_people(db: Session, reads: Iterable[SlaWorkRead]) -> None:
     """Each step's done_by: who recorded it, by name, read in one query for a page of records."""
     reads = list(reads)
-    names = people_names(db, {getattr(read, f"{step.step}_by") for read in reads for step in read.sla})
+    names = people_names(db, {_recorder(read, step) for read in reads for step in read.sla})
     for read in reads:
         for step in read.sla:
-            login = getattr(read, f"{step.step}_by")
+            login = _recorder(read, step)
             step.done_by = names.get(login, login)
 
 

@@ -234,3 +234,15 @@ def test_each_step_says_who_recorded_it_by_name_and_the_report_has_no_time_befor
     db.execute(update(Alert).where(Alert.id == alert_id).values(resolved_by="system"))
     db.commit()
     assert client.get(base, headers=headers).json()["sla"][3]["done_by"] == "システム"
+
+
+def test_whoever_resolved_an_alert_nobody_acknowledged_is_named_for_its_first_check(client, db):
+    alert_id = an_alert(db)
+    support = make_user(db, "support1", name="佐藤 花子", grants={"fleet": "support"})
+    db.commit()
+    headers = auth_headers(support)
+
+    resolved = client.post(f"/api/fleet/alerts/{alert_id}/resolve", json={"note": ""}, headers=headers).json()
+
+    first = resolved["sla"][0]
+    assert (first["done_at"], first["done_by"]) == (resolved["resolved_at"], "佐藤 花子")
