@@ -6,12 +6,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
+from service.fleet.alerting import monitoring
 from service.fleet.alerting.alerts import NewAlert, open_alerts
-from service.fleet.models import Alert
+from service.fleet.models import Alert, Incident
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import make_user
 from tests.service.fleet.alerting.test_incidents import an_outage
+from tests.service.fleet.alerting.test_monitoring import tills
 from tests.service.fleet.conftest import make_customer, make_terminal
 
 DASHBOARD = "app_pages/fleet/dashboard.py"
@@ -125,3 +127,25 @@ def test_another_customers_incident_in_the_address_is_not_found(db, open_app):
     at = open_page(open_app, scoped, PAGE, id=str(incident_id))
 
     assert texts(at.warning) == ["指定されたインシデントは見つかりません。一覧から選び直してください。"]
+
+
+def test_an_incident_says_how_many_terminals_the_customer_has_as_the_dashboard_counts_them(db, open_app):
+    customer = make_customer(db, "東和モータース")
+    for store in ("名古屋店", "栄店", "金山店", "大須店"):
+        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
+    ((resting, _),) = tills(db, customer, "岡崎店", 1)
+    resting.status = "maintenance"
+    tills(db, customer, "豊田店", 4)
+    support = make_user(db, "support1", grants={"fleet": ("support", str(customer.id))})
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    incident_id = db.scalar(select(Incident.id))
+    db.commit()
+
+    at = open_page(open_app, support, PAGE, id=str(incident_id))
+    dashboard = open_page(open_app, support, DASHBOARD)
+
+    message = next(line for line in texts(at.markdown) if line.startswith("**詳細メッセージ**"))
+    assert "全17台（メンテナンス中1台を除く16台）" in message.replace("\\", "")
+    assert ("総端末数", "17台") in [(m.label, m.value) for m in dashboard.metric]
