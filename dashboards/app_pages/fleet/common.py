@@ -238,7 +238,7 @@ def work_record(record: dict, notes: list[dict]) -> None:
     entries = [
         (step["done_at"], step["done_by"], step["label"], step_entry(step)) for step in record["sla"] if step["done_at"]
     ]
-    entries += [(note["created_at"], note["author_name"], note["kind_label"], note["body"]) for note in notes]
+    entries += [(note["created_at"], note["author"], note["kind_label"], note["body"]) for note in notes]
     if not entries:
         return
     st.markdown("**対応の記録**")

@@ -14,8 +14,8 @@ from service.dialect import insert_rows
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited
 from service.fleet import auditing, labels
-from service.fleet.alerting.schemas import AlertRead, NoteT, SlaStep, SlaWorkRead, StoreTerminal
-from service.fleet.models import Alert, AlertNote, Customer, Incident, IncidentNote, Terminal
+from service.fleet.alerting.schemas import AlertRead, SlaStep, StoreTerminal
+from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import columns_of
 from service.identity.models import Grant, User
 from service.tenancy import TenantScope, scoped
@@ -104,54 +104,27 @@ def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
     for step, label, minutes in labels.SLA_STEPS:
         due = alert.created_at + timedelta(minutes=minutes)
         done = getattr(alert, f"{step}_at")
+        by = getattr(alert, f"{step}_by", "")
         if step == "acknowledged" and done is None and alert.status == RESOLVED:
-            done = alert.resolved_at
-        steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, overdue=(done or now) > due))
+            done, by = alert.resolved_at, alert.resolved_by  # whoever resolved it unacknowledged did its 初動確認
+        steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, done_by=by, overdue=(done or now) > due))
     step, label, minutes = labels.REPORT_STEP
     report_due = alert.resolved_at + timedelta(minutes=minutes) if alert.resolved_at else None
     needed = _report_needed(alert)
     late = needed and report_due is not None and (alert.reported_at or now) > report_due
+    done_by = getattr(alert, "reported_by", "")
     steps.append(
-        SlaStep(step=step, label=label, due_at=report_due, done_at=alert.reported_at, overdue=late, required=needed)
+        SlaStep(
+            step=step,
+            label=label,
+            due_at=report_due,
+            done_at=alert.reported_at,
+            done_by=done_by,
+            overdue=late,
+            required=needed,
+        )
     )
     return steps
-
-
-SYSTEM_NAME = "システム"  # who recorded what the service did by itself (a recovery's resolution)
-
-
-def people_names(db: Session, logins: set[str]) -> dict[str, str]:
-    """Each login id's person by name, the system's work as the system's (a login id no account has any more stays as it
-    is)."""
-    logins = logins - {"", SYSTEM_LABEL}
-    found = (
-        db.execute(select(User.login_id, User.name).where(User.login_id.in_(logins))).tuples().all() if logins else []
-    )
-    return dict(found) | {SYSTEM_LABEL: SYSTEM_NAME}
-
-
-def _recorder(read: SlaWorkRead, step: SlaStep) -> str:
-    """Whoever resolved a record nobody acknowledged did its 初動確認 (sla_steps)."""
-    return getattr(read, f"{step.step}_by") or (read.resolved_by if step.done_at else "")
-
-
-def name_the_people(db: Session, reads: Iterable[SlaWorkRead]) -> None:
-    """Each step's done_by: who recorded it, by name, read in one query for a page of records."""
-    reads = list(reads)
-    names = people_names(db, {_recorder(read, step) for read in reads for step in read.sla})
-    for read in reads:
-        for step in read.sla:
-            login = _recorder(read, step)
-            step.done_by = names.get(login, login)
-
-
-def named_notes(db: Session, notes: list[AlertNote] | list[IncidentNote], read: type[NoteT]) -> list[NoteT]:
-    """A record's entries, each with its author's name."""
-    names = people_names(db, {note.author for note in notes})
-    return [
-        read.model_validate(note).model_copy(update={"author_name": names.get(note.author, note.author)})
-        for note in notes
-    ]
 
 
 def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:
@@ -303,9 +276,7 @@ def count_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, now: date
 def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
     total = count_alerts(db, scope=scope, flt=flt, now=now)
     rows = db.execute(alert_query(scope, flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
-    reads = [to_read(r, now) for r in rows]
-    name_the_people(db, reads)
-    return reads, total
+    return [to_read(r, now) for r in rows], total
 
 
 def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime) -> AlertRead:
@@ -314,7 +285,6 @@ def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime)
     if row is None:
         raise NotFound("指定されたアラートは見つかりません", details={"resource": "fleet_alert", "id": alert_id})
     read = to_read(row, now)
-    name_the_people(db, [read])
     if read.alert_type == "store_offline":
         read.terminals = store_terminals(db, customer_id=read.customer_id, store=read.store)
     return read

@@ -121,9 +121,7 @@ def list_incidents(db: Session, *, scope: TenantScope, flt: IncidentFilter, offs
     ids = _filtered(scoped(select(Incident.id), scope, Incident.customer_id), flt)
     total = db.scalar(select(func.count()).select_from(ids.subquery())) or 0
     rows = db.execute(incident_query(scope, flt).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
-    reads = [to_read(r, now) for r in rows]
-    alerts.name_the_people(db, reads)
-    return reads, total
+    return [to_read(r, now) for r in rows], total
 
 
 def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: datetime) -> FleetIncidentRead:
@@ -133,7 +131,6 @@ def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: dat
             "指定されたインシデントは見つかりません", details={"resource": "fleet_incident", "id": incident_id}
         )
     read = to_read(row, now)
-    alerts.name_the_people(db, [read])
     read.stores = [IncidentStore(store=store, terminals=count) for store, count in incident_stores(db, incident_id)]
     return read
 

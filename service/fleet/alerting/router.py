@@ -99,7 +99,7 @@ def get_alert(_: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> Ale
 @router.get("/alerts/{alert_id}/notes", response_model=list[NoteRead])
 def list_notes(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
     """The alert's record: what the customer was told at 顧客連絡 and the notes, oldest first."""
-    return alerts.named_notes(db, alerts.list_notes(db, alert=alert), NoteRead)
+    return alerts.list_notes(db, alert=alert)
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
@@ -238,7 +238,7 @@ def incident_reported(
 @router.get("/incidents/{incident_id}/notes", response_model=list[IncidentNoteRead])
 def list_incident_notes(_: Reader, incident: ScopedIncident, db: DbSession) -> list:
     """The incident's timeline: 顧客連絡, 原因 and 完了報告, and the notes, oldest first."""
-    return alerts.named_notes(db, incidents.list_notes(db, incident=incident), IncidentNoteRead)
+    return incidents.list_notes(db, incident=incident)
 
 
 @router.post("/incidents/{incident_id}/notes", response_model=IncidentNoteRead, status_code=201)

@@ -1,7 +1,7 @@
 """Bodies of alerts and incidents and their §4.2 work, and of the heartbeat intake's state."""
 
 from datetime import datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ class SlaStep(BaseModel):
     done_at: datetime | None
     overdue: bool
     required: bool = True
-    done_by: str = ""  # who recorded it, by name (one record's read and the lists; not 重要アラート)
+    done_by: str = ""  # who recorded it, by name (「システム」 for the service's own work)
 
 
 class SlaWorkRead(Labelled):
@@ -101,7 +101,6 @@ class NoteRead(Labelled):
     kind: str
     kind_label: str = ""
     author: str
-    author_name: str = ""  # the author's name (GET …/notes)
     body: str
     created_at: datetime
 
@@ -169,13 +168,8 @@ class IncidentNoteRead(Labelled):
     kind: str
     kind_label: str = ""
     author: str
-    author_name: str = ""  # the author's name (GET …/notes)
     body: str
     created_at: datetime
-
-
-# An alert's or an incident's record entry.
-NoteT = TypeVar("NoteT", NoteRead, IncidentNoteRead)
 
 
 class IncidentResolveIn(BaseModel):

@@ -1,7 +1,7 @@
 """fleet: an alert's record keeps what the customer was told at 顧客連絡 (`fleet_alert_note.kind`)
 
 Revision ID: 0065_fleet_alert_contact
-Revises: 0063_resv_status_link
+Revises: 0066_people_names
 Create Date: 2026-11-29 04:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0065_fleet_alert_contact"
-down_revision: str | None = "0063_resv_status_link"
+down_revision: str | None = "0066_people_names"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

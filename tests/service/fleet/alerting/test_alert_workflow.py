@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
-from service.fleet.alerting.alerts import NewAlert, open_alerts
+from service.fleet.alerting.alerts import SYSTEM_LABEL, NewAlert, open_alerts
 from service.fleet.models import Alert, Customer
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
@@ -196,8 +196,8 @@ def test_customer_contact_takes_what_the_customer_was_told_and_keeps_it_on_the_a
     assert first["sla"][2]["done_by"] == "佐藤 花子"
     notes = client.get(f"{base}/notes", headers=headers).json()
     assert [(n["kind_label"], n["author"], n["body"]) for n in notes] == [
-        ("顧客への連絡内容", "support1", "復旧見込みは30分後\nと案内"),
-        ("顧客への連絡内容", "support1", "復旧を確認しましたと連絡"),
+        ("顧客への連絡内容", "佐藤 花子", "復旧見込みは30分後\nと案内"),
+        ("顧客への連絡内容", "佐藤 花子", "復旧を確認しましたと連絡"),
     ]
     said = db.scalars(
         select(AuditEntry.changes).where(AuditEntry.action == "mark_customer_contacted").order_by(AuditEntry.seq)
@@ -231,7 +231,7 @@ def test_each_step_says_who_recorded_it_by_name_and_the_report_has_no_time_befor
     assert report["due_at"] is not None and report["overdue"] is False
     assert resolved["sla"][3]["done_by"] == "運用 一郎"
     # the service's own work is the system's
-    db.execute(update(Alert).where(Alert.id == alert_id).values(resolved_by="system"))
+    db.execute(update(Alert).where(Alert.id == alert_id).values(resolved_by=SYSTEM_LABEL))
     db.commit()
     assert client.get(base, headers=headers).json()["sla"][3]["done_by"] == "システム"
 
