@@ -218,7 +218,7 @@ def test_customer_contact_on_an_alert_says_what_the_customer_was_told_and_keeps_
     assert f"アラート #{late.id} に顧客連絡を記録しました。" in texts(at.success)
     assert at.text_area(key=f"{contact}_1_customer_contact").value == ""  # empty again for the next call
     contacted = api_alert(live_api, support, late.id)
-    assert (contacted["status"], contacted["customer_contacted_by"]) == ("acknowledged", "support1")
+    assert (contacted["status"], contacted["customer_contacted_by"]) == ("acknowledged", "佐藤")
     record = [line for line in texts(at.markdown) if line.startswith("- ") and "【" in line]
     assert [line.split(" 佐藤【", 1)[1] for line in record][-1] == "顧客への連絡内容】 停電のため復旧待ちとお伝えした"
     assert "**対応の記録**" in texts(at.markdown)
