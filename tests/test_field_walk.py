@@ -116,6 +116,7 @@ NOT_WALKED = {
     "reservations_page_step": "a page's steps, by the service",
     "reservations_payment": "payment links and their webhooks",
     "reservations_shop_service": "a shop's services: service_type_ids of the shop's own edit",
+    "reservations_status_link": "the requester's status page links, written by the service",
     "loaners_archive_block": "the rotation's archive index",
     "loaners_bulk_pick": "a person's working list of devices, neither audited nor exported (models.py)",
     "loaners_counter": "number sequences",
