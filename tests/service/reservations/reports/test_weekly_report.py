@@ -148,7 +148,16 @@ def test_the_support_kpis_are_the_support_pages_cards_up_to_the_weeks_sunday_eac
         cards = client.get("/api/reservations/inquiries/figures", headers=then).json()["figures"]
 
     support_kpis = text.split("サポートKPI")[1].split("サービスタイプ別")[0]
-    assert "初回応答時間 30.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # the lower median
-    assert "解決時間（24時間以内） 50.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "初回応答時間（Email） 75.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # MEDIAN of 30 and 120
+    assert "初回応答の目標達成率（Email） 100.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "初回応答時間（電話） —（対象0件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "解決時間（24時間以内・経過時間） 50.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
     assert "顧客満足度 3.00（対象3件） 2026/10/01〜2026/11/22" in support_kpis  # its quarter
-    assert [(card["value"], card["basis"]) for card in cards] == [(30.0, 2), (0.5, 2), (3.0, 3)]
+    assert [(card["value"], card["basis"]) for card in cards] == [
+        (75.0, 2),
+        (1.0, 2),
+        (0.0, 0),
+        (0.0, 0),
+        (0.5, 2),
+        (3.0, 3),
+    ]
