@@ -14,7 +14,8 @@ from service.schemas import SingleLine
 
 class NoteRead(Read):
     id: int
-    author: str
+    author: str  # the login id it was written under
+    author_name: str  # its author's name
     body: str
     created_at: datetime
 
