@@ -99,6 +99,22 @@ def holidays_ahead(db: Session, now: datetime) -> list[Duty]:
     return [duty for duty in upcoming(db, now, AHEAD_DAYS) if business_hours.holiday_name(duty.shift_day)]
 
 
+def holiday_shifts(db: Session, now: datetime) -> list[dict]:
+    """Each with the override covering it: its note and who registered it, by name (the login id it was registered
+    under when no account has it); empty for the rotation's."""
+    duties = holidays_ahead(db, now)
+    logins = {duty.override.created_by for duty in duties if duty.override is not None}
+    names = dict(db.execute(select(User.login_id, User.name).where(User.login_id.in_(logins))).tuples().all())
+    return [
+        shift_read(duty)
+        | {
+            "override_note": duty.override.note if duty.override else "",
+            "registered_by": names.get(duty.override.created_by, duty.override.created_by) if duty.override else "",
+        }
+        for duty in duties
+    ]
+
+
 OVERRIDE_ORDER = (OnCallOverride.start_date, OnCallOverride.id)
 
 
@@ -261,7 +277,7 @@ def schedule_read(db: Session, now: datetime) -> dict:
         "overrides": [override_read(override) for override in current_overrides(db, now)],
         "now": duty_read(on_duty(db, now), now),
         "upcoming": [shift_read(duty) for duty in upcoming(db, now)],
-        "holidays": [shift_read(duty) for duty in holidays_ahead(db, now)],
+        "holidays": holiday_shifts(db, now),
         "business_hours": business_hours.hours_text(),
         "handoff": business_hours.clock_text(business_hours.OPENS),
     }
