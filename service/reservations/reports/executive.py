@@ -296,7 +296,8 @@ def summary_figure(figure: FigureRead) -> str:
     if figure.unit == "rating":
         return f"{figure.value:.2f}"
     if figure.unit in labels.REPORT_UNITS:
-        return f"{figure.value:.1f}{labels.REPORT_UNITS[figure.unit]}"
+        text = f"{figure.value:.2f}"  # to one decimal, or two where a median of an even count has them
+        return f"{text[:-1] if text.endswith('0') else text}{labels.REPORT_UNITS[figure.unit]}"
     return f"{figure.value:,}{figure.counter}"
 
 
