@@ -133,6 +133,13 @@ def test_the_kpi_cards_open_their_rows_and_support_resolves_rates_and_surveys(db
         )
         shown = linked.dataframe[0].value
         assert sorted(shown["顧客満足度"]) == ["3", "5"] and at.dataframe[0].value["ID"].tolist()[-1] == rated
+        by_channel = open_page(open_app, support, SUPPORT, channel="email", responded="true")
+        assert by_channel.selectbox(key="reservations_support_channel").value == "email"
+        listed = at.dataframe[0].value.set_index("ID")
+        row = listed.loc[rated, ["初回応答が目標内", "解決時間（経過・時間）", "解決時間（営業時間・時間）"]]
+        assert row.tolist() == ["はい", "1", "1"]  # Tuesday 9:00 to 10:00: one hour on either clock
+        late = listed.loc[listed["顧客満足度"] == "3"].iloc[0]  # Tuesday 11:00 to Wednesday 14:00: 7 + 5 team hours
+        assert (late["解決時間（経過・時間）"], late["解決時間（営業時間・時間）"]) == ("27", "12")
 
         at.selectbox(key="reservations_support_selected").select(waiting)
         at.run()
