@@ -381,7 +381,7 @@ def notes_list(notes: list[dict]) -> None:
         st.caption("メモはありません。")
     for note in notes:
         st.markdown(
-            f"- {timestamps.local_time(note['created_at'])[:16]} {labels.plain(note['author_name'])}: "
+            f"- {timestamps.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
             f"{labels.plain(note['body'])}"
         )
 

@@ -277,6 +277,7 @@ def reservation_detail(db: Session, *, reservation: Reservation, now: datetime) 
     ops = db.execute(
         operations.operation_rows().where(ManualOperation.reservation_id == rid).order_by(ManualOperation.id)
     ).all()
+    notes = db.scalars(select(Note).where(Note.reservation_id == rid).order_by(Note.id))
     return {
         **reservation_read(reservation),
         "cancel_url": messages.cancel_url(reservation.code),
@@ -293,5 +294,5 @@ def reservation_detail(db: Session, *, reservation: Reservation, now: datetime) 
         ],
         "payments": [{**as_dict(p), "status_label": labels.PAYMENT_STATUSES[p.status]} for p in payments],
         "operations": [operations.operation_read(row, now) for row in ops],
-        "notes": operations.notes_of(db, Note.reservation_id == rid),
+        "notes": list(notes),
     }

@@ -100,18 +100,14 @@ def holidays_ahead(db: Session, now: datetime) -> list[Duty]:
 
 
 def holiday_shifts(db: Session, now: datetime) -> list[dict]:
-    """Each with the override covering it: its note and who registered it, by name (the login id it was registered
-    under when no account has it); empty for the rotation's."""
-    duties = holidays_ahead(db, now)
-    logins = {duty.override.created_by for duty in duties if duty.override is not None}
-    names = dict(db.execute(select(User.login_id, User.name).where(User.login_id.in_(logins))).tuples().all())
+    """Each with the override covering it: its note and who registered it (by name); empty for the rotation's."""
     return [
         shift_read(duty)
         | {
             "override_note": duty.override.note if duty.override else "",
-            "registered_by": names.get(duty.override.created_by, duty.override.created_by) if duty.override else "",
+            "registered_by": duty.override.created_by if duty.override else "",
         }
-        for duty in duties
+        for duty in holidays_ahead(db, now)
     ]
 
 

@@ -274,20 +274,9 @@ def shop_said(operation: ManualOperation, transcript: str | None, summary: str |
     return operation.reason if operation.op_type == "change_request" else ""
 
 
-def add_note(db: Session, *, reservation: Reservation, body: str, actor: Actor, now: datetime) -> dict:
+def add_note(db: Session, *, reservation: Reservation, body: str, actor: Actor, now: datetime) -> Note:
     note = Note(reservation_id=reservation.id, author=actor.label[:100], body=body, created_at=now)
     db.add(note)
     db.flush()
     auditing.record(db, actor, "add_note", ("reservation", reservation.code), None, {"note": body}, now)
-    return notes_of(db, Note.id == note.id)[0]
-
-
-def notes_of(db: Session, *conditions) -> list[dict]:
-    """Oldest first, each with its author's name (the login id it was written under when no account has it)."""
-    rows = db.execute(
-        select(Note, func.coalesce(User.name, Note.author))
-        .outerjoin(User, User.login_id == Note.author)
-        .where(*conditions)
-        .order_by(Note.id)
-    )
-    return [{**as_dict(note), "author_name": name} for note, name in rows]
+    return note

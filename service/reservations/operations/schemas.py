@@ -14,8 +14,7 @@ from service.schemas import SingleLine
 
 class NoteRead(Read):
     id: int
-    author: str  # the login id it was written under
-    author_name: str  # its author's name
+    author: str
     body: str
     created_at: datetime
 

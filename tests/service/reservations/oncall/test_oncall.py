@@ -454,7 +454,8 @@ def test_the_shifts_the_holidays_and_the_overrides_download_as_csv_excel_and_shi
     assert len(month) == 32 and month[-1][:4] == ["2026-12-18", "金", "営業日", "当番B"]
     assert excel[6][:5] == [datetime(2026, 11, 23), "月", "勤労感謝の日", "当番C", "090-1111-0003"]
     assert overrides[0] == ["ID", "代番の担当者", "代番の開始日", "代番の終了日", "メモ", "登録者", "登録日時"]
-    assert overrides[1][1:6] == ["当番C", "2026-11-23", "2026-11-23", "祝日の代番", "resv-operator"]
+    operator_name = "運営 花子"  # who registered the override, by name
+    assert overrides[1][1:6] == ["当番C", "2026-11-23", "2026-11-23", "祝日の代番", operator_name]
     assert shift_jis.headers["content-type"] == "text/csv; charset=Shift_JIS"
     assert shift_jis.content.decode("cp932").splitlines()[1].split(",")[1:5] == [
         '"当番C"',
@@ -463,9 +464,8 @@ def test_the_shifts_the_holidays_and_the_overrides_download_as_csv_excel_and_shi
         '"祝日の代番"',
     ]
     assert [day["holiday_name"] for day in schedule["holidays"][:2]] == ["勤労感謝の日", "元日"]
-    operator_name = "運営 花子"
     assert holidays[0] == [*shifts[0], "メモ", "登録者"]
-    assert holidays[1] == [*shifts[6], "祝日の代番", operator_name]  # who registered it, by name
+    assert holidays[1] == [*shifts[6], "祝日の代番", operator_name]
     assert holidays[2][2] == "元日" and holidays[2][-3:] == ["当番表", "", ""]
     assert [row[0] for row in holidays[1:]] == [day["shift_day"] for day in schedule["holidays"]]
     assert holidays_xlsx[1][:3] == [datetime(2026, 11, 23), "月", "勤労感謝の日"]
