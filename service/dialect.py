@@ -31,6 +31,7 @@ from sqlalchemy import (
     Update,
     any_,
     bindparam,
+    case,
     cast,
     exists,
     false,
@@ -158,8 +159,9 @@ class Dialect(ABC):
         """Bucket among local periods, and the function turning its value into the label."""
 
     @abstractmethod
-    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """Per key, the lower median span (the earlier of the middle two), exact, and the function reading it."""
+    def middle_spans(self, rows: Select) -> tuple[Select, Callable[[Any], tuple[timedelta, timedelta]]]:
+        """Per key, the two middle spans (the lower and the upper; of an odd count the middle one twice), exact, and the
+        function reading them from a row: the spreadsheet's MEDIAN is their mean (figures.median)."""
 
     @abstractmethod
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
@@ -284,11 +286,13 @@ class PostgreSQL(Dialect):
         bounds = bindparam("bucket_starts", starts, type_=ARRAY(DateTime(timezone=True)))
         return func.width_bucket(column, bounds), lambda index: labels[index - 1]
 
-    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """An ordered-set aggregate: one sort per key, no window to run."""
+    def middle_spans(self, rows: Select) -> tuple[Select, Callable[[Any], tuple[timedelta, timedelta]]]:
+        """Ordered-set aggregates, one sort each way per key, no window to run."""
         spans = rows.subquery()
-        median = func.percentile_disc(0.5).within_group(spans.c.end - spans.c.start).label("span")
-        return select(spans.c.key, median).group_by(spans.c.key), lambda row: row.span
+        span = spans.c.end - spans.c.start
+        lower = func.percentile_disc(0.5).within_group(span).label("lower")
+        upper = func.percentile_disc(0.5).within_group(span.desc()).label("upper")
+        return select(spans.c.key, lower, upper).group_by(spans.c.key), lambda row: (row.lower, row.upper)
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         names = list(rows[0])
@@ -380,8 +384,8 @@ class SQLite(Dialect):
     ) -> tuple[Any, Callable[[Any], str]]:
         return self.local_text(column, pattern, at=at), str
 
-    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
-        """SQLite has no percentile function: the rows ranked by their span in a window."""
+    def middle_spans(self, rows: Select) -> tuple[Select, Callable[[Any], tuple[timedelta, timedelta]]]:
+        """SQLite has no percentile function: the rows ranked by their span in a window, the middle two kept."""
         spans = rows.subquery()
         ranked = select(
             spans.c.key,
@@ -392,8 +396,15 @@ class SQLite(Dialect):
             .label("position"),
             func.count().over(partition_by=spans.c.key).label("counted"),
         ).subquery()
-        middle = select(ranked).where(ranked.c.position == (ranked.c.counted + 1) // 2)
-        return middle, lambda row: row.end - row.start
+        lower = ranked.c.position == (ranked.c.counted + 1) // 2
+        upper = ranked.c.position == (ranked.c.counted + 2) // 2
+        ends = [
+            func.max(case((which, getattr(ranked.c, end)))).label(f"{name}_{end}")
+            for name, which in (("lower", lower), ("upper", upper))
+            for end in ("start", "end")
+        ]
+        middle = select(ranked.c.key, *ends).where(lower | upper).group_by(ranked.c.key)
+        return middle, lambda row: (row.lower_end - row.lower_start, row.upper_end - row.upper_start)
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         stmt = sqlite.insert(table)

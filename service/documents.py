@@ -1,4 +1,8 @@
-"""Shared pieces for generated documents: the Japanese font, a PDF set up to use it, and document jobs.
+"""Shared pieces for generated documents: the Japanese font, a PDF set up to use it, its tables, and document jobs.
+
+A table (`Table`, `draw_table`) starts on the page where its heading, header and first row fit together, so no heading
+or header row is left alone at a page's foot; its header is drawn again on each page its rows continue on, and a table
+with no rows says 「なし」.
 
 A document too long for a request is made by a job, in chunks of at most APP_DOCUMENT_CHUNK_PAGES pages, each chunk one
 delivery of the domain's task: it claims the chunk (a copy of a chunk already committed finds nothing to do), draws it
@@ -16,6 +20,7 @@ import os
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -38,6 +43,9 @@ FONT = "ipaexg"
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
 STATUS_LABELS = {QUEUED: "待機中", RUNNING: "作成中", READY: "完了", FAILED: "失敗"}
 ERROR_MAX = 500
+NO_ROWS = "なし"
+TABLE_FONT_SIZE, ROW_MM = 10, 8
+HEADING_FONT_SIZE, HEADING_SPACE_MM, HEADING_MM = 13, 4, 10
 
 
 @lru_cache
@@ -85,6 +93,45 @@ def japanese_pdf(**options: Any) -> "FPDF":
     pdf.fonts[FONT] = _document_font()
     pdf.set_font(FONT, size=11)
     return pdf
+
+
+@dataclass(frozen=True)
+class Table:
+    """A heading (none when empty), a header row and its rows; the columns share the page's width in the proportions
+    of `widths` (equally when not given)."""
+
+    heading: str
+    header: list[str]
+    rows: list[list]
+    widths: tuple[int, ...] = ()
+
+
+def draw_table(pdf: "FPDF", table: Table) -> None:
+    """On a new page unless its heading, header and first row (or 「なし」) fit on this one."""
+    heading = HEADING_SPACE_MM + HEADING_MM if table.heading else 0
+    if pdf.will_page_break(heading + 2 * ROW_MM):
+        pdf.add_page()
+    if table.heading:
+        pdf.ln(HEADING_SPACE_MM)
+        pdf.set_font(FONT, size=HEADING_FONT_SIZE)
+        pdf.cell(0, HEADING_MM, table.heading, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=TABLE_FONT_SIZE)
+    shares = table.widths or (1,) * len(table.header)
+    unit = pdf.epw / sum(shares)
+    _row(pdf, table.header, shares, unit)
+    if not table.rows:
+        pdf.cell(0, ROW_MM, NO_ROWS, border=1, new_x="LMARGIN", new_y="NEXT")
+    for row in table.rows:
+        if pdf.will_page_break(ROW_MM):
+            pdf.add_page()
+            _row(pdf, table.header, shares, unit)
+        _row(pdf, row, shares, unit)
+
+
+def _row(pdf: "FPDF", values: list, shares: tuple[int, ...], unit: float) -> None:
+    for value, share in zip(values, shares, strict=True):
+        pdf.cell(unit * share, ROW_MM, str(value), border=1)
+    pdf.ln(ROW_MM)
 
 
 class DocumentJob(Base):

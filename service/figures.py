@@ -30,15 +30,16 @@ ONE_TODAY_LABEL = "（今日）"
 COUNTER = "件"
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
+MEDIAN_WORDS = "（件数が偶数のときは中央の2件の平均: 表計算のMEDIANと同じ）"
 SHARE_YES = YES_NO[0]  # a row counted in a share (Figure.share_of)
 
 
 @dataclass(frozen=True)
 class Figure:
     """`route` and `filter` name the list showing its rows (None: no list; `{name}` parts are filled from `serve`'s
-    `path`). `sum_of`, `share_of` (rows reading `SHARE_YES`), `median_of` (lower median) and `mean_of` (to two decimals)
-    name the CSV column the figure is taken over, and the list holds its `basis` rows; without them the figure is the
-    list's total."""
+    `path`). `sum_of`, `share_of` (rows reading `SHARE_YES`), `median_of` (the spreadsheet's MEDIAN: `median`) and
+    `mean_of` (to two decimals) name the CSV column the figure is taken over, and the list holds its `basis` rows;
+    without them the figure is the list's total."""
 
     key: str
     label: str
@@ -200,6 +201,12 @@ def serve(
         mean_of=figure.mean_of,
         basis=basis,
     )
+
+
+def median(lower: float, upper: float) -> float:
+    """The spreadsheet's MEDIAN of a figure's column from its two middle values (dialect.middle_spans, each as its
+    list row reads it): their mean, to two decimals (of an odd count, the middle one)."""
+    return round((lower + upper) / 2, 2)
 
 
 def money_man_yen(amount: float) -> str:

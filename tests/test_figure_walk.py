@@ -1,9 +1,11 @@
 """Every named figure (service/figures.py) a dashboard shows, walked as every demo role on the lived-in database
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
 figure's own query), the rows of that list's CSV and of its Excel download (or, for money, the sum of its column; for
-a share, the share of its column's rows reading はい; for a median, its column's lower median; for a mean, its
-column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period
-(the support KPIs: the weekly report's of the running week, which states each with its rows and period).
+a share, the share of its column's rows reading はい; for a median, its column's median as a spreadsheet's MEDIAN
+takes it (statistics.median: of an even count the mean of the middle two); for a mean, its column's mean: the list
+then holding the rows it is taken over), and the monthly report's figure for the same period (the support KPIs: the
+weekly report's of the running week, which states each with its rows and period). A figure split by channel
+(初回応答時間, each against its channel's target) has every row of its CSV in its channel.
 The clock stands still during the walk, so every call judges the same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
@@ -24,7 +26,10 @@ import time_machine
 from pypdf import PdfReader
 
 from dashboards.components.kpi import figure_value
+from service import fields
 from service.figures import SHARE_YES
+from service.reservations.labels import INQUIRY_CHANNELS
+from service.reservations.models import SupportInquiry
 from tests.factories import auth_headers
 from tests.support.clock import JAPAN
 from tests.support.downloads import workbook_rows
@@ -34,6 +39,8 @@ from tests.test_route_walk import demo_roles, items_of, total_of
 pytestmark = pytest.mark.walk
 
 Get = Callable[..., Any]  # the test client's get
+INQUIRIES_ROUTE = "/reservations/inquiries"
+CHANNEL_COLUMN = fields.facts(SupportInquiry.channel).label
 XLSX = {"format": "xlsx"}
 
 
@@ -114,7 +121,10 @@ REPORTS = {
     "reservations.confirmed": qrv_report,
     "reservations.cancelled": qrv_report,
     "reservations.revenue": qrv_report,
-    "reservations.first_response": qrv_weekly_report,
+    "reservations.first_response_email": qrv_weekly_report,
+    "reservations.first_response_met_email": qrv_weekly_report,
+    "reservations.first_response_phone": qrv_weekly_report,
+    "reservations.first_response_met_phone": qrv_weekly_report,
     "reservations.resolved_in_time": qrv_weekly_report,
     "reservations.satisfaction": qrv_weekly_report,
 }
@@ -203,9 +213,16 @@ def figure_routes(spec: dict) -> set[str]:
     }
 
 
-def csv_measure(response, figure: dict) -> int | float:
-    """The CSV's measure of the figure (`measure`)."""
-    return measure(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))), figure)
+def csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def outside_its_channel(figure: dict, rows: list[dict]) -> set[str]:
+    """The channels of a channel's figure's CSV rows other than its own (none for a figure not split by channel)."""
+    channel = figure["list_query"].get("channel")
+    if channel is None or figure["list_route"] != INQUIRIES_ROUTE:
+        return set()
+    return {row[CHANNEL_COLUMN] for row in rows} - {INQUIRY_CHANNELS[channel]}
 
 
 def xlsx_measure(response, figure: dict) -> int | float:
@@ -221,13 +238,14 @@ def amount(value: Any) -> int:
 
 def measure(rows: list[dict], figure: dict) -> int | float:
     """The rows' count, the sum of the figure's column, the share of its column's rows reading はい (a ratio to four
-    decimals), its column's lower median or its column's mean (to two decimals; 0 of no rows)."""
+    decimals), its column's median as a spreadsheet takes it or its column's mean (each to two decimals; 0 of no
+    rows)."""
     if figure["mean_of"] is not None:
         return round(sum(float(row[figure["mean_of"]]) for row in rows) / len(rows), 2) if rows else 0.0
     if figure["share_of"] is not None:
         return round(sum(row[figure["share_of"]] == SHARE_YES for row in rows) / len(rows), 4) if rows else 0.0
     if figure["median_of"] is not None:
-        return statistics.median_low(float(row[figure["median_of"]]) for row in rows) if rows else 0.0
+        return round(statistics.median(float(row[figure["median_of"]]) for row in rows), 2) if rows else 0.0
     if figure["sum_of"] is None:
         return len(rows)
     return sum(amount(row[figure["sum_of"]]) for row in rows)
@@ -263,8 +281,11 @@ def check_figure(
                 failures.append(f"{shown}, its list {query} totals {total}")
             if figure["export_route"]:
                 exported = client.get("/api" + figure["export_route"], params=query, headers=headers)
-                if csv_measure(exported, figure) != figure["value"]:
-                    failures.append(f"{shown}, its CSV {query} has {csv_measure(exported, figure):,}")
+                rows = csv_rows(exported)
+                if measure(rows, figure) != figure["value"]:
+                    failures.append(f"{shown}, its CSV {query} has {measure(rows, figure):,}")
+                if outside_its_channel(figure, rows):
+                    failures.append(f"{shown}, its CSV {query} has rows of {outside_its_channel(figure, rows)}")
                 if figure["key"] not in workbooks:
                     workbooks.add(figure["key"])
                     workbook = client.get("/api" + figure["export_route"], params=query | XLSX, headers=headers)

@@ -49,8 +49,8 @@ UNIT_WORDS = {"days": "日", "minutes": "分"}
 
 def figure_value(figure: Mapping[str, Any]) -> str:
     """A named figure's value as a card shows it: money in 万円, a count with separators and its counter word
-    (「1,234台」), a share in %, days and minutes to one decimal, a 1–5 rating to two (a dash when it is taken over no
-    rows)."""
+    (「1,234台」), a share in %, days and minutes to one decimal (two where a median has them), a 1–5 rating to two (a
+    dash when it is taken over no rows)."""
     unit, value = figure["unit"], figure["value"]
     if figure.get("basis") == 0:
         return NO_BASIS
@@ -60,7 +60,13 @@ def figure_value(figure: Mapping[str, Any]) -> str:
         return f"{value * 100:.1f}%"
     if unit == "rating":
         return f"{value:.2f}"
-    return f"{value:.1f}{UNIT_WORDS[unit]}" if unit in UNIT_WORDS else f"{value:,}{figure['counter']}"
+    return f"{span(value)}{UNIT_WORDS[unit]}" if unit in UNIT_WORDS else f"{value:,}{figure['counter']}"
+
+
+def span(value: float) -> str:
+    """Days or minutes to one decimal, or two where a median of an even count has them (12.35): as the figure is."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def figure_card(

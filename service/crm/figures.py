@@ -22,7 +22,7 @@ from service.crm.requests import service as requests
 from service.crm.requests.service import RequestFilter
 from service.crm.users import service as users
 from service.crm.visibility import CaseView
-from service.figures import Figure, FigureRead, query_of, serve
+from service.figures import MEDIAN_WORDS, Figure, FigureRead, query_of, serve
 from service.tenancy import TenantScope
 
 REQUESTS_ROUTE = "/crm/requests"
@@ -89,7 +89,7 @@ FIRST_TIME_RIGHT = Figure(
 DAYS_TO_SUBMITTED = Figure(
     "crm.days_to_submitted",
     "投入済までの日数（中央値）",
-    "投入依頼日がその期間の投入済の依頼の、依頼日から投入済までの日数の中央値（件数が偶数のときは中央の2件の短い方）",
+    "投入依頼日がその期間の投入済の依頼の、依頼日から投入済までの日数の中央値" + MEDIAN_WORDS,
     "days",
     "crm",
     REQUESTS_ROUTE,

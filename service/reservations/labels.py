@@ -442,6 +442,7 @@ PAGE_STEP_UNKNOWN = "指定された当番呼び出しは見つかりません"
 SLACK_PAGE = "{mention} 当番呼び出し（{step}）: {subject}（{priority}、{due}までに応答）"
 SLACK_PAGE_NOBODY = "当番表が設定されていないため、当番を呼び出せません: {subject}（{priority}）"
 INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}
+FIRST_RESPONSE_TARGETS = {"email": "2時間以内", "phone": "即時（1分以内）"}  # §7.3.1 (support.py's seconds)
 INQUIRY_REQUESTER_TYPES = {"requester": "依頼者", "shop": "提携店"}
 INQUIRY_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "解決済"}
 SATISFACTION_SOURCES = {"support": "サポート担当が入力", "requester": "依頼者が回答"}

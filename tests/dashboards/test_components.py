@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
 
+from dashboards.components.kpi import figure_value
 from dashboards.components.timestamps import relative_time
 
 
@@ -82,3 +83,11 @@ def test_relative_time_counts_minutes_hours_and_days():
     ago = {seconds: (now - timedelta(seconds=seconds)).isoformat() for seconds in (30, 600, 3 * 3600, 2 * 86400)}
     assert [relative_time(value, now) for value in ago.values()] == ["たった今", "10分前", "3時間前", "2日前"]
     assert relative_time(None, now) == ""
+
+
+def test_a_median_card_shows_the_spreadsheets_value_to_two_decimals_only_where_it_has_them():
+    def card(value: float, unit: str = "minutes") -> str:
+        return figure_value({"unit": unit, "value": value, "basis": 4, "counter": "件"})
+
+    assert [card(45.0), card(12.35), card(12.3), card(2.5, "days")] == ["45.0分", "12.35分", "12.3分", "2.5日"]
+    assert figure_value({"unit": "minutes", "value": 0.0, "basis": 0, "counter": "件"}) == "—"

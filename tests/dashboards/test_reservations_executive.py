@@ -52,8 +52,14 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     month = at.selectbox(key="reservations_executive_report_month").value
     assert month == utcnow().astimezone(clock.JAPAN_TIME).strftime("%Y-%m")
     assert downloads[f"qrv-report-{month}.pdf"]().startswith(b"%PDF")
-    monday = at.selectbox(key="reservations_executive_weekly_week").value  # §6.2: last week's, first
-    assert monday == clock.today() - timedelta(days=clock.today().weekday() + 7)
+    week = at.selectbox(key="reservations_executive_weekly_week")
+    monday = week.value  # §6.2: last week's, chosen when the page opens
+    this_monday = clock.today() - timedelta(days=clock.today().weekday())
+    assert monday == this_monday - timedelta(days=7)
+    assert week.options[:2] == [  # the newest week first: the one running, then last week
+        f"{this_monday:%Y/%m/%d}〜{this_monday + timedelta(days=6):%m/%d}（今週・途中まで）",
+        f"{monday:%Y/%m/%d}〜{monday + timedelta(days=6):%m/%d}",
+    ]
     assert downloads[f"qrv-weekly-{monday}.pdf"]().startswith(b"%PDF")
 
 

@@ -102,7 +102,9 @@ def test_a_paged_operation_is_acknowledged_from_the_queue(catalog, db, open_app)
     assert any("resv-operator が応答しました" in caption.value for caption in at.caption)
 
 
-def test_the_shifts_and_the_overrides_link_to_their_downloads_and_the_holidays_show_who_is_on_call(db, open_app):
+def test_the_shifts_the_holidays_and_the_overrides_link_to_their_downloads_and_the_holidays_show_who_is_on_call(
+    db, open_app
+):
     operator = make_user(db, "resv-operator", name="佐藤", grants={"reservations": "operator"})
     other = make_user(db, "resv-operator-2", name="鈴木", grants={"reservations": "operator"})
     db.commit()
@@ -111,13 +113,16 @@ def test_the_shifts_and_the_overrides_link_to_their_downloads_and_the_holidays_s
         at = set_rotation(at, {operator.id: "090-1111-2222", other.id: "080-3333-4444"})
         at = override_form(at, 0, other.id, "2026-11-23", "2026-11-23", note="祝日の代番")
         links = [(link.proto.label, urlsplit(link.proto.url)) for link in at.get("link_button")]
-        shifts, overrides = csv_link_rows(at, operator, link=0), csv_link_rows(at, operator, link=1)
+        shifts, on_holidays, overrides = (csv_link_rows(at, operator, link=link) for link in range(3))
         holidays = at.dataframe[1].value
 
     paths = [url.path for _, url in links]
-    assert paths == ["/api/reservations/on-call/shifts/export"] * 3 + ["/api/reservations/on-call/overrides/export"] * 3
+    lists = ("shifts", "holidays", "overrides")
+    assert paths == [f"/api/reservations/on-call/{name}/export" for name in lists for _download in range(3)]
     assert [parse_qs(url.query) for _, url in links[:3]] == [{}, {"format": ["xlsx"]}, {"encoding": ["shift_jis"]}]
     assert [row[3] for row in shifts[1:]] == at.dataframe[0].value["当番"].tolist()  # the 14 days the page lists
     assert overrides[1][1:5] == ["鈴木", "2026-11-23", "2026-11-23", "祝日の代番"]
     holiday = {"当番日": "2026/11/23（月）", "当番": "鈴木", "区分": "代番", "日中": "勤労感謝の日"}
-    assert holidays.iloc[0].to_dict() == holiday
+    assert holidays.iloc[0].to_dict() == holiday | {"メモ": "祝日の代番", "登録者": "佐藤"}  # by name
+    assert on_holidays[1][2:] == ["勤労感謝の日", "鈴木", "080-3333-4444", "代番", "祝日の代番", "佐藤"]
+    assert len(on_holidays) == len(holidays) + 1

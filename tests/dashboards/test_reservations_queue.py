@@ -8,6 +8,7 @@ import pytest
 
 from dashboards.labels import plain
 from service.database import session_scope, utcnow
+from service.identity import people
 from service.reservations.booking import booking
 from service.reservations.models import ManualOperation, Note
 from service.reservations.operations import operations
@@ -115,6 +116,21 @@ def test_cancel_and_note_forms(ambiguous, db, open_app):
     button(at, "キャンセルする").click().run()
     assert texts(at.success) == [f"{ambiguous} をキャンセルしました。"]
     assert state(ambiguous) == "cancelled"
+
+
+def test_the_operator_reads_supports_notes_by_name_where_the_case_is_resolved(ambiguous, db, open_app):
+    """What support wrote the requester was told, on the reservation's notes, is shown on the operation with the name
+    of who wrote it, each time it is opened."""
+    support = people.actor(person(db, "support"))  # 「supportさん」, signed in as resv-support
+    operator = person(db, "operator")
+    for text in ("依頼者に折り返しを約束", "依頼者に日程変更を案内"):
+        with session_scope() as session:
+            reservation = booking.get_by_code(session, ambiguous)
+            operations.add_note(session, reservation=reservation, body=text, actor=support, now=utcnow())
+        at = select_first(open_page(open_app, operator, QUEUE))
+        written = [line for line in texts(at.markdown) if "依頼者に" in line]
+        assert written[-1].endswith(f"supportさん: {text}") and "resv-support" not in "".join(written)
+    assert len(written) == 2
 
 
 def test_support_reads_and_notes_but_cannot_act(ambiguous, db, open_app):

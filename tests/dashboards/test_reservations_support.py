@@ -120,12 +120,26 @@ def test_the_kpi_cards_open_their_rows_and_support_resolves_rates_and_surveys(db
     with clock_at(wednesday):
         at = open_page(open_app, support, SUPPORT)
         cards = {metric.label: metric.value for metric in at.metric}
-        assert cards == {"初回応答時間": "60.0分", "解決時間（24時間以内）": "66.7%", "顧客満足度": "4.00"}
+        assert cards == {
+            "初回応答時間（Email）": "60.0分",  # of 30, 60 and 120 minutes
+            "初回応答の目標達成率（Email）": "100.0%",
+            "初回応答時間（電話）": "—",
+            "初回応答の目標達成率（電話）": "—",
+            "解決時間（24時間以内・経過時間）": "66.7%",
+            "顧客満足度": "4.00",
+        }
         linked = open_page(
             open_app, support, SUPPORT, received_from="2026-10-01", received_to="2026-11-25", rated="true"
         )
         shown = linked.dataframe[0].value
         assert sorted(shown["顧客満足度"]) == ["3", "5"] and at.dataframe[0].value["ID"].tolist()[-1] == rated
+        by_channel = open_page(open_app, support, SUPPORT, channel="email", responded="true")
+        assert by_channel.selectbox(key="reservations_support_channel").value == "email"
+        listed = at.dataframe[0].value.set_index("ID")
+        row = listed.loc[rated, ["初回応答が目標内", "解決時間（経過・時間）", "解決時間（営業時間・時間）"]]
+        assert row.tolist() == ["はい", "1", "1"]  # Tuesday 9:00 to 10:00: one hour on either clock
+        late = listed.loc[listed["顧客満足度"] == "3"].iloc[0]  # Tuesday 11:00 to Wednesday 14:00: 7 + 5 team hours
+        assert (late["解決時間（経過・時間）"], late["解決時間（営業時間・時間）"]) == ("27", "12")
 
         at.selectbox(key="reservations_support_selected").select(waiting)
         at.run()

@@ -33,8 +33,9 @@ def test_local_time_is_the_service_zone_on_both_databases(db):
 
 
 @pytest.mark.dialect
-def test_the_lower_median_span_is_the_earlier_middle_one_exactly_on_both_databases(db):
-    """Spans of 4, 1, 3 and 2 hours (and a microsecond): the lower median of the four is 2 h; of the first three 3 h."""
+def test_the_middle_spans_are_the_two_middle_ones_exactly_on_both_databases(db):
+    """Spans of 4, 1, 3 and 2 hours (and a microsecond): the middle two of the four are 2 h and 3 h; of the first three
+    3 h twice."""
     spans = [timedelta(hours=4), timedelta(hours=1), timedelta(hours=3), timedelta(hours=2, microseconds=1)]
     ids = [stored_message(db, SATURDAY_LATE).id for _ in spans]
     for message_id, span in zip(ids, spans, strict=True):
@@ -47,9 +48,10 @@ def test_the_lower_median_span_is_the_earlier_middle_one_exactly_on_both_databas
         OutboxMessage.id.label("id"),
     )
     every = rows.with_only_columns(literal(0).label("key"), *rows.selected_columns[1:])
-    for statement, expected in ((rows.where(OutboxMessage.id <= ids[2]), {False: spans[2]}), (every, {0: spans[3]})):
-        middle, span_of = dialect.of(db).lower_median_span(statement)
-        assert {row.key: span_of(row) for row in db.execute(middle)} == expected
+    first_three = rows.where(OutboxMessage.id <= ids[2])
+    for statement, expected in ((first_three, {False: (spans[2],) * 2}), (every, {0: (spans[3], spans[2])})):
+        middle, spans_of = dialect.of(db).middle_spans(statement)
+        assert {row.key: spans_of(row) for row in db.execute(middle)} == expected
 
 
 @pytest.mark.dialect

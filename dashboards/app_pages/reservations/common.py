@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import clock, formats, forms, reservations_api, sections
+from dashboards import clock, formats, forms, labels, reservations_api, sections
 from dashboards.components import badges, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
@@ -372,6 +372,18 @@ def note_form(page: str, reservation: dict) -> None:
         call=lambda body: reservations_api.add_note(code, body),
         success="対応メモを追加しました。",
     )
+
+
+def notes_list(notes: list[dict]) -> None:
+    """The reservation's 対応メモ, oldest first: when, who wrote it (by name) and what it says."""
+    st.markdown("**対応メモ**")
+    if not notes:
+        st.caption("メモはありません。")
+    for note in notes:
+        st.markdown(
+            f"- {timestamps.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
+            f"{labels.plain(note['body'])}"
+        )
 
 
 def reservation_actions(page: str, user: dict, reservation: dict) -> None:

@@ -168,14 +168,7 @@ def operations_and_notes(reservation: dict) -> None:
             for o in reservation["operations"]
         ]
         st.dataframe(common.operation_style(pd.DataFrame(rows), status_column="状況"), hide_index=True)
-    st.markdown("**対応メモ**")
-    if not reservation["notes"]:
-        st.caption("メモはありません。")
-    for note in reservation["notes"]:
-        st.markdown(
-            f"- {timestamps.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
-            f"{labels.plain(note['body'])}"
-        )
+    common.notes_list(reservation["notes"])
 
 
 def open_operation_form(reservation: dict) -> None:

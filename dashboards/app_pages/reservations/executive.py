@@ -1,7 +1,7 @@
 """予約 › 経営ダッシュボード (§4.2.2): monthly reservations and revenue, service-type share and the partner-shop ranking
 from the nightly summary, and the monthly and weekly PDF reports."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -155,21 +155,23 @@ def report_download(months: list[dict]) -> None:
 
 
 WEEKS_OFFERED = 8
+LAST_WEEK = 1  # the picker's first choice: the newest whole week
+RUNNING_WEEK = "（今週・途中まで）"
 
 
 def weekly_download() -> None:
-    """§6.2 週次レポート: a week's PDF, the last week first (the one running is partial and says so)."""
+    """§6.2 週次レポート: a week's PDF, the newest week first (the one running is partial and says so); last week is
+    chosen when the page opens."""
     st.subheader("週次レポート（PDF）")
     this_monday = clock.today() - timedelta(days=clock.today().weekday())
-    mondays = [this_monday - timedelta(weeks=n) for n in (*range(1, WEEKS_OFFERED), 0)]
+    mondays = [this_monday - timedelta(weeks=n) for n in range(WEEKS_OFFERED)]
+
+    def week_words(day: date) -> str:
+        return f"{day:%Y/%m/%d}〜{day + timedelta(days=6):%m/%d}" + (RUNNING_WEEK if day == this_monday else "")
+
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     with left:
-        monday = st.selectbox(
-            "対象週",
-            mondays,
-            format_func=lambda day: f"{day:%Y/%m/%d}〜{day + timedelta(days=6):%m/%d}",
-            key=f"{PAGE}_weekly_week",
-        )
+        monday = st.selectbox("対象週", mondays, index=LAST_WEEK, format_func=week_words, key=f"{PAGE}_weekly_week")
     with right:
         st.download_button(
             "PDFをダウンロード",

@@ -17,6 +17,7 @@ OVERRIDE = f"{PAGE}_override"  # the 代番を登録 form
 WEEKDAYS = "月火水木金土日"
 SHIFTS_EXPORT = "/reservations/on-call/shifts/export"
 OVERRIDES_EXPORT = "/reservations/on-call/overrides/export"
+HOLIDAYS_EXPORT = "/reservations/on-call/holidays/export"
 
 
 def day_text(value: str) -> str:
@@ -46,6 +47,11 @@ def shift_row(shift: dict) -> dict:
         "区分": shift["source_label"],
         "日中": shift["day_label"],
     }
+
+
+def holiday_row(shift: dict) -> dict:
+    head = common.headers("oncall_override")
+    return shift_row(shift) | {head["note"]: shift["override_note"], head["created_by"]: shift["registered_by"]}
 
 
 def override_row(override: dict) -> dict:
@@ -218,7 +224,10 @@ if schedule["upcoming"]:
     )
 if schedule["holidays"]:
     st.subheader("祝日の当番（今後3か月）")
-    st.dataframe([shift_row(shift) for shift in schedule["holidays"]], hide_index=True)
+    st.dataframe([holiday_row(shift) for shift in schedule["holidays"]], hide_index=True)
+    exports.csv_link(
+        f"{PAGE}_holidays_csv", HOLIDAYS_EXPORT, {}, help=exports.CSV_HELP.format(total=len(schedule["holidays"]))
+    )
 st.subheader("代番")
 if schedule["overrides"]:
     st.dataframe([override_row(o) for o in schedule["overrides"]], hide_index=True)

@@ -185,6 +185,7 @@ def summary(operation: dict, reservation: dict) -> None:
         f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}",
     ]
     st.markdown("\n\n".join(line for line in lines if line))
+    common.notes_list(reservation["notes"])
     common.detail_link(reservation["code"])
 
 

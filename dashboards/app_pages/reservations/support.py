@@ -1,8 +1,8 @@
 """予約 › 問い合わせ対応 (§7): log every inquiry from a requester or a partner shop, by e-mail or phone, with or
 without a reservation id: what was asked, then its first response, answer, status (未対応 → 対応中 → 解決済) and the
 asker's satisfaction (entered here, or asked with a one-question SMS or mail). The §7.3.1 figures head the page
-(初回応答時間, 解決時間, 顧客満足度), each opening this list on exactly its rows; the weekly chart is on the
-運営コンソール."""
+(初回応答時間 and its target's share per channel, 解決時間 on the wall clock with the team's hours beside it in the
+list, 顧客満足度), each opening this list on exactly its rows; the weekly chart is on the 運営コンソール."""
 
 from collections.abc import Callable
 from datetime import date, datetime
@@ -19,15 +19,21 @@ PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"
 UNRATED = 0  # the satisfaction select's 「未記録」
+CARDS_PER_ROW = 4  # the first-response pair of each channel, then 解決時間 and 顧客満足度
 # The filters a figure card's link sets (service/reservations/reports/figures.py): query parameter -> (widget key,
 # reading).
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "channel": (f"{PAGE}_channel", str),
     "status": (f"{PAGE}_status", str),
     "received_from": (f"{PAGE}_received_from", date.fromisoformat),
     "received_to": (f"{PAGE}_received_to", date.fromisoformat),
     "responded": (f"{PAGE}_responded", kpi.flag),
     "rated": (f"{PAGE}_rated", kpi.flag),
 }
+
+
+def hours(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def inquiry_row() -> Callable[[dict], dict]:
@@ -45,7 +51,10 @@ def inquiry_row() -> Callable[[dict], dict]:
             head["question"]: inquiry["question"],
             head["status"]: inquiry["status_label"],
             "初回応答時間（分）": "" if minutes is None else f"{minutes:g}",
+            "初回応答が目標内": inquiry["first_response_met"],
             head["resolved_at"]: timestamps.local_time(inquiry["resolved_at"])[:16],
+            "解決時間（経過・時間）": hours(inquiry["resolution_hours"]),
+            "解決時間（営業時間・時間）": hours(inquiry["resolution_business_hours"]),
             head["satisfaction"]: "" if inquiry["satisfaction"] is None else str(inquiry["satisfaction"]),
             head["answer"]: inquiry["answer"],
             head["created_by"]: inquiry["created_by"],
@@ -153,9 +162,10 @@ def figures() -> None:
     """§7.3.1's figures: each card opens this list on the rows it is taken over."""
     shown = reservations_api.support_figures()
     kpi.figures_stamp(shown)
-    for column, figure in zip(st.columns(len(shown)), shown, strict=True):
-        with column:
-            kpi.figure_card(figure)
+    for first in range(0, len(shown), CARDS_PER_ROW):
+        for column, figure in zip(st.columns(CARDS_PER_ROW), shown[first : first + CARDS_PER_ROW], strict=False):
+            with column:
+                kpi.figure_card(figure)
 
 
 def filters() -> dict[str, Any]:

@@ -31,7 +31,8 @@ class AgencyMetrics(BaseModel):
     first_time_right: int = Field(default=0, description="投入済 requests that were never 不備")
     first_time_right_rate: float = Field(default=0.0, description="first_time_right / submitted (初回完了率)")
     median_days_to_submitted: float | None = Field(
-        default=None, description="the lower median of the 投入済 requests' days from 依頼日 to 投入済"
+        default=None,
+        description="the median (of an even count the mean of the middle two) of the 投入済 requests' days to 投入済",
     )
     top_reasons: list[ReasonCount] = Field(default_factory=list, description="the most frequent 不備 reasons")
 

@@ -29,6 +29,7 @@ from service.crm.visibility import CaseView
 from service.dialect import of
 from service.errors import ValidationFailed
 from service.exports import ListExport, field
+from service.figures import median
 from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
@@ -91,8 +92,8 @@ def first_time_right(db: Session, selection: Selection) -> tuple[int, int]:
 
 
 def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
-    """The lower median span from 依頼日 to 投入済 (dialect.lower_median_span), in days as its list row counts it
-    (timing.span_days)."""
+    """The spreadsheet's MEDIAN (figures.median) of the spans from 依頼日 to 投入済, each in days as its list row
+    counts it (timing.span_days)."""
     key = Request.agency_id if selection.by_agency else literal(0)
     spans = selection.requests(
         select(
@@ -102,8 +103,11 @@ def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
             Request.id.label("id"),
         ).where(Request.status == SUBMITTED)
     )
-    middle, span_of = of(db).lower_median_span(spans)
-    return {(row.key if selection.by_agency else None): timing.span_days(span_of(row)) for row in db.execute(middle)}
+    middle, spans_of = of(db).middle_spans(spans)
+    return {
+        (row.key if selection.by_agency else None): median(*map(timing.span_days, spans_of(row)))
+        for row in db.execute(middle)
+    }
 
 
 def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | None, list[ReasonCount]]:

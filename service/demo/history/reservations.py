@@ -94,13 +94,13 @@ def _ago(delta: timedelta) -> str:
 
 # (days ago, minutes to the first response, hours to the resolution, rating): the last within the hour, so this week and
 # this quarter always hold some
-INQUIRIES = (
-    (40, 30, 20, 4),
-    (10, 15, 30, 3),
-    (5, 90, 6, 5),
-    (2, 5, 26, None),
-    (0, 10, 0.5, 4),
-    (0, None, None, None),
+INQUIRIES = (  # days ago, minutes to the first response, hours to resolution, rating, channel
+    (40, 30, 20, 4, "email"),
+    (10, 15, 30, 3, "email"),
+    (5, 90, 6, 5, "email"),
+    (2, 0, 26, None, "phone"),
+    (0, 10, 0.5, 4, "phone"),
+    (0, None, None, None, "email"),
 )
 
 
@@ -108,10 +108,10 @@ def _support_inquiries(office: Office, support: str) -> None:
     """§7."""
     path = "/api/reservations/inquiries"
     made: list[dict] = []
-    for days, answered, resolved, rating in INQUIRIES:
+    for days, answered, resolved, rating, channel in INQUIRIES:
         received = timedelta(days=days, hours=1 if days else 0, minutes=50)
         inquiry: dict[str, Any] = {
-            "channel": "email",
+            "channel": channel,
             "requester_type": "requester",
             "requester": "山田",
             "contact_phone": "090-1234-5678",

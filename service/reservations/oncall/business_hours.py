@@ -62,6 +62,19 @@ def add_working_minutes(start: datetime, minutes: int) -> datetime:
     raise ValueError(f"no working hours within {SEARCH_DAYS} days of {start.isoformat()}")
 
 
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """The team hours from `start` to `end`: Monday 16:30 to Tuesday 18:00 is 10.5 hours (25.5 on the wall clock)."""
+    local_zone = zone()
+    total = timedelta(0)
+    day, last = start.astimezone(local_zone).date(), end.astimezone(local_zone).date()
+    while day <= last:
+        if is_working_day(day):
+            begin = max(start, datetime.combine(day, OPENS, local_zone))
+            total += max(min(end, datetime.combine(day, CLOSES, local_zone)) - begin, timedelta(0))
+        day += timedelta(days=1)
+    return total
+
+
 def hours_text() -> str:
     """「平日 9:00〜18:00（土日祝を除く）」."""
     return labels.BUSINESS_HOURS.format(opens=clock_text(OPENS), closes=clock_text(CLOSES))

@@ -1,5 +1,5 @@
-"""当番表 and 代番 as downloads (service/exports.py): the shifts computed from the rotation and its overrides, and
-the overrides to come."""
+"""当番表, 祝日の当番 and 代番 as downloads (service/exports.py): the shifts computed from the rotation and its
+overrides (the holidays' with the override's note and who registered it, by name), and the overrides to come."""
 
 from datetime import datetime
 
@@ -30,11 +30,27 @@ OVERRIDE_COLUMNS = (
 )
 
 
+HOLIDAY_COLUMNS = (
+    *SHIFT_COLUMNS,
+    declared_item(OnCallOverride.note, "override_note"),
+    declared_item(OnCallOverride.created_by, "registered_by"),
+)
+
+
 def shift_sheet(db: Session, now: datetime, days: int) -> Sheet:
     """Computed from the rotation and its overrides, not stored: read now, while the request's session is open."""
-    getters = row_getters(SHIFT_COLUMNS)
-    rows = [[get(oncall.shift_read(duty)) for get in getters] for duty in oncall.upcoming(db, now, days)]
-    return Sheet(SHIFT_COLUMNS, [rows] if rows else [])
+    return _sheet(SHIFT_COLUMNS, [oncall.shift_read(duty) for duty in oncall.upcoming(db, now, days)])
+
+
+def holiday_sheet(db: Session, now: datetime) -> Sheet:
+    """The holidays' shifts of the months ahead (as 当番表 lists them)."""
+    return _sheet(HOLIDAY_COLUMNS, oncall.holiday_shifts(db, now))
+
+
+def _sheet(columns: tuple[Column, ...], shifts: list[dict]) -> Sheet:
+    getters = row_getters(columns)
+    rows = [[get(shift) for get in getters] for shift in shifts]
+    return Sheet(columns, [rows] if rows else [])
 
 
 def override_export(now: datetime) -> ListExport:

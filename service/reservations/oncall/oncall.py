@@ -99,6 +99,18 @@ def holidays_ahead(db: Session, now: datetime) -> list[Duty]:
     return [duty for duty in upcoming(db, now, AHEAD_DAYS) if business_hours.holiday_name(duty.shift_day)]
 
 
+def holiday_shifts(db: Session, now: datetime) -> list[dict]:
+    """Each with the override covering it: its note and who registered it (by name); empty for the rotation's."""
+    return [
+        shift_read(duty)
+        | {
+            "override_note": duty.override.note if duty.override else "",
+            "registered_by": duty.override.created_by if duty.override else "",
+        }
+        for duty in holidays_ahead(db, now)
+    ]
+
+
 OVERRIDE_ORDER = (OnCallOverride.start_date, OnCallOverride.id)
 
 
@@ -261,7 +273,7 @@ def schedule_read(db: Session, now: datetime) -> dict:
         "overrides": [override_read(override) for override in current_overrides(db, now)],
         "now": duty_read(on_duty(db, now), now),
         "upcoming": [shift_read(duty) for duty in upcoming(db, now)],
-        "holidays": [shift_read(duty) for duty in holidays_ahead(db, now)],
+        "holidays": holiday_shifts(db, now),
         "business_hours": business_hours.hours_text(),
         "handoff": business_hours.clock_text(business_hours.OPENS),
     }

@@ -64,6 +64,13 @@ def export_shifts(_: Worker, db: DbSession, days: ShiftDays = oncall.UPCOMING_DA
     return exports.download(csv_exports.shift_sheet(db, utcnow(), days), "qrv_oncall_shifts", "当番表")
 
 
+@router.get("/on-call/holidays/export", **exports.DOWNLOAD)
+def export_holidays(_: Worker, db: DbSession) -> exports.Download:
+    """祝日の当番 as a file: who is on duty each holiday of the months ahead, and, where an override covers it, its
+    note and who registered it (by name)."""
+    return exports.download(csv_exports.holiday_sheet(db, utcnow()), "qrv_oncall_holidays", "祝日の当番")
+
+
 @router.get("/on-call/overrides/export", **exports.DOWNLOAD)
 def export_overrides(_: Worker) -> exports.Download:
     """代番 as a file: the overrides not over yet, soonest first."""

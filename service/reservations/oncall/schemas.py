@@ -101,11 +101,16 @@ class OnCallShiftRead(BaseModel):
     source_label: str
 
 
+class OnCallHolidayRead(OnCallShiftRead):
+    override_note: str  # the covering override's note; empty for the rotation's
+    registered_by: str  # who registered the covering override, by name; empty for the rotation's
+
+
 class OnCallSchedule(BaseModel):
     rotation: OnCallRotationRead | None
     overrides: list[OnCallOverrideRead]
     now: OnDutyRead
     upcoming: list[OnCallShiftRead]
-    holidays: list[OnCallShiftRead]  # the public holidays' shifts of the next 92 days
+    holidays: list[OnCallHolidayRead]  # the public holidays' shifts of the next 92 days
     business_hours: str
     handoff: str

@@ -1,7 +1,6 @@
 """The executive view (§4.2.2): monthly figures computed nightly into reservations_monthly_stat, the month so far
 against the same days of the previous month, and the monthly PDF report e-mailed to every executive on the 1st."""
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service import figures as figures_core
 from service.config import get_settings
-from service.documents import FONT, japanese_pdf
+from service.documents import FONT, Table, draw_table, japanese_pdf
 from service.errors import ValidationFailed
 from service.figures import FigureRead
 from service.identity.models import Grant, User
@@ -237,16 +236,6 @@ def parse_month(text: str, now: datetime) -> date:
     return month
 
 
-@dataclass(frozen=True)
-class Table:
-    """Its columns share the page's width in the proportions of `widths` (equally when not given)."""
-
-    heading: str
-    header: list[str]
-    rows: list[list]
-    widths: tuple[int, ...] = ()
-
-
 def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
     """Money in 万円 with the exact sum beside it; a month still running marked partial."""
     shown = figures.month_figures(db, month=month, now=now)
@@ -291,9 +280,7 @@ def report_document(title: str, shown: list[FigureRead], tables: list[Table], *,
     if shown[0].partial:
         pdf.cell(0, 8, partial.format(period=period), new_x="LMARGIN", new_y="NEXT")
     for table in tables:
-        if table.heading:
-            _heading(pdf, table.heading)
-        _table(pdf, table)
+        draw_table(pdf, table)
     return bytes(pdf.output())
 
 
@@ -309,24 +296,9 @@ def summary_figure(figure: FigureRead) -> str:
     if figure.unit == "rating":
         return f"{figure.value:.2f}"
     if figure.unit in labels.REPORT_UNITS:
-        return f"{figure.value:.1f}{labels.REPORT_UNITS[figure.unit]}"
+        text = f"{figure.value:.2f}"  # to one decimal, or two where a median of an even count has them
+        return f"{text[:-1] if text.endswith('0') else text}{labels.REPORT_UNITS[figure.unit]}"
     return f"{figure.value:,}{figure.counter}"
-
-
-def _heading(pdf, text: str) -> None:
-    pdf.ln(4)
-    pdf.set_font(FONT, size=13)
-    pdf.cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def _table(pdf, table: Table) -> None:
-    shares = table.widths or (1,) * len(table.header)
-    unit = (pdf.w - pdf.l_margin - pdf.r_margin) / sum(shares)
-    pdf.set_font(FONT, size=10)
-    for line in [table.header, *table.rows]:
-        for value, share in zip(line, shares, strict=True):
-            pdf.cell(unit * share, 8, str(value), border=1)
-        pdf.ln(8)
 
 
 def report_recipients(db: Session, *, roles: tuple[str, ...] = ("executive",)) -> list[User]:

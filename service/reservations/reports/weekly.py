@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service.documents import Table
 from service.errors import ValidationFailed
 from service.figures import day_start, local
 from service.outbox.models import OutboxMessage
@@ -14,7 +15,7 @@ from service.outbox.service import enqueue
 from service.reservations import labels
 from service.reservations.models import Incident, Reservation, ServiceType, Shop
 from service.reservations.reports import executive, figures
-from service.reservations.reports.executive import RANKING, Table, report_document, report_recipients, summary_figure
+from service.reservations.reports.executive import RANKING, report_document, report_recipients, summary_figure
 from service.reservations.reports.figures import cancel_pct
 
 WEEK = timedelta(days=7)

@@ -74,9 +74,11 @@ class InquiryRead(Read):
     question: str
     first_responded_at: datetime | None
     first_response_minutes: float | None
+    first_response_met: str  # はい / いいえ against its channel's target (§7.3.1); empty while not answered
     answer: str
     resolved_at: datetime | None
-    resolution_hours: float | None
+    resolution_hours: float | None  # on the wall clock, nights and holidays included (§7.3.1's 24時間)
+    resolution_business_hours: float | None  # the team's hours of the same span (平日 9:00〜18:00)
     resolved_in_time: str  # はい / いいえ (§7.3.1 解決時間 24時間以内); empty while not resolved
     satisfaction: int | None
     satisfaction_source: str | None

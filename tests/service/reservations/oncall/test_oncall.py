@@ -424,10 +424,11 @@ def test_a_new_operation_is_paged_by_its_own_task_at_once_and_the_sweep_pages_no
     assert page_subject(urgent) == 0  # a task sent late pages nobody twice
 
 
-def test_the_shifts_and_the_overrides_download_as_csv_excel_and_shift_jis(client, db):
+def test_the_shifts_the_holidays_and_the_overrides_download_as_csv_excel_and_shift_jis(client, db):
     ids = operators(db)
     with clock_at(WEDNESDAY):
-        operator = headers_for(db, "operator")
+        operator = auth_headers(make_user(db, "resv-operator", name="運営 花子", grants={"reservations": "operator"}))
+        db.commit()
         rotation(client, operator, ids)
         holiday = {"user_id": ids["c"], "start_date": "2026-11-23", "end_date": "2026-11-23", "note": "祝日の代番"}
         assert client.post(f"{ROOT}/overrides", json=holiday, headers=operator).status_code == 201
@@ -438,6 +439,8 @@ def test_the_shifts_and_the_overrides_download_as_csv_excel_and_shift_jis(client
         support = headers_for(db, "support")
         overrides = csv_download(client.get(f"{ROOT}/overrides/export", headers=support))
         shift_jis = client.get(f"{ROOT}/overrides/export", params={"encoding": "shift_jis"}, headers=support)
+        holidays = csv_download(client.get(f"{ROOT}/holidays/export", headers=support))
+        holidays_xlsx = xlsx_download(client.get(f"{ROOT}/holidays/export", params={"format": "xlsx"}, headers=support))
         too_far = client.get(f"{ROOT}/shifts/export", params={"days": 93}, headers=operator)
         executive = client.get(f"{ROOT}/overrides/export", headers=headers_for(db, "executive"))
 
@@ -451,7 +454,8 @@ def test_the_shifts_and_the_overrides_download_as_csv_excel_and_shift_jis(client
     assert len(month) == 32 and month[-1][:4] == ["2026-12-18", "金", "営業日", "当番B"]
     assert excel[6][:5] == [datetime(2026, 11, 23), "月", "勤労感謝の日", "当番C", "090-1111-0003"]
     assert overrides[0] == ["ID", "代番の担当者", "代番の開始日", "代番の終了日", "メモ", "登録者", "登録日時"]
-    assert overrides[1][1:6] == ["当番C", "2026-11-23", "2026-11-23", "祝日の代番", "resv-operator"]
+    operator_name = "運営 花子"  # who registered the override, by name
+    assert overrides[1][1:6] == ["当番C", "2026-11-23", "2026-11-23", "祝日の代番", operator_name]
     assert shift_jis.headers["content-type"] == "text/csv; charset=Shift_JIS"
     assert shift_jis.content.decode("cp932").splitlines()[1].split(",")[1:5] == [
         '"当番C"',
@@ -460,5 +464,12 @@ def test_the_shifts_and_the_overrides_download_as_csv_excel_and_shift_jis(client
         '"祝日の代番"',
     ]
     assert [day["holiday_name"] for day in schedule["holidays"][:2]] == ["勤労感謝の日", "元日"]
+    assert holidays[0] == [*shifts[0], "メモ", "登録者"]
+    assert holidays[1] == [*shifts[6], "祝日の代番", operator_name]
+    assert holidays[2][2] == "元日" and holidays[2][-3:] == ["当番表", "", ""]
+    assert [row[0] for row in holidays[1:]] == [day["shift_day"] for day in schedule["holidays"]]
+    assert holidays_xlsx[1][:3] == [datetime(2026, 11, 23), "月", "勤労感謝の日"]
+    assert len(holidays_xlsx) == len(holidays)
+    assert (schedule["holidays"][0]["registered_by"], schedule["holidays"][1]["registered_by"]) == (operator_name, "")
     assert (schedule["holidays"][0]["name"], schedule["holidays"][0]["source_label"]) == ("当番C", "代番")
     assert too_far.status_code == 422 and executive.status_code == 403

@@ -3,7 +3,9 @@ beside the week before's, with the support KPIs as the support page's cards take
 week's services, shops and incidents; mailed once a week to operators and executives, as the monthly one is to
 executives."""
 
+import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -12,13 +14,16 @@ from sqlalchemy import select
 
 from jobs import reservations as reservation_jobs
 from jobs.schedule import BEAT_SCHEDULE
+from service import documents
 from service.outbox.models import OutboxMessage
+from service.reservations import labels
 from service.reservations.models import Incident
 from service.reservations.reports import weekly
 from tests.factories import make_user
 from tests.service.reservations.conftest import headers_for, make_service, make_shop
 from tests.service.reservations.reports.test_executive import TOKYO, made_at, pdf_text
 from tests.service.reservations.support.test_support_kpis import change, log
+from tests.service.test_documents import PDFTOPPM, page_lines
 
 MONDAY = date(2026, 11, 16)
 AFTER = datetime(2026, 11, 23, 8, tzinfo=TOKYO)  # the Monday after the week, 08:00
@@ -148,7 +153,42 @@ def test_the_support_kpis_are_the_support_pages_cards_up_to_the_weeks_sunday_eac
         cards = client.get("/api/reservations/inquiries/figures", headers=then).json()["figures"]
 
     support_kpis = text.split("サポートKPI")[1].split("サービスタイプ別")[0]
-    assert "初回応答時間 30.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # the lower median
-    assert "解決時間（24時間以内） 50.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "初回応答時間（Email） 75.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # MEDIAN of 30 and 120
+    assert "初回応答の目標達成率（Email） 100.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "初回応答時間（電話） —（対象0件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "解決時間（24時間以内・経過時間） 50.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
     assert "顧客満足度 3.00（対象3件） 2026/10/01〜2026/11/22" in support_kpis  # its quarter
-    assert [(card["value"], card["basis"]) for card in cards] == [(30.0, 2), (0.5, 2), (3.0, 3)]
+    assert [(card["value"], card["basis"]) for card in cards] == [
+        (75.0, 2),
+        (1.0, 2),
+        (0.0, 0),
+        (0.0, 0),
+        (0.5, 2),
+        (3.0, 3),
+    ]
+
+
+@pytest.mark.dialect
+def test_no_heading_of_the_weekly_pdf_ends_a_page_and_an_empty_table_says_so(db, tmp_path: Path):
+    """One more service type each time moves the tables below it down a row, through the foot of page 1: no heading
+    or header row is ever the last line of a page, and the week's incidents, none, say 「なし」 under their header."""
+    names = labels.WEEKLY_REPORT_LABELS
+    headings = {names[key] for key in ("support", "services", "shops", "incidents")}
+    headers = {names["item"], names["occurred_at"], ""}
+    content = b""
+    for number in range(12):
+        made_at(db, make_service(db, name=f"サービス{number}"), at(18), "confirmed", paid=8000)
+        content = weekly.report_pdf(db, monday=MONDAY, now=AFTER)
+        pages = [lines for lines in page_lines(content) if lines]
+        for lines in pages:
+            assert lines[-1][0] not in headings | headers, (number, lines[-1])
+        every = [line for lines in pages for line in lines]
+        incidents = every.index([names["incidents"]])
+        assert every[incidents + 2 :] == [[documents.NO_ROWS]]
+    assert len(pages) == 2  # the last ones went on to a second page
+    made = tmp_path / "weekly.pdf"
+    made.write_bytes(content)
+    if PDFTOPPM is None:
+        pytest.skip("pdftoppm (Debian's poppler-utils) is not installed: the PDF was made but not rendered")
+    subprocess.run([PDFTOPPM, "-r", "30", "-png", str(made), str(tmp_path / "page")], check=True, capture_output=True)
+    assert len(sorted(tmp_path.glob("page*.png"))) == 2

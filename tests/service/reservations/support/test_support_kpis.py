@@ -129,7 +129,11 @@ def test_the_three_kpis_agree_with_their_lists_and_csv_and_follow_a_change(clien
         figures = {f["key"]: f for f in client.get(f"{INQUIRIES}/figures", headers=support).json()["figures"]}
         first, in_time, satisfaction = (
             figures[key]
-            for key in ("reservations.first_response", "reservations.resolved_in_time", "reservations.satisfaction")
+            for key in (
+                "reservations.first_response_email",
+                "reservations.resolved_in_time",
+                "reservations.satisfaction",
+            )
         )
         assert (first["value"], first["basis"], first["unit"]) == (30.0, 3, "minutes")  # 30, 120, 15 minutes
         assert first["period_label"] == "2026/11/23〜2026/11/25（今日まで）"
@@ -147,7 +151,7 @@ def test_the_three_kpis_agree_with_their_lists_and_csv_and_follow_a_change(clien
             assert (
                 cells
                 == {
-                    "reservations.first_response": ["120.0", "15.0", "30.0"],
+                    "reservations.first_response_email": ["120.0", "15.0", "30.0"],
                     "reservations.resolved_in_time": ["いいえ", "はい"],
                     "reservations.satisfaction": ["1", "3", "5"],
                 }[figure["key"]]
@@ -157,6 +161,58 @@ def test_the_three_kpis_agree_with_their_lists_and_csv_and_follow_a_change(clien
         again = {f["key"]: f for f in client.get(f"{INQUIRIES}/figures", headers=support).json()["figures"]}
         assert again["reservations.resolved_in_time"]["value"] == 1.0
         assert again["reservations.resolved_in_time"]["as_of_label"] == "2026/11/25 15:00 時点"
+
+
+@pytest.mark.dialect
+def test_first_response_is_the_spreadsheets_median_per_channel_against_its_own_target(client, db):
+    """The issue's week: phone calls answered at once (0, 0 minutes), e-mails after 90 and 210 minutes. Over all four
+    the spreadsheet's MEDIAN is 45, but each channel has its own target: e-mail's median is 150 minutes and half met
+    2時間; the phone's 0 and all met 即時. Each figure's list and CSV hold its channel's rows only."""
+    with time_machine.travel(WEDNESDAY, tick=False):
+        support = headers_for(db, "support")
+        for hours, minutes, channel in ((10, 0, "phone"), (9, 90, "email"), (8, 0, "phone"), (7, 210, "email")):
+            log(client, support, at(hours), channel=channel, first_responded_at=at(hours - minutes / 60))
+        figures = {f["key"]: f for f in client.get(f"{INQUIRIES}/figures", headers=support).json()["figures"]}
+        expected = {
+            "reservations.first_response_email": (150.0, 2, ["210.0", "90.0"]),
+            "reservations.first_response_met_email": (0.5, 2, ["いいえ", "はい"]),
+            "reservations.first_response_phone": (0.0, 2, ["0.0", "0.0"]),
+            "reservations.first_response_met_phone": (1.0, 2, ["はい", "はい"]),
+        }
+        for key, (value, basis, cells) in expected.items():
+            figure = figures[key]
+            assert (figure["value"], figure["basis"]) == (value, basis), key
+            total, rows = counted_rows(client, support, figure)
+            assert total == len(rows) == basis
+            assert sorted(row[figure["median_of"] or figure["share_of"]] for row in rows) == cells
+        assert figures["reservations.first_response_email"]["label"] == "初回応答時間（Email）"
+        assert "目標: 2時間以内" in figures["reservations.first_response_email"]["counts"]
+        assert figures["reservations.first_response_met_phone"]["list_query"]["channel"] == "phone"
+
+        log(client, support, at(6), channel="email", first_responded_at=at(5.5))  # 30 minutes: e-mail's are 3
+        again = {f["key"]: f for f in client.get(f"{INQUIRIES}/figures", headers=support).json()["figures"]}
+        assert again["reservations.first_response_email"]["value"] == 90.0
+        assert again["reservations.first_response_met_email"]["value"] == round(2 / 3, 4)
+
+
+@pytest.mark.dialect
+def test_resolution_counts_wall_clock_hours_as_the_card_says_and_lists_business_hours_beside_them(client, db):
+    """Tuesday 13:30 to Wednesday 15:00 is 25.5 hours on the clock (late against 24時間) and 10.5 team hours."""
+    with time_machine.travel(WEDNESDAY, tick=False):
+        support = headers_for(db, "support")
+        overnight = log(client, support, at(25.5), first_responded_at=at(25))
+        resolved = change(client, support, overnight["id"], resolved_at=at(0)).json()
+        assert (resolved["resolution_hours"], resolved["resolution_business_hours"]) == (25.5, 10.5)
+        assert resolved["resolved_in_time"] == "いいえ"
+        figure = next(
+            f
+            for f in client.get(f"{INQUIRIES}/figures", headers=support).json()["figures"]
+            if f["key"] == "reservations.resolved_in_time"
+        )
+        assert (figure["value"], figure["basis"]) == (0.0, 1)
+        assert "経過時間" in figure["label"] and "夜間・休日も数える経過時間" in figure["counts"]
+        _, rows = counted_rows(client, support, figure)
+        assert (rows[0]["解決時間（経過・時間）"], rows[0]["解決時間（営業時間・時間）"]) == ("25.5", "10.5")
 
 
 def survey_link(message: OutboxMessage) -> tuple[str, str]:
