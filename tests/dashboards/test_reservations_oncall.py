@@ -99,7 +99,7 @@ def test_a_paged_operation_is_acknowledged_from_the_queue(catalog, db, open_app)
 
     assert texts(at.success)[0].endswith("の当番呼び出しに応答しました。")
     at = select_first(at)
-    assert any("resv-operator が応答しました" in caption.value for caption in at.caption)
+    assert any("佐藤 が応答しました" in caption.value for caption in at.caption)
 
 
 def test_the_shifts_the_holidays_and_the_overrides_link_to_their_downloads_and_the_holidays_show_who_is_on_call(
