@@ -65,7 +65,8 @@ def who(client, headers, at) -> tuple:
 
 def audit(action: str) -> list[dict]:
     with session_scope() as session:
-        return list(session.scalars(select(AuditEntry.changes).where(AuditEntry.action == action)))
+        entries = select(AuditEntry.changes).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        return list(session.scalars(entries))
 
 
 def test_the_rotation_by_week_and_by_day_names_who_is_on_duty_in_hours_at_night_weekends_and_holidays(client, db):
