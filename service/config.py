@@ -354,6 +354,18 @@ class Settings(BaseSettings):
     """a shop call without an answer after this long counts as no answer"""
     reservations_round_two_wait_minutes: NonNegativeInt = 30
     """round 2's wait before calling a shop again"""
+    reservations_shop_calls_per_hour: PositiveInt = 2
+    """automated calls one partner shop gets in any 60 minutes, over all requests: one request's two rounds (§2.1
+    電話代行 最大2周); a shop at it is skipped (the call goes to the next shop or waits)"""
+    reservations_shop_calls_per_day: PositiveInt = 6
+    """automated calls one partner shop gets per day (Japan time), over all requests: three requests' two rounds"""
+    reservations_shop_wait_max_minutes: NonNegativeInt = 60
+    """a request whose remaining shops are all out of budget or hours waits this long at most for one to be callable;
+    beyond it the request goes to 手動対応キュー (`shops_unavailable`)"""
+    reservations_shop_no_answer_alert_pct: float = 50.0
+    """a shop whose calls of the month went unanswered at this share or more is flagged and #qrv-alerts told once"""
+    reservations_shop_no_answer_min_calls: PositiveInt = 4
+    """fewer calls in the month than this flag no shop"""
     reservations_reminder_hour: int = 10
     """local hour of the day before the reservation when the reminder SMS goes out"""
     reservations_slack_channel: str = "#qrv-alerts"

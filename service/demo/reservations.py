@@ -102,6 +102,7 @@ CHAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "pending_shop_response": (("pending_shop_response", "ai"),),
     "change_requested": (("change_requested", "ai"),),
     "all_declined_open": (("all_declined", "system"),),
+    "shops_unavailable": (),  # every shop out of its call budget or hours: queued, still 電話代行中
     "confirmed": ACCEPTED,
 }
 # The spec's frequencies (§2.2) around the usual booked-and-paid reservation.
@@ -123,6 +124,7 @@ IN_PROGRESS = (
     "pending_shop_response",
     "change_requested",
     "all_declined_open",
+    "shops_unavailable",
     "confirmed",
 )
 FIRST_ANSWER = {"calling_success": "accept", "pending_shop_response": "ambiguous", "change_requested": "change_request"}
@@ -136,6 +138,7 @@ OPERATION_OF = {
     "late_cancellation": "late_cancellation",
     "sms_failed": "sms_failed",
     "one_off_timeout": "shop_cancel_call",
+    "shops_unavailable": "shops_unavailable",
 }
 ONE_OFF_SHOP = ("電話で見つけた店（デモ）", "+81312345678")  # the one-off shop's name and phone
 PAYMENT_BY_END = {"confirmed": "paid", "completed": "paid", "payment_timeout": "expired", "cancelled": "refunded"}
@@ -342,6 +345,8 @@ def _plan(rng: random.Random, reservation: Reservation, scenario: str, shops: li
 def _calls(rng: random.Random, reservation: Reservation, scenario: str, chain, shops: list[Shop]) -> list:
     """Declines before the first answer (every shop when all declined), then the answer; a resumed call accepts."""
     at = reservation.created_at + timedelta(seconds=70)
+    if scenario == "shops_unavailable":
+        return []
     if scenario.startswith("all_declined") or scenario == "one_off_timeout":
         return [(shop.id, "decline", at) for shop in shops]
     declines = min(2 if scenario == "declines_then_paid" else rng.choice((0, 0, 0, 1)), len(shops) - 1)

@@ -50,6 +50,28 @@ CALL_SUMMARIES = {
     "machine": "留守番電話・自動音声につながりました。予約の回答ではないため応答なしとして扱います",
     "failed": "電話を発信できませんでした",
 }
+# Why a shop was or was not called for a request (shops/budget.py), and what became of the request.
+CALL_DECISIONS = {"called": "電話した", "skipped": "見送り", "waits": "待機", "queued": "手動対応キューへ"}
+CALL_DECISION_REASONS = {
+    "round_1": "第1周",
+    "round_2": "第2周",
+    "auto_calls_stopped": "自動電話停止中",
+    "closed": "営業時間外・定休日",
+    "hour_budget": "1時間あたりの自動電話の上限に達しています",
+    "day_budget": "1日あたりの自動電話の上限に達しています",
+    "round_two_wait": "第2周の待ち時間中",
+    "no_shop_callable": "いま自動電話できる提携店がありません",
+}
+SHOP_HELD = "{shop}（{reason}）"
+SHOPS_UNAVAILABLE = "いま自動電話できる提携店がありません: {shops}。自動電話停止の店舗には人が電話してください"
+CALLS_RESUMED = "電話できる提携店ができたため、自動電話を再開しました"
+# 自動電話停止 (「今後の自動電話は不要」): the key a shop presses in the call, and why the shop was stopped.
+STOP_KEY = "9"
+AUTO_CALLS_STOPPED_BY_KEY = f"通話中に「今後の自動電話は不要」（{STOP_KEY}）が押されました"
+AUTO_CALLS_STOP_NOTE = "停止の理由（提携店のお申し出など）を入力してください"
+AUTO_CALLS_NOT_STOPPED = "この提携店は自動電話停止になっていません"
+CLOSED_DAYS_FORMAT = "定休日は 月火水木金土日祝 の文字で指定してください（例: 水祝）"
+SLACK_SHOP_NO_ANSWER = "提携店「{shop}」の応答なしが増えています（{month}: {no_answer}/{calls}件、{rate:.0f}%）"
 CALL_NEVER_PLACED = "応答期限までに電話を発信できませんでした（電話の送信が滞っています）"
 PAYMENT_STATUSES = {
     "creating": "決済リンク作成中",
@@ -72,6 +94,8 @@ OPERATION_TYPES = {
     "late_cancellation": "キャンセル期限超過後のキャンセル依頼",
     # beyond the six: the shop holding a cancelled booking has no e-mail (a one-off shop found by phone)
     "shop_cancel_call": "提携店への仮予約キャンセルの電話連絡",
+    # beyond the six: no listed shop may be called now (calls' budget, hours, 自動電話停止): not 全店NG
+    "shops_unavailable": "提携店に自動電話できない（上限・営業時間外・自動電話停止）",
 }
 PRIORITIES = {"urgent": "緊急", "high": "高", "medium": "中", "low": "低"}
 OPERATION_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "対応済み"}
@@ -103,6 +127,7 @@ NOTIFICATION_KINDS = {
     "storage_low": "保存領域不足",
     "oncall_page": "当番呼び出し",
     "calls_down": "電話発信の障害",
+    "shop_no_answer": "提携店の応答なし増加",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -181,12 +206,17 @@ TEMPLATE_FIELDS = {
     "mention": "当番へのメンション",
     "step": "呼び出しの順番",
     "status": "ご予約の状況のリンク",
+    "month": "月",
+    "no_answer": "応答なしの件数",
+    "calls": "電話の件数",
 }
 # A template's own words for a field it means otherwise (here {minutes} is how long something waited).
 TEMPLATE_FIELDS_OF = {
     "SLACK_BEAT_DOWN": {"minutes": "経過時間（分）"},
     "SLACK_OUTBOX_BACKLOG": {"minutes": "経過時間（分）"},
     "SLACK_ERROR_RATE": {"minutes": "集計時間（分）"},
+    "SLACK_SHOP_NO_ANSWER": {"rate": "応答なしの割合（%）"},
+    "SMS_SHOPS_UNAVAILABLE": {"when": "ご連絡の期限"},
 }
 
 # training.examples adds the times and links
@@ -216,6 +246,9 @@ SMS_REPLACED_LINK_REFUND = (
 )
 ALL_DECLINED = "現在、予約できませんでした。別の日時をご検討いただくか、カスタマーサポートまでご連絡ください"
 SMS_ALL_DECLINED = "【QRV】" + ALL_DECLINED + "（予約ID: {code}）"
+SMS_SHOPS_UNAVAILABLE = (
+    "【QRV】ただいま提携店にお電話でお問い合わせできないため、担当者が確認し{when}までにご連絡します（予約ID: {code}）"
+)
 SMS_PAYMENT_LINK = (
     "【QRV】{shop}でご予約を確保しました（予約ID: {code}）。{minutes}分以内にお支払いを完了してください: {url}"
 )
@@ -242,6 +275,7 @@ SHOP_CANCEL_REASONS = {
 }
 CALL_SCRIPT = (
     "{shop}様、こちらはQRV予約代行です。{when}に「{service}」のご予約をお願いできますでしょうか。ご依頼内容: {details}"
+    f"（今後の自動電話が不要な場合は{STOP_KEY}を押してください）"
 )
 
 REASONS = {
@@ -350,9 +384,23 @@ SANDBOX_PAY_BUTTON = "支払う"
 SANDBOX_PAID = "お支払いが完了しました。"
 SANDBOX_EXPIRED = "この決済リンクは有効期限が切れています。"
 
-SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考", "営業時間")
+SHOP_CSV_HEADER = (
+    "店舗名",
+    "電話番号",
+    "メールアドレス",
+    "対応サービス",
+    "架電順",
+    "有効",
+    "備考",
+    "営業時間",
+    "定休日",
+)
 SHOP_CSV_FIELDS = dict(
-    zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes", "hours"), strict=True)
+    zip(
+        SHOP_CSV_HEADER,
+        ("name", "phone", "email", "services", "call_order", "active", "notes", "hours", "closed_days"),
+        strict=True,
+    )
 )
 # 有効's cell as the import reads it besides the column's words and はい / いいえ (fields.py)
 CSV_TRUE = {"1", "true", "yes", "○"}

@@ -69,6 +69,13 @@ class Shop(Base):
     # In the service's time zone (hours.py); none: called at any time.
     opens_at: Mapped[time | None] = mapped_column(info=field_info("営業開始", exported=True))
     closes_at: Mapped[time | None] = mapped_column(info=field_info("営業終了", exported=True))
+    # Days not called (hours.py): weekday characters 月…日, 祝 for Japan's public holidays, e.g. 「水祝」.
+    closed_days: Mapped[str] = mapped_column(String(8), default="", info=field_info("定休日", exported=True))
+    # 自動電話停止: only people call it until an operator lifts it (calls.stop_auto_calls, audited).
+    auto_calls_stopped_at: Mapped[datetime | None] = mapped_column(info=field_info("自動電話停止"))
+    auto_calls_stopped_reason: Mapped[str] = mapped_column(
+        String(500), default="", info=field_info("自動電話停止の理由", multi_line=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -237,6 +244,21 @@ class CallAttempt(Base):
     outbox_message_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     answered_at: Mapped[datetime | None]
+
+
+class CallDecision(Base):
+    """Why a shop was or was not called for a reservation at a moment, or why the reservation waits or was queued
+    (shop_id None: about the whole request)."""
+
+    __tablename__ = "reservations_call_decision"
+    __table_args__ = (Index("ix_reservations_call_decision_reservation", "reservation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(20))  # labels.CALL_DECISIONS
+    reason: Mapped[str] = mapped_column(String(30))  # labels.SKIP_REASONS
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Payment(Base):

@@ -46,6 +46,7 @@ OperationType = Literal[
     "change_request",
     "late_cancellation",
     "shop_cancel_call",
+    "shops_unavailable",
 ]
 ReservationStatus = Literal[
     "received",

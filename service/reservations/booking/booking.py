@@ -254,7 +254,7 @@ def accept(db: Session, *, reservation: Reservation, choice: AcceptIn, actor: Ac
 def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
     reservation = locked(db, reservation.id)
     require_transition(reservation, "calling")
-    if reservation.status == "all_declined" and calls.next_shop(db, reservation) is None:
+    if reservation.status == "all_declined" and not calls.candidates(db, reservation):
         raise Conflict(
             f"この日時で電話できる提携店は残っていません。{fields.facts(Reservation.desired_at).label}を変更してから"
             "再開してください",

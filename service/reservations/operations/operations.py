@@ -24,6 +24,7 @@ PRIORITY_BY_TYPE = {
     "late_cancellation": "medium",
     "payment_timeout": "low",  # only when the requester asks (§2.2.3); a payment-system failure is urgent
     "shop_cancel_call": "high",  # the shop keeps a slot for nobody until it is phoned
+    "shops_unavailable": "high",  # the requester waits as after 全店NG
 }
 TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
 ROUND_THE_CLOCK = ("urgent",)  # 緊急's clock runs always; the others' in the team's hours only

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.audit.service import Actor
 from service.config import get_settings
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
@@ -25,10 +26,11 @@ from service.reservations.incidents import incidents
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Reservation, Shop
 from service.reservations.operations import operations
-from service.reservations.shops import catalog, hours
+from service.reservations.shops import budget, call_figures, catalog, hours
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
 AI_ACTOR = EventActor("ai", "voice-ai")
+KEY_PRESS = Actor(type="webhook", label="voice")  # the shop's key, as the voice provider's webhook reports it
 OUTCOMES = tuple(labels.CALL_OUTCOMES)
 UNREACHED = ("no_answer", "machine", "failed")
 NOT_CONNECTED = ("no_answer", "failed")  # a machine on it did
@@ -72,15 +74,23 @@ def eligible_shops(db: Session, reservation: Reservation) -> list[Shop]:
 class NextCall:
     shop: Shop
     round: int
-    not_before: datetime | None = None
+    ready_at: datetime | None = None  # round 2: its wait after the first call
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The call to place now, if any, and the shops passed over with why."""
+
+    call: NextCall | None
+    held: tuple[tuple[NextCall, budget.Hold], ...]
 
 
 def round_two_wait() -> timedelta:
     return timedelta(minutes=get_settings().reservations_round_two_wait_minutes)
 
 
-def next_shop(db: Session, reservation: Reservation) -> NextCall | None:
-    """None when both rounds are exhausted."""
+def candidates(db: Session, reservation: Reservation) -> list[NextCall]:
+    """Round 1's shops not yet called about the date, then round 2's: empty when both rounds are exhausted."""
     attempts = db.execute(
         select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome, CallAttempt.answered_at).where(
             CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
@@ -90,39 +100,97 @@ def next_shop(db: Session, reservation: Reservation) -> NextCall | None:
     for attempt in attempts:
         called.setdefault(attempt.shop_id, []).append(attempt)
     shops = eligible_shops(db, reservation)
-    for shop in shops:
-        if shop.id not in called:
-            return NextCall(shop, 1)
-    for shop in shops:
-        history = called[shop.id]
-        if all(a.round == 1 and a.outcome in UNREACHED for a in history):
-            ended = max(a.answered_at for a in history)
-            return NextCall(shop, 2, ended + round_two_wait())
-    return None
+    first = [NextCall(shop, 1) for shop in shops if shop.id not in called]
+    second = [
+        NextCall(shop, 2, max(a.answered_at for a in called[shop.id]) + round_two_wait())
+        for shop in shops
+        if shop.id in called and all(a.round == 1 and a.outcome in UNREACHED for a in called[shop.id])
+    ]
+    return first + second
+
+
+def hold_of(db: Session, candidate: NextCall, *, now: datetime) -> budget.Hold | None:
+    found = budget.hold(db, candidate.shop, now=now)
+    if found is None and candidate.ready_at is not None and candidate.ready_at > now:
+        return budget.Hold("round_two_wait", hours.next_opening(candidate.shop, candidate.ready_at))
+    return found
+
+
+def next_shop(db: Session, reservation: Reservation, *, now: datetime) -> Plan:
+    """The first shop in order that may be called now, locked, and those passed over before it."""
+    held: list[tuple[NextCall, budget.Hold]] = []
+    for candidate in candidates(db, reservation):
+        found = hold_of(db, candidate, now=now)
+        if found is None:
+            budget.lock(db, candidate.shop)
+            found = hold_of(db, candidate, now=now)
+        if found is None:
+            return Plan(candidate, tuple(held))
+        held.append((candidate, found))
+    return Plan(None, tuple(held))
 
 
 def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> CallAttempt | None:
-    """In round 2 before its wait is over, sets when to call (the sweeper calls then)."""
-    found = next_shop(db, reservation)
-    if found is None:
+    """A shop that cannot be called now is passed over (each with its reason); when none can, the request waits for the
+    first that can (round 2's wait, or up to APP_RESERVATIONS_SHOP_WAIT_MAX_MINUTES for hours and budgets: the sweeper
+    calls then), else goes to 手動対応キュー; with no shop left to call, it is 全店NG."""
+    plan = next_shop(db, reservation, now=now)
+    for candidate, held in plan.held:
+        budget.record(db, reservation, "skipped", held.reason, shop=candidate.shop, now=now)
+    if plan.call is None:
         reservation.next_call_at = None
-        declined(db, reservation, now=now)
-        return None
-    if found.not_before is not None and found.not_before > now:
-        reservation.next_call_at = found.not_before
+        wait_or_queue(db, reservation, plan.held, now=now)
         return None
     reservation.next_call_at = None
+    return place_call(db, reservation, plan.call, now=now)
+
+
+def wait_or_queue(
+    db: Session, reservation: Reservation, held: tuple[tuple[NextCall, budget.Hold], ...], *, now: datetime
+) -> None:
+    if not held:
+        declined(db, reservation, now=now)
+        return
+    waits = sorted((h for _, h in held if h.until is not None), key=lambda h: h.until or now)
+    limit = now + timedelta(minutes=get_settings().reservations_shop_wait_max_minutes)
+    first = waits[0] if waits else None
+    if first is not None and first.until is not None and (first.reason == "round_two_wait" or first.until <= limit):
+        reservation.next_call_at = first.until
+        budget.record(db, reservation, "waits", first.reason, now=now)
+        return
+    reservation.next_call_at = first.until if first else None  # automation resumes then unless a person acts first
+    budget.record(db, reservation, "queued", "no_shop_callable", now=now)
+    shops = "、".join(
+        labels.SHOP_HELD.format(shop=candidate.shop.name, reason=labels.CALL_DECISION_REASONS[h.reason])
+        for candidate, h in held
+    )
+    operation = operations.open_operation(
+        db, reservation, "shops_unavailable", reason=labels.SHOPS_UNAVAILABLE.format(shops=shops), now=now
+    )
+    messages.sms_to_requester(
+        db,
+        reservation,
+        f"shops-unavailable:{operation.id}",
+        labels.SMS_SHOPS_UNAVAILABLE.format(code=reservation.code, when=messages.when_text(operation.due_at)),
+    )
+
+
+def place_call(db: Session, reservation: Reservation, call: NextCall, *, now: datetime) -> CallAttempt:
+    operations.resolve_open(
+        db, reservation, resolution=labels.CALLS_RESUMED, by=SYSTEM_ACTOR.label, now=now, types=("shops_unavailable",)
+    )
+    budget.record(db, reservation, "called", f"round_{call.round}", shop=call.shop, now=now)
     attempt = CallAttempt(
         reservation_id=reservation.id,
-        shop_id=found.shop.id,
-        round=found.round,
+        shop_id=call.shop.id,
+        round=call.round,
         desired_at=reservation.desired_at,
         created_at=now,
     )
     db.add(attempt)
     db.flush()
     script = labels.CALL_SCRIPT.format(
-        shop=found.shop.name,
+        shop=call.shop.name,
         when=messages.when_text(reservation.desired_at),
         service=reservation.service_type.name,
         details=reservation.details or "なし",
@@ -130,10 +198,10 @@ def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> 
     message = enqueue(
         db,
         channel="voice",
-        recipient=found.shop.phone,
-        subject=f"{reservation.code} 第{found.round}周",
+        recipient=call.shop.phone,
+        subject=f"{reservation.code} 第{call.round}周",
         body=script,
-        payload={"reservation": reservation.code, "attempt_id": attempt.id, "round": found.round},
+        payload={"reservation": reservation.code, "attempt_id": attempt.id, "round": call.round},
         domain=DOMAIN,
         ref_type="call",
         ref_id=attempt.id,
@@ -217,6 +285,7 @@ def apply_outcome(
     attempt.summary = summary or labels.CALL_SUMMARIES[outcome]
     attempt.transcript = transcript
     attempt.answered_at = now
+    call_ended(db, attempt, outcome=outcome, now=now)
     if not acting or reservation.status != "calling":
         return
     ids = {
@@ -242,6 +311,12 @@ def apply_outcome(
         operation.call_attempt_id = attempt.id
     else:
         place_next_call(db, reservation, now=now)
+
+
+def call_ended(db: Session, attempt: CallAttempt, *, outcome: str, now: datetime) -> None:
+    """Whatever the reservation's state: a shop that stopped answering is flagged."""
+    if outcome in call_figures.RESULTS["no_answer"]:
+        call_figures.alert_no_answer(db, attempt.shop_id, now=now)
 
 
 def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
@@ -270,12 +345,16 @@ def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
-    """{"call_id", "status", "outcome"?, "answered_by"?, "summary"?, "transcript"?}."""
+    """{"call_id", "status", "outcome"?, "answered_by"?, "summary"?, "transcript"?, "digits"?}: STOP_KEY pressed
+    (CALL_SCRIPT says it) is the shop's 「今後の自動電話は不要」."""
     payload = event.payload
     call_id = payload.get("call_id")
     attempt = db.scalar(select(CallAttempt).where(CallAttempt.provider_call_id == str(call_id))) if call_id else None
     if attempt is None:
         return
+    if str(payload.get("digits") or "") == labels.STOP_KEY:
+        shop = db.get_one(Shop, attempt.shop_id)
+        catalog.stop_auto_calls(db, shop=shop, reason=labels.AUTO_CALLS_STOPPED_BY_KEY, actor=KEY_PRESS, now=now)
     status = str(payload.get("status") or "")
     answered_by = str(payload.get("answered_by") or payload.get("AnsweredBy") or "") or None
     if is_machine(answered_by):

@@ -155,7 +155,7 @@ def get_shop(db: Session, shop_id: int) -> Shop:
 def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -> Shop:
     _name_taken(db, Shop, data.name, None)
     hours.check_hours(data.opens_at, data.closes_at)
-    fields = data.model_dump(exclude={"service_type_ids"})
+    fields = data.model_dump(exclude={"service_type_ids"}) | {"closed_days": hours.check_closed_days(data.closed_days)}
     shop = Shop(**fields, services=_services_by_id(db, data.service_type_ids), created_at=now, updated_at=now)
     db.add(shop)
     db.flush()
@@ -170,6 +170,8 @@ def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now:
     if changes.pop("all_day", False):
         changes |= {"opens_at": None, "closes_at": None}
     hours.check_hours(changes.get("opens_at", shop.opens_at), changes.get("closes_at", shop.closes_at))
+    if "closed_days" in changes:
+        changes["closed_days"] = hours.check_closed_days(changes["closed_days"])
     before = shop_snapshot(shop)
     if "service_type_ids" in changes:
         shop.services = _services_by_id(db, changes.pop("service_type_ids"))
@@ -178,6 +180,28 @@ def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now:
     shop.updated_at = now
     db.flush()
     auditing.record(db, actor, "update_shop", ("shop", shop.id), before, shop_snapshot(shop), now)
+
+
+def stop_auto_calls(db: Session, *, shop: Shop, reason: str, actor: Actor, now: datetime) -> None:
+    """自動電話停止 (the shop's 「今後の自動電話は不要」, pressed in a call or told an operator): only people call it. A
+    shop already stopped stays as it was."""
+    if shop.auto_calls_stopped_at is not None:
+        return
+    before = shop_snapshot(shop)
+    shop.auto_calls_stopped_at = now
+    shop.auto_calls_stopped_reason = reason[: fields.length(Shop.auto_calls_stopped_reason)]
+    shop.updated_at = now
+    auditing.record(db, actor, "stop_auto_calls", ("shop", shop.id), before, shop_snapshot(shop), now)
+
+
+def lift_auto_calls(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
+    if shop.auto_calls_stopped_at is None:
+        raise Conflict(labels.AUTO_CALLS_NOT_STOPPED, code="auto_calls_not_stopped", details={"id": shop.id})
+    before = shop_snapshot(shop)
+    shop.auto_calls_stopped_at = None
+    shop.auto_calls_stopped_reason = ""
+    shop.updated_at = now
+    auditing.record(db, actor, "lift_auto_calls", ("shop", shop.id), before, shop_snapshot(shop), now)
 
 
 def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
@@ -210,6 +234,7 @@ SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
     in_words(Shop.active, attrgetter("active")),  # 有効 / 無効, which the import reads back
     attrgetter("notes"),
     lambda shop: "" if shop.opens_at is None else hours.hours_text(shop).replace("〜", "-"),
+    attrgetter("closed_days"),
 )
 SHOP_CSV_COLUMNS = tuple(
     Column(header, value, PHONE if labels.SHOP_CSV_FIELDS[header] == "phone" else GENERAL)
@@ -279,6 +304,7 @@ def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
         notes=row.get("notes", ""),
         opens_at=opens_at,
         closes_at=closes_at,
+        closed_days=hours.closed_days(row.get("closed_days", "")),
     )
 
 

@@ -12,6 +12,7 @@ from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import Operator, PathService, PathShop, Reader, Worker
 from service.reservations.shops import catalog
 from service.reservations.shops.schemas import (
+    AutoCallsStop,
     ServiceTypeCreate,
     ServiceTypeRead,
     ServiceTypeUpdate,
@@ -90,3 +91,18 @@ def update_shop(body: ShopUpdate, caller: Operator, shop: PathShop, db: DbSessio
 @router.delete("/shops/{shop_id:int}", status_code=204)
 def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
     catalog.delete_shop(db, shop=shop, actor=caller.actor, now=utcnow())
+
+
+@router.post("/shops/{shop_id:int}/auto-calls/stop", response_model=ShopRead)
+def stop_auto_calls(body: AutoCallsStop, caller: Operator, shop: PathShop, db: DbSession):
+    """自動電話停止: the shop said 「今後の自動電話は不要」; only people call it until lifted (audited). Stopping a
+    stopped shop changes nothing."""
+    catalog.stop_auto_calls(db, shop=shop, reason=body.reason, actor=caller.actor, now=utcnow())
+    return shop
+
+
+@router.post("/shops/{shop_id:int}/auto-calls/lift", response_model=ShopRead)
+def lift_auto_calls(caller: Operator, shop: PathShop, db: DbSession):
+    """Automated calls to the shop again (audited); 409 `auto_calls_not_stopped` when it was not stopped."""
+    catalog.lift_auto_calls(db, shop=shop, actor=caller.actor, now=utcnow())
+    return shop

@@ -1,5 +1,6 @@
 """Request and response bodies of the service types and partner shops."""
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool
@@ -45,6 +46,7 @@ class ServiceOption(Read):
 
 
 ServiceTypeIds = Annotated[list[int], Field(max_length=200)]
+ClosedDays = Annotated[str, Field(max_length=20)]  # 「水祝」: hours.closed_days reads it
 CALL_ORDER_MAX = 100_000  # a shop's place in the call order
 CallOrder = Annotated[int, Field(ge=0, le=CALL_ORDER_MAX)]
 
@@ -59,6 +61,7 @@ class ShopCreate(Strict):
     notes: Annotated[str, rules(Shop.notes, strip=False)] = ""
     opens_at: LocalTime | None = None  # 営業時間 (Japan time): both or neither
     closes_at: LocalTime | None = None
+    closed_days: ClosedDays = ""
 
 
 class ShopUpdate(Strict):
@@ -71,6 +74,7 @@ class ShopUpdate(Strict):
     notes: Annotated[str, rules(Shop.notes, strip=False)] | None = None
     opens_at: LocalTime | None = None
     closes_at: LocalTime | None = None
+    closed_days: ClosedDays | None = None
     all_day: StrictBool | None = None  # true: the hours are removed (called at any time)
 
 
@@ -84,7 +88,14 @@ class ShopRead(Read):
     notes: str
     opens_at: JapanTime | None
     closes_at: JapanTime | None
+    closed_days: str
+    auto_calls_stopped_at: datetime | None
+    auto_calls_stopped_reason: str
     services: list[ServiceOption]
+
+
+class AutoCallsStop(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class ShopImportResult(BaseModel):

@@ -32,13 +32,17 @@ STRIPE_SECRET = "whsec_reservations_tests"
 AI = EventActor("ai", "test-chat")
 TESTER = Actor(type="user", id="0", label="tester")
 ROLES = ("operator", "support", "executive")
+ROOMY_BUDGET = 1000  # calls per shop per hour and per day, for tests not about the budget (test_call_budget.py is)
 
 
 @pytest.fixture(autouse=True)
 def sandbox(monkeypatch) -> Iterator:
-    """Every call is accepted unless a test says otherwise; Stripe webhooks are signed with a test secret."""
+    """Every call is accepted and a shop's call budget is roomy (ROOMY_BUDGET) unless a test says otherwise; Stripe
+    webhooks are signed with a test secret."""
     settings = get_settings()
     monkeypatch.setattr(settings, "sandbox_voice_odds", "accept=1")
+    monkeypatch.setattr(settings, "reservations_shop_calls_per_hour", ROOMY_BUDGET)
+    monkeypatch.setattr(settings, "reservations_shop_calls_per_day", ROOMY_BUDGET)
     monkeypatch.setattr(settings, "stripe_webhook_secret", STRIPE_SECRET)
     yield settings
 
