@@ -32,10 +32,11 @@ def lock(db: Session, shop: Shop) -> None:
 
 
 def calls_since(db: Session, shop: Shop, since: datetime) -> list[datetime]:
+    """Placed after `since`."""
     return list(
         db.scalars(
             select(CallAttempt.created_at)
-            .where(CallAttempt.shop_id == shop.id, CallAttempt.created_at >= since)
+            .where(CallAttempt.shop_id == shop.id, CallAttempt.created_at > since)
             .order_by(CallAttempt.created_at)
         )
     )
@@ -52,7 +53,7 @@ def hold(db: Session, shop: Shop, *, now: datetime) -> Hold | None:
         return Hold("auto_calls_stopped", None)
     if not hours.open_now(shop, now):
         return Hold("closed", hours.next_opening(shop, now))
-    today = calls_since(db, shop, day_start(messages.local(now).date()))
+    today = calls_since(db, shop, day_start(messages.local(now).date()) - timedelta(microseconds=1))
     if len(today) >= settings.reservations_shop_calls_per_day:
         return Hold("day_budget", hours.next_opening(shop, next_day(now)))
     last_hour = calls_since(db, shop, now - HOUR)

@@ -1,6 +1,7 @@
 """The catalogue's API: service types and partner shops, the shops' CSV and its import. Thin handlers; the rules live
 in catalog.py."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
@@ -10,12 +11,16 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import Operator, PathService, PathShop, Reader, Worker
-from service.reservations.shops import catalog
+from service.reservations.shops import call_figures, catalog
+from service.reservations.shops.call_figures import CallFilter
 from service.reservations.shops.schemas import (
     AutoCallsStop,
+    CallResult,
+    CallRow,
     ServiceTypeCreate,
     ServiceTypeRead,
     ServiceTypeUpdate,
+    ShopCallFigures,
     ShopCreate,
     ShopImportResult,
     ShopRead,
@@ -106,3 +111,23 @@ def lift_auto_calls(caller: Operator, shop: PathShop, db: DbSession):
     """Automated calls to the shop again (audited); 409 `auto_calls_not_stopped` when it was not stopped."""
     catalog.lift_auto_calls(db, shop=shop, actor=caller.actor, now=utcnow())
     return shop
+
+
+@router.get("/shops/call-figures", response_model=list[ShopCallFigures])
+def shop_call_figures(_: Worker, db: DbSession) -> list[dict]:
+    """Every shop's automated calls today and this month (calls, answered, declined, no answer), each opening its
+    list; the shops whose calls went mostly unanswered this month are flagged."""
+    return call_figures.shop_figures(db, now=utcnow())
+
+
+def call_filter(
+    shop_id: int | None = None, result: CallResult | None = None, since: date | None = None, until: date | None = None
+) -> CallFilter:
+    return CallFilter(shop_id=shop_id, result=result, since=since, until=until)
+
+
+@router.get("/calls", response_model=Page[CallRow])
+def list_calls(_: Worker, db: DbSession, paging: Paging, flt: Annotated[CallFilter, Depends(call_filter)]) -> Page:
+    """Automated calls to shops, newest first: the list behind each shop call figure (`since`/`until`: Japan days)."""
+    rows, total = call_figures.list_calls(db, flt, offset=paging.offset, limit=paging.page_size)
+    return page_of(rows, total, paging)

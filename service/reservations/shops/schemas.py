@@ -1,11 +1,12 @@
 """Request and response bodies of the service types and partner shops."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
 from service.fields import rules
+from service.figures import FigureRead
 from service.reservations.models import AMOUNT_MAX, ServiceType, Shop
 from service.reservations.schemas import Phone, Read, ShopEmail, Strict
 from service.schemas import JapanTime, LocalTime
@@ -101,3 +102,29 @@ class AutoCallsStop(Strict):
 class ShopImportResult(BaseModel):
     created: int
     updated: int
+
+
+CallResult = Literal["answered", "declined", "no_answer"]  # call_figures.RESULTS
+
+
+class ShopCallFigures(BaseModel):
+    """A shop's automated calls today and this month (call_figures.FIGURES, in that order in each)."""
+
+    shop_id: int
+    shop_name: str
+    auto_calls_stopped: bool
+    no_answer_flagged: bool  # this month's calls mostly unanswered (APP_RESERVATIONS_SHOP_NO_ANSWER_ALERT_PCT)
+    today: list[FigureRead]
+    month: list[FigureRead]
+
+
+class CallRow(BaseModel):
+    id: int
+    created_at: datetime
+    reservation_code: str
+    shop_id: int
+    shop_name: str
+    round: int
+    outcome: str | None
+    outcome_label: str
+    summary: str

@@ -1,0 +1,285 @@
+"""A shop's automated calls across requests (issue 82): its budget per hour and per day, its hours and 定休日, its
+自動電話停止 (an operator's note or a key pressed in the call), each decision with its reason, and a request no shop can
+take now going to 手動対応キュー (`shops_unavailable`), not 全店NG, its requester told when they will hear back. The
+clock stands still at chosen moments (Japan time) so the hours and windows are exact."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.errors import ValidationFailed
+from service.outbox.signatures import signed_voice_event
+from service.reservations import labels
+from service.reservations import messages as wording
+from service.reservations.booking import booking
+from service.reservations.booking.schemas import ReservationCreate
+from service.reservations.models import CallDecision, ManualOperation, Reservation, Shop
+from tests.service.outbox.fake_api import serve
+from tests.service.reservations.conftest import (
+    AI,
+    answer_calls,
+    deliver_due,
+    headers_for,
+    make_service,
+    make_shop,
+    messages,
+    state,
+)
+from tests.service.reservations.test_workflow import VOICE_SECRET, calls, sweep
+from tests.support.clock import japan_time
+
+pytestmark = pytest.mark.dialect
+
+TUESDAY = japan_time(2027, 1, 12, 11)  # the week after 成人の日 (Monday 11 January 2027)
+THURSDAY_AFTERNOON = japan_time(2027, 1, 14, 14)
+
+
+@contextmanager
+def at(moment: datetime) -> Iterator[datetime]:
+    with time_machine.travel(moment.astimezone(UTC), tick=False):
+        yield moment
+
+
+def budget(monkeypatch, *, hour: int = 1000, day: int = 1000, wait: int = 60) -> None:
+    settings = get_settings()
+    monkeypatch.setattr(settings, "reservations_shop_calls_per_hour", hour)
+    monkeypatch.setattr(settings, "reservations_shop_calls_per_day", day)
+    monkeypatch.setattr(settings, "reservations_shop_wait_max_minutes", wait)
+
+
+@pytest.fixture
+def shops(db):
+    """Three shops open 10:00–19:00 and closed on Wednesdays and public holidays; committed."""
+    service = make_service(db, duration=60)
+    made = [make_shop(db, f"提携店{n}", [service], order=n) for n in (1, 2, 3)]
+    for shop in made:
+        shop.opens_at, shop.closes_at, shop.closed_days = time(10), time(19), "水祝"
+    db.commit()
+    return {"service_id": service.id, "shop_ids": [shop.id for shop in made]}
+
+
+def book_for(service_id: int, desired_at: datetime = THURSDAY_AFTERNOON, phone: str = "090-1234-5678") -> str:
+    data = ReservationCreate(
+        service_type_id=service_id,
+        requester_name="山田太郎",
+        requester_phone=phone,
+        requester_email="guest@example.jp",
+        desired_at=desired_at,
+        details="",
+    )
+    with session_scope() as db:
+        return booking.create_reservation(db, data=data, client=None, actor=AI, now=utcnow()).code
+
+
+def decisions(code: str) -> list[tuple[str | None, str, str]]:
+    """(shop name or None, decision, reason) in order."""
+    with session_scope() as db:
+        rows = db.execute(
+            select(Shop.name, CallDecision.decision, CallDecision.reason)
+            .join(Reservation, Reservation.id == CallDecision.reservation_id)
+            .outerjoin(Shop, Shop.id == CallDecision.shop_id)
+            .where(Reservation.code == code)
+            .order_by(CallDecision.id)
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def next_call_at(code: str) -> datetime | None:
+    with session_scope() as db:
+        return db.scalar(select(Reservation.next_call_at).where(Reservation.code == code))
+
+
+def queued(code: str) -> list[ManualOperation]:
+    with session_scope() as db:
+        return list(
+            db.scalars(
+                select(ManualOperation)
+                .join(Reservation, Reservation.id == ManualOperation.reservation_id)
+                .where(Reservation.code == code, ManualOperation.op_type == "shops_unavailable")
+            )
+        )
+
+
+def declined_by_every_shop(service_id: int, times: int) -> list[str]:
+    codes = [book_for(service_id, phone=f"090-1111-{n:04d}") for n in range(times)]
+    deliver_due()
+    assert {state(code) for code in codes} == {"all_declined"}
+    return codes
+
+
+def test_a_shop_at_its_hourly_budget_is_passed_over_and_the_request_waits_for_the_first_to_free(
+    client, monkeypatch, shops
+):
+    budget(monkeypatch, hour=2)
+    answer_calls(monkeypatch, "decline")
+    with at(TUESDAY):
+        declined_by_every_shop(shops["service_id"], 2)  # every shop called twice in this hour
+        code = book_for(shops["service_id"])
+        assert calls(code) == [] and state(code) == "calling"
+        assert decisions(code) == [
+            ("提携店1", "skipped", "hour_budget"),
+            ("提携店2", "skipped", "hour_budget"),
+            ("提携店3", "skipped", "hour_budget"),
+            (None, "waits", "hour_budget"),
+        ]
+        assert next_call_at(code) == TUESDAY + timedelta(hours=1) and queued(code) == []
+    with at(TUESDAY + timedelta(minutes=59)):
+        sweep(utcnow())
+        assert calls(code) == []
+    with at(TUESDAY + timedelta(hours=1)):
+        sweep(utcnow())
+        deliver_due()
+        assert [shop for shop, _, _ in calls(code)] == ["提携店1", "提携店2", "提携店3"]
+        assert state(code) == "all_declined"
+
+
+def test_a_request_whose_shops_are_all_out_of_their_day_is_queued_not_all_declined_and_told_when(
+    client, db, monkeypatch, shops
+):
+    budget(monkeypatch, day=2)
+    answer_calls(monkeypatch, "decline")
+    with at(TUESDAY):
+        declined_by_every_shop(shops["service_id"], 2)
+        code = book_for(shops["service_id"], phone="090-2222-3333")
+        deliver_due()
+        assert state(code) == "calling" and calls(code) == []
+        [operation] = queued(code)
+        assert operation.priority == "high" and operation.status == "open"
+        assert operation.reason == labels.SHOPS_UNAVAILABLE.format(
+            shops="、".join(f"提携店{n}（{labels.CALL_DECISION_REASONS['day_budget']}）" for n in (1, 2, 3))
+        )
+        assert decisions(code)[-1] == (None, "queued", "no_shop_callable")
+        told = [m.body for m in messages("sms", code) if "担当者が確認し" in m.body]
+        assert told == [labels.SMS_SHOPS_UNAVAILABLE.format(code=code, when=wording.when_text(operation.due_at))]
+        assert next_call_at(code) == japan_time(2027, 1, 14, 10)  # Wednesday is closed: Thursday's opening
+        shown = client.get("/api/reservations/manual-operations", headers=headers_for(db, "operator")).json()
+        assert "shops_unavailable" in [item["op_type"] for item in shown["items"]]
+    with at(TUESDAY + timedelta(hours=3)):
+        sweep(utcnow())  # the same reasons again: one operation, one SMS
+        sweep(utcnow())
+        assert len(queued(code)) == 1 and len([m for m in messages("sms", code) if "担当者" in m.body]) == 1
+    answer_calls(monkeypatch, "accept")
+    with at(japan_time(2027, 1, 14, 10)):
+        sweep(utcnow())
+        deliver_due()
+        assert calls(code) == [("提携店1", 1, "accept")] and state(code) == "awaiting_payment"
+        assert [o.status for o in queued(code)] == ["resolved"]
+
+
+def test_no_call_rings_outside_the_shops_hours_or_on_their_closed_days(client, monkeypatch, shops):
+    budget(monkeypatch)
+    early = japan_time(2027, 1, 12, 9, 30)
+    with at(early):
+        code = book_for(shops["service_id"])
+        assert calls(code) == [] and next_call_at(code) == japan_time(2027, 1, 12, 10)  # waits: within the hour
+        assert decisions(code)[-1] == (None, "waits", "closed")
+    with at(japan_time(2027, 1, 12, 10)):
+        sweep(utcnow())
+        assert [shop for shop, _, _ in calls(code)] == ["提携店1"]
+    evening = japan_time(2027, 1, 12, 19)
+    with at(evening):
+        late = book_for(shops["service_id"], phone="090-4444-5555")
+        assert calls(late) == [] and [o.op_type for o in queued(late)] == ["shops_unavailable"]
+        assert next_call_at(late) == japan_time(2027, 1, 14, 10)  # not on Wednesday, the shops' closed day
+
+
+def test_a_desired_time_on_the_shops_closed_day_or_a_holiday_is_refused(shops):
+    with at(japan_time(2027, 1, 5, 11)):
+        for closed in (japan_time(2027, 1, 13, 14), japan_time(2027, 1, 11, 14)):  # Wednesday; 成人の日
+            with pytest.raises(ValidationFailed) as refused:
+                book_for(shops["service_id"], desired_at=closed)
+            assert refused.value.details["rule"] == "shop_hours"
+
+
+def test_a_stopped_shop_is_skipped_until_an_operator_lifts_it_each_audited(client, db, monkeypatch, shops):
+    budget(monkeypatch)
+    operator = headers_for(db, "operator")
+    first = shops["shop_ids"][0]
+    empty = client.post(f"/api/reservations/shops/{first}/auto-calls/stop", json={"reason": ""}, headers=operator)
+    assert empty.status_code == 422
+    stopped = client.post(
+        f"/api/reservations/shops/{first}/auto-calls/stop", json={"reason": "店長から電話で依頼"}, headers=operator
+    )
+    assert stopped.status_code == 200 and stopped.json()["auto_calls_stopped_reason"] == "店長から電話で依頼"
+    again = client.post(f"/api/reservations/shops/{first}/auto-calls/stop", json={"reason": "再度"}, headers=operator)
+    assert again.json()["auto_calls_stopped_reason"] == "店長から電話で依頼"
+    with at(TUESDAY):
+        code = book_for(shops["service_id"])
+        deliver_due()
+        assert calls(code) == [("提携店2", 1, "accept")]
+        assert decisions(code)[:2] == [("提携店1", "skipped", "auto_calls_stopped"), ("提携店2", "called", "round_1")]
+    lifted = client.post(f"/api/reservations/shops/{first}/auto-calls/lift", headers=operator)
+    assert lifted.status_code == 200 and lifted.json()["auto_calls_stopped_at"] is None
+    twice = client.post(f"/api/reservations/shops/{first}/auto-calls/lift", headers=operator)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "auto_calls_not_stopped"
+    support = client.post(f"/api/reservations/shops/{first}/auto-calls/lift", headers=headers_for(db, "support"))
+    assert support.status_code == 403
+    with session_scope() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.target_id == str(first)).order_by(AuditEntry.id)
+        ).all()
+    assert actions == ["stop_auto_calls", "lift_auto_calls"]
+    with at(TUESDAY + timedelta(minutes=5)):
+        code = book_for(shops["service_id"], phone="090-7777-8888")
+        deliver_due()
+        assert calls(code) == [("提携店1", 1, "accept")]
+
+
+def test_every_shop_stopped_goes_to_people_not_to_all_declined(client, db, monkeypatch, shops):
+    budget(monkeypatch)
+    with session_scope() as session:
+        for shop in session.scalars(select(Shop)):
+            shop.auto_calls_stopped_at = utcnow()
+    with at(TUESDAY):
+        code = book_for(shops["service_id"])
+        assert state(code) == "calling" and calls(code) == [] and next_call_at(code) is None
+        [operation] = queued(code)
+        assert labels.CALL_DECISION_REASONS["auto_calls_stopped"] in operation.reason
+
+
+class TestKeyPress:
+    @pytest.fixture(autouse=True)
+    def voice_api(self, monkeypatch):
+        settings = get_settings()
+        with serve() as api:
+            api.answer(201, {"id": "call-1", "status": "queued"})
+            for name, value in (
+                ("voice_provider", "http"),
+                ("voice_api_url", api.url),
+                ("voice_api_key", "k"),
+                ("voice_webhook_secret", VOICE_SECRET),
+            ):
+                monkeypatch.setattr(settings, name, value)
+            yield api
+
+    def test_the_stop_key_pressed_in_a_call_stops_the_shops_automated_calls(self, client, db, monkeypatch, shops):
+        budget(monkeypatch)
+        with at(TUESDAY):
+            code = book_for(shops["service_id"])
+            deliver_due(channel="voice")
+            event = {
+                "id": "ev-stop",
+                "type": "call.completed",
+                "call_id": "call-1",
+                "outcome": None,
+                "status": "completed",
+                "digits": labels.STOP_KEY,
+                "transcript": "申し訳ありませんが、お受けできません",
+            }
+            body, headers = signed_voice_event(event, secret=VOICE_SECRET)
+            assert client.post("/api/webhooks/voice", content=body, headers=headers).status_code == 200
+            assert [(shop, outcome) for shop, _, outcome in calls(code)] == [("提携店1", "decline"), ("提携店2", None)]
+        with session_scope() as session:
+            shop = session.get_one(Shop, shops["shop_ids"][0])
+            assert shop.auto_calls_stopped_reason == labels.AUTO_CALLS_STOPPED_BY_KEY
+            assert session.scalar(select(AuditEntry.action).where(AuditEntry.target_id == str(shop.id))) == (
+                "stop_auto_calls"
+            )
+        assert labels.STOP_KEY in labels.CALL_SCRIPT
