@@ -193,6 +193,24 @@ def import_shops(file_name: str, content: bytes) -> dict:
     return write("POST", f"{ROOT}/shops/import", files={"file": (file_name, content, "text/csv")})
 
 
+def shop_call_figures() -> list[dict]:
+    """Per shop: today's and this month's automated calls (named figures) and its flags."""
+    return read(f"{ROOT}/shops/call-figures")
+
+
+def list_calls(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """The calls behind a shop call figure (its list_query)."""
+    return read(f"{ROOT}/calls", page=page, page_size=page_size, **filters)
+
+
+def stop_auto_calls(shop_id: int, reason: str) -> dict:
+    return write("POST", f"{ROOT}/shops/{shop_id}/auto-calls/stop", {"reason": reason})
+
+
+def lift_auto_calls(shop_id: int) -> dict:
+    return write("POST", f"{ROOT}/shops/{shop_id}/auto-calls/lift")
+
+
 # Incidents
 
 

@@ -171,6 +171,10 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
         plain("/api/reservations/inquiries/figures"),
         lambda body: body["figures"],
     ),
+    "/api/reservations/shops/call-figures": (
+        plain("/api/reservations/shops/call-figures"),
+        lambda body: [figure for row in body for figure in row["today"] + row["month"]],
+    ),
     "/api/crm/metrics/figures": (plain("/api/crm/metrics/figures"), lambda body: body),
     "/api/crm/metrics/agencies": (plain("/api/crm/metrics/agencies"), lambda body: body["figures"]),
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),

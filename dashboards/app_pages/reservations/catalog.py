@@ -1,6 +1,7 @@
-"""予約 › 提携店舗・サービス管理: partner shops (call order, services, CSV import/export) and service types.
+"""予約 › 提携店舗・サービス管理: partner shops (call order, services, CSV import/export), service types, and each
+shop's automated calls (today's and this month's figures, the calls behind each, 自動電話停止).
 
-Operators add, edit and delete; support reads the lists and downloads the CSV.
+Operators add, edit, delete, stop and lift; support reads the lists and downloads the CSV.
 """
 
 from collections.abc import Callable
@@ -13,10 +14,16 @@ import streamlit as st
 
 from dashboards import api, auth, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
-from dashboards.components import pickers, tables, uploaders, writes
+from dashboards.components import kpi, pickers, tables, timestamps, uploaders, writes
 
 PAGE = "reservations_catalog"
 PICKER_SIZE = 100
+AUTO_CALLS_STOPPED = "自動電話停止"
+CLOSED_DAYS_HELP = "電話しない曜日と祝日（例: 水祝）。空欄なら毎日"
+PERIODS = {"today": "今日", "month": "今月"}
+NO_ANSWER_FLAG = "応答なし増加"
+STOP_PLACEHOLDER = "例: 店長から「今後の自動電話は不要」と連絡あり"
+CALL_COLUMNS = {"created_at": "発信日時", "reservation_code": "予約ID", "round": "周", "outcome_label": "結果"}
 
 
 def shop_row() -> Callable[[dict], dict]:
@@ -31,6 +38,8 @@ def shop_row() -> Callable[[dict], dict]:
             head["email"]: shop["email"],
             "対応サービス": "、".join(s["name"] for s in shop["services"]),
             "営業時間": hours_text(shop),
+            head["closed_days"]: shop["closed_days"],
+            head["auto_calls_stopped_at"]: AUTO_CALLS_STOPPED if shop["auto_calls_stopped_at"] else "",
             head["active"]: common.field("shop", "active").word(shop["active"]),
             head["notes"]: shop["notes"],
         }
@@ -118,6 +127,7 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         "notes": "",
         "opens_at": None,
         "closes_at": None,
+        "closed_days": "",
     }
     chosen = [s["id"] for s in shop["services"] if s["id"] in services]
     fields = {
@@ -144,6 +154,12 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         ),
         "active": st.checkbox(common.field("shop", "active").label, shop["active"], key=f"{key}_active"),
         "notes": st.text_area(**common.field("shop", "notes").text(), value=shop["notes"], key=f"{key}_notes"),
+        "closed_days": st.text_input(
+            common.field("shop", "closed_days").label,
+            shop["closed_days"],
+            help=CLOSED_DAYS_HELP,
+            key=f"{key}_closed_days",
+        ).strip(),
     }
     return fields | hours_fields(key, shop)
 
@@ -313,13 +329,93 @@ def services_tab(operator: bool, services: list[dict]) -> None:
     )
 
 
+def calls_tab(operator: bool) -> None:
+    """Every shop's calls today and this month (the service's named figures), then the calls behind one figure."""
+    rows = reservations_api.shop_call_figures()
+    if not rows:
+        st.info(tables.NO_ROWS)
+        return
+    flagged = [row["shop_name"] for row in rows if row["no_answer_flagged"]]
+    if flagged:
+        st.warning(f"{NO_ANSWER_FLAG}: {'、'.join(flagged)}（今月の電話の多くに応答がありません）")
+    st.dataframe([calls_row(row) for row in rows], hide_index=True)
+    for period, words in PERIODS.items():
+        st.caption(f"{words}: {rows[0][period][0]['period_label']}")
+    kpi.figures_stamp(rows[0]["today"])
+    st.subheader("件数の内訳")
+    by_id = {row["shop_id"]: row for row in rows}
+    shop_id = st.selectbox(
+        "提携店", list(by_id), format_func=lambda chosen: by_id[chosen]["shop_name"], key=f"{PAGE}_calls_shop"
+    )
+    chosen = by_id[shop_id]
+    period = st.radio(
+        "期間", list(PERIODS), format_func=PERIODS.__getitem__, horizontal=True, key=f"{PAGE}_calls_period"
+    )
+    figures = {figure["key"]: figure for figure in chosen[period]}
+    key = st.selectbox(
+        "件数",
+        list(figures),
+        format_func=lambda chosen: f"{figures[chosen]['label']}（{kpi.figure_value(figures[chosen])}）",
+        key=f"{PAGE}_calls_figure",
+    )
+    figure = figures[key]
+    st.caption(figure["counts"])
+    calls_list(figure)
+    if operator:
+        auto_calls(chosen)
+
+
+def calls_row(row: dict) -> dict:
+    counts = {
+        f"{words}の{figure['label']}": figure["value"] for period, words in PERIODS.items() for figure in row[period]
+    }
+    marks = [AUTO_CALLS_STOPPED] if row["auto_calls_stopped"] else []
+    marks += [NO_ANSWER_FLAG] if row["no_answer_flagged"] else []
+    return {"店舗名": row["shop_name"], **counts, "状態": "、".join(marks)}
+
+
+def calls_list(figure: dict) -> None:
+    tables.paginated_table(f"{PAGE}_calls", reservations_api.list_calls, call_row, filters=figure["list_query"])
+
+
+def call_row(call: dict) -> dict:
+    return {CALL_COLUMNS[name]: call[name] for name in CALL_COLUMNS} | {
+        CALL_COLUMNS["created_at"]: timestamps.local_time(call["created_at"])[:16],
+        "概要": call["summary"],
+    }
+
+
+def auto_calls(row: dict) -> None:
+    """自動電話停止 of the chosen shop: stopped with a reason (the shop's words), lifted by a button; both audited."""
+    shop_id, name = row["shop_id"], row["shop_name"]
+    if row["auto_calls_stopped"]:
+        if st.button("自動電話を再開する", key=f"{PAGE}_lift_{shop_id}"):
+            lift = f"「{name}」への自動電話を再開しました。"
+            writes.act(PAGE, lambda: reservations_api.lift_auto_calls(shop_id), lift)
+        return
+    with st.form(f"{PAGE}_stop_{shop_id}"):
+        reason = st.text_input(
+            "停止の理由",
+            placeholder="例: 店長から「今後の自動電話は不要」と連絡あり",
+            key=f"{PAGE}_stop_{shop_id}_reason",
+        ).strip()
+        if st.form_submit_button(AUTO_CALLS_STOPPED):
+            writes.act(
+                PAGE,
+                lambda: reservations_api.stop_auto_calls(shop_id, reason),
+                f"「{name}」を{AUTO_CALLS_STOPPED}にしました。人が電話します。",
+            )
+
+
 user = auth.require_page(__file__)
 st.title("提携店舗・サービス管理")
 writes.show_flash(PAGE)
 operator = common.may_operate(user)
 all_services = reservations_api.list_services()
-shops, service_types = st.tabs(["提携店舗", "サービス"])
+shops, service_types, shop_calls = st.tabs(["提携店舗", "サービス", "電話の状況"])
 with shops:
     shops_tab(operator, {s["id"]: s["name"] for s in all_services})
 with service_types:
     services_tab(operator, all_services)
+with shop_calls:
+    calls_tab(operator)

@@ -283,3 +283,73 @@ class TestKeyPress:
                 "stop_auto_calls"
             )
         assert labels.STOP_KEY in labels.CALL_SCRIPT
+
+
+def figures_of(client, headers) -> dict[str, dict]:
+    """Shop name -> its row, each period's figures by key."""
+    rows = client.get("/api/reservations/shops/call-figures", headers=headers).json()
+    return {
+        row["shop_name"]: row | {period: {f["key"]: f for f in row[period]} for period in ("today", "month")}
+        for row in rows
+    }
+
+
+def test_each_shop_shows_its_calls_today_and_this_month_each_the_total_of_its_list(client, db, monkeypatch, shops):
+    budget(monkeypatch)
+    monkeypatch.setattr(get_settings(), "reservations_round_two_wait_minutes", 0)
+    monkeypatch.setattr(get_settings(), "reservations_shop_no_answer_min_calls", 3)
+    answer_calls(monkeypatch, "decline")
+    with at(japan_time(2027, 1, 8, 11)):  # the Friday before: this month, not today
+        book_for(shops["service_id"], phone="090-1000-0001")
+        deliver_due()
+    answer_calls(monkeypatch, "no_answer")
+    with at(TUESDAY):
+        code = book_for(shops["service_id"], phone="090-1000-0002")
+        for _ in range(3):
+            deliver_due()
+            sweep(utcnow())
+        assert state(code) == "all_declined" and len(calls(code)) == 6
+        support = headers_for(db, "support")  # signed in at the moment the clock shows
+        shown = figures_of(client, support)
+        lists = {
+            figure["key"] + period: client.get(
+                "/api" + figure["list_route"], params=figure["list_query"], headers=support
+            ).json()["total"]
+            for period in ("today", "month")
+            for figure in shown["提携店1"][period].values()
+        }
+        bad = client.get("/api/reservations/calls", params={"result": "maybe"}, headers=support)
+        assert bad.status_code == 422
+        executive = client.get("/api/reservations/shops/call-figures", headers=headers_for(db, "executive"))
+        assert executive.status_code == 403
+    first = shown["提携店1"]
+    values = {period: {key: f["value"] for key, f in first[period].items()} for period in ("today", "month")}
+    assert values == {
+        "today": {
+            "reservations.shop_calls": 2,
+            "reservations.shop_answered": 0,
+            "reservations.shop_declined": 0,
+            "reservations.shop_no_answer": 2,
+        },
+        "month": {
+            "reservations.shop_calls": 3,
+            "reservations.shop_answered": 1,
+            "reservations.shop_declined": 1,
+            "reservations.shop_no_answer": 2,
+        },
+    }
+    assert first["today"]["reservations.shop_calls"]["period_label"] == "2027/01/12（今日）"
+    assert first["month"]["reservations.shop_calls"]["period_label"] == "2027/01/01〜2027/01/12（今日まで）"
+    assert lists == {key + period: values[period][key] for period in ("today", "month") for key in values[period]}
+    assert first["no_answer_flagged"] is True and not first["auto_calls_stopped"]
+    posts = [m.body for m in messages("slack") if "応答なしが増えています" in m.body]
+    assert sorted(posts) == sorted(
+        labels.SLACK_SHOP_NO_ANSWER.format(shop=f"提携店{n}", month="2027年1月", no_answer=2, calls=3, rate=200 / 3)
+        for n in (1, 2, 3)
+    )
+    with at(TUESDAY + timedelta(minutes=30)):  # more unanswered calls: no second post this month
+        book_for(shops["service_id"], phone="090-1000-0003")
+        for _ in range(3):
+            deliver_due()
+            sweep(utcnow())
+    assert len([m for m in messages("slack") if "応答なしが増えています" in m.body]) == 3
