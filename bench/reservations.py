@@ -14,6 +14,12 @@ the sandbox workflow.
    state. Checks that no SMS was sent twice (the sandbox's record of sent messages).
 4. Sends --retried bookings twice each, by two clients at once with one idempotency_key (an AI client's retry racing
    its first attempt). Target: as many reservations and confirmation SMS as bookings, every other answer a repeat.
+5. Shop call budget (issue 82), in this process on a still clock moved minute by minute: --budget-requests requests
+   (50) arrive over one hour at 5 shops (one opening halfway through the hour) with the default call budgets; the
+   outbox is delivered and the calls' sweep steps run each minute until every request has an answer or is queued.
+   Targets: no shop over its budget in any 60 minutes or day, no call outside its shop's hours, every request
+   answered or in 手動対応キュー with its reason. The phases before it run with budgets too roomy to matter
+   (WORKFLOW_ENV): they measure throughput, not the budget.
 Prints ONE final JSON line.
 """
 
@@ -30,8 +36,11 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from common import (
     ROOT,
@@ -53,8 +62,14 @@ WORKFLOW_ENV = {
     "APP_REDIS_URL": REDIS,
     "APP_STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
     "APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS": "5",
+    "APP_RESERVATIONS_SHOP_CALLS_PER_HOUR": "1000000",
+    "APP_RESERVATIONS_SHOP_CALLS_PER_DAY": "1000000",
 }
+BUDGET_SHOPS = ((9, 18), (9, 18), (10, 18), (9, 18), (9, 18))  # opening and closing hours (Japan time)
+BUDGET_ODDS = "accept=1,decline=2,no_answer=2"  # shops that mostly cannot take it: many calls per request
+BUDGET_LIMIT_HOURS = 8  # the simulated clock stops here whatever happened
 TARGET_MS = 300
+JAPAN = ZoneInfo("Asia/Tokyo")
 YEAR_SECONDS = 365 * 24 * 3600
 # What each status's event log looks like (seeded): (from, to, actor) in order.
 ACCEPTED = ("calling_success", "awaiting_payment", "confirmed")
@@ -508,6 +523,182 @@ def sms_check(data_dir: Path) -> dict:
     return {"sms_sent": len(sent), "sms_sent_twice": len(bodies) - len(set(bodies)) + len(ids) - len(set(ids))}
 
 
+def budget_day() -> datetime:
+    """9:30 Japan time on the next Tuesday at least a week ahead (a working day: not a holiday in Japan)."""
+    from service.reservations.oncall import business_hours
+
+    day = datetime.now(JAPAN).date() + timedelta(days=7)
+    while day.weekday() != 1 or business_hours.holiday_name(day) is not None:
+        day += timedelta(days=1)
+    return datetime.combine(day, dtime(9, 30), tzinfo=JAPAN)
+
+
+def budget_catalogue(now: datetime) -> tuple[int, list[int]]:
+    from service.audit.service import SYSTEM
+    from service.database import session_scope
+    from service.reservations.shops import catalog
+    from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
+
+    with session_scope() as db:
+        service = catalog.create_service(
+            db, data=ServiceTypeCreate(name="予算ベンチ", price=8000, duration_minutes=60), actor=SYSTEM, now=now
+        )
+        shops = [
+            catalog.create_shop(
+                db,
+                data=ShopCreate(
+                    name=f"予算ベンチ店{n}",
+                    phone=f"03-6666-{n:04d}",
+                    service_type_ids=[service.id],
+                    call_order=n,
+                    opens_at=dtime(opens),
+                    closes_at=dtime(closes),
+                ),
+                actor=SYSTEM,
+                now=now,
+            ).id
+            for n, (opens, closes) in enumerate(BUDGET_SHOPS)
+        ]
+        return service.id, shops
+
+
+def budget_book(service_id: int, n: int, desired_at: datetime) -> str:
+    from service.database import session_scope, utcnow
+    from service.reservations.booking import booking as taking
+    from service.reservations.booking.schemas import ReservationCreate
+    from service.reservations.state_machine import EventActor
+
+    data = ReservationCreate(
+        service_type_id=service_id,
+        requester_name=f"予算{n}",
+        requester_phone=f"080-7{n // 10000:03d}-{n % 10000:04d}",
+        desired_at=desired_at,
+    )
+    with session_scope() as db:
+        return taking.create_reservation(db, data=data, client=None, actor=EventActor("ai", "bench"), now=utcnow()).code
+
+
+def budget_minute(now: datetime) -> None:
+    """What the worker does in a minute: deliver what is due, then the calls' sweep steps."""
+    from service.database import session_scope
+    from service.outbox import delivery
+    from service.reservations.shops import calls
+
+    for _ in range(20):
+        with session_scope() as db:
+            due = delivery.dispatch_due(db, now=now, limit=500)
+        for message_id in due:
+            delivery.deliver(session_scope, message_id, now=now)
+        with session_scope() as db:
+            calls.time_out_calls(db, now=now)
+            calls.place_due_calls(db, now=now)
+            pending = delivery.dispatch_due(db, now=now, limit=1)
+        if not pending:
+            return
+
+
+def budget_settled(codes: list[str]) -> tuple[int, int]:
+    """(answered, queued): answered has left 電話代行中; queued waits in 手動対応キュー (shops_unavailable)."""
+    from sqlalchemy import func, select
+
+    from service.database import session_scope
+    from service.reservations.models import ManualOperation, Reservation
+
+    with session_scope() as db:
+        answered = db.scalar(select(func.count()).where(Reservation.code.in_(codes), Reservation.status != "calling"))
+        queued = db.scalar(
+            select(func.count(ManualOperation.id.distinct()))
+            .join(Reservation, Reservation.id == ManualOperation.reservation_id)
+            .where(
+                Reservation.code.in_(codes),
+                Reservation.status == "calling",
+                ManualOperation.op_type == "shops_unavailable",
+                ManualOperation.status == "open",
+                ManualOperation.reason != "",
+            )
+        )
+    return answered or 0, queued or 0
+
+
+def budget_checks(shop_ids: list[int], codes: list[str]) -> dict:
+    """Calls per shop in its busiest 60 minutes and day, calls outside the shop's hours, and the decisions' reasons."""
+    from sqlalchemy import select
+
+    from service.config import get_settings
+    from service.database import session_scope
+    from service.reservations.models import CallAttempt, CallDecision, Reservation, Shop
+    from service.reservations.shops import hours
+
+    settings = get_settings()
+    busiest_hour = busiest_day = outside = 0
+    with session_scope() as db:
+        for shop in db.scalars(select(Shop).where(Shop.id.in_(shop_ids))):
+            times = sorted(db.scalars(select(CallAttempt.created_at).where(CallAttempt.shop_id == shop.id)))
+            busiest_hour = max([busiest_hour] + [sum(t <= u < t + timedelta(hours=1) for u in times) for t in times])
+            busiest_day = max([busiest_day, *Counter(t.astimezone(JAPAN).date() for t in times).values()])
+            outside += sum(not hours.open_now(shop, t) for t in times)
+        reasons = Counter(
+            f"{decision}:{reason}"
+            for decision, reason in db.execute(
+                select(CallDecision.decision, CallDecision.reason)
+                .join(Reservation, Reservation.id == CallDecision.reservation_id)
+                .where(Reservation.code.in_(codes))
+            )
+        )
+    return {
+        "calls_per_hour_budget": settings.reservations_shop_calls_per_hour,
+        "calls_per_day_budget": settings.reservations_shop_calls_per_day,
+        "busiest_shop_hour_calls": busiest_hour,
+        "busiest_shop_day_calls": busiest_day,
+        "calls_outside_hours": outside,
+        "decisions": dict(sorted(reasons.items())),
+    }
+
+
+def run_budget(count: int) -> dict:
+    """Phase 5: `count` requests over one hour at five shops, on a clock moved a minute at a time."""
+    import time_machine
+    from sqlalchemy import func, select
+
+    from service.config import Settings, get_settings
+    from service.database import session_scope
+    from service.reservations.models import CallAttempt, Reservation
+
+    settings = get_settings()
+    for name in ("reservations_shop_calls_per_hour", "reservations_shop_calls_per_day"):
+        setattr(settings, name, Settings.model_fields[name].default)  # the defaults, not WORKFLOW_ENV's roomy ones
+    settings.sandbox_voice_odds = BUDGET_ODDS
+    start = budget_day()
+    desired = start + timedelta(days=1, hours=4, minutes=30)  # the next day 14:00
+    with time_machine.travel(start, tick=False):
+        service_id, shop_ids = budget_catalogue(start)
+    arrivals = [start + timedelta(seconds=3600 * n / count) for n in range(count)]
+    codes: list[str] = []
+    minute = start
+    answered = queued = 0
+    while minute <= start + timedelta(hours=BUDGET_LIMIT_HOURS):
+        with time_machine.travel(minute, tick=False):
+            while len(codes) < count and arrivals[len(codes)] <= minute:
+                codes.append(budget_book(service_id, len(codes), desired))
+            budget_minute(minute)
+        answered, queued = budget_settled(codes)
+        if len(codes) == count and answered + queued == count:
+            break
+        minute += timedelta(minutes=1)
+    with session_scope() as db:
+        calls = db.scalar(select(func.count(CallAttempt.id)).join(Reservation).where(Reservation.code.in_(codes)))
+    return {
+        "requests": count,
+        "shops": len(shop_ids),
+        "simulated_minutes": int((minute - start).total_seconds() // 60),
+        "calls": calls,
+        "answered": answered,
+        "queued_with_reason": queued,
+        "unaccounted": count - answered - queued,
+        **budget_checks(shop_ids, codes),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reservations", type=int, default=1_000_000)
@@ -516,6 +707,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--retried", type=int, default=200, help="bookings sent twice at once with one key")
+    parser.add_argument("--budget-requests", type=int, default=50, help="requests over one hour at five shops")
     args = parser.parse_args()
     data_dir = temp_dir("bench-reservations-")
     use_bench_database(data_dir)
@@ -530,6 +722,15 @@ def main() -> None:
     with session_scope() as db:
         result["summary_months"] = executive.recompute(db, now=utcnow())
     result["nightly_summary_seconds"] = round(time.perf_counter() - started, 1)
+    if args.budget_requests:
+        budget = run_budget(args.budget_requests)
+        budget["within_targets"] = (
+            budget["busiest_shop_hour_calls"] <= budget["calls_per_hour_budget"]
+            and budget["busiest_shop_day_calls"] <= budget["calls_per_day_budget"]
+            and budget["calls_outside_hours"] == 0
+            and budget["unaccounted"] == 0
+        )
+        result["shop_budget"] = budget
     token = _operator_token()
     server = start_server(data_dir, workers=2, extra_env=WORKFLOW_ENV)
     try:
