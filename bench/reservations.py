@@ -660,6 +660,7 @@ def run_budget(count: int) -> dict:
     import time_machine
     from sqlalchemy import func, select
 
+    import service.reservations.hooks  # noqa: F401  (a call's answer reaches calls.py as in the worker)
     from service.config import Settings, get_settings
     from service.database import session_scope
     from service.reservations.models import CallAttempt, Reservation
