@@ -1,7 +1,8 @@
 """A shop's automated calls across requests (issue 82): its budget per hour and per day, its hours and 定休日, its
 自動電話停止 (an operator's note or a key pressed in the call), each decision with its reason, and a request no shop can
 take now going to 手動対応キュー (`shops_unavailable`), not 全店NG, its requester told when they will hear back. The
-clock stands still at chosen moments (Japan time) so the hours and windows are exact."""
+clock stands still at chosen moments (Japan time) so the hours and windows are exact: past ones, so that what the
+sandbox provider records here is older than any later test's start (test_holds.py reads the log from its start)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +38,8 @@ from tests.support.clock import japan_time
 
 pytestmark = pytest.mark.dialect
 
-TUESDAY = japan_time(2027, 1, 12, 11)  # the week after 成人の日 (Monday 11 January 2027)
-THURSDAY_AFTERNOON = japan_time(2027, 1, 14, 14)
+TUESDAY = japan_time(2026, 1, 13, 11)  # the week after 成人の日 (Monday 12 January 2026)
+THURSDAY_AFTERNOON = japan_time(2026, 1, 15, 14)
 
 
 @contextmanager
@@ -158,7 +159,7 @@ def test_a_request_whose_shops_are_all_out_of_their_day_is_queued_not_all_declin
         assert decisions(code)[-1] == (None, "queued", "no_shop_callable")
         told = [m.body for m in messages("sms", code) if "担当者が確認し" in m.body]
         assert told == [labels.SMS_SHOPS_UNAVAILABLE.format(code=code, when=wording.when_text(operation.due_at))]
-        assert next_call_at(code) == japan_time(2027, 1, 14, 10)  # Wednesday is closed: Thursday's opening
+        assert next_call_at(code) == japan_time(2026, 1, 15, 10)  # Wednesday is closed: Thursday's opening
         shown = client.get("/api/reservations/manual-operations", headers=headers_for(db, "operator")).json()
         assert "shops_unavailable" in [item["op_type"] for item in shown["items"]]
     with at(TUESDAY + timedelta(hours=3)):
@@ -166,7 +167,7 @@ def test_a_request_whose_shops_are_all_out_of_their_day_is_queued_not_all_declin
         sweep(utcnow())
         assert len(queued(code)) == 1 and len([m for m in messages("sms", code) if "担当者" in m.body]) == 1
     answer_calls(monkeypatch, "accept")
-    with at(japan_time(2027, 1, 14, 10)):
+    with at(japan_time(2026, 1, 15, 10)):
         sweep(utcnow())
         deliver_due()
         assert calls(code) == [("提携店1", 1, "accept")] and state(code) == "awaiting_payment"
@@ -175,24 +176,24 @@ def test_a_request_whose_shops_are_all_out_of_their_day_is_queued_not_all_declin
 
 def test_no_call_rings_outside_the_shops_hours_or_on_their_closed_days(client, monkeypatch, shops):
     budget(monkeypatch)
-    early = japan_time(2027, 1, 12, 9, 30)
+    early = japan_time(2026, 1, 13, 9, 30)
     with at(early):
         code = book_for(shops["service_id"])
-        assert calls(code) == [] and next_call_at(code) == japan_time(2027, 1, 12, 10)  # waits: within the hour
+        assert calls(code) == [] and next_call_at(code) == japan_time(2026, 1, 13, 10)  # waits: within the hour
         assert decisions(code)[-1] == (None, "waits", "closed")
-    with at(japan_time(2027, 1, 12, 10)):
+    with at(japan_time(2026, 1, 13, 10)):
         sweep(utcnow())
         assert [shop for shop, _, _ in calls(code)] == ["提携店1"]
-    evening = japan_time(2027, 1, 12, 19)
+    evening = japan_time(2026, 1, 13, 19)
     with at(evening):
         late = book_for(shops["service_id"], phone="090-4444-5555")
         assert calls(late) == [] and [o.op_type for o in queued(late)] == ["shops_unavailable"]
-        assert next_call_at(late) == japan_time(2027, 1, 14, 10)  # not on Wednesday, the shops' closed day
+        assert next_call_at(late) == japan_time(2026, 1, 15, 10)  # not on Wednesday, the shops' closed day
 
 
 def test_a_desired_time_on_the_shops_closed_day_or_a_holiday_is_refused(shops):
-    with at(japan_time(2027, 1, 5, 11)):
-        for closed in (japan_time(2027, 1, 13, 14), japan_time(2027, 1, 11, 14)):  # Wednesday; 成人の日
+    with at(japan_time(2026, 1, 5, 11)):
+        for closed in (japan_time(2026, 1, 14, 14), japan_time(2026, 1, 12, 14)):  # Wednesday; 成人の日
             with pytest.raises(ValidationFailed) as refused:
                 book_for(shops["service_id"], desired_at=closed)
             assert refused.value.details["rule"] == "shop_hours"
@@ -299,7 +300,7 @@ def test_each_shop_shows_its_calls_today_and_this_month_each_the_total_of_its_li
     monkeypatch.setattr(get_settings(), "reservations_round_two_wait_minutes", 0)
     monkeypatch.setattr(get_settings(), "reservations_shop_no_answer_min_calls", 3)
     answer_calls(monkeypatch, "decline")
-    with at(japan_time(2027, 1, 8, 11)):  # the Friday before: this month, not today
+    with at(japan_time(2026, 1, 9, 11)):  # the Friday before: this month, not today
         book_for(shops["service_id"], phone="090-1000-0001")
         deliver_due()
     answer_calls(monkeypatch, "no_answer")
@@ -338,13 +339,13 @@ def test_each_shop_shows_its_calls_today_and_this_month_each_the_total_of_its_li
             "reservations.shop_no_answer": 2,
         },
     }
-    assert first["today"]["reservations.shop_calls"]["period_label"] == "2027/01/12（今日）"
-    assert first["month"]["reservations.shop_calls"]["period_label"] == "2027/01/01〜2027/01/12（今日まで）"
+    assert first["today"]["reservations.shop_calls"]["period_label"] == "2026/01/13（今日）"
+    assert first["month"]["reservations.shop_calls"]["period_label"] == "2026/01/01〜2026/01/13（今日まで）"
     assert lists == {key + period: values[period][key] for period in ("today", "month") for key in values[period]}
     assert first["no_answer_flagged"] is True and not first["auto_calls_stopped"]
     posts = [m.body for m in messages("slack") if "応答なしが増えています" in m.body]
     assert sorted(posts) == sorted(
-        labels.SLACK_SHOP_NO_ANSWER.format(shop=f"提携店{n}", month="2027年1月", no_answer=2, calls=3, rate=200 / 3)
+        labels.SLACK_SHOP_NO_ANSWER.format(shop=f"提携店{n}", month="2026年1月", no_answer=2, calls=3, rate=200 / 3)
         for n in (1, 2, 3)
     )
     with at(TUESDAY + timedelta(minutes=30)):  # more unanswered calls: no second post this month
