@@ -375,7 +375,9 @@ def calls_row(row: dict) -> dict:
 
 
 def calls_list(figure: dict) -> None:
-    tables.paginated_table(f"{PAGE}_calls", reservations_api.list_calls, call_row, filters=figure["list_query"])
+    """None listed under a figure of 0 (the selector says so)."""
+    if figure["value"]:
+        tables.paginated_table(f"{PAGE}_calls", reservations_api.list_calls, call_row, filters=figure["list_query"])
 
 
 def call_row(call: dict) -> dict:
