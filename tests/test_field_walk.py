@@ -108,6 +108,7 @@ NOT_WALKED = {
     "fleet_terminal_import": "an import's job and its report",
     "fleet_update_task": "a rollout's per-terminal task, by the service",
     "reservations_call_attempt": "calls made by the service",
+    "reservations_call_decision": "why each shop was or was not called, by the service",
     "reservations_event": "a reservation's status history, by the service",
     "reservations_mcp_request": "the MCP tools' idempotency keys",
     "reservations_monthly_stat": "the executive summary's roll-up",

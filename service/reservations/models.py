@@ -21,6 +21,7 @@ PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.16
 AMOUNT_MAX = 10_000_000  # in yen
 
 B = TypeVar("B", bound=Base)
+AUTO_CALLS = "auto_calls"  # a shop's 自動電話停止: changed by its own action, not the shop's edit
 
 
 class ServiceType(Base):
@@ -72,9 +73,9 @@ class Shop(Base):
     # Days not called (hours.py): weekday characters 月…日, 祝 for Japan's public holidays, e.g. 「水祝」.
     closed_days: Mapped[str] = mapped_column(String(8), default="", info=field_info("定休日", exported=True))
     # 自動電話停止: only people call it until an operator lifts it (calls.stop_auto_calls, audited).
-    auto_calls_stopped_at: Mapped[datetime | None] = mapped_column(info=field_info("自動電話停止"))
+    auto_calls_stopped_at: Mapped[datetime | None] = mapped_column(info=field_info("自動電話停止", group=AUTO_CALLS))
     auto_calls_stopped_reason: Mapped[str] = mapped_column(
-        String(500), default="", info=field_info("自動電話停止の理由", multi_line=True)
+        String(500), default="", info=field_info("自動電話停止の理由", group=AUTO_CALLS, multi_line=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -52,7 +52,7 @@ def test_support_reads_each_shops_calls_and_the_list_behind_a_figure(catalog, db
     labels = ("電話件数", "応答", "予約NG", "応答なし")
     shown = [first[f"{period}の{label}"] for period in ("今日", "今月") for label in labels]
     assert shown == [3, 1, 1, 2] * 2
-    assert first["状態"] == "応答なし増加"
+    assert first["注意"] == "応答なし増加"
     assert any("応答なし増加: 提携店1、提携店2、提携店3" in text for text in texts(at.warning))
 
     at.radio(key="reservations_catalog_calls_period").set_value("today").run()
@@ -73,7 +73,7 @@ def test_an_operator_stops_a_shops_automated_calls_with_a_reason_and_lifts_it(ca
     at.text_input(key=f"reservations_catalog_stop_{shop_id}_reason").input("店長から電話で依頼")
     button(at, "自動電話停止").click().run()
     assert texts(at.success) == ["「提携店1」を自動電話停止にしました。人が電話します。"]
-    assert calls_table(at).iloc[0]["状態"] == "自動電話停止"
+    assert calls_table(at).iloc[0]["注意"] == "自動電話停止"
     button(at, "自動電話を再開する").click().run()
     assert texts(at.success) == ["「提携店1」への自動電話を再開しました。"]
     with session_scope() as session:

@@ -22,6 +22,7 @@ AUTO_CALLS_STOPPED = "自動電話停止"
 CLOSED_DAYS_HELP = "電話しない曜日と祝日（例: 水祝）。空欄なら毎日"
 PERIODS = {"today": "今日", "month": "今月"}
 NO_ANSWER_FLAG = "応答なし増加"
+MARKS = "注意"  # 自動電話停止, 応答なし増加
 STOP_PLACEHOLDER = "例: 店長から「今後の自動電話は不要」と連絡あり"
 CALL_COLUMNS = {"created_at": "発信日時", "reservation_code": "予約ID", "round": "周", "outcome_label": "結果"}
 
@@ -371,7 +372,7 @@ def calls_row(row: dict) -> dict:
     }
     marks = [AUTO_CALLS_STOPPED] if row["auto_calls_stopped"] else []
     marks += [NO_ANSWER_FLAG] if row["no_answer_flagged"] else []
-    return {"店舗名": row["shop_name"], **counts, "状態": "、".join(marks)}
+    return {common.headers("shop")["name"]: row["shop_name"], **counts, MARKS: "、".join(marks)}
 
 
 def calls_list(figure: dict) -> None:

@@ -16,7 +16,15 @@ from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, Fields, ValidationFailed, validation_details
 from service.exports import ListExport, entities, in_words
 from service.reservations import auditing, labels
-from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
+from service.reservations.models import (
+    AUTO_CALLS,
+    CallAttempt,
+    Reservation,
+    ServiceType,
+    Shop,
+    get_or_404,
+    shop_service,
+)
 from service.reservations.shops import hours
 from service.reservations.shops.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
@@ -24,6 +32,7 @@ from service.sheets import GENERAL, PHONE, Column
 
 SERVICE_FIELDS = fields.audited(ServiceType)
 SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")
+AUTO_CALLS_FIELDS = fields.audited(Shop, AUTO_CALLS)
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 
@@ -187,21 +196,19 @@ def stop_auto_calls(db: Session, *, shop: Shop, reason: str, actor: Actor, now: 
     shop already stopped stays as it was."""
     if shop.auto_calls_stopped_at is not None:
         return
-    before = shop_snapshot(shop)
-    shop.auto_calls_stopped_at = now
-    shop.auto_calls_stopped_reason = reason[: fields.length(Shop.auto_calls_stopped_reason)]
-    shop.updated_at = now
-    auditing.record(db, actor, "stop_auto_calls", ("shop", shop.id), before, shop_snapshot(shop), now)
+    changes = {"auto_calls_stopped_at": now, "auto_calls_stopped_reason": reason}
+    auditing.update(
+        db, shop, changes, AUTO_CALLS_FIELDS, actor=actor, action="stop_auto_calls", target=("shop", shop.id), now=now
+    )
 
 
 def lift_auto_calls(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
     if shop.auto_calls_stopped_at is None:
         raise Conflict(labels.AUTO_CALLS_NOT_STOPPED, code="auto_calls_not_stopped", details={"id": shop.id})
-    before = shop_snapshot(shop)
-    shop.auto_calls_stopped_at = None
-    shop.auto_calls_stopped_reason = ""
-    shop.updated_at = now
-    auditing.record(db, actor, "lift_auto_calls", ("shop", shop.id), before, shop_snapshot(shop), now)
+    changes = {"auto_calls_stopped_at": None, "auto_calls_stopped_reason": ""}
+    auditing.update(
+        db, shop, changes, AUTO_CALLS_FIELDS, actor=actor, action="lift_auto_calls", target=("shop", shop.id), now=now
+    )
 
 
 def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
