@@ -151,7 +151,10 @@ def wait_or_queue(
     if not held:
         declined(db, reservation, now=now)
         return
-    waits = sorted((h for _, h in held if h.until is not None), key=lambda h: h.until or now)
+    # a shop free only once the reservation's time has come is no shop for it
+    waits = sorted(
+        (h for _, h in held if h.until is not None and h.until < reservation.desired_at), key=lambda h: h.until or now
+    )
     limit = now + timedelta(minutes=get_settings().reservations_shop_wait_max_minutes)
     first = waits[0] if waits else None
     if first is not None and first.until is not None and (first.reason == "round_two_wait" or first.until <= limit):

@@ -191,6 +191,17 @@ def test_no_call_rings_outside_the_shops_hours_or_on_their_closed_days(client, m
         assert next_call_at(late) == japan_time(2026, 1, 15, 10)  # not on Wednesday, the shops' closed day
 
 
+def test_a_request_whose_shops_free_only_after_its_time_is_queued_for_good(client, monkeypatch, shops):
+    budget(monkeypatch, day=1)
+    answer_calls(monkeypatch, "decline")
+    thursday_opening = japan_time(2026, 1, 15, 10)  # the shops' next day (Wednesday is closed): their budget frees then
+    with at(TUESDAY):
+        book_for(shops["service_id"], phone="090-5555-0001")
+        deliver_due()
+        code = book_for(shops["service_id"], desired_at=thursday_opening)
+        assert [o.op_type for o in queued(code)] == ["shops_unavailable"] and next_call_at(code) is None
+
+
 def test_a_desired_time_on_the_shops_closed_day_or_a_holiday_is_refused(shops):
     with at(japan_time(2026, 1, 5, 11)):
         for closed in (japan_time(2026, 1, 14, 14), japan_time(2026, 1, 12, 14)):  # Wednesday; 成人の日
