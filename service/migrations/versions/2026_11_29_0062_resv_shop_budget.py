@@ -1,7 +1,7 @@
 """reservations: a shop's 定休日 and 自動電話停止, and each call decision with its reason
 
 Revision ID: 0062_resv_shop_budget
-Revises: 0066_people_names
+Revises: 0065_fleet_alert_contact
 Create Date: 2026-11-29 04:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from service.database import UTCDateTime
 from service.dialect import BigId
 
 revision: str = "0062_resv_shop_budget"
-down_revision: str | None = "0066_people_names"
+down_revision: str | None = "0065_fleet_alert_contact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
