@@ -85,9 +85,12 @@ class Scan:
 
     @classmethod
     def from_row(cls, row: tuple) -> "Scan":
-        seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, *rest, by_hand = row
+        """Columns in COLUMNS' order."""
+        seq, scan_id, nursery, parent, entry_type, scanned_at, status, attempts, name, message, log_id, by_hand = row
         scanned = datetime.fromisoformat(scanned_at)
-        return cls(seq, client_scan_id, nursery_id, parent_id, entry_type, scanned, *rest, by_hand=bool(by_hand))
+        return cls(
+            seq, scan_id, nursery, parent, entry_type, scanned, status, attempts, name, message, log_id, by_hand == 1
+        )
 
     @property
     def shown_status(self) -> str:
