@@ -71,7 +71,8 @@ PHOTO_ALT = "{name}さんの写真"
 ALARM_DISMISS = "（画面をタップすると閉じます）"
 HISTORY_COLUMNS = ("時刻", "保護者名", "入/出", "ステータス")
 UNKNOWN_PARENT_NAME = "ID {parent_id}"
-STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}
+# by_hand: a record of 「カードを忘れた方」, kept in the history as a scan is
+STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重", "by_hand": "手入力"}
 # A refused scan is kept, with the service's reason, for staff to record by hand
 HELD_REASON = "保留（{reason}）"
 

@@ -37,6 +37,7 @@ STATUS_STYLES = {
     "pending": "bold #f59e0b",
     "failed": "bold #ef4444",
     "duplicate": "bold #38bdf8",
+    "by_hand": "bold #a78bfa",
 }
 
 
@@ -225,7 +226,6 @@ class MainScreen(StationScreen):
     def on_mount(self) -> None:
         self.query_one("#history", DataTable).add_columns(*labels.HISTORY_COLUMNS)
         self.set_reactive(MainScreen.entry_type, self.station.entry_type)
-        self.watch_entry_type(self.entry_type)
         self.tick()
         self.set_interval(1, self.tick)
         self.set_interval(self.config.heartbeat_seconds, self.kiosk.beat)
@@ -272,6 +272,17 @@ class MainScreen(StationScreen):
         """自動 or 手動, as the service last said: what a scan records."""
         mode = "auto" if self.station.decides_by_presence else "manual"
         self.query_one("#mode-hint", Static).update(labels.ENTRY_MODE_HINT[mode])
+        self.show_toggle()
+
+    def show_toggle(self) -> None:
+        """The 入/出 buttons say what the next scan records: the chosen one; in 自動 none, and they are off with their
+        keys (the service decides by the person's state)."""
+        auto = self.station.decides_by_presence
+        for entry_type, widget_id in (("Entry", "#entry"), ("Exit", "#exit")):
+            button = self.query_one(widget_id, Button)
+            button.set_class(not auto and entry_type == self.entry_type, "-selected")
+            button.disabled = auto
+        self.query_one("#toggle-keys").display = not auto
 
     @on(Button.Pressed, "#logout")
     def log_out(self) -> None:
@@ -293,13 +304,14 @@ class MainScreen(StationScreen):
         self.action_choose_entry_type("Entry" if event.button.id == "entry" else "Exit")
 
     def action_choose_entry_type(self, entry_type: str) -> None:
-        """入 or 出, by its button or its key; kept for the next start."""
+        """入 or 出, by its button or its key (none in 自動); kept for the next start."""
+        if self.station.decides_by_presence:
+            return
         self.entry_type = entry_type
         self.station.choose_entry_type(entry_type)
 
-    def watch_entry_type(self, entry_type: str) -> None:
-        self.query_one("#entry").set_class(entry_type == "Entry", "-selected")
-        self.query_one("#exit").set_class(entry_type == "Exit", "-selected")
+    def watch_entry_type(self) -> None:
+        self.show_toggle()
 
     # Scanning ----------------------------------------------------------------------------------------------------
 
@@ -346,6 +358,11 @@ class MainScreen(StationScreen):
             self.feedback(recorded(scan.entry_type, labels.DUPLICATE_SCAN.format(name=name)), "ok")
         else:
             self.feedback(scan.message or labels.PARENT_NOT_FOUND, "error")
+
+    def recorded_by_hand(self, kept: Scan) -> None:
+        self.show_history()
+        greeting = labels.greeting(kept.entry_type, kept.parent_name or "", kept.child_names)
+        self.feedback(recorded(kept.entry_type, greeting), "ok")
 
     def connection_changed(self, online: bool) -> None:
         self.show_connection()
@@ -406,7 +423,7 @@ class MainScreen(StationScreen):
             when,
             name,
             Text(labels.UNDECIDED) if undecided else recorded_type(scan.entry_type),
-            Text(labels.status_text(scan.status, scan.message), style=STATUS_STYLES[scan.status]),
+            Text(labels.status_text(scan.shown_status, scan.message), style=STATUS_STYLES[scan.shown_status]),
         )
 
 
@@ -556,7 +573,7 @@ class ForgottenCardScreen(StationScreen, ModalScreen[None]):
     @work(exclusive=True, group="forgotten-card")
     async def record(self, person: ForgottenCardPerson, entry_type: str) -> None:
         try:
-            log = await self.desk.record(person, entry_type, self.query_one("#reason", Input).value)
+            log, kept = await self.desk.record(person, entry_type, self.query_one("#reason", Input).value)
         except DeskRefused as refusal:
             self.refused(refusal)
             return
@@ -567,7 +584,7 @@ class ForgottenCardScreen(StationScreen, ModalScreen[None]):
         await self.query_one("#people").remove_children()
         self.tell("", done)
         self.query_one("#search", Input).focus()
-        self.kiosk.recorded_by_hand(log.entry_type, done)
+        self.kiosk.recorded_by_hand(kept)
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
@@ -608,9 +625,10 @@ class StationApp(App, StationListener):
             with suppress(NoMatches):
                 show(screen)
 
-    def recorded_by_hand(self, entry_type: str, message: str) -> None:
-        """A record of 「カードを忘れた方」, told on the scan screen as a scan's is (the 入/出 in its colour)."""
-        self._on_main_screen(lambda screen: screen.feedback(recorded(entry_type, message), "ok"))
+    def recorded_by_hand(self, kept: Scan) -> None:
+        """A record of 「カードを忘れた方」, told on the scan screen as a scan's is: greeted with the children, the
+        入/出 in its colour, and in the history (手入力)."""
+        self._on_main_screen(lambda screen: screen.recorded_by_hand(kept))
 
     # Station work runs on the app, so a screen change does not cut a delivery short.
 

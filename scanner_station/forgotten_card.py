@@ -1,6 +1,7 @@
 """「カードを忘れた方」 at the kiosk, over the service's API as the browser station does it: staff unlock it with the
 nursery's PIN and their name (5 wrong PINs lock it, as a login), find a parent or today's 「本日のみ」 person by
-ふりがな, name or the phone's last 4 digits (at most 10 shown), and record their 入/出 now as 手入力, audited.
+ふりがな, name or the phone's last 4 digits (at most 10 shown), and record their 入/出 now as 手入力, audited; the
+record joins the station's scan history as a scan's answer does.
 
 The unlock lives as long as its desk: the kiosk opens a new desk with the panel, and closing the panel forgets the
 unlock and what it showed. When the unlock ends (its few minutes ran out, the station was signed out) the service
@@ -14,6 +15,7 @@ from typing import TypeVar
 from clientkit import station_labels as labels
 from clientkit.station_api import ForgottenCardPeople, ForgottenCardPerson, LogRead
 from scanner_station.client import ApiError, ServiceUnreachable
+from scanner_station.queue import Scan
 from scanner_station.station import Station
 
 T = TypeVar("T")
@@ -56,14 +58,15 @@ class ForgottenCardDesk:
         token, text = self._token(), q.strip()
         return await self._ask(lambda: self.station.client.people(token, text))
 
-    async def record(self, person: ForgottenCardPerson, entry_type: str, reason: str) -> LogRead:
-        """The person's 入 or 出 now, with why (the usual reason when none is typed)."""
+    async def record(self, person: ForgottenCardPerson, entry_type: str, reason: str) -> tuple[LogRead, Scan]:
+        """The person's 入 or 出 now, with why (the usual reason when none is typed), and its row in the history."""
         token, why = self._token(), reason.strip() or labels.REASON_DEFAULT
-        return await self._ask(
+        log = await self._ask(
             lambda: self.station.client.record_by_hand(
                 token, parent_id=person.parent_id, entry_type=entry_type, reason=why
             )
         )
+        return log, self.station.keep_by_hand(log)
 
     def _token(self) -> str:
         if self._unlock_token is None:

@@ -4,7 +4,8 @@ A scan is written here the moment it is read, before anything is sent, so a cras
 nothing. It stays 'pending' until the service gave a definitive answer (recorded, double scan, or refused), then keeps
 that status as a history row. Pending scans are never dropped: at `max_pending` new scans are refused instead.
 Each nursery keeps its latest `keep_finished` answered rows, refused ones ('failed', shown as 保留 with the service's
-reason) included; older ones are pruned, as the browser station does.
+reason) included; older ones are pruned, as the browser station does. A record of 「カードを忘れた方」 joins them as a
+'success' row marked `by_hand` (shown as 手入力).
 """
 
 import os
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS scan (
     attempts INTEGER NOT NULL DEFAULT 0,
     parent_name TEXT,
     message TEXT,
-    log_id INTEGER
+    log_id INTEGER,
+    by_hand INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS scan_status_seq ON scan (status, seq);
 CREATE TABLE IF NOT EXISTS session (
@@ -50,7 +52,8 @@ CREATE TABLE IF NOT EXISTS setting (
 );
 """
 COLUMNS = (
-    "seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, attempts, parent_name, message, log_id"
+    "seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, attempts, parent_name, message, "
+    "log_id, by_hand"
 )
 
 
@@ -75,14 +78,24 @@ class Scan:
     parent_name: str | None
     message: str | None
     log_id: int | None
+    by_hand: bool = False  # recorded by staff in 「カードを忘れた方」, not scanned
     # from the service's answer, for the screen only (not kept in the queue): the children expected today
     child_names: tuple[str, ...] = ()
     pickup_warning: str | None = None  # an exit by someone who may not collect a child: shown in red
 
     @classmethod
     def from_row(cls, row: tuple) -> "Scan":
-        seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, *rest = row
-        return cls(seq, client_scan_id, nursery_id, parent_id, entry_type, datetime.fromisoformat(scanned_at), *rest)
+        """Columns in COLUMNS' order."""
+        seq, scan_id, nursery, parent, entry_type, scanned_at, status, attempts, name, message, log_id, by_hand = row
+        scanned = datetime.fromisoformat(scanned_at)
+        return cls(
+            seq, scan_id, nursery, parent, entry_type, scanned, status, attempts, name, message, log_id, by_hand == 1
+        )
+
+    @property
+    def shown_status(self) -> str:
+        """The status the history shows: by_hand (手入力) for a record by hand."""
+        return "by_hand" if self.by_hand else self.status
 
 
 def open_database(path: Path) -> sqlite3.Connection:
@@ -100,9 +113,11 @@ def open_database(path: Path) -> sqlite3.Connection:
 
 
 def add_missing_columns(db: sqlite3.Connection) -> None:
-    """The session's ended flag, for a state file an older station left."""
+    """The session's ended flag and the scans' by_hand mark, for a state file an older station left."""
     if "ended" not in {row[1] for row in db.execute("PRAGMA table_info(session)")}:
         db.execute("ALTER TABLE session ADD COLUMN ended INTEGER NOT NULL DEFAULT 0")
+    if "by_hand" not in {row[1] for row in db.execute("PRAGMA table_info(scan)")}:
+        db.execute("ALTER TABLE scan ADD COLUMN by_hand INTEGER NOT NULL DEFAULT 0")
 
 
 @contextmanager
@@ -182,12 +197,29 @@ class ScanQueue:
                 (status, parent_name, message, log_id, entry_type, client_scan_id),
             )
             scan = self.get(client_scan_id)
-            self.db.execute(
-                "DELETE FROM scan WHERE status != 'pending' AND nursery_id = ? AND seq NOT IN "
-                "(SELECT seq FROM scan WHERE status != 'pending' AND nursery_id = ? ORDER BY seq DESC LIMIT ?)",
-                (scan.nursery_id, scan.nursery_id, self.keep_finished),
-            )
+            self._prune(scan.nursery_id)
         return scan
+
+    def add_by_hand(
+        self, *, nursery_id: int, parent_id: int, entry_type: str, at: datetime, parent_name: str, log_id: int
+    ) -> Scan:
+        """A record of 「カードを忘れた方」 (the service has it already) as a history row, pruned as answers are."""
+        scan_id = str(uuid.uuid4())
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO scan (client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, parent_name, "
+                "log_id, by_hand) VALUES (?, ?, ?, ?, ?, 'success', ?, ?, 1)",
+                (scan_id, nursery_id, parent_id, entry_type, at.isoformat(), parent_name, log_id),
+            )
+            self._prune(nursery_id)
+        return self.get(scan_id)
+
+    def _prune(self, nursery_id: int) -> None:
+        self.db.execute(
+            "DELETE FROM scan WHERE status != 'pending' AND nursery_id = ? AND seq NOT IN "
+            "(SELECT seq FROM scan WHERE status != 'pending' AND nursery_id = ? ORDER BY seq DESC LIMIT ?)",
+            (nursery_id, nursery_id, self.keep_finished),
+        )
 
     def recent(self, nursery_id: int, limit: int) -> list[Scan]:
         """The latest `limit` scans of one nursery, newest first, pending and refused ones included."""

@@ -27,7 +27,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from clientkit import station_labels as labels
 from clientkit.backoff import backoff
-from clientkit.station_api import ScanOut
+from clientkit.station_api import LogRead, ScanOut
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
 from scanner_station.queue import Scan, ScanQueue, Status, open_database
@@ -255,6 +255,18 @@ class Station:
         return self.queue.add(
             nursery_id=self.session.nursery_id, parent_id=parent_id, entry_type=entry_type, now=self.now()
         )
+
+    def keep_by_hand(self, log: LogRead) -> Scan:
+        """A record of 「カードを忘れた方」 joins the history as a scan's answer does, with the children it names."""
+        kept = self.queue.add_by_hand(
+            nursery_id=log.nursery_id,
+            parent_id=log.parent_id,
+            entry_type=log.entry_type,
+            at=log.timestamp,
+            parent_name=log.parent_name,
+            log_id=log.id,
+        )
+        return replace(kept, child_names=tuple(log.child_names))
 
     def history(self) -> list[Scan]:
         if self.session is None:

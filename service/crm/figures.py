@@ -59,7 +59,7 @@ CANCELLED_REQUESTS = status_count(CANCELLED)
 UNREAD_REQUESTS = Figure(
     "crm.unread",
     "未読のある依頼",
-    "あなたがまだ読んでいないコメントがある依頼の件数（投入案件一覧の「未読」）",
+    "あなたがまだ読んでいないコメントがある依頼と、投入担当の誰もまだ開いていない新しい依頼の件数（投入案件一覧の「未読」）",
     "now",
     "crm",
     REQUESTS_ROUTE,

@@ -206,6 +206,8 @@ class Request(Base):
     # No ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     assigned_at: Mapped[datetime | None]
+    # when someone of the back office first opened it; None: nobody has, so it is 未読 to the back office
+    opened_at: Mapped[datetime | None]
     status_since: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     deficient_seconds: Mapped[int] = mapped_column(default=0)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from service.crm.comments import service as comments
@@ -40,8 +40,10 @@ class CaseView:
         return stmt.where(Comment.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
 
     def unread(self) -> ColumnElement[bool]:
-        """Sought among the caller's cases only, not every agency's."""
-        return Request.id.in_(self.comments(comments.unread(self.reader_id, self.side)))
+        """A comment for the caller's side they have not read (sought among the caller's cases only, not every
+        agency's), or, for the back office, a request nobody of them has opened."""
+        commented = Request.id.in_(self.comments(comments.unread(self.reader_id, self.side)))
+        return or_(commented, comments.never_opened(self.side))
 
 
 def view_for(db: Session, *, scope: TenantScope, role: str, user_id: int) -> CaseView:

@@ -37,10 +37,16 @@ IMPORT_LIST_COLUMNS = {
     "taken_rows": "取り込む行",
     "duplicate_rows": "重複",
     "unreadable_rows": "読み取れない",
+    "outside_rows": "管轄外",
     "status_label": "状態",
     "finished_at": "完了日時",
 }
-IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
+IMPORT_OUTCOMES = {
+    "import": "取り込む",
+    "duplicate": "重複（取り込まない）",
+    "unreadable": "読み取れない",
+    "outside": "管轄外（取り込まない）",  # a row of another 管轄's location: readable, not the clerk's
+}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
 ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
 QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}

@@ -320,6 +320,7 @@ class SubmissionImport(Base):
     planned_rows: Mapped[int] = mapped_column(default=0)
     duplicate_rows: Mapped[int] = mapped_column(default=0)
     unreadable_rows: Mapped[int] = mapped_column(default=0)
+    outside_rows: Mapped[int] = mapped_column(default=0, server_default="0")  # another 管轄's location (管轄外)
     planned_devices: Mapped[int] = mapped_column(default=0)
     plan: Mapped[list[Any]] = mapped_column(default=list)
     ignored_columns: Mapped[list[Any]] = mapped_column(default=list)

@@ -1,6 +1,6 @@
-"""代理店CRM's input team in a real browser: a case sent back for 不備 and resubmitted by sales is counted in the
-menu (投入案件一覧（未読 1）: what the count counts is said), the list it opens shows the case first, marked 未読 and
-不備再提出, and a click opens it."""
+"""代理店CRM's input team in a real browser: a case sent back for 不備 and resubmitted by sales, and a new case nobody
+has opened, are counted in the menu (投入案件一覧（未読 2）: what the count counts is said), the list it opens shows
+them first, marked 未読, and a click opens each, which reads it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -22,18 +22,19 @@ def test_the_operator_sees_the_resubmission_in_the_menu_and_opens_the_case_from_
     browser,
 ):
     back = resubmitted(client, world)
-    made(submit(client, world.sales_a))  # a newer case, not yet looked at: listed below the resubmission
+    made(client.post(f"/api/crm/requests/{back}/read", headers=world.admin))  # opened before it went back
+    new = made(submit(client, world.sales_a))["request"]["id"]  # a newer case nobody has opened: news too
     page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
     sign_in(page, dashboards_url, "op", DEFAULT_PASSWORD, "投入案件一覧")
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("link", name="投入案件一覧（未読 1）")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="投入案件一覧（未読 2）")).to_be_visible()
 
     sidebar.get_by_role("link", name="案件詳細").click()
     expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
-    sidebar.get_by_role("link", name="投入案件一覧（未読 1）").click()
-    expect(page.get_by_role("heading", name="投入案件一覧")).to_be_visible()
-    click_row(page, 0)
-
-    expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
-    expect(page.get_by_text(f"依頼 #{back}", exact=False).first).to_be_visible()
-    expect(sidebar.get_by_role("link", name="投入案件一覧", exact=True)).to_be_visible()  # opened: the count is gone
+    for request_id, before, after in ((new, "（未読 2）", "（未読 1）"), (back, "（未読 1）", "")):
+        sidebar.get_by_role("link", name=f"投入案件一覧{before}").click()
+        expect(page.get_by_role("heading", name="投入案件一覧")).to_be_visible()
+        click_row(page, 0)  # the unread case comes first, the newest of them first
+        expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
+        expect(page.get_by_text(f"依頼 #{request_id}", exact=False).first).to_be_visible()
+        expect(sidebar.get_by_role("link", name=f"投入案件一覧{after}", exact=True)).to_be_visible()  # opened: read

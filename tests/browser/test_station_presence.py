@@ -1,7 +1,9 @@
 """The browser station (/api/station/) in 自動 mode and with a forgotten card, in Chromium: a morning rush of 40
 parents, each leaving a few arrivals later with nobody pressing 入 or 出, records every scan as the person's real
-movement and says which in large text in its colour; staff unlock 「カードを忘れた方」 with the nursery's PIN, find a
-parent by reading or phone and record their entry by hand, and nothing of the roster stays on screen once closed.
+movement and says which in large text in its colour, its 入/出 buttons lit for neither; staff unlock
+「カードを忘れた方」 with the nursery's PIN, find a parent by reading or phone and record their entry by hand, greeted
+with their children and kept in the scan history (手入力) as a scan is, and nothing of the roster stays on screen once
+closed.
 """
 
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from clientkit import station_labels as words
 from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope
+from service.entry_logs.lookups import child_names_for
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.entry_logs.roster import service as roster
 from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F401  (fixtures)
@@ -63,19 +66,30 @@ def children_of(world: World, index: int) -> list[str]:
     return [f"{world.nursery.code}園児{index}"] + ([f"{world.nursery.code}園児{PARENTS}"] if index == 0 else [])
 
 
+def expect_toggle_off(page) -> None:
+    """自動: neither 入 nor 出 is lit (the next scan is decided by the person's state), and neither can be chosen."""
+    for button in (page.locator("#type-entry"), page.locator("#type-exit")):
+        expect(button).to_have_attribute("aria-pressed", "false")
+        expect(button).to_be_disabled()
+
+
 def test_a_rush_of_forty_parents_records_every_scan_as_the_persons_movement(rush: World, station, live_api: str):  # noqa: F811
     page = station(height=768, width=1024)
     log_in(page, "rush", STATION_PASSWORD)
     expect(page.locator("#mode-hint")).to_have_text(words.ENTRY_MODE_HINT["auto"])
+    expect_toggle_off(page)
     message, recorded = page.locator("#message-text"), page.locator("#message-type")
-    for count, (index, movement) in enumerate(morning(PARENTS)):
-        if count == PARENTS:
-            page.get_by_role("button", name="出", exact=True).click()  # the button changes nothing in 自動 mode
+    for index, movement in morning(PARENTS):
         parent = rush.parents[index]
         scan(page, parent.id)
         expect(message).to_have_text(words.greeting(movement, parent.name, children_of(rush, index)))
         expect(recorded).to_have_text(words.ENTRY_TYPE_ARROW[movement])
         expect(recorded).to_have_class(f"message-type type-{movement}")
+        if movement == "Exit" and index < 2:  # an exit the station recorded by itself lights no 入 (nor 出)
+            expect_toggle_off(page)
+    expect_toggle_off(page)
+    page.reload()
+    expect_toggle_off(page)
     assert serious_violations(page, "ブラウザ読取端末（自動）") == []
 
     expected: dict[int, list[str]] = {}
@@ -131,7 +145,16 @@ def test_staff_unlock_the_forgotten_card_with_the_pin_and_record_an_entry(locked
     panel.get_by_role("button", name=f"{hanako.name} {words.RECORD_TYPE['Entry']}").click()
     done = words.RECORDED_BY_HAND.format(name=hanako.name, type="入", staff="田中 先生")
     expect(panel.get_by_role("status")).to_have_text(done)
+    with session_scope() as db:
+        children = child_names_for(db, [hanako.id, taro.id])
+    assert children[hanako.id]
+    expect(page.locator("#message-text")).to_have_text(words.greeting("Entry", hanako.name, children[hanako.id]))
     expect(page.locator("#message-type")).to_have_text(words.ENTRY_TYPE_ARROW["Entry"])
+    history = page.locator("#history tbody tr")
+    expect(history).to_have_count(1)
+    expect(history.first).to_contain_text(
+        f"{hanako.name}{words.ENTRY_TYPE_ARROW['Entry']}{words.STATUS_LABEL['by_hand']}"
+    )
     expect(people).to_have_count(0)  # the record clears the list
     with session_scope() as db:
         [log] = db.scalars(select(EntryLog).where(EntryLog.parent_id == hanako.id)).all()
@@ -146,6 +169,21 @@ def test_staff_unlock_the_forgotten_card_with_the_pin_and_record_an_entry(locked
     search.press("Enter")
     expect(people).to_have_count(1)
     expect(people.first).to_contain_text(taro.name)
+    panel.get_by_role("button", name=f"{taro.name} {words.RECORD_TYPE['Entry']}").click()
+    expect(page.locator("#message-text")).to_have_text(words.greeting("Entry", taro.name, children[taro.id]))
+    expect(history).to_have_count(2)  # newest first, each kept as a scan is
+    expect(history.nth(0)).to_contain_text(taro.name)
+    expect(history.nth(1)).to_contain_text(hanako.name)
+    expect(history.filter(has_text=words.STATUS_LABEL["by_hand"])).to_have_count(2)
+    page.reload()
+    expect(page.locator("#history tbody tr")).to_have_count(2)  # kept on the tablet, as scans are
+    page.get_by_role("button", name=words.FORGOTTEN_CARD).click()
+    panel.get_by_label(words.STAFF_NAME).fill("田中 先生")
+    panel.get_by_label(words.PIN).fill(PIN)
+    panel.get_by_role("button", name=words.UNLOCK).click()
+    search.fill(taro.phone[-4:])
+    search.press("Enter")
+    expect(people).to_have_count(1)
     panel.get_by_role("button", name=words.CLOSE).click()
     expect(panel).to_be_hidden()
     expect(page.locator("#people li")).to_have_count(0)

@@ -39,8 +39,10 @@ def queue_ids(at) -> list[int]:
 
 @pytest.fixture
 def three_requests(client, world) -> dict[str, int]:  # noqa: F811
-    """Sales A's アオバ (sent back: 不備) and ミドリ (with a comment from sales A), sales B's ヒカリ."""
+    """Sales A's アオバ (opened by the operator and sent back: 不備) and ミドリ (with a comment from sales A), sales B's
+    ヒカリ (new: nobody of the back office has opened it)."""
     aoba = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社アオバ食品")))
+    made(client.post(f"/api/crm/requests/{aoba['request']['id']}/read", headers=world.operator))
     site = add_site(client, world, aoba["request"]["id"])
     made(
         client.post(
@@ -67,8 +69,12 @@ def test_the_operator_filters_the_queue_by_status_corporation_sales_person_perio
     three_requests,
     open_app,  # noqa: F811
 ):
-    at = open_page(open_app, as_user(db, world, "operator"), QUEUE)
+    operator = as_user(db, world, "operator")
     ids = three_requests
+    at = open_page(open_app, operator, QUEUE)
+    assert queue_ids(at) == [ids["hikari"], ids["midori"]]  # both news: ヒカリ is new (nobody has opened it)
+    open_page(open_app, operator, CASE, id=str(ids["hikari"]))  # opening it reads it
+    at = open_page(open_app, operator, QUEUE)
     assert queue_ids(at) == [ids["midori"], ids["hikari"]]  # it opens on the open work, news first
     assert list(rows(at)[0])[:2] == ["未読通知", "ステータス"]  # 未読 is the first column: never off-screen
     assert [(r["ステータス"], r["営業担当者"], r["代理店"], r["未読通知"]) for r in rows(at)] == [

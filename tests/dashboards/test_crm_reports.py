@@ -144,7 +144,7 @@ def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbe
         ("投入依頼件数", "3件"),
         ("投入依頼件数", "3件"),
         ("獲得地点数", "3地点"),
-        ("未読のある依頼", "0件"),
+        ("未読のある依頼", "3件"),  # nobody of the back office has opened the three
         ("有効な代理店", "2社"),
         ("営業担当者", "3人"),
     ]

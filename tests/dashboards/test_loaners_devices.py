@@ -85,6 +85,23 @@ def test_the_form_opened_from_a_qr_code_is_prefilled_and_a_change_joins_the_time
     assert "3-1-1.保管場所: 倉庫A" in timeline["回答"][0]
 
 
+def test_after_sending_the_form_opens_again_without_the_note_just_sent(staff, open_app):
+    """A free-text note is never carried over: not from the record, not from the widgets of the last send."""
+    device_id, _ = device_with(LENT | {"0-5.備考": "前回のメモ"})
+    at = open_page(open_app, staff, FORM, device=str(device_id))
+    note = key_of(at, "0-5.備考")
+    assert at.text_area(key=note).value in (None, "")
+    assert at.text_input(key=key_of(at, "1-1.貸出先")).value == "○○商事株式会社"  # other answers stay
+
+    for said in ("画面に傷あり", "充電器なし"):
+        at.text_area(key=note).input(said).run()
+        at = button(at, "送信").click().run()
+        assert not texts(at.error)
+        assert at.text_area(key=note).value in (None, "")
+    detail = open_page(open_app, staff, DETAIL, id=str(device_id))
+    assert "0-5.備考: 充電器なし" in detail.dataframe[0].value["回答"][0]
+
+
 def test_switching_custody_to_none_clears_the_held_status_and_the_form_is_sent(staff, open_app):
     """§2.6.2: 1-4 = 無し empties 預かり機のステータス and greys it out; the answer set is accepted."""
     device_id, _ = device_with({**LENT, "預かり機のステータス": "1.返却可能"})
@@ -105,7 +122,7 @@ def test_switching_custody_to_none_clears_the_held_status_and_the_form_is_sent(s
 
 def key_of(at, question_key: str) -> str:
     """The widget key of the question labelled question_key (with or without （必須）)."""
-    for widget in [*at.text_input, *at.selectbox, *at.radio, *at.date_input]:
+    for widget in [*at.text_input, *at.text_area, *at.selectbox, *at.radio, *at.date_input]:
         if widget.label.removesuffix("（必須）") == question_key:
             return widget.key
     raise AssertionError(f"no widget for {question_key}")

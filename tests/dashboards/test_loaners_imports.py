@@ -8,9 +8,11 @@ from service.database import session_scope, utcnow
 from service.loaners.imports import imports
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
-from tests.factories import auth_headers
-from tests.service.loaners.conftest import initial_data  # noqa: F401
+from tests.factories import auth_headers, make_user
+from tests.service.loaners.conftest import add_location, initial_data, make_device  # noqa: F401
 from tests.service.loaners.imports.test_history_import import HEADER, OLD_ROWS
+from tests.service.loaners.imports.test_imports import HEADER as CLERK_HEADER
+from tests.service.loaners.imports.test_imports import LAPTOP
 
 
 def work(import_id: int) -> None:
@@ -55,3 +57,36 @@ def test_a_checked_import_is_listed_after_leaving_the_page_and_opens_with_its_im
     at.run()
     assert at.dataframe[-1].value["状態"].tolist() == ["完了"]
     assert any(text.startswith("取込が完了しました: 全4行のうち 4行") for text in texts(at.success))
+
+
+def test_a_clerks_rows_of_another_jurisdiction_are_shown_as_outside_it_not_as_unreadable(live_api, open_app):
+    """管轄外 has its own column in the list, its own count in the check and its own 結果 in the refused rows."""
+    with session_scope() as db:
+        add_location(db, "tokyo", "関東", name="東京")
+        make_device(db, "osaka", serial="ABC123")
+        clerk = make_user(db, "kansai-clerk", grants={"loaners": ("staff", "関西")})
+    rows = [
+        f"2024/07/01 09:00:00,a@example.com,山田,{LAPTOP}_ABC123_001,,1.貸出中,○○商事,2024/07/01,無し,,,",
+        "2024/07/04 09:00:00,a@example.com,山田,TOKYO_Laptop_ThinkPad-X1-Carbon_T2_001,,1.貸出中,××,2024/07/04,無し,,,",
+        f"bad time,a@example.com,山田,{LAPTOP}_ABC123_001,,1.貸出中,○○商事,2024/07/01,無し,,,",
+    ]
+    job = httpx.post(
+        f"{live_api}/api/loaners/imports",
+        data={"form_kind": "terminal", "dry_run": "true"},
+        files={"file": ("端末ステータス収集.csv", (CLERK_HEADER + "\n".join(rows) + "\n").encode(), "text/csv")},
+        headers=auth_headers(clerk),
+    ).json()
+    work(job["id"])
+
+    at = open_page(open_app, clerk, IMPORT, **{"import": str(job["id"])})
+    listed = at.dataframe[-1].value
+    assert listed[["取り込む行", "読み取れない", "管轄外"]].values.tolist() == [[1, 1, 1]]
+    assert any("読み取れない 1行・管轄外 1行" in text for text in texts(at.info))
+    plan = at.dataframe[0].value
+    assert plan["結果"].tolist() == ["取り込む", "管轄外（取り込まない）", "読み取れない"]
+    at = button(at, "取り込む").click().run()
+    work(job["id"])
+    at.run()
+    refused = at.dataframe[0].value
+    assert refused["結果"].tolist() == ["管轄外（取り込まない）", "読み取れない"]
+    assert at.dataframe[-1].value[["読み取れない", "管轄外"]].values.tolist() == [[1, 1]]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from scanner_station.config import StationConfig
 from scanner_station.queue import open_database
-from scanner_station.session import Session, SessionStore
+from scanner_station.session import Session, SessionStore, Settings
 from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
 from service.entry_logs.door.station import issue_station_token
@@ -82,14 +82,16 @@ def buttons_decide(world: KioskWorld) -> None:
 
 
 def store_session(config: StationConfig, world: KioskWorld, *, expires_at: datetime | None = None) -> None:
-    """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token);
-    with expires_at, one the station takes as expired at that moment."""
+    """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token, and
+    the nursery's 自動/手動 its login learnt); with expires_at, one the station takes as expired at that moment."""
     with session_scope() as db:
         nursery = db.get(Nursery, world.nursery_id)
         issued = issue_station_token(db, nursery, now=utcnow())
+        mode = nursery.entry_mode
     db = open_database(config.database_path)
     expiry = expires_at or issued.expires_at
     SessionStore(db).save(Session(issued.token, world.nursery_id, world.name, world.code, expiry))
+    Settings(db).save_entry_mode(mode)
     db.close()
 
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from clientkit import station_labels as labels
 from scanner_station.app import LoginScreen, MainScreen, StationApp
 from scanner_station.station import Station
+from service.config import get_settings
 from tests.scanner_station.conftest import (
     STATION_PASSWORD,
     buttons_decide,
@@ -197,8 +198,19 @@ async def test_logout_returns_to_the_login_and_forgets_the_token(station_config,
 # The scan screen ---------------------------------------------------------------------------------------------------
 
 
+def toggle_off(app: StationApp) -> bool:
+    """自動: neither 入 nor 出 lit, neither button nor key can choose one, and the keys' hint is gone."""
+    buttons = [app.screen.query_one(selector, Button) for selector in ("#entry", "#exit")]
+    return (
+        not any(button.has_class("-selected") for button in buttons)
+        and all(button.disabled for button in buttons)
+        and not app.screen.query_one("#toggle-keys").display
+    )
+
+
 async def test_the_toggle_switches_between_entry_and_exit(station_config, kiosk_world):
     config = station_config()
+    buttons_decide(kiosk_world)
     store_session(config, kiosk_world)
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
@@ -282,28 +294,50 @@ async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_conf
     assert all(log.client_scan_id for log in logs)
 
 
-async def test_the_kiosk_shows_the_type_the_service_recorded_and_the_mode_it_learnt(station_config, kiosk_world):
-    """自動 (the default): 出 chosen for a parent who is not inside records 入, and the kiosk says so; once the nursery
-    is set to 手動 the next answer tells the kiosk, and the button's 出 is recorded."""
+async def test_the_kiosk_shows_the_type_the_service_recorded_and_the_mode_it_learnt(
+    station_config, kiosk_world, monkeypatch
+):
+    """自動 (the default): the person's state decides (入, then 出 for the same parent) and the toggle lights neither,
+    before or after, and F2 chooses nothing; once the nursery is set to 手動 the next answer tells the kiosk, its 入
+    lights, and F2's 出 is recorded."""
+    monkeypatch.setattr(get_settings(), "entry_logs_double_scan_seconds", 0)  # her exit follows her entry at once
     config = station_config()
     store_session(config, kiosk_world)
     hanako, taro = kiosk_world.parents
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
         assert text_of(app, "#mode-hint") == labels.ENTRY_MODE_HINT["auto"]
+        assert toggle_off(app)
         await pilot.press("f2")
+        assert toggle_off(app) and app.screen.entry_type == "Entry"
         await scan(pilot, *str(hanako.id))
         await eventually(lambda: statuses(app) == ["成功"], "the scan to be recorded")
         assert text_of(app, "#feedback") == "↓ 入\n山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
         assert history(app)[0][1:] == ["山田 花子", "↓ 入", "成功"]
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: statuses(app) == ["成功", "成功"], "her exit to be recorded")
+        assert history(app)[0][1:] == ["山田 花子", "↑ 出", "成功"]
+        assert toggle_off(app)  # the 出 it recorded by itself lights no 入
 
         buttons_decide(kiosk_world)
         await scan(pilot, *str(taro.id))
-        await eventually(lambda: statuses(app) == ["成功", "成功"], "the second scan to be recorded")
-        assert history(app)[0][1:] == ["佐藤 太郎", "↑ 出", "成功"]
+        await eventually(lambda: len(statuses(app)) == 3 and statuses(app)[0] == "成功", "the third scan recorded")
+        assert history(app)[0][1:] == ["佐藤 太郎", "↓ 入", "成功"]
         assert text_of(app, "#mode-hint") == labels.ENTRY_MODE_HINT["manual"]
+        entry, exit_ = app.screen.query_one("#entry", Button), app.screen.query_one("#exit", Button)
+        assert entry.has_class("-selected") and not exit_.has_class("-selected") and not entry.disabled
+        await pilot.press("f2")
+        assert exit_.has_class("-selected") and not entry.has_class("-selected")
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: len(statuses(app)) == 4 and statuses(app)[0] == "成功", "the fourth scan recorded")
+        assert history(app)[0][1:] == ["山田 花子", "↑ 出", "成功"]
     logs = recorded_logs(kiosk_world.nursery_id)
-    assert [(log.entry_type, log.decided_by) for log in logs] == [("Entry", "presence"), ("Exit", "toggle")]
+    assert [(log.entry_type, log.decided_by) for log in logs] == [
+        ("Entry", "presence"),
+        ("Exit", "presence"),
+        ("Entry", "toggle"),
+        ("Exit", "toggle"),
+    ]
 
 
 async def test_the_greeting_and_the_flash_end_by_themselves(station_config, kiosk_world):

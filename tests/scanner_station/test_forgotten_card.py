@@ -1,9 +1,10 @@
 """「カードを忘れた方」 at the Textual kiosk, driven with Textual's pilot against the live service: staff unlock it with
-the nursery's PIN, find a parent by ふりがな or the phone's last 4 digits and record 入/出 by hand; closing it forgets
-the unlock, so the next use asks for the PIN again; an unlock the service ended asks for it at once."""
+the nursery's PIN, find a parent by ふりがな or the phone's last 4 digits and record 入/出 by hand, greeted with the
+children and kept in the scan history (手入力) as a scan is; closing it forgets the unlock, so the next use asks for the
+PIN again; an unlock the service ended asks for it at once."""
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from clientkit import station_labels as labels
 from scanner_station.app import ForgottenCardScreen, MainScreen, StationApp
@@ -35,6 +36,12 @@ def text_of(app: StationApp, selector: str) -> str:
 
 def shown(app: StationApp, selector: str) -> bool:
     return app.screen.query_one(selector).display
+
+
+def history_of(screen: MainScreen) -> list[list[str]]:
+    """The scan screen's history under the panel: 保護者名, 入/出, ステータス, newest first."""
+    table = screen.query_one("#history", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)][1:] for i in range(table.row_count)]
 
 
 def people(app: StationApp) -> list[str]:
@@ -118,13 +125,17 @@ async def test_staff_unlock_find_by_kana_or_phone_and_record_by_hand_and_the_nex
         assert people(app) == [] and app.screen.query_one("#search", Input).value == ""
         main = app.screen_stack[-2]
         assert isinstance(main, MainScreen)
-        assert str(main.query_one("#feedback", Static).content) == f"{labels.ENTRY_TYPE_ARROW['Entry']}\n{done}"
+        greeted = labels.greeting("Entry", hanako.name, ["山田 太郎"])
+        assert str(main.query_one("#feedback", Static).content) == f"{labels.ENTRY_TYPE_ARROW['Entry']}\n{greeted}"
+        by_hand = labels.STATUS_LABEL["by_hand"]
+        assert history_of(main) == [["山田 花子", "↓ 入", by_hand]]
 
         await search(app, pilot, "やまだ")  # a second record: she is inside now, and leaves with a reason of its own
         assert people(app) == ["山田 花子（保護者）\nやまだ はなこ　山田 太郎ちゃん 園内"]
         type_into(app, "#reason", "カードを家に置いてきた")
         done = labels.RECORDED_BY_HAND.format(name=hanako.name, type="出", staff=STAFF)
         assert await record(app, pilot, "Exit", hanako.id) == done
+        assert history_of(main) == [["山田 花子", "↑ 出", by_hand], ["山田 花子", "↓ 入", by_hand]]
 
         await search(app, pilot, "5678")  # the phone's last 4 digits
         assert people(app) == ["佐藤 太郎（保護者）\nさとう たろう　佐藤 次郎ちゃん　電話 …5678 園外"]
@@ -135,7 +146,7 @@ async def test_staff_unlock_find_by_kana_or_phone_and_record_by_hand_and_the_nex
         await showing(app, MainScreen, "the scan screen again")
         await eventually(lambda: app.focused is app.screen.query_one("#scan"), "the scan input to take the focus")
         await scan(pilot, *str(taro.id))
-        await eventually(lambda: statuses(app) == ["成功"], "a scan after the panel")
+        await eventually(lambda: statuses(app) == ["成功", by_hand, by_hand], "a scan after the panel")
         assert history(app)[0][1:] == ["佐藤 太郎", "↓ 入", "成功"]
 
         await open_panel(app, pilot)  # closing forgot the unlock: the PIN again
@@ -145,8 +156,12 @@ async def test_staff_unlock_find_by_kana_or_phone_and_record_by_hand_and_the_nex
         assert people(app) == ["佐藤 太郎（保護者）\nさとう たろう　佐藤 次郎ちゃん　電話 …5678 園内"]
         done = labels.RECORDED_BY_HAND.format(name=taro.name, type="出", staff=STAFF)
         assert await record(app, pilot, "Exit", taro.id) == done
+        main = app.screen_stack[-2]
+        greeted = labels.greeting("Exit", taro.name, ["佐藤 次郎"])
+        assert str(main.query_one("#feedback", Static).content) == f"{labels.ENTRY_TYPE_ARROW['Exit']}\n{greeted}"
         await pilot.click("#close")
         await showing(app, MainScreen, "the scan screen after 閉じる")
+        assert statuses(app) == [by_hand, "成功", by_hand, by_hand]
 
     logs = recorded_logs(door.nursery_id)
     assert [(log.parent_id, log.entry_type, log.recorded_by, log.manual_reason, log.decided_by) for log in logs] == [

@@ -124,6 +124,42 @@ def test_a_state_file_from_an_older_station_gains_the_ended_flag(tmp_path):
     assert (session.nursery_id, session.ended) == (7, False)
 
 
+def test_a_record_by_hand_is_kept_as_a_history_row_even_in_an_older_stations_state_file(tmp_path):
+    """A 「カードを忘れた方」 record is a finished row shown as 手入力 and pruned as answers are; a state file made
+    before the mark existed gains it, its scans read as they were."""
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE scan (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_scan_id TEXT NOT NULL UNIQUE, "
+        "nursery_id INTEGER NOT NULL, parent_id INTEGER NOT NULL, entry_type TEXT NOT NULL, scanned_at TEXT NOT NULL, "
+        "status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, parent_name TEXT, message TEXT, "
+        "log_id INTEGER)"
+    )
+    old.execute(
+        "INSERT INTO scan (client_scan_id, nursery_id, parent_id, entry_type, scanned_at) VALUES "
+        "('old', 1, 5, 'Entry', '2026-11-29T00:00:00+00:00')"
+    )
+    old.commit()
+    old.close()
+    queue = ScanQueue(open_database(path), max_pending=5, keep_finished=2)
+    assert [(s.parent_id, s.shown_status) for s in queue.recent(1, 10)] == [(5, "pending")]
+    at = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+    for log_id in (1, 2, 3):
+        kept = queue.add_by_hand(nursery_id=1, parent_id=7, entry_type="Exit", at=at, parent_name="山田", log_id=log_id)
+    assert (kept.status, kept.by_hand, kept.scanned_at, labels.status_text(kept.shown_status, None)) == (
+        "success",
+        True,
+        at,
+        "手入力",
+    )
+    assert [(s.log_id, s.shown_status) for s in queue.recent(1, 10)] == [
+        (3, "by_hand"),
+        (2, "by_hand"),
+        (None, "pending"),
+    ]
+    assert queue.oldest_pending(1).client_scan_id == "old"  # nothing by hand is ever sent
+
+
 def test_the_queue_survives_reopening(tmp_path):
     path = tmp_path / "q.sqlite3"
     first = open_database(path)

@@ -3,8 +3,8 @@ a 管轄: its locations' devices only, other rows refused by the location's name
 
 The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it, keeping timestamps
 and submitters; both show their progress while they run. Every import is listed (who, when, which file, its rows
-taken / duplicate / unreadable, its state); a click opens it, a checked one with its 取り込む, and the address keeps
-the open one (?import=<id>), so leaving the page forgets nothing.
+taken / duplicate / unreadable / 管轄外, its state); a click opens it, a checked one with its 取り込む, and the address
+keeps the open one (?import=<id>), so leaving the page forgets nothing.
 """
 
 import pandas as pd
@@ -65,6 +65,7 @@ def listed_row(job: dict) -> dict:
         "取り込む行": job["taken_rows"],
         "重複": job["duplicate_rows"],
         "読み取れない": job["unreadable_rows"],
+        "管轄外": job["outside_rows"],
         "状態": job["status_label"],
     }
 
@@ -108,7 +109,8 @@ def dry_run(job: dict) -> None:
     st.info(
         f"全{job['total_rows']:,}行: 取り込む {job['planned_rows']:,}行"
         f"（新しく登録する機器 {job['planned_devices']:,}台）・"
-        f"重複 {job['duplicate_rows']:,}行・読み取れない {job['unreadable_rows']:,}行。"
+        f"重複 {job['duplicate_rows']:,}行・読み取れない {job['unreadable_rows']:,}行・"
+        f"管轄外 {job['outside_rows']:,}行。"
         "必須の質問が後から加わった古い行も、回答されたとおり履歴として取り込みます。"
     )
     number = loaners_common.headers("device")["management_number"]
@@ -138,7 +140,12 @@ def rejected_rows(job: dict) -> None:
     number = loaners_common.headers("device")["management_number"]
     frame = pd.DataFrame(
         [
-            {"行": row["row"], number: row["management_number"], "理由": "、".join(row["errors"])}
+            {
+                "行": row["row"],
+                number: row["management_number"],
+                "結果": row.get("outcome_label", ""),
+                "理由": "、".join(row["errors"]),
+            }
             for row in job["rejected"]
         ]
     )

@@ -48,8 +48,11 @@ def prefill(device_id: int, form: dict, answers: dict[str, str], person: str) ->
 
 
 def send(device: dict, form: dict, answers: dict[str, str]) -> None:
+    """Once sent, the form opens anew from the service's prefill, which carries no free-text note."""
+
     def submit(given: dict[str, str]) -> str:
         loaners_api.submit(device["id"], given)
+        st.session_state.pop(f"{PAGE}_prefilled", None)
         return f"{labels.plain(device['management_number'])} のステータスを送信しました。"
 
     loaners_answers.send_checked(PAGE, form, answers, submit)

@@ -57,5 +57,6 @@ def post_comment(body: CommentIn, caller: AnyRole, scope: Scope, request: Scoped
 @router.post("/requests/{request_id}/read", response_model=UnreadCount)
 def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) -> UnreadCount:
     """The caller has seen the request: comments for their side and their notifications on it are read."""
-    comments.mark_read(db, request=request, user_id=caller.user_id, now=utcnow())
+    side = comments.side_of(crm_role(caller))
+    comments.mark_read(db, request=request, user_id=caller.user_id, side=side, now=utcnow())
     return UnreadCount(unread=comments.unread_count(db, caller.user_id))

@@ -1,9 +1,10 @@
 """不備・コメント (§2.7) and in-app notifications. What is read is each person's own (`ReadMark`), so a colleague
-opening a case leaves its owner's 未読 as it was."""
+opening a case leaves its owner's 未読 as it was; only a new request is the back office's together: 未読 to them all
+until one of them opens it (`Request.opened_at`)."""
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, update
 from sqlalchemy.orm import Session
 
 from service.crm import labels
@@ -93,8 +94,10 @@ def post_comment(
     return comment
 
 
-def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> None:
-    """Nobody else's marks move."""
+def mark_read(db: Session, *, request: Request, user_id: int, side: str, now: datetime) -> None:
+    """Nobody else's marks move; the back office's first opening makes a new request no longer new."""
+    if side == BACK_OFFICE:
+        db.execute(update(Request).where(Request.id == request.id, Request.opened_at.is_(None)).values(opened_at=now))
     latest = db.scalar(select(func.max(Comment.id)).where(Comment.request_id == request.id))
     if latest is not None:
         stmt = insert(db, ReadMark).values(user_id=user_id, request_id=request.id, read_through=latest, read_at=now)
@@ -110,6 +113,16 @@ def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> 
         .where(Notification.request_id == request.id, Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now)
     )
+
+
+def never_opened(side: str) -> ColumnElement[bool]:
+    """A request nobody of the back office has opened: 未読 to the back office (a list's or a count's condition)."""
+    return Request.opened_at.is_(None) if side == BACK_OFFICE else false()
+
+
+def is_never_opened(request: Request, side: str) -> bool:
+    """`never_opened` of one request already read."""
+    return side == BACK_OFFICE and request.opened_at is None
 
 
 def unread(user_id: int, side: str, *kinds: str) -> Select:

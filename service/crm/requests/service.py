@@ -373,7 +373,7 @@ def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> Re
         people.get(request.assigned_to, "") if request.assigned_to else "",
     )
     sites_total = db.execute(select(func.count(Site.id)).where(Site.request_id == request.id)).scalar_one()
-    item = _item(request, names, sites_total, bool(unread), now=now)
+    item = _item(request, names, sites_total, bool(unread) or comments.is_never_opened(request, side), now=now)
     image_rows = db.scalars(select(Image).where(Image.request_id == request.id).order_by(Image.id))
     return RequestDetail(
         request=item,

@@ -212,7 +212,7 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
     request.version += 1
     released = audit.diff({"assigned_to": request.assigned_to}, {"assigned_to": None})
     request.assigned_to, request.assigned_at = None, None
-    comments.mark_read(db, request=request, user_id=by.user_id, now=now)
+    comments.mark_read(db, request=request, user_id=by.user_id, side=comments.side_of(by.role), now=now)
     comment = comments.add_comment(
         db,
         request=request,

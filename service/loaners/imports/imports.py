@@ -3,7 +3,8 @@
 A row is history: it is stored as it was answered (today's required questions and choices apply to new answers, not to
 the past; differences are reported), unless it names no device that is or can be registered, has no readable timestamp,
 or repeats a device and timestamp already stored. A device's current state moves only to a newer one. A clerk's import
-is limited to their 管轄: a row of another 管轄's location is refused naming it."""
+is limited to their 管轄: a row of another 管轄's location is refused naming it, counted and listed as 管轄外 (not as
+読み取れない)."""
 
 import functools
 import itertools
@@ -134,6 +135,7 @@ LISTED = (
     SubmissionImport.accepted_rows,
     SubmissionImport.duplicate_rows,
     SubmissionImport.unreadable_rows,
+    SubmissionImport.outside_rows,
     SubmissionImport.created_by,
     SubmissionImport.created_at,
     SubmissionImport.finished_at,
@@ -153,6 +155,7 @@ def import_entry(row: Any) -> dict[str, Any]:
         "taken_rows": row.planned_rows if checking else row.accepted_rows,
         "duplicate_rows": row.duplicate_rows,
         "unreadable_rows": row.unreadable_rows,
+        "outside_rows": row.outside_rows,
         "created_by": row.created_by,
         "created_at": row.created_at,
         "finished_at": row.finished_at,
@@ -286,20 +289,23 @@ def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Lo
     return parsed, location, model
 
 
+class OutsideJurisdiction(ValueError):
+    """The row's device is at another 管轄's location: its outcome is 管轄外, not 読み取れない."""
+
+
 def _check_scope(job: SubmissionImport, location: Location) -> None:
     if job.jurisdiction is not None and location.jurisdiction != job.jurisdiction:
-        raise ValidationFailed(
+        raise OutsideJurisdiction(
             labels.IMPORT_OUTSIDE_JURISDICTION.format(
                 location=location.name, jurisdiction=location.jurisdiction, own=job.jurisdiction
-            ),
-            details={"rule": "outside_jurisdiction"},
+            )
         )
 
 
 def _registrable(chunk: Chunk, number: str) -> bool:
     try:
         _registration(chunk, number)
-    except DomainError:
+    except (DomainError, OutsideJurisdiction):
         return False
     return True
 
@@ -325,7 +331,8 @@ def _register_device(db: Session, chunk: Chunk, number: str) -> Device | None:
 
 
 def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
-    """None in the dry run when it would be registered; ValueError with the reason it cannot be."""
+    """None in the dry run when it would be registered; ValueError with the reason it cannot be (OutsideJurisdiction
+    for another 管轄's)."""
     if not number:
         raise ValueError(labels.IMPORT_NO_NUMBER)
     device = chunk.devices.get(number)
@@ -336,10 +343,7 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
             return _register_device(db, chunk, number)
         except DomainError as exc:
             raise ValueError(labels.IMPORT_UNKNOWN_DEVICE.format(reason=exc.message)) from exc
-    try:
-        _check_scope(chunk.job, chunk.locations[device.location_id])
-    except DomainError as exc:
-        raise ValueError(exc.message) from exc
+    _check_scope(chunk.job, chunk.locations[device.location_id])
     if device.kind != chunk.form.kind:
         raise ValueError(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[device.kind]))
     return device
@@ -353,6 +357,8 @@ def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
         new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
         device = _device(db, chunk, number)
+    except OutsideJurisdiction as exc:
+        return Verdict("outside", [str(exc)])
     except ValueError as exc:
         return Verdict("unreadable", [str(exc)])
     if (number, submitted_at) in chunk.taken:
@@ -390,7 +396,7 @@ def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[s
 def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
     records = _records(job.content, job.checked_rows, size)
     chunk = _load_chunk(db, job, records, start=job.checked_rows, write=False)
-    counts = {"import": 0, "duplicate": 0, "unreadable": 0}
+    counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
     shown = {outcome: 0 for outcome in counts}
     for entry in job.plan:
         shown[entry["outcome"]] += 1
@@ -405,10 +411,30 @@ def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
     job.planned_rows += counts["import"]
     job.duplicate_rows += counts["duplicate"]
     job.unreadable_rows += counts["unreadable"]
+    job.outside_rows += counts["outside"]
     job.planned_devices += len(chunk.planned)
     job.checked_rows += len(records)
     if len(records) < size or job.checked_rows >= job.total_rows:
         job.status = "checked"
+
+
+def _count_refused(job: SubmissionImport, outcome: str) -> None:
+    if outcome == "duplicate":
+        job.duplicate_rows += 1
+    elif outcome == "outside":
+        job.outside_rows += 1
+    else:
+        job.unreadable_rows += 1
+
+
+def _rejected_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[str, Any]:
+    return {
+        "row": number,
+        "management_number": record.get(labels.IMPORT_NUMBER, ""),
+        "outcome": verdict.outcome,
+        "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
+        "errors": verdict.reasons,
+    }
 
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
@@ -422,14 +448,9 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
             accepted.append(verdict.row | {"created_at": now})
             continue
         job.rejected_rows += 1
-        if verdict.outcome == "duplicate":
-            job.duplicate_rows += 1
-        else:
-            job.unreadable_rows += 1
+        _count_refused(job, verdict.outcome)
         if len(rejected) < MAX_REPORTED:
-            rejected.append(
-                {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": verdict.reasons}
-            )
+            rejected.append(_rejected_entry(number, record, verdict))
     if accepted:
         db.execute(insert(Submission), accepted)
         recompute_states(db, (row["device_id"] for row in accepted))
@@ -461,7 +482,7 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
     if job.status != "checked":
         raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
     job.status = "queued"
-    job.duplicate_rows = job.unreadable_rows = 0  # rows change meanwhile
+    job.duplicate_rows = job.unreadable_rows = job.outside_rows = 0  # rows change meanwhile
     db.flush()
     audit.record(
         db,

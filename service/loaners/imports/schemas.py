@@ -21,12 +21,15 @@ class LoanerImportRead(BaseModel):
     accepted_rows: int
     rejected_rows: int
     created_devices: int
-    rejected: list[dict[str, Any]]
+    rejected: list[dict[str, Any]] = Field(
+        description="the import's refused rows: row, management_number, outcome (+ label), errors"
+    )
     ignored_columns: list[str]
     checked_rows: int = 0
     planned_rows: int = 0
     duplicate_rows: int = 0
     unreadable_rows: int = 0
+    outside_rows: int = Field(default=0, description="rows of another 管轄's location (管轄外), not taken")
     planned_devices: int = 0
     plan: list[dict[str, Any]] = Field(
         default=[],
@@ -40,8 +43,8 @@ class LoanerImportRead(BaseModel):
 
 
 class ImportListed(BaseModel):
-    """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate and
-    unreadable, its state."""
+    """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate,
+    unreadable and 管轄外, its state."""
 
     id: int
     form_kind: str
@@ -53,6 +56,7 @@ class ImportListed(BaseModel):
     taken_rows: int
     duplicate_rows: int
     unreadable_rows: int
+    outside_rows: int
     created_by: str
     created_at: datetime
     finished_at: datetime | None

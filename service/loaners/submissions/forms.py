@@ -22,6 +22,8 @@ KEY = re.compile(r"^(\d{1,3})-(\d{1,3})(?:-(\d{1,3}))?\.\S")
 VALUE_PREFIX = re.compile(r"^(\d{1,3})\.")
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
+# A free-text note (a 段落 question, e.g. 0-5.備考) says something about one submission: never carried into the next.
+NOT_CARRIED_TYPES = frozenset({"textarea"})
 QUESTION_FIELDS = fields.audited(Question)
 ALIASES = {alias: labels.HELD_KEY for alias in labels.HELD_KEY_ALIASES}
 
@@ -71,6 +73,11 @@ class QuestionSet:
 
     def visible_keys(self, answers: dict[str, Any]) -> list[str]:
         return [q.key for q in self.by_key.values() if self.visible(q, answers)]
+
+    def carried_over(self, answers: dict[str, str]) -> dict[str, str]:
+        """What a new submission's form starts from: the current answers but free-text notes (NOT_CARRIED_TYPES)."""
+        notes = {q.key for q in self.by_key.values() if q.type in NOT_CARRIED_TYPES}
+        return {key: value for key, value in answers.items() if key not in notes}
 
 
 def condition_met(question: Question, answers: dict[str, Any]) -> bool:

@@ -68,15 +68,17 @@ def update_question(kind: Kind, question_id: int, body: QuestionUpdate, caller: 
 
 @router.get("/devices/{device_id}/form", response_model=DeviceForm)
 def device_form(_: Staff, device: ScopedDevice, db: DbSession) -> DeviceForm:
-    """The status form for the device, its current answers to prefill, and which questions they show."""
+    """The status form for the device, its current answers to prefill (never a free-text note such as 備考), and
+    which questions they show."""
     detail = devices.device_detail(db, device=device, now=utcnow())
-    prefill = detail.current.answers if detail.current else {}
+    questions = forms.question_set(db, device.kind)
+    prefill = questions.carried_over(detail.current.answers) if detail.current else {}
     return DeviceForm(
         device=DeviceRead(**detail.model_dump(exclude={"current"})),
         form=_form_read(db, forms.get_form(db, device.kind)),
         current=detail.current,
         prefill=prefill,
-        visible_keys=forms.question_set(db, device.kind).visible_keys(prefill),
+        visible_keys=questions.visible_keys(prefill),
     )
 
 

@@ -76,7 +76,9 @@ class DeviceForm(BaseModel):
     device: DeviceRead
     form: FormRead
     current: CurrentState | None
-    prefill: dict[str, str]
+    prefill: dict[str, str] = Field(
+        description="the current answers the form starts from; a free-text note (段落, e.g. 0-5.備考) is never carried"
+    )
     visible_keys: list[str]
 
 

@@ -11,9 +11,11 @@
 //
 // The service decides what a scan records: in the nursery's 自動 mode (its login answer's entryMode, then each answer's
 // decidedBy) the opposite of the person's state today, whatever the 入/出 buttons say; the message shows the 入/出 it
-// recorded, large in its colour, and a queued scan is decided when it is sent. 「カードを忘れた方」 opens staff's panel:
+// recorded, large in its colour, and a queued scan is decided when it is sent. The 入/出 buttons show what the next
+// scan records: the one chosen in 手動; none in 自動 (they are off). 「カードを忘れた方」 opens staff's panel:
 // unlocked with the nursery's PIN, it finds a person by ふりがな, name or the phone's last 4 digits and records their
-// 入/出 by hand; closing it (or its few minutes running out) forgets the unlock and what it showed.
+// 入/出 by hand, greeted and kept in the history as a scan is (status 手入力); closing it (or its few minutes running
+// out) forgets the unlock and what it showed.
 //
 // The token is renewed by the 30-second heartbeat and on waking. A refused (401) or expired token does not leave the
 // scan screen: scans are held for the nursery and a banner asks staff to log in again; only ログアウト leaves it.
@@ -646,16 +648,38 @@ async function recordByHand(person, type) {
     forgottenMessage(errorMessage(answer));
     return;
   }
+  const log = answer.data;
   const done = format(L.RECORDED_BY_HAND, {
-    name: person.name,
-    type: L.ENTRY_TYPE_LABEL[type],
-    staff: answer.data.recordedBy,
+    name: log.parentName,
+    type: L.ENTRY_TYPE_LABEL[log.entryType],
+    staff: log.recordedBy,
   });
   $("search").value = "";
   $("people").textContent = "";
   forgottenMessage("", done);
-  feedback("success", done, R.greeting_seconds, type);
+  const scan = await keepByHand(log);
+  feedback("success", greeting(scan), R.greeting_seconds, scan.entryType);
   $("search").focus();
+}
+
+/** A record by hand joins the history as a scan's answer does (status by_hand: 手入力), with its children. */
+async function keepByHand(log) {
+  const scan = {
+    clientScanId: newScanId(),
+    nurseryId: log.nurseryId,
+    parentId: log.parentId,
+    entryType: log.entryType,
+    undecided: false,
+    scannedAt: log.timestamp,
+    status: "by_hand",
+    parentName: log.parentName,
+    childNames: log.childNames,
+    message: null,
+    loggedAt: log.timestamp,
+  };
+  await saveScan(scan);
+  await renderHistory();
+  return scan;
 }
 
 // Screen ------------------------------------------------------------------------------------------------------------
@@ -700,14 +724,23 @@ function learnMode(decidedBy) {
 
 function showMode() {
   $("mode-hint").textContent = (session && L.ENTRY_MODE_HINT[session.entryMode]) || "";
+  showToggle();
+}
+
+/** The 入/出 buttons say what the next scan records: the chosen one; in 自動 none, and they are off (the service
+ * decides by the person's state). */
+function showToggle() {
+  const auto = Boolean(session && session.entryMode === "auto");
+  for (const button of document.querySelectorAll(".toggle button")) {
+    button.disabled = auto;
+    button.setAttribute("aria-pressed", String(!auto && button.dataset.type === entryType));
+  }
 }
 
 function setEntryType(type) {
   entryType = type;
   localStorage.setItem(ENTRY_TYPE_KEY, type);
-  for (const button of document.querySelectorAll(".toggle button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.type === type));
-  }
+  showToggle();
   focusReader();
 }
 

@@ -200,7 +200,8 @@ def test_an_import_that_breaks_off_is_marked_failed_with_a_sentence_for_people(c
 
 
 @pytest.mark.dialect
-def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refused_by_location(client, db):
+def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refused_as_outside_it(client, db):
+    """Another 管轄's rows are 管轄外: counted and listed apart from 読み取れない (check, import, list, CSV)."""
     add_location(db, "tokyo", "関東", name="東京")
     theirs = make_device(db, "tokyo", serial="T1")
     make_device(db, "osaka", serial="ABC123")
@@ -224,9 +225,11 @@ def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refus
     assert [(row["row"], row["outcome"]) for row in plan["plan"]] == [
         (2, "import"),
         (3, "import"),
-        (4, "unreadable"),
-        (5, "unreadable"),
+        (4, "outside"),
+        (5, "outside"),
     ]
+    assert {row["outcome_label"] for row in plan["plan"][2:]} == {"管轄外（取り込まない）"}
+    assert (plan["outside_rows"], plan["unreadable_rows"], plan["planned_rows"]) == (2, 0, 2)
     refusals = [row["reasons"][0] for row in plan["plan"][2:]]
     assert all("拠点「東京」（関東）は管轄外です" in reason for reason in refusals), refusals
     assert client.post(f"/api/loaners/imports/{plan['id']}/run", headers=kansai).status_code == 202
@@ -235,6 +238,13 @@ def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refus
     done = client.get(f"/api/loaners/imports/{plan['id']}", headers=kansai).json()
     assert (done["accepted_rows"], done["created_devices"], [r["row"] for r in done["rejected"]]) == (2, 1, [4, 5])
     assert "東京" in done["rejected"][0]["errors"][0]
+    assert [r["outcome"] for r in done["rejected"]] == ["outside", "outside"]
+    assert (done["outside_rows"], done["unreadable_rows"]) == (2, 0)
+    listed = client.get("/api/loaners/imports", headers=kansai).json()["items"][0]
+    assert (listed["outside_rows"], listed["unreadable_rows"]) == (2, 0)
+    exported = client.get("/api/loaners/imports.csv", headers=kansai).content.decode("utf-8-sig").splitlines()
+    header, row = (line.replace('"', "").split(",") for line in exported[:2])
+    assert (row[header.index("管轄外")], row[header.index("読み取れない")]) == ("2", "0")
     db.expire_all()
     assert db.get(Device, theirs.id).current_submission_id is None  # another 管轄's device is left as it was
     assert db.scalar(select(func.count()).select_from(Device).where(Device.location_id == "tokyo")) == 1

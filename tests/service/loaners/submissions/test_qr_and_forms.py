@@ -56,6 +56,27 @@ def test_the_form_of_a_device_comes_with_its_current_answers_and_what_they_show(
     assert any(q["key"] == "2-3.印刷カウンター" for q in blank["form"]["questions"])
 
 
+def test_a_free_text_note_is_never_carried_into_the_next_form(client, db):
+    """0-5.備考 (a 段落 question) belongs to the submission that said it: the next form starts without it, each time."""
+    device = make_device(db)
+    answer(db, device, LENT | {"0-5.備考": "画面に傷あり"})
+    staff = headers(db, "staff1")
+    db.commit()
+    form_url = f"/api/loaners/devices/{device.id}/form"
+    body = client.get(form_url, headers=staff).json()
+    assert body["current"]["answers"]["0-5.備考"] == "画面に傷あり"  # the record keeps it
+    assert "0-5.備考" not in body["prefill"] and body["prefill"]["1-1.貸出先"] == "○○商事株式会社"
+    sent = client.post(
+        f"/api/loaners/devices/{device.id}/submissions",
+        json={"answers": body["prefill"] | {"0-5.備考": "充電器なし"}},
+        headers=staff,
+    )
+    assert sent.status_code == 201
+    again = client.get(form_url, headers=staff).json()
+    assert again["current"]["answers"]["0-5.備考"] == "充電器なし"
+    assert "0-5.備考" not in again["prefill"] and again["prefill"]["0-4.ステータス"] == "1.貸出中"
+
+
 def test_the_qr_code_encodes_the_status_form_url_of_the_device(client, db):
     device = make_device(db)
     answer(db, device, IN_HOUSE)
