@@ -3,7 +3,7 @@ crm: a request nobody of the back office has opened is 未読 to them (`crm_requ
 the requests already there count as opened when they were made)
 
 Revision ID: 0067_outside_and_opened
-Revises: 0065_fleet_alert_contact
+Revises: 0062_resv_shop_budget
 Create Date: 2026-11-29 04:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from service.database import UTCDateTime
 
 revision: str = "0067_outside_and_opened"
-down_revision: str | None = "0065_fleet_alert_contact"
+down_revision: str | None = "0062_resv_shop_budget"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,7 +16,7 @@ def test_the_audit_log_shows_the_crm_domain_only(client, db, world):
     creates = client.get(
         "/api/crm/audit", params={"action": "create", "target_type": "request"}, headers=world.admin
     ).json()
-    assert [e["actor_label"] for e in creates["items"]] == ["sales-a"]
+    assert [e["actor_label"] for e in creates["items"]] == ["営業A"]
     assert creates["items"][0]["changes"]["status"] == {"before": None, "after": "in_progress"}
 
 

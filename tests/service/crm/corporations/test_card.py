@@ -39,7 +39,7 @@ def test_revealing_is_a_back_office_action_that_is_itself_audited(client, db, wo
     revealed = made(client.post(f"/api/crm/corporations/{corporation_id}/card/reveal", headers=world.operator))
     assert revealed == {"credit_card_number": NUMBER, "credit_card_security_code": CODE}
     entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_card")).one()
-    assert (entry.actor_label, entry.target_id) == ("op", str(corporation_id))
+    assert (entry.actor_label, entry.target_id) == ("投入担当", str(corporation_id))
     assert NUMBER not in str(entry.changes) and entry.changes["last4"] == "1111"
 
 
