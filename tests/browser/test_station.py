@@ -5,6 +5,8 @@ in again while its nursery code is locked.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
@@ -164,3 +166,20 @@ def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue_and_the_devic
     lock_code_from_elsewhere("sakura")  # this tablet logged in before: its device token lets it in past the lock
     log_in(page, "sakura", STATION_PASSWORD)
     expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+
+
+def test_a_try_again_waits_as_the_kiosk_does_and_at_least_what_the_service_asked(nursery: World, station):
+    page = station()
+    rules = page.evaluate("R")  # served by the service: clientkit's station rules
+    step, cap = rules["retry_backoff_seconds"], rules["heartbeat_seconds"]
+    for attempt in (1, 2, 3, 30):
+        doubled = min(cap, step * 2 ** (attempt - 1))
+        waits = page.evaluate(f"Array.from({{length: 50}}, () => backoffSeconds({attempt}, null))")
+        assert all(doubled / 2 <= wait <= doubled for wait in waits), (attempt, waits)
+    assert page.evaluate("backoffSeconds(1, 7)") >= 7  # the service's Retry-After, however short the backoff
+    assert page.evaluate(f"backoffSeconds(1, {cap * 10})") == cap  # never past the cap
+    asked = "(value) => retryAfterSeconds(new Response('', {headers: value === null ? {} : {'Retry-After': value}}))"
+    assert page.evaluate(asked, "12") == 12 and page.evaluate(asked, None) is None
+    assert page.evaluate(asked, "soon") is None
+    in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    assert 3000 <= page.evaluate(asked, in_an_hour) <= 3600

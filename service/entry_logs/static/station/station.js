@@ -60,12 +60,32 @@ const wait = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds *
 const serverNow = () => new Date(Date.now() + clockOffset);
 
 /** No definitive answer: tried again later. `said` is the service's own words when it answered asking for that (429:
- * too many attempts), for a person who is waiting on the screen. */
+ * too many attempts), for a person who is waiting on the screen; `retryAfter` the seconds its Retry-After asked for. */
 class Unreachable extends Error {
-  constructor(reason, said = "") {
+  constructor(reason, said = "", retryAfter = null) {
     super(reason);
     this.said = said;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** The seconds an answer's Retry-After asks to wait, from its delay or its date; null when it has none. */
+function retryAfterSeconds(response) {
+  const text = (response.headers.get("Retry-After") || "").trim();
+  if (!text) return null;
+  if (/^\d+$/.test(text)) return Number(text);
+  const when = Date.parse(text);
+  return Number.isNaN(when) ? null : Math.max(0, (when - Date.now()) / 1000);
+}
+
+/** The wait before try `attempt` (1, 2, …), the rule of clientkit/backoff.py that the Textual station follows: between
+ * half and all of a wait doubling from R.retry_backoff_seconds up to R.heartbeat_seconds, half of it fixed and half
+ * random (stations that failed together do not come back together), and at least what the service asked for. */
+function backoffSeconds(attempt, retryAfter) {
+  const cap = R.heartbeat_seconds;
+  const step = Math.min(cap, R.retry_backoff_seconds * 2 ** (attempt - 1));
+  const waited = step / 2 + (Math.random() * step) / 2;
+  return retryAfter === null ? waited : Math.min(cap, Math.max(retryAfter, waited));
 }
 
 // Storage -----------------------------------------------------------------------------------------------------------
@@ -201,7 +221,7 @@ async function send(method, path, body, token) {
     throw new Unreachable(String(error));
   }
   learnClock(response, sentMs);
-  if (response.status >= 500) throw new Unreachable(`HTTP ${response.status}`);
+  if (response.status >= 500) throw new Unreachable(`HTTP ${response.status}`, "", retryAfterSeconds(response));
   let data = {};
   try {
     data = await response.json();
@@ -209,7 +229,9 @@ async function send(method, path, body, token) {
     if (response.ok) throw new Unreachable("unexpected answer");
   }
   const answer = { status: response.status, data };
-  if (RETRY_LATER.has(response.status)) throw new Unreachable(`HTTP ${response.status}`, errorMessage(answer, ""));
+  if (RETRY_LATER.has(response.status)) {
+    throw new Unreachable(`HTTP ${response.status}`, errorMessage(answer, ""), retryAfterSeconds(response));
+  }
   setOnline(true);
   return answer;
 }
@@ -230,15 +252,16 @@ function unreachableMessage(failure) {
   return L.SERVER_UNREACHABLE;
 }
 
-/** One request with the current token, tried once and up to R.retries more with a doubling backoff (none while the
+/** One request with the current token, tried once and up to R.retries more after `backoffSeconds` (none while the
  * browser is offline); bodyOf makes each try's body, onUnreachable runs after the first failed try. null when no try
  * got through or the session ended (401, or its token expired). */
 async function call(path, bodyOf = () => undefined, onUnreachable = () => {}) {
+  let retryAfter = null;
   for (let attempt = 0; attempt <= R.retries; attempt++) {
     if (attempt) {
       if (!navigator.onLine) return null;
       backingOff = true;
-      await wait(R.retry_backoff_seconds * 2 ** (attempt - 1));
+      await wait(backoffSeconds(attempt, retryAfter));
       backingOff = false;
     }
     const current = usableSession();
@@ -253,6 +276,7 @@ async function call(path, bodyOf = () => undefined, onUnreachable = () => {}) {
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       console.info("try failed:", error.message);
+      retryAfter = error.retryAfter;
       setOnline(false);
       if (attempt === 0) onUnreachable();
     }
