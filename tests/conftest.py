@@ -74,9 +74,11 @@ httpx_config.DEFAULT_TIMEOUT_CONFIG.__init__(HTTP_DEADLINE_SECONDS)  # type: ign
 if BACKEND == "sqlite":
     sqlite_locks.watch()
 
+from service.config import get_settings  # noqa: E402
 from service.database import get_engine, session_scope  # noqa: E402
 from service.identity.lockout import THROTTLED_ADDRESSES  # noqa: E402
 from service.models import metadata  # noqa: E402
+from service.outbox.providers.sandbox import sandbox_dir  # noqa: E402
 from tests.support.database import (  # noqa: E402
     Snapshot,
     drop_pristine_copy,
@@ -146,6 +148,7 @@ def clean_tables(migrated_database: None) -> Iterator[None]:
     yield
     reset_database()
     THROTTLED_ADDRESSES.clear()  # what the process knew of the emptied login throttles
+    shutil.rmtree(sandbox_dir(get_settings()), ignore_errors=True)  # a test reads only the messages its run sent
 
 
 @functools.cache

@@ -533,6 +533,8 @@ AUDIT = register(
             "create_shop": "提携店の登録",
             "update_shop": "提携店の更新",
             "delete_shop": "提携店の削除",
+            "stop_auto_calls": "提携店の自動電話停止",
+            "lift_auto_calls": "提携店の自動電話停止の解除",
             "create_incident": "インシデントの記録",
             "update_incident": "インシデントの更新",
             "escalate_incident": "経営陣への報告",

@@ -10,7 +10,7 @@ from service.database import session_scope
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.models import ManualOperation, Reservation
 from tests.service.reservations.booking.test_mcp import booking_args, connect
-from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop, messages
+from tests.service.reservations.conftest import ROOMY_BUDGET, make_mcp_client, make_service, make_shop, messages
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 from tests.support.waiting import wait_for_job
 
@@ -35,6 +35,8 @@ async def test_a_client_booking_with_a_new_key_each_time_is_stopped_and_one_numb
     make_shop(db, "提携店1", [service], order=1)
     db.commit()
     monkeypatch.setattr(get_settings(), "reservations_client_bookings_per_day", 3)
+    for budget in ("reservations_shop_calls_per_hour", "reservations_shop_calls_per_day"):
+        monkeypatch.setattr(get_settings(), budget, ROOMY_BUDGET)  # the shop takes every booking's call
     sent_before = len(sandbox_lines("sms", PHONE))
     arguments = booking_args({"service_id": service.id}, requester_phone="090-2222-3333", requester_email="")
     async with connect(live_api, make_mcp_client("pumping-chat")[1]) as mcp:
@@ -47,7 +49,12 @@ async def test_a_client_booking_with_a_new_key_each_time_is_stopped_and_one_numb
 
     refused = [answer.structured_content["error"] for answer in answers if answer.is_error]
     assert len(refused) == 3 and {error["code"] for error in refused} == {"booking_quota_exceeded"}
-    start_worker(APP_SMS_PER_PHONE_PER_DAY=str(CAP), APP_SANDBOX_VOICE_ODDS="decline=1")  # the bookings' work waits
+    start_worker(  # the bookings' work waits
+        APP_SMS_PER_PHONE_PER_DAY=str(CAP),
+        APP_SANDBOX_VOICE_ODDS="decline=1",
+        APP_RESERVATIONS_SHOP_CALLS_PER_HOUR=str(ROOMY_BUDGET),
+        APP_RESERVATIONS_SHOP_CALLS_PER_DAY=str(ROOMY_BUDGET),
+    )
     # each booking: its confirmation, then the shop's no (全店NG); the number takes two
     wait_for_job(lambda: sms_settled(6), timeout=90, message="the six SMS to be sent or refused")
     wait_for_job(lambda: sandbox_lines("slack", "pumping-chat"), timeout=30, message="the quota's #qrv-alerts post")

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from service.reservations.operations.schemas import NoteRead, OperationRead
+from service.reservations.operations.schemas import OperationRead, ReservationNoteRead
 from service.reservations.schemas import Read
 
 
@@ -80,7 +80,7 @@ class ReservationDetail(ReservationRead):
     calls: list[CallRead]
     payments: list[PaymentRead]
     operations: list[OperationRead]
-    notes: list[NoteRead]
+    notes: list[ReservationNoteRead]
 
 
 class StatusCount(BaseModel):

@@ -16,12 +16,12 @@ from service.reservations.operations import csv_exports, notices, operations
 from service.reservations.operations.schemas import (
     AssigneeOption,
     NoteIn,
-    NoteRead,
     NoticeByEmail,
     OperationAssign,
     OperationCreate,
     OperationRead,
     OperationResolve,
+    ReservationNoteRead,
 )
 from service.reservations.schemas import OperationStatus, OperationType, Priority
 
@@ -99,6 +99,6 @@ def send_notice_by_email(
     return _operation(db, operation.id)
 
 
-@router.post("/reservations/{code}/notes", response_model=NoteRead, status_code=201)
+@router.post("/reservations/{code}/notes", response_model=ReservationNoteRead, status_code=201)
 def add_note(body: NoteIn, caller: Worker, reservation: PathReservation, db: DbSession):
     return operations.add_note(db, reservation=reservation, body=body.body, actor=caller.actor, now=utcnow())

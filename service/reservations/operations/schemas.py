@@ -12,7 +12,7 @@ from service.reservations.schemas import CODE_MAX, OperationType, Read, Requeste
 from service.schemas import SingleLine
 
 
-class NoteRead(Read):
+class ReservationNoteRead(Read):
     id: int
     author: str
     body: str

@@ -9,7 +9,7 @@ from service.fields import rules
 from service.figures import FigureRead
 from service.reservations.models import AMOUNT_MAX, ServiceType, Shop
 from service.reservations.schemas import Phone, Read, ShopEmail, Strict
-from service.schemas import JapanTime, LocalTime
+from service.schemas import JapanTime, LocalTime, MultiLine, SingleLine
 
 Price = Annotated[int, Field(ge=0, le=AMOUNT_MAX)]
 DURATION_MAX = 24 * 60  # a service's length in minutes: a day at most
@@ -47,7 +47,7 @@ class ServiceOption(Read):
 
 
 ServiceTypeIds = Annotated[list[int], Field(max_length=200)]
-ClosedDays = Annotated[str, Field(max_length=20)]  # 「水祝」: hours.closed_days reads it
+ClosedDays = Annotated[str, Field(max_length=20), SingleLine]  # 「水祝」: hours.closed_days reads it
 CALL_ORDER_MAX = 100_000  # a shop's place in the call order
 CallOrder = Annotated[int, Field(ge=0, le=CALL_ORDER_MAX)]
 
@@ -96,7 +96,7 @@ class ShopRead(Read):
 
 
 class AutoCallsStop(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[str, Field(min_length=1, max_length=500), MultiLine]
 
 
 class ShopImportResult(BaseModel):
