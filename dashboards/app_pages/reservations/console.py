@@ -79,8 +79,12 @@ def weekly_charts(week: dict) -> None:
             )
 
 
+CHANNEL_LINES = {"email": "#c62828", "phone": "#6a1b9a"}  # one line per channel: each has its own target
+
+
 def support_chart(kpis: dict) -> go.Figure:
-    """§7.3.1 per week: inquiries (bars) and the median first-response time in minutes (line, right axis)."""
+    """§7.3.1 per week: inquiries (bars) and each channel's median first-response time in minutes (lines, right
+    axis), as the support page's cards compute it."""
     weeks = [f"{row['start'][5:7]}/{row['start'][8:]}〜" for row in kpis["weeks"]]
     figure = go.Figure()
     figure.add_bar(
@@ -90,15 +94,18 @@ def support_chart(kpis: dict) -> go.Figure:
         marker_color="#90caf9",
         hovertemplate="%{x}<br>問い合わせ件数: %{y}件<extra></extra>",
     )
-    figure.add_scatter(
-        x=weeks,
-        y=[row["median_first_response_minutes"] for row in kpis["weeks"]],
-        name="初回応答時間（中央値・分）",
-        yaxis="y2",
-        mode="lines+markers",
-        marker_color="#c62828",
-        hovertemplate="%{x}<br>初回応答時間（中央値）: %{y:.1f}分<extra></extra>",
-    )
+    channels = common.field("support_inquiry", "channel").choices
+    for channel, colour in CHANNEL_LINES.items():
+        name = f"初回応答時間（{channels[channel]}・中央値・分）"
+        figure.add_scatter(
+            x=weeks,
+            y=[row["median_first_response_minutes_by_channel"][channel] for row in kpis["weeks"]],
+            name=name,
+            yaxis="y2",
+            mode="lines+markers",
+            marker_color=colour,
+            hovertemplate=f"%{{x}}<br>{name}: %{{y:.2f}}分<extra></extra>",
+        )
     figure.update_layout(
         height=300,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},

@@ -107,7 +107,7 @@ class SupportWeek(BaseModel):
     end: date
     inquiries: int
     responded: int
-    median_first_response_minutes: float | None
+    median_first_response_minutes_by_channel: dict[str, float | None]  # email, phone: each against its own target
 
 
 class SupportKpis(BaseModel):

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.dialect import epoch
+from service.dialect import of
 from service.errors import ValidationFailed, unknown_reference
+from service.figures import median
 from service.reservations import auditing, labels
 from service.reservations.console import console
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
@@ -248,32 +249,32 @@ def weekly_kpis(db: Session, *, now: datetime, weeks: int = KPI_WEEKS) -> dict:
         )
     }
     medians = _median_minutes(db, week, in_range)
-    return {"weeks": [_week(monday, counts.get(i), medians.get(i)) for i, monday in enumerate(mondays)]}
+    return {"weeks": [_week(monday, i, counts.get(i), medians) for i, monday in enumerate(mondays)]}
 
 
-def _week(monday: date, counts, median: float | None) -> dict:
+def _week(monday: date, index: int, counts, medians: dict[tuple[int, str], float]) -> dict:
     return {
         "start": monday,
         "end": monday + timedelta(days=6),
         "inquiries": counts.inquiries if counts else 0,
         "responded": counts.done if counts else 0,
-        "median_first_response_minutes": round(median, 1) if median is not None else None,
+        "median_first_response_minutes_by_channel": {
+            channel: medians.get((index, channel)) for channel in labels.INQUIRY_CHANNELS
+        },
     }
 
 
-def _median_minutes(db: Session, week, in_range: tuple) -> dict[int, float]:
-    """The mean of the two middle ones for an even count."""
-    minutes = (epoch(SupportInquiry.first_responded_at) - epoch(SupportInquiry.received_at)) / 60.0
-    ranked = (
-        select(
-            week.label("week"),
-            minutes.label("minutes"),
-            func.row_number().over(partition_by=week, order_by=minutes).label("position"),
-            func.count().over(partition_by=week).label("answered"),
-        )
-        .where(*in_range, SupportInquiry.first_responded_at.is_not(None))
-        .subquery()
-    )
-    middle = ranked.c.position.in_(((ranked.c.answered + 1) // 2, (ranked.c.answered + 2) // 2))
-    rows = db.execute(select(ranked.c.week, func.avg(ranked.c.minutes)).where(middle).group_by(ranked.c.week)).all()
-    return {week_index: float(value) for week_index, value in rows}
+def _median_minutes(db: Session, week, in_range: tuple) -> dict[tuple[int, str], float]:
+    """Per week and channel (each against its own target), the spreadsheet's MEDIAN as the figures compute it."""
+    medians = {}
+    for channel in labels.INQUIRY_CHANNELS:
+        spans = select(
+            week.label("key"),
+            SupportInquiry.received_at.label("start"),
+            SupportInquiry.first_responded_at.label("end"),
+            SupportInquiry.id.label("id"),
+        ).where(*in_range, SupportInquiry.channel == channel, SupportInquiry.first_responded_at.is_not(None))
+        middle, spans_of = of(db).middle_spans(spans)
+        for row in db.execute(middle):
+            medians[(row.key, channel)] = median(*(span_minutes(span) for span in spans_of(row)))
+    return medians
