@@ -1,7 +1,9 @@
 """A partner shop's automated calls across requests: at most APP_RESERVATIONS_SHOP_CALLS_PER_HOUR in any 60 minutes and
 …_PER_DAY per day (Japan time), only while the shop is open (its 営業時間 and 定休日), never while it is 自動電話停止
 (a shop that declined a request's date is no candidate for it at all: calls.candidates). `hold` says why a shop
-cannot be called now and from when it can; each decision is written as a CallDecision with its reason (`record`)."""
+cannot be called now and from when it can; each decision is written as a CallDecision with its reason (`record`),
+once: a request checked again while nothing changed (a shop still over its budget, the request still waiting) adds
+no row."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +68,8 @@ def hold(db: Session, shop: Shop, *, now: datetime) -> Hold | None:
 def record(
     db: Session, reservation: Reservation, decision: str, reason: str, *, shop: Shop | None = None, now: datetime
 ) -> None:
+    if decision != "called" and _last_decision(db, reservation, shop) == (decision, reason):
+        return  # the same hold seen again
     db.add(
         CallDecision(
             reservation_id=reservation.id,
@@ -75,3 +79,14 @@ def record(
             created_at=now,
         )
     )
+
+
+def _last_decision(db: Session, reservation: Reservation, shop: Shop | None) -> tuple[str, str] | None:
+    about = CallDecision.shop_id.is_(None) if shop is None else CallDecision.shop_id == shop.id
+    last = db.execute(
+        select(CallDecision.decision, CallDecision.reason)
+        .where(CallDecision.reservation_id == reservation.id, about)
+        .order_by(CallDecision.id.desc())
+        .limit(1)
+    ).first()
+    return None if last is None else (last.decision, last.reason)

@@ -22,6 +22,7 @@ from service.reservations import messages as wording
 from service.reservations.booking import booking
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import CallDecision, ManualOperation, Reservation, Shop
+from service.reservations.shops import calls as shop_calls
 from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
     AI,
@@ -124,13 +125,17 @@ def test_a_shop_at_its_hourly_budget_is_passed_over_and_the_request_waits_for_th
         declined_by_every_shop(shops["service_id"], 2)  # every shop called twice in this hour
         code = book_for(shops["service_id"])
         assert calls(code) == [] and state(code) == "calling"
-        assert decisions(code) == [
+        waiting = [
             ("提携店1", "skipped", "hour_budget"),
             ("提携店2", "skipped", "hour_budget"),
             ("提携店3", "skipped", "hour_budget"),
             (None, "waits", "hour_budget"),
         ]
+        assert decisions(code) == waiting
         assert next_call_at(code) == TUESDAY + timedelta(hours=1) and queued(code) == []
+    with at(TUESDAY + timedelta(minutes=30)), session_scope() as db:  # checked again while nothing has changed
+        shop_calls.place_next_call(db, db.scalar(select(Reservation).where(Reservation.code == code)), now=utcnow())
+    assert decisions(code) == waiting  # nothing written again
     with at(TUESDAY + timedelta(minutes=59)):
         sweep(utcnow())
         assert calls(code) == []
