@@ -123,6 +123,7 @@ def test_readme_lists_every_demo_login_and_password():
     assert ADMIN_PASSWORD in readme and DEMO_PASSWORD in readme
 
 
+@pytest.mark.dialect
 def test_the_fleet_demo_loads_at_the_size_asked_for_once():
     def terminals() -> int:
         with session_scope() as db:

@@ -117,7 +117,6 @@ NOT_WALKED = {
     "reservations_page_step": "a page's steps, by the service",
     "reservations_payment": "payment links and their webhooks",
     "reservations_shop_service": "a shop's services: service_type_ids of the shop's own edit",
-    "reservations_status_link": "the requester's status page links, written by the service",
     "loaners_archive_block": "the rotation's archive index",
     "loaners_bulk_pick": "a person's working list of devices, neither audited nor exported (models.py)",
     "loaners_counter": "number sequences",
@@ -280,6 +279,7 @@ SERVICE_COLUMNS = {
     },
     ("crm_request", "assigned_to"): "set by 次の依頼を担当 and 担当者の変更, audited as those (assign, reassign)",
     ("crm_request", "assigned_at"): "when it was assigned, by those actions",
+    ("crm_request", "opened_at"): "when someone of the back office first opened it, by the service (未読 until then)",
     ("crm_request", "remarks"): "a long multi-line text, read in the request's detail, not a column of its list",
     **{
         ("crm_comment", name): "written with the comment by the action posting it (the route's request, its author)"

@@ -189,20 +189,6 @@ class McpRequest(Base):
     expires_at: Mapped[datetime]
 
 
-class StatusLink(Base):
-    """A requester's status page link (pages/status_links.py): the sha256 of its token, written once per booking
-    (and again after APP_SECRET_KEY changes)."""
-
-    __tablename__ = "reservations_status_link"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    reservation_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
-    )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class ReservationEvent(Base):
     """Every KPI reads these."""
 

@@ -42,4 +42,4 @@ def test_the_dashboard_row_opens_the_incident_and_resolving_it_resolves_its_aler
     expect(page.get_by_text(f"インシデント #{incident_id} とそのアラートを解決済みにしました。")).to_be_visible()
     with session_scope() as check:
         states = check.execute(select(Alert.status, Alert.resolved_by).where(Alert.customer_id == customer.id)).all()
-    assert sorted(states) == [("open", "")] + [("resolved", "fleet-support")] * OUTAGE
+    assert sorted(states) == [("open", "")] + [("resolved", "サポート")] * OUTAGE

@@ -1054,7 +1054,7 @@ FORMS: list[tuple[str, Callable[[Session], Entry]]] = [
     ("entry_logs/settings.py pin_form", nursery_pin),
     ("fleet/alerts.py note_form", alert_note),
     ("fleet/alerts.py resolve_form", alert_resolution),
-    ("fleet/incidents.py contact_form", incident_contact),
+    ("fleet/common.py contact_form", incident_contact),
     ("fleet/incidents.py note_form", incident_note),
     ("fleet/incidents.py report_form", incident_report),
     ("fleet/incidents.py resolve_form", incident_resolution),

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from service.database import session_scope, utcnow
+from service.database import session_scope
 from service.entry_logs import parent_links
 from service.reservations.messages import cancel_token
 from service.reservations.models import Reservation
@@ -56,7 +56,7 @@ def served_pages(client, db, service_id: int) -> dict[str, str]:
 
 def status_link(code: str) -> str:
     with session_scope() as db:
-        return status_links.issue(db, db.scalar(select(Reservation).where(Reservation.code == code)), utcnow())
+        return status_links.link(db.scalar(select(Reservation).where(Reservation.code == code)))
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="vnu needs Java (Debian's default-jre-headless)")

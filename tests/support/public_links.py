@@ -76,7 +76,11 @@ def check_every_kind(api_url: str, seeded: dict, booked: dict) -> None:
     assert cancel.startswith(f"{PUBLIC}/api/reservations/cancel/{code}?token=")
     assert detail.json()["cancel_url"] == cancel  # as the console shows it
     booking_sms = next(body for body in bodies("reservations", "sms") if code in body)  # its first: the booking's
-    assert LINK.findall(booking_sms) == [cancel, f"{PUBLIC}/api/reservations/faq"]
+    status, *rest = LINK.findall(booking_sms)
+    assert status.startswith(f"{PUBLIC}/api/reservations/status/") and rest == [
+        cancel,
+        f"{PUBLIC}/api/reservations/faq",
+    ]
     alert_page = f"{DASHBOARDS}/fleet-alerts?id={seeded['alert']}"
     notices = wait_for_job(fleet_notices, timeout=TIMEOUT, message="the worker's fleet digest and escalation")
     assert [LINK.findall(body) for body in notices] == [[alert_page]] * 3  # digest, escalation mail and Slack post

@@ -42,6 +42,9 @@ def reservations_history(office: Office) -> None:
         "/api/reservations/shops",
         {"name": "履歴クリーン", "phone": "03-1234-5678", "service_type_ids": [services[0]["id"]]},
     )
+    stop = {"reason": "店舗から「今後の自動電話は不要」と連絡あり"}
+    office.post(operator, f"/api/reservations/shops/{shop['id']}/auto-calls/stop", stop)
+    office.post(operator, f"/api/reservations/shops/{shop['id']}/auto-calls/lift")
     office.call(operator, "PATCH", f"/api/reservations/shops/{shop['id']}", json={"active": False})
     office.call(operator, "DELETE", f"/api/reservations/shops/{shop['id']}")
     for day in (40, 3):

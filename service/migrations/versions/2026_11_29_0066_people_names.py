@@ -4,7 +4,7 @@ becomes システム; the audit log stays as it is (its rows are hash-chained) a
 (service/audit/vocabulary.py)
 
 Revision ID: 0066_people_names
-Revises: 0063_resv_status_link
+Revises: 0061_crm_ocr_typed
 Create Date: 2026-11-29 04:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0066_people_names"
-down_revision: str | None = "0063_resv_status_link"
+down_revision: str | None = "0061_crm_ocr_typed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

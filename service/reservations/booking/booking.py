@@ -104,7 +104,7 @@ def create_reservation(
         code=reservation.code,
         service=service.name,
         when=messages.when_text(desired_at),
-        status=status_links.issue(db, reservation, now),
+        status=status_links.link(reservation),
         cancel=messages.cancel_part(reservation, now),
         faq=training.faq_url(),
     )

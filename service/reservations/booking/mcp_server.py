@@ -268,11 +268,11 @@ def _status(db: Session, reservation: Reservation) -> ReservationStatus:
     operation = operations.needing_a_person(db, reservation)
     if operation is None:
         return answer
-    return answer | {"requires_escalation": True, "escalation": _escalation(db, reservation, operation.op_type)}
+    return answer | {"requires_escalation": True, "escalation": _escalation(reservation, operation.op_type)}
 
 
-def _escalation(db: Session, reservation: Reservation, op_type: str) -> Escalation:
-    url = status_links.issue(db, reservation, utcnow())
+def _escalation(reservation: Reservation, op_type: str) -> Escalation:
+    url = status_links.link(reservation)
     return {"reason": op_type, "message": labels.ESCALATIONS[op_type], "continue_url": url}
 
 
@@ -446,7 +446,7 @@ def _late_to_a_person(db: Session, code: str) -> Iterator[None]:
         yield
     except Conflict as refused:
         if refused.code == "cancel_deadline_passed":
-            escalation = _escalation(db, booking.get_by_code(db, code), "late_cancellation")
+            escalation = _escalation(booking.get_by_code(db, code), "late_cancellation")
             refused.details = {**refused.details, "escalation": escalation}
         raise
 

@@ -16,7 +16,7 @@ from tests.service.fleet.rollouts.test_firmware import upload
 from tests.support.downloads import csv_download
 
 RELEASES = "/api/fleet/firmware/releases"
-BEFORE, PEOPLE_NAMES = "0063_resv_status_link", "0066_people_names"
+BEFORE, PEOPLE_NAMES = "0061_crm_ocr_typed", "0066_people_names"
 AT = datetime(2026, 11, 20, tzinfo=UTC)
 scratch_engine = test_migrations.scratch_engine
 

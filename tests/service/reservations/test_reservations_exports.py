@@ -17,6 +17,7 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(get_settings(), "export_batch", 2)
 
 
+@pytest.mark.dialect
 def test_the_reservation_export_is_every_reservation_the_search_finds(client, db, catalog):
     support = headers_for(db, "support")
     for n in range(3):

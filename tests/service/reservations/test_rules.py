@@ -63,6 +63,7 @@ def test_every_status_is_reachable_and_final_states_only_move_forward():
     assert FINAL.isdisjoint(MANUAL)
 
 
+@pytest.mark.dialect
 def test_an_illegal_transition_raises_409_and_writes_no_event(catalog):
     code = book(catalog["service_id"])
     with session_scope() as db:

@@ -347,6 +347,7 @@ def test_history_loaded_as_escalated_sends_only_what_goes_past_due_later(db, peo
     assert f"・アラート #{alert.id} / 顧客連絡 / " in mail.body and mail.recipient == "lead@example.jp"
 
 
+@pytest.mark.dialect
 def test_a_store_alert_is_escalated_as_its_store_not_as_the_till_that_carries_it(db, people):
     abc, _ = people
     till, _ = make_terminal(db, abc, "TC-0101", store_name="新宿店 レジ1番")

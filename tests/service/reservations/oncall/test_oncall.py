@@ -206,6 +206,7 @@ def create_operation(client, headers, code: str, op_type: str) -> dict:
     return answer.json()
 
 
+@pytest.mark.dialect
 def test_an_operations_target_counts_the_teams_hours_across_a_weekend_and_a_holiday_but_urgent_runs_always(
     client, db, catalog
 ):

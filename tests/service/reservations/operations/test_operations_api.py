@@ -271,6 +271,7 @@ def test_a_moved_time_is_checked_as_a_new_booking_is_and_a_refusal_changes_nothi
     assert len(messages("sms", code)) == sms_before + 1  # the new date, told by SMS
 
 
+@pytest.mark.dialect
 def test_support_notes_and_opens_an_operation_but_cannot_act(client, db, catalog):
     support = headers_for(db, "support")
     code = book(catalog["service_id"])
@@ -322,6 +323,7 @@ def test_assign_and_resolve(client, db, catalog, monkeypatch):
     assert again.status_code == 409
 
 
+@pytest.mark.dialect
 def test_executives_read_numbers_but_not_reservations(client, db, catalog):
     executive = headers_for(db, "executive")
     code = book(catalog["service_id"])

@@ -30,6 +30,7 @@ def link(code: str) -> str:
     return urlsplit(cancel_url(code))._replace(scheme="", netloc="").geturl()
 
 
+@pytest.mark.dialect
 def test_the_link_shows_the_reservation_and_a_cancel_button(client, catalog):
     code = book(catalog["service_id"])
     page = client.get(link(code))
@@ -88,6 +89,7 @@ def sms_bodies(code: str) -> list[str]:
     return [m.body for m in messages("sms", code)]
 
 
+@pytest.mark.dialect
 def test_a_booking_less_than_48_hours_ahead_says_at_once_it_cannot_be_cancelled_free(catalog):
     ahead = book(catalog["service_id"], days=5)
     [confirmation] = sms_bodies(ahead)
@@ -145,6 +147,7 @@ def test_a_wrong_token_an_unknown_id_and_a_second_cancel_are_refused_in_the_erro
     assert len([m for m in messages("sms", code) if "キャンセルしました" in m.body]) == 1
 
 
+@pytest.mark.dialect
 def test_a_non_ascii_token_is_a_wrong_token_not_an_error(client, catalog):
     code = book(catalog["service_id"])
     page = client.get(f"/api/reservations/cancel/{code}", params={"token": "キャンセル"})

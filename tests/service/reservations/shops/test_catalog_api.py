@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -17,6 +18,7 @@ from tests.service.reservations.conftest import book, count, headers_for
 HEADER = ",".join(labels.SHOP_CSV_HEADER)
 
 
+@pytest.mark.dialect
 def test_services_crud_and_a_service_in_use_is_only_deactivated(client, db, catalog):
     operator = headers_for(db, "operator")
     created = client.post(
@@ -75,6 +77,7 @@ def test_shops_crud_with_normalised_phone_and_services(client, db, catalog):
     assert client.get(f"/api/reservations/shops/{shop['id']}", headers=operator).status_code == 404
 
 
+@pytest.mark.dialect
 def test_a_shop_that_was_called_cannot_be_deleted(client, db, catalog):
     operator = headers_for(db, "operator")
     book(catalog["service_id"])
@@ -111,6 +114,7 @@ def test_export_then_import_round_trips_and_updates_by_name(client, db, catalog)
     assert "'=HYPERLINK(1)" in again  # a cell never runs as a formula in a spreadsheet
 
 
+@pytest.mark.dialect
 def test_opening_hours_are_both_or_neither_round_trip_through_the_csv_and_close_a_shop_to_calls(client, db, catalog):
     operator = headers_for(db, "operator")
     first, second, _ = (f"/api/reservations/shops/{shop_id}" for shop_id in catalog["shop_ids"])

@@ -233,6 +233,7 @@ def survey_messages(inquiry_id: int) -> list[OutboxMessage]:
         )
 
 
+@pytest.mark.dialect
 def test_the_requester_answers_the_one_question_survey_once_on_the_page_its_sms_links_to(client, db, support, catalog):
     code = book(catalog["service_id"], phone="090-2222-3333")
     asked = log(client, support, at(5), reservation_code=code, first_responded_at=at(4))

@@ -85,6 +85,7 @@ def test_the_manual_names_the_api_accepts_are_the_manuals():
     assert set(typing.get_args(training.ManualName)) == set(training.MANUALS)
 
 
+@pytest.mark.dialect
 def test_the_booking_sms_links_to_the_public_faq_page(client, catalog):
     code = book(catalog["service_id"])
     confirmation = messages("sms", code)[0].body
