@@ -13,7 +13,7 @@ from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import make_user
 from tests.service.fleet.alerting.test_incidents import an_outage
-from tests.service.fleet.alerting.test_monitoring import tills
+from tests.service.fleet.alerting.test_monitoring import dark_stores_and_one_till_resting
 from tests.service.fleet.conftest import make_customer, make_terminal
 
 DASHBOARD = "app_pages/fleet/dashboard.py"
@@ -131,11 +131,7 @@ def test_another_customers_incident_in_the_address_is_not_found(db, open_app):
 
 def test_an_incident_says_how_many_terminals_the_customer_has_as_the_dashboard_counts_them(db, open_app):
     customer = make_customer(db, "東和モータース")
-    for store in ("名古屋店", "栄店", "金山店", "大須店"):
-        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
-    ((resting, _),) = tills(db, customer, "岡崎店", 1)
-    resting.status = "maintenance"
-    tills(db, customer, "豊田店", 4)
+    dark_stores_and_one_till_resting(db, customer)
     support = make_user(db, "support1", grants={"fleet": ("support", str(customer.id))})
     db.commit()
     monitoring.sweep_offline(db, now=utcnow())

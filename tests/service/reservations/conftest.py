@@ -26,12 +26,14 @@ from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Payment, Reservation, ServiceType, Shop
 from service.reservations.state_machine import EventActor
 from tests.factories import auth_headers, make_user
+from tests.service.outbox.fake_api import serve
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 
 STRIPE_SECRET = "whsec_reservations_tests"
 AI = EventActor("ai", "test-chat")
 TESTER = Actor(type="user", id="0", label="tester")
 ROLES = ("operator", "support", "executive")
+VOICE_SECRET = "voice-secret-for-tests"
 ROOMY_BUDGET = 1000  # calls per shop per hour and per day, for tests not about the budget (test_call_budget.py is)
 
 
@@ -45,6 +47,23 @@ def sandbox(monkeypatch) -> Iterator:
     monkeypatch.setattr(settings, "reservations_shop_calls_per_day", ROOMY_BUDGET)
     monkeypatch.setattr(settings, "stripe_webhook_secret", STRIPE_SECRET)
     yield settings
+
+
+@pytest.fixture
+def http_voice_api(monkeypatch) -> Iterator:
+    """The HTTP voice provider: a fake API that answers each call with a call id; outcomes come by the signed webhook
+    (VOICE_SECRET)."""
+    settings = get_settings()
+    with serve() as api:
+        api.answer(201, {"id": "call-1", "status": "queued"})
+        for name, value in (
+            ("voice_provider", "http"),
+            ("voice_api_url", api.url),
+            ("voice_api_key", "k"),
+            ("voice_webhook_secret", VOICE_SECRET),
+        ):
+            monkeypatch.setattr(settings, name, value)
+        yield api
 
 
 def answer_calls(monkeypatch, outcome: str) -> None:

@@ -25,9 +25,9 @@ from service.reservations.models import (
     Shop,
 )
 from service.reservations.operations import sweeper
-from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
     STRIPE_SECRET,
+    VOICE_SECRET,
     answer_calls,
     book,
     call_again_at_once,
@@ -44,8 +44,6 @@ from tests.support.mail import bare_urls, copies_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
 
 pytestmark = pytest.mark.dialect
-
-VOICE_SECRET = "voice-secret-for-tests"
 
 
 def events(code: str) -> list[tuple[str | None, str, str]]:
@@ -374,22 +372,9 @@ def test_a_payment_link_the_provider_refuses_is_an_urgent_operation(catalog):
     assert ("payment_timeout", "urgent", "open") in operations(code)
 
 
+@pytest.mark.usefixtures("http_voice_api")
 class TestRealVoiceProvider:
     """An HTTP voice API answers with a call id; the outcome arrives later by the signed voice webhook."""
-
-    @pytest.fixture(autouse=True)
-    def voice_api(self, monkeypatch):
-        settings = get_settings()
-        with serve() as api:
-            api.answer(201, {"id": "call-1", "status": "queued"})
-            for name, value in (
-                ("voice_provider", "http"),
-                ("voice_api_url", api.url),
-                ("voice_api_key", "k"),
-                ("voice_webhook_secret", VOICE_SECRET),
-            ):
-                monkeypatch.setattr(settings, name, value)
-            yield api
 
     def result(self, client, event_id: str, **fields):
         # "outcome": None, not absent: the outbox tests register a call.completed handler that reads it

@@ -56,6 +56,16 @@ def tills(db, customer, store, count, *, silent_for=None):
     return made
 
 
+def dark_stores_and_one_till_resting(db, customer) -> None:
+    """Four stores' twelve tills silent for 20 minutes, 岡崎店's one till in maintenance, 豊田店's four online: 17 in
+    all, 16 counted for an outage."""
+    for store in ("名古屋店", "栄店", "金山店", "大須店"):
+        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
+    ((resting, _),) = tills(db, customer, "岡崎店", 1)
+    resting.status = "maintenance"
+    tills(db, customer, "豊田店", 4)
+
+
 def digest_lines(body: str) -> list[str]:
     """A digest's rows as its text part writes them, each checked to have its page's address under it."""
     header, *lines = body.splitlines()
@@ -435,11 +445,7 @@ def test_a_store_alert_lists_each_terminal_of_its_store_as_it_is_now(client, db)
 
 def test_an_incident_counts_the_customer_s_terminals_as_the_dashboard_does_and_says_which_it_left_out(client, db):
     customer = make_customer(db, "東和モータース")
-    for store in ("名古屋店", "栄店", "金山店", "大須店"):
-        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
-    ((resting, _),) = tills(db, customer, "岡崎店", 1)
-    resting.status = "maintenance"
-    tills(db, customer, "豊田店", 4)
+    dark_stores_and_one_till_resting(db, customer)
     headers = user_headers(db, scope=str(customer.id))
     db.commit()
     assert monitoring.sweep_offline(db, now=utcnow()) == monitoring.SweepResult(12, 1)

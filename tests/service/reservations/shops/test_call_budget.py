@@ -23,9 +23,9 @@ from service.reservations.booking import booking
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import CallDecision, ManualOperation, Reservation, Shop
 from service.reservations.shops import calls as shop_calls
-from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
     AI,
+    VOICE_SECRET,
     answer_calls,
     deliver_due,
     headers_for,
@@ -34,7 +34,7 @@ from tests.service.reservations.conftest import (
     messages,
     state,
 )
-from tests.service.reservations.test_workflow import VOICE_SECRET, calls, sweep
+from tests.service.reservations.test_workflow import calls, sweep
 from tests.support.clock import japan_time
 
 pytestmark = pytest.mark.dialect
@@ -261,21 +261,8 @@ def test_every_shop_stopped_goes_to_people_not_to_all_declined(client, db, monke
         assert labels.CALL_DECISION_REASONS["auto_calls_stopped"] in operation.reason
 
 
+@pytest.mark.usefixtures("http_voice_api")
 class TestKeyPress:
-    @pytest.fixture(autouse=True)
-    def voice_api(self, monkeypatch):
-        settings = get_settings()
-        with serve() as api:
-            api.answer(201, {"id": "call-1", "status": "queued"})
-            for name, value in (
-                ("voice_provider", "http"),
-                ("voice_api_url", api.url),
-                ("voice_api_key", "k"),
-                ("voice_webhook_secret", VOICE_SECRET),
-            ):
-                monkeypatch.setattr(settings, name, value)
-            yield api
-
     def test_the_stop_key_pressed_in_a_call_stops_the_shops_automated_calls(self, client, db, monkeypatch, shops):
         budget(monkeypatch)
         with at(TUESDAY):
