@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from service.crm.labels import SITE_AUDIT_FIELD_LABELS
 from service.crm.masters import POWER_COMPANIES
-from service.crm.ocr import checks, engine, extraction, reading, reviews
+from service.crm.ocr import checks, engine, extraction, proposals, reading, reviews
 from service.crm.sites.schemas import SiteFields
 from service.database import utcnow
 
@@ -53,8 +53,8 @@ def broken_checks(values: dict[str, object]) -> list[str]:
             SiteFields.model_validate({field: value})
         except ValidationError:
             broken.append(field)
-    again = extraction.Extraction(
-        {field: extraction.Proposal(field, value, 1.0, (0, 0, 0, 0), ()) for field, value in values.items()}, []
+    again = proposals.Extraction(
+        {field: proposals.Proposal(field, value, 1.0, (0, 0, 0, 0), ()) for field, value in values.items()}, []
     )
     checks.check(again)
     return broken + [withheld.field for withheld in again.withheld]

@@ -14,7 +14,6 @@ the other is withheld.
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr.companies import (
@@ -27,9 +26,7 @@ from service.crm.ocr.companies import (
     capacity_allowed,
     plan_named,
 )
-
-if TYPE_CHECKING:
-    from service.crm.ocr.extraction import Extraction
+from service.crm.ocr.proposals import Extraction
 
 LOCATION, SUPPLIER, PREFECTURE = "power_customer_location_number", "power_supplier_type", "power_prefecture"
 TAX_RATE = 10  # %
@@ -38,7 +35,7 @@ NUMBER = re.compile(r"\d{1,3}(?:[,.]{1,2}\d{3})+|\d+")
 COMPANY_NAMES = dict(POWER_COMPANIES)
 
 
-def check(found: "Extraction") -> None:
+def check(found: Extraction) -> None:
     company = _area(found)
     if company is not None:
         _customer_number(found, company)
@@ -49,12 +46,12 @@ def check(found: "Extraction") -> None:
     _charges(found)
 
 
-def _value(found: "Extraction", name: str) -> str | None:
+def _value(found: Extraction, name: str) -> str | None:
     proposal = found.proposals.get(name)
     return None if proposal is None else str(proposal.value)
 
 
-def _area(found: "Extraction") -> Company | None:
+def _area(found: Extraction) -> Company | None:
     """The 電力会社 the proposals agree on (None: none proposed, or withheld)."""
     location, supplier, prefecture = (_value(found, name) for name in (LOCATION, SUPPLIER, PREFECTURE))
     located = location[:2] if location else None
@@ -78,7 +75,7 @@ def _area(found: "Extraction") -> Company | None:
     return COMPANIES.get(supplier) if supplier else None
 
 
-def _customer_number(found: "Extraction", company: Company) -> None:
+def _customer_number(found: Extraction, company: Company) -> None:
     read = _value(found, "power_customer_number")
     if read is None:
         return
@@ -91,7 +88,7 @@ def _customer_number(found: "Extraction", company: Company) -> None:
         found.proposals["power_customer_number"] = replace(found.proposals["power_customer_number"], value=grouped)
 
 
-def _plan(found: "Extraction", company: Company) -> None:
+def _plan(found: Extraction, company: Company) -> None:
     read = _value(found, "power_plan_name")
     if read is None:
         return
@@ -102,7 +99,7 @@ def _plan(found: "Extraction", company: Company) -> None:
         found.proposals["power_plan_name"] = replace(found.proposals["power_plan_name"], value=named[0])
 
 
-def _capacity(found: "Extraction", company: Company | None) -> None:
+def _capacity(found: Extraction, company: Company | None) -> None:
     """In the plan's unit when the 電力会社 and its plan are known."""
     read = _value(found, "contract_capacity")
     if read is None:
@@ -117,13 +114,13 @@ def _capacity(found: "Extraction", company: Company | None) -> None:
         found.withhold("contract_capacity", f"契約容量は{sizes}A、または{LARGEST}kVA・kW以下の整数です")
 
 
-def _postal(found: "Extraction") -> None:
+def _postal(found: Extraction) -> None:
     postal, prefecture = _value(found, "power_zip_code"), _value(found, PREFECTURE)
     if postal and prefecture and prefecture not in POSTAL_PREFECTURES.get(postal[:2], frozenset()):
         found.withhold("power_zip_code", f"郵便番号（{postal}）は{prefecture}の番号ではありません")
 
 
-def _numbers(found: "Extraction", name: str, unit: str = "") -> list[int]:
+def _numbers(found: Extraction, name: str, unit: str = "") -> list[int]:
     """The first figure (with its unit) of each line of that kind."""
     read = []
     for text in found.context.get(name, []):
@@ -133,7 +130,7 @@ def _numbers(found: "Extraction", name: str, unit: str = "") -> list[int]:
     return read
 
 
-def _usage(found: "Extraction") -> None:
+def _usage(found: Extraction) -> None:
     usage = found.proposals.get("latest_power_usage")
     if usage is None:
         return
@@ -152,7 +149,7 @@ def _usage(found: "Extraction") -> None:
         found.withhold("latest_power_usage", f"使用量（{usage.value:,}kWh）が{words}（{figure:,}kWh）と合いません")
 
 
-def _charges(found: "Extraction") -> None:
+def _charges(found: Extraction) -> None:
     charges = found.proposals.get("latest_charges")
     taxes = _numbers(found, "tax")
     if charges is None or not taxes:

@@ -11,12 +11,13 @@ readings, the consumption tax). Gas bills carry ガスご使用量 in m3 and no 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 from service.crm.ocr import addresses, checks, companies
 from service.crm.ocr.companies import LOOKALIKES
 from service.crm.ocr.engine import Box, Glyph, Line
+from service.crm.ocr.proposals import Extraction, Proposal, Withheld
 
 DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ｰ－"), "-")
 LOCATION_DIGITS = 22
@@ -78,39 +79,6 @@ FIELDS: tuple[str, ...] = get_args(OcrField)
 
 class Broken(ValueError):
     """Its message says the rule in Japanese."""
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """Confidence is the mean of its characters'."""
-
-    field: str
-    value: str | int
-    confidence: float
-    box: Box
-    chars: tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True)
-class Withheld:
-    field: str
-    read: str
-    rule: str
-
-
-@dataclass
-class Extraction:
-    """`context`: what the lines that are no field's read (a tier's kWh each, the meter readings, the tax)."""
-
-    proposals: dict[str, Proposal]
-    withheld: list[Withheld]
-    context: dict[str, list[str]] = field(default_factory=dict)
-
-    def withhold(self, name: str, rule: str) -> None:
-        """A proposal found to break a check: not proposed, and why."""
-        proposal = self.proposals.pop(name, None)
-        if proposal is not None:
-            self.withheld.append(Withheld(name, str(proposal.value), rule))
 
 
 class Text:

@@ -14,6 +14,7 @@ from service import broker
 from service.crm.images import storage
 from service.crm.models import Choice, Image
 from service.crm.ocr import engine, extraction
+from service.crm.ocr.proposals import Proposal
 from service.errors import ServiceUnavailable
 
 TASK = "crm.read_image"
@@ -78,7 +79,7 @@ def read(source: Source, *, now: datetime) -> Result:
     return Result(pages.jpeg(page), result)
 
 
-def _proposal(proposal: extraction.Proposal) -> dict[str, Any]:
+def _proposal(proposal: Proposal) -> dict[str, Any]:
     return {
         "value": proposal.value,
         "confidence": proposal.confidence,

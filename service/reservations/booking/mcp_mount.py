@@ -24,7 +24,7 @@ PATH = "/mcp"
 def _built() -> tuple[ASGIApp, "StreamableHTTPSessionManager"]:
     from service.reservations.booking import mcp_server
 
-    return mcp_server.streamable_app()
+    return mcp_server.streamable_app(PATH)
 
 
 async def _serve(manager: "StreamableHTTPSessionManager", *, task_status: TaskStatus[None]) -> None:

@@ -48,7 +48,6 @@ from service.errors import (
 )
 from service.reservations import labels, messages
 from service.reservations.booking import booking, clients, quotas, retries
-from service.reservations.booking.mcp_mount import PATH
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation
 from service.reservations.operations import operations
@@ -535,11 +534,11 @@ def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
     return stack
 
 
-def streamable_app() -> tuple[ASGIApp, StreamableHTTPSessionManager]:
-    """The server's streamable HTTP app at PATH, stateless with JSON answers, behind the service's errors, and its
-    session manager, which the app's lifespan runs (mcp_mount.py)."""
+def streamable_app(path: str) -> tuple[ASGIApp, StreamableHTTPSessionManager]:
+    """The server's streamable HTTP app at `path` (mcp_mount.PATH), stateless with JSON answers, behind the service's
+    errors, and its session manager, which the app's lifespan runs (mcp_mount.py)."""
     server = build_server()
     endpoint = server.streamable_http_app(
-        streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()
+        streamable_http_path=path, stateless_http=True, json_response=True, transport_security=_transport_security()
     )
     return _errors_to_the_service(endpoint), server.session_manager

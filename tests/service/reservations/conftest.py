@@ -21,6 +21,7 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
+from service.reservations import hooks  # noqa: F401  (deliver_due reacts as the worker does: the outbox hooks)
 from service.reservations.booking import booking, clients
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Payment, Reservation, ServiceType, Shop

@@ -10,6 +10,7 @@ import pytest
 from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr import addresses, extraction
 from service.crm.ocr.engine import Glyph, Line, hocr_lines
+from service.crm.ocr.proposals import Extraction
 
 COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
 WIDTH = 20  # each character's width on the page
@@ -39,7 +40,7 @@ def row(y: int, *parts: tuple[int, str]) -> Line:
     return Line(tuple(made))
 
 
-def extract(*texts: str | Line) -> extraction.Extraction:
+def extract(*texts: str | Line) -> Extraction:
     lines = [line(t, y=n * 40) if isinstance(t, str) else t for n, t in enumerate(texts)]
     return extraction.extract(lines, companies=COMPANIES)
 
