@@ -3,8 +3,6 @@ replica."""
 
 from fastapi import APIRouter
 
-from service.audit import router as audit_routes
-from service.audit.router import router as audit_router
 from service.crm.acquired import router as crm_acquired_routes
 from service.crm.agencies import router as crm_agencies_routes
 from service.crm.audit_log import router as crm_audit_log_routes
@@ -26,6 +24,8 @@ from service.fleet.registry import router as fleet_registry_routes
 from service.fleet.reporting import router as fleet_reporting_routes
 from service.fleet.rollouts import router as fleet_rollouts_routes
 from service.fleet.router import ROUTERS as fleet_routers
+from service.identity import audit_router as audit_routes
+from service.identity.audit_router import router as audit_router
 from service.identity.router import admin_router, auth_router
 from service.loaners.devices import router as loaners_devices_routes
 from service.loaners.router import ROUTERS as loaners_routers

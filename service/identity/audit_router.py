@@ -1,3 +1,5 @@
+"""The audit log's pages for platform admins: the log in words, its filters' words, its CSV and the chain's check."""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
