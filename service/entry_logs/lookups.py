@@ -3,11 +3,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Subquery, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Date, Subquery, and_, exists, literal, select, union_all
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.config import get_settings
-from service.entry_logs.models import ONE_DAY, Child, Guardian, Parent, PickupRule
+from service.entry_logs.models import ABSENT, ONE_DAY, Attendance, Child, Guardian, Parent, PickupRule
 
 
 def local_zone() -> ZoneInfo:
@@ -48,19 +48,28 @@ def children_of() -> Subquery:
     return union_all(select(Guardian.parent_id, Guardian.child_id), one_day).subquery("children_of")
 
 
-def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:
-    """In the order the children were registered."""
+def absent_on(child_id: QueryableAttribute[int], day: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """欠席 is registered for the child on `day`: the door neither greets nor expects the child that day."""
+    return and_(Attendance.child_id == child_id, Attendance.attendance_date == day, Attendance.status == ABSENT)
+
+
+def child_names_for(db: Session, parent_ids: Iterable[int], *, expected_on: date | None = None) -> dict[int, list[str]]:
+    """In the order the children were registered; with `expected_on`, those absent that day left out (the children a
+    scan greets)."""
     ids = sorted(set(parent_ids))
     names: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return names
     linked = children_of()
-    rows = db.execute(
+    stmt = (
         select(linked.c.parent_id, Child.name)
         .join(Child, Child.id == linked.c.child_id)
         .where(linked.c.parent_id.in_(ids))
         .order_by(linked.c.parent_id, Child.id)
     )
+    if expected_on is not None:
+        stmt = stmt.where(~exists().where(absent_on(Child.id, expected_on)))
+    rows = db.execute(stmt)
     for parent_id, name in rows:
         names[parent_id].append(name)
     return names

@@ -164,4 +164,4 @@ def record_forgotten_card(body: ForgottenCardIn, credentials: Credentials, db: D
         actor=request_actor(request),
         now=utcnow(),
     )
-    return LogRead.model_validate(logs.log_row(db, log.id))
+    return LogRead.model_validate(logs.greeted_log_row(db, log.id))

@@ -4,7 +4,7 @@ import gzip
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
@@ -18,7 +18,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.entry_logs import counts, labels
 from service.entry_logs.filters import LogFilter, filtered
-from service.entry_logs.lookups import child_names_for
+from service.entry_logs.lookups import child_names_for, local_today
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.errors import Forbidden, NotFound
 from service.exports import ListExport
@@ -103,6 +103,13 @@ def _order(oldest_first: bool) -> tuple:
 
 def log_row(db: Session, log_id: int) -> LogRow:
     return _rows(db, _row_select().where(EntryLog.id == log_id))[0]
+
+
+def greeted_log_row(db: Session, log_id: int) -> LogRow:
+    """A log told at the door: with the children a scan greets, those absent on the log's day left out."""
+    row = log_row(db, log_id)
+    names = child_names_for(db, [row.parent_id], expected_on=local_today(row.timestamp))
+    return replace(row, child_names=names.get(row.parent_id, []))
 
 
 def list_logs(

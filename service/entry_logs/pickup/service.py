@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, insert, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from service import fields
@@ -19,9 +19,8 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.entry_logs import labels
-from service.entry_logs.lookups import local_today
+from service.entry_logs.lookups import absent_on, local_today
 from service.entry_logs.models import (
-    ABSENT,
     ONE_DAY,
     RESTRICTED,
     Attendance,
@@ -42,11 +41,7 @@ ALERTS_SHOWN = 50
 
 def absent_on_day(child_id: QueryableAttribute[int]) -> ColumnElement[bool]:
     """`day`: a scan's local day."""
-    return and_(
-        Attendance.child_id == child_id,
-        Attendance.attendance_date == bindparam("day", type_=Attendance.__table__.c.attendance_date.type),
-        Attendance.status == ABSENT,
-    )
+    return absent_on(child_id, bindparam("day", type_=Attendance.__table__.c.attendance_date.type))
 
 
 def warning(children: tuple[str, ...]) -> str | None:

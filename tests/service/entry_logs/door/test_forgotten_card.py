@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
+from service.audit.service import SYSTEM
 from service.database import utcnow
+from service.entry_logs.attendance import service as attendance
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import EntryLog, Parent
 from tests.service.entry_logs.world import World, make_world, scan, staff_headers
@@ -151,6 +153,25 @@ def test_staff_find_a_person_and_record_their_entry_by_hand_audited(client, db, 
     assert (entry.target_type, entry.target_id, entry.actor_label) == ("entry_exit_log", str(log["id"]), "田中 先生")
     assert entry.changes["manual_reason"]["after"] == "カードを忘れたため"
     assert entry.changes["entry_type"]["after"] == "Entry"
+
+
+@pytest.mark.dialect
+def test_a_child_absent_today_is_listed_but_not_greeted_by_the_hand_recorded_entry(client, db, door):
+    """As a scan: the greeting names the children expected today; the list names every child, to find the person."""
+    world, _ = door
+    parent, absent = world.parents[0], world.children[3]  # two children: 園児0 and 園児3
+    attendance.set_attendance(db, child=absent, day=local_today(utcnow()), status="absent", note="", actor=SYSTEM)
+    db.commit()
+    token = unlock(client, world)["token"]
+
+    person = client.get(PEOPLE, params={"q": "やまだ"}, headers=bearer(token)).json()["people"][0]
+    body = {"parentId": parent.id, "entryType": "Entry", "reason": "カードを忘れたため"}
+    greeted = [
+        client.post(RECORD, json={**body, "entryType": kind}, headers=bearer(token)) for kind in ("Entry", "Exit")
+    ]
+
+    assert person["childNames"] == ["sakura園児0", "sakura園児3"]
+    assert [(r.status_code, r.json()["childNames"]) for r in greeted] == [(201, ["sakura園児0"])] * 2
 
 
 def test_the_list_shows_at_most_ten_and_todays_passes_only(client, db, door):
