@@ -1,6 +1,7 @@
-"""Jinja2 templates: every HTML page and mail part the service writes, and the text forms with a layout (a mail's text
-part, a Slack post), come from a template in the `templates/` folder beside the package that writes it
-(`service/outbox/templates/mail.html`), rendered here with Jinja2 imported on first use.
+"""Jinja2 templates: every HTML page and mail part the service writes, the text forms with a layout (a mail's text part,
+a Slack post), and the HTML the dashboards draw beside Streamlit's own elements come from a template in the
+`templates/` folder beside the package that writes it (`service/outbox/templates/mail.html`,
+`dashboards/app_pages/fleet/templates/status_bar.html`), rendered here with Jinja2 imported on first use.
 
 A template's suffix says how each value it shows is escaped; a template with any other suffix is refused:
 - `.html`: as HTML (autoescape). Markup the service made itself (a barcode's SVG) is passed through `made_here`;
@@ -79,6 +80,7 @@ def environment(package: str, suffix: str) -> "Environment":
 
 
 def render(module: str, name: str, /, **values: Any) -> str:
-    """The template `name` in the `templates/` folder beside `module` (its `__name__`)."""
+    """The template `name` in the `templates/` folder beside `module` (its `__name__`; a Streamlit page, run as a
+    script without one, names a module of its package: `common.__name__`)."""
     package = module.rpartition(".")[0]
     return environment(package, suffix_of(name)).get_template(name).render(values)

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from clientkit import station_labels as kiosk_labels
-from service import templates
+from clientkit import templates
 from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import cards, labels, parent_links

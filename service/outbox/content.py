@@ -1,5 +1,5 @@
 """What an e-mail or a Slack post says, built once as a `Document` and written for each reader's program by a
-template in `templates/` (service/templates.py escapes each value as the template's suffix says): `mail.txt`
+template in `templates/` (clientkit/templates.py escapes each value as the template's suffix says): `mail.txt`
 (text/plain; the row's body), `mail.html` (text/html) and `post.mrkdwn` (Slack).
 
 - `mail.txt`: a link is its address, never run into the words after it (a space comes between).
@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from service import templates
+from clientkit import templates
 
 LINK_SCHEMES = ("https://", "http://")
 # The text forms' marks: a heading's, a table row's, between cells, before a row's link addresses (mail text only).

@@ -1,5 +1,6 @@
 """入退管理 › 出欠表管理 and 園内にいる保護者: 送り迎え時刻 with their tooltips, recording attendance, the live list."""
 
+import html
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -54,7 +55,7 @@ def attendance_rows(at) -> dict[str, dict]:
     """Each child's row of the attendance table: cells, the coloured marks and the tooltip's lines."""
     [table] = [element for element in at.get("html") if "<table" in element.proto.body]
     rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.proto.body)[1:]:
+    for row in re.findall(r"<tr>(.*?)</tr>", table.proto.body, re.DOTALL)[1:]:
         cells = re.findall(r"<td>(.*?)</td>", row)
         tip = re.search(r'<span class="el-tip" role="tooltip">(.*?)</span></span>', cells[3])
         rows[cells[0]] = {
@@ -109,6 +110,21 @@ def test_pickup_times_show_the_latest_of_each_in_colour_with_the_days_records_on
     }
     assert rows["sakura園児3"]["status"] == "未記録"
     assert rows["sakura園児3"]["marks"] == [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")]
+
+
+def test_what_people_typed_is_shown_as_typed_never_as_markup(db, day_of_pickups, open_app):
+    typed = "<img src=x onerror=alert(1)>&amp;"
+    parent, child = day_of_pickups.parents[0], day_of_pickups.children[0]
+    parent.name = typed  # in the tooltip
+    attendance.set_attendance(db, child=child, day=DAY, status="present", note=typed, actor=SYSTEM)
+    db.commit()
+
+    at = open_day(open_app, staff_of(db, day_of_pickups))
+
+    [table] = [element.proto.body for element in at.get("html") if "<table" in element.proto.body]
+    row = attendance_rows(at)["sakura園児0"]
+    assert "<img" not in table
+    assert (html.unescape(row["note"]), html.unescape(row["tooltip"][1])) == (typed, f"保護者: {typed}")
 
 
 def test_a_class_shows_only_its_children(db, day_of_pickups, open_app):

@@ -1,7 +1,8 @@
-"""What a person typed is shown as text on every page and in every mail part the service writes (service/templates.py):
-hostile names go in through the real routes and builders and come out escaped for the reader's program (HTML, Slack),
-as typed in a mail's text part, and never as markup. A template that shows a value nobody passed fails rather than
-showing nothing, no page or mail part is written by hand, and markup is trusted in one place (`made_here`)."""
+"""What a person typed is shown as text on every page and in every mail part the service writes and in the dashboards'
+HTML (clientkit/templates.py): hostile names go in through the real routes and builders and come out escaped for the
+reader's program (HTML, Slack), as typed in a mail's text part, and never as markup. A template that shows a value
+nobody passed fails rather than showing nothing, no page, mail part or piece of HTML is written by hand, and markup is
+trusted in one place (`made_here`)."""
 
 import re
 from datetime import UTC, datetime, time
@@ -13,7 +14,7 @@ import pytest
 from jinja2 import UndefinedError
 from sqlalchemy import select
 
-from service import templates
+from clientkit import templates
 from service.config import REPO_ROOT, get_settings
 from service.database import session_scope, utcnow
 from service.entry_logs import parent_links
@@ -40,7 +41,8 @@ RAW = ("<script>alert(1)", "<img", "onerror=alert(1)>", "\"'>")
 SLACK_NAME = NAME.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # Slack's "Escaping text"
 LINK = content.Link(url="https://dash.example/alerts?id=3&q=\"'><b>|x", label=NAME)
 CLOSING_AT = datetime(2026, 1, 14, 9, 0, tzinfo=UTC)  # 18:00 in Japan
-TEMPLATE_FILES = sorted((REPO_ROOT / "service").glob("*/templates/*.*"))
+WRITERS = ("service", "dashboards", "clientkit")  # the packages that write HTML
+TEMPLATE_FILES = sorted(path for package in WRITERS for path in (REPO_ROOT / package).rglob("templates/*.*"))
 
 
 class Reading(HTMLParser):
@@ -185,5 +187,6 @@ def test_a_templates_suffix_says_how_it_escapes_and_there_is_no_other_way():
 
 def test_no_page_or_mail_part_is_written_by_hand_and_markup_is_trusted_in_one_place():
     by_hand = re.compile(r"<!doctype|<html|html\.escape|from html import|string import Template|markupsafe", re.I)
-    modules = sorted(set((REPO_ROOT / "service").rglob("*.py")) - {REPO_ROOT / "service" / "templates.py"})
+    written = {path for package in WRITERS for path in (REPO_ROOT / package).rglob("*.py")}
+    modules = sorted(written - {REPO_ROOT / "clientkit" / "templates.py"})
     assert [str(path.relative_to(REPO_ROOT)) for path in modules if by_hand.search(path.read_text())] == []

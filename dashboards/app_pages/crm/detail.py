@@ -2,12 +2,12 @@
 zoomable view), the comment timeline with what each resubmission changed, and the comment form."""
 
 import base64
-import html
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from clientkit import templates
 from dashboards import crm_api, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
@@ -71,11 +71,7 @@ def zoomed(image: dict, zoom: int) -> None:
         st.caption("PDFはプレビューできません。ダウンロードして確認してください。")
         return
     data = base64.b64encode(crm_api.image_bytes(image["id"])).decode()
-    st.html(
-        f'<div style="overflow:auto;max-height:760px;border:1px solid #d0d7de;border-radius:6px">'
-        f'<img src="data:{image["content_type"]};base64,{data}" alt="{html.escape(image["file_name"])}" '
-        f'style="width:{zoom}%;max-width:none;display:block"></div>'
-    )
+    st.html(templates.render(common.__name__, "zoomed_image.html", image=image, data=data, zoom=zoom))
 
 
 def images(detail: dict, key: str, *, tools: Callable[[dict], None] | None = None) -> None:

@@ -1,10 +1,10 @@
 """入退管理 › 出欠表管理 (§3.5, §6.4): 出席状態 and 送り迎え時刻 per child, the day's records on hover, kept current."""
 
 from datetime import date
-from html import escape
 
 import streamlit as st
 
+from clientkit import templates
 from dashboards import auth, clock, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
 from dashboards.components import kpi, timestamps, writes
@@ -13,26 +13,6 @@ PAGE = "entry_logs_attendance"
 RECORD = f"{PAGE}_record"  # the form that records a child's day
 SHOWN = f"{PAGE}_shown"  # the children the live table read last: the record form picks from them (one read a run)
 REFRESH_SECONDS = 60
-STYLE = """
-<style>
-table.el-attendance { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
-table.el-attendance th { text-align: left; font-weight: 600; border-bottom: 2px solid rgba(49, 51, 63, 0.2);
-  padding: 0.45rem 0.75rem; white-space: nowrap; }
-table.el-attendance td { border-bottom: 1px solid rgba(49, 51, 63, 0.1); padding: 0.45rem 0.75rem;
-  vertical-align: top; }
-table.el-attendance .el-none { color: rgba(49, 51, 63, 0.7); }  /* 4.9:1 on white (WCAG AA) */
-.el-times { position: relative; display: inline-block; cursor: help; outline: none; }
-.el-mark { font-weight: 700; font-variant-numeric: tabular-nums; line-height: 1.5; }
-.el-tip { display: none; position: absolute; left: 0; top: calc(100% + 4px); z-index: 10; min-width: 13rem;
-  background: #ffffff; color: #31333f; border: 1px solid rgba(49, 51, 63, 0.25); border-radius: 0.5rem;
-  padding: 0.5rem 0.75rem; box-shadow: 0 4px 12px rgba(0, 0, 0, 0.15); white-space: nowrap; font-weight: 400; }
-.el-times:hover .el-tip, .el-times:focus .el-tip { display: block; }
-.el-tip div { line-height: 1.6; }
-.el-tip .el-tip-title { font-weight: 600; margin-bottom: 0.25rem; }
-.el-flag { display: inline-block; margin-top: 0.2rem; padding: 0 0.4rem; border-radius: 0.3rem; font-weight: 700;
-  color: #b91c1c; background: #fee2e2; border: 1px solid #fca5a5; }
-</style>
-"""
 CARDS = ("attended", "absent", "unrecorded")  # the day's named figures (service/entry_logs/figures.py)
 
 
@@ -53,39 +33,33 @@ def tooltip_lines(child: dict) -> list[str]:
     return lines
 
 
-def times_cell(child: dict) -> str:
+def times(child: dict) -> dict | None:
     """↓ HH:mm in green and ↑ HH:mm in orange (the latest of each), with the history shown on hover or focus."""
     latest = [log for log in (child["latestEntry"], child["latestExit"]) if log]
     if not latest:
-        return ""
-    marks = "".join(
-        f'<div class="el-mark" style="color: {common.COLOURS[log["entryType"]]}">'
-        f"{common.mark(log['entryType'], timestamps.local_datetime(log['timestamp']).strftime('%H:%M'))}</div>"
+        return None
+    marks = [
+        (
+            common.COLOURS[log["entryType"]],
+            common.mark(log["entryType"], f"{timestamps.local_datetime(log['timestamp']):%H:%M}"),
+        )
         for log in latest
-    )
-    title, *history = (escape(line) for line in tooltip_lines(child))
-    tip = f'<div class="el-tip-title">{title}</div>' + "".join(f"<div>{line}</div>" for line in history)
-    flag = ""
-    if child["absentWithLogs"]:
-        flag = f'<div class="el-flag">{escape(entry_logs_api.vocabulary()["absentWithLogsMark"])}</div>'
-    return f'<span class="el-times" tabindex="0">{marks}<span class="el-tip" role="tooltip">{tip}</span></span>{flag}'
+    ]
+    title, *history = tooltip_lines(child)
+    return {"marks": marks, "title": title, "history": history}
 
 
-def status_cell(child: dict) -> str:
+def child_row(child: dict) -> dict:
+    """One row of the table, in columns()' order (status None: 未記録)."""
     records = child["attendances"]
-    return escape(records[0]["statusLabel"]) if records else '<span class="el-none">未記録</span>'
-
-
-def child_row(child: dict) -> str:
-    note = child["attendances"][0]["note"] if child["attendances"] else ""
-    cells = (
-        escape(child["childName"]),
-        escape(child["className"]),
-        status_cell(child),
-        times_cell(child),
-        escape(note),
-    )
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+    return {
+        "name": child["childName"],
+        "class_name": child["className"],
+        "status": records[0]["statusLabel"] if records else None,
+        "times": times(child),
+        "flagged": child["absentWithLogs"],
+        "note": records[0]["note"] if records else "",
+    }
 
 
 def columns() -> tuple[str, ...]:
@@ -95,9 +69,13 @@ def columns() -> tuple[str, ...]:
 
 
 def attendance_html(children: list[dict]) -> str:
-    head = "".join(f"<th>{name}</th>" for name in columns())
-    body = "".join(child_row(child) for child in children)
-    return f'{STYLE}<table class="el-attendance"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return templates.render(
+        common.__name__,
+        "attendance.html",
+        columns=columns(),
+        rows=[child_row(child) for child in children],
+        flag=entry_logs_api.vocabulary()["absentWithLogsMark"],
+    )
 
 
 def attendance_cards(data: dict) -> None:

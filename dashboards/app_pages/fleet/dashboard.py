@@ -1,10 +1,9 @@
 """端末管理 › ダッシュボード: the spec's §3.2 screen (totals, availability, alerts, customers), refreshed often."""
 
-import html
-
 import pandas as pd
 import streamlit as st
 
+from clientkit import templates
 from dashboards import auth, fleet_api
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.components import badges, kpi, tables, timestamps
@@ -40,23 +39,7 @@ def status_bar(data: dict) -> str:
         (label, data[status], STATUS_BAR_COLOURS[status])
         for status, label in fleet_api.words("terminal_statuses").items()
     ]
-    parts = "".join(
-        f'<div title="{html.escape(label)}: {count:,}台" '
-        f'style="flex:{count} 0 0;min-width:2px;background:{colour}"></div>'
-        for label, count, colour in states
-        if count
-    )
-    legend = "".join(
-        f'<span style="white-space:nowrap"><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
-        f'vertical-align:-1px;background:{colour}"></span>{html.escape(label)} {count:,}台</span>'
-        for label, count, colour in states
-    )
-    said = "、".join(f"{html.escape(label)} {count:,}台" for label, count, _ in states)
-    return (
-        f'<div role="img" aria-label="端末の状態: {said}" style="display:flex;gap:1px;height:28px;border-radius:4px;'
-        f'overflow:hidden">{parts}</div>'
-        f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px;margin-top:8px;font-size:14px">{legend}</div>'
-    )
+    return templates.render(fleet_common.__name__, "status_bar.html", states=states)
 
 
 def availability(data: dict) -> None:

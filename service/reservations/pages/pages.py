@@ -4,7 +4,7 @@ script, nothing from outside."""
 
 from typing import Any
 
-from service import templates
+from clientkit import templates
 from service.reservations import labels, messages
 from service.reservations.models import Reservation
 

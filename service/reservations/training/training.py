@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from service import templates
+from clientkit import templates
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
