@@ -1,6 +1,6 @@
 """Reservations tasks: the deadline sweeper, paging the person on duty for a new operation or incident at once, the
-§4.3 monitoring alerts, the nightly executive summary, the monthly PDF report e-mailed to executives and the weekly one
-to operators and executives.
+§4.3 monitoring alerts, the hourly purge of expired MCP request keys, the nightly executive summary, the monthly PDF
+report e-mailed to executives and the weekly one to operators and executives.
 
 The workflow itself (confirmation SMS, shop calls, payment links, emails) runs in the outbox delivery tasks; the
 domain's reactions to their outcomes are the hooks registered by service.reservations.hooks, imported here so that
@@ -12,6 +12,7 @@ from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
 from service.reservations import hooks  # noqa: F401  (registers the outbox hooks in the worker)
+from service.reservations.booking import retries
 from service.reservations.monitoring import monitoring
 from service.reservations.oncall import page_state, paging
 from service.reservations.operations import sweeper
@@ -44,6 +45,13 @@ def check_operations() -> list[str]:
     length = queue_length(CRITICAL)
     with session_scope() as db:
         return monitoring.check(db, queue_length=length, now=utcnow())
+
+
+@periodic("reservations.purge_request_keys")
+def purge_request_keys() -> int:
+    """The MCP request keys that expired (a retry after them books anew)."""
+    with session_scope() as db:
+        return retries.purge(db, now=utcnow())
 
 
 @periodic("reservations.summarize_months")

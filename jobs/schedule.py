@@ -23,6 +23,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},
     "reservations.sweep_deadlines": {"task": "reservations.sweep_deadlines", "schedule": timedelta(seconds=15)},
     "reservations.check_operations": {"task": "reservations.check_operations", "schedule": timedelta(minutes=1)},
+    "reservations.purge_request_keys": {"task": "reservations.purge_request_keys", "schedule": timedelta(hours=1)},
     "reservations.summarize_months": {"task": "reservations.summarize_months", "schedule": crontab(hour=3, minute=0)},
     # The 1st (beat's timezone, Asia/Tokyo) from 06:00, hourly: a failed run is retried; the first that queues wins.
     "reservations.send_monthly_report": {

@@ -31,6 +31,7 @@ TASK_CLASSES: dict[str, str] = {
     "fleet.prune_history": BULK,
     "loaners.import_submissions": BULK,
     "loaners.rotate_submissions": BULK,
+    "reservations.purge_request_keys": BULK,
     "reservations.summarize_months": BULK,
     "reservations.send_monthly_report": BULK,
     "reservations.send_weekly_report": BULK,

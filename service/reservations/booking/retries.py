@@ -6,7 +6,9 @@ identical booking answers the existing reservation (no second SMS or call round)
 was given (the cancellation token): only the key proves the caller is the first.
 
 Each write is a row unique per (client, key), inserted before the work and committed with it: a retry arriving while the
-first runs waits on the unique index (PostgreSQL) or the write lock (SQLite), then finds its row."""
+first runs waits on the unique index (PostgreSQL) or the write lock (SQLite), then finds its row. A request touches its
+own key's row only, so a client's bookings under different keys never wait on each other; the rows that expired are
+removed hourly (`purge`, the `reservations.purge_request_keys` task)."""
 
 import hashlib
 import json
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.database import affected_rows
 from service.errors import Conflict
 from service.reservations import labels
 from service.reservations.booking.schemas import ReservationCreate
@@ -65,6 +68,16 @@ def _earlier(db: Session, client_id: int, key: str, now: datetime) -> McpRequest
     )
 
 
+def _gone(now: datetime) -> ColumnElement[bool]:
+    """Expired, or refused but kept."""
+    return or_(McpRequest.expires_at <= now, McpRequest.reservation_id.is_(None))
+
+
+def purge(db: Session, *, now: datetime) -> int:
+    """Every client's rows that no longer answer a retry."""
+    return affected_rows(db.execute(delete(McpRequest).where(McpRequest.expires_at <= now)))
+
+
 def _answered(earlier: McpRequest, tool: str, arguments_hash: str, db: Session) -> Reservation:
     if earlier.tool != tool or earlier.arguments_hash != arguments_hash:
         raise Conflict(
@@ -91,8 +104,11 @@ def once(
     earlier = _earlier(db, client_id, request_key, now)
     if earlier is not None and earlier.reservation_id is not None:
         return _answered(earlier, tool, arguments_hash, db), True
-    gone = or_(McpRequest.expires_at <= now, McpRequest.reservation_id.is_(None))  # expired, or refused but kept
-    db.execute(delete(McpRequest).where(McpRequest.mcp_client_id == client_id, gone))
+    db.execute(
+        delete(McpRequest).where(
+            McpRequest.mcp_client_id == client_id, McpRequest.request_key == request_key, _gone(now)
+        )
+    )
     request = McpRequest(
         mcp_client_id=client_id,
         request_key=request_key,
