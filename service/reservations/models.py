@@ -214,6 +214,7 @@ class CallAttempt(Base):
     __table_args__ = (
         Index("ix_reservations_call_attempt_reservation", "reservation_id", "id"),
         Index("ix_reservations_call_attempt_status_created", "status", "created_at"),
+        Index("ix_reservations_call_attempt_shop_created", "shop_id", "created_at"),  # the call budget (budget.py)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
