@@ -18,8 +18,8 @@ the sandbox workflow.
    (50) arrive over one hour at 5 shops (one opening halfway through the hour) with the default call budgets; the
    outbox is delivered and the calls' sweep steps run each minute until every request has an answer or is queued.
    Targets: no shop over its budget in any 60 minutes or day, no call outside its shop's hours, every request
-   answered or in 手動対応キュー with its reason. The phases before it run with budgets too roomy to matter
-   (WORKFLOW_ENV): they measure throughput, not the budget.
+   answered or in 手動対応キュー with its reason. The phases before it run with budgets too roomy to matter and
+   round 2 at once (WORKFLOW_ENV): they measure throughput, not the budget or the wait between rounds.
 Prints ONE final JSON line.
 """
 
@@ -62,6 +62,7 @@ WORKFLOW_ENV = {
     "APP_REDIS_URL": REDIS,
     "APP_STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
     "APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS": "5",
+    "APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES": "0",  # round 2 at the next sweep, not 30 minutes after round 1
     "APP_RESERVATIONS_SHOP_CALLS_PER_HOUR": "1000000",
     "APP_RESERVATIONS_SHOP_CALLS_PER_DAY": "1000000",
 }
