@@ -606,9 +606,6 @@ class StationApp(App, StationListener):
     def on_mount(self) -> None:
         self.push_screen(MainScreen() if self.station.session else LoginScreen())
 
-    async def on_unmount(self) -> None:
-        await self.station.close()
-
     def show_main(self) -> None:
         self.switch_screen(MainScreen())
 

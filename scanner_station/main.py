@@ -41,5 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_headless(config, sys.stdin, sys.stdout, os.environ))
     from scanner_station.app import StationApp
 
-    StationApp(config).run()
+    app = StationApp(config)
+    app.run()
+    asyncio.run(app.station.close())  # once the app has ended, its workers with it: none finds the buffer closed
     return 0
