@@ -107,7 +107,7 @@ def log_row(db: Session, log_id: int) -> LogRow:
 
 def greeted_log_row(db: Session, log_id: int) -> LogRow:
     """A log told at the door: with the children a scan greets, those absent on the log's day left out."""
-    row = log_row(db, log_id)
+    row = LogRow(*db.execute(_row_select().where(EntryLog.id == log_id)).one(), child_names=[])
     names = child_names_for(db, [row.parent_id], expected_on=local_today(row.timestamp))
     return replace(row, child_names=names.get(row.parent_id, []))
 
