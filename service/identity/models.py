@@ -40,9 +40,14 @@ class User(Base):
     )
     # Audited as changed, never its value. Its lengths are the password's as typed (bcrypt reads no more than 72 bytes),
     # not the hash's.
-    password_hash: Mapped[str] = mapped_column(
+    password_hash: Mapped[str | None] = mapped_column(
         String(100), info=field_info("パスワード", audited=False, min_length=8, max_length=72)
-    )
+    )  # none for a person who comes from the company's directory: they sign in there
+    # Where the person comes from: "local" (made here, signs in with a password) or "directory" (the company's identity
+    # provider: made or linked by SCIM or OpenID Connect)
+    source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused

@@ -93,7 +93,7 @@ def is_users_device(user: User, device_token: str) -> bool:
 
 
 def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
-    if user is None:
+    if user is None or user.password_hash is None:
         burn_password_check(password)
         return False
     return verify_password(password, user.password_hash)
