@@ -27,10 +27,10 @@ import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Literal
 
 from agent.config import AgentConfig
 
@@ -256,89 +256,6 @@ def _parse_int(text: str, what: str) -> int:
         return int(text.strip())
     except ValueError:
         raise DeviceError(f"bad {what} from the terminal: {text[:40]!r}") from None
-
-
-@dataclass
-class SerialResponder:
-    """The terminal's side of the line protocol, answering from any TC200Device.
-
-    Runs a simulated TC-200 behind a real serial line (a pty or a USB gadget) for demos and for SerialTC200's tests.
-    """
-
-    device: TC200Device
-    stream: BinaryIO
-    work_dir: Path
-    _handlers: dict[str, Callable[[list[str]], None]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._handlers = {
-            "SERIAL": self._serial,
-            "VERSION": self._version,
-            "STATUS": self._status,
-            "LOGS": self._logs,
-            "INSTALL": self._install,
-        }
-
-    def _write(self, line: str) -> None:
-        self.stream.write((line + "\n").encode())
-        self.stream.flush()
-
-    def serve(self) -> None:
-        """Answer requests until the line closes."""
-        try:
-            while raw := self.stream.readline():
-                self._answer(raw)
-        except OSError:
-            return  # the other end hung up (a pty reports EIO)
-
-    def _answer(self, raw: bytes) -> None:
-        words = raw.decode("utf-8", errors="replace").strip().split(" ")
-        handler = self._handlers.get(words[0])
-        try:
-            if handler is None:
-                raise DeviceError(f"unknown request {words[0]!r}")
-            handler(words[1:])
-        except (DeviceError, ValueError, IndexError) as exc:
-            self._write(f"ERR {exc}")
-
-    def _serial(self, _: list[str]) -> None:
-        self._write(f"OK {self.device.serial_number()}")
-
-    def _version(self, _: list[str]) -> None:
-        self._write(f"OK {self.device.firmware_version()}")
-
-    def _status(self, _: list[str]) -> None:
-        status = self.device.read_status()
-        self._write("OK ONLINE" if status.state == "online" else f"OK ERROR {status.error_message or ''}".rstrip())
-
-    def _logs(self, args: list[str]) -> None:
-        lines = self.device.recent_logs(int(args[0]))
-        self._write(f"OK {len(lines)}")
-        for line in lines:
-            self._write(line)
-
-    def _install(self, args: list[str]) -> None:
-        size, digest, version = int(args[0]), args[1], args[2]
-        self._write("READY")
-        image = self._read_exactly(size)
-        if hashlib.sha256(image).hexdigest() != digest:
-            raise DeviceError("image checksum mismatch")
-        path = self.work_dir / f"image-{digest[:16]}.bin"
-        path.write_bytes(image)
-        try:
-            self.device.install_firmware(path, version, lambda pct: self._write(f"PROGRESS {pct}"))
-        finally:
-            path.unlink(missing_ok=True)
-        self._write(f"OK {self.device.firmware_version()}")
-
-    def _read_exactly(self, size: int) -> bytes:
-        data = bytearray()
-        while len(data) < size:
-            chunk = self.stream.read(size - len(data))
-            if not chunk:
-                raise DeviceError("image truncated")
-            data += chunk
-        return bytes(data)
 
 
 def open_device(config: AgentConfig) -> TC200Device:

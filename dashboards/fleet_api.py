@@ -46,10 +46,6 @@ def report_customers() -> list[dict]:
     return read("/fleet/reports/customers")
 
 
-def get_customer(customer_id: int) -> dict:
-    return read(f"/fleet/customers/{customer_id}")
-
-
 def create_customer(data: dict) -> dict:
     return write("POST", "/fleet/customers", data)
 

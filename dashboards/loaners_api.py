@@ -146,10 +146,6 @@ def summary(jurisdiction: str = "") -> dict:
     return read("/loaners/views/summary", jurisdiction=jurisdiction)
 
 
-def held_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    return read("/loaners/views/summary/devices", page=page, page_size=page_size, **filters)
-
-
 def returns(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     """返却待ち: the devices in custody 返却可能 / 商談中 / 返却拒否, longest in that status first."""
     return read("/loaners/views/returns", page=page, page_size=page_size, **filters)

@@ -63,10 +63,6 @@ def update_inquiry(inquiry_id: int, changes: dict) -> dict:
 # Manual operations
 
 
-def list_operations(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    return read(f"{ROOT}/manual-operations", page=page, page_size=page_size, **filters)
-
-
 def create_operation(reservation_code: str, op_type: str, reason: str) -> dict:
     return write(
         "POST",

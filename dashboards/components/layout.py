@@ -5,8 +5,6 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from dashboards import auth, labels, sections
-
 
 @contextmanager
 def shown_when_open(label: str, *, key: str, icon: str | None = None) -> Iterator[bool]:
@@ -16,20 +14,6 @@ def shown_when_open(label: str, *, key: str, icon: str | None = None) -> Iterato
     section = st.expander(label, icon=icon, key=key, on_change="rerun")
     with section:
         yield bool(section.open)
-
-
-def section_home(page_file: str) -> None:
-    """A section's 概要 page: what the section is for and the role the signed-in user has in it."""
-    user = auth.require_page(page_file)
-    section, _ = sections.find_page(page_file)
-    st.title(section.label)
-    st.write(section.summary)
-    grant = sections.grants_by_domain(user).get(section.domain)
-    if grant:
-        st.info(f"この区分でのあなたの役割: **{labels.role_text(grant)}**")
-    else:
-        st.info("プラットフォーム管理者として、この区分のすべての画面を表示できます。")
-    st.caption(f"{section.label}の各画面は、{section.label}の機能の開発とともにこの区分に追加されます。")
 
 
 def job_progress(status: str, done: int, total: int, unit: str = "行") -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.device import DeviceError, SerialResponder, SerialTC200, SimulatedBehaviour, SimulatedTC200
+from agent.device import DeviceError, SerialTC200, SimulatedBehaviour, SimulatedTC200
+from tests.support.serial_terminal import SerialResponder
 
 
 @pytest.fixture

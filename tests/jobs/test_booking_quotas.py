@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from service.config import get_settings
 from service.database import session_scope
-from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.models import ManualOperation, Reservation
 from tests.service.reservations.booking.test_mcp import booking_args, connect
 from tests.service.reservations.conftest import ROOMY_BUDGET, make_mcp_client, make_service, make_shop, messages
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
+from tests.support.sandbox_log import read_sandbox_log
 from tests.support.waiting import wait_for_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]  # the quotas and the cap are checked in-process on both

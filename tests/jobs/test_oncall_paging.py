@@ -10,9 +10,9 @@ import pytest
 from jobs.reservations import sweep_deadlines
 from service.config import get_settings
 from service.database import utcnow
-from service.outbox.providers.sandbox import read_sandbox_log
 from tests.service.reservations.conftest import headers_for
 from tests.service.reservations.oncall.test_oncall import PHONES, on_duty, operators, rotation
+from tests.support.sandbox_log import read_sandbox_log
 from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow

@@ -22,7 +22,6 @@ from service.entry_logs.attendance import closing
 from service.outbox import content
 from service.outbox.delivery import deliver
 from service.outbox.models import OutboxMessage
-from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.service import enqueue
 from service.reservations.messages import cancel_token
 from service.reservations.models import Reservation, ServiceType
@@ -31,6 +30,7 @@ from tests.factories import make_user
 from tests.service.entry_logs.world import add_log, make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)
 from tests.support.mail import sent_by_smtp
+from tests.support.sandbox_log import read_sandbox_log
 from tests.support.smtp import smtp_sink  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.embedded_only  # what the templates write: the same on either backend

@@ -179,10 +179,6 @@ def notifications(
     return list(rows), total
 
 
-def unread_comments(db: Session, *, user_id: int, side: str) -> int:
-    return db.scalar(select(func.count()).select_from(unread(user_id, side).subquery())) or 0
-
-
 def unread_count(db: Session, user_id: int) -> int:
     return (
         db.scalar(

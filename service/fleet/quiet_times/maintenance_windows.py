@@ -30,10 +30,6 @@ def list_windows(db: Session, *, scope: TenantScope, customer_id: int | None) ->
     return list(db.scalars(stmt.order_by(MaintenanceWindow.customer_id, MaintenanceWindow.id)).all())
 
 
-def get_window(db: Session, *, window_id: int, scope: TenantScope) -> MaintenanceWindow:
-    return get_scoped(db, MaintenanceWindow, window_id, scope, MaintenanceWindow.customer_id)
-
-
 def create_window(
     db: Session, *, data: MaintenanceWindowIn, scope: TenantScope, actor: Actor, now: datetime
 ) -> MaintenanceWindow:

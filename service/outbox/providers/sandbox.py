@@ -63,13 +63,6 @@ def sandbox_dir(settings: Settings) -> Path:
     return settings.data_dir / "sandbox"
 
 
-def read_sandbox_log(settings: Settings, channel: str) -> list[dict[str, Any]]:
-    path = sandbox_dir(settings) / f"{channel}.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def flaky_failures(recipient: str) -> int:
     if recipient.startswith(FLAKY_PHONE_PREFIX) and len(recipient) == len(FLAKY_PHONE_PREFIX) + 1:
         return int(recipient[-1])

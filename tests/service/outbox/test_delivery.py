@@ -11,9 +11,9 @@ from service.database import get_engine, session_scope, utcnow
 from service.outbox.delivery import backoff_seconds, deliver, dispatch_due, on_failed, on_sent
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import Outgoing, provider_for
-from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.service import enqueue
 from tests.service.outbox.helpers import enqueue_committed, outcomes, read
+from tests.support.sandbox_log import read_sandbox_log
 
 HOOK_DOMAIN = "test_hooks"
 calls: list[tuple[str, int, str]] = []

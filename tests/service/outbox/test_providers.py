@@ -14,10 +14,11 @@ from service.outbox import content
 from service.outbox.providers import Attachment, Outgoing, PermanentDeliveryError, TransientDeliveryError, provider_for
 from service.outbox.providers.email import SmtpEmailProvider, message_id_for
 from service.outbox.providers.payment import StripePaymentLinkProvider
-from service.outbox.providers.sandbox import SandboxProvider, read_sandbox_log
+from service.outbox.providers.sandbox import SandboxProvider
 from service.outbox.providers.sms import TwilioSmsProvider
 from service.outbox.providers.voice import HttpVoiceProvider
 from tests.support.mail import bare_urls, received
+from tests.support.sandbox_log import read_sandbox_log
 from tests.support.smtp import free_port
 
 

@@ -10,8 +10,8 @@ from service.config import get_settings
 from service.database import session_scope
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
-from service.outbox.signatures import signed_stripe_event, signed_twilio_callback, signed_voice_event
 from tests.service.outbox.helpers import enqueue_committed, read
+from tests.support.signatures import signed_stripe_event, signed_twilio_callback, signed_voice_event
 
 STRIPE_SECRET = "whsec_test_secret"
 TWILIO_TOKEN = "twilio-auth-token-for-tests"

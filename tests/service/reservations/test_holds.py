@@ -12,7 +12,6 @@ from sqlalchemy import select
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations import labels
 from service.reservations.messages import when_text
 from service.reservations.models import CallAttempt, ManualOperation, Reservation, ReservationEvent, Shop
@@ -29,6 +28,7 @@ from tests.service.reservations.conftest import (
     state,
 )
 from tests.service.reservations.test_workflow import calls, checkout, sweep
+from tests.support.sandbox_log import read_sandbox_log
 
 pytestmark = pytest.mark.dialect
 

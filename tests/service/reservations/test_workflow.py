@@ -13,8 +13,6 @@ from sqlalchemy import select
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.outbox.providers.sandbox import read_sandbox_log
-from service.outbox.signatures import signed_voice_event
 from service.reservations import labels, payments
 from service.reservations.models import (
     CallAttempt,
@@ -41,6 +39,8 @@ from tests.service.reservations.conftest import (
 )
 from tests.support.clock import clock_at, japan_time
 from tests.support.mail import bare_urls, copies_by_smtp
+from tests.support.sandbox_log import read_sandbox_log
+from tests.support.signatures import signed_voice_event
 from tests.support.smtp import smtp_sink  # noqa: F401
 
 pytestmark = pytest.mark.dialect

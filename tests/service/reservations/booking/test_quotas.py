@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 from service.config import get_settings
 from service.database import get_sessionmaker, session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.booking import clients
 from service.reservations.booking import quotas as booking_quotas
 from service.reservations.models import ManualOperation, McpRequest, Notification, Reservation
@@ -19,6 +18,7 @@ from tests.service.reservations.booking.test_mcp import booking_args, connect
 from tests.service.reservations.booking.test_mcp import error_of as refusal
 from tests.service.reservations.conftest import book, count, deliver_due, make_mcp_client, messages
 from tests.support.clock import clock_at, japan_time
+from tests.support.sandbox_log import read_sandbox_log
 
 TEN_AM = japan_time(2027, 3, 1, 10, 0)  # a minute's first second: the test's calls all fall in it
 

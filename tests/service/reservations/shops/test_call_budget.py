@@ -16,7 +16,6 @@ from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.errors import ValidationFailed
-from service.outbox.signatures import signed_voice_event
 from service.reservations import labels
 from service.reservations import messages as wording
 from service.reservations.booking import booking
@@ -36,6 +35,7 @@ from tests.service.reservations.conftest import (
 )
 from tests.service.reservations.test_workflow import calls, sweep
 from tests.support.clock import japan_time
+from tests.support.signatures import signed_voice_event
 
 pytestmark = pytest.mark.dialect
 
