@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"  # each bench's latest result (`keep_result`)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -212,8 +213,30 @@ def say(message: str) -> None:
 
 
 def print_result(result: dict) -> None:
-    """The bench's one final line: JSON, so scripts can read it."""
+    """The bench's one final line: JSON, so scripts can read it; kept as the bench's latest result too."""
+    keep_result(Path(sys.argv[0]).stem, result)
     print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def keep_result(bench: str, figures: dict) -> None:
+    """bench/results/<bench>.json: the figures with the commit (marked when the tree had changes), the moment and the
+    load they were measured at; bench/README.md's table is made from these files (`python -m tools.bench_table`)."""
+    commit = _git("rev-parse", "--short", "HEAD")
+    changed = _git("status", "--porcelain", "--untracked-files=no")
+    kept = {
+        "bench": bench,
+        "commit": commit + ("+changes" if changed else ""),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "figures": figures,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{bench}.json").write_text(json.dumps(kept, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must not eat the CPU it measures ---------------

@@ -7,7 +7,7 @@ import subprocess
 
 from service.config import REPO_ROOT, Settings
 from service.demo.framework import demo_logins
-from tools import run, settings_doc
+from tools import bench_table, run, settings_doc
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 QUICK_START_LINES = 10
@@ -39,6 +39,14 @@ def test_the_configuration_reference_is_generated_from_the_settings():
     assert settings_doc.REFERENCE.read_text(encoding="utf-8") == settings_doc.reference(), (
         "docs/configuration.md is stale: run `python -m tools.settings_doc`"
     )
+
+
+def test_the_benches_figures_are_one_generated_table_of_their_latest_results():
+    assert bench_table.README.read_text(encoding="utf-8") == bench_table.page(), (
+        "bench/README.md is stale: run `python -m tools.bench_table`"
+    )
+    kept = sorted((REPO_ROOT / "bench" / "results").glob("*.json"))
+    assert {path.stem for path in kept} <= {script.stem for script in bench_table.benches()}
 
 
 def test_the_readme_opens_with_a_ten_line_quick_start_that_says_where_to_begin():
