@@ -140,8 +140,8 @@ class Settings(BaseSettings):
     login_device_days: PositiveInt = 180
     """how long a browser's or station's device token lasts (renewed at each sign-in)"""
     login_checks_at_once: PositiveInt = 2
-    """passwords an API process checks (bcrypt) at once; a sign-in waits up to 2 s for its turn, else 503 with
-    `Retry-After`"""
+    """passwords an API process checks (bcrypt) at once; a sign-in waits for its turn, however long the machine makes
+    it"""
     admin_password: str = ""
     """password of the first platform admin created by `bootstrap-admin`"""
     max_body_bytes: int = 10 * 1024 * 1024

@@ -1,7 +1,8 @@
-"""Logins from a throttled address (or one whose password checks are all taken, or with LOGINS_IN_FLIGHT of its logins
-already in this process's app) refused ahead of the app: a flood costs a dictionary lookup and a small answer each, not
-the routing, a database session and its queries; a burst of one address's connections queues no more than that many
-checks ahead of everyone else's sign-ins.
+"""Logins from a throttled address refused ahead of the app: a flood costs a dictionary lookup and a small answer each,
+not the routing, a database session and its queries. The others take turns: at most LOGINS_IN_FLIGHT of one address's
+logins and LOGINS_IN_APP of all in this process's app at once, the rest waiting in the event loop (no thread, no CPU),
+each address's in order. A busy machine makes the turns longer and never refuses a sign-in: refusals count attempts
+(an account's failures, an address's distinct keys: `lockout.py`), never time or concurrency.
 
 A known device of a throttled address is let through, its body handed on unchanged. The answer is the app's own 429
 (shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS` on average)
@@ -9,9 +10,7 @@ that costs no CPU: a flood's connections wait out their refusals."""
 
 import asyncio
 import random
-import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +22,14 @@ from service.body_guard import RequestHead
 from service.database import utcnow
 from service.errors import TooManyAttempts, error_response
 from service.identity.lockout import THROTTLED_ADDRESSES, known_device, throttled_error
-from service.identity.security import address_busy, password_checks
+from service.identity.turns import Turns
 from service.metrics import request_metrics
 from service.response_headers import SECURITY_HEADERS
 
 MAX_BODY = 16 * 1024  # a longer one goes on to the app (and its body guard)
-LOGINS_IN_FLIGHT = 8  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
+LOGINS_IN_FLIGHT = 4  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
+LOGINS_IN_APP = 8  # every address's: more would only wait in the app's threads for a password check
+EVERYONE = ""
 HOLD_SPREAD = 0.5  # a hold lasts the setting ± this share of it, at random: a flood's refusals do not come back at once
 
 
@@ -62,8 +63,8 @@ class LoginGuard:
         self.app = app
         self.prefix = prefix
         self.hold_seconds = hold_seconds
-        self.in_flight: Counter[str] = Counter()  # by address
-        self.counting = threading.Lock()  # one event loop per process serves, but a test's threads share the app
+        self.address_turns = Turns(LOGINS_IN_FLIGHT)
+        self.app_turns = Turns(LOGINS_IN_APP)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
@@ -74,13 +75,18 @@ class LoginGuard:
         address = client[0]
         refusal = self._refusal(form, address)
         if refusal is None:
-            await self._admit(address, scope, receive, send)
+            await self._in_turn(address, scope, receive, send)
             return
         started = time.perf_counter()
         chunks, complete = await _read(receive)
         if not complete or _known_device(form, b"".join(chunks)):
-            await self._admit(address, scope, _replay(chunks, complete, receive), send)
+            await self._in_turn(address, scope, _replay(chunks, complete, receive), send)
             return
+        await self._refuse_after_hold(scope, receive, send, refusal, started)
+
+    async def _refuse_after_hold(
+        self, scope: Scope, receive: Receive, send: Send, refusal: TooManyAttempts, started: float
+    ) -> None:
         await asyncio.sleep(self.hold_seconds * random.uniform(1 - HOLD_SPREAD, 1 + HOLD_SPREAD))
         await _refuse(scope, receive, send, refusal)
         route = scope["path"].removeprefix(self.prefix)
@@ -95,22 +101,20 @@ class LoginGuard:
         """None when this process knows of nothing against the address."""
         now = utcnow()
         until = THROTTLED_ADDRESSES.known(form.address_kind, address, now)
-        if until is not None:
-            return throttled_error(until, now)
-        if self.in_flight[address] >= LOGINS_IN_FLIGHT or password_checks().full(address):
-            return address_busy()
-        return None
+        return None if until is None else throttled_error(until, now)
 
-    async def _admit(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
-        with self.counting:
-            self.in_flight[address] += 1
+    async def _in_turn(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app's answer once the address's turn and then one of the app's have come (an address throttled while
+        its logins waited is refused by the app, before any password work)."""
+        await self.address_turns.take(address)
         try:
-            await self.app(scope, receive, send)
+            await self.app_turns.take(EVERYONE)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.app_turns.give_back(EVERYONE)
         finally:
-            with self.counting:
-                self.in_flight[address] -= 1
-                if not self.in_flight[address]:
-                    del self.in_flight[address]
+            self.address_turns.give_back(address)
 
 
 async def _read(receive: Receive) -> tuple[list[bytes], bool]:

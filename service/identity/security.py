@@ -16,7 +16,7 @@ import jwt
 from prometheus_client import Counter
 
 from service.config import get_settings
-from service.errors import ServiceUnavailable, TooManyAttempts, Unauthorized
+from service.errors import Unauthorized
 
 MAX_PASSWORD_BYTES = 72
 TOKEN_EXPIRED = "トークンの有効期限が切れています。再度ログインしてください"
@@ -32,10 +32,6 @@ def hash_password(password: str, rounds: int | None = None) -> str:
 
 # What a flood of logins costs, and what a refusal saved
 PASSWORD_CHECKS = Counter("daicho_password_checks", "bcrypt password checks of sign-ins")
-CHECKS_BUSY = "ログインの確認が混み合っています。あと{seconds}秒ほどしてから再度お試しください"
-ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{seconds}秒ほどしてから再度お試しください"
-CHECK_WAIT_SECONDS = 2
-ADDRESS_QUEUE = 4
 CHECK_NICENESS = 10  # the check threads' priority below the requests' (nice 0)
 
 
@@ -79,35 +75,25 @@ def burn_password_check(password: str) -> None:
 @dataclass
 class AddressTurn:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    queued: int = 0
+    waiting: int = 0
 
 
 class PasswordChecks:
-    """At most `at_once` in all and one at a time per address; a sign-in waits up to `wait_seconds` (then 503 in all,
-    429 for its address), and no more than ADDRESS_QUEUE of one address wait (another: 429 at once). A flood takes at
-    most that much CPU, one address never more than one check's worth."""
+    """At most `at_once` checks in all, and one at a time for an address whose failures count (lockout.attempt): a
+    guesser's checks take turns while many people behind one office address are not held up. A check waits for its
+    turn however long it takes: the login guard (login_guard.py) lets only a few logins into the app at once, so only
+    a few ever wait here, and nobody is refused for the machine being slow."""
 
-    def __init__(self, at_once: int, wait_seconds: float = CHECK_WAIT_SECONDS) -> None:
+    def __init__(self, at_once: int) -> None:
         self.slots = threading.BoundedSemaphore(at_once)
-        self.wait_seconds = wait_seconds
         self.lock = threading.Lock()
         self.addresses: dict[str, AddressTurn] = {}
 
     @contextmanager
     def slot(self, address: str | None) -> Iterator[None]:
         """`address` None: the bound in all only."""
-        with self._address_turn(address):
-            if not self.slots.acquire(timeout=self.wait_seconds):
-                message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
-                raise ServiceUnavailable(message, code="sign_ins_busy", retry_after=CHECK_WAIT_SECONDS)
-            try:
-                yield
-            finally:
-                self.slots.release()
-
-    def full(self, address: str) -> bool:
-        turn = self.addresses.get(address)
-        return turn is not None and turn.queued >= ADDRESS_QUEUE
+        with self._address_turn(address), self.slots:
+            yield
 
     @contextmanager
     def _address_turn(self, address: str | None) -> Iterator[None]:
@@ -116,25 +102,15 @@ class PasswordChecks:
             return
         with self.lock:
             turn = self.addresses.setdefault(address, AddressTurn())
-            if turn.queued >= ADDRESS_QUEUE:
-                raise address_busy()
-            turn.queued += 1
+            turn.waiting += 1
         try:
-            if not turn.lock.acquire(timeout=self.wait_seconds):
-                raise address_busy()
-            try:
+            with turn.lock:
                 yield
-            finally:
-                turn.lock.release()
         finally:
             with self.lock:
-                turn.queued -= 1
-                if not turn.queued:
+                turn.waiting -= 1
+                if not turn.waiting:
                     del self.addresses[address]
-
-
-def address_busy() -> TooManyAttempts:
-    return TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
 
 
 @lru_cache
