@@ -52,11 +52,20 @@ def rollup_metrics() -> int:
         return retention.rollup_hours(db, now=utcnow())
 
 
+@periodic("fleet.make_sample_days")
+def make_sample_days() -> list[str]:
+    with session_scope() as db:
+        return retention.make_sample_days(db, now=utcnow())
+
+
 @periodic("fleet.prune_history")
 def prune_history() -> dict:
-    """Delete old history batch by batch, one short transaction each."""
+    """Drop the raw samples' days past retention whole, then delete old history batch by batch, one short transaction
+    each."""
     with session_scope() as db:
         cutoffs = retention.cutoffs(db, now=utcnow())
+    with session_scope() as db:
+        retention.drop_sample_days(db, before=cutoffs["metric_sample"])
     deleted = {}
     for kind, before in cutoffs.items():
         deleted[kind] = 0

@@ -21,6 +21,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},
     "fleet.rollup_metrics": {"task": "fleet.rollup_metrics", "schedule": timedelta(minutes=10)},
     "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},
+    "fleet.make_sample_days": {"task": "fleet.make_sample_days", "schedule": timedelta(hours=1)},
     "reservations.sweep_deadlines": {"task": "reservations.sweep_deadlines", "schedule": timedelta(seconds=15)},
     "reservations.check_operations": {"task": "reservations.check_operations", "schedule": timedelta(minutes=1)},
     "reservations.purge_request_keys": {"task": "reservations.purge_request_keys", "schedule": timedelta(hours=1)},

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from jobs.celery_app import app
 from service.config import get_settings
 from service.database import get_engine
-from service.dialect import is_postgres
+from service.dialect import advisory_key, is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,6 @@ def flight_name(task_name: str, args: tuple = (), kwargs: dict | None = None) ->
     if not args and not kwargs:
         return task_name
     return f"{task_name}:{json.dumps([list(args), kwargs or {}], sort_keys=True, default=str)}"
-
-
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key for pg_try_advisory_lock."""
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 @contextmanager

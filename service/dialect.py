@@ -4,10 +4,12 @@
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
 moment (exact for zones without DST, such as Asia/Tokyo)."""
 
+import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ from pydantic_core import to_json
 from sqlalchemy import (
     BigInteger,
     BindParameter,
+    Column,
     ColumnElement,
     DateTime,
     Executable,
@@ -59,6 +62,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 Upsert = postgresql.Insert | sqlite.Insert
 """An INSERT with on_conflict_do_update / on_conflict_do_nothing."""
 
+PARTITION_NAME = re.compile(r".+_(p\d{8}|default)")  # _day_partition's, and each partitioned table's default
+PARTITION_LOCK_WAIT = "2s"  # how long dropping a partition waits for the table (PostgreSQL's lock_timeout)
 POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-MM-DD", "%Y-%m": "YYYY-MM"}
 
 
@@ -184,6 +189,15 @@ class Dialect(ABC):
         self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
     ) -> tuple[Bulk, ...]:
         """Statements run in order in one transaction."""
+
+    def make_day_partitions(self, db: Session, column: Column, days: Sequence[date]) -> list[str]:
+        """A table partitioned by day on `column` (PostgreSQL): the days' partitions made where missing; their names.
+        Where tables are not partitioned (SQLite), nothing."""
+        return []
+
+    def drop_day_partitions(self, db: Session, column: Column, *, before: datetime) -> list[str]:
+        """The day partitions wholly before `before` dropped; their names."""
+        return []
 
 
 def _candidate(write: InsertUnlessFound, found: FromClause, condition: ColumnElement[bool]) -> Select:
@@ -335,6 +349,74 @@ class PostgreSQL(Dialect):
         """The rows travel as two JSON documents: pydantic-core encodes them 3x faster than json."""
         params = {"now": now, "updates": to_json(updates).decode(), "inserts": to_json(inserts).decode()}
         return (Bulk(_json_update_then_insert(write), params),)
+
+    def make_day_partitions(self, db: Session, column: Column, days: Sequence[date]) -> list[str]:
+        """Under a lock per table, so two makers never race; rows the default partition (`<table>_default`: a late
+        sample, or a day nobody made ahead) holds for a new day move into its partition before it is attached."""
+        table = column.table.name
+        self.lock(db, _partition_lock(table))
+        made = []
+        for day in sorted(set(days) - set(_day_partitions(db, table))):
+            name, bounds = _day_partition(table, day), _day_bounds(day)
+            db.execute(text(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'))
+            within = f'"{column.name}" >= :start AND "{column.name}" < :end'
+            moved = f'DELETE FROM "{table}_default" WHERE {within} RETURNING *'
+            db.execute(text(f'WITH moved AS ({moved}) INSERT INTO "{name}" SELECT * FROM moved'), bounds)
+            start, end = (f"'{bound.isoformat()}'" for bound in bounds.values())  # DDL takes no parameters
+            db.execute(text(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES FROM ({start}) TO ({end})'))
+            made.append(name)
+        return made
+
+    def drop_day_partitions(self, db: Session, column: Column, *, before: datetime) -> list[str]:
+        """A drop needs the table alone for a moment: it waits at most PARTITION_LOCK_WAIT for the table's readers
+        and writers, so a busy moment fails this run (the next drops the day) rather than queue everyone behind it."""
+        table = column.table.name
+        self.lock(db, _partition_lock(table))
+        db.execute(text(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_WAIT}'"))
+        days = sorted(_day_partitions(db, table).items())
+        gone = [name for day, name in days if _day_bounds(day)["end"] <= before]
+        for name in gone:
+            db.execute(text(f'DROP TABLE "{name}"'))
+        return gone
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key, as PostgreSQL's advisory locks take."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _partition_lock(table: str) -> int:
+    return advisory_key(f"partitions:{table}")
+
+
+def _day_partition(table: str, day: date) -> str:
+    return f"{table}_p{day:%Y%m%d}"
+
+
+def is_partition(name: str) -> bool:
+    """A day partition or a default partition of a partitioned table: PostgreSQL's, not a table of the models."""
+    return PARTITION_NAME.fullmatch(name) is not None
+
+
+def of_the_models(name: str | None, type_: str, _parent: object) -> bool:
+    """Alembic's `include_name`: a table's partitions are the partitioned table's, made and dropped by the service."""
+    return not (type_ == "table" and name is not None and is_partition(name))
+
+
+def _day_bounds(day: date) -> dict[str, datetime]:
+    """A UTC day."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return {"start": start, "end": start + timedelta(days=1)}
+
+
+def _day_partitions(db: Session, table: str) -> dict[date, str]:
+    children = text(
+        "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid"
+        " JOIN pg_class parent ON parent.oid = pg_inherits.inhparent WHERE parent.relname = :table"
+    )
+    prefix = f"{table}_p"
+    names = db.scalars(children, {"table": table})
+    return {datetime.strptime(n.removeprefix(prefix), "%Y%m%d").date(): n for n in names if n.startswith(prefix)}
 
 
 class SQLite(Dialect):

@@ -1,14 +1,17 @@
-"""Hourly rollups of raw metrics, and pruning old history in small batches so no lock is held for long."""
+"""Hourly rollups of raw metrics, and pruning old history in small batches so no lock is held for long. On PostgreSQL
+the raw samples are partitioned by UTC day: the partitions are made SAMPLE_DAYS_AHEAD ahead, and a day leaving
+retention (once rolled up) is dropped whole; a late sample for a dropped day waits in the default partition for the
+next batch prune."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
-from service.dialect import insert_rows
+from service.dialect import insert_rows, of
 from service.fleet.alerting.monitoring import fleet_state
 from service.fleet.models import (
     Alert,
@@ -27,6 +30,19 @@ from service.fleet.models import (
 
 ROLLUP_LAG = timedelta(minutes=5)
 MAX_HOURS_PER_RUN = 24
+SAMPLE_DAYS_AHEAD = 3  # a beat that stops for up to this long still finds each day's partition made
+
+
+def make_sample_days(db: Session, *, now: datetime) -> list[str]:
+    """Today's raw-sample partition and the next SAMPLE_DAYS_AHEAD days' (PostgreSQL), where missing; their names."""
+    today = now.astimezone(UTC).date()
+    days = [today + timedelta(days=ahead) for ahead in range(SAMPLE_DAYS_AHEAD + 1)]
+    return of(db).make_day_partitions(db, MetricSample.__table__.c.recorded_at, days)
+
+
+def drop_sample_days(db: Session, *, before: datetime) -> list[str]:
+    """The raw samples' days wholly before `before` dropped (PostgreSQL); the batch prune takes the rest."""
+    return of(db).drop_day_partitions(db, MetricSample.__table__.c.recorded_at, before=before)
 
 
 def _floor_hour(at: datetime) -> datetime:

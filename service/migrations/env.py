@@ -5,6 +5,7 @@ from sqlalchemy.pool import NullPool
 
 from service.config import get_settings
 from service.database import build_engine
+from service.dialect import of_the_models
 from service.models import metadata
 
 config = context.config
@@ -43,6 +44,7 @@ def _run(connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=of_the_models,
     )
     with context.begin_transaction():
         context.run_migrations()

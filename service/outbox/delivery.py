@@ -4,7 +4,6 @@ One conditional UPDATE claims a due row and commits it with an OutboxAttempt bef
 claimer updates no row and stops. The outcome is recorded in a new transaction guarded by the claim token, retried on a
 transient database fault (a lost answer would mean sending again); on_sent/on_failed hooks run in it."""
 
-import hashlib
 import logging
 import random
 import time
@@ -183,8 +182,7 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
 
 
 def _phone_lock_key(recipient: str) -> int:
-    """A signed 64-bit key, as PostgreSQL's advisory locks take."""
-    return int.from_bytes(hashlib.sha256(f"sms-cap:{recipient}".encode()).digest()[:8], "big", signed=True)
+    return dialect.advisory_key(f"sms-cap:{recipient}")
 
 
 def _over_daily_cap(db: Session, message: OutboxMessage, now: datetime, settings: Settings) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from service.database import build_engine, get_engine
+from service.dialect import is_partition, of_the_models
 from service.models import metadata
 from tests.support import run_resources
 from tests.support.database import alembic_config
@@ -23,7 +24,8 @@ pytestmark = pytest.mark.dialect
 
 def differences(engine: Engine) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "target_metadata": metadata})
+        opts = {"compare_type": True, "target_metadata": metadata, "include_name": of_the_models}
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, metadata)
 
 
@@ -33,7 +35,7 @@ def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
 
 
 def tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    return {name for name in inspect(engine).get_table_names() if not is_partition(name)} - {"alembic_version"}
 
 
 @pytest.fixture
