@@ -8,18 +8,24 @@ indexes (the samples' partitions summed), the WAL the load wrote, dropping the o
 as the prune job does) and whether the table is no larger after a prune and a new day, the fleet's API pages at that
 size (the terminal's 24 h and 7 d chart, the dashboard, the terminal list: p50/p95 over --pages requests each, one API
 worker), and the heartbeat's sample insert A/B against an unpartitioned copy of the table with the same indexes
-(batches of 500 rows, alternating, in the same minutes). Drops its database and prints ONE final JSON line.
+(batches of 500 rows, alternating, in the same minutes), then the runbook's backup and restore drill at that size.
+Drops its database and prints ONE final JSON line.
 Targets: a day's drop ≤ 2 s; the table no larger after a prune and a new day; each page p95 within the fleet pages'
 targets (≤ 1,000 ms API, a page drawn ≤ 2 s); the partitioned insert no slower than the unpartitioned one (≤ 1.1×).
 """
 
 import argparse
 import io
+import os
 import statistics
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from common import (
+    ROOT,
     fresh_bench_database,
     load_average,
     print_result,
@@ -224,12 +230,33 @@ def insert_ab(terminals: list[int], batches: int) -> dict[str, float]:
     return medians | {"ratio": round(medians["partitioned"] / medians["unpartitioned"], 3)}
 
 
+def drill(data_dir: Path) -> dict[str, float]:
+    """The runbook's backup and restore (`service.cli backup create`, then `backup restore FILE --force` over the same
+    database), each timed as the operator runs it, with the backup's size."""
+    folder = data_dir / "backups"
+    began = time.perf_counter()
+    cli("backup", "create", "--to", str(folder))
+    backup_seconds = time.perf_counter() - began
+    (made,) = folder.glob("daicho-backup-*.tar")
+    began = time.perf_counter()
+    cli("backup", "restore", str(made), "--force")
+    restore_seconds = time.perf_counter() - began
+    return {"backup_s": round(backup_seconds, 1), "backup_mb": _mb(made.stat().st_size),
+            "restore_s": round(restore_seconds, 1)}  # fmt: skip
+
+
+def cli(*args: str) -> None:
+    command = [sys.executable, "-m", "service.cli", *args]
+    subprocess.run(command, cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)}, check=True, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--terminals", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--ab-batches", type=int, default=40)
+    parser.add_argument("--no-drill", action="store_true", help="leave out the backup and restore")
     args = parser.parse_args()
     data_dir = temp_dir("daicho-size-")
     use_bench_database(data_dir)
@@ -270,6 +297,7 @@ def main() -> None:
         finally:
             server.stop()
         ab = insert_ab(terminals, args.ab_batches)
+        drilled = {} if args.no_drill else drill(data_dir)
     finally:
         remove(data_dir)
     rows = sizes.get("fleet_metric_sample", {}).get("rows", 0)
@@ -280,7 +308,7 @@ def main() -> None:
         "drop_day_s": round(drop_seconds, 3), "dropped": dropped,
         "samples_mb_before_prune": round(before_prune, 1),
         "samples_mb_after_prune_and_new_day": round(after_new_day, 1),
-        "pages": pages, "insert_ab_ms_per_500": ab,
+        "pages": pages, "insert_ab_ms_per_500": ab, "drill": drilled,
         "load_average_1m": {"at_start": load_at_start, "at_end": load_average()},
     })  # fmt: skip
 
