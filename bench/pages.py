@@ -20,13 +20,15 @@ a first visit; the browser's HTTP cache keeps Streamlit's scripts as a person's 
 that login by the sidebar's link in the same session. A page counts as opened once its run, asked for by the address
 or the click, has ended with every element drawn (`drawn`), timed from the navigation's start or the click; an
 exception on a page stops the bench. Sign-in: every demo login (each role) opens the login page, types its password
-and clicks ログイン, timed from the click to its first page drawn. A first round warms the servers up, uncounted.
+and clicks ログイン, timed from the click to its first page drawn. Every login signs in once first, cold (the servers
+just started, nothing of anyone's cached: first thing in the morning); then a round warms the servers up, uncounted.
 
 Prints ONE final JSON line: each page's median by click and by address, their medians and p95 over the pages, the
 five slowest each way, sign-in by login and over all, the CPU seconds per page view of the API (its processes), the
 dashboards' server and the database's backends (the figures docs/operations.md sizes the dashboards by; a sign-in is
 not a view), the fixture's sizes and the load average (the machine is shared: its neighbours' load is in the wall
-times). Targets: each page's median ≤ 1 s by click and ≤ 2 s by address; sign-in ≤ 2 s (median). Drops the database
+times). Targets: each page's median ≤ 1 s by click and ≤ 2 s by address; sign-in ≤ 2 s (median), and each login's
+cold sign-in ≤ 2 s. Drops the database
 and stops what it started at the end.
 """
 
@@ -147,6 +149,7 @@ class Times:
     click: dict[str, list[float]] = field(default_factory=dict)
     address: dict[str, list[float]] = field(default_factory=dict)
     sign_in: dict[str, list[float]] = field(default_factory=dict)
+    cold_sign_in: dict[str, list[float]] = field(default_factory=dict)  # each login's first, before any warm-up
     views: int = 0
 
     def add(self, kind: dict[str, list[float]], name: str, ms: float) -> None:
@@ -244,12 +247,12 @@ def page_round(browsing: Browsing, people: list[Login], records: dict[str, str],
             say(f"{login.login_id} /{address}{query} {loaded:.0f} ms, /{following} by click {clicked:.0f} ms")
 
 
-def sign_in_round(browsing: Browsing, people: list[Login], times: Times | None) -> None:
+def sign_in_round(browsing: Browsing, people: list[Login], times: Times | None, *, cold: bool = False) -> None:
     for login in people:
         signed_in = browsing.sign_in(login)
         if times is not None:
-            times.add(times.sign_in, login.login_id, signed_in)
-        say(f"{login.login_id} signed in: {signed_in:.0f} ms")
+            times.add(times.cold_sign_in if cold else times.sign_in, login.login_id, signed_in)
+        say(f"{login.login_id} signed in{' (cold)' if cold else ''}: {signed_in:.0f} ms")
 
 
 def measure(data_dir: Path, args: argparse.Namespace, records: dict[str, str]) -> tuple[Times, dict[str, float]]:
@@ -269,9 +272,10 @@ def measure(data_dir: Path, args: argparse.Namespace, records: dict[str, str]) -
             browser = launched(playwright)
             try:
                 browsing = Browsing(browser, dashboards_url)
+                times, cpu = Times(), dict.fromkeys(("api", "dashboards", "database"), 0.0)
+                sign_in_round(browsing, people, times, cold=True)  # first thing in the morning: nothing warmed up
                 page_round(browsing, people, records, None)
                 sign_in_round(browsing, people, None)
-                times, cpu = Times(), dict.fromkeys(("api", "dashboards", "database"), 0.0)
                 for number in range(args.runs):
                     before = (process_tree_cpu(server.process.pid), streamlit_cpu_seconds(), database_cpu(database))
                     page_round(browsing, people, records, times)
@@ -330,6 +334,8 @@ def main() -> None:
     missed = [f"{page} by click" for page, ms in click.items() if ms > TARGET_CLICK_MS]
     missed += [f"{page} by address" for page, ms in address.items() if ms > TARGET_ADDRESS_MS]
     missed += ["sign-in"] if sign_in_median > TARGET_SIGN_IN_MS else []
+    cold = {login: round(runs[0]) for login, runs in times.cold_sign_in.items()}
+    missed += [f"{login}'s cold sign-in" for login, ms in cold.items() if ms > TARGET_SIGN_IN_MS]
     print_result(
         {
             "bench": "pages",
@@ -340,6 +346,8 @@ def main() -> None:
                 "median_ms": sign_in_median,
                 "p95_ms": round(LoadResult(latencies=every_sign_in).percentile(0.95)),
                 "by_login": sign_in,
+                "cold_by_login": cold,
+                "cold_slowest_ms": max(cold.values()),
             },
             "slowest_by_click": slowest(click),
             "slowest_by_address": slowest(address),
