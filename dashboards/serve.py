@@ -1,7 +1,8 @@
 """The dashboards as Streamlit serves them: `streamlit run dashboards/serve.py` (make run, compose, the browser tests).
 
 Streamlit's ASGI app (`st.App`) runs the app (streamlit_app.py) with one middleware of ours: every answer carries the
-security headers the API's do (clientkit/security_headers.py), so no other site can frame the dashboards.
+security headers the API's do (clientkit/security_headers.py), so no other site can frame the dashboards. Before it
+serves, it imports what the pages use (warm.py).
 """
 
 import sys
@@ -16,6 +17,7 @@ from starlette.middleware import Middleware  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from clientkit.security_headers import SECURITY_HEADERS  # noqa: E402
+from dashboards.warm import import_what_pages_use  # noqa: E402
 
 
 class SecurityHeaders:
@@ -37,4 +39,5 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+import_what_pages_use()
 app = st.App("streamlit_app.py", middleware=[Middleware(SecurityHeaders)])
