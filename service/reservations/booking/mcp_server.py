@@ -53,6 +53,7 @@ from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation, Shop
 from service.reservations.operations import operations
 from service.reservations.pages import status_links
+from service.reservations.pages.next_step import next_step
 from service.reservations.shops import catalog, hours
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line
@@ -232,8 +233,10 @@ class Escalation(TypedDict):
 
 @with_config(ANSWER)
 class ReservationStatus(TypedDict):
-    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words. While a person has it,
-    requires_escalation is true and escalation says why and where the requester can follow it."""
+    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words. next_step is what happens
+    next in the requester's words (the status page's; e.g. that the calls start when the shops open) and hear_back_by
+    when the requester hears from us at the latest, if known. While a person has it, requires_escalation is true and
+    escalation says why and where the requester can follow it."""
 
     reservation_id: str
     status: str
@@ -245,6 +248,9 @@ class ReservationStatus(TypedDict):
     cancel_deadline_text: str
     time_zone: str
     free_cancellation: bool
+    next_step: str
+    hear_back_by: NotRequired[str]
+    hear_back_by_text: NotRequired[str]
     requires_escalation: bool
     escalation: NotRequired[Escalation]
 
@@ -273,6 +279,8 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
 
 def _status(db: Session, reservation: Reservation) -> ReservationStatus:
     """Each time is given twice, so it cannot be misread: ISO 8601 with the offset (+09:00) and in words."""
+    now = utcnow()
+    step = next_step(db, reservation, now=now)
     answer: ReservationStatus = {
         "reservation_id": reservation.code,
         "status": reservation.status,
@@ -283,9 +291,13 @@ def _status(db: Session, reservation: Reservation) -> ReservationStatus:
         "cancel_deadline": messages.iso_local(reservation.cancel_deadline_at),
         "cancel_deadline_text": messages.when_text(reservation.cancel_deadline_at),
         "time_zone": _time_zone(),
-        "free_cancellation": messages.free_cancellation(reservation, utcnow()),
+        "free_cancellation": messages.free_cancellation(reservation, now),
+        "next_step": step.message,
         "requires_escalation": False,
     }
+    if step.hear_by is not None:
+        answer["hear_back_by"] = messages.iso_local(step.hear_by)
+        answer["hear_back_by_text"] = messages.when_text(step.hear_by)
     operation = operations.needing_a_person(db, reservation)
     if operation is None:
         return answer

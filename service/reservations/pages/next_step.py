@@ -12,6 +12,7 @@ from service.reservations import labels, messages
 from service.reservations.models import Reservation
 from service.reservations.operations import operations
 from service.reservations.shops import calls
+from service.reservations.state_machine import can_transition
 
 CALLING = ("received", "calling")
 
@@ -38,6 +39,4 @@ def next_step(db: Session, reservation: Reservation, *, now: datetime) -> NextSt
 
 
 def _cancellable(reservation: Reservation, now: datetime) -> bool:
-    return reservation.status not in ("cancelled", "completed", "payment_timeout") and messages.free_cancellation(
-        reservation, now
-    )
+    return can_transition(reservation.status, "cancelled") and messages.free_cancellation(reservation, now)

@@ -141,11 +141,11 @@ def open_day(shops: list[Shop], day: date, now: datetime) -> OpenDay | None:
     return OpenDay(day, tuple(distinct_hours(open_ones))) if open_ones else None
 
 
-def open_days(shops: list[Shop], now: datetime, count: int = OPEN_DAYS_SHOWN) -> list[OpenDay]:
-    """The next `count` days from today on which any of `shops` is open."""
-    start = messages.local(now).date()
-    found = (open_day(shops, start + timedelta(days=offset), now) for offset in range(OPEN_DAYS_SEARCH))
-    return [day for day in found if day is not None][:count]
+def open_days(shops: list[Shop], now: datetime, start: date | None = None) -> list[OpenDay]:
+    """The next OPEN_DAYS_SHOWN days from `start` (today) on which any of `shops` is open."""
+    first = max(start or date.min, messages.local(now).date())
+    found = (open_day(shops, first + timedelta(days=offset), now) for offset in range(OPEN_DAYS_SEARCH))
+    return [day for day in found if day is not None][:OPEN_DAYS_SHOWN]
 
 
 def nearest_open_day(shops: list[Shop], day: date, now: datetime) -> OpenDay | None:
@@ -198,5 +198,6 @@ def closed_day(shops: list[Shop], day: date, now: datetime) -> ValidationFailed:
         "rule": "closed_day",
         "closed_days": {shop.name: closed_days_text(shop) for shop in shops},
         "nearest_open_day": nearest.as_answer() if nearest else None,
+        "next_open_days": [found.as_answer() for found in open_days(shops, now, day)],
     }
     return ValidationFailed(said, details=details)

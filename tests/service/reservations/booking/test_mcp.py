@@ -285,6 +285,7 @@ async def test_list_services_gives_each_shops_closed_days_and_open_days_and_a_cl
     assert "提携店1: 水・祝、提携店2: 水・祝、提携店3: 水" in wednesday["message"]
     assert nearest == "2026-01-08" and "最も近い営業日は2026年1月8日（木）10:00〜19:00です" in wednesday["message"]
     assert wednesday["details"]["closed_days"] == {"提携店1": "水・祝", "提携店2": "水・祝", "提携店3": "水"}
+    assert [day["date"] for day in wednesday["details"]["next_open_days"]][:2] == ["2026-01-08", "2026-01-09"]
     assert not booked.is_error and not holiday.is_error  # on 成人の日 one shop is open
     assert len(stored_reservations()) == 2
 
@@ -310,6 +311,27 @@ async def test_a_day_every_shop_keeps_as_its_closed_day_is_refused_with_their_cl
         "最も近い営業日は2026年1月13日（火）10:00〜19:00です。この日の営業時間内の日時を指定してください",
     ]
     assert stored_reservations() == []
+
+
+@pytest.mark.dialect
+async def test_a_booking_made_while_the_shops_are_closed_answers_that_calls_start_at_their_opening(
+    live_api, key, catalog
+):
+    with session_scope() as db:
+        for shop_id in catalog["shop_ids"]:
+            shop = db.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at, shop.closed_days = time(10), time(19), "水祝"
+    with clock_at(japan_time(2026, 1, 18, 20)):  # Sunday evening; the shops open on Monday at 10:00
+        async with connect(live_api, key) as mcp:
+            booked = await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2026-01-22T14:00"))
+            code = booked.structured_content["reservation_id"]
+            status = await mcp.call_tool("get_reservation_status", {"reservation_id": code})
+    for answer in (booked.structured_content, status.structured_content):
+        assert answer["requires_escalation"] is False and "escalation" not in answer
+        assert answer["next_step"] == labels.STATUS_WAITS_FOR_OPENING.format(when="2026年1月19日（月）10:00")
+        assert answer["hear_back_by"] == "2026-01-19T12:00:00+09:00"  # 3 shops, 2 rounds of 15 minutes, 30 between
+        assert answer["hear_back_by_text"] == "2026年1月19日（月）12:00"
+    assert state(code) == "calling"
 
 
 async def test_a_huge_number_or_a_nul_byte_is_a_tool_error_naming_the_argument(live_api, key, catalog):
