@@ -174,7 +174,7 @@ def require_open(shops: list[Shop], duration_minutes: int, desired_at: datetime,
     start = messages.local(desired_at)
     open_that_day = [shop for shop in shops if not is_closed_on(shop, start.date())]
     if not open_that_day:
-        raise closed_day(shops, start.date(), now)
+        raise closed_day_refusal(shops, start.date(), now)
     end = start + timedelta(minutes=duration_minutes)
     raise ValidationFailed(
         labels.OUTSIDE_HOURS.format(
@@ -185,7 +185,7 @@ def require_open(shops: list[Shop], duration_minutes: int, desired_at: datetime,
     )
 
 
-def closed_day(shops: list[Shop], day: date, now: datetime) -> ValidationFailed:
+def closed_day_refusal(shops: list[Shop], day: date, now: datetime) -> ValidationFailed:
     holiday = business_hours.holiday_name(day)
     nearest = nearest_open_day(shops, day, now)
     said = labels.CLOSED_DAY.format(
