@@ -360,8 +360,9 @@ class Settings(BaseSettings):
     reservations_shop_calls_per_day: PositiveInt = 6
     """automated calls one partner shop gets per day (Japan time), over all requests: three requests' two rounds"""
     reservations_shop_wait_max_minutes: NonNegativeInt = 60
-    """a request whose remaining shops are all out of budget or hours waits this long at most for one to be callable;
-    beyond it the request goes to 手動対応キュー (`shops_unavailable`)"""
+    """a request whose remaining shops are all out of budget waits this long at most for one to be callable; beyond it
+    the request goes to 手動対応キュー (`shops_unavailable`); shops closed now are waited for until they open before its
+    time"""
     reservations_shop_no_answer_alert_pct: float = 50.0
     """a shop whose calls of the month went unanswered at this share or more is flagged and #qrv-alerts told once"""
     reservations_shop_no_answer_min_calls: PositiveInt = 4

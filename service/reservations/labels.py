@@ -319,6 +319,9 @@ OUTSIDE_HOURS = (
     "ご希望の時間（{span}）は、このサービスの提携店の営業時間外です（営業時間: {hours}）。"
     "営業時間内に終わる日時を指定してください"
 )
+CLOSED_DAY = "ご希望の日（{day}）は提携店の定休日（{closed}）です。{nearest}"
+NEAREST_OPEN_DAY = "最も近い営業日は{day}です。この日の営業時間内の日時を指定してください"
+NO_OPEN_DAY = "近日中に営業している提携店がありません。カスタマーサポートまでご連絡ください"
 HOURS_ANY = "終日"
 HOURS_BOTH = "営業時間は開始と終了の両方を指定してください"
 HOURS_ORDER = "営業終了は営業開始より後の時刻にしてください"
@@ -366,6 +369,13 @@ STATUS_NEXT = {
     "completed": "ご利用ありがとうございました。",
     "cancelled": "このご予約はキャンセルされています。",
 }
+# The calls wait for the shops' opening (after hours, 定休日): they start then, nobody has to act.
+STATUS_WAITS_FOR_OPENING = (
+    "提携店の営業開始（{when}）から順に電話で確認します。予約できましたら、決済リンクをSMSでお送りします。"
+)
+STATUS_HEAR_BY = "{when}までにご連絡します。"
+STATUS_CANCEL = "無料キャンセルは{deadline}までです。"
+STATUS_CANCEL_LINK = "ご予約をキャンセルする"
 ESCALATION_HEADING = "担当者が対応しています"
 # What the requester is told while a manual operation of each type is open on the booking (OPERATION_TYPES' keys).
 ESCALATIONS = {

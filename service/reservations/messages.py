@@ -4,7 +4,7 @@ or sweeper that runs twice never sends the same SMS twice."""
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -28,7 +28,12 @@ def local(at: datetime) -> datetime:
 def when_text(at: datetime) -> str:
     """「2026年12月3日（木）14:00」: no date format to misread."""
     moment = local(at)
-    return f"{moment.year}年{moment.month}月{moment.day}日（{WEEKDAYS[moment.weekday()]}）{moment:%H:%M}"
+    return f"{day_text(moment.date())}{moment:%H:%M}"
+
+
+def day_text(day: date) -> str:
+    """「2026年12月3日（木）」."""
+    return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
 
 
 def iso_local(at: datetime) -> str:

@@ -1,6 +1,6 @@
 """予約 › 提携店舗・サービス管理 › 電話の状況: each shop's automated calls today and this month (the service's
-named figures), the calls behind a figure, the no-answer flag, and an operator stopping and lifting a shop's automated
-calls."""
+named figures), its call budget and what is left of today's, the calls behind a figure, the no-answer flag, and an
+operator stopping and lifting a shop's automated calls."""
 
 from sqlalchemy import select
 
@@ -42,8 +42,11 @@ def called_declined_then_unanswered(catalog, monkeypatch) -> None:  # noqa: F811
         sweep(utcnow())
 
 
-def test_support_reads_each_shops_calls_and_the_list_behind_a_figure(catalog, db, open_app, monkeypatch):  # noqa: F811
+def test_support_reads_each_shops_calls_its_budget_and_the_list_behind_a_figure(  # noqa: F811
+    catalog, db, open_app, monkeypatch
+):
     called_declined_then_unanswered(catalog, monkeypatch)
+    monkeypatch.setattr(get_settings(), "reservations_shop_calls_per_day", 5)
     at = open_page(open_app, person(db, "support"), CATALOG)
 
     table = calls_table(at)
@@ -52,6 +55,8 @@ def test_support_reads_each_shops_calls_and_the_list_behind_a_figure(catalog, db
     labels = ("電話件数", "応答", "予約NG", "応答なし")
     shown = [first[f"{period}の{label}"] for period in ("今日", "今月") for label in labels]
     assert shown == [3, 1, 1, 2] * 2
+    budget = get_settings().reservations_shop_calls_per_day
+    assert (first["1日の上限"], first["今日の残り"]) == (budget, budget - 3)  # the call budget, less today's 3 calls
     assert first["注意"] == "応答なし増加"
     assert any("応答なし増加: 提携店1、提携店2、提携店3" in text for text in texts(at.warning))
 

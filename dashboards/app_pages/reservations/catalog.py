@@ -24,6 +24,11 @@ PERIODS = {"today": "今日", "month": "今月"}
 NO_ANSWER_FLAG = "応答なし増加"
 MARKS = "注意"  # 自動電話停止, 応答なし増加
 STOP_PLACEHOLDER = "例: 店長から「今後の自動電話は不要」と連絡あり"
+# A shop's call budget over all requests (the service's budget.Budget) and what is left of today's.
+BUDGET_COLUMNS = {"calls_per_hour": "1時間の上限", "calls_per_day": "1日の上限", "calls_left_today": "今日の残り"}
+BUDGET_NOTE = (
+    "上限は全依頼を合わせた自動電話の件数（1日は日本時間の0時から）。上限に達した店舗には電話せず、次の店舗に電話します"
+)
 CALL_COLUMNS = {"created_at": "発信日時", "reservation_code": "予約ID", "round": "周", "outcome_label": "結果"}
 
 
@@ -340,6 +345,7 @@ def calls_tab(operator: bool) -> None:
     if flagged:
         st.warning(f"{NO_ANSWER_FLAG}: {'、'.join(flagged)}（今月の電話の多くに応答がありません）")
     st.dataframe([calls_row(row) for row in rows], hide_index=True)
+    st.caption(BUDGET_NOTE)
     for period, words in PERIODS.items():
         st.caption(f"{words}: {rows[0][period][0]['period_label']}")
     kpi.figures_stamp(rows[0]["today"])
@@ -372,7 +378,8 @@ def calls_row(row: dict) -> dict:
     }
     marks = [AUTO_CALLS_STOPPED] if row["auto_calls_stopped"] else []
     marks += [NO_ANSWER_FLAG] if row["no_answer_flagged"] else []
-    return {common.headers("shop")["name"]: row["shop_name"], **counts, MARKS: "、".join(marks)}
+    budget = {name: row[key] for key, name in BUDGET_COLUMNS.items()}
+    return {common.headers("shop")["name"]: row["shop_name"], **counts, **budget, MARKS: "、".join(marks)}
 
 
 def calls_list(figure: dict) -> None:

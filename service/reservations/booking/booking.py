@@ -59,7 +59,7 @@ def bookable_time(db: Session, service: ServiceType, desired_at: datetime, now: 
             labels.PAST_TIME.format(when=messages.when_text(desired_at)),
             details={"field": "desired_at", "rule": "future"},
         )
-    hours.require_open(catalog.call_list(db, service.id), service.duration_minutes, desired_at)
+    hours.require_open(catalog.call_list(db, service.id), service.duration_minutes, desired_at, now)
     return desired_at
 
 

@@ -7,7 +7,8 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NotRequired
+from datetime import datetime
+from typing import Annotated, Any, NotRequired, cast
 from urllib.parse import urlsplit
 
 import anyio.to_thread
@@ -49,9 +50,10 @@ from service.errors import (
 from service.reservations import labels, messages
 from service.reservations.booking import booking, clients, quotas, retries
 from service.reservations.booking.schemas import ReservationCreate
-from service.reservations.models import Reservation
+from service.reservations.models import Reservation, Shop
 from service.reservations.operations import operations
 from service.reservations.pages import status_links
+from service.reservations.pages.next_step import next_step
 from service.reservations.shops import catalog, hours
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line
@@ -61,7 +63,8 @@ FIELDS = Fields("reservations")
 WRONG_KEY = "APIキーが正しくないか、無効になっています。Authorization: Bearer でクライアントのAPIキーを送ってください"
 INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
-    "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
+    "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services (its "
+    "next_open_days and each shop's closed_days, 定休日, tell which days work), then "
     "create_reservation with the requester's name, phone number (E.164 or Japanese format) and desired date and "
     "time (ISO 8601 with its offset, e.g. 2026-12-03T14:00+09:00; without one it is Japan time, Asia/Tokyo). Every "
     "answer gives times as ISO 8601 with +09:00 and in Japanese words (2026年12月3日（木）14:00): read the words to "
@@ -183,6 +186,24 @@ def _or_refused(schema: dict[str, Any]) -> None:
 ANSWER = ConfigDict(json_schema_extra=_or_refused)
 
 
+class OpenDay(TypedDict):
+    """A day open for booking: its date (ISO 8601), in words with its hours, and the hours (「終日」: any time)."""
+
+    date: str
+    text: str
+    hours: list[str]
+
+
+class ShopDays(TypedDict):
+    """A partner shop offering the service: its hours, its 定休日 as it keeps them (「水・祝」: Wednesdays and public
+    holidays; empty: none) and its next open days."""
+
+    name: str
+    hours: str
+    closed_days: str
+    next_open_days: list[OpenDay]
+
+
 class Service(TypedDict):
     id: int
     name: str
@@ -191,6 +212,8 @@ class Service(TypedDict):
     description: str
     time_zone: str
     shop_hours: list[str]
+    next_open_days: list[OpenDay]
+    shops: list[ShopDays]
 
 
 @with_config(ANSWER)
@@ -210,8 +233,10 @@ class Escalation(TypedDict):
 
 @with_config(ANSWER)
 class ReservationStatus(TypedDict):
-    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words. While a person has it,
-    requires_escalation is true and escalation says why and where the requester can follow it."""
+    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words. next_step is what happens
+    next in the requester's words (the status page's; e.g. that the calls start when the shops open) and hear_back_by
+    when the requester hears from us at the latest, if known. While a person has it, requires_escalation is true and
+    escalation says why and where the requester can follow it."""
 
     reservation_id: str
     status: str
@@ -223,6 +248,9 @@ class ReservationStatus(TypedDict):
     cancel_deadline_text: str
     time_zone: str
     free_cancellation: bool
+    next_step: str
+    hear_back_by: NotRequired[str]
+    hear_back_by_text: NotRequired[str]
     requires_escalation: bool
     escalation: NotRequired[Escalation]
 
@@ -251,6 +279,8 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
 
 def _status(db: Session, reservation: Reservation) -> ReservationStatus:
     """Each time is given twice, so it cannot be misread: ISO 8601 with the offset (+09:00) and in words."""
+    now = utcnow()
+    step = next_step(db, reservation, now=now)
     answer: ReservationStatus = {
         "reservation_id": reservation.code,
         "status": reservation.status,
@@ -261,9 +291,13 @@ def _status(db: Session, reservation: Reservation) -> ReservationStatus:
         "cancel_deadline": messages.iso_local(reservation.cancel_deadline_at),
         "cancel_deadline_text": messages.when_text(reservation.cancel_deadline_at),
         "time_zone": _time_zone(),
-        "free_cancellation": messages.free_cancellation(reservation, utcnow()),
+        "free_cancellation": messages.free_cancellation(reservation, now),
+        "next_step": step.message,
         "requires_escalation": False,
     }
+    if step.hear_by is not None:
+        answer["hear_back_by"] = messages.iso_local(step.hear_by)
+        answer["hear_back_by_text"] = messages.when_text(step.hear_by)
     operation = operations.needing_a_person(db, reservation)
     if operation is None:
         return answer
@@ -277,22 +311,41 @@ def _escalation(reservation: Reservation, op_type: str) -> Escalation:
 
 def list_services() -> Services:
     """The services that can be booked: id, name, price in yen, duration in minutes, description, the time zone its
-    times are read in (a desired time without an offset is that zone's) and the shops' opening hours in it."""
+    times are read in (a desired time without an offset is that zone's), the shops' opening hours in it, the next 7
+    days some shop is open (next_open_days: book one of these, within its hours) and each shop offering it with its
+    hours, its 定休日 (closed_days, e.g. 「水・祝」: Wednesdays and public holidays) and its own next open days."""
     with session_scope() as db:
-        zone = _time_zone()
-        offered: list[Service] = [
-            {
-                "id": s.id,
-                "name": s.name,
-                "price_yen": s.price,
-                "duration_minutes": s.duration_minutes,
-                "description": s.description,
-                "time_zone": zone,
-                "shop_hours": hours.distinct_hours(catalog.call_list(db, s.id)),
-            }
-            for s in catalog.list_services(db, active_only=True)
-        ]
+        zone, now = _time_zone(), utcnow()
+        offered: list[Service] = []
+        for s in catalog.list_services(db, active_only=True):
+            shops = catalog.call_list(db, s.id)
+            offered.append(
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "price_yen": s.price,
+                    "duration_minutes": s.duration_minutes,
+                    "description": s.description,
+                    "time_zone": zone,
+                    "shop_hours": hours.distinct_hours(shops),
+                    "next_open_days": _open_days(shops, now),
+                    "shops": [_shop_days(shop, now) for shop in shops],
+                }
+            )
         return {"result": offered}
+
+
+def _open_days(shops: list[Shop], now: datetime) -> list[OpenDay]:
+    return [cast(OpenDay, day.as_answer()) for day in hours.open_days(shops, now)]
+
+
+def _shop_days(shop: Shop, now: datetime) -> ShopDays:
+    return {
+        "name": shop.name,
+        "hours": hours.hours_text(shop),
+        "closed_days": hours.closed_days_text(shop),
+        "next_open_days": _open_days([shop], now),
+    }
 
 
 def _time_zone() -> str:
@@ -324,7 +377,8 @@ def create_reservation(
         Field(
             description=(
                 "ISO 8601 date and time, best with its offset: 2026-12-03T14:00+09:00 (Japan time); without an offset "
-                "it is read as Japan time. A time in the past or outside the shops' opening hours is refused"
+                "it is read as Japan time. A time in the past or outside the shops' opening hours is refused; a day "
+                "every shop is closed (定休日) is refused as closed_day with details.nearest_open_day"
             )
         ),
     ],

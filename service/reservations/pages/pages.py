@@ -7,6 +7,7 @@ from typing import Any
 from clientkit import templates
 from service.reservations import labels, messages
 from service.reservations.models import Reservation
+from service.reservations.pages.next_step import NextStep
 
 
 def page(name: str, title: str, **values: Any) -> str:
@@ -37,14 +38,15 @@ def cancel_result(reservation: Reservation, message: str) -> str:
     return page("notice.html", labels.CANCEL_PAGE_TITLE, message=message, facts=_facts(reservation))
 
 
-def status_page(reservation: Reservation, op_type: str | None) -> str:
-    """Where the booking stands, what happens next, and that a person is on it while a manual operation is open."""
+def status_page(reservation: Reservation, step: NextStep) -> str:
+    """Where the booking stands and, in one message, what happens next, by when the requester hears back and, while
+    free cancellation runs, the cancel link."""
     facts = _facts(reservation)
     if reservation.shop_name is not None:  # the shop that took it
         facts += (("提携店", reservation.shop_name),)
-    escalation = labels.ESCALATIONS[op_type] if op_type else None
-    next_step = labels.STATUS_NEXT[reservation.status]
-    return page("status.html", labels.STATUS_PAGE_TITLE, facts=facts, escalation=escalation, next_step=next_step)
+    hear_by = labels.STATUS_HEAR_BY.format(when=messages.when_text(step.hear_by)) if step.hear_by else None
+    cancel = labels.STATUS_CANCEL.format(deadline=messages.when_text(reservation.cancel_deadline_at))
+    return page("status.html", labels.STATUS_PAGE_TITLE, facts=facts, step=step, hear_by=hear_by, cancel=cancel)
 
 
 def status_refused(message: str) -> str:

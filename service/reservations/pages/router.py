@@ -18,8 +18,7 @@ from service.reservations import labels, payments
 from service.reservations.booking import booking
 from service.reservations.dependencies import PathInquiry
 from service.reservations.models import Payment
-from service.reservations.operations import operations
-from service.reservations.pages import pages, status_links
+from service.reservations.pages import next_step, pages, status_links
 from service.reservations.state_machine import EventActor
 from service.reservations.support import surveys
 from service.reservations.support.schemas import Satisfaction
@@ -39,7 +38,8 @@ def cancel_page(code: str, token: Annotated[str, Query(max_length=100), SingleLi
 
 @router.post("/cancel/{code}", response_class=HTMLResponse)
 def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), SingleLine], db: DbSession) -> HTMLResponse:
-    """Cancels before the deadline; after it, says to call support (and opens the late-cancellation operation)."""
+    """Cancels before the deadline; after it, says to call support (and opens the late-cancellation operation). Sent
+    again (a second tap, the back button), it cancels nothing twice and says the booking is cancelled."""
     try:
         reservation = booking.cancel_by_requester(
             db, code=code, token=token, actor=REQUESTER, reason=labels.REASONS["cancel_url"], now=utcnow()
@@ -47,7 +47,8 @@ def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), Single
     except Conflict as refused:
         if refused.code not in ("cancel_deadline_passed", "already_cancelled"):
             raise
-        return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=409)
+        status = 200 if refused.code == "already_cancelled" else 409
+        return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=status)
     return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
 
 
@@ -59,8 +60,8 @@ def status_page(token: str, db: DbSession) -> HTMLResponse:
         reservation = status_links.reservation_for(db, token, utcnow())
     except NotFound as refused:
         return HTMLResponse(pages.status_refused(refused.message), status_code=404, headers=PRIVATE)
-    op = operations.needing_a_person(db, reservation)
-    return HTMLResponse(pages.status_page(reservation, op.op_type if op else None), headers=PRIVATE)
+    step = next_step.next_step(db, reservation, now=utcnow())
+    return HTMLResponse(pages.status_page(reservation, step), headers=PRIVATE)
 
 
 def _sandbox_only() -> None:

@@ -28,6 +28,25 @@ class Hold:
     until: datetime | None
 
 
+@dataclass(frozen=True)
+class Budget:
+    """A shop's automated calls allowed per hour and per Japan day, and what is left of the day's after `used_today`:
+    the one definition `hold` decides by and 提携店舗・サービス管理 shows."""
+
+    per_hour: int
+    per_day: int
+    used_today: int
+
+    @property
+    def left_today(self) -> int:
+        return max(0, self.per_day - self.used_today)
+
+
+def budget(used_today: int) -> Budget:
+    settings = get_settings()
+    return Budget(settings.reservations_shop_calls_per_hour, settings.reservations_shop_calls_per_day, used_today)
+
+
 def lock(db: Session, shop: Shop) -> None:
     """Serialises two requests' decisions about one shop (SQLite serialises writers anyway)."""
     db.execute(select(Shop.id).where(Shop.id == shop.id).with_for_update())
@@ -50,16 +69,16 @@ def next_day(now: datetime) -> datetime:
 
 def hold(db: Session, shop: Shop, *, now: datetime) -> Hold | None:
     """None: it may be called now. Lock the shop (`lock`) before calling it on this answer."""
-    settings = get_settings()
     if shop.auto_calls_stopped_at is not None:
         return Hold("auto_calls_stopped", None)
     if not hours.open_now(shop, now):
         return Hold("closed", hours.next_opening(shop, now))
     today = calls_since(db, shop, day_start(messages.local(now).date()) - timedelta(microseconds=1))
-    if len(today) >= settings.reservations_shop_calls_per_day:
+    allowed = budget(len(today))
+    if allowed.left_today == 0:
         return Hold("day_budget", hours.next_opening(shop, next_day(now)))
     last_hour = calls_since(db, shop, now - HOUR)
-    over = len(last_hour) - settings.reservations_shop_calls_per_hour
+    over = len(last_hour) - allowed.per_hour
     if over >= 0:
         return Hold("hour_budget", hours.next_opening(shop, last_hour[over] + HOUR))
     return None
@@ -68,7 +87,7 @@ def hold(db: Session, shop: Shop, *, now: datetime) -> Hold | None:
 def record(
     db: Session, reservation: Reservation, decision: str, reason: str, *, shop: Shop | None = None, now: datetime
 ) -> None:
-    if decision != "called" and _last_decision(db, reservation, shop) == (decision, reason):
+    if decision != "called" and last_decision(db, reservation, shop) == (decision, reason):
         return  # the same hold seen again
     db.add(
         CallDecision(
@@ -81,7 +100,7 @@ def record(
     )
 
 
-def _last_decision(db: Session, reservation: Reservation, shop: Shop | None) -> tuple[str, str] | None:
+def last_decision(db: Session, reservation: Reservation, shop: Shop | None) -> tuple[str, str] | None:
     about = CallDecision.shop_id.is_(None) if shop is None else CallDecision.shop_id == shop.id
     last = db.execute(
         select(CallDecision.decision, CallDecision.reason)

@@ -1,5 +1,6 @@
 """Per partner shop, its automated calls of today and of this month: placed, answered, declined, no answer (named
-figures, service/figures.py), each the total of the call list (`GET /reservations/calls`) under its own filter; and the
+figures, service/figures.py), each the total of the call list (`GET /reservations/calls`) under its own filter; its
+call budget and what is left of today's (budget.Budget, today's calls counted as the day's figure); and the
 no-answer flag: a shop whose month's calls went unanswered at APP_RESERVATIONS_SHOP_NO_ANSWER_ALERT_PCT or more (over
 at least …_MIN_CALLS calls) is flagged on 提携店舗・サービス管理 and #qrv-alerts is told once a month."""
 
@@ -17,6 +18,7 @@ from service.reservations import labels
 from service.reservations.console.console import today
 from service.reservations.messages import notify_slack
 from service.reservations.models import CallAttempt, Reservation, Shop
+from service.reservations.shops import budget
 
 ROUTE = "/reservations/calls"
 RESULTS = {
@@ -157,12 +159,16 @@ def shop_figures(db: Session, *, now: datetime) -> list[dict]:
                 for figure, result in FIGURES.items()
             ]
         month = counted[("month", CALLS)].get(shop.id, 0), counted[("month", NO_ANSWER)].get(shop.id, 0)
+        allowed = budget.budget(counted[("today", CALLS)].get(shop.id, 0))
         answer.append(
             {
                 "shop_id": shop.id,
                 "shop_name": shop.name,
                 "auto_calls_stopped": shop.auto_calls_stopped_at is not None,
                 "no_answer_flagged": is_flagged(*month),
+                "calls_per_hour": allowed.per_hour,
+                "calls_per_day": allowed.per_day,
+                "calls_left_today": allowed.left_today,
                 "today": served["today"],
                 "month": served["month"],
             }

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
@@ -44,6 +44,9 @@ KEYWORDS = (
     ("accept", re.compile(r"大丈夫|承知|かしこまり|お待ちして|可能です|できます|OK|ok")),
 )
 BATCH = 200
+# Holds waited out however long, when they end before the reservation's time: round 2's wait, and a shop closed now
+# (after hours, 定休日) that opens in time. A budget spent waits only APP_RESERVATIONS_SHOP_WAIT_MAX_MINUTES.
+WAITED_FOR = ("round_two_wait", "closed")
 
 
 def is_machine(answered_by: str | None) -> bool:
@@ -132,8 +135,9 @@ def next_shop(db: Session, reservation: Reservation, *, now: datetime) -> Plan:
 
 def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> CallAttempt | None:
     """A shop that cannot be called now is passed over (each with its reason); when none can, the request waits for the
-    first that can (round 2's wait, or up to APP_RESERVATIONS_SHOP_WAIT_MAX_MINUTES for hours and budgets: the sweeper
-    calls then), else goes to 手動対応キュー; with no shop left to call, it is 全店NG."""
+    first that can before the reservation's time (round 2's wait, the first shop's opening after its hours or 定休日,
+    or up to APP_RESERVATIONS_SHOP_WAIT_MAX_MINUTES for budgets: the sweeper calls then), else goes to 手動対応キュー;
+    with no shop left to call, it is 全店NG."""
     plan = next_shop(db, reservation, now=now)
     for candidate, held in plan.held:
         budget.record(db, reservation, "skipped", held.reason, shop=candidate.shop, now=now)
@@ -157,7 +161,7 @@ def wait_or_queue(
     )
     limit = now + timedelta(minutes=get_settings().reservations_shop_wait_max_minutes)
     first = waits[0] if waits else None
-    if first is not None and first.until is not None and (first.reason == "round_two_wait" or first.until <= limit):
+    if first is not None and first.until is not None and (first.reason in WAITED_FOR or first.until <= limit):
         reservation.next_call_at = first.until
         budget.record(db, reservation, "waits", first.reason, now=now)
         return
@@ -176,6 +180,26 @@ def wait_or_queue(
         f"shops-unavailable:{operation.id}",
         labels.SMS_SHOPS_UNAVAILABLE.format(code=reservation.code, when=messages.when_text(operation.due_at)),
     )
+
+
+def waiting_for_opening(db: Session, reservation: Reservation) -> datetime | None:
+    """The shops' opening the request waits for (its calls start then), if it waits for one."""
+    if reservation.status != "calling" or reservation.next_call_at is None:
+        return None
+    return reservation.next_call_at if budget.last_decision(db, reservation, None) == ("waits", "closed") else None
+
+
+def answer_by(db: Session, reservation: Reservation, *, now: datetime) -> datetime:
+    """By when the calls about the reservation's date will have an answer for the requester: from their first call
+    (or the time they wait for), each shop called in both rounds until its call times out, and round 2's wait."""
+    first_call = db.scalar(
+        select(func.min(CallAttempt.created_at)).where(
+            CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
+        )
+    )
+    start = first_call or max(now, reservation.next_call_at or now)
+    call = timedelta(minutes=get_settings().reservations_call_timeout_minutes)
+    return start + 2 * len(eligible_shops(db, reservation)) * call + round_two_wait()
 
 
 def place_call(db: Session, reservation: Reservation, call: NextCall, *, now: datetime) -> CallAttempt:

@@ -114,6 +114,9 @@ class ShopCallFigures(BaseModel):
     shop_name: str
     auto_calls_stopped: bool
     no_answer_flagged: bool  # this month's calls mostly unanswered (APP_RESERVATIONS_SHOP_NO_ANSWER_ALERT_PCT)
+    calls_per_hour: int  # the call budget (budget.Budget)
+    calls_per_day: int
+    calls_left_today: int  # the day's budget less today's calls
     today: list[FigureRead]
     month: list[FigureRead]
 

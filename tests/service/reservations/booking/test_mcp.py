@@ -33,6 +33,7 @@ from tests.service.reservations.conftest import (
     sms_link,
     state,
 )
+from tests.support.clock import clock_at, japan_time
 from tests.support.database import unreachable_database
 
 JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
@@ -239,6 +240,98 @@ async def test_answers_give_each_time_with_its_offset_and_in_words_and_refuse_a_
     assert f"（{words.replace('14:00', '18:00')}〜20:00）" in closed["message"]
     assert "営業時間: 10:00〜19:00" in closed["message"]
     assert stored_reservations() == [booked["reservation_id"]]
+
+
+@pytest.mark.dialect
+async def test_list_services_gives_each_shops_closed_days_and_open_days_and_a_closed_day_is_refused_as_one(
+    live_api, key, catalog
+):
+    """Issue 89: a client can tell which day works; a booking on the shops' 定休日 says so, with the nearest open
+    day, and never that a time inside the hours is outside them."""
+    with session_scope() as db:
+        for shop_id, closed in zip(catalog["shop_ids"], ("水祝", "水祝", "水"), strict=True):
+            shop = db.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at, shop.closed_days = time(10), time(19), closed
+    with clock_at(japan_time(2026, 1, 5, 11)):  # a Monday; 12 January is 成人の日
+        async with connect(live_api, key) as mcp:
+            [service] = (await mcp.call_tool("list_services", {})).structured_content["result"]
+            again = (await mcp.call_tool("list_services", {})).structured_content["result"]
+            wednesday = error_of(
+                await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2026-01-07T14:00"))
+            )
+            nearest = wednesday["details"]["nearest_open_day"]["date"]
+            booked = await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=f"{nearest}T14:00"))
+            holiday = await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2026-01-12T14:00"))
+    assert again == [service]
+    assert [day["date"] for day in service["next_open_days"]] == [
+        "2026-01-05", "2026-01-06", "2026-01-08", "2026-01-09", "2026-01-10", "2026-01-11", "2026-01-12",
+    ]  # fmt: skip
+    assert service["next_open_days"][1] == {
+        "date": "2026-01-06",
+        "text": "2026年1月6日（火）10:00〜19:00",
+        "hours": ["10:00〜19:00"],
+    }
+    shops = {shop["name"]: shop for shop in service["shops"]}
+    assert [(shop["hours"], shop["closed_days"]) for shop in shops.values()] == [
+        ("10:00〜19:00", "水・祝"),
+        ("10:00〜19:00", "水・祝"),
+        ("10:00〜19:00", "水"),
+    ]
+    days = {name: [day["date"][-2:] for day in shop["next_open_days"]] for name, shop in shops.items()}
+    assert days["提携店1"] == ["05", "06", "08", "09", "10", "11", "13"]  # not on 成人の日
+    assert days["提携店3"] == ["05", "06", "08", "09", "10", "11", "12"]
+    assert wednesday["details"]["rule"] == "closed_day" and "営業時間外" not in wednesday["message"]
+    assert wednesday["message"].startswith("ご希望の日（2026年1月7日（水））は提携店の定休日（")
+    assert "提携店1: 水・祝、提携店2: 水・祝、提携店3: 水" in wednesday["message"]
+    assert nearest == "2026-01-08" and "最も近い営業日は2026年1月8日（木）10:00〜19:00です" in wednesday["message"]
+    assert wednesday["details"]["closed_days"] == {"提携店1": "水・祝", "提携店2": "水・祝", "提携店3": "水"}
+    assert [day["date"] for day in wednesday["details"]["next_open_days"]][:2] == ["2026-01-08", "2026-01-09"]
+    assert not booked.is_error and not holiday.is_error  # on 成人の日 one shop is open
+    assert len(stored_reservations()) == 2
+
+
+@pytest.mark.dialect
+async def test_a_day_every_shop_keeps_as_its_closed_day_is_refused_with_their_closed_days_as_they_are(
+    live_api, key, catalog
+):
+    with session_scope() as db:
+        for shop_id in catalog["shop_ids"]:
+            shop = db.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at, shop.closed_days = time(10), time(19), "水祝"
+    with clock_at(japan_time(2026, 1, 5, 11)):
+        async with connect(live_api, key) as mcp:
+            refused = [
+                error_of(await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=day)))
+                for day in ("2026-01-14T14:00", "2026-01-12T14:00")
+            ]
+    assert [refusal["message"] for refusal in refused] == [
+        "ご希望の日（2026年1月14日（水））は提携店の定休日（水・祝）です。"
+        "最も近い営業日は2026年1月15日（木）10:00〜19:00です。この日の営業時間内の日時を指定してください",
+        "ご希望の日（2026年1月12日（月）、成人の日）は提携店の定休日（水・祝）です。"
+        "最も近い営業日は2026年1月13日（火）10:00〜19:00です。この日の営業時間内の日時を指定してください",
+    ]
+    assert stored_reservations() == []
+
+
+@pytest.mark.dialect
+async def test_a_booking_made_while_the_shops_are_closed_answers_that_calls_start_at_their_opening(
+    live_api, key, catalog
+):
+    with session_scope() as db:
+        for shop_id in catalog["shop_ids"]:
+            shop = db.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at, shop.closed_days = time(10), time(19), "水祝"
+    with clock_at(japan_time(2026, 1, 18, 20)):  # Sunday evening; the shops open on Monday at 10:00
+        async with connect(live_api, key) as mcp:
+            booked = await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2026-01-22T14:00"))
+            code = booked.structured_content["reservation_id"]
+            status = await mcp.call_tool("get_reservation_status", {"reservation_id": code})
+    for answer in (booked.structured_content, status.structured_content):
+        assert answer["requires_escalation"] is False and "escalation" not in answer
+        assert answer["next_step"] == labels.STATUS_WAITS_FOR_OPENING.format(when="2026年1月19日（月）10:00")
+        assert answer["hear_back_by"] == "2026-01-19T12:00:00+09:00"  # 3 shops, 2 rounds of 15 minutes, 30 between
+        assert answer["hear_back_by_text"] == "2026年1月19日（月）12:00"
+    assert state(code) == "calling"
 
 
 async def test_a_huge_number_or_a_nul_byte_is_a_tool_error_naming_the_argument(live_api, key, catalog):

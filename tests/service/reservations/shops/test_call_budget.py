@@ -21,6 +21,7 @@ from service.reservations import messages as wording
 from service.reservations.booking import booking
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import CallDecision, ManualOperation, Reservation, Shop
+from service.reservations.oncall import page_state
 from service.reservations.shops import calls as shop_calls
 from tests.service.reservations.conftest import (
     AI,
@@ -165,8 +166,14 @@ def test_a_request_whose_shops_are_all_out_of_their_day_is_queued_not_all_declin
         told = [m.body for m in messages("sms", code) if "担当者が確認し" in m.body]
         assert told == [labels.SMS_SHOPS_UNAVAILABLE.format(code=code, when=wording.when_text(operation.due_at))]
         assert next_call_at(code) == japan_time(2026, 1, 15, 10)  # Wednesday is closed: Thursday's opening
-        shown = client.get("/api/reservations/manual-operations", headers=headers_for(db, "operator")).json()
+        operator = headers_for(db, "operator")
+        shown = client.get("/api/reservations/manual-operations", headers=operator).json()
         assert "shops_unavailable" in [item["op_type"] for item in shown["items"]]
+        budgets = {
+            name: (row["calls_per_hour"], row["calls_per_day"], row["calls_left_today"])
+            for name, row in figures_of(client, operator).items()
+        }
+        assert budgets == {f"提携店{n}": (1000, 2, 0) for n in (1, 2, 3)}  # the day's budget spent: the hold's reason
     with at(TUESDAY + timedelta(hours=3)):
         sweep(utcnow())  # the same reasons again: one operation, one SMS
         sweep(utcnow())
@@ -192,8 +199,58 @@ def test_no_call_rings_outside_the_shops_hours_or_on_their_closed_days(client, m
     evening = japan_time(2026, 1, 13, 19)
     with at(evening):
         late = book_for(shops["service_id"], phone="090-4444-5555")
-        assert calls(late) == [] and [o.op_type for o in queued(late)] == ["shops_unavailable"]
+        assert calls(late) == [] and queued(late) == []  # the shops open before its time: it waits for them
         assert next_call_at(late) == japan_time(2026, 1, 15, 10)  # not on Wednesday, the shops' closed day
+
+
+SUNDAY_EVENING = japan_time(2026, 1, 18, 20)
+MONDAY_OPENING = japan_time(2026, 1, 19, 10)
+
+
+def paged_for(code: str) -> list[str]:
+    """The operations opened on the booking that page the on-call person at once (page_state.PAGED_PRIORITIES)."""
+    with session_scope() as db:
+        return list(
+            db.scalars(
+                select(ManualOperation.op_type)
+                .join(Reservation, Reservation.id == ManualOperation.reservation_id)
+                .where(Reservation.code == code, ManualOperation.priority.in_(page_state.PAGED_PRIORITIES))
+            )
+        )
+
+
+def test_a_booking_made_when_its_shops_are_closed_waits_for_their_opening_not_the_on_call_person(
+    client, monkeypatch, shops
+):
+    """Issue 89: a Thursday booking made on Sunday evening is called when the shops open on Monday; nobody is paged."""
+    budget(monkeypatch)
+    with at(SUNDAY_EVENING):
+        code = book_for(shops["service_id"], desired_at=japan_time(2026, 1, 22, 14))
+        deliver_due()
+        assert calls(code) == [] and state(code) == "calling"
+        assert decisions(code)[-1] == (None, "waits", "closed") and next_call_at(code) == MONDAY_OPENING
+        assert paged_for(code) == []
+        told = [m.body for m in messages("sms", code)]
+        assert len(told) == 1 and "担当者" not in told[0]  # the booking's SMS alone
+    with at(japan_time(2026, 1, 19, 9, 59)):
+        sweep(utcnow())
+        sweep(utcnow())
+        assert calls(code) == [] and decisions(code)[-1] == (None, "waits", "closed")
+    with at(MONDAY_OPENING):
+        sweep(utcnow())
+        deliver_due()
+        assert calls(code) == [("提携店1", 1, "accept")] and state(code) == "awaiting_payment"
+    assert paged_for(code) == []
+
+
+def test_a_booking_its_shops_open_only_at_its_time_goes_to_a_person(client, monkeypatch, shops):
+    """Its date does not allow waiting: the shops' next opening is the booking's own time."""
+    budget(monkeypatch)
+    with at(SUNDAY_EVENING):
+        code = book_for(shops["service_id"], desired_at=MONDAY_OPENING)
+        assert [o.op_type for o in queued(code)] == ["shops_unavailable"]
+        assert decisions(code)[-1] == (None, "queued", "no_shop_callable")
+        assert paged_for(code) == ["shops_unavailable"]
 
 
 def test_a_request_whose_shops_free_only_after_its_time_is_queued_for_good(client, monkeypatch, shops):
@@ -207,12 +264,30 @@ def test_a_request_whose_shops_free_only_after_its_time_is_queued_for_good(clien
         assert [o.op_type for o in queued(code)] == ["shops_unavailable"] and next_call_at(code) is None
 
 
-def test_a_desired_time_on_the_shops_closed_day_or_a_holiday_is_refused(shops):
+def test_a_desired_time_on_the_shops_closed_day_or_a_holiday_is_refused_as_their_closed_day(shops):
+    """Never as 営業時間外 with the hours it is inside of: the 定休日 as the shops keep them, and the nearest open day
+    (of two as near, the later)."""
     with at(japan_time(2026, 1, 5, 11)):
+        refusals = {}
         for closed in (japan_time(2026, 1, 14, 14), japan_time(2026, 1, 12, 14)):  # Wednesday; 成人の日
             with pytest.raises(ValidationFailed) as refused:
                 book_for(shops["service_id"], desired_at=closed)
-            assert refused.value.details["rule"] == "shop_hours"
+            refusals[closed.day] = refused.value
+    wednesday, holiday = refusals[14], refusals[12]
+    assert wednesday.message == (
+        "ご希望の日（2026年1月14日（水））は提携店の定休日（水・祝）です。"
+        "最も近い営業日は2026年1月15日（木）10:00〜19:00です。この日の営業時間内の日時を指定してください"
+    )
+    assert holiday.message.startswith("ご希望の日（2026年1月12日（月）、成人の日）は提携店の定休日（水・祝）です。")
+    assert "最も近い営業日は2026年1月13日（火）10:00〜19:00です" in holiday.message
+    for refusal in (wednesday, holiday):
+        assert refusal.details["rule"] == "closed_day" and "営業時間外" not in refusal.message
+        assert refusal.details["closed_days"] == {f"提携店{n}": "水・祝" for n in (1, 2, 3)}
+    assert wednesday.details["nearest_open_day"] == {
+        "date": "2026-01-15",
+        "text": "2026年1月15日（木）10:00〜19:00",
+        "hours": ["10:00〜19:00"],
+    }
 
 
 def test_a_stopped_shop_is_skipped_until_an_operator_lifts_it_each_audited(client, db, monkeypatch, shops):
@@ -346,6 +421,7 @@ def test_each_shop_shows_its_calls_today_and_this_month_each_the_total_of_its_li
     assert first["month"]["reservations.shop_calls"]["period_label"] == "2026/01/01〜2026/01/13（今日まで）"
     assert lists == {key + period: values[period][key] for period in ("today", "month") for key in values[period]}
     assert first["no_answer_flagged"] is True and not first["auto_calls_stopped"]
+    assert (first["calls_per_day"], first["calls_left_today"]) == (1000, 1000 - 2)  # today's calls off the budget
     posts = [m.body for m in messages("slack") if "応答なしが増えています" in m.body]
     assert sorted(posts) == sorted(
         labels.SLACK_SHOP_NO_ANSWER.format(shop=f"提携店{n}", month="2026年1月", no_answer=2, calls=3, rate=200 / 3)
