@@ -447,9 +447,9 @@ def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
     chunk.taken.add(key)
     answered = {k: v for k, v in record.items() if k in chunk.questions.by_key}
     answers, differences = forms.answer_errors(chunk.questions, _with_dates(chunk.questions, answered, submitted_at))
-    row = None
+    stored = None
     if device is not None:
-        row = submission_row(
+        stored = submission_row(
             device_id=device.id,
             form_id=chunk.form.id,
             answers=answers,
@@ -458,7 +458,7 @@ def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
             source="import",
             import_id=chunk.job.id,
         )
-    return Verdict("import", [d["message"] for d in differences], row, new_device)
+    return Verdict("import", [d["message"] for d in differences], stored, new_device)
 
 
 def _plan_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
