@@ -17,10 +17,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from itertools import islice
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from service.csvtools import csv_rows, decode_csv
 from service.errors import ValidationFailed
+from service.schemas import SingleLine
 
 XLSX_START = b"PK\x03\x04"  # a zip: the workbook's package
 XLS_START = b"\xd0\xcf\x11\xe0"  # the old binary workbook (.xls)
@@ -41,6 +44,9 @@ DATE_TIME_HINT = "日時として読めません（2026/11/8 14:30、2026年11�
 DATE_HINT = "日付として読めません（2026/11/8、2026年11月8日、11/8 のように書いてください）"
 NO_YEAR = "年がありません（2026/11/8 のように年から書いてください）"
 COLUMNS_FIELD = 'the mapping step\'s answer, as JSON: {"the file\'s column": "the expected column"}'
+MAPPING_LENGTH = 10_000  # characters of a mapping's JSON
+# An import's `columns` form field: one line of text without control characters, as every request's
+MappingText = Annotated[str, Field(max_length=MAPPING_LENGTH), SingleLine]
 SAME_AS = "{row}行目と同じ内容です（同じ行が2回あります。どちらか一方を消してください）"
 # 2026/11/8, 2026-11-08, 2026.11.8, 2026年11月8日, 11/8, 11月8日; a weekday in brackets; then a time: 14:30, 14:30:05,
 # 14時30分 (full-width digits and signs read NFKC first)

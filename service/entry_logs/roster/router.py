@@ -43,7 +43,7 @@ from service.entry_logs.roster.schemas import (
 from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
-from service.tabular import COLUMNS_FIELD, parse_mapping
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(tags=["entry_logs"])
 
@@ -172,7 +172,7 @@ def import_roster(
     caller: StaffCaller,
     db: DbSession,
     file: Annotated[UploadFile, File()],
-    columns: Annotated[str | None, Form(description=COLUMNS_FIELD)] = None,
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> RosterImportRead:
     """Rows 保護者名,電話番号,園児名,クラス (.xlsx or CSV, title rows above the header passed over), checked and stored
     now; a job adds what is missing and links parent and child in batches, reporting rejected rows by their sheet row

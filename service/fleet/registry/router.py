@@ -34,7 +34,7 @@ from service.fleet.registry.schemas import (
 )
 from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, Normalised, QueryText, SingleLine
-from service.tabular import COLUMNS_FIELD, parse_mapping
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
 
@@ -223,7 +223,7 @@ def import_terminals(
     scope: Scope,
     db: DbSession,
     file: Annotated[UploadFile, File()],
-    columns: Annotated[str | None, Form(description=COLUMNS_FIELD)] = None,
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> TerminalImportRead:
     """Accept terminals as an .xlsx or a CSV (title rows above the header passed over); a job checks and inserts the
     rows (poll GET /imports/{id}). A required column named otherwise is a 422 `columns_unmatched` listing the file's

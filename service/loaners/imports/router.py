@@ -17,7 +17,7 @@ from service.loaners.imports.schemas import ImportListed, LoanerImportRead
 from service.loaners.schemas import Kind
 from service.loaners.submissions import forms
 from service.pagination import Page, Paging, page_of
-from service.tabular import COLUMNS_FIELD, parse_mapping
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 
@@ -35,7 +35,7 @@ def import_sheet(
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-    columns: Annotated[str | None, Form(description=COLUMNS_FIELD)] = None,
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> LoanerImportRead:
     """Accept a Google Forms response sheet (.xlsx, or CSV in UTF-8 or Shift_JIS; title rows above the header are
     passed over) for one form; a job stores the rows as history (poll GET /imports/{id}). A required column the file

@@ -27,7 +27,7 @@ from service.reservations.shops.schemas import (
     ShopUpdate,
 )
 from service.schemas import QueryText
-from service.tabular import COLUMNS_FIELD, parse_mapping
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -77,7 +77,7 @@ def import_shops(
     caller: Operator,
     db: DbSession,
     file: Annotated[UploadFile, File()],
-    columns: Annotated[str | None, Form(description=COLUMNS_FIELD)] = None,
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> dict:
     """Create or update shops by name from the same columns the export writes (.xlsx or CSV, title rows above the
     header passed over); one bad row imports nothing, each refused row named by its sheet row. A required column
