@@ -25,6 +25,7 @@ Each raises ApiError with the API's Japanese message (or one saying the API coul
 browser's address with the dashboards' key (APP_DASHBOARDS_KEY, which the API holds too), so the API throttles logins
 and audits by the person's address rather than the dashboards' server's."""
 
+import mimetypes
 import os
 import threading
 from collections import Counter
@@ -379,6 +380,16 @@ def fetch(path: str, **params: Any) -> Any:
 def download(path: str, **params: Any) -> Callable[[], bytes]:
     url, bearer, browser = base_url(), token(), browser_address()
     return lambda: _send(url, "GET", path, bearer=bearer, browser=browser, params=params, raw=True)
+
+
+def file_part(name: str, content: bytes) -> tuple[str, bytes, str]:
+    """A file as a multipart part, its type from its name (an import's .xlsx or CSV)."""
+    return name, content, mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def columns_field(columns: str | None) -> dict[str, str]:
+    """An import's mapping step's answer (JSON: the file's column -> the expected one) as its form field."""
+    return {"columns": columns} if columns else {}
 
 
 def write(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from dashboards.api import download, fetch, read, reference, write
+from dashboards.api import columns_field, download, fetch, file_part, read, reference, write
 
 # Wording and form rules
 
@@ -211,10 +211,12 @@ def delete_child(child_id: int) -> None:
     write("DELETE", f"/entry-logs/children/{child_id}")
 
 
-def import_roster(nursery_id: int, file_name: str, content: bytes) -> dict:
-    """Send a roster CSV (保護者名,電話番号,園児名,クラス); a job imports it (follow it with roster_import)."""
-    upload = {"file": (file_name, content, "text/csv")}
-    return write("POST", f"/entry-logs/nurseries/{nursery_id}/roster-import", files=upload)
+def import_roster(nursery_id: int, file_name: str, content: bytes, columns: str | None = None) -> dict:
+    """Send a roster (.xlsx or CSV: 保護者名,電話番号,園児名,クラス; columns: the mapping step's answer); a job imports
+    it (follow it with roster_import)."""
+    upload = {"file": file_part(file_name, content)}
+    path = f"/entry-logs/nurseries/{nursery_id}/roster-import"
+    return write("POST", path, files=upload, data=columns_field(columns))
 
 
 def roster_import(nursery_id: int, import_id: int) -> dict:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import PERSON, download, fetch, own, read, reference, write
+from dashboards.api import PERSON, columns_field, download, fetch, file_part, own, read, reference, write
 
 # Wording
 
@@ -54,9 +54,11 @@ def update_customer(customer_id: int, changes: dict) -> dict:
     return write("PATCH", f"/fleet/customers/{customer_id}", changes)
 
 
-def start_import(file_name: str, content: bytes) -> dict:
-    """Send a CSV of terminals; a job checks and inserts the rows (follow it with import_progress)."""
-    return write("POST", "/fleet/imports", files={"file": (file_name, content, "text/csv")})
+def start_import(file_name: str, content: bytes, columns: str | None = None) -> dict:
+    """Send terminals (.xlsx or CSV; columns: the mapping step's answer); a job checks and inserts the rows (follow it
+    with import_progress)."""
+    files = {"file": file_part(file_name, content)}
+    return write("POST", "/fleet/imports", files=files, data=columns_field(columns))
 
 
 def import_progress(import_id: int) -> dict:

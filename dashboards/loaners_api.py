@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import PERSON, download, export_url, fetch, read, reference, write
+from dashboards.api import PERSON, columns_field, download, export_url, fetch, file_part, read, reference, write
 
 
 def vocabulary() -> dict:
@@ -154,13 +154,14 @@ def returns(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 # Imports
 
 
-def check_import(form_kind: str, file_name: str, content: bytes) -> dict:
-    """Send a Google Forms response sheet (CSV) for its dry run: a job says what each row will do (import_progress)."""
+def check_import(form_kind: str, file_name: str, content: bytes, columns: str | None = None) -> dict:
+    """Send a Google Forms response sheet (.xlsx or CSV; columns: the mapping step's answer) for its dry run: a job
+    says what each row will do (import_progress)."""
     return write(
         "POST",
         "/loaners/imports",
-        files={"file": (file_name, content, "text/csv")},
-        data={"form_kind": form_kind, "dry_run": "true"},
+        files={"file": file_part(file_name, content)},
+        data={"form_kind": form_kind, "dry_run": "true"} | columns_field(columns),
     )
 
 

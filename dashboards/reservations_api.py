@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import download, fetch, read, reference, write
+from dashboards.api import columns_field, download, fetch, file_part, read, reference, write
 
 ROOT = "/reservations"
 
@@ -185,8 +185,10 @@ def delete_shop(shop_id: int) -> None:
     write("DELETE", f"{ROOT}/shops/{shop_id}")
 
 
-def import_shops(file_name: str, content: bytes) -> dict:
-    return write("POST", f"{ROOT}/shops/import", files={"file": (file_name, content, "text/csv")})
+def import_shops(file_name: str, content: bytes, columns: str | None = None) -> dict:
+    """Shops (.xlsx or CSV; columns: the mapping step's answer) created or updated by name."""
+    files = {"file": file_part(file_name, content)}
+    return write("POST", f"{ROOT}/shops/import", files=files, data=columns_field(columns))
 
 
 def shop_call_figures() -> list[dict]:

@@ -115,7 +115,13 @@
     [/^(\d[\d,]*\+?) results?$/, (_, count) => `${count}件`],
     [/^(Error)?(: )?Number is (outside|below|above) the allowed range\.(?: Please enter a value (.+)\.)?$/s, numberRange],
     [/^(Choose date(?: range)?), (.+)$/s, (_, choose, month) => `${WORDS[choose]}、${month}`],
+    [/^(Error: )?File must be (.+) or smaller\.$/s, (_, error, size) => `${error ? "エラー: " : ""}ファイルが大きすぎます（${size}まで）`],
+    [/^Error:$/, () => "エラー:"],
   ];
+  // A file of a kind the uploader does not take: 「Error: application/vnd… files are not allowed.」, said with the
+  // kinds it takes (its input's accept, less Streamlit's own application/streamlit)
+  // (React may write its 「Error: 」 as a text of its own: 「Error:」 on its own is put in Japanese too)
+  const REFUSED_KIND = /^(Error: )?(.*) files are not allowed\.$/s;
 
   // A field's hint while it holds text not yet sent: 「Press Enter to apply」 (a text area's 「Press Ctrl+Enter to
   // apply」, a form's field's 「Press Enter to submit form」), beside its count of characters
@@ -179,8 +185,19 @@
     return empty && /[A-Za-z]/.test(node.nodeValue) ? PARTS[part.getAttribute("data-type")] || null : null;
   }
 
+  // A file uploader's refusal of a file's kind (null for any other text)
+  function refusedKind(node) {
+    const refused = node.nodeValue.trim().match(REFUSED_KIND);
+    if (!refused) return null;
+    const input = node.parentElement && node.parentElement.closest('[data-testid="stFileUploader"]');
+    const accept = input && input.querySelector("input[accept]");
+    const kinds = accept ? accept.accept.split(",").filter((kind) => kind.startsWith(".")) : [];
+    const taken = kinds.length ? `選べるのは${kinds.join("・")}のファイルです` : "ファイルの種類を確かめてください";
+    return `${refused[1] ? "エラー: " : ""}この種類のファイルは受け付けられません（${taken}）`;
+  }
+
   function translateText(node) {
-    const words = emptyPart(node) || japaneseText(node.nodeValue);
+    const words = emptyPart(node) || refusedKind(node) || japaneseText(node.nodeValue);
     if (words) node.nodeValue = node.nodeValue.replace(node.nodeValue.trim(), words);
   }
 
@@ -188,8 +205,13 @@
   const MENDS = [
     // The sidebar's page list: a list element holding each section's header and links in a div, so no list at all
     ['[data-testid="stSidebarNavItems"], [data-testid="stSidebarNavItems"] li', { role: "none" }],
-    // The file uploader's button, whose words are CSS content (streamlit_ja.css), which gives a button no name
-    ['[data-testid="stFileUploaderDropzone"] button', { "aria-label": "ファイルを選択" }],
+    // The file uploader's buttons: the drop zone's, whose words are CSS content (streamlit_ja.css), which gives a
+    // button no name; a chosen file's, which takes it away; the one beside it that chooses another, whose English
+    // words for screen readers (「add icon」) its name replaces
+    ['[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]', { "aria-label": "ファイルを選択" }],
+    ['[data-testid="stFileChipDeleteBtn"] button', { "aria-label": "このファイルを外す" }],
+    ['[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-borderlessIcon"]', { "aria-label": "別のファイルを選択" }],
+    ['[data-testid="stBaseButton-borderlessIcon"] [data-has-shortcut] > span:first-child', { "aria-hidden": "true" }],
   ];
 
   function mend(root) {

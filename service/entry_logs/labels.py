@@ -32,7 +32,6 @@ PHYSICAL_DELETE_FORBIDDEN = "入退ログの物理削除は管理者のみが行
 RANGE_REVERSED = "期間の開始が終了より後になっています"
 PARENTS_OF_OTHER_NURSERY = "指定された保護者はこの保育園に登録されていません"
 CSV_UNREADABLE = "CSVファイルを読み込めません（UTF-8 または Shift_JIS のCSVを指定してください）"
-CSV_MISSING_COLUMNS = "CSVの見出し行に必要な列がありません"
 CSV_TOO_MANY_ROWS = (
     "一度に取り込めるのは{limit:,}行までです（このファイルは{rows:,}行）。ファイルを分けて取り込んでください"
 )

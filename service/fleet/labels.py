@@ -222,10 +222,10 @@ IMPORT_HEADERS = {
     "設置日": "installed_date",
     "ファームウェア": "firmware_version",
 }
-IMPORT_REQUIRED = "{name}は必須です"
-IMPORT_UNKNOWN_CUSTOMER = "顧客企業が見つかりません"
-IMPORT_DUPLICATE = "このシリアル番号は既に登録されています"
-IMPORT_BAD_DATE = "設置日はYYYY-MM-DD形式で指定してください"
+IMPORT_REQUIRED = "「{name}」列が空です（書いてから取り込み直してください）"
+IMPORT_UNKNOWN_CUSTOMER = "顧客企業が見つかりません（登録済みの顧客企業の名前かIDを書いてください）"
+IMPORT_DUPLICATE = "このシリアル番号は既に登録されています（登録済みの端末です。その行は消してください）"
+IMPORT_SAME_SERIAL = "{row}行目と同じシリアル番号です（同じ端末が2回あります。どちらかを消すか、番号を直してください）"
 
 REPORT_TITLE = "月次報告書"
 REPORT_CSV_HEADER = ("項目", "値")

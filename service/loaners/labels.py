@@ -38,6 +38,7 @@ IMPORT_LIST_COLUMNS = {
     "duplicate_rows": "重複",
     "unreadable_rows": "読み取れない",
     "outside_rows": "管轄外",
+    "held_rows": "確認待ち",
     "status_label": "状態",
     "finished_at": "完了日時",
 }
@@ -46,6 +47,7 @@ IMPORT_OUTCOMES = {
     "duplicate": "重複（取り込まない）",
     "unreadable": "読み取れない",
     "outside": "管轄外（取り込まない）",  # a row of another 管轄's location: readable, not the clerk's
+    "held": "確認待ち（取り込まない）",  # its serial is one edit from a known device's: a person says which it is
 }
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
 ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
@@ -133,18 +135,22 @@ IMPORT_TIMESTAMP = "タイムスタンプ"
 IMPORT_EMAIL = "メールアドレス"
 IMPORT_NUMBER = "0-2.拠点管理番号"
 IMPORT_MODEL = "0-3.機種名"
-IMPORT_REQUIRED_COLUMN = "CSVに必須の列がありません"
-IMPORT_BAD_TIMESTAMP = "タイムスタンプの形式が正しくありません（yyyy/MM/dd HH:mm:ss）"
-IMPORT_UNKNOWN_DEVICE = "拠点管理番号が台帳になく、登録もできません: {reason}"
-IMPORT_WRONG_FORM = "この拠点管理番号は{kind}の機器です（取込先のフォームと違います）"
-IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に登録されています"
-IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
-IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
-IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません"
-IMPORT_BAD_TEXT = "「{column}」: {reason}"
+IMPORT_COLUMNS = (IMPORT_TIMESTAMP, IMPORT_EMAIL, IMPORT_NUMBER, IMPORT_MODEL)  # besides the questions' keys
+IMPORT_UNKNOWN_DEVICE = "台帳になく、登録もできません: {reason}（番号を直して取り込み直してください）"
+IMPORT_WRONG_FORM = "{kind}の機器です（{kind}の回答シートとして取り込んでください）"
+IMPORT_DUPLICATE = (
+    "同じ機器・同じタイムスタンプの回答は既に登録されています（取り込み済みの行です。そのままで構いません）"
+)
+IMPORT_MISTYPED = (
+    "{typed} は {known} の打ち間違いではありませんか（台帳の {number}）。"
+    "打ち間違いなら番号を直して取り込み直し、新しい機器なら先に機器を登録してから取り込んでください"
+)
+IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです（ファイルを分けて取り込んでください）"
+IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません（番号を書いてください）"
 IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
 IMPORT_OUTSIDE_JURISDICTION = (
-    "拠点「{location}」（{jurisdiction}）は管轄外です（取り込めるのは{own}の拠点の機器だけです）"
+    "拠点「{location}」（{jurisdiction}）は管轄外です（取り込めるのは{own}の拠点の機器だけです。"
+    "その管轄の担当者に取り込んでもらってください）"
 )
 BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
 BULK_DEVICE_INVALID = "{number}: {message}"

@@ -321,6 +321,7 @@ class SubmissionImport(Base):
     duplicate_rows: Mapped[int] = mapped_column(default=0)
     unreadable_rows: Mapped[int] = mapped_column(default=0)
     outside_rows: Mapped[int] = mapped_column(default=0, server_default="0")  # another 管轄's location (管轄外)
+    held_rows: Mapped[int] = mapped_column(default=0, server_default="0")  # a serial one edit from a known one
     planned_devices: Mapped[int] = mapped_column(default=0)
     plan: Mapped[list[Any]] = mapped_column(default=list)
     ignored_columns: Mapped[list[Any]] = mapped_column(default=list)

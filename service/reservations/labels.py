@@ -418,6 +418,7 @@ SHOP_CSV_FIELDS = dict(
 # 有効's cell as the import reads it besides the column's words and はい / いいえ (fields.py)
 CSV_TRUE = {"1", "true", "yes", "○"}
 CSV_FALSE = {"0", "false", "no", "×", ""}
+SHOP_CSV_SAME_NAME = "{row}行目と同じ店舗名です（店舗名で更新するため、どちらか一方の行にまとめてください）"
 CSV_FLAG = "{label}は {true}/{false}（1/0）で指定してください"
 
 MANUAL_AUDIENCES = {"requester": "ご依頼者向け", "shop": "提携店向け", "operator": "運営担当者向け"}

@@ -145,7 +145,7 @@ def import_a_full_width_phone(page: Page) -> None:
     open_from_sidebar(page, "保護者・園児管理")
     page.get_by_role("tab", name="CSV取込").click()
     roster = "保護者名,電話番号,園児名,クラス\n山田花子,０９０－１２３４－５６７８,山田太郎,きりん組\n"
-    choose_files(page, "CSVファイル", {"roster.csv": roster.encode("utf-8")})
+    choose_files(page, "名簿のファイル", {"roster.csv": roster.encode("utf-8")})
     page.get_by_role("button", name="取込").click()
     expect(page.get_by_text("取込が完了しました: 1行のうち 1行を取り込みました", exact=False)).to_be_visible()
     with session_scope() as session:

@@ -182,10 +182,16 @@ def test_an_import_ended_by_a_fault_says_why_in_japanese(
     assert not at.get("progress")
 
 
-def test_only_csv_files_are_taken_and_one_without_the_required_columns_is_refused(db, sakura, open_app):  # noqa: F811
+def test_only_workbooks_and_csv_files_are_taken_and_missing_columns_wait_for_the_mapping_step(
+    db,
+    sakura,  # noqa: F811
+    open_app,
+):
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
-    assert list(at.file_uploader(key="entry_logs_roster_import_file").proto.type) == [".csv"]
+    assert list(at.file_uploader(key="entry_logs_roster_import_file").proto.type) == [".xlsx", ".csv"]
 
     at = upload(at, "氏名,クラス\n山田,きりん組\n".encode())
-    assert texts(at.error) == ["CSVの見出し行に必要な列がありません（不足している列: 保護者名、園児名）"]
+    assert texts(at.warning)[-1].startswith("1行目の見出しに「保護者名」・「園児名」の列が見つかりません")
+    chosen = at.selectbox(key="entry_logs_roster_import_mapping_column_0")
+    assert (chosen.label, chosen.options) == ("「保護者名」にあたるファイルの列", ["氏名", "クラス"])
     assert len(stored(db, Parent)) == 3

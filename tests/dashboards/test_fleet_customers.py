@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from service.fleet import labels
 from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import auth_headers, make_user
@@ -134,18 +135,20 @@ def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, l
     assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
     rejected = at.dataframe[-1].value
     assert rejected.to_dict("records") == [
-        {"行": 32, "シリアル番号": "TC-0001", "理由": "このシリアル番号は既に登録されています"},
-        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客企業が見つかりません"},
+        {"行": 32, "シリアル番号": "TC-0001", "理由": labels.IMPORT_SAME_SERIAL.format(row=3)},  # a copy in the file
+        {"行": 33, "シリアル番号": "TC-9999", "理由": labels.IMPORT_UNKNOWN_CUSTOMER},
     ]
     total = httpx.get(f"{live_api}/api/fleet/terminals", params={"page_size": 1}, headers=auth_headers(admin))
     assert total.json()["total"] == 30
 
 
-def test_a_csv_without_the_required_columns_is_refused_with_the_missing_ones(admin, open_app):
+def test_a_csv_without_the_required_columns_asks_which_of_its_columns_they_are(admin, open_app):
     at = open_page(open_app, admin, CUSTOMERS)
 
     content = "シリアル番号,メモ\nTC-1,a\n".encode()
     at.file_uploader(key="fleet_customers_import_file").set_value(("x.csv", content, "text/csv"))
     at = button(at, "取込を開始").click().run()
 
-    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: 顧客企業、設置店舗名）"]
+    assert texts(at.warning)[-1].startswith("1行目の見出しに「顧客企業」・「設置店舗名」の列が見つかりません")
+    labels = [box.label for box in at.selectbox if box.key and box.key.startswith("fleet_customers_import_mapping")]
+    assert labels == ["「顧客企業」にあたるファイルの列", "「設置店舗名」にあたるファイルの列"]

@@ -9,10 +9,11 @@ import streamlit as st
 
 from dashboards import api, auth, entry_logs_api, fields, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
-from dashboards.components import layout, pickers, tables, uploaders, writes
+from dashboards.components import imports, layout, pickers, tables, uploaders, writes
 
 PAGE = "entry_logs_roster"
 IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
+MAPPING_KEY = f"{PAGE}_import_mapping"
 POLLING_KEY = f"{PAGE}_import_polling"
 POLL_SECONDS = 1
 FINISHED = ("done", "failed")
@@ -284,17 +285,18 @@ def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
     manage(kind, nursery_id, listed["items"])
 
 
+def send_roster(upload: imports.Upload, columns: str | None) -> dict:
+    job = entry_logs_api.import_roster(upload.extra["nursery_id"], upload.name, upload.content, columns)
+    st.session_state[IMPORT_KEY] = (upload.extra["nursery_id"], job["id"])
+    return job
+
+
 def start_import(nursery_id: int, upload) -> None:
     content = upload.getvalue() if upload else b""
     if not content:
-        st.error("取り込むCSVファイルを選択してください。")
+        st.error("取り込むファイルを選択してください。")
         return
-    try:
-        job = entry_logs_api.import_roster(nursery_id, upload.name, content)
-    except api.ApiError as exc:
-        writes.api_error(exc)
-        return
-    st.session_state[IMPORT_KEY] = (nursery_id, job["id"])
+    imports.send(MAPPING_KEY, imports.Upload(upload.name, content, {"nursery_id": nursery_id}), send_roster)
 
 
 def rejected_rows(job: dict) -> None:
@@ -346,7 +348,7 @@ def import_tab(nursery_id: int) -> None:
         f"列: {columns}（保護者名・園児名は必須）。1行に保護者と園児の組を1つ書きます。"
         "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います"
         f"（{kana.label}があれば登録済みの{kana.label}を書き換えます）。{kana.label}は{kana.pattern_words}で書きます。"
-        "文字コードはUTF-8またはShift_JIS。"
+        f"{imports.FILE_KINDS}で、表題の行があっても構いません。列名が違うときは、どの列にあたるかを選べます。"
     )
     st.download_button(
         "ひな形CSV",
@@ -358,11 +360,12 @@ def import_tab(nursery_id: int) -> None:
     )
     with st.form(f"{PAGE}_import", clear_on_submit=True):
         upload = uploaders.file_uploader(
-            "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
+            "名簿のファイル", type=imports.TYPES, key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
         )
         submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")
     if submitted:
         start_import(nursery_id, upload)
+    imports.mapping_step(MAPPING_KEY, send_roster)
     imported_into, import_id = st.session_state.get(IMPORT_KEY, (None, None))
     if imported_into == nursery_id:
         running = entry_logs_api.roster_import(nursery_id, import_id)["status"] not in FINISHED

@@ -3,17 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, fleet_api, forms, labels
+from dashboards import auth, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet import quiet_times as fleet_quiet_times
 from dashboards.app_pages.fleet.common import field
-from dashboards.components import layout, pickers, tables, uploaders, writes
+from dashboards.components import imports, layout, pickers, tables, uploaders, writes
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
+MAPPING_KEY = f"{PAGE}_import_mapping"
 TEMPLATE = (
     "シリアル番号,顧客企業,設置店舗名,設置日,ファームウェア\nTC200-000001,ABC商事,新宿店 レジ1番,2025-04-01,1.0.0\n"
 )
@@ -153,18 +154,19 @@ def customer_detail(user: dict, shown: list[dict]) -> None:
     fleet_quiet_times.windows_panel(by_id[chosen], may_edit=fleet_common.may(user, fleet_common.OPERATOR))
 
 
+def send_terminals(upload: imports.Upload, columns: str | None) -> dict:
+    job = fleet_api.start_import(upload.name, upload.content, columns)
+    st.session_state[IMPORT_KEY] = job["id"]
+    return job
+
+
 def start_import(upload) -> None:
     content = upload.getvalue() if upload else b""
     if not content:
-        st.error("取り込むCSVファイルを選択してください。")
+        st.error("取り込むファイルを選択してください。")
         return
-    try:
-        job = fleet_api.start_import(upload.name, content)
-    except api.ApiError as exc:
-        writes.api_error(exc)
-        return
-    st.session_state[IMPORT_KEY] = job["id"]
-    st.rerun()
+    if imports.send(MAPPING_KEY, imports.Upload(upload.name, content), send_terminals) is not None:
+        st.rerun()
 
 
 def import_result(job: dict) -> None:
@@ -212,7 +214,8 @@ def import_panel() -> None:
     ):
         st.caption(
             "列: シリアル番号・顧客企業（会社名または顧客ID）・設置店舗名（必須）、設置日・ファームウェア（任意）。"
-            "文字コードはUTF-8またはShift_JIS。一度に50,000行まで。"
+            f"{imports.FILE_KINDS}で、表題の行があっても構いません。列名が違うときは、どの列にあたるかを選べます。"
+            "一度に50,000行まで。"
         )
         st.download_button(
             "ひな形CSV",
@@ -224,11 +227,13 @@ def import_panel() -> None:
         )
         with st.form(f"{PAGE}_import", clear_on_submit=True):
             upload = uploaders.file_uploader(
-                "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
+                "端末一覧のファイル", type=imports.TYPES, key=f"{PAGE}_import_file", limit_mb=uploaders.BODY_MB
             )
             submitted = st.form_submit_button("取込を開始", type="primary")
         if submitted:
             start_import(upload)
+        if imports.mapping_step(MAPPING_KEY, send_terminals) is not None:
+            st.rerun()
         if IMPORT_KEY in st.session_state:
             running = fleet_api.import_progress(st.session_state[IMPORT_KEY])["status"] not in ("done", "failed")
             st.session_state[f"{PAGE}_polling"] = running

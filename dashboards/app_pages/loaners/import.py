@@ -1,10 +1,11 @@
-"""代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports) brought across as history (staff of
-a 管轄: its locations' devices only, other rows refused by the location's name; admins: every 管轄).
+"""代替機 › 回答シート取込: the three Google Forms response sheets (the clerk's .xlsx or a CSV) brought across as
+history (staff of a 管轄: its locations' devices only, other rows refused by the location's name; admins: every 管轄).
 
-The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it, keeping timestamps
-and submitters; both show their progress while they run. Every import is listed (who, when, which file, its rows
-taken / duplicate / unreadable / 管轄外, its state); a click opens it, a checked one with its 取り込む, and the address
-keeps the open one (?import=<id>), so leaving the page forgets nothing.
+A sheet whose required columns are named otherwise waits for the mapping step (components/imports.py), then goes
+again with it. The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it,
+keeping timestamps and submitters; both show their progress while they run. Every import is listed (who, when, which
+file, its rows taken / duplicate / unreadable / 管轄外 / 確認待ち, its state); a click opens it, a checked one with its
+取り込む, and the address keeps the open one (?import=<id>), so leaving the page forgets nothing.
 """
 
 import pandas as pd
@@ -12,12 +13,13 @@ import streamlit as st
 
 from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
-from dashboards.components import layout, tables, timestamps, uploaders, writes
+from dashboards.components import imports, layout, tables, timestamps, uploaders, writes
 
 PAGE = "loaners_import"
 POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
 IMPORT_PARAM = "import"
+MAPPING_KEY = f"{PAGE}_mapping"
 RUNNING = ("checking", "queued", "running")
 
 
@@ -26,16 +28,21 @@ def sheets() -> dict[str, str]:
     return {kind: f"{label}ステータス収集" for kind, label in loaners_api.vocabulary()["kinds"].items()}
 
 
+def send(upload: imports.Upload, columns: str | None) -> dict:
+    return loaners_api.check_import(upload.extra["form_kind"], upload.name, upload.content, columns)
+
+
 def check(form_kind: str, upload) -> None:
     content = upload.getvalue() if upload else b""
     if not content:
-        st.error("取り込むCSVファイルを選択してください。")
+        st.error("取り込むファイルを選択してください。")
         return
-    try:
-        job = loaners_api.check_import(form_kind, upload.name, content)
-    except api.ApiError as exc:
-        writes.api_error(exc)
-        return
+    job = imports.send(MAPPING_KEY, imports.Upload(upload.name, content, {"form_kind": form_kind}), send)
+    if job is not None:
+        checking(job)
+
+
+def checking(job: dict) -> None:
     choose(job["id"])
     st.rerun()
 
@@ -66,6 +73,7 @@ def listed_row(job: dict) -> dict:
         "重複": job["duplicate_rows"],
         "読み取れない": job["unreadable_rows"],
         "管轄外": job["outside_rows"],
+        "確認待ち": job["held_rows"],
         "状態": job["status_label"],
     }
 
@@ -110,7 +118,7 @@ def dry_run(job: dict) -> None:
         f"全{job['total_rows']:,}行: 取り込む {job['planned_rows']:,}行"
         f"（新しく登録する機器 {job['planned_devices']:,}台）・"
         f"重複 {job['duplicate_rows']:,}行・読み取れない {job['unreadable_rows']:,}行・"
-        f"管轄外 {job['outside_rows']:,}行。"
+        f"管轄外 {job['outside_rows']:,}行・確認待ち {job['held_rows']:,}行。"
         "必須の質問が後から加わった古い行も、回答されたとおり履歴として取り込みます。"
     )
     number = loaners_common.headers("device")["management_number"]
@@ -184,9 +192,11 @@ def progress(import_id: int) -> None:
 user = auth.require_page(__file__)
 st.title("回答シート取込")
 st.caption(
-    "Googleフォームの回答シート（CSV）を履歴として取り込みます。列: タイムスタンプ（yyyy/MM/dd HH:mm:ss、日本時間）・"
-    "メールアドレス・0-2.拠点管理番号と各質問の列。まず各行をどう取り込むかを確認し、よければ「取り込む」を押します。"
-    "タイムスタンプと回答者はそのまま残り、同じ機器・同じタイムスタンプの行は重複として取り込まれません。"
+    f"Googleフォームの回答シート（{imports.FILE_KINDS}）を履歴として取り込みます。表題の行があっても構いません。"
+    "列: タイムスタンプ（2026/11/8 14:30、2026年11月8日 14:30 など、日本時間）・メールアドレス・0-2.拠点管理番号と"
+    "各質問の列。列名が違うときは、どの列にあたるかを選べます。まず各行をどう取り込むかを確認し、よければ「取り込む」を"
+    "押します。タイムスタンプと回答者はそのまま残り、同じ機器・同じタイムスタンプの行は重複として取り込まれません。"
+    "台帳の機器と製造番号が1文字だけ違う行は、打ち間違いかどうかを確かめるまで取り込みません（確認待ち）。"
 )
 own = auth.tenant_scope(user, "loaners")
 if own:
@@ -197,11 +207,13 @@ with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
     kind = st.selectbox("取込先のフォーム", list(named), format_func=named.__getitem__, key=f"{PAGE}_kind")
     upload = uploaders.file_uploader(
-        "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=uploaders.ANSWER_SHEET_MB
+        "回答シートのファイル", type=imports.TYPES, key=f"{PAGE}_file", limit_mb=uploaders.ANSWER_SHEET_MB
     )
     submitted = st.form_submit_button("取込前に確認", type="primary")
 if submitted:
     check(kind, upload)
+if mapped := imports.mapping_step(MAPPING_KEY, send):
+    checking(mapped)
 import_id = chosen()
 if import_id is not None:
     try:

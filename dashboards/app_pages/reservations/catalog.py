@@ -12,11 +12,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, formats, forms, labels, reservations_api
+from dashboards import auth, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
-from dashboards.components import kpi, pickers, tables, timestamps, uploaders, writes
+from dashboards.components import imports, kpi, pickers, tables, timestamps, uploaders, writes
 
 PAGE = "reservations_catalog"
+MAPPING_KEY = f"{PAGE}_import_mapping"
 PICKER_SIZE = 100
 AUTO_CALLS_STOPPED = "自動電話停止"
 CLOSED_DAYS_HELP = "電話しない曜日と祝日（例: 水祝）。空欄なら毎日"
@@ -231,20 +232,23 @@ def editor(kind: Kind, items: list[dict]) -> None:
 def import_form() -> None:
     with st.form(f"{PAGE}_import", clear_on_submit=True):
         upload = uploaders.file_uploader(
-            "CSVインポート（CSVダウンロードと同じ列。店舗名が同じ行は更新）",
-            type=["csv"],
+            "インポート（CSVダウンロードと同じ列。店舗名が同じ行は更新）",
+            type=imports.TYPES,
             key=f"{PAGE}_import_file",
             limit_mb=uploaders.BODY_MB,
         )
         submitted = st.form_submit_button("取り込む")
+    result = None
     if submitted and upload is not None:
-        try:
-            result = reservations_api.import_shops(upload.name, upload.getvalue())
-        except api.ApiError as exc:
-            writes.api_error(exc)
-            return
-        writes.flash(PAGE, f"CSVを取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
+        result = imports.send(MAPPING_KEY, imports.Upload(upload.name, upload.getvalue()), send_shops)
+    result = result or imports.mapping_step(MAPPING_KEY, send_shops)
+    if result is not None:
+        writes.flash(PAGE, f"取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
         st.rerun()
+
+
+def send_shops(upload: imports.Upload, columns: str | None) -> dict:
+    return reservations_api.import_shops(upload.name, upload.content, columns)
 
 
 def shops_tab(operator: bool, services: dict[int, str]) -> None:

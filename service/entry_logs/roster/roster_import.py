@@ -1,4 +1,6 @@
-"""The roster CSV import (保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス) as a job in short batches.
+"""The roster import (保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス: an .xlsx or a CSV, read by
+service/tabular.py, its header below any title rows, a column named otherwise mapped by the person, each row reported
+by its sheet row number) as a job in short batches.
 
 The request checks the whole file; the job imports BATCH rows per transaction, so another nursery's scans and logins
 wait for one batch at most. Parents match on name + phone, children on name + class; a reading (ふりがな) is no part of
@@ -9,9 +11,7 @@ Each batch is one delivery of `entry_logs.import_roster`, queued by the transact
 the import past its row and does nothing."""
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -21,12 +21,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from service import broker
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import csv_rows, decode_csv
 from service.entry_logs import labels
 from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterImport
 from service.entry_logs.roster.service import DOMAIN
 from service.entry_logs.schemas import ChildKana, ClassName, Name, ParentKana, Phone
 from service.errors import NotFound, ValidationFailed, rule_message
+from service.tabular import Columns, Record, Table, read_table, sheet_text
 from service.tenancy import TenantScope, get_scoped
 
 TASK = "entry_logs.import_roster"
@@ -48,47 +48,40 @@ OPTIONAL = ("parent_name_kana", "phone", "child_name_kana", "class_name")  # the
 Key = tuple[str, str]
 
 
-def _column_map(header: list[str]) -> dict[str, int]:
-    """Headers may be the Japanese labels or the field names."""
-    positions = {name.strip(): i for i, name in enumerate(header)}
-    found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
-    missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
-    if missing:
-        raise ValidationFailed(
-            labels.CSV_MISSING_COLUMNS,
-            code="csv_missing_columns",
-            details={"rule": "columns", "missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
-        )
-    return {key: pos for key, pos in found.items() if pos is not None}
+# Headers are the Japanese labels or the field names
+COLUMNS = Columns(
+    tuple(labels.ROSTER_COLUMNS.values()),
+    (labels.ROSTER_COLUMNS["parent_name"], labels.ROSTER_COLUMNS["child_name"]),
+    {key: label for key, label in labels.ROSTER_COLUMNS.items()},
+)
+FIELD_OF = {label: key for key, label in labels.ROSTER_COLUMNS.items()}
 
 
-def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
+def _row_values(record: Record) -> dict[str, str]:
     """ValueError names the first column that breaks a rule."""
     values = {}
-    for key, pos in columns.items():
-        raw = row[pos] if pos < len(row) else ""
+    for label, raw in record.values.items():
+        key = FIELD_OF[label]
         try:
             values[key] = ROW_TYPES[key].validate_python(raw)
         except ValidationError as exc:
-            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {rule_message(exc.errors()[0])}") from exc
+            raise ValueError(f"{label}: {rule_message(exc.errors()[0])}") from exc
     return {key: "" for key in OPTIONAL} | values
 
 
-def _rows(content: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """Record numbers count the header as 1; blank rows are left out."""
-    reader = csv_rows(content)
-    header = next(reader, [])
-    rows = ((number, row) for number, row in enumerate(reader, start=2) if any(cell.strip() for cell in row))
-    return header, rows
-
-
 def create_import(
-    db: Session, *, nursery: Nursery, filename: str, data: bytes, actor: Actor, now: datetime
+    db: Session,
+    *,
+    nursery: Nursery,
+    filename: str,
+    data: bytes,
+    actor: Actor,
+    now: datetime,
+    mapping: dict[str, str] | None = None,
 ) -> RosterImport:
-    content = decode_csv(data)
-    header, rows = _rows(content)
-    _column_map(header)
-    total = sum(1 for _ in rows)
+    """A mapping names the roster's column for a file's column named otherwise (tabular.ColumnsUnmatched asks)."""
+    table = read_table(sheet_text(data), COLUMNS, mapping)
+    total = table.count()
     if total > MAX_ROWS:
         raise ValidationFailed(
             labels.CSV_TOO_MANY_ROWS.format(limit=MAX_ROWS, rows=total),
@@ -98,7 +91,7 @@ def create_import(
     job = RosterImport(
         nursery_id=nursery.id,
         filename=filename[:200],
-        content=content,
+        content=table.named_text(),
         total_rows=total,
         actor=dataclasses.asdict(actor),
         created_at=now,
@@ -141,17 +134,16 @@ def import_batch(
         if retry and job.processed_rows > start:
             broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
-    header, rows = _rows(job.content)
-    columns = _column_map(header)
-    batch = list(islice(rows, start, start + size))
+    table: Table = read_table(job.content, COLUMNS)
+    batch = table.records(start, size)
     accepted, rejected = [], list(job.rejected)
-    for number, row in batch:
+    for record in batch:
         try:
-            accepted.append(_row_values(row, columns))
+            accepted.append(_row_values(record))
         except ValueError as exc:
             job.rejected_rows += 1
             if len(rejected) < MAX_REPORTED:
-                rejected.append({"row": number, "reason": str(exc), "values": list(zip(header, row, strict=False))})
+                rejected.append({"row": record.number, "reason": str(exc), "values": list(record.values.items())})
     _store(db, job, accepted)
     job.status, job.rejected, job.processed_rows = "running", rejected, start + len(batch)
     if len(batch) < size or job.processed_rows >= job.total_rows:

@@ -4,7 +4,7 @@ classes; barcode card jobs; roster CSV imports."""
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from service import documents, exports
 from service.database import utcnow
@@ -43,6 +43,7 @@ from service.entry_logs.roster.schemas import (
 from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(tags=["entry_logs"])
 
@@ -167,12 +168,24 @@ def _roster_import(job: RosterImport) -> RosterImportRead:
 
 @router.post("/entry-logs/nurseries/{nursery_id}/roster-import", response_model=RosterImportRead, status_code=202)
 def import_roster(
-    nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]
+    nursery: PathNursery,
+    caller: StaffCaller,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> RosterImportRead:
-    """CSV rows 保護者名,電話番号,園児名,クラス, checked and stored now; a job adds what is missing and links parent and
-    child in batches, reporting rejected rows (follow it with GET roster-imports/{importId})."""
+    """Rows 保護者名,電話番号,園児名,クラス (.xlsx or CSV, title rows above the header passed over), checked and stored
+    now; a job adds what is missing and links parent and child in batches, reporting rejected rows by their sheet row
+    (follow it with GET roster-imports/{importId}). A required column named otherwise is a 422 `columns_unmatched`
+    listing the file's columns and the expected ones: send the file again with `columns`."""
     job = roster_import.create_import(
-        db, nursery=nursery, filename=file.filename or "", data=file.file.read(), actor=caller.actor, now=utcnow()
+        db,
+        nursery=nursery,
+        filename=file.filename or "",
+        data=file.file.read(),
+        actor=caller.actor,
+        now=utcnow(),
+        mapping=parse_mapping(columns),
     )
     return _roster_import(job)
 

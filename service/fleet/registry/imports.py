@@ -1,6 +1,7 @@
-"""CSV import of terminals from the current vendor, run as a job in chunks so the page can poll its progress."""
+"""Import of terminals from the current vendor (an .xlsx or a CSV, read by service/tabular.py: the header below any
+title rows, a column named otherwise mapped by the person, rows reported by their sheet row), run as a job in chunks so
+the page can poll its progress."""
 
-import re
 from datetime import date, datetime
 
 from pydantic import ValidationError
@@ -8,49 +9,56 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.csvtools import csv_rows, decode_csv
 from service.errors import Fields, NotFound, ValidationFailed, validation_message
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
 from service.fleet.registry.schemas import TerminalCreate
+from service.tabular import Columns, Record, cell_problem, read_date, read_table, sheet_text
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
 CHUNK = 500
 FIELDS = ("serial_number", "customer", "store_name", "installed_date", "firmware_version")
-HEADERS = {name: name for name in FIELDS} | labels.IMPORT_HEADERS
 REQUIRED = ("serial_number", "customer", "store_name")
 # Each field's column as a person names it: its first Japanese header (シリアル番号), for a refusal naming a column
 COLUMN_NAMES = {field: header for header, field in reversed(labels.IMPORT_HEADERS.items())}
+FIELD_OF = {header: field for field, header in COLUMN_NAMES.items()}
+COLUMNS = Columns(
+    tuple(COLUMN_NAMES[name] for name in FIELDS),
+    tuple(COLUMN_NAMES[name] for name in REQUIRED),
+    {alias: COLUMN_NAMES[name] for alias, name in labels.IMPORT_HEADERS.items()}  # 会社名, and the field names
+    | {name: COLUMN_NAMES[name] for name in FIELDS},
+)
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(content: str) -> list[dict[str, str]]:
-    reader = csv_rows(content)
-    header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in next(reader, [])]
-    missing = [COLUMN_NAMES[h] for h in REQUIRED if h not in header]
-    if missing:
-        raise ValidationFailed(
-            "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}
-        )
-    return [
-        {k: v.strip() for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
-    ]
+def _records(content: str, mapping: dict[str, str] | None = None) -> list[Record]:
+    """Each row's cells by field, with its sheet row number."""
+    table = read_table(content, COLUMNS, mapping)
+    return [Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()}) for r in table.rows()]
 
 
 def create_import(
-    db: Session, *, filename: str, data: bytes, scope: TenantScope, actor: Actor, now: datetime
+    db: Session,
+    *,
+    filename: str,
+    data: bytes,
+    scope: TenantScope,
+    actor: Actor,
+    now: datetime,
+    mapping: dict[str, str] | None = None,
 ) -> TerminalImport:
-    """Check the file's shape now (encoding, columns, size); the rows are checked by the job."""
-    content = decode_csv(data)
-    rows = _records(content)
+    """Check the file's shape now (encoding, columns, size); the rows are checked by the job. A mapping names the
+    import's column for a file's column named otherwise (tabular.ColumnsUnmatched asks for one)."""
+    table = read_table(sheet_text(data), COLUMNS, mapping)
+    rows = list(table.rows())
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(
             f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
         )
     job = TerminalImport(
         filename=filename[:200],
-        content=content,
+        content=table.named_text(),
         total_rows=len(rows),
         created_by=actor.label,
         scope_customer_id=None if scope.value is None else int(scope.value),
@@ -80,12 +88,13 @@ def get_import(db: Session, *, import_id: int, scope: TenantScope) -> TerminalIm
 
 
 def _parse_date(value: str) -> date | None:
+    """2025/04/01, 2025-04-01, 2025年4月1日, full-width digits, an Excel date cell."""
     if not value:
         return None
-    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", value)
-    if not match:
-        raise ValueError(labels.IMPORT_BAD_DATE)
-    return date(*(int(g) for g in match.groups()))
+    try:
+        return read_date(value)
+    except ValueError as exc:
+        raise ValueError(cell_problem(COLUMN_NAMES["installed_date"], value, str(exc))) from None
 
 
 def _customers(db: Session, job: TerminalImport) -> dict[str, int]:
@@ -101,7 +110,7 @@ def _customers(db: Session, job: TerminalImport) -> dict[str, int]:
 
 def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list[str]:
     """A terminal row ready to insert, or the reasons the row is rejected."""
-    errors = [labels.IMPORT_REQUIRED.format(name=name) for name in REQUIRED if not record.get(name)]
+    errors = [labels.IMPORT_REQUIRED.format(name=COLUMN_NAMES[name]) for name in REQUIRED if not record.get(name)]
     customer_id = customers.get(record.get("customer", "").lower())
     if record.get("customer") and customer_id is None:
         errors.append(labels.IMPORT_UNKNOWN_CUSTOMER)
@@ -137,15 +146,22 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     start = job.processed_rows
     chunk = records[start : start + size]
     customers = _customers(db, job)
-    serials = {r.get("serial_number", "") for r in chunk}
+    serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
+    first_rows: dict[str, int] = {}  # the file's first row of each serial
+    for earlier in records[:start]:
+        first_rows.setdefault(earlier.values.get("serial_number", ""), earlier.number)
     accepted, rejected = [], list(job.rejected)
-    for number, record in enumerate(chunk, start=start + 2):
-        checked = _check_row(record, customers)
-        if isinstance(checked, dict) and checked["serial_number"] in taken:
+    for record in chunk:
+        serial = record.values.get("serial_number", "")
+        checked = _check_row(record.values, customers)
+        if isinstance(checked, dict) and serial in first_rows:
+            checked = [labels.IMPORT_SAME_SERIAL.format(row=first_rows[serial])]
+        elif isinstance(checked, dict) and checked["serial_number"] in taken:
             checked = [labels.IMPORT_DUPLICATE]
+        first_rows.setdefault(serial, record.number)
         if isinstance(checked, list):
-            rejected.append({"row": number, "serial_number": record.get("serial_number", ""), "errors": checked})
+            rejected.append({"row": record.number, "serial_number": serial, "errors": checked})
             continue
         taken.add(checked["serial_number"])
         accepted.append(checked | {"created_at": now, "updated_at": now})

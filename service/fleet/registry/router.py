@@ -3,7 +3,7 @@ enrolment), and the CSV import of terminals."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
 from service import exports
 from service.broker import queue_task
@@ -34,6 +34,7 @@ from service.fleet.registry.schemas import (
 )
 from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, Normalised, QueryText, SingleLine
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
 
@@ -218,9 +219,15 @@ def export_events(
 
 @router.post("/imports", response_model=TerminalImportRead, status_code=202)
 def import_terminals(
-    caller: Admin, scope: Scope, db: DbSession, file: Annotated[UploadFile, File()]
+    caller: Admin,
+    scope: Scope,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> TerminalImportRead:
-    """Accept a CSV of terminals; a job checks and inserts the rows (poll GET /imports/{id})."""
+    """Accept terminals as an .xlsx or a CSV (title rows above the header passed over); a job checks and inserts the
+    rows (poll GET /imports/{id}). A required column named otherwise is a 422 `columns_unmatched` listing the file's
+    columns and the expected ones: send the file again with `columns`."""
     job = imports.create_import(
         db,
         filename=file.filename or "terminals.csv",
@@ -228,6 +235,7 @@ def import_terminals(
         scope=scope,
         actor=caller.actor,
         now=utcnow(),
+        mapping=parse_mapping(columns),
     )
     queue_task(db, "fleet.import_terminals", job.id)
     return TerminalImportRead.model_validate(job)

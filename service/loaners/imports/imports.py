@@ -1,26 +1,31 @@
-"""Import of the three Google Forms response sheets (CSV exports), keeping their timestamps, as a job in chunks.
+"""Import of the three Google Forms response sheets (the clerk's .xlsx or a CSV, read by service/tabular.py: title
+rows above the header, columns mapped by the person where a name differs, rows numbered as the sheet numbers them),
+keeping their timestamps, as a job in chunks.
 
 A row is history: it is stored as it was answered (today's required questions and choices apply to new answers, not to
 the past; differences are reported), unless it names no device that is or can be registered, has no readable timestamp,
-or repeats a device and timestamp already stored. A device's current state moves only to a newer one. A clerk's import
+repeats a row above it in the file (said so, with that row's number) or a device and timestamp already stored. A row
+of a known device adds to that device's history (as Snipe-IT's import updates the existing asset); a number whose
+serial is one edit (a substitution or two characters swapped) from a known device's is held for a person, never
+registered as new. A device's current state moves only to a newer one. A clerk's import
 is limited to their 管轄: a row of another 管轄's location is refused naming it, counted and listed as 管轄外 (not as
 読み取れない)."""
 
 import functools
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticCustomError
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.csvtools import csv_rows, decode_csv
 from service.errors import Conflict, DomainError, ValidationFailed
 from service.exports import ListExport, item
 from service.loaners import labels
@@ -30,38 +35,46 @@ from service.loaners.models import Device, Form, Location, Model, Submission, Su
 from service.loaners.submissions import forms
 from service.loaners.submissions.submissions import recompute_states, submission_row
 from service.schemas import multi_line, nfkc, single_line
+from service.tabular import (
+    SAME_AS,
+    Columns,
+    Record,
+    Table,
+    cell_problem,
+    read_date,
+    read_datetime,
+    read_table,
+    sheet_text,
+)
 from service.tenancy import TenantScope, get_scoped, scoped
 
 MAX_ROWS = 100_000
 CHUNK = 1000
 MAX_REPORTED = 1000
-TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
-FIXED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_EMAIL, labels.IMPORT_NUMBER, labels.IMPORT_MODEL)
+FIXED_COLUMNS = labels.IMPORT_COLUMNS
+REQUIRED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER)
 
 
-def _header(content: str) -> list[str]:
-    return [forms.ALIASES.get(name.strip(), name.strip()) for name in next(csv_rows(content), [])]
+def _columns(questions: forms.QuestionSet) -> Columns:
+    return Columns((*FIXED_COLUMNS, *questions.keys), REQUIRED_COLUMNS, forms.ALIASES)
 
 
 def _cell(column: str, value: str) -> str:
     """The 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
-    return nfkc(value.strip()) if column == labels.IMPORT_NUMBER else value.strip()
+    return nfkc(value) if column == labels.IMPORT_NUMBER else value
 
 
-def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
-    """0 = the first after the header; blank rows are skipped."""
-    reader = csv_rows(content)
-    header = _header(content)
-    next(reader, None)
-    rows = (row for row in reader if any(cell.strip() for cell in row))
+def _table(db: Session, job: SubmissionImport) -> Table:
+    """The stored text's header names each read column as the form does (the person's mapping applied)."""
+    return read_table(job.content, _columns(forms.question_set(db, job.form_kind)))
+
+
+def _records(table: Table, start: int, size: int) -> list[Record]:
+    """0 = the first row below the header holding something; each keeps its sheet row number."""
     return [
-        {column: _cell(column, value) for column, value in zip(header, row, strict=False)}
-        for row in itertools.islice(rows, start, start + size)
+        Record(r.number, {column: _cell(column, value) for column, value in r.values.items()})
+        for r in table.records(start, size)
     ]
-
-
-def _row_count(content: str) -> int:
-    return sum(1 for row in itertools.islice(csv_rows(content), 1, None) if any(c.strip() for c in row))
 
 
 def create_import(
@@ -74,27 +87,23 @@ def create_import(
     actor: Actor,
     now: datetime,
     dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> SubmissionImport:
-    """The rows are checked by the job, within the caller's 管轄."""
-    content = decode_csv(data)
-    header, total = _header(content), _row_count(content)
-    missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
-    if missing:
-        raise ValidationFailed(
-            labels.IMPORT_REQUIRED_COLUMN, details={"field": "file", "rule": "columns", "missing": missing}
-        )
+    """The rows are checked by the job, within the caller's 管轄; a mapping names the form's column for a file's
+    column whose name differs (tabular.ColumnsUnmatched asks for one)."""
+    table = read_table(sheet_text(data), _columns(forms.question_set(db, form.kind)), mapping)
+    total = table.count()
     if total > MAX_ROWS:
         raise ValidationFailed(
             labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
         )
-    known = set(forms.question_set(db, form.kind).keys) | set(FIXED_COLUMNS)
     job = SubmissionImport(
         form_kind=form.kind,
         filename=filename[:200],
-        content=content,
+        content=table.named_text(),
         total_rows=total,
         created_by=actor.label,
-        ignored_columns=[name for name in header if name and name not in known],
+        ignored_columns=table.ignored,
         jurisdiction=scope.value,
         status="checking" if dry_run else "queued",
         created_at=now,
@@ -113,6 +122,7 @@ def create_import(
             "rows": {"before": None, "after": total},
             "form": {"before": None, "after": form.kind},
             "jurisdiction": {"before": None, "after": scope.value},
+            **({"columns": {"before": None, "after": mapping}} if mapping else {}),
         },
         at=now,
     )
@@ -136,6 +146,7 @@ LISTED = (
     SubmissionImport.duplicate_rows,
     SubmissionImport.unreadable_rows,
     SubmissionImport.outside_rows,
+    SubmissionImport.held_rows,
     SubmissionImport.created_by,
     SubmissionImport.created_at,
     SubmissionImport.finished_at,
@@ -156,6 +167,7 @@ def import_entry(row: Any) -> dict[str, Any]:
         "duplicate_rows": row.duplicate_rows,
         "unreadable_rows": row.unreadable_rows,
         "outside_rows": row.outside_rows,
+        "held_rows": row.held_rows,
         "created_by": row.created_by,
         "created_at": row.created_at,
         "finished_at": row.finished_at,
@@ -180,22 +192,37 @@ def import_export(scope: TenantScope) -> ListExport:
 
 
 def parse_timestamp(text: str) -> datetime:
-    zone = ZoneInfo(get_settings().timezone)
-    for pattern in TIMESTAMP_FORMATS:
+    """In the forms people type it (service/tabular.py), in the service's zone; ValueError names the column."""
+    try:
+        return read_datetime(text, ZoneInfo(get_settings().timezone))
+    except ValueError as exc:
+        raise ValueError(cell_problem(labels.IMPORT_TIMESTAMP, text, str(exc))) from None
+
+
+def _with_dates(questions: forms.QuestionSet, record: dict[str, str], submitted_at: datetime) -> dict[str, str]:
+    """A date answer typed as people type it (2026年11月8日, ２０２６/１１/８, 11/8 in the timestamp's year) as the form
+    writes it; one still unreadable is reported by the form's rule."""
+    dated = dict(record)
+    for key, value in record.items():
+        question = questions.by_key.get(forms.ALIASES.get(key, key))
+        if question is None or question.type != "date" or not value:
+            continue
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=zone)
+            dated[key] = f"{read_date(value, year=submitted_at.year):%Y/%m/%d}"
         except ValueError:
             continue
-    raise ValueError(labels.IMPORT_BAD_TIMESTAMP)
+    return dated
 
 
 @dataclass
 class Chunk:
+    db: Session
     job: SubmissionImport
     form: Form
     questions: forms.QuestionSet
     devices: dict[str, Device]
     taken: set[tuple[str, datetime]]
+    first_rows: dict[tuple[str, datetime], int]  # the file's rows so far, by device and timestamp
     write: bool
     created: int = 0
     planned: set[str] = field(default_factory=set)  # the chunk's first
@@ -206,6 +233,25 @@ class Chunk:
     @functools.cached_property
     def locations(self) -> dict[str, Location]:
         return {place.id: place for place in self.places.values()}
+
+    @functools.cached_property
+    def known_serials(self) -> dict[str, tuple[list[str], list[str]]]:
+        """The 製造番号 and numbers of the 管轄's devices (every one for an admin's import) registered before the
+        import, by their number's sections before the serial (拠点_カテゴリ_モデル)."""
+        stmt = select(Device.management_number, Device.serial_number).where(Device.created_at < self.job.created_at)
+        if self.job.jurisdiction is not None:
+            stmt = stmt.where(Device.jurisdiction == self.job.jurisdiction)
+        known: dict[str, tuple[list[str], list[str]]] = {}
+        for number, serial in self.db.execute(stmt):
+            serials, numbers = known.setdefault(_model_prefix(number), ([], []))
+            serials.append(serial)
+            numbers.append(number)
+        return known
+
+
+def _model_prefix(number: str) -> str:
+    """拠点_カテゴリ_モデル of a number."""
+    return "_".join(number.split("_")[:3])
 
 
 @dataclass
@@ -226,34 +272,32 @@ def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list
         try:
             guard(value)
         except PydanticCustomError as refused:
-            problems.append(labels.IMPORT_BAD_TEXT.format(column=column, reason=refused.message()))
+            problems.append(cell_problem(column, None, refused.message()))
     return problems
 
 
-def _earlier_keys(
-    content: str, start: int, numbers: set[str], questions: forms.QuestionSet
-) -> set[tuple[str, datetime]]:
-    """The dry run stores nothing, so it reads them here; the import finds them stored."""
-    header = _header(content)
-    number_at, time_at = header.index(labels.IMPORT_NUMBER), header.index(labels.IMPORT_TIMESTAMP)
-    rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
-    keys = set()
-    for row in itertools.islice(rows, start):
-        number = _cell(labels.IMPORT_NUMBER, row[number_at]) if number_at < len(row) else ""
-        if number not in numbers or time_at >= len(row):
-            continue
-        if _text_problems(questions, dict(zip(header, (cell.strip() for cell in row), strict=False))):
+def _earlier_rows(
+    table: Table, start: int, numbers: set[str], questions: forms.QuestionSet
+) -> dict[tuple[str, datetime], int]:
+    """The file's rows above the chunk naming its devices, by device and timestamp: the first row of each (a copy
+    below it is said to be one; the dry run, storing nothing, also finds here what the import finds stored)."""
+    first: dict[tuple[str, datetime], int] = {}
+    for record in _records(table, 0, start):
+        number = record.values.get(labels.IMPORT_NUMBER, "")
+        if number not in numbers or _text_problems(questions, record.values):
             continue
         try:
-            keys.add((number, parse_timestamp(row[time_at].strip())))
+            first.setdefault((number, parse_timestamp(record.values.get(labels.IMPORT_TIMESTAMP, ""))), record.number)
         except ValueError:
             continue
-    return keys
+    return first
 
 
-def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]], *, start: int, write: bool) -> Chunk:
+def _load_chunk(
+    db: Session, job: SubmissionImport, table: Table, records: list[Record], *, start: int, write: bool
+) -> Chunk:
     form = forms.get_form(db, job.form_kind)
-    numbers = {r.get(labels.IMPORT_NUMBER, "") for r in records} - {""}
+    numbers = {r.values.get(labels.IMPORT_NUMBER, "") for r in records} - {""}
     devices = {d.management_number: d for d in db.scalars(select(Device).where(Device.management_number.in_(numbers)))}
     stored = db.execute(
         select(Device.management_number, Submission.submitted_at)
@@ -261,18 +305,24 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]
         .where(Device.management_number.in_(numbers))
     ).tuples()
     questions = forms.question_set(db, form.kind)
-    earlier = set() if write else _earlier_keys(job.content, start, numbers, questions)
+    earlier = _earlier_rows(table, start, numbers, questions)
     chunk = Chunk(
+        db=db,
         job=job,
         form=form,
         questions=questions,
         devices=devices,
-        taken=set(stored) | earlier,
+        taken=set(stored) | set(earlier),
+        first_rows=earlier,
         write=write,
         places={p.code: p for p in db.scalars(select(Location))},
         models={m.number_section: m for m in db.scalars(select(Model))},
     )
-    chunk.seen = {number for number in {n for n, _ in earlier} - set(devices) if _registrable(chunk, number)}
+    chunk.seen = {
+        number
+        for number in {n for n, _ in earlier} - set(devices)
+        if _registrable(chunk, number) and _mistyped(chunk, number) is None
+    }
     return chunk
 
 
@@ -291,6 +341,26 @@ def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Lo
 
 class OutsideJurisdiction(ValueError):
     """The row's device is at another 管轄's location: its outcome is 管轄外, not 読み取れない."""
+
+
+class Mistyped(ValueError):
+    """The row's new number has a serial one edit from a known device's: its outcome is 確認待ち."""
+
+
+def _mistyped(chunk: Chunk, number: str) -> str | None:
+    """The refusal of a new number whose 製造番号 is one substitution or transposition (Damerau-Levenshtein, as
+    rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered before the import."""
+    try:
+        serial = numbering.parse(number).serial_number
+    except DomainError:
+        return None
+    serials, numbers = chunk.known_serials.get(_model_prefix(number), ([], []))
+    near = process.extract(serial, serials, scorer=OSA.distance, score_cutoff=1, limit=None)
+    for known, distance, index in sorted(near, key=lambda found: (found[1], found[2])):
+        if distance == 1:
+            reason = labels.IMPORT_MISTYPED.format(typed=serial, known=known, number=numbers[index])
+            return cell_problem(labels.IMPORT_NUMBER, number, reason)
+    return None
 
 
 def _check_scope(job: SubmissionImport, location: Location) -> None:
@@ -334,42 +404,52 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
     """None in the dry run when it would be registered; ValueError with the reason it cannot be (OutsideJurisdiction
     for another 管轄's)."""
     if not number:
-        raise ValueError(labels.IMPORT_NO_NUMBER)
+        raise ValueError(cell_problem(labels.IMPORT_NUMBER, number, labels.IMPORT_NO_NUMBER))
     device = chunk.devices.get(number)
     if device is None:
         if number in chunk.planned or number in chunk.seen:
             return None
+        if mistyped := _mistyped(chunk, number):
+            raise Mistyped(mistyped)
         try:
             return _register_device(db, chunk, number)
         except DomainError as exc:
-            raise ValueError(labels.IMPORT_UNKNOWN_DEVICE.format(reason=exc.message)) from exc
+            reason = labels.IMPORT_UNKNOWN_DEVICE.format(reason=exc.message)
+            raise ValueError(cell_problem(labels.IMPORT_NUMBER, number, reason)) from exc
     _check_scope(chunk.job, chunk.locations[device.location_id])
     if device.kind != chunk.form.kind:
-        raise ValueError(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[device.kind]))
+        reason = labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[device.kind])
+        raise ValueError(cell_problem(labels.IMPORT_NUMBER, number, reason))
     return device
 
 
-def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
+def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
+    record = row.values
     number = record.get(labels.IMPORT_NUMBER, "")
     if problems := _text_problems(chunk.questions, record):
         return Verdict("unreadable", problems)
     try:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
+        key = (number, submitted_at)
+        if key in chunk.first_rows:
+            return Verdict("duplicate", [SAME_AS.format(row=chunk.first_rows[key])])
+        chunk.first_rows[key] = row.number
         new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
         device = _device(db, chunk, number)
     except OutsideJurisdiction as exc:
         return Verdict("outside", [str(exc)])
+    except Mistyped as exc:
+        return Verdict("held", [str(exc)])
     except ValueError as exc:
         return Verdict("unreadable", [str(exc)])
-    if (number, submitted_at) in chunk.taken:
+    if key in chunk.taken:
         return Verdict("duplicate", [labels.IMPORT_DUPLICATE])
-    chunk.taken.add((number, submitted_at))
-    answers, differences = forms.answer_errors(
-        chunk.questions, {k: v for k, v in record.items() if k in chunk.questions.by_key}
-    )
-    row = None
+    chunk.taken.add(key)
+    answered = {k: v for k, v in record.items() if k in chunk.questions.by_key}
+    answers, differences = forms.answer_errors(chunk.questions, _with_dates(chunk.questions, answered, submitted_at))
+    stored = None
     if device is not None:
-        row = submission_row(
+        stored = submission_row(
             device_id=device.id,
             form_id=chunk.form.id,
             answers=answers,
@@ -378,12 +458,13 @@ def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
             source="import",
             import_id=chunk.job.id,
         )
-    return Verdict("import", [d["message"] for d in differences], row, new_device)
+    return Verdict("import", [d["message"] for d in differences], stored, new_device)
 
 
-def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[str, Any]:
+def _plan_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
+    record = row.values
     return {
-        "row": number,
+        "row": row.number,
         "management_number": record.get(labels.IMPORT_NUMBER, ""),
         "timestamp": record.get(labels.IMPORT_TIMESTAMP, ""),
         "outcome": verdict.outcome,
@@ -394,24 +475,26 @@ def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[s
 
 
 def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
-    records = _records(job.content, job.checked_rows, size)
-    chunk = _load_chunk(db, job, records, start=job.checked_rows, write=False)
+    table = _table(db, job)
+    records = _records(table, job.checked_rows, size)
+    chunk = _load_chunk(db, job, table, records, start=job.checked_rows, write=False)
     counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
     shown = {outcome: 0 for outcome in counts}
     for entry in job.plan:
         shown[entry["outcome"]] += 1
     plan = list(job.plan)
-    for number, record in enumerate(records, start=job.checked_rows + 2):
+    for record in records:
         verdict = _check_row(db, chunk, record)
         counts[verdict.outcome] += 1
         if shown[verdict.outcome] < MAX_REPORTED:
             shown[verdict.outcome] += 1
-            plan.append(_plan_entry(number, record, verdict))
+            plan.append(_plan_entry(record, verdict))
     job.plan = plan
     job.planned_rows += counts["import"]
     job.duplicate_rows += counts["duplicate"]
     job.unreadable_rows += counts["unreadable"]
     job.outside_rows += counts["outside"]
+    job.held_rows += counts["held"]
     job.planned_devices += len(chunk.planned)
     job.checked_rows += len(records)
     if len(records) < size or job.checked_rows >= job.total_rows:
@@ -423,14 +506,16 @@ def _count_refused(job: SubmissionImport, outcome: str) -> None:
         job.duplicate_rows += 1
     elif outcome == "outside":
         job.outside_rows += 1
+    elif outcome == "held":
+        job.held_rows += 1
     else:
         job.unreadable_rows += 1
 
 
-def _rejected_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[str, Any]:
+def _rejected_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
     return {
-        "row": number,
-        "management_number": record.get(labels.IMPORT_NUMBER, ""),
+        "row": row.number,
+        "management_number": row.values.get(labels.IMPORT_NUMBER, ""),
         "outcome": verdict.outcome,
         "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
         "errors": verdict.reasons,
@@ -439,10 +524,11 @@ def _rejected_entry(number: int, record: dict[str, str], verdict: Verdict) -> di
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
     start = job.processed_rows
-    records = _records(job.content, start, size)
-    chunk = _load_chunk(db, job, records, start=start, write=True)
+    table = _table(db, job)
+    records = _records(table, start, size)
+    chunk = _load_chunk(db, job, table, records, start=start, write=True)
     accepted, rejected = [], list(job.rejected)
-    for number, record in enumerate(records, start=start + 2):
+    for record in records:
         verdict = _check_row(db, chunk, record)
         if verdict.row is not None:
             accepted.append(verdict.row | {"created_at": now})
@@ -450,7 +536,7 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
         job.rejected_rows += 1
         _count_refused(job, verdict.outcome)
         if len(rejected) < MAX_REPORTED:
-            rejected.append(_rejected_entry(number, record, verdict))
+            rejected.append(_rejected_entry(record, verdict))
     if accepted:
         db.execute(insert(Submission), accepted)
         recompute_states(db, (row["device_id"] for row in accepted))
@@ -482,7 +568,7 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
     if job.status != "checked":
         raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
     job.status = "queued"
-    job.duplicate_rows = job.unreadable_rows = job.outside_rows = 0  # rows change meanwhile
+    job.duplicate_rows = job.unreadable_rows = job.outside_rows = job.held_rows = 0  # rows change meanwhile
     db.flush()
     audit.record(
         db,

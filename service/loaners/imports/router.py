@@ -17,6 +17,7 @@ from service.loaners.imports.schemas import ImportListed, LoanerImportRead
 from service.loaners.schemas import Kind
 from service.loaners.submissions import forms
 from service.pagination import Page, Paging, page_of
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 
@@ -34,11 +35,14 @@ def import_sheet(
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> LoanerImportRead:
-    """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows as history (poll
-    GET /imports/{id}). With dry_run, the job only says what each row will do (`plan`); POST /imports/{id}/run
-    then imports them. A clerk of one 管轄 imports its locations' devices: another 管轄's rows are refused by
-    name."""
+    """Accept a Google Forms response sheet (.xlsx, or CSV in UTF-8 or Shift_JIS; title rows above the header are
+    passed over) for one form; a job stores the rows as history (poll GET /imports/{id}). A required column the file
+    names otherwise is a 422 `columns_unmatched` whose details list the file's columns and the expected ones: send
+    the file again with `columns`. With dry_run, the job only says what each row will do (`plan`); POST
+    /imports/{id}/run then imports them. A clerk of one 管轄 imports its locations' devices: another 管轄's rows are
+    refused by name."""
     job = imports.create_import(
         db,
         form=forms.get_form(db, form_kind),
@@ -48,6 +52,7 @@ def import_sheet(
         actor=caller.actor,
         now=utcnow(),
         dry_run=dry_run,
+        mapping=parse_mapping(columns),
     )
     queue_task(db, "loaners.import_submissions", job.id)
     return _import_read(job)

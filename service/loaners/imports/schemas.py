@@ -30,6 +30,7 @@ class LoanerImportRead(BaseModel):
     duplicate_rows: int = 0
     unreadable_rows: int = 0
     outside_rows: int = Field(default=0, description="rows of another 管轄's location (管轄外), not taken")
+    held_rows: int = Field(default=0, description="rows whose serial is one edit from a known device's (確認待ち)")
     planned_devices: int = 0
     plan: list[dict[str, Any]] = Field(
         default=[],
@@ -44,7 +45,7 @@ class LoanerImportRead(BaseModel):
 
 class ImportListed(BaseModel):
     """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate,
-    unreadable and 管轄外, its state."""
+    unreadable, 管轄外 and 確認待ち, its state."""
 
     id: int
     form_kind: str
@@ -57,6 +58,7 @@ class ImportListed(BaseModel):
     duplicate_rows: int
     unreadable_rows: int
     outside_rows: int
+    held_rows: int
     created_by: str
     created_at: datetime
     finished_at: datetime | None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import csv_rows, decode_csv, spreadsheet_text
+from service.csvtools import spreadsheet_text
 from service.errors import Conflict, Fields, ValidationFailed, validation_details
 from service.exports import ListExport, entities, in_words
 from service.reservations import auditing, labels
@@ -29,6 +29,7 @@ from service.reservations.shops import hours
 from service.reservations.shops.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
 from service.sheets import GENERAL, PHONE, Column
+from service.tabular import Columns, Record, read_table, sheet_text
 
 SERVICE_FIELDS = fields.audited(ServiceType)
 SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")
@@ -254,20 +255,17 @@ def shop_export(*, q: str | None, service_type_id: int | None, active: bool | No
     return ListExport(stmt, SHOP_ORDER, SHOP_CSV_COLUMNS, entities)
 
 
-def _rows(data: bytes) -> list[dict[str, str]]:
-    reader = csv_rows(decode_csv(data))
-    header = [labels.SHOP_CSV_FIELDS.get(h.strip(), "") for h in next(reader, [])]
-    missing = [h for h, f in labels.SHOP_CSV_FIELDS.items() if f in ("name", "phone") and f not in header]
-    if missing:
-        raise ValidationFailed(
-            "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}
-        )
-    rows = [
-        {k: _cell(v) for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
-    ]
+SHOP_COLUMNS = Columns(labels.SHOP_CSV_HEADER, [h for h, f in labels.SHOP_CSV_FIELDS.items() if f in ("name", "phone")])
+
+
+def _rows(data: bytes, mapping: dict[str, str] | None) -> list[Record]:
+    """Each row's cells by field (.xlsx or CSV, the header below any title), with its sheet row number."""
+    table = read_table(sheet_text(data), SHOP_COLUMNS, mapping)
+    rows = [Record(r.number, {labels.SHOP_CSV_FIELDS[k]: _cell(v) for k, v in r.values.items()}) for r in table.rows()]
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationFailed(
-            f"一度に取り込めるのは{MAX_IMPORT_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
+            f"一度に取り込めるのは{MAX_IMPORT_ROWS}行までです（ファイルを分けて取り込んでください）",
+            details={"field": "file", "rule": "max_rows"},
         )
     return rows
 
@@ -315,13 +313,23 @@ def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
     )
 
 
-def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> dict[str, int]:
-    """Every row is checked first: one bad row imports nothing."""
-    rows = _rows(data)
+def import_shops(
+    db: Session, *, data: bytes, actor: Actor, now: datetime, mapping: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Every row is checked first: one bad row imports nothing. A mapping names the import's column for a file's
+    column named otherwise (tabular.ColumnsUnmatched asks for one)."""
     services = {s.name: s.id for s in db.scalars(select(ServiceType))}
     parsed: list[ShopCreate] = []
-    errors = []
-    for number, row in enumerate(rows, start=2):
+    errors: list[dict[str, Any]] = []
+    first_rows: dict[str, int] = {}  # the file's first row of each shop's name
+    for record in _rows(data, mapping):
+        number, row = record.number, record.values
+        name = row.get("name", "")
+        if name in first_rows:
+            message = labels.SHOP_CSV_SAME_NAME.format(row=first_rows[name])
+            errors.append({"row": number, "errors": [{"rule": "duplicate_name", "message": message}]})
+            continue
+        first_rows[name] = number
         try:
             parsed.append(_parse_row(row, services))
         except ValidationError as exc:
@@ -334,10 +342,6 @@ def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> di
         except ValueError as exc:
             errors.append({"row": number, "errors": [{"rule": "value", "message": str(exc)}]})
     names = [p.name for p in parsed]
-    errors += [
-        {"row": None, "errors": [{"rule": "duplicate_name", "message": f"店舗名が重複しています: {n}"}]}
-        for n in sorted({n for n in names if names.count(n) > 1})
-    ]
     if errors:
         raise ValidationFailed(
             "CSVに誤りがあります。1件も取り込んでいません", details={"field": "file", "rows": errors}

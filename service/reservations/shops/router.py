@@ -4,7 +4,7 @@ in catalog.py."""
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from service import exports
 from service.database import utcnow
@@ -27,6 +27,7 @@ from service.reservations.shops.schemas import (
     ShopUpdate,
 )
 from service.schemas import QueryText
+from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -72,9 +73,18 @@ def export_shops(_: Worker, flt: ShopFilters) -> exports.Download:
 
 
 @router.post("/shops/import", response_model=ShopImportResult)
-def import_shops(caller: Operator, db: DbSession, file: Annotated[UploadFile, File()]) -> dict:
-    """Create or update shops by name from the same CSV the export writes; one bad row imports nothing."""
-    return catalog.import_shops(db, data=file.file.read(), actor=caller.actor, now=utcnow())
+def import_shops(
+    caller: Operator,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
+) -> dict:
+    """Create or update shops by name from the same columns the export writes (.xlsx or CSV, title rows above the
+    header passed over); one bad row imports nothing, each refused row named by its sheet row. A required column
+    named otherwise is a 422 `columns_unmatched` listing the file's columns and the expected ones: send the file
+    again with `columns`."""
+    mapping = parse_mapping(columns)
+    return catalog.import_shops(db, data=file.file.read(), actor=caller.actor, now=utcnow(), mapping=mapping)
 
 
 @router.post("/shops", response_model=ShopRead, status_code=201)

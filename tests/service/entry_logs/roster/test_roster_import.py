@@ -1,10 +1,13 @@
 """The roster CSV import as a job: the file checked and stored by the request, rows imported batch by batch, a batch
 delivered again not applied twice, the next batch kept pending until its task ran, another nursery's import a 404."""
 
+import io
+import json
 from datetime import timedelta
 
 import pytest
 from celery import states
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from jobs import pending_tasks
@@ -257,8 +260,8 @@ def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(cl
     [
         (
             "氏名,電話番号\n山田花子,090\n".encode(),
-            "csv_missing_columns",
-            {"rule": "columns", "missing": ["保護者名", "園児名"]},
+            "columns_unmatched",
+            {"rule": "columns", "missing": ["保護者名", "園児名"], "columns": ["氏名", "電話番号"], "row": 1},
         ),
         (b"\xff\xfe\x00\x81\x00", "csv_unreadable", {"field": "file", "rule": "encoding"}),
         (
@@ -296,3 +299,35 @@ def test_another_nurserys_import_is_a_404(client, db, staff, sakura, himawari):
     under_mine = progress(client, staff, sakura.nursery.id, import_id)
     assert (under_mine.status_code, under_mine.json()["error"]["code"]) == (404, "import_not_found")
     assert progress(client, staff, himawari.nursery.id, import_id).status_code == 404
+
+
+def test_a_workbook_with_a_title_row_and_a_column_named_otherwise_is_mapped_and_its_rows_told_by_sheet_row(
+    client, db, staff, sakura
+):
+    book = Workbook()
+    sheet = book.active
+    for row in (
+        ["2026年度 さくら組 名簿"],
+        [],
+        ["おとな", "電話 番号", "園児名", "クラス"],  # 電話 番号: a space, matched all the same
+        ["山田花子", "090-1111-2222", "山田太郎", "ひよこ組"],
+        [],
+        ["佐藤", "電話なし", "佐藤次郎", "ひよこ組"],
+    ):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/roster-import"
+    sent = {"file": ("名簿.xlsx", out.getvalue())}
+    unmatched = client.post(url, files=sent, headers=staff)
+    assert unmatched.status_code == 422
+    assert unmatched.json()["error"]["details"]["columns"] == ["おとな", "電話 番号", "園児名", "クラス"]
+    assert unmatched.json()["error"]["message"].startswith("3行目の見出しに「保護者名」の列が見つかりません")
+    mapped = client.post(url, files=sent, data={"columns": json.dumps({"おとな": "保護者名"})}, headers=staff)
+    assert mapped.status_code == 202, mapped.text
+    assert mapped.json()["totalRows"] == 2
+    db.commit()
+    assert run(mapped.json()["id"]) == 1
+    done = progress(client, staff, sakura.nursery.id, mapped.json()["id"]).json()
+    assert [(r["row"], r["reason"].split(":")[0]) for r in done["rejected"]] == [(6, "電話番号")]
+    assert done["parentsCreated"] == 1

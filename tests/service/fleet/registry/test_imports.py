@@ -1,6 +1,10 @@
 """CSV import of terminals: shape checked on upload, rows checked by the job, rejected rows reported."""
 
+import io
+from datetime import date
+
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from service.database import utcnow
@@ -49,7 +53,9 @@ def test_import_reports_rejected_rows_and_progress(client, db):
         (8, "TC-105"),
         (9, "TC-001"),
     ]
-    assert "既に登録" in done["rejected"][0]["errors"][0] and "顧客" in done["rejected"][1]["errors"][0]
+    assert done["rejected"][0]["errors"][0].startswith("2行目と同じシリアル番号です")  # a copy inside the file
+    assert "顧客" in done["rejected"][1]["errors"][0] and "既に登録" in done["rejected"][5]["errors"][0]
+    assert done["rejected"][4]["errors"][0].startswith("「設置日」列の「2025-13-01」: 日付として読めません")
     stored = db.scalars(select(Terminal).where(Terminal.serial_number == "TC-100")).one()
     assert (stored.store_name, str(stored.installed_date), stored.firmware_version) == (
         "新宿店 レジ1番",
@@ -104,3 +110,31 @@ def test_a_lone_carriage_return_is_a_422_naming_its_row_and_column(client, db):
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 2, "column": 3}
     assert "2行目・3列目" in response.json()["error"]["message"]
+
+
+@pytest.mark.dialect
+def test_a_workbook_below_its_title_is_read_with_its_dates_and_rows_as_the_sheet_numbers_them(client, db):
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    book = Workbook()
+    for row in (
+        ["端末一覧（2026年11月）"],
+        ["シリアル 番号", "顧客企業", "設置店舗名", "設置日"],
+        ["TC-200", "ABC商事", "新宿店", "２０２５年４月１日"],
+        [],
+        ["TC-201", "ABC商事", "渋谷店", date(2025, 5, 2)],
+        ["TC-200", "ABC商事", "新宿店", "２０２５年４月１日"],
+    ):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    sent = client.post("/api/fleet/imports", files={"file": ("端末.xlsx", out.getvalue())}, headers=admin)
+    assert sent.status_code == 202, sent.text
+    run_import(db, sent.json()["id"])
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{sent.json()['id']}", headers=admin).json()
+    assert done["accepted_rows"] == 2
+    assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [(6, "3行目と同じシリアル番号です")]
+    installed = db.execute(select(Terminal.serial_number, Terminal.installed_date).order_by(Terminal.serial_number))
+    assert list(installed) == [("TC-200", date(2025, 4, 1)), ("TC-201", date(2025, 5, 2))]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
+from service.loaners import labels
 from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import IN_HOUSE, answer, headers, make_device
@@ -151,14 +152,19 @@ def test_the_dry_run_reports_duplicates_and_unreadable_rows_and_the_current_stat
         "duplicate",  # the device already has an answer at that time
         "import",
         "import",
-        "duplicate",  # repeats a row above (in another chunk of the dry run)
+        "duplicate",  # repeats row 3 of the file (in another chunk of the dry run)
         "unreadable",
         "unreadable",
         "unreadable",
     ]
-    assert plan[0][2] == ["同じ機器・同じタイムスタンプの回答は既に登録されています"] == plan[3][2]
-    assert plan[4][2] == ["拠点管理番号（機器の識別子）がありません"]
-    assert plan[5][2][0].startswith("タイムスタンプの形式") and "拠点が見つかりません" in plan[6][2][0]
+    assert plan[0][2] == [labels.IMPORT_DUPLICATE] and plan[3][2] == [
+        "3行目と同じ内容です（同じ行が2回あります。どちらか一方を消してください）"
+    ]
+    assert plan[4][2] == [
+        "「0-2.拠点管理番号」列の「」: 拠点管理番号（機器の識別子）がありません（番号を書いてください）"
+    ]
+    assert plan[5][2][0].startswith("「タイムスタンプ」列の「昨日」: 日時として読めません")
+    assert "拠点が見つかりません" in plan[6][2][0]
     assert (checked["planned_rows"], checked["duplicate_rows"], checked["unreadable_rows"]) == (2, 2, 3)
     assert listed(client, admin) == [(job["id"], "admin1", "端末ステータス収集.csv", 2, 2, 3, "確認済み")]
 

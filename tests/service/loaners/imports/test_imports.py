@@ -60,8 +60,14 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     ) == ("done", 9, 4, 5, 2)
     assert [r["row"] for r in done["rejected"]] == [5, 7, 8, 9, 10]
     reasons = [r["errors"][0] for r in done["rejected"]]
-    assert "拠点が見つかりません" in reasons[0] and reasons[1].startswith("タイムスタンプ")
-    assert "既に登録" in reasons[2] and "プリンタの機器" in reasons[3] and "5つのセクション" in reasons[4]
+    assert "拠点が見つかりません" in reasons[0] and reasons[1].startswith(
+        "「タイムスタンプ」列の「7月3日」: 年がありません"
+    )
+    assert (
+        reasons[2].startswith("2行目と同じ内容です")
+        and "プリンタの機器" in reasons[3]
+        and "5つのセクション" in reasons[4]
+    )
     db.expire_all()
     device = db.get(Device, existing.id)
     assert (device.status, device.held_status, device.last_submitted_at) == (
@@ -125,9 +131,9 @@ def test_a_row_with_a_control_or_format_character_in_a_stored_cell_is_unreadable
         (7, "duplicate"),
     ]
     assert [entry["reasons"][0].split("（")[0] for entry in plan[:3]] == [
-        "「0-1.担当者」: 表示されない書式文字",
-        "「1-1.貸出先」: 表示されない書式文字",
-        "「メールアドレス」: 表示されない書式文字",
+        "「0-1.担当者」列: 表示されない書式文字",
+        "「1-1.貸出先」列: 表示されない書式文字",
+        "「メールアドレス」列: 表示されない書式文字",
     ]
 
     job = upload(client, admin, content).json()

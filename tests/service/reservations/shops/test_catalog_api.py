@@ -157,6 +157,7 @@ def test_one_bad_row_imports_nothing_and_names_every_problem(client, db, catalog
     assert answer.status_code == 422
     problems = answer.json()["error"]["details"]["rows"]
     assert [p["row"] for p in problems] == [3, 4, 5]
+    assert problems[2]["errors"][0]["message"].startswith("2行目と同じ店舗名です")  # a copy inside the file
     assert count(Shop) == before
     no_columns = client.post(
         "/api/reservations/shops/import", files={"file": ("x.csv", b"name\nfoo\n")}, headers=operator

@@ -1,0 +1,155 @@
+"""The clerk's own sheet, as kept: an .xlsx with a title row above the header, a blank row, a row copied inside the
+file, dates typed as text (2026年11月8日 14:30, full-width, 11/8 without its year) beside Excel date cells, and a serial
+with two digits swapped. The plan reads as a person reads the sheet; a CSV whose column is named otherwise is mapped."""
+
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from service.database import utcnow
+from service.loaners.imports import imports
+from service.loaners.models import Device, Submission
+from tests.service.loaners.conftest import headers, make_device
+
+HEADER = [
+    "タイムスタンプ",
+    "メールアドレス",
+    "0-1.担当者",
+    "0-2. 拠点管理番号",  # a space the clerk typed: matched all the same
+    "0-4.ステータス",
+    "1-1.貸出先",
+    "1-2.貸出日",
+    "1-4.ユーザー機の預り有無",
+]
+LENT = ["1.貸出中", "○○商事"]
+
+
+def clerk_workbook(known: str, mistyped: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["端末ステータス収集（2026年11月分）"])  # 1: the title
+    sheet.append(HEADER)  # 2
+    first = [datetime(2026, 11, 2, 9, 15), "a@example.com", "山田", known, *LENT, datetime(2026, 11, 2), "無し"]
+    sheet.append(first)  # 3: Excel date cells
+    sheet.append([])  # 4: blank
+    sheet.append(["2026年11月8日 14:30", "b@example.com", "佐藤", known, *LENT, "2026/11/8", "無し"])  # 5
+    sheet.append(first)  # 6: row 3 again
+    sheet.append(["２０２６/１１/１５ 10:00", "c@example.com", "鈴木", mistyped, *LENT, "2026/11/15", "無し"])  # 7
+    sheet.append(["2026/11/9 9:00", "d@example.com", "田中", known, *LENT, "11/8", "無し"])  # 8: 11/8 of 2026
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def work(db, import_id: int) -> None:
+    while imports.process_chunk(db, import_id=import_id, now=utcnow(), size=2):
+        pass
+    db.commit()
+
+
+def send(client, admin, name: str, data: bytes, *, columns: dict | None = None):
+    form = {"form_kind": "terminal", "dry_run": "true"} | ({"columns": json.dumps(columns)} if columns else {})
+    return client.post("/api/loaners/imports", data=form, files={"file": (name, data)}, headers=admin)
+
+
+@pytest.mark.dialect
+def test_the_clerks_workbook_is_planned_as_a_person_reads_it_and_imported_so(client, db):
+    known = make_device(db, "osaka", serial="OPT818613")
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    mistyped = known.management_number.replace("OPT818613", "OPT818631")
+    sent = send(client, admin, "端末ステータス収集.xlsx", clerk_workbook(known.management_number, mistyped))
+    assert sent.status_code == 202, sent.text
+    assert (sent.json()["total_rows"], sent.json()["ignored_columns"]) == (5, [])
+    work(db, sent.json()["id"])
+    checked = client.get(f"/api/loaners/imports/{sent.json()['id']}", headers=admin).json()
+    plan = [(row["row"], row["outcome_label"], row["reasons"]) for row in checked["plan"]]
+    assert [(row, label) for row, label, _ in plan] == [
+        (3, "取り込む"),
+        (5, "取り込む"),
+        (6, "重複（取り込まない）"),
+        (7, "確認待ち（取り込まない）"),
+        (8, "取り込む"),
+    ]
+    reasons = {row: reason for row, _, reason in plan}
+    assert reasons[6] == ["3行目と同じ内容です（同じ行が2回あります。どちらか一方を消してください）"]
+    assert reasons[7] == [
+        f"「0-2.拠点管理番号」列の「{mistyped}」: OPT818631 は OPT818613 の打ち間違いではありませんか"
+        f"（台帳の {known.management_number}）。打ち間違いなら番号を直して取り込み直し、"
+        "新しい機器なら先に機器を登録してから取り込んでください"
+    ]
+    assert [entry["new_device"] for entry in checked["plan"]] == [False] * 5  # never silently a new device
+    assert (checked["planned_rows"], checked["duplicate_rows"], checked["held_rows"], checked["planned_devices"]) == (
+        3,
+        1,
+        1,
+        0,
+    )
+
+    client.post(f"/api/loaners/imports/{checked['id']}/run", headers=admin)
+    work(db, checked["id"])
+    done = client.get(f"/api/loaners/imports/{checked['id']}", headers=admin).json()
+    assert (done["accepted_rows"], done["created_devices"], done["held_rows"], done["duplicate_rows"]) == (3, 0, 1, 1)
+    assert [(row["row"], row["outcome"]) for row in done["rejected"]] == [(6, "duplicate"), (7, "held")]
+    assert done["rejected"][0]["errors"][0].startswith("3行目と同じ内容です")  # not 「既に登録されています」
+    assert db.scalar(select(func.count()).select_from(Device)) == 1
+    stored = db.scalars(select(Submission).where(Submission.device_id == known.id).order_by(Submission.submitted_at))
+    history = [(row.submitted_at, row.answers["1-2.貸出日"]) for row in stored]
+    db.commit()
+    assert history == [
+        (datetime(2026, 11, 2, 0, 15, tzinfo=UTC), "2026/11/02"),
+        (datetime(2026, 11, 8, 5, 30, tzinfo=UTC), "2026/11/08"),
+        (datetime(2026, 11, 9, 0, 0, tzinfo=UTC), "2026/11/08"),  # 11/8 in its timestamp's year
+    ]
+
+    again = send(client, admin, "端末ステータス収集.xlsx", clerk_workbook(known.management_number, mistyped))
+    work(db, again.json()["id"])  # the same sheet a second time: its rows are the ones already stored
+    second = client.get(f"/api/loaners/imports/{again.json()['id']}", headers=admin).json()
+    assert (second["planned_rows"], second["duplicate_rows"], second["held_rows"]) == (0, 4, 1)
+    assert {
+        row["row"]: row["reasons"][0].split("（")[0] for row in second["plan"] if row["outcome"] == "duplicate"
+    } == {
+        3: "同じ機器・同じタイムスタンプの回答は既に登録されています",
+        5: "同じ機器・同じタイムスタンプの回答は既に登録されています",
+        6: "3行目と同じ内容です",
+        8: "同じ機器・同じタイムスタンプの回答は既に登録されています",
+    }
+
+
+@pytest.mark.dialect
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_a_csv_whose_column_is_named_otherwise_is_mapped_by_the_person_and_sent_again(client, db, encoding):
+    known = make_device(db, "osaka", serial="ABC123")
+    admin = headers(db, "staff1", "admin")
+    db.commit()
+    text = (
+        "代替機 回答シート,,,\n\n"
+        "日時,0-1.担当者,拠点管理番号 ,0-4.ステータス\n"
+        f"2026/11/8 14:30,山田,{known.management_number},3.社内にて保管中\n"
+    )
+    data = text.encode(encoding)
+    unmatched = send(client, admin, "回答.csv", data)
+    assert unmatched.status_code == 422
+    error = unmatched.json()["error"]
+    assert error["code"] == "columns_unmatched"
+    assert error["message"].startswith("3行目の見出しに「タイムスタンプ」・「0-2.拠点管理番号」の列が見つかりません")
+    assert error["details"]["columns"] == ["日時", "0-1.担当者", "拠点管理番号", "0-4.ステータス"]
+    assert {"タイムスタンプ", "0-2.拠点管理番号", "0-1.担当者"} <= set(error["details"]["expected"])
+    assert error["details"]["missing"] == ["タイムスタンプ", "0-2.拠点管理番号"]
+
+    wrong = send(client, admin, "回答.csv", data, columns={"日時": "受付番号"})
+    assert (wrong.status_code, wrong.json()["error"]["details"]["field"]) == (422, "columns")
+
+    mapped = send(
+        client, admin, "回答.csv", data, columns={"日時": "タイムスタンプ", "拠点管理番号": "0-2.拠点管理番号"}
+    )
+    assert mapped.status_code == 202, mapped.text
+    work(db, mapped.json()["id"])
+    checked = client.get(f"/api/loaners/imports/{mapped.json()['id']}", headers=admin).json()
+    assert [(row["row"], row["outcome"], row["timestamp"]) for row in checked["plan"]] == [
+        (4, "import", "2026/11/8 14:30")
+    ]
