@@ -20,8 +20,8 @@ import io
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from functools import cache
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -446,7 +446,9 @@ def _header_rows(pen: ImageDraw.ImageDraw, rows: list[Row], top: int, style: Sty
         table = [(kind, *by_kind[kind]) for kind in kinds if kind in by_kind]
         if not table:
             continue
-        needs = [max(pen.textlength(label, font=small), pen.textlength(value, font=font)) + 40 for _, label, value in table]
+        needs = [
+            max(pen.textlength(label, font=small), pen.textlength(value, font=font)) + 40 for _, label, value in table
+        ]
         left = 70.0
         for (kind, label, value), need in zip(table, needs, strict=True):
             right = left + need * width / sum(needs)

@@ -10,7 +10,8 @@ companies' and new-power companies' statements as their portals and notices prin
 from bench.ocr_bills import BASE, NO_CAPACITY, OTHER, Style
 
 WEB = BASE | {"customer": "ご契約番号", "plan": "契約メニュー", "A": "契約容量", "kVA": "契約容量", "kW": "契約容量",
-              "usage": "ご利用量", "amount": "ご請求額（税込）", "place": "ご利用場所", "name": "ご契約名義"}  # fmt: skip
+              "usage": "ご利用量", "amount": "ご請求額（税込）", "place": "ご利用場所",
+              "name": "ご契約名義"}  # fmt: skip
 LAYOUTS = (
     # TEPCO-style: ruled rows, label left; its own grouping of the number; the month only in the period
     Style("03", "電気ご使用量のお知らせ", "table",

@@ -1,4 +1,6 @@
-"""What the ten major power companies' bills print, for the structural checks of OCR proposals (`checks.py`).
+"""What the ten major power companies' bills print, for the checks of OCR proposals (`checks.py`): they give a plan
+its company's spelling and a number its company's groups, and are never by themselves a reason to withhold a value (a
+bill may group its number or name its plan otherwise).
 
 A company's code is its area's: the first two digits of a 供給地点特定番号 (01 北海道 … 10 沖縄) and the 電力会社
 master's code. For each: the prefectures it supplies (some prefectures are split between two or three areas), the digit
@@ -29,8 +31,13 @@ class Company:
         return "".join(next(numbers) if char == "#" else char for char in self.customer_number)
 
 
+OTHER = "99"  # 電力会社 その他: a supplier that is none of the ten (a new-power company)
+NO_CAPACITY: Unit = ""  # the unit of a plan contracted with no 契約容量
+# Plans every company contracts alike: 従量電灯A (Kansai, Chugoku, Shikoku, Okinawa) by the minimum charge, with no
+# 契約容量; 低圧電力 in kW.
+FIXED_UNITS = {"従量電灯A": NO_CAPACITY, "低圧電力": "kW"}
 LIGHTING = {"従量電灯B": "A", "従量電灯C": "kVA", "低圧電力": "kW"}  # metered lighting by amperes, then by kVA
-LIGHTING_KVA = {"従量電灯B": "kVA", "低圧電力": "kW"}  # the western companies contract lighting in kVA only
+LIGHTING_KVA = {"従量電灯A": NO_CAPACITY, "従量電灯B": "kVA", "低圧電力": "kW"}  # the western companies: kVA only
 COMPANIES = {
     company.area: company
     for company in (
@@ -44,7 +51,8 @@ COMPANIES = {
         Company("07", "中国電力株式会社", "###-####-#####", LIGHTING_KVA),
         Company("08", "四国電力株式会社", "#####-#####", LIGHTING_KVA),
         Company("09", "九州電力株式会社", "###-####-####", LIGHTING),
-        Company("10", "沖縄電力株式会社", "####-###-###", {"従量電灯": "kVA", "低圧電力": "kW"}),
+        Company("10", "沖縄電力株式会社", "####-###-###",
+                {"従量電灯": "kVA", "従量電灯A": NO_CAPACITY, "低圧電力": "kW"}),
     )
 }  # fmt: skip
 
