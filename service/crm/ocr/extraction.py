@@ -11,7 +11,7 @@ readings, the consumption tax). Gas bills carry ガスご使用量 in m3 and no 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal, get_args
 
@@ -182,11 +182,13 @@ def _labels(
 
 @dataclass(frozen=True)
 class Found:
-    """A value's characters on its line (the label's, or another's)."""
+    """A value's characters on its line (the label's, or another's); `fuzzy`: its label was read with a character
+    wrong (a title's words may look alike: ご請求明細 for ご請求額)."""
 
     text: Text
     start: int
     end: int
+    fuzzy: bool = False
 
     @property
     def value(self) -> str:
@@ -269,7 +271,7 @@ class Page:
                     following = on_line[k + 1] if k + 1 < len(on_line) else None
                     for where in (self._beside(label, following), self._below(label), self._right(label, following)):
                         if where is not None:
-                            found.append(where)
+                            found.append(replace(where, fuzzy=label.fuzzy))
         return found
 
     def _beside(self, label: Label, following: Label | None) -> Found | None:
@@ -454,13 +456,15 @@ def propose(found: Found, name: str, value: str | int, start: int, end: int) -> 
 
 
 def _labelled(page: Page, name: str, rule: Rule, into: Extraction) -> None:
-    """The first that keeps the rule; when none does, the first that broke it is withheld."""
+    """The first that keeps the rule; when none does, the first that broke it is withheld (one found by a label read
+    with a character wrong is not: it may be no label)."""
     broken: Withheld | None = None
     for found in page.values(name):
         try:
             value, start, end = rule(found.value)
         except Broken as exc:
-            broken = broken or Withheld(name, found.value, str(exc))
+            if not found.fuzzy:
+                broken = broken or Withheld(name, found.value, str(exc))
             continue
         into.proposals[name] = propose(found, name, value, start, end)
         return

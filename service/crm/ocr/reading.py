@@ -51,9 +51,13 @@ def source_of(db: Session, image_id: int) -> Source | None:
         return None
     rows = db.scalars(select(Choice).where(Choice.kind == "power_company", Choice.is_active))
     companies = {row.code: row.label for row in rows if row.code != OTHER_COMPANY}
+    return Source(storage.path_of(image.stored_path).read_bytes(), image.content_type, companies, label_words(db))
+
+
+def label_words(db: Session) -> dict[str, tuple[str, ...]]:
+    """Each field's label words as the choice master keeps them (an admin's additions on the マスタ page too)."""
     words = db.execute(select(Choice.kind, Choice.label, Choice.is_active).where(Choice.kind.in_(OCR_LABEL_KINDS)))
-    labels = masters.ocr_labels(row._asdict() for row in words)
-    return Source(storage.path_of(image.stored_path).read_bytes(), image.content_type, companies, labels)
+    return masters.ocr_labels(row._asdict() for row in words)
 
 
 @dataclass(frozen=True)
