@@ -31,7 +31,7 @@ FUZZY_FROM = 4  # a label this long is also found with one of its characters mis
 MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another character, never a digit or a letter
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
-PIECE_GAP = 1.2  # a gap this many times the line's height parts two cells' texts
+PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
 ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
 BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
 # 様 is often read as one of the characters it looks like; a name never ends with them
@@ -238,6 +238,10 @@ def _middle(box: Box) -> float:
     return (box[1] + box[3]) / 2
 
 
+def _centre(box: Box) -> float:
+    return (box[0] + box[2]) / 2
+
+
 class Page:
     """The lines read (a row each), the labels on each, and each line's pieces: what stands where."""
 
@@ -251,11 +255,13 @@ class Page:
         text = self.texts[n]
         inked = [i for i, char in enumerate(text.text) if not char.isspace()]
         runs: list[list[int]] = []
+        reach = 0  # the right edge of the run so far (the engine's character boxes may overlap or shrink)
         for i in inked:
-            if runs and text.glyph(i).box[0] - text.glyph(runs[-1][-1]).box[2] <= PIECE_GAP * text.height:
+            if runs and text.glyph(i).box[0] - reach <= PIECE_GAP * text.height:
                 runs[-1].append(i)
             else:
                 runs.append([i])
+            reach = max(reach, text.glyph(i).box[2]) if len(runs[-1]) > 1 else text.glyph(i).box[2]
         return [Piece(n, run[0], run[-1] + 1, text.span(run[0], run[-1] + 1)[0]) for run in runs]
 
     def box(self, label: Label) -> Box:
@@ -324,12 +330,41 @@ class Page:
         if len(header) == 1:
             chosen = max(row, key=lambda piece: _overlap(piece.box, box))  # or the nearest
         else:
-            ours = [piece for piece in row if max(header, key=lambda b: _overlap(piece.box, b)) == box]
-            ours = [piece for piece in ours if _overlap(piece.box, box) > -height]
+            ours = [
+                piece
+                for piece in row
+                if _overlap(piece.box, box) > 0
+                or (max(header, key=lambda b: _overlap(piece.box, b)) == box and _overlap(piece.box, box) > -height)
+            ]
             if not ours:
                 return None
-            chosen = max(ours, key=lambda piece: _overlap(piece.box, box))
-        return self._value(chosen)
+            chosen = self._column(max(ours, key=lambda piece: _overlap(piece.box, box)), box, header)
+        return self._value(chosen) if chosen is not None else None
+
+    def _column(self, piece: Piece, box: Box, header: list[Box]) -> Piece | None:
+        """A piece running under two labels of a header row (two cells' values read together) cut at its widest gap
+        between the labels' middles: there the cells part."""
+        others = [other for other in header if other != box and _overlap(piece.box, other) > 0]
+        if not others:
+            return piece
+        text = self.texts[piece.line]
+        inked = [i for i in range(piece.start, piece.end) if not text.text[i].isspace()]
+        start, end = inked[0], inked[-1] + 1
+        for other in others:
+            low, high = sorted((_centre(box), _centre(other)))
+            gaps = [
+                (text.glyph(after).box[0] - text.glyph(before).box[2], before, after)
+                for before, after in zip(inked, inked[1:], strict=False)
+                if low <= (text.glyph(before).box[2] + text.glyph(after).box[0]) / 2 <= high
+            ]
+            if not gaps:
+                return None
+            _, before, after = max(gaps)
+            if _centre(other) > _centre(box):
+                end = min(end, before + 1)
+            else:
+                start = max(start, after)
+        return Piece(piece.line, start, end, text.span(start, end)[0]) if start < end else None
 
     def _right(self, label: Label, following: Label | None) -> Found | None:
         """The nearest piece on another line standing right of a label that ends its line, on the same row."""
@@ -506,16 +541,35 @@ def _issuer(page: Page, companies: dict[str, str], into: Extraction) -> None:
             continue
         if page.labels[n] or NOT_ISSUER.search(joined) or not ISSUER.search(joined):
             continue
-        code, at, length = OTHER, 0, len(joined)
-        for area, name in companies.items():
-            found = joined.find(name.translate(LOOKALIKES))
-            if found >= 0:
-                code, at, length = area, found, len(name)
-                break
-        box, confidence, chars = text.span(squeezed[at], squeezed[at + length - 1] + 1)
-        into.proposals["power_supplier_type"] = Proposal("power_supplier_type", code, confidence, box, chars)
         into.issuer = text.text.strip()
+        named = _company(joined, companies)
+        if named is not None:
+            code, at, length = named
+            box, confidence, chars = text.span(squeezed[at], squeezed[at + length - 1] + 1)
+            into.proposals["power_supplier_type"] = Proposal("power_supplier_type", code, confidence, box, chars)
         return
+
+
+def _company(joined: str, companies: dict[str, str]) -> tuple[str, int, int] | None:
+    """The area company a name is (its code, where its name stands), or その他 when it names none; None when it may be
+    one of two (国電力: 中国電力 or 四国電力, a character lost). A name is also found with one character lost or
+    misread."""
+    for area, name in companies.items():
+        at = joined.find(name.translate(LOOKALIKES))
+        if at >= 0:
+            return area, at, len(name)
+    near = {}
+    for area, name in companies.items():
+        chars = [re.escape(char) for char in name.translate(LOOKALIKES)]
+        variants = [chars[:n] + chars[n + 1 :] for n in range(len(chars))] + [
+            [*chars[:n], ".", *chars[n + 1 :]] for n in range(len(chars))
+        ]
+        match = re.search("|".join("".join(variant) for variant in variants), joined)
+        if match:
+            near[area] = (area, match.start(), match.end() - match.start())
+    if len(near) > 1:
+        return None
+    return next(iter(near.values()), (OTHER, 0, len(joined)))
 
 
 def is_gas(texts: list[Text]) -> bool:

@@ -171,3 +171,11 @@ def test_a_label_word_an_admin_adds_to_the_master_is_found(client, world, db):
         )
     )
     assert values(read(printed, labels=reading.label_words(db)))["power_customer_number"] == "98765432"
+
+
+def test_two_cells_values_read_together_are_cut_where_the_cells_part():
+    found = read(
+        one_line(0, (60, "ご利用量"), (340, "ご請求金額")),
+        one_line(50, (108, "1,595kWh"), (300, "53,171 円")),  # a figure set right, the next cell's set left
+    )
+    assert (values(found)["latest_power_usage"], values(found)["latest_charges"]) == (1595, 53171)
