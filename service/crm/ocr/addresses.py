@@ -47,7 +47,8 @@ def kanji_number(written: str) -> int:
 
 
 def split(value: str) -> Split:
-    """Spaces the engine put in are skipped; a part's start and end are in `value`."""
+    """Spaces the engine put in are skipped; a part's start and end are in `value`. 丁目 may be read 丁日."""
+    value = value.replace("丁日", "丁目")
     found = Split()
     offset = 0
     postal = POSTAL.match(value)

@@ -145,14 +145,22 @@ LOST_AT_END = "力"
 
 def plan_named(read: str, area: str | None) -> tuple[str, Unit] | None:
     """The plan (as its company spells it) and its unit that `read` names, spaces and lookalikes aside (a 力 lost at
-    its end too); of the area's company, or of any when the area is not known."""
+    its end too, or one of its kanji or kana misread when no other plan is that near); of the area's company, or of
+    any when the area is not known."""
     wanted = SPACES.sub("", read).translate(LOOKALIKES)
     companies = [COMPANIES[area]] if area in COMPANIES else list(COMPANIES.values())
-    for company in companies:
-        for name, unit in company.plans.items():
-            if name.translate(LOOKALIKES) in (wanted, wanted + LOST_AT_END):
-                return name, unit
-    return None
+    plans = {name: unit for company in companies for name, unit in company.plans.items()}
+    for name, unit in plans.items():
+        if name.translate(LOOKALIKES) in (wanted, wanted + LOST_AT_END):
+            return name, unit
+    near = [name for name in plans if _one_misread(name.translate(LOOKALIKES), wanted)]
+    return (near[0], plans[near[0]]) if len(near) == 1 else None
+
+
+def _one_misread(name: str, read: str) -> bool:
+    """One character other, never a letter or digit (従量電灯A is not 従量電灯B)."""
+    differing = [(a, b) for a, b in zip(name, read, strict=False) if a != b]
+    return len(name) == len(read) and len(differing) == 1 and not differing[0][0].isascii()
 
 
 def capacity_allowed(amount: float, unit: Unit) -> bool:

@@ -31,6 +31,7 @@ FUZZY_FROM = 4  # a label this long is also found with one of its characters mis
 MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another character, never a digit or a letter
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
+ILLEGIBLE = 0.1  # a character read with less confidence is not made out (it is as likely another)
 PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
 ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
 BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
@@ -162,7 +163,8 @@ class Label:
 def _labels(
     n: int, text: Text, found_by: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]]
 ) -> list[Label]:
-    """A line's labels, left to right, none overlapping: where two start together the longer (then the exact) wins."""
+    """A line's labels, left to right, none overlapping but twins: where two start together the longer (then the exact)
+    wins."""
     found = []
     for name, pair in found_by.items():
         for pattern, fuzzy in zip(pair, (False, True), strict=True):
@@ -175,9 +177,15 @@ def _labels(
     found.sort(key=lambda label: (label.start, label.start - label.end, label.fuzzy))
     chosen: list[Label] = []
     for label in found:
-        if not chosen or label.start >= chosen[-1].end:
+        if not chosen or label.start >= chosen[-1].end or _twins(label, chosen[-1]):
             chosen.append(label)
     return chosen
+
+
+def _twins(label: Label, other: Label) -> bool:
+    """Two fields' labels read alike with a character wrong (ご使用所: ご使用月 or ご使用量): both are kept, and each
+    field's rule tells whose value follows."""
+    return label.fuzzy and other.fuzzy and (label.start, label.end) == (other.start, other.end)
 
 
 @dataclass(frozen=True)
@@ -272,9 +280,9 @@ class Page:
         its box, or in its column under a header row), or to its right apart from it."""
         found = []
         for on_line in self.labels:
-            for k, label in enumerate(on_line):
+            for label in on_line:
                 if label.name == name:
-                    following = on_line[k + 1] if k + 1 < len(on_line) else None
+                    following = next((other for other in on_line if other.start >= label.end), None)
                     for where in (self._beside(label, following), self._below(label), self._right(label, following)):
                         if where is not None:
                             found.append(replace(where, fuzzy=label.fuzzy))
@@ -370,13 +378,13 @@ class Page:
         """The nearest piece on another line standing right of a label that ends its line, on the same row."""
         if following is not None:
             return None
-        box, height = self.box(label), self.texts[label.line].height
+        box = self.box(label)
         beside = [
             piece
             for piece in self.pieces
             if piece.line != label.line
             and piece.box[0] > box[2]
-            and abs(_middle(piece.box) - _middle(box)) <= ROW_BAND * height
+            and piece.box[1] <= _middle(box) <= piece.box[3]  # a long line a little askew is a tall box
         ]
         return self._value(min(beside, key=lambda piece: piece.box[0])) if beside else None
 
@@ -572,6 +580,15 @@ def _company(joined: str, companies: dict[str, str]) -> tuple[str, int, int] | N
     return next(iter(near.values()), (OTHER, 0, len(joined)))
 
 
+def _illegible(found: Extraction) -> None:
+    """A value with a character the engine could not make out (a smudge, a shadow's edge) is withheld: it is as likely
+    another character."""
+    for name, proposal in list(found.proposals.items()):
+        worst = min(((confidence, char) for char, confidence in proposal.chars if char.strip()), default=(1.0, ""))
+        if worst[0] < ILLEGIBLE:
+            found.withhold(name, f"読み取れない文字があります（「{worst[1]}」、信頼度{worst[0]:.0%}）")
+
+
 def is_gas(texts: list[Text]) -> bool:
     """The topmost line naming ガス, 電気 or 電力 names ガス."""
     for text in texts:
@@ -595,6 +612,7 @@ def extract(
     for name, rule in (GAS_RULES if gas else RULES).items():
         _labelled(page, name, rule, found)
     _address(page, found)
+    _illegible(found)
     checks.check(found)
     found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}
     return found
