@@ -1,12 +1,16 @@
 """A statement's site fields found in what the engine read, each by its label and its rule, then checked against each
 other (`checks.py`).
 
-Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Every line's labels are found, the longest
-first, one of four characters or more also with one character misread (ご使用年朋); a field's value is what follows
-its label up to the next label or a wide gap, or, when nothing does (a label above its value, in a box or a column),
-what stands under the label on the next line. A value breaking its field's rule is withheld, never proposed. Lines that
-are no field's are read too: they end a value (基本料金, 1段料金 …), and the checks use some (the tiers, the meter
-readings, the consumption tax). Gas bills carry ガスご使用量 in m3 and no 契約容量 or 電力会社."""
+Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Each field's label words are the choice
+master's (`masters.OCR_LABELS` its defaults; an admin adds a bill's wording on the マスタ page). Every line's labels
+are found, the longest first, one of four characters or more also with one character misread (ご使用年朋). A value is
+taken wherever the page puts it: after its label up to the next label or a wide gap; under it, in its box or in its
+column under a header row (the boxes' x-overlap); or right of it, read as another line. The first value that keeps its
+field's rule is proposed; when none does, the first that broke it is withheld with the rule, never proposed, and so is
+a value with a character the engine could not make out. Lines that are no field's are read too: they end a value
+(基本料金, 1段料金 …), and the checks use some (the tiers, the meter readings, the consumption tax). The issuer is
+the topmost company's name: an area company's proposes its 電力会社, another's その他. Gas bills carry ガスご使用量 in
+m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
@@ -319,8 +323,9 @@ class Page:
 
     def _below(self, label: Label) -> Found | None:
         """The piece under the label on the nearest row below whose pieces stand under the label's row; of that row's
-        pieces, the one the label's box overlaps most, when no other label on its row overlaps it more (a column under
-        a header row is matched by the overlap of its boxes). A label alone on its row takes the nearest piece."""
+        pieces, the one the label's box overlaps most, of those it overlaps or no other label on its row overlaps more
+        (a column under a header row is matched by the overlap of its boxes; a piece under two labels is cut where the
+        cells part). A label alone on its row takes the piece it overlaps most, or the nearest."""
         box, height = self.box(label), self.texts[label.line].height
         header = self._row_labels(box, height)
         left, right = min(b[0] for b in header) - height, max(b[2] for b in header) + height
