@@ -340,6 +340,7 @@ class Page:
             return None
         top = min(_middle(piece.box) for piece in under)
         row = [piece for piece in under if _middle(piece.box) - top <= ROW_BAND * height]
+        chosen: Piece | None
         if len(header) == 1:
             chosen = max(row, key=lambda piece: _overlap(piece.box, box))  # or the nearest
         else:
