@@ -69,6 +69,12 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages", "check"),
     (Path("/usr/bin/tesseract"), "tesseract-ocr", "the CRM's OCR tests and bench/ocr.py (Tesseract 5)", "check"),
     (
+        Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"),
+        "fonts-ipaexfont-mincho",
+        "the OCR bills drawn in Mincho (bench/ocr_bills.py)",
+        "check",
+    ),
+    (
         Path("/usr/share/tesseract-ocr/5/tessdata/jpn.traineddata"),
         "tesseract-ocr-jpn",
         "the CRM's OCR of Japanese",

@@ -44,6 +44,21 @@ CHOICE_KIND_LABELS = {
     "building_type": "建物区分",
     "job_type": "業種",
 }
+# OCR's label words (見出し語), a choice kind per field the reader finds by its label: the kind, the field (address:
+# the whole 使用場所, split into the address's fields), and the name the マスタ page shows. masters.py holds the
+# defaults.
+OCR_LABEL_KINDS = {
+    "ocr_customer_number": ("power_customer_number", "お客様番号"),
+    "ocr_location_number": ("power_customer_location_number", "供給地点特定番号"),
+    "ocr_customer_name": ("power_customer_name", "名義"),
+    "ocr_address": ("address", "使用場所"),
+    "ocr_plan": ("power_plan_name", "契約プラン"),
+    "ocr_capacity": ("contract_capacity", "契約容量"),
+    "ocr_date": ("latest_date", "年月"),
+    "ocr_usage": ("latest_power_usage", "使用量"),
+    "ocr_charges": ("latest_charges", "請求金額"),
+}
+CHOICE_KIND_LABELS |= {kind: f"OCRの見出し語（{name}）" for kind, (_, name) in OCR_LABEL_KINDS.items()}
 
 # The CSV columns 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
 FIRST_TIME_RIGHT_COLUMN = "初回完了"

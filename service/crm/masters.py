@@ -2,7 +2,7 @@
 missing rows for the demo and tests), then kept by admins (master_upkeep/). What the forms offer, and the checks that a
 code sent is in its master and active (a code already stored stays valid)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -93,6 +93,23 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "payment_certificate": (("0", "不要"), ("1", "要")),
     "service_type": (("electric", "電気"), ("gas", "ガス")),
 }
+# The words bills print as each field's label (labels.OCR_LABEL_KINDS), what the OCR reader looks for; an admin adds
+# another bill's wording on the マスタ page. A label's NFKC form is looked for: 「ご請求額（税込）」 as printed.
+OCR_LABELS: dict[str, tuple[str, ...]] = {
+    "ocr_customer_number": ("お客さま番号", "お客様番号", "ご契約番号", "電気番号", "お客様No", "契約番号"),
+    "ocr_location_number": ("供給地点特定番号", "供給地点番号"),
+    "ocr_customer_name": ("ご契約名義", "お客さま名", "契約名義", "ご契約者名", "お客様名"),
+    "ocr_address": ("ご使用場所", "ご利用場所", "需要場所", "使用場所", "供給場所"),
+    "ocr_plan": ("契約種別", "ご契約種別", "契約メニュー", "料金プラン", "ご契約メニュー", "ご契約プラン"),
+    "ocr_capacity": ("契約容量", "ご契約", "契約電力", "ご契約容量", "ご契約電力", "契約電流", "ご契約電流"),
+    "ocr_date": ("ご使用期間", "ご利用期間", "検針月日", "ご使用年月", "使用年月", "ご請求年月", "ご使用月", "検針年月",
+                 "ご利用年月"),
+    "ocr_usage": ("ご使用量", "ご利用量", "当月ご使用量", "使用電力量", "ご使用電力量", "今回ご使用量", "使用量",
+                  "電力量", "ガスご使用量"),
+    "ocr_charges": ("ご請求金額", "ご請求額（税込）", "請求予定金額", "今回お支払金額", "ご請求予定金額", "請求金額",
+                    "ご請求額", "今月のご請求額", "料金合計"),
+}  # fmt: skip
+CHOICES |= {kind: tuple((str(n), word) for n, word in enumerate(words, 1)) for kind, words in OCR_LABELS.items()}
 
 PREFECTURES = (
     "北海道",
@@ -143,6 +160,15 @@ PREFECTURES = (
     "鹿児島県",
     "沖縄県",
 )
+
+
+def ocr_labels(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Each field's label words (labels.OCR_LABEL_KINDS) from the choice master's active rows of the OCR kinds."""
+    words: dict[str, list[str]] = {field: [] for field, _ in labels.OCR_LABEL_KINDS.values()}
+    for row in rows:
+        if row["kind"] in labels.OCR_LABEL_KINDS and row["is_active"]:
+            words[labels.OCR_LABEL_KINDS[row["kind"]][0]].append(row["label"])
+    return {field: tuple(found) for field, found in words.items()}
 
 
 def option_rows() -> list[dict]:

@@ -126,9 +126,9 @@ def test_a_reading_that_finishes_after_the_form_was_drawn_fills_it_on_the_next_r
     assert at.text_area(key=f"crm_case_site_{site['id']}_1_note").value == "明細は2枚"
 
 
-def read_as(db, image_id: int, withheld: tuple[dict, ...] = (), **values: str) -> None:
-    """The image as the OCR job leaves it: each field proposed (90 %), what was withheld, the page it was read on
-    stored."""
+def read_as(db, image_id: int, withheld: tuple[dict, ...] = (), issuer: str | None = None, **values: str) -> None:
+    """The image as the OCR job leaves it: each field proposed (90 %), what was withheld, the issuer's name as read,
+    the page it was read on stored."""
     image = db.get(Image, image_id)
     fields = {name: {"value": v, "confidence": 0.9, "box": [10, 10, 50, 30], "chars": []} for name, v in values.items()}
     image.ocr_result = {
@@ -137,6 +137,7 @@ def read_as(db, image_id: int, withheld: tuple[dict, ...] = (), **values: str) -
         "version": "5.3.0",
         "fields": fields,
         "withheld": list(withheld),
+        "issuer": issuer,
     }
     image.ocr_page_path = storage.store_page(db, image, picture("JPEG", (120, 160), "white"))
     db.commit()

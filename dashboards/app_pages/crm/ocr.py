@@ -1,6 +1,7 @@
 """地点入力 with OCR (confirm, never trust): the proposals read from a statement image fill the site's empty fields,
 each marked 「OCR」 with its confidence; the characters read with little confidence are highlighted; what was read but
-withheld is listed with the rule or check it broke; choosing a field shows the page with the box where its value was
+withheld is listed with the rule or check it broke; the issuer's name as read is shown (a new-power company's bill
+proposes 電力会社 その他); choosing a field shows the page with the box where its value was
 read, beside the form. What the operator typed wins over any proposal,
 one arriving later too. Nothing is saved until the operator saves; the save names the image read (`ocr_image_id`) so the
 API records which proposals were kept, which corrected and which fields were typed."""
@@ -16,6 +17,7 @@ EMPTY = ("", None)
 PENDING = "この画像はOCRで読み取り中です。しばらくしてから「読み取り結果を確認」を押してください。"
 FAILED = "この画像はOCRで読み取れませんでした: {message}"
 NONE_READ = "この依頼の明細画像にはOCRの読み取り結果がありません。"
+ISSUER = "請求書の発行元（読み取り）: {issuer}"
 WITHHELD = "読み取ったが、決まりや他の項目と合わないため提案しなかった項目（画像を見て入力してください）:"
 
 
@@ -27,6 +29,7 @@ class Reading:
     proposals: dict[str, dict] = field(default_factory=dict)
     low_confidence: float = 1.0
     withheld: list[dict] = field(default_factory=list)
+    issuer: str | None = None
 
     def filled(self, base: dict) -> dict:
         """The site as the form opens it: each empty field holding its proposal."""
@@ -100,7 +103,7 @@ def _reading(key: str, site: dict, images: list[dict]) -> Reading:
         f"OCR（{ocr['engine']} {ocr['version']}）が読み取った値を「OCR」の印の付いた項目に入れています。"
         "画像と見比べて確認・修正してから保存してください。保存するまで何も記録されません。"
     )
-    return Reading(image_id, proposals, ocr["low_confidence"], ocr["withheld"])
+    return Reading(image_id, proposals, ocr["low_confidence"], ocr["withheld"], ocr.get("issuer"))
 
 
 def highlighted(proposal: dict, threshold: float) -> str:
@@ -113,7 +116,10 @@ def highlighted(proposal: dict, threshold: float) -> str:
 
 
 def withheld_reasons(reading: Reading) -> None:
-    """What OCR read but did not propose, each with the rule or the check it broke: those fields are the operator's."""
+    """The issuer as read; what OCR read but did not propose, each with the rule or the check it broke: those fields
+    are the operator's."""
+    if reading.issuer:
+        st.markdown(ISSUER.format(issuer=labels.plain(reading.issuer)))
     if reading.withheld:
         st.caption(WITHHELD)
         for item in reading.withheld:

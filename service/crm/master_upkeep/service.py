@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.crm import auditing, labels, locking
 from service.crm.masters import CORPORATION_CHOICE_FIELDS, SITE_CHOICE_FIELDS, options
-from service.crm.models import Choice, Corporation, OptionService, Site
+from service.crm.models import CHOICE_CODE_MAX, Choice, Corporation, OptionService, Site
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited, length
 
 FIXED_KINDS = ("invoice", "payment_certificate", "service_type")  # the carrier's format fixes them
 EDITABLE_KINDS = tuple(
-    kind for kind in (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values()) if kind not in FIXED_KINDS
+    kind
+    for kind in (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values(), *labels.OCR_LABEL_KINDS)
+    if kind not in FIXED_KINDS
 )
 # An edit of a master's entry changes its audited fields but its code (its key).
 OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")
@@ -67,12 +69,15 @@ def _editable_kind(kind: str) -> None:
 
 
 def _fits(kind: str, code: str) -> None:
-    """契約者区分's 2 characters, 業種's 3."""
+    """契約者区分's 2 characters, 業種's 3; a kind no field stores (OCR's label words), the master's own."""
     most = min(
-        length(getattr(model, field))
-        for model, stored in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS))
-        for field, of_kind in stored.items()
-        if of_kind == kind
+        (
+            length(getattr(model, field))
+            for model, stored in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS))
+            for field, of_kind in stored.items()
+            if of_kind == kind
+        ),
+        default=CHOICE_CODE_MAX,
     )
     if len(code) > most:
         raise ValidationFailed(

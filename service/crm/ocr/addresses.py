@@ -1,12 +1,14 @@
 """The address a bill prints after ご使用場所, split as the sales form and the carrier CSV keep it: 〒 and seven digits,
 the prefecture, the city (…市…区, …郡…町, …市; a 区 alone only in 東京都), the town (町域: up to its 丁目's number or
 the first digit), and the street (番地: 丁目, 番地 and 号 as 「1-2-3」, the carrier CSV's power_street_1〜3; kanji
-numerals as digits). What follows the numbers (a building) is not the street's."""
+numerals as digits). What follows the numbers (a building) is not the street's. A prefecture read with one character
+wrong is taken when nothing else fits it."""
 
 import re
 from dataclasses import dataclass, field
 
 from service.crm.masters import PREFECTURES
+from service.crm.ocr.companies import POSTAL_PREFECTURES
 
 POSTAL = re.compile(r"(?:〒|[^\d\s](?=\s*\d{3}\s*-))?\s*(\d{3})\s*-\s*(\d{4})|〒\s*(\d{3})(\d{4})")  # 〒 misread too
 CITY = re.compile(r"(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
@@ -45,7 +47,8 @@ def kanji_number(written: str) -> int:
 
 
 def split(value: str) -> Split:
-    """Spaces the engine put in are skipped; a part's start and end are in `value`."""
+    """Spaces the engine put in are skipped; a part's start and end are in `value`. 丁目 may be read 丁日."""
+    value = value.replace("丁日", "丁目")
     found = Split()
     offset = 0
     postal = POSTAL.match(value)
@@ -55,7 +58,7 @@ def split(value: str) -> Split:
         offset = postal.end()
     kept = [i for i in range(offset, len(value)) if value[i] != " "]
     joined = "".join(value[i] for i in kept)
-    prefecture = next((p for p in PREFECTURES if joined.startswith(p)), None)
+    prefecture = _prefecture(joined, found.parts[0].value if found.parts else None)
     if prefecture is None:
         found.problems.append(("power_prefecture", value[offset:].strip(), "都道府県名から始まっていません"))
         return found
@@ -73,6 +76,19 @@ def split(value: str) -> Split:
         pieces.append(("power_city", name, len(prefecture), city.end()))
     pieces += _town_and_street(joined, city.end(), found)
     return _placed(found, pieces, kept)
+
+
+def _prefecture(joined: str, postal: str | None) -> str | None:
+    """The prefecture the address starts with; read with one character wrong (東京者) when it is the only such one, and
+    the postal code's when there is one."""
+    exact = next((p for p in PREFECTURES if joined.startswith(p)), None)
+    if exact is not None:
+        return exact
+    near = [p for p in PREFECTURES if sum(a != b for a, b in zip(p, joined[: len(p)], strict=False)) == 1]
+    near = [p for p in near if len(joined) >= len(p)]
+    if postal is not None:
+        near = [p for p in near if p in POSTAL_PREFECTURES.get(postal[:2], frozenset())]
+    return near[0] if len(near) == 1 else None
 
 
 def _placed(found: Split, pieces: list[tuple[str, str, int, int]], kept: list[int]) -> Split:

@@ -1,11 +1,12 @@
-"""The structural checks between an extraction's proposals: what one field says of another (companies.py). A proposal
-that fails one is withheld with the reason the operator is shown; where two disagree and a third sides with one, only
-the other is withheld.
+"""The checks between an extraction's proposals: what the page says of itself (companies.py). A proposal the page
+contradicts is withheld with the reason the operator is shown; where two disagree and a third sides with one, only the
+other is withheld. A value is never withheld only because a company's table has it otherwise.
 
-- 供給地点特定番号: its first two digits are an area (01 北海道 … 10 沖縄), the 電力会社's, and one of the
-  prefecture's.
-- お客様番号 has the 電力会社's number of digits and is proposed in its groups; 契約プラン is one of its plans, proposed
-  as it spells it; 契約容量 is in the plan's unit, a size such a contract has.
+- 供給地点特定番号: its first two digits are an area (01 北海道 … 10 沖縄), the 電力会社's (an area company's; a
+  new-power company, その他, supplies any area), and one of the prefecture's.
+- お客様番号 is proposed as printed; in the 電力会社's groups when printed without them and it has their digits.
+  契約プラン is proposed as printed, in its company's spelling when it is one of its plans.
+- 契約容量: none for a plan with no capacity (従量電灯A); 低圧電力's in kW; a size such a contract has.
 - 郵便番号's first two digits are the prefecture's.
 - 使用量 is what the bill's own figures make it when it prints them: the sum of the tiers' kWh (1段料金 …; at least
   that of those read when fewer than three were), or the meter readings' difference times the multiplier.
@@ -19,7 +20,9 @@ from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr.companies import (
     AMPERES,
     COMPANIES,
+    FIXED_UNITS,
     LARGEST,
+    NO_CAPACITY,
     POSTAL_PREFECTURES,
     PREFECTURE_AREAS,
     Company,
@@ -39,8 +42,8 @@ def check(found: Extraction) -> None:
     company = _area(found)
     if company is not None:
         _customer_number(found, company)
-        _plan(found, company)
-    _capacity(found, company)
+    _plan(found, company)
+    _capacity(found)
     _postal(found)
     _usage(found)
     _charges(found)
@@ -52,61 +55,58 @@ def _value(found: Extraction, name: str) -> str | None:
 
 
 def _area(found: Extraction) -> Company | None:
-    """The 電力会社 the proposals agree on (None: none proposed, or withheld)."""
+    """The area company the proposals agree on (None: none proposed, withheld, or a new-power company)."""
     location, supplier, prefecture = (_value(found, name) for name in (LOCATION, SUPPLIER, PREFECTURE))
     located = location[:2] if location else None
     if located is not None and located not in COMPANIES:
         found.withhold(LOCATION, f"先頭2桁（{located}）がエリアの番号（01〜10）ではありません")
         located = None
+    supplying = supplier if supplier in COMPANIES else None  # a new-power company supplies in any area
     areas = PREFECTURE_AREAS.get(prefecture or "", frozenset())
-    if located and supplier and located != supplier:
-        if areas and (located in areas) != (supplier in areas):
+    if located and supplying and located != supplying:
+        if areas and (located in areas) != (supplying in areas):
             loser = SUPPLIER if located in areas else LOCATION
         else:
             loser = None
-        rule = f"供給地点特定番号の先頭2桁（{located}）と電力会社（{COMPANY_NAMES[supplier]}）のエリアが合いません"
+        rule = f"供給地点特定番号の先頭2桁（{located}）と電力会社（{COMPANY_NAMES[supplying]}）のエリアが合いません"
         for name in (SUPPLIER, LOCATION) if loser is None else (loser,):
             found.withhold(name, rule)
         located = None if loser in (None, LOCATION) else located
-        supplier = None if loser in (None, SUPPLIER) else supplier
-    area = located or supplier
+        supplying = None if loser in (None, SUPPLIER) else supplying
+    area = located or supplying
     if area and prefecture and areas and area not in areas:
         found.withhold(PREFECTURE, f"{prefecture}は供給地点特定番号・電力会社のエリア（{area}）にありません")
-    return COMPANIES.get(supplier) if supplier else None
+    return COMPANIES.get(supplying) if supplying else None
 
 
 def _customer_number(found: Extraction, company: Company) -> None:
+    """Printed without groups (or read without them) and with the company's digits: in the company's groups."""
     read = _value(found, "power_customer_number")
-    if read is None:
+    if read is None or "-" in read:
         return
-    digits = re.sub(r"\D", "", read)
-    grouped = company.customer_number_of(digits)
-    if grouped is None:
-        wanted = company.customer_number.count("#")
-        found.withhold("power_customer_number", f"{company.name}のお客様番号は{wanted}桁です（{len(digits)}桁）")
-    else:
+    grouped = company.customer_number_of(read)
+    if grouped is not None:
         found.proposals["power_customer_number"] = replace(found.proposals["power_customer_number"], value=grouped)
 
 
-def _plan(found: Extraction, company: Company) -> None:
+def _plan(found: Extraction, company: Company | None) -> None:
+    """In its company's spelling when it is one of its plans (of any company's when the company is not known)."""
     read = _value(found, "power_plan_name")
-    if read is None:
-        return
-    named = plan_named(read, company.area)
-    if named is None:
-        found.withhold("power_plan_name", f"{company.name}の契約種別（{'・'.join(company.plans)}）にありません")
-    else:
+    named = plan_named(read, company.area if company else None) if read else None
+    if named is not None:
         found.proposals["power_plan_name"] = replace(found.proposals["power_plan_name"], value=named[0])
 
 
-def _capacity(found: Extraction, company: Company | None) -> None:
-    """In the plan's unit when the 電力会社 and its plan are known."""
+def _capacity(found: Extraction) -> None:
     read = _value(found, "contract_capacity")
+    plan = _value(found, "power_plan_name")
+    wanted = FIXED_UNITS.get(plan or "")
     if read is None:
         return
+    if wanted == NO_CAPACITY:
+        found.proposals.pop("contract_capacity")  # what was read is another figure: the plan has none
+        return
     amount, unit = re.fullmatch(r"([\d.]+)(kVA|kW|A)", read).groups()  # type: ignore[union-attr]
-    plan = _value(found, "power_plan_name")
-    wanted = company.plans.get(plan) if company and plan else None
     if wanted is not None and wanted != unit:
         found.withhold("contract_capacity", f"契約種別（{plan}）の契約容量は{wanted}で表します")
     elif not capacity_allowed(float(amount), unit):

@@ -1,4 +1,6 @@
-"""What the ten major power companies' bills print, for the structural checks of OCR proposals (`checks.py`).
+"""What the ten major power companies' bills print, for the checks of OCR proposals (`checks.py`): they give a plan
+its company's spelling and a number its company's groups, and are never by themselves a reason to withhold a value (a
+bill may group its number or name its plan otherwise).
 
 A company's code is its area's: the first two digits of a 供給地点特定番号 (01 北海道 … 10 沖縄) and the 電力会社
 master's code. For each: the prefectures it supplies (some prefectures are split between two or three areas), the digit
@@ -29,8 +31,13 @@ class Company:
         return "".join(next(numbers) if char == "#" else char for char in self.customer_number)
 
 
+OTHER = "99"  # 電力会社 その他: a supplier that is none of the ten (a new-power company)
+NO_CAPACITY: Unit = ""  # the unit of a plan contracted with no 契約容量
+# Plans every company contracts alike: 従量電灯A (Kansai, Chugoku, Shikoku, Okinawa) by the minimum charge, with no
+# 契約容量; 低圧電力 in kW.
+FIXED_UNITS = {"従量電灯A": NO_CAPACITY, "低圧電力": "kW"}
 LIGHTING = {"従量電灯B": "A", "従量電灯C": "kVA", "低圧電力": "kW"}  # metered lighting by amperes, then by kVA
-LIGHTING_KVA = {"従量電灯B": "kVA", "低圧電力": "kW"}  # the western companies contract lighting in kVA only
+LIGHTING_KVA = {"従量電灯A": NO_CAPACITY, "従量電灯B": "kVA", "低圧電力": "kW"}  # the western companies: kVA only
 COMPANIES = {
     company.area: company
     for company in (
@@ -44,7 +51,8 @@ COMPANIES = {
         Company("07", "中国電力株式会社", "###-####-#####", LIGHTING_KVA),
         Company("08", "四国電力株式会社", "#####-#####", LIGHTING_KVA),
         Company("09", "九州電力株式会社", "###-####-####", LIGHTING),
-        Company("10", "沖縄電力株式会社", "####-###-###", {"従量電灯": "kVA", "低圧電力": "kW"}),
+        Company("10", "沖縄電力株式会社", "####-###-###",
+                {"従量電灯": "kVA", "従量電灯A": NO_CAPACITY, "低圧電力": "kW"}),
     )
 }  # fmt: skip
 
@@ -137,14 +145,22 @@ LOST_AT_END = "力"
 
 def plan_named(read: str, area: str | None) -> tuple[str, Unit] | None:
     """The plan (as its company spells it) and its unit that `read` names, spaces and lookalikes aside (a 力 lost at
-    its end too); of the area's company, or of any when the area is not known."""
+    its end too, or one of its kanji or kana misread when no other plan is that near); of the area's company, or of
+    any when the area is not known."""
     wanted = SPACES.sub("", read).translate(LOOKALIKES)
     companies = [COMPANIES[area]] if area in COMPANIES else list(COMPANIES.values())
-    for company in companies:
-        for name, unit in company.plans.items():
-            if name.translate(LOOKALIKES) in (wanted, wanted + LOST_AT_END):
-                return name, unit
-    return None
+    plans = {name: unit for company in companies for name, unit in company.plans.items()}
+    for name, unit in plans.items():
+        if name.translate(LOOKALIKES) in (wanted, wanted + LOST_AT_END):
+            return name, unit
+    near = [name for name in plans if _one_misread(name.translate(LOOKALIKES), wanted)]
+    return (near[0], plans[near[0]]) if len(near) == 1 else None
+
+
+def _one_misread(name: str, read: str) -> bool:
+    """One character other, never a letter or digit (従量電灯A is not 従量電灯B)."""
+    differing = [(a, b) for a, b in zip(name, read, strict=False) if a != b]
+    return len(name) == len(read) and len(differing) == 1 and not differing[0][0].isascii()
 
 
 def capacity_allowed(amount: float, unit: Unit) -> bool:

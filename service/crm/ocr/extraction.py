@@ -1,21 +1,27 @@
 """A statement's site fields found in what the engine read, each by its label and its rule, then checked against each
 other (`checks.py`).
 
-Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Every line's labels are found, the longest
-first, one of four characters or more also with one character misread (ご使用年朋); a field's value is what follows
-its label up to the next label or a wide gap, or, when nothing does (a label above its value, in a box or a column),
-what stands under the label on the next line. A value breaking its field's rule is withheld, never proposed. Lines that
-are no field's are read too: they end a value (基本料金, 1段料金 …), and the checks use some (the tiers, the meter
-readings, the consumption tax). Gas bills carry ガスご使用量 in m3 and no 契約容量 or 電力会社."""
+Lines are read NFKC (㎾h as kWh, ㎥ as m3), dashes of every kind as "-". Each field's label words are the choice
+master's (`masters.OCR_LABELS` its defaults; an admin adds a bill's wording on the マスタ page). Every line's labels
+are found, the longest first, one of four characters or more also with one character misread (ご使用年朋). A value is
+taken wherever the page puts it: after its label up to the next label or a wide gap; under it, in its box or in its
+column under a header row (the boxes' x-overlap); or right of it, read as another line. The first value that keeps its
+field's rule is proposed; when none does, the first that broke it is withheld with the rule, never proposed, and so is
+a value with a character the engine could not make out. Lines that are no field's are read too: they end a value
+(基本料金, 1段料金 …), and the checks use some (the tiers, the meter readings, the consumption tax). The issuer is
+the topmost company's name: an area company's proposes its 電力会社, another's その他. Gas bills carry ガスご使用量 in
+m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Literal, get_args
 
-from service.crm.ocr import addresses, checks, companies
-from service.crm.ocr.companies import LOOKALIKES
+from service.crm import masters
+from service.crm.ocr import addresses, checks
+from service.crm.ocr.companies import LOOKALIKES, LOST_AT_END, OTHER
 from service.crm.ocr.engine import Box, Glyph, Line
 from service.crm.ocr.proposals import Extraction, Proposal, Withheld
 
@@ -29,24 +35,16 @@ FUZZY_FROM = 4  # a label this long is also found with one of its characters mis
 MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another character, never a digit or a letter
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
+ILLEGIBLE = 0.1  # a character read with less confidence is not made out (it is as likely another)
+PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
+ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
+BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
 AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,2}\d{3})+|\d+)")  # 「1,234」; the comma may be read as a point, or both
 SEPARATORS = " :;|_-ー\"'"  # and what is left of a table's rules before a value
-LABELS = {
-    "power_customer_location_number": ("供給地点特定番号", "供給地点番号"),
-    "power_customer_number": ("お客様番号", "お客さま番号", "お客様No"),
-    "power_customer_name": ("ご契約名義", "契約名義", "ご契約者名", "お客様名", "お客さま名"),
-    "address": ("ご使用場所", "使用場所", "供給場所", "需要場所"),
-    "power_plan_name": ("ご契約種別", "契約種別", "料金プラン", "ご契約プラン", "契約メニュー", "ご契約メニュー"),
-    "contract_capacity": ("ご契約容量", "契約容量", "ご契約電流", "契約電流", "ご契約電力", "契約電力", "ご契約"),
-    "latest_date": ("ご使用年月", "使用年月", "ご請求年月", "ご使用月", "検針年月"),
-    "latest_power_usage": ("ガスご使用量", "ご使用量", "使用量", "使用電力量", "ご使用電力量", "今回ご使用量",
-                           "電力量"),
-    "latest_charges": ("ご請求金額", "請求金額", "ご請求予定金額", "請求予定金額", "ご請求額", "今月のご請求額",
-                       "料金合計"),
-}  # fmt: skip
+DEFAULT_LABELS = masters.ocr_labels(masters.choice_rows())  # the master's words as the migration seeds them
 # Lines that are no field's: what the checks read from them, or only where they end a value.
 CONTEXT = {
     "tier": ("1段料金", "2段料金", "3段料金", "第1段", "第2段", "第3段"),
@@ -55,7 +53,7 @@ CONTEXT = {
     "reading_difference": ("差引",),
     "multiplier": ("乗率",),
     "tax": ("うち消費税等相当額", "消費税等相当額", "うち消費税等", "消費税等"),
-    "other": ("基本料金", "電力量料金", "燃料費調整額", "再エネ発電賦課金", "ご使用期間", "検針日", "停電"),
+    "other": ("基本料金", "電力量料金", "燃料費調整額", "再エネ発電賦課金", "検針日", "停電"),
 }
 # In the 地点入力 form's order
 OcrField = Literal[
@@ -135,21 +133,24 @@ def _label_pattern(words: Iterable[str], *, fuzzy: bool) -> re.Pattern[str] | No
     """A label's characters may come apart (the engine splits Japanese into words): 「ご 契約 種別」."""
     variants = []
     for word in sorted(words, key=len, reverse=True):
-        chars = [re.escape(char) for char in word.translate(LOOKALIKES)]
+        chars = [re.escape(char) for char in unicodedata.normalize("NFKC", word).translate(LOOKALIKES)]
         if not fuzzy:
             variants.append(chars)
             continue
         if len(chars) >= FUZZY_FROM:
             variants += [[*chars[:n], MISREAD, *chars[n + 1 :]] for n in range(len(chars))]
-        if word.endswith(companies.LOST_AT_END):
+        if word.endswith(LOST_AT_END):
             variants.append(chars[:-1])
     return re.compile("|".join("\\s*".join(chars) for chars in variants)) if variants else None
 
 
-PATTERNS = {
-    name: (_label_pattern(words, fuzzy=False), _label_pattern(words, fuzzy=True))
-    for name, words in (LABELS | CONTEXT).items()
-}
+Words = tuple[tuple[str, tuple[str, ...]], ...]  # (field or context, its words) …
+
+
+@cache
+def patterns(words: Words) -> dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]]:
+    """Each field's and context's label patterns, exact and with one character misread."""
+    return {name: (_label_pattern(said, fuzzy=False), _label_pattern(said, fuzzy=True)) for name, said in words}
 
 
 @dataclass(frozen=True)
@@ -163,11 +164,14 @@ class Label:
     fuzzy: bool
 
 
-def _labels(n: int, text: Text) -> list[Label]:
-    """A line's labels, left to right, none overlapping: where two start together the longer (then the exact) wins."""
+def _labels(
+    n: int, text: Text, found_by: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]]
+) -> list[Label]:
+    """A line's labels, left to right, none overlapping but twins: where two start together the longer (then the exact)
+    wins."""
     found = []
-    for name, patterns in PATTERNS.items():
-        for pattern, fuzzy in zip(patterns, (False, True), strict=True):
+    for name, pair in found_by.items():
+        for pattern, fuzzy in zip(pair, (False, True), strict=True):
             if pattern is not None:
                 found += [
                     Label(name, n, m.start(), m.end(), fuzzy)
@@ -177,18 +181,26 @@ def _labels(n: int, text: Text) -> list[Label]:
     found.sort(key=lambda label: (label.start, label.start - label.end, label.fuzzy))
     chosen: list[Label] = []
     for label in found:
-        if not chosen or label.start >= chosen[-1].end:
+        if not chosen or label.start >= chosen[-1].end or _twins(label, chosen[-1]):
             chosen.append(label)
     return chosen
 
 
+def _twins(label: Label, other: Label) -> bool:
+    """Two fields' labels read alike with a character wrong (ご使用所: ご使用月 or ご使用量): both are kept, and each
+    field's rule tells whose value follows."""
+    return label.fuzzy and other.fuzzy and (label.start, label.end) == (other.start, other.end)
+
+
 @dataclass(frozen=True)
 class Found:
-    """A value's characters on its line (the label's, or the next)."""
+    """A value's characters on its line (the label's, or another's); `fuzzy`: its label was read with a character
+    wrong (a title's words may look alike: ご請求明細 for ご請求額)."""
 
     text: Text
     start: int
     end: int
+    fuzzy: bool = False
 
     @property
     def value(self) -> str:
@@ -220,23 +232,64 @@ def rows(line: Line) -> list[Line]:
     return [Line(tuple(glyphs)) for glyphs in grouped if glyphs]
 
 
-class Page:
-    """The lines read (a row each) and the labels on each."""
+@dataclass(frozen=True)
+class Piece:
+    """A run of a line's characters with no wide gap inside (one cell's text), and its box."""
 
-    def __init__(self, lines: list[Line]) -> None:
+    line: int
+    start: int
+    end: int
+    box: Box
+
+
+def _overlap(one: Box, other: Box) -> float:
+    return min(one[2], other[2]) - max(one[0], other[0])
+
+
+def _middle(box: Box) -> float:
+    return (box[1] + box[3]) / 2
+
+
+def _centre(box: Box) -> float:
+    return (box[0] + box[2]) / 2
+
+
+class Page:
+    """The lines read (a row each), the labels on each, and each line's pieces: what stands where."""
+
+    def __init__(self, lines: list[Line], words: Words) -> None:
         self.texts = [Text(row) for line in lines for row in rows(line)]
-        self.labels = [_labels(n, text) for n, text in enumerate(self.texts)]
+        found_by = patterns(words)
+        self.labels = [_labels(n, text, found_by) for n, text in enumerate(self.texts)]
+        self.pieces = [piece for n in range(len(self.texts)) for piece in self._pieces(n)]
+
+    def _pieces(self, n: int) -> list[Piece]:
+        text = self.texts[n]
+        inked = [i for i, char in enumerate(text.text) if not char.isspace()]
+        runs: list[list[int]] = []
+        reach = 0  # the right edge of the run so far (the engine's character boxes may overlap or shrink)
+        for i in inked:
+            if runs and text.glyph(i).box[0] - reach <= PIECE_GAP * text.height:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+            reach = max(reach, text.glyph(i).box[2]) if len(runs[-1]) > 1 else text.glyph(i).box[2]
+        return [Piece(n, run[0], run[-1] + 1, text.span(run[0], run[-1] + 1)[0]) for run in runs]
+
+    def box(self, label: Label) -> Box:
+        return self.texts[label.line].span(label.start, label.end)[0]
 
     def values(self, name: str) -> list[Found]:
-        """Each of the label's values, top to bottom."""
+        """Each of the label's values, top to bottom, by where it stands: after the label on its line, under it (in
+        its box, or in its column under a header row), or to its right apart from it."""
         found = []
         for on_line in self.labels:
-            for k, label in enumerate(on_line):
+            for label in on_line:
                 if label.name == name:
-                    value = self._beside(label, on_line[k + 1] if k + 1 < len(on_line) else None)
-                    value = value or self._below(label, on_line[k + 1] if k + 1 < len(on_line) else None)
-                    if value is not None:
-                        found.append(value)
+                    following = next((other for other in on_line if other.start >= label.end), None)
+                    for where in (self._beside(label, following), self._below(label), self._right(label, following)):
+                        if where is not None:
+                            found.append(replace(where, fuzzy=label.fuzzy))
         return found
 
     def _beside(self, label: Label, following: Label | None) -> Found | None:
@@ -244,28 +297,102 @@ class Page:
         start, end = text.trimmed(label.end, following.start if following else len(text.text))
         return Found(text, start, end) if start < end else None
 
-    def _below(self, label: Label, following: Label | None) -> Found | None:
-        """What the next line holds under the label: from the label's left to the next label's."""
-        if label.line + 1 >= len(self.texts):
+    def _starts_a_label(self, piece: Piece) -> bool:
+        text = self.texts[piece.line]
+        start, _ = text.trimmed(piece.start, piece.end)
+        return any(other.start <= start < other.end for other in self.labels[piece.line])
+
+    def _value(self, piece: Piece) -> Found | None:
+        """A piece's text up to a label in it; none when it starts with one (a row of labels, not of values)."""
+        if self._starts_a_label(piece):
             return None
-        text, below = self.texts[label.line], self.texts[label.line + 1]
-        left = text.glyph(label.start).box[0] - text.height
-        right = text.glyph(following.start).box[0] - text.height if following else None
-        inside = [
-            i
-            for i in range(len(below.text))
-            if not below.text[i].isspace()
-            and left <= (below.glyph(i).box[0] + below.glyph(i).box[2]) / 2
-            and (right is None or (below.glyph(i).box[0] + below.glyph(i).box[2]) / 2 < right)
+        text = self.texts[piece.line]
+        end = min((other.start for other in self.labels[piece.line] if piece.start < other.start < piece.end),
+                  default=piece.end)  # fmt: skip
+        start, end = text.trimmed(piece.start, end)
+        return Found(text, start, end) if start < end else None
+
+    def _row_labels(self, box: Box, height: float) -> list[Box]:
+        """The boxes of the labels standing on the row of `box` (itself among them)."""
+        return [
+            self.box(other)
+            for on_line in self.labels
+            for other in on_line
+            if abs(_middle(self.box(other)) - _middle(box)) <= ROW_BAND * height
         ]
-        if not inside:
+
+    def _below(self, label: Label) -> Found | None:
+        """The piece under the label on the nearest row below whose pieces stand under the label's row; of that row's
+        pieces, the one the label's box overlaps most, of those it overlaps or no other label on its row overlaps more
+        (a column under a header row is matched by the overlap of its boxes; a piece under two labels is cut where the
+        cells part). A label alone on its row takes the piece it overlaps most, or the nearest."""
+        box, height = self.box(label), self.texts[label.line].height
+        header = self._row_labels(box, height)
+        left, right = min(b[0] for b in header) - height, max(b[2] for b in header) + height
+        under = [
+            piece
+            for piece in self.pieces
+            if _middle(piece.box) > _middle(box) + ROW_BAND * height
+            and piece.box[1] < box[3] + BELOW_REACH * height
+            and _overlap(piece.box, (left, 0, right, 0)) > 0
+        ]
+        if not under:
             return None
-        end = inside[-1] + 1
-        for other in self.labels[label.line + 1]:
-            if inside[0] <= other.start < end:
-                end = other.start  # the next line's own label: not this one's value
-        start, end = below.trimmed(inside[0], end)
-        return Found(below, start, end) if start < end else None
+        top = min(_middle(piece.box) for piece in under)
+        row = [piece for piece in under if _middle(piece.box) - top <= ROW_BAND * height]
+        chosen: Piece | None
+        if len(header) == 1:
+            chosen = max(row, key=lambda piece: _overlap(piece.box, box))  # or the nearest
+        else:
+            ours = [
+                piece
+                for piece in row
+                if _overlap(piece.box, box) > 0
+                or (max(header, key=lambda b: _overlap(piece.box, b)) == box and _overlap(piece.box, box) > -height)
+            ]
+            if not ours:
+                return None
+            chosen = self._column(max(ours, key=lambda piece: _overlap(piece.box, box)), box, header)
+        return self._value(chosen) if chosen is not None else None
+
+    def _column(self, piece: Piece, box: Box, header: list[Box]) -> Piece | None:
+        """A piece running under two labels of a header row (two cells' values read together) cut at its widest gap
+        between the labels' middles: there the cells part."""
+        others = [other for other in header if other != box and _overlap(piece.box, other) > 0]
+        if not others:
+            return piece
+        text = self.texts[piece.line]
+        inked = [i for i in range(piece.start, piece.end) if not text.text[i].isspace()]
+        start, end = inked[0], inked[-1] + 1
+        for other in others:
+            low, high = sorted((_centre(box), _centre(other)))
+            gaps = [
+                (text.glyph(after).box[0] - text.glyph(before).box[2], before, after)
+                for before, after in zip(inked, inked[1:], strict=False)
+                if low <= (text.glyph(before).box[2] + text.glyph(after).box[0]) / 2 <= high
+            ]
+            if not gaps:
+                return None
+            _, before, after = max(gaps)
+            if _centre(other) > _centre(box):
+                end = min(end, before + 1)
+            else:
+                start = max(start, after)
+        return Piece(piece.line, start, end, text.span(start, end)[0]) if start < end else None
+
+    def _right(self, label: Label, following: Label | None) -> Found | None:
+        """The nearest piece on another line standing right of a label that ends its line, on the same row."""
+        if following is not None:
+            return None
+        box = self.box(label)
+        beside = [
+            piece
+            for piece in self.pieces
+            if piece.line != label.line
+            and piece.box[0] > box[2]
+            and piece.box[1] <= _middle(box) <= piece.box[3]  # a long line a little askew is a tall box
+        ]
+        return self._value(min(beside, key=lambda piece: piece.box[0])) if beside else None
 
 
 # --- the rules: each takes the value part and answers (value, the part of it used), or raises Broken -------------
@@ -283,8 +410,8 @@ def location_number(value: str) -> tuple[str, int, int]:
 
 
 def customer_number(value: str) -> tuple[str, int, int]:
-    """Spaces between the groups go, hyphens stay."""
-    match = re.match(r"[0-9](?:[0-9-]| (?=[0-9]))*[0-9]", value)
+    """Spaces between the groups go, hyphens stay; a new-power company's may start with letters (C123-4567)."""
+    match = re.match(r"(?:[A-Za-z]{1,3}-?)?[0-9](?:[0-9-]| (?=[0-9]))*[0-9]", value)
     if not match or sum(c.isdigit() for c in match.group(0)) < 5:
         raise Broken("5桁以上の数字（「-」区切り可）ではありません")
     number = match.group(0).replace(" ", "")
@@ -316,16 +443,22 @@ def capacity(value: str) -> tuple[str, int, int]:
     return f"{match.group(1)}{unit}", 0, match.end()
 
 
+YEAR_MONTH = re.compile(r"(?:(\d{4})|令和\s*(\d{1,2}|元))\s*年\s*(\d{1,2})\s*月|(\d{4})\s*[/.-]\s*(\d{1,2})(?!\d)")
+PERIOD = "~"  # between a period's first and last day (～ read NFKC)
+
+
 def year_month(value: str) -> tuple[str, int, int]:
-    match = re.match(r"(?:(\d{4})|令和\s*(\d{1,2}|元))\s*年\s*(\d{1,2})\s*月|(\d{4})\s*[/.-]\s*(\d{1,2})(?!\d)", value)
-    if not match:
+    """A month (2026年1月分, 令和8年1月, 2026/01), or a period's: the month its last day is in (the meter's)."""
+    dates = list(YEAR_MONTH.finditer(value))
+    if not dates or dates[0].start() > 0 and not value[: dates[0].start()].isspace():
         raise Broken("年月（2026年1月 など）ではありません")
+    match = dates[-1] if PERIOD in value[dates[0].end() :] and len(dates) > 1 else dates[0]
     western, reiwa, month, slashed_year, slashed_month = match.groups()
     year = int(western or slashed_year) if (western or slashed_year) else REIWA + (1 if reiwa == "元" else int(reiwa))
     number = int(month or slashed_month)
     if not (2000 <= year <= 2100 and 1 <= number <= 12):
         raise Broken("ありえない年月です")
-    return f"{year}-{number:02d}", 0, match.end()
+    return f"{year}-{number:02d}", match.start(), match.end()
 
 
 def whole_number(digits: str) -> int:
@@ -372,13 +505,15 @@ def propose(found: Found, name: str, value: str | int, start: int, end: int) -> 
 
 
 def _labelled(page: Page, name: str, rule: Rule, into: Extraction) -> None:
-    """The first that keeps the rule; when none does, the first that broke it is withheld."""
+    """The first that keeps the rule; when none does, the first that broke it is withheld (one found by a label read
+    with a character wrong is not: it may be no label)."""
     broken: Withheld | None = None
     for found in page.values(name):
         try:
             value, start, end = rule(found.value)
         except Broken as exc:
-            broken = broken or Withheld(name, found.value, str(exc))
+            if not found.fuzzy:
+                broken = broken or Withheld(name, found.value, str(exc))
             continue
         into.proposals[name] = propose(found, name, value, start, end)
         return
@@ -387,27 +522,77 @@ def _labelled(page: Page, name: str, rule: Rule, into: Extraction) -> None:
 
 
 def _address(page: Page, into: Extraction) -> None:
-    """The first address found."""
+    """The first address found whose prefecture is read; when none is, the first's problems are withheld."""
+    first = None
     for place in page.values("address"):
         split = addresses.split(place.value)
-        for part in split.parts:
-            if len(part.value) <= MAX_LENGTH.get(part.field, LOCATION_DIGITS):
-                into.proposals[part.field] = propose(place, part.field, part.value, part.start, part.end)
-        into.withheld += [Withheld(*problem) for problem in split.problems]
+        first = first or split
+        if any(part.field == "power_prefecture" for part in split.parts):
+            for part in split.parts:
+                if len(part.value) <= MAX_LENGTH.get(part.field, LOCATION_DIGITS):
+                    into.proposals[part.field] = propose(place, part.field, part.value, part.start, part.end)
+            into.withheld += [Withheld(*problem) for problem in split.problems]
+            return
+    if first is not None:
+        into.withheld += [Withheld(*problem) for problem in first.problems]
+
+
+ISSUER = re.compile(r"株式会社|\(株\)|合同会社|有限会社|でんき|電力|エナジー|パワー|ガス")
+NOT_ISSUER = re.compile(r"お知らせ|明細|ご請求|ご案内|請求書|ネットワーク|パワーグリッド|送配電|問い合わせ|様$|御中$")
+ISSUER_WITHIN = 0.3  # the issuer's name stands in the page's top part (of what was read)
+
+
+def _issuer(page: Page, companies: dict[str, str], into: Extraction) -> None:
+    """The issuer is the topmost line naming a company that is not the title, a grid operator, a customer or a label's
+    line: an area company's name in it proposes its code, any other's その他 (a new-power company); its name is kept for
+    the operator either way."""
+    bottom = max((text.span(0, len(text.text))[0][3] for text in page.texts if text.text.strip()), default=0)
+    for n in sorted(range(len(page.texts)), key=lambda n: page.texts[n].span(0, len(page.texts[n].text))[0][1]):
+        text = page.texts[n]
+        squeezed = [i for i, char in enumerate(text.folded) if char != " "]
+        joined = "".join(text.folded[i] for i in squeezed)
+        if not joined or text.span(0, len(text.text))[0][1] > ISSUER_WITHIN * bottom:
+            continue
+        if page.labels[n] or NOT_ISSUER.search(joined) or not ISSUER.search(joined):
+            continue
+        into.issuer = text.text.strip()
+        named = _company(joined, companies)
+        if named is not None:
+            code, at, length = named
+            box, confidence, chars = text.span(squeezed[at], squeezed[at + length - 1] + 1)
+            into.proposals["power_supplier_type"] = Proposal("power_supplier_type", code, confidence, box, chars)
         return
 
 
-def _issuer(texts: list[Text], companies: dict[str, str], into: Extraction) -> None:
-    """The topmost first."""
-    for text in texts:
-        squeezed = [i for i, char in enumerate(text.folded) if char != " "]
-        joined = "".join(text.folded[i] for i in squeezed)
-        for code, name in companies.items():
-            at = joined.find(name.translate(LOOKALIKES))
-            if at >= 0:
-                box, confidence, chars = text.span(squeezed[at], squeezed[at + len(name) - 1] + 1)
-                into.proposals["power_supplier_type"] = Proposal("power_supplier_type", code, confidence, box, chars)
-                return
+def _company(joined: str, companies: dict[str, str]) -> tuple[str, int, int] | None:
+    """The area company a name is (its code, where its name stands), or その他 when it names none; None when it may be
+    one of two (国電力: 中国電力 or 四国電力, a character lost). A name is also found with one character lost or
+    misread."""
+    for area, name in companies.items():
+        at = joined.find(name.translate(LOOKALIKES))
+        if at >= 0:
+            return area, at, len(name)
+    near = {}
+    for area, name in companies.items():
+        chars = [re.escape(char) for char in name.translate(LOOKALIKES)]
+        variants = [chars[:n] + chars[n + 1 :] for n in range(len(chars))] + [
+            [*chars[:n], ".", *chars[n + 1 :]] for n in range(len(chars))
+        ]
+        match = re.search("|".join("".join(variant) for variant in variants), joined)
+        if match:
+            near[area] = (area, match.start(), match.end() - match.start())
+    if len(near) > 1:
+        return None
+    return next(iter(near.values()), (OTHER, 0, len(joined)))
+
+
+def _illegible(found: Extraction) -> None:
+    """A value with a character the engine could not make out (a smudge, a shadow's edge) is withheld: it is as likely
+    another character."""
+    for name, proposal in list(found.proposals.items()):
+        worst = min(((confidence, char) for char, confidence in proposal.chars if char.strip()), default=(1.0, ""))
+        if worst[0] < ILLEGIBLE:
+            found.withhold(name, f"読み取れない文字があります（「{worst[1]}」、信頼度{worst[0]:.0%}）")
 
 
 def is_gas(texts: list[Text]) -> bool:
@@ -419,16 +604,21 @@ def is_gas(texts: list[Text]) -> bool:
     return False
 
 
-def extract(lines: list[Line], *, companies: dict[str, str]) -> Extraction:
-    """その他 is never proposed. Every proposal has passed its rule and the checks between the fields."""
-    page = Page(lines)
+def extract(
+    lines: list[Line], *, companies: dict[str, str], labels: dict[str, tuple[str, ...]] | None = None
+) -> Extraction:
+    """`labels`: each field's label words (the master's; its defaults when none). Every proposal has passed its rule
+    and the checks between the fields."""
+    words = tuple((labels or DEFAULT_LABELS).items()) + tuple(CONTEXT.items())
+    page = Page(lines, words)
     found = Extraction({}, [], {name: [f.value for f in page.values(name)] for name in CONTEXT if name != "other"})
     gas = is_gas(page.texts)
     if not gas:
-        _issuer(page.texts, companies, found)
+        _issuer(page, companies, found)
     for name, rule in (GAS_RULES if gas else RULES).items():
         _labelled(page, name, rule, found)
     _address(page, found)
+    _illegible(found)
     checks.check(found)
     found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}
     return found

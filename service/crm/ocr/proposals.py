@@ -32,6 +32,7 @@ class Extraction:
     proposals: dict[str, Proposal]
     withheld: list[Withheld]
     context: dict[str, list[str]] = field(default_factory=dict)
+    issuer: str | None = None  # the supplier's name as its header reads, shown to the operator
 
     def withhold(self, name: str, rule: str) -> None:
         """A proposal found to break a check: not proposed, and why."""

@@ -11,15 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import broker
+from service.crm import masters
 from service.crm.images import storage
+from service.crm.labels import OCR_LABEL_KINDS
 from service.crm.models import Choice, Image
 from service.crm.ocr import engine, extraction
+from service.crm.ocr.companies import OTHER
 from service.crm.ocr.proposals import Proposal
 from service.errors import ServiceUnavailable
 
 TASK = "crm.read_image"
 QUEUED, DONE, FAILED = "pending", "done", "failed"
-OTHER_COMPANY = "99"  # その他: never proposed
+OTHER_COMPANY = OTHER  # その他: proposed for a supplier that is none of the area companies
 
 
 def queue(db: Session, image: Image, *, now: datetime) -> bool:
@@ -33,9 +36,12 @@ def queue(db: Session, image: Image, *, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Source:
+    """`companies`: the area companies' names as the 電力会社 master has them; `labels`: each field's label words."""
+
     data: bytes
     content_type: str
     companies: dict[str, str]
+    labels: dict[str, tuple[str, ...]]
 
 
 def source_of(db: Session, image_id: int) -> Source | None:
@@ -45,7 +51,13 @@ def source_of(db: Session, image_id: int) -> Source | None:
         return None
     rows = db.scalars(select(Choice).where(Choice.kind == "power_company", Choice.is_active))
     companies = {row.code: row.label for row in rows if row.code != OTHER_COMPANY}
-    return Source(storage.path_of(image.stored_path).read_bytes(), image.content_type, companies)
+    return Source(storage.path_of(image.stored_path).read_bytes(), image.content_type, companies, label_words(db))
+
+
+def label_words(db: Session) -> dict[str, tuple[str, ...]]:
+    """Each field's label words as the choice master keeps them (an admin's additions on the マスタ page too)."""
+    words = db.execute(select(Choice.kind, Choice.label, Choice.is_active).where(Choice.kind.in_(OCR_LABEL_KINDS)))
+    return masters.ocr_labels(row._asdict() for row in words)
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,7 @@ def read(source: Source, *, now: datetime) -> Result:
         raise ServiceUnavailable(state.message, code="ocr_unavailable")
     page = pages.normalised(pages.first_page(source.data, source.content_type), ocr.orientation)
     lines = ocr.read(page)
-    found = extraction.extract(lines, companies=source.companies)
+    found = extraction.extract(lines, companies=source.companies, labels=source.labels)
     result = {
         "status": DONE,
         "engine": ocr.name,
@@ -74,6 +86,7 @@ def read(source: Source, *, now: datetime) -> Result:
         "text": "\n".join(line.text for line in lines),
         "fields": {name: _proposal(proposal) for name, proposal in found.proposals.items()},
         "withheld": [asdict(withheld) for withheld in found.withheld],
+        "issuer": found.issuer,
         "process_seconds": round(time.process_time() - started, 3),  # this process's part; the engine's runs apart
     }
     return Result(pages.jpeg(page), result)

@@ -39,7 +39,8 @@ class OcrWithheld(BaseModel):
 
 class OcrRead(BaseModel):
     """An image's OCR: its status (None: never read), the engine that read it and when, the text, the proposals in
-    the form's order and what was withheld."""
+    the form's order and what was withheld, and the issuer's name as its header reads (a new-power company's is
+    proposed as 電力会社 その他)."""
 
     image_id: int
     status: str | None
@@ -52,6 +53,7 @@ class OcrRead(BaseModel):
     page_size: list[int] = Field(default_factory=list)
     proposals: list[OcrProposal] = Field(default_factory=list)
     withheld: list[OcrWithheld] = Field(default_factory=list)
+    issuer: str | None = None
     low_confidence: float
 
 

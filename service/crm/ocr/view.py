@@ -40,6 +40,7 @@ def ocr_read(image: Image) -> OcrRead:
             OcrWithheld(label=labels.SITE_AUDIT_FIELD_LABELS.get(item["field"], item["field"]), **item)
             for item in result.get("withheld", [])
         ],
+        issuer=result.get("issuer"),
         low_confidence=LOW_CONFIDENCE,
     )
 
