@@ -2,7 +2,7 @@
 マスタ page; seeded with service.crm.masters.OCR_LABELS
 
 Revision ID: 0070_ocr_labels
-Revises: 0068_resv_call_shop_index
+Revises: 0071_imports
 Create Date: 2026-11-29 12:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from service.crm.masters import OCR_LABELS
 
 revision: str = "0070_ocr_labels"
-down_revision: str | None = "0068_resv_call_shop_index"
+down_revision: str | None = "0071_imports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
