@@ -321,10 +321,15 @@ def alert_row() -> Callable[[dict], dict]:
             terminal["customer_id"]: alert["company_name"],
             terminal["store_name"]: alert["place"],
             "種別": alert["alert_type_label"],
-            terminal["serial_number"]: "" if alert["alert_type"] == "store_offline" else alert["serial_number"],
+            terminal["serial_number"]: "" if names_no_terminal(alert["alert_type"]) else alert["serial_number"],
         }
 
     return row
+
+
+def names_no_terminal(alert_type: str) -> bool:
+    """A store alert is about its store: it shows no serial number (the served kind's place)."""
+    return fleet_api.vocabulary()["alert_kinds"][alert_type]["place"] == "store"
 
 
 def alert_widths() -> dict[str, int]:

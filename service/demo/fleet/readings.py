@@ -18,6 +18,7 @@ from service.demo.fleet.plan import (
 from service.dialect import insert_rows, update_rows
 from service.fleet import retention
 from service.fleet.alerting import monitoring
+from service.fleet.kinds import AlertKind
 from service.fleet.models import (
     FirmwareRelease,
     MetricHourly,
@@ -27,6 +28,9 @@ from service.fleet.models import (
     TerminalEvent,
     UpdateTask,
 )
+
+STREAKED = {kind.value for kind, _ in AlertKind.usages()}  # a load alert's terminal keeps its streak
+
 
 
 def _busy(fleet: Fleet, at: datetime) -> float:
@@ -121,8 +125,7 @@ def snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
                 "cpu_usage": cpu,
                 "memory_usage": memory,
                 "disk_usage": disk,
-                "high_cpu_streak": terminal.streak if problem == "high_cpu" else 0,
-                "high_memory_streak": terminal.streak if problem == "high_memory" else 0,
+                "usage_streaks": {problem: terminal.streak} if problem in STREAKED else {},
             }
         )
     update_rows(db, Terminal.__table__, rows, constants={"updated_at": fleet.now})

@@ -12,6 +12,7 @@ from service.deps import DbSession
 from service.errors import Forbidden
 from service.fleet.agent import credentials
 from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedTerminal
+from service.fleet.kinds import EventLevel, TerminalStatus
 from service.fleet.registry import csv_exports, customers, imports, terminals
 from service.fleet.registry.schemas import (
     CommandRead,
@@ -29,7 +30,6 @@ from service.fleet.registry.schemas import (
     TerminalFilter,
     TerminalImportRead,
     TerminalRead,
-    TerminalStatus,
     TerminalUpdate,
 )
 from service.pagination import Page, Paging, page_of
@@ -198,7 +198,7 @@ def list_events(
     terminal: ScopedTerminal,
     db: DbSession,
     paging: Paging,
-    level: Literal["info", "warning", "error"] | None = None,
+    level: EventLevel | None = None,
 ) -> Page:
     rows, total = terminals.list_events(
         db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size
@@ -207,9 +207,7 @@ def list_events(
 
 
 @router.get("/terminals/{terminal_id}/events/export", **exports.DOWNLOAD)
-def export_events(
-    _: Reader, terminal: ScopedTerminal, level: Literal["info", "warning", "error"] | None = None
-) -> exports.Download:
+def export_events(_: Reader, terminal: ScopedTerminal, level: EventLevel | None = None) -> exports.Download:
     """The terminal's events (of one level when given), newest first, as the CSV download."""
     return exports.download(
         csv_exports.event_export(terminal, level), f"fleet_terminal_{terminal.id}_events", "端末の履歴"
