@@ -74,6 +74,19 @@ TERMINAL_BULK_ACTIONS = TerminalBulkAction.words()
 TERMINAL_BULK_DISRUPTIVE = [action.value for action in TerminalBulkAction if action.disruptive]
 ALERT_BULK_ACTIONS = AlertBulkAction.words()
 INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
+# 店舗別: a store's open alerts by kind, 「オフライン 3件・エラー 1件」.
+STORE_ALERTS = "{label} {count}件"
+STORE_ALERTS_SEPARATOR = "・"
+STORE_COLUMNS = {
+    "store": "店舗",
+    "terminals": "端末数",
+    "offline": "オフライン",
+    "error": "エラー",
+    "maintenance": "メンテナンス中",
+    "alerting": "アラートのある端末",
+    "open_alerts": "未解決アラート",
+    "alert_summary": "未解決アラートの内訳",
+}
 BULK_MAX = 500  # records per bulk request
 BULK_ALL_MAX = 2_000  # terminals one 「条件に合う全件」 request acts on (each audited: about 2 s)
 BULK_CHOICE = "対象として、選択した行（ids）か絞り込み条件（filter）のどちらか一方を指定してください"

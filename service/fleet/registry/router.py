@@ -13,7 +13,7 @@ from service.errors import Forbidden
 from service.fleet.agent import credentials
 from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedTerminal
 from service.fleet.kinds import EventLevel, TerminalStatus
-from service.fleet.registry import csv_exports, customers, imports, terminals
+from service.fleet.registry import csv_exports, customers, imports, store_ranking, terminals
 from service.fleet.registry.schemas import (
     CommandRead,
     CustomerCreate,
@@ -25,6 +25,7 @@ from service.fleet.registry.schemas import (
     IntervalIn,
     MaintenanceIn,
     MetricSeries,
+    StoreRead,
     TerminalCreate,
     TerminalEventRead,
     TerminalFilter,
@@ -32,6 +33,7 @@ from service.fleet.registry.schemas import (
     TerminalRead,
     TerminalUpdate,
 )
+from service.fleet.registry.store_ranking import StoreFilter
 from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, Normalised, QueryText, SingleLine
 
@@ -93,6 +95,28 @@ def update_customer(body: CustomerUpdate, caller: Admin, customer: ScopedCustome
 @router.delete("/customers/{customer_id:int}", status_code=204)
 def delete_customer(caller: Admin, customer: ScopedCustomer, db: DbSession) -> None:
     customers.delete_customer(db, customer=customer, actor=caller.actor)
+
+
+def store_filter(customer_id: CustomerId, q: QueryText = None, troubled_only: bool = False) -> StoreFilter:
+    """店舗別's filters: customer, a search of store or company name, only stores with a terminal offline or
+    alerting."""
+    return StoreFilter(customer_id=customer_id, q=q, troubled_only=troubled_only)
+
+
+StoreFilters = Annotated[StoreFilter, Depends(store_filter)]
+
+
+@router.get("/stores", response_model=Page[StoreRead])
+def list_stores(_: Reader, scope: Scope, db: DbSession, paging: Paging, flt: StoreFilters) -> Page:
+    """Stores ranked by their terminals offline, then alerting, then their open alerts: the worst first."""
+    rows, total = store_ranking.list_stores(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return page_of(rows, total, paging)
+
+
+@router.get("/stores/export", **exports.DOWNLOAD)
+def export_stores(_: Reader, scope: Scope, flt: StoreFilters) -> exports.Download:
+    """The 店舗別 list as the CSV download, in its order."""
+    return exports.download(csv_exports.store_export(scope, flt), "fleet_stores", "店舗別")
 
 
 @router.get("/terminals", response_model=Page[TerminalRead])

@@ -184,3 +184,25 @@ class TerminalImportRead(Labelled):
     rejected: list[dict[str, Any]]
     created_at: datetime
     finished_at: datetime | None
+
+
+class StoreAlerts(BaseModel):
+    alert_type: str
+    label: str
+    count: int
+
+
+class StoreRead(BaseModel):
+    """A store of the 店舗別 list: its customer, its terminals by state, and its open alerts by kind."""
+
+    customer_id: int
+    company_name: str
+    store: str
+    terminals: int
+    offline: int
+    error: int
+    maintenance: int
+    alerting: int  # terminals with an open alert
+    open_alerts: int
+    alerts: list[StoreAlerts]
+    alert_summary: str  # 「オフライン 3件・エラー 1件」
