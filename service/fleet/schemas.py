@@ -70,6 +70,7 @@ class FleetVocabulary(BaseModel):
     terminal_bulk_disruptive: list[str]  # asked about with their count before they run
     alert_bulk_actions: dict[str, str]
     incident_bulk_actions: dict[str, str]
+    store_columns: dict[str, str]  # 店舗別's columns (its list and CSV)
     bulk_max: int
     bulk_all_max: int  # terminals one 「条件に合う全件」 request acts on
     rollout_terminals_max: int
