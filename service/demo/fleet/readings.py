@@ -32,7 +32,6 @@ from service.fleet.models import (
 STREAKED = {kind.value for kind, _ in AlertKind.usages()}  # a load alert's terminal keeps its streak
 
 
-
 def _busy(fleet: Fleet, at: datetime) -> float:
     """Idle at night, peaks at lunch and in the evening."""
     local = at + fleet.utc_offset
