@@ -176,9 +176,9 @@ def add_events(db: Session, fleet: Fleet, history: list[DemoTerminal]) -> None:
     for task in tasks:
         at = task.started_at + timedelta(minutes=10)
         if task.status == "succeeded":
-            message = f"firmware_update #{task.command_id}: ファームウェア {task.version} をインストールしました"
+            message = f"コマンド #{task.command_id}: ファームウェア {task.version} をインストールしました"
             fleet.events.append(event_row(fleet, task.terminal_id, at, "info", "command_succeeded", message))
         else:
-            message = f"firmware_update #{task.command_id}: {INSTALL_FAILURE}"
+            message = f"コマンド #{task.command_id}: {INSTALL_FAILURE}"
             fleet.events.append(event_row(fleet, task.terminal_id, at, "error", "command_failed", message))
     insert_rows(db, TerminalEvent, fleet.events)
