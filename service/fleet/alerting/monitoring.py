@@ -517,14 +517,14 @@ def _gather_incident(db: Session, *, customer_id: int, size: FleetSize, now: dat
     )
     stores = incident_stores(db, incident.id)
     company = db.scalar(select(Customer.company_name).where(Customer.id == customer_id))
-    incident.terminal_count = sum(count for _, count in stores)
+    incident.terminal_count = sum(count for _, count, _ in stores)
     incident.store_count = len(stores)
     incident.message = labels.INCIDENT_MESSAGE.format(
         company=company,
         places=labels.incident_places(len(stores), incident.terminal_count),
         minutes=get_settings().fleet_incident_window_minutes,
         fleet=labels.fleet_size(size.registered, size.in_maintenance),
-        stores=labels.store_names([name for name, _ in stores]),
+        stores=labels.store_names([name for name, *_ in stores]),
     )
     db.flush()
     return 1 if created else 0

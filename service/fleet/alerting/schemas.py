@@ -119,6 +119,7 @@ class ResolveIn(BaseModel):
 class IncidentStore(BaseModel):
     store: str
     terminals: int  # the incident's terminals in it
+    offline: int  # of those, offline now
 
 
 class FleetIncidentRead(SlaWorkRead):

@@ -476,12 +476,18 @@ def test_an_outage_across_stores_is_one_incident_that_names_its_stores(client, d
     db.commit()
     read = client.get(f"/api/fleet/incidents/{incident.id}", headers=headers).json()
     assert read["places"] == "4店舗・12台"
-    assert [(s["store"], s["terminals"]) for s in read["stores"]] == [
-        ("名古屋店", 3),
-        ("大須店", 3),
-        ("栄店", 3),
-        ("金山店", 3),
+    assert [(s["store"], s["terminals"], s["offline"]) for s in read["stores"]] == [
+        ("名古屋店", 3, 3),
+        ("大須店", 3, 3),
+        ("栄店", 3, 3),
+        ("金山店", 3, 3),
     ]
+    # two of 栄店's tills are heard again: the stores still down come first
+    back = select(Terminal.id).where(Terminal.store_name.like("栄店%")).order_by(Terminal.id).limit(2)
+    db.execute(update(Terminal).where(Terminal.id.in_(back.scalar_subquery())).values(status="online"))
+    db.commit()
+    read = client.get(f"/api/fleet/incidents/{incident.id}", headers=headers).json()
+    assert [(s["store"], s["offline"]) for s in read["stores"]][2:] == [("金山店", 3), ("栄店", 1)]
     listed = client.get("/api/fleet/incidents", headers=headers).json()["items"]
     assert [(i["places"], i["stores"]) for i in listed] == [("4店舗・12台", [])]
     critical = client.get("/api/fleet/dashboard", headers=headers).json()["critical_alerts"]
