@@ -5,7 +5,7 @@ A new alert kind is a member of `AlertKind` here, the rule that raises it, and i
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 
 class Kind(StrEnum):
@@ -15,6 +15,11 @@ class Kind(StrEnum):
 
     def __new__(cls, value: str, label: str) -> Self:
         return _member(cls, value, label)
+
+    @classmethod
+    def of(cls, code: str) -> Self:
+        """The member of a stored code (a KeyError for an unknown one)."""
+        return cast(Self, cls._value2member_map_[code])
 
     @classmethod
     def words(cls) -> dict[str, str]:

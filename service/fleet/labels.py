@@ -185,7 +185,7 @@ def alert_place(alert_type: str, place: str, serial_number: str) -> str:
 
 def alert_serial(alert_type: str, serial_number: str) -> str:
     """A store alert is about no one terminal: its serial number is not shown."""
-    return "" if AlertKind(alert_type).place is Place.STORE else serial_number
+    return "" if AlertKind.of(alert_type).place is Place.STORE else serial_number
 
 
 def store_names(names: list[str]) -> str:

@@ -71,7 +71,7 @@ def _message(fleet: Fleet, kind: str, detail: str, at: datetime) -> str:
         return labels.OFFLINE_MESSAGE.format(last=last)
     if kind == "error":
         return labels.ERROR_MESSAGE.format(detail=detail)
-    settings, usage = get_settings(), AlertKind(kind).usage
+    settings, usage = get_settings(), AlertKind.of(kind).usage
     return labels.HIGH_USAGE_MESSAGE.format(
         label=usage.label if usage else "",
         value=fleet.rng.uniform(90.5, 97),

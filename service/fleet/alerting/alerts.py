@@ -288,7 +288,7 @@ def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime)
     if row is None:
         raise NotFound("指定されたアラートは見つかりません", details={"resource": "fleet_alert", "id": alert_id})
     read = to_read(row, now)
-    if AlertKind(read.alert_type).place is Place.STORE:
+    if AlertKind.of(read.alert_type).place is Place.STORE:
         read.terminals = store_terminals(db, customer_id=read.customer_id, store=read.store)
     return read
 

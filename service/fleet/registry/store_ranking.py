@@ -2,9 +2,10 @@
 open alert, then most open alerts; each with its customer and its open alerts by kind. Counted in SQL."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, case, func, or_, select, tuple_
+from sqlalchemy import Row, Select, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.fleet import labels
@@ -107,7 +108,7 @@ def _read(row, alerts: list[StoreAlerts]) -> StoreRead:
     return StoreRead(**row._mapping, alerts=alerts, alert_summary=alert_summary(alerts))
 
 
-def store_records(db: Session, rows: list) -> list[StoreRead]:
+def store_records(db: Session, rows: Sequence[Row]) -> list[StoreRead]:
     """A CSV batch's stores with their open alerts by kind (exports.ListExport.records)."""
     kinds = _alert_kinds(db, [(row.customer_id, row.store) for row in rows])
     return [_read(row, kinds[(row.customer_id, row.store)]) for row in rows]

@@ -186,7 +186,7 @@ def _summary(alert) -> str:
     if alert["kind"] == "incident":
         places = labels.incident_places(alert["store_count"], alert["terminal_count"])
         return labels.INCIDENT_SUMMARY.format(places=places, kind=kind)
-    usage = AlertKind(alert["alert_type"]).usage
+    usage = AlertKind.of(alert["alert_type"]).usage
     if usage is None:
         return kind
     return f"{usage.label}{alert[usage.column]:.0f}%"
