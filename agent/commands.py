@@ -27,6 +27,8 @@ PROGRESS_STEP = 20
 # The server closes these commands itself when it accepts their upload: no separate final report.
 CLOSED_BY_UPLOAD = frozenset({"collect_diagnostics"})
 
+COMMAND_EVENT = "コマンド #{id}: {message}"  # a finished command in the terminal's events (read by people)
+
 
 class CommandFailed(Exception):
     """The command could not be carried out; the message goes to the server as the failure reason."""
@@ -130,7 +132,7 @@ class CommandRunner:
         level: Level = "info" if state == "succeeded" else "error"
         level_no = logging.INFO if state == "succeeded" else logging.ERROR
         log.log(level_no, "command %s %s: %s", command.id, state, message)
-        self.record_event(new_event(level, f"command_{state}", f"{command.type} #{command.id}: {message}"))
+        self.record_event(new_event(level, f"command_{state}", COMMAND_EVENT.format(id=command.id, message=message)))
         report = {
             "state": state,
             "progress": 100 if state == "succeeded" else 0,

@@ -84,14 +84,14 @@ SEED_SQL = {
     "terminals": """
         INSERT INTO fleet_terminal (id, serial_number, customer_id, store_name, store, status, reported_status,
                                     firmware_version, agent_version, last_heartbeat_at, offline_deadline_at,
-                                    installed_date, cpu_usage, memory_usage, disk_usage, high_cpu_streak,
-                                    high_memory_streak, error_message, interval_seconds, token_hash, token_issued_at,
+                                    installed_date, cpu_usage, memory_usage, disk_usage, usage_streaks,
+                                    error_message, interval_seconds, token_hash, token_issued_at,
                                     created_at, updated_at)
         SELECT g, 'TC200-' || lpad(g::text, 6, '0'), 1 + (g - 1) / :per,
                '店舗' || lpad((1 + ((g - 1) % :per) / :per_store)::text, 3, '0'),
                '店舗' || lpad((1 + ((g - 1) % :per) / :per_store)::text, 3, '0'), 'online', 'online', '1.4.0',
                '0.3.0', :now - make_interval(secs => g % 300), :now + make_interval(secs => 720 - g % 300),
-               (:now - make_interval(days => 400 + g % 300))::date, 5 + g % 60, 20 + g % 50, 30 + g % 40, 0, 0, '',
+               (:now - make_interval(days => 400 + g % 300))::date, 5 + g % 60, 20 + g % 50, 30 + g % 40, '{}', '',
                300, md5(g::text) || md5((g * 7)::text), :now - interval '30 days',
                :now - make_interval(days => 400 + g % 300), :now
         FROM generate_series(1, :terminals) AS g""",
@@ -179,8 +179,8 @@ SEED_SQL = {
             error_message = CASE a.alert_type WHEN 'error' THEN 'E-1042' ELSE '' END,
             cpu_usage = CASE a.alert_type WHEN 'high_cpu' THEN 95 ELSE t.cpu_usage END,
             memory_usage = CASE a.alert_type WHEN 'high_memory' THEN 93 ELSE t.memory_usage END,
-            high_cpu_streak = CASE a.alert_type WHEN 'high_cpu' THEN 3 ELSE 0 END,
-            high_memory_streak = CASE a.alert_type WHEN 'high_memory' THEN 3 ELSE 0 END
+            usage_streaks = CASE WHEN a.alert_type IN ('high_cpu', 'high_memory')
+                                 THEN jsonb_build_object(a.alert_type, 3) ELSE '{}' END
         FROM fleet_alert a WHERE a.terminal_id = t.id AND a.status <> 'resolved'""",
     "releases": """
         INSERT INTO fleet_firmware_release (id, version, sha256, size, filename, notes, created_by, created_at)

@@ -45,12 +45,12 @@ SEED_SQL = {
     "terminals": """
         INSERT INTO fleet_terminal (serial_number, customer_id, store_name, store, status, reported_status,
                                     firmware_version, agent_version, last_heartbeat_at, cpu_usage, memory_usage,
-                                    disk_usage, high_cpu_streak, high_memory_streak, error_message, interval_seconds,
+                                    disk_usage, usage_streaks, error_message, interval_seconds,
                                     created_at, updated_at)
         SELECT 'TC200-' || lpad(g::text, 7, '0'), 1 + g % :customers, '店舗' || g || '号店', '店舗' || g || '号店',
                CASE WHEN g % 10 = 0 THEN 'offline' ELSE 'online' END, 'online', '1.2.0', '0.1.0',
                CASE WHEN g % 7 = 0 THEN :now - make_interval(secs => g % 86400) END,
-               (g % 1000) / 10.0, 30.5, 40.25, 0, 0, '', 300, :now, :now
+               (g % 1000) / 10.0, 30.5, 40.25, '{}', '', 300, :now, :now
         FROM generate_series(1, :rows) AS g""",
 }
 

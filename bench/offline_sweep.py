@@ -42,14 +42,13 @@ def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
             text(
                 "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, store, status, reported_status,"
                 " firmware_version, agent_version, last_heartbeat_at, offline_deadline_at, cpu_usage, memory_usage,"
-                " disk_usage, high_cpu_streak,"
-                " high_memory_streak, error_message, interval_seconds, token_hash, created_at, updated_at)"
+                " disk_usage, usage_streaks, error_message, interval_seconds, token_hash, created_at, updated_at)"
                 " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, '店舗' || g, 'online', 'online', '1.0.0',"
                 " '', :beat,"
                 " CASE WHEN (:spread > 0 AND (g / :customers) % :spread = 0)"
                 "      OR (g % :customers = 0 AND g / :customers < :cluster)"
                 "      THEN :late ELSE :fresh END,"
-                " 20, 30, 40, 0, 0, '', 300, md5(g::text) || md5((g * 7)::text), :now, :now"
+                " 20, 30, 40, '{}', '', 300, md5(g::text) || md5((g * 7)::text), :now, :now"
                 " FROM generate_series(1, :n) AS g"
             ),
             {

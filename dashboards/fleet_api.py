@@ -288,6 +288,17 @@ def bulk(kind: str, ids: list[int], action: str, **options: Any) -> dict:
     return write("POST", f"/fleet/{kind}/bulk", {"ids": ids, "action": action, **options})
 
 
+def bulk_all(kind: str, flt: dict, expected: int, action: str, **options: Any) -> dict:
+    """One action on every record the list's filters select (「条件に合う全件」), refused unless they are still
+    `expected` many: {action, count, ids}."""
+    return write("POST", f"/fleet/{kind}/bulk", {"filter": flt, "expected": expected, "action": action, **options})
+
+
+def list_stores(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """店舗別: the stores, the worst first (offline, then alerting terminals), with their open alerts by kind."""
+    return read("/fleet/stores", page=page, page_size=page_size, **filters)
+
+
 def saved_views(page: str) -> list[dict]:
     """The signed-in person's saved views of a list: [{id, name, filters}], by name."""
     return own("/fleet/views", page=page)

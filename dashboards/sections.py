@@ -48,6 +48,7 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/fleet/dashboard.py", "ダッシュボード", "fleet", FLEET_STAFF, ":material/dashboard:"),
             PageSpec("app_pages/fleet/customers.py", "顧客一覧", "fleet-customers", FLEET_STAFF, ":material/domain:"),
             PageSpec("app_pages/fleet/terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
+            PageSpec("app_pages/fleet/stores.py", "店舗別", "fleet-stores", FLEET_STAFF, ":material/storefront:"),
             PageSpec("app_pages/fleet/alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
             PageSpec(
                 "app_pages/fleet/incidents.py",

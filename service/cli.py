@@ -257,7 +257,7 @@ def _load_demo(db: Session, args: argparse.Namespace, sink) -> list[str]:
     from service.demo.fleet.plan import Size
 
     size = Size.of_terminals(args.terminals)
-    return load_demo_sized(db, actor=operator_actor(), size=size, sink=sink, only=args.only)
+    return load_demo_sized(db, actor=operator_actor(), size=size, sink=sink, only=args.only, top_up_to=args.terminals)
 
 
 def hook_names(text: str) -> list[str]:

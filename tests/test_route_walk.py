@@ -154,12 +154,25 @@ def person_fields(body: Any) -> Iterator[tuple[str, Any]]:
 
 
 def get_routes(spec: dict) -> dict[str, list[dict]]:
-    """GET route template -> its query parameters."""
+    """GET route template -> its query parameters (a choice declared once as an enum: its schema in place)."""
     return {
-        path: [p for p in ops["get"].get("parameters", []) if p["in"] == "query"]
+        path: [in_place(p, spec) for p in ops["get"].get("parameters", []) if p["in"] == "query"]
         for path, ops in spec["paths"].items()
         if "get" in ops and path not in NOT_WALKED
     }
+
+
+def in_place(parameter: dict, spec: dict) -> dict:
+    """A parameter whose schema (or one of its alternatives) refers to a component, with the component's schema."""
+
+    def resolved(schema: dict) -> dict:
+        ref = schema.get("$ref", "")
+        return spec["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+    schema = parameter.get("schema", {})
+    if "anyOf" in schema:
+        schema = schema | {"anyOf": [resolved(alternative) for alternative in schema["anyOf"]]}
+    return parameter | {"schema": resolved(schema)}
 
 
 def enum_values(parameter: dict) -> list[Any]:

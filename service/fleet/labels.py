@@ -1,25 +1,30 @@
-"""Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
+"""Every Japanese word the fleet domain shows, in one place (the spec's wording); the kinds' words with their codes
+in kinds.py."""
 
 from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
+from service.fleet.kinds import (
+    AlertBulkAction,
+    AlertKind,
+    AlertStatus,
+    CommandType,
+    ContractType,
+    EventLevel,
+    Place,
+    Recurrence,
+    TerminalBulkAction,
+    TerminalStatus,
+    ViewPage,
+    facts_table,
+)
 from service.words import Target, Vocabulary, by_column, register
 
-CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
-TERMINAL_STATUSES = {
-    "online": "オンライン",
-    "offline": "オフライン",
-    "error": "エラー",
-    "maintenance": "メンテナンス中",
-}
-ALERT_TYPES = {
-    "offline": "オフライン",
-    "error": "エラー",
-    "high_cpu": "店舗PC CPU使用率高",
-    "high_memory": "店舗PCメモリ使用率高",
-    "update_failed": "更新失敗",
-    "store_offline": "店舗オフライン",
-}
+# The kinds' words are declared with their codes in kinds.py; these are their tables.
+CONTRACT_TYPES = ContractType.words()
+TERMINAL_STATUSES = TerminalStatus.words()
+ALERT_TYPES = AlertKind.words()
+ALERT_KINDS = facts_table()  # each alert kind's words, place and importance
 DEVICE_CLOCK_NOTE = "（端末の時計では {device_time}）"  # appended to an event whose time the device clock got wrong
-ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
+ALERT_STATUSES = AlertStatus.words()
 # An incident's timeline (fleet_incident_note): 顧客連絡's text, 完了報告's two and the notes on the way; the words of
 # the request fields that write them.
 INCIDENT_NOTE_KINDS = {
@@ -49,7 +54,7 @@ TASK_STATUSES = {
 }
 IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
 PAUSE_REASONS = {"manual": "手動で一時停止", "failure_threshold": "失敗率がしきい値を超えたため自動で一時停止"}
-EVENT_LEVELS = {"info": "情報", "warning": "警告", "error": "エラー"}
+EVENT_LEVELS = EventLevel.words()
 # What agents and the service report as an event's kind (an unknown kind is shown as sent).
 EVENT_KINDS = {
     "agent_started": "エージェント起動",
@@ -60,22 +65,36 @@ EVENT_KINDS = {
     "command_failed": "コマンド失敗",
     "events_dropped": "イベント欠落",
 }
-COMMAND_TYPES = {
-    "firmware_update": "ファームウェア更新",
-    "collect_diagnostics": "診断ログ取得",
-    "set_interval": "通信間隔の変更",
-}
+COMMAND_TYPES = CommandType.words()
 COMMAND_STATUSES = {"pending": "配信待ち", "sent": "配信済み", "done": "完了", "failed": "失敗", "cancelled": "中止"}
 
 # 一括操作: what a multi-row selection of each list can do in one request (schemas.*BulkIn.action).
-TERMINAL_BULK_ACTIONS = {
-    "maintenance_on": "メンテナンス開始",
-    "maintenance_off": "メンテナンス終了",
-    "diagnostics": "診断ログ取得",
-}
-ALERT_BULK_ACTIONS = {"acknowledge": "初動確認", "assign": "担当者を設定", "resolve": "解決"}
+TERMINAL_BULK_ACTIONS = TerminalBulkAction.words()
+# The actions asked about with their count before they run (a terminal in maintenance raises no offline alert).
+TERMINAL_BULK_DISRUPTIVE = [action.value for action in TerminalBulkAction if action.disruptive]
+ALERT_BULK_ACTIONS = AlertBulkAction.words()
 INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
+# 店舗別: a store's open alerts by kind, 「オフライン 3件・エラー 1件」.
+STORE_ALERTS = "{label} {count}件"
+STORE_ALERTS_SEPARATOR = "・"
+STORE_COLUMNS = {
+    "store": "店舗",
+    "terminals": "端末数",
+    "offline": "オフライン",
+    "error": "エラー",
+    "maintenance": "メンテナンス中",
+    "alerting": "アラートのある端末",
+    "open_alerts": "未解決アラート",
+    "alert_summary": "未解決アラートの内訳",
+}
 BULK_MAX = 500  # records per bulk request
+BULK_ALL_MAX = 2_000  # terminals one 「条件に合う全件」 request acts on (each audited: about 2 s)
+BULK_CHOICE = "対象として、選択した行（ids）か絞り込み条件（filter）のどちらか一方を指定してください"
+BULK_ALL_TOO_MANY = "条件に合う端末が{count}台あり、一度に操作できる{max}台を超えています。条件を絞り込んでください"
+BULK_ALL_NONE = "条件に合う端末がありません"
+BULK_ALL_CHANGED = (
+    "条件に合う端末が確認した{expected}台から{count}台に変わりました。件数を確かめてから実行し直してください"
+)
 ROLLOUT_TERMINALS_MAX = 20_000  # terminals a rollout names one by one (the fleet's size)
 # 診断ログ取得's lines (the least, the most, and how many unless told) and a terminal's heartbeat interval in seconds,
 # as the API takes them; the vocabulary serves them to the terminal page's fields
@@ -84,7 +103,7 @@ INTERVAL_SECONDS = {"min": FLEET_MIN_INTERVAL_SECONDS, "max": FLEET_MAX_INTERVAL
 BULK_RECORD = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
 BULK_REFUSED = "{record}: {message}（一括操作は取り消され、どの行も変更されていません）"
 # 保存したビュー: the lists whose filters a person can save by name.
-VIEW_PAGES = {"terminals": "端末一覧", "alerts": "アラート一覧", "incidents": "インシデント"}
+VIEW_PAGES = ViewPage.words()
 VIEW_NAME_TAKEN = "同じ名前のビューがすでにあります: {name}"
 
 # §4.2 障害対応フロー: step, label, minutes from detection.
@@ -160,7 +179,13 @@ def fleet_size(registered: int, in_maintenance: int) -> str:
 
 def alert_place(alert_type: str, place: str, serial_number: str) -> str:
     """Where an alert is, in a message: 「新宿店 レジ1番（TC200-0001）」; a store alert's store alone: 「新宿店」."""
-    return place if alert_type == "store_offline" else f"{place}（{serial_number}）"
+    serial = alert_serial(alert_type, serial_number)
+    return f"{place}（{serial}）" if serial else place
+
+
+def alert_serial(alert_type: str, serial_number: str) -> str:
+    """A store alert is about no one terminal: its serial number is not shown."""
+    return "" if AlertKind.of(alert_type).place is Place.STORE else serial_number
 
 
 def store_names(names: list[str]) -> str:
@@ -174,8 +199,6 @@ HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{thresho
 ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
 UPDATE_FAILED_MESSAGE = "ファームウェア {version} への更新に失敗しました: {detail}"
 
-# The agent's cpu/memory are the store PC's (psutil): the TC-200's serial protocol reports no load of its own.
-USAGE_LABELS = {"high_cpu": "店舗PC CPU使用率", "high_memory": "店舗PCメモリ使用率"}
 TIMEOUT_MESSAGE = "制限時間内に新しいバージョンで正常に通信しませんでした"
 TIMEOUT_DETAIL = "タイムアウト"
 TERMINAL_ERROR_DETAIL = "更新後に端末がエラーを報告しました: {detail}"
@@ -185,7 +208,7 @@ PC_LOAD_FIGURES = {"cpu": "CPU {value:.1f}%", "memory": "メモリ {value:.1f}%"
 PC_LOAD_SEPARATOR = "・"
 # Business hours and recurring maintenance windows (service/fleet/schedules.py, maintenance_windows.py).
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
-RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
+RECURRENCES = Recurrence.words()
 WINDOW_DIGEST_SUBJECT = "【TMS】定期メンテナンス終了 {customer} {store}（保留{count}件）"
 WINDOW_DIGEST_BODY = "定期メンテナンス（{reason}）{starts}〜{ends} の間に保留したアラート:"
 WINDOW_DIGEST_COLUMNS = ("店舗", "シリアル番号", TERMINAL_STATUSES["offline"], "メンテナンス終了時点")

@@ -146,8 +146,9 @@ class Terminal(Base):
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
     disk_usage: Mapped[float] = mapped_column(Float, default=0)
-    high_cpu_streak: Mapped[int] = mapped_column(default=0)
-    high_memory_streak: Mapped[int] = mapped_column(default=0)
+    # Each streaked alert kind's beats in a row at its threshold (positive), or below it while its alert is open
+    # (negative): {"high_cpu": 2} (kinds.AlertKind.streak).
+    usage_streaks: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error_message: Mapped[str] = mapped_column(String(500), default="")
     interval_seconds: Mapped[int] = mapped_column(default=lambda: get_settings().fleet_heartbeat_interval_seconds)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -44,12 +44,19 @@ def columns_of(row: Any) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
+class AlertKindWords(BaseModel):
+    label: str
+    place: str  # "terminal" or "store" (kinds.Place)
+    importance: int  # 重要アラート's order, 0 first
+
+
 class FleetVocabulary(BaseModel):
     """The wording tables the dashboards show, taken from labels.py (code -> Japanese label, in display order)."""
 
     contract_types: dict[str, str]
     terminal_statuses: dict[str, str]
     alert_types: dict[str, str]
+    alert_kinds: dict[str, AlertKindWords]  # each alert type's words and facts: a "store" one names no terminal
     alert_statuses: dict[str, str]
     import_statuses: dict[str, str]
     pause_reasons: dict[str, str]
@@ -60,9 +67,12 @@ class FleetVocabulary(BaseModel):
     rollout_statuses: dict[str, str]
     task_statuses: dict[str, str]
     terminal_bulk_actions: dict[str, str]
+    terminal_bulk_disruptive: list[str]  # asked about with their count before they run
     alert_bulk_actions: dict[str, str]
     incident_bulk_actions: dict[str, str]
+    store_columns: dict[str, str]  # 店舗別's columns (its list and CSV)
     bulk_max: int
+    bulk_all_max: int  # terminals one 「条件に合う全件」 request acts on
     rollout_terminals_max: int
     diagnostic_lines: dict[str, int]
     interval_seconds: dict[str, int]

@@ -80,7 +80,7 @@ def test_what_the_customer_was_told_and_the_report_are_written_on_the_page(db, o
     support = make_user(db, "support1", name="佐藤 花子", grants={"fleet": "support"})
     db.commit()
     at = open_page(open_app, support, PAGE, id=str(incident_id))
-    assert "**対象店舗**: 店舗1（3台）、店舗2（3台）" in texts(at.markdown)
+    assert "**対象店舗**: 店舗1（3台中3台オフライン）、店舗2（3台中3台オフライン）" in texts(at.markdown)
     contact = f"fleet_incidents_contact_{incident_id}"
 
     button(at, "顧客連絡を記録").click().run()  # nothing typed: said before anything is sent

@@ -285,3 +285,47 @@ def test_the_detail_page_finds_a_terminal_by_search(watched, open_app):
 
     assert at.query_params["id"] == str(terminal.id)
     assert "TC\\-0001（ABC商事 - 新宿店）" in texts(at.subheader)
+
+
+def statuses(live_api: str, user, **filters: str) -> list[str]:
+    listed = httpx.get(f"{live_api}/api/fleet/terminals", params=filters, headers=auth_headers(user)).json()
+    return [terminal["status"] for terminal in listed["items"]]
+
+
+def test_maintenance_on_everything_the_filters_select_asks_first_with_the_count(fleet, open_app, live_api):
+    *_, operator = fleet
+    at = open_page(open_app, operator, TERMINALS)
+    at.selectbox(key="fleet_terminals_status").select("error").run()
+    assert "全12件中 1〜12件目" in texts(at.caption)
+
+    target = at.radio(key="fleet_terminals_bulk_target")
+    assert target.options == ["条件に合う全件（12台）"]
+    at.selectbox(key="fleet_terminals_bulk_action").select("maintenance_on")
+    at = button(at, "実行").click().run()
+
+    asked = "12台の端末で「メンテナンス開始」を実行します。よろしいですか？"
+    assert any(text.startswith(asked) for text in texts(at.warning))
+    assert set(statuses(live_api, operator, status="error")) == {"error"}, "nothing runs before the yes"
+    at = button(at, "やめる").click().run()
+    assert not any(text.startswith(asked) for text in texts(at.warning))
+    assert len(statuses(live_api, operator, status="error")) == 12
+
+    # asked again, and this time yes
+    at.selectbox(key="fleet_terminals_bulk_action").select("maintenance_on")
+    at = button(at, "実行").click().run()
+    at = button(at, "12台で実行する").click().run()
+
+    assert "12台の端末に「メンテナンス開始」を実行しました。" in texts(at.success)
+    assert statuses(live_api, operator, status="maintenance") == ["maintenance"] * 12
+    assert statuses(live_api, operator, status="error") == []
+
+
+def test_an_action_that_stops_nothing_runs_on_the_chosen_rows_without_asking(fleet, open_app, live_api):
+    *_, operator = fleet
+    at = open_page(open_app, operator, TERMINALS)
+    at.text_input(key="fleet_terminals_q").input("新宿7号").run()
+    at.selectbox(key="fleet_terminals_bulk_action").select("maintenance_off")
+    at = button(at, "実行").click().run()
+
+    assert at.warning == [] or not any("よろしいですか" in text for text in texts(at.warning))
+    assert "1台の端末に「メンテナンス終了」を実行しました。" in texts(at.success)

@@ -73,7 +73,7 @@ def test_a_choice_field_lists_its_choices(client, admin):
     response = client.post("/api/fleet/customers", json=body, headers=auth_headers(admin))
     expected = "契約種別: 次のいずれかを指定してください: 'basic'、'standard'、'premium'"
     assert expected in assert_japanese(response)
-    assert response.json()["error"]["details"][0]["rule"] == "literal_error"
+    assert response.json()["error"]["details"][0]["rule"] == "enum"  # kinds.ContractType
 
 
 def test_numbers_and_ranges_in_the_path_and_query(client, admin):

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -321,10 +322,15 @@ def alert_row() -> Callable[[dict], dict]:
             terminal["customer_id"]: alert["company_name"],
             terminal["store_name"]: alert["place"],
             "種別": alert["alert_type_label"],
-            terminal["serial_number"]: "" if alert["alert_type"] == "store_offline" else alert["serial_number"],
+            terminal["serial_number"]: "" if names_no_terminal(alert["alert_type"]) else alert["serial_number"],
         }
 
     return row
+
+
+def names_no_terminal(alert_type: str) -> bool:
+    """A store alert is about its store: it shows no serial number (the served kind's place)."""
+    return fleet_api.vocabulary()["alert_kinds"][alert_type]["place"] == "store"
 
 
 def alert_widths() -> dict[str, int]:
@@ -425,6 +431,28 @@ BULK_HINT = "行の左端のチェックで複数の行を選ぶと、まとめ�
 
 
 @dataclass(frozen=True)
+class Everything:
+    """「条件に合う全件」: the list's filters as the API takes them and how many records they select now."""
+
+    filters: dict[str, Any]
+    total: int
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """An action about to run: on the chosen ids, or on everything the filters select."""
+
+    action: str
+    ids: tuple[int, ...]
+    everything: Everything | None
+    options: dict[str, Any]
+
+    @property
+    def count(self) -> int:
+        return self.everything.total if self.everything else len(self.ids)
+
+
+@dataclass(frozen=True)
 class BulkWork:
     """A list's bulk work: its page (session-state prefix), the API's list (terminals, alerts, incidents), the noun,
     the vocabulary table of its actions, and the 担当者 options of a record (alerts, incidents) or None."""
@@ -441,31 +469,117 @@ class BulkWork:
         return f"{self.page}_chosen"
 
 
-def bulk_form(work: BulkWork) -> None:
-    """What to do with the chosen rows: one action (and for 担当者/解決 the person and the note all of them get)."""
+CHOSEN, EVERYTHING = "chosen", "everything"
+DISRUPTIVE = "{count:,}{unit}の{noun}で「{action}」を実行します。よろしいですか？"
+MAINTENANCE_NOTE = "メンテナンス中の端末はオフラインになってもアラートが上がりません。"
+
+
+def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
+    """What to do with the chosen rows, or with every record the filters select (everything, terminals only): one
+    action (and for 担当者/解決 the person and the note all of them get). A disruptive action asks first, with its
+    count."""
     ids = tables.chosen_rows(work.chosen)
     most = fleet_api.vocabulary()["bulk_max"]  # the API's limit per request
+    if pending_request(work):
+        confirm_bulk(work)
+        return
     if not ids:
         st.caption(BULK_HINT.format(max=most))
+    if not ids and not (everything and everything.total):
         return
     actions = fleet_api.words(work.actions)
     with st.form(f"{work.page}_bulk"):
-        st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
+        if everything is None:
+            st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
+        target = bulk_target(work, ids, everything) if everything else CHOSEN
         action = st.selectbox(
             "一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action"
         )
-        options = bulk_options(work, ids[0])
-        submitted = st.form_submit_button("選択した行に実行", type="primary", disabled=len(ids) > most)
-    st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=tables.clear_chosen_rows, args=(work.chosen,))
-    if len(ids) > most:
-        st.error(f"一度に操作できるのは{most}件までです。選択を減らしてください。")
+        options = bulk_options(work, ids[0]) if ids else {}
+        submitted = st.form_submit_button("実行" if everything else "選択した行に実行", type="primary")
+    if ids:
+        st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=tables.clear_chosen_rows, args=(work.chosen,))
     if submitted:
+        chosen = tuple(ids) if target == CHOSEN else ()
+        request = BulkRequest(action, chosen, everything if target == EVERYTHING else None, options)
+        refusal = too_many(work, request)
+        if refusal:
+            st.error(refusal)
+        elif action in fleet_api.vocabulary()["terminal_bulk_disruptive"]:
+            st.session_state[pending_key(work)] = request
+            st.rerun()
+        else:
+            run_bulk(work, request)
 
-        def send() -> None:
-            fleet_api.bulk(work.kind, ids, action, **options)
-            tables.clear_chosen_rows(work.chosen)
 
-        writes.act(work.page, send, f"{len(ids):,}件の{work.noun}に「{actions[action]}」を実行しました。")
+def bulk_target(work: BulkWork, ids: list[int], everything: Everything | None) -> str:
+    """選択した行 or 「条件に合う全件（N台）」."""
+    unit = BULK_UNITS.get(work.kind, "件")
+    targets = {}
+    if ids:
+        targets[CHOSEN] = f"選択した行（{len(ids):,}{unit}）"
+    if everything and everything.total:
+        targets[EVERYTHING] = f"条件に合う全件（{everything.total:,}{unit}）"
+    return st.radio("対象", list(targets), format_func=targets.__getitem__, key=f"{work.page}_bulk_target")
+
+
+BULK_UNITS = {"terminals": "台"}
+
+
+def too_many(work: BulkWork, request: BulkRequest) -> str:
+    """The API's limits, said before asking: the chosen rows per request, everything the filters select."""
+    vocabulary = fleet_api.vocabulary()
+    most = vocabulary["bulk_all_max"] if request.everything else vocabulary["bulk_max"]
+    if request.count <= most:
+        return ""
+    if request.everything:
+        unit = BULK_UNITS.get(work.kind, "件")
+        return f"条件に合う{work.noun}は一度に{most:,}{unit}まで操作できます。条件を絞り込んでください。"
+    return f"一度に操作できるのは{most}件までです。選択を減らしてください。"
+
+
+def pending_key(work: BulkWork) -> str:
+    return f"{work.page}_bulk_pending"
+
+
+def pending_request(work: BulkWork) -> BulkRequest | None:
+    return st.session_state.get(pending_key(work))
+
+
+def confirm_bulk(work: BulkWork) -> None:
+    """The disruptive action waiting for a yes, with its count."""
+    request = pending_request(work)
+    if request is None:
+        return
+    action = fleet_api.words(work.actions)[request.action]
+    unit = BULK_UNITS.get(work.kind, "件")
+    note = MAINTENANCE_NOTE if request.action == "maintenance_on" else ""
+    st.warning(
+        DISRUPTIVE.format(count=request.count, unit=unit, noun=work.noun, action=action) + note,
+        icon=":material/warning:",
+    )
+    columns = st.columns([1, 1, 3])
+    if columns[0].button(f"{request.count:,}{unit}で実行する", type="primary", key=f"{work.page}_bulk_yes"):
+        del st.session_state[pending_key(work)]
+        run_bulk(work, request)
+    if columns[1].button("やめる", key=f"{work.page}_bulk_no"):
+        del st.session_state[pending_key(work)]
+        st.rerun()
+
+
+def run_bulk(work: BulkWork, request: BulkRequest) -> None:
+    action = fleet_api.words(work.actions)[request.action]
+    unit = BULK_UNITS.get(work.kind, "件")
+
+    def send() -> None:
+        if request.everything:
+            everything = request.everything
+            fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
+        else:
+            fleet_api.bulk(work.kind, list(request.ids), request.action, **request.options)
+        tables.clear_chosen_rows(work.chosen)
+
+    writes.act(work.page, send, f"{request.count:,}{unit}の{work.noun}に「{action}」を実行しました。")
 
 
 def bulk_options(work: BulkWork, first_id: int) -> dict:

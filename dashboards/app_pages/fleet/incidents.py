@@ -26,6 +26,12 @@ BULK = fleet_common.BulkWork(PAGE, "incidents", "インシデント", "incident_
 FILTERS = ("status", "customer", "open_only", "awaiting_report")
 
 
+def store_state(store: dict) -> str:
+    """「3台中2台オフライン」, or 「3台」 once they are back (the service lists the worst store first)."""
+    offline = fleet_api.words("terminal_statuses")["offline"]
+    return f"{store['terminals']}台中{store['offline']}台{offline}" if store["offline"] else f"{store['terminals']}台"
+
+
 def headline(incident: dict) -> str:
     """e.g. 東和モータース 5店舗・13台オフライン."""
     return f"{incident['company_name']} {incident['places']}{incident['alert_type_label']}"
@@ -101,7 +107,7 @@ def incident_panel(incident_id: int) -> None:
         "　".join(seen) + f"　**対象**: {incident['places']}（未解決 {incident['open_alerts']}件）"
         f"　**担当者**: {labels.plain(incident['assignee_name'] or '未割り当て')}"
     )
-    stores = "、".join(f"{labels.plain(s['store'])}（{s['terminals']}台）" for s in incident["stores"])
+    stores = "、".join(f"{labels.plain(s['store'])}（{store_state(s)}）" for s in incident["stores"])
     st.markdown(f"**対象店舗**: {stores}")
     if incident["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(incident['message'])}")

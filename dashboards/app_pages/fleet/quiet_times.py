@@ -81,6 +81,13 @@ def window_row(window: dict) -> dict:
     }
 
 
+def window_name(window: dict) -> str:
+    """「全店舗 毎週水曜 02:00〜（60分）」: a window as its row reads, for a picker."""
+    row = window_row(window)
+    head = fleet_common.headers("maintenance_window")
+    return f"{row[head['store_name']]} {row[head['recurrence']]} {row['開始']}〜（{row[head['duration_minutes']]}分）"
+
+
 def window_widths() -> dict[str, int]:
     """window_row's columns within fleet_common.TABLE_WIDTH_PX."""
     head = fleet_common.headers("maintenance_window")
@@ -109,7 +116,10 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
     if windows:
         by_id = {w["id"]: w for w in windows}
         chosen = st.selectbox(
-            "削除する定期メンテナンス", list(by_id), format_func=lambda i: f"ID {i}", key=f"{key}_delete_pick"
+            "削除する定期メンテナンス",
+            list(by_id),
+            format_func=lambda i: window_name(by_id[i]),
+            key=f"{key}_delete_pick",
         )
         if st.button("削除", key=f"{key}_delete"):
             writes.act(PAGE, lambda: fleet_api.delete_maintenance_window(chosen), "定期メンテナンスを削除しました。")

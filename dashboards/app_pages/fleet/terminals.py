@@ -55,6 +55,7 @@ def filters() -> dict[str, Any]:
         PAGE,
         {
             "status": (f"{PAGE}_status", str),
+            "q": (f"{PAGE}_q", str),
             "customer_id": (f"{PAGE}_customer", int),
             "registered_to": (f"{PAGE}_registered_to", kpi.day),
         },
@@ -81,6 +82,11 @@ def filters() -> dict[str, Any]:
         "registered_to": registered_to.isoformat() if registered_to else None,
         "sort": sort,
     }
+
+
+def bulk_filters(shown: dict[str, Any]) -> dict[str, Any]:
+    """The list's filters as 一括操作's 「条件に合う全件」 sends them (the order is the list's, not a filter)."""
+    return {name: value for name, value in shown.items() if name != "sort" and value not in (None, "")}
 
 
 def open_detail(shown: list[dict]) -> None:
@@ -146,11 +152,12 @@ fleet_common.ingest_banner()
 writes.show_flash(PAGE)
 fleet_common.saved_views(PAGE, "terminals", FILTERS)
 operator = fleet_common.may(user, fleet_common.OPERATOR)  # メンテナンス and 診断ログ取得 are operations (§5.1)
+shown_filters = filters()
 listed = tables.paginated_table(
     PAGE,
     fleet_api.list_terminals,
     terminal_row(),
-    filters=filters(),
+    filters=shown_filters,
     export="/fleet/terminals/export",
     style=fleet_common.terminal_style,
     picker=DETAIL,
@@ -158,7 +165,7 @@ listed = tables.paginated_table(
     rows_chosen=BULK.chosen if operator else None,
 )
 if operator:
-    fleet_common.bulk_form(BULK)
+    fleet_common.bulk_form(BULK, fleet_common.Everything(bulk_filters(shown_filters), listed["total"]))
 if listed["items"]:
     open_detail(listed["items"])
 if operator:

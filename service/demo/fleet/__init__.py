@@ -17,7 +17,7 @@ from service.database import utcnow
 from service.demo.fleet.alerting import current_alerts, past_alerts, place_problems
 from service.demo.fleet.plan import CUSTOMERS, FULL, RELEASES, SEED, STAFF, Fleet, Size
 from service.demo.fleet.readings import add_events, add_series, roll_up_metrics, snapshot
-from service.demo.fleet.registry import add_customers, add_terminals, put_in_maintenance
+from service.demo.fleet.registry import add_customers, add_terminals, put_in_maintenance, top_up_terminals
 from service.demo.fleet.rollouts import add_release, full_rollout, paused_rollout
 from service.demo.framework import DemoProgress, ProgressSink, SilentSink, demo_hook, discover_hooks, load_demo
 from service.fleet.alerting import escalations, monitoring
@@ -32,27 +32,36 @@ def load_fleet(db: Session, progress: DemoProgress) -> None:
 
 
 def load_demo_sized(
-    db: Session, *, actor: Actor, size: Size, sink: ProgressSink | None = None, only: list[str] | None = None
+    db: Session,
+    *,
+    actor: Actor,
+    size: Size,
+    sink: ProgressSink | None = None,
+    only: list[str] | None = None,
+    top_up_to: int | None = None,
 ) -> list[str]:
     """`load_demo` with the fleet's demo at `size` (`demo load --terminals`, the page benches, the tests' small
-    fleet); the other hooks as they are."""
+    fleet); the other hooks as they are. On a fleet already loaded, top_up_to adds terminals up to that many, and the
+    fleet's name says what was done («fleet (17,143 terminals added: 2,857 → 20,000)»)."""
     chosen = only or [hook.name for hook in discover_hooks()]
     names = load_demo(db, actor=actor, sink=sink, only=[name for name in chosen if name != "fleet"])
     if "fleet" not in chosen:
         return names
-    build_fleet(db, DemoProgress(actor=actor, sink=sink or SilentSink()), size)
-    return [*names, "fleet"]
+    done = build_fleet(db, DemoProgress(actor=actor, sink=sink or SilentSink()), size, top_up_to=top_up_to)
+    return [*names, f"fleet ({done})" if done else "fleet"]
 
 
-def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
-    """Nothing is added when its first customer exists already."""
+def build_fleet(db: Session, progress: DemoProgress, size: Size, *, top_up_to: int | None = None) -> str:
+    """Nothing is added when its first customer exists already, but terminals up to `top_up_to`; says what it did
+    then ("" otherwise)."""
     steps = len(CUSTOMERS) + size.history_terminals + 8
     progress.start("端末管理", total=steps)
-    if db.scalar(select(Customer.id).where(Customer.company_name == CUSTOMERS[0].name)):
-        progress.advance(steps)
-        return
     now = utcnow()
     fleet = Fleet(now, size, random.Random(SEED), ZoneInfo(get_settings().timezone), progress.actor, _staff(db))
+    if db.scalar(select(Customer.id).where(Customer.company_name == CUSTOMERS[0].name)):
+        done = top_up_terminals(db, fleet, top_up_to) if top_up_to is not None else ""
+        progress.advance(steps)
+        return done
     add_customers(db, fleet, progress)
     add_terminals(db, fleet)
     progress.advance()
@@ -82,6 +91,7 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
     monitoring.send_digest(db, now=now)
     db.flush()
     progress.advance()
+    return ""
 
 
 def _staff(db: Session) -> dict[str, tuple[Actor, int | None]]:

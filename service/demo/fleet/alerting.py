@@ -28,6 +28,7 @@ from service.demo.fleet.plan import (
 from service.demo.fleet.readings import event_row
 from service.fleet import labels
 from service.fleet.alerting import alerts, monitoring
+from service.fleet.kinds import AlertKind
 from service.fleet.models import Alert
 
 
@@ -70,9 +71,9 @@ def _message(fleet: Fleet, kind: str, detail: str, at: datetime) -> str:
         return labels.OFFLINE_MESSAGE.format(last=last)
     if kind == "error":
         return labels.ERROR_MESSAGE.format(detail=detail)
-    settings = get_settings()
+    settings, usage = get_settings(), AlertKind.of(kind).usage
     return labels.HIGH_USAGE_MESSAGE.format(
-        label=labels.USAGE_LABELS[kind],
+        label=usage.label if usage else "",
         value=fleet.rng.uniform(90.5, 97),
         count=settings.fleet_high_usage_consecutive,
         threshold=settings.fleet_high_usage_percent,

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from service.demo.fleet.plan import (
@@ -26,10 +26,11 @@ from service.demo.fleet.plan import (
 from service.demo.framework import DemoProgress
 from service.fleet import auditing
 from service.fleet.agent.credentials import hash_secret
-from service.fleet.models import Terminal
+from service.fleet.models import Customer, Terminal
 from service.fleet.registry import customers
 from service.fleet.registry.schemas import CustomerCreate
 from service.fleet.registry.terminals import set_maintenance
+from service.fleet.stores import store_of
 
 
 def add_customers(db: Session, fleet: Fleet, progress: DemoProgress) -> None:
@@ -120,3 +121,47 @@ def put_in_maintenance(db: Session, fleet: Fleet) -> None:
     starts = sorted(fleet.now - timedelta(minutes=fleet.rng.randint(60, 10 * 24 * 60)) for _ in range(count))
     for terminal, at in zip(fleet.pick(count), starts, strict=False):
         set_maintenance(db, terminal=db.get_one(Terminal, terminal.id), enabled=True, actor=actor, now=at)
+
+
+def top_up_terminals(db: Session, fleet: Fleet, wanted: int) -> str:
+    """`demo load --terminals N` on a demo already loaded: its customers get new terminals up to N in all, shared as
+    the demo shares them, online at stores of their own; what was done, or why nothing was, in a sentence."""
+    found = dict(db.execute(select(Customer.company_name, Customer.id).where(_demo_customer())).all())
+    missing = [spec.name for spec in CUSTOMERS if spec.name not in found]
+    if missing:
+        return f"no terminals added: the demo's customers {', '.join(missing)} are gone (load a fresh demo instead)"
+    fleet.customer_ids = [found[spec.name] for spec in CUSTOMERS]
+    have = db.scalar(select(func.count()).select_from(Terminal).where(Terminal.customer_id.in_(found.values()))) or 0
+    if wanted <= have:
+        return f"no terminals added: the demo's customers have {have:,} already (asked for {wanted:,})"
+    rows = _more_terminals(db, fleet, wanted - have)
+    db.execute(insert(Terminal), rows)
+    change = {"terminals": {"before": have, "after": have + len(rows)}}
+    auditing.record(db, fleet.actor, "demo_load", "terminal", None, change, at=fleet.now)
+    return f"{len(rows):,} terminals added: {have:,} → {have + len(rows):,}"
+
+
+def _demo_customer():
+    return Customer.company_name.in_([spec.name for spec in CUSTOMERS])
+
+
+def _more_terminals(db: Session, fleet: Fleet, count: int) -> list[dict]:
+    """New rows after the highest serial number, each customer's share of `count` at stores it does not have yet."""
+    total = sum(spec.terminals for spec in CUSTOMERS)
+    shares = [count * spec.terminals // total for spec in CUSTOMERS]
+    shares[0] += count - sum(shares)
+    serial = _last_serial(db)
+    rows: list[dict] = []
+    for index, (spec, share) in enumerate(zip(CUSTOMERS, shares, strict=True)):
+        taken = set(db.scalars(select(Terminal.store).where(Terminal.customer_id == fleet.customer_ids[index])))
+        names = (name for name in _stores(spec, 10**9, fleet.rng, offset=index * 5) if store_of(name) not in taken)
+        for store in itertools.islice(names, share):
+            installed = fleet.local(fleet.now).date()
+            rows.append(_terminal_row(fleet, index, serial + len(rows) + 1, store, installed, enrolled=True))
+    return rows
+
+
+def _last_serial(db: Session) -> int:
+    """The demo numbers its terminals TC200-000001 on."""
+    last = db.scalar(select(func.max(Terminal.serial_number)).where(Terminal.serial_number.like("TC200-%")))
+    return int(last.removeprefix("TC200-")) if last and last.removeprefix("TC200-").isdigit() else 0

@@ -25,6 +25,7 @@ from service.fleet.agent import credentials
 from service.fleet.agent.schemas import CommandOut, HeartbeatIn, HeartbeatReply
 from service.fleet.alerting import monitoring
 from service.fleet.alerting.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
+from service.fleet.kinds import AlertKind
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
 from service.group_commit import GroupCommit
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from tenacity import RetryCallState, Retrying
 
 log = logging.getLogger("daicho.fleet.heartbeats")
-CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
+CONDITION_ALERTS = frozenset(kind for kind in AlertKind if kind.cleared_by_beat)
 
 
 @dataclass
@@ -40,8 +41,7 @@ class TerminalState:
     terminal_id: int
     customer_id: int
     status: str
-    high_cpu_streak: int
-    high_memory_streak: int
+    usage_streaks: dict[str, int]
     interval_seconds: int
     open_types: set[str] = field(default_factory=set)
 
@@ -49,8 +49,7 @@ class TerminalState:
 @dataclass(frozen=True)
 class Verdict:
     status: str
-    high_cpu_streak: int
-    high_memory_streak: int
+    usage_streaks: dict[str, int]
     to_open: dict[str, str]
     to_resolve: set[str]
 
@@ -59,24 +58,26 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
     """Error status, cpu/memory at the threshold on N consecutive beats, recovery."""
     settings = get_settings()
     threshold, needed = settings.fleet_high_usage_percent, settings.fleet_high_usage_consecutive
-    cpu_streak = _streak(state.high_cpu_streak, beat.cpu >= threshold, "high_cpu" in state.open_types)
-    memory_streak = _streak(state.high_memory_streak, beat.memory >= threshold, "high_memory" in state.open_types)
+    streaks: dict[str, int] = {}
     wanted: dict[str, str] = {}
     kept: set[str] = set()
     if beat.status == "error":
-        wanted["error"] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
-    for kind, value, streak in (("high_cpu", beat.cpu, cpu_streak), ("high_memory", beat.memory, memory_streak)):
+        wanted[AlertKind.ERROR] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
+    for kind, usage in AlertKind.usages():
+        value = getattr(beat, usage.metric)
+        streak = _streak(state.usage_streaks.get(kind, 0), value >= threshold, kind in state.open_types)
+        if streak:
+            streaks[kind.value] = streak
         if streak >= needed:
             wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(
-                label=labels.USAGE_LABELS[kind], value=value, count=streak, threshold=threshold
+                label=usage.label, value=value, count=streak, threshold=threshold
             )
         elif kind in state.open_types and streak > -needed:
             kept.add(kind)  # an open alert resolves only after as many beats below as it took to open
     in_maintenance = state.status == "maintenance"
     return Verdict(
         status="maintenance" if in_maintenance else beat.status,
-        high_cpu_streak=cpu_streak,
-        high_memory_streak=memory_streak,
+        usage_streaks=streaks,
         to_open={} if in_maintenance else {k: m for k, m in wanted.items() if k not in state.open_types},
         to_resolve=(state.open_types & CONDITION_ALERTS) - set(wanted) - kept,
     )
@@ -121,9 +122,7 @@ class Snapshot:
     def of(cls, rows: Sequence[Row]) -> "Snapshot":
         return cls(
             states={
-                r.token_hash: TerminalState(
-                    r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds
-                )
+                r.token_hash: TerminalState(r.id, r.customer_id, r.status, r.usage_streaks or {}, r.interval_seconds)
                 for r in rows
             },
             with_commands={r.id for r in rows if r.has_commands},
@@ -143,8 +142,7 @@ def _snapshot_select(dialect: Dialect) -> Select:
             Terminal.id,
             Terminal.customer_id,
             Terminal.status,
-            Terminal.high_cpu_streak,
-            Terminal.high_memory_streak,
+            Terminal.usage_streaks,
             Terminal.interval_seconds,
             Terminal.token_hash,
             has_commands.label("has_commands"),
@@ -216,11 +214,7 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
             continue
         body = beat.body
         verdict = evaluate(state, body)
-        state.status, state.high_cpu_streak, state.high_memory_streak = (
-            verdict.status,
-            verdict.high_cpu_streak,
-            verdict.high_memory_streak,
-        )
+        state.status, state.usage_streaks = verdict.status, verdict.usage_streaks
         state.open_types = (state.open_types - verdict.to_resolve) | set(verdict.to_open)
         changes.add(state, verdict)
         deadline = now + monitoring.terminal_offline_threshold(state.interval_seconds, settings)
@@ -233,8 +227,7 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
             "cpu_usage": body.cpu,
             "memory_usage": body.memory,
             "disk_usage": body.disk,
-            "high_cpu_streak": verdict.high_cpu_streak,
-            "high_memory_streak": verdict.high_memory_streak,
+            "usage_streaks": verdict.usage_streaks,
             "error_message": body.error_message or "",
             "offline_deadline_at": deadline,
         }
@@ -263,8 +256,7 @@ _STORE = UpdateThenInsert(
         "cpu_usage",
         "memory_usage",
         "disk_usage",
-        "high_cpu_streak",
-        "high_memory_streak",
+        "usage_streaks",
         "error_message",
         "offline_deadline_at",
     ),

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from service.fleet import labels
+from service.fleet.kinds import CommandType, EventLevel
 from service.fleet.schemas import MAX_DIAGNOSTIC_LINES, Serial, Version
 from service.schemas import IsoDatetime, MultiLine, SingleLine, plausible_client_time
 
@@ -45,7 +46,7 @@ class EnrollOut(BaseModel):
 class EventIn(BaseModel):
     client_event_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
     occurred_at: AgentTimestamp
-    level: Literal["info", "warning", "error"]
+    level: EventLevel
     kind: Annotated[str, StringConstraints(min_length=1, max_length=50), SingleLine]
     message: Annotated[str, StringConstraints(max_length=2000), MultiLine] = ""
 
@@ -71,7 +72,7 @@ class HeartbeatIn(BaseModel):
 
 class CommandOut(BaseModel):
     id: int
-    type: Literal["firmware_update", "collect_diagnostics", "set_interval"]
+    type: CommandType
     params: dict[str, Any]
 
 

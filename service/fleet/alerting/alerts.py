@@ -15,6 +15,7 @@ from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited
 from service.fleet import auditing, labels
 from service.fleet.alerting.schemas import AlertRead, SlaStep, StoreTerminal
+from service.fleet.kinds import AlertKind, Place
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import columns_of
 from service.identity.models import Grant, User
@@ -196,12 +197,14 @@ def _offline_now():
     )
     terminal_down = case((Terminal.status == "offline", 1), else_=0)
     return case(
-        (Alert.alert_type == "offline", terminal_down), (Alert.alert_type == "store_offline", store_down), else_=0
+        (Alert.alert_type == AlertKind.OFFLINE, terminal_down),
+        (Alert.alert_type == AlertKind.STORE_OFFLINE, store_down),
+        else_=0,
     )
 
 
 # What an alert is about: its terminal's 設置店舗名, or for a store alert the store its terminal stands for.
-ALERT_PLACE = case((Alert.alert_type == "store_offline", Terminal.store), else_=Terminal.store_name)
+ALERT_PLACE = case((Alert.alert_type.in_(AlertKind.of_place(Place.STORE)), Terminal.store), else_=Terminal.store_name)
 
 
 def _alert_rows(scope: TenantScope) -> Select:
@@ -285,7 +288,7 @@ def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime)
     if row is None:
         raise NotFound("指定されたアラートは見つかりません", details={"resource": "fleet_alert", "id": alert_id})
     read = to_read(row, now)
-    if read.alert_type == "store_offline":
+    if AlertKind.of(read.alert_type).place is Place.STORE:
         read.terminals = store_terminals(db, customer_id=read.customer_id, store=read.store)
     return read
 

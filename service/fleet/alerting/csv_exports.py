@@ -4,6 +4,7 @@ the caller's customer, with the columns the list shows."""
 from datetime import datetime
 
 from service.exports import ListExport, declared, field
+from service.fleet import labels
 from service.fleet.alerting import alerts, incidents
 from service.fleet.csv_columns import CUSTOMER, named
 from service.fleet.models import Alert, Incident, Terminal
@@ -17,7 +18,7 @@ ALERT_COLUMNS = (
     CUSTOMER,
     field("設置店舗名", "place"),
     declared(Terminal.store),
-    Column("シリアル番号", lambda alert: "" if alert.alert_type == "store_offline" else alert.serial_number),
+    Column("シリアル番号", lambda alert: labels.alert_serial(alert.alert_type, alert.serial_number)),
     field("種別", "alert_type_label"),
     declared(Alert.status),
     Column("SLA", lambda alert: OVERDUE if alert.overdue else IN_TIME),

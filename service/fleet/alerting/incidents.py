@@ -13,6 +13,7 @@ from service.fleet import auditing, labels
 from service.fleet.alerting import alerts
 from service.fleet.alerting.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
 from service.fleet.alerting.schemas import FleetIncidentRead, IncidentStore
+from service.fleet.kinds import TerminalStatus
 from service.fleet.models import Alert, Customer, Incident, IncidentNote, Terminal
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
@@ -32,15 +33,17 @@ def _member(column):
     return select(column).where(Alert.incident_id == Incident.id).correlate(Incident).scalar_subquery()
 
 
-def incident_stores(db: Session, incident_id: int) -> list[tuple[str, int]]:
-    """Sorted here: the databases' collations differ."""
+def incident_stores(db: Session, incident_id: int) -> list[tuple[str, int, int]]:
+    """(store, its terminals in the incident, those offline now), the worst store first: most offline now, then most
+    terminals, then by name (sorted here: the databases' collations differ)."""
+    offline = func.sum(case((Terminal.status == TerminalStatus.OFFLINE, 1), else_=0))
     rows = db.execute(
-        select(Terminal.store, func.count())
+        select(Terminal.store, func.count(), offline)
         .join(Alert, Alert.terminal_id == Terminal.id)
         .where(Alert.incident_id == incident_id)
         .group_by(Terminal.store)
     )
-    return sorted((store, count) for store, count in rows)
+    return sorted(((store, count, down or 0) for store, count, down in rows), key=lambda s: (-s[2], -s[1], s[0]))
 
 
 def offline_members():
@@ -131,7 +134,10 @@ def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: dat
             "指定されたインシデントは見つかりません", details={"resource": "fleet_incident", "id": incident_id}
         )
     read = to_read(row, now)
-    read.stores = [IncidentStore(store=store, terminals=count) for store, count in incident_stores(db, incident_id)]
+    read.stores = [
+        IncidentStore(store=store, terminals=count, offline=down)
+        for store, count, down in incident_stores(db, incident_id)
+    ]
     return read
 
 

@@ -39,6 +39,7 @@ from service.fleet.alerting.alerts import (
     with_places,
 )
 from service.fleet.alerting.incidents import incident_stores
+from service.fleet.kinds import AlertKind
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
@@ -133,8 +134,7 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
         .values(
             status="offline",
             offline_since=now,
-            high_cpu_streak=0,
-            high_memory_streak=0,
+            usage_streaks={},
             offline_alert_held=held,
             offline_alert_at=case((held, None), else_=now),
         )
@@ -168,7 +168,7 @@ def _unattended_outages():
     again, so an outage never leaves the list. Built once, as STORE_ALERTS_BACK."""
     own_alert = (
         select(Alert.id)
-        .where(Alert.terminal_id == Terminal.id, Alert.alert_type == "offline", Alert.status != RESOLVED)
+        .where(Alert.terminal_id == Terminal.id, Alert.alert_type == AlertKind.OFFLINE, Alert.status != RESOLVED)
         .exists()
     )
     holder = aliased(Terminal)
@@ -178,7 +178,7 @@ def _unattended_outages():
         .where(
             holder.customer_id == Terminal.customer_id,
             holder.store == Terminal.store,
-            Alert.alert_type == "store_offline",
+            Alert.alert_type == AlertKind.STORE_OFFLINE,
             Alert.status != RESOLVED,
         )
         .exists()
@@ -274,7 +274,13 @@ def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[in
     if excluding:
         due = and_(due, tuple_(Terminal.customer_id, Terminal.store).not_in(excluding))
     _reopen_flapping(db, due, message)
-    swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
+    swept = select(
+        Terminal.id,
+        Terminal.customer_id,
+        literal(AlertKind.OFFLINE.value),
+        message,
+        literal(now, Alert.created_at.type),
+    )
     columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
     db.execute(insert(db, Alert).from_select(columns, swept.where(due)).on_conflict_do_nothing())
 
@@ -287,13 +293,13 @@ def _reopen_flapping(db: Session, due: ColumnElement[bool], message: ColumnEleme
     back_briefly = epoch(Terminal.last_heartbeat_at) < epoch(Alert.resolved_at) + Terminal.interval_seconds * flap
     later = aliased(Alert)
     newer = select(later.id).where(
-        later.terminal_id == Alert.terminal_id, later.alert_type == "offline", later.id > Alert.id
+        later.terminal_id == Alert.terminal_id, later.alert_type == AlertKind.OFFLINE, later.id > Alert.id
     )
     db.execute(
         update(Alert)
         .where(
             Alert.terminal_id.in_(select(Terminal.id).where(due)),
-            Alert.alert_type == "offline",
+            Alert.alert_type == AlertKind.OFFLINE,
             Alert.status == RESOLVED,
             Alert.resolved_by == SYSTEM_LABEL,
             Alert.incident_id.is_(None),
@@ -338,14 +344,18 @@ def _open_store_alerts(db: Session, *, now: datetime, excluding: Collection[int]
     earlier = db.execute(
         select(Alert.terminal_id)
         .join(Terminal, Terminal.id == Alert.terminal_id)
-        .where(store.in_(stores), Alert.alert_type == "offline", Alert.status == OPEN, Alert.created_at >= since)
+        .where(
+            store.in_(stores), Alert.alert_type == AlertKind.OFFLINE, Alert.status == OPEN, Alert.created_at >= since
+        )
     ).scalars()
-    resolve_alerts(db, [(terminal_id, "offline") for terminal_id in earlier], now=now)
+    resolve_alerts(db, [(terminal_id, AlertKind.OFFLINE) for terminal_id in earlier], now=now)
     message = labels.STORE_OFFLINE_MESSAGE
     open_alerts(
         db,
         [
-            NewAlert(first, customer_id, "store_offline", message.format(store=name, count=count, minutes=window))
+            NewAlert(
+                first, customer_id, AlertKind.STORE_OFFLINE, message.format(store=name, count=count, minutes=window)
+            )
             for customer_id, name, count, first in rows
         ],
         now=now,
@@ -359,7 +369,7 @@ def _worked_stores(db: Session) -> list[tuple[int, str]]:
         for r in db.execute(
             select(Terminal.customer_id, Terminal.store)
             .join(Alert, Alert.terminal_id == Terminal.id)
-            .where(Alert.alert_type == "store_offline", Alert.status == ACKNOWLEDGED)
+            .where(Alert.alert_type == AlertKind.STORE_OFFLINE, Alert.status == ACKNOWLEDGED)
         )
     ]
 
@@ -379,7 +389,7 @@ def _store_alerts_back() -> Select:
     return (
         select(Alert.terminal_id)
         .join(anchor, anchor.id == Alert.terminal_id)
-        .where(Alert.alert_type == "store_offline", Alert.status != RESOLVED, ~down)
+        .where(Alert.alert_type == AlertKind.STORE_OFFLINE, Alert.status != RESOLVED, ~down)
     )
 
 
@@ -388,7 +398,7 @@ STORE_ALERTS_BACK = _store_alerts_back()
 
 def _resolve_store_alerts(db: Session, *, now: datetime) -> None:
     back = db.scalars(STORE_ALERTS_BACK).all()
-    resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in back], now=now)
+    resolve_alerts(db, [(terminal_id, AlertKind.STORE_OFFLINE) for terminal_id in back], now=now)
 
 
 def _window_start(now: datetime) -> datetime:
@@ -449,7 +459,7 @@ def _fold_store_alerts(db: Session, *, customer_ids: Collection[int], now: datet
     anchors = db.scalars(
         select(Alert.terminal_id).where(
             Alert.customer_id.in_(customer_ids),
-            Alert.alert_type == "store_offline",
+            Alert.alert_type == AlertKind.STORE_OFFLINE,
             Alert.status == OPEN,
             Alert.created_at >= _window_start(now),
         )
@@ -457,7 +467,7 @@ def _fold_store_alerts(db: Session, *, customer_ids: Collection[int], now: datet
     if not anchors:
         return
     stores = db.execute(select(Terminal.customer_id, Terminal.store).where(Terminal.id.in_(anchors))).tuples().all()
-    resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in anchors], now=now)
+    resolve_alerts(db, [(terminal_id, AlertKind.STORE_OFFLINE) for terminal_id in anchors], now=now)
     db.execute(
         update(Terminal)
         .where(tuple_(Terminal.customer_id, Terminal.store).in_(stores), Terminal.status == "offline")
@@ -482,7 +492,7 @@ def _gather_incident(db: Session, *, customer_id: int, size: FleetSize, now: dat
     """1 when the incident is new."""
     incident = db.scalar(
         select(Incident).where(
-            Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED
+            Incident.customer_id == customer_id, Incident.alert_type == AlertKind.OFFLINE, Incident.status != RESOLVED
         )
     )
     created = incident is None
@@ -497,7 +507,7 @@ def _gather_incident(db: Session, *, customer_id: int, size: FleetSize, now: dat
         update(Alert)
         .where(
             Alert.customer_id == customer_id,
-            Alert.alert_type == "offline",
+            Alert.alert_type == AlertKind.OFFLINE,
             Alert.status != RESOLVED,
             Alert.incident_id.is_(None),
             Alert.terminal_id.in_(recent),
@@ -507,14 +517,14 @@ def _gather_incident(db: Session, *, customer_id: int, size: FleetSize, now: dat
     )
     stores = incident_stores(db, incident.id)
     company = db.scalar(select(Customer.company_name).where(Customer.id == customer_id))
-    incident.terminal_count = sum(count for _, count in stores)
+    incident.terminal_count = sum(count for _, count, _ in stores)
     incident.store_count = len(stores)
     incident.message = labels.INCIDENT_MESSAGE.format(
         company=company,
         places=labels.incident_places(len(stores), incident.terminal_count),
         minutes=get_settings().fleet_incident_window_minutes,
         fleet=labels.fleet_size(size.registered, size.in_maintenance),
-        stores=labels.store_names([name for name, _ in stores]),
+        stores=labels.store_names([name for name, *_ in stores]),
     )
     db.flush()
     return 1 if created else 0

@@ -1,7 +1,7 @@
 """Alerts and customer incidents worked through §4.2 (アラート一覧, インシデント), and whether heartbeats are
 arriving."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
@@ -12,7 +12,6 @@ from service.fleet.alerting import alerts, csv_exports, incidents, monitoring
 from service.fleet.alerting.schemas import (
     AlertContactIn,
     AlertRead,
-    AlertType,
     AssignIn,
     FleetAssigneeOption,
     FleetIncidentRead,
@@ -35,6 +34,7 @@ from service.fleet.dependencies import (
     ScopedIncident,
     TerminalId,
 )
+from service.fleet.kinds import AlertKind, AlertStatus
 from service.fleet.models import Incident
 from service.pagination import Page, Paging, page_of
 
@@ -52,8 +52,8 @@ def alert_filter(
     customer_id: CustomerId,
     terminal_id: TerminalId,
     incident_id: IncidentId,
-    status: Literal["open", "acknowledged", "resolved"] | None = None,
-    alert_type: AlertType | None = None,
+    status: AlertStatus | None = None,
+    alert_type: AlertKind | None = None,
     overdue: bool | None = None,
     open_only: bool = False,
 ) -> alerts.AlertFilter:
@@ -155,7 +155,7 @@ def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
 
 def incident_filter(
     customer_id: CustomerId,
-    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    status: AlertStatus | None = None,
     open_only: bool = False,
     awaiting_report: bool = False,
 ) -> incidents.IncidentFilter:

@@ -1,7 +1,7 @@
 """Bodies of alerts and incidents and their §4.2 work, and of the heartbeat intake's state."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel
 
@@ -9,8 +9,6 @@ from service.fields import rules
 from service.fleet import labels
 from service.fleet.models import AlertNote, Incident, IncidentNote
 from service.fleet.schemas import Labelled
-
-AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
 
 
 class SlaStep(BaseModel):
@@ -121,6 +119,7 @@ class ResolveIn(BaseModel):
 class IncidentStore(BaseModel):
     store: str
     terminals: int  # the incident's terminals in it
+    offline: int  # of those, offline now
 
 
 class FleetIncidentRead(SlaWorkRead):

@@ -11,16 +11,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.errors import DomainError
+from service.errors import Conflict, DomainError, ValidationFailed
 from service.fleet import labels
 from service.fleet.alerting import alerts, incidents
 from service.fleet.lists.schemas import AlertBulkIn, BulkResult, IncidentBulkIn, TerminalBulkIn
 from service.fleet.models import Alert, Incident, Terminal
 from service.fleet.registry import terminals
-from service.tenancy import TenantScope, get_all_scoped
+from service.fleet.registry.schemas import TerminalFilter
+from service.tenancy import TenantScope, get_all_scoped, scoped
 
 R = TypeVar("R", Terminal, Alert, Incident)
 W = TypeVar("W", Alert, Incident)
@@ -39,8 +41,11 @@ def _each(records: Sequence[R], name: Callable[[R], str], work: Callable[[R], ob
 
 
 def terminals_bulk(db: Session, *, body: TerminalBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
-    """メンテナンス on/off or 診断ログ取得 for every chosen terminal."""
-    chosen = get_all_scoped(db, Terminal, body.ids, scope, Terminal.customer_id)
+    """メンテナンス on/off or 診断ログ取得 for every chosen terminal, or every one the filter selects."""
+    if body.filter is None:
+        chosen = get_all_scoped(db, Terminal, body.ids or [], scope, Terminal.customer_id)
+    else:
+        chosen = _all_matching(db, body.filter, body.expected, scope)
 
     def work(terminal: Terminal) -> object:
         if body.action == "diagnostics":
@@ -53,6 +58,22 @@ def terminals_bulk(db: Session, *, body: TerminalBulkIn, scope: TenantScope, act
 
     done = _each(chosen, lambda t: t.serial_number, work)
     return BulkResult(action=body.action, count=len(done), ids=done)
+
+
+def _all_matching(db: Session, flt: TerminalFilter, expected: int | None, scope: TenantScope) -> list[Terminal]:
+    """「条件に合う全件」: the list's result in id order, locked; refused when empty, over the limit, or not the count
+    the person confirmed."""
+    count = terminals.count_terminals(db, scope=scope, flt=flt)
+    if not count:
+        raise ValidationFailed(labels.BULK_ALL_NONE, details={"field": "filter"})
+    if count > labels.BULK_ALL_MAX:
+        message = labels.BULK_ALL_TOO_MANY.format(count=f"{count:,}", max=f"{labels.BULK_ALL_MAX:,}")
+        raise ValidationFailed(message, details={"field": "filter", "count": count, "max": labels.BULK_ALL_MAX})
+    if expected is not None and expected != count:
+        message = labels.BULK_ALL_CHANGED.format(expected=f"{expected:,}", count=f"{count:,}")
+        raise Conflict(message, code="bulk_count_changed", details={"expected": expected, "count": count})
+    ids = db.scalars(terminals.filtered_terminals(scoped(select(Terminal.id), scope, Terminal.customer_id), flt))
+    return get_all_scoped(db, Terminal, list(ids), scope, Terminal.customer_id)
 
 
 def _work_bulk(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from service.database import utcnow
 from service.deps import DbSession
 from service.fleet.dependencies import Operator, Reader, Scope
+from service.fleet.kinds import ViewPage
 from service.fleet.lists import bulk, views
 from service.fleet.lists.schemas import (
     AlertBulkIn,
@@ -14,7 +15,6 @@ from service.fleet.lists.schemas import (
     SavedViewCreate,
     SavedViewRead,
     TerminalBulkIn,
-    ViewPage,
 )
 from service.openapi import declares
 

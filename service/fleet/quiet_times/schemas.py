@@ -1,12 +1,13 @@
 """Bodies of the quiet times: a customer's business hours and recurring maintenance windows."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from service.fields import bounds, facts, rules
 from service.fleet import labels
+from service.fleet.kinds import Recurrence
 from service.fleet.models import MaintenanceWindow
 from service.fleet.schemas import Labelled, required
 from service.schemas import IsoDate, JapanTime, LocalTime
@@ -25,7 +26,7 @@ class BusinessHoursIn(BaseModel):
 class MaintenanceWindowIn(BaseModel):
     customer_id: int
     store_name: Annotated[str, rules(MaintenanceWindow.store_name)] = ""
-    recurrence: Literal["daily", "weekly"]
+    recurrence: Recurrence
     weekday: Weekday | None = None
     start_time: LocalTime
     duration_minutes: Annotated[int, bounds(MaintenanceWindow.duration_minutes)]

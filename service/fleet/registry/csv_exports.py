@@ -11,7 +11,7 @@ from service.exports import ListExport, declared, entities, field, labelled
 from service.fleet import labels
 from service.fleet.csv_columns import CUSTOMER
 from service.fleet.models import Customer, Terminal
-from service.fleet.registry import customers, terminals
+from service.fleet.registry import customers, store_ranking, terminals
 from service.fleet.registry.schemas import TerminalFilter
 from service.fleet.schedules import HOURS_FIELDS
 from service.sheets import Column
@@ -66,6 +66,18 @@ EVENT_COLUMNS = (
     field("メッセージ", "message"),
     field("受信日時", "received_at"),
 )
+
+
+STORE_COLUMNS = (
+    CUSTOMER,
+    *(field(header, name) for name, header in labels.STORE_COLUMNS.items()),
+)
+
+
+def store_export(scope: TenantScope, flt: store_ranking.StoreFilter) -> ListExport:
+    """The worst store first, as the list."""
+    stmt, order = store_ranking.ranked(scope, flt)
+    return ListExport(stmt, order, STORE_COLUMNS, store_ranking.store_records)
 
 
 def customer_export(scope: TenantScope, q: str | None) -> ListExport:

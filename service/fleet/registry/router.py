@@ -12,7 +12,8 @@ from service.deps import DbSession
 from service.errors import Forbidden
 from service.fleet.agent import credentials
 from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedTerminal
-from service.fleet.registry import csv_exports, customers, imports, terminals
+from service.fleet.kinds import EventLevel, TerminalStatus
+from service.fleet.registry import csv_exports, customers, imports, store_ranking, terminals
 from service.fleet.registry.schemas import (
     CommandRead,
     CustomerCreate,
@@ -24,14 +25,15 @@ from service.fleet.registry.schemas import (
     IntervalIn,
     MaintenanceIn,
     MetricSeries,
+    StoreRead,
     TerminalCreate,
     TerminalEventRead,
     TerminalFilter,
     TerminalImportRead,
     TerminalRead,
-    TerminalStatus,
     TerminalUpdate,
 )
+from service.fleet.registry.store_ranking import StoreFilter
 from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, Normalised, QueryText, SingleLine
 from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
@@ -94,6 +96,28 @@ def update_customer(body: CustomerUpdate, caller: Admin, customer: ScopedCustome
 @router.delete("/customers/{customer_id:int}", status_code=204)
 def delete_customer(caller: Admin, customer: ScopedCustomer, db: DbSession) -> None:
     customers.delete_customer(db, customer=customer, actor=caller.actor)
+
+
+def store_filter(customer_id: CustomerId, q: QueryText = None, troubled_only: bool = False) -> StoreFilter:
+    """店舗別's filters: customer, a search of store or company name, only stores with a terminal offline or
+    alerting."""
+    return StoreFilter(customer_id=customer_id, q=q, troubled_only=troubled_only)
+
+
+StoreFilters = Annotated[StoreFilter, Depends(store_filter)]
+
+
+@router.get("/stores", response_model=Page[StoreRead])
+def list_stores(_: Reader, scope: Scope, db: DbSession, paging: Paging, flt: StoreFilters) -> Page:
+    """Stores ranked by their terminals offline, then alerting, then their open alerts: the worst first."""
+    rows, total = store_ranking.list_stores(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return page_of(rows, total, paging)
+
+
+@router.get("/stores/export", **exports.DOWNLOAD)
+def export_stores(_: Reader, scope: Scope, flt: StoreFilters) -> exports.Download:
+    """The 店舗別 list as the CSV download, in its order."""
+    return exports.download(csv_exports.store_export(scope, flt), "fleet_stores", "店舗別")
 
 
 @router.get("/terminals", response_model=Page[TerminalRead])
@@ -199,7 +223,7 @@ def list_events(
     terminal: ScopedTerminal,
     db: DbSession,
     paging: Paging,
-    level: Literal["info", "warning", "error"] | None = None,
+    level: EventLevel | None = None,
 ) -> Page:
     rows, total = terminals.list_events(
         db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size
@@ -208,9 +232,7 @@ def list_events(
 
 
 @router.get("/terminals/{terminal_id}/events/export", **exports.DOWNLOAD)
-def export_events(
-    _: Reader, terminal: ScopedTerminal, level: Literal["info", "warning", "error"] | None = None
-) -> exports.Download:
+def export_events(_: Reader, terminal: ScopedTerminal, level: EventLevel | None = None) -> exports.Download:
     """The terminal's events (of one level when given), newest first, as the CSV download."""
     return exports.download(
         csv_exports.event_export(terminal, level), f"fleet_terminal_{terminal.id}_events", "端末の履歴"

@@ -8,18 +8,15 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringC
 
 from service.fields import facts, rules
 from service.fleet import labels
+from service.fleet.kinds import ContractType, TerminalStatus
 from service.fleet.models import Customer, Terminal
 from service.fleet.schemas import DiagnosticLines, Labelled, Serial, Version, required
 from service.schemas import IsoDate, JapanTime, SingleLine, Text
-
-ContractType = Literal["basic", "standard", "premium"]
-
 
 # A customer's contacts (§2.1: 担当者, 連絡先メール, 電話番号) are required; rows stored before that may hold blanks.
 Person = Annotated[str, required(facts(Customer.contact_person).label), rules(Customer.contact_person)]
 Phone = Annotated[str, required(facts(Customer.contact_phone).label), rules(Customer.contact_phone)]
 Email = Annotated[EmailStr, required(facts(Customer.contact_email).label), rules(Customer.contact_email)]
-TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 
 
 class CustomerCreate(BaseModel):
@@ -27,7 +24,7 @@ class CustomerCreate(BaseModel):
     contact_person: Person
     contact_email: Email
     contact_phone: Phone
-    contract_type: ContractType = "basic"
+    contract_type: ContractType = ContractType.BASIC
 
 
 class CustomerUpdate(BaseModel):
@@ -187,3 +184,25 @@ class TerminalImportRead(Labelled):
     rejected: list[dict[str, Any]]
     created_at: datetime
     finished_at: datetime | None
+
+
+class StoreAlerts(BaseModel):
+    alert_type: str
+    label: str
+    count: int
+
+
+class StoreRead(BaseModel):
+    """A store of the 店舗別 list: its customer, its terminals by state, and its open alerts by kind."""
+
+    customer_id: int
+    company_name: str
+    store: str
+    terminals: int
+    offline: int
+    error: int
+    maintenance: int
+    alerting: int  # terminals with an open alert
+    open_alerts: int
+    alerts: list[StoreAlerts]
+    alert_summary: str  # 「オフライン 3件・エラー 1件」

@@ -177,7 +177,7 @@ def set_maintenance(db: Session, *, terminal: Terminal, enabled: bool, actor: Ac
     elif terminal.status == "maintenance":
         fresh = terminal.offline_deadline_at is not None and terminal.offline_deadline_at > now
         terminal.status = terminal.reported_status if fresh else "offline"
-        terminal.high_cpu_streak = terminal.high_memory_streak = 0
+        terminal.usage_streaks = {}
     db.flush()
     changes = audit.diff(before, {"status": terminal.status})
     if changes:

@@ -31,6 +31,7 @@ from service.figures import as_of_label, local, month_label
 from service.fleet import labels
 from service.fleet.alerting.alerts import ALERT_PLACE, RESOLVED, SYSTEM_LABEL, sla_steps, with_places
 from service.fleet.alerting.incidents import open_member_stores, open_members
+from service.fleet.kinds import AlertKind
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.registry.terminals import filtered_terminals
 from service.fleet.reporting import figures as fleet_figures
@@ -127,7 +128,7 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> FleetDashboa
 
 def _importance(alert_type):
     """§3.2: a terminal (or store) that cannot take payments first, then the store PC's load."""
-    return case((alert_type.in_(("high_cpu", "high_memory")), 1), else_=0)
+    return case({kind.value: kind.importance for kind in AlertKind}, value=alert_type, else_=0)
 
 
 def _work_columns(model: type[Alert] | type[Incident]) -> tuple:
@@ -148,8 +149,7 @@ def _critical(scope: TenantScope):
             Terminal.serial_number,
             Alert.alert_type,
             Alert.created_at,
-            Terminal.cpu_usage,
-            Terminal.memory_usage,
+            *(getattr(Terminal, usage.column) for _, usage in AlertKind.usages()),
             _importance(Alert.alert_type).label("importance"),
             *_work_columns(Alert),
         )
@@ -168,8 +168,7 @@ def _critical(scope: TenantScope):
             literal_column("''").label("serial_number"),
             Incident.alert_type,
             Incident.created_at,
-            cast(null(), Float).label("cpu_usage"),
-            cast(null(), Float).label("memory_usage"),
+            *(cast(null(), Float).label(usage.column) for _, usage in AlertKind.usages()),
             _importance(Incident.alert_type).label("importance"),
             *_work_columns(Incident),
         )
@@ -187,10 +186,10 @@ def _summary(alert) -> str:
     if alert["kind"] == "incident":
         places = labels.incident_places(alert["store_count"], alert["terminal_count"])
         return labels.INCIDENT_SUMMARY.format(places=places, kind=kind)
-    usage = {"high_cpu": alert["cpu_usage"], "high_memory": alert["memory_usage"]}.get(alert["alert_type"])
+    usage = AlertKind.of(alert["alert_type"]).usage
     if usage is None:
         return kind
-    return f"{labels.USAGE_LABELS[alert['alert_type']]}{usage:.0f}%"
+    return f"{usage.label}{alert[usage.column]:.0f}%"
 
 
 # --- monthly report -----------------------------------------------------------------------------

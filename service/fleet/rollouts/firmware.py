@@ -19,6 +19,7 @@ from service.errors import Conflict, NotFound, ValidationFailed, unknown_referen
 from service.fleet import auditing, labels
 from service.fleet.agent.schemas import ProgressIn
 from service.fleet.alerting.alerts import NewAlert, open_alerts, resolve_alerts
+from service.fleet.kinds import AlertKind
 from service.fleet.models import Command, Customer, FirmwareRelease, Rollout, Terminal, UpdateTask
 from service.fleet.registry.terminals import filtered_terminals
 from service.fleet.rollouts.schemas import RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress
@@ -301,7 +302,7 @@ def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now
     done = _finish_tasks(db, rollout, _back_on(release, "online"), {"status": "succeeded", "progress": 100}, now)
     if done:
         _finish_commands(db, [d.command_id for d in done], "done", now)
-        resolve_alerts(db, [(d.terminal_id, "update_failed") for d in done], now=now)
+        resolve_alerts(db, [(d.terminal_id, AlertKind.UPDATE_FAILED) for d in done], now=now)
         _note_busy_pcs(db, done)
     broken = _finish_tasks(db, rollout, _back_on(release, "error"), {"status": "failed"}, now)
     if broken:
@@ -380,7 +381,9 @@ def _update_failed_alerts(db: Session, details: dict[int, str], version: str, no
     open_alerts(
         db,
         (
-            NewAlert(t, customers[t], "update_failed", labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=d))
+            NewAlert(
+                t, customers[t], AlertKind.UPDATE_FAILED, labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=d)
+            )
             for t, d in details.items()
             if t in customers
         ),

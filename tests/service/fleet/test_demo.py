@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.audit.service import verify_chain
 from service.database import utcnow
-from service.demo.fleet import load_fleet
+from service.demo.fleet import load_demo_sized, load_fleet
 from service.demo.fleet.plan import CUSTOMERS
 from service.demo.platform import DEMO_PASSWORD, load_accounts
 from service.fleet import retention
@@ -27,7 +27,7 @@ from service.fleet.models import (
 )
 from service.fleet.rollouts import firmware
 from service.outbox.models import OutboxMessage
-from tests.support.small_demo import PROGRESS, load_small_fleet
+from tests.support.small_demo import PROGRESS, SMALL, load_small_fleet
 
 pytestmark = [pytest.mark.dialect, pytest.mark.walk]  # the full demo: its volumes and a month of history
 
@@ -126,3 +126,27 @@ def test_support_sees_the_demo_through_the_api(client, db):
     assert len(day["points"]) > 200 and len(month["points"]) > 29 * 24
     events = client.get(f"/api/fleet/terminals/{history}/events", headers=headers).json()
     assert events["total"] > 0
+
+
+def test_demo_load_with_more_terminals_tops_up_a_loaded_fleet_and_says_so(db):
+    load_small_fleet(db)
+    db.commit()
+    demo = select(func.count()).select_from(Terminal)
+    have = db.scalar(demo)
+    stores_before = set(db.execute(select(Terminal.customer_id, Terminal.store)).all())
+
+    said = load_demo_sized(db, actor=PROGRESS.actor, size=SMALL, only=["fleet"], top_up_to=have + 120)
+    db.commit()
+
+    assert said == [f"fleet (120 terminals added: {have:,} → {have + 120:,})"]
+    assert db.scalar(demo) == have + 120
+    added = db.execute(select(Terminal.customer_id, Terminal.store, Terminal.status).order_by(Terminal.id.desc()))
+    new = added.all()[:120]
+    assert {status for *_, status in new} == {"online"}
+    assert not {(customer, store) for customer, store, _ in new} & stores_before, "new stores, not bigger old ones"
+    assert len({customer for customer, *_ in new}) == len(CUSTOMERS)
+    # asked again for no more than it has: nothing, and it says why
+    again = load_demo_sized(db, actor=PROGRESS.actor, size=SMALL, only=["fleet"], top_up_to=have + 120)
+    total = f"{have + 120:,}"
+    assert again == [f"fleet (no terminals added: the demo's customers have {total} already (asked for {total}))"]
+    assert db.scalar(demo) == have + 120

@@ -25,13 +25,13 @@ def alerts_of(db, terminal_id):
 
 def test_evaluate_opens_on_the_third_consecutive_high_beat_by_default():
     assert get_settings().fleet_high_usage_consecutive == 3
-    state = TerminalState(1, 1, "online", 1, 1, 300)
+    state = TerminalState(1, 1, "online", {"high_cpu": 1, "high_memory": 1}, 300)
     second = evaluate(state, HeartbeatIn(**beat(cpu=95, memory=91)))
-    assert second.to_open == {} and (second.high_cpu_streak, second.high_memory_streak) == (2, 2)
-    state.high_cpu_streak, state.high_memory_streak = 2, 2
+    assert second.to_open == {} and second.usage_streaks == {"high_cpu": 2, "high_memory": 2}
+    state.usage_streaks = second.usage_streaks
     third = evaluate(state, HeartbeatIn(**beat(cpu=90, memory=50)))
     assert third.to_open == {"high_cpu": "店舗PC CPU使用率が90%です（3回連続で90%以上）"}
-    assert (third.high_cpu_streak, third.high_memory_streak) == (3, 0)
+    assert third.usage_streaks == {"high_cpu": 3}
 
 
 def test_a_streak_of_no_beats_is_refused_as_configuration():
@@ -41,7 +41,7 @@ def test_a_streak_of_no_beats_is_refused_as_configuration():
 
 
 def test_evaluate_in_maintenance_opens_nothing():
-    state = TerminalState(1, 1, "maintenance", 5, 5, 300)
+    state = TerminalState(1, 1, "maintenance", {"high_cpu": 5, "high_memory": 5}, 300)
     verdict = evaluate(state, HeartbeatIn(**beat(status="error", cpu=99)))
     assert verdict.status == "maintenance" and verdict.to_open == {}
 

@@ -262,3 +262,54 @@ def test_saved_views_belong_to_their_person(client, db):
     assert db.scalar(select(func.count()).select_from(SavedView)) == 2
     assert len(audited(db, "create_saved_view", "saved_view")) == 3
     assert audited(db, "delete_saved_view", "saved_view") == [str(view_id)]
+
+
+@pytest.mark.dialect
+def test_every_terminal_the_filter_selects_goes_into_maintenance_at_the_count_the_person_confirmed(client, db):
+    customer, other = make_customer(db), make_customer(db, "別会社")
+    shibuya = a_store(db, customer, 3)
+    a_store(db, customer, 2, "新宿店")
+    a_store(db, other, 2, "渋谷駅前店")  # another customer's: outside the scoped caller's result
+    headers = auth_headers(make_user(db, "op1", grants={"fleet": ("operator", str(customer.id))}))
+    db.commit()
+    everything = {"filter": {"q": "渋谷"}, "action": "maintenance_on"}
+    listed = client.get("/api/fleet/terminals", params={"q": "渋谷"}, headers=headers).json()["total"]
+    assert listed == 3
+
+    stale = client.post("/api/fleet/terminals/bulk", json=everything | {"expected": 4}, headers=headers)
+    assert stale.status_code == 409
+    assert stale.json()["error"]["message"].startswith("条件に合う端末が確認した4台から3台に変わりました")
+    db.expire_all()
+    assert {t.status for t in db.scalars(select(Terminal))} == {"offline"}  # nothing changed
+    db.commit()
+
+    answer = client.post("/api/fleet/terminals/bulk", json=everything | {"expected": 3}, headers=headers)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"action": "maintenance_on", "count": 3, "ids": [t.id for t in shibuya]}
+    db.expire_all()
+    by_status = dict(db.execute(select(Terminal.status, func.count()).group_by(Terminal.status)).all())
+    assert by_status == {"maintenance": 3, "offline": 4}
+    assert audited(db, "maintenance", "terminal") == [str(t.id) for t in shibuya]
+    db.commit()
+    # the same filter again: out of maintenance, every one of them
+    back = client.post("/api/fleet/terminals/bulk", json=everything | {"action": "maintenance_off"}, headers=headers)
+    assert back.json()["count"] == 3
+
+
+def test_a_bulk_request_names_its_terminals_one_way_and_a_filter_selecting_none_is_refused(client, db):
+    customer = make_customer(db)
+    ids = [t.id for t in a_store(db, customer, 2)]
+    headers = auth_headers(make_user(db, "op1", grants={"fleet": "operator"}))
+    db.commit()
+    both = {"ids": ids, "filter": {"q": "渋谷"}, "action": "diagnostics"}
+    neither = {"action": "diagnostics"}
+    none_match = {"filter": {"q": "存在しない店"}, "action": "maintenance_on"}
+
+    answers = [client.post("/api/fleet/terminals/bulk", json=body, headers=headers) for body in (both, neither)]
+    empty = client.post("/api/fleet/terminals/bulk", json=none_match, headers=headers)
+
+    assert [a.status_code for a in answers] == [422, 422]
+    assert all("どちらか一方を指定してください" in a.text for a in answers)
+    assert empty.status_code == 422 and empty.json()["error"]["message"] == "条件に合う端末がありません"
+    assert db.scalar(select(func.count()).select_from(Command)) == 0
