@@ -1,6 +1,7 @@
 """Attendance (§3.5): the day's children with their 出席状態 and their parents' times; 園内にいる保護者 and the
 staff's 退出を記録 after the closing time."""
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -35,17 +36,18 @@ def _day_log(log: attendance.DayLog | None) -> DayLog | None:
     return None if log is None else DayLog.model_validate(log)
 
 
-def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
+def _child_attendance(day: attendance.ChildDay, on: date) -> ChildAttendance:
     record = day.attendance
     records = (
         []
-        if record is None
+        if day.status is None
         else [
             AttendanceRecord(
-                date=record.attendance_date,
-                status=record.status,
-                status_label=labels.ATTENDANCE_LABELS[record.status],
-                note=record.note,
+                date=on,
+                status=day.status,
+                status_label=labels.ATTENDANCE_LABELS[day.status],
+                note=record.note if record else "",
+                from_door=day.from_door,
             )
         ]
     )
@@ -79,7 +81,7 @@ def attendance_page(
         date=day,
         nursery_id=nursery.id,
         nursery_name=nursery.name,
-        children=[_child_attendance(r) for r in rows],
+        children=[_child_attendance(r, day) for r in rows],
         figures=attendance_figures(db, nursery=nursery, day=day, class_name=class_name or None, now=now),
     )
 

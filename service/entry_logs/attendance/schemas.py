@@ -20,6 +20,9 @@ class AttendanceRecord(CamelModel):
     status: AttendanceStatus
     status_label: str
     note: str
+    from_door: bool = Field(
+        default=False, description="出席 because a parent's 入 was scanned that day, with no record by staff"
+    )
 
 
 class DayLog(CamelModel):
