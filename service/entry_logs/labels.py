@@ -57,6 +57,17 @@ UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過�
 PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
 FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"
 # 延長保育 (extended_care/)
+# The month's 出欠表 (attendance/month.py): a day's cell is its hours (入 to 出), else one of these marks
+MONTH_PRESENT_MARK = "出"
+MONTH_ABSENT_MARK = "欠"
+MONTH_PRESENT_DAYS = "出席日数"
+MONTH_ABSENT_DAYS = "欠席日数"
+MONTH_HOURS = "在園時間"
+MONTH_TITLE = "{nursery}　{year}年{month}月　出欠表"
+MONTH_LEGEND = (
+    f"時間: 入から出までの在園時間（時:分）　{MONTH_PRESENT_MARK}: 出席（入と出の記録がそろわない日）　"
+    f"{MONTH_ABSENT_MARK}: 欠席"
+)
 BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
 HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
 HOURS_REVERSED = "終了時刻は開始時刻より後にしてください"

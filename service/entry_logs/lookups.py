@@ -1,3 +1,4 @@
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.config import get_settings
 from service.dialect import epoch, local_text
+from service.entry_logs import labels
 from service.entry_logs.models import (
     ABSENT,
     ENTRY,
@@ -34,6 +36,7 @@ from service.entry_logs.models import (
     Parent,
     PickupRule,
 )
+from service.errors import ValidationFailed
 
 
 def local_zone() -> ZoneInfo:
@@ -42,6 +45,24 @@ def local_zone() -> ZoneInfo:
 
 def local_today(now: datetime) -> date:
     return now.astimezone(local_zone()).date()
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def parse_month(text: str | None, now: datetime) -> date:
+    """Default: this month, Japan time."""
+    if not text:
+        return month_start(local_today(now))
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise ValidationFailed(labels.BAD_MONTH, details={"field": "month", "rule": "year_month"}) from exc
+
+
+def month_days(month: date) -> list[date]:
+    return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
 
 
 def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:

@@ -3,7 +3,6 @@ the child's guardians' logs, rounded up to the nursery's unit. Computed in SQL o
 or a deleted scan corrects it); hours apply from their start date and never change for a past month. A day with 欠席
 registered counts nothing (the times are a sibling's)."""
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -15,31 +14,13 @@ from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs import labels
-from service.entry_logs.lookups import door_days, local_today, local_zone
+from service.entry_logs.lookups import door_days, local_today, local_zone, month_days, month_start
 from service.entry_logs.models import ABSENT, Attendance, CareHours, Child, Nursery
 from service.errors import ValidationFailed
 from service.exports import ListExport, field
 
 DOMAIN = "entry_logs"
 HOURS_FIELDS = fields.audited(CareHours)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def parse_month(text: str | None, now: datetime) -> date:
-    """Default: this month, Japan time."""
-    if not text:
-        return month_start(local_today(now))
-    try:
-        return datetime.strptime(text, "%Y-%m").date()
-    except ValueError as exc:
-        raise ValidationFailed(labels.BAD_MONTH, details={"field": "month", "rule": "year_month"}) from exc
-
-
-def month_days(month: date) -> list[date]:
-    return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
 
 
 def hours_of(db: Session, *, nursery: Nursery) -> list[CareHours]:
