@@ -5,8 +5,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
 
 from service import exports
+from service.audit import vocabulary as audit_words
 from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import labels
@@ -20,6 +22,7 @@ from service.entry_logs.attendance.schemas import (
     AttendanceShown,
     AttendanceUpdate,
     ChildAttendance,
+    CorrectionRead,
     DayLog,
     ExitIn,
     MonthChildRead,
@@ -31,7 +34,9 @@ from service.entry_logs.dependencies import NurseryParent, PathChild, PathNurser
 from service.entry_logs.figures import insights
 from service.entry_logs.figures.service import attendance_figures
 from service.entry_logs.lookups import closing_passed, local_today, parse_month
+from service.entry_logs.models import Child
 from service.openapi import declares
+from service.pagination import Page, Paging, page_of
 from service.schemas import IsoDate, SingleLine
 
 router = APIRouter(tags=["entry_logs"])
@@ -165,6 +170,20 @@ def set_attendance(
 @router.delete("/attendance/{child_id}/{day}", status_code=204)
 def clear_attendance(child: PathChild, day: IsoDate, caller: StaffCaller, db: DbSession) -> None:
     attendance.clear_attendance(db, child=child, day=day, actor=caller.actor)
+
+
+@router.get("/entry-logs/nurseries/{nursery_id}/attendance-corrections", response_model=Page[CorrectionRead])
+def attendance_corrections(nursery: PathNursery, db: DbSession, paging: Paging) -> Page[CorrectionRead]:
+    """監査ログ of the nursery's attendance records by staff (出席状態の記録・消去), newest first, with who made each
+    and the record before and after: for its staff and admins (another nursery's is a 404)."""
+    entries, total = attendance.corrections(db, nursery=nursery, offset=paging.offset, limit=paging.page_size)
+    days = [attendance.corrected_day(entry) for entry in entries]
+    names = dict(db.execute(select(Child.id, Child.name).where(Child.id.in_({child for child, _ in days}))).all())
+    items = [
+        CorrectionRead(child_id=child, child_name=names.get(child, ""), date=day, entry=read)
+        for (child, day), read in zip(days, audit_words.entry_reads(db, entries), strict=True)
+    ]
+    return page_of(items, total, paging)
 
 
 @router.get("/entry-logs/nurseries/{nursery_id}/present-parents", response_model=PresentParents)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from service.audit.schemas import AuditEntryRead
 from service.entry_logs.models import Attendance
 from service.entry_logs.schemas import NOTE_MAX, CamelModel, EntryType, HourMinute, OccurredAt, UtcSeconds
 from service.fields import rules
@@ -117,3 +118,12 @@ class AttendanceMonthRead(CamelModel):
     day_headers: list[str] = Field(description="each day as the 出欠表 heads it: 1(月)")
     legend: str = Field(description="what a day's cell says")
     children: list[MonthChildRead]
+
+
+class CorrectionRead(CamelModel):
+    """An audit entry of staff's attendance record for a child's day: who, when, and the record before and after."""
+
+    child_id: int
+    child_name: str
+    date: date
+    entry: AuditEntryRead

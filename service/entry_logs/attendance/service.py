@@ -9,16 +9,34 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Integer, Select, String, Subquery, and_, case, cast, delete, func, literal, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit import service as audit
+from service.audit.models import AuditEntry
 from service.audit.service import Actor
 from service.entry_logs.lookups import collectors, day_bounds, door_days
 from service.entry_logs.models import ABSENT, PRESENT, Attendance, Child, EntryLog, Nursery, Parent
 
 DOMAIN = "entry_logs"
+TARGET = "attendance"  # the audit's target type of a child's day: target id "<child id>:<YYYY-MM-DD>"
 TOOLTIP_LOGS = 5
 UNRECORDED = "unrecorded"  # the attendance list's status filter for a day with no 出席/欠席 recorded
 ATTENDANCE_FIELDS = fields.audited(Attendance)
@@ -222,7 +240,7 @@ def set_attendance(db: Session, *, child: Child, day: date, status: str, note: s
             actor=actor,
             action="set_attendance",
             domain=DOMAIN,
-            target_type="attendance",
+            target_type=TARGET,
             target_id=f"{child.id}:{day}",
             changes=changes,
         )
@@ -238,7 +256,27 @@ def clear_attendance(db: Session, *, child: Child, day: date, actor: Actor) -> N
             actor=actor,
             action="clear_attendance",
             domain=DOMAIN,
-            target_type="attendance",
+            target_type=TARGET,
             target_id=f"{child.id}:{day}",
             changes=audit.diff(before, {}),
         )
+
+
+def corrections_of(nursery: Nursery) -> ColumnElement[bool]:
+    """The audit entries of staff's attendance records for the nursery's children (set or cleared)."""
+    of_child = AuditEntry.target_id.startswith(cast(Child.id, String).concat(":"))
+    return and_(
+        AuditEntry.domain == DOMAIN,
+        AuditEntry.target_type == TARGET,
+        exists().where(Child.nursery_id == nursery.id, of_child),
+    )
+
+
+def corrections(db: Session, *, nursery: Nursery, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
+    """Newest first."""
+    return audit.list_entries(db, flt=audit.AuditFilter(where=corrections_of(nursery)), offset=offset, limit=limit)
+
+
+def corrected_day(entry: AuditEntry) -> tuple[int, date]:
+    child_id, day = (entry.target_id or "").split(":", 1)
+    return int(child_id), date.fromisoformat(day)

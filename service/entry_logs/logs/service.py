@@ -122,12 +122,27 @@ def list_logs(
     return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
-CSV_VALUES: tuple[Callable[[LogRow], Any], ...] = (
+@dataclass(frozen=True)
+class ChildLogRow(LogRow):
+    """A log's row of the download: one per child of the parent (a parent without children has one, blank)."""
+
+    child_name: str = field(kw_only=True)
+
+
+def _child_rows(db: Session, fetched: Sequence[Row]) -> list[ChildLogRow]:
+    return [
+        ChildLogRow(**{f.name: getattr(row, f.name) for f in fields(LogRow)}, child_name=name)
+        for row in _log_rows(db, fetched)
+        for name in row.child_names or [""]
+    ]
+
+
+CSV_VALUES: tuple[Callable[[ChildLogRow], Any], ...] = (
     attrgetter("timestamp"),
     attrgetter("parent_id"),
     attrgetter("parent_name"),
     lambda row: labels.ENTRY_TYPE_LABELS[row.entry_type],
-    lambda row: "、".join(row.child_names),
+    attrgetter("child_name"),
     attrgetter("nursery_name"),
     attrgetter("station_id"),
     attrgetter("station_time"),
@@ -140,7 +155,8 @@ CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.CSV_HE
 
 
 def log_export(*, flt: LogFilter, scope: TenantScope, oldest_first: bool = False) -> ListExport:
-    return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _log_rows)
+    """One row per child (a log of a parent with two children is two rows), in the list's order."""
+    return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _child_rows)
 
 
 def delete_log(
