@@ -20,6 +20,7 @@ LOG_NOT_FOUND = "入退ログが見つかりません"
 BAD_PARENT_ID = "保護者IDは数字のみ、1～10桁で入力してください"
 BAD_CREDENTIALS = "保育園コードまたはパスワードが正しくありません"
 STATION_NOT_FOUND = "入退登録端末が見つかりません"
+UNNAMED_STATION = "名前未設定の端末"  # a station's logs before staff name it (園情報編集 › ログイン中の端末)
 STATION_DISABLED = "入退登録が無効になりました。管理画面で設定を確認し、再度ログインしてください"
 NURSERY_MISMATCH = "この端末の保育園と異なる保育園IDが指定されました"
 SCAN_ID_REUSED = "このスキャンIDは別の保護者または入/出で使用済みです"
@@ -142,6 +143,7 @@ AUDIT = register(
         actions={
             "sign_out_stations": "全端末のログアウト",
             "sign_out_station": "端末のログアウト",
+            "name_station": "端末名の設定",
             "set_entry_exit_password": "入退パスワードの設定",
             "clear_entry_exit_password": "入退パスワードの削除",
             "station_login": "入退登録端末のログイン",
