@@ -49,6 +49,7 @@ MANUAL_NEEDS_ZONE = "日時にはタイムゾーン（例: +09:00）を付けて
 EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後にしてください"
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
+FROM_DOOR_MARK = "入のスキャンから"  # 出席 by a parent's 入 that day, staff having recorded nothing
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
 # 「カードを忘れた方」 at the station (door/forgotten_card.py): staff unlock it with the nursery's PIN
 BAD_PIN = "暗証番号が正しくありません"
@@ -192,8 +193,9 @@ AUDIT = register(
             "entry_logs_parent",
             "entry_logs_child",
             "entry_logs_attendance",
+            "entry_logs_station_name",
         ),
-        action_tables={"set_care_hours": "entry_logs_care_hours"},
+        action_tables={"set_care_hours": "entry_logs_care_hours", "name_station": "entry_logs_station_name"},
         fields={
             "nursery_code": "保育園コード",
             "device_token": "記憶済みの端末",
