@@ -143,7 +143,7 @@ def attendance_month(found: MonthShown) -> AttendanceMonthRead:
         nursery_id=found.nursery.id,
         nursery_name=found.nursery.name,
         days=found.days,
-        day_headers=[monthly.day_header(day) for day in found.days],
+        headers=[column.header for column in monthly.month_columns(found.days)],
         legend=labels.MONTH_LEGEND,
         children=[_month_child(child) for child in found.children],
     )

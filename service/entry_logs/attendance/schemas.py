@@ -115,7 +115,9 @@ class AttendanceMonthRead(CamelModel):
     nursery_id: int
     nursery_name: str
     days: list[date]
-    day_headers: list[str] = Field(description="each day as the 出欠表 heads it: 1(月)")
+    headers: list[str] = Field(
+        description="the 出欠表's columns as its Excel heads them: class, name, each day (1(月)), the totals"
+    )
     legend: str = Field(description="what a day's cell says")
     children: list[MonthChildRead]
 

@@ -74,7 +74,7 @@ class StationSessionRead(CamelModel):
 
     id: int
     station_id: str
-    station_name: str | None = Field(description="the name staff gave the station (null: none yet)")
+    station_name: str | None = Field(default=None, description="the name staff gave the station (null: none yet)")
     client_address: str
     signed_in_at: UtcSeconds
     last_seen_at: UtcSeconds

@@ -41,7 +41,8 @@ def january(db, sakura, himawari):
 def test_the_month_has_each_childs_days_and_hours(client, staff, january, himawari):
     body = client.get("/api/attendance/month", params={"month": "2026-01"}, headers=staff).json()
     assert (body["month"], body["nurseryName"], len(body["days"])) == ("2026-01", "さくら保育園", 31)
-    assert body["dayHeaders"][:2] == ["1(木)", "2(金)"]
+    assert body["headers"][:4] == ["クラス", "園児名", "1(木)", "2(金)"]
+    assert body["headers"][-3:] == ["出席日数", "欠席日数", "在園時間"] and len(body["headers"]) == 36
     rows = {row["childName"]: row for row in body["children"]}
     assert list(rows) == ["sakura園児1", "sakura園児0", "sakura園児2", "sakura園児3"]  # by class, then registration
     totals = {name: (r["presentDays"], r["absentDays"], r["minutes"], r["hours"]) for name, r in rows.items()}
