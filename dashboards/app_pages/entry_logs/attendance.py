@@ -185,13 +185,16 @@ def month_frame(month: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=month["headers"])
 
 
-def month_view(nursery_id: int, class_name: str) -> None:
-    chosen = st.columns([1, 3])[0].selectbox(
+def month_choice() -> str:
+    return st.selectbox(
         "対象月",
         formats.recent_months(clock.today(), MONTHS_SHOWN),
         key=f"{PAGE}_month",
         format_func=formats.month_label,
     )
+
+
+def month_view(nursery_id: int, chosen: str, class_name: str) -> None:
     month = entry_logs_api.attendance_month(nursery_id, chosen, class_name)
     if not month["children"]:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
@@ -247,7 +250,9 @@ if nursery is not None:
     with picker[1]:
         chosen_class = class_choice(nursery["id"])
     if view == MONTH_VIEW:
-        month_view(nursery["id"], chosen_class)
+        with picker[0]:
+            chosen_month = month_choice()
+        month_view(nursery["id"], chosen_month, chosen_class)
     else:
         with picker[0]:
             chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date")
