@@ -118,7 +118,7 @@ def attendance(nursery_id: int, day: date, class_name: str = "") -> dict:
 
 def attendance_month(nursery_id: int, month: str, class_name: str = "") -> dict:
     """出欠表 for a month (YYYY-MM): days, dayHeaders, legend, each child's days (shown: h:mm, 出, 欠) and totals."""
-    return fetch("/attendance/month", nurseryId=nursery_id, month=month, className=class_name or None)
+    return fetch("/entry-logs/attendance-month", nurseryId=nursery_id, month=month, className=class_name or None)
 
 
 def attendance_corrections(nursery_id: int, page: int = 1, page_size: int = 20) -> dict:

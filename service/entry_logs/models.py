@@ -92,8 +92,10 @@ class StationName(Base):
 
     __tablename__ = "entry_logs_station_name"
 
-    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), primary_key=True)
-    station_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), primary_key=True, info=field_info("保育園")
+    )
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True, info=field_info("端末ID"))
     name: Mapped[str] = mapped_column(String(50), info=field_info("端末名", min_length=1))
 
 

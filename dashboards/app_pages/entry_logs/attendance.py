@@ -206,7 +206,7 @@ def month_view(nursery_id: int, chosen: str, class_name: str) -> None:
     with st.columns([1, 3])[0]:
         exports.csv_link(
             f"{PAGE}_month_file",
-            "/attendance/month/export",
+            "/entry-logs/attendance-month/export",
             filters,
             help=f"{formats.month_label(chosen)}の出欠表（園児{len(month['children'])}人）。Excelは A4 横・1ページ幅で"
             "印刷でき、表題と見出しを各ページに印刷します",

@@ -235,10 +235,11 @@ def stations_panel(nursery: dict) -> None:
     if not stations:
         st.caption("ログイン中の入退登録端末はありません。")
         return
+    names = common.headers("station_name")
     rows = [
         {
-            common.field("station_name", "name").label: station["stationName"] or "-",
-            "端末ID": station["stationId"] or "-",
+            names["name"]: station["stationName"] or "-",
+            names["station_id"]: station["stationId"] or "-",
             "IPアドレス": station["clientAddress"] or "-",
             "ログイン日時": timestamps.local_time(station["signedInAt"]),
             "最終確認": timestamps.relative_time(station["lastSeenAt"]),

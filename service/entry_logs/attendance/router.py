@@ -134,7 +134,7 @@ def _month_child(child: monthly.MonthChild) -> MonthChildRead:
     )
 
 
-@router.get("/attendance/month", response_model=AttendanceMonthRead)
+@router.get("/entry-logs/attendance-month", response_model=AttendanceMonthRead)
 def attendance_month(found: MonthShown) -> AttendanceMonthRead:
     """出欠表 for a month: each child's days (as the day's list shows them) and hours from 入 to 出, with the month's
     totals."""
@@ -149,7 +149,7 @@ def attendance_month(found: MonthShown) -> AttendanceMonthRead:
     )
 
 
-@router.get("/attendance/month/export", **exports.DOWNLOAD)
+@router.get("/entry-logs/attendance-month/export", **exports.DOWNLOAD)
 def export_attendance_month(found: MonthShown) -> exports.Download:
     """The month's 出欠表 for the office and the city: Excel (`format=xlsx`) printed on A4 landscape, one page wide,
     its title and header on every page; or the CSV."""

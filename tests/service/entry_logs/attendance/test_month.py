@@ -39,7 +39,7 @@ def january(db, sakura, himawari):
 
 
 def test_the_month_has_each_childs_days_and_hours(client, staff, january, himawari):
-    body = client.get("/api/attendance/month", params={"month": "2026-01"}, headers=staff).json()
+    body = client.get("/api/entry-logs/attendance-month", params={"month": "2026-01"}, headers=staff).json()
     assert (body["month"], body["nurseryName"], len(body["days"])) == ("2026-01", "さくら保育園", 31)
     assert body["headers"][:4] == ["クラス", "園児名", "1(木)", "2(金)"]
     assert body["headers"][-3:] == ["出席日数", "欠席日数", "在園時間"] and len(body["headers"]) == 36
@@ -66,13 +66,14 @@ def test_the_month_has_each_childs_days_and_hours(client, staff, january, himawa
         True,
     )
     assert rows["sakura園児1"]["days"][0]["fromDoor"] is False  # staff's record
-    one_class = client.get("/api/attendance/month", params={"month": "2026-01", "className": "うさぎ組"}, headers=staff)
+    query = {"month": "2026-01", "className": "うさぎ組"}
+    one_class = client.get("/api/entry-logs/attendance-month", params=query, headers=staff)
     assert [row["childName"] for row in one_class.json()["children"]] == ["sakura園児1"]
 
 
 def test_the_month_agrees_with_each_days_list(client, staff, january):
     """One definition: a day's 出席 in the month is the day's list's 出席."""
-    body = client.get("/api/attendance/month", params={"month": "2026-01"}, headers=staff).json()
+    body = client.get("/api/entry-logs/attendance-month", params={"month": "2026-01"}, headers=staff).json()
     for day in ("2026-01-05", "2026-01-06", "2026-01-07", "2026-01-31"):
         listed = client.get("/api/attendance", params={"date": day}, headers=staff).json()["children"]
         by_day = {c["childName"]: (c["attendances"] or [{}])[0].get("status") for c in listed}
@@ -85,16 +86,16 @@ def test_the_month_agrees_with_each_days_list(client, staff, january):
 
 def test_another_nurserys_month_is_not_found_and_a_bad_month_is_refused(client, staff, january, himawari):
     other = {"month": "2026-01", "nurseryId": himawari.nursery.id}
-    assert client.get("/api/attendance/month", params=other, headers=staff).status_code == 404
-    assert client.get("/api/attendance/month/export", params=other, headers=staff).status_code == 404
-    refused = client.get("/api/attendance/month", params={"month": "2026/01"}, headers=staff)
+    assert client.get("/api/entry-logs/attendance-month", params=other, headers=staff).status_code == 404
+    assert client.get("/api/entry-logs/attendance-month/export", params=other, headers=staff).status_code == 404
+    refused = client.get("/api/entry-logs/attendance-month", params={"month": "2026/01"}, headers=staff)
     assert refused.status_code == 422 and "YYYY-MM" in refused.json()["error"]["message"]
 
 
 def test_the_months_excel_is_set_up_to_print_and_holds_the_month(client, staff, january):
     for _ in range(2):  # a second download is the same file
         answer = client.get(
-            "/api/attendance/month/export", params={"month": "2026-01", "format": "xlsx"}, headers=staff
+            "/api/entry-logs/attendance-month/export", params={"month": "2026-01", "format": "xlsx"}, headers=staff
         )
         assert answer.status_code == 200, answer.text
         sheet = load_workbook(io.BytesIO(answer.content)).active
@@ -121,6 +122,6 @@ def test_the_months_excel_is_set_up_to_print_and_holds_the_month(client, staff, 
 
 
 def test_the_months_csv_is_its_header_and_rows(client, staff, january):
-    answer = client.get("/api/attendance/month/export", params={"month": "2026-01"}, headers=staff)
+    answer = client.get("/api/entry-logs/attendance-month/export", params={"month": "2026-01"}, headers=staff)
     lines = answer.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith('"クラス","園児名","1(木)",') and len(lines) == 5
