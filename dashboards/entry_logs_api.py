@@ -7,6 +7,7 @@ The API names its query parameters in camelCase (spec appendix A): callers pass 
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from dashboards.api import columns_field, download, fetch, file_part, read, reference, write
 
@@ -66,8 +67,12 @@ def clear_password(nursery_id: int) -> None:
 
 
 def signed_in_stations(nursery_id: int) -> list[dict]:
-    """The nursery's signed-in scan stations: id, stationId, clientAddress, signedInAt, lastSeenAt."""
+    """The nursery's signed-in scan stations: id, stationId, stationName, clientAddress, signedInAt, lastSeenAt."""
     return fetch(f"/entry-logs/nurseries/{nursery_id}/stations")
+
+
+def name_station(nursery_id: int, station_id: str, name: str) -> None:
+    write("PUT", f"/entry-logs/nurseries/{nursery_id}/station-names/{quote(station_id, safe='')}", {"name": name})
 
 
 def sign_out_station(nursery_id: int, session_id: int) -> None:
@@ -109,6 +114,17 @@ def attendance(nursery_id: int, day: date, class_name: str = "") -> dict:
     """Every child with the day's 出席/欠席 and 送り迎え times, and the day's figures by 出席状態 (uncached: the live
     table refreshes it)."""
     return fetch("/attendance", nurseryId=nursery_id, date=day.isoformat(), className=class_name or None)
+
+
+def attendance_month(nursery_id: int, month: str, class_name: str = "") -> dict:
+    """出欠表 for a month (YYYY-MM): days, dayHeaders, legend, each child's days (shown: h:mm, 出, 欠) and totals."""
+    return fetch("/entry-logs/attendance-month", nurseryId=nursery_id, month=month, className=class_name or None)
+
+
+def attendance_corrections(nursery_id: int, page: int = 1, page_size: int = 20) -> dict:
+    """監査ログ of the nursery's attendance records by staff, newest first: {items, total, ...}; each item childName,
+    date and the audit entry (actor_name, action_label, changed_fields, occurred_at)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/attendance-corrections", page=page, page_size=page_size)
 
 
 def set_attendance(child_id: int, day: date, status: str, note: str) -> dict:

@@ -18,6 +18,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Printed:
+    """A sheet made to be printed (Excel only; a CSV has its header and rows alone): its title and a note in the rows
+    above the header, on A4 landscape fitted to the page's width, the title, note and header on every page."""
+
+    title: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Sheet:
     columns: Sequence[Column]
     batches: Iterable[list[list[Any]]]
+    printed: Printed | None = None

@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from service.config import get_settings
 from service.csvtools import YES_NO_CELL
 from service.errors import ValidationFailed
-from service.sheets import MONEY, TEXT_KINDS, Column, Sheet
+from service.sheets import MONEY, TEXT_KINDS, Column, Printed, Sheet
 
 XLSX_CHUNK = 1 << 16  # bytes of the finished workbook per streamed piece
 SPOOL_BYTES = 8 << 20  # a workbook up to this size stays in memory; a larger one goes to a temporary file
@@ -74,8 +76,8 @@ def _shown_width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]]) -> None:
-    worksheet.freeze_panes = "A2"
+def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]], header_row: int) -> None:
+    worksheet.freeze_panes = f"A{header_row + 1}"
     for index, column in enumerate(columns):
         widest = max([_shown_width(column.header), *(_shown_width(row[index]) for row in first)])
         width = min(max(widest + 2, WIDTH[0]), WIDTH[1])
@@ -95,13 +97,34 @@ def _append_rows(worksheet: WriteOnlyWorksheet, kinds: list[str], batches: Itera
             worksheet.append([_xlsx_cell(worksheet, value, kind, zone) for value, kind in zip(row, kinds, strict=True)])
 
 
+def _print_lines(printed: Printed | None) -> list[str]:
+    return [] if printed is None else [line for line in (printed.title, printed.note) if line]
+
+
+def _set_up_printing(worksheet: WriteOnlyWorksheet, lines: list[str]) -> None:
+    """A4 landscape, one page wide (as many long as it takes), the lines above the header and the header on every
+    page."""
+    setup = worksheet.page_setup
+    setup.orientation, setup.paperSize = Worksheet.ORIENTATION_LANDSCAPE, Worksheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    worksheet.print_title_rows = f"1:{len(lines) + 1}"
+    for index, line in enumerate(lines):
+        cell = _text_cell(worksheet, line)
+        cell.font = Font(bold=index == 0, size=14 if index == 0 else 10)
+        worksheet.append([cell])
+
+
 def pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     """openpyxl's write-only mode keeps no row in memory; the file is spooled, then streamed."""
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title[:SHEET_TITLE_LENGTH])
     rest = iter(sheet.batches)
     first = next(rest, [])
-    _lay_out(worksheet, sheet.columns, first)
+    lines = _print_lines(sheet.printed)
+    _lay_out(worksheet, sheet.columns, first, header_row=len(lines) + 1)
+    if sheet.printed is not None:
+        _set_up_printing(worksheet, lines)
     worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
     try:
         _append_rows(worksheet, [column.kind for column in sheet.columns], chain([first], rest))

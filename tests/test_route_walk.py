@@ -21,9 +21,10 @@ Every answer names people by name (service/identity/people.py): no field that na
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import pytest
@@ -78,8 +79,12 @@ PERSON_FIELD = re.compile(r"(_by|author|actor_name|name)$")
 LOGIN_COLUMN = "ログインID"
 # the query parameters some routes need, by name
 REQUIRED = {"month": date.today().strftime("%Y-%m"), "week": date.today().isoformat()}
-# a list whose export has a row per part of an item: the CSV has the items' parts (獲得案件: a corporation's sites)
-ROWS_PER_ITEM = {"/api/crm/acquired": "site_count"}
+# a list whose export has a row per part of an item: the CSV has the items' parts (獲得案件: a corporation's sites;
+# 入退管理ログ: the children of the log's parent, one row for a parent without)
+ROWS_PER_ITEM: dict[str, Callable[[dict], int]] = {
+    "/api/crm/acquired": itemgetter("site_count"),
+    "/api/entry-exit-logs": lambda log: max(len(log["childNames"]), 1),
+}
 # path parameters no list holds: their real ids from the database
 RESOLVED_FROM_DATABASE = {
     "/api/crm/images/{image_id}": select(Image.id).order_by(Image.ocr_page_path.is_(None), Image.id),  # read first
@@ -274,7 +279,7 @@ def every_page_and_rows(
         total = total_of(body)
         rows += [item for item in items_of(body) or [] if isinstance(item, dict)]
         if template in ROWS_PER_ITEM:
-            parts += sum(item[ROWS_PER_ITEM[template]] for item in items_of(body) or [])
+            parts += sum(ROWS_PER_ITEM[template](item) for item in items_of(body) or [])
         if total is None or page * PAGE_SIZE >= total:
             return (parts if template in ROWS_PER_ITEM else total), rows
         page += 1

@@ -53,6 +53,7 @@ SIBLING_FAMILIES = 15
 DAYS = 21
 SEED = 20260114
 STATION = "demo-gate"
+STATION_NAME = "玄関"  # what the logs show the demo's station by
 
 # (name, reading): the readings are the parents' ふりがな, found at the station's 「カードを忘れた方」
 SURNAMES = (
@@ -239,6 +240,7 @@ def _nursery(db: Session, spec: DemoNursery, progress: DemoProgress) -> Nursery:
         nursery = roster.create_nursery(db, data=data, actor=progress.actor)
         nursery.entry_mode = spec.entry_mode
         roster.set_station_pin(db, nursery=nursery, pin=spec.pin, actor=progress.actor)
+        roster.name_station(db, nursery=nursery, station_id=STATION, name=STATION_NAME, actor=progress.actor)
         families = _roster(db, nursery, spec, progress)
         db.expire_all()
         _history(db, nursery, families, utcnow())

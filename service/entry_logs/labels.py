@@ -20,6 +20,7 @@ LOG_NOT_FOUND = "入退ログが見つかりません"
 BAD_PARENT_ID = "保護者IDは数字のみ、1～10桁で入力してください"
 BAD_CREDENTIALS = "保育園コードまたはパスワードが正しくありません"
 STATION_NOT_FOUND = "入退登録端末が見つかりません"
+UNNAMED_STATION = "名前未設定の端末"  # a station's logs before staff name it (園情報編集 › ログイン中の端末)
 STATION_DISABLED = "入退登録が無効になりました。管理画面で設定を確認し、再度ログインしてください"
 NURSERY_MISMATCH = "この端末の保育園と異なる保育園IDが指定されました"
 SCAN_ID_REUSED = "このスキャンIDは別の保護者または入/出で使用済みです"
@@ -47,6 +48,7 @@ MANUAL_NEEDS_ZONE = "日時にはタイムゾーン（例: +09:00）を付けて
 EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後にしてください"
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
+FROM_DOOR_MARK = "入のスキャンから"  # 出席 by a parent's 入 that day, staff having recorded nothing
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
 # 「カードを忘れた方」 at the station (door/forgotten_card.py): staff unlock it with the nursery's PIN
 BAD_PIN = "暗証番号が正しくありません"
@@ -56,6 +58,17 @@ UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過�
 PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
 FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"
 # 延長保育 (extended_care/)
+# The month's 出欠表 (attendance/month.py): a day's cell is its hours (入 to 出), else one of these marks
+MONTH_PRESENT_MARK = "出"
+MONTH_ABSENT_MARK = "欠"
+MONTH_PRESENT_DAYS = "出席日数"
+MONTH_ABSENT_DAYS = "欠席日数"
+MONTH_HOURS = "在園時間"
+MONTH_TITLE = "{nursery}　{year}年{month}月　出欠表"
+MONTH_LEGEND = (
+    f"時間: 入から出までの在園時間（時:分）　{MONTH_PRESENT_MARK}: 出席（入と出の記録がそろわない日）　"
+    f"{MONTH_ABSENT_MARK}: 欠席"
+)
 BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
 HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
 HOURS_REVERSED = "終了時刻は開始時刻より後にしてください"
@@ -105,7 +118,7 @@ CSV_HEADER = (
     "保護者ID",
     "保護者名",
     "入/出",
-    "関連園児",
+    "園児名",
     "保育園",
     "端末",
     "端末の時刻",
@@ -130,6 +143,7 @@ AUDIT = register(
         actions={
             "sign_out_stations": "全端末のログアウト",
             "sign_out_station": "端末のログアウト",
+            "name_station": "端末名の設定",
             "set_entry_exit_password": "入退パスワードの設定",
             "clear_entry_exit_password": "入退パスワードの削除",
             "station_login": "入退登録端末のログイン",
@@ -178,8 +192,9 @@ AUDIT = register(
             "entry_logs_parent",
             "entry_logs_child",
             "entry_logs_attendance",
+            "entry_logs_station_name",
         ),
-        action_tables={"set_care_hours": "entry_logs_care_hours"},
+        action_tables={"set_care_hours": "entry_logs_care_hours", "name_station": "entry_logs_station_name"},
         fields={
             "nursery_code": "保育園コード",
             "device_token": "記憶済みの端末",

@@ -1,13 +1,42 @@
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Subquery, and_, exists, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.config import get_settings
-from service.entry_logs.models import ABSENT, ONE_DAY, Attendance, Child, Guardian, Parent, PickupRule
+from service.dialect import epoch, local_text
+from service.entry_logs import labels
+from service.entry_logs.models import (
+    ABSENT,
+    ENTRY,
+    EXIT,
+    ONE_DAY,
+    Attendance,
+    Child,
+    EntryLog,
+    Guardian,
+    Parent,
+    PickupRule,
+)
+from service.errors import ValidationFailed
 
 
 def local_zone() -> ZoneInfo:
@@ -16,6 +45,24 @@ def local_zone() -> ZoneInfo:
 
 def local_today(now: datetime) -> date:
     return now.astimezone(local_zone()).date()
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def parse_month(text: str | None, now: datetime) -> date:
+    """Default: this month, Japan time."""
+    if not text:
+        return month_start(local_today(now))
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise ValidationFailed(labels.BAD_MONTH, details={"field": "month", "rule": "year_month"}) from exc
+
+
+def month_days(month: date) -> list[date]:
+    return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
 
 
 def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
@@ -41,6 +88,33 @@ def collectors(nursery_id: int) -> Subquery:
         .where(PickupRule.nursery_id == nursery_id, PickupRule.kind == ONE_DAY)
     )
     return union_all(guardians, one_day).subquery("collectors")
+
+
+def door_days(db: Session, *, nursery_id: int, first: date, last: date) -> Subquery:
+    """(child_id, day, first_in, last_out) per child and local day (`day` as YYYY-MM-DD) from `first` to `last`: the
+    first 入 and the last 出 (epoch seconds, NULL for none) of the live logs of those who may collect the child."""
+    start, end = day_bounds(first, last)
+    day_text = local_text(db, EntryLog.occurred_at, "%Y-%m-%d", at=start)
+    moment = epoch(EntryLog.occurred_at)
+    collector = collectors(nursery_id)
+    return (
+        select(
+            collector.c.child_id.label("child_id"),
+            day_text.label("day"),
+            func.min(case((EntryLog.entry_type == ENTRY, moment))).label("first_in"),
+            func.max(case((EntryLog.entry_type == EXIT, moment))).label("last_out"),
+        )
+        .join(collector, collector.c.parent_id == EntryLog.parent_id)
+        .where(
+            EntryLog.nursery_id == nursery_id,
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at >= start,
+            EntryLog.occurred_at < end,
+            or_(collector.c.pass_date.is_(None), cast(collector.c.pass_date, String) == day_text),
+        )
+        .group_by(collector.c.child_id, day_text)
+        .subquery("door_days")
+    )
 
 
 def children_of() -> Subquery:

@@ -86,6 +86,19 @@ class StationSession(Base):
     signed_out_at: Mapped[datetime | None]
 
 
+class StationName(Base):
+    """The name staff give a scan station, shown wherever its logs are (its id is the device's own: a host name, or
+    browser-… made by the browser station)."""
+
+    __tablename__ = "entry_logs_station_name"
+
+    nursery_id: Mapped[int] = mapped_column(
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), primary_key=True, info=field_info("保育園")
+    )
+    station_id: Mapped[str] = mapped_column(String(64), primary_key=True, info=field_info("端末ID"))
+    name: Mapped[str] = mapped_column(String(50), info=field_info("端末名", min_length=1))
+
+
 class Guardian(Base):
     __tablename__ = "entry_logs_guardian"
 

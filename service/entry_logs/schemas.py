@@ -30,6 +30,7 @@ from service.entry_logs.labels import (
     DECIDED_BY,
     ENTRY_MODES,
     ENTRY_TYPE_LABELS,
+    FROM_DOOR_MARK,
     LATE_MARK,
     MANUAL_MARK,
     MISSING_EXIT_MARK,
@@ -156,6 +157,9 @@ class EntryLogsVocabulary(CamelModel):
     manual_mark: str = Field(default=MANUAL_MARK, description="shown with a log staff recorded by hand")
     absent_with_logs_mark: str = Field(
         default=ABSENT_WITH_LOGS_MARK, description="shown by the times of a child registered 欠席 whose parent scanned"
+    )
+    from_door_mark: str = Field(
+        default=FROM_DOOR_MARK, description="shown by 出席 taken from a parent's 入 (no record by staff)"
     )
     rules: FormRules = Field(default_factory=FormRules)
     fields: dict[str, dict[str, FieldWords]] = Field(

@@ -1,5 +1,5 @@
 """入退管理 in a real browser: a staff member's log list (with its CSV), a 管理者 deleting the log of a selected row,
-and the attendance page's hover history.
+the attendance page's hover history, and its month view with the Excel for the office.
 
 Screenshots of each page are saved under the test's tmp_path (run with --basetemp to keep them).
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from service.audit.service import SYSTEM
@@ -141,3 +142,43 @@ def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, new
         open_from_sidebar(page, title)
         expect(page.get_by_text(last_part).first).to_be_visible()
         screenshot(page, tmp_path / f"entry_logs_{title}.png")
+
+
+def test_the_month_view_and_its_excel_for_the_office(nursery, dashboards_url, new_page, tmp_path: Path):
+    """出席 from this morning's scans on the day's list; the month's 出欠表 with its Excel download, set up to print;
+    the 監査ログ of staff's records under the form that promises it."""
+    today = datetime.now(TOKYO).date()
+    page = new_page(1400)
+    sign_in_as_staff(page, dashboards_url)
+    open_from_sidebar(page, "出欠表管理")
+    table = page.locator("table.el-attendance")
+    expect(table.locator("tr", has_text="佐藤さくら")).to_contain_text("出席（入のスキャンから）")
+    expect(table.locator("tr", has_text="田中葵")).to_contain_text("欠席")
+
+    page.get_by_test_id("stButtonGroup").get_by_text("月ごと", exact=True).click()
+    expect(page.get_by_text(f"{today.year}年{today.month}月の出欠表")).to_be_visible()
+    expect(page.get_by_text("時間: 入から出までの在園時間")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    screenshot(page, tmp_path / "entry_logs_attendance_month.png")
+
+    link = page.get_by_role("link", name="Excel（.xlsx）")
+    expect(link).to_have_attribute("href", re.compile(rf"month={today:%Y-%m}"))
+    downloaded = page.request.get(link.get_attribute("href"))  # signed in by the browser's session cookie
+    assert downloaded.ok and downloaded.headers["content-disposition"].startswith("attachment")
+    sheet = load_workbook(io.BytesIO(downloaded.body())).active
+    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.print_title_rows) == (
+        "landscape",
+        9,  # A4
+        "$1:$3",
+    )
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"さくら保育園　{today.year}年{today.month}月　出欠表"
+    column = rows[2].index(f"{today.day}({'月火水木金土日'[today.weekday()]})")
+    by_child = {row[1]: row for row in rows[3:]}
+    assert set(by_child) == {child for _, child, _ in FAMILIES}
+    assert re.fullmatch(r"\d+:\d\d", by_child["山田太郎"][column])  # in and out today: the hours between
+    assert (by_child["佐藤さくら"][column], by_child["田中葵"][column]) == ("出", "欠")  # no 出 yet; 欠席 recorded
+
+    page.get_by_text("出席状態の記録の監査ログ").click()
+    expect(page.get_by_text("全1件中 新しい1件")).to_be_visible()
+    expect(page.get_by_test_id("stExpanderDetails").get_by_test_id("stDataFrame")).to_be_visible()

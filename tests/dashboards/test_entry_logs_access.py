@@ -64,7 +64,7 @@ def test_an_admin_picks_the_nursery_and_the_choice_follows_to_the_next_page(db, 
     db.commit()
     at = open_page(open_app, admin, "app_pages/entry_logs/present.py")
     picker = at.selectbox(key="entry_logs_present_nursery")
-    assert picker.options == ["ひまわり保育園（himawari）", "さくら保育園（sakura）"]
+    assert picker.options == ["ひまわり保育園", "さくら保育園"]
 
     picker.select(himawari_world.nursery.id).run()
     assert at.dataframe[0].value["保護者名"].tolist() == ["himawari保護者0"]

@@ -108,7 +108,7 @@ def test_pickup_times_show_the_latest_of_each_in_colour_with_the_days_records_on
         "note": "風邪のため",
         "flag": [],
     }
-    assert rows["sakura園児3"]["status"] == "未記録"
+    assert rows["sakura園児3"]["status"] == "出席（入のスキャンから）"  # no record by staff: its parent's 入 says
     assert rows["sakura園児3"]["marks"] == [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")]
 
 

@@ -222,16 +222,17 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     rows = csv_link_rows(at, staff)
 
     assert rows[0] == [
-        *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),
+        *("日時", "保護者ID", "保護者名", "入/出", "園児名", "保育園", "端末"),
         *("端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"),
     ]
-    assert len(rows) == 31
+    assert len(rows) == 56  # a row per child: parent 0's 25 entries are two rows each, parent 2's 5 one
+    assert rows[2][4] == "sakura園児3" and rows[2][0] == rows[1][0]
     assert rows[1] == [
         "2026-01-14 09:15:00",
         str(month.parents[0].id),
         "sakura保護者0",
         "入",
-        "sakura園児0、sakura園児3",
+        "sakura園児0",
         "さくら保育園",
         "",
         "",

@@ -34,10 +34,6 @@ def is_domain_admin(user: dict) -> bool:
     return sections.can_view(user, DOMAIN, ("admin",))
 
 
-def nursery_label(nursery: dict) -> str:
-    return f"{nursery['name']}（{nursery['code']}）"
-
-
 def nursery_choice(user: dict, page_key: str) -> dict | None:
     """The nursery the page works on: a staff member's own; admins pick one, remembered from page to page."""
     found = entry_logs_api.nurseries()
@@ -48,7 +44,7 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
     by_id = {nursery["id"]: nursery for nursery in found}
     if not unrestricted(user) or len(by_id) == 1:
         nursery = next(iter(by_id.values()))
-        st.caption(f"保育園: {nursery_label(nursery)}")
+        st.caption(f"保育園: {nursery['name']}")  # by its name: its code is the stations' sign-in
         return nursery
     ids = list(by_id)
     remembered = st.session_state.get(NURSERY_KEY)
@@ -57,7 +53,7 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
         ids,
         index=ids.index(remembered) if remembered in by_id else 0,
         key=f"{page_key}_nursery",
-        format_func=lambda i: nursery_label(by_id[i]),
+        format_func=lambda i: by_id[i]["name"],
     )
     st.session_state[NURSERY_KEY] = chosen
     return by_id[chosen]

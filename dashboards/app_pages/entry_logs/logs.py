@@ -50,7 +50,7 @@ def nursery_filter() -> int | None:
         common.field("parent", "nursery_id").label,
         [None, *by_id],
         key=f"{PAGE}_nursery",
-        format_func=lambda i: labels.ALL_LABEL if i is None else common.nursery_label(by_id[i]),
+        format_func=lambda i: labels.ALL_LABEL if i is None else by_id[i]["name"],
     )
 
 

@@ -201,9 +201,32 @@ def clear_panel(nursery: dict) -> None:
 
 
 def station_label(station: dict) -> str:
-    """A station as its sign-in shows it: its id, address and sign-in time (none of which a write changes)."""
-    station_id = station["stationId"] or "（端末ID なし）"
-    return f"{station_id}　{station['clientAddress'] or '-'}　{timestamps.local_time(station['signedInAt'])} ログイン"
+    """A station as its sign-in shows it: its name (or id), address and sign-in time."""
+    shown = station["stationName"] or station["stationId"] or "（端末ID なし）"
+    return f"{shown}　{station['clientAddress'] or '-'}　{timestamps.local_time(station['signedInAt'])} ログイン"
+
+
+def name_station_form(nursery: dict, station: dict) -> None:
+    """The name the logs and their download show the station by."""
+    name_field = common.field("station_name", "name")
+    with st.form(f"{PAGE}_station_name"):
+        name = st.text_input(
+            name_field.label,
+            value=station["stationName"] or "",
+            max_chars=name_field.max_chars,
+            placeholder="例: 正門",
+            help="入退管理ログとそのダウンロードに、端末をこの名前で表示します。",
+        ).strip()
+        submitted = st.form_submit_button("端末名を保存")
+    if not submitted:
+        return
+    if writes.show_errors(common.name_errors(name, name_field.label)):
+        return
+    writes.act(
+        PAGE,
+        lambda: entry_logs_api.name_station(nursery["id"], station["stationId"], name),
+        f"端末名を「{labels.plain(name)}」にしました。",
+    )
 
 
 def stations_panel(nursery: dict) -> None:
@@ -212,9 +235,11 @@ def stations_panel(nursery: dict) -> None:
     if not stations:
         st.caption("ログイン中の入退登録端末はありません。")
         return
+    names = common.headers("station_name")
     rows = [
         {
-            "端末ID": station["stationId"] or "-",
+            names["name"]: station["stationName"] or "-",
+            names["station_id"]: station["stationId"] or "-",
             "IPアドレス": station["clientAddress"] or "-",
             "ログイン日時": timestamps.local_time(station["signedInAt"]),
             "最終確認": timestamps.relative_time(station["lastSeenAt"]),
@@ -223,11 +248,14 @@ def stations_panel(nursery: dict) -> None:
     ]
     tables.record_table(f"{PAGE}_stations", pd.DataFrame(rows), stations, picker=STATION_PICKER)
     chosen = pickers.record_picker(
-        "ログアウトさせる端末",
+        "端末（名前の設定・ログアウト）",
         {station["id"]: station_label(station) for station in stations},
         STATION_PICKER,
         placeholder="端末を選択",
     )
+    by_id = {station["id"]: station for station in stations}
+    if chosen is not None and by_id[chosen]["stationId"]:
+        name_station_form(nursery, by_id[chosen])
     if st.button("選択した端末をログアウト", key=f"{PAGE}_sign_out_one", disabled=chosen is None):
         writes.act(
             PAGE,

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from service.audit.schemas import AuditEntryRead
 from service.entry_logs.models import Attendance
 from service.entry_logs.schemas import NOTE_MAX, CamelModel, EntryType, HourMinute, OccurredAt, UtcSeconds
 from service.fields import rules
@@ -20,6 +21,9 @@ class AttendanceRecord(CamelModel):
     status: AttendanceStatus
     status_label: str
     note: str
+    from_door: bool = Field(
+        default=False, description="出席 because a parent's 入 was scanned that day, with no record by staff"
+    )
 
 
 class DayLog(CamelModel):
@@ -82,3 +86,46 @@ class PresentParents(CamelModel):
     closing_time: HourMinute | None = Field(description="the nursery's closing time (local HH:MM), or null")
     closing_time_passed: bool = Field(description="today's closing time has passed (false without one)")
     parents: list[PresentParent]
+
+
+class MonthDayRead(CamelModel):
+    date: date
+    status: AttendanceStatus | None = Field(description="as the day's attendance list shows it; null: 未記録")
+    status_label: str | None
+    from_door: bool = Field(description="出席 by a parent's 入 that day, with no record by staff")
+    first_in: UtcSeconds | None = Field(description="the day's first 入 of those who may collect the child")
+    last_out: UtcSeconds | None = Field(description="the day's last 出")
+    minutes: int | None = Field(description="from the first 入 to the last 出, on a day attended with both")
+    shown: str = Field(description="the day's cell in the 出欠表 and its Excel: h:mm, 出 or 欠")
+
+
+class MonthChildRead(CamelModel):
+    child_id: int
+    child_name: str
+    class_name: str
+    present_days: int
+    absent_days: int
+    minutes: int = Field(description="the month's minutes from 入 to 出 on the days attended")
+    hours: str = Field(description="the minutes as h:mm")
+    days: list[MonthDayRead] = Field(description="the days with a record or a log, in order")
+
+
+class AttendanceMonthRead(CamelModel):
+    month: str = Field(description="YYYY-MM")
+    nursery_id: int
+    nursery_name: str
+    days: list[date]
+    headers: list[str] = Field(
+        description="the 出欠表's columns as its Excel heads them: class, name, each day (1(月)), the totals"
+    )
+    legend: str = Field(description="what a day's cell says")
+    children: list[MonthChildRead]
+
+
+class CorrectionRead(CamelModel):
+    """An audit entry of staff's attendance record for a child's day: who, when, and the record before and after."""
+
+    child_id: int
+    child_name: str
+    date: date
+    entry: AuditEntryRead

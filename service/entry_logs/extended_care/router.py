@@ -14,6 +14,7 @@ from service.entry_logs.extended_care import service as extended_care
 from service.entry_logs.extended_care.figures import care_figures
 from service.entry_logs.extended_care.schemas import CareChild, CareDay, CareHoursIn, CareHoursRead, CarePage
 from service.entry_logs.extended_care.service import CareFilter
+from service.entry_logs.lookups import parse_month
 from service.entry_logs.models import CareHours
 from service.figures import FigureRead
 from service.pagination import Paging
@@ -25,7 +26,7 @@ Month = Annotated[str | None, Query(description="YYYY-MM (default: this month, J
 
 
 def care_filter(nursery: QueryNursery, month: Month = None) -> CareFilter:
-    return CareFilter(nursery_id=nursery.id, month=extended_care.parse_month(month, utcnow()))
+    return CareFilter(nursery_id=nursery.id, month=parse_month(month, utcnow()))
 
 
 Care = Annotated[CareFilter, Depends(care_filter)]

@@ -3,44 +3,24 @@ the child's guardians' logs, rounded up to the nursery's unit. Computed in SQL o
 or a deleted scan corrects it); hours apply from their start date and never change for a past month. A day with 欠席
 registered counts nothing (the times are a sibling's)."""
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, and_, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.dialect import epoch, local_text
 from service.entry_logs import labels
-from service.entry_logs.lookups import collectors, day_bounds, local_today, local_zone
-from service.entry_logs.models import ABSENT, ENTRY, EXIT, Attendance, CareHours, Child, EntryLog, Nursery
+from service.entry_logs.lookups import door_days, local_today, local_zone, month_days, month_start
+from service.entry_logs.models import ABSENT, Attendance, CareHours, Child, Nursery
 from service.errors import ValidationFailed
 from service.exports import ListExport, field
 
 DOMAIN = "entry_logs"
 HOURS_FIELDS = fields.audited(CareHours)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def parse_month(text: str | None, now: datetime) -> date:
-    """Default: this month, Japan time."""
-    if not text:
-        return month_start(local_today(now))
-    try:
-        return datetime.strptime(text, "%Y-%m").date()
-    except ValueError as exc:
-        raise ValidationFailed(labels.BAD_MONTH, details={"field": "month", "rule": "year_month"}) from exc
-
-
-def month_days(month: date) -> list[date]:
-    return [month.replace(day=d) for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)]
 
 
 def hours_of(db: Session, *, nursery: Nursery) -> list[CareHours]:
@@ -139,28 +119,7 @@ def _minutes(seconds: Any) -> Any:
 
 def day_select(db: Session, flt: CareFilter, days: list[DayHours]) -> Select:
     """Only days with extended care."""
-    start, end = day_bounds(flt.month, month_days(flt.month)[-1])
-    day_text = local_text(db, EntryLog.occurred_at, "%Y-%m-%d", at=start)
-    moment = epoch(EntryLog.occurred_at)
-    collector = collectors(flt.nursery_id)
-    per_day = (
-        select(
-            collector.c.child_id.label("child_id"),
-            day_text.label("day"),
-            func.min(case((EntryLog.entry_type == ENTRY, moment))).label("first_in"),
-            func.max(case((EntryLog.entry_type == EXIT, moment))).label("last_out"),
-        )
-        .join(collector, collector.c.parent_id == EntryLog.parent_id)
-        .where(
-            EntryLog.nursery_id == flt.nursery_id,
-            EntryLog.deleted_at.is_(None),
-            EntryLog.occurred_at >= start,
-            EntryLog.occurred_at < end,
-            or_(collector.c.pass_date.is_(None), cast(collector.c.pass_date, String) == day_text),
-        )
-        .group_by(collector.c.child_id, day_text)
-        .subquery("per_day")
-    )
+    per_day = door_days(db, nursery_id=flt.nursery_id, first=flt.month, last=month_days(flt.month)[-1])
     hours = _days_table(days)
     before = _minutes(case((per_day.c.first_in < hours.c.opens, hours.c.opens - per_day.c.first_in), else_=0))
     after = _minutes(case((per_day.c.last_out > hours.c.closes, per_day.c.last_out - hours.c.closes), else_=0))

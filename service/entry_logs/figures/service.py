@@ -28,6 +28,7 @@ ENTRIES = Figure(
     "days",
     "entry_logs",
     LOGS_ROUTE,
+    exported=False,  # the log list's download has a row per child, not per log
 )
 EXITS = Figure(
     "entry_logs.exits",
@@ -36,6 +37,7 @@ EXITS = Figure(
     "days",
     "entry_logs",
     LOGS_ROUTE,
+    exported=False,  # the log list's download has a row per child, not per log
 )
 PRESENT = Figure(
     "entry_logs.present",

@@ -15,6 +15,7 @@ class LogRead(CamelModel):
     timestamp: UtcSeconds
     child_names: list[str]
     station_id: str | None
+    station_name: str | None = Field(description="the name staff gave the station (null: none yet, or by hand)")
     received_at: UtcSeconds = Field(description="when the service stored it")
     station_time: UtcSeconds | None = Field(
         description="the station's own clock reading of the scan, where it was off by more than a minute"

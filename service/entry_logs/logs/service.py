@@ -10,7 +10,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, select
+from sqlalchemy import Row, Select, and_, delete, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -19,7 +19,7 @@ from service.config import get_settings
 from service.entry_logs import counts, labels
 from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.lookups import child_names_for, local_today
-from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.entry_logs.models import EntryLog, Nursery, Parent, StationName
 from service.errors import Forbidden, NotFound
 from service.exports import ListExport
 from service.sheets import Column
@@ -49,11 +49,19 @@ class LogRow:
     entry_type: str
     timestamp: datetime
     station_id: str | None
+    station_name: str | None  # the name staff gave the station
     received_at: datetime
     station_time: datetime | None
     recorded_by: str | None
     manual_reason: str | None
     child_names: list[str] = field(kw_only=True)  # a row's columns fill the positions
+
+    @property
+    def station(self) -> str:
+        """The station by its name (a log recorded by hand has none)."""
+        if self.station_id is None:
+            return ""
+        return self.station_name or labels.UNNAMED_STATION
 
     @property
     def late(self) -> bool:
@@ -75,6 +83,7 @@ def _row_select() -> Select:
             EntryLog.entry_type,
             EntryLog.occurred_at,
             EntryLog.station_id,
+            StationName.name,
             EntryLog.created_at,
             EntryLog.station_scanned_at,
             EntryLog.recorded_by,
@@ -82,6 +91,10 @@ def _row_select() -> Select:
         )
         .join(Parent, Parent.id == EntryLog.parent_id)
         .join(Nursery, Nursery.id == EntryLog.nursery_id)
+        .outerjoin(
+            StationName,
+            and_(StationName.nursery_id == EntryLog.nursery_id, StationName.station_id == EntryLog.station_id),
+        )
     )
 
 
@@ -122,14 +135,29 @@ def list_logs(
     return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
-CSV_VALUES: tuple[Callable[[LogRow], Any], ...] = (
+@dataclass(frozen=True)
+class ChildLogRow(LogRow):
+    """A log's row of the download: one per child of the parent (a parent without children has one, blank)."""
+
+    child_name: str = field(kw_only=True)
+
+
+def _child_rows(db: Session, fetched: Sequence[Row]) -> list[ChildLogRow]:
+    return [
+        ChildLogRow(**{f.name: getattr(row, f.name) for f in fields(LogRow)}, child_name=name)
+        for row in _log_rows(db, fetched)
+        for name in row.child_names or [""]
+    ]
+
+
+CSV_VALUES: tuple[Callable[[ChildLogRow], Any], ...] = (
     attrgetter("timestamp"),
     attrgetter("parent_id"),
     attrgetter("parent_name"),
     lambda row: labels.ENTRY_TYPE_LABELS[row.entry_type],
-    lambda row: "、".join(row.child_names),
+    attrgetter("child_name"),
     attrgetter("nursery_name"),
-    attrgetter("station_id"),
+    attrgetter("station"),
     attrgetter("station_time"),
     attrgetter("recorded_by"),
     attrgetter("manual_reason"),
@@ -140,7 +168,8 @@ CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.CSV_HE
 
 
 def log_export(*, flt: LogFilter, scope: TenantScope, oldest_first: bool = False) -> ListExport:
-    return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _log_rows)
+    """One row per child (a log of a parent with two children is two rows), in the list's order."""
+    return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _child_rows)
 
 
 def delete_log(

@@ -20,6 +20,7 @@ from service.entry_logs.dependencies import (
     StaffCaller,
     StaffScope,
 )
+from service.entry_logs.door.schemas import Token
 from service.entry_logs.models import Child, Nursery, Parent, RosterImport
 from service.entry_logs.roster import csv_exports, roster_import
 from service.entry_logs.roster import service as roster
@@ -37,6 +38,7 @@ from service.entry_logs.roster.schemas import (
     ParentUpdate,
     PasswordIn,
     RosterImportRead,
+    StationNameIn,
     StationPinIn,
     StationSessionRead,
 )
@@ -44,6 +46,8 @@ from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
 from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
+
+StationId = Annotated[Token, Path(description="the station's id, as its sign-in shows it")]
 
 router = APIRouter(tags=["entry_logs"])
 
@@ -116,7 +120,18 @@ def sign_out_stations(nursery: PathNursery, caller: StaffCaller, db: DbSession) 
 def signed_in_stations(nursery: PathNursery, db: DbSession) -> list[StationSessionRead]:
     """The nursery's signed-in scan stations (open sessions whose token may still be valid)."""
     sessions = roster.signed_in_stations(db, nursery=nursery, now=utcnow())
-    return [StationSessionRead.model_validate(session) for session in sessions]
+    return [
+        StationSessionRead.model_validate(session).model_copy(update={"station_name": name})
+        for session, name in sessions
+    ]
+
+
+@router.put("/entry-logs/nurseries/{nursery_id}/station-names/{station_id}", status_code=204)
+def name_station(
+    nursery: PathNursery, station_id: StationId, body: StationNameIn, caller: StaffCaller, db: DbSession
+) -> None:
+    """Name a scan station (its id as its sign-in shows it): the logs and their download show the station by it."""
+    roster.name_station(db, nursery=nursery, station_id=station_id, name=body.name, actor=caller.actor)
 
 
 @router.post("/entry-logs/nurseries/{nursery_id}/stations/{session_id}/sign-out", status_code=204)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, StrictInt, StringConstraints
 
 from service.entry_logs.labels import PIN_RULE
-from service.entry_logs.models import Nursery
+from service.entry_logs.models import Nursery, StationName
 from service.entry_logs.schemas import (
     PARENTS_MAX,
     PASSWORD_MAX,
@@ -65,11 +65,16 @@ class StationPinIn(CamelModel):
     pin: StationPin
 
 
+class StationNameIn(CamelModel):
+    name: Annotated[str, rules(StationName.name)]
+
+
 class StationSessionRead(CamelModel):
     """A signed-in scan station of the nursery."""
 
     id: int
     station_id: str
+    station_name: str | None = Field(default=None, description="the name staff gave the station (null: none yet)")
     client_address: str
     signed_in_at: UtcSeconds
     last_seen_at: UtcSeconds

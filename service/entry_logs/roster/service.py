@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import fields
@@ -13,7 +13,7 @@ from service.config import get_settings
 from service.database import Base, affected_rows
 from service.entry_logs import labels
 from service.entry_logs.door.station import STATION_SEEN_EVERY, forget_admissions
-from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationSession
+from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationName, StationSession
 from service.entry_logs.roster.schemas import (
     ChildCreate,
     ChildUpdate,
@@ -185,19 +185,49 @@ def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor, now: datet
     )
 
 
-def signed_in_stations(db: Session, *, nursery: Nursery, now: datetime) -> list[StationSession]:
+def signed_in_stations(db: Session, *, nursery: Nursery, now: datetime) -> list[tuple[StationSession, str | None]]:
+    """Each with the name staff gave the station (None: none yet)."""
     live_since = now - timedelta(hours=get_settings().entry_logs_token_hours) - STATION_SEEN_EVERY
-    return list(
-        db.scalars(
-            select(StationSession)
-            .where(
-                StationSession.nursery_id == nursery.id,
-                StationSession.signed_out_at.is_(None),
-                StationSession.last_seen_at >= live_since,
-            )
-            .order_by(StationSession.signed_in_at.desc(), StationSession.id.desc())
+    rows = db.execute(
+        select(StationSession, StationName.name)
+        .outerjoin(
+            StationName,
+            and_(
+                StationName.nursery_id == StationSession.nursery_id,
+                StationName.station_id == StationSession.station_id,
+            ),
         )
+        .where(
+            StationSession.nursery_id == nursery.id,
+            StationSession.signed_out_at.is_(None),
+            StationSession.last_seen_at >= live_since,
+        )
+        .order_by(StationSession.signed_in_at.desc(), StationSession.id.desc())
     )
+    return [(session, name) for session, name in rows]
+
+
+def name_station(db: Session, *, nursery: Nursery, station_id: str, name: str, actor: Actor) -> StationName:
+    """Renaming keeps one name per station; audited."""
+    record = db.get(StationName, (nursery.id, station_id))
+    before = {"name": record.name} if record else {}
+    if record is None:
+        record = StationName(nursery_id=nursery.id, station_id=station_id, name=name)
+        db.add(record)
+    record.name = name
+    db.flush()
+    changes = audit.diff(before, {"name": name})
+    if changes:
+        audit.record(
+            db,
+            actor=actor,
+            action="name_station",
+            domain=DOMAIN,
+            target_type="nursery",
+            target_id=nursery.id,
+            changes=changes | {"station": {"before": None, "after": station_id}},
+        )
+    return record
 
 
 def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: Actor, now: datetime) -> None:

@@ -28,7 +28,9 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
     rows = {row["childName"]: row for row in body["children"]}
     assert len(rows) == 4
     first = rows["sakura園児0"]
-    assert first["attendances"] == [{"date": "2026-01-14", "status": "present", "statusLabel": "出席", "note": ""}]
+    assert first["attendances"] == [
+        {"date": "2026-01-14", "status": "present", "statusLabel": "出席", "note": "", "fromDoor": False}
+    ]
     assert first["entryExitLogCount"] == 7
     assert [log["timestamp"] for log in first["entryExitLogs"]] == [
         (DAY_START + timedelta(hours=h, seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in range(2, 7)
@@ -42,6 +44,7 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
         *("logId", "entryType", "timestamp", "parentId", "parentName", "recordedBy", "manualReason")
     }
     assert rows["sakura園児3"]["entryExitLogCount"] == 7
+    assert [(r["status"], r["fromDoor"]) for r in rows["sakura園児3"]["attendances"]] == [("present", True)]
     second = rows["sakura園児1"]
     assert (second["attendances"], second["entryExitLogs"], second["latestEntry"], second["latestExit"]) == (
         [],
@@ -65,7 +68,13 @@ def test_editing_attendance_is_audited_and_can_be_cleared(client, db, staff, sak
     url = f"/api/attendance/{child}/2026-01-14"
     assert client.put(url, json={"status": "present"}, headers=staff).json()["statusLabel"] == "出席"
     changed = client.put(url, json={"status": "absent", "note": "風邪のため"}, headers=staff).json()
-    assert changed == {"date": "2026-01-14", "status": "absent", "statusLabel": "欠席", "note": "風邪のため"}
+    assert changed == {
+        "date": "2026-01-14",
+        "status": "absent",
+        "statusLabel": "欠席",
+        "note": "風邪のため",
+        "fromDoor": False,
+    }
     assert client.put(url, json={"status": "late"}, headers=staff).status_code == 422
     assert client.delete(url, headers=staff).status_code == 204
     body = client.get("/api/attendance", params={"date": "2026-01-14"}, headers=staff).json()

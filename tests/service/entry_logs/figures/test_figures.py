@@ -55,13 +55,14 @@ def test_each_figure_is_the_total_of_the_list_it_opens_and_follows_it(client, db
         client.put(f"/api/attendance/{sakura.children[2].id}/2026-01-14", json={"status": "present"}, headers=headers)
         later = figures(client, headers)
 
-    assert values(today) == {"entries": 2, "exits": 1, "present": 1, "attended": 1, "absent": 1, "unrecorded": 2}
+    # child 3 is 出席 by its parent's 入 (p0's), with nothing recorded by staff
+    assert values(today) == {"entries": 2, "exits": 1, "present": 1, "attended": 2, "absent": 1, "unrecorded": 1}
     assert (values(two_days)["entries"], two_days["entry_logs.entries"]["period_label"]) == (
         3,
         "2026/01/13〜2026/01/14（今日まで）",
     )
-    assert (values(one_class)["attended"], values(one_class)["absent"], values(one_class)["unrecorded"]) == (1, 0, 2)
-    assert values(later) == {"entries": 2, "exits": 2, "present": 0, "attended": 2, "absent": 1, "unrecorded": 1}
+    assert (values(one_class)["attended"], values(one_class)["absent"], values(one_class)["unrecorded"]) == (2, 0, 1)
+    assert values(later) == {"entries": 2, "exits": 2, "present": 0, "attended": 3, "absent": 1, "unrecorded": 0}
     labels = {key: (f["label"], f["counter"], f["period_label"]) for key, f in today.items()}
     assert labels["entry_logs.entries"] == ("入（登園）", "件", "2026/01/14（今日）")
     assert labels["entry_logs.present"] == ("園内にいる保護者", "人", "現在")

@@ -52,6 +52,7 @@ def test_list_is_newest_first_with_names_and_total(client, staff, history, sakur
         "timestamp": "2026-01-16T01:15:32Z",
         "childNames": ["sakura園児0", "sakura園児3"],
         "stationId": None,
+        "stationName": None,
         "receivedAt": "2026-01-16T01:15:32Z",
         "stationTime": None,
         "recordedBy": None,
@@ -147,11 +148,19 @@ def test_csv_export_streams_the_filtered_logs_in_local_time(client, staff, histo
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == [
-        *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),
+        *("日時", "保護者ID", "保護者名", "入/出", "園児名", "保育園", "端末"),
         *("端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"),
     ]
-    assert [r[0] for r in rows[1:]] == ["2026-01-16 09:15:32", "2026-01-15 09:15:32", "2026-01-14 09:15:32"]
-    assert rows[2][2:6] == ["sakura保護者0", "入", "sakura園児0、sakura園児3", "さくら保育園"]
+    # One row per child: parent 0's entries are two rows each (園児0 and 園児3), parent 2's one.
+    assert [r[0] for r in rows[1:]] == [
+        "2026-01-16 09:15:32",
+        *("2026-01-15 09:15:32", "2026-01-15 09:15:32"),
+        *("2026-01-14 09:15:32", "2026-01-14 09:15:32"),
+    ]
+    assert [r[2:6] for r in rows[2:4]] == [
+        ["sakura保護者0", "入", "sakura園児0", "さくら保育園"],
+        ["sakura保護者0", "入", "sakura園児3", "さくら保育園"],
+    ]
     assert rows[2][7:] == ["", "", "", "2026-01-15 09:15:32", ""]
 
 
@@ -165,7 +174,9 @@ def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):
     monkeypatch.setattr(get_settings(), "export_batch", 3)
     response = client.get("/api/entry-exit-logs/export", headers=staff)
     rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
-    assert len(rows) == 8 and len({r[0] for r in rows[1:]}) == 7
+    # 7 logs, parent 0's three with two children each: 10 rows, none lost or repeated at a batch's edge
+    assert len(rows) == 11 and len({r[0] for r in rows[1:]}) == 7
+    assert sorted((r[0], r[4]) for r in rows[1:]) == sorted({(r[0], r[4]) for r in rows[1:]})
 
 
 def test_csv_export_follows_the_sort_across_batches(client, db, staff, history, monkeypatch):
@@ -174,7 +185,7 @@ def test_csv_export_follows_the_sort_across_batches(client, db, staff, history, 
     monkeypatch.setattr(get_settings(), "export_batch", 4)
     response = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff)
     times = [r[0] for r in csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff")))][1:]
-    assert times == sorted(times) and len(times) == 6
+    assert times == sorted(times) and len(times) == 9  # parent 0's three logs are two rows each
 
 
 def test_staff_without_grant_and_anonymous_callers_are_refused(client, db, history):
@@ -197,3 +208,59 @@ def test_csv_export_never_writes_a_formula(client, db, staff, sakura):
         )
     )
     assert rows[1][2] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.dialect
+def test_the_download_has_a_row_per_child_and_the_station_by_its_name(client, db, staff, sakura, himawari):
+    """A parent of two children scanned once is two rows; the station is shown by the name staff gave it (before
+    that, as unnamed), never by its id; another nursery's station name is not this nursery's."""
+    p0, p1, _ = sakura.parents
+    gate = add_log(db, sakura, p0, "Entry", MORNING)
+    gate.station_id = "demo-gate"
+    side = add_log(db, sakura, p1, "Entry", MORNING + timedelta(minutes=1))
+    side.station_id = "browser-1a2b3c4d"
+    db.commit()
+    named = client.put(
+        f"/api/entry-logs/nurseries/{sakura.nursery.id}/station-names/demo-gate", json={"name": "正門"}, headers=staff
+    )
+    assert named.status_code == 204, named.text
+    other = client.put(
+        f"/api/entry-logs/nurseries/{himawari.nursery.id}/station-names/browser-1a2b3c4d",
+        json={"name": "裏口"},
+        headers=staff,
+    )
+    assert other.status_code == 404
+
+    for _ in range(2):  # the same file each time
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff)
+                    .content.decode()
+                    .lstrip("\ufeff")
+                )
+            )
+        )
+        assert [(r[2], r[4], r[6]) for r in rows[1:]] == [
+            ("sakura保護者0", "sakura園児0", "正門"),
+            ("sakura保護者0", "sakura園児3", "正門"),
+            ("sakura保護者1", "sakura園児1", "名前未設定の端末"),
+        ]
+        assert not any("demo-gate" in cell or "browser-" in cell for row in rows for cell in row)
+    listed = client.get("/api/entry-exit-logs", params={"sort": "timestamp"}, headers=staff).json()["logs"]
+    assert [log["stationName"] for log in listed] == ["正門", None]
+
+    renamed = client.put(
+        f"/api/entry-logs/nurseries/{sakura.nursery.id}/station-names/demo-gate", json={"name": "玄関"}, headers=staff
+    )
+    assert renamed.status_code == 204
+    refused = client.put(
+        f"/api/entry-logs/nurseries/{sakura.nursery.id}/station-names/demo-gate", json={"name": ""}, headers=staff
+    )
+    assert refused.status_code == 422
+    changes = [
+        e.changes["name"]
+        for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "name_station").order_by(AuditEntry.seq))
+    ]
+    db.commit()
+    assert changes == [{"before": None, "after": "正門"}, {"before": "正門", "after": "玄関"}]
