@@ -2,7 +2,7 @@
 instead of the station's id
 
 Revision ID: 0072_attendance_door
-Revises: 0068_resv_call_shop_index
+Revises: 0074_fleet_alert_kinds
 Create Date: 2026-11-29 12:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0072_attendance_door"
-down_revision: str | None = "0068_resv_call_shop_index"
+down_revision: str | None = "0074_fleet_alert_kinds"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
