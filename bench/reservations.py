@@ -526,7 +526,7 @@ def sms_check(data_dir: Path) -> dict:
 
 def budget_day() -> datetime:
     """9:30 Japan time on the next Tuesday at least a week ahead (a working day: not a holiday in Japan)."""
-    from service.reservations.oncall import business_hours
+    from service.reservations import business_hours
 
     day = datetime.now(JAPAN).date() + timedelta(days=7)
     while day.weekday() != 1 or business_hours.holiday_name(day) is not None:

@@ -11,10 +11,13 @@ from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
-from service.reservations import hooks  # noqa: F401  (registers the outbox hooks in the worker)
+from service.reservations import (
+    hooks,  # noqa: F401  (registers the outbox hooks in the worker)
+    page_state,
+)
 from service.reservations.booking import retries
 from service.reservations.monitoring import monitoring
-from service.reservations.oncall import page_state, paging
+from service.reservations.oncall import paging
 from service.reservations.operations import sweeper
 from service.reservations.reports import executive, weekly
 from service.task_queues import CRITICAL

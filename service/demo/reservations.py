@@ -31,7 +31,7 @@ from service.demo.platform import DEMO_PASSWORD
 from service.identity import service as identity
 from service.links import api_page
 from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
-from service.reservations import labels, payments
+from service.reservations import handover, labels, payments
 from service.reservations.booking import clients
 from service.reservations.incidents.schemas import IncidentCreate
 from service.reservations.models import (
@@ -48,7 +48,6 @@ from service.reservations.models import (
 )
 from service.reservations.oncall import oncall
 from service.reservations.oncall.schemas import OnCallMemberIn, OnCallOverrideCreate, OnCallRotationIn
-from service.reservations.operations import operations
 from service.reservations.reports import executive
 from service.reservations.shops import catalog
 from service.reservations.shops.schemas import ServiceTypeCreate, ShopCreate
@@ -435,7 +434,7 @@ def _payment(reservation: Reservation, status: str, steps) -> dict[str, Any]:
 
 def _operation(reservation: Reservation, op_type: str, *, resolved_by: str) -> dict[str, Any]:
     """Resolved by the named person, else open."""
-    resolved, priority = bool(resolved_by), operations.PRIORITY_BY_TYPE[op_type]
+    resolved, priority = bool(resolved_by), handover.PRIORITY_BY_TYPE[op_type]
     opened = reservation.created_at + timedelta(minutes=3)
     return {
         "reservation_id": reservation.id,
@@ -443,7 +442,7 @@ def _operation(reservation: Reservation, op_type: str, *, resolved_by: str) -> d
         "priority": priority,
         "status": "resolved" if resolved else "open",
         "reason": labels.OPERATION_TYPES[op_type],
-        "due_at": operations.due_time(priority, opened),
+        "due_at": handover.due_time(priority, opened),
         "created_at": opened,
         "updated_at": opened,
         "resolution": "対応済み（デモ）" if resolved else "",
@@ -456,6 +455,6 @@ def _notification(reservation: Reservation, op_type: str) -> dict[str, Any]:
     return {
         "kind": "manual_operation",
         "reservation_id": reservation.id,
-        "message": operations.slack_message(reservation, op_type),
+        "message": handover.slack_message(reservation, op_type),
         "created_at": reservation.created_at + timedelta(minutes=3),
     }

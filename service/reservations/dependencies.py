@@ -13,8 +13,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations.booking import booking, clients
-from service.reservations.incidents import incidents
+from service.reservations import lookups
 from service.reservations.models import (
     CODE_PATTERN,
     Incident,
@@ -27,10 +26,6 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
-from service.reservations.oncall import oncall, paging
-from service.reservations.operations import operations
-from service.reservations.shops import catalog
-from service.reservations.support import support
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
@@ -58,39 +53,39 @@ CONSOLE_ONLY = [Depends(require_network("reservations_console_ips"))]
 
 
 def valid_reservation(db: DbSession, code: Annotated[str, Path(pattern=CODE_PATTERN)]) -> Reservation:
-    return booking.get_by_code(db, code)
+    return lookups.get_by_code(db, code)
 
 
 def valid_shop(db: DbSession, shop_id: int) -> Shop:
-    return catalog.get_shop(db, shop_id)
+    return lookups.get_shop(db, shop_id)
 
 
 def valid_service(db: DbSession, service_id: int) -> ServiceType:
-    return catalog.get_service(db, service_id)
+    return lookups.get_service(db, service_id)
 
 
 def valid_operation(db: DbSession, operation_id: int) -> ManualOperation:
-    return operations.get_operation(db, operation_id)
+    return lookups.get_operation(db, operation_id)
 
 
 def valid_incident(db: DbSession, incident_id: int) -> Incident:
-    return incidents.get_incident(db, incident_id)
+    return lookups.get_incident(db, incident_id)
 
 
 def valid_client(db: DbSession, client_id: int) -> McpClient:
-    return clients.get_client(db, client_id)
+    return lookups.get_client(db, client_id)
 
 
 def valid_inquiry(db: DbSession, inquiry_id: int) -> SupportInquiry:
-    return support.get_inquiry(db, inquiry_id)
+    return lookups.get_inquiry(db, inquiry_id)
 
 
 def valid_override(db: DbSession, override_id: int) -> OnCallOverride:
-    return oncall.get_override(db, override_id)
+    return lookups.get_override(db, override_id)
 
 
 def valid_page_step(db: DbSession, page_id: int, step: int) -> PageStep:
-    return paging.paged_step(db, page_id, step)
+    return lookups.paged_step(db, page_id, step)
 
 
 PathReservation = Annotated[Reservation, Depends(valid_reservation)]

@@ -19,10 +19,9 @@ from clientkit.phones import as_dialled
 from service.outbox.delivery import failure_text
 from service.outbox.models import OutboxMessage
 from service.outbox.service import withdraw
-from service.reservations import labels, messages
+from service.reservations import handover, labels, messages
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Payment, Reservation
-from service.reservations.operations import operations
 from service.reservations.state_machine import locked
 
 WITHDRAWN = "withdrawn"
@@ -80,7 +79,7 @@ def release(db: Session, reservation: Reservation, *, resolution: str, by: str, 
     """Messages saying it ended are queued after this."""
     withdraw_calls(db, reservation)
     withdraw_messages(db, reservation)
-    operations.resolve_open(db, reservation, resolution=resolution, by=by, now=now)
+    handover.resolve_open(db, reservation, resolution=resolution, by=by, now=now)
 
 
 def link_reached_nobody(db: Session, message: OutboxMessage, now: datetime) -> bool:
@@ -97,11 +96,11 @@ def link_reached_nobody(db: Session, message: OutboxMessage, now: datetime) -> b
         return False  # delivered once (its window runs), or no longer payable
     if link_copies(db, reservation, payment.id, ON_ITS_WAY):
         return False  # another copy may still arrive and start the window
-    payment.expires_at = operations.due_time("urgent", now)
+    payment.expires_at = handover.due_time("urgent", now)
     reason = labels.LINK_REACHED_NOBODY.format(
         failure=failure_text(message), deadline=messages.when_text(payment.expires_at)
     )
-    operation = operations.open_operation(db, reservation, "sms_failed", reason=reason, now=now)
+    operation = handover.open_operation(db, reservation, "sms_failed", reason=reason, now=now)
     operation.reason = reason[:500]  # one already open now says what is due
     operation.due_at = min(operation.due_at, payment.expires_at)
     return True
@@ -119,4 +118,4 @@ def tell_shop(db: Session, reservation: Reservation, *, reason: str, now: dateti
     call = labels.SHOP_CANCEL_CALL.format(
         shop=reservation.shop_name, phone=as_dialled(phone), reason=labels.SHOP_CANCEL_REASONS[reason]
     )
-    operations.open_operation(db, reservation, "shop_cancel_call", reason=call, now=now)
+    handover.open_operation(db, reservation, "shop_cancel_call", reason=call, now=now)

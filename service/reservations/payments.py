@@ -22,10 +22,9 @@ from service.outbox import content
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
-from service.reservations import holds, labels, messages
+from service.reservations import handover, holds, labels, messages
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Payment, Reservation
-from service.reservations.operations import operations
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
 LINK_MINUTES = 24 * 60  # the service's window starts on delivery
@@ -186,7 +185,7 @@ def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str
     payment, reservation = found
     payment.status = status
     reason = f"{what}（{payment.amount}円）: {failure_text(message)}"
-    operations.open_operation(db, reservation, "payment_timeout", reason=reason, now=now, priority="urgent")
+    handover.open_operation(db, reservation, "payment_timeout", reason=reason, now=now, priority="urgent")
 
 
 def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> None:

@@ -1,6 +1,6 @@
 """Request and response bodies the reservations features share: the base models, phone numbers, e-mail
-addresses and local times as read, and the words of labels.py's dictionaries; each feature's own are in its
-`schemas.py`, the MCP tools' in booking/schemas.py."""
+addresses and local times as read, the words of labels.py's dictionaries, and a page as an operation or incident shows
+it; each feature's own are in its `schemas.py`, the MCP tools' in booking/schemas.py."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -93,3 +93,15 @@ class ReservationsVocabulary(BaseModel):
     transitions: dict[str, list[str]]
     limits: dict[str, int]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
+
+
+class PagingRead(BaseModel):
+    """The page of an operation or incident: who was paged last (step 0 the person on duty, then the chain), by
+    when they are to acknowledge, and the acknowledgement."""
+
+    steps: int
+    paged_name: str | None
+    paged_at: datetime | None
+    acknowledge_by: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str

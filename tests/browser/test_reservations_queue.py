@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.database import session_scope, utcnow
-from service.reservations.booking import booking
-from service.reservations.operations import operations
+from service.reservations import handover, lookups
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (catalog, sandbox: fixtures)
 from tests.support.streamlit_browser import TIMEOUT_MS, choose, open_from_sidebar, screenshot, settled, sign_in
@@ -26,7 +25,7 @@ HALF_TYPED = "店舗に電話し、折り返し待ち"
 def opened(code: str, op_type: str) -> None:
     """The operation a job opens for the reservation (its Slack post too), committed."""
     with session_scope() as db:
-        operations.open_operation(db, booking.get_by_code(db, code), op_type, reason="テスト", now=utcnow())
+        handover.open_operation(db, lookups.get_by_code(db, code), op_type, reason="テスト", now=utcnow())
 
 
 def test_a_new_urgent_operation_appears_on_an_open_queue_and_a_half_typed_form_stays(  # noqa: F811

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.database import session_scope, utcnow
 from service.fleet.models import Alert
 from service.loaners.models import Device
-from service.reservations.booking import booking
+from service.reservations import lookups
 from service.reservations.operations import operations
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.crm.conftest import corporation, made, masters_and_storage, submit, world  # noqa: F401 - fixtures
@@ -98,7 +98,7 @@ def test_a_manual_operation_row_opens_it_under_the_queue(catalog, db, dashboards
     for op_type in ("sms_failed", "change_request"):  # 緊急 first, then 中
         code = book(catalog["service_id"])
         with session_scope() as session:
-            reservation = booking.get_by_code(session, code)
+            reservation = lookups.get_by_code(session, code)
             operations.create_operation(
                 session, reservation=reservation, op_type=op_type, reason="テスト", actor=TESTER, now=utcnow()
             )

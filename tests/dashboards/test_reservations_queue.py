@@ -9,6 +9,7 @@ import pytest
 from dashboards.labels import plain
 from service.database import session_scope, utcnow
 from service.identity import people
+from service.reservations import lookups
 from service.reservations.booking import booking
 from service.reservations.models import ManualOperation, Note
 from service.reservations.operations import operations
@@ -34,7 +35,7 @@ OPERATOR = EventActor("operator", "operatorさん")
 
 def open_operation(code: str, op_type: str, *, minutes_ago: int) -> int:
     with session_scope() as db:
-        reservation = booking.get_by_code(db, code)
+        reservation = lookups.get_by_code(db, code)
         now = utcnow() - timedelta(minutes=minutes_ago)
         return operations.create_operation(
             db, reservation=reservation, op_type=op_type, reason="テスト", actor=TESTER, now=now
@@ -125,7 +126,7 @@ def test_the_operator_reads_supports_notes_by_name_where_the_case_is_resolved(am
     operator = person(db, "operator")
     for text in ("依頼者に折り返しを約束", "依頼者に日程変更を案内"):
         with session_scope() as session:
-            reservation = booking.get_by_code(session, ambiguous)
+            reservation = lookups.get_by_code(session, ambiguous)
             operations.add_note(session, reservation=reservation, body=text, actor=support, now=utcnow())
         at = select_first(open_page(open_app, operator, QUEUE))
         written = [line for line in texts(at.markdown) if "依頼者に" in line]
@@ -179,7 +180,7 @@ def test_a_notice_that_reached_nobody_is_sent_by_email_from_the_queue(catalog, d
     with session_scope() as session:
         booking.cancel(
             session,
-            booking.get_by_code(session, code),
+            lookups.get_by_code(session, code),
             actor=OPERATOR,
             reason="依頼者の都合",
             refund=True,

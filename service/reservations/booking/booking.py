@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit.service import Actor
-from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.reservations import auditing, holds, labels, messages, payments
+from service.errors import Conflict, Forbidden, ValidationFailed
+from service.reservations import auditing, handover, holds, labels, lookups, messages, payments
 from service.reservations.booking.schemas import AcceptIn, ReservationCreate, ReservationUpdate
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.operations import operations
@@ -41,13 +41,6 @@ def new_code(db: Session) -> str:
         code = "QRV-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         if db.scalar(select(Reservation.id).where(Reservation.code == code)) is None:
             return code
-
-
-def get_by_code(db: Session, code: str) -> Reservation:
-    reservation = db.scalar(select(Reservation).where(Reservation.code == code.strip().upper()))
-    if reservation is None:
-        raise NotFound("指定された予約は見つかりません", details={"resource": "reservation", "id": code})
-    return reservation
 
 
 def bookable_time(db: Session, service: ServiceType, desired_at: datetime, now: datetime) -> datetime:
@@ -132,7 +125,7 @@ def cancel(
 
 def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
     """A wrong token is 403."""
-    reservation = get_by_code(db, code)
+    reservation = lookups.get_by_code(db, code)
     if not messages.cancel_token_valid(reservation.code, token):
         raise Forbidden(
             "キャンセル用のトークンが正しくありません",
@@ -151,7 +144,7 @@ def cancel_by_requester(
         raise Conflict(labels.ALREADY_CANCELLED, code="already_cancelled", details={"reservation": reservation.code})
     require_transition(reservation, "cancelled")
     if not messages.free_cancellation(reservation, now):
-        operations.open_operation(db, reservation, "late_cancellation", reason=labels.CANCEL_DEADLINE_PASSED, now=now)
+        handover.open_operation(db, reservation, "late_cancellation", reason=labels.CANCEL_DEADLINE_PASSED, now=now)
         raise Conflict(
             labels.CANCEL_DEADLINE_PASSED,
             code="cancel_deadline_passed",
@@ -237,7 +230,7 @@ def accept(db: Session, *, reservation: Reservation, choice: AcceptIn, actor: Ac
         reason=f"{labels.REASONS['accept_manual']}: {name}",
         provider_ids={"shop_id": reservation.shop_id},
     )
-    operations.resolve_open(
+    handover.resolve_open(
         db,
         reservation,
         types=operations.SHOP_ANSWER_TYPES,
@@ -262,7 +255,7 @@ def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: 
             details={"reservation": reservation.code, "rule": "change_the_date_first"},
         )
     before = reservation.status
-    operations.resolve_open(
+    handover.resolve_open(
         db,
         reservation,
         types=operations.SHOP_ANSWER_TYPES,
@@ -293,7 +286,7 @@ def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, 
         payments.send_link(db, payment, reservation, channels=(channel,), key=f":resend:{now.isoformat()}")
     elif payment is None and (reservation.status == "calling_success" or _reissue_failed(db, reservation)):
         payments.request_link(db, reservation, now=now, channels=(channel,))
-        operations.resolve_open(
+        handover.resolve_open(
             db, reservation, types=("payment_timeout",), resolution="決済リンクを再送", by=actor.label, now=now
         )
     else:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.errors import Conflict
 from service.reservations import auditing
-from service.reservations.models import McpClient, get_or_404
+from service.reservations.models import McpClient
 
 KEY_PREFIX = "qrv_"
 USE_MARK = timedelta(minutes=1)
@@ -26,10 +26,6 @@ def new_key() -> str:
 
 def list_clients(db: Session) -> list[McpClient]:
     return list(db.scalars(select(McpClient).order_by(McpClient.id)))
-
-
-def get_client(db: Session, client_id: int) -> McpClient:
-    return get_or_404(db, McpClient, client_id, "MCPクライアント")
 
 
 def create_client(

@@ -47,11 +47,10 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.reservations import labels, messages
+from service.reservations import handover, labels, lookups, messages
 from service.reservations.booking import booking, clients, quotas, retries
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation, Shop
-from service.reservations.operations import operations
 from service.reservations.pages import status_links
 from service.reservations.pages.next_step import next_step
 from service.reservations.shops import catalog, hours
@@ -271,7 +270,7 @@ class Booking(Answer):
 
 def _own(db, client_id: int, reservation_id: str) -> Reservation:
     """Another client's id is not found."""
-    reservation = booking.get_by_code(db, reservation_id)
+    reservation = lookups.get_by_code(db, reservation_id)
     if reservation.mcp_client_id != client_id:
         raise NotFound("指定された予約は見つかりません", details={"resource": "reservation", "id": reservation_id})
     return reservation
@@ -298,7 +297,7 @@ def _status(db: Session, reservation: Reservation) -> ReservationStatus:
     if step.hear_by is not None:
         answer["hear_back_by"] = messages.iso_local(step.hear_by)
         answer["hear_back_by_text"] = messages.when_text(step.hear_by)
-    operation = operations.needing_a_person(db, reservation)
+    operation = handover.needing_a_person(db, reservation)
     if operation is None:
         return answer
     return answer | {"requires_escalation": True, "escalation": _escalation(reservation, operation.op_type)}
@@ -405,7 +404,7 @@ def create_reservation(
         )
         key = retries.booking_request(idempotency_key, data)
         with session_scope() as db:
-            client = clients.get_client(db, client_id)
+            client = lookups.get_client(db, client_id)
             now = utcnow()
 
             def book() -> Reservation:
@@ -499,7 +498,7 @@ def _late_to_a_person(db: Session, code: str) -> Iterator[None]:
         yield
     except Conflict as refused:
         if refused.code == "cancel_deadline_passed":
-            escalation = _escalation(booking.get_by_code(db, code), "late_cancellation")
+            escalation = _escalation(lookups.get_by_code(db, code), "late_cancellation")
             refused.details = {**refused.details, "escalation": escalation}
         raise
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
-from service.reservations import labels, messages
+from service.reservations import handover, labels, messages
 from service.reservations.models import (
     CallAttempt,
     ManualOperation,
@@ -62,7 +62,7 @@ def console_today(db: Session, *, now: datetime) -> dict:
             select(ManualOperation.op_type, func.count()).where(created_today).group_by(ManualOperation.op_type)
         ).all()
     )
-    is_open = ManualOperation.status.in_(operations.OPEN_STATUSES)
+    is_open = ManualOperation.status.in_(handover.OPEN_STATUSES)
     open_count, overdue = db.execute(
         select(func.count(), func.coalesce(func.sum(case((ManualOperation.due_at < now, 1), else_=0)), 0)).where(
             is_open

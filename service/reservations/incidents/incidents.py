@@ -16,11 +16,10 @@ from service.audit.service import SYSTEM, Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
-from service.reservations import auditing, labels, messages
+from service.reservations import auditing, labels, messages, page_state
 from service.reservations.incidents.schemas import IncidentCreate, IncidentUpdate
 from service.reservations.messages import DOMAIN
-from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict, get_or_404
-from service.reservations.oncall import page_state
+from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict
 
 FIELDS = fields.audited(Incident)
 SYSTEM_LABEL = SYSTEM.label
@@ -128,10 +127,6 @@ def list_incidents(db: Session, *, flt: IncidentFilter, now: datetime, offset: i
 def incident_of(db: Session, incident_id: int, now: datetime) -> dict:
     row = db.execute(incident_query(IncidentFilter(), now).where(Incident.id == incident_id)).one()
     return incident_read(row[0], now, page_state.paging(row))
-
-
-def get_incident(db: Session, incident_id: int) -> Incident:
-    return get_or_404(db, Incident, incident_id, "インシデント")
 
 
 def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: datetime) -> Incident:

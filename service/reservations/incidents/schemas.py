@@ -5,8 +5,7 @@ from typing import Annotated
 
 from service.fields import rules
 from service.reservations.models import Incident
-from service.reservations.oncall.schemas import PagingRead
-from service.reservations.schemas import ClientLocalDateTime, IncidentLevel, Read, Strict
+from service.reservations.schemas import ClientLocalDateTime, IncidentLevel, PagingRead, Read, Strict
 
 IncidentTitle = Annotated[str, rules(Incident.title)]
 Impact = Annotated[str, rules(Incident.impact, strip=False)]

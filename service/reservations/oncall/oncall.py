@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
-from service.reservations import auditing, labels
+from service.reservations import auditing, business_hours, labels
 from service.reservations.messages import DOMAIN
-from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation, get_or_404
-from service.reservations.oncall import business_hours
+from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation
 from service.reservations.oncall.schemas import OnCallOverrideCreate, OnCallRotationIn
 
 PERIOD_DAYS = {"week": 7, "day": 1}
@@ -227,10 +226,6 @@ def _override(override: OnCallOverride) -> dict:
         "end_date": override.end_date,
         "note": override.note,
     }
-
-
-def get_override(db: Session, override_id: int) -> OnCallOverride:
-    return get_or_404(db, OnCallOverride, override_id, "代番")
 
 
 def delete_override(db: Session, *, override: OnCallOverride, actor: Actor, now: datetime) -> None:

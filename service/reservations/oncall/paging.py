@@ -2,7 +2,7 @@
 a Critical or High incident pages them by SMS, voice call and a #qrv-alerts mention; while nobody acknowledges, the next
 person of the chain is paged when the step's target passes.
 
-A step's target follows `operations.due_time` (緊急 30 minutes round the clock, 高 an hour of the team's hours, so a 高
+A step's target follows `handover.due_time` (緊急 30 minutes round the clock, 高 an hour of the team's hours, so a 高
 raised at night escalates in the morning); an incident's is its level's response time (§5.1). Paging stops on
 acknowledgement (the button, or ACKNOWLEDGE_KEY pressed during the call), when the subject is taken or responded to, or
 when the chain has paged everyone.
@@ -19,20 +19,19 @@ from sqlalchemy.orm import Session
 
 from service import dialect
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound
+from service.errors import Conflict
 from service.identity.models import User
 from service.identity.service import actor_for
 from service.links import api_page, dashboard_page
 from service.outbox import content
 from service.outbox.providers.voice import GATHER_ACTION
 from service.outbox.service import enqueue
-from service.reservations import auditing, labels, messages
+from service.reservations import auditing, handover, labels, messages
 from service.reservations.incidents import incidents
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Incident, ManualOperation, OnCallMember, Page, PageStep, Reservation
 from service.reservations.oncall import oncall
-from service.reservations.oncall.page_state import PAGED_LEVELS, PAGED_PRIORITIES
-from service.reservations.operations import operations
+from service.reservations.page_state import PAGED_LEVELS, PAGED_PRIORITIES
 
 QUEUE_PAGE = "reservations-queue"
 KEY_PATH = "/api/reservations/pages/{page_id}/steps/{step}/keypress"
@@ -160,9 +159,9 @@ def _operation_subject(db: Session, operation: ManualOperation) -> Subject:
     return Subject(
         waiting=operation.status == "open",
         urgency=labels.PRIORITIES[operation.priority],
-        text=operations.slack_message(reservation, operation.op_type),
+        text=handover.slack_message(reservation, operation.op_type),
         first_due=operation.due_at,
-        due_from=lambda start: operations.due_time(operation.priority, start),
+        due_from=lambda start: handover.due_time(operation.priority, start),
         link=dashboard_page(QUEUE_PAGE),
         reservation=reservation,
     )
@@ -258,15 +257,6 @@ def acknowledge_incident(db: Session, *, incident: Incident, actor: Actor, now: 
     pageable = incident.level in PAGED_LEVELS and incident.responded_at is None and incident.recovered_at is None
     page = page_of(db, incident_id=incident.id) or _unopened(db, pageable, incident_id=incident.id, now=now)
     _acknowledge(db, page, ("incident", incident.id), actor, now)
-
-
-def paged_step(db: Session, page_id: int, step: int) -> PageStep:
-    found = db.scalar(
-        select(PageStep).where(PageStep.page_id == page_id, PageStep.step == step, PageStep.user_id.is_not(None))
-    )
-    if found is None:
-        raise NotFound(labels.PAGE_STEP_UNKNOWN, details={"page_id": page_id, "step": step})
-    return found
 
 
 def acknowledge_by_key(db: Session, *, paged: PageStep, origin: Actor, now: datetime) -> str:

@@ -1,4 +1,4 @@
-"""Request and response bodies of on call (§2.3.1) and of a page as an operation or incident shows it."""
+"""Request and response bodies of on call (§2.3.1)."""
 
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -9,19 +9,6 @@ from service.fields import rules
 from service.reservations.models import OnCallMember, OnCallOverride
 from service.reservations.schemas import Phone, Strict
 from service.schemas import IsoDate
-
-
-class PagingRead(BaseModel):
-    """The page of an operation or incident: who was paged last (step 0 the person on duty, then the chain), by
-    when they are to acknowledge, and the acknowledgement."""
-
-    steps: int
-    paged_name: str | None
-    paged_at: datetime | None
-    acknowledge_by: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str
-
 
 OnCallPeriod = Literal["week", "day"]  # labels.ONCALL_PERIODS
 ONCALL_MEMBERS_MAX = 50

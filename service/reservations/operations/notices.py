@@ -11,7 +11,7 @@ from service.errors import Conflict
 from service.outbox import content
 from service.outbox.delivery import failure_text
 from service.outbox.models import OutboxMessage
-from service.reservations import auditing, labels, messages
+from service.reservations import auditing, handover, labels, messages
 from service.reservations.models import ManualOperation, Reservation
 from service.reservations.operations import operations
 
@@ -38,10 +38,10 @@ def undelivered(db: Session, message: OutboxMessage, now: datetime) -> ManualOpe
         reason = labels.NOTICE_AFTER_END.format(
             status=labels.STATUSES[reservation.status], body=excerpt, failure=failure_text(message)
         )
-        operation = operations.open_operation(db, reservation, "sms_failed", reason=reason, now=now, priority="low")
+        operation = handover.open_operation(db, reservation, "sms_failed", reason=reason, now=now, priority="low")
     else:
         reason = f"{excerpt} : {failure_text(message)}"
-        operation = operations.open_operation(db, reservation, "sms_failed", reason=reason, now=now)
+        operation = handover.open_operation(db, reservation, "sms_failed", reason=reason, now=now)
     operation.outbox_message_id = operation.outbox_message_id or _notice_id(message)
     return operation
 

@@ -1,140 +1,30 @@
 """Manual operations (§2.2.1–2.2.6) with the priorities and target times of §2.3.2, and notes."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
-from service.reservations import auditing, labels
-from service.reservations.messages import DOMAIN, notify_slack
-from service.reservations.models import CallAttempt, ManualOperation, Note, Page, Reservation, as_dict, get_or_404
-from service.reservations.oncall import business_hours, page_state
+from service.reservations import auditing, handover, labels, page_state
+from service.reservations.messages import DOMAIN
+from service.reservations.models import CallAttempt, ManualOperation, Note, Page, Reservation, as_dict
 
-PRIORITY_BY_TYPE = {
-    "sms_failed": "urgent",
-    "all_shops_declined": "high",
-    "ambiguous_answer": "high",
-    "change_request": "medium",
-    "late_cancellation": "medium",
-    "payment_timeout": "low",  # only when the requester asks (§2.2.3); a payment-system failure is urgent
-    "shop_cancel_call": "high",  # the shop keeps a slot for nobody until it is phoned
-    "shops_unavailable": "high",  # the requester waits as after 全店NG
-}
-TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
-ROUND_THE_CLOCK = ("urgent",)  # 緊急's clock runs always; the others' in the team's hours only
-PRIORITY_ORDER = case({name: rank for rank, name in enumerate(TARGET_MINUTES)}, value=ManualOperation.priority)
-OPEN_STATUSES = ("open", "in_progress")
 SHOP_ANSWER_TYPES = ("all_shops_declined", "ambiguous_answer", "change_request")
 AUDIT_FIELDS = fields.audited(ManualOperation, "work")
 WORKER_ROLES = ("operator", "support")
-
-
-def open_operation(
-    db: Session, reservation: Reservation, op_type: str, *, reason: str, now: datetime, priority: str | None = None
-) -> ManualOperation:
-    """Unless one of this type is already open; 緊急 or 高 pages the person on duty at once."""
-    existing = db.scalar(
-        select(ManualOperation).where(
-            ManualOperation.reservation_id == reservation.id,
-            ManualOperation.op_type == op_type,
-            ManualOperation.status.in_(OPEN_STATUSES),
-        )
-    )
-    if existing is not None:
-        return existing
-    priority = priority or PRIORITY_BY_TYPE[op_type]
-    operation = ManualOperation(
-        reservation_id=reservation.id,
-        op_type=op_type,
-        priority=priority,
-        reason=reason[: fields.length(ManualOperation.reason)],
-        due_at=due_time(priority, now),
-        created_at=now,
-        updated_at=now,
-    )
-    db.add(operation)
-    db.flush()
-    notify_slack(
-        db, kind="manual_operation", message=slack_message(reservation, op_type), reservation=reservation, now=now
-    )
-    if priority in page_state.PAGED_PRIORITIES:
-        page_state.page_soon(db, "operation_id", operation.id)
-    return operation
-
-
-def due_time(priority: str, start: datetime) -> datetime:
-    """緊急 30 minutes later whatever the hour, the others counted in the team's hours (business_hours.py). The one rule
-    of the 対応時間目標, its overdue flag and the pages' escalation."""
-    minutes = TARGET_MINUTES[priority]
-    if priority in ROUND_THE_CLOCK:
-        return start + timedelta(minutes=minutes)
-    return business_hours.add_working_minutes(start, minutes)
-
-
-def slack_message(reservation: Reservation, op_type: str) -> str:
-    """§2.2, else the generic one of §4.3.1."""
-    template = labels.SLACK_MESSAGES.get(op_type)
-    if template:
-        return template.format(code=reservation.code)
-    return labels.SLACK_MANUAL.format(code=reservation.code, kind=labels.OPERATION_TYPES[op_type])
-
-
-def resolve_open(
-    db: Session,
-    reservation: Reservation,
-    *,
-    resolution: str,
-    by: str,
-    now: datetime,
-    types: Iterable[str] | None = None,
-) -> int:
-    stmt = select(ManualOperation).where(
-        ManualOperation.reservation_id == reservation.id, ManualOperation.status.in_(OPEN_STATUSES)
-    )
-    if types is not None:
-        stmt = stmt.where(ManualOperation.op_type.in_(tuple(types)))
-    operations = list(db.scalars(stmt))
-    for operation in operations:
-        for name, value in (_closed(resolution, by, now) | {"updated_at": now}).items():
-            setattr(operation, name, value)
-    return len(operations)
-
-
-def _closed(resolution: str, by: str, now: datetime) -> dict:
-    return {
-        "status": "resolved",
-        "resolution": resolution,
-        "resolved_by": by[: fields.length(ManualOperation.resolved_by)],
-        "resolved_at": now,
-    }
-
-
-def needing_a_person(db: Session, reservation: Reservation) -> ManualOperation | None:
-    """The open operation the requester is told about (their status page, an MCP answer): the most urgent, then the
-    oldest."""
-    return db.scalar(
-        select(ManualOperation)
-        .where(ManualOperation.reservation_id == reservation.id, ManualOperation.status.in_(OPEN_STATUSES))
-        .order_by(PRIORITY_ORDER, ManualOperation.created_at, ManualOperation.id)
-        .limit(1)
-    )
-
-
-def get_operation(db: Session, operation_id: int) -> ManualOperation:
-    return get_or_404(db, ManualOperation, operation_id, "マニュアルオペレーション")
 
 
 def create_operation(
     db: Session, *, reservation: Reservation, op_type: str, reason: str, actor: Actor, now: datetime
 ) -> ManualOperation:
     """E.g. support after a requester's call about an expired payment link."""
-    operation = open_operation(db, reservation, op_type, reason=reason, now=now)
+    operation = handover.open_operation(db, reservation, op_type, reason=reason, now=now)
     created = {"reservation": reservation.code, "op_type": op_type, "reason": reason}
     auditing.record(db, actor, "create_manual_operation", ("manual_operation", operation.id), None, created, now)
     return operation
@@ -166,7 +56,7 @@ def resolve(db: Session, *, operation: ManualOperation, resolution: str, actor: 
     auditing.update(
         db,
         operation,
-        _closed(resolution, actor.label, now),
+        handover.closed(resolution, actor.label, now),
         AUDIT_FIELDS,
         actor=actor,
         action="resolve_manual_operation",
@@ -219,7 +109,7 @@ def _conditions(flt: OperationFilter) -> list:
     if flt.status:
         conditions.append(ManualOperation.status == flt.status)
     elif flt.open_only:
-        conditions.append(ManualOperation.status.in_(OPEN_STATUSES))
+        conditions.append(ManualOperation.status.in_(handover.OPEN_STATUSES))
     if flt.op_type:
         conditions.append(ManualOperation.op_type == flt.op_type)
     if flt.priority:
@@ -229,8 +119,8 @@ def _conditions(flt: OperationFilter) -> list:
 
 def queue_order(flt: OperationFilter) -> tuple:
     """Most urgent first, then the earliest target time; resolved ones newest first."""
-    if flt.open_only and flt.status in (None, *OPEN_STATUSES):
-        return PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id
+    if flt.open_only and flt.status in (None, *handover.OPEN_STATUSES):
+        return handover.PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id
     return ManualOperation.created_at.desc(), ManualOperation.id.desc()
 
 

@@ -10,7 +10,7 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import declares
 from service.pagination import Page, Paging, page_of
-from service.reservations.booking import booking
+from service.reservations import lookups
 from service.reservations.dependencies import CONSOLE_ONLY, Operator, PathOperation, PathReservation, Worker
 from service.reservations.operations import csv_exports, notices, operations
 from service.reservations.operations.schemas import (
@@ -64,7 +64,7 @@ def export_operations(_: Worker, flt: OperationFilters) -> exports.Download:
 @declares(404)  # body reservation_code
 def create_operation(body: OperationCreate, caller: Worker, db: DbSession) -> dict:
     now = utcnow()
-    reservation = booking.get_by_code(db, body.reservation_code)
+    reservation = lookups.get_by_code(db, body.reservation_code)
     operation = operations.create_operation(
         db, reservation=reservation, op_type=body.op_type, reason=body.reason, actor=caller.actor, now=now
     )

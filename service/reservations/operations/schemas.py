@@ -7,8 +7,7 @@ from pydantic import BaseModel, StringConstraints
 
 from service.fields import rules
 from service.reservations.models import ManualOperation, Note
-from service.reservations.oncall.schemas import PagingRead
-from service.reservations.schemas import CODE_MAX, OperationType, Read, RequesterEmail, Strict
+from service.reservations.schemas import CODE_MAX, OperationType, PagingRead, Read, RequesterEmail, Strict
 from service.schemas import SingleLine
 
 

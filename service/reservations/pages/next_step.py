@@ -8,9 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.reservations import labels, messages
+from service.reservations import handover, labels, messages
 from service.reservations.models import Reservation
-from service.reservations.operations import operations
 from service.reservations.shops import calls
 from service.reservations.state_machine import can_transition
 
@@ -27,7 +26,7 @@ class NextStep:
 
 def next_step(db: Session, reservation: Reservation, *, now: datetime) -> NextStep:
     cancel_url = messages.cancel_url(reservation.code) if _cancellable(reservation, now) else None
-    operation = operations.needing_a_person(db, reservation)
+    operation = handover.needing_a_person(db, reservation)
     if operation is not None:
         return NextStep(labels.ESCALATION_HEADING, labels.ESCALATIONS[operation.op_type], operation.due_at, cancel_url)
     if reservation.status not in CALLING:

@@ -14,7 +14,7 @@ from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Conflict, NotFound
 from service.openapi import declares
-from service.reservations import labels, payments
+from service.reservations import labels, lookups, payments
 from service.reservations.booking import booking
 from service.reservations.dependencies import PathInquiry
 from service.reservations.models import Payment
@@ -48,7 +48,7 @@ def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), Single
         if refused.code not in ("cancel_deadline_passed", "already_cancelled"):
             raise
         status = 200 if refused.code == "already_cancelled" else 409
-        return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=status)
+        return HTMLResponse(pages.cancel_result(lookups.get_by_code(db, code), refused.message), status_code=status)
     return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
 
 

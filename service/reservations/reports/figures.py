@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.dialect import of, seconds_between
 from service.figures import MEDIAN_WORDS, Figure, FigureRead, median, serve
-from service.reservations import labels
+from service.reservations import business_hours, labels
 from service.reservations.console import console
 from service.reservations.console.console import ReservationFilter
 from service.reservations.models import Reservation, SupportInquiry
-from service.reservations.oncall import business_hours
 from service.reservations.support import support
 from service.reservations.support.support import InquiryFilter
 

@@ -21,11 +21,10 @@ from service.config import get_settings
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue, withdraw
-from service.reservations import holds, labels, messages, payments
+from service.reservations import handover, holds, labels, messages, payments
 from service.reservations.incidents import incidents
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Reservation, Shop
-from service.reservations.operations import operations
 from service.reservations.shops import budget, call_figures, catalog, hours
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
@@ -171,7 +170,7 @@ def wait_or_queue(
         labels.SHOP_HELD.format(shop=candidate.shop.name, reason=labels.CALL_DECISION_REASONS[h.reason])
         for candidate, h in held
     )
-    operation = operations.open_operation(
+    operation = handover.open_operation(
         db, reservation, "shops_unavailable", reason=labels.SHOPS_UNAVAILABLE.format(shops=shops), now=now
     )
     messages.sms_to_requester(
@@ -203,7 +202,7 @@ def answer_by(db: Session, reservation: Reservation, *, now: datetime) -> dateti
 
 
 def place_call(db: Session, reservation: Reservation, call: NextCall, *, now: datetime) -> CallAttempt:
-    operations.resolve_open(
+    handover.resolve_open(
         db, reservation, resolution=labels.CALLS_RESUMED, by=SYSTEM_ACTOR.label, now=now, types=("shops_unavailable",)
     )
     budget.record(db, reservation, "called", f"round_{call.round}", shop=call.shop, now=now)
@@ -282,7 +281,7 @@ def declined(db: Session, reservation: Reservation, *, now: datetime) -> None:
         db, reservation, f"all-declined:{event.id}", labels.SMS_ALL_DECLINED.format(code=reservation.code)
     )
     said = reason if connected else f"{reason}。{labels.CONNECTED_NONE}"
-    operations.open_operation(db, reservation, "all_shops_declined", reason=said, now=now)
+    handover.open_operation(db, reservation, "all_shops_declined", reason=said, now=now)
     shops = len(eligible_shops(db, reservation))
     if not connected and shops >= CALLS_DOWN_MIN_SHOPS:
         incidents.calls_down(db, reservation=reservation, shops=shops, outcomes=counted, now=now)
@@ -328,11 +327,11 @@ def apply_outcome(
         payments.request_link(db, reservation, now=now)
     elif outcome == "ambiguous":
         transition(db, reservation, "pending_shop_response", actor=actor, now=now, reason=reason, provider_ids=ids)
-        operation = operations.open_operation(db, reservation, "ambiguous_answer", reason=reason, now=now)
+        operation = handover.open_operation(db, reservation, "ambiguous_answer", reason=reason, now=now)
         operation.call_attempt_id = attempt.id
     elif outcome == "change_request":
         transition(db, reservation, "change_requested", actor=actor, now=now, reason=reason, provider_ids=ids)
-        operation = operations.open_operation(
+        operation = handover.open_operation(
             db, reservation, "change_request", reason=f"{reason} {summary}".strip(), now=now
         )
         operation.call_attempt_id = attempt.id

@@ -22,7 +22,6 @@ from service.reservations.models import (
     Reservation,
     ServiceType,
     Shop,
-    get_or_404,
     shop_service,
 )
 from service.reservations.shops import hours
@@ -51,10 +50,6 @@ def _name_taken(db: Session, model: type[ServiceType] | type[Shop], name: str, o
 def list_services(db: Session, *, active_only: bool = False) -> list[ServiceType]:
     stmt = select(ServiceType).order_by(ServiceType.id)
     return list(db.scalars(stmt.where(ServiceType.active) if active_only else stmt))
-
-
-def get_service(db: Session, service_id: int) -> ServiceType:
-    return get_or_404(db, ServiceType, service_id, "サービス")
 
 
 def create_service(db: Session, *, data: ServiceTypeCreate, actor: Actor, now: datetime) -> ServiceType:
@@ -156,10 +151,6 @@ def call_list(db: Session, service_type_id: int) -> list[Shop]:
             .order_by(*SHOP_ORDER)
         )
     )
-
-
-def get_shop(db: Session, shop_id: int) -> Shop:
-    return get_or_404(db, Shop, shop_id, "提携店")
 
 
 def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -> Shop:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from service.errors import ValidationFailed
-from service.reservations import labels, messages
+from service.reservations import business_hours, labels, messages
 from service.reservations.models import Shop
-from service.reservations.oncall import business_hours
 
 HOURS_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-〜~]\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = "月火水木金土日"  # date.weekday()'s order

@@ -13,10 +13,9 @@ from service.audit.service import Actor
 from service.dialect import of
 from service.errors import ValidationFailed, unknown_reference
 from service.figures import median
-from service.reservations import auditing, labels
+from service.reservations import auditing, business_hours, labels
 from service.reservations.console import console
-from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
-from service.reservations.oncall import business_hours
+from service.reservations.models import Reservation, SupportInquiry, as_dict
 from service.reservations.support.schemas import InquiryCreate, InquiryUpdate
 
 FIELDS = fields.audited(SupportInquiry)
@@ -27,10 +26,6 @@ RESOLUTION_TARGET_SECONDS = RESOLUTION_TARGET_HOURS * 3600  # to the second (fig
 # phone call's times are entered to
 FIRST_RESPONSE_TARGET_SECONDS = {"email": 2 * 3600, "phone": 60}
 LIST_ORDER = (SupportInquiry.received_at.desc(), SupportInquiry.id.desc())
-
-
-def get_inquiry(db: Session, inquiry_id: int) -> SupportInquiry:
-    return get_or_404(db, SupportInquiry, inquiry_id, "問い合わせ")
 
 
 def _reservation_id(db: Session, code: str | None) -> int | None:

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from service.config import get_settings
 from service.database import get_sessionmaker, session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.reservations.booking import clients
+from service.reservations import lookups
 from service.reservations.booking import quotas as booking_quotas
 from service.reservations.models import ManualOperation, McpRequest, Notification, Reservation
 from tests.service.reservations.booking.test_mcp import booking_args, connect
@@ -136,9 +136,9 @@ def test_two_bookings_of_one_client_under_way_at_once_take_the_quota_lock_in_tur
         for n, db in enumerate((first, second)):
             request_row(db, client_id, f"booking-{n}")
         first.execute(text("SET LOCAL lock_timeout = '5s'"))  # the old lock waited here for the second's transaction
-        booking_quotas.require_room(first, clients.get_client(first, client_id), utcnow())
+        booking_quotas.require_room(first, lookups.get_client(first, client_id), utcnow())
         first.commit()
-        booking_quotas.require_room(second, clients.get_client(second, client_id), utcnow())
+        booking_quotas.require_room(second, lookups.get_client(second, client_id), utcnow())
         second.commit()
     finally:
         first.close()

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from service.reservations.oncall import business_hours
+from service.reservations import business_hours
 from tests.support.clock import japan_time
 
 pytestmark = pytest.mark.embedded_only  # reads no database: the same on either backend

@@ -16,12 +16,11 @@ from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.errors import ValidationFailed
-from service.reservations import labels
+from service.reservations import labels, page_state
 from service.reservations import messages as wording
 from service.reservations.booking import booking
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import CallDecision, ManualOperation, Reservation, Shop
-from service.reservations.oncall import page_state
 from service.reservations.shops import calls as shop_calls
 from tests.service.reservations.conftest import (
     AI,

@@ -13,7 +13,7 @@ from service.reservations import labels
 if TYPE_CHECKING:
     import holidays
 
-OPENS = time(9)  # and the on-call shift turns over (oncall.py)
+OPENS = time(9)  # and the on-call shift turns over (oncall/oncall.py)
 CLOSES = time(18)
 SEARCH_DAYS = 400
 

@@ -1,5 +1,5 @@
-"""Pages (paging.py) as the rest of the domain sees them, outer-joined to a list's rows so a list reads them in its one
-statement."""
+"""Pages (oncall/paging.py) as the rest of the domain sees them, outer-joined to a list's rows so a list reads them in
+its one statement."""
 
 from typing import Any
 
