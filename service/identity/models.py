@@ -94,3 +94,19 @@ class RevokedToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OidcSignIn(Base):
+    """A sign-in with the company's account under way (service/identity/company_sign_in.py): made when the browser
+    leaves for the provider, its state used once at the callback, then its hand-off code once by the dashboards."""
+
+    __tablename__ = "identity_oidc_sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the state sent to the provider
+    browser_hash: Mapped[str] = mapped_column(String(64))  # of the cookie that ties the flow to the browser it began in
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))  # PKCE's secret half; its S256 hash went to the provider
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the code the dashboards exchange
+    expires_at: Mapped[datetime] = mapped_column(index=True)

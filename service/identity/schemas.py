@@ -65,11 +65,16 @@ class UserRead(BaseModel):
     grants: list[GrantRead]
 
 
-class TokenOut(BaseModel):
+class SessionOut(BaseModel):
+    """A sign-in's session: with a password (TokenOut) or with the company's account alike."""
+
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
     user: UserRead
+
+
+class TokenOut(SessionOut):
     device_token: str = Field(description="kept by the browser (the dashboards' device cookie) for its next sign-in")
 
 

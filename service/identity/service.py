@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.config import get_settings
 from service.database import affected_rows, utcnow
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.identity import lockout, people
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
@@ -23,6 +24,13 @@ from service.tenancy import tenant_exists
 USER_KIND = "user"
 USER_FIELDS = fields.audited(User)
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
+COMPANY_ACCOUNT = (
+    "このアカウントは会社のアカウントでログインします。「会社のアカウントでログイン」からログインしてください"
+)
+PASSWORDS_OFF = "パスワードでのログインは停止されています。「会社のアカウントでログイン」からログインしてください"
+ADMINS_ONLY = "パスワードでログインできるのは管理者だけです。「会社のアカウントでログイン」からログインしてください"
+DIRECTORY = "directory"  # identity_user.source of a person from the company's directory
+BREAK_GLASS = "break_glass_login"  # a password sign-in while the company's provider is configured
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
@@ -33,7 +41,7 @@ class LoginResult:
     device_token: str  # lockout.py: a known device signs in past its account's lock
 
 
-def _audit_login(
+def audit_login(
     db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, now: datetime, **outcome: str | None
 ) -> None:
     """Never a secret."""
@@ -54,7 +62,11 @@ def authenticate(
     db: Session, *, login_id: str, password: str, actor: Actor, now: datetime, device_token: str | None = None
 ) -> LoginResult:
     """The browser's device token, when it holds one, makes it a known device; failures are counted and audited, then
-    raised."""
+    raised. Who may use a password at all (APP_PASSWORD_SIGN_IN, a person from the company's directory) is said only
+    after as long as a password's check takes, whatever the login id."""
+    settings = get_settings()
+    if settings.password_sign_in == "off":
+        raise Forbidden(PASSWORDS_OFF, code="password_sign_in_off")
     key = login_id.strip().lower()
     user = find_user_by_login(db, key)
     failed = Actor(
@@ -62,12 +74,15 @@ def authenticate(
     )
 
     def verify() -> str | None:
+        if user is not None and is_directory_person(user):
+            burn_password_check(password)  # no password of ours to guess: refused below, no sooner than any other
+            return None
         if not _password_matches(user, password):
             return "bad_credentials"
         return None if user.is_active else "inactive"
 
     def refuse(reason: str, lock: str | None) -> None:
-        _audit_login(
+        audit_login(
             db, actor=failed, action="login_failed", login_id=login_id, user=user, now=now, reason=reason, lock=lock
         )
 
@@ -81,11 +96,44 @@ def authenticate(
         bad_credentials=BAD_CREDENTIALS,
     )
     assert user is not None  # attempt() raised unless verify() matched the user's password
+    refusal = password_refusal(user, settings.password_sign_in)
+    if refusal is not None:
+        refuse(refusal.code, None)
+        refusal.keep_changes = True
+        raise refusal
+    token = start_session(db, user=user, origin=actor, login_id=login_id, now=now, device=admitted.device)
+    if settings.oidc_configured:
+        audit_login(db, actor=actor_for(user, actor), action=BREAK_GLASS, login_id=login_id, user=user, now=now)
+    return LoginResult(user=user, token=token, device_token=admitted.device_token)
+
+
+def start_session(
+    db: Session, *, user: User, origin: Actor, login_id: str, now: datetime, **outcome: str
+) -> IssuedToken:
+    """The session a sign-in gives, by password or with the company's account alike: its token and its audit."""
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
-    signed_in = actor_for(user, actor)
-    _audit_login(db, actor=signed_in, action="login", login_id=login_id, user=user, now=now, device=admitted.device)
-    return LoginResult(user=user, token=token, device_token=admitted.device_token)
+    audit_login(db, actor=actor_for(user, origin), action="login", login_id=login_id, user=user, now=now, **outcome)
+    return token
+
+
+def is_directory_person(user: User) -> bool:
+    """Signs in at the company's provider, never with a password here."""
+    return user.source == DIRECTORY or (user.oidc_subject is not None and user.password_hash is None)
+
+
+def is_platform_admin(user: User) -> bool:
+    return any(g.domain == PLATFORM and g.role == "admin" for g in user.grants)
+
+
+def password_refusal(user: User, allowed: str) -> Forbidden | None:
+    """Why this person, whose password matched, may not sign in with it: they come from the company's directory, or
+    APP_PASSWORD_SIGN_IN=admins and they are no platform administrator."""
+    if is_directory_person(user):
+        return Forbidden(COMPANY_ACCOUNT, code="company_account")
+    if allowed == "admins" and not is_platform_admin(user):
+        return Forbidden(ADMINS_ONLY, code="password_sign_in_admins")
+    return None
 
 
 def is_users_device(user: User, device_token: str) -> bool:

@@ -1,0 +1,47 @@
+"""sign-ins with the company's account under way (OpenID Connect): state, nonce, PKCE verifier, hand-off code
+
+Revision ID: 0075_oidc
+Revises: 0069_identity_source
+Create Date: 2026-11-29 12:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import service.database
+
+revision: str = "0075_oidc"
+down_revision: str | None = "0069_identity_source"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "identity_oidc_sign_in",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("state_hash", sa.String(64), nullable=False),
+        sa.Column("browser_hash", sa.String(64), nullable=False),
+        sa.Column("nonce", sa.String(100), nullable=False),
+        sa.Column("code_verifier", sa.String(128), nullable=False),
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "identity_user.id", name="fk_identity_oidc_sign_in_user_id_identity_user", ondelete="CASCADE"
+            ),
+            nullable=True,
+        ),
+        sa.Column("handoff_hash", sa.String(64), nullable=True),
+        sa.Column("expires_at", service.database.UTCDateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("state_hash", name="uq_identity_oidc_sign_in_state_hash"),
+        sa.UniqueConstraint("handoff_hash", name="uq_identity_oidc_sign_in_handoff_hash"),
+    )
+    op.create_index("ix_identity_oidc_sign_in_expires_at", "identity_oidc_sign_in", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_identity_oidc_sign_in_expires_at", table_name="identity_oidc_sign_in")
+    op.drop_table("identity_oidc_sign_in")
