@@ -150,8 +150,12 @@ def browser_address() -> str | None:
 
 def forwarding_headers(browser: str | None) -> dict[str, str]:
     """The browser's address for the API with the key that makes the API believe it; none without either."""
-    key = os.environ.get("APP_DASHBOARDS_KEY", "")
+    key = dashboards_key()
     return {DASHBOARDS_KEY_HEADER: key, DASHBOARDS_CLIENT_HEADER: browser} if key and browser else {}
+
+
+def dashboards_key() -> str:
+    return os.environ.get("APP_DASHBOARDS_KEY", "")
 
 
 def export_url(path: str, **filters: Any) -> str:
@@ -190,9 +194,10 @@ def _send(
     files: Files | None = None,
     data: Mapping[str, Any] | None = None,
     raw: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """The parsed JSON answer (or the body's bytes when raw), or an ApiError."""
-    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    headers = dict(headers or {}) | ({"Authorization": f"Bearer {bearer}"} if bearer else {})
     headers |= forwarding_headers(browser)
     try:
         response = _client(url).request(
@@ -435,6 +440,39 @@ def login(login_id: str, password: str, device_token: str | None = None) -> dict
     if device_token:
         credentials["device_token"] = device_token
     return _send(base_url(), "POST", "/auth/login", bearer=None, browser=browser_address(), json=credentials)
+
+
+HANDOFF_PARAMETER = "sign_in"  # the code the company's sign-in comes back with (service/identity/oidc_router.py)
+COMPANY_SIGN_IN_START = "/auth/oidc/start"  # where the browser leaves for the company's provider
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _sign_in_options(*, url: str) -> dict:
+    return _send(url, "GET", "/auth/sign-in-options", bearer=None, browser=None)
+
+
+def sign_in_options() -> dict:
+    """What the sign-in page offers: the company's account (`company_account`), and to whom a password (`password`:
+    all, admins, off); the same for everyone. Unreachable: passwords, as the API's answer will then say."""
+    try:
+        return _sign_in_options(url=base_url())
+    except ApiError:
+        return {"company_account": False, "password": "all"}
+
+
+def exchange_sign_in(code: str) -> dict:
+    """The session for the hand-off code the company's sign-in came back with, asked for once by this server with the
+    dashboards' key; the same answer as a password sign-in's but for a device token."""
+    headers = {DASHBOARDS_KEY_HEADER: dashboards_key()} if dashboards_key() else {}
+    return _send(
+        base_url(),
+        "POST",
+        "/auth/oidc/exchange",
+        bearer=None,
+        browser=browser_address(),
+        json={"code": code},
+        headers=headers,
+    )
 
 
 def logout() -> None:

@@ -19,12 +19,18 @@ from dashboards import api, labels, sections
 NOTICE_KEY = "auth_notice"
 COOKIE_READ_KEY = "auth_cookie_read"
 DEVICE_KEY = "auth_device_token"  # the device token this session's last sign-in answered (kept past a logout)
+COMPANY_ACCOUNT = "会社のアカウントでログイン"
+# Beside the company's account, who the password form is for (APP_PASSWORD_SIGN_IN)
+PASSWORD_WORDS = {
+    "all": "会社のアカウントがない方はログインIDとパスワードでログインしてください。",
+    "admins": "パスワードでのログインは管理者のみ（会社のアカウントでログインできないとき）です。",
+}
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
 
 
 def current_user() -> dict | None:
     """The signed-in user with their grants, or None when nobody is (an expired token signs the session out)."""
-    resumed = _resume_from_cookie()
+    resumed = _take_company_sign_in() or _resume_from_cookie()
     if not api.token():
         return None
     try:
@@ -49,6 +55,31 @@ def _resume_from_cookie() -> bool:
         return False
     st.session_state[api.TOKEN_KEY] = kept
     return True
+
+
+def _take_company_sign_in() -> bool:
+    """Back from the company's provider with a hand-off code in the address: trade it (once) for the session, which
+    then is this browser's as a password sign-in's is; True when this run took it. A code refused leaves a notice."""
+    code = st.query_params.get(api.HANDOFF_PARAMETER)
+    if not code:
+        return False
+    del st.query_params[api.HANDOFF_PARAMETER]
+    st.session_state[COOKIE_READ_KEY] = True  # the session is this sign-in's, not an older cookie's
+    try:
+        result = api.exchange_sign_in(code)
+    except api.ApiError as exc:
+        st.session_state[NOTICE_KEY] = exc.message
+        return False
+    _start_session(result["access_token"], None)
+    return True
+
+
+def _start_session(token: str, device: str | None) -> None:
+    """Sign this session on with the token, and have the browser keep it (and its device token, when given)."""
+    st.session_state[api.TOKEN_KEY] = token
+    if device:
+        st.session_state[DEVICE_KEY] = device
+    api.keep_in_browser(token, device)
 
 
 def end_session(notice: str | None = None) -> None:
@@ -123,12 +154,26 @@ def login_page() -> None:
         notice = st.session_state.pop(NOTICE_KEY, None)
         if notice:
             st.info(notice)
+        options = api.sign_in_options()
+        if options["company_account"]:
+            _company_sign_in()
+        if options["password"] == "off":
+            return
+        if options["company_account"]:
+            st.caption(PASSWORD_WORDS[options["password"]])
         with st.form("login_form"):
             login_id = st.text_input("ログインID", key="login_id").strip()
             password = st.text_input("パスワード", type="password", key="login_password")
-            submitted = st.form_submit_button("ログイン", type="primary")
+            submitted = st.form_submit_button("ログイン", type="secondary" if options["company_account"] else "primary")
         if submitted:
             _sign_in(login_id, password)
+
+
+def _company_sign_in() -> None:
+    """The button that takes this tab to the company's provider (a link button would open another tab)."""
+    if st.button(COMPANY_ACCOUNT, key="login_company", type="primary", icon=":material/domain:"):
+        target = json.dumps(api.browser_url(api.COMPANY_SIGN_IN_START))
+        st.html(f"<script>window.location.assign({target});</script>", unsafe_allow_javascript=True)
 
 
 def _sign_in(login_id: str, password: str) -> None:
@@ -140,9 +185,7 @@ def _sign_in(login_id: str, password: str) -> None:
     except api.ApiError as exc:
         st.error(exc.message)
         return
-    st.session_state[api.TOKEN_KEY] = result["access_token"]
-    st.session_state[DEVICE_KEY] = result["device_token"]
-    api.keep_in_browser(result["access_token"], result["device_token"])
+    _start_session(result["access_token"], result["device_token"])
     st.rerun()
 
 
