@@ -446,16 +446,12 @@ HANDOFF_PARAMETER = "sign_in"  # the code the company's sign-in comes back with 
 COMPANY_SIGN_IN_START = "/auth/oidc/start"  # where the browser leaves for the company's provider
 
 
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _sign_in_options(*, url: str) -> dict:
-    return _send(url, "GET", "/auth/sign-in-options", bearer=None, browser=None)
-
-
 def sign_in_options() -> dict:
     """What the sign-in page offers: the company's account (`company_account`), and to whom a password (`password`:
-    all, admins, off); the same for everyone. Unreachable: passwords, as the API's answer will then say."""
+    all, admins, off); read at each run of the sign-in page (a small answer, and never one a cache left stale).
+    Unreachable: passwords, as the API's answer will then say."""
     try:
-        return _sign_in_options(url=base_url())
+        return _send(base_url(), "GET", "/auth/sign-in-options", bearer=None, browser=None)
     except ApiError:
         return {"company_account": False, "password": "all"}
 
