@@ -9,11 +9,12 @@ import pytest
 from pydantic import SecretStr
 
 from dashboards import api, auth
+from dashboards.app_pages.admin import break_glass
 from service import links
 from service.config import get_settings
 from service.identity import oidc
-from tests.dashboards.conftest import texts
-from tests.factories import make_user
+from tests.dashboards.conftest import open_page, texts
+from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, Account, Provider, running_provider
 
 
@@ -83,3 +84,18 @@ def test_the_code_brought_back_signs_the_person_in_once(db, live_api, open_app, 
     again.run()
     assert api.TOKEN_KEY not in again.session_state
     assert texts(again.info) == ["ログインの引き継ぎに失敗しました。もう一度ログインしてください。"]
+
+
+def test_the_administrators_home_shows_each_break_glass_sign_in(db, client, open_app, provider):
+    admin = make_user(db, "root", name="管理者 太郎", grants={"platform": "admin"})
+    db.commit()
+    quiet = open_page(open_app, admin, "app_pages/admin/users.py")
+    assert not [w for w in texts(quiet.warning) if break_glass.HEADING in w]
+
+    for _ in range(2):
+        assert client.post("/api/auth/login", json={"login_id": "root", "password": DEFAULT_PASSWORD}).is_success
+    at = open_page(open_app, admin, "app_pages/admin/users.py")
+    (warning,) = [w for w in texts(at.warning) if break_glass.HEADING in w]
+    assert "（2件）" in warning
+    shown = at.dataframe[0].value
+    assert list(shown["管理者"]) == ["管理者 太郎（root）"] * 2
