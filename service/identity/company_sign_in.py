@@ -69,11 +69,14 @@ def begin(db: Session, *, now: datetime) -> Begun:
     return Begun(url, browser)
 
 
-def finish(db: Session, *, state: str, code: str, browser_value: str | None, actor: Actor, now: datetime) -> str:
+def finish(
+    db: Session, *, state: str, code: str, issuer: str | None, browser_value: str | None, actor: Actor, now: datetime
+) -> str:
     """The hand-off code for the dashboards, once the provider's answer and the person hold; else a refusal in words
     (audited when it names a person or an address). The state is spent whatever follows."""
     flow = _take_state(db, state=state, browser_value=browser_value, now=now)  # refusals below keep it spent
     try:
+        oidc.check_response_issuer(issuer)
         found = oidc.identity_from_code(code=code, code_verifier=flow.code_verifier, nonce=flow.nonce)
     except oidc.ProviderFailed as failed:
         raise Unauthorized(PROVIDER_FAILED, code="provider_failed", details={"problem": str(failed)}) from failed

@@ -104,6 +104,13 @@ def authorization_url(*, state: str, nonce: str, code_verifier: str) -> str:
     return url
 
 
+def check_response_issuer(issuer: str | None) -> None:
+    """RFC 9207: a provider that names itself in its answer (`iss`) must be the one configured, or the answer is another
+    provider's, mixed up with ours."""
+    if issuer is not None and issuer.rstrip("/") != str(provider_metadata()["issuer"]).rstrip("/"):
+        raise ProviderFailed(f"the answer comes from issuer {issuer!r}")
+
+
 def identity_from_code(*, code: str, code_verifier: str, nonce: str) -> Identity:
     """Exchange the callback's code (with PKCE's verifier) for tokens, and read the person from the ID token once its
     signature (the provider's published keys), issuer, audience, expiry and nonce hold."""

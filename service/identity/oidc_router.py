@@ -92,6 +92,7 @@ def callback(
     state: Param = None,
     code: Param = None,
     error: Param = None,
+    iss: Param = None,
 ) -> HTMLResponse | RedirectResponse:
     """Back from the provider: on to the dashboards' login page with a hand-off code, or a page saying why not (its
     transaction commits: the refusal's audit entry and the spent state stay)."""
@@ -100,7 +101,13 @@ def callback(
         return refused_page(company_sign_in.FLOW_FAILED, 400)
     try:
         handoff = company_sign_in.finish(
-            db, state=state, code=code, browser_value=request.cookies.get(FLOW_COOKIE), actor=actor, now=utcnow()
+            db,
+            state=state,
+            code=code,
+            issuer=iss,
+            browser_value=request.cookies.get(FLOW_COOKIE),
+            actor=actor,
+            now=utcnow(),
         )
     except DomainError as refusal:
         log.info("company sign-in refused: %s %s", refusal.code, refusal.details or "")

@@ -101,7 +101,7 @@ def directory_person(db, login_id: str, *, subject: str | None, email: str, gran
     return user
 
 
-def test_a_person_is_found_by_subject_with_the_session_a_password_gives(app, client, db, provider):
+def test_a_person_is_found_by_subject_with_the_session_a_password_gives(app, client, db, provider, caplog):
     directory_person(db, "tanaka", subject="sub-tanaka", email="tanaka@example.jp", grants={"fleet": "operator"})
     db.commit()
     before = utcnow()
@@ -115,6 +115,8 @@ def test_a_person_is_found_by_subject_with_the_session_a_password_gives(app, cli
     assert (login.changes, login.actor_label) == ({"login_id": "tanaka", "method": "oidc"}, "tanaka")
     again = signed_in(app, client, provider, Account("sub-tanaka"))  # used twice: the same person
     assert me(client, again)["id"] == person["id"]
+    audited = " ".join(str(entry.changes) for entry in db.scalars(select(AuditEntry)))
+    assert CLIENT_SECRET not in caplog.text + audited
 
 
 def test_a_first_sign_in_links_a_verified_email_to_its_person_once(app, client, db, provider):
@@ -172,6 +174,16 @@ def test_a_state_is_used_once_and_only_in_the_browser_that_began(app, client, db
     assert handoff_of(web.get(callback))
     replayed = web.get(callback)
     assert replayed.status_code == 401 and company_sign_in.FLOW_FAILED in replayed.text
+
+
+def test_an_answer_naming_another_issuer_is_refused(app, db, provider):
+    directory_person(db, "ueda", subject="sub-ueda", email="ueda@example.jp")
+    db.commit()
+    web = browser(app)
+    callback = at_provider(web, provider, Account("sub-ueda"))
+    refused = web.get(f"{callback}&iss=https%3A%2F%2Fanother-provider.example.jp")
+    assert refused.status_code == 401 and company_sign_in.PROVIDER_FAILED in refused.text
+    assert audit_actions(db, "login") == []
 
 
 def test_an_id_token_for_another_nonce_is_refused(app, db, provider):
