@@ -25,6 +25,9 @@ PASSWORD_WORDS = {
     "all": "会社のアカウントがない方はログインIDとパスワードでログインしてください。",
     "admins": "パスワードでのログインは管理者のみ（会社のアカウントでログインできないとき）です。",
 }
+PASSWORD_CHANGED_KEY = "auth_password_changed"
+PASSWORD_CHANGED = "パスワードを変更しました。"
+MUST_CHANGE = "管理者が設定したパスワードのままです。新しいパスワードを設定してから使い始めてください。"
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
 
 
@@ -197,12 +200,53 @@ def device_token() -> str | None:
 
 
 def sidebar(user: dict) -> None:
-    """Who is signed in, with which roles, and the logout button."""
+    """Who is signed in, with which roles, their own password, and the logout button."""
     with st.sidebar:
         st.markdown(f"**{labels.plain(user['name'])}**（{labels.plain(user['login_id'])}）")
         for grant in user.get("grants", []):
             st.caption(labels.grant_label(grant))
+        if st.session_state.pop(PASSWORD_CHANGED_KEY, False):
+            st.success(PASSWORD_CHANGED)
+        if not user.get("password_must_change"):
+            with st.expander("パスワードの変更", icon=":material/password:"):
+                own_password_form("sidebar_password")
         if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
         sync_cookie()
+
+
+def must_change_page() -> None:
+    """The only page of a person whose password an administrator set, until they set their own."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("台帳")
+        st.subheader("パスワードの変更")
+        st.info(MUST_CHANGE)
+        own_password_form("auth_must_change")
+
+
+def own_password_form(key: str) -> None:
+    with st.form(f"{key}_form", clear_on_submit=True):
+        current = st.text_input("現在のパスワード", type="password", key=f"{key}_current")
+        new = st.text_input("新しいパスワード", type="password", key=f"{key}_new")
+        again = st.text_input("新しいパスワード（確認）", type="password", key=f"{key}_again")
+        submitted = st.form_submit_button("パスワードを変更", type="primary")
+    if submitted:
+        _change_password(current, new, again)
+
+
+def _change_password(current: str, new: str, again: str) -> None:
+    if not current or not new:
+        st.error("現在のパスワードと新しいパスワードを入力してください。")
+        return
+    if new != again:
+        st.error("新しいパスワードと確認用のパスワードが一致しません。")
+        return
+    try:
+        api.change_password(current, new)
+    except api.ApiError as exc:
+        st.error(exc.message)
+        return
+    st.session_state[PASSWORD_CHANGED_KEY] = True
+    st.rerun()

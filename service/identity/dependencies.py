@@ -24,6 +24,11 @@ from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
+# What a session may do while its person's password is an initial or reset one: see who they are, set their own, leave
+WHILE_PASSWORD_MUST_CHANGE = frozenset(
+    f"/api/auth/{path}" for path in ("me", "password", "logout", "session", "session/end")
+)
+PASSWORD_MUST_CHANGE = "初期パスワードのままです。先に新しいパスワードを設定してください"
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 
 
@@ -78,7 +83,7 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
     )
 
 
-@declares(401)
+@declares(401, 403)
 def current_caller(
     request: Request,
     db: DbSession,
@@ -102,6 +107,8 @@ def current_caller(
         raise Unauthorized(
             "アカウントが無効化されたため、このトークンは使えません。再度ログインしてください", code="token_revoked"
         )
+    if user.password_must_change and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
+        raise Forbidden(PASSWORD_MUST_CHANGE, code="password_change_required")
     return _caller_from_user(user, claims, request)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -50,6 +50,9 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
+    # An initial or reset password, set by someone else: until its owner sets their own, their sessions may do nothing
+    # else (service/identity/dependencies.py)
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

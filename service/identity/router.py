@@ -28,6 +28,7 @@ from service.identity.schemas import (
     GrantIn,
     GrantRead,
     LoginIn,
+    PasswordChange,
     PlatformVocabularyRead,
     RoleCatalogueEntry,
     TenantChoice,
@@ -177,6 +178,22 @@ def me(caller: CurrentCaller, db: DbSession) -> UserRead:
     return named(db, [identity.get_user(db, caller.user_id)])[0]
 
 
+@auth_router.post("/password", response_model=UserRead)
+@declares(403, 422)
+def change_own_password(body: PasswordChange, caller: CurrentCaller, db: DbSession, response: Response) -> UserRead:
+    """The signed-in person's own password, with the one they have; their other sessions end, this one goes on with
+    the fresh token in X-Renewed-Token. Also while an initial or reset password is to be changed."""
+    user = identity.change_own_password(
+        db,
+        user=identity.get_user(db, caller.user_id),
+        current=body.current_password,
+        new=body.new_password,
+        actor=caller.actor,
+    )
+    renew_own_session(response, caller, user, password_changed=True)
+    return named(db, [user])[0]
+
+
 @admin_router.get("/roles", response_model=list[RoleCatalogueEntry])
 def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
     """Each domain's roles, and the tenants its scoped roles are limited to (picked by name)."""
@@ -240,7 +257,8 @@ def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.Download:
 
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
-    return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
+    """Its owner changes the password given at their first sign-in."""
+    return named(db, [identity.create_user(db, data=body, actor=caller.actor, must_change_password=True)])[0]
 
 
 @admin_router.get("/users/{user_id:int}", response_model=UserRead)

@@ -60,6 +60,7 @@ class UserRead(BaseModel):
     name: str
     email: str
     is_active: bool
+    password_must_change: bool = Field(description="an initial or reset password: its owner sets their own first")
     last_login_at: datetime | None
     created_at: datetime
     grants: list[GrantRead]
@@ -84,6 +85,13 @@ class UserCreate(BaseModel):
     email: Email | None = None
     password: Password
     is_active: StrictBool = True
+
+
+class PasswordChange(BaseModel):
+    """A person's own password, changed with the one they have."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
 
 
 class UserUpdate(BaseModel):

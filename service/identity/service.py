@@ -16,7 +16,14 @@ from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.identity import lockout, people
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
-from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
+from service.identity.security import (
+    IssuedToken,
+    burn_password_check,
+    hash_password,
+    issue_token,
+    password_checks,
+    verify_password,
+)
 from service.roles import DOMAINS, PLATFORM
 from service.search import contains
 from service.tenancy import tenant_exists
@@ -29,6 +36,8 @@ COMPANY_ACCOUNT = (
 )
 PASSWORDS_OFF = "パスワードでのログインは停止されています。「会社のアカウントでログイン」からログインしてください"
 ADMINS_ONLY = "パスワードでログインできるのは管理者だけです。「会社のアカウントでログイン」からログインしてください"
+WRONG_CURRENT = "現在のパスワードが正しくありません"
+SAME_PASSWORD = "新しいパスワードには今と違うものを入力してください"
 DIRECTORY = "directory"  # identity_user.source of a person from the company's directory
 BREAK_GLASS = "break_glass_login"  # a password sign-in while the company's provider is configured
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
@@ -192,8 +201,16 @@ def find_user_by_login(db: Session, login_id: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
 
 
-def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
-    """A caller creating many users with one password may pass its hash, computed once."""
+def create_user(
+    db: Session,
+    *,
+    data: UserCreate,
+    actor: Actor,
+    password_hash: str | None = None,
+    must_change_password: bool = False,
+) -> User:
+    """A caller creating many users with one password may pass its hash, computed once; an administrator making an
+    account for someone else gives it a password its owner changes at their first sign-in."""
     if find_user_by_login(db, data.login_id) is not None:
         raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
@@ -201,6 +218,7 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
         name=data.name,
         email=str(data.email or ""),
         password_hash=password_hash or hash_password(data.password),
+        password_must_change=must_change_password,
         is_active=data.is_active,
     )
     db.add(user)
@@ -229,14 +247,45 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
             setattr(user, name, str(value) if name == "email" else value)
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if data.password:
-        user.password_hash = hash_password(data.password)
-        user.password_changed_at = utcnow()  # every login token issued before now stops working
+        _set_password(user, data.password, reset=actor.id != str(user.id))
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
         db.flush()
         audit.record(
             db, actor=actor, action="update", domain="platform", target_type="user", target_id=user.id, changes=changes
         )
+    return user
+
+
+def _set_password(user: User, password: str, *, reset: bool) -> None:
+    """A password someone else set (`reset`) is changed by its owner at their next sign-in."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()  # every login token issued before now stops working
+    user.password_must_change = reset
+
+
+def change_own_password(db: Session, *, user: User, current: str, new: str, actor: Actor) -> User:
+    """With the password they have (checked as a sign-in's is: bounded, at the requests' lower priority); their other
+    sessions end."""
+    if is_directory_person(user):
+        raise Forbidden(COMPANY_ACCOUNT, code="company_account")
+    with password_checks().slot(actor.client_address):
+        matches = _password_matches(user, current)
+    if not matches:
+        raise ValidationFailed(WRONG_CURRENT, details={"field": "current_password", "rule": "current_password"})
+    if current == new:
+        raise ValidationFailed(SAME_PASSWORD, details={"field": "new_password", "rule": "differs"})
+    _set_password(user, new, reset=False)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="update",
+        domain="platform",
+        target_type="user",
+        target_id=user.id,
+        changes=audit.diff({"password": "old"}, {"password": "new"}),
+    )
     return user
 
 

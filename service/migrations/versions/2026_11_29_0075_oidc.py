@@ -1,4 +1,5 @@
-"""sign-ins with the company's account under way (OpenID Connect): state, nonce, PKCE verifier, hand-off code
+"""sign-ins with the company's account under way (OpenID Connect): state, nonce, PKCE verifier, hand-off code; an
+initial or reset password to be changed at the next sign-in
 
 Revision ID: 0075_oidc
 Revises: 0069_identity_source
@@ -40,8 +41,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("handoff_hash", name="uq_identity_oidc_sign_in_handoff_hash"),
     )
     op.create_index("ix_identity_oidc_sign_in_expires_at", "identity_oidc_sign_in", ["expires_at"])
+    with op.batch_alter_table("identity_user") as batch:
+        batch.add_column(sa.Column("password_must_change", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("identity_user") as batch:
+        batch.drop_column("password_must_change")
     op.drop_index("ix_identity_oidc_sign_in_expires_at", table_name="identity_oidc_sign_in")
     op.drop_table("identity_oidc_sign_in")
