@@ -92,8 +92,7 @@ def _take_state(db: Session, *, state: str, browser_value: str | None, now: date
     """The sign-in the state names, if this browser began it, spent in one statement: a second callback with it (a
     replay, a reload) finds none."""
     flow = db.scalar(select(OidcSignIn).where(OidcSignIn.state_hash == digest(state)))
-    began_here = flow is not None and browser_value is not None
-    if not began_here or not secrets.compare_digest(digest(browser_value or ""), flow.browser_hash):
+    if flow is None or browser_value is None or not secrets.compare_digest(digest(browser_value), flow.browser_hash):
         raise Unauthorized(FLOW_FAILED, code="sign_in_flow_invalid")
     spent = db.execute(
         update(OidcSignIn)
