@@ -434,11 +434,14 @@ def storage_full() -> str | None:
 # Authentication
 
 
-def login(login_id: str, password: str, device_token: str | None = None) -> dict:
-    """With the device token the browser holds (if any); the answer carries the device token it is to keep."""
+def login(login_id: str, password: str, device_token: str | None = None, second_factor_code: str | None = None) -> dict:
+    """With the device token the browser holds (if any), and the second factor's code once asked for; the answer
+    carries the device token it is to keep."""
     credentials = {"login_id": login_id, "password": password}
     if device_token:
         credentials["device_token"] = device_token
+    if second_factor_code:
+        credentials["second_factor_code"] = second_factor_code
     return _send(base_url(), "POST", "/auth/login", bearer=None, browser=browser_address(), json=credentials)
 
 
@@ -475,6 +478,16 @@ def change_password(current: str, new: str) -> dict:
     """The signed-in person's own; the API answers with a fresh token (X-Renewed-Token), which this session keeps."""
     body = {"current_password": current, "new_password": new}
     return write("POST", "/auth/password", json=body, changes=PERSON)
+
+
+def start_second_factor() -> dict:
+    """A new authenticator secret, its otpauth URI and QR code (SVG) for the signed-in person."""
+    return write("POST", "/auth/second-factor", changes=PERSON)
+
+
+def confirm_second_factor(code: str) -> list[str]:
+    """The recovery codes, answered once the app's code matched."""
+    return write("POST", "/auth/second-factor/confirm", json={"code": code}, changes=PERSON)["recovery_codes"]
 
 
 def logout() -> None:

@@ -25,6 +25,14 @@ PASSWORD_WORDS = {
     "all": "会社のアカウントがない方はログインIDとパスワードでログインしてください。",
     "admins": "パスワードでのログインは管理者のみ（会社のアカウントでログインできないとき）です。",
 }
+PENDING_KEY = "auth_second_factor_pending"  # the sign-in whose password was right, waiting for its code
+CODE_ASKED = "second_factor_code_required"
+ENROLMENT_KEY = "auth_second_factor_enrolment"  # the secret and QR code being enrolled
+RECOVERY_KEY = "auth_recovery_codes"  # shown once after enrolment
+SECOND_FACTOR_REQUIRED = (
+    "会社のアカウントでのログインが設定されているため、パスワードでログインする管理者は二段階認証の設定が必要です。"
+    "スマートフォンの認証アプリで二次元コードを読み取り、表示された確認コードを入力してください。"
+)
 PASSWORD_CHANGED_KEY = "auth_password_changed"
 PASSWORD_CHANGED = "パスワードを変更しました。"
 MUST_CHANGE = "管理者が設定したパスワードのままです。新しいパスワードを設定してから使い始めてください。"
@@ -162,6 +170,9 @@ def login_page() -> None:
             _company_sign_in()
         if options["password"] == "off":
             return
+        if st.session_state.get(PENDING_KEY):
+            _second_factor_step(*st.session_state[PENDING_KEY])
+            return
         if options["company_account"]:
             st.caption(PASSWORD_WORDS[options["password"]])
         with st.form("login_form"):
@@ -186,8 +197,34 @@ def _sign_in(login_id: str, password: str) -> None:
     try:
         result = api.login(login_id, password, device_token())
     except api.ApiError as exc:
+        if exc.code == CODE_ASKED:
+            st.session_state[PENDING_KEY] = (login_id, password)
+            st.rerun()
         st.error(exc.message)
         return
+    _start_session(result["access_token"], result["device_token"])
+    st.rerun()
+
+
+def _second_factor_step(login_id: str, password: str) -> None:
+    """The password was right: the authenticator app's code (or a recovery code) completes the sign-in."""
+    with st.form("login_code_form"):
+        code = st.text_input("確認コード", key="login_code", help="認証アプリの6桁の数字、またはリカバリーコード")
+        submitted = st.form_submit_button("確認", type="primary")
+    if st.button("最初からやり直す", key="login_code_back"):
+        st.session_state.pop(PENDING_KEY, None)
+        st.rerun()
+    if not submitted:
+        st.info("認証アプリに表示されている確認コードを入力してください。")
+        return
+    try:
+        result = api.login(login_id, password, device_token(), second_factor_code=code.strip())
+    except api.ApiError as exc:
+        if exc.status != 401:  # locked, throttled: start again from the password
+            st.session_state.pop(PENDING_KEY, None)
+        st.error(exc.message)
+        return
+    st.session_state.pop(PENDING_KEY, None)
     _start_session(result["access_token"], result["device_token"])
     st.rerun()
 
@@ -210,6 +247,9 @@ def sidebar(user: dict) -> None:
         if not user.get("password_must_change"):
             with st.expander("パスワードの変更", icon=":material/password:"):
                 own_password_form("sidebar_password")
+        if not user.get("second_factor_enabled") and not user.get("second_factor_required"):
+            with st.expander("二段階認証", icon=":material/phonelink_lock:"):
+                second_factor_form("sidebar_second_factor")
         if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
@@ -224,6 +264,53 @@ def must_change_page() -> None:
         st.subheader("パスワードの変更")
         st.info(MUST_CHANGE)
         own_password_form("auth_must_change")
+
+
+def second_factor_page() -> None:
+    """The only page of the break-glass administrator until they enrol a second factor."""
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("台帳")
+        st.subheader("二段階認証の設定")
+        st.info(SECOND_FACTOR_REQUIRED)
+        second_factor_form("auth_second_factor")
+
+
+def second_factor_form(key: str) -> None:
+    """Start: a QR code to scan; then a code from the app to confirm; then the recovery codes, shown once."""
+    codes = st.session_state.get(RECOVERY_KEY)
+    if codes:
+        st.success(
+            "二段階認証を設定しました。次のリカバリーコードを安全な場所に控えてください（この画面でだけ表示します）。"
+        )
+        st.code("\n".join(codes), language=None)
+        if st.button("控えました", key=f"{key}_done"):
+            st.session_state.pop(RECOVERY_KEY, None)
+            st.rerun()
+        return
+    enrolment = st.session_state.get(ENROLMENT_KEY)
+    if enrolment is None:
+        if st.button("二段階認証を設定する", key=f"{key}_start", type="primary"):
+            try:
+                st.session_state[ENROLMENT_KEY] = api.start_second_factor()
+            except api.ApiError as exc:
+                st.error(exc.message)
+                return
+            st.rerun()
+        return
+    st.image(enrolment["qr_svg"], width=200)
+    st.caption(f"読み取れないときは、認証アプリに次のキーを入力してください: {enrolment['secret']}")
+    with st.form(f"{key}_form"):
+        code = st.text_input("確認コード", key=f"{key}_code", help="認証アプリに表示されている6桁の数字")
+        submitted = st.form_submit_button("確認", type="primary")
+    if submitted:
+        try:
+            st.session_state[RECOVERY_KEY] = api.confirm_second_factor(code.strip())
+        except api.ApiError as exc:
+            st.error(exc.message)
+            return
+        st.session_state.pop(ENROLMENT_KEY, None)
+        st.rerun()
 
 
 def own_password_form(key: str) -> None:

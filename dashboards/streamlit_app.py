@@ -149,6 +149,9 @@ def main() -> None:
         if user.get("password_must_change"):
             _only_navigation(auth.must_change_page, "パスワードの変更").run()
             return
+        if user.get("second_factor_required") or st.session_state.get(auth.RECOVERY_KEY):
+            _only_navigation(auth.second_factor_page, "二段階認証の設定").run()
+            return
         _navigation(user).run()
     except api.ApiError as exc:
         if exc.status == 401:

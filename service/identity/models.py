@@ -53,6 +53,9 @@ class User(Base):
     # An initial or reset password, set by someone else: until its owner sets their own, their sessions may do nothing
     # else (service/identity/dependencies.py)
     password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The second factor (service/identity/second_factor.py): a TOTP secret, enrolled once confirmed with a code
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -113,3 +116,14 @@ class OidcSignIn(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
     handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the code the dashboards exchange
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor (its SHA-256); made ten at a time when TOTP is enrolled."""
+
+    __tablename__ = "identity_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -12,8 +12,8 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.database import affected_rows, utcnow
-from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.identity import lockout, people
+from service.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from service.identity import lockout, people, second_factor
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import (
@@ -36,6 +36,8 @@ COMPANY_ACCOUNT = (
 )
 PASSWORDS_OFF = "パスワードでのログインは停止されています。「会社のアカウントでログイン」からログインしてください"
 ADMINS_ONLY = "パスワードでログインできるのは管理者だけです。「会社のアカウントでログイン」からログインしてください"
+BAD_CODE = "ログインID、パスワードまたは確認コードが正しくありません"
+SECOND_FACTOR_ASKED = "認証アプリの確認コード（またはリカバリーコード）を入力してください"
 WRONG_CURRENT = "現在のパスワードが正しくありません"
 SAME_PASSWORD = "新しいパスワードには今と違うものを入力してください"
 DIRECTORY = "directory"  # identity_user.source of a person from the company's directory
@@ -68,7 +70,14 @@ def audit_login(
 
 
 def authenticate(
-    db: Session, *, login_id: str, password: str, actor: Actor, now: datetime, device_token: str | None = None
+    db: Session,
+    *,
+    login_id: str,
+    password: str,
+    actor: Actor,
+    now: datetime,
+    device_token: str | None = None,
+    second_factor_code: str | None = None,
 ) -> LoginResult:
     """The browser's device token, when it holds one, makes it a known device; failures are counted and audited, then
     raised. Who may use a password at all (APP_PASSWORD_SIGN_IN, a person from the company's directory) is said only
@@ -88,7 +97,16 @@ def authenticate(
             return None
         if not _password_matches(user, password):
             return "bad_credentials"
-        return None if user.is_active else "inactive"
+        if not user.is_active:
+            return "inactive"
+        code = second_factor_code
+        if (
+            code is not None
+            and second_factor.enabled(user)
+            and not second_factor.passes(db, user=user, code=code, now=now)
+        ):
+            return "bad_second_factor"  # counted as a wrong password is: guessing codes locks the account too
+        return None
 
     def refuse(reason: str, lock: str | None) -> None:
         audit_login(
@@ -102,7 +120,7 @@ def authenticate(
         now=now,
         verify=verify,
         refuse=refuse,
-        bad_credentials=BAD_CREDENTIALS,
+        bad_credentials=BAD_CREDENTIALS if second_factor_code is None else BAD_CODE,
     )
     assert user is not None  # attempt() raised unless verify() matched the user's password
     refusal = password_refusal(user, settings.password_sign_in)
@@ -110,6 +128,8 @@ def authenticate(
         refuse(refusal.code, None)
         refusal.keep_changes = True
         raise refusal
+    if second_factor.enabled(user) and second_factor_code is None:
+        raise Unauthorized(SECOND_FACTOR_ASKED, code="second_factor_code_required")
     token = start_session(db, user=user, origin=actor, login_id=login_id, now=now, device=admitted.device)
     if settings.oidc_configured:
         audit_login(db, actor=actor_for(user, actor), action=BREAK_GLASS, login_id=login_id, user=user, now=now)

@@ -5,6 +5,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import pyotp
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -36,7 +37,19 @@ def platform_history(office: Office) -> None:
         office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
     office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
+    _own_password_and_second_factor(office, office.headers(CLERK))
     _company_account_tried(clerk["id"], office)
+
+
+def _own_password_and_second_factor(office: Office, headers: dict[str, str]) -> None:
+    """The clerk sets their own password in place of the one the administrator gave, then enrols their phone's
+    authenticator app."""
+    body = {"current_password": CLERK_PASSWORD, "new_password": f"{CLERK_PASSWORD}-own"}
+    changed = office.client.post("/api/auth/password", json=body, headers=headers)
+    renewed = changed.headers["X-Renewed-Token"]
+    enrolment = office.call(None, "POST", "/api/auth/second-factor", bearer=renewed)
+    code = {"code": pyotp.TOTP(enrolment["secret"]).now()}
+    office.call(None, "POST", "/api/auth/second-factor/confirm", bearer=renewed, json=code)
 
 
 def _company_account_tried(clerk_id: int, office: Office) -> None:
