@@ -13,6 +13,8 @@ from service.identity import second_factor
 from service.identity import service as identity
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
+pytestmark = pytest.mark.dialect  # a wrong code counts as a failed sign-in (lockout's upsert and row lock)
+
 
 def login(client, login_id: str, code: str | None = None):
     body = {"login_id": login_id, "password": DEFAULT_PASSWORD} | ({"second_factor_code": code} if code else {})
