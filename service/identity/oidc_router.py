@@ -68,7 +68,7 @@ def sign_in_options() -> SignInOptions:
 
 
 @router.get("/oidc/start", response_model=None, status_code=303, dependencies=[Depends(configured)])
-@declares(404)
+@declares(404, 502)
 def start(db: DbSession) -> HTMLResponse | RedirectResponse:
     """Off to the company's provider (authorization code flow with PKCE, state and nonce)."""
     try:
@@ -84,7 +84,7 @@ def start(db: DbSession) -> HTMLResponse | RedirectResponse:
 
 
 @router.get(CALLBACK_PATH, response_model=None, response_class=HTMLResponse, dependencies=[Depends(configured)])
-@declares(404)
+@declares(400, 401, 403, 404)
 def callback(
     request: Request,
     db: DbSession,
