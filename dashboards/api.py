@@ -151,8 +151,12 @@ def browser_address() -> str | None:
 
 def forwarding_headers(browser: str | None) -> dict[str, str]:
     """The browser's address for the API with the key that makes the API believe it; none without either."""
-    key = os.environ.get("APP_DASHBOARDS_KEY", "")
+    key = dashboards_key()
     return {DASHBOARDS_KEY_HEADER: key, DASHBOARDS_CLIENT_HEADER: browser} if key and browser else {}
+
+
+def dashboards_key() -> str:
+    return os.environ.get("APP_DASHBOARDS_KEY", "")
 
 
 def export_url(path: str, **filters: Any) -> str:
@@ -191,9 +195,10 @@ def _send(
     files: Files | None = None,
     data: Mapping[str, Any] | None = None,
     raw: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> Any:
     """The parsed JSON answer (or the body's bytes when raw), or an ApiError."""
-    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    headers = dict(headers or {}) | ({"Authorization": f"Bearer {bearer}"} if bearer else {})
     headers |= forwarding_headers(browser)
     try:
         response = _client(url).request(
@@ -440,12 +445,60 @@ def storage_full() -> str | None:
 # Authentication
 
 
-def login(login_id: str, password: str, device_token: str | None = None) -> dict:
-    """With the device token the browser holds (if any); the answer carries the device token it is to keep."""
+def login(login_id: str, password: str, device_token: str | None = None, second_factor_code: str | None = None) -> dict:
+    """With the device token the browser holds (if any), and the second factor's code once asked for; the answer
+    carries the device token it is to keep."""
     credentials = {"login_id": login_id, "password": password}
     if device_token:
         credentials["device_token"] = device_token
+    if second_factor_code:
+        credentials["second_factor_code"] = second_factor_code
     return _send(base_url(), "POST", "/auth/login", bearer=None, browser=browser_address(), json=credentials)
+
+
+HANDOFF_PARAMETER = "sign_in"  # the code the company's sign-in comes back with (service/identity/oidc_router.py)
+COMPANY_SIGN_IN_START = "/auth/oidc/start"  # where the browser leaves for the company's provider
+
+
+def sign_in_options() -> dict:
+    """What the sign-in page offers: the company's account (`company_account`), and to whom a password (`password`:
+    all, admins, off); read at each run of the sign-in page (a small answer, and never one a cache left stale).
+    Unreachable: passwords, as the API's answer will then say."""
+    try:
+        return _send(base_url(), "GET", "/auth/sign-in-options", bearer=None, browser=None)
+    except ApiError:
+        return {"company_account": False, "password": "all"}
+
+
+def exchange_sign_in(code: str) -> dict:
+    """The session for the hand-off code the company's sign-in came back with, asked for once by this server with the
+    dashboards' key; the same answer as a password sign-in's but for a device token."""
+    headers = {DASHBOARDS_KEY_HEADER: dashboards_key()} if dashboards_key() else {}
+    return _send(
+        base_url(),
+        "POST",
+        "/auth/oidc/exchange",
+        bearer=None,
+        browser=browser_address(),
+        json={"code": code},
+        headers=headers,
+    )
+
+
+def change_password(current: str, new: str) -> dict:
+    """The signed-in person's own; the API answers with a fresh token (X-Renewed-Token), which this session keeps."""
+    body = {"current_password": current, "new_password": new}
+    return write("POST", "/auth/password", json=body, changes=PERSON)
+
+
+def start_second_factor() -> dict:
+    """A new authenticator secret, its otpauth URI and QR code (SVG) for the signed-in person."""
+    return write("POST", "/auth/second-factor", changes=PERSON)
+
+
+def confirm_second_factor(code: str) -> list[str]:
+    """The recovery codes, answered once the app's code matched."""
+    return write("POST", "/auth/second-factor/confirm", json={"code": code}, changes=PERSON)["recovery_codes"]
 
 
 def logout() -> None:

@@ -115,17 +115,15 @@ def _navigation(user: dict):
     return st.navigation(pages, expanded=True)
 
 
-def _login_navigation():
-    """Only the login page, answering at every address too, so a deep link opens that page once signed in."""
-    titles = {"": "ログイン", LOGIN: "ログイン"}
+def _only_navigation(content=auth.login_page, title: str = "ログイン"):
+    """Only one page (the login page; the password change an initial password asks for), answering at every address
+    too, so a deep link opens that page once past it."""
+    titles = {"": title, LOGIN: title}
     titles |= {address: page.title for address, (_, page) in sections.known_addresses().items()}
     unknown = unknown_address()
     if unknown:
-        titles[unknown] = "ログイン"
-    pages = [
-        st.Page(auth.login_page, title=title, url_path=address, default=not address)
-        for address, title in titles.items()
-    ]
+        titles[unknown] = title
+    pages = [st.Page(content, title=shown, url_path=address, default=not address) for address, shown in titles.items()]
     return st.navigation(pages, position="hidden")
 
 
@@ -145,9 +143,15 @@ def main() -> None:
     try:
         user = auth.current_user()
         if user is None:
-            _login_navigation().run()
+            _only_navigation().run()
             return
         auth.sidebar(user)
+        if user.get("password_must_change"):
+            _only_navigation(auth.must_change_page, "パスワードの変更").run()
+            return
+        if user.get("second_factor_required") or st.session_state.get(auth.RECOVERY_KEY):
+            _only_navigation(auth.second_factor_page, "二段階認証の設定").run()
+            return
         _navigation(user).run()
     except api.ApiError as exc:
         if exc.status == 401:

@@ -6,7 +6,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import NonNegativeFloat, NonNegativeInt, PositiveInt, field_validator, model_validator
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.networks import parse_networks, split_list
@@ -165,6 +165,17 @@ class Settings(BaseSettings):
     """a secret the API and the dashboards share (`make run` makes one per run): a request carrying it in
     `X-Dashboards-Key` is known by the browser address the dashboards forward in `X-Dashboards-Client`; anyone else's is
     ignored; empty: none"""
+    oidc_issuer: str = ""
+    """the company's OpenID Connect provider (its issuer URL, e.g. `https://accounts.google.com`): set with the two
+    below, the dashboards' sign-in page offers 「会社のアカウントでログイン」 (docs/identity.md); its endpoints are read
+    from `<issuer>/.well-known/openid-configuration`; empty: passwords only"""
+    oidc_client_id: str = ""
+    """the client id the provider gave this product when IT registered it"""
+    oidc_client_secret: SecretStr = SecretStr("")
+    """the client secret the provider gave with the client id; never logged or audited"""
+    password_sign_in: Literal["all", "admins", "off"] = "all"
+    """who may sign in with a password: `all`, `admins` (platform administrators only: the break-glass account) or
+    `off` (nobody; the company's account only); `admins` and `off` need the provider above"""
     allowed_hosts: str = ""
     """comma-separated host names the API answers to (`*.example.jp` for subdomains); others get 400; empty: any"""
     allowed_ips: str = ""
@@ -490,6 +501,30 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"APP_{choice.upper()}={value} needs {', '.join(missing)}")
+        return self
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @model_validator(mode="after")
+    def _check_oidc(self) -> "Settings":
+        """All three of the provider's settings or none; without a provider, passwords are the only way in."""
+        given = {
+            "APP_OIDC_ISSUER": self.oidc_issuer,
+            "APP_OIDC_CLIENT_ID": self.oidc_client_id,
+            "APP_OIDC_CLIENT_SECRET": self.oidc_client_secret.get_secret_value(),
+        }
+        missing = [name for name, value in given.items() if not value]
+        if missing and len(missing) < len(given):
+            raise ValueError(f"the company's sign-in (OpenID Connect) needs {', '.join(missing)} as well")
+        if self.oidc_issuer and (problem := link_base_problem(self.oidc_issuer, production=self.env == "production")):
+            raise ValueError(f"APP_OIDC_ISSUER {problem} (it is {self.oidc_issuer!r})")
+        if self.password_sign_in != "all" and not self.oidc_issuer:
+            raise ValueError(
+                f"APP_PASSWORD_SIGN_IN={self.password_sign_in} needs the company's sign-in (APP_OIDC_ISSUER, "
+                "APP_OIDC_CLIENT_ID, APP_OIDC_CLIENT_SECRET): nobody else could sign in"
+            )
         return self
 
     @model_validator(mode="after")

@@ -21,3 +21,11 @@ def api_page(path: str, **query: int | str) -> str:
 def dashboard_page(page: str, **query: int | str) -> str:
     """Under APP_DASHBOARD_URL; `page` is its url_path, e.g. `fleet-alerts`."""
     return _address(get_settings().dashboard_url, f"/{page}", query)
+
+
+OIDC_CALLBACK_PATH = "/api/auth/oidc/callback"
+
+
+def oidc_callback() -> str:
+    """Where the company's identity provider sends the browser back after a sign-in: the redirect URI IT registers."""
+    return api_page(OIDC_CALLBACK_PATH)

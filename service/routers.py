@@ -26,6 +26,7 @@ from service.fleet.rollouts import router as fleet_rollouts_routes
 from service.fleet.router import ROUTERS as fleet_routers
 from service.identity import audit_router as audit_routes
 from service.identity.audit_router import router as audit_router
+from service.identity.oidc_router import router as oidc_router
 from service.identity.router import admin_router, auth_router
 from service.loaners.devices import router as loaners_devices_routes
 from service.loaners.router import ROUTERS as loaners_routers
@@ -45,6 +46,7 @@ def all_routers() -> list[APIRouter]:
         fleet_agent_router,
         entry_logs_door_router,
         auth_router,
+        oidc_router,
         admin_router,
         audit_router,
         *crm_routers,

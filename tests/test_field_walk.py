@@ -96,6 +96,8 @@ WALKER_GRANTS = {
 NOT_WALKED = {
     "identity_login_throttle": "sign-in failures counted by the service",
     "identity_revoked_token": "tokens revoked at logout, by the service",
+    "identity_recovery_code": "the second factor's one-time codes, made by its enrolment (hashed)",
+    "identity_oidc_sign_in": "sign-ins with the company's account under way, by the service (their secrets hashed)",
     "fleet_command": "commands queued by an action, their state written by the agent",
     "fleet_diagnostic": "sent by the agent",
     "fleet_digest": "alert digests, by the service",
@@ -152,6 +154,10 @@ NORMAL_VIEW = "NORMAL's CSV holds the columns of its data type's display setting
 SERVICE_COLUMNS = {
     ("identity_user", "password_changed_at"): "when the password last changed, by the service",
     ("identity_user", "deactivated_at"): "when the account was last deactivated, by the service",
+    ("identity_user", "oidc_subject"): "the provider's id for the person, linked at their first sign-in (audited)",
+    ("identity_user", "password_must_change"): "set by a password someone else gave, cleared by its owner's own",
+    ("identity_user", "totp_secret"): "the second factor's secret, set by its owner's enrolment, never shown again",
+    ("identity_user", "totp_enabled_at"): "when the second factor was confirmed (audited second_factor_enable)",
     ("identity_user", "is_active"): "its CSV says it as 状態 (in its words) beside the grants",
     ("identity_grant", "user_id"): "the grant's holder: the route's path",
     **{

@@ -55,6 +55,8 @@ NOT_WALKED = {
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file": "no card job exists until someone prints cards",
     "/api/entry-exit-logs/parents/{parent_id}/photo": "a scan station's read, with a station's token",
     "/api/entry-exit-logs/forgotten-card/people": "a station's lookup, with the token its PIN unlock answers",
+    "/api/auth/oidc/start": "the company's sign-in, with a provider (tests/service/identity/test_company_sign_in.py)",
+    "/api/auth/oidc/callback": "the provider's answer, in the browser that began (test_company_sign_in.py)",
 }
 # query parameter -> (vocabulary route, key): the coded values a filter takes, as the pages offer them
 VOCABULARY_FILTERS = {

@@ -6,6 +6,7 @@ its default the field's own; tests/test_readme.py fails when the file differs fr
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
 from service.config import REPO_ROOT, Settings
@@ -40,6 +41,8 @@ the defaults suit `make run`.
 def default_text(field: FieldInfo) -> str:
     """A field's default as the table shows it: empty for "" and None, a path inside the repository relative to it."""
     value = field.default
+    if isinstance(value, SecretStr):  # never its value
+        return "empty" if not value.get_secret_value() else "a secret"
     if value in ("", None):
         return "empty"
     if isinstance(value, Path):

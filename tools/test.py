@@ -56,8 +56,13 @@ DEBIAN_PACKAGES = [
         "the monitoring tests (tests/ops)",
         "check",
     ),
-    (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)", "test"),
-    (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)", "test"),
+    (
+        Path("/usr/bin/node"),
+        "nodejs",
+        "the JavaScript check (python -m tools.js_check), the OpenID Provider of tests/browser/test_company_sign_in.py",
+        "test",
+    ),
+    (Path("/usr/bin/npm"), "npm", "the pinned npm packages' install (npm ci in tools/jscheck)", "test"),
     (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)", "test"),
     (
         Path("/usr/bin/caddy"),

@@ -12,6 +12,11 @@ LOGIN_FAILURES = {
     "bad_credentials": "ログインIDまたはパスワードの誤り",
     "inactive": "無効なユーザー",
     "locked": "ロック中",
+    "company_account": "会社のアカウントでログインする人",
+    "password_sign_in_admins": "パスワードでのログインは管理者のみ",
+    "unknown_person": "登録されていない人",
+    "email_unverified": "確認されていないメールアドレス",
+    "bad_second_factor": "確認コードの誤り",
 }
 # A sign-in's outcome beyond its reason (service/identity/lockout.py): the lock a failure set, a sign-in's device
 LOGIN_VALUES = {
@@ -23,6 +28,8 @@ LOGIN_VALUES = {
         "key_delayed": "待ち時間を設定（複数の接続元から）",
     },
     "device": {"trusted": "この端末を記憶", "known": "記憶済みの端末"},
+    "method": {"oidc": "会社のアカウント"},
+    "second_factor": {"totp": "認証アプリ"},
 }
 OUTBOX_STATUSES = {
     "pending": "送信待ち",
@@ -58,6 +65,9 @@ PLATFORM_VOCABULARY = register(
         actions={
             "login": "ログイン",
             "login_failed": "ログイン失敗",
+            "break_glass_login": "緊急用パスワードでのログイン",
+            "oidc_link": "会社のアカウントとの紐付け",
+            "second_factor_enable": "二段階認証の設定",
             "logout": "ログアウト",
             "outbox_retry": "再送",
             "rekey": "監査ログの鍵の更新",
@@ -77,6 +87,9 @@ PLATFORM_VOCABULARY = register(
             "lock": "ロック",
             "device": "端末",
             "device_token": "記憶済みの端末",
+            "method": "方法",
+            "oidc_subject": "会社のアカウントのID",
+            "second_factor": "二段階認証",
             "status": "状態",
             "attempts": "試行回数",
             "next_attempt_at": "次回送信予定",

@@ -15,7 +15,7 @@ from service.credentials import bearer, presented
 from service.database import session_scope, utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
-from service.identity import people
+from service.identity import people, second_factor
 from service.identity import service as identity
 from service.identity.models import User
 from service.identity.security import decode_token, issue_token, issued_before
@@ -24,6 +24,19 @@ from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
+# What a session may do while its person's password is an initial or reset one: see who they are, set their own, leave
+WHILE_PASSWORD_MUST_CHANGE = frozenset(
+    f"/api/auth/{path}" for path in ("me", "password", "logout", "session", "session/end")
+)
+PASSWORD_MUST_CHANGE = "初期パスワードのままです。先に新しいパスワードを設定してください"
+# And while a second factor is required of them (the break-glass administrator): enrol it
+WHILE_SECOND_FACTOR_REQUIRED = WHILE_PASSWORD_MUST_CHANGE | {
+    "/api/auth/second-factor",
+    "/api/auth/second-factor/confirm",
+}
+SECOND_FACTOR_REQUIRED = (
+    "会社のアカウントでのログインが設定されているため、パスワードを使う管理者は二段階認証の設定が必要です"
+)
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 
 
@@ -78,7 +91,7 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
     )
 
 
-@declares(401)
+@declares(401, 403)
 def current_caller(
     request: Request,
     db: DbSession,
@@ -102,6 +115,10 @@ def current_caller(
         raise Unauthorized(
             "アカウントが無効化されたため、このトークンは使えません。再度ログインしてください", code="token_revoked"
         )
+    if user.password_must_change and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
+        raise Forbidden(PASSWORD_MUST_CHANGE, code="password_change_required")
+    if request.url.path not in WHILE_SECOND_FACTOR_REQUIRED and second_factor.required(user):
+        raise Forbidden(SECOND_FACTOR_REQUIRED, code="second_factor_setup_required")
     return _caller_from_user(user, claims, request)
 
 

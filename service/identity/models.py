@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -50,6 +50,12 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
+    # An initial or reset password, set by someone else: until its owner sets their own, their sessions may do nothing
+    # else (service/identity/dependencies.py)
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The second factor (service/identity/second_factor.py): a TOTP secret, enrolled once confirmed with a code
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -94,3 +100,30 @@ class RevokedToken(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OidcSignIn(Base):
+    """A sign-in with the company's account under way (service/identity/company_sign_in.py): made when the browser
+    leaves for the provider, its state used once at the callback, then its hand-off code once by the dashboards."""
+
+    __tablename__ = "identity_oidc_sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the state sent to the provider
+    browser_hash: Mapped[str] = mapped_column(String(64))  # of the cookie that ties the flow to the browser it began in
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))  # PKCE's secret half; its S256 hash went to the provider
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the code the dashboards exchange
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the second factor (its SHA-256); made ten at a time when TOTP is enrolled."""
+
+    __tablename__ = "identity_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -13,7 +13,7 @@ from service.credentials import SESSION_COOKIE
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
-from service.identity import lockout
+from service.identity import lockout, second_factor
 from service.identity import service as identity
 from service.identity.dependencies import (
     DEVICE_COOKIE,
@@ -28,8 +28,12 @@ from service.identity.schemas import (
     GrantIn,
     GrantRead,
     LoginIn,
+    PasswordChange,
     PlatformVocabularyRead,
+    RecoveryCodes,
     RoleCatalogueEntry,
+    SecondFactorCode,
+    SecondFactorStart,
     TenantChoice,
     TokenOut,
     UserCreate,
@@ -52,9 +56,24 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
-    reads = [UserRead.model_validate(u) for u in users]
+    reads = [
+        UserRead.model_validate(u).model_copy(
+            update={
+                "second_factor_enabled": second_factor.enabled(u),
+                "second_factor_required": second_factor.required(u),
+            }
+        )
+        for u in users
+    ]
     names = scope_names(db, ((g.domain, g.scope) for u in reads for g in u.grants))
     return [u.model_copy(update={"grants": [with_name(g, names) for g in u.grants]}) for u in reads]
+
+
+def second_factor_state(user: User) -> dict[str, bool]:
+    return {
+        "second_factor_enabled": second_factor.enabled(user),
+        "second_factor_required": second_factor.required(user),
+    }
 
 
 def with_name(grant: GrantRead, names: dict[tuple[str, str], str]) -> GrantRead:
@@ -80,7 +99,13 @@ def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_
     """A login token; 423 while the account is locked for unknown devices (a device token from an earlier sign-in
     makes the browser a known one), 429 while the address is throttled, 503 while too many passwords are checked."""
     result = identity.authenticate(
-        db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow(), device_token=body.device_token
+        db,
+        login_id=body.login_id,
+        password=body.password,
+        actor=actor,
+        now=utcnow(),
+        device_token=body.device_token,
+        second_factor_code=body.second_factor_code,
     )
     return TokenOut(
         access_token=result.token.token,
@@ -177,6 +202,39 @@ def me(caller: CurrentCaller, db: DbSession) -> UserRead:
     return named(db, [identity.get_user(db, caller.user_id)])[0]
 
 
+@auth_router.post("/password", response_model=UserRead)
+@declares(403, 422)
+def change_own_password(body: PasswordChange, caller: CurrentCaller, db: DbSession, response: Response) -> UserRead:
+    """The signed-in person's own password, with the one they have; their other sessions end, this one goes on with
+    the fresh token in X-Renewed-Token. Also while an initial or reset password is to be changed."""
+    user = identity.change_own_password(
+        db,
+        user=identity.get_user(db, caller.user_id),
+        current=body.current_password,
+        new=body.new_password,
+        actor=caller.actor,
+    )
+    renew_own_session(response, caller, user, password_changed=True)
+    return named(db, [user])[0]
+
+
+@auth_router.post("/second-factor", response_model=SecondFactorStart)
+@declares(409)
+def start_second_factor(caller: CurrentCaller, db: DbSession) -> SecondFactorStart:
+    """A new authenticator secret and its QR code for the signed-in person; in force once confirmed."""
+    enrolment = second_factor.begin(db, user=identity.get_user(db, caller.user_id))
+    return SecondFactorStart(secret=enrolment.secret, uri=enrolment.uri, qr_svg=enrolment.qr_svg)
+
+
+@auth_router.post("/second-factor/confirm", response_model=RecoveryCodes)
+@declares(409, 422)
+def confirm_second_factor(body: SecondFactorCode, caller: CurrentCaller, db: DbSession) -> RecoveryCodes:
+    """A code from the app puts the second factor in force (audited); the recovery codes are answered this once."""
+    user = identity.get_user(db, caller.user_id)
+    codes = second_factor.confirm(db, user=user, code=body.code, actor=caller.actor, now=utcnow())
+    return RecoveryCodes(recovery_codes=codes)
+
+
 @admin_router.get("/roles", response_model=list[RoleCatalogueEntry])
 def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
     """Each domain's roles, and the tenants its scoped roles are limited to (picked by name)."""
@@ -240,7 +298,8 @@ def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.Download:
 
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
-    return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
+    """Its owner changes the password given at their first sign-in."""
+    return named(db, [identity.create_user(db, data=body, actor=caller.actor, must_change_password=True)])[0]
 
 
 @admin_router.get("/users/{user_id:int}", response_model=UserRead)

@@ -26,6 +26,9 @@ class LoginIn(BaseModel):
     login_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
     device_token: DeviceToken | None = None
+    second_factor_code: Annotated[str, StringConstraints(min_length=1, max_length=20), SingleLine] | None = Field(
+        None, description="an authenticator app's code or a recovery code, for a person with a second factor"
+    )
 
 
 class GrantIn(BaseModel):
@@ -60,16 +63,24 @@ class UserRead(BaseModel):
     name: str
     email: str
     is_active: bool
+    password_must_change: bool = Field(description="an initial or reset password: its owner sets their own first")
+    second_factor_enabled: bool = Field(False, description="signs in with a password and an authenticator app's code")
+    second_factor_required: bool = Field(False, description="must enrol a second factor before anything else")
     last_login_at: datetime | None
     created_at: datetime
     grants: list[GrantRead]
 
 
-class TokenOut(BaseModel):
+class SessionOut(BaseModel):
+    """A sign-in's session: with a password (TokenOut) or with the company's account alike."""
+
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
     user: UserRead
+
+
+class TokenOut(SessionOut):
     device_token: str = Field(description="kept by the browser (the dashboards' device cookie) for its next sign-in")
 
 
@@ -79,6 +90,31 @@ class UserCreate(BaseModel):
     email: Email | None = None
     password: Password
     is_active: StrictBool = True
+
+
+class SecondFactorStart(BaseModel):
+    """Scanned by an authenticator app (or its secret typed in); in force once a code from it is confirmed."""
+
+    secret: str
+    uri: str
+    qr_svg: str
+
+
+class SecondFactorCode(BaseModel):
+    code: Annotated[str, Field(min_length=1, max_length=20), SingleLine]
+
+
+class RecoveryCodes(BaseModel):
+    """Shown this once: each signs in once in place of the app's code."""
+
+    recovery_codes: list[str]
+
+
+class PasswordChange(BaseModel):
+    """A person's own password, changed with the one they have."""
+
+    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    new_password: Password
 
 
 class UserUpdate(BaseModel):

@@ -10,12 +10,20 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.config import get_settings
 from service.database import affected_rows, utcnow
-from service.errors import Conflict, NotFound, ValidationFailed
-from service.identity import lockout, people
+from service.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from service.identity import lockout, people, second_factor
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
-from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
+from service.identity.security import (
+    IssuedToken,
+    burn_password_check,
+    hash_password,
+    issue_token,
+    password_checks,
+    verify_password,
+)
 from service.roles import DOMAINS, PLATFORM
 from service.search import contains
 from service.tenancy import tenant_exists
@@ -23,6 +31,17 @@ from service.tenancy import tenant_exists
 USER_KIND = "user"
 USER_FIELDS = fields.audited(User)
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
+COMPANY_ACCOUNT = (
+    "このアカウントは会社のアカウントでログインします。「会社のアカウントでログイン」からログインしてください"
+)
+PASSWORDS_OFF = "パスワードでのログインは停止されています。「会社のアカウントでログイン」からログインしてください"
+ADMINS_ONLY = "パスワードでログインできるのは管理者だけです。「会社のアカウントでログイン」からログインしてください"
+BAD_CODE = "ログインID、パスワードまたは確認コードが正しくありません"
+SECOND_FACTOR_ASKED = "認証アプリの確認コード（またはリカバリーコード）を入力してください"
+WRONG_CURRENT = "現在のパスワードが正しくありません"
+SAME_PASSWORD = "新しいパスワードには今と違うものを入力してください"
+DIRECTORY = "directory"  # identity_user.source of a person from the company's directory
+BREAK_GLASS = "break_glass_login"  # a password sign-in while the company's provider is configured
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
@@ -33,7 +52,7 @@ class LoginResult:
     device_token: str  # lockout.py: a known device signs in past its account's lock
 
 
-def _audit_login(
+def audit_login(
     db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, now: datetime, **outcome: str | None
 ) -> None:
     """Never a secret."""
@@ -51,10 +70,21 @@ def _audit_login(
 
 
 def authenticate(
-    db: Session, *, login_id: str, password: str, actor: Actor, now: datetime, device_token: str | None = None
+    db: Session,
+    *,
+    login_id: str,
+    password: str,
+    actor: Actor,
+    now: datetime,
+    device_token: str | None = None,
+    second_factor_code: str | None = None,
 ) -> LoginResult:
     """The browser's device token, when it holds one, makes it a known device; failures are counted and audited, then
-    raised."""
+    raised. Who may use a password at all (APP_PASSWORD_SIGN_IN, a person from the company's directory) is said only
+    after as long as a password's check takes, whatever the login id."""
+    settings = get_settings()
+    if settings.password_sign_in == "off":
+        raise Forbidden(PASSWORDS_OFF, code="password_sign_in_off")
     key = login_id.strip().lower()
     user = find_user_by_login(db, key)
     failed = Actor(
@@ -62,12 +92,24 @@ def authenticate(
     )
 
     def verify() -> str | None:
+        if user is not None and is_directory_person(user):
+            burn_password_check(password)  # no password of ours to guess: refused below, no sooner than any other
+            return None
         if not _password_matches(user, password):
             return "bad_credentials"
-        return None if user.is_active else "inactive"
+        if not user.is_active:
+            return "inactive"
+        code = second_factor_code
+        if (
+            code is not None
+            and second_factor.enabled(user)
+            and not second_factor.passes(db, user=user, code=code, now=now)
+        ):
+            return "bad_second_factor"  # counted as a wrong password is: guessing codes locks the account too
+        return None
 
     def refuse(reason: str, lock: str | None) -> None:
-        _audit_login(
+        audit_login(
             db, actor=failed, action="login_failed", login_id=login_id, user=user, now=now, reason=reason, lock=lock
         )
 
@@ -78,14 +120,49 @@ def authenticate(
         now=now,
         verify=verify,
         refuse=refuse,
-        bad_credentials=BAD_CREDENTIALS,
+        bad_credentials=BAD_CREDENTIALS if second_factor_code is None else BAD_CODE,
     )
     assert user is not None  # attempt() raised unless verify() matched the user's password
+    refusal = password_refusal(user, settings.password_sign_in)
+    if refusal is not None:
+        refuse(refusal.code, None)
+        refusal.keep_changes = True
+        raise refusal
+    if second_factor.enabled(user) and second_factor_code is None:
+        raise Unauthorized(SECOND_FACTOR_ASKED, code="second_factor_code_required")
+    token = start_session(db, user=user, origin=actor, login_id=login_id, now=now, device=admitted.device)
+    if settings.oidc_configured:
+        audit_login(db, actor=actor_for(user, actor), action=BREAK_GLASS, login_id=login_id, user=user, now=now)
+    return LoginResult(user=user, token=token, device_token=admitted.device_token)
+
+
+def start_session(
+    db: Session, *, user: User, origin: Actor, login_id: str, now: datetime, **outcome: str
+) -> IssuedToken:
+    """The session a sign-in gives, by password or with the company's account alike: its token and its audit."""
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
-    signed_in = actor_for(user, actor)
-    _audit_login(db, actor=signed_in, action="login", login_id=login_id, user=user, now=now, device=admitted.device)
-    return LoginResult(user=user, token=token, device_token=admitted.device_token)
+    audit_login(db, actor=actor_for(user, origin), action="login", login_id=login_id, user=user, now=now, **outcome)
+    return token
+
+
+def is_directory_person(user: User) -> bool:
+    """Signs in at the company's provider, never with a password here."""
+    return user.source == DIRECTORY or (user.oidc_subject is not None and user.password_hash is None)
+
+
+def is_platform_admin(user: User) -> bool:
+    return any(g.domain == PLATFORM and g.role == "admin" for g in user.grants)
+
+
+def password_refusal(user: User, allowed: str) -> Forbidden | None:
+    """Why this person, whose password matched, may not sign in with it: they come from the company's directory, or
+    APP_PASSWORD_SIGN_IN=admins and they are no platform administrator."""
+    if is_directory_person(user):
+        return Forbidden(COMPANY_ACCOUNT, code="company_account")
+    if allowed == "admins" and not is_platform_admin(user):
+        return Forbidden(ADMINS_ONLY, code="password_sign_in_admins")
+    return None
 
 
 def is_users_device(user: User, device_token: str) -> bool:
@@ -144,8 +221,16 @@ def find_user_by_login(db: Session, login_id: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
 
 
-def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
-    """A caller creating many users with one password may pass its hash, computed once."""
+def create_user(
+    db: Session,
+    *,
+    data: UserCreate,
+    actor: Actor,
+    password_hash: str | None = None,
+    must_change_password: bool = False,
+) -> User:
+    """A caller creating many users with one password may pass its hash, computed once; an administrator making an
+    account for someone else gives it a password its owner changes at their first sign-in."""
     if find_user_by_login(db, data.login_id) is not None:
         raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
@@ -153,6 +238,7 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
         name=data.name,
         email=str(data.email or ""),
         password_hash=password_hash or hash_password(data.password),
+        password_must_change=must_change_password,
         is_active=data.is_active,
     )
     db.add(user)
@@ -181,14 +267,45 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
             setattr(user, name, str(value) if name == "email" else value)
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if data.password:
-        user.password_hash = hash_password(data.password)
-        user.password_changed_at = utcnow()  # every login token issued before now stops working
+        _set_password(user, data.password, reset=actor.id != str(user.id))
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
         db.flush()
         audit.record(
             db, actor=actor, action="update", domain="platform", target_type="user", target_id=user.id, changes=changes
         )
+    return user
+
+
+def _set_password(user: User, password: str, *, reset: bool) -> None:
+    """A password someone else set (`reset`) is changed by its owner at their next sign-in."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()  # every login token issued before now stops working
+    user.password_must_change = reset
+
+
+def change_own_password(db: Session, *, user: User, current: str, new: str, actor: Actor) -> User:
+    """With the password they have (checked as a sign-in's is: bounded, at the requests' lower priority); their other
+    sessions end."""
+    if is_directory_person(user):
+        raise Forbidden(COMPANY_ACCOUNT, code="company_account")
+    with password_checks().slot(actor.client_address):
+        matches = _password_matches(user, current)
+    if not matches:
+        raise ValidationFailed(WRONG_CURRENT, details={"field": "current_password", "rule": "current_password"})
+    if current == new:
+        raise ValidationFailed(SAME_PASSWORD, details={"field": "new_password", "rule": "differs"})
+    _set_password(user, new, reset=False)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="update",
+        domain="platform",
+        target_type="user",
+        target_id=user.id,
+        changes=audit.diff({"password": "old"}, {"password": "new"}),
+    )
     return user
 
 

@@ -5,6 +5,7 @@ import contextlib
 import streamlit as st
 
 from dashboards import api, auth, fields, forms, labels
+from dashboards.app_pages.admin import break_glass
 from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "admin_users"
@@ -211,6 +212,7 @@ def grants_editor(user: dict) -> None:
 auth.require_page(__file__)
 st.title("ユーザー管理")
 writes.show_flash(PAGE)
+break_glass.recent_uses()
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
 listed = tables.paginated_table(
     PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER

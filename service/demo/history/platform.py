@@ -5,6 +5,8 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import pyotp
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from service.audit import service as audit
@@ -13,6 +15,8 @@ from service.config import get_settings, parse_fernet_keys
 from service.crm import crypto as card_crypto
 from service.database import get_engine, session_scope, utcnow
 from service.demo.history.office import CLERK, CLERK_PASSWORD, MISTYPED_EMAIL, SEED, Office
+from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+from service.identity import company_sign_in, oidc
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
 
@@ -33,6 +37,37 @@ def platform_history(office: Office) -> None:
         office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
     office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
+    _own_password_and_second_factor(office, office.headers(CLERK))
+    _company_account_tried(clerk["id"], office)
+
+
+def _own_password_and_second_factor(office: Office, headers: dict[str, str]) -> None:
+    """The clerk sets their own password in place of the one the administrator gave, then enrols their phone's
+    authenticator app."""
+    body = {"current_password": CLERK_PASSWORD, "new_password": f"{CLERK_PASSWORD}-own"}
+    changed = office.client.post("/api/auth/password", json=body, headers=headers)
+    renewed = changed.headers["X-Renewed-Token"]
+    enrolment = office.call(None, "POST", "/api/auth/second-factor", bearer=renewed)
+    code = {"code": pyotp.TOTP(enrolment["secret"]).now()}
+    office.call(None, "POST", "/api/auth/second-factor/confirm", bearer=renewed, json=code)
+
+
+def _company_account_tried(clerk_id: int, office: Office) -> None:
+    """A week with the company's provider configured: the clerk's first sign-in with their company account (found by
+    the verified e-mail the provider vouched for, as the callback finds them: their subject linked), and the
+    administrator's password sign-in meanwhile (break-glass). No provider is reached: neither step asks one."""
+    settings = get_settings()
+    kept = settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret
+    settings.oidc_issuer, settings.oidc_client_id = "https://idp.history.example.jp", "daicho-history"
+    settings.oidc_client_secret = SecretStr(f"history-{SEED}-not-secret")
+    try:
+        with session_scope() as db:
+            vouched = oidc.Identity(f"history-{SEED}-clerk", "history-clerk@example.jp", True, "履歴 事務員")
+            origin = audit.Actor(type="anonymous", client_address="192.0.2.10", request_id=f"history-{clerk_id}")
+            company_sign_in.find_person(db, vouched, actor=origin, now=utcnow())
+        office.post(None, "/api/auth/login", {"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+    finally:
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = kept
 
 
 def closing_history(office: Office) -> None:
