@@ -39,6 +39,7 @@ ERRORS = {
     422: ("ValidationFailed", "An input breaks a rule, named in details"),
     423: ("Locked", "Too many failed logins: locked for a while"),
     429: ("TooManyRequests", "Too many attempts from this address, or at once: try again after Retry-After"),
+    502: ("BadGateway", "An outside service it needs (the company's identity provider) did not answer as it should"),
     503: ("ServiceUnavailable", "A setting the operation needs is missing, or too much work at once (Retry-After)"),
 }
 WRITES = {"post", "put", "patch", "delete"}
