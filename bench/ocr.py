@@ -6,7 +6,7 @@ as if an operator saved each bill correcting what was wrong and typing what was 
 `outcome`, the one definition): OCR採用率 over every field, 手入力なしの請求書 over the clear bills and all; the CPU
 seconds per image (this process and the engine's, from the file to the proposals, as the worker runs it).
 
-    .venv/bin/python bench/ocr.py [--bills 90]
+    .venv/bin/python bench/ocr.py [--bills 90] [--engine ppocrv5|tesseract]
 
 The bills are bench/ocr_bills.py's: the ten major power companies' usual layouts in turn, through nine looks (flat,
 turned, slanted — the clear ones —, blurred, noisy JPEG, HEIC, sideways, upside down, on a desk at an angle; every
@@ -63,8 +63,12 @@ def broken_checks(values: dict[str, object]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bills", type=int, default=90)
+    parser.add_argument(
+        "--engine", choices=["ppocrv6", "ppocrv5", "tesseract"], help="APP_OCR_ENGINE's, or the setting's default"
+    )
     args = parser.parse_args()
-    os.environ.setdefault("APP_OCR_ENGINE", "tesseract")
+    if args.engine:
+        os.environ["APP_OCR_ENGINE"] = args.engine
     state = engine.state()
     if not state.available:
         raise SystemExit(state.message)
@@ -107,7 +111,7 @@ def main() -> None:
     print_result(
         {
             "bench": "ocr",
-            "engine": f"{state.engine} {state.version} ({engine.configured().language})",
+            "engine": f"{state.engine} {state.version}",
             "bills": args.bills,
             "load_1min": round(os.getloadavg()[0], 1),
             "exact_share": shares,
