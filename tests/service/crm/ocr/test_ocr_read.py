@@ -202,3 +202,19 @@ def test_ppocr_reads_the_same_line_again_alike(ppocr):
 def test_ppocr_lookalikes_are_put_right_one_character_for_one(read, meant):
     assert engine.ppocr_normalised(read) == meant
     assert len(engine.ppocr_normalised(read)) == len(read)  # each character keeps its box
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [("ppocrv6", "ppocrv6, PP-OCRv6 small (rapidocr"), ("ppocrv5", "ppocrv5, PP-OCRv5 mobile"), ("none", "off")],
+)
+def test_make_runs_banner_says_what_reads_the_bills(monkeypatch, setting, said):
+    from tools import run
+
+    monkeypatch.setenv("APP_OCR_ENGINE", setting)
+    get_settings.cache_clear()
+    try:
+        assert run.ocr_line().startswith(said)
+        assert f"  OCR          {run.ocr_line()}" in run.banner(9100, 9601, agents=True).splitlines()
+    finally:
+        get_settings.cache_clear()
