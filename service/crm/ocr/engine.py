@@ -14,11 +14,11 @@ import os
 import re
 import subprocess
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from service.config import get_settings
 
@@ -210,7 +210,7 @@ class PpOcr:
 
         small = page.convert("RGB")
         small.thumbnail((PPOCR_ORIENTATION_SIDE, PPOCR_ORIENTATION_SIDE))
-        found = self._reader(np.asarray(small), use_det=True, use_cls=False, use_rec=False)
+        found: Any = self._reader(np.asarray(small), use_det=True, use_cls=False, use_rec=False)
         boxes = [_bounds(quad) for quad in (found.boxes if found.boxes is not None else [])]
         if not boxes:
             return 0
@@ -225,7 +225,7 @@ class PpOcr:
     def read(self, page: "Image.Image") -> list[Line]:
         import numpy as np
 
-        found = self._reader(
+        found: Any = self._reader(  # the output's kind (one of four) follows the steps asked for
             np.asarray(page.convert("RGB")),
             use_det=True,  # each call's choices stay with the reader: all of them given every time
             use_cls=False,
@@ -259,7 +259,10 @@ def ppocr_normalised(text: str) -> str:
     return text
 
 
-def _bounds(quad) -> Box:  # type: ignore[no-untyped-def]
+Quad = Sequence[Sequence[float]]  # four corners, as the detector gives a piece's box
+
+
+def _bounds(quad: Quad) -> Box:
     xs, ys = [point[0] for point in quad], [point[1] for point in quad]
     return (round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys)))
 
@@ -275,12 +278,12 @@ def _width(char: str) -> int:
     return 1 if unicodedata.east_asian_width(char) in "NaH" else 2
 
 
-def _piece(text: str, score: float, box: Box, chars) -> tuple[Glyph, ...]:  # type: ignore[no-untyped-def]
+def _piece(text: str, score: float, box: Box, chars: Sequence[tuple[str, float, Quad]] | None) -> tuple[Glyph, ...]:
     """Each character with its box: the recogniser's own where it gave one for each (it gives none for a space, which
     spans the gap), else the piece's box split by the characters' widths."""
     text = ppocr_normalised(text.strip())
     marks = [char for char in text if not char.isspace()]
-    if len(chars or ()) == len(marks):
+    if chars is not None and len(chars) == len(marks):
         boxes = iter(_bounds(quad) for _, _, quad in chars)
         confidences = iter(float(confidence) for _, confidence, _ in chars)
         glyphs: list[Glyph] = []
