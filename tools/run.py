@@ -351,7 +351,8 @@ def ocr_line() -> str:
         return f"{state.engine}, {state.version} (APP_OCR_ENGINE)"
     if not configured.setup:
         return "off (APP_OCR_ENGINE=none)"
-    return f"{state.engine} is not installed here: `{configured.setup}` installs it (APP_OCR_ENGINE picks another)"
+    instead = "" if configured.name.startswith("ppocr") else " (or APP_OCR_ENGINE=ppocrv6, which pip installed)"
+    return f"{state.engine} is not installed here: `{configured.setup}` installs it{instead}"
 
 
 def banner(api_port: int, dashboard_port: int, agents: bool) -> str:
