@@ -8,7 +8,7 @@ what was wrong and typing what was missing (service/crm/ocr/reviews.py's `outcom
 every field, 手入力なしの請求書 over the clear bills and all; the CPU seconds per bill (this process and the engine's,
 from the file to the proposals, as the worker runs it), median and slowest.
 
-    .venv/bin/python bench/ocr.py [--bills N] [--set development|held_out]
+    .venv/bin/python bench/ocr.py [--bills N] [--set development|held_out] [--engine tesseract|ppocrv6|ppocrv5]
 
 `--bills` is per set (by default each layout through every look: 16 × 11 and 15 × 11). The looks: flat, turned,
 slanted — the clear ones —, blurred, noisy JPEG, HEIC, sideways, upside down, on a desk at an angle, turned 10°, under
@@ -130,8 +130,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bills", type=int, help="per set; by default each layout through every look")
     parser.add_argument("--set", choices=list(SETS), action="append", help="one set only (both by default)")
+    parser.add_argument("--engine", choices=["tesseract", "ppocrv6", "ppocrv5"], help="APP_OCR_ENGINE's by default")
     args = parser.parse_args()
-    os.environ.setdefault("APP_OCR_ENGINE", "tesseract")
+    if args.engine:
+        os.environ["APP_OCR_ENGINE"] = args.engine
     state = engine.state()
     if not state.available:
         raise SystemExit(state.message)
@@ -144,7 +146,7 @@ def main() -> None:
     print_result(
         {
             "bench": "ocr",
-            "engine": f"{state.engine} {state.version} ({engine.configured().language})",
+            "engine": f"{state.engine} {state.version}",
             "load_1min": round(os.getloadavg()[0], 1),
             **figures,
             "targets_met_held_out": met(figures["held_out"]) if "held_out" in figures else None,

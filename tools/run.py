@@ -342,6 +342,19 @@ def login_lines() -> list[str]:
     return lines
 
 
+def ocr_line() -> str:
+    """What reads uploaded bills, or the one command that makes it read them."""
+    from service.crm.ocr import engine
+
+    state, configured = engine.state(), engine.configured()
+    if state.available:
+        return f"{state.engine}, {state.version} (APP_OCR_ENGINE)"
+    if not configured.setup:
+        return "off (APP_OCR_ENGINE=none)"
+    instead = "" if configured.name.startswith("ppocr") else " (or APP_OCR_ENGINE=ppocrv6, which pip installed)"
+    return f"{state.engine} is not installed here: `{configured.setup}` installs it{instead}"
+
+
 def banner(api_port: int, dashboard_port: int, agents: bool) -> str:
     from service.api_docs import DOCS_PATH
 
@@ -359,6 +372,7 @@ def banner(api_port: int, dashboard_port: int, agents: bool) -> str:
             f"  API          http://{HOST}:{api_port}/api   (docs: http://{HOST}:{api_port}{DOCS_PATH})",
             f"  Demo agents  {simulated}",
             f"  Logs         {log_level()} and above, access log {access} (make run LOG_LEVEL=info ACCESS_LOG=1: more)",
+            f"  OCR          {ocr_line()}",
             *login_lines(),
             "",
             f"  {first_steps(dashboard_port)}",

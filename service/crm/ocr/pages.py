@@ -1,7 +1,7 @@
-"""The page an engine reads: upright by EXIF (or a PDF's first page), in grey, the sheet of a photo taken at an angle
-warped flat, scaled to a reading size, turned upright by quarter turns, deskewed and its contrast stretched. The
-engine's boxes are in this page's pixels, so it is stored beside the image to show the operator where each value was
-read."""
+"""The page an engine reads: upright by EXIF (or each of a PDF's pages, up to `PDF_PAGES`), in grey, the sheet of a
+photo taken at an angle warped flat, scaled to a reading size, turned upright by quarter turns, deskewed (up to 15°
+either way) and its contrast stretched. The engine's boxes are in this page's pixels (a PDF's pages stacked into one),
+so it is stored beside the image to show the operator where each value was read."""
 
 import io
 import math
@@ -15,7 +15,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 PDF = "application/pdf"
 READING_SIDE = (1400, 2600)  # a page's longer side is brought within this (text about 30 px high on an A4 bill)
 PDF_SCALE = 2.0
-SKEW_LIMIT, SKEW_STEP, SKEW_FINE = 8.0, 0.5, 0.1  # degrees tried either way, coarse then fine
+PDF_PAGES = 4  # a statement's pages read; an upload longer than this has its first ones read
+PAGE_GAP = 40  # white pixels between two pages stacked into the one page stored and shown
+SKEW_LIMIT, SKEW_STEP, SKEW_FINE = 15.0, 0.5, 0.1  # degrees tried either way, coarse then fine
 SKEW_PROBE = 600  # the width of the small copy the skew is measured on
 INK = 140  # grey levels below this are ink when measuring the skew
 SHEET_PROBE = 400  # the longer side of the small copy the sheet of paper is looked for on
@@ -41,15 +43,35 @@ QUARTER_TURNS = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180
 pillow_heif.register_heif_opener()
 
 
-def first_page(data: bytes, content_type: str) -> Image.Image:
+def pictures(data: bytes, content_type: str) -> list[Image.Image]:
+    """A PDF's pages (its first `PDF_PAGES`), or the photo's one."""
     if content_type == PDF:
         document = pypdfium2.PdfDocument(data)
         try:
-            return document[0].render(scale=PDF_SCALE).to_pil().convert("RGB")
+            return [
+                document[n].render(scale=PDF_SCALE).to_pil().convert("RGB")
+                for n in range(min(len(document), PDF_PAGES))
+            ]
         finally:
             document.close()
     with Image.open(io.BytesIO(data)) as picture:
-        return ImageOps.exif_transpose(picture).convert("RGB")
+        return [ImageOps.exif_transpose(picture).convert("RGB")]
+
+
+def first_page(data: bytes, content_type: str) -> Image.Image:
+    return pictures(data, content_type)[0]
+
+
+def stacked(pages: Sequence[Image.Image]) -> tuple[Image.Image, list[int]]:
+    """The pages one under another, left-aligned, as one page; and where each one's top now stands."""
+    tops, height = [], 0
+    for page in pages:
+        tops.append(height)
+        height += page.height + PAGE_GAP
+    whole = Image.new("L", (max(page.width for page in pages), height - PAGE_GAP), 255)
+    for page, top in zip(pages, tops, strict=True):
+        whole.paste(page, (0, top))
+    return whole, tops
 
 
 def _reading_size(picture: Image.Image) -> Image.Image:

@@ -1,6 +1,7 @@
-"""Reading an uploaded statement image on the bulk queue (`crm.read_image`), never on the request: the file is read in
-one short transaction, the engine runs outside any, and the result is recorded in another. The page read is stored
-beside the image so the operator is shown where each value stands."""
+"""Reading an uploaded statement image (each page of a PDF) on the bulk queue (`crm.read_image`), never on the
+request: the file is read in one short transaction, the engine runs outside any, and the result is recorded in another.
+The page read (a PDF's pages stacked into one) is stored beside the image so the operator is shown where each value
+stands."""
 
 import time
 from dataclasses import asdict, dataclass
@@ -74,8 +75,9 @@ def read(source: Source, *, now: datetime) -> Result:
     ocr, state = engine.configured(), engine.state()
     if state.version is None:
         raise ServiceUnavailable(state.message, code="ocr_unavailable")
-    page = pages.normalised(pages.first_page(source.data, source.content_type), ocr.orientation)
-    lines = ocr.read(page)
+    read = [pages.normalised(picture, ocr.orientation) for picture in pages.pictures(source.data, source.content_type)]
+    page, tops = pages.stacked(read)
+    lines = [engine.shifted(line, top) for one, top in zip(read, tops, strict=True) for line in ocr.read(one)]
     found = extraction.extract(lines, companies=source.companies, labels=source.labels)
     result = {
         "status": DONE,
