@@ -1,12 +1,12 @@
-"""The CRM's OCR of electricity bills on a generated test set, on its two sets of layouts apart: the development
-set (bench/ocr_bills.py), which the reader's rules are developed on, and the held-out set (bench/ocr_heldout/), which
-no rule is written against. For each set, per field: the share of the bills carrying it whose value was proposed
-exactly right, proposed wrong (a value proposed where the bill has none, as 契約容量 on a 従量電灯A bill, counts as wrong), or not
-proposed; proposals that break a structural check (the site's own rules, the API's SiteFields, and the checks between
-the fields, asked again of what was proposed); the figures the CRM shows, as if an operator saved each bill correcting
-what was wrong and typing what was missing (service/crm/ocr/reviews.py's `outcome`, the one definition): OCR採用率 over
-every field, 手入力なしの請求書 over the clear bills and all; the CPU seconds per bill (this process and the engine's,
-from the file to the proposals, as the worker runs it), median and slowest.
+"""The CRM's OCR of electricity bills on a generated test set, on its two sets of layouts apart: the development set
+(bench/ocr_bills.py), which the reader's rules are developed on, and the held-out set (bench/ocr_heldout/), which no
+rule is written against. For each set, per field: the share of the bills carrying it whose value was proposed exactly
+right, proposed wrong (a value proposed where the bill has none, as 契約容量 on a 従量電灯A bill, counts as wrong),
+or not proposed; proposals that break a structural check (the site's own rules, the API's SiteFields, and the checks
+between the fields, asked again of what was proposed); the figures the CRM shows, as if an operator saved each bill
+correcting what was wrong and typing what was missing (service/crm/ocr/reviews.py's `outcome`, the one definition):
+OCR採用率 over every field, 手入力なしの請求書 over the clear bills and all; the CPU seconds per bill (this process
+and the engine's, from the file to the proposals, as the worker runs it), median and slowest.
 
     .venv/bin/python bench/ocr.py [--bills N] [--set development|held_out] [--engine tesseract|ppocrv6|ppocrv5]
 
