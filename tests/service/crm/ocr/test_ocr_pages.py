@@ -9,7 +9,7 @@ from PIL import Image, ImageStat
 
 from bench import ocr_bills
 from service.config import get_settings
-from service.crm.masters import POWER_COMPANIES
+from service.crm.masters import POWER_COMPANIES, choice_rows, ocr_labels
 from service.crm.ocr import engine, pages, reading
 from service.database import utcnow
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.outside
 LOCATION = "power_customer_location_number"
 BILL, _, BANDED = ocr_bills.bills(3)  # 北海道電力's ruled table; 東京電力EP's boxes under its red header band
 COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
+LABELS = ocr_labels(choice_rows())  # the label words a fresh install seeds
 
 
 def photo(look: str, bill: ocr_bills.Bill = BILL) -> bytes:
@@ -125,7 +126,7 @@ def test_the_engine_tells_how_far_a_page_lies_turned(tesseract):
 
 
 def test_a_header_printed_white_on_a_band_names_the_power_company(tesseract):
-    source = reading.Source(photo("on_desk", BANDED), "image/jpeg", COMPANIES)
+    source = reading.Source(photo("on_desk", BANDED), "image/jpeg", COMPANIES, LABELS)
     read = reading.read(source, now=utcnow()).result
     assert "東京電力エナジーパートナー" in read["text"].replace(" ", "")
     assert read["fields"]["power_supplier_type"]["value"] == "03"
@@ -133,7 +134,7 @@ def test_a_header_printed_white_on_a_band_names_the_power_company(tesseract):
 
 @pytest.mark.parametrize("look", ["sideways", "upside_down", "on_desk"])
 def test_a_bill_photographed_sideways_upside_down_or_at_an_angle_is_read(tesseract, look):
-    source = reading.Source(photo(look), "image/jpeg", COMPANIES)
+    source = reading.Source(photo(look), "image/jpeg", COMPANIES, LABELS)
     found = reading.read(source, now=utcnow()).result["fields"]
     assert found[LOCATION]["value"] == BILL.truth[LOCATION]
     assert found["latest_charges"]["value"] == BILL.truth["latest_charges"]

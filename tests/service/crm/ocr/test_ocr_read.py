@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bench import ocr_bills
 from service.config import get_settings
-from service.crm.masters import POWER_COMPANIES
+from service.crm.masters import POWER_COMPANIES, choice_rows, ocr_labels
 from service.crm.ocr import engine, pages, reading
 from service.database import utcnow
 from service.documents import japanese_font_path
@@ -20,6 +20,7 @@ from service.documents import japanese_font_path
 BILL = ocr_bills.bills(1)[0]  # 北海道電力's ruled table
 TITLE = BILL.style.title  # 電気ご使用量のお知らせ, under the issuer's name
 COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
+LABELS = ocr_labels(choice_rows())  # the label words a fresh install seeds
 LANDSCAPE = (
     ("ご契約番号", "契約メニュー", "契約容量", "ご利用量", "ご請求額（税込）"),
     ("A1234567", "スマートプランS", "40A", "312kWh", "9,876円"),
@@ -141,7 +142,7 @@ def test_each_page_of_a_pdf_is_read_into_one_page(configured_ppocr):
     data = two_page_pdf()
     assert len(pages.pictures(data, pages.PDF)) == 2
 
-    made = reading.read(reading.Source(data, pages.PDF, COMPANIES), now=utcnow())
+    made = reading.read(reading.Source(data, pages.PDF, COMPANIES, LABELS), now=utcnow())
 
     text = made.result["text"].replace(" ", "")
     assert TITLE in text and "今回お支払金額：12,345円" in text  # the first page's and the second's
