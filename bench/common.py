@@ -219,13 +219,12 @@ def print_result(result: dict) -> None:
 
 
 def keep_result(bench: str, figures: dict) -> None:
-    """bench/results/<bench>.json: the figures with the commit (marked when the tree had changes), the moment and the
-    load they were measured at; bench/README.md's table is made from these files (`python -m tools.bench_table`)."""
-    commit = _git("rev-parse", "--short", "HEAD")
-    changed = _git("status", "--porcelain", "--untracked-files=no")
+    """bench/results/<bench>.json: the figures with the commit the bench started at (marked when the tree had changes
+    then), the moment and the load they were measured at; bench/README.md's table is made from these files
+    (`python -m tools.bench_table`)."""
     kept = {
         "bench": bench,
-        "commit": commit + ("+changes" if changed else ""),
+        "commit": STARTED_AT,
         "measured_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
         "load_average_1m": round(os.getloadavg()[0], 1),
         "figures": figures,
@@ -237,6 +236,14 @@ def keep_result(bench: str, figures: dict) -> None:
 def _git(*args: str) -> str:
     done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
     return done.stdout.strip()
+
+
+def _commit() -> str:
+    changed = _git("status", "--porcelain", "--untracked-files=no")
+    return _git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
+
+
+STARTED_AT = _commit()  # the code a bench runs is the code it started with, whatever is committed while it runs
 
 
 # --- a lean HTTP/1.1 keep-alive client: the load generator must not eat the CPU it measures ---------------
