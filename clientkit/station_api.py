@@ -123,6 +123,7 @@ class LogRead(CamelModel):
     timestamp: datetime
     child_names: list[str]
     station_id: str | None
+    station_name: str | None  # the name staff gave the station
     received_at: datetime
     station_time: datetime | None
     recorded_by: str | None  # the staff member who recorded it by hand

@@ -1,8 +1,9 @@
 """Users, their per-domain grants, login throttles and revoked tokens."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Dialect, ForeignKey, String, TypeDecorator, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -10,6 +11,20 @@ from service.fields import ACTIVE, field_info
 from service.schemas import EMAIL_SHAPE
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
+
+
+class PasswordHash(TypeDecorator[str]):
+    """None (no password of ours: a person from the company's directory) kept as an empty text, so the column stays
+    NOT NULL as it was: SQLite could only make it nullable by rebuilding the table its grants refer to."""
+
+    impl = String(100)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str:
+        return value or ""
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return value or None
 
 
 class User(Base):
@@ -41,13 +56,13 @@ class User(Base):
     # Audited as changed, never its value. Its lengths are the password's as typed (bcrypt reads no more than 72 bytes),
     # not the hash's.
     password_hash: Mapped[str | None] = mapped_column(
-        String(100), info=field_info("パスワード", audited=False, min_length=8, max_length=72)
+        PasswordHash(), nullable=False, info=field_info("パスワード", audited=False, min_length=8, max_length=72)
     )  # none for a person who comes from the company's directory: they sign in there
     # Where the person comes from: "local" (made here, signs in with a password) or "directory" (the company's identity
     # provider: made or linked by SCIM or OpenID Connect)
     source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
-    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)  # SCIM's, from the provider
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)  # the provider's `sub`
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     # An initial or reset password, set by someone else: until its owner sets their own, their sessions may do nothing

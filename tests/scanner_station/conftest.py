@@ -105,7 +105,7 @@ def signed_in_station_ids(nursery_id: int) -> list[str]:
     """The station ids of the nursery's open station sessions, as the admin page lists them."""
     with session_scope() as db:
         nursery = db.get(Nursery, nursery_id)
-        return [session.station_id for session in roster.signed_in_stations(db, nursery=nursery, now=utcnow())]
+        return [session.station_id for session, _ in roster.signed_in_stations(db, nursery=nursery, now=utcnow())]
 
 
 def recorded_logs(nursery_id: int) -> list[EntryLog]:

@@ -98,7 +98,7 @@ def test_the_cancellation_pages_show_a_hostile_service_name_as_text(client, db, 
     form = client.get(f"/api/reservations/cancel/{code}", params={"token": token})
     done = client.post(f"/api/reservations/cancel/{code}", data={"token": token})
     again = client.post(f"/api/reservations/cancel/{code}", data={"token": token})
-    assert [form.status_code, done.status_code, again.status_code] == [200, 200, 409]
+    assert [form.status_code, done.status_code, again.status_code] == [200, 200, 200]  # cancelled already: said so
     for answer in (form, done, again):
         assert shown(answer.text).text.count(NAME) == 1
     assert ("input", {"type": "hidden", "name": "token", "value": token}) in Reading(form.text).elements

@@ -1,5 +1,5 @@
-"""a person may come from the company's directory (SCIM, OpenID Connect): where they come from, the provider's ids for
-them, and no password of ours
+"""a person may come from the company's directory (SCIM, OpenID Connect): where they come from and the provider's ids
+for them
 
 Revision ID: 0069_identity_source
 Revises: 0068_resv_call_shop_index
@@ -18,21 +18,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("identity_user") as batch:
+    """Columns added and unique indexes made: nothing rebuilds identity_user (SQLite would, to change a column, and its
+    grants refer to it). A person with no password of ours keeps an empty password_hash."""
+    with op.batch_alter_table("identity_user", recreate="never") as batch:
         batch.add_column(sa.Column("source", sa.String(20), nullable=False, server_default="local"))
         batch.add_column(sa.Column("external_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("oidc_subject", sa.String(255), nullable=True))
-        batch.alter_column("password_hash", existing_type=sa.String(100), nullable=True)
-        batch.create_unique_constraint("uq_identity_user_external_id", ["external_id"])
-        batch.create_unique_constraint("uq_identity_user_oidc_subject", ["oidc_subject"])
+    op.create_index("ix_identity_user_external_id", "identity_user", ["external_id"], unique=True)
+    op.create_index("ix_identity_user_oidc_subject", "identity_user", ["oidc_subject"], unique=True)
 
 
 def downgrade() -> None:
-    op.execute("UPDATE identity_user SET password_hash = '!' WHERE password_hash IS NULL")
-    with op.batch_alter_table("identity_user") as batch:
-        batch.drop_constraint("uq_identity_user_oidc_subject", type_="unique")
-        batch.drop_constraint("uq_identity_user_external_id", type_="unique")
-        batch.alter_column("password_hash", existing_type=sa.String(100), nullable=False)
+    op.drop_index("ix_identity_user_oidc_subject", "identity_user")
+    op.drop_index("ix_identity_user_external_id", "identity_user")
+    with op.batch_alter_table("identity_user", recreate="never") as batch:
         batch.drop_column("oidc_subject")
         batch.drop_column("external_id")
         batch.drop_column("source")

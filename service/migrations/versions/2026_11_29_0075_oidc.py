@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("handoff_hash", name="uq_identity_oidc_sign_in_handoff_hash"),
     )
     op.create_index("ix_identity_oidc_sign_in_expires_at", "identity_oidc_sign_in", ["expires_at"])
-    with op.batch_alter_table("identity_user") as batch:
+    with op.batch_alter_table("identity_user", recreate="never") as batch:
         batch.add_column(sa.Column("password_must_change", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("totp_secret", sa.String(64), nullable=True))
         batch.add_column(sa.Column("totp_enabled_at", service.database.UTCDateTime(timezone=True), nullable=True))
@@ -65,7 +65,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_identity_recovery_code_user_id", table_name="identity_recovery_code")
     op.drop_table("identity_recovery_code")
-    with op.batch_alter_table("identity_user") as batch:
+    with op.batch_alter_table("identity_user", recreate="never") as batch:
         batch.drop_column("totp_enabled_at")
         batch.drop_column("totp_secret")
         batch.drop_column("password_must_change")
