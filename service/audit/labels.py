@@ -100,6 +100,11 @@ PLATFORM_VOCABULARY = register(
             "rows": "行数",
             "token": "トークン",
             "user_id": "ユーザー",
+            "current_password": "現在のパスワード",
+            "new_password": "新しいパスワード",
+            "second_factor_code": "確認コード",
+            "code": "コード",  # the second factor's code, the company sign-in's hand-off
+            "columns": "列の対応",  # an import's columns mapped by the person (service/tabular.py)
             "page": "ページ",  # every list's paging (query parameters)
             "page_size": "表示件数",
         },

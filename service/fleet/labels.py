@@ -335,6 +335,7 @@ AUDIT = register(
         ),
         fields={
             "customer": "顧客企業",  # an imported row's (a terminal's customer, by name or ID)
+            "expected": "確認した台数",  # a bulk action on every terminal its filter selects
             "status": "状態",
             "expires_at": "有効期限",
             "token": "トークン",

@@ -132,6 +132,8 @@ def fleet_walk(client, db) -> Walk:
         ("DELETE", f"/api/fleet/customers/{c}", {}, NOT_FOUND),
         ("GET", "/api/fleet/terminals", {"params": {"customer_id": c}}, NOT_FOUND),
         ("GET", "/api/fleet/terminals/export", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/stores", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/stores/export", {"params": {"customer_id": c}}, NOT_FOUND),
         (
             "POST",
             "/api/fleet/terminals",
