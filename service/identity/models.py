@@ -52,6 +52,9 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
+    # Removed by the company's directory (SCIM DELETE): inactive for good and no longer a SCIM resource; the row stays,
+    # as the records the person made name them
+    removed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -61,6 +64,9 @@ class User(Base):
 
 
 class Grant(Base):
+    """A person's role in a domain: one per domain. Their own (group_id None), or held for them by a group they belong
+    to (group_grants.py keeps those in step with the groups)."""
+
     __tablename__ = "identity_grant"
     __table_args__ = (UniqueConstraint("user_id", "domain"),)
 
@@ -69,9 +75,73 @@ class Grant(Base):
     domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
     role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
     scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
+    group: Mapped["Group | None"] = relationship(lazy="selectin")
+
+    @property
+    def group_name(self) -> str | None:
+        return self.group.display_name if self.group else None
+
+
+class Group(Base):
+    """A group of people, made here or by the company's directory (SCIM); its grants are its members'."""
+
+    __tablename__ = "identity_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(
+        String(200), unique=True, info=field_info("グループ名", searched=True, min_length=1)
+    )
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[User]] = relationship(secondary="identity_group_member", lazy="selectin", order_by=User.id)
+    grants: Mapped[list["GroupGrant"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", lazy="selectin", order_by="GroupGrant.domain"
+    )
+
+
+class GroupMember(Base):
+    __tablename__ = "identity_group_member"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class GroupGrant(Base):
+    """The role a group gives its members in a domain (one per domain), checked as a person's grant is."""
+
+    __tablename__ = "identity_group_grant"
+    __table_args__ = (UniqueConstraint("group_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
+    role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
+    scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="grants")
+
+
+class ScimToken(Base):
+    """A bearer token the company's directory provisions with (SCIM): only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "identity_scim_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("トークン名", min_length=1))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")  # who made it, in words
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class LoginThrottle(Base):
