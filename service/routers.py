@@ -27,6 +27,7 @@ from service.fleet.router import ROUTERS as fleet_routers
 from service.identity import audit_router as audit_routes
 from service.identity.audit_router import router as audit_router
 from service.identity.router import admin_router, auth_router
+from service.identity.scim.router import router as scim_router
 from service.loaners.devices import router as loaners_devices_routes
 from service.loaners.router import ROUTERS as loaners_routers
 from service.loaners.views import router as loaners_views_routes
@@ -53,6 +54,7 @@ def all_routers() -> list[APIRouter]:
         *loaners_routers,
         outbox_admin_router,
         *reservations_routers,
+        scim_router,
         webhooks_router,
     ]
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
@@ -146,8 +146,6 @@ def find_user_by_login(db: Session, login_id: str) -> User | None:
 
 def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
     """A caller creating many users with one password may pass its hash, computed once."""
-    if find_user_by_login(db, data.login_id) is not None:
-        raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
         login_id=data.login_id,
         name=data.name,
@@ -155,9 +153,16 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
         password_hash=password_hash or hash_password(data.password),
         is_active=data.is_active,
     )
+    return add_user(db, user, actor=actor)
+
+
+def add_user(db: Session, user: User, *, actor: Actor) -> User:
+    """A new account, audited; a person from the company's directory has no password."""
+    if find_user_by_login(db, user.login_id) is not None:
+        raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     db.add(user)
     db.flush()
-    after = audit.snapshot(user, USER_FIELDS) | {"password": "set"}
+    after = audit.snapshot(user, USER_FIELDS) | ({"password": "set"} if user.password_hash else {})
     audit.record(
         db,
         actor=actor,
@@ -171,17 +176,25 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
 
 
 def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> User:
-    if data.is_active is False:
+    values = {
+        k: (str(v) if k == "email" else v) for k, v in data.model_dump(exclude_unset=True).items() if v is not None
+    }
+    return change_user(db, user=user, values=values, actor=actor)
+
+
+def change_user(db: Session, *, user: User, values: dict[str, Any], actor: Actor) -> User:
+    """The one path every change to an account takes (利用者管理, the CRM's users, SCIM): a deactivation or a new
+    password ends every login token issued before it (dependencies.current_caller refuses them at the next request)."""
+    if values.get("is_active") is False and user.is_active:
         ensure_not_last_admin(db, user)
         user.deactivated_at = utcnow()  # every login token issued before now stops working, reactivated or not
     before = audit.snapshot(user, USER_FIELDS)
-    fields = data.model_dump(exclude_unset=True, exclude={"password"})
-    for name, value in fields.items():
-        if value is not None:
-            setattr(user, name, str(value) if name == "email" else value)
+    password = values.pop("password", None)
+    for name, value in values.items():
+        setattr(user, name, value)
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
-    if data.password:
-        user.password_hash = hash_password(data.password)
+    if password:
+        user.password_hash = hash_password(password)
         user.password_changed_at = utcnow()  # every login token issued before now stops working
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
@@ -192,7 +205,7 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
     return user
 
 
-def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> None:
+def validate_grant(db: Session, domain: str, role: str, scope: str | None) -> None:
     entry = DOMAINS.get(domain)
     if entry is None:
         raise NotFound("ドメインが見つかりません", details={"domain": domain})
@@ -217,15 +230,16 @@ def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> N
 
 
 def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | None, actor: Actor) -> Grant:
-    _validate_grant(db, domain, role, scope)
+    validate_grant(db, domain, role, scope)
+    """The person's own grant: it takes the place of one a group held for them (groups.py)."""
     grant = next((g for g in user.grants if g.domain == domain), None)
-    before = {"role": grant.role, "scope": grant.scope} if grant else {}
+    before = {"role": grant.role, "scope": grant.scope, "group_id": grant.group_id} if grant else {}
     if grant is None:
         grant = Grant(domain=domain, role=role, scope=scope)
         user.grants.append(grant)
-    grant.role, grant.scope = role, scope
+    grant.role, grant.scope, grant.group_id = role, scope, None
     db.flush()
-    changes = audit.diff(before, {"role": role, "scope": scope})
+    changes = audit.diff(before, {"role": role, "scope": scope, "group_id": None})
     if changes:
         action = "update" if before else "create"
         audit.record(
@@ -244,6 +258,11 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
     grant = next((g for g in user.grants if g.domain == domain), None)
     if grant is None:
         raise NotFound("この権限は付与されていません", details={"domain": domain})
+    if grant.group_id is not None:
+        raise Conflict(
+            f"この権限はグループ「{grant.group_name}」から付与されています。グループから外すか、グループの権限を変えてください",
+            details={"rule": "held_by_group", "group_id": grant.group_id},
+        )
     if domain == PLATFORM:
         ensure_not_last_admin(db, user)
     before = {"role": grant.role, "scope": grant.scope}
