@@ -26,6 +26,7 @@ from service.fleet.rollouts import router as fleet_rollouts_routes
 from service.fleet.router import ROUTERS as fleet_routers
 from service.identity import audit_router as audit_routes
 from service.identity.audit_router import router as audit_router
+from service.identity.directory_router import router as directory_router
 from service.identity.router import admin_router, auth_router
 from service.identity.scim.router import router as scim_router
 from service.loaners.devices import router as loaners_devices_routes
@@ -47,6 +48,7 @@ def all_routers() -> list[APIRouter]:
         entry_logs_door_router,
         auth_router,
         admin_router,
+        directory_router,
         audit_router,
         *crm_routers,
         *entry_logs_routers,

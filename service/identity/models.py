@@ -9,6 +9,7 @@ from service.database import Base, utcnow
 from service.fields import ACTIVE, field_info
 from service.schemas import EMAIL_SHAPE
 
+SOURCES = {"directory": "会社のディレクトリ", "local": "ローカル"}  # where a person comes from, in words
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
 
 
@@ -45,7 +46,9 @@ class User(Base):
     )  # none for a person who comes from the company's directory: they sign in there
     # Where the person comes from: "local" (made here, signs in with a password) or "directory" (the company's identity
     # provider: made or linked by SCIM or OpenID Connect)
-    source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
+    source: Mapped[str] = mapped_column(
+        String(20), default="local", server_default="local", info=field_info("登録元", exported=True, choices=SOURCES)
+    )
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))

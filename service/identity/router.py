@@ -223,6 +223,7 @@ USER_COLUMNS = (
     exports.declared(User.login_id),
     exports.declared(User.name),
     exports.declared(User.email),
+    exports.declared(User.source),
     exports.yes_no("状態", User.is_active),
     Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
     exports.declared(User.last_login_at),

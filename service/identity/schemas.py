@@ -42,6 +42,7 @@ class GrantRead(BaseModel):
     domain_label: str = ""
     role_label: str = ""
     scope_name: str | None = None  # the tenant's name (None where the scope is a name already)
+    group_name: str | None = None  # the group that gives it; None for the person's own
 
     @model_validator(mode="after")
     def _labels(self) -> "GrantRead":
@@ -60,6 +61,7 @@ class UserRead(BaseModel):
     name: str
     email: str
     is_active: bool
+    source: str = Field(description="where the person comes from: the company's directory, or made here (local)")
     last_login_at: datetime | None
     created_at: datetime
     grants: list[GrantRead]

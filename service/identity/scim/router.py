@@ -432,7 +432,9 @@ def config() -> ServiceProviderConfig:
             AuthenticationScheme(
                 type="oauthbearertoken",
                 name="SCIMトークン",
-                description="利用者管理 › SCIMトークン、または「python -m service.cli scim token --name NAME」で作るトークン",
+                description=(
+                    "利用者管理 › SCIMトークン、または「python -m service.cli scim token --name NAME」で作るトークン"
+                ),
                 primary=True,
             )
         ],
