@@ -47,8 +47,8 @@ from service.demo.platform import ADMIN_LOGIN
 from service.errors import DomainError, NotFound
 from service.identity import service as identity
 from service.identity.models import Grant, User
-from service.identity.scim import tokens as scim_tokens
 from service.identity.schemas import UserCreate, UserUpdate
+from service.identity.scim import tokens as scim_tokens
 from service.roles import PLATFORM
 
 LIST_PAGE = 500

@@ -48,13 +48,15 @@ def version(row: models.User | models.Group) -> str:
 
 
 def user_resource(user: models.User) -> User:
+    """The one e-mail we keep is the work address and primary: a PATCH finds it at `emails[type eq "work"]` (Entra
+    ID's path)."""
     groups = [GroupMembership(value=str(g.id), display=g.display_name, type="direct") for g in groups_of(user)]
     return User(
         id=str(user.id),
         external_id=user.external_id,
         user_name=user.login_id,
         display_name=user.name,
-        emails=[Email(value=user.email, primary=True, type="work")] if user.email else None,
+        emails=[Email(value=user.email, type="work", primary=True)] if user.email else None,
         active=user.is_active,
         groups=groups or None,
         meta=Meta(
