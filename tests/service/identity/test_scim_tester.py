@@ -13,7 +13,8 @@ from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow  # a server in a thread
 
-# Checks scim2-tester may run that this service does not pass (it picks some at random), each argued in service/identity/README.md
+# Checks scim2-tester may run (it picks values at random) that this service does not pass, each argued in
+# service/identity/README.md
 NOT_PASSED = {
     "check_remove_attribute: active",
     "check_remove_attribute: displayName",
