@@ -13,7 +13,7 @@ from service.credentials import SESSION_COOKIE
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
-from service.identity import lockout
+from service.identity import groups, lockout
 from service.identity import service as identity
 from service.identity.dependencies import (
     DEVICE_COOKIE,
@@ -266,4 +266,7 @@ def set_grant(user_id: int, domain: str, body: GrantIn, caller: PlatformAdmin, d
 
 @admin_router.delete("/users/{user_id}/grants/{domain}", status_code=204)
 def remove_grant(user_id: int, domain: str, caller: PlatformAdmin, db: DbSession) -> None:
-    identity.remove_grant(db, user=identity.get_user(db, user_id), domain=domain, actor=caller.actor)
+    """A group the person belongs to that gives the domain then gives its grant (identity/groups.py)."""
+    user = identity.get_user(db, user_id)
+    identity.remove_grant(db, user=user, domain=domain, actor=caller.actor)
+    groups.sync_members(db, [user], actor=caller.actor)

@@ -55,8 +55,11 @@ def detail_for(status: int, scim_type: str | None) -> str:
 
 
 def _from_scim(exc: SCIMException) -> JSONResponse:
+    """Ours say what happened in Japanese already; scim2-models' own are in English, put after our words."""
     error = exc.to_error()
     status = int(error.status or 400)
+    if error.detail and not error.detail.isascii():
+        return scim_error(status, error.detail, error.scim_type)
     where = f"（{error.detail}）" if error.detail and status == 400 else ""
     return scim_error(status, detail_for(status, error.scim_type) + where, error.scim_type)
 

@@ -69,13 +69,14 @@ def revoke_token(db: Session, *, token_id: int, actor: Actor) -> ScimToken:
             domain="platform",
             target_type=TOKEN_KIND,
             target_id=token.id,
-            changes=audit.diff({"revoked": False}, {"revoked": True}) | {"name": token.name},
+            changes=audit.diff({"revoked_at": None}, {"revoked_at": token.revoked_at}),
         )
     return token
 
 
 def token_for(db: Session, secret: str, *, now: datetime) -> ScimToken | None:
-    """The live token this secret is, its last use noted; None for any other secret."""
+    """The live token this secret is, its last use noted; None for any other secret. Found by its digest (a timing
+    difference there tells nothing of a 256-bit secret), then compared in constant time."""
     token = db.scalar(select(ScimToken).where(ScimToken.secret_hash == _digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
