@@ -20,6 +20,17 @@ NOTICE_KEY = "auth_notice"
 COOKIE_READ_KEY = "auth_cookie_read"
 DEVICE_KEY = "auth_device_token"  # the device token this session's last sign-in answered (kept past a logout)
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
+# A session the service ended for a reason the person should know: its answer says what happened
+ENDED_BY_ACCOUNT = ("password_changed", "deactivated")
+
+
+def ended_notice(exc: api.ApiError) -> str:
+    """What the sign-in page says after a refused token: a deactivation or a new password in the service's words,
+    anything else (expiry, logout elsewhere) as an expired session."""
+    reason = exc.details.get("reason") if isinstance(exc.details, dict) else None
+    if exc.code == "account_inactive" or reason in ENDED_BY_ACCOUNT:
+        return f"{exc.message}。"
+    return SESSION_EXPIRED
 
 
 def current_user() -> dict | None:
@@ -31,7 +42,7 @@ def current_user() -> dict | None:
         return api.me(fresh=resumed)
     except api.ApiError as exc:
         if exc.status == 401:
-            end_session(SESSION_EXPIRED)
+            end_session(ended_notice(exc))
             return None
         raise
 

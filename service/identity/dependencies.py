@@ -24,6 +24,10 @@ from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
+# Why a session ended, as the person reads it at their next click (the dashboards show these on the sign-in page)
+ACCOUNT_DISABLED = "アカウントが無効になりました。管理者にお問い合わせください"
+PASSWORD_CHANGED = "パスワードが変更されました。新しいパスワードで再度ログインしてください"
+SESSION_DEACTIVATED = "アカウントが無効になったため、ログインが終了しました。再度ログインしてください"
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 
 
@@ -95,13 +99,11 @@ def current_caller(
     except ValueError:
         user = None
     if user is None or not user.is_active:
-        raise Unauthorized("このアカウントは利用できません", code="account_inactive")
+        raise Unauthorized(ACCOUNT_DISABLED, code="account_inactive")
     if user.password_changed_at is not None and issued_before(claims, user.password_changed_at):
-        raise Unauthorized("パスワードが変更されました。再度ログインしてください", code="token_revoked")
+        raise Unauthorized(PASSWORD_CHANGED, code="token_revoked", details={"reason": "password_changed"})
     if user.deactivated_at is not None and issued_before(claims, user.deactivated_at):
-        raise Unauthorized(
-            "アカウントが無効化されたため、このトークンは使えません。再度ログインしてください", code="token_revoked"
-        )
+        raise Unauthorized(SESSION_DEACTIVATED, code="token_revoked", details={"reason": "deactivated"})
     return _caller_from_user(user, claims, request)
 
 

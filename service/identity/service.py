@@ -11,7 +11,7 @@ from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.database import affected_rows, utcnow
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from service.identity import lockout, people
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.schemas import UserCreate, UserUpdate
@@ -23,6 +23,7 @@ from service.tenancy import tenant_exists
 USER_KIND = "user"
 USER_FIELDS = fields.audited(User)
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
+ACCOUNT_DISABLED = "このアカウントは無効になっています。管理者にお問い合わせください"  # said only after the right password
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
@@ -62,9 +63,8 @@ def authenticate(
     )
 
     def verify() -> str | None:
-        if not _password_matches(user, password):
-            return "bad_credentials"
-        return None if user.is_active else "inactive"
+        """The right password of a disabled account is no failure to count: they are told it is disabled (below)."""
+        return None if _password_matches(user, password) else "bad_credentials"
 
     def refuse(reason: str, lock: str | None) -> None:
         _audit_login(
@@ -81,6 +81,9 @@ def authenticate(
         bad_credentials=BAD_CREDENTIALS,
     )
     assert user is not None  # attempt() raised unless verify() matched the user's password
+    if not user.is_active:
+        refuse("inactive", None)
+        raise Unauthorized(ACCOUNT_DISABLED, code="account_inactive", keep_changes=True)
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
     signed_in = actor_for(user, actor)

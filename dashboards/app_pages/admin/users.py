@@ -1,4 +1,4 @@
-"""管理 › ユーザー管理: search and list users, add one, edit one and set their roles per domain."""
+"""管理 › 利用者管理（全体）: search and list users, add one, edit one and set their roles per domain."""
 
 import contextlib
 
@@ -209,7 +209,7 @@ def grants_editor(user: dict) -> None:
 
 
 auth.require_page(__file__)
-st.title("ユーザー管理")
+st.title("利用者管理（全体）")
 writes.show_flash(PAGE)
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
 listed = tables.paginated_table(
