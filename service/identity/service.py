@@ -23,7 +23,8 @@ from service.tenancy import tenant_exists
 USER_KIND = "user"
 USER_FIELDS = fields.audited(User)
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
-ACCOUNT_DISABLED = "このアカウントは無効になっています。管理者にお問い合わせください"  # said only after the right password
+# said only after the right password
+ACCOUNT_DISABLED = "このアカウントは無効になっています。管理者にお問い合わせください"
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
