@@ -461,16 +461,14 @@ def _run_memo() -> dict | None:
     return None if ctx is None or ctx.fragment_ids_this_run else st.session_state.get(RUN_KEY)
 
 
-def me(*, fresh: bool = False) -> dict:
-    """The signed-in user; fresh reads it anew (a token taken from the cookie may have been revoked since) into the
-    cache the reads after it find it in. Every read asks for the user's grants: a page run reads the user once, and
-    again only after a write was sent (from any session of this server)."""
-    if fresh:
-        WRITES.add([_own_part(ACCOUNTS, token() or "")])
+def me() -> dict:
+    """The signed-in user, read from the service once per page run (and again after a write was sent), never from the
+    cache: a person deactivated or given a new password elsewhere (by the company's directory over SCIM, by another
+    server) is refused at their next click. Every read asks for the user's grants: they find them here."""
     memo, stamp = _run_memo(), (token(), WRITES.sent)
     if memo is not None and memo.get("stamp") == stamp:
         return memo["user"]
-    user = own("/auth/me")
+    user = fetch("/auth/me")
     if memo is not None:
         memo.update(stamp=stamp, user=user)
     return user

@@ -35,11 +35,11 @@ def ended_notice(exc: api.ApiError) -> str:
 
 def current_user() -> dict | None:
     """The signed-in user with their grants, or None when nobody is (an expired token signs the session out)."""
-    resumed = _resume_from_cookie()
+    _resume_from_cookie()
     if not api.token():
         return None
     try:
-        return api.me(fresh=resumed)
+        return api.me()
     except api.ApiError as exc:
         if exc.status == 401:
             end_session(ended_notice(exc))
@@ -47,19 +47,17 @@ def current_user() -> dict | None:
         raise
 
 
-def _resume_from_cookie() -> bool:
-    """On a new session, take the token the browser kept; True when this run took it.
+def _resume_from_cookie() -> None:
+    """On a new session, take the token the browser kept (api.me checks it with the service).
 
     The cookie is read once: a session that ended (logout, expiry) never takes it again.
     """
     if st.session_state.get(COOKIE_READ_KEY):
-        return False
+        return
     st.session_state[COOKIE_READ_KEY] = True
     kept = st.context.cookies.get(api.SESSION_COOKIE)
-    if not kept or api.token():
-        return False
-    st.session_state[api.TOKEN_KEY] = kept
-    return True
+    if kept and not api.token():
+        st.session_state[api.TOKEN_KEY] = kept
 
 
 def end_session(notice: str | None = None) -> None:
