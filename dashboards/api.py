@@ -462,16 +462,16 @@ def _run_memo() -> dict | None:
 
 
 def me() -> dict:
-    """The signed-in user, read from the service once per page run (and again after a write was sent), never from the
-    cache: a person deactivated or given a new password elsewhere (by the company's directory over SCIM, by another
-    server) is refused at their next click. Every read asks for the user's grants: they find them here."""
+    """The signed-in user. A page run reads it from the service once (and again after a write was sent), never from
+    the cache: a person deactivated or given a new password elsewhere (by the company's directory over SCIM, on another
+    server) is refused at their next click. A fragment's own rerun reads the cached copy. Every read asks for the
+    user's grants: they find them here."""
     memo, stamp = _run_memo(), (token(), WRITES.sent)
-    if memo is not None and memo.get("stamp") == stamp:
-        return memo["user"]
-    user = fetch("/auth/me")
-    if memo is not None:
-        memo.update(stamp=stamp, user=user)
-    return user
+    if memo is None:
+        return own("/auth/me")
+    if memo.get("stamp") != stamp:
+        memo.update(stamp=stamp, user=fetch("/auth/me"))
+    return memo["user"]
 
 
 # Platform administration
