@@ -178,6 +178,10 @@ def _wanted(db: Session, user: User) -> dict[str, GroupGrant]:
     return {grant.domain: grant for grant in rows}  # the lowest group id is written last, and stays
 
 
+def _terms(grant: Grant | GroupGrant | None) -> dict:
+    return {"role": grant.role, "scope": grant.scope, "group_id": grant.group_id} if grant else {}
+
+
 def sync_members(db: Session, users: Iterable[User], *, actor: Actor) -> None:
     for user in {u.id: u for u in users}.values():
         _sync(db, user, actor)
@@ -190,18 +194,18 @@ def _sync(db: Session, user: User, actor: Actor) -> None:
         grant, source = held.get(domain), wanted.get(domain)
         if grant is not None and grant.group_id is None:
             continue  # the person's own grant wins
-        before = {"role": grant.role, "scope": grant.scope, "group_id": grant.group_id} if grant else {}
-        after = {"role": source.role, "scope": source.scope, "group_id": source.group_id} if source else {}
+        before = _terms(grant)
+        after = _terms(source)
         if before == after:
             continue
-        if source is None:
+        if grant is None:
+            user.grants.append(Grant(domain=domain, **after))
+        elif source is None:
             user.grants.remove(grant)
-        elif grant is None:
-            user.grants.append(Grant(domain=domain, role=source.role, scope=source.scope, group_id=source.group_id))
         else:
             grant.role, grant.scope, grant.group_id = source.role, source.scope, source.group_id
         db.flush()
-        action = "delete" if source is None else "update" if grant is not None else "create"
+        action = "create" if grant is None else "delete" if source is None else "update"
         audit.record(
             db,
             actor=actor,

@@ -22,12 +22,7 @@ def group_grants(group: dict, catalogue: list[dict]) -> None:
         text, remove = st.columns([4, 1])
         text.write(labels.grant_label(grant))
         if remove.button("外す", key=f"{GROUPS}_ungrant_{group['id']}_{grant['domain']}"):
-            writes.act(
-                PAGE,
-                lambda g=grant: api.remove_group_grant(group["id"], g["domain"]),
-                f"グループ「{labels.plain(group['display_name'])}」から{grant['domain_label']}の権限を外しました。",
-                at=GROUPS,
-            )
+            ungrant(group, grant)
     entries = {e["domain"]: e for e in catalogue}
     with st.form(f"{GROUPS}_grant_{group['id']}"):
         left, middle, right = st.columns(3)
@@ -49,6 +44,15 @@ def group_grants(group: dict, catalogue: list[dict]) -> None:
             f"グループ「{labels.plain(group['display_name'])}」のメンバーに{entry['label']}の権限を付けました。",
             at=GROUPS,
         )
+
+
+def ungrant(group: dict, grant: dict) -> None:
+    writes.act(
+        PAGE,
+        lambda: api.remove_group_grant(group["id"], grant["domain"]),
+        f"グループ「{labels.plain(group['display_name'])}」から{grant['domain_label']}の権限を外しました。",
+        at=GROUPS,
+    )
 
 
 def group_members(group: dict, people: dict[int, str]) -> None:

@@ -132,16 +132,14 @@ def listing(
             return _list_answer(found[start - 1 : start - 1 + size], len(found), start, model, shown)
         stmt = stmt.where(condition)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(stmt.offset(start - 1).limit(size)) if size else []
+    rows = list(db.scalars(stmt.offset(start - 1).limit(size))) if size else []
     return _list_answer([to_resource(row) for row in rows], total, start, model, shown)
 
 
 def _list_answer(
     found: Sequence[ScimResource], total: int, start: int, model: Any, shown: ResponseParameters | None = None
 ) -> Response:
-    page = ListResponse[model](  # type: ignore[valid-type]
-        total_results=total, start_index=start, items_per_page=len(found), resources=list(found)
-    )
+    page = ListResponse[model](total_results=total, start_index=start, items_per_page=len(found), resources=list(found))
     body = json.dumps(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=shown), ensure_ascii=False)
     return Response(body, media_type=MEDIA_TYPE)
 
@@ -406,8 +404,9 @@ def published(model: type[User] | type[Group]) -> Schema:
     kept = KEPT[str(schema.name)]
     schema.attributes = [a for a in schema.attributes or [] if a.name in kept]
     for attribute in schema.attributes:
-        if kept[attribute.name] is not None:
-            attribute.sub_attributes = [s for s in attribute.sub_attributes or [] if s.name in kept[attribute.name]]
+        subs = kept[str(attribute.name)]
+        if subs is not None:
+            attribute.sub_attributes = [s for s in attribute.sub_attributes or [] if s.name in subs]
     return schema
 
 
