@@ -45,6 +45,7 @@ pytestmark = pytest.mark.walk
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 SMALL_PAGE = 7  # the last page is read at this size too: a list of a few rows has a page 2 (an offset) then
 DATA_VALUES = 4  # a filter whose values are data is walked with this many of the values its list's rows hold
+SCIM_READ = "the company's directory's read, with a SCIM token (tests/service/identity/test_scim*.py)"
 NOT_WALKED = {
     "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
     "/api/reservations/cancel/{code}": "a requester's page, with the token only the SMS carries",
@@ -54,6 +55,15 @@ NOT_WALKED = {
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file": "no card job exists until someone prints cards",
     "/api/entry-exit-logs/parents/{parent_id}/photo": "a scan station's read, with a station's token",
     "/api/entry-exit-logs/forgotten-card/people": "a station's lookup, with the token its PIN unlock answers",
+    "/api/scim/v2/Users": SCIM_READ,
+    "/api/scim/v2/Users/{user_id}": SCIM_READ,
+    "/api/scim/v2/Groups": SCIM_READ,
+    "/api/scim/v2/Groups/{group_id}": SCIM_READ,
+    "/api/scim/v2/ServiceProviderConfig": SCIM_READ,
+    "/api/scim/v2/ResourceTypes": SCIM_READ,
+    "/api/scim/v2/ResourceTypes/{name}": SCIM_READ,
+    "/api/scim/v2/Schemas": SCIM_READ,
+    "/api/scim/v2/Schemas/{urn}": SCIM_READ,
 }
 # query parameter -> (vocabulary route, key): the coded values a filter takes, as the pages offer them
 VOCABULARY_FILTERS = {
