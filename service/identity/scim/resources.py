@@ -37,6 +37,12 @@ LOGIN_ID_RULE = re.compile(LOGIN_ID_PATTERN)
 NAME_LIMIT = 100
 GROUP_NAME_LIMIT = 200
 EMAIL = TypeAdapter(EmailText)
+LARGEST_ID = 2**31 - 1  # an INTEGER column's
+
+
+def is_row_id(text: str) -> bool:
+    """A SCIM id is our row's id: digits within an integer column's range (anything else finds nothing)."""
+    return text.isascii() and text.isdigit() and int(text) <= LARGEST_ID
 
 
 def location(kind: str, resource_id: int | str | None = None) -> str:
@@ -186,5 +192,5 @@ def sql_condition(filter_: ScimFilter, columns: dict[str, Any]) -> ColumnElement
     if column is None:
         return None
     if key == "id":
-        return column == int(node.value) if node.value.isdigit() else column.is_(None)
+        return column == int(node.value) if is_row_id(node.value) else column.is_(None)
     return column == (node.value if key in CASE_EXACT else node.value.lower())

@@ -102,7 +102,7 @@ async def body_of(request: Request, model: type[R] | Any, context: Context) -> A
 
 def _page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
     """RFC 7644 §3.4.2.4: startIndex below 1 is 1, a negative count 0."""
-    start = max(start_index or 1, 1)
+    start = min(max(start_index or 1, 1), resources.LARGEST_ID)
     return start, min(max(count if count is not None else PAGE_LIMIT, 0), PAGE_LIMIT)
 
 
@@ -152,7 +152,7 @@ def live_users() -> Select:
 
 
 def user_row(db: Session, user_id: str) -> UserRow:
-    user = db.get(UserRow, int(user_id)) if user_id.isdigit() else None
+    user = db.get(UserRow, int(user_id)) if resources.is_row_id(user_id) else None
     if user is None or user.removed_at is not None:
         raise NotFoundException(detail=f"ユーザー「{user_id}」は見つかりません")
     return user
@@ -268,7 +268,7 @@ def delete_user(user_id: str, actor: ScimActor, db: DbSession) -> Response:
 
 
 def group_row(db: Session, group_id: str) -> GroupRow:
-    group = db.get(GroupRow, int(group_id)) if group_id.isdigit() else None
+    group = db.get(GroupRow, int(group_id)) if resources.is_row_id(group_id) else None
     if group is None:
         raise NotFoundException(detail=f"グループ「{group_id}」は見つかりません")
     return group

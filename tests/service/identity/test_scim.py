@@ -128,7 +128,11 @@ def test_refusals_take_scims_error_shape_in_japanese(client, db):
     assert (again.status_code, again.json()["scimType"]) == (409, "uniqueness")
     bad_filter = client.get(f"{SCIM}/Users", params={"filter": 'userName eq "unterminated'}, headers=token)
     assert (bad_filter.status_code, bad_filter.json()["scimType"]) == (400, "invalidFilter")
-    assert client.get(f"{SCIM}/Users/999999", headers=token).json()["status"] == "404"
+    for unknown in ("999999", "99999999999999999999", "１２"):
+        assert client.get(f"{SCIM}/Users/{unknown}", headers=token).json()["status"] == "404"
+    beyond = {"startIndex": 10**30, "filter": 'id eq "99999999999999999999"'}
+    huge = client.get(f"{SCIM}/Users", params=beyond, headers=token)
+    assert (huge.status_code, huge.json()["totalResults"]) == (200, 0)
     assert db.scalar(select(User).where(User.login_id == "山田")) is None  # nothing half-written
 
 
