@@ -49,15 +49,19 @@ class User(Base):
     source: Mapped[str] = mapped_column(
         String(20), default="local", server_default="local", info=field_info("登録元", exported=True, choices=SOURCES)
     )
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
-    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)  # the provider's `sub` for this person
+    external_id: Mapped[str | None] = mapped_column(  # SCIM externalId, set by the provider
+        String(200), unique=True, info=field_info("ディレクトリのID")
+    )
+    oidc_subject: Mapped[str | None] = mapped_column(  # the provider's `sub` for this person
+        String(255), unique=True, info=field_info("IDプロバイダーのID")
+    )
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     # Removed by the company's directory (SCIM DELETE): inactive for good and no longer a SCIM resource; the row stays,
     # as the records the person made name them
-    removed_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None] = mapped_column(info=field_info("ディレクトリから削除"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -78,7 +82,9 @@ class Grant(Base):
     domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
     role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
     scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), index=True, info=field_info("付与したグループ")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
@@ -95,10 +101,10 @@ class Group(Base):
     __tablename__ = "identity_group"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    display_name: Mapped[str] = mapped_column(
-        String(200), unique=True, info=field_info("グループ名", searched=True, min_length=1)
+    display_name: Mapped[str] = mapped_column(String(200), unique=True, info=field_info("グループ名", min_length=1))
+    external_id: Mapped[str | None] = mapped_column(  # SCIM externalId, set by the provider
+        String(200), unique=True, info=field_info("ディレクトリのID")
     )
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)  # SCIM externalId, set by the provider
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -111,9 +117,11 @@ class Group(Base):
 class GroupMember(Base):
     __tablename__ = "identity_group_member"
 
-    group_id: Mapped[int] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True, info=field_info("グループ")
+    )
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True, index=True, info=field_info("メンバー")
     )
 
 
@@ -124,7 +132,9 @@ class GroupGrant(Base):
     __table_args__ = (UniqueConstraint("group_id", "domain"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("identity_group.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), index=True, info=field_info("グループ")
+    )
     domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
     role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
     scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
@@ -140,11 +150,11 @@ class ScimToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("トークン名", min_length=1))
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, info=field_info("トークンの値", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(200), default="")  # who made it, in words
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(200), default="", info=field_info("作成者"))  # in words
+    last_used_at: Mapped[datetime | None] = mapped_column(info=field_info("最終使用"))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=field_info("取り消し日時"))
 
 
 class LoginThrottle(Base):
