@@ -3,13 +3,18 @@ shown once) tabs; layout only: the rules are the service's (service/identity/gro
 
 import streamlit as st
 
-from dashboards import api, labels
+from dashboards import api, fields, labels
 from dashboards.components import timestamps, writes
 
 PAGE = "admin_users"
 GROUPS = f"{PAGE}_groups"
 TOKENS = f"{PAGE}_tokens"
 SECRET = f"{TOKENS}_secret"  # the token just made, shown on the next run alone
+
+
+def field(table: str, column: str) -> fields.Field:
+    """A group's, a grant's or a token's field as GET /admin/vocabulary states it."""
+    return fields.field("platform", table, column)
 
 
 def person_names(users: list[dict]) -> dict[int, str]:
@@ -26,9 +31,13 @@ def group_grants(group: dict, catalogue: list[dict]) -> None:
     entries = {e["domain"]: e for e in catalogue}
     with st.form(f"{GROUPS}_grant_{group['id']}"):
         left, middle, right = st.columns(3)
-        domain = left.selectbox("領域", list(entries), format_func=lambda d: entries[d]["label"])
+        domain = left.selectbox(
+            field("identity_grant", "domain").label, list(entries), format_func=lambda d: entries[d]["label"]
+        )
         entry = entries[domain]
-        role = middle.selectbox("役割", list(entry["roles"]), format_func=lambda r: entry["roles"][r])
+        role = middle.selectbox(
+            field("identity_grant", "role").label, list(entry["roles"]), format_func=lambda r: entry["roles"][r]
+        )
         names = {t["scope"]: t["name"] for t in entry["tenants"]}
         scope = right.selectbox(
             f"範囲（{entry['scope_label'] or 'なし'}）",
@@ -90,9 +99,10 @@ def groups_tab(people: dict[int, str]) -> None:
             st.markdown("##### 権限")
             group_grants(group, catalogue)
     with st.form(f"{GROUPS}_new"):
-        name = st.text_input("グループ名", max_chars=200).strip()
+        named = field("identity_group", "display_name")
+        name = st.text_input(**named.text()).strip()
         submitted = st.form_submit_button("グループを作成")
-    if submitted and not writes.show_errors([] if name else ["グループ名を入力してください。"]):
+    if submitted and not writes.show_errors([] if name else [named.required_message()]):
         made = f"グループ「{labels.plain(name)}」を作成しました。"
         writes.act(PAGE, lambda: api.create_group(name, []), made, at=GROUPS)
 
@@ -140,9 +150,10 @@ def tokens_tab() -> None:
                 at=TOKENS,
             )
     with st.form(f"{TOKENS}_new"):
-        name = st.text_input("トークン名（例: entra-prod）", max_chars=100).strip()
+        named = field("identity_scim_token", "name")
+        name = st.text_input(**named.text(), placeholder="entra-prod").strip()
         submitted = st.form_submit_button("トークンを作成")
-    if submitted and not writes.show_errors([] if name else ["トークン名を入力してください。"]):
+    if submitted and not writes.show_errors([] if name else [named.required_message()]):
 
         def make() -> None:
             st.session_state[SECRET] = api.make_scim_token(name)
