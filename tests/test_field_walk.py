@@ -96,6 +96,8 @@ WALKER_GRANTS = {
 NOT_WALKED = {
     "identity_login_throttle": "sign-in failures counted by the service",
     "identity_revoked_token": "tokens revoked at logout, by the service",
+    "identity_group_grant": "a group's grants: edited on 利用者管理 › グループ (tests/service/identity/test_scim.py)",
+    "identity_group_member": "a group's members: edited on 利用者管理 › グループ and by SCIM, through the group",
     "fleet_command": "commands queued by an action, their state written by the agent",
     "fleet_diagnostic": "sent by the agent",
     "fleet_digest": "alert digests, by the service",

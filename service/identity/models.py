@@ -50,10 +50,10 @@ class User(Base):
         String(20), default="local", server_default="local", info=field_info("登録元", exported=True, choices=SOURCES)
     )
     external_id: Mapped[str | None] = mapped_column(  # SCIM externalId, set by the provider
-        String(200), unique=True, info=field_info("ディレクトリのID")
+        String(200), unique=True, info=field_info("ディレクトリのID", exported=True)
     )
     oidc_subject: Mapped[str | None] = mapped_column(  # the provider's `sub` for this person
-        String(255), unique=True, info=field_info("IDプロバイダーのID")
+        String(255), unique=True, info=field_info("IDプロバイダーのID", exported=True)
     )
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
@@ -61,7 +61,7 @@ class User(Base):
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     # Removed by the company's directory (SCIM DELETE): inactive for good and no longer a SCIM resource; the row stays,
     # as the records the person made name them
-    removed_at: Mapped[datetime | None] = mapped_column(info=field_info("ディレクトリから削除"))
+    removed_at: Mapped[datetime | None] = mapped_column(info=field_info("ディレクトリから削除", exported=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

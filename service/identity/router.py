@@ -224,9 +224,12 @@ USER_COLUMNS = (
     exports.declared(User.name),
     exports.declared(User.email),
     exports.declared(User.source),
+    exports.declared(User.external_id),
+    exports.declared(User.oidc_subject),
     exports.yes_no("状態", User.is_active),
     Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
     exports.declared(User.last_login_at),
+    exports.declared(User.removed_at),
 )
 
 

@@ -23,7 +23,7 @@ def test_a_scim_token_is_shown_once_listed_and_revoked(db, open_app, live_api):
     at.run()
     assert [c.value for c in at.tabs[2].code] == []  # shown once
     listed = at.tabs[2].dataframe[0].value
-    assert listed["名前"].tolist() == ["entra-prod"] and listed["状態"].tolist() == ["有効"]
+    assert listed["トークン名"].tolist() == ["entra-prod"] and listed["状態"].tolist() == ["有効"]
 
     at = button(at, "取り消す").click().run()
     # AppTest shows the Markdown source: the name is escaped (entra\-prod renders as entra-prod)

@@ -71,7 +71,7 @@ def group_members(group: dict, people: dict[int, str]) -> None:
         return
     with st.form(f"{GROUPS}_members_{group['id']}"):
         chosen = st.multiselect(
-            "メンバー",
+            "グループの利用者",
             list(people),
             default=[m["id"] for m in group["members"] if m["id"] in people],
             format_func=lambda i: people[i],
@@ -108,12 +108,13 @@ def groups_tab(people: dict[int, str]) -> None:
 
 
 def token_rows(tokens: list[dict]) -> list[dict]:
+    head = fields.headers("platform", "identity_scim_token")
     return [
         {
-            "名前": t["name"],
+            head["name"]: t["name"],
             "作成日時": timestamps.local_time(t["created_at"]),
-            "作成者": t["created_by"],
-            "最終使用": timestamps.local_time(t["last_used_at"]) or "未使用",
+            head["created_by"]: t["created_by"],
+            head["last_used_at"]: timestamps.local_time(t["last_used_at"]) or "未使用",
             "状態": "取り消し済み" if t["revoked_at"] else "有効",
         }
         for t in tokens
