@@ -88,7 +88,14 @@ PLATFORM_VOCABULARY = register(
             "database": Target("データベース"),
             "audit_chain": Target("監査ログ"),
         },
-        tables=("identity_user", "identity_grant", "identity_group", "identity_scim_token"),
+        tables=(
+            "identity_user",
+            "identity_grant",
+            "identity_group",
+            "identity_group_member",
+            "identity_group_grant",
+            "identity_scim_token",
+        ),
         fields={
             "password": "パスワード",
             "reason": "理由",

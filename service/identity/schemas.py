@@ -62,6 +62,9 @@ class UserRead(BaseModel):
     email: str
     is_active: bool
     source: str = Field(description="where the person comes from: the company's directory, or made here (local)")
+    external_id: str | None = Field(description="the company's directory's id for the person (SCIM externalId)")
+    oidc_subject: str | None = Field(description="the identity provider's subject for the person")
+    removed_at: datetime | None = Field(description="when the company's directory removed the person (SCIM DELETE)")
     last_login_at: datetime | None
     created_at: datetime
     grants: list[GrantRead]
