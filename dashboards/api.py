@@ -68,6 +68,8 @@ AREAS = {
     "attendance": "entry_logs",
     "auth": ACCOUNTS,
     "admin/users": ACCOUNTS,
+    "admin/groups": ACCOUNTS,
+    "admin/scim-tokens": ACCOUNTS,
     "admin/roles": ACCOUNTS,
     "admin/vocabulary": ACCOUNTS,
     "admin/audit": ACTIVITY,
@@ -76,7 +78,11 @@ AREAS = {
 PLATFORM_AREAS = frozenset({ACCOUNTS, ACTIVITY})
 # What a write there changes besides its own area and the activity every write leaves: a grant changes what every
 # area shows its holder (and its domain's lists of people), and CRM's users are accounts.
-ALSO_CHANGED = {"admin/users": tuple(dict.fromkeys(AREAS.values())), "crm/users": (ACCOUNTS,)}
+ALSO_CHANGED = {
+    "admin/users": tuple(dict.fromkeys(AREAS.values())),
+    "admin/groups": tuple(dict.fromkeys(AREAS.values())),  # a group's grants are its members'
+    "crm/users": (ACCOUNTS,),
+}
 # A Writes key part: one scope's data, every scope's (an unscoped write), anything of the area, one person's own.
 SCOPE_PART, EVERY_SCOPE, ANYTHING, PERSON_PART = "scope", "every scope", "anything", "person"
 
@@ -519,19 +525,17 @@ def _run_memo() -> dict | None:
     return None if ctx is None or ctx.fragment_ids_this_run else st.session_state.get(RUN_KEY)
 
 
-def me(*, fresh: bool = False) -> dict:
-    """The signed-in user; fresh reads it anew (a token taken from the cookie may have been revoked since) into the
-    cache the reads after it find it in. Every read asks for the user's grants: a page run reads the user once, and
-    again only after a write was sent (from any session of this server)."""
-    if fresh:
-        WRITES.add([_own_part(ACCOUNTS, token() or "")])
+def me() -> dict:
+    """The signed-in user. A page run reads it from the service once (and again after a write was sent), never from
+    the cache: a person deactivated or given a new password elsewhere (by the company's directory over SCIM, on another
+    server) is refused at their next click. A fragment's own rerun reads the cached copy. Every read asks for the
+    user's grants: they find them here."""
     memo, stamp = _run_memo(), (token(), WRITES.sent)
-    if memo is not None and memo.get("stamp") == stamp:
-        return memo["user"]
-    user = own("/auth/me")
-    if memo is not None:
-        memo.update(stamp=stamp, user=user)
-    return user
+    if memo is None:
+        return own("/auth/me")
+    if memo.get("stamp") != stamp:
+        memo.update(stamp=stamp, user=fetch("/auth/me"))
+    return memo["user"]
 
 
 # Platform administration
@@ -568,6 +572,43 @@ def set_grant(user_id: int, domain: str, role: str, scope: str | None) -> dict:
 
 def remove_grant(user_id: int, domain: str) -> None:
     write("DELETE", f"/admin/users/{user_id}/grants/{domain}")
+
+
+def list_groups() -> list[dict]:
+    return read("/admin/groups")
+
+
+def create_group(display_name: str, member_ids: list[int]) -> dict:
+    return write("POST", "/admin/groups", {"display_name": display_name, "member_ids": member_ids})
+
+
+def update_group(group_id: int, display_name: str, member_ids: list[int]) -> dict:
+    return write("PATCH", f"/admin/groups/{group_id}", {"display_name": display_name, "member_ids": member_ids})
+
+
+def delete_group(group_id: int) -> None:
+    write("DELETE", f"/admin/groups/{group_id}")
+
+
+def set_group_grant(group_id: int, domain: str, role: str, scope: str | None) -> dict:
+    return write("PUT", f"/admin/groups/{group_id}/grants/{domain}", {"role": role, "scope": scope})
+
+
+def remove_group_grant(group_id: int, domain: str) -> None:
+    write("DELETE", f"/admin/groups/{group_id}/grants/{domain}")
+
+
+def list_scim_tokens() -> list[dict]:
+    return read("/admin/scim-tokens")
+
+
+def make_scim_token(name: str) -> dict:
+    """Its `secret` is in this answer alone."""
+    return write("POST", "/admin/scim-tokens", {"name": name})
+
+
+def revoke_scim_token(token_id: int) -> dict:
+    return write("POST", f"/admin/scim-tokens/{token_id}/revoke")
 
 
 def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:

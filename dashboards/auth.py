@@ -37,35 +37,45 @@ PASSWORD_CHANGED_KEY = "auth_password_changed"
 PASSWORD_CHANGED = "パスワードを変更しました。"
 MUST_CHANGE = "管理者が設定したパスワードのままです。新しいパスワードを設定してから使い始めてください。"
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
+# A session the service ended for a reason the person should know: its answer says what happened
+ENDED_BY_ACCOUNT = ("password_changed", "deactivated")
+
+
+def ended_notice(exc: api.ApiError) -> str:
+    """What the sign-in page says after a refused token: a deactivation or a new password in the service's words,
+    anything else (expiry, logout elsewhere) as an expired session."""
+    reason = exc.details.get("reason") if isinstance(exc.details, dict) else None
+    if exc.code == "account_inactive" or reason in ENDED_BY_ACCOUNT:
+        return f"{exc.message}。"
+    return SESSION_EXPIRED
 
 
 def current_user() -> dict | None:
     """The signed-in user with their grants, or None when nobody is (an expired token signs the session out)."""
-    resumed = _take_company_sign_in() or _resume_from_cookie()
+    if not _take_company_sign_in():
+        _resume_from_cookie()
     if not api.token():
         return None
     try:
-        return api.me(fresh=resumed)
+        return api.me()
     except api.ApiError as exc:
         if exc.status == 401:
-            end_session(SESSION_EXPIRED)
+            end_session(ended_notice(exc))
             return None
         raise
 
 
-def _resume_from_cookie() -> bool:
-    """On a new session, take the token the browser kept; True when this run took it.
+def _resume_from_cookie() -> None:
+    """On a new session, take the token the browser kept (api.me checks it with the service).
 
     The cookie is read once: a session that ended (logout, expiry) never takes it again.
     """
     if st.session_state.get(COOKIE_READ_KEY):
-        return False
+        return
     st.session_state[COOKIE_READ_KEY] = True
     kept = st.context.cookies.get(api.SESSION_COOKIE)
-    if not kept or api.token():
-        return False
-    st.session_state[api.TOKEN_KEY] = kept
-    return True
+    if kept and not api.token():
+        st.session_state[api.TOKEN_KEY] = kept
 
 
 def _take_company_sign_in() -> bool:

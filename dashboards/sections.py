@@ -254,8 +254,8 @@ SECTIONS: tuple[Section, ...] = (
         "管理",
         "ユーザーと権限、監査ログ、送信履歴を管理します。",
         (
-            PageSpec("app_pages/admin/users.py", "ユーザー管理", "admin-users", ("admin",), ":material/group:"),
-            PageSpec("app_pages/admin/audit.py", "監査ログ", "admin-audit", ("admin",), ":material/history:"),
+            PageSpec("app_pages/admin/users.py", "利用者管理（全体）", "admin-users", ("admin",), ":material/group:"),
+            PageSpec("app_pages/admin/audit.py", "監査ログ（全体）", "admin-audit", ("admin",), ":material/history:"),
             PageSpec("app_pages/admin/outbox.py", "送信履歴", "admin-outbox", ("admin",), ":material/outgoing_mail:"),
         ),
     ),

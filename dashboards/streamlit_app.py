@@ -155,7 +155,7 @@ def main() -> None:
         _navigation(user).run()
     except api.ApiError as exc:
         if exc.status == 401:
-            auth.end_session(auth.SESSION_EXPIRED)
+            auth.end_session(auth.ended_notice(exc))
             st.rerun()
         st.error(exc.message)
 

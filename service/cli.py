@@ -48,6 +48,7 @@ from service.errors import DomainError, NotFound
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
+from service.identity.scim import tokens as scim_tokens
 from service.roles import PLATFORM
 
 LIST_PAGE = 500
@@ -282,6 +283,11 @@ def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
     return "created platform admin " + describe(user)
 
 
+def scim_token(db: Session, args: argparse.Namespace) -> str:
+    made = scim_tokens.make_token(db, name=args.name, actor=operator_actor())
+    return f"SCIM token {args.name!r} (shown this once; only its SHA-256 is kept):\n{made.secret}"
+
+
 Handler = Callable[[Session, argparse.Namespace], str]
 
 
@@ -377,6 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
         audit, "rekey", audit_rekey, "verify the chain under an old key, then rehash it under APP_AUDIT_KEY"
     ).add_argument("--old-key-env", required=True, metavar="VAR", help="environment variable holding the old key")
     _backup_commands(top)
+    scim = top.add_parser("scim", help="provisioning by the company's directory").add_subparsers(
+        dest="action", required=True
+    )
+    _command(scim, "token", scim_token, "make a SCIM bearer token for the identity provider").add_argument(
+        "--name", required=True, help="who it is for, shown in the audit log as SCIM（NAME）: entra-prod"
+    )
     _crm_commands(top)
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")

@@ -26,8 +26,10 @@ from service.fleet.rollouts import router as fleet_rollouts_routes
 from service.fleet.router import ROUTERS as fleet_routers
 from service.identity import audit_router as audit_routes
 from service.identity.audit_router import router as audit_router
+from service.identity.directory_router import router as directory_router
 from service.identity.oidc_router import router as oidc_router
 from service.identity.router import admin_router, auth_router
+from service.identity.scim.router import router as scim_router
 from service.loaners.devices import router as loaners_devices_routes
 from service.loaners.router import ROUTERS as loaners_routers
 from service.loaners.views import router as loaners_views_routes
@@ -48,6 +50,7 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         oidc_router,
         admin_router,
+        directory_router,
         audit_router,
         *crm_routers,
         *entry_logs_routers,
@@ -55,6 +58,7 @@ def all_routers() -> list[APIRouter]:
         *loaners_routers,
         outbox_admin_router,
         *reservations_routers,
+        scim_router,
         webhooks_router,
     ]
 

@@ -383,3 +383,16 @@ def test_reencrypt_cards_with_both_keys_in_the_setting_keeps_the_api_reading_thr
     with session_scope() as db:
         numbers = db.scalars(select(Corporation.card_number_encrypted).order_by(Corporation.id)).all()
     assert [card_crypto.decrypt(n) for n in numbers if n] == list(CARDS)
+
+
+def test_a_scim_token_made_by_the_cli_is_shown_once_and_lets_the_directory_in(client, capsys):
+    assert main(["scim", "token", "--name", "entra-prod"]) == 0
+    secret = capsys.readouterr().out.splitlines()[-1]
+    assert secret.startswith("daicho_scim_")
+    answer = client.get("/api/scim/v2/Users", headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 200
+    assert main(["scim", "token", "--name", "entra-prod"]) == 1  # one name, one token
+    assert "既に使われています" in capsys.readouterr().err
+    with session_scope() as db:
+        entry = db.scalars(select(AuditEntry).where(AuditEntry.target_type == "scim_token")).one()
+        assert entry.actor_type == "cli" and secret not in json.dumps(entry.changes)

@@ -98,6 +98,8 @@ NOT_WALKED = {
     "identity_revoked_token": "tokens revoked at logout, by the service",
     "identity_recovery_code": "the second factor's one-time codes, made by its enrolment (hashed)",
     "identity_oidc_sign_in": "sign-ins with the company's account under way, by the service (their secrets hashed)",
+    "identity_group_grant": "a group's grants: edited on 利用者管理 › グループ (tests/service/identity/test_scim.py)",
+    "identity_group_member": "a group's members: edited on 利用者管理 › グループ and by SCIM, through the group",
     "fleet_command": "commands queued by an action, their state written by the agent",
     "fleet_diagnostic": "sent by the agent",
     "fleet_digest": "alert digests, by the service",

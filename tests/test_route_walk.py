@@ -46,6 +46,7 @@ pytestmark = pytest.mark.walk
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 SMALL_PAGE = 7  # the last page is read at this size too: a list of a few rows has a page 2 (an offset) then
 DATA_VALUES = 4  # a filter whose values are data is walked with this many of the values its list's rows hold
+SCIM_READ = "the company's directory's read, with a SCIM token (tests/service/identity/test_scim*.py)"
 NOT_WALKED = {
     "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
     "/api/reservations/cancel/{code}": "a requester's page, with the token only the SMS carries",
@@ -57,6 +58,15 @@ NOT_WALKED = {
     "/api/entry-exit-logs/forgotten-card/people": "a station's lookup, with the token its PIN unlock answers",
     "/api/auth/oidc/start": "the company's sign-in, with a provider (tests/service/identity/test_company_sign_in.py)",
     "/api/auth/oidc/callback": "the provider's answer, in the browser that began (test_company_sign_in.py)",
+    "/api/scim/v2/Users": SCIM_READ,
+    "/api/scim/v2/Users/{user_id}": SCIM_READ,
+    "/api/scim/v2/Groups": SCIM_READ,
+    "/api/scim/v2/Groups/{group_id}": SCIM_READ,
+    "/api/scim/v2/ServiceProviderConfig": SCIM_READ,
+    "/api/scim/v2/ResourceTypes": SCIM_READ,
+    "/api/scim/v2/ResourceTypes/{name}": SCIM_READ,
+    "/api/scim/v2/Schemas": SCIM_READ,
+    "/api/scim/v2/Schemas/{urn}": SCIM_READ,
 }
 # query parameter -> (vocabulary route, key): the coded values a filter takes, as the pages offer them
 VOCABULARY_FILTERS = {

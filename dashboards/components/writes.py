@@ -11,13 +11,18 @@ from dashboards import api, forms
 NO_CHANGES = "変更はありません。"
 
 
-def flash(page_key: str, message: str) -> None:
-    """Keep a success message to show after the rerun that follows a write."""
-    st.session_state[f"{page_key}_flash"] = message
+def _flash_key(page_key: str, at: str | None) -> str:
+    return f"{page_key}_{at}_flash" if at else f"{page_key}_flash"
 
 
-def show_flash(page_key: str) -> None:
-    message = st.session_state.pop(f"{page_key}_flash", None)
+def flash(page_key: str, message: str, *, at: str | None = None) -> None:
+    """Keep a success message to show after the rerun that follows a write; at: the place that shows it (the form
+    whose button made the change, so the message sits beside it, not at the top of a long page)."""
+    st.session_state[_flash_key(page_key, at)] = message
+
+
+def show_flash(page_key: str, *, at: str | None = None) -> None:
+    message = st.session_state.pop(_flash_key(page_key, at), None)
     if message:
         st.success(message)
 
@@ -41,9 +46,18 @@ def api_error(exc: api.ApiError) -> None:
     st.error(f"{exc.message}（{'、'.join(fields)}）" if fields else exc.message)
 
 
-def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:
+def act(
+    page_key: str,
+    call: Callable[[], Any],
+    success: str,
+    *,
+    changed: bool = True,
+    form: str | None = None,
+    at: str | None = None,
+) -> None:
     """changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the
-    create form that sent it, which starts empty again once the write succeeded (forms.clear)."""
+    create form that sent it, which starts empty again once the write succeeded (forms.clear). at: where the success
+    is shown (show_flash(page_key, at=...) beside the form's button); the page's top when None."""
     if not changed:
         st.info(NO_CHANGES)
         return
@@ -54,7 +68,7 @@ def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool =
         return
     if form is not None:
         forms.clear(form)
-    flash(page_key, success)
+    flash(page_key, success, at=at)
     st.rerun()
 
 

@@ -54,6 +54,20 @@ def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
     }
 
 
+group_names = by_column("identity_group", "display_name")
+
+
+def group_grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
+    """営業部（端末管理）: a group grant's id is `<group id>:<domain>`."""
+    names = group_names(db, sorted({target_id.partition(":")[0] for target_id in ids}))
+    return {
+        target_id: f"{names[group]}（{domain_label(domain)}）"
+        for target_id in ids
+        for group, _, domain in [target_id.partition(":")]
+        if group in names
+    }
+
+
 def grant_roles(target_id: str) -> Mapping[str, Words]:
     found = DOMAINS.get(target_id.partition(":")[2])
     return {"role": found.roles} if found else {}
@@ -71,16 +85,27 @@ PLATFORM_VOCABULARY = register(
             "logout": "ログアウト",
             "outbox_retry": "再送",
             "rekey": "監査ログの鍵の更新",
+            "revoke": "取り消し",
             "restore": "バックアップからの復元",
         },
         targets={
             "user": Target.named_by("ユーザー", "identity_user", "name"),
             "grant": Target("権限", grant_names, values_for=grant_roles),
+            "group": Target.named_by("グループ", "identity_group", "display_name"),
+            "group_grant": Target("グループの権限", group_grant_names, values_for=grant_roles),
+            "scim_token": Target.named_by("SCIMトークン", "identity_scim_token", "name"),
             "outbox_message": Target("送信メッセージ", by_column("outbox_message", "subject")),
             "database": Target("データベース"),
             "audit_chain": Target("監査ログ"),
         },
-        tables=("identity_user", "identity_grant"),
+        tables=(
+            "identity_user",
+            "identity_grant",
+            "identity_group",
+            "identity_group_member",
+            "identity_group_grant",
+            "identity_scim_token",
+        ),
         fields={
             "password": "パスワード",
             "reason": "理由",
@@ -105,6 +130,9 @@ PLATFORM_VOCABULARY = register(
             "second_factor_code": "確認コード",
             "code": "コード",  # the second factor's code, the company sign-in's hand-off
             "columns": "列の対応",  # an import's columns mapped by the person (service/tabular.py)
+            "group_id": "付与したグループ",
+            "members": "メンバー",
+            "revoked_at": "取り消し日時",
             "page": "ページ",  # every list's paging (query parameters)
             "page_size": "表示件数",
         },

@@ -38,6 +38,7 @@ ACTOR_TYPES: Words = {
     "cli": "管理コマンド",
     "terminal": "端末",
     "station": "入退登録端末",
+    "scim": "SCIM",  # the company's directory, by its token's name (service/identity/scim/tokens.py)
 }
 NO_VALUE = "（なし）"
 HIDDEN = "（非表示）"

@@ -37,6 +37,10 @@ WHILE_SECOND_FACTOR_REQUIRED = WHILE_PASSWORD_MUST_CHANGE | {
 SECOND_FACTOR_REQUIRED = (
     "会社のアカウントでのログインが設定されているため、パスワードを使う管理者は二段階認証の設定が必要です"
 )
+# Why a session ended, as the person reads it at their next click (the dashboards show these on the sign-in page)
+ACCOUNT_DISABLED = "アカウントが無効になりました。管理者にお問い合わせください"
+PASSWORD_CHANGED = "パスワードが変更されました。新しいパスワードで再度ログインしてください"
+SESSION_DEACTIVATED = "アカウントが無効になったため、ログインが終了しました。再度ログインしてください"
 DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 
 
@@ -108,13 +112,11 @@ def current_caller(
     except ValueError:
         user = None
     if user is None or not user.is_active:
-        raise Unauthorized("このアカウントは利用できません", code="account_inactive")
+        raise Unauthorized(ACCOUNT_DISABLED, code="account_inactive")
     if user.password_changed_at is not None and issued_before(claims, user.password_changed_at):
-        raise Unauthorized("パスワードが変更されました。再度ログインしてください", code="token_revoked")
+        raise Unauthorized(PASSWORD_CHANGED, code="token_revoked", details={"reason": "password_changed"})
     if user.deactivated_at is not None and issued_before(claims, user.deactivated_at):
-        raise Unauthorized(
-            "アカウントが無効化されたため、このトークンは使えません。再度ログインしてください", code="token_revoked"
-        )
+        raise Unauthorized(SESSION_DEACTIVATED, code="token_revoked", details={"reason": "deactivated"})
     if user.password_must_change and request.url.path not in WHILE_PASSWORD_MUST_CHANGE:
         raise Forbidden(PASSWORD_MUST_CHANGE, code="password_change_required")
     if request.url.path not in WHILE_SECOND_FACTOR_REQUIRED and second_factor.required(user):

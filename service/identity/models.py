@@ -10,6 +10,7 @@ from service.database import Base, utcnow
 from service.fields import ACTIVE, field_info
 from service.schemas import EMAIL_SHAPE
 
+SOURCES = {"directory": "会社のディレクトリ", "local": "ローカル"}  # where a person comes from, in words
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
 
 
@@ -60,9 +61,15 @@ class User(Base):
     )  # none for a person who comes from the company's directory: they sign in there
     # Where the person comes from: "local" (made here, signs in with a password) or "directory" (the company's identity
     # provider: made or linked by SCIM or OpenID Connect)
-    source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
-    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)  # SCIM's, from the provider
-    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)  # the provider's `sub`
+    source: Mapped[str] = mapped_column(
+        String(20), default="local", server_default="local", info=field_info("登録元", exported=True, choices=SOURCES)
+    )
+    external_id: Mapped[str | None] = mapped_column(  # SCIM externalId, set by the provider
+        String(200), unique=True, index=True, info=field_info("ディレクトリのID", exported=True)
+    )
+    oidc_subject: Mapped[str | None] = mapped_column(  # the provider's `sub` for this person
+        String(255), unique=True, index=True, info=field_info("IDプロバイダーのID", exported=True)
+    )
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     # An initial or reset password, set by someone else: until its owner sets their own, their sessions may do nothing
@@ -73,6 +80,9 @@ class User(Base):
     totp_enabled_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
+    # Removed by the company's directory (SCIM DELETE): inactive for good and no longer a SCIM resource; the row stays,
+    # as the records the person made name them
+    removed_at: Mapped[datetime | None] = mapped_column(info=field_info("ディレクトリから削除", exported=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -82,6 +92,9 @@ class User(Base):
 
 
 class Grant(Base):
+    """A person's role in a domain: one per domain. Their own (group_id None), or held for them by a group they belong
+    to (group_grants.py keeps those in step with the groups)."""
+
     __tablename__ = "identity_grant"
     __table_args__ = (UniqueConstraint("user_id", "domain"),)
 
@@ -90,9 +103,79 @@ class Grant(Base):
     domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
     role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
     scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), index=True, info=field_info("付与したグループ")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")
+    group: Mapped["Group | None"] = relationship(lazy="selectin")
+
+    @property
+    def group_name(self) -> str | None:
+        return self.group.display_name if self.group else None
+
+
+class Group(Base):
+    """A group of people, made here or by the company's directory (SCIM); its grants are its members'."""
+
+    __tablename__ = "identity_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), unique=True, info=field_info("グループ名", min_length=1))
+    external_id: Mapped[str | None] = mapped_column(  # SCIM externalId, set by the provider
+        String(200), unique=True, info=field_info("ディレクトリのID")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list[User]] = relationship(secondary="identity_group_member", lazy="selectin", order_by=User.id)
+    grants: Mapped[list["GroupGrant"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", lazy="selectin", order_by="GroupGrant.domain"
+    )
+
+
+class GroupMember(Base):
+    __tablename__ = "identity_group_member"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), primary_key=True, info=field_info("グループ")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True, index=True, info=field_info("メンバー")
+    )
+
+
+class GroupGrant(Base):
+    """The role a group gives its members in a domain (one per domain), checked as a person's grant is."""
+
+    __tablename__ = "identity_group_grant"
+    __table_args__ = (UniqueConstraint("group_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_group.id", ondelete="CASCADE"), index=True, info=field_info("グループ")
+    )
+    domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
+    role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
+    scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    group: Mapped[Group] = relationship(back_populates="grants")
+
+
+class ScimToken(Base):
+    """A bearer token the company's directory provisions with (SCIM): only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "identity_scim_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("トークン名", min_length=1))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, info=field_info("トークンの値", audited=False))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="", info=field_info("作成者"))  # in words
+    last_used_at: Mapped[datetime | None] = mapped_column(info=field_info("最終使用"))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=field_info("取り消し日時"))
 
 
 class LoginThrottle(Base):

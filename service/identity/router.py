@@ -13,7 +13,7 @@ from service.credentials import SESSION_COOKIE
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
-from service.identity import lockout, second_factor
+from service.identity import groups, lockout, second_factor
 from service.identity import service as identity
 from service.identity.dependencies import (
     DEVICE_COOKIE,
@@ -281,9 +281,13 @@ USER_COLUMNS = (
     exports.declared(User.login_id),
     exports.declared(User.name),
     exports.declared(User.email),
+    exports.declared(User.source),
+    exports.declared(User.external_id),
+    exports.declared(User.oidc_subject),
     exports.yes_no("状態", User.is_active),
     Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
     exports.declared(User.last_login_at),
+    exports.declared(User.removed_at),
 )
 
 
@@ -324,4 +328,7 @@ def set_grant(user_id: int, domain: str, body: GrantIn, caller: PlatformAdmin, d
 
 @admin_router.delete("/users/{user_id}/grants/{domain}", status_code=204)
 def remove_grant(user_id: int, domain: str, caller: PlatformAdmin, db: DbSession) -> None:
-    identity.remove_grant(db, user=identity.get_user(db, user_id), domain=domain, actor=caller.actor)
+    """A group the person belongs to that gives the domain then gives its grant (identity/groups.py)."""
+    user = identity.get_user(db, user_id)
+    identity.remove_grant(db, user=user, domain=domain, actor=caller.actor)
+    groups.sync_members(db, [user], actor=caller.actor)

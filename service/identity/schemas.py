@@ -45,6 +45,7 @@ class GrantRead(BaseModel):
     domain_label: str = ""
     role_label: str = ""
     scope_name: str | None = None  # the tenant's name (None where the scope is a name already)
+    group_name: str | None = None  # the group that gives it; None for the person's own
 
     @model_validator(mode="after")
     def _labels(self) -> "GrantRead":
@@ -66,6 +67,10 @@ class UserRead(BaseModel):
     password_must_change: bool = Field(description="an initial or reset password: its owner sets their own first")
     second_factor_enabled: bool = Field(False, description="signs in with a password and an authenticator app's code")
     second_factor_required: bool = Field(False, description="must enrol a second factor before anything else")
+    source: str = Field(description="where the person comes from: the company's directory, or made here (local)")
+    external_id: str | None = Field(description="the company's directory's id for the person (SCIM externalId)")
+    oidc_subject: str | None = Field(description="the identity provider's subject for the person")
+    removed_at: datetime | None = Field(description="when the company's directory removed the person (SCIM DELETE)")
     last_login_at: datetime | None
     created_at: datetime
     grants: list[GrantRead]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
@@ -42,6 +42,8 @@ WRONG_CURRENT = "現在のパスワードが正しくありません"
 SAME_PASSWORD = "新しいパスワードには今と違うものを入力してください"
 DIRECTORY = "directory"  # identity_user.source of a person from the company's directory
 BREAK_GLASS = "break_glass_login"  # a password sign-in while the company's provider is configured
+# said only after the right password
+ACCOUNT_DISABLED = "このアカウントは無効になっています。管理者にお問い合わせください"
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
@@ -92,13 +94,12 @@ def authenticate(
     )
 
     def verify() -> str | None:
+        """The right password of a disabled account is no failure to count: they are told it is disabled (below)."""
         if user is not None and is_directory_person(user):
             burn_password_check(password)  # no password of ours to guess: refused below, no sooner than any other
             return None
         if not _password_matches(user, password):
             return "bad_credentials"
-        if not user.is_active:
-            return "inactive"
         code = second_factor_code
         if (
             code is not None
@@ -123,6 +124,9 @@ def authenticate(
         bad_credentials=BAD_CREDENTIALS if second_factor_code is None else BAD_CODE,
     )
     assert user is not None  # attempt() raised unless verify() matched the user's password
+    if not user.is_active:
+        refuse("inactive", None)
+        raise Unauthorized(ACCOUNT_DISABLED, code="account_inactive", keep_changes=True)
     refusal = password_refusal(user, settings.password_sign_in)
     if refusal is not None:
         refuse(refusal.code, None)
@@ -231,8 +235,6 @@ def create_user(
 ) -> User:
     """A caller creating many users with one password may pass its hash, computed once; an administrator making an
     account for someone else gives it a password its owner changes at their first sign-in."""
-    if find_user_by_login(db, data.login_id) is not None:
-        raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
         login_id=data.login_id,
         name=data.name,
@@ -241,9 +243,16 @@ def create_user(
         password_must_change=must_change_password,
         is_active=data.is_active,
     )
+    return add_user(db, user, actor=actor)
+
+
+def add_user(db: Session, user: User, *, actor: Actor) -> User:
+    """A new account, audited; a person from the company's directory has no password."""
+    if find_user_by_login(db, user.login_id) is not None:
+        raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     db.add(user)
     db.flush()
-    after = audit.snapshot(user, USER_FIELDS) | {"password": "set"}
+    after = audit.snapshot(user, USER_FIELDS) | ({"password": "set"} if user.password_hash else {})
     audit.record(
         db,
         actor=actor,
@@ -257,17 +266,25 @@ def create_user(
 
 
 def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> User:
-    if data.is_active is False:
+    values = {
+        k: (str(v) if k == "email" else v) for k, v in data.model_dump(exclude_unset=True).items() if v is not None
+    }
+    return change_user(db, user=user, values=values, actor=actor)
+
+
+def change_user(db: Session, *, user: User, values: dict[str, Any], actor: Actor) -> User:
+    """The one path every change to an account takes (利用者管理, the CRM's users, SCIM): a deactivation or a new
+    password ends every login token issued before it (dependencies.current_caller refuses them at the next request)."""
+    if values.get("is_active") is False and user.is_active:
         ensure_not_last_admin(db, user)
         user.deactivated_at = utcnow()  # every login token issued before now stops working, reactivated or not
     before = audit.snapshot(user, USER_FIELDS)
-    fields = data.model_dump(exclude_unset=True, exclude={"password"})
-    for name, value in fields.items():
-        if value is not None:
-            setattr(user, name, str(value) if name == "email" else value)
+    password = values.pop("password", None)
+    for name, value in values.items():
+        setattr(user, name, value)
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
-    if data.password:
-        _set_password(user, data.password, reset=actor.id != str(user.id))
+    if password:
+        _set_password(user, password, reset=actor.id != str(user.id))
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
         db.flush()
@@ -309,7 +326,7 @@ def change_own_password(db: Session, *, user: User, current: str, new: str, acto
     return user
 
 
-def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> None:
+def validate_grant(db: Session, domain: str, role: str, scope: str | None) -> None:
     entry = DOMAINS.get(domain)
     if entry is None:
         raise NotFound("ドメインが見つかりません", details={"domain": domain})
@@ -334,15 +351,16 @@ def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> N
 
 
 def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | None, actor: Actor) -> Grant:
-    _validate_grant(db, domain, role, scope)
+    validate_grant(db, domain, role, scope)
+    """The person's own grant: it takes the place of one a group held for them (groups.py)."""
     grant = next((g for g in user.grants if g.domain == domain), None)
-    before = {"role": grant.role, "scope": grant.scope} if grant else {}
+    before = {"role": grant.role, "scope": grant.scope, "group_id": grant.group_id} if grant else {}
     if grant is None:
         grant = Grant(domain=domain, role=role, scope=scope)
         user.grants.append(grant)
-    grant.role, grant.scope = role, scope
+    grant.role, grant.scope, grant.group_id = role, scope, None
     db.flush()
-    changes = audit.diff(before, {"role": role, "scope": scope})
+    changes = audit.diff(before, {"role": role, "scope": scope, "group_id": None})
     if changes:
         action = "update" if before else "create"
         audit.record(
@@ -361,6 +379,11 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
     grant = next((g for g in user.grants if g.domain == domain), None)
     if grant is None:
         raise NotFound("この権限は付与されていません", details={"domain": domain})
+    if grant.group_id is not None:
+        raise Conflict(
+            f"この権限はグループ「{grant.group_name}」から付与されています。グループから外すか、グループの権限を変えてください",
+            details={"rule": "held_by_group", "group_id": grant.group_id},
+        )
     if domain == PLATFORM:
         ensure_not_last_admin(db, user)
     before = {"role": grant.role, "scope": grant.scope}

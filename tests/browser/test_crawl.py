@@ -538,7 +538,7 @@ def test_every_address_answers_in_japanese_signed_in_or_out(db, dashboards_url, 
     expect(page.get_by_test_id("stSidebar").get_by_role("link", name="サマリー")).to_be_visible()
 
     for address, refusal in [
-        ("/admin-users", "「管理 › ユーザー管理」を表示する権限がありません。"),
+        ("/admin-users", "「管理 › 利用者管理（全体）」を表示する権限がありません。"),
         ("/entry_logs", "「入退管理 › 入退管理ログ」を表示する権限がありません。"),
         ("/fleet-alerts", "「端末管理 › アラート一覧」を表示する権限がありません。"),
     ]:

@@ -106,8 +106,8 @@ def test_a_platform_admin_picks_a_scope_by_name_merges_a_stale_edit_and_types_fu
 
 
 def grant_a_customer_by_name(page: Page, live_api: str, root) -> None:
-    """ユーザー管理: a role limited to one customer is given by picking 「ABC商事」, never by typing its id."""
-    open_from_sidebar(page, "ユーザー管理", "admin-users")
+    """利用者管理（全体）: a role limited to one customer is given by picking 「ABC商事」, never by typing its id."""
+    open_from_sidebar(page, "利用者管理（全体）", "admin-users")
     choose(page, "編集するユーザー", "sato（佐藤）")
     choose(page, "端末管理", "閲覧のみ")
     choose(page, "端末管理の範囲（顧客）", "ABC商事")

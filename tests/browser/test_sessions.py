@@ -56,12 +56,12 @@ def test_reload_and_a_second_tab_stay_signed_in_until_logout(db, dashboards_url:
     dashboards_url = under_host(dashboards_url, host)
     page = tabs(browser).new_page()
     sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
-    open_from_sidebar(page, "ユーザー管理", "admin-users")
+    open_from_sidebar(page, "利用者管理（全体）", "admin-users")
 
     cookie = wait_for_cookie(page.context, present=True)
     assert (cookie["domain"], cookie["httpOnly"], cookie["sameSite"], cookie["secure"]) == (host, True, "Lax", False)
     page.reload()
-    expect_signed_in(page, "管理者 太郎", "ユーザー管理")
+    expect_signed_in(page, "管理者 太郎", "利用者管理（全体）")
     assert page.url.endswith("/admin-users")
 
     second = page.context.new_page()
@@ -97,8 +97,9 @@ def test_a_password_change_sends_the_next_reload_to_the_login_page_with_a_messag
     page.reload()
 
     expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
-    expect(page.get_by_text("セッションの有効期限が切れました。再度ログインしてください。")).to_be_visible()
+    changed_words = "パスワードが変更されました。新しいパスワードで再度ログインしてください。"
+    expect(page.get_by_text(changed_words)).to_be_visible()
     wait_for_cookie(page.context, present=False)
     page.reload()
     expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
-    expect(page.get_by_text("セッションの有効期限が切れました。再度ログインしてください。")).to_have_count(0)
+    expect(page.get_by_text(changed_words)).to_have_count(0)

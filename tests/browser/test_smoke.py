@@ -1,4 +1,4 @@
-"""A person's first minute: open the dashboards, sign in as a platform admin, open 管理 › ユーザー管理."""
+"""A person's first minute: open the dashboards, sign in as a platform admin, open 管理 › 利用者管理（全体）."""
 
 from pathlib import Path
 
@@ -32,7 +32,7 @@ def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, n
     expect(sidebar.get_by_text("管理者 太郎")).to_be_visible()
     for section in ("端末管理", "予約", "代替機", "代理店CRM", "入退管理", "管理"):
         expect(sidebar.get_by_text(section, exact=True)).to_be_visible()
-    open_from_sidebar(page, "ユーザー管理", "admin-users")
+    open_from_sidebar(page, "利用者管理（全体）", "admin-users")
 
     expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
     expect(page.get_by_text("ユーザーを追加")).to_be_visible()

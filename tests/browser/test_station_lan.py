@@ -57,7 +57,7 @@ def test_nothing_is_fetched_from_the_internet(db, dashboards_url: str, live_api:
     requested = lan_only(page)
 
     sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
-    for title, url_path in (("入退管理ログ", None), ("保護者・園児管理", None), ("ユーザー管理", "admin-users")):
+    for title, url_path in (("入退管理ログ", None), ("保護者・園児管理", None), ("利用者管理（全体）", "admin-users")):
         open_from_sidebar(page, title, url_path)
     page.goto(f"{live_api}/api/station/")
     expect(page.get_by_role("heading", name="入退登録システム")).to_be_visible()

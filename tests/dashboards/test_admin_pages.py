@@ -108,7 +108,8 @@ def test_admin_edits_a_user_and_removes_a_grant(admin, db, open_app, live_api):
     at.text_input(key=f"admin_users_edit_name_{user.id}").input("田中 花子")
     at.checkbox(key=f"admin_users_edit_active_{user.id}").uncheck()
     at = button(at, "保存").click().run()
-    assert "ユーザー「tanaka」を保存しました。" in texts(at.success)
+    deactivated = "ユーザー「tanaka」を無効にしました。ログイン中の画面も次の操作でログイン画面に戻ります。"
+    assert deactivated in texts(at.success)
 
     at.selectbox(key=f"admin_users_role_{user.id}_fleet").select("").run()
     at = button(at, "権限を保存").click().run()

@@ -129,7 +129,7 @@ def test_an_admin_page_opened_directly_refuses_a_non_admin(db, open_app):
 
     assert not at.exception
     assert texts(at.error) == [
-        "「管理 › ユーザー管理」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
+        "「管理 › 利用者管理（全体）」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
     ]
     assert not at.title
     assert not at.dataframe

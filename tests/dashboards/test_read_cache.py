@@ -209,8 +209,8 @@ def test_the_menus_counts_are_not_read_on_every_run_and_follow_others_writes(db,
 def test_a_page_run_reads_the_signed_in_user_once_and_again_after_a_write(db, world, live, monkeypatch):  # noqa: F811
     sales_a = person(as_user(db, world, "sales_a"))
     asked: Counter = Counter()
-    own = api.own
-    monkeypatch.setattr(api, "own", lambda path, **params: asked.update([path]) or own(path, **params))
+    fetch = api.fetch
+    monkeypatch.setattr(api, "fetch", lambda path, **params: asked.update([path]) or fetch(path, **params))
     reads = (call("crm_api.list_requests", mine=True), call("crm_api.vocabulary"), call("api.me"))
     sales_a.calls(call("api.start_run"), *reads, call("crm_api.read_all_notifications"), *reads)
     assert asked["/auth/me"] == 2, "every read asks for the user's grants: read once, and once after the write"

@@ -12,11 +12,14 @@ from tests.service.fleet.conftest import CONTACTS
 
 JAPANESE = re.compile(r"[ぁ-んァ-ヶ一-龠]")
 METHODS = ("get", "post", "put", "patch", "delete")
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"  # service/identity/scim/errors.py
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
 def messages(body: dict) -> list[str]:
-    """The error's message and every detail's."""
+    """The error's message and every detail's; a SCIM route's detail (it answers RFC 7644's shape)."""
+    if "error" not in body and SCIM_ERROR in body.get("schemas", []):
+        return [body["detail"]]
     error = body["error"]
     details = error["details"] if isinstance(error["details"], list) else []
     return [error["message"], *(d["message"] for d in details if isinstance(d, dict) and "message" in d)]

@@ -1,5 +1,5 @@
-"""管理 › 監査ログ: who changed what and when, in words (the API's labels), with filters, and the tamper check of the
-hash chain."""
+"""管理 › 監査ログ（全体）: who changed what and when, in words (the API's labels), with filters, and the tamper check
+of the hash chain."""
 
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -70,7 +70,7 @@ def hashes(entry: dict) -> str:
 
 
 auth.require_page(__file__)
-st.title("監査ログ")
+st.title("監査ログ（全体）")
 chain_check()
 listed = tables.paginated_table(
     PAGE,

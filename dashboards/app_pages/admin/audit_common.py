@@ -1,5 +1,5 @@
-"""What the audit log pages (管理 › 監査ログ, 代理店CRM › 監査ログ) share: an entry's changes in words, as the API
-words them (action_label, target_label, changed_fields), and the detail of one entry."""
+"""What the audit log pages (管理 › 監査ログ（全体）, 代理店CRM › 監査ログ) share: an entry's changes in words, as the
+API words them (action_label, target_label, changed_fields), and the detail of one entry."""
 
 from collections.abc import Callable
 

@@ -1,11 +1,11 @@
-"""管理 › ユーザー管理: search and list users, add one, edit one and set their roles per domain."""
+"""管理 › 利用者管理（全体）: search and list users, add one, edit one and set their roles per domain."""
 
 import contextlib
 
 import streamlit as st
 
 from dashboards import api, auth, fields, forms, labels
-from dashboards.app_pages.admin import break_glass
+from dashboards.app_pages.admin import break_glass, directory
 from dashboards.components import pickers, tables, timestamps, writes
 
 PAGE = "admin_users"
@@ -25,6 +25,7 @@ def user_row(user: dict) -> dict:
         head["login_id"]: user["login_id"],
         head["name"]: user["name"],
         head["email"]: user["email"],
+        head["source"]: account("source").choices.get(user["source"], user["source"]),
         "状態": account("is_active").word(user["is_active"]),
         "権限": "、".join(labels.grant_label(g) for g in user["grants"]) or labels.NONE_LABEL,
         head["last_login_at"]: timestamps.local_time(user.get("last_login_at")),
@@ -117,6 +118,7 @@ def edit_form(user: dict) -> None:
             key=f"{PAGE}_edit_password_{uid}",
         )
         submitted = st.form_submit_button("保存", type="primary")
+    writes.show_flash(PAGE, at=str(uid))
     if not submitted:
         return
     changes = {k: v for k, v in {"name": name, "email": email, "is_active": active}.items() if v != user[k]}
@@ -127,12 +129,21 @@ def edit_form(user: dict) -> None:
         return
     if password:
         changes["password"] = password
-    writes.act(
-        PAGE,
-        lambda: api.update_user(uid, changes),
-        f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。",
-        changed=bool(changes),
-    )
+    saved = saved_words(user, changes)
+    writes.act(PAGE, lambda: api.update_user(uid, changes), saved, changed=bool(changes), at=str(uid))
+
+
+def saved_words(user: dict, changes: dict) -> str:
+    """Said beside the 保存 button: a new password, and a deactivation, end the person's sessions."""
+    who = labels.plain(user["login_id"])
+    if "password" in changes:
+        return (
+            f"ユーザー「{who}」のパスワードを変更しました。"
+            "これまでのログインは終了し、次回から新しいパスワードでログインします。"
+        )
+    if changes.get("is_active") is False:
+        return f"ユーザー「{who}」を無効にしました。ログイン中の画面も次の操作でログイン画面に戻ります。"
+    return f"ユーザー「{who}」を保存しました。"
 
 
 def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
@@ -202,6 +213,8 @@ def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, 
 
 def grants_editor(user: dict) -> None:
     st.markdown("#### 権限")
+    for grant in (g for g in user["grants"] if g.get("group_name")):
+        st.caption(f"{labels.grant_label(grant)}（グループ「{labels.plain(grant['group_name'])}」から）")
     catalogue = api.roles()
     grants = {g["domain"]: g for g in user["grants"]}
     wanted = {entry["domain"]: grant_row(user["id"], entry, grants.get(entry["domain"])) for entry in catalogue}
@@ -209,21 +222,31 @@ def grants_editor(user: dict) -> None:
         save_grants(user, catalogue, wanted)
 
 
+def people_tab() -> None:
+    writes.show_flash(PAGE)
+    query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
+    listed = tables.paginated_table(
+        PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
+    )
+    create_form()
+    st.subheader("ユーザーの編集")
+    chosen = pick_user(listed["items"])
+    if chosen:
+        details, roles = st.columns(2, gap="large")
+        with details:
+            st.markdown("#### 基本情報")
+            edit_form(chosen)
+        with roles:
+            grants_editor(chosen)
+
+
 auth.require_page(__file__)
-st.title("ユーザー管理")
-writes.show_flash(PAGE)
+st.title("利用者管理（全体）")
 break_glass.recent_uses()
-query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
-listed = tables.paginated_table(
-    PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
-)
-create_form()
-st.subheader("ユーザーの編集")
-chosen = pick_user(listed["items"])
-if chosen:
-    details, roles = st.columns(2, gap="large")
-    with details:
-        st.markdown("#### 基本情報")
-        edit_form(chosen)
-    with roles:
-        grants_editor(chosen)
+people, groups, tokens = st.tabs(["利用者", "グループ", "SCIMトークン"])
+with people:
+    people_tab()
+with groups:
+    directory.groups_tab(directory.person_names(api.list_users(page_size=tables.PAGE_SIZES[-1])["items"]))
+with tokens:
+    directory.tokens_tab()

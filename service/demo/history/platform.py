@@ -33,6 +33,7 @@ def platform_history(office: Office) -> None:
     office.call("admin", "PUT", f"{grants}/fleet", json={"role": "viewer"})
     office.call("admin", "PUT", f"{grants}/loaners", json={"role": "admin"})
     office.call("admin", "DELETE", f"{grants}/loaners")
+    _group_and_directory(office, clerk["id"])
     for wrong in ("wrong-password-1", "wrong-password-2"):
         office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
@@ -68,6 +69,16 @@ def _company_account_tried(clerk_id: int, office: Office) -> None:
         office.post(None, "/api/auth/login", {"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
     finally:
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_client_secret = kept
+
+
+def _group_and_directory(office: Office, clerk_id: int) -> None:
+    """The clerk's team made a group given a role, then not; a SCIM token made for the company's directory, then
+    revoked."""
+    group = office.post("admin", "/api/admin/groups", {"display_name": "履歴 事務チーム", "member_ids": [clerk_id]})
+    office.call("admin", "PUT", f"/api/admin/groups/{group['id']}/grants/loaners", json={"role": "admin"})
+    office.call("admin", "DELETE", f"/api/admin/groups/{group['id']}/grants/loaners")
+    token = office.post("admin", "/api/admin/scim-tokens", {"name": "履歴 ディレクトリ"})
+    office.post("admin", f"/api/admin/scim-tokens/{token['id']}/revoke")
 
 
 def closing_history(office: Office) -> None:

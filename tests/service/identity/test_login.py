@@ -98,10 +98,21 @@ def _recording_thread(work, threads: list[str]):
 
 
 @pytest.mark.dialect
-def test_inactive_user_cannot_log_in(client, db):
+def test_inactive_user_cannot_log_in_and_is_told_so_only_after_the_right_password(client, db):
     make_user(db, "user1", is_active=False)
     db.commit()
-    assert login(client).status_code == 401
+    for _ in range(6):  # more than the lock's failures: the right password is no failure
+        refused = login(client)
+        assert refused.status_code == 401
+        assert refused.json()["error"] == {
+            "code": "account_inactive",
+            "message": "このアカウントは無効になっています。管理者にお問い合わせください",
+            "details": None,
+        }
+    wrong = login(client, password="not-the-password")
+    assert (wrong.json()["error"]["code"], "無効" in wrong.json()["error"]["message"]) == ("bad_credentials", False)
+    reasons = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "login_failed")).all()
+    assert [r["reason"] for r in reasons] == ["inactive"] * 6 + ["bad_credentials"]
 
 
 def test_logout_revokes_the_token(client, db):

@@ -110,7 +110,7 @@ def test_the_dashboards_keep_an_admin_signed_in_after_changing_their_own_passwor
     at.text_input(key=f"admin_users_edit_password_{admin.id}").input(NEW_PASSWORD)
     at = button(at, "保存").click().run()
     assert not at.exception, at.exception
-    assert "ユーザー「root」を保存しました。" in texts(at.success)
+    assert "ユーザー「root」のパスワードを変更しました。" in texts(at.success)[0]
     assert SESSION_EXPIRED not in texts(at.info)
     assert me(client, before).status_code == 401
     assert me(client, {"Authorization": f"Bearer {at.session_state[api.TOKEN_KEY]}"}).json()["login_id"] == "root"

@@ -1,0 +1,486 @@
+"""Provisioning by the company's directory: SCIM 2.0 (RFC 7643/7644) at /api/scim/v2, read and written with
+scim2-models, its answers `application/scim+json`, its errors SCIM's own (errors.py), called with a SCIM token
+(tokens.py) and audited as 「SCIM（<token name>）」."""
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from scim2_models import (
+    AuthenticationScheme,
+    Bulk,
+    ChangePassword,
+    Context,
+    ETag,
+    Filter,
+    Group,
+    InvalidFilterException,
+    ListResponse,
+    Meta,
+    NotFoundException,
+    NotImplementedException,
+    Patch,
+    PatchOp,
+    ResourceType,
+    ResponseParameters,
+    Schema,
+    ScimFilter,
+    SearchRequest,
+    ServiceProviderConfig,
+    Sort,
+    UnauthorizedException,
+    UniquenessException,
+    User,
+)
+from scim2_models import Resource as ScimResource
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor
+from service.credentials import bearer
+from service.database import utcnow
+from service.deps import DbSession, client_address, current_request_id
+from service.errors import Conflict
+from service.identity import groups as group_rules
+from service.identity import service as identity
+from service.identity.models import Group as GroupRow
+from service.identity.models import User as UserRow
+from service.identity.scim import resources, tokens
+from service.identity.scim.errors import MEDIA_TYPE, ScimRoute
+
+router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
+PAGE_LIMIT = 200  # a page's most resources (ServiceProviderConfig's filter.maxResults)
+R = TypeVar("R", bound=ScimResource)
+
+
+def scim_actor(
+    request: Request, db: DbSession, sent: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
+    token = tokens.token_for(db, sent.credentials, now=utcnow()) if sent else None
+    if token is None:
+        raise UnauthorizedException()
+    origin = Actor(type="anonymous", client_address=client_address(request), request_id=current_request_id())
+    return tokens.actor_of(token, origin)
+
+
+ScimActor = Annotated[Actor, Depends(scim_actor)]
+
+
+def answer(
+    resource: Any,
+    status: int = 200,
+    context: Context = Context.RESOURCE_QUERY_RESPONSE,
+    shown: ResponseParameters | None = None,
+) -> Response:
+    meta = getattr(resource, "meta", None)
+    headers = {"Location": meta.location, "ETag": meta.version} if meta and meta.version else None
+    body = json.dumps(resource.model_dump(scim_ctx=context, response_parameters=shown), ensure_ascii=False)
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def shown_of(model: Any) -> Callable[..., ResponseParameters]:
+    """RFC 7644 §3.9's attributes and excludedAttributes, as the query names them."""
+
+    def dependency(
+        attributes: str | None = None,
+        excludedAttributes: str | None = None,  # noqa: N803 (SCIM's own names)
+    ) -> ResponseParameters:
+        return ResponseParameters[model](attributes=attributes, excluded_attributes=excludedAttributes)
+
+    return dependency
+
+
+UserShown = Annotated[ResponseParameters, Depends(shown_of(User))]
+GroupShown = Annotated[ResponseParameters, Depends(shown_of(Group))]
+
+
+async def body_of(request: Request, model: type[R] | Any, context: Context) -> Any:
+    return model.model_validate_json(await request.body(), scim_ctx=context)
+
+
+def _page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
+    """RFC 7644 §3.4.2.4: startIndex below 1 is 1, a negative count 0."""
+    start = min(max(start_index or 1, 1), resources.LARGEST_ID)
+    return start, min(max(count if count is not None else PAGE_LIMIT, 0), PAGE_LIMIT)
+
+
+def listing(
+    db: Session,
+    stmt: Select,
+    *,
+    model: type[R],
+    columns: dict[str, Any],
+    to_resource: Callable[[Any], R],
+    filter_text: str | None,
+    start_index: int | None,
+    count: int | None,
+    shown: ResponseParameters | None = None,
+) -> Response:
+    start, size = _page_bounds(start_index, count)
+    found: Sequence[R]
+    if filter_text:
+        try:
+            filter_ = ScimFilter[model](filter_text)  # type: ignore[valid-type]
+        except Exception as exc:
+            raise InvalidFilterException(filter=filter_text) from exc
+        condition = resources.sql_condition(filter_, columns)
+        if condition is None:  # evaluated by scim2-models on each resource: one company's people
+            every = [to_resource(row) for row in db.scalars(stmt)]
+            found = [r for r in every if filter_.match(r)]
+            return _list_answer(found[start - 1 : start - 1 + size], len(found), start, model, shown)
+        stmt = stmt.where(condition)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(db.scalars(stmt.offset(start - 1).limit(size))) if size else []
+    return _list_answer([to_resource(row) for row in rows], total, start, model, shown)
+
+
+def _list_answer(
+    found: Sequence[ScimResource], total: int, start: int, model: Any, shown: ResponseParameters | None = None
+) -> Response:
+    page = ListResponse[model](total_results=total, start_index=start, items_per_page=len(found), resources=list(found))
+    body = json.dumps(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=shown), ensure_ascii=False)
+    return Response(body, media_type=MEDIA_TYPE)
+
+
+# ---- Users
+
+
+def live_users() -> Select:
+    return select(UserRow).where(UserRow.removed_at.is_(None)).order_by(UserRow.id)
+
+
+def user_row(db: Session, user_id: str) -> UserRow:
+    user = db.get(UserRow, int(user_id)) if resources.is_row_id(user_id) else None
+    if user is None or user.removed_at is not None:
+        raise NotFoundException(detail=f"ユーザー「{user_id}」は見つかりません")
+    return user
+
+
+def ensure_external_id_free(db: Session, external_id: str | None, user: UserRow | None = None) -> None:
+    if external_id is None:
+        return
+    taken = db.scalar(select(UserRow.id).where(UserRow.external_id == external_id))
+    if taken is not None and (user is None or taken != user.id):
+        raise UniquenessException(detail="この externalId は既に別のユーザーのものです")
+
+
+def write_user(db: Session, user: UserRow, resource: User, actor: Actor) -> UserRow:
+    values = resources.user_values(resource)
+    ensure_external_id_free(db, values["external_id"], user)
+    if values["login_id"].lower() != user.login_id.lower() and identity.find_user_by_login(db, values["login_id"]):
+        raise UniquenessException(detail="この userName は既に別のユーザーのログインIDです")
+    changed = {name: value for name, value in values.items() if getattr(user, name) != value}
+    identity.change_user(db, user=user, values=changed, actor=actor)
+    return user
+
+
+@router.get("/Users")
+def list_users(
+    _: ScimActor,
+    db: DbSession,
+    shown: UserShown,
+    filter: str | None = None,
+    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
+    count: int | None = None,
+) -> Response:
+    return listing(
+        db,
+        live_users(),
+        model=User,
+        columns=resources.USER_COLUMNS,
+        to_resource=resources.user_resource,
+        filter_text=filter,
+        start_index=startIndex,
+        count=count,
+        shown=shown,
+    )
+
+
+@router.post("/Users/.search")
+async def search_users(request: Request, _: ScimActor, db: DbSession) -> Response:
+    """RFC 7644 §3.4.3: the query in the body."""
+    query = await body_of(request, SearchRequest[User], Context.SEARCH_REQUEST)
+    return listing(
+        db,
+        live_users(),
+        model=User,
+        columns=resources.USER_COLUMNS,
+        to_resource=resources.user_resource,
+        filter_text=query.filter,
+        start_index=query.start_index,
+        count=query.count,
+        shown=query,
+    )
+
+
+@router.post("/Users", status_code=201)
+async def create_user(request: Request, actor: ScimActor, db: DbSession) -> Response:
+    resource = await body_of(request, User, Context.RESOURCE_CREATION_REQUEST)
+    values = resources.user_values(resource)
+    ensure_external_id_free(db, values["external_id"])
+    user = UserRow(**values, source=resources.DIRECTORY, password_hash=None)
+    try:
+        identity.add_user(db, user, actor=actor)
+    except Conflict as exc:
+        raise UniquenessException(detail="この userName は既に別のユーザーのログインIDです") from exc
+    return answer(resources.user_resource(user), 201, Context.RESOURCE_CREATION_RESPONSE)
+
+
+@router.get("/Users/{user_id}")
+def get_user(user_id: str, _: ScimActor, db: DbSession, shown: UserShown) -> Response:
+    return answer(resources.user_resource(user_row(db, user_id)), shown=shown)
+
+
+@router.put("/Users/{user_id}")
+async def replace_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    user = user_row(db, user_id)
+    resource = await body_of(request, User, Context.RESOURCE_REPLACEMENT_REQUEST)
+    write_user(db, user, resource, actor)
+    return answer(resources.user_resource(user), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
+
+
+@router.patch("/Users/{user_id}")
+async def patch_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    """Entra ID's and Okta's add/replace/remove, `active` among them, applied by scim2-models to the resource as it
+    is, then written back as a replacement."""
+    user = user_row(db, user_id)
+    patch = await body_of(request, PatchOp[User], Context.RESOURCE_PATCH_REQUEST)
+    resource = resources.user_resource(user)
+    if patch.patch(resource):
+        write_user(db, user, resource, actor)
+    return answer(resources.user_resource(user), 200, Context.RESOURCE_PATCH_RESPONSE)
+
+
+@router.delete("/Users/{user_id}", status_code=204)
+def delete_user(user_id: str, actor: ScimActor, db: DbSession) -> Response:
+    """The person is deactivated (their sessions end) and no longer a SCIM resource; the account stays, as the
+    records they made name them, and keeps its login id."""
+    user = user_row(db, user_id)
+    identity.change_user(db, user=user, values={"is_active": False, "external_id": None}, actor=actor)
+    user.removed_at = utcnow()
+    group_rules.leave_all_groups(db, user, actor=actor)
+    return Response(status_code=204)
+
+
+# ---- Groups
+
+
+def group_row(db: Session, group_id: str) -> GroupRow:
+    group = db.get(GroupRow, int(group_id)) if resources.is_row_id(group_id) else None
+    if group is None:
+        raise NotFoundException(detail=f"グループ「{group_id}」は見つかりません")
+    return group
+
+
+def members_of(db: Session, resource: Group) -> list[UserRow]:
+    ids = [m.value for m in resource.members or [] if m.value]
+    users = [user_row(db, str(i)) for i in dict.fromkeys(ids)]
+    return users
+
+
+def write_group(db: Session, group: GroupRow, resource: Group, actor: Actor) -> GroupRow:
+    group_rules.update_group(
+        db,
+        group=group,
+        display_name=resources.group_name_of(resource),
+        external_id=resource.external_id or None,
+        members=members_of(db, resource),
+        actor=actor,
+    )
+    return group
+
+
+def live_groups() -> Select:
+    return select(GroupRow).order_by(GroupRow.id)
+
+
+@router.get("/Groups")
+def list_groups(
+    _: ScimActor,
+    db: DbSession,
+    shown: GroupShown,
+    filter: str | None = None,
+    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
+    count: int | None = None,
+) -> Response:
+    return listing(
+        db,
+        live_groups(),
+        model=Group,
+        columns=resources.GROUP_COLUMNS,
+        to_resource=resources.group_resource,
+        filter_text=filter,
+        start_index=startIndex,
+        count=count,
+        shown=shown,
+    )
+
+
+@router.post("/Groups/.search")
+async def search_groups(request: Request, _: ScimActor, db: DbSession) -> Response:
+    query = await body_of(request, SearchRequest[Group], Context.SEARCH_REQUEST)
+    return listing(
+        db,
+        live_groups(),
+        model=Group,
+        columns=resources.GROUP_COLUMNS,
+        to_resource=resources.group_resource,
+        filter_text=query.filter,
+        start_index=query.start_index,
+        count=query.count,
+        shown=query,
+    )
+
+
+@router.post("/Groups", status_code=201)
+async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Response:
+    resource = await body_of(request, Group, Context.RESOURCE_CREATION_REQUEST)
+    try:
+        group = group_rules.create_group(
+            db,
+            display_name=resources.group_name_of(resource),
+            external_id=resource.external_id,
+            members=members_of(db, resource),
+            actor=actor,
+        )
+    except Conflict as exc:
+        raise UniquenessException(detail="この displayName のグループは既にあります") from exc
+    return answer(resources.group_resource(group), 201, Context.RESOURCE_CREATION_RESPONSE)
+
+
+@router.get("/Groups/{group_id}")
+def get_group(group_id: str, _: ScimActor, db: DbSession, shown: GroupShown) -> Response:
+    return answer(resources.group_resource(group_row(db, group_id)), shown=shown)
+
+
+@router.put("/Groups/{group_id}")
+async def replace_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    group = group_row(db, group_id)
+    resource = await body_of(request, Group, Context.RESOURCE_REPLACEMENT_REQUEST)
+    write_group(db, group, resource, actor)
+    return answer(resources.group_resource(group), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
+
+
+@router.patch("/Groups/{group_id}")
+async def patch_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    group = group_row(db, group_id)
+    patch = await body_of(request, PatchOp[Group], Context.RESOURCE_PATCH_REQUEST)
+    resource = resources.group_resource(group)
+    if patch.patch(resource):
+        write_group(db, group, resource, actor)
+    return answer(resources.group_resource(group), 200, Context.RESOURCE_PATCH_RESPONSE)
+
+
+@router.delete("/Groups/{group_id}", status_code=204)
+def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
+    group_rules.delete_group(db, group=group_row(db, group_id), actor=actor)
+    return Response(status_code=204)
+
+
+# ---- What the service is (RFC 7644 §4)
+
+RESOURCE_TYPES = {
+    "User": ResourceType.from_resource(User),
+    "Group": ResourceType.from_resource(Group),
+}
+# What we keep of each: the Schemas endpoint publishes these attributes alone (RFC 7643 §7), so a client knows that
+# nickName, phoneNumbers, addresses and the like are not stored
+KEPT = {
+    "User": {
+        "userName": None,
+        "displayName": None,
+        "active": None,
+        "emails": {"value", "type", "primary"},
+        "groups": None,
+    },
+    "Group": {"displayName": None, "members": {"value", "$ref", "type"}},
+}
+
+
+def published(model: type[User] | type[Group]) -> Schema:
+    schema = model.to_schema()
+    kept = KEPT[str(schema.name)]
+    schema.attributes = [a for a in schema.attributes or [] if a.name in kept]
+    for attribute in schema.attributes:
+        subs = kept[str(attribute.name)]
+        if subs is not None:
+            attribute.sub_attributes = [s for s in attribute.sub_attributes or [] if s.name in subs]
+    return schema
+
+
+SCHEMAS = {str(schema.id): schema for schema in (published(User), published(Group))}
+
+
+def described(resource: R, kind: str, resource_id: str) -> R:
+    resource.meta = Meta(resource_type=kind, location=resources.location(f"{kind}s", resource_id))
+    return resource
+
+
+def config() -> ServiceProviderConfig:
+    return ServiceProviderConfig(
+        documentation_uri=None,
+        patch=Patch(supported=True),
+        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=Filter(supported=True, max_results=PAGE_LIMIT),
+        change_password=ChangePassword(supported=False),
+        sort=Sort(supported=False),
+        etag=ETag(supported=False),
+        authentication_schemes=[
+            AuthenticationScheme(
+                type="oauthbearertoken",
+                name="SCIMトークン",
+                description=(
+                    "利用者管理 › SCIMトークン、または「python -m service.cli scim token --name NAME」で作るトークン"
+                ),
+                primary=True,
+            )
+        ],
+        meta=Meta(resource_type="ServiceProviderConfig", location=resources.location("ServiceProviderConfig")),
+    )
+
+
+@router.get("/ServiceProviderConfig")
+def service_provider_config(_: ScimActor) -> Response:
+    return answer(config())
+
+
+@router.get("/ResourceTypes")
+def resource_types(_: ScimActor) -> Response:
+    found = [described(t.model_copy(), "ResourceType", name) for name, t in RESOURCE_TYPES.items()]
+    return _list_answer(found, len(found), 1, ResourceType)
+
+
+@router.get("/ResourceTypes/{name}")
+def resource_type(name: str, _: ScimActor) -> Response:
+    if name not in RESOURCE_TYPES:
+        raise NotFoundException(detail=f"リソースの種類「{name}」はありません")
+    return answer(described(RESOURCE_TYPES[name].model_copy(), "ResourceType", name))
+
+
+@router.get("/Schemas")
+def schemas(_: ScimActor) -> Response:
+    found = [described(s.model_copy(), "Schema", urn) for urn, s in SCHEMAS.items()]
+    return _list_answer(found, len(found), 1, Schema)
+
+
+@router.get("/Schemas/{urn}")
+def schema(urn: str, _: ScimActor) -> Response:
+    if urn not in SCHEMAS:
+        raise NotFoundException(detail=f"スキーマ「{urn}」はありません")
+    return answer(described(SCHEMAS[urn].model_copy(), "Schema", urn))
+
+
+@router.post("/.search")
+def search_everything(_: ScimActor) -> Response:
+    """RFC 7644 §3.4.3 lets a service search one resource type at a time: /Users/.search, /Groups/.search."""
+    raise NotImplementedException(
+        detail="種類をまたぐ検索には対応していません。/Users/.search か /Groups/.search を使ってください"
+    )
+
+
+@router.get("/{anything:path}", include_in_schema=False)
+def nothing_here(anything: str, _: ScimActor) -> Response:
+    """Any other path under /api/scim/v2 is SCIM's 404, not the common one."""
+    raise NotFoundException(detail=f"「{anything}」はありません")
