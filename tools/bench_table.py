@@ -31,7 +31,7 @@ def benches() -> list[Path]:
 def purpose(script: Path) -> str:
     docstring = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
     first = " ".join(docstring.split("\n\n")[0].split())
-    return first.split(". ")[0].rstrip(".").replace("|", "/")
+    return first.split(": ")[0].split(". ")[0].rstrip(".").replace("|", "/")
 
 
 def flat(figures: Any, prefix: str = "") -> list[str]:

@@ -132,6 +132,7 @@ PLATFORM_VOCABULARY = register(
             "columns": "列の対応",  # an import's columns mapped by the person (service/tabular.py)
             "group_id": "付与したグループ",
             "members": "メンバー",
+            "member_ids": "メンバー",
             "revoked_at": "取り消し日時",
             "page": "ページ",  # every list's paging (query parameters)
             "page_size": "表示件数",
