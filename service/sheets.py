@@ -19,8 +19,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Printed:
-    """A sheet made to be printed (Excel only; a CSV has its header and rows alone): its title and a note in the rows
-    above the header, on A4 landscape fitted to the page's width, the title, note and header on every page."""
+    """A sheet made to be printed (Excel): A4 landscape fitted to the page's width, its title and a note in the page's
+    header and the table's header row on every page; its cells are the table alone, as the CSV's."""
 
     title: str
     note: str = ""

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
@@ -31,6 +30,7 @@ WIDTH = (8, 60)  # a column's least and greatest width, in characters (a wide on
 SHEET_TITLE_LENGTH = 31  # Excel's limit on a sheet's name
 EXCEL_ROWS = 1_048_575  # a sheet's rows below its header
 TOO_MANY_ROWS = f"Excelの1シートに入るのは{EXCEL_ROWS:,}行までです（条件を絞り込むか、CSVでダウンロードしてください）"
+PRINTED_TITLE_SIZE, PRINTED_NOTE_SIZE = 14, 9  # points, in a printed page's header
 NOT_PLAIN = ("=", "#")  # text openpyxl would take for a formula or an error value unless told it is text
 
 
@@ -76,8 +76,8 @@ def _shown_width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]], header_row: int) -> None:
-    worksheet.freeze_panes = f"A{header_row + 1}"
+def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]]) -> None:
+    worksheet.freeze_panes = "A2"
     for index, column in enumerate(columns):
         widest = max([_shown_width(column.header), *(_shown_width(row[index]) for row in first)])
         width = min(max(widest + 2, WIDTH[0]), WIDTH[1])
@@ -97,22 +97,18 @@ def _append_rows(worksheet: WriteOnlyWorksheet, kinds: list[str], batches: Itera
             worksheet.append([_xlsx_cell(worksheet, value, kind, zone) for value, kind in zip(row, kinds, strict=True)])
 
 
-def _print_lines(printed: Printed | None) -> list[str]:
-    return [] if printed is None else [line for line in (printed.title, printed.note) if line]
-
-
-def _set_up_printing(worksheet: WriteOnlyWorksheet, lines: list[str]) -> None:
-    """A4 landscape, one page wide (as many long as it takes), the lines above the header and the header on every
-    page."""
+def _set_up_printing(worksheet: WriteOnlyWorksheet, printed: Printed) -> None:
+    """A4 landscape, one page wide (as many long as it takes), the title and note in the page's header and the table's
+    header row on every page; the page's number below. The cells hold the table alone, as the CSV does."""
     setup = worksheet.page_setup
     setup.orientation, setup.paperSize = Worksheet.ORIENTATION_LANDSCAPE, Worksheet.PAPERSIZE_A4
     setup.fitToWidth, setup.fitToHeight = 1, 0
     worksheet.sheet_properties.pageSetUpPr.fitToPage = True
-    worksheet.print_title_rows = f"1:{len(lines) + 1}"
-    for index, line in enumerate(lines):
-        cell = _text_cell(worksheet, line)
-        cell.font = Font(bold=index == 0, size=14 if index == 0 else 10)
-        worksheet.append([cell])
+    worksheet.print_title_rows = "1:1"
+    header, footer = worksheet.HeaderFooter.oddHeader, worksheet.HeaderFooter.oddFooter
+    header.center.text, header.center.size = printed.title, PRINTED_TITLE_SIZE
+    header.left.text, header.left.size = printed.note, PRINTED_NOTE_SIZE
+    footer.center.text = "&P / &N"
 
 
 def pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
@@ -121,10 +117,9 @@ def pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     worksheet = workbook.create_sheet(title[:SHEET_TITLE_LENGTH])
     rest = iter(sheet.batches)
     first = next(rest, [])
-    lines = _print_lines(sheet.printed)
-    _lay_out(worksheet, sheet.columns, first, header_row=len(lines) + 1)
+    _lay_out(worksheet, sheet.columns, first)
     if sheet.printed is not None:
-        _set_up_printing(worksheet, lines)
+        _set_up_printing(worksheet, sheet.printed)
     worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
     try:
         _append_rows(worksheet, [column.kind for column in sheet.columns], chain([first], rest))

@@ -35,7 +35,7 @@ PAGES = (
 # digests, the text encodings, and Streamlit's badge and icon markup around words.
 OWN_NAMES = re.compile(
     r"TC200-\w+|tc200-[\w.]+\.bin|[\w.+-]+@[\w.-]+|https?://\S+|\b[0-9a-f]{16,}\b|UTF-8|Shift_JIS"
-    r"|:\w+-badge\[|:material/\w+:|\b(?:Slack|Excel)\b"
+    r"|:\w+-badge\[|:material/\w+:|\b(?:Slack|Excel)\b|\.(?:xlsx|csv)\b"  # a file's kind, as the file shows it
 )
 MARKDOWN_ESCAPE = re.compile(r"\\(.)")
 WORD = re.compile(r"[A-Za-z_]{2,}")

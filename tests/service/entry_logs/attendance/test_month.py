@@ -102,19 +102,19 @@ def test_the_months_excel_is_set_up_to_print_and_holds_the_month(client, staff, 
         assert (sheet.page_setup.orientation, sheet.page_setup.paperSize) == ("landscape", 9)  # 9: A4
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
-        assert sheet.print_title_rows == "$1:$3"  # the title, the legend and the header
-        assert sheet.freeze_panes == "A4"
+        assert sheet.print_title_rows == "$1:$1"  # the header on every page
+        assert sheet.oddHeader.center.text == "さくら保育園　2026年1月　出欠表"  # above it, on every page
+        assert sheet.oddHeader.left.text.startswith("時間: 入から出までの在園時間")
+        assert sheet.freeze_panes == "A2"
         rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        assert rows[0][0] == "さくら保育園　2026年1月　出欠表"
-        assert rows[1][0].startswith("時間: 入から出までの在園時間")
-        header = rows[2]
+        header = rows[0]  # the cells are the table alone, as the CSV's
         assert header[:3] == ["クラス", "園児名", "1(木)"] and header[-4:] == [
             "31(土)",
             "出席日数",
             "欠席日数",
             "在園時間",
         ]
-        by_child = {row[1]: row for row in rows[3:]}
+        by_child = {row[1]: row for row in rows[1:]}
         first = by_child["sakura園児0"]
         assert (first[0], first[2 + 4], first[2 + 5], first[-3:]) == ("ひよこ組", "8:45", "出", [2, 0, "8:45"])
         assert by_child["sakura園児3"][2 + 4] == "欠" and by_child["sakura園児1"][2 + 30] == "10:00"
