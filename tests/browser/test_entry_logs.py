@@ -169,12 +169,12 @@ def test_the_month_view_and_its_excel_for_the_office(nursery, dashboards_url, ne
     assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.print_title_rows) == (
         "landscape",
         9,  # A4
-        "$1:$3",
+        "$1:$1",
     )
+    assert sheet.oddHeader.center.text == f"さくら保育園　{today.year}年{today.month}月　出欠表"
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == f"さくら保育園　{today.year}年{today.month}月　出欠表"
-    column = rows[2].index(f"{today.day}({'月火水木金土日'[today.weekday()]})")
-    by_child = {row[1]: row for row in rows[3:]}
+    column = rows[0].index(f"{today.day}({'月火水木金土日'[today.weekday()]})")
+    by_child = {row[1]: row for row in rows[1:]}
     assert set(by_child) == {child for _, child, _ in FAMILIES}
     assert re.fullmatch(r"\d+:\d\d", by_child["山田太郎"][column])  # in and out today: the hours between
     assert (by_child["佐藤さくら"][column], by_child["田中葵"][column]) == ("出", "欠")  # no 出 yet; 欠席 recorded
