@@ -2,14 +2,14 @@
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -318,7 +318,11 @@ def _http_message(status: int, detail: Any) -> str:
     return HTTP_MESSAGES.get(status, HTTP_FALLBACK)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(
+    app: FastAPI, not_found_under: Mapping[str, Callable[[Request], Response]] | None = None
+) -> None:
+    """`not_found_under` answers a path no route has under a prefix in that API's own shape (SCIM's)."""
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
@@ -331,7 +335,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "validation_failed", "入力内容に誤りがあります", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.scope["path"]
+        for prefix, not_found in (not_found_under or {}).items():
+            if exc.status_code == 404 and path.startswith(prefix):
+                return not_found(request)
         code = HTTP_CODES.get(exc.status_code, "error")
         headers = getattr(exc, "headers", None)
         message = _http_message(exc.status_code, exc.detail)

@@ -19,6 +19,7 @@ from service.errors import error_response, install_error_handlers
 from service.fleet import plugin as fleet
 from service.identity.dependencies import signed_in
 from service.identity.login_guard import LoginGuard
+from service.identity.scim import router as scim
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, metrics_response
 from service.openapi import declares, install_openapi
@@ -97,7 +98,7 @@ def create_app() -> FastAPI:
         openapi_url="/api/openapi.json",
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    install_error_handlers(app)
+    install_error_handlers(app, not_found_under={API_PREFIX + scim.router.prefix: scim.nothing_here})
     for router in (_system_router(), *all_routers()):  # a router between has each route built
         app.include_router(router, prefix=API_PREFIX)  # again as it is included (a second of every API process's start)
     install_openapi(app)

@@ -5,7 +5,7 @@ function in its dependency tree declares with `declares` (401, 403, 404, 423, 42
 
 A status the route declares itself (its `responses`) is left as it is."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -44,13 +44,18 @@ ERRORS = {
 }
 WRITES = {"post", "put", "patch", "delete"}
 MARK = "openapi_errors"
+EXCEPT_MARK = "openapi_errors_not_on"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def declares(*statuses: int) -> Callable[[F], F]:
+def declares(*statuses: int, not_on: Mapping[int, Collection[str]] | None = None) -> Callable[[F], F]:
+    """`not_on` names, per status, the paths the function lets through without it (e.g. the pages a person may still
+    reach while their password must change)."""
+
     def mark(function: F) -> F:
         setattr(function, MARK, frozenset(statuses) | getattr(function, MARK, frozenset()))
+        setattr(function, EXCEPT_MARK, {**getattr(function, EXCEPT_MARK, {}), **(not_on or {})})
         return function
 
     return mark
@@ -63,7 +68,12 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
 
 
 def dependency_errors(route: RouteContext) -> set[int]:
-    return {status for call in _calls(route.dependant) for status in getattr(call, MARK, ())}
+    return {
+        status
+        for call in _calls(route.dependant)
+        for status in getattr(call, MARK, ())
+        if route.path_format not in getattr(call, EXCEPT_MARK, {}).get(status, ())
+    }
 
 
 def shape_errors(method: str, operation: dict[str, Any]) -> set[int]:

@@ -95,7 +95,7 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
     )
 
 
-@declares(401, 403)
+@declares(401, 403, not_on={403: WHILE_PASSWORD_MUST_CHANGE})
 def current_caller(
     request: Request,
     db: DbSession,

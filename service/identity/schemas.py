@@ -118,7 +118,7 @@ class RecoveryCodes(BaseModel):
 class PasswordChange(BaseModel):
     """A person's own password, changed with the one they have."""
 
-    current_password: Annotated[str, Field(min_length=1, max_length=200)]
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
     new_password: Password
 
 

@@ -99,10 +99,13 @@ def test_the_user_export_is_every_user_the_search_finds(client, db, small_batche
     db.commit()
     listed = client.get("/api/admin/users", params={"q": "staff"}, headers=admin).json()
     rows = csv_download(client.get("/api/admin/users/export", params={"q": "staff"}, headers=admin))
-    assert rows[0] == ["ID", "ログインID", "氏名", "メールアドレス", "状態", "権限", "最終ログイン"]
+    assert rows[0] == [
+        *("ID", "ログインID", "氏名", "メールアドレス", "登録元", "ディレクトリのID", "IDプロバイダーのID"),
+        *("状態", "権限", "最終ログイン", "ディレクトリから削除"),
+    ]
     assert [row[1] for row in rows[1:]] == [user["login_id"] for user in listed["items"]] and listed["total"] == 5
-    assert rows[1][2:] == ["'=職員0", "staff-0@example.jp", "有効", "なし", ""]
-    assert rows[2][5] == "端末管理: 閲覧のみ"
+    assert rows[1][2:] == ["'=職員0", "staff-0@example.jp", "ローカル", "", "", "有効", "なし", "", ""]
+    assert rows[2][8] == "端末管理: 閲覧のみ"
 
 
 def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_batches):

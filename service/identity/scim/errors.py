@@ -42,6 +42,27 @@ STATUS_WORDS = {
     501: "この操作には対応していません",
 }
 FALLBACK = "要求を処理できませんでした"
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["schemas", "status"],
+    "properties": {
+        "schemas": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "description": "the HTTP status, as a string"},
+        "scimType": {"type": "string", "description": "RFC 7644 §3.12's keyword, e.g. uniqueness"},
+        "detail": {"type": "string", "description": "what happened, for people (Japanese)"},
+    },
+}
+# Every SCIM operation's refusals in the OpenAPI, in SCIM's shape and media type (service/openapi.py leaves them be)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": words, "content": {MEDIA_TYPE: {"schema": ERROR_SCHEMA}}}
+    for status, words in {400: "要求の形式または値が正しくありません", **STATUS_WORDS}.items()
+}
+
+
+class ScimJSONResponse(JSONResponse):
+    """Declares the operations' answers `application/scim+json` in the OpenAPI (the routes build their own)."""
+
+    media_type = MEDIA_TYPE
 
 
 def scim_error(status: int, detail: str, scim_type: str | None = None) -> JSONResponse:

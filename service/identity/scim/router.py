@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from scim2_models import (
     AuthenticationScheme,
@@ -37,6 +37,7 @@ from scim2_models import (
 from scim2_models import Resource as ScimResource
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from service.audit.service import Actor
 from service.credentials import bearer
@@ -48,11 +49,27 @@ from service.identity import service as identity
 from service.identity.models import Group as GroupRow
 from service.identity.models import User as UserRow
 from service.identity.scim import resources, tokens
-from service.identity.scim.errors import MEDIA_TYPE, ScimRoute
+from service.identity.scim.errors import MEDIA_TYPE, RESPONSES, ScimJSONResponse, ScimRoute, scim_error
+from service.schemas import SingleLine
 
-router = APIRouter(prefix="/scim/v2", tags=["scim"], route_class=ScimRoute)
+
+class ResourceId(StringConvertor):
+    """A resource's id in a path: never a dot's path of SCIM's own (/Users/.search), which it would shadow."""
+
+    regex = r"[^/.][^/]*"
+
+
+register_url_convertor("scim_id", ResourceId())
+router = APIRouter(
+    prefix="/scim/v2",
+    tags=["scim"],
+    route_class=ScimRoute,
+    default_response_class=ScimJSONResponse,
+    responses=RESPONSES,
+)
 PAGE_LIMIT = 200  # a page's most resources (ServiceProviderConfig's filter.maxResults)
 R = TypeVar("R", bound=ScimResource)
+QueryText = Annotated[str | None, Query(max_length=2000), SingleLine]  # a filter or attribute list, on one line
 
 
 def scim_actor(
@@ -84,8 +101,8 @@ def shown_of(model: Any) -> Callable[..., ResponseParameters]:
     """RFC 7644 §3.9's attributes and excludedAttributes, as the query names them."""
 
     def dependency(
-        attributes: str | None = None,
-        excludedAttributes: str | None = None,  # noqa: N803 (SCIM's own names)
+        attributes: QueryText = None,
+        excludedAttributes: QueryText = None,  # noqa: N803 (SCIM's own names)
     ) -> ResponseParameters:
         return ResponseParameters[model](attributes=attributes, excluded_attributes=excludedAttributes)
 
@@ -181,7 +198,7 @@ def list_users(
     _: ScimActor,
     db: DbSession,
     shown: UserShown,
-    filter: str | None = None,
+    filter: QueryText = None,
     startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
     count: int | None = None,
 ) -> Response:
@@ -228,12 +245,12 @@ async def create_user(request: Request, actor: ScimActor, db: DbSession) -> Resp
     return answer(resources.user_resource(user), 201, Context.RESOURCE_CREATION_RESPONSE)
 
 
-@router.get("/Users/{user_id}")
+@router.get("/Users/{user_id:scim_id}")
 def get_user(user_id: str, _: ScimActor, db: DbSession, shown: UserShown) -> Response:
     return answer(resources.user_resource(user_row(db, user_id)), shown=shown)
 
 
-@router.put("/Users/{user_id}")
+@router.put("/Users/{user_id:scim_id}")
 async def replace_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
     user = user_row(db, user_id)
     resource = await body_of(request, User, Context.RESOURCE_REPLACEMENT_REQUEST)
@@ -241,7 +258,7 @@ async def replace_user(user_id: str, request: Request, actor: ScimActor, db: DbS
     return answer(resources.user_resource(user), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
 
-@router.patch("/Users/{user_id}")
+@router.patch("/Users/{user_id:scim_id}")
 async def patch_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
     """Entra ID's and Okta's add/replace/remove, `active` among them, applied by scim2-models to the resource as it
     is, then written back as a replacement."""
@@ -253,7 +270,7 @@ async def patch_user(user_id: str, request: Request, actor: ScimActor, db: DbSes
     return answer(resources.user_resource(user), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
-@router.delete("/Users/{user_id}", status_code=204)
+@router.delete("/Users/{user_id:scim_id}", status_code=204)
 def delete_user(user_id: str, actor: ScimActor, db: DbSession) -> Response:
     """The person is deactivated (their sessions end) and no longer a SCIM resource; the account stays, as the
     records they made name them, and keeps its login id."""
@@ -301,7 +318,7 @@ def list_groups(
     _: ScimActor,
     db: DbSession,
     shown: GroupShown,
-    filter: str | None = None,
+    filter: QueryText = None,
     startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
     count: int | None = None,
 ) -> Response:
@@ -350,12 +367,12 @@ async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Res
     return answer(resources.group_resource(group), 201, Context.RESOURCE_CREATION_RESPONSE)
 
 
-@router.get("/Groups/{group_id}")
+@router.get("/Groups/{group_id:scim_id}")
 def get_group(group_id: str, _: ScimActor, db: DbSession, shown: GroupShown) -> Response:
     return answer(resources.group_resource(group_row(db, group_id)), shown=shown)
 
 
-@router.put("/Groups/{group_id}")
+@router.put("/Groups/{group_id:scim_id}")
 async def replace_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
     group = group_row(db, group_id)
     resource = await body_of(request, Group, Context.RESOURCE_REPLACEMENT_REQUEST)
@@ -363,7 +380,7 @@ async def replace_group(group_id: str, request: Request, actor: ScimActor, db: D
     return answer(resources.group_resource(group), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
 
-@router.patch("/Groups/{group_id}")
+@router.patch("/Groups/{group_id:scim_id}")
 async def patch_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
     group = group_row(db, group_id)
     patch = await body_of(request, PatchOp[Group], Context.RESOURCE_PATCH_REQUEST)
@@ -373,7 +390,7 @@ async def patch_group(group_id: str, request: Request, actor: ScimActor, db: DbS
     return answer(resources.group_resource(group), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
-@router.delete("/Groups/{group_id}", status_code=204)
+@router.delete("/Groups/{group_id:scim_id}", status_code=204)
 def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
     group_rules.delete_group(db, group=group_row(db, group_id), actor=actor)
     return Response(status_code=204)
@@ -480,7 +497,7 @@ def search_everything(_: ScimActor) -> Response:
     )
 
 
-@router.get("/{anything:path}", include_in_schema=False)
-def nothing_here(anything: str, _: ScimActor) -> Response:
-    """Any other path under /api/scim/v2 is SCIM's 404, not the common one."""
-    raise NotFoundException(detail=f"「{anything}」はありません")
+def nothing_here(request: Request) -> Response:
+    """Any other path under /api/scim/v2 is SCIM's 404, not the common one (service/errors.py answers it)."""
+    anything = request.scope["path"].partition(router.prefix)[2].lstrip("/")
+    return scim_error(404, f"「{anything}」はありません")
