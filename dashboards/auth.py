@@ -35,6 +35,7 @@ SECOND_FACTOR_REQUIRED = (
 )
 PASSWORD_CHANGED_KEY = "auth_password_changed"
 PASSWORD_CHANGED = "パスワードを変更しました。"
+ACCOUNT_TITLE = "パスワード・二段階認証"
 MUST_CHANGE = "管理者が設定したパスワードのままです。新しいパスワードを設定してから使い始めてください。"
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
 # A session the service ended for a reason the person should know: its answer says what happened
@@ -246,24 +247,31 @@ def device_token() -> str | None:
     return st.session_state.get(DEVICE_KEY) or (cookie if isinstance(cookie, str) else None)
 
 
-def sidebar(user: dict) -> None:
-    """Who is signed in, with which roles, their own password, and the logout button."""
+def sidebar(user: dict, account) -> None:
+    """Who is signed in, with which roles, the link to their own account page, and the logout button."""
     with st.sidebar:
         st.markdown(f"**{labels.plain(user['name'])}**（{labels.plain(user['login_id'])}）")
         for grant in user.get("grants", []):
             st.caption(labels.grant_label(grant))
         if st.session_state.pop(PASSWORD_CHANGED_KEY, False):
             st.success(PASSWORD_CHANGED)
-        if not user.get("password_must_change"):
-            with st.expander("パスワードの変更", icon=":material/password:"):
-                own_password_form("sidebar_password")
-        if not user.get("second_factor_enabled") and not user.get("second_factor_required"):
-            with st.expander("二段階認証", icon=":material/phonelink_lock:"):
-                second_factor_form("sidebar_second_factor")
+        if not user.get("password_must_change") and not user.get("second_factor_required"):
+            st.page_link(account, label=ACCOUNT_TITLE, icon=":material/manage_accounts:")
         if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
         sync_cookie()
+
+
+def account_page() -> None:
+    """A person's own password, and their second factor until they have one."""
+    user = api.me()
+    st.title(ACCOUNT_TITLE)
+    st.subheader("パスワードの変更")
+    own_password_form("account_password")
+    if not user.get("second_factor_enabled"):
+        st.subheader("二段階認証")
+        second_factor_form("account_second_factor")
 
 
 def must_change_page() -> None:

@@ -26,6 +26,7 @@ NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
 LOGIN = "login"
+ACCOUNT, ACCOUNT_PAGE = "account", "app_pages/account.py"  # a person's own password and second factor
 # A menu entry's to-do count (by the page's address; an api.count, cached for a minute rather than read on every
 # run) and the word saying what it counts (never a bare number beside a list's title, which reads as the
 # list's total): 投入案件一覧（未読 3）.
@@ -97,13 +98,13 @@ def menu_title(spec: sections.PageSpec) -> str:
     return f"{spec.title}（{word} {waiting}）" if waiting else spec.title
 
 
-def _navigation(user: dict):
+def _navigation(user: dict, account: st.Page):
     """The user's pages by section, each at its own address, and the hidden pages of _elsewhere (the root among them:
     Streamlit answers a default page's own address with its English 「Page not found」, so no listed page is one)."""
     visible = sections.visible_pages(user)
     specs = [spec for listed in visible.values() for spec in listed]
     home = (specs[0].path, specs[0].title) if specs else (_no_pages, "台帳")
-    hidden = _elsewhere(user, {spec.url_path for spec in specs}, home)
+    hidden = [*_elsewhere(user, {spec.url_path for spec in specs}, home), account]
     if not specs:
         return st.navigation(hidden, position="hidden")
     pages = {
@@ -145,14 +146,15 @@ def main() -> None:
         if user is None:
             _only_navigation().run()
             return
-        auth.sidebar(user)
+        account = _hidden(ACCOUNT_PAGE, auth.ACCOUNT_TITLE, ACCOUNT)
+        auth.sidebar(user, account)
         if user.get("password_must_change"):
             _only_navigation(auth.must_change_page, "パスワードの変更").run()
             return
         if user.get("second_factor_required") or st.session_state.get(auth.RECOVERY_KEY):
             _only_navigation(auth.second_factor_page, "二段階認証の設定").run()
             return
-        _navigation(user).run()
+        _navigation(user, account).run()
     except api.ApiError as exc:
         if exc.status == 401:
             auth.end_session(auth.ended_notice(exc))

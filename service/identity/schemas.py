@@ -10,6 +10,7 @@ from service.schemas import SingleLine, Text
 
 LoginId = Annotated[str, rules(User.login_id, strip=False)]
 Password = Annotated[str, rules(User.password_hash, strip=False)]
+GivenPassword = Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]  # one typed to be checked
 Name = Annotated[str, rules(User.name)]
 Email = Annotated[EmailStr, rules(User.email)]  # email-validator's rule, then the column's length and shape
 
@@ -24,7 +25,7 @@ DeviceToken = Annotated[
 
 class LoginIn(BaseModel):
     login_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
+    password: GivenPassword
     device_token: DeviceToken | None = None
     second_factor_code: Annotated[str, StringConstraints(min_length=1, max_length=20), SingleLine] | None = Field(
         None, description="an authenticator app's code or a recovery code, for a person with a second factor"
@@ -118,7 +119,7 @@ class RecoveryCodes(BaseModel):
 class PasswordChange(BaseModel):
     """A person's own password, changed with the one they have."""
 
-    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
+    current_password: GivenPassword
     new_password: Password
 
 

@@ -1,11 +1,12 @@
-"""A person's own password from the sidebar; a person whose password an administrator set sees only the page that
-asks for their own, then their pages."""
+"""A person's own password on their account page (linked from the sidebar); a person whose password an administrator
+set sees only the page that asks for their own, then their pages."""
 
 from dashboards import auth
-from tests.dashboards.conftest import button, texts
+from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = "my-own-password-42"
+ACCOUNT = "app_pages/account.py"
 
 
 def change(at, key: str, current: str, new: str, again: str | None = None):
@@ -33,13 +34,15 @@ def test_an_initial_password_is_changed_before_the_persons_pages_open(db, open_a
     assert auth.PASSWORD_CHANGED in texts(done.sidebar.success)
 
 
-def test_a_person_changes_their_own_password_from_the_sidebar(db, open_app):
+def test_a_person_changes_their_own_password_on_their_account_page(db, open_app):
     person = make_user(db, "kimura", grants={"fleet": "viewer"})
     db.commit()
     at = open_app(person)
-    wrong = change(at, "sidebar_password", "not-my-password", NEW_PASSWORD)
-    assert texts(wrong.sidebar.error) == ["現在のパスワードが正しくありません"]
-    done = change(wrong, "sidebar_password", DEFAULT_PASSWORD, NEW_PASSWORD)
+    assert [link.label for link in at.sidebar.get("page_link")] == [auth.ACCOUNT_TITLE]
+    at = open_page(open_app, person, ACCOUNT)
+    wrong = change(at, "account_password", "not-my-password", NEW_PASSWORD)
+    assert texts(wrong.error) == ["現在のパスワードが正しくありません"]
+    done = change(wrong, "account_password", DEFAULT_PASSWORD, NEW_PASSWORD)
     assert not done.exception
     assert auth.PASSWORD_CHANGED in texts(done.sidebar.success)
-    assert texts(done.title) == ["レポート"]  # signed on with the renewed token
+    assert texts(done.title) == [auth.ACCOUNT_TITLE]  # still signed on, with the renewed token

@@ -114,11 +114,11 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
     if not may_edit:
         return
     if windows:
-        by_id = {w["id"]: w for w in windows}
+        names = {w["id"]: window_name(w) for w in windows}  # named in the run, which reads the words
         chosen = st.selectbox(
             "削除する定期メンテナンス",
-            list(by_id),
-            format_func=lambda i: window_name(by_id[i]),
+            list(names),
+            format_func=names.__getitem__,
             key=f"{key}_delete_pick",
         )
         if st.button("削除", key=f"{key}_delete"):

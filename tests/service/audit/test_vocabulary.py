@@ -46,6 +46,7 @@ class Written:
     line: int
     expression: ast.expr
     function: ast.FunctionDef | None
+    module: ast.Module
 
 
 def parameters(function: ast.FunctionDef) -> list[str]:
@@ -122,31 +123,36 @@ def written_actions() -> Iterator[Written]:
             name = callee(call)
             argument = action_argument(call, writers[name]) if name in writers else None
             if argument is not None:
-                yield Written(path, call.lineno, argument, function)
+                yield Written(path, call.lineno, argument, function, tree)
 
 
-def codes(expression: ast.expr, function: ast.FunctionDef | None) -> list[str | re.Pattern] | None:
+def assigned_in(name: str, nodes: Iterator[ast.AST]) -> list[ast.expr]:
+    """The values the assignments among the nodes give the name."""
+    return [
+        node.value
+        for node in nodes
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    ]
+
+
+def codes(expression: ast.expr, function: ast.FunctionDef | None, module: ast.Module) -> list[str | re.Pattern] | None:
     """The action codes an expression can be: literals, either side of a conditional, a name assigned them in the
-    function, or an f-string's pattern; [] for the function's own `action` parameter (its callers say), None when
-    the code cannot be read from the source."""
+    function (else a module constant), or an f-string's pattern; [] for the function's own `action` parameter (its
+    callers say), None when the code cannot be read from the source."""
     if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
         return [expression.value]
     if isinstance(expression, ast.IfExp):
-        body, orelse = codes(expression.body, function), codes(expression.orelse, function)
+        body, orelse = codes(expression.body, function, module), codes(expression.orelse, function, module)
         return None if body is None or orelse is None else body + orelse
     if isinstance(expression, ast.JoinedStr):
         parts = [re.escape(p.value) if isinstance(p, ast.Constant) else "[a-z_]+" for p in expression.values]
         return [re.compile("".join(parts))]
-    if isinstance(expression, ast.Name) and function is not None:
-        if expression.id in parameters(function):
+    if isinstance(expression, ast.Name):
+        if function is not None and expression.id in parameters(function):
             return []
-        assigned = [
-            node.value
-            for node in ast.walk(function)
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == expression.id for t in node.targets)
-        ]
-        found = [codes(value, function) for value in assigned]
+        assigned = assigned_in(expression.id, ast.walk(function)) if function is not None else []
+        assigned = assigned or assigned_in(expression.id, iter(module.body))
+        found = [codes(value, function, module) for value in assigned]
         return None if not found or None in found else [code for some in found for code in some]
     return None
 
@@ -158,7 +164,7 @@ def test_every_action_the_code_writes_has_words():
     missing, unreadable, seen = [], [], set()
     for item in written:
         where = f"{item.path.relative_to(ROOT)}:{item.line}"
-        found = codes(item.expression, item.function)
+        found = codes(item.expression, item.function, item.module)
         if found is None:
             unreadable.append(f"{where} {ast.unparse(item.expression)}")
             continue

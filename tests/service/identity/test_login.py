@@ -111,7 +111,8 @@ def test_inactive_user_cannot_log_in_and_is_told_so_only_after_the_right_passwor
         }
     wrong = login(client, password="not-the-password")
     assert (wrong.json()["error"]["code"], "無効" in wrong.json()["error"]["message"]) == ("bad_credentials", False)
-    reasons = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "login_failed")).all()
+    failed = select(AuditEntry.changes).where(AuditEntry.action == "login_failed").order_by(AuditEntry.seq)
+    reasons = db.scalars(failed).all()
     assert [r["reason"] for r in reasons] == ["inactive"] * 6 + ["bad_credentials"]
 
 
