@@ -209,6 +209,7 @@ def test_lists_only_show_the_callers_nursery(client, db, sakura, himawari, staff
     }
 
 
+@pytest.mark.dialect  # attendance from the door reads dialect SQL (lookups.door_days)
 @pytest.mark.parametrize("path", ["/api/attendance", "/api/entry-logs/parents"])
 def test_domain_admins_see_every_nursery_but_must_name_one_for_per_nursery_pages(client, db, sakura, himawari, path):
     admin = auth_headers(make_user(db, "el-admin", grants={"entry_logs": "admin"}))

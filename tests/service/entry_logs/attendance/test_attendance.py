@@ -63,6 +63,7 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
     ]
 
 
+@pytest.mark.dialect  # attendance from the door reads dialect SQL (lookups.door_days)
 def test_editing_attendance_is_audited_and_can_be_cleared(client, db, staff, sakura):
     child = sakura.children[1].id
     url = f"/api/attendance/{child}/2026-01-14"

@@ -301,6 +301,7 @@ def test_another_nurserys_import_is_a_404(client, db, staff, sakura, himawari):
     assert progress(client, staff, himawari.nursery.id, import_id).status_code == 404
 
 
+@pytest.mark.dialect  # the import's job reaches dialect SQL
 def test_a_workbook_with_a_title_row_and_a_column_named_otherwise_is_mapped_and_its_rows_told_by_sheet_row(
     client, db, staff, sakura
 ):
