@@ -51,7 +51,7 @@ def test_a_card_opens_its_list_filtered_to_exactly_its_rows(fleet, db, open_app)
     db.commit()
     at = open_page(open_app, operator, "app_pages/fleet/dashboard.py")
     cards = {metric.label: metric.value for metric in at.metric}
-    links = [link for link in at.get("page_link") if link.proto.label == kpi.OPEN_LIST]
+    links = [link for link in at.main.get("page_link") if link.proto.label == kpi.OPEN_LIST]
     assert len(links) == len(cards)
     overdue = dict(parse_qsl(links[3].proto.query_string))
     assert (links[3].proto.page, overdue) == ("fleet-alerts", {"overdue": "true", "open_only": "true"})
@@ -70,8 +70,8 @@ def test_the_entry_card_opens_the_log_list_with_its_days_and_kind_applied(sakura
     db.commit()
     at = open_page(open_app, staff, "app_pages/entry_logs/heatmap.py")
     cards = {metric.label: metric.value for metric in at.metric}
-    links = {link.proto.label: link for link in at.get("page_link") if link.proto.label == kpi.OPEN_LIST}
-    entries = next(link for link in at.get("page_link") if "entryType=Entry" in link.proto.query_string)
+    links = {link.proto.label: link for link in at.main.get("page_link") if link.proto.label == kpi.OPEN_LIST}
+    entries = next(link for link in at.main.get("page_link") if "entryType=Entry" in link.proto.query_string)
     assert links and entries.proto.page == "entry-logs"
 
     listed = open_page(open_app, staff, "app_pages/entry_logs/logs.py", **dict(parse_qsl(entries.proto.query_string)))

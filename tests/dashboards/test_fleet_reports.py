@@ -89,7 +89,7 @@ def test_the_terminal_count_opens_the_terminals_registered_by_the_months_end(mon
     at = open_page(open_app, operator, REPORTS)
     assert texts(at.caption).count(f"期間: {int(month[:4])}年{int(month[5:])}月") == len(at.metric) == 6
     assert any(text.endswith(" 時点") for text in texts(at.caption))
-    (link,) = [link for link in at.get("page_link") if link.proto.label == kpi.OPEN_LIST]
+    (link,) = [link for link in at.main.get("page_link") if link.proto.label == kpi.OPEN_LIST]
     query = dict(parse_qsl(link.proto.query_string))
     assert query == {"customer_id": str(abc.id), "registered_to": f"{end - timedelta(days=1):%Y-%m-%d}"}
 

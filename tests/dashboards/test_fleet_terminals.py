@@ -96,7 +96,7 @@ def test_the_list_links_to_the_detail_page(fleet, db, open_app):
 
     at.selectbox(key="fleet_terminals_detail").select(terminal_id).run()
 
-    link = at.get("page_link")[0].proto
+    link = at.main.get("page_link")[0].proto
     assert link.label == "XYZ-001 の端末詳細を開く"
     assert link.query_string == f"id={terminal_id}"
 

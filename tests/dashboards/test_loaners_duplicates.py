@@ -20,7 +20,7 @@ def test_a_repeated_serial_is_warned_of_and_registered_only_on_confirmation(db, 
         texts(at.warning)[0].startswith("同じ機種で製造番号「SN-9」の機器は既に登録されています")
         and existing in at.warning[0].value
     )
-    assert [link.proto.help for link in at.get("page_link")] == [existing]
+    assert [link.proto.help for link in at.main.get("page_link")] == [existing]
     devices = httpx.get(f"{live_api}/api/loaners/devices", params={"q": "SN-9"}, headers=auth_headers(kansai_staff))
     assert devices.json()["total"] == 1
 

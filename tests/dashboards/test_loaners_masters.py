@@ -120,7 +120,7 @@ def test_staff_registers_a_device_in_their_jurisdiction_and_sees_its_number(kans
         f"{live_api}/api/loaners/devices", params={"q": "SN-1"}, headers=auth_headers(kansai_staff)
     ).json()["items"]
     assert [d["management_number"] for d in found] == ["OSAKA_Laptop_ThinkPad-X1-Carbon_SN-1_001"]
-    links = {link.proto.label: link.proto for link in at.get("page_link")}
+    links = {link.proto.label: link.proto for link in at.main.get("page_link")}
     assert links["ステータスを送信する"].query_string == f"device={found[0]['id']}"
     assert links["ステータスを送信する"].page.endswith("loaners_status_form")
 

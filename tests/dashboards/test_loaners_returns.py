@@ -40,7 +40,7 @@ def test_the_summarys_overdue_card_opens_the_list_of_its_devices(db, followed, o
     at = open_page(open_app, clerk, SUMMARY)
     cards = {metric.label: metric.value for metric in at.metric}
     assert (cards["返却可能 〜7日"], cards["返却可能 〜30日"], cards["返却可能 30日超"]) == ("2台", "1台", "1台")
-    overdue = next(link for link in at.get("page_link") if link.proto.query_string.endswith("min_days=31"))
+    overdue = next(link for link in at.main.get("page_link") if link.proto.query_string.endswith("min_days=31"))
     assert (overdue.proto.page, overdue.proto.label) == ("loaners-returns", "一覧を開く")
     at = open_page(open_app, clerk, RETURNS, **dict(parse_qsl(overdue.proto.query_string)))
     assert serials(at) == ["F"]
