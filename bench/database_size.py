@@ -4,7 +4,7 @@ minutes a terminal), with the hourly rollups and terminal events that go with th
     .venv/bin/python bench/database_size.py [--terminals 20000] [--days 7] [--pages 20] [--ab-batches 40]
 
 Migrates its own bench database on PostgreSQL and loads it with COPY; then measures the disk of each table and its
-indexes (the samples' partitions summed), the WAL the load wrote, dropping the oldest day (`retention.drop_sample_days`,
+indexes (the samples' partitions summed), the WAL the load wrote, dropping the oldest day (`retention.drop_past`,
 as the prune job does) and whether the table is no larger after a prune and a new day, the fleet's API pages at that
 size (the terminal's 24 h and 7 d chart, the dashboard, the terminal list: p50/p95 over --pages requests each, one API
 worker), and the heartbeat's sample insert A/B against an unpartitioned copy of the table with the same indexes
@@ -16,6 +16,7 @@ targets (≤ 1,000 ms API, a page drawn ≤ 2 s); the partitioned insert no slow
 
 import argparse
 import io
+import itertools
 import os
 import statistics
 import subprocess
@@ -158,7 +159,7 @@ def drop_oldest_day(first_day: datetime) -> tuple[float, list[str]]:
 
     began = time.perf_counter()
     with session_scope() as db:
-        dropped = retention.drop_sample_days(db, before=first_day + timedelta(days=1))
+        dropped = retention.drop_past(db, kind="metric_sample", before=first_day + timedelta(days=1))
     return time.perf_counter() - began, dropped
 
 
@@ -267,12 +268,11 @@ def main() -> None:
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         first_day = today - timedelta(days=args.days - 1)
         from service.database import session_scope
-        from service.dialect import of
-        from service.fleet.models import MetricSample
+        from service.fleet import retention
 
         with session_scope() as db:
-            days = [(first_day + timedelta(days=n)).date() for n in range(args.days + 2)]
-            of(db).make_day_partitions(db, MetricSample.__table__.c.recorded_at, days)
+            for day, kind in itertools.product(range(args.days), retention.PARTITIONED):
+                retention.make_ahead(db, kind=kind, now=first_day + timedelta(days=day))
         wal_before = wal_lsn()
         say(f"loading {args.days} days of samples at {args.terminals:,} terminals")
         load_seconds = copy_rows("fleet_metric_sample", "terminal_id, recorded_at, cpu, memory, disk",

@@ -52,20 +52,23 @@ def rollup_metrics() -> int:
         return retention.rollup_hours(db, now=utcnow())
 
 
-@periodic("fleet.make_sample_days")
-def make_sample_days() -> list[str]:
+@periodic("fleet.make_partitions")
+def make_partitions() -> list[str]:
+    """The raw samples' days and the hourly rollups' months ahead (PostgreSQL)."""
     with session_scope() as db:
-        return retention.make_sample_days(db, now=utcnow())
+        now = utcnow()
+        return [name for kind in retention.PARTITIONED for name in retention.make_ahead(db, kind=kind, now=now)]
 
 
 @periodic("fleet.prune_history")
 def prune_history() -> dict:
-    """Drop the raw samples' days past retention whole, then delete old history batch by batch, one short transaction
-    each."""
+    """Drop the samples' days and the rollups' months past retention whole, then delete old history batch by batch, one
+    short transaction each."""
     with session_scope() as db:
         cutoffs = retention.cutoffs(db, now=utcnow())
-    with session_scope() as db:
-        retention.drop_sample_days(db, before=cutoffs["metric_sample"])
+    for kind in retention.PARTITIONED:
+        with session_scope() as db:
+            retention.drop_past(db, kind=kind, before=cutoffs[kind])
     deleted = {}
     for kind, before in cutoffs.items():
         deleted[kind] = 0

@@ -62,7 +62,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 Upsert = postgresql.Insert | sqlite.Insert
 """An INSERT with on_conflict_do_update / on_conflict_do_nothing."""
 
-PARTITION_NAME = re.compile(r".+_(p\d{8}|default)")  # _day_partition's, and each partitioned table's default
+PARTITION_NAME = re.compile(r".+_(p\d{6}(\d{2})?|default)")  # Period.name's, and each partitioned table's default
 PARTITION_LOCK_WAIT = "2s"  # how long dropping a partition waits for the table (PostgreSQL's lock_timeout)
 POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-MM-DD", "%Y-%m": "YYYY-MM"}
 
@@ -100,6 +100,36 @@ class UpdateThenInsert:
     inserted: Table
     insert_columns: tuple[str, ...]
     insert_constants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The range each partition of a table partitioned by time holds: a UTC day or month, named <table>_p<label>."""
+
+    label: str  # strftime of the period's first day
+    first_day: Callable[[date], date]  # of the period holding a day
+    next_first_day: Callable[[date], date]
+
+    def name(self, table: str, first_day: date) -> str:
+        return f"{table}_p{first_day.strftime(self.label)}"
+
+    def bounds(self, first_day: date) -> dict[str, datetime]:
+        """From the period's first UTC midnight to the next period's."""
+        start, end = (datetime.combine(day, time(), tzinfo=UTC) for day in (first_day, self.next_first_day(first_day)))
+        return {"start": start, "end": end}
+
+    def ahead(self, at: datetime, count: int) -> list[date]:
+        """The first days of the period holding `at` and of the `count` periods after it."""
+        days = [self.first_day(at.astimezone(UTC).date())]
+        for _ in range(count):
+            days.append(self.next_first_day(days[-1]))
+        return days
+
+
+DAY = Period("%Y%m%d", lambda day: day, lambda day: day + timedelta(days=1))
+MONTH = Period(
+    "%Y%m", lambda day: day.replace(day=1), lambda day: (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+)
 
 
 class Bulk(NamedTuple):
@@ -190,13 +220,13 @@ class Dialect(ABC):
     ) -> tuple[Bulk, ...]:
         """Statements run in order in one transaction."""
 
-    def make_day_partitions(self, db: Session, column: Column, days: Sequence[date]) -> list[str]:
-        """A table partitioned by day on `column` (PostgreSQL): the days' partitions made where missing; their names.
-        Where tables are not partitioned (SQLite), nothing."""
+    def make_partitions(self, db: Session, column: Column, period: Period, first_days: Sequence[date]) -> list[str]:
+        """A table partitioned by `period` on `column` (PostgreSQL): the partitions of the periods starting on
+        `first_days` made where missing; their names. Where tables are not partitioned (SQLite), nothing."""
         return []
 
-    def drop_day_partitions(self, db: Session, column: Column, *, before: datetime) -> list[str]:
-        """The day partitions wholly before `before` dropped; their names."""
+    def drop_partitions(self, db: Session, column: Column, period: Period, *, before: datetime) -> list[str]:
+        """The partitions wholly before `before` dropped; their names."""
         return []
 
 
@@ -350,14 +380,14 @@ class PostgreSQL(Dialect):
         params = {"now": now, "updates": to_json(updates).decode(), "inserts": to_json(inserts).decode()}
         return (Bulk(_json_update_then_insert(write), params),)
 
-    def make_day_partitions(self, db: Session, column: Column, days: Sequence[date]) -> list[str]:
+    def make_partitions(self, db: Session, column: Column, period: Period, first_days: Sequence[date]) -> list[str]:
         """Under a lock per table, so two makers never race; rows the default partition (`<table>_default`: a late
-        sample, or a day nobody made ahead) holds for a new day move into its partition before it is attached."""
+        row, or a period nobody made ahead) holds for a new period move into its partition before it is attached."""
         table = column.table.name
         self.lock(db, _partition_lock(table))
         made = []
-        for day in sorted(set(days) - set(_day_partitions(db, table))):
-            name, bounds = _day_partition(table, day), _day_bounds(day)
+        for day in sorted(set(first_days) - set(_partitions(db, table, period))):
+            name, bounds = period.name(table, day), period.bounds(day)
             db.execute(text(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'))
             within = f'"{column.name}" >= :start AND "{column.name}" < :end'
             moved = f'DELETE FROM "{table}_default" WHERE {within} RETURNING *'
@@ -367,14 +397,14 @@ class PostgreSQL(Dialect):
             made.append(name)
         return made
 
-    def drop_day_partitions(self, db: Session, column: Column, *, before: datetime) -> list[str]:
+    def drop_partitions(self, db: Session, column: Column, period: Period, *, before: datetime) -> list[str]:
         """A drop needs the table alone for a moment: it waits at most PARTITION_LOCK_WAIT for the table's readers
         and writers, so a busy moment fails this run (the next drops the day) rather than queue everyone behind it."""
         table = column.table.name
         self.lock(db, _partition_lock(table))
         db.execute(text(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_WAIT}'"))
-        days = sorted(_day_partitions(db, table).items())
-        gone = [name for day, name in days if _day_bounds(day)["end"] <= before]
+        periods = sorted(_partitions(db, table, period).items())
+        gone = [name for day, name in periods if period.bounds(day)["end"] <= before]
         for name in gone:
             db.execute(text(f'DROP TABLE "{name}"'))
         return gone
@@ -389,12 +419,8 @@ def _partition_lock(table: str) -> int:
     return advisory_key(f"partitions:{table}")
 
 
-def _day_partition(table: str, day: date) -> str:
-    return f"{table}_p{day:%Y%m%d}"
-
-
 def is_partition(name: str) -> bool:
-    """A day partition or a default partition of a partitioned table: PostgreSQL's, not a table of the models."""
+    """A period's partition or the default partition of a partitioned table: PostgreSQL's, not a table of the models."""
     return PARTITION_NAME.fullmatch(name) is not None
 
 
@@ -403,20 +429,15 @@ def of_the_models(name: str | None, type_: str, _parent: object) -> bool:
     return not (type_ == "table" and name is not None and is_partition(name))
 
 
-def _day_bounds(day: date) -> dict[str, datetime]:
-    """A UTC day."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return {"start": start, "end": start + timedelta(days=1)}
-
-
-def _day_partitions(db: Session, table: str) -> dict[date, str]:
+def _partitions(db: Session, table: str, period: Period) -> dict[date, str]:
+    """The table's partitions by their period's first day."""
     children = text(
         "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid"
         " JOIN pg_class parent ON parent.oid = pg_inherits.inhparent WHERE parent.relname = :table"
     )
     prefix = f"{table}_p"
     names = db.scalars(children, {"table": table})
-    return {datetime.strptime(n.removeprefix(prefix), "%Y%m%d").date(): n for n in names if n.startswith(prefix)}
+    return {datetime.strptime(n.removeprefix(prefix), period.label).date(): n for n in names if n.startswith(prefix)}
 
 
 class SQLite(Dialect):

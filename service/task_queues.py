@@ -29,7 +29,7 @@ TASK_CLASSES: dict[str, str] = {
     "fleet.import_terminals": BULK,
     "fleet.rollup_metrics": BULK,
     "fleet.prune_history": BULK,
-    "fleet.make_sample_days": BULK,
+    "fleet.make_partitions": BULK,
     "loaners.import_submissions": BULK,
     "loaners.rotate_submissions": BULK,
     "reservations.purge_request_keys": BULK,

@@ -1,17 +1,18 @@
 """Hourly rollups of raw metrics, and pruning old history in small batches so no lock is held for long. On PostgreSQL
-the raw samples are partitioned by UTC day: the partitions are made SAMPLE_DAYS_AHEAD ahead, and a day leaving
-retention (once rolled up) is dropped whole; a late sample for a dropped day waits in the default partition for the
-next batch prune."""
+the raw samples are partitioned by UTC day and the hourly rollups by UTC month (PARTITIONED): the partitions are made
+ahead, and a period wholly past retention (a day once rolled up) is dropped whole; the batch prune deletes the rest,
+from the oldest partition (the one retention cuts through) and the default one, where a late row for a dropped
+period waits."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Protocol, cast
+from datetime import datetime, timedelta
+from typing import ClassVar, NamedTuple, Protocol, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, select
+from sqlalchemy import Column, ColumnElement, CursorResult, and_, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
-from service.dialect import insert_rows, of
+from service.dialect import DAY, MONTH, Period, insert_rows, of
 from service.fleet.alerting.monitoring import fleet_state
 from service.fleet.models import (
     Alert,
@@ -30,19 +31,30 @@ from service.fleet.models import (
 
 ROLLUP_LAG = timedelta(minutes=5)
 MAX_HOURS_PER_RUN = 24
-SAMPLE_DAYS_AHEAD = 3  # a beat that stops for up to this long still finds each day's partition made
 
 
-def make_sample_days(db: Session, *, now: datetime) -> list[str]:
-    """Today's raw-sample partition and the next SAMPLE_DAYS_AHEAD days' (PostgreSQL), where missing; their names."""
-    today = now.astimezone(UTC).date()
-    days = [today + timedelta(days=ahead) for ahead in range(SAMPLE_DAYS_AHEAD + 1)]
-    return of(db).make_day_partitions(db, MetricSample.__table__.c.recorded_at, days)
+class Partitioned(NamedTuple):
+    column: Column
+    period: Period
+    ahead: int  # periods made ahead: a beat that stops for up to this long still finds each period's partition made
 
 
-def drop_sample_days(db: Session, *, before: datetime) -> list[str]:
-    """The raw samples' days wholly before `before` dropped (PostgreSQL); the batch prune takes the rest."""
-    return of(db).drop_day_partitions(db, MetricSample.__table__.c.recorded_at, before=before)
+PARTITIONED: dict[str, Partitioned] = {
+    "metric_sample": Partitioned(MetricSample.__table__.c.recorded_at, DAY, 3),
+    "metric_hourly": Partitioned(MetricHourly.__table__.c.hour, MONTH, 1),
+}
+
+
+def make_ahead(db: Session, *, kind: str, now: datetime) -> list[str]:
+    """The partitions of the period holding `now` and of the next ones (PostgreSQL), where missing; their names."""
+    table = PARTITIONED[kind]
+    return of(db).make_partitions(db, table.column, table.period, table.period.ahead(now, table.ahead))
+
+
+def drop_past(db: Session, *, kind: str, before: datetime) -> list[str]:
+    """The partitions wholly before `before` dropped (PostgreSQL); the batch prune deletes the rest."""
+    table = PARTITIONED[kind]
+    return of(db).drop_partitions(db, table.column, table.period, before=before)
 
 
 def _floor_hour(at: datetime) -> datetime:

@@ -1,8 +1,14 @@
-"""Fleet test helpers: customers, enrolled terminals, heartbeat bodies and users with fleet roles."""
+"""Fleet test helpers: customers, enrolled terminals, heartbeat bodies, users with fleet roles, and the partitions of
+the tables PostgreSQL partitions by time."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
-from service.database import utcnow
+import pytest
+from sqlalchemy import text
+
+from service.database import session_scope, utcnow
+from service.fleet import retention
 from service.fleet.agent import credentials
 from service.fleet.models import Customer, Terminal
 from tests.factories import auth_headers, make_user
@@ -59,3 +65,32 @@ def user_headers(db, login_id="operator1", role="operator", scope=None) -> dict[
 
 def ago(**kwargs):
     return utcnow() - timedelta(**kwargs)
+
+
+def partitions(db, table: str) -> set[str]:
+    names = db.scalars(
+        text(
+            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid"
+            " JOIN pg_class parent ON parent.oid = pg_inherits.inhparent WHERE parent.relname = :table"
+        ),
+        {"table": table},
+    )
+    return set(names)
+
+
+def partition_of(db, table: str, row_id: int) -> str:
+    return db.scalar(text(f"SELECT tableoid::regclass::text FROM {table} WHERE id = :id"), {"id": row_id})
+
+
+@pytest.fixture
+def own_partitions(db) -> Iterator[None]:
+    """The partitions a test makes, dropped after it (DDL outlives a test's rows), once the test's session has
+    committed and let go of the tables, as its with-block would."""
+    tables = [partitioned.column.table.name for partitioned in retention.PARTITIONED.values()]
+    before = {table: partitions(db, table) for table in tables}
+    yield
+    db.commit()
+    with session_scope() as work:
+        for table in tables:
+            for name in partitions(work, table) - before[table]:
+                work.execute(text(f'DROP TABLE "{name}"'))

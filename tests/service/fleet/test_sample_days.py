@@ -2,17 +2,17 @@
 service/dialect.py): made ahead by the beat, dropped whole once the day is rolled up and out of retention, a late
 sample waiting in the default partition. Each test works on days of its own, years back, and drops what it made."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from jobs import fleet as fleet_jobs
 from service.database import session_scope
 from service.fleet import retention
 from service.fleet.models import MetricHourly, MetricSample
 from service.fleet.registry.terminals import metric_series
+from tests.service.fleet import conftest as fleet
 from tests.service.fleet.conftest import make_customer, make_terminal
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.dialect]
@@ -26,17 +26,11 @@ def day_partition(day: date) -> str:
 
 
 def partitions(db) -> set[str]:
-    names = db.scalars(
-        text(
-            "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid"
-            " JOIN pg_class parent ON parent.oid = pg_inherits.inhparent WHERE parent.relname = 'fleet_metric_sample'"
-        )
-    )
-    return set(names)
+    return fleet.partitions(db, "fleet_metric_sample")
 
 
 def partition_of(db, sample_id: int) -> str:
-    return db.scalar(text("SELECT tableoid::regclass::text FROM fleet_metric_sample WHERE id = :id"), {"id": sample_id})
+    return fleet.partition_of(db, "fleet_metric_sample", sample_id)
 
 
 def sample(db, terminal, at: datetime, cpu: float = 10.0) -> int:
@@ -46,33 +40,20 @@ def sample(db, terminal, at: datetime, cpu: float = 10.0) -> int:
     return row.id
 
 
-@pytest.fixture
-def own_days() -> Iterator[None]:
-    """The partitions a test makes, dropped after it (DDL outlives a test's rows)."""
-    with session_scope() as db:
-        before = partitions(db)
-    yield
-    with session_scope() as db:
-        for name in partitions(db) - before:
-            db.execute(text(f'DROP TABLE "{name}"'))
-
-
-def test_the_beat_makes_today_and_the_days_ahead_once(db, own_days):
+def test_the_beat_makes_today_and_the_days_ahead_once(db, own_partitions):
     now = AT_DAY + timedelta(hours=15)
-    made = retention.make_sample_days(db, now=now)
-    expected = [
-        f"fleet_metric_sample_p{DAY + timedelta(days=n):%Y%m%d}" for n in range(retention.SAMPLE_DAYS_AHEAD + 1)
-    ]
+    made = retention.make_ahead(db, kind="metric_sample", now=now)
+    expected = [day_partition(DAY + timedelta(days=n)) for n in range(retention.PARTITIONED["metric_sample"].ahead + 1)]
     assert made == expected and set(expected) <= partitions(db)
-    assert retention.make_sample_days(db, now=now) == []  # again: nothing to make
-    assert retention.make_sample_days(db, now=now + timedelta(days=1)) == [
-        expected[-1][:-8] + f"{DAY + timedelta(days=4):%Y%m%d}"
+    assert retention.make_ahead(db, kind="metric_sample", now=now) == []  # again: nothing to make
+    assert retention.make_ahead(db, kind="metric_sample", now=now + timedelta(days=1)) == [
+        day_partition(DAY + timedelta(days=4))
     ]
 
 
-def test_a_day_past_retention_is_dropped_whole_after_its_rollup_and_the_hourly_rows_stay(db, own_days):
+def test_a_day_past_retention_is_dropped_whole_after_its_rollup_and_the_hourly_rows_stay(db, own_partitions):
     terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     for hour, cpu in ((1, 10), (1.5, 30), (23.5, 50)):
         sample(db, terminal, AT_DAY + timedelta(hours=hour), cpu)
     db.commit()
@@ -81,7 +62,7 @@ def test_a_day_past_retention_is_dropped_whole_after_its_rollup_and_the_hourly_r
         while retention.rollup_hours(work, now=now):
             pass
         cutoff = retention.cutoffs(work, now=now)["metric_sample"]
-        dropped = retention.drop_sample_days(work, before=cutoff)
+        dropped = retention.drop_past(work, kind="metric_sample", before=cutoff)
     assert day_partition(DAY) in dropped
     assert day_partition(DAY) not in partitions(db)
     assert db.scalar(select(func.count()).where(MetricSample.terminal_id == terminal.id)) == 0
@@ -92,20 +73,20 @@ def test_a_day_past_retention_is_dropped_whole_after_its_rollup_and_the_hourly_r
     ]
 
 
-def test_a_day_not_rolled_up_yet_is_kept(db, own_days):
+def test_a_day_not_rolled_up_yet_is_kept(db, own_partitions):
     terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     sample(db, terminal, AT_DAY + timedelta(hours=3))
     db.commit()
     with session_scope() as work:  # no rollup ran: the samples are kept until one has
         cutoff = retention.cutoffs(work, now=AT_DAY + timedelta(days=30))["metric_sample"]
-        assert retention.drop_sample_days(work, before=cutoff) == []
+        assert retention.drop_past(work, kind="metric_sample", before=cutoff) == []
     assert day_partition(DAY) in partitions(db)
 
 
-def test_the_terminals_chart_reads_across_a_day_boundary(db, own_days):
+def test_the_terminals_chart_reads_across_a_day_boundary(db, own_partitions):
     terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     late, early = AT_DAY + timedelta(hours=23, minutes=30), AT_DAY + timedelta(days=1, minutes=30)
     ids = [sample(db, terminal, late, 11), sample(db, terminal, early, 22)]
     assert [partition_of(db, i) for i in ids] == [day_partition(d) for d in (DAY, DAY + timedelta(1))]
@@ -113,12 +94,14 @@ def test_the_terminals_chart_reads_across_a_day_boundary(db, own_days):
     assert [(p.at, p.cpu) for p in series.points] == [(late, 11), (early, 22)]
 
 
-def test_a_sample_arriving_late_for_a_dropped_day_waits_in_the_default_partition_and_is_pruned(db, own_days):
+def test_a_sample_arriving_late_for_a_dropped_day_waits_in_the_default_partition_and_is_pruned(db, own_partitions):
     terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     db.commit()
     with session_scope() as work:
-        assert retention.drop_sample_days(work, before=AT_DAY + timedelta(days=1)) == [day_partition(DAY)]
+        assert retention.drop_past(work, kind="metric_sample", before=AT_DAY + timedelta(days=1)) == [
+            day_partition(DAY)
+        ]
     late = sample(db, terminal, AT_DAY + timedelta(hours=8))
     assert partition_of(db, late) == "fleet_metric_sample_default"
     db.commit()
@@ -126,17 +109,17 @@ def test_a_sample_arriving_late_for_a_dropped_day_waits_in_the_default_partition
     assert db.get(MetricSample, late) is None
 
 
-def test_a_day_made_after_its_samples_arrived_takes_them_from_the_default_partition(db, own_days):
+def test_a_day_made_after_its_samples_arrived_takes_them_from_the_default_partition(db, own_partitions):
     terminal, _ = make_terminal(db, make_customer(db))
     waiting = sample(db, terminal, AT_DAY + timedelta(hours=2))
     assert partition_of(db, waiting) == "fleet_metric_sample_default"
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     assert partition_of(db, waiting) == day_partition(DAY)
 
 
-def test_the_prune_job_drops_the_days_and_deletes_the_rest(db, own_days, monkeypatch):
+def test_the_prune_job_drops_the_days_and_deletes_the_rest(db, own_partitions, monkeypatch):
     terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_sample_days(db, now=AT_DAY)
+    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
     sample(db, terminal, AT_DAY + timedelta(hours=1))
     db.commit()
     now = AT_DAY + timedelta(days=9)
