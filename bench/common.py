@@ -199,6 +199,39 @@ def start_server(
         pause.wait(0.2)
 
 
+def start_redis(data_dir: Path, port: int) -> subprocess.Popen:
+    """The bench's own Redis (append-only, as the compose file runs it), on `port`; returns once it answers."""
+    import redis
+
+    if shutil.which("redis-server") is None:
+        raise SystemExit("the bench starts a Redis of its own: install redis-server (Debian's package redis-server)")
+    folder = data_dir / "redis"
+    folder.mkdir(exist_ok=True)
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    command += ["--appendonly", "yes", "--save", "", "--logfile", str(folder / "redis.log")]
+    process = subprocess.Popen(command, start_new_session=True)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if client.ping():
+                return process
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"redis-server did not start: {(folder / 'redis.log').read_text()[-2000:]}") from None
+            time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def temp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
 

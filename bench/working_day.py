@@ -54,9 +54,7 @@ import itertools
 import json
 import os
 import random
-import shutil
 import signal
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -72,7 +70,9 @@ from common import (
     load_average,
     print_result,
     remove,
+    start_redis,
     start_server,
+    stop_process,
     temp_dir,
     use_bench_database,
 )
@@ -553,39 +553,6 @@ def http_status(error: BaseException) -> int:
 
 
 # --- the world, the processes and the faults --------------------------------------------------------------------
-
-
-def start_redis(data_dir: Path, port: int) -> subprocess.Popen:
-    """The bench's own Redis (append-only, as the compose file runs it), on `port`; returns once it answers."""
-    import redis
-
-    if shutil.which("redis-server") is None:
-        raise SystemExit("the bench starts a Redis of its own: install redis-server (Debian's package redis-server)")
-    folder = data_dir / "redis"
-    folder.mkdir(exist_ok=True)
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
-    command += ["--appendonly", "yes", "--save", "", "--logfile", str(folder / "redis.log")]
-    process = subprocess.Popen(command, start_new_session=True)
-    client = redis.Redis(port=port)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if client.ping():
-                return process
-        except redis.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"redis-server did not start: {(folder / 'redis.log').read_text()[-2000:]}") from None
-            time.sleep(0.1)
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def agent_interval(args: argparse.Namespace) -> int:
