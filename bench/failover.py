@@ -1,5 +1,4 @@
-"""What fails over and how long it takes, the memory each process holds, and the full export, at the demo's size and
-at the sizing table's.
+"""Failover times, memory per process and the full export: at the demo's size and at the sizing table's.
 
     .venv/bin/python bench/failover.py [--terminals 20000]
 
