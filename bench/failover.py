@@ -188,7 +188,6 @@ def export(client, token: str, api: Server, terminals: int) -> dict:
         rows, seconds = download(client, token, {"format": file_format})
         per_row = seconds / rows
         figures[file_format] = {
-            "rows": rows,
             "s": round(seconds, 1),
             "api_cpu_s": round(process_tree_cpu(api.process.pid) - cpu, 1),
             "s_at_150k": round(per_row * EXTRAPOLATED_TERMINALS),
@@ -201,13 +200,13 @@ def export(client, token: str, api: Server, terminals: int) -> dict:
 # --- the faults --------------------------------------------------------------------------------------------------
 
 
-def beat_restart(data_dir: Path, beat: subprocess.Popen, critical_log: Path) -> tuple[subprocess.Popen, dict]:
+def beat_restart(data_dir: Path, beat: subprocess.Popen, critical_log: Path) -> tuple[subprocess.Popen, float]:
     os.killpg(beat.pid, signal.SIGKILL)
     beat.wait()
     before = received(critical_log)
     started = time.monotonic()
     beat = start_beat(data_dir)
-    return beat, {"first_task_s": until(lambda: received(critical_log) > before, started)}
+    return beat, until(lambda: received(critical_log) > before, started)
 
 
 def redis_restart(data_dir: Path, port: int, redis: subprocess.Popen, critical_log: Path) -> tuple:
@@ -222,7 +221,7 @@ def redis_restart(data_dir: Path, port: int, redis: subprocess.Popen, critical_l
     log = critical_log
     ran = until(lambda: f"[{sent.id}] succeeded" in log.read_text(errors="replace"), started)
     beat_task = until(lambda: received(log) > before + 1, started)
-    return redis, {"answers_s": answered, "task_run_s": ran, "beat_task_s": beat_task}
+    return redis, {"answers_s": answered, "task_s": ran, "beat_task_s": beat_task}
 
 
 def database_restart(cluster: Cluster, mode: str, api_port: int) -> dict:
@@ -283,22 +282,25 @@ def main() -> None:
 
         (dashboards_pid,) = [c.pid for c in psutil.Process().children() if "streamlit" in " ".join(c.cmdline())]
         critical_log = data_dir / "critical.log"
-        sizes = {"demo": (), "terminals": ("--terminals", str(args.terminals))}
-        for size, options in sizes.items():
+        rss: dict[str, list[float]] = {}  # at the demo, then at --terminals
+        for options in ((), ("--terminals", str(args.terminals))):
             if options:
                 demo_load(*options)
             use_the_api(client, token)
             view_fleet_pages(dashboards_url, client)
             until(lambda: received(critical_log) > 0, time.monotonic())
-            figures[f"rss_mb_{size}"] = memory(api, workers, beat["process"], dashboards_pid)
+            for name, mb in memory(api, workers, beat["process"], dashboards_pid).items():
+                rss.setdefault(name, []).append(mb)
+        figures["rss_mb"] = rss
         figures["export"] = export(client, token, api, args.terminals)
         say("killing beat")
-        beat["process"], figures["beat"] = beat_restart(data_dir, beat["process"], critical_log)
+        beat["process"], figures["beat_first_task_s"] = beat_restart(data_dir, beat["process"], critical_log)
         say("restarting Redis")
         redis["process"], figures["redis"] = redis_restart(data_dir, redis_port, redis["process"], critical_log)
+        figures["postgres"] = {}
         for mode in ("fast", "immediate"):
             say(f"restarting PostgreSQL (-m {mode})")
-            figures[f"postgres_{mode}"] = database_restart(cluster, mode, api.port)
+            figures["postgres"][mode] = database_restart(cluster, mode, api.port)
     figures["load_average_1m"] = {"before": load_before, "after": load_average()}
     print_result(figures)
 
