@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import literal, select
@@ -163,3 +163,15 @@ def test_reading_the_settings_does_not_load_a_domain():
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_months_partitions_run_from_midnight_utc_on_the_first_to_the_next_first_across_a_year_end():
+    december = datetime(2025, 12, 31, 23, 59, tzinfo=UTC)
+    assert dialect.MONTH.ahead(december, 2) == [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+    assert dialect.MONTH.bounds(date(2026, 2, 1)) == {
+        "start": datetime(2026, 2, 1, tzinfo=UTC),
+        "end": datetime(2026, 3, 1, tzinfo=UTC),
+    }
+    assert dialect.MONTH.name("fleet_metric_hourly", date(2026, 2, 1)) == "fleet_metric_hourly_p202602"
+    assert dialect.is_partition("fleet_metric_hourly_p202602") and dialect.is_partition("fleet_metric_sample_p20260201")
+    assert not dialect.is_partition("fleet_metric_hourly_p2026")
