@@ -399,7 +399,7 @@ class PostgreSQL(Dialect):
 
     def drop_partitions(self, db: Session, column: Column, period: Period, *, before: datetime) -> list[str]:
         """A drop needs the table alone for a moment: it waits at most PARTITION_LOCK_WAIT for the table's readers
-        and writers, so a busy moment fails this run (the next drops the period) rather than queue everyone behind it."""
+        and writers, so a busy moment fails this run (the next drops it) rather than queue everyone behind it."""
         table = column.table.name
         self.lock(db, _partition_lock(table))
         db.execute(text(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_WAIT}'"))

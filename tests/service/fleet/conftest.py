@@ -2,7 +2,7 @@
 the tables PostgreSQL partitions by time."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -10,7 +10,7 @@ from sqlalchemy import text
 from service.database import session_scope, utcnow
 from service.fleet import retention
 from service.fleet.agent import credentials
-from service.fleet.models import Customer, Terminal
+from service.fleet.models import Customer, MetricHourly, MetricSample, Terminal
 from tests.factories import auth_headers, make_user
 
 # What the API requires of a new customer beside its name (§2.1).
@@ -65,6 +65,24 @@ def user_headers(db, login_id="operator1", role="operator", scope=None) -> dict[
 
 def ago(**kwargs):
     return utcnow() - timedelta(**kwargs)
+
+
+def sample(db, terminal, at: datetime, cpu: float = 10.0) -> int:
+    """A raw metric sample's id."""
+    return _added(db, MetricSample(terminal_id=terminal.id, recorded_at=at, cpu=cpu, memory=20, disk=30))
+
+
+def hourly(db, terminal, hour: datetime, cpu: float = 10.0) -> int:
+    """An hourly rollup's id."""
+    row = MetricHourly(terminal_id=terminal.id, hour=hour, samples=12, cpu_min=cpu, cpu_avg=cpu, cpu_max=cpu,
+                       memory_min=20, memory_avg=20, memory_max=20, disk_min=30, disk_avg=30, disk_max=30)  # fmt: skip
+    return _added(db, row)
+
+
+def _added(db, row) -> int:
+    db.add(row)
+    db.flush()
+    return row.id
 
 
 def partitions(db, table: str) -> set[str]:

@@ -1,7 +1,7 @@
 """PostgreSQL keeps the hourly metric rollups in one partition per UTC month (service/fleet/retention.py,
 service/dialect.py): made ahead by the beat, dropped whole once the month is past the history's retention, the month
-retention cuts through kept and pruned by batch, a late row waiting in the default partition. Each test works on
-months of its own, years back, and drops what it made."""
+retention cuts through kept and pruned by batch (a late row: test_partitions.py). Each test works on months of its
+own, years back, and drops what it made."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,32 +14,17 @@ from service.fleet import retention
 from service.fleet.models import MetricHourly
 from service.fleet.registry.terminals import metric_series
 from tests.service.fleet import conftest as fleet
-from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.service.fleet.conftest import hourly, make_customer, make_terminal
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.dialect]
 
+TABLE = "fleet_metric_hourly"
 JANUARY = datetime(2019, 1, 1, tzinfo=UTC)  # far from any other test's rollups
 FEBRUARY = datetime(2019, 2, 1, tzinfo=UTC)
 
 
 def month_partition(month: date | datetime) -> str:
-    return f"fleet_metric_hourly_p{month:%Y%m}"
-
-
-def partitions(db) -> set[str]:
-    return fleet.partitions(db, "fleet_metric_hourly")
-
-
-def partition_of(db, row_id: int) -> str:
-    return fleet.partition_of(db, "fleet_metric_hourly", row_id)
-
-
-def hourly(db, terminal, hour: datetime, cpu: float = 10.0) -> int:
-    row = MetricHourly(terminal_id=terminal.id, hour=hour, samples=12, cpu_min=cpu, cpu_avg=cpu, cpu_max=cpu,
-                       memory_min=20, memory_avg=20, memory_max=20, disk_min=30, disk_avg=30, disk_max=30)  # fmt: skip
-    db.add(row)
-    db.flush()
-    return row.id
+    return f"{TABLE}_p{month:%Y%m}"
 
 
 def hours_kept(db, terminal) -> list[datetime]:
@@ -51,7 +36,7 @@ def test_the_beat_makes_this_month_and_the_next_once(db, own_partitions, monkeyp
     monkeypatch.setattr(fleet_jobs, "utcnow", lambda: now)
     made = fleet_jobs.make_partitions.run()
     months = {month_partition(JANUARY), month_partition(FEBRUARY)}
-    assert months <= set(made) and months <= partitions(db)
+    assert months <= set(made) and months <= fleet.partitions(db, TABLE)
     assert fleet.partitions(db, "fleet_metric_sample") >= {
         "fleet_metric_sample_p20190120",
         "fleet_metric_sample_p20190123",
@@ -75,7 +60,8 @@ def test_a_month_past_retention_is_dropped_whole_and_the_month_retention_cuts_th
     with session_scope() as work:
         assert retention.cutoffs(work, now=now)["metric_hourly"] == FEBRUARY + timedelta(days=10)
     fleet_jobs.prune_history.run()
-    assert month_partition(JANUARY) not in partitions(db) and month_partition(FEBRUARY) in partitions(db)
+    kept = fleet.partitions(db, TABLE)
+    assert month_partition(JANUARY) not in kept and month_partition(FEBRUARY) in kept
     assert hours_kept(db, terminal) == [FEBRUARY + timedelta(days=19)]
 
 
@@ -84,27 +70,6 @@ def test_the_terminals_chart_reads_across_a_month_boundary(db, own_partitions):
     retention.make_ahead(db, kind="metric_hourly", now=JANUARY)
     last, first = FEBRUARY - timedelta(hours=1), FEBRUARY
     ids = [hourly(db, terminal, last, 11), hourly(db, terminal, first, 22)]
-    assert [partition_of(db, i) for i in ids] == [month_partition(JANUARY), month_partition(FEBRUARY)]
+    assert [fleet.partition_of(db, TABLE, i) for i in ids] == [month_partition(JANUARY), month_partition(FEBRUARY)]
     series = metric_series(db, terminal=terminal, range_key="7d", now=FEBRUARY + timedelta(days=1))
     assert [(p.at, p.cpu) for p in series.points] == [(last, 11), (first, 22)]
-
-
-def test_a_row_arriving_late_for_a_dropped_month_waits_in_the_default_partition_and_is_pruned(db, own_partitions):
-    terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_ahead(db, kind="metric_hourly", now=JANUARY)
-    db.commit()
-    with session_scope() as work:
-        assert retention.drop_past(work, kind="metric_hourly", before=FEBRUARY) == [month_partition(JANUARY)]
-    late = hourly(db, terminal, JANUARY + timedelta(days=14))
-    assert partition_of(db, late) == "fleet_metric_hourly_default"
-    db.commit()
-    assert retention.prune_batch(db, kind="metric_hourly", before=FEBRUARY) == 1
-    assert hours_kept(db, terminal) == []
-
-
-def test_a_month_made_after_its_rows_arrived_takes_them_from_the_default_partition(db, own_partitions):
-    terminal, _ = make_terminal(db, make_customer(db))
-    waiting = hourly(db, terminal, JANUARY + timedelta(hours=5))
-    assert partition_of(db, waiting) == "fleet_metric_hourly_default"
-    retention.make_ahead(db, kind="metric_hourly", now=JANUARY)
-    assert partition_of(db, waiting) == month_partition(JANUARY)

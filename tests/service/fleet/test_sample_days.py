@@ -1,6 +1,6 @@
 """PostgreSQL keeps the raw metric samples in one partition per UTC day (service/fleet/retention.py,
-service/dialect.py): made ahead by the beat, dropped whole once the day is rolled up and out of retention, a late
-sample waiting in the default partition. Each test works on days of its own, years back, and drops what it made."""
+service/dialect.py): made ahead by the beat, dropped whole once the day is rolled up and out of retention (a late
+sample: test_partitions.py). Each test works on days of its own, years back, and drops what it made."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,7 +13,7 @@ from service.fleet import retention
 from service.fleet.models import MetricHourly, MetricSample
 from service.fleet.registry.terminals import metric_series
 from tests.service.fleet import conftest as fleet
-from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.service.fleet.conftest import make_customer, make_terminal, sample
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.dialect]
 
@@ -31,13 +31,6 @@ def partitions(db) -> set[str]:
 
 def partition_of(db, sample_id: int) -> str:
     return fleet.partition_of(db, "fleet_metric_sample", sample_id)
-
-
-def sample(db, terminal, at: datetime, cpu: float = 10.0) -> int:
-    row = MetricSample(terminal_id=terminal.id, recorded_at=at, cpu=cpu, memory=20, disk=30)
-    db.add(row)
-    db.flush()
-    return row.id
 
 
 def test_the_beat_makes_today_and_the_days_ahead_once(db, own_partitions):
@@ -92,29 +85,6 @@ def test_the_terminals_chart_reads_across_a_day_boundary(db, own_partitions):
     assert [partition_of(db, i) for i in ids] == [day_partition(d) for d in (DAY, DAY + timedelta(1))]
     series = metric_series(db, terminal=terminal, range_key="24h", now=early + timedelta(minutes=5))
     assert [(p.at, p.cpu) for p in series.points] == [(late, 11), (early, 22)]
-
-
-def test_a_sample_arriving_late_for_a_dropped_day_waits_in_the_default_partition_and_is_pruned(db, own_partitions):
-    terminal, _ = make_terminal(db, make_customer(db))
-    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
-    db.commit()
-    with session_scope() as work:
-        assert retention.drop_past(work, kind="metric_sample", before=AT_DAY + timedelta(days=1)) == [
-            day_partition(DAY)
-        ]
-    late = sample(db, terminal, AT_DAY + timedelta(hours=8))
-    assert partition_of(db, late) == "fleet_metric_sample_default"
-    db.commit()
-    assert retention.prune_batch(db, kind="metric_sample", before=AT_DAY + timedelta(days=1)) == 1
-    assert db.get(MetricSample, late) is None
-
-
-def test_a_day_made_after_its_samples_arrived_takes_them_from_the_default_partition(db, own_partitions):
-    terminal, _ = make_terminal(db, make_customer(db))
-    waiting = sample(db, terminal, AT_DAY + timedelta(hours=2))
-    assert partition_of(db, waiting) == "fleet_metric_sample_default"
-    retention.make_ahead(db, kind="metric_sample", now=AT_DAY)
-    assert partition_of(db, waiting) == day_partition(DAY)
 
 
 def test_the_prune_job_drops_the_days_and_deletes_the_rest(db, own_partitions, monkeypatch):
