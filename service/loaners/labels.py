@@ -20,6 +20,7 @@ KINDS = {"terminal": "端末", "printer": "プリンタ", "other": "その他"}
 DEVICE_TYPES = ("SV", "CL", "プリンタ", "その他")
 LOCATION_STATUSES = {"active": "有効", "inactive": "無効"}
 IMPORT_STATUSES = {
+    "reading": "読み込み中",
     "checking": "確認中",
     "checked": "確認済み",
     "queued": "待機中",

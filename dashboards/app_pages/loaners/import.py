@@ -3,7 +3,7 @@ history (staff of a 管轄: its locations' devices only, other rows refused by t
 
 A sheet whose required columns are named otherwise waits for the mapping step (components/imports.py), then goes
 again with it. The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it,
-keeping timestamps and submitters; both show their progress while they run. Every import is listed (who, when, which
+keeping timestamps and submitters; both show their progress while they run (the job reads the file first). Every import is listed (who, when, which
 file, its rows taken / duplicate / unreadable / 管轄外 / 確認待ち, its state); a click opens it, a checked one with its
 取り込む, and the address keeps the open one (?import=<id>), so leaving the page forgets nothing.
 """
@@ -20,7 +20,7 @@ POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
 IMPORT_PARAM = "import"
 MAPPING_KEY = f"{PAGE}_mapping"
-RUNNING = ("checking", "queued", "running")
+RUNNING = ("reading", "checking", "queued", "running")
 
 
 def sheets() -> dict[str, str]:
@@ -174,7 +174,9 @@ def finished(job: dict) -> None:
 def progress(import_id: int) -> None:
     """The job's progress bar while it runs, then the dry run's table or what was stored."""
     job = loaners_api.import_progress(import_id)
-    if job["status"] == "checking":
+    if job["status"] == "reading":
+        st.progress(0.0, text=f"{job['status_label']}: {labels.plain(job['filename'])}")
+    elif job["status"] == "checking":
         layout.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
     elif job["status"] in RUNNING:
         layout.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])

@@ -47,17 +47,18 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     response = upload(client, admin, HEADER + "\n".join(ROWS) + "\n", encoding="cp932")
     assert response.status_code == 202
     job = response.json()
-    assert (job["status"], job["total_rows"], job["ignored_columns"]) == ("queued", 9, ["旧メモ"])
+    assert (job["status"], job["total_rows"], job["ignored_columns"]) == ("reading", 0, ["旧メモ"])
     run(db, job["id"])
     db.commit()
     done = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
     assert (
         done["status"],
+        done["total_rows"],
         done["processed_rows"],
         done["accepted_rows"],
         done["rejected_rows"],
         done["created_devices"],
-    ) == ("done", 9, 4, 5, 2)
+    ) == ("done", 9, 9, 4, 5, 2)
     assert [r["row"] for r in done["rejected"]] == [5, 7, 8, 9, 10]
     reasons = [r["errors"][0] for r in done["rejected"]]
     assert "拠点が見つかりません" in reasons[0] and reasons[1].startswith(
