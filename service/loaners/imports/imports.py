@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.errors import Conflict, DomainError, ValidationFailed
+from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
 from service.loaners import labels
 from service.loaners.devices import numbering
 from service.loaners.devices.devices import kind_of
+from service.loaners.imports.schemas import HeldResolution
 from service.loaners.models import Device, Form, ImportFirstRow, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import forms
 from service.loaners.submissions.submissions import recompute_states, submission_row
@@ -245,6 +246,7 @@ class Chunk:
     seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
     places: dict[str, Location] = field(default_factory=dict)  # by code
     models: dict[str, Model] = field(default_factory=dict)
+    confirmed: set[str] = field(default_factory=set)  # new numbers a person said are no typing mistake
 
     @functools.cached_property
     def locations(self) -> dict[str, Location]:
@@ -276,6 +278,7 @@ class Verdict:
     reasons: list[str]
     row: dict[str, Any] | None = None
     new_device: bool = False
+    known_number: str | None = None  # a held row's: the known device it is near
 
 
 def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list[str]:
@@ -388,9 +391,13 @@ class OutsideJurisdiction(ValueError):
 class Mistyped(ValueError):
     """The row's new number has a serial one edit from a known device's: its outcome is 確認待ち."""
 
+    def __init__(self, message: str, known_number: str) -> None:
+        super().__init__(message)
+        self.known_number = known_number  # the known device's
 
-def _mistyped(chunk: Chunk, number: str) -> str | None:
-    """The refusal of a new number whose 製造番号 is one substitution or transposition (Damerau-Levenshtein, as
+
+def _mistyped(chunk: Chunk, number: str) -> tuple[str, str] | None:
+    """The refusal (and the known device's number) of a new number whose 製造番号 is one substitution or transposition (Damerau-Levenshtein, as
     rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered before the import."""
     try:
         serial = numbering.parse(number).serial_number
@@ -401,7 +408,7 @@ def _mistyped(chunk: Chunk, number: str) -> str | None:
     for known, distance, index in sorted(near, key=lambda found: (found[1], found[2])):
         if distance == 1:
             reason = labels.IMPORT_MISTYPED.format(typed=serial, known=known, number=numbers[index])
-            return cell_problem(labels.IMPORT_NUMBER, number, reason)
+            return cell_problem(labels.IMPORT_NUMBER, number, reason), numbers[index]
     return None
 
 
@@ -451,8 +458,8 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
     if device is None:
         if number in chunk.planned or number in chunk.seen:
             return None
-        if mistyped := _mistyped(chunk, number):
-            raise Mistyped(mistyped)
+        if number not in chunk.confirmed and (mistyped := _mistyped(chunk, number)):
+            raise Mistyped(*mistyped)
         try:
             return _register_device(db, chunk, number)
         except DomainError as exc:
@@ -481,7 +488,7 @@ def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
     except OutsideJurisdiction as exc:
         return Verdict("outside", [str(exc)])
     except Mistyped as exc:
-        return Verdict("held", [str(exc)])
+        return Verdict("held", [str(exc)], known_number=exc.known_number)
     except ValueError as exc:
         return Verdict("unreadable", [str(exc)])
     if key in chunk.taken:
@@ -561,7 +568,15 @@ def _rejected_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
         "outcome": verdict.outcome,
         "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
         "errors": verdict.reasons,
+        **({"known_number": verdict.known_number} if verdict.known_number else {}),
     }
+
+
+def _store(db: Session, rows: list[dict[str, Any]]) -> None:
+    """Answers appended to their devices' history, each device's current state moved to its newest."""
+    if rows:
+        db.execute(insert(Submission), rows)
+        recompute_states(db, (row["device_id"] for row in rows))
 
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
@@ -578,9 +593,7 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
         _count_refused(job, verdict.outcome)
         if len(rejected) < MAX_REPORTED:
             rejected.append(_rejected_entry(record, verdict))
-    if accepted:
-        db.execute(insert(Submission), accepted)
-        recompute_states(db, (row["device_id"] for row in accepted))
+    _store(db, accepted)
     _remember_first_rows(chunk)
     job.status = "running"
     job.processed_rows = start + len(records)
@@ -622,6 +635,77 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
         target_type="import",
         target_id=job.id,
         changes={"rows": {"before": None, "after": job.planned_rows}},
+        at=now,
+    )
+    return job
+
+
+def _held_entry(job: SubmissionImport, row: int) -> int:
+    """The index in the import's refused rows of the row held as 確認待ち and not resolved yet."""
+    if job.status != "done":
+        raise Conflict(labels.HELD_NOT_DONE, code="import_not_done")
+    for index, entry in enumerate(job.rejected):
+        if entry["row"] == row and entry["outcome"] == "held" and "resolution" not in entry:
+            return index
+    raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
+
+
+def _record_at(job: SubmissionImport, table: Table, row: int) -> Record:
+    found = next((record for record in _records(table, 0, job.total_rows) if record.number == row), None)
+    if found is None:
+        raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
+    return found
+
+
+def _as_resolved(
+    db: Session, job: SubmissionImport, record: Record, resolution: HeldResolution
+) -> tuple[Chunk, Record]:
+    """The row with its number as the person said (as typed and confirmed new, or the known device's), and its chunk."""
+    chunk = _load_chunk(db, job, [record], write=True)
+    typed = record.values[labels.IMPORT_NUMBER]
+    if resolution is HeldResolution.NEW:
+        chunk.confirmed.add(typed)
+        return chunk, record
+    mistyped = _mistyped(chunk, typed)
+    if mistyped is None:
+        raise Conflict(labels.HELD_KNOWN_GONE.format(number=typed), code="held_known_gone")
+    known = Record(record.number, record.values | {labels.IMPORT_NUMBER: mistyped[1]})
+    return _load_chunk(db, job, [known], write=True), known
+
+
+def resolve_held_row(
+    db: Session, *, job: SubmissionImport, row: int, resolution: HeldResolution, actor: Actor, now: datetime
+) -> SubmissionImport:
+    """新規として登録 (its number registered as a new device) or 既存を更新 (the answer added to the known device it was
+    near) for a row the import held as 確認待ち; the answer is checked and stored as the import stores one (a copy or
+    an answer already stored is refused, saying so)."""
+    index = _held_entry(job, row)
+    typed = _record_at(job, _table(db, job), row)
+    chunk, record = _as_resolved(db, job, typed, resolution)
+    verdict = _check_row(db, chunk, record)
+    if verdict.row is None:
+        raise Conflict("、".join(verdict.reasons), code=f"held_row_{verdict.outcome}")
+    _store(db, [verdict.row | {"created_at": now}])
+    entry = job.rejected[index] | {"resolution": resolution.value, "resolution_label": resolution.words}
+    job.rejected = [*job.rejected[:index], entry, *job.rejected[index + 1 :]]
+    job.held_rows, job.rejected_rows = job.held_rows - 1, job.rejected_rows - 1
+    job.accepted_rows, job.created_devices = job.accepted_rows + 1, job.created_devices + chunk.created
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="resolve_held_row",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={
+            "row": {"before": None, "after": row},
+            "management_number": {
+                "before": typed.values[labels.IMPORT_NUMBER],
+                "after": record.values[labels.IMPORT_NUMBER],
+            },
+            "resolution": {"before": None, "after": resolution.words},
+        },
         at=now,
     )
     return job

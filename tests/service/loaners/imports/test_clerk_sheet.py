@@ -10,7 +10,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from service.audit.models import AuditEntry
 from service.database import utcnow
+from service.loaners import labels
 from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import headers, make_device
@@ -222,3 +224,63 @@ def test_a_copy_at_the_end_of_a_long_file_names_the_row_it_repeats_in_the_check_
     done = client.get(f"/api/loaners/imports/{checked['id']}", headers=admin).json()
     assert [(row["row"], row["errors"][0][:10]) for row in done["rejected"]] == [(copy, "4行目と同じ内容です")]
     assert (done["accepted_rows"], done["created_devices"]) == (rows + 2, 1)
+
+
+def imported(client, db, admin, data: bytes) -> dict:
+    """The clerk's workbook checked, then imported: row 7 (the swapped serial) held as 確認待ち."""
+    sent = send(client, admin, "端末ステータス収集.xlsx", data)
+    work(db, sent.json()["id"])
+    early = client.post(f"/api/loaners/imports/{sent.json()['id']}/held/7", json={"resolution": "new"}, headers=admin)
+    assert (early.status_code, early.json()["error"]["message"]) == (409, labels.HELD_NOT_DONE)
+    client.post(f"/api/loaners/imports/{sent.json()['id']}/run", headers=admin)
+    work(db, sent.json()["id"])
+    return client.get(f"/api/loaners/imports/{sent.json()['id']}", headers=admin).json()
+
+
+def history_of(db, number: str) -> list[datetime]:
+    stored = db.scalars(
+        select(Submission.submitted_at).join(Device).where(Device.management_number == number).order_by(Submission.id)
+    ).all()
+    db.commit()
+    return stored
+
+
+@pytest.mark.dialect
+def test_a_held_serial_is_registered_as_new_or_added_to_the_known_device_as_the_person_says(client, db):
+    known = make_device(db, "osaka", serial="OPT818613")
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    mistyped = known.management_number.replace("OPT818613", "OPT818631")
+    typo = datetime(2026, 11, 15, 1, 0, tzinfo=UTC)  # row 7's timestamp, ２０２６/１１/１５ 10:00 in Japan
+    first = imported(client, db, admin, clerk_workbook(known.management_number, mistyped))
+    held = [row for row in first["rejected"] if row["outcome"] == "held"]
+    assert [(row["row"], row["known_number"]) for row in held] == [(7, known.management_number)]
+
+    url = f"/api/loaners/imports/{first['id']}/held/7"
+    new = client.post(url, json={"resolution": "new"}, headers=admin)
+    assert new.status_code == 200, new.text
+    assert (new.json()["held_rows"], new.json()["accepted_rows"], new.json()["created_devices"]) == (0, 4, 1)
+    assert [row.get("resolution_label") for row in new.json()["rejected"]] == [None, "新規として登録"]
+    assert history_of(db, mistyped) == [typo]
+    again = client.post(url, json={"resolution": "existing"}, headers=admin)
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "held_row_not_found")
+    assert client.post(url.replace("/7", "/6"), json={"resolution": "new"}, headers=admin).status_code == 404
+    assert client.post(url, json={"resolution": "typo"}, headers=admin).status_code == 422
+
+    other = mistyped.replace("OPT818631", "OPT818614")  # one edit from the first device, two from the new one
+    second = imported(client, db, admin, clerk_workbook(known.management_number, other))
+    assert [row["row"] for row in second["rejected"] if row["outcome"] == "held"] == [7]
+    existing = client.post(
+        f"/api/loaners/imports/{second['id']}/held/7", json={"resolution": "existing"}, headers=admin
+    )
+    assert existing.status_code == 200, existing.text
+    assert (existing.json()["held_rows"], existing.json()["created_devices"]) == (0, 0)
+    assert typo in history_of(db, known.management_number) and history_of(db, other) == []
+    changes = db.scalars(
+        select(AuditEntry.changes).where(AuditEntry.action == "resolve_held_row").order_by(AuditEntry.id)
+    ).all()
+    db.commit()
+    assert [(c["management_number"]["after"], c["resolution"]["after"]) for c in changes] == [
+        (mistyped, "新規として登録"),
+        (known.management_number, "既存を更新"),
+    ]
