@@ -397,8 +397,9 @@ class Mistyped(ValueError):
 
 
 def _mistyped(chunk: Chunk, number: str) -> tuple[str, str] | None:
-    """The refusal (and the known device's number) of a new number whose 製造番号 is one substitution or transposition (Damerau-Levenshtein, as
-    rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered before the import."""
+    """The refusal, and the known device's number, of a new number whose 製造番号 is one substitution or transposition
+    (Damerau-Levenshtein, as rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered
+    before the import."""
     try:
         serial = numbering.parse(number).serial_number
     except DomainError:
