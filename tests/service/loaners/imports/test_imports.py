@@ -267,3 +267,21 @@ def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refus
         plan["id"],
         everywhere["id"],
     }
+
+
+def test_a_file_the_job_cannot_read_past_its_header_fails_saying_the_row(client, db):
+    """The request reads the header rows only: what breaks further down is said by the job, on the import."""
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    rows = [ROWS[2]] * 30 + ["2024/07/01 09:00:00,a@example.com," + "x" * 140_000]
+    accepted = upload(client, admin, HEADER + "\n".join(rows) + "\n")
+    assert (accepted.status_code, accepted.json()["status"]) == (202, "reading")
+    import_id = accepted.json()["id"]
+    run_in_batches(
+        lambda session: imports.process_chunk(session, import_id=import_id, now=utcnow()),
+        lambda session, error: imports.mark_failed(session, import_id=import_id, now=utcnow(), error=error),
+        f"loaners.import_submissions import_id={import_id}",
+    )
+    failed = client.get(f"/api/loaners/imports/{import_id}", headers=admin).json()
+    assert (failed["status"], failed["total_rows"], failed["accepted_rows"]) == ("failed", 0, 0)
+    assert failed["error"] == "CSVの32行目・3列目を読めません: セルが長すぎます（131072文字まで）"
