@@ -345,7 +345,7 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, wr
     ).tuples()
     questions = forms.question_set(db, form.kind)
     keys = {key for key in (_row_key(questions, record) for record in records) if key is not None}
-    named = numbers | {number for number, _ in keys}  # "" too: a row without one is still its file's row
+    named = numbers | {number for number, _ in keys}  # with "": a row without a number is keyed too
     first_rows = _stored_first_rows(db, job, {_digest(*key) for key in keys} | {_digest(n) for n in named})
     chunk = Chunk(
         db=db,
@@ -679,7 +679,9 @@ def resolve_held_row(
 ) -> SubmissionImport:
     """新規として登録 (its number registered as a new device) or 既存を更新 (the answer added to the known device it was
     near) for a row the import held as 確認待ち; the answer is checked and stored as the import stores one (a copy or
-    an answer already stored is refused, saying so)."""
+    an answer already stored is refused, saying so). The import's row is locked: a second click waits, then finds the
+    row resolved."""
+    db.refresh(job, with_for_update=True)
     index = _held_entry(job, row)
     typed = _record_at(job, _table(db, job), row)
     chunk, record = _as_resolved(db, job, typed, resolution)
@@ -716,4 +718,4 @@ def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> No
     """A bad row is rejected, not this; the rows done so far are kept."""
     job = db.get(SubmissionImport, import_id)
     if job is not None and job.status != "done":
-        job.status, job.finished_at, job.error = "failed", now, error[:500]
+        job.status, job.finished_at, job.error, job.upload = "failed", now, error[:500], None
