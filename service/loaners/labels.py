@@ -144,7 +144,7 @@ IMPORT_DUPLICATE = (
 )
 IMPORT_MISTYPED = (
     "{typed} は {known} の打ち間違いではありませんか（台帳の {number}）。"
-    "打ち間違いなら番号を直して取り込み直し、新しい機器なら先に機器を登録してから取り込んでください"
+    "取込の後、この行が台帳の機器なら「既存を更新」、新しい機器なら「新規として登録」を押してください"
 )
 HELD_RESOLUTIONS = {"new": "新規として登録", "existing": "既存を更新"}  # what a 確認待ち row is, as a person says
 HELD_NOT_DONE = "確認待ちの行は、取込が終わってから登録できます"

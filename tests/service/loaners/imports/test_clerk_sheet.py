@@ -86,8 +86,8 @@ def test_the_clerks_workbook_is_planned_as_a_person_reads_it_and_imported_so(cli
     assert reasons[6] == ["3行目と同じ内容です（同じ行が2回あります。どちらか一方を消してください）"]
     assert reasons[7] == [
         f"「0-2.拠点管理番号」列の「{mistyped}」: OPT818631 は OPT818613 の打ち間違いではありませんか"
-        f"（台帳の {known.management_number}）。打ち間違いなら番号を直して取り込み直し、"
-        "新しい機器なら先に機器を登録してから取り込んでください"
+        f"（台帳の {known.management_number}）。"
+        "取込の後、この行が台帳の機器なら「既存を更新」、新しい機器なら「新規として登録」を押してください"
     ]
     assert [entry["new_device"] for entry in checked["plan"]] == [False] * 5  # never silently a new device
     assert (checked["planned_rows"], checked["duplicate_rows"], checked["held_rows"], checked["planned_devices"]) == (
