@@ -269,6 +269,7 @@ def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refus
     }
 
 
+@pytest.mark.dialect
 def test_a_file_the_job_cannot_read_past_its_header_fails_saying_the_row(client, db):
     """The request reads the header rows only: what breaks further down is said by the job, on the import."""
     admin = headers(db, "admin1", "admin")
