@@ -6,9 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from service.entry_logs import counts
+from service.entry_logs import counts, insights
 from service.entry_logs.attendance import service as attendance
-from service.entry_logs.figures import insights
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.labels import ATTENDANCE_LABELS
 from service.entry_logs.lookups import day_bounds

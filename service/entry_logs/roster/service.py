@@ -12,7 +12,6 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.database import Base, affected_rows
 from service.entry_logs import labels
-from service.entry_logs.door.station import STATION_SEEN_EVERY, forget_admissions
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationName, StationSession
 from service.entry_logs.roster.schemas import (
     ChildCreate,
@@ -23,6 +22,7 @@ from service.entry_logs.roster.schemas import (
     ParentUpdate,
 )
 from service.entry_logs.schemas import hiragana
+from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity.security import hash_password
 from service.search import contains
