@@ -19,6 +19,7 @@ from service.entry_logs.dependencies import (
     QueryNursery,
     StaffCaller,
     StaffScope,
+    nursery_by_id,
 )
 from service.entry_logs.door.schemas import Token
 from service.entry_logs.models import Child, Nursery, Parent, RosterImport
@@ -238,7 +239,7 @@ def export_parents(nursery: QueryNursery, q: QueryText = None) -> exports.Downlo
 @router.post("/entry-logs/parents", response_model=ParentRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
-    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
+    nursery = nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
 
 
@@ -283,7 +284,7 @@ def export_children(nursery: QueryNursery, class_name: ClassName = None, q: Quer
 @router.post("/entry-logs/children", response_model=ChildRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
-    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
+    nursery = nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)
 
 
