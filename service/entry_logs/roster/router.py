@@ -21,7 +21,6 @@ from service.entry_logs.dependencies import (
     StaffScope,
     nursery_by_id,
 )
-from service.entry_logs.door.schemas import Token
 from service.entry_logs.models import Child, Nursery, Parent, RosterImport
 from service.entry_logs.roster import csv_exports, roster_import
 from service.entry_logs.roster import service as roster
@@ -43,6 +42,7 @@ from service.entry_logs.roster.schemas import (
     StationPinIn,
     StationSessionRead,
 )
+from service.entry_logs.schemas import Token
 from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
