@@ -28,8 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, ValidationFailed
 from service.exports import ListExport, item
-from service.loaners import labels
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import forms

@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.exports import ListExport, item
-from service.loaners import labels, search_text
+from service.loaners import labels, search_text, view_settings
 from service.loaners.devices.devices import device_type_of, held_days, with_places
 from service.loaners.masters.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.submissions import forms
-from service.loaners.views import view_settings
-from service.loaners.views.view_settings import ViewSettings
+from service.loaners.view_settings import ViewSettings
 from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
