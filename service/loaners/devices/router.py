@@ -11,9 +11,8 @@ from service.deps import DbSession
 from service.loaners import device_filter
 from service.loaners.dependencies import Admin, Filters, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.devices import devices, labels_pdf, timeline
-from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
+from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate, SubmissionRead
 from service.loaners.schemas import Kind
-from service.loaners.submissions.schemas import SubmissionRead
 from service.openapi import media
 from service.pagination import Page, Paging, page_of
 
