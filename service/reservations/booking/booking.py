@@ -9,11 +9,10 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, ValidationFailed
-from service.reservations import auditing, handover, holds, labels, lookups, messages, payments
+from service.reservations import auditing, handover, holds, labels, lookups, messages, payments, status_links
 from service.reservations.booking.schemas import AcceptIn, ReservationCreate, ReservationUpdate
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.operations import operations
-from service.reservations.pages import status_links
 from service.reservations.shops import calls, catalog, hours
 from service.reservations.shops.schemas import ShopCreate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition

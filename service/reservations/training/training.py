@@ -17,8 +17,8 @@ from clientkit import templates
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
-from service.reservations import labels, messages, payments
-from service.reservations.pages import pages, status_links
+from service.reservations import labels, messages, payments, status_links
+from service.reservations.pages import pages
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
     from fpdf import FPDF
