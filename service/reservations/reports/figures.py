@@ -75,7 +75,7 @@ def last_day(month: date) -> date:
 
 def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead]:
     """A month still running is partial and says so."""
-    last = min(last_day(month), console.today(now))
+    last = min(last_day(month), business_hours.today(now))
     return [
         serve(figure, value_of(db, figure, flt), now=now, flt=flt, month=month)
         for figure in MONTH
@@ -222,7 +222,7 @@ def support_figures(db: Session, *, now: datetime, until: date | None = None) ->
     """`until`: today when not given."""
     served = []
     for figure in SUPPORT:
-        first, last = support_period(figure, until or console.today(now))
+        first, last = support_period(figure, until or business_hours.today(now))
         flt = support_filter(figure, first, last)
         value, basis = support_value(db, figure, flt)
         served.append(serve(figure, value, now=now, flt=flt, days=(first, last), basis=basis))
