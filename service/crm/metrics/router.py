@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 
 from service import exports
-from service.crm import figures as crm_figures
 from service.crm.dependencies import Admin, AgencyFilter, BackOffice, Scope
+from service.crm.metrics import figures as crm_figures
 from service.crm.metrics import service as metrics
 from service.crm.metrics.schemas import CrmDashboardRead, MetricsPageRead, ReasonCount, SeriesRead
 from service.crm.routing import Period, feature_router

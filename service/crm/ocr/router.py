@@ -8,8 +8,8 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from service import exports
-from service.crm import figures as crm_figures
 from service.crm.dependencies import AgencyFilter, BackOffice, Scope, ScopedImage
+from service.crm.metrics import figures as crm_figures
 from service.crm.ocr import acceptance as ocr_acceptance
 from service.crm.ocr import engine as ocr_engine
 from service.crm.ocr import view as ocr_view
