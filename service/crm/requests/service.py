@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from service import fields
 from service.crm import auditing, labels, locking, periods, statuses, timing
 from service.crm.agencies import service as agencies
+from service.crm.auditing import Actorship
 from service.crm.comments import service as comments
 from service.crm.corporations import service as corporations
 from service.crm.images import service as images
@@ -39,7 +40,7 @@ from service.crm.requests.schemas import (
     TeamMember,
     TeamRead,
 )
-from service.crm.requests.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
+from service.crm.requests.workflow import ADMIN, REQUEST_EDIT_FIELDS
 from service.crm.sites import service as sites
 from service.crm.users.service import user_names
 from service.crm.visibility import CaseView

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.crm import auditing, labels, locking, masters, statuses
+from service.crm.auditing import Actorship
 from service.crm.models import Image, Request, Site
 from service.crm.ocr import reviews
-from service.crm.requests.workflow import Actorship, lock_request, refresh_status
+from service.crm.requests.workflow import lock_request, refresh_status
 from service.crm.sites.schemas import SiteFields, SiteRead
 from service.errors import Conflict, ValidationFailed
 
