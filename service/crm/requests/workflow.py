@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit import service as audit
-from service.crm import auditing, labels, locking, statuses
+from service.crm import auditing, labels, locking, read_marks, statuses
 from service.crm.auditing import Actorship
 from service.crm.comments import service as comments
 from service.crm.corporations import service as corporations
@@ -204,7 +204,7 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
     request.version += 1
     released = audit.diff({"assigned_to": request.assigned_to}, {"assigned_to": None})
     request.assigned_to, request.assigned_at = None, None
-    comments.mark_read(db, request=request, user_id=by.user_id, side=comments.side_of(by.role), now=now)
+    comments.mark_read(db, request=request, user_id=by.user_id, side=read_marks.side_of(by.role), now=now)
     comment = comments.add_comment(
         db,
         request=request,
