@@ -11,7 +11,7 @@ from service.crm import labels, locking, statuses
 from service.crm.auditing import Actorship
 from service.crm.dependencies import ADMIN, DOMAIN, OPERATOR
 from service.crm.models import IN_PROGRESS, RESUBMISSION, Comment, Request
-from service.crm.requests.workflow import assign
+from service.crm.sites.workflow import assign
 from service.crm.visibility import CaseView
 from service.dialect import claimable
 from service.errors import Conflict, ValidationFailed

@@ -15,7 +15,6 @@ from service.crm.comments import service as comments
 from service.crm.corporations import service as corporations
 from service.crm.images import service as images
 from service.crm.images.schemas import ImageRead
-from service.crm.images.storage import CheckedUpload
 from service.crm.models import (
     BACK_OFFICE,
     DEFICIENT,
@@ -40,8 +39,9 @@ from service.crm.requests.schemas import (
     TeamMember,
     TeamRead,
 )
-from service.crm.requests.workflow import ADMIN, REQUEST_EDIT_FIELDS
 from service.crm.sites import service as sites
+from service.crm.sites.workflow import ADMIN, REQUEST_EDIT_FIELDS
+from service.crm.storage import CheckedUpload
 from service.crm.users.service import user_names
 from service.crm.visibility import CaseView
 from service.database import utcnow
