@@ -2,8 +2,9 @@
 none of them has opened."""
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, select
+from sqlalchemy.orm import Session
 
-from service.crm.models import BACK_OFFICE, SALES_SIDE, Comment, ReadMark, Request
+from service.crm.models import BACK_OFFICE, SALES_SIDE, Comment, Notification, ReadMark, Request
 
 SALES_ROLE = "sales"
 
@@ -31,3 +32,14 @@ def unread(user_id: int, side: str, *kinds: str) -> Select:
         .where(Comment.audience == side, Comment.id > func.coalesce(ReadMark.read_through, 0))
     )
     return stmt.where(Comment.type.in_(kinds)) if kinds else stmt
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )

@@ -24,7 +24,7 @@ def list_notifications(caller: AnyRole, db: DbSession, paging: Paging, unread: b
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
 def unread_notifications(caller: AnyRole, db: DbSession) -> UnreadCount:
-    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+    return UnreadCount(unread=read_marks.unread_count(db, caller.user_id))
 
 
 @router.post("/notifications/{notification_id}/read", response_model=CrmNotificationRead)
@@ -60,4 +60,4 @@ def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) ->
     """The caller has seen the request: comments for their side and their notifications on it are read."""
     side = read_marks.side_of(crm_role(caller))
     comments.mark_read(db, request=request, user_id=caller.user_id, side=side, now=utcnow())
-    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+    return UnreadCount(unread=read_marks.unread_count(db, caller.user_id))

@@ -152,17 +152,6 @@ def notifications(
     return list(rows), total
 
 
-def unread_count(db: Session, user_id: int) -> int:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
-
-
 def read_notification(db: Session, *, notification: Notification, now: datetime) -> Notification:
     if notification.read_at is None:
         notification.read_at = now
