@@ -1,5 +1,5 @@
 """明細画像 (§2.6): statement images uploaded to a request, served (as uploaded, or a thumbnail), linked to a site or
-removed. An upload's files are checked from their headers before anything is stored (images/storage.py)."""
+removed. An upload's files are checked from their headers before anything is stored (crm/storage.py)."""
 
 from typing import Annotated
 
