@@ -29,8 +29,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.loaners import labels
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
 from service.loaners.models import Device, Form, ImportFirstRow, Location, Model, Submission, SubmissionImport
