@@ -51,6 +51,8 @@ from common import (
 )
 
 MB = 1024 * 1024
+HEADLINE = ("rss_mb.api_worker", "rss_mb.dashboards", "export.xlsx.s", "beat_first_task_s", "redis.task_s",
+            "postgres.fast.api_ready_s", "postgres.immediate.api_ready_s")  # fmt: skip
 RECOVERY_TARGET_S = 60
 WAIT_S = 180  # a cap on every wait for a recovery
 FLEET_PAGES = ("fleet", "fleet-terminals")

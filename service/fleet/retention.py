@@ -13,7 +13,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
 from service.dialect import DAY, MONTH, Period, insert_rows, of
-from service.fleet.alerting.monitoring import fleet_state
 from service.fleet.models import (
     Alert,
     AlertNote,
@@ -27,6 +26,7 @@ from service.fleet.models import (
     Rollout,
     TerminalEvent,
     UpdateTask,
+    fleet_state,
 )
 
 ROLLUP_LAG = timedelta(minutes=5)

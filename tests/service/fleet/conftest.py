@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from service.database import session_scope, utcnow
-from service.fleet import retention
-from service.fleet.agent import credentials
+from service.fleet import credentials, retention
 from service.fleet.models import Customer, MetricHourly, MetricSample, Terminal
 from tests.factories import auth_headers, make_user
 
