@@ -3,7 +3,7 @@ dropped whole once the month leaves retention; `fleet_metric_hourly_default` tak
 partition); SQLite keeps one table
 
 Revision ID: 0085_fleet_hourly_months
-Revises: 0076_scim
+Revises: 0080_import_steps
 Create Date: 2026-11-29 15:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0085_fleet_hourly_months"
-down_revision: str | None = "0076_scim"
+down_revision: str | None = "0080_import_steps"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
