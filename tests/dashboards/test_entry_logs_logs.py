@@ -325,6 +325,5 @@ def test_the_parents_picker_names_people_and_tells_two_of_one_name_apart_by_thei
     ]
     second.name = "sakura保護者1"
     db.commit()
-    assert "sakura保護者1" in open_page(open_app, staff_of(db, sakura, "sakura-staff-2"), LOGS).selectbox(
-        key="entry_logs_logs_manual_0_parent"
-    ).options
+    at = open_page(open_app, staff_of(db, sakura, "sakura-staff-2"), LOGS)
+    assert "sakura保護者1" in at.selectbox(key="entry_logs_logs_manual_0_parent").options  # a name of their own
