@@ -4,7 +4,7 @@ read from the pages' source (they are scripts Streamlit runs per visit); then wh
 use, by drawing once, in bare mode (drawn nowhere), a styled table, a chart of every kind the pages build and a choice
 with labels: the table's Arrow conversion, the chart kinds' own modules and the figure's JSON, the emoji and icon names
 every label is checked against (`streamlit.emojis` compiles one pattern of every emoji: a tenth of a CPU second, half a
-second on a busy machine), the HTTP client's transport."""
+second on a busy machine), the HTTP client's transport; and the pages' templates, compiled."""
 
 import ast
 import importlib
@@ -26,6 +26,7 @@ def warm() -> None:
     with _warnings_unsaid():
         import_what_pages_use()
         draw_what_pages_draw()
+        compile_templates()
 
 
 def page_imports() -> set[str]:
@@ -57,6 +58,15 @@ def draw_what_pages_draw() -> None:
     st.plotly_chart(go.Figure(traces).update_layout(layout))
     st.segmented_control("表示", ["一覧", ":material/list: 一覧"])
     httpx.Client().close()
+
+
+def compile_templates() -> None:
+    """Every template the pages render (clientkit/templates.py keeps each compiled)."""
+    from clientkit import templates
+
+    for path in DASHBOARDS.rglob(f"{templates.FOLDER}/*"):
+        package = ".".join(path.parent.parent.relative_to(DASHBOARDS.parent).parts)
+        templates.environment(package, templates.suffix_of(path.name)).get_template(path.name)
 
 
 @contextmanager
