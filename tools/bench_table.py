@@ -21,6 +21,7 @@ timings only A/B in the same minutes (`farm-bench`). This page is made by `pytho
 |---|---|---|---|
 """
 NOT_RUN = "not run since results are kept"
+BREAKDOWN = 5  # a dict of more figures is a breakdown by item (the five slowest pages are not)
 
 
 def benches() -> list[Path]:
@@ -35,12 +36,20 @@ def purpose(script: Path) -> str:
 
 
 def flat(figures: Any, prefix: str = "") -> list[str]:
-    """`name value` pairs, nested names joined with dots."""
+    """`name value` pairs, nested names joined with dots, a list as how many it holds; a breakdown by item (a dict of
+    dicts, or of more than BREAKDOWN figures: each page's medians, each login's sign-in) stays in the bench's JSON."""
     if isinstance(figures, dict):
-        return [pair for key, value in figures.items() for pair in flat(value, f"{prefix}{key}.")]
+        shown = {key: value for key, value in figures.items() if not _by_item(value)}
+        return [pair for key, value in shown.items() for pair in flat(value, f"{prefix}{key}.")]
     if isinstance(figures, list):
-        figures = ", ".join(json.dumps(item, ensure_ascii=False) for item in figures)
+        figures = len(figures)
     return [f"{prefix.rstrip('.')} {figures}".replace("|", "/")]
+
+
+def _by_item(figures: Any) -> bool:
+    if not isinstance(figures, dict) or not figures:
+        return False
+    return len(figures) > BREAKDOWN or all(isinstance(value, dict) for value in figures.values())
 
 
 def row(script: Path) -> str:
