@@ -49,6 +49,12 @@ def test_the_benches_figures_are_one_generated_table_of_their_latest_results():
     assert {path.stem for path in kept} <= {script.stem for script in bench_table.benches()}
 
 
+def test_the_benches_table_keeps_breakdowns_by_item_in_the_json_and_counts_lists():
+    logins = {f"login-{n}": n for n in range(bench_table.BREAKDOWN + 1)}
+    figures = {"sign_in": {"median_ms": 900, "by_login": logins, "cpu": {"admin": {"api": 0.3}}}, "missed": ["a", "b"]}
+    assert bench_table.flat(figures) == ["sign_in.median_ms 900", "missed 2"]
+
+
 def test_the_readme_opens_with_a_ten_line_quick_start_that_says_where_to_begin():
     assert README.split("\n## ")[0].strip() == "# Daichō (台帳)"  # nothing above the quick start but the title
     heading, body = sections(README)[0]
