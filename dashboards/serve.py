@@ -2,7 +2,7 @@
 
 Streamlit's ASGI app (`st.App`) runs the app (streamlit_app.py) with one middleware of ours: every answer carries the
 security headers the API's do (clientkit/security_headers.py), so no other site can frame the dashboards. Before it
-serves, it imports what the pages use (warm.py).
+serves, it loads what the pages use (warm.py).
 """
 
 import sys
@@ -17,7 +17,7 @@ from starlette.middleware import Middleware  # noqa: E402
 from starlette.types import ASGIApp, Message, Receive, Scope, Send  # noqa: E402
 
 from clientkit.security_headers import SECURITY_HEADERS  # noqa: E402
-from dashboards.warm import import_what_pages_use  # noqa: E402
+from dashboards.warm import warm  # noqa: E402
 
 
 class SecurityHeaders:
@@ -39,5 +39,5 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-import_what_pages_use()
+warm()
 app = st.App("streamlit_app.py", middleware=[Middleware(SecurityHeaders)])

@@ -60,7 +60,7 @@ DOMAINS: dict[str, DomainRoles] = {
             {"staff": "園スタッフ", "admin": "管理者"},
             scope_kind="nursery",
             scope_label="園",
-            scoped_roles=frozenset({"staff"}),
+            scoped_roles=frozenset({"staff", "admin"}),  # a 園長 administers their own nursery
             scope_required_roles=frozenset({"staff"}),
         ),
         DomainRoles(PLATFORM, "管理", {"admin": "プラットフォーム管理者"}),

@@ -15,6 +15,9 @@ from service.roles import PLATFORM
 
 Words = Mapping[str, str]
 Names = Callable[[Session, Sequence[str]], Mapping[str, str]]  # target ids -> readable names
+# (target id, value) pairs -> the values' names, for a field whose value means something by its target (a grant's scope:
+# a tenant of the grant's domain)
+ValueNames = Callable[[Session, Sequence[tuple[str, str]]], Mapping[tuple[str, str], str]]
 
 COMMON_ACTIONS: Words = {"create": "作成", "update": "更新", "delete": "削除", "demo_load": "デモデータ投入"}
 
@@ -40,6 +43,7 @@ class Target:
     fields: Words = field(default_factory=dict)
     values: Mapping[str, Words] = field(default_factory=dict)
     values_for: Callable[[str], Mapping[str, Words]] | None = None
+    value_names: Mapping[str, ValueNames] = field(default_factory=dict)  # by field
     table: str = ""  # the words and choices its columns declare (service/fields.py) are its own too
 
     @classmethod

@@ -49,6 +49,15 @@ def test_the_benches_figures_are_one_generated_table_of_their_latest_results():
     assert {path.stem for path in kept} <= {script.stem for script in bench_table.benches()}
 
 
+def test_the_benches_table_shows_a_benchs_headline_figures_and_links_the_rest(tmp_path):
+    figures = bench_table.flat({"sign_in": {"p95_ms": 900, "refused": 0}, "pages": ["a", "b"], "load": 3.1})
+    named, unnamed = tmp_path / "named.py", tmp_path / "unnamed.py"
+    named.write_text('HEADLINE = ("sign_in.refused", "load")\n', encoding="utf-8")
+    unnamed.write_text("FIGURES = 1\n", encoding="utf-8")
+    assert bench_table.shown(named, figures) == "sign_in.refused 0; load 3.1; 2 more in [results](results/named.json)"
+    assert bench_table.shown(unnamed, figures).startswith('sign_in.p95_ms 900; sign_in.refused 0; pages "a", "b"')
+
+
 def test_the_readme_opens_with_a_ten_line_quick_start_that_says_where_to_begin():
     assert README.split("\n## ")[0].strip() == "# Daichō (台帳)"  # nothing above the quick start but the title
     heading, body = sections(README)[0]

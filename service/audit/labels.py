@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service import documents
 from service.roles import DOMAINS, PLATFORM, domain_label
+from service.tenancy import scope_names
 from service.words import Target, Vocabulary, Words, by_column, register
 
 LOGIN_FAILURES = {
@@ -68,10 +69,23 @@ def group_grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
     }
 
 
+def grant_scope_names(db: Session, pairs: Sequence[tuple[str, str]]) -> Mapping[tuple[str, str], str]:
+    """さくら保育園: a grant's (or a group's grant's) scope by its domain's tenant; the grant's id ends `:<domain>`."""
+    names = scope_names(db, ((target_id.partition(":")[2], scope) for target_id, scope in pairs))
+    return {
+        (target_id, scope): names[(domain, scope)]
+        for target_id, scope in pairs
+        for domain in [target_id.partition(":")[2]]
+        if (domain, scope) in names
+    }
+
+
 def grant_roles(target_id: str) -> Mapping[str, Words]:
     found = DOMAINS.get(target_id.partition(":")[2])
     return {"role": found.roles} if found else {}
 
+
+GRANT_VALUE_NAMES = {"scope": grant_scope_names}
 
 PLATFORM_VOCABULARY = register(
     Vocabulary(
@@ -90,9 +104,11 @@ PLATFORM_VOCABULARY = register(
         },
         targets={
             "user": Target.named_by("ユーザー", "identity_user", "name"),
-            "grant": Target("権限", grant_names, values_for=grant_roles),
+            "grant": Target("権限", grant_names, values_for=grant_roles, value_names=GRANT_VALUE_NAMES),
             "group": Target.named_by("グループ", "identity_group", "display_name"),
-            "group_grant": Target("グループの権限", group_grant_names, values_for=grant_roles),
+            "group_grant": Target(
+                "グループの権限", group_grant_names, values_for=grant_roles, value_names=GRANT_VALUE_NAMES
+            ),
             "scim_token": Target.named_by("SCIMトークン", "identity_scim_token", "name"),
             "outbox_message": Target("送信メッセージ", by_column("outbox_message", "subject")),
             "database": Target("データベース"),
@@ -138,6 +154,7 @@ PLATFORM_VOCABULARY = register(
             "page_size": "表示件数",
         },
         values={**LOGIN_VALUES, "status": OUTBOX_STATUSES},
+        references={"group_id": group_names},
         statuses={"outbox_message": OUTBOX_STATUSES, "platform_document_job": documents.STATUS_LABELS},
     )
 )

@@ -12,12 +12,28 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, event, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
+from service import search
 from service.audit.models import AuditChainHead, AuditEntry
 from service.config import get_settings
-from service.database import utcnow
+from service.database import Base, utcnow
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[REDACTED]"
@@ -377,6 +393,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     where: Any = None
+    actor: str | None = None  # who acted, by a part of their name (the account's now, or as the entry recorded it)
 
 
 def _filtered(stmt: Select, flt: AuditFilter) -> Select:
@@ -395,7 +412,19 @@ def _filtered(stmt: Select, flt: AuditFilter) -> Select:
         stmt = stmt.where(AuditEntry.occurred_at < flt.until)
     if flt.where is not None:
         stmt = stmt.where(flt.where)
+    if flt.actor:
+        stmt = stmt.where(acted_by(flt.actor))
     return stmt
+
+
+def acted_by(name: str) -> ColumnElement[bool]:
+    """Entries by people whose name holds `name`, as they are called now or were then; other actors by their label."""
+    users = Base.metadata.tables["identity_user"].c
+    named = select(cast(users.id, String)).where(search.contains(name, users.name))
+    return or_(
+        search.contains(name, AuditEntry.actor_label),
+        and_(AuditEntry.actor_type == "user", AuditEntry.actor_id.in_(named)),
+    )
 
 
 LIST_ORDER = (AuditEntry.seq.desc(),)

@@ -2,9 +2,9 @@
 for filtering and programs.
 
 A target reads as its kind and name (提携店 渋谷クリーン), taken from the entry's own changes once the record is gone; a
-field holding another record's id reads as that record's name. Who acted reads as the person's name with the login id
-an admin looks for (山田 太郎（yamada）), whatever the entry recorded then; other actors as their kind and label
-(管理コマンド（root）), the system as システム."""
+field holding another record's id reads as that record's name (a grant's scope: its domain's tenant's). Who acted reads
+as the person's name with the login id an admin looks for (山田 太郎（yamada）), whatever the entry recorded then; other
+actors as their kind and label (管理コマンド（root）), the system as システム."""
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -211,6 +211,23 @@ def _reference_names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str
     }
 
 
+def _target_value_names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str, str], dict[str, str]]:
+    """One query per field of a kind of target whose values are named by the target: (domain, target id, field) ->
+    value -> name."""
+    wanted: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
+    for entry in entries:
+        target = _target(entry)
+        if target is not None and entry.target_id:
+            for name, value in _referred(entry.changes, target.value_names):
+                wanted.setdefault((entry.domain, entry.target_type, name), set()).add((entry.target_id, value))
+    named: dict[tuple[str, str, str], dict[str, str]] = {}
+    for (domain, target_type, name), pairs in wanted.items():
+        namer = vocabulary_of(domain).targets[target_type].value_names[name]
+        for (target_id, value), words in namer(db, sorted(pairs)).items():
+            named.setdefault((domain, target_id, name), {})[value] = words
+    return named
+
+
 def _named_in_changes(target: Target | None, changes: Mapping[str, Any]) -> str | None:
     """After, else before: a deleted record's last name."""
     if target is None or target.name_field is None:
@@ -259,10 +276,13 @@ def actor_name(entry: Any, people: Mapping[str, str]) -> str:
 def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
     """Target names and the people who acted read in one go."""
     names, references, people = _names(db, entries), _reference_names(db, entries), _people(db, entries)
+    by_target = _target_value_names(db, entries)
     shown = []
     for entry in entries:
         vocabulary, target = vocabulary_of(entry.domain), _target(entry)
         named = {field: references.get((entry.domain, field), {}) for field in vocabulary.references}
+        own = target.value_names if target else {}
+        named |= {field: by_target.get((entry.domain, entry.target_id or "", field), {}) for field in own}
         name = names.get((entry.domain, entry.target_type), {}).get(entry.target_id or "")
         name = name or _named_in_changes(target, entry.changes)
         shown.append(

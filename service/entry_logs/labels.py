@@ -28,6 +28,7 @@ SCANNED_AT_TOO_OLD = "スキャン時刻が保存期間より前のため、記�
 SCANNED_AT_NEEDS_ZONE = "スキャン時刻にはタイムゾーン（例: +09:00 または Z）を付けてください"
 NURSERY_REQUIRED = "保育園を指定してください（nurseryId）"
 CODE_TAKEN = "この保育園コードは既に使われています"
+ADD_NURSERY_SCOPED = "園を限定された権限では保育園を追加できません"
 PARENT_HAS_LOGS = "入退ログがある保護者は削除できません（ログは保持されます）"
 PHYSICAL_DELETE_FORBIDDEN = "入退ログの物理削除は管理者のみが行えます"
 RANGE_REVERSED = "期間の開始が終了より後になっています"

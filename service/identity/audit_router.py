@@ -19,6 +19,7 @@ router = APIRouter(prefix="/admin/audit", tags=["admin"])
 
 
 def audit_filter(
+    actor: QueryText = None,
     actor_id: QueryText = None,
     action: QueryText = None,
     domain: QueryText = None,
@@ -27,7 +28,7 @@ def audit_filter(
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
 ) -> audit.AuditFilter:
-    return audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until)
+    return audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until, actor=actor)
 
 
 Filters = Annotated[audit.AuditFilter, Depends(audit_filter)]

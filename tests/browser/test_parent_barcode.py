@@ -89,7 +89,7 @@ def test_staff_revoke_and_reissue_from_the_parents_page(family, dashboards_url: 
     page = new_page()
     sign_in(page, dashboards_url, "staff-a", DEFAULT_PASSWORD, "入退管理ログ")
     open_from_sidebar(page, "保護者・園児管理")
-    choose(page, "編集する保護者", f"{parent.name}（ID {parent.id}）")
+    choose(page, "編集する保護者", parent.name)
     expect(page.get_by_text("/api/parent-barcode/")).to_be_visible()
 
     confirm_then_click(page, "このリンクを無効化する", "リンクを無効化")

@@ -156,6 +156,6 @@ def test_a_parent_row_opens_the_parent_under_the_list(db, dashboards_url, new_pa
     click_row(page, 1)  # parents are listed by id
 
     second = family.parents[1]
-    expect(picker(page, "編集する保護者")).to_have_value(f"{second.name}（ID {second.id}）")
+    expect(picker(page, "編集する保護者")).to_have_value(second.name)
     expect(page.get_by_label("保護者名").last).to_have_value(second.name)
     expect(page.get_by_text("スマホ用バーコードのリンク")).to_be_visible()

@@ -6,6 +6,7 @@ import pytest
 from service.fleet.models import Customer
 from tests.dashboards.conftest import button, open_page, texts, turn_page
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+from tests.service.entry_logs.world import make_world
 
 USERS = "app_pages/admin/users.py"
 AUDIT = "app_pages/admin/audit.py"
@@ -185,6 +186,37 @@ def test_audit_log_filters_by_action(admin, open_app, live_api):
         {"項目": "ログインID", "変更前": "", "変更後": "root"},
         {"項目": "理由", "変更前": "", "変更後": "ログインIDまたはパスワードの誤り"},
     ]
+
+
+def test_a_nurserys_admin_is_scoped_to_it_on_the_grant_form(admin, db, open_app, live_api):
+    nursery = make_world(db, "sakura", name="さくら保育園").nursery
+    head = make_user(db, "encho", name="園長 花子")
+    db.commit()
+    at = open_page(open_app, admin, USERS)
+    at.selectbox(key="admin_users_selected").set_value(head.id).run()
+
+    at.selectbox(key=f"admin_users_role_{head.id}_entry_logs").select("admin").run()
+    scope = at.selectbox(key=f"admin_users_scope_{head.id}_entry_logs")
+    assert scope.label == "入退管理の範囲（園）" and "さくら保育園" in scope.options
+    scope.select(str(nursery.id))
+    at = button(at, "権限を保存").click().run()
+
+    assert not at.error, texts(at.error)
+    grants = api_user(live_api, admin, "encho")["grants"]
+    assert [(g["domain"], g["role"], g["scope_name"]) for g in grants] == [("entry_logs", "admin", "さくら保育園")]
+
+
+def test_audit_log_filters_by_the_name_of_who_acted(admin, db, open_app, live_api):
+    other = make_user(db, "kimura", name="木村 花子", grants={"platform": "admin"})
+    db.commit()
+    for by, login in ((admin, "sato"), (other, "suzuki")):
+        new = {"login_id": login, "name": login, "password": "long-enough-1"}
+        httpx.post(f"{live_api}/api/admin/users", headers=auth_headers(by), json=new).raise_for_status()
+    at = open_page(open_app, admin, AUDIT)
+
+    at.text_input(key="admin_audit_actor").input("木村").run()
+
+    assert at.dataframe[0].value["操作者"].tolist() == ["木村 花子（kimura）"]
 
 
 def test_a_login_id_already_taken_shows_the_apis_message(admin, open_app):

@@ -310,3 +310,20 @@ def test_staff_re_register_a_missed_entry_at_its_time_and_it_is_listed_as_manual
     recorded = db.execute(select(EntryLog.recorded_by, EntryLog.manual_reason)).one()
     assert tuple(recorded) == ("sakura-staff", "スキャン忘れ")
     db.commit()
+
+
+def test_the_parents_picker_names_people_and_tells_two_of_one_name_apart_by_their_children(db, sakura, open_app):  # noqa: F811
+    first, second, third = sakura.parents
+    second.name = third.name = first.name
+    db.commit()
+    at = open_page(open_app, staff_of(db, sakura), LOGS)
+
+    assert at.selectbox(key="entry_logs_logs_manual_0_parent").options == [
+        "sakura保護者0（sakura園児0（ひよこ組）、sakura園児3（ひよこ組）の保護者）",
+        "sakura保護者0（sakura園児1（うさぎ組）の保護者）",
+        "sakura保護者0（sakura園児2（ひよこ組）の保護者）",
+    ]
+    second.name = "sakura保護者1"
+    db.commit()
+    at = open_page(open_app, staff_of(db, sakura, "sakura-staff-2"), LOGS)
+    assert "sakura保護者1" in at.selectbox(key="entry_logs_logs_manual_0_parent").options  # a name of their own

@@ -95,6 +95,15 @@ def test_an_admin_adds_a_nursery_and_picks_it(db, sakura, open_app):  # noqa: F8
     assert any("入退登録: 無効（パスワード未設定）" in text for text in texts(at.markdown))
 
 
+def test_a_nurserys_own_admin_runs_it_but_adds_no_nursery(db, sakura, open_app):  # noqa: F811
+    head = make_user(db, "encho", grants={"entry_logs": ("admin", str(sakura.nursery.id))})
+    db.commit()
+    at = open_page(open_app, head, SETTINGS)
+
+    assert not [e for e in at.expander if e.label == "保育園を追加"]
+    assert "保育園: さくら保育園" in texts(at.caption)
+
+
 def signed_in_station(live_api: str, station_id: str) -> dict[str, str]:
     body = {"nurseryCode": "sakura", "password": STATION_PASSWORD, "stationId": station_id}
     answer = httpx.post(f"{live_api}/api/auth/entry-exit-login", json=body)

@@ -25,7 +25,7 @@ def filters() -> dict[str, Any]:
     words = api.audit_vocabulary()
     top = st.columns(3)
     with top[0]:
-        actor_id = st.text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
+        actor = audit_common.actor_input(PAGE)
     with top[1]:
         action = pickers.code_select("操作", words["actions"], f"{PAGE}_action")
     with top[2]:
@@ -40,7 +40,7 @@ def filters() -> dict[str, Any]:
     with bottom[3]:
         until = st.date_input("終了日", value=None, key=f"{PAGE}_until")
     return {
-        "actor_id": actor_id,
+        "actor": actor,
         "action": action,
         "domain": domain,
         "target_type": target_type,

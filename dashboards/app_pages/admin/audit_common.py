@@ -12,6 +12,11 @@ from dashboards.components import timestamps
 CHANGE_COLUMNS = ["項目", "変更前", "変更後"]
 
 
+def actor_input(page: str) -> str:
+    """Who acted, by a part of their name: the API's `actor` filter."""
+    return st.text_input("操作者", key=f"{page}_actor", placeholder="氏名の一部").strip()
+
+
 def change_rows(entry: dict) -> list[tuple[str, str, str]]:
     """(項目, 変更前, 変更後) per field; a fact recorded without a before (e.g. a reason) has an empty 変更前."""
     return [

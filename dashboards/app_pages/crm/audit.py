@@ -17,7 +17,8 @@ PAGE = "crm_audit"
 def filters() -> dict[str, Any]:
     words = crm_api.audit_vocabulary()
     top = st.columns(4)
-    actor_id = top[0].text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
+    with top[0]:
+        actor = audit_common.actor_input(PAGE)
     with top[1]:
         action = pickers.code_select("操作", words["actions"], f"{PAGE}_action")
     with top[2]:
@@ -25,7 +26,7 @@ def filters() -> dict[str, Any]:
     target_id = top[3].text_input("対象ID", key=f"{PAGE}_target_id").strip()
     since, until = common.period_inputs(PAGE)
     return {
-        "actor_id": actor_id,
+        "actor": actor,
         "action": action,
         "target_type": target_type,
         "target_id": target_id,

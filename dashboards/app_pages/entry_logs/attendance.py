@@ -115,7 +115,7 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
 
 
 def child_label(child: dict) -> str:
-    return f"{child['childName']}（{child['className'] or 'クラスなし'}）"
+    return f"{child['childName']}（{child['className'] or common.NO_CLASS}）"
 
 
 def record_form(day: date) -> None:

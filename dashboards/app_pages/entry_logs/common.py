@@ -4,6 +4,7 @@ What any page could use (act, times, the paged table) is in dashboards/component
 """
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 
@@ -22,11 +23,14 @@ DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
 ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
 PICKER_PAGE = 100
+NO_CLASS = "クラスなし"
+NO_CHILDREN = "園児の登録なし"
 ALERT_REFRESH_SECONDS = 5
 
 
 def unrestricted(user: dict) -> bool:
-    """True for platform admins and domain admins, who work across nurseries; staff are limited to one."""
+    """True for platform admins and unscoped grants, who work across nurseries; a grant scoped to a nursery (staff, a
+    園長 as its admin) is limited to it."""
     return auth.tenant_scope(user, DOMAIN) is None
 
 
@@ -34,11 +38,16 @@ def is_domain_admin(user: dict) -> bool:
     return sections.can_view(user, DOMAIN, ("admin",))
 
 
+def may_add_nurseries(user: dict) -> bool:
+    """An admin of every nursery (the API refuses one limited to a nursery)."""
+    return is_domain_admin(user) and unrestricted(user)
+
+
 def nursery_choice(user: dict, page_key: str) -> dict | None:
     """The nursery the page works on: a staff member's own; admins pick one, remembered from page to page."""
     found = entry_logs_api.nurseries()
     if not found:
-        hint = ADD_NURSERY_HINT if is_domain_admin(user) else ASK_ADMIN_HINT
+        hint = ADD_NURSERY_HINT if may_add_nurseries(user) else ASK_ADMIN_HINT
         st.info(f"保育園が登録されていません。{hint}")
         return None
     by_id = {nursery["id"]: nursery for nursery in found}
@@ -99,35 +108,52 @@ def log_note(log: dict) -> str:
     return ""
 
 
-def _every(fetch: Callable[..., dict], nursery_id: int, option: Callable[[dict], str]) -> dict[int, str]:
-    """Every record of a nursery's list by id, read PICKER_PAGE at a time, shown as option(record)."""
-    found: dict[int, str] = {}
+def _every(fetch: Callable[..., dict], nursery_id: int) -> list[dict]:
+    """Every record of a nursery's list, read PICKER_PAGE at a time."""
+    found: list[dict] = []
     page = 1
     while True:
         result = fetch(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
-        found |= {item["id"]: option(item) for item in result["items"]}
+        found += result["items"]
         if page * PICKER_PAGE >= result["total"]:
             return found
         page += 1
 
 
+def all_parent_records(nursery_id: int) -> list[dict]:
+    """Every parent of the nursery (at most 500 by §8.3), with their children."""
+    return _every(entry_logs_api.list_parents, nursery_id)
+
+
 def all_parents(nursery_id: int) -> dict[int, str]:
-    """Every parent of the nursery by id (at most 500 by §8.3), for a picker of parents."""
-    return _every(entry_logs_api.list_parents, nursery_id, lambda parent: parent["name"])
+    """Every parent of the nursery by id, as a picker of parents shows them (parent_labels)."""
+    return parent_labels(all_parent_records(nursery_id))
 
 
 def all_children(nursery_id: int) -> dict[int, str]:
     """Name and class, for a picker of children."""
-    return _every(
-        entry_logs_api.list_children,
-        nursery_id,
-        lambda child: f"{child['name']}（{child['className'] or 'クラスなし'}）",
-    )
+    return {child["id"]: child_label(child) for child in _every(entry_logs_api.list_children, nursery_id)}
 
 
-def parent_option(parents: dict[int, str], parent_id: int) -> str:
-    """A parent in a picker: name and id (the id tells two parents of one name apart)."""
-    return f"{parents[parent_id]}（ID {parent_id}）"
+def child_label(child: dict) -> str:
+    return f"{child['name']}（{child['className'] or NO_CLASS}）"
+
+
+def parent_labels(parents: list[dict]) -> dict[int, str]:
+    """Parents by id, by name; two of one name are told apart by their `apart` words, else their children (name and
+    class)."""
+    named = Counter(parent["name"] for parent in parents)
+    return {
+        parent["id"]: parent["name"] if named[parent["name"]] == 1 else f"{parent['name']}（{_apart(parent)}）"
+        for parent in parents
+    }
+
+
+def _apart(parent: dict) -> str:
+    if "apart" in parent:
+        return parent["apart"]
+    children = "、".join(child_label(child) for child in parent["children"])
+    return f"{children}の保護者" if children else NO_CHILDREN
 
 
 def alert_panel(nursery_id: int, page_key: str) -> None:

@@ -264,7 +264,7 @@ def manual_form(user: dict) -> None:
                 list(parents),
                 index=None,
                 key=forms.key(MANUAL, "parent"),
-                format_func=lambda i: common.parent_option(parents, i),
+                format_func=parents.__getitem__,
                 placeholder="保護者を選択",
             )
             entry_type = st.radio(

@@ -165,12 +165,14 @@ def photos(nursery_id: int) -> None:
     """An adult's photo, shown at the station on their scans (kept small; never in a CSV)."""
     st.subheader("保護者の写真")
     st.caption("入退登録端末で、その方のスキャンのたびに表示されます（CSVやログには含まれません）。")
-    parents = common.all_parents(nursery_id) | {
-        p["parentId"]: p["name"] for p in entry_logs_api.pickup_passes(nursery_id)
-    }
+    passes = [
+        {"id": p["parentId"], "name": p["name"], "apart": f"{'、'.join(p['childNames'])}のお迎え（本日のみ）"}
+        for p in entry_logs_api.pickup_passes(nursery_id)
+    ]
+    parents = common.parent_labels(common.all_parent_records(nursery_id) + passes)
     parent_id = pickers.record_picker(
         "保護者",
-        {i: common.parent_option(parents, i) for i in parents},
+        parents,
         f"{PAGE}_photo_parent",
         placeholder="保護者を選択",
     )

@@ -105,7 +105,7 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
             list(parents),
             default=chosen,
             key=f"{prefix}_parents",
-            format_func=lambda i: common.parent_option(parents, i),
+            format_func=parents.__getitem__,
             placeholder="保護者を選択",
             wrap=True,  # every tag whole: a choice is never cut short
         ),
@@ -124,7 +124,7 @@ class Kind:
     create: Callable[[dict], Any]
     update: Callable[[int, dict], Any]
     delete: Callable[[int], Any]
-    option: Callable[[dict], str]
+    options: Callable[[list[dict]], dict[int, str]]  # the picker's words for the records shown
 
 
 def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict], Any], verb: str) -> None:
@@ -156,7 +156,7 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
     by_id = {item["id"]: item for item in shown}
     chosen = pickers.record_picker(
         f"編集する{kind.word}",
-        {i: kind.option(item) for i, item in by_id.items()},
+        kind.options(shown),
         picker(kind.key),
         placeholder="このページから選択",
     )
@@ -235,7 +235,7 @@ def parents_tab(nursery_id: int) -> dict[int, str] | None:
         entry_logs_api.create_parent,
         entry_logs_api.update_parent,
         entry_logs_api.delete_parent,
-        lambda p: f"{p['name']}（ID {p['id']}）",
+        common.parent_labels,
     )
     chosen = manage(kind, nursery_id, listed["items"])
     st.caption("入退ログがある保護者は削除できません（ログは証跡として保持されます）。")
@@ -243,7 +243,7 @@ def parents_tab(nursery_id: int) -> dict[int, str] | None:
         barcode_link(chosen)
     if query or listed["total"] > len(listed["items"]):
         return None
-    return {parent["id"]: parent["name"] for parent in listed["items"]}
+    return common.parent_labels(listed["items"])
 
 
 def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
@@ -280,7 +280,7 @@ def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
         entry_logs_api.create_child,
         entry_logs_api.update_child,
         entry_logs_api.delete_child,
-        lambda c: f"{c['name']}（{c['className'] or 'クラスなし'}）",
+        lambda children: {child["id"]: common.child_label(child) for child in children},
     )
     manage(kind, nursery_id, listed["items"])
 

@@ -335,5 +335,5 @@ if nursery is not None:
         pin_form(nursery)
     st.subheader("ログイン中の入退登録端末")
     stations_panel(nursery)
-if common.is_domain_admin(user):
+if common.may_add_nurseries(user):
     create_form()

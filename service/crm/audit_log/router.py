@@ -21,6 +21,7 @@ router = feature_router()
 
 
 def audit_filter(
+    actor: QueryText = None,
     actor_id: QueryText = None,
     action: QueryText = None,
     target_type: QueryText = None,
@@ -29,7 +30,9 @@ def audit_filter(
     until: Period = None,
 ) -> audit.AuditFilter:
     start, end = periods.bounds(since, until)
-    return audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
+    return audit.AuditFilter(
+        actor_id, action, None, target_type, target_id, start, end, auditing.log_entries(), actor=actor
+    )
 
 
 AuditFilters = Annotated[audit.AuditFilter, Depends(audit_filter)]

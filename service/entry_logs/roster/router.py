@@ -43,6 +43,7 @@ from service.entry_logs.roster.schemas import (
     StationSessionRead,
 )
 from service.entry_logs.schemas import Token
+from service.errors import Forbidden
 from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
@@ -74,7 +75,9 @@ def list_nurseries(scope: StaffScope, db: DbSession) -> list[NurseryRead]:
 
 
 @router.post("/entry-logs/nurseries", response_model=NurseryRead, status_code=201)
-def create_nursery(body: NurseryCreate, caller: DomainAdmin, db: DbSession) -> NurseryRead:
+def create_nursery(body: NurseryCreate, caller: DomainAdmin, scope: StaffScope, db: DbSession) -> NurseryRead:
+    if not scope.unrestricted:
+        raise Forbidden(labels.ADD_NURSERY_SCOPED, code="scoped_grant")
     return _nursery_read(roster.create_nursery(db, data=body, actor=caller.actor))
 
 

@@ -15,6 +15,7 @@ from service.database import Base, session_scope
 from service.roles import DOMAINS, PLATFORM
 from service.words import COMMON_ACTIONS, VOCABULARIES, vocabulary_of
 from tests.factories import auth_headers, make_user
+from tests.service.entry_logs.world import make_world
 from tests.service.reservations.conftest import catalog, headers_for  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -364,3 +365,50 @@ def test_the_log_answers_actions_targets_and_changes_in_words(client, db, catalo
     words = client.get("/api/admin/audit/vocabulary", headers=admin).json()
     assert words["actions"]["create_shop"] == "提携店の登録" and words["target_types"]["shop"] == "提携店"
     assert words["domains"]["crm"] == "代理店CRM"
+
+
+def changed(client, admin: dict, target_type: str) -> list[tuple[str, str | None, str]]:
+    """The newest entry's changes of a kind of target, in words: (field, before, after)."""
+    entry = client.get("/api/admin/audit", params={"target_type": target_type}, headers=admin).json()["items"][0]
+    return [(c["field_label"], c["before_label"], c["after_label"]) for c in entry["changed_fields"]]
+
+
+def test_a_grants_scope_and_the_group_giving_it_read_as_names(client, db):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    nursery = make_world(db, "sakura", name="さくら保育園").nursery
+    person = make_user(db, "hoiku", name="保育 花子")
+    db.commit()
+    grants = f"/api/admin/users/{person.id}/grants/entry_logs"
+    assert client.put(grants, json={"role": "staff", "scope": str(nursery.id)}, headers=admin).is_success
+    assert changed(client, admin, "grant") == [("役割", "（なし）", "園スタッフ"), ("範囲", "（なし）", "さくら保育園")]
+
+    group = client.post("/api/admin/groups", json={"display_name": "さくら組", "member_ids": []}, headers=admin).json()
+    put = client.put(
+        f"/api/admin/groups/{group['id']}/grants/fleet", json={"role": "viewer", "scope": None}, headers=admin
+    )
+    assert put.is_success
+    members = {"display_name": "さくら組", "member_ids": [person.id]}
+    assert client.patch(f"/api/admin/groups/{group['id']}", json=members, headers=admin).is_success
+    given = client.get("/api/admin/audit", params={"target_type": "grant"}, headers=admin).json()["items"][0]
+    assert given["target_label"] == "権限 保育 花子（端末管理）"
+    assert ("付与したグループ", "さくら組") in [(c["field_label"], c["after_label"]) for c in given["changed_fields"]]
+
+
+def test_the_log_is_filtered_by_the_name_of_who_acted(client, db):
+    root = make_user(db, "root", name="管理 太郎", grants={"platform": "admin"})
+    kimura = make_user(db, "kimura", name="木村 花子", grants={"platform": "admin"})
+    db.commit()
+    for by, login in ((root, "sato"), (kimura, "suzuki"), (kimura, "tanaka")):
+        new = {"login_id": login, "name": login, "password": "long-enough-1"}
+        assert client.post("/api/admin/users", json=new, headers=auth_headers(by)).status_code == 201
+
+    def acted(name: str) -> list[str]:
+        listed = client.get("/api/admin/audit", params={"actor": name}, headers=auth_headers(root)).json()
+        return [entry["actor_name"] for entry in listed["items"]]
+
+    assert acted("木村") == ["木村 花子（kimura）"] * 2
+    assert acted("管理 太郎") == ["管理 太郎（root）"]
+    kimura.name = "山田 花子"
+    db.commit()
+    assert acted("山田") == acted("木村") == ["山田 花子（kimura）"] * 2  # as called now, or as the entry recorded
+    assert acted("kimura") == []  # a login id is not a name

@@ -39,6 +39,25 @@ def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "bad code!"}, headers=admin).status_code == 422
 
 
+def test_a_nurserys_own_admin_is_granted_it_and_runs_only_it(client, db, sakura, himawari):
+    root = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    head = make_user(db, "encho", name="園長 花子")
+    db.commit()
+    scoped = {"role": "admin", "scope": str(sakura.nursery.id)}
+    granted = client.put(f"/api/admin/users/{head.id}/grants/entry_logs", json=scoped, headers=root)
+    assert granted.status_code == 200 and granted.json()["scope_name"] == "さくら保育園"
+    catalogue = client.get("/api/admin/roles", headers=root).json()
+    assert "admin" in next(d for d in catalogue if d["domain"] == "entry_logs")["scoped_roles"]
+    encho = auth_headers(head)
+
+    assert [n["name"] for n in client.get("/api/entry-logs/nurseries", headers=encho).json()] == ["さくら保育園"]
+    assert client.get(f"/api/entry-logs/nurseries/{himawari.nursery.id}", headers=encho).status_code == 404
+    body = {"code": "tsubame", "name": "つばめ保育園"}
+    refused = client.post("/api/entry-logs/nurseries", json=body, headers=encho)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "園を限定された権限では保育園を追加できません"
+
+
 @pytest.mark.dialect
 def test_setting_and_clearing_the_password_is_audited_without_it(client, db, staff, sakura):
     url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
