@@ -566,6 +566,10 @@ def update_user(user_id: int, changes: dict) -> dict:
     return write("PATCH", f"/admin/users/{user_id}", changes)
 
 
+def reset_second_factor(user_id: int) -> None:
+    write("DELETE", f"/admin/users/{user_id}/second-factor")
+
+
 def set_grant(user_id: int, domain: str, role: str, scope: str | None) -> dict:
     return write("PUT", f"/admin/users/{user_id}/grants/{domain}", {"role": role, "scope": scope})
 

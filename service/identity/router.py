@@ -319,6 +319,16 @@ def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSes
     return named(db, [user])[0]
 
 
+@admin_router.delete("/users/{user_id:int}/second-factor", status_code=204)
+@declares(403, 409)
+def reset_second_factor(user_id: int, caller: PlatformAdmin, db: DbSession) -> None:
+    """For a lost phone and lost recovery codes: the person signs in with their password alone, or enrols again first
+    where a second factor is required of them. Not one's own (403): the operator resets that, on the server."""
+    if user_id == caller.user_id:
+        raise Forbidden(second_factor.OWN_RESET, code="own_second_factor")
+    second_factor.reset(db, user=identity.get_user(db, user_id), actor=caller.actor, now=utcnow())
+
+
 @admin_router.put("/users/{user_id}/grants/{domain}", response_model=GrantRead)
 def set_grant(user_id: int, domain: str, body: GrantIn, caller: PlatformAdmin, db: DbSession) -> GrantRead:
     user = identity.get_user(db, user_id)
