@@ -303,7 +303,7 @@ def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.Download:
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
     """Its owner changes the password given at their first sign-in."""
-    return named(db, [identity.create_user(db, data=body, actor=caller.actor, must_change_password=True)])[0]
+    return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
 
 
 @admin_router.get("/users/{user_id:int}", response_model=UserRead)
