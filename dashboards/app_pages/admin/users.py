@@ -245,7 +245,7 @@ def grants_editor(user: dict) -> None:
 
 def people_tab(me: dict) -> None:
     writes.show_flash(PAGE)
-    query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
+    query = st.text_input("検索", key=f"{PAGE}_q", placeholder=directory.SEARCH_HINT).strip()
     listed = tables.paginated_table(
         PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
     )
@@ -269,6 +269,6 @@ people, groups, tokens = st.tabs(["利用者", "グループ", "SCIMトークン
 with people:
     people_tab(signed_in)
 with groups:
-    directory.groups_tab(directory.person_names(api.list_users(page_size=tables.PAGE_SIZES[-1])["items"]))
+    directory.groups_tab()
 with tokens:
     directory.tokens_tab()
