@@ -85,16 +85,7 @@ def confirm(db: Session, *, user: User, code: str, actor: Actor, now: datetime) 
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     db.add_all(RecoveryCode(user_id=user.id, code_hash=_digest(c)) for c in codes)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action=ENABLE,
-        domain="platform",
-        target_type="user",
-        target_id=user.id,
-        changes=audit.diff({"second_factor": None}, {"second_factor": "totp"}),
-        at=now,
-    )
+    _audit(db, user=user, actor=actor, action=ENABLE, before=None, after="totp", now=now)
     return codes
 
 
@@ -106,14 +97,22 @@ def reset(db: Session, *, user: User, actor: Actor, now: datetime) -> None:
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.flush()
+    _audit(db, user=user, actor=actor, action=RESET, before="totp", after=None, now=now)
+
+
+def _audit(
+    db: Session, *, user: User, actor: Actor, action: str, before: str | None, after: str | None, now: datetime
+) -> None:
+    """The person's second factor as the log says it: totp or none, never its secret."""
+    changes = audit.diff({"second_factor": before}, {"second_factor": after})
     audit.record(
         db,
         actor=actor,
-        action=RESET,
+        action=action,
         domain="platform",
         target_type="user",
         target_id=user.id,
-        changes=audit.diff({"second_factor": "totp"}, {"second_factor": None}),
+        changes=changes,
         at=now,
     )
 

@@ -4,7 +4,8 @@ scim2-models, its answers `application/scim+json`, its errors SCIM's own (errors
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, Union
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -20,7 +21,6 @@ from scim2_models import (
     ListResponse,
     Meta,
     NotFoundException,
-    NotImplementedException,
     Patch,
     PatchOp,
     ResourceType,
@@ -109,6 +109,28 @@ def shown_of(model: Any) -> Callable[..., ResponseParameters]:
     return dependency
 
 
+def list_query_of(model: Any) -> Callable[..., SearchRequest]:
+    """RFC 7644 §3.4.2's query: filter, startIndex, count, attributes and excludedAttributes, as a search's body
+    holds them."""
+
+    def dependency(
+        filter: QueryText = None,
+        startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
+        count: int | None = None,
+        attributes: QueryText = None,
+        excludedAttributes: QueryText = None,  # noqa: N803
+    ) -> SearchRequest:
+        return SearchRequest[model](
+            filter=filter,
+            start_index=startIndex,
+            count=count,
+            attributes=attributes,
+            excluded_attributes=excludedAttributes,
+        )
+
+    return dependency
+
+
 UserShown = Annotated[ResponseParameters, Depends(shown_of(User))]
 GroupShown = Annotated[ResponseParameters, Depends(shown_of(Group))]
 
@@ -123,34 +145,60 @@ def _page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
     return start, min(max(count if count is not None else PAGE_LIMIT, 0), PAGE_LIMIT)
 
 
-def listing(
-    db: Session,
-    stmt: Select,
-    *,
-    model: type[R],
-    columns: dict[str, Any],
-    to_resource: Callable[[Any], R],
-    filter_text: str | None,
-    start_index: int | None,
-    count: int | None,
-    shown: ResponseParameters | None = None,
-) -> Response:
-    start, size = _page_bounds(start_index, count)
-    found: Sequence[R]
+@dataclass(frozen=True)
+class Kind:
+    """One resource type as its list and its searches read it (RFC 7644 §3.4.2, §3.4.3)."""
+
+    model: Any  # scim2-models' User or Group
+    endpoint: str  # Users, Groups
+    rows: Callable[[], Select]  # every resource of the type, in order
+    columns: dict[str, Any]  # the attributes an `eq` filter finds in SQL
+    to_resource: Callable[[Any], ScimResource]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a filter finds of one kind: how many, and a page of them from an offset."""
+
+    total: int
+    page: Callable[[int, int], list[ScimResource]]
+
+
+def parsed_filter(model: Any, filter_text: str) -> ScimFilter:
+    try:
+        return ScimFilter[model](filter_text)  # type: ignore[valid-type]
+    except Exception as exc:
+        raise InvalidFilterException(filter=filter_text) from exc
+
+
+def found_in(db: Session, kind: Kind, filter_text: str | None) -> Found:
+    """`eq` on an attribute we keep in SQL; any other filter scim2-models parses evaluated on each resource (one
+    company's people and groups)."""
+    stmt = kind.rows()
     if filter_text:
-        try:
-            filter_ = ScimFilter[model](filter_text)  # type: ignore[valid-type]
-        except Exception as exc:
-            raise InvalidFilterException(filter=filter_text) from exc
-        condition = resources.sql_condition(filter_, columns)
-        if condition is None:  # evaluated by scim2-models on each resource: one company's people
-            every = [to_resource(row) for row in db.scalars(stmt)]
-            found = [r for r in every if filter_.match(r)]
-            return _list_answer(found[start - 1 : start - 1 + size], len(found), start, model, shown)
+        filter_ = parsed_filter(kind.model, filter_text)
+        condition = resources.sql_condition(filter_, kind.columns)
+        if condition is None:
+            every = [r for r in map(kind.to_resource, db.scalars(stmt)) if filter_.match(r)]
+            return Found(len(every), lambda offset, size: every[offset : offset + size])
         stmt = stmt.where(condition)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(db.scalars(stmt.offset(start - 1).limit(size))) if size else []
-    return _list_answer([to_resource(row) for row in rows], total, start, model, shown)
+    return Found(total, lambda offset, size: [kind.to_resource(r) for r in db.scalars(stmt.offset(offset).limit(size))])
+
+
+def listing(db: Session, kinds: Sequence[Kind], query: SearchRequest) -> Response:
+    """The kinds' resources the query's filter finds, one kind after another, paged by its startIndex and count over
+    them all."""
+    start, size = _page_bounds(query.start_index, query.count)
+    founds = [found_in(db, kind, query.filter) for kind in kinds]
+    page: list[ScimResource] = []
+    offset = start - 1
+    for found in founds:
+        if offset < found.total and len(page) < size:
+            page += found.page(offset, size - len(page))
+        offset = max(offset - found.total, 0)
+    model = Union[tuple(kind.model for kind in kinds)]  # noqa: UP007 (a union of the kinds listed)
+    return _list_answer(page, sum(found.total for found in founds), start, model, query)
 
 
 def _list_answer(
@@ -191,45 +239,6 @@ def write_user(db: Session, user: UserRow, resource: User, actor: Actor) -> User
     changed = {name: value for name, value in values.items() if getattr(user, name) != value}
     identity.change_user(db, user=user, values=changed, actor=actor)
     return user
-
-
-@router.get("/Users")
-def list_users(
-    _: ScimActor,
-    db: DbSession,
-    shown: UserShown,
-    filter: QueryText = None,
-    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
-    count: int | None = None,
-) -> Response:
-    return listing(
-        db,
-        live_users(),
-        model=User,
-        columns=resources.USER_COLUMNS,
-        to_resource=resources.user_resource,
-        filter_text=filter,
-        start_index=startIndex,
-        count=count,
-        shown=shown,
-    )
-
-
-@router.post("/Users/.search")
-async def search_users(request: Request, _: ScimActor, db: DbSession) -> Response:
-    """RFC 7644 §3.4.3: the query in the body."""
-    query = await body_of(request, SearchRequest[User], Context.SEARCH_REQUEST)
-    return listing(
-        db,
-        live_users(),
-        model=User,
-        columns=resources.USER_COLUMNS,
-        to_resource=resources.user_resource,
-        filter_text=query.filter,
-        start_index=query.start_index,
-        count=query.count,
-        shown=query,
-    )
 
 
 @router.post("/Users", status_code=201)
@@ -313,44 +322,6 @@ def live_groups() -> Select:
     return select(GroupRow).order_by(GroupRow.id)
 
 
-@router.get("/Groups")
-def list_groups(
-    _: ScimActor,
-    db: DbSession,
-    shown: GroupShown,
-    filter: QueryText = None,
-    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
-    count: int | None = None,
-) -> Response:
-    return listing(
-        db,
-        live_groups(),
-        model=Group,
-        columns=resources.GROUP_COLUMNS,
-        to_resource=resources.group_resource,
-        filter_text=filter,
-        start_index=startIndex,
-        count=count,
-        shown=shown,
-    )
-
-
-@router.post("/Groups/.search")
-async def search_groups(request: Request, _: ScimActor, db: DbSession) -> Response:
-    query = await body_of(request, SearchRequest[Group], Context.SEARCH_REQUEST)
-    return listing(
-        db,
-        live_groups(),
-        model=Group,
-        columns=resources.GROUP_COLUMNS,
-        to_resource=resources.group_resource,
-        filter_text=query.filter,
-        start_index=query.start_index,
-        count=query.count,
-        shown=query,
-    )
-
-
 @router.post("/Groups", status_code=201)
 async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Response:
     resource = await body_of(request, Group, Context.RESOURCE_CREATION_REQUEST)
@@ -396,12 +367,41 @@ def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
     return Response(status_code=204)
 
 
+# ---- Lists and searches (RFC 7644 §3.4.2, §3.4.3)
+
+USERS = Kind(User, "Users", live_users, resources.USER_COLUMNS, resources.user_resource)
+GROUPS = Kind(Group, "Groups", live_groups, resources.GROUP_COLUMNS, resources.group_resource)
+KINDS = (USERS, GROUPS)
+
+
+def listing_routes(kind: Kind) -> None:
+    """GET /<kind> with the query in its parameters, POST /<kind>/.search with it in the body."""
+    Query = Annotated[SearchRequest, Depends(list_query_of(kind.model))]  # noqa: N806 (a type)
+    name = kind.endpoint.lower()
+
+    @router.get(f"/{kind.endpoint}", name=f"list_{name}")
+    def list_resources(_: ScimActor, db: DbSession, query: Query) -> Response:
+        return listing(db, [kind], query)
+
+    @router.post(f"/{kind.endpoint}/.search", name=f"search_{name}")
+    async def search_resources(request: Request, _: ScimActor, db: DbSession) -> Response:
+        return listing(db, [kind], await body_of(request, SearchRequest[kind.model], Context.SEARCH_REQUEST))
+
+
+for listed in KINDS:
+    listing_routes(listed)
+
+
+@router.post("/.search")
+async def search_everything(request: Request, _: ScimActor, db: DbSession) -> Response:
+    """RFC 7644 §3.4.3 at the root: people, then groups, the filter applied to each (a type without the attribute it
+    names finds none), startIndex and count over them all."""
+    return listing(db, KINDS, await body_of(request, SearchRequest, Context.SEARCH_REQUEST))
+
+
 # ---- What the service is (RFC 7644 §4)
 
-RESOURCE_TYPES = {
-    "User": ResourceType.from_resource(User),
-    "Group": ResourceType.from_resource(Group),
-}
+RESOURCE_TYPES = {kind.model.__name__: ResourceType.from_resource(kind.model) for kind in KINDS}
 # What we keep of each: the Schemas endpoint publishes these attributes alone (RFC 7643 §7), so a client knows that
 # nickName, phoneNumbers, addresses and the like are not stored
 KEPT = {
@@ -487,14 +487,6 @@ def schema(urn: str, _: ScimActor) -> Response:
     if urn not in SCHEMAS:
         raise NotFoundException(detail=f"スキーマ「{urn}」はありません")
     return answer(described(SCHEMAS[urn].model_copy(), "Schema", urn))
-
-
-@router.post("/.search")
-def search_everything(_: ScimActor) -> Response:
-    """RFC 7644 §3.4.3 lets a service search one resource type at a time: /Users/.search, /Groups/.search."""
-    raise NotImplementedException(
-        detail="種類をまたぐ検索には対応していません。/Users/.search か /Groups/.search を使ってください"
-    )
 
 
 def nothing_here(request: Request) -> Response:
