@@ -131,10 +131,6 @@ def list_query_of(model: Any) -> Callable[..., SearchRequest]:
     return dependency
 
 
-UserShown = Annotated[ResponseParameters, Depends(shown_of(User))]
-GroupShown = Annotated[ResponseParameters, Depends(shown_of(Group))]
-
-
 async def body_of(request: Request, model: type[R] | Any, context: Context) -> Any:
     return model.model_validate_json(await request.body(), scim_ctx=context)
 
@@ -147,13 +143,16 @@ def _page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Kind:
-    """One resource type as its list and its searches read it (RFC 7644 §3.4.2, §3.4.3)."""
+    """One resource type as its routes read and write it: its list and searches (RFC 7644 §3.4.2, §3.4.3), one
+    resource by id, its replacement and its PATCH (§3.4.1, §3.5)."""
 
     model: Any  # scim2-models' User or Group
     endpoint: str  # Users, Groups
     rows: Callable[[], Select]  # every resource of the type, in order
     columns: dict[str, Any]  # the attributes an `eq` filter finds in SQL
     to_resource: Callable[[Any], ScimResource]
+    row: Callable[[Session, str], Any]  # the row a resource id names (SCIM's 404 otherwise)
+    write: Callable[[Session, Any, Any, Actor], Any]  # a resource written back to its row
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ class Found:
 
 def parsed_filter(model: Any, filter_text: str) -> ScimFilter:
     try:
-        return ScimFilter[model](filter_text)  # type: ignore[valid-type]
+        return ScimFilter[model](filter_text)
     except Exception as exc:
         raise InvalidFilterException(filter=filter_text) from exc
 
@@ -197,7 +196,7 @@ def listing(db: Session, kinds: Sequence[Kind], query: SearchRequest) -> Respons
         if offset < found.total and len(page) < size:
             page += found.page(offset, size - len(page))
         offset = max(offset - found.total, 0)
-    model = Union[tuple(kind.model for kind in kinds)]  # noqa: UP007 (a union of the kinds listed)
+    model: Any = Union[tuple(kind.model for kind in kinds)]  # noqa: UP007 (a union of the kinds listed)
     return _list_answer(page, sum(found.total for found in founds), start, model, query)
 
 
@@ -252,31 +251,6 @@ async def create_user(request: Request, actor: ScimActor, db: DbSession) -> Resp
     except Conflict as exc:
         raise UniquenessException(detail="この userName は既に別のユーザーのログインIDです") from exc
     return answer(resources.user_resource(user), 201, Context.RESOURCE_CREATION_RESPONSE)
-
-
-@router.get("/Users/{user_id:scim_id}")
-def get_user(user_id: str, _: ScimActor, db: DbSession, shown: UserShown) -> Response:
-    return answer(resources.user_resource(user_row(db, user_id)), shown=shown)
-
-
-@router.put("/Users/{user_id:scim_id}")
-async def replace_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    user = user_row(db, user_id)
-    resource = await body_of(request, User, Context.RESOURCE_REPLACEMENT_REQUEST)
-    write_user(db, user, resource, actor)
-    return answer(resources.user_resource(user), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
-
-
-@router.patch("/Users/{user_id:scim_id}")
-async def patch_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    """Entra ID's and Okta's add/replace/remove, `active` among them, applied by scim2-models to the resource as it
-    is, then written back as a replacement."""
-    user = user_row(db, user_id)
-    patch = await body_of(request, PatchOp[User], Context.RESOURCE_PATCH_REQUEST)
-    resource = resources.user_resource(user)
-    if patch.patch(resource):
-        write_user(db, user, resource, actor)
-    return answer(resources.user_resource(user), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
 @router.delete("/Users/{user_id:scim_id}", status_code=204)
@@ -338,29 +312,6 @@ async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Res
     return answer(resources.group_resource(group), 201, Context.RESOURCE_CREATION_RESPONSE)
 
 
-@router.get("/Groups/{group_id:scim_id}")
-def get_group(group_id: str, _: ScimActor, db: DbSession, shown: GroupShown) -> Response:
-    return answer(resources.group_resource(group_row(db, group_id)), shown=shown)
-
-
-@router.put("/Groups/{group_id:scim_id}")
-async def replace_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    group = group_row(db, group_id)
-    resource = await body_of(request, Group, Context.RESOURCE_REPLACEMENT_REQUEST)
-    write_group(db, group, resource, actor)
-    return answer(resources.group_resource(group), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
-
-
-@router.patch("/Groups/{group_id:scim_id}")
-async def patch_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    group = group_row(db, group_id)
-    patch = await body_of(request, PatchOp[Group], Context.RESOURCE_PATCH_REQUEST)
-    resource = resources.group_resource(group)
-    if patch.patch(resource):
-        write_group(db, group, resource, actor)
-    return answer(resources.group_resource(group), 200, Context.RESOURCE_PATCH_RESPONSE)
-
-
 @router.delete("/Groups/{group_id:scim_id}", status_code=204)
 def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
     group_rules.delete_group(db, group=group_row(db, group_id), actor=actor)
@@ -369,15 +320,20 @@ def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
 
 # ---- Lists and searches (RFC 7644 §3.4.2, §3.4.3)
 
-USERS = Kind(User, "Users", live_users, resources.USER_COLUMNS, resources.user_resource)
-GROUPS = Kind(Group, "Groups", live_groups, resources.GROUP_COLUMNS, resources.group_resource)
+USERS = Kind(User, "Users", live_users, resources.USER_COLUMNS, resources.user_resource, user_row, write_user)
+GROUPS = Kind(Group, "Groups", live_groups, resources.GROUP_COLUMNS, resources.group_resource, group_row, write_group)
 KINDS = (USERS, GROUPS)
 
 
-def listing_routes(kind: Kind) -> None:
-    """GET /<kind> with the query in its parameters, POST /<kind>/.search with it in the body."""
+def resource_routes(kind: Kind) -> None:
+    """GET /<kind> with the query in its parameters, POST /<kind>/.search with it in the body; GET, PUT and PATCH
+    /<kind>/<id>."""
     Query = Annotated[SearchRequest, Depends(list_query_of(kind.model))]  # noqa: N806 (a type)
-    name = kind.endpoint.lower()
+    search: Any = SearchRequest  # scim2-models' generics, of the kind's model (known at run time)
+    patch_op: Any = PatchOp
+    Shown = Annotated[ResponseParameters, Depends(shown_of(kind.model))]  # noqa: N806
+    name, one = kind.endpoint.lower(), kind.endpoint.lower().removesuffix("s")
+    at = f"/{kind.endpoint}/{{resource_id:scim_id}}"
 
     @router.get(f"/{kind.endpoint}", name=f"list_{name}")
     def list_resources(_: ScimActor, db: DbSession, query: Query) -> Response:
@@ -385,11 +341,33 @@ def listing_routes(kind: Kind) -> None:
 
     @router.post(f"/{kind.endpoint}/.search", name=f"search_{name}")
     async def search_resources(request: Request, _: ScimActor, db: DbSession) -> Response:
-        return listing(db, [kind], await body_of(request, SearchRequest[kind.model], Context.SEARCH_REQUEST))
+        return listing(db, [kind], await body_of(request, search[kind.model], Context.SEARCH_REQUEST))
+
+    @router.get(at, name=f"get_{one}")
+    def get_resource(resource_id: str, _: ScimActor, db: DbSession, shown: Shown) -> Response:
+        return answer(kind.to_resource(kind.row(db, resource_id)), shown=shown)
+
+    @router.put(at, name=f"replace_{one}")
+    async def replace_resource(resource_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+        row = kind.row(db, resource_id)
+        resource = await body_of(request, kind.model, Context.RESOURCE_REPLACEMENT_REQUEST)
+        kind.write(db, row, resource, actor)
+        return answer(kind.to_resource(row), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
+
+    @router.patch(at, name=f"patch_{one}")
+    async def patch_resource(resource_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+        """Entra ID's and Okta's add/replace/remove (a person's `active` among them), applied by scim2-models to the
+        resource as it is, then written back as a replacement."""
+        row = kind.row(db, resource_id)
+        patch = await body_of(request, patch_op[kind.model], Context.RESOURCE_PATCH_REQUEST)
+        resource = kind.to_resource(row)
+        if patch.patch(resource):
+            kind.write(db, row, resource, actor)
+        return answer(kind.to_resource(row), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
 for listed in KINDS:
-    listing_routes(listed)
+    resource_routes(listed)
 
 
 @router.post("/.search")
