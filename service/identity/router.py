@@ -198,8 +198,9 @@ def forget_session(request: Request, response: Response) -> None:
 
 @auth_router.get("/me", response_model=UserRead)
 def me(caller: CurrentCaller, db: DbSession) -> UserRead:
-    """The signed-in user, each scoped grant with the name of its tenant."""
-    return named(db, [identity.get_user(db, caller.user_id)])[0]
+    """The signed-in user, each scoped grant with the name of its tenant; `state`, as every signed-in answer's
+    X-Caller-State says it, changes whenever this answer's access does."""
+    return named(db, [identity.get_user(db, caller.user_id)])[0].model_copy(update={"state": caller.state})
 
 
 @auth_router.post("/password", response_model=UserRead)
