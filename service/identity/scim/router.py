@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, Union
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from scim2_models import (
     AuthenticationScheme,
@@ -333,7 +333,8 @@ def resource_routes(kind: Kind) -> None:
     patch_op: Any = PatchOp
     Shown = Annotated[ResponseParameters, Depends(shown_of(kind.model))]  # noqa: N806
     name, one = kind.endpoint.lower(), kind.endpoint.lower().removesuffix("s")
-    at = f"/{kind.endpoint}/{{resource_id:scim_id}}"
+    at = f"/{kind.endpoint}/{{{one}_id:scim_id}}"
+    ResourceId = Annotated[str, Path(alias=f"{one}_id")]  # noqa: N806 (a type): user_id, group_id
 
     @router.get(f"/{kind.endpoint}", name=f"list_{name}")
     def list_resources(_: ScimActor, db: DbSession, query: Query) -> Response:
@@ -344,18 +345,18 @@ def resource_routes(kind: Kind) -> None:
         return listing(db, [kind], await body_of(request, search[kind.model], Context.SEARCH_REQUEST))
 
     @router.get(at, name=f"get_{one}")
-    def get_resource(resource_id: str, _: ScimActor, db: DbSession, shown: Shown) -> Response:
+    def get_resource(resource_id: ResourceId, _: ScimActor, db: DbSession, shown: Shown) -> Response:
         return answer(kind.to_resource(kind.row(db, resource_id)), shown=shown)
 
     @router.put(at, name=f"replace_{one}")
-    async def replace_resource(resource_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    async def replace_resource(resource_id: ResourceId, request: Request, actor: ScimActor, db: DbSession) -> Response:
         row = kind.row(db, resource_id)
         resource = await body_of(request, kind.model, Context.RESOURCE_REPLACEMENT_REQUEST)
         kind.write(db, row, resource, actor)
         return answer(kind.to_resource(row), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
     @router.patch(at, name=f"patch_{one}")
-    async def patch_resource(resource_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
+    async def patch_resource(resource_id: ResourceId, request: Request, actor: ScimActor, db: DbSession) -> Response:
         """Entra ID's and Okta's add/replace/remove (a person's `active` among them), applied by scim2-models to the
         resource as it is, then written back as a replacement."""
         row = kind.row(db, resource_id)
