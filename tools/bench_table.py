@@ -20,7 +20,7 @@ timings only A/B in the same minutes (`farm-bench`). This page is made by `pytho
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
 """
-NOT_RUN = "not run since results are kept"
+NOT_RUN = "no result kept"
 
 
 def benches() -> list[Path]:
