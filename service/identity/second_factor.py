@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.audit import service as audit
 from service.audit.service import Actor
@@ -148,7 +149,7 @@ def _take_totp(db: Session, *, user: User, code: str, now: datetime) -> bool:
     )
     if affected_rows(taken) != 1:
         return False
-    user.totp_last_step = step
+    set_committed_value(user, "totp_last_step", step)  # as written: nothing left to flush
     return True
 
 
