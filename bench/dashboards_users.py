@@ -47,6 +47,7 @@ from common import (
     use_bench_database,
 )
 
+HEADLINE = ("people", "views", "api_requests_per_view", "streamlit_cpu_seconds_per_view", "missed")
 PAGE_TIMEOUT_MS = 60_000
 # Each person's login and their work: the pages they go through in turn, by address.
 PEOPLE = (

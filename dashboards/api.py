@@ -41,6 +41,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 DEFAULT_API_URL = "http://127.0.0.1:8000"  # service/config.py's default for both its addresses
 TOKEN_KEY = "auth_token"
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
+CALLER_STATE_HEADER = "X-Caller-State"  # every signed-in answer's: what GET /auth/me says of the caller, digested
 SESSION_COOKIE = "daicho_session"  # set and cleared by POST /api/auth/session(/end)
 # The browser's device token (set with the session cookie, kept after a logout): sent with the browser's sign-ins, it
 # makes the browser a known device, which signs in while its account is locked by failures from elsewhere
@@ -218,6 +219,7 @@ def _send(
     if response.is_error:
         raise _error_from(response)
     _keep_renewed_token(response)
+    _note_caller_state(response, bearer)
     if raw:
         return response.content
     return response.json() if response.content else None
@@ -229,6 +231,13 @@ def _keep_renewed_token(response: httpx.Response) -> None:
     if renewed:
         st.session_state[TOKEN_KEY] = renewed
         keep_in_browser(renewed)
+
+
+def _note_caller_state(response: httpx.Response, bearer: str | None) -> None:
+    """The page run under way reached the service with its person's token: the person is signed in, in this state."""
+    state, memo = response.headers.get(CALLER_STATE_HEADER), _run_memo()
+    if state and memo is not None and bearer and bearer == token():
+        memo["seen"] = state
 
 
 class Writes:
@@ -511,11 +520,11 @@ def logout() -> None:
     write("POST", "/auth/logout", changes=PERSON)
 
 
-RUN_KEY = "api_run"  # what the page run under way read of the signed-in user (start_run, me)
+RUN_KEY = "api_run"  # what the page run under way knows of the signed-in user (start_run, me, confirm_run)
 
 
 def start_run() -> None:
-    """A page run begins (streamlit_app.main): it reads the signed-in user once (me), not once per read it makes."""
+    """A page run begins (streamlit_app.main): it takes the signed-in user once (me), not once per read it makes."""
     st.session_state[RUN_KEY] = {}
 
 
@@ -526,16 +535,30 @@ def _run_memo() -> dict | None:
 
 
 def me() -> dict:
-    """The signed-in user. A page run reads it from the service once (and again after a write was sent), never from
-    the cache: a person deactivated or given a new password elsewhere (by the company's directory over SCIM, on another
-    server) is refused at their next click. A fragment's own rerun reads the cached copy. Every read asks for the
-    user's grants: they find them here."""
+    """The signed-in user, cached (own), taken once per page run (and again after a write was sent); confirm_run
+    checks it with the service at the run's end. Every read asks for the user's grants: they find them here."""
     memo, stamp = _run_memo(), (token(), WRITES.sent)
     if memo is None:
         return own("/auth/me")
     if memo.get("stamp") != stamp:
-        memo.update(stamp=stamp, user=fetch("/auth/me"))
+        memo.update(stamp=stamp, user=own("/auth/me"))
     return memo["user"]
+
+
+def confirm_run() -> bool:
+    """At a page run's end: whether the user it was drawn for is who the service says, so that a person deactivated or
+    given a new password or other grants elsewhere (by the company's directory over SCIM, on another server) is on the
+    right page at their next click. The run's answers with their token said so (X-Caller-State); a run whose reads
+    were all cached asks GET /auth/me. An ended session raises ApiError 401, as any read does; False (the cached user
+    dropped) when the person's state moved on: the page is to run again."""
+    memo = _run_memo()
+    if memo is None or "user" not in memo:
+        return True
+    seen = memo.get("seen") or fetch("/auth/me")["state"]
+    if seen == memo["user"].get("state"):
+        return True
+    WRITES.add([_own_part(ACCOUNTS, token() or "")])
+    return False
 
 
 # Platform administration
@@ -564,6 +587,10 @@ def create_user(data: dict) -> dict:
 
 def update_user(user_id: int, changes: dict) -> dict:
     return write("PATCH", f"/admin/users/{user_id}", changes)
+
+
+def reset_second_factor(user_id: int) -> None:
+    write("DELETE", f"/admin/users/{user_id}/second-factor")
 
 
 def set_grant(user_id: int, domain: str, role: str, scope: str | None) -> dict:

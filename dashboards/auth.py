@@ -104,6 +104,13 @@ def _start_session(token: str, device: str | None) -> None:
     api.keep_in_browser(token, device)
 
 
+def confirm_session() -> None:
+    """At a page run's end: run the page again when the signed-in person's state moved on since it was cached (an ended
+    session raises ApiError 401, which signs the session out)."""
+    if not api.confirm_run():
+        st.rerun()
+
+
 def end_session(notice: str | None = None) -> None:
     """Forget everything this browser session held but its device token, and the browser's session cookie, leaving a
     message for the login page."""

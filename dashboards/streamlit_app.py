@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
+from streamlit.runtime.scriptrunner import StopException, get_script_run_ctx  # noqa: E402
 
 from dashboards import api, auth, crm_api, sections  # noqa: E402
 from dashboards.components import japanese, kpi  # noqa: E402
@@ -135,6 +135,17 @@ def storage_banner() -> None:
         st.error(full, icon=":material/hard_drive:")
 
 
+def _run_confirmed(page) -> None:
+    """The signed-in person's page, then the check that they still are who it was drawn for (auth.confirm_session),
+    also when the page stopped itself (st.stop)."""
+    try:
+        page.run()
+    except StopException:
+        auth.confirm_session()
+        raise
+    auth.confirm_session()
+
+
 def main() -> None:
     api.start_run()
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
@@ -149,12 +160,12 @@ def main() -> None:
         account = _hidden(ACCOUNT_PAGE, auth.ACCOUNT_TITLE, ACCOUNT)
         auth.sidebar(user, account)
         if user.get("password_must_change"):
-            _only_navigation(auth.must_change_page, "パスワードの変更").run()
+            _run_confirmed(_only_navigation(auth.must_change_page, "パスワードの変更"))
             return
         if user.get("second_factor_required") or st.session_state.get(auth.RECOVERY_KEY):
-            _only_navigation(auth.second_factor_page, "二段階認証の設定").run()
+            _run_confirmed(_only_navigation(auth.second_factor_page, "二段階認証の設定"))
             return
-        _navigation(user, account).run()
+        _run_confirmed(_navigation(user, account))
     except api.ApiError as exc:
         if exc.status == 401:
             auth.end_session(auth.ended_notice(exc))

@@ -4,6 +4,7 @@
     python -m service.cli users list [--query Q]
     python -m service.cli users set-password LOGIN [--password-stdin]
     python -m service.cli users activate|deactivate LOGIN
+    python -m service.cli users reset-second-factor LOGIN
     python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
     python -m service.cli grants remove LOGIN DOMAIN
     python -m service.cli audit verify [--against CHECKPOINT]
@@ -45,6 +46,7 @@ from service.database import get_engine, session_scope, utcnow
 from service.demo.framework import load_demo
 from service.demo.platform import ADMIN_LOGIN
 from service.errors import DomainError, NotFound
+from service.identity import second_factor
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
@@ -120,6 +122,12 @@ def users_activate(db: Session, args: argparse.Namespace) -> str:
 
 def users_deactivate(db: Session, args: argparse.Namespace) -> str:
     return update(db, args.login_id, UserUpdate(is_active=False), "deactivated")
+
+
+def users_reset_second_factor(db: Session, args: argparse.Namespace) -> str:
+    user = user_by_login(db, args.login_id)
+    second_factor.reset(db, user=user, actor=operator_actor(), now=utcnow())
+    return f"second factor reset for {describe(user)}"
 
 
 def grants_set(db: Session, args: argparse.Namespace) -> str:
@@ -317,6 +325,12 @@ def _users_commands(top: argparse._SubParsersAction) -> None:
     _password_option(set_password)
     _command(users, "activate", users_activate, "let a user log in again").add_argument("login_id")
     _command(users, "deactivate", users_deactivate, "stop a user from logging in").add_argument("login_id")
+    _command(
+        users,
+        "reset-second-factor",
+        users_reset_second_factor,
+        "remove a user's authenticator and recovery codes (a lost phone); the only way for the break-glass admin's own",
+    ).add_argument("login_id")
 
 
 def _grants_commands(top: argparse._SubParsersAction) -> None:

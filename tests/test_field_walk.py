@@ -161,6 +161,7 @@ SERVICE_COLUMNS = {
     ("identity_user", "password_must_change"): "set by a password someone else gave, cleared by its owner's own",
     ("identity_user", "totp_secret"): "the second factor's secret, set by its owner's enrolment, never shown again",
     ("identity_user", "totp_enabled_at"): "when the second factor was confirmed (audited second_factor_enable)",
+    ("identity_user", "totp_last_step"): "the time-step of the last code taken, by the service: none passes twice",
     ("identity_user", "is_active"): "its CSV says it as 状態 (in its words) beside the grants",
     ("identity_grant", "user_id"): "the grant's holder: the route's path",
     **{

@@ -23,7 +23,7 @@ its results file. It is made by `python -m tools.bench_table`.
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
 """
-NOT_RUN = "not run since results are kept"
+NOT_RUN = "no result kept"
 DEFAULT_HEADLINE_COUNT = 6
 
 

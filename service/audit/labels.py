@@ -96,6 +96,7 @@ PLATFORM_VOCABULARY = register(
             "break_glass_login": "緊急用パスワードでのログイン",
             "oidc_link": "会社のアカウントとの紐付け",
             "second_factor_enable": "二段階認証の設定",
+            "second_factor_reset": "二段階認証のリセット",
             "logout": "ログアウト",
             "outbox_retry": "再送",
             "rekey": "監査ログの鍵の更新",

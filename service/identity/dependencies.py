@@ -1,5 +1,6 @@
 """Who is calling, and what they may do: one dependency for each, shared by every domain."""
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from service.roles import DOMAINS, PLATFORM
 from service.tenancy import TenantScope
 
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
+# On every signed-in answer: what GET /auth/me says of the caller's access, digested (caller_state), so that a client
+# holding that answer reads it again only when it changed
+CALLER_STATE_HEADER = "X-Caller-State"
 # What a session may do while its person's password is an initial or reset one: see who they are, set their own, leave
 WHILE_PASSWORD_MUST_CHANGE = frozenset(
     f"/api/auth/{path}" for path in ("me", "password", "logout", "session", "session/end")
@@ -59,6 +63,7 @@ class Caller:
     actor: Actor
     token_jti: str
     token_expires_at: datetime
+    state: str  # caller_state
 
     @property
     def is_platform_admin(self) -> bool:
@@ -92,7 +97,16 @@ def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -
         actor=people.actor(user, client_address=client_address(request), request_id=current_request_id()),
         token_jti=claims["jti"],
         token_expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        state=caller_state(user),
     )
+
+
+def caller_state(user: User) -> str:
+    """A digest of what the person's GET /auth/me says of their access: their name, grants, and what they must do
+    before anything else. Any change to these changes it."""
+    grants = sorted((g.domain, g.role, g.scope or "", g.group_id or 0) for g in user.grants)
+    facts = (user.name, user.password_must_change, second_factor.enabled(user), second_factor.required(user), grants)
+    return hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
 
 
 @declares(401, 403, not_on={403: WHILE_PASSWORD_MUST_CHANGE})
@@ -124,7 +138,13 @@ def current_caller(
     return _caller_from_user(user, claims, request)
 
 
-CurrentCaller = Annotated[Caller, Depends(current_caller)]
+def stated_caller(caller: Annotated[Caller, Depends(current_caller)], response: Response) -> Caller:
+    """The caller, their state in the answer's X-Caller-State (an answer a route makes itself goes without it)."""
+    response.headers[CALLER_STATE_HEADER] = caller.state
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(stated_caller)]
 
 
 def signed_in(scope: Scope, authorization: str) -> bool:

@@ -28,6 +28,7 @@ class GroupMemberRead(BaseModel):
 
     id: int
     name: str
+    login_id: str
     is_active: bool
 
 

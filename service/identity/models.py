@@ -78,6 +78,7 @@ class User(Base):
     # The second factor (service/identity/second_factor.py): a TOTP secret, enrolled once confirmed with a code
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the time-step of the last code taken: no code of it or before passes again
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     # Removed by the company's directory (SCIM DELETE): inactive for good and no longer a SCIM resource; the row stays,

@@ -5,7 +5,9 @@ audit log's 操作者), never by login id; the login id stays on the account, an
 from service.audit.service import Actor
 from service.identity.models import User
 
+PERSON = "user"  # the actor type of a signed-in person
+
 
 def actor(user: User, *, client_address: str | None = None, request_id: str | None = None) -> Actor:
     """The person acting: every row they write and every audit entry names them by User.name."""
-    return Actor(type="user", id=str(user.id), label=user.name, client_address=client_address, request_id=request_id)
+    return Actor(type=PERSON, id=str(user.id), label=user.name, client_address=client_address, request_id=request_id)

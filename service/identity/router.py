@@ -198,8 +198,9 @@ def forget_session(request: Request, response: Response) -> None:
 
 @auth_router.get("/me", response_model=UserRead)
 def me(caller: CurrentCaller, db: DbSession) -> UserRead:
-    """The signed-in user, each scoped grant with the name of its tenant."""
-    return named(db, [identity.get_user(db, caller.user_id)])[0]
+    """The signed-in user, each scoped grant with the name of its tenant; `state`, as every signed-in answer's
+    X-Caller-State says it, changes whenever this answer's access does."""
+    return named(db, [identity.get_user(db, caller.user_id)])[0].model_copy(update={"state": caller.state})
 
 
 @auth_router.post("/password", response_model=UserRead)
@@ -303,7 +304,7 @@ def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.Download:
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
     """Its owner changes the password given at their first sign-in."""
-    return named(db, [identity.create_user(db, data=body, actor=caller.actor, must_change_password=True)])[0]
+    return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
 
 
 @admin_router.get("/users/{user_id:int}", response_model=UserRead)
@@ -317,6 +318,16 @@ def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSes
     user = identity.update_user(db, user=identity.get_user(db, user_id), data=body, actor=caller.actor)
     renew_own_session(response, caller, user, password_changed=bool(body.password))
     return named(db, [user])[0]
+
+
+@admin_router.delete("/users/{user_id:int}/second-factor", status_code=204)
+@declares(403, 409)
+def reset_second_factor(user_id: int, caller: PlatformAdmin, db: DbSession) -> None:
+    """For a lost phone and lost recovery codes: the person signs in with their password alone, or enrols again first
+    where a second factor is required of them. Not one's own (403): the operator resets that, on the server."""
+    if user_id == caller.user_id:
+        raise Forbidden(second_factor.OWN_RESET, code="own_second_factor")
+    second_factor.reset(db, user=identity.get_user(db, user_id), actor=caller.actor, now=utcnow())
 
 
 @admin_router.put("/users/{user_id}/grants/{domain}", response_model=GrantRead)

@@ -68,6 +68,9 @@ class UserRead(BaseModel):
     password_must_change: bool = Field(description="an initial or reset password: its owner sets their own first")
     second_factor_enabled: bool = Field(False, description="signs in with a password and an authenticator app's code")
     second_factor_required: bool = Field(False, description="must enrol a second factor before anything else")
+    state: str | None = Field(
+        None, description="GET /auth/me only: its access digested, as every signed-in answer's X-Caller-State says it"
+    )
     source: str = Field(description="where the person comes from: the company's directory, or made here (local)")
     external_id: str | None = Field(description="the company's directory's id for the person (SCIM externalId)")
     oidc_subject: str | None = Field(description="the identity provider's subject for the person")

@@ -225,22 +225,16 @@ def find_user_by_login(db: Session, login_id: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
 
 
-def create_user(
-    db: Session,
-    *,
-    data: UserCreate,
-    actor: Actor,
-    password_hash: str | None = None,
-    must_change_password: bool = False,
-) -> User:
-    """A caller creating many users with one password may pass its hash, computed once; an administrator making an
-    account for someone else gives it a password its owner changes at their first sign-in."""
+def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
+    """A caller creating many users with one password may pass its hash, computed once. The password a person gives
+    someone else's new account (利用者管理, the CRM's ユーザー管理) is changed by its owner at their first sign-in, as a
+    reset one is (`_set_password`); the operator's accounts (the CLI, the first administrator, the demo) keep theirs."""
     user = User(
         login_id=data.login_id,
         name=data.name,
         email=str(data.email or ""),
         password_hash=password_hash or hash_password(data.password),
-        password_must_change=must_change_password,
+        password_must_change=actor.type == people.PERSON,
         is_active=data.is_active,
     )
     return add_user(db, user, actor=actor)

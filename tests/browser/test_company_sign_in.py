@@ -1,20 +1,25 @@
 """Signing in with the company's account in Chromium, through panva's certified OpenID Provider (`oidc-provider`,
 pinned in tools/jscheck/package.json, run by node: tests/support/oidc_provider.mjs): 「会社のアカウントでログイン」
-leads to the provider's page, and back to the dashboards as the person, with their grants; a password sign-in of a
-person from the provider is refused in Japanese."""
+leads to the provider's page, and back to the dashboards as the person, with their grants; a person the directory
+deactivates over SCIM is on the sign-in page at their next click; a password sign-in of a person from the provider is
+refused in Japanese."""
 
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from pydantic import SecretStr
 
+from service.audit.service import operator_actor
 from service.config import get_settings
-from service.identity import company_sign_in, oidc
+from service.identity import company_sign_in, dependencies, oidc
 from service.identity import service as identity
+from service.identity.models import User
+from service.identity.scim import tokens as scim_tokens
 from tests.factories import make_user
 from tests.support.live_server import server_process
 from tests.support.ports import free_port
@@ -80,10 +85,11 @@ def sign_in_at_provider(page: Page, dashboards_url: str, issuer: str, subject: s
     page.get_by_role("button", name="Continue").click()
 
 
-def directory_person(db) -> None:
-    user = make_user(db, "hanako", name="山田 花子", email="hanako@example.jp", grants={"fleet": "viewer"})
+def directory_person(db, role: str = "viewer") -> User:
+    user = make_user(db, "hanako", name="山田 花子", email="hanako@example.jp", grants={"fleet": role})
     user.password_hash, user.source, user.oidc_subject = None, identity.DIRECTORY, "sub-hanako"
     db.commit()
+    return user
 
 
 def test_the_company_account_leads_through_the_provider_back_to_the_dashboards(db, browser, dashboards_url, provider):
@@ -107,6 +113,35 @@ def test_the_provider_vouching_for_a_stranger_gets_them_a_japanese_refusal(brows
     expect(page.get_by_text(company_sign_in.UNKNOWN_PERSON)).to_be_visible()
     page.get_by_role("link", name="ログイン画面に戻る").click()
     expect(page.get_by_role("button", name="会社のアカウントでログイン")).to_be_visible()
+
+
+def test_a_person_the_directory_deactivates_is_on_the_sign_in_page_at_their_next_click(
+    db, browser, dashboards_url, provider, live_api
+):
+    person = directory_person(db, "operator")
+    secret = scim_tokens.make_token(db, name="entra-prod", actor=operator_actor()).secret
+    db.commit()
+    page = window(browser).new_page()
+    sign_in_at_provider(page, dashboards_url, provider, "sub-hanako")
+    landed(page, "ダッシュボード")
+
+    deactivation = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": False}],
+    }
+    off = httpx.patch(
+        f"{live_api}/api/scim/v2/Users/{person.id}", json=deactivation, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert off.status_code == 200, off.text
+
+    page.get_by_test_id("stSidebar").get_by_role("link", name="端末一覧").click()
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+    expect(page.get_by_text(f"{dependencies.ACCOUNT_DISABLED}。")).to_be_visible()
+    expect(page.get_by_role("heading", name="端末一覧")).to_have_count(0)
+    page.reload()  # the browser's session cookie went with the session
+    drawn(page)
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
 
 
 def test_a_password_sign_in_of_a_provider_person_is_refused_in_japanese(db, browser, dashboards_url, provider):

@@ -51,3 +51,31 @@ def test_a_group_is_made_and_gives_its_members_a_grant(db, open_app, live_api):
     assert [(g["domain"], g["role"], g["group_name"]) for g in me["grants"]] == [("fleet", "admin", "営業部")]
     people = at.tabs[0].dataframe[0].value
     assert set(people["登録元"]) == {"ローカル"}
+
+
+def test_the_member_picker_finds_people_past_the_first_hundred_and_keeps_those_it_does_not_list(db, open_app, live_api):
+    admin = make_user(db, "root", name="管理者", grants={"platform": "admin"})
+    for number in range(120):
+        make_user(db, f"staff{number:03d}", name=f"職員 {number:03d}")
+    kept = make_user(db, "zz-kept", name="山本 保")
+    wanted = [make_user(db, "zz-yamada", name="山田 花子"), make_user(db, "zz-kimura", name="木村 一郎")]
+    db.commit()
+    group = httpx.post(
+        f"{live_api}/api/admin/groups",
+        json={"display_name": "営業部", "member_ids": [kept.id]},
+        headers=auth_headers(admin),
+    ).json()
+    at = open_page(open_app, admin, USERS)
+    picker = at.tabs[1].multiselect(key=f"admin_users_groups_members_{group['id']}")
+    assert wanted[0].id not in picker.options and picker.value == [kept.id]
+    assert any("人を候補に表示しています" in text for text in texts(at.tabs[1].caption))
+
+    search = f"admin_users_groups_search_{group['id']}"
+    for person in wanted:  # one search after another: each pick is kept
+        at.text_input(key=search).input(person.login_id).run()
+        at.tabs[1].multiselect(key=f"admin_users_groups_members_{group['id']}").select(person.id).run()
+    at = button(at, "メンバーを保存").click().run()
+    assert "グループ「営業部」のメンバーを保存しました。" in texts(at.tabs[1].success)
+
+    saved = httpx.get(f"{live_api}/api/admin/groups", headers=auth_headers(admin)).json()
+    assert {m["login_id"] for m in saved[0]["members"]} == {"zz-kept", "zz-yamada", "zz-kimura"}

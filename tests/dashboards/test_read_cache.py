@@ -206,13 +206,23 @@ def test_the_menus_counts_are_not_read_on_every_run_and_follow_others_writes(db,
     assert sent[QUEUE_SUMMARY] == 1, "another person's taking a request clears the count"
 
 
-def test_a_page_run_reads_the_signed_in_user_once_and_again_after_a_write(db, world, live, monkeypatch):  # noqa: F811
-    sales_a = person(as_user(db, world, "sales_a"))
-    asked: Counter = Counter()
-    fetch = api.fetch
-    monkeypatch.setattr(api, "fetch", lambda path, **params: asked.update([path]) or fetch(path, **params))
-    reads = (call("crm_api.list_requests", mine=True), call("crm_api.vocabulary"), call("api.me"))
-    sales_a.calls(call("api.start_run"), *reads, call("crm_api.read_all_notifications"), *reads)
-    assert asked["/auth/me"] == 2, "every read asks for the user's grants: read once, and once after the write"
-    sales_a.calls(call("api.start_run"), *reads)
-    assert asked["/auth/me"] == 3, "the next run reads the user again"
+def test_a_page_run_asks_who_is_signed_in_only_when_no_read_of_it_reached_the_service(db, world, client, live):  # noqa: F811
+    user = as_user(db, world, "sales_a")
+    sales_a = person(user)
+    me, unread = ("GET", "/auth/me"), ("GET", "/crm/notifications/unread-count")
+    reads = (call("api.start_run"), call("api.me"), call("crm_api.unread_count"), call("api.confirm_run"))
+    with counted() as sent:
+        assert sales_a.calls(*reads)[-1] is True
+    assert (sent[me], sent[unread]) == (1, 1), "the first run: its user, then a read that says they still are"
+    with counted() as sent:
+        assert sales_a.calls(*reads)[-1] is True
+    assert (sent[me], sent[unread]) == (1, 0), "every read cached: the run's end asks the service"
+
+    admin = {"Authorization": f"Bearer {token_for(make_user(db, 'root', grants={'platform': 'admin'}))}"}
+    db.commit()
+    assert client.put(f"/api/admin/users/{user.id}/grants/fleet", json={"role": "viewer"}, headers=admin).is_success
+    with counted() as sent:
+        assert sales_a.calls(*reads)[-1] is False, "granted elsewhere: the page is to run again"
+    with counted() as sent:
+        assert sales_a.calls(*reads)[-1] is True
+    assert sent[me] == 1 and [g["domain"] for g in sales_a.at.session_state["answers"][1]["grants"]] == ["crm", "fleet"]

@@ -10,6 +10,8 @@ PAGE = "admin_users"
 GROUPS = f"{PAGE}_groups"
 TOKENS = f"{PAGE}_tokens"
 SECRET = f"{TOKENS}_secret"  # the token just made, shown on the next run alone
+SEARCH_HINT = "ログインID・氏名・メールアドレスの一部"
+MATCHES_SHOWN = 50  # the people one member search lists; the search box narrows them
 
 
 def field(table: str, column: str) -> fields.Field:
@@ -64,29 +66,39 @@ def ungrant(group: dict, grant: dict) -> None:
     )
 
 
-def group_members(group: dict, people: dict[int, str]) -> None:
+def group_members(group: dict) -> None:
+    """The members, kept while the person searches for more: the picker lists the group's members, those picked so
+    far, and the first people the search finds (GET /admin/users?q=), never the whole directory."""
     if group["from_directory"]:
         st.caption("メンバーは会社のディレクトリ（SCIM）が管理します。")
         st.write("、".join(m["name"] for m in group["members"]) or labels.NONE_LABEL)
         return
-    with st.form(f"{GROUPS}_members_{group['id']}"):
-        chosen = st.multiselect(
-            "グループの利用者",
-            list(people),
-            default=[m["id"] for m in group["members"] if m["id"] in people],
-            format_func=lambda i: people[i],
+    gid = group["id"]
+    picked_key, names_key = f"{GROUPS}_members_{gid}", f"{GROUPS}_names_{gid}"
+    query = st.text_input("利用者を検索", key=f"{GROUPS}_search_{gid}", placeholder=SEARCH_HINT).strip()
+    found = api.list_users(q=query, page_size=MATCHES_SHOWN)
+    names = st.session_state[names_key] = (
+        st.session_state.get(names_key, {}) | person_names(group["members"]) | person_names(found["items"])
+    )
+    members = [m["id"] for m in group["members"]]
+    picked = st.session_state.get(picked_key, members)
+    options = list(dict.fromkeys([*picked, *members, *(u["id"] for u in found["items"])]))
+    st.multiselect("グループの利用者", options, default=members, format_func=names.get, key=picked_key)
+    if found["total"] > len(found["items"]):
+        st.caption(
+            f"該当する{found['total']}人のうち{len(found['items'])}人を候補に表示しています。"
+            "氏名やログインIDで検索して絞り込んでください。"
         )
-        submitted = st.form_submit_button("メンバーを保存")
-    if submitted:
+    if st.button("メンバーを保存", key=f"{GROUPS}_save_{gid}"):
         writes.act(
             PAGE,
-            lambda: api.update_group(group["id"], group["display_name"], chosen),
+            lambda: api.update_group(gid, group["display_name"], st.session_state[picked_key]),
             f"グループ「{labels.plain(group['display_name'])}」のメンバーを保存しました。",
             at=GROUPS,
         )
 
 
-def groups_tab(people: dict[int, str]) -> None:
+def groups_tab() -> None:
     st.caption(
         "グループに付けた権限は、そのメンバー全員に付きます。グループから外れると、その権限もなくなります。"
         "本人に個別の権限がある領域では、個別の権限が優先されます。"
@@ -95,7 +107,7 @@ def groups_tab(people: dict[int, str]) -> None:
     catalogue = api.roles()
     for group in api.list_groups():
         with st.expander(f"{group['display_name']}（{len(group['members'])}人）"):
-            group_members(group, people)
+            group_members(group)
             st.markdown("##### 権限")
             group_grants(group, catalogue)
     with st.form(f"{GROUPS}_new"):

@@ -1,4 +1,5 @@
-"""管理 › 利用者管理（全体）: search and list users, add one, edit one and set their roles per domain."""
+"""管理 › 利用者管理（全体）: search and list users, add one, edit one, set their roles per domain and reset another
+person's second factor (a lost phone)."""
 
 import contextlib
 
@@ -146,6 +147,26 @@ def saved_words(user: dict, changes: dict) -> str:
     return f"ユーザー「{who}」を保存しました。"
 
 
+def second_factor_reset(user: dict, me: dict) -> None:
+    """A lost phone and lost recovery codes: another person's authenticator removed; one's own only on the server."""
+    if not user["second_factor_enabled"]:
+        return
+    st.markdown("#### 二段階認証")
+    if user["id"] == me["id"]:
+        st.caption("ご自身の二段階認証のリセットは、サーバーの管理コマンドで行います。")
+        return
+    name = labels.plain(user["name"])
+    writes.confirm_then_act(
+        PAGE,
+        f"{PAGE}_second_factor_reset_{user['id']}",
+        confirm=f"「{name}」さんの認証アプリとリカバリーコードを無効にする",
+        label="二段階認証をリセット",
+        call=lambda: api.reset_second_factor(user["id"]),
+        success=f"「{name}」さんの二段階認証をリセットしました。次回はパスワードでログインし、認証アプリを設定し直せます。",
+        icon=":material/phonelink_erase:",
+    )
+
+
 def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
     """One domain's role select (with なし) and, for roles limited to a tenant, its scope; returns (role, scope)."""
     domain, roles = entry["domain"], entry["roles"]
@@ -222,9 +243,9 @@ def grants_editor(user: dict) -> None:
         save_grants(user, catalogue, wanted)
 
 
-def people_tab() -> None:
+def people_tab(me: dict) -> None:
     writes.show_flash(PAGE)
-    query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
+    query = st.text_input("検索", key=f"{PAGE}_q", placeholder=directory.SEARCH_HINT).strip()
     listed = tables.paginated_table(
         PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
     )
@@ -236,17 +257,18 @@ def people_tab() -> None:
         with details:
             st.markdown("#### 基本情報")
             edit_form(chosen)
+            second_factor_reset(chosen, me)
         with roles:
             grants_editor(chosen)
 
 
-auth.require_page(__file__)
+signed_in = auth.require_page(__file__)
 st.title("利用者管理（全体）")
 break_glass.recent_uses()
 people, groups, tokens = st.tabs(["利用者", "グループ", "SCIMトークン"])
 with people:
-    people_tab()
+    people_tab(signed_in)
 with groups:
-    directory.groups_tab(directory.person_names(api.list_users(page_size=tables.PAGE_SIZES[-1])["items"]))
+    directory.groups_tab()
 with tokens:
     directory.tokens_tab()

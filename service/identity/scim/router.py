@@ -4,9 +4,10 @@ scim2-models, its answers `application/scim+json`, its errors SCIM's own (errors
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar, Union
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from scim2_models import (
     AuthenticationScheme,
@@ -20,7 +21,6 @@ from scim2_models import (
     ListResponse,
     Meta,
     NotFoundException,
-    NotImplementedException,
     Patch,
     PatchOp,
     ResourceType,
@@ -109,8 +109,26 @@ def shown_of(model: Any) -> Callable[..., ResponseParameters]:
     return dependency
 
 
-UserShown = Annotated[ResponseParameters, Depends(shown_of(User))]
-GroupShown = Annotated[ResponseParameters, Depends(shown_of(Group))]
+def list_query_of(model: Any) -> Callable[..., SearchRequest]:
+    """RFC 7644 §3.4.2's query: filter, startIndex, count, attributes and excludedAttributes, as a search's body
+    holds them."""
+
+    def dependency(
+        filter: QueryText = None,
+        startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
+        count: int | None = None,
+        attributes: QueryText = None,
+        excludedAttributes: QueryText = None,  # noqa: N803
+    ) -> SearchRequest:
+        return SearchRequest[model](
+            filter=filter,
+            start_index=startIndex,
+            count=count,
+            attributes=attributes,
+            excluded_attributes=excludedAttributes,
+        )
+
+    return dependency
 
 
 async def body_of(request: Request, model: type[R] | Any, context: Context) -> Any:
@@ -123,34 +141,63 @@ def _page_bounds(start_index: int | None, count: int | None) -> tuple[int, int]:
     return start, min(max(count if count is not None else PAGE_LIMIT, 0), PAGE_LIMIT)
 
 
-def listing(
-    db: Session,
-    stmt: Select,
-    *,
-    model: type[R],
-    columns: dict[str, Any],
-    to_resource: Callable[[Any], R],
-    filter_text: str | None,
-    start_index: int | None,
-    count: int | None,
-    shown: ResponseParameters | None = None,
-) -> Response:
-    start, size = _page_bounds(start_index, count)
-    found: Sequence[R]
+@dataclass(frozen=True)
+class Kind:
+    """One resource type as its routes read and write it: its list and searches (RFC 7644 §3.4.2, §3.4.3), one
+    resource by id, its replacement and its PATCH (§3.4.1, §3.5)."""
+
+    model: Any  # scim2-models' User or Group
+    endpoint: str  # Users, Groups
+    rows: Callable[[], Select]  # every resource of the type, in order
+    columns: dict[str, Any]  # the attributes an `eq` filter finds in SQL
+    to_resource: Callable[[Any], ScimResource]
+    row: Callable[[Session, str], Any]  # the row a resource id names (SCIM's 404 otherwise)
+    write: Callable[[Session, Any, Any, Actor], Any]  # a resource written back to its row
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a filter finds of one kind: how many, and a page of them from an offset."""
+
+    total: int
+    page: Callable[[int, int], list[ScimResource]]
+
+
+def parsed_filter(model: Any, filter_text: str) -> ScimFilter:
+    try:
+        return ScimFilter[model](filter_text)
+    except Exception as exc:
+        raise InvalidFilterException(filter=filter_text) from exc
+
+
+def found_in(db: Session, kind: Kind, filter_text: str | None) -> Found:
+    """`eq` on an attribute we keep in SQL; any other filter scim2-models parses evaluated on each resource (one
+    company's people and groups)."""
+    stmt = kind.rows()
     if filter_text:
-        try:
-            filter_ = ScimFilter[model](filter_text)  # type: ignore[valid-type]
-        except Exception as exc:
-            raise InvalidFilterException(filter=filter_text) from exc
-        condition = resources.sql_condition(filter_, columns)
-        if condition is None:  # evaluated by scim2-models on each resource: one company's people
-            every = [to_resource(row) for row in db.scalars(stmt)]
-            found = [r for r in every if filter_.match(r)]
-            return _list_answer(found[start - 1 : start - 1 + size], len(found), start, model, shown)
+        filter_ = parsed_filter(kind.model, filter_text)
+        condition = resources.sql_condition(filter_, kind.columns)
+        if condition is None:
+            every = [r for r in map(kind.to_resource, db.scalars(stmt)) if filter_.match(r)]
+            return Found(len(every), lambda offset, size: every[offset : offset + size])
         stmt = stmt.where(condition)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(db.scalars(stmt.offset(start - 1).limit(size))) if size else []
-    return _list_answer([to_resource(row) for row in rows], total, start, model, shown)
+    return Found(total, lambda offset, size: [kind.to_resource(r) for r in db.scalars(stmt.offset(offset).limit(size))])
+
+
+def listing(db: Session, kinds: Sequence[Kind], query: SearchRequest) -> Response:
+    """The kinds' resources the query's filter finds, one kind after another, paged by its startIndex and count over
+    them all."""
+    start, size = _page_bounds(query.start_index, query.count)
+    founds = [found_in(db, kind, query.filter) for kind in kinds]
+    page: list[ScimResource] = []
+    offset = start - 1
+    for found in founds:
+        if offset < found.total and len(page) < size:
+            page += found.page(offset, size - len(page))
+        offset = max(offset - found.total, 0)
+    model: Any = Union[tuple(kind.model for kind in kinds)]  # noqa: UP007 (a union of the kinds listed)
+    return _list_answer(page, sum(found.total for found in founds), start, model, query)
 
 
 def _list_answer(
@@ -193,45 +240,6 @@ def write_user(db: Session, user: UserRow, resource: User, actor: Actor) -> User
     return user
 
 
-@router.get("/Users")
-def list_users(
-    _: ScimActor,
-    db: DbSession,
-    shown: UserShown,
-    filter: QueryText = None,
-    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
-    count: int | None = None,
-) -> Response:
-    return listing(
-        db,
-        live_users(),
-        model=User,
-        columns=resources.USER_COLUMNS,
-        to_resource=resources.user_resource,
-        filter_text=filter,
-        start_index=startIndex,
-        count=count,
-        shown=shown,
-    )
-
-
-@router.post("/Users/.search")
-async def search_users(request: Request, _: ScimActor, db: DbSession) -> Response:
-    """RFC 7644 §3.4.3: the query in the body."""
-    query = await body_of(request, SearchRequest[User], Context.SEARCH_REQUEST)
-    return listing(
-        db,
-        live_users(),
-        model=User,
-        columns=resources.USER_COLUMNS,
-        to_resource=resources.user_resource,
-        filter_text=query.filter,
-        start_index=query.start_index,
-        count=query.count,
-        shown=query,
-    )
-
-
 @router.post("/Users", status_code=201)
 async def create_user(request: Request, actor: ScimActor, db: DbSession) -> Response:
     resource = await body_of(request, User, Context.RESOURCE_CREATION_REQUEST)
@@ -243,31 +251,6 @@ async def create_user(request: Request, actor: ScimActor, db: DbSession) -> Resp
     except Conflict as exc:
         raise UniquenessException(detail="この userName は既に別のユーザーのログインIDです") from exc
     return answer(resources.user_resource(user), 201, Context.RESOURCE_CREATION_RESPONSE)
-
-
-@router.get("/Users/{user_id:scim_id}")
-def get_user(user_id: str, _: ScimActor, db: DbSession, shown: UserShown) -> Response:
-    return answer(resources.user_resource(user_row(db, user_id)), shown=shown)
-
-
-@router.put("/Users/{user_id:scim_id}")
-async def replace_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    user = user_row(db, user_id)
-    resource = await body_of(request, User, Context.RESOURCE_REPLACEMENT_REQUEST)
-    write_user(db, user, resource, actor)
-    return answer(resources.user_resource(user), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
-
-
-@router.patch("/Users/{user_id:scim_id}")
-async def patch_user(user_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    """Entra ID's and Okta's add/replace/remove, `active` among them, applied by scim2-models to the resource as it
-    is, then written back as a replacement."""
-    user = user_row(db, user_id)
-    patch = await body_of(request, PatchOp[User], Context.RESOURCE_PATCH_REQUEST)
-    resource = resources.user_resource(user)
-    if patch.patch(resource):
-        write_user(db, user, resource, actor)
-    return answer(resources.user_resource(user), 200, Context.RESOURCE_PATCH_RESPONSE)
 
 
 @router.delete("/Users/{user_id:scim_id}", status_code=204)
@@ -313,44 +296,6 @@ def live_groups() -> Select:
     return select(GroupRow).order_by(GroupRow.id)
 
 
-@router.get("/Groups")
-def list_groups(
-    _: ScimActor,
-    db: DbSession,
-    shown: GroupShown,
-    filter: QueryText = None,
-    startIndex: int | None = None,  # noqa: N803 (SCIM's own names)
-    count: int | None = None,
-) -> Response:
-    return listing(
-        db,
-        live_groups(),
-        model=Group,
-        columns=resources.GROUP_COLUMNS,
-        to_resource=resources.group_resource,
-        filter_text=filter,
-        start_index=startIndex,
-        count=count,
-        shown=shown,
-    )
-
-
-@router.post("/Groups/.search")
-async def search_groups(request: Request, _: ScimActor, db: DbSession) -> Response:
-    query = await body_of(request, SearchRequest[Group], Context.SEARCH_REQUEST)
-    return listing(
-        db,
-        live_groups(),
-        model=Group,
-        columns=resources.GROUP_COLUMNS,
-        to_resource=resources.group_resource,
-        filter_text=query.filter,
-        start_index=query.start_index,
-        count=query.count,
-        shown=query,
-    )
-
-
 @router.post("/Groups", status_code=201)
 async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Response:
     resource = await body_of(request, Group, Context.RESOURCE_CREATION_REQUEST)
@@ -367,41 +312,75 @@ async def create_group(request: Request, actor: ScimActor, db: DbSession) -> Res
     return answer(resources.group_resource(group), 201, Context.RESOURCE_CREATION_RESPONSE)
 
 
-@router.get("/Groups/{group_id:scim_id}")
-def get_group(group_id: str, _: ScimActor, db: DbSession, shown: GroupShown) -> Response:
-    return answer(resources.group_resource(group_row(db, group_id)), shown=shown)
-
-
-@router.put("/Groups/{group_id:scim_id}")
-async def replace_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    group = group_row(db, group_id)
-    resource = await body_of(request, Group, Context.RESOURCE_REPLACEMENT_REQUEST)
-    write_group(db, group, resource, actor)
-    return answer(resources.group_resource(group), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
-
-
-@router.patch("/Groups/{group_id:scim_id}")
-async def patch_group(group_id: str, request: Request, actor: ScimActor, db: DbSession) -> Response:
-    group = group_row(db, group_id)
-    patch = await body_of(request, PatchOp[Group], Context.RESOURCE_PATCH_REQUEST)
-    resource = resources.group_resource(group)
-    if patch.patch(resource):
-        write_group(db, group, resource, actor)
-    return answer(resources.group_resource(group), 200, Context.RESOURCE_PATCH_RESPONSE)
-
-
 @router.delete("/Groups/{group_id:scim_id}", status_code=204)
 def delete_group(group_id: str, actor: ScimActor, db: DbSession) -> Response:
     group_rules.delete_group(db, group=group_row(db, group_id), actor=actor)
     return Response(status_code=204)
 
 
+# ---- Lists and searches (RFC 7644 §3.4.2, §3.4.3)
+
+USERS = Kind(User, "Users", live_users, resources.USER_COLUMNS, resources.user_resource, user_row, write_user)
+GROUPS = Kind(Group, "Groups", live_groups, resources.GROUP_COLUMNS, resources.group_resource, group_row, write_group)
+KINDS = (USERS, GROUPS)
+
+
+def resource_routes(kind: Kind) -> None:
+    """GET /<kind> with the query in its parameters, POST /<kind>/.search with it in the body; GET, PUT and PATCH
+    /<kind>/<id>."""
+    Query = Annotated[SearchRequest, Depends(list_query_of(kind.model))]  # noqa: N806 (a type)
+    search: Any = SearchRequest  # scim2-models' generics, of the kind's model (known at run time)
+    patch_op: Any = PatchOp
+    Shown = Annotated[ResponseParameters, Depends(shown_of(kind.model))]  # noqa: N806
+    name, one = kind.endpoint.lower(), kind.endpoint.lower().removesuffix("s")
+    at = f"/{kind.endpoint}/{{{one}_id:scim_id}}"
+    ResourceId = Annotated[str, Path(alias=f"{one}_id")]  # noqa: N806 (a type): user_id, group_id
+
+    @router.get(f"/{kind.endpoint}", name=f"list_{name}")
+    def list_resources(_: ScimActor, db: DbSession, query: Query) -> Response:
+        return listing(db, [kind], query)
+
+    @router.post(f"/{kind.endpoint}/.search", name=f"search_{name}")
+    async def search_resources(request: Request, _: ScimActor, db: DbSession) -> Response:
+        return listing(db, [kind], await body_of(request, search[kind.model], Context.SEARCH_REQUEST))
+
+    @router.get(at, name=f"get_{one}")
+    def get_resource(resource_id: ResourceId, _: ScimActor, db: DbSession, shown: Shown) -> Response:
+        return answer(kind.to_resource(kind.row(db, resource_id)), shown=shown)
+
+    @router.put(at, name=f"replace_{one}")
+    async def replace_resource(resource_id: ResourceId, request: Request, actor: ScimActor, db: DbSession) -> Response:
+        row = kind.row(db, resource_id)
+        resource = await body_of(request, kind.model, Context.RESOURCE_REPLACEMENT_REQUEST)
+        kind.write(db, row, resource, actor)
+        return answer(kind.to_resource(row), 200, Context.RESOURCE_REPLACEMENT_RESPONSE)
+
+    @router.patch(at, name=f"patch_{one}")
+    async def patch_resource(resource_id: ResourceId, request: Request, actor: ScimActor, db: DbSession) -> Response:
+        """Entra ID's and Okta's add/replace/remove (a person's `active` among them), applied by scim2-models to the
+        resource as it is, then written back as a replacement."""
+        row = kind.row(db, resource_id)
+        patch = await body_of(request, patch_op[kind.model], Context.RESOURCE_PATCH_REQUEST)
+        resource = kind.to_resource(row)
+        if patch.patch(resource):
+            kind.write(db, row, resource, actor)
+        return answer(kind.to_resource(row), 200, Context.RESOURCE_PATCH_RESPONSE)
+
+
+for listed in KINDS:
+    resource_routes(listed)
+
+
+@router.post("/.search")
+async def search_everything(request: Request, _: ScimActor, db: DbSession) -> Response:
+    """RFC 7644 §3.4.3 at the root: people, then groups, the filter applied to each (a type without the attribute it
+    names finds none), startIndex and count over them all."""
+    return listing(db, KINDS, await body_of(request, SearchRequest, Context.SEARCH_REQUEST))
+
+
 # ---- What the service is (RFC 7644 §4)
 
-RESOURCE_TYPES = {
-    "User": ResourceType.from_resource(User),
-    "Group": ResourceType.from_resource(Group),
-}
+RESOURCE_TYPES = {kind.model.__name__: ResourceType.from_resource(kind.model) for kind in KINDS}
 # What we keep of each: the Schemas endpoint publishes these attributes alone (RFC 7643 §7), so a client knows that
 # nickName, phoneNumbers, addresses and the like are not stored
 KEPT = {
@@ -487,14 +466,6 @@ def schema(urn: str, _: ScimActor) -> Response:
     if urn not in SCHEMAS:
         raise NotFoundException(detail=f"スキーマ「{urn}」はありません")
     return answer(described(SCHEMAS[urn].model_copy(), "Schema", urn))
-
-
-@router.post("/.search")
-def search_everything(_: ScimActor) -> Response:
-    """RFC 7644 §3.4.3 lets a service search one resource type at a time: /Users/.search, /Groups/.search."""
-    raise NotImplementedException(
-        detail="種類をまたぐ検索には対応していません。/Users/.search か /Groups/.search を使ってください"
-    )
 
 
 def nothing_here(request: Request) -> Response:

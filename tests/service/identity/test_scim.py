@@ -226,3 +226,45 @@ def test_a_groups_grants_are_its_members_until_they_leave(client, db):
         select(AuditEntry.action, AuditEntry.actor_label).where(AuditEntry.target_type == "grant")
     ).all()
     assert ("update", "entra-prod") in actions and ("create", "entra-prod") in actions  # the directory moved them
+
+
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+
+
+def search_root(client, token, **query) -> dict:
+    answer = client.post(f"{SCIM}/.search", json={"schemas": [SEARCH_SCHEMA]} | query, headers=token)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith(MEDIA_TYPE)
+    return answer.json()
+
+
+def kinds_and_names(page: dict) -> list[tuple[str, str]]:
+    return [(r["schemas"][0].rpartition(":")[2], r.get("userName") or r["displayName"]) for r in page["Resources"]]
+
+
+def test_a_search_at_the_root_finds_people_then_groups_paged_over_both(client, db):
+    token = scim_token(client, admin_headers(db))
+    for login, name in (("ichiro", "営業 一郎"), ("jiro", "営業 次郎")):
+        body = person(f"{login}@corp.example.jp", name, f"{login}@corp.example.jp", f"e-{login}")
+        assert client.post(f"{SCIM}/Users", json=body, headers=token).status_code == 201
+    for name in ("営業部", "総務部"):
+        assert client.post(f"{SCIM}/Groups", json=group(name), headers=token).status_code == 201
+
+    sales = search_root(client, token, filter='displayName sw "営業"', attributes=["displayName", "userName"])
+    assert sales["totalResults"] == 3
+    assert kinds_and_names(sales) == [
+        ("User", "ichiro@corp.example.jp"),
+        ("User", "jiro@corp.example.jp"),
+        ("Group", "営業部"),
+    ]
+    assert all("emails" not in r for r in sales["Resources"])  # only the attributes asked for
+    across = search_root(client, token, filter='displayName sw "営業"', startIndex=2, count=2)
+    assert (across["totalResults"], across["startIndex"], across["itemsPerPage"]) == (3, 2, 2)
+    assert kinds_and_names(across) == [("User", "jiro@corp.example.jp"), ("Group", "営業部")]
+    by_name = search_root(client, token, filter='userName eq "ichiro@corp.example.jp"')  # groups have no userName
+    assert kinds_and_names(by_name) == [("User", "ichiro@corp.example.jp")]
+    everything = search_root(client, token, count=0)
+    assert (everything["totalResults"], everything.get("Resources", [])) == (5, [])  # the administrator too
+
+    refused = client.post(f"{SCIM}/.search", json={"schemas": [SEARCH_SCHEMA], "filter": "((("}, headers=token)
+    assert refused.status_code == 400 and refused.json()["scimType"] == "invalidFilter"

@@ -9,6 +9,20 @@ from tests.factories import make_user
 from tests.service.crm.conftest import made
 
 
+def signed_in_with_own_password(client, login_id: str, given: str) -> dict[str, str]:
+    """Signed in with the password an administrator gave, which must be changed before anything else; then their own."""
+    login = client.post("/api/auth/login", json={"login_id": login_id, "password": given}).json()
+    assert login["user"]["password_must_change"] is True
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    held = client.get("/api/crm/me", headers=headers)
+    assert held.status_code == 403 and held.json()["error"]["code"] == "password_change_required"
+    changed = client.post(
+        "/api/auth/password", json={"current_password": given, "new_password": f"{given}-own"}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    return {"Authorization": f"Bearer {changed.headers['X-Renewed-Token']}"}
+
+
 @pytest.mark.dialect
 def test_a_crm_user_is_a_platform_user_with_a_scoped_grant_and_a_profile(client, db, world):
     body = {
@@ -30,8 +44,8 @@ def test_a_crm_user_is_a_platform_user_with_a_scoped_grant_and_a_profile(client,
     grant = db.scalar(select(Grant).where(Grant.user_id == created["user_id"], Grant.domain == "crm"))
     assert (grant.role, grant.scope) == ("sales", str(world.agency_b))
     db.commit()
-    login = client.post("/api/auth/login", json={"login_id": "new-sales", "password": "long-enough-1"}).json()
-    me = client.get("/api/crm/me", headers={"Authorization": f"Bearer {login['access_token']}"}).json()
+    session = signed_in_with_own_password(client, "new-sales", "long-enough-1")
+    me = client.get("/api/crm/me", headers=session).json()
     assert (me["role"], me["agency_id"], me["sales_staff_code"]) == ("sales", world.agency_b, "LCK0C0CY")
     moved = made(
         client.patch(
@@ -68,3 +82,18 @@ def test_user_rules(client, db, world):
     assert client.get(f"/api/crm/users/{outsider.id}", headers=world.admin).status_code == 404
     staff = client.get("/api/crm/sales-staff", params={"agency_id": world.agency_a}, headers=world.operator).json()
     assert sorted(u["login_id"] for u in staff["items"]) == ["sales-a", "sales-a2"]
+
+
+@pytest.mark.dialect
+def test_a_password_the_crm_admin_resets_is_changed_by_its_owner_at_their_next_sign_in(client, db, world):
+    body = {"login_id": "new-op", "name": "新人", "password": "long-enough-1", "role": "operator"}
+    created = made(client.post("/api/crm/users", json=body, headers=world.admin))
+    signed_in_with_own_password(client, "new-op", "long-enough-1")
+    version = created["version"]
+    for given in ("reset-pass-1", "reset-pass-2"):  # each reset, again
+        reset = client.patch(
+            f"/api/crm/users/{created['user_id']}", json={"password": given, "version": version}, headers=world.admin
+        )
+        assert reset.status_code == 200, reset.text
+        version = reset.json()["version"]
+        signed_in_with_own_password(client, "new-op", given)
