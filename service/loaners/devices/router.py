@@ -11,7 +11,7 @@ from service.deps import DbSession
 from service.loaners.dependencies import Admin, Filters, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.devices import devices, labels_pdf, timeline
 from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
-from service.loaners.schemas import Kind
+from service.loaners.kinds import DeviceKind
 from service.loaners.submissions.schemas import SubmissionRead
 from service.loaners.views import views
 from service.openapi import media
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/loaners", tags=["loaners"])
 
 
 @router.get("/locations/{location_id}/labels.pdf", **media("application/pdf"))
-def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Kind | None = None) -> Response:
+def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: DeviceKind | None = None) -> Response:
     """Printable A4 label sheets: QR code + 拠点管理番号 + 機種名 of every device at the location."""
     body = labels_pdf.label_sheet(db, location=location, kind=kind)
     name = f"loaners-labels-{location.id}{'-' + kind if kind else ''}.pdf"

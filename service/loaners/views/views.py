@@ -14,6 +14,7 @@ from service.config import get_settings
 from service.exports import ListExport, item
 from service.loaners import labels, search_text
 from service.loaners.devices.devices import device_type_of, held_days, with_places
+from service.loaners.kinds import Category
 from service.loaners.masters.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.submissions import forms
@@ -241,7 +242,7 @@ def _held_status_is(held_status: str) -> Any:
 
 
 def _categories_of(device_type: str) -> list[str]:
-    return [category for category, entry in labels.CATEGORIES.items() if entry[3] == device_type]
+    return [category.value for category in Category.of_type(device_type)]
 
 
 @dataclass(frozen=True)
