@@ -18,6 +18,7 @@ from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
 from service.reservations import labels, messages, payments
+from service.reservations.kinds import Audience
 from service.reservations.pages import pages, status_links
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
@@ -44,7 +45,6 @@ ManualName = Literal[
     "operator-logs",
     "operator-slack",
 ]
-Audience = Literal["requester", "shop", "operator"]
 TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
 QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)
 HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
@@ -87,7 +87,7 @@ ANSWER_FENCE = "answer"
 
 
 def summary(manual: Manual) -> dict[str, str]:
-    audience = {"audience": manual.audience, "audience_label": labels.MANUAL_AUDIENCES[manual.audience]}
+    audience = {"audience": manual.audience, "audience_label": manual.audience.label}
     return {"name": manual.name, "title": manual.title} | audience
 
 
