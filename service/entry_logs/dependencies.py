@@ -12,10 +12,10 @@ from service.deps import DbSession
 from service.entry_logs.door import station
 from service.entry_logs.door.station import StationClaims
 from service.entry_logs.filters import LogFilter
+from service.entry_logs.kinds import EntryType
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.roster import service as roster
-from service.entry_logs.schemas import EntryType
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, require
 from service.openapi import declares
