@@ -11,6 +11,7 @@ from service.crm import masters, statuses
 from service.crm.corporations.schemas import CARD_NUMBER_MAX, SECURITY_CODE_MAX
 from service.crm.dependencies import AnyRole
 from service.crm.forms.schemas import VALIDATED, CrmVocabulary, MastersRead, ValidatedKind
+from service.crm.kinds import LabelledForm
 from service.crm.labels import (
     AGENCY_FIELD_LABELS,
     AUDIT,
@@ -68,10 +69,10 @@ def vocabulary(_: AnyRole) -> CrmVocabulary:
             for group, fields in completeness.REQUIRED_GROUPS.items()
         },
         field_labels={
-            "corporation": CORPORATION_FIELD_LABELS,
-            "site": SITE_AUDIT_FIELD_LABELS,
-            "agency": AGENCY_FIELD_LABELS,
-            "other": OTHER_FIELD_LABELS,
+            LabelledForm.CORPORATION: CORPORATION_FIELD_LABELS,
+            LabelledForm.SITE: SITE_AUDIT_FIELD_LABELS,
+            LabelledForm.AGENCY: AGENCY_FIELD_LABELS,
+            LabelledForm.OTHER: OTHER_FIELD_LABELS,
         },
         time_labels=TIME_LABELS,
         limits={
