@@ -193,7 +193,7 @@ def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[floa
         return _median_minutes(db, flt), basis
     rows = support.filtered(flt).subquery()
     if figure in FIRST_RESPONSE_MET:
-        target = InquiryChannel(FIRST_RESPONSE_MET[figure]).target_seconds
+        target = InquiryChannel.of(FIRST_RESPONSE_MET[figure]).target_seconds
         return _share_within(db, rows, rows.c.first_responded_at, target, basis), basis
     if figure is RESOLVED_IN_TIME:
         return _share_within(db, rows, rows.c.resolved_at, support.RESOLUTION_TARGET_SECONDS, basis), basis

@@ -66,7 +66,7 @@ NO_ANSWER = Figure(
     route=ROUTE,
     exported=False,
 )
-FIGURES = {CALLS: None, ANSWERED: "answered", DECLINED: "declined", NO_ANSWER: "no_answer"}
+FIGURES = {CALLS: None, ANSWERED: CallResult.ANSWERED, DECLINED: CallResult.DECLINED, NO_ANSWER: CallResult.NO_ANSWER}
 
 
 def conditions(flt: CallFilter) -> list[Any]:
