@@ -126,11 +126,11 @@ OFFERED = {
     ("admin/audit.py", "words['target_types']"): Offered(
         served("/api/admin/audit/vocabulary", "target_types"), "target_type", ("/api/admin/audit",)
     ),
-    ("admin/outbox.py", "labels.OUTBOX_STATUS_LABELS"): Offered(
-        here(dashboards.labels.OUTBOX_STATUS_LABELS), "status", ("/api/admin/outbox",)
+    ("admin/outbox.py", "words()['statuses']"): Offered(
+        served("/api/admin/outbox/vocabulary", "statuses"), "status", ("/api/admin/outbox", "/api/admin/outbox/export")
     ),
-    ("admin/outbox.py", "labels.OUTBOX_CHANNEL_LABELS"): Offered(
-        here(dashboards.labels.OUTBOX_CHANNEL_LABELS), "channel", ("/api/admin/outbox",)
+    ("admin/outbox.py", "words()['channels']"): Offered(
+        served("/api/admin/outbox/vocabulary", "channels"), "channel", ("/api/admin/outbox", "/api/admin/outbox/export")
     ),
     ("admin/outbox.py", "sections.DOMAIN_LABELS"): Offered(
         here(dashboards.sections.DOMAIN_LABELS), "domain", ("/api/admin/outbox",)
