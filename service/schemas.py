@@ -133,7 +133,7 @@ class OneOf(GroupedMetadata):
 
     def __iter__(self) -> Iterator[object]:
         yield AfterValidator(self._taken)
-        yield WithJsonSchema({"type": "string", "enum": list(self.codes)})
+        yield WithJsonSchema({"type": "string", "enum": [str(code) for code in self.codes]})
 
     def _taken(self, code: str) -> str:
         if code not in self.codes:

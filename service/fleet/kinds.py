@@ -168,6 +168,13 @@ class AlertBulkAction(Kind):
     RESOLVE = "resolve", "解決"
 
 
+class Record(Kind):
+    """What §4.2's work is on: an alert, or a customer incident standing for its alerts."""
+
+    ALERT = "alert", "アラート"
+    INCIDENT = "incident", "インシデント"
+
+
 class ViewPage(Kind):
     """保存したビュー: the lists whose filters a person can save by name."""
 
