@@ -44,11 +44,13 @@ class Kind(StrEnum):
 K = TypeVar("K", bound=Kind)
 
 
-def kind_member(cls: type[K], value: str, label: str) -> K:
-    """A member of `cls` with its code and words; a kind's `__new__` adds its facts."""
+def kind_member(cls: type[K], value: str, label: str, **facts: object) -> K:
+    """A member of `cls` with its code, words and facts (a kind's `__new__` names them)."""
     member = str.__new__(cls, value)
     member._value_ = value
     member.label = label
+    for name, fact in facts.items():
+        setattr(member, name, fact)
     return member
 
 

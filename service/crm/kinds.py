@@ -15,9 +15,7 @@ class RequestStatus(Kind):
     of_site: bool
 
     def __new__(cls, value: str, label: str, colour: str, of_site: bool = True) -> Self:
-        member = kind_member(cls, value, label)
-        member.colour, member.of_site = colour, of_site
-        return member
+        return kind_member(cls, value, label, colour=colour, of_site=of_site)
 
     DEFICIENT = "deficient", "不備", "red"
     IN_PROGRESS = "in_progress", "対応中", "yellow"

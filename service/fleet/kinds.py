@@ -53,10 +53,15 @@ class AlertKind(Kind):
     usage: Usage | None
 
     def __new__(cls, value: str, facts: AlertFacts) -> Self:
-        member = kind_member(cls, value, facts.label)
-        member.source, member.importance = facts.source, facts.importance
-        member.place, member.usage = facts.place, facts.usage
-        return member
+        return kind_member(
+            cls,
+            value,
+            facts.label,
+            source=facts.source,
+            importance=facts.importance,
+            place=facts.place,
+            usage=facts.usage,
+        )
 
     OFFLINE = "offline", AlertFacts("オフライン", Source.SWEEP)
     ERROR = "error", AlertFacts("エラー", Source.HEARTBEAT)
@@ -151,9 +156,7 @@ class TerminalBulkAction(Kind):
     disruptive: bool
 
     def __new__(cls, value: str, label: str, disruptive: bool = False) -> Self:
-        member = kind_member(cls, value, label)
-        member.disruptive = disruptive
-        return member
+        return kind_member(cls, value, label, disruptive=disruptive)
 
     MAINTENANCE_ON = "maintenance_on", "メンテナンス開始", True
     MAINTENANCE_OFF = "maintenance_off", "メンテナンス終了"

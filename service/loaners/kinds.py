@@ -42,9 +42,9 @@ class Category(Kind):
     device_type: DeviceType
 
     def __new__(cls, value: str, facts: CategoryFacts) -> Self:
-        member = kind_member(cls, value, facts.label)
-        member.section, member.kind, member.device_type = facts.section, facts.kind, facts.device_type
-        return member
+        return kind_member(
+            cls, value, facts.label, section=facts.section, kind=facts.kind, device_type=facts.device_type
+        )
 
     DESKTOP = "Desktop", CategoryFacts("デスクトップ PC", "Desktop", DeviceKind.TERMINAL, DeviceType.CL)
     LAPTOP = "Laptop", CategoryFacts("ノート PC", "Laptop", DeviceKind.TERMINAL, DeviceType.CL)
@@ -83,9 +83,7 @@ class HeldStatus(Kind):
     followed: bool
 
     def __new__(cls, value: str, label: str, followed: bool = False) -> Self:
-        member = kind_member(cls, value, label)
-        member.followed = followed
-        return member
+        return kind_member(cls, value, label, followed=followed)
 
     RETURNABLE = "1.返却可能", "返却可能", True
     IN_TALKS = "2.商談や金額の問題で返却不可", "商談や金額の問題で返却不可", True

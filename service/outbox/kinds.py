@@ -13,9 +13,7 @@ class Channel(Kind):
     phone: bool  # its recipient is a phone number (E.164)
 
     def __new__(cls, value: str, label: str, provider_setting: str, phone: bool = False) -> Self:
-        member = kind_member(cls, value, label)
-        member.provider_setting, member.phone = provider_setting, phone
-        return member
+        return kind_member(cls, value, label, provider_setting=provider_setting, phone=phone)
 
     EMAIL = "email", "メール", "email_provider"
     SMS = "sms", "SMS", "sms_provider", True

@@ -31,9 +31,7 @@ class Priority(Kind):
     round_the_clock: bool
 
     def __new__(cls, value: str, label: str, minutes: int, round_the_clock: bool = False) -> Self:
-        member = kind_member(cls, value, label)
-        member.minutes, member.round_the_clock = minutes, round_the_clock
-        return member
+        return kind_member(cls, value, label, minutes=minutes, round_the_clock=round_the_clock)
 
     URGENT = "urgent", "緊急", 30, True
     HIGH = "high", "高", 60
@@ -47,9 +45,7 @@ class OperationType(Kind):
     priority: Priority
 
     def __new__(cls, value: str, label: str, priority: Priority) -> Self:
-        member = kind_member(cls, value, label)
-        member.priority = priority
-        return member
+        return kind_member(cls, value, label, priority=priority)
 
     ALL_SHOPS_DECLINED = "all_shops_declined", "全店舗予約NG", Priority.HIGH
     SMS_FAILED = "sms_failed", "SMS送信が全リトライ失敗", Priority.URGENT
@@ -76,9 +72,7 @@ class OperationStatus(Kind):
     open: bool
 
     def __new__(cls, value: str, label: str, open: bool = False) -> Self:
-        member = kind_member(cls, value, label)
-        member.open = open
-        return member
+        return kind_member(cls, value, label, open=open)
 
     OPEN = "open", "未対応", True
     IN_PROGRESS = "in_progress", "対応中", True
@@ -101,9 +95,7 @@ class IncidentLevel(Kind):
     policy: LevelPolicy
 
     def __new__(cls, value: str, label: str, policy: LevelPolicy) -> Self:
-        member = kind_member(cls, value, label)
-        member.policy = policy
-        return member
+        return kind_member(cls, value, label, policy=policy)
 
     CRITICAL = (
         "critical",
@@ -127,9 +119,7 @@ class InquiryChannel(Kind):
     target_seconds: int
 
     def __new__(cls, value: str, label: str, target: str, target_seconds: int) -> Self:
-        member = kind_member(cls, value, label)
-        member.target, member.target_seconds = target, target_seconds
-        return member
+        return kind_member(cls, value, label, target=target, target_seconds=target_seconds)
 
     EMAIL = "email", "Email", "2時間以内", 2 * 3600
     PHONE = "phone", "電話", "即時（1分以内）", 60
@@ -159,9 +149,7 @@ class OnCallPeriod(Kind):
     days: int
 
     def __new__(cls, value: str, label: str, days: int) -> Self:
-        member = kind_member(cls, value, label)
-        member.days = days
-        return member
+        return kind_member(cls, value, label, days=days)
 
     WEEK = "week", "週ごと", 7
     DAY = "day", "日ごと", 1
