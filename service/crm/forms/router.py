@@ -30,6 +30,7 @@ from service.crm.routing import feature_router, refusal
 from service.crm.sites import completeness
 from service.deps import DbSession
 from service.fields import vocabulary as field_vocabulary
+from service.roles import DOMAINS
 
 router = feature_router()
 
@@ -54,6 +55,7 @@ def vocabulary(_: AnyRole) -> CrmVocabulary:
     show and mirror them."""
     return CrmVocabulary(
         status_colours=STATUS_COLOURS,
+        roles=DOMAINS["crm"].roles,
         notification_kind_labels=NOTIFICATION_KIND_LABELS,
         transitions={
             before: [

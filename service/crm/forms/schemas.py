@@ -46,6 +46,7 @@ class CrmVocabulary(BaseModel):
     """The wording and status rules the CRM pages show and mirror (from labels.py and statuses.py)."""
 
     status_colours: dict[str, str]
+    roles: dict[str, str] = Field(description="the CRM roles in words (code -> Japanese), as a user is given one")
     notification_kind_labels: dict[str, str]
     transitions: dict[str, list[str]] = Field(description="back-office status changes: from -> [to, ...]")
     cancellable: list[str]
