@@ -59,14 +59,14 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     """役割, 代理店 (required for sales), the codes and the 営業マネージャー flag."""
     base = base or {}
     words = roles()
-    codes = list(words)
+    choices = list(words)
     names = common.agency_names()
     agencies = [None, *names]
     columns = st.columns(4)
     role = columns[0].selectbox(
         common.declared("identity_grant", "role").label,
-        codes,
-        index=codes.index(base.get("role") or "sales"),
+        choices,
+        index=choices.index(base.get("role") or "sales"),
         key=common.widget_key(key, "role"),
         format_func=words.__getitem__,
     )
