@@ -19,7 +19,7 @@ def _strings(nodes: list[ast.expr]) -> Codes | None:
 
 def _member_code(statement: ast.stmt) -> str | None:
     """A StrEnum member's code: `OPEN = "open"` or `OPEN = "open", "未対応"`."""
-    if not isinstance(statement, ast.Assign) or not statement.targets[0].__class__ is ast.Name:
+    if not isinstance(statement, ast.Assign) or not isinstance(statement.targets[0], ast.Name):
         return None
     value = statement.value.elts[0] if isinstance(statement.value, ast.Tuple) else statement.value
     return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
@@ -88,4 +88,5 @@ def test_a_literal_restating_a_labels_dict_an_enum_or_a_tuple_of_codes_is_found(
         "Other = Literal['printer', 'terminal', 'other']\n"
     )
     found = restated({"labels.py": labels, "kinds.py": kinds, "schemas.py": schemas})
-    assert found == ["schemas.py:1 ['printer', 'terminal']", "schemas.py:2 ['CL', 'SV']", "schemas.py:3 ['error', 'info']"]
+    restating = ["schemas.py:1 ['printer', 'terminal']", "schemas.py:2 ['CL', 'SV']", "schemas.py:3 ['error', 'info']"]
+    assert found == restating  # Other's codes are no table's
