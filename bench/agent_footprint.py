@@ -76,7 +76,7 @@ def enrolment_code() -> str:
 
     from service.audit.service import Actor
     from service.database import session_scope, utcnow
-    from service.fleet.agent import credentials
+    from service.fleet import credentials
     from service.fleet.models import Customer, Terminal
     from service.fleet.registry import customers, terminals
     from service.fleet.registry.schemas import CustomerCreate, TerminalCreate

@@ -36,6 +36,18 @@ from common import (
     use_bench_database,
 )
 
+HEADLINE = (
+    "sample_rows",
+    "disk_mb.fleet_metric_sample.data_mb",
+    "disk_mb.fleet_metric_sample.index_mb",
+    "wal_mb_of_the_load",
+    "drop_day_s",
+    "samples_mb_after_prune_and_new_day",
+    "pages.dashboard.p95_ms",
+    "insert_ab_ms_per_500.ratio",
+    "drill.backup_s",
+    "drill.restore_s",
+)
 BEAT = timedelta(minutes=5)
 EVENTS_PER_TERMINAL_DAY = 3
 BATCH = 500

@@ -57,8 +57,8 @@ def seed(stations: int) -> tuple[list[dict], str]:
     from sqlalchemy import insert
 
     from service.database import session_scope, utcnow
-    from service.entry_logs.door.station import issue_station_token
     from service.entry_logs.models import Child, Guardian, Nursery, Parent
+    from service.entry_logs.station import issue_station_token
     from service.identity.security import hash_password, issue_token
     from tests.factories import make_user
 

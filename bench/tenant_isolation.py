@@ -69,8 +69,8 @@ def prepare(backend: str, data_dir: Path) -> None:
 def seed_tenants(stations: int) -> tuple[dict, list[dict], str]:
     """The importing nursery with its staff's JWT, the other nursery's stations (a session each), and its staff user."""
     from service.database import session_scope, utcnow
-    from service.entry_logs.door.station import issue_station_token
     from service.entry_logs.models import Nursery
+    from service.entry_logs.station import issue_station_token
     from tests.factories import make_user
 
     (importer, other), staff_jwt = seed(2)

@@ -170,6 +170,11 @@ def run_import(import_id: int) -> dict:
     return write("POST", f"/loaners/imports/{import_id}/run")
 
 
+def resolve_held_row(import_id: int, row: int, resolution: str) -> dict:
+    """A 確認待ち row of a finished import registered as a new device (new) or added to the known one (existing)."""
+    return write("POST", f"/loaners/imports/{import_id}/held/{row}", {"resolution": resolution})
+
+
 def import_progress(import_id: int) -> dict:
     return fetch(f"/loaners/imports/{import_id}")
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from jobs.celery_app import app
 from jobs.single_flight import periodic
-from service.crm.images import storage
+from service.crm import storage
 from service.crm.ocr import reading
 from service.database import session_scope, utcnow
 from service.job_failures import job_failed, retrying

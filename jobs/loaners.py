@@ -40,7 +40,8 @@ def run_rotation(run_id: int) -> int:
 
 @app.task(name="loaners.import_submissions", acks_late=True)
 def import_submissions(import_id: int) -> None:
-    """Work through a response sheet chunk by chunk, committing progress after each so the page can poll it."""
+    """Read the response sheet, then work through its rows chunk by chunk, committing progress after each step so the
+    page can poll it."""
     run_in_batches(
         lambda db: imports.process_chunk(db, import_id=import_id, now=utcnow()),
         lambda db, error: imports.mark_failed(db, import_id=import_id, now=utcnow(), error=error),

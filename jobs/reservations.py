@@ -14,11 +14,11 @@ from service.database import session_scope, utcnow
 from service.reservations import (
     hooks,  # noqa: F401  (registers the outbox hooks in the worker)
     page_state,
+    sweeper,
 )
 from service.reservations.booking import retries
 from service.reservations.monitoring import monitoring
 from service.reservations.oncall import paging
-from service.reservations.operations import sweeper
 from service.reservations.reports import executive, weekly
 from service.task_queues import CRITICAL
 

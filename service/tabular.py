@@ -2,7 +2,8 @@
 without its BOM, or Shift_JIS as Excel writes it).
 
 A file becomes CSV text with one record per sheet row (`sheet_text`), blank and title rows kept, so each row keeps the
-number the spreadsheet shows (a job stores that text and reads it again per step). Its header is the first of the
+number the spreadsheet shows (a job stores that text and reads it again per step); a request reads only the rows a
+header may sit in (`sheet_head`), leaving a workbook's conversion to its job. Its header is the first of the
 first rows that names the most expected columns, so title rows above it are passed over; a column is matched by its
 name as a person writes it (NFKC, spaces and case ignored), by an alias, or by the mapping the person chose when a name
 differs (`ColumnsUnmatched` answers with the file's columns and the expected ones for that step). Dates are read in the
@@ -67,7 +68,16 @@ def sheet_text(data: bytes) -> str:
     return decode_csv(data)
 
 
-def _workbook_text(data: bytes) -> str:
+def sheet_head(data: bytes) -> str:
+    """As sheet_text, only as far as a header may sit (a workbook's first rows; a CSV is decoded whole, which is
+    quick): what a request reads to ask for the mapping step, leaving the whole file to a job."""
+    if data.startswith(XLSX_START):
+        return _workbook_text(data, HEADER_SEARCH_ROWS)
+    return sheet_text(data)
+
+
+def _workbook_text(data: bytes, rows: int | None = None) -> str:
+    """Its first rows only, when given."""
     from openpyxl import load_workbook  # with numpy and Pillow: only when a workbook comes
 
     try:
@@ -75,7 +85,7 @@ def _workbook_text(data: bytes) -> str:
         sheet = workbook.worksheets[0]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerows([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
+        writer.writerows([_cell_text(v) for v in row] for row in sheet.iter_rows(max_row=rows, values_only=True))
     except Exception as exc:  # a zip that is no workbook, a damaged one: openpyxl raises many kinds
         raise ValidationFailed(
             NOT_A_WORKBOOK.format(reason=type(exc).__name__),

@@ -127,6 +127,7 @@ NOT_WALKED = {
     "loaners_device_search": "the search text, written from the device and its answers (search_text.py)",
     "loaners_form": "the status forms, loaded from the spec (initial_data.json); their questions are walked",
     "loaners_import": "an import's job and its report",
+    "loaners_import_first_row": "an import's index of its file's first rows, by the job",
     "loaners_return_digest": "the weekly digest's claim",
     "loaners_rotation": "the rotation's runs",
     "loaners_submission": "answers appended by the form, never edited (their keys are the form's questions)",

@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from service.crm.models import Agency
 from service.database import session_scope, utcnow
-from service.entry_logs.door.station import issue_station_token
 from service.entry_logs.models import Nursery
+from service.entry_logs.station import issue_station_token
 from tests.conftest import openapi_spec
 from tests.factories import make_user, token_for
 from tests.service.crm.conftest import corporation

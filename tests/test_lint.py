@@ -53,18 +53,38 @@ BROKEN_CONTRACTS = (
         "service.reservations.shops.calls",
         "service.reservations.models -> service.reservations.shops.calls",
     ),
+    (
+        "service/crm/visibility.py",
+        "Reads the comments' unread marks.",
+        "service.crm.comments.service",
+        "service.crm.visibility -> service.crm.comments.service",
+    ),
+    (
+        "service/fleet/registry/shortcut.py",
+        "Answers an agent's heartbeat.",
+        "service.fleet.agent.heartbeats",
+        "service.fleet.registry.shortcut -> service.fleet.agent.heartbeats",
+    ),
 )
 
 
 def test_each_import_contract_broken_fails_the_import_contracts_naming_the_import(tree: Path, capsys) -> None:
     """A dashboard importing the service, the service a job, one domain another, the agent the service, a low layer of
-    the platform a higher one, a domain's shared room one of its features."""
+    the platform a higher one, a domain's shared room one of its features (reservations, CRM), a feature one above it
+    (fleet's registry the agent, which imports it)."""
     for path, docstring, imported, _ in BROKEN_CONTRACTS:
         (tree / path).write_text(f'"""{docstring}"""\n\nimport {imported}\n')
     result = make_test.lint(tree, only=("lint-imports",))
     assert result.failed_steps == ["lint-imports"] and result.summary().startswith("lint: FAILED")
     reported = capsys.readouterr().out
     assert [line for *_, line in BROKEN_CONTRACTS if line not in reported] == []
+
+
+def test_a_domain_module_in_no_layer_fails_the_import_contracts(tree: Path, capsys) -> None:
+    """A module in no layer of its domain may import anything: the contract would not see it."""
+    (tree / "service" / "loaners" / "shortcut.py").write_text('"""Imports nothing yet."""\n')
+    assert make_test.lint(tree, only=("lint-imports",)).failed_steps == ["lint-imports"]
+    assert "- service.loaners.shortcut" in capsys.readouterr().out
 
 
 def test_an_unformatted_file_fails_ruff_format(tree: Path, capsys) -> None:

@@ -1,6 +1,8 @@
-"""bench/README.md: what each bench measures (its docstring's first sentence) and its latest figures, made from
-bench/results/<bench>.json (written by the bench itself: bench/common.py `keep_result`). `python -m tools.bench_table`
-writes it; tests/test_readme.py fails when it is stale. The figures' history is git's."""
+"""bench/README.md: what each bench measures (its docstring's first sentence) and its headline figures, made from
+bench/results/<bench>.json (written by the bench itself: bench/common.py `keep_result`), which holds them all. A bench
+names its headline figures in a module-level `HEADLINE` tuple of dotted names; without one, its first
+`DEFAULT_HEADLINE_COUNT` figures are shown. `python -m tools.bench_table` writes it; tests/test_readme.py fails when it
+is stale. The figures' history is git's."""
 
 import ast
 import json
@@ -15,12 +17,14 @@ HEADER = """# Benchmarks
 Run by hand on PostgreSQL (`make bench` runs them all, or `.venv/bin/python bench/<bench>.py`); each starts what it
 needs, cleans up and ends with one JSON line of figures, kept as its latest result in `bench/results/<bench>.json`
 with the commit, the time and the machine's load. Its targets are in its docstring. The machine swings 2×: compare
-timings only A/B in the same minutes (`farm-bench`). This page is made by `python -m tools.bench_table`.
+timings only A/B in the same minutes (`farm-bench`). This page shows each bench's headline figures; the rest are in
+its results file. It is made by `python -m tools.bench_table`.
 
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
 """
 NOT_RUN = "not run since results are kept"
+DEFAULT_HEADLINE_COUNT = 6
 
 
 def benches() -> list[Path]:
@@ -34,13 +38,30 @@ def purpose(script: Path) -> str:
     return first.split(": ")[0].split(". ")[0].rstrip(".").replace("|", "/")
 
 
-def flat(figures: Any, prefix: str = "") -> list[str]:
-    """`name value` pairs, nested names joined with dots."""
+def headline(script: Path) -> tuple[str, ...] | None:
+    """The bench's `HEADLINE` names, read from its source (a bench is not imported: it may patch the interpreter)."""
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(target, ast.Name) and target.id == "HEADLINE" for target in targets):
+            return tuple(ast.literal_eval(node.value))
+    return None
+
+
+def flat(figures: Any, prefix: str = "") -> dict[str, str]:
+    """Each figure by its name, nested names joined with dots."""
     if isinstance(figures, dict):
-        return [pair for key, value in figures.items() for pair in flat(value, f"{prefix}{key}.")]
+        return {name: value for key, item in figures.items() for name, value in flat(item, f"{prefix}{key}.").items()}
     if isinstance(figures, list):
         figures = ", ".join(json.dumps(item, ensure_ascii=False) for item in figures)
-    return [f"{prefix.rstrip('.')} {figures}".replace("|", "/")]
+    return {prefix.rstrip("."): str(figures)}
+
+
+def shown(script: Path, figures: dict[str, str]) -> str:
+    names = headline(script) or tuple(figures)[:DEFAULT_HEADLINE_COUNT]
+    pairs = [f"{name} {figures[name]}" for name in names if name in figures]
+    more = len(figures) - len(pairs)
+    rest = f"; {more} more in [results](results/{script.stem}.json)" if more else ""
+    return "; ".join(pairs).replace("|", "/") + rest
 
 
 def row(script: Path) -> str:
@@ -49,7 +70,7 @@ def row(script: Path) -> str:
         return f"| `{script.name}` | {purpose(script)} | {NOT_RUN} | |"
     result = json.loads(kept.read_text(encoding="utf-8"))
     when = f"{result['commit']}, {result['measured_at']}, load {result['load_average_1m']}"
-    return f"| `{script.name}` | {purpose(script)} | {when} | {'; '.join(flat(result['figures']))} |"
+    return f"| `{script.name}` | {purpose(script)} | {when} | {shown(script, flat(result['figures']))} |"
 
 
 def page() -> str:

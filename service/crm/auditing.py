@@ -5,6 +5,7 @@ the platform's login, domain `platform`).
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, and_, cast, or_, select
@@ -20,6 +21,13 @@ from service.roles import PLATFORM
 
 DOMAIN = "crm"
 SESSION_ACTIONS = ("login", "logout")
+
+
+@dataclass(frozen=True)
+class Actorship:
+    actor: Actor
+    user_id: int
+    role: str
 
 
 def record(

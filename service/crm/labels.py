@@ -48,7 +48,7 @@ OCR_LABEL_KINDS = {
 }
 CHOICE_KIND_LABELS |= {kind: f"OCRの見出し語（{name}）" for kind, (_, name) in OCR_LABEL_KINDS.items()}
 
-# The CSV columns 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
+# The CSV columns 初回完了率 and 投入済までの日数 are taken over (service/crm/metrics/figures.py)
 FIRST_TIME_RIGHT_COLUMN = "初回完了"
 TIME_LABELS = {
     "in_status_seconds": "ステータス経過",

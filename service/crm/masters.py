@@ -12,6 +12,8 @@ from service.crm import labels
 from service.crm.models import Choice, OptionService
 from service.errors import Fields, ValidationFailed, field_label
 
+SORT_ORDER_MAX = 9999  # a master entry's 表示順
+
 # Which stored field takes its code from which choice kind.
 CORPORATION_CHOICE_FIELDS = {
     "customer_type": "customer_type",

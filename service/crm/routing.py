@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
+from service.crm.auditing import Actorship
 from service.crm.dependencies import DOMAIN, crm_role
-from service.crm.requests.workflow import Actorship
 from service.errors import ValidationFailed, rule_message
 from service.identity.dependencies import Caller
 from service.schemas import IsoDate

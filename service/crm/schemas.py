@@ -6,6 +6,7 @@ mypy cannot read a model built at run time (optional_fields, read_model): under 
 the base the code relies on."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model
@@ -60,3 +61,16 @@ def read_model(
 
 class VersionIn(BaseModel):
     version: Version
+
+
+class RequestTimes(BaseModel):
+    """The time a request's statuses have taken (service/crm/timing.py), as of the moment it was read."""
+
+    status_since: datetime = Field(description="since when it is in its status")
+    closed_at: datetime | None = Field(description="when it became 投入済 or キャンセル")
+    in_status_seconds: int = Field(description="how long it has been in its status")
+    total_seconds: int = Field(description="from 依頼日 to its close, or to now while open")
+    agency_seconds: int = Field(description="of the total, the time in 不備: waiting on the agency")
+    input_team_seconds: int = Field(description="of the total, the rest: the input team's time")
+    days_to_submitted: float | None = Field(description="投入済: days from 依頼日 to 投入済, to one decimal")
+    first_time_right: bool | None = Field(description="投入済: whether it was entered without any 不備")

@@ -4,7 +4,7 @@ shown to one decimal (`days`): a figure's median and the CSV's column round alik
 from datetime import datetime, timedelta
 
 from service.crm.models import DEFICIENT, SUBMITTED, Request
-from service.crm.requests.schemas import RequestTimes
+from service.crm.schemas import RequestTimes
 
 DAY_SECONDS = 86_400
 

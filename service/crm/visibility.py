@@ -9,7 +9,7 @@ from fastapi import Depends
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
-from service.crm.comments import service as comments
+from service.crm import read_marks
 from service.crm.dependencies import SALES, AnyRole, Scope, crm_role
 from service.crm.models import Comment, Profile, Request, Site
 from service.deps import DbSession
@@ -42,12 +42,12 @@ class CaseView:
     def unread(self) -> ColumnElement[bool]:
         """A comment for the caller's side they have not read (sought among the caller's cases only, not every
         agency's), or, for the back office, a request nobody of them has opened."""
-        commented = Request.id.in_(self.comments(comments.unread(self.reader_id, self.side)))
-        return or_(commented, comments.never_opened(self.side))
+        commented = Request.id.in_(self.comments(read_marks.unread(self.reader_id, self.side)))
+        return or_(commented, read_marks.never_opened(self.side))
 
 
 def view_for(db: Session, *, scope: TenantScope, role: str, user_id: int) -> CaseView:
-    side = comments.side_of(role)
+    side = read_marks.side_of(role)
     if role != SALES:
         return CaseView(scope, user_id, side)
     manager = db.scalar(select(Profile.is_sales_manager).where(Profile.user_id == user_id))

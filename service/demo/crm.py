@@ -17,11 +17,9 @@ from PIL import ImageDraw, ImageFont
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from service.crm import auditing, crypto
+from service.crm import auditing, crypto, storage
 from service.crm.agencies import service as agencies
 from service.crm.agencies.schemas import AgencyFields
-from service.crm.images import storage
-from service.crm.images.storage import CheckedUpload
 from service.crm.masters import ensure_masters
 from service.crm.models import (
     BACK_OFFICE,
@@ -43,6 +41,7 @@ from service.crm.models import (
     Site,
 )
 from service.crm.ocr import reading
+from service.crm.storage import CheckedUpload
 from service.crm.users import service as users
 from service.crm.validation import check_digit
 from service.database import utcnow

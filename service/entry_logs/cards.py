@@ -18,7 +18,6 @@ from service import broker, documents
 from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
-from service.entry_logs.roster.service import DOMAIN
 from service.errors import NotFound
 from service.tenancy import TenantScope, scoped
 
@@ -149,7 +148,7 @@ def job_of(db: Session, *, nursery: Nursery, job_id: int) -> DocumentJob:
 
 def recent_jobs(db: Session, *, nursery: Nursery, class_name: str | None) -> list[DocumentJob]:
     stmt = select(DocumentJob).where(DocumentJob.kind == KIND).order_by(DocumentJob.id.desc()).limit(RECENT_JOBS)
-    stmt = scoped(stmt, TenantScope(DOMAIN, "nursery", str(nursery.id)), DocumentJob.tenant)
+    stmt = scoped(stmt, TenantScope(parent_links.DOMAIN, "nursery", str(nursery.id)), DocumentJob.tenant)
     return [job for job in db.scalars(stmt) if job.params["class_name"] == class_name]
 
 

@@ -2,25 +2,26 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.credentials import bearer
+from service.database import Base
 from service.deps import DbSession
-from service.entry_logs.door import station
-from service.entry_logs.door.station import StationClaims
+from service.entry_logs import labels, station
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.kinds import EntryType
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
-from service.entry_logs.roster import service as roster
-from service.errors import ValidationFailed
+from service.entry_logs.station import StationClaims
+from service.errors import NotFound, ValidationFailed
 from service.identity.dependencies import Caller, require
 from service.openapi import declares
 from service.schemas import SingleLine
-from service.tenancy import TenantScope, register_tenant_name
+from service.tenancy import TenantScope, get_scoped, register_tenant_name
 
 DOMAIN = "entry_logs"
 StaffCaller = Annotated[Caller, Depends(require(DOMAIN))]
@@ -47,24 +48,63 @@ async def station_token(credentials: Credentials) -> StationClaims:
 StationToken = Annotated[StationClaims, Depends(station_token)]
 
 
+M = TypeVar("M", bound=Base)
+
+
+def _in_scope(
+    db: Session,
+    model: type[M],
+    object_id: int,
+    scope: TenantScope,
+    column: InstrumentedAttribute,
+    message: str,
+    code: str,
+) -> M:
+    try:
+        return get_scoped(db, model, object_id, scope, column)
+    except NotFound as exc:
+        raise NotFound(message, code=code, details=exc.details) from exc
+
+
+def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nursery:
+    return _in_scope(db, Nursery, nursery_id, scope, Nursery.id, labels.NURSERY_NOT_FOUND, "nursery_not_found")
+
+
+def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
+    """A scoped caller's own when none is named."""
+    if nursery_id is None:
+        if scope.value is None:
+            raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
+        nursery_id = int(scope.value)
+    return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
+
+
+def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Parent:
+    return _in_scope(db, Parent, parent_id, scope, Parent.nursery_id, labels.PARENT_NOT_FOUND, "parent_not_found")
+
+
+def child_in_scope(db: Session, *, scope: TenantScope, child_id: int) -> Child:
+    return _in_scope(db, Child, child_id, scope, Child.nursery_id, labels.CHILD_NOT_FOUND, "child_not_found")
+
+
 @declares(404)
 def nursery_param(
     db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None
 ) -> Nursery:
     """Defaults to a scoped caller's own nursery."""
-    return roster.nursery_in_scope(db, scope=scope, nursery_id=nursery_id)
+    return nursery_in_scope(db, scope=scope, nursery_id=nursery_id)
 
 
 def valid_nursery(db: DbSession, scope: StaffScope, nursery_id: Annotated[int, Path(ge=1)]) -> Nursery:
-    return roster.nursery_by_id(db, scope=scope, nursery_id=nursery_id)
+    return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
 
 
 def valid_parent(db: DbSession, scope: StaffScope, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
-    return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
+    return parent_in_scope(db, scope=scope, parent_id=parent_id)
 
 
 def valid_child(db: DbSession, scope: StaffScope, child_id: Annotated[int, Path(ge=1)]) -> Child:
-    return roster.child_in_scope(db, scope=scope, child_id=child_id)
+    return child_in_scope(db, scope=scope, child_id=child_id)
 
 
 QueryNursery = Annotated[Nursery, Depends(nursery_param)]
@@ -76,7 +116,7 @@ PathChild = Annotated[Child, Depends(valid_child)]
 def nursery_parent(db: DbSession, nursery: PathNursery, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
     """For callers who may see both nurseries too."""
     scope = TenantScope(DOMAIN, "nursery", str(nursery.id))
-    return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
+    return parent_in_scope(db, scope=scope, parent_id=parent_id)
 
 
 NurseryParent = Annotated[Parent, Depends(nursery_parent)]
@@ -85,7 +125,7 @@ NurseryParent = Annotated[Parent, Depends(nursery_parent)]
 def child_nursery_parent(db: DbSession, child: PathChild, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
     """For callers who may see both nurseries too."""
     scope = TenantScope(DOMAIN, "nursery", str(child.nursery_id))
-    return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
+    return parent_in_scope(db, scope=scope, parent_id=parent_id)
 
 
 ChildNurseryParent = Annotated[Parent, Depends(child_nursery_parent)]
@@ -140,7 +180,7 @@ def log_filter(
     only_nursery: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None,
 ) -> LogFilter:
     if only_nursery is not None:
-        roster.nursery_by_id(db, scope=scope, nursery_id=only_nursery)
+        nursery_by_id(db, scope=scope, nursery_id=only_nursery)
     return LogFilter(
         start=parse_bound(start, field="from", end=False),
         end=parse_bound(end, field="to", end=True),

@@ -39,7 +39,7 @@ from service.entry_logs.labels import (
 )
 from service.entry_logs.models import Attendance, Child, Nursery, Parent
 from service.fields import FieldWords, length, rules, vocabulary
-from service.schemas import SingleLine, matching
+from service.schemas import SingleLine, coded, matching
 
 
 def utc_seconds(moment: datetime) -> str:
@@ -162,3 +162,6 @@ class EntryLogsVocabulary(CamelModel):
         default_factory=lambda: vocabulary(AUDIT.tables),
         description="each table's fields as the forms show and check them: label, length, choices, pattern in words",
     )
+
+
+Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]

@@ -17,11 +17,11 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from service.config import get_settings
 from service.database import Base, utcnow
-from service.dialect import BigId
+from service.dialect import BigId, insert_rows
 from service.fields import field_info
 from service.fleet import labels
 from service.fleet.stores import store_of
@@ -386,6 +386,14 @@ class FleetState(Base):
     grace_until: Mapped[datetime | None]
     ingest_stalled_since: Mapped[datetime | None]
     rolled_until: Mapped[datetime | None]
+
+
+def fleet_state(db: Session) -> FleetState:
+    state = db.get(FleetState, 1)
+    if state is None:
+        insert_rows(db, FleetState, [{"id": 1}], ignore_conflicts=True)
+        state = db.get_one(FleetState, 1)
+    return state
 
 
 class MaintenanceWindow(Base):

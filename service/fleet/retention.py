@@ -12,7 +12,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
 from service.dialect import insert_rows, of
-from service.fleet.alerting.monitoring import fleet_state
 from service.fleet.models import (
     Alert,
     AlertNote,
@@ -26,6 +25,7 @@ from service.fleet.models import (
     Rollout,
     TerminalEvent,
     UpdateTask,
+    fleet_state,
 )
 
 ROLLUP_LAG = timedelta(minutes=5)

@@ -7,10 +7,10 @@ from fastapi import Depends, Query
 
 from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
+from service.loaners.device_filter import ViewFilter
 from service.loaners.kinds import DeviceKind
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
-from service.loaners.views import views
 from service.openapi import declares
 from service.schemas import QueryText, SingleLine
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
@@ -63,8 +63,8 @@ def view_filter(
     status: QueryText = None,
     held_status: QueryText = None,
     q: QueryText = None,
-) -> views.ViewFilter:
-    return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
+) -> ViewFilter:
+    return ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
 
 
-Filters = Annotated[views.ViewFilter, Depends(view_filter)]
+Filters = Annotated[ViewFilter, Depends(view_filter)]

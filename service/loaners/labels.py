@@ -11,6 +11,7 @@ KINDS = DeviceKind.words()
 DEVICE_TYPES = tuple(device_type.value for device_type in DeviceType)
 LOCATION_STATUSES = LocationStatus.words()
 IMPORT_STATUSES = {
+    "reading": "読み込み中",
     "checking": "確認中",
     "checked": "確認済み",
     "queued": "待機中",
@@ -129,8 +130,12 @@ IMPORT_DUPLICATE = (
 )
 IMPORT_MISTYPED = (
     "{typed} は {known} の打ち間違いではありませんか（台帳の {number}）。"
-    "打ち間違いなら番号を直して取り込み直し、新しい機器なら先に機器を登録してから取り込んでください"
+    "取込の後、この行が台帳の機器なら「既存を更新」、新しい機器なら「新規として登録」を押してください"
 )
+HELD_RESOLUTIONS = {"new": "新規として登録", "existing": "既存を更新"}  # what a 確認待ち row is, as a person says
+HELD_NOT_DONE = "確認待ちの行は、取込が終わってから登録できます"
+HELD_NOT_FOUND = "{row}行目は確認待ちの行ではありません（登録済みか、確認待ちではない行です）"
+HELD_KNOWN_GONE = "{number} に近い製造番号の機器が台帳にありません。新規として登録してください"
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです（ファイルを分けて取り込んでください）"
 IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません（番号を書いてください）"
 IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
@@ -232,6 +237,7 @@ AUDIT = register(
             "submit_status": "ステータスの送信",
             "import_submissions": "回答CSVの取込",
             "check_submissions": "回答CSVの取込前確認",
+            "resolve_held_row": "確認待ちの行の登録",
             "bulk_submit_status": "ステータスの一括変更",
             "start_rotation": "ローテーションの開始",
         },

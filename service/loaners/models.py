@@ -3,7 +3,18 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from service.database import Base, utcnow
@@ -308,7 +319,11 @@ class SubmissionImport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     form_kind: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text)
+    # the file as sent, until the job's first step reads it into `content` (its rows as CSV text, columns as named)
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
+    dry_run: Mapped[bool] = mapped_column(default=False, server_default=false())  # read, then checked (else imported)
+    content: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="queued")
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
@@ -331,6 +346,17 @@ class SubmissionImport(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class ImportFirstRow(Base):
+    """The first row of an import's file holding a device's number, or its number with a timestamp (the rows that
+    repeat it are copies), keyed by a hash of what it holds: each row is looked up once, whatever the file's length."""
+
+    __tablename__ = "loaners_import_first_row"
+
+    import_id: Mapped[int] = mapped_column(ForeignKey("loaners_import.id", ondelete="CASCADE"), primary_key=True)
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    row: Mapped[int]  # the sheet's row number
 
 
 class Rotation(Base):

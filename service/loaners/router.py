@@ -27,6 +27,7 @@ def vocabulary(_: Staff) -> LoanerVocabulary:
         location_statuses=labels.LOCATION_STATUSES,
         question_types=labels.QUESTION_TYPES,
         held_statuses=labels.HELD_STATUSES,
+        held_resolutions=labels.HELD_RESOLUTIONS,
         status_key=labels.STATUS_KEY,
         held_key=labels.HELD_KEY,
         number_column=labels.COL_NUMBER,

@@ -15,6 +15,7 @@ class LoanerVocabulary(BaseModel):
     location_statuses: dict[str, str]
     question_types: dict[str, str]
     held_statuses: dict[str, str]
+    held_resolutions: dict[str, str] = Field(description="what a person says a 確認待ち import row is, as its button")
     status_key: str
     held_key: str
     number_column: str

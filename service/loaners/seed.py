@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.loaners.devices.numbering import MODEL_COUNTER, model_section
 from service.loaners.models import Counter, DataType, Form, Location, Model, Question
+from service.loaners.numbering import MODEL_COUNTER, model_section
 from service.loaners.submissions.forms import key_prefixes
 
 DATA_FILE = Path(__file__).with_name("initial_data.json")

@@ -30,6 +30,10 @@ def zone() -> ZoneInfo:
     return ZoneInfo(get_settings().timezone)
 
 
+def today(now: datetime) -> date:
+    return now.astimezone(zone()).date()
+
+
 def holiday_name(day: date) -> str | None:
     """None on any other day."""
     return _calendar().get(day)

@@ -326,7 +326,7 @@ CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"
 ALREADY_CANCELLED = "このご予約はすでにキャンセルされています。"
 CANCEL_PAGE_TITLE = "ご予約のキャンセル"
-# The requester's status page (pages/status_links.py), also the MCP answers' escalation.
+# The requester's status page (status_links.py), also the MCP answers' escalation.
 STATUS_PAGE_TITLE = "ご予約の状況"
 STATUS_LINK_INVALID = (
     "このリンクは無効か、有効期限が切れています。ご予約の状況はカスタマーサポートまでお問い合わせください"

@@ -19,6 +19,7 @@ from service.reservations.models import Notification, Reservation, Shop
 
 DOMAIN = "reservations"
 WEEKDAYS = "月火水木金土日"
+FAQ_PATH = "/api/reservations/faq"
 
 
 def local(at: datetime) -> datetime:
@@ -66,6 +67,10 @@ def cancel_path(code: str) -> str:
 
 def cancel_url(code: str) -> str:
     return api_page(cancel_path(code), token=cancel_token(code))
+
+
+def faq_url() -> str:
+    return api_page(FAQ_PATH)
 
 
 def cancel_deadline(desired_at: datetime) -> datetime:

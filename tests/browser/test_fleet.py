@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from service.fleet.models import Alert, MetricSample
+from service.fleet.models import Alert, Customer, MetricSample, Terminal
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.support.streamlit_browser import choose, drawn, open_from_sidebar, screenshot, sign_in
@@ -163,3 +163,45 @@ def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tm
     assert csv_download.value.suggested_filename.endswith(".csv")
     assert Path(pdf_download.value.path()).read_bytes().startswith(b"%PDF")
     assert pdf_download.value.suggested_filename.endswith(".pdf")
+
+
+def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_stale_count_is_refused(
+    fleet, db, dashboards_url, new_page
+):
+    """「条件に合う全件（N台）」 → メンテナンス開始 asks first with the count; a terminal matching the filters meanwhile
+    makes the count the person confirmed stale, which the API refuses (409) in words and nothing changes."""
+    page = new_page(1600)
+    sign_in_as_admin(page, dashboards_url)
+    open_from_sidebar(page, "端末一覧")
+    choose(page, "状態", "エラー")
+    everything = page.get_by_text("条件に合う全件（3台）")
+    expect(everything).to_be_visible()
+    everything.click()
+    choose(page, "一括操作", "メンテナンス開始")
+    page.get_by_role("button", name="実行", exact=True).click()
+    expect(page.get_by_text("3台の端末で「メンテナンス開始」を実行します。よろしいですか？")).to_be_visible()
+    yes = page.get_by_role("button", name="3台で実行する")
+    expect(yes).to_be_visible()
+    assert maintained(db) == [], "nothing runs before the yes"
+
+    make_terminal(
+        db,
+        db.get(Customer, fleet.customer_id),
+        "TC200-9999",
+        store_name="上野店",
+        status="error",
+        created_at=ago(days=1),
+    )
+    db.commit()
+    drawn(page)
+    yes.click()
+    expect(
+        page.get_by_text("条件に合う端末が確認した3台から4台に変わりました。件数を確かめてから実行し直してください")
+    ).to_be_visible()
+    assert maintained(db) == []
+
+
+def maintained(db) -> list[str]:
+    serials = db.scalars(select(Terminal.serial_number).where(Terminal.status == "maintenance")).all()
+    db.commit()
+    return list(serials)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bench import ocr_bills
 from service.audit.models import AuditEntry
 from service.config import get_settings
-from service.crm.images import storage
+from service.crm import storage
 from service.crm.models import Image
 from service.task_queues import BULK
 from tests.dashboards.conftest import button, open_page, texts

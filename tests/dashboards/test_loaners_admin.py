@@ -63,7 +63,7 @@ def test_import_shows_the_dry_run_then_imports_the_rows_as_history(admin, open_a
     at = open_page(open_app, admin, IMPORT)
     at.file_uploader(key="loaners_import_file").set_value(("responses.csv", (header + rows).encode(), "text/csv"))
     at = button(at, "取込前に確認").click().run()
-    assert [bar.proto.text for bar in at.get("progress")] == ["確認中: 0 / 3行"]
+    assert [bar.proto.text for bar in at.get("progress")] == ["読み込み中: responses\\.csv"]  # the job's first step
 
     start_worker()
 

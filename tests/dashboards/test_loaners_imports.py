@@ -10,6 +10,7 @@ from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import add_location, initial_data, make_device  # noqa: F401
+from tests.service.loaners.imports.test_clerk_sheet import clerk_workbook
 from tests.service.loaners.imports.test_history_import import HEADER, OLD_ROWS
 from tests.service.loaners.imports.test_imports import HEADER as CLERK_HEADER
 from tests.service.loaners.imports.test_imports import LAPTOP
@@ -90,3 +91,28 @@ def test_a_clerks_rows_of_another_jurisdiction_are_shown_as_outside_it_not_as_un
     refused = at.dataframe[0].value
     assert refused["結果"].tolist() == ["管轄外（取り込まない）", "読み取れない"]
     assert at.dataframe[-1].value[["読み取れない", "管轄外"]].values.tolist() == [[1, 1]]
+
+
+def test_a_held_serial_is_registered_as_new_from_the_finished_import(admin, live_api, open_app):  # noqa: F811
+    """確認待ち rows wait in their own box with 新規として登録 and 既存を更新 (naming the known device); one click
+    registers the row and the box empties."""
+    with session_scope() as db:
+        known = make_device(db, "osaka", serial="OPT818613").management_number
+    mistyped = known.replace("OPT818613", "OPT818631")
+    sheet = clerk_workbook(known, mistyped)
+    job = httpx.post(
+        f"{live_api}/api/loaners/imports",
+        data={"form_kind": "terminal"},
+        files={"file": ("端末ステータス収集.xlsx", sheet)},
+        headers=auth_headers(admin),
+    ).json()
+    work(job["id"])
+    at = open_page(open_app, admin, IMPORT, **{"import": str(job["id"])})
+    assert "確認待ちの行" in texts(at.subheader)
+    assert at.selectbox(key="loaners_import_held_row").options == [f"7行目 {mistyped}"]
+    assert button(at, f"既存を更新（{known}）")
+    at = button(at, "新規として登録").click().run()
+    assert "確認待ちの行" not in texts(at.subheader)
+    assert at.dataframe[0].value.set_index("行").loc[7, "結果"] == "新規として登録"
+    listed = at.dataframe[-1].value
+    assert listed[["取り込む行", "確認待ち"]].values.tolist() == [[4, 0]]

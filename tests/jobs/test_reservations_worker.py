@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from jobs.reservations import check_operations, summarize_months, sweep_deadlines
 from service.database import session_scope, utcnow
+from service.reservations import sweeper
 from service.reservations.booking import booking
 from service.reservations.booking.schemas import AcceptIn, OneOffShopIn
 from service.reservations.models import Incident, ManualOperation, MonthlyStat, Payment, Reservation
-from service.reservations.operations import sweeper
 from tests.service.reservations.conftest import TESTER, book, make_service, make_shop, messages
 from tests.support.waiting import wait_for_job, wait_until
 

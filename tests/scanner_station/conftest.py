@@ -20,10 +20,10 @@ from scanner_station.queue import open_database
 from scanner_station.session import Session, SessionStore, Settings
 from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
-from service.entry_logs.door.station import issue_station_token
 from service.entry_logs.models import EntryLog, Nursery
 from service.entry_logs.roster import service as roster
 from service.entry_logs.roster.schemas import ChildCreate, NurseryCreate, NurseryUpdate, ParentCreate
+from service.entry_logs.station import issue_station_token
 from tests.factories import cached_hash
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 from tests.support.waiting import HTTP_DEADLINE_SECONDS

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from service.database import session_scope
 from service.entry_logs import parent_links
+from service.reservations import status_links
 from service.reservations.messages import cancel_token
 from service.reservations.models import Reservation
-from service.reservations.pages import status_links
 from tests.service.entry_logs.world import make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)
 

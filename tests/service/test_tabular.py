@@ -110,3 +110,15 @@ def test_an_old_excel_file_and_a_damaged_workbook_are_refused_in_japanese():
         tabular.sheet_text(b"PK\x03\x04 not a workbook")
     with pytest.raises(ValidationFailed, match="行がありません"):
         tabular.read_table("\n,,\n", COLUMNS)
+
+
+def test_a_requests_head_of_a_workbook_is_its_rows_a_header_may_sit_in_and_finds_the_header_as_the_whole_does():
+    data = workbook(
+        ["回答一覧"], ["タイムスタンプ", "0-2.拠点管理番号"], *([f"2026/11/{day}", f"A_{day}"] for day in range(1, 31))
+    )
+    head = tabular.sheet_head(data)
+    assert len(head.splitlines()) == tabular.HEADER_SEARCH_ROWS
+    whole = tabular.read_table(tabular.sheet_text(data), COLUMNS)
+    assert tabular.read_table(head, COLUMNS).positions == whole.positions and whole.count() == 30
+    csv = "タイムスタンプ,0-2.拠点管理番号\n" + "2026/11/1,A_1\n" * 30
+    assert tabular.sheet_head(csv.encode()) == csv  # a CSV is decoded whole: quick, and its encoding checked

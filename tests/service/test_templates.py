@@ -23,9 +23,9 @@ from service.outbox import content
 from service.outbox.delivery import deliver
 from service.outbox.models import OutboxMessage
 from service.outbox.service import enqueue
+from service.reservations import status_links
 from service.reservations.messages import cancel_token
 from service.reservations.models import Reservation, ServiceType
-from service.reservations.pages import status_links
 from tests.factories import make_user
 from tests.service.entry_logs.world import add_log, make_world
 from tests.service.reservations.conftest import book, catalog  # noqa: F401 (a fixture)

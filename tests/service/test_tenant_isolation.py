@@ -304,6 +304,7 @@ def loaners_walk(client, db) -> Walk:
         ("GET", "/api/loaners/imports.csv", {}, HIDDEN),
         ("GET", f"/api/loaners/imports/{their_sheet.id}", {}, NOT_FOUND),
         ("POST", f"/api/loaners/imports/{their_sheet.id}/run", {}, NOT_FOUND),
+        ("POST", f"/api/loaners/imports/{their_sheet.id}/held/2", {"json": {"resolution": "new"}}, NOT_FOUND),
         # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/archives/test_archives.py)
         ("GET", "/api/loaners/archives", {}, FORBIDDEN),
         ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/search", {"params": {"device_id": d}}, FORBIDDEN),

@@ -1,6 +1,6 @@
 """代理店CRM › ダッシュボード (the admin's home, §3.0): requests by status, today's and this month's numbers, the
-requests with unread news, agencies and sales staff (the named figures of service/crm/figures.py, each opening its
-list), and this month's agencies with the most requests."""
+requests with unread news, agencies and sales staff (the named figures of service/crm/metrics/figures.py, each opening
+its list), and this month's agencies with the most requests."""
 
 import pandas as pd
 import streamlit as st

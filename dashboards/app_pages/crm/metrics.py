@@ -60,8 +60,8 @@ def deficiency_rate(figures: dict[str, dict]) -> None:
 
 
 def cards(metrics: dict) -> None:
-    """The period's named figures (service/crm/figures.py), each opening its list, 不備率 from two of them, and the
-    moment they are as of."""
+    """The period's named figures (service/crm/metrics/figures.py), each opening its list, 不備率 from two of them, and
+    the moment they are as of."""
     figures = {figure["key"]: figure for figure in metrics["figures"]}
     columns = st.columns(len(CARDS) + 1)
     for column, key in zip(columns, CARDS, strict=False):

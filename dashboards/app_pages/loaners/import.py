@@ -2,10 +2,11 @@
 history (staff of a 管轄: its locations' devices only, other rows refused by the location's name; admins: every 管轄).
 
 A sheet whose required columns are named otherwise waits for the mapping step (components/imports.py), then goes
-again with it. The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it,
-keeping timestamps and submitters; both show their progress while they run. Every import is listed (who, when, which
-file, its rows taken / duplicate / unreadable / 管轄外 / 確認待ち, its state); a click opens it, a checked one with its
-取り込む, and the address keeps the open one (?import=<id>), so leaving the page forgets nothing.
+again with it. The job reads the file, checks it (a dry run: what each row will do), then 取り込む imports it, keeping
+timestamps and submitters; each step shows its progress. Every import is listed (who, when, which file, its rows taken
+/ duplicate / unreadable / 管轄外 / 確認待ち, its state); a click opens it, a checked one with its 取り込む, a finished
+one with its 確認待ち rows to register as new or as the known device, and the address keeps the open one
+(?import=<id>), so leaving the page forgets nothing.
 """
 
 import pandas as pd
@@ -20,7 +21,7 @@ POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
 IMPORT_PARAM = "import"
 MAPPING_KEY = f"{PAGE}_mapping"
-RUNNING = ("checking", "queued", "running")
+RUNNING = ("reading", "checking", "queued", "running")
 
 
 def sheets() -> dict[str, str]:
@@ -151,13 +152,44 @@ def rejected_rows(job: dict) -> None:
             {
                 "行": row["row"],
                 number: row["management_number"],
-                "結果": row.get("outcome_label", ""),
+                "結果": row.get("resolution_label") or row.get("outcome_label", ""),
                 "理由": "、".join(row["errors"]),
             }
             for row in job["rejected"]
         ]
     )
     table(frame, "取り込まなかった行", job)
+
+
+def resolve(import_id: int, row: int, resolution: str) -> None:
+    try:
+        loaners_api.resolve_held_row(import_id, row, resolution)
+    except api.ApiError as exc:
+        writes.api_error(exc)
+        return
+    st.rerun()
+
+
+def held_rows(job: dict) -> None:
+    """The 確認待ち rows not resolved yet: the person says which device each is (新規として登録 / 既存を更新)."""
+    waiting = {row["row"]: row for row in job["rejected"] if row["outcome"] == "held" and "resolution" not in row}
+    if not waiting:
+        return
+    words = loaners_api.vocabulary()["held_resolutions"]
+    with st.container(border=True, key=f"{PAGE}_held"):
+        st.subheader("確認待ちの行")
+        row = st.selectbox(
+            "行",
+            list(waiting),
+            format_func=lambda r: f"{r}行目 {waiting[r]['management_number']}",
+            key=f"{PAGE}_held_row",
+        )
+        st.caption(labels.plain(waiting[row]["errors"][0]))
+        new, existing = st.columns(2)
+        if new.button(words["new"], key=f"{PAGE}_held_new"):
+            resolve(job["id"], row, "new")
+        if existing.button(f"{words['existing']}（{waiting[row]['known_number']}）", key=f"{PAGE}_held_existing"):
+            resolve(job["id"], row, "existing")
 
 
 def finished(job: dict) -> None:
@@ -169,12 +201,15 @@ def finished(job: dict) -> None:
             f"（新しく登録した機器 {job['created_devices']:,}台）。"
         )
     rejected_rows(job)
+    held_rows(job)
 
 
 def progress(import_id: int) -> None:
     """The job's progress bar while it runs, then the dry run's table or what was stored."""
     job = loaners_api.import_progress(import_id)
-    if job["status"] == "checking":
+    if job["status"] == "reading":
+        st.progress(0.0, text=f"{job['status_label']}: {labels.plain(job['filename'])}")
+    elif job["status"] == "checking":
         layout.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
     elif job["status"] in RUNNING:
         layout.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
@@ -197,6 +232,7 @@ st.caption(
     "各質問の列。列名が違うときは、どの列にあたるかを選べます。まず各行をどう取り込むかを確認し、よければ「取り込む」を"
     "押します。タイムスタンプと回答者はそのまま残り、同じ機器・同じタイムスタンプの行は重複として取り込まれません。"
     "台帳の機器と製造番号が1文字だけ違う行は、打ち間違いかどうかを確かめるまで取り込みません（確認待ち）。"
+    "取込の後、行ごとに「既存を更新」か「新規として登録」を選べます。"
 )
 own = auth.tenant_scope(user, "loaners")
 if own:

@@ -1,6 +1,7 @@
 """不備・コメント (§2.7) and notifications: a comment on a request, the request marked read by the caller, and the
 caller's notifications (each person's own)."""
 
+from service.crm import read_marks
 from service.crm.comments import service as comments
 from service.crm.comments.schemas import CommentIn, CommentRead, CrmNotificationRead, UnreadCount
 from service.crm.dependencies import AnyRole, OwnNotification, Scope, ScopedRequest, crm_role, scoped_site_or_none
@@ -23,7 +24,7 @@ def list_notifications(caller: AnyRole, db: DbSession, paging: Paging, unread: b
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
 def unread_notifications(caller: AnyRole, db: DbSession) -> UnreadCount:
-    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+    return UnreadCount(unread=read_marks.unread_count(db, caller.user_id))
 
 
 @router.post("/notifications/{notification_id}/read", response_model=CrmNotificationRead)
@@ -57,6 +58,6 @@ def post_comment(body: CommentIn, caller: AnyRole, scope: Scope, request: Scoped
 @router.post("/requests/{request_id}/read", response_model=UnreadCount)
 def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) -> UnreadCount:
     """The caller has seen the request: comments for their side and their notifications on it are read."""
-    side = comments.side_of(crm_role(caller))
+    side = read_marks.side_of(crm_role(caller))
     comments.mark_read(db, request=request, user_id=caller.user_id, side=side, now=utcnow())
-    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+    return UnreadCount(unread=read_marks.unread_count(db, caller.user_id))

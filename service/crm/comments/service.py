@@ -4,21 +4,15 @@ until one of them opens it (`Request.opened_at`)."""
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.crm import labels
+from service.crm import labels, read_marks
 from service.crm.comments.schemas import CommentRead
 from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, ReadMark, Request
 from service.crm.users.service import user_names
 from service.database import affected_rows
 from service.dialect import insert
-
-SALES_ROLE = "sales"
-
-
-def side_of(role: str) -> str:
-    return SALES_SIDE if role == SALES_ROLE else BACK_OFFICE
 
 
 def add_comment(
@@ -71,7 +65,7 @@ def post_comment(
     db: Session, *, request: Request, author_id: int, role: str, message: str, site_id: int | None, now: datetime
 ) -> Comment:
     """The back office's reach the request's sales person as a notification."""
-    audience = BACK_OFFICE if side_of(role) == SALES_SIDE else SALES_SIDE
+    audience = BACK_OFFICE if read_marks.side_of(role) == SALES_SIDE else SALES_SIDE
     comment = add_comment(
         db,
         request=request,
@@ -115,27 +109,6 @@ def mark_read(db: Session, *, request: Request, user_id: int, side: str, now: da
     )
 
 
-def never_opened(side: str) -> ColumnElement[bool]:
-    """A request nobody of the back office has opened: 未読 to the back office (a list's or a count's condition)."""
-    return Request.opened_at.is_(None) if side == BACK_OFFICE else false()
-
-
-def is_never_opened(request: Request, side: str) -> bool:
-    """`never_opened` of one request already read."""
-    return side == BACK_OFFICE and request.opened_at is None
-
-
-def unread(user_id: int, side: str, *kinds: str) -> Select:
-    """Uncorrelated, so a list or a count reads them once (a hashed IN, `CaseView.unread`), not per row."""
-    seen = and_(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
-    stmt = (
-        select(Comment.request_id)
-        .outerjoin(ReadMark, seen)
-        .where(Comment.audience == side, Comment.id > func.coalesce(ReadMark.read_through, 0))
-    )
-    return stmt.where(Comment.type.in_(kinds)) if kinds else stmt
-
-
 def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRead]:
     rows = list(
         db.scalars(select(Comment).where(Comment.request_id == request_id).order_by(Comment.created_at, Comment.id))
@@ -177,17 +150,6 @@ def notifications(
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit))
     return list(rows), total
-
-
-def unread_count(db: Session, user_id: int) -> int:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
 
 
 def read_notification(db: Session, *, notification: Notification, now: datetime) -> Notification:

@@ -24,7 +24,7 @@ from service.crm.labels import (
     STATUS_LABELS,
     TIME_LABELS,
 )
-from service.crm.master_upkeep.schemas import SORT_ORDER_MAX
+from service.crm.masters import SORT_ORDER_MAX
 from service.crm.requests.schemas import SITE_COUNT_MAX
 from service.crm.routing import feature_router, refusal
 from service.crm.sites import completeness

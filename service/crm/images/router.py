@@ -1,5 +1,5 @@
 """明細画像 (§2.6): statement images uploaded to a request, served (as uploaded, or a thumbnail), linked to a site or
-removed. An upload's files are checked from their headers before anything is stored (images/storage.py)."""
+removed. An upload's files are checked from their headers before anything is stored (crm/storage.py)."""
 
 from typing import Annotated
 
@@ -8,12 +8,12 @@ from fastapi.responses import Response
 
 from service.body_guard import upload_limit
 from service.config import get_settings
+from service.crm import storage
 from service.crm.dependencies import AnyRole, BackOffice, Scope, ScopedImage, ScopedRequest
 from service.crm.images import service as images
-from service.crm.images import storage
 from service.crm.images.schemas import ImageLink, ImageRead
-from service.crm.images.storage import CheckedUpload
 from service.crm.routing import acting, feature_router
+from service.crm.storage import CheckedUpload
 from service.database import utcnow
 from service.deps import DbSession
 from service.openapi import media

@@ -4,12 +4,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.crm import auditing, labels, statuses
-from service.crm.images import storage
-from service.crm.images.storage import CheckedUpload
+from service.crm import auditing, labels, statuses, storage
+from service.crm.auditing import Actorship
 from service.crm.models import Image, Request, Site
 from service.crm.ocr import reading
-from service.crm.requests.workflow import Actorship
+from service.crm.storage import CheckedUpload
 from service.errors import Conflict, ValidationFailed
 from service.tenancy import TenantScope, get_scoped
 

@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from service.crm.forms.schemas import ChoiceRead, OptionRead
+from service.crm.masters import SORT_ORDER_MAX
 from service.crm.models import Choice, OptionService
 from service.crm.schemas import Version
 from service.fields import rules
 from service.schemas import VersionedPatch, optional_fields
 
-SORT_ORDER_MAX = 9999  # a master entry's 表示順
 SortOrder = Annotated[int, Field(ge=0, le=SORT_ORDER_MAX)]
 
 

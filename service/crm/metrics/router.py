@@ -1,13 +1,13 @@
 """代理店別数値 (§3.6) and 管理者ダッシュボード: per agency and in total over a period, with the named figures
-(crm/figures.py), the most frequent 不備 reasons, the monthly or daily series, and the download."""
+(metrics/figures.py), the most frequent 不備 reasons, the monthly or daily series, and the download."""
 
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
 from service import exports
-from service.crm import figures as crm_figures
 from service.crm.dependencies import Admin, AgencyFilter, BackOffice, Scope
+from service.crm.metrics import figures as crm_figures
 from service.crm.metrics import service as metrics
 from service.crm.metrics.schemas import CrmDashboardRead, MetricsPageRead, ReasonCount, SeriesRead
 from service.crm.routing import Period, feature_router
@@ -61,7 +61,7 @@ def deficiency_reasons(
 def metrics_figures(
     _: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
 ) -> list[FigureRead]:
-    """代理店別数値's cards (service/crm/figures.py): each figure over the period with the list that shows its rows."""
+    """代理店別数値's cards (metrics/figures.py): each figure over the period with the list that shows its rows."""
     return crm_figures.metrics_figures(db, view=cases, agency_id=agency_id, since=since, until=until, now=utcnow())
 
 
@@ -83,7 +83,7 @@ def metrics_series(
 
 @router.get("/dashboard", response_model=CrmDashboardRead)
 def dashboard(_: Admin, cases: Cases, db: DbSession) -> CrmDashboardRead:
-    """管理者ダッシュボード's cards (crm/figures.py), each opening its list, and this month's busiest agencies."""
+    """管理者ダッシュボード's cards (metrics/figures.py), each opening its list, and this month's busiest agencies."""
     now = utcnow()
     return CrmDashboardRead(
         by_status=crm_figures.status_figures(db, view=cases, now=now),

@@ -48,7 +48,7 @@ class MetricsPageRead(MetricsRead):
     """代理店別数値 in one answer: the table (per agency and the total), its cards and the period's most frequent 不備
     reasons."""
 
-    figures: list[FigureRead] = Field(description="the page's cards (service/crm/figures.py)")
+    figures: list[FigureRead] = Field(description="the page's cards (service/crm/metrics/figures.py)")
     reasons: list[ReasonCount] = Field(description="the most frequent 不備 reasons over the period, the first first")
 
 
@@ -70,7 +70,7 @@ class SeriesRead(BaseModel):
 
 
 class CrmDashboardRead(BaseModel):
-    """管理者ダッシュボード: the named figures (crm/figures.py) and this month's busiest agencies."""
+    """管理者ダッシュボード: the named figures (metrics/figures.py) and this month's busiest agencies."""
 
     by_status: list[FigureRead]  # 投入依頼（全期間・ステータス別）
     figures: list[FigureRead]  # 今日・今月, 未読, 代理店, 営業担当者

@@ -25,6 +25,7 @@ from service.crm.models import (
     Request,
     Site,
 )
+from service.crm.shares import TOTAL, share
 from service.crm.visibility import CaseView
 from service.dialect import of
 from service.errors import ValidationFailed
@@ -36,7 +37,6 @@ from service.tenancy import TenantScope, scoped
 COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, PARTLY_CANCELLED, CANCELLED)
 MAX_DAYS = 366
 MONTHS_SHOWN = 12
-TOTAL = "合計"
 
 
 FIRST_TIME_RIGHT = and_(Request.status == SUBMITTED, Request.ever_deficient.is_(False))
@@ -60,11 +60,6 @@ def _in_period(stmt: Select, column, since: date | None, until: date | None) -> 
     if end is not None:
         stmt = stmt.where(column < end)
     return stmt
-
-
-def share(part: int, whole: int) -> float:
-    """0 of nothing."""
-    return round(part / whole, 4) if whole else 0.0
 
 
 @dataclass(frozen=True)

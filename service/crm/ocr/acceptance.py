@@ -1,5 +1,5 @@
 """OCR確認履歴 (`GET /ocr/reviews`, its download) and OCR採用率 per agency and field; its bills (`GET /ocr/bills`: a
-site saved from an image, its fields' reviews together) and 手入力なしの請求書 (crm/figures.py); counted in SQL. One
+site saved from an image, its fields' reviews together) and 手入力なしの請求書 (figures.py); counted in SQL. One
 filter selects the rows of all, within the caller's tenant scope (a bill is every field's: the field filter is not
 its)."""
 

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service import broker
-from service.crm import masters
-from service.crm.images import storage
+from service.crm import masters, storage
 from service.crm.labels import OCR_LABEL_KINDS
 from service.crm.models import Choice, Image
 from service.crm.ocr import engine, extraction

@@ -1,6 +1,6 @@
 """OCR of statement images (§2.6 `ocr_result`): whether the engine runs here, what it read on an image and the page it
 read, and where OCR helps: OCR確認履歴 (each proposal saved as proposed or corrected, and its download) and OCR採用率
-(crm/figures.py)."""
+(figures.py)."""
 
 from typing import Annotated
 
@@ -8,10 +8,10 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from service import exports
-from service.crm import figures as crm_figures
 from service.crm.dependencies import AgencyFilter, BackOffice, Scope, ScopedImage
 from service.crm.ocr import acceptance as ocr_acceptance
 from service.crm.ocr import engine as ocr_engine
+from service.crm.ocr import figures as ocr_figures
 from service.crm.ocr import view as ocr_view
 from service.crm.ocr.extraction import OcrField
 from service.crm.ocr.schemas import OcrAcceptanceRead, OcrBillItem, OcrEngineRead, OcrRead, OcrReviewItem
@@ -91,8 +91,8 @@ def export_ocr_bills(_: BackOffice, scope: Scope, flt: OcrReviewQuery) -> export
 
 @router.get("/ocr/acceptance", response_model=OcrAcceptanceRead)
 def ocr_acceptance_figures(_: BackOffice, scope: Scope, db: DbSession, flt: OcrReviewQuery) -> OcrAcceptanceRead:
-    """OCR採用率 per agency and field (crm/figures.py): the share of the fields saved as OCR proposed them (a field
+    """OCR採用率 per agency and field (figures.py): the share of the fields saved as OCR proposed them (a field
     typed where nothing was proposed counts as not adopted), each a named figure opening OCR確認履歴 of its agency and
     field; their total (合計), opening OCR確認履歴 of the filter; and 手入力なしの請求書, the share of bills saved
     without a keystroke, opening OCR確認履歴（請求書ごと）."""
-    return crm_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())
+    return ocr_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())

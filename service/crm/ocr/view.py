@@ -4,8 +4,7 @@ withheld, and the page read with one proposal's box drawn on it (where the value
 import io
 from datetime import datetime
 
-from service.crm import labels
-from service.crm.images import storage
+from service.crm import labels, storage
 from service.crm.models import Image
 from service.crm.ocr import extraction
 from service.crm.ocr.schemas import OcrProposal, OcrRead, OcrWithheld

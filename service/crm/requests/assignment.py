@@ -8,9 +8,10 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from service.crm import labels, locking, statuses
+from service.crm.auditing import Actorship
 from service.crm.dependencies import ADMIN, DOMAIN, OPERATOR
 from service.crm.models import IN_PROGRESS, RESUBMISSION, Comment, Request
-from service.crm.requests.workflow import Actorship, assign
+from service.crm.sites.workflow import assign
 from service.crm.visibility import CaseView
 from service.dialect import claimable
 from service.errors import Conflict, ValidationFailed

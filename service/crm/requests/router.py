@@ -28,7 +28,7 @@ from service.crm.dependencies import (
 )
 from service.crm.images.router import checked_uploads
 from service.crm.kinds import RequestStatus
-from service.crm.requests import assignment, workflow
+from service.crm.requests import assignment
 from service.crm.requests import service as requests
 from service.crm.requests.schemas import (
     AssigneeIn,
@@ -44,6 +44,7 @@ from service.crm.requests.schemas import (
 )
 from service.crm.routing import Period, acting, feature_router, refusal
 from service.crm.schemas import VersionIn
+from service.crm.sites import workflow
 from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession

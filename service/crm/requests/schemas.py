@@ -9,7 +9,7 @@ from service.crm.comments.schemas import CommentRead
 from service.crm.corporations.schemas import CorporationFields, CorporationRead, SecurityCode
 from service.crm.images.schemas import ImageRead
 from service.crm.models import Comment, Request
-from service.crm.schemas import Version
+from service.crm.schemas import RequestTimes, Version
 from service.fields import rules
 
 Remarks = Annotated[str, rules(Request.remarks)]
@@ -64,19 +64,6 @@ class DeficiencyIn(BaseModel):
     message: Annotated[str, rules(Comment.message)]
     site_id: int | None = Field(default=None, ge=1)
     version: Version
-
-
-class RequestTimes(BaseModel):
-    """The time a request's statuses have taken (service/crm/timing.py), as of the moment it was read."""
-
-    status_since: datetime = Field(description="since when it is in its status")
-    closed_at: datetime | None = Field(description="when it became 投入済 or キャンセル")
-    in_status_seconds: int = Field(description="how long it has been in its status")
-    total_seconds: int = Field(description="from 依頼日 to its close, or to now while open")
-    agency_seconds: int = Field(description="of the total, the time in 不備: waiting on the agency")
-    input_team_seconds: int = Field(description="of the total, the rest: the input team's time")
-    days_to_submitted: float | None = Field(description="投入済: days from 依頼日 to 投入済, to one decimal")
-    first_time_right: bool | None = Field(description="投入済: whether it was entered without any 不備")
 
 
 class RequestItem(BaseModel):

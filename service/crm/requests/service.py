@@ -8,13 +8,13 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service import fields
-from service.crm import auditing, labels, locking, periods, statuses, timing
+from service.crm import auditing, labels, locking, periods, read_marks, statuses, timing
 from service.crm.agencies import service as agencies
+from service.crm.auditing import Actorship
 from service.crm.comments import service as comments
 from service.crm.corporations import service as corporations
 from service.crm.images import service as images
 from service.crm.images.schemas import ImageRead
-from service.crm.images.storage import CheckedUpload
 from service.crm.models import (
     BACK_OFFICE,
     DEFICIENT,
@@ -39,8 +39,9 @@ from service.crm.requests.schemas import (
     TeamMember,
     TeamRead,
 )
-from service.crm.requests.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
 from service.crm.sites import service as sites
+from service.crm.sites.workflow import ADMIN, REQUEST_EDIT_FIELDS
+from service.crm.storage import CheckedUpload
 from service.crm.users.service import user_names
 from service.crm.visibility import CaseView
 from service.database import utcnow
@@ -254,7 +255,7 @@ def list_requests(
 
 def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
     """The menu's badge."""
-    unread_resubmission = Request.id.in_(view.comments(comments.unread(view.reader_id, BACK_OFFICE, RESUBMISSION)))
+    unread_resubmission = Request.id.in_(view.comments(read_marks.unread(view.reader_id, BACK_OFFICE, RESUBMISSION)))
     counted = view.requests(
         select(
             func.count().filter(Request.status == IN_PROGRESS),
@@ -363,8 +364,8 @@ def _site_views(db: Session, request: Request, *, back_office: bool) -> list[dic
 def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> RequestDetail:
     """Card masked."""
     corporation = db.get_one(Corporation, request.corporation_id)
-    side = comments.side_of(by.role)
-    unread = db.scalar(select(comments.unread(by.user_id, side).where(Comment.request_id == request.id).exists()))
+    side = read_marks.side_of(by.role)
+    unread = db.scalar(select(read_marks.unread(by.user_id, side).where(Comment.request_id == request.id).exists()))
     people = user_names(db, {i for i in (request.requested_by, request.assigned_to) if i is not None})
     names = Names(
         corporation.display_name,
@@ -373,7 +374,7 @@ def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> Re
         people.get(request.assigned_to, "") if request.assigned_to else "",
     )
     sites_total = db.execute(select(func.count(Site.id)).where(Site.request_id == request.id)).scalar_one()
-    item = _item(request, names, sites_total, bool(unread) or comments.is_never_opened(request, side), now=now)
+    item = _item(request, names, sites_total, bool(unread) or read_marks.is_never_opened(request, side), now=now)
     image_rows = db.scalars(select(Image).where(Image.request_id == request.id).order_by(Image.id))
     return RequestDetail(
         request=item,
@@ -403,7 +404,7 @@ def my_summary(db: Session, *, scope: TenantScope, user_id: int) -> dict[str, in
             scoped(select(func.count()).select_from(Request), scope, Request.agency_id).where(
                 and_(
                     Request.requested_by == user_id,
-                    Request.id.in_(scoped(comments.unread(user_id, SALES_SIDE), scope, Comment.agency_id)),
+                    Request.id.in_(scoped(read_marks.unread(user_id, SALES_SIDE), scope, Comment.agency_id)),
                 )
             )
         )

@@ -8,10 +8,9 @@ from fastapi.responses import Response
 
 from service import exports
 from service.crm.dependencies import BackOffice, SalesSide, ScopedRequest, ScopedSite
-from service.crm.requests import workflow
 from service.crm.routing import acting, feature_router
 from service.crm.schemas import VersionIn
-from service.crm.sites import export
+from service.crm.sites import export, workflow
 from service.crm.sites import service as sites
 from service.crm.sites.schemas import SiteFields, SiteRead, SiteUpdate, StatusChange
 from service.csvtools import CSV_MEDIA_TYPES

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.crm import auditing, labels, locking, masters, statuses
+from service.crm.auditing import Actorship
 from service.crm.models import Image, Request, Site
 from service.crm.ocr import reviews
-from service.crm.requests.workflow import Actorship, lock_request, refresh_status
 from service.crm.sites.schemas import SiteFields, SiteRead
+from service.crm.sites.workflow import lock_request, refresh_status
 from service.errors import Conflict, ValidationFailed
 
 SITE_FIELDS = tuple(SiteFields.model_fields)

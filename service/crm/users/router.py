@@ -4,8 +4,8 @@
 from fastapi.responses import Response
 
 from service import exports
+from service.crm import read_marks
 from service.crm.agencies import service as agencies
-from service.crm.comments import service as comments
 from service.crm.dependencies import DOMAIN, Admin, AgencyFilter, AnyRole, BackOffice, crm_role
 from service.crm.models import Profile
 from service.crm.routing import feature_router
@@ -39,7 +39,7 @@ def me(caller: AnyRole, db: DbSession) -> MeRead:
         sales_staff_code=profile.sales_staff_code if profile else "",
         l_code=profile.l_code if profile else "",
         is_sales_manager=bool(profile and profile.is_sales_manager),
-        unread_notifications=comments.unread_count(db, caller.user_id),
+        unread_notifications=read_marks.unread_count(db, caller.user_id),
         home=HOME[role],
     )
 

@@ -21,7 +21,7 @@ from service.demo.fleet.registry import add_customers, add_terminals, put_in_mai
 from service.demo.fleet.rollouts import add_release, full_rollout, paused_rollout
 from service.demo.framework import DemoProgress, ProgressSink, SilentSink, demo_hook, discover_hooks, load_demo
 from service.fleet.alerting import escalations, monitoring
-from service.fleet.models import Customer
+from service.fleet.models import Customer, fleet_state
 from service.identity import people
 from service.identity import service as identity
 
@@ -87,7 +87,7 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size, *, top_up_to: i
     progress.advance()
     add_events(db, fleet, history)
     progress.advance()
-    monitoring.fleet_state(db).last_ingest_at = now
+    fleet_state(db).last_ingest_at = now
     monitoring.send_digest(db, now=now)
     db.flush()
     progress.advance()

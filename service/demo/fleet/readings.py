@@ -27,6 +27,7 @@ from service.fleet.models import (
     Terminal,
     TerminalEvent,
     UpdateTask,
+    fleet_state,
 )
 
 STREAKED = {kind.value for kind, _ in AlertKind.usages()}  # a load alert's terminal keeps its streak
@@ -143,7 +144,7 @@ def _keep_streaks(db: Session, fleet: Fleet) -> None:
 
 def roll_up_metrics(db: Session, fleet: Fleet) -> None:
     """With the service's own job, leaving its watermark where the job will carry on."""
-    state = monitoring.fleet_state(db)
+    state = fleet_state(db)
     state.rolled_until = _floor_hour(fleet.now - timedelta(days=fleet.size.raw_days))
     db.flush()
     while retention.rollup_hours(db, now=fleet.now):

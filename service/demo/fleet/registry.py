@@ -25,7 +25,7 @@ from service.demo.fleet.plan import (
 )
 from service.demo.framework import DemoProgress
 from service.fleet import auditing
-from service.fleet.agent.credentials import hash_secret
+from service.fleet.credentials import hash_secret
 from service.fleet.models import Customer, Terminal
 from service.fleet.registry import customers
 from service.fleet.registry.schemas import CustomerCreate

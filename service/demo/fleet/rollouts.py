@@ -18,12 +18,12 @@ from service.demo.fleet.plan import (
     TIMED_OUT_WORK,
     Fleet,
 )
-from service.fleet.agent.schemas import ProgressIn
 from service.fleet.alerting import alerts
 from service.fleet.models import Alert, Command, FirmwareRelease, Rollout, Terminal, UpdateTask
 from service.fleet.registry.schemas import TerminalFilter
 from service.fleet.rollouts import firmware
 from service.fleet.rollouts.schemas import RolloutCreate, RolloutTarget
+from service.fleet.wire import ProgressIn
 
 
 def firmware_image(version: str) -> bytes:

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.database import affected_rows
-from service.entry_logs import labels
-from service.entry_logs.figures import insights
+from service.entry_logs import insights, labels
 from service.entry_logs.logs import corrections
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent

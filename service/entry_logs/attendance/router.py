@@ -11,10 +11,11 @@ from service import exports
 from service.audit import vocabulary as audit_words
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs import labels
+from service.entry_logs import insights, labels
 from service.entry_logs.attendance import closing
 from service.entry_logs.attendance import month as monthly
 from service.entry_logs.attendance import service as attendance
+from service.entry_logs.attendance.figures import attendance_figures
 from service.entry_logs.attendance.schemas import (
     AttendanceDay,
     AttendanceMonthRead,
@@ -31,8 +32,6 @@ from service.entry_logs.attendance.schemas import (
     PresentParents,
 )
 from service.entry_logs.dependencies import NurseryParent, PathChild, PathNursery, QueryNursery, StaffCaller
-from service.entry_logs.figures import insights
-from service.entry_logs.figures.service import attendance_figures
 from service.entry_logs.lookups import closing_passed, local_today, parse_month
 from service.entry_logs.models import Child
 from service.openapi import declares

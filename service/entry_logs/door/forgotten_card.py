@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs import labels
-from service.entry_logs.door.station import DOMAIN, StationClaims, admitted_fingerprint, station_claims
 from service.entry_logs.logs import corrections
 from service.entry_logs.lookups import child_names_for, day_bounds, local_today
 from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent, StationSession
 from service.entry_logs.schemas import hiragana
+from service.entry_logs.station import DOMAIN, StationClaims, admitted_fingerprint, station_claims
 from service.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from service.identity import lockout
 from service.identity.security import INVALID_TOKEN, IssuedToken, decode_token, issue_token, verify_password

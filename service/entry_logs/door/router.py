@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from service.database import utcnow
 from service.deps import DbSession
+from service.entry_logs import station
 from service.entry_logs.dependencies import Credentials, StationToken, authorization
-from service.entry_logs.door import forgotten_card, scans, station
+from service.entry_logs.door import forgotten_card, scans
 from service.entry_logs.door.schemas import (
     EntryExitLoginIn,
     EntryExitLoginOut,

@@ -15,14 +15,6 @@ from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
 from service.entry_logs import counts, labels
 from service.entry_logs.door.schemas import ScanIn
-from service.entry_logs.door.station import (
-    StationClaims,
-    admit,
-    admit_fingerprint,
-    admitted_fingerprint,
-    admitted_in_sql,
-    open_session_join,
-)
 from service.entry_logs.lookups import day_bounds, local_today
 from service.entry_logs.models import (
     AUTO,
@@ -41,6 +33,14 @@ from service.entry_logs.models import (
     StationSession,
 )
 from service.entry_logs.pickup import service as pickup
+from service.entry_logs.station import (
+    StationClaims,
+    admit,
+    admit_fingerprint,
+    admitted_fingerprint,
+    admitted_in_sql,
+    open_session_join,
+)
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.tenancy import scoped_by_parameter, tenant_parameter
 

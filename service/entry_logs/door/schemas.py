@@ -6,11 +6,9 @@ from typing import Annotated
 from pydantic import Field, StrictInt, StrictStr, StringConstraints
 
 from service.entry_logs.kinds import DecidedBy, EntryMode, EntryType, PersonKind
-from service.entry_logs.schemas import CamelModel, Name, Reason, UtcSeconds
+from service.entry_logs.schemas import CamelModel, Name, Reason, Token, UtcSeconds
 from service.identity.schemas import DeviceToken
-from service.schemas import SingleLine, coded
-
-Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]
+from service.schemas import SingleLine
 
 
 class EntryExitLoginIn(CamelModel):

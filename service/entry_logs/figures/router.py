@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from service.database import utcnow
 from service.deps import DbSession
+from service.entry_logs import insights
 from service.entry_logs.dependencies import Filters, PathNursery, QueryNursery, StaffScope
-from service.entry_logs.figures import insights
 from service.entry_logs.figures import service as figures
 from service.entry_logs.figures.schemas import Heatmap, HeatmapCell
 from service.entry_logs.labels import RANGE_REVERSED

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Path, Response, UploadFile
 
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs import cards, labels, parent_links
+from service.entry_logs import cards, labels, parent_links, station
 from service.entry_logs.dependencies import (
     ChildNurseryParent,
     PathChild,
@@ -17,7 +17,6 @@ from service.entry_logs.dependencies import (
     StaffScope,
     StationToken,
 )
-from service.entry_logs.door import station
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import Parent, PickupAlert
 from service.entry_logs.pickup import service as pickup

@@ -19,8 +19,8 @@ from service.entry_logs.dependencies import (
     QueryNursery,
     StaffCaller,
     StaffScope,
+    nursery_by_id,
 )
-from service.entry_logs.door.schemas import Token
 from service.entry_logs.models import Child, Nursery, Parent, RosterImport
 from service.entry_logs.roster import csv_exports, roster_import
 from service.entry_logs.roster import service as roster
@@ -42,6 +42,7 @@ from service.entry_logs.roster.schemas import (
     StationPinIn,
     StationSessionRead,
 )
+from service.entry_logs.schemas import Token
 from service.openapi import declares, media
 from service.pagination import Page, Paging
 from service.schemas import QueryText, SingleLine
@@ -238,7 +239,7 @@ def export_parents(nursery: QueryNursery, q: QueryText = None) -> exports.Downlo
 @router.post("/entry-logs/parents", response_model=ParentRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
-    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
+    nursery = nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
 
 
@@ -283,7 +284,7 @@ def export_children(nursery: QueryNursery, class_name: ClassName = None, q: Quer
 @router.post("/entry-logs/children", response_model=ChildRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
-    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
+    nursery = nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)
 
 

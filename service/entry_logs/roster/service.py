@@ -1,7 +1,6 @@
 """Nurseries (with their entry-exit password), parents and children."""
 
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -10,9 +9,8 @@ from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.database import Base, affected_rows
+from service.database import affected_rows
 from service.entry_logs import labels
-from service.entry_logs.door.station import STATION_SEEN_EVERY, forget_admissions
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationName, StationSession
 from service.entry_logs.roster.schemas import (
     ChildCreate,
@@ -23,13 +21,13 @@ from service.entry_logs.roster.schemas import (
     ParentUpdate,
 )
 from service.entry_logs.schemas import hiragana
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
+from service.errors import Conflict, NotFound
 from service.identity.security import hash_password
 from service.search import contains
-from service.tenancy import TenantScope, get_scoped, scoped
+from service.tenancy import TenantScope, scoped
 
 DOMAIN = "entry_logs"
-M = TypeVar("M", bound=Base)
 NURSERY_FIELDS = fields.audited(Nursery)
 PARENT_FIELDS = fields.audited(Parent)
 CHILD_COLUMNS = fields.audited(Child)
@@ -44,34 +42,6 @@ def _audit(
         audit.record(
             db, actor=actor, action=action, domain=DOMAIN, target_type=target_type, target_id=target_id, changes=changes
         )
-
-
-def _in_scope(
-    db: Session,
-    model: type[M],
-    object_id: int,
-    scope: TenantScope,
-    column: InstrumentedAttribute,
-    message: str,
-    code: str,
-) -> M:
-    try:
-        return get_scoped(db, model, object_id, scope, column)
-    except NotFound as exc:
-        raise NotFound(message, code=code, details=exc.details) from exc
-
-
-def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nursery:
-    return _in_scope(db, Nursery, nursery_id, scope, Nursery.id, labels.NURSERY_NOT_FOUND, "nursery_not_found")
-
-
-def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
-    """A scoped caller's own when none is named."""
-    if nursery_id is None:
-        if scope.value is None:
-            raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
-        nursery_id = int(scope.value)
-    return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
 
 
 # Nurseries ---------------------------------------------------------------------------------------
@@ -263,10 +233,6 @@ def prune_station_sessions(db: Session, *, before: datetime) -> int:
 # Parents -----------------------------------------------------------------------------------------
 
 
-def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Parent:
-    return _in_scope(db, Parent, parent_id, scope, Parent.nursery_id, labels.PARENT_NOT_FOUND, "parent_not_found")
-
-
 PARENT_ORDER = (Parent.id,)
 CHILD_ORDER = (Child.class_name, Child.id)
 
@@ -335,10 +301,6 @@ def delete_parent(db: Session, *, parent: Parent, actor: Actor) -> None:
 
 
 # Children ----------------------------------------------------------------------------------------
-
-
-def child_in_scope(db: Session, *, scope: TenantScope, child_id: int) -> Child:
-    return _in_scope(db, Child, child_id, scope, Child.nursery_id, labels.CHILD_NOT_FOUND, "child_not_found")
 
 
 def _child_snapshot(child: Child) -> dict:

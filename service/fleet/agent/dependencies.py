@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from service.credentials import bearer
 from service.deps import DbSession
 from service.errors import Unauthorized
-from service.fleet.agent.credentials import TOKEN_PREFIX, TerminalIdentity, hash_secret, holder
+from service.fleet.credentials import TOKEN_PREFIX, TerminalIdentity, hash_secret, holder
 from service.openapi import declares
 
 

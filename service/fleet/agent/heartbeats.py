@@ -20,13 +20,12 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.dialect import Dialect, UpdateThenInsert, current, insert_rows
-from service.fleet import labels
-from service.fleet.agent import credentials
-from service.fleet.agent.schemas import CommandOut, HeartbeatIn, HeartbeatReply
+from service.fleet import credentials, labels
 from service.fleet.alerting import monitoring
 from service.fleet.alerting.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.kinds import AlertKind
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
+from service.fleet.wire import CommandOut, HeartbeatIn, HeartbeatReply
 from service.group_commit import GroupCommit
 
 if TYPE_CHECKING:

@@ -8,9 +8,12 @@ from fastapi.responses import Response
 from service.audit.service import Actor
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
-from service.fleet.agent import credentials, heartbeats
+from service.fleet import credentials
+from service.fleet.agent import heartbeats
 from service.fleet.agent.dependencies import AgentTerminal, TokenHash
-from service.fleet.agent.schemas import (
+from service.fleet.registry import terminals
+from service.fleet.rollouts import firmware
+from service.fleet.wire import (
     AgentTokenOut,
     DiagnosticsIn,
     EnrollIn,
@@ -19,8 +22,6 @@ from service.fleet.agent.schemas import (
     HeartbeatReply,
     ProgressIn,
 )
-from service.fleet.registry import terminals
-from service.fleet.rollouts import firmware
 from service.openapi import declares, media
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])

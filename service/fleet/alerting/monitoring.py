@@ -40,7 +40,7 @@ from service.fleet.alerting.alerts import (
 )
 from service.fleet.alerting.incidents import incident_stores
 from service.fleet.kinds import AlertKind
-from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
+from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal, fleet_state
 from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
 from service.outbox import content
@@ -50,14 +50,6 @@ INGEST_MARK_SECONDS = 5
 ALIVE = ("online", "error")
 STORE_MIN_TERMINALS = 2  # a store of one terminal gets that terminal's own alert
 Rows: TypeAlias = Sequence[Row[*tuple[Any, ...]]]  # rows of alert or incident columns
-
-
-def fleet_state(db: Session) -> FleetState:
-    state = db.get(FleetState, 1)
-    if state is None:
-        insert_rows(db, FleetState, [{"id": 1}], ignore_conflicts=True)
-        state = db.get_one(FleetState, 1)
-    return state
 
 
 def offline_threshold(settings=None) -> timedelta:

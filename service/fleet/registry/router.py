@@ -10,7 +10,7 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
-from service.fleet.agent import credentials
+from service.fleet import credentials
 from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedTerminal
 from service.fleet.kinds import EventLevel, TerminalStatus
 from service.fleet.registry import csv_exports, customers, imports, store_ranking, terminals

@@ -11,7 +11,6 @@ from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.figures import day_start
 from service.fleet import auditing
-from service.fleet.agent.schemas import DiagnosticsIn, device_time
 from service.fleet.alerting.alerts import RESOLVED, resolve_all_for_terminal
 from service.fleet.models import (
     Alert,
@@ -31,6 +30,7 @@ from service.fleet.registry.schemas import (
     TerminalRead,
     TerminalUpdate,
 )
+from service.fleet.wire import DiagnosticsIn, device_time
 from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 

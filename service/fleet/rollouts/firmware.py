@@ -17,13 +17,13 @@ from service.config import get_settings
 from service.dialect import update_rows
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.fleet import auditing, labels
-from service.fleet.agent.schemas import ProgressIn
 from service.fleet.alerting.alerts import NewAlert, open_alerts, resolve_alerts
 from service.fleet.kinds import AlertKind
 from service.fleet.models import Command, Customer, FirmwareRelease, Rollout, Terminal, UpdateTask
 from service.fleet.registry.terminals import filtered_terminals
 from service.fleet.rollouts.schemas import RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress
 from service.fleet.schemas import columns_of
+from service.fleet.wire import ProgressIn
 from service.tenancy import TenantScope, scoped
 
 ACTIVE = ("pending", "in_progress", "installed")

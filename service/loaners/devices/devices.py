@@ -9,8 +9,7 @@ from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.links import dashboard_page
-from service.loaners import labels, search_text
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering, search_text
 from service.loaners.devices.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.loaners.kinds import Category
 from service.loaners.masters.masters import created, deleted, updated

@@ -8,12 +8,11 @@ from fastapi.responses import Response
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
+from service.loaners import device_filter
 from service.loaners.dependencies import Admin, Filters, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.devices import devices, labels_pdf, timeline
-from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
+from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate, SubmissionRead
 from service.loaners.kinds import DeviceKind
-from service.loaners.submissions.schemas import SubmissionRead
-from service.loaners.views import views
 from service.openapi import media
 from service.pagination import Page, Paging, page_of
 
@@ -33,7 +32,7 @@ def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Dev
 @router.get("/devices", response_model=Page[DeviceRead])
 def list_devices(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filters) -> Page:
     """The device register with each device's current status (filters as in the views)."""
-    rows, total = views.device_page(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    rows, total = device_filter.device_page(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     now = utcnow()
     return page_of([devices.device_read(d, loc, m, now) for d, loc, m, _ in rows], total, paging)
 

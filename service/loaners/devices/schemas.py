@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from service.fields import rules
 from service.loaners.models import Device
+from service.loaners.schemas import ORM
 
 
 class DeviceCreate(BaseModel):
@@ -66,3 +67,18 @@ class DeviceDetail(DeviceRead):
     current: CurrentState | None
     held_status_since: datetime | None = Field(None, description="when its current 預かり機のステータス began")
     held_status_days: int | None = Field(None, description="whole days in that status (返却可能 for how long)")
+
+
+class SubmissionRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    device_id: int
+    submitted_at: datetime
+    submitter_email: str
+    status: str | None
+    held_status: str | None
+    answers: dict[str, str]
+    source: str
+    archived: bool = Field(default=False, description="moved to an archive by the rotation (read back from it)")
+    status_changed: bool = False

@@ -12,6 +12,7 @@ is limited to their 管轄: a row of another 管轄's location is refused naming
 読み取れない)."""
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,12 +27,12 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.errors import Conflict, DomainError, ValidationFailed
+from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.loaners import labels
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
-from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
+from service.loaners.imports.schemas import HeldResolution
+from service.loaners.models import Device, Form, ImportFirstRow, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import forms
 from service.loaners.submissions.submissions import recompute_states, submission_row
 from service.schemas import multi_line, nfkc, single_line
@@ -44,6 +45,7 @@ from service.tabular import (
     read_date,
     read_datetime,
     read_table,
+    sheet_head,
     sheet_text,
 )
 from service.tenancy import TenantScope, get_scoped, scoped
@@ -53,6 +55,7 @@ CHUNK = 1000
 MAX_REPORTED = 1000
 FIXED_COLUMNS = labels.IMPORT_COLUMNS
 REQUIRED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER)
+RUNNING = ("reading", "checking", "queued", "running")  # a step of the job remains
 
 
 def _columns(questions: forms.QuestionSet) -> Columns:
@@ -89,23 +92,20 @@ def create_import(
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
 ) -> SubmissionImport:
-    """The rows are checked by the job, within the caller's 管轄; a mapping names the form's column for a file's
-    column whose name differs (tabular.ColumnsUnmatched asks for one)."""
-    table = read_table(sheet_text(data), _columns(forms.question_set(db, form.kind)), mapping)
-    total = table.count()
-    if total > MAX_ROWS:
-        raise ValidationFailed(
-            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
-        )
+    """The file is kept for the job, which reads it (`_read_file`), then checks its rows within the caller's 管轄; only
+    its header is read here: a mapping names the form's column for a file's column whose name differs
+    (tabular.ColumnsUnmatched asks for one)."""
+    head = read_table(sheet_head(data), _columns(forms.question_set(db, form.kind)), mapping)
     job = SubmissionImport(
         form_kind=form.kind,
         filename=filename[:200],
-        content=table.named_text(),
-        total_rows=total,
+        upload=data,
+        mapping=mapping or {},
+        dry_run=dry_run,
         created_by=actor.label,
-        ignored_columns=table.ignored,
+        ignored_columns=head.ignored,
         jurisdiction=scope.value,
-        status="checking" if dry_run else "queued",
+        status="reading",
         created_at=now,
     )
     db.add(job)
@@ -119,7 +119,6 @@ def create_import(
         target_id=job.id,
         changes={
             "filename": {"before": None, "after": filename},
-            "rows": {"before": None, "after": total},
             "form": {"before": None, "after": form.kind},
             "jurisdiction": {"before": None, "after": scope.value},
             **({"columns": {"before": None, "after": mapping}} if mapping else {}),
@@ -127,6 +126,19 @@ def create_import(
         at=now,
     )
     return job
+
+
+def _read_file(db: Session, job: SubmissionImport) -> None:
+    """The job's first step: the file as text with each read column named as the form does (the person's mapping
+    applied), its rows counted; the file as sent is then let go."""
+    table = read_table(sheet_text(job.upload or b""), _columns(forms.question_set(db, job.form_kind)), job.mapping)
+    total = table.count()
+    if total > MAX_ROWS:
+        raise ValidationFailed(
+            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
+        )
+    job.content, job.total_rows, job.upload = table.named_text(), total, None
+    job.status = "checking" if job.dry_run else "queued"
 
 
 def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
@@ -214,6 +226,9 @@ def _with_dates(questions: forms.QuestionSet, record: dict[str, str], submitted_
     return dated
 
 
+RowKey = tuple[str, datetime]  # a device's number, a timestamp
+
+
 @dataclass
 class Chunk:
     db: Session
@@ -221,14 +236,16 @@ class Chunk:
     form: Form
     questions: forms.QuestionSet
     devices: dict[str, Device]
-    taken: set[tuple[str, datetime]]
-    first_rows: dict[tuple[str, datetime], int]  # the file's rows so far, by device and timestamp
+    taken: set[RowKey]
+    first_rows: dict[RowKey, int]  # the file's first row of each device and timestamp met so far
+    stored_rows: dict[int, int]  # those stored before the chunk, by digest (`_digest`)
     write: bool
     created: int = 0
     planned: set[str] = field(default_factory=set)  # the chunk's first
     seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
     places: dict[str, Location] = field(default_factory=dict)  # by code
     models: dict[str, Model] = field(default_factory=dict)
+    confirmed: set[str] = field(default_factory=set)  # new numbers a person said are no typing mistake
 
     @functools.cached_property
     def locations(self) -> dict[str, Location]:
@@ -260,6 +277,7 @@ class Verdict:
     reasons: list[str]
     row: dict[str, Any] | None = None
     new_device: bool = False
+    known_number: str | None = None  # a held row's: the known device it is near
 
 
 def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list[str]:
@@ -276,26 +294,46 @@ def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list
     return problems
 
 
-def _earlier_rows(
-    table: Table, start: int, numbers: set[str], questions: forms.QuestionSet
-) -> dict[tuple[str, datetime], int]:
-    """The file's rows above the chunk naming its devices, by device and timestamp: the first row of each (a copy
-    below it is said to be one; the dry run, storing nothing, also finds here what the import finds stored)."""
-    first: dict[tuple[str, datetime], int] = {}
-    for record in _records(table, 0, start):
-        number = record.values.get(labels.IMPORT_NUMBER, "")
-        if number not in numbers or _text_problems(questions, record.values):
-            continue
-        try:
-            first.setdefault((number, parse_timestamp(record.values.get(labels.IMPORT_TIMESTAMP, ""))), record.number)
-        except ValueError:
-            continue
-    return first
+def _row_key(questions: forms.QuestionSet, record: Record) -> RowKey | None:
+    """What makes two rows one answer: the device's number and the timestamp (None: the row is refused before)."""
+    if _text_problems(questions, record.values):
+        return None
+    values = record.values
+    try:
+        return values.get(labels.IMPORT_NUMBER, ""), parse_timestamp(values.get(labels.IMPORT_TIMESTAMP, ""))
+    except ValueError:
+        return None
 
 
-def _load_chunk(
-    db: Session, job: SubmissionImport, table: Table, records: list[Record], *, start: int, write: bool
-) -> Chunk:
+def _digest(*held: object) -> int:
+    """A row's content as the first-row index keys it: a number, or a number and a timestamp."""
+    text = "\x1f".join(value.isoformat() if isinstance(value, datetime) else str(value) for value in held)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _stored_first_rows(db: Session, job: SubmissionImport, digests: set[int]) -> dict[int, int]:
+    """The file's first rows the job has met so far (an earlier chunk's, the dry run's), by their digest."""
+    found = select(ImportFirstRow.digest, ImportFirstRow.row).where(
+        ImportFirstRow.import_id == job.id, ImportFirstRow.digest.in_(digests)
+    )
+    return {digest: row for digest, row in db.execute(found)}
+
+
+def _remember_first_rows(chunk: Chunk) -> None:
+    """The chunk's rows that hold a number, or a number and timestamp, for the first time in the file."""
+    new: dict[int, int] = {}
+    for (number, submitted_at), row in chunk.first_rows.items():
+        for digest in (_digest(number, submitted_at), _digest(number)):
+            if digest not in chunk.stored_rows:
+                new.setdefault(digest, row)
+    if new:
+        chunk.db.execute(
+            insert(ImportFirstRow), [{"import_id": chunk.job.id, "digest": d, "row": r} for d, r in new.items()]
+        )
+
+
+def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, write: bool) -> Chunk:
+    """With what the file's rows above it hold (`loaners_import_first_row`), not those rows."""
     form = forms.get_form(db, job.form_kind)
     numbers = {r.values.get(labels.IMPORT_NUMBER, "") for r in records} - {""}
     devices = {d.management_number: d for d in db.scalars(select(Device).where(Device.management_number.in_(numbers)))}
@@ -305,23 +343,29 @@ def _load_chunk(
         .where(Device.management_number.in_(numbers))
     ).tuples()
     questions = forms.question_set(db, form.kind)
-    earlier = _earlier_rows(table, start, numbers, questions)
+    keys = {key for key in (_row_key(questions, record) for record in records) if key is not None}
+    named = numbers | {number for number, _ in keys}  # with "": a row without a number is keyed too
+    first_rows = _stored_first_rows(db, job, {_digest(*key) for key in keys} | {_digest(n) for n in named})
     chunk = Chunk(
         db=db,
         job=job,
         form=form,
         questions=questions,
         devices=devices,
-        taken=set(stored) | set(earlier),
-        first_rows=earlier,
+        taken=set(stored),
+        first_rows={key: first_rows[_digest(*key)] for key in keys if _digest(*key) in first_rows},
+        stored_rows=first_rows,
         write=write,
         places={p.code: p for p in db.scalars(select(Location))},
         models={m.number_section: m for m in db.scalars(select(Model))},
     )
+    start = records[0].number if records else 0
     chunk.seen = {
         number
-        for number in {n for n, _ in earlier} - set(devices)
-        if _registrable(chunk, number) and _mistyped(chunk, number) is None
+        for number in numbers - set(devices)
+        if first_rows.get(_digest(number), start) < start
+        and _registrable(chunk, number)
+        and _mistyped(chunk, number) is None
     }
     return chunk
 
@@ -346,10 +390,15 @@ class OutsideJurisdiction(ValueError):
 class Mistyped(ValueError):
     """The row's new number has a serial one edit from a known device's: its outcome is 確認待ち."""
 
+    def __init__(self, message: str, known_number: str) -> None:
+        super().__init__(message)
+        self.known_number = known_number  # the known device's
 
-def _mistyped(chunk: Chunk, number: str) -> str | None:
-    """The refusal of a new number whose 製造番号 is one substitution or transposition (Damerau-Levenshtein, as
-    rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered before the import."""
+
+def _mistyped(chunk: Chunk, number: str) -> tuple[str, str] | None:
+    """The refusal, and the known device's number, of a new number whose 製造番号 is one substitution or transposition
+    (Damerau-Levenshtein, as rapidfuzz's OSA counts it) from that of a device of the same 拠点 and model registered
+    before the import."""
     try:
         serial = numbering.parse(number).serial_number
     except DomainError:
@@ -359,7 +408,7 @@ def _mistyped(chunk: Chunk, number: str) -> str | None:
     for known, distance, index in sorted(near, key=lambda found: (found[1], found[2])):
         if distance == 1:
             reason = labels.IMPORT_MISTYPED.format(typed=serial, known=known, number=numbers[index])
-            return cell_problem(labels.IMPORT_NUMBER, number, reason)
+            return cell_problem(labels.IMPORT_NUMBER, number, reason), numbers[index]
     return None
 
 
@@ -409,8 +458,8 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
     if device is None:
         if number in chunk.planned or number in chunk.seen:
             return None
-        if mistyped := _mistyped(chunk, number):
-            raise Mistyped(mistyped)
+        if number not in chunk.confirmed and (mistyped := _mistyped(chunk, number)):
+            raise Mistyped(*mistyped)
         try:
             return _register_device(db, chunk, number)
         except DomainError as exc:
@@ -431,15 +480,15 @@ def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
     try:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
         key = (number, submitted_at)
-        if key in chunk.first_rows:
-            return Verdict("duplicate", [SAME_AS.format(row=chunk.first_rows[key])])
-        chunk.first_rows[key] = row.number
+        first = chunk.first_rows.setdefault(key, row.number)
+        if first < row.number:
+            return Verdict("duplicate", [SAME_AS.format(row=first)])
         new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
         device = _device(db, chunk, number)
     except OutsideJurisdiction as exc:
         return Verdict("outside", [str(exc)])
     except Mistyped as exc:
-        return Verdict("held", [str(exc)])
+        return Verdict("held", [str(exc)], known_number=exc.known_number)
     except ValueError as exc:
         return Verdict("unreadable", [str(exc)])
     if key in chunk.taken:
@@ -475,9 +524,8 @@ def _plan_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
 
 
 def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
-    table = _table(db, job)
-    records = _records(table, job.checked_rows, size)
-    chunk = _load_chunk(db, job, table, records, start=job.checked_rows, write=False)
+    records = _records(_table(db, job), job.checked_rows, size)
+    chunk = _load_chunk(db, job, records, write=False)
     counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
     shown = {outcome: 0 for outcome in counts}
     for entry in job.plan:
@@ -489,6 +537,7 @@ def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
         if shown[verdict.outcome] < MAX_REPORTED:
             shown[verdict.outcome] += 1
             plan.append(_plan_entry(record, verdict))
+    _remember_first_rows(chunk)
     job.plan = plan
     job.planned_rows += counts["import"]
     job.duplicate_rows += counts["duplicate"]
@@ -519,14 +568,21 @@ def _rejected_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
         "outcome": verdict.outcome,
         "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
         "errors": verdict.reasons,
+        **({"known_number": verdict.known_number} if verdict.known_number else {}),
     }
+
+
+def _store(db: Session, rows: list[dict[str, Any]]) -> None:
+    """Answers appended to their devices' history, each device's current state moved to its newest."""
+    if rows:
+        db.execute(insert(Submission), rows)
+        recompute_states(db, (row["device_id"] for row in rows))
 
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
     start = job.processed_rows
-    table = _table(db, job)
-    records = _records(table, start, size)
-    chunk = _load_chunk(db, job, table, records, start=start, write=True)
+    records = _records(_table(db, job), start, size)
+    chunk = _load_chunk(db, job, records, write=True)
     accepted, rejected = [], list(job.rejected)
     for record in records:
         verdict = _check_row(db, chunk, record)
@@ -537,9 +593,8 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
         _count_refused(job, verdict.outcome)
         if len(rejected) < MAX_REPORTED:
             rejected.append(_rejected_entry(record, verdict))
-    if accepted:
-        db.execute(insert(Submission), accepted)
-        recompute_states(db, (row["device_id"] for row in accepted))
+    _store(db, accepted)
+    _remember_first_rows(chunk)
     job.status = "running"
     job.processed_rows = start + len(records)
     job.accepted_rows += len(accepted)
@@ -553,14 +608,16 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     """Returns whether rows remain; a checked import waits for 取り込む. The job's row is locked for the chunk: a task
     delivered twice waits, then continues after the rows already done."""
     job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
-    if job is None or job.status not in ("checking", "queued", "running"):
+    if job is None or job.status not in RUNNING:
         return False
-    if job.status == "checking":
+    if job.status == "reading":
+        _read_file(db, job)
+    elif job.status == "checking":
         _dry_run_chunk(db, job, size)
     else:
         _import_chunk(db, job, size, now)
     db.flush()
-    return job.status in ("checking", "running")
+    return job.status in RUNNING
 
 
 def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, now: datetime) -> SubmissionImport:
@@ -583,8 +640,81 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
     return job
 
 
+def _held_entry(job: SubmissionImport, row: int) -> int:
+    """The index in the import's refused rows of the row held as 確認待ち and not resolved yet."""
+    if job.status != "done":
+        raise Conflict(labels.HELD_NOT_DONE, code="import_not_done")
+    for index, entry in enumerate(job.rejected):
+        if entry["row"] == row and entry["outcome"] == "held" and "resolution" not in entry:
+            return index
+    raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
+
+
+def _record_at(job: SubmissionImport, table: Table, row: int) -> Record:
+    found = next((record for record in _records(table, 0, job.total_rows) if record.number == row), None)
+    if found is None:
+        raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
+    return found
+
+
+def _as_resolved(
+    db: Session, job: SubmissionImport, record: Record, resolution: HeldResolution
+) -> tuple[Chunk, Record]:
+    """The row with its number as the person said (as typed and confirmed new, or the known device's), and its chunk."""
+    chunk = _load_chunk(db, job, [record], write=True)
+    typed = record.values[labels.IMPORT_NUMBER]
+    if resolution is HeldResolution.NEW:
+        chunk.confirmed.add(typed)
+        return chunk, record
+    mistyped = _mistyped(chunk, typed)
+    if mistyped is None:
+        raise Conflict(labels.HELD_KNOWN_GONE.format(number=typed), code="held_known_gone")
+    known = Record(record.number, record.values | {labels.IMPORT_NUMBER: mistyped[1]})
+    return _load_chunk(db, job, [known], write=True), known
+
+
+def resolve_held_row(
+    db: Session, *, job: SubmissionImport, row: int, resolution: HeldResolution, actor: Actor, now: datetime
+) -> SubmissionImport:
+    """新規として登録 (its number registered as a new device) or 既存を更新 (the answer added to the known device it was
+    near) for a row the import held as 確認待ち; the answer is checked and stored as the import stores one (a copy or
+    an answer already stored is refused, saying so). The import's row is locked: a second click waits, then finds the
+    row resolved."""
+    db.refresh(job, with_for_update=True)
+    index = _held_entry(job, row)
+    typed = _record_at(job, _table(db, job), row)
+    chunk, record = _as_resolved(db, job, typed, resolution)
+    verdict = _check_row(db, chunk, record)
+    if verdict.row is None:
+        raise Conflict("、".join(verdict.reasons), code=f"held_row_{verdict.outcome}")
+    _store(db, [verdict.row | {"created_at": now}])
+    entry = job.rejected[index] | {"resolution": resolution.value, "resolution_label": resolution.words}
+    job.rejected = [*job.rejected[:index], entry, *job.rejected[index + 1 :]]
+    job.held_rows, job.rejected_rows = job.held_rows - 1, job.rejected_rows - 1
+    job.accepted_rows, job.created_devices = job.accepted_rows + 1, job.created_devices + chunk.created
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="resolve_held_row",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={
+            "row": {"before": None, "after": row},
+            "management_number": {
+                "before": typed.values[labels.IMPORT_NUMBER],
+                "after": record.values[labels.IMPORT_NUMBER],
+            },
+            "resolution": {"before": None, "after": resolution.words},
+        },
+        at=now,
+    )
+    return job
+
+
 def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
     """A bad row is rejected, not this; the rows done so far are kept."""
     job = db.get(SubmissionImport, import_id)
     if job is not None and job.status != "done":
-        job.status, job.finished_at, job.error = "failed", now, error[:500]
+        job.status, job.finished_at, job.error, job.upload = "failed", now, error[:500], None

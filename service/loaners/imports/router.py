@@ -13,7 +13,7 @@ from service.deps import DbSession
 from service.loaners import labels
 from service.loaners.dependencies import Scope, Staff
 from service.loaners.imports import imports
-from service.loaners.imports.schemas import ImportListed, LoanerImportRead
+from service.loaners.imports.schemas import HeldRowResolve, ImportListed, LoanerImportRead
 from service.loaners.kinds import DeviceKind
 from service.loaners.submissions import forms
 from service.pagination import Page, Paging, page_of
@@ -64,6 +64,19 @@ def run_checked_import(import_id: int, caller: Staff, scope: Scope, db: DbSessio
     job = imports.get_import(db, import_id, scope)
     job = imports.start_checked_import(db, job=job, actor=caller.actor, now=utcnow())
     queue_task(db, "loaners.import_submissions", job.id)
+    return _import_read(job)
+
+
+@router.post("/imports/{import_id}/held/{row}", response_model=LoanerImportRead)
+def resolve_held_row(
+    import_id: int, row: int, body: HeldRowResolve, caller: Staff, scope: Scope, db: DbSession
+) -> LoanerImportRead:
+    """A row of a finished import held as 確認待ち (its serial one edit from a known device's), as the person says it
+    is: `new` registers its number as a new device (新規として登録), `existing` adds its answer to the known device
+    (既存を更新); audited. 409 before the import is done, or when the answer cannot be stored (a copy, one already
+    stored: the reason says which); 404 for a row not held or already resolved."""
+    job = imports.get_import(db, import_id, scope)
+    job = imports.resolve_held_row(db, job=job, row=row, resolution=body.resolution, actor=caller.actor, now=utcnow())
     return _import_read(job)
 
 

@@ -1,11 +1,28 @@
 """Response bodies of the imports."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from service.loaners import labels
 from service.loaners.schemas import ORM
+
+
+class HeldResolution(StrEnum):
+    """What a row held as 確認待ち is: a new device (its number registered) or the known device it was near."""
+
+    NEW = "new"
+    EXISTING = "existing"
+
+    @property
+    def words(self) -> str:
+        return labels.HELD_RESOLUTIONS[self]
+
+
+class HeldRowResolve(BaseModel):
+    resolution: HeldResolution = Field(description="new: 新規として登録; existing: 既存を更新 (the device it was near)")
 
 
 class LoanerImportRead(BaseModel):
@@ -22,7 +39,8 @@ class LoanerImportRead(BaseModel):
     rejected_rows: int
     created_devices: int
     rejected: list[dict[str, Any]] = Field(
-        description="the import's refused rows: row, management_number, outcome (+ label), errors"
+        description="the import's refused rows: row, management_number, outcome (+ label), errors; a held one also "
+        "known_number (the device it was near) and, once a person said, resolution (+ label)"
     )
     ignored_columns: list[str]
     checked_rows: int = 0

@@ -10,8 +10,7 @@ from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.loaners import labels
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering, view_settings
 from service.loaners.masters.schemas import (
     DataTypeCreate,
     DataTypeUpdate,
@@ -21,7 +20,6 @@ from service.loaners.masters.schemas import (
     ModelUpdate,
 )
 from service.loaners.models import DataType, Device, Location, Model
-from service.loaners.views import view_settings
 from service.tenancy import TenantScope, scoped
 
 LOCATION_FIELDS = fields.audited(Location)

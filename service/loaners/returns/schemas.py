@@ -2,9 +2,20 @@
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from service.loaners.views.schemas import HeldDevice
+
+class HeldDevice(BaseModel):
+    device_id: int
+    management_number: str
+    location_id: str
+    location_name: str
+    model_name: str
+    device_type: str
+    held_status: str
+    category: str
+    held_since: datetime | None
+    held_days: int | None
 
 
 class ReturnDevice(HeldDevice):

@@ -11,7 +11,7 @@ from service.identity.models import User
 from service.loaners import labels
 from service.loaners.dependencies import Admin, Scope, ScopedDevice, Staff
 from service.loaners.devices import devices
-from service.loaners.devices.schemas import DeviceRead
+from service.loaners.devices.schemas import DeviceRead, SubmissionRead
 from service.loaners.kinds import DeviceKind
 from service.loaners.models import Form as StatusForm
 from service.loaners.submissions import bulk, forms, submissions
@@ -23,7 +23,6 @@ from service.loaners.submissions.schemas import (
     QuestionRead,
     QuestionUpdate,
     SubmissionIn,
-    SubmissionRead,
 )
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])

@@ -1,6 +1,5 @@
 """Request and response bodies of the status forms and their submissions."""
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
@@ -90,18 +89,3 @@ class BulkSubmissionIn(SubmissionIn):
     """一括ステータス変更: the same answers for every device chosen (each gets its own submission)."""
 
     device_ids: Annotated[list[Annotated[int, Field(ge=1, le=2_147_483_647)]], Field(min_length=1, max_length=200)]
-
-
-class SubmissionRead(BaseModel):
-    model_config = ORM
-
-    id: int
-    device_id: int
-    submitted_at: datetime
-    submitter_email: str
-    status: str | None
-    held_status: str | None
-    answers: dict[str, str]
-    source: str
-    archived: bool = Field(default=False, description="moved to an archive by the rotation (read back from it)")
-    status_changed: bool = False

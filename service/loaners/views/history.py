@@ -16,7 +16,7 @@ from service.errors import ValidationFailed
 from service.exports import ListExport
 from service.loaners import labels, search_text
 from service.loaners.models import Device, Location, Model, Submission
-from service.loaners.views.view_settings import ViewSettings
+from service.loaners.view_settings import ViewSettings
 from service.loaners.views.views import as_text, column_value, view_settings_of
 from service.sheets import Column
 from service.tenancy import TenantScope, scoped

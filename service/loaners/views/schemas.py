@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from service.figures import FigureRead
+from service.loaners.returns.schemas import HeldDevice
 
 
 class NormalRow(BaseModel):
@@ -40,19 +41,6 @@ class AuditPage(BaseModel):
     more: bool = Field(description="more submissions than `total` match (the CSV has them all)")
     page: int
     page_size: int
-
-
-class HeldDevice(BaseModel):
-    device_id: int
-    management_number: str
-    location_id: str
-    location_name: str
-    model_name: str
-    device_type: str
-    held_status: str
-    category: str
-    held_since: datetime | None
-    held_days: int | None
 
 
 class SummaryLocationRow(BaseModel):

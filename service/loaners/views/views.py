@@ -12,52 +12,18 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.exports import ListExport, item
-from service.loaners import labels, search_text
+from service.loaners import labels, view_settings
+from service.loaners.device_filter import ViewFilter, chosen, device_page, matching
 from service.loaners.devices.devices import device_type_of, held_days, with_places
 from service.loaners.kinds import Category
 from service.loaners.masters.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.submissions import forms
-from service.loaners.views import view_settings
-from service.loaners.views.view_settings import ViewSettings
+from service.loaners.view_settings import ViewSettings
 from service.sheets import Column
 from service.tenancy import TenantScope, scoped
 
 LONGEST_PER_CARD = 5
-
-
-@dataclass(frozen=True)
-class ViewFilter:
-    jurisdiction: str | None = None
-    location_id: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    held_status: str | None = None
-    q: str | None = None
-
-
-def _filtered(stmt: Select, flt: ViewFilter) -> Select:
-    for column, value in (
-        (Location.jurisdiction, flt.jurisdiction),
-        (Device.location_id, flt.location_id),
-        (Device.kind, flt.kind),
-        (Device.status, flt.status),
-        (Device.held_status, flt.held_status),
-    ):
-        if value:
-            stmt = stmt.where(column == value)
-    if flt.q:
-        stmt = stmt.where(search_text.matches(flt.q))
-    return stmt
-
-
-def _chosen(stmt: Select, flt: ViewFilter, settings: ViewSettings | None) -> Select:
-    stmt = _filtered(stmt, flt)
-    if settings is None:
-        return stmt
-    if settings.kinds is not None and len(settings.kinds) < len(labels.KINDS):
-        stmt = stmt.where(Device.kind.in_(settings.kinds))
-    return _filtered(stmt, ViewFilter(**settings.condition))
 
 
 def local_text(at: datetime | None) -> str | None:
@@ -74,43 +40,6 @@ def _as_text(value: Any) -> str | None:
 def as_text(values: dict[str, Any]) -> dict[str, str | None]:
     """The files take the values themselves, so a spreadsheet reads a time as a date cell and days as a number."""
     return {column: _as_text(value) for column, value in values.items()}
-
-
-def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, settings: ViewSettings | None) -> Select:
-    """The location is joined only when a 管轄 limits them."""
-    by_jurisdiction = flt.jurisdiction or (settings and settings.condition.get("jurisdiction"))
-    if not scope.unrestricted or by_jurisdiction:
-        stmt = scoped(stmt.join(Location, Location.id == Device.location_id), scope, Location.jurisdiction)
-    return _chosen(stmt, flt, settings)
-
-
-def device_page(
-    db: Session,
-    *,
-    scope: TenantScope,
-    flt: ViewFilter,
-    offset: int,
-    limit: int,
-    settings: ViewSettings | None = None,
-) -> tuple[list[Any], int]:
-    """The page's ids are found on the device table alone (a deferred join), then only those rows are joined."""
-    total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, settings)) or 0
-    ids = (
-        _matching(select(Device.id, Device.management_number), scope, flt, settings)
-        .order_by(Device.management_number)
-        .offset(offset)
-        .limit(limit)
-        .subquery()
-    )
-    rows = db.execute(
-        select(Device, Location, Model, Submission)
-        .join(ids, ids.c.id == Device.id)
-        .join(Location, Location.id == Device.location_id)
-        .join(Model, Model.id == Device.model_id)
-        .outerjoin(Submission, Submission.id == Device.current_submission_id)
-        .order_by(ids.c.management_number)
-    ).all()
-    return list(rows), total
 
 
 ColumnSource = Callable[[Device, Model, Submission | None], Any]
@@ -209,7 +138,7 @@ def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header:
         .outerjoin(Submission, Submission.id == Device.current_submission_id)
     )
     columns = [Column(name, methodcaller("get", name)) for name in header]
-    return ListExport(_matching(stmt, scope, flt, settings), (Device.management_number,), columns, values)
+    return ListExport(matching(stmt, scope, flt, settings), (Device.management_number,), columns, values)
 
 
 def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: datetime) -> ListExport:
@@ -232,7 +161,7 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: date
 def _held(stmt: Select, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings) -> Select:
     """§3.1.1: lent out with the user's device in our keeping, its held status set or blank (未分類)."""
     stmt = with_places(stmt, scope).where(Device.held_since.is_not(None))
-    return _chosen(stmt, ViewFilter(jurisdiction=jurisdiction), settings)
+    return chosen(stmt, ViewFilter(jurisdiction=jurisdiction), settings)
 
 
 def _held_status_is(held_status: str) -> Any:

@@ -9,15 +9,13 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, ValidationFailed
-from service.reservations import auditing, handover, holds, labels, lookups, messages, payments
+from service.reservations import auditing, handover, holds, labels, lookups, messages, payments, status_links
 from service.reservations.booking.schemas import AcceptIn, ReservationCreate, ReservationUpdate
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.operations import operations
-from service.reservations.pages import status_links
 from service.reservations.shops import calls, catalog, hours
 from service.reservations.shops.schemas import ShopCreate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
-from service.reservations.training import training
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
@@ -99,7 +97,7 @@ def create_reservation(
         when=messages.when_text(desired_at),
         status=status_links.link(reservation),
         cancel=messages.cancel_part(reservation, now),
-        faq=training.faq_url(),
+        faq=messages.faq_url(),
     )
     messages.sms_to_requester(db, reservation, "confirmation", confirmation)
     calls.start_calling(db, reservation, actor=actor, reason=labels.REASONS["calling"], now=now)

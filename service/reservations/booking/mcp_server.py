@@ -47,12 +47,11 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.reservations import handover, labels, lookups, messages
+from service.reservations import handover, labels, lookups, messages, status_links
 from service.reservations.booking import booking, clients, quotas, retries
+from service.reservations.booking.next_step import next_step
 from service.reservations.booking.schemas import ReservationCreate
 from service.reservations.models import Reservation, Shop
-from service.reservations.pages import status_links
-from service.reservations.pages.next_step import next_step
 from service.reservations.shops import catalog, hours
 from service.reservations.state_machine import EventActor
 from service.schemas import multi_line

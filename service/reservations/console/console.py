@@ -9,7 +9,7 @@ from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
-from service.reservations import handover, labels, messages
+from service.reservations import business_hours, handover, labels, messages
 from service.reservations.models import (
     CallAttempt,
     ManualOperation,
@@ -38,16 +38,12 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=_zone())
 
 
-def today(now: datetime) -> date:
-    return now.astimezone(_zone()).date()
-
-
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
 def console_today(db: Session, *, now: datetime) -> dict:
-    day = today(now)
+    day = business_hours.today(now)
     start, end = day_start(day), day_start(day + timedelta(days=1))
     by_status = dict(
         db.execute(
@@ -86,7 +82,7 @@ def console_today(db: Session, *, now: datetime) -> dict:
 def weekly_kpis(db: Session, *, now: datetime) -> dict:
     """Per day of this calendar week (APP_TIMEZONE, by the day each request arrived), from the event log in two index
     range scans joined by id."""
-    monday = today(now) - timedelta(days=today(now).weekday())
+    monday = business_hours.today(now) - timedelta(days=business_hours.today(now).weekday())
     days = [monday + timedelta(days=offset) for offset in range(WEEK_DAYS)]
     last = days[-1]
     bounds = [day_start(d) for d in days] + [day_start(last + timedelta(days=1))]

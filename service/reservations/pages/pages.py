@@ -6,8 +6,8 @@ from typing import Any
 
 from clientkit import templates
 from service.reservations import labels, messages
+from service.reservations.booking.next_step import NextStep
 from service.reservations.models import Reservation
-from service.reservations.pages.next_step import NextStep
 
 
 def page(name: str, title: str, **values: Any) -> str:

@@ -14,11 +14,11 @@ from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Conflict, NotFound
 from service.openapi import declares
-from service.reservations import labels, lookups, payments
-from service.reservations.booking import booking
+from service.reservations import labels, lookups, payments, status_links
+from service.reservations.booking import booking, next_step
 from service.reservations.dependencies import PathInquiry
 from service.reservations.models import Payment
-from service.reservations.pages import next_step, pages, status_links
+from service.reservations.pages import pages
 from service.reservations.state_machine import EventActor
 from service.reservations.support import surveys
 from service.reservations.support.schemas import Satisfaction

@@ -17,6 +17,7 @@ from service.reservations.models import Incident, Reservation, ServiceType, Shop
 from service.reservations.reports import executive, figures
 from service.reservations.reports.executive import RANKING, report_document, report_recipients, summary_figure
 from service.reservations.reports.figures import cancel_pct
+from service.reservations.support import figures as support_figures
 
 WEEK = timedelta(days=7)
 DOMAIN = "reservations"
@@ -98,7 +99,7 @@ def _support(db: Session, sunday: date, now: datetime) -> list[list]:
             labels.WEEKLY_REPORT_LABELS["basis"].format(value=summary_figure(figure), basis=figure.basis or 0),
             figure.period_label,
         ]
-        for figure in figures.support_figures(db, now=now, until=until)
+        for figure in support_figures.support_figures(db, now=now, until=until)
     ]
 
 

@@ -15,7 +15,7 @@ from service.config import get_settings
 from service.figures import Figure, FigureRead, day_start, serve
 from service.outbox.models import OutboxMessage
 from service.reservations import labels
-from service.reservations.console.console import today
+from service.reservations.business_hours import today
 from service.reservations.kinds import CallResult
 from service.reservations.messages import notify_slack
 from service.reservations.models import CallAttempt, Reservation, Shop

@@ -2,8 +2,7 @@
 
 from service.exports import ListExport, declared_item, item
 from service.reservations.models import SupportInquiry
-from service.reservations.reports import figures
-from service.reservations.support import support
+from service.reservations.support import figures, support
 
 INQUIRY_COLUMNS = (
     item("ID", "id"),

@@ -11,8 +11,7 @@ from service.deps import DbSession
 from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import CONSOLE_ONLY, PathInquiry, Reader, Worker
 from service.reservations.kinds import InquiryChannel, InquiryRequesterType, InquiryStatus
-from service.reservations.reports import figures
-from service.reservations.support import csv_exports, support, surveys
+from service.reservations.support import csv_exports, figures, support, surveys
 from service.reservations.support.schemas import (
     InquiryCreate,
     InquiryRead,

@@ -12,9 +12,8 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import of
 from service.errors import ValidationFailed, unknown_reference
-from service.figures import median
+from service.figures import day_start, median
 from service.reservations import auditing, business_hours, labels
-from service.reservations.console import console
 from service.reservations.kinds import InquiryChannel
 from service.reservations.models import Reservation, SupportInquiry, as_dict
 from service.reservations.support.schemas import InquiryCreate, InquiryUpdate
@@ -138,9 +137,9 @@ def conditions(flt: InquiryFilter) -> list:
     if flt.rated:
         found.append(SupportInquiry.satisfaction.is_not(None))
     if flt.received_from:
-        found.append(SupportInquiry.received_at >= console.day_start(flt.received_from))
+        found.append(SupportInquiry.received_at >= day_start(flt.received_from))
     if flt.received_to:
-        found.append(SupportInquiry.received_at < console.day_start(flt.received_to + timedelta(days=1)))
+        found.append(SupportInquiry.received_at < day_start(flt.received_to + timedelta(days=1)))
     return found
 
 
@@ -223,9 +222,9 @@ def within(start: datetime, end: datetime | None, seconds: int) -> str:
 
 def weekly_kpis(db: Session, *, now: datetime, weeks: int = KPI_WEEKS) -> dict:
     """By the week each inquiry arrived; one grouped query each."""
-    this_monday = console.today(now) - timedelta(days=console.today(now).weekday())
+    this_monday = business_hours.today(now) - timedelta(days=business_hours.today(now).weekday())
     mondays = [this_monday - timedelta(weeks=weeks - 1 - index) for index in range(weeks)]
-    bounds = [console.day_start(monday) for monday in [*mondays, this_monday + timedelta(weeks=1)]]
+    bounds = [day_start(monday) for monday in [*mondays, this_monday + timedelta(weeks=1)]]
     received = SupportInquiry.received_at
     week = case(*((received < bound, index) for index, bound in enumerate(bounds[1:])))
     in_range = (received >= bounds[0], received < bounds[-1])

@@ -17,9 +17,9 @@ from clientkit import templates
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
-from service.reservations import labels, messages, payments
+from service.reservations import labels, messages, payments, status_links
 from service.reservations.kinds import Audience
-from service.reservations.pages import pages, status_links
+from service.reservations.pages import pages
 from service.schemas import OneOf
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the ap
 FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
 REQUESTER_FAQ = "requester-faq"
-FAQ_PATH = "/api/reservations/faq"
 EXAMPLE_DAY = date(2026, 12, 3)  # a Thursday, 14:00
 TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
 QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)
@@ -97,7 +96,7 @@ def examples() -> dict[str, dict[str, Any]]:
     deadline = messages.when_text(messages.cancel_deadline(at))
     cancel_url = api_page(messages.cancel_path(labels.TEMPLATE_EXAMPLES["code"])) + "?token=…"
     values: dict[str, Any] = {**labels.TEMPLATE_EXAMPLES, "when": messages.when_text(at), "deadline": deadline}
-    values["faq"] = faq_url()
+    values["faq"] = messages.faq_url()
     values["status"] = api_page(status_links.PATH + "…")
     values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
     values |= {"minutes": payments.window_minutes(), "summary": labels.SUMMARY_LINES.format(**values)}
@@ -148,10 +147,6 @@ def drifted_quotes(name: str) -> list[str]:
         for reference, quoted in quoted_templates(name)
         if quoted.rstrip("\n") != template_text(reference).rstrip("\n")
     ]
-
-
-def faq_url() -> str:
-    return api_page(FAQ_PATH)
 
 
 def faq_page() -> str:

@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.database import session_scope, utcnow
-from service.entry_logs import counts
-from service.entry_logs.door import station
-from service.entry_logs.door.station import issue_station_token
+from service.entry_logs import counts, station
 from service.entry_logs.models import AUTO, Child, EntryLog, Nursery, Parent
+from service.entry_logs.station import issue_station_token
 from service.errors import DomainError
 from tests.factories import auth_headers, cached_hash, make_user
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from service.database import utcnow
-from service.fleet.agent import credentials
+from service.fleet import credentials
 from service.fleet.models import Customer, Terminal
 from tests.factories import auth_headers, make_user
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.database import utcnow
+from service.loaners.imports import imports
 from service.loaners.models import Submission
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 from tests.service.loaners.imports.test_imports import HEADER, ROWS, upload
@@ -14,7 +15,7 @@ from tests.support.worker import start_worker  # noqa: F401
 
 
 def finished(job: dict) -> dict | None:
-    return job if job["status"] not in ("queued", "running") else None
+    return job if job["status"] not in imports.RUNNING else None
 
 
 @pytest.mark.dialect

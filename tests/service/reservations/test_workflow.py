@@ -13,7 +13,7 @@ from sqlalchemy import select
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
-from service.reservations import labels, payments
+from service.reservations import labels, payments, sweeper
 from service.reservations.models import (
     CallAttempt,
     ManualOperation,
@@ -22,7 +22,6 @@ from service.reservations.models import (
     ReservationEvent,
     Shop,
 )
-from service.reservations.operations import sweeper
 from tests.service.reservations.conftest import (
     STRIPE_SECRET,
     VOICE_SECRET,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from service.crm.images import storage
-from service.crm.images.storage import CheckedUpload
+from service.crm import storage
+from service.crm.storage import CheckedUpload
 from service.pictures import decoder, decoding, thumbnails
 from tests.service.crm.conftest import blank_pdf, made, picture, submit
 from tests.service.crm.requests.test_requests import counts, stored_files

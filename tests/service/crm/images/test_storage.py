@@ -9,7 +9,7 @@ from jobs import crm as crm_jobs
 from jobs.celery_app import TASK_MODULES
 from jobs.celery_app import app as celery_app
 from jobs.schedule import BEAT_SCHEDULE
-from service.crm.images import storage
+from service.crm import storage
 from service.database import utcnow
 from service.errors import NotFound
 from tests.service.crm.conftest import made, submit

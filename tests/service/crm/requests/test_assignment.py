@@ -10,9 +10,9 @@ from sqlalchemy import select, text
 
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
+from service.crm.auditing import Actorship
 from service.crm.models import Request
 from service.crm.requests import assignment
-from service.crm.requests.workflow import Actorship
 from service.crm.visibility import CaseView
 from service.database import session_scope, utcnow
 from service.tenancy import TenantScope

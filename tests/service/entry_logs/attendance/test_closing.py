@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
+from service.entry_logs import insights
 from service.entry_logs.attendance import closing
-from service.entry_logs.figures import insights
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.links import dashboard_page
 from service.outbox.models import OutboxMessage

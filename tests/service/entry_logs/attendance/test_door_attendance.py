@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
-from service.entry_logs.door.station import issue_station_token
+from service.entry_logs.station import issue_station_token
 from tests.service.entry_logs.world import World, scan, staff_headers
 from tests.support.clock import clock_at, japan_time
 

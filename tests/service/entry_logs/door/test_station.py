@@ -7,9 +7,9 @@ from sqlalchemy import String, func, literal, select, text, update
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.database import get_engine, utcnow
-from service.entry_logs.door.station import ADMISSIONS, fingerprint_in_sql, issue_station_token, password_fingerprint
 from service.entry_logs.models import StationSession
 from service.entry_logs.roster import service as roster
+from service.entry_logs.station import ADMISSIONS, fingerprint_in_sql, issue_station_token, password_fingerprint
 from service.identity.lockout import STATION_ADDRESS_KIND
 from service.identity.models import LoginThrottle
 from service.identity.security import decode_token, issue_token

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.entry_logs.figures import insights
+from service.entry_logs import insights
 from tests.service.entry_logs.world import add_log
 
 

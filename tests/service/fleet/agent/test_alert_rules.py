@@ -6,10 +6,10 @@ from sqlalchemy import func, select
 
 from service.config import Settings, get_settings
 from service.database import utcnow
-from service.fleet.agent.credentials import hash_secret
 from service.fleet.agent.heartbeats import Beat, TerminalState, evaluate, write_batch
-from service.fleet.agent.schemas import HeartbeatIn
+from service.fleet.credentials import hash_secret
 from service.fleet.models import Alert
+from service.fleet.wire import HeartbeatIn
 from tests.service.fleet.conftest import beat, make_customer, make_terminal, send, user_headers
 
 

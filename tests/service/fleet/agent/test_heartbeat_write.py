@@ -12,10 +12,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from service.database import get_engine
-from service.fleet.agent import credentials
+from service.fleet import credentials
 from service.fleet.agent.heartbeats import Beat, write_in_session
-from service.fleet.agent.schemas import HeartbeatIn, HeartbeatReply
 from service.fleet.models import MetricSample, Terminal
+from service.fleet.wire import HeartbeatIn, HeartbeatReply
 from tests.service.fleet.conftest import beat, make_customer, make_terminal
 from tests.support.waiting import wait_until
 

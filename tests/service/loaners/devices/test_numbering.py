@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from service.database import session_scope
 from service.errors import ValidationFailed
-from service.loaners import labels
-from service.loaners.devices import numbering
+from service.loaners import labels, numbering
 from service.loaners.models import Device
 from tests.service.loaners.conftest import headers, make_device
 

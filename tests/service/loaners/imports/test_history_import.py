@@ -80,8 +80,8 @@ def test_rows_that_predate_the_required_questions_are_imported_as_history_after_
     checking = upload(client, admin, OLD_ROWS)
     assert (checking.status_code, checking.json()["status"], checking.json()["status_label"]) == (
         202,
-        "checking",
-        "確認中",
+        "reading",
+        "読み込み中",
     )
     work(db, checking.json()["id"])
     checked = client.get(f"/api/loaners/imports/{checking.json()['id']}", headers=admin).json()

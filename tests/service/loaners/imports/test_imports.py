@@ -47,17 +47,18 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     response = upload(client, admin, HEADER + "\n".join(ROWS) + "\n", encoding="cp932")
     assert response.status_code == 202
     job = response.json()
-    assert (job["status"], job["total_rows"], job["ignored_columns"]) == ("queued", 9, ["旧メモ"])
+    assert (job["status"], job["total_rows"], job["ignored_columns"]) == ("reading", 0, ["旧メモ"])
     run(db, job["id"])
     db.commit()
     done = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
     assert (
         done["status"],
+        done["total_rows"],
         done["processed_rows"],
         done["accepted_rows"],
         done["rejected_rows"],
         done["created_devices"],
-    ) == ("done", 9, 4, 5, 2)
+    ) == ("done", 9, 9, 4, 5, 2)
     assert [r["row"] for r in done["rejected"]] == [5, 7, 8, 9, 10]
     reasons = [r["errors"][0] for r in done["rejected"]]
     assert "拠点が見つかりません" in reasons[0] and reasons[1].startswith(
@@ -266,3 +267,22 @@ def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refus
         plan["id"],
         everywhere["id"],
     }
+
+
+@pytest.mark.dialect
+def test_a_file_the_job_cannot_read_past_its_header_fails_saying_the_row(client, db):
+    """The request reads the header rows only: what breaks further down is said by the job, on the import."""
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    rows = [ROWS[2]] * 30 + ["2024/07/01 09:00:00,a@example.com," + "x" * 140_000]
+    accepted = upload(client, admin, HEADER + "\n".join(rows) + "\n")
+    assert (accepted.status_code, accepted.json()["status"]) == (202, "reading")
+    import_id = accepted.json()["id"]
+    run_in_batches(
+        lambda session: imports.process_chunk(session, import_id=import_id, now=utcnow()),
+        lambda session, error: imports.mark_failed(session, import_id=import_id, now=utcnow(), error=error),
+        f"loaners.import_submissions import_id={import_id}",
+    )
+    failed = client.get(f"/api/loaners/imports/{import_id}", headers=admin).json()
+    assert (failed["status"], failed["total_rows"], failed["accepted_rows"]) == ("failed", 0, 0)
+    assert failed["error"] == "CSVの32行目・3列目を読めません: セルが長すぎます（131072文字まで）"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.delivery import deliver
+from service.reservations import sweeper
 from service.reservations.models import Incident, Notification
-from service.reservations.operations import sweeper
 from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import headers_for, messages
 from tests.support.mail import copies_by_smtp

@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
-from service.reservations import labels
+from service.reservations import labels, sweeper
 from service.reservations.messages import cancel_token
 from service.reservations.models import ManualOperation, Note, Payment, Reservation, Shop
-from service.reservations.operations import sweeper
 from tests.service.reservations.conftest import (
     answer_calls,
     book,

@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from service.database import session_scope, utcnow
-from service.reservations import labels, messages
+from service.reservations import labels, messages, status_links
 from service.reservations.messages import when_text
 from service.reservations.models import CallAttempt, ManualOperation, Reservation, Shop
-from service.reservations.pages import status_links
 from tests.service.reservations.conftest import answer_calls, book, deliver_due, sms_link, state
 from tests.service.reservations.conftest import messages as outbox
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from service.reservations import labels
+from service.reservations.messages import faq_url
 from service.reservations.shops import calls
 from service.reservations.training import training
 from tests.service.reservations.conftest import book, headers_for, messages
@@ -85,7 +86,7 @@ def test_the_booking_sms_links_to_the_public_faq_page(client, catalog):
     code = book(catalog["service_id"])
     confirmation = messages("sms", code)[0].body
     assert "受け付けました" in confirmation
-    assert confirmation.endswith(f"よくある質問: {training.faq_url()}")
+    assert confirmation.endswith(f"よくある質問: {faq_url()}")
 
     page = client.get("/api/reservations/faq")
     assert page.status_code == 200

@@ -112,7 +112,7 @@ def _kind(data: bytes) -> tuple[str, str, str | None] | None:
 def _check_pdf(data: bytes, *, name: str, field: str) -> None:
     """Whole, readable without a password, free of JavaScript, OpenAction, Launch and embedded files. pypdf is imported
     by the first PDF uploaded."""
-    from service.crm.images import pdf_content
+    from service.crm import pdf_content
 
     corrupt = _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
     if b"%%EOF" not in data[-2048:]:

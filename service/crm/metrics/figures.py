@@ -1,6 +1,6 @@
 """代理店別数値's and the admin home's named figures (service/figures.py), each defined once by the list filter that
 shows its rows, so the card, the list it opens and its CSV agree. 初回完了率 and 投入済までの日数（中央値） are taken
-over the 投入済 requests' list; OCR採用率 over OCR確認履歴 per agency and field (ocr/acceptance.py)."""
+over the 投入済 requests' list (OCR's: ocr/figures.py)."""
 
 from dataclasses import replace
 from datetime import date, datetime
@@ -15,15 +15,12 @@ from service.crm.agencies import service as agencies
 from service.crm.dependencies import SALES
 from service.crm.metrics import service as metrics
 from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, PARTLY_CANCELLED, SUBMITTED
-from service.crm.ocr import acceptance
-from service.crm.ocr.acceptance import ReviewFilter
-from service.crm.ocr.schemas import OcrAcceptanceRead, OcrAcceptanceRow
 from service.crm.requests import service as requests
 from service.crm.requests.service import RequestFilter
+from service.crm.shares import share
 from service.crm.users import service as users
 from service.crm.visibility import CaseView
 from service.figures import MEDIAN_WORDS, Figure, FigureRead, query_of, serve
-from service.tenancy import TenantScope
 
 REQUESTS_ROUTE = "/crm/requests"
 
@@ -96,38 +93,6 @@ DAYS_TO_SUBMITTED = Figure(
     unit="days",
     median_of=labels.DAYS_TO_SUBMITTED_COLUMN,
 )
-OCR_ACCEPTED_COUNTS = (
-    "確認日がその期間に、OCRが読み取った明細画像から保存した地点の項目（OCRの提案があった項目と、提案がなく手入力した"
-    "項目）のうち、投入担当者が修正せずに提案のまま保存したものの割合（手入力した項目は採用されなかったものに数えます）"
-)
-OCR_ACCEPTED = Figure(
-    "crm.ocr_accepted",
-    "OCR採用率",
-    f"{OCR_ACCEPTED_COUNTS}（代理店・項目ごと）",
-    "days",
-    "crm",
-    "/crm/ocr/reviews",
-    unit="percent",
-    share_of=labels.OCR_ACCEPTED_COLUMN,
-)
-OCR_ACCEPTED_TOTAL = replace(
-    OCR_ACCEPTED,
-    key="crm.ocr_accepted_total",
-    label=f"OCR採用率（{metrics.TOTAL}）",
-    counts=f"{OCR_ACCEPTED_COUNTS}（代理店・項目ごとの行の合計: 代理店・項目を選ばなければ全代理店・全項目）",
-)
-OCR_HANDS_FREE = Figure(
-    "crm.ocr_hands_free",
-    "手入力なしの請求書",
-    "確認日がその期間に、OCRが読み取った明細画像から保存した地点（請求書）のうち、どの項目も修正・手入力せずに"
-    "OCRの提案のまま保存したものの割合",
-    "days",
-    "crm",
-    "/crm/ocr/bills",
-    unit="percent",
-    share_of=labels.OCR_HANDS_FREE_COLUMN,
-    counter="枚",
-)
 STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
     DEFICIENT_REQUESTS: DEFICIENT,
@@ -174,7 +139,7 @@ def figure_of(
     selection = metrics.Selection(view, None if agency_id is None else [agency_id], since, until, by_agency=False)
     if figure is FIRST_TIME_RIGHT:
         first_time, submitted = metrics.first_time_right(db, selection)
-        return shown(metrics.share(first_time, submitted), basis=submitted)
+        return shown(share(first_time, submitted), basis=submitted)
     count = requests.count_requests(db, view=view, flt=made)
     if figure is DAYS_TO_SUBMITTED:
         return shown(metrics.median_days(db, selection).get(None, 0.0), basis=count)
@@ -220,54 +185,3 @@ def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRe
         serve(ACTIVE_AGENCIES, agencies.count_agencies(db, scope=view.scope, q=None, **active), now=now, flt=active),
         serve(SALES_USERS, users.count_users(db, agency_id=None, q=None, **sales), now=now, flt=sales),
     ]
-
-
-def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> OcrAcceptanceRead:
-    """Each opens OCR確認履歴 of exactly its rows; the total is the same share over all the filter's reviews;
-    手入力なしの請求書 opens the bills of those reviews (every field's: the field filter is not a bill's)."""
-    groups = acceptance.acceptance(db, scope=scope, flt=flt)
-    rows = [
-        _acceptance_row(
-            OCR_ACCEPTED,
-            replace(flt, agency_id=group.agency_id, field=group.field),
-            group,
-            now=now,
-        )
-        for group in groups
-    ]
-    total = acceptance.Acceptance(
-        flt.agency_id,
-        metrics.TOTAL,
-        flt.field,
-        sum(group.accepted for group in groups),
-        sum(group.reviewed for group in groups),
-    )
-    everything = _acceptance_row(OCR_ACCEPTED_TOTAL, flt, total, now=now)
-    bills = replace(flt, field=None)
-    kept, saved = acceptance.hands_free(db, scope=scope, flt=bills)
-    hands_free = serve(
-        OCR_HANDS_FREE, metrics.share(kept, saved), now=now, flt=bills, days=(flt.since, flt.until), basis=saved
-    )
-    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows, total=everything, hands_free=hands_free)
-
-
-def _acceptance_row(
-    figure: Figure, its_rows: ReviewFilter, counted: acceptance.Acceptance, *, now: datetime
-) -> OcrAcceptanceRow:
-    served = serve(
-        figure,
-        metrics.share(counted.accepted, counted.reviewed),
-        now=now,
-        flt=its_rows,
-        days=(its_rows.since, its_rows.until),
-        basis=counted.reviewed,
-    )
-    return OcrAcceptanceRow(
-        agency_id=counted.agency_id,
-        agency_name=counted.agency_name,
-        field=counted.field,
-        field_label=labels.SITE_AUDIT_FIELD_LABELS[counted.field] if counted.field else labels.OCR_ALL_FIELDS,
-        accepted=counted.accepted,
-        reviewed=counted.reviewed,
-        figure=served,
-    )

@@ -1,7 +1,6 @@
 """Status changes of sites and requests (§4). Every change locks the request row first, so the request's status,
 recomputed from its sites in the same transaction, is always that of the committed sites."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit import service as audit
-from service.audit.service import Actor
-from service.crm import auditing, labels, locking, statuses
+from service.crm import auditing, labels, locking, read_marks, statuses
+from service.crm.auditing import Actorship
 from service.crm.comments import service as comments
 from service.crm.corporations import service as corporations
 from service.crm.models import (
@@ -35,13 +34,6 @@ from service.errors import Conflict, Forbidden, ValidationFailed
 
 ADMIN = "admin"
 REQUEST_EDIT_FIELDS = fields.audited(Request)
-
-
-@dataclass(frozen=True)
-class Actorship:
-    actor: Actor
-    user_id: int
-    role: str
 
 
 def lock_request(db: Session, request: Request) -> Request:
@@ -212,7 +204,7 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
     request.version += 1
     released = audit.diff({"assigned_to": request.assigned_to}, {"assigned_to": None})
     request.assigned_to, request.assigned_at = None, None
-    comments.mark_read(db, request=request, user_id=by.user_id, side=comments.side_of(by.role), now=now)
+    comments.mark_read(db, request=request, user_id=by.user_id, side=read_marks.side_of(by.role), now=now)
     comment = comments.add_comment(
         db,
         request=request,

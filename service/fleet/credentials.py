@@ -13,8 +13,8 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, Unauthorized
 from service.fleet import auditing
-from service.fleet.agent.schemas import EnrollIn
 from service.fleet.models import EnrollmentCode, Terminal
+from service.fleet.wire import EnrollIn
 
 TOKEN_PREFIX = "tct_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
