@@ -652,6 +652,11 @@ def verify_audit() -> dict:
     return fetch("/admin/audit/verify")
 
 
+def outbox_vocabulary() -> dict:
+    """送信履歴's codes in words: {statuses, channels} (code -> Japanese)."""
+    return reference("/admin/outbox/vocabulary")
+
+
 def list_outbox(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     return read("/admin/outbox", page=page, page_size=page_size, **filters)
 

@@ -17,22 +17,6 @@ CHAIN_PROBLEM_LABELS = {
     "entries removed before the published head": "公開済みの先頭までの記録が削除されています",
 }
 
-OUTBOX_STATUS_LABELS = {
-    "pending": "送信待ち",
-    "sending": "送信中",
-    "sent": "送信済み",
-    "failed": "失敗",
-    "withdrawn": "取り消し（送信せず）",
-}
-
-OUTBOX_CHANNEL_LABELS = {
-    "email": "メール",
-    "sms": "SMS",
-    "slack": "Slack",
-    "voice": "音声電話",
-    "payment_link": "決済リンク",
-}
-
 ATTEMPT_OUTCOME_LABELS = {
     "started": "送信中",
     "sent": "成功",

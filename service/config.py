@@ -1,5 +1,6 @@
 """One Settings object for the service, the jobs and the clients that share this repo."""
 
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -23,18 +24,35 @@ PROVIDER_CREDENTIALS = {
     ("voice_provider", "http"): ("voice_api_url", "voice_api_key"),
 }
 
+
 # The secrets each kind of process holds and checks at start-up in production: docker-compose.yml gives each container
 # only its own. Beat and Flower (`scheduler`) only schedule and watch tasks: they never sign, encrypt or audit anything.
+class Process(StrEnum):
+    API = "api"
+    WORKER = "worker"
+    SCHEDULER = "scheduler"
+
+
 PROCESS_SECRETS = {
-    "api": ("database_url", "secret_key", "audit_key", "crm_card_key"),
-    "worker": ("database_url", "secret_key", "audit_key"),
-    "scheduler": (),
+    Process.API: ("database_url", "secret_key", "audit_key", "crm_card_key"),
+    Process.WORKER: ("database_url", "secret_key", "audit_key"),
+    Process.SCHEDULER: (),
 }
+
+
+class OcrEngine(StrEnum):
+    """What reads statement images (service/crm/ocr/engine.py's ENGINES)."""
+
+    PPOCRV6 = "ppocrv6"
+    PPOCRV5 = "ppocrv5"
+    TESSERACT = "tesseract"
+    NONE = "none"
+
 
 # The addresses every link the service hands out starts with (service/links.py): pages the API serves, and the
 # dashboards' pages. The api and the workers build links; beat and Flower (`scheduler`) build none.
 LINK_BASES = {"public_base_url": "APP_PUBLIC_BASE_URL", "dashboard_url": "APP_DASHBOARD_URL"}
-LINKING_PROCESSES = ("api", "worker")
+LINKING_PROCESSES = (Process.API, Process.WORKER)
 LOOPBACK_NAMES = {"localhost": "localhost", "127.0.0.1": "127.0.0.1", "::1": "[::1]"}  # a machine's own: as in a URL
 
 FLEET_MIN_INTERVAL_SECONDS, FLEET_MAX_INTERVAL_SECONDS = 30, 3600  # a terminal's own heartbeat interval
@@ -87,7 +105,7 @@ class Settings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     """`development`, `test` or `production`; production refuses placeholder secrets and SQLite"""
-    process: Literal["api", "worker", "scheduler"] = "api"
+    process: Process = Process.API
     """which secrets this process must hold in production: `api` (database, `APP_SECRET_KEY`, `APP_AUDIT_KEY`,
     `APP_CRM_CARD_KEY`), `worker` (database, `APP_SECRET_KEY`, `APP_AUDIT_KEY`) or `scheduler` (beat, Flower: none); a
     secret given anyway is still checked"""
@@ -429,7 +447,7 @@ class Settings(BaseSettings):
     in a child process"""
     crm_thumbnail_px: int = 320
     """longest side of a statement thumbnail"""
-    ocr_engine: Literal["ppocrv6", "ppocrv5", "tesseract", "none"] = "tesseract"
+    ocr_engine: OcrEngine = OcrEngine.TESSERACT
     """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `tesseract` (Debian's tesseract-ocr,
     tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say OCR is unavailable), `ppocrv6` or
     `ppocrv5` (PP-OCR on ONNX Runtime, the models inside the wheels requirements.txt installs), or `none`"""

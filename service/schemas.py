@@ -124,6 +124,24 @@ class Rules(GroupedMetadata):
                 yield rule
 
 
+@dataclass(frozen=True)
+class OneOf(GroupedMetadata):
+    """Some members of a kind, as one Annotated item: `Annotated[HeldStatus, OneOf(followed)]` takes only those, and
+    its OpenAPI enum lists them alone (the kind declares them; the annotation stays the kind)."""
+
+    codes: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[object]:
+        yield AfterValidator(self._taken)
+        yield WithJsonSchema({"type": "string", "enum": [str(code) for code in self.codes]})
+
+    def _taken(self, code: str) -> str:
+        if code not in self.codes:
+            expected = ", ".join(f"'{code}'" for code in self.codes)
+            raise PydanticCustomError("enum", "次のいずれかを指定してください: {expected}", {"expected": expected})
+        return code
+
+
 def _iso_date(value: Any) -> Any:
     """Not a number, a timestamp or another format."""
     if (isinstance(value, date) and not isinstance(value, datetime)) or (

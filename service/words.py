@@ -4,7 +4,9 @@ fields with them (service/errors.py), so every request body field has words here
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache, cached_property
+from typing import Self, TypeVar, cast
 
 from sqlalchemy import Integer, select
 from sqlalchemy.orm import Session
@@ -20,6 +22,39 @@ Names = Callable[[Session, Sequence[str]], Mapping[str, str]]  # target ids -> r
 ValueNames = Callable[[Session, Sequence[tuple[str, str]]], Mapping[tuple[str, str], str]]
 
 COMMON_ACTIONS: Words = {"create": "作成", "update": "更新", "delete": "削除", "demo_load": "デモデータ投入"}
+
+
+class Kind(StrEnum):
+    """A code and its words (`label`): each domain's kinds (its kinds.py) are declared once as these, and its labels
+    tables, API types and OpenAPI enums, CSV words and rules read them. A kind with facts takes them in `__new__`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Self:
+        return kind_member(cls, value, label)
+
+    @classmethod
+    def of(cls, code: str) -> Self:
+        """The member of a stored code (a KeyError for an unknown one)."""
+        return cast(Self, cls._value2member_map_[code])
+
+    @classmethod
+    def words(cls) -> dict[str, str]:
+        """Code -> words, in the declared order (the vocabulary's table)."""
+        return {kind.value: kind.label for kind in cls}
+
+
+K = TypeVar("K", bound=Kind)
+
+
+def kind_member(cls: type[K], value: str, label: str, **facts: object) -> K:
+    """A member of `cls` with its code, words and facts (a kind's `__new__` names them)."""
+    member = str.__new__(cls, value)
+    member._value_ = value
+    member.label = label
+    for name, fact in facts.items():
+        setattr(member, name, fact)
+    return member
 
 
 def by_column(table: str, name: str, key: str = "id") -> Names:

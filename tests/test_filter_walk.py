@@ -18,7 +18,6 @@ import pytest
 
 import dashboards.labels
 import dashboards.sections
-from dashboards.app_pages.crm.labels import ROLE_LABELS
 from service.entry_logs.models import Nursery
 from service.fleet.models import Customer, Terminal
 from service.roles import PLATFORM
@@ -126,11 +125,11 @@ OFFERED = {
     ("admin/audit.py", "words['target_types']"): Offered(
         served("/api/admin/audit/vocabulary", "target_types"), "target_type", ("/api/admin/audit",)
     ),
-    ("admin/outbox.py", "labels.OUTBOX_STATUS_LABELS"): Offered(
-        here(dashboards.labels.OUTBOX_STATUS_LABELS), "status", ("/api/admin/outbox",)
+    ("admin/outbox.py", "words()['statuses']"): Offered(
+        served("/api/admin/outbox/vocabulary", "statuses"), "status", ("/api/admin/outbox", "/api/admin/outbox/export")
     ),
-    ("admin/outbox.py", "labels.OUTBOX_CHANNEL_LABELS"): Offered(
-        here(dashboards.labels.OUTBOX_CHANNEL_LABELS), "channel", ("/api/admin/outbox",)
+    ("admin/outbox.py", "words()['channels']"): Offered(
+        served("/api/admin/outbox/vocabulary", "channels"), "channel", ("/api/admin/outbox", "/api/admin/outbox/export")
     ),
     ("admin/outbox.py", "sections.DOMAIN_LABELS"): Offered(
         here(dashboards.sections.DOMAIN_LABELS), "domain", ("/api/admin/outbox",)
@@ -141,7 +140,9 @@ OFFERED = {
     ("crm/audit.py", "words['target_types']"): Offered(
         served("/api/crm/audit/vocabulary", "target_types"), "target_type", ("/api/crm/audit",)
     ),
-    ("crm/users.py", "ROLE_LABELS"): Offered(here(ROLE_LABELS), "role", ("/api/crm/users",)),
+    ("crm/users.py", "roles()"): Offered(
+        served("/api/crm/vocabulary", "roles"), "role", ("/api/crm/users", "/api/crm/users/export")
+    ),
     ("crm/queue.py", "common.status_choices()"): Offered(
         served("/api/crm/masters", "statuses"), "status", ("/api/crm/requests",)
     ),

@@ -140,7 +140,7 @@ def test_entry_logs_nursery_written_listed_and_read(signed_in):
 
 def test_reservations_incident_written_listed_and_read(signed_in):
     body = model("IncidentCreate")(
-        title="生成クライアントの障害", level=model("IncidentCreateLevel")("high"), occurred_at=datetime.now(UTC)
+        title="生成クライアントの障害", level=model("IncidentLevel")("high"), occurred_at=datetime.now(UTC)
     )
     created = parsed("reservations.create_incident", signed_in, body=body)
     listed = parsed("reservations.list_incidents", signed_in)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from service import documents
 from service.roles import DOMAINS, PLATFORM, domain_label
 from service.tenancy import scope_names
-from service.words import Target, Vocabulary, Words, by_column, register
+from service.words import Kind, Target, Vocabulary, Words, by_column, register
 
 LOGIN_FAILURES = {
     "bad_credentials": "ログインIDまたはパスワードの誤り",
@@ -32,13 +32,19 @@ LOGIN_VALUES = {
     "method": {"oidc": "会社のアカウント"},
     "second_factor": {"totp": "認証アプリ"},
 }
-OUTBOX_STATUSES = {
-    "pending": "送信待ち",
-    "sending": "送信中",
-    "sent": "送信済み",
-    "failed": "失敗",
-    "withdrawn": "取り消し（送信せず）",
-}
+
+
+class OutboxStatus(Kind):
+    """An outgoing message's (outbox_message.status)."""
+
+    PENDING = "pending", "送信待ち"
+    SENDING = "sending", "送信中"
+    SENT = "sent", "送信済み"
+    FAILED = "failed", "失敗"
+    WITHDRAWN = "withdrawn", "取り消し（送信せず）"  # taken back before sending
+
+
+OUTBOX_STATUSES = OutboxStatus.words()
 
 
 user_names = by_column("identity_user", "name")

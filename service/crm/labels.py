@@ -1,13 +1,13 @@
 """代理店CRM wording: status names, comment types and the messages people read (spec's Japanese)."""
 
 from service import fields
+from service.crm.kinds import RequestStatus
 from service.crm.models import (
     CANCELLED,
     COMMENT,
     DEFICIENCY,
     DEFICIENT,
     IN_PROGRESS,
-    PARTLY_CANCELLED,
     RESUBMISSION,
     SUBMITTED,
     Agency,
@@ -16,21 +16,9 @@ from service.crm.models import (
 )
 from service.words import Target, Vocabulary, by_column, register
 
-STATUS_LABELS = {  # a request's (§4.2, and 一部キャンセル: its sites 投入済 and キャンセル)
-    DEFICIENT: "不備",
-    IN_PROGRESS: "対応中",
-    SUBMITTED: "投入済",
-    PARTLY_CANCELLED: "一部キャンセル",
-    CANCELLED: "キャンセル",
-}
-SITE_STATUS_LABELS = {status: label for status, label in STATUS_LABELS.items() if status != PARTLY_CANCELLED}
-STATUS_COLOURS = {
-    DEFICIENT: "red",
-    IN_PROGRESS: "yellow",
-    SUBMITTED: "green",
-    PARTLY_CANCELLED: "blue",
-    CANCELLED: "grey",
-}
+STATUS_LABELS = RequestStatus.words()  # a request's (§4.2, and 一部キャンセル: its sites 投入済 and キャンセル)
+SITE_STATUS_LABELS = {status.value: status.label for status in RequestStatus if status.of_site}
+STATUS_COLOURS = {status.value: status.colour for status in RequestStatus}
 COMMENT_TYPE_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", RESUBMISSION: "修正再提出"}
 NOTIFICATION_KIND_LABELS = {kind: COMMENT_TYPE_LABELS[kind] for kind in (DEFICIENCY, COMMENT)} | {SUBMITTED: "投入完了"}
 # §9 選択肢マスタ: the kinds' names.

@@ -7,16 +7,17 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.crm.kinds import RequestStatus
 from service.database import Base, utcnow
 from service.fields import ACTIVE, field_info
 
-IN_PROGRESS = "in_progress"
-DEFICIENT = "deficient"
-SUBMITTED = "submitted"
-CANCELLED = "cancelled"
-PARTLY_CANCELLED = "partly_cancelled"  # a request only: its sites 投入済, but for those cancelled
-STATUSES = (IN_PROGRESS, DEFICIENT, SUBMITTED, CANCELLED)  # a site's
-REQUEST_STATUSES = (*STATUSES, PARTLY_CANCELLED)
+# The statuses the rules name (kinds.RequestStatus declares them with their words).
+IN_PROGRESS = RequestStatus.IN_PROGRESS.value
+DEFICIENT = RequestStatus.DEFICIENT.value
+SUBMITTED = RequestStatus.SUBMITTED.value
+CANCELLED = RequestStatus.CANCELLED.value
+PARTLY_CANCELLED = RequestStatus.PARTLY_CANCELLED.value  # a request only: its sites 投入済, but for those cancelled
+STATUSES = tuple(status.value for status in RequestStatus if status.of_site)  # a site's
 
 DEFICIENCY = "deficiency"
 COMMENT = "comment"

@@ -34,6 +34,7 @@ from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
 from service.reservations import handover, labels, payments
 from service.reservations.booking import clients
 from service.reservations.incidents.schemas import IncidentCreate
+from service.reservations.kinds import OperationType
 from service.reservations.models import (
     CallAttempt,
     Incident,
@@ -434,7 +435,7 @@ def _payment(reservation: Reservation, status: str, steps) -> dict[str, Any]:
 
 def _operation(reservation: Reservation, op_type: str, *, resolved_by: str) -> dict[str, Any]:
     """Resolved by the named person, else open."""
-    resolved, priority = bool(resolved_by), handover.PRIORITY_BY_TYPE[op_type]
+    resolved, priority = bool(resolved_by), OperationType.of(op_type).priority
     opened = reservation.created_at + timedelta(minutes=3)
     return {
         "reservation_id": reservation.id,

@@ -13,9 +13,9 @@ from service.database import Base
 from service.deps import DbSession
 from service.entry_logs import labels, station
 from service.entry_logs.filters import LogFilter
+from service.entry_logs.kinds import EntryType
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
-from service.entry_logs.schemas import EntryType
 from service.entry_logs.station import StationClaims
 from service.errors import NotFound, ValidationFailed
 from service.identity.dependencies import Caller, require

@@ -1,17 +1,22 @@
 """Every Japanese word and message of the 入退管理 domain, in one place."""
 
 from service.audit.labels import LOGIN_VALUES
+from service.entry_logs.kinds import (
+    AttendanceStatus,
+    DecidedBy,
+    EntryMode,
+    EntryType,
+    PersonKind,
+    PickupKind,
+    RosterImportStatus,
+)
 from service.words import Target, Vocabulary, by_column, register
 
-ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
-# How a station's scan gets its 入/出 (the nursery's setting): 自動 records the opposite of the person's state today
-ENTRY_MODES = {
-    "auto": "自動（園内にいる方は「出」、いない方は「入」で記録）",
-    "manual": "手動（入/出ボタンで選んだとおりに記録）",
-}
-# Why a log has its 入/出: the person's state today (自動), the station's button (手動), or staff by hand (手入力)
-DECIDED_BY = {"presence": "在園状況", "toggle": "入/出ボタン", "staff": "職員の手入力"}
-ATTENDANCE_LABELS = {"present": "出席", "absent": "欠席"}
+# The kinds' words are declared with their codes in kinds.py; these are their tables.
+ENTRY_TYPE_LABELS = EntryType.words()
+ENTRY_MODES = EntryMode.words()
+DECIDED_BY = DecidedBy.words()
+ATTENDANCE_LABELS = AttendanceStatus.words()
 
 PARENT_NOT_FOUND = "保護者が見つかりません"
 CHILD_NOT_FOUND = "園児が見つかりません"
@@ -38,7 +43,7 @@ CSV_TOO_MANY_ROWS = (
     "一度に取り込めるのは{limit:,}行までです（このファイルは{rows:,}行）。ファイルを分けて取り込んでください"
 )
 IMPORT_NOT_FOUND = "名簿の取込が見つかりません"
-IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+IMPORT_STATUSES = RosterImportStatus.words()
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
 BAD_HOUR_MINUTE = "時刻はHH:MM形式（例: 18:30）で指定してください"
 PARENT_NOT_INSIDE = "この保護者は園内にいないため、退出を記録できません（今日の入園記録がないか、退出済みです）"
@@ -56,7 +61,7 @@ BAD_PIN = "暗証番号が正しくありません"
 PIN_NOT_SET = "暗証番号が設定されていません。管理画面の「園情報編集」で設定してください"
 PIN_RULE = "数字{least}〜{most}桁"
 UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過ぎました。もう一度暗証番号を入力してください"
-PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
+PERSON_KINDS = PersonKind.words()
 FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"
 # 延長保育 (extended_care/)
 # The month's 出欠表 (attendance/month.py): a day's cell is its hours (入 to 出), else one of these marks
@@ -79,7 +84,7 @@ CARE_UNITS_COLUMN = "延長保育単位数"
 # Pick-up safety (pickup/)
 PICKUP_WARNING = "{children}のお迎えは登録されていません — 職員が確認してください"
 CHILD_NAME = "{name}ちゃん"
-PICKUP_KINDS = {"guardian": "保護者", "restricted": "お迎え不可", "one_day": "本日のみ"}
+PICKUP_KINDS = PickupKind.words()
 PASS_DATE_PAST = "「本日のみ」の日付は今日以降にしてください"
 PASS_NEEDS_CHILDREN = "お迎えする園児を1人以上選んでください"
 CHILDREN_OF_OTHER_NURSERY = "指定された園児はこの保育園に登録されていません"

@@ -8,23 +8,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
 from service.dialect import BigId
+from service.entry_logs.kinds import AttendanceStatus, DecidedBy, EntryMode, EntryType, PickupKind
 from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_MODES
 from service.fields import field_info
 
 # Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
 
-ENTRY = "Entry"
-EXIT = "Exit"
+# The codes the rules name (kinds.py declares them with their words).
+ENTRY, EXIT = EntryType.ENTRY.value, EntryType.EXIT.value
 ENTRY_TYPES = (ENTRY, EXIT)
-AUTO = "auto"  # a nursery's stations record the opposite of the person's state today
-MANUAL = "manual"
-PRESENCE, TOGGLE, STAFF = "presence", "toggle", "staff"  # what decided a log's 入/出 (labels.DECIDED_BY)
-PRESENT = "present"
-ABSENT = "absent"
+AUTO, MANUAL = EntryMode.AUTO.value, EntryMode.MANUAL.value
+PRESENCE, TOGGLE, STAFF = DecidedBy.PRESENCE.value, DecidedBy.TOGGLE.value, DecidedBy.STAFF.value
+PRESENT, ABSENT = AttendanceStatus.PRESENT.value, AttendanceStatus.ABSENT.value
 ATTENDANCE_STATUSES = (PRESENT, ABSENT)
-RESTRICTED = "restricted"  # a guardian who must not collect the child
-ONE_DAY = "one_day"  # a 「本日のみ」 person who may collect the child on their pass's date
-PICKUP_KINDS = (RESTRICTED, ONE_DAY)
+RESTRICTED, ONE_DAY = PickupKind.RESTRICTED.value, PickupKind.ONE_DAY.value
+PICKUP_KINDS = (RESTRICTED, ONE_DAY)  # entry_logs_pickup_rule's kinds (a guardian has no rule)
 
 
 def reading_info() -> dict[str, Any]:

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import datetime
 from datetime import time as clock_time
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -40,10 +40,6 @@ from service.entry_logs.labels import (
 from service.entry_logs.models import Attendance, Child, Nursery, Parent
 from service.fields import FieldWords, length, rules, vocabulary
 from service.schemas import SingleLine, coded, matching
-
-EntryType = Literal["Entry", "Exit"]
-EntryMode = Literal["auto", "manual"]
-DecidedBy = Literal["presence", "toggle", "staff"]
 
 
 def utc_seconds(moment: datetime) -> str:

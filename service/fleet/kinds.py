@@ -5,36 +5,9 @@ A new alert kind is a member of `AlertKind` here, the rule that raises it, and i
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
-
-class Kind(StrEnum):
-    """A code and its words (`label`)."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str) -> Self:
-        return _member(cls, value, label)
-
-    @classmethod
-    def of(cls, code: str) -> Self:
-        """The member of a stored code (a KeyError for an unknown one)."""
-        return cast(Self, cls._value2member_map_[code])
-
-    @classmethod
-    def words(cls) -> dict[str, str]:
-        """Code -> words, in the declared order (the vocabulary's table)."""
-        return {kind.value: kind.label for kind in cls}
-
-
-K = TypeVar("K", bound=Kind)
-
-
-def _member(cls: type[K], value: str, label: str) -> K:
-    member = str.__new__(cls, value)
-    member._value_ = value
-    member.label = label
-    return member
+from service.words import Kind, kind_member
 
 
 class Source(StrEnum):
@@ -80,10 +53,15 @@ class AlertKind(Kind):
     usage: Usage | None
 
     def __new__(cls, value: str, facts: AlertFacts) -> Self:
-        member = _member(cls, value, facts.label)
-        member.source, member.importance = facts.source, facts.importance
-        member.place, member.usage = facts.place, facts.usage
-        return member
+        return kind_member(
+            cls,
+            value,
+            facts.label,
+            source=facts.source,
+            importance=facts.importance,
+            place=facts.place,
+            usage=facts.usage,
+        )
 
     OFFLINE = "offline", AlertFacts("オフライン", Source.SWEEP)
     ERROR = "error", AlertFacts("エラー", Source.HEARTBEAT)
@@ -178,9 +156,7 @@ class TerminalBulkAction(Kind):
     disruptive: bool
 
     def __new__(cls, value: str, label: str, disruptive: bool = False) -> Self:
-        member = _member(cls, value, label)
-        member.disruptive = disruptive
-        return member
+        return kind_member(cls, value, label, disruptive=disruptive)
 
     MAINTENANCE_ON = "maintenance_on", "メンテナンス開始", True
     MAINTENANCE_OFF = "maintenance_off", "メンテナンス終了"
@@ -193,6 +169,13 @@ class AlertBulkAction(Kind):
     ACKNOWLEDGE = "acknowledge", "初動確認"
     ASSIGN = "assign", "担当者を設定"
     RESOLVE = "resolve", "解決"
+
+
+class Record(Kind):
+    """What §4.2's work is on: an alert, or a customer incident standing for its alerts."""
+
+    ALERT = "alert", "アラート"
+    INCIDENT = "incident", "インシデント"
 
 
 class ViewPage(Kind):

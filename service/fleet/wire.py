@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from service.fleet import labels
-from service.fleet.kinds import CommandType, EventLevel
+from service.fleet.kinds import CommandType, EventLevel, TerminalStatus
 from service.fleet.schemas import MAX_DIAGNOSTIC_LINES, Serial, Version
-from service.schemas import IsoDatetime, MultiLine, SingleLine, plausible_client_time
+from service.schemas import IsoDatetime, MultiLine, OneOf, SingleLine, plausible_client_time
 
 MAX_EVENTS = 500
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -60,7 +60,7 @@ class EventIn(BaseModel):
 
 class HeartbeatIn(BaseModel):
     sent_at: AgentTimestamp
-    status: Literal["online", "error"]
+    status: Annotated[TerminalStatus, OneOf((TerminalStatus.ONLINE, TerminalStatus.ERROR))]  # what a beat reports
     firmware_version: Version
     cpu: Annotated[Percent, Field(description="CPU use of the store PC the agent runs on (not of the TC-200)")]
     memory: Annotated[Percent, Field(description="memory use of the store PC the agent runs on (not of the TC-200)")]

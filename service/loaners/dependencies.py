@@ -8,9 +8,9 @@ from fastapi import Depends, Query
 from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.loaners.device_filter import ViewFilter
+from service.loaners.kinds import DeviceKind
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
-from service.loaners.schemas import Kind
 from service.openapi import declares
 from service.schemas import QueryText, SingleLine
 from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
@@ -59,7 +59,7 @@ LocationId = Annotated[
 def view_filter(
     jurisdiction: Jurisdiction,
     location_id: LocationId,
-    kind: Kind | None = None,
+    kind: DeviceKind | None = None,
     status: QueryText = None,
     held_status: QueryText = None,
     q: QueryText = None,

@@ -1,24 +1,15 @@
 """Every Japanese word the loaners (代替機) domain shows and every fixed key of the spec, in one place."""
 
+from service.loaners.kinds import Category, DeviceKind, DeviceType, HeldStatus, LocationStatus, QuestionType
 from service.words import Target, Vocabulary, by_column, register
 
 DOMAIN = "loaners"
 
-# §2.2.3 カテゴリマスタ: category -> (Japanese name, management-number section, kind, summary device type).
-CATEGORIES: dict[str, tuple[str, str, str, str]] = {
-    "Desktop": ("デスクトップ PC", "Desktop", "terminal", "CL"),
-    "Laptop": ("ノート PC", "Laptop", "terminal", "CL"),
-    "Server": ("サーバー", "SV", "terminal", "SV"),
-    "Tablet": ("タブレット", "Tablet", "terminal", "CL"),
-    "Printer": ("プリンタ", "Printer", "printer", "プリンタ"),
-    "Router": ("ルーター", "Router", "other", "その他"),
-    "Hub": ("ハブ", "Hub", "other", "その他"),
-    "Other": ("その他", "Other", "other", "その他"),
-}
-CATEGORY_NAMES = {code: name for code, (name, *_) in CATEGORIES.items()}
-KINDS = {"terminal": "端末", "printer": "プリンタ", "other": "その他"}
-DEVICE_TYPES = ("SV", "CL", "プリンタ", "その他")
-LOCATION_STATUSES = {"active": "有効", "inactive": "無効"}
+# The kinds' words are declared with their codes in kinds.py; these are their tables.
+CATEGORY_NAMES = Category.words()  # §2.2.3 カテゴリマスタ
+KINDS = DeviceKind.words()
+DEVICE_TYPES = tuple(device_type.value for device_type in DeviceType)
+LOCATION_STATUSES = LocationStatus.words()
 IMPORT_STATUSES = {
     "reading": "読み込み中",
     "checking": "確認中",
@@ -52,7 +43,7 @@ IMPORT_OUTCOMES = {
 }
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
 ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
-QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}
+QUESTION_TYPES = QuestionType.words()
 
 # The form keys the rules of §2.6.2 and §2.3.4 name.
 PERSON_KEY = "0-1.担当者"
@@ -64,12 +55,7 @@ LENT = "1.貸出中"
 CUSTODY_YES = "有り"
 
 # §2.6.2 預り機のステータス -> §3.1.3 summary category, with the card's look from the SUMMARY data type.
-HELD_STATUSES = {
-    "1.返却可能": "返却可能",
-    "2.商談や金額の問題で返却不可": "商談や金額の問題で返却不可",
-    "3.お客様による返却拒否": "お客様による返却拒否",
-    "4.HW延長保守中(OS入れ替えやサービス終了を含む)": "HW延長保守中",
-}
+HELD_STATUSES = HeldStatus.words()
 # SUMMARY's cards: the held statuses, and a blank one (預り機ステータス未設定) as 未分類.
 UNCLASSIFIED = "未分類"
 UNCLASSIFIED_NOTE = (
@@ -78,7 +64,7 @@ UNCLASSIFIED_NOTE = (
 )
 SUMMARY_CATEGORIES = {**HELD_STATUSES, "": UNCLASSIFIED}
 # 返却待ち: the held statuses followed until the device comes back (返却可能 first), with their age.
-RETURN_STATUSES = tuple(HELD_STATUSES)[:3]  # 返却可能, 商談中, 返却拒否
+RETURN_STATUSES = tuple(status.value for status in HeldStatus if status.followed)  # 返却可能, 商談中, 返却拒否
 RETURNABLE = RETURN_STATUSES[0]
 CUSTOMER_KEY = "1-1.貸出先"
 RETURN_EXPORT_COLUMNS = {

@@ -11,6 +11,7 @@ from service import fields
 from service.dialect import insert
 from service.errors import ValidationFailed
 from service.loaners import labels
+from service.loaners.kinds import Category
 from service.loaners.models import Counter, Device, Location, Model
 
 LOCATION_CODE = re.compile(fields.facts(Location.code).pattern)  # a section is its column's value: their rules
@@ -21,7 +22,7 @@ SEQUENCE = re.compile(r"^\d{3}$")
 MAX_LENGTH = fields.length(Device.management_number)
 MAX_SEQUENCE = 999
 MODEL_COUNTER = "MODEL"
-CATEGORY_BY_SECTION = {section: category for category, (_, section, _, _) in labels.CATEGORIES.items()}
+CATEGORY_BY_SECTION = {category.section: category.value for category in Category}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def model_section(name: str) -> str:
 
 
 def category_section(category: str) -> str:
-    return labels.CATEGORIES[category][1]
+    return Category.of(category).section
 
 
 def number_prefix(location: Location, model: Model, serial_number: str) -> str:

@@ -1,13 +1,10 @@
-"""Request and response bodies the loaners features share: the device kinds, reading from the ORM, and the
+"""Request and response bodies the loaners features share: reading from the ORM, and the
 vocabulary; each feature's own are in its `schemas.py`."""
-
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.fields import FieldWords
 
-Kind = Literal["terminal", "printer", "other"]
 ORM = ConfigDict(from_attributes=True)
 
 

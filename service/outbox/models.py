@@ -6,9 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
 
-CHANNELS = ("email", "sms", "slack", "voice", "payment_link")
-STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")  # withdrawn: taken back before sending
-
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"

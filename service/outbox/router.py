@@ -1,27 +1,26 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from clientkit.phones import as_dialled
 from service import exports
+from service.audit.labels import OUTBOX_STATUSES, OutboxStatus
 from service.database import utcnow
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
 from service.outbox import service as outbox
+from service.outbox.kinds import Channel
 from service.outbox.models import OutboxMessage
-from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead
+from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead, OutboxVocabulary
 from service.pagination import Page, Paging, page_of
 from service.schemas import SingleLine
 from service.sheets import CODE, Column
 
 router = APIRouter(prefix="/admin/outbox", tags=["admin"])
 
-Status = Literal["pending", "sending", "sent", "failed", "withdrawn"]
-Channel = Literal["email", "sms", "slack", "voice", "payment_link"]
-
 
 def outbox_filter(
-    status: Status | None = None,
+    status: OutboxStatus | None = None,
     channel: Channel | None = None,
     domain: Annotated[str | None, Query(max_length=20), SingleLine] = None,
 ) -> outbox.OutboxFilter:
@@ -29,11 +28,10 @@ def outbox_filter(
 
 
 Filters = Annotated[outbox.OutboxFilter, Depends(outbox_filter)]
-PHONE_CHANNELS = frozenset({"sms", "voice"})  # channels whose recipient is a phone number (E.164)
 
 
 def _recipient(message: OutboxMessage) -> str:
-    return as_dialled(message.recipient) if message.channel in PHONE_CHANNELS else message.recipient
+    return as_dialled(message.recipient) if Channel.of(message.channel).phone else message.recipient
 
 
 MESSAGE_COLUMNS = (
@@ -51,6 +49,12 @@ MESSAGE_COLUMNS = (
     exports.field("区分", "domain"),
     Column("関連", lambda message: f"{message.ref_type or ''} {message.ref_id or ''}".strip()),
 )
+
+
+@router.get("/vocabulary", response_model=OutboxVocabulary)
+def outbox_vocabulary(_: PlatformAdmin) -> OutboxVocabulary:
+    """The filters' codes in words: every status and channel of a message."""
+    return OutboxVocabulary(statuses=OUTBOX_STATUSES, channels=Channel.words())
 
 
 @router.get("", response_model=Page[OutboxMessageRead])

@@ -39,3 +39,10 @@ class OutboxMessageRead(BaseModel):
 class OutboxMessageDetail(OutboxMessageRead):
     body: str
     attempts_log: list[OutboxAttemptRead] = Field(validation_alias="attempt_log")
+
+
+class OutboxVocabulary(BaseModel):
+    """The codes 送信履歴's filters offer, with their words (code -> Japanese, in display order)."""
+
+    statuses: dict[str, str]
+    channels: dict[str, str]

@@ -13,7 +13,8 @@ from service.broker import send_after_commit
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.outbox import attachments as files
 from service.outbox import content as contents
-from service.outbox.models import CHANNELS, OutboxMessage
+from service.outbox.kinds import Channel
+from service.outbox.models import OutboxMessage
 from service.outbox.providers import Attachment
 
 DELIVER_TASK = "platform.deliver_message"
@@ -38,8 +39,10 @@ def enqueue(
     """Sent only if the surrounding transaction commits. With a dedupe_key, enqueuing the same logical message twice
     returns the first row. An e-mail's or Slack post's `content` is kept as payload["content"], its text form as the
     body."""
-    if channel not in CHANNELS:
-        raise ValidationFailed("未対応の送信チャネルです", details={"field": "channel", "allowed": list(CHANNELS)})
+    if channel not in Channel.words():
+        raise ValidationFailed(
+            "未対応の送信チャネルです", details={"field": "channel", "allowed": list(Channel.words())}
+        )
     if attachments:
         files.check(channel, attachments)
     if dedupe_key:

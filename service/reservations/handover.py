@@ -11,23 +11,12 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.reservations import business_hours, labels, page_state
+from service.reservations.kinds import OperationStatus, OperationType, Priority
 from service.reservations.messages import notify_slack
 from service.reservations.models import ManualOperation, Reservation
 
-PRIORITY_BY_TYPE = {
-    "sms_failed": "urgent",
-    "all_shops_declined": "high",
-    "ambiguous_answer": "high",
-    "change_request": "medium",
-    "late_cancellation": "medium",
-    "payment_timeout": "low",  # only when the requester asks (§2.2.3); a payment-system failure is urgent
-    "shop_cancel_call": "high",  # the shop keeps a slot for nobody until it is phoned
-    "shops_unavailable": "high",  # the requester waits as after 全店NG
-}
-TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
-ROUND_THE_CLOCK = ("urgent",)  # 緊急's clock runs always; the others' in the team's hours only
-PRIORITY_ORDER = case({name: rank for rank, name in enumerate(TARGET_MINUTES)}, value=ManualOperation.priority)
-OPEN_STATUSES = ("open", "in_progress")
+PRIORITY_ORDER = case({priority.value: rank for rank, priority in enumerate(Priority)}, value=ManualOperation.priority)
+OPEN_STATUSES = tuple(status.value for status in OperationStatus if status.open)
 
 
 def open_operation(
@@ -43,7 +32,7 @@ def open_operation(
     )
     if existing is not None:
         return existing
-    priority = priority or PRIORITY_BY_TYPE[op_type]
+    priority = priority or OperationType.of(op_type).priority
     operation = ManualOperation(
         reservation_id=reservation.id,
         op_type=op_type,
@@ -66,10 +55,10 @@ def open_operation(
 def due_time(priority: str, start: datetime) -> datetime:
     """緊急 30 minutes later whatever the hour, the others counted in the team's hours (business_hours.py). The one rule
     of the 対応時間目標, its overdue flag and the pages' escalation."""
-    minutes = TARGET_MINUTES[priority]
-    if priority in ROUND_THE_CLOCK:
-        return start + timedelta(minutes=minutes)
-    return business_hours.add_working_minutes(start, minutes)
+    kind = Priority.of(priority)
+    if kind.round_the_clock:
+        return start + timedelta(minutes=kind.minutes)
+    return business_hours.add_working_minutes(start, kind.minutes)
 
 
 def slack_message(reservation: Reservation, op_type: str) -> str:

@@ -1,20 +1,22 @@
 """Every Japanese word the reservations domain shows or sends, in one place (the spec's wording)."""
 
+from service.reservations.kinds import (
+    Audience,
+    IncidentLevel,
+    InquiryChannel,
+    InquiryRequesterType,
+    InquiryStatus,
+    OnCallPeriod,
+    OperationStatus,
+    OperationType,
+    Priority,
+    ReservationStatus,
+    SendChannel,
+)
 from service.words import Target, Vocabulary, by_column, register
 
-STATUSES = {
-    "received": "受付済み",
-    "calling": "電話代行中",
-    "pending_shop_response": "提携店回答待ち",
-    "change_requested": "変更依頼対応中",
-    "all_declined": "全店予約NG",
-    "calling_success": "予約OK（決済リンク送信中）",
-    "awaiting_payment": "決済待ち",
-    "payment_timeout": "決済期限切れ",
-    "confirmed": "予約確定",
-    "completed": "利用済み",
-    "cancelled": "キャンセル",
-}
+# The kinds' words are declared with their codes in kinds.py; these are their tables.
+STATUSES = ReservationStatus.words()
 ACTOR_TYPES = {"system": "システム", "ai": "AI", "operator": "運営担当者", "webhook": "Webhook", "requester": "依頼者"}
 CALL_STATUSES = {"calling": "発信中", "answered": "応答あり", "withdrawn": "取り消し（回答を使わない）"}
 CALL_OUTCOMES = {
@@ -84,36 +86,10 @@ PAYMENT_STATUSES = {
     "refund_failed": "返金失敗",
     "failed": "作成失敗",
 }
-# §2.2.1–2.2.6, in the spec's order.
-OPERATION_TYPES = {
-    "all_shops_declined": "全店舗予約NG",
-    "sms_failed": "SMS送信が全リトライ失敗",
-    "payment_timeout": "決済リンク期限切れ・決済の問題",
-    "ambiguous_answer": "提携店からの曖昧な回答",
-    "change_request": "提携店からの予約内容変更依頼",
-    "late_cancellation": "キャンセル期限超過後のキャンセル依頼",
-    # beyond the six: the shop holding a cancelled booking has no e-mail (a one-off shop found by phone)
-    "shop_cancel_call": "提携店への仮予約キャンセルの電話連絡",
-    # beyond the six: no listed shop may be called now (calls' budget, hours, 自動電話停止): not 全店NG
-    "shops_unavailable": "提携店に自動電話できない（上限・営業時間外・自動電話停止）",
-}
-PRIORITIES = {"urgent": "緊急", "high": "高", "medium": "中", "low": "低"}
-OPERATION_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "対応済み"}
-INCIDENT_LEVELS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
-# §5.1 定義, 対応時間目標 and エスカレーション per level (the minutes are in incidents.POLICIES).
-INCIDENT_DEFINITIONS = {
-    "critical": "システム全体停止、決済システム障害",
-    "high": "一部機能停止、外部API障害",
-    "medium": "パフォーマンス劣化、マニュアルオペ多発",
-    "low": "軽微な不具合、一時的なエラー",
-}
-INCIDENT_TARGETS = {"critical": "30分以内", "high": "1時間以内", "medium": "2時間以内", "low": "24時間以内"}
-INCIDENT_ESCALATIONS = {
-    "critical": "即座に経営陣に報告",
-    "high": "2時間以内に経営陣に報告",
-    "medium": "24時間以内に報告",
-    "low": "週次報告で共有",
-}
+OPERATION_TYPES = OperationType.words()  # §2.2.1–2.2.6, in the spec's order
+PRIORITIES = Priority.words()
+OPERATION_STATUSES = OperationStatus.words()
+INCIDENT_LEVELS = IncidentLevel.words()
 NOTIFICATION_KINDS = {
     "manual_operation": "マニュアルオペ",
     "queue_length": "キュー長超過",
@@ -421,7 +397,7 @@ CSV_FALSE = {"0", "false", "no", "×", ""}
 SHOP_CSV_SAME_NAME = "{row}行目と同じ店舗名です（店舗名で更新するため、どちらか一方の行にまとめてください）"
 CSV_FLAG = "{label}は {true}/{false}（1/0）で指定してください"
 
-MANUAL_AUDIENCES = {"requester": "ご依頼者向け", "shop": "提携店向け", "operator": "運営担当者向け"}
+MANUAL_AUDIENCES = Audience.words()
 
 REPORT_TITLE = "QRV 月次レポート"
 REPORT_LABELS = {
@@ -473,7 +449,7 @@ WEEKLY_REPORT_MAIL_BODY = (
 
 # §7 サポート体制: who asks, by which channel, and each channel's 初回応答時間目標 (minutes; phone: 即時).
 # On call and the team's hours (§2.3.1 運営体制, §2.3.2, §5.2.1).
-ONCALL_PERIODS = {"week": "週ごと", "day": "日ごと"}
+ONCALL_PERIODS = OnCallPeriod.words()
 ONCALL_SOURCES = {"rotation": "当番表", "override": "代番"}
 BUSINESS_HOURS = "平日 {opens}〜{closes}（土日祝を除く）"
 WORKING_DAY, DAY_OFF = "営業日", "休日"  # a shift's day: the team works its daytime, or not (or the holiday's name)
@@ -503,12 +479,11 @@ VOICE_ACKNOWLEDGED_BEFORE = f"{PAGE_ACKNOWLEDGED}。"
 PAGE_STEP_UNKNOWN = "指定された当番呼び出しは見つかりません"
 SLACK_PAGE = "{mention} 当番呼び出し（{step}）: {subject}（{priority}、{due}までに応答）"
 SLACK_PAGE_NOBODY = "当番表が設定されていないため、当番を呼び出せません: {subject}（{priority}）"
-INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}
-FIRST_RESPONSE_TARGETS = {"email": "2時間以内", "phone": "即時（1分以内）"}  # §7.3.1 (support.py's seconds)
-INQUIRY_REQUESTER_TYPES = {"requester": "依頼者", "shop": "提携店"}
-INQUIRY_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "解決済"}
+INQUIRY_CHANNELS = InquiryChannel.words()
+INQUIRY_REQUESTER_TYPES = InquiryRequesterType.words()
+INQUIRY_STATUSES = InquiryStatus.words()
 SATISFACTION_SOURCES = {"support": "サポート担当が入力", "requester": "依頼者が回答"}
-SURVEY_CHANNELS = {"sms": "SMS", "email": "メール"}
+SURVEY_CHANNELS = LINK_CHANNELS = SendChannel.words()  # how the survey and the payment link are sent
 # The one-question satisfaction survey (§7.3.1 顧客満足度, 5段階評価) sent to the person who asked.
 SMS_SURVEY = "【QRV】お問い合わせへの対応の満足度を5段階でお聞かせください（1問のみ）: {url}"
 EMAIL_SURVEY_SUBJECT = "【QRV】サポート対応についてのアンケート（1問）"  # its body is SMS_SURVEY's words
@@ -611,7 +586,7 @@ AUDIT = register(
             "op_type": OPERATION_TYPES,
             "level": INCIDENT_LEVELS,
             "priority": PRIORITIES,
-            "payment_link": {"sms": "SMS", "email": "メール"},
+            "payment_link": LINK_CHANNELS,
             "channel": INQUIRY_CHANNELS,
             "survey_channel": SURVEY_CHANNELS,
             "requester_type": INQUIRY_REQUESTER_TYPES,

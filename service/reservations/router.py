@@ -12,6 +12,7 @@ from service.reservations.booking import router as booking
 from service.reservations.console import router as console
 from service.reservations.dependencies import Reader
 from service.reservations.incidents import router as incidents
+from service.reservations.kinds import IncidentLevel
 from service.reservations.models import AMOUNT_MAX
 from service.reservations.oncall import router as oncall
 from service.reservations.operations import router as operations
@@ -38,18 +39,19 @@ def vocabulary(_: Reader) -> dict:
         "operation_statuses": labels.OPERATION_STATUSES,
         "incident_levels": labels.INCIDENT_LEVELS,
         "incident_policies": {
-            level: {
-                "definition": labels.INCIDENT_DEFINITIONS[level],
-                "target": labels.INCIDENT_TARGETS[level],
-                "escalation": labels.INCIDENT_ESCALATIONS[level],
+            level.value: {
+                "definition": level.policy.definition,
+                "target": level.policy.target,
+                "escalation": level.policy.escalation,
             }
-            for level in labels.INCIDENT_LEVELS
+            for level in IncidentLevel
         },
         "inquiry_channels": labels.INQUIRY_CHANNELS,
         "inquiry_requester_types": labels.INQUIRY_REQUESTER_TYPES,
         "inquiry_statuses": labels.INQUIRY_STATUSES,
         "satisfaction_sources": labels.SATISFACTION_SOURCES,
         "survey_channels": labels.SURVEY_CHANNELS,
+        "link_channels": labels.LINK_CHANNELS,
         "transitions": {
             status: [target for target in labels.STATUSES if target in targets]
             for status, targets in TRANSITIONS.items()

@@ -36,34 +36,6 @@ RequesterEmail = Annotated[EmailStr, rules(Reservation.requester_email)] | Liter
 ShopEmail = Annotated[EmailStr, rules(Shop.email)] | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
-# The words of labels.py's dictionaries, in their order (tests/service/reservations/test_vocabulary.py holds them
-# equal).
-OperationType = Literal[
-    "all_shops_declined",
-    "sms_failed",
-    "payment_timeout",
-    "ambiguous_answer",
-    "change_request",
-    "late_cancellation",
-    "shop_cancel_call",
-    "shops_unavailable",
-]
-ReservationStatus = Literal[
-    "received",
-    "calling",
-    "pending_shop_response",
-    "change_requested",
-    "all_declined",
-    "calling_success",
-    "awaiting_payment",
-    "payment_timeout",
-    "confirmed",
-    "completed",
-    "cancelled",
-]
-OperationStatus = Literal["open", "in_progress", "resolved"]
-Priority = Literal["urgent", "high", "medium", "low"]
-IncidentLevel = Literal["critical", "high", "medium", "low"]
 
 
 class Strict(BaseModel):
@@ -90,6 +62,7 @@ class ReservationsVocabulary(BaseModel):
     inquiry_statuses: dict[str, str]
     satisfaction_sources: dict[str, str]
     survey_channels: dict[str, str]
+    link_channels: dict[str, str]  # the payment link's
     transitions: dict[str, list[str]]
     limits: dict[str, int]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)

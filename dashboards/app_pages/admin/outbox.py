@@ -18,14 +18,19 @@ ATTEMPT_COLUMNS = {
 }
 
 
+def words() -> dict[str, dict[str, str]]:
+    """The statuses' and channels' words as the service serves them."""
+    return api.outbox_vocabulary()
+
+
 def message_row(message: dict) -> dict:
     return {
         "ID": message["id"],
         "作成日時": timestamps.local_time(message["created_at"]),
-        "チャネル": labels.label(labels.OUTBOX_CHANNEL_LABELS, message["channel"]),
+        "チャネル": labels.label(words()["channels"], message["channel"]),
         "宛先": message["recipient"],
         "件名": message["subject"],
-        "状態": labels.label(labels.OUTBOX_STATUS_LABELS, message["status"]),
+        "状態": labels.label(words()["statuses"], message["status"]),
         "試行回数": message["attempts"],
         "配信状況": message.get("delivery_status") or "",
         "最後のエラー": message.get("last_error") or "",
@@ -38,7 +43,7 @@ def message_row(message: dict) -> dict:
 
 def status_style(frame: pd.DataFrame) -> Styler:
     """The 状態 cells in colour: 送信済み green, 失敗 red, 送信待ち and 送信中 as the status badge shows them."""
-    states = badges.word_colours(labels.OUTBOX_STATUS_LABELS, badges.STATUS_COLOURS)
+    states = badges.word_colours(words()["statuses"], badges.STATUS_COLOURS)
     return badges.status_cells(frame, "状態", states)
 
 
@@ -53,9 +58,9 @@ def attempt_row(attempt: dict) -> dict:
 def filters() -> dict[str, str]:
     columns = st.columns(3)
     with columns[0]:
-        status = pickers.code_select("状態", labels.OUTBOX_STATUS_LABELS, f"{PAGE}_status")
+        status = pickers.code_select("状態", words()["statuses"], f"{PAGE}_status")
     with columns[1]:
-        channel = pickers.code_select("チャネル", labels.OUTBOX_CHANNEL_LABELS, f"{PAGE}_channel")
+        channel = pickers.code_select("チャネル", words()["channels"], f"{PAGE}_channel")
     with columns[2]:
         domain = pickers.code_select("区分", sections.DOMAIN_LABELS, f"{PAGE}_domain")
     return {"status": status, "channel": channel, "domain": domain}
@@ -78,7 +83,7 @@ def message_detail(shown: list[dict]) -> None:
     if chosen is None:
         return
     message = api.get_outbox(chosen)
-    badges.status_badge(message["status"], labels.label(labels.OUTBOX_STATUS_LABELS, message["status"]))
+    badges.status_badge(message["status"], labels.label(words()["statuses"], message["status"]))
     subject = labels.plain(message["subject"] or "（なし）")
     st.markdown(f"**宛先**: {labels.plain(message['recipient'])}　**件名**: {subject}")
     if message.get("last_error"):

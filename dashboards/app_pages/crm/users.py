@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboards import crm_api, fields, forms, labels
 from dashboards.app_pages.crm import common
-from dashboards.app_pages.crm.labels import ROLE_LABELS
 from dashboards.components import kpi, pickers, tables, timestamps, writes
 
 PAGE = "crm_users"
@@ -51,19 +50,25 @@ def password_input(kind: str) -> dict[str, Any]:
     return {"label": f"{kind}{typed.label}（{typed.min_chars}文字以上）", "max_chars": typed.max_chars}
 
 
+def roles() -> dict[str, str]:
+    """The CRM roles in words, as the service serves them."""
+    return crm_api.vocabulary()["roles"]
+
+
 def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     """役割, 代理店 (required for sales), the codes and the 営業マネージャー flag."""
     base = base or {}
-    roles = list(ROLE_LABELS)
+    words = roles()
+    choices = list(words)
     names = common.agency_names()
     agencies = [None, *names]
     columns = st.columns(4)
     role = columns[0].selectbox(
         common.declared("identity_grant", "role").label,
-        roles,
-        index=roles.index(base.get("role") or "sales"),
+        choices,
+        index=choices.index(base.get("role") or "sales"),
         key=common.widget_key(key, "role"),
-        format_func=ROLE_LABELS.__getitem__,
+        format_func=words.__getitem__,
     )
     agency_id = columns[1].selectbox(
         f"{profile('agency_id')}（営業担当者は必須）",
@@ -160,7 +165,7 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
         f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
         current=lambda: crm_api.get_user(user_id),
         merge=True,
-        words={"role": ROLE_LABELS, "agency_id": common.agency_names()},
+        words={"role": roles(), "agency_id": common.agency_names()},
     )
 
 
@@ -182,7 +187,7 @@ columns = st.columns(3)
 query = columns[0].text_input(**fields.search("検索（ログインID・氏名・営業担当者コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
     kpi.linked_filters(PAGE, {"role": (f"{PAGE}_role", str)})  # 営業担当者's card
-    role_filter = pickers.code_select("役割", ROLE_LABELS, f"{PAGE}_role")
+    role_filter = pickers.code_select("役割", roles(), f"{PAGE}_role")
 with columns[2]:
     agency_filter = common.agency_select("代理店", f"{PAGE}_agency")
 listed = tables.paginated_table(

@@ -11,7 +11,7 @@ from dashboards.components import kpi
 
 PAGE = "entry_logs_heatmap"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
-KINDS = {"Entry": "入（登園）", "Exit": "出（降園）"}
+KINDS = common.DIRECTIONS
 FIGURES = {"Entry": "entries", "Exit": "exits"}  # each kind's named figure (service/entry_logs/figures.py)
 DEFAULT_DAYS = 28
 # The hours always shown (a nursery's day); hours outside them appear when they have scans.

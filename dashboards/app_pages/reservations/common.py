@@ -215,19 +215,16 @@ def resume_button(page: str, reservation: dict) -> None:
         )
 
 
-LINK_CHANNELS = {"sms": "SMS", "email": "メール"}
-
-
 def resend_form(page: str, reservation: dict) -> None:
     """Send the payment link again by SMS or email (e.g. after its SMS failed), or a new one after the provider
     refused it; the requester's payment window starts when the link reaches them."""
-    code = reservation["code"]
+    code, channels = reservation["code"], vocab()["link_channels"]
     with st.form(f"{page}_resend_{code}"):
         st.markdown("**決済リンクの再送**")
         channel = st.radio(
             "送信方法",
-            list(LINK_CHANNELS),
-            format_func=LINK_CHANNELS.get,
+            list(channels),
+            format_func=channels.get,
             horizontal=True,
             key=f"{page}_resend_channel_{code}",
         )
@@ -236,7 +233,7 @@ def resend_form(page: str, reservation: dict) -> None:
         writes.act(
             page,
             lambda: reservations_api.resend_payment_link(code, channel),
-            f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。",
+            f"{code} の決済リンクを{channels[channel]}で再送しました。",
         )
 
 

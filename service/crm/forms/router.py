@@ -11,6 +11,7 @@ from service.crm import masters, statuses
 from service.crm.corporations.schemas import CARD_NUMBER_MAX, SECURITY_CODE_MAX
 from service.crm.dependencies import AnyRole
 from service.crm.forms.schemas import VALIDATED, CrmVocabulary, MastersRead, ValidatedKind
+from service.crm.kinds import LabelledForm
 from service.crm.labels import (
     AGENCY_FIELD_LABELS,
     AUDIT,
@@ -29,6 +30,7 @@ from service.crm.routing import feature_router, refusal
 from service.crm.sites import completeness
 from service.deps import DbSession
 from service.fields import vocabulary as field_vocabulary
+from service.roles import DOMAINS
 
 router = feature_router()
 
@@ -53,6 +55,7 @@ def vocabulary(_: AnyRole) -> CrmVocabulary:
     show and mirror them."""
     return CrmVocabulary(
         status_colours=STATUS_COLOURS,
+        roles=DOMAINS["crm"].roles,
         notification_kind_labels=NOTIFICATION_KIND_LABELS,
         transitions={
             before: [
@@ -68,10 +71,10 @@ def vocabulary(_: AnyRole) -> CrmVocabulary:
             for group, fields in completeness.REQUIRED_GROUPS.items()
         },
         field_labels={
-            "corporation": CORPORATION_FIELD_LABELS,
-            "site": SITE_AUDIT_FIELD_LABELS,
-            "agency": AGENCY_FIELD_LABELS,
-            "other": OTHER_FIELD_LABELS,
+            LabelledForm.CORPORATION: CORPORATION_FIELD_LABELS,
+            LabelledForm.SITE: SITE_AUDIT_FIELD_LABELS,
+            LabelledForm.AGENCY: AGENCY_FIELD_LABELS,
+            LabelledForm.OTHER: OTHER_FIELD_LABELS,
         },
         time_labels=TIME_LABELS,
         limits={

@@ -1,16 +1,18 @@
 """What every CRM form reads: the masters' choices, the vocabulary (words, status rules, limits, field facts), and the
 forms a dry run checks."""
 
-from typing import Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.crm.agencies.schemas import AgencyFields
 from service.crm.corporations.schemas import CorporationFields
+from service.crm.kinds import LabelledForm
 from service.crm.requests.schemas import RequestUpdate
 from service.crm.sites.schemas import SiteUpdate
 from service.crm.users.schemas import CrmUserCreate, CrmUserUpdate
 from service.fields import FieldWords
+from service.schemas import OneOf
 
 
 class ChoiceRead(BaseModel):
@@ -44,6 +46,7 @@ class CrmVocabulary(BaseModel):
     """The wording and status rules the CRM pages show and mirror (from labels.py and statuses.py)."""
 
     status_colours: dict[str, str]
+    roles: dict[str, str] = Field(description="the CRM roles in words (code -> Japanese), as a user is given one")
     notification_kind_labels: dict[str, str]
     transitions: dict[str, list[str]] = Field(description="back-office status changes: from -> [to, ...]")
     cancellable: list[str]
@@ -53,7 +56,7 @@ class CrmVocabulary(BaseModel):
         description="the names of the site fields 投入済 needs: always, electric, switch (申込区分 1, 5), "
         "switch_electric, move_in (申込区分 2, 4, 5)"
     )
-    field_labels: dict[Literal["corporation", "site", "agency", "other"], dict[str, str]] = Field(
+    field_labels: dict[LabelledForm, dict[str, str]] = Field(
         description="each form's fields' names (field -> name): corporation, site, agency; and the other fields the "
         "messages name"
     )
@@ -68,7 +71,6 @@ class CrmVocabulary(BaseModel):
     )
 
 
-ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]
 VALIDATED: dict[str, type[BaseModel]] = {
     "corporation": CorporationFields,
     "site": SiteUpdate,
@@ -77,3 +79,4 @@ VALIDATED: dict[str, type[BaseModel]] = {
     "user_create": CrmUserCreate,
     "user_update": CrmUserUpdate,
 }
+ValidatedKind = Annotated[str, OneOf(tuple(VALIDATED))]  # the forms whose fields a page checks as typed

@@ -22,7 +22,7 @@ from functools import cache, cached_property
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Protocol
 
-from service.config import get_settings
+from service.config import OcrEngine, get_settings
 
 if TYPE_CHECKING:  # pytesseract (which pulls in pandas) is imported where the engine runs, not with the app
     from PIL import Image
@@ -364,10 +364,10 @@ class NoEngine:
 
 
 ENGINES: dict[str, type[PpOcr] | type[Tesseract] | type[NoEngine]] = {
-    "ppocrv6": PpOcrV6,
-    "ppocrv5": PpOcr,
-    "tesseract": Tesseract,
-    "none": NoEngine,
+    OcrEngine.PPOCRV6: PpOcrV6,
+    OcrEngine.PPOCRV5: PpOcr,
+    OcrEngine.TESSERACT: Tesseract,
+    OcrEngine.NONE: NoEngine,
 }
 
 

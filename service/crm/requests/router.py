@@ -27,6 +27,7 @@ from service.crm.dependencies import (
     scoped_site_or_none,
 )
 from service.crm.images.router import checked_uploads
+from service.crm.kinds import RequestStatus
 from service.crm.requests import assignment
 from service.crm.requests import service as requests
 from service.crm.requests.schemas import (
@@ -36,7 +37,6 @@ from service.crm.requests.schemas import (
     RequestCreate,
     RequestDetail,
     RequestItem,
-    RequestStatus,
     RequestUpdate,
     ResubmitIn,
     TakenRequest,

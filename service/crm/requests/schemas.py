@@ -1,20 +1,16 @@
 """投入依頼 (§2.3) bodies: a new request, its edit, the lists' rows, the case page (案件詳細), the queue, the team."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from service.crm.comments.schemas import CommentRead
 from service.crm.corporations.schemas import CorporationFields, CorporationRead, SecurityCode
 from service.crm.images.schemas import ImageRead
-from service.crm.models import REQUEST_STATUSES, Comment, Request
+from service.crm.models import Comment, Request
 from service.crm.schemas import RequestTimes, Version
 from service.fields import rules
-
-RequestStatus = Literal["in_progress", "deficient", "submitted", "partly_cancelled", "cancelled"]
-assert set(RequestStatus.__args__) == set(REQUEST_STATUSES)  # type: ignore[attr-defined]
-
 
 Remarks = Annotated[str, rules(Request.remarks)]
 SITE_COUNT_MAX = 100  # 申告地点数: a request's sites, as the sales person declares them

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.crm import validation
+from service.crm.kinds import RequestStatus
 from service.crm.models import STATUSES, Comment, OptionService, Site
 from service.crm.schemas import Version, kana, opened, ruled, text
 from service.fields import length, rules
-from service.schemas import IsoDate, VersionedPatch, optional_fields
+from service.schemas import IsoDate, OneOf, VersionedPatch, optional_fields
 
-Status = Literal["in_progress", "deficient", "submitted", "cancelled"]  # a site's
-assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
+Status = Annotated[RequestStatus, OneOf(STATUSES)]  # a site's
 
 
 class SiteFields(BaseModel):

@@ -1,8 +1,6 @@
 """The caller's own CRM profile (`/me`) and ユーザー管理: logins with a crm role and their CRM profile (admin), and the
 営業担当者 choices of the back office's filters."""
 
-from typing import Literal
-
 from fastapi.responses import Response
 
 from service import exports
@@ -12,7 +10,7 @@ from service.crm.dependencies import DOMAIN, Admin, AgencyFilter, AnyRole, BackO
 from service.crm.models import Profile
 from service.crm.routing import feature_router
 from service.crm.users import service as users
-from service.crm.users.schemas import CrmUserCreate, CrmUserRead, CrmUserUpdate, MeRead
+from service.crm.users.schemas import CrmUserCreate, CrmUserRead, CrmUserUpdate, MeRead, Role
 from service.deps import DbSession
 from service.identity.dependencies import renew_own_session
 from service.pagination import Page, Paging, page_of
@@ -76,7 +74,7 @@ def list_users(
     db: DbSession,
     paging: Paging,
     agency_id: AgencyFilter,
-    role: Literal["sales", "operator", "admin"] | None = None,
+    role: Role | None = None,
     q: QueryText = None,
 ) -> Page:
     rows, total = users.list_users(
@@ -89,7 +87,7 @@ def list_users(
 def export_users(
     _: Admin,
     agency_id: AgencyFilter,
-    role: Literal["sales", "operator", "admin"] | None = None,
+    role: Role | None = None,
     q: QueryText = None,
 ) -> exports.Download:
     """The users the list's filters select, by login id, as the CSV download."""

@@ -1,7 +1,7 @@
 """ユーザー管理 bodies (a login with a crm grant and its CRM profile) and the caller's own (`/me`)."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -9,8 +9,10 @@ from service.crm.models import Profile
 from service.crm.schemas import Version, text
 from service.fields import rules
 from service.identity.schemas import Email, LoginId, Password
+from service.roles import DOMAINS
+from service.schemas import OneOf
 
-Role = Literal["sales", "operator", "admin"]
+Role = Annotated[str, OneOf(tuple(DOMAINS["crm"].roles))]  # the role catalogue's (service/roles.py)
 
 
 SalesStaffCode = Annotated[str, rules(Profile.sales_staff_code)]

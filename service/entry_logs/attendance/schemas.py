@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from service.audit.schemas import AuditEntryRead
+from service.entry_logs.kinds import AttendanceStatus, EntryType
 from service.entry_logs.models import Attendance
-from service.entry_logs.schemas import NOTE_MAX, CamelModel, EntryType, HourMinute, OccurredAt, UtcSeconds
+from service.entry_logs.schemas import NOTE_MAX, CamelModel, HourMinute, OccurredAt, UtcSeconds
 from service.fields import rules
 from service.figures import FigureRead
 from service.schemas import SingleLine
 
-AttendanceStatus = Literal["present", "absent"]
 AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
 
 

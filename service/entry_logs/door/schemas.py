@@ -1,11 +1,12 @@
 """The scan station's bodies (the spec's appendix A): sign-in, heartbeat, scan, 「カードを忘れた方」."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StrictInt, StrictStr, StringConstraints
 
-from service.entry_logs.schemas import CamelModel, DecidedBy, EntryMode, EntryType, Name, Reason, Token, UtcSeconds
+from service.entry_logs.kinds import DecidedBy, EntryMode, EntryType, PersonKind
+from service.entry_logs.schemas import CamelModel, Name, Reason, Token, UtcSeconds
 from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine
 
@@ -97,7 +98,7 @@ class ForgottenCardPerson(CamelModel):
     parent_id: int
     name: str
     name_kana: str
-    kind: Literal["parent", "pass"]
+    kind: PersonKind
     kind_label: str
     relation: str
     phone_last4: str = Field(description="the last 4 digits of the phone (empty: none)")

@@ -2,7 +2,8 @@
 
 from pydantic import Field
 
-from service.entry_logs.schemas import CamelModel, EntryType, OccurredAt, Reason, UtcSeconds
+from service.entry_logs.kinds import EntryType
+from service.entry_logs.schemas import CamelModel, OccurredAt, Reason, UtcSeconds
 
 
 class LogRead(CamelModel):

@@ -1,15 +1,14 @@
 """お迎え管理's bodies: who may collect a child, 「本日のみ」 passes, alerts."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StrictInt
 
+from service.entry_logs.kinds import PickupKind
 from service.entry_logs.models import Parent, PickupRule
 from service.entry_logs.schemas import CamelModel, Name, ParentKana, UtcSeconds
 from service.fields import rules
-
-PickupKind = Literal["guardian", "restricted", "one_day"]
 
 
 class Collector(CamelModel):

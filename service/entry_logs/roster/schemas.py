@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StrictInt, StringConstraints
 
+from service.entry_logs.kinds import EntryMode, RosterImportStatus
 from service.entry_logs.labels import PIN_RULE
 from service.entry_logs.models import Nursery, StationName
 from service.entry_logs.schemas import (
@@ -17,7 +18,6 @@ from service.entry_logs.schemas import (
     CamelModel,
     ChildKana,
     ClassName,
-    EntryMode,
     HourMinute,
     Name,
     ParentKana,
@@ -154,7 +154,7 @@ class RosterImportRead(CamelModel):
     id: int
     nursery_id: int
     filename: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: RosterImportStatus
     status_label: str = ""
     total_rows: int
     processed_rows: int

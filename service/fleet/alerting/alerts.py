@@ -15,7 +15,7 @@ from service.errors import Conflict, NotFound, ValidationFailed
 from service.fields import audited
 from service.fleet import auditing, labels
 from service.fleet.alerting.schemas import AlertRead, SlaStep, StoreTerminal
-from service.fleet.kinds import AlertKind, Place
+from service.fleet.kinds import AlertKind, Place, Record
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import columns_of
 from service.identity.models import Grant, User
@@ -308,7 +308,7 @@ def list_notes(db: Session, *, alert: Alert) -> list[AlertNote]:
 # --- the people's workflow ------------------------------------------------------------------
 
 
-WORK_NOUNS = {"alert": "アラート", "incident": "インシデント"}
+WORK_NOUNS = Record.words()
 
 
 def audited_work(

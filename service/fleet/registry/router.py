@@ -1,7 +1,7 @@
 """The customer and terminal registers: 顧客一覧, 端末一覧 and 端末詳細 (series, events, commands, the agent's
 enrolment), and the CSV import of terminals."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
@@ -35,7 +35,7 @@ from service.fleet.registry.schemas import (
 )
 from service.fleet.registry.store_ranking import StoreFilter
 from service.pagination import Page, Paging, page_of
-from service.schemas import IsoDate, Normalised, QueryText, SingleLine
+from service.schemas import IsoDate, Normalised, OneOf, QueryText, SingleLine
 from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -212,7 +212,7 @@ def list_commands(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
 
 @router.get("/terminals/{terminal_id}/metrics", response_model=MetricSeries)
 def metrics(
-    _: Reader, terminal: ScopedTerminal, db: DbSession, range: Literal["24h", "7d", "30d"] = "24h"
+    _: Reader, terminal: ScopedTerminal, db: DbSession, range: Annotated[str, OneOf(tuple(terminals.RANGES))] = "24h"
 ) -> MetricSeries:  # noqa: A002 - the page's word
     return terminals.metric_series(db, terminal=terminal, range_key=range, now=utcnow())
 

@@ -31,7 +31,7 @@ from service.figures import as_of_label, local, month_label
 from service.fleet import labels
 from service.fleet.alerting.alerts import ALERT_PLACE, RESOLVED, SYSTEM_LABEL, sla_steps, with_places
 from service.fleet.alerting.incidents import open_member_stores, open_members
-from service.fleet.kinds import AlertKind
+from service.fleet.kinds import AlertKind, TerminalStatus
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.registry.terminals import filtered_terminals
 from service.fleet.reporting import figures as fleet_figures
@@ -47,7 +47,7 @@ from service.identity.models import User
 from service.roles import DOMAINS
 from service.tenancy import TenantScope, scoped
 
-STATUSES = ("online", "offline", "error", "maintenance")
+STATUSES = tuple(status.value for status in TerminalStatus)
 CRITICAL_LIMIT = 10
 # The columns §4.2's steps are read from (alerts.sla_steps), for 重要アラート's SLA state.
 CRITICAL_WORK = (

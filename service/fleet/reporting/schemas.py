@@ -1,13 +1,13 @@
 """Bodies of the dashboard and the monthly report."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from service.figures import FigureRead
 from service.fleet import labels
 from service.fleet.alerting.schemas import SlaStep
+from service.fleet.kinds import Record
 from service.fleet.schemas import Labelled
 
 
@@ -22,7 +22,7 @@ class CriticalAlert(Labelled):
 
     LABELS = {"alert_type": labels.ALERT_TYPES}
 
-    kind: Literal["alert", "incident"] = "alert"
+    kind: Record = Record.ALERT
     id: int
     terminal_id: int | None = None
     terminal_count: int | None = None

@@ -1,6 +1,6 @@
 """Firmware releases and their rollouts in waves (ファームウェア管理), and a terminal's update tasks."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from service.fleet.rollouts.schemas import (
     UpdateTaskRead,
 )
 from service.pagination import Page, Paging, page_of
+from service.schemas import OneOf
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
 
@@ -91,9 +92,16 @@ def get_rollout(_: Reader, rollout: ScopedRollout, db: DbSession) -> RolloutRead
     return firmware.rollout_read(db, rollout)
 
 
+CHANGES = {
+    "pause": firmware.pause,
+    "resume": firmware.resume,
+    "cancel": firmware.cancel,
+}  # what a person does to a rollout
+
+
 @router.post("/rollouts/{rollout_id}/{action}", response_model=RolloutRead)
 def change_rollout(
-    action: Literal["pause", "resume", "cancel"], caller: Operator, rollout: ScopedRollout, db: DbSession
+    action: Annotated[str, OneOf(tuple(CHANGES))], caller: Operator, rollout: ScopedRollout, db: DbSession
 ) -> RolloutRead:
-    change = {"pause": firmware.pause, "resume": firmware.resume, "cancel": firmware.cancel}[action]
+    change = CHANGES[action]
     return firmware.rollout_read(db, change(db, rollout=rollout, actor=caller.actor, now=utcnow()))

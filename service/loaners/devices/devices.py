@@ -11,6 +11,7 @@ from service.errors import Conflict, ValidationFailed
 from service.links import dashboard_page
 from service.loaners import labels, numbering, search_text
 from service.loaners.devices.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
+from service.loaners.kinds import Category
 from service.loaners.masters.masters import created, deleted, updated
 from service.loaners.models import Device, Location, Model, Submission
 from service.tenancy import TenantScope, scoped
@@ -21,11 +22,11 @@ DUPLICATES_NAMED = 10
 
 
 def kind_of(category: str) -> str:
-    return labels.CATEGORIES[category][2]
+    return Category.of(category).kind
 
 
 def device_type_of(category: str) -> str:
-    return labels.CATEGORIES[category][3]
+    return Category.of(category).device_type
 
 
 def form_url(device_id: int) -> str:

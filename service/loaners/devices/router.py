@@ -12,7 +12,7 @@ from service.loaners import device_filter
 from service.loaners.dependencies import Admin, Filters, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.devices import devices, labels_pdf, timeline
 from service.loaners.devices.schemas import DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate, SubmissionRead
-from service.loaners.schemas import Kind
+from service.loaners.kinds import DeviceKind
 from service.openapi import media
 from service.pagination import Page, Paging, page_of
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/loaners", tags=["loaners"])
 
 
 @router.get("/locations/{location_id}/labels.pdf", **media("application/pdf"))
-def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Kind | None = None) -> Response:
+def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: DeviceKind | None = None) -> Response:
     """Printable A4 label sheets: QR code + 拠点管理番号 + 機種名 of every device at the location."""
     body = labels_pdf.label_sheet(db, location=location, kind=kind)
     name = f"loaners-labels-{location.id}{'-' + kind if kind else ''}.pdf"

@@ -14,7 +14,7 @@ from service.loaners import labels
 from service.loaners.dependencies import Scope, Staff
 from service.loaners.imports import imports
 from service.loaners.imports.schemas import HeldRowResolve, ImportListed, LoanerImportRead
-from service.loaners.schemas import Kind
+from service.loaners.kinds import DeviceKind
 from service.loaners.submissions import forms
 from service.pagination import Page, Paging, page_of
 from service.tabular import COLUMNS_FIELD, MappingText, parse_mapping
@@ -32,7 +32,7 @@ def import_sheet(
     caller: Staff,
     scope: Scope,
     db: DbSession,
-    form_kind: Annotated[Kind, Form()],
+    form_kind: Annotated[DeviceKind, Form()],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
     columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,

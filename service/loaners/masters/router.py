@@ -1,13 +1,11 @@
 """The masters' API: the fixed categories, 管轄, locations, models and data types (changes are admin's). Thin
 handlers, every query limited to the caller's 管轄; the rules live in masters.py."""
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from service.deps import DbSession
-from service.loaners import labels
 from service.loaners.dependencies import Admin, Jurisdiction, Scope, ScopedLocation, Staff, Text50
+from service.loaners.kinds import Category, LocationStatus
 from service.loaners.masters import masters
 from service.loaners.masters.schemas import (
     CategoryRead,
@@ -26,8 +24,8 @@ router = APIRouter(prefix="/loaners", tags=["loaners"])
 
 
 def _model_read(model) -> ModelRead:
-    label, _, kind, _ = labels.CATEGORIES[model.category]
-    return ModelRead.model_validate(model).model_copy(update={"category_label": label, "kind": kind})
+    category = Category.of(model.category)
+    return ModelRead.model_validate(model).model_copy(update={"category_label": category.label, "kind": category.kind})
 
 
 @router.get("/categories", response_model=list[CategoryRead])
@@ -35,14 +33,14 @@ def list_categories(_: Staff) -> list[CategoryRead]:
     """The 8 fixed categories (§2.2.3) with their number section, kind and summary device type."""
     return [
         CategoryRead(
-            category=c,
-            label=label,
-            number_section=section,
-            kind=kind,
-            kind_label=labels.KINDS[kind],
-            device_type=device_type,
+            category=category,
+            label=category.label,
+            number_section=category.section,
+            kind=category.kind,
+            kind_label=category.kind.label,
+            device_type=category.device_type,
         )
-        for c, (label, section, kind, device_type) in labels.CATEGORIES.items()
+        for category in Category
     ]
 
 
@@ -57,7 +55,7 @@ def list_locations(
     scope: Scope,
     db: DbSession,
     jurisdiction: Jurisdiction,
-    status: Literal["active", "inactive"] | None = None,
+    status: LocationStatus | None = None,
 ) -> list:
     return masters.list_locations(db, scope=scope, jurisdiction=jurisdiction, status=status)
 

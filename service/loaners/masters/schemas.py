@@ -1,17 +1,16 @@
 """Request and response bodies of the masters: locations, models, categories and data types."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, EmailStr, StrictBool
 
 from service.fields import bounds, rules
+from service.loaners.kinds import Category, LocationStatus
 from service.loaners.models import DataType, Location, Model
 from service.loaners.schemas import ORM
 from service.schemas import Text
 
-Status = Literal["active", "inactive"]
-Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
 GroupEmail = Annotated[EmailStr, rules(Location.group_email)]  # email-validator's rule, then the column's shape
 
 
@@ -22,7 +21,7 @@ class LocationCreate(BaseModel):
     jurisdiction: Annotated[str, rules(Location.jurisdiction)]
     group_email: GroupEmail
     notify_status_change: StrictBool = False
-    status: Status = "active"
+    status: LocationStatus = LocationStatus.ACTIVE
 
 
 class LocationUpdate(BaseModel):
@@ -31,7 +30,7 @@ class LocationUpdate(BaseModel):
     jurisdiction: Annotated[str, rules(Location.jurisdiction)] | None = None
     group_email: GroupEmail | None = None
     notify_status_change: StrictBool | None = None
-    status: Status | None = None
+    status: LocationStatus | None = None
 
 
 class LocationRead(BaseModel):
@@ -100,7 +99,7 @@ class DataTypeCreate(BaseModel):
     filter_condition: FilterCondition = ""
     source_settings: dict[Text, Any] = {}
     display_settings: dict[Text, Any] = {}
-    status: Status = "active"
+    status: LocationStatus = LocationStatus.ACTIVE
 
 
 class DataTypeUpdate(BaseModel):
@@ -110,7 +109,7 @@ class DataTypeUpdate(BaseModel):
     filter_condition: FilterCondition | None = None
     source_settings: dict[Text, Any] | None = None
     display_settings: dict[Text, Any] | None = None
-    status: Status | None = None
+    status: LocationStatus | None = None
 
 
 class DataTypeRead(BaseModel):

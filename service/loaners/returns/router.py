@@ -1,20 +1,23 @@
 """返却待ち's API: the devices to bring home, longest in their held status first, and its CSV. Thin handlers, every
 query limited to the caller's 管轄; the rules live in returns.py."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
+from service.loaners import labels
 from service.loaners.dependencies import Jurisdiction, LocationId, Scope, Staff
+from service.loaners.kinds import HeldStatus
 from service.loaners.returns import returns
 from service.loaners.returns.schemas import ReturnDevice
 from service.pagination import Page, Paging, page_of
+from service.schemas import OneOf
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
-ReturnStatus = Literal["1.返却可能", "2.商談や金額の問題で返却不可", "3.お客様による返却拒否"]  # labels.RETURN_STATUSES
+ReturnStatus = Annotated[HeldStatus, OneOf(labels.RETURN_STATUSES)]  # those 返却待ち follows
 Days = Annotated[int | None, Query(ge=0, le=36_500)]
 
 

@@ -12,8 +12,8 @@ from service.loaners import labels
 from service.loaners.dependencies import Admin, Scope, ScopedDevice, Staff
 from service.loaners.devices import devices
 from service.loaners.devices.schemas import DeviceRead, SubmissionRead
+from service.loaners.kinds import DeviceKind
 from service.loaners.models import Form as StatusForm
-from service.loaners.schemas import Kind
 from service.loaners.submissions import bulk, forms, submissions
 from service.loaners.submissions.schemas import (
     BulkSubmissionIn,
@@ -48,18 +48,18 @@ def list_forms(_: Staff, db: DbSession) -> list[FormRead]:
 
 
 @router.get("/forms/{kind}", response_model=FormRead)
-def get_form(kind: Kind, _: Staff, db: DbSession, include_inactive: bool = False) -> FormRead:
+def get_form(kind: DeviceKind, _: Staff, db: DbSession, include_inactive: bool = False) -> FormRead:
     return _form_read(db, forms.get_form(db, kind), include_inactive=include_inactive)
 
 
 @router.post("/forms/{kind}/questions", response_model=QuestionRead, status_code=201)
-def add_question(kind: Kind, body: QuestionCreate, caller: Admin, db: DbSession) -> object:
+def add_question(kind: DeviceKind, body: QuestionCreate, caller: Admin, db: DbSession) -> object:
     """A form gains a question without code changes: numbered keys ("1-6.…", "3-4-1.…") carry their status prefix."""
     return forms.add_question(db, form=forms.get_form(db, kind), data=body.model_dump(), actor=caller.actor)
 
 
 @router.patch("/forms/{kind}/questions/{question_id}", response_model=QuestionRead)
-def update_question(kind: Kind, question_id: int, body: QuestionUpdate, caller: Admin, db: DbSession) -> object:
+def update_question(kind: DeviceKind, question_id: int, body: QuestionUpdate, caller: Admin, db: DbSession) -> object:
     question = forms.get_question(db, form=forms.get_form(db, kind), question_id=question_id)
     data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     return forms.update_question(db, question=question, data=data, actor=caller.actor)

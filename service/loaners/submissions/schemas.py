@@ -1,16 +1,16 @@
 """Request and response bodies of the status forms and their submissions."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StringConstraints
 
 from service.fields import rules
 from service.loaners.devices.schemas import CurrentState, DeviceRead
+from service.loaners.kinds import QuestionType
 from service.loaners.models import Question
 from service.loaners.schemas import ORM
 from service.schemas import MultiLine, SingleLine
 
-QuestionType = Literal["text", "textarea", "date", "number", "choice"]
 Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choices = Annotated[list[Choice], Field(max_length=50)]
 Position = Annotated[int, Field(ge=0, le=100_000)]

@@ -2,7 +2,7 @@
 Thin handlers, every query limited to the caller's 管轄; the rules live in views.py and history.py."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
@@ -10,6 +10,7 @@ from service import exports
 from service.database import utcnow
 from service.deps import DbSession
 from service.loaners.dependencies import Filters, Jurisdiction, LocationId, Scope, Staff
+from service.loaners.kinds import DeviceType
 from service.loaners.views import figures as loaners_figures
 from service.loaners.views import history, views
 from service.loaners.views.schemas import AuditPage, HeldDevice, NormalPage, SummaryRead
@@ -88,7 +89,7 @@ def summary_devices(
     jurisdiction: Jurisdiction,
     location_id: LocationId,
     held_status: QueryText = None,
-    device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
+    device_type: DeviceType | None = None,
     classified: bool = False,
 ) -> Page:
     """The devices behind a summary card or cell, longest held first, with the days each has been held

@@ -15,6 +15,7 @@ from service.exports import ListExport, item
 from service.loaners import labels, view_settings
 from service.loaners.device_filter import ViewFilter, chosen, device_page, matching
 from service.loaners.devices.devices import device_type_of, held_days, with_places
+from service.loaners.kinds import Category
 from service.loaners.masters.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.submissions import forms
@@ -170,7 +171,7 @@ def _held_status_is(held_status: str) -> Any:
 
 
 def _categories_of(device_type: str) -> list[str]:
-    return [category for category, entry in labels.CATEGORIES.items() if entry[3] == device_type]
+    return [category.value for category in Category.of_type(device_type)]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 from importlib import import_module
 
 from service.config import Settings
+from service.outbox.kinds import Channel
 from service.outbox.providers.base import (
     Attachment,
     DeliveryError,
@@ -25,13 +26,6 @@ __all__ = [
     "provider_for",
 ]
 
-CHOICE_FIELD = {
-    "email": "email_provider",
-    "sms": "sms_provider",
-    "slack": "slack_provider",
-    "payment_link": "payment_provider",
-    "voice": "voice_provider",
-}
 REAL_PROVIDERS = {
     ("email", "smtp"): "service.outbox.providers.email:SmtpEmailProvider",
     ("sms", "twilio"): "service.outbox.providers.sms:TwilioSmsProvider",
@@ -43,7 +37,7 @@ REAL_PROVIDERS = {
 
 def provider_for(channel: str, settings: Settings) -> Provider:
     """An SDK is imported only when its provider is chosen."""
-    choice = getattr(settings, CHOICE_FIELD[channel])
+    choice = getattr(settings, Channel.of(channel).provider_setting)
     if choice == "sandbox":
         return SandboxProvider(channel, settings)
     module, _, name = REAL_PROVIDERS[(channel, choice)].partition(":")

@@ -27,6 +27,7 @@ from service.config import VOICE_OUTCOMES, Settings, parse_odds
 from service.database import utcnow
 from service.links import api_page
 from service.outbox import content
+from service.outbox.kinds import Channel
 from service.outbox.providers.base import (
     InvalidRecipientError,
     Outgoing,
@@ -47,7 +48,6 @@ MAGIC_NUMBERS = {
     "+15005550009": "number is not SMS-capable",
 }
 INVALID_NUMBERS = frozenset({"+15005550001", "+15005550009"})  # the recipient's number, as Twilio's 21211 and 21614
-PHONE_CHANNELS = ("sms", "voice")
 SANDBOX_CHECKOUT_PATH = "/api/reservations/sandbox/checkout"  # QRV's router
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
@@ -71,7 +71,7 @@ def flaky_failures(recipient: str) -> int:
 
 
 def simulated_failure(message: Outgoing) -> Exception | None:
-    if message.recipient in MAGIC_NUMBERS and message.channel in PHONE_CHANNELS:
+    if message.recipient in MAGIC_NUMBERS and Channel.of(message.channel).phone:
         refused = InvalidRecipientError if message.recipient in INVALID_NUMBERS else PermanentDeliveryError
         return refused(f"sandbox: {MAGIC_NUMBERS[message.recipient]}")
     if "invalid" in message.recipient:

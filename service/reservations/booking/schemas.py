@@ -2,11 +2,12 @@
 decisions, and the MCP clients."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StrictBool, StringConstraints
 
 from service.fields import rules
+from service.reservations.kinds import SendChannel
 from service.reservations.models import AMOUNT_MAX, McpClient, Reservation
 from service.reservations.schemas import REASON_MAX, LocalDateTime, Phone, Read, RequesterEmail, Strict
 from service.schemas import MultiLine
@@ -52,7 +53,7 @@ class AcceptIn(Strict):
 
 
 class PaymentLinkIn(Strict):
-    channel: Literal["sms", "email"] = "sms"
+    channel: SendChannel = SendChannel.SMS
 
 
 class CancelIn(Strict):

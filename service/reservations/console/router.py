@@ -18,7 +18,7 @@ from service.reservations.console.schemas import (
     WeeklyKpis,
 )
 from service.reservations.dependencies import CONSOLE_ONLY, PathReservation, Reader, Worker
-from service.reservations.schemas import ReservationStatus
+from service.reservations.kinds import ReservationStatus
 from service.schemas import IsoDate, Normalised, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])

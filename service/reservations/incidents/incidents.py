@@ -18,28 +18,14 @@ from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 from service.reservations import auditing, labels, messages, page_state
 from service.reservations.incidents.schemas import IncidentCreate, IncidentUpdate
+from service.reservations.kinds import IncidentLevel
 from service.reservations.messages import DOMAIN
 from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict
 
 FIELDS = fields.audited(Incident)
 SYSTEM_LABEL = SYSTEM.label
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class LevelPolicy:
-    """§5.1; None: weekly report."""
-
-    response_minutes: int
-    escalation_minutes: int | None
-
-
-POLICIES = {
-    "critical": LevelPolicy(30, 0),
-    "high": LevelPolicy(60, 120),
-    "medium": LevelPolicy(120, 24 * 60),
-    "low": LevelPolicy(24 * 60, None),
-}
+POLICIES = tuple((level.value, level.policy) for level in IncidentLevel)  # §5.1's minutes per level
 
 
 def _check_times(incident: Incident) -> None:
@@ -56,7 +42,7 @@ def _check_times(incident: Incident) -> None:
 def overdue_condition(now: datetime):
     past_target = [
         and_(Incident.level == level, Incident.occurred_at < now - timedelta(minutes=policy.response_minutes))
-        for level, policy in POLICIES.items()
+        for level, policy in POLICIES
     ]
     return and_(Incident.responded_at.is_(None), Incident.recovered_at.is_(None), or_(*past_target))
 
@@ -64,14 +50,14 @@ def overdue_condition(now: datetime):
 def escalation_due_condition(now: datetime):
     due = [
         and_(Incident.level == level, Incident.occurred_at <= now - timedelta(minutes=policy.escalation_minutes))
-        for level, policy in POLICIES.items()
+        for level, policy in POLICIES
         if policy.escalation_minutes is not None
     ]
     return and_(Incident.escalated_at.is_(None), or_(*due))
 
 
 def incident_read(incident: Incident, now: datetime, paging: dict | None = None) -> dict:
-    policy = POLICIES[incident.level]
+    policy = IncidentLevel.of(incident.level).policy
     response_due = incident.occurred_at + timedelta(minutes=policy.response_minutes)
     escalation_due = (
         None
@@ -82,8 +68,8 @@ def incident_read(incident: Incident, now: datetime, paging: dict | None = None)
     return {
         **as_dict(incident),
         "level_label": labels.INCIDENT_LEVELS[incident.level],
-        "target_label": labels.INCIDENT_TARGETS[incident.level],
-        "escalation_label": labels.INCIDENT_ESCALATIONS[incident.level],
+        "target_label": policy.target,
+        "escalation_label": policy.escalation,
         "response_due_at": response_due,
         "escalation_due_at": escalation_due,
         "overdue": handled is None and now > response_due,
@@ -164,7 +150,7 @@ def _page_if_paged(db: Session, incident: Incident) -> None:
 
 
 def _escalate_if_immediate(db: Session, incident: Incident, now: datetime) -> None:
-    if incident.escalated_at is None and POLICIES[incident.level].escalation_minutes == 0:
+    if incident.escalated_at is None and IncidentLevel.of(incident.level).policy.escalation_minutes == 0:
         escalate(db, incident, by=SYSTEM_LABEL, now=now)
 
 
@@ -181,17 +167,17 @@ def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> N
 
 
 def escalate(db: Session, incident: Incident, *, by: str, now: datetime) -> None:
-    level = labels.INCIDENT_LEVELS[incident.level]
-    escalation = labels.INCIDENT_ESCALATIONS[incident.level]
+    kind = IncidentLevel.of(incident.level)
+    level, policy = kind.label, kind.policy
     subject = labels.EMAIL_INCIDENT_SUBJECT.format(level=level, title=incident.title)
     body = labels.EMAIL_INCIDENT_BODY.format(
-        escalation=escalation,
+        escalation=policy.escalation,
         id=incident.id,
         title=incident.title,
         level=level,
-        definition=labels.INCIDENT_DEFINITIONS[incident.level],
+        definition=policy.definition,
         occurred=messages.when_text(incident.occurred_at),
-        target=labels.INCIDENT_TARGETS[incident.level],
+        target=policy.target,
         impact=incident.impact or "-",
         cause=incident.cause or "-",
         response=incident.response or "-",
@@ -208,7 +194,9 @@ def escalate(db: Session, incident: Incident, *, by: str, now: datetime) -> None
             ref_id=incident.id,
             dedupe_key=f"qrv:incident:{incident.id}:executive:{user_id}",
         )
-    slack = labels.SLACK_INCIDENT.format(level=level, id=incident.id, title=incident.title, escalation=escalation)
+    slack = labels.SLACK_INCIDENT.format(
+        level=level, id=incident.id, title=incident.title, escalation=policy.escalation
+    )
     messages.notify_slack(db, kind="incident", message=slack, reservation=None, now=now)
     incident.escalated_at = now
     incident.escalated_by = by[:100]

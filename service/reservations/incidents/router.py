@@ -12,7 +12,7 @@ from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import PathIncident, Reader, Worker
 from service.reservations.incidents import csv_exports, incidents
 from service.reservations.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
-from service.reservations.schemas import IncidentLevel
+from service.reservations.kinds import IncidentLevel
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Annotated
 
 from service.fields import rules
+from service.reservations.kinds import IncidentLevel
 from service.reservations.models import Incident
-from service.reservations.schemas import ClientLocalDateTime, IncidentLevel, PagingRead, Read, Strict
+from service.reservations.schemas import ClientLocalDateTime, PagingRead, Read, Strict
 
 IncidentTitle = Annotated[str, rules(Incident.title)]
 Impact = Annotated[str, rules(Incident.impact, strip=False)]

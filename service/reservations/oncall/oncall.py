@@ -14,11 +14,11 @@ from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.reservations import auditing, business_hours, labels
+from service.reservations.kinds import OnCallPeriod
 from service.reservations.messages import DOMAIN
 from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation
 from service.reservations.oncall.schemas import OnCallOverrideCreate, OnCallRotationIn
 
-PERIOD_DAYS = {"week": 7, "day": 1}
 ON_CALL_ROLE = "operator"  # 運営担当者
 UPCOMING_DAYS = 14
 AHEAD_DAYS = 92
@@ -59,7 +59,7 @@ def _duty(team: OnCallRotation, day: date, overrides: list[OnCallOverride]) -> D
     covering = _member(team, override.user_id) if override is not None else None
     if override is not None and covering is not None:
         return Duty(day, covering, override)
-    turn = (day - team.starts_on).days // PERIOD_DAYS[team.period]
+    turn = (day - team.starts_on).days // OnCallPeriod.of(team.period).days
     return Duty(day, team.members[turn % len(team.members)], None)
 
 

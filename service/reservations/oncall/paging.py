@@ -27,7 +27,7 @@ from service.outbox import content
 from service.outbox.providers.voice import GATHER_ACTION
 from service.outbox.service import enqueue
 from service.reservations import auditing, handover, labels, messages
-from service.reservations.incidents import incidents
+from service.reservations.kinds import IncidentLevel
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Incident, ManualOperation, OnCallMember, Page, PageStep, Reservation
 from service.reservations.oncall import oncall
@@ -168,7 +168,7 @@ def _operation_subject(db: Session, operation: ManualOperation) -> Subject:
 
 
 def _incident_subject(incident: Incident) -> Subject:
-    minutes = timedelta(minutes=incidents.POLICIES[incident.level].response_minutes)
+    minutes = timedelta(minutes=IncidentLevel.of(incident.level).policy.response_minutes)
     return Subject(
         waiting=incident.responded_at is None and incident.recovered_at is None,
         urgency=labels.INCIDENT_LEVELS[incident.level],

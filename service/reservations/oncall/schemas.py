@@ -1,16 +1,16 @@
 """Request and response bodies of on call (§2.3.1)."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from service.fields import rules
+from service.reservations.kinds import OnCallPeriod
 from service.reservations.models import OnCallMember, OnCallOverride
 from service.reservations.schemas import Phone, Strict
 from service.schemas import IsoDate
 
-OnCallPeriod = Literal["week", "day"]  # labels.ONCALL_PERIODS
 ONCALL_MEMBERS_MAX = 50
 
 

@@ -12,6 +12,7 @@ from service.openapi import declares
 from service.pagination import Page, Paging, page_of
 from service.reservations import lookups
 from service.reservations.dependencies import CONSOLE_ONLY, Operator, PathOperation, PathReservation, Worker
+from service.reservations.kinds import OperationStatus, OperationType, Priority
 from service.reservations.operations import csv_exports, notices, operations
 from service.reservations.operations.schemas import (
     AssigneeOption,
@@ -23,7 +24,6 @@ from service.reservations.operations.schemas import (
     OperationResolve,
     ReservationNoteRead,
 )
-from service.reservations.schemas import OperationStatus, OperationType, Priority
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 

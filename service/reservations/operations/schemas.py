@@ -6,8 +6,9 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints
 
 from service.fields import rules
+from service.reservations.kinds import OperationType
 from service.reservations.models import ManualOperation, Note
-from service.reservations.schemas import CODE_MAX, OperationType, PagingRead, Read, RequesterEmail, Strict
+from service.reservations.schemas import CODE_MAX, PagingRead, Read, RequesterEmail, Strict
 from service.schemas import SingleLine
 
 

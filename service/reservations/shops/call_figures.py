@@ -16,16 +16,12 @@ from service.figures import Figure, FigureRead, day_start, serve
 from service.outbox.models import OutboxMessage
 from service.reservations import labels
 from service.reservations.business_hours import today
+from service.reservations.kinds import CallResult
 from service.reservations.messages import notify_slack
 from service.reservations.models import CallAttempt, Reservation, Shop
 from service.reservations.shops import budget
 
 ROUTE = "/reservations/calls"
-RESULTS = {
-    "answered": ("accept", "decline", "ambiguous", "change_request"),
-    "declined": ("decline",),
-    "no_answer": ("no_answer", "machine"),
-}
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class CallFilter:
     """Calls placed from `since` to `until` (Japan days, both included)."""
 
     shop_id: int | None = None
-    result: str | None = None  # RESULTS' keys
+    result: CallResult | None = None
     since: date | None = None
     until: date | None = None
 
@@ -70,7 +66,7 @@ NO_ANSWER = Figure(
     route=ROUTE,
     exported=False,
 )
-FIGURES = {CALLS: None, ANSWERED: "answered", DECLINED: "declined", NO_ANSWER: "no_answer"}
+FIGURES = {CALLS: None, ANSWERED: CallResult.ANSWERED, DECLINED: CallResult.DECLINED, NO_ANSWER: CallResult.NO_ANSWER}
 
 
 def conditions(flt: CallFilter) -> list[Any]:
@@ -78,7 +74,7 @@ def conditions(flt: CallFilter) -> list[Any]:
     if flt.shop_id is not None:
         found.append(CallAttempt.shop_id == flt.shop_id)
     if flt.result is not None:
-        found.append(CallAttempt.outcome.in_(RESULTS[flt.result]))
+        found.append(CallAttempt.outcome.in_(flt.result.outcomes))
     if flt.since is not None:
         found.append(CallAttempt.created_at >= day_start(flt.since))
     if flt.until is not None:
@@ -181,7 +177,7 @@ def alert_no_answer(db: Session, shop_id: int, *, now: datetime) -> None:
     day = today(now)
     month = CallFilter(shop_id=shop_id, since=day.replace(day=1), until=day)
     calls = counts_by_shop(db, month).get(shop_id, 0)
-    no_answer = counts_by_shop(db, replace(month, result="no_answer")).get(shop_id, 0)
+    no_answer = counts_by_shop(db, replace(month, result=CallResult.NO_ANSWER)).get(shop_id, 0)
     key = f"qrv:shop-no-answer:{shop_id}:{day:%Y-%m}"
     if not is_flagged(calls, no_answer) or db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return

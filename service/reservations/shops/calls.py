@@ -23,6 +23,7 @@ from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue, withdraw
 from service.reservations import handover, holds, labels, messages, payments
 from service.reservations.incidents import incidents
+from service.reservations.kinds import CallResult
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Reservation, Shop
 from service.reservations.shops import budget, call_figures, catalog, hours
@@ -341,7 +342,7 @@ def apply_outcome(
 
 def call_ended(db: Session, attempt: CallAttempt, *, outcome: str, now: datetime) -> None:
     """Whatever the reservation's state: a shop that stopped answering is flagged."""
-    if outcome in call_figures.RESULTS["no_answer"]:
+    if outcome in CallResult.NO_ANSWER.outcomes:
         call_figures.alert_no_answer(db, attempt.shop_id, now=now)
 
 

@@ -11,11 +11,11 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import Operator, PathService, PathShop, Reader, Worker
+from service.reservations.kinds import CallResult
 from service.reservations.shops import call_figures, catalog
 from service.reservations.shops.call_figures import CallFilter
 from service.reservations.shops.schemas import (
     AutoCallsStop,
-    CallResult,
     CallRow,
     ServiceTypeCreate,
     ServiceTypeRead,

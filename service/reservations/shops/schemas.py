@@ -1,7 +1,7 @@
 """Request and response bodies of the service types and partner shops."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool
 
@@ -102,9 +102,6 @@ class AutoCallsStop(Strict):
 class ShopImportResult(BaseModel):
     created: int
     updated: int
-
-
-CallResult = Literal["answered", "declined", "no_answer"]  # call_figures.RESULTS
 
 
 class ShopCallFigures(BaseModel):

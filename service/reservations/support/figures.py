@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.dialect import of, seconds_between
 from service.figures import MEDIAN_WORDS, Figure, FigureRead, median, serve
-from service.reservations import business_hours, labels
+from service.reservations import business_hours
+from service.reservations.kinds import InquiryChannel
 from service.reservations.models import SupportInquiry
 from service.reservations.support import support
 from service.reservations.support.support import InquiryFilter
@@ -26,8 +27,8 @@ SATISFACTION_TARGET = 4.0  # §7.3.1 顧客満足度 4.0以上（5段階評価�
 FIRST_RESPONSE_MET_COLUMN = "初回応答が目標内"
 
 
-def _first_response(channel: str) -> Figure:
-    name, target = labels.INQUIRY_CHANNELS[channel], labels.FIRST_RESPONSE_TARGETS[channel]
+def _first_response(channel: InquiryChannel) -> Figure:
+    name, target = channel.label, channel.target
     return Figure(
         f"reservations.first_response_{channel}",
         f"初回応答時間（{name}）",
@@ -40,8 +41,8 @@ def _first_response(channel: str) -> Figure:
     )
 
 
-def _first_response_met(channel: str) -> Figure:
-    name, target = labels.INQUIRY_CHANNELS[channel], labels.FIRST_RESPONSE_TARGETS[channel]
+def _first_response_met(channel: InquiryChannel) -> Figure:
+    name, target = channel.label, channel.target
     return Figure(
         f"reservations.first_response_met_{channel}",
         f"初回応答の目標達成率（{name}）",
@@ -54,8 +55,8 @@ def _first_response_met(channel: str) -> Figure:
 
 
 # Per channel, each against its own target (§7.3.1: Email 2時間以内, 電話 即時): figure -> its channel
-FIRST_RESPONSE = {_first_response(channel): channel for channel in labels.INQUIRY_CHANNELS}
-FIRST_RESPONSE_MET = {_first_response_met(channel): channel for channel in labels.INQUIRY_CHANNELS}
+FIRST_RESPONSE = {_first_response(channel): channel.value for channel in InquiryChannel}
+FIRST_RESPONSE_MET = {_first_response_met(channel): channel.value for channel in InquiryChannel}
 RESOLVED_IN_TIME = Figure(
     "reservations.resolved_in_time",
     f"解決時間（{support.RESOLUTION_TARGET_HOURS}時間以内・経過時間）",
@@ -109,7 +110,7 @@ def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[floa
         return _median_minutes(db, flt), basis
     rows = support.filtered(flt).subquery()
     if figure in FIRST_RESPONSE_MET:
-        target = support.FIRST_RESPONSE_TARGET_SECONDS[FIRST_RESPONSE_MET[figure]]
+        target = InquiryChannel.of(FIRST_RESPONSE_MET[figure]).target_seconds
         return _share_within(db, rows, rows.c.first_responded_at, target, basis), basis
     if figure is RESOLVED_IN_TIME:
         return _share_within(db, rows, rows.c.resolved_at, support.RESOLUTION_TARGET_SECONDS, basis), basis

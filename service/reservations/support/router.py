@@ -10,13 +10,11 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.pagination import Page, Paging, page_of
 from service.reservations.dependencies import CONSOLE_ONLY, PathInquiry, Reader, Worker
+from service.reservations.kinds import InquiryChannel, InquiryRequesterType, InquiryStatus
 from service.reservations.support import csv_exports, figures, support, surveys
 from service.reservations.support.schemas import (
-    InquiryChannel,
     InquiryCreate,
     InquiryRead,
-    InquiryRequesterType,
-    InquiryStatus,
     InquiryUpdate,
     SupportFigures,
     SupportKpis,

@@ -7,20 +7,17 @@ from pydantic import BaseModel, EmailStr
 
 from service.fields import bounds, rules
 from service.figures import FigureRead
+from service.reservations.kinds import InquiryChannel, InquiryRequesterType, InquiryStatus, SendChannel
 from service.reservations.models import SupportInquiry
 from service.reservations.schemas import ClientLocalDateTime, Phone, Read, Strict
 
-InquiryChannel = Literal["email", "phone"]  # labels.INQUIRY_CHANNELS
-InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_TYPES
 InquiryReservationCode = Annotated[str, rules(SupportInquiry.reservation_id)]
 InquiryRequester = Annotated[str, rules(SupportInquiry.requester)]
 InquiryAnswer = Annotated[str, rules(SupportInquiry.answer, strip=False)]
 InquiryQuestion = Annotated[str, rules(SupportInquiry.question, strip=False)]
-InquiryStatus = Literal["open", "in_progress", "resolved"]  # labels.INQUIRY_STATUSES
 ContactPhone = Phone | Literal[""]
 ContactEmail = Annotated[EmailStr, rules(SupportInquiry.contact_email)] | Literal[""]
 Satisfaction = Annotated[int, bounds(SupportInquiry.satisfaction)]
-SurveyChannel = Literal["sms", "email"]  # labels.SURVEY_CHANNELS
 
 
 class InquiryCreate(Strict):
@@ -35,7 +32,7 @@ class InquiryCreate(Strict):
     reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime
     question: InquiryQuestion
-    status: InquiryStatus = "open"
+    status: InquiryStatus = InquiryStatus.OPEN
     first_responded_at: ClientLocalDateTime | None = None
     answer: InquiryAnswer = ""
     resolved_at: ClientLocalDateTime | None = None
@@ -91,7 +88,7 @@ class InquiryRead(Read):
 class SurveySend(Strict):
     """Send the one-question satisfaction survey by SMS or e-mail."""
 
-    channel: SurveyChannel = "sms"
+    channel: SendChannel = SendChannel.SMS
 
 
 class SupportFigures(BaseModel):

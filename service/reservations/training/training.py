@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from clientkit import templates
@@ -18,7 +18,9 @@ from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.links import api_page
 from service.reservations import labels, messages, payments, status_links
+from service.reservations.kinds import Audience
 from service.reservations.pages import pages
+from service.schemas import OneOf
 
 if TYPE_CHECKING:  # imported where a manual is drawn or parsed, not with the app
     from fpdf import FPDF
@@ -29,21 +31,6 @@ FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
 REQUESTER_FAQ = "requester-faq"
 EXAMPLE_DAY = date(2026, 12, 3)  # a Thursday, 14:00
-ManualName = Literal[
-    "requester-quickstart",
-    "requester-faq",
-    "requester-dialogues",
-    "requester-cancel",
-    "shop-manual",
-    "shop-phone-script",
-    "shop-faq",
-    "shop-troubleshooting",
-    "operator-manual",
-    "operator-incidents",
-    "operator-logs",
-    "operator-slack",
-]
-Audience = Literal["requester", "shop", "operator"]
 TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
 QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)
 HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
@@ -68,25 +55,26 @@ class Manual:
 MANUALS: dict[str, Manual] = {
     manual.name: manual
     for manual in (
-        Manual("requester-quickstart", "クイックスタートガイド（ご依頼者向け）", "requester"),
-        Manual(REQUESTER_FAQ, "よくある質問（ご依頼者向け）", "requester"),
-        Manual("requester-dialogues", "サンプル対話例（ご依頼者向け）", "requester"),
-        Manual("requester-cancel", "キャンセル手順（ご依頼者向け）", "requester"),
-        Manual("shop-manual", "提携店向けマニュアル", "shop"),
-        Manual("shop-phone-script", "電話スクリプト例（提携店向け）", "shop"),
-        Manual("shop-faq", "よくある質問（提携店向け）", "shop"),
-        Manual("shop-troubleshooting", "トラブルシューティング（提携店向け）", "shop"),
-        Manual("operator-manual", "運用マニュアル（運営担当者向け）", "operator"),
-        Manual("operator-incidents", "インシデント対応手順書（運営担当者向け）", "operator"),
-        Manual("operator-logs", "ログ確認ガイド（運営担当者向け）", "operator"),
-        Manual("operator-slack", "Slack通知一覧（運営担当者向け）", "operator"),
+        Manual("requester-quickstart", "クイックスタートガイド（ご依頼者向け）", Audience.REQUESTER),
+        Manual(REQUESTER_FAQ, "よくある質問（ご依頼者向け）", Audience.REQUESTER),
+        Manual("requester-dialogues", "サンプル対話例（ご依頼者向け）", Audience.REQUESTER),
+        Manual("requester-cancel", "キャンセル手順（ご依頼者向け）", Audience.REQUESTER),
+        Manual("shop-manual", "提携店向けマニュアル", Audience.SHOP),
+        Manual("shop-phone-script", "電話スクリプト例（提携店向け）", Audience.SHOP),
+        Manual("shop-faq", "よくある質問（提携店向け）", Audience.SHOP),
+        Manual("shop-troubleshooting", "トラブルシューティング（提携店向け）", Audience.SHOP),
+        Manual("operator-manual", "運用マニュアル（運営担当者向け）", Audience.OPERATOR),
+        Manual("operator-incidents", "インシデント対応手順書（運営担当者向け）", Audience.OPERATOR),
+        Manual("operator-logs", "ログ確認ガイド（運営担当者向け）", Audience.OPERATOR),
+        Manual("operator-slack", "Slack通知一覧（運営担当者向け）", Audience.OPERATOR),
     )
 }
+ManualName = Annotated[str, OneOf(tuple(MANUALS))]
 ANSWER_FENCE = "answer"
 
 
 def summary(manual: Manual) -> dict[str, str]:
-    audience = {"audience": manual.audience, "audience_label": labels.MANUAL_AUDIENCES[manual.audience]}
+    audience = {"audience": manual.audience, "audience_label": manual.audience.label}
     return {"name": manual.name, "title": manual.title} | audience
 
 
@@ -97,7 +85,7 @@ def source(name: str) -> str:
 def readable(name: str) -> str:
     """A requester's manual's quotes with an example booking's values (「予約ID: QRV-7KX2M9」); the others' fields in
     words (〈予約ID〉)."""
-    if MANUALS[name].audience == "requester":
+    if MANUALS[name].audience is Audience.REQUESTER:
         return with_examples(source(name))
     return fields_in_words(source(name))
 

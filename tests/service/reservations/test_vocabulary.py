@@ -1,35 +1,14 @@
 """GET /api/reservations/vocabulary: the labels, status transitions and form limits the dashboards mirror, for anyone
 holding a reservations role."""
 
-from typing import get_args
-
 import pytest
 
-from service.reservations import labels, schemas
+from service.reservations import labels
 from service.reservations.state_machine import TRANSITIONS
-from service.reservations.support import schemas as support_schemas
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import headers_for
 
 URL = "/api/reservations/vocabulary"
-
-
-@pytest.mark.parametrize(
-    ("words", "vocabulary"),
-    [
-        (schemas.ReservationStatus, labels.STATUSES),
-        (schemas.OperationType, labels.OPERATION_TYPES),
-        (schemas.OperationStatus, labels.OPERATION_STATUSES),
-        (schemas.Priority, labels.PRIORITIES),
-        (schemas.IncidentLevel, labels.INCIDENT_LEVELS),
-        (support_schemas.InquiryChannel, labels.INQUIRY_CHANNELS),
-        (support_schemas.InquiryRequesterType, labels.INQUIRY_REQUESTER_TYPES),
-        (support_schemas.InquiryStatus, labels.INQUIRY_STATUSES),
-        (support_schemas.SurveyChannel, labels.SURVEY_CHANNELS),
-    ],
-)
-def test_the_schemas_accept_the_labelled_words_in_their_order(words, vocabulary):
-    assert get_args(words) == tuple(vocabulary)
 
 
 @pytest.mark.parametrize("role", ["operator", "support", "executive"])

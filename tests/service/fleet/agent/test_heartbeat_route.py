@@ -61,8 +61,10 @@ def test_bad_bodies_get_the_common_error_shape_naming_the_rule(client, db, token
     assert wrong["code"] == "validation_failed"
     assert {(tuple(d["loc"]), d["rule"]) for d in wrong["details"]} == {
         (("body", "cpu"), "float_parsing"),
-        (("body", "status"), "literal_error"),
+        (("body", "status"), "enum"),
     }
+    offline = error_of(client.post(path, json=beat(status="offline"), headers=agent_headers(token)), 422)
+    assert [(d["loc"], d["rule"]) for d in offline["details"]] == [(["body", "status"], "enum")]  # a beat is heard
     nul = client.post(path, content=b'{"agent_version": "a\\u0000"}', headers=headers)
     assert error_of(nul, 400)["code"] == "nul_byte"
     huge = client.post(path, content=b"x" * (11 * 1024 * 1024), headers=headers)

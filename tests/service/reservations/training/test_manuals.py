@@ -5,7 +5,6 @@ every glyph in the embedded Japanese font."""
 import logging
 import shutil
 import subprocess
-import typing
 from pathlib import Path
 
 import pytest
@@ -80,10 +79,6 @@ def test_a_quoted_messages_fields_read_in_its_own_words():
 def test_a_changed_message_is_caught(monkeypatch):
     monkeypatch.setattr(labels, "SMS_PAYMENT_TIMEOUT", "【QRV】お支払いの期限が過ぎました（予約ID: {code}）")
     assert training.drifted_quotes("requester-faq") == ["SMS_PAYMENT_TIMEOUT"]
-
-
-def test_the_manual_names_the_api_accepts_are_the_manuals():
-    assert set(typing.get_args(training.ManualName)) == set(training.MANUALS)
 
 
 @pytest.mark.dialect
