@@ -30,6 +30,14 @@ class AttendanceStatus(Kind):
     ABSENT = "absent", "欠席"
 
 
+class AttendanceShown(Kind):
+    """The attendance list's filter: a day's status, or none recorded yet."""
+
+    PRESENT = AttendanceStatus.PRESENT.value, AttendanceStatus.PRESENT.label
+    ABSENT = AttendanceStatus.ABSENT.value, AttendanceStatus.ABSENT.label
+    UNRECORDED = "unrecorded", "未記録"
+
+
 class RosterImportStatus(Kind):
     QUEUED = "queued", "待機中"
     RUNNING = "running", "処理中"

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.entry_logs.attendance import service as attendance
+from service.entry_logs.kinds import AttendanceShown
 from service.entry_logs.labels import ATTENDANCE_LABELS
 from service.entry_logs.models import Nursery
 from service.figures import Figure, FigureRead, serve
@@ -36,7 +37,7 @@ ABSENT = Figure(
 )
 UNRECORDED = Figure(
     "entry_logs.unrecorded",
-    "未記録",
+    AttendanceShown.UNRECORDED.label,
     "その日の出席状態をまだ記録していない園児の人数",
     "days",
     "entry_logs",

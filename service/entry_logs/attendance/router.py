@@ -20,7 +20,6 @@ from service.entry_logs.attendance.schemas import (
     AttendanceDay,
     AttendanceMonthRead,
     AttendanceRecord,
-    AttendanceShown,
     AttendanceUpdate,
     ChildAttendance,
     CorrectionRead,
@@ -32,6 +31,7 @@ from service.entry_logs.attendance.schemas import (
     PresentParents,
 )
 from service.entry_logs.dependencies import NurseryParent, PathChild, PathNursery, QueryNursery, StaffCaller
+from service.entry_logs.kinds import AttendanceShown
 from service.entry_logs.lookups import closing_passed, local_today, parse_month
 from service.entry_logs.models import Child
 from service.openapi import declares

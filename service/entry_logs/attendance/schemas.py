@@ -1,7 +1,7 @@
 """The attendance page's bodies, 園内にいる保護者 and 退出を記録."""
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
@@ -12,8 +12,6 @@ from service.entry_logs.schemas import NOTE_MAX, CamelModel, HourMinute, Occurre
 from service.fields import rules
 from service.figures import FigureRead
 from service.schemas import SingleLine
-
-AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
 
 
 class AttendanceRecord(CamelModel):
