@@ -37,6 +37,7 @@ BAND_SHORTEST = 0.01  # a band is at least this share of the page high (a table'
 BAND_TEXT_SPAN = 31  # pixels (odd) round each pixel whose median is its background when telling light text from dark
 BAND_INK = 40  # grey levels from its background that make a pixel a stroke
 BAND_TEXT_SHARE = 99  # the percentile of a band's grey levels that is its text's (the strokes' cores)
+BAND_SOFTENING = 1.0  # the Gaussian blur's sigma (pixels) that gives a band's stretched text the page's soft edges
 LIGHT_SPAN = 21  # pixels: wider than any stroke, so the page closed by this square is the paper's light
 RULE_ACROSS, RULE_DOWN = 200, 100  # a run of ink this long (pixels of the reading size) is a rule, not a stroke
 RULE_SOLID = 230  # the share of ink (of 255) in a stretch half that long that makes it solid
@@ -307,10 +308,12 @@ def _light_text(region: np.ndarray) -> bool:
 
 
 def _inverted(region: np.ndarray) -> np.ndarray:
-    """The band's colour (its median) made white and its text's (its lightest strokes) black, linearly between."""
+    """The band's colour (its median) made white and its text's (its lightest strokes) black, linearly between, then
+    softened: stretching the band's narrow range of grey sharpens its strokes' edges, and Tesseract drops some such
+    text (「四国」 of 四国電力's header)."""
     background, text = float(np.median(region)), float(np.percentile(region, BAND_TEXT_SHARE))
-    levels = (text - region.astype(np.float32)) * 255 / max(text - background, 1.0)
-    return np.clip(levels, 0, 255).astype(np.uint8)
+    levels = np.clip((text - region.astype(np.float32)) * 255 / max(text - background, 1.0), 0, 255)
+    return cv2.GaussianBlur(levels.astype(np.uint8), (0, 0), BAND_SOFTENING)
 
 
 def evenly_lit(grey: Image.Image) -> Image.Image:
