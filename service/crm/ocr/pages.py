@@ -38,7 +38,8 @@ BAND_TEXT_SPAN = 31  # pixels (odd) round each pixel whose median is its backgro
 BAND_INK = 40  # grey levels from its background that make a pixel a stroke
 BAND_TEXT_SHARE = 99  # the percentile of a band's grey levels that is its text's (the strokes' cores)
 BAND_SOFTENING = 1.0  # the Gaussian blur's sigma (pixels) that gives a band's stretched text the page's soft edges
-LIGHT_SPAN = 21  # pixels: wider than any stroke, so the page closed by this square is the paper's light
+LIGHT_BLOCK = 4  # the paper's light is measured on a copy this many times smaller (a sharpened edge's halo gone)
+LIGHT_SPAN = 7  # blocks: wider than any stroke, so the small copy closed by this square is the paper's light
 RULE_ACROSS, RULE_DOWN = 200, 100  # a run of ink this long (pixels of the reading size) is a rule, not a stroke
 RULE_SOLID = 230  # the share of ink (of 255) in a stretch half that long that makes it solid
 RULE_INK = 200  # grey levels below this are a rule's ink (a blurred rule is grey, not black)
@@ -318,11 +319,13 @@ def _inverted(region: np.ndarray) -> np.ndarray:
 
 def evenly_lit(grey: Image.Image) -> Image.Image:
     """Each pixel divided by the paper's light round it: text under a phone's shadow, or where a photo's light falls
-    off, as dark on as white a paper as the rest. The paper's light is the page closed by a square wider than any
-    stroke (the text taken away, the light kept), smoothed."""
+    off, as dark on as white a paper as the rest. The paper's light is a small copy of the page closed by a square
+    wider than any stroke (the text taken away, the light kept), smoothed and brought back to the page's size."""
     pixels = np.asarray(grey)
+    small = cv2.resize(pixels, None, fx=1 / LIGHT_BLOCK, fy=1 / LIGHT_BLOCK, interpolation=cv2.INTER_AREA)
     square = cv2.getStructuringElement(cv2.MORPH_RECT, (LIGHT_SPAN, LIGHT_SPAN))
-    light = cv2.blur(cv2.morphologyEx(pixels, cv2.MORPH_CLOSE, square), (LIGHT_SPAN, LIGHT_SPAN))
+    closed = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, square), (LIGHT_SPAN, LIGHT_SPAN))
+    light = cv2.resize(closed, grey.size, interpolation=cv2.INTER_LINEAR)
     return Image.fromarray(cv2.divide(pixels, light, scale=255))
 
 

@@ -80,7 +80,7 @@ def test_light_text_on_a_dark_band_is_made_dark_on_white():
 
     made = pages.light_on_dark(page)
 
-    white, ink = made.crop(band).histogram()[255], made.crop(band).histogram()[0]
+    white, ink = made.crop(band).histogram()[255], sum(made.crop(band).histogram()[:64])
     assert white > 0.8 * page.width * 150 and ink > 0  # white paper, the name in black
     assert (
         made.crop((0, 160, page.width, page.height)).tobytes() == page.crop((0, 160, page.width, page.height)).tobytes()
