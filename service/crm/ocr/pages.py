@@ -8,6 +8,8 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 
+import cv2
+import numpy as np
 import pillow_heif
 import pypdfium2
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
@@ -30,8 +32,14 @@ SHEET_BACKGROUND = 0.6  # the desk around a sheet is at most this bright next to
 SHEET_FILLS = 0.02  # corners this close (a share of the side) to the photo's own: the page already fills the photo
 SHEET_INSET = 0.004  # the warped sheet's edge given up on each side (a share of the side): no strip of the desk
 BAND_PROBE = 200  # the width of the small copy dark bands are looked for on
-BAND_DARK = 0.6  # a row (and a column of it) whose median is darker than this share of the paper's is a band
+BAND_DARK = 0.8  # a row (and a column of it) whose median is darker than this share of the paper's is a band
 BAND_SHORTEST = 0.01  # a band is at least this share of the page high (a table's rule is not one)
+BAND_TEXT_SPAN = 31  # pixels (odd) round each pixel whose median is its background when telling light text from dark
+BAND_INK = 40  # grey levels from its background that make a pixel a stroke
+BAND_TEXT_SHARE = 99  # the percentile of a band's grey levels that is its text's (the strokes' cores)
+BAND_SOFTENING = 1.0  # the Gaussian blur's sigma (pixels) that gives a band's stretched text the page's soft edges
+LIGHT_BLOCK = 4  # the paper's light is measured on a copy this many times smaller (a sharpened edge's halo gone)
+LIGHT_SPAN = 7  # blocks: wider than any stroke, so the small copy closed by this square is the paper's light
 RULE_ACROSS, RULE_DOWN = 200, 100  # a run of ink this long (pixels of the reading size) is a rule, not a stroke
 RULE_SOLID = 230  # the share of ink (of 255) in a stretch half that long that makes it solid
 RULE_INK = 200  # grey levels below this are a rule's ink (a blurred rule is grey, not black)
@@ -274,7 +282,8 @@ def _medians(probe: Image.Image, *, rows: bool) -> list[int]:
 
 def light_on_dark(grey: Image.Image) -> Image.Image:
     """Light text on a dark band (an issuer's name in white on its colour, as headers print it) made dark on white,
-    as the engine reads it: within each band, what is lighter than the band's Otsu threshold is ink."""
+    as the engine reads it, its strokes' soft edges kept (text cut out hard is dropped by Tesseract's layout
+    analysis). A dark stretch whose text is darker still (paper in a shadow) is left to `evenly_lit`."""
     scale = BAND_PROBE / grey.width
     probe = grey.resize((BAND_PROBE, max(1, round(grey.height * scale))), Image.Resampling.BOX)
     paper = ImageStat.Stat(probe).median[0]
@@ -285,11 +294,39 @@ def light_on_dark(grey: Image.Image) -> Image.Image:
         columns = _runs([median < BAND_DARK * paper for median in _medians(band, rows=False)], 1)
         left, right = columns[0][0], columns[-1][1]
         box = (round(left / scale), round(top / scale), round(right / scale), round(bottom / scale))
-        region = grey.crop(box)
-        level = _threshold(region)
-        page = page.copy() if page is grey else page
-        page.paste(region.point(lambda v, level=level: 0 if v > level else 255), box[:2])
+        region = np.asarray(grey.crop(box))
+        if _light_text(region):
+            page = page.copy() if page is grey else page
+            page.paste(Image.fromarray(_inverted(region)), box[:2])
     return page
+
+
+def _light_text(region: np.ndarray) -> bool:
+    """More strokes lighter than their surroundings than darker (a stroke told from the light falling off across the
+    region by its own background: the median round it)."""
+    residual = region.astype(np.int16) - cv2.medianBlur(region, BAND_TEXT_SPAN)
+    return int((residual > BAND_INK).sum()) > int((residual < -BAND_INK).sum())
+
+
+def _inverted(region: np.ndarray) -> np.ndarray:
+    """The band's colour (its median) made white and its text's (its lightest strokes) black, linearly between, then
+    softened: stretching the band's narrow range of grey sharpens its strokes' edges, and Tesseract drops some such
+    text (「四国」 of 四国電力's header)."""
+    background, text = float(np.median(region)), float(np.percentile(region, BAND_TEXT_SHARE))
+    levels = np.clip((text - region.astype(np.float32)) * 255 / max(text - background, 1.0), 0, 255)
+    return cv2.GaussianBlur(levels.astype(np.uint8), (0, 0), BAND_SOFTENING)
+
+
+def evenly_lit(grey: Image.Image) -> Image.Image:
+    """Each pixel divided by the paper's light round it: text under a phone's shadow, or where a photo's light falls
+    off, as dark on as white a paper as the rest. The paper's light is a small copy of the page closed by a square
+    wider than any stroke (the text taken away, the light kept), smoothed and brought back to the page's size."""
+    pixels = np.asarray(grey)
+    small = cv2.resize(pixels, None, fx=1 / LIGHT_BLOCK, fy=1 / LIGHT_BLOCK, interpolation=cv2.INTER_AREA)
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (LIGHT_SPAN, LIGHT_SPAN))
+    closed = cv2.blur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, square), (LIGHT_SPAN, LIGHT_SPAN))
+    light = cv2.resize(closed, grey.size, interpolation=cv2.INTER_LINEAR)
+    return Image.fromarray(cv2.divide(pixels, light, scale=255))
 
 
 def _rules(ink: Image.Image, *, across: bool) -> Image.Image:
@@ -324,7 +361,7 @@ def normalised(picture: Image.Image, orientation: Callable[[Image.Image], int]) 
     angle = skew_angle(grey)
     if abs(angle) >= SKEW_FINE:
         grey = grey.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return ImageOps.autocontrast(without_rules(light_on_dark(grey)), cutoff=1)
+    return ImageOps.autocontrast(without_rules(evenly_lit(light_on_dark(grey))), cutoff=1)
 
 
 def jpeg(page: Image.Image) -> bytes:

@@ -1,8 +1,9 @@
 """The page OCR reads (service/crm/ocr/pages.py) from generated bills: a sheet photographed on a desk at an angle is
 found and warped flat, its coloured header band kept on it, a page that fills its picture is left as it is; light
-text on a dark band is made dark on white and a table's rules are whitened; a bill photographed sideways or upside
-down (no EXIF orientation) is turned upright by Tesseract's orientation detection and read, and a header printed white
-on a band names the 電力会社 (the engine's runs: about a second of CPU each)."""
+text on a band is made dark on white, a phone's shadow is not taken for a band and the paper under it is lit as the
+rest, and a table's rules are whitened; a bill photographed sideways or upside down (no EXIF orientation), or under a
+phone's shadow, is turned upright by Tesseract's orientation detection and read, and a header printed white on a band,
+dark or pale, names the 電力会社 (the engine's runs: about a second of CPU each)."""
 
 import pytest
 from PIL import Image, ImageStat
@@ -16,7 +17,12 @@ from service.database import utcnow
 pytestmark = pytest.mark.outside
 
 LOCATION = "power_customer_location_number"
-BILL, _, BANDED = ocr_bills.bills(3)  # 北海道電力's ruled table; 東京電力EP's boxes under its red header band
+BILLS = ocr_bills.bills(9)
+BILL, BANDED, PALE = (
+    BILLS[0],
+    BILLS[2],
+    BILLS[8],
+)  # 北海道電力's ruled table; 東京電力EP's red header band; 九州電力's orange
 COMPANIES = {code: name for code, name in POWER_COMPANIES if code != "99"}
 LABELS = ocr_labels(choice_rows())  # the label words a fresh install seeds
 
@@ -74,11 +80,33 @@ def test_light_text_on_a_dark_band_is_made_dark_on_white():
 
     made = pages.light_on_dark(page)
 
-    white, ink = made.crop(band).histogram()[255], made.crop(band).histogram()[0]
+    white, ink = made.crop(band).histogram()[255], sum(made.crop(band).histogram()[:64])
     assert white > 0.8 * page.width * 150 and ink > 0  # white paper, the name in black
     assert (
         made.crop((0, 160, page.width, page.height)).tobytes() == page.crop((0, 160, page.width, page.height)).tobytes()
     )
+
+
+def test_light_text_on_a_band_keeps_its_soft_edges():
+    """Text cut out hard (each pixel black or white) is dropped whole by Tesseract's layout analysis."""
+    page = ocr_bills.draw(BANDED).convert("L")
+
+    band = pages.light_on_dark(page).crop((0, 0, page.width, 150)).histogram()
+
+    assert sum(band[64:192]) > 0.2 * band[0]  # grey edges round the black strokes
+
+
+def test_a_phones_shadow_is_not_a_band_and_the_paper_under_it_is_lit_as_the_rest():
+    page = pages.first_page(photo("shadow"), "image/jpeg").convert("L")
+    shadowed = (700, 300, 1100, 1300)  # the values' column, under the shadow
+    assert ImageStat.Stat(page.crop(shadowed)).median[0] < 180
+
+    assert pages.light_on_dark(page).tobytes() == page.tobytes()  # its text is darker than it: not inverted
+    lit = pages.evenly_lit(page)
+
+    assert ImageStat.Stat(lit.crop(shadowed)).median[0] == 255
+    values = (420, 280, 900, 360)  # お客さま番号's value, under the shadow's edge
+    assert lit.crop(values).getextrema()[0] < 60  # its text as dark as before
 
 
 def test_a_tables_rules_are_whitened_and_its_text_kept():
@@ -125,11 +153,27 @@ def test_the_engine_tells_how_far_a_page_lies_turned(tesseract):
         assert tesseract.orientation(lying) == turn
 
 
-def test_a_header_printed_white_on_a_band_names_the_power_company(tesseract):
-    source = reading.Source(photo("on_desk", BANDED), "image/jpeg", COMPANIES, LABELS)
+@pytest.mark.parametrize(
+    ("bill", "look", "issuer"),
+    [
+        (BANDED, "on_desk", "東京電力エナジーパートナー"),
+        (BANDED, "slanted", "東京電力エナジーパートナー"),
+        (PALE, "on_desk", "九州電力"),
+    ],
+    ids=["dark_band_on_a_desk", "dark_band_slanted", "pale_band_on_a_desk"],
+)
+def test_a_header_printed_white_on_a_band_names_the_power_company(tesseract, bill, look, issuer):
+    source = reading.Source(photo(look, bill), "image/jpeg", COMPANIES, LABELS)
     read = reading.read(source, now=utcnow()).result
-    assert "東京電力エナジーパートナー" in read["text"].replace(" ", "")
-    assert read["fields"]["power_supplier_type"]["value"] == "03"
+    assert issuer in read["text"].replace(" ", "")
+    assert read["fields"]["power_supplier_type"]["value"] == bill.style.area
+
+
+def test_a_bill_under_a_phones_shadow_is_read(tesseract):
+    source = reading.Source(photo("shadow"), "image/jpeg", COMPANIES, LABELS)
+    found = reading.read(source, now=utcnow()).result["fields"]
+    for field in (LOCATION, "power_customer_number", "latest_power_usage", "latest_charges"):
+        assert found[field]["value"] == BILL.truth[field]
 
 
 @pytest.mark.parametrize("look", ["sideways", "upside_down", "on_desk"])
