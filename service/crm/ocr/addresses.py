@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from service.crm.masters import PREFECTURES
 from service.crm.ocr.companies import POSTAL_PREFECTURES
 
-POSTAL = re.compile(r"(?:〒|[^\d\s](?=\s*\d{3}\s*-))?\s*(\d{3})\s*-\s*(\d{4})|〒\s*(\d{3})(\d{4})")  # 〒 misread too
+# 〒 misread too, or followed by a speck
+POSTAL = re.compile(r"(?:〒?[^\d\s](?=\s*\d{3}\s*-)|〒)?\s*(\d{3})\s*-\s*(\d{4})|〒\s*(\d{3})(\d{4})")
 CITY = re.compile(r"(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
 KANJI_NUMBER = "[一二三四五六七八九十]+"
-CHOME = re.compile(rf"(\d+|{KANJI_NUMBER})丁目")
+CHOME_WORD = "丁目"
+CHOME = re.compile(rf"(\d+|{KANJI_NUMBER}){CHOME_WORD}")
 STREET_NUMBER = re.compile(rf"\d+|{KANJI_NUMBER}(?=丁目)")
 STREET_SEPARATOR = re.compile(r"丁目|番地|番|号|の|-|ー")
 ENDS_A_NUMBER = ("丁目", "番地", "番", "号")  # written after a number, part of the street as printed
@@ -102,6 +104,10 @@ def _town_and_street(joined: str, start: int, found: Split) -> list[tuple[str, s
     """The town up to its 丁目's number (or the first digit); the street's numbers joined by 「-」."""
     marks = [match.start() for match in (CHOME.search(joined, start), re.compile(r"\d").search(joined, start)) if match]
     town_end = min(marks, default=len(joined))
+    if joined.endswith(CHOME_WORD, start, town_end):  # 丁目 with no number before it: the number was lost
+        rule = f"{CHOME_WORD}の数字が読み取れません"
+        found.problems += [("power_town", joined[start:town_end], rule), ("power_street", joined[town_end:], rule)]
+        return []
     pieces = []
     if town_end > start:
         pieces.append(("power_town", joined[start:town_end], start, town_end))
