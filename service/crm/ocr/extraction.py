@@ -36,12 +36,15 @@ MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another 
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
 ILLEGIBLE = 0.1  # a character read with less confidence is not made out (it is as likely another)
+LEGIBLE = {"power_customer_name": 0.35}  # and of a name, which nothing else on the page checks, below this
 PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
 ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
 BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
+POWER_MISREAD = re.compile(r"(?<=[電動])カ")  # 電カ, 動カ: katakana カ after these kanji is 力
+SPECKS = re.compile(r"[!?|]|・$")  # what no name or plan has: a speck, or a word cut short after its ・
 # 「1,234」: the comma may be read as a point, or as both, a stray point beside it too; a space may split a group
 AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,3}\d(?: ?\d){2})+|\d+)")
 SEPARATORS = " :;|_-ー\"'。、・,."  # and what is left of a table's rules (or a speck) before a value
@@ -427,12 +430,14 @@ def customer_number(value: str) -> tuple[str, int, int]:
 
 
 def _text(name: str) -> Rule:
-    """様・御中 dropped."""
+    """様・御中 dropped; 電力's and 動力's 力 read as katakana カ put right."""
 
     def rule(value: str) -> tuple[str, int, int]:
-        kept = HONORIFICS.sub("", value).strip()
+        kept = POWER_MISREAD.sub("力", HONORIFICS.sub("", value).strip())
         if not any(c.isalpha() for c in kept):
             raise Broken("文字が読み取れません")
+        if SPECKS.search(kept):
+            raise Broken("途中までしか読み取れません（文字でない記号があります）")
         if len(kept) > MAX_LENGTH[name]:
             raise Broken(f"{MAX_LENGTH[name]}文字を超えています")
         return kept, 0, len(kept)
@@ -538,6 +543,7 @@ def _address(page: Page, into: Extraction) -> None:
                 if len(part.value) <= MAX_LENGTH.get(part.field, LOCATION_DIGITS):
                     into.proposals[part.field] = propose(place, part.field, part.value, part.start, part.end)
             into.withheld += [Withheld(*problem) for problem in split.problems]
+            into.confirmed |= split.confirmed
             return
     if first is not None:
         into.withheld += [Withheld(*problem) for problem in first.problems]
@@ -615,11 +621,12 @@ def _own_words(name: str, short: str) -> str:
 
 def _illegible(found: Extraction) -> None:
     """A value with a character the engine could not make out (a smudge, a shadow's edge) is withheld: it is as likely
-    another character. Of a figure, only its digits count (its unit, 円 or kWh, is not the value)."""
+    another character; a name already with one the engine was unsure of, as nothing on the page checks it. Of a
+    figure, only its digits count (its unit, 円 or kWh, is not the value); a value another read confirms stands."""
     for name, proposal in list(found.proposals.items()):
         counted = str.isdigit if isinstance(proposal.value, int) else str.strip
         worst = min(((confidence, char) for char, confidence in proposal.chars if counted(char)), default=(1.0, ""))
-        if worst[0] < ILLEGIBLE:
+        if name not in found.confirmed and worst[0] < LEGIBLE.get(name, ILLEGIBLE):
             found.withhold(name, f"読み取れない文字があります（「{worst[1]}」、信頼度{worst[0]:.0%}）")
 
 
