@@ -360,4 +360,3 @@ def test_the_city_and_town_are_the_postal_codes_read_with_one_character_wrong_or
     unsure = Line(tuple(glyphs("ご使用場所 〒650-0021兵庫県神戸市中央区三") + [Glyph("宮", 0.04, (500, 0, 518, 30))]
                         + glyphs("町4丁目21番地", x=520)))  # fmt: skip
     assert proposed(unsure)["power_town"] == "三宮町"  # the postal code's: a character unsure does not withhold it
-
