@@ -18,6 +18,7 @@ CITY = re.compile(r"(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
 KANJI_NUMBER = "[一二三四五六七八九十]+"
 CHOME_WORD = "丁目"
 CHOME = re.compile(rf"(\d+|{KANJI_NUMBER}){CHOME_WORD}")
+CHOME_MISREAD = re.compile(r"丁日|(?<=\d)(?:丁上日|本日)(?=\d)")
 STREET_NUMBER = re.compile(rf"\d+|{KANJI_NUMBER}(?=丁目)")
 STREET_SEPARATOR = re.compile(r"丁目|番地|番|号|の|-|ー")
 ENDS_A_NUMBER = ("丁目", "番地", "番", "号")  # written after a number, part of the street as printed
@@ -60,9 +61,10 @@ def kanji_number(written: str) -> int:
 
 
 def split(value: str) -> Split:
-    """Spaces the engine put in are skipped; a part's start and end are in `value`. 丁目 may be read 丁日. The city
+    """Spaces the engine put in are skipped; a part's start and end are in `value`. 丁目 may be read 丁日, and
+    between two numbers 丁上日 or 本日. The city
     and the town are held to the postal code's (`_held_to_postal`)."""
-    value = value.replace("丁日", "丁目")
+    value = CHOME_MISREAD.sub(lambda misread: CHOME_WORD.ljust(len(misread.group(0))), value)  # spaces are skipped
     found = Split()
     offset = 0
     postal = POSTAL.match(value)

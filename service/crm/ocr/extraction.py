@@ -21,7 +21,7 @@ from typing import Literal, get_args
 
 from service.crm import masters
 from service.crm.ocr import addresses, checks
-from service.crm.ocr.companies import COMPANIES, LOOKALIKES, LOST_AT_END, OTHER, PREFECTURE_AREAS
+from service.crm.ocr.companies import COMPANIES, LOOKALIKES, LOST_AT_END, OTHER, PREFECTURE_AREAS, plan_named
 from service.crm.ocr.engine import Box, Glyph, Line
 from service.crm.ocr.proposals import Extraction, Proposal, Withheld
 
@@ -488,8 +488,8 @@ def _usage(unit: str) -> Rule:
 
 
 def charges(value: str) -> tuple[int, int, int]:
-    """円 may be read as F."""
-    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*([円F])?", value)
+    """円 may be read as F (or PF)."""
+    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*(円|P?F)?", value)
     if not match or not (match.group(2) or value.lstrip().startswith(("¥", "\\"))):
         raise Broken("金額（円）ではありません")
     return whole_number(match.group(1)), 0, match.end()
@@ -653,6 +653,9 @@ def extract(
     _address(page, found)
     if not gas:
         _issuer(page, companies, found)
+    plan = found.proposals.get("power_plan_name")
+    if plan is not None and plan_named(str(plan.value), None) is not None:
+        found.confirmed.add(plan.field)  # a company's plan, read with a character wrong at most
     _illegible(found)
     checks.check(found)
     found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}

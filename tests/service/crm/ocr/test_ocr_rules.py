@@ -360,3 +360,17 @@ def test_the_city_and_town_are_the_postal_codes_read_with_one_character_wrong_or
     unsure = Line(tuple(glyphs("ご使用場所 〒650-0021兵庫県神戸市中央区三") + [Glyph("宮", 0.04, (500, 0, 518, 30))]
                         + glyphs("町4丁目21番地", x=520)))  # fmt: skip
     assert proposed(unsure)["power_town"] == "三宮町"  # the postal code's: a character unsure does not withhold it
+
+
+@pytest.mark.parametrize("chome", ["丁目", "丁日", "丁上日", "本日"])
+def test_a_chome_misread_between_two_numbers_is_still_the_streets(chome):
+    parts = {
+        part.field: part.value for part in addresses.split(f"〒812-0011福岡県福岡市博多区博多駅前5{chome}21番2号").parts
+    }
+    assert (parts["power_town"], parts["power_street"]) == ("博多駅前", "5-21-2")
+
+
+def test_a_plan_of_a_companys_list_read_with_a_character_unsure_is_its_plan_and_a_yen_read_pf_is_a_yen():
+    unsure = Line(tuple([*glyphs("契約種別 "), Glyph("走", 0.0, (100, 0, 118, 30)), *glyphs("量電灯B", x=120)]))
+    assert proposed(unsure)["power_plan_name"] == "従量電灯B"
+    assert proposed("ご請求金額 14,.028 PF")["latest_charges"] == 14028
