@@ -14,7 +14,7 @@ m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal, get_args
@@ -246,7 +246,7 @@ class Piece:
     box: Box
 
 
-def _overlap(one: Box, other: Box) -> float:
+def _overlap(one: Sequence[float], other: Sequence[float]) -> float:
     return min(one[2], other[2]) - max(one[0], other[0])
 
 
