@@ -14,16 +14,15 @@ BENCH = REPO_ROOT / "bench"
 README = BENCH / "README.md"
 HEADER = """# Benchmarks
 
-Run by hand on PostgreSQL (`make bench` runs them all, or `.venv/bin/python bench/<bench>.py`); each starts what it
-needs, cleans up and ends with one JSON line of figures, kept as its latest result in `bench/results/<bench>.json`
-with the commit, the time and the machine's load. Its targets are in its docstring. The machine swings 2×: compare
-timings only A/B in the same minutes (`farm-bench`). This page shows each bench's headline figures; the rest are in
-its results file. It is made by `python -m tools.bench_table`.
+Run by hand on PostgreSQL (`make bench`, or `.venv/bin/python bench/<bench>.py`); each starts what it needs, cleans
+up and ends with one JSON line of figures, kept in `bench/results/<bench>.json` with the commit, time and load.
+Targets: each docstring. The machine swings 2×: compare timings only A/B in the same minutes (`farm-bench`). The
+table shows each bench's headline figures; the rest are in its results file. Made by `python -m tools.bench_table`.
 
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
 """
-NOT_RUN = "no result kept"
+NOT_RUN = "not run yet"
 DEFAULT_HEADLINE_COUNT = 6
 
 

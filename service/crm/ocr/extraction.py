@@ -14,14 +14,14 @@ m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal, get_args
 
 from service.crm import masters
 from service.crm.ocr import addresses, checks
-from service.crm.ocr.companies import LOOKALIKES, LOST_AT_END, OTHER
+from service.crm.ocr.companies import COMPANIES, LOOKALIKES, LOST_AT_END, OTHER, PREFECTURE_AREAS, plan_named
 from service.crm.ocr.engine import Box, Glyph, Line
 from service.crm.ocr.proposals import Extraction, Proposal, Withheld
 
@@ -36,14 +36,18 @@ MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another 
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
 ILLEGIBLE = 0.1  # a character read with less confidence is not made out (it is as likely another)
+LEGIBLE = {"power_customer_name": 0.35}  # and of a name, which nothing else on the page checks, below this
 PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
 ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
 BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
 # 様 is often read as one of the characters it looks like; a name never ends with them
 HONORIFICS = re.compile(r"\s*(様|御中|殿|欄|楼|橡|標)$")
 SERVICE_WORDS = re.compile(r"ガス|電気|電力")
-AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,2}\d{3})+|\d+)")  # 「1,234」; the comma may be read as a point, or both
-SEPARATORS = " :;|_-ー\"'"  # and what is left of a table's rules before a value
+POWER_MISREAD = re.compile(r"(?<=[電動])カ")  # 電カ, 動カ: katakana カ after these kanji is 力
+SPECKS = re.compile(r"[!?|]|・$")  # what no name or plan has: a speck, or a word cut short after its ・
+# 「1,234」: the comma may be read as a point, or as both, a stray point beside it too; a space may split a group
+AMOUNT = re.compile(r"(\d{1,3}(?:[,.]{1,3}\d(?: ?\d){2})+|\d+)")
+SEPARATORS = " :;|_-ー\"'。、・,."  # and what is left of a table's rules (or a speck) before a value
 DEFAULT_LABELS = masters.ocr_labels(masters.choice_rows())  # the master's words as the migration seeds them
 # Lines that are no field's: what the checks read from them, or only where they end a value.
 CONTEXT = {
@@ -242,7 +246,7 @@ class Piece:
     box: Box
 
 
-def _overlap(one: Box, other: Box) -> float:
+def _overlap(one: Sequence[float], other: Sequence[float]) -> float:
     return min(one[2], other[2]) - max(one[0], other[0])
 
 
@@ -322,13 +326,14 @@ class Page:
         ]
 
     def _below(self, label: Label) -> Found | None:
-        """The piece under the label on the nearest row below whose pieces stand under the label's row; of that row's
-        pieces, the one the label's box overlaps most, of those it overlaps or no other label on its row overlaps more
-        (a column under a header row is matched by the overlap of its boxes; a piece under two labels is cut where the
-        cells part). A label alone on its row takes the piece it overlaps most, or the nearest."""
+        """The piece under the label on the nearest row below whose pieces stand under the label's row. A label alone
+        on its row takes the piece it overlaps most, or the nearest. A label of a header row takes the piece of its
+        column: the pieces under it or whose middles stand between the middles of the gaps to its neighbours on that row
+        (labels, or texts that are no label's: a column a value is centred, set left or set right in), the nearest to
+        its middle; a piece under two labels is cut where the cells part."""
         box, height = self.box(label), self.texts[label.line].height
         header = self._row_labels(box, height)
-        left, right = min(b[0] for b in header) - height, max(b[2] for b in header) + height
+        left, right = self._column_bounds(box, height) if len(header) > 1 else (box[0] - height, box[2] + height)
         under = [
             piece
             for piece in self.pieces
@@ -340,20 +345,24 @@ class Page:
             return None
         top = min(_middle(piece.box) for piece in under)
         row = [piece for piece in under if _middle(piece.box) - top <= ROW_BAND * height]
-        chosen: Piece | None
         if len(header) == 1:
-            chosen = max(row, key=lambda piece: _overlap(piece.box, box))  # or the nearest
-        else:
-            ours = [
-                piece
-                for piece in row
-                if _overlap(piece.box, box) > 0
-                or (max(header, key=lambda b: _overlap(piece.box, b)) == box and _overlap(piece.box, box) > -height)
-            ]
-            if not ours:
-                return None
-            chosen = self._column(max(ours, key=lambda piece: _overlap(piece.box, box)), box, header)
+            return self._value(max(row, key=lambda piece: _overlap(piece.box, box)))  # or the nearest
+        ours = [piece for piece in row if left <= _centre(piece.box) <= right or _overlap(piece.box, box) > 0]
+        if not ours:
+            return None
+        chosen = self._column(min(ours, key=lambda piece: abs(_centre(piece.box) - _centre(box))), box, header)
         return self._value(chosen) if chosen is not None else None
+
+    def _column_bounds(self, box: Box, height: float) -> tuple[float, float]:
+        """Where the column under a header row's label runs: to the middles of the gaps to its neighbours on its row."""
+        row = [piece.box for piece in self.pieces if abs(_middle(piece.box) - _middle(box)) <= ROW_BAND * height]
+        neighbours = [b for b in [*self._row_labels(box, height), *row] if _overlap(b, box) <= 0]
+        before = [b[2] for b in neighbours if b[2] <= box[0]]
+        after = [b[0] for b in neighbours if b[0] >= box[2]]
+        return (
+            (max(before) + box[0]) / 2 if before else float("-inf"),
+            (box[2] + min(after)) / 2 if after else float("inf"),
+        )
 
     def _column(self, piece: Piece, box: Box, header: list[Box]) -> Piece | None:
         """A piece running under two labels of a header row (two cells' values read together) cut at its widest gap
@@ -421,12 +430,14 @@ def customer_number(value: str) -> tuple[str, int, int]:
 
 
 def _text(name: str) -> Rule:
-    """様・御中 dropped."""
+    """様・御中 dropped; 電力's and 動力's 力 read as katakana カ put right."""
 
     def rule(value: str) -> tuple[str, int, int]:
-        kept = HONORIFICS.sub("", value).strip()
+        kept = POWER_MISREAD.sub("力", HONORIFICS.sub("", value).strip())
         if not any(c.isalpha() for c in kept):
             raise Broken("文字が読み取れません")
+        if SPECKS.search(kept):
+            raise Broken("途中までしか読み取れません（文字でない記号があります）")
         if len(kept) > MAX_LENGTH[name]:
             raise Broken(f"{MAX_LENGTH[name]}文字を超えています")
         return kept, 0, len(kept)
@@ -462,8 +473,8 @@ def year_month(value: str) -> tuple[str, int, int]:
 
 
 def whole_number(digits: str) -> int:
-    """「1,234」; the engine may read the comma as a point."""
-    return int(re.sub(r"[,.]", "", digits))
+    """「1,234」; the engine may read the comma as a point, and split a group with a space."""
+    return int(re.sub(r"[,. ]", "", digits))
 
 
 def _usage(unit: str) -> Rule:
@@ -477,8 +488,8 @@ def _usage(unit: str) -> Rule:
 
 
 def charges(value: str) -> tuple[int, int, int]:
-    """円 may be read as F."""
-    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*([円F])?", value)
+    """円 may be read as F (or PF)."""
+    match = re.match(rf"[¥\\]?\s*{AMOUNT.pattern}\s*(円|P?F)?", value)
     if not match or not (match.group(2) or value.lstrip().startswith(("¥", "\\"))):
         raise Broken("金額（円）ではありません")
     return whole_number(match.group(1)), 0, match.end()
@@ -532,6 +543,7 @@ def _address(page: Page, into: Extraction) -> None:
                 if len(part.value) <= MAX_LENGTH.get(part.field, LOCATION_DIGITS):
                     into.proposals[part.field] = propose(place, part.field, part.value, part.start, part.end)
             into.withheld += [Withheld(*problem) for problem in split.problems]
+            into.confirmed |= split.confirmed
             return
     if first is not None:
         into.withheld += [Withheld(*problem) for problem in first.problems]
@@ -540,12 +552,14 @@ def _address(page: Page, into: Extraction) -> None:
 ISSUER = re.compile(r"株式会社|\(株\)|合同会社|有限会社|でんき|電力|エナジー|パワー|ガス")
 NOT_ISSUER = re.compile(r"お知らせ|明細|ご請求|ご案内|請求書|ネットワーク|パワーグリッド|送配電|問い合わせ|様$|御中$")
 ISSUER_WITHIN = 0.3  # the issuer's name stands in the page's top part (of what was read)
+OWN_NAME = 2  # a new-power company's name has this many characters beside the words every company's has
 
 
 def _issuer(page: Page, companies: dict[str, str], into: Extraction) -> None:
     """The issuer is the topmost line naming a company that is not the title, a grid operator, a customer or a label's
     line: an area company's name in it proposes its code, any other's その他 (a new-power company); its name is kept for
-    the operator either way."""
+    the operator either way. Run after the other fields: where a name read with a character lost may be two area
+    companies' (国電力), the one whose area the 供給地点特定番号 and the prefecture name is."""
     bottom = max((text.span(0, len(text.text))[0][3] for text in page.texts if text.text.strip()), default=0)
     for n in sorted(range(len(page.texts)), key=lambda n: page.texts[n].span(0, len(page.texts[n].text))[0][1]):
         text = page.texts[n]
@@ -556,7 +570,7 @@ def _issuer(page: Page, companies: dict[str, str], into: Extraction) -> None:
         if page.labels[n] or NOT_ISSUER.search(joined) or not ISSUER.search(joined):
             continue
         into.issuer = text.text.strip()
-        named = _company(joined, companies)
+        named = _company(joined, companies, _areas_named(into))
         if named is not None:
             code, at, length = named
             box, confidence, chars = text.span(squeezed[at], squeezed[at + length - 1] + 1)
@@ -564,10 +578,18 @@ def _issuer(page: Page, companies: dict[str, str], into: Extraction) -> None:
         return
 
 
-def _company(joined: str, companies: dict[str, str]) -> tuple[str, int, int] | None:
+def _areas_named(found: Extraction) -> set[str]:
+    """The areas the proposed 供給地点特定番号 and prefecture name (none when neither is proposed)."""
+    location, prefecture = found.proposals.get(checks.LOCATION), found.proposals.get(checks.PREFECTURE)
+    areas = {str(location.value)[:2]} if location else set()
+    return areas | (PREFECTURE_AREAS.get(str(prefecture.value), frozenset()) if prefecture else set())
+
+
+def _company(joined: str, companies: dict[str, str], areas: set[str]) -> tuple[str, int, int] | None:
     """The area company a name is (its code, where its name stands), or その他 when it names none; None when it may be
-    one of two (国電力: 中国電力 or 四国電力, a character lost). A name is also found with one character lost or
-    misread."""
+    one of two (国電力: 中国電力 or 四国電力, a character lost) that `areas` does not tell apart, or when nothing of
+    its own is left of it (電力株式会社: an area company's name half lost). A name is also found with one character
+    lost or misread, or by the rest of the company's full name (エナジーパートナー)."""
     for area, name in companies.items():
         at = joined.find(name.translate(LOOKALIKES))
         if at >= 0:
@@ -578,20 +600,33 @@ def _company(joined: str, companies: dict[str, str]) -> tuple[str, int, int] | N
         variants = [chars[:n] + chars[n + 1 :] for n in range(len(chars))] + [
             [*chars[:n], ".", *chars[n + 1 :]] for n in range(len(chars))
         ]
+        rest = _own_words(COMPANIES[area].name, name) if area in COMPANIES else ""
+        variants += [[re.escape(rest.translate(LOOKALIKES))]] if len(rest) >= OWN_NAME else []
         match = re.search("|".join("".join(variant) for variant in variants), joined)
         if match:
             near[area] = (area, match.start(), match.end() - match.start())
     if len(near) > 1:
+        near = {area: at for area, at in near.items() if area in areas}
+    if len(near) > 1:
+        return None
+    if not near and len(_own_words(joined, "")) < OWN_NAME:
         return None
     return next(iter(near.values()), (OTHER, 0, len(joined)))
 
 
+def _own_words(name: str, short: str) -> str:
+    """A company's name without its short name and the words every company's has (株式会社, 電力 …)."""
+    return ISSUER.sub("", name.replace(short, "") if short else name)
+
+
 def _illegible(found: Extraction) -> None:
     """A value with a character the engine could not make out (a smudge, a shadow's edge) is withheld: it is as likely
-    another character."""
+    another character; a name already with one the engine was unsure of, as nothing on the page checks it. Of a
+    figure, only its digits count (its unit, 円 or kWh, is not the value); a value another read confirms stands."""
     for name, proposal in list(found.proposals.items()):
-        worst = min(((confidence, char) for char, confidence in proposal.chars if char.strip()), default=(1.0, ""))
-        if worst[0] < ILLEGIBLE:
+        counted = str.isdigit if isinstance(proposal.value, int) else str.strip
+        worst = min(((confidence, char) for char, confidence in proposal.chars if counted(char)), default=(1.0, ""))
+        if name not in found.confirmed and worst[0] < LEGIBLE.get(name, ILLEGIBLE):
             found.withhold(name, f"読み取れない文字があります（「{worst[1]}」、信頼度{worst[0]:.0%}）")
 
 
@@ -613,11 +648,14 @@ def extract(
     page = Page(lines, words)
     found = Extraction({}, [], {name: [f.value for f in page.values(name)] for name in CONTEXT if name != "other"})
     gas = is_gas(page.texts)
-    if not gas:
-        _issuer(page, companies, found)
     for name, rule in (GAS_RULES if gas else RULES).items():
         _labelled(page, name, rule, found)
     _address(page, found)
+    if not gas:
+        _issuer(page, companies, found)
+    plan = found.proposals.get("power_plan_name")
+    if plan is not None and plan_named(str(plan.value), None) is not None:
+        found.confirmed.add(plan.field)  # a company's plan, read with a character wrong at most
     _illegible(found)
     checks.check(found)
     found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}

@@ -33,6 +33,7 @@ class Extraction:
     withheld: list[Withheld]
     context: dict[str, list[str]] = field(default_factory=dict)
     issuer: str | None = None  # the supplier's name as its header reads, shown to the operator
+    confirmed: set[str] = field(default_factory=set)  # fields another read names alike (the postal code's city)
 
     def withhold(self, name: str, rule: str) -> None:
         """A proposal found to break a check: not proposed, and why."""

@@ -179,3 +179,21 @@ def test_two_cells_values_read_together_are_cut_where_the_cells_part():
         one_line(50, (108, "1,595kWh"), (300, "53,171 円")),  # a figure set right, the next cell's set left
     )
     assert (values(found)["latest_power_usage"], values(found)["latest_charges"]) == (1595, 53171)
+
+
+def test_a_header_rows_label_centred_over_a_value_set_left_in_a_wide_column_takes_it():
+    found = read(
+        cell(0, 0, "中国電力株式会社"),
+        one_line(100, (450, "お客さま番号"), (1010, "ご契約種別")),
+        one_line(150, (200, "175-7374-99170"), (870, "従量電灯A")),  # the number far left of its centred label
+    )
+    assert (values(found)["power_customer_number"], values(found)["power_plan_name"]) == ("175-7374-99170", "従量電灯A")
+
+
+def test_an_issuer_half_read_is_told_apart_by_the_area_or_not_proposed():
+    chugoku_or_shikoku = cell(0, 0, "国電力株式会社")  # 中 or 四 lost
+    shikoku = read(chugoku_or_shikoku, cell(0, 100, "供給地点特定番号 0859 4409 2098 4186 6867 06"))
+    assert values(shikoku)["power_supplier_type"] == "08"
+    assert "power_supplier_type" not in values(read(chugoku_or_shikoku))
+    assert "power_supplier_type" not in values(read(cell(0, 0, "電力株式会社")))  # not その他: nothing of its own
+    assert values(read(cell(0, 0, "エナジーパートナー株式会社")))["power_supplier_type"] == "03"  # 東京電力 lost

@@ -305,5 +305,72 @@ def test_the_postal_code_is_the_prefectures():
 )
 def test_the_town_and_the_street_split_as_the_sales_form_and_the_carrier_csv_keep_them(printed, town, street):
     """町域 without its 丁目; 番地 is 丁目-番地-号, the carrier CSV's power_street_1〜3."""
-    parts = {part.field: part.value for part in addresses.split(f"〒980-0811 宮城県仙台市青葉区{printed}").parts}
+    parts = {part.field: part.value for part in addresses.split(f"宮城県仙台市青葉区{printed}").parts}
     assert (parts["power_city"], parts["power_town"], parts["power_street"]) == ("仙台市青葉区", town, street)
+
+
+def test_figures_split_by_a_space_or_with_stray_points_and_a_unit_unsure_are_read():
+    assert proposed("ご使用量 1.51 1kWh")["latest_power_usage"] == 1511  # a group split by a space
+    assert proposed("ご請求金額 74,..052円")["latest_charges"] == 74052
+    unsure_unit = Line(tuple(glyphs("ご請求金額 48880") + [Glyph("円", 0.0, (240, 0, 258, 30))]))
+    assert proposed(unsure_unit)["latest_charges"] == 48880  # 円 is not the value: only its digits count
+
+
+def test_a_speck_before_a_value_or_the_postal_code_is_skipped_and_a_speck_inside_a_name_withholds_it():
+    values = proposed(row(0, (0, "ご契約名義"), (110, "。"), (400, "有限会社大和食品 様")))
+    assert values["power_customer_name"] == "有限会社大和食品"
+    assert proposed("ご使用場所 〒エ760-0017香川県高松市番町1-5-10")["power_zip_code"] == "760-0017"
+    assert "途中までしか" in withheld("ご契約名義 有限会社大和!食品 様")["power_customer_name"]
+    assert proposed("料金プラン みなと動カプラン")["power_plan_name"] == "みなと動力プラン"  # 動カ: katakana カ
+
+
+def test_a_name_with_a_character_the_engine_was_unsure_of_is_withheld():
+    unsure = Line(tuple(glyphs("ご契約名義 合同会社") + [Glyph("且", 0.13, (220, 0, 238, 30))] + glyphs("食品", x=240)))
+    assert withheld(unsure)["power_customer_name"] == "読み取れない文字があります（「且」、信頼度13%）"
+    sure = Line(tuple(glyphs("ご契約名義 合同会社") + [Glyph("遥", 0.6, (220, 0, 238, 30))] + glyphs("食品", x=240)))
+    assert proposed(sure)["power_customer_name"] == "合同会社遥食品"
+
+
+@pytest.mark.parametrize(
+    ("address", "field", "rule"),
+    [
+        ("〒650-0021兵庫県神戸市中央区王泊町丁目11-15", "power_town", "丁目の数字が読み取れません"),
+        ("〒650-0021兵庫県神戸市中央区王泊町丁目11-15", "power_street", "丁目の数字が読み取れません"),
+        ("〒812-0011福岡県福岡市博多区博多駅前5", "power_street", "番地が途中までしか読み取れません"),
+        ("〒812-0011福岡県福岡市博多区博多駅前5丁目", "power_street", "番地が途中までしか読み取れません"),
+        ("〒150-0009東京都渋谷区神宮前1-2-3", "power_zip_code", "郵便番号（150-0009）はありません"),
+        ("〒150-0001東京都渋谷区代々木1-2-3", "power_town", "郵便番号（150-0001）の町域（神宮前）と合いません"),
+        ("〒150-0001東京都渋谷区代々木1-2-3", "power_zip_code", "郵便番号（150-0001）の町域（神宮前）と合いません"),
+    ],
+)
+def test_an_address_cut_short_or_that_its_postal_code_contradicts_is_withheld(address, field, rule):
+    found = addresses.split(address)
+    assert field not in {part.field for part in found.parts}
+    assert (field, rule) in [(problem[0], problem[2]) for problem in found.problems]
+
+
+def test_the_city_and_town_are_the_postal_codes_read_with_one_character_wrong_or_split_by_it():
+    parts = {part.field: part.value for part in addresses.split("〒730-0011広島県広鳥市中区基町4丁目25番地").parts}
+    assert (parts["power_city"], parts["power_town"], parts["power_street"]) == ("広島市中区", "基町", "4-25")
+    parts = {part.field: part.value for part in addresses.split("〒510-0001三重県四日市市八田1丁目2-3").parts}
+    assert (parts["power_city"], parts["power_town"]) == ("四日市市", "八田")  # not 四日市 and 市八田
+    parts = {part.field: part.value for part in addresses.split("〒123-4567 北海道札幌市中央区北一条西1-2").parts}
+    assert "power_zip_code" not in parts  # no such postal code: nothing to hold the city to
+    assert parts["power_city"] == "札幌市中央区"
+    unsure = Line(tuple(glyphs("ご使用場所 〒650-0021兵庫県神戸市中央区三") + [Glyph("宮", 0.04, (500, 0, 518, 30))]
+                        + glyphs("町4丁目21番地", x=520)))  # fmt: skip
+    assert proposed(unsure)["power_town"] == "三宮町"  # the postal code's: a character unsure does not withhold it
+
+
+@pytest.mark.parametrize("chome", ["丁目", "丁日", "丁上日", "本日"])
+def test_a_chome_misread_between_two_numbers_is_still_the_streets(chome):
+    parts = {
+        part.field: part.value for part in addresses.split(f"〒812-0011福岡県福岡市博多区博多駅前5{chome}21番2号").parts
+    }
+    assert (parts["power_town"], parts["power_street"]) == ("博多駅前", "5-21-2")
+
+
+def test_a_plan_of_a_companys_list_read_with_a_character_unsure_is_its_plan_and_a_yen_read_pf_is_a_yen():
+    unsure = Line(tuple([*glyphs("契約種別 "), Glyph("走", 0.0, (100, 0, 118, 30)), *glyphs("量電灯B", x=120)]))
+    assert proposed(unsure)["power_plan_name"] == "従量電灯B"
+    assert proposed("ご請求金額 14,.028 PF")["latest_charges"] == 14028
