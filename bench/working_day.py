@@ -81,6 +81,18 @@ from locust.env import Environment
 from tenant_isolation import roster_csv
 from worker_fairness import start_workers
 
+HEADLINE = (
+    "legitimate_logins_refused",
+    "http_5xx_outside_faults",
+    "scans_lost",
+    "bookings_lost",
+    "messages_sent_twice",
+    "jobs_stuck",
+    "critical_delivery_delay_p99_s",
+    "sign_in_p95_ms_by_role.admin",
+    "sign_in_p95_ms_by_role.station",
+    "load_average_1m.at_end",
+)
 REAL_HEARTBEAT_SECONDS = 300  # the fleet's default interval (service/config.py)
 TERMINALS_PER_USER = 20  # simulated agents one Locust user plays, in turn
 OFFLINE_AT, FAULTS_AT, PEAK_UNTIL, ARRIVALS_UNTIL = 0.4, 0.5, 0.2, 0.1  # fractions of the day
