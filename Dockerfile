@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Tesseract 5 with its two Japanese models (script and language): the CRM's OCR of statement images (APP_OCR_ENGINE=tesseract).
+# Tesseract 5 with its two Japanese models (script and language): the CRM's OCR of statement images when APP_OCR_ENGINE=tesseract.
 # pg_dump / pg_restore / psql for `backup create|restore`: the client tools of docker-compose.yml's PostgreSQL major
 # version (PGDG's packages; Debian's own are of its release's one version), found under /usr/lib/postgresql/16/bin.
 ARG PG_MAJOR=16

@@ -447,10 +447,11 @@ class Settings(BaseSettings):
     in a child process"""
     crm_thumbnail_px: int = 320
     """longest side of a statement thumbnail"""
-    ocr_engine: OcrEngine = OcrEngine.TESSERACT
-    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `tesseract` (Debian's tesseract-ocr,
-    tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say OCR is unavailable), `ppocrv6` or
-    `ppocrv5` (PP-OCR on ONNX Runtime, the models inside the wheels requirements.txt installs), or `none`"""
+    ocr_engine: OcrEngine = OcrEngine.PPOCRV6
+    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `ppocrv6` or `ppocrv5` (PP-OCR on
+    ONNX Runtime, the models inside the wheels requirements.txt installs; v6 read the held-out bills best),
+    `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
+    OCR is unavailable), or `none`"""
     crm_card_key: str = ""
     """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
     a public development-only key"""

@@ -1,11 +1,13 @@
 """Selects over known codes and over records (kept by id)."""
 
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from dashboards import labels
+
+Id = TypeVar("Id", bound=Hashable)
 
 
 def code_select(label: str, mapping: dict[str, str], key: str, *, default: str = "") -> str:
@@ -22,10 +24,10 @@ def code_select(label: str, mapping: dict[str, str], key: str, *, default: str =
 
 def record_picker(
     label: str,
-    options: Mapping[Hashable, str],
+    options: Mapping[Id, str],
     key: str,
     *,
-    default: Hashable | None = None,
+    default: Id | None = None,
     placeholder: str | None = None,
 ) -> Any:
     """Streamlit sends a choice back as the label it showed, so a write that changes a label (a status, a name) would

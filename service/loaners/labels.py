@@ -264,6 +264,7 @@ AUDIT = register(
             "filename": "ファイル名",
             "rows": "行数",
             "cutoff": "基準日時",
+            "resolution": "確認待ちの行の扱い",
         },
         values={
             "kind": KINDS,

@@ -207,6 +207,7 @@ class ServiceQuestions:
             actor=None,  # type: ignore[arg-type]
             token_jti="",
             token_expires_at=None,  # type: ignore[arg-type]
+            state="",
         )
         _, name, *arguments = question
         if name == "has_role":

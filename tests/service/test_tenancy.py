@@ -36,7 +36,7 @@ def test_caller_scope_follows_grants(client, db):
     from service.identity.dependencies import Caller, GrantInfo
 
     def caller(grants):
-        return Caller(1, "x", "x", grants, SYSTEM, "jti", utcnow())
+        return Caller(1, "x", "x", grants, SYSTEM, "jti", utcnow(), "")
 
     sales = caller({"crm": GrantInfo("sales", "3")})
     assert sales.scope("crm").value == "3"

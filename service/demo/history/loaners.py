@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from service.database import session_scope, utcnow
 from service.demo.history.office import Office
+from service.loaners import numbering
 from service.loaners.archives import rotation
 from service.loaners.imports import imports
 
@@ -41,13 +42,17 @@ def loaners_history(office: Office) -> None:
 
 
 def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
-    """A month apart from three years and `days` back (the rotation archives the part older than three years)."""
+    """A month apart from three years and `days` back (the rotation archives the part older than three years), and
+    yesterday's row, whose number the clerk typed with two digits of the serial swapped: held, then added to the
+    device it was near, as the clerk says."""
     start = date.today() - timedelta(days=3 * 365 + office.days)
     rows = [
         SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
         for n in range(0, 3 * 365 + office.days, SHEET_EVERY_DAYS)
         for device in devices
     ]
+    yesterday = (date.today() - timedelta(days=1)).strftime("%Y/%m/%d")
+    rows.append(SHEET_ROW.format(day=yesterday, number=_slipped(devices[0]["management_number"])))
     sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
     files = {"file": ("端末ステータス収集.csv", sheet, "text/csv")}
     checked = office.call(
@@ -56,6 +61,16 @@ def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
     _import(checked["id"])
     office.post(admin, f"/api/loaners/imports/{checked['id']}/run")
     _import(checked["id"])
+    done = office.get(admin, f"/api/loaners/imports/{checked['id']}")
+    for held in (row for row in done["rejected"] if row["outcome"] == "held"):
+        office.post(admin, f"/api/loaners/imports/{checked['id']}/held/{held['row']}", {"resolution": "existing"})
+
+
+def _slipped(number: str) -> str:
+    """The number with the last two different digits of its serial swapped, as a clerk's slip would."""
+    serial = numbering.parse(number).serial_number
+    at = next(i for i in range(len(serial) - 1, 0, -1) if serial[i] != serial[i - 1])
+    return number.replace(serial, serial[: at - 1] + serial[at] + serial[at - 1] + serial[at + 1 :])
 
 
 def _import(import_id: int) -> None:

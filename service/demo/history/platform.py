@@ -39,6 +39,7 @@ def platform_history(office: Office) -> None:
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
     office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
     _own_password_and_second_factor(office, office.headers(CLERK))
+    office.call("admin", "DELETE", f"/api/admin/users/{clerk['id']}/second-factor")  # their phone lost
     _company_account_tried(clerk["id"], office)
 
 

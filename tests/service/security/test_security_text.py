@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from service.errors import rule_message
 from service.reservations.models import Reservation, ServiceType
 from service.routers import all_routers
-from service.schemas import MultilineText, Text, format_character, multi_line, single_line
+from service.schemas import MultilineText, OneOf, Text, format_character, multi_line, single_line
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.booking.test_mcp import booking_args, connect, error_of
 from tests.service.reservations.conftest import catalog, make_mcp_client  # noqa: F401 - fixtures
 from tests.support.live_server import live_api  # noqa: F401 - fixture
 
-GUARDS = {single_line, multi_line}
+GUARDS = {single_line, multi_line, OneOf._taken}  # OneOf takes only its kind's codes
 DRY_RUN = "/crm/validate/{kind}"  # takes any object and validates it with the request schemas checked here
 # Text the service checks whole: a scanned parentId is 1-10 ASCII digits once the scanner's suffix (CR, LF, Tab,
 # spaces: what the guards refuse) is stripped, else 422 (scans.parse_parent_id; test_scans.py walks the bad ones).
@@ -35,12 +35,18 @@ def _functions(schema: Any) -> list[Any]:
         return [f for item in schema for f in _functions(item)]
     if not isinstance(schema, dict):
         return []
-    own = [schema["function"]["function"]] if isinstance(schema.get("function"), dict) else []
+    own = [_unbound(schema["function"]["function"])] if isinstance(schema.get("function"), dict) else []
     return own + [f for value in schema.values() if isinstance(value, dict | list) for f in _functions(value)]
 
 
+def _unbound(function: Any) -> Any:
+    """A method bound to its instance (a OneOf's) as its class's function."""
+    return getattr(function, "__func__", function)
+
+
 def _guarded(schema: dict, guards: set) -> bool:
-    return schema.get("type") in ("function-after", "function-plain") and schema["function"]["function"] in guards
+    kind = schema.get("type")
+    return kind in ("function-after", "function-plain") and _unbound(schema["function"]["function"]) in guards
 
 
 def unguarded_strings(schema: Any, path: str, definitions: dict, guards: set, seen: set) -> list[str]:
