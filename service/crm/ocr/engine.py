@@ -132,8 +132,12 @@ class Tesseract:
 
 
 # What PP-OCR's recogniser, trained mostly on Chinese, writes for a Japanese character, where no Japanese text has it:
-# the simplified forms and lookalikes seen on bills. Each is replaced one for one, so every character keeps its box.
-PPOCR_LOOKALIKES = str.maketrans({"压": "圧", "电": "電", "请": "請", "额": "額", "费": "費", "约": "約", "亍": "〒"})
+# the simplified and traditional forms of the words bills print (a company's 不動産, a 県 or 区 of an address) and
+# lookalikes. Each is replaced one for one, so every character keeps its box.
+PPOCR_LOOKALIKES = str.maketrans(
+    {"压": "圧", "电": "電", "请": "請", "额": "額", "费": "費", "约": "約", "亍": "〒"}
+    | {"產": "産", "产": "産", "會": "会", "縣": "県", "县": "県", "區": "区", "业": "業", "务": "務", "东": "東"}
+)
 # A lookalike replaced only before (or after) what makes it one: 乙 (a real kanji) where ご starts 使用, 契約 …;
 # カ (katakana) after 電 (電力); 工 (a kanji) before katakana (再エネ).
 PPOCR_IN_CONTEXT = (
