@@ -251,6 +251,11 @@ def print_result(result: dict) -> None:
     print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
+def measured_now() -> str:
+    """The moment a result is kept with, to the minute, in UTC."""
+    return time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime())
+
+
 def keep_result(bench: str, figures: dict) -> None:
     """bench/results/<bench>.json: the figures with the commit the bench started at (marked when the tree had changes
     then), the moment and the load they were measured at; bench/README.md's table is made from these files
@@ -258,7 +263,7 @@ def keep_result(bench: str, figures: dict) -> None:
     kept = {
         "bench": bench,
         "commit": STARTED_AT,
-        "measured_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+        "measured_at": measured_now(),
         "load_average_1m": round(os.getloadavg()[0], 1),
         "figures": figures,
     }

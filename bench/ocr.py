@@ -31,13 +31,12 @@ import multiprocessing
 import os
 import resource
 import statistics
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from common import RESULTS, STARTED_AT, print_result
+from common import RESULTS, STARTED_AT, measured_now, print_result
 from pydantic import ValidationError
 
 from bench import ocr_heldout
@@ -213,7 +212,7 @@ def main() -> None:
     source = reading.Source(b"", "", companies, masters.ocr_labels(masters.choice_rows()))
     engine_name = f"{state.engine} {state.version}"
     figures = kept_sets(engine_name) if args.set and not args.bills else {}
-    run = {"commit": STARTED_AT, "measured_at": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime())}
+    run = {"commit": STARTED_AT, "measured_at": measured_now()}
     for name in args.set or list(SETS):
         print(f"--- {name}")
         count = args.bills or len(SETS[name]) * len(LOOKS)
