@@ -652,21 +652,32 @@ def seed(args: argparse.Namespace) -> dict:
 
 def kill_a_worker_child() -> str:
     """kill -9 the pool child of either worker (as the workers list their pools: not beat) that used the most CPU
-    over the last second: one at work."""
+    over the last second: one at work. A child that ended meanwhile (a pool replaces its children) is passed over."""
     import psutil
 
     from jobs.celery_app import app
 
     stats = app.control.inspect(timeout=5).stats() or {}
-    children = {psutil.Process(pid): node for node, figures in stats.items() for pid in figures["pool"]["processes"]}
+    pools = {pid: node for node, figures in stats.items() for pid in figures["pool"]["processes"]}
+    children = {child: pools[child.pid] for child in psutil.process_iter() if child.pid in pools}
     for child in children:
-        child.cpu_percent(None)
+        cpu_percent_or_none(child)
     gevent.sleep(1)
-    busiest = max(children, key=lambda child: child.cpu_percent(None), default=None)
+    used = {child: cpu for child in children if (cpu := cpu_percent_or_none(child)) is not None}
+    busiest = max(used, key=used.__getitem__, default=None)
     if busiest is None:
         return "no pool child found"
     os.kill(busiest.pid, signal.SIGKILL)
     return f"killed {children[busiest].split('@')[0]}'s pool child {busiest.pid}"
+
+
+def cpu_percent_or_none(process) -> float | None:
+    import psutil
+
+    try:
+        return process.cpu_percent(None)
+    except psutil.NoSuchProcess:
+        return None
 
 
 def terminate_connections() -> int:

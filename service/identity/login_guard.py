@@ -1,8 +1,10 @@
 """Logins from a throttled address refused ahead of the app: a flood costs a dictionary lookup and a small answer each,
 not the routing, a database session and its queries. The others take turns: at most LOGINS_IN_FLIGHT of one address's
 logins and LOGINS_IN_APP of all in this process's app at once, the rest waiting in the event loop (no thread, no CPU),
-each address's in order. A busy machine makes the turns longer and never refuses a sign-in: refusals count attempts
-(an account's failures, an address's distinct keys: `lockout.py`), never time or concurrency.
+each address's in order; an address whose last FAILURES_BEFORE_ONE_AT_A_TIME logins here failed sends one at a time, so
+a spray's wrong passwords hold one password check, not the machine's, while the lockout counts them. A busy machine
+makes the turns longer and never refuses a sign-in: refusals count attempts (an account's failures, an address's
+distinct keys: `lockout.py`), never time or concurrency.
 
 A known device of a throttled address is let through, its body handed on unchanged. The answer is the app's own 429
 (shape, Retry-After, request id, security headers, metrics), after a hold (`APP_LOGIN_REFUSAL_HOLD_SECONDS` on average)
@@ -11,6 +13,9 @@ that costs no CPU: a flood's connections wait out their refusals."""
 import asyncio
 import random
 import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,8 @@ MAX_BODY = 16 * 1024  # a longer one goes on to the app (and its body guard)
 LOGINS_IN_FLIGHT = 4  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
 LOGINS_IN_APP = 8  # every address's: more would only wait in the app's threads for a password check
 EVERYONE = ""
+FAILURES_BEFORE_ONE_AT_A_TIME = 3  # an address's logins answered 401 in a row, here, with no success between them
+MAX_FAILING = 50_000  # addresses remembered as failing, the oldest forgotten first
 HOLD_SPREAD = 0.5  # a hold lasts the setting ± this share of it, at random: a flood's refusals do not come back at once
 
 
@@ -56,6 +63,41 @@ def guard_login(path: str, form: LoginForm) -> None:
     GUARDED[path] = form
 
 
+class FailingAddresses:
+    """Each address's logins this process answered 401 since its last one answered with success."""
+
+    def __init__(self) -> None:
+        self.failures: OrderedDict[str, int] = OrderedDict()
+
+    def failing(self, address: str) -> bool:
+        return self.failures.get(address, 0) >= FAILURES_BEFORE_ONE_AT_A_TIME
+
+    def watching(self, address: str, send: Send) -> Send:
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._answered(address, message["status"])
+            await send(message)
+
+        return watched
+
+    def _answered(self, address: str, status: int) -> None:
+        if status < 400:
+            self.failures.pop(address, None)
+        elif status == 401:
+            if address not in self.failures and len(self.failures) >= MAX_FAILING:
+                self.failures.popitem(last=False)
+            self.failures[address] = self.failures.get(address, 0) + 1
+
+
+@asynccontextmanager
+async def turn_of(turns: Turns, key: str) -> AsyncIterator[None]:
+    await turns.take(key)
+    try:
+        yield
+    finally:
+        turns.give_back(key)
+
+
 class LoginGuard:
     """Unless its body carries a known device's token for its key."""
 
@@ -65,6 +107,8 @@ class LoginGuard:
         self.hold_seconds = hold_seconds
         self.address_turns = Turns(LOGINS_IN_FLIGHT)
         self.app_turns = Turns(LOGINS_IN_APP)
+        self.failing = FailingAddresses()
+        self.failing_turns = Turns(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
@@ -104,17 +148,14 @@ class LoginGuard:
         return None if until is None else throttled_error(until, now)
 
     async def _in_turn(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """The app's answer once the address's turn and then one of the app's have come (an address throttled while
-        its logins waited is refused by the app, before any password work)."""
-        await self.address_turns.take(address)
-        try:
-            await self.app_turns.take(EVERYONE)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self.app_turns.give_back(EVERYONE)
-        finally:
-            self.address_turns.give_back(address)
+        """The app's answer once the address's turn (one at a time while it is failing) and then one of the app's
+        have come (an address throttled while its logins waited is refused by the app, before any password work)."""
+        async with AsyncExitStack() as turns:
+            await turns.enter_async_context(turn_of(self.address_turns, address))
+            if self.failing.failing(address):
+                await turns.enter_async_context(turn_of(self.failing_turns, address))
+            await turns.enter_async_context(turn_of(self.app_turns, EVERYONE))
+            await self.app(scope, receive, self.failing.watching(address, send))
 
 
 async def _read(receive: Receive) -> tuple[list[bytes], bool]:

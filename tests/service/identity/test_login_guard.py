@@ -1,7 +1,7 @@
 """A login from a throttled address is held before its 429 (APP_LOGIN_REFUSAL_HOLD_SECONDS), and the hold takes
 nothing from anyone else: the app answers other requests while refusals wait. The shared app of the other tests holds
 them for no time (tests/conftest.py). One address has at most LOGINS_IN_FLIGHT logins in the app at once, all addresses
-LOGINS_IN_APP; the others wait their turn, never refused for it."""
+LOGINS_IN_APP (one at a time while its logins fail); the others wait their turn, never refused for it."""
 
 import asyncio
 import time
@@ -13,7 +13,14 @@ from starlette.responses import PlainTextResponse
 from service.database import utcnow
 from service.identity import lockout
 from service.identity.lockout import THROTTLED_ADDRESSES
-from service.identity.login_guard import EVERYONE, HOLD_SPREAD, LOGINS_IN_APP, LOGINS_IN_FLIGHT, LoginGuard
+from service.identity.login_guard import (
+    EVERYONE,
+    FAILURES_BEFORE_ONE_AT_A_TIME,
+    HOLD_SPREAD,
+    LOGINS_IN_APP,
+    LOGINS_IN_FLIGHT,
+    LoginGuard,
+)
 from service.main import API_PREFIX
 
 FLOODER = "203.0.113.77"
@@ -69,6 +76,7 @@ class HeldApp:
     """The app, answering each request once released; `entered` counts the requests it has been given."""
 
     def __init__(self) -> None:
+        self.status = 200
         self.entered = 0
         self.changed = asyncio.Condition()
         self.released = asyncio.Event()
@@ -78,7 +86,7 @@ class HeldApp:
             self.entered += 1
             self.changed.notify_all()
         await self.released.wait()
-        await answered_by_the_app(scope, receive, send)
+        await PlainTextResponse("app", status_code=self.status)(scope, receive, send)
 
     async def given(self, count: int) -> None:
         async with self.changed:
@@ -137,3 +145,31 @@ def test_logins_beyond_those_the_app_takes_at_once_wait_for_a_turn_and_are_answe
     entered_before_release, answered = asyncio.run(burst())
     assert entered_before_release == LOGINS_IN_APP
     assert answered == [200] * (LOGINS_IN_APP + 1)
+
+
+def test_an_address_whose_logins_failed_sends_one_at_a_time_until_one_succeeds_each_time_round():
+    async def sprayed() -> list[tuple[int, list[int]]]:
+        app = HeldApp()
+        guard = LoginGuard(app, API_PREFIX, 0)
+        rounds = []
+        async with client_of(guard, FLOODER) as flooder, client_of(guard, "198.51.100.9") as elsewhere:
+            for _ in range(2):  # the second round follows a success, which ended the first's failing
+                app.status, app.released = 401, asyncio.Event()
+                app.released.set()
+                for n in range(FAILURES_BEFORE_ONE_AT_A_TIME):
+                    await a_login(flooder, f"spray{n}")
+                app.released.clear()
+                entered = app.entered
+                sprays = [asyncio.create_task(a_login(flooder, f"more{n}")) for n in range(2)]
+                await app.given(entered + 1)
+                await until(lambda: FLOODER in guard.failing_turns.waiting)
+                other = asyncio.create_task(a_login(elsewhere))
+                await app.given(entered + 2)
+                in_the_app = app.entered - entered
+                app.status = 200
+                app.released.set()
+                rounds.append((in_the_app, [(await login).status_code for login in [*sprays, other]]))
+        return rounds
+
+    # the flooder's second waited behind its first, the other address went in; nobody refused for waiting
+    assert asyncio.run(sprayed()) == [(2, [200, 200, 200])] * 2
