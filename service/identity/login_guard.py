@@ -1,8 +1,9 @@
 """Logins from a throttled address refused ahead of the app: a flood costs a dictionary lookup and a small answer each,
 not the routing, a database session and its queries. The others take turns: at most LOGINS_IN_FLIGHT of one address's
 logins and LOGINS_IN_APP of all in this process's app at once, the rest waiting in the event loop (no thread, no CPU),
-each address's in order; an address whose last FAILURES_BEFORE_ONE_AT_A_TIME logins here failed sends one at a time, so
-a spray's wrong passwords hold one password check, not the machine's, while the lockout counts them. A busy machine
+each address's in order. Addresses whose last FAILURES_BEFORE_ONE_AT_A_TIME logins here failed send one at a time among
+them all, and only while no other address's login is in the app: a spray's wrong passwords hold one password check of
+the process, and never while someone else's is being checked, as the lockout counts them. A busy machine
 makes the turns longer and never refuses a sign-in: refusals count attempts (an account's failures, an address's
 distinct keys: `lockout.py`), never time or concurrency.
 
@@ -27,15 +28,15 @@ from service.body_guard import RequestHead
 from service.database import utcnow
 from service.errors import TooManyAttempts, error_response
 from service.identity.lockout import THROTTLED_ADDRESSES, known_device, throttled_error
-from service.identity.turns import Turns
+from service.identity.turns import Gaps, Turns
 from service.metrics import request_metrics
 from service.response_headers import SECURITY_HEADERS
 
 MAX_BODY = 16 * 1024  # a longer one goes on to the app (and its body guard)
-LOGINS_IN_FLIGHT = 4  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
+LOGINS_IN_FLIGHT = 2  # one address's logins in this process's app at once (an office's sign-ins take turns of ~0.3 s)
 LOGINS_IN_APP = 8  # every address's: more would only wait in the app's threads for a password check
 EVERYONE = ""
-FAILURES_BEFORE_ONE_AT_A_TIME = 3  # an address's logins answered 401 in a row, here, with no success between them
+FAILURES_BEFORE_ONE_AT_A_TIME = 1  # an address's logins answered 401 in a row, here, with no success between them
 MAX_FAILING = 50_000  # addresses remembered as failing, the oldest forgotten first
 HOLD_SPREAD = 0.5  # a hold lasts the setting ± this share of it, at random: a flood's refusals do not come back at once
 
@@ -109,6 +110,7 @@ class LoginGuard:
         self.app_turns = Turns(LOGINS_IN_APP)
         self.failing = FailingAddresses()
         self.failing_turns = Turns(1)
+        self.others_in_app = Gaps()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
@@ -148,12 +150,17 @@ class LoginGuard:
         return None if until is None else throttled_error(until, now)
 
     async def _in_turn(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """The app's answer once the address's turn (one at a time while it is failing) and then one of the app's
-        have come (an address throttled while its logins waited is refused by the app, before any password work)."""
+        """The app's answer once the address's turn, a failing address's turn among them and a gap in the others',
+        and then one of the app's have come (an address throttled while its logins waited is refused by the app,
+        before any password work)."""
         async with AsyncExitStack() as turns:
             await turns.enter_async_context(turn_of(self.address_turns, address))
             if self.failing.failing(address):
-                await turns.enter_async_context(turn_of(self.failing_turns, address))
+                await turns.enter_async_context(turn_of(self.failing_turns, EVERYONE))
+                await self.others_in_app.gap()
+            else:
+                self.others_in_app.hold()
+                turns.callback(self.others_in_app.let_go)
             await turns.enter_async_context(turn_of(self.app_turns, EVERYONE))
             await self.app(scope, receive, self.failing.watching(address, send))
 

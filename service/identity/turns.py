@@ -60,6 +60,43 @@ class Turns:
         self.give_back(key)
 
 
+class Gaps:
+    """Holders counted, and waiters for a moment none holds: they all go on then, while new holders keep coming in
+    first."""
+
+    def __init__(self) -> None:
+        self.holders = 0
+        self.waiting: list[asyncio.Future[None]] = []
+        self.lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self.lock:
+            self.holders += 1
+
+    def let_go(self) -> None:
+        with self.lock:
+            self.holders -= 1
+            if self.holders:
+                return
+            waiting, self.waiting = self.waiting, []
+        for waiter in waiting:
+            _hand_on(waiter)
+
+    async def gap(self) -> None:
+        with self.lock:
+            if not self.holders:
+                return
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiting.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            with self.lock:
+                if waiter in self.waiting:
+                    self.waiting.remove(waiter)
+            raise
+
+
 def _hand_on(turn: asyncio.Future[None]) -> bool:
     """False when its waiter has gone."""
     if turn.done():

@@ -1,7 +1,8 @@
 """A login from a throttled address is held before its 429 (APP_LOGIN_REFUSAL_HOLD_SECONDS), and the hold takes
 nothing from anyone else: the app answers other requests while refusals wait. The shared app of the other tests holds
 them for no time (tests/conftest.py). One address has at most LOGINS_IN_FLIGHT logins in the app at once, all addresses
-LOGINS_IN_APP (one at a time while its logins fail); the others wait their turn, never refused for it."""
+LOGINS_IN_APP; a failing address's logins go one at a time, and only while no other address's is in the app; the
+others wait their turn, never refused for it."""
 
 import asyncio
 import time
@@ -77,6 +78,7 @@ class HeldApp:
 
     def __init__(self) -> None:
         self.status = 200
+        self.refused: set[str] = set()  # addresses answered 401 whatever the status
         self.entered = 0
         self.changed = asyncio.Condition()
         self.released = asyncio.Event()
@@ -86,7 +88,8 @@ class HeldApp:
             self.entered += 1
             self.changed.notify_all()
         await self.released.wait()
-        await PlainTextResponse("app", status_code=self.status)(scope, receive, send)
+        status = 401 if scope["client"][0] in self.refused else self.status
+        await PlainTextResponse("app", status_code=status)(scope, receive, send)
 
     async def given(self, count: int) -> None:
         async with self.changed:
@@ -162,7 +165,7 @@ def test_an_address_whose_logins_failed_sends_one_at_a_time_until_one_succeeds_e
                 entered = app.entered
                 sprays = [asyncio.create_task(a_login(flooder, f"more{n}")) for n in range(2)]
                 await app.given(entered + 1)
-                await until(lambda: FLOODER in guard.failing_turns.waiting)
+                await until(lambda: EVERYONE in guard.failing_turns.waiting)
                 other = asyncio.create_task(a_login(elsewhere))
                 await app.given(entered + 2)
                 in_the_app = app.entered - entered
@@ -173,3 +176,28 @@ def test_an_address_whose_logins_failed_sends_one_at_a_time_until_one_succeeds_e
 
     # the flooder's second waited behind its first, the other address went in; nobody refused for waiting
     assert asyncio.run(sprayed()) == [(2, [200, 200, 200])] * 2
+
+
+def test_a_failing_addresss_login_waits_for_a_moment_no_other_addresss_login_is_in_the_app_each_time():
+    async def sprayed() -> list[tuple[int, int, list[int]]]:
+        app = HeldApp()
+        guard = LoginGuard(app, API_PREFIX, 0)
+        rounds = []
+        async with client_of(guard, FLOODER) as flooder, client_of(guard, "198.51.100.9") as elsewhere:
+            app.refused.add(FLOODER)
+            app.released.set()
+            await a_login(flooder)  # the address is failing from here on
+            for _ in range(2):
+                app.released = asyncio.Event()
+                entered = app.entered
+                other = asyncio.create_task(a_login(elsewhere))
+                await app.given(entered + 1)
+                spray = asyncio.create_task(a_login(flooder, "spray-next"))
+                await until(lambda: bool(guard.others_in_app.waiting))
+                while_other_in = app.entered - entered
+                app.released.set()
+                answers = [(await login).status_code for login in (other, spray)]
+                rounds.append((while_other_in, app.entered - entered, answers))
+        return rounds
+
+    assert asyncio.run(sprayed()) == [(1, 2, [200, 401])] * 2  # the spray went in only once the other was answered

@@ -1,9 +1,9 @@
 """Turns taken in order (service/identity/turns.py): holders up to the size, the rest in line, a gone waiter's turn
-passed on, and the same again once given back."""
+passed on, and the same again once given back; waiters for a gap in the holders."""
 
 import asyncio
 
-from service.identity.turns import Turns
+from service.identity.turns import Gaps, Turns
 
 
 async def turned() -> None:
@@ -61,3 +61,25 @@ def test_other_keys_never_wait_for_a_full_one():
         return turns.held == {"flooder": 1, "office": 1}
 
     assert asyncio.run(apart())
+
+
+def test_waiters_for_a_gap_go_on_when_the_last_holder_lets_go_and_a_waiter_gone_is_forgotten():
+    async def gaps() -> list[tuple[bool, bool]]:
+        gaps, seen = Gaps(), []
+        for _ in range(2):  # the second time round finds no one waiting from the first
+            gaps.hold()
+            gaps.hold()
+            waiter, gone = asyncio.create_task(gaps.gap()), asyncio.create_task(gaps.gap())
+            await turned()
+            gone.cancel()
+            gaps.let_go()
+            await turned()
+            still_waiting = not waiter.done()
+            gaps.let_go()
+            await turned()
+            seen.append((still_waiting, waiter.done()))
+            assert (gaps.holders, gaps.waiting) == (0, [])
+        await asyncio.wait_for(gaps.gap(), timeout=5)  # nobody holds: no wait
+        return seen
+
+    assert asyncio.run(gaps()) == [(True, True)] * 2
