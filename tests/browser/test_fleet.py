@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from service.fleet.models import Alert, Customer, MetricSample, Terminal
+from service.fleet.models import Alert, Command, Customer, MetricSample, Terminal
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.support.streamlit_browser import choose, drawn, open_from_sidebar, screenshot, sign_in
@@ -42,6 +42,7 @@ def fleet(db):
                 memory_usage=40.0 + 5 * s,
                 disk_usage=55.0,
                 last_heartbeat_at=ago(minutes=s),
+                offline_deadline_at=None if statuses[s] == "offline" else ago(minutes=-10),  # heard: 再起動 reaches it
                 created_at=ago(days=60),
             )
             first = first or terminal
@@ -169,7 +170,8 @@ def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_
     fleet, db, dashboards_url, new_page
 ):
     """「条件に合う全件（N台）」 → メンテナンス開始 asks first with the count; a terminal matching the filters meanwhile
-    makes the count the person confirmed stale, which the API refuses (409) in words and nothing changes."""
+    makes the count the person confirmed stale, which the API refuses (409) in words, nothing changes, and the form is
+    drawn again at once with the new count."""
     page = new_page(1600)
     sign_in_as_admin(page, dashboards_url)
     open_from_sidebar(page, "端末一覧")
@@ -198,7 +200,41 @@ def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_
     expect(
         page.get_by_text("条件に合う端末が確認した3台から4台に変わりました。件数を確かめてから実行し直してください")
     ).to_be_visible()
+    expect(page.get_by_text("条件に合う全件（4台）")).to_be_visible()
     assert maintained(db) == []
+
+
+def test_restart_of_everything_the_filters_select_asks_first_with_the_count(fleet, db, dashboards_url, new_page):
+    """「条件に合う全件（N台）」 → 再起動 asks first with the count and what it interrupts, then queues one restart per
+    terminal."""
+    page = new_page(1600)
+    sign_in_as_admin(page, dashboards_url)
+    open_from_sidebar(page, "端末一覧")
+    choose(page, "状態", "エラー")
+    everything = page.get_by_text("条件に合う全件（3台）")
+    expect(everything).to_be_visible()
+    everything.click()
+    choose(page, "一括操作", "再起動")
+    page.get_by_role("button", name="実行", exact=True).click()
+    expect(page.get_by_text("3台の端末で「再起動」を実行します。よろしいですか？", exact=False)).to_be_visible()
+    expect(page.get_by_text("再起動の間（1〜2分）、端末では決済できません。", exact=False)).to_be_visible()
+    assert restarted(db) == [], "nothing runs before the yes"
+
+    page.get_by_role("button", name="3台で実行する").click()
+
+    expect(page.get_by_text("3台の端末に「再起動」を実行しました。")).to_be_visible()
+    assert restarted(db) == ["TC200-0004", "TC200-1004", "TC200-2004"]
+
+
+def restarted(db) -> list[str]:
+    serials = db.scalars(
+        select(Terminal.serial_number)
+        .join(Command, Command.terminal_id == Terminal.id)
+        .where(Command.type == "restart")
+        .order_by(Terminal.serial_number)
+    ).all()
+    db.commit()
+    return list(serials)
 
 
 def maintained(db) -> list[str]:

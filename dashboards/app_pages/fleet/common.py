@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, clock, fleet_api, formats, forms, labels, sections
+from dashboards import api, auth, clock, fleet_api, formats, forms, labels, sections
 from dashboards.components import badges, tables, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
@@ -471,7 +471,7 @@ class BulkWork:
 
 CHOSEN, EVERYTHING = "chosen", "everything"
 DISRUPTIVE = "{count:,}{unit}の{noun}で「{action}」を実行します。よろしいですか？"
-MAINTENANCE_NOTE = "メンテナンス中の端末はオフラインになってもアラートが上がりません。"
+STALE_COUNT = "bulk_count_changed"  # the API's refusal: the filters select another count than the one confirmed
 
 
 def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
@@ -483,6 +483,9 @@ def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
     if pending_request(work):
         confirm_bulk(work)
         return
+    refusal = st.session_state.pop(stale_key(work), None)
+    if refusal:
+        st.error(refusal)  # above the form drawn again with the count the filters select now
     if not ids:
         st.caption(BULK_HINT.format(max=most))
     if not ids and not (everything and everything.total):
@@ -542,6 +545,10 @@ def pending_key(work: BulkWork) -> str:
     return f"{work.page}_bulk_pending"
 
 
+def stale_key(work: BulkWork) -> str:
+    return f"{work.page}_bulk_stale"
+
+
 def pending_request(work: BulkWork) -> BulkRequest | None:
     return st.session_state.get(pending_key(work))
 
@@ -553,9 +560,9 @@ def confirm_bulk(work: BulkWork) -> None:
         return
     action = fleet_api.words(work.actions)[request.action]
     unit = BULK_UNITS.get(work.kind, "件")
-    note = MAINTENANCE_NOTE if request.action == "maintenance_on" else ""
+    interrupts = fleet_api.vocabulary()["terminal_bulk_disruptive"][request.action]
     st.warning(
-        DISRUPTIVE.format(count=request.count, unit=unit, noun=work.noun, action=action) + note,
+        DISRUPTIVE.format(count=request.count, unit=unit, noun=work.noun, action=action) + interrupts,
         icon=":material/warning:",
     )
     columns = st.columns([1, 1, 3])
@@ -574,12 +581,24 @@ def run_bulk(work: BulkWork, request: BulkRequest) -> None:
     def send() -> None:
         if request.everything:
             everything = request.everything
-            fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
+            try:
+                fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
+            except api.ApiError as exc:
+                redraw_at_the_new_count(work, exc)
         else:
             fleet_api.bulk(work.kind, list(request.ids), request.action, **request.options)
         tables.clear_chosen_rows(work.chosen)
 
     writes.act(work.page, send, f"{request.count:,}{unit}の{work.noun}に「{action}」を実行しました。")
+
+
+def redraw_at_the_new_count(work: BulkWork, exc: api.ApiError) -> None:
+    """A count the person confirmed that the filters no longer select: the page runs again at once, its list and
+    form at the new count (the refused write cleared the cached list) and the refusal above the form."""
+    if exc.code != STALE_COUNT:
+        raise exc
+    st.session_state[stale_key(work)] = exc.message
+    st.rerun()
 
 
 def bulk_options(work: BulkWork, first_id: int) -> dict:
