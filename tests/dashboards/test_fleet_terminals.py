@@ -387,6 +387,7 @@ def test_restart_on_everything_the_filters_select_asks_with_the_count_and_redraw
 
     assert "条件に合う端末が確認した3台から4台に変わりました。件数を確かめてから実行し直してください" in texts(at.error)
     assert at.radio(key="fleet_terminals_bulk_target").options == ["条件に合う全件（4台）"], "redrawn at once"
+    assert at.selectbox(key="fleet_terminals_bulk_action").value == "restart", "the person's choice kept"
     assert restarted(live_api, operator, ids) == [], "nothing changed"
 
     at = button(at, "実行").click().run()

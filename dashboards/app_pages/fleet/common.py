@@ -468,6 +468,14 @@ class BulkWork:
         """tables.record_table's rows_chosen."""
         return f"{self.page}_chosen"
 
+    @property
+    def action_key(self) -> str:
+        return f"{self.page}_bulk_action"
+
+    @property
+    def target_key(self) -> str:
+        return f"{self.page}_bulk_target"
+
 
 CHOSEN, EVERYTHING = "chosen", "everything"
 DISRUPTIVE = "{count:,}{unit}の{noun}で「{action}」を実行します。よろしいですか？"
@@ -495,9 +503,7 @@ def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
         if everything is None:
             st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
         target = bulk_target(work, ids, everything) if everything else CHOSEN
-        action = st.selectbox(
-            "一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action"
-        )
+        action = st.selectbox("一括操作", list(actions), format_func=actions.__getitem__, key=work.action_key)
         options = bulk_options(work, ids[0]) if ids else {}
         submitted = st.form_submit_button("実行" if everything else "選択した行に実行", type="primary")
     if ids:
@@ -523,7 +529,7 @@ def bulk_target(work: BulkWork, ids: list[int], everything: Everything | None) -
         targets[CHOSEN] = f"選択した行（{len(ids):,}{unit}）"
     if everything and everything.total:
         targets[EVERYTHING] = f"条件に合う全件（{everything.total:,}{unit}）"
-    return st.radio("対象", list(targets), format_func=targets.__getitem__, key=f"{work.page}_bulk_target")
+    return st.radio("対象", list(targets), format_func=targets.__getitem__, key=work.target_key)
 
 
 BULK_UNITS = {"terminals": "台"}
@@ -584,7 +590,7 @@ def run_bulk(work: BulkWork, request: BulkRequest) -> None:
             try:
                 fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
             except api.ApiError as exc:
-                redraw_at_the_new_count(work, exc)
+                redraw_at_the_new_count(work, request, exc)
         else:
             fleet_api.bulk(work.kind, list(request.ids), request.action, **request.options)
         tables.clear_chosen_rows(work.chosen)
@@ -592,12 +598,15 @@ def run_bulk(work: BulkWork, request: BulkRequest) -> None:
     writes.act(work.page, send, f"{request.count:,}{unit}の{work.noun}に「{action}」を実行しました。")
 
 
-def redraw_at_the_new_count(work: BulkWork, exc: api.ApiError) -> None:
+def redraw_at_the_new_count(work: BulkWork, request: BulkRequest, exc: api.ApiError) -> None:
     """A count the person confirmed that the filters no longer select: the page runs again at once, its list and
-    form at the new count (the refused write cleared the cached list) and the refusal above the form."""
+    form at the new count (the refused write cleared the cached list), the person's action still chosen (the form
+    was not drawn while it asked) and the refusal above the form."""
     if exc.code != STALE_COUNT:
         raise exc
     st.session_state[stale_key(work)] = exc.message
+    st.session_state[work.action_key] = request.action
+    st.session_state[work.target_key] = EVERYTHING
     st.rerun()
 
 

@@ -114,7 +114,7 @@ def test_only_a_terminal_heard_from_now_is_restarted_in_maintenance_too(client, 
     assert allowed.status_code == 201
     assert restarts(db) == [(resting.id, "pending")]
     assert [target for target, _ in audited(db)] == [str(resting.id)]
-    assert db.get(Terminal, resting.id).status == "maintenance"
+    assert db.scalar(select(Terminal.status).where(Terminal.id == resting.id)) == "maintenance"
 
 
 @pytest.mark.dialect
@@ -129,8 +129,8 @@ def test_a_restart_the_terminal_did_not_fetch_by_its_deadline_is_cancelled_not_r
     reply = send(client, token).json()  # and comes back
 
     assert reply["commands"] == []
-    db.expire_all()
     command = db.get(Command, command_id)
+    db.refresh(command)
     assert (command.status, command.message, command.sent_at) == ("cancelled", labels.COMMAND_EXPIRED, None)
     db.commit()
     assert restart(client, terminal.id, headers).json()["id"] != command_id, "heard again: a new restart may go"
