@@ -5,6 +5,7 @@ import pytest
 
 from agent.client import Command
 from agent.device import SimulatedTC200
+from agent.main import Agent
 from tests.agent.conftest import AgentFactory, Fleet
 
 
@@ -17,15 +18,21 @@ def finished(fleet: Fleet, terminal_id: int, command_id: int) -> tuple[str, str,
     return command["status"], command["state"], command["message"]
 
 
-def test_a_restart_clears_a_hung_payment_app_once_and_the_events_say_so(fleet: Fleet, enrolled) -> None:
+def restart_with(fleet: Fleet, enrolled: tuple[Agent, int], **behaviour: str) -> tuple[Agent, int, int]:
+    """The simulated terminal set as told, heard, asked to restart, and the agent's next cycle run."""
     agent, terminal_id = enrolled
-    agent.device.behaviour.error_message = "決済アプリ応答なし"
+    for knob, value in behaviour.items():
+        setattr(agent.device.behaviour, knob, value)
     agent.run_once()
-    assert fleet.terminal(terminal_id)["status"] == "error"
     command_id = ask_restart(fleet, terminal_id)
-
     agent.run_once()
+    return agent, terminal_id, command_id
 
+
+def test_a_restart_clears_a_hung_payment_app_once_and_the_events_say_so(fleet: Fleet, enrolled) -> None:
+    agent, terminal_id, command_id = restart_with(fleet, enrolled, error_message="決済アプリ応答なし")
+
+    assert fleet.terminal(terminal_id)["status"] == "error", "as its last beat, before the restart, said"
     assert agent.device.restarts == 1
     assert finished(fleet, terminal_id, command_id) == ("done", "succeeded", "決済アプリを再起動しました")
     agent.run_once()  # the next beat: the terminal healthy again, the events sent
@@ -39,13 +46,8 @@ def test_a_restart_clears_a_hung_payment_app_once_and_the_events_say_so(fleet: F
 
 
 def test_a_restart_the_terminal_refuses_is_reported_failed(fleet: Fleet, enrolled) -> None:
-    agent, terminal_id = enrolled
-    agent.device.behaviour.fail_restart = "決済処理中のため再起動できません"
-    agent.run_once()
-    command_id = ask_restart(fleet, terminal_id)
-
-    agent.run_once()
-    agent.run_once()
+    agent, terminal_id, command_id = restart_with(fleet, enrolled, fail_restart="決済処理中のため再起動できません")
+    agent.run_once()  # the events go with the next beat
 
     status, state, message = finished(fleet, terminal_id, command_id)
     assert (status, state) == ("failed", "failed")
@@ -54,12 +56,7 @@ def test_a_restart_the_terminal_refuses_is_reported_failed(fleet: Fleet, enrolle
 
 
 def test_a_restart_leaving_the_terminal_in_error_says_so(fleet: Fleet, enrolled) -> None:
-    agent, terminal_id = enrolled
-    agent.device.behaviour.error_after_restart = "カードリーダー\n応答なし"
-    agent.run_once()
-    command_id = ask_restart(fleet, terminal_id)
-
-    agent.run_once()
+    _, terminal_id, command_id = restart_with(fleet, enrolled, error_after_restart="カードリーダー\n応答なし")
 
     assert finished(fleet, terminal_id, command_id) == (
         "done",

@@ -166,6 +166,18 @@ def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tm
     assert pdf_download.value.suggested_filename.endswith(".pdf")
 
 
+def ask_on_everything_in_error(page: Page, url: str, action: str) -> None:
+    """Signed in on 端末一覧 filtered to エラー: the action on 「条件に合う全件（3台）」, 実行 pressed."""
+    sign_in_as_admin(page, url)
+    open_from_sidebar(page, "端末一覧")
+    choose(page, "状態", "エラー")
+    everything = page.get_by_text("条件に合う全件（3台）")
+    expect(everything).to_be_visible()
+    everything.click()
+    choose(page, "一括操作", action)
+    page.get_by_role("button", name="実行", exact=True).click()
+
+
 def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_stale_count_is_refused(
     fleet, db, dashboards_url, new_page
 ):
@@ -173,14 +185,7 @@ def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_
     makes the count the person confirmed stale, which the API refuses (409) in words, nothing changes, and the form is
     drawn again at once with the new count."""
     page = new_page(1600)
-    sign_in_as_admin(page, dashboards_url)
-    open_from_sidebar(page, "端末一覧")
-    choose(page, "状態", "エラー")
-    everything = page.get_by_text("条件に合う全件（3台）")
-    expect(everything).to_be_visible()
-    everything.click()
-    choose(page, "一括操作", "メンテナンス開始")
-    page.get_by_role("button", name="実行", exact=True).click()
+    ask_on_everything_in_error(page, dashboards_url, "メンテナンス開始")
     expect(page.get_by_text("3台の端末で「メンテナンス開始」を実行します。よろしいですか？")).to_be_visible()
     yes = page.get_by_role("button", name="3台で実行する")
     expect(yes).to_be_visible()
@@ -208,16 +213,9 @@ def test_restart_of_everything_the_filters_select_asks_first_with_the_count(flee
     """「条件に合う全件（N台）」 → 再起動 asks first with the count and what it interrupts, then queues one restart per
     terminal."""
     page = new_page(1600)
-    sign_in_as_admin(page, dashboards_url)
-    open_from_sidebar(page, "端末一覧")
-    choose(page, "状態", "エラー")
-    everything = page.get_by_text("条件に合う全件（3台）")
-    expect(everything).to_be_visible()
-    everything.click()
-    choose(page, "一括操作", "再起動")
-    page.get_by_role("button", name="実行", exact=True).click()
-    expect(page.get_by_text("3台の端末で「再起動」を実行します。よろしいですか？", exact=False)).to_be_visible()
-    expect(page.get_by_text("再起動の間（1〜2分）、端末では決済できません。", exact=False)).to_be_visible()
+    ask_on_everything_in_error(page, dashboards_url, "再起動")
+    expect(page.get_by_text("3台の端末で「再起動」を実行します。よろしいですか？")).to_be_visible()
+    expect(page.get_by_text("再起動の間（1〜2分）、端末では決済できません。")).to_be_visible()
     assert restarted(db) == [], "nothing runs before the yes"
 
     page.get_by_role("button", name="3台で実行する").click()
