@@ -1,8 +1,11 @@
-"""Commands the server hands out in heartbeat replies: firmware update, collect diagnostics, set interval.
+"""Commands the server hands out in heartbeat replies: firmware update, collect diagnostics, set interval, restart
+(再起動: the TC-200's payment application; the agent and the store PC stay up).
 
 Every command ends in one final progress report (succeeded or failed). Final reports are remembered in the state
 file until the server has them, so a report lost to a network failure is sent again after the next heartbeat and a
-command the server hands out twice is not run twice.
+command the server hands out twice is not run twice. A command is remembered as running before it starts: one the
+agent was stopped in the middle of is never run again, but concluded when it starts again (a restart by asking the
+terminal whether it answers, any other as failed).
 """
 
 import logging
@@ -28,6 +31,13 @@ PROGRESS_STEP = 20
 CLOSED_BY_UPLOAD = frozenset({"collect_diagnostics"})
 
 COMMAND_EVENT = "コマンド #{id}: {message}"  # a finished command in the terminal's events (read by people)
+RUNNING = "running"  # a command's record in the state file while it runs
+RESTARTING = "決済アプリを再起動中"
+RESTARTED = "決済アプリを再起動しました"
+STILL_IN_ERROR = "（再起動後も端末がエラーを報告しています: {error}）"
+INTERRUPTED = "エージェントが実行中に停止しました。結果は確かめられないため、再実行はしません"
+RESTART_INTERRUPTED = "エージェントが再起動の途中で停止しました。"
+DEVICE_TEXT = 200  # characters of what the terminal said, quoted in a report
 
 
 class CommandFailed(Exception):
@@ -95,31 +105,43 @@ class CommandRunner:
             "firmware_update": self._firmware_update,
             "collect_diagnostics": self._collect_diagnostics,
             "set_interval": self._set_interval,
+            "restart": self._restart,
         }
 
     def run(self, command: Command) -> None:
         known = self.store.state.commands.get(command.id)
         if known is not None:
             log.info("command %s was already carried out (%s); reporting it again", command.id, known["state"])
-            self._send_final(command.id, known)
+            self._conclude(command.id, known)
             return
         log.info("running command %s (%s)", command.id, command.type)
+        self.store.state.commands[command.id] = {"state": RUNNING, "type": command.type, "reported": False}
+        self.store.save()
         handler = self._handlers.get(command.type)
         try:
             if handler is None:
                 raise CommandFailed(f"未対応のコマンドです: {command.type[:50]}")
-            self._finish(command, "succeeded", handler(command), reported=command.type in CLOSED_BY_UPLOAD)
+            self._finish(command.id, "succeeded", handler(command), reported=command.type in CLOSED_BY_UPLOAD)
         except CommandFailed as exc:
-            self._finish(command, "failed", str(exc))
+            self._finish(command.id, "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - a bad command must never take the agent down
             log.exception("command %s crashed", command.id)
-            self._finish(command, "failed", f"エージェント内部エラー: {type(exc).__name__}")
+            self._finish(command.id, "failed", f"エージェント内部エラー: {type(exc).__name__}")
 
     def resend_unreported(self) -> None:
-        """Final reports the server has not acknowledged yet."""
+        """Final reports the server has not acknowledged yet, and commands a stopped agent left running."""
         for command_id, report in list(self.store.state.commands.items()):
             if not report.get("reported"):
-                self._send_final(command_id, report)
+                self._conclude(command_id, report)
+
+    def _conclude(self, command_id: str, report: dict) -> None:
+        """Send a known command's final report again; one left running ends now, without running again."""
+        if report["state"] != RUNNING:
+            self._send_final(command_id, report)
+        elif report.get("type") == "restart":
+            self._restart_interrupted(command_id)
+        else:
+            self._finish(command_id, "failed", INTERRUPTED)
 
     def _progress(self, command: Command, state: str, progress: int, message: str) -> None:
         """Best effort: a lost intermediate report is not worth failing the command for."""
@@ -128,21 +150,21 @@ class CommandRunner:
         except AgentError as exc:
             log.warning("progress report for command %s not delivered: %s", command.id, exc)
 
-    def _finish(self, command: Command, state: str, message: str, reported: bool = False) -> None:
+    def _finish(self, command_id: str, state: str, message: str, reported: bool = False) -> None:
         level: Level = "info" if state == "succeeded" else "error"
         level_no = logging.INFO if state == "succeeded" else logging.ERROR
-        log.log(level_no, "command %s %s: %s", command.id, state, message)
-        self.record_event(new_event(level, f"command_{state}", COMMAND_EVENT.format(id=command.id, message=message)))
+        log.log(level_no, "command %s %s: %s", command_id, state, message)
+        self.record_event(new_event(level, f"command_{state}", COMMAND_EVENT.format(id=command_id, message=message)))
         report = {
             "state": state,
             "progress": 100 if state == "succeeded" else 0,
             "message": message,
             "reported": reported,
         }
-        self.store.state.commands[command.id] = report
+        self.store.state.commands[command_id] = report
         self.store.save()
         if not reported:
-            self._send_final(command.id, report)
+            self._send_final(command_id, report)
 
     def _send_final(self, command_id: str, report: dict) -> None:
         try:
@@ -241,3 +263,37 @@ class CommandRunner:
         self.store.state.interval_seconds = interval
         self.store.save()
         return f"ハートビート間隔を {interval} 秒に変更しました"
+
+    def _restart(self, command: Command) -> str:
+        self._progress(command, "restarting", 0, RESTARTING)
+        try:
+            self.device.restart_app()
+        except DeviceError as exc:
+            raise CommandFailed(f"端末が再起動できませんでした: {_quoted(str(exc))}") from None
+        try:
+            error = self._terminal_error()
+        except DeviceError as exc:
+            raise CommandFailed(f"再起動後に端末と通信できません: {_quoted(str(exc))}") from None
+        return RESTARTED + (STILL_IN_ERROR.format(error=error) if error else "")
+
+    def _restart_interrupted(self, command_id: str) -> None:
+        """A restart the agent stopped in: done if the terminal now answers and reports no error, else failed."""
+        try:
+            error = self._terminal_error()
+        except DeviceError as exc:
+            self._finish(command_id, "failed", f"{RESTART_INTERRUPTED}端末と通信できません: {_quoted(str(exc))}")
+            return
+        if error:
+            self._finish(command_id, "failed", f"{RESTART_INTERRUPTED}端末はエラーを報告しています: {error}")
+        else:
+            self._finish(command_id, "succeeded", f"{RESTART_INTERRUPTED}再開後、端末は正常に応答しています")
+
+    def _terminal_error(self) -> str | None:
+        """What the terminal reports wrong now (None: online); DeviceError when it does not answer."""
+        status = self.device.read_status()
+        return _quoted(status.error_message) if status.state == "error" else None
+
+
+def _quoted(text: str | None) -> str:
+    """What the terminal said, on one line and within a report's length."""
+    return " ".join((text or "不明なエラー").split())[:DEVICE_TEXT]

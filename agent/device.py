@@ -13,6 +13,8 @@ Serial line protocol (UTF-8, one request at a time, every line ends with "\\n"):
     LOGS <n>                              OK <count>, then <count> log lines
     INSTALL <size> <sha256> <version>     READY, then the agent writes <size> raw bytes; the terminal answers
                                           PROGRESS <0-100> lines and finally OK <version>
+    RESTART                               OK <firmware version>, once its payment application, restarted, takes
+                                          payments again (the line and the store PC stay up)
     (any request that fails)              ERR <message>
 
 The protocol gives no load figures of the terminal itself: the cpu/memory/disk a heartbeat carries are the store PC's
@@ -26,7 +28,8 @@ import random
 import threading
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,18 +92,26 @@ class TC200Device(ABC):
     @abstractmethod
     def recent_logs(self, n: int) -> list[str]: ...
 
+    @abstractmethod
+    def restart_app(self) -> None:
+        """Restart the payment application (再起動) and return once it runs again; DeviceError when the terminal
+        refuses or does not come back in time."""
+
     def close(self) -> None:  # noqa: B027 - optional hook: only drivers holding a port override it
         """Release the port, if any."""
 
 
 @dataclass
 class SimulatedBehaviour:
-    """Knobs for demos and tests: an error state, a busy PC, installs that fail."""
+    """Knobs for demos and tests: an error state, a busy PC, installs or restarts that fail, and the error a restart
+    leaves (none: it clears the one reported before)."""
 
     error_message: str | None = None
     high_cpu: bool = False
     fail_install: str | None = None
     report_load: bool = False
+    fail_restart: str | None = None
+    error_after_restart: str | None = None
 
 
 class SimulatedTC200(TC200Device):
@@ -119,6 +130,7 @@ class SimulatedTC200(TC200Device):
         self._rng = rng or random.Random()
         self._log: deque[str] = deque(maxlen=1000)
         self.installed_images: list[str] = []
+        self.restarts = 0
         self._note(f"boot firmware={firmware_version}")
 
     def _note(self, line: str) -> None:
@@ -159,11 +171,26 @@ class SimulatedTC200(TC200Device):
     def recent_logs(self, n: int) -> list[str]:
         return list(self._log)[-n:] if n > 0 else []
 
+    def restart_app(self) -> None:
+        if self.behaviour.fail_restart:
+            self._note(f"app restart refused: {self.behaviour.fail_restart}")
+            raise DeviceError(self.behaviour.fail_restart)
+        self.restarts += 1
+        self.behaviour.error_message = self.behaviour.error_after_restart
+        self._note("app restarted")
+
 
 class SerialTC200(TC200Device):
     """A TC-200 on a serial/USB port (pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, ...)."""
 
-    def __init__(self, port: str, baudrate: int = 115200, timeout: float = 5.0, install_timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        port: str,
+        baudrate: int = 115200,
+        timeout: float = 5.0,
+        install_timeout: float = 600.0,
+        restart_timeout: float = 120.0,  # within a 30 s terminal's offline threshold (2 × (30 + 60) s)
+    ) -> None:
         import serial  # pyserial, imported here so a simulated agent does not load it
 
         try:
@@ -172,6 +199,7 @@ class SerialTC200(TC200Device):
             raise DeviceError(f"cannot open serial port {port}: {exc}") from None
         self._timeout = timeout
         self._install_timeout = install_timeout
+        self._restart_timeout = restart_timeout
         self._lock = threading.Lock()
 
     def _send(self, line: str) -> None:
@@ -192,8 +220,9 @@ class SerialTC200(TC200Device):
             raise DeviceError(answer[4:] or "terminal error")
         raise DeviceError(f"unexpected answer from the terminal: {answer[:80]!r}")
 
-    def _request(self, line: str) -> str:
-        with self._lock:
+    def _request(self, line: str, wait: float | None = None) -> str:
+        """One request and its OK answer, waited for `wait` seconds (the port's timeout unless given)."""
+        with self._lock, self._patience(wait or self._timeout):
             self._port.reset_input_buffer()
             self._send(line)
             return self._expect_ok()
@@ -229,11 +258,20 @@ class SerialTC200(TC200Device):
                 while chunk := image.read(CHUNK_BYTES):
                     self._port.write(chunk)
             self._port.flush()
-            self._port.timeout = self._install_timeout
-            try:
+            with self._patience(self._install_timeout):
                 self._follow_install(progress)
-            finally:
-                self._port.timeout = self._timeout
+
+    def restart_app(self) -> None:
+        self._request("RESTART", self._restart_timeout)
+
+    @contextmanager
+    def _patience(self, seconds: float) -> Iterator[None]:
+        """A longer wait for the answer of work the terminal takes its time over."""
+        self._port.timeout = seconds
+        try:
+            yield
+        finally:
+            self._port.timeout = self._timeout
 
     def _follow_install(self, progress: ProgressCallback) -> None:
         while True:

@@ -109,6 +109,11 @@ def set_interval(terminal_id: int, interval_seconds: int) -> dict:
     return write("POST", f"/fleet/terminals/{terminal_id}/interval", {"interval_seconds": interval_seconds})
 
 
+def restart(terminal_id: int) -> dict:
+    """再起動 of the terminal's payment application, taken by its next heartbeat: the command."""
+    return write("POST", f"/fleet/terminals/{terminal_id}/restart")
+
+
 def set_maintenance(terminal_id: int, enabled: bool) -> dict:
     return write("POST", f"/fleet/terminals/{terminal_id}/maintenance", {"enabled": enabled})
 

@@ -142,6 +142,7 @@ class CommandType(Kind):
     FIRMWARE_UPDATE = "firmware_update", "ファームウェア更新"
     COLLECT_DIAGNOSTICS = "collect_diagnostics", "診断ログ取得"
     SET_INTERVAL = "set_interval", "通信間隔の変更"
+    RESTART = "restart", "再起動"  # the TC-200's payment application (agent/device.py), not the store PC
 
 
 class Recurrence(Kind):
@@ -150,17 +151,26 @@ class Recurrence(Kind):
 
 
 class TerminalBulkAction(Kind):
-    """一括操作 on terminals; a `disruptive` one (it stops the terminals' alerts) asks for confirmation with its
-    count first."""
+    """一括操作 on terminals; a disruptive one (it stops the terminals' alerts, or their payments for a while) asks for
+    confirmation with its count first, saying what it `interrupts`."""
 
-    disruptive: bool
+    interrupts: str
 
-    def __new__(cls, value: str, label: str, disruptive: bool = False) -> Self:
-        return kind_member(cls, value, label, disruptive=disruptive)
+    def __new__(cls, value: str, label: str, interrupts: str = "") -> Self:
+        return kind_member(cls, value, label, interrupts=interrupts)
 
-    MAINTENANCE_ON = "maintenance_on", "メンテナンス開始", True
+    MAINTENANCE_ON = (
+        "maintenance_on",
+        "メンテナンス開始",
+        "メンテナンス中の端末はオフラインになってもアラートが上がりません。",
+    )
     MAINTENANCE_OFF = "maintenance_off", "メンテナンス終了"
     DIAGNOSTICS = "diagnostics", "診断ログ取得"
+    RESTART = "restart", "再起動", "再起動の間（1〜2分）、端末では決済できません。"
+
+    @property
+    def disruptive(self) -> bool:
+        return bool(self.interrupts)
 
 
 class AlertBulkAction(Kind):

@@ -70,8 +70,8 @@ COMMAND_STATUSES = {"pending": "配信待ち", "sent": "配信済み", "done": "
 
 # 一括操作: what a multi-row selection of each list can do in one request (schemas.*BulkIn.action).
 TERMINAL_BULK_ACTIONS = TerminalBulkAction.words()
-# The actions asked about with their count before they run (a terminal in maintenance raises no offline alert).
-TERMINAL_BULK_DISRUPTIVE = [action.value for action in TerminalBulkAction if action.disruptive]
+# The actions asked about with their count before they run, with what they interrupt.
+TERMINAL_BULK_DISRUPTIVE = {action.value: action.interrupts for action in TerminalBulkAction if action.disruptive}
 ALERT_BULK_ACTIONS = AlertBulkAction.words()
 INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
 # 店舗別: a store's open alerts by kind, 「オフライン 3件・エラー 1件」.
@@ -116,7 +116,14 @@ SLA_STEPS = (
 # The steps recorded by a "mark" of their own (初動確認 and 対応実施 are the acknowledge and resolve actions).
 MARKED = ("diagnosed", "customer_contacted", "reported")
 # The commands a person sends a terminal (a firmware update is sent by its rollout, which is audited instead).
-BY_HAND = ("collect_diagnostics", "set_interval")
+BY_HAND = ("collect_diagnostics", "set_interval", "restart")
+# 再起動 reaches only a terminal heard from now, and only until its offline deadline: a restart must never run when
+# the terminal comes back hours later, in the middle of a sale.
+RESTART_UNHEARD = (
+    "この端末は通信していないため再起動できません（通信が戻った時に予期せず再起動しないよう、通信中の端末にだけ"
+    "送ります）。通信が戻ってから実行してください"
+)
+COMMAND_EXPIRED = "端末が通信しないまま受け取りの期限を過ぎたため中止しました（通信が戻った時に予期せず実行しないため）"
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
 REPORT_DUE = f"解決後{REPORT_STEP[2]}分以内"  # 完了報告's target, shown until the resolution starts its clock

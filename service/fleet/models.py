@@ -508,6 +508,8 @@ class Command(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # Not handed out after this (a restart: the terminal's offline deadline when queued); cancelled instead.
+    expires_at: Mapped[datetime | None]
 
 
 class UpdateTask(Base):

@@ -67,7 +67,7 @@ class FleetVocabulary(BaseModel):
     rollout_statuses: dict[str, str]
     task_statuses: dict[str, str]
     terminal_bulk_actions: dict[str, str]
-    terminal_bulk_disruptive: list[str]  # asked about with their count before they run
+    terminal_bulk_disruptive: dict[str, str]  # asked about with their count before they run: what they interrupt
     alert_bulk_actions: dict[str, str]
     incident_bulk_actions: dict[str, str]
     store_columns: dict[str, str]  # 店舗別's columns (its list and CSV)

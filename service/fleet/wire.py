@@ -82,7 +82,7 @@ class HeartbeatReply(BaseModel):
 
 
 class ProgressIn(BaseModel):
-    state: Literal["downloading", "verifying", "installing", "succeeded", "failed"]
+    state: Literal["downloading", "verifying", "installing", "restarting", "succeeded", "failed"]
     progress: Annotated[int, Field(ge=0, le=100)] = 0
     message: Annotated[str, StringConstraints(max_length=500), SingleLine] = ""
 

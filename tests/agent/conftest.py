@@ -16,7 +16,7 @@ from agent.device import SimulatedTC200
 from agent.main import Agent
 from service.database import session_scope
 from tests.factories import auth_headers, make_user
-from tests.support.live_server import answers, free_port
+from tests.support.live_server import START_TIMEOUT_SECONDS, answers, free_port
 from tests.support.waiting import HTTP_DEADLINE_SECONDS, wait_until
 
 
@@ -40,7 +40,11 @@ class LiveService:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="agent-test-api", daemon=True)
         self._thread.start()
-        wait_until(lambda: answers(f"{self.url}/api/health"), timeout=20, message="the API to answer /api/health")
+        wait_until(
+            lambda: answers(f"{self.url}/api/health"),
+            timeout=START_TIMEOUT_SECONDS,  # the other live servers' deadline: 20 s failed under load 16
+            message="the API to answer /api/health",
+        )
 
     def stop(self) -> None:
         assert self._server is not None and self._thread is not None

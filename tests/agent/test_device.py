@@ -64,6 +64,20 @@ def test_serial_driver_surfaces_a_refused_install(line, tmp_path: Path) -> None:
     assert driver.firmware_version() == "1.0.0"
 
 
+def test_serial_driver_restarts_the_payment_app_and_surfaces_a_refusal(line) -> None:
+    driver, terminal = line
+    terminal.behaviour.error_message = "app hung"
+
+    driver.restart_app()
+
+    assert terminal.restarts == 1
+    assert driver.read_status().state == "online"
+    terminal.behaviour.fail_restart = "payment in progress"
+    with pytest.raises(DeviceError, match="payment in progress"):
+        driver.restart_app()
+    assert terminal.restarts == 1
+
+
 def test_silent_terminal_is_a_device_error(tmp_path: Path) -> None:
     master, slave = os.openpty()
     driver = SerialTC200(os.ttyname(slave), timeout=0.2)

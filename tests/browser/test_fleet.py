@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from service.fleet.models import Alert, Customer, MetricSample, Terminal
+from service.fleet.models import Alert, Command, Customer, MetricSample, Terminal
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.support.streamlit_browser import choose, drawn, open_from_sidebar, screenshot, sign_in
@@ -42,6 +42,7 @@ def fleet(db):
                 memory_usage=40.0 + 5 * s,
                 disk_usage=55.0,
                 last_heartbeat_at=ago(minutes=s),
+                offline_deadline_at=None if statuses[s] == "offline" else ago(minutes=-10),  # heard: 再起動 reaches it
                 created_at=ago(days=60),
             )
             first = first or terminal
@@ -165,20 +166,26 @@ def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tm
     assert pdf_download.value.suggested_filename.endswith(".pdf")
 
 
-def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_stale_count_is_refused(
-    fleet, db, dashboards_url, new_page
-):
-    """「条件に合う全件（N台）」 → メンテナンス開始 asks first with the count; a terminal matching the filters meanwhile
-    makes the count the person confirmed stale, which the API refuses (409) in words and nothing changes."""
-    page = new_page(1600)
-    sign_in_as_admin(page, dashboards_url)
+def ask_on_everything_in_error(page: Page, url: str, action: str) -> None:
+    """Signed in on 端末一覧 filtered to エラー: the action on 「条件に合う全件（3台）」, 実行 pressed."""
+    sign_in_as_admin(page, url)
     open_from_sidebar(page, "端末一覧")
     choose(page, "状態", "エラー")
     everything = page.get_by_text("条件に合う全件（3台）")
     expect(everything).to_be_visible()
     everything.click()
-    choose(page, "一括操作", "メンテナンス開始")
+    choose(page, "一括操作", action)
     page.get_by_role("button", name="実行", exact=True).click()
+
+
+def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_stale_count_is_refused(
+    fleet, db, dashboards_url, new_page
+):
+    """「条件に合う全件（N台）」 → メンテナンス開始 asks first with the count; a terminal matching the filters meanwhile
+    makes the count the person confirmed stale, which the API refuses (409) in words, nothing changes, and the form is
+    drawn again at once with the new count."""
+    page = new_page(1600)
+    ask_on_everything_in_error(page, dashboards_url, "メンテナンス開始")
     expect(page.get_by_text("3台の端末で「メンテナンス開始」を実行します。よろしいですか？")).to_be_visible()
     yes = page.get_by_role("button", name="3台で実行する")
     expect(yes).to_be_visible()
@@ -198,7 +205,34 @@ def test_maintenance_on_everything_the_filters_select_asks_with_the_count_and_a_
     expect(
         page.get_by_text("条件に合う端末が確認した3台から4台に変わりました。件数を確かめてから実行し直してください")
     ).to_be_visible()
+    expect(page.get_by_text("条件に合う全件（4台）")).to_be_visible()
     assert maintained(db) == []
+
+
+def test_restart_of_everything_the_filters_select_asks_first_with_the_count(fleet, db, dashboards_url, new_page):
+    """「条件に合う全件（N台）」 → 再起動 asks first with the count and what it interrupts, then queues one restart per
+    terminal."""
+    page = new_page(1600)
+    ask_on_everything_in_error(page, dashboards_url, "再起動")
+    expect(page.get_by_text("3台の端末で「再起動」を実行します。よろしいですか？")).to_be_visible()
+    expect(page.get_by_text("再起動の間（1〜2分）、端末では決済できません。")).to_be_visible()
+    assert restarted(db) == [], "nothing runs before the yes"
+
+    page.get_by_role("button", name="3台で実行する").click()
+
+    expect(page.get_by_text("3台の端末に「再起動」を実行しました。")).to_be_visible()
+    assert restarted(db) == ["TC200-0004", "TC200-1004", "TC200-2004"]
+
+
+def restarted(db) -> list[str]:
+    serials = db.scalars(
+        select(Terminal.serial_number)
+        .join(Command, Command.terminal_id == Terminal.id)
+        .where(Command.type == "restart")
+        .order_by(Terminal.serial_number)
+    ).all()
+    db.commit()
+    return list(serials)
 
 
 def maintained(db) -> list[str]:

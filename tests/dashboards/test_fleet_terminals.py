@@ -329,3 +329,69 @@ def test_an_action_that_stops_nothing_runs_on_the_chosen_rows_without_asking(fle
 
     assert at.warning == [] or not any("よろしいですか" in text for text in texts(at.warning))
     assert "1台の端末に「メンテナンス終了」を実行しました。" in texts(at.success)
+
+
+def test_an_operator_restarts_a_terminal_heard_from_now_after_ticking_the_box(watched, db, open_app, live_api):
+    terminal, operator = watched
+    at = open_page(open_app, operator, DETAIL, id=str(terminal.id))
+    assert "再起動の間（1〜2分）、端末では決済できません。" in " ".join(texts(at.caption))
+    assert button(at, "再起動").disabled
+    at.checkbox(key="fleet_terminal_restart_ok").check().run()
+
+    at = button(at, "再起動").click().run()  # its last heartbeat's deadline is not known: not heard from now
+    assert any(text.startswith("この端末は通信していないため再起動できません") for text in texts(at.error))
+
+    db.get(Terminal, terminal.id).offline_deadline_at = ago(minutes=-5)  # a heartbeat came in
+    db.commit()
+    at = button(at, "再起動").click().run()
+
+    assert "再起動を依頼しました。端末の次回の通信で実行され、結果はコマンドの履歴とイベントに出ます。" in texts(
+        at.success
+    )
+    commands = httpx.get(f"{live_api}/api/fleet/terminals/{terminal.id}/commands", headers=auth_headers(operator))
+    assert [(c["type"], c["status"]) for c in commands.json()] == [("restart", "pending")]
+    shown = next(frame.value for frame in at.dataframe if "種類" in frame.value.columns and "配信日時" in frame.value)
+    assert shown[["種類", "状態"]].to_dict("records") == [{"種類": "再起動", "状態": "配信待ち"}]
+
+
+def heard(db, customer, serial: str, status: str = "error") -> Terminal:
+    """An enrolled terminal whose heartbeat came in just now."""
+    return make_terminal(db, customer, serial, status=status, offline_deadline_at=ago(minutes=-5))[0]
+
+
+def restarted(live_api: str, user, terminal_ids: list[int]) -> list[str]:
+    return [
+        c["type"]
+        for i in terminal_ids
+        for c in httpx.get(f"{live_api}/api/fleet/terminals/{i}/commands", headers=auth_headers(user)).json()
+    ]
+
+
+def test_restart_on_everything_the_filters_select_asks_with_the_count_and_redraws_at_a_new_one(db, open_app, live_api):
+    customer = make_customer(db, "ABC商事")
+    ids = [heard(db, customer, f"ERR-{i}").id for i in range(3)] + [heard(db, customer, "OK-1", "online").id]
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    at = open_page(open_app, operator, TERMINALS)
+    at.selectbox(key="fleet_terminals_status").select("error").run()
+    assert at.radio(key="fleet_terminals_bulk_target").options == ["条件に合う全件（3台）"]
+    at.selectbox(key="fleet_terminals_bulk_action").select("restart")
+    at = button(at, "実行").click().run()
+    assert "3台の端末で「再起動」を実行します。よろしいですか？再起動の間（1〜2分）、端末では決済できません。" in texts(
+        at.warning
+    )
+
+    ids.append(heard(db, customer, "ERR-NEW").id)  # a terminal falls into error before the yes
+    db.commit()
+    at = button(at, "3台で実行する").click().run()
+
+    assert "条件に合う端末が確認した3台から4台に変わりました。件数を確かめてから実行し直してください" in texts(at.error)
+    assert at.radio(key="fleet_terminals_bulk_target").options == ["条件に合う全件（4台）"], "redrawn at once"
+    assert at.selectbox(key="fleet_terminals_bulk_action").value == "restart", "the person's choice kept"
+    assert restarted(live_api, operator, ids) == [], "nothing changed"
+
+    at = button(at, "実行").click().run()
+    at = button(at, "4台で実行する").click().run()
+
+    assert "4台の端末に「再起動」を実行しました。" in texts(at.success)
+    assert restarted(live_api, operator, ids) == ["restart"] * 4, "the four in error; the online one not"

@@ -150,6 +150,7 @@ def fleet_walk(client, db) -> Walk:
         ("GET", f"/api/fleet/terminals/{t}/diagnostics", {}, NOT_FOUND),
         ("POST", f"/api/fleet/terminals/{t}/interval", {"json": {"interval_seconds": 60}}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/commands", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/terminals/{t}/restart", {}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/metrics", {}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/events", {}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/events/export", {}, NOT_FOUND),

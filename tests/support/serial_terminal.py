@@ -26,6 +26,7 @@ class SerialResponder:
             "STATUS": self._status,
             "LOGS": self._logs,
             "INSTALL": self._install,
+            "RESTART": self._restart,
         }
 
     def _write(self, line: str) -> None:
@@ -78,6 +79,10 @@ class SerialResponder:
             self.device.install_firmware(path, version, lambda pct: self._write(f"PROGRESS {pct}"))
         finally:
             path.unlink(missing_ok=True)
+        self._write(f"OK {self.device.firmware_version()}")
+
+    def _restart(self, _: list[str]) -> None:
+        self.device.restart_app()
         self._write(f"OK {self.device.firmware_version()}")
 
     def _read_exactly(self, size: int) -> bytes:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, clock, fleet_api, formats, forms, labels, sections
+from dashboards import api, auth, clock, fleet_api, formats, forms, labels, sections
 from dashboards.components import badges, tables, timestamps, writes
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
@@ -468,10 +468,18 @@ class BulkWork:
         """tables.record_table's rows_chosen."""
         return f"{self.page}_chosen"
 
+    @property
+    def action_key(self) -> str:
+        return f"{self.page}_bulk_action"
+
+    @property
+    def target_key(self) -> str:
+        return f"{self.page}_bulk_target"
+
 
 CHOSEN, EVERYTHING = "chosen", "everything"
 DISRUPTIVE = "{count:,}{unit}の{noun}で「{action}」を実行します。よろしいですか？"
-MAINTENANCE_NOTE = "メンテナンス中の端末はオフラインになってもアラートが上がりません。"
+STALE_COUNT = "bulk_count_changed"  # the API's refusal: the filters select another count than the one confirmed
 
 
 def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
@@ -483,6 +491,9 @@ def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
     if pending_request(work):
         confirm_bulk(work)
         return
+    refusal = st.session_state.pop(stale_key(work), None)
+    if refusal:
+        st.error(refusal)  # above the form drawn again with the count the filters select now
     if not ids:
         st.caption(BULK_HINT.format(max=most))
     if not ids and not (everything and everything.total):
@@ -492,9 +503,7 @@ def bulk_form(work: BulkWork, everything: Everything | None = None) -> None:
         if everything is None:
             st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
         target = bulk_target(work, ids, everything) if everything else CHOSEN
-        action = st.selectbox(
-            "一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action"
-        )
+        action = st.selectbox("一括操作", list(actions), format_func=actions.__getitem__, key=work.action_key)
         options = bulk_options(work, ids[0]) if ids else {}
         submitted = st.form_submit_button("実行" if everything else "選択した行に実行", type="primary")
     if ids:
@@ -520,7 +529,7 @@ def bulk_target(work: BulkWork, ids: list[int], everything: Everything | None) -
         targets[CHOSEN] = f"選択した行（{len(ids):,}{unit}）"
     if everything and everything.total:
         targets[EVERYTHING] = f"条件に合う全件（{everything.total:,}{unit}）"
-    return st.radio("対象", list(targets), format_func=targets.__getitem__, key=f"{work.page}_bulk_target")
+    return st.radio("対象", list(targets), format_func=targets.__getitem__, key=work.target_key)
 
 
 BULK_UNITS = {"terminals": "台"}
@@ -542,6 +551,10 @@ def pending_key(work: BulkWork) -> str:
     return f"{work.page}_bulk_pending"
 
 
+def stale_key(work: BulkWork) -> str:
+    return f"{work.page}_bulk_stale"
+
+
 def pending_request(work: BulkWork) -> BulkRequest | None:
     return st.session_state.get(pending_key(work))
 
@@ -553,9 +566,9 @@ def confirm_bulk(work: BulkWork) -> None:
         return
     action = fleet_api.words(work.actions)[request.action]
     unit = BULK_UNITS.get(work.kind, "件")
-    note = MAINTENANCE_NOTE if request.action == "maintenance_on" else ""
+    interrupts = fleet_api.vocabulary()["terminal_bulk_disruptive"][request.action]
     st.warning(
-        DISRUPTIVE.format(count=request.count, unit=unit, noun=work.noun, action=action) + note,
+        DISRUPTIVE.format(count=request.count, unit=unit, noun=work.noun, action=action) + interrupts,
         icon=":material/warning:",
     )
     columns = st.columns([1, 1, 3])
@@ -574,12 +587,27 @@ def run_bulk(work: BulkWork, request: BulkRequest) -> None:
     def send() -> None:
         if request.everything:
             everything = request.everything
-            fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
+            try:
+                fleet_api.bulk_all(work.kind, everything.filters, everything.total, request.action, **request.options)
+            except api.ApiError as exc:
+                redraw_at_the_new_count(work, request, exc)
         else:
             fleet_api.bulk(work.kind, list(request.ids), request.action, **request.options)
         tables.clear_chosen_rows(work.chosen)
 
     writes.act(work.page, send, f"{request.count:,}{unit}の{work.noun}に「{action}」を実行しました。")
+
+
+def redraw_at_the_new_count(work: BulkWork, request: BulkRequest, exc: api.ApiError) -> None:
+    """A count the person confirmed that the filters no longer select: the page runs again at once, its list and
+    form at the new count (the refused write cleared the cached list), the person's action still chosen (the form
+    was not drawn while it asked) and the refusal above the form."""
+    if exc.code != STALE_COUNT:
+        raise exc
+    st.session_state[stale_key(work)] = exc.message
+    st.session_state[work.action_key] = request.action
+    st.session_state[work.target_key] = EVERYTHING
+    st.rerun()
 
 
 def bulk_options(work: BulkWork, first_id: int) -> dict:

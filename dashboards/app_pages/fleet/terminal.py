@@ -1,5 +1,7 @@
 """端末管理 › 端末詳細: a terminal's state, cpu/memory/disk over 24 h / 7 d / 30 d, its history, remote operations."""
 
+from functools import partial
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -15,6 +17,11 @@ METRICS = {"cpu": "店舗PC CPU使用率", "memory": "店舗PCメモリ使用率
 PC_LOAD_NOTE = "CPU・メモリ・ディスクは端末を接続した店舗PCの値です（TC-200本体の値ではありません）。"
 METRIC_COLOURS = {"cpu": "#1f5fa8", "memory": "#7b1fa2", "disk": "#00897b"}
 ENROLL_COMMAND = "python -m agent enroll --code {code}"
+RESTART_ASK = "再起動してよいことを確認"
+RESTARTED = "再起動を依頼しました。端末の次回の通信で実行され、結果はコマンドの履歴とイベントに出ます。"
+RESTART_NOTE = (
+    "決済アプリを再起動します。通信中の端末にだけ送れます（メンテナンス中の端末も、通信していれば送れます）。"
+)
 
 
 def _show_picked() -> None:
@@ -266,6 +273,17 @@ def maintenance(terminal: dict) -> None:
         writes.act(PAGE, lambda: fleet_api.set_maintenance(terminal["id"], entering), f"{label}しました。")
 
 
+def restart(terminal: dict) -> None:
+    """再起動, asked first: it stops the terminal's payments for a while (the vocabulary's words for it)."""
+    interrupts = fleet_api.vocabulary()["terminal_bulk_disruptive"]["restart"]
+    st.caption(f"{RESTART_NOTE}{interrupts}")
+    if not terminal["enrolled"]:
+        st.caption("エージェントが未登録のため、再起動できません。")
+        return
+    call = partial(fleet_api.restart, terminal["id"])
+    writes.confirm_then_act(PAGE, f"{PAGE}_restart", confirm=RESTART_ASK, label="再起動", call=call, success=RESTARTED)
+
+
 def enrollment(terminal: dict) -> None:
     issued = st.session_state.get(f"{PAGE}_code")
     if issued and issued["terminal_id"] == terminal["id"]:
@@ -310,6 +328,8 @@ def operations(terminal: dict) -> None:
     with columns[1]:
         st.markdown("**メンテナンス**")
         maintenance(terminal)
+        st.markdown("**再起動**")
+        restart(terminal)
     with columns[2]:
         st.markdown("**エージェントの登録**")
         enrollment(terminal)

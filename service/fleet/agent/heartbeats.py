@@ -170,6 +170,13 @@ def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
 
 
 def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
+    """The terminals' waiting commands, marked sent; one past its expiry is cancelled instead (never run late)."""
+    db.execute(
+        update(Command)
+        .where(Command.terminal_id.in_(terminal_ids), Command.status == "pending", Command.expires_at <= now)
+        .values(status="cancelled", finished_at=now, message=labels.COMMAND_EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
     rows = db.execute(
         update(Command)
         .where(Command.terminal_id.in_(terminal_ids), Command.status == "pending")

@@ -18,6 +18,7 @@ from service.audit.service import Actor
 from service.errors import Conflict, DomainError, ValidationFailed
 from service.fleet import labels
 from service.fleet.alerting import alerts, incidents
+from service.fleet.kinds import CommandType, TerminalBulkAction
 from service.fleet.lists.schemas import AlertBulkIn, BulkResult, IncidentBulkIn, TerminalBulkIn
 from service.fleet.models import Alert, Incident, Terminal
 from service.fleet.registry import terminals
@@ -41,22 +42,25 @@ def _each(records: Sequence[R], name: Callable[[R], str], work: Callable[[R], ob
 
 
 def terminals_bulk(db: Session, *, body: TerminalBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
-    """メンテナンス on/off or 診断ログ取得 for every chosen terminal, or every one the filter selects."""
+    """メンテナンス on/off, 診断ログ取得 or 再起動 for every chosen terminal, or every one the filter selects."""
     if body.filter is None:
         chosen = get_all_scoped(db, Terminal, body.ids or [], scope, Terminal.customer_id)
     else:
         chosen = _all_matching(db, body.filter, body.expected, scope)
-
-    def work(terminal: Terminal) -> object:
-        if body.action == "diagnostics":
-            params = {"max_lines": body.max_lines}
-            return terminals.queue_command(
-                db, terminal=terminal, type="collect_diagnostics", params=params, actor=actor, now=now
-            )
-        enabled = body.action == "maintenance_on"
-        return terminals.set_maintenance(db, terminal=terminal, enabled=enabled, actor=actor, now=now)
-
-    done = _each(chosen, lambda t: t.serial_number, work)
+    diagnostics = {"max_lines": body.max_lines}
+    actions: dict[TerminalBulkAction, Callable[[Terminal], object]] = {
+        TerminalBulkAction.MAINTENANCE_ON: lambda t: terminals.set_maintenance(
+            db, terminal=t, enabled=True, actor=actor, now=now
+        ),
+        TerminalBulkAction.MAINTENANCE_OFF: lambda t: terminals.set_maintenance(
+            db, terminal=t, enabled=False, actor=actor, now=now
+        ),
+        TerminalBulkAction.DIAGNOSTICS: lambda t: terminals.queue_command(
+            db, terminal=t, type=CommandType.COLLECT_DIAGNOSTICS, params=diagnostics, actor=actor, now=now
+        ),
+        TerminalBulkAction.RESTART: lambda t: terminals.restart(db, terminal=t, actor=actor, now=now),
+    }
+    done = _each(chosen, lambda t: t.serial_number, actions[body.action])
     return BulkResult(action=body.action, count=len(done), ids=done)
 
 

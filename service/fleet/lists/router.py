@@ -24,7 +24,7 @@ router = APIRouter(prefix="/fleet", tags=["fleet"])
 @router.post("/terminals/bulk", response_model=BulkResult)
 @declares(404)
 def terminals_bulk(body: TerminalBulkIn, caller: Operator, scope: Scope, db: DbSession) -> BulkResult:
-    """メンテナンス on/off or 診断ログ取得 for every chosen terminal, all or none, audited per terminal."""
+    """メンテナンス on/off, 診断ログ取得 or 再起動 for every chosen terminal, all or none, audited per terminal."""
     return bulk.terminals_bulk(db, body=body, scope=scope, actor=caller.actor, now=utcnow())
 
 

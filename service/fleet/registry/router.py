@@ -205,6 +205,13 @@ def set_interval(body: IntervalIn, caller: Operator, terminal: ScopedTerminal, d
     return CommandRead.model_validate(command)
 
 
+@router.post("/terminals/{terminal_id}/restart", response_model=CommandRead, status_code=201)
+def restart(caller: Operator, terminal: ScopedTerminal, db: DbSession) -> CommandRead:
+    """再起動 of the terminal's payment application, taken by its next heartbeat; a terminal not heard from now is a 409
+    (`terminal_unheard`), and a restart already waiting or under way is answered again."""
+    return CommandRead.model_validate(terminals.restart(db, terminal=terminal, actor=caller.actor, now=utcnow()))
+
+
 @router.get("/terminals/{terminal_id}/commands", response_model=list[CommandRead])
 def list_commands(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
     return terminals.list_commands(db, terminal=terminal)

@@ -1,6 +1,7 @@
 """Terminals: the register, the list page's filters, the detail page's series and events, and operator commands."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -10,8 +11,9 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.figures import day_start
-from service.fleet import auditing
+from service.fleet import auditing, labels
 from service.fleet.alerting.alerts import RESOLVED, resolve_all_for_terminal
+from service.fleet.kinds import CommandType
 from service.fleet.models import (
     Alert,
     Command,
@@ -185,17 +187,62 @@ def set_maintenance(db: Session, *, terminal: Terminal, enabled: bool, actor: Ac
     return terminal
 
 
-def queue_command(db: Session, *, terminal: Terminal, type: str, params: dict, actor: Actor, now: datetime) -> Command:
-    """Put a command where the terminal's next heartbeat will pick it up."""
+def _require_agent(terminal: Terminal) -> None:
     if terminal.token_hash is None:
         raise Conflict("この端末はエージェントが登録されていません", code="terminal_not_enrolled")
-    command = Command(terminal_id=terminal.id, type=type, params=params, created_by=actor.label, created_at=now)
+
+
+def queue_command(
+    db: Session,
+    *,
+    terminal: Terminal,
+    type: str,
+    params: dict,
+    actor: Actor,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> Command:
+    """Put a command where the terminal's next heartbeat will pick it up (until expires_at, when given)."""
+    _require_agent(terminal)
+    command = Command(
+        terminal_id=terminal.id,
+        type=type,
+        params=params,
+        created_by=actor.label,
+        created_at=now,
+        expires_at=expires_at,
+    )
     db.add(command)
     db.flush()
-    auditing.record(
-        db, actor, f"command_{type}", "terminal", terminal.id, {"params": {"before": None, "after": params}}, at=now
-    )
+    changes: dict[str, dict[str, Any]] = {"command_id": {"before": None, "after": command.id}}
+    if params:
+        changes["params"] = {"before": None, "after": params}
+    auditing.record(db, actor, f"command_{type}", "terminal", terminal.id, changes, at=now)
     return command
+
+
+def restart(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> Command:
+    """再起動 of the terminal's payment application. Only for a terminal heard from now (in maintenance too: it raises
+    no alert there), and handed out only until that terminal's offline deadline, so a silent terminal never restarts
+    when it comes back; a restart already waiting or under way is answered again, never queued twice."""
+    _require_agent(terminal)
+    deadline = terminal.offline_deadline_at
+    if deadline is None or deadline <= now:
+        raise Conflict(labels.RESTART_UNHEARD, code="terminal_unheard")
+    db.execute(select(Terminal.id).where(Terminal.id == terminal.id).with_for_update())  # one restart at a time
+    under_way = db.scalar(
+        select(Command).where(
+            Command.terminal_id == terminal.id,
+            Command.type == CommandType.RESTART,
+            Command.status.in_(("pending", "sent")),
+            Command.expires_at > now,
+        )
+    )
+    if under_way is not None:
+        return under_way
+    return queue_command(
+        db, terminal=terminal, type=CommandType.RESTART, params={}, actor=actor, now=now, expires_at=deadline
+    )
 
 
 def set_interval(db: Session, *, terminal: Terminal, interval_seconds: int, actor: Actor, now: datetime) -> Command:
