@@ -38,7 +38,9 @@ def fleet_history(office: Office) -> None:
         office.post(admin, f"{path}/diagnostics", {})
         office.post(admin, f"{path}/interval", {"interval_seconds": 60})
         code = office.post(admin, f"{path}/enrollment-code")["code"]
-        _agent_installed(office, terminal, code)
+        token = _agent_installed(office, terminal, code)
+        _heartbeat(office, token, terminal["firmware_version"] or "1.2.0")
+        office.post(admin, f"{path}/restart")
         office.post(admin, f"{path}/revoke-token")
     rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
     csv = ("serial_number,customer,store_name\n" + rows).encode()
