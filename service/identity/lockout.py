@@ -367,7 +367,7 @@ def attempt(
     counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
     failing = device is None and ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now) > 0
     ensure_may_try(db, kind=counted[0], key=counted[1], now=now)
-    with password_checks().slot(login.address if failing else None):
+    with password_checks().slot(login.address if failing else None, known_device=device is not None):
         reason = verify()
     if reason is None:
         register_success(db, kind=counted[0], key=counted[1], now=now)

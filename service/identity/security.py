@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -32,7 +33,9 @@ def hash_password(password: str, rounds: int | None = None) -> str:
 
 # What a flood of logins costs, and what a refusal saved
 PASSWORD_CHECKS = Counter("daicho_password_checks", "bcrypt password checks of sign-ins")
-CHECK_NICENESS = 10  # the check threads' priority below the requests' (nice 0)
+CHECK_NICENESS = 10  # an unknown device's check threads' priority below the requests' (nice 0); a known device's
+# run at the requests' own: its token proves an earlier sign-in there, and a guesser holds none
+_KNOWN_DEVICE: ContextVar[bool] = ContextVar("known_device", default=False)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -43,21 +46,26 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def _checkpw(password: str, password_hash: bytes) -> bool:
-    """The check threads run below the requests' priority: when the CPU is short, a flood's checks wait, not everyone
-    else's requests (bcrypt lets go of the GIL)."""
+    """An unknown device's check runs below the requests' priority: when the CPU is short, a flood's checks wait, not
+    everyone else's requests (bcrypt lets go of the GIL). A known device's (`PasswordChecks.slot`) runs at theirs:
+    a person's morning sign-in is not slowed by a busy machine more than their pages are."""
     PASSWORD_CHECKS.inc()
-    return _check_threads().submit(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash).result()
+    secret = password.encode()[:MAX_PASSWORD_BYTES]
+    return _check_threads(lowered=not _KNOWN_DEVICE.get()).submit(bcrypt.checkpw, secret, password_hash).result()
 
 
 @lru_cache
-def _check_threads() -> ThreadPoolExecutor:
+def _check_threads(*, lowered: bool) -> ThreadPoolExecutor:
+    """PasswordChecks bounds the checks of both at once."""
     workers = get_settings().login_checks_at_once
-    return ThreadPoolExecutor(workers, thread_name_prefix="password-check", initializer=_lower_priority)
+    name = "password-check" if lowered else "password-check-known"
+    return ThreadPoolExecutor(workers, thread_name_prefix=name, initializer=_lower_priority if lowered else None)
 
 
 def _lower_priority() -> None:
-    """Linux keeps one per thread; raising it needs no privilege."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
+    """Linux keeps one per thread; lowering it needs no privilege."""
+    thread = threading.get_native_id()
+    os.setpriority(os.PRIO_PROCESS, thread, max(CHECK_NICENESS, os.getpriority(os.PRIO_PROCESS, thread)))
 
 
 @lru_cache
@@ -90,10 +98,14 @@ class PasswordChecks:
         self.addresses: dict[str, AddressTurn] = {}
 
     @contextmanager
-    def slot(self, address: str | None) -> Iterator[None]:
-        """`address` None: the bound in all only."""
+    def slot(self, address: str | None, *, known_device: bool = False) -> Iterator[None]:
+        """`address` None: the bound in all only. A `known_device`'s check runs at the requests' priority."""
         with self._address_turn(address), self.slots:
-            yield
+            priority = _KNOWN_DEVICE.set(known_device)
+            try:
+                yield
+            finally:
+                _KNOWN_DEVICE.reset(priority)
 
     @contextmanager
     def _address_turn(self, address: str | None) -> Iterator[None]:

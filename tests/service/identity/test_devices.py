@@ -2,15 +2,18 @@
 by failures from elsewhere, or its address throttled; its own failures lock it alone; an unknown device keeps the
 specification's lockout (5 failures, 10 minutes). And the bound on bcrypt checks running at once."""
 
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import bcrypt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.config import get_settings
-from service.identity.security import PasswordChecks
+from service.identity.security import CHECK_NICENESS, PasswordChecks
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.waiting import wait_until
 
@@ -44,6 +47,30 @@ def device_audit(db, action: str) -> list[tuple[str | None, str | None]]:
     rows = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
     db.commit()
     return [(changes.get("device"), changes.get("lock")) for changes in rows]
+
+
+def test_a_known_browsers_password_is_checked_at_the_requests_priority_an_unknown_ones_below(app, db, monkeypatch):
+    """A busy machine slows a person's morning sign-in no more than their pages; a guesser, with no device token of
+    that account, checks below them. Each sign-in twice: the check threads are reused."""
+    make_user(db, "owner")
+    db.commit()
+    niceness: list[int] = []
+    checked = bcrypt.checkpw
+
+    def recorded(*args):
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return checked(*args)
+
+    device = signed_in_device(app, "owner")
+    monkeypatch.setattr(bcrypt, "checkpw", recorded)
+    home = from_address(app, HOME)
+    for _ in range(2):
+        assert login(home, "owner", DEFAULT_PASSWORD, device).status_code == 200
+        assert login(from_address(app, "203.0.113.9"), "owner", DEFAULT_PASSWORD).status_code == 200
+        assert login(from_address(app, "203.0.113.9"), "owner", DEFAULT_PASSWORD, "forged").status_code == 200
+    requests = os.getpriority(os.PRIO_PROCESS, 0)
+    below = max(CHECK_NICENESS, requests)
+    assert requests < below and niceness == [requests, below, below] * 2
 
 
 @pytest.mark.dialect
