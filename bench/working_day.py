@@ -28,6 +28,9 @@ of the day):
   platform admin granting roles and reading the audit log's pages; every person arriving over the first tenth of
   the day, signing in, and signing in again every quarter day;
 - --mistyped wrong passwords spread over the day, each on a demo login.
+Each role's requests come from its place's address (SITES: an office's people share one, as behind its router), sent
+as X-Forwarded-For with the bench trusted as the API's proxy, as production's balancer does; each person's browser and
+each station sign in with the device token an earlier day's sign-in left them (yesterdays_devices).
 Half-way it kills a worker's pool child at work (kill -9: the one that used the most CPU over a second), terminates
 the bench database's connections once (pg_terminate_backend) and restarts the bench's Redis. After the day the
 stations send what they still hold, and the bench waits up to --drain-seconds for the day's jobs (outbox messages,
@@ -37,8 +40,8 @@ Prints ONE JSON line: requests by role; 5xx and requests without an answer outsi
 window runs from its start to --fault-grace seconds after its end) and the statuses inside them; p95 by role outside
 them, the sign-ins' (bcrypt) apart; legitimate sign-ins refused; the delivery delay of the day's outbox messages
 (created → sent: the critical queue's work) p99 and the messages a sandbox provider got twice; scans lost and
-doubled; bookings doubled and lost; jobs stuck after the drain; the audit chain's verification; the load average and
-the load generator's CPU seconds.
+doubled; bookings doubled and lost; jobs stuck after the drain (the ledger's tasks by where each waits); the audit
+chain's verification; the load average and the load generator's CPU seconds.
 Targets: 0 × 5xx outside the faults (503 only inside); 0 legitimate sign-ins refused; 0 scans, bookings or messages
 lost or doubled; 0 jobs stuck; delivery delay p99 ≤ 30 s; p95 ≤ 1 s per role; the chain verifies.
 """
@@ -105,6 +108,19 @@ MCP_KEY = "qrv_working-day-key"
 GRANTEE = "day-grantee"
 POLL_SECONDS = 1.0
 SPAWN_RATE = 100  # users started per second (Locust warns above)
+# Where each role's requests come from, as the API sees them behind its proxy (the bench's X-Forwarded-For, 127.0.0.1
+# trusted): a team's office shares one address as behind its router, the nursery's staff share the nursery's with its
+# stations, each sales person works from an agency of their own, each agent user is a store network of its own.
+SITES = {
+    "qrv_operator": "10.1.0.1",
+    "loaner_clerk": "10.2.0.1",
+    "crm_operator": "10.4.0.1",
+    "nursery_staff": "10.5.0.1",
+    "station": "10.5.0.1",
+    "admin": "10.6.0.1",
+    "ai": "10.8.0.1",
+}
+YESTERDAY = "10.9.0.1"  # where yesterday's sign-ins came from
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 SIGN_INS = ("login", "/api/auth/entry-exit-login")  # request names of sign-ins (bcrypt: timed apart)
 TARGETS = {
@@ -126,8 +142,9 @@ TARGETS = {
 class Day:
     """What every role shares: the clock of the day, its fault windows and every request's outcome by role."""
 
-    def __init__(self, args: argparse.Namespace, world: dict) -> None:
+    def __init__(self, args: argparse.Namespace, world: dict, devices: dict[str, list[str]]) -> None:
         self.args, self.world = args, world
+        self.devices = devices  # login id → device tokens kept from an earlier day (yesterdays_devices)
         self.started = time.time()
         self.faults: list[list[float]] = []  # [start, end] of each fault that may touch the API
         # role → (start, ms, status, a sign-in?) of every request; status 0: no answer (refused, reset, timed out)
@@ -177,6 +194,13 @@ class Role:
     def context(self) -> dict:
         return {"role": self.role}
 
+    def site(self) -> str:
+        return SITES[self.role]
+
+    @staticmethod
+    def forwarded(address: str) -> dict[str, str]:
+        return {"X-Forwarded-For": address}
+
     def paced(self, seconds: float) -> float:
         """The wait that keeps this user's rounds `seconds` apart (start to start), whatever a round took."""
         now = time.time()
@@ -191,7 +215,9 @@ class StoreAgents(Role, FastHttpUser):
     role = "agent"
 
     def on_start(self) -> None:
-        self.tokens = itertools.cycle(DAY.world["agent_tokens"].pop())
+        networks = DAY.world["agent_tokens"]
+        self.origin = self.forwarded(f"10.7.{len(networks) // 250}.{len(networks) % 250 + 1}")
+        self.tokens = itertools.cycle(networks.pop())
 
     def wait_time(self) -> float:
         return self.paced(DAY.real(REAL_HEARTBEAT_SECONDS) / TERMINALS_PER_USER)
@@ -206,7 +232,7 @@ class StoreAgents(Role, FastHttpUser):
             return
         load = HostLoad(random.uniform(5, 60), random.uniform(30, 70), 50.0)
         body = heartbeat_body(status=DeviceStatus("online"), firmware_version="1.0.0", load=load, events=[])
-        self.client.post(HEARTBEAT_PATH, json=body, headers=bearer(token), name="heartbeat")
+        self.client.post(HEARTBEAT_PATH, json=body, headers=bearer(token) | self.origin, name="heartbeat")
 
 
 class ScanStation(Role, FastHttpUser):
@@ -215,6 +241,8 @@ class ScanStation(Role, FastHttpUser):
     role = "station"
 
     def on_start(self) -> None:
+        self.origin = self.forwarded(self.site())
+        self.device = DAY.devices[STATION_DEVICES].pop()
         self.number = DAY.world["station_numbers"].pop()
         self.rng = random.Random(self.number)
         self.token = ""
@@ -228,10 +256,13 @@ class ScanStation(Role, FastHttpUser):
         world = DAY.world
         body = {"nurseryCode": world["nursery_code"], "password": world["station_password"]}
         with self.client.post(
-            "/api/auth/entry-exit-login", json=body | {"stationId": f"day-{self.number}"}, catch_response=True
+            "/api/auth/entry-exit-login",
+            json=body | {"stationId": f"day-{self.number}", "deviceToken": self.device},
+            headers=self.origin,
+            catch_response=True,
         ) as answer:
             if answer.status_code == 200:
-                self.token = answer.json()["token"]
+                self.token, self.device = answer.json()["token"], answer.json()["deviceToken"]
                 answer.success()
 
     @task
@@ -260,7 +291,7 @@ class ScanStation(Role, FastHttpUser):
             queue.pop(0)
 
     def send(self, scan_id: str, body: bytes) -> bool:
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"} | self.origin
         with self.client.post("/api/entry-exit-logs", data=body, headers=headers, catch_response=True) as answer:
             if answer.status_code == 401:
                 self.token = ""
@@ -272,7 +303,7 @@ class ScanStation(Role, FastHttpUser):
 
     def heartbeat(self) -> None:
         with self.client.post(
-            "/api/auth/heartbeat", headers={"Authorization": f"Bearer {self.token}"}, catch_response=True
+            "/api/auth/heartbeat", headers={"Authorization": f"Bearer {self.token}"} | self.origin, catch_response=True
         ) as answer:
             if answer.status_code == 200:
                 self.token = answer.json()["token"]
@@ -286,25 +317,27 @@ class Person(Role, HttpUser):
     abstract = True
     login_id = ""
 
+    @classmethod
+    def day_logins(cls) -> list[str]:
+        return [cls.login_id] * cls.fixed_count
+
     def on_start(self) -> None:
+        self.client.headers.update(self.forwarded(self.site()))
+        self.device = DAY.devices[self.login_id].pop()
         self.signed_in_at = 0.0
         self.headers: dict[str, str] = {}
         self.user_id = 0
         gevent.sleep(random.uniform(0, ARRIVALS_UNTIL * DAY.args.day_seconds))  # people arrive over the morning
 
-    def password(self) -> str:
-        from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
-
-        return ADMIN_PASSWORD if self.login_id == ADMIN_LOGIN else DEMO_PASSWORD
-
     def signed_in(self) -> bool:
         """Signed in now (a refusal is counted; a fault's 503 is tried again on the next round)."""
         if self.headers and time.time() - self.signed_in_at < DAY.args.day_seconds / 4:
             return True
-        body = {"login_id": self.login_id, "password": self.password()}
+        body = {"login_id": self.login_id, "password": password_of(self.login_id), "device_token": self.device}
         with self.client.post("/api/auth/login", json=body, catch_response=True, name="login") as answer:
             if answer.status_code == 200:
                 answer.success()
+                self.device = answer.json()["device_token"]
                 self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
                 self.user_id = answer.json()["user"]["id"]
                 self.signed_in_at = time.time()
@@ -393,9 +426,18 @@ class CrmSales(Person):
     def wait_time(self) -> float:
         return DAY.real(120)
 
+    @classmethod
+    def day_logins(cls) -> list[str]:
+        return list(cls.logins)
+
     def on_start(self) -> None:
-        super().on_start()
         self.login_id = self.logins.pop()
+        self.agency = len(self.logins) + 1
+        super().on_start()
+
+    def site(self) -> str:
+        """Each from an agency of their own."""
+        return f"10.3.0.{self.agency}"
 
     @task
     def submit(self) -> None:
@@ -465,11 +507,15 @@ class PlatformAdmin(Person):
 
     role, fixed_count = "admin", 1
 
-    def on_start(self) -> None:
+    @classmethod
+    def day_logins(cls) -> list[str]:
         from service.demo.platform import ADMIN_LOGIN
 
+        return [ADMIN_LOGIN]
+
+    def on_start(self) -> None:
+        self.login_id = self.day_logins()[0]
         super().on_start()
-        self.login_id = ADMIN_LOGIN
         self.pages = itertools.cycle((1, 2, 3))
         self.roles = itertools.cycle(("operator", "viewer"))
 
@@ -487,20 +533,51 @@ class PlatformAdmin(Person):
         self.get("/api/admin/audit", params={"page": next(self.pages), "page_size": 50}, name="audit")
 
 
-ROLES = [StoreAgents, ScanStation, QrvOperator, LoanerClerk, CrmSales, CrmOperator, NurseryStaff, PlatformAdmin]
+PEOPLE = [QrvOperator, LoanerClerk, CrmSales, CrmOperator, NurseryStaff, PlatformAdmin]
+ROLES = [StoreAgents, ScanStation, *PEOPLE]
+STATION_DEVICES = ""  # DAY.devices' key of the stations' device tokens
+
+
+def password_of(login_id: str) -> str:
+    from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
+
+    return ADMIN_PASSWORD if login_id == ADMIN_LOGIN else DEMO_PASSWORD
+
+
+def yesterdays_devices(base_url: str, world: dict, stations: int) -> dict[str, list[str]]:
+    """The device token each person's browser and each station keeps from an earlier day's sign-in (the dashboards'
+    device cookie, the kiosk's), by login id; not part of the day's figures."""
+    devices: dict[str, list[str]] = defaultdict(list)
+    for login_id in (login for person in PEOPLE for login in person.day_logins()):
+        body = {"login_id": login_id, "password": password_of(login_id)}
+        devices[login_id].append(signed_in(f"{base_url}/api/auth/login", body)["device_token"])
+    station = {"nurseryCode": world["nursery_code"], "password": world["station_password"]}
+    for number in range(stations):
+        body = station | {"stationId": f"day-{number}"}
+        devices[STATION_DEVICES].append(signed_in(f"{base_url}/api/auth/entry-exit-login", body)["deviceToken"])
+    return devices
+
+
+def signed_in(url: str, body: dict) -> dict:
+    answer = requests.post(url, json=body, headers=Role.forwarded(YESTERDAY), timeout=60)
+    answer.raise_for_status()
+    return answer.json()
 
 
 def mistype(base_url: str) -> None:
-    """--mistyped wrong passwords spread over the day, each on one of the demo logins in turn."""
+    """--mistyped wrong passwords spread over the day, each on one of the demo logins in turn, from the offices in
+    turn."""
     from service.demo.framework import demo_logins
 
     logins = itertools.cycle([login.login_id for login in demo_logins()])
+    offices = itertools.cycle(sorted(set(SITES.values())))
     spacing = DAY.args.day_seconds / (DAY.args.mistyped + 1)
     for n in range(DAY.args.mistyped):
         gevent.sleep(max(0.0, DAY.started + (n + 1) * spacing - time.time()))
         started, body = time.time(), {"login_id": next(logins), "password": "typo-123"}
         try:
-            status = requests.post(f"{base_url}/api/auth/login", json=body, timeout=60).status_code
+            where = Role.forwarded(next(offices))
+            status = requests.post(f"{base_url}/api/auth/login", json=body, headers=where, timeout=60).status_code
         except requests.RequestException:
             status = 0
         DAY.record("mistyped", started, (time.time() - started) * 1000, status, sign_in=True)
@@ -546,7 +623,10 @@ async def book(port: int, booking: dict) -> bool:
     started = time.time()
     status = 0
     try:
-        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {MCP_KEY}"}, timeout=DAY.args.booking_timeout)
+        http = httpx2.AsyncClient(
+            headers={"Authorization": f"Bearer {MCP_KEY}"} | Role.forwarded(SITES["ai"]),
+            timeout=DAY.args.booking_timeout,
+        )
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as mcp:
             result = await asyncio.wait_for(mcp.call_tool("create_reservation", booking), DAY.args.booking_timeout)
         status = 422 if result.is_error else 200
@@ -799,6 +879,23 @@ def drained(since, seconds: float) -> dict[str, int]:
         time.sleep(POLL_SECONDS)
 
 
+def pending_by_task() -> dict[str, dict[str, int]]:
+    """The tasks still in the ledger, by name and by where each is: waiting in a queue, running (a lease), or
+    neither (lost until the sweep sends it again)."""
+    from sqlalchemy import select
+
+    from service.broker import PendingTask, queued_pending_ids
+    from service.database import session_scope
+
+    queued = queued_pending_ids()
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with session_scope() as db:
+        for row in db.scalars(select(PendingTask)):
+            where = "queued" if row.id in queued else "running" if row.lease_until else "neither"
+            found[row.task][where] += 1
+    return {task: dict(places) for task, places in found.items()}
+
+
 def findings(since) -> dict:
     """From the database: scans, bookings, delivery delays, the offline customer, the audit chain."""
     from sqlalchemy import func, select
@@ -915,7 +1012,8 @@ def main() -> None:
         os.environ["APP_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         fresh_bench_database()
         world = seed(args)
-        server = start_server(data_dir, workers=2, extra_env={"APP_REDIS_URL": os.environ["APP_REDIS_URL"]})
+        behind_the_proxy = {"APP_REDIS_URL": os.environ["APP_REDIS_URL"], "APP_TRUSTED_PROXIES": "127.0.0.1"}
+        server = start_server(data_dir, workers=2, extra_env=behind_the_proxy)
         cleanup.callback(server.stop)
         workers = start_workers(data_dir, "split")
         for worker in workers:
@@ -923,10 +1021,12 @@ def main() -> None:
         from service.database import utcnow
 
         since = utcnow() - timedelta(seconds=1)
-        DAY = Day(args, world)
+        devices = yesterdays_devices(f"http://127.0.0.1:{server.port}", world, args.stations)
+        DAY = Day(args, world, devices)
         played = play(server.port, data_dir, redis_holder, redis_port)
         scans_unsent = flush_scans(server.port)
         stuck = drained(since, args.drain_seconds)
+        pending = pending_by_task()
         found = findings(since)
         sent_twice = messages_sent_twice(data_dir)
     roles = by_role()
@@ -953,6 +1053,7 @@ def main() -> None:
             "scans_unsent_after_day": scans_unsent,
             "jobs_stuck": sum(stuck.values()),
             "jobs_stuck_by_kind": stuck,
+            "pending_tasks_after_drain": pending,
             "offline_customer_terminals": args.offline,
             "faults": played["faults"],
             "fault_windows_s": [[round(a - DAY.started, 1), round(b - DAY.started, 1)] for a, b in DAY.faults],
