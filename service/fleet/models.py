@@ -25,6 +25,7 @@ from service.dialect import BigId, insert_rows
 from service.fields import field_info
 from service.fleet import labels
 from service.fleet.stores import store_of
+from service.import_jobs import FirstRowIndex
 from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
@@ -565,6 +566,13 @@ class TerminalImport(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class TerminalImportFirstRow(FirstRowIndex, Base):
+    """The first row of an import's file holding a serial (the rows that repeat it are copies)."""
+
+    __tablename__ = "fleet_import_first_row"
+    import_table = "fleet_terminal_import"
 
 
 class Escalation(Base):

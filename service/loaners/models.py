@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import ACTIVE, ON_OFF, field_info
+from service.import_jobs import FirstRowIndex
 from service.loaners import labels
 from service.schemas import EMAIL_SHAPE
 
@@ -348,15 +349,12 @@ class SubmissionImport(Base):
     finished_at: Mapped[datetime | None]
 
 
-class ImportFirstRow(Base):
+class ImportFirstRow(FirstRowIndex, Base):
     """The first row of an import's file holding a device's number, or its number with a timestamp (the rows that
-    repeat it are copies), keyed by a hash of what it holds: each row is looked up once, whatever the file's length."""
+    repeat it are copies)."""
 
     __tablename__ = "loaners_import_first_row"
-
-    import_id: Mapped[int] = mapped_column(ForeignKey("loaners_import.id", ondelete="CASCADE"), primary_key=True)
-    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    row: Mapped[int]  # the sheet's row number
+    import_table = "loaners_import"
 
 
 class Rotation(Base):

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.errors import Fields, NotFound, ValidationFailed, validation_message
 from service.fleet import auditing, labels
-from service.fleet.models import Customer, Terminal, TerminalImport
+from service.fleet.models import Customer, Terminal, TerminalImport, TerminalImportFirstRow
 from service.fleet.registry.schemas import TerminalCreate
+from service.import_jobs import FirstRows
 from service.tabular import Columns, Record, cell_problem, read_date, read_table, sheet_text
 from service.tenancy import TenantScope, scoped
 
@@ -32,10 +33,13 @@ COLUMNS = Columns(
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(content: str, mapping: dict[str, str] | None = None) -> list[Record]:
-    """Each row's cells by field, with its sheet row number."""
-    table = read_table(content, COLUMNS, mapping)
-    return [Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()}) for r in table.rows()]
+def _records(content: str, start: int, size: int) -> list[Record]:
+    """Rows start to start + size of the stored text (0: the first below the header), each row's cells by field, with
+    its sheet row number."""
+    return [
+        Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()})
+        for r in read_table(content, COLUMNS).records(start, size)
+    ]
 
 
 def create_import(
@@ -135,31 +139,29 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
 
 
 def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """Check and insert the next chunk of rows; returns whether rows remain.
+    """Check and insert the next chunk of rows; returns whether rows remain. A serial's first row in the file is
+    looked up in the import's first-row index (service/import_jobs.py), not by reading the rows above the chunk.
 
     The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
     """
     job = db.scalar(select(TerminalImport).where(TerminalImport.id == import_id).with_for_update())
     if job is None or job.status in ("done", "failed"):
         return False
-    records = _records(job.content)
     start = job.processed_rows
-    chunk = records[start : start + size]
+    chunk = _records(job.content, start, size)
     customers = _customers(db, job)
     serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
-    first_rows: dict[str, int] = {}  # the file's first row of each serial
-    for earlier in records[:start]:
-        first_rows.setdefault(earlier.values.get("serial_number", ""), earlier.number)
+    first_rows = FirstRows(db, TerminalImportFirstRow, job.id, [(serial,) for serial in serials])
     accepted, rejected = [], list(job.rejected)
     for record in chunk:
         serial = record.values.get("serial_number", "")
         checked = _check_row(record.values, customers)
-        if isinstance(checked, dict) and serial in first_rows:
-            checked = [labels.IMPORT_SAME_SERIAL.format(row=first_rows[serial])]
+        first = first_rows.first((serial,), record.number)
+        if isinstance(checked, dict) and first < record.number:
+            checked = [labels.IMPORT_SAME_SERIAL.format(row=first)]
         elif isinstance(checked, dict) and checked["serial_number"] in taken:
             checked = [labels.IMPORT_DUPLICATE]
-        first_rows.setdefault(serial, record.number)
         if isinstance(checked, list):
             rejected.append({"row": record.number, "serial_number": serial, "errors": checked})
             continue
@@ -167,13 +169,14 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         accepted.append(checked | {"created_at": now, "updated_at": now})
     if accepted:
         db.execute(insert(Terminal), accepted)
+    first_rows.save()
     job.status = "running"
     job.processed_rows, job.accepted_rows, job.rejected = (
         start + len(chunk),
         job.accepted_rows + len(accepted),
         rejected,
     )
-    if job.processed_rows >= len(records):
+    if len(chunk) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now
     db.flush()
     return job.status != "done"

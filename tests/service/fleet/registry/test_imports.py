@@ -138,3 +138,26 @@ def test_a_workbook_below_its_title_is_read_with_its_dates_and_rows_as_the_sheet
     assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [(6, "3行目と同じシリアル番号です")]
     installed = db.execute(select(Terminal.serial_number, Terminal.installed_date).order_by(Terminal.serial_number))
     assert list(installed) == [("TC-200", date(2025, 4, 1)), ("TC-201", date(2025, 5, 2))]
+
+
+@pytest.mark.dialect
+def test_a_copy_at_the_end_of_a_long_file_names_its_first_row(client, db):
+    """Each chunk looks its serials up in the import's first-row index: the last copy, many chunks below, still names
+    the sheet row of the first, and a copy inside one chunk names its own first row."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:05d},ABC商事,店{n}" for n in range(imports.CHUNK * 3)]
+    rows[10] = rows[9]  # a copy in the first chunk: sheet rows 11 and 12
+    rows.append(rows[0])  # the last row copies the first (sheet row 2)
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    while imports.process_chunk(db, import_id=job["id"], now=utcnow()):
+        pass
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", len(rows), len(rows) - 2)
+    assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [
+        (12, "11行目と同じシリアル番号です"),
+        (len(rows) + 1, "2行目と同じシリアル番号です"),
+    ]

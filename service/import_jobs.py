@@ -1,0 +1,69 @@
+"""What every import job shares over its chunks (each chunk a task of its own, reading only its rows).
+
+A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
+(a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
+that content, so each row is looked up once, whatever the file's length, and the rows above a chunk are never read
+again."""
+
+import hashlib
+from collections.abc import Hashable, Iterable
+from datetime import date
+from typing import ClassVar
+
+from sqlalchemy import BigInteger, ForeignKey, insert, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+Key = tuple[Hashable, ...]  # what makes two rows one
+
+
+class FirstRowIndex:
+    """A domain's first-row table (a mixin of its model): `import_table` names the table of the imports it serves,
+    whose deletion takes its rows."""
+
+    import_table: ClassVar[str]
+
+    @declared_attr
+    def import_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey(f"{cls.import_table}.id", ondelete="CASCADE"), primary_key=True)
+
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    row: Mapped[int]  # the sheet's row number
+
+
+def digest(key: Key) -> int:
+    """A key as the index stores it: 8 bytes of its hash (a date by its ISO text)."""
+    text = "\x1f".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class FirstRows:
+    """The file's first row of each key a chunk holds: those the job met before (an earlier chunk's, a dry run's),
+    loaded once for the chunk's keys, and the chunk's own, stored by `save`."""
+
+    def __init__(self, db: Session, index: type[FirstRowIndex], import_id: int, keys: Iterable[Key]) -> None:
+        self._db, self._index, self._import_id = db, index, import_id
+        found = select(index.digest, index.row).where(
+            index.import_id == import_id, index.digest.in_({digest(key) for key in keys})
+        )
+        self._stored: dict[int, int] = dict(db.execute(found).tuples().all())
+        self._new: dict[int, int] = {}
+
+    def get(self, key: Key) -> int | None:
+        """The first row met holding it."""
+        found = digest(key)
+        return self._stored.get(found, self._new.get(found))
+
+    def first(self, key: Key, row: int) -> int:
+        """The first row holding it: `row` itself when none above does (then noted as its first)."""
+        found = digest(key)
+        if found in self._stored:
+            return self._stored[found]
+        return self._new.setdefault(found, row)
+
+    def save(self) -> None:
+        """The chunk's first rows, for the chunks after it."""
+        if self._new:
+            rows = [{"import_id": self._import_id, "digest": d, "row": r} for d, r in self._new.items()]
+            self._db.execute(insert(self._index), rows)
+            self._stored |= self._new
+            self._new = {}
