@@ -3,15 +3,20 @@
 A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
 (a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
 that content, so each row is looked up once, whatever the file's length, and the rows above a chunk are never read
-again."""
+again. Refused (or planned) rows are reported up to MAX_REPORTED of each outcome (`Report`), but every row a person
+must resolve (held) is listed, since the list is where they resolve it."""
 
 import hashlib
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, ForeignKey, insert, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+MAX_REPORTED = 1000  # rows listed of each outcome
+MUST_RESOLVE = frozenset({"held"})  # outcomes a person resolves from the list: each of their rows is listed
 
 Key = tuple[Hashable, ...]  # what makes two rows one
 
@@ -67,3 +72,18 @@ class FirstRows:
             self._db.execute(insert(self._index), rows)
             self._stored |= self._new
             self._new = {}
+
+
+class Report:
+    """An import's listed rows, as stored so far, with the chunk's added: each outcome's first MAX_REPORTED, and every
+    row of an outcome a person must resolve (an entry's "outcome"; without one, a row is of a single kind)."""
+
+    def __init__(self, listed: Iterable[dict[str, Any]]) -> None:
+        self.rows = list(listed)
+        self._shown = Counter(entry.get("outcome") for entry in self.rows)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        outcome = entry.get("outcome")
+        if outcome in MUST_RESOLVE or self._shown[outcome] < MAX_REPORTED:
+            self._shown[outcome] += 1
+            self.rows.append(entry)

@@ -262,7 +262,7 @@ class RosterImport(Base):
     children_created: Mapped[int] = mapped_column(default=0)
     links_created: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[int] = mapped_column(default=0)
-    rejected: Mapped[list[Any]] = mapped_column(default=list)  # the first MAX_REPORTED: row, reason, values
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # import_jobs.Report's: row, reason, values
     actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the actor of its audit entries
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

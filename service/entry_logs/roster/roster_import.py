@@ -26,13 +26,13 @@ from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterIm
 from service.entry_logs.roster.service import DOMAIN
 from service.entry_logs.schemas import ChildKana, ClassName, Name, ParentKana, Phone
 from service.errors import NotFound, ValidationFailed, rule_message
+from service.import_jobs import Report
 from service.tabular import Columns, Record, Table, read_table, sheet_text
 from service.tenancy import TenantScope, get_scoped
 
 TASK = "entry_logs.import_roster"
 MAX_ROWS = 20_000
 BATCH = 200
-MAX_REPORTED = 1000
 FINISHED = ("done", "failed")
 PARENT_KEY = (Parent.name, Parent.phone)
 CHILD_KEY = (Child.name, Child.class_name)
@@ -136,16 +136,15 @@ def import_batch(
         return
     table: Table = read_table(job.content, COLUMNS)
     batch = table.records(start, size)
-    accepted, rejected = [], list(job.rejected)
+    accepted, rejected = [], Report(job.rejected)
     for record in batch:
         try:
             accepted.append(_row_values(record))
         except ValueError as exc:
             job.rejected_rows += 1
-            if len(rejected) < MAX_REPORTED:
-                rejected.append({"row": record.number, "reason": str(exc), "values": list(record.values.items())})
+            rejected.add({"row": record.number, "reason": str(exc), "values": list(record.values.items())})
     _store(db, job, accepted)
-    job.status, job.rejected, job.processed_rows = "running", rejected, start + len(batch)
+    job.status, job.rejected, job.processed_rows = "running", rejected.rows, start + len(batch)
     if len(batch) < size or job.processed_rows >= job.total_rows:
         _finish(db, job, now)
     else:

@@ -28,7 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.import_jobs import FirstRows
+from service.import_jobs import FirstRows, Report
 from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
@@ -52,7 +52,6 @@ from service.tenancy import TenantScope, get_scoped, scoped
 
 MAX_ROWS = 100_000
 CHUNK = 1000
-MAX_REPORTED = 1000
 FIXED_COLUMNS = labels.IMPORT_COLUMNS
 REQUIRED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER)
 RUNNING = ("reading", "checking", "queued", "running")  # a step of the job remains
@@ -499,18 +498,13 @@ def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
     records = _records(_table(db, job), job.checked_rows, size)
     chunk = _load_chunk(db, job, records, write=False)
     counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
-    shown = {outcome: 0 for outcome in counts}
-    for entry in job.plan:
-        shown[entry["outcome"]] += 1
-    plan = list(job.plan)
+    plan = Report(job.plan)
     for record in records:
         verdict = _check_row(db, chunk, record)
         counts[verdict.outcome] += 1
-        if shown[verdict.outcome] < MAX_REPORTED:
-            shown[verdict.outcome] += 1
-            plan.append(_plan_entry(record, verdict))
+        plan.add(_plan_entry(record, verdict))
     chunk.first_rows.save()
-    job.plan = plan
+    job.plan = plan.rows
     job.planned_rows += counts["import"]
     job.duplicate_rows += counts["duplicate"]
     job.unreadable_rows += counts["unreadable"]
@@ -555,7 +549,7 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
     start = job.processed_rows
     records = _records(_table(db, job), start, size)
     chunk = _load_chunk(db, job, records, write=True)
-    accepted, rejected = [], list(job.rejected)
+    accepted, rejected = [], Report(job.rejected)
     for record in records:
         verdict = _check_row(db, chunk, record)
         if verdict.row is not None:
@@ -563,15 +557,14 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
             continue
         job.rejected_rows += 1
         _count_refused(job, verdict.outcome)
-        if len(rejected) < MAX_REPORTED:
-            rejected.append(_rejected_entry(record, verdict))
+        rejected.add(_rejected_entry(record, verdict))
     _store(db, accepted)
     chunk.first_rows.save()
     job.status = "running"
     job.processed_rows = start + len(records)
     job.accepted_rows += len(accepted)
     job.created_devices += chunk.created
-    job.rejected = rejected
+    job.rejected = rejected.rows
     if len(records) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now
 
