@@ -1,4 +1,8 @@
-"""What every import job shares over its chunks (each chunk a task of its own, reading only its rows).
+"""What every import job shares over its steps (each a task of its own).
+
+The request reads only the rows a header may sit in (the mapping step asks there) and keeps the file as sent
+(`SheetUpload`); the job's first step reads it whole (`read_upload`, status 「読み込み中」), so a workbook's conversion
+never holds a request. Each chunk after it reads only its rows.
 
 A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
 (a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
@@ -8,17 +12,46 @@ must resolve (held) is listed, since the list is where they resolve it."""
 
 import hashlib
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, ForeignKey, insert, select
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text, insert, select, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from service.errors import DomainError
+from service.tabular import Columns, Table, read_table, sheet_head, sheet_text
 
 MAX_REPORTED = 1000  # rows listed of each outcome
 MUST_RESOLVE = frozenset({"held"})  # outcomes a person resolves from the list: each of their rows is listed
 
 Key = tuple[Hashable, ...]  # what makes two rows one
+READING = "reading"  # the job's first step: the file read into `content`
+
+
+class SheetUpload:
+    """An import's file (a mixin of its model): as sent until its job reads it, then its rows as CSV text, each read
+    column named as the import names it."""
+
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
+    content: Mapped[str] = mapped_column(Text, default="")
+    total_rows: Mapped[int] = mapped_column(default=0)
+
+
+def read_head(data: bytes, columns: Columns, mapping: dict[str, str] | None) -> Table:
+    """What a request reads: the header (a required column unmatched is tabular.ColumnsUnmatched, the mapping step)."""
+    return read_table(sheet_head(data), columns, mapping)
+
+
+def read_upload(job: SheetUpload, columns: Columns, limit: int, too_many: Callable[[int], DomainError]) -> None:
+    """The job's first step: the file read with the person's mapping, its rows counted (more than `limit`: `too_many`
+    of their count is raised), then let go."""
+    table = read_table(sheet_text(job.upload or b""), columns, job.mapping)
+    total = table.count()
+    if total > limit:
+        raise too_many(total)
+    job.content, job.total_rows, job.upload = table.named_text(), total, None
 
 
 class FirstRowIndex:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import ACTIVE, ON_OFF, field_info
-from service.import_jobs import FirstRowIndex
+from service.import_jobs import FirstRowIndex, SheetUpload
 from service.loaners import labels
 from service.schemas import EMAIL_SHAPE
 
@@ -314,19 +313,14 @@ class Counter(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-class SubmissionImport(Base):
+class SubmissionImport(SheetUpload, Base):
     __tablename__ = "loaners_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_kind: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str] = mapped_column(String(200))
-    # the file as sent, until the job's first step reads it into `content` (its rows as CSV text, columns as named)
-    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
     dry_run: Mapped[bool] = mapped_column(default=False, server_default=false())  # read, then checked (else imported)
-    content: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted_rows: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[int] = mapped_column(default=0)

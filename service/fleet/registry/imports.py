@@ -13,8 +13,8 @@ from service.errors import Fields, NotFound, ValidationFailed, validation_messag
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport, TerminalImportFirstRow
 from service.fleet.registry.schemas import TerminalCreate
-from service.import_jobs import FirstRows
-from service.tabular import Columns, Record, cell_problem, read_date, read_table, sheet_text
+from service.import_jobs import READING, FirstRows, read_head, read_upload
+from service.tabular import Columns, Record, cell_problem, read_date, read_table
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
@@ -52,18 +52,14 @@ def create_import(
     now: datetime,
     mapping: dict[str, str] | None = None,
 ) -> TerminalImport:
-    """Check the file's shape now (encoding, columns, size); the rows are checked by the job. A mapping names the
-    import's column for a file's column named otherwise (tabular.ColumnsUnmatched asks for one)."""
-    table = read_table(sheet_text(data), COLUMNS, mapping)
-    rows = list(table.rows())
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(
-            f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
-        )
+    """Only the file's header is read now: a mapping names the import's column for a file's column named otherwise
+    (tabular.ColumnsUnmatched asks for one). The file is kept for the job, which reads it, then checks its rows."""
+    read_head(data, COLUMNS, mapping)
     job = TerminalImport(
         filename=filename[:200],
-        content=table.named_text(),
-        total_rows=len(rows),
+        upload=data,
+        mapping=mapping or {},
+        status=READING,
         created_by=actor.label,
         scope_customer_id=None if scope.value is None else int(scope.value),
         created_at=now,
@@ -76,10 +72,17 @@ def create_import(
         "import_terminals",
         "terminal_import",
         job.id,
-        {"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
+        {
+            "filename": {"before": None, "after": filename},
+            **({"columns": {"before": None, "after": mapping}} if mapping else {}),
+        },
         at=now,
     )
     return job
+
+
+def _too_many(_rows: int) -> ValidationFailed:
+    return ValidationFailed(f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"})
 
 
 def get_import(db: Session, *, import_id: int, scope: TenantScope) -> TerminalImport:
@@ -147,6 +150,11 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     job = db.scalar(select(TerminalImport).where(TerminalImport.id == import_id).with_for_update())
     if job is None or job.status in ("done", "failed"):
         return False
+    if job.status == READING:
+        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
+        job.status = "queued"
+        db.flush()
+        return True
     start = job.processed_rows
     chunk = _records(job.content, start, size)
     customers = _customers(db, job)
@@ -182,8 +190,8 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     return job.status != "done"
 
 
-def mark_failed(db: Session, *, import_id: int, now: datetime) -> None:
-    """The job broke off (not a bad row: those are rejected); the page shows 失敗 with the rows done so far."""
+def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
+    """The job broke off (not a bad row: those are rejected); the page shows 失敗, why, and the rows done so far."""
     job = db.get(TerminalImport, import_id)
     if job is not None and job.status != "done":
-        job.status, job.finished_at = "failed", now
+        job.status, job.finished_at, job.error, job.upload = "failed", now, error[:500], None

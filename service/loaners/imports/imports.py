@@ -28,7 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.import_jobs import FirstRows, Report
+from service.import_jobs import READING, FirstRows, Report, read_head, read_upload
 from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
@@ -45,8 +45,6 @@ from service.tabular import (
     read_date,
     read_datetime,
     read_table,
-    sheet_head,
-    sheet_text,
 )
 from service.tenancy import TenantScope, get_scoped, scoped
 
@@ -54,7 +52,7 @@ MAX_ROWS = 100_000
 CHUNK = 1000
 FIXED_COLUMNS = labels.IMPORT_COLUMNS
 REQUIRED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER)
-RUNNING = ("reading", "checking", "queued", "running")  # a step of the job remains
+RUNNING = (READING, "checking", "queued", "running")  # a step of the job remains
 
 
 def _columns(questions: forms.QuestionSet) -> Columns:
@@ -94,7 +92,7 @@ def create_import(
     """The file is kept for the job, which reads it (`_read_file`), then checks its rows within the caller's 管轄; only
     its header is read here: a mapping names the form's column for a file's column whose name differs
     (tabular.ColumnsUnmatched asks for one)."""
-    head = read_table(sheet_head(data), _columns(forms.question_set(db, form.kind)), mapping)
+    head = read_head(data, _columns(forms.question_set(db, form.kind)), mapping)
     job = SubmissionImport(
         form_kind=form.kind,
         filename=filename[:200],
@@ -104,7 +102,7 @@ def create_import(
         created_by=actor.label,
         ignored_columns=head.ignored,
         jurisdiction=scope.value,
-        status="reading",
+        status=READING,
         created_at=now,
     )
     db.add(job)
@@ -128,16 +126,15 @@ def create_import(
 
 
 def _read_file(db: Session, job: SubmissionImport) -> None:
-    """The job's first step: the file as text with each read column named as the form does (the person's mapping
-    applied), its rows counted; the file as sent is then let go."""
-    table = read_table(sheet_text(job.upload or b""), _columns(forms.question_set(db, job.form_kind)), job.mapping)
-    total = table.count()
-    if total > MAX_ROWS:
-        raise ValidationFailed(
-            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
-        )
-    job.content, job.total_rows, job.upload = table.named_text(), total, None
+    """The job's first step: the file as text with each read column named as the form does, its rows counted."""
+    read_upload(job, _columns(forms.question_set(db, job.form_kind)), MAX_ROWS, _too_many)
     job.status = "checking" if job.dry_run else "queued"
+
+
+def _too_many(_rows: int) -> ValidationFailed:
+    return ValidationFailed(
+        labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
+    )
 
 
 def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
@@ -575,7 +572,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
     if job is None or job.status not in RUNNING:
         return False
-    if job.status == "reading":
+    if job.status == READING:
         _read_file(db, job)
     elif job.status == "checking":
         _dry_run_chunk(db, job, size)

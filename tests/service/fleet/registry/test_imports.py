@@ -10,6 +10,8 @@ from sqlalchemy import select
 from service.database import utcnow
 from service.fleet.models import Terminal
 from service.fleet.registry import imports
+from service.job_failures import UNEXPECTED_FAULT, run_in_batches
+from service.tabular import HEADER_SEARCH_ROWS
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 
 CSV = """シリアル番号,会社名,設置店舗名,設置日,ファームウェア
@@ -40,11 +42,11 @@ def test_import_reports_rejected_rows_and_progress(client, db):
     )
     assert response.status_code == 202
     job = response.json()
-    assert (job["status"], job["total_rows"]) == ("queued", 8)
+    assert (job["status"], job["status_label"], job["total_rows"]) == ("reading", "読み込み中", 0)  # the job reads it
     run_import(db, job["id"])
     db.commit()
     done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
-    assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 2)
+    assert (done["status"], done["total_rows"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 8, 2)
     assert [(r["row"], r["serial_number"]) for r in done["rejected"]] == [
         (4, "TC-100"),
         (5, "TC-102"),
@@ -95,9 +97,10 @@ def test_a_broken_off_import_is_marked_failed(client, db):
     db.commit()
     csv = "serial_number,customer,store_name\nS-1,ABC商事,店\n"
     job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
-    imports.mark_failed(db, import_id=job["id"], now=utcnow())
+    imports.mark_failed(db, import_id=job["id"], now=utcnow(), error=UNEXPECTED_FAULT)
     db.commit()
-    assert client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()["status_label"] == "失敗"
+    failed = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (failed["status_label"], failed["error"]) == ("失敗", UNEXPECTED_FAULT)
     assert imports.process_chunk(db, import_id=job["id"], now=utcnow()) is False
 
 
@@ -161,3 +164,25 @@ def test_a_copy_at_the_end_of_a_long_file_names_its_first_row(client, db):
         (12, "11行目と同じシリアル番号です"),
         (len(rows) + 1, "2行目と同じシリアル番号です"),
     ]
+
+
+@pytest.mark.dialect
+def test_the_file_is_read_by_the_job_which_says_why_it_cannot(client, db):
+    """The request reads only the rows a header may sit in; a fault below them fails the job, saying where."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:03d},ABC商事,店" for n in range(HEADER_SEARCH_ROWS + 5)]
+    rows[-1] = "TC-999,ABC商事,新宿店\rレジ1番"  # a lone carriage return, far below the header
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    sent = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin)
+    assert sent.status_code == 202, sent.text
+    job = sent.json()["id"]
+    run_in_batches(
+        lambda session: imports.process_chunk(session, import_id=job, now=utcnow()),
+        lambda session, error: imports.mark_failed(session, import_id=job, now=utcnow(), error=error),
+        f"fleet.import_terminals import_id={job}",
+    )
+    failed = client.get(f"/api/fleet/imports/{job}", headers=admin).json()
+    assert (failed["status_label"], failed["accepted_rows"]) == ("失敗", 0)
+    assert f"{len(rows) + 1}行目・3列目" in failed["error"]
