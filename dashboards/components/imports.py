@@ -83,9 +83,10 @@ def mapping_step(key: str, call: Send) -> Any | None:
     return answer
 
 
-def progress(job: dict, status: str, done: int) -> None:
-    """A running import's bar: while its job reads the file (its rows not counted yet), the file's name."""
-    if job["status"] == "reading":
-        st.progress(0.0, text=f"{status}: {labels.plain(job['filename'])}")
+def progress(status: str, label: str, filename: str, done: int, total: int) -> None:
+    """A running import's bar (`label`: its status in words): while its job reads the file (its rows not counted
+    yet), the file's name."""
+    if status == "reading":
+        st.progress(0.0, text=f"{label}: {labels.plain(filename)}")
     else:
-        layout.job_progress(status, done, job["total_rows"])
+        layout.job_progress(label, done, total)

@@ -195,7 +195,7 @@ def import_progress(import_id: int) -> None:
     job = fleet_api.import_progress(import_id)
     finished = job["status"] in ("done", "failed")
     if not finished:
-        imports.progress(job, job["status_label"], job["processed_rows"])
+        imports.progress(job["status"], job["status_label"], job["filename"], job["processed_rows"], job["total_rows"])
     elif job["status"] == "failed":
         st.error(f"取込に失敗しました: {labels.plain(job['error'])}")
     else:

@@ -209,7 +209,7 @@ def progress(import_id: int) -> None:
     job = loaners_api.import_progress(import_id)
     if job["status"] in RUNNING:
         done = job["checked_rows"] if job["status"] == "checking" else job["processed_rows"]
-        imports.progress(job, job["status_label"], done)
+        imports.progress(job["status"], job["status_label"], job["filename"], done, job["total_rows"])
     elif job["status"] == "checked":
         dry_run(job)
     else:
