@@ -7,10 +7,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from jobs.fleet import import_terminals
 from service.database import utcnow
 from service.fleet.models import Terminal
 from service.fleet.registry import imports
-from service.job_failures import UNEXPECTED_FAULT, run_in_batches
+from service.job_failures import UNEXPECTED_FAULT
 from service.tabular import HEADER_SEARCH_ROWS
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 
@@ -178,11 +179,7 @@ def test_the_file_is_read_by_the_job_which_says_why_it_cannot(client, db):
     sent = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin)
     assert sent.status_code == 202, sent.text
     job = sent.json()["id"]
-    run_in_batches(
-        lambda session: imports.process_chunk(session, import_id=job, now=utcnow()),
-        lambda session, error: imports.mark_failed(session, import_id=job, now=utcnow(), error=error),
-        f"fleet.import_terminals import_id={job}",
-    )
+    import_terminals(job)  # the task, as the worker runs it
     failed = client.get(f"/api/fleet/imports/{job}", headers=admin).json()
     assert (failed["status_label"], failed["accepted_rows"]) == ("失敗", 0)
     assert f"{len(rows) + 1}行目・3列目" in failed["error"]
