@@ -1,4 +1,5 @@
-"""CSV import of terminals: shape checked on upload, rows checked by the job, rejected rows reported."""
+"""Import of terminals: the header checked on upload, the file read and its rows checked by the job, rejected rows
+reported."""
 
 import io
 from datetime import date
