@@ -2,7 +2,7 @@
 
 The request reads only the rows a header may sit in (the mapping step asks there) and keeps the file as sent
 (`SheetUpload`); the job's first step reads it whole (`read_upload`, status 「読み込み中」), so a workbook's conversion
-never holds a request. Each chunk after it reads only its rows.
+never holds a request. Each chunk after it checks only its rows.
 
 A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
 (a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
@@ -70,8 +70,8 @@ class FirstRowIndex:
 
 def digest(key: Key) -> int:
     """A key as the index stores it: 8 bytes of its hash (a date by its ISO text)."""
-    text = "\x1f".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+    joined = "\x1f".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
+    return int.from_bytes(hashlib.blake2b(joined.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class FirstRows:
