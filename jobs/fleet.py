@@ -83,10 +83,10 @@ def prune_history() -> dict:
 
 @app.task(name="fleet.import_terminals", acks_late=True)
 def import_terminals(import_id: int) -> None:
-    """Work through a CSV import chunk by chunk, committing progress after each so the page can poll it (a chunk
-    runs again after a transient database fault; the page shows 失敗 for any other)."""
+    """Read the file, then work through its rows chunk by chunk, committing progress after each step so the page can
+    poll it (a step runs again after a transient database fault; the page shows 失敗 and why for any other)."""
     run_in_batches(
         lambda db: imports.process_chunk(db, import_id=import_id, now=utcnow()),
-        lambda db, _message: imports.mark_failed(db, import_id=import_id, now=utcnow()),
+        lambda db, error: imports.mark_failed(db, import_id=import_id, now=utcnow(), error=error),
         f"fleet.import_terminals import_id={import_id}",
     )

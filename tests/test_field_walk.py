@@ -110,6 +110,7 @@ NOT_WALKED = {
     "fleet_state": "the ingest watch, by the service",
     "fleet_terminal_event": "sent by the agent",
     "fleet_terminal_import": "an import's job and its report",
+    "fleet_import_first_row": "an import's index of its file's first rows, by the job",
     "fleet_update_task": "a rollout's per-terminal task, by the service",
     "reservations_call_attempt": "calls made by the service",
     "reservations_call_decision": "why each shop was or was not called, by the service",

@@ -1,7 +1,7 @@
 """Every import's file and its mapping step. The file goes as it is (.xlsx or CSV: the service reads both); when the
 API answers that required columns are named otherwise (`columns_unmatched`, with the file's columns and the expected
 ones), the file is kept and the person says which of its columns each one is; the file then goes again with that
-mapping (`columns`)."""
+mapping (`columns`). While the job runs, its bar (`progress`): 読み込み中 with the file's name, then its rows."""
 
 import json
 from collections.abc import Callable
@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api
-from dashboards.components import writes
+from dashboards import api, labels
+from dashboards.components import layout, writes
 
 UNMATCHED = "columns_unmatched"
 TYPES = ["xlsx", "csv"]  # what the imports read
@@ -81,3 +81,12 @@ def mapping_step(key: str, call: Send) -> Any | None:
         return None
     del st.session_state[key]
     return answer
+
+
+def progress(status: str, label: str, filename: str, done: int, total: int) -> None:
+    """A running import's bar (`label`: its status in words): while its job reads the file (its rows not counted
+    yet), the file's name."""
+    if status == "reading":
+        st.progress(0.0, text=f"{label}: {labels.plain(filename)}")
+    else:
+        layout.job_progress(label, done, total)

@@ -39,6 +39,7 @@ class AttendanceShown(Kind):
 
 
 class RosterImportStatus(Kind):
+    READING = "reading", "読み込み中"
     QUEUED = "queued", "待機中"
     RUNNING = "running", "処理中"
     DONE = "done", "完了"

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -11,6 +11,7 @@ from service.dialect import BigId
 from service.entry_logs.kinds import AttendanceStatus, DecidedBy, EntryMode, EntryType, PickupKind
 from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_MODES
 from service.fields import field_info
+from service.import_jobs import SheetUpload
 
 # Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
 
@@ -247,22 +248,20 @@ class LogHourCount(Base):
     live_count: Mapped[int] = mapped_column(default=0)
 
 
-class RosterImport(Base):
+class RosterImport(SheetUpload, Base):
     __tablename__ = "entry_logs_roster_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="queued")
-    total_rows: Mapped[int] = mapped_column(default=0)
     # Blank rows not counted: also the index of the row the next batch starts at
     processed_rows: Mapped[int] = mapped_column(default=0)
     parents_created: Mapped[int] = mapped_column(default=0)
     children_created: Mapped[int] = mapped_column(default=0)
     links_created: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[int] = mapped_column(default=0)
-    rejected: Mapped[list[Any]] = mapped_column(default=list)  # the first MAX_REPORTED: row, reason, values
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # import_jobs.Report's: row, reason, values
     actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the actor of its audit entries
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

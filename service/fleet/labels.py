@@ -52,7 +52,7 @@ TASK_STATUSES = {
     "timed_out": "タイムアウト",
     "cancelled": "中止",
 }
-IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+IMPORT_STATUSES = {"reading": "読み込み中", "queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
 PAUSE_REASONS = {"manual": "手動で一時停止", "failure_threshold": "失敗率がしきい値を超えたため自動で一時停止"}
 EVENT_LEVELS = EventLevel.words()
 # What agents and the service report as an event's kind (an unknown kind is shown as sent).

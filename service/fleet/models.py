@@ -25,6 +25,7 @@ from service.dialect import BigId, insert_rows
 from service.fields import field_info
 from service.fleet import labels
 from service.fleet.stores import store_of
+from service.import_jobs import FirstRowIndex, SheetUpload
 from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
@@ -548,23 +549,29 @@ class Diagnostic(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class TerminalImport(Base):
-    """A CSV import of terminals run as a job; the page polls its progress and rejected rows."""
+class TerminalImport(SheetUpload, Base):
+    """An import of terminals run as a job, reading its file first; the page polls its progress and rejected rows."""
 
     __tablename__ = "fleet_terminal_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
-    content: Mapped[str] = mapped_column(Text)
     scope_customer_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    total_rows: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(500), default="")  # why it failed, as the person reads it
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted_rows: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class TerminalImportFirstRow(FirstRowIndex, Base):
+    """The first row of an import's file holding a serial (the rows that repeat it are copies)."""
+
+    __tablename__ = "fleet_import_first_row"
+    import_table = "fleet_terminal_import"
 
 
 class Escalation(Base):

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     ForeignKey,
     Index,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import ACTIVE, ON_OFF, field_info
+from service.import_jobs import FirstRowIndex, SheetUpload
 from service.loaners import labels
 from service.schemas import EMAIL_SHAPE
 
@@ -313,19 +313,14 @@ class Counter(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
-class SubmissionImport(Base):
+class SubmissionImport(SheetUpload, Base):
     __tablename__ = "loaners_import"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_kind: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str] = mapped_column(String(200))
-    # the file as sent, until the job's first step reads it into `content` (its rows as CSV text, columns as named)
-    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
     dry_run: Mapped[bool] = mapped_column(default=False, server_default=false())  # read, then checked (else imported)
-    content: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="queued")
-    total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted_rows: Mapped[int] = mapped_column(default=0)
     rejected_rows: Mapped[int] = mapped_column(default=0)
@@ -348,15 +343,12 @@ class SubmissionImport(Base):
     finished_at: Mapped[datetime | None]
 
 
-class ImportFirstRow(Base):
+class ImportFirstRow(FirstRowIndex, Base):
     """The first row of an import's file holding a device's number, or its number with a timestamp (the rows that
-    repeat it are copies), keyed by a hash of what it holds: each row is looked up once, whatever the file's length."""
+    repeat it are copies)."""
 
     __tablename__ = "loaners_import_first_row"
-
-    import_id: Mapped[int] = mapped_column(ForeignKey("loaners_import.id", ondelete="CASCADE"), primary_key=True)
-    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    row: Mapped[int]  # the sheet's row number
+    import_table = "loaners_import"
 
 
 class Rotation(Base):

@@ -136,7 +136,7 @@ def test_the_roster_import_shows_its_progress_then_what_it_added_and_the_rejecte
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
 
     at = upload(at, ROSTER_CSV.encode("cp932"))
-    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 5行"]
+    assert [bar.proto.text for bar in at.get("progress")] == ["読み込み中: roster\\.csv"]  # no worker has read it yet
 
     start_worker()
 

@@ -123,7 +123,7 @@ def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, l
 
     at.file_uploader(key="fleet_customers_import_file").set_value(("vendor.csv", csv.encode(), "text/csv"))
     at = button(at, "取込を開始").click().run()
-    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 32行"]  # no worker has picked it up yet
+    assert [bar.proto.text for bar in at.get("progress")] == ["読み込み中: vendor\\.csv"]  # no worker has read it yet
 
     start_worker()
 

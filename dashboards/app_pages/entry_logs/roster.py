@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import api, auth, entry_logs_api, fields, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
-from dashboards.components import imports, layout, pickers, tables, uploaders, writes
+from dashboards.components import imports, pickers, tables, uploaders, writes
 
 PAGE = "entry_logs_roster"
 IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
@@ -317,7 +317,7 @@ def import_progress(nursery_id: int, import_id: int) -> None:
     job = entry_logs_api.roster_import(nursery_id, import_id)
     finished = job["status"] in FINISHED
     if not finished:
-        layout.job_progress(job["statusLabel"], job["processedRows"], job["totalRows"])
+        imports.progress(job["status"], job["statusLabel"], job["filename"], job["processedRows"], job["totalRows"])
     elif job["status"] == "failed":
         st.error(f"取込に失敗しました（{job['processedRows']:,}行まで処理済み）: {labels.plain(job['error'])}")
     else:

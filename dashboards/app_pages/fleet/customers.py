@@ -7,7 +7,7 @@ from dashboards import auth, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet import quiet_times as fleet_quiet_times
 from dashboards.app_pages.fleet.common import field
-from dashboards.components import imports, layout, pickers, tables, uploaders, writes
+from dashboards.components import imports, pickers, tables, uploaders, writes
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
@@ -195,10 +195,9 @@ def import_progress(import_id: int) -> None:
     job = fleet_api.import_progress(import_id)
     finished = job["status"] in ("done", "failed")
     if not finished:
-        status = labels.label(fleet_api.words("import_statuses"), job["status"])
-        layout.job_progress(status, job["processed_rows"], job["total_rows"])
+        imports.progress(job["status"], job["status_label"], job["filename"], job["processed_rows"], job["total_rows"])
     elif job["status"] == "failed":
-        st.error("取込に失敗しました。ファイルを確認して再度お試しください。")
+        st.error(f"取込に失敗しました: {labels.plain(job['error'])}")
     else:
         import_result(job)
     if finished and st.session_state.get(f"{PAGE}_polling"):

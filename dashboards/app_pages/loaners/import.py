@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards import api, auth, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
-from dashboards.components import imports, layout, tables, timestamps, uploaders, writes
+from dashboards.components import imports, tables, timestamps, uploaders, writes
 
 PAGE = "loaners_import"
 POLL_SECONDS = 1
@@ -207,12 +207,9 @@ def finished(job: dict) -> None:
 def progress(import_id: int) -> None:
     """The job's progress bar while it runs, then the dry run's table or what was stored."""
     job = loaners_api.import_progress(import_id)
-    if job["status"] == "reading":
-        st.progress(0.0, text=f"{job['status_label']}: {labels.plain(job['filename'])}")
-    elif job["status"] == "checking":
-        layout.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
-    elif job["status"] in RUNNING:
-        layout.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
+    if job["status"] in RUNNING:
+        done = job["checked_rows"] if job["status"] == "checking" else job["processed_rows"]
+        imports.progress(job["status"], job["status_label"], job["filename"], done, job["total_rows"])
     elif job["status"] == "checked":
         dry_run(job)
     else:

@@ -2,9 +2,10 @@
 service/tabular.py, its header below any title rows, a column named otherwise mapped by the person, each row reported
 by its sheet row number) as a job in short batches.
 
-The request checks the whole file; the job imports BATCH rows per transaction, so another nursery's scans and logins
-wait for one batch at most. Parents match on name + phone, children on name + class; a reading (ふりがな) is no part of
-the match: a row's fills in or replaces the stored one, so importing again with readings adds them.
+The request reads only the header (the mapping step asks there) and keeps the file; the job's first step reads it
+(service/import_jobs.py, 「読み込み中」), then it imports BATCH rows per transaction, so another nursery's scans and
+logins wait for one batch at most. Parents match on name + phone, children on name + class; a reading (ふりがな) is no
+part of the match: a row's fills in or replaces the stored one, so importing again with readings adds them.
 
 Each batch is one delivery of `entry_logs.import_roster`, queued by the transaction committing the batch before it
 (`broker.queue_task`), so a lost send or task is sent again by the pending-task sweep. A copy of a committed batch finds
@@ -26,13 +27,13 @@ from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterIm
 from service.entry_logs.roster.service import DOMAIN
 from service.entry_logs.schemas import ChildKana, ClassName, Name, ParentKana, Phone
 from service.errors import NotFound, ValidationFailed, rule_message
-from service.tabular import Columns, Record, Table, read_table, sheet_text
+from service.import_jobs import READING, Report, read_head, read_upload
+from service.tabular import Columns, Record, Table, read_table
 from service.tenancy import TenantScope, get_scoped
 
 TASK = "entry_logs.import_roster"
 MAX_ROWS = 20_000
 BATCH = 200
-MAX_REPORTED = 1000
 FINISHED = ("done", "failed")
 PARENT_KEY = (Parent.name, Parent.phone)
 CHILD_KEY = (Child.name, Child.class_name)
@@ -80,19 +81,13 @@ def create_import(
     mapping: dict[str, str] | None = None,
 ) -> RosterImport:
     """A mapping names the roster's column for a file's column named otherwise (tabular.ColumnsUnmatched asks)."""
-    table = read_table(sheet_text(data), COLUMNS, mapping)
-    total = table.count()
-    if total > MAX_ROWS:
-        raise ValidationFailed(
-            labels.CSV_TOO_MANY_ROWS.format(limit=MAX_ROWS, rows=total),
-            code="csv_too_many_rows",
-            details={"field": "file", "rule": "max_rows", "limit": MAX_ROWS, "rows": total},
-        )
+    read_head(data, COLUMNS, mapping)
     job = RosterImport(
         nursery_id=nursery.id,
         filename=filename[:200],
-        content=table.named_text(),
-        total_rows=total,
+        upload=data,
+        mapping=mapping or {},
+        status=READING,
         actor=dataclasses.asdict(actor),
         created_at=now,
     )
@@ -105,11 +100,21 @@ def create_import(
         domain=DOMAIN,
         target_type="roster_import",
         target_id=job.id,
-        changes=audit.diff({}, {"nursery_id": nursery.id, "filename": job.filename, "rows": total}),
+        changes=audit.diff(
+            {}, {"nursery_id": nursery.id, "filename": job.filename} | ({"columns": mapping} if mapping else {})
+        ),
         at=now,
     )
     broker.queue_task(db, TASK, job.id, 0)
     return job
+
+
+def _too_many(rows: int) -> ValidationFailed:
+    return ValidationFailed(
+        labels.CSV_TOO_MANY_ROWS.format(limit=MAX_ROWS, rows=rows),
+        code="csv_too_many_rows",
+        details={"field": "file", "rule": "max_rows", "limit": MAX_ROWS, "rows": rows},
+    )
 
 
 def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport:
@@ -134,18 +139,19 @@ def import_batch(
         if retry and job.processed_rows > start:
             broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
+    if job.status == READING:  # the first batch's task reads the file first
+        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
     table: Table = read_table(job.content, COLUMNS)
     batch = table.records(start, size)
-    accepted, rejected = [], list(job.rejected)
+    accepted, rejected = [], Report(job.rejected)
     for record in batch:
         try:
             accepted.append(_row_values(record))
         except ValueError as exc:
             job.rejected_rows += 1
-            if len(rejected) < MAX_REPORTED:
-                rejected.append({"row": record.number, "reason": str(exc), "values": list(record.values.items())})
+            rejected.add({"row": record.number, "reason": str(exc), "values": list(record.values.items())})
     _store(db, job, accepted)
-    job.status, job.rejected, job.processed_rows = "running", rejected, start + len(batch)
+    job.status, job.rejected, job.processed_rows = "running", rejected.rows, start + len(batch)
     if len(batch) < size or job.processed_rows >= job.total_rows:
         _finish(db, job, now)
     else:
@@ -308,4 +314,4 @@ def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> No
     """A bad row is rejected, not this; the rows done so far are kept."""
     job = db.get(RosterImport, import_id)
     if job is not None and job.status not in FINISHED:
-        job.status, job.finished_at, job.error = "failed", now, error[:500]
+        job.status, job.finished_at, job.error, job.upload = "failed", now, error[:500], None

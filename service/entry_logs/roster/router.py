@@ -193,10 +193,11 @@ def import_roster(
     file: Annotated[UploadFile, File()],
     columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> RosterImportRead:
-    """Rows 保護者名,電話番号,園児名,クラス (.xlsx or CSV, title rows above the header passed over), checked and stored
-    now; a job adds what is missing and links parent and child in batches, reporting rejected rows by their sheet row
-    (follow it with GET roster-imports/{importId}). A required column named otherwise is a 422 `columns_unmatched`
-    listing the file's columns and the expected ones: send the file again with `columns`."""
+    """Rows 保護者名,電話番号,園児名,クラス (.xlsx or CSV, title rows above the header passed over): the header checked
+    and the file stored now; a job reads it (「読み込み中」; too long or unreadable: 失敗 with `error`), adds what is
+    missing and links parent and child in batches, reporting rejected rows by their sheet row (follow it with GET
+    roster-imports/{importId}). A required column named otherwise is a 422 `columns_unmatched` listing the file's
+    columns and the expected ones: send the file again with `columns`."""
     job = roster_import.create_import(
         db,
         nursery=nursery,

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.errors import Fields, NotFound, ValidationFailed, validation_message
 from service.fleet import auditing, labels
-from service.fleet.models import Customer, Terminal, TerminalImport
+from service.fleet.models import Customer, Terminal, TerminalImport, TerminalImportFirstRow
 from service.fleet.registry.schemas import TerminalCreate
-from service.tabular import Columns, Record, cell_problem, read_date, read_table, sheet_text
+from service.import_jobs import READING, FirstRows, read_head, read_upload
+from service.tabular import Columns, Record, cell_problem, read_date, read_table
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
@@ -32,10 +33,13 @@ COLUMNS = Columns(
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(content: str, mapping: dict[str, str] | None = None) -> list[Record]:
-    """Each row's cells by field, with its sheet row number."""
-    table = read_table(content, COLUMNS, mapping)
-    return [Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()}) for r in table.rows()]
+def _records(content: str, start: int, size: int) -> list[Record]:
+    """Rows start to start + size of the stored text (0: the first below the header), each row's cells by field, with
+    its sheet row number."""
+    return [
+        Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()})
+        for r in read_table(content, COLUMNS).records(start, size)
+    ]
 
 
 def create_import(
@@ -48,18 +52,14 @@ def create_import(
     now: datetime,
     mapping: dict[str, str] | None = None,
 ) -> TerminalImport:
-    """Check the file's shape now (encoding, columns, size); the rows are checked by the job. A mapping names the
-    import's column for a file's column named otherwise (tabular.ColumnsUnmatched asks for one)."""
-    table = read_table(sheet_text(data), COLUMNS, mapping)
-    rows = list(table.rows())
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(
-            f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
-        )
+    """Only the file's header is read now: a mapping names the import's column for a file's column named otherwise
+    (tabular.ColumnsUnmatched asks for one). The file is kept for the job, which reads it, then checks its rows."""
+    read_head(data, COLUMNS, mapping)
     job = TerminalImport(
         filename=filename[:200],
-        content=table.named_text(),
-        total_rows=len(rows),
+        upload=data,
+        mapping=mapping or {},
+        status=READING,
         created_by=actor.label,
         scope_customer_id=None if scope.value is None else int(scope.value),
         created_at=now,
@@ -72,10 +72,17 @@ def create_import(
         "import_terminals",
         "terminal_import",
         job.id,
-        {"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
+        {
+            "filename": {"before": None, "after": filename},
+            **({"columns": {"before": None, "after": mapping}} if mapping else {}),
+        },
         at=now,
     )
     return job
+
+
+def _too_many(_rows: int) -> ValidationFailed:
+    return ValidationFailed(f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"})
 
 
 def get_import(db: Session, *, import_id: int, scope: TenantScope) -> TerminalImport:
@@ -135,31 +142,34 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
 
 
 def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """Check and insert the next chunk of rows; returns whether rows remain.
+    """Check and insert the next chunk of rows; returns whether rows remain. A serial's first row in the file is
+    looked up in the import's first-row index (service/import_jobs.py), not by reading the rows above the chunk.
 
     The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
     """
     job = db.scalar(select(TerminalImport).where(TerminalImport.id == import_id).with_for_update())
     if job is None or job.status in ("done", "failed"):
         return False
-    records = _records(job.content)
+    if job.status == READING:
+        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
+        job.status = "queued"
+        db.flush()
+        return True
     start = job.processed_rows
-    chunk = records[start : start + size]
+    chunk = _records(job.content, start, size)
     customers = _customers(db, job)
     serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
-    first_rows: dict[str, int] = {}  # the file's first row of each serial
-    for earlier in records[:start]:
-        first_rows.setdefault(earlier.values.get("serial_number", ""), earlier.number)
+    first_rows = FirstRows(db, TerminalImportFirstRow, job.id, [(serial,) for serial in serials])
     accepted, rejected = [], list(job.rejected)
     for record in chunk:
         serial = record.values.get("serial_number", "")
         checked = _check_row(record.values, customers)
-        if isinstance(checked, dict) and serial in first_rows:
-            checked = [labels.IMPORT_SAME_SERIAL.format(row=first_rows[serial])]
+        first = first_rows.first((serial,), record.number)
+        if isinstance(checked, dict) and first < record.number:
+            checked = [labels.IMPORT_SAME_SERIAL.format(row=first)]
         elif isinstance(checked, dict) and checked["serial_number"] in taken:
             checked = [labels.IMPORT_DUPLICATE]
-        first_rows.setdefault(serial, record.number)
         if isinstance(checked, list):
             rejected.append({"row": record.number, "serial_number": serial, "errors": checked})
             continue
@@ -167,20 +177,21 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         accepted.append(checked | {"created_at": now, "updated_at": now})
     if accepted:
         db.execute(insert(Terminal), accepted)
+    first_rows.save()
     job.status = "running"
     job.processed_rows, job.accepted_rows, job.rejected = (
         start + len(chunk),
         job.accepted_rows + len(accepted),
         rejected,
     )
-    if job.processed_rows >= len(records):
+    if len(chunk) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now
     db.flush()
     return job.status != "done"
 
 
-def mark_failed(db: Session, *, import_id: int, now: datetime) -> None:
-    """The job broke off (not a bad row: those are rejected); the page shows 失敗 with the rows done so far."""
+def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
+    """The job broke off (not a bad row: those are rejected); the page shows 失敗, why, and the rows done so far."""
     job = db.get(TerminalImport, import_id)
     if job is not None and job.status != "done":
-        job.status, job.finished_at = "failed", now
+        job.status, job.finished_at, job.error, job.upload = "failed", now, error[:500], None

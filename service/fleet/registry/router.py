@@ -254,8 +254,9 @@ def import_terminals(
     file: Annotated[UploadFile, File()],
     columns: Annotated[MappingText | None, Form(description=COLUMNS_FIELD)] = None,
 ) -> TerminalImportRead:
-    """Accept terminals as an .xlsx or a CSV (title rows above the header passed over); a job checks and inserts the
-    rows (poll GET /imports/{id}). A required column named otherwise is a 422 `columns_unmatched` listing the file's
+    """Accept terminals as an .xlsx or a CSV (title rows above the header passed over); a job reads the file
+    (「読み込み中」), then checks and inserts the rows (poll GET /imports/{id}; a file it cannot read ends 失敗 with
+    `error`). A required column named otherwise is a 422 `columns_unmatched` listing the file's
     columns and the expected ones: send the file again with `columns`."""
     job = imports.create_import(
         db,

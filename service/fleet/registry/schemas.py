@@ -182,6 +182,7 @@ class TerminalImportRead(Labelled):
     processed_rows: int
     accepted_rows: int
     rejected: list[dict[str, Any]]
+    error: str = Field(description="why a failed import stopped (失敗), as the person reads it")
     created_at: datetime
     finished_at: datetime | None
 

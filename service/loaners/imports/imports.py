@@ -12,7 +12,6 @@ is limited to their 管轄: a row of another 管轄's location is refused naming
 読み取れない)."""
 
 import functools
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
+from service.import_jobs import READING, FirstRows, Report, read_head, read_upload
 from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
@@ -45,17 +45,14 @@ from service.tabular import (
     read_date,
     read_datetime,
     read_table,
-    sheet_head,
-    sheet_text,
 )
 from service.tenancy import TenantScope, get_scoped, scoped
 
 MAX_ROWS = 100_000
 CHUNK = 1000
-MAX_REPORTED = 1000
 FIXED_COLUMNS = labels.IMPORT_COLUMNS
 REQUIRED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER)
-RUNNING = ("reading", "checking", "queued", "running")  # a step of the job remains
+RUNNING = (READING, "checking", "queued", "running")  # a step of the job remains
 
 
 def _columns(questions: forms.QuestionSet) -> Columns:
@@ -95,7 +92,7 @@ def create_import(
     """The file is kept for the job, which reads it (`_read_file`), then checks its rows within the caller's 管轄; only
     its header is read here: a mapping names the form's column for a file's column whose name differs
     (tabular.ColumnsUnmatched asks for one)."""
-    head = read_table(sheet_head(data), _columns(forms.question_set(db, form.kind)), mapping)
+    head = read_head(data, _columns(forms.question_set(db, form.kind)), mapping)
     job = SubmissionImport(
         form_kind=form.kind,
         filename=filename[:200],
@@ -105,7 +102,7 @@ def create_import(
         created_by=actor.label,
         ignored_columns=head.ignored,
         jurisdiction=scope.value,
-        status="reading",
+        status=READING,
         created_at=now,
     )
     db.add(job)
@@ -129,16 +126,15 @@ def create_import(
 
 
 def _read_file(db: Session, job: SubmissionImport) -> None:
-    """The job's first step: the file as text with each read column named as the form does (the person's mapping
-    applied), its rows counted; the file as sent is then let go."""
-    table = read_table(sheet_text(job.upload or b""), _columns(forms.question_set(db, job.form_kind)), job.mapping)
-    total = table.count()
-    if total > MAX_ROWS:
-        raise ValidationFailed(
-            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
-        )
-    job.content, job.total_rows, job.upload = table.named_text(), total, None
+    """The job's first step: the file as text with each read column named as the form does, its rows counted."""
+    read_upload(job, _columns(forms.question_set(db, job.form_kind)), MAX_ROWS, _too_many)
     job.status = "checking" if job.dry_run else "queued"
+
+
+def _too_many(_rows: int) -> ValidationFailed:
+    return ValidationFailed(
+        labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
+    )
 
 
 def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
@@ -237,8 +233,7 @@ class Chunk:
     questions: forms.QuestionSet
     devices: dict[str, Device]
     taken: set[RowKey]
-    first_rows: dict[RowKey, int]  # the file's first row of each device and timestamp met so far
-    stored_rows: dict[int, int]  # those stored before the chunk, by digest (`_digest`)
+    first_rows: FirstRows  # the file's first row of each device and timestamp, and of each device
     write: bool
     created: int = 0
     planned: set[str] = field(default_factory=set)  # the chunk's first
@@ -305,33 +300,6 @@ def _row_key(questions: forms.QuestionSet, record: Record) -> RowKey | None:
         return None
 
 
-def _digest(*held: object) -> int:
-    """A row's content as the first-row index keys it: a number, or a number and a timestamp."""
-    text = "\x1f".join(value.isoformat() if isinstance(value, datetime) else str(value) for value in held)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-def _stored_first_rows(db: Session, job: SubmissionImport, digests: set[int]) -> dict[int, int]:
-    """The file's first rows the job has met so far (an earlier chunk's, the dry run's), by their digest."""
-    found = select(ImportFirstRow.digest, ImportFirstRow.row).where(
-        ImportFirstRow.import_id == job.id, ImportFirstRow.digest.in_(digests)
-    )
-    return {digest: row for digest, row in db.execute(found)}
-
-
-def _remember_first_rows(chunk: Chunk) -> None:
-    """The chunk's rows that hold a number, or a number and timestamp, for the first time in the file."""
-    new: dict[int, int] = {}
-    for (number, submitted_at), row in chunk.first_rows.items():
-        for digest in (_digest(number, submitted_at), _digest(number)):
-            if digest not in chunk.stored_rows:
-                new.setdefault(digest, row)
-    if new:
-        chunk.db.execute(
-            insert(ImportFirstRow), [{"import_id": chunk.job.id, "digest": d, "row": r} for d, r in new.items()]
-        )
-
-
 def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, write: bool) -> Chunk:
     """With what the file's rows above it hold (`loaners_import_first_row`), not those rows."""
     form = forms.get_form(db, job.form_kind)
@@ -345,7 +313,7 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, wr
     questions = forms.question_set(db, form.kind)
     keys = {key for key in (_row_key(questions, record) for record in records) if key is not None}
     named = numbers | {number for number, _ in keys}  # with "": a row without a number is keyed too
-    first_rows = _stored_first_rows(db, job, {_digest(*key) for key in keys} | {_digest(n) for n in named})
+    first_rows = FirstRows(db, ImportFirstRow, job.id, [*keys, *((number,) for number in named)])
     chunk = Chunk(
         db=db,
         job=job,
@@ -353,8 +321,7 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, wr
         questions=questions,
         devices=devices,
         taken=set(stored),
-        first_rows={key: first_rows[_digest(*key)] for key in keys if _digest(*key) in first_rows},
-        stored_rows=first_rows,
+        first_rows=first_rows,
         write=write,
         places={p.code: p for p in db.scalars(select(Location))},
         models={m.number_section: m for m in db.scalars(select(Model))},
@@ -363,7 +330,7 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[Record], *, wr
     chunk.seen = {
         number
         for number in numbers - set(devices)
-        if first_rows.get(_digest(number), start) < start
+        if (first_rows.get((number,)) or start) < start
         and _registrable(chunk, number)
         and _mistyped(chunk, number) is None
     }
@@ -480,7 +447,8 @@ def _check_row(db: Session, chunk: Chunk, row: Record) -> Verdict:
     try:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
         key = (number, submitted_at)
-        first = chunk.first_rows.setdefault(key, row.number)
+        first = chunk.first_rows.first(key, row.number)
+        chunk.first_rows.first((number,), row.number)
         if first < row.number:
             return Verdict("duplicate", [SAME_AS.format(row=first)])
         new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
@@ -527,18 +495,13 @@ def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
     records = _records(_table(db, job), job.checked_rows, size)
     chunk = _load_chunk(db, job, records, write=False)
     counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
-    shown = {outcome: 0 for outcome in counts}
-    for entry in job.plan:
-        shown[entry["outcome"]] += 1
-    plan = list(job.plan)
+    plan = Report(job.plan)
     for record in records:
         verdict = _check_row(db, chunk, record)
         counts[verdict.outcome] += 1
-        if shown[verdict.outcome] < MAX_REPORTED:
-            shown[verdict.outcome] += 1
-            plan.append(_plan_entry(record, verdict))
-    _remember_first_rows(chunk)
-    job.plan = plan
+        plan.add(_plan_entry(record, verdict))
+    chunk.first_rows.save()
+    job.plan = plan.rows
     job.planned_rows += counts["import"]
     job.duplicate_rows += counts["duplicate"]
     job.unreadable_rows += counts["unreadable"]
@@ -583,7 +546,7 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
     start = job.processed_rows
     records = _records(_table(db, job), start, size)
     chunk = _load_chunk(db, job, records, write=True)
-    accepted, rejected = [], list(job.rejected)
+    accepted, rejected = [], Report(job.rejected)
     for record in records:
         verdict = _check_row(db, chunk, record)
         if verdict.row is not None:
@@ -591,15 +554,14 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
             continue
         job.rejected_rows += 1
         _count_refused(job, verdict.outcome)
-        if len(rejected) < MAX_REPORTED:
-            rejected.append(_rejected_entry(record, verdict))
+        rejected.add(_rejected_entry(record, verdict))
     _store(db, accepted)
-    _remember_first_rows(chunk)
+    chunk.first_rows.save()
     job.status = "running"
     job.processed_rows = start + len(records)
     job.accepted_rows += len(accepted)
     job.created_devices += chunk.created
-    job.rejected = rejected
+    job.rejected = rejected.rows
     if len(records) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now
 
@@ -610,7 +572,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
     if job is None or job.status not in RUNNING:
         return False
-    if job.status == "reading":
+    if job.status == READING:
         _read_file(db, job)
     elif job.status == "checking":
         _dry_run_chunk(db, job, size)

@@ -39,8 +39,9 @@ class LoanerImportRead(BaseModel):
     rejected_rows: int
     created_devices: int
     rejected: list[dict[str, Any]] = Field(
-        description="the import's refused rows: row, management_number, outcome (+ label), errors; a held one also "
-        "known_number (the device it was near) and, once a person said, resolution (+ label)"
+        description="the import's refused rows, each outcome's first 1,000 and every held one: row, management_number, "
+        "outcome (+ label), errors; a held one also known_number (the device it was near) and, once a person said, "
+        "resolution (+ label)"
     )
     ignored_columns: list[str]
     checked_rows: int = 0

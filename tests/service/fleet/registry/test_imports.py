@@ -1,4 +1,5 @@
-"""CSV import of terminals: shape checked on upload, rows checked by the job, rejected rows reported."""
+"""Import of terminals: the header checked on upload, the file read and its rows checked by the job, rejected rows
+reported."""
 
 import io
 from datetime import date
@@ -7,9 +8,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from jobs.fleet import import_terminals
 from service.database import utcnow
 from service.fleet.models import Terminal
 from service.fleet.registry import imports
+from service.job_failures import UNEXPECTED_FAULT
+from service.tabular import HEADER_SEARCH_ROWS
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 
 CSV = """シリアル番号,会社名,設置店舗名,設置日,ファームウェア
@@ -40,11 +44,11 @@ def test_import_reports_rejected_rows_and_progress(client, db):
     )
     assert response.status_code == 202
     job = response.json()
-    assert (job["status"], job["total_rows"]) == ("queued", 8)
+    assert (job["status"], job["status_label"], job["total_rows"]) == ("reading", "読み込み中", 0)  # the job reads it
     run_import(db, job["id"])
     db.commit()
     done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
-    assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 2)
+    assert (done["status"], done["total_rows"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 8, 2)
     assert [(r["row"], r["serial_number"]) for r in done["rejected"]] == [
         (4, "TC-100"),
         (5, "TC-102"),
@@ -95,9 +99,10 @@ def test_a_broken_off_import_is_marked_failed(client, db):
     db.commit()
     csv = "serial_number,customer,store_name\nS-1,ABC商事,店\n"
     job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
-    imports.mark_failed(db, import_id=job["id"], now=utcnow())
+    imports.mark_failed(db, import_id=job["id"], now=utcnow(), error=UNEXPECTED_FAULT)
     db.commit()
-    assert client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()["status_label"] == "失敗"
+    failed = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (failed["status_label"], failed["error"]) == ("失敗", UNEXPECTED_FAULT)
     assert imports.process_chunk(db, import_id=job["id"], now=utcnow()) is False
 
 
@@ -138,3 +143,44 @@ def test_a_workbook_below_its_title_is_read_with_its_dates_and_rows_as_the_sheet
     assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [(6, "3行目と同じシリアル番号です")]
     installed = db.execute(select(Terminal.serial_number, Terminal.installed_date).order_by(Terminal.serial_number))
     assert list(installed) == [("TC-200", date(2025, 4, 1)), ("TC-201", date(2025, 5, 2))]
+
+
+@pytest.mark.dialect
+def test_a_copy_at_the_end_of_a_long_file_names_its_first_row(client, db):
+    """Each chunk looks its serials up in the import's first-row index: the last copy, many chunks below, still names
+    the sheet row of the first, and a copy inside one chunk names its own first row."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:05d},ABC商事,店{n}" for n in range(imports.CHUNK * 3)]
+    rows[10] = rows[9]  # a copy in the first chunk: sheet rows 11 and 12
+    rows.append(rows[0])  # the last row copies the first (sheet row 2)
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    while imports.process_chunk(db, import_id=job["id"], now=utcnow()):
+        pass
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", len(rows), len(rows) - 2)
+    assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [
+        (12, "11行目と同じシリアル番号です"),
+        (len(rows) + 1, "2行目と同じシリアル番号です"),
+    ]
+
+
+@pytest.mark.dialect
+def test_the_file_is_read_by_the_job_which_says_why_it_cannot(client, db):
+    """The request reads only the rows a header may sit in; a fault below them fails the job, saying where."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:03d},ABC商事,店" for n in range(HEADER_SEARCH_ROWS + 5)]
+    rows[-1] = "TC-999,ABC商事,新宿店\rレジ1番"  # a lone carriage return, far below the header
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    sent = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin)
+    assert sent.status_code == 202, sent.text
+    job = sent.json()["id"]
+    import_terminals(job)  # the task, as the worker runs it
+    failed = client.get(f"/api/fleet/imports/{job}", headers=admin).json()
+    assert (failed["status_label"], failed["accepted_rows"]) == ("失敗", 0)
+    assert f"{len(rows) + 1}行目・3列目" in failed["error"]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
+from service.import_jobs import MAX_REPORTED
 from service.loaners import labels
 from service.loaners.imports import imports
 from service.loaners.models import Device, Submission
@@ -284,3 +285,35 @@ def test_a_held_serial_is_registered_as_new_or_added_to_the_known_device_as_the_
         (mistyped, "新規として登録"),
         (known.management_number, "既存を更新"),
     ]
+
+
+@pytest.mark.dialect
+def test_every_held_row_is_listed_and_resolvable_whatever_the_number_of_refused_rows(client, db):
+    """Each outcome lists its first MAX_REPORTED rows, but a held row is where a person resolves it: all are listed,
+    in the check and the import, however many rows were refused above them."""
+    known = make_device(db, "osaka", serial="OPT818613")
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    mistyped = known.management_number.replace("OPT818613", "OPT818631")
+    many = MAX_REPORTED + 1
+    unreadable = [f"いつか,山田,{known.management_number},1.貸出中"] * many  # no readable timestamp
+    held = [
+        f"{datetime(2026, 1, 1, 9) + timedelta(minutes=i):%Y/%m/%d %H:%M},山田,{mistyped},1.貸出中" for i in range(many)
+    ]
+    sheet = "\n".join(["タイムスタンプ,0-1.担当者,0-2.拠点管理番号,0-4.ステータス", *unreadable, *held]) + "\n"
+    sent = send(client, admin, "回答.csv", sheet.encode())
+    work_through(db, sent.json()["id"])
+    checked = client.get(f"/api/loaners/imports/{sent.json()['id']}", headers=admin).json()
+    assert (checked["unreadable_rows"], checked["held_rows"]) == (many, many)
+    planned = [row["outcome"] for row in checked["plan"]]
+    assert (planned.count("unreadable"), planned.count("held")) == (MAX_REPORTED, many)
+    client.post(f"/api/loaners/imports/{checked['id']}/run", headers=admin)
+    work_through(db, checked["id"])
+    done = client.get(f"/api/loaners/imports/{checked['id']}", headers=admin).json()
+    last = many * 2 + 1  # the sheet row of the last held row
+    listed = [row["row"] for row in done["rejected"] if row["outcome"] == "held"]
+    assert (len(listed), listed[-1], done["held_rows"]) == (many, last, many)
+    resolved = client.post(f"/api/loaners/imports/{done['id']}/held/{last}", json={"resolution": "new"}, headers=admin)
+    assert resolved.status_code == 200, resolved.text
+    assert (resolved.json()["held_rows"], resolved.json()["created_devices"]) == (many - 1, 1)
+    assert len(history_of(db, mistyped)) == 1

@@ -1,0 +1,122 @@
+"""What every import job shares over its steps (each a task of its own).
+
+The request reads only the rows a header may sit in (the mapping step asks there) and keeps the file as sent
+(`SheetUpload`); the job's first step reads it whole (`read_upload`, status 「読み込み中」), so a workbook's conversion
+never holds a request. Each chunk after it checks only its rows.
+
+A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
+(a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
+that content, so each row is looked up once, whatever the file's length, and the rows above a chunk are never read
+again. Refused (or planned) rows are reported up to MAX_REPORTED of each outcome (`Report`), but every row a person
+must resolve (held) is listed, since the list is where they resolve it."""
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from datetime import date
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text, insert, select, text
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from service.errors import DomainError
+from service.tabular import Columns, Table, read_table, sheet_head, sheet_text
+
+MAX_REPORTED = 1000  # rows listed of each outcome
+MUST_RESOLVE = frozenset({"held"})  # outcomes a person resolves from the list: each of their rows is listed
+
+Key = tuple[Hashable, ...]  # what makes two rows one
+READING = "reading"  # the job's first step: the file read into `content`
+
+
+class SheetUpload:
+    """An import's file (a mixin of its model): as sent until its job reads it, then its rows as CSV text, each read
+    column named as the import names it."""
+
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
+    content: Mapped[str] = mapped_column(Text, default="")
+    total_rows: Mapped[int] = mapped_column(default=0)
+
+
+def read_head(data: bytes, columns: Columns, mapping: dict[str, str] | None) -> Table:
+    """What a request reads: the header (a required column unmatched is tabular.ColumnsUnmatched, the mapping step)."""
+    return read_table(sheet_head(data), columns, mapping)
+
+
+def read_upload(job: SheetUpload, columns: Columns, limit: int, too_many: Callable[[int], DomainError]) -> None:
+    """The job's first step: the file read with the person's mapping, its rows counted (more than `limit`: `too_many`
+    of their count is raised), then let go."""
+    table = read_table(sheet_text(job.upload or b""), columns, job.mapping)
+    total = table.count()
+    if total > limit:
+        raise too_many(total)
+    job.content, job.total_rows, job.upload = table.named_text(), total, None
+
+
+class FirstRowIndex:
+    """A domain's first-row table (a mixin of its model): `import_table` names the table of the imports it serves,
+    whose deletion takes its rows."""
+
+    import_table: ClassVar[str]
+
+    @declared_attr
+    def import_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey(f"{cls.import_table}.id", ondelete="CASCADE"), primary_key=True)
+
+    digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    row: Mapped[int]  # the sheet's row number
+
+
+def digest(key: Key) -> int:
+    """A key as the index stores it: 8 bytes of its hash (a date by its ISO text)."""
+    joined = "\x1f".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
+    return int.from_bytes(hashlib.blake2b(joined.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class FirstRows:
+    """The file's first row of each key a chunk holds: those the job met before (an earlier chunk's, a dry run's),
+    loaded once for the chunk's keys, and the chunk's own, stored by `save`."""
+
+    def __init__(self, db: Session, index: type[FirstRowIndex], import_id: int, keys: Iterable[Key]) -> None:
+        self._db, self._index, self._import_id = db, index, import_id
+        found = select(index.digest, index.row).where(
+            index.import_id == import_id, index.digest.in_({digest(key) for key in keys})
+        )
+        self._stored: dict[int, int] = dict(db.execute(found).tuples().all())
+        self._new: dict[int, int] = {}
+
+    def get(self, key: Key) -> int | None:
+        """The first row met holding it."""
+        found = digest(key)
+        return self._stored.get(found, self._new.get(found))
+
+    def first(self, key: Key, row: int) -> int:
+        """The first row holding it: `row` itself when none above does (then noted as its first)."""
+        found = digest(key)
+        if found in self._stored:
+            return self._stored[found]
+        return self._new.setdefault(found, row)
+
+    def save(self) -> None:
+        """The chunk's first rows, for the chunks after it."""
+        if self._new:
+            rows = [{"import_id": self._import_id, "digest": d, "row": r} for d, r in self._new.items()]
+            self._db.execute(insert(self._index), rows)
+            self._stored |= self._new
+            self._new = {}
+
+
+class Report:
+    """An import's listed rows, as stored so far, with the chunk's added: each outcome's first MAX_REPORTED, and every
+    row of an outcome a person must resolve (an entry's "outcome"; without one, a row is of a single kind)."""
+
+    def __init__(self, listed: Iterable[dict[str, Any]]) -> None:
+        self.rows = list(listed)
+        self._shown = Counter(entry.get("outcome") for entry in self.rows)
+
+    def add(self, entry: dict[str, Any]) -> None:
+        outcome = entry.get("outcome")
+        if outcome in MUST_RESOLVE or self._shown[outcome] < MAX_REPORTED:
+            self._shown[outcome] += 1
+            self.rows.append(entry)
