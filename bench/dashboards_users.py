@@ -18,7 +18,8 @@ link to the next page of their work; the first CRM operator, on 投入案件一�
 has ended with every element drawn. The pace is fixed so that what the caches keep (for their TTLs) does not depend
 on how busy the machine is; a round that could not start on time is counted in `late_rounds`. Over the rounds it
 counts the API's requests (/metrics `daicho_http_requests`, less the bench's own scrapes), which includes what the
-pages' self-refreshing panels read while people look at them, and the Streamlit server process's user and system CPU.
+pages' self-refreshing panels read while people look at them, and the Streamlit server process's user and system CPU
+and its RSS after each round (whether it grows with the pages visited).
 
 Memory (--sessions; none: not measured): a second, fresh dashboards server, then sessions signed in one after another
 (the people above in turn, each their own sign-in), each opening every page of its person's work, all kept open; at
@@ -169,12 +170,13 @@ def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
             for person in people:
                 person.open_first(titles)
             requests_before, cpu_before, started = api_requests(client), streamlit_cpu_seconds(), time.monotonic()
-            views, late, pause = 0, 0, threading.Event()
+            views, late, pause, rss = 0, 0, threading.Event(), []
             for number in range(args.rounds):
                 wait = started + number * args.round_seconds - time.monotonic()
                 late += wait < 0
                 pause.wait(max(wait, 0))
                 views += sum(person.next_page(titles) for person in people)
+                rss.append(streamlit_rss_mb())
                 say(f"round {number + 1}: {views} views")
             wall, cpu = time.monotonic() - started, streamlit_cpu_seconds() - cpu_before
             requests = api_requests(client) - requests_before
@@ -182,7 +184,18 @@ def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
                 person.close()
         finally:
             browser.close()
-    return {"views": views, "requests": requests, "cpu_seconds": cpu, "wall_seconds": wall, "late_rounds": late}
+    return {
+        "views": views,
+        "requests": requests,
+        "cpu_seconds": cpu,
+        "wall_seconds": wall,
+        "late_rounds": late,
+        "rss_mb_by_round": rss,
+    }
+
+
+def streamlit_rss_mb() -> int:
+    return round(streamlit_server().memory_info().rss / MB)
 
 
 def streamlit_caches(client) -> dict[str, int]:
@@ -216,7 +229,7 @@ def memory_by_sessions(client, dashboards_url: str, counts: list[int]) -> dict:
                     for _ in pages[1:]:
                         person.next_page(titles)
                     people.append(person)
-                rss[count] = round(streamlit_server().memory_info().rss / MB)
+                rss[count] = streamlit_rss_mb()
                 caches[count] = streamlit_caches(dashboards)
                 say(f"{count} sessions: {rss[count]} MB")
         finally:
@@ -283,6 +296,7 @@ def main() -> None:
             "streamlit_cpu_seconds_per_view": round(cpu_per_view, 3),
             "round_seconds": args.round_seconds,
             "late_rounds": got["late_rounds"],
+            "streamlit_rss_mb_by_round": got["rss_mb_by_round"],
             "wall_seconds": round(got["wall_seconds"], 1),
             "memory": got.get("memory"),
             "load_average_before": load_before,
