@@ -24,7 +24,7 @@ and its RSS after each round (whether it grows with the pages visited).
 Memory (--sessions; none: not measured): a second, fresh dashboards server, then sessions signed in one after another
 (the people above in turn, each their own sign-in), each opening every page of its person's work, all kept open; at
 each count the server's RSS (psutil) and what Streamlit says its caches and sessions' state hold (its /_stcore/metrics
-`cache_memory_bytes`, by cache).
+`cache_memory_bytes`, by cache, with server.enableExpensiveMemoryStats).
 
 Prints ONE final JSON line: views, API requests per view and the routes read most, Streamlit CPU-s per view, the
 rounds' wall seconds, the RSS by sessions and MB per session past the first, and the load average. Targets: ≤ 2 API
@@ -78,6 +78,7 @@ BUSIEST_ROUTES = 8
 SESSIONS = (1, 10, 50)  # --sessions' default
 KB, MB = 1024, 1024 * 1024
 LARGEST_CACHES = 6
+MEMORY_STATS = {"STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS": "true"}  # session state in bytes, not in keys
 
 
 def load_demo() -> None:
@@ -251,7 +252,10 @@ def measure(data_dir: Path, args: argparse.Namespace) -> dict:
             with streamlit_process(api_url, data_dir / "streamlit.log", root=args.dashboards) as dashboards_url:
                 got = run_people(client, dashboards_url, args)
             if args.sessions:
-                with streamlit_process(api_url, data_dir / "memory.log", root=args.dashboards) as dashboards_url:
+                memory_server = streamlit_process(
+                    api_url, data_dir / "memory.log", root=args.dashboards, **MEMORY_STATS
+                )
+                with memory_server as dashboards_url:
                     got["memory"] = memory_by_sessions(client, dashboards_url, args.sessions)
             return got
     finally:
