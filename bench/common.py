@@ -340,12 +340,17 @@ def database_cpu(database: str) -> float:
     return total
 
 
-def streamlit_cpu_seconds() -> float:
-    """The user and system CPU seconds so far of the Streamlit server this process started."""
+def streamlit_server():
+    """The Streamlit server this process started (psutil.Process)."""
     import psutil
 
     (server,) = [child for child in psutil.Process().children() if "streamlit" in " ".join(child.cmdline())]
-    return _cpu(server)
+    return server
+
+
+def streamlit_cpu_seconds() -> float:
+    """The user and system CPU seconds so far of the Streamlit server this process started."""
+    return _cpu(streamlit_server())
 
 
 def _cpu(process) -> float:

@@ -1,6 +1,7 @@
-"""Ten people in the dashboards at once: API requests and the Streamlit server's CPU per page view.
+"""Ten people in the dashboards at once: API requests and the Streamlit server's CPU per page view; memory by sessions.
 
-    .venv/bin/python bench/dashboards_users.py [--rounds 6] [--round-seconds 30] [--dashboards PATH]
+    .venv/bin/python bench/dashboards_users.py [--rounds 6] [--round-seconds 30] [--sessions 1 10 50]
+        [--dashboards PATH]
 
 Creates and migrates its own bench database (`common.BENCH_DB`) and loads the demo (every demo login
 and tenant: service/demo), then starts the API (`service.serve`, one worker, so its /metrics counts every request), the
@@ -17,11 +18,17 @@ link to the next page of their work; the first CRM operator, on 投入案件一�
 has ended with every element drawn. The pace is fixed so that what the caches keep (for their TTLs) does not depend
 on how busy the machine is; a round that could not start on time is counted in `late_rounds`. Over the rounds it
 counts the API's requests (/metrics `daicho_http_requests`, less the bench's own scrapes), which includes what the
-pages' self-refreshing panels read while people look at them, and the Streamlit server process's user and system CPU.
+pages' self-refreshing panels read while people look at them, and the Streamlit server process's user and system CPU
+and its RSS after each round (whether it grows with the pages visited).
+
+Memory (--sessions; none: not measured): a second, fresh dashboards server, then sessions signed in one after another
+(the people above in turn, each their own sign-in), each opening every page of its person's work, all kept open; at
+each count the server's RSS (psutil) and what Streamlit says its caches and sessions' state hold (its /_stcore/metrics
+`cache_memory_bytes`, by cache, with server.enableExpensiveMemoryStats).
 
 Prints ONE final JSON line: views, API requests per view and the routes read most, Streamlit CPU-s per view, the
-rounds' wall seconds and the load average. Targets: ≤ 2 API requests and ≤ 0.05 Streamlit CPU-s per view. Drops
-the database and stops what it started at the end.
+rounds' wall seconds, the RSS by sessions and MB per session past the first, and the load average. Targets: ≤ 2 API
+requests and ≤ 0.05 Streamlit CPU-s per view. Drops the database and stops what it started at the end.
 """
 
 import argparse
@@ -43,11 +50,13 @@ from common import (
     say,
     start_server,
     streamlit_cpu_seconds,
+    streamlit_server,
     temp_dir,
     use_bench_database,
 )
 
-HEADLINE = ("people", "views", "api_requests_per_view", "streamlit_cpu_seconds_per_view", "missed")
+HEADLINE = ("people", "views", "api_requests_per_view", "streamlit_cpu_seconds_per_view", "memory.rss_mb.1",
+            "memory.rss_mb.50", "memory.mb_per_session", "missed")  # fmt: skip
 PAGE_TIMEOUT_MS = 60_000
 # Each person's login and their work: the pages they go through in turn, by address.
 PEOPLE = (
@@ -66,6 +75,10 @@ TAKER, TAKE_ON, TAKE_NEXT, TAKEN_PAGE = "crm-operator", "crm-queue", "次の依�
 BENCH_ROUTES = ("/metrics",)  # the API's requests the bench makes itself, over the rounds
 TARGET_REQUESTS_PER_VIEW, TARGET_CPU_SECONDS_PER_VIEW = 2.0, 0.05
 BUSIEST_ROUTES = 8
+SESSIONS = (1, 10, 50)  # --sessions' default
+KB, MB = 1024, 1024 * 1024
+LARGEST_CACHES = 6
+MEMORY_STATS = {"STREAMLIT_SERVER_ENABLE_EXPENSIVE_MEMORY_STATS": "true"}  # session state in bytes, not in keys
 
 
 def load_demo() -> None:
@@ -158,12 +171,13 @@ def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
             for person in people:
                 person.open_first(titles)
             requests_before, cpu_before, started = api_requests(client), streamlit_cpu_seconds(), time.monotonic()
-            views, late, pause = 0, 0, threading.Event()
+            views, late, pause, rss = 0, 0, threading.Event(), []
             for number in range(args.rounds):
                 wait = started + number * args.round_seconds - time.monotonic()
                 late += wait < 0
                 pause.wait(max(wait, 0))
                 views += sum(person.next_page(titles) for person in people)
+                rss.append(streamlit_rss_mb())
                 say(f"round {number + 1}: {views} views")
             wall, cpu = time.monotonic() - started, streamlit_cpu_seconds() - cpu_before
             requests = api_requests(client) - requests_before
@@ -171,7 +185,59 @@ def run_people(client, dashboards_url: str, args: argparse.Namespace) -> dict:
                 person.close()
         finally:
             browser.close()
-    return {"views": views, "requests": requests, "cpu_seconds": cpu, "wall_seconds": wall, "late_rounds": late}
+    return {
+        "views": views,
+        "requests": requests,
+        "cpu_seconds": cpu,
+        "wall_seconds": wall,
+        "late_rounds": late,
+        "rss_mb_by_round": rss,
+    }
+
+
+def streamlit_rss_mb() -> int:
+    return round(streamlit_server().memory_info().rss / MB)
+
+
+def streamlit_caches(client) -> dict[str, int]:
+    """KB by cache (Streamlit's own measure: `cache_memory_bytes`; session state is one), the largest first."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    sizes: Counter = Counter()
+    for family in text_string_to_metric_families(client.get("/_stcore/metrics").text):
+        if family.name == "cache_memory_bytes":
+            for sample in family.samples:
+                sizes[f"{sample.labels['cache_type']} {sample.labels['cache']}".strip()] += sample.value
+    return {name: round(size / KB) for name, size in sizes.most_common(LARGEST_CACHES)}
+
+
+def memory_by_sessions(client, dashboards_url: str, counts: list[int]) -> dict:
+    """The server's RSS and caches with each count of signed-in sessions, each having opened its person's pages."""
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    from tests.support.streamlit_browser import launched
+
+    titles, people, rss, caches = page_titles(), [], {}, {}
+    with sync_playwright() as playwright, httpx.Client(base_url=dashboards_url, timeout=60) as dashboards:
+        browser = launched(playwright)
+        try:
+            for count in sorted(counts):
+                while len(people) < count:
+                    login, pages = PEOPLE[len(people) % len(PEOPLE)]
+                    person = Person(browser, client, dashboards_url, login, pages)
+                    person.open_first(titles)
+                    for _ in pages[1:]:
+                        person.next_page(titles)
+                    people.append(person)
+                rss[count] = streamlit_rss_mb()
+                caches[count] = streamlit_caches(dashboards)
+                say(f"{count} sessions: {rss[count]} MB")
+        finally:
+            browser.close()
+    first, last = min(rss), max(rss)
+    per_session = (rss[last] - rss[first]) / (last - first) if last > first else None
+    return {"rss_mb": rss, "mb_per_session": per_session and round(per_session, 2), "caches_kb": caches}
 
 
 def measure(data_dir: Path, args: argparse.Namespace) -> dict:
@@ -182,11 +248,16 @@ def measure(data_dir: Path, args: argparse.Namespace) -> dict:
     server = start_server(data_dir, workers=1, extra_env=CHEAP_PASSWORDS)
     try:
         api_url = f"http://127.0.0.1:{server.port}"
-        with (
-            httpx.Client(base_url=api_url, timeout=60) as client,
-            streamlit_process(api_url, data_dir / "streamlit.log", root=args.dashboards) as dashboards_url,
-        ):
-            return run_people(client, dashboards_url, args)
+        with httpx.Client(base_url=api_url, timeout=60) as client:
+            with streamlit_process(api_url, data_dir / "streamlit.log", root=args.dashboards) as dashboards_url:
+                got = run_people(client, dashboards_url, args)
+            if args.sessions:
+                memory_server = streamlit_process(
+                    api_url, data_dir / "memory.log", root=args.dashboards, **MEMORY_STATS
+                )
+                with memory_server as dashboards_url:
+                    got["memory"] = memory_by_sessions(client, dashboards_url, args.sessions)
+            return got
     finally:
         server.stop()
 
@@ -197,6 +268,9 @@ def main() -> None:
     parser.add_argument("--round-seconds", type=float, default=30, help="a round starts every this many seconds")
     parser.add_argument(
         "--dashboards", type=Path, default=ROOT, help="the checkout whose dashboards run (default: this one)"
+    )
+    parser.add_argument(
+        "--sessions", type=int, nargs="*", default=list(SESSIONS), help="the counts of sessions to measure memory at"
     )
     args = parser.parse_args()
     data_dir = temp_dir("bench-dashboards-users-")
@@ -226,7 +300,9 @@ def main() -> None:
             "streamlit_cpu_seconds_per_view": round(cpu_per_view, 3),
             "round_seconds": args.round_seconds,
             "late_rounds": got["late_rounds"],
+            "streamlit_rss_mb_by_round": got["rss_mb_by_round"],
             "wall_seconds": round(got["wall_seconds"], 1),
+            "memory": got.get("memory"),
             "load_average_before": load_before,
             "load_average_after": load_average(),
             "targets": {

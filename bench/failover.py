@@ -270,9 +270,7 @@ def main() -> None:
         token = client.post("/api/auth/login", json=login).json()["access_token"]
         api_url = f"http://127.0.0.1:{api.port}"
         dashboards_url = cleanup.enter_context(streamlit_process(api_url, data_dir / "streamlit.log"))
-        import psutil
-
-        (dashboards_pid,) = [c.pid for c in psutil.Process().children() if "streamlit" in " ".join(c.cmdline())]
+        dashboards_pid = common.streamlit_server().pid
         critical_log = data_dir / "critical.log"
         rss: dict[str, list[float]] = {}  # at the demo, then at --terminals
         for options in ((), ("--terminals", str(args.terminals))):

@@ -13,12 +13,12 @@ A domain's own module (fleet_api.py, ...) is built on the public calls below and
 - write: POST/PUT/PATCH/DELETE; it clears the cached reads of what it changed.
 
 What a write clears: every path is in an area (a domain, or the platform's accounts and activity: AREAS) and a
-collection (its first two segments), and every cached read's key holds the number of writes so far to what it reads
+collection (its first two segments), and every cached read's key holds the number of the last write to what it reads
 (`Writes`), in the reader's scope: a read or count its area (a domain's lists and figures are made from all its
 records), a steady read (own, reference) its collection and those it is made from, and the accounts (a grant's change);
-and the reader's own part of its area. A write counts one more in its area and collection (and the activity), in the
-writer's scope (every scope's for an unscoped writer), or only the writer's own part (PERSON), or nothing (NOTHING); the
-reads it changed miss, the others keep their entries. The TTLs bound what this server cannot see: a change made
+and the reader's own part of its area. A write marks its area and collection (and the activity), in the writer's
+scope (every scope's for an unscoped writer), or only the writer's own part (PERSON), or nothing (NOTHING); the reads
+it changed miss, the others keep their entries. The TTLs bound what this server cannot see: a change made
 elsewhere (another dashboards server, a job, a station) shows within them.
 
 Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
@@ -28,7 +28,8 @@ and audits by the person's address rather than the dashboards' server's."""
 import mimetypes
 import os
 import threading
-from collections import Counter
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeAlias
@@ -50,6 +51,9 @@ COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 COUNT_TTL_SECONDS = 60
 STEADY_TTL_SECONDS = 300  # what changes only through a write, which clears it: own() and reference()
+# Writes forgets a part written longer ago than this, long after every cached read keyed before that write has expired
+# (each sign-in's token is a part of its own: without this, the server's memory would grow with every one)
+WRITES_KEPT_SECONDS = 12 * STEADY_TTL_SECONDS
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # the API believes the forwarded address only with its key
@@ -241,23 +245,31 @@ def _note_caller_state(response: httpx.Response, bearer: str | None) -> None:
 
 
 class Writes:
-    """How many writes this server has sent to each part of the data (an area or a collection, then a part of it:
-    SCOPE_PART and a scope, EVERY_SCOPE, ANYTHING, PERSON_PART and a token); a cached read's key holds the counts of
-    the parts it reads, so a write makes exactly those reads miss (their old entries expire with their TTL)."""
+    """The number (of the writes this server has sent) of the last write to each part of the data (an area or a
+    collection, then a part of it: SCOPE_PART and a scope, EVERY_SCOPE, ANYTHING, PERSON_PART and a token), 0 for
+    none; a cached read's key holds those of the parts it reads, so a write makes exactly those reads miss (their old
+    entries expire with their TTL). A part last written WRITES_KEPT_SECONDS ago is forgotten (0 again): a number is
+    never given twice, so a key made before its last write is never hit again."""
 
-    def __init__(self) -> None:
-        self._counts: Counter[tuple] = Counter()
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._last: OrderedDict[tuple, tuple[int, float]] = OrderedDict()  # the number and time, the oldest first
         self._lock = threading.Lock()
+        self._clock = clock
         self.sent = 0
 
     def of(self, parts: Iterable[tuple]) -> tuple[int, ...]:
         with self._lock:
-            return tuple(self._counts[part] for part in parts)
+            return tuple(self._last.get(part, (0,))[0] for part in parts)
 
     def add(self, parts: Iterable[tuple]) -> None:
         with self._lock:
-            self._counts.update(parts)
             self.sent += 1
+            now = self._clock()
+            for part in parts:
+                self._last.pop(part, None)
+                self._last[part] = (self.sent, now)
+            while self._last and next(iter(self._last.values()))[1] < now - WRITES_KEPT_SECONDS:
+                self._last.popitem(last=False)
 
 
 WRITES = Writes()  # shared by every session: one per process

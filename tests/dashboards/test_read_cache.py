@@ -226,3 +226,22 @@ def test_a_page_run_asks_who_is_signed_in_only_when_no_read_of_it_reached_the_se
     with counted() as sent:
         assert sales_a.calls(*reads)[-1] is True
     assert sent[me] == 1 and [g["domain"] for g in sales_a.at.session_state["answers"][1]["grants"]] == ["crm", "fleet"]
+
+
+def test_the_writes_a_server_keeps_are_those_of_the_last_hour_and_a_forgotten_part_never_takes_an_old_number():
+    now = [0.0]
+    writes = api.Writes(clock=lambda: now[0])
+    signed_in = [(api.ACCOUNTS, api.PERSON_PART, f"token-{n}") for n in range(3)]
+    for part in signed_in:
+        writes.add([part])  # each sign-in's logout: a part of its own
+    numbers = writes.of(signed_in)
+    assert numbers == (1, 2, 3)
+
+    now[0] = api.WRITES_KEPT_SECONDS / 2
+    writes.add([signed_in[0]])
+    now[0] = api.WRITES_KEPT_SECONDS + 1
+    writes.add([(api.ACCOUNTS, api.PERSON_PART, "token-3")])
+    assert writes.of(signed_in) == (4, 0, 0), "what was written over an hour ago is forgotten, the rest kept"
+
+    writes.add([signed_in[1]])
+    assert writes.of(signed_in[1:2])[0] not in {0, *numbers}, "a read keyed before it was forgotten misses"
