@@ -8,7 +8,7 @@ correcting what was wrong and typing what was missing (service/crm/ocr/reviews.p
 OCR採用率 over every field, 手入力なしの請求書 over the clear bills and all; the CPU seconds per bill (this process
 and the engine's, from the file to the proposals, as the worker runs it), median and slowest.
 
-    .venv/bin/python bench/ocr.py [--bills N] [--set development|held_out] [--engine tesseract|ppocrv6|ppocrv5]
+    .venv/bin/python bench/ocr.py [--bills N] [--set development|held_out] [--engine tesseract|ppocrv6]
                                   [--misses] [--jobs N]
 
 `--misses` lists, for each development bill, each field proposed wrong or not proposed, with the truth and what was
@@ -199,7 +199,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bills", type=int, help="per set; by default each layout through every look")
     parser.add_argument("--set", choices=list(SETS), action="append", help="one set only (both by default)")
-    parser.add_argument("--engine", choices=["tesseract", "ppocrv6", "ppocrv5"], help="APP_OCR_ENGINE's by default")
+    parser.add_argument("--engine", choices=["tesseract", "ppocrv6"], help="APP_OCR_ENGINE's by default")
     parser.add_argument("--misses", action="store_true", help="list each development bill's misses")
     parser.add_argument("--jobs", type=int, default=1, help="processes reading bills side by side")
     args = parser.parse_args()

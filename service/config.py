@@ -44,7 +44,6 @@ class OcrEngine(StrEnum):
     """What reads statement images (service/crm/ocr/engine.py's ENGINES)."""
 
     PPOCRV6 = "ppocrv6"
-    PPOCRV5 = "ppocrv5"
     TESSERACT = "tesseract"
     NONE = "none"
 
@@ -448,8 +447,8 @@ class Settings(BaseSettings):
     crm_thumbnail_px: int = 320
     """longest side of a statement thumbnail"""
     ocr_engine: OcrEngine = OcrEngine.PPOCRV6
-    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `ppocrv6` or `ppocrv5` (PP-OCR on
-    ONNX Runtime, the models inside the wheels requirements.txt installs; v6 read the held-out bills best),
+    """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `ppocrv6` (PP-OCRv6 on ONNX
+    Runtime, the models inside the wheels requirements.txt installs; it read the held-out bills best),
     `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
     OCR is unavailable), or `none`"""
     crm_card_key: str = ""

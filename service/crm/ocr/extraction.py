@@ -7,10 +7,10 @@ are found, the longest first, one of four characters or more also with one chara
 taken wherever the page puts it: after its label up to the next label or a wide gap; under it, in its box or in its
 column under a header row (the boxes' x-overlap); or right of it, read as another line. The first value that keeps its
 field's rule is proposed; when none does, the first that broke it is withheld with the rule, never proposed, and so is
-a value with a character the engine could not make out. Lines that are no field's are read too: they end a value
-(基本料金, 1段料金 …), and the checks use some (the tiers, the meter readings, the consumption tax). The issuer is
-the topmost company's name: an area company's proposes its 電力会社, another's その他. Gas bills carry ガスご使用量 in
-m3 and no 契約容量 or 電力会社."""
+a value with a character the engine could not make out, and a name with one it was unsure of. Lines that are no
+field's are read too: they end a value (基本料金, 1段料金 …), and the checks use some (the tiers, the meter readings,
+the consumption tax). The issuer is the topmost company's name: an area company's proposes its 電力会社, another's
+その他. Gas bills carry ガスご使用量 in m3 and no 契約容量 or 電力会社."""
 
 import re
 import unicodedata
@@ -36,7 +36,6 @@ MISREAD = r"[^\x00-\x7f\s]"  # what a label's character may be read as: another 
 ROW_APART = 1.2  # characters whose middles are this many times the line's height apart stand on two rows
 WIDE_GAP = 5  # a gap this many times the line's height ends a value (the next column's text)
 ILLEGIBLE = 0.1  # a character read with less confidence is not made out (it is as likely another)
-LEGIBLE = {"power_customer_name": 0.35}  # and of a name, which nothing else on the page checks, below this
 PIECE_GAP = 2  # a gap this many times the line's height parts two cells' texts
 ROW_BAND = 0.6  # texts whose middles are less than this many line heights apart stand on one row
 BELOW_REACH = 3  # a value under its label starts within this many line heights of the label's foot
@@ -619,15 +618,19 @@ def _own_words(name: str, short: str) -> str:
     return ISSUER.sub("", name.replace(short, "") if short else name)
 
 
-def _illegible(found: Extraction) -> None:
+def _illegible(found: Extraction, sure_name: float) -> None:
     """A value with a character the engine could not make out (a smudge, a shadow's edge) is withheld: it is as likely
-    another character; a name already with one the engine was unsure of, as nothing on the page checks it. Of a
+    another character; a name already with one read with less than `sure_name`, as nothing on the page checks it. Of a
     figure, only its digits count (its unit, 円 or kWh, is not the value); a value another read confirms stands."""
     for name, proposal in list(found.proposals.items()):
         counted = str.isdigit if isinstance(proposal.value, int) else str.strip
-        worst = min(((confidence, char) for char, confidence in proposal.chars if counted(char)), default=(1.0, ""))
-        if name not in found.confirmed and worst[0] < LEGIBLE.get(name, ILLEGIBLE):
-            found.withhold(name, f"読み取れない文字があります（「{worst[1]}」、信頼度{worst[0]:.0%}）")
+        confidence, char = min(((c, mark) for mark, c in proposal.chars if counted(mark)), default=(1.0, ""))
+        if name in found.confirmed:
+            continue
+        if confidence < ILLEGIBLE:
+            found.withhold(name, f"読み取れない文字があります（「{char}」、信頼度{confidence:.0%}）")
+        elif name == "power_customer_name" and confidence < sure_name:
+            found.withhold(name, f"読み取りの確かでない文字があります（「{char}」、信頼度{confidence:.0%}）")
 
 
 def is_gas(texts: list[Text]) -> bool:
@@ -640,10 +643,11 @@ def is_gas(texts: list[Text]) -> bool:
 
 
 def extract(
-    lines: list[Line], *, companies: dict[str, str], labels: dict[str, tuple[str, ...]] | None = None
+    lines: list[Line], *, companies: dict[str, str], labels: dict[str, tuple[str, ...]] | None = None, sure_name: float
 ) -> Extraction:
-    """`labels`: each field's label words (the master's; its defaults when none). Every proposal has passed its rule
-    and the checks between the fields."""
+    """`labels`: each field's label words (the master's; its defaults when none); `sure_name`: the engine's confidence
+    below which a name's character makes it doubtful. Every proposal has passed its rule and the checks between the
+    fields."""
     words = tuple((labels or DEFAULT_LABELS).items()) + tuple(CONTEXT.items())
     page = Page(lines, words)
     found = Extraction({}, [], {name: [f.value for f in page.values(name)] for name in CONTEXT if name != "other"})
@@ -656,7 +660,7 @@ def extract(
     plan = found.proposals.get("power_plan_name")
     if plan is not None and plan_named(str(plan.value), None) is not None:
         found.confirmed.add(plan.field)  # a company's plan, read with a character wrong at most
-    _illegible(found)
+    _illegible(found, sure_name)
     checks.check(found)
     found.proposals = {name: found.proposals[name] for name in FIELDS if name in found.proposals}
     return found

@@ -77,7 +77,7 @@ def read(source: Source, *, now: datetime) -> Result:
     read = [pages.normalised(picture, ocr.orientation) for picture in pages.pictures(source.data, source.content_type)]
     page, tops = pages.stacked(read)
     lines = [engine.shifted(line, top) for one, top in zip(read, tops, strict=True) for line in ocr.read(one)]
-    found = extraction.extract(lines, companies=source.companies, labels=source.labels)
+    found = extraction.extract(lines, companies=source.companies, labels=source.labels, sure_name=ocr.sure_name)
     result = {
         "status": DONE,
         "engine": ocr.name,

@@ -18,7 +18,7 @@ from service.config import get_settings
 from service.crm.models import Image as ImageRow
 from service.crm.models import OcrReview
 from service.crm.ocr import extraction
-from service.crm.ocr.engine import Glyph, Line
+from service.crm.ocr.engine import Glyph, Line, PpOcrV6
 from service.task_queues import BULK
 from tests.service.crm.conftest import add_site, made, submit
 from tests.support.waiting import wait_for_job
@@ -184,7 +184,8 @@ def test_an_address_read_with_its_chome_lands_in_the_carrier_csv_as_the_sales_fo
     created = upload_bill(client, world, bill_jpeg())
     request_id, image_id = created["request"]["id"], created["images"][0]["id"]
     printed = "ご使用場所 〒150-0001 東京都渋谷区神宮前一丁目2番3号 サクラビル3F"
-    read = extraction.extract([Line(tuple(Glyph(c, 0.95, (0, 0, 1, 1)) for c in printed))], companies={})
+    line = Line(tuple(Glyph(c, 0.95, (0, 0, 1, 1)) for c in printed))
+    read = extraction.extract([line], companies={}, sure_name=PpOcrV6.sure_name)
     fields = {name: {"value": p.value, "confidence": p.confidence, "box": list(p.box), "chars": []}
               for name, p in read.proposals.items()}  # fmt: skip
     db.get(ImageRow, image_id).ocr_result = {

@@ -8,7 +8,7 @@ with its reason. The label words are the choice master's: a word an admin adds t
 
 from service.crm.masters import POWER_COMPANIES
 from service.crm.ocr import extraction, reading
-from service.crm.ocr.engine import Glyph, Line
+from service.crm.ocr.engine import Glyph, Line, PpOcrV6
 from service.crm.ocr.proposals import Extraction
 from tests.service.crm.conftest import made
 
@@ -36,7 +36,7 @@ def one_line(y: int, *parts: tuple[int, str]) -> Line:
 
 
 def read(*lines: Line, labels: dict[str, tuple[str, ...]] | None = None) -> Extraction:
-    return extraction.extract(list(lines), companies=COMPANIES, labels=labels)
+    return extraction.extract(list(lines), companies=COMPANIES, labels=labels, sure_name=PpOcrV6.sure_name)
 
 
 def values(found: Extraction) -> dict:

@@ -160,13 +160,11 @@ def render_line(text: str, size: int = 36) -> Image.Image:
     return picture
 
 
-@pytest.mark.parametrize("kind", [engine.PpOcr, engine.PpOcrV6], ids=["ppocrv5", "ppocrv6"])
-def test_ppocr_reads_a_line_with_a_box_for_each_character(kind):
-    ocr = kind()
-    assert ocr.version() is not None  # its model files are inside the installed wheels: nothing to download
+def test_ppocr_reads_a_line_with_a_box_for_each_character(ppocr):
+    assert ppocr.version() is not None  # its model files are inside the installed wheels: nothing to download
     picture = render_line("ご契約種別 低圧電力 契約容量 13kW")
 
-    (line,) = ocr.read(picture)
+    (line,) = ppocr.read(picture)
 
     assert line.text.replace(" ", "") == "ご契約種別低圧電力契約容量13kW"
     marks = [glyph for glyph in line.glyphs if glyph.text != " "]
@@ -209,7 +207,7 @@ def test_ppocr_lookalikes_are_put_right_one_character_for_one(read, meant):
 
 @pytest.mark.parametrize(
     ("setting", "said"),
-    [("ppocrv6", "ppocrv6, PP-OCRv6 small (rapidocr"), ("ppocrv5", "ppocrv5, PP-OCRv5 mobile"), ("none", "off")],
+    [("ppocrv6", "ppocrv6, PP-OCRv6 small (rapidocr"), ("none", "off")],
 )
 def test_make_runs_banner_says_what_reads_the_bills(monkeypatch, setting, said):
     from tools import run
