@@ -100,7 +100,8 @@ async def turn_of(turns: Turns, key: str) -> AsyncIterator[None]:
 
 
 class LoginGuard:
-    """Unless its body carries a known device's token for its key."""
+    """Unless its body carries a known device's token for its key; such a login from a failing address takes no
+    failing address's turn either."""
 
     def __init__(self, app: ASGIApp, prefix: str, hold_seconds: float) -> None:
         self.app = app
@@ -120,13 +121,14 @@ class LoginGuard:
             return
         address = client[0]
         refusal = self._refusal(form, address)
-        if refusal is None:
+        if refusal is None and not self.failing.failing(address):
             await self._in_turn(address, scope, receive, send)
             return
         started = time.perf_counter()
         chunks, complete = await _read(receive)
-        if not complete or _known_device(form, b"".join(chunks)):
-            await self._in_turn(address, scope, _replay(chunks, complete, receive), send)
+        known = complete and _known_device(form, b"".join(chunks))
+        if refusal is None or known or not complete:
+            await self._in_turn(address, scope, _replay(chunks, complete, receive), send, known_device=known)
             return
         await self._refuse_after_hold(scope, receive, send, refusal, started)
 
@@ -149,13 +151,15 @@ class LoginGuard:
         until = THROTTLED_ADDRESSES.known(form.address_kind, address, now)
         return None if until is None else throttled_error(until, now)
 
-    async def _in_turn(self, address: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """The app's answer once the address's turn, a failing address's turn among them and a gap in the others',
-        and then one of the app's have come (an address throttled while its logins waited is refused by the app,
-        before any password work)."""
+    async def _in_turn(
+        self, address: str, scope: Scope, receive: Receive, send: Send, *, known_device: bool = False
+    ) -> None:
+        """The app's answer once the address's turn, a failing address's turn among them and a gap in the others'
+        (unless the login carries a known device's token: a guesser holds none), and then one of the app's have come
+        (an address throttled while its logins waited is refused by the app, before any password work)."""
         async with AsyncExitStack() as turns:
             await turns.enter_async_context(turn_of(self.address_turns, address))
-            if self.failing.failing(address):
+            if self.failing.failing(address) and not known_device:
                 await turns.enter_async_context(turn_of(self.failing_turns, EVERYONE))
                 await self.others_in_app.gap()
             else:

@@ -22,6 +22,7 @@ from service.identity.login_guard import (
     LOGINS_IN_FLIGHT,
     LoginGuard,
 )
+from service.identity.service import USER_KIND
 from service.main import API_PREFIX
 
 FLOODER = "203.0.113.77"
@@ -201,3 +202,31 @@ def test_a_failing_addresss_login_waits_for_a_moment_no_other_addresss_login_is_
         return rounds
 
     assert asyncio.run(sprayed()) == [(1, 2, [200, 401])] * 2  # the spray went in only once the other was answered
+
+
+def test_a_failing_addresss_login_with_a_known_device_goes_in_beside_another_addresss_each_time():
+    """Someone in an office where a password was just mistyped signs in from their own browser: not held as a spray."""
+    office_login = lockout.Login(USER_KIND, "staff1", lockout.ADDRESS_KIND, FLOODER)
+    device = lockout.device_token(office_login, None, utcnow())
+
+    async def signed_in() -> list[tuple[int, list[int]]]:
+        app = HeldApp()
+        guard = LoginGuard(app, API_PREFIX, 0)
+        rounds = []
+        async with client_of(guard, FLOODER) as office, client_of(guard, "198.51.100.9") as elsewhere:
+            app.refused.add(FLOODER)
+            app.released.set()
+            await a_login(office)  # the office's address is failing from here on
+            for _ in range(2):
+                app.released = asyncio.Event()
+                entered = app.entered
+                other = asyncio.create_task(a_login(elsewhere))
+                await app.given(entered + 1)
+                known = asyncio.create_task(a_login(office, "staff1", device))
+                await app.given(entered + 2)
+                in_the_app = app.entered - entered
+                app.released.set()
+                rounds.append((in_the_app, [(await login).status_code for login in (other, known)]))
+        return rounds
+
+    assert asyncio.run(signed_in()) == [(2, [200, 401])] * 2  # both in the app at once
