@@ -6,6 +6,8 @@ others wait their turn, never refused for it."""
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
@@ -179,15 +181,23 @@ def test_an_address_whose_logins_failed_sends_one_at_a_time_until_one_succeeds_e
     assert asyncio.run(sprayed()) == [(2, [200, 200, 200])] * 2
 
 
+@asynccontextmanager
+async def a_failing_address() -> AsyncIterator[tuple[HeldApp, LoginGuard, httpx.AsyncClient, httpx.AsyncClient]]:
+    """The app, its guard, a client at FLOODER, whose logins the app refuses and whose last one failed, and a client
+    at another address."""
+    app = HeldApp()
+    guard = LoginGuard(app, API_PREFIX, 0)
+    async with client_of(guard, FLOODER) as flooder, client_of(guard, "198.51.100.9") as elsewhere:
+        app.refused.add(FLOODER)
+        app.released.set()
+        await a_login(flooder)
+        yield app, guard, flooder, elsewhere
+
+
 def test_a_failing_addresss_login_waits_for_a_moment_no_other_addresss_login_is_in_the_app_each_time():
     async def sprayed() -> list[tuple[int, int, list[int]]]:
-        app = HeldApp()
-        guard = LoginGuard(app, API_PREFIX, 0)
         rounds = []
-        async with client_of(guard, FLOODER) as flooder, client_of(guard, "198.51.100.9") as elsewhere:
-            app.refused.add(FLOODER)
-            app.released.set()
-            await a_login(flooder)  # the address is failing from here on
+        async with a_failing_address() as (app, guard, flooder, elsewhere):
             for _ in range(2):
                 app.released = asyncio.Event()
                 entered = app.entered
@@ -210,13 +220,8 @@ def test_a_failing_addresss_login_with_a_known_device_goes_in_beside_another_add
     device = lockout.device_token(office_login, None, utcnow())
 
     async def signed_in() -> list[tuple[int, list[int]]]:
-        app = HeldApp()
-        guard = LoginGuard(app, API_PREFIX, 0)
         rounds = []
-        async with client_of(guard, FLOODER) as office, client_of(guard, "198.51.100.9") as elsewhere:
-            app.refused.add(FLOODER)
-            app.released.set()
-            await a_login(office)  # the office's address is failing from here on
+        async with a_failing_address() as (app, _, office, elsewhere):
             for _ in range(2):
                 app.released = asyncio.Event()
                 entered = app.entered
