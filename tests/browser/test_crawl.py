@@ -261,7 +261,7 @@ def open_page(page: Page, spec: sections.PageSpec) -> None:
     """Open a page from the sidebar and wait until it is drawn."""
     page.get_by_test_id("stSidebar").locator(f"a[href$='/{spec.url_path}']").click()
     page.wait_for_url(f"**/{spec.url_path}")
-    expect(page.get_by_role("heading", name=spec.title)).to_be_visible()
+    expect(page.get_by_role("heading", name=spec.title, exact=True)).to_be_visible()
     drawn(page)
 
 
@@ -507,7 +507,7 @@ def check_main_menu(page: Page, crawl: Crawl, who: str) -> None:
 
 def expect_page(page: Page, heading: str, address: str) -> None:
     """The page with this heading at this address, without Streamlit's English dialog."""
-    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     drawn(page)
     assert page.url.endswith(address), page.url
     crawl = Crawl()
