@@ -194,15 +194,21 @@ async def a_failing_address() -> AsyncIterator[tuple[HeldApp, LoginGuard, httpx.
         yield app, guard, flooder, elsewhere
 
 
+async def another_addresss_login_in_the_app(app: HeldApp, elsewhere: httpx.AsyncClient) -> tuple[int, asyncio.Task]:
+    """A round's start, the app held: the requests it had been given before, and another address's login it holds."""
+    app.released = asyncio.Event()
+    entered = app.entered
+    other = asyncio.create_task(a_login(elsewhere))
+    await app.given(entered + 1)
+    return entered, other
+
+
 def test_a_failing_addresss_login_waits_for_a_moment_no_other_addresss_login_is_in_the_app_each_time():
     async def sprayed() -> list[tuple[int, int, list[int]]]:
         rounds = []
         async with a_failing_address() as (app, guard, flooder, elsewhere):
             for _ in range(2):
-                app.released = asyncio.Event()
-                entered = app.entered
-                other = asyncio.create_task(a_login(elsewhere))
-                await app.given(entered + 1)
+                entered, other = await another_addresss_login_in_the_app(app, elsewhere)
                 spray = asyncio.create_task(a_login(flooder, "spray-next"))
                 await until(lambda: bool(guard.others_in_app.waiting))
                 while_other_in = app.entered - entered
@@ -223,10 +229,7 @@ def test_a_failing_addresss_login_with_a_known_device_goes_in_beside_another_add
         rounds = []
         async with a_failing_address() as (app, _, office, elsewhere):
             for _ in range(2):
-                app.released = asyncio.Event()
-                entered = app.entered
-                other = asyncio.create_task(a_login(elsewhere))
-                await app.given(entered + 1)
+                entered, other = await another_addresss_login_in_the_app(app, elsewhere)
                 known = asyncio.create_task(a_login(office, "staff1", device))
                 await app.given(entered + 2)
                 in_the_app = app.entered - entered
