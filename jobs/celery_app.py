@@ -11,6 +11,7 @@ from service.task_queues import celery_routing
 TASK_MODULES = [
     "jobs.pending_tasks",  # the pending-task ledger's signal handlers
     "jobs.worker_metrics",  # the worker's /metrics, served once it is ready
+    "jobs.niceness",  # bulk work below the requests' priority
     "jobs.platform",
     "jobs.entry_logs",
     "jobs.fleet",

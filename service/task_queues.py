@@ -8,6 +8,10 @@ alert."""
 CRITICAL = "critical"
 BULK = "bulk"
 QUEUES = (CRITICAL, BULK)
+# Each class's work runs at this niceness (jobs/niceness.py): bulk work yields the CPU to requests and to the critical
+# queue, so a backlog of readings, imports and documents never slows a sign-in or a page on a shared host. A worker
+# taking several classes runs at the most urgent one's.
+NICENESS = {CRITICAL: 0, BULK: 10}
 
 TASK_CLASSES: dict[str, str] = {
     "platform.deliver_message": CRITICAL,

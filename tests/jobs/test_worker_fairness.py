@@ -3,14 +3,20 @@ and the compose file start them, and an outbox e-mail queued behind three large 
 the critical worker while the bulk worker is still drawing the cards; another nursery's small card job, asked for
 after them, is ready before they are (each job is drawn a chunk per task, so their chunks take turns)."""
 
+import os
+import signal
+
+import psutil
 import pytest
 
+from jobs.niceness import niceness_of
 from service.outbox.service import enqueue
-from service.task_queues import BULK, CRITICAL
+from service.task_queues import BULK, CRITICAL, NICENESS
 from tests.jobs.test_outbox_worker import sent, smtp_env
 from tests.service.entry_logs.test_cards import ask_for_cards, cards_url
 from tests.service.entry_logs.world import make_world, staff_headers
 from tests.support.waiting import wait_until
+from tests.support.worker import WorkerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -54,3 +60,32 @@ def test_an_email_and_a_small_card_job_queued_behind_three_large_card_jobs_are_d
 
     wait_until(lambda: small_status() == "ready", timeout=120, message="the other nursery's small card job")
     assert [status(job) in ("queued", "running") for job in jobs[1:]] == [True, True]  # the large ones still drawn
+
+
+def pool_niceness(worker: WorkerProcess) -> dict[int, int]:
+    """Each pool process's pid and niceness."""
+    return {child.pid: child.nice() for child in psutil.Process(worker.pid).children()}
+
+
+def test_a_bulk_workers_pool_runs_below_the_requests_priority_a_critical_ones_at_theirs_also_when_replaced(
+    start_worker,
+):
+    requests = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered = max(NICENESS[BULK], requests)
+    bulk, critical = start_worker(queues=[BULK]), start_worker(queues=[CRITICAL])
+    wait_until(lambda: list(pool_niceness(bulk).values()) == [lowered], timeout=30, message="the bulk pool lowered")
+    assert list(pool_niceness(critical).values()) == [requests]
+    assert psutil.Process(bulk.pid).nice() == requests  # its consumer and health page keep the requests' priority
+
+    (first,) = pool_niceness(bulk)
+    os.kill(first, signal.SIGKILL)  # the pool starts another in its place
+
+    def replaced() -> bool:
+        return first not in pool_niceness(bulk) and list(pool_niceness(bulk).values()) == [lowered]
+
+    wait_until(replaced, timeout=30, message="its replacement lowered before it takes a task")
+
+
+def test_a_worker_taking_both_classes_runs_at_the_critical_ones_niceness():
+    assert niceness_of([BULK]) == NICENESS[BULK]
+    assert niceness_of([CRITICAL, BULK]) == niceness_of([CRITICAL]) == NICENESS[CRITICAL]
