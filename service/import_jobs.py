@@ -2,7 +2,8 @@
 
 The request reads only the rows a header may sit in (the mapping step asks there) and keeps the file as sent
 (`SheetUpload`); the job's first step reads it whole (`read_upload`, status 「読み込み中」), so a workbook's conversion
-never holds a request. Each chunk after it checks only its rows.
+never holds a request. Each chunk after it checks only its rows, read from where the chunk before stopped
+(`chunk_records`: the character and sheet row, kept on the job), so the job's cost grows with the file's length.
 
 A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
 (a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
@@ -20,7 +21,7 @@ from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from service.errors import DomainError
-from service.tabular import Columns, Table, read_table, sheet_head, sheet_text
+from service.tabular import Columns, Place, Record, Table, read_table, sheet_head, sheet_text
 
 MAX_REPORTED = 1000  # rows listed of each outcome
 MUST_RESOLVE = frozenset({"held"})  # outcomes a person resolves from the list: each of their rows is listed
@@ -37,6 +38,10 @@ class SheetUpload:
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
     content: Mapped[str] = mapped_column(Text, default="")
     total_rows: Mapped[int] = mapped_column(default=0)
+    # where the last chunk's read of `content` stopped (a tabular.Place; read_row 0: none yet), the next one's start
+    read_index: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    read_offset: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    read_row: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 def read_head(data: bytes, columns: Columns, mapping: dict[str, str] | None) -> Table:
@@ -52,6 +57,16 @@ def read_upload(job: SheetUpload, columns: Columns, limit: int, too_many: Callab
     if total > limit:
         raise too_many(total)
     job.content, job.total_rows, job.upload = table.named_text(), total, None
+
+
+def chunk_records(job: SheetUpload, columns: Columns, start: int, size: int) -> list[Record]:
+    """Rows start to start + size of the stored text (0: the first below the header), read from where the job's last
+    chunk stopped when that is row `start` (else from the header), so a chunk never reads the rows above its own; the
+    job keeps where this one stops, committed with the chunk's progress."""
+    since = Place(job.read_index, job.read_offset, job.read_row) if job.read_row else None
+    records, place = read_table(job.content, columns).read(start, size, since)
+    job.read_index, job.read_offset, job.read_row = place.index, place.offset, place.row
+    return records
 
 
 class FirstRowIndex:

@@ -13,8 +13,8 @@ from service.errors import Fields, NotFound, ValidationFailed, validation_messag
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport, TerminalImportFirstRow
 from service.fleet.registry.schemas import TerminalCreate
-from service.import_jobs import READING, FirstRows, read_head, read_upload
-from service.tabular import Columns, Record, cell_problem, read_date, read_table
+from service.import_jobs import READING, FirstRows, chunk_records, read_head, read_upload
+from service.tabular import Columns, Record, cell_problem, read_date
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
@@ -33,12 +33,12 @@ COLUMNS = Columns(
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(content: str, start: int, size: int) -> list[Record]:
+def _records(job: TerminalImport, start: int, size: int) -> list[Record]:
     """Rows start to start + size of the stored text (0: the first below the header), each row's cells by field, with
     its sheet row number."""
     return [
         Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()})
-        for r in read_table(content, COLUMNS).records(start, size)
+        for r in chunk_records(job, COLUMNS, start, size)
     ]
 
 
@@ -156,7 +156,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         db.flush()
         return True
     start = job.processed_rows
-    chunk = _records(job.content, start, size)
+    chunk = _records(job, start, size)
     customers = _customers(db, job)
     serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
