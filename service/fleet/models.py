@@ -561,10 +561,15 @@ class TerminalImport(SheetUpload, Base):
     error: Mapped[str] = mapped_column(String(500), default="")  # why it failed, as the person reads it
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted_rows: Mapped[int] = mapped_column(default=0)
-    rejected: Mapped[list[Any]] = mapped_column(default=list)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # import_jobs.Report's: row, serial_number, errors
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    @property
+    def rejected_rows(self) -> int:
+        """Every row checked is added or refused; the refused are listed only in part (import_jobs.Report)."""
+        return self.processed_rows - self.accepted_rows
 
 
 class TerminalImportFirstRow(FirstRowIndex, Base):

@@ -12,6 +12,7 @@ from jobs.fleet import import_terminals
 from service.database import utcnow
 from service.fleet.models import Terminal
 from service.fleet.registry import imports
+from service.import_jobs import MAX_REPORTED
 from service.job_failures import UNEXPECTED_FAULT
 from service.tabular import HEADER_SEARCH_ROWS
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
@@ -184,3 +185,20 @@ def test_the_file_is_read_by_the_job_which_says_why_it_cannot(client, db):
     failed = client.get(f"/api/fleet/imports/{job}", headers=admin).json()
     assert (failed["status_label"], failed["accepted_rows"]) == ("失敗", 0)
     assert f"{len(rows) + 1}行目・3列目" in failed["error"]
+
+
+@pytest.mark.dialect
+def test_the_refused_rows_are_listed_as_every_import_lists_them_and_counted_in_full(client, db):
+    """The first MAX_REPORTED (import_jobs.Report), as the loaners' and the roster's imports list theirs."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:05d},不明商事,店" for n in range(MAX_REPORTED + 2)] + ["TC-99999,ABC商事,店"]
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    while imports.process_chunk(db, import_id=job["id"], now=utcnow()):
+        pass
+    db.commit()
+    done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (len(rows), 1, MAX_REPORTED + 2)
+    assert [r["row"] for r in done["rejected"]] == list(range(2, MAX_REPORTED + 2))
