@@ -2,12 +2,13 @@
 without its BOM, or Shift_JIS as Excel writes it).
 
 A file becomes CSV text with one record per sheet row (`sheet_text`), blank and title rows kept, so each row keeps the
-number the spreadsheet shows (a job stores that text and reads it again per step); a request reads only the rows a
-header may sit in (`sheet_head`), leaving a workbook's conversion to its job. Its header is the first of the
-first rows that names the most expected columns, so title rows above it are passed over; a column is matched by its
-name as a person writes it (NFKC, spaces and case ignored), by an alias, or by the mapping the person chose when a name
-differs (`ColumnsUnmatched` answers with the file's columns and the expected ones for that step). Dates are read in the
-forms people type them (`read_datetime`, `read_date`); every refusal names the row, the column and what to do."""
+number the spreadsheet shows (a job stores that text, and each step reads its rows from where the step before
+stopped: `Table.read` from a `Place`); a request reads only the rows a header may sit in (`sheet_head`), leaving a
+workbook's conversion to its job. Its header is the first of the first rows that names the most expected columns, so
+title rows above it are passed over; a column is matched by its name as a person writes it (NFKC, spaces and case
+ignored), by an alias, or by the mapping the person chose when a name differs (`ColumnsUnmatched` answers with the
+file's columns and the expected ones for that step). Dates are read in the forms people type them (`read_datetime`,
+`read_date`); every refusal names the row, the column and what to do."""
 
 import csv
 import io
