@@ -615,10 +615,10 @@ def _held_entry(job: SubmissionImport, row: int) -> int:
 
 def _record_at(db: Session, job: SubmissionImport, row: int) -> Record:
     rows = read_table(job.content, _stored_columns(db, job)).rows()
-    found = next((record for record in _typed(list(rows)) if record.number == row), None)
+    found = next((record for record in rows if record.number == row), None)
     if found is None:
         raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
-    return found
+    return _typed([found])[0]
 
 
 def _as_resolved(
