@@ -15,7 +15,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from itertools import islice
@@ -170,6 +170,10 @@ class Place:
     row: int
 
 
+# A stored text from a character on: (its first character, its text) pieces of whole rows, the first holding that one
+Pieces = Callable[[int], Iterable[tuple[int, str]]]
+
+
 @dataclass(frozen=True)
 class Table:
     """A file's rows under its header."""
@@ -186,28 +190,37 @@ class Table:
         taken = set(self.positions.values())
         return [name.strip() for index, name in enumerate(self.header) if name.strip() and index not in taken]
 
-    def _filled(self, place: Place) -> Iterator[tuple[int, list[str], Place]]:
-        """The rows holding something from `place` on: each one's sheet row number, cells and the place after it."""
-        rows, number, index = CsvRows(self.text, place.offset), place.row, place.index
-        for row in rows:
-            if any(cell.strip() for cell in row):
-                index += 1
-                yield number, row, Place(index, rows.offset, number + 1)
-            number += 1
+    def _whole(self, _offset: int) -> Iterable[tuple[int, str]]:
+        return [(0, self.text)]
+
+    def _filled(self, place: Place, pieces: Pieces | None) -> Iterator[tuple[int, list[str], Place]]:
+        """The rows holding something from `place` on (in the text, or in its stored `pieces`, when the table holds
+        only its head): each one's sheet row number, cells and the place after it."""
+        number, index = place.row, place.index
+        for first, text in (pieces or self._whole)(place.offset):
+            rows = CsvRows(text, max(place.offset - first, 0))
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    index += 1
+                    yield number, row, Place(index, first + rows.offset, number + 1)
+                number += 1
 
     def _record(self, number: int, row: list[str]) -> Record:
         return Record(number, {name: _at(row, index) for name, index in self.positions.items()})
 
-    def rows(self) -> Iterator[Record]:
+    def rows(self, pieces: Pieces | None = None) -> Iterator[Record]:
         """The rows below the header that hold something, each with its sheet row number."""
-        return (self._record(number, row) for number, row, _ in self._filled(self.body))
+        return (self._record(number, row) for number, row, _ in self._filled(self.body, pieces))
 
-    def read(self, start: int, size: int, since: Place | None = None) -> tuple[list[Record], Place]:
+    def read(
+        self, start: int, size: int, since: Place | None = None, pieces: Pieces | None = None
+    ) -> tuple[list[Record], Place]:
         """Rows start to start + size (0 is the first below the header), and the place after them: read from `since`
         when row `start` begins there (where the read before stopped), without a row above; else from the header."""
         place = since if since is not None and since.index == start else self.body
         records = []
-        for number, row, after in islice(self._filled(place), start - place.index, start - place.index + size):
+        filled = self._filled(place, pieces)
+        for number, row, after in islice(filled, start - place.index, start - place.index + size):
             records.append(self._record(number, row))
             place = after
         return records, place
@@ -217,7 +230,7 @@ class Table:
         return self.read(start, size)[0]
 
     def count(self) -> int:
-        return sum(1 for _ in self._filled(self.body))
+        return sum(1 for _ in self._filled(self.body, None))
 
     def named_text(self) -> str:
         """The text with each read column's header cell named as expected, so a job reads it again without the

@@ -25,7 +25,7 @@ from service.dialect import BigId, insert_rows
 from service.fields import field_info
 from service.fleet import labels
 from service.fleet.stores import store_of
-from service.import_jobs import FirstRowIndex, SheetUpload
+from service.import_jobs import FirstRowIndex, SheetPiece, SheetUpload
 from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
@@ -549,10 +549,18 @@ class Diagnostic(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class TerminalImportPiece(SheetPiece, Base):
+    """A piece of an import's file, as read (service/import_jobs.py)."""
+
+    __tablename__ = "fleet_import_piece"
+    import_table = "fleet_terminal_import"
+
+
 class TerminalImport(SheetUpload, Base):
     """An import of terminals run as a job, reading its file first; the page polls its progress and rejected rows."""
 
     __tablename__ = "fleet_terminal_import"
+    pieces = TerminalImportPiece
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200), default="")

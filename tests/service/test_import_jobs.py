@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from service.audit.service import Actor
 from service.database import utcnow
 from service.errors import ValidationFailed
-from service.fleet.models import Terminal, TerminalImport
+from service.fleet.models import Terminal, TerminalImport, TerminalImportPiece
 from service.fleet.registry import imports
+from service.import_jobs import PIECE_CHARS
 from service.tabular import HEADER_SEARCH_ROWS, Place, read_table
 from service.tenancy import TenantScope
 from tests.service.fleet.conftest import make_customer
@@ -65,6 +66,12 @@ def step(db, import_id: int, size: int = SIZE) -> bool:
 
 def refused(job: TerminalImport) -> list[tuple[int, str]]:
     return [(entry["row"], entry["errors"][0].split("（")[0]) for entry in job.rejected]
+
+
+def pieces(db, import_id: int) -> list[TerminalImportPiece]:
+    """The import's stored text, in order."""
+    stmt = select(TerminalImportPiece).where(TerminalImportPiece.import_id == import_id)
+    return list(db.scalars(stmt.order_by(TerminalImportPiece.start)))
 
 
 def outcome(db, import_id: int) -> tuple:
@@ -133,13 +140,13 @@ def test_a_chunk_reads_no_row_above_its_own(db):
     rows[size + 1] = rows[size - 1]  # a copy, in chunk 2, of chunk 1's last row (sheet row size + 1)
     import_id = start(db, ("シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n").encode())
     assert step(db, import_id, size) and step(db, import_id, size)  # the file read, chunk 1
-    job = db.get(TerminalImport, import_id)
-    below_search = line_start(job.content, HEADER_SEARCH_ROWS + 1)
-    assert job.read_offset == line_start(job.content, size + 2), "chunk 1 stopped below its last row"
-    job.content = unreadable_between(job.content, below_search, job.read_offset)
+    job, [piece] = db.get(TerminalImport, import_id), pieces(db, import_id)
+    below_search = line_start(piece.content, HEADER_SEARCH_ROWS + 1)
+    assert job.read_offset == line_start(piece.content, size + 2), "chunk 1 stopped below its last row"
+    piece.content = unreadable_between(piece.content, below_search, job.read_offset)
     db.commit()
     with pytest.raises(ValidationFailed, match=f"CSVの{HEADER_SEARCH_ROWS + 1}行目"):
-        read_table(job.content, imports.COLUMNS).records(size, size)  # a read from the header would stop there
+        read_table(piece.content, imports.COLUMNS).records(size, size)  # a read from the header would stop there
 
     assert step(db, import_id, size) is False
 
@@ -161,3 +168,29 @@ def test_a_read_from_where_the_last_stopped_is_the_read_from_the_header():
     assert [record.number for record in every] == [4, 5, 6, 8, 9, 10, 12, 13, 14, 15]
     assert place == Place(len(every), len(table.text), 16)
     assert table.read(2, 2, place)[0] == every[2:4], "read from the header"
+
+
+@pytest.mark.dialect
+def test_a_chunk_loads_the_headers_piece_and_its_own_only(db):
+    """A long file is stored in pieces of whole rows: once a chunk has read past them, the pieces between the header's
+    and the next chunk's can be gone, and the next chunk still reads its rows, with their sheet row numbers."""
+    make_customer(db, "ABC商事")
+    rows = [f"TC-{n:05d},ABC商事,店{n}" for n in range(PIECE_CHARS // 10)]  # over 3 pieces of whole rows
+    rows.append(rows[0])  # the last row copies the first (sheet row 2)
+    import_id = start(db, ("シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n").encode())
+    size = len(rows) - 1
+    assert step(db, import_id, size) and step(db, import_id, size)  # the file read, chunk 1: all rows but the last
+    stored = pieces(db, import_id)
+    assert len(stored) >= 3 and all(piece.content.endswith("\n") for piece in stored), "whole rows"
+    job = db.get(TerminalImport, import_id)
+    for piece in stored[1:]:
+        if piece.start + len(piece.content) <= job.read_offset:
+            db.delete(piece)  # above the next chunk's rows
+    db.commit()
+    assert len(pieces(db, import_id)) == 2, "the header's and the last row's"
+
+    assert step(db, import_id, size) is False
+
+    _, _, processed, accepted, job_refused, _ = outcome(db, import_id)
+    assert (processed, accepted) == (len(rows), len(rows) - 1)
+    assert job_refused == [(len(rows) + 1, "2行目と同じシリアル番号です")]

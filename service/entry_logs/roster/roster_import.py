@@ -140,8 +140,8 @@ def import_batch(
             broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
     if job.status == READING:  # the first batch's task reads the file first
-        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
-    batch = chunk_records(job, COLUMNS, start, size)
+        read_upload(db, job, COLUMNS, MAX_ROWS, _too_many)
+    batch = chunk_records(db, job, COLUMNS, start, size)
     accepted, rejected = [], Report(job.rejected)
     for record in batch:
         try:

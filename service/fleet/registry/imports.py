@@ -34,12 +34,12 @@ COLUMNS = Columns(
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(job: TerminalImport, start: int, size: int) -> list[Record]:
+def _records(db: Session, job: TerminalImport, start: int, size: int) -> list[Record]:
     """Rows start to start + size of the stored text (0: the first below the header), each row's cells by field, with
     its sheet row number."""
     return [
         Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()})
-        for r in chunk_records(job, COLUMNS, start, size)
+        for r in chunk_records(db, job, COLUMNS, start, size)
     ]
 
 
@@ -152,12 +152,12 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     if job is None or job.status in ("done", "failed"):
         return False
     if job.status == READING:
-        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
+        read_upload(db, job, COLUMNS, MAX_ROWS, _too_many)
         job.status = "queued"
         db.flush()
         return True
     start = job.processed_rows
-    chunk = _records(job, start, size)
+    chunk = _records(db, job, start, size)
     customers = _customers(db, job)
     serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())

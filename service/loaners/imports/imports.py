@@ -28,7 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.import_jobs import READING, FirstRows, Report, chunk_records, read_head, read_upload
+from service.import_jobs import READING, FirstRows, Report, chunk_records, read_head, read_upload, stored_records
 from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
@@ -43,7 +43,6 @@ from service.tabular import (
     cell_problem,
     read_date,
     read_datetime,
-    read_table,
 )
 from service.tenancy import TenantScope, get_scoped, scoped
 
@@ -63,8 +62,8 @@ def _cell(column: str, value: str) -> str:
     return nfkc(value) if column == labels.IMPORT_NUMBER else value
 
 
-def _stored_columns(db: Session, job: SubmissionImport) -> Columns:
-    """The stored text's header names each read column as the form does (the person's mapping applied)."""
+def _form_columns(db: Session, job: SubmissionImport) -> Columns:
+    """The form's (the stored text's header names each read column as the form does: the person's mapping applied)."""
     return _columns(forms.question_set(db, job.form_kind))
 
 
@@ -75,7 +74,7 @@ def _typed(records: list[Record]) -> list[Record]:
 
 def _records(db: Session, job: SubmissionImport, start: int, size: int) -> list[Record]:
     """The chunk's: 0 = the first row below the header holding something."""
-    return _typed(chunk_records(job, _stored_columns(db, job), start, size))
+    return _typed(chunk_records(db, job, _form_columns(db, job), start, size))
 
 
 def create_import(
@@ -128,7 +127,7 @@ def create_import(
 
 def _read_file(db: Session, job: SubmissionImport) -> None:
     """The job's first step: the file as text with each read column named as the form does, its rows counted."""
-    read_upload(job, _columns(forms.question_set(db, job.form_kind)), MAX_ROWS, _too_many)
+    read_upload(db, job, _form_columns(db, job), MAX_ROWS, _too_many)
     job.status = "checking" if job.dry_run else "queued"
 
 
@@ -614,7 +613,7 @@ def _held_entry(job: SubmissionImport, row: int) -> int:
 
 
 def _record_at(db: Session, job: SubmissionImport, row: int) -> Record:
-    rows = read_table(job.content, _stored_columns(db, job)).rows()
+    rows = stored_records(db, job, _form_columns(db, job))
     found = next((record for record in rows if record.number == row), None)
     if found is None:
         raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
