@@ -63,7 +63,7 @@ def _cell(column: str, value: str) -> str:
 
 
 def _form_columns(db: Session, job: SubmissionImport) -> Columns:
-    """The form's (the stored text's header names each read column as the form does: the person's mapping applied)."""
+    """The form's columns, as the stored text's header names them (the person's mapping applied when it was read)."""
     return _columns(forms.question_set(db, job.form_kind))
 
 
