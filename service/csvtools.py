@@ -50,28 +50,47 @@ def decode_csv(data: bytes) -> str:
     )
 
 
-def csv_rows(text: str) -> Iterator[list[str]]:
+def csv_rows(text: str) -> "CsvRows":
     """One the csv module cannot read is a 422 naming its row (line) and column."""
-    lines = text.split("\n")
-    reader = csv.reader(io.StringIO(text))
-    while True:
-        first_line = reader.line_num + 1
+    return CsvRows(text)
+
+
+class CsvRows:
+    """A text's CSV records, each read only as far as it goes: after one, `offset` is the character the next begins at,
+    so a later read starts there without reading those above."""
+
+    def __init__(self, text: str, offset: int = 0) -> None:
+        self._text, self._start, self.offset, self._read = text, offset, offset, offset
+        self._reader = csv.reader(self._lines())  # one line at a time, as io.StringIO splits them (on "\n" only)
+
+    def _lines(self) -> Iterator[str]:
+        """The csv reader asks for a line only when its record goes on: once it returns one, `_read` is its end."""
+        text = self._text
+        while (position := self._read) < len(text):
+            self._read = text.find("\n", position) + 1 or len(text)
+            yield text[position : self._read]
+
+    def __iter__(self) -> "CsvRows":
+        return self
+
+    def __next__(self) -> list[str]:
+        first_line = self._reader.line_num + 1
         try:
-            row = next(reader)
-        except StopIteration:
-            return
+            row = next(self._reader)
         except csv.Error as exc:
-            raise _unreadable(lines, first_line, reader.line_num, exc) from exc
-        yield row
+            raise _unreadable(self._text, self._start, first_line, self._reader.line_num, exc) from exc
+        self.offset = self._read
+        return row
 
 
-def _unreadable(lines: list[str], first_line: int, line: int, exc: csv.Error) -> ValidationFailed:
-    """A lone carriage return, a cell over the size limit."""
-    record = "\n".join(lines[first_line - 1 : line])
+def _unreadable(text: str, start: int, first_line: int, line: int, exc: csv.Error) -> ValidationFailed:
+    """A lone carriage return, a cell over the size limit (lines counted from `start`, the text's line numbered)."""
+    above = text.count("\n", 0, start)
+    record = "\n".join(text[start:].split("\n")[first_line - 1 : line])
     column, reason = _problem(record)
     return ValidationFailed(
-        CSV_FORMAT.format(row=line, column=column, reason=reason or str(exc)),
-        details={"field": "file", "rule": "csv_format", "row": line, "column": column},
+        CSV_FORMAT.format(row=above + line, column=column, reason=reason or str(exc)),
+        details={"field": "file", "rule": "csv_format", "row": above + line, "column": column},
         code="csv_unreadable",
     )
 

@@ -2,7 +2,9 @@
 
 The request reads only the rows a header may sit in (the mapping step asks there) and keeps the file as sent
 (`SheetUpload`); the job's first step reads it whole (`read_upload`, status 「読み込み中」), so a workbook's conversion
-never holds a request. Each chunk after it checks only its rows.
+never holds a request, and stores its text in pieces of whole rows (`SheetPiece`). Each chunk after it checks only its
+rows, read from where the chunk before stopped (`chunk_records`: the character and sheet row, kept on the job), loading
+only the header's piece and its own, so the job's cost grows with the file's length, not faster.
 
 A copy inside the file names its first row (`FirstRows`): the first row holding each content that makes two rows one
 (a terminal's serial; a device's number and timestamp) is kept in the domain's `FirstRowIndex` table under a hash of
@@ -12,31 +14,69 @@ must resolve (held) is listed, since the list is where they resolve it."""
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text, insert, select, text
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, Text, bindparam, func, insert, select, text
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
+from service.csvtools import CsvRows
 from service.errors import DomainError
-from service.tabular import Columns, Table, read_table, sheet_head, sheet_text
+from service.tabular import (
+    HEADER_SEARCH_ROWS,
+    Columns,
+    Pieces,
+    Place,
+    Record,
+    Table,
+    read_table,
+    sheet_head,
+    sheet_text,
+)
 
 MAX_REPORTED = 1000  # rows listed of each outcome
 MUST_RESOLVE = frozenset({"held"})  # outcomes a person resolves from the list: each of their rows is listed
 
 Key = tuple[Hashable, ...]  # what makes two rows one
-READING = "reading"  # the job's first step: the file read into `content`
+READING = "reading"  # the job's first step: the file read into its pieces
+PIECE_CHARS = 65_536  # a stored piece of a file's text: whole rows, at least this many characters (the last fewer)
+
+
+class OfAnImport:
+    """A row of a domain's table that belongs to one import (a mixin): `import_table` names the table of the imports
+    it serves, whose deletion takes its rows."""
+
+    import_table: ClassVar[str]
+
+    @declared_attr
+    def import_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey(f"{cls.import_table}.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SheetPiece(OfAnImport):
+    """A piece of an import's file as CSV text (a mixin of the domain's model): whole sheet rows, the first piece
+    holding every row a header may sit in, so a chunk loads the header's piece and the pieces its own rows are in."""
+
+    start: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # its first character in the whole text
+    content: Mapped[str] = mapped_column(Text)
 
 
 class SheetUpload:
-    """An import's file (a mixin of its model): as sent until its job reads it, then its rows as CSV text, each read
-    column named as the import names it."""
+    """An import's file (a mixin of its model): as sent until its job reads it, then its rows as CSV text in the
+    domain's `pieces`, each read column named as the import names it."""
+
+    pieces: ClassVar[type[SheetPiece]]
+    if TYPE_CHECKING:
+        id: int  # the domain's model's
 
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))  # the person's columns
-    content: Mapped[str] = mapped_column(Text, default="")
     total_rows: Mapped[int] = mapped_column(default=0)
+    # where the last chunk's read of the text stopped (a tabular.Place; read_row 0: none yet), the next one's start
+    read_index: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    read_offset: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    read_row: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 def read_head(data: bytes, columns: Columns, mapping: dict[str, str] | None) -> Table:
@@ -44,25 +84,65 @@ def read_head(data: bytes, columns: Columns, mapping: dict[str, str] | None) -> 
     return read_table(sheet_head(data), columns, mapping)
 
 
-def read_upload(job: SheetUpload, columns: Columns, limit: int, too_many: Callable[[int], DomainError]) -> None:
+def read_upload(
+    db: Session, job: SheetUpload, columns: Columns, limit: int, too_many: Callable[[int], DomainError]
+) -> None:
     """The job's first step: the file read with the person's mapping, its rows counted (more than `limit`: `too_many`
-    of their count is raised), then let go."""
+    of their count is raised), stored in pieces, then let go."""
     table = read_table(sheet_text(job.upload or b""), columns, job.mapping)
     total = table.count()
     if total > limit:
         raise too_many(total)
-    job.content, job.total_rows, job.upload = table.named_text(), total, None
+    _store_pieces(db, job, table.named_text())
+    job.total_rows, job.upload = total, None
 
 
-class FirstRowIndex:
-    """A domain's first-row table (a mixin of its model): `import_table` names the table of the imports it serves,
-    whose deletion takes its rows."""
+def _store_pieces(db: Session, job: SheetUpload, content: str) -> None:
+    """Cut after a row once a piece holds PIECE_CHARS characters, the first not before the rows a header may sit in."""
+    starts, rows = [0], CsvRows(content)
+    for number, _ in enumerate(rows, start=1):
+        if rows.offset - starts[-1] >= PIECE_CHARS and number >= HEADER_SEARCH_ROWS and rows.offset < len(content):
+            starts.append(rows.offset)
+    ends = [*starts[1:], len(content)]
+    pieces = [{"import_id": job.id, "start": s, "content": content[s:e]} for s, e in zip(starts, ends, strict=True)]
+    db.execute(insert(job.pieces), pieces)
 
-    import_table: ClassVar[str]
 
-    @declared_attr
-    def import_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey(f"{cls.import_table}.id", ondelete="CASCADE"), primary_key=True)
+def _stored(db: Session, job: SheetUpload, columns: Columns) -> tuple[Table, Pieces]:
+    """The stored text's header (in its first piece), and its pieces from a character on."""
+    piece, mine = job.pieces, job.pieces.import_id == job.id
+
+    def from_character(offset: int) -> Iterator[tuple[int, str]]:
+        """One piece loaded at a time, from the one holding `offset`: a chunk stops loading once it has its rows."""
+        start = db.scalar(select(func.max(piece.start)).where(mine, piece.start <= offset)) or 0
+        following = select(piece.start, piece.content).where(mine, piece.start >= bindparam("start"))
+        while found := db.execute(following.order_by(piece.start).limit(1), {"start": start}).first():
+            yield found.start, found.content
+            start = found.start + 1
+
+    head = db.scalar(select(piece.content).where(mine, piece.start == 0)) or ""
+    return read_table(head, columns), from_character
+
+
+def chunk_records(db: Session, job: SheetUpload, columns: Columns, start: int, size: int) -> list[Record]:
+    """Rows start to start + size of the stored text (0: the first below the header), read from where the job's last
+    chunk stopped when that is row `start` (else from the header), so a chunk never reads the rows above its own, nor
+    loads their pieces; the job keeps where this one stops, committed with the chunk's progress."""
+    table, pieces = _stored(db, job, columns)
+    since = Place(job.read_index, job.read_offset, job.read_row) if job.read_row else None
+    records, place = table.read(start, size, since, pieces)
+    job.read_index, job.read_offset, job.read_row = place.index, place.offset, place.row
+    return records
+
+
+def stored_records(db: Session, job: SheetUpload, columns: Columns) -> Iterator[Record]:
+    """Every row of the stored text below its header, with its sheet row number (where the chunks read is kept)."""
+    table, pieces = _stored(db, job, columns)
+    return table.rows(pieces)
+
+
+class FirstRowIndex(OfAnImport):
+    """A domain's first-row table (a mixin of its model)."""
 
     digest: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     row: Mapped[int]  # the sheet's row number

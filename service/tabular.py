@@ -2,19 +2,20 @@
 without its BOM, or Shift_JIS as Excel writes it).
 
 A file becomes CSV text with one record per sheet row (`sheet_text`), blank and title rows kept, so each row keeps the
-number the spreadsheet shows (a job stores that text and reads it again per step); a request reads only the rows a
-header may sit in (`sheet_head`), leaving a workbook's conversion to its job. Its header is the first of the
-first rows that names the most expected columns, so title rows above it are passed over; a column is matched by its
-name as a person writes it (NFKC, spaces and case ignored), by an alias, or by the mapping the person chose when a name
-differs (`ColumnsUnmatched` answers with the file's columns and the expected ones for that step). Dates are read in the
-forms people type them (`read_datetime`, `read_date`); every refusal names the row, the column and what to do."""
+number the spreadsheet shows (a job stores that text, and each step reads its rows from where the step before
+stopped: `Table.read` from a `Place`); a request reads only the rows a header may sit in (`sheet_head`), leaving a
+workbook's conversion to its job. Its header is the first of the first rows that names the most expected columns, so
+title rows above it are passed over; a column is matched by its name as a person writes it (NFKC, spaces and case
+ignored), by an alias, or by the mapping the person chose when a name differs (`ColumnsUnmatched` answers with the
+file's columns and the expected ones for that step). Dates are read in the forms people type them (`read_datetime`,
+`read_date`); every refusal names the row, the column and what to do."""
 
 import csv
 import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from itertools import islice
@@ -22,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from service.csvtools import csv_rows, decode_csv
+from service.csvtools import CsvRows, csv_rows, decode_csv
 from service.errors import ValidationFailed
 from service.schemas import SingleLine
 
@@ -160,6 +161,20 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a read of a table's rows stopped: the index of the next row holding something (0: the first below the
+    header), the character of the text its sheet row (or a blank row above it) begins at, and that row's number."""
+
+    index: int
+    offset: int
+    row: int
+
+
+# A stored text from a character on: (its first character, its text) pieces of whole rows, the first holding that one
+Pieces = Callable[[int], Iterable[tuple[int, str]]]
+
+
+@dataclass(frozen=True)
 class Table:
     """A file's rows under its header."""
 
@@ -167,6 +182,7 @@ class Table:
     header_row: int  # its sheet row number
     header: list[str]  # the file's column names, as written
     positions: dict[str, int]  # expected name -> its column's index
+    body: Place  # just below the header
 
     @property
     def ignored(self) -> list[str]:
@@ -174,19 +190,47 @@ class Table:
         taken = set(self.positions.values())
         return [name.strip() for index, name in enumerate(self.header) if name.strip() and index not in taken]
 
-    def rows(self) -> Iterator[Record]:
+    def _whole(self, _offset: int) -> Iterable[tuple[int, str]]:
+        return [(0, self.text)]
+
+    def _filled(self, place: Place, pieces: Pieces | None) -> Iterator[tuple[int, list[str], Place]]:
+        """The rows holding something from `place` on (in the text, or in its stored `pieces`, when the table holds
+        only its head): each one's sheet row number, cells and the place after it."""
+        number, index = place.row, place.index
+        for first, text in (pieces or self._whole)(place.offset):
+            rows = CsvRows(text, max(place.offset - first, 0))
+            for row in rows:
+                if any(cell.strip() for cell in row):
+                    index += 1
+                    yield number, row, Place(index, first + rows.offset, number + 1)
+                number += 1
+
+    def _record(self, number: int, row: list[str]) -> Record:
+        return Record(number, {name: _at(row, index) for name, index in self.positions.items()})
+
+    def rows(self, pieces: Pieces | None = None) -> Iterator[Record]:
         """The rows below the header that hold something, each with its sheet row number."""
-        numbered = enumerate(csv_rows(self.text), start=1)
-        for number, row in islice(numbered, self.header_row, None):
-            if any(cell.strip() for cell in row):
-                yield Record(number, {name: _at(row, index) for name, index in self.positions.items()})
+        return (self._record(number, row) for number, row, _ in self._filled(self.body, pieces))
+
+    def read(
+        self, start: int, size: int, since: Place | None = None, pieces: Pieces | None = None
+    ) -> tuple[list[Record], Place]:
+        """Rows start to start + size (0 is the first below the header), and the place after them: read from `since`
+        when row `start` begins there (where the read before stopped), without a row above; else from the header."""
+        place = since if since is not None and since.index == start else self.body
+        records = []
+        filled = self._filled(place, pieces)
+        for number, row, after in islice(filled, start - place.index, start - place.index + size):
+            records.append(self._record(number, row))
+            place = after
+        return records, place
 
     def records(self, start: int, size: int) -> list[Record]:
         """Rows start to start + size (0 is the first below the header)."""
-        return list(islice(self.rows(), start, start + size))
+        return self.read(start, size)[0]
 
     def count(self) -> int:
-        return sum(1 for _ in self.rows())
+        return sum(1 for _ in self._filled(self.body, None))
 
     def named_text(self) -> str:
         """The text with each read column's header cell named as expected, so a job reads it again without the
@@ -212,11 +256,12 @@ def read_table(text: str, columns: Columns, mapping: Mapping[str, str] | None = 
     """The header is the first of the first rows naming the most known columns (the first row that holds something
     when none does); a required column neither named nor mapped is `ColumnsUnmatched`."""
     known = columns.names(mapping or {})
-    head = list(islice(enumerate(csv_rows(text), start=1), HEADER_SEARCH_ROWS))
-    filled = [(number, row) for number, row in head if any(cell.strip() for cell in row)]
+    rows = CsvRows(text)
+    head = [(number, row, rows.offset) for number, row in zip(range(1, HEADER_SEARCH_ROWS + 1), rows, strict=False)]
+    filled = [(number, row, end) for number, row, end in head if any(cell.strip() for cell in row)]
     if not filled:
         raise ValidationFailed(EMPTY_FILE, details={"field": "file", "rule": "empty"}, code="file_empty")
-    number, header = max(filled, key=lambda item: (sum(column_key(c) in known for c in item[1]), -item[0]))
+    number, header, end = max(filled, key=lambda item: (sum(column_key(c) in known for c in item[1]), -item[0]))
     positions: dict[str, int] = {}
     for index, name in enumerate(header):
         target = known.get(column_key(name))
@@ -225,7 +270,7 @@ def read_table(text: str, columns: Columns, mapping: Mapping[str, str] | None = 
     missing = [name for name in columns.required if name not in positions]
     if missing:
         raise ColumnsUnmatched(number, header, columns, missing)
-    return Table(text, number, header, positions)
+    return Table(text, number, header, positions, Place(0, end, number + 1))
 
 
 class ColumnsUnmatched(ValidationFailed):

@@ -111,6 +111,7 @@ NOT_WALKED = {
     "fleet_terminal_event": "sent by the agent",
     "fleet_terminal_import": "an import's job and its report",
     "fleet_import_first_row": "an import's index of its file's first rows, by the job",
+    "fleet_import_piece": "an import's file as read, by the job",
     "fleet_update_task": "a rollout's per-terminal task, by the service",
     "reservations_call_attempt": "calls made by the service",
     "reservations_call_decision": "why each shop was or was not called, by the service",
@@ -129,6 +130,7 @@ NOT_WALKED = {
     "loaners_form": "the status forms, loaded from the spec (initial_data.json); their questions are walked",
     "loaners_import": "an import's job and its report",
     "loaners_import_first_row": "an import's index of its file's first rows, by the job",
+    "loaners_import_piece": "an import's file as read, by the job",
     "loaners_return_digest": "the weekly digest's claim",
     "loaners_rotation": "the rotation's runs",
     "loaners_submission": "answers appended by the form, never edited (their keys are the form's questions)",
@@ -142,6 +144,7 @@ NOT_WALKED = {
     "entry_logs_parent_photo": "a photo's bytes",
     "entry_logs_pickup_alert": "alerts raised by an exit scan",
     "entry_logs_roster_import": "an import's job and its report",
+    "entry_logs_roster_import_piece": "an import's file as read, by the job",
     "entry_logs_station_session": "scan stations' sign-ins",
 }
 # A column of a walked table the walk lets be (no facts; not in its list's CSV; its CSV header in other words), and

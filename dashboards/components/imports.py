@@ -90,3 +90,9 @@ def progress(status: str, label: str, filename: str, done: int, total: int) -> N
         st.progress(0.0, text=f"{label}: {labels.plain(filename)}")
     else:
         layout.job_progress(label, done, total)
+
+
+def listed_in_part(listed: int, refused: int) -> None:
+    """Said under a finished import's refused rows when the service listed only the first of them."""
+    if listed < refused:
+        st.caption(f"最初の{listed:,}行を表示しています。")

@@ -11,7 +11,7 @@ from service.dialect import BigId
 from service.entry_logs.kinds import AttendanceStatus, DecidedBy, EntryMode, EntryType, PickupKind
 from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_MODES
 from service.fields import field_info
-from service.import_jobs import SheetUpload
+from service.import_jobs import SheetPiece, SheetUpload
 
 # Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
 
@@ -248,8 +248,16 @@ class LogHourCount(Base):
     live_count: Mapped[int] = mapped_column(default=0)
 
 
+class RosterImportPiece(SheetPiece, Base):
+    """A piece of an import's file, as read (service/import_jobs.py)."""
+
+    __tablename__ = "entry_logs_roster_import_piece"
+    import_table = "entry_logs_roster_import"
+
+
 class RosterImport(SheetUpload, Base):
     __tablename__ = "entry_logs_roster_import"
+    pieces = RosterImportPiece
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)

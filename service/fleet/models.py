@@ -25,7 +25,7 @@ from service.dialect import BigId, insert_rows
 from service.fields import field_info
 from service.fleet import labels
 from service.fleet.stores import store_of
-from service.import_jobs import FirstRowIndex, SheetUpload
+from service.import_jobs import FirstRowIndex, SheetPiece, SheetUpload
 from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
@@ -549,10 +549,18 @@ class Diagnostic(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class TerminalImportPiece(SheetPiece, Base):
+    """A piece of an import's file, as read (service/import_jobs.py)."""
+
+    __tablename__ = "fleet_import_piece"
+    import_table = "fleet_terminal_import"
+
+
 class TerminalImport(SheetUpload, Base):
     """An import of terminals run as a job, reading its file first; the page polls its progress and rejected rows."""
 
     __tablename__ = "fleet_terminal_import"
+    pieces = TerminalImportPiece
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(200), default="")
@@ -561,10 +569,15 @@ class TerminalImport(SheetUpload, Base):
     error: Mapped[str] = mapped_column(String(500), default="")  # why it failed, as the person reads it
     processed_rows: Mapped[int] = mapped_column(default=0)
     accepted_rows: Mapped[int] = mapped_column(default=0)
-    rejected: Mapped[list[Any]] = mapped_column(default=list)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # import_jobs.Report's: row, serial_number, errors
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+    @property
+    def rejected_rows(self) -> int:
+        """Every row checked is added or refused; the refused are listed only in part (import_jobs.Report)."""
+        return self.processed_rows - self.accepted_rows
 
 
 class TerminalImportFirstRow(FirstRowIndex, Base):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import ACTIVE, ON_OFF, field_info
-from service.import_jobs import FirstRowIndex, SheetUpload
+from service.import_jobs import FirstRowIndex, SheetPiece, SheetUpload
 from service.loaners import labels
 from service.schemas import EMAIL_SHAPE
 
@@ -313,8 +313,16 @@ class Counter(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
+class ImportPiece(SheetPiece, Base):
+    """A piece of an import's file, as read (service/import_jobs.py)."""
+
+    __tablename__ = "loaners_import_piece"
+    import_table = "loaners_import"
+
+
 class SubmissionImport(SheetUpload, Base):
     __tablename__ = "loaners_import"
+    pieces = ImportPiece
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_kind: Mapped[str] = mapped_column(String(10))

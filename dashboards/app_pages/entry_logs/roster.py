@@ -303,8 +303,7 @@ def rejected_rows(job: dict) -> None:
     if not job["rejectedRows"]:
         return
     st.warning(f"{job['rejectedRows']:,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
-    if len(job["rejected"]) < job["rejectedRows"]:
-        st.caption(f"最初の{len(job['rejected']):,}行を表示しています。")
+    imports.listed_in_part(len(job["rejected"]), job["rejectedRows"])
     rows = [
         {"行": row["row"], "理由": row["reason"], "内容": "、".join(f"{k}: {v}" for k, v in row["values"].items())}
         for row in job["rejected"]

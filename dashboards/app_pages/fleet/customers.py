@@ -171,9 +171,10 @@ def start_import(upload) -> None:
 
 def import_result(job: dict) -> None:
     st.success(f"取込が完了しました: 全{job['total_rows']:,}行のうち {job['accepted_rows']:,}台を登録しました。")
-    if not job["rejected"]:
+    if not job["rejected_rows"]:
         return
-    st.warning(f"{len(job['rejected']):,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    st.warning(f"{job['rejected_rows']:,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    imports.listed_in_part(len(job["rejected"]), job["rejected_rows"])
     serial = fleet_common.headers("terminal")["serial_number"]
     rows = [
         {"行": row["row"], serial: row["serial_number"], "理由": "、".join(row["errors"])} for row in job["rejected"]

@@ -27,8 +27,8 @@ from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterIm
 from service.entry_logs.roster.service import DOMAIN
 from service.entry_logs.schemas import ChildKana, ClassName, Name, ParentKana, Phone
 from service.errors import NotFound, ValidationFailed, rule_message
-from service.import_jobs import READING, Report, read_head, read_upload
-from service.tabular import Columns, Record, Table, read_table
+from service.import_jobs import READING, Report, chunk_records, read_head, read_upload
+from service.tabular import Columns, Record
 from service.tenancy import TenantScope, get_scoped
 
 TASK = "entry_logs.import_roster"
@@ -140,9 +140,8 @@ def import_batch(
             broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
     if job.status == READING:  # the first batch's task reads the file first
-        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
-    table: Table = read_table(job.content, COLUMNS)
-    batch = table.records(start, size)
+        read_upload(db, job, COLUMNS, MAX_ROWS, _too_many)
+    batch = chunk_records(db, job, COLUMNS, start, size)
     accepted, rejected = [], Report(job.rejected)
     for record in batch:
         try:

@@ -1,6 +1,7 @@
 """Import of terminals from the current vendor (an .xlsx or a CSV, read by service/tabular.py: the header below any
 title rows, a column named otherwise mapped by the person, rows reported by their sheet row), run as a job in chunks so
-the page can poll its progress."""
+the page can poll its progress; its refused rows are listed as every import lists them (import_jobs.Report), counted
+in full."""
 
 from datetime import date, datetime
 
@@ -13,8 +14,8 @@ from service.errors import Fields, NotFound, ValidationFailed, validation_messag
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport, TerminalImportFirstRow
 from service.fleet.registry.schemas import TerminalCreate
-from service.import_jobs import READING, FirstRows, read_head, read_upload
-from service.tabular import Columns, Record, cell_problem, read_date, read_table
+from service.import_jobs import READING, FirstRows, Report, chunk_records, read_head, read_upload
+from service.tabular import Columns, Record, cell_problem, read_date
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
@@ -33,12 +34,12 @@ COLUMNS = Columns(
 TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
-def _records(content: str, start: int, size: int) -> list[Record]:
+def _records(db: Session, job: TerminalImport, start: int, size: int) -> list[Record]:
     """Rows start to start + size of the stored text (0: the first below the header), each row's cells by field, with
     its sheet row number."""
     return [
         Record(r.number, {FIELD_OF[k]: v for k, v in r.values.items()})
-        for r in read_table(content, COLUMNS).records(start, size)
+        for r in chunk_records(db, job, COLUMNS, start, size)
     ]
 
 
@@ -151,17 +152,17 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     if job is None or job.status in ("done", "failed"):
         return False
     if job.status == READING:
-        read_upload(job, COLUMNS, MAX_ROWS, _too_many)
+        read_upload(db, job, COLUMNS, MAX_ROWS, _too_many)
         job.status = "queued"
         db.flush()
         return True
     start = job.processed_rows
-    chunk = _records(job.content, start, size)
+    chunk = _records(db, job, start, size)
     customers = _customers(db, job)
     serials = {r.values.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
     first_rows = FirstRows(db, TerminalImportFirstRow, job.id, [(serial,) for serial in serials])
-    accepted, rejected = [], list(job.rejected)
+    accepted, rejected = [], Report(job.rejected)
     for record in chunk:
         serial = record.values.get("serial_number", "")
         checked = _check_row(record.values, customers)
@@ -171,7 +172,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         elif isinstance(checked, dict) and checked["serial_number"] in taken:
             checked = [labels.IMPORT_DUPLICATE]
         if isinstance(checked, list):
-            rejected.append({"row": record.number, "serial_number": serial, "errors": checked})
+            rejected.add({"row": record.number, "serial_number": serial, "errors": checked})
             continue
         taken.add(checked["serial_number"])
         accepted.append(checked | {"created_at": now, "updated_at": now})
@@ -182,7 +183,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     job.processed_rows, job.accepted_rows, job.rejected = (
         start + len(chunk),
         job.accepted_rows + len(accepted),
-        rejected,
+        rejected.rows,
     )
     if len(chunk) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now

@@ -11,6 +11,7 @@ from service.fleet import labels
 from service.fleet.kinds import ContractType, TerminalStatus
 from service.fleet.models import Customer, Terminal
 from service.fleet.schemas import DiagnosticLines, Labelled, Serial, Version, required
+from service.import_jobs import MAX_REPORTED
 from service.schemas import IsoDate, JapanTime, SingleLine, Text
 
 # A customer's contacts (§2.1: 担当者, 連絡先メール, 電話番号) are required; rows stored before that may hold blanks.
@@ -181,7 +182,8 @@ class TerminalImportRead(Labelled):
     total_rows: int
     processed_rows: int
     accepted_rows: int
-    rejected: list[dict[str, Any]]
+    rejected_rows: int
+    rejected: list[dict[str, Any]] = Field(description=f"the first {MAX_REPORTED:,} refused rows (import_jobs.Report)")
     error: str = Field(description="why a failed import stopped (失敗), as the person reads it")
     created_at: datetime
     finished_at: datetime | None

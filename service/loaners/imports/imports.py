@@ -28,7 +28,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.exports import ListExport, item
-from service.import_jobs import READING, FirstRows, Report, read_head, read_upload
+from service.import_jobs import READING, FirstRows, Report, chunk_records, read_head, read_upload, stored_records
 from service.loaners import labels, numbering
 from service.loaners.devices.devices import kind_of
 from service.loaners.imports.schemas import HeldResolution
@@ -40,11 +40,9 @@ from service.tabular import (
     SAME_AS,
     Columns,
     Record,
-    Table,
     cell_problem,
     read_date,
     read_datetime,
-    read_table,
 )
 from service.tenancy import TenantScope, get_scoped, scoped
 
@@ -64,17 +62,19 @@ def _cell(column: str, value: str) -> str:
     return nfkc(value) if column == labels.IMPORT_NUMBER else value
 
 
-def _table(db: Session, job: SubmissionImport) -> Table:
-    """The stored text's header names each read column as the form does (the person's mapping applied)."""
-    return read_table(job.content, _columns(forms.question_set(db, job.form_kind)))
+def _form_columns(db: Session, job: SubmissionImport) -> Columns:
+    """The form's columns, as the stored text's header names them (the person's mapping applied when it was read)."""
+    return _columns(forms.question_set(db, job.form_kind))
 
 
-def _records(table: Table, start: int, size: int) -> list[Record]:
-    """0 = the first row below the header holding something; each keeps its sheet row number."""
-    return [
-        Record(r.number, {column: _cell(column, value) for column, value in r.values.items()})
-        for r in table.records(start, size)
-    ]
+def _typed(records: list[Record]) -> list[Record]:
+    """Each keeps its sheet row number."""
+    return [Record(r.number, {column: _cell(column, value) for column, value in r.values.items()}) for r in records]
+
+
+def _records(db: Session, job: SubmissionImport, start: int, size: int) -> list[Record]:
+    """The chunk's: 0 = the first row below the header holding something."""
+    return _typed(chunk_records(db, job, _form_columns(db, job), start, size))
 
 
 def create_import(
@@ -127,7 +127,7 @@ def create_import(
 
 def _read_file(db: Session, job: SubmissionImport) -> None:
     """The job's first step: the file as text with each read column named as the form does, its rows counted."""
-    read_upload(job, _columns(forms.question_set(db, job.form_kind)), MAX_ROWS, _too_many)
+    read_upload(db, job, _form_columns(db, job), MAX_ROWS, _too_many)
     job.status = "checking" if job.dry_run else "queued"
 
 
@@ -492,7 +492,7 @@ def _plan_entry(row: Record, verdict: Verdict) -> dict[str, Any]:
 
 
 def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
-    records = _records(_table(db, job), job.checked_rows, size)
+    records = _records(db, job, job.checked_rows, size)
     chunk = _load_chunk(db, job, records, write=False)
     counts = dict.fromkeys(labels.IMPORT_OUTCOMES, 0)
     plan = Report(job.plan)
@@ -544,7 +544,7 @@ def _store(db: Session, rows: list[dict[str, Any]]) -> None:
 
 def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
     start = job.processed_rows
-    records = _records(_table(db, job), start, size)
+    records = _records(db, job, start, size)
     chunk = _load_chunk(db, job, records, write=True)
     accepted, rejected = [], Report(job.rejected)
     for record in records:
@@ -612,11 +612,12 @@ def _held_entry(job: SubmissionImport, row: int) -> int:
     raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
 
 
-def _record_at(job: SubmissionImport, table: Table, row: int) -> Record:
-    found = next((record for record in _records(table, 0, job.total_rows) if record.number == row), None)
+def _record_at(db: Session, job: SubmissionImport, row: int) -> Record:
+    rows = stored_records(db, job, _form_columns(db, job))
+    found = next((record for record in rows if record.number == row), None)
     if found is None:
         raise NotFound(labels.HELD_NOT_FOUND.format(row=row), code="held_row_not_found")
-    return found
+    return _typed([found])[0]
 
 
 def _as_resolved(
@@ -644,7 +645,7 @@ def resolve_held_row(
     row resolved."""
     db.refresh(job, with_for_update=True)
     index = _held_entry(job, row)
-    typed = _record_at(job, _table(db, job), row)
+    typed = _record_at(db, job, row)
     chunk, record = _as_resolved(db, job, typed, resolution)
     verdict = _check_row(db, chunk, record)
     if verdict.row is None:

@@ -12,6 +12,7 @@ from jobs.fleet import import_terminals
 from service.database import utcnow
 from service.fleet.models import Terminal
 from service.fleet.registry import imports
+from service.import_jobs import MAX_REPORTED
 from service.job_failures import UNEXPECTED_FAULT
 from service.tabular import HEADER_SEARCH_ROWS
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
@@ -145,6 +146,16 @@ def test_a_workbook_below_its_title_is_read_with_its_dates_and_rows_as_the_sheet
     assert list(installed) == [("TC-200", date(2025, 4, 1)), ("TC-201", date(2025, 5, 2))]
 
 
+def imported(client, db, admin: dict[str, str], rows: list[str]) -> dict:
+    """The rows under the header, imported in chunks of CHUNK rows: the import as its page reads it."""
+    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    while imports.process_chunk(db, import_id=job["id"], now=utcnow()):
+        pass
+    db.commit()
+    return client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+
+
 @pytest.mark.dialect
 def test_a_copy_at_the_end_of_a_long_file_names_its_first_row(client, db):
     """Each chunk looks its serials up in the import's first-row index: the last copy, many chunks below, still names
@@ -155,12 +166,7 @@ def test_a_copy_at_the_end_of_a_long_file_names_its_first_row(client, db):
     rows = [f"TC-{n:05d},ABC商事,店{n}" for n in range(imports.CHUNK * 3)]
     rows[10] = rows[9]  # a copy in the first chunk: sheet rows 11 and 12
     rows.append(rows[0])  # the last row copies the first (sheet row 2)
-    csv = "シリアル番号,会社名,設置店舗名\n" + "\n".join(rows) + "\n"
-    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
-    while imports.process_chunk(db, import_id=job["id"], now=utcnow()):
-        pass
-    db.commit()
-    done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
+    done = imported(client, db, admin, rows)
     assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", len(rows), len(rows) - 2)
     assert [(r["row"], r["errors"][0].split("（")[0]) for r in done["rejected"]] == [
         (12, "11行目と同じシリアル番号です"),
@@ -184,3 +190,15 @@ def test_the_file_is_read_by_the_job_which_says_why_it_cannot(client, db):
     failed = client.get(f"/api/fleet/imports/{job}", headers=admin).json()
     assert (failed["status_label"], failed["accepted_rows"]) == ("失敗", 0)
     assert f"{len(rows) + 1}行目・3列目" in failed["error"]
+
+
+@pytest.mark.dialect
+def test_the_refused_rows_are_listed_as_every_import_lists_them_and_counted_in_full(client, db):
+    """The first MAX_REPORTED (import_jobs.Report), as the loaners' and the roster's imports list theirs."""
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    rows = [f"TC-{n:05d},不明商事,店" for n in range(MAX_REPORTED + 2)] + ["TC-99999,ABC商事,店"]
+    done = imported(client, db, admin, rows)
+    assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (len(rows), 1, MAX_REPORTED + 2)
+    assert [r["row"] for r in done["rejected"]] == list(range(2, MAX_REPORTED + 2))
