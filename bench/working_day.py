@@ -66,6 +66,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import gevent
+import httpx2
 import requests
 from common import (
     free_port,
@@ -81,8 +82,19 @@ from common import (
 )
 from locust import FastHttpUser, HttpUser, task
 from locust.env import Environment
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from tenant_isolation import roster_csv
 from worker_fairness import start_workers
+
+# What the day's users call, imported before it starts: an import inside the day (the MCP SDK's takes about a second of
+# CPU) would stall every user's clock in the load generator's one event loop, and count as the service's latency.
+from agent.client import HEARTBEAT_PATH, bearer, heartbeat_body
+from agent.device import DeviceStatus, HostLoad
+from clientkit.station_api import ScanIn
+from service.database import utcnow
+from tests.service.crm.conftest import COMPLETE_SITE, corporation, picture
+from tests.service.loaners.conftest import IN_HOUSE, LENT
 
 HEADLINE = (
     "legitimate_logins_refused",
@@ -224,9 +236,6 @@ class StoreAgents(Role, FastHttpUser):
 
     @task
     def heartbeat(self) -> None:
-        from agent.client import HEARTBEAT_PATH, bearer, heartbeat_body
-        from agent.device import DeviceStatus, HostLoad
-
         token = next(self.tokens)
         if token in DAY.silenced:
             return
@@ -267,9 +276,6 @@ class ScanStation(Role, FastHttpUser):
 
     @task
     def scan(self) -> None:
-        from clientkit.station_api import ScanIn
-        from service.database import utcnow
-
         if not self.token:
             self.sign_in()
         if time.time() >= self.beat_at:
@@ -390,8 +396,6 @@ class LoanerClerk(Person):
 
     @task
     def submit(self) -> None:
-        from tests.service.loaners.conftest import IN_HOUSE, LENT
-
         if not self.signed_in():
             return
         if not self.devices:
@@ -441,8 +445,6 @@ class CrmSales(Person):
 
     @task
     def submit(self) -> None:
-        from tests.service.crm.conftest import corporation, picture
-
         if not self.signed_in():
             return
         payload = json.dumps({"corporation": corporation(last_name=f"株式会社一日商事{uuid.uuid4().hex[:6]}")})
@@ -460,8 +462,6 @@ class CrmOperator(Person):
 
     @task
     def enter_site(self) -> None:
-        from tests.service.crm.conftest import COMPLETE_SITE
-
         if not self.signed_in():
             return
         page = self.get("/api/crm/requests", params={"page_size": 20}, name="requests")
@@ -616,10 +616,6 @@ async def ai_client(port: int, number: int, service_ids: list[int], deadline: fl
 
 async def book(port: int, booking: dict) -> bool:
     """One attempt: a fresh SDK client session and one create_reservation call, recorded as the "ai" role."""
-    import httpx2
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
-
     started = time.time()
     status = 0
     try:
@@ -1018,8 +1014,6 @@ def main() -> None:
         workers = start_workers(data_dir, "split")
         for worker in workers:
             cleanup.callback(worker.stop)
-        from service.database import utcnow
-
         since = utcnow() - timedelta(seconds=1)
         devices = yesterdays_devices(f"http://127.0.0.1:{server.port}", world, args.stations)
         DAY = Day(args, world, devices)
