@@ -43,6 +43,7 @@ TASK_CLASSES: dict[str, str] = {
     "platform.purge_login_throttles": BULK,
     "crm.sweep_orphan_files": BULK,
     "crm.read_image": BULK,
+    "crm.resume_reading": BULK,
 }
 
 
