@@ -23,12 +23,13 @@ QUEUED, DONE, FAILED = "pending", "done", "failed"
 OTHER_COMPANY = OTHER  # その他: proposed for a supplier that is none of the area companies
 
 
-def queue(db: Session, image: Image, *, now: datetime) -> bool:
-    """False (and nothing queued) when OCR is off."""
-    if not engine.state().available:
+def queue(db: Session, images: list[Image], *, now: datetime) -> bool:
+    """False (and nothing queued) with no image, or with OCR off."""
+    if not images or not engine.state().available:
         return False
-    image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
-    turns.wait(db, image, now=now)
+    for image in images:
+        image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
+    turns.wait(db, images, now=now)
     return True
 
 

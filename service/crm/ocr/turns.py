@@ -34,9 +34,10 @@ class Claim:
     attempt: int
 
 
-def wait(db: Session, image: Image, *, now: datetime) -> None:
-    """The image waits for a reader, one queued when a slot is free."""
-    image.ocr_queued_at, image.ocr_lease_until, image.ocr_attempts = now, None, 0
+def wait(db: Session, images: list[Image], *, now: datetime) -> None:
+    """The images wait for readers, queued in the free slots."""
+    for image in images:
+        image.ocr_queued_at, image.ocr_lease_until, image.ocr_attempts = now, None, 0
     db.flush()
     fill_slots(db, now=now)
 
