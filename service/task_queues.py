@@ -22,6 +22,7 @@ TASK_CLASSES: dict[str, str] = {
     "reservations.check_operations": CRITICAL,
     "entry_logs.notify_closing_time": CRITICAL,
     "loaners.send_return_digest": CRITICAL,
+    "crm.resume_reading": CRITICAL,  # a sweep: it only queues readers (service/crm/ocr/turns.py)
     "entry_logs.render_cards": BULK,
     "entry_logs.import_roster": BULK,
     "entry_logs.archive_old_logs": BULK,
@@ -43,7 +44,6 @@ TASK_CLASSES: dict[str, str] = {
     "platform.purge_login_throttles": BULK,
     "crm.sweep_orphan_files": BULK,
     "crm.read_image": BULK,
-    "crm.resume_reading": BULK,
 }
 
 
