@@ -452,7 +452,7 @@ class Settings(BaseSettings):
     `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
     OCR is unavailable), or `none`"""
     ocr_readers: PositiveInt = 1
-    """statement images read at once (bulk queue readers taking turns across tenants: service/crm/ocr/turns.py)"""
+    """bill images read at once (service/crm/ocr/turns.py)"""
     crm_card_key: str = ""
     """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
     a public development-only key"""
