@@ -845,10 +845,12 @@ def flush_scans(port: int) -> int:
 
 
 def unfinished(since) -> dict[str, int]:
-    """The day's work not done yet: outbox messages, card jobs, roster imports, tasks not yet sent to the broker."""
+    """The day's work not done yet: outbox messages, card jobs, roster imports, bill photos not read (they wait as rows:
+    service/crm/ocr/turns.py), tasks in the ledger."""
     from sqlalchemy import func, select
 
     from service.broker import PendingTask
+    from service.crm.models import Image
     from service.database import session_scope
     from service.documents import DocumentJob
     from service.entry_logs.models import RosterImport
@@ -862,6 +864,10 @@ def unfinished(since) -> dict[str, int]:
             "outbox_messages": count(db, OutboxMessage, ("sent", "failed")),
             "card_jobs": count(db, DocumentJob, ("ready", "done", "failed")),
             "roster_imports": count(db, RosterImport, ("done", "failed")),
+            "bill_images": db.scalar(
+                select(func.count()).where(Image.uploaded_at >= since, Image.ocr_queued_at.is_not(None))
+            )
+            or 0,
             "pending_tasks": db.scalar(select(func.count()).select_from(PendingTask)) or 0,
         }
 

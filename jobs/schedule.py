@@ -43,4 +43,5 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=0, hour="8-20"),
     },
     "crm.sweep_orphan_files": {"task": "crm.sweep_orphan_files", "schedule": timedelta(hours=6)},
+    "crm.resume_reading": {"task": "crm.resume_reading", "schedule": timedelta(minutes=1)},
 }

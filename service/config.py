@@ -451,6 +451,8 @@ class Settings(BaseSettings):
     Runtime, the models inside the wheels requirements.txt installs; it read the held-out bills best),
     `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
     OCR is unavailable), or `none`"""
+    ocr_readers: PositiveInt = 1
+    """bill images read at once (service/crm/ocr/turns.py)"""
     crm_card_key: str = ""
     """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
     a public development-only key"""

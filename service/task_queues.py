@@ -26,6 +26,7 @@ TASK_CLASSES: dict[str, str] = {
     "reservations.check_operations": CRITICAL,
     "entry_logs.notify_closing_time": CRITICAL,
     "loaners.send_return_digest": CRITICAL,
+    "crm.resume_reading": CRITICAL,  # a sweep: it only queues readers (service/crm/ocr/turns.py)
     "entry_logs.render_cards": BULK,
     "entry_logs.import_roster": BULK,
     "entry_logs.archive_old_logs": BULK,

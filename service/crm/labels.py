@@ -172,6 +172,7 @@ OCR_READING_LABELS = {"pending": "読み取り中", "done": "読み取り済み"
 OCR_STATUS_LABELS = {"": "未読み取り", **OCR_READING_LABELS}
 OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
 OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
+OCR_INTERRUPTED = "読み取りが{attempts}回とも途中で止まったため中止しました。明細画像を見て入力してください"
 OCR_ACCEPTED_COLUMN = "提案のまま採用"
 OCR_OUTCOME_COLUMN = "結果"
 OCR_OUTCOME_LABELS = {"accepted": OCR_ACCEPTED_COLUMN, "corrected": "修正", "typed": "手入力"}

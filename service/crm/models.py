@@ -279,7 +279,18 @@ class Image(Base):
     """§2.6: the file lives under the storage root."""
 
     __tablename__ = "crm_image"
-    __table_args__ = (Index("ix_crm_image_request_id", "request_id"), Index("ix_crm_image_site_id", "site_id"))
+    __table_args__ = (
+        Index("ix_crm_image_request_id", "request_id"),
+        Index("ix_crm_image_site_id", "site_id"),
+        Index(
+            "ix_crm_image_ocr_waiting",
+            "ocr_queued_at",
+            "id",
+            postgresql_where=text("ocr_queued_at IS NOT NULL"),
+            sqlite_where=text("ocr_queued_at IS NOT NULL"),
+        ),
+        Index("ix_crm_image_agency_ocr_started", "agency_id", "ocr_started_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="RESTRICT"))
@@ -295,6 +306,12 @@ class Image(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     ocr_result: Mapped[dict[str, Any] | None]  # service/crm/ocr/reading.py
     ocr_page_path: Mapped[str | None] = mapped_column(String(200))  # the page as read; the proposals' boxes are on it
+    # Its turn to be read (service/crm/ocr/turns.py): waiting since; its last read's start (its agency's turn, and
+    # the claim a result is recorded under); claimed until (past it, the reader is taken for lost); reads started.
+    ocr_queued_at: Mapped[datetime | None]
+    ocr_started_at: Mapped[datetime | None]
+    ocr_lease_until: Mapped[datetime | None]
+    ocr_attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

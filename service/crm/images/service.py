@@ -56,8 +56,8 @@ def add_images(
         db.add(image)
         db.flush()
         auditing.record_change(db, by.actor, "create", "image", image.id, {}, auditing.snapshot(image, IMAGE_FIELDS))
-        reading.queue(db, image, now=now)
         added.append(image)
+    reading.queue(db, added, now=now)  # after the files: the readers' lock is held from here to the commit
     return added
 
 

@@ -1,7 +1,7 @@
-"""Reading an uploaded statement image (each page of a PDF) on the bulk queue (`crm.read_image`), never on the
-request: the file is read in one short transaction, the engine runs outside any, and the result is recorded in another.
-The page read (a PDF's pages stacked into one) is stored beside the image so the operator is shown where each value
-stands."""
+"""Reading an uploaded statement image (each page of a PDF) on the bulk queue (`crm.read_image`, by turns across
+tenants: turns.py), never on the request: the file is read in one short transaction, the engine runs outside any, and
+the result is recorded in another. The page read (a PDF's pages stacked into one) is stored beside the image so the
+operator is shown where each value stands."""
 
 import time
 from dataclasses import asdict, dataclass
@@ -11,26 +11,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import broker
 from service.crm import masters, storage
 from service.crm.labels import OCR_LABEL_KINDS
 from service.crm.models import Choice, Image
-from service.crm.ocr import engine, extraction
+from service.crm.ocr import engine, extraction, turns
 from service.crm.ocr.companies import OTHER
 from service.crm.ocr.proposals import Proposal
 from service.errors import ServiceUnavailable
 
-TASK = "crm.read_image"
 QUEUED, DONE, FAILED = "pending", "done", "failed"
 OTHER_COMPANY = OTHER  # その他: proposed for a supplier that is none of the area companies
 
 
-def queue(db: Session, image: Image, *, now: datetime) -> bool:
-    """False (and nothing queued) when OCR is off."""
-    if not engine.state().available:
+def queue(db: Session, images: list[Image], *, now: datetime) -> bool:
+    """False (and nothing queued) with no image, or with OCR off."""
+    if not images or not engine.state().available:
         return False
-    image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
-    broker.queue_task(db, TASK, image.id)
+    for image in images:
+        image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
+    turns.wait(db, images, now=now)
     return True
 
 
@@ -44,10 +43,10 @@ class Source:
     labels: dict[str, tuple[str, ...]]
 
 
-def source_of(db: Session, image_id: int) -> Source | None:
-    """None when the image is gone or already read."""
-    image = db.get(Image, image_id)
-    if image is None or (image.ocr_result or {}).get("status") == DONE:
+def source_of(db: Session, claim: turns.Claim) -> Source | None:
+    """None when the image is gone or another read retook it."""
+    image = turns.held(db, claim)
+    if image is None:
         return None
     rows = db.scalars(select(Choice).where(Choice.kind == "power_company", Choice.is_active))
     companies = {row.code: row.label for row in rows if row.code != OTHER_COMPANY}
@@ -102,11 +101,8 @@ def _proposal(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def record(db: Session, image_id: int, result: Result) -> None:
-    """The image may have been removed meanwhile: nothing then."""
-    image = db.get(Image, image_id)
-    if image is None:
-        return
+def record(db: Session, image: Image, result: Result) -> None:
+    turns.leave(image)
     previous = image.ocr_page_path
     image.ocr_page_path = storage.store_page(db, image, result.page)
     if previous and previous != image.ocr_page_path:
@@ -114,7 +110,15 @@ def record(db: Session, image_id: int, result: Result) -> None:
     image.ocr_result = result.result
 
 
-def mark_failed(db: Session, image_id: int, *, message: str, now: datetime) -> None:
-    image = db.get(Image, image_id)
+def record_claimed(db: Session, claim: turns.Claim, result: Result) -> None:
+    """Nothing when the image was removed meanwhile or another read retook it."""
+    image = turns.held(db, claim)
     if image is not None:
+        record(db, image, result)
+
+
+def mark_failed(db: Session, claim: turns.Claim, *, message: str, now: datetime) -> None:
+    image = turns.held(db, claim)
+    if image is not None:
+        turns.leave(image)
         image.ocr_result = {"status": FAILED, "message": message, "read_at": now.isoformat()}

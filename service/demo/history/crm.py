@@ -5,6 +5,7 @@ import json
 import random
 from typing import Any
 
+from service.crm.models import Image
 from service.crm.ocr import reading
 from service.crm.validation import check_digit
 from service.database import session_scope, utcnow
@@ -85,7 +86,7 @@ def _confirmed_from_ocr(office: Office, created: dict, operator: str, bill: Any)
     image_id = created["images"][0]["id"]
     read = bill_reading(0, now=utcnow())
     with session_scope() as db:
-        reading.record(db, image_id, reading.Result(bill.data, read))
+        reading.record(db, db.get_one(Image, image_id), reading.Result(bill.data, read))
     proposed = {name: proposal["value"] for name, proposal in read["fields"].items()}
     site = office.post(operator, f"/api/crm/requests/{created['request']['id']}/sites", _without(SITE, proposed))
     saved = proposed | {"power_customer_number": OCR_CORRECTED_CUSTOMER_NUMBER}

@@ -114,3 +114,32 @@ def test_the_read_state_and_the_status_times_survive_the_upgrade(scratch_engine)
         4: (at(1), 0),
     }
     assert [times[i][1] is not None for i in (1, 2, 3, 4)] == [False, False, True, True]
+
+
+@pytest.mark.dialect
+def test_the_images_waiting_for_ocr_keep_their_place_in_the_turns(scratch_engine):
+    migrate(scratch_engine, "0092_import_steps_rest")
+    meta = MetaData()
+    meta.reflect(scratch_engine)
+    t = meta.tables
+    with scratch_engine.begin() as conn:
+        rows(conn, t["identity_user"], {"id": 1, "login_id": "u1", "name": "u1"})
+        rows(conn, t["crm_agency"], {"id": 1, "name": "A", "code": "A"})
+        rows(conn, t["crm_corporation"], {"id": 1, "agency_id": 1, "display_name": "c", "last_name": "c"})
+        rows(conn, t["crm_request"], {"id": 1, "agency_id": 1, "corporation_id": 1, "requested_by": 1})
+        image = {"request_id": 1, "agency_id": 1}
+        rows(
+            conn,
+            t["crm_image"],
+            image | {"id": 1, "stored_path": "a", "uploaded_at": at(1), "ocr_result": {"status": "pending"}},
+            image | {"id": 2, "stored_path": "b", "uploaded_at": at(2), "ocr_result": {"status": "done"}},
+            image | {"id": 3, "stored_path": "c", "uploaded_at": at(3)},
+        )
+    migrate(scratch_engine, "0093_ocr_turns")
+    images = MetaData()
+    images.reflect(scratch_engine, only=["crm_image"])
+    table = images.tables["crm_image"]
+    with scratch_engine.connect() as conn:
+        waiting = dict(conn.execute(select(table.c.id, table.c.ocr_queued_at)).tuples().all())
+    assert {id_: queued is not None for id_, queued in waiting.items()} == {1: True, 2: False, 3: False}
+    migrate(scratch_engine, "0092_import_steps_rest", down=True)
