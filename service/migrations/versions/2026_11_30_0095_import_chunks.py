@@ -4,7 +4,7 @@ row's index, character and sheet row number), so the next chunk loads and reads 
 from its top (service/import_jobs.py `chunk_records`)
 
 Revision ID: 0095_import_chunks
-Revises: 0092_import_steps_rest
+Revises: 0093_ocr_turns
 Create Date: 2026-11-30 01:30:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0095_import_chunks"
-down_revision: str | None = "0092_import_steps_rest"
+down_revision: str | None = "0093_ocr_turns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
