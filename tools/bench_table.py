@@ -16,8 +16,8 @@ HEADER = """# Benchmarks
 
 Run by hand on PostgreSQL (`make bench`, or `.venv/bin/python bench/<bench>.py`); each starts what it needs, cleans
 up and ends with one JSON line of figures, kept in `bench/results/<bench>.json` with the commit, time and load.
-Targets: each docstring. The machine swings 2×: compare timings only A/B in the same minutes (`farm-bench`). The
-table shows each bench's headline figures; the rest are in its results file. Made by `python -m tools.bench_table`.
+Targets: each docstring. Compare timings only A/B in the same minutes (`farm-bench`). Made by
+`python -m tools.bench_table`.
 
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
