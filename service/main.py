@@ -14,6 +14,7 @@ from service.backup import plugin as backup
 from service.body_guard import GuardMiddleware
 from service.broker import broker_reachable
 from service.config import get_settings
+from service.crm import plugin as crm
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
 from service.fleet import plugin as fleet
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api"
 # Beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
-PLUGINS = (storage.PLUGIN, outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
+PLUGINS = (storage.PLUGIN, outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN, crm.PLUGIN)
 NOT_CONNECTED = "データベースまたはブローカーに接続できません"
 
 

@@ -8,6 +8,7 @@ PACKAGE_GAUGES = (
     "daicho_backup_last_success_age_seconds",  # backup
     "daicho_fleet_ingest_stalled",  # fleet
     "daicho_memory_alert_threshold_ratio",  # reservations
+    "daicho_ocr_images_waiting",  # crm
     "daicho_storage_free_bytes",  # storage
     "daicho_storage_min_free_bytes",  # storage
 )

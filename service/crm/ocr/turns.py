@@ -47,6 +47,11 @@ def leave(image: Image) -> None:
     image.ocr_queued_at = image.ocr_lease_until = None
 
 
+def waiting(db: Session) -> int:
+    """Images waiting for their read or being read, every agency's."""
+    return db.scalar(select(func.count()).where(Image.ocr_queued_at.is_not(None))) or 0
+
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return Image.ocr_queued_at.is_not(None) & or_(Image.ocr_lease_until.is_(None), Image.ocr_lease_until <= now)
 

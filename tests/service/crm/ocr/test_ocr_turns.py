@@ -7,6 +7,7 @@ The bulk queue is worked here as a worker works it, one message at a time in its
 (`work_bulk_queue`). The reads meet no engine (switched off after the uploads), so each ends failed at once: the order
 of the turns is what these tests look at; tests/service/crm/ocr/test_ocr.py reads a bill with a real worker."""
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -44,6 +45,11 @@ def engine(monkeypatch) -> Iterator[Any]:
 
 def switched_off(engine) -> None:
     engine.setenv("APP_OCR_ENGINE", "none")
+    get_settings.cache_clear()
+
+
+def switched_on(engine) -> None:
+    engine.setenv("APP_OCR_ENGINE", "ppocrv6")
     get_settings.cache_clear()
 
 
@@ -103,12 +109,28 @@ def test_another_agencys_image_is_read_within_the_first_two_reads_of_a_backlog(c
     }  # each read once, none left waiting
     assert (broker.queue_length(BULK), reader_messages()) == (0, 0)
 
-    engine.setenv("APP_OCR_ENGINE", "ppocrv6")
-    get_settings.cache_clear()
+    switched_on(engine)
     more, again = upload(client, world.sales_a, 3), upload(client, world.sales_b, 1)
     switched_off(engine)
     assert work_bulk_queue() == [turns.TASK] * 4
     assert turn_order(more + again)[0] == again[0]  # A read last: B's turn first
+
+
+def images_waiting(client) -> float:
+    return float(re.search(r"^daicho_ocr_images_waiting (\S+)$", client.get("/metrics").text, re.MULTILINE)[1])
+
+
+def test_metrics_count_the_images_waiting_for_their_read_as_the_backlog_grows_and_drains(client, world, engine):
+    assert images_waiting(client) == 0
+    upload(client, world.sales_a, 3)
+    upload(client, world.sales_b, 2)
+    assert images_waiting(client) == 5  # one reader message on the bulk queue, five bills behind it
+    switched_off(engine)
+    work_bulk_queue()
+    assert images_waiting(client) == 0
+    switched_on(engine)
+    upload(client, world.sales_b, 1)
+    assert images_waiting(client) == 1
 
 
 def test_a_roster_import_queued_behind_a_backlog_waits_for_one_read(client, world, engine):
