@@ -50,14 +50,10 @@ def decode_csv(data: bytes) -> str:
     )
 
 
-def csv_rows(text: str) -> "CsvRows":
-    """One the csv module cannot read is a 422 naming its row (line) and column."""
-    return CsvRows(text)
-
-
 class CsvRows:
     """A text's CSV records, each read only as far as it goes: after one, `offset` is the character the next begins at,
-    so a later read starts there without reading those above."""
+    so a later read starts there without reading those above. One the csv module cannot read is a 422 naming its row
+    (line) and column."""
 
     def __init__(self, text: str, offset: int = 0) -> None:
         self._text, self._start, self.offset, self._read = text, offset, offset, offset

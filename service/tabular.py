@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from service.csvtools import CsvRows, csv_rows, decode_csv
+from service.csvtools import CsvRows, decode_csv
 from service.errors import ValidationFailed
 from service.schemas import SingleLine
 
@@ -235,7 +235,7 @@ class Table:
     def named_text(self) -> str:
         """The text with each read column's header cell named as expected, so a job reads it again without the
         person's mapping."""
-        rows = list(csv_rows(self.text))
+        rows = list(CsvRows(self.text))
         header = rows[self.header_row - 1]
         named = list(header)
         for name, index in self.positions.items():

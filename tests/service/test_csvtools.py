@@ -8,18 +8,18 @@ from decimal import Decimal
 
 import pytest
 
-from service.csvtools import SHIFT_JIS, csv_bytes, csv_line, csv_rows, spreadsheet_safe, spreadsheet_text
+from service.csvtools import SHIFT_JIS, CsvRows, csv_bytes, csv_line, spreadsheet_safe, spreadsheet_text
 from service.errors import ValidationFailed
 
 
 def refusal(text: str) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as caught:
-        list(csv_rows(text))
+        list(CsvRows(text))
     return caught.value
 
 
 def test_crlf_and_quoted_line_breaks_are_read():
-    assert list(csv_rows('a,b\r\n1,"x\r\ny"\r\n2,"p\rq"\n')) == [["a", "b"], ["1", "x\r\ny"], ["2", "p\rq"]]
+    assert list(CsvRows('a,b\r\n1,"x\r\ny"\r\n2,"p\rq"\n')) == [["a", "b"], ["1", "x\r\ny"], ["2", "p\rq"]]
 
 
 def test_a_lone_carriage_return_names_its_line_and_column():
