@@ -3,11 +3,11 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import NonNegativeFloat, NonNegativeInt, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.networks import parse_networks, split_list
@@ -133,12 +133,11 @@ class Settings(BaseSettings):
     """lifetime of a login token"""
     jwt_leeway_seconds: int = 10
     """clock skew tolerated when checking a token"""
-    bcrypt_rounds: int = 12
-    """cost of password hashing"""
+    bcrypt_rounds: Annotated[int, Field(ge=4, le=31)] = 11
+    """cost of password hashing (4–31); a password at another is rehashed at its next sign-in"""
     login_max_failures: int = 5
-    """failed logins before the account (or nursery code) is locked for unknown devices, and before a known device (one
-    holding the device token of an earlier sign-in) is locked itself
-    ([service/identity/README.md](service/identity/README.md))"""
+    """failed logins before the account (or nursery code) is locked for unknown devices, and before a known device (its
+    device token's) is locked itself ([service/identity/README.md](service/identity/README.md))"""
     login_lockout_minutes: int = 10
     """how long a lock lasts"""
     login_address_max_failures: PositiveInt = 20
@@ -157,8 +156,7 @@ class Settings(BaseSettings):
     login_device_days: PositiveInt = 180
     """how long a browser's or station's device token lasts (renewed at each sign-in)"""
     login_checks_at_once: PositiveInt = 2
-    """passwords an API process checks (bcrypt) at once; a sign-in waits for its turn, however long the machine makes
-    it"""
+    """passwords an API process checks (bcrypt) at once; a sign-in waits its turn, never refused for it"""
     admin_password: str = ""
     """password of the first platform admin created by `bootstrap-admin`"""
     max_body_bytes: int = 10 * 1024 * 1024
@@ -357,10 +355,9 @@ class Settings(BaseSettings):
     """dashboards port of `make run`; `APP_DASHBOARD_URL` follows it unless set (so does the demo's first alert digest,
     mailed before the launcher starts)"""
     dashboard_url: str = ""
-    """where people open the dashboards: the base of every link to a dashboards page (`service/links.py`): the loaners'
-    QR codes open `<this>/loaners_status_form?device=<id>`; fleet mails and Slack posts link
-    `<this>/fleet-alerts?id=<id>`; required in production for the api and the workers, an absolute http(s) URL not on a
-    loopback name"""
+    """where people open the dashboards: the base of every link to a dashboards page (`service/links.py`: the loaners'
+    QR codes, fleet mails and Slack posts); required in production for the api and the workers, an absolute http(s) URL
+    not on a loopback name"""
     loaners_rotation_years: int = 3
     """submissions older than this are archived and removed (each device's latest is kept)"""
     loaners_return_due_days: int = 14

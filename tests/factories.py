@@ -1,4 +1,4 @@
-"""Factories for test objects. Password hashes are computed once per password (bcrypt cost 12 is slow on purpose)."""
+"""Factories for test objects. Password hashes are computed once per password (bcrypt is slow on purpose)."""
 
 from functools import lru_cache
 

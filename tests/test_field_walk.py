@@ -254,6 +254,7 @@ SERVICE_COLUMNS = {
     **{("loaners_device", name): NORMAL_VIEW for name in ("asset_number", "software", "os")},
     ("entry_logs_nursery", "entry_exit_password_hash"): "the entry-exit password's hash (set by its own action)",
     ("entry_logs_nursery", "station_pin_hash"): "the forgotten-card PIN's hash (set by its own action)",
+    ("entry_logs_nursery", "station_password_stamp"): "the hash station tokens were made from, kept by a rehash",
     ("entry_logs_nursery", "station_generation"): "raised by 全端末のログアウト",
     ("entry_logs_nursery", "closing_notice_date"): "the closing-time notice's day, by the service",
     ("entry_logs_parent", "nursery_id"): "the list and its CSV are one nursery's",

@@ -3,7 +3,19 @@
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -56,6 +68,9 @@ class Nursery(Base):
     )
     name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", min_length=1))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
+    # The hash the stations' tokens were made from, once a sign-in has rehashed the password at another cost
+    # (security.rehashed): that signs no station out. None: the hash itself (station.set_password clears it)
+    station_password_stamp: Mapped[str | None] = mapped_column(String(100))
     # Raised to sign out every station of the nursery; part of the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Local time: parents still inside then are listed and the admins told once a day
@@ -68,6 +83,16 @@ class Nursery(Base):
     station_pin_hash: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @hybrid_property
+    def station_stamp(self) -> str | None:
+        """What the station tokens' password fingerprint is of (station.password_fingerprint)."""
+        return self.station_password_stamp or self.entry_exit_password_hash
+
+    @station_stamp.inplace.expression
+    @classmethod
+    def _station_stamp_in_sql(cls) -> ColumnElement[str | None]:
+        return func.coalesce(cls.station_password_stamp, cls.entry_exit_password_hash)
 
 
 class StationSession(Base):

@@ -33,7 +33,9 @@ from service.identity.security import (
     IssuedToken,
     burn_password_check,
     decode_token,
+    hash_password,
     issue_token,
+    rehashed,
     verify_password,
 )
 from service.invalidation import GroupedCache
@@ -70,19 +72,25 @@ def station_scope(nursery_id: int) -> TenantScope:
     return TenantScope(DOMAIN, DOMAINS[DOMAIN].scope_kind, str(nursery_id))
 
 
-def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
+def set_password(nursery: Nursery, password: str | None) -> None:
+    """None clears it. Either way the tokens of the stations signed in before stop working."""
+    nursery.entry_exit_password_hash = hash_password(password) if password else None
+    nursery.station_password_stamp = None
+
+
+def password_fingerprint(password_stamp: str | None, generation: int = 0) -> str:
     """Changes whenever the password is set again or cleared, or the stations are signed out, so older tokens stop
     working."""
-    seed = (password_hash or "") + (f":{generation}" if generation else "")
+    seed = (password_stamp or "") + (f":{generation}" if generation else "")
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
 def fingerprint_in_sql(
-    password_hash: SQLColumnExpression[str | None], generation: SQLColumnExpression[int]
+    password_stamp: SQLColumnExpression[str | None], generation: SQLColumnExpression[int]
 ) -> ColumnElement[str]:
     """A test holds the two equal."""
     suffix = case((generation != 0, literal(":") + cast(generation, String)), else_=literal(""))
-    seed = func.coalesce(password_hash, "") + suffix
+    seed = func.coalesce(password_stamp, "") + suffix
     return func.left(func.encode(func.sha256(func.convert_to(seed, "UTF8")), "hex"), 16)
 
 
@@ -103,7 +111,7 @@ def issue_station_token(
     )
     db.add(session)
     db.flush()
-    fingerprint = password_fingerprint(nursery.entry_exit_password_hash, nursery.station_generation)
+    fingerprint = password_fingerprint(nursery.station_stamp, nursery.station_generation)
     return _token(nursery.id, session.id, fingerprint, now)
 
 
@@ -127,7 +135,11 @@ def _password_ok(nursery: Nursery | None, password: str) -> bool:
     if nursery is None or not nursery.entry_exit_password_hash:
         burn_password_check(password)
         return False
-    return verify_password(password, nursery.entry_exit_password_hash)
+    matched = verify_password(password, nursery.entry_exit_password_hash)
+    if matched and (fresh := rehashed(password, nursery.entry_exit_password_hash)):
+        nursery.station_password_stamp = nursery.station_stamp  # its stations stay signed in
+        nursery.entry_exit_password_hash = fresh
+    return matched
 
 
 def login(
@@ -212,7 +224,7 @@ class StationAdmission(Protocol):
     """A row of the admission query, or of the parent locked for a scan."""
 
     @property
-    def password_hash(self) -> str | None: ...
+    def password_stamp(self) -> str | None: ...
     @property
     def station_generation(self) -> int: ...
     @property
@@ -220,7 +232,7 @@ class StationAdmission(Protocol):
 
 
 class AdmissionRow(NamedTuple):
-    password_hash: str | None
+    password_stamp: str | None
     station_generation: int
     session_id: int | None
     last_seen_at: datetime | None
@@ -229,7 +241,7 @@ class AdmissionRow(NamedTuple):
 NO_ADMISSION = AdmissionRow(None, 0, None, None)
 _STATION_ADMISSION = (
     select(
-        Nursery.entry_exit_password_hash.label("password_hash"),
+        Nursery.station_stamp.label("password_stamp"),
         Nursery.station_generation,
         StationSession.id.label("session_id"),
         StationSession.last_seen_at,
@@ -251,14 +263,14 @@ def admission_row(db: Session, claims: StationClaims) -> AdmissionRow:
 
 def admit(claims: StationClaims, row: StationAdmission) -> Admitted:
     """Else 401 station_disabled: the password was changed or cleared, or the station was signed out."""
-    password_hash, open_session = row.password_hash, row.session_id is not None
-    fingerprint = password_fingerprint(password_hash, row.station_generation) if password_hash and open_session else ""
+    stamp, open_session = row.password_stamp, row.session_id is not None
+    fingerprint = password_fingerprint(stamp, row.station_generation) if stamp and open_session else ""
     return admit_fingerprint(claims, fingerprint)
 
 
 def admitted_in_sql() -> ColumnElement[bool]:
-    fingerprint = fingerprint_in_sql(Nursery.entry_exit_password_hash, Nursery.station_generation)
-    return and_(Nursery.entry_exit_password_hash != "", fingerprint == bindparam("pwf"))
+    fingerprint = fingerprint_in_sql(Nursery.station_stamp, Nursery.station_generation)
+    return and_(Nursery.station_stamp != "", fingerprint == bindparam("pwf"))
 
 
 def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:

@@ -3,14 +3,14 @@
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import bcrypt
 import jwt
@@ -24,6 +24,7 @@ TOKEN_EXPIRED = "トークンの有効期限が切れています。再度ログ
 INVALID_TOKEN = "認証トークンが不正です"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MINUTE_US = 60_000_000
+T = TypeVar("T")
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -45,13 +46,31 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
+def rehashed(password: str, password_hash: str) -> str | None:
+    """After a check that matched: the password hashed at the configured cost when its hash has another, so a change
+    of `APP_BCRYPT_ROUNDS` reaches every password at its next sign-in; else None. In a check's thread and turn."""
+    rounds = get_settings().bcrypt_rounds
+    if bcrypt_cost(password_hash) == rounds:
+        return None
+    salt = bcrypt.gensalt(rounds)
+    return _in_check_thread(bcrypt.hashpw, password.encode()[:MAX_PASSWORD_BYTES], salt).decode()
+
+
+def bcrypt_cost(password_hash: str) -> int:
+    """`$2b$12$…`: the cost between the second and third `$`."""
+    return int(password_hash.split("$")[2])
+
+
 def _checkpw(password: str, password_hash: bytes) -> bool:
-    """An unknown device's check runs below the requests' priority: when the CPU is short, a flood's checks wait, not
+    PASSWORD_CHECKS.inc()
+    return _in_check_thread(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash)
+
+
+def _in_check_thread(work: Callable[[bytes, bytes], T], secret: bytes, password_hash: bytes) -> T:
+    """An unknown device's bcrypt runs below the requests' priority: when the CPU is short, a flood's checks wait, not
     everyone else's requests (bcrypt lets go of the GIL). A known device's (`PasswordChecks.slot`) runs at theirs:
     a person's morning sign-in is not slowed by a busy machine more than their pages are."""
-    PASSWORD_CHECKS.inc()
-    secret = password.encode()[:MAX_PASSWORD_BYTES]
-    return _check_threads(lowered=not _KNOWN_DEVICE.get()).submit(bcrypt.checkpw, secret, password_hash).result()
+    return _check_threads(lowered=not _KNOWN_DEVICE.get()).submit(work, secret, password_hash).result()
 
 
 @lru_cache

@@ -22,6 +22,7 @@ from service.identity.security import (
     hash_password,
     issue_token,
     password_checks,
+    rehashed,
     verify_password,
 )
 from service.roles import DOMAINS, PLATFORM
@@ -177,7 +178,10 @@ def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
     if user is None or user.password_hash is None:
         burn_password_check(password)
         return False
-    return verify_password(password, user.password_hash)
+    matched = verify_password(password, user.password_hash)
+    if matched and (fresh := rehashed(password, user.password_hash)):
+        user.password_hash = fresh
+    return matched
 
 
 def actor_for(user: User, origin: Actor) -> Actor:

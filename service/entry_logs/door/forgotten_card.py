@@ -23,7 +23,14 @@ from service.entry_logs.schemas import hiragana
 from service.entry_logs.station import DOMAIN, StationClaims, admitted_fingerprint, station_claims
 from service.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from service.identity import lockout
-from service.identity.security import INVALID_TOKEN, IssuedToken, decode_token, issue_token, verify_password
+from service.identity.security import (
+    INVALID_TOKEN,
+    IssuedToken,
+    decode_token,
+    issue_token,
+    rehashed,
+    verify_password,
+)
 from service.search import contains
 from service.tenancy import get_scoped, scoped
 
@@ -69,6 +76,13 @@ def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor:
         raise Conflict(labels.PIN_NOT_SET, code="pin_not_set")
     pin_hash = nursery.station_pin_hash
 
+    def pin_refusal() -> str | None:
+        if not verify_password(pin, pin_hash):
+            return "bad_pin"
+        if fresh := rehashed(pin, pin_hash):
+            nursery.station_pin_hash = fresh
+        return None
+
     def audit_unlock(action: str, **outcome: str | None) -> None:
         changes = {"staff_name": staff_name} | {name: value for name, value in outcome.items() if value}
         audit.record(
@@ -86,7 +100,7 @@ def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor:
         db,
         login=lockout.Login(PIN_KIND, str(nursery.id), PIN_ADDRESS_KIND, actor.client_address or "unknown"),
         now=now,
-        verify=lambda: None if verify_password(pin, pin_hash) else "bad_pin",
+        verify=pin_refusal,
         refuse=lambda reason, lock: audit_unlock("unlock_forgotten_card_failed", reason=reason, lock=lock),
         bad_credentials=labels.BAD_PIN,
     )

@@ -130,7 +130,7 @@ class LockedParent(NamedTuple):
     child_absent: bool  # 欠席 is registered for the child on the scan's day: not greeted, not expected
     pickup_check: bool  # the adult has pickup rules: an exit looks them up (pickup.refused_children)
     photo_version: int
-    password_hash: str | None
+    password_stamp: str | None
     station_generation: int
     session_id: int | None
 
@@ -144,7 +144,7 @@ _LOCKED_PARENT = scoped_by_parameter(
         Attendance.id.is_not(None).label("child_absent"),
         Parent.pickup_check.label("pickup_check"),
         Parent.photo_version.label("photo_version"),
-        Nursery.entry_exit_password_hash.label("password_hash"),
+        Nursery.station_stamp.label("password_stamp"),
         Nursery.station_generation.label("station_generation"),
         StationSession.id.label("session_id"),
     )

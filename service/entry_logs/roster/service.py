@@ -21,7 +21,7 @@ from service.entry_logs.roster.schemas import (
     ParentUpdate,
 )
 from service.entry_logs.schemas import hiragana
-from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
+from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions, set_password
 from service.errors import Conflict, NotFound
 from service.identity.security import hash_password
 from service.search import contains
@@ -56,7 +56,7 @@ def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery
         raise Conflict(labels.CODE_TAKEN, details={"field": "code", "rule": "unique"})
     nursery = Nursery(code=data.code, name=data.name)
     if data.entry_exit_password:
-        nursery.entry_exit_password_hash = hash_password(data.entry_exit_password)
+        set_password(nursery, data.entry_exit_password)
     db.add(nursery)
     db.flush()
     after = audit.snapshot(nursery, NURSERY_FIELDS) | {
@@ -91,9 +91,9 @@ def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor:
 def set_entry_exit_password(
     db: Session, *, nursery: Nursery, password: str | None, actor: Actor, now: datetime
 ) -> None:
-    """Cost from settings (12); clearing disables scanning. Either ends older station tokens."""
+    """Cost from settings; clearing disables scanning. Either ends older station tokens."""
     before = {"entry_exit_password": "set" if nursery.entry_exit_password_hash else None}
-    nursery.entry_exit_password_hash = hash_password(password) if password else None
+    set_password(nursery, password)
     _close_station_sessions(db, nursery, now)
     after = {
         "entry_exit_password": "changed"

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.identity import security
+from service.identity.models import User
+from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
 
@@ -182,3 +184,31 @@ def test_me_names_the_tenant_of_each_scoped_grant(client, db):
         "loaners": None,  # the scope is the jurisdiction's name already
         "reservations": None,
     }
+
+
+@pytest.mark.dialect
+def test_a_password_at_another_cost_is_rehashed_at_the_services_when_signed_in_with_and_only_then(client, db):
+    """So a change of APP_BCRYPT_ROUNDS reaches every password; the person's sessions go on."""
+    user = make_user(db, "user1")
+    other_cost = TEST_BCRYPT_ROUNDS + 1
+    user.password_hash = security.hash_password(DEFAULT_PASSWORD, rounds=other_cost)
+    db.commit()
+    assert login(client, password="wrong-password").status_code == 401
+    assert security.bcrypt_cost(stored_hash(db, user)) == other_cost
+    first = login(client)
+    assert first.status_code == 200
+    rehashed = stored_hash(db, user)
+    assert security.bcrypt_cost(rehashed) == TEST_BCRYPT_ROUNDS
+    assert security.verify_password(DEFAULT_PASSWORD, rehashed)
+    again = login(client)
+    assert again.status_code == 200 and stored_hash(db, user) == rehashed
+    for session in (first, again):
+        headers = {"Authorization": f"Bearer {session.json()['access_token']}"}
+        assert client.get("/api/auth/me", headers=headers).status_code == 200
+
+
+def stored_hash(db, user) -> str:
+    db.expire_all()
+    stored = db.scalar(select(User.password_hash).where(User.id == user.id))
+    db.commit()
+    return stored

@@ -14,6 +14,8 @@ from service.database import utcnow
 from service.entry_logs.attendance import service as attendance
 from service.entry_logs.lookups import local_today
 from service.entry_logs.models import EntryLog, Parent
+from service.identity.security import bcrypt_cost, hash_password
+from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.service.entry_logs.world import World, make_world, scan, staff_headers
 from tests.support.clock import clock_at, japan_time
 
@@ -87,6 +89,21 @@ def test_staff_set_and_clear_the_pin_audited_without_it(client, db, door):
     assert PIN not in str(changes) and "56789012" not in str(changes)
     cleared = unlock(client, world)
     assert (cleared["status"], cleared["error"]["code"]) == (409, "pin_not_set")
+
+
+def test_a_pin_at_another_cost_is_rehashed_at_its_next_unlock(client, db, door):
+    world, _ = door
+    world.nursery.station_pin_hash = hash_password(PIN, rounds=TEST_BCRYPT_ROUNDS + 1)
+    db.commit()
+    with clock_at(MORNING):
+        assert unlock(client, world)["status"] == 200
+        db.expire_all()
+        rehashed = world.nursery.station_pin_hash or ""
+        db.commit()
+        assert bcrypt_cost(rehashed) == TEST_BCRYPT_ROUNDS
+        assert unlock(client, world)["status"] == 200
+    db.expire_all()
+    assert world.nursery.station_pin_hash == rehashed
 
 
 @pytest.mark.dialect

@@ -12,7 +12,8 @@ from service.entry_logs.roster import service as roster
 from service.entry_logs.station import ADMISSIONS, fingerprint_in_sql, issue_station_token, password_fingerprint
 from service.identity.lockout import STATION_ADDRESS_KIND
 from service.identity.models import LoginThrottle
-from service.identity.security import decode_token, issue_token
+from service.identity.security import bcrypt_cost, decode_token, hash_password, issue_token
+from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.service.entry_logs.world import STATION_PASSWORD, scan, staff_headers
 from tests.support.clock import clock_stopped
 from tests.support.waiting import wait_until
@@ -203,6 +204,31 @@ def test_clearing_the_password_signs_stations_out(client, db, sakura, staff):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "station_disabled"
     assert scan(client, sakura, sakura.parents[0].id).status_code == 401
+
+
+@pytest.mark.dialect
+def test_a_password_at_another_cost_is_rehashed_at_a_sign_in_and_no_station_is_signed_out_until_it_is_set(
+    client, db, sakura, staff
+):
+    other_cost = TEST_BCRYPT_ROUNDS + 1
+    sakura.nursery.entry_exit_password_hash = hash_password(STATION_PASSWORD, rounds=other_cost)
+    earlier = {"Authorization": f"Bearer {issue_station_token(db, sakura.nursery, now=utcnow()).token}"}
+    parent_ids = [parent.id for parent in sakura.parents]
+    password = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
+    db.commit()
+    later = [login(client, address=f"10.0.0.{n}") for n in (1, 2)]
+    assert [response.status_code for response in later] == [200, 200]
+    db.expire_all()
+    assert bcrypt_cost(sakura.nursery.entry_exit_password_hash or "") == TEST_BCRYPT_ROUNDS
+    db.commit()
+    stations = [earlier] + [{"Authorization": f"Bearer {response.json()['token']}"} for response in later]
+    for headers, parent_id in zip(stations, parent_ids, strict=True):
+        assert client.post("/api/auth/heartbeat", headers=headers).status_code == 200
+        assert scan(client, sakura, parent_id, headers=headers).status_code == 201
+    assert client.put(password, json={"password": "new-station-pass-1"}, headers=staff).status_code == 204
+    for headers in stations:
+        assert error_code(client.post("/api/auth/heartbeat", headers=headers)) == "station_disabled"
+    assert login(client, password="new-station-pass-1").status_code == 200
 
 
 def opened_session(db, nursery, at) -> int:
