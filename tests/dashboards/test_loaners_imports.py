@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from service.database import session_scope, utcnow
+from service.import_jobs import MAX_REPORTED
 from service.loaners.imports import imports
 from tests.dashboards.conftest import button, click_row, open_page, texts
 from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
@@ -114,5 +115,35 @@ def test_a_held_serial_is_registered_as_new_from_the_finished_import(admin, live
     at = button(at, "新規として登録").click().run()
     assert "確認待ちの行" not in texts(at.subheader)
     assert at.dataframe[0].value.set_index("行").loc[7, "結果"] == "新規として登録"
+    assert not [text for text in texts(at.caption) if "行を表示しています" in text]  # every refused row is listed
     listed = at.dataframe[-1].value
     assert listed[["取り込む行", "確認待ち"]].values.tolist() == [[4, 0]]
+
+
+def test_the_refused_rows_say_when_only_the_first_are_listed_a_resolved_held_row_included(
+    admin,  # noqa: F811
+    live_api,
+    open_app,
+):
+    """Each outcome lists its first MAX_REPORTED refused rows and every held one (import_jobs.Report); a held row
+    resolved stays listed but is no longer counted refused, and the list is still cut short."""
+    with session_scope() as db:
+        known = make_device(db, "osaka", serial="OPT818613").management_number
+    mistyped = known.replace("OPT818613", "OPT818631")
+    unreadable = [f"いつか,山田,{known},1.貸出中"] * (MAX_REPORTED + 1)  # no readable timestamp
+    held = f"2026/01/01 09:00,山田,{mistyped},1.貸出中"
+    sheet = "\n".join(["タイムスタンプ,0-1.担当者,0-2.拠点管理番号,0-4.ステータス", *unreadable, held]) + "\n"
+    job = httpx.post(
+        f"{live_api}/api/loaners/imports",
+        data={"form_kind": "terminal"},
+        files={"file": ("回答.csv", sheet.encode(), "text/csv")},
+        headers=auth_headers(admin),
+    ).json()
+    work(job["id"])
+    at = open_page(open_app, admin, IMPORT, **{"import": str(job["id"])})
+    first_rows = f"最初の{MAX_REPORTED + 1:,}行を表示しています。"  # the unreadable rows' first and the held one
+    assert first_rows in texts(at.caption)
+    at = button(at, "新規として登録").click().run()
+    assert f"{MAX_REPORTED + 1:,}行は取り込みませんでした。" in texts(at.warning)
+    assert len(at.dataframe[0].value) == MAX_REPORTED + 1
+    assert first_rows in texts(at.caption)

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service import broker
 from service.config import REPO_ROOT
+from service.crm.ocr import turns
 from service.database import session_scope
 from service.task_queues import BULK, CRITICAL, QUEUES
 from tests.service.fleet.conftest import make_customer, make_terminal, send
@@ -50,6 +51,7 @@ RULES = {
 ALERT_TIMEOUT = 30
 CRITICAL_TASK = "platform.dispatch_outbox"
 FLEET_SILENCE = 'daicho_fleet_heartbeat_silence_seconds{job="daicho-api"}'
+OCR_READS = f'daicho_worker_tasks_accepted_total{{job="daicho-worker",task="{turns.TASK}"}}'
 live_api = live_server.live_api
 Labels = dict[str, str]
 
@@ -343,6 +345,23 @@ def fleet_stall(shapes: Shapes) -> dict[str, Any]:
     )
 
 
+def ocr_stall(shapes: Shapes) -> dict[str, Any]:
+    waiting = shapes.one('daicho_ocr_images_waiting{job="daicho-api"}')
+    reads = shapes.one(OCR_READS)
+    said = (
+        "OCRの読み取りを待つ明細画像が 3 件ありますが、20分以上読み取りが始まっていません。"
+        "bulk キューのCeleryワーカーを確認してください。"
+    )
+    return case(
+        "bill images read one a minute are no alert; none read for 20 minutes while 3 wait alerts, until reads resume",
+        [series(waiting, "3x40"), series(reads, "0+1x10 10x25 11+1x4")],
+        expect("CrmOcrReadingStalled", "10m"),
+        expect("CrmOcrReadingStalled", "29m"),
+        expect("CrmOcrReadingStalled", "30m", said),
+        expect("CrmOcrReadingStalled", "37m"),
+    )
+
+
 CASES: list[Callable[[Shapes], dict[str, Any]]] = [
     api_down,
     worker_down,
@@ -356,6 +375,7 @@ CASES: list[Callable[[Shapes], dict[str, Any]]] = [
     stale_backup,
     storage_low,
     fleet_stall,
+    ocr_stall,
 ]
 
 
@@ -370,7 +390,9 @@ def heard_from_a_terminal(api_url: str) -> None:
 def test_every_rule_fires_under_promtool_on_the_series_scraped_from_the_running_service(stack, live_api, tmp_path):
     shapes = Shapes(stack.prometheus)
     heard_from_a_terminal(live_api)
+    broker.sender().send_task(turns.TASK, args=[0])  # a reader with no image waiting: the bulk worker counts it
     wait_until(lambda: shapes.find(FLEET_SILENCE), timeout=ALERT_TIMEOUT, message="the fleet's silence scraped")
+    wait_until(lambda: shapes.find(OCR_READS), timeout=ALERT_TIMEOUT, message="the reader scraped from the bulk worker")
     cases = [build(shapes) for build in CASES]
     fired = {test["alertname"] for each in cases for test in each["alert_rule_test"] if test["exp_alerts"]}
     assert fired == set(RULES)  # every rule can fire

@@ -142,10 +142,17 @@ def dry_run(job: dict) -> None:
         run(job["id"])
 
 
+def refused_at_import(job: dict) -> int:
+    """Every row the import refused, as its list of them holds them: those still refused (`rejected_rows`) and the
+    held ones a person resolved since, which stay listed with their resolution."""
+    return job["rejected_rows"] + sum("resolution" in row for row in job["rejected"])
+
+
 def rejected_rows(job: dict) -> None:
     if not job["rejected"]:
         return
     st.warning(f"{job['rejected_rows']:,}行は取り込みませんでした。")
+    imports.listed_in_part(len(job["rejected"]), refused_at_import(job))
     number = loaners_common.headers("device")["management_number"]
     frame = pd.DataFrame(
         [

@@ -1,5 +1,6 @@
 """CRM's scrape-time gauge on /metrics: the bill images waiting for their read. They wait as rows in their turns
-(turns.py), not as messages, so `daicho_celery_queue_length` does not count them."""
+(turns.py), not as messages, so `daicho_celery_queue_length` does not count them. ops/prometheus/crm_rules.yml alerts
+when they wait with no read started (CrmOcrReadingStalled, beside the bulk worker's count of `crm.read_image`)."""
 
 import logging
 
