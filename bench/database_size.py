@@ -40,10 +40,7 @@ from common import (
 HEADLINE = (
     "sample_rows",
     "disk_mb.fleet_metric_sample.data_mb",
-    "disk_mb.fleet_metric_sample.index_mb",
-    "wal_mb_of_the_load",
     "drop_day_s",
-    "samples_mb_after_prune_and_new_day",
     "pages.dashboard.p95_ms",
     "insert_ab_ms_per_500.ratio",
     "drill.backup_s",

@@ -54,7 +54,6 @@ HEADLINE = (
     "legitimate.flood.p95_ms",
     "flood_to_quiet_p99",
     "api_cpu_ms_per_refused",
-    "load_average_1m_at_end",
 )
 
 
