@@ -27,6 +27,7 @@ from datetime import timedelta
 from common import fresh_bench_database, print_result, remove, start_server, temp_dir, use_bench_database
 
 # A request's place in a cycle of 20, independent of its agency: 7 対応中, 4 不備, 7 投入済, 2 キャンセル.
+HEADLINE = ("metrics_worst_median_ms", "queue_worst_median_ms", "new_views_worst_p95_ms")
 MIX = "((g / :agencies) % 20)"
 STATUS_OF = (
     f"CASE WHEN {MIX} < 7 THEN 'in_progress' WHEN {MIX} < 11 THEN 'deficient' WHEN {MIX} < 18 THEN 'submitted' "

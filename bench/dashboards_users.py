@@ -55,8 +55,7 @@ from common import (
     use_bench_database,
 )
 
-HEADLINE = ("people", "views", "api_requests_per_view", "streamlit_cpu_seconds_per_view", "memory.rss_mb.50",
-            "memory.mb_per_session", "missed")  # fmt: skip
+HEADLINE = ("api_requests_per_view", "streamlit_cpu_seconds_per_view", "memory.mb_per_session", "missed")
 PAGE_TIMEOUT_MS = 60_000
 # Each person's login and their work: the pages they go through in turn, by address.
 PEOPLE = (

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from common import fresh_bench_database, load_average, print_result, remove, temp_dir, use_bench_database
 
+HEADLINE = ("check_s", "import_s")
 TITLE = "端末ステータス収集（2026年11月分）"
 HEADER = ["タイムスタンプ", "メールアドレス", "0-1.担当者", "0-2.拠点管理番号", "0-4.ステータス", "3-0.社内ステータス"]
 TARGET_CHECK_ROWS_PER_S, TARGET_IMPORT_ROWS_PER_S = 2_000, 1_000

@@ -22,6 +22,7 @@ import time
 
 from common import fresh_bench_database, print_result, remove, start_server, temp_dir, use_bench_database
 
+HEADLINE = ("targets.list_page_p95_ms", "targets.rotation_s")
 LOCATIONS = 50
 JURISDICTIONS = ("関西", "関東", "九州", "東北", "中部")
 

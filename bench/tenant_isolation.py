@@ -42,6 +42,7 @@ from common import (
 )
 from scans import StationClient, every, seed
 
+HEADLINE = ("scan_p99_ms", "login_p99_ms", "failed")
 REDIS_URL = os.environ.get("APP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CELERY = str(Path(sys.executable).with_name("celery"))
 LOGIN_ID, LOGIN_PASSWORD = "bench-login", "bench-login-pass-1"

@@ -28,6 +28,7 @@ from pathlib import Path
 from common import LoadResult, Server, load_average, print_result, remove, start_server, start_worker, temp_dir
 from tenant_isolation import backend_environment, prepare, roster_csv
 
+HEADLINE = ("delay_p99_s", "bulk_busy_until_last_sent")
 POLL_SECONDS = 0.5
 MAX_SECONDS = 1800  # a deadline against a hang only
 CLASSES = ("", "ひよこ組", "うさぎ組")  # the whole nursery, then each class (make_world's two classes)

@@ -174,16 +174,16 @@ class Settings(BaseSettings):
     """comma-separated browser origins allowed to call the API"""
     trusted_proxies: str = ""
     """comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose `X-Forwarded-For` and
-    `X-Forwarded-Proto` are believed, by the API and by the dashboards (`make run` and compose alike); anyone else is
+    `X-Forwarded-Proto` are believed, by the API and by the dashboards; anyone else is
     known by the connection's own address; empty: none"""
     dashboards_key: str = ""
-    """a secret the API and the dashboards share (`make run` makes one per run): a request carrying it in
+    """a secret the API and the dashboards share: a request carrying it in
     `X-Dashboards-Key` is known by the browser address the dashboards forward in `X-Dashboards-Client`; anyone else's is
     ignored; empty: none"""
     oidc_issuer: str = ""
     """the company's OpenID Connect provider (its issuer URL, e.g. `https://accounts.google.com`): set with the two
-    below, the dashboards' sign-in page offers 「会社のアカウントでログイン」 (docs/identity.md); its endpoints are read
-    from `<issuer>/.well-known/openid-configuration`; empty: passwords only"""
+    below, the dashboards' sign-in page offers 「会社のアカウントでログイン」 (docs/identity.md); empty: passwords
+    only"""
     oidc_client_id: str = ""
     """the client id the provider gave this product when IT registered it"""
     oidc_client_secret: SecretStr = SecretStr("")
@@ -445,7 +445,7 @@ class Settings(BaseSettings):
     """longest side of a statement thumbnail"""
     ocr_engine: OcrEngine = OcrEngine.PPOCRV6
     """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `ppocrv6` (PP-OCRv6 on ONNX
-    Runtime, the models inside the wheels requirements.txt installs; it read the held-out bills best),
+    Runtime; it read the held-out bills best),
     `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
     OCR is unavailable), or `none`"""
     ocr_readers: PositiveInt = 1

@@ -49,12 +49,13 @@ def test_the_benches_figures_are_one_generated_table_of_their_latest_results():
     assert {path.stem for path in kept} <= {script.stem for script in bench_table.benches()}
 
 
-def test_the_benches_table_shows_a_benchs_headline_figures_and_links_the_rest(tmp_path):
+def test_the_benches_table_shows_a_benchs_headline_figures_and_links_them_all(tmp_path):
     figures = bench_table.flat({"sign_in": {"p95_ms": 900, "refused": 0}, "pages": ["a", "b"], "load": 3.1})
     named, unnamed = tmp_path / "named.py", tmp_path / "unnamed.py"
     named.write_text('HEADLINE = ("sign_in.refused", "load")\n', encoding="utf-8")
     unnamed.write_text("FIGURES = 1\n", encoding="utf-8")
-    assert bench_table.shown(named, figures) == "sign_in.refused 0; load 3.1; 2 more in [results](results/named.json)"
+    assert bench_table.shown(named, figures) == "sign_in.refused 0; load 3.1"
+    assert "](results/working_day.json), load " in bench_table.row(bench_table.BENCH / "working_day.py")
     assert bench_table.shown(unnamed, figures).startswith('sign_in.p95_ms 900; sign_in.refused 0; pages "a", "b"')
 
 

@@ -14,10 +14,9 @@ BENCH = REPO_ROOT / "bench"
 README = BENCH / "README.md"
 HEADER = """# Benchmarks
 
-Run by hand on PostgreSQL (`make bench`, or `.venv/bin/python bench/<bench>.py`); each starts what it needs, cleans
-up and ends with one JSON line of figures, kept in `bench/results/<bench>.json` with the commit, time and load.
-Targets: each docstring. Compare timings only A/B in the same minutes (`farm-bench`). Made by
-`python -m tools.bench_table`.
+Run by hand on PostgreSQL (`make bench`); each starts what it needs, cleans up and ends with one JSON line of figures,
+kept in `results/` (linked by date). Targets: each docstring. Compare timings only A/B in the same minutes. Made
+by `python -m tools.bench_table`.
 
 | bench | what it measures | measured at | figures |
 |---|---|---|---|
@@ -58,9 +57,7 @@ def flat(figures: Any, prefix: str = "") -> dict[str, str]:
 def shown(script: Path, figures: dict[str, str]) -> str:
     names = headline(script) or tuple(figures)[:DEFAULT_HEADLINE_COUNT]
     pairs = [f"{name} {figures[name]}" for name in names if name in figures]
-    more = len(figures) - len(pairs)
-    rest = f"; {more} more in [results](results/{script.stem}.json)" if more else ""
-    return "; ".join(pairs).replace("|", "/") + rest
+    return "; ".join(pairs).replace("|", "/")
 
 
 def row(script: Path) -> str:
@@ -68,7 +65,8 @@ def row(script: Path) -> str:
     if not kept.exists():
         return f"| `{script.name}` | {purpose(script)} | {NOT_RUN} | |"
     result = json.loads(kept.read_text(encoding="utf-8"))
-    when = f"{result['commit']}, {result['measured_at']}, load {result['load_average_1m']}"
+    link = f"[{result['commit']}, {result['measured_at']}](results/{script.stem}.json)"
+    when = f"{link}, load {result['load_average_1m']}"
     return f"| `{script.name}` | {purpose(script)} | {when} | {shown(script, flat(result['figures']))} |"
 
 
