@@ -1,12 +1,16 @@
 """The one Celery app: Redis in production, kombu's filesystem transport in the embedded default; each task travels
 on its class's queue (service/task_queues.py), served by workers of its own."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from celery import Celery
+from celery.signals import celeryd_init
 
 from jobs.schedule import BEAT_SCHEDULE
 from service.broker import broker_options
 from service.config import Settings, get_settings
-from service.task_queues import celery_routing
+from service.task_queues import CHILD_MEMORY_KIB, QUEUES, celery_routing
 
 TASK_MODULES = [
     "jobs.pending_tasks",  # the pending-task ledger's signal handlers
@@ -21,9 +25,6 @@ TASK_MODULES = [
 ]
 
 
-WORKER_MAX_MEMORY_KIB = 400_000
-
-
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     celery = Celery("daicho", include=TASK_MODULES)
@@ -33,8 +34,6 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        # a child that grew past this (a large PDF, an import) is replaced after its task, giving the memory back
-        worker_max_memory_per_child=WORKER_MAX_MEMORY_KIB,
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
@@ -46,6 +45,17 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_hijack_root_logger=False,
     )
     return celery
+
+
+def child_memory_kib(queues: Iterable[str] | None) -> int:
+    """The largest of the classes a worker takes (all of them without -Q)."""
+    return max(CHILD_MEMORY_KIB.get(queue, min(CHILD_MEMORY_KIB.values())) for queue in queues or QUEUES)
+
+
+@celeryd_init.connect
+def limit_child_memory(conf: Any, options: dict[str, Any], **_: Any) -> None:
+    """Before the worker reads its settings: its pool processes' limit by the queues it was told to take."""
+    conf.worker_max_memory_per_child = child_memory_kib(options.get("queues"))
 
 
 app = make_celery()

@@ -273,10 +273,9 @@ class Settings(BaseSettings):
     voice_webhook_secret: str = ""
     """verifies the voice service's callbacks"""
     public_base_url: str = "http://127.0.0.1:8000"
-    """where people and providers reach the API: the base of every link to a page it serves (the parents' barcode page
-    and its QR code, the QRV cancellation link and FAQ, payment pages, provider callbacks; `service/links.py`) and of
-    the dashboards' CSV download links; required in production for the api and the workers, an absolute http(s) URL not
-    on a loopback name"""
+    """where people and providers reach the API: the base of every link to a page it serves (barcode pages, QRV
+    cancellations, payments, provider callbacks; `service/links.py`) and of the dashboards' CSV download links; required
+    in production for the api and the workers, an absolute http(s) URL not on a loopback name"""
     sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5,machine=5"
     """weights of the sandbox call outcomes"""
 
@@ -446,8 +445,7 @@ class Settings(BaseSettings):
     ocr_engine: OcrEngine = OcrEngine.PPOCRV6
     """what reads uploaded statement images on the bulk queue (`service/crm/ocr`): `ppocrv6` (PP-OCRv6 on ONNX
     Runtime; it read the held-out bills best),
-    `tesseract` (Debian's tesseract-ocr, tesseract-ocr-jpn and tesseract-ocr-script-jpan; without them the pages say
-    OCR is unavailable), or `none`"""
+    `tesseract` (Debian's tesseract-ocr, -jpn and -script-jpan; without them OCR is unavailable), or `none`"""
     ocr_readers: PositiveInt = 1
     """bill images read at once (service/crm/ocr/turns.py)"""
     crm_card_key: str = ""

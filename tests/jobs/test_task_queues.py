@@ -1,14 +1,16 @@
 """service/task_queues.py is the one routing table: every task the worker registers (periodic ones included) has a
-class, the worker app and the service's sender route by it alike, and the queue length is measured per queue."""
+class, the worker app and the service's sender route by it alike, the queue length is measured per queue, and a
+worker's pool processes are replaced past its classes' memory limit (the largest when it takes several)."""
 
 import pytest
+from celery.signals import celeryd_init
 
-from jobs.celery_app import app
+from jobs.celery_app import app, make_celery
 from jobs.schedule import BEAT_SCHEDULE
 from service import broker
 from service.config import get_settings
 from service.reservations.monitoring import watchdog
-from service.task_queues import BULK, CRITICAL, QUEUES, TASK_CLASSES
+from service.task_queues import BULK, CHILD_MEMORY_KIB, CRITICAL, QUEUES, TASK_CLASSES
 from tests.support.waiting import wait_until
 from tests.support.worker import START_TIMEOUT, purge_queue
 
@@ -27,6 +29,16 @@ def test_every_registered_task_has_a_class_and_the_table_names_no_other():
 
 def test_every_periodic_task_has_a_class():
     assert {entry["task"] for entry in BEAT_SCHEDULE.values()} <= set(TASK_CLASSES)
+
+
+@pytest.mark.parametrize(
+    ("queues", "limit"),
+    [([CRITICAL], CHILD_MEMORY_KIB[CRITICAL]), ([BULK], CHILD_MEMORY_KIB[BULK]), (None, CHILD_MEMORY_KIB[BULK])],
+)
+def test_a_workers_pool_processes_are_replaced_past_its_classes_memory_limit(queues, limit):
+    worker_app = make_celery()
+    celeryd_init.send(sender="test@localhost", instance=None, conf=worker_app.conf, options={"queues": queues})
+    assert worker_app.conf.worker_max_memory_per_child == limit
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,14 @@
 """OCR of statement images through the API: an upload is read by a real worker on the bulk queue and its proposals
-come back with their confidence and box (one Tesseract run for the module); with the engine off the API says OCR is
-unavailable and an upload works as before; the operator's save records which proposals were accepted, which
-corrected and which fields were typed where nothing was proposed (audit entry, review rows), and nothing for an image
-never read; an address read with its 丁目 lands in the carrier CSV as the sales form keeps it; an image of another
-request (another agency's) is refused as the form's source."""
+come back with their confidence and box (one Tesseract run for the module); a bulk worker reads bill after bill with
+PP-OCRv6 in one pool process, its engine loaded once; with the engine off the API says OCR is unavailable and an
+upload works as before; the operator's save records which proposals were accepted, which corrected and which fields
+were typed where nothing was proposed (audit entry, review rows), and nothing for an image never read; an address
+read with its 丁目 lands in the carrier CSV as the sales form keeps it; an image of another request (another
+agency's) is refused as the form's source."""
 
 import csv
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -19,6 +21,7 @@ from service.crm.models import Image as ImageRow
 from service.crm.models import OcrReview
 from service.crm.ocr import extraction
 from service.crm.ocr.engine import Glyph, Line, PpOcrV6
+from service.crm.ocr.turns import TASK
 from service.task_queues import BULK
 from tests.service.crm.conftest import add_site, made, submit
 from tests.support.waiting import wait_for_job
@@ -85,6 +88,25 @@ def test_an_upload_is_read_on_the_bulk_queue_and_its_proposals_come_back(client,
         red, green, _ = page.convert("RGB").getpixel((left - 6, (top + bottom) // 2))
         assert red > 150 and green < 100  # the box is drawn where the value was read
     assert client.get(f"/api/crm/images/{image_id}/ocr", headers=world.sales_a).status_code == 403
+
+
+def test_a_bulk_worker_reads_bill_after_bill_in_one_pool_process(client, world, monkeypatch, start_worker):
+    """The pool process that read a bill is kept for the next (service/task_queues.py CHILD_MEMORY_KIB): replaced after
+    each, every bill paid PP-OCRv6's load again."""
+    monkeypatch.setenv("APP_OCR_ENGINE", "ppocrv6")
+    get_settings.cache_clear()
+    image_ids = [upload_bill(client, world, bill_jpeg())["images"][0]["id"] for _ in range(3)]
+    worker = start_worker(queues=[BULK], APP_OCR_ENGINE="ppocrv6")
+
+    def all_read() -> bool:
+        answers = [client.get(f"/api/crm/images/{i}/ocr", headers=world.operator).json() for i in image_ids]
+        return all(answer["status"] == "done" for answer in answers)
+
+    wait_for_job(all_read, timeout=READ_TIMEOUT, message="the worker to read the three bills")
+    log = worker.log_path.read_text(errors="replace")
+    readers = re.findall(rf"INFO/(ForkPoolWorker-\d+)\] Task {re.escape(TASK)}\[[^]]+\] succeeded", log)
+    assert len(readers) >= len(image_ids) and len(set(readers)) == 1, log[-3000:]
+    assert "exceeding memory limit" not in log
 
 
 def test_with_the_engine_off_the_api_says_ocr_is_unavailable_and_uploads_work_as_before(client, world, db):
