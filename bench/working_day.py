@@ -40,8 +40,9 @@ Prints ONE JSON line: requests by role; 5xx and requests without an answer outsi
 window runs from its start to --fault-grace seconds after its end) and the statuses inside them; p95 by role outside
 them, the sign-ins' (bcrypt) apart; legitimate sign-ins refused; the delivery delay of the day's outbox messages
 (created → sent: the critical queue's work) p99 and the messages a sandbox provider got twice; scans lost and
-doubled; bookings doubled and lost; jobs stuck after the drain (the ledger's tasks by where each waits); the audit
-chain's verification; the load average and the load generator's CPU seconds.
+doubled; bookings doubled and lost; bill photos read and how long each waited for its reader (upload → claim) p95;
+jobs stuck after the drain (the ledger's tasks by where each waits); the audit chain's verification; the load average
+and the load generator's CPU seconds.
 Targets: 0 × 5xx outside the faults (503 only inside); 0 legitimate sign-ins refused; 0 scans, bookings or messages
 lost or doubled; 0 jobs stuck; delivery delay p99 ≤ 30 s; p95 ≤ 1 s per role; the chain verifies.
 """
@@ -103,6 +104,7 @@ HEADLINE = (
     "bookings_lost",
     "messages_sent_twice",
     "jobs_stuck",
+    "bill_wait_p95_s",
     "critical_delivery_delay_p99_s",
     "sign_in_p95_ms_by_role.admin",
     "sign_in_p95_ms_by_role.station",
@@ -902,6 +904,7 @@ def findings(since) -> dict:
     from sqlalchemy import func, select
 
     from service.audit.service import verify_chain
+    from service.crm.models import Image
     from service.database import session_scope
     from service.entry_logs.models import EntryLog
     from service.fleet.models import Terminal
@@ -931,6 +934,14 @@ def findings(since) -> dict:
                 Terminal.customer_id == DAY.world["offline_customer"], Terminal.status == "offline"
             )
         )
+        bill_waits = [
+            (claimed - uploaded).total_seconds()
+            for uploaded, claimed in db.execute(
+                select(Image.uploaded_at, Image.ocr_started_at).where(
+                    Image.uploaded_at >= since, Image.ocr_queued_at.is_(None), Image.ocr_started_at.is_not(None)
+                )
+            )
+        ]
         chain = verify_chain(db)
     said_booked = [name for name, outcome in DAY.bookings.items() if outcome == "booked"]
     return {
@@ -945,6 +956,8 @@ def findings(since) -> dict:
         "bookings_lost": sum(1 for name in said_booked if name not in booked),
         "delays": delays,
         "offline_marked": offline,
+        "bills_read": len(bill_waits),
+        "bill_wait_p95_s": round(percentile(bill_waits, 0.95), 1),
         "audit_chain_verified": chain.ok,
         "audit_entries_verified": chain.checked,
     }
