@@ -9,6 +9,7 @@ agency's) is refused as the form's source."""
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -39,13 +40,22 @@ def bill_jpeg() -> bytes:
     return out.getvalue()
 
 
+def switched_on(monkeypatch, name: str) -> Iterator[str]:
+    """OCR switched on in the API (the run's default is off), and off again after the test."""
+    monkeypatch.setenv("APP_OCR_ENGINE", name)
+    get_settings.cache_clear()
+    yield name
+    get_settings.cache_clear()
+
+
 @pytest.fixture
-def engine(monkeypatch) -> str:
-    """OCR switched on in the API (the run's default is off): the engine configured as in production."""
-    monkeypatch.setenv("APP_OCR_ENGINE", "tesseract")
-    get_settings.cache_clear()
-    yield "tesseract"
-    get_settings.cache_clear()
+def engine(monkeypatch) -> Iterator[str]:
+    yield from switched_on(monkeypatch, "tesseract")
+
+
+@pytest.fixture
+def ppocrv6(monkeypatch) -> Iterator[str]:
+    yield from switched_on(monkeypatch, "ppocrv6")
 
 
 def upload_bill(client, world, data: bytes) -> dict:
@@ -90,11 +100,9 @@ def test_an_upload_is_read_on_the_bulk_queue_and_its_proposals_come_back(client,
     assert client.get(f"/api/crm/images/{image_id}/ocr", headers=world.sales_a).status_code == 403
 
 
-def test_a_bulk_worker_reads_bill_after_bill_in_one_pool_process(client, world, monkeypatch, start_worker):
+def test_a_bulk_worker_reads_bill_after_bill_in_one_pool_process(client, world, ppocrv6, start_worker):
     """The pool process that read a bill is kept for the next (service/task_queues.py CHILD_MEMORY_KIB): replaced after
     each, every bill paid PP-OCRv6's load again."""
-    monkeypatch.setenv("APP_OCR_ENGINE", "ppocrv6")
-    get_settings.cache_clear()
     image_ids = [upload_bill(client, world, bill_jpeg())["images"][0]["id"] for _ in range(3)]
     worker = start_worker(queues=[BULK], APP_OCR_ENGINE="ppocrv6")
 
