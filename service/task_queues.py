@@ -13,8 +13,8 @@ QUEUES = (CRITICAL, BULK)
 # taking several classes runs at the most urgent one's.
 NICENESS = {CRITICAL: 0, BULK: 10}
 # A pool process that peaked past its classes' limit (KiB) is replaced after its task, giving the memory back; a worker
-# taking several classes has the largest. Bulk's reads bills: PP-OCRv6 holds 400-650 MB and peaks near 800 MB, and a
-# reader replaced after every bill loaded the engine again for each (6 s a bill instead of 2.5).
+# taking several classes has the largest. Bulk's reads bills: PP-OCRv6 holds 430-770 MB over 50 bills, peaking near
+# 950 MB, and a reader replaced after every bill would load the engine again for each (6 s a bill instead of 2.5).
 CHILD_MEMORY_KIB = {CRITICAL: 400_000, BULK: 1_200_000}
 
 TASK_CLASSES: dict[str, str] = {
