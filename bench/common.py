@@ -276,8 +276,11 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
+KEPT_OUTPUT = (":(exclude)bench/results", ":(exclude)bench/README.md")  # what benches write: results, not code
+
+
 def _commit() -> str:
-    changed = _git("status", "--porcelain", "--untracked-files=no")
+    changed = _git("status", "--porcelain", "--untracked-files=no", "--", ".", *KEPT_OUTPUT)
     return _git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
 
 
