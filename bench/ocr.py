@@ -17,10 +17,11 @@ once, each in a process of its own (the CPU per bill stays each bill's own).
 
 `--bills` is per set (by default each layout through every look: 16 × 11 and 15 × 11). The looks: flat, turned,
 slanted — the clear ones —, blurred, noisy JPEG, HEIC, sideways, upside down, on a desk at an angle, turned 10°, under
-a phone's shadow; every seventh bill a PDF. Needs the IPAex fonts (fonts-ipaexfont-gothic, -mincho), and for
-`--engine tesseract` Tesseract with its two Japanese models (Debian's tesseract-ocr, tesseract-ocr-jpn,
-tesseract-ocr-script-jpan). Prints a table per set, then ONE final JSON line; a whole run of one set (`--set`) keeps
-the other's figures from the kept result when the same engine read them, each set with its run's commit and time.
+a phone's shadow; every seventh bill a PDF. Needs IPAex Mincho (Debian's fonts-ipaexfont-mincho; the Gothic comes
+with matplotlib-fontja), and for `--engine tesseract` Tesseract with its two Japanese models (Debian's tesseract-ocr,
+tesseract-ocr-jpn, tesseract-ocr-script-jpan). Prints a table per set, then ONE final JSON line; a whole run of one
+set (`--set`) keeps the other's figures from the kept result when the same engine read them, each set with its run's
+commit and time.
 Targets, on the held-out set: ≥ 90 % of the fields proposed right, ≤ 1 % proposed wrong (on the counts), 手入力なしの
 請求書 ≥ 60 % of the bills, ≤ 5 s of CPU per bill (the median and the slowest).
 """
