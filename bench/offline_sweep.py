@@ -19,6 +19,8 @@ from datetime import timedelta
 
 from common import fresh_bench_database, load_average, print_result, remove, temp_dir, use_bench_database
 
+HEADLINE = ("sweep_seconds", "opening_sweep_seconds", "target_seconds")
+
 
 def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
     """Bulk-seed with set-based SQL: customers, then terminals whose deadlines are fresh except the overdue ones."""

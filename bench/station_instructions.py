@@ -27,6 +27,7 @@ from pathlib import Path
 import common
 from scans import HEARTBEAT, SCAN, scan_body, seed
 
+HEADLINE = ("heartbeat_above_bare_server", "scan_above_bare_server")
 WARM_UP = 200
 STATIONS = 10
 

@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     """cost of password hashing (4–31); a password at another is rehashed at its next sign-in"""
     login_max_failures: int = 5
     """failed logins before the account (or nursery code) is locked for unknown devices, and before a known device (its
-    device token's) is locked itself ([service/identity/README.md](service/identity/README.md))"""
+    device token's) is locked itself (the identity README's rules)"""
     login_lockout_minutes: int = 10
     """how long a lock lasts"""
     login_address_max_failures: PositiveInt = 20
@@ -273,9 +273,9 @@ class Settings(BaseSettings):
     voice_webhook_secret: str = ""
     """verifies the voice service's callbacks"""
     public_base_url: str = "http://127.0.0.1:8000"
-    """where people and providers reach the API: the base of every link to a page it serves (barcode pages, QRV
-    cancellations, payments, provider callbacks; `service/links.py`) and of the dashboards' CSV download links; required
-    in production for the api and the workers, an absolute http(s) URL not on a loopback name"""
+    """where people and providers reach the API: the base of every link to a page it serves (`service/links.py`) and
+    of the dashboards' CSV download links; required in production for the api and the workers, an absolute http(s) URL
+    not on a loopback name"""
     sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5,machine=5"
     """weights of the sandbox call outcomes"""
 
@@ -354,9 +354,8 @@ class Settings(BaseSettings):
     """dashboards port of `make run`; `APP_DASHBOARD_URL` follows it unless set (so does the demo's first alert digest,
     mailed before the launcher starts)"""
     dashboard_url: str = ""
-    """where people open the dashboards: the base of every link to a dashboards page (`service/links.py`: the loaners'
-    QR codes, fleet mails and Slack posts); required in production for the api and the workers, an absolute http(s) URL
-    not on a loopback name"""
+    """where people open the dashboards: the base of every link to a dashboards page (`service/links.py`); required in
+    production for the api and the workers, an absolute http(s) URL not on a loopback name"""
     loaners_rotation_years: int = 3
     """submissions older than this are archived and removed (each device's latest is kept)"""
     loaners_return_due_days: int = 14
