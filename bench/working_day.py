@@ -983,42 +983,33 @@ def percentile(values: list[float], p: float) -> float:
 
 def by_role() -> dict:
     """Requests, 5xx and no answers outside the fault windows and statuses inside them, p95 outside them of the API
-    calls and the sign-ins' times apart, by role."""
+    calls and the sign-ins apart (each its ms and seconds into the day), by role."""
     figures = {}
     for role, outcomes in sorted(DAY.requests.items()):
-        outside = [(ms, status, sign_in) for start, ms, status, sign_in in outcomes if not DAY.in_fault(start, ms)]
+        outside = [
+            (start, ms, status, sign_in) for start, ms, status, sign_in in outcomes if not DAY.in_fault(start, ms)
+        ]
         inside = [status for start, ms, status, _ in outcomes if DAY.in_fault(start, ms)]
         figures[role] = {
             "requests": len(outcomes),
-            "http_5xx": sum(1 for _, status, _ in outside if status >= 500),
-            "no_answer": sum(1 for _, status, _ in outside if status == 0),
+            "http_5xx": sum(1 for _, _, status, _ in outside if status >= 500),
+            "no_answer": sum(1 for _, _, status, _ in outside if status == 0),
             "inside_faults": {str(s): inside.count(s) for s in sorted(set(inside)) if s >= 500 or s == 0},
-            "p95_ms": round(percentile([ms for ms, _, sign_in in outside if not sign_in], 0.95)),
-            "sign_ins": [ms for ms, _, sign_in in outside if sign_in],
+            "p95_ms": round(percentile([ms for _, ms, _, sign_in in outside if not sign_in], 0.95)),
+            "sign_ins": [(ms, start - DAY.started) for start, ms, _, sign_in in outside if sign_in],
         }
     return figures
-
-
-def legitimate_sign_ins() -> list[tuple[float, str, float]]:
-    """(ms, role, seconds into the day) of every sign-in with the right password outside the fault windows."""
-    return sorted(
-        (ms, role, start - DAY.started)
-        for role, outcomes in DAY.requests.items()
-        if role != "mistyped"
-        for start, ms, _, sign_in in outcomes
-        if sign_in and not DAY.in_fault(start, ms)
-    )
 
 
 def sign_in_figures(roles: dict) -> dict:
     """p95 of all legitimate sign-ins (a role signs in a few times a day: its own p95 is its slowest), each role's
     count and p95, and the slowest five with when they came."""
-    legitimate = legitimate_sign_ins()
+    legitimate = sorted((ms, role, at) for role, f in roles.items() if role != "mistyped" for ms, at in f["sign_ins"])
     return {
         "sign_in_p95_ms": round(percentile([ms for ms, _, _ in legitimate], 0.95)),
         "sign_ins_by_role": {role: len(f["sign_ins"]) for role, f in roles.items() if f["sign_ins"]},
         "sign_in_p95_ms_by_role": {
-            role: round(percentile(f["sign_ins"], 0.95)) for role, f in roles.items() if f["sign_ins"]
+            role: round(percentile([ms for ms, _ in f["sign_ins"]], 0.95)) for role, f in roles.items() if f["sign_ins"]
         },
         "slowest_sign_ins": [[role, round(at, 1), round(ms)] for ms, role, at in legitimate[-5:][::-1]],
     }
